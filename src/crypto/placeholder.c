@@ -1,0 +1,1 @@
+int skua_placeholder_crypto;

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_CTL_PLUTO_OPTIONS_H
+#define SKUA_CTL_PLUTO_OPTIONS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/addr.h"
+#include "util/log.h"
+
+/*
+ * pluto's settings: the command line of the manual's SYNOPSIS, and the
+ * "config setup" section of an ipsec.conf given with --config (the
+ * command line wins where both set something).
+ *
+ * Owner: main(); read-only once the daemon runs (any thread may read).
+ */
+
+enum protostack {
+	PROTOSTACK_NETKEY,	/* XFRM netlink: the default on Linux */
+	PROTOSTACK_BSDKAME,	/* PF_KEY v2 */
+	PROTOSTACK_NONE,	/* no kernel: --use-none / --use-nostack / protostack=none */
+};
+
+#define PLUTO_MAX_INTERFACES 32
+
+struct pluto_options {
+	/* files and directories */
+	char rundir[PATH_MAX];		/* default /run/pluto */
+	char ctlbase[PATH_MAX];		/* --ctlbase: <ctlbase>.ctl, <ctlbase>.pid */
+	char ctlsocket[PATH_MAX];	/* derived: <ctlbase>.ctl or <rundir>/pluto.ctl */
+	char pidfile[PATH_MAX];		/* derived: <ctlbase>.pid or <rundir>/pluto.pid */
+	char config[PATH_MAX];		/* --config, "" when not given */
+	char secretsfile[PATH_MAX];	/* default /etc/ipsec.secrets (a glob) */
+	char ipsecdir[PATH_MAX];	/* default /etc/ipsec.d */
+	char nssdir[PATH_MAX];		/* default /var/lib/ipsec/nss */
+	char coredir[PATH_MAX];		/* "" : current directory */
+	char statsbin[PATH_MAX];	/* "" : none */
+	char logfile[PATH_MAX];		/* --logfile, "" when not given */
+
+	/* logging */
+	struct log_config log;		/* dest, no_time, truncate, no_ip, no_audit */
+	uint32_t debug_mask;		/* --debug classes */
+
+	/* daemon */
+	bool nofork;
+	bool leak_detective;
+	bool efence_protect;
+
+	/* kernel */
+	enum protostack protostack;
+
+	/* IKE behaviour */
+	bool uniqueids;			/* default yes (libreswan's default) */
+	bool force_busy;
+	bool crl_strict;
+	uint32_t crlcheckinterval;	/* seconds, 0: never */
+	uint32_t keep_alive;		/* NAT-T keep-alive delay, seconds; default 20 */
+	char *virtual_private;		/* --virtual-private, owned, or NULL */
+	char *vendorid;			/* --vendorid, owned, or NULL */
+
+	/* sockets */
+	char interfaces[PLUTO_MAX_INTERFACES][16];	/* --interface, repeatable */
+	size_t ninterfaces;
+	bool has_listen;
+	struct ip_addr listen;		/* --listen: the single address */
+	uint16_t ikeport;		/* default 500 */
+	uint16_t natikeport;		/* default 4500 */
+
+	/* workers and crypto */
+	int nhelpers;			/* -1: one per core; 0: all on one thread; N */
+	uint32_t seedbits;		/* bits read from /dev/random at start */
+	uint32_t secctx_attr_type;	/* default 32001 */
+
+	/* impairments given on the command line, applied at start */
+	char *impair[32];
+	size_t nimpair;
+};
+
+/* Context: main thread. The documented defaults. */
+void pluto_options_init(struct pluto_options *o);
+void pluto_options_fini(struct pluto_options *o);
+
+/*
+ * Parse pluto's command line. Returns 0 to run, 1 when --help or --version
+ * was answered (exit 0), or -EINVAL with err naming the bad option
+ * ("pluto: --ikeport 70000: expected a port number 1..65535"); the caller
+ * exits 1. When --config is given, the config setup section is read (see
+ * pluto_config_setup_load) and the command line overrides it. The derived
+ * paths (ctlsocket, pidfile) are filled at the end.
+ */
+int pluto_options_parse(int argc, char **argv, struct pluto_options *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_CTL_PROTO_WHACK_PROTO_H
+#define SKUA_CTL_PROTO_WHACK_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The whack control protocol, shared by whack and pluto. Never a raw C
+ * struct on the wire: every message is
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        magic "SKWH"                           |
+ *   +-------------------------------+-------------------------------+
+ *   |          version (1)          |             kind              |
+ *   +-------------------------------+-------------------------------+
+ *   |              length (whole message, header included)          |
+ *   +---------------------------------------------------------------+
+ *   |   attributes: type (16) | length (16) | value ...             |
+ *
+ * all big-endian. A request carries one OPS attribute (the bitmask of
+ * enum whack_op) and the command line's options as OPT attributes
+ * (option id, end, value string). A reply carries one line: the numeric
+ * progress code (enum whack_rc) and its text. pluto sends replies until
+ * the request is done, then closes the stream.
+ */
+
+#define WHACK_PROTO_MAGIC 0x534b5748u	/* "SKWH" */
+#define WHACK_PROTO_VERSION 1
+#define WHACK_HDR_LEN 12
+#define WHACK_MSG_MAX (64 * 1024)	/* a larger message is refused */
+#define WHACK_MAX_OPTS 256		/* options in one request */
+#define WHACK_VALUE_MAX 4096		/* bytes of one option value */
+#define WHACK_LINE_MAX 4096		/* bytes of one reply line */
+
+enum whack_msg_kind {
+	WHACK_MSG_REQUEST = 1,
+	WHACK_MSG_REPLY = 2,
+};
+
+enum whack_attr {
+	WATTR_OPS = 1,		/* u64: bitmask of enum whack_op */
+	WATTR_OPT = 2,		/* u16 option id, u8 end, value bytes (no NUL) */
+	WATTR_RC = 3,		/* u16: enum whack_rc (replies) */
+	WATTR_TEXT = 4,		/* the reply line (replies) */
+};
+
+/* Which end of a connection an option was given for (before/after --to). */
+enum whack_end {
+	WHACK_END_NONE = 0,
+	WHACK_END_LEFT = 1,
+	WHACK_END_RIGHT = 2,
+};
+
+/*
+ * The operations of one whack invocation. pluto runs them in this order,
+ * whatever order the command line gave them in (libreswan does the same).
+ */
+enum whack_op {
+	WOP_DEBUG,		/* --debug / --no-debug */
+	WOP_IMPAIR,		/* --impair / --no-impair */
+	WOP_DELETE,		/* --name N --delete (delete form) */
+	WOP_DELETESTATE,	/* --deletestate N */
+	WOP_DELETEUSER,		/* --deleteuser --name USER */
+	WOP_CRASH,		/* --crash ADDR */
+	WOP_ADD_CONN,		/* connection form */
+	WOP_ADD_KEY,		/* public key form */
+	WOP_DDOS,		/* --ddos-auto|busy|unlimited */
+	WOP_GLOBAL_REDIRECT,	/* --global-redirect yes|no|auto */
+	WOP_GLOBAL_REDIRECT_TO,	/* --global-redirect-to ADDRS */
+	WOP_REDIRECT_TO,	/* [--name N] --redirect-to ADDRS */
+	WOP_SOCKET_BUFSIZE,	/* --ike-socket-bufsize N */
+	WOP_SOCKET_ERRQUEUE,	/* --ike-socket-errqueue-toggle */
+	WOP_REREADSECRETS,	/* --rereadsecrets */
+	WOP_REREADCRLS,		/* --rereadcrls */
+	WOP_FETCHCRLS,		/* --fetchcrls */
+	WOP_REREADALL,		/* --rereadall */
+	WOP_PURGEOCSP,		/* --purgeocsp */
+	WOP_LISTEN,		/* --listen */
+	WOP_UNLISTEN,		/* --unlisten */
+	WOP_ROUTE,		/* --route --name N */
+	WOP_UNROUTE,		/* --unroute --name N */
+	WOP_INITIATE,		/* --initiate --name N */
+	WOP_OPPO_INITIATE,	/* --oppohere A --oppothere B */
+	WOP_TERMINATE,		/* --terminate --name N */
+	WOP_REKEY_IKE,		/* --rekey-ike --name N */
+	WOP_REKEY_IPSEC,	/* --rekey-ipsec --name N */
+	WOP_DDNS,		/* --ddns */
+	WOP_LISTPUBKEYS,	/* --listpubkeys (and --listall) */
+	WOP_LISTCERTS,
+	WOP_CHECKPUBKEYS,
+	WOP_LISTCACERTS,
+	WOP_LISTCRLS,
+	WOP_LISTEVENTS,
+	WOP_STATUS,
+	WOP_TRAFFICSTATUS,
+	WOP_SHUNTSTATUS,
+	WOP_ADDRESSPOOLSTATUS,
+	WOP_PROCESSSTATUS,
+	WOP_GLOBALSTATS,
+	WOP_CLEARSTATS,
+	WOP_SHUTDOWN,		/* --shutdown [--leave-state] */
+	WOP_COUNT,
+};
+
+_Static_assert(WOP_COUNT <= 64, "ops must fit the u64 mask");
+
+/*
+ * Progress codes, 3-digit numbers at the start of each reply line, as
+ * libreswan's pluto sends them (ipsec_auto and scripts know the numbers).
+ * whack's exit status is the code of the last line that is not a comment
+ * or a log line, with RC_SUCCESS meaning 0.
+ */
+enum whack_rc {
+	RC_COMMENT = 0,		/* status output; does not change the exit status */
+	RC_WHACK_PROBLEM = 1,	/* whack-detected problem */
+	RC_LOG = 2,		/* log line relayed; does not change the exit status */
+	RC_LOG_SERIOUS = 3,	/* serious log line; does not change the exit status */
+	RC_SUCCESS = 4,		/* success: exit status 0 */
+	RC_INFORMATIONAL = 5,
+	RC_INFORMATIONAL_TRAFFIC = 6,
+	RC_RETRANSMISSION = 10,
+	RC_DUPNAME = 20,	/* attempt to reuse a connection name */
+	RC_UNKNOWN_NAME = 21,	/* connection name or state number unknown */
+	RC_ORIENT = 22,		/* cannot orient connection: neither end is us */
+	RC_CLASH = 23,
+	RC_DEAF = 24,		/* need --listen before --initiate */
+	RC_ROUTE = 25,
+	RC_RTBUSY = 26,
+	RC_BADID = 27,
+	RC_NOKEY = 28,
+	RC_NOPEERIP = 29,
+	RC_BADWHACKMESSAGE = 30,
+	RC_NORETRANSMISSION = 31,
+	RC_INTERNALERR = 32,
+	RC_OPPOFAILURE = 33,
+	RC_CRYPTOFAILED = 34,
+	RC_AGGRALGO = 35,
+	RC_FATAL = 36,
+	RC_NOT_SUPPORTED = 37,	/* Skua: the capability has not landed yet */
+	RC_ENTERSECRET = 40,	/* password prompt */
+	RC_USERPROMPT = 41,	/* username prompt */
+	RC_NEW_V1_STATE = 100,	/* + state number */
+	RC_NEW_V2_STATE = 150,	/* + state number */
+	RC_NOTIFICATION = 200,	/* + notification number, capped to 255 */
+};
+
+/* True for the codes that do not change whack's exit status. */
+static inline bool whack_rc_is_quiet(unsigned rc)
+{
+	return rc == RC_COMMENT || rc == RC_LOG || rc == RC_LOG_SERIOUS;
+}
+
+/* The exit status a code gives: RC_SUCCESS is 0; codes over 255 are capped. */
+static inline int whack_rc_exit_status(unsigned rc)
+{
+	if (rc == RC_SUCCESS)
+		return 0;
+	return rc > 255 ? 255 : (int)rc;
+}
+
+struct whack_optval {
+	uint16_t id;		/* enum whack_opt (whack_opts.h) */
+	uint8_t end;		/* enum whack_end */
+	char *value;		/* NUL-terminated, owned; "" for flags */
+};
+
+/*
+ * One decoded request. Owner: whoever decoded or built it; free with
+ * whack_cmd_fini().
+ */
+struct whack_cmd {
+	uint64_t ops;		/* bits of enum whack_op */
+	size_t nopts;
+	struct whack_optval opts[WHACK_MAX_OPTS];
+};
+
+static inline bool whack_cmd_has_op(const struct whack_cmd *c, enum whack_op op)
+{
+	return (c->ops >> op) & 1;
+}
+
+/* Context: any thread. Frees the values; the struct itself is the caller's. */
+void whack_cmd_fini(struct whack_cmd *c);
+
+/*
+ * Append one option (value copied). Returns 0, -E2BIG (too many options),
+ * -EMSGSIZE (value too long) or -EINVAL (control characters in value),
+ * -ENOMEM.
+ */
+int whack_cmd_add(struct whack_cmd *c, uint16_t id, enum whack_end end, const char *value);
+
+/* First option with this id and end (WHACK_END_NONE matches any end); NULL if absent. */
+const struct whack_optval *whack_cmd_find(const struct whack_cmd *c, uint16_t id, int end);
+
+/*
+ * Encode a request into buf. Returns the message length, or -EMSGSIZE.
+ * Context: any thread; pure.
+ */
+int whack_request_encode(const struct whack_cmd *c, uint8_t *buf, size_t cap);
+
+/*
+ * Decode a whole request (header included) into *c (zeroed first).
+ * Returns 0 or -EBADMSG / -EPROTO (bad magic or version) / -EMSGSIZE /
+ * -E2BIG / -ENOMEM; err names what was wrong. Context: any thread; pure
+ * apart from allocation. Never trusts a length.
+ */
+int whack_request_decode(const uint8_t *buf, size_t len, struct whack_cmd *c, char *err,
+			 size_t errlen);
+
+/*
+ * Parse the 12-byte header: the message kind and whole length. Returns 0,
+ * -EPROTO (magic or version) or -EMSGSIZE (length below the header or over
+ * WHACK_MSG_MAX).
+ */
+int whack_hdr_parse(const uint8_t *hdr, uint16_t *kind, uint32_t *len);
+
+/* Encode one reply line. Returns the message length or -EMSGSIZE. */
+int whack_reply_encode(unsigned rc, const char *text, uint8_t *buf, size_t cap);
+
+/* Decode one whole reply message; text is NUL-terminated into textbuf. */
+int whack_reply_decode(const uint8_t *buf, size_t len, unsigned *rc, char *textbuf,
+		       size_t textcap);
+
+#endif
