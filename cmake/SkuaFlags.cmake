@@ -34,3 +34,10 @@ function(skua_module name)
 	target_include_directories(skua_${name} PUBLIC ${SKUA_SRC})
 	target_link_libraries(skua_${name} PUBLIC skua_flags ${ARGN})
 endfunction()
+
+# Fuzz builds instrument every library for coverage, so libFuzzer is guided
+# by the code under test, not only by the harness.
+if(SKUA_FUZZ)
+	target_compile_options(skua_flags INTERFACE -fsanitize=fuzzer-no-link)
+	target_link_options(skua_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()

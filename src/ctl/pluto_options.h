@@ -77,6 +77,7 @@ struct pluto_options {
 	/* impairments given on the command line, applied at start */
 	char *impair[32];
 	size_t nimpair;
+	bool impair_enable[32];		/* false: the entry came from --no-impair */
 };
 
 /* Context: main thread. The documented defaults. */
@@ -84,13 +85,37 @@ void pluto_options_init(struct pluto_options *o);
 void pluto_options_fini(struct pluto_options *o);
 
 /*
- * Parse pluto's command line. Returns 0 to run, 1 when --help or --version
- * was answered (exit 0), or -EINVAL with err naming the bad option
+ * Parse pluto's command line into o, which pluto_options_init() prepared
+ * (pluto_options_fini() frees it whatever the result). Returns 0 to run,
+ * 1 when --help or --version was answered (exit 0), or -EINVAL (-ENOENT,
+ * -ENOMEM for --config trouble) with err naming the bad option
  * ("pluto: --ikeport 70000: expected a port number 1..65535"); the caller
  * exits 1. When --config is given, the config setup section is read (see
  * pluto_config_setup_load) and the command line overrides it. The derived
- * paths (ctlsocket, pidfile) are filled at the end.
+ * paths (ctlsocket, pidfile) are filled at the end. Options other than
+ * --interface, --debug and --impair may appear once. Context: main thread;
+ * writes --help/--version answers to stdout.
  */
 int pluto_options_parse(int argc, char **argv, struct pluto_options *o, char *err, size_t errlen);
+
+/*
+ * Set one option by its long name without the dashes ("ikeport") to value
+ * (NULL for an option that takes none), validated as on the command line;
+ * the config setup loader uses it so both share one validator. Returns 0,
+ * -ENOENT for an unknown name, or -EINVAL (or -ENOTSUP) with why saying
+ * what was wrong and what was expected, without any "pluto: --opt value: "
+ * prefix (the caller adds where the value came from). Context: main thread.
+ */
+int pluto_options_set(struct pluto_options *o, const char *name, const char *value, char *why,
+		      size_t whylen);
+
+/*
+ * Fill the derived paths (ctlsocket, pidfile) and log.file/log.ident, and
+ * check the settings against each other (ikeport != natikeport, the socket
+ * path fits a sockaddr_un). Called by pluto_options_parse; exported for
+ * callers that build options without a command line. Returns 0 or -EINVAL
+ * with err. Context: main thread.
+ */
+int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen);
 
 #endif

@@ -71,6 +71,7 @@ struct whack_target {
 	char ctlsocket[256];
 	const char *label;	/* --label, or NULL */
 	bool help, version, utc, asynchronous;
+	bool debug_help;	/* --debug help: whack lists the classes itself */
 };
 
 /*

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Dispatch of a whack request: its operations run in enum whack_op order.
+ * A form whose capability has not landed answers RC_NOT_SUPPORTED, never
+ * a silent success.
+ */
+#include "ctl/pluto.h"
+
+#include <stddef.h>
+
+typedef void (*ctl_handler)(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+static const struct {
+	const char *form;	/* as the user wrote it, for "not supported yet" */
+	ctl_handler fn;		/* NULL: not supported yet */
+} ops[WOP_COUNT] = {
+	[WOP_DEBUG] = { "--debug", ctl_cmd_debug },
+	[WOP_IMPAIR] = { "--impair", ctl_cmd_impair },
+	[WOP_DELETE] = { "--delete", ctl_cmd_delete_conn },
+	[WOP_DELETESTATE] = { "--deletestate", NULL },
+	[WOP_DELETEUSER] = { "--deleteuser", NULL },
+	[WOP_CRASH] = { "--crash", NULL },
+	[WOP_ADD_CONN] = { "connection form", ctl_cmd_add_conn },
+	[WOP_ADD_KEY] = { "public key form (--keyid/--pubkeyrsa)", NULL },
+	[WOP_DDOS] = { "--ddos-auto/--ddos-busy/--ddos-unlimited", NULL },
+	[WOP_GLOBAL_REDIRECT] = { "--global-redirect", NULL },
+	[WOP_GLOBAL_REDIRECT_TO] = { "--global-redirect-to", NULL },
+	[WOP_REDIRECT_TO] = { "--redirect-to", NULL },
+	[WOP_SOCKET_BUFSIZE] = { "--ike-socket-bufsize", ctl_cmd_socket_bufsize },
+	[WOP_SOCKET_ERRQUEUE] = { "--ike-socket-errqueue-toggle", ctl_cmd_socket_errqueue },
+	[WOP_REREADSECRETS] = { "--rereadsecrets", NULL },
+	[WOP_REREADCRLS] = { "--rereadcrls", NULL },
+	[WOP_FETCHCRLS] = { "--fetchcrls", NULL },
+	[WOP_REREADALL] = { "--rereadall", NULL },
+	[WOP_PURGEOCSP] = { "--purgeocsp", NULL },
+	[WOP_LISTEN] = { "--listen", ctl_cmd_listen },
+	[WOP_UNLISTEN] = { "--unlisten", ctl_cmd_unlisten },
+	[WOP_ROUTE] = { "--route", NULL },
+	[WOP_UNROUTE] = { "--unroute", NULL },
+	[WOP_INITIATE] = { "--initiate", NULL },
+	[WOP_OPPO_INITIATE] = { "opportunistic initiate (--oppohere/--oppothere)", NULL },
+	[WOP_TERMINATE] = { "--terminate", NULL },
+	[WOP_REKEY_IKE] = { "--rekey-ike", NULL },
+	[WOP_REKEY_IPSEC] = { "--rekey-ipsec", NULL },
+	[WOP_DDNS] = { "--ddns", NULL },
+	[WOP_LISTPUBKEYS] = { "--listpubkeys", NULL },
+	[WOP_LISTCERTS] = { "--listcerts", NULL },
+	[WOP_CHECKPUBKEYS] = { "--checkpubkeys", NULL },
+	[WOP_LISTCACERTS] = { "--listcacerts", NULL },
+	[WOP_LISTCRLS] = { "--listcrls", NULL },
+	[WOP_LISTEVENTS] = { "--listevents", NULL },
+	[WOP_STATUS] = { "--status", ctl_cmd_status },
+	[WOP_TRAFFICSTATUS] = { "--trafficstatus", NULL },
+	[WOP_SHUNTSTATUS] = { "--shuntstatus", NULL },
+	[WOP_ADDRESSPOOLSTATUS] = { "--addresspoolstatus", NULL },
+	[WOP_PROCESSSTATUS] = { "--processstatus", ctl_cmd_processstatus },
+	[WOP_GLOBALSTATS] = { "--globalstats", ctl_cmd_globalstats },
+	[WOP_CLEARSTATS] = { "--clearstats", ctl_cmd_clearstats },
+	[WOP_SHUTDOWN] = { "--shutdown", ctl_cmd_shutdown },
+};
+
+void ctl_dispatch(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	for (unsigned op = 0; op < WOP_COUNT; op++) {
+		if (!whack_cmd_has_op(cmd, op))
+			continue;
+		if (ops[op].fn)
+			ops[op].fn(p, c, cmd);
+		else
+			ctl_not_supported(c, ops[op].form);
+	}
+}

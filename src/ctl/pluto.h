@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_CTL_PLUTO_H
+#define SKUA_CTL_PLUTO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctl/ctl_client.h"
+#include "ctl/pluto_options.h"
+#include "ctl/pluto_runtime.h"
+#include "crypto/jobq.h"
+#include "net/worker.h"
+#include "sadb/conn_table.h"
+#include "sadb/kernel_queue.h"
+
+/* Counters of the control plane, shown by whack --globalstats. */
+struct ctl_stats {
+	_Atomic uint64_t whack_requests;
+	_Atomic uint64_t whack_malformed;
+	_Atomic uint64_t conns_added;
+	_Atomic uint64_t conns_deleted;
+};
+
+/*
+ * The daemon. Owner: main() creates and frees it; the ctl thread is the
+ * only writer of the connection table and of next_serial; the stop flags
+ * are atomics.
+ */
+struct pluto {
+	const struct pluto_options *opts;
+	struct conn_table conns;
+	uint64_t next_serial;		/* ctl thread only */
+	int listen_fd;			/* the whack socket */
+	int stop_fd;			/* eventfd: readable when the daemon should stop */
+	int ctl_wake_fd;		/* eventfd: tells the ctl thread to exit */
+	pthread_t ctl_thread;
+	bool ctl_started;
+	atomic_bool leave_state;
+	struct ctl_stats stats;
+	struct net_pool *pool;		/* the workers */
+	struct crypto_jobq jobq;	/* per-worker crypto batches, stealing */
+	bool jobq_ready;
+	struct kernel_queue kq;		/* the kernel thread */
+	bool kq_running;
+	struct net_iface_list ifaces;	/* what --listen found last (ctl thread) */
+};
+
+/*
+ * Run one decoded, checked request: its ops in enum whack_op order.
+ * Context: ctl thread, registered with RCU.
+ */
+void ctl_dispatch(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/* Handlers (ctl/cmd_*.c). Context: ctl thread. */
+void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_delete_conn(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_globalstats(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_clearstats(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_debug(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_shutdown(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_impair(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listen(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_unlisten(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_socket_bufsize(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_socket_errqueue(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/* Remove and free every connection. Context: ctl thread or main at shutdown. */
+void ctl_conns_clear(struct pluto *p);
+
+/*
+ * The whack server: bind the socket (mode 0600) and start the ctl thread.
+ * Context: main thread.
+ */
+int ctl_server_start(struct pluto *p);
+void ctl_server_stop(struct pluto *p);
+
+#endif

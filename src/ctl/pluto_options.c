@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ctl/pluto_options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl/config_setup.h"
+#include "util/impair.h"
+
+#define PLUTO_VERSION_LINE "Skua pluto 0.1.0 (libreswan-compatible)"
+
+/* Bounds that the manual leaves open; named so they show up in errors. */
+enum {
+	NHELPERS_MAX = 1024,
+	SEEDBITS_MAX = 8192,		/* 1 KiB from /dev/random is already a long wait */
+	SECCTX_MIN = 32001,		/* the private-use range of IKEv1 attribute types */
+	SECCTX_MAX = 32767,
+	KEEPALIVE_MAX = 86400,
+	CRLCHECK_MAX = 31536000,	/* a year */
+	VENDORID_MAX = 256,
+	IFNAME_MAX = 15,		/* IFNAMSIZ - 1 */
+};
+
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void pluto_options_init(struct pluto_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->rundir, sizeof(o->rundir), "/run/pluto");
+	snprintf(o->secretsfile, sizeof(o->secretsfile), "/etc/ipsec.secrets");
+	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "/etc/ipsec.d");
+	snprintf(o->nssdir, sizeof(o->nssdir), "/var/lib/ipsec/nss");
+	o->log.dest = LOG_DEST_SYSLOG;
+	o->log.ident = "pluto";
+	o->protostack = PROTOSTACK_NETKEY;
+	o->uniqueids = true;
+	o->keep_alive = 20;
+	o->ikeport = 500;
+	o->natikeport = 4500;
+	o->nhelpers = -1;
+	o->secctx_attr_type = SECCTX_MIN;
+	pluto_options_finish(o, NULL, 0);
+}
+
+void pluto_options_fini(struct pluto_options *o)
+{
+	free(o->virtual_private);
+	o->virtual_private = NULL;
+	free(o->vendorid);
+	o->vendorid = NULL;
+	for (size_t i = 0; i < o->nimpair; i++) {
+		free(o->impair[i]);
+		o->impair[i] = NULL;
+	}
+	o->nimpair = 0;
+}
+
+/* ---- value parsers: each writes only the reason into why ---- */
+
+static int parse_long(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	if (v == NULL || v[0] == '\0' || isspace((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || errno != 0 || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+/* Seconds, with an optional s, m, h or d suffix. */
+static int parse_secs(const char *v, long max, uint32_t *out)
+{
+	static const struct {
+		char c;
+		long mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char num[32];
+	size_t len;
+	long mult = 1;
+	long n;
+
+	if (v == NULL || (len = strlen(v)) == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, v, len + 1);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (len > 1 && num[len - 1] == units[i].c) {
+			num[len - 1] = '\0';
+			mult = units[i].mult;
+		}
+	}
+	if (num[0] == '-' || parse_long(num, 0, max / mult, &n) < 0)
+		return -EINVAL;
+	*out = (uint32_t)(n * mult);
+	return 0;
+}
+
+static int set_path(char *dst, size_t size, const char *v, char *why, size_t n)
+{
+	if (v[0] == '\0') {
+		say(why, n, "empty path: expected a file or directory name");
+		return -EINVAL;
+	}
+	if (strlen(v) >= size) {
+		say(why, n, "path is %zu bytes long: expected fewer than %zu", strlen(v), size);
+		return -EINVAL;
+	}
+	snprintf(dst, size, "%s", v);
+	return 0;
+}
+
+static int set_port(uint16_t *dst, const char *v, char *why, size_t n)
+{
+	long port;
+
+	if (parse_long(v, 1, 65535, &port) < 0) {
+		say(why, n, "expected a port number 1..65535");
+		return -EINVAL;
+	}
+	*dst = (uint16_t)port;
+	return 0;
+}
+
+/*
+ * Linux accepts any name of 1..15 bytes without '/', ':' or white space,
+ * other than "." and ".."; the manual rules out the old KLIPS ipsecN.
+ */
+static int set_interface(struct pluto_options *o, const char *v, char *why, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len > IFNAME_MAX) {
+		say(why, n, "expected an interface name of 1..%d characters", IFNAME_MAX);
+		return -EINVAL;
+	}
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
+		say(why, n, "expected an interface name, not a directory name");
+		return -EINVAL;
+	}
+	for (const char *c = v; *c; c++) {
+		if (*c == '/' || *c == ':' || !isgraph((unsigned char)*c)) {
+			say(why, n, "character '%c' not allowed: expected an interface name "
+				"without '/', ':', white space or control characters",
+			    isgraph((unsigned char)*c) ? *c : '?');
+			return -EINVAL;
+		}
+	}
+	if (strncmp(v, "ipsec", 5) == 0 && v[5] != '\0' && strspn(v + 5, "0123456789") == len - 5) {
+		say(why, n, "a KLIPS ipsecN device: expected the real public interface (e.g. eth0)");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->ninterfaces; i++) {
+		if (strcmp(o->interfaces[i], v) == 0) {
+			say(why, n, "interface given twice: expected each interface once");
+			return -EINVAL;
+		}
+	}
+	if (o->ninterfaces >= PLUTO_MAX_INTERFACES) {
+		say(why, n, "too many interfaces: expected at most %d", PLUTO_MAX_INTERFACES);
+		return -EINVAL;
+	}
+	snprintf(o->interfaces[o->ninterfaces++], sizeof(o->interfaces[0]), "%s", v);
+	return 0;
+}
+
+/*
+ * ipsec.conf(5): a comma-separated list of %v4:subnet and %v6:subnet,
+ * where %v4:!subnet (or !%v4:subnet) excludes a subnet.
+ */
+static int check_virtual_private(const char *v, char *why, size_t n)
+{
+	const char *p = v;
+
+	if (v[0] == '\0') {
+		say(why, n, "empty list: expected %%v4:subnet or %%v6:subnet entries "
+			"separated by commas");
+		return -EINVAL;
+	}
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char entry[IP_SUBNET_STRLEN + 8];
+		const char *s = entry;
+		struct ip_subnet sn;
+		int af;
+
+		if (len == 0 || len >= sizeof(entry)) {
+			say(why, n, "entry %zu bytes long at offset %zu: expected %%v4:subnet or "
+				"%%v6:subnet", len, (size_t)(p - v));
+			return -EINVAL;
+		}
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		if (*s == '!')
+			s++;
+		if (strncmp(s, "%v4:", 4) == 0)
+			af = AF_INET;
+		else if (strncmp(s, "%v6:", 4) == 0)
+			af = AF_INET6;
+		else {
+			say(why, n, "entry '%s': expected %%v4:subnet or %%v6:subnet "
+				"(%%v4:!subnet to exclude)", entry);
+			return -EINVAL;
+		}
+		s += 4;
+		if (*s == '!' && entry[0] != '!')
+			s++;
+		int rc = ip_subnet_parse(s, &sn);
+		if (rc == -EDOM) {
+			say(why, n, "entry '%s': bits set beyond the prefix length: expected a "
+				"network address", entry);
+			return -EINVAL;
+		}
+		if (rc < 0 || sn.addr.af != af || strchr(s, '/') == NULL) {
+			say(why, n, "entry '%s': expected an %s subnet address/prefix after %s",
+			    entry, af == AF_INET ? "IPv4" : "IPv6",
+			    af == AF_INET ? "%v4:" : "%v6:");
+			return -EINVAL;
+		}
+		p += len;
+		if (*p == ',') {
+			p++;
+			if (*p == '\0') {
+				say(why, n, "trailing comma: expected another %%v4: or %%v6: entry");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int set_debug(struct pluto_options *o, const char *v, bool enable, char *why, size_t n)
+{
+	char classes[256];
+	size_t off = 0;
+
+	for (int c = 0; c < DBG_CLASS_COUNT && off < sizeof(classes); c++)
+		off += (size_t)snprintf(classes + off, sizeof(classes) - off, ", %s",
+					debug_class_name((enum debug_class)c));
+	if (strcmp(v, "help") == 0) {
+		say(why, n, "--debug help is a whack option (whack --debug help): expected "
+			"none, all%s", classes);
+		return -EINVAL;
+	}
+	if (debug_apply(&o->debug_mask, v, enable) < 0) {
+		say(why, n, "unknown debug class: expected none, all%s (or no-<class>)", classes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_impair(struct pluto_options *o, const char *v, bool enable, char *why, size_t n)
+{
+	struct impair_setting s;
+	size_t max = sizeof(o->impair) / sizeof(o->impair[0]);
+
+	if (impair_parse(v, enable, &s, why, n) < 0) {
+		/* impair_parse names the argument itself; the caller already does */
+		size_t vlen = strlen(v);
+		if (strncmp(why, v, vlen) == 0 && strncmp(why + vlen, ": ", 2) == 0)
+			memmove(why, why + vlen + 2, strlen(why + vlen + 2) + 1);
+		return -EINVAL;
+	}
+	if (o->nimpair >= max) {
+		say(why, n, "too many impairments: expected at most %zu", max);
+		return -EINVAL;
+	}
+	o->impair[o->nimpair] = strdup(v);
+	if (o->impair[o->nimpair] == NULL) {
+		say(why, n, "out of memory");
+		return -ENOMEM;
+	}
+	o->impair_enable[o->nimpair++] = enable;
+	return 0;
+}
+
+/* ---- the option table ---- */
+
+enum opt_id {
+	O_HELP, O_VERSION, O_LEAK_DETECTIVE, O_EFENCE_PROTECT, O_CONFIG, O_VENDORID, O_NOFORK,
+	O_STDERRLOG, O_LOGFILE, O_LOG_NO_TIME, O_LOG_NO_APPEND, O_LOG_NO_IP, O_LOG_NO_AUDIT,
+	O_USE_NETKEY, O_USE_BSDKAME, O_USE_NONE, O_USE_NOSTACK, O_UNIQUEIDS, O_VIRTUAL_PRIVATE,
+	O_KEEP_ALIVE, O_FORCE_BUSY, O_CRL_STRICT, O_CRLCHECKINTERVAL, O_INTERFACE, O_LISTEN,
+	O_IKEPORT, O_NATIKEPORT, O_RUNDIR, O_CTLBASE, O_SECRETSFILE, O_NHELPERS, O_SEEDBITS,
+	O_IPSECDIR, O_NSSDIR, O_COREDIR, O_STATSBIN, O_SECCTX_ATTR_TYPE, O_DEBUG, O_NO_DEBUG,
+	O_IMPAIR, O_NO_IMPAIR, O_COUNT,
+};
+
+static const struct opt {
+	const char *name;
+	const char *arg;	/* NULL: takes no value; else the value's name for --help */
+	const char *expect;	/* what a value must be, for "missing value" errors */
+	bool repeatable;
+} opts[O_COUNT] = {
+	[O_HELP] = { "help", NULL, NULL, false },
+	[O_VERSION] = { "version", NULL, NULL, false },
+	[O_LEAK_DETECTIVE] = { "leak-detective", NULL, NULL, false },
+	[O_EFENCE_PROTECT] = { "efence-protect", NULL, NULL, false },
+	[O_CONFIG] = { "config", "filename", "an ipsec.conf file name", false },
+	[O_VENDORID] = { "vendorid", "VID", "a vendor ID string", false },
+	[O_NOFORK] = { "nofork", NULL, NULL, false },
+	[O_STDERRLOG] = { "stderrlog", NULL, NULL, false },
+	[O_LOGFILE] = { "logfile", "filename", "a log file name", false },
+	[O_LOG_NO_TIME] = { "log-no-time", NULL, NULL, false },
+	[O_LOG_NO_APPEND] = { "log-no-append", NULL, NULL, false },
+	[O_LOG_NO_IP] = { "log-no-ip", NULL, NULL, false },
+	[O_LOG_NO_AUDIT] = { "log-no-audit", NULL, NULL, false },
+	[O_USE_NETKEY] = { "use-netkey", NULL, NULL, false },
+	[O_USE_BSDKAME] = { "use-bsdkame", NULL, NULL, false },
+	[O_USE_NONE] = { "use-none", NULL, NULL, false },
+	[O_USE_NOSTACK] = { "use-nostack", NULL, NULL, false },
+	[O_UNIQUEIDS] = { "uniqueids", NULL, NULL, false },
+	[O_VIRTUAL_PRIVATE] = { "virtual-private", "network_list",
+				"a list of %v4:subnet / %v6:subnet", false },
+	[O_KEEP_ALIVE] = { "keep-alive", "delay_sec", "a delay in seconds", false },
+	[O_FORCE_BUSY] = { "force-busy", NULL, NULL, false },
+	[O_CRL_STRICT] = { "crl-strict", NULL, NULL, false },
+	[O_CRLCHECKINTERVAL] = { "crlcheckinterval", "seconds", "an interval in seconds", false },
+	[O_INTERFACE] = { "interface", "interfacename", "an interface name", true },
+	[O_LISTEN] = { "listen", "ipaddr", "an IPv4 or IPv6 address", false },
+	[O_IKEPORT] = { "ikeport", "portnumber", "a port number 1..65535", false },
+	[O_NATIKEPORT] = { "natikeport", "portnumber", "a port number 1..65535", false },
+	[O_RUNDIR] = { "rundir", "path", "a directory", false },
+	[O_CTLBASE] = { "ctlbase", "path", "a path prefix for the .ctl and .pid files", false },
+	[O_SECRETSFILE] = { "secretsfile", "secrets-file", "a file name or glob", false },
+	[O_NHELPERS] = { "nhelpers", "number", "-1 or a number 0..1024", false },
+	[O_SEEDBITS] = { "seedbits", "numbits", "a number of bits 0..8192", false },
+	[O_IPSECDIR] = { "ipsecdir", "dirname", "a directory", false },
+	[O_NSSDIR] = { "nssdir", "dirname", "a directory", false },
+	[O_COREDIR] = { "coredir", "dirname", "a directory", false },
+	[O_STATSBIN] = { "statsbin", "filename", "an executable file", false },
+	[O_SECCTX_ATTR_TYPE] = { "secctx-attr-type", "number", "a number 32001..32767", false },
+	[O_DEBUG] = { "debug", "class", "a debug class", true },
+	[O_NO_DEBUG] = { "no-debug", "class", "a debug class", true },
+	[O_IMPAIR] = { "impair", "behaviour[:how]", "an impairment behaviour", true },
+	[O_NO_IMPAIR] = { "no-impair", "behaviour", "an impairment behaviour", true },
+};
+
+static int find_opt(const char *name, size_t len)
+{
+	for (int i = 0; i < O_COUNT; i++) {
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Apply one option to o. v is NULL for an option without a value. */
+static int set_opt(struct pluto_options *o, enum opt_id id, const char *v, char *why, size_t n)
+{
+	long num;
+	struct stat st;
+
+	switch (id) {
+	case O_HELP:
+	case O_VERSION:
+		return 0;	/* answered by the caller */
+	case O_LEAK_DETECTIVE:
+		o->leak_detective = true;
+		return 0;
+	case O_EFENCE_PROTECT:
+		o->efence_protect = true;
+		return 0;
+	case O_CONFIG:
+		return set_path(o->config, sizeof(o->config), v, why, n);
+	case O_VENDORID:
+		if (v[0] == '\0' || strlen(v) > VENDORID_MAX) {
+			say(why, n, "expected a vendor ID of 1..%d characters", VENDORID_MAX);
+			return -EINVAL;
+		}
+		for (const char *c = v; *c; c++) {
+			if (!isprint((unsigned char)*c)) {
+				say(why, n, "control character in vendor ID: expected printable "
+					"characters");
+				return -EINVAL;
+			}
+		}
+		free(o->vendorid);
+		o->vendorid = strdup(v);
+		return o->vendorid ? 0 : -ENOMEM;
+	case O_NOFORK:
+		o->nofork = true;
+		return 0;
+	case O_STDERRLOG:
+		o->log.dest = LOG_DEST_STDERR;
+		return 0;
+	case O_LOGFILE:
+		if (set_path(o->logfile, sizeof(o->logfile), v, why, n) < 0)
+			return -EINVAL;
+		o->log.dest = LOG_DEST_FILE;
+		return 0;
+	case O_LOG_NO_TIME:
+		o->log.no_time = true;
+		return 0;
+	case O_LOG_NO_APPEND:
+		o->log.truncate = true;
+		return 0;
+	case O_LOG_NO_IP:
+		o->log.no_ip = true;
+		return 0;
+	case O_LOG_NO_AUDIT:
+		o->log.no_audit = true;
+		return 0;
+	case O_USE_NETKEY:
+		o->protostack = PROTOSTACK_NETKEY;
+		return 0;
+	case O_USE_BSDKAME:
+		o->protostack = PROTOSTACK_BSDKAME;
+		return 0;
+	case O_USE_NONE:
+	case O_USE_NOSTACK:
+		o->protostack = PROTOSTACK_NONE;
+		return 0;
+	case O_UNIQUEIDS:
+		o->uniqueids = true;
+		return 0;
+	case O_VIRTUAL_PRIVATE:
+		if (check_virtual_private(v, why, n) < 0)
+			return -EINVAL;
+		free(o->virtual_private);
+		o->virtual_private = strdup(v);
+		return o->virtual_private ? 0 : -ENOMEM;
+	case O_KEEP_ALIVE:
+		if (parse_secs(v, KEEPALIVE_MAX, &o->keep_alive) < 0 || o->keep_alive == 0) {
+			say(why, n, "expected a delay of 1..%d seconds", KEEPALIVE_MAX);
+			return -EINVAL;
+		}
+		return 0;
+	case O_FORCE_BUSY:
+		o->force_busy = true;
+		return 0;
+	case O_CRL_STRICT:
+		o->crl_strict = true;
+		return 0;
+	case O_CRLCHECKINTERVAL:
+		if (parse_secs(v, CRLCHECK_MAX, &o->crlcheckinterval) < 0) {
+			say(why, n, "expected an interval of 0..%d seconds (0: never)",
+			    CRLCHECK_MAX);
+			return -EINVAL;
+		}
+		return 0;
+	case O_INTERFACE:
+		return set_interface(o, v, why, n);
+	case O_LISTEN:
+		if (ip_addr_parse(v, &o->listen) < 0) {
+			say(why, n, "expected a numeric IPv4 or IPv6 address");
+			return -EINVAL;
+		}
+		o->has_listen = true;
+		return 0;
+	case O_IKEPORT:
+		return set_port(&o->ikeport, v, why, n);
+	case O_NATIKEPORT:
+		return set_port(&o->natikeport, v, why, n);
+	case O_RUNDIR:
+		return set_path(o->rundir, sizeof(o->rundir), v, why, n);
+	case O_CTLBASE:
+		return set_path(o->ctlbase, sizeof(o->ctlbase), v, why, n);
+	case O_SECRETSFILE:
+		return set_path(o->secretsfile, sizeof(o->secretsfile), v, why, n);
+	case O_NHELPERS:
+		if (parse_long(v, -1, NHELPERS_MAX, &num) < 0) {
+			say(why, n, "expected -1 (one per CPU), 0 (no helpers) or a number "
+				"1..%d", NHELPERS_MAX);
+			return -EINVAL;
+		}
+		o->nhelpers = (int)num;
+		return 0;
+	case O_SEEDBITS:
+		if (parse_long(v, 0, SEEDBITS_MAX, &num) < 0) {
+			say(why, n, "expected a number of bits 0..%d", SEEDBITS_MAX);
+			return -EINVAL;
+		}
+		o->seedbits = (uint32_t)num;
+		return 0;
+	case O_IPSECDIR:
+		return set_path(o->ipsecdir, sizeof(o->ipsecdir), v, why, n);
+	case O_NSSDIR:
+		return set_path(o->nssdir, sizeof(o->nssdir), v, why, n);
+	case O_COREDIR:
+		if (stat(v, &st) < 0) {
+			say(why, n, "%s: expected an existing directory", strerror(errno));
+			return -EINVAL;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			say(why, n, "not a directory: expected a directory for core dumps");
+			return -EINVAL;
+		}
+		return set_path(o->coredir, sizeof(o->coredir), v, why, n);
+	case O_STATSBIN:
+		if (stat(v, &st) < 0 || !S_ISREG(st.st_mode) || access(v, X_OK) < 0) {
+			say(why, n, "expected an existing executable file");
+			return -EINVAL;
+		}
+		return set_path(o->statsbin, sizeof(o->statsbin), v, why, n);
+	case O_SECCTX_ATTR_TYPE:
+		if (parse_long(v, SECCTX_MIN, SECCTX_MAX, &num) < 0) {
+			say(why, n, "expected an attribute type %d..%d", SECCTX_MIN, SECCTX_MAX);
+			return -EINVAL;
+		}
+		o->secctx_attr_type = (uint32_t)num;
+		return 0;
+	case O_DEBUG:
+	case O_NO_DEBUG:
+		return set_debug(o, v, id == O_DEBUG, why, n);
+	case O_IMPAIR:
+	case O_NO_IMPAIR:
+		return set_impair(o, v, id == O_IMPAIR, why, n);
+	case O_COUNT:
+		break;
+	}
+	say(why, n, "unhandled option");
+	return -EINVAL;
+}
+
+int pluto_options_set(struct pluto_options *o, const char *name, const char *value, char *why,
+		      size_t whylen)
+{
+	int id = find_opt(name, strlen(name));
+
+	if (id < 0 || id == O_HELP || id == O_VERSION || id == O_CONFIG) {
+		say(why, whylen, "%s: not a settable option", name);
+		return -ENOENT;
+	}
+	if (opts[id].arg == NULL && value != NULL) {
+		say(why, whylen, "takes no value");
+		return -EINVAL;
+	}
+	if (opts[id].arg != NULL && value == NULL) {
+		say(why, whylen, "needs a value: expected %s", opts[id].expect);
+		return -EINVAL;
+	}
+	return set_opt(o, (enum opt_id)id, value, why, whylen);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: pluto [options]\n"
+		   "IKE keying daemon (" PLUTO_VERSION_LINE ")\n\n"
+		   "Every option except --interface, --debug and --impair may be given once;\n"
+		   "a value is given as --option value or --option=value.\n\n");
+	for (int i = 0; i < O_COUNT; i++) {
+		if (opts[i].arg)
+			fprintf(f, "  --%s %s\n", opts[i].name, opts[i].arg);
+		else
+			fprintf(f, "  --%s\n", opts[i].name);
+	}
+	fprintf(f, "\nDefaults: --rundir /run/pluto (control socket <rundir>/pluto.ctl, lock file\n"
+		   "<rundir>/pluto.pid), --ikeport 500, --natikeport 4500, --keep-alive 20,\n"
+		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile /etc/ipsec.secrets,\n"
+		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n");
+}
+
+/*
+ * One pass over argv applied to o; quiet: do not answer --help/--version.
+ * Returns 0, 1 (--help / --version answered) or -errno with err set.
+ */
+static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet, char *err,
+		      size_t errlen)
+{
+	bool seen[O_COUNT] = { false };
+	bool interfaces_reset = false;
+	char why[512];
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *name, *eq, *v = NULL;
+		size_t len;
+		int id, rc;
+
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			say(err, errlen, "pluto: unexpected argument '%s': pluto takes only "
+				"--options (see pluto --help)", arg);
+			return -EINVAL;
+		}
+		name = arg + 2;
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		id = find_opt(name, len);
+		if (id < 0) {
+			say(err, errlen, "pluto: unknown option --%.*s (see pluto --help)",
+			    (int)len, name);
+			return -EINVAL;
+		}
+		if (opts[id].arg == NULL && eq) {
+			say(err, errlen, "pluto: --%s takes no value: got '%s'", opts[id].name,
+			    eq + 1);
+			return -EINVAL;
+		}
+		if (opts[id].arg) {
+			if (eq) {
+				v = eq + 1;
+			} else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+				v = argv[++i];
+			} else {
+				say(err, errlen, "pluto: --%s needs a value: expected %s",
+				    opts[id].name, opts[id].expect);
+				return -EINVAL;
+			}
+		}
+		if (seen[id] && !opts[id].repeatable) {
+			say(err, errlen, "pluto: --%s given twice: expected at most once (only "
+				"--interface, --debug and --impair may be repeated)",
+			    opts[id].name);
+			return -EINVAL;
+		}
+		seen[id] = true;
+
+		if (id == O_HELP) {
+			if (!quiet)
+				usage(stdout);
+			return 1;
+		}
+		if (id == O_VERSION) {
+			if (!quiet)
+				printf("%s\n", PLUTO_VERSION_LINE);
+			return 1;
+		}
+		/* The command line's --interface list replaces the config file's. */
+		if (id == O_INTERFACE && !interfaces_reset) {
+			o->ninterfaces = 0;
+			interfaces_reset = true;
+		}
+		why[0] = '\0';
+		rc = set_opt(o, (enum opt_id)id, v, why, sizeof(why));
+		if (rc < 0 && strncmp(why, "--", 2) == 0) {
+			/* a reason that already names the option in full */
+			say(err, errlen, "pluto: %s", why);
+			return rc;
+		}
+		if (rc < 0) {
+			say(err, errlen, "pluto: --%s %s: %s", opts[id].name, v ? v : "", why);
+			return rc;
+		}
+	}
+	if (seen[O_STDERRLOG] && seen[O_LOGFILE]) {
+		say(err, errlen, "pluto: --stderrlog and --logfile both given: expected at most "
+			"one log destination");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	const char *base = o->ctlbase;
+	char where[PATH_MAX + 16];
+	int len, plen;
+
+	o->log.ident = "pluto";
+	o->log.file = o->log.dest == LOG_DEST_FILE ? o->logfile : NULL;
+	if (base[0] != '\0') {
+		len = snprintf(o->ctlsocket, sizeof(o->ctlsocket), "%s.ctl", base);
+		plen = snprintf(o->pidfile, sizeof(o->pidfile), "%s.pid", base);
+		snprintf(where, sizeof(where), "--ctlbase %s", base);
+	} else {
+		len = snprintf(o->ctlsocket, sizeof(o->ctlsocket), "%s/pluto.ctl", o->rundir);
+		plen = snprintf(o->pidfile, sizeof(o->pidfile), "%s/pluto.pid", o->rundir);
+		snprintf(where, sizeof(where), "--rundir %s", o->rundir);
+	}
+	if (plen < 0 || (size_t)plen >= sizeof(o->pidfile)) {
+		say(err, errlen, "pluto: %s: the lock file path is too long: expected fewer than "
+			"%zu bytes", where, sizeof(o->pidfile));
+		return -EINVAL;
+	}
+	if (len < 0 || (size_t)len >= sizeof(sun.sun_path)) {
+		say(err, errlen, "pluto: %s: the control socket path %s is %d bytes long: "
+			"expected at most %zu", where, o->ctlsocket, len, sizeof(sun.sun_path) - 1);
+		return -EINVAL;
+	}
+	if (o->ikeport == o->natikeport) {
+		say(err, errlen, "pluto: --ikeport %u and --natikeport %u are the same port: "
+			"expected two different ports", o->ikeport, o->natikeport);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pluto_options_parse(int argc, char **argv, struct pluto_options *o, char *err, size_t errlen)
+{
+	struct pluto_options scratch;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	/*
+	 * Pass 1 validates the whole command line and finds --config. The
+	 * config file is then applied to the defaults, and pass 2 applies
+	 * the command line on top: it wins whatever the order of arguments.
+	 */
+	pluto_options_init(&scratch);
+	rc = parse_argv(argc, argv, &scratch, false, err, errlen);
+	if (rc != 0) {
+		pluto_options_fini(&scratch);
+		return rc;
+	}
+	if (scratch.config[0] != '\0') {
+		rc = pluto_config_setup_load(scratch.config, o, err, errlen);
+		if (rc < 0) {
+			pluto_options_fini(&scratch);
+			return rc;
+		}
+	}
+	pluto_options_fini(&scratch);
+	rc = parse_argv(argc, argv, o, true, err, errlen);
+	if (rc != 0)
+		return rc;
+	return pluto_options_finish(o, err, errlen);
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ctl/pluto_runtime.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <urcu.h>
+
+#include "ctl/pluto.h"
+#include "net/steer.h"
+#include "util/log.h"
+
+/* Worker count the manual's way: -1 one per core, 0 all on one thread, N. */
+static unsigned worker_count(int nhelpers)
+{
+	unsigned n;
+
+	if (nhelpers < 0)
+		n = net_cpu_count();
+	else if (nhelpers == 0)
+		n = 1;
+	else
+		n = (unsigned)nhelpers;
+	return n > NET_MAX_WORKERS ? NET_MAX_WORKERS : n;
+}
+
+/*
+ * The datagram hook until the IKE exchanges sit on it: the engine's null
+ * handler, which drops; the counters (--processstatus) show what arrived
+ * where.
+ */
+static void on_datagram(struct net_worker *w, struct net_rx *rx, void *ctx)
+{
+	dbg(DBG_TMI, "worker %u: %zu-byte datagram (no IKE handler yet)", w->index, rx->len);
+}
+
+static void after_burst(struct net_worker *w, void *ctx)
+{
+	struct pluto *p = ctx;
+	crypto_jobq_run_batch(&p->jobq, w->index, 64);
+}
+
+static bool when_idle(struct net_worker *w, void *ctx)
+{
+	struct pluto *p = ctx;
+	/* With --nhelpers 0 everything runs on one thread: nobody to steal from. */
+	if (p->opts->nhelpers == 0)
+		return crypto_jobq_run_batch(&p->jobq, w->index, 64) > 0;
+	return crypto_jobq_run_batch(&p->jobq, w->index, 64) > 0 ||
+	       crypto_jobq_steal(&p->jobq, w->index);
+}
+
+static const char *backend_name(enum protostack s)
+{
+	switch (s) {
+	case PROTOSTACK_NETKEY:
+		return "xfrm";
+	case PROTOSTACK_BSDKAME:
+		return "pfkey";
+	case PROTOSTACK_NONE:
+		break;
+	}
+	return "none";
+}
+
+static int engine_start(struct pluto *p)
+{
+	const struct pluto_options *o = p->opts;
+	struct net_worker_ops ops = { .datagram = on_datagram, .after_burst = after_burst,
+				      .idle = when_idle, .ctx = p };
+	const struct kernel_backend *be = kernel_backend_find(backend_name(o->protostack));
+	unsigned n = worker_count(o->nhelpers);
+	struct mailbox *mbs[NET_MAX_WORKERS];
+	int rc;
+
+	if (!be) {
+		log_err("kernel interface %s (--use-%s) is not supported yet; use --use-none",
+			backend_name(o->protostack),
+			o->protostack == PROTOSTACK_BSDKAME ? "bsdkame" : "netkey");
+		return -ENOTSUP;
+	}
+	p->pool = net_pool_new(n, true, &ops);
+	if (!p->pool)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		mbs[i] = &net_pool_worker(p->pool, i)->mb;
+	rc = crypto_jobq_init(&p->jobq, n, mbs);
+	if (rc < 0)
+		return rc;
+	p->jobq_ready = true;
+	rc = kernel_queue_start(&p->kq, be);
+	if (rc < 0) {
+		log_err("kernel interface %s failed to start: %s", be->name, strerror(-rc));
+		return rc;
+	}
+	p->kq_running = true;
+	rc = net_pool_start(p->pool);
+	if (rc < 0)
+		return rc;
+	log_info("started %u worker%s; kernel interface %s", n, n == 1 ? "" : "s", be->name);
+	return 0;
+}
+
+int pluto_start(const struct pluto_options *o, struct pluto **out)
+{
+	struct pluto *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	p->opts = o;
+	p->listen_fd = p->ctl_wake_fd = -1;
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->stop_fd < 0) {
+		rc = -errno;
+		free(p);
+		return rc;
+	}
+	rcu_register_thread();
+	rc = sadb_conn_table_init(&p->conns);
+	if (rc < 0)
+		goto fail;
+	rc = engine_start(p);
+	if (rc < 0)
+		goto fail;
+	rc = ctl_server_start(p);
+	if (rc < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	pluto_free(p);
+	return rc;
+}
+
+int pluto_stop_fd(const struct pluto *p)
+{
+	return p->stop_fd;
+}
+
+void pluto_request_stop(struct pluto *p)
+{
+	uint64_t one = 1;
+	ssize_t w = write(p->stop_fd, &one, sizeof(one));	/* async-signal-safe */
+	(void)w;
+}
+
+bool pluto_leave_state(const struct pluto *p)
+{
+	return atomic_load(&((struct pluto *)p)->leave_state);
+}
+
+void pluto_free(struct pluto *p)
+{
+	if (!p)
+		return;
+	/* Order: no new commands, then no new packets, then the kernel thread. */
+	ctl_server_stop(p);
+	if (p->kq_running)
+		kernel_queue_stop(&p->kq, KERNEL_STOP_DRAIN);
+	/* Joins the workers; mails still queued (kernel answers) are handed out there. */
+	net_pool_free(p->pool);
+	if (p->jobq_ready)
+		crypto_jobq_fini(&p->jobq);
+	net_iface_list_free(&p->ifaces);
+	if (p->conns.ht) {
+		ctl_conns_clear(p);
+		/* Every connection was handed to call_rcu: wait for them before the table goes. */
+		rcu_barrier();
+		sadb_conn_table_fini(&p->conns);
+	}
+	if (p->stop_fd >= 0)
+		close(p->stop_fd);
+	free(p);
+	rcu_unregister_thread();
+}

@@ -1,1 +1,0 @@
-int skua_placeholder_ike;

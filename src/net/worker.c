@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "net/worker.h"
+
+#include <errno.h>
+#include <hwloc.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu.h>
+
+#include "net/steer.h"
+#include "util/impair.h"
+#include "util/log.h"
+
+/* epoll data of one worker's socket in one listener. */
+struct net_sock_ref {
+	struct net_listener *l;
+	unsigned worker;
+};
+
+struct net_pool {
+	unsigned n;
+	bool pin;
+	struct net_worker *w;		/* [n] */
+	struct counters *ctr;		/* enum net_worker_counter, per worker */
+	struct net_worker_ops ops;
+	atomic_bool stop;
+	hwloc_topology_t topo;
+	bool have_topo;
+	struct net_listener *listeners;	/* ctl thread */
+	atomic_uint nlisteners;
+	bool errqueue;
+};
+
+/* A datagram that reached the wrong worker, copied for its owner. */
+struct fwd_mail {
+	struct mail mail;
+	struct net_listener *l;		/* holds a reference */
+	struct net_dgram d;
+	size_t off;			/* where the IKE message starts (after the marker) */
+	uint8_t bytes[];
+};
+
+/* Every worker acknowledges once it can no longer hold an old epoll event. */
+struct barrier {
+	atomic_uint left;
+	int efd;
+};
+
+struct barrier_mail {
+	struct mail mail;
+	struct barrier *b;
+};
+
+uint64_t net_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned net_cpu_count(void)
+{
+	static atomic_uint cached;
+	unsigned n = atomic_load(&cached);
+	hwloc_topology_t topo;
+
+	if (n)
+		return n;
+	if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+		int k = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+		n = k > 0 ? (unsigned)k : 1;
+		hwloc_topology_destroy(topo);
+	} else {
+		long k = sysconf(_SC_NPROCESSORS_ONLN);
+		n = k > 0 ? (unsigned)k : 1;
+	}
+	atomic_store(&cached, n);
+	return n;
+}
+
+static void listener_unref(struct net_listener *l)
+{
+	if (atomic_fetch_sub(&l->refs, 1) != 1)
+		return;
+	/* n is not stored in the listener: the fds array is -1 terminated. */
+	for (int *fd = l->fds; *fd != -2; fd++) {
+		if (*fd >= 0)
+			close(*fd);
+	}
+	free(l->fds);
+	free(l->ref);
+	free(l);
+}
+
+/* ---- the worker thread ---- */
+
+static void deliver(struct net_worker *w, struct net_listener *l, const struct net_dgram *d,
+		    const uint8_t *msg, size_t len, bool forwarded)
+{
+	struct net_pool *p = w->pool;
+	struct net_rx rx = { .msg = msg, .len = len, .d = d, .l = l, .forwarded = forwarded };
+
+	if (impair_consume(IMPAIR_DROP_INBOUND)) {
+		dbg(DBG_WORKER, "worker %u: impair drop-inbound: dropped %zu bytes", w->index, len);
+		return;
+	}
+	counters_inc(p->ctr, w->index, NWC_HANDLED);
+	if (p->ops.datagram)
+		p->ops.datagram(w, &rx, p->ops.ctx);
+	arena_reset(&w->arena);
+}
+
+static void fwd_mail_run(struct mail *m, void *ctx)
+{
+	struct net_worker *w = ctx;
+	struct fwd_mail *f = caa_container_of(m, struct fwd_mail, mail);
+
+	counters_inc(w->pool->ctr, w->index, NWC_FWD_IN);
+	f->d.buf = f->bytes;
+	deliver(w, f->l, &f->d, f->bytes + f->off, f->d.len - f->off, true);
+	listener_unref(f->l);
+	free(f);
+}
+
+static void forward(struct net_worker *w, struct net_listener *l, const struct net_dgram *d,
+		    size_t off, unsigned owner)
+{
+	struct net_pool *p = w->pool;
+	struct fwd_mail *f = malloc(sizeof(*f) + d->len);
+
+	if (!f) {
+		counters_inc(p->ctr, w->index, NWC_DROP_NOMEM);
+		return;
+	}
+	memset(&f->mail, 0, sizeof(f->mail));
+	f->mail.fn = fwd_mail_run;
+	f->d = *d;
+	f->d.cap = d->len;
+	f->off = off;
+	memcpy(f->bytes, d->buf, d->len);
+	atomic_fetch_add(&l->refs, 1);
+	f->l = l;
+	counters_inc(p->ctr, w->index, NWC_FWD_OUT);
+	mailbox_post(&p->w[owner].mb, &f->mail);
+}
+
+static void one_datagram(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
+{
+	struct net_pool *p = w->pool;
+	const uint8_t *msg = d->buf;
+	size_t len = d->len;
+	unsigned owner;
+
+	if (d->truncated) {
+		counters_inc(p->ctr, w->index, NWC_DROP_TRUNC);
+		return;
+	}
+	if (l->natt && net_natt_strip(&msg, &len) < 0) {
+		counters_inc(p->ctr, w->index, NWC_DROP_MARKER);
+		return;
+	}
+	/* The same rule the steering program runs: never handle another's datagram. */
+	owner = net_steer_pick(d->buf, d->len, l->natt, p->n);
+	if (owner != w->index) {
+		forward(w, l, d, (size_t)(msg - d->buf), owner);
+		return;
+	}
+	deliver(w, l, d, msg, len, false);
+}
+
+static void drain_errqueue(struct net_worker *w, int fd)
+{
+	uint8_t buf[512], ctl[512];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+
+	for (int i = 0; i < 64; i++) {
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		counters_inc(w->pool->ctr, w->index, NWC_ERRQUEUE);
+	}
+}
+
+static bool socket_ready(struct net_worker *w, struct net_sock_ref *ref, uint32_t events)
+{
+	struct net_pool *p = w->pool;
+	struct net_listener *l = ref->l;
+	int fd = l->fds[w->index];
+	struct net_dgram v[NET_RX_BATCH];
+	bool any = false;
+
+	if (events & EPOLLERR)
+		drain_errqueue(w, fd);
+	if (!(events & EPOLLIN))
+		return false;
+	for (int burst = 0; burst < NET_RX_BURST; burst++) {
+		for (unsigned i = 0; i < NET_RX_BATCH; i++) {
+			v[i].buf = w->rxbuf + (size_t)i * NET_RX_SLOT;
+			v[i].cap = NET_RX_SLOT;
+		}
+		int n = net_recv_batch(fd, v, NET_RX_BATCH);
+		if (n <= 0)
+			break;
+		any = true;
+		counters_add(p->ctr, w->index, NWC_RX, (uint64_t)n);
+		for (int i = 0; i < n; i++)
+			one_datagram(w, l, &v[i]);
+		if (n < NET_RX_BATCH)
+			break;
+	}
+	return any;
+}
+
+static void *worker_main(void *arg)
+{
+	struct net_worker *w = arg;
+	struct net_pool *p = w->pool;
+	struct epoll_event ev[32];
+	bool busy = false;
+
+	rcu_register_thread();
+	if (p->pin && p->have_topo) {
+		int npu = hwloc_get_nbobjs_by_type(p->topo, HWLOC_OBJ_PU);
+		hwloc_obj_t pu = npu > 0 ? hwloc_get_obj_by_type(p->topo, HWLOC_OBJ_PU,
+							      w->index % (unsigned)npu) : NULL;
+		if (pu && hwloc_set_cpubind(p->topo, pu->cpuset, HWLOC_CPUBIND_THREAD) == 0)
+			w->cpu = (int)pu->os_index;
+		else
+			log_warn("worker %u: cannot pin to a CPU; running unpinned", w->index);
+	}
+	dbg(DBG_WORKER, "worker %u started on cpu %d", w->index, w->cpu);
+
+	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
+		uint64_t now = net_now_ms();
+		int timeout = busy ? 0 : timer_wheel_timeout_ms(&w->timers, now);
+		int n = epoll_wait(w->epfd, ev, 32, timeout);
+		bool got_packets = false;
+
+		if (n < 0 && errno != EINTR) {
+			log_err("worker %u: epoll_wait: %s", w->index, strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.ptr)
+				got_packets |= socket_ready(w, ev[i].data.ptr, ev[i].events);
+		}
+		if (got_packets && p->ops.after_burst)
+			p->ops.after_burst(w, p->ops.ctx);
+		/*
+		 * Mail last: a barrier acknowledged here comes after every socket
+		 * event of this round, so no old event can follow it.
+		 */
+		mailbox_drain(&w->mb, NULL, w, 256);
+		timer_wheel_advance(&w->timers, net_now_ms());
+		busy = got_packets || !mailbox_is_empty(&w->mb);
+		if (!busy && p->ops.idle)
+			busy = p->ops.idle(w, p->ops.ctx);
+		atomic_store_explicit(counters_slot(p->ctr, w->index, NWC_TIMERS),
+				      timer_wheel_count(&w->timers), memory_order_relaxed);
+	}
+	/* Hand every mail still queued to its handler: nothing is lost or leaked. */
+	while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)
+		;
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* ---- the pool ---- */
+
+struct net_pool *net_pool_new(unsigned nworkers, bool pin, const struct net_worker_ops *ops)
+{
+	struct net_pool *p;
+
+	if (nworkers == 0 || nworkers > NET_MAX_WORKERS)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->n = nworkers;
+	p->pin = pin;
+	p->ops = *ops;
+	p->w = calloc(nworkers, sizeof(*p->w));
+	p->ctr = counters_new(nworkers, NWC_COUNT);
+	if (!p->w || !p->ctr)
+		goto fail;
+	if (pin && hwloc_topology_init(&p->topo) == 0) {
+		if (hwloc_topology_load(p->topo) == 0)
+			p->have_topo = true;
+		else
+			hwloc_topology_destroy(p->topo);
+	}
+	for (unsigned i = 0; i < nworkers; i++) {
+		struct net_worker *w = &p->w[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+		w->index = i;
+		w->cpu = -1;
+		w->pool = p;
+		w->epfd = -1;
+		if (mailbox_init(&w->mb) < 0)
+			goto fail;
+		timer_wheel_init(&w->timers, net_now_ms());
+		w->rxbuf = malloc((size_t)NET_RX_BATCH * NET_RX_SLOT);
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (!w->rxbuf || w->epfd < 0 || arena_init(&w->arena, 16384, 1 << 20) < 0 ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, mailbox_fd(&w->mb), &ev) < 0)
+			goto fail;
+	}
+	return p;
+fail:
+	net_pool_free(p);
+	return NULL;
+}
+
+int net_pool_start(struct net_pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		int rc = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
+		if (rc)
+			return -rc;
+		p->w[i].started = true;
+	}
+	return 0;
+}
+
+static void nop_report(void *ctx, const char *line)
+{
+}
+
+void net_pool_free(struct net_pool *p)
+{
+	if (!p)
+		return;
+	atomic_store_explicit(&p->stop, true, memory_order_release);
+	for (unsigned i = 0; p->w && i < p->n; i++) {
+		if (p->w[i].started) {
+			mailbox_wake(&p->w[i].mb);
+			pthread_join(p->w[i].thread, NULL);
+		}
+	}
+	net_pool_unlisten(p, nop_report, NULL);
+	for (unsigned i = 0; p->w && i < p->n; i++) {
+		struct net_worker *w = &p->w[i];
+		if (!w->pool)
+			continue;
+		/* Mails posted after the worker stopped (a forward racing the stop). */
+		while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)
+			;
+		timer_wheel_fini(&w->timers);
+		arena_fini(&w->arena);
+		mailbox_fini(&w->mb);
+		free(w->rxbuf);
+		if (w->epfd >= 0)
+			close(w->epfd);
+	}
+	if (p->have_topo)
+		hwloc_topology_destroy(p->topo);
+	counters_free(p->ctr);
+	free(p->w);
+	free(p);
+}
+
+unsigned net_pool_size(const struct net_pool *p)
+{
+	return p->n;
+}
+
+struct net_worker *net_pool_worker(struct net_pool *p, unsigned i)
+{
+	return i < p->n ? &p->w[i] : NULL;
+}
+
+struct counters *net_pool_counters(struct net_pool *p)
+{
+	return p->ctr;
+}
+
+void net_pool_post(struct net_pool *p, unsigned i, struct mail *m)
+{
+	mailbox_post(&p->w[i].mb, m);
+}
+
+bool net_pool_is_listening(const struct net_pool *p)
+{
+	return atomic_load(&((struct net_pool *)p)->nlisteners) > 0;
+}
+
+static void barrier_mail_run(struct mail *m, void *ctx)
+{
+	struct barrier_mail *bm = caa_container_of(m, struct barrier_mail, mail);
+	if (atomic_fetch_sub(&bm->b->left, 1) == 1) {
+		uint64_t one = 1;
+		ssize_t w = write(bm->b->efd, &one, sizeof(one));
+		(void)w;
+	}
+}
+
+/*
+ * Wait until every running worker has finished the event round it was in:
+ * after this, none can still use an epoll event of a socket removed before.
+ */
+static void pool_barrier(struct net_pool *p)
+{
+	struct barrier b;
+	struct barrier_mail *m;
+	unsigned running = 0;
+
+	for (unsigned i = 0; i < p->n; i++)
+		running += p->w[i].started && !atomic_load(&p->stop);
+	if (running == 0)
+		return;
+	b.efd = eventfd(0, EFD_CLOEXEC);
+	m = calloc(p->n, sizeof(*m));
+	if (b.efd < 0 || !m) {
+		/* Cannot wait properly: fall back to a generous pause. */
+		log_warn("worker barrier: out of resources, waiting 100 ms instead");
+		usleep(100000);
+		goto out;
+	}
+	atomic_store(&b.left, p->n);
+	for (unsigned i = 0; i < p->n; i++) {
+		m[i].mail.fn = barrier_mail_run;
+		m[i].b = &b;
+		mailbox_post(&p->w[i].mb, &m[i].mail);
+	}
+	struct pollfd pfd = { .fd = b.efd, .events = POLLIN };
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+out:
+	free(m);
+	if (b.efd >= 0)
+		close(b.efd);
+}
+
+static const char *listener_str(const struct net_listener *l, char *buf, size_t len)
+{
+	char a[IP_ADDR_STRLEN];
+	ip_addr_str(&l->iface.addr, a);
+	snprintf(buf, len, "%s %s%s%s:%u", l->iface.name, l->iface.addr.af == AF_INET6 ? "[" : "",
+		 a, l->iface.addr.af == AF_INET6 ? "]" : "", l->port);
+	return buf;
+}
+
+static struct net_listener *listener_open(struct net_pool *p, const struct net_iface *ifc,
+					  uint16_t port, bool natt, int *err)
+{
+	struct net_listener *l = calloc(1, sizeof(*l));
+	if (!l) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	l->iface = *ifc;
+	l->port = port;
+	l->natt = natt;
+	atomic_store(&l->refs, 1);
+	l->fds = malloc((p->n + 1) * sizeof(int));
+	l->ref = calloc(p->n, sizeof(*l->ref));
+	if (!l->fds || !l->ref) {
+		*err = -ENOMEM;
+		goto fail;
+	}
+	for (unsigned i = 0; i <= p->n; i++)
+		l->fds[i] = -1;
+	l->fds[p->n] = -2;	/* terminator for listener_unref() */
+	*err = net_group_open(&ifc->addr, port, natt, p->n, l->fds);
+	if (*err < 0)
+		goto fail;
+	if (p->errqueue) {
+		for (unsigned i = 0; i < p->n; i++)
+			net_udp_set_recverr(l->fds[i], true);
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->ref[i] };
+		l->ref[i] = (struct net_sock_ref){ .l = l, .worker = i };
+		if (epoll_ctl(p->w[i].epfd, EPOLL_CTL_ADD, l->fds[i], &ev) < 0) {
+			*err = -errno;
+			for (unsigned j = 0; j < i; j++)
+				epoll_ctl(p->w[j].epfd, EPOLL_CTL_DEL, l->fds[j], NULL);
+			pool_barrier(p);
+			goto fail;
+		}
+	}
+	return l;
+fail:
+	if (l->fds && l->ref) {
+		listener_unref(l);
+		return NULL;
+	}
+	free(l->fds);
+	free(l->ref);
+	free(l);
+	return NULL;
+}
+
+static bool listener_wanted(const struct net_listener *l, const struct net_iface_list *want,
+			    uint16_t ikeport, uint16_t natikeport)
+{
+	if (l->port != (l->natt ? natikeport : ikeport))
+		return false;
+	return net_iface_list_has(want, l->iface.name, &l->iface.addr);
+}
+
+static bool have_listener(const struct net_pool *p, const struct net_iface *ifc, uint16_t port)
+{
+	for (const struct net_listener *l = p->listeners; l; l = l->next) {
+		if (l->port == port && strcmp(l->iface.name, ifc->name) == 0 &&
+		    ip_addr_eq(&l->iface.addr, &ifc->addr))
+			return true;
+	}
+	return false;
+}
+
+/* Unlink the listeners matched by `drop` from every worker, then release them. */
+static void remove_listeners(struct net_pool *p, bool all, const struct net_iface_list *want,
+			     uint16_t ikeport, uint16_t natikeport,
+			     void (*report)(void *ctx, const char *line), void *ctx)
+{
+	struct net_listener **pp = &p->listeners, *gone = NULL;
+	char buf[128], line[192];
+
+	while (*pp) {
+		struct net_listener *l = *pp;
+		if (!all && listener_wanted(l, want, ikeport, natikeport)) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		for (unsigned i = 0; i < p->n; i++)
+			epoll_ctl(p->w[i].epfd, EPOLL_CTL_DEL, l->fds[i], NULL);
+		snprintf(line, sizeof(line), "shutting down interface %s",
+			 listener_str(l, buf, sizeof(buf)));
+		report(ctx, line);
+		l->next = gone;
+		gone = l;
+		atomic_fetch_sub(&p->nlisteners, 1);
+	}
+	if (!gone)
+		return;
+	pool_barrier(p);
+	while (gone) {
+		struct net_listener *next = gone->next;
+		listener_unref(gone);
+		gone = next;
+	}
+}
+
+int net_pool_listen(struct net_pool *p, const struct net_iface_list *want, uint16_t ikeport,
+		    uint16_t natikeport, void (*report)(void *ctx, const char *line), void *ctx)
+{
+	char buf[128], line[256];
+	int first_err = 0;
+
+	remove_listeners(p, false, want, ikeport, natikeport, report, ctx);
+	for (size_t i = 0; i < want->n; i++) {
+		const uint16_t ports[2] = { ikeport, natikeport };
+		for (int k = 0; k < 2; k++) {
+			struct net_listener *l;
+			int err;
+
+			if (ports[k] == 0 || have_listener(p, &want->v[i], ports[k]))
+				continue;
+			l = listener_open(p, &want->v[i], ports[k], k == 1, &err);
+			if (!l) {
+				char a[IP_ADDR_STRLEN];
+				snprintf(line, sizeof(line), "failed to listen on %s %s:%u: %s",
+					 want->v[i].name, ip_addr_str(&want->v[i].addr, a), ports[k],
+					 strerror(-err));
+				report(ctx, line);
+				if (!first_err)
+					first_err = err;
+				continue;
+			}
+			l->next = p->listeners;
+			p->listeners = l;
+			atomic_fetch_add(&p->nlisteners, 1);
+			snprintf(line, sizeof(line), "adding UDP interface %s",
+				 listener_str(l, buf, sizeof(buf)));
+			report(ctx, line);
+		}
+	}
+	return first_err ? first_err : (int)atomic_load(&p->nlisteners);
+}
+
+void net_pool_unlisten(struct net_pool *p, void (*report)(void *ctx, const char *line), void *ctx)
+{
+	remove_listeners(p, true, NULL, 0, 0, report, ctx);
+}
+
+int net_pool_set_bufsize(struct net_pool *p, int bytes)
+{
+	int first = 0;
+	for (struct net_listener *l = p->listeners; l; l = l->next) {
+		for (unsigned i = 0; i < p->n; i++) {
+			int rc = net_udp_set_bufsize(l->fds[i], bytes);
+			if (rc < 0 && !first)
+				first = rc;
+		}
+	}
+	return first;
+}
+
+bool net_pool_toggle_errqueue(struct net_pool *p)
+{
+	p->errqueue = !p->errqueue;
+	for (struct net_listener *l = p->listeners; l; l = l->next) {
+		for (unsigned i = 0; i < p->n; i++)
+			net_udp_set_recverr(l->fds[i], p->errqueue);
+	}
+	return p->errqueue;
+}
+
+int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
+{
+	int rc;
+
+	if (impair_consume(IMPAIR_DROP_OUTBOUND)) {
+		dbg(DBG_WORKER, "worker %u: impair drop-outbound: not sending %zu bytes", w->index,
+		    d->len);
+		return 0;
+	}
+	rc = net_send_batch(l->fds[w->index], d, 1, l->natt);
+
+	if (rc == 1) {
+		counters_inc(w->pool->ctr, w->index, NWC_TX);
+		return 0;
+	}
+	counters_inc(w->pool->ctr, w->index, NWC_TX_ERR);
+	return rc < 0 ? rc : -EAGAIN;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_NET_WORKER_H
+#define SKUA_NET_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/ifaces.h"
+#include "net/udp_socket.h"
+#include "util/arena.h"
+#include "util/counters.h"
+#include "util/mailbox.h"
+#include "util/timer_wheel.h"
+
+/*
+ * The worker pool: one pinned thread per worker, each with its own event
+ * loop (epoll), timer wheel, mailbox, arena and counters, and one socket in
+ * every SO_REUSEPORT group (one group per listened address and port).
+ * The steering program delivers each IKE SA's datagrams to the worker
+ * whose index its SPI carries; a datagram that still reaches another
+ * worker is copied to the owner's mailbox and counted, never processed
+ * twice. The pool knows nothing of IKE: the layer above gives it hooks.
+ */
+
+enum net_worker_counter {
+	NWC_RX,			/* datagrams received on this worker's sockets */
+	NWC_TX,			/* datagrams sent */
+	NWC_TX_ERR,		/* sends that failed */
+	NWC_FWD_OUT,		/* received here, forwarded to their owner */
+	NWC_FWD_IN,		/* forwarded to this worker by another */
+	NWC_HANDLED,		/* handed to the datagram hook */
+	NWC_DROP_TRUNC,		/* longer than the receive buffer */
+	NWC_DROP_MARKER,	/* NAT-T port without the non-ESP marker (keepalive, runt) */
+	NWC_DROP_NOMEM,		/* no memory to forward */
+	NWC_ERRQUEUE,		/* error-queue messages read (IP_RECVERR) */
+	NWC_TIMERS,		/* gauge: timers armed */
+	NWC_COUNT,
+};
+
+struct net_pool;
+struct net_worker;
+
+/*
+ * One listened address and port: a reuseport group with one socket per
+ * worker. Owner: the pool (ctl thread changes the list); workers hold it
+ * through epoll and forwarded mails, counted in refs; the sockets close
+ * when the last reference goes.
+ */
+struct net_listener {
+	struct net_iface iface;		/* name, ifindex, address */
+	uint16_t port;
+	bool natt;
+	_Atomic unsigned refs;
+	int *fds;			/* [nworkers] */
+	struct net_sock_ref *ref;	/* [nworkers]: epoll data */
+	struct net_listener *next;	/* pool list (ctl thread) */
+};
+
+/* What the datagram hook gets: the IKE message (marker stripped). */
+struct net_rx {
+	const uint8_t *msg;
+	size_t len;
+	const struct net_dgram *d;	/* peer, local address, ifindex */
+	struct net_listener *l;
+	bool forwarded;
+};
+
+struct net_worker_ops {
+	/* A datagram this worker owns. Context: the worker. */
+	void (*datagram)(struct net_worker *w, struct net_rx *rx, void *ctx);
+	/* After each burst of datagrams: run the crypto batch. May be NULL. */
+	void (*after_burst)(struct net_worker *w, void *ctx);
+	/* Nothing to do: steal work; true if some was done. May be NULL. */
+	bool (*idle)(struct net_worker *w, void *ctx);
+	void *ctx;
+};
+
+/* Owner: the pool; all fields but the counters are the worker thread's. */
+struct net_worker {
+	unsigned index;
+	int cpu;			/* OS index of the PU it is pinned to, -1: not pinned */
+	struct net_pool *pool;
+	pthread_t thread;
+	bool started;
+	int epfd;
+	struct mailbox mb;
+	struct timer_wheel timers;
+	struct arena arena;		/* reset after each datagram */
+	uint8_t *rxbuf;			/* NET_RX_BATCH * NET_RX_SLOT bytes */
+};
+
+enum {
+	NET_RX_BATCH = 16,		/* datagrams per recvmmsg */
+	NET_RX_SLOT = 65536,		/* bytes per datagram buffer */
+	NET_RX_BURST = 4,		/* recvmmsg calls per socket per wake-up */
+};
+
+/*
+ * A pool of nworkers (1..NET_MAX_WORKERS) workers, not started.
+ * pin: bind worker i to PU i (mod the PU count) with hwloc.
+ * Returns NULL on ENOMEM. Context: main thread.
+ */
+struct net_pool *net_pool_new(unsigned nworkers, bool pin, const struct net_worker_ops *ops);
+
+/* Start the threads. Returns 0 or -errno. Context: main thread. */
+int net_pool_start(struct net_pool *p);
+
+/*
+ * Stop and join every worker, close every listener, free everything.
+ * Mails still queued are handed to their handlers first. Accepts NULL.
+ * Context: main thread.
+ */
+void net_pool_free(struct net_pool *p);
+
+/* The number of PUs hwloc sees (for --nhelpers -1). Context: any thread. */
+unsigned net_cpu_count(void);
+
+unsigned net_pool_size(const struct net_pool *p);
+struct net_worker *net_pool_worker(struct net_pool *p, unsigned i);
+struct counters *net_pool_counters(struct net_pool *p);
+
+/*
+ * Make the listeners exactly those of want x {ikeport, natikeport (0: none)}:
+ * open groups for new addresses, close those that went. report(ctx, line)
+ * is called for each change ("adding UDP interface lo 127.0.0.1:500").
+ * Returns the number of listeners open, or -errno for the first that
+ * failed (the others stay as they are). Context: ctl thread.
+ */
+int net_pool_listen(struct net_pool *p, const struct net_iface_list *want, uint16_t ikeport,
+		    uint16_t natikeport, void (*report)(void *ctx, const char *line), void *ctx);
+
+/* Close every listener. Context: ctl thread. */
+void net_pool_unlisten(struct net_pool *p, void (*report)(void *ctx, const char *line), void *ctx);
+
+/* True when at least one listener is open. Context: any thread. */
+bool net_pool_is_listening(const struct net_pool *p);
+
+/* SO_RCVBUF/SO_SNDBUF on every socket. Returns 0 or the first -errno. Context: ctl thread. */
+int net_pool_set_bufsize(struct net_pool *p, int bytes);
+
+/* Flip IP_RECVERR on every socket; returns the new state. Context: ctl thread. */
+bool net_pool_toggle_errqueue(struct net_pool *p);
+
+/* Post to worker i's mailbox. Context: any thread. */
+void net_pool_post(struct net_pool *p, unsigned i, struct mail *m);
+
+/*
+ * Send one datagram from this worker's socket of listener l (d->local is
+ * the source address, d->peer the destination). Returns 0 or -errno.
+ * Context: the worker w.
+ */
+int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d);
+
+/* Milliseconds on the workers' clock (CLOCK_MONOTONIC). Context: any thread. */
+uint64_t net_now_ms(void);
+
+#endif

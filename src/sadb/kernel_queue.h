@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_SADB_KERNEL_QUEUE_H
+#define SKUA_SADB_KERNEL_QUEUE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sadb/kernel_backend.h"
+#include "util/addr.h"
+#include "util/mailbox.h"
+
+/*
+ * The kernel-op queue. Workers never talk to the kernel: they fill a
+ * struct kernel_op with copies of everything the operation needs and post
+ * it here (lock-free, wait-free, any thread). One kernel thread drains the
+ * queue in FIFO order, hands as many queued ops as it has (up to
+ * KERNEL_QUEUE_BATCH) to the backend at once, then posts each op, with its
+ * status and results, to the mailbox of the worker that submitted it,
+ * where op->done() runs.
+ */
+
+enum kernel_op_kind {
+	KERNEL_OP_SA_ADD,
+	KERNEL_OP_SA_UPDATE,		/* fill a larval SA made by SPI_ALLOC */
+	KERNEL_OP_SA_DELETE,
+	KERNEL_OP_POLICY_ADD,
+	KERNEL_OP_POLICY_DELETE,
+	KERNEL_OP_SPI_ALLOC,
+	KERNEL_OP_SA_QUERY,		/* traffic counters of one SA */
+	KERNEL_OP_KINDS,
+};
+
+enum kernel_sa_mode {
+	KERNEL_MODE_TUNNEL,
+	KERNEL_MODE_TRANSPORT,
+};
+
+enum kernel_policy_dir {
+	KERNEL_DIR_IN,
+	KERNEL_DIR_OUT,
+	KERNEL_DIR_FWD,
+};
+
+enum {
+	KERNEL_SPI_MIN = 0x1000,	/* 0..0xFFF are reserved or ours not to hand out */
+	KERNEL_QUEUE_BATCH = 64,
+	KERNEL_KEY_MAX = 512,		/* sanity cap on key material per SA */
+};
+
+/* SA_ADD, SA_UPDATE, SA_DELETE, SA_QUERY (delete and query use dst, spi, proto). */
+struct kernel_sa_params {
+	struct ip_addr src, dst;
+	uint32_t spi;			/* host order */
+	uint8_t proto;			/* IPPROTO_ESP, IPPROTO_AH, IPPROTO_COMP */
+	uint8_t mode;			/* enum kernel_sa_mode */
+	bool esn;
+	uint32_t reqid;
+	uint16_t encr_id, integ_id;	/* IKEv2 transform IDs */
+	uint16_t encr_key_len;		/* bytes of op->key: encryption (with salt) */
+	uint16_t integ_key_len;		/* then integrity */
+	uint16_t icv_bits;		/* AEAD tag length */
+	uint16_t encap_sport, encap_dport;	/* ESP-in-UDP ports, 0: none */
+	uint32_t replay_window;
+	uint64_t soft_bytes, hard_bytes;	/* 0: no limit */
+	uint64_t soft_seconds, hard_seconds;
+};
+
+/* POLICY_ADD, POLICY_DELETE. */
+struct kernel_policy_params {
+	struct ip_subnet src_sel, dst_sel;
+	uint8_t sel_proto;		/* 0: any */
+	uint16_t sel_sport, sel_dport;	/* 0: any */
+	uint8_t dir;			/* enum kernel_policy_dir */
+	uint8_t mode;			/* enum kernel_sa_mode */
+	uint8_t proto;			/* IPPROTO_ESP, ... of the template */
+	struct ip_addr tun_src, tun_dst;	/* tunnel endpoints of the template */
+	uint32_t reqid;
+	uint32_t priority;
+};
+
+/* SPI_ALLOC: a larval SA from src to dst; spi_max 0 means the whole range. */
+struct kernel_spi_params {
+	struct ip_addr src, dst;
+	uint8_t proto;
+	uint32_t spi_min, spi_max;
+};
+
+/* Result of SA_QUERY. */
+struct kernel_sa_stats {
+	uint64_t bytes, packets;
+	uint64_t add_time, use_time;	/* seconds since the epoch, 0: never */
+};
+
+struct kernel_op;
+typedef void kernel_done_fn(struct kernel_op *op);
+
+/*
+ * Owner: the submitting worker until kernel_queue_submit(); then the
+ * queue and the kernel thread; then, through reply_to, the submitting
+ * worker again, in done(), which frees it. Never shared by two threads at
+ * once. Every parameter is a copy: nothing here points into an SA.
+ */
+struct kernel_op {
+	struct mail mail;		/* queue link, then the reply's */
+	enum kernel_op_kind kind;
+	uint64_t id;			/* assigned by kernel_queue_submit() */
+	unsigned owner;			/* worker index, for the owner's use */
+	struct mailbox *reply_to;	/* the owner's mailbox */
+	kernel_done_fn *done;		/* runs on the owner with the result */
+	void *cookie;			/* the owner's; never dereferenced off the owner */
+	union {
+		struct kernel_sa_params sa;
+		struct kernel_policy_params policy;
+		struct kernel_spi_params spi_req;
+	};
+	uint8_t *key;			/* owned, wiped on free */
+	size_t key_len;
+
+	/* results, written by the kernel thread */
+	int status;			/* 0 or -errno; -ECANCELED when stopped */
+	uint32_t spi;			/* SPI_ALLOC */
+	struct kernel_sa_stats stats;	/* SA_QUERY */
+};
+
+/*
+ * A zeroed op of this kind that will answer to reply_to with done().
+ * Returns NULL when memory is short or kind is out of range.
+ * Context: any thread (the submitting worker); allocates.
+ */
+struct kernel_op *kernel_op_new(enum kernel_op_kind kind, struct mailbox *reply_to,
+				kernel_done_fn *done, void *cookie);
+
+/*
+ * Copy the encryption then the integrity key into op->key, wiping any
+ * previous key, and record their lengths in op->sa. Returns 0, -EMSGSIZE
+ * (over KERNEL_KEY_MAX) or -ENOMEM.
+ * Context: the op's owner, before submission.
+ */
+int kernel_op_set_keys(struct kernel_op *op, const uint8_t *encr, size_t encr_len,
+		       const uint8_t *integ, size_t integ_len);
+
+/* Wipe the key and free op. Accepts NULL. Context: the op's owner. */
+void kernel_op_free(struct kernel_op *op);
+
+/*
+ * The mail handler of an answered op: calls op->done(op). A worker that
+ * drains with its own dispatch function calls it for ops' mails.
+ * Context: the op's owner worker.
+ */
+void kernel_op_deliver(struct mail *m, void *ctx);
+
+enum kernel_stop_mode {
+	KERNEL_STOP_DRAIN,		/* perform every op queued before the stop */
+	KERNEL_STOP_CANCEL,		/* answer them with -ECANCELED instead */
+};
+
+/*
+ * Owner: the main thread starts and stops it. The queue's tail and the
+ * atomics are shared with every submitter; the backend state and the
+ * mailbox head are the kernel thread's. Counters are single-writer (the
+ * kernel thread) atomics, readable anywhere.
+ */
+struct kernel_queue {
+	struct mailbox in;			/* submitters -> kernel thread */
+	const struct kernel_backend *be;
+	void *be_state;
+	pthread_t thread;
+	bool running;
+	enum kernel_stop_mode stop_mode;	/* written before closed is set */
+	_Atomic bool stopping;			/* submissions refused */
+	_Atomic bool closed;			/* no submission in flight any more */
+	_Atomic unsigned submitters;		/* submissions in flight */
+	_Atomic uint64_t next_id;
+	_Atomic uint64_t ops_done;		/* answered, success or not */
+	_Atomic uint64_t ops_failed;		/* answered with status < 0 */
+	_Atomic uint64_t ops_cancelled;
+	_Atomic uint64_t batches;		/* backend submit() calls */
+};
+
+/*
+ * Initialise the backend and start the kernel thread. Returns 0 or
+ * -errno (backend init, eventfd, thread creation); nothing is left
+ * running on failure.
+ * Context: main thread; may block in the backend's init.
+ */
+int kernel_queue_start(struct kernel_queue *kq, const struct kernel_backend *be);
+
+/*
+ * Queue op (ownership passes to the queue) after setting op->id, which the
+ * submitting owner may still read until it next drains its mailbox. Returns 0,
+ * -EINVAL (no reply_to or done, bad kind) or -ESHUTDOWN once a stop has
+ * begun (the caller still owns op then).
+ * Context: any thread; wait-free apart from the wake-up write.
+ */
+int kernel_queue_submit(struct kernel_queue *kq, struct kernel_op *op);
+
+/*
+ * Refuse new submissions, finish (DRAIN) or cancel (CANCEL) every op
+ * already queued (each is still answered to its owner's mailbox), join
+ * the kernel thread and release the backend. Owners must drain their
+ * mailboxes afterwards to free the answered ops.
+ * Context: main thread; blocks until the kernel thread exits.
+ */
+void kernel_queue_stop(struct kernel_queue *kq, enum kernel_stop_mode how);
+
+/* Ops waiting (approximate). Context: any thread. */
+long kernel_queue_depth(const struct kernel_queue *kq);
+
+/* Ops answered so far. Context: any thread. */
+uint64_t kernel_queue_ops_done(const struct kernel_queue *kq);
+
+#endif

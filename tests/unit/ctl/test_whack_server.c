@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The whack server in-process: malformed input is refused, state survives. */
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl/pluto.h"
+#include "ctl/proto/whack_opts.h"
+#include "util/wire.h"
+
+static char dir[] = "/tmp/skua-ws.XXXXXX";
+static struct pluto_options opts;
+static struct pluto *p;
+
+struct replies {
+	unsigned rc[64];
+	char text[64][256];
+	int n;
+};
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	memset(&opts, 0, sizeof(opts));
+	snprintf(opts.ctlsocket, sizeof(opts.ctlsocket), "%s/pluto.ctl", dir);
+	opts.protostack = PROTOSTACK_NONE;
+	cr_assert_eq(pluto_start(&opts, &p), 0);
+}
+
+static void teardown(void)
+{
+	pluto_free(p);
+	rmdir(dir);
+}
+
+TestSuite(whack_server, .init = setup, .fini = teardown, .timeout = 30);
+
+static int connect_ctl(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	strcpy(sun.sun_path, opts.ctlsocket);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* Send raw bytes (optionally half-close), read every reply until EOF. */
+static void exchange(const void *buf, size_t len, bool shut, struct replies *r)
+{
+	int fd = connect_ctl();
+	uint8_t msg[WHACK_MSG_MAX];
+	memset(r, 0, sizeof(*r));
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	if (shut)
+		shutdown(fd, SHUT_WR);
+	for (;;) {
+		uint16_t kind;
+		uint32_t mlen;
+		ssize_t got = recv(fd, msg, WHACK_HDR_LEN, MSG_WAITALL);
+		if (got == 0)
+			break;
+		cr_assert_eq(got, WHACK_HDR_LEN);
+		cr_assert_eq(whack_hdr_parse(msg, &kind, &mlen), 0);
+		cr_assert_eq(recv(fd, msg + WHACK_HDR_LEN, mlen - WHACK_HDR_LEN, MSG_WAITALL),
+			     (ssize_t)(mlen - WHACK_HDR_LEN));
+		cr_assert_lt(r->n, 64);
+		cr_assert_eq(whack_reply_decode(msg, mlen, &r->rc[r->n], r->text[r->n], 256), 0);
+		r->n++;
+	}
+	close(fd);
+}
+
+static void request(const struct whack_cmd *cmd, struct replies *r)
+{
+	uint8_t buf[WHACK_MSG_MAX];
+	int n = whack_request_encode(cmd, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	exchange(buf, (size_t)n, false, r);
+}
+
+static unsigned last_loud(const struct replies *r)
+{
+	unsigned rc = RC_SUCCESS;
+	for (int i = 0; i < r->n; i++)
+		if (!whack_rc_is_quiet(r->rc[i]))
+			rc = r->rc[i];
+	return rc;
+}
+
+static bool any_text(const struct replies *r, const char *needle)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strstr(r->text[i], needle))
+			return true;
+	return false;
+}
+
+static void add_conn(const char *name, const char *left, const char *right, struct replies *r)
+{
+	struct whack_cmd *cmd = calloc(1, sizeof(*cmd));
+	cmd->ops = 1ull << WOP_ADD_CONN;
+	cr_assert_eq(whack_cmd_add(cmd, WO_NAME, WHACK_END_NONE, name), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_HOST, WHACK_END_LEFT, left), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_TO, WHACK_END_NONE, ""), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_HOST, WHACK_END_RIGHT, right), 0);
+	request(cmd, r);
+	whack_cmd_fini(cmd);
+	free(cmd);
+}
+
+static void simple(enum whack_op op, uint16_t opt, const char *name, struct replies *r)
+{
+	struct whack_cmd *cmd = calloc(1, sizeof(*cmd));
+	cmd->ops = 1ull << op;
+	if (name)
+		cr_assert_eq(whack_cmd_add(cmd, WO_NAME, WHACK_END_NONE, name), 0);
+	if (opt)
+		cr_assert_eq(whack_cmd_add(cmd, opt, WHACK_END_NONE, ""), 0);
+	request(cmd, r);
+	whack_cmd_fini(cmd);
+	free(cmd);
+}
+
+Test(whack_server, socket_is_root_only)
+{
+	struct stat st;
+	cr_assert_eq(stat(opts.ctlsocket, &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0600);
+}
+
+Test(whack_server, add_status_duplicate_delete)
+{
+	struct replies r;
+
+	add_conn("a1", "192.0.2.1", "192.0.2.2", &r);
+	cr_assert_eq(last_loud(&r), RC_SUCCESS, "add: rc %u %s", r.rc[0], r.text[0]);
+	cr_assert(any_text(&r, "\"a1\": added IKEv2 connection"));
+	add_conn("a1", "192.0.2.1", "192.0.2.3", &r);
+	cr_assert_eq(last_loud(&r), RC_DUPNAME);
+
+	simple(WOP_STATUS, WO_STATUS, NULL, &r);
+	cr_assert(any_text(&r, "\"a1\": 192.0.2.1...192.0.2.2;"));
+	cr_assert(any_text(&r, "loaded 1,"));
+
+	simple(WOP_DELETE, WO_DELETE, "nosuch", &r);
+	cr_assert_eq(last_loud(&r), RC_UNKNOWN_NAME);
+	simple(WOP_DELETE, WO_DELETE, "a1", &r);
+	cr_assert_eq(last_loud(&r), RC_SUCCESS);
+	simple(WOP_STATUS, WO_STATUS, NULL, &r);
+	cr_assert_not(any_text(&r, "\"a1\""));
+	cr_assert(any_text(&r, "loaded 0,"));
+}
+
+Test(whack_server, garbage_is_refused_and_state_survives)
+{
+	struct replies r;
+	uint8_t junk[64];
+
+	add_conn("keep", "192.0.2.1", "192.0.2.2", &r);
+	memset(junk, 0xA5, sizeof(junk));
+	exchange(junk, sizeof(junk), true, &r);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.rc[0], RC_BADWHACKMESSAGE);
+	cr_assert(strstr(r.text[0], "magic"), "text: %s", r.text[0]);
+
+	simple(WOP_STATUS, WO_STATUS, NULL, &r);
+	cr_assert(any_text(&r, "\"keep\""));
+	cr_assert_eq(atomic_load(&p->stats.whack_malformed), 1);
+}
+
+Test(whack_server, oversized_and_truncated)
+{
+	struct replies r;
+	uint8_t hdr[WHACK_HDR_LEN + 8];
+	struct whack_cmd *cmd = calloc(1, sizeof(*cmd));
+	uint8_t buf[256];
+	int n;
+
+	/* A header claiming a megabyte is refused before anything is read. */
+	cmd->ops = 1ull << WOP_STATUS;
+	n = whack_request_encode(cmd, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	memcpy(hdr, buf, WHACK_HDR_LEN);
+	put_u32(hdr + 8, 1u << 20);
+	exchange(hdr, WHACK_HDR_LEN, true, &r);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.rc[0], RC_BADWHACKMESSAGE);
+	cr_assert(strstr(r.text[0], "length"), "text: %s", r.text[0]);
+
+	/* A request cut short: the server gives up on it and keeps serving. */
+	exchange(buf, (size_t)n - 3, true, &r);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.rc[0], RC_BADWHACKMESSAGE);
+
+	/* An option value that whack would never send: refused by the checks. */
+	cmd->ops = 1ull << WOP_ADD_CONN;
+	cr_assert_eq(whack_cmd_add(cmd, WO_NAME, WHACK_END_NONE, "x"), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_HOST, WHACK_END_LEFT, "not-an-address"), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_TO, WHACK_END_NONE, ""), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_HOST, WHACK_END_RIGHT, "192.0.2.2"), 0);
+	request(cmd, &r);
+	cr_assert_neq(last_loud(&r), RC_SUCCESS);
+	whack_cmd_fini(cmd);
+	free(cmd);
+
+	simple(WOP_STATUS, WO_STATUS, NULL, &r);
+	cr_assert(any_text(&r, "loaded 0,"));
+}
+
+Test(whack_server, unsupported_form_says_so)
+{
+	struct replies r;
+	simple(WOP_LISTCRLS, WO_LISTCRLS, NULL, &r);
+	cr_assert_eq(last_loud(&r), RC_NOT_SUPPORTED);
+	cr_assert(any_text(&r, "not supported yet"));
+}
+
+Test(whack_server, shutdown_leave_state)
+{
+	struct replies r;
+	struct whack_cmd *cmd = calloc(1, sizeof(*cmd));
+	struct pollfd pfd = { .fd = pluto_stop_fd(p), .events = POLLIN };
+
+	cr_assert_eq(poll(&pfd, 1, 0), 0);
+	cmd->ops = 1ull << WOP_SHUTDOWN;
+	cr_assert_eq(whack_cmd_add(cmd, WO_SHUTDOWN, WHACK_END_NONE, ""), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_LEAVE_STATE, WHACK_END_NONE, ""), 0);
+	request(cmd, &r);
+	whack_cmd_fini(cmd);
+	free(cmd);
+	cr_assert_eq(poll(&pfd, 1, 1000), 1);
+	cr_assert(pluto_leave_state(p));
+}
