@@ -14,7 +14,7 @@
 static void conn_remove(struct pluto *p, struct connection *conn)
 {
 	if (sadb_conn_table_del(&p->conns, &conn->node) == 0) {
-		ike_connection_free_rcu(conn);
+		ike_connection_unref(conn);	/* the table's reference */
 		atomic_fetch_add(&p->stats.conns_deleted, 1);
 	}
 }
@@ -63,7 +63,8 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 {
 	struct conn_spec spec;
 	struct connection *conn, *old;
-	char err[256];
+	char err[512];
+	int rc;
 
 	if (whack_cmd_conn_spec(cmd, &spec, err, sizeof(err)) < 0) {
 		ctl_reply(c, RC_FATAL, "failed to add connection: %s", err);
@@ -75,15 +76,22 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 			  spec.name);
 		goto out;
 	}
-	conn = ike_connection_new(&spec, ++p->next_serial);
-	if (!conn) {
+	rc = ike_connection_new(&spec, ++p->next_serial, &conn, err, sizeof(err));
+	if (rc == -ENOMEM) {
 		ctl_reply(c, RC_INTERNALERR, "\"%s\": out of memory adding the connection",
 			  spec.name);
 		goto out;
 	}
+	if (rc < 0) {
+		ctl_reply(c, rc == -ENOTSUP ? RC_NOT_SUPPORTED : RC_FATAL,
+			  "\"%s\": failed to add connection: %s", spec.name, err);
+		goto out;
+	}
 	/* --delete in the connection form: replace, silently when there was none. */
-	if (old)
+	if (old) {
+		ctl_conn_terminate(p, c, old);
 		conn_remove(p, old);
+	}
 	if (sadb_conn_table_add(&p->conns, &conn->node) < 0) {
 		ike_connection_free(conn);
 		ctl_reply(c, RC_DUPNAME, "\"%s\": attempt to redefine connection \"%s\"", spec.name,
@@ -110,6 +118,8 @@ void ctl_cmd_delete_conn(struct pluto *p, struct ctl_client *c, const struct wha
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
 	}
+	/* The manual: "deletes a named connection description and any SAs ... using it". */
+	ctl_conn_terminate(p, c, conn);
 	conn_remove(p, conn);
 	ctl_reply(c, RC_LOG, "\"%s\": deleted connection", name->value);
 }
@@ -123,7 +133,7 @@ void ctl_conns_clear(struct pluto *p)
 	cds_lfht_for_each_entry(p->conns.ht, &it, n, lfht) {
 		struct connection *conn = ike_connection_of(n);
 		if (cds_lfht_del(p->conns.ht, &n->lfht) == 0)
-			ike_connection_free_rcu(conn);
+			ike_connection_unref(conn);
 	}
 	rcu_read_unlock();
 }
@@ -258,7 +268,9 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	for (size_t i = 0; i < l.n; i++)
 		show_conn(c, l.v[i]);
 	ctl_comment(c, " ");
-	ctl_comment(c, "Total IPsec connections: loaded %zu, active 0", l.n);
+	ctl_comment(c, "Total IPsec connections: loaded %zu", l.n);
+	ctl_comment(c, " ");
+	ctl_status_states(p, c);
 	free(l.v);
 }
 

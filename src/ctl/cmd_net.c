@@ -39,6 +39,12 @@ void ctl_cmd_listen(struct pluto *p, struct ctl_client *c, const struct whack_cm
 		return;
 	}
 	ctl_reply(c, RC_LOG, "listening for IKE messages");
+	{
+		char err[512];
+		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
+			ctl_reply(c, RC_LOG_SERIOUS, "secrets not reloaded, the old ones stay in force: %s",
+				  err);
+	}
 	rc = net_pool_listen(p->pool, &found, o->ikeport, o->natikeport, report_line, c);
 	net_iface_list_free(&p->ifaces);
 	p->ifaces = found;

@@ -15,6 +15,7 @@ struct ctl_client {
 	bool broken;		/* whack went away: further replies are dropped */
 	unsigned last_rc;	/* the last code sent that is not quiet (for tests/logs) */
 	unsigned nreplies;
+	bool handed_off;	/* a worker keeps a dup of the socket for progress lines */
 };
 
 /*

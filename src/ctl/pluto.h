@@ -11,9 +11,19 @@
 #include "ctl/pluto_options.h"
 #include "ctl/pluto_runtime.h"
 #include "crypto/jobq.h"
+#include "ike/ike_daemon.h"
 #include "net/worker.h"
 #include "sadb/conn_table.h"
 #include "sadb/kernel_queue.h"
+
+struct secrets;
+struct ike_id;
+
+/* The secrets set in force, swapped whole under RCU. */
+struct secrets_ref {
+	struct secrets *set;
+	struct rcu_head rcu;
+};
 
 /* Counters of the control plane, shown by whack --globalstats. */
 struct ctl_stats {
@@ -45,6 +55,10 @@ struct pluto {
 	struct kernel_queue kq;		/* the kernel thread */
 	bool kq_running;
 	struct net_iface_list ifaces;	/* what --listen found last (ctl thread) */
+	struct secrets_ref *secrets;	/* RCU-published; replaced by the ctl thread */
+	struct ike_daemon ike;		/* the IKE engine on the workers */
+	bool ike_ready;			/* ike_daemon_init() done: fini owed */
+	bool workers_running;		/* net_pool_start() done: workers answer mail */
 };
 
 /*
@@ -67,6 +81,31 @@ void ctl_cmd_unlisten(struct pluto *p, struct ctl_client *c, const struct whack_
 void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_socket_bufsize(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_socket_errqueue(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/*
+ * Load the secrets file(s) and publish them; on error the old set stays
+ * and err says file:line and what was expected. Context: ctl or main thread.
+ */
+int ctl_secrets_reload(struct pluto *p, char *err, size_t errlen);
+void ctl_secrets_fini(struct pluto *p);
+struct connection;
+void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+/* The state part of --status. */
+void ctl_status_states(struct pluto *p, struct ctl_client *c);
+/* Delete every SA of conn (before the connection itself goes). */
+void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn);
+void ctl_cmd_rereadsecrets(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/*
+ * Copy the best-matching PSK for (local, remote) into out. Returns its
+ * length, -ENOENT or -EMSGSIZE. Context: any RCU-registered thread; the
+ * caller wipes out.
+ */
+int ctl_psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id *remote,
+		   uint8_t *out, size_t cap);
 
 /* Remove and free every connection. Context: ctl thread or main at shutdown. */
 void ctl_conns_clear(struct pluto *p);

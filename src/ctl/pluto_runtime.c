@@ -9,7 +9,9 @@
 
 #include <urcu.h>
 
+#include "crypto/crypto.h"
 #include "ctl/pluto.h"
+#include "ike/ike_cmd.h"
 #include "net/steer.h"
 #include "util/log.h"
 
@@ -27,14 +29,11 @@ static unsigned worker_count(int nhelpers)
 	return n > NET_MAX_WORKERS ? NET_MAX_WORKERS : n;
 }
 
-/*
- * The datagram hook until the IKE exchanges sit on it: the engine's null
- * handler, which drops; the counters (--processstatus) show what arrived
- * where.
- */
+/* Datagrams go to the IKE engine. */
 static void on_datagram(struct net_worker *w, struct net_rx *rx, void *ctx)
 {
-	dbg(DBG_TMI, "worker %u: %zu-byte datagram (no IKE handler yet)", w->index, rx->len);
+	struct pluto *p = ctx;
+	ike_on_datagram(w, rx, &p->ike);
 }
 
 static void after_burst(struct net_worker *w, void *ctx)
@@ -82,6 +81,11 @@ static int engine_start(struct pluto *p)
 			o->protostack == PROTOSTACK_BSDKAME ? "bsdkame" : "netkey");
 		return -ENOTSUP;
 	}
+	rc = crypto_init();
+	if (rc < 0) {
+		log_err("OpenSSL algorithms could not be loaded: %s", strerror(-rc));
+		return rc;
+	}
 	p->pool = net_pool_new(n, true, &ops);
 	if (!p->pool)
 		return -ENOMEM;
@@ -97,9 +101,24 @@ static int engine_start(struct pluto *p)
 		return rc;
 	}
 	p->kq_running = true;
+	p->ike.pool = p->pool;
+	p->ike.conns = &p->conns;
+	p->ike.jobq = &p->jobq;
+	p->ike.kq = &p->kq;
+	p->ike.ikeport = o->ikeport;
+	p->ike.natikeport = o->natikeport;
+	p->ike.force_busy = o->force_busy;
+	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;
+	p->ike.psk_lookup = ctl_psk_lookup;
+	p->ike.psk_ctx = p;
+	rc = ike_daemon_init(&p->ike);
+	if (rc < 0)
+		return rc;
+	p->ike_ready = true;
 	rc = net_pool_start(p->pool);
 	if (rc < 0)
 		return rc;
+	p->workers_running = true;
 	log_info("started %u worker%s; kernel interface %s", n, n == 1 ? "" : "s", be->name);
 	return 0;
 }
@@ -126,6 +145,12 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 	rc = engine_start(p);
 	if (rc < 0)
 		goto fail;
+	{
+		/* A broken secrets file is logged, not fatal: --rereadsecrets can fix it. */
+		char err[512];
+		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
+			log_warn("no secrets loaded: %s", err);
+	}
 	rc = ctl_server_start(p);
 	if (rc < 0)
 		goto fail;
@@ -157,11 +182,20 @@ void pluto_free(struct pluto *p)
 {
 	if (!p)
 		return;
-	/* Order: no new commands, then no new packets, then the kernel thread. */
+	/*
+	 * Order: no new commands; every SA deleted on its worker (peers told,
+	 * kernel state removed unless --leave-state); the kernel thread
+	 * performs what is queued; the workers stop, handing out the last
+	 * answers; what is left of the engine goes; then the pool.
+	 */
 	ctl_server_stop(p);
+	if (p->workers_running)
+		ike_cmd_shutdown(&p->ike, atomic_load(&p->leave_state));
 	if (p->kq_running)
 		kernel_queue_stop(&p->kq, KERNEL_STOP_DRAIN);
-	/* Joins the workers; mails still queued (kernel answers) are handed out there. */
+	net_pool_stop(p->pool);
+	if (p->ike_ready)
+		ike_daemon_fini(&p->ike);
 	net_pool_free(p->pool);
 	if (p->jobq_ready)
 		crypto_jobq_fini(&p->jobq);
@@ -172,6 +206,8 @@ void pluto_free(struct pluto *p)
 		rcu_barrier();
 		sadb_conn_table_fini(&p->conns);
 	}
+	rcu_barrier();		/* secrets sets handed to call_rcu */
+	ctl_secrets_fini(p);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);

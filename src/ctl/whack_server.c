@@ -132,7 +132,10 @@ static void serve_one(struct pluto *p, int fd)
 out:
 	free(cmd);
 	free(buf);
-	linger_close(fd);
+	if (c.handed_off)
+		close(fd);	/* the progress channel ends the stream when the SA is done */
+	else
+		linger_close(fd);
 }
 
 static void *ctl_main(void *arg)

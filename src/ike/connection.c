@@ -1,20 +1,94 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "ike/connection.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-struct connection *ike_connection_new(const struct conn_spec *spec, uint64_t serial)
+#include "util/tsan.h"
+
+static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 {
-	struct connection *c = calloc(1, sizeof(*c));
+	const struct conn_end_spec *e = &c->spec.end[i];
+	struct ip_subnet sn;
+	char why[200];
+
+	if (e->id) {
+		int rc = ike_id_parse(e->id, &c->id[i], why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "--id %s: %s", e->id, why);
+			return rc;
+		}
+	} else if (e->host_kind == HOST_ADDR) {
+		c->id[i] = ike_id_from_addr(&e->host);
+	} else {
+		memset(&c->id[i], 0, sizeof(c->id[i]));	/* %any */
+	}
+
+	if (e->has_client) {
+		sn = e->client;
+	} else if (e->host_kind == HOST_ADDR) {
+		sn = ip_subnet_from_addr(&e->host);
+	} else {
+		/* A road warrior's own address: the selector is filled per SA. */
+		memset(&sn, 0, sizeof(sn));
+		sn.addr.af = c->spec.client_af ? c->spec.client_af : c->spec.host_af;
+		sn.prefix = (uint8_t)ip_addr_bits(&sn.addr);
+	}
+	c->ts[i] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+	return 0;
+}
+
+int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct connection **out,
+		       char *err, size_t errlen)
+{
+	struct connection *c;
+	char why[300];
+	int rc;
+
+	if (spec->policy & POL_IKEV1) {
+		snprintf(err, errlen, "IKEv1 connections (--ikev1) are not supported yet");
+		return -ENOTSUP;
+	}
+	if ((spec->policy & POL_RSASIG) && !(spec->policy & POL_PSK)) {
+		snprintf(err, errlen,
+			 "RSA signature authentication (--rsasig) is not supported yet; use --psk");
+		return -ENOTSUP;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c)
-		return NULL;
+		return -ENOMEM;
 	if (conn_spec_copy(&c->spec, spec) < 0) {
 		free(c);
-		return NULL;
+		return -ENOMEM;
 	}
 	c->node.name = c->spec.name;
 	c->serial = serial;
-	return c;
+	atomic_store(&c->refs, 1);
+
+	rc = spec->ike ? proposal_parse(spec->ike, V2_PROTO_IKE, &c->ike_props, why, sizeof(why))
+		       : proposal_defaults(V2_PROTO_IKE, &c->ike_props);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", why);
+		goto fail;
+	}
+	rc = spec->esp ? proposal_parse(spec->esp, V2_PROTO_ESP, &c->esp_props, why, sizeof(why))
+		       : proposal_defaults(V2_PROTO_ESP, &c->esp_props);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", why);
+		goto fail;
+	}
+	for (int i = 0; i < 2; i++) {
+		rc = derive_end(c, i, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	ike_connection_free(c);
+	return rc;
 }
 
 void ike_connection_free(struct connection *c)
@@ -25,13 +99,28 @@ void ike_connection_free(struct connection *c)
 	free(c);
 }
 
-static void free_cb(struct rcu_head *head)
+static void rcu_free_connection(struct rcu_head *head)
 {
 	struct conn_node *n = caa_container_of(head, struct conn_node, rcu);
+	tsan_acquire(n);	/* after the grace period */
 	ike_connection_free(ike_connection_of(n));
 }
 
-void ike_connection_free_rcu(struct connection *c)
+void ike_connection_ref(struct connection *c)
 {
-	call_rcu(&c->node.rcu, free_cb);
+	atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void ike_connection_unref(struct connection *c)
+{
+	if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	tsan_release(&c->node);
+	call_rcu(&c->node.rcu, rcu_free_connection);
+}
+
+void ike_connection_auth_esp(const struct connection *c, struct proposal_set *out)
+{
+	*out = c->esp_props;
+	proposal_set_drop_dh(out);
 }

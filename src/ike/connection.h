@@ -2,41 +2,61 @@
 #ifndef SKUA_IKE_CONNECTION_H
 #define SKUA_IKE_CONNECTION_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
+#include "ike/id.h"
+#include "ike/proposal.h"
+#include "ike/ts.h"
 #include "sadb/conn_table.h"
 #include "util/conn_spec.h"
 
 /*
  * A (potential) connection: the description pluto negotiates from, named,
- * published in the connection table.
+ * published in the connection table, with what is derived from it once
+ * (proposals, identities, traffic selectors).
  *
- * Owner: the ctl thread creates, publishes, unpublishes and frees it (via
- * call_rcu); the spec is immutable once published, so any RCU reader may
- * read every field. Mutable runtime state (routing, SAs) will live in
- * the owner workers' objects, never here.
+ * Owner: the ctl thread creates, publishes and unpublishes it; everything
+ * is immutable once published, so any RCU reader may read every field. An
+ * IKE SA keeps its connection alive with a reference: the object is freed
+ * (after a grace period) when the table and the last SA have let go.
  */
 struct connection {
 	struct conn_node node;		/* by name; node.name points at spec.name */
 	struct conn_spec spec;
 	uint64_t serial;		/* $N: order of creation, for stable listings */
+	_Atomic unsigned refs;		/* the table's and each SA's */
+	struct proposal_set ike_props;	/* --ike or the defaults */
+	struct proposal_set esp_props;	/* --esp or the defaults; DH only with --pfs */
+	struct ike_id id[2];		/* per end: --id, or the host address */
+	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
 };
 
 /*
- * A connection holding a deep copy of spec. Returns NULL on ENOMEM.
- * Context: any thread; the result is private until published.
+ * A connection holding a deep copy of spec, with its proposals, identities
+ * and selectors derived. Returns 0, -ENOMEM, -EINVAL (a bad --ike/--esp/--id:
+ * err says which and what was expected) or -ENOTSUP (a capability that has
+ * not landed: err says which). Context: any thread; the result is private
+ * until published and holds one reference (the table's, once added).
  */
-struct connection *ike_connection_new(const struct conn_spec *spec, uint64_t serial);
+int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct connection **out,
+		       char *err, size_t errlen);
 
-/* Free now (never published, or after a grace period). Accepts NULL. */
+/* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);
 
-/* Free after a grace period. Context: any thread, after unpublishing. */
-void ike_connection_free_rcu(struct connection *c);
+/* Context: any thread holding a reference (or inside an RCU read section). */
+void ike_connection_ref(struct connection *c);
+
+/* Drop a reference; the last one frees after a grace period. Context: any RCU thread. */
+void ike_connection_unref(struct connection *c);
 
 static inline struct connection *ike_connection_of(struct conn_node *n)
 {
 	return caa_container_of(n, struct connection, node);
 }
+
+/* The ESP proposals for the Child SA of IKE_AUTH: never with a key exchange. */
+void ike_connection_auth_esp(const struct connection *c, struct proposal_set *out);
 
 #endif

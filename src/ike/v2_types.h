@@ -28,6 +28,16 @@ enum v2_limits {
 	V2_ID_MAX = 1024,
 	V2_AUTH_MAX = 1024,
 	V2_COOKIE_MAX = 64,		/* RFC 7296 2.6: 1..64 bytes */
+	/* codec caps (v2_msg.c, v2_payloads.c, v2_frag.c) */
+	V2_MAX_SA_PAYLOADS = 2,		/* decoded SA forms per message (outer + inner) */
+	V2_MAX_TS_PAYLOADS = 4,		/* decoded TS forms per message */
+	V2_MAX_CP_PAYLOADS = 2,		/* decoded CP forms per message */
+	V2_MAX_CP_ATTRS = 32,		/* attributes per CP payload */
+	V2_MAX_DELETE_SPIS = 1024,	/* SPIs per Delete payload */
+	V2_NAT_D_SIZE = 20,		/* RFC 7296 2.23: SHA-1 digest */
+	V2_GEN_HDR_SIZE = 4,		/* generic payload header */
+	V2_SKF_HDR_SIZE = 8,		/* RFC 7383 2.5: generic header, number, total */
+	V2_FRAG_BYTES_MAX = 65535,	/* reassembled plaintext per message */
 };
 
 enum v2_exchange {
@@ -160,6 +170,48 @@ enum v2_auth_method {
 enum v2_ts_type {
 	V2_TS_IPV4_ADDR_RANGE = 7,
 	V2_TS_IPV6_ADDR_RANGE = 8,
+};
+
+/* Certificate encodings (RFC 7296 3.6), CERT and CERTREQ. */
+enum v2_cert_encoding {
+	V2_CERT_PKCS7_X509 = 1,
+	V2_CERT_X509_SIG = 4,
+	V2_CERT_CRL = 7,
+	V2_CERT_RAW_RSA = 11,
+	V2_CERT_HASH_URL_X509 = 12,
+	V2_CERT_HASH_URL_BUNDLE = 13,
+	V2_CERT_RAW_PUBLIC_KEY = 15,	/* RFC 7670 */
+};
+
+/* Configuration payload (RFC 7296 3.15). */
+enum v2_cfg_type {
+	V2_CFG_REQUEST = 1,
+	V2_CFG_REPLY = 2,
+	V2_CFG_SET = 3,
+	V2_CFG_ACK = 4,
+};
+
+enum v2_cfg_attr {
+	V2_CFG_INTERNAL_IP4_ADDRESS = 1,
+	V2_CFG_INTERNAL_IP4_NETMASK = 2,
+	V2_CFG_INTERNAL_IP4_DNS = 3,
+	V2_CFG_INTERNAL_IP4_NBNS = 4,
+	V2_CFG_INTERNAL_IP4_DHCP = 6,
+	V2_CFG_APPLICATION_VERSION = 7,
+	V2_CFG_INTERNAL_IP6_ADDRESS = 8,
+	V2_CFG_INTERNAL_IP6_DNS = 10,
+	V2_CFG_INTERNAL_IP6_DHCP = 12,
+	V2_CFG_INTERNAL_IP4_SUBNET = 13,
+	V2_CFG_SUPPORTED_ATTRIBUTES = 14,
+	V2_CFG_INTERNAL_IP6_SUBNET = 15,
+};
+
+/* EAP codes (RFC 3748 4). */
+enum v2_eap_code {
+	V2_EAP_REQUEST = 1,
+	V2_EAP_RESPONSE = 2,
+	V2_EAP_SUCCESS = 3,
+	V2_EAP_FAILURE = 4,
 };
 
 /* Notify message types (RFC 7296 3.10.1 and later RFCs). */

@@ -33,7 +33,8 @@ struct net_pool {
 	atomic_bool stop;
 	hwloc_topology_t topo;
 	bool have_topo;
-	struct net_listener *listeners;	/* ctl thread */
+	struct net_listener *listeners;	/* changed by the ctl thread under listeners_lock */
+	pthread_mutex_t listeners_lock;
 	atomic_uint nlisteners;
 	bool errqueue;
 };
@@ -85,7 +86,7 @@ unsigned net_cpu_count(void)
 	return n;
 }
 
-static void listener_unref(struct net_listener *l)
+void net_listener_unref(struct net_listener *l)
 {
 	if (atomic_fetch_sub(&l->refs, 1) != 1)
 		return;
@@ -125,7 +126,7 @@ static void fwd_mail_run(struct mail *m, void *ctx)
 	counters_inc(w->pool->ctr, w->index, NWC_FWD_IN);
 	f->d.buf = f->bytes;
 	deliver(w, f->l, &f->d, f->bytes + f->off, f->d.len - f->off, true);
-	listener_unref(f->l);
+	net_listener_unref(f->l);
 	free(f);
 }
 
@@ -286,6 +287,7 @@ struct net_pool *net_pool_new(unsigned nworkers, bool pin, const struct net_work
 		return NULL;
 	p->n = nworkers;
 	p->pin = pin;
+	pthread_mutex_init(&p->listeners_lock, NULL);
 	p->ops = *ops;
 	p->w = calloc(nworkers, sizeof(*p->w));
 	p->ctr = counters_new(nworkers, NWC_COUNT);
@@ -335,7 +337,7 @@ static void nop_report(void *ctx, const char *line)
 {
 }
 
-void net_pool_free(struct net_pool *p)
+void net_pool_stop(struct net_pool *p)
 {
 	if (!p)
 		return;
@@ -344,16 +346,26 @@ void net_pool_free(struct net_pool *p)
 		if (p->w[i].started) {
 			mailbox_wake(&p->w[i].mb);
 			pthread_join(p->w[i].thread, NULL);
+			p->w[i].started = false;
 		}
 	}
 	net_pool_unlisten(p, nop_report, NULL);
+	/* Mails posted after a worker stopped (a forward racing the stop). */
+	for (unsigned i = 0; p->w && i < p->n; i++)
+		if (p->w[i].pool)
+			while (mailbox_drain(&p->w[i].mb, NULL, &p->w[i], 1024) > 0)
+				;
+}
+
+void net_pool_free(struct net_pool *p)
+{
+	if (!p)
+		return;
+	net_pool_stop(p);
 	for (unsigned i = 0; p->w && i < p->n; i++) {
 		struct net_worker *w = &p->w[i];
 		if (!w->pool)
 			continue;
-		/* Mails posted after the worker stopped (a forward racing the stop). */
-		while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)
-			;
 		timer_wheel_fini(&w->timers);
 		arena_fini(&w->arena);
 		mailbox_fini(&w->mb);
@@ -363,6 +375,7 @@ void net_pool_free(struct net_pool *p)
 	}
 	if (p->have_topo)
 		hwloc_topology_destroy(p->topo);
+	pthread_mutex_destroy(&p->listeners_lock);
 	counters_free(p->ctr);
 	free(p->w);
 	free(p);
@@ -469,7 +482,7 @@ static struct net_listener *listener_open(struct net_pool *p, const struct net_i
 	}
 	for (unsigned i = 0; i <= p->n; i++)
 		l->fds[i] = -1;
-	l->fds[p->n] = -2;	/* terminator for listener_unref() */
+	l->fds[p->n] = -2;	/* terminator for net_listener_unref() */
 	*err = net_group_open(&ifc->addr, port, natt, p->n, l->fds);
 	if (*err < 0)
 		goto fail;
@@ -491,7 +504,7 @@ static struct net_listener *listener_open(struct net_pool *p, const struct net_i
 	return l;
 fail:
 	if (l->fds && l->ref) {
-		listener_unref(l);
+		net_listener_unref(l);
 		return NULL;
 	}
 	free(l->fds);
@@ -532,7 +545,9 @@ static void remove_listeners(struct net_pool *p, bool all, const struct net_ifac
 			pp = &l->next;
 			continue;
 		}
+		pthread_mutex_lock(&p->listeners_lock);
 		*pp = l->next;
+		pthread_mutex_unlock(&p->listeners_lock);
 		for (unsigned i = 0; i < p->n; i++)
 			epoll_ctl(p->w[i].epfd, EPOLL_CTL_DEL, l->fds[i], NULL);
 		snprintf(line, sizeof(line), "shutting down interface %s",
@@ -547,7 +562,7 @@ static void remove_listeners(struct net_pool *p, bool all, const struct net_ifac
 	pool_barrier(p);
 	while (gone) {
 		struct net_listener *next = gone->next;
-		listener_unref(gone);
+		net_listener_unref(gone);
 		gone = next;
 	}
 }
@@ -578,8 +593,10 @@ int net_pool_listen(struct net_pool *p, const struct net_iface_list *want, uint1
 					first_err = err;
 				continue;
 			}
+			pthread_mutex_lock(&p->listeners_lock);
 			l->next = p->listeners;
 			p->listeners = l;
+			pthread_mutex_unlock(&p->listeners_lock);
 			atomic_fetch_add(&p->nlisteners, 1);
 			snprintf(line, sizeof(line), "adding UDP interface %s",
 				 listener_str(l, buf, sizeof(buf)));
@@ -634,4 +651,21 @@ int net_worker_send(struct net_worker *w, struct net_listener *l, const struct n
 	}
 	counters_inc(w->pool->ctr, w->index, NWC_TX_ERR);
 	return rc < 0 ? rc : -EAGAIN;
+}
+
+struct net_listener *net_pool_listener_get(struct net_pool *p, const struct ip_addr *addr,
+					   uint16_t port)
+{
+	struct net_listener *found = NULL;
+
+	pthread_mutex_lock(&p->listeners_lock);
+	for (struct net_listener *l = p->listeners; l; l = l->next) {
+		if (l->port == port && ip_addr_eq(&l->iface.addr, addr)) {
+			net_listener_ref(l);
+			found = l;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->listeners_lock);
+	return found;
 }

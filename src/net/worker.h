@@ -58,6 +58,15 @@ struct net_listener {
 	struct net_listener *next;	/* pool list (ctl thread) */
 };
 
+/* Context: any thread holding a reference. */
+static inline void net_listener_ref(struct net_listener *l)
+{
+	atomic_fetch_add(&l->refs, 1);
+}
+
+/* Drop a reference; the last one closes the sockets. Context: any thread. */
+void net_listener_unref(struct net_listener *l);
+
 /* What the datagram hook gets: the IKE message (marker stripped). */
 struct net_rx {
 	const uint8_t *msg;
@@ -108,6 +117,13 @@ struct net_pool *net_pool_new(unsigned nworkers, bool pin, const struct net_work
 int net_pool_start(struct net_pool *p);
 
 /*
+ * Stop and join every worker and close every listener; mails still queued
+ * are handed to their handlers (on the calling thread). Idempotent.
+ * Context: main thread.
+ */
+void net_pool_stop(struct net_pool *p);
+
+/*
  * Stop and join every worker, close every listener, free everything.
  * Mails still queued are handed to their handlers first. Accepts NULL.
  * Context: main thread.
@@ -130,6 +146,13 @@ struct counters *net_pool_counters(struct net_pool *p);
  */
 int net_pool_listen(struct net_pool *p, const struct net_iface_list *want, uint16_t ikeport,
 		    uint16_t natikeport, void (*report)(void *ctx, const char *line), void *ctx);
+
+/*
+ * The listener on (addr, port), with a reference taken, or NULL.
+ * Context: any thread.
+ */
+struct net_listener *net_pool_listener_get(struct net_pool *p, const struct ip_addr *addr,
+					   uint16_t port);
 
 /* Close every listener. Context: ctl thread. */
 void net_pool_unlisten(struct net_pool *p, void (*report)(void *ctx, const char *line), void *ctx);

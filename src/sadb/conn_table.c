@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/tsan.h"
+
 /* FNV-1a: names are short and chosen by the administrator, not by peers. */
 static unsigned long name_hash(const char *s)
 {
@@ -18,6 +20,7 @@ static unsigned long name_hash(const char *s)
 static int name_match(struct cds_lfht_node *node, const void *key)
 {
 	const struct conn_node *n = caa_container_of(node, struct conn_node, lfht);
+	tsan_acquire(n);
 	return strcmp(n->name, key) == 0;
 }
 
@@ -39,6 +42,7 @@ int sadb_conn_table_add(struct conn_table *t, struct conn_node *n)
 	struct cds_lfht_node *got;
 
 	cds_lfht_node_init(&n->lfht);
+	tsan_release(n);
 	rcu_read_lock();
 	got = cds_lfht_add_unique(t->ht, name_hash(n->name), name_match, n->name, &n->lfht);
 	rcu_read_unlock();
@@ -61,7 +65,10 @@ struct conn_node *sadb_conn_table_lookup_rcu(struct conn_table *t, const char *n
 
 	cds_lfht_lookup(t->ht, name_hash(name), name_match, name, &it);
 	node = cds_lfht_iter_get_node(&it);
-	return node ? caa_container_of(node, struct conn_node, lfht) : NULL;
+	if (!node)
+		return NULL;
+	tsan_acquire(caa_container_of(node, struct conn_node, lfht));
+	return caa_container_of(node, struct conn_node, lfht);
 }
 
 void sadb_conn_table_each_rcu(struct conn_table *t, bool (*fn)(struct conn_node *n, void *ctx),
@@ -71,6 +78,7 @@ void sadb_conn_table_each_rcu(struct conn_table *t, bool (*fn)(struct conn_node 
 	struct conn_node *n;
 
 	cds_lfht_for_each_entry(t->ht, &it, n, lfht) {
+		tsan_acquire(n);
 		if (!fn(n, ctx))
 			break;
 	}

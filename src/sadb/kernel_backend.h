@@ -2,7 +2,11 @@
 #ifndef SKUA_SADB_KERNEL_BACKEND_H
 #define SKUA_SADB_KERNEL_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "util/addr.h"
 
 /*
  * A kernel-programming backend: XFRM through netlink, PF_KEY v2, or none.
@@ -11,6 +15,36 @@
  */
 
 struct kernel_op;
+
+enum kernel_event_kind {
+	KERNEL_EVENT_ACQUIRE = 1,	/* a trap policy matched a packet with no SA */
+	KERNEL_EVENT_EXPIRE,		/* an SA reached its soft or hard lifetime */
+	KERNEL_EVENT_POLICY_EXPIRE,	/* a policy reached its lifetime */
+};
+
+/*
+ * One kernel event, decoded. Owner: the backend fills it on the kernel
+ * thread and passes it by pointer to the handler, which copies what it
+ * needs (it is gone when the handler returns).
+ */
+struct kernel_event {
+	enum kernel_event_kind kind;
+	bool hard;			/* EXPIRE, POLICY_EXPIRE: hard (gone) or soft (rekey) */
+	uint8_t proto;			/* ACQUIRE: template's; EXPIRE: SA's (IPPROTO_ESP, ...) */
+	uint8_t dir;			/* ACQUIRE, POLICY_EXPIRE: enum kernel_policy_dir */
+	uint32_t spi;			/* EXPIRE, host order */
+	uint32_t reqid;			/* ACQUIRE: template's; EXPIRE: SA's */
+	uint32_t policy_index;		/* ACQUIRE, POLICY_EXPIRE: the kernel's policy index */
+	struct ip_addr src, dst;	/* ACQUIRE: template endpoints; EXPIRE: SA's */
+	struct ip_subnet sel_src, sel_dst;	/* ACQUIRE, POLICY_EXPIRE: the selector */
+	uint8_t sel_proto;
+	uint16_t sel_sport, sel_dport;
+	uint32_t mark, mark_mask;
+	uint32_t if_id;
+};
+
+/* Context: the kernel thread; must not block (post to the owner's mailbox). */
+typedef void kernel_event_fn(const struct kernel_event *ev, void *ctx);
 
 /*
  * Owner: static, immutable tables (one per backend file); any thread may
@@ -49,10 +83,30 @@ struct kernel_backend {
 	 */
 	int (*event_fd)(void *state);
 	void (*event_read)(void *state);
+
+	/*
+	 * Optional: start delivering kernel events to fn(ev, ctx) (or stop,
+	 * with fn NULL). Until called, the backend is not subscribed to any
+	 * event, so none is lost or delivered to nobody. Returns 0 or -errno.
+	 * Context: any thread after kernel_queue_start() (or init) returned.
+	 */
+	int (*subscribe)(void *state, kernel_event_fn *fn, void *ctx);
+
+	/*
+	 * Optional: delete every SA and policy this backend instance (or an
+	 * earlier run with the same reqid range) installed, and nothing else.
+	 * Returns 0 or the first -errno. Context: the kernel thread, or the
+	 * thread holding a backend not run by a queue (tests, shutdown).
+	 */
+	int (*flush)(void *state);
 };
 
 /* No kernel: every operation succeeds (load tests, pure IKE responders). */
 extern const struct kernel_backend kernel_backend_none;
+/* Linux XFRM through netlink (kernel_xfrm.c). */
+extern const struct kernel_backend kernel_backend_xfrm;
+/* PF_KEY v2, RFC 2367 (kernel_pfkey.c). */
+extern const struct kernel_backend kernel_backend_pfkey;
 
 /*
  * The backend called name, or NULL if this build has none by that name.

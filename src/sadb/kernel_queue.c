@@ -11,6 +11,8 @@
 
 static const struct kernel_backend *const backends[] = {
 	&kernel_backend_none,
+	&kernel_backend_xfrm,
+	&kernel_backend_pfkey,
 };
 
 const struct kernel_backend *kernel_backend_find(const char *name)

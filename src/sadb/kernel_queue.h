@@ -43,13 +43,34 @@ enum kernel_policy_dir {
 	KERNEL_DIR_FWD,
 };
 
+/* What a policy does with the traffic its selector matches. */
+enum kernel_policy_action {
+	KERNEL_POLICY_IPSEC,		/* template: through the SA(s) (the default, 0) */
+	KERNEL_POLICY_TRAP,		/* template, no SA yet: the kernel sends ACQUIRE (%trap) */
+	KERNEL_POLICY_PASS,		/* no template: in the clear (%pass) */
+	KERNEL_POLICY_BLOCK,		/* no template: dropped (%drop, %reject) */
+};
+
+/* A netfilter mark and its mask; mask 0 means "no mark". */
+struct kernel_mark {
+	uint32_t value, mask;
+};
+
 enum {
 	KERNEL_SPI_MIN = 0x1000,	/* 0..0xFFF are reserved or ours not to hand out */
 	KERNEL_QUEUE_BATCH = 64,
 	KERNEL_KEY_MAX = 512,		/* sanity cap on key material per SA */
 };
 
-/* SA_ADD, SA_UPDATE, SA_DELETE, SA_QUERY (delete and query use dst, spi, proto). */
+/*
+ * SA_ADD, SA_UPDATE, SA_DELETE, SA_QUERY (delete and query use dst, spi,
+ * proto and mark). ESP: encr_id/integ_id are IKEv2 ENCR/INTEG transform
+ * IDs (AEAD when integ_id is 0 and encr_id is GCM or ChaCha20-Poly1305);
+ * AH: integ_id only; IPComp: spi is the CPI and encr_id the IPComp
+ * transform ID (2, deflate). encap_sport/dport non-zero: ESP-in-UDP
+ * (ESPINUDP, RFC 3948). esn or a replay window over 32 packets use the
+ * ESN replay state.
+ */
 struct kernel_sa_params {
 	struct ip_addr src, dst;
 	uint32_t spi;			/* host order */
@@ -65,6 +86,19 @@ struct kernel_sa_params {
 	uint32_t replay_window;
 	uint64_t soft_bytes, hard_bytes;	/* 0: no limit */
 	uint64_t soft_seconds, hard_seconds;
+	/* Added for the XFRM and PF_KEY backends; all zero means "none". */
+	uint64_t soft_packets, hard_packets;
+	struct kernel_mark mark;	/* --conn-mark: the SA matches only marked packets */
+	struct kernel_mark output_mark;	/* mark set on packets after the transform */
+	uint32_t if_id;			/* XFRM interface (ipsec-interface=) */
+	uint32_t tfcpad;		/* ESP TFC padding, bytes */
+	/*
+	 * Selector of the SA. Unset (af AF_UNSPEC): the host pair src/dst in
+	 * transport mode, anything of src's family in tunnel mode.
+	 */
+	struct ip_subnet sel_src, sel_dst;
+	uint8_t sel_proto;
+	uint16_t sel_sport, sel_dport;
 };
 
 /* POLICY_ADD, POLICY_DELETE. */
@@ -78,6 +112,11 @@ struct kernel_policy_params {
 	struct ip_addr tun_src, tun_dst;	/* tunnel endpoints of the template */
 	uint32_t reqid;
 	uint32_t priority;
+	/* Added for the XFRM and PF_KEY backends; all zero means "none". */
+	uint8_t action;			/* enum kernel_policy_action */
+	bool ipcomp;			/* template bundle: IPComp (optional), then proto */
+	struct kernel_mark mark;
+	uint32_t if_id;
 };
 
 /* SPI_ALLOC: a larval SA from src to dst; spi_max 0 means the whole range. */
@@ -85,6 +124,7 @@ struct kernel_spi_params {
 	struct ip_addr src, dst;
 	uint8_t proto;
 	uint32_t spi_min, spi_max;
+	uint32_t reqid;			/* added: tags the larval SA, so flush finds it */
 };
 
 /* Result of SA_QUERY. */

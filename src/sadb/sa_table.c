@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <string.h>
+
+#include "util/tsan.h"
 #include <sys/random.h>
 
 /*
@@ -40,6 +42,7 @@ struct init_key {
 static int match_spi(struct cds_lfht_node *node, const void *key)
 {
 	const struct sa_node *n = caa_container_of(node, struct sa_node, by_spi);
+	tsan_acquire(n);
 	return n->our_spi == *(const uint64_t *)key;
 }
 
@@ -47,6 +50,8 @@ static int match_init(struct cds_lfht_node *node, const void *key)
 {
 	const struct sa_node *n = caa_container_of(node, struct sa_node, by_init);
 	const struct init_key *k = key;
+
+	tsan_acquire(n);
 	return n->init_spi == k->spi && n->peer_port == k->port && ip_addr_eq(&n->peer, k->peer);
 }
 
@@ -80,6 +85,7 @@ int sadb_sa_table_add(struct sa_table *t, struct sa_node *n)
 	struct cds_lfht_node *got;
 
 	cds_lfht_node_init(&n->by_spi);
+	tsan_release(n);	/* the owner's writes before publication */
 	rcu_read_lock();
 	got = cds_lfht_add_unique(t->by_spi, mix(n->our_spi, t->seed), match_spi, &n->our_spi,
 				  &n->by_spi);
@@ -96,6 +102,7 @@ int sadb_sa_table_add_init(struct sa_table *t, struct sa_node *n)
 	struct cds_lfht_node *got;
 
 	cds_lfht_node_init(&n->by_init);
+	tsan_release(n);
 	rcu_read_lock();
 	got = cds_lfht_add_unique(t->by_init, init_hash(t, k.spi, k.peer, k.port), match_init, &k,
 				  &n->by_init);
@@ -127,7 +134,10 @@ struct sa_node *sadb_sa_table_lookup_rcu(struct sa_table *t, uint64_t our_spi)
 
 	cds_lfht_lookup(t->by_spi, mix(our_spi, t->seed), match_spi, &our_spi, &it);
 	node = cds_lfht_iter_get_node(&it);
-	return node ? caa_container_of(node, struct sa_node, by_spi) : NULL;
+	if (!node)
+		return NULL;
+	tsan_acquire(caa_container_of(node, struct sa_node, by_spi));
+	return caa_container_of(node, struct sa_node, by_spi);
 }
 
 struct sa_node *sadb_sa_table_lookup_init_rcu(struct sa_table *t, uint64_t init_spi,
@@ -139,7 +149,10 @@ struct sa_node *sadb_sa_table_lookup_init_rcu(struct sa_table *t, uint64_t init_
 
 	cds_lfht_lookup(t->by_init, init_hash(t, init_spi, peer, peer_port), match_init, &k, &it);
 	node = cds_lfht_iter_get_node(&it);
-	return node ? caa_container_of(node, struct sa_node, by_init) : NULL;
+	if (!node)
+		return NULL;
+	tsan_acquire(caa_container_of(node, struct sa_node, by_init));
+	return caa_container_of(node, struct sa_node, by_init);
 }
 
 size_t sadb_sa_table_count(struct sa_table *t)

@@ -1,31 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "util/mailbox.h"
+#include "util/tsan.h"
 
 #include <errno.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/*
- * liburcu is not built with ThreadSanitizer, so the hand-off inside the
- * queue is invisible to it: tell it that posting a mail releases what the
- * sender wrote into it and that dequeuing acquires it.
- */
-#if defined(__SANITIZE_THREAD__)
-#define SKUA_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SKUA_TSAN 1
-#endif
-#endif
-#ifdef SKUA_TSAN
-#include <sanitizer/tsan_interface.h>
-#define tsan_release(p) __tsan_release(p)
-#define tsan_acquire(p) __tsan_acquire(p)
-#else
-#define tsan_release(p) ((void)(p))
-#define tsan_acquire(p) ((void)(p))
-#endif
 
 int mailbox_init(struct mailbox *mb)
 {

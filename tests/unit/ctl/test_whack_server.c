@@ -148,7 +148,7 @@ Test(whack_server, add_status_duplicate_delete)
 
 	simple(WOP_STATUS, WO_STATUS, NULL, &r);
 	cr_assert(any_text(&r, "\"a1\": 192.0.2.1...192.0.2.2;"));
-	cr_assert(any_text(&r, "loaded 1,"));
+	cr_assert(any_text(&r, "connections: loaded 1"));
 
 	simple(WOP_DELETE, WO_DELETE, "nosuch", &r);
 	cr_assert_eq(last_loud(&r), RC_UNKNOWN_NAME);
@@ -156,7 +156,7 @@ Test(whack_server, add_status_duplicate_delete)
 	cr_assert_eq(last_loud(&r), RC_SUCCESS);
 	simple(WOP_STATUS, WO_STATUS, NULL, &r);
 	cr_assert_not(any_text(&r, "\"a1\""));
-	cr_assert(any_text(&r, "loaded 0,"));
+	cr_assert(any_text(&r, "connections: loaded 0"));
 }
 
 Test(whack_server, garbage_is_refused_and_state_survives)
@@ -212,7 +212,7 @@ Test(whack_server, oversized_and_truncated)
 	free(cmd);
 
 	simple(WOP_STATUS, WO_STATUS, NULL, &r);
-	cr_assert(any_text(&r, "loaded 0,"));
+	cr_assert(any_text(&r, "connections: loaded 0"));
 }
 
 Test(whack_server, unsupported_form_says_so)

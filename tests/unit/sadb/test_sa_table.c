@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "sadb/sa_table.h"
+#include "util/tsan.h"
 
 static struct sa_table t;
 
@@ -79,9 +80,17 @@ Test(sa_table, add_lookup_delete)
 static atomic_bool stop;
 static atomic_ulong bad;
 
-static void free_node(struct rcu_head *h)
+static void rcu_free_sa_node(struct rcu_head *h)
 {
-	free(caa_container_of(h, struct sa_node, rcu));
+	struct sa_node *n = caa_container_of(h, struct sa_node, rcu);
+	tsan_acquire(n);	/* the grace period, invisible to TSan */
+	free(n);
+}
+
+static void free_later(struct sa_node *n)
+{
+	tsan_release(n);
+	call_rcu(&n->rcu, rcu_free_sa_node);
 }
 
 static void *owner(void *arg)
@@ -98,7 +107,7 @@ static void *owner(void *arg)
 			atomic_fetch_add(&bad, 1);
 		if (i % 2) {	/* delete every other one again */
 			sadb_sa_table_del(&t, n);
-			call_rcu(&n->rcu, free_node);
+			free_later(n);
 		}
 	}
 	rcu_unregister_thread();
@@ -146,7 +155,7 @@ Test(sa_table, concurrent_owners_and_readers)
 			rcu_read_unlock();
 			cr_assert_not_null(n);
 			sadb_sa_table_del(&t, n);
-			call_rcu(&n->rcu, free_node);
+			free_later(n);
 		}
 	}
 	cr_assert_eq(sadb_sa_table_count(&t), 0);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "crypto/prf.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "crypto/crypto.h"
+#include "ike/v2_types.h"
+
+static const struct {
+	uint16_t prf;
+	int md;			/* enum crypto_md */
+	uint8_t len;
+} prfs[] = {
+	{ V2_PRF_HMAC_SHA1, CRYPTO_MD_SHA1, 20 },
+	{ V2_PRF_HMAC_SHA2_256, CRYPTO_MD_SHA256, 32 },
+	{ V2_PRF_HMAC_SHA2_384, CRYPTO_MD_SHA384, 48 },
+	{ V2_PRF_HMAC_SHA2_512, CRYPTO_MD_SHA512, 64 },
+};
+
+static const uint8_t md_len[CRYPTO_MD_COUNT] = { 20, 32, 48, 64 };
+
+static int prf_find(uint16_t prf)
+{
+	for (size_t i = 0; i < sizeof(prfs) / sizeof(prfs[0]); i++)
+		if (prfs[i].prf == prf)
+			return (int)i;
+	return -1;
+}
+
+size_t crypto_prf_len(uint16_t prf)
+{
+	int i = prf_find(prf);
+
+	return i < 0 ? 0 : prfs[i].len;
+}
+
+int crypto_hmac(int md, const uint8_t *key, size_t keylen, const struct iovec *data, int ndata,
+		uint8_t *out, size_t outlen)
+{
+	const struct crypto_algs *algs = crypto_algs();
+	uint8_t full[CRYPTO_PRF_MAX];
+	EVP_MAC_CTX *ctx = NULL;
+	size_t len = 0;
+	int ret = -EINVAL;
+
+	if (md < 0 || md >= CRYPTO_MD_COUNT || outlen > md_len[md] || ndata < 0 ||
+	    ndata > CRYPTO_PRF_MAX_IOV)
+		goto out;
+	ret = -EIO;
+	if (!algs)
+		goto out;
+	/* The template carries the fetched digest; init with the key re-keys the copy. */
+	ctx = EVP_MAC_CTX_dup(algs->hmac_tmpl[md]);
+	if (!ctx || !EVP_MAC_init(ctx, keylen ? key : full, keylen, NULL))
+		goto out;
+	for (int i = 0; i < ndata; i++)
+		if (data[i].iov_len && !EVP_MAC_update(ctx, data[i].iov_base, data[i].iov_len))
+			goto out;
+	if (!EVP_MAC_final(ctx, full, &len, sizeof(full)) || len != md_len[md])
+		goto out;
+	memcpy(out, full, outlen);
+	ret = 0;
+out:
+	crypto_wipe(full, sizeof(full));
+	EVP_MAC_CTX_free(ctx);
+	return ret;
+}
+
+int crypto_prf(uint16_t prf, const uint8_t *key, size_t keylen, const struct iovec *data,
+	       int ndata, uint8_t *out)
+{
+	int i = prf_find(prf);
+
+	if (i < 0)
+		return -ENOTSUP;
+	return crypto_hmac(prfs[i].md, key, keylen, data, ndata, out, prfs[i].len);
+}
+
+int crypto_prf_plusv(uint16_t prf, const uint8_t *key, size_t keylen, const struct iovec *seed,
+		     int nseed, uint8_t *out, size_t outlen)
+{
+	struct iovec iov[CRYPTO_PRF_MAX_IOV];
+	uint8_t t[CRYPTO_PRF_MAX];
+	size_t plen = crypto_prf_len(prf), done = 0;
+	uint8_t n = 1;
+	int ret = -ENOTSUP;
+
+	if (plen == 0)
+		goto out;
+	ret = -EINVAL;
+	if (outlen > 255 * plen || nseed < 0 || nseed > CRYPTO_PRF_MAX_IOV - 2)
+		goto out;
+	ret = 0;
+	while (done < outlen) {
+		size_t take = outlen - done < plen ? outlen - done : plen;
+		int k = 0;
+
+		/* T(n) = prf(K, T(n-1) | S | n); T(0) is empty. */
+		if (n > 1)
+			iov[k++] = (struct iovec){ .iov_base = t, .iov_len = plen };
+		for (int i = 0; i < nseed; i++)
+			iov[k++] = seed[i];
+		iov[k++] = (struct iovec){ .iov_base = &n, .iov_len = 1 };
+		ret = crypto_prf(prf, key, keylen, iov, k, t);
+		if (ret < 0)
+			goto out;
+		memcpy(out + done, t, take);
+		done += take;
+		n++;
+	}
+out:
+	crypto_wipe(t, sizeof(t));
+	if (ret < 0 && out)
+		crypto_wipe(out, outlen);
+	return ret;
+}
+
+int crypto_prf_plus(uint16_t prf, const uint8_t *key, size_t keylen, const uint8_t *seed,
+		    size_t seedlen, uint8_t *out, size_t outlen)
+{
+	struct iovec iov = { .iov_base = (void *)seed, .iov_len = seedlen };
+
+	return crypto_prf_plusv(prf, key, keylen, &iov, 1, out, outlen);
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * whack forms that act on SAs: --initiate (with progress lines until the
+ * SA is up or given up, unless --asynchronous), --terminate, --deletestate,
+ * the --ddos modes and the state part of --status. SAs belong to workers:
+ * these post to them (ike/ike_cmd.h) and never touch an SA here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl/pluto.h"
+#include "ctl/proto/whack_opts.h"
+#include "ike/connection.h"
+#include "ike/ike_cmd.h"
+#include "util/log.h"
+
+/* The progress channel of one whack --initiate: a dup of its socket. */
+struct whack_progress {
+	struct ike_progress pr;
+	int fd;
+};
+
+static void progress_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct whack_progress *wp = caa_container_of(pr, struct whack_progress, pr);
+	uint8_t buf[WHACK_HDR_LEN + 16 + WHACK_LINE_MAX];
+	int n = whack_reply_encode(rc, text, buf, sizeof(buf));
+
+	/* A worker must not stall on a slow whack: drop the line rather than block. */
+	if (n > 0 && wp->fd >= 0 && send(wp->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		close(wp->fd);
+		wp->fd = -1;
+	}
+}
+
+static void progress_release(struct ike_progress *pr)
+{
+	struct whack_progress *wp = caa_container_of(pr, struct whack_progress, pr);
+	if (wp->fd >= 0)
+		close(wp->fd);	/* whack sees the end of the stream and exits */
+	free(wp);
+}
+
+static const struct ike_progress_ops progress_ops = {
+	.line = progress_line,
+	.release = progress_release,
+};
+
+static struct connection *find_conn_ref(struct pluto *p, const char *name)
+{
+	struct conn_node *n;
+	struct connection *c = NULL;
+
+	rcu_read_lock();
+	n = sadb_conn_table_lookup_rcu(&p->conns, name);
+	if (n) {
+		c = ike_connection_of(n);
+		ike_connection_ref(c);
+	}
+	rcu_read_unlock();
+	return c;
+}
+
+/* Which end is ours: the one whose host address we listen on. */
+static int orient(struct pluto *p, const struct connection *c)
+{
+	int found = -1;
+	for (int i = 0; i < 2; i++) {
+		const struct conn_end_spec *e = &c->spec.end[i];
+		if (e->host_kind != HOST_ADDR)
+			continue;
+		for (size_t k = 0; k < p->ifaces.n; k++) {
+			if (ip_addr_eq(&p->ifaces.v[k].addr, &e->host)) {
+				if (found >= 0 && found != i)
+					return -2;	/* both ends are ours */
+				found = i;
+			}
+		}
+	}
+	return found;
+}
+
+void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	bool async = whack_cmd_find(cmd, WO_ASYNCHRONOUS, WHACK_END_NONE) != NULL;
+	struct whack_progress *wp = NULL;
+	struct net_listener *l = NULL;
+	struct connection *conn;
+	int end;
+
+	if (!name) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--initiate needs --name <connection-name>");
+		return;
+	}
+	if (whack_cmd_find(cmd, WO_REMOTE_HOST, WHACK_END_NONE)) {
+		ctl_not_supported(c, "--initiate --remote-host");
+		return;
+	}
+	conn = find_conn_ref(p, name->value);
+	if (!conn) {
+		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+		return;
+	}
+	if (!net_pool_is_listening(p->pool)) {
+		ctl_reply(c, RC_DEAF, "\"%s\": need --listen before --initiate", name->value);
+		goto out;
+	}
+	end = orient(p, conn);
+	if (end < 0) {
+		ctl_reply(c, RC_ORIENT, "\"%s\": cannot initiate: %s", name->value,
+			  end == -2 ? "both ends are addresses of this host"
+				    : "neither end is an address pluto listens on");
+		goto out;
+	}
+	if (conn->spec.end[1 - end].host_kind != HOST_ADDR) {
+		ctl_reply(c, RC_NOPEERIP, "\"%s\": cannot initiate when the peer's address is unknown (%%any)",
+			  name->value);
+		goto out;
+	}
+	l = net_pool_listener_get(p->pool, &conn->spec.end[end].host, p->opts->ikeport);
+	if (!l) {
+		ctl_reply(c, RC_DEAF, "\"%s\": no IKE socket on our end's address", name->value);
+		goto out;
+	}
+	if (!async) {
+		wp = calloc(1, sizeof(*wp));
+		if (!wp || (wp->fd = dup(c->fd)) < 0) {
+			free(wp);
+			ctl_reply(c, RC_INTERNALERR, "out of resources");
+			goto out;
+		}
+		wp->pr.ops = &progress_ops;
+		atomic_store(&wp->pr.refs, 1);
+		c->handed_off = true;
+	}
+	if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, &conn->spec.end[end].host,
+			     wp ? &wp->pr : NULL) < 0)
+		ctl_reply(c, RC_INTERNALERR, "out of memory");
+	else if (async)
+		ctl_reply(c, RC_LOG, "\"%s\": initiating (asynchronously)", name->value);
+	if (wp)
+		ike_progress_unref(&wp->pr);	/* the worker holds its own reference */
+out:
+	if (l)
+		net_listener_unref(l);
+	ike_connection_unref(conn);
+}
+
+static void emit_log(void *ctx, uint64_t serial, const char *line)
+{
+	ctl_reply(ctx, RC_LOG, "%s", line);
+}
+
+static void emit_comment(void *ctx, uint64_t serial, const char *line)
+{
+	ctl_comment(ctx, "%s", line);
+}
+
+void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	struct connection *conn;
+
+	if (!name) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--terminate needs --name <connection-name>");
+		return;
+	}
+	conn = find_conn_ref(p, name->value);
+	if (!conn) {
+		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+		return;
+	}
+	if (ike_cmd_terminate(&p->ike, conn, emit_log, c) == 0)
+		ctl_reply(c, RC_LOG, "\"%s\": no IKE SA to terminate", name->value);
+	ike_connection_unref(conn);
+}
+
+void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn)
+{
+	ike_cmd_terminate(&p->ike, conn, emit_log, c);
+}
+
+void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_DELETESTATE, WHACK_END_NONE);
+	char *end;
+	unsigned long long serial = v ? strtoull(v->value, &end, 10) : 0;
+
+	if (!v || *end || serial == 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--deletestate %s: expected a state number",
+			  v ? v->value : "");
+		return;
+	}
+	if (!ike_cmd_deletestate(&p->ike, serial, emit_log, c))
+		ctl_reply(c, RC_UNKNOWN_NAME, "no state #%llu", serial);
+}
+
+void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	int mode = whack_cmd_find(cmd, WO_DDOS_BUSY, WHACK_END_NONE)	    ? 1
+		   : whack_cmd_find(cmd, WO_DDOS_UNLIMITED, WHACK_END_NONE) ? 2
+									    : 0;
+	static const char *const names[] = { "auto", "busy", "unlimited" };
+
+	atomic_store(&p->ike.ddos_mode, mode);
+	ctl_reply(c, RC_LOG, "DDoS mode now %s%s", names[mode],
+		  mode == 1 ? ": every new IKE SA must return a cookie" : "");
+}
+
+void ctl_status_states(struct pluto *p, struct ctl_client *c)
+{
+	uint64_t ike, half, up, child;
+	int mode = atomic_load(&p->ike.ddos_mode);
+
+	ike_cmd_counts(&p->ike, &ike, &half, &up, &child);
+	ctl_comment(c, "State Information: DDoS cookies %s, Accepting new IKE connections",
+		    p->opts->force_busy || mode == 1 ? "required" : mode == 2 ? "not required" : "required under load");
+	ctl_comment(c, "IKE SAs: total(%llu), half-open(%llu), established(%llu)",
+		    (unsigned long long)ike, (unsigned long long)half, (unsigned long long)up);
+	ctl_comment(c, "IPsec SAs: total(%llu)", (unsigned long long)child);
+	ctl_comment(c, " ");
+	ike_cmd_status(&p->ike, emit_comment, c);
+}

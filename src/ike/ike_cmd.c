@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/ike_cmd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "ike/alg_names.h"
+#include "ike/ike_sa.h"
+#include "ike/v2_child.h"
+#include "ike/v2_exchange.h"
+#include "util/log.h"
+
+/* ---- initiate: one worker ---- */
+
+struct initiate_mail {
+	struct mail mail;
+	struct ike_daemon *d;
+	struct connection *c;
+	struct net_listener *l;
+	struct ip_addr local;
+	uint8_t this_end;
+	struct ike_progress *pr;
+};
+
+static void initiate_run(struct mail *m, void *ctx)
+{
+	struct initiate_mail *im = caa_container_of(m, struct initiate_mail, mail);
+	struct net_worker *nw = ctx;
+	struct ike_worker *w = &im->d->w[nw->index];
+
+	if (v2_initiate(w, im->c, im->this_end, im->l, &im->local, im->pr, 0) < 0 && im->pr)
+		im->pr->ops->line(im->pr, RC_INTERNALERR, "out of memory starting the IKE SA");
+	ike_connection_unref(im->c);
+	net_listener_unref(im->l);
+	ike_progress_unref(im->pr);
+	free(im);
+}
+
+int ike_cmd_initiate(struct ike_daemon *d, struct connection *c, uint8_t this_end,
+		     struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr)
+{
+	static _Atomic unsigned next;
+	struct initiate_mail *im = calloc(1, sizeof(*im));
+
+	if (!im)
+		return -ENOMEM;
+	im->mail.fn = initiate_run;
+	im->d = d;
+	ike_connection_ref(c);
+	im->c = c;
+	net_listener_ref(l);
+	im->l = l;
+	im->local = *local;
+	im->this_end = this_end;
+	im->pr = ike_progress_ref(pr);
+	net_pool_post(d->pool, atomic_fetch_add(&next, 1) % d->nworkers, &im->mail);
+	return 0;
+}
+
+/* ---- commands for every worker ---- */
+
+struct line {
+	uint64_t serial;
+	char *text;
+};
+
+struct gather {
+	atomic_uint left;
+	int efd;
+	/* per worker output, merged by serial afterwards */
+	struct line **lines;
+	size_t *nlines;
+	/* the command */
+	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN } what;
+	const struct connection *conn;
+	uint64_t serial;
+	bool leave_state;
+	atomic_uint count;
+};
+
+struct gather_mail {
+	struct mail mail;
+	struct gather *g;
+	struct ike_daemon *d;
+};
+
+static void add_line(struct gather *g, unsigned w, uint64_t serial, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void add_line(struct gather *g, unsigned w, uint64_t serial, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	struct line *v = realloc(g->lines[w], (g->nlines[w] + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	g->lines[w] = v;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	v[g->nlines[w]].serial = serial;
+	v[g->nlines[w]].text = strdup(buf);
+	if (v[g->nlines[w]].text)
+		g->nlines[w]++;
+}
+
+static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
+{
+	char alg[96], peer[IP_ADDR_STRLEN], tl[80], tr[80];
+	const char *name = sa->conn ? sa->conn->spec.name : "(none)";
+	uint64_t now = net_now_ms();
+
+	ip_addr_str(&sa->peer, peer);
+	if (log_no_ip())
+		snprintf(peer, sizeof(peer), "<address>");
+	{
+		proposal_suite_str(&sa->suite, alg, sizeof(alg));
+		add_line(g, wi, sa->serial,
+			 "#%llu: \"%s\" %s:%u %s (%s IKE SA); %s; %s%s; up %llus; worker %u",
+			 (unsigned long long)sa->serial, name, peer, sa->peer_port,
+			 ike_state_name(sa->state),
+			 sa->state == IKE_ESTABLISHED ? "established" : "negotiating",
+			 sa->initiator ? "initiator" : "responder",
+			 sa->state == IKE_ESTABLISHED ? "IKE SA: " : "",
+			 sa->state == IKE_ESTABLISHED ? alg : "no keys yet",
+			 sa->established_ms ? (unsigned long long)(now - sa->established_ms) / 1000 : 0ULL,
+			 wi);
+	}
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (c->state != CHILD_INSTALLED)
+			continue;
+		proposal_suite_str(&c->suite, alg, sizeof(alg));
+		add_line(g, wi, c->serial,
+			 "#%llu: \"%s\" %s:%u STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); IKE SA #%llu; %s mode",
+			 (unsigned long long)c->serial, name, peer, sa->peer_port,
+			 (unsigned long long)sa->serial, c->transport ? "transport" : "tunnel");
+		add_line(g, wi, c->serial,
+			 "#%llu: \"%s\" esp.%08x@%s esp.%08x@us %s===%s xfrm=%s%s",
+			 (unsigned long long)c->serial, name, c->spi_out, peer, c->spi_in,
+			 ike_ts_str(&c->ts_local, tl, sizeof(tl)),
+			 ike_ts_str(&c->ts_remote, tr, sizeof(tr)), alg, c->encap ? " NAT-T" : "");
+	}
+}
+
+static void gather_run(struct mail *m, void *ctx)
+{
+	struct gather_mail *gm = caa_container_of(m, struct gather_mail, mail);
+	struct gather *g = gm->g;
+	struct net_worker *nw = ctx;
+	struct ike_worker *w = &gm->d->w[nw->index];
+	struct ike_sa *sa, *next;
+
+	for (sa = w->sas; sa; sa = next) {
+		next = sa->next;
+		switch (g->what) {
+		case G_STATUS:
+			status_of(g, w->index, sa);
+			break;
+		case G_TERMINATE:
+			if (g->conn && sa->conn != g->conn)
+				break;
+			add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA of \"%s\"",
+				 (unsigned long long)sa->serial, sa->conn ? sa->conn->spec.name : "");
+			atomic_fetch_add(&g->count, 1);
+			ike_sa_delete(sa, true);
+			break;
+		case G_DELETESTATE:
+			if (sa->serial == g->serial) {
+				add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA",
+					 (unsigned long long)sa->serial);
+				atomic_fetch_add(&g->count, 1);
+				ike_sa_delete(sa, true);
+				break;
+			}
+			for (struct child_sa *c = sa->children; c; c = c->next) {
+				if (c->serial != g->serial)
+					continue;
+				add_line(g, w->index, c->serial, "#%llu: deleting Child SA",
+					 (unsigned long long)c->serial);
+				atomic_fetch_add(&g->count, 1);
+				v2_child_uninstall(sa, c);
+				ike_child_unlink_free(sa, c);
+				break;
+			}
+			break;
+		case G_SHUTDOWN:
+			ike_sa_delete(sa, false);
+			break;
+		}
+	}
+	if (atomic_fetch_sub(&g->left, 1) == 1) {
+		uint64_t one = 1;
+		ssize_t wr = write(g->efd, &one, sizeof(one));
+		(void)wr;
+	}
+	free(gm);
+}
+
+static int by_serial(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	return x->serial < y->serial ? -1 : x->serial > y->serial;
+}
+
+/* Run g on every worker and wait; then emit the merged lines. */
+static void gather(struct ike_daemon *d, struct gather *g, ike_emit_fn *emit, void *ctx)
+{
+	unsigned n = d->nworkers;
+	struct line *all = NULL;
+	size_t total = 0;
+
+	g->lines = calloc(n, sizeof(*g->lines));
+	g->nlines = calloc(n, sizeof(*g->nlines));
+	g->efd = eventfd(0, EFD_CLOEXEC);
+	if (!g->lines || !g->nlines || g->efd < 0)
+		goto out;
+	atomic_store(&g->left, n);
+	for (unsigned i = 0; i < n; i++) {
+		struct gather_mail *gm = calloc(1, sizeof(*gm));
+		if (!gm) {
+			atomic_fetch_sub(&g->left, 1);
+			continue;
+		}
+		gm->mail.fn = gather_run;
+		gm->g = g;
+		gm->d = d;
+		net_pool_post(d->pool, i, &gm->mail);
+	}
+	if (atomic_load(&g->left) > 0) {
+		struct pollfd pfd = { .fd = g->efd, .events = POLLIN };
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+	}
+	for (unsigned i = 0; i < n; i++)
+		total += g->nlines[i];
+	all = calloc(total ? total : 1, sizeof(*all));
+	if (all) {
+		size_t k = 0;
+		for (unsigned i = 0; i < n; i++)
+			for (size_t j = 0; j < g->nlines[i]; j++)
+				all[k++] = g->lines[i][j];
+		qsort(all, total, sizeof(*all), by_serial);
+		for (size_t j = 0; j < total; j++)
+			if (emit)
+				emit(ctx, all[j].serial, all[j].text);
+	}
+out:
+	for (unsigned i = 0; g->lines && i < n; i++) {
+		for (size_t j = 0; j < g->nlines[i]; j++)
+			free(g->lines[i][j].text);
+		free(g->lines[i]);
+	}
+	free(all);
+	free(g->lines);
+	free(g->nlines);
+	if (g->efd >= 0)
+		close(g->efd);
+}
+
+unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike_emit_fn *emit,
+			   void *ctx)
+{
+	struct gather g = { .what = G_TERMINATE, .conn = c, .efd = -1 };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx)
+{
+	struct gather g = { .what = G_DELETESTATE, .serial = serial, .efd = -1 };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count) > 0;
+}
+
+void ike_cmd_status(struct ike_daemon *d, ike_emit_fn *emit, void *ctx)
+{
+	struct gather g = { .what = G_STATUS, .efd = -1 };
+	gather(d, &g, emit, ctx);
+}
+
+void ike_cmd_shutdown(struct ike_daemon *d, bool leave_state)
+{
+	struct gather g = { .what = G_SHUTDOWN, .leave_state = leave_state, .efd = -1 };
+	ike_leave_kernel_state = leave_state;
+	gather(d, &g, NULL, NULL);
+}
+
+void ike_cmd_counts(struct ike_daemon *d, uint64_t *ike, uint64_t *half_open, uint64_t *up,
+		    uint64_t *child)
+{
+	*ike = counters_sum(d->ctr, IKEC_IKE_SAS);
+	*up = counters_sum(d->ctr, IKEC_IKE_UP);
+	*half_open = counters_sum(d->ctr, IKEC_HALF_OPEN);
+	*child = counters_sum(d->ctr, IKEC_CHILD_SAS);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/ike_daemon.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <urcu.h>
+
+#include "crypto/crypto.h"
+#include "ike/ike_sa.h"
+#include "ike/v2_io.h"
+#include "ike/v2_msg.h"
+
+int ike_daemon_init(struct ike_daemon *d)
+{
+	int rc;
+
+	d->nworkers = net_pool_size(d->pool);
+	rc = sadb_sa_table_init(&d->sas);
+	if (rc < 0)
+		return rc;
+	d->ctr = counters_new(d->nworkers, IKEC_COUNT);
+	d->w = calloc(d->nworkers, sizeof(*d->w));
+	if (!d->ctr || !d->w)
+		return -ENOMEM;
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		struct ike_worker *w = &d->w[i];
+		w->d = d;
+		w->index = i;
+		w->scratch = malloc(sizeof(*w->scratch));
+		w->sa_scratch = malloc(sizeof(*w->sa_scratch));
+		w->txbuf = malloc(V2_TXBUF);
+		if (!w->scratch || !w->sa_scratch || !w->txbuf)
+			return -ENOMEM;
+	}
+	atomic_store(&d->next_serial, 1);
+	atomic_store(&d->next_reqid, 16384);
+	if (!d->busy_half_open)
+		d->busy_half_open = 25000;
+	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;
+}
+
+void ike_daemon_fini(struct ike_daemon *d)
+{
+	for (unsigned i = 0; d->w && i < d->nworkers; i++) {
+		struct ike_worker *w = &d->w[i];
+		while (w->sas)
+			ike_sa_free(w->sas);
+		free(w->scratch);
+		free(w->sa_scratch);
+		free(w->txbuf);
+	}
+	rcu_barrier();
+	free(d->w);
+	d->w = NULL;
+	counters_free(d->ctr);
+	d->ctr = NULL;
+	if (d->sas.by_spi)
+		sadb_sa_table_fini(&d->sas);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_IKE_DAEMON_H
+#define SKUA_IKE_IKE_DAEMON_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/jobq.h"
+#include "ike/id.h"
+#include "net/worker.h"
+#include "sadb/conn_table.h"
+#include "sadb/kernel_queue.h"
+#include "sadb/sa_table.h"
+#include "util/counters.h"
+#include "util/rc.h"
+
+/*
+ * Where progress lines of one whack command go (whack --initiate waits
+ * for them). The ctl layer implements it over the whack socket; the IKE
+ * layer only calls through it, from the owner worker. Reference counted:
+ * the last release closes the channel, which ends whack.
+ */
+struct ike_progress;
+struct ike_progress_ops {
+	void (*line)(struct ike_progress *pr, unsigned rc, const char *text);
+	void (*release)(struct ike_progress *pr);
+};
+struct ike_progress {
+	const struct ike_progress_ops *ops;
+	_Atomic unsigned refs;
+};
+
+static inline struct ike_progress *ike_progress_ref(struct ike_progress *pr)
+{
+	if (pr)
+		atomic_fetch_add(&pr->refs, 1);
+	return pr;
+}
+
+static inline void ike_progress_unref(struct ike_progress *pr)
+{
+	if (pr && atomic_fetch_sub(&pr->refs, 1) == 1)
+		pr->ops->release(pr);
+}
+
+/* IKE counters per worker (whack --globalstats sums them). */
+enum ike_counter {
+	IKEC_RX_DROPPED,		/* malformed, unknown SA, bad ICV: dropped and counted */
+	IKEC_RX_BAD_ICV,
+	IKEC_RX_RETRANSMIT,		/* requests answered from the response cache */
+	IKEC_TX_RETRANSMIT,
+	IKEC_COOKIES_SENT,
+	IKEC_INVALID_KE_SENT,
+	IKEC_NO_PROPOSAL_SENT,
+	IKEC_AUTH_FAILED,
+	IKEC_IKE_ESTABLISHED,
+	IKEC_CHILD_ESTABLISHED,
+	IKEC_CHILD_FAILED,
+	IKEC_IKE_DELETED,
+	IKEC_HALF_OPEN,			/* gauge */
+	IKEC_IKE_SAS,			/* gauge: IKE SAs this worker owns */
+	IKEC_IKE_UP,			/* gauge: of which established */
+	IKEC_CHILD_SAS,			/* gauge */
+	IKEC_COUNT,
+};
+
+struct ike_sa;
+struct v2_msg;
+struct v2_sa;
+
+/*
+ * Per worker IKE state. Owner: that worker; nobody else touches it.
+ */
+struct ike_worker {
+	struct ike_daemon *d;
+	unsigned index;
+	struct ike_sa *sas;		/* every IKE SA this worker owns */
+	unsigned half_open;
+	struct v2_msg *scratch;		/* decode space, reused per datagram */
+	struct v2_sa *sa_scratch;	/* SA payload encode space */
+	uint8_t *txbuf;			/* encode space */
+};
+
+/*
+ * The IKE engine's view of the daemon. Owner: the ctl layer builds it
+ * before the workers start and frees it after they stop; read-only in
+ * between except the atomics.
+ */
+struct ike_daemon {
+	struct net_pool *pool;
+	struct conn_table *conns;
+	struct crypto_jobq *jobq;
+	struct kernel_queue *kq;
+	struct sa_table sas;
+	struct counters *ctr;		/* enum ike_counter */
+	struct ike_worker *w;		/* [nworkers] */
+	unsigned nworkers;
+	uint16_t ikeport, natikeport;
+	bool force_busy;		/* --force-busy: cookies always */
+	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
+	unsigned busy_half_open;	/* auto mode: cookies above this many half-open SAs per worker */
+	_Atomic uint64_t next_serial;	/* #N of states */
+	_Atomic uint32_t next_reqid;
+	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */
+	bool kernel_none;		/* the none backend: nothing to install */
+	/* PSK lookup (the ctl layer's secrets): length, -ENOENT or -EMSGSIZE. */
+	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,
+			  uint8_t *out, size_t cap);
+	void *psk_ctx;
+};
+
+/*
+ * Set up / tear down the engine over an existing pool (not started yet).
+ * Returns 0 or -errno. Context: main thread.
+ */
+int ike_daemon_init(struct ike_daemon *d);
+/* Context: main thread, after the workers stopped; frees every SA left. */
+void ike_daemon_fini(struct ike_daemon *d);
+
+/* The datagram hook the pool calls. Context: the owner worker. */
+void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx);
+
+#endif

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/ike_sa.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/job.h"
+#include "ike/v2_child.h"
+#include "ike/v2_io.h"
+#include "net/steer.h"
+#include "util/log.h"
+#include "util/tsan.h"
+
+const char *ike_state_name(enum ike_state s)
+{
+	switch (s) {
+	case IKE_I_KEYGEN:
+		return "STATE_V2_PARENT_I0";
+	case IKE_I_INIT_SENT:
+		return "STATE_V2_PARENT_I1";
+	case IKE_I_DERIVE:
+	case IKE_I_SPI_ALLOC:
+	case IKE_I_AUTH_SENT:
+		return "STATE_V2_PARENT_I2";
+	case IKE_R_KEX:
+		return "STATE_V2_PARENT_R0";
+	case IKE_R_INIT_SENT:
+	case IKE_R_CHILD:
+		return "STATE_V2_PARENT_R1";
+	case IKE_ESTABLISHED:
+		return "STATE_V2_ESTABLISHED_IKE_SA";
+	case IKE_DELETING:
+		return "STATE_V2_IKE_SA_DELETE";
+	}
+	return "STATE_V2_UNKNOWN";
+}
+
+uint64_t ike_sa_our_spi(const struct ike_sa *sa)
+{
+	const uint8_t *s = sa->initiator ? sa->spi_i : sa->spi_r;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | s[i];
+	return v;
+}
+
+static void put_spi(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connection *conn,
+			  struct net_listener *l, const uint8_t peer_spi_i[8])
+{
+	struct ike_daemon *d = w->d;
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		return NULL;
+	sa->w = w;
+	sa->initiator = initiator;
+	sa->serial = atomic_fetch_add(&d->next_serial, 1);
+	if (peer_spi_i)
+		memcpy(sa->spi_i, peer_spi_i, 8);
+	/* Our SPI carries our index so steering brings the peer's answers here. */
+	for (int tries = 0;; tries++) {
+		uint64_t r;
+		if (tries == 8 || crypto_random(&r, sizeof(r)) < 0) {
+			free(sa);
+			return NULL;
+		}
+		uint64_t spi = net_spi_make(w->index, r);
+		if ((spi & 0x00ffffffffffffffULL) == 0)
+			continue;
+		put_spi(initiator ? sa->spi_i : sa->spi_r, spi);
+		sa->node.our_spi = spi;
+		if (sadb_sa_table_add(&d->sas, &sa->node) == 0)
+			break;
+	}
+	if (!initiator) {
+		sa->node.init_spi = 0;
+		for (int i = 0; i < 8; i++)
+			sa->node.init_spi = sa->node.init_spi << 8 | sa->spi_i[i];
+	}
+	if (conn) {
+		ike_connection_ref(conn);
+		sa->conn = conn;
+	}
+	if (l) {
+		net_listener_ref(l);
+		sa->l = l;
+	}
+	timer_init(&sa->retrans, v2_retrans_fire, sa);
+	timer_init(&sa->life, v2_life_fire, sa);
+	sa->next = w->sas;
+	if (w->sas)
+		w->sas->prev = sa;
+	w->sas = sa;
+	counters_add(d->ctr, w->index, IKEC_IKE_SAS, 1);
+	return sa;
+}
+
+void ike_sa_setup_free(struct ike_sa *sa)
+{
+	struct ike_setup *s = sa->setup;
+	if (!s)
+		return;
+	crypto_ke_free(s->ke);
+	free(s->init_req);
+	free(s->init_resp);
+	crypto_wipe(s, sizeof(*s));
+	free(s);
+	sa->setup = NULL;
+}
+
+struct child_sa *ike_child_new(struct ike_sa *sa)
+{
+	struct child_sa *c = calloc(1, sizeof(*c)), **pp = &sa->children;
+	if (!c)
+		return NULL;
+	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = c;
+	return c;
+}
+
+void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
+{
+	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			if (c->state == CHILD_INSTALLED)
+				counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+			free(c);
+			return;
+		}
+	}
+}
+
+static void rcu_free_ike_sa(struct rcu_head *head)
+{
+	struct sa_node *n = caa_container_of(head, struct sa_node, rcu);
+	tsan_acquire(n);
+	free(caa_container_of(n, struct ike_sa, node));
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	struct ike_worker *w = sa->w;
+	struct ike_daemon *d = w->d;
+
+	sa->dead = true;
+	sadb_sa_table_del(&d->sas, &sa->node);
+	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->retrans);
+	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->life);
+	if (sa->job)
+		sa->job->cookie = NULL;	/* its completion finds no SA and just frees it */
+	if (sa->counted_up)
+		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
+	if (sa->half_open) {
+		sa->half_open = false;
+		w->half_open--;
+		counters_add(d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
+	}
+	while (sa->children) {
+		v2_child_uninstall(sa, sa->children);
+		ike_child_unlink_free(sa, sa->children);
+	}
+	ike_sa_progress_done(sa);
+	ike_sa_setup_free(sa);
+	free(sa->req);
+	free(sa->resp);
+	crypto_sk_wipe(&sa->sk_in);
+	crypto_sk_wipe(&sa->sk_out);
+	crypto_wipe(sa->sk_d, sizeof(sa->sk_d));
+	if (sa->conn)
+		ike_connection_unref(sa->conn);
+	if (sa->l)
+		net_listener_unref(sa->l);
+	if (sa->prev)
+		sa->prev->next = sa->next;
+	else
+		w->sas = sa->next;
+	if (sa->next)
+		sa->next->prev = sa->prev;
+	counters_add(d->ctr, w->index, IKEC_IKE_SAS, (uint64_t)-1);
+	/* Kernel answers still to come point at the SA: they release it. */
+	if (sa->kernel_pending == 0)
+		ike_sa_release_memory(sa);
+}
+
+void ike_sa_release_memory(struct ike_sa *sa)
+{
+	/* Lookups may still hold the node: free after a grace period. */
+	tsan_release(&sa->node);
+	call_rcu(&sa->node.rcu, rcu_free_ike_sa);
+}
+
+const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"%s\" #%llu", sa->conn ? sa->conn->spec.name : "(none)",
+		 (unsigned long long)sa->serial);
+	return buf;
+}
+
+void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	char text[512], name[CONN_NAME_MAX + 32];
+	size_t n;
+	va_list ap;
+
+	n = (size_t)snprintf(text, sizeof(text), "%s: ", ike_sa_name(sa, name, sizeof(name)));
+	va_start(ap, fmt);
+	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
+	va_end(ap);
+	log_info("%s", text);
+	if (sa->whack)
+		sa->whack->ops->line(sa->whack, rc, text);
+}
+
+void ike_sa_progress_done(struct ike_sa *sa)
+{
+	ike_progress_unref(sa->whack);
+	sa->whack = NULL;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_IKE_SA_H
+#define SKUA_IKE_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/ikev2_keys.h"
+#include "crypto/ke.h"
+#include "crypto/sk.h"
+#include "ike/connection.h"
+#include "ike/ike_daemon.h"
+#include "ike/ts.h"
+#include "ike/v2_types.h"
+#include "sadb/sa_table.h"
+#include "util/timer_wheel.h"
+
+/*
+ * IKE SAs and their Child SAs: the "state objects" of the manual, each
+ * with a serial number (#N) shown by whack --status.
+ *
+ * Owner: the worker whose index our SPI carries; only it reads or writes
+ * an SA (others reach it through its mailbox). The sa_node is published in
+ * the RCU tables so that lookups by SPI find the object; nothing but the
+ * node's keys is read through them by other threads.
+ */
+
+enum ike_state {
+	IKE_I_KEYGEN = 1,	/* initiator: generating our KE */
+	IKE_I_INIT_SENT,	/* initiator: IKE_SA_INIT request sent */
+	IKE_I_DERIVE,		/* initiator: computing keys */
+	IKE_I_SPI_ALLOC,	/* initiator: asking the kernel for the Child SA's SPI */
+	IKE_I_AUTH_SENT,	/* initiator: IKE_AUTH request sent */
+	IKE_R_KEX,		/* responder: computing our KE and keys */
+	IKE_R_INIT_SENT,	/* responder: IKE_SA_INIT response sent, waiting for IKE_AUTH */
+	IKE_R_CHILD,		/* responder: installing the first Child SA */
+	IKE_ESTABLISHED,
+	IKE_DELETING,		/* our Delete is out, waiting for the answer */
+};
+
+const char *ike_state_name(enum ike_state s);	/* STATE_V2_... as libreswan prints them */
+
+enum child_state {
+	CHILD_LARVAL,		/* negotiating or installing */
+	CHILD_INSTALLED,
+};
+
+struct child_sa {
+	struct child_sa *next;
+	uint64_t serial;
+	enum child_state state;
+	uint32_t spi_in, spi_out;	/* host order; spi_in is ours */
+	uint32_t reqid;
+	struct v2_suite suite;
+	struct ike_ts ts_local, ts_remote;
+	bool transport;
+	bool encap;			/* ESP in UDP (NAT) */
+	uint64_t installed_ms;
+	unsigned kernel_pending;	/* kernel ops in flight for this child */
+	int kernel_error;		/* first failure among them */
+	uint8_t kernel_done;		/* bits of the install steps that succeeded */
+};
+
+/* Negotiation-only state, freed once the IKE SA is established. */
+struct ike_setup {
+	struct crypto_ke *ke;
+	uint16_t dh;
+	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
+	uint16_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp;	/* the IKE_SA_INIT messages, signed by AUTH */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[V2_COOKIE_MAX];
+	uint8_t cookie_len;
+	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
+	uint8_t peer_id_type;		/* responder: IDi as received */
+	struct v2_sa child_offer;	/* initiator: the ESP proposals sent */
+	struct ike_ts_set tsi, tsr;	/* responder: as proposed by the initiator */
+	bool child_transport;
+	uint8_t child_num;		/* responder: accepted proposal number */
+	struct v2_proposal child_accepted;
+	uint8_t sk_pi[CRYPTO_PRF_MAX], sk_pr[CRYPTO_PRF_MAX];	/* for AUTH only */
+	uint8_t sk_p_len;
+	uint8_t pub[V2_KE_MAX];		/* our KE value (resent after a COOKIE) */
+	uint16_t pub_len;
+	uint8_t *psk;			/* looked up once, wiped with the setup */
+	size_t psk_len;
+};
+
+struct ike_sa {
+	struct sa_node node;		/* our SPI; the init index (responder) */
+	struct ike_sa *next, *prev;	/* the owner worker's list */
+	struct ike_worker *w;
+	uint64_t serial;
+	enum ike_state state;
+	bool initiator;			/* the original initiator */
+	bool dead;			/* being freed: ignore late events */
+	bool half_open;			/* counted in the worker's half-open SAs */
+	bool counted_up;		/* counted in IKEC_IKE_UP */
+	struct connection *conn;	/* holds a reference */
+	struct ike_progress *whack;	/* initiate progress, or NULL */
+	struct net_listener *l;		/* the socket we talk through; holds a reference */
+	uint8_t this_end;		/* index into conn->spec.end[] of our end */
+	uint8_t spi_i[8], spi_r[8];
+	struct ip_addr local, peer;
+	uint16_t local_port, peer_port;
+	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
+	bool natt;			/* talking on the NAT-T port */
+	struct v2_suite suite;
+	struct crypto_sk sk_in, sk_out;
+	uint8_t sk_d[CRYPTO_PRF_MAX];
+	uint8_t sk_d_len;
+	struct ike_id id_local, id_remote;
+	/* message IDs (window of one) */
+	uint32_t msgid_next;		/* our next request */
+	uint32_t msgid_peer;		/* the peer's next request */
+	/* our outstanding request, kept for retransmission */
+	uint8_t *req;
+	size_t req_len;
+	uint8_t retries;
+	struct timer retrans;
+	/* our last response, resent when the peer retransmits its request */
+	uint8_t *resp;
+	size_t resp_len;
+	struct timer life;		/* half-open limit, then IKE SA lifetime */
+	uint64_t established_ms;
+	struct crypto_job *job;		/* in flight; its cookie is this SA */
+	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
+	struct ike_setup *setup;
+	struct child_sa *children;
+	unsigned tries;			/* keyingtries used */
+};
+
+/*
+ * A new SA owned by worker w, with our SPI chosen and published (and, for
+ * a responder, the init index). Returns NULL on ENOMEM or repeated SPI
+ * collisions. Takes a reference on conn (may be NULL until known) and l.
+ */
+struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connection *conn,
+			  struct net_listener *l, const uint8_t peer_spi_i[8]);
+
+/* Unpublish, cancel timers and jobs, free after a grace period. Context: the owner. */
+void ike_sa_free(struct ike_sa *sa);
+
+/* The last step of ike_sa_free(), once no kernel answer is due. Internal. */
+void ike_sa_release_memory(struct ike_sa *sa);
+
+/* Free the negotiation-only state. */
+void ike_sa_setup_free(struct ike_sa *sa);
+
+/* Our SPI as the u64 the tables use. */
+uint64_t ike_sa_our_spi(const struct ike_sa *sa);
+
+/* A Child SA appended to sa, with a fresh serial. NULL on ENOMEM. */
+struct child_sa *ike_child_new(struct ike_sa *sa);
+void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c);
+
+/* A progress line to the initiating whack, if any, and the log. */
+void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Close the initiating whack's channel (the command is over). */
+void ike_sa_progress_done(struct ike_sa *sa);
+
+/*
+ * A negotiation failed (rc and why go to whack and the log). An initiator
+ * whose attempt timed out starts again while --keyingtries allows; every
+ * other failure is final. The SA is freed. Context: the owner.
+ */
+void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Delete an IKE SA and its children: with tell_peer, an INFORMATIONAL
+ * Delete goes out first and the SA waits for its answer (or the retries
+ * to run out). Context: the owner.
+ */
+void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
+
+/* "name"#N prefix for logs. */
+const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/v2_conn.h"
+
+bool ike_conn_peer_matches(const struct connection *c, uint8_t this_end,
+			   const struct ip_addr *peer)
+{
+	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
+	if (e->host_kind == HOST_ANY)
+		return c->spec.host_af == peer->af;
+	return e->host_kind == HOST_ADDR && ip_addr_eq(&e->host, peer);
+}
+
+/* 2: both hosts exact; 1: we are exact, the peer is %any; 0: no match. */
+static int score(const struct connection *c, const struct ip_addr *local,
+		 const struct ip_addr *peer, uint8_t *this_end)
+{
+	for (uint8_t i = 0; i < 2; i++) {
+		const struct conn_end_spec *me = &c->spec.end[i];
+		if (me->host_kind != HOST_ADDR || !ip_addr_eq(&me->host, local))
+			continue;
+		if (!ike_conn_peer_matches(c, i, peer))
+			continue;
+		*this_end = i;
+		return c->spec.end[1 - i].host_kind == HOST_ADDR ? 2 : 1;
+	}
+	return 0;
+}
+
+static struct connection *best(struct ike_daemon *d, const struct ip_addr *local,
+			       const struct ip_addr *peer, const struct ike_id *id,
+			       uint8_t *this_end)
+{
+	struct connection *found = NULL;
+	int found_score = 0;
+	struct cds_lfht_iter it;
+	struct conn_node *n;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry(d->conns->ht, &it, n, lfht) {
+		struct connection *c = ike_connection_of(n);
+		uint8_t end;
+		int s = score(c, local, peer, &end);
+
+		if (s == 0)
+			continue;
+		if (id) {
+			const struct ike_id *want = &c->id[1 - end];
+			if (!ike_id_is_any(want) && !ike_id_eq(want, id))
+				continue;
+			if (!ike_id_is_any(want))
+				s += 2;	/* a named peer beats %any */
+		}
+		if (s > found_score || (s == found_score && found && c->serial < found->serial)) {
+			found = c;
+			found_score = s;
+			*this_end = end;
+		}
+	}
+	if (found)
+		ike_connection_ref(found);
+	rcu_read_unlock();
+	return found;
+}
+
+struct connection *ike_conn_for_responder(struct ike_daemon *d, const struct ip_addr *local,
+					  const struct ip_addr *peer, uint8_t *this_end)
+{
+	return best(d, local, peer, NULL, this_end);
+}
+
+struct connection *ike_conn_for_id(struct ike_daemon *d, const struct ip_addr *local,
+				   const struct ip_addr *peer, const struct ike_id *id,
+				   uint8_t *this_end)
+{
+	return best(d, local, peer, id, this_end);
+}

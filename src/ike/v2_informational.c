@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * INFORMATIONAL (RFC 7296 1.4): Delete of Child SAs and of the IKE SA, and
+ * the empty liveness check; plus the life of an SA around it: established,
+ * lifetime, failure and retry, deletion.
+ *
+ *   HDR, SK {[N,] [D,] [CP,] ...}  -->
+ *                                  <--  HDR, SK {[N,] [D,] [CP], ...}
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/alg_names.h"
+#include "ike/v2_child.h"
+#include "ike/v2_exchange.h"
+#include "ike/v2_io.h"
+#include "util/log.h"
+
+static struct timer_wheel *wheel(struct ike_sa *sa)
+{
+	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
+}
+
+void v2_ike_established(struct ike_sa *sa)
+{
+	char alg[96];
+	struct ike_worker *w = sa->w;
+
+	sa->state = IKE_ESTABLISHED;
+	sa->established_ms = net_now_ms();
+	if (sa->half_open) {
+		sa->half_open = false;
+		w->half_open--;
+		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
+	}
+	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
+	if (!sa->counted_up) {
+		sa->counted_up = true;
+		counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
+	}
+	/* Rekeying is not there yet: at the end of its lifetime the SA is deleted. */
+	timer_arm(wheel(sa), &sa->life, net_now_ms() + (uint64_t)sa->conn->spec.ike_lifetime * 1000);
+	proposal_suite_str(&sa->suite, alg, sizeof(alg));
+	ike_sa_progress(sa, RC_SUCCESS, "established IKE SA {%s}%s", alg,
+			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
+}
+
+void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+	bool timeout = rc == RC_NORETRANSMISSION;
+	unsigned limit = sa->conn ? sa->conn->spec.keyingtries : 1;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ike_sa_progress(sa, rc, "%s", why);
+	/* The manual: --keyingtries 0 tries for ever; only a silent peer is retried. */
+	if (sa->initiator && timeout && (limit == 0 || sa->tries + 1 < limit)) {
+		char n[32];
+		snprintf(n, sizeof(n), "%u", limit);
+		ike_sa_progress(sa, RC_COMMENT,
+				"starting keying attempt %u of %s, but releasing whack", sa->tries + 2,
+				limit ? n : "an unlimited number");
+		v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, sa->tries + 1);
+	}
+	ike_sa_free(sa);
+}
+
+static void send_delete(struct ike_sa *sa, uint8_t proto, const uint32_t *spis, unsigned n,
+			bool response)
+{
+	struct v2_build b;
+	uint8_t buf[4 * 16];
+	struct v2_delete d = { .protocol = proto, .spi_size = proto == V2_PROTO_IKE ? 0 : 4,
+			       .nspi = (uint16_t)n, .spis = buf };
+	size_t len;
+
+	for (unsigned i = 0; i < n && i < 16; i++) {
+		buf[4 * i] = (uint8_t)(spis[i] >> 24);
+		buf[4 * i + 1] = (uint8_t)(spis[i] >> 16);
+		buf[4 * i + 2] = (uint8_t)(spis[i] >> 8);
+		buf[4 * i + 3] = (uint8_t)spis[i];
+	}
+	if (v2_start(sa, &b, V2_INFORMATIONAL, response,
+		     response ? sa->msgid_peer : sa->msgid_next, true) < 0)
+		return;
+	if (proto == V2_PROTO_IKE || n)
+		v2_build_delete(&b, &d);
+	if (v2_seal(sa, &b, &len) < 0)
+		return;
+	if (response) {
+		v2_send_response(sa, sa->w->txbuf, len);
+	} else {
+		sa->msgid_next++;
+		v2_send_request(sa, sa->w->txbuf, len);
+	}
+}
+
+void v2_child_failed_tell_peer(struct ike_sa *sa, struct child_sa *c)
+{
+	/* A request needs the window free; with one outstanding, the peer learns at rekey. */
+	if (sa->req || !c->spi_in)
+		return;
+	send_delete(sa, V2_PROTO_ESP, &c->spi_in, 1, false);
+}
+
+void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
+{
+	if (tell_peer && sa->state == IKE_ESTABLISHED && !sa->req) {
+		/* Children first out of the kernel: no traffic in the clear meanwhile. */
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			v2_child_uninstall(sa, c);
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
+		send_delete(sa, V2_PROTO_IKE, NULL, 0, false);
+		sa->state = IKE_DELETING;
+		return;
+	}
+	if (sa->state == IKE_ESTABLISHED)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+	ike_sa_free(sa);
+}
+
+void v2_info_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+{
+	uint32_t ours[16];
+	unsigned n = 0;
+	bool ike = false;
+
+	for (unsigned i = 0; i < m->npl; i++) {
+		const struct v2_payload *p = &m->pl[i];
+		if (p->type != V2_PL_DELETE)
+			continue;
+		if (p->u.del.protocol == V2_PROTO_IKE) {
+			ike = true;
+			continue;
+		}
+		if (p->u.del.protocol != V2_PROTO_ESP || p->u.del.spi_size != 4)
+			continue;
+		for (unsigned k = 0; k < p->u.del.nspi; k++) {
+			const uint8_t *s = p->u.del.spis + 4 * k;
+			uint32_t spi = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+				       (uint32_t)s[2] << 8 | s[3];
+			for (struct child_sa *c = sa->children; c; c = c->next) {
+				if (c->spi_out != spi)
+					continue;
+				if (n < 16)
+					ours[n++] = c->spi_in;
+				log_info("#%llu: the peer deleted Child SA #%llu",
+					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+				v2_child_uninstall(sa, c);
+				ike_child_unlink_free(sa, c);
+				break;
+			}
+		}
+	}
+	if (ike) {
+		/* RFC 7296 1.4.1: answer with an empty INFORMATIONAL, then forget the SA. */
+		send_delete(sa, V2_PROTO_IKE, NULL, 0, true);
+		ike_sa_progress(sa, RC_LOG, "the peer deleted the IKE SA");
+		if (sa->state == IKE_ESTABLISHED)
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+		ike_sa_free(sa);
+		return;
+	}
+	send_delete(sa, V2_PROTO_ESP, ours, n, true);
+}
+
+void v2_info_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+{
+	v2_request_done(sa);
+	if (sa->state == IKE_DELETING) {
+		ike_sa_progress(sa, RC_LOG, "IKE SA deleted");
+		ike_sa_free(sa);
+	}
+}
+
+void v2_child_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+{
+	struct v2_build b;
+	struct v2_notification n = { .type = V2N_NO_ADDITIONAL_SAS };
+	size_t len;
+
+	/* Rekeying and more Child SAs arrive with their own issue: say so. */
+	log_info("#%llu: CREATE_CHILD_SA is not supported yet: answered NO_ADDITIONAL_SAS",
+		 (unsigned long long)sa->serial);
+	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) == 0 &&
+	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0)
+		v2_send_response(sa, sa->w->txbuf, len);
+}
+
+void v2_request_timeout(struct ike_sa *sa)
+{
+	v2_request_done(sa);
+	switch (sa->state) {
+	case IKE_I_INIT_SENT:
+	case IKE_I_AUTH_SENT:
+		ike_sa_fail(sa, RC_NORETRANSMISSION,
+			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
+			    ike_state_name(sa->state), 7);
+		break;
+	default:
+		ike_sa_progress(sa, RC_LOG, "the peer stopped answering; deleting the IKE SA");
+		ike_sa_free(sa);
+	}
+}
+
+void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+
+	if (sa->state == IKE_ESTABLISHED) {
+		ike_sa_progress(sa, RC_LOG,
+				"IKE SA lifetime expired; rekeying is not supported yet: deleting it");
+		ike_sa_delete(sa, true);
+		return;
+	}
+	if (sa->state == IKE_DELETING)
+		return;
+	log_info("#%llu: half-open IKE SA timed out", (unsigned long long)sa->serial);
+	ike_sa_free(sa);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/prf.h"
+#include "crypto/sk.h"
+#include "ike/v2_types.h"
+
+#include "vectors/hex.h"
+#include "vectors/crypto_prf.h"
+
+static void setup(void)
+{
+	cr_assert_eq(crypto_init(), 0);
+}
+
+static void teardown(void)
+{
+	crypto_fini();
+}
+
+TestSuite(prf, .init = setup, .fini = teardown);
+
+enum { BIG = 6000 };
+
+Test(prf, lengths)
+{
+	cr_assert_eq(crypto_prf_len(V2_PRF_HMAC_SHA1), 20);
+	cr_assert_eq(crypto_prf_len(V2_PRF_HMAC_SHA2_256), 32);
+	cr_assert_eq(crypto_prf_len(V2_PRF_HMAC_SHA2_384), 48);
+	cr_assert_eq(crypto_prf_len(V2_PRF_HMAC_SHA2_512), 64);
+	cr_assert_eq(crypto_prf_len(V2_PRF_HMAC_MD5), 0);
+	cr_assert_eq(crypto_prf_len(V2_PRF_AES128_XCBC), 0);
+}
+
+/* RFC 2202 and RFC 4231, data in one part and split into three. */
+Test(prf, hmac_known_answers)
+{
+	for (size_t i = 0; i < sizeof(hmac_kats) / sizeof(hmac_kats[0]); i++) {
+		uint8_t key[200], data[200], want[64], got[64];
+		size_t kl = unhex(hmac_kats[i].key, key, sizeof(key));
+		size_t dl = unhex(hmac_kats[i].data, data, sizeof(data));
+		size_t ml = unhex(hmac_kats[i].mac, want, sizeof(want));
+		struct iovec one = { data, dl };
+		struct iovec three[] = { { data, 1 }, { data + 1, 0 }, { data + 1, dl - 1 } };
+
+		cr_assert_eq(ml, crypto_prf_len(hmac_kats[i].prf));
+		cr_assert_eq(crypto_prf(hmac_kats[i].prf, key, kl, &one, 1, got), 0);
+		cr_assert_arr_eq(got, want, ml, "vector %zu", i);
+		memset(got, 0, sizeof(got));
+		cr_assert_eq(crypto_prf(hmac_kats[i].prf, key, kl, three, 3, got), 0);
+		cr_assert_arr_eq(got, want, ml, "vector %zu split", i);
+	}
+}
+
+/* The integrity transforms are the same HMACs truncated (RFC 2404, RFC 4868 2.3). */
+Test(prf, hmac_truncation_for_icvs)
+{
+	static const struct {
+		uint16_t integ, prf;
+		int md;
+	} t[] = {
+		{ V2_INTEG_HMAC_SHA1_96, V2_PRF_HMAC_SHA1, CRYPTO_MD_SHA1 },
+		{ V2_INTEG_HMAC_SHA2_256_128, V2_PRF_HMAC_SHA2_256, CRYPTO_MD_SHA256 },
+		{ V2_INTEG_HMAC_SHA2_384_192, V2_PRF_HMAC_SHA2_384, CRYPTO_MD_SHA384 },
+		{ V2_INTEG_HMAC_SHA2_512_256, V2_PRF_HMAC_SHA2_512, CRYPTO_MD_SHA512 },
+	};
+	static const int icv[] = { 12, 16, 24, 32 };
+
+	for (size_t j = 0; j < 4; j++) {
+		cr_assert_eq(crypto_integ_icv_len(t[j].integ), icv[j]);
+		cr_assert_eq(crypto_integ_key_len(t[j].integ), (int)crypto_prf_len(t[j].prf));
+		for (size_t i = 0; i < sizeof(hmac_kats) / sizeof(hmac_kats[0]); i++) {
+			uint8_t key[200], data[200], want[64], got[64];
+			size_t kl, dl;
+			struct iovec one;
+
+			if (hmac_kats[i].prf != t[j].prf)
+				continue;
+			kl = unhex(hmac_kats[i].key, key, sizeof(key));
+			dl = unhex(hmac_kats[i].data, data, sizeof(data));
+			unhex(hmac_kats[i].mac, want, sizeof(want));
+			one = (struct iovec){ data, dl };
+			memset(got, 0xee, sizeof(got));
+			cr_assert_eq(crypto_hmac(t[j].md, key, kl, &one, 1, got, icv[j]), 0);
+			cr_assert_arr_eq(got, want, icv[j]);
+			cr_assert_eq(got[icv[j]], 0xee, "wrote past the truncated ICV");
+		}
+	}
+	cr_assert_eq(crypto_integ_icv_len(V2_INTEG_NONE), 0);
+	cr_assert_eq(crypto_integ_icv_len(V2_INTEG_AES_XCBC_96), -ENOTSUP);
+}
+
+Test(prf, prf_plus_known_answers)
+{
+	static uint8_t key[64], seed[100], want[BIG], got[BIG];
+
+	for (size_t i = 0; i < sizeof(prf_plus_kats) / sizeof(prf_plus_kats[0]); i++) {
+		size_t kl = unhex(prf_plus_kats[i].key, key, sizeof(key));
+		size_t sl = unhex(prf_plus_kats[i].seed, seed, sizeof(seed));
+		size_t ol = unhex(prf_plus_kats[i].out, want, sizeof(want));
+		struct iovec parts[] = { { seed, sl / 2 }, { seed + sl / 2, sl - sl / 2 } };
+
+		memset(got, 0, sizeof(got));
+		cr_assert_eq(crypto_prf_plus(prf_plus_kats[i].prf, key, kl, seed, sl, got, ol), 0);
+		cr_assert_arr_eq(got, want, ol, "vector %zu", i);
+		memset(got, 0, sizeof(got));
+		cr_assert_eq(crypto_prf_plusv(prf_plus_kats[i].prf, key, kl, parts, 2, got, ol), 0);
+		cr_assert_arr_eq(got, want, ol, "vector %zu in parts", i);
+	}
+}
+
+Test(prf, prf_plus_limits)
+{
+	static uint8_t out[BIG];
+	uint8_t key[20] = { 1 }, seed[4] = { 2 };
+
+	/* RFC 7296 2.13: at most 255 blocks. */
+	cr_assert_eq(crypto_prf_plus(V2_PRF_HMAC_SHA1, key, 20, seed, 4, out, 255 * 20), 0);
+	cr_assert_eq(crypto_prf_plus(V2_PRF_HMAC_SHA1, key, 20, seed, 4, out, 255 * 20 + 1),
+		     -EINVAL);
+	cr_assert_eq(crypto_prf_plus(V2_PRF_HMAC_MD5, key, 20, seed, 4, out, 20), -ENOTSUP);
+	cr_assert_eq(crypto_prf_plus(V2_PRF_HMAC_SHA1, key, 20, seed, 4, out, 0), 0);
+}
+
+Test(prf, unsupported_and_bad_args)
+{
+	uint8_t key[16] = { 0 }, out[64];
+	struct iovec one = { key, 16 };
+
+	cr_assert_eq(crypto_prf(V2_PRF_AES128_XCBC, key, 16, &one, 1, out), -ENOTSUP);
+	cr_assert_eq(crypto_prf(V2_PRF_HMAC_SHA2_256, key, 16, &one, -1, out), -EINVAL);
+	cr_assert_eq(crypto_prf(V2_PRF_HMAC_SHA2_256, key, 16, &one, CRYPTO_PRF_MAX_IOV + 1, out),
+		     -EINVAL);
+	/* An empty key and no data are legal HMAC inputs. */
+	cr_assert_eq(crypto_prf(V2_PRF_HMAC_SHA2_256, NULL, 0, NULL, 0, out), 0);
+}
+
+Test(prf, memeq_random_wipe)
+{
+	uint8_t a[32], b[32];
+
+	cr_assert_eq(crypto_random(a, sizeof(a)), 0);
+	memcpy(b, a, sizeof(a));
+	cr_assert(crypto_memeq(a, b, sizeof(a)));
+	b[31] ^= 0x80;
+	cr_assert_not(crypto_memeq(a, b, sizeof(a)));
+	cr_assert(crypto_memeq(a, b, 0));
+	cr_assert_eq(crypto_random(b, sizeof(b)), 0);
+	cr_assert_not(crypto_memeq(a, b, sizeof(a)), "two 256-bit random draws were equal");
+	crypto_wipe(a, sizeof(a));
+	memset(b, 0, sizeof(b));
+	cr_assert_arr_eq(a, b, sizeof(a));
+}
+
+/* Functions work without an explicit crypto_init() (they run it), and after a re-init. */
+Test(prf, lazy_and_repeated_init)
+{
+	uint8_t out[32];
+
+	crypto_fini();
+	cr_assert_eq(crypto_prf(V2_PRF_HMAC_SHA2_256, NULL, 0, NULL, 0, out), 0);
+	cr_assert_eq(crypto_init(), 0);
+	cr_assert_eq(crypto_init(), 0);
+}
