@@ -221,8 +221,9 @@ static const char *dpd_action_name(enum dpd_action a)
 	return names[a];
 }
 
-static void show_conn(struct ctl_client *c, const struct connection *conn)
+static void show_conn(struct pluto *p, struct ctl_client *c, const struct connection *conn)
 {
+	int end = ctl_orient(p, conn);
 	const struct conn_spec *s = &conn->spec;
 	const char *nm = s->name;
 	char l[600], r[600], pol[256];
@@ -230,9 +231,13 @@ static void show_conn(struct ctl_client *c, const struct connection *conn)
 	end_str(&s->end[0], false, l, sizeof(l));
 	end_str(&s->end[1], true, r, sizeof(r));
 	ctl_comment(c, "\"%s\": %s...%s; unrouted; eroute owner: #0", nm, l, r);
-	ctl_comment(c, "\"%s\":   unoriented; my_updown=%s; their_updown=%s;", nm,
-		    s->end[0].updown ? s->end[0].updown : "ipsec _updown",
-		    s->end[1].updown ? s->end[1].updown : "ipsec _updown");
+	ctl_comment(c, "\"%s\":   %s; my_updown=%s; their_updown=%s;", nm,
+		    end == 0 ? "oriented: we are the left end" :
+		    end == 1 ? "oriented: we are the right end" :
+		    end == -2 ? "unoriented: both ends are addresses of this host" :
+				"unoriented (no end is an address pluto listens on)",
+		    s->end[end == 1].updown ? s->end[end == 1].updown : "ipsec _updown",
+		    s->end[end != 1].updown ? s->end[end != 1].updown : "ipsec _updown");
 	ctl_comment(c,
 		    "\"%s\":   ike_life: %us; ipsec_life: %us; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",
 		    nm, s->ike_lifetime, s->ipsec_lifetime, s->rekeymargin, s->rekeyfuzz,
@@ -266,7 +271,7 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	ctl_comment(c, "Connection list:");
 	ctl_comment(c, " ");
 	for (size_t i = 0; i < l.n; i++)
-		show_conn(c, l.v[i]);
+		show_conn(p, c, l.v[i]);
 	ctl_comment(c, " ");
 	ctl_comment(c, "Total IPsec connections: loaded %zu", l.n);
 	ctl_comment(c, " ");

@@ -64,8 +64,7 @@ static struct connection *find_conn_ref(struct pluto *p, const char *name)
 	return c;
 }
 
-/* Which end is ours: the one whose host address we listen on. */
-static int orient(struct pluto *p, const struct connection *c)
+int ctl_orient(struct pluto *p, const struct connection *c)
 {
 	int found = -1;
 	for (int i = 0; i < 2; i++) {
@@ -109,7 +108,7 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		ctl_reply(c, RC_DEAF, "\"%s\": need --listen before --initiate", name->value);
 		goto out;
 	}
-	end = orient(p, conn);
+	end = ctl_orient(p, conn);
 	if (end < 0) {
 		ctl_reply(c, RC_ORIENT, "\"%s\": cannot initiate: %s", name->value,
 			  end == -2 ? "both ends are addresses of this host"

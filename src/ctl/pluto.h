@@ -93,6 +93,11 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+/*
+ * Which end of c is ours: the one whose host address pluto listens on
+ * (0 left, 1 right); -1 neither, -2 both. Context: ctl thread.
+ */
+int ctl_orient(struct pluto *p, const struct connection *c);
 /* The state part of --status. */
 void ctl_status_states(struct pluto *p, struct ctl_client *c);
 /* Delete every SA of conn (before the connection itself goes). */

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# tests/interop/skua.sh: the interop driver for Skua (kind "skua"), sourced by lib.sh.
+# See README.md, "Adding Skua", for the contract of each verb.
+#
+# Skua's pluto runs with --use-none (no kernel programming: its Child SAs "install"
+# without touching XFRM, so unlike the peers it never fails one here), --rundir, and
+# --secretsfile all in the instance directory, logging to stderr (pluto.log). It is
+# driven with Skua's whack, which takes libreswan's whack options. Programs come from
+# $BUILD (default build/default): $BUILD/src/pluto/pluto and $BUILD/tools/whack/whack.
+#
+# The negotiated IKE algorithms come from whack --status:
+#   #1: "C" 192.0.2.2:500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); initiator;
+#       IKE SA: AES_CBC_256-HMAC_SHA2_256-DH19; up 0s; worker 0
+# The suite is ENCR[-INTEG]-PRF[-DH] (proposal_suite_str): INTEG is printed only when
+# it is not the one that goes with the PRF (HMAC_SHA2_256 -> HMAC_SHA2_256_128) and
+# never for an AEAD cipher, so it is recovered exactly from the other fields.
+
+: "${BUILD:=$IOP_TOP/build/default}"
+SKUA_PLUTO=${SKUA_PLUTO:-$BUILD/src/pluto/pluto}
+SKUA_WHACK=${SKUA_WHACK:-$BUILD/tools/whack/whack}
+
+skua_dir() { echo "$IOP_TMP/$1"; }
+
+# skua_whack <inst> <whack options...>: Skua's whack against the instance, bounded.
+skua_whack() {
+	local d
+	d=$(skua_dir "$1")
+	shift
+	timeout "$((IOP_WAIT + 5))" "$SKUA_WHACK" --rundir "$d/run" "$@"
+}
+
+skua_start() {
+	local inst=$1 ns=$2 d
+	[ -x "$SKUA_PLUTO" ] && [ -x "$SKUA_WHACK" ] ||
+		iop_die "Skua not built in $BUILD (set BUILD): need $SKUA_PLUTO and $SKUA_WHACK"
+	d=$(skua_dir "$inst")
+	mkdir -p "$d/run" "$d/secrets"
+	: >"$d/ipsec.secrets"
+	chmod 600 "$d/ipsec.secrets"
+	# The run dir is also bound over /run, so nothing of the host's /run/pluto is seen.
+	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- \
+		"$SKUA_PLUTO" --nofork --stderrlog --use-none --rundir "$d/run" \
+		--secretsfile "$d/ipsec.secrets"
+	eval "SKUA_PID_$inst=$IOP_SPAWNED"
+	if ! iop_wait_daemon "$IOP_SPAWNED" "$IOP_WAIT" skua_whack "$inst" --status; then
+		iop_dump "$d/pluto.log"
+		iop_die "Skua instance $inst: pluto exited or did not answer whack in ${IOP_WAIT}s"
+	fi
+	# find the veth addresses (IPv4 and IPv6) now that they exist
+	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 ||
+		iop_die "Skua instance $inst: whack --listen failed: $(cat "$d/listen.out")"
+}
+
+skua_stop() {
+	local pid
+	eval "pid=\${SKUA_PID_$1:-}"
+	[ -n "$pid" ] || return 0
+	skua_whack "$1" --shutdown >/dev/null 2>&1 || true
+	iop_stop_pid "$pid"
+	eval "SKUA_PID_$1="
+}
+
+# Skua's whack takes libreswan's proposal syntax.
+skua_proposals() { lsw_proposals "$@"; }
+
+# Like lsw: ipsec.secrets is rebuilt from one piece per connection, so a removed
+# connection's PSK does not linger.
+skua_reread_secrets() {
+	local d
+	d=$(skua_dir "$1")
+	iop_cat "$d"/secrets/*.secrets >"$d/ipsec.secrets"
+	skua_whack "$1" --rereadsecrets
+}
+
+skua_add_psk_conn() {
+	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
+	d=$(skua_dir "$inst")
+	printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$d/secrets/$conn.secrets"
+	{
+		skua_reread_secrets "$inst" &&
+			skua_whack "$inst" --name "$conn" --ikev2 --psk --encrypt --tunnel \
+				--host "$la" --id "$lid" --to --host "$ra" --id "$rid" \
+				--ike "$ike" --esp "$esp" --keyingtries 1 --dontrekey
+	} >"$d/load.out" 2>&1 || {
+		sed 's/^/#   /' "$d/load.out"
+		return 1
+	}
+}
+
+skua_del_conn() {
+	local d
+	d=$(skua_dir "$1")
+	rm -f "$d/secrets/$2.secrets"
+	skua_whack "$1" --name "$2" --delete >>"$d/delete.out" 2>&1
+	skua_reread_secrets "$1" >/dev/null 2>&1
+}
+
+# whack --initiate returns when the IKE SA and its child are up (0) or failed (non-zero);
+# the peer refuses the child here (its kernel has no ESP), so the status is not judged.
+skua_initiate() {
+	local d
+	d=$(skua_dir "$1")
+	echo "### initiate $2" >>"$d/initiate.out"
+	skua_whack "$1" --name "$2" --initiate >>"$d/initiate.out" 2>&1
+}
+
+skua_terminate() {
+	local d
+	d=$(skua_dir "$1")
+	echo "### terminate $2" >>"$d/terminate.out"
+	skua_whack "$1" --name "$2" --terminate >>"$d/terminate.out" 2>&1
+}
+
+# skua_ike_suite <inst> <conn>: the suite string of the newest established IKE SA of
+# <conn> from whack --status; status 1 if there is none.
+skua_ike_suite() {
+	skua_whack "$1" --status 2>/dev/null | awk -v conn="\"$2\"" '
+		{ sub(/^[0-9]+ /, "") }
+		$1 ~ /^#[0-9]+:$/ && $2 == conn && $4 == "STATE_V2_ESTABLISHED_IKE_SA" &&
+			match($0, /IKE SA: [^;]*;/) {
+			s = substr($1, 2, length($1) - 2) + 0
+			if (best == "" || s > best) {
+				best = s
+				suite = substr($0, RSTART + 8, RLENGTH - 9)
+			}
+		}
+		END { if (best == "") exit 1; print suite }'
+}
+
+skua_ike_established() {
+	skua_ike_suite "$1" "$2" >/dev/null
+}
+
+skua_ike_algs() {
+	skua_ike_suite "$1" "$2" | awk -F- '
+		{
+			encr = $1
+			if (NF == 4) { integ = $2; prf = $3; dh = $4 }
+			else if (NF == 3) { prf = $2; dh = $3 }
+			else exit 1
+			if (NF == 3) {
+				if (encr ~ /^(AES_GCM|CHACHA20_POLY1305|AES_CCM)/) integ = "none"
+				else {
+					m["HMAC_SHA1"] = "HMAC_SHA1_96"
+					m["HMAC_SHA2_256"] = "HMAC_SHA2_256_128"
+					m["HMAC_SHA2_384"] = "HMAC_SHA2_384_192"
+					m["HMAC_SHA2_512"] = "HMAC_SHA2_512_256"
+					m["HMAC_MD5"] = "HMAC_MD5_96"
+					m["AES128_XCBC"] = "AES_XCBC_96"
+					integ = m[prf]
+					if (integ == "") exit 1
+				}
+			}
+			if (integ == "NONE") integ = "none"
+			g["MODP1024"] = 2; g["MODP1536"] = 5; g["MODP2048"] = 14
+			g["MODP3072"] = 15; g["MODP4096"] = 16; g["MODP6144"] = 17; g["MODP8192"] = 18
+			if (dh in g) dh = g[dh]
+			else sub(/^DH/, "", dh)
+			printf "encr=%s integ=%s prf=%s dh=%s\n", encr, integ, prf, dh
+			found = 1
+		}
+		END { exit !found }'
+}
+
+skua_logs() {
+	local d
+	d=$(skua_dir "$1")
+	echo "$d/pluto.log $d/load.out $d/initiate.out $d/terminate.out"
+}

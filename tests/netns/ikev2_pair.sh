@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Two plutos in two network namespaces: establish an IKEv2 SA with its
+# Child SA (PSK), list it on both sides, terminate, establish again over
+# IPv6, delete the connection; the none kernel backend (ESP itself is
+# proven in tests/kernel inside a guest).
+set -eu
+BUILD=$1
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/netns.sh"
+
+T=$(mktemp -d /tmp/skua-netns.XXXXXX)
+netns_pair "skua$$"
+trap 'netns_cleanup; rm -rf "$T"' EXIT
+
+printf '@west @east : PSK "netns test secret"\n' >"$T/secrets"
+for side in w e; do
+	ns=$([ $side = w ] && echo "$NS_W" || echo "$NS_E")
+	mkdir -p "$T/$side"
+	ip netns exec "$ns" "$PLUTO" --nofork --stderrlog --rundir "$T/$side" --use-none \
+		--secretsfile "$T/secrets" >"$T/$side.out" 2>"$T/$side.log" &
+	eval "PID_$side=\$!"
+done
+for side in w e; do
+	wait_for 10 grep -q "Pluto initialized" "$T/$side.out" && ok "pluto $side started" ||
+		{ not_ok "pluto $side did not start"; cat "$T/$side.log"; finish; }
+done
+WW="ip netns exec $NS_W $WHACK --rundir $T/w"
+WE="ip netns exec $NS_E $WHACK --rundir $T/e"
+
+add() {
+	for W in "$WW" "$WE"; do
+		$W --name "$1" --host "$2" --id @west --client "$4" --to --host "$3" --id @east \
+			--client "$5" --psk --encrypt --ike aes_gcm256-sha2_256-dh31 >/dev/null
+	done
+}
+add v4 192.0.2.1 192.0.2.2 10.1.0.0/16 10.2.0.0/16
+add v6 2001:db8::1 2001:db8::2 2001:db8:1::/48 2001:db8:2::/48
+expect_status 0 "west listens" $WW --listen
+expect_status 0 "east listens" $WE --listen
+
+expect_status 0 "west initiates v4" timeout 20 $WW --initiate --name v4
+expect_match "the IKE SA is established" '^004 "v4" #1: established IKE SA \{AES_GCM_16_256-HMAC_SHA2_256-DH31\}'
+expect_match "the Child SA is established" '^004 "v4" #1: IPsec SA #2 established tunnel mode .*10\.1\.0\.0/16===10\.2\.0\.0/16'
+spi_out=$(printf '%s\n' "$LAST_OUT" | sed -n 's/.*ESP=>0x\([0-9a-f]*\) <0x\([0-9a-f]*\).*/\1/p')
+spi_in=$(printf '%s\n' "$LAST_OUT" | sed -n 's/.*ESP=>0x\([0-9a-f]*\) <0x\([0-9a-f]*\).*/\2/p')
+
+expect_status 0 "west status" $WW --status
+expect_match "west lists its established IKE SA" '#1: "v4" 192\.0\.2\.2:500 STATE_V2_ESTABLISHED_IKE_SA .*initiator'
+expect_match "west lists the Child SA" "esp\.$spi_out@192\.0\.2\.2 esp\.$spi_in@us 10\.1\.0\.0/16===10\.2\.0\.0/16"
+expect_status 0 "east status" $WE --status
+expect_match "east lists the IKE SA as responder" 'STATE_V2_ESTABLISHED_IKE_SA .*responder; IKE SA: AES_GCM_16_256-HMAC_SHA2_256-DH31'
+expect_match "east's SPIs mirror west's" "esp\.$spi_in@192\.0\.2\.1 esp\.$spi_out@us 10\.2\.0\.0/16===10\.1\.0\.0/16"
+
+expect_status 0 "west terminates v4" $WW --terminate --name v4
+expect_match "terminate names the IKE SA" '#1: deleting IKE SA of "v4"'
+wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" && ok "east dropped the SA after the Delete" ||
+	not_ok "east still has the SA"
+wait_for 5 sh -c "$WW --status | grep -q 'IKE SAs: total(0)'" && ok "west dropped the SA" ||
+	not_ok "west still has the SA"
+
+expect_status 0 "east initiates v6 (the other direction)" timeout 20 $WE --initiate --name v6
+expect_match "the IPv6 Child SA is up" 'IPsec SA #[0-9]+ established tunnel mode .*2001:db8:2::/48===2001:db8:1::/48'
+expect_status 0 "west status after v6" $WW --status
+expect_match "west is responder of the IPv6 SA" '"v6" 2001:db8::2:500 STATE_V2_ESTABLISHED_IKE_SA .*responder'
+
+expect_status 0 "east deletes the v6 connection" $WE --name v6 --delete
+wait_for 5 sh -c "$WW --status | grep -q 'IKE SAs: total(0)'" && ok "deleting the connection removed the SA on both sides" ||
+	not_ok "west still has the v6 SA"
+expect_status 0 "east status after delete" $WE --status
+expect_no_match "v6 is gone from east" '"v6"'
+
+expect_status 0 "west shuts down" $WW --shutdown
+expect_status 0 "east shuts down" $WE --shutdown
+for side in w e; do
+	eval "pid=\$PID_$side"
+	wait_exit "$pid" 10 && [ "$STOP_STATUS" = 0 ] && ok "pluto $side exited 0" ||
+		not_ok "pluto $side exit: $STOP_STATUS"
+done
+finish
