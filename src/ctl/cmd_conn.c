@@ -267,7 +267,8 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	rcu_read_lock();
 	sadb_conn_table_each_rcu(&p->conns, collect, &l);
 	rcu_read_unlock();
-	qsort(l.v, l.n, sizeof(*l.v), by_serial);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_serial);
 	ctl_comment(c, "Connection list:");
 	ctl_comment(c, " ");
 	for (size_t i = 0; i < l.n; i++)

@@ -51,7 +51,7 @@ void pluto_options_init(struct pluto_options *o)
 	o->log.dest = LOG_DEST_SYSLOG;
 	o->log.ident = "pluto";
 	o->protostack = PROTOSTACK_NETKEY;
-	o->uniqueids = true;
+	o->uniqueids = false;	/* the manual: only "if this option has been selected" */
 	o->keep_alive = 20;
 	o->ikeport = 500;
 	o->natikeport = 4500;
@@ -313,6 +313,7 @@ static const struct opt {
 	const char *arg;	/* NULL: takes no value; else the value's name for --help */
 	const char *expect;	/* what a value must be, for "missing value" errors */
 	bool repeatable;
+	const char *not_yet;	/* the capability it needs has not landed: refused */
 } opts[O_COUNT] = {
 	[O_HELP] = { "help", NULL, NULL, false },
 	[O_VERSION] = { "version", NULL, NULL, false },
@@ -333,11 +334,11 @@ static const struct opt {
 	[O_USE_NOSTACK] = { "use-nostack", NULL, NULL, false },
 	[O_UNIQUEIDS] = { "uniqueids", NULL, NULL, false },
 	[O_VIRTUAL_PRIVATE] = { "virtual-private", "network_list",
-				"a list of %v4:subnet / %v6:subnet", false },
+				"a list of %v4:subnet / %v6:subnet", false, .not_yet = "NAT-T virtual private ranges" },
 	[O_KEEP_ALIVE] = { "keep-alive", "delay_sec", "a delay in seconds", false },
 	[O_FORCE_BUSY] = { "force-busy", NULL, NULL, false },
-	[O_CRL_STRICT] = { "crl-strict", NULL, NULL, false },
-	[O_CRLCHECKINTERVAL] = { "crlcheckinterval", "seconds", "an interval in seconds", false },
+	[O_CRL_STRICT] = { "crl-strict", NULL, NULL, false, .not_yet = "certificates and CRLs" },
+	[O_CRLCHECKINTERVAL] = { "crlcheckinterval", "seconds", "an interval in seconds", false, .not_yet = "certificates and CRLs" },
 	[O_INTERFACE] = { "interface", "interfacename", "an interface name", true },
 	[O_LISTEN] = { "listen", "ipaddr", "an IPv4 or IPv6 address", false },
 	[O_IKEPORT] = { "ikeport", "portnumber", "a port number 1..65535", false },
@@ -347,11 +348,11 @@ static const struct opt {
 	[O_SECRETSFILE] = { "secretsfile", "secrets-file", "a file name or glob", false },
 	[O_NHELPERS] = { "nhelpers", "number", "-1 or a number 0..1024", false },
 	[O_SEEDBITS] = { "seedbits", "numbits", "a number of bits 0..8192", false },
-	[O_IPSECDIR] = { "ipsecdir", "dirname", "a directory", false },
-	[O_NSSDIR] = { "nssdir", "dirname", "a directory", false },
+	[O_IPSECDIR] = { "ipsecdir", "dirname", "a directory", false, .not_yet = "opportunistic encryption policies" },
+	[O_NSSDIR] = { "nssdir", "dirname", "a directory", false, .not_yet = "certificates (the NSS database)" },
 	[O_COREDIR] = { "coredir", "dirname", "a directory", false },
-	[O_STATSBIN] = { "statsbin", "filename", "an executable file", false },
-	[O_SECCTX_ATTR_TYPE] = { "secctx-attr-type", "number", "a number 32001..32767", false },
+	[O_STATSBIN] = { "statsbin", "filename", "an executable file", false, .not_yet = "the statistics helper" },
+	[O_SECCTX_ATTR_TYPE] = { "secctx-attr-type", "number", "a number 32001..32767", false, .not_yet = "labeled IPsec" },
 	[O_DEBUG] = { "debug", "class", "a debug class", true },
 	[O_NO_DEBUG] = { "no-debug", "class", "a debug class", true },
 	[O_IMPAIR] = { "impair", "behaviour[:how]", "an impairment behaviour", true },
@@ -368,7 +369,28 @@ static int find_opt(const char *name, size_t len)
 }
 
 /* Apply one option to o. v is NULL for an option without a value. */
+static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, char *why,
+		     size_t n);
+
+/*
+ * Apply one option; a well-formed option whose capability has not landed
+ * is refused after its value was checked, so both mistakes get their own
+ * message.
+ */
 static int set_opt(struct pluto_options *o, enum opt_id id, const char *v, char *why, size_t n)
+{
+	int rc = apply_opt(o, id, v, why, n);
+
+	if (rc == 0 && opts[id].not_yet) {
+		snprintf(why, n, "--%s: not supported yet (%s have not landed)", opts[id].name,
+			 opts[id].not_yet);
+		return -ENOTSUP;
+	}
+	return rc;
+}
+
+static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, char *why,
+		     size_t n)
 {
 	long num;
 	struct stat st;
@@ -670,6 +692,11 @@ int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen)
 	char where[PATH_MAX + 16];
 	int len, plen;
 
+	if (o->uniqueids) {
+		snprintf(err, errlen, "pluto: --uniqueids (uniqueids=yes): not supported yet (replacing "
+				      "the SAs of a peer ID that reconnects has not landed)");
+		return -ENOTSUP;
+	}
 	o->log.ident = "pluto";
 	o->log.file = o->log.dest == LOG_DEST_FILE ? o->logfile : NULL;
 	if (base[0] != '\0') {

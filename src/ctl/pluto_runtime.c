@@ -109,6 +109,8 @@ static int engine_start(struct pluto *p)
 	p->ike.natikeport = o->natikeport;
 	p->ike.force_busy = o->force_busy;
 	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;
+	p->ike.vendorid = o->vendorid;
+	p->ike.keep_alive_s = o->keep_alive;
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.psk_ctx = p;
 	rc = ike_daemon_init(&p->ike);

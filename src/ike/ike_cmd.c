@@ -185,7 +185,6 @@ static void gather_run(struct mail *m, void *ctx)
 				add_line(g, w->index, c->serial, "#%llu: deleting Child SA",
 					 (unsigned long long)c->serial);
 				atomic_fetch_add(&g->count, 1);
-				v2_child_uninstall(sa, c);
 				ike_child_unlink_free(sa, c);
 				break;
 			}

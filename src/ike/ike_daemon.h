@@ -104,6 +104,8 @@ struct ike_daemon {
 	_Atomic uint32_t next_reqid;
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */
 	bool kernel_none;		/* the none backend: nothing to install */
+	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
+	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
 	/* PSK lookup (the ctl layer's secrets): length, -ENOENT or -EMSGSIZE. */
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 			  uint8_t *out, size_t cap);

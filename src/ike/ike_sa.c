@@ -99,6 +99,7 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	}
 	timer_init(&sa->retrans, v2_retrans_fire, sa);
 	timer_init(&sa->life, v2_life_fire, sa);
+	timer_init(&sa->keepalive, v2_keepalive_fire, sa);
 	sa->next = w->sas;
 	if (w->sas)
 		w->sas->prev = sa;
@@ -113,6 +114,10 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	if (!s)
 		return;
 	crypto_ke_free(s->ke);
+	if (s->psk) {
+		crypto_wipe(s->psk, s->psk_len);
+		free(s->psk);
+	}
 	free(s->init_req);
 	free(s->init_resp);
 	crypto_wipe(s, sizeof(*s));
@@ -134,6 +139,7 @@ struct child_sa *ike_child_new(struct ike_sa *sa)
 
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
+	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -161,6 +167,7 @@ void ike_sa_free(struct ike_sa *sa)
 	sadb_sa_table_del(&d->sas, &sa->node);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->retrans);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->life);
+	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->keepalive);
 	if (sa->job)
 		sa->job->cookie = NULL;	/* its completion finds no SA and just frees it */
 	if (sa->counted_up)
@@ -170,10 +177,8 @@ void ike_sa_free(struct ike_sa *sa)
 		w->half_open--;
 		counters_add(d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
 	}
-	while (sa->children) {
-		v2_child_uninstall(sa, sa->children);
+	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
-	}
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	free(sa->req);

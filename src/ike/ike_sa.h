@@ -59,6 +59,7 @@ struct child_sa {
 	unsigned kernel_pending;	/* kernel ops in flight for this child */
 	int kernel_error;		/* first failure among them */
 	uint8_t kernel_done;		/* bits of the install steps that succeeded */
+	bool kernel_released;		/* its kernel state (or larval SPI) is being removed */
 };
 
 /* Negotiation-only state, freed once the IKE SA is established. */
@@ -122,6 +123,7 @@ struct ike_sa {
 	uint8_t *resp;
 	size_t resp_len;
 	struct timer life;		/* half-open limit, then IKE SA lifetime */
+	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
 	uint64_t established_ms;
 	struct crypto_job *job;		/* in flight; its cookie is this SA */
 	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
@@ -152,6 +154,11 @@ uint64_t ike_sa_our_spi(const struct ike_sa *sa);
 
 /* A Child SA appended to sa, with a fresh serial. NULL on ENOMEM. */
 struct child_sa *ike_child_new(struct ike_sa *sa);
+
+/*
+ * Remove c: its kernel state goes first (the installed SAs and policies,
+ * or the larval SA its SPI allocation made), then the object.
+ */
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c);
 
 /* A progress line to the initiating whack, if any, and the log. */

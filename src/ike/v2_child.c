@@ -306,8 +306,9 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	struct kernel_op *ops[5];
 	unsigned n = 0;
 
-	if (c->state != CHILD_INSTALLED || ike_leave_kernel_state)
+	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
+	c->kernel_released = true;
 	st = step_new(sa, c, removal_logged);
 	if (!st)
 		return;
@@ -328,6 +329,34 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
 	submit(sa, st, ops, n);
+}
+
+void v2_child_release(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_step *st;
+	struct kernel_op *op;
+
+	if (c->state == CHILD_INSTALLED) {
+		v2_child_uninstall(sa, c);
+		return;
+	}
+	if (!c->spi_in || c->kernel_released || sa->w->d->kernel_none || ike_leave_kernel_state)
+		return;
+	/* SPI allocation left a larval inbound SA: nothing stays half-installed. */
+	c->kernel_released = true;
+	st = step_new(sa, c, removal_logged);
+	if (!st)
+		return;
+	st->rollback_only = true;
+	op = op_new(sa, st, KERNEL_OP_SA_DELETE);
+	if (op) {
+		op->sa.src = sa->peer;
+		op->sa.dst = sa->local;
+		op->sa.spi = c->spi_in;
+		op->sa.proto = IPPROTO_ESP;
+		op->sa.reqid = c->reqid;
+	}
+	submit(sa, st, &op, 1);
 }
 
 /* The SA memory stays until its last kernel answer: see ike_sa_free(). */

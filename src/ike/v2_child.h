@@ -25,6 +25,12 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 /* Remove c's kernel state (answers are only logged). Context: the owner. */
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
 
+/*
+ * Whatever kernel state c has, remove it: the installed SAs and policies,
+ * or the larval SA left by its SPI allocation. Idempotent. Context: the owner.
+ */
+void v2_child_release(struct ike_sa *sa, struct child_sa *c);
+
 /* The ESP keymat of c: fill out (2 * crypto_esp_keymat_len bytes). Returns 0 or -errno. */
 int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len);
 

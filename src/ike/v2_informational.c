@@ -43,6 +43,11 @@ void v2_ike_established(struct ike_sa *sa)
 	}
 	/* Rekeying is not there yet: at the end of its lifetime the SA is deleted. */
 	timer_arm(wheel(sa), &sa->life, net_now_ms() + (uint64_t)sa->conn->spec.ike_lifetime * 1000);
+	/* RFC 3948 4: behind a NAT, keep its mapping open. */
+	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
+	    w->d->keep_alive_s)
+		timer_arm(wheel(sa), &sa->keepalive,
+			  net_now_ms() + (uint64_t)w->d->keep_alive_s * 1000);
 	proposal_suite_str(&sa->suite, alg, sizeof(alg));
 	ike_sa_progress(sa, RC_SUCCESS, "established IKE SA {%s}%s", alg,
 			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
@@ -89,7 +94,8 @@ static void send_delete(struct ike_sa *sa, uint8_t proto, const uint32_t *spis, 
 	if (v2_start(sa, &b, V2_INFORMATIONAL, response,
 		     response ? sa->msgid_peer : sa->msgid_next, true) < 0)
 		return;
-	if (proto == V2_PROTO_IKE || n)
+	/* RFC 7296 1.4.1: the answer to deleting the IKE SA is an empty INFORMATIONAL. */
+	if ((proto == V2_PROTO_IKE && !response) || n)
 		v2_build_delete(&b, &d);
 	if (v2_seal(sa, &b, &len) < 0)
 		return;
@@ -153,7 +159,6 @@ void v2_info_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 					ours[n++] = c->spi_in;
 				log_info("#%llu: the peer deleted Child SA #%llu",
 					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
-				v2_child_uninstall(sa, c);
 				ike_child_unlink_free(sa, c);
 				break;
 			}
@@ -208,6 +213,18 @@ void v2_request_timeout(struct ike_sa *sa)
 		ike_sa_progress(sa, RC_LOG, "the peer stopped answering; deleting the IKE SA");
 		ike_sa_free(sa);
 	}
+}
+
+void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	uint8_t ff = 0xff;
+	struct net_dgram d = { .buf = &ff, .len = 1, .peer = sa->peer, .peer_port = sa->peer_port,
+			       .local = sa->local };
+
+	/* A one-byte 0xFF, without the non-ESP marker (RFC 3948 2.3). */
+	net_send_batch(sa->l->fds[sa->w->index], &d, 1, false);
+	timer_arm(tw, t, net_now_ms() + (uint64_t)sa->w->d->keep_alive_s * 1000);
 }
 
 void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)

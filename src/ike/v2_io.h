@@ -70,6 +70,7 @@ void v2_child_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
 /* Timer callbacks, set up by ike_sa_new(). */
 void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
 /* Log a dropped message, rate-limited, and count it. */
 void v2_drop(struct ike_worker *w, const struct net_rx *rx, const char *why);

@@ -79,6 +79,16 @@ static void natd_check(struct ike_sa *sa, const struct v2_msg *m)
 		sa->nat_local = true;
 }
 
+/* --vendorid: our Vendor ID payload (RFC 7296 3.12). */
+static void build_vendor(struct v2_build *b, const struct ike_sa *sa)
+{
+	const char *vid = sa->w->d->vendorid;
+	if (vid) {
+		struct v2_vendor v = { .len = (uint16_t)strlen(vid), .data = (const uint8_t *)vid };
+		v2_build_vendor(b, &v);
+	}
+}
+
 /* ---- initiator ---- */
 
 static void init_send_request(struct ike_sa *sa)
@@ -101,6 +111,7 @@ static void init_send_request(struct ike_sa *sa)
 	v2_build_ke(&b, &ke);
 	v2_build_nonce(&b, &ni);
 	build_natd(&b, sa, sa->conn->spec.policy & POL_FORCEENCAPS);
+	build_vendor(&b, sa);
 	if (v2_build_finish(&b, &len) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "IKE_SA_INIT request does not fit");
 		return;
@@ -472,6 +483,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_build_ke(&b, &ke);
 	v2_build_nonce(&b, &nr);
 	build_natd(&b, sa, false);
+	build_vendor(&b, sa);
 	memset(&s->child_accepted, 0, sizeof(s->child_accepted));
 	if (v2_build_finish(&b, &len) < 0 || !(s->init_resp = malloc(len))) {
 		ike_sa_free(sa);

@@ -66,6 +66,16 @@ uint64_t net_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * See only the PUs the process may run on (taskset, a cgroup cpuset): worker
+ * i is pinned to the i-th of those, never moved outside what it was given.
+ */
+static int restrict_to_binding(hwloc_topology_t topo)
+{
+	return hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM |
+						      HWLOC_TOPOLOGY_FLAG_RESTRICT_TO_CPUBINDING);
+}
+
 unsigned net_cpu_count(void)
 {
 	static atomic_uint cached;
@@ -74,7 +84,8 @@ unsigned net_cpu_count(void)
 
 	if (n)
 		return n;
-	if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+	if (hwloc_topology_init(&topo) == 0 && restrict_to_binding(topo) == 0 &&
+	    hwloc_topology_load(topo) == 0) {
 		int k = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
 		n = k > 0 ? (unsigned)k : 1;
 		hwloc_topology_destroy(topo);
@@ -294,7 +305,7 @@ struct net_pool *net_pool_new(unsigned nworkers, bool pin, const struct net_work
 	if (!p->w || !p->ctr)
 		goto fail;
 	if (pin && hwloc_topology_init(&p->topo) == 0) {
-		if (hwloc_topology_load(p->topo) == 0)
+		if (restrict_to_binding(p->topo) == 0 && hwloc_topology_load(p->topo) == 0)
 			p->have_topo = true;
 		else
 			hwloc_topology_destroy(p->topo);
@@ -604,6 +615,22 @@ int net_pool_listen(struct net_pool *p, const struct net_iface_list *want, uint1
 		}
 	}
 	return first_err ? first_err : (int)atomic_load(&p->nlisteners);
+}
+
+struct net_listener *net_pool_listen_one(struct net_pool *p, const struct net_iface *ifc,
+					 uint16_t port, bool natt, int *err)
+{
+	struct net_listener *l = listener_open(p, ifc, port, natt, err);
+
+	if (!l)
+		return NULL;
+	net_listener_ref(l);	/* the caller's; the list keeps the first */
+	pthread_mutex_lock(&p->listeners_lock);
+	l->next = p->listeners;
+	p->listeners = l;
+	pthread_mutex_unlock(&p->listeners_lock);
+	atomic_fetch_add(&p->nlisteners, 1);
+	return l;
 }
 
 void net_pool_unlisten(struct net_pool *p, void (*report)(void *ctx, const char *line), void *ctx)

@@ -148,6 +148,18 @@ int net_pool_listen(struct net_pool *p, const struct net_iface_list *want, uint1
 		    uint16_t natikeport, void (*report)(void *ctx, const char *line), void *ctx);
 
 /*
+ * Open one more listener on (ifc, port) and return it with a reference
+ * taken for the caller; the others are left alone. For the load generator
+ * (bench/loadgen), which binds thousands of source ports per address:
+ * net_pool_listen() would compare every listener with every other. The
+ * caller never asks twice for the same address and port (the bind fails
+ * with -EADDRINUSE anyway). net_pool_unlisten() closes these too.
+ * Returns NULL with *err set (-errno) on failure. Context: ctl thread.
+ */
+struct net_listener *net_pool_listen_one(struct net_pool *p, const struct net_iface *ifc,
+					 uint16_t port, bool natt, int *err);
+
+/*
  * The listener on (addr, port), with a reference taken, or NULL.
  * Context: any thread.
  */

@@ -59,6 +59,12 @@ expect_status 0 "status after delete" $W --status
 expect_no_match "silly is gone" '"silly"'
 expect_match "one connection left" 'loaded 1'
 
+expect_status 37 "a connection option that has not landed is refused" \
+	$W --name dpd --host 127.0.0.1 --to --host 127.0.0.2 --dpddelay 10 --dpdaction clear
+expect_match "the refusal names the option" 'dead peer detection \(--dpddelay.*not supported yet'
+expect_status 0 "status after the refused option" $W --status
+expect_no_match "the refused connection was not added" '"dpd"'
+
 expect_status 37 "a form that has not landed says so" $W --listcrls
 expect_match "the refusal says not supported yet" '^037 .*not supported yet'
 
