@@ -210,6 +210,11 @@ void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd 
 		  mode == 1 ? ": every new IKE SA must return a cookie" : "");
 }
 
+void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	ike_cmd_trafficstatus(&p->ike, emit_comment, c);
+}
+
 void ctl_status_states(struct pluto *p, struct ctl_client *c)
 {
 	uint64_t ike, half, up, child;

@@ -50,7 +50,7 @@ static const struct {
 	[WOP_LISTCRLS] = { "--listcrls", NULL },
 	[WOP_LISTEVENTS] = { "--listevents", NULL },
 	[WOP_STATUS] = { "--status", ctl_cmd_status },
-	[WOP_TRAFFICSTATUS] = { "--trafficstatus", NULL },
+	[WOP_TRAFFICSTATUS] = { "--trafficstatus", ctl_cmd_trafficstatus },
 	[WOP_SHUNTSTATUS] = { "--shuntstatus", NULL },
 	[WOP_ADDRESSPOOLSTATUS] = { "--addresspoolstatus", NULL },
 	[WOP_PROCESSSTATUS] = { "--processstatus", ctl_cmd_processstatus },

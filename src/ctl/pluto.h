@@ -59,6 +59,7 @@ struct pluto {
 	struct ike_daemon ike;		/* the IKE engine on the workers */
 	bool ike_ready;			/* ike_daemon_init() done: fini owed */
 	bool workers_running;		/* net_pool_start() done: workers answer mail */
+	bool subscribed;		/* kernel events flow to the workers */
 };
 
 /*
@@ -93,6 +94,7 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /*
  * Which end of c is ours: the one whose host address pluto listens on
  * (0 left, 1 right); -1 neither, -2 both. Context: ctl thread.

@@ -12,6 +12,7 @@
 #include "crypto/crypto.h"
 #include "ctl/pluto.h"
 #include "ike/ike_cmd.h"
+#include "sadb/kernel_backend.h"
 #include "net/steer.h"
 #include "util/log.h"
 
@@ -117,6 +118,14 @@ static int engine_start(struct pluto *p)
 	if (rc < 0)
 		return rc;
 	p->ike_ready = true;
+	if (be->subscribe) {
+		rc = be->subscribe(p->kq.be_state, ike_on_kernel_event, &p->ike);
+		if (rc < 0)
+			log_warn("kernel events (%s) unavailable: %s; SA expiry is not noticed",
+				 be->name, strerror(-rc));
+		else
+			p->subscribed = true;
+	}
 	rc = net_pool_start(p->pool);
 	if (rc < 0)
 		return rc;
@@ -191,6 +200,8 @@ void pluto_free(struct pluto *p)
 	 * answers; what is left of the engine goes; then the pool.
 	 */
 	ctl_server_stop(p);
+	if (p->subscribed && p->kq.be->subscribe)
+		p->kq.be->subscribe(p->kq.be_state, NULL, NULL);
 	if (p->workers_running)
 		ike_cmd_shutdown(&p->ike, atomic_load(&p->leave_state));
 	if (p->kq_running)

@@ -2,6 +2,7 @@
 #include "ike/ike_cmd.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,7 +78,7 @@ struct gather {
 	struct line **lines;
 	size_t *nlines;
 	/* the command */
-	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN } what;
+	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC } what;
 	const struct connection *conn;
 	uint64_t serial;
 	bool leave_state;
@@ -149,6 +150,125 @@ static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 	}
 }
 
+static void gather_done(struct gather *g)
+{
+	if (atomic_fetch_sub(&g->left, 1) == 1) {
+		uint64_t one = 1;
+		ssize_t wr = write(g->efd, &one, sizeof(one));
+		(void)wr;
+	}
+}
+
+/*
+ * --trafficstatus on one worker: an SA_QUERY per direction of every
+ * installed Child SA; the worker's part is done when the last answer came.
+ */
+struct traffic_row {
+	uint64_t serial;
+	char name[CONN_NAME_MAX + 1];
+	char id[300];
+	uint64_t add_time;
+	uint64_t in_bytes, out_bytes;
+	int error;
+};
+
+struct traffic_batch {
+	struct gather *g;
+	unsigned w;
+	unsigned pending;
+	unsigned n;
+	struct traffic_row *rows;
+};
+
+static void traffic_finish(struct traffic_batch *tb)
+{
+	for (unsigned i = 0; i < tb->n; i++) {
+		struct traffic_row *r = &tb->rows[i];
+		if (r->error)
+			add_line(tb->g, tb->w, r->serial,
+				 "#%llu: \"%s\", type=ESP, add_time=%llu, counters unavailable: %s, id='%s'",
+				 (unsigned long long)r->serial, r->name, (unsigned long long)r->add_time,
+				 strerror(-r->error), r->id);
+		else
+			add_line(tb->g, tb->w, r->serial,
+				 "#%llu: \"%s\", type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, id='%s'",
+				 (unsigned long long)r->serial, r->name, (unsigned long long)r->add_time,
+				 (unsigned long long)r->in_bytes, (unsigned long long)r->out_bytes, r->id);
+	}
+	gather_done(tb->g);
+	free(tb->rows);
+	free(tb);
+}
+
+static void traffic_answer(struct kernel_op *op)
+{
+	struct traffic_batch *tb = op->cookie;
+	struct traffic_row *r = &tb->rows[op->id_hint / 2];
+
+	if (op->status < 0)
+		r->error = op->status;
+	else if (op->id_hint % 2 == 0)
+		r->in_bytes = op->stats.bytes;
+	else
+		r->out_bytes = op->stats.bytes;
+	kernel_op_free(op);
+	if (--tb->pending == 0)
+		traffic_finish(tb);
+}
+
+static void traffic_start(struct gather *g, struct ike_worker *w)
+{
+	struct traffic_batch *tb = calloc(1, sizeof(*tb));
+	unsigned n = 0, k = 0;
+
+	for (struct ike_sa *sa = w->sas; sa; sa = sa->next)
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			n += c->state == CHILD_INSTALLED;
+	if (!tb || (n && !(tb->rows = calloc(n, sizeof(*tb->rows))))) {
+		free(tb);
+		gather_done(g);
+		return;
+	}
+	tb->g = g;
+	tb->w = w->index;
+	tb->n = n;
+	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
+		for (struct child_sa *c = sa->children; c; c = c->next) {
+			if (c->state != CHILD_INSTALLED)
+				continue;
+			struct traffic_row *r = &tb->rows[k];
+			r->serial = c->serial;
+			snprintf(r->name, sizeof(r->name), "%s", sa->conn->spec.name);
+			ike_id_str(&sa->id_remote, r->id, sizeof(r->id));
+			r->add_time = c->installed_wall;
+			for (int dir = 0; dir < 2; dir++) {
+				struct kernel_op *op = kernel_op_new(
+					KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,
+					traffic_answer, tb);
+				if (!op) {
+					r->error = -ENOMEM;
+					continue;
+				}
+				op->id_hint = 2 * k + (unsigned)dir;
+				op->sa.src = dir == 0 ? sa->peer : sa->local;
+				op->sa.dst = dir == 0 ? sa->local : sa->peer;
+				op->sa.spi = dir == 0 ? c->spi_in : c->spi_out;
+				op->sa.proto = IPPROTO_ESP;
+				tb->pending++;
+				if (kernel_queue_submit(w->d->kq, op) < 0) {
+					op->status = -ESHUTDOWN;
+					tb->pending--;
+					r->error = -ESHUTDOWN;
+					kernel_op_free(op);
+				}
+			}
+			k++;
+		}
+	}
+	if (tb->pending == 0)
+		traffic_finish(tb);
+}
+
 static void gather_run(struct mail *m, void *ctx)
 {
 	struct gather_mail *gm = caa_container_of(m, struct gather_mail, mail);
@@ -157,6 +277,11 @@ static void gather_run(struct mail *m, void *ctx)
 	struct ike_worker *w = &gm->d->w[nw->index];
 	struct ike_sa *sa, *next;
 
+	if (g->what == G_TRAFFIC) {
+		traffic_start(g, w);	/* finishes when the kernel answered */
+		free(gm);
+		return;
+	}
 	for (sa = w->sas; sa; sa = next) {
 		next = sa->next;
 		switch (g->what) {
@@ -192,13 +317,11 @@ static void gather_run(struct mail *m, void *ctx)
 		case G_SHUTDOWN:
 			ike_sa_delete(sa, false);
 			break;
+		case G_TRAFFIC:
+			break;
 		}
 	}
-	if (atomic_fetch_sub(&g->left, 1) == 1) {
-		uint64_t one = 1;
-		ssize_t wr = write(g->efd, &one, sizeof(one));
-		(void)wr;
-	}
+	gather_done(g);
 	free(gm);
 }
 
@@ -281,6 +404,12 @@ bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emi
 void ike_cmd_status(struct ike_daemon *d, ike_emit_fn *emit, void *ctx)
 {
 	struct gather g = { .what = G_STATUS, .efd = -1 };
+	gather(d, &g, emit, ctx);
+}
+
+void ike_cmd_trafficstatus(struct ike_daemon *d, ike_emit_fn *emit, void *ctx)
+{
+	struct gather g = { .what = G_TRAFFIC, .efd = -1 };
 	gather(d, &g, emit, ctx);
 }
 

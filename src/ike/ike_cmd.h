@@ -33,6 +33,12 @@ unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);
 
+/*
+ * whack --trafficstatus: per installed Child SA, the bytes in and out the
+ * kernel counted, its add time and the peer's ID. Waits for the kernel.
+ */
+void ike_cmd_trafficstatus(struct ike_daemon *d, ike_emit_fn *emit, void *ctx);
+
 /* The state part of whack --status. */
 void ike_cmd_status(struct ike_daemon *d, ike_emit_fn *emit, void *ctx);
 

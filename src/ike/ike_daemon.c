@@ -34,7 +34,7 @@ int ike_daemon_init(struct ike_daemon *d)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
-	atomic_store(&d->next_reqid, 16384);
+	atomic_store(&d->next_reqid, 0);
 	if (!d->busy_half_open)
 		d->busy_half_open = 25000;
 	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;

@@ -101,7 +101,7 @@ struct ike_daemon {
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
 	unsigned busy_half_open;	/* auto mode: cookies above this many half-open SAs per worker */
 	_Atomic uint64_t next_serial;	/* #N of states */
-	_Atomic uint32_t next_reqid;
+	_Atomic uint32_t next_reqid;	/* sequence of ike_reqid_new() */
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */
 	bool kernel_none;		/* the none backend: nothing to install */
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
@@ -119,6 +119,23 @@ struct ike_daemon {
 int ike_daemon_init(struct ike_daemon *d);
 /* Context: main thread, after the workers stopped; frees every SA left. */
 void ike_daemon_fini(struct ike_daemon *d);
+
+/*
+ * A kernel reqid for a new Child SA of worker `owner`: its low 8 bits
+ * (above the base) carry the owner, so a kernel event about the SA can be
+ * posted to the one thread that may touch it. Context: any thread.
+ */
+enum { IKE_REQID_BASE = 16384 };
+uint32_t ike_reqid_new(struct ike_daemon *d, unsigned owner);
+unsigned ike_reqid_owner(const struct ike_daemon *d, uint32_t reqid);
+
+/*
+ * Kernel events (from the kernel thread): posted to the owner worker,
+ * where EXPIRE deletes the Child SA (hard) or logs (soft: rekeying has not
+ * landed). Context: the kernel thread.
+ */
+struct kernel_event;
+void ike_on_kernel_event(const struct kernel_event *ev, void *ctx);
 
 /* The datagram hook the pool calls. Context: the owner worker. */
 void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx);

@@ -56,6 +56,7 @@ struct child_sa {
 	bool transport;
 	bool encap;			/* ESP in UDP (NAT) */
 	uint64_t installed_ms;
+	uint64_t installed_wall;	/* seconds since the epoch, for --trafficstatus add_time */
 	unsigned kernel_pending;	/* kernel ops in flight for this child */
 	int kernel_error;		/* first failure among them */
 	uint8_t kernel_done;		/* bits of the install steps that succeeded */

@@ -10,6 +10,7 @@
  * SignedOctets = RealMessage | Nonce of the peer | prf(SK_p, RestOfIDPayload).
  */
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,7 @@ static void child_established(struct ike_sa *sa, struct child_sa *c)
 
 	c->state = CHILD_INSTALLED;
 	c->installed_ms = net_now_ms();
+	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	proposal_suite_str(&s, alg, sizeof(alg));

@@ -161,7 +161,7 @@ int v2_child_alloc_spi(struct ike_sa *sa, struct child_sa *c, child_done_fn *don
 	if (!st)
 		return -ENOMEM;
 	if (!c->reqid)
-		c->reqid = atomic_fetch_add(&sa->w->d->next_reqid, 1);
+		c->reqid = ike_reqid_new(sa->w->d, sa->w->index);
 	op = op_new(sa, st, KERNEL_OP_SPI_ALLOC);
 	if (op) {
 		op->spi_req.src = sa->peer;

@@ -146,6 +146,7 @@ struct kernel_op {
 	struct mail mail;		/* queue link, then the reply's */
 	enum kernel_op_kind kind;
 	uint64_t id;			/* assigned by kernel_queue_submit() */
+	unsigned id_hint;		/* the submitter's own index, never read by the queue */
 	unsigned owner;			/* worker index, for the owner's use */
 	struct mailbox *reply_to;	/* the owner's mailbox */
 	kernel_done_fn *done;		/* runs on the owner with the result */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Kernel events (XFRM / PF_KEY: SA expiry, ACQUIRE) reach the IKE engine
+ * here: the kernel thread posts each to the worker its reqid names; only
+ * that worker touches the SA.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike_daemon.h"
+#include "ike/ike_sa.h"
+#include "ike/v2_exchange.h"
+#include "sadb/kernel_backend.h"
+#include "util/log.h"
+
+uint32_t ike_reqid_new(struct ike_daemon *d, unsigned owner)
+{
+	uint32_t seq = atomic_fetch_add(&d->next_reqid, 1);
+	/* 16384 + seq * 256 + owner stays below 2^30 for four million SAs; then it wraps. */
+	return IKE_REQID_BASE + ((seq % (1u << 22)) << 8 | (owner & 0xff));
+}
+
+unsigned ike_reqid_owner(const struct ike_daemon *d, uint32_t reqid)
+{
+	if (reqid < IKE_REQID_BASE)
+		return 0;
+	return ((reqid - IKE_REQID_BASE) & 0xff) % d->nworkers;
+}
+
+struct kevent_mail {
+	struct mail mail;
+	struct ike_daemon *d;
+	struct kernel_event ev;
+};
+
+static struct child_sa *find_child(struct ike_worker *w, const struct kernel_event *ev,
+				   struct ike_sa **owner)
+{
+	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
+		for (struct child_sa *c = sa->children; c; c = c->next) {
+			if (c->reqid == ev->reqid && (c->spi_in == ev->spi || c->spi_out == ev->spi)) {
+				*owner = sa;
+				return c;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void kevent_run(struct mail *m, void *ctx)
+{
+	struct kevent_mail *km = caa_container_of(m, struct kevent_mail, mail);
+	struct net_worker *nw = ctx;
+	struct ike_worker *w = &km->d->w[nw->index];
+	const struct kernel_event *ev = &km->ev;
+	struct ike_sa *sa = NULL;
+	struct child_sa *c;
+
+	switch (ev->kind) {
+	case KERNEL_EVENT_EXPIRE:
+		c = find_child(w, ev, &sa);
+		if (!c) {
+			dbg(DBG_KERNEL, "expire of SPI 0x%08x (reqid %u): no such Child SA", ev->spi,
+			    ev->reqid);
+			break;
+		}
+		if (!ev->hard) {
+			ike_sa_progress(sa, RC_LOG,
+					"Child SA #%llu reached its soft lifetime; rekeying is not supported "
+					"yet: it goes at the hard lifetime",
+					(unsigned long long)c->serial);
+			break;
+		}
+		ike_sa_progress(sa, RC_LOG, "Child SA #%llu expired (hard lifetime); deleting it",
+				(unsigned long long)c->serial);
+		v2_child_failed_tell_peer(sa, c);
+		ike_child_unlink_free(sa, c);
+		break;
+	case KERNEL_EVENT_ACQUIRE:
+		/* Skua installs no trap policy yet (--route has not landed). */
+		log_info("kernel ACQUIRE for reqid %u ignored: on-demand initiation (--route) is not "
+			 "supported yet",
+			 ev->reqid);
+		break;
+	case KERNEL_EVENT_POLICY_EXPIRE:
+		dbg(DBG_KERNEL, "policy expire (index %u) ignored", ev->policy_index);
+		break;
+	}
+	free(km);
+}
+
+void ike_on_kernel_event(const struct kernel_event *ev, void *ctx)
+{
+	struct ike_daemon *d = ctx;
+	struct kevent_mail *km = malloc(sizeof(*km));
+
+	if (!km) {
+		log_err("kernel event lost: out of memory");
+		return;
+	}
+	memset(&km->mail, 0, sizeof(km->mail));
+	km->mail.fn = kevent_run;
+	km->d = d;
+	km->ev = *ev;
+	net_pool_post(d->pool, ike_reqid_owner(d, ev->reqid), &km->mail);
+}
