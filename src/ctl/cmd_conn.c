@@ -90,6 +90,7 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 	/* --delete in the connection form: replace, silently when there was none. */
 	if (old) {
 		ctl_conn_terminate(p, c, old);
+		ctl_conn_unroute(p, old);
 		conn_remove(p, old);
 	}
 	if (sadb_conn_table_add(&p->conns, &conn->node) < 0) {
@@ -120,6 +121,7 @@ void ctl_cmd_delete_conn(struct pluto *p, struct ctl_client *c, const struct wha
 	}
 	/* The manual: "deletes a named connection description and any SAs ... using it". */
 	ctl_conn_terminate(p, c, conn);
+	ctl_conn_unroute(p, conn);
 	conn_remove(p, conn);
 	ctl_reply(c, RC_LOG, "\"%s\": deleted connection", name->value);
 }
@@ -230,7 +232,13 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 
 	end_str(&s->end[0], false, l, sizeof(l));
 	end_str(&s->end[1], true, r, sizeof(r));
-	ctl_comment(c, "\"%s\": %s...%s; unrouted; eroute owner: #0", nm, l, r);
+	int routing = atomic_load(&conn->routing);
+	ctl_comment(c, "\"%s\": %s...%s; %s; IPsec SAs: %u", nm, l, r,
+		    atomic_load(&conn->children_up) ? "erouted"
+		    : routing == CONN_ROUTED	    ? "prospective erouted"
+		    : routing == CONN_FAILED_SHUNT  ? "failure shunt"
+						    : "unrouted",
+		    atomic_load(&conn->children_up));
 	ctl_comment(c, "\"%s\":   %s; my_updown=%s; their_updown=%s;", nm,
 		    end == 0 ? "oriented: we are the left end" :
 		    end == 1 ? "oriented: we are the right end" :

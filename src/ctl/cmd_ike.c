@@ -15,6 +15,7 @@
 #include "ctl/proto/whack_opts.h"
 #include "ike/connection.h"
 #include "ike/ike_cmd.h"
+#include "ike/route.h"
 #include "util/log.h"
 
 /* The progress channel of one whack --initiate: a dup of its socket. */
@@ -183,6 +184,13 @@ void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection
 	ike_cmd_terminate(&p->ike, conn, emit_log, c);
 }
 
+void ctl_conn_unroute(struct pluto *p, struct connection *conn)
+{
+	/* "Any routing in place for the connection is undone." Its SAs went first. */
+	if (atomic_load(&conn->routing) != CONN_UNROUTED)
+		ike_cmd_unroute(&p->ike, conn, NULL);
+}
+
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	const struct whack_optval *v = whack_cmd_find(cmd, WO_DELETESTATE, WHACK_END_NONE);
@@ -208,6 +216,104 @@ void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd 
 	atomic_store(&p->ike.ddos_mode, mode);
 	ctl_reply(c, RC_LOG, "DDoS mode now %s%s", names[mode],
 		  mode == 1 ? ": every new IKE SA must return a cookie" : "");
+}
+
+/* A progress channel for a command a worker finishes (route, unroute). */
+static struct ike_progress *handoff(struct ctl_client *c)
+{
+	struct whack_progress *wp = calloc(1, sizeof(*wp));
+	if (!wp || (wp->fd = dup(c->fd)) < 0) {
+		free(wp);
+		return NULL;
+	}
+	wp->pr.ops = &progress_ops;
+	atomic_store(&wp->pr.refs, 1);
+	c->handed_off = true;
+	return &wp->pr;
+}
+
+static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd,
+		      bool unroute)
+{
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	struct connection *conn;
+	struct ike_progress *pr;
+	int end = 0;
+
+	if (!name) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--%s needs --name <connection-name>",
+			  unroute ? "unroute" : "route");
+		return;
+	}
+	conn = find_conn_ref(p, name->value);
+	if (!conn) {
+		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+		return;
+	}
+	if (!unroute) {
+		end = ctl_orient(p, conn);
+		if (end < 0) {
+			ctl_reply(c, RC_ORIENT, "\"%s\": cannot route: %s", name->value,
+				  end == -2 ? "both ends are addresses of this host"
+					    : "neither end is an address pluto listens on (--listen first)");
+			goto out;
+		}
+		if (!(conn->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
+		    conn->spec.end[1 - end].host_kind != HOST_ADDR) {
+			ctl_reply(c, RC_ROUTE, "\"%s\": cannot route: %s", name->value,
+				  conn->spec.end[1 - end].host_kind != HOST_ADDR
+					  ? "the peer's address is unknown (%any)"
+					  : "an ISAKMP-only connection has no IPsec traffic to route");
+			goto out;
+		}
+	}
+	pr = handoff(c);
+	if (!pr) {
+		ctl_reply(c, RC_INTERNALERR, "out of resources");
+		goto out;
+	}
+	if ((unroute ? ike_cmd_unroute(&p->ike, conn, pr)
+		     : ike_cmd_route(&p->ike, conn, (uint8_t)end, pr)) < 0)
+		pr->ops->line(pr, RC_INTERNALERR, "out of memory");
+	ike_progress_unref(pr);
+out:
+	ike_connection_unref(conn);
+}
+
+void ctl_cmd_route(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	route_cmd(p, c, cmd, false);
+}
+
+void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	route_cmd(p, c, cmd, true);
+}
+
+static bool shunt_line(struct conn_node *n, void *ctx)
+{
+	struct ctl_client *c = ctx;
+	struct connection *conn = ike_connection_of(n);
+	int routing = atomic_load(&conn->routing);
+	uint8_t end = atomic_load(&conn->route_end);
+	char a[80], b[80];
+
+	if (routing == CONN_UNROUTED || atomic_load(&conn->children_up) > 0)
+		return true;
+	ctl_comment(c, "%s -0-> %s => %s    \"%s\"%s", ike_ts_str(&conn->ts[end], a, sizeof(a)),
+		    ike_ts_str(&conn->ts[1 - end], b, sizeof(b)),
+		    ike_shunt_name(atomic_load(&conn->shunt)), conn->spec.name,
+		    routing == CONN_FAILED_SHUNT ? " (negotiation failed)" : "");
+	return true;
+}
+
+void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	ctl_comment(c, "Shunt list:");
+	ctl_comment(c, " ");
+	rcu_read_lock();
+	sadb_conn_table_each_rcu(&p->conns, shunt_line, c);
+	rcu_read_unlock();
 }
 
 void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)

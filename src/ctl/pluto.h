@@ -94,6 +94,9 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_route(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /*
  * Which end of c is ours: the one whose host address pluto listens on
@@ -102,6 +105,8 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
 int ctl_orient(struct pluto *p, const struct connection *c);
 /* The state part of --status. */
 void ctl_status_states(struct pluto *p, struct ctl_client *c);
+/* Undo the routing of conn (asynchronously, on its route worker). */
+void ctl_conn_unroute(struct pluto *p, struct connection *conn);
 /* Delete every SA of conn (before the connection itself goes). */
 void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn);
 void ctl_cmd_rereadsecrets(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);

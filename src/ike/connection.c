@@ -83,8 +83,6 @@ static const char *not_yet(const struct conn_spec *s)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)
 		return "route metrics (--metric)";
-	if (s->prospective != SHUNT_NONE || s->failure != SHUNT_NONE)
-		return "routing and shunts (--initiateontraffic, --pass, --drop, --reject, --fail*)";
 	return NULL;
 }
 

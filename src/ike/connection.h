@@ -30,6 +30,23 @@ struct connection {
 	struct proposal_set esp_props;	/* --esp or the defaults; DH only with --pfs */
 	struct ike_id id[2];		/* per end: --id, or the host address */
 	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
+
+	/*
+	 * Routing, the one mutable part: written only by the connection's
+	 * route worker (ike_conn_route_worker()), read by anyone.
+	 */
+	_Atomic int routing;		/* enum conn_routing */
+	_Atomic int shunt;		/* enum shunt_kind of the outbound policy while no SA */
+	_Atomic uint32_t route_reqid;	/* of the trap policy; its owner bits name the route worker */
+	_Atomic uint8_t route_end;	/* our end when routed */
+	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
+	_Atomic unsigned children_up;	/* installed Child SAs, on every worker */
+};
+
+enum conn_routing {
+	CONN_UNROUTED,
+	CONN_ROUTED,			/* a prospective policy (trap or shunt) is in the kernel */
+	CONN_FAILED_SHUNT,		/* after a failed negotiation: the --fail* shunt */
 };
 
 /*

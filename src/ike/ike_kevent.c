@@ -9,6 +9,7 @@
 
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
+#include "ike/route.h"
 #include "ike/v2_exchange.h"
 #include "sadb/kernel_backend.h"
 #include "util/log.h"
@@ -77,10 +78,7 @@ static void kevent_run(struct mail *m, void *ctx)
 		ike_child_unlink_free(sa, c);
 		break;
 	case KERNEL_EVENT_ACQUIRE:
-		/* Skua installs no trap policy yet (--route has not landed). */
-		log_info("kernel ACQUIRE for reqid %u ignored: on-demand initiation (--route) is not "
-			 "supported yet",
-			 ev->reqid);
+		ike_route_acquire(w, ev->reqid);
 		break;
 	case KERNEL_EVENT_POLICY_EXPIRE:
 		dbg(DBG_KERNEL, "policy expire (index %u) ignored", ev->policy_index);

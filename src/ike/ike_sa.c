@@ -177,8 +177,15 @@ void ike_sa_free(struct ike_sa *sa)
 		w->half_open--;
 		counters_add(d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
 	}
+	/*
+	 * A kernel queue that is stopping answers the removals inline: hold
+	 * a pending step so that the last answer does not release the memory
+	 * under us (it would, and the end of this function once more).
+	 */
+	sa->kernel_pending++;
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
+	sa->kernel_pending--;
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	free(sa->req);

@@ -254,6 +254,8 @@ static void child_established(struct ike_sa *sa, struct child_sa *c)
 	struct v2_suite s = c->suite;
 
 	c->state = CHILD_INSTALLED;
+	atomic_fetch_add(&sa->conn->children_up, 1);
+	atomic_store(&sa->conn->acquiring, false);
 	c->installed_ms = net_now_ms();
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);

@@ -8,6 +8,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/ikev2_keys.h"
+#include "ike/route.h"
 #include "util/log.h"
 
 bool ike_leave_kernel_state;
@@ -328,6 +329,19 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	}
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+	/*
+	 * A routed connection keeps its prospective policy: the SA's outbound
+	 * policy turns back into the trap (or shunt) in place, with no moment
+	 * in the clear, when this was its last Child SA.
+	 */
+	if (atomic_fetch_sub(&sa->conn->children_up, 1) == 1 &&
+	    atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0]) {
+		struct connection *cn = sa->conn;
+		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
+		ops[0]->kind = KERNEL_OP_POLICY_ADD;
+		ike_route_out_policy(cn, atomic_load(&cn->route_end), shunt,
+				     atomic_load(&cn->route_reqid), &ops[0]->policy);
+	}
 	submit(sa, st, ops, n);
 }
 

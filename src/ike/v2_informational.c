@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ike/alg_names.h"
+#include "ike/route.h"
 #include "ike/v2_child.h"
 #include "ike/v2_exchange.h"
 #include "ike/v2_io.h"
@@ -64,6 +65,11 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	ike_sa_progress(sa, rc, "%s", why);
+	if (sa->initiator && atomic_load(&sa->conn->acquiring)) {
+		/* The negotiation an ACQUIRE started failed: the --fail* shunt, if any. */
+		atomic_store(&sa->conn->acquiring, false);
+		ike_route_failed(sa->w->d, sa->conn);
+	}
 	/* The manual: --keyingtries 0 tries for ever; only a silent peer is retried. */
 	if (sa->initiator && timeout && (limit == 0 || sa->tries + 1 < limit)) {
 		char n[32];

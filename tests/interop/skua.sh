@@ -3,11 +3,13 @@
 # tests/interop/skua.sh: the interop driver for Skua (kind "skua"), sourced by lib.sh.
 # See README.md, "Adding Skua", for the contract of each verb.
 #
-# Skua's pluto runs with --use-none (no kernel programming: its Child SAs "install"
-# without touching XFRM, so unlike the peers it never fails one here), --rundir, and
-# --secretsfile all in the instance directory, logging to stderr (pluto.log). It is
-# driven with Skua's whack, which takes libreswan's whack options. Programs come from
-# $BUILD (default build/default): $BUILD/src/pluto/pluto and $BUILD/tools/whack/whack.
+# Skua's pluto runs with --use-$SKUA_STACK (read at each skua_start; default none: no
+# kernel programming, its Child SAs "install" without touching XFRM, so unlike the peers
+# it never fails one here; netkey: XFRM, whose missing ESP makes it refuse the child as
+# the peers do), --rundir and --secretsfile in the instance directory, logging to stderr
+# (pluto.log). It is driven with Skua's whack, which takes libreswan's whack options.
+# Programs come from $BUILD (default build/default): $BUILD/src/pluto/pluto and
+# $BUILD/tools/whack/whack, or SKUA_PLUTO and SKUA_WHACK.
 #
 # The negotiated IKE algorithms come from whack --status:
 #   #1: "C" 192.0.2.2:500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); initiator;
@@ -16,9 +18,11 @@
 # it is not the one that goes with the PRF (HMAC_SHA2_256 -> HMAC_SHA2_256_128) and
 # never for an AEAD cipher, so it is recovered exactly from the other fields.
 
-: "${BUILD:=$IOP_TOP/build/default}"
-SKUA_PLUTO=${SKUA_PLUTO:-$BUILD/src/pluto/pluto}
-SKUA_WHACK=${SKUA_WHACK:-$BUILD/tools/whack/whack}
+SKUA_STACK=${SKUA_STACK:-none} # pluto --use-$SKUA_STACK: none or netkey (XFRM)
+
+# The programs, resolved when used, so a script may set BUILD after sourcing lib.sh.
+skua_pluto_bin() { echo "${SKUA_PLUTO:-${BUILD:-$IOP_TOP/build/default}/src/pluto/pluto}"; }
+skua_whack_bin() { echo "${SKUA_WHACK:-${BUILD:-$IOP_TOP/build/default}/tools/whack/whack}"; }
 
 skua_dir() { echo "$IOP_TMP/$1"; }
 
@@ -27,20 +31,21 @@ skua_whack() {
 	local d
 	d=$(skua_dir "$1")
 	shift
-	timeout "$((IOP_WAIT + 5))" "$SKUA_WHACK" --rundir "$d/run" "$@"
+	timeout "$((IOP_WAIT + 5))" "$(skua_whack_bin)" --rundir "$d/run" "$@"
 }
 
 skua_start() {
 	local inst=$1 ns=$2 d
-	[ -x "$SKUA_PLUTO" ] && [ -x "$SKUA_WHACK" ] ||
-		iop_die "Skua not built in $BUILD (set BUILD): need $SKUA_PLUTO and $SKUA_WHACK"
+	if [ ! -x "$(skua_pluto_bin)" ] || [ ! -x "$(skua_whack_bin)" ]; then
+		iop_die "Skua not built (set BUILD): need $(skua_pluto_bin) and $(skua_whack_bin)"
+	fi
 	d=$(skua_dir "$inst")
 	mkdir -p "$d/run" "$d/secrets"
 	: >"$d/ipsec.secrets"
 	chmod 600 "$d/ipsec.secrets"
 	# The run dir is also bound over /run, so nothing of the host's /run/pluto is seen.
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- \
-		"$SKUA_PLUTO" --nofork --stderrlog --use-none --rundir "$d/run" \
+		"$(skua_pluto_bin)" --nofork --stderrlog "--use-$SKUA_STACK" --rundir "$d/run" \
 		--secretsfile "$d/ipsec.secrets"
 	eval "SKUA_PID_$inst=$IOP_SPAWNED"
 	if ! iop_wait_daemon "$IOP_SPAWNED" "$IOP_WAIT" skua_whack "$inst" --status; then

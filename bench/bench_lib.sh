@@ -1,0 +1,234 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# bench/bench_lib.sh: what compare.sh and scale.sh share. Sourced after
+# tests/interop/lib.sh, whose namespaces, spawning, cleanup and daemon drivers it reuses;
+# it adds road-warrior responder configurations (many clients, one %any peer each), the
+# source addresses of the generator, CPU pinning and the /proc measurements.
+#
+# Layout: the generator runs in NS_L (veth0, 192.0.2.1 plus the 198.18.0.0/15 sources as
+# /32s), the responder in NS_R (veth1, 192.0.2.2, a route to 198.18.0.0/15 via 192.0.2.1
+# so it keeps one neighbour entry, not one per client).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$BENCH_DIR/../tests/interop/lib.sh"
+BUILD=${BUILD:-$IOP_TOP/build/default}
+SKUA_PLUTO=${SKUA_PLUTO:-$BUILD/src/pluto/pluto}
+SKUA_WHACK=${SKUA_WHACK:-$BUILD/tools/whack/whack}
+LOADGEN=${LOADGEN:-$BUILD/bench/skua-loadgen}
+BENCH_PSK=${BENCH_PSK:-skua-bench-psk}
+GEN_CPU=${GEN_CPU:-0}   # the generator's core
+RESP_CPU=${RESP_CPU:-1} # the responder's core
+CLK_TCK=$(getconf CLK_TCK)
+
+bench_log() { echo "# $*" >&2; }
+
+# bench_netns <n-addresses>: the namespace pair and n source addresses 198.18.0.1...
+bench_netns() {
+	local n=$1
+	iop_netns_pair
+	{
+		awk -v n="$n" 'BEGIN {
+			for (i = 1; i <= n; i++) {
+				a = 18 * 65536 + i    # 198.18.0.0 + i, spilling into 198.19
+				printf "address add 198.%d.%d.%d/32 dev veth0\n", int(a / 65536), int(a / 256) % 256, a % 256
+			}
+		}'
+	} | ip -n "$NS_L" -batch - || iop_die "adding $n source addresses failed"
+	ip -n "$NS_R" route add 198.18.0.0/15 via "$L4" || iop_die "route to the sources failed"
+	# many sockets and SAs: generous socket buffers for the bursts
+	ip netns exec "$NS_L" sysctl -qw net.core.rmem_default=4194304 net.core.wmem_default=4194304
+	ip netns exec "$NS_R" sysctl -qw net.core.rmem_default=4194304 net.core.wmem_default=4194304
+}
+
+# ---- /proc measurements of a responder process ----
+
+# CPU time (utime + stime of every thread) in clock ticks
+bench_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# resident set in bytes
+bench_rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
+# pin every thread of a running process (and the threads it makes later) to one core
+bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 failed"; }
+
+# ---- responders: road-warrior PSK configurations ----
+
+# Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
+bench_skua_start() {
+	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d
+	d=$IOP_TMP/$inst
+	mkdir -p "$d/run"
+	printf '%%any : PSK "%s"\n' "$BENCH_PSK" >"$d/ipsec.secrets"
+	chmod 600 "$d/ipsec.secrets"
+	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$ns"
+	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
+		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$nh" \
+		--rundir "$d/run" --secretsfile "$d/ipsec.secrets"
+	BENCH_PID=$IOP_SPAWNED
+	eval "SKUA_PID_$inst=$IOP_SPAWNED"
+	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack "$inst" --status ||
+		{ iop_dump "$d/pluto.log"; iop_die "Skua pluto did not start"; }
+	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
+	skua_whack "$inst" --name rw --ikev2 --psk --encrypt --tunnel --host "$R4" \
+		--to --host %any --ike "$ike" --esp "$esp" --dontrekey >"$d/load.out" 2>&1 ||
+		{ cat "$d/load.out" >&2; iop_die "Skua: adding the road-warrior connection failed"; }
+	bench_pin "$BENCH_PID" "$RESP_CPU"
+}
+
+# strongSwan: bench_sswan_start INST NS IKE ESP (strongSwan syntax). The configuration is
+# lib.sh's, with logging at its defaults' quiet end, the IKE SA table sized for many SAs and
+# the DoS thresholds (cookies, per-IP blocking) out of the way: the generator comes from
+# a few thousand addresses at a few hundred half-open SAs.
+bench_sswan_start() {
+	local inst=$1 ns=$2 ike=$3 esp=$4 d
+	d=$(sswan_dir "$inst")
+	mkdir -p "$d/run" "$d/conns" "$d/secrets"
+	(cd "$d" && mkdir -p swanctl/x509 swanctl/x509ca swanctl/x509ocsp swanctl/x509aa \
+		swanctl/x509ac swanctl/x509crl swanctl/pubkey swanctl/private swanctl/rsa \
+		swanctl/ecdsa swanctl/bliss swanctl/pkcs8 swanctl/pkcs12)
+	eval "IOP_KIND_$inst=sswan IOP_NS_$inst=$ns"
+	cat >"$d/strongswan.conf" <<-EOF
+		charon {
+		    load = random nonce openssl pem pkcs1 x509 pubkey curve25519 gmp aes sha1 sha2 hmac gcm kdf kernel-netlink socket-default vici
+		    install_routes = no
+		    install_virtual_ip = no
+		    ikesa_table_size = 65536
+		    ikesa_table_segments = 16
+		    cookie_threshold = 10000000
+		    cookie_threshold_ip = 10000000
+		    block_threshold = 10000000
+		    init_limit_half_open = 0
+		    retransmit_tries = 3
+		    plugins {
+		        vici {
+		            socket = unix://$d/charon.vici
+		        }
+		    }
+		    filelog {
+		        bench {
+		            path = $d/charon.log
+		            time_format = %T
+		            default = 0
+		            append = no
+		        }
+		    }
+		    syslog {
+		        daemon {
+		            default = -1
+		        }
+		        auth {
+		            default = -1
+		        }
+		    }
+		}
+		swanctl {
+		    load = pem pkcs1 x509 pubkey random nonce openssl
+		}
+	EOF
+	cat >"$d/conns/rw.conf" <<-EOF
+		    rw {
+		        version = 2
+		        local_addrs = $R4
+		        remote_addrs = %any
+		        proposals = $ike
+		        rekey_time = 0
+		        dpd_delay = 0
+		        local {
+		            auth = psk
+		        }
+		        remote {
+		            auth = psk
+		        }
+		        children {
+		            rw {
+		                esp_proposals = $esp
+		                mode = tunnel
+		                start_action = none
+		                rekey_time = 0
+		            }
+		        }
+		    }
+	EOF
+	cat >"$d/secrets/rw.conf" <<-EOF
+		    ike-rw {
+		        secret = "$BENCH_PSK"
+		    }
+	EOF
+	sswan_write_conf "$inst"
+	STRONGSWAN_CONF=$d/strongswan.conf iop_spawn "$ns" "$d/charon.out" "$d/run" /run -- \
+		taskset -c "$RESP_CPU" "$CHARON"
+	BENCH_PID=$IOP_SPAWNED
+	eval "SSWAN_PID_$inst=$IOP_SPAWNED"
+	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" sswan_swanctl "$inst" --stats ||
+		{ iop_dump "$d/charon.out" "$d/charon.log"; iop_die "charon did not start"; }
+	sswan_reload "$inst" || iop_die "strongSwan: loading the road-warrior connection failed"
+	bench_pin "$BENCH_PID" "$RESP_CPU"
+}
+
+# libreswan: bench_lsw_start INST NS IKE ESP (libreswan syntax): lib.sh's lsw_start
+# (plutodebug=none, uniqueids=no, protostack=xfrm) and a right=%any connection.
+bench_lsw_start() {
+	local inst=$1 ns=$2 ike=$3 esp=$4 d
+	d=$(lsw_dir "$inst")
+	eval "IOP_KIND_$inst=lsw IOP_NS_$inst=$ns"
+	mkdir -p "$d"
+	lsw_start "$inst" "$ns"
+	eval "BENCH_PID=\$LSW_PID_$inst"
+	cat >"$d/conns/rw.conf" <<-EOF
+		conn rw
+		    ikev2=insist
+		    authby=secret
+		    left=$R4
+		    right=%any
+		    ike=$ike
+		    esp=$esp
+		    type=tunnel
+		    leftupdown=%disabled
+		    rekey=no
+		    keyingtries=1
+		    auto=add
+	EOF
+	printf '%%any : PSK "%s"\n' "$BENCH_PSK" >"$d/secrets/rw.secrets"
+	{
+		lsw_reread_secrets "$inst" &&
+			timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$d/ipsec.conf" \
+				--ctlsocket "$d/run/pluto.ctl" rw
+	} >"$d/load.out" 2>&1 || { cat "$d/load.out" >&2; iop_die "libreswan: adding rw failed"; }
+	bench_pin "$BENCH_PID" "$RESP_CPU"
+}
+
+# bench_loadgen OUTDIR [loadgen options...]: run the generator in NS_L on its core, in hold
+# mode, in the background; sets LG_PID. OUTDIR gets lg.out, lg.json, lg.csv, ready.
+bench_loadgen() {
+	local out=$1
+	shift
+	rm -f "$out/ready"
+	ip netns exec "$NS_L" taskset -c "$GEN_CPU" "$LOADGEN" -r "$R4" -s 198.18.0.1 \
+		--psk "$BENCH_PSK" --json "$out/lg.json" --csv "$out/lg.csv" --ready "$out/ready" \
+		--log "$out/lg.log" --hold -1 -q "$@" >"$out/lg.out" 2>&1 &
+	LG_PID=$!
+}
+
+# bench_wait_ready SECS: until the generator has written its summary (or exited)
+bench_wait_ready() {
+	local out=$1 end=$((SECONDS + $2))
+	while [ ! -s "$out/ready" ]; do
+		kill -0 "$LG_PID" 2>/dev/null || return 1
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+	return 0
+}
+
+# bench_loadgen_stop: SIGTERM (it deletes its SAs, best effort) and wait, bounded
+bench_loadgen_stop() {
+	kill -TERM "$LG_PID" 2>/dev/null || true
+	local _
+	for _ in $(seq 100); do
+		kill -0 "$LG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$LG_PID" 2>/dev/null || true
+	wait "$LG_PID" 2>/dev/null || true
+}
+
+# json_num FILE KEY: a top-level number of the generator's JSON
+json_num() { sed -n "s/^  \"$2\": \\([0-9.e+-]*\\),*$/\\1/p" "$1" | head -n1; }

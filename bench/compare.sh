@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# bench/compare.sh: one run of skua-loadgen against, in turn, Skua's pluto (--use-none with
+# 1 and 2 workers, --use-netkey with 1), strongSwan 5.9.8's charon and libreswan 4.10's
+# pluto, each a road-warrior PSK responder (Curve25519, AES-GCM-128, one Child SA per IKE
+# SA) in its own network namespace, pinned to one core (RESP_CPU) while the generator runs
+# on the other (GEN_CPU). Prints a markdown table and writes it to
+# bench/results/compare-<date>.md, with the crypto floor beside it. See bench/README.md.
+#
+# Run as root after scripts/setup-peers and a build (scripts/build):
+#   bench/compare.sh                 # N=5000 SAs per responder
+#   N=20000 HALF_OPEN=128 bench/compare.sh
+#   PROFILE=1 bench/compare.sh       # also perf-profile Skua (1 worker) while it works
+# Environment: N, HALF_OPEN, RATE (0: flat out), SETUP_WAIT (s, per responder), BUILD,
+# ONLY (space-separated row names to run: skua1 skua2 skuaxfrm sswan lsw).
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+
+N=${N:-5000}
+HALF_OPEN=${HALF_OPEN:-128}
+RATE=${RATE:-0}
+SETUP_WAIT=${SETUP_WAIT:-600}
+ONLY=${ONLY:-skua1 skua2 skuaxfrm sswan lsw}
+PROFILE=${PROFILE:-0}
+LSW_IKE=aes_gcm128-sha2_256-dh31
+LSW_ESP=aes_gcm128
+SSW_IKE=aes128gcm16-prfsha256-x25519
+SSW_ESP=aes128gcm16
+
+for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN" "$BUILD/bench/crypto_floor"; do
+	[ -x "$f" ] || iop_die "$f not built: run scripts/build (or set BUILD)"
+done
+iop_init
+results=$BENCH_DIR/results
+mkdir -p "$results"
+stamp=$(date +%Y%m%d-%H%M%S)
+md=$results/compare-$stamp.md
+rows=$IOP_TMP/rows
+: >"$rows"
+
+bench_log "crypto floor"
+floor=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000)
+bench_log "namespaces and $N source addresses"
+bench_netns "$N"
+
+# measure ROW LABEL WORKERS KERNEL NOTE: the responder BENCH_PID is up; drive it and add a row.
+measure() {
+	local row=$1 label=$2 workers=$3 kernel=$4 note=$5 out=$IOP_TMP/$1
+	local t0 t1 r0 r1 up child rate p50 p99 cpu_ms rss_b fail cause perf_pid=""
+	mkdir -p "$out"
+	sleep 1
+	t0=$(bench_cpu_ticks "$BENCH_PID")
+	r0=$(bench_rss "$BENCH_PID")
+	if [ "$PROFILE" = 1 ] && [ "$row" = skua1 ]; then
+		perf record -e cpu-clock -F 2000 -g -p "$BENCH_PID" -o "$out/perf.data" \
+			>"$out/perf.out" 2>&1 &
+		perf_pid=$!
+	fi
+	bench_log "$label: $N SAs"
+	bench_loadgen "$out" -n "$N" -S "$N" -H "$HALF_OPEN" -R "$RATE" -t "$SETUP_WAIT" \
+		--ike "$LSW_IKE" --esp "$LSW_ESP"
+	if ! bench_wait_ready "$out" "$((SETUP_WAIT + 30))"; then
+		bench_log "$label: the generator did not finish; see $out/lg.out"
+	fi
+	sleep 1 # late retransmissions, the last kernel answers
+	t1=$(bench_cpu_ticks "$BENCH_PID")
+	r1=$(bench_rss "$BENCH_PID")
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null
+		wait "$perf_pid" 2>/dev/null
+		perf report -i "$out/perf.data" --stdio --no-children --sort symbol 2>/dev/null |
+			grep -E '^ +[0-9]' | head -n 25 >"$results/compare-$stamp-perf.txt"
+	fi
+	bench_loadgen_stop
+	cat "$out/lg.out" >&2
+	up=$(json_num "$out/lg.json" ike_established)
+	child=$(json_num "$out/lg.json" child_established)
+	rate=$(json_num "$out/lg.json" setups_per_s)
+	fail=$(json_num "$out/lg.json" failed)
+	p50=$(sed -n 's/.*"ike_latency_ms": {"p50": \([0-9.]*\).*/\1/p' "$out/lg.json")
+	p99=$(sed -n 's/.*"ike_latency_ms": {.*"p99": \([0-9.]*\).*/\1/p' "$out/lg.json")
+	cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$out/lg.json" |
+		head -n 1)
+	cpu_ms=$(awk -v a="$t0" -v b="$t1" -v t="$CLK_TCK" -v n="${up:-0}" \
+		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
+	rss_b=$(awk -v a="$r0" -v b="$r1" -v n="${up:-0}" \
+		'BEGIN { if (n > 0) printf "%.0f", (b - a) / n; else print "-" }')
+	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s\n' "$row" "$label" "$workers" \
+		"$kernel" "${up:-0}" "$N" "${child:-0}" "${rate:-0}" "${p50:--}" "${p99:--}" \
+		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" >>"$rows"
+	cp "$out/lg.json" "$results/compare-$stamp-$row.json" 2>/dev/null || true
+}
+
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+
+if want skua1; then
+	bench_skua_start sk1 "$NS_R" none 1 "$LSW_IKE" "$LSW_ESP"
+	measure skua1 "Skua pluto" 1 none "" && skua_stop sk1
+fi
+if want skua2; then
+	bench_skua_start sk2 "$NS_R" none 2 "$LSW_IKE" "$LSW_ESP"
+	measure skua2 "Skua pluto" 2 none "" && skua_stop sk2
+fi
+if want skuaxfrm; then
+	bench_skua_start skx "$NS_R" netkey 1 "$LSW_IKE" "$LSW_ESP"
+	measure skuaxfrm "Skua pluto" 1 "XFRM" "ESP SA install fails on this host (no ESP in the kernel): IKE SA up, Child SA refused" &&
+		skua_stop skx
+fi
+if want sswan; then
+	bench_sswan_start ssw "$NS_R" "$SSW_IKE" "$SSW_ESP"
+	measure sswan "strongSwan 5.9.8 charon" "16 threads" "XFRM" "ESP SA install fails on this host: IKE SA up, Child SA refused" &&
+		sswan_stop ssw
+fi
+if want lsw; then
+	bench_lsw_start lsw "$NS_R" "$LSW_IKE" "$LSW_ESP"
+	measure lsw "libreswan 4.10 pluto" "main + helpers" "XFRM" "ESP SA install fails on this host: IKE SA up, Child SA refused" &&
+		lsw_stop lsw
+fi
+
+# ---- the report ----
+cpu_of() { awk -F'|' -v r="$1" '$1 == r { print $9 }' "$rows"; }
+rss_of() { awk -F'|' -v r="$1" '$1 == r { print $10 }' "$rows"; }
+verdict() { # value op limit
+	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+		if (v == "" || v == "-") { print "not measured"; exit }
+		ok = op == "<=" ? v <= l : 0
+		print (ok ? "met" : "NOT met")
+	}'
+}
+{
+	echo "# Responder comparison, $(date '+%Y-%m-%d %H:%M')"
+	echo
+	echo "skua-loadgen ($N IKE SAs, each with one Child SA, from $N source addresses, at most"
+	echo "$HALF_OPEN half-open, rate ${RATE/#0/flat out}) against each responder in a network namespace;"
+	echo "PSK, Curve25519, AES-GCM-128 (IKE: aes_gcm128-sha2_256-dh31, ESP: aes_gcm128)."
+	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
+	echo "$(uname -r), shared with other work, so treat rates as indicative."
+	echo
+	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | resident B/SA | notes | first failure cause |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' "$rows"
+	echo
+	echo "setups/s: IKE SAs established per second, first start to last establishment, as the"
+	echo "generator saw it (bounded by the generator too: it does the same public-key work on"
+	echo "its one core). CPU ms/SA: utime+stime of the responder process from /proc/PID/stat"
+	echo "over the run, divided by the IKE SAs established. Resident B/SA: (VmRSS holding them"
+	echo "- VmRSS idle) / IKE SAs established."
+	echo
+	echo "## The crypto floor"
+	echo
+	echo '```'
+	echo "$floor" | grep -v '^FLOOR_US'
+	echo '```'
+	echo
+	echo "## Targets (Skua)"
+	echo
+	c1=$(cpu_of skua1)
+	c2=$(cpu_of skua2)
+	echo "- responder CPU ≤ 0.25 ms per SA (1 worker): ${c1:-not measured} ms: $(verdict "${c1:-}" "<=" 0.25)"
+	echo "- resident ≤ 2048 B per IKE SA with its Child SA (1 worker): $(rss_of skua1) B: $(verdict "$(rss_of skua1)" "<=" 2048)"
+	if [ -n "${c1:-}" ] && [ -n "${c2:-}" ] && [ "$c1" != - ] && [ "$c2" != - ]; then
+		ratio=$(awk -v a="$c1" -v b="$c2" 'BEGIN { printf "%.1f", (b / a - 1) * 100 }')
+		echo "- 2 workers ≤ 10% more CPU per SA than 1: ${ratio}%: $(verdict "$ratio" "<=" 10)"
+	fi
+	if [ -s "$results/compare-$stamp-perf.txt" ]; then
+		echo
+		echo "## Where Skua's responder time goes (perf, cpu-clock, 1 worker)"
+		echo
+		echo '```'
+		cat "$results/compare-$stamp-perf.txt"
+		echo '```'
+	fi
+} >"$md"
+cat "$md"
+echo "# written to $md" >&2

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "lg_stats.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+enum { LG_CAUSES = 64, LG_CAUSE_TEXT = 120 };
+
+/* Failure causes: rare, so a lock is fine. Written by workers, read at the end. */
+static struct {
+	pthread_mutex_t lock;
+	unsigned n;
+	struct {
+		unsigned rc;
+		char text[LG_CAUSE_TEXT];
+		unsigned long count;
+	} v[LG_CAUSES];
+} causes = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+uint64_t lg_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The line without its "name" #N: prefix. */
+static void cause_text(const char *text, char *out, size_t cap)
+{
+	const char *p = strstr(text, "\" #");
+	if (p) {
+		const char *colon = strstr(p, ": ");
+		if (colon)
+			text = colon + 2;
+	}
+	snprintf(out, cap, "%s", text);
+}
+
+unsigned lg_cause_add(unsigned rc, const char *text)
+{
+	char t[LG_CAUSE_TEXT];
+	unsigned i, found = 0;
+
+	cause_text(text, t, sizeof(t));
+	pthread_mutex_lock(&causes.lock);
+	for (i = 0; i < causes.n; i++) {
+		if (causes.v[i].rc == rc && strcmp(causes.v[i].text, t) == 0)
+			break;
+	}
+	if (i == causes.n && causes.n < LG_CAUSES) {
+		causes.v[i].rc = rc;
+		memcpy(causes.v[i].text, t, sizeof(t));
+		causes.v[i].count = 0;
+		causes.n++;
+	}
+	if (i < causes.n) {
+		causes.v[i].count++;
+		found = i + 1;
+	}
+	pthread_mutex_unlock(&causes.lock);
+	return found;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* p50 p90 p99 p99.9 max of v[0..n) (sorted here), in ms. */
+static void percentiles(uint64_t *v, unsigned long n, double out[5])
+{
+	static const double q[4] = { 0.50, 0.90, 0.99, 0.999 };
+
+	memset(out, 0, 5 * sizeof(double));
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (int i = 0; i < 4; i++) {
+		/* nearest rank */
+		unsigned long k = (unsigned long)(q[i] * (double)n + 0.999999);
+		if (k < 1)
+			k = 1;
+		if (k > n)
+			k = n;
+		out[i] = (double)v[k - 1] / 1e6;
+	}
+	out[4] = (double)v[n - 1] / 1e6;
+}
+
+static bool before(uint64_t t, uint64_t cutoff)
+{
+	return t && t <= cutoff;
+}
+
+void lg_summarize(const struct lg_sa *sa, unsigned long requested, unsigned long started,
+		  uint64_t t0, uint64_t cutoff, struct lg_summary *out)
+{
+	uint64_t *lat = malloc((started ? started : 1) * sizeof(*lat));
+	uint64_t *ilat = malloc((started ? started : 1) * sizeof(*ilat));
+	uint64_t first = 0, last = 0;
+	struct rusage ru;
+
+	memset(out, 0, sizeof(*out));
+	out->requested = requested;
+	out->started = started;
+	for (unsigned long i = 0; i < started; i++) {
+		const struct lg_sa *s = &sa[i];
+		if (!first || s->t_start < first)
+			first = s->t_start;
+		if (before(s->t_ike, cutoff)) {
+			out->ike_up++;
+			if (ilat)
+				ilat[out->nike_lat++] = s->t_ike - s->t_start;
+			if (s->t_ike > last)
+				last = s->t_ike;
+		}
+		if (before(s->t_child, cutoff)) {
+			out->child_up++;
+			if (lat)
+				lat[out->nlat++] = s->t_child - s->t_start;
+			if (s->t_child > last)
+				last = s->t_child;
+		}
+		if (!before(s->t_ike, cutoff)) {
+			if (before(s->t_end, cutoff))
+				out->failed++;
+			else
+				out->unfinished++;
+		}
+	}
+	if (lat)
+		percentiles(lat, out->nlat, out->lat_ms);
+	if (ilat)
+		percentiles(ilat, out->nike_lat, out->ike_lat_ms);
+	free(lat);
+	free(ilat);
+	if (first) {
+		out->first_start_s = (double)(first - t0) / 1e9;
+		out->last_up_s = last ? (double)(last - t0) / 1e9 : out->first_start_s;
+		out->elapsed_s = out->last_up_s - out->first_start_s;
+	}
+	out->rate = out->elapsed_s > 0 ? (double)out->ike_up / out->elapsed_s : 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		out->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			     (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void print_lat(FILE *f, const char *what, const double v[5], unsigned long n)
+{
+	fprintf(f, "  latency %-14s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms  (%lu SAs)\n",
+		what, v[0], v[1], v[2], v[3], v[4], n);
+}
+
+void lg_print_summary(FILE *f, const struct lg_summary *s)
+{
+	fprintf(f, "skua-loadgen: %lu IKE SAs requested, %lu started\n", s->requested, s->started);
+	fprintf(f, "  IKE SAs established  %lu\n", s->ike_up);
+	fprintf(f, "  Child SAs established %lu\n", s->child_up);
+	fprintf(f, "  failed (no IKE SA)   %lu\n", s->failed);
+	fprintf(f, "  unfinished           %lu\n", s->unfinished);
+	fprintf(f, "  setups per second    %.1f  (IKE SAs established in %.3f s, first start to last establishment)\n",
+		s->rate, s->elapsed_s);
+	print_lat(f, "IKE+Child", s->lat_ms, s->nlat);
+	print_lat(f, "IKE SA", s->ike_lat_ms, s->nike_lat);
+	fprintf(f, "  generator CPU        %.2f s (%.3f ms per started SA)\n", s->cpu_s,
+		s->started ? s->cpu_s * 1e3 / (double)s->started : 0.0);
+	pthread_mutex_lock(&causes.lock);
+	if (causes.n)
+		fprintf(f, "  failures by cause (first failure line of each SA; rc = whack progress code):\n");
+	for (unsigned i = 0; i < causes.n; i++)
+		fprintf(f, "    %8lu  rc %3u  %s\n", causes.v[i].count, causes.v[i].rc,
+			causes.v[i].text);
+	pthread_mutex_unlock(&causes.lock);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_pct(FILE *f, const char *name, const double v[5])
+{
+	fprintf(f, "  \"%s\": {\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p99_9\": %.3f, \"max\": %.3f},\n",
+		name, v[0], v[1], v[2], v[3], v[4]);
+}
+
+int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_sa *sa,
+		  unsigned long started, uint64_t t0, uint64_t cutoff, const char *argv_line)
+{
+	FILE *f = fopen(path, "w");
+	unsigned long nsec = 0;
+	unsigned long *st = NULL, *up = NULL, *fl = NULL;
+
+	if (!f)
+		return -errno;
+	if (cutoff > t0)
+		nsec = (unsigned long)((cutoff - t0) / 1000000000u) + 1;
+	st = calloc(nsec + 1, sizeof(*st));
+	up = calloc(nsec + 1, sizeof(*up));
+	fl = calloc(nsec + 1, sizeof(*fl));
+	for (unsigned long i = 0; st && up && fl && i < started; i++) {
+		const struct lg_sa *x = &sa[i];
+		unsigned long b = (unsigned long)((x->t_start - t0) / 1000000000u);
+		if (b <= nsec)
+			st[b]++;
+		if (before(x->t_ike, cutoff))
+			up[(x->t_ike - t0) / 1000000000u]++;
+		else if (before(x->t_end, cutoff))
+			fl[(x->t_end - t0) / 1000000000u]++;
+	}
+	fprintf(f, "{\n  \"command\": ");
+	json_str(f, argv_line);
+	fprintf(f, ",\n  \"requested\": %lu,\n  \"started\": %lu,\n  \"ike_established\": %lu,\n"
+		   "  \"child_established\": %lu,\n  \"failed\": %lu,\n  \"unfinished\": %lu,\n"
+		   "  \"elapsed_s\": %.6f,\n  \"setups_per_s\": %.2f,\n  \"generator_cpu_s\": %.3f,\n",
+		s->requested, s->started, s->ike_up, s->child_up, s->failed, s->unfinished,
+		s->elapsed_s, s->rate, s->cpu_s);
+	json_pct(f, "latency_ms", s->lat_ms);
+	json_pct(f, "ike_latency_ms", s->ike_lat_ms);
+	fprintf(f, "  \"failures\": [");
+	pthread_mutex_lock(&causes.lock);
+	for (unsigned i = 0; i < causes.n; i++) {
+		fprintf(f, "%s\n    {\"rc\": %u, \"count\": %lu, \"cause\": ", i ? "," : "",
+			causes.v[i].rc, causes.v[i].count);
+		json_str(f, causes.v[i].text);
+		fputc('}', f);
+	}
+	pthread_mutex_unlock(&causes.lock);
+	fprintf(f, "\n  ],\n  \"per_second\": [");
+	for (unsigned long b = 0; st && up && fl && b < nsec; b++)
+		fprintf(f, "%s\n    {\"t\": %lu, \"started\": %lu, \"established\": %lu, \"failed\": %lu}",
+			b ? "," : "", b, st[b], up[b], fl[b]);
+	fprintf(f, "\n  ]\n}\n");
+	free(st);
+	free(up);
+	free(fl);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static double rel_ms(uint64_t t, uint64_t t0, uint64_t cutoff)
+{
+	return before(t, cutoff) ? (double)(t - t0) / 1e6 : -1;
+}
+
+int lg_write_csv(const char *path, const struct lg_sa *sa, unsigned long started, uint64_t t0,
+		 uint64_t cutoff)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	/* times in ms since the generator started; -1: did not happen (before the cutoff) */
+	fprintf(f, "sa,src,port,start_ms,ike_ms,child_ms,end_ms,outcome,cause\n");
+	for (unsigned long i = 0; i < started; i++) {
+		const struct lg_sa *s = &sa[i];
+		const char *outcome = before(s->t_child, cutoff) ? "ok"
+				      : before(s->t_ike, cutoff) ? "ike_only"
+				      : before(s->t_end, cutoff) ? "failed"
+								 : "unfinished";
+		fprintf(f, "%lu,%u,%u,%.3f,%.3f,%.3f,%.3f,%s,%u\n", i, s->src, s->port,
+			(double)(s->t_start - t0) / 1e6, rel_ms(s->t_ike, t0, cutoff),
+			rel_ms(s->t_child, t0, cutoff), rel_ms(s->t_end, t0, cutoff), outcome,
+			s->cause);
+	}
+	return fclose(f) == 0 ? 0 : -errno;
+}

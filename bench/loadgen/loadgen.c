@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * skua-loadgen: an IKEv2 initiator built on Skua's own engine that sets up
+ * N IKE SAs with one Child SA each against one responder, and either holds
+ * them or tears each down once it is up. See bench/README.md.
+ *
+ * The engine is wired as pluto wires it (src/ctl/pluto_runtime.c,
+ * engine_start): worker pool, crypto job queue, kernel queue with the
+ * "none" backend, IKE daemon. There is no whack: the main thread creates
+ * one connection per source address and hands each SA to the workers with
+ * ike_cmd_initiate(), giving every SA its own progress object, whose lines
+ * (with their progress codes) time the SA and name its failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu.h>
+
+#include "crypto/crypto.h"
+#include "ike/connection.h"
+#include "ike/ike_cmd.h"
+#include "ike/ike_sa.h"
+#include "lg_stats.h"
+#include "net/steer.h"
+#include "net/worker.h"
+#include "util/log.h"
+
+#ifndef SKUA_BENCH_DIR
+#define SKUA_BENCH_DIR "bench"
+#endif
+
+struct lg_opts {
+	struct ip_addr responder;
+	uint16_t rport;
+	struct ip_addr src;		/* first source address */
+	unsigned nsrc;			/* consecutive addresses */
+	uint16_t src_port;		/* first source port */
+	unsigned nports;		/* ports per address */
+	const char *ifname;		/* interface the sources are on (for the listener name) */
+	unsigned long n;		/* IKE SAs */
+	double rate;			/* starts per second, 0: flat out */
+	unsigned half_open;		/* at most this many in negotiation */
+	bool teardown;
+	double hold_s;			/* hold mode: keep them this long, <0 until a signal */
+	double timeout_s;		/* bound on the setup phase */
+	unsigned workers;
+	const char *psk, *ike, *esp, *id, *remote_id;
+	const char *json, *csv, *plot, *ready, *log;
+	bool progress;
+};
+
+static struct {
+	struct lg_opts o;
+	struct conn_table conns;
+	struct crypto_jobq jobq;
+	struct kernel_queue kq;
+	struct ike_daemon ike;
+	struct net_pool *pool;
+	struct connection **conn;	/* [nsrc] */
+	struct net_listener **lis;	/* [nsrc * nports] */
+	struct lg_sa *sa;		/* [n] */
+	struct lg_totals tot;
+	uint64_t t0;
+	volatile sig_atomic_t stop;
+} g;
+
+/* ---- engine hooks, as pluto_runtime.c has them ---- */
+
+static void on_datagram(struct net_worker *w, struct net_rx *rx, void *ctx)
+{
+	(void)ctx;
+	ike_on_datagram(w, rx, &g.ike);
+}
+
+static void after_burst(struct net_worker *w, void *ctx)
+{
+	(void)ctx;
+	crypto_jobq_run_batch(&g.jobq, w->index, 64);
+}
+
+static bool when_idle(struct net_worker *w, void *ctx)
+{
+	(void)ctx;
+	return crypto_jobq_run_batch(&g.jobq, w->index, 64) > 0 ||
+	       (g.o.workers > 1 && crypto_jobq_steal(&g.jobq, w->index));
+}
+
+static int psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id *remote,
+		      uint8_t *out, size_t cap)
+{
+	size_t n = strlen(g.o.psk);
+	(void)ctx;
+	(void)local;
+	(void)remote;
+	if (n > cap)
+		return -EMSGSIZE;
+	memcpy(out, g.o.psk, n);
+	return (int)n;
+}
+
+/* ---- per SA progress ---- */
+
+/* The worker running this thread (progress callbacks run on the SA's owner). */
+static unsigned this_worker(void)
+{
+	pthread_t self = pthread_self();
+	for (unsigned i = 0; i < g.o.workers; i++) {
+		if (pthread_equal(net_pool_worker(g.pool, i)->thread, self))
+			return i;
+	}
+	return 0;
+}
+
+struct del_mail {
+	struct mail mail;
+	uint64_t serial;
+};
+
+/* Teardown mode: delete the IKE SA #serial on its owner, telling the responder. */
+static void del_run(struct mail *m, void *ctx)
+{
+	struct del_mail *dm = caa_container_of(m, struct del_mail, mail);
+	struct net_worker *nw = ctx;
+
+	/* Only SAs in negotiation or being deleted are on the list: it stays short. */
+	for (struct ike_sa *sa = g.ike.w[nw->index].sas; sa; sa = sa->next) {
+		if (sa->serial == dm->serial && !sa->dead) {
+			ike_sa_delete(sa, true);
+			break;
+		}
+	}
+	free(dm);
+}
+
+static void on_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct lg_sa *s = caa_container_of(pr, struct lg_sa, pr);
+
+	if (rc == RC_SUCCESS) {
+		if (strstr(text, "established IKE SA")) {
+			/* "name" #N: established IKE SA ... */
+			const char *p = strstr(text, "\" #");
+			s->t_ike = lg_now_ns();
+			if (p)
+				s->serial = strtoull(p + 3, NULL, 10);
+			atomic_fetch_add_explicit(&g.tot.ike_up, 1, memory_order_relaxed);
+		} else if (!s->t_child) {
+			s->t_child = lg_now_ns();
+			atomic_fetch_add_explicit(&g.tot.child_up, 1, memory_order_relaxed);
+		}
+		return;
+	}
+	if (whack_rc_is_quiet(rc) || s->cause)
+		return;
+	s->cause = (uint16_t)lg_cause_add(rc, text);
+	if (!s->cause)
+		s->cause = UINT16_MAX;
+}
+
+static void on_release(struct ike_progress *pr)
+{
+	struct lg_sa *s = caa_container_of(pr, struct lg_sa, pr);
+
+	s->t_end = lg_now_ns();
+	if (!s->t_ike) {
+		if (!s->cause)
+			s->cause = (uint16_t)lg_cause_add(0, "no outcome reported");
+		atomic_fetch_add_explicit(&g.tot.failed, 1, memory_order_relaxed);
+	} else if (g.o.teardown && s->serial) {
+		struct del_mail *dm = calloc(1, sizeof(*dm));
+		if (dm) {
+			dm->mail.fn = del_run;
+			dm->serial = s->serial;
+			net_pool_post(g.pool, this_worker(), &dm->mail);
+		}
+	}
+	atomic_fetch_add_explicit(&g.tot.done, 1, memory_order_release);
+}
+
+static const struct ike_progress_ops lg_progress_ops = { .line = on_line,
+							  .release = on_release };
+
+/* ---- options ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: skua-loadgen --responder ADDR [options]\n"
+		"  -r, --responder ADDR   responder address (IPv4 or IPv6)\n"
+		"      --rport PORT       responder IKE port (500)\n"
+		"  -s, --src ADDR         first source address (consecutive ones follow)\n"
+		"  -S, --src-count N      source addresses (1); they must exist on this host\n"
+		"      --src-port PORT    first source port of each address (500)\n"
+		"  -P, --ports N          source ports per address (1)\n"
+		"      --ifname NAME      interface name shown for the sources (lg)\n"
+		"  -n, --sas N            IKE SAs to set up, each with one Child SA (1000)\n"
+		"  -R, --rate R           starts per second (0: flat out, bounded by --half-open)\n"
+		"  -H, --half-open N      at most N SAs negotiating at once (256)\n"
+		"      --teardown         delete each IKE SA as soon as it is up\n"
+		"      --hold SECS        hold mode: keep the SAs SECS seconds after the last\n"
+		"                         setup (0, the default: exit at once; -1: until SIGINT/TERM)\n"
+		"  -t, --timeout SECS     bound on the setup phase (300)\n"
+		"  -w, --workers N        generator worker threads (1)\n"
+		"      --psk SECRET       pre-shared key (\"skua-bench\")\n"
+		"      --ike PROPOSAL     IKE proposal, libreswan syntax (aes_gcm128-sha2_256-dh31)\n"
+		"      --esp PROPOSAL     ESP proposal, libreswan syntax (aes_gcm128)\n"
+		"      --id ID            our ID (default: the source address)\n"
+		"      --remote-id ID     the responder's ID (%%any)\n"
+		"      --json FILE        summary, failures and per-second series as JSON\n"
+		"      --csv FILE         one line per SA: times and outcome\n"
+		"      --plot PREFIX      PREFIX-rate.png and PREFIX-latency.png (needs gnuplot)\n"
+		"      --ready FILE       hold mode: write the summary here once all are set up\n"
+		"      --log FILE         the engine's log (/dev/null)\n"
+		"  -q, --quiet            no progress bar (it shows only on a terminal anyway)\n");
+}
+
+static int parse_double(const char *opt, const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "skua-loadgen: %s %s: expected a number\n", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_ulong(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+		       unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *out < lo || *out > hi) {
+		fprintf(stderr, "skua-loadgen: %s %s: expected an integer from %lu to %lu\n", opt,
+			s, lo, hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct lg_opts *o)
+{
+	static const struct option lo[] = {
+		{ "responder", required_argument, NULL, 'r' },
+		{ "rport", required_argument, NULL, 1 },
+		{ "src", required_argument, NULL, 's' },
+		{ "src-count", required_argument, NULL, 'S' },
+		{ "src-port", required_argument, NULL, 2 },
+		{ "ports", required_argument, NULL, 'P' },
+		{ "ifname", required_argument, NULL, 3 },
+		{ "sas", required_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "half-open", required_argument, NULL, 'H' },
+		{ "teardown", no_argument, NULL, 4 },
+		{ "hold", required_argument, NULL, 5 },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "psk", required_argument, NULL, 6 },
+		{ "ike", required_argument, NULL, 7 },
+		{ "esp", required_argument, NULL, 8 },
+		{ "id", required_argument, NULL, 9 },
+		{ "remote-id", required_argument, NULL, 10 },
+		{ "json", required_argument, NULL, 11 },
+		{ "csv", required_argument, NULL, 12 },
+		{ "plot", required_argument, NULL, 13 },
+		{ "ready", required_argument, NULL, 14 },
+		{ "log", required_argument, NULL, 15 },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	bool have_resp = false, have_src = false;
+	int c;
+
+	*o = (struct lg_opts){ .rport = 500, .nsrc = 1, .src_port = 500, .nports = 1,
+			       .ifname = "lg", .n = 1000, .half_open = 256, .timeout_s = 300,
+			       .workers = 1, .psk = "skua-bench", .ike = "aes_gcm128-sha2_256-dh31",
+			       .esp = "aes_gcm128", .remote_id = "%any", .log = "/dev/null",
+			       .progress = true };
+	while ((c = getopt_long(argc, argv, "r:s:S:P:n:R:H:t:w:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (ip_addr_parse(optarg, &o->responder) < 0) {
+				fprintf(stderr, "skua-loadgen: --responder %s: expected an IP address\n",
+					optarg);
+				return -EINVAL;
+			}
+			have_resp = true;
+			break;
+		case 1:
+			if (parse_ulong("--rport", optarg, 1, 65535, &v) < 0)
+				return -EINVAL;
+			o->rport = (uint16_t)v;
+			break;
+		case 's':
+			if (ip_addr_parse(optarg, &o->src) < 0) {
+				fprintf(stderr, "skua-loadgen: --src %s: expected an IP address\n",
+					optarg);
+				return -EINVAL;
+			}
+			have_src = true;
+			break;
+		case 'S':
+			if (parse_ulong("--src-count", optarg, 1, 1u << 20, &v) < 0)
+				return -EINVAL;
+			o->nsrc = (unsigned)v;
+			break;
+		case 2:
+			if (parse_ulong("--src-port", optarg, 1, 65535, &v) < 0)
+				return -EINVAL;
+			o->src_port = (uint16_t)v;
+			break;
+		case 'P':
+			if (parse_ulong("--ports", optarg, 1, 65535, &v) < 0)
+				return -EINVAL;
+			o->nports = (unsigned)v;
+			break;
+		case 3:
+			o->ifname = optarg;
+			break;
+		case 'n':
+			if (parse_ulong("--sas", optarg, 1, 50000000, &v) < 0)
+				return -EINVAL;
+			o->n = v;
+			break;
+		case 'R':
+			if (parse_double("--rate", optarg, &o->rate) < 0 || o->rate < 0)
+				return -EINVAL;
+			break;
+		case 'H':
+			if (parse_ulong("--half-open", optarg, 1, 10000000, &v) < 0)
+				return -EINVAL;
+			o->half_open = (unsigned)v;
+			break;
+		case 4:
+			o->teardown = true;
+			break;
+		case 5:
+			if (parse_double("--hold", optarg, &o->hold_s) < 0)
+				return -EINVAL;
+			break;
+		case 't':
+			if (parse_double("--timeout", optarg, &o->timeout_s) < 0 || o->timeout_s <= 0)
+				return -EINVAL;
+			break;
+		case 'w':
+			if (parse_ulong("--workers", optarg, 1, NET_MAX_WORKERS, &v) < 0)
+				return -EINVAL;
+			o->workers = (unsigned)v;
+			break;
+		case 6: o->psk = optarg; break;
+		case 7: o->ike = optarg; break;
+		case 8: o->esp = optarg; break;
+		case 9: o->id = optarg; break;
+		case 10: o->remote_id = optarg; break;
+		case 11: o->json = optarg; break;
+		case 12: o->csv = optarg; break;
+		case 13: o->plot = optarg; break;
+		case 14: o->ready = optarg; break;
+		case 15: o->log = optarg; break;
+		case 'q': o->progress = false; break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "skua-loadgen: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!have_resp) {
+		fprintf(stderr, "skua-loadgen: --responder is required\n");
+		return -EINVAL;
+	}
+	if (!have_src) {
+		fprintf(stderr, "skua-loadgen: --src is required (the first source address)\n");
+		return -EINVAL;
+	}
+	if (o->src.af != o->responder.af) {
+		fprintf(stderr, "skua-loadgen: --src and --responder: expected the same family\n");
+		return -EINVAL;
+	}
+	if ((unsigned long)o->src_port + o->nports - 1 > 65535) {
+		fprintf(stderr, "skua-loadgen: --src-port %u with --ports %u: beyond port 65535\n",
+			o->src_port, o->nports);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The i-th address after a (IPv4 or IPv6, carrying into higher bytes). */
+static struct ip_addr addr_plus(const struct ip_addr *a, unsigned i)
+{
+	struct ip_addr r = *a;
+	int last = a->af == AF_INET ? 3 : 15;
+	unsigned carry = i;
+
+	for (int k = last; k >= 0 && carry; k--) {
+		unsigned sum = r.b[k] + (carry & 0xff);
+		r.b[k] = (uint8_t)sum;
+		carry = (carry >> 8) + (sum >> 8);
+	}
+	return r;
+}
+
+/* ---- setup ---- */
+
+static int make_conns(void)
+{
+	char err[256], name[32], host[IP_ADDR_STRLEN];
+
+	g.conn = calloc(g.o.nsrc, sizeof(*g.conn));
+	if (!g.conn)
+		return -ENOMEM;
+	for (unsigned i = 0; i < g.o.nsrc; i++) {
+		struct conn_spec s;
+		int rc;
+
+		conn_spec_init(&s);
+		snprintf(name, sizeof(name), "lg%u", i);
+		snprintf(s.name, sizeof(s.name), "%s", name);
+		s.host_af = g.o.src.af;
+		s.client_af = g.o.src.af;
+		s.end[0].host_kind = HOST_ADDR;
+		s.end[0].host = addr_plus(&g.o.src, i);
+		s.end[1].host_kind = HOST_ADDR;
+		s.end[1].host = g.o.responder;
+		s.end[1].ikeport = g.o.rport;
+		s.end[0].id = g.o.id ? strdup(g.o.id) : NULL;
+		s.end[1].id = g.o.remote_id ? strdup(g.o.remote_id) : NULL;
+		s.policy = POL_PSK | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 | POL_DONT_REKEY;
+		s.keyingtries = 1;
+		s.ike = strdup(g.o.ike);
+		s.esp = strdup(g.o.esp);
+		rc = ike_connection_new(&s, i + 1, &g.conn[i], err, sizeof(err));
+		conn_spec_fini(&s);
+		if (rc < 0) {
+			fprintf(stderr, "skua-loadgen: connection for %s: %s\n",
+				ip_addr_str(&s.end[0].host, host), err[0] ? err : strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int make_listeners(void)
+{
+	size_t n = (size_t)g.o.nsrc * g.o.nports;
+	struct rlimit rl;
+	rlim_t want = (rlim_t)n * g.o.workers + 4096;
+	char a[IP_ADDR_STRLEN];
+
+	/* One socket per worker per address and port: raise the descriptor limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (rl.rlim_max < want)
+			rl.rlim_max = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			fprintf(stderr, "skua-loadgen: cannot raise the open file limit to %llu: %s\n",
+				(unsigned long long)want, strerror(errno));
+	}
+	g.lis = calloc(n, sizeof(*g.lis));
+	if (!g.lis)
+		return -ENOMEM;
+	for (unsigned i = 0; i < g.o.nsrc; i++) {
+		struct net_iface ifc = { .ifindex = 0 };
+		snprintf(ifc.name, sizeof(ifc.name), "%s", g.o.ifname);
+		ifc.addr = addr_plus(&g.o.src, i);
+		for (unsigned k = 0; k < g.o.nports; k++) {
+			int err = 0;
+			uint16_t port = (uint16_t)(g.o.src_port + k);
+			struct net_listener *l = net_pool_listen_one(g.pool, &ifc, port, false, &err);
+			if (!l) {
+				fprintf(stderr, "skua-loadgen: cannot bind %s:%u: %s%s\n",
+					ip_addr_str(&ifc.addr, a), port, strerror(-err),
+					err == -EADDRNOTAVAIL ? " (add the source addresses first)" : "");
+				return err;
+			}
+			g.lis[(size_t)i * g.o.nports + k] = l;
+		}
+	}
+	return 0;
+}
+
+static int engine_start(void)
+{
+	struct net_worker_ops ops = { .datagram = on_datagram, .after_burst = after_burst,
+				      .idle = when_idle, .ctx = NULL };
+	const struct kernel_backend *be = kernel_backend_find("none");
+	struct mailbox *mbs[NET_MAX_WORKERS];
+	int rc;
+
+	rc = crypto_init();
+	if (rc < 0) {
+		fprintf(stderr, "skua-loadgen: OpenSSL algorithms could not be loaded: %s\n",
+			strerror(-rc));
+		return rc;
+	}
+	rc = sadb_conn_table_init(&g.conns);
+	if (rc < 0)
+		return rc;
+	g.pool = net_pool_new(g.o.workers, true, &ops);
+	if (!g.pool)
+		return -ENOMEM;
+	for (unsigned i = 0; i < g.o.workers; i++)
+		mbs[i] = &net_pool_worker(g.pool, i)->mb;
+	rc = crypto_jobq_init(&g.jobq, g.o.workers, mbs);
+	if (rc < 0)
+		return rc;
+	rc = kernel_queue_start(&g.kq, be);
+	if (rc < 0)
+		return rc;
+	g.ike.pool = g.pool;
+	g.ike.conns = &g.conns;
+	g.ike.jobq = &g.jobq;
+	g.ike.kq = &g.kq;
+	g.ike.ikeport = g.o.src_port;
+	g.ike.natikeport = 0;
+	g.ike.kernel_none = true;
+	g.ike.psk_lookup = psk_lookup;
+	g.ike.psk_ctx = NULL;
+	rc = ike_daemon_init(&g.ike);
+	if (rc < 0)
+		return rc;
+	rc = make_listeners();
+	if (rc < 0)
+		return rc;
+	return net_pool_start(g.pool);
+}
+
+static void engine_stop(void)
+{
+	ike_cmd_shutdown(&g.ike, true);
+	kernel_queue_stop(&g.kq, KERNEL_STOP_DRAIN);
+	net_pool_stop(g.pool);
+	ike_daemon_fini(&g.ike);
+	for (size_t i = 0; g.lis && i < (size_t)g.o.nsrc * g.o.nports; i++) {
+		if (g.lis[i])
+			net_listener_unref(g.lis[i]);
+	}
+	net_pool_free(g.pool);
+	crypto_jobq_fini(&g.jobq);
+	for (unsigned i = 0; g.conn && i < g.o.nsrc; i++)
+		ike_connection_unref(g.conn[i]);
+	rcu_barrier();
+	sadb_conn_table_fini(&g.conns);
+}
+
+/* ---- the run ---- */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g.stop = 1;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void progress_bar(bool final)
+{
+	unsigned long st = atomic_load(&g.tot.started), done = atomic_load(&g.tot.done);
+	unsigned long up = atomic_load(&g.tot.ike_up), fl = atomic_load(&g.tot.failed);
+	double t = (double)(lg_now_ns() - g.t0) / 1e9;
+	int width = 30, fill = (int)((double)up * width / (double)g.o.n);
+	char bar[64];
+
+	for (int i = 0; i < width; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[width] = 0;
+	printf("\r[%s] %lu/%lu up, %lu failed, %lu negotiating, %.0f/s, %.1f s  ", bar, up, g.o.n,
+	       fl, st - done, t > 0 ? (double)up / t : 0.0, t);
+	if (final)
+		printf("\n");
+	fflush(stdout);
+}
+
+static void start_one(unsigned long i)
+{
+	struct lg_sa *s = &g.sa[i];
+	unsigned src = (unsigned)(i % g.o.nsrc);
+	unsigned port = (unsigned)((i / g.o.nsrc) % g.o.nports);
+	struct net_listener *l = g.lis[(size_t)src * g.o.nports + port];
+
+	s->pr.ops = &lg_progress_ops;
+	atomic_store(&s->pr.refs, 1);
+	s->src = src;
+	s->port = port;
+	s->t_start = lg_now_ns();
+	atomic_fetch_add_explicit(&g.tot.started, 1, memory_order_relaxed);
+	if (ike_cmd_initiate(&g.ike, g.conn[src], 0, l, &l->iface.addr, &s->pr) < 0) {
+		s->cause = (uint16_t)lg_cause_add(RC_INTERNALERR, "out of memory starting the SA");
+		s->t_end = lg_now_ns();
+		atomic_fetch_add(&g.tot.failed, 1);
+		atomic_fetch_add(&g.tot.done, 1);
+		return;
+	}
+	ike_progress_unref(&s->pr);	/* the engine holds it from here */
+}
+
+/* Start SAs at the rate asked, within the half-open limit; then wait for the outcomes. */
+static uint64_t run(void)
+{
+	uint64_t deadline = g.t0 + (uint64_t)(g.o.timeout_s * 1e9), next_bar = 0;
+	bool tty = g.o.progress && isatty(1);
+	unsigned long i = 0;
+
+	while (!g.stop) {
+		uint64_t now = lg_now_ns();
+		unsigned long done = atomic_load_explicit(&g.tot.done, memory_order_acquire);
+
+		if (now >= deadline)
+			break;
+		if (tty && now >= next_bar) {
+			progress_bar(false);
+			next_bar = now + 250000000u;
+		}
+		if (i == g.o.n) {
+			if (done == i)
+				break;
+			sleep_ms(5);
+			continue;
+		}
+		unsigned long allow = g.o.n - i;
+		unsigned long inflight = i - done;
+		allow = inflight >= g.o.half_open ? 0 : g.o.half_open - inflight < allow
+								 ? g.o.half_open - inflight
+								 : allow;
+		if (g.o.rate > 0) {
+			unsigned long due = (unsigned long)((double)(now - g.t0) / 1e9 * g.o.rate) + 1;
+			allow = due > i ? (due - i < allow ? due - i : allow) : 0;
+		}
+		if (allow > 64)
+			allow = 64;
+		for (unsigned long k = 0; k < allow; k++)
+			start_one(i++);
+		if (!allow)
+			sleep_ms(1);
+	}
+	if (tty)
+		progress_bar(true);
+	return lg_now_ns();
+}
+
+static void argv_line(int argc, char **argv, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int i = 0; i < argc && n + 1 < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", argv[i]);
+}
+
+static void plot(const char *csv, const char *prefix)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "sh '%s/plot.sh' '%s' '%s'", SKUA_BENCH_DIR, csv, prefix);
+	if (system(cmd) != 0)
+		fprintf(stderr, "skua-loadgen: plotting failed (is gnuplot installed?): %s\n", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	struct log_config lc = { .dest = LOG_DEST_FILE, .ident = "skua-loadgen", .no_time = true };
+	struct lg_summary sum;
+	char cmdline[1024], tmpcsv[64] = "";
+	uint64_t cutoff;
+	int rc;
+
+	if (parse_opts(argc, argv, &g.o) < 0)
+		return 2;
+	lc.file = g.o.log;
+	if (log_init(&lc) < 0) {
+		fprintf(stderr, "skua-loadgen: --log %s: %s\n", g.o.log, strerror(errno));
+		return 2;
+	}
+	g.sa = calloc(g.o.n, sizeof(*g.sa));
+	if (!g.sa) {
+		fprintf(stderr, "skua-loadgen: no memory for %lu SA records\n", g.o.n);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	rcu_register_thread();
+	rc = make_conns();
+	if (rc == 0)
+		rc = engine_start();
+	if (rc < 0) {
+		fprintf(stderr, "skua-loadgen: cannot start the engine: %s\n", strerror(-rc));
+		return 1;
+	}
+	g.t0 = lg_now_ns();
+	cutoff = run();
+	lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cutoff, &sum);
+	lg_print_summary(stdout, &sum);
+	fflush(stdout);
+	argv_line(argc, argv, cmdline, sizeof(cmdline));
+	if (g.o.json && lg_write_json(g.o.json, &sum, g.sa, sum.started, g.t0, cutoff, cmdline) < 0)
+		fprintf(stderr, "skua-loadgen: --json %s: %s\n", g.o.json, strerror(errno));
+	if (g.o.plot && !g.o.csv) {
+		snprintf(tmpcsv, sizeof(tmpcsv), "/tmp/skua-loadgen-%d.csv", (int)getpid());
+		g.o.csv = tmpcsv;
+	}
+	if (g.o.csv && lg_write_csv(g.o.csv, g.sa, sum.started, g.t0, cutoff) < 0)
+		fprintf(stderr, "skua-loadgen: --csv %s: %s\n", g.o.csv, strerror(errno));
+	if (g.o.plot)
+		plot(g.o.csv, g.o.plot);
+	if (tmpcsv[0])
+		unlink(tmpcsv);
+	if (g.o.ready) {
+		FILE *f = fopen(g.o.ready, "w");
+		if (f) {
+			lg_print_summary(f, &sum);
+			fclose(f);
+		}
+	}
+	if (!g.o.teardown && g.o.hold_s != 0 && !g.stop) {
+		uint64_t until = lg_now_ns() + (uint64_t)(g.o.hold_s * 1e9);
+		while (!g.stop && (g.o.hold_s < 0 || lg_now_ns() < until))
+			sleep_ms(100);
+	}
+	if (g.o.teardown) {
+		/* let the Deletes be answered, within the setup bound */
+		uint64_t until = lg_now_ns() + (uint64_t)(g.o.timeout_s * 1e9);
+		uint64_t ike, ho, up, child;
+		for (;;) {
+			ike_cmd_counts(&g.ike, &ike, &ho, &up, &child);
+			if (!ike || g.stop || lg_now_ns() > until)
+				break;
+			sleep_ms(10);
+		}
+	}
+	engine_stop();
+	rcu_unregister_thread();
+	return sum.ike_up == sum.requested ? 0 : 1;
+}

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv2 exchanges between two in-process engines, west (127.0.0.1, the
+ * initiator) and east (127.0.0.2, the responder), stepped one datagram at
+ * a time by the harness (xch.h), asserting the payloads of every message
+ * and the states on both sides. Needs root (a private network namespace).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchange/xch.h"
+#include "ike/ts.h"
+
+TestSuite(exchange, .init = xch_setup, .fini = xch_teardown, .timeout = 30);
+
+#define HOSTS "--name t --host 127.0.0.1 --id @west "
+#define PEER " --to --host 127.0.0.2 --id @east "
+/* The usual subnet-to-subnet tunnel; default proposals (DH31 first). */
+#define CONN HOSTS "--client 10.1.0.0/16" PEER "--client 10.2.0.0/16 --psk --encrypt"
+
+#define NATD "N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)"
+#define INIT_REQ "SA KE Ni " NATD
+#define INIT_RESP "SA KE Nr " NATD
+#define AUTH_REQ "SK{IDi IDr AUTH SA TSi TSr}"
+#define AUTH_RESP "SK{IDr AUTH SA TSi TSr}"
+
+static const char *side_name(enum xch_side s)
+{
+	return s == XCH_WEST ? "west" : "east";
+}
+
+/* Deliver the next datagram from `from`; it must be this exchange, direction and payload list. */
+static const struct xch_msg *expect(enum xch_side from, uint8_t exchange, bool response,
+				    const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "%s sent nothing; expected %s", side_name(from), desc);
+	cr_assert(m->decoded, "%s sent an undecodable message", side_name(from));
+	cr_assert_eq(m->hdr.exchange, exchange, "%s sent exchange %u, expected %u",
+		     side_name(from), m->hdr.exchange, exchange);
+	cr_assert_eq(m->response, response, "%s: request/response flag", side_name(from));
+	/* The Initiator flag tells the original initiator's messages (west's here). */
+	cr_assert_eq(!!(m->hdr.flags & V2_FLAG_INITIATOR), from == XCH_WEST);
+	cr_assert_str_eq(m->desc, desc, "%s sent \"%s\", expected \"%s\"", side_name(from),
+			 m->desc, desc);
+	return m;
+}
+
+static void assert_quiet(void)
+{
+	cr_assert_not(xch_pending(XCH_WEST), "west has a message in flight");
+	cr_assert_not(xch_pending(XCH_EAST), "east has a message in flight");
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void assert_ts(const struct ike_ts *ts, const char *want)
+{
+	char buf[80];
+	cr_assert_str_eq(ike_ts_str(ts, buf, sizeof(buf)), want, "selector %s, expected %s", buf,
+			 want);
+}
+
+static void assert_sk_crossed(const struct crypto_sk *out, const struct crypto_sk *in)
+{
+	cr_assert_eq(out->encr, in->encr);
+	cr_assert_eq(out->integ, in->integ);
+	cr_assert_eq(out->ekey_len, in->ekey_len);
+	cr_assert_eq(out->akey_len, in->akey_len);
+	cr_assert_gt(out->ekey_len, 0);
+	cr_assert_arr_eq(out->ekey, in->ekey, out->ekey_len, "encryption keys differ");
+	cr_assert_arr_eq(out->salt, in->salt, sizeof(out->salt), "salts differ");
+	if (out->akey_len)
+		cr_assert_arr_eq(out->akey, in->akey, out->akey_len, "integrity keys differ");
+}
+
+static void assert_suite_eq(const struct v2_suite *a, const struct v2_suite *b)
+{
+	cr_assert_eq(a->protocol, b->protocol);
+	cr_assert_eq(a->encr, b->encr);
+	cr_assert_eq(a->encr_keylen, b->encr_keylen);
+	cr_assert_eq(a->prf, b->prf);
+	cr_assert_eq(a->integ, b->integ);
+	cr_assert_eq(a->dh, b->dh);
+	cr_assert_eq(a->esn, b->esn);
+}
+
+/* Both sides hold one established IKE SA with one installed Child SA, and they agree. */
+static void assert_established_pair(void)
+{
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(w->state, IKE_ESTABLISHED, "west in %s", ike_state_name(w->state));
+	cr_assert_eq(e->state, IKE_ESTABLISHED, "east in %s", ike_state_name(e->state));
+	cr_assert(w->initiator);
+	cr_assert_not(e->initiator);
+	cr_assert_arr_eq(w->spi_i, e->spi_i, 8);
+	cr_assert_arr_eq(w->spi_r, e->spi_r, 8);
+	assert_suite_eq(&w->suite, &e->suite);
+	/* What one side seals the other opens: SK_ei/SK_ai = west's out, east's in. */
+	assert_sk_crossed(&w->sk_out, &e->sk_in);
+	assert_sk_crossed(&e->sk_out, &w->sk_in);
+	cr_assert_eq(w->sk_d_len, e->sk_d_len);
+	cr_assert_arr_eq(w->sk_d, e->sk_d, w->sk_d_len, "SK_d differs");
+	cr_assert_null(w->setup, "west kept its negotiation state");
+	cr_assert_null(e->setup, "east kept its negotiation state");
+
+	struct child_sa *wc = w->children, *ec = e->children;
+	cr_assert_not_null(wc);
+	cr_assert_not_null(ec);
+	cr_assert_null(wc->next, "west has more than one Child SA");
+	cr_assert_null(ec->next, "east has more than one Child SA");
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_neq(wc->spi_in, 0);
+	cr_assert_neq(ec->spi_in, 0);
+	cr_assert_eq(wc->spi_out, ec->spi_in, "west sends to 0x%08x, east receives on 0x%08x",
+		     wc->spi_out, ec->spi_in);
+	cr_assert_eq(ec->spi_out, wc->spi_in, "east sends to 0x%08x, west receives on 0x%08x",
+		     ec->spi_out, wc->spi_in);
+	assert_suite_eq(&wc->suite, &ec->suite);
+	cr_assert_eq(wc->transport, ec->transport);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 1);
+}
+
+/* IKE_SA_INIT and IKE_AUTH without incident. */
+static void establish(void)
+{
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	assert_quiet();
+	assert_established_pair();
+}
+
+Test(exchange, happy_path)
+{
+	const struct xch_msg *m;
+	const struct v2_payload *p;
+	static const uint8_t zero[8];
+	uint8_t spi_i[8], spi_r[8];
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_I_INIT_SENT);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+
+	/* HDR, SAi1, KEi, Ni, N(NAT-D)* --> */
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	cr_assert_eq(m->hdr.msgid, 0);
+	cr_assert_arr_eq(m->hdr.spir, zero, 8, "SPIr set in the first request");
+	memcpy(spi_i, m->hdr.spii, 8);
+	p = xch_msg_payload(m, V2_PL_KE);
+	cr_assert_eq(p->u.ke.group, 31, "KE group %u: the default proposal leads with DH31",
+		     p->u.ke.group);
+	cr_assert_eq(p->u.ke.len, 32);
+	cr_assert_eq(xch_msg_payload(m, V2_PL_NONCE)->u.nonce.len, 32);
+	/* East answered statelessly? No: it keeps a half-open SA and has sent its response. */
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_R_INIT_SENT);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+
+	/* <-- HDR, SAr1, KEr, Nr, N(NAT-D)* */
+	m = expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	cr_assert_eq(m->hdr.msgid, 0);
+	cr_assert_arr_eq(m->hdr.spii, spi_i, 8);
+	cr_assert(memcmp(m->hdr.spir, zero, 8) != 0, "no responder SPI");
+	memcpy(spi_r, m->hdr.spir, 8);
+	cr_assert_eq(xch_msg_payload(m, V2_PL_KE)->u.ke.group, 31);
+	cr_assert_eq(xch_msg_payload(m, V2_PL_SA)->u.sa->nprops, 1, "the answer holds one proposal");
+	/* West derived its keys, got its Child SA's SPI from the kernel queue and sent IKE_AUTH. */
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_I_AUTH_SENT);
+	cr_assert_not(xch_sa(XCH_WEST)->nat_local);
+	cr_assert_not(xch_sa(XCH_WEST)->nat_peer);
+
+	/* HDR, SK {IDi, IDr, AUTH, SAi2, TSi, TSr} --> */
+	m = expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	cr_assert_eq(m->hdr.msgid, 1);
+	cr_assert_arr_eq(m->hdr.spir, spi_r, 8);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+
+	/* <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr} */
+	m = expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	cr_assert_eq(m->hdr.msgid, 1);
+	p = xch_msg_payload(m, V2_PL_SA);
+	cr_assert_eq(p->u.sa->nprops, 1);
+	cr_assert_eq(p->u.sa->props[0].spi_size, 4);
+	cr_assert_eq((uint32_t)be16(p->u.sa->props[0].spi) << 16 | be16(p->u.sa->props[0].spi + 2),
+		     xch_sa(XCH_EAST)->children->spi_in, "SAr2 carries east's inbound SPI");
+
+	assert_quiet();
+	assert_established_pair();
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+	cr_assert_eq(w->suite.dh, 31);
+	cr_assert_eq(w->msgid_next, 2);
+	cr_assert_eq(e->msgid_peer, 2);
+	cr_assert_null(w->req, "west still holds its IKE_AUTH request for retransmission");
+	assert_ts(&w->children->ts_local, "10.1.0.0/16");
+	assert_ts(&w->children->ts_remote, "10.2.0.0/16");
+	assert_ts(&e->children->ts_local, "10.2.0.0/16");
+	assert_ts(&e->children->ts_remote, "10.1.0.0/16");
+	cr_assert_not(w->children->transport, "--client means tunnel mode");
+	for (int s = 0; s < 2; s++) {
+		cr_assert_eq(xch_counter((enum xch_side)s, IKEC_IKE_ESTABLISHED), 1);
+		cr_assert_eq(xch_counter((enum xch_side)s, IKEC_CHILD_ESTABLISHED), 1);
+		cr_assert_eq(xch_counter((enum xch_side)s, IKEC_RX_DROPPED), 0);
+		cr_assert_eq(xch_counter((enum xch_side)s, IKEC_TX_RETRANSMIT), 0);
+	}
+}
+
+Test(exchange, cookie_when_busy)
+{
+	const struct xch_msg *m;
+	const struct v2_payload *p;
+	uint8_t spi_i[8], cookie[64], ke[64];
+	uint16_t cookie_len, ke_len;
+
+	xch_conn_add_both(CONN);
+	atomic_store(&xch_daemon(XCH_EAST)->ddos_mode, 1);	/* whack --ddos-busy */
+	xch_initiate(XCH_WEST, "t");
+
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	memcpy(spi_i, m->hdr.spii, 8);
+	p = xch_msg_payload(m, V2_PL_KE);
+	ke_len = p->u.ke.len;
+	cr_assert_leq(ke_len, sizeof(ke));
+	memcpy(ke, p->u.ke.data, ke_len);
+	/* Busy: no state for a peer that has not shown it sees our answers. */
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
+
+	/* <-- HDR(A,0), N(COOKIE) */
+	m = expect(XCH_EAST, V2_IKE_SA_INIT, true, "N(COOKIE)");
+	cr_assert_arr_eq(m->hdr.spii, spi_i, 8);
+	p = xch_msg_payload(m, V2_PL_NOTIFY);
+	cookie_len = p->u.notify.len;
+	cr_assert(cookie_len >= 1 && cookie_len <= 64, "cookie of %u bytes", cookie_len);
+	memcpy(cookie, p->u.notify.data, cookie_len);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_I_INIT_SENT);
+
+	/* HDR(A,0), N(COOKIE), SAi1, KEi, Ni, N(NAT-D)* --> : the cookie first, the same KE and SPI */
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, "N(COOKIE) " INIT_REQ);
+	cr_assert_eq(m->m->pl[0].type, V2_PL_NOTIFY);
+	cr_assert_eq(m->m->pl[0].u.notify.len, cookie_len);
+	cr_assert_arr_eq(m->m->pl[0].u.notify.data, cookie, cookie_len, "the cookie was not echoed");
+	cr_assert_arr_eq(m->hdr.spii, spi_i, 8);
+	p = xch_msg_payload(m, V2_PL_KE);
+	cr_assert_eq(p->u.ke.len, ke_len);
+	cr_assert_arr_eq(p->u.ke.data, ke, ke_len, "the KE value changed on the cookie round trip");
+	/* The cookie verified: east now keeps state and answers for real. */
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_R_INIT_SENT);
+
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	assert_quiet();
+	assert_established_pair();
+}
+
+Test(exchange, invalid_ke_payload)
+{
+	const struct xch_msg *m;
+	const struct v2_payload *p;
+	uint8_t spi_i[8];
+
+	/* West offers DH19 and DH31 and guesses DH19; east takes DH31 only. */
+	xch_conn_add(XCH_WEST, CONN " --ike aes_gcm256-sha2_256-dh19+dh31");
+	xch_conn_add(XCH_EAST, CONN " --ike aes_gcm256-sha2_256-dh31");
+	xch_initiate(XCH_WEST, "t");
+
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	memcpy(spi_i, m->hdr.spii, 8);
+	cr_assert_eq(xch_msg_payload(m, V2_PL_KE)->u.ke.group, 19);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_INVALID_KE_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept state for a wrong guess");
+
+	/* <-- N(INVALID_KE_PAYLOAD) with the group east wants */
+	m = expect(XCH_EAST, V2_IKE_SA_INIT, true, "N(INVALID_KE_PAYLOAD)");
+	p = xch_msg_payload(m, V2_PL_NOTIFY);
+	cr_assert_eq(p->u.notify.len, 2);
+	cr_assert_eq(be16(p->u.notify.data), 31);
+
+	/* West computed a DH31 value and tries again, same SPI. */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	cr_assert_arr_eq(m->hdr.spii, spi_i, 8);
+	p = xch_msg_payload(m, V2_PL_KE);
+	cr_assert_eq(p->u.ke.group, 31);
+	cr_assert_eq(p->u.ke.len, 32);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_INVALID_KE_SENT), 1);
+
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	assert_quiet();
+	assert_established_pair();
+	cr_assert_eq(xch_sa(XCH_WEST)->suite.dh, 31);
+	cr_assert_eq(xch_sa(XCH_EAST)->suite.dh, 31);
+}
+
+Test(exchange, no_proposal_chosen)
+{
+	xch_conn_add(XCH_WEST, CONN " --ike aes_gcm256-sha2_256-dh31");
+	xch_conn_add(XCH_EAST, CONN " --ike aes128-sha2_256-dh31");
+	xch_initiate(XCH_WEST, "t");
+
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, "N(NO_PROPOSAL_CHOSEN)");
+	/* Final: the SA is gone on both sides, nothing more is sent. */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_WEST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 0);
+	assert_quiet();
+	/* Not retried later either: no timer left to fire. */
+	xch_advance(XCH_WEST, 5000);
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+}
+
+Test(exchange, bad_psk)
+{
+	xch_conn_add_both(CONN);
+	xch_set_psk(XCH_WEST, "what west believes");
+	xch_set_psk(XCH_EAST, "what east believes");
+	xch_initiate(XCH_WEST, "t");
+
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	/* East refused and dropped its SA at once. */
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	/* <-- HDR, SK {N(AUTHENTICATION_FAILED)}: protected, opened with west's keys */
+	const struct xch_msg *m = expect(XCH_EAST, V2_IKE_AUTH, true, "SK{N(AUTHENTICATION_FAILED)}");
+	cr_assert(m->opened);
+	cr_assert_eq(m->hdr.msgid, 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the failed SA");
+	cr_assert_eq(xch_spi_table_count(XCH_WEST), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 0);
+	assert_quiet();
+}
+
+static void assert_range(const struct v2_payload *p, const char *name, const uint8_t start[4],
+			 const uint8_t end[4])
+{
+	cr_assert_not_null(p, "no %s", name);
+	cr_assert_eq(p->u.ts->n, 1, "%s: %u selectors", name, p->u.ts->n);
+	cr_assert_arr_eq(p->u.ts->ts[0].start, start, 4, "%s start", name);
+	cr_assert_arr_eq(p->u.ts->ts[0].end, end, 4, "%s end", name);
+}
+
+Test(exchange, ts_narrowing)
+{
+	const struct xch_msg *m;
+	static const uint8_t a10[4] = { 10, 0, 0, 0 }, z10[4] = { 10, 255, 255, 255 };
+	static const uint8_t all0[4] = { 0, 0, 0, 0 }, all1[4] = { 255, 255, 255, 255 };
+	static const uint8_t a101[4] = { 10, 1, 0, 0 }, z101[4] = { 10, 1, 255, 255 };
+	static const uint8_t a102[4] = { 10, 2, 0, 0 }, z102[4] = { 10, 2, 255, 255 };
+
+	/* West asks for 10.0.0.0/8 === 0.0.0.0/0; east allows only 10.1.0.0/16 === 10.2.0.0/16. */
+	xch_conn_add(XCH_WEST, HOSTS "--client 10.0.0.0/8" PEER "--client 0.0.0.0/0 --psk --encrypt");
+	xch_conn_add(XCH_EAST, CONN);
+	xch_initiate(XCH_WEST, "t");
+
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	m = expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	assert_range(xch_msg_payload(m, V2_PL_TSI), "TSi", a10, z10);
+	assert_range(xch_msg_payload(m, V2_PL_TSR), "TSr", all0, all1);
+	m = expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	assert_range(xch_msg_payload(m, V2_PL_TSI), "TSi", a101, z101);
+	assert_range(xch_msg_payload(m, V2_PL_TSR), "TSr", a102, z102);
+	assert_quiet();
+	assert_established_pair();
+
+	struct child_sa *wc = xch_sa(XCH_WEST)->children, *ec = xch_sa(XCH_EAST)->children;
+	assert_ts(&wc->ts_local, "10.1.0.0/16");
+	assert_ts(&wc->ts_remote, "10.2.0.0/16");
+	assert_ts(&ec->ts_local, "10.2.0.0/16");
+	assert_ts(&ec->ts_remote, "10.1.0.0/16");
+}
+
+Test(exchange, retransmit_lost_response)
+{
+	const struct xch_msg *m;
+	uint8_t *req, *resp;
+	size_t req_len, resp_len;
+	uint64_t t0, t1, due;
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	t0 = xch_now(XCH_WEST);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);	/* west sends IKE_AUTH in here */
+	t1 = xch_now(XCH_WEST);
+	struct ike_sa *w = xch_sa(XCH_WEST);
+	cr_assert(timer_is_armed(&w->retrans));
+	due = timer_deadline(&w->retrans);
+	cr_assert(due >= t0 + 500 && due <= t1 + 500, "first retransmission %lld ms after sending",
+		  (long long)(due - t1));
+	m = expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	req = xch_msg_copy(m);
+	req_len = m->len;
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
+
+	/* East's IKE_AUTH response is lost. */
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, AUTH_RESP);
+	resp = xch_msg_copy(m);
+	resp_len = m->len;
+	assert_quiet();
+	cr_assert_eq(w->state, IKE_I_AUTH_SENT);
+
+	/* Nothing until the timeout... */
+	xch_advance_to(XCH_WEST, due - 1);
+	cr_assert_not(xch_pending(XCH_WEST), "retransmitted before the timeout");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 0);
+	/* ... then the very same bytes again, and the next timeout twice as far (real clock). */
+	t0 = net_now_ms();
+	xch_advance_to(XCH_WEST, due);
+	t1 = net_now_ms();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 1);
+	cr_assert(timer_is_armed(&w->retrans));
+	due = timer_deadline(&w->retrans);
+	cr_assert(due >= t0 + 1000 && due <= t1 + 1000, "second retransmission %lld ms later",
+		  (long long)(due - t1));
+	m = expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	cr_assert_eq(m->len, req_len);
+	cr_assert_arr_eq(m->bytes, req, req_len, "the retransmission differs from the request");
+	/* East answers from its response cache: the dropped bytes, nothing recomputed. */
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_eq(xch_sa(XCH_EAST)->msgid_peer, 2);
+	m = expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	cr_assert_eq(m->len, resp_len);
+	cr_assert_arr_eq(m->bytes, resp, resp_len, "the cached response differs from the first");
+	cr_assert_not(timer_is_armed(&w->retrans), "still retransmitting after the answer");
+	assert_quiet();
+	assert_established_pair();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 1, "east installed twice");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 1);
+	free(req);
+	free(resp);
+}
+
+Test(exchange, delete_ike_sa)
+{
+	const struct xch_msg *m;
+
+	xch_conn_add_both(CONN);
+	establish();
+
+	/* West deletes, telling east: HDR, SK {D(IKE)} --> */
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_pump();
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_DELETING);
+	m = expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	cr_assert_eq(m->hdr.msgid, 2);
+	cr_assert_eq(xch_msg_payload(m, V2_PL_DELETE)->u.del.spi_size, 0);
+	/* East freed its SA (and the Child SA) on the request. */
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 0);
+
+	/* <-- HDR, SK {}: RFC 7296 1.4.1, the answer to deleting the IKE SA is empty. */
+	m = expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	cr_assert_eq(m->hdr.msgid, 2);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_WEST), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_DELETED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	assert_quiet();
+}
+
+Test(exchange, malformed_dropped)
+{
+	const struct xch_msg *m;
+	uint8_t garbage[64], *req, *bad;
+	size_t len;
+	uint64_t dropped;
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	/* Hold back the real IKE_AUTH request; feed east broken ones first. */
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, AUTH_REQ);
+	req = xch_msg_copy(m);
+	len = m->len;
+	struct ike_sa *e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_R_INIT_SENT);
+	dropped = xch_counter(XCH_EAST, IKEC_RX_DROPPED);
+
+	/* Garbage: not even an IKE header. */
+	memset(garbage, 0x5a, sizeof(garbage));
+	xch_send_raw(XCH_WEST, garbage, sizeof(garbage));
+	m = xch_step(XCH_WEST);
+	cr_assert_str_eq(m->desc, "garbage");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), dropped + 1);
+
+	/* Truncated: the header's length no longer matches the datagram. */
+	xch_send_raw(XCH_WEST, req, 40);
+	m = xch_step(XCH_WEST);
+	cr_assert_str_eq(m->desc, "garbage");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), dropped + 2);
+
+	/* Truncated with the length patched: the SK payload runs past the end. */
+	bad = malloc(len);
+	cr_assert_not_null(bad);
+	memcpy(bad, req, len);
+	uint32_t short_len = (uint32_t)len - 20;
+	bad[24] = (uint8_t)(short_len >> 24);
+	bad[25] = (uint8_t)(short_len >> 16);
+	bad[26] = (uint8_t)(short_len >> 8);
+	bad[27] = (uint8_t)short_len;
+	xch_send_raw(XCH_WEST, bad, short_len);
+	m = xch_step(XCH_WEST);
+	cr_assert_str_eq(m->desc, "garbage");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), dropped + 3);
+
+	/* Bad ICV: the real request with its last (ICV) byte flipped. */
+	memcpy(bad, req, len);
+	bad[len - 1] ^= 0x01;
+	xch_send_raw(XCH_WEST, bad, len);
+	m = xch_step(XCH_WEST);
+	cr_assert_str_eq(m->desc, "SK", "the harness opened a tampered message: %s", m->desc);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_BAD_ICV), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), dropped + 4);
+	free(bad);
+
+	/* None of it changed east: same SA, same state, same window, no answer. */
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST), e);
+	cr_assert_eq(e->state, IKE_R_INIT_SENT);
+	cr_assert_eq(e->msgid_peer, 1);
+	cr_assert_not_null(e->setup);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 0);
+
+	/* The genuine request still works. */
+	xch_send_raw(XCH_WEST, req, len);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	assert_quiet();
+	assert_established_pair();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+	free(req);
+}

@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The exchange harness (xch.h): two engines in one process, stepped by the test thread. */
+#include "exchange/xch.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <urcu.h>
+
+#include "crypto/crypto.h"
+#include "ctl/proto/whack_opts.h"
+#include "ike/connection.h"
+#include "ike/ike_cmd.h"
+#include "net/ifaces.h"
+#include "sadb/kernel_backend.h"
+
+enum {
+	XCH_IKE_PORT = 500,
+	XCH_NATT_PORT = 4500,
+	XCH_MAX_CONNS = 8,
+	XCH_PUMP_LIMIT_MS = 5000,	/* the kernel thread answers in microseconds */
+	XCH_QUIET_LIMIT = 64,		/* datagrams in one xch_run_until_quiet() */
+};
+
+struct peer {
+	const char *name;
+	struct ip_addr addr;
+	struct net_pool *pool;
+	struct net_worker *nw;
+	struct crypto_jobq jobq;
+	bool jobq_ready;
+	struct kernel_queue kq;
+	bool kq_running;
+	struct conn_table conns;
+	bool conns_ready;
+	struct ike_daemon d;
+	bool d_ready;
+	struct net_listener *l, *l_natt;	/* references held */
+	char psk[256];
+	uint64_t kernel_answers;		/* kernel-op answers drained so far */
+	uint64_t offset_ms;			/* how far xch_advance() moved the clock */
+	struct connection *conn[XCH_MAX_CONNS];
+	unsigned nconn;
+};
+
+static struct peer peers[2];
+static struct xch_msg rec;
+static uint8_t *rxbuf;
+static uint64_t conn_serial;
+
+static void on_datagram(struct net_worker *w, struct net_rx *rx, void *ctx)
+{
+	ike_on_datagram(w, rx, ctx);	/* never called: the pools are not started */
+}
+
+static int psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id *remote,
+		      uint8_t *out, size_t cap)
+{
+	struct peer *p = ctx;
+	size_t n = strlen(p->psk);
+
+	(void)local;
+	(void)remote;
+	if (n == 0)
+		return -ENOENT;
+	if (n > cap)
+		return -EMSGSIZE;
+	memcpy(out, p->psk, n);
+	return (int)n;
+}
+
+static void report(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
+
+static struct ip_addr addr_of(const char *s)
+{
+	struct ip_addr a;
+	cr_assert_eq(ip_addr_parse(s, &a), 0, "%s", s);
+	return a;
+}
+
+static void lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	cr_assert_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0, "SIOCGIFFLAGS lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	cr_assert_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0, "SIOCSIFFLAGS lo: %s", strerror(errno));
+	close(fd);
+}
+
+static void peer_init(struct peer *p, const char *name, const char *addr)
+{
+	struct net_worker_ops ops = { .datagram = on_datagram, .ctx = &p->d };
+	const struct kernel_backend *be = kernel_backend_find("none");
+	struct mailbox *mbs[1];
+	struct net_iface ifc;
+	struct net_iface_list want = { .v = &ifc, .n = 1 };
+	int rc;
+
+	p->name = name;
+	p->addr = addr_of(addr);
+	snprintf(p->psk, sizeof(p->psk), "%s", "exchange test secret");
+	p->pool = net_pool_new(1, false, &ops);
+	cr_assert_not_null(p->pool);
+	p->nw = net_pool_worker(p->pool, 0);
+	mbs[0] = &p->nw->mb;
+	cr_assert_eq(crypto_jobq_init(&p->jobq, 1, mbs), 0);
+	p->jobq_ready = true;
+	cr_assert_not_null(be);
+	cr_assert_eq(kernel_queue_start(&p->kq, be), 0);
+	p->kq_running = true;
+	cr_assert_eq(sadb_conn_table_init(&p->conns), 0);
+	p->conns_ready = true;
+	p->d.pool = p->pool;
+	p->d.conns = &p->conns;
+	p->d.jobq = &p->jobq;
+	p->d.kq = &p->kq;
+	p->d.ikeport = XCH_IKE_PORT;
+	p->d.natikeport = XCH_NATT_PORT;
+	p->d.kernel_none = true;
+	p->d.psk_lookup = psk_lookup;
+	p->d.psk_ctx = p;
+	cr_assert_eq(ike_daemon_init(&p->d), 0);
+	p->d_ready = true;
+
+	memset(&ifc, 0, sizeof(ifc));
+	snprintf(ifc.name, sizeof(ifc.name), "lo");
+	ifc.ifindex = if_nametoindex("lo");
+	ifc.addr = p->addr;
+	rc = net_pool_listen(p->pool, &want, XCH_IKE_PORT, XCH_NATT_PORT, report, NULL);
+	cr_assert_eq(rc, 2, "%s: listening on %s: %d (%s)", name, addr, rc,
+		     rc < 0 ? strerror(-rc) : "");
+	p->l = net_pool_listener_get(p->pool, &p->addr, XCH_IKE_PORT);
+	p->l_natt = net_pool_listener_get(p->pool, &p->addr, XCH_NATT_PORT);
+	cr_assert(p->l && p->l_natt);
+}
+
+void xch_setup(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (needs root)",
+		     strerror(errno));
+	lo_up();
+	rcu_register_thread();
+	cr_assert_eq(crypto_init(), 0);
+	rec.bytes = malloc(NET_RX_SLOT);
+	rec.plain = malloc(NET_RX_SLOT);
+	rec.m = malloc(sizeof(*rec.m));
+	rxbuf = malloc(NET_RX_SLOT);
+	cr_assert(rec.bytes && rec.plain && rec.m && rxbuf);
+	/* 127.0.0.2 needs no address of its own: lo routes all of 127/8 locally. */
+	peer_init(&peers[XCH_WEST], "west", "127.0.0.1");
+	peer_init(&peers[XCH_EAST], "east", "127.0.0.2");
+}
+
+/* ---- running local work ---- */
+
+/* Mail handler wrapper: counts the kernel's answers, then runs the mail as the worker would. */
+static void dispatch(struct mail *m, void *ctx)
+{
+	struct peer *p = ctx;
+
+	if (m->fn == kernel_op_deliver)
+		p->kernel_answers++;
+	m->fn(m, p->nw);
+}
+
+static unsigned peer_run(struct peer *p)
+{
+	unsigned n = mailbox_drain(&p->nw->mb, dispatch, p, 256);
+	n += crypto_jobq_run_batch(&p->jobq, 0, 64);
+	return n;
+}
+
+/* Kernel ops submitted (ids are handed out from 1) whose answers we have not run yet. */
+static bool kernel_busy(const struct peer *p)
+{
+	return p->kq_running && p->kernel_answers + 1 < atomic_load(&p->kq.next_id);
+}
+
+unsigned xch_pump(void)
+{
+	uint64_t deadline = net_now_ms() + XCH_PUMP_LIMIT_MS;
+	unsigned total = 0;
+
+	for (;;) {
+		unsigned n = peer_run(&peers[0]) + peer_run(&peers[1]);
+		struct pollfd pfd[2];
+
+		total += n;
+		if (n)
+			continue;
+		if (!kernel_busy(&peers[0]) && !kernel_busy(&peers[1]))
+			return total;
+		cr_assert(net_now_ms() < deadline, "the kernel thread did not answer in time");
+		for (int i = 0; i < 2; i++)
+			pfd[i] = (struct pollfd){ .fd = mailbox_fd(&peers[i].nw->mb), .events = POLLIN };
+		poll(pfd, 2, 10);
+	}
+}
+
+/* ---- recording ---- */
+
+static const char *notify_name(uint16_t t)
+{
+	switch (t) {
+	case V2N_UNSUPPORTED_CRITICAL_PAYLOAD: return "UNSUPPORTED_CRITICAL_PAYLOAD";
+	case V2N_INVALID_SYNTAX: return "INVALID_SYNTAX";
+	case V2N_NO_PROPOSAL_CHOSEN: return "NO_PROPOSAL_CHOSEN";
+	case V2N_INVALID_KE_PAYLOAD: return "INVALID_KE_PAYLOAD";
+	case V2N_AUTHENTICATION_FAILED: return "AUTHENTICATION_FAILED";
+	case V2N_NO_ADDITIONAL_SAS: return "NO_ADDITIONAL_SAS";
+	case V2N_TS_UNACCEPTABLE: return "TS_UNACCEPTABLE";
+	case V2N_TEMPORARY_FAILURE: return "TEMPORARY_FAILURE";
+	case V2N_INITIAL_CONTACT: return "INITIAL_CONTACT";
+	case V2N_NAT_DETECTION_SOURCE_IP: return "NAT_DETECTION_SOURCE_IP";
+	case V2N_NAT_DETECTION_DESTINATION_IP: return "NAT_DETECTION_DESTINATION_IP";
+	case V2N_COOKIE: return "COOKIE";
+	case V2N_USE_TRANSPORT_MODE: return "USE_TRANSPORT_MODE";
+	}
+	return NULL;
+}
+
+static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n >= cap - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static void describe_one(const struct v2_payload *p, bool from_initiator, char *buf, size_t cap)
+{
+	const char *n;
+
+	switch (p->type) {
+	case V2_PL_SA: append(buf, cap, "SA"); break;
+	case V2_PL_KE: append(buf, cap, "KE"); break;
+	case V2_PL_IDI: append(buf, cap, "IDi"); break;
+	case V2_PL_IDR: append(buf, cap, "IDr"); break;
+	case V2_PL_CERT: append(buf, cap, "CERT"); break;
+	case V2_PL_CERTREQ: append(buf, cap, "CERTREQ"); break;
+	case V2_PL_AUTH: append(buf, cap, "AUTH"); break;
+	case V2_PL_NONCE: append(buf, cap, from_initiator ? "Ni" : "Nr"); break;
+	case V2_PL_NOTIFY:
+		n = notify_name(p->u.notify.type);
+		if (n)
+			append(buf, cap, "N(%s)", n);
+		else
+			append(buf, cap, "N(%u)", p->u.notify.type);
+		break;
+	case V2_PL_DELETE:
+		append(buf, cap, "D(%s)", p->u.del.protocol == V2_PROTO_IKE   ? "IKE"
+					  : p->u.del.protocol == V2_PROTO_ESP ? "ESP"
+									      : "?");
+		break;
+	case V2_PL_VENDOR: append(buf, cap, "V"); break;
+	case V2_PL_TSI: append(buf, cap, "TSi"); break;
+	case V2_PL_TSR: append(buf, cap, "TSr"); break;
+	case V2_PL_SK: append(buf, cap, "SK"); break;
+	case V2_PL_SKF: append(buf, cap, "SKF"); break;
+	case V2_PL_CP: append(buf, cap, "CP"); break;
+	case V2_PL_EAP: append(buf, cap, "EAP"); break;
+	default: append(buf, cap, "?%u", p->type); break;
+	}
+}
+
+static void describe(void)
+{
+	const struct v2_msg *m = rec.m;
+	bool from_initiator = rec.hdr.flags & V2_FLAG_INITIATOR;
+	bool first = true;
+
+	rec.desc[0] = '\0';
+	for (unsigned i = 0; i < m->npl; i++) {
+		const struct v2_payload *p = &m->pl[i];
+		if (p->flags & V2_PLF_INNER)
+			continue;
+		if (!first)
+			append(rec.desc, sizeof(rec.desc), " ");
+		first = false;
+		describe_one(p, from_initiator, rec.desc, sizeof(rec.desc));
+		if ((p->type == V2_PL_SK || p->type == V2_PL_SKF) && rec.opened) {
+			bool inner_first = true;
+			append(rec.desc, sizeof(rec.desc), "{");
+			for (unsigned k = 0; k < m->npl; k++) {
+				if (!(m->pl[k].flags & V2_PLF_INNER))
+					continue;
+				if (!inner_first)
+					append(rec.desc, sizeof(rec.desc), " ");
+				inner_first = false;
+				describe_one(&m->pl[k], from_initiator, rec.desc, sizeof(rec.desc));
+			}
+			append(rec.desc, sizeof(rec.desc), "}");
+		}
+	}
+}
+
+/* The receiver's IKE SA this message belongs to (for its keys), or NULL. */
+static struct ike_sa *sa_for(struct peer *to, const struct v2_hdr *h)
+{
+	static const uint8_t zero[8];
+
+	for (struct ike_sa *sa = to->d.w[0].sas; sa; sa = sa->next) {
+		if (memcmp(sa->spi_i, h->spii, 8) != 0)
+			continue;
+		if (memcmp(sa->spi_r, zero, 8) != 0 && memcmp(sa->spi_r, h->spir, 8) != 0)
+			continue;
+		return sa;
+	}
+	return NULL;
+}
+
+/* Open the SK payload of rec.plain with the receiver's keys, as v2_open() does. */
+static void try_open(struct peer *to)
+{
+	struct v2_msg *m = rec.m;
+	struct ike_sa *sa = sa_for(to, &m->hdr);
+	size_t ivlen, icvlen, ctlen;
+	uint8_t *iv, *ct;
+	int n;
+
+	if (!sa || sa->sk_in.ekey_len == 0 || !m->has_sk || m->is_frag)
+		return;
+	ivlen = crypto_sk_iv_len(&sa->sk_in);
+	icvlen = crypto_sk_icv_len(&sa->sk_in);
+	if (m->sk.enc_len < ivlen + icvlen + 1)
+		return;
+	iv = rec.plain + m->sk.enc_off;
+	ct = iv + ivlen;
+	ctlen = m->sk.enc_len - ivlen - icvlen;
+	n = crypto_sk_open(&sa->sk_in, rec.plain, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
+	if (n < 0)
+		return;
+	rec.opened = v2_inner_decode(m->sk.first, ct, (size_t)n, m) == 0;
+}
+
+static void record(enum xch_side from, const uint8_t *msg, size_t len)
+{
+	rec.from = from;
+	rec.to = (enum xch_side)(1 - from);
+	memcpy(rec.bytes, msg, len);
+	memcpy(rec.plain, msg, len);
+	rec.len = len;
+	rec.decoded = rec.response = rec.sk = rec.opened = false;
+	memset(&rec.hdr, 0, sizeof(rec.hdr));
+	if (v2_msg_decode(rec.plain, len, rec.m) < 0) {
+		snprintf(rec.desc, sizeof(rec.desc), "garbage");
+		return;
+	}
+	rec.decoded = true;
+	rec.hdr = rec.m->hdr;
+	rec.response = rec.hdr.flags & V2_FLAG_RESPONSE;
+	rec.sk = rec.m->has_sk;
+	if (rec.sk)
+		try_open(&peers[rec.to]);
+	describe();
+}
+
+/* ---- the wire ---- */
+
+/* One datagram waiting on to's sockets (marker stripped); its listener, or NULL. */
+static struct net_listener *take(enum xch_side from, struct net_dgram *d, const uint8_t **msg,
+				 size_t *len)
+{
+	struct peer *to = &peers[1 - from];
+	struct net_listener *ls[2] = { to->l, to->l_natt };
+
+	for (int i = 0; i < 2; i++) {
+		memset(d, 0, sizeof(*d));
+		d->buf = rxbuf;
+		d->cap = NET_RX_SLOT;
+		if (net_recv_batch(ls[i]->fds[0], d, 1) != 1)
+			continue;
+		cr_assert_not(d->truncated);
+		cr_assert(ip_addr_eq(&d->peer, &peers[from].addr),
+			  "a datagram on %s's socket that %s did not send", to->name,
+			  peers[from].name);
+		*msg = d->buf;
+		*len = d->len;
+		if (ls[i]->natt)
+			cr_assert_eq(net_natt_strip(msg, len), 0, "no non-ESP marker on port 4500");
+		return ls[i];
+	}
+	return NULL;
+}
+
+bool xch_pending(enum xch_side from)
+{
+	struct peer *to = &peers[1 - from];
+	struct pollfd pfd[2] = {
+		{ .fd = to->l->fds[0], .events = POLLIN },
+		{ .fd = to->l_natt->fds[0], .events = POLLIN },
+	};
+
+	return poll(pfd, 2, 0) > 0;
+}
+
+const struct xch_msg *xch_step(enum xch_side from)
+{
+	struct peer *to = &peers[1 - from];
+	struct net_dgram d;
+	const uint8_t *msg;
+	size_t len;
+	struct net_listener *l = take(from, &d, &msg, &len);
+
+	if (!l)
+		return NULL;
+	record(from, msg, len);
+	/* As the worker hands it over (net/worker.c deliver()). */
+	struct net_rx rx = { .msg = msg, .len = len, .d = &d, .l = l, .forwarded = false };
+	ike_on_datagram(to->nw, &rx, &to->d);
+	arena_reset(&to->nw->arena);
+	xch_pump();
+	return &rec;
+}
+
+const struct xch_msg *xch_drop_next(enum xch_side from)
+{
+	struct net_dgram d;
+	const uint8_t *msg;
+	size_t len;
+
+	if (!take(from, &d, &msg, &len))
+		return NULL;
+	record(from, msg, len);
+	return &rec;
+}
+
+unsigned xch_run_until_quiet(void)
+{
+	unsigned n = 0;
+
+	xch_pump();
+	for (;;) {
+		bool any = false;
+		for (int s = 0; s < 2; s++) {
+			if (xch_step((enum xch_side)s)) {
+				n++;
+				any = true;
+			}
+		}
+		if (!any)
+			return n;
+		cr_assert(n <= XCH_QUIET_LIMIT, "more than %d datagrams: a loop?", XCH_QUIET_LIMIT);
+	}
+}
+
+void xch_send_raw(enum xch_side from, const uint8_t *buf, size_t len)
+{
+	struct peer *p = &peers[from];
+	struct net_dgram d = {
+		.buf = (uint8_t *)buf,
+		.len = len,
+		.peer = peers[1 - from].addr,
+		.peer_port = XCH_IKE_PORT,
+		.local = p->addr,
+	};
+
+	cr_assert_eq(net_worker_send(p->nw, p->l, &d), 0);
+}
+
+uint64_t xch_now(enum xch_side side)
+{
+	return net_now_ms() + peers[side].offset_ms;
+}
+
+void xch_advance(enum xch_side side, uint64_t ms)
+{
+	struct peer *p = &peers[side];
+
+	p->offset_ms += ms;
+	timer_wheel_advance(&p->nw->timers, net_now_ms() + p->offset_ms);
+	xch_pump();
+}
+
+void xch_advance_to(enum xch_side side, uint64_t t)
+{
+	struct peer *p = &peers[side];
+	uint64_t now = net_now_ms();
+
+	if (t > now + p->offset_ms)
+		p->offset_ms = t - now;
+	timer_wheel_advance(&p->nw->timers, now + p->offset_ms);
+	xch_pump();
+}
+
+/* ---- configuration ---- */
+
+struct connection *xch_conn_add(enum xch_side side, const char *args)
+{
+	struct peer *p = &peers[side];
+	char *copy = strdup(args), *save = NULL, *argv[64];
+	int argc = 0;
+	struct whack_cmd cmd;
+	struct whack_target target;
+	struct conn_spec spec;
+	struct connection *c;
+	char err[512];
+
+	cr_assert_not_null(copy);
+	argv[argc++] = (char *)"whack";
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		cr_assert(argc < 63);
+		argv[argc++] = t;
+	}
+	argv[argc] = NULL;
+	cr_assert_eq(whack_args_parse(argc, argv, &cmd, &target, err, sizeof(err)), 0, "whack %s: %s",
+		     args, err);
+	cr_assert_eq(whack_cmd_conn_spec(&cmd, &spec, err, sizeof(err)), 0, "whack %s: %s", args,
+		     err);
+	cr_assert_eq(ike_connection_new(&spec, ++conn_serial, &c, err, sizeof(err)), 0,
+		     "connection %s: %s", args, err);
+	cr_assert_eq(sadb_conn_table_add(&p->conns, &c->node), 0);
+	cr_assert(p->nconn < XCH_MAX_CONNS);
+	p->conn[p->nconn++] = c;
+	conn_spec_fini(&spec);
+	whack_cmd_fini(&cmd);
+	free(copy);
+	return c;
+}
+
+void xch_conn_add_both(const char *args)
+{
+	xch_conn_add(XCH_WEST, args);
+	xch_conn_add(XCH_EAST, args);
+}
+
+void xch_set_psk(enum xch_side side, const char *psk)
+{
+	snprintf(peers[side].psk, sizeof(peers[side].psk), "%s", psk);
+}
+
+void xch_initiate(enum xch_side side, const char *conn_name)
+{
+	struct peer *p = &peers[side];
+	struct connection *c = NULL;
+	uint8_t end;
+
+	for (unsigned i = 0; i < p->nconn; i++)
+		if (strcmp(p->conn[i]->spec.name, conn_name) == 0)
+			c = p->conn[i];
+	cr_assert_not_null(c, "%s has no connection \"%s\"", p->name, conn_name);
+	if (c->spec.end[0].host_kind == HOST_ADDR && ip_addr_eq(&c->spec.end[0].host, &p->addr))
+		end = 0;
+	else
+		end = 1;
+	cr_assert(ip_addr_eq(&c->spec.end[end].host, &p->addr), "neither end of \"%s\" is %s",
+		  conn_name, p->name);
+	cr_assert_eq(ike_cmd_initiate(&p->d, c, end, p->l, &p->addr, NULL), 0);
+	xch_pump();
+}
+
+/* ---- inspection ---- */
+
+struct ike_daemon *xch_daemon(enum xch_side side)
+{
+	return &peers[side].d;
+}
+
+struct net_worker *xch_worker(enum xch_side side)
+{
+	return peers[side].nw;
+}
+
+unsigned xch_sa_count(enum xch_side side)
+{
+	unsigned n = 0;
+	for (struct ike_sa *sa = peers[side].d.w[0].sas; sa; sa = sa->next)
+		n++;
+	return n;
+}
+
+struct ike_sa *xch_sa(enum xch_side side)
+{
+	return peers[side].d.w[0].sas;
+}
+
+size_t xch_spi_table_count(enum xch_side side)
+{
+	return sadb_sa_table_count(&peers[side].d.sas);
+}
+
+uint64_t xch_counter(enum xch_side side, enum ike_counter c)
+{
+	return counters_get(peers[side].d.ctr, 0, c);
+}
+
+uint8_t *xch_msg_copy(const struct xch_msg *m)
+{
+	uint8_t *b = malloc(m->len);
+	cr_assert_not_null(b);
+	memcpy(b, m->bytes, m->len);
+	return b;
+}
+
+const struct v2_payload *xch_msg_payload(const struct xch_msg *m, uint8_t type)
+{
+	int i;
+
+	if (!m->decoded)
+		return NULL;
+	i = v2_msg_find(m->m, type, 0);
+	return i >= 0 ? &m->m->pl[i] : NULL;
+}
+
+/* ---- teardown ---- */
+
+static void drain_all(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (peers[i].pool)
+			while (mailbox_drain(&peers[i].nw->mb, dispatch, &peers[i], 1024) > 0)
+				;
+}
+
+void xch_teardown(void)
+{
+	/* pluto_free()'s order: kernel thread done, pools stopped, engine, pools, the rest. */
+	for (int i = 0; i < 2; i++) {
+		struct peer *p = &peers[i];
+		if (p->kq_running) {
+			kernel_queue_stop(&p->kq, KERNEL_STOP_DRAIN);
+			p->kq_running = false;
+		}
+	}
+	drain_all();
+	for (int i = 0; i < 2; i++) {
+		struct peer *p = &peers[i];
+		if (p->l)
+			net_listener_unref(p->l);
+		if (p->l_natt)
+			net_listener_unref(p->l_natt);
+		p->l = p->l_natt = NULL;
+		if (p->pool)
+			net_pool_stop(p->pool);
+	}
+	for (int i = 0; i < 2; i++)
+		if (peers[i].d_ready)
+			ike_daemon_fini(&peers[i].d);
+	drain_all();
+	for (int i = 0; i < 2; i++) {
+		struct peer *p = &peers[i];
+		net_pool_free(p->pool);
+		p->pool = NULL;
+		if (p->jobq_ready)
+			crypto_jobq_fini(&p->jobq);
+		for (unsigned k = 0; k < p->nconn; k++) {
+			if (sadb_conn_table_del(&p->conns, &p->conn[k]->node) == 0)
+				ike_connection_unref(p->conn[k]);
+		}
+		p->nconn = 0;
+	}
+	rcu_barrier();
+	for (int i = 0; i < 2; i++)
+		if (peers[i].conns_ready)
+			sadb_conn_table_fini(&peers[i].conns);
+	free(rec.bytes);
+	free(rec.plain);
+	free(rec.m);
+	free(rxbuf);
+	rcu_unregister_thread();
+}

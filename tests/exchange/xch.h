@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_TESTS_EXCHANGE_XCH_H
+#define SKUA_TESTS_EXCHANGE_XCH_H
+/*
+ * The exchange harness: two complete IKE engines, "west" (127.0.0.1) and
+ * "east" (127.0.0.2), in one test process, stepped message by message by
+ * the test thread. Nothing runs by itself: there are no worker threads
+ * (the pools are never started). Each engine has a pool of one worker
+ * with real listeners on UDP 500 and 4500 of its address, a crypto job
+ * queue, a kernel-op queue with the "none" backend (its kernel thread is
+ * the only other thread), a connection table and an ike_daemon whose PSK
+ * comes from the harness.
+ *
+ * The test thread plays the worker of both engines:
+ *  - xch_pump() runs everything local on both sides (mailboxes, crypto
+ *    batches, waiting for the kernel thread's answers) until both are idle;
+ *    messages stay in the receivers' sockets;
+ *  - xch_step(from) takes exactly one datagram sent by `from` out of the
+ *    peer's socket, records it (header, payloads; the SK payload is opened
+ *    with the receiver's keys when it has them), hands it to the peer's
+ *    ike_on_datagram() as the worker would, and pumps;
+ *  - xch_drop_next(from) takes one and discards it (a lost datagram);
+ *  - time stands still: timers fire only in xch_advance(side, ms), which
+ *    moves that side's clock forward (the wheel is advanced to the real
+ *    clock plus the accumulated offset).
+ *
+ * The fixture needs root: it moves the test process into a private network
+ * namespace (unshare(CLONE_NEWNET)) and brings lo up, so both addresses
+ * and the IKE ports are ours.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/ike_daemon.h"
+#include "ike/ike_sa.h"
+#include "ike/v2_msg.h"
+
+enum xch_side { XCH_WEST = 0, XCH_EAST = 1 };
+
+/* One datagram as it went over the wire, decoded. Owner: the harness. */
+struct xch_msg {
+	enum xch_side from, to;
+	uint8_t *bytes;			/* exactly as sent (marker stripped) */
+	size_t len;
+	bool decoded;			/* header and outer payloads decoded */
+	struct v2_hdr hdr;		/* valid when decoded */
+	bool response;
+	bool sk;			/* carries an SK payload */
+	bool opened;			/* ... which the receiver's keys opened */
+	/*
+	 * The payloads in order, e.g. "SA KE Ni N(NAT_DETECTION_SOURCE_IP)
+	 * N(NAT_DETECTION_DESTINATION_IP)", with an SK payload as
+	 * "SK{IDi IDr AUTH SA TSi TSr}" when opened and "SK" when not;
+	 * "garbage" when the header does not decode.
+	 */
+	char desc[512];
+	struct v2_msg *m;		/* outer (+ inner when opened) payloads */
+	uint8_t *plain;			/* the copy m points into */
+};
+
+/* Fixture: namespace, both engines, no connections yet. */
+void xch_setup(void);
+void xch_teardown(void);
+
+/*
+ * Add a connection to one side's table from whack connection-form
+ * arguments (as whack takes them, without argv[0]), e.g.
+ * "--name t --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east
+ *  --psk --encrypt". Returns the connection (the table holds it).
+ */
+struct connection *xch_conn_add(enum xch_side side, const char *args);
+
+/* The same connection on both sides (each side finds its end). */
+void xch_conn_add_both(const char *args);
+
+/* The side's pre-shared key ("" : no key: the lookup fails). */
+void xch_set_psk(enum xch_side side, const char *psk);
+
+/* Start an IKE SA of the named connection from side: ike_cmd_initiate(), then pump. */
+void xch_initiate(enum xch_side side, const char *conn_name);
+
+/* Run local work on both sides until neither has any left. Returns items run. */
+unsigned xch_pump(void);
+
+/* Whether a datagram sent by from waits on the other side's sockets. */
+bool xch_pending(enum xch_side from);
+
+/* Deliver one datagram sent by from (NULL when none is pending), then pump. */
+const struct xch_msg *xch_step(enum xch_side from);
+
+/* Take one datagram sent by from off the wire without delivering it (NULL: none). */
+const struct xch_msg *xch_drop_next(enum xch_side from);
+
+/*
+ * Deliver datagrams both ways until none is pending and nothing is left to
+ * run. Returns the number delivered (bounded: fails the test beyond 64).
+ */
+unsigned xch_run_until_quiet(void);
+
+/* Put len bytes on the wire from side's IKE socket to the peer's (not delivered yet). */
+void xch_send_raw(enum xch_side from, const uint8_t *buf, size_t len);
+
+/*
+ * Side's clock: the real one (net_now_ms(), which the engine arms its
+ * timers with) plus what xch_advance() added.
+ */
+uint64_t xch_now(enum xch_side side);
+
+/* Move side's clock forward by ms and fire the timers due; then pump. */
+void xch_advance(enum xch_side side, uint64_t ms);
+
+/* Move side's clock to t (if later) and fire the timers due by then; then pump. */
+void xch_advance_to(enum xch_side side, uint64_t t);
+
+/* The engine of a side, and its only worker. */
+struct ike_daemon *xch_daemon(enum xch_side side);
+struct net_worker *xch_worker(enum xch_side side);
+
+/* IKE SAs the side's worker owns; the first (newest) one or NULL. */
+unsigned xch_sa_count(enum xch_side side);
+struct ike_sa *xch_sa(enum xch_side side);
+
+/* Entries in the side's SPI table (every published IKE SA). */
+size_t xch_spi_table_count(enum xch_side side);
+
+/* An IKE counter of the side (enum ike_counter). */
+uint64_t xch_counter(enum xch_side side, enum ike_counter c);
+
+/* Copy of a recorded message's bytes (the record is reused by the next step). Free it. */
+uint8_t *xch_msg_copy(const struct xch_msg *m);
+
+/* The first payload of type in m (outer or opened inner), or NULL. */
+const struct v2_payload *xch_msg_payload(const struct xch_msg *m, uint8_t type);
+
+#endif
