@@ -35,9 +35,6 @@ bench_netns() {
 		}'
 	} | ip -n "$NS_L" -batch - || iop_die "adding $n source addresses failed"
 	ip -n "$NS_R" route add 198.18.0.0/15 via "$L4" || iop_die "route to the sources failed"
-	# many sockets and SAs: generous socket buffers for the bursts
-	ip netns exec "$NS_L" sysctl -qw net.core.rmem_default=4194304 net.core.wmem_default=4194304
-	ip netns exec "$NS_R" sysctl -qw net.core.rmem_default=4194304 net.core.wmem_default=4194304
 }
 
 # ---- /proc measurements of a responder process ----

@@ -462,17 +462,21 @@ static int make_listeners(void)
 {
 	size_t n = (size_t)g.o.nsrc * g.o.nports;
 	struct rlimit rl;
-	rlim_t want = (rlim_t)n * g.o.workers + 4096;
+	rlim_t want = (rlim_t)n * g.o.workers + 512;
 	char a[IP_ADDR_STRLEN];
 
 	/* One socket per worker per address and port: raise the descriptor limit. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
-		rl.rlim_cur = want;
-		if (rl.rlim_max < want)
-			rl.rlim_max = want;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			fprintf(stderr, "skua-loadgen: cannot raise the open file limit to %llu: %s\n",
-				(unsigned long long)want, strerror(errno));
+		struct rlimit r2 = { .rlim_cur = want, .rlim_max = want > rl.rlim_max ? want : rl.rlim_max };
+		/* raising the hard limit needs CAP_SYS_RESOURCE: else go as far as it allows */
+		if (setrlimit(RLIMIT_NOFILE, &r2) < 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			if (rl.rlim_max < want)
+				fprintf(stderr, "skua-loadgen: %zu sockets need %llu descriptors; the limit is %llu (fewer --ports, more SAs per port)\n",
+					n * g.o.workers, (unsigned long long)want,
+					(unsigned long long)rl.rlim_max);
+		}
 	}
 	g.lis = calloc(n, sizeof(*g.lis));
 	if (!g.lis)

@@ -244,8 +244,8 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 		    end == 1 ? "oriented: we are the right end" :
 		    end == -2 ? "unoriented: both ends are addresses of this host" :
 				"unoriented (no end is an address pluto listens on)",
-		    s->end[end == 1].updown ? s->end[end == 1].updown : "ipsec _updown",
-		    s->end[end != 1].updown ? s->end[end != 1].updown : "ipsec _updown");
+		    s->end[end == 1].updown ? s->end[end == 1].updown : p->ike.default_updown,
+		    s->end[end != 1].updown ? s->end[end != 1].updown : p->ike.default_updown);
 	ctl_comment(c,
 		    "\"%s\":   ike_life: %us; ipsec_life: %us; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",
 		    nm, s->ike_lifetime, s->ipsec_lifetime, s->rekeymargin, s->rekeyfuzz,

@@ -60,6 +60,8 @@ struct pluto {
 	bool ike_ready;			/* ike_daemon_init() done: fini owed */
 	bool workers_running;		/* net_pool_start() done: workers answer mail */
 	bool subscribed;		/* kernel events flow to the workers */
+	struct runner runner;		/* the updown commands */
+	bool runner_running;
 };
 
 /*

@@ -112,6 +112,14 @@ static int engine_start(struct pluto *p)
 	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;
 	p->ike.vendorid = o->vendorid;
 	p->ike.keep_alive_s = o->keep_alive;
+	rc = runner_start(&p->runner, NULL);
+	if (rc < 0) {
+		log_err("cannot start the updown runner: %s", strerror(-rc));
+		return rc;
+	}
+	p->runner_running = true;
+	p->ike.runner = &p->runner;
+	p->ike.default_updown = SKUA_UPDOWN_DEFAULT;
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.psk_ctx = p;
 	rc = ike_daemon_init(&p->ike);
@@ -206,6 +214,9 @@ void pluto_free(struct pluto *p)
 		ike_cmd_shutdown(&p->ike, atomic_load(&p->leave_state));
 	if (p->kq_running)
 		kernel_queue_stop(&p->kq, KERNEL_STOP_DRAIN);
+	/* down- and unroute- of the SAs just deleted still run (the manual). */
+	if (p->runner_running)
+		runner_stop(&p->runner, RUNNER_STOP_DRAIN);
 	net_pool_stop(p->pool);
 	if (p->ike_ready)
 		ike_daemon_fini(&p->ike);

@@ -62,8 +62,6 @@ static const char *not_yet(const struct conn_spec *s)
 			       "--modecfgdomains, --modecfgbanner)";
 		if (e->host_kind == HOST_OPPORTUNISTIC)
 			return "opportunistic encryption (--host %opportunistic)";
-		if (e->updown || e->srcip.af || e->nexthop.af)
-			return "the updown command (--updown, --srcip, --nexthop)";
 	}
 	if (s->policy & POL_COMPRESS)
 		return "IPComp (--compress)";

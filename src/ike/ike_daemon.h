@@ -13,6 +13,7 @@
 #include "sadb/kernel_queue.h"
 #include "sadb/sa_table.h"
 #include "util/counters.h"
+#include "util/runner.h"
 #include "util/rc.h"
 
 /*
@@ -106,6 +107,8 @@ struct ike_daemon {
 	bool kernel_none;		/* the none backend: nothing to install */
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
+	struct runner *runner;		/* runs the updown commands, off the workers */
+	const char *default_updown;	/* the shipped script, when --updown is not given */
 	/* PSK lookup (the ctl layer's secrets): length, -ENOENT or -EMSGSIZE. */
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 			  uint8_t *out, size_t cap);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ike/ike_sa.h"
+#include "ike/v2_updown.h"
 #include "sadb/kernel_queue.h"
 #include "ike/v2_exchange.h"
 #include "util/log.h"
@@ -79,6 +80,7 @@ void ike_route_out_policy(const struct connection *c, uint8_t end, int shunt, ui
 
 /* One kernel policy change for a connection, answered on the route worker. */
 struct route_op {
+	struct ike_daemon *d;
 	struct connection *c;		/* holds a reference */
 	struct ike_progress *pr;
 	int routing_after;		/* enum conn_routing on success */
@@ -95,6 +97,16 @@ static void route_answer(struct kernel_op *op)
 		say(ro->pr, RC_ROUTE, "\"%s\": the kernel refused the %s policy: %s", c->spec.name,
 		    ike_shunt_name(ro->shunt), strerror(-op->status));
 	} else {
+		/* The route form runs updown too: route- after routing, unroute- after undoing it. */
+		if (ro->routing_after == CONN_UNROUTED && op->kind == KERNEL_OP_POLICY_DELETE)
+			ike_conn_updown(ro->d, ike_conn_route_worker(ro->d, c), c,
+					atomic_load(&c->route_end), UPDOWN_UNROUTE);
+		else if (atomic_load(&c->routing) == CONN_UNROUTED && ro->routing_after == CONN_ROUTED) {
+			ike_conn_updown(ro->d, ike_conn_route_worker(ro->d, c), c,
+					atomic_load(&c->route_end), UPDOWN_PREPARE);
+			ike_conn_updown(ro->d, ike_conn_route_worker(ro->d, c), c,
+					atomic_load(&c->route_end), UPDOWN_ROUTE);
+		}
 		atomic_store(&c->routing, ro->routing_after);
 		atomic_store(&c->shunt, ro->routing_after == CONN_UNROUTED ? SHUNT_NONE : ro->shunt);
 		if (!ro->quiet)
@@ -124,6 +136,7 @@ static void policy_submit(struct ike_daemon *d, struct connection *c, enum kerne
 		return;
 	}
 	ike_connection_ref(c);
+	ro->d = d;
 	ro->c = c;
 	ro->pr = ike_progress_ref(pr);
 	ro->shunt = shunt;

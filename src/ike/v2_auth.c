@@ -23,6 +23,7 @@
 #include "ike/v2_conn.h"
 #include "ike/v2_exchange.h"
 #include "ike/v2_io.h"
+#include "ike/v2_updown.h"
 #include "util/log.h"
 
 enum { PSK_MAX = 4096 };
@@ -254,7 +255,13 @@ static void child_established(struct ike_sa *sa, struct child_sa *c)
 	struct v2_suite s = c->suite;
 
 	c->state = CHILD_INSTALLED;
-	atomic_fetch_add(&sa->conn->children_up, 1);
+	if (atomic_fetch_add(&sa->conn->children_up, 1) == 0 &&
+	    atomic_load(&sa->conn->routing) == CONN_UNROUTED) {
+		/* The first SA of an unrouted connection routes it (the manual). */
+		ike_child_updown(sa, c, UPDOWN_PREPARE);
+		ike_child_updown(sa, c, UPDOWN_ROUTE);
+	}
+	ike_child_updown(sa, c, UPDOWN_UP);
 	atomic_store(&sa->conn->acquiring, false);
 	c->installed_ms = net_now_ms();
 	c->installed_wall = (uint64_t)time(NULL);

@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "crypto/ikev2_keys.h"
 #include "ike/route.h"
+#include "ike/v2_updown.h"
 #include "util/log.h"
 
 bool ike_leave_kernel_state;
@@ -327,6 +328,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 			sa_params(sa, c, in, &ops[n]->sa);
 		n++;
 	}
+	ike_child_updown(sa, c, UPDOWN_DOWN);
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
 	/*
@@ -334,8 +336,10 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * policy turns back into the trap (or shunt) in place, with no moment
 	 * in the clear, when this was its last Child SA.
 	 */
-	if (atomic_fetch_sub(&sa->conn->children_up, 1) == 1 &&
-	    atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0]) {
+	bool last = atomic_fetch_sub(&sa->conn->children_up, 1) == 1;
+	if (last && atomic_load(&sa->conn->routing) == CONN_UNROUTED)
+		ike_child_updown(sa, c, UPDOWN_UNROUTE);
+	if (last && atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0]) {
 		struct connection *cn = sa->conn;
 		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
 		ops[0]->kind = KERNEL_OP_POLICY_ADD;

@@ -217,12 +217,18 @@ static int encode_sa(struct out *o, const struct kernel_op *op, uint8_t type,
       sa->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL : IPSEC_MODE_TRANSPORT;
   s2.sadb_x_sa2_reqid = sa->reqid;
   put_ext(o, SADB_X_EXT_SA2, &s2, sizeof(s2), 0);
-  if (sa->hard_bytes || sa->hard_packets || sa->hard_seconds)
+  /*
+   * af_key (pfkey_msg2xfrm_state) refuses with EINVAL an SA that has one
+   * of the hard and soft lifetimes without the other; a zero limit means
+   * "none" (XFRM_INF) there, so both go in when either is set.
+   */
+  if (sa->hard_bytes || sa->hard_packets || sa->hard_seconds ||
+      sa->soft_bytes || sa->soft_packets || sa->soft_seconds) {
     put_lifetime(o, SADB_EXT_LIFETIME_HARD, sa->hard_packets, sa->hard_bytes,
                  sa->hard_seconds);
-  if (sa->soft_bytes || sa->soft_packets || sa->soft_seconds)
     put_lifetime(o, SADB_EXT_LIFETIME_SOFT, sa->soft_packets, sa->soft_bytes,
                  sa->soft_seconds);
+  }
   put_address(o, SADB_EXT_ADDRESS_SRC, &sa->src, full, IPSEC_ULPROTO_ANY, 0);
   put_address(o, SADB_EXT_ADDRESS_DST, &sa->dst, full, IPSEC_ULPROTO_ANY, 0);
   if (i && sa->integ_key_len)

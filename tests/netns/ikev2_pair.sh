@@ -28,10 +28,19 @@ done
 WW="ip netns exec $NS_W $WHACK --rundir $T/w"
 WE="ip netns exec $NS_E $WHACK --rundir $T/e"
 
+# A recording updown script: one line per call with the verb and variables.
+cat >"$T/record" <<'R'
+#!/bin/sh
+echo "$PLUTO_VERB conn=$PLUTO_CONNECTION me=$PLUTO_ME peer=$PLUTO_PEER myclient=$PLUTO_MY_CLIENT peerclient=$PLUTO_PEER_CLIENT net=$PLUTO_PEER_CLIENT_NET mask=$PLUTO_PEER_CLIENT_MASK myid=$PLUTO_MY_ID peerid=$PLUTO_PEER_ID version=$PLUTO_VERSION" >>"$UPDOWN_LOG"
+R
+chmod +x "$T/record"
+
 add() {
-	for W in "$WW" "$WE"; do
-		$W --name "$1" --host "$2" --id @west --client "$4" --to --host "$3" --id @east \
-			--client "$5" --psk --encrypt --ike aes_gcm256-sha2_256-dh31 >/dev/null
+	for side in w e; do
+		W=$([ $side = w ] && echo "$WW" || echo "$WE")
+		$W --name "$1" --host "$2" --id @west --client "$4" --updown "UPDOWN_LOG=$T/updown.$side $T/record" \
+			--to --host "$3" --id @east --client "$5" --updown "UPDOWN_LOG=$T/updown.$side $T/record" \
+			--psk --encrypt --ike aes_gcm256-sha2_256-dh31 >/dev/null
 	done
 }
 add v4 192.0.2.1 192.0.2.2 10.1.0.0/16 10.2.0.0/16
@@ -52,6 +61,15 @@ expect_status 0 "east status" $WE --status
 expect_match "east lists the IKE SA as responder" 'STATE_V2_ESTABLISHED_IKE_SA .*responder; IKE SA: AES_GCM_16_256-HMAC_SHA2_256-DH31'
 expect_match "east's SPIs mirror west's" "esp\.$spi_in@192\.0\.2\.1 esp\.$spi_out@us 10\.2\.0\.0/16===10\.1\.0\.0/16"
 
+wait_for 5 grep -q '^up-client ' "$T/updown.w" || true
+LAST_OUT=$(cat "$T/updown.w" 2>/dev/null)
+expect_match "west's updown: prepare-client first" '^prepare-client conn=v4 me=192\.0\.2\.1 peer=192\.0\.2\.2 myclient=10\.1\.0\.0/16 peerclient=10\.2\.0\.0/16 net=10\.2\.0\.0 mask=255\.255\.0\.0 myid=@west peerid=@east version=1\.1'
+expect_match "west's updown: route-client" '^route-client conn=v4 '
+expect_match "west's updown: up-client" '^up-client conn=v4 '
+wait_for 5 grep -q '^up-client ' "$T/updown.e" || true
+LAST_OUT=$(cat "$T/updown.e" 2>/dev/null)
+expect_match "east's updown sees its own view" '^up-client conn=v4 me=192\.0\.2\.2 peer=192\.0\.2\.1 myclient=10\.2\.0\.0/16 peerclient=10\.1\.0\.0/16 .*myid=@east peerid=@west'
+
 expect_status 0 "west terminates v4" $WW --terminate --name v4
 expect_match "terminate names the IKE SA" '#1: deleting IKE SA of "v4"'
 wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" && ok "east dropped the SA after the Delete" ||
@@ -59,10 +77,19 @@ wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" && ok "east droppe
 wait_for 5 sh -c "$WW --status | grep -q 'IKE SAs: total(0)'" && ok "west dropped the SA" ||
 	not_ok "west still has the SA"
 
+wait_for 5 grep -q '^unroute-client ' "$T/updown.w" || true
+LAST_OUT=$(cat "$T/updown.w")
+expect_match "terminate runs down-client" '^down-client conn=v4 '
+expect_match "then unroute-client" '^unroute-client conn=v4 '
+
 expect_status 0 "east initiates v6 (the other direction)" timeout 20 $WE --initiate --name v6
 expect_match "the IPv6 Child SA is up" 'IPsec SA #[0-9]+ established tunnel mode .*2001:db8:2::/48===2001:db8:1::/48'
 expect_status 0 "west status after v6" $WW --status
 expect_match "west is responder of the IPv6 SA" '"v6" 2001:db8::2:500 STATE_V2_ESTABLISHED_IKE_SA .*responder'
+wait_for 5 grep -q '^up-client-v6 ' "$T/updown.e" || true
+LAST_OUT=$(cat "$T/updown.e")
+expect_match "IPv6 verbs carry the -v6 suffix" '^up-client-v6 conn=v6 me=2001:db8::2 peer=2001:db8::1 myclient=2001:db8:2::/48 '
+
 
 expect_status 0 "east deletes the v6 connection" $WE --name v6 --delete
 wait_for 5 sh -c "$WW --status | grep -q 'IKE SAs: total(0)'" && ok "deleting the connection removed the SA on both sides" ||
