@@ -347,7 +347,7 @@ static void gather(struct ike_daemon *d, struct gather *g, ike_emit_fn *emit, vo
 	for (unsigned i = 0; i < n; i++) {
 		struct gather_mail *gm = calloc(1, sizeof(*gm));
 		if (!gm) {
-			atomic_fetch_sub(&g->left, 1);
+			gather_done(g);	/* this worker's part is empty */
 			continue;
 		}
 		gm->mail.fn = gather_run;
@@ -355,11 +355,13 @@ static void gather(struct ike_daemon *d, struct gather *g, ike_emit_fn *emit, vo
 		gm->d = d;
 		net_pool_post(d->pool, i, &gm->mail);
 	}
-	if (atomic_load(&g->left) > 0) {
-		struct pollfd pfd = { .fd = g->efd, .events = POLLIN };
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-			;
-	}
+	/*
+	 * Always wait for the signal: whoever finishes last writes it, and only
+	 * then may the eventfd close (checking the count instead would race).
+	 */
+	uint64_t v;
+	while (read(g->efd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;	/* blocking read: the acquire that pairs with the last write */
 	for (unsigned i = 0; i < n; i++)
 		total += g->nlines[i];
 	all = calloc(total ? total : 1, sizeof(*all));

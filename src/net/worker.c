@@ -455,9 +455,9 @@ static void pool_barrier(struct net_pool *p)
 		m[i].b = &b;
 		mailbox_post(&p->w[i].mb, &m[i].mail);
 	}
-	struct pollfd pfd = { .fd = b.efd, .events = POLLIN };
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
+	uint64_t v;
+	while (read(b.efd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;	/* blocking read: the acquire that pairs with the last write */
 out:
 	free(m);
 	if (b.efd >= 0)

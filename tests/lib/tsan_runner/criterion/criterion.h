@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct shim_test {
@@ -77,5 +78,11 @@ void shim_fail(const char *file, int line, const char *expr, const char *fmt, ..
 #define cr_assert_str_neq(a, b, ...) shim_check(strcmp((a), (b)) != 0, #a " neq " #b, __VA_ARGS__)
 #define cr_assert_arr_eq(a, b, n, ...) shim_check(memcmp((a), (b), (n)) == 0, #a " eq " #b, __VA_ARGS__)
 #define cr_assert_fail(...) shim_fail(__FILE__, __LINE__, "fail", "" __VA_ARGS__)
+#define cr_assert_str_empty(a, ...) shim_check((a)[0] == '\0', #a " is empty", __VA_ARGS__)
+#define cr_assert_str_not_empty(a, ...) shim_check((a)[0] != '\0', #a " is not empty", __VA_ARGS__)
+
+/* Criterion's logging: to stderr, like its default reporter. */
+#define cr_log_info(...) (fprintf(stderr, "[----] " __VA_ARGS__), fputc('\n', stderr))
+#define cr_log_warn(...) (fprintf(stderr, "[WARN] " __VA_ARGS__), fputc('\n', stderr))
 
 #endif
