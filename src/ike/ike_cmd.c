@@ -123,8 +123,10 @@ static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		snprintf(peer, sizeof(peer), "<address>");
 	{
 		proposal_suite_str(&sa->suite, alg, sizeof(alg));
+		uint64_t left = timer_is_armed(&sa->life) && timer_deadline(&sa->life) > now
+					? (timer_deadline(&sa->life) - now) / 1000 : 0;
 		add_line(g, wi, sa->serial,
-			 "#%llu: \"%s\" %s:%u %s (%s IKE SA); %s; %s%s; up %llus; worker %u",
+			 "#%llu: \"%s\" %s:%u %s (%s IKE SA); %s; %s%s; up %llus; %s %llus; worker %u",
 			 (unsigned long long)sa->serial, name, peer, sa->peer_port,
 			 ike_state_name(sa->state),
 			 sa->state == IKE_ESTABLISHED ? "established" : "negotiating",
@@ -132,16 +134,19 @@ static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 			 sa->state == IKE_ESTABLISHED ? "IKE SA: " : "",
 			 sa->state == IKE_ESTABLISHED ? alg : "no keys yet",
 			 sa->established_ms ? (unsigned long long)(now - sa->established_ms) / 1000 : 0ULL,
-			 wi);
+			 sa->state == IKE_ESTABLISHED ? "EXPIRE in" : "give up in",
+			 (unsigned long long)left, wi);
 	}
 	for (struct child_sa *c = sa->children; c; c = c->next) {
 		if (c->state != CHILD_INSTALLED)
 			continue;
 		proposal_suite_str(&c->suite, alg, sizeof(alg));
 		add_line(g, wi, c->serial,
-			 "#%llu: \"%s\" %s:%u STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); IKE SA #%llu; %s mode",
+			 "#%llu: \"%s\" %s:%u STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); IKE SA #%llu; %s mode; lifetime %us, up %llus",
 			 (unsigned long long)c->serial, name, peer, sa->peer_port,
-			 (unsigned long long)sa->serial, c->transport ? "transport" : "tunnel");
+			 (unsigned long long)sa->serial, c->transport ? "transport" : "tunnel",
+			 sa->conn->spec.ipsec_lifetime,
+			 (unsigned long long)(now - c->installed_ms) / 1000);
 		add_line(g, wi, c->serial,
 			 "#%llu: \"%s\" esp.%08x@%s esp.%08x@us %s===%s xfrm=%s%s",
 			 (unsigned long long)c->serial, name, c->spi_out, peer, c->spi_in,
