@@ -26,6 +26,11 @@ static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 		memset(&c->id[i], 0, sizeof(c->id[i]));	/* %any */
 	}
 
+	/* Our own ID cannot be %any: then the host address stands for it. */
+	c->id_self[i] = c->id[i];
+	if (ike_id_is_any(&c->id_self[i]) && e->host_kind == HOST_ADDR)
+		c->id_self[i] = ike_id_from_addr(&e->host);
+
 	if (e->has_client) {
 		sn = e->client;
 	} else if (e->host_kind == HOST_ADDR) {

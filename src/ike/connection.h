@@ -29,6 +29,7 @@ struct connection {
 	struct proposal_set ike_props;	/* --ike or the defaults */
 	struct proposal_set esp_props;	/* --esp or the defaults; DH only with --pfs */
 	struct ike_id id[2];		/* per end: --id, or the host address */
+	struct ike_id id_self[2];	/* the ID we send when that end is ours: never %any */
 	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
 
 	/*

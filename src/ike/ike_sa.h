@@ -111,7 +111,8 @@ struct ike_sa {
 	struct crypto_sk sk_in, sk_out;
 	uint8_t sk_d[CRYPTO_PRF_MAX];
 	uint8_t sk_d_len;
-	struct ike_id id_local, id_remote;
+	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
+	struct ike_id id_remote;
 	/* message IDs (window of one) */
 	uint32_t msgid_next;		/* our next request */
 	uint32_t msgid_peer;		/* the peer's next request */

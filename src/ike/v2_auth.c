@@ -69,7 +69,7 @@ static int fetch_psk(struct ike_sa *sa)
 
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, &sa->id_local, &sa->id_remote, buf, PSK_MAX);
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->id_remote, buf, PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);
@@ -168,14 +168,14 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 	struct v2_build b;
 	size_t len;
 
-	if (psk_auth(sa, true, &sa->id_local, auth) < 0) {
+	if (psk_auth(sa, true, sa->id_local, auth) < 0) {
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "computing AUTH failed");
 		return;
 	}
 	struct v2_auth a = { .method = V2_AUTH_PSK, .len = (uint16_t)crypto_prf_len(sa->suite.prf),
 			     .data = auth };
 	v2_start(sa, &b, V2_IKE_AUTH, false, sa->msgid_next, true);
-	build_id(&b, V2_PL_IDI, &sa->id_local);
+	build_id(&b, V2_PL_IDI, sa->id_local);
 	if (!ike_id_is_any(&sa->id_remote))
 		build_id(&b, V2_PL_IDR, &sa->id_remote);
 	v2_build_auth(&b, &a);
@@ -227,7 +227,7 @@ void v2_auth_start(struct ike_sa *sa)
 	if (rc < 0) {
 		char l[300], r[300];
 		ike_sa_fail(sa, RC_NOKEY, "no pre-shared key for %s and %s in the secrets",
-			    ike_id_str(&sa->id_local, l, sizeof(l)),
+			    ike_id_str(sa->id_local, l, sizeof(l)),
 			    ike_id_str(&sa->id_remote, r, sizeof(r)));
 		return;
 	}
@@ -397,14 +397,14 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	struct v2_build b;
 	size_t len;
 
-	if (psk_auth(sa, false, &sa->id_local, auth) < 0) {
+	if (psk_auth(sa, false, sa->id_local, auth) < 0) {
 		ike_sa_free(sa);
 		return;
 	}
 	struct v2_auth a = { .method = V2_AUTH_PSK, .len = (uint16_t)crypto_prf_len(sa->suite.prf),
 			     .data = auth };
 	v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true);
-	build_id(&b, V2_PL_IDR, &sa->id_local);
+	build_id(&b, V2_PL_IDR, sa->id_local);
 	v2_build_auth(&b, &a);
 	if (c && !child_err) {
 		struct v2_sa *out = sa->w->sa_scratch;
@@ -521,8 +521,7 @@ void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	sa->id_remote = peer;
-	sa->id_local = ike_id_is_any(&sa->conn->id[sa->this_end]) ? ike_id_from_addr(&sa->local)
-								  : sa->conn->id[sa->this_end];
+	sa->id_local = &sa->conn->id_self[sa->this_end];
 	if (fetch_psk(sa) < 0) {
 		auth_refuse(sa, "no pre-shared key for this pair of IDs");
 		return;

@@ -149,7 +149,7 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->peer = peer->host;
 	sa->peer_port = peer->ikeport;
 	sa->natt = l->natt;
-	sa->id_local = ike_id_is_any(&c->id[this_end]) ? ike_id_from_addr(local) : c->id[this_end];
+	sa->id_local = &c->id_self[this_end];
 	sa->id_remote = c->id[1 - this_end];
 	sa->setup = calloc(1, sizeof(*sa->setup));
 	if (!sa->setup) {

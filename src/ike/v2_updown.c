@@ -115,7 +115,7 @@ void ike_child_updown(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 	ike_ts_to_subnet(&c->ts_remote, &u.peer_client);
 	u.my_protocol = c->ts_local.ipproto;
 	u.peer_protocol = c->ts_remote.ipproto;
-	u.my_id = ike_id_str(&sa->id_local, my_id, sizeof(my_id));
+	u.my_id = ike_id_str(sa->id_local, my_id, sizeof(my_id));
 	u.peer_id = ike_id_str(&sa->id_remote, peer_id, sizeof(peer_id));
 	u.reqid = c->reqid;
 	u.spi_in = c->spi_in;
