@@ -32,23 +32,22 @@ void ctl_cmd_listen(struct pluto *p, struct ctl_client *c, const struct whack_cm
 		ctl_reply(c, RC_FATAL, "cannot list the interfaces: %s", strerror(-rc));
 		return;
 	}
-	if (found.n == 0) {
-		net_iface_list_free(&found);
-		ctl_reply(c, RC_FATAL, "no public interface matches %s",
-			  o->has_listen ? "--listen" : o->ninterfaces ? "--interface" : "(none up)");
-		return;
-	}
-	ctl_reply(c, RC_LOG, "listening for IKE messages");
+	if (found.n > 0)
+		ctl_reply(c, RC_LOG, "listening for IKE messages");
 	{
 		char err[512];
 		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
 			ctl_reply(c, RC_LOG_SERIOUS, "secrets not reloaded, the old ones stay in force: %s",
 				  err);
 	}
+	/* With nothing left to listen on, the sockets of vanished addresses still close. */
 	rc = net_pool_listen(p->pool, &found, o->ikeport, o->natikeport, report_line, c);
 	net_iface_list_free(&p->ifaces);
 	p->ifaces = found;
-	if (rc < 0)
+	if (found.n == 0)
+		ctl_reply(c, RC_FATAL, "no public interface matches %s",
+			  o->has_listen ? "--listen" : o->ninterfaces ? "--interface" : "(none up)");
+	else if (rc < 0)
 		ctl_reply(c, RC_FATAL, "could not listen on every interface: %s", strerror(-rc));
 }
 

@@ -221,8 +221,8 @@ start_plutos() {
 			return 1
 		fi
 	done
-	WW=("${NSW[@]}" "$WHACK" --rundir "$T/w")
-	WE=("${NSE[@]}" "$WHACK" --rundir "$T/e")
+	WW=(timeout 30 "${NSW[@]}" "$WHACK" --rundir "$T/w")
+	WE=(timeout 30 "${NSE[@]}" "$WHACK" --rundir "$T/e")
 	"${WW[@]}" --listen >/dev/null && "${WE[@]}" --listen >/dev/null
 }
 
@@ -234,6 +234,15 @@ stop_wait() {
 }
 
 UPDOWN=()
+# drop <name>: delete the connection from both plutos. East, responding,
+# takes the first connection whose ends and IDs match and does not move to
+# another one by the Child SA's traffic selectors, so each part of this test
+# leaves only its own connection loaded.
+drop() {
+	"${WW[@]}" --name "$1" --delete >/dev/null 2>&1
+	"${WE[@]}" --name "$1" --delete >/dev/null 2>&1
+}
+
 # add <name> <whack end options...>: the same connection in both plutos.
 add() {
 	local name=$1 out rc=0
@@ -280,7 +289,7 @@ IKE=(--psk --encrypt --ike aes_gcm256-sha2_256-dh31)
 echo "# tunnel mode: 10.1.0.0/16 <=> 10.2.0.0/16, AES-GCM-256"
 add tun "${WEST[@]}" --client 10.1.0.0/16 "${UPDOWN[@]}" --to "${EAST[@]}" --client 10.2.0.0/16 \
 	"${UPDOWN[@]}" "${IKE[@]}" --tunnel --esp aes_gcm256
-expect_status 0 "tunnel: west initiates" timeout 30 "${WW[@]}" --initiate --name tun
+expect_status 0 "tunnel: west initiates" "${WW[@]}" --initiate --name tun
 expect_match "tunnel: the Child SA is up in tunnel mode" 'IPsec SA #[0-9]+ established tunnel mode'
 keyed_sas $W >"$T/sa"
 check "tunnel: west's kernel has two ESP SAs in tunnel mode" \
@@ -318,12 +327,13 @@ check "tunnel: --trafficstatus bytes are the kernel's (in $ts_in = ${win_b:-?}, 
 expect_status 0 "tunnel: west terminates" "${WW[@]}" --terminate --name tun
 check "tunnel: after --terminate west's kernel has no SA and no policy" wait_empty $W || show_kernel
 check "tunnel: after the Delete east's kernel has no SA and no policy" wait_empty $E || show_kernel
+drop tun
 
 # ---------------------------------------------------------------------------
 # 2. Transport mode, host to host, AES-CBC-256 + HMAC-SHA2-256-128
 echo "# transport mode: 192.0.2.1 <=> 192.0.2.2, AES-CBC-256/HMAC-SHA2-256"
 add tra "${WEST[@]}" "${UPDOWN[@]}" --to "${EAST[@]}" "${UPDOWN[@]}" "${IKE[@]}" --esp aes256-sha2_256
-expect_status 0 "transport: west initiates" timeout 30 "${WW[@]}" --initiate --name tra
+expect_status 0 "transport: west initiates" "${WW[@]}" --initiate --name tra
 expect_match "transport: the Child SA is up in transport mode" 'IPsec SA #[0-9]+ established transport mode'
 keyed_sas $W >"$T/sa"
 check "transport: west's kernel has two ESP SAs in transport mode" \
@@ -345,14 +355,14 @@ expect_match "transport: --trafficstatus shows non-zero bytes both ways" \
 expect_status 0 "transport: west deletes the connection" "${WW[@]}" --name tra --delete
 check "transport: after --delete west's kernel has no SA and no policy" wait_empty $W || show_kernel
 check "transport: after the Delete east's kernel has no SA and no policy" wait_empty $E || show_kernel
-"${WE[@]}" --name tra --delete >/dev/null 2>&1
+drop tra
 
 # ---------------------------------------------------------------------------
 # 3. NAT-T: UDP encapsulation forced
 echo "# NAT-T: --forceencaps, 10.1.0.0/16 <=> 10.3.0.0/16"
 add nat "${WEST[@]}" --client 10.1.0.0/16 --to "${EAST[@]}" --client 10.3.0.0/16 \
 	"${IKE[@]}" --esp aes_gcm256 --forceencaps
-expect_status 0 "NAT-T: west initiates" timeout 30 "${WW[@]}" --initiate --name nat
+expect_status 0 "NAT-T: west initiates" "${WW[@]}" --initiate --name nat
 expect_match "NAT-T: the Child SA is up" 'IPsec SA #[0-9]+ established tunnel mode'
 for ns in $W $E; do
 	keyed_sas $ns >"$T/sa"
@@ -369,6 +379,7 @@ check "NAT-T: the wire carried ESP in UDP/4500 (${PC[espinudp]:-?} >= 8), no bar
 expect_status 0 "NAT-T: west terminates" "${WW[@]}" --terminate --name nat
 both_empty() { wait_empty $W && wait_empty $E; }
 check "NAT-T: nothing left in either kernel" both_empty || show_kernel
+drop nat
 
 # ---------------------------------------------------------------------------
 # 4. --route: the kernel's ACQUIRE brings the tunnel up
@@ -429,7 +440,7 @@ echo "# --shutdown --leave-state"
 start_plutos second || { finish; exit; }
 add tun "${WEST[@]}" --client 10.1.0.0/16 --to "${EAST[@]}" --client 10.2.0.0/16 \
 	"${IKE[@]}" --tunnel --esp aes_gcm256
-expect_status 0 "leave-state: west initiates" timeout 30 "${WW[@]}" --initiate --name tun
+expect_status 0 "leave-state: west initiates" "${WW[@]}" --initiate --name tun
 expect_status 0 "leave-state: west shuts down leaving the state" "${WW[@]}" --shutdown --leave-state
 check "leave-state: west's pluto exited 0" stop_wait w
 keyed_sas $W >"$T/sa"
