@@ -78,8 +78,6 @@ static const char *not_yet(const struct conn_spec *s)
 		return "Mode Config (--modecfgpull)";
 	if ((s->policy & POL_PFS) || s->pfsgroup)
 		return "perfect forward secrecy (--pfs, --pfsgroup: CREATE_CHILD_SA)";
-	if (s->rekeymargin != REKEYMARGIN_DEFAULT || s->rekeyfuzz != REKEYFUZZ_DEFAULT)
-		return "rekeying (--rekeymargin, --rekeyfuzz)";
 	if (s->has_dpd)
 		return "dead peer detection (--dpddelay, --dpdtimeout, --dpdaction)";
 	if (s->nflog_group)

@@ -42,6 +42,7 @@ struct connection {
 	_Atomic uint8_t route_end;	/* our end when routed */
 	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
 	_Atomic unsigned children_up;	/* installed Child SAs, on every worker */
+	_Atomic uint64_t policy_owner;	/* serial of the Child SA whose policies are in the kernel */
 };
 
 enum conn_routing {

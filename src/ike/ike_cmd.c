@@ -116,7 +116,7 @@ static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 {
 	char alg[96], peer[IP_ADDR_STRLEN], tl[80], tr[80];
 	const char *name = sa->conn ? sa->conn->spec.name : "(none)";
-	uint64_t now = net_now_ms();
+	uint64_t now = ike_now(sa->w);
 
 	ip_addr_str(&sa->peer, peer);
 	if (log_no_ip())

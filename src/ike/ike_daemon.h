@@ -140,6 +140,12 @@ unsigned ike_reqid_owner(const struct ike_daemon *d, uint32_t reqid);
 struct kernel_event;
 void ike_on_kernel_event(const struct kernel_event *ev, void *ctx);
 
+/* Worker w's clock, the one its timers run on (ms). Context: worker w. */
+static inline uint64_t ike_now(const struct ike_worker *w)
+{
+	return timer_wheel_now(&net_pool_worker(w->d->pool, w->index)->timers);
+}
+
 /* The datagram hook the pool calls. Context: the owner worker. */
 void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx);
 

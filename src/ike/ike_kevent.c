@@ -66,10 +66,10 @@ static void kevent_run(struct mail *m, void *ctx)
 			break;
 		}
 		if (!ev->hard) {
-			ike_sa_progress(sa, RC_LOG,
-					"Child SA #%llu reached its soft lifetime; rekeying is not supported "
-					"yet: it goes at the hard lifetime",
-					(unsigned long long)c->serial);
+			/* Soft lifetime: rekey (the initiator replaces the SA; it ends at hard). */
+			if (!ike_sa_replace(sa, "Child SA soft lifetime reached"))
+				dbg(DBG_KERNEL, "#%llu: soft expiry; not rekeying from this side",
+				    (unsigned long long)c->serial);
 			break;
 		}
 		ike_sa_progress(sa, RC_LOG, "Child SA #%llu expired (hard lifetime); deleting it",

@@ -98,6 +98,9 @@ struct ike_sa {
 	bool dead;			/* being freed: ignore late events */
 	bool half_open;			/* counted in the worker's half-open SAs */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
+	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
+	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
 	struct connection *conn;	/* holds a reference */
 	struct ike_progress *whack;	/* initiate progress, or NULL */
 	struct net_listener *l;		/* the socket we talk through; holds a reference */
@@ -184,6 +187,16 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
  * to run out). Context: the owner.
  */
 void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
+
+/*
+ * Rekey by replacement (make before break, RFC 7296 2.8.3 allows it): an
+ * initiator starts a new IKE SA with its Child SA for the same connection;
+ * its policies take the outbound traffic in place, and this SA stays for
+ * inbound until its lifetime ends. Returns false when sa may not rekey
+ * (not the initiator, already replaced, --dontrekey, not established).
+ * Context: the owner.
+ */
+bool ike_sa_replace(struct ike_sa *sa, const char *why);
 
 /* "name"#N prefix for logs. */
 const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len);

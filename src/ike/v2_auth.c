@@ -255,6 +255,8 @@ static void child_established(struct ike_sa *sa, struct child_sa *c)
 	struct v2_suite s = c->suite;
 
 	c->state = CHILD_INSTALLED;
+	/* The newest Child SA's policies replaced any older one's in place. */
+	atomic_store(&sa->conn->policy_owner, c->serial);
 	if (atomic_fetch_add(&sa->conn->children_up, 1) == 0 &&
 	    atomic_load(&sa->conn->routing) == CONN_UNROUTED) {
 		/* The first SA of an unrouted connection routes it (the manual). */
@@ -263,7 +265,7 @@ static void child_established(struct ike_sa *sa, struct child_sa *c)
 	}
 	ike_child_updown(sa, c, UPDOWN_UP);
 	atomic_store(&sa->conn->acquiring, false);
-	c->installed_ms = net_now_ms();
+	c->installed_ms = ike_now(sa->w);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);

@@ -315,8 +315,14 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	if (!st)
 		return;
 	st->rollback_only = true;
+	/*
+	 * A newer Child SA of the connection (a rekey) owns the policies now:
+	 * this one takes only its SAs away, and the old inbound SA was used
+	 * until this moment.
+	 */
+	bool owns = atomic_load(&sa->conn->policy_owner) == c->serial;
 	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
-	for (unsigned i = 0; i < (c->transport ? 2u : 3u); i++) {
+	for (unsigned i = 0; owns && i < (c->transport ? 2u : 3u); i++) {
 		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
 		if (ops[n])
 			policy_params(sa, c, dirs[i], &ops[n]->policy);
@@ -339,7 +345,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	bool last = atomic_fetch_sub(&sa->conn->children_up, 1) == 1;
 	if (last && atomic_load(&sa->conn->routing) == CONN_UNROUTED)
 		ike_child_updown(sa, c, UPDOWN_UNROUTE);
-	if (last && atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0]) {
+	if (owns && last && atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0]) {
 		struct connection *cn = sa->conn;
 		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
 		ops[0]->kind = KERNEL_OP_POLICY_ADD;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ike/alg_names.h"
+#include "crypto/crypto.h"
 #include "ike/route.h"
 #include "ike/v2_child.h"
 #include "ike/v2_exchange.h"
@@ -31,24 +32,40 @@ void v2_ike_established(struct ike_sa *sa)
 	struct ike_worker *w = sa->w;
 
 	sa->state = IKE_ESTABLISHED;
-	sa->established_ms = net_now_ms();
+	sa->established_ms = ike_now(sa->w);
 	if (sa->half_open) {
 		sa->half_open = false;
 		w->half_open--;
 		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
 	}
 	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
+	/*
+	 * The manual's rekeying: the initiator rekeys rekeymargin plus a random
+	 * 0..rekeyfuzz percent of it before the end; the responder keeps the SA
+	 * to its end (the initiator replaces it first).
+	 */
+	const struct conn_spec *cs = &sa->conn->spec;
+	uint64_t life = (uint64_t)cs->ike_lifetime * 1000, margin = 0;
+	sa->expire_ms = ike_now(sa->w) + life;
+	if (sa->initiator && !(cs->policy & POL_DONT_REKEY)) {
+		uint32_t r = 0;
+		crypto_random(&r, sizeof(r));
+		margin = (uint64_t)cs->rekeymargin * 1000;
+		margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
+		if (margin >= life)
+			margin = life / 2;
+	}
 	if (!sa->counted_up) {
 		sa->counted_up = true;
 		counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
 	}
-	/* Rekeying is not there yet: at the end of its lifetime the SA is deleted. */
-	timer_arm(wheel(sa), &sa->life, net_now_ms() + (uint64_t)sa->conn->spec.ike_lifetime * 1000);
+	sa->life_is_rekey = margin > 0;
+	timer_arm(wheel(sa), &sa->life, sa->expire_ms - margin);
 	/* RFC 3948 4: behind a NAT, keep its mapping open. */
 	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
 	    w->d->keep_alive_s)
 		timer_arm(wheel(sa), &sa->keepalive,
-			  net_now_ms() + (uint64_t)w->d->keep_alive_s * 1000);
+			  ike_now(sa->w) + (uint64_t)w->d->keep_alive_s * 1000);
 	proposal_suite_str(&sa->suite, alg, sizeof(alg));
 	ike_sa_progress(sa, RC_SUCCESS, "established IKE SA {%s}%s", alg,
 			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
@@ -230,7 +247,21 @@ void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 
 	/* A one-byte 0xFF, without the non-ESP marker (RFC 3948 2.3). */
 	net_send_batch(sa->l->fds[sa->w->index], &d, 1, false);
-	timer_arm(tw, t, net_now_ms() + (uint64_t)sa->w->d->keep_alive_s * 1000);
+	timer_arm(tw, t, ike_now(sa->w) + (uint64_t)sa->w->d->keep_alive_s * 1000);
+}
+
+bool ike_sa_replace(struct ike_sa *sa, const char *why)
+{
+	if (!sa->initiator || sa->replaced || sa->state != IKE_ESTABLISHED ||
+	    (sa->conn->spec.policy & POL_DONT_REKEY))
+		return false;
+	sa->replaced = true;
+	ike_sa_progress(sa, RC_LOG, "%s: starting its replacement", why);
+	if (v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, 0) < 0) {
+		sa->replaced = false;
+		return false;
+	}
+	return true;
 }
 
 void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
@@ -238,8 +269,14 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	struct ike_sa *sa = arg;
 
 	if (sa->state == IKE_ESTABLISHED) {
-		ike_sa_progress(sa, RC_LOG,
-				"IKE SA lifetime expired; rekeying is not supported yet: deleting it");
+		if (sa->life_is_rekey) {
+			sa->life_is_rekey = false;
+			/* Rekey time: the new SA takes over, this one lasts to its end. */
+			ike_sa_replace(sa, "rekey margin reached");
+			timer_arm(tw, t, sa->expire_ms);
+			return;
+		}
+		ike_sa_progress(sa, RC_LOG, "IKE SA lifetime ended: deleting it");
 		ike_sa_delete(sa, true);
 		return;
 	}

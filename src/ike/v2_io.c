@@ -100,7 +100,7 @@ void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	dbg(DBG_BASE, "#%llu: retransmission %u of %zu bytes", (unsigned long long)sa->serial,
 	    sa->retries, sa->req_len);
 	v2_send_raw(sa, sa->req, sa->req_len);
-	timer_arm(tw, t, net_now_ms() + ((uint64_t)V2_RETRANS_FIRST_MS << sa->retries));
+	timer_arm(tw, t, ike_now(sa->w) + ((uint64_t)V2_RETRANS_FIRST_MS << sa->retries));
 }
 
 static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len)
@@ -123,7 +123,7 @@ int v2_send_request(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	if (rc < 0)
 		return rc;
 	sa->retries = 0;
-	timer_arm(tw, &sa->retrans, net_now_ms() + V2_RETRANS_FIRST_MS);
+	timer_arm(tw, &sa->retrans, ike_now(sa->w) + V2_RETRANS_FIRST_MS);
 	return v2_send_raw(sa, buf, len);
 }
 

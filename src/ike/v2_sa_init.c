@@ -456,7 +456,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	natd_check(sa, m);
 	sa->state = IKE_R_KEX;
 	timer_arm(&net_pool_worker(d->pool, w->index)->timers, &sa->life,
-		  net_now_ms() + V2_HALF_OPEN_MS);
+		  ike_now(w) + V2_HALF_OPEN_MS);
 	if (v2_kex_submit(sa, ke_pl->u.ke.data, ke_pl->u.ke.len) < 0)
 		goto fail;
 	return;

@@ -260,6 +260,8 @@ static void *worker_main(void *arg)
 			log_err("worker %u: epoll_wait: %s", w->index, strerror(errno));
 			break;
 		}
+		/* The wheel's clock first: handlers arm timers relative to it. */
+		timer_wheel_advance(&w->timers, net_now_ms());
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr)
 				got_packets |= socket_ready(w, ev[i].data.ptr, ev[i].events);

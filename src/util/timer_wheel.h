@@ -148,6 +148,18 @@ uint64_t timer_wheel_next_deadline(const struct timer_wheel *w);
  */
 int timer_wheel_timeout_ms(const struct timer_wheel *w, uint64_t now_ms);
 
+/*
+ * The wheel's own clock: the tick being fired inside a callback, else the
+ * time of the last advance. Owners arm timers relative to it, so a wheel
+ * driven by another clock (tests) stays consistent. Context: the owner.
+ */
+static inline uint64_t timer_wheel_now(const struct timer_wheel *w)
+{
+	if (w->advancing)
+		return w->base;
+	return w->base ? w->base - 1 : 0;
+}
+
 /* Context: the owner thread. */
 static inline size_t timer_wheel_count(const struct timer_wheel *w)
 {

@@ -182,8 +182,15 @@ static void dispatch(struct mail *m, void *ctx)
 	m->fn(m, p->nw);
 }
 
+/* As the worker does after each wake-up: the wheel's clock is the peer's now. */
+static void sync_clock(struct peer *p)
+{
+	timer_wheel_advance(&p->nw->timers, net_now_ms() + p->offset_ms);
+}
+
 static unsigned peer_run(struct peer *p)
 {
+	sync_clock(p);
 	unsigned n = mailbox_drain(&p->nw->mb, dispatch, p, 256);
 	n += crypto_jobq_run_batch(&p->jobq, 0, 64);
 	return n;
@@ -432,6 +439,7 @@ const struct xch_msg *xch_step(enum xch_side from)
 	record(from, msg, len);
 	/* As the worker hands it over (net/worker.c deliver()). */
 	struct net_rx rx = { .msg = msg, .len = len, .d = &d, .l = l, .forwarded = false };
+	sync_clock(to);
 	ike_on_datagram(to->nw, &rx, &to->d);
 	arena_reset(&to->nw->arena);
 	xch_pump();

@@ -62,6 +62,7 @@ part() { [[ $PARTS == *" $1 "* ]]; }
 PIDS=()
 cleanup() {
 	local p
+	exec 2>/dev/null # not bash's "Killed" notes
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	$IP netns del $W 2>/dev/null
 	$IP netns del $E 2>/dev/null
@@ -116,26 +117,45 @@ ping_from() {
 	"${NSW[@]}" "${PING[@]}" -c "${3:-1}" -W 2 -I "$1" "$2" >/dev/null 2>&1
 }
 
-# pcount_start / pcount_stop: count what crosses west's veth meanwhile; the
-# counts land in the associative array PC (esp, icmp, espinudp, ...).
+# pcount_start / pcount_stop: count what crosses the veth meanwhile (what
+# each end transmits: tests/tools/pcount); the counts land in the
+# associative array PC (esp, icmp, espinudp, ...).
 pcount_start() {
-	rm -f "$T/pc" "$T/pc.ready"
+	local side
 	PC_N=$((${PC_N:-0} + 1))
-	"${NSW[@]}" "$PCOUNT" vw "$T/pc" "$T/wire.$PC_N" 2>"$T/pc.err" &
-	PC_PID=$!
-	PIDS+=("$PC_PID")
-	wait_for 5 test -e "$T/pc.ready" || echo "# pcount did not start: $(cat "$T/pc.err")"
+	for side in w e; do
+		rm -f "$T/pc.$side" "$T/pc.$side.ready"
+		if [ $side = w ]; then
+			"${NSW[@]}" "$PCOUNT" vw "$T/pc.w" "$T/wire.$PC_N.w" 2>"$T/pc.w.err" &
+		else
+			"${NSE[@]}" "$PCOUNT" ve "$T/pc.e" "$T/wire.$PC_N.e" 2>"$T/pc.e.err" &
+		fi
+		eval "PC_PID_$side=\$!"
+		PIDS+=("$!")
+	done
+	for side in w e; do
+		wait_for 5 test -e "$T/pc.$side.ready" ||
+			echo "# pcount $side did not start: $(cat "$T/pc.$side.err")"
+	done
 }
 declare -A PC
 pcount_stop() {
-	local kv
-	kill -TERM "$PC_PID" 2>/dev/null
-	wait "$PC_PID" 2>/dev/null
+	local kv side
+	kill -TERM "$PC_PID_w" "$PC_PID_e" 2>/dev/null
+	wait "$PC_PID_w" "$PC_PID_e" 2>/dev/null
 	PC=()
-	for kv in $(cat "$T/pc" 2>/dev/null); do PC[${kv%%=*}]=${kv#*=}; done
-	PC_LINE=$(cat "$T/pc" 2>/dev/null)
-		# anything in the clear: show what
-	[ "${PC[icmp]:-1}" = 0 ] || sed -n 's/^/#   /p' "$T/wire.$PC_N" | head -20
+	for side in w e; do
+		for kv in $(cat "$T/pc.$side" 2>/dev/null); do
+			PC[${kv%%=*}]=$((${PC[${kv%%=*}]:-0} + ${kv#*=}))
+		done
+	done
+	PC_LINE=
+	for kv in total esp ah icmp udp500 espinudp udp4500 udp tcp other; do
+		PC_LINE+=" $kv=${PC[$kv]:-?}"
+	done
+	echo "# on the wire:$PC_LINE"
+	# anything in the clear: show what
+	[ "${PC[icmp]:-1}" = 0 ] || cat "$T/wire.$PC_N.w" "$T/wire.$PC_N.e" | sed -n 's/^/#   /p' | head -20
 }
 
 # sa_table <ns>: one line per SA the kernel has:

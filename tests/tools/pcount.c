@@ -5,14 +5,20 @@
  *
  *   pcount IFNAME OUTFILE [LOGFILE]
  *
- * Opens an AF_PACKET socket bound to IFNAME (both directions: a veth's
- * outgoing and incoming packets are each seen once), creates OUTFILE.ready
- * once it is listening, and counts until SIGTERM or SIGINT; then it drains
- * what is already queued and writes one line to OUTFILE:
+ * Opens an AF_PACKET socket bound to IFNAME, creates OUTFILE.ready once it
+ * is listening, and counts the packets IFNAME transmits until SIGTERM or
+ * SIGINT; then it drains what is already queued and writes one line to
+ * OUTFILE:
  *
  *   total=N esp=N ah=N icmp=N udp500=N espinudp=N udp4500=N udp=N tcp=N other=N
  *
- * esp/ah: IP protocol 50/51. icmp: ICMP or ICMPv6. udp500: UDP to or from
+ * Only transmitted packets count: the kernel hands a packet that arrived in
+ * ESP tunnel mode to the taps of the interface a second time, decrypted, as
+ * if it had arrived so. What crosses a veth is what both ends transmit: run
+ * one pcount at each end.
+ *
+ * esp/ah: IP protocol 50/51. icmp: ICMP, or ICMPv6 echo (IPv6 neighbour
+ * discovery and router solicitations go to other). udp500: UDP to or from
  * port 500 (IKE). On port 4500 (RFC 3948): espinudp is ESP in UDP (the
  * first four bytes of the payload, an SPI, are not zero), udp4500 the rest
  * (IKE behind the non-ESP marker, NAT-T keepalives). udp/tcp: any other
@@ -28,6 +34,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +112,8 @@ static int classify(const uint8_t *p, size_t len, uint16_t ethertype) {
   } else {
     return OTHER;
   }
+  if (proto == IPPROTO_ICMPV6 && len >= hl + 1 && p[hl] != 128 && p[hl] != 129)
+    return OTHER;
   switch (proto) {
   case IPPROTO_ESP:
     return ESP;
@@ -122,7 +131,8 @@ static int classify(const uint8_t *p, size_t len, uint16_t ethertype) {
   }
 }
 
-static void take(int fd, int flags) {
+/* Read one packet, count it if transmitted; false when there was none. */
+static bool take(int fd, int flags) {
   uint8_t buf[65536];
   struct sockaddr_ll from;
   socklen_t fl = sizeof(from);
@@ -130,7 +140,9 @@ static void take(int fd, int flags) {
                        &fl);
 
   if (n < 0)
-    return;
+    return false;
+  if (from.sll_pkttype != PACKET_OUTGOING)
+    return true;
   /* SOCK_DGRAM: the link header is stripped; the protocol is in from */
   int what = classify(buf, (size_t)n, ntohs(from.sll_protocol));
 
@@ -139,6 +151,7 @@ static void take(int fd, int flags) {
   if (plog)
     log_packet(buf, (size_t)n, ntohs(from.sll_protocol), from.sll_pkttype,
                what);
+  return true;
 }
 
 int main(int argc, char **argv) {
@@ -179,13 +192,8 @@ int main(int argc, char **argv) {
   while (!stop)
     take(fd, 0);
   /* what was queued before the signal belongs to the count */
-  for (int i = 0; i < 100000; i++) {
-    unsigned long before = count[TOTAL];
-
-    take(fd, MSG_DONTWAIT);
-    if (count[TOTAL] == before)
-      break;
-  }
+  for (int i = 0; i < 100000 && take(fd, MSG_DONTWAIT); i++)
+    ;
   snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
   f = fopen(tmp, "w");
   if (!f) {
