@@ -50,32 +50,41 @@ static void say(struct ike_progress *pr, unsigned rc, const char *fmt, ...)
 		pr->ops->line(pr, rc, text);
 }
 
-/* The outbound prospective policy of c: our client to the peer's. */
-void ike_route_out_policy(const struct connection *c, uint8_t end, int shunt, uint32_t reqid,
-			  struct kernel_policy_params *p)
+void ike_policy_fill(struct kernel_policy_params *p, const struct connection *c,
+		     const struct ike_ts *src, const struct ike_ts *dst, uint8_t dir, bool tunnel,
+		     const struct ip_addr *tun_src, const struct ip_addr *tun_dst, uint32_t reqid)
 {
-	const struct ike_ts *src = &c->ts[end], *dst = &c->ts[1 - end];
-
 	memset(p, 0, sizeof(*p));
 	ike_ts_to_subnet(src, &p->src_sel);
 	ike_ts_to_subnet(dst, &p->dst_sel);
 	p->sel_proto = src->ipproto ? src->ipproto : dst->ipproto;
 	p->sel_sport = src->sport == src->eport ? src->sport : 0;
 	p->sel_dport = dst->sport == dst->eport ? dst->sport : 0;
-	p->dir = KERNEL_DIR_OUT;
-	p->mode = (c->spec.policy & POL_TUNNEL) ? KERNEL_MODE_TUNNEL : KERNEL_MODE_TRANSPORT;
+	p->dir = dir;
+	p->mode = tunnel ? KERNEL_MODE_TUNNEL : KERNEL_MODE_TRANSPORT;
 	p->proto = IPPROTO_ESP;
-	p->tun_src = c->spec.end[end].host;
-	p->tun_dst = c->spec.end[1 - end].host;
+	p->tun_src = *tun_src;
+	p->tun_dst = *tun_dst;
 	p->reqid = reqid;
+	/* More specific selectors first: lower is preferred by XFRM. */
 	p->priority = 2048u - p->src_sel.prefix - p->dst_sel.prefix;
-	p->action = shunt == SHUNT_TRAP ? KERNEL_POLICY_TRAP
-		    : shunt == SHUNT_PASS ? KERNEL_POLICY_PASS
-					  : KERNEL_POLICY_BLOCK;
+	p->action = KERNEL_POLICY_IPSEC;
 	if (c->spec.has_conn_mark) {
 		p->mark.value = c->spec.conn_mark;
 		p->mark.mask = c->spec.conn_mask;
 	}
+}
+
+/* The outbound prospective policy of c: our client to the peer's. */
+void ike_route_out_policy(const struct connection *c, uint8_t end, int shunt, uint32_t reqid,
+			  struct kernel_policy_params *p)
+{
+	ike_policy_fill(p, c, &c->ts[end], &c->ts[1 - end], KERNEL_DIR_OUT,
+			c->spec.policy & POL_TUNNEL, &c->spec.end[end].host,
+			&c->spec.end[1 - end].host, reqid);
+	p->action = shunt == SHUNT_TRAP ? KERNEL_POLICY_TRAP
+		    : shunt == SHUNT_PASS ? KERNEL_POLICY_PASS
+					  : KERNEL_POLICY_BLOCK;
 }
 
 /* One kernel policy change for a connection, answered on the route worker. */

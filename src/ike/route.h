@@ -39,6 +39,15 @@ void ike_route_failed(struct ike_daemon *d, struct connection *c);
 /* An ACQUIRE for reqid arrived on this worker: start the connection it traps. */
 void ike_route_acquire(struct ike_worker *w, uint32_t reqid);
 
+/*
+ * A policy's fixed part, shared by the Child SAs' policies and the
+ * prospective ones: selectors from src to dst, tunnel endpoints, mode,
+ * reqid, the --conn-mark, and a priority that prefers specific selectors.
+ */
+void ike_policy_fill(struct kernel_policy_params *p, const struct connection *c,
+		     const struct ike_ts *src, const struct ike_ts *dst, uint8_t dir, bool tunnel,
+		     const struct ip_addr *tun_src, const struct ip_addr *tun_dst, uint32_t reqid);
+
 /* The outbound prospective policy of c with shunt (for an in-place swap). */
 struct kernel_policy_params;
 void ike_route_out_policy(const struct connection *c, uint8_t end, int shunt, uint32_t reqid,

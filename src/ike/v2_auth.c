@@ -125,12 +125,6 @@ static int ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
 	return out->n ? 0 : -ENOENT;
 }
 
-static const struct v2_payload *find(const struct v2_msg *m, uint8_t type)
-{
-	int i = v2_msg_find(m, type, 0);
-	return i >= 0 ? &m->pl[i] : NULL;
-}
-
 static bool wants_child(const struct connection *c)
 {
 	return (c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) != 0;
@@ -297,7 +291,7 @@ static void initiator_installed(struct ike_sa *sa, struct child_sa *c, int statu
 void v2_auth_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_setup *s = sa->setup;
-	const struct v2_payload *idr = find(m, V2_PL_IDR), *auth = find(m, V2_PL_AUTH);
+	const struct v2_payload *idr = v2_msg_get(m, V2_PL_IDR), *auth = v2_msg_get(m, V2_PL_AUTH);
 	uint8_t want[CRYPTO_PRF_MAX];
 	struct ike_id peer;
 	uint16_t err = v2_first_error(m);
@@ -342,8 +336,8 @@ void v2_auth_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		ike_sa_progress_done(sa);
 		return;
 	}
-	const struct v2_payload *sa_pl = find(m, V2_PL_SA), *tsi = find(m, V2_PL_TSI),
-				*tsr = find(m, V2_PL_TSR);
+	const struct v2_payload *sa_pl = v2_msg_get(m, V2_PL_SA), *tsi = v2_msg_get(m, V2_PL_TSI),
+				*tsr = v2_msg_get(m, V2_PL_TSR);
 	struct proposal_set esp;
 	struct ike_ts_set si, sr;
 
@@ -489,7 +483,7 @@ void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = sa->w->d;
 	struct ike_setup *s = sa->setup;
-	const struct v2_payload *idi = find(m, V2_PL_IDI), *auth = find(m, V2_PL_AUTH);
+	const struct v2_payload *idi = v2_msg_get(m, V2_PL_IDI), *auth = v2_msg_get(m, V2_PL_AUTH);
 	size_t alen = crypto_prf_len(sa->suite.prf);
 	uint8_t want[CRYPTO_PRF_MAX];
 	struct ike_id peer;
@@ -542,8 +536,8 @@ void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	v2_ike_established(sa);
 
 	/* The first Child SA. */
-	const struct v2_payload *sa_pl = find(m, V2_PL_SA), *tsi = find(m, V2_PL_TSI),
-				*tsr = find(m, V2_PL_TSR);
+	const struct v2_payload *sa_pl = v2_msg_get(m, V2_PL_SA), *tsi = v2_msg_get(m, V2_PL_TSI),
+				*tsr = v2_msg_get(m, V2_PL_TSR);
 	if (!sa_pl) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, 0);

@@ -232,30 +232,11 @@ static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 static void policy_params(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 			  struct kernel_policy_params *p)
 {
-	const struct conn_spec *cs = &sa->conn->spec;
 	bool in = dir != KERNEL_DIR_OUT;
-	const struct ike_ts *src = in ? &c->ts_remote : &c->ts_local;
-	const struct ike_ts *dst = in ? &c->ts_local : &c->ts_remote;
 
-	memset(p, 0, sizeof(*p));
-	ike_ts_to_subnet(src, &p->src_sel);
-	ike_ts_to_subnet(dst, &p->dst_sel);
-	p->sel_proto = src->ipproto ? src->ipproto : dst->ipproto;
-	p->sel_sport = src->sport == src->eport ? src->sport : 0;
-	p->sel_dport = dst->sport == dst->eport ? dst->sport : 0;
-	p->dir = dir;
-	p->mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
-	p->proto = IPPROTO_ESP;
-	p->tun_src = in ? sa->peer : sa->local;
-	p->tun_dst = in ? sa->local : sa->peer;
-	p->reqid = c->reqid;
-	/* More specific selectors first: lower is preferred by XFRM. */
-	p->priority = 2048u - p->src_sel.prefix - p->dst_sel.prefix;
-	p->action = KERNEL_POLICY_IPSEC;
-	if (cs->has_conn_mark) {
-		p->mark.value = cs->conn_mark;
-		p->mark.mask = cs->conn_mask;
-	}
+	ike_policy_fill(p, sa->conn, in ? &c->ts_remote : &c->ts_local,
+			in ? &c->ts_local : &c->ts_remote, dir, !c->transport,
+			in ? &sa->peer : &sa->local, in ? &sa->local : &sa->peer, c->reqid);
 }
 
 int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keymat,

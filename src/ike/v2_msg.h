@@ -165,4 +165,11 @@ int v2_msg_find(const struct v2_msg *m, uint8_t type, int from);
 /* The first Notify of the given notify type, or NULL. Context: any thread. */
 const struct v2_notification *v2_msg_notify(const struct v2_msg *m, uint16_t ntype);
 
+/* The first payload of type in m, or NULL. Context: any thread; pure. */
+static inline const struct v2_payload *v2_msg_get(const struct v2_msg *m, uint8_t type)
+{
+	int i = v2_msg_find(m, type, 0);
+	return i >= 0 ? &m->pl[i] : NULL;
+}
+
 #endif

@@ -235,7 +235,6 @@ void v2_init_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	const struct v2_payload *sa_pl, *ke_pl, *nr_pl;
 	char why[160];
 	uint16_t err;
-	int i;
 
 	n = v2_msg_notify(m, V2N_COOKIE);
 	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
@@ -271,12 +270,9 @@ void v2_init_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		v2_drop(sa->w, rx, why);
 		return;
 	}
-	i = v2_msg_find(m, V2_PL_SA, 0);
-	sa_pl = i >= 0 ? &m->pl[i] : NULL;
-	i = v2_msg_find(m, V2_PL_KE, 0);
-	ke_pl = i >= 0 ? &m->pl[i] : NULL;
-	i = v2_msg_find(m, V2_PL_NONCE, 0);
-	nr_pl = i >= 0 ? &m->pl[i] : NULL;
+	sa_pl = v2_msg_get(m, V2_PL_SA);
+	ke_pl = v2_msg_get(m, V2_PL_KE);
+	nr_pl = v2_msg_get(m, V2_PL_NONCE);
 	if (!sa_pl || !ke_pl || !nr_pl) {
 		v2_drop(sa->w, rx, "IKE_SA_INIT response without SA, KE or Nr");
 		return;
@@ -371,12 +367,9 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		v2_drop(w, rx, why);
 		return;
 	}
-	i = v2_msg_find(m, V2_PL_SA, 0);
-	sa_pl = i >= 0 ? &m->pl[i] : NULL;
-	i = v2_msg_find(m, V2_PL_KE, 0);
-	ke_pl = i >= 0 ? &m->pl[i] : NULL;
-	i = v2_msg_find(m, V2_PL_NONCE, 0);
-	ni_pl = i >= 0 ? &m->pl[i] : NULL;
+	sa_pl = v2_msg_get(m, V2_PL_SA);
+	ke_pl = v2_msg_get(m, V2_PL_KE);
+	ni_pl = v2_msg_get(m, V2_PL_NONCE);
 	if (!sa_pl || !ke_pl || !ni_pl) {
 		v2_drop(w, rx, "IKE_SA_INIT request without SA, KE or Ni");
 		return;

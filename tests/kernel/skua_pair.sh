@@ -26,6 +26,17 @@
 set -u
 BUILD=${1:-${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}}
 . "$(dirname "$0")/../lib/common.sh"
+# wait_for <seconds> <command...>: poll every 0.1 s until the command
+# succeeds, bounded by the clock (common.sh's counts tries, and a try costs
+# far more than 0.1 s under TCG).
+wait_for() {
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
 # common.sh's expect_status turns on set -e; this script counts failures
 expect_status() {
 	local want=$1 what=$2 got=0
