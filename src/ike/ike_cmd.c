@@ -320,7 +320,10 @@ static void gather_run(struct mail *m, void *ctx)
 			}
 			break;
 		case G_SHUTDOWN:
-			ike_sa_delete(sa, false);
+			if (g->leave_state)
+				ike_sa_delete(sa, false);	/* the SAs stay in the kernel */
+			else
+				ike_sa_shutdown(sa);
 			break;
 		case G_TRAFFIC:
 			break;

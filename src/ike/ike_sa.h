@@ -198,6 +198,9 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
  */
 bool ike_sa_replace(struct ike_sa *sa, const char *why);
 
+/* pluto is shutting down: tell the peer (once, not waiting), then delete. */
+void ike_sa_shutdown(struct ike_sa *sa);
+
 /* "name"#N prefix for logs. */
 const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len);
 

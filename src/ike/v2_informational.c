@@ -138,6 +138,23 @@ void v2_child_failed_tell_peer(struct ike_sa *sa, struct child_sa *c)
 	send_delete(sa, V2_PROTO_ESP, &c->spi_in, 1, false);
 }
 
+void ike_sa_shutdown(struct ike_sa *sa)
+{
+	struct v2_build b;
+	struct v2_delete d = { .protocol = V2_PROTO_IKE };
+	size_t len;
+
+	/*
+	 * pluto is going: one Delete to the peer, not waited for (the manual:
+	 * such notification is not reliable), then the SA and its children go.
+	 */
+	if (sa->state == IKE_ESTABLISHED && !sa->req &&
+	    v2_start(sa, &b, V2_INFORMATIONAL, false, sa->msgid_next, true) == 0 &&
+	    v2_build_delete(&b, &d) == 0 && v2_seal(sa, &b, &len) == 0)
+		v2_send_raw(sa, sa->w->txbuf, len);
+	ike_sa_delete(sa, false);
+}
+
 void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
 {
 	if (tell_peer && sa->state == IKE_ESTABLISHED && !sa->req) {

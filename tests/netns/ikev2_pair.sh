@@ -97,7 +97,10 @@ wait_for 5 sh -c "$WW --status | grep -q 'IKE SAs: total(0)'" && ok "deleting th
 expect_status 0 "east status after delete" $WE --status
 expect_no_match "v6 is gone from east" '"v6"'
 
+expect_status 0 "west initiates v4 once more" timeout 20 $WW --initiate --name v4
 expect_status 0 "west shuts down" $WW --shutdown
+wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" &&
+	ok "west's shutdown told east, which dropped the SA" || not_ok "east kept the SA after west's shutdown"
 expect_status 0 "east shuts down" $WE --shutdown
 for side in w e; do
 	eval "pid=\$PID_$side"
