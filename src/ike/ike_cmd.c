@@ -13,6 +13,7 @@
 
 #include "ike/alg_names.h"
 #include "ike/ike_sa.h"
+#include "ike/route.h"
 #include "ike/v2_child.h"
 #include "ike/v2_exchange.h"
 #include "util/log.h"
@@ -329,6 +330,18 @@ static void gather_run(struct mail *m, void *ctx)
 			break;
 		}
 	}
+	if (g->what == G_SHUTDOWN && !g->leave_state) {
+		/* The prospective policies of the connections this worker routes. */
+		struct cds_lfht_iter it;
+		struct conn_node *n;
+		rcu_read_lock();
+		cds_lfht_for_each_entry(gm->d->conns->ht, &it, n, lfht) {
+			struct connection *c = ike_connection_of(n);
+			if (ike_conn_route_worker(gm->d, c) == w->index)
+				ike_route_drop(gm->d, c);
+		}
+		rcu_read_unlock();
+	}
 	gather_done(g);
 	free(gm);
 }
@@ -427,6 +440,7 @@ void ike_cmd_shutdown(struct ike_daemon *d, bool leave_state)
 {
 	struct gather g = { .what = G_SHUTDOWN, .leave_state = leave_state, .efd = -1 };
 	ike_leave_kernel_state = leave_state;
+	atomic_store(&d->shutting_down, !leave_state);
 	gather(d, &g, NULL, NULL);
 }
 

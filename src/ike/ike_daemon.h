@@ -100,6 +100,7 @@ struct ike_daemon {
 	uint16_t ikeport, natikeport;
 	bool force_busy;		/* --force-busy: cookies always */
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
+	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
 	unsigned busy_half_open;	/* auto mode: cookies above this many half-open SAs per worker */
 	_Atomic uint64_t next_serial;	/* #N of states */
 	_Atomic uint32_t next_reqid;	/* sequence of ike_reqid_new() */

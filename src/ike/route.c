@@ -307,6 +307,14 @@ static void post_restore(struct ike_daemon *d, struct connection *c, bool failed
 	net_pool_post(d->pool, ike_conn_route_worker(d, c), &r->mail);
 }
 
+void ike_route_drop(struct ike_daemon *d, struct connection *c)
+{
+	int was = atomic_exchange(&c->routing, CONN_UNROUTED);
+	if (was != CONN_UNROUTED)
+		policy_submit(d, c, KERNEL_OP_POLICY_DELETE, atomic_load(&c->shunt), CONN_UNROUTED,
+			      NULL, true);
+}
+
 void ike_route_restore(struct ike_daemon *d, struct connection *c)
 {
 	post_restore(d, c, false);

@@ -33,6 +33,9 @@ int ike_cmd_unroute(struct ike_daemon *d, struct connection *c, struct ike_progr
  */
 void ike_route_restore(struct ike_daemon *d, struct connection *c);
 
+/* On the route worker, at shutdown: take c's prospective policy out of the kernel. */
+void ike_route_drop(struct ike_daemon *d, struct connection *c);
+
 /* On the route worker: a negotiation for routed c failed: the --fail* shunt. */
 void ike_route_failed(struct ike_daemon *d, struct connection *c);
 

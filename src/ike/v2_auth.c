@@ -543,32 +543,44 @@ void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		auth_respond(sa, NULL, 0);
 		return;
 	}
+	struct proposal_set esp;
+	struct v2_suite suite;
+	uint8_t num;
+	struct ike_ts_set si, sr;
+	struct ike_ts ours_remote, chosen_i, chosen_r;
+
+	if (!tsi || !tsr || ts_from_wire(tsi->u.ts, &si) < 0 || ts_from_wire(tsr->u.ts, &sr) < 0) {
+		sa->state = IKE_ESTABLISHED;
+		auth_respond(sa, NULL, V2N_TS_UNACCEPTABLE);
+		return;
+	}
+	/*
+	 * The manual: when the proposed subnets do not match, look for a
+	 * connection between the same hosts and IDs that they do match.
+	 */
+	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote,
+						 sa->id_local, &si, &sr, &end);
+	if (fit && fit != sa->conn) {
+		ike_connection_unref(sa->conn);
+		sa->conn = fit;
+		sa->this_end = end;
+		sa->id_local = &fit->id_self[end];
+	} else if (fit) {
+		ike_connection_unref(fit);
+	}
 	if (!wants_child(sa->conn)) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	struct proposal_set esp;
-	struct v2_suite suite;
-	uint8_t num;
-	struct ike_ts_set si, sr;
-	struct ike_ts ours_remote = sa->conn->ts[1 - sa->this_end], chosen_i, chosen_r;
-
 	ike_connection_auth_esp(sa->conn, &esp);
 	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &suite, &num, &s->child_accepted) < 0) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	/* A road warrior without a client subnet is its own address. */
-	if (sa->conn->spec.end[1 - sa->this_end].host_kind != HOST_ADDR &&
-	    !sa->conn->spec.end[1 - sa->this_end].has_client) {
-		struct ip_subnet hs = ip_subnet_from_addr(&sa->peer);
-		ours_remote = ike_ts_from_subnet(&hs, ours_remote.ipproto,
-						 ours_remote.sport == ours_remote.eport ? ours_remote.sport : 0);
-	}
-	if (!tsi || !tsr || ts_from_wire(tsi->u.ts, &si) < 0 || ts_from_wire(tsr->u.ts, &sr) < 0 ||
-	    ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
+	ours_remote = ike_conn_remote_ts(sa->conn, sa->this_end, &sa->peer);
+	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
 	    ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &chosen_r) < 0) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TS_UNACCEPTABLE);

@@ -326,7 +326,8 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	bool last = atomic_fetch_sub(&sa->conn->children_up, 1) == 1;
 	if (last && atomic_load(&sa->conn->routing) == CONN_UNROUTED)
 		ike_child_updown(sa, c, UPDOWN_UNROUTE);
-	if (owns && last && atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0]) {
+	if (owns && last && atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0] &&
+	    !atomic_load(&sa->w->d->shutting_down)) {
 		struct connection *cn = sa->conn;
 		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
 		ops[0]->kind = KERNEL_OP_POLICY_ADD;

@@ -62,6 +62,60 @@ static struct connection *best(struct ike_daemon *d, const struct ip_addr *local
 	return found;
 }
 
+struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
+				 const struct ip_addr *peer)
+{
+	struct ike_ts remote = c->ts[1 - this_end];
+	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
+
+	/* A road warrior's own address stands for an unset client. */
+	if (e->host_kind != HOST_ADDR && !e->has_client) {
+		struct ip_subnet hs = ip_subnet_from_addr(peer);
+		remote = ike_ts_from_subnet(&hs, remote.ipproto,
+					    remote.sport == remote.eport ? remote.sport : 0);
+	}
+	return remote;
+}
+
+struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *local,
+				   const struct ip_addr *peer, const struct ike_id *peer_id,
+				   const struct ike_id *our_id, const struct ike_ts_set *tsi,
+				   const struct ike_ts_set *tsr, uint8_t *this_end)
+{
+	struct connection *found = NULL;
+	int found_score = 0;
+	struct cds_lfht_iter it;
+	struct conn_node *n;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry(d->conns->ht, &it, n, lfht) {
+		struct connection *c = ike_connection_of(n);
+		struct ike_ts narrowed;
+		uint8_t end;
+		int s = score(c, local, peer, &end);
+
+		if (s == 0 || !(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
+			continue;
+		if (!ike_id_eq(&c->id_self[end], our_id))
+			continue;
+		if (!ike_id_is_any(&c->id[1 - end]) && !ike_id_eq(&c->id[1 - end], peer_id))
+			continue;
+		struct ike_ts remote = ike_conn_remote_ts(c, end, peer);
+		if (ike_ts_narrow(tsi, &remote, &narrowed) < 0 ||
+		    ike_ts_narrow(tsr, &c->ts[end], &narrowed) < 0)
+			continue;
+		if (s > found_score || (s == found_score && found && c->serial < found->serial)) {
+			found = c;
+			found_score = s;
+			*this_end = end;
+		}
+	}
+	if (found)
+		ike_connection_ref(found);
+	rcu_read_unlock();
+	return found;
+}
+
 struct connection *ike_conn_for_responder(struct ike_daemon *d, const struct ip_addr *local,
 					  const struct ip_addr *peer, uint8_t *this_end)
 {

@@ -24,6 +24,25 @@ struct connection *ike_conn_for_id(struct ike_daemon *d, const struct ip_addr *l
 				   const struct ip_addr *peer, const struct ike_id *id,
 				   uint8_t *this_end);
 
+/*
+ * For the first Child SA: among the connections between these hosts that
+ * accept peer ID `peer_id` and would send `our_id`, the best one whose
+ * selectors narrow the proposed tsi/tsr. Returns it referenced, or NULL.
+ * Context: any RCU-registered thread.
+ */
+struct ike_ts_set;
+struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *local,
+				   const struct ip_addr *peer, const struct ike_id *peer_id,
+				   const struct ike_id *our_id, const struct ike_ts_set *tsi,
+				   const struct ike_ts_set *tsr, uint8_t *this_end);
+
+/*
+ * The peer's traffic selector of c: its client, or for a road warrior
+ * without one, its own address. Context: any thread.
+ */
+struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
+				 const struct ip_addr *peer);
+
 /* Does the connection's end other than this_end accept peer as its host? */
 bool ike_conn_peer_matches(const struct connection *c, uint8_t this_end,
 			   const struct ip_addr *peer);

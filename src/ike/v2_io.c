@@ -213,6 +213,26 @@ static bool spi_is_zero(const uint8_t s[8])
 	return memcmp(s, zero, 8) == 0;
 }
 
+/*
+ * RFC 7296 2.23: once a message authenticates, follow the peer to the
+ * NAT-T port it moved to (after NAT detection) and to a new NAT mapping.
+ */
+static void follow_peer(struct ike_sa *sa, const struct net_rx *rx)
+{
+	if (rx->l != sa->l && rx->l->natt && !sa->natt) {
+		net_listener_ref(rx->l);
+		net_listener_unref(sa->l);
+		sa->l = rx->l;
+		sa->natt = true;
+		sa->local_port = rx->l->port;
+	}
+	if (sa->natt && rx->l->natt && rx->d->peer_port != sa->peer_port) {
+		dbg(DBG_BASE, "#%llu: the peer's NAT-T port is now %u", (unsigned long long)sa->serial,
+		    rx->d->peer_port);
+		sa->peer_port = rx->d->peer_port;
+	}
+}
+
 static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	const struct v2_hdr *h = &m->hdr;
@@ -234,6 +254,7 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		v2_drop(sa->w, rx, rc < 0 ? "integrity check failed" : "malformed response");
 		return;
 	}
+	follow_peer(sa, rx);
 	switch (h->exchange) {
 	case V2_IKE_AUTH:
 		v2_auth_response(sa, rx, m);
@@ -282,6 +303,7 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		v2_drop(sa->w, rx, "integrity check failed");
 		return;
 	}
+	follow_peer(sa, rx);
 	if (rc > 0) {
 		answer_error(sa, h->exchange, (uint16_t)rc);
 		return;

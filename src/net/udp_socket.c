@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "net/udp_socket.h"
 
+#include <linux/xfrm.h>
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -34,6 +36,35 @@ static int setopt_int(int fd, int level, int name, int val)
 	return 0;
 }
 
+/*
+ * IKE must never be caught by the IPsec policies it negotiates (a
+ * host-to-host transport policy covers the IKE datagrams too): a
+ * per-socket bypass policy, in and out, as XFRM offers. A kernel without
+ * XFRM refuses the option: then there is no policy to bypass either.
+ */
+static int bypass_policy(int fd, sa_family_t af)
+{
+	int level = af == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int opt = af == AF_INET6 ? IPV6_XFRM_POLICY : IP_XFRM_POLICY;
+
+	for (int dir = XFRM_POLICY_IN; dir <= XFRM_POLICY_OUT; dir++) {
+		struct xfrm_userpolicy_info pol;
+
+		memset(&pol, 0, sizeof(pol));
+		pol.action = XFRM_POLICY_ALLOW;
+		pol.sel.family = af;
+		pol.dir = (uint8_t)dir;
+		pol.lft.soft_byte_limit = XFRM_INF;
+		pol.lft.hard_byte_limit = XFRM_INF;
+		pol.lft.soft_packet_limit = XFRM_INF;
+		pol.lft.hard_packet_limit = XFRM_INF;
+		if (setsockopt(fd, level, opt, &pol, sizeof(pol)) < 0 && errno != ENOPROTOOPT &&
+		    errno != EOPNOTSUPP)
+			return -errno;
+	}
+	return 0;
+}
+
 int net_udp_open(const struct ip_addr *addr, uint16_t port, bool natt)
 {
 	struct sockaddr_storage ss;
@@ -57,6 +88,9 @@ int net_udp_open(const struct ip_addr *addr, uint16_t port, bool natt)
 	} else {
 		err = setopt_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	}
+	if (err)
+		goto out;
+	err = bypass_policy(fd, addr->af);
 	if (err)
 		goto out;
 	if (natt) {

@@ -26,31 +26,8 @@
 set -u
 BUILD=${1:-${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}}
 . "$(dirname "$0")/../lib/common.sh"
-# wait_for <seconds> <command...>: poll every 0.1 s until the command
-# succeeds, bounded by the clock (common.sh's counts tries, and a try costs
-# far more than 0.1 s under TCG).
-wait_for() {
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-# common.sh's expect_status turns on set -e; this script counts failures
-expect_status() {
-	local want=$1 what=$2 got=0
-	shift 2
-	LAST_OUT=$("$@" 2>&1) || got=$?
-	if [ "$got" = "$want" ]; then
-		ok "$what (exit $got)"
-	else
-		not_ok "$what: exit $got, expected $want; output:"
-		printf '%s\n' "$LAST_OUT" | sed 's/^/#   /'
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 PCOUNT=$BUILD/tests/pcount
-
 IP=/usr/bin/ip
 [ -x "$IP" ] || IP=/usr/sbin/ip
 W=skua-kp-w
@@ -197,15 +174,14 @@ keyed_sas() {
 	sa_table "$1" | awk '$4 !~ /^0x0+$/'
 }
 
-# our_policies <ns>: the policies in the kernel (a namespace of our own: all
-# of them are pluto's), less the per-socket ones, which are not listed.
-our_policies() {
-	$IP -n "$1" xfrm policy | grep -E '^src '
+# is_empty <ns>: no keyed SA and no policy of pluto's left
+is_empty() {
+	[ -z "$( { $IP -n "$1" -s xfrm state | grep -E 'spi 0x0*[1-9a-f]'; our_policies "$1"; } )" ]
 }
 
 wait_empty() {
 	# wait_empty <ns>: no keyed SA and no policy left (5 s)
-	wait_for 5 sh -c "[ -z \"\$( { $IP -n $1 -s xfrm state | grep -E 'spi 0x0*[1-9a-f]'; $IP -n $1 xfrm policy | grep -E '^src '; } )\" ]"
+	wait_for 5 is_empty "$1"
 }
 
 show_kernel() {
@@ -300,7 +276,10 @@ printf '@west @east : PSK "kernel pair test secret"\n' >"$T/secrets"
 chmod 600 "$T/secrets"
 start_plutos first || { finish; exit; }
 
-# Does pluto take --updown yet? (a separate daemon-side check: whack parses it)
+# Does pluto take --updown yet? Every connection then gets the recording
+# script: the default one (tools/ipsec/_updown) routes the peer's client
+# at route-client and deletes that route at unroute-client, which would take
+# this test's own static routes with it.
 cat >"$T/updown.sh" <<EOF
 #!/bin/sh
 echo "\$PLUTO_VERB \$PLUTO_CONNECTION \$PLUTO_ME \$PLUTO_PEER \$PLUTO_MY_CLIENT \$PLUTO_PEER_CLIENT \$PLUTO_MY_ID \$PLUTO_PEER_ID" >>$T/updown.log
@@ -399,8 +378,8 @@ fi
 # 3. NAT-T: UDP encapsulation forced
 if part nat; then
 echo "# NAT-T: --forceencaps, 10.1.0.0/16 <=> 10.3.0.0/16"
-add nat "${WEST[@]}" --client 10.1.0.0/16 --to "${EAST[@]}" --client 10.3.0.0/16 \
-	"${IKE[@]}" --esp aes_gcm256 --forceencaps
+add nat "${WEST[@]}" --client 10.1.0.0/16 "${UPDOWN[@]}" --to "${EAST[@]}" --client 10.3.0.0/16 \
+	"${UPDOWN[@]}" "${IKE[@]}" --esp aes_gcm256 --forceencaps
 expect_status 0 "NAT-T: west initiates" "${WW[@]}" --initiate --name nat
 expect_match "NAT-T: the Child SA is up" 'IPsec SA #[0-9]+ established tunnel mode'
 for ns in $W $E; do
@@ -481,8 +460,8 @@ fi
 if part leave; then
 echo "# --shutdown --leave-state"
 start_plutos second || { finish; exit; }
-add tun "${WEST[@]}" --client 10.1.0.0/16 --to "${EAST[@]}" --client 10.2.0.0/16 \
-	"${IKE[@]}" --tunnel --esp aes_gcm256
+add tun "${WEST[@]}" --client 10.1.0.0/16 "${UPDOWN[@]}" --to "${EAST[@]}" --client 10.2.0.0/16 \
+	"${UPDOWN[@]}" "${IKE[@]}" --tunnel --esp aes_gcm256
 expect_status 0 "leave-state: west initiates" "${WW[@]}" --initiate --name tun
 expect_status 0 "leave-state: west shuts down leaving the state" "${WW[@]}" --shutdown --leave-state
 check "leave-state: west's pluto exited 0" stop_wait w

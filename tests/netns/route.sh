@@ -86,6 +86,7 @@ expect_status 0 "--delete removes the routed connection" $WW --name pass --delet
 wait_for 5 sh -c "! ip -n $NS_W xfrm policy show dir out src 10.1.0.0/16 dst 10.3.0.0/16 | grep -q dir" &&
 	ok "deleting the connection undid its routing" || not_ok "the pass policy is still there"
 
+expect_status 0 "route rt again before shutting down" $WW --route --name rt
 expect_status 0 "west shuts down" $WW --shutdown
 expect_status 0 "east shuts down" $WE --shutdown
 for side in w e; do

@@ -42,172 +42,173 @@
 #include <unistd.h>
 
 enum { TOTAL, ESP, AH, ICMP, UDP500, ESPINUDP, UDP4500, UDP, TCP, OTHER, N };
-static const char *const names[N] = {"total",    "esp",     "ah",  "icmp",
-                                     "udp500",   "espinudp", "udp4500",
-                                     "udp",      "tcp",     "other"};
+static const char *const names[N] = {"total",	 "esp",	    "ah",  "icmp", "udp500",
+				     "espinudp", "udp4500", "udp", "tcp",  "other"};
 static unsigned long count[N];
 static volatile sig_atomic_t stop;
 static FILE *plog;
 
-static void on_signal(int sig) {
-  (void)sig;
-  stop = 1;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
-static int classify_udp(const uint8_t *l4, size_t len) {
-  uint16_t sport, dport;
+static int classify_udp(const uint8_t *l4, size_t len)
+{
+	uint16_t sport, dport;
 
-  if (len < 8)
-    return OTHER;
-  sport = (uint16_t)(l4[0] << 8 | l4[1]);
-  dport = (uint16_t)(l4[2] << 8 | l4[3]);
-  if (sport == 500 || dport == 500)
-    return UDP500;
-  if (sport == 4500 || dport == 4500) {
-    /* RFC 3948 2.2: an SPI is never zero; zero is the non-ESP marker */
-    if (len >= 8 + 8 && (l4[8] | l4[9] | l4[10] | l4[11]))
-      return ESPINUDP;
-    return UDP4500;
-  }
-  return UDP;
+	if (len < 8)
+		return OTHER;
+	sport = (uint16_t)(l4[0] << 8 | l4[1]);
+	dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	if (sport == 500 || dport == 500)
+		return UDP500;
+	if (sport == 4500 || dport == 4500) {
+		/* RFC 3948 2.2: an SPI is never zero; zero is the non-ESP marker */
+		if (len >= 8 + 8 && (l4[8] | l4[9] | l4[10] | l4[11]))
+			return ESPINUDP;
+		return UDP4500;
+	}
+	return UDP;
 }
 
-static void log_packet(const uint8_t *p, size_t len, uint16_t ethertype,
-                       int pkttype, int what) {
-  char s[INET6_ADDRSTRLEN] = "?", d[INET6_ADDRSTRLEN] = "?";
-  size_t hl = 0;
-  uint8_t proto = 0;
+static void log_packet(const uint8_t *p, size_t len, uint16_t ethertype, int pkttype, int what)
+{
+	char s[INET6_ADDRSTRLEN] = "?", d[INET6_ADDRSTRLEN] = "?";
+	size_t hl = 0;
+	uint8_t proto = 0;
 
-  if (ethertype == ETH_P_IP && len >= 20) {
-    inet_ntop(AF_INET, p + 12, s, sizeof(s));
-    inet_ntop(AF_INET, p + 16, d, sizeof(d));
-    hl = (size_t)(p[0] & 0xf) * 4;
-    proto = p[9];
-  } else if (ethertype == ETH_P_IPV6 && len >= 40) {
-    inet_ntop(AF_INET6, p + 8, s, sizeof(s));
-    inet_ntop(AF_INET6, p + 24, d, sizeof(d));
-    hl = 40;
-    proto = p[6];
-  }
-  fprintf(plog, "%s %s %s > %s len %zu", pkttype == PACKET_OUTGOING ? "out" : "in",
-          names[what], s, d, len);
-  if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && hl + 2 <= len)
-    fprintf(plog, " type %u code %u", p[hl], p[hl + 1]);
-  fprintf(plog, "\n");
+	if (ethertype == ETH_P_IP && len >= 20) {
+		inet_ntop(AF_INET, p + 12, s, sizeof(s));
+		inet_ntop(AF_INET, p + 16, d, sizeof(d));
+		hl = (size_t)(p[0] & 0xf) * 4;
+		proto = p[9];
+	} else if (ethertype == ETH_P_IPV6 && len >= 40) {
+		inet_ntop(AF_INET6, p + 8, s, sizeof(s));
+		inet_ntop(AF_INET6, p + 24, d, sizeof(d));
+		hl = 40;
+		proto = p[6];
+	}
+	fprintf(plog, "%s %s %s > %s len %zu", pkttype == PACKET_OUTGOING ? "out" : "in",
+		names[what], s, d, len);
+	if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && hl + 2 <= len)
+		fprintf(plog, " type %u code %u", p[hl], p[hl + 1]);
+	fprintf(plog, "\n");
 }
 
-static int classify(const uint8_t *p, size_t len, uint16_t ethertype) {
-  uint8_t proto;
-  size_t hl;
+static int classify(const uint8_t *p, size_t len, uint16_t ethertype)
+{
+	uint8_t proto;
+	size_t hl;
 
-  if (ethertype == ETH_P_IP && len >= 20 && (p[0] >> 4) == 4) {
-    hl = (size_t)(p[0] & 0xf) * 4;
-    proto = p[9];
-    /* a later fragment has no transport header */
-    if ((p[6] & 0x1f) || p[7])
-      hl = len;
-  } else if (ethertype == ETH_P_IPV6 && len >= 40 && (p[0] >> 4) == 6) {
-    hl = 40;
-    proto = p[6];
-  } else {
-    return OTHER;
-  }
-  if (proto == IPPROTO_ICMPV6 && len >= hl + 1 && p[hl] != 128 && p[hl] != 129)
-    return OTHER;
-  switch (proto) {
-  case IPPROTO_ESP:
-    return ESP;
-  case IPPROTO_AH:
-    return AH;
-  case IPPROTO_ICMP:
-  case IPPROTO_ICMPV6:
-    return ICMP;
-  case IPPROTO_TCP:
-    return TCP;
-  case IPPROTO_UDP:
-    return hl <= len ? classify_udp(p + hl, len - hl) : OTHER;
-  default:
-    return OTHER;
-  }
+	if (ethertype == ETH_P_IP && len >= 20 && (p[0] >> 4) == 4) {
+		hl = (size_t)(p[0] & 0xf) * 4;
+		proto = p[9];
+		/* a later fragment has no transport header */
+		if ((p[6] & 0x1f) || p[7])
+			hl = len;
+	} else if (ethertype == ETH_P_IPV6 && len >= 40 && (p[0] >> 4) == 6) {
+		hl = 40;
+		proto = p[6];
+	} else {
+		return OTHER;
+	}
+	if (proto == IPPROTO_ICMPV6 && len >= hl + 1 && p[hl] != 128 && p[hl] != 129)
+		return OTHER;
+	switch (proto) {
+	case IPPROTO_ESP:
+		return ESP;
+	case IPPROTO_AH:
+		return AH;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return ICMP;
+	case IPPROTO_TCP:
+		return TCP;
+	case IPPROTO_UDP:
+		return hl <= len ? classify_udp(p + hl, len - hl) : OTHER;
+	default:
+		return OTHER;
+	}
 }
 
 /* Read one packet, count it if transmitted; false when there was none. */
-static bool take(int fd, int flags) {
-  uint8_t buf[65536];
-  struct sockaddr_ll from;
-  socklen_t fl = sizeof(from);
-  ssize_t n = recvfrom(fd, buf, sizeof(buf), flags, (struct sockaddr *)&from,
-                       &fl);
+static bool take(int fd, int flags)
+{
+	uint8_t buf[65536];
+	struct sockaddr_ll from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), flags, (struct sockaddr *)&from, &fl);
 
-  if (n < 0)
-    return false;
-  if (from.sll_pkttype != PACKET_OUTGOING)
-    return true;
-  /* SOCK_DGRAM: the link header is stripped; the protocol is in from */
-  int what = classify(buf, (size_t)n, ntohs(from.sll_protocol));
+	if (n < 0)
+		return false;
+	if (from.sll_pkttype != PACKET_OUTGOING)
+		return true;
+	/* SOCK_DGRAM: the link header is stripped; the protocol is in from */
+	int what = classify(buf, (size_t)n, ntohs(from.sll_protocol));
 
-  count[TOTAL]++;
-  count[what]++;
-  if (plog)
-    log_packet(buf, (size_t)n, ntohs(from.sll_protocol), from.sll_pkttype,
-               what);
-  return true;
+	count[TOTAL]++;
+	count[what]++;
+	if (plog)
+		log_packet(buf, (size_t)n, ntohs(from.sll_protocol), from.sll_pkttype, what);
+	return true;
 }
 
-int main(int argc, char **argv) {
-  struct sigaction sa = {.sa_handler = on_signal};
-  struct sockaddr_ll ll = {.sll_family = AF_PACKET,
-                           .sll_protocol = htons(ETH_P_ALL)};
-  char path[4096], tmp[4200];
-  FILE *f;
-  int fd, q;
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	char path[4096], tmp[4200];
+	FILE *f;
+	int fd, q;
 
-  if (argc != 3 && argc != 4) {
-    fprintf(stderr, "usage: pcount IFNAME OUTFILE [LOGFILE]\n");
-    return 2;
-  }
-  if (argc == 4 && !(plog = fopen(argv[3], "w"))) {
-    fprintf(stderr, "pcount: %s: %s\n", argv[3], strerror(errno));
-    return 1;
-  }
-  ll.sll_ifindex = (int)if_nametoindex(argv[1]);
-  if (!ll.sll_ifindex) {
-    fprintf(stderr, "pcount: %s: %s\n", argv[1], strerror(errno));
-    return 1;
-  }
-  fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
-  if (fd < 0 || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
-    fprintf(stderr, "pcount: AF_PACKET on %s: %s\n", argv[1], strerror(errno));
-    return 1;
-  }
-  sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: recv returns EINTR */
-  sigaction(SIGINT, &sa, NULL);
-  snprintf(path, sizeof(path), "%s.ready", argv[2]);
-  q = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (q < 0) {
-    fprintf(stderr, "pcount: %s: %s\n", path, strerror(errno));
-    return 1;
-  }
-  close(q);
-  while (!stop)
-    take(fd, 0);
-  /* what was queued before the signal belongs to the count */
-  for (int i = 0; i < 100000 && take(fd, MSG_DONTWAIT); i++)
-    ;
-  snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-  f = fopen(tmp, "w");
-  if (!f) {
-    fprintf(stderr, "pcount: %s: %s\n", tmp, strerror(errno));
-    return 1;
-  }
-  for (int i = 0; i < N; i++)
-    fprintf(f, "%s%s=%lu", i ? " " : "", names[i], count[i]);
-  fprintf(f, "\n");
-  if (plog)
-    fclose(plog);
-  if (fclose(f) || rename(tmp, argv[2])) {
-    fprintf(stderr, "pcount: %s: %s\n", argv[2], strerror(errno));
-    return 1;
-  }
-  return 0;
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: pcount IFNAME OUTFILE [LOGFILE]\n");
+		return 2;
+	}
+	if (argc == 4 && !(plog = fopen(argv[3], "w"))) {
+		fprintf(stderr, "pcount: %s: %s\n", argv[3], strerror(errno));
+		return 1;
+	}
+	ll.sll_ifindex = (int)if_nametoindex(argv[1]);
+	if (!ll.sll_ifindex) {
+		fprintf(stderr, "pcount: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+		fprintf(stderr, "pcount: AF_PACKET on %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: recv returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	snprintf(path, sizeof(path), "%s.ready", argv[2]);
+	q = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (q < 0) {
+		fprintf(stderr, "pcount: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	close(q);
+	while (!stop)
+		take(fd, 0);
+	/* what was queued before the signal belongs to the count */
+	for (int i = 0; i < 100000 && take(fd, MSG_DONTWAIT); i++)
+		;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "pcount: %s: %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < N; i++)
+		fprintf(f, "%s%s=%lu", i ? " " : "", names[i], count[i]);
+	fprintf(f, "\n");
+	if (plog)
+		fclose(plog);
+	if (fclose(f) || rename(tmp, argv[2])) {
+		fprintf(stderr, "pcount: %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	return 0;
 }
