@@ -250,6 +250,11 @@ static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
 	}
+	if (!unroute && p->opts->protostack == PROTOSTACK_BSDKAME) {
+		/* af_key's ACQUIRE carries no reqid: the trap could never start the connection. */
+		ctl_not_supported(c, "--route with --use-bsdkame (PF_KEY)");
+		goto out;
+	}
 	if (!unroute) {
 		end = ctl_orient(p, conn);
 		if (end < 0) {
