@@ -505,8 +505,10 @@ sswan_proposals() {
 	esac
 }
 
+# sswan_add_psk_conn inst conn la ra lid rid psk ike esp [lsub rsub]
 sswan_add_psk_conn() {
 	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
+	local lsub=${10:-} rsub=${11:-}
 	d=$(sswan_dir "$inst")
 	cat >"$d/conns/$conn.conf" <<-EOF
 		    $conn {
@@ -526,6 +528,8 @@ sswan_add_psk_conn() {
 		        }
 		        children {
 		            $conn {
+		                ${lsub:+local_ts = $lsub}
+		                ${rsub:+remote_ts = $rsub}
 		                esp_proposals = $esp
 		                mode = tunnel
 		                start_action = none
@@ -699,8 +703,10 @@ lsw_proposals() {
 	esac
 }
 
+# lsw_add_psk_conn inst conn la ra lid rid psk ike esp [lsub rsub]
 lsw_add_psk_conn() {
 	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
+	local lsub=${10:-} rsub=${11:-}
 	d=$(lsw_dir "$inst")
 	cat >"$d/conns/$conn.conf" <<-EOF
 		conn $conn
@@ -708,8 +714,10 @@ lsw_add_psk_conn() {
 		    authby=secret
 		    left=$la
 		    leftid=$lid
+		    ${lsub:+leftsubnet=$lsub}
 		    right=$ra
 		    rightid=$rid
+		    ${rsub:+rightsubnet=$rsub}
 		    ike=$ike
 		    esp=$esp
 		    type=tunnel

@@ -78,14 +78,18 @@ skua_reread_secrets() {
 	skua_whack "$1" --rereadsecrets
 }
 
+# skua_add_psk_conn inst conn la ra lid rid psk ike esp [lsub rsub]: host to
+# host, or subnet to subnet when the client subnets are given.
 skua_add_psk_conn() {
 	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
+	local lsub=${10:-} rsub=${11:-}
 	d=$(skua_dir "$inst")
 	printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$d/secrets/$conn.secrets"
 	{
 		skua_reread_secrets "$inst" &&
 			skua_whack "$inst" --name "$conn" --ikev2 --psk --encrypt --tunnel \
-				--host "$la" --id "$lid" --to --host "$ra" --id "$rid" \
+				--host "$la" --id "$lid" ${lsub:+--client} ${lsub:+"$lsub"} \
+				--to --host "$ra" --id "$rid" ${rsub:+--client} ${rsub:+"$rsub"} \
 				--ike "$ike" --esp "$esp" --keyingtries 1 --dontrekey
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"

@@ -42,101 +42,6 @@ SUBNET_L=10.1.0.0/16
 SUBNET_R=10.2.0.0/16
 
 # ---------------------------------------------------------------------------
-# Subnet-to-subnet connections, in each kind's syntax (the interop drivers'
-# own *_add_psk_conn make host-to-host tunnels only).
-
-skua_add_subnet_conn() { # inst conn la ra lid rid psk ike esp lsub rsub
-	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
-	local lsub=${10} rsub=${11}
-	d=$(skua_dir "$inst")
-	printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$d/secrets/$conn.secrets"
-	{
-		skua_reread_secrets "$inst" &&
-			skua_whack "$inst" --name "$conn" --ikev2 --psk --encrypt --tunnel \
-				--host "$la" --id "$lid" --client "$lsub" --to --host "$ra" --id "$rid" \
-				--client "$rsub" --ike "$ike" --esp "$esp" --keyingtries 1 --dontrekey
-	} >"$d/load.out" 2>&1 || {
-		sed 's/^/#   /' "$d/load.out"
-		return 1
-	}
-}
-
-sswan_add_subnet_conn() {
-	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
-	local lsub=${10} rsub=${11}
-	d=$(sswan_dir "$inst")
-	cat >"$d/conns/$conn.conf" <<-EOF
-		    $conn {
-		        version = 2
-		        local_addrs = $la
-		        remote_addrs = $ra
-		        proposals = $ike
-		        rekey_time = 0
-		        dpd_delay = 0
-		        local {
-		            auth = psk
-		            id = $lid
-		        }
-		        remote {
-		            auth = psk
-		            id = $rid
-		        }
-		        children {
-		            $conn {
-		                local_ts = $lsub
-		                remote_ts = $rsub
-		                esp_proposals = $esp
-		                mode = tunnel
-		                start_action = none
-		                rekey_time = 0
-		            }
-		        }
-		    }
-	EOF
-	cat >"$d/secrets/$conn.conf" <<-EOF
-		    ike-$conn {
-		        id-1 = $lid
-		        id-2 = $rid
-		        secret = "$psk"
-		    }
-	EOF
-	sswan_reload "$inst"
-}
-
-lsw_add_subnet_conn() {
-	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
-	local lsub=${10} rsub=${11}
-	d=$(lsw_dir "$inst")
-	cat >"$d/conns/$conn.conf" <<-EOF
-		conn $conn
-		    ikev2=insist
-		    authby=secret
-		    left=$la
-		    leftid=$lid
-		    leftsubnet=$lsub
-		    right=$ra
-		    rightid=$rid
-		    rightsubnet=$rsub
-		    ike=$ike
-		    esp=$esp
-		    type=tunnel
-		    leftupdown=%disabled
-		    rekey=no
-		    keyingtries=1
-		    auto=add
-	EOF
-	printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$d/secrets/$conn.secrets"
-	{
-		lsw_reread_secrets "$inst" &&
-			timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$d/ipsec.conf" \
-				--ctlsocket "$d/run/pluto.ctl" "$conn"
-	} >"$d/load.out" 2>&1 || {
-		sed 's/^/#   /' "$d/load.out"
-		return 1
-	}
-}
-
-# ---------------------------------------------------------------------------
 # Kernel views
 
 # esp_sas <ns>: "src dst spi packets" per keyed ESP SA, from ip -s xfrm state.
@@ -194,10 +99,10 @@ run_case() {
 	iop_log "case $CASE: $what, tunnel $SUBNET_L <=> $SUBNET_R, AES-GCM-256"
 	read -r pl pr < <(lsw_proposals gcm256-x25519)
 	lid=@sk.test rid=@$peer.test
-	skua_add_subnet_conn sk "$conn" "$L4" "$R4" "$lid" "$rid" "$psk" "$pl" "$pr" \
+	skua_add_psk_conn sk "$conn" "$L4" "$R4" "$lid" "$rid" "$psk" "$pl" "$pr" \
 		$SUBNET_L $SUBNET_R || fail=1
 	read -r pl pr < <("${pk}_proposals" gcm256-x25519)
-	"${pk}_add_subnet_conn" "$peer" "$conn" "$R4" "$L4" "$rid" "$lid" "$psk" "$pl" "$pr" \
+	"${pk}_add_psk_conn" "$peer" "$conn" "$R4" "$L4" "$rid" "$lid" "$psk" "$pl" "$pr" \
 		$SUBNET_R $SUBNET_L || fail=1
 	if [ $fail = 1 ]; then
 		iop_not_ok "$what: could not load the connection"
