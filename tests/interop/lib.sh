@@ -409,8 +409,19 @@ sswan_swanctl() {
 		swanctl "$cmd" --uri "unix://$d/charon.vici" "$@"
 }
 
+# sswan_start INST NS: charon in NS with its own strongswan.conf, vici socket and log. The
+# settings are the interop tests' (quick retransmits, a verbose log); a caller changes them
+# through SSWAN_TUNING (more charon settings) and SSWAN_LOG_LEVELS (the filelog levels), as
+# bench/bench_lib.sh does.
 sswan_start() {
 	local inst=$1 ns=$2 d
+	local tuning=${SSWAN_TUNING-"# give up quickly: the tests bound every wait
+retransmit_timeout = 1.0
+retransmit_base = 1.4"}
+	local levels=${SSWAN_LOG_LEVELS-"default = 1
+ike = 2
+cfg = 2
+knl = 2"}
 	if [ ! -x "$CHARON" ] || ! command -v swanctl >/dev/null; then
 		iop_die "strongSwan (charon, swanctl) not installed: run scripts/setup-peers"
 	fi
@@ -428,10 +439,8 @@ sswan_start() {
 		    # the host kernel has XFRM but no ESP: touch neither routes nor addresses
 		    install_routes = no
 		    install_virtual_ip = no
-		    # give up quickly: the tests bound every wait
 		    retransmit_tries = 3
-		    retransmit_timeout = 1.0
-		    retransmit_base = 1.4
+		    $tuning
 		    plugins {
 		        vici {
 		            socket = unix://$d/charon.vici
@@ -441,10 +450,7 @@ sswan_start() {
 		        iop {
 		            path = $d/charon.log
 		            time_format = %T
-		            default = 1
-		            ike = 2
-		            cfg = 2
-		            knl = 2
+		            $levels
 		            flush_line = yes
 		            append = no
 		        }
