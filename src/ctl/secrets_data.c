@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "util/hex.h"
+
 bool secrets_data_has_prefix(const char *s, size_t len)
 {
 	if (len < 2 || s[0] != '0')
@@ -17,17 +19,6 @@ bool secrets_data_has_prefix(const char *s, size_t len)
 		return true;
 	}
 	return false;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int b64val(char c)
@@ -64,7 +55,7 @@ static int hex(const char *s, size_t len, uint8_t *out, size_t cap, size_t *outl
 			*why = "0x data: expected an even number of hex digits";
 			return -EINVAL;
 		}
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			*why = "0x data: expected hex digits (0-9, a-f)";

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/hex.h"
+
 static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -32,17 +34,6 @@ static bool printable(const uint8_t *p, size_t len)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_key_id(const char *s, const char *hex, struct ike_id *out, char *err,
 			size_t errlen)
 {
@@ -55,7 +46,7 @@ static int parse_key_id(const char *s, const char *hex, struct ike_id *out, char
 		return fail(-EINVAL, err, errlen, "\"%.16s...\": key id longer than %d bytes", s,
 			    IKE_ID_DATA_MAX);
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return fail(-EINVAL, err, errlen,

@@ -26,12 +26,40 @@ static int score(const struct connection *c, const struct ip_addr *local,
 	return 0;
 }
 
+/*
+ * The best connection seen so far: the highest score and, among equals, the oldest
+ * (lowest serial). pick_done() takes a reference under the RCU read lock it drops.
+ */
+struct pick {
+	struct connection *c;
+	int score;
+	uint8_t end;
+};
+
+static void pick_offer(struct pick *p, struct connection *c, int s, uint8_t end)
+{
+	if (s > p->score || (s == p->score && p->c && c->serial < p->c->serial)) {
+		p->c = c;
+		p->score = s;
+		p->end = end;
+	}
+}
+
+static struct connection *pick_done(struct pick *p, uint8_t *this_end)
+{
+	if (p->c) {
+		ike_connection_ref(p->c);
+		*this_end = p->end;
+	}
+	rcu_read_unlock();
+	return p->c;
+}
+
 static struct connection *best(struct ike_daemon *d, const struct ip_addr *local,
 			       const struct ip_addr *peer, const struct ike_id *id,
 			       uint8_t *this_end)
 {
-	struct connection *found = NULL;
-	int found_score = 0;
+	struct pick pick = { 0 };
 	struct cds_lfht_iter it;
 	struct conn_node *n;
 
@@ -50,16 +78,9 @@ static struct connection *best(struct ike_daemon *d, const struct ip_addr *local
 			if (!ike_id_is_any(want))
 				s += 2;	/* a named peer beats %any */
 		}
-		if (s > found_score || (s == found_score && found && c->serial < found->serial)) {
-			found = c;
-			found_score = s;
-			*this_end = end;
-		}
+		pick_offer(&pick, c, s, end);
 	}
-	if (found)
-		ike_connection_ref(found);
-	rcu_read_unlock();
-	return found;
+	return pick_done(&pick, this_end);
 }
 
 struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
@@ -82,8 +103,7 @@ struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *l
 				   const struct ike_id *our_id, const struct ike_ts_set *tsi,
 				   const struct ike_ts_set *tsr, uint8_t *this_end)
 {
-	struct connection *found = NULL;
-	int found_score = 0;
+	struct pick pick = { 0 };
 	struct cds_lfht_iter it;
 	struct conn_node *n;
 
@@ -104,16 +124,9 @@ struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *l
 		if (ike_ts_narrow(tsi, &remote, &narrowed) < 0 ||
 		    ike_ts_narrow(tsr, &c->ts[end], &narrowed) < 0)
 			continue;
-		if (s > found_score || (s == found_score && found && c->serial < found->serial)) {
-			found = c;
-			found_score = s;
-			*this_end = end;
-		}
+		pick_offer(&pick, c, s, end);
 	}
-	if (found)
-		ike_connection_ref(found);
-	rcu_read_unlock();
-	return found;
+	return pick_done(&pick, this_end);
 }
 
 struct connection *ike_conn_for_responder(struct ike_daemon *d, const struct ip_addr *local,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "util/hex.h"
 #include "util/impair.h"
 #include "util/log.h"
 
@@ -563,14 +564,9 @@ static int parse_u32(const char *s, uint32_t *out)
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		int d;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
+		int d = hex_digit(*s);
+
+		if (d < 0 || d >= base)
 			return -EINVAL;
 		v = v * (uint64_t)base + (uint64_t)d;
 		if (v > UINT32_MAX)
