@@ -18,22 +18,9 @@
 #include "sadb/kernel_alg.h"
 #include "sadb/kernel_pfkey.h"
 
+#include "literals.h"
+
 static void *be;
-
-static struct ip_addr A(const char *s) {
-	struct ip_addr a;
-
-	ip_addr_parse(s, &a);
-	return a;
-}
-
-static struct ip_subnet
-N(const char *s) {
-	struct ip_subnet n;
-
-	ip_subnet_parse(s, &n);
-	return n;
-}
 
 static struct kernel_op *
 op_new(enum kernel_op_kind kind)

@@ -22,6 +22,8 @@
 #include "sadb/kernel_queue.h"
 #include "sadb/kernel_xfrm.h"
 
+#include "literals.h"
+
 static struct kernel_queue kq;
 static struct mailbox mb;
 static unsigned answered;
@@ -63,21 +65,6 @@ static void run(struct kernel_op **ops, size_t n)
 		fprintf(stderr, "xfrm_roundtrip: the kernel thread did not answer\n");
 		exit(1);
 	}
-}
-
-static struct ip_addr A(const char *s) {
-	struct ip_addr a;
-
-	ip_addr_parse(s, &a);
-	return a;
-}
-
-static struct ip_subnet
-N(const char *s) {
-	struct ip_subnet n;
-
-	ip_subnet_parse(s, &n);
-	return n;
 }
 
 struct seen {
