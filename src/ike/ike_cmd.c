@@ -14,8 +14,8 @@
 #include "ike/alg_names.h"
 #include "ike/ike_sa.h"
 #include "ike/route.h"
-#include "ike/v2_child.h"
-#include "ike/v2_exchange.h"
+#include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
 #include "util/log.h"
 
 /* ---- initiate: one worker ---- */

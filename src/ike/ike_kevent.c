@@ -10,7 +10,7 @@
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
 #include "ike/route.h"
-#include "ike/v2_exchange.h"
+#include "ike/v2/exchange.h"
 #include "sadb/kernel_backend.h"
 #include "util/log.h"
 

@@ -9,8 +9,8 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
-#include "ike/v2_child.h"
-#include "ike/v2_io.h"
+#include "ike/v2/child.h"
+#include "ike/v2/io.h"
 #include "net/steer.h"
 #include "util/log.h"
 #include "util/tsan.h"

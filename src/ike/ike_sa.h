@@ -11,7 +11,7 @@
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
 #include "ike/ts.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 #include "sadb/sa_table.h"
 #include "util/timer_wheel.h"
 

@@ -34,7 +34,7 @@
 
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/msg.h"
 
 enum xch_side { XCH_WEST = 0, XCH_EAST = 1 };
 

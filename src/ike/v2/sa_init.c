@@ -17,11 +17,11 @@
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
-#include "ike/v2_conn.h"
-#include "ike/v2_exchange.h"
-#include "ike/v2_io.h"
-#include "ike/v2_kex.h"
-#include "ike/v2_rules.h"
+#include "ike/conn_select.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/io.h"
+#include "ike/v2/kex.h"
+#include "ike/v2/rules.h"
 #include "util/log.h"
 
 enum {

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ike/v2_msg.h"
+#include "ike/v2/msg.h"
 
 enum {
 	FLAG_CRITICAL = 0x80,		/* generic payload header, RFC 7296 3.2 */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include "ike/v2_child.h"
+#include "ike/v2/child.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include "crypto/crypto.h"
 #include "crypto/ikev2_keys.h"
 #include "ike/route.h"
-#include "ike/v2_updown.h"
+#include "ike/child_updown.h"
 #include "util/log.h"
 
 bool ike_leave_kernel_state;

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_build.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/build.h"
+#include "ike/v2/msg.h"
 
 /*
  * IKEv2 message fragmentation (RFC 7383). Receiving: each SKF fragment is

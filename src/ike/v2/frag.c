@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/v2_frag.h"
+#include "ike/v2/frag.h"
 
 void v2_frag_reasm_init(struct v2_frag_reasm *r)
 {

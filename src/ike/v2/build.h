@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_msg.h"
-#include "ike/v2_payloads.h"
+#include "ike/v2/msg.h"
+#include "ike/v2/payloads.h"
 #include "util/wire.h"
 
 /*

@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #include "ike/ike_sa.h"
-#include "ike/v2_build.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/build.h"
+#include "ike/v2/msg.h"
 
 /*
  * Sending and receiving IKEv2 messages of an SA: the header, the SK

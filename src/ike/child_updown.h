@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#ifndef SKUA_IKE_V2_UPDOWN_H
-#define SKUA_IKE_V2_UPDOWN_H
+#ifndef SKUA_IKE_CHILD_UPDOWN_H
+#define SKUA_IKE_CHILD_UPDOWN_H
 
 #include "ike/connection.h"
 #include "ike/ike_sa.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#ifndef SKUA_IKE_V2_CONN_H
-#define SKUA_IKE_V2_CONN_H
+#ifndef SKUA_IKE_CONN_SELECT_H
+#define SKUA_IKE_CONN_SELECT_H
 
 #include "ike/ike_daemon.h"
 #include "ike/connection.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include "ike/v2_kex.h"
+#include "ike/v2/kex.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "ike/ike_sa.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/msg.h"
 
 /* The steps the exchange files hand to each other. Context: the owner worker. */
 

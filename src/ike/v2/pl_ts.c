@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ike/v2_payloads.h"
+#include "ike/v2/payloads.h"
 
 enum {
 	TS_HDR = 8,			/* type, protocol, length, ports */

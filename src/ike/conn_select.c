@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include "ike/v2_conn.h"
+#include "ike/conn_select.h"
 
 bool ike_conn_peer_matches(const struct connection *c, uint8_t this_end,
 			   const struct ip_addr *peer)

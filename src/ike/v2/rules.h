@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_msg.h"
+#include "ike/v2/msg.h"
 
 /*
  * Which payloads may appear in which message (RFC 7296 1.2-1.5, 2.6,

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_payloads.h"
-#include "ike/v2_types.h"
+#include "ike/v2/payloads.h"
+#include "ike/v2/types.h"
 
 /*
  * Decoding one IKEv2 message (RFC 7296 section 3): the fixed header, then

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include "ike/v2_io.h"
+#include "ike/v2/io.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/v2_rules.h"
+#include "ike/v2/rules.h"
 #include "util/impair.h"
 #include "util/log.h"
 

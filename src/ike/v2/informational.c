@@ -16,9 +16,9 @@
 #include "ike/alg_names.h"
 #include "crypto/crypto.h"
 #include "ike/route.h"
-#include "ike/v2_child.h"
-#include "ike/v2_exchange.h"
-#include "ike/v2_io.h"
+#include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/io.h"
 #include "util/log.h"
 
 static struct timer_wheel *wheel(struct ike_sa *sa)

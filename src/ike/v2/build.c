@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ike/v2_build.h"
+#include "ike/v2/build.h"
 
 enum {
 	HDR_NEXT_OFF = 16,		/* Next Payload in the IKE header */

@@ -19,11 +19,11 @@
 #include "crypto/ikev2_keys.h"
 #include "crypto/prf.h"
 #include "ike/alg_names.h"
-#include "ike/v2_child.h"
-#include "ike/v2_conn.h"
-#include "ike/v2_exchange.h"
-#include "ike/v2_io.h"
-#include "ike/v2_updown.h"
+#include "ike/v2/child.h"
+#include "ike/conn_select.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/io.h"
+#include "ike/child_updown.h"
 #include "util/log.h"
 
 enum { PSK_MAX = 4096 };

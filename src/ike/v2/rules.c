@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ike/v2_rules.h"
+#include "ike/v2/rules.h"
 
 /*
  * RFC 7296 1.2 (IKE_SA_INIT, IKE_AUTH), 1.3 (CREATE_CHILD_SA), 1.4

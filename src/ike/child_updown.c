@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include "ike/v2_updown.h"
+#include "ike/child_updown.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/v2_exchange.h"
+#include "ike/v2/exchange.h"
 #include "util/log.h"
 
 struct updown_ctx {
