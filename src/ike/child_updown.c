@@ -69,7 +69,7 @@ static void answered(int status, void *cookie, void *ctx)
 			ike_sa_progress(sa, RC_LOG_SERIOUS,
 					"updown failed (status %d): deleting Child SA #%llu", status,
 					(unsigned long long)c->serial);
-			v2_child_failed_tell_peer(sa, c);
+			v2_child_delete_tell_peer(sa, c);
 			ike_child_unlink_free(sa, c);
 			break;
 		}
@@ -106,7 +106,7 @@ void ike_child_updown(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 	struct updown_info u;
 
 	memset(&u, 0, sizeof(u));
-	fill_conn(&u, sa->conn, sa->this_end);
+	fill_conn(&u, c->conn, c->this_end);
 	u.verb = verb;
 	u.interface = sa->l ? sa->l->iface.name : NULL;
 	u.me = sa->local;
@@ -121,7 +121,7 @@ void ike_child_updown(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 	u.spi_in = c->spi_in;
 	u.spi_out = c->spi_out;
 	u.stack = d->kernel_none ? "none" : "xfrm";
-	run(d, sa->w->index, command_of(d, sa->conn, sa->this_end), &u, sa->serial, c->serial);
+	run(d, sa->w->index, command_of(d, c->conn, c->this_end), &u, sa->serial, c->serial);
 }
 
 void ike_conn_updown(struct ike_daemon *d, unsigned w, struct connection *c, uint8_t end,

@@ -63,6 +63,8 @@ enum ike_counter {
 	IKEC_IKE_SAS,			/* gauge: IKE SAs this worker owns */
 	IKEC_IKE_UP,			/* gauge: of which established */
 	IKEC_CHILD_SAS,			/* gauge */
+	IKEC_IKE_REKEYED,		/* IKE SAs rekeyed in place (CREATE_CHILD_SA) */
+	IKEC_CHILD_REKEYED,		/* Child SAs rekeyed in place */
 	IKEC_COUNT,
 };
 

@@ -86,45 +86,6 @@ static void build_id(struct v2_build *b, uint8_t type, const struct ike_id *id)
 	v2_build_id(b, type, &p);
 }
 
-static void ts_to_wire(const struct ike_ts *t, struct v2_ts *out)
-{
-	struct v2_ts_one *o = &out->ts[0];
-	memset(out, 0, sizeof(*out));
-	out->n = 1;
-	o->type = t->start.af == AF_INET6 ? V2_TS_IPV6_ADDR_RANGE : V2_TS_IPV4_ADDR_RANGE;
-	o->ipproto = t->ipproto;
-	o->sport = t->sport;
-	o->eport = t->eport;
-	memcpy(o->start, t->start.b, 16);
-	memcpy(o->end, t->end.b, 16);
-}
-
-static int ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
-{
-	out->n = 0;
-	for (unsigned i = 0; i < in->n && out->n < V2_MAX_TS; i++) {
-		const struct v2_ts_one *o = &in->ts[i];
-		struct ike_ts *t = &out->ts[out->n];
-		sa_family_t af;
-
-		if (o->type == V2_TS_IPV4_ADDR_RANGE)
-			af = AF_INET;
-		else if (o->type == V2_TS_IPV6_ADDR_RANGE)
-			af = AF_INET6;
-		else
-			continue;	/* a selector type we do not do */
-		memset(t, 0, sizeof(*t));
-		t->ipproto = o->ipproto;
-		t->sport = o->sport;
-		t->eport = o->eport;
-		t->start.af = t->end.af = af;
-		memcpy(t->start.b, o->start, af == AF_INET ? 4 : 16);
-		memcpy(t->end.b, o->end, af == AF_INET ? 4 : 16);
-		out->n++;
-	}
-	return out->n ? 0 : -ENOENT;
-}
-
 static bool wants_child(const struct connection *c)
 {
 	return (c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) != 0;
@@ -185,9 +146,9 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 		ike_connection_auth_esp(sa->conn, &esp);
 		proposal_set_to_sa(&esp, V2_PROTO_ESP, spi, 4, &s->child_offer);
 		v2_build_sa(&b, &s->child_offer);
-		ts_to_wire(&c->ts_local, &ts);
+		v2_ts_to_wire(&c->ts_local, &ts);
 		v2_build_ts(&b, V2_PL_TSI, &ts);
-		ts_to_wire(&c->ts_remote, &ts);
+		v2_ts_to_wire(&c->ts_remote, &ts);
 		v2_build_ts(&b, V2_PL_TSR, &ts);
 	}
 	crypto_wipe(auth, sizeof(auth));
@@ -229,7 +190,7 @@ void v2_auth_start(struct ike_sa *sa)
 		auth_send(sa, NULL);
 		return;
 	}
-	struct child_sa *c = ike_child_new(sa);
+	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
 	if (!c) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return;
@@ -243,35 +204,6 @@ void v2_auth_start(struct ike_sa *sa)
 		ike_sa_fail(sa, RC_INTERNALERR, "cannot ask the kernel for an SPI");
 }
 
-static void child_established(struct ike_sa *sa, struct child_sa *c)
-{
-	char alg[96], tl[80], tr[80];
-	struct v2_suite s = c->suite;
-
-	c->state = CHILD_INSTALLED;
-	/* The newest Child SA's policies replaced any older one's in place. */
-	atomic_store(&sa->conn->policy_owner, c->serial);
-	if (atomic_fetch_add(&sa->conn->children_up, 1) == 0 &&
-	    atomic_load(&sa->conn->routing) == CONN_UNROUTED) {
-		/* The first SA of an unrouted connection routes it (the manual). */
-		ike_child_updown(sa, c, UPDOWN_PREPARE);
-		ike_child_updown(sa, c, UPDOWN_ROUTE);
-	}
-	ike_child_updown(sa, c, UPDOWN_UP);
-	atomic_store(&sa->conn->acquiring, false);
-	c->installed_ms = ike_now(sa->w);
-	c->installed_wall = (uint64_t)time(NULL);
-	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
-	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
-	proposal_suite_str(&s, alg, sizeof(alg));
-	ike_sa_progress(sa, RC_SUCCESS,
-			"IPsec SA #%llu established %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
-			(unsigned long long)c->serial, c->transport ? "transport" : "tunnel",
-			c->encap ? "/NAT" : "", c->spi_out, c->spi_in, alg,
-			ike_ts_str(&c->ts_local, tl, sizeof(tl)),
-			ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
-}
-
 static void initiator_installed(struct ike_sa *sa, struct child_sa *c, int status)
 {
 	if (status < 0) {
@@ -279,17 +211,19 @@ static void initiator_installed(struct ike_sa *sa, struct child_sa *c, int statu
 		ike_sa_progress(sa, RC_FATAL,
 				"the kernel refused the Child SA (%s); it is deleted and the peer told",
 				strerror(-status));
-		v2_child_failed_tell_peer(sa, c);
+		v2_child_delete_tell_peer(sa, c);
 		ike_child_unlink_free(sa, c);
 	} else {
-		child_established(sa, c);
+		v2_child_established(sa, c);
 	}
 	ike_sa_setup_free(sa);
 	ike_sa_progress_done(sa);
 }
 
-void v2_auth_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 {
+	struct net_rx *rx = in->rx;
+	struct v2_msg *m = in->m;
 	struct ike_setup *s = sa->setup;
 	const struct v2_payload *idr = v2_msg_get(m, V2_PL_IDR), *auth = v2_msg_get(m, V2_PL_AUTH);
 	uint8_t want[CRYPTO_PRF_MAX];
@@ -353,13 +287,13 @@ void v2_auth_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	ike_connection_auth_esp(sa->conn, &esp);
 	if (proposal_check_reply(&esp, sa_pl->u.sa, V2_PROTO_ESP, &c->suite) < 0 ||
-	    sa_pl->u.sa->props[0].spi_size != 4 || ts_from_wire(tsi->u.ts, &si) < 0 ||
-	    ts_from_wire(tsr->u.ts, &sr) < 0 || !ike_ts_set_within(&si, &c->ts_local) ||
+	    sa_pl->u.sa->props[0].spi_size != 4 || v2_ts_from_wire(tsi->u.ts, &si) < 0 ||
+	    v2_ts_from_wire(tsr->u.ts, &sr) < 0 || !ike_ts_set_within(&si, &c->ts_local) ||
 	    !ike_ts_set_within(&sr, &c->ts_remote)) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
 		ike_sa_progress(sa, RC_FATAL,
 				"IKE SA up, but the responder's Child SA answer is unacceptable");
-		v2_child_failed_tell_peer(sa, c);
+		v2_child_delete_tell_peer(sa, c);
 		ike_child_unlink_free(sa, c);
 		ike_sa_setup_free(sa);
 		ike_sa_progress_done(sa);
@@ -419,9 +353,9 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 			v2_build_notify(&b, &n);
 		}
 		v2_build_sa(&b, out);
-		ts_to_wire(&c->ts_remote, &ts);	/* TSi: the initiator's side */
+		v2_ts_to_wire(&c->ts_remote, &ts);	/* TSi: the initiator's side */
 		v2_build_ts(&b, V2_PL_TSI, &ts);
-		ts_to_wire(&c->ts_local, &ts);
+		v2_ts_to_wire(&c->ts_local, &ts);
 		v2_build_ts(&b, V2_PL_TSR, &ts);
 	} else if (child_err) {
 		struct v2_notification n = { .type = child_err };
@@ -463,7 +397,7 @@ static void responder_installed(struct ike_sa *sa, struct child_sa *c, int statu
 		sa->state = IKE_ESTABLISHED;
 		return;
 	}
-	child_established(sa, c);
+	v2_child_established(sa, c);
 	sa->state = IKE_ESTABLISHED;
 	auth_respond(sa, c, 0);
 }
@@ -479,8 +413,9 @@ static void responder_spi_done(struct ike_sa *sa, struct child_sa *c, int status
 	crypto_wipe(keymat, sizeof(keymat));
 }
 
-void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 {
+	struct v2_msg *m = in->m;
 	struct ike_daemon *d = sa->w->d;
 	struct ike_setup *s = sa->setup;
 	const struct v2_payload *idi = v2_msg_get(m, V2_PL_IDI), *auth = v2_msg_get(m, V2_PL_AUTH);
@@ -549,7 +484,7 @@ void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	struct ike_ts_set si, sr;
 	struct ike_ts ours_remote, chosen_i, chosen_r;
 
-	if (!tsi || !tsr || ts_from_wire(tsi->u.ts, &si) < 0 || ts_from_wire(tsr->u.ts, &sr) < 0) {
+	if (!tsi || !tsr || v2_ts_from_wire(tsi->u.ts, &si) < 0 || v2_ts_from_wire(tsr->u.ts, &sr) < 0) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TS_UNACCEPTABLE);
 		return;
@@ -586,7 +521,7 @@ void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		auth_respond(sa, NULL, V2N_TS_UNACCEPTABLE);
 		return;
 	}
-	struct child_sa *c = ike_child_new(sa);
+	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
 	if (!c) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);

@@ -5,11 +5,14 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "crypto/ikev2_keys.h"
-#include "ike/route.h"
+#include "ike/alg_names.h"
+#include "ike/v2/payloads.h"
 #include "ike/child_updown.h"
+#include "ike/route.h"
 #include "util/log.h"
 
 bool ike_leave_kernel_state;
@@ -25,14 +28,6 @@ struct child_step {
 	unsigned nok;
 	bool rollback_only;		/* the rollback's own answers: just count */
 };
-
-static struct child_sa *child_find(struct ike_sa *sa, uint64_t serial)
-{
-	for (struct child_sa *c = sa->children; c; c = c->next)
-		if (c->serial == serial)
-			return c;
-	return NULL;
-}
 
 static void sa_kernel_release(struct ike_sa *sa);
 
@@ -57,7 +52,7 @@ static void step_answer(struct kernel_op *op)
 		op = NULL;	/* kept for the rollback */
 	}
 	if (op && op->kind == KERNEL_OP_SPI_ALLOC && op->status == 0) {
-		struct child_sa *c = child_find(sa, st->child_serial);
+		struct child_sa *c = ike_child_find(sa, st->child_serial);
 		if (c)
 			c->spi_in = op->spi;
 	}
@@ -72,7 +67,7 @@ static void step_answer(struct kernel_op *op)
 	for (unsigned i = 0; i < st->nok; i++)
 		kernel_op_free(st->ok_ops[i]);
 	if (!sa->dead && st->done) {
-		struct child_sa *c = child_find(sa, st->child_serial);
+		struct child_sa *c = ike_child_find(sa, st->child_serial);
 		if (c)
 			st->done(sa, c, st->error);
 	}
@@ -138,7 +133,7 @@ static void rollback(struct child_step *st)
 	st->rollback_only = true;
 	/* The rollback's answers end the step with the original error kept. */
 	if (submit(sa, st, undo, n) < 0 && !sa->dead && st->done) {
-		struct child_sa *c = child_find(sa, st->child_serial);
+		struct child_sa *c = ike_child_find(sa, st->child_serial);
 		if (c)
 			st->done(sa, c, st->error);
 	}
@@ -198,7 +193,7 @@ static uint16_t icv_bits(uint16_t encr)
 static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 		      struct kernel_sa_params *p)
 {
-	const struct conn_spec *cs = &sa->conn->spec;
+	const struct conn_spec *cs = &c->conn->spec;
 	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
 	int akey = c->suite.integ ? crypto_integ_key_len(c->suite.integ) : 0;
 
@@ -234,7 +229,7 @@ static void policy_params(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 {
 	bool in = dir != KERNEL_DIR_OUT;
 
-	ike_policy_fill(p, sa->conn, in ? &c->ts_remote : &c->ts_local,
+	ike_policy_fill(p, c->conn, in ? &c->ts_remote : &c->ts_local,
 			in ? &c->ts_local : &c->ts_remote, dir, !c->transport,
 			in ? &sa->peer : &sa->local, in ? &sa->local : &sa->peer, c->reqid);
 }
@@ -301,7 +296,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * this one takes only its SAs away, and the old inbound SA was used
 	 * until this moment.
 	 */
-	bool owns = atomic_load(&sa->conn->policy_owner) == c->serial;
+	bool owns = atomic_load(&c->conn->policy_owner) == c->serial;
 	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
 	for (unsigned i = 0; owns && i < (c->transport ? 2u : 3u); i++) {
 		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
@@ -315,7 +310,8 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 			sa_params(sa, c, in, &ops[n]->sa);
 		n++;
 	}
-	ike_child_updown(sa, c, UPDOWN_DOWN);
+	if (!c->superseded)
+		ike_child_updown(sa, c, UPDOWN_DOWN);
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
 	/*
@@ -323,12 +319,12 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * policy turns back into the trap (or shunt) in place, with no moment
 	 * in the clear, when this was its last Child SA.
 	 */
-	bool last = atomic_fetch_sub(&sa->conn->children_up, 1) == 1;
-	if (last && atomic_load(&sa->conn->routing) == CONN_UNROUTED)
+	bool last = atomic_fetch_sub(&c->conn->children_up, 1) == 1;
+	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED)
 		ike_child_updown(sa, c, UPDOWN_UNROUTE);
-	if (owns && last && atomic_load(&sa->conn->routing) != CONN_UNROUTED && ops[0] &&
+	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && ops[0] &&
 	    !atomic_load(&sa->w->d->shutting_down)) {
-		struct connection *cn = sa->conn;
+		struct connection *cn = c->conn;
 		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
 		ops[0]->kind = KERNEL_OP_POLICY_ADD;
 		ike_route_out_policy(cn, atomic_load(&cn->route_end), shunt,
@@ -336,6 +332,80 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	}
 	submit(sa, st, ops, n);
 }
+
+void v2_ts_to_wire(const struct ike_ts *t, struct v2_ts *out)
+{
+	struct v2_ts_one *o = &out->ts[0];
+	memset(out, 0, sizeof(*out));
+	out->n = 1;
+	o->type = t->start.af == AF_INET6 ? V2_TS_IPV6_ADDR_RANGE : V2_TS_IPV4_ADDR_RANGE;
+	o->ipproto = t->ipproto;
+	o->sport = t->sport;
+	o->eport = t->eport;
+	memcpy(o->start, t->start.b, 16);
+	memcpy(o->end, t->end.b, 16);
+}
+
+int v2_ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
+{
+	out->n = 0;
+	for (unsigned i = 0; i < in->n && out->n < V2_MAX_TS; i++) {
+		const struct v2_ts_one *o = &in->ts[i];
+		struct ike_ts *t = &out->ts[out->n];
+		sa_family_t af;
+
+		if (o->type == V2_TS_IPV4_ADDR_RANGE)
+			af = AF_INET;
+		else if (o->type == V2_TS_IPV6_ADDR_RANGE)
+			af = AF_INET6;
+		else
+			continue;	/* a selector type we do not do */
+		memset(t, 0, sizeof(*t));
+		t->ipproto = o->ipproto;
+		t->sport = o->sport;
+		t->eport = o->eport;
+		t->start.af = t->end.af = af;
+		memcpy(t->start.b, o->start, af == AF_INET ? 4 : 16);
+		memcpy(t->end.b, o->end, af == AF_INET ? 4 : 16);
+		out->n++;
+	}
+	return out->n ? 0 : -ENOENT;
+}
+
+void v2_child_established(struct ike_sa *sa, struct child_sa *c)
+{
+	char alg[96], tl[80], tr[80];
+	struct v2_suite s = c->suite;
+
+	bool rekey = c->rekey_of != 0;
+
+	c->state = CHILD_INSTALLED;
+	/* The newest Child SA's policies replaced any older one's in place. */
+	atomic_store(&c->conn->policy_owner, c->serial);
+	if (atomic_fetch_add(&c->conn->children_up, 1) == 0 &&
+	    atomic_load(&c->conn->routing) == CONN_UNROUTED) {
+		/* The first SA of an unrouted connection routes it (the manual). */
+		ike_child_updown(sa, c, UPDOWN_PREPARE);
+		ike_child_updown(sa, c, UPDOWN_ROUTE);
+	}
+	/* A rekey replaces an SA that is up: the tunnel never went down (no up- again). */
+	if (!rekey)
+		ike_child_updown(sa, c, UPDOWN_UP);
+	atomic_store(&c->conn->acquiring, false);
+	c->installed_ms = ike_now(sa->w);
+	c->installed_wall = (uint64_t)time(NULL);
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
+	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
+	proposal_suite_str(&s, alg, sizeof(alg));
+	ike_sa_progress(sa, RC_SUCCESS,
+			"IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
+			(unsigned long long)c->serial, rekey ? "rekeyed" : "established",
+			c->transport ? "transport" : "tunnel",
+			c->encap ? "/NAT" : "", c->spi_out, c->spi_in, alg,
+			ike_ts_str(&c->ts_local, tl, sizeof(tl)),
+			ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
+}
+
 
 void v2_child_release(struct ike_sa *sa, struct child_sa *c)
 {

@@ -19,6 +19,7 @@
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
+#include "ike/v2/task.h"
 #include "util/log.h"
 
 static struct timer_wheel *wheel(struct ike_sa *sa)
@@ -26,23 +27,13 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
 }
 
-void v2_ike_established(struct ike_sa *sa)
+void v2_ike_arm_timers(struct ike_sa *sa)
 {
-	char alg[96];
 	struct ike_worker *w = sa->w;
-
-	sa->state = IKE_ESTABLISHED;
-	sa->established_ms = ike_now(sa->w);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
-	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	/*
 	 * The manual's rekeying: the initiator rekeys rekeymargin plus a random
 	 * 0..rekeyfuzz percent of it before the end; the responder keeps the SA
-	 * to its end (the initiator replaces it first).
+	 * to its end (the initiator rekeys it first).
 	 */
 	const struct conn_spec *cs = &sa->conn->spec;
 	uint64_t life = (uint64_t)cs->ike_lifetime * 1000, margin = 0;
@@ -55,10 +46,6 @@ void v2_ike_established(struct ike_sa *sa)
 		if (margin >= life)
 			margin = life / 2;
 	}
-	if (!sa->counted_up) {
-		sa->counted_up = true;
-		counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
-	}
 	sa->life_is_rekey = margin > 0;
 	timer_arm(wheel(sa), &sa->life, sa->expire_ms - margin);
 	/* RFC 3948 4: behind a NAT, keep its mapping open. */
@@ -66,9 +53,32 @@ void v2_ike_established(struct ike_sa *sa)
 	    w->d->keep_alive_s)
 		timer_arm(wheel(sa), &sa->keepalive,
 			  ike_now(sa->w) + (uint64_t)w->d->keep_alive_s * 1000);
+}
+
+void v2_ike_established(struct ike_sa *sa)
+{
+	char alg[96];
+	struct ike_worker *w = sa->w;
+	bool rekey = sa->state == IKE_I_REKEY || sa->state == IKE_R_REKEY;
+
+	sa->state = IKE_ESTABLISHED;
+	sa->established_ms = ike_now(sa->w);
+	if (sa->half_open) {
+		sa->half_open = false;
+		w->half_open--;
+		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
+	}
+	if (!rekey)
+		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
+	if (!sa->counted_up) {
+		sa->counted_up = true;
+		counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
+	}
+	v2_ike_arm_timers(sa);
 	proposal_suite_str(&sa->suite, alg, sizeof(alg));
-	ike_sa_progress(sa, RC_SUCCESS, "established IKE SA {%s}%s", alg,
+	ike_sa_progress(sa, RC_SUCCESS, "%s IKE SA {%s}%s", rekey ? "rekeyed" : "established", alg,
 			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
+	v2_tasks_kick(sa);
 }
 
 void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
@@ -99,43 +109,91 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	ike_sa_free(sa);
 }
 
-static void send_delete(struct ike_sa *sa, uint8_t proto, const uint32_t *spis, unsigned n,
-			bool response)
+/* An INFORMATIONAL with a Delete of proto (no Delete when n is 0 and not the IKE SA). */
+static int build_delete(struct ike_sa *sa, struct v2_build *b, uint8_t proto,
+			const uint32_t *spis, unsigned n, bool response, size_t *len)
 {
-	struct v2_build b;
 	uint8_t buf[4 * 16];
 	struct v2_delete d = { .protocol = proto, .spi_size = proto == V2_PROTO_IKE ? 0 : 4,
-			       .nspi = (uint16_t)n, .spis = buf };
-	size_t len;
+			       .nspi = (uint16_t)(n < 16 ? n : 16), .spis = buf };
+	int rc;
 
-	for (unsigned i = 0; i < n && i < 16; i++) {
-		buf[4 * i] = (uint8_t)(spis[i] >> 24);
-		buf[4 * i + 1] = (uint8_t)(spis[i] >> 16);
-		buf[4 * i + 2] = (uint8_t)(spis[i] >> 8);
-		buf[4 * i + 3] = (uint8_t)spis[i];
-	}
-	if (v2_start(sa, &b, V2_INFORMATIONAL, response,
-		     response ? sa->msgid_peer : sa->msgid_next, true) < 0)
-		return;
+	for (unsigned i = 0; i < d.nspi; i++)
+		v2_spi32_put(buf + 4 * i, spis[i]);
+	rc = v2_start(sa, b, V2_INFORMATIONAL, response,
+		      response ? sa->msgid_peer : sa->msgid_next, true);
 	/* RFC 7296 1.4.1: the answer to deleting the IKE SA is an empty INFORMATIONAL. */
-	if ((proto == V2_PROTO_IKE && !response) || n)
-		v2_build_delete(&b, &d);
-	if (v2_seal(sa, &b, &len) < 0)
-		return;
-	if (response) {
-		v2_send_response(sa, sa->w->txbuf, len);
-	} else {
-		sa->msgid_next++;
-		v2_send_request(sa, sa->w->txbuf, len);
-	}
+	if (rc == 0 && ((proto == V2_PROTO_IKE && !response) || d.nspi))
+		rc = v2_build_delete(b, &d);
+	return rc < 0 ? rc : v2_seal(sa, b, len);
 }
 
-void v2_child_failed_tell_peer(struct ike_sa *sa, struct child_sa *c)
+static void answer_delete(struct ike_sa *sa, uint8_t proto, const uint32_t *spis, unsigned n)
 {
-	/* A request needs the window free; with one outstanding, the peer learns at rekey. */
-	if (sa->req || !c->spi_in)
+	struct v2_build b;
+	size_t len;
+
+	if (build_delete(sa, &b, proto, spis, n, true, &len) == 0)
+		v2_send_response(sa, sa->w->txbuf, len);
+}
+
+static int request(struct ike_sa *sa, struct v2_build *b, size_t len)
+{
+	(void)b;
+	sa->msgid_next++;
+	return v2_send_request(sa, sa->w->txbuf, len);
+}
+
+int v2_info_start(struct ike_sa *sa, struct v2_task *t)
+{
+	struct v2_build b;
+	size_t len;
+	int rc;
+
+	switch (t->kind) {
+	case V2T_DELETE_IKE:
+		/* Children first out of the kernel: no traffic in the clear meanwhile. */
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			v2_child_uninstall(sa, c);
+		if (sa->state == IKE_ESTABLISHED)
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
+		rc = build_delete(sa, &b, V2_PROTO_IKE, NULL, 0, false, &len);
+		sa->state = IKE_DELETING;
+		break;
+	case V2T_DELETE_CHILD:
+		rc = build_delete(sa, &b, V2_PROTO_ESP, t->spis, t->nspi, false, &len);
+		break;
+	default:	/* V2T_LIVENESS: an empty INFORMATIONAL */
+		rc = build_delete(sa, &b, V2_PROTO_ESP, NULL, 0, false, &len);
+		break;
+	}
+	return rc < 0 ? rc : request(sa, &b, len);
+}
+
+void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
+{
+	struct v2_task *t;
+
+	if (!c->spi_in || c->kernel_released)
 		return;
-	send_delete(sa, V2_PROTO_ESP, &c->spi_in, 1, false);
+	c->rekeying = true;	/* going: never rekeyed */
+	/* One Delete may carry several SPIs: join a queued one. */
+	for (t = sa->tasks; t; t = t->next)
+		if (t->kind == V2T_DELETE_CHILD && t->nspi < 8)
+			break;
+	if (!t) {
+		t = v2_task_new(V2T_DELETE_CHILD);
+		if (!t) {
+			log_warn("#%llu: out of memory: the peer is not told of Child SA #%llu",
+				 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+			return;
+		}
+		t->spis[t->nspi++] = c->spi_in;
+		v2_task_add(sa, t);
+		return;
+	}
+	t->spis[t->nspi++] = c->spi_in;
 }
 
 void ike_sa_shutdown(struct ike_sa *sa)
@@ -157,23 +215,24 @@ void ike_sa_shutdown(struct ike_sa *sa)
 
 void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
 {
-	if (tell_peer && sa->state == IKE_ESTABLISHED && !sa->req) {
-		/* Children first out of the kernel: no traffic in the clear meanwhile. */
-		for (struct child_sa *c = sa->children; c; c = c->next)
-			v2_child_uninstall(sa, c);
-		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
-		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
-		send_delete(sa, V2_PROTO_IKE, NULL, 0, false);
-		sa->state = IKE_DELETING;
-		return;
+	if (tell_peer && (sa->state == IKE_ESTABLISHED || sa->state == IKE_REKEYED)) {
+		struct v2_task *t;
+		if (v2_task_pending(sa, V2T_DELETE_IKE, 0))
+			return;		/* already on its way */
+		t = v2_task_new(V2T_DELETE_IKE);
+		if (t) {
+			v2_task_add(sa, t);	/* behind the request that is out, if any */
+			return;
+		}
 	}
 	if (sa->state == IKE_ESTABLISHED)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 	ike_sa_free(sa);
 }
 
-void v2_info_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 {
+	struct v2_msg *m = in->m;
 	uint32_t ours[16];
 	unsigned n = 0;
 	bool ike = false;
@@ -189,13 +248,12 @@ void v2_info_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		if (p->u.del.protocol != V2_PROTO_ESP || p->u.del.spi_size != 4)
 			continue;
 		for (unsigned k = 0; k < p->u.del.nspi; k++) {
-			const uint8_t *s = p->u.del.spis + 4 * k;
-			uint32_t spi = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
-				       (uint32_t)s[2] << 8 | s[3];
+			uint32_t spi = v2_spi32_get(p->u.del.spis + 4 * k);
 			for (struct child_sa *c = sa->children; c; c = c->next) {
 				if (c->spi_out != spi)
 					continue;
-				if (n < 16)
+				/* 1.4.1: answer with our SPI, unless we are deleting it too. */
+				if (n < 16 && !c->rekeying)
 					ours[n++] = c->spi_in;
 				log_info("#%llu: the peer deleted Child SA #%llu",
 					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
@@ -206,37 +264,47 @@ void v2_info_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	if (ike) {
 		/* RFC 7296 1.4.1: answer with an empty INFORMATIONAL, then forget the SA. */
-		send_delete(sa, V2_PROTO_IKE, NULL, 0, true);
+		answer_delete(sa, V2_PROTO_IKE, NULL, 0);
 		ike_sa_progress(sa, RC_LOG, "the peer deleted the IKE SA");
 		if (sa->state == IKE_ESTABLISHED)
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 		ike_sa_free(sa);
 		return;
 	}
-	send_delete(sa, V2_PROTO_ESP, ours, n, true);
+	answer_delete(sa, V2_PROTO_ESP, ours, n);
 }
 
-void v2_info_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+void v2_info_deleted_ike(struct ike_sa *sa, struct ike_input *in)
 {
+	(void)in;
 	v2_request_done(sa);
-	if (sa->state == IKE_DELETING) {
-		ike_sa_progress(sa, RC_LOG, "IKE SA deleted");
-		ike_sa_free(sa);
-	}
+	ike_sa_progress(sa, RC_LOG, "IKE SA deleted");
+	ike_sa_free(sa);
 }
 
-void v2_child_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+void v2_info_deleted_child(struct ike_sa *sa, struct ike_input *in)
 {
-	struct v2_build b;
-	struct v2_notification n = { .type = V2N_NO_ADDITIONAL_SAS };
-	size_t len;
+	const struct v2_task *t = sa->active;
 
-	/* Rekeying and more Child SAs arrive with their own issue: say so. */
-	log_info("#%llu: CREATE_CHILD_SA is not supported yet: answered NO_ADDITIONAL_SAS",
-		 (unsigned long long)sa->serial);
-	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) == 0 &&
-	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0)
-		v2_send_response(sa, sa->w->txbuf, len);
+	(void)in;
+	v2_request_done(sa);
+	/* The peer's SAs are gone: ours follow (make before break kept them until now). */
+	for (unsigned i = 0; i < t->nspi; i++) {
+		for (struct child_sa *c = sa->children; c; c = c->next) {
+			if (c->spi_in == t->spis[i]) {
+				ike_child_unlink_free(sa, c);
+				break;
+			}
+		}
+	}
+	v2_task_done(sa);
+}
+
+void v2_info_alive(struct ike_sa *sa, struct ike_input *in)
+{
+	(void)in;
+	v2_request_done(sa);
+	v2_task_done(sa);
 }
 
 void v2_request_timeout(struct ike_sa *sa)
@@ -251,6 +319,8 @@ void v2_request_timeout(struct ike_sa *sa)
 		break;
 	default:
 		ike_sa_progress(sa, RC_LOG, "the peer stopped answering; deleting the IKE SA");
+		if (sa->state == IKE_ESTABLISHED)
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 		ike_sa_free(sa);
 	}
 }
@@ -265,6 +335,40 @@ void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	/* A one-byte 0xFF, without the non-ESP marker (RFC 3948 2.3). */
 	net_send_batch(sa->l->fds[sa->w->index], &d, 1, false);
 	timer_arm(tw, t, ike_now(sa->w) + (uint64_t)sa->w->d->keep_alive_s * 1000);
+}
+
+bool ike_sa_rekey(struct ike_sa *sa, const char *why)
+{
+	struct v2_task *t;
+
+	if (sa->state != IKE_ESTABLISHED || v2_task_pending(sa, V2T_REKEY_IKE, 0) ||
+	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
+		return false;
+	t = v2_task_new(V2T_REKEY_IKE);
+	if (!t)
+		return false;
+	ike_sa_progress(sa, RC_LOG, "%s: rekeying the IKE SA", why);
+	v2_task_add(sa, t);
+	return true;
+}
+
+bool ike_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why)
+{
+	struct v2_task *t;
+
+	if (sa->state != IKE_ESTABLISHED || c->state != CHILD_INSTALLED || c->rekeying ||
+	    c->superseded || v2_task_pending(sa, V2T_REKEY_CHILD, c->serial) ||
+	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
+		return false;
+	t = v2_task_new(V2T_REKEY_CHILD);
+	if (!t)
+		return false;
+	t->child = c->serial;
+	c->rekeying = true;
+	ike_sa_progress(sa, RC_LOG, "%s: rekeying Child SA #%llu", why,
+			(unsigned long long)c->serial);
+	v2_task_add(sa, t);
+	return true;
 }
 
 bool ike_sa_replace(struct ike_sa *sa, const char *why)
@@ -285,11 +389,17 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
 
+	if (sa->state == IKE_REKEYED) {
+		/* Its replacement took over and the peer never deleted it. */
+		ike_sa_progress(sa, RC_LOG, "replaced IKE SA: deleting it");
+		ike_sa_delete(sa, true);
+		return;
+	}
 	if (sa->state == IKE_ESTABLISHED) {
 		if (sa->life_is_rekey) {
 			sa->life_is_rekey = false;
-			/* Rekey time: the new SA takes over, this one lasts to its end. */
-			ike_sa_replace(sa, "rekey margin reached");
+			/* Rekey time: CREATE_CHILD_SA makes the new SA; this one lasts to its end. */
+			ike_sa_rekey(sa, "rekey margin reached");
 			timer_arm(tw, t, sa->expire_ms);
 			return;
 		}

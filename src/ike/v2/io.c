@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/v2/exchange.h"
 #include "ike/v2/rules.h"
 #include "util/impair.h"
 #include "util/log.h"
@@ -236,11 +237,13 @@ static void follow_peer(struct ike_sa *sa, const struct net_rx *rx)
 static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	const struct v2_hdr *h = &m->hdr;
+	struct ike_input in = { .rx = rx, .m = m };
 	int rc;
 
 	if (h->exchange == V2_IKE_SA_INIT) {
-		if (sa->state == IKE_I_INIT_SENT && h->msgid == 0)
-			v2_init_response(sa, rx, m);
+		/* Not protected: the handler checks it against what we sent. */
+		if (h->msgid == 0 && sa->state == IKE_I_INIT_SENT)
+			v2_dispatch(sa, IKE_EV_RESPONSE, &in);
 		else
 			v2_drop(sa->w, rx, "unexpected IKE_SA_INIT response");
 		return;
@@ -255,20 +258,10 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	follow_peer(sa, rx);
-	switch (h->exchange) {
-	case V2_IKE_AUTH:
-		v2_auth_response(sa, rx, m);
-		break;
-	case V2_INFORMATIONAL:
-		v2_info_response(sa, rx, m);
-		break;
-	default:
-		v2_drop(sa->w, rx, "response of an exchange we did not start");
-	}
+	v2_dispatch(sa, IKE_EV_RESPONSE, &in);
 }
 
-/* An authenticated request whose payloads broke the rules: answer the notify. */
-static void answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
+void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
 {
 	struct v2_build b;
 	struct v2_notification n = { .type = type };
@@ -283,6 +276,7 @@ static void answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
 static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	const struct v2_hdr *h = &m->hdr;
+	struct ike_input in = { .rx = rx, .m = m };
 	int rc;
 
 	if (h->msgid == sa->msgid_peer - 1 && sa->resp && sa->msgid_peer > 0) {
@@ -298,6 +292,11 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		v2_drop(sa->w, rx, "request outside the message ID window");
 		return;
 	}
+	if (sa->rctx) {
+		/* Our answer to this request is still being computed. */
+		v2_drop(sa->w, rx, "retransmitted request while we compute the answer");
+		return;
+	}
 	rc = v2_open(sa, (uint8_t *)rx->msg, m);
 	if (rc < 0) {
 		v2_drop(sa->w, rx, "integrity check failed");
@@ -305,24 +304,23 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	follow_peer(sa, rx);
 	if (rc > 0) {
-		answer_error(sa, h->exchange, (uint16_t)rc);
+		v2_answer_error(sa, h->exchange, (uint16_t)rc);
 		return;
 	}
-	switch (h->exchange) {
-	case V2_IKE_AUTH:
-		if (sa->state == IKE_R_INIT_SENT)
-			v2_auth_request(sa, rx, m);
-		else
-			v2_drop(sa->w, rx, "IKE_AUTH request in the wrong state");
-		break;
-	case V2_INFORMATIONAL:
-		v2_info_request(sa, rx, m);
-		break;
-	case V2_CREATE_CHILD_SA:
-		v2_child_request(sa, rx, m);
-		break;
-	default:
-		answer_error(sa, h->exchange, V2N_INVALID_SYNTAX);
+	v2_note_window(sa, m);
+	v2_dispatch(sa, IKE_EV_REQUEST, &in);
+}
+
+/* RFC 7296 2.3: the peer may announce a larger window; we keep to one request anyway. */
+void v2_note_window(struct ike_sa *sa, const struct v2_msg *m)
+{
+	const struct v2_notification *n = v2_msg_notify(m, V2N_SET_WINDOW_SIZE);
+
+	if (n && n->len == 4) {
+		uint32_t size = (uint32_t)n->data[0] << 24 | (uint32_t)n->data[1] << 16 |
+				(uint32_t)n->data[2] << 8 | n->data[3];
+		if (size >= 1)
+			sa->peer_window = size;
 	}
 }
 

@@ -58,14 +58,14 @@ void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const st
  */
 void v2_request_timeout(struct ike_sa *sa);
 
-/* Handlers (v2_sa_init.c, v2_auth.c, v2_informational.c). */
+/* The first IKE_SA_INIT request: no SA exists yet (sa_init.c). */
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m);
-void v2_init_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
-void v2_auth_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
-void v2_auth_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
-void v2_info_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
-void v2_info_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
-void v2_child_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
+
+/* Answer the peer's current request with one error notify. */
+void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type);
+
+/* Record the peer's SET_WINDOW_SIZE (RFC 7296 2.3), if m carries one. */
+void v2_note_window(struct ike_sa *sa, const struct v2_msg *m);
 
 /* Timer callbacks, set up by ike_sa_new(). */
 void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);

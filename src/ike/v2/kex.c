@@ -7,12 +7,17 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/task.h"
 #include "util/log.h"
 
 struct kex_in {
 	uint16_t group;
-	uint8_t derive;
+	uint8_t mode, task;
 	struct v2_suite suite;
+	uint16_t old_prf;
+	uint8_t old_sk_d_len;
+	uint8_t old_sk_d[CRYPTO_PRF_MAX];
 	uint8_t spi_i[8], spi_r[8];
 	uint16_t ni_len, nr_len, peer_len;
 	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
@@ -28,6 +33,8 @@ static void kex_work(struct crypto_job *job)
 	uint8_t gir[1024];
 	int rc = 0, n;
 
+	out->task = in->task;
+	out->phase = in->mode;
 	if (!ke) {
 		rc = crypto_ke_new(in->group, &ke);
 		if (rc < 0)
@@ -40,16 +47,33 @@ static void kex_work(struct crypto_job *job)
 		goto out;
 	}
 	out->pub_len = (uint16_t)n;
-	if (in->derive) {
-		n = crypto_ke_shared(ke, in->peer, in->peer_len, gir, sizeof(gir));
-		if (n < 0) {
-			rc = n;
-			goto out;
-		}
+	if (in->mode == KEX_GEN)
+		goto out;
+	n = crypto_ke_shared(ke, in->peer, in->peer_len, gir, sizeof(gir));
+	if (n < 0) {
+		rc = n;
+		goto out;
+	}
+	switch (in->mode) {
+	case KEX_INIT:
 		rc = crypto_ikev2_derive(&in->suite, in->ni, in->ni_len, in->nr, in->nr_len, gir,
 					 (size_t)n, in->spi_i, in->spi_r, &out->keys);
-		out->derived = rc == 0;
+		break;
+	case KEX_REKEY_IKE:
+		rc = crypto_ikev2_rekey_derive(&in->suite, in->old_prf, in->old_sk_d,
+					       in->old_sk_d_len, gir, (size_t)n, in->ni, in->ni_len,
+					       in->nr, in->nr_len, in->spi_i, in->spi_r, &out->keys);
+		break;
+	default:
+		if ((size_t)n > sizeof(out->gir)) {
+			rc = -EMSGSIZE;
+			break;
+		}
+		memcpy(out->gir, gir, (size_t)n);
+		out->gir_len = (uint16_t)n;
+		break;
 	}
+	out->derived = rc == 0;
 out:
 	crypto_wipe(gir, sizeof(gir));
 	out->status = rc;
@@ -65,55 +89,100 @@ static void kex_done(struct crypto_job *job)
 		/* The SA went while the job ran: only the key is left to free. */
 		crypto_ke_free(r->ke);
 	} else {
-		sa->job = NULL;
-		v2_kex_done(sa, r);
+		struct ike_input in = { .kex = r, .task = r->task, .phase = r->phase };
+		if (sa->rjob == job)
+			sa->rjob = NULL;
+		else
+			sa->job = NULL;
+		v2_dispatch(sa, IKE_EV_CRYPTO, &in);
+		crypto_ke_free(r->ke);	/* unless a handler took it back */
 	}
 	crypto_ikev2_keys_wipe(&r->keys);
+	crypto_wipe(r->gir, sizeof(r->gir));
 	crypto_job_free(job);
 }
 
-int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
+static void copy_in(uint8_t *dst, uint16_t *dst_len, size_t cap, const uint8_t *src, size_t len)
 {
-	struct ike_setup *s = sa->setup;
+	if (!src || len > cap)
+		len = 0;
+	if (len)
+		memcpy(dst, src, len);
+	*dst_len = (uint16_t)len;
+}
+
+int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
+{
 	struct kex_in *in = calloc(1, sizeof(*in));
 	struct crypto_job *job = NULL;
 	int rc = -ENOMEM;
 
 	if (!in)
 		return -ENOMEM;
-	in->group = s->dh;
-	in->suite = sa->suite;
-	memcpy(in->spi_i, sa->spi_i, 8);
-	memcpy(in->spi_r, sa->spi_r, 8);
-	in->ni_len = s->ni_len;
-	in->nr_len = s->nr_len;
-	memcpy(in->ni, s->ni, s->ni_len);
-	memcpy(in->nr, s->nr, s->nr_len);
-	if (peer) {
-		if (peer_len > sizeof(in->peer)) {
-			rc = -EMSGSIZE;
-			goto out;
-		}
-		in->derive = 1;
-		in->peer_len = (uint16_t)peer_len;
-		memcpy(in->peer, peer, peer_len);
+	if ((p->mode != KEX_GEN && (!p->peer || p->peer_len > sizeof(in->peer))) ||
+	    p->ni_len > sizeof(in->ni) || p->nr_len > sizeof(in->nr) ||
+	    p->old_sk_d_len > sizeof(in->old_sk_d)) {
+		rc = -EMSGSIZE;
+		goto out;
 	}
+	in->group = p->group;
+	in->mode = p->mode;
+	in->task = p->task;
+	in->suite = p->suite;
+	in->old_prf = p->old_prf;
+	if (p->old_sk_d_len)
+		memcpy(in->old_sk_d, p->old_sk_d, p->old_sk_d_len);
+	in->old_sk_d_len = (uint8_t)p->old_sk_d_len;
+	if (p->spi_i)
+		memcpy(in->spi_i, p->spi_i, 8);
+	if (p->spi_r)
+		memcpy(in->spi_r, p->spi_r, 8);
+	copy_in(in->ni, &in->ni_len, sizeof(in->ni), p->ni, p->ni_len);
+	copy_in(in->nr, &in->nr_len, sizeof(in->nr), p->nr, p->nr_len);
+	copy_in(in->peer, &in->peer_len, sizeof(in->peer), p->peer, p->peer_len);
 	job = crypto_job_new(kex_work, kex_done, sa->w->index, sa);
 	if (!job || crypto_job_set_input(job, in, sizeof(*in)) < 0 ||
 	    crypto_job_alloc_output(job, sizeof(struct kex_result)) < 0)
 		goto out;
 	job->id = sa->serial;
-	job->arg[0] = (uint64_t)(uintptr_t)s->ke;	/* moves into the job */
+	job->arg[0] = (uint64_t)(uintptr_t)p->ke;	/* moves into the job */
 	rc = crypto_jobq_submit(sa->w->d->jobq, sa->w->index, job);
 	if (rc < 0)
 		goto out;
-	s->ke = NULL;
-	sa->job = job;
+	if (p->answer)
+		sa->rjob = job;
+	else
+		sa->job = job;
 	job = NULL;
 out:
 	crypto_job_free(job);
 	crypto_wipe(in, sizeof(*in));
 	free(in);
+	return rc;
+}
+
+int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
+{
+	struct ike_setup *s = sa->setup;
+	struct v2_kex_params p = {
+		.mode = peer ? KEX_INIT : KEX_GEN,
+		.task = V2T_SETUP,
+		.group = s->dh,
+		.ke = s->ke,
+		.peer = peer,
+		.peer_len = peer_len,
+		.suite = sa->suite,
+		.ni = s->ni,
+		.ni_len = s->ni_len,
+		.nr = s->nr,
+		.nr_len = s->nr_len,
+		.spi_i = sa->spi_i,
+		.spi_r = sa->spi_r,
+	};
+	int rc = v2_kex_run(sa, &p);
+
+	if (rc == 0)
+		s->ke = NULL;
 	return rc;
 }
 
@@ -130,6 +199,8 @@ void v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 	}
 	memcpy(sa->sk_d, k->sk_d, k->sk_d_len);
 	sa->sk_d_len = (uint8_t)k->sk_d_len;
+	if (!sa->setup)
+		return;		/* a rekeyed IKE SA authenticates nothing: SK_p is not kept */
 	memcpy(sa->setup->sk_pi, k->sk_pi, k->sk_p_len);
 	memcpy(sa->setup->sk_pr, k->sk_pr, k->sk_p_len);
 	sa->setup->sk_p_len = (uint8_t)k->sk_p_len;

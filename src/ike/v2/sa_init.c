@@ -27,7 +27,6 @@
 enum {
 	V2_NONCE_LEN = 32,
 	V2_MAX_RESTARTS = 3,		/* COOKIE / INVALID_KE round trips per attempt */
-	V2_HALF_OPEN_MS = 30000,	/* a responder SA waits this long for IKE_AUTH */
 	V2_COOKIE_LEN = 1 + 16,		/* secret version, truncated SHA-256 */
 };
 
@@ -227,8 +226,10 @@ uint16_t v2_first_error(const struct v2_msg *m)
 	return 0;
 }
 
-void v2_init_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 {
+	struct net_rx *rx = in->rx;
+	struct v2_msg *m = in->m;
 	struct ike_setup *s = sa->setup;
 	const struct v2_notification *n;
 	struct v2_suite suite;
@@ -449,7 +450,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	natd_check(sa, m);
 	sa->state = IKE_R_KEX;
 	timer_arm(&net_pool_worker(d->pool, w->index)->timers, &sa->life,
-		  ike_now(w) + V2_HALF_OPEN_MS);
+		  ike_now(w) + ike_state_info(IKE_R_KEX)->timeout_ms);
 	if (v2_kex_submit(sa, ke_pl->u.ke.data, ke_pl->u.ke.len) < 0)
 		goto fail;
 	return;
@@ -488,38 +489,58 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_send_response(sa, sa->w->txbuf, len);
 }
 
-void v2_kex_done(struct ike_sa *sa, struct kex_result *r)
+/* A failed key exchange ends the attempt: the initiator says why, a responder drops. */
+static bool kex_failed(struct ike_sa *sa, const struct kex_result *r)
 {
-	struct ike_setup *s = sa->setup;
+	if (r->status >= 0)
+		return false;
+	if (sa->initiator)
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s", strerror(-r->status));
+	else {
+		log_info("#%llu: key exchange with the peer's value failed; dropping",
+			 (unsigned long long)sa->serial);
+		ike_sa_free(sa);
+	}
+	return true;
+}
 
-	s->ke = r->ke;		/* back from the job */
+/* The job gives our KE back: it is resent after a COOKIE. */
+static struct kex_result *take_ke(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+
+	sa->setup->ke = r->ke;
 	r->ke = NULL;
-	if (r->status < 0) {
-		if (sa->initiator)
-			ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s",
-				    strerror(-r->status));
-		else {
-			log_info("#%llu: key exchange with the peer's value failed; dropping",
-				 (unsigned long long)sa->serial);
-			ike_sa_free(sa);
-		}
+	return r;
+}
+
+void v2_init_keygen_done(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = take_ke(sa, in);
+
+	if (kex_failed(sa, r))
 		return;
-	}
-	switch (sa->state) {
-	case IKE_I_KEYGEN:
-		memcpy(s->pub, r->pub, r->pub_len);
-		s->pub_len = r->pub_len;
-		init_send_request(sa);
-		break;
-	case IKE_I_DERIVE:
-		v2_kex_install_keys(sa, &r->keys);
-		v2_auth_start(sa);
-		break;
-	case IKE_R_KEX:
-		v2_kex_install_keys(sa, &r->keys);
-		init_respond(sa, r->pub, r->pub_len);
-		break;
-	default:
-		break;
-	}
+	memcpy(sa->setup->pub, r->pub, r->pub_len);
+	sa->setup->pub_len = r->pub_len;
+	init_send_request(sa);
+}
+
+void v2_init_derive_done(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = take_ke(sa, in);
+
+	if (kex_failed(sa, r))
+		return;
+	v2_kex_install_keys(sa, &r->keys);
+	v2_auth_start(sa);
+}
+
+void v2_init_r_kex_done(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = take_ke(sa, in);
+
+	if (kex_failed(sa, r))
+		return;
+	v2_kex_install_keys(sa, &r->keys);
+	init_respond(sa, r->pub, r->pub_len);
 }
