@@ -71,6 +71,10 @@ void xch_teardown(void);
  */
 struct connection *xch_conn_add(enum xch_side side, const char *args);
 
+/* The side's connection of that name (the test fails without one), and its end there. */
+struct connection *xch_conn(enum xch_side side, const char *conn_name);
+uint8_t xch_conn_end(enum xch_side side, const char *conn_name);
+
 /* The same connection on both sides (each side finds its end). */
 void xch_conn_add_both(const char *args);
 

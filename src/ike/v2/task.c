@@ -72,8 +72,11 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 
 void v2_tasks_kick(struct ike_sa *sa)
 {
+	/* A replaced IKE SA (IKE_REKEYED) only has its own Delete left to send. */
 	while (!sa->active && !sa->req && sa->tasks && !sa->dead &&
-	       (sa->state == IKE_ESTABLISHED) && !timer_is_armed(&sa->task_retry)) {
+	       (sa->state == IKE_ESTABLISHED ||
+		(sa->state == IKE_REKEYED && is_delete(sa->tasks))) &&
+	       !timer_is_armed(&sa->task_retry)) {
 		struct v2_task *t = sa->tasks;
 		int rc;
 
