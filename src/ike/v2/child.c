@@ -216,8 +216,17 @@ static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	}
 	p->replay_window = 64;
 	p->hard_seconds = cs->ipsec_lifetime;
-	p->soft_seconds = cs->ipsec_lifetime > cs->rekeymargin ?
-				  cs->ipsec_lifetime - cs->rekeymargin : cs->ipsec_lifetime;
+	/*
+	 * Soft expiry starts the rekey, on either side: rekeymargin plus a
+	 * random 0..rekeyfuzz % of it before the end, so the two ends (and
+	 * a storm of SAs made together) rarely rekey at the same moment.
+	 */
+	uint32_t r = 0, margin = cs->rekeymargin;
+	crypto_random(&r, sizeof(r));
+	if (cs->rekeyfuzz)
+		margin += (uint32_t)((uint64_t)margin * (r % (cs->rekeyfuzz + 1)) / 100);
+	p->soft_seconds = cs->ipsec_lifetime > margin ? cs->ipsec_lifetime - margin
+						      : cs->ipsec_lifetime;
 	if (cs->has_conn_mark) {
 		p->mark.value = cs->conn_mark;
 		p->mark.mask = cs->conn_mask;
