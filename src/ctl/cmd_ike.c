@@ -179,6 +179,20 @@ void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack
 	ike_connection_unref(conn);
 }
 
+void ctl_cmd_crash(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_CRASH, WHACK_END_NONE);
+	struct ip_addr peer;
+
+	if (!v || ip_addr_parse(v->value, &peer) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--crash %s: expected the peer's IP address",
+			  v ? v->value : "");
+		return;
+	}
+	if (ike_cmd_crash(&p->ike, &peer, emit_log, c) == 0)
+		ctl_reply(c, RC_LOG, "--crash %s: no established IKE SA with that peer", v->value);
+}
+
 static void rekey(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd, bool ike)
 {
 	const char *form = ike ? "--rekey-ike" : "--rekey-ipsec";

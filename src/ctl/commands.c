@@ -19,7 +19,7 @@ static const struct {
 	[WOP_DELETE] = { "--delete", ctl_cmd_delete_conn },
 	[WOP_DELETESTATE] = { "--deletestate", ctl_cmd_deletestate },
 	[WOP_DELETEUSER] = { "--deleteuser", NULL },
-	[WOP_CRASH] = { "--crash", NULL },
+	[WOP_CRASH] = { "--crash", ctl_cmd_crash },
 	[WOP_ADD_CONN] = { "connection form", ctl_cmd_add_conn },
 	[WOP_ADD_KEY] = { "public key form (--keyid/--pubkeyrsa)", NULL },
 	[WOP_DDOS] = { "--ddos-auto/--ddos-busy/--ddos-unlimited", ctl_cmd_ddos },

@@ -94,6 +94,7 @@ void ctl_secrets_fini(struct pluto *p);
 struct connection;
 void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_crash(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_rekey_ike(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_rekey_ipsec(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);

@@ -76,8 +76,6 @@ static const char *not_yet(const struct conn_spec *s)
 		return "Aggressive Mode (--aggrmode, an IKEv1 exchange)";
 	if (s->policy & POL_MODECFG_PULL)
 		return "Mode Config (--modecfgpull)";
-	if (s->has_dpd)
-		return "dead peer detection (--dpddelay, --dpdtimeout, --dpdaction)";
 	if (s->nflog_group)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)

@@ -80,7 +80,8 @@ struct gather {
 	size_t *nlines;
 	/* the command */
 	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC, G_REKEY_IKE,
-	       G_REKEY_CHILD } what;
+	       G_REKEY_CHILD, G_CRASH } what;
+	struct ip_addr peer;		/* G_CRASH */
 	const struct connection *conn;
 	uint64_t serial;
 	bool leave_state;
@@ -303,6 +304,15 @@ static void gather_run(struct mail *m, void *ctx)
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;
+		case G_CRASH:
+			if (!ip_addr_eq(&sa->peer, &g->peer) ||
+			    (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYED))
+				break;
+			add_line(g, w->index, sa->serial, "#%llu: \"%s\": the peer is treated as dead",
+				 (unsigned long long)sa->serial, sa->conn->spec.name);
+			atomic_fetch_add(&g->count, 1);
+			ike_sa_dead(sa, "whack --crash");
+			break;
 		case G_REKEY_IKE:
 			if (sa->conn != g->conn || sa->state != IKE_ESTABLISHED)
 				break;
@@ -436,6 +446,14 @@ unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike
 			   void *ctx)
 {
 	struct gather g = { .what = G_TERMINATE, .conn = c, .efd = -1 };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
+		       void *ctx)
+{
+	struct gather g = { .what = G_CRASH, .peer = *peer };
 	gather(d, &g, emit, ctx);
 	return atomic_load(&g.count);
 }

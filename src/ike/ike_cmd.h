@@ -31,6 +31,14 @@ unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike
 			   void *ctx);
 
 /*
+ * whack --crash ADDR: the peers at ADDR are dead; their established IKE
+ * SAs go at once (no Delete) and --dpdaction follows. Returns how many.
+ * Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
+		       void *ctx);
+
+/*
  * whack --rekey-ike / --rekey-ipsec: rekey in place (CREATE_CHILD_SA) the
  * established IKE SAs (ike) or the installed Child SAs of connection c.
  * Returns how many rekeys started. Context: ctl thread; waits for every worker.

@@ -108,6 +108,7 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	timer_init(&sa->life, v2_life_fire, sa);
 	timer_init(&sa->keepalive, v2_keepalive_fire, sa);
 	timer_init(&sa->task_retry, v2_task_retry_fire, sa);
+	timer_init(&sa->dpd, v2_dpd_fire, sa);
 	sa->version = 2;
 	sa->peer_window = 1;
 	sa->next = w->sas;
@@ -190,6 +191,7 @@ void ike_sa_free(struct ike_sa *sa)
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->retrans);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->life);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->keepalive);
+	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->dpd);
 	if (sa->job)
 		sa->job->cookie = NULL;	/* its completion finds no SA and just frees it */
 	if (sa->rjob)

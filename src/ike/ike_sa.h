@@ -80,6 +80,7 @@ struct child_sa {
 	bool we_initiated;		/* created by an exchange we started (RFC 7296 2.8.1) */
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
+	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
 	uint8_t nonce_min_len;
@@ -177,6 +178,8 @@ struct ike_sa {
 	size_t resp_len;
 	struct timer life;		/* half-open limit, then IKE SA lifetime */
 	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
+	struct timer dpd;		/* --dpddelay: a look at the peer's liveness */
+	uint64_t last_inbound_ms;	/* when the peer was last heard from */
 	uint64_t established_ms;
 	struct crypto_job *job;		/* in flight; its cookie is this SA */
 	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
@@ -265,6 +268,13 @@ bool ike_sa_rekey(struct ike_sa *sa, const char *why);
  * Context: the owner.
  */
 bool ike_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why);
+
+/*
+ * The peer is dead (DPD, or whack --crash): the SA and its children go
+ * without a word to the peer, then --dpdaction (clear, hold: a trap
+ * holds the traffic, restart: initiate again). Context: the owner.
+ */
+void ike_sa_dead(struct ike_sa *sa, const char *why);
 
 /* pluto is shutting down: tell the peer (once, not waiting), then delete. */
 void ike_sa_shutdown(struct ike_sa *sa);

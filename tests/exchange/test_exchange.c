@@ -902,3 +902,90 @@ Test(exchange, additional_child_sa)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 2);
 	cr_assert_eq(atomic_load(&e2->conn->children_up), 1);
 }
+
+/* West's liveness checks go unanswered: whatever west sends for `ms` is lost. */
+static void west_unheard_for(uint64_t ms)
+{
+	for (uint64_t t = 0; t < ms; t += 500) {
+		xch_advance(XCH_WEST, 500);
+		while (xch_drop_next(XCH_WEST))
+			;
+	}
+}
+
+/* DPD: after dpddelay of silence an empty INFORMATIONAL; a peer that answers it lives. */
+Test(exchange, dpd_answered_late)
+{
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 30 --dpdaction clear");
+	establish();
+	xch_advance(XCH_WEST, 4000);
+	cr_assert_not(xch_pending(XCH_WEST), "a liveness check before dpddelay");
+	xch_advance(XCH_WEST, 1100);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{}");
+	cr_assert_not_null(xch_drop_next(XCH_EAST), "east did not answer");
+	/* The answer was lost; the retransmission is answered. */
+	xch_advance(XCH_WEST, 600);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 0);
+	/* Heard from: the next check waits another dpddelay. */
+	xch_advance(XCH_WEST, 4000);
+	cr_assert_not(xch_pending(XCH_WEST), "checked again too soon");
+}
+
+/* A silent peer is dead after dpdtimeout: clear removes the SAs. */
+Test(exchange, dpd_silent_peer_clear)
+{
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 20 --dpdaction clear");
+	establish();
+	west_unheard_for(19000);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "dead before dpdtimeout");
+	west_unheard_for(6000);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "the dead peer's SA stayed");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	cr_assert_eq(atomic_load(&xch_conn(XCH_WEST, "t")->children_up), 0);
+	cr_assert_not(xch_pending(XCH_WEST), "clear sends nothing more");
+}
+
+/* restart: the SAs go and the connection is initiated again. */
+Test(exchange, dpd_silent_peer_restart)
+{
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 15 --dpdaction restart");
+	establish();
+	west_unheard_for(14000);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 0);
+	/* At the tick after dpdtimeout west gives up on the SA and starts again. */
+	for (int i = 0; i < 12 && !xch_counter(XCH_WEST, IKEC_PEER_DEAD); i++) {
+		xch_advance(XCH_WEST, 500);
+		if (!xch_counter(XCH_WEST, IKEC_PEER_DEAD))
+			while (xch_drop_next(XCH_WEST))
+				;
+	}
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+}
+
+/* hold: the SAs go and a trap holds the connection's traffic until it is renegotiated. */
+Test(exchange, dpd_silent_peer_hold)
+{
+	struct connection *c;
+
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 10 --dpdaction hold");
+	establish();
+	c = xch_conn(XCH_WEST, "t");
+	cr_assert_eq(atomic_load(&c->routing), CONN_UNROUTED);
+	west_unheard_for(16000);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	xch_pump();
+	cr_assert_eq(atomic_load(&c->routing), CONN_ROUTED, "no trap holds the traffic");
+	cr_assert_eq(atomic_load(&c->shunt), SHUNT_TRAP);
+}

@@ -114,6 +114,14 @@ expect_status 0 "east status after delete" $WE --status
 expect_no_match "v6 is gone from east" '"v6"'
 
 expect_status 0 "west initiates v4 once more" timeout 20 $WW --initiate --name v4
+expect_status 0 "east declares west dead" $WE --crash 192.0.2.1
+expect_match "--crash names the SA it drops" '#[0-9]+: "v4": the peer is treated as dead'
+expect_status 0 "east status after --crash" $WE --status
+expect_match "east dropped the SA without a word" 'IKE SAs: total\(0\)'
+expect_status 0 "west status after east's --crash" $WW --status
+expect_match "west was not told" 'IKE SAs: total\(1\)'
+expect_status 0 "--crash of an address with no SA" $WE --crash 192.0.2.99
+expect_match "says there is none" 'no established IKE SA with that peer'
 expect_status 0 "west shuts down" $WW --shutdown
 wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" &&
 	ok "west's shutdown told east, which dropped the SA" || not_ok "east kept the SA after west's shutdown"

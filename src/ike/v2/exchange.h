@@ -53,6 +53,12 @@ ike_handler_fn v2_info_deleted_ike;	/* answer to our Delete of the IKE SA */
 ike_handler_fn v2_info_deleted_child;	/* answer to our Delete of Child SAs */
 ike_handler_fn v2_info_alive;		/* answer to our liveness check */
 
+/* liveness.c */
+/* Start looking at the peer's liveness (--dpddelay), if the connection asks. */
+void v2_liveness_arm(struct ike_sa *sa);
+/* The peer was heard from (an authenticated message, or traffic). */
+void v2_liveness_heard(struct ike_sa *sa);
+
 /* create_child.c */
 ike_handler_fn v2_cc_r_child;		/* the peer's new or rekeyed Child SA */
 ike_handler_fn v2_cc_r_ike;		/* the peer's IKE SA rekey */

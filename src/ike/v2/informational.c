@@ -75,6 +75,7 @@ void v2_ike_established(struct ike_sa *sa)
 		counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
 	}
 	v2_ike_arm_timers(sa);
+	v2_liveness_arm(sa);
 	proposal_suite_str(&sa->suite, alg, sizeof(alg));
 	ike_sa_progress(sa, RC_SUCCESS, "%s IKE SA {%s}%s", rekey ? "rekeyed" : "established", alg,
 			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
@@ -317,10 +318,13 @@ void v2_request_timeout(struct ike_sa *sa)
 			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
 			    ike_state_name(sa->state), 7);
 		break;
+	case IKE_ESTABLISHED:
+		/* An established peer that stops answering is dead: --dpdaction, if any. */
+		ike_sa_dead(sa, "no answer to our request after every retransmission");
+		break;
 	default:
+		/* Going anyway (our Delete was not answered): it just goes. */
 		ike_sa_progress(sa, RC_LOG, "the peer stopped answering; deleting the IKE SA");
-		if (sa->state == IKE_ESTABLISHED)
-			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 		ike_sa_free(sa);
 	}
 }

@@ -258,6 +258,7 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	follow_peer(sa, rx);
+	v2_liveness_heard(sa);
 	v2_dispatch(sa, IKE_EV_RESPONSE, &in);
 }
 
@@ -303,6 +304,7 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	follow_peer(sa, rx);
+	v2_liveness_heard(sa);
 	if (rc > 0) {
 		v2_answer_error(sa, h->exchange, (uint16_t)rc);
 		return;

@@ -71,6 +71,7 @@ void v2_note_window(struct ike_sa *sa, const struct v2_msg *m);
 void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+void v2_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
 /* Log a dropped message, rate-limited, and count it. */
 void v2_drop(struct ike_worker *w, const struct net_rx *rx, const char *why);
