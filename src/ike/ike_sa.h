@@ -73,8 +73,12 @@ enum { CHILD_NONCE_KEEP = 16 };
 
 struct child_sa {
 	struct child_sa *next;
+	struct ike_sa *sa;		/* the IKE SA it belongs to (changes with an IKE SA rekey) */
 	uint64_t serial;
 	enum child_state state;
+	struct timer life;		/* its rekey time (lifetime - margin - fuzz), then its end */
+	uint64_t expire_ms;
+	bool life_is_rekey;
 	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
 	uint8_t this_end;		/* our end of conn */
 	bool we_initiated;		/* created by an exchange we started (RFC 7296 2.8.1) */

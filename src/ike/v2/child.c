@@ -13,6 +13,7 @@
 #include "ike/v2/payloads.h"
 #include "ike/child_updown.h"
 #include "ike/route.h"
+#include "ike/v2/exchange.h"
 #include "util/log.h"
 
 bool ike_leave_kernel_state;
@@ -216,17 +217,9 @@ static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	}
 	p->replay_window = 64;
 	p->hard_seconds = cs->ipsec_lifetime;
-	/*
-	 * Soft expiry starts the rekey, on either side: rekeymargin plus a
-	 * random 0..rekeyfuzz % of it before the end, so the two ends (and
-	 * a storm of SAs made together) rarely rekey at the same moment.
-	 */
-	uint32_t r = 0, margin = cs->rekeymargin;
-	crypto_random(&r, sizeof(r));
-	if (cs->rekeyfuzz)
-		margin += (uint32_t)((uint64_t)margin * (r % (cs->rekeyfuzz + 1)) / 100);
-	p->soft_seconds = cs->ipsec_lifetime > margin ? cs->ipsec_lifetime - margin
-						      : cs->ipsec_lifetime;
+	/* Our own timer rekeys first (v2_child_arm_life()); the kernel's soft expiry is the backstop. */
+	p->soft_seconds = cs->ipsec_lifetime > cs->rekeymargin ?
+				  cs->ipsec_lifetime - cs->rekeymargin : cs->ipsec_lifetime;
 	if (cs->has_conn_mark) {
 		p->mark.value = cs->conn_mark;
 		p->mark.mask = cs->conn_mask;
@@ -381,6 +374,49 @@ int v2_ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
 	return out->n ? 0 : -ENOENT;
 }
 
+/*
+ * Either end rekeys a Child SA at lifetime - rekeymargin - a random
+ * 0..rekeyfuzz % of the margin, so the two ends (and a storm of SAs made
+ * together) rarely rekey at the same moment; --dontrekey lets it end.
+ */
+static void arm_life(struct ike_sa *sa, struct child_sa *c)
+{
+	const struct conn_spec *cs = &c->conn->spec;
+	uint64_t now = ike_now(sa->w), life = (uint64_t)cs->ipsec_lifetime * 1000, margin = 0;
+
+	if (!life)
+		return;
+	c->expire_ms = now + life;
+	if (!(cs->policy & POL_DONT_REKEY)) {
+		uint32_t r = 0;
+		crypto_random(&r, sizeof(r));
+		margin = (uint64_t)cs->rekeymargin * 1000;
+		margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
+		if (margin >= life)
+			margin = life / 2;
+	}
+	c->life_is_rekey = margin > 0;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
+		  c->expire_ms - margin);
+}
+
+void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->sa;
+
+	if (c->life_is_rekey) {
+		c->life_is_rekey = false;
+		timer_arm(tw, t, c->expire_ms);
+		ike_child_rekey(sa, c, "Child SA rekey time reached");
+		return;
+	}
+	ike_sa_progress(sa, RC_LOG, "Child SA #%llu lifetime ended: deleting it",
+			(unsigned long long)c->serial);
+	v2_child_delete_tell_peer(sa, c);
+	ike_child_unlink_free(sa, c);
+}
+
 void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 {
 	char alg[96], tl[80], tr[80];
@@ -402,6 +438,7 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 		ike_child_updown(sa, c, UPDOWN_UP);
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
+	arm_life(sa, c);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);

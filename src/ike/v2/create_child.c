@@ -532,6 +532,8 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 {
 	struct child_sa **pp = &n->children;
 
+	for (struct child_sa *c = old->children; c; c = c->next)
+		c->sa = n;
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = old->children;
@@ -810,22 +812,6 @@ static struct v2_cc_resp *resp_new(struct ike_sa *sa, uint8_t what, const struct
 	return r;
 }
 
-/* Is a Delete of Child SA c (by our inbound SPI) queued or out? */
-static bool deleting_child(const struct ike_sa *sa, const struct child_sa *c)
-{
-	const struct v2_task *t = sa->active;
-	for (int pass = 0; pass < 2; pass++, t = sa->tasks) {
-		for (; t; t = pass ? t->next : NULL) {
-			if (t->kind != V2T_DELETE_CHILD)
-				continue;
-			for (unsigned i = 0; i < t->nspi; i++)
-				if (t->spis[i] == c->spi_in)
-					return true;
-		}
-	}
-	return false;
-}
-
 /* IKE_EV_REQUEST: the peer wants a new or rekeyed Child SA. */
 void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 {
@@ -859,7 +845,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 			send_error(sa, V2N_CHILD_SA_NOT_FOUND, NULL, 0);
 			return;
 		}
-		if (deleting_child(sa, old)) {
+		if (v2_task_deleting_spi(sa, old->spi_in)) {
 			send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}

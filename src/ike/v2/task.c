@@ -65,6 +65,26 @@ bool v2_task_pending(const struct ike_sa *sa, uint8_t kind, uint64_t child)
 	return false;
 }
 
+static bool names_spi(const struct v2_task *t, uint32_t spi)
+{
+	if (t->kind != V2T_DELETE_CHILD)
+		return false;
+	for (unsigned i = 0; i < t->nspi; i++)
+		if (t->spis[i] == spi)
+			return true;
+	return false;
+}
+
+bool v2_task_deleting_spi(const struct ike_sa *sa, uint32_t spi)
+{
+	if (sa->active && names_spi(sa->active, spi))
+		return true;
+	for (const struct v2_task *t = sa->tasks; t; t = t->next)
+		if (names_spi(t, spi))
+			return true;
+	return false;
+}
+
 static struct timer_wheel *wheel(struct ike_sa *sa)
 {
 	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
