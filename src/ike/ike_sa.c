@@ -164,6 +164,7 @@ struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
 	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
+	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {

@@ -8,6 +8,7 @@
 #include "crypto/ikev2_keys.h"
 #include "crypto/ke.h"
 #include "crypto/sk.h"
+#include "ike/child_index.h"
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
 #include "ike/ts.h"
@@ -85,6 +86,7 @@ struct child_sa {
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
+	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
 	uint8_t nonce_min_len;

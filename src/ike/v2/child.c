@@ -439,6 +439,9 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
+	if (child_index_add(&sa->w->children, c) < 0)
+		log_warn("#%llu: out of memory indexing the Child SA: kernel events will miss it",
+			 (unsigned long long)c->serial);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
