@@ -216,9 +216,9 @@ static void traffic_answer(struct kernel_op *op)
 	if (op->status < 0)
 		r->error = op->status;
 	else if (op->id_hint % 2 == 0)
-		r->in_bytes = op->stats.bytes;
+		r->in_bytes += op->stats.bytes;
 	else
-		r->out_bytes = op->stats.bytes;
+		r->out_bytes += op->stats.bytes;
 	kernel_op_free(op);
 	if (--tb->pending == 0)
 		traffic_finish(tb);
@@ -246,9 +246,12 @@ static void traffic_start(struct gather *g, struct ike_worker *w)
 				continue;
 			struct traffic_row *r = &tb->rows[k];
 			r->serial = c->serial;
-			snprintf(r->name, sizeof(r->name), "%s", sa->conn->spec.name);
+			snprintf(r->name, sizeof(r->name), "%s", c->conn->spec.name);
 			ike_id_str(&sa->id_remote, r->id, sizeof(r->id));
 			r->add_time = c->installed_wall;
+			/* What the SAs it replaced by rekeying carried: totals survive rekeys. */
+			r->in_bytes = c->carried_in;
+			r->out_bytes = c->carried_out;
 			for (int dir = 0; dir < 2; dir++) {
 				struct kernel_op *op = kernel_op_new(
 					KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,

@@ -87,6 +87,8 @@ struct child_sa {
 	bool superseded;		/* its replacement is installed: it goes without down- */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
+	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
+	uint32_t successor_spi, successor_reqid;	/* superseded: who gets its final counts */
 	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
 	uint8_t nonce_min_len;

@@ -280,6 +280,60 @@ static void removal_logged(struct ike_sa *sa, struct child_sa *c, int status)
 			 (unsigned long long)c->serial, strerror(-status));
 }
 
+/* Where a superseded SA's final kernel counts go: its successor, found by SPI (it may move). */
+struct heir_ref {
+	struct ike_worker *w;
+	uint32_t spi, reqid;
+	bool in;
+};
+
+static void final_counts(struct kernel_op *op)
+{
+	struct heir_ref *h = op->cookie;
+	struct child_sa *heir = child_index_find(&h->w->children, h->spi, h->reqid);
+
+	if (heir && op->status == 0) {
+		if (h->in)
+			heir->carried_in += op->stats.bytes;
+		else
+			heir->carried_out += op->stats.bytes;
+	} else if (!heir) {
+		dbg(DBG_KERNEL, "the successor of SPI 0x%08x went before its counts came",
+		    op->sa.spi);
+	}
+	free(h);
+	kernel_op_free(op);
+}
+
+/* Ask for c's counts before its SAs go (the kernel queue keeps the order). */
+static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->superseded || !c->successor_spi || sa->w->d->kernel_none)
+		return;
+	for (int in = 1; in >= 0; in--) {
+		struct heir_ref *h = malloc(sizeof(*h));
+		struct kernel_op *op = h ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa),
+							 final_counts, h) : NULL;
+		if (!op) {
+			free(h);
+			log_warn("#%llu: out of memory: its traffic is missing from the totals",
+				 (unsigned long long)c->serial);
+			return;
+		}
+		*h = (struct heir_ref){ sa->w, c->successor_spi, c->successor_reqid, in };
+		op->owner = sa->w->index;
+		op->sa.src = in ? sa->peer : sa->local;
+		op->sa.dst = in ? sa->local : sa->peer;
+		op->sa.spi = in ? c->spi_in : c->spi_out;
+		op->sa.proto = IPPROTO_ESP;
+		if (kernel_queue_submit(sa->w->d->kq, op) < 0) {
+			free(h);
+			kernel_op_free(op);
+			return;
+		}
+	}
+}
+
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_step *st;
@@ -289,6 +343,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
 	c->kernel_released = true;
+	count_for_heir(sa, c);
 	st = step_new(sa, c, removal_logged);
 	if (!st)
 		return;

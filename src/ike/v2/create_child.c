@@ -127,6 +127,20 @@ static struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
  * fate. The initiator of the exchange that made c deletes what is
  * redundant.
  */
+/*
+ * old is superseded by heir: the traffic totals carry over (what old
+ * itself carried now, its own kernel counts when it is removed).
+ */
+static void supersede(struct child_sa *old, struct child_sa *heir)
+{
+	old->superseded = true;
+	heir->carried_in += old->carried_in;
+	heir->carried_out += old->carried_out;
+	old->carried_in = old->carried_out = 0;
+	old->successor_spi = heir->spi_in;
+	old->successor_reqid = heir->reqid;
+}
+
 static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_sa *old = ike_child_find(sa, c->rekey_of), *twin = NULL;
@@ -146,7 +160,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 				(unsigned long long)loser->serial, (unsigned long long)winner->serial);
 		/* The winner owns the policies (both have the old one's reqid). */
 		atomic_store(&winner->conn->policy_owner, winner->serial);
-		loser->superseded = true;
+		supersede(loser, winner);
 		if (loser->we_initiated)
 			v2_child_delete_tell_peer(sa, loser);
 		if (winner->we_initiated && old)
@@ -154,7 +168,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 		return;
 	}
 	if (old) {
-		old->superseded = true;
+		supersede(old, c);
 		if (c->we_initiated)
 			v2_child_delete_tell_peer(sa, old);	/* the initiator deletes the old SA */
 	}
