@@ -255,19 +255,38 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 	return buf;
 }
 
-void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+/* "name" #N: text, to the log and the initiating whack. */
+static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
+		     va_list ap)
 {
-	char text[512], name[CONN_NAME_MAX + 32];
+	char text[512];
 	size_t n;
-	va_list ap;
 
-	n = (size_t)snprintf(text, sizeof(text), "%s: ", ike_sa_name(sa, name, sizeof(name)));
-	va_start(ap, fmt);
+	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
+			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	va_end(ap);
 	log_info("%s", text);
 	if (sa->whack)
 		sa->whack->ops->line(sa->whack, rc, text);
+}
+
+void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, sa->conn, rc, fmt, ap);
+	va_end(ap);
+}
+
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, c->conn, rc, fmt, ap);
+	va_end(ap);
 }
 
 void ike_sa_progress_done(struct ike_sa *sa)

@@ -235,6 +235,10 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c);
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The same for Child SA c of sa, under the name of c's connection. */
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
+
 /* Close the initiating whack's channel (the command is over). */
 void ike_sa_progress_done(struct ike_sa *sa);
 

@@ -501,7 +501,7 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	proposal_suite_str(&s, alg, sizeof(alg));
-	ike_sa_progress(sa, RC_SUCCESS,
+	ike_child_progress(sa, c, RC_SUCCESS,
 			"IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
 			(unsigned long long)c->serial, rekey ? "rekeyed" : "established",
 			c->transport ? "transport" : "tunnel",

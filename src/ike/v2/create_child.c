@@ -182,7 +182,8 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 	struct child_sa *c = t ? ike_child_find(sa, t->new_child) : NULL;
 	struct child_sa *old = t ? ike_child_find(sa, t->child) : NULL;
 
-	ike_sa_progress(sa, RC_LOG, fmt, what);
+	/* A whack waiting for this Child SA hears of the failure as one (a non-zero exit). */
+	ike_sa_progress(sa, t && t->whack ? RC_FATAL : RC_LOG, fmt, what);
 	if (c)
 		ike_child_unlink_free(sa, c);
 	if (old)
@@ -358,7 +359,9 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 	}
 	t->new_child = c->serial;
 	t->dh = ike_connection_child_esp(conn, sa->suite.dh, &set);
-	ike_sa_progress(sa, RC_LOG, "%s Child SA #%llu%s",
+	if (t->whack && !sa->whack)
+		sa->whack = ike_progress_ref(t->whack);	/* its lines until the task ends */
+	ike_child_progress(sa, c, RC_LOG, "%s Child SA #%llu%s",
 			old ? "rekeying" : "negotiating one more", (unsigned long long)c->serial,
 			t->dh ? " with PFS" : "");
 	if (old)

@@ -128,10 +128,18 @@ void v2_tasks_kick(struct ike_sa *sa)
 	}
 }
 
+/* The whack that asked for t has its answer: its channel closes. */
+static void release_whack(struct ike_sa *sa, struct v2_task *t)
+{
+	if (t && t->whack && sa->whack == t->whack)
+		ike_sa_progress_done(sa);
+}
+
 void v2_task_done(struct ike_sa *sa)
 {
 	struct v2_task *t = sa->active;
 
+	release_whack(sa, t);
 	sa->active = NULL;
 	v2_task_free(t);
 	v2_tasks_kick(sa);
@@ -163,6 +171,7 @@ bool v2_task_retry_later(struct ike_sa *sa)
 void v2_tasks_free(struct ike_sa *sa)
 {
 	timer_cancel(wheel(sa), &sa->task_retry);
+	release_whack(sa, sa->active);
 	v2_task_free(sa->active);
 	sa->active = NULL;
 	while (sa->tasks) {
