@@ -40,6 +40,17 @@ int ike_daemon_init(struct ike_daemon *d)
 	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;
 }
 
+void ike_rekey_observe(struct ike_worker *w, uint64_t ms)
+{
+	unsigned b = 0;
+
+	while (b + 1 < IKE_REKEY_BUCKETS && ms >= (1ull << b))
+		b++;
+	atomic_store_explicit(&w->rekey_ms_log2[b],
+			      atomic_load_explicit(&w->rekey_ms_log2[b], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
 void ike_daemon_fini(struct ike_daemon *d)
 {
 	for (unsigned i = 0; d->w && i < d->nworkers; i++) {

@@ -74,6 +74,12 @@ struct ike_sa;
 struct v2_msg;
 struct v2_sa;
 
+enum { IKE_REKEY_BUCKETS = 20 };	/* 1 ms .. 2^19 ms (8.7 min), then the rest */
+
+/* Count one rekey that took ms on worker w. Context: worker w. */
+struct ike_worker;
+void ike_rekey_observe(struct ike_worker *w, uint64_t ms);
+
 /*
  * Per worker IKE state. Owner: that worker; nobody else touches it.
  */
@@ -82,6 +88,12 @@ struct ike_worker {
 	unsigned index;
 	struct ike_sa *sas;		/* every IKE SA this worker owns */
 	struct child_index children;	/* their installed Child SAs by SPI */
+	/*
+	 * How long the rekeys this worker started took, from the start of the
+	 * exchange to the new SA installed: bucket i counts those under 2^i ms
+	 * (the last: the rest). Written by the worker only; read as it is.
+	 */
+	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
 	unsigned half_open;
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */

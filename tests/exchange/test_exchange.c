@@ -715,6 +715,14 @@ Test(exchange, rekey_child_both_sides)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_REKEYED), 2);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 3);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 3);
+	/* Each side timed the one rekey it started. */
+	for (int side = 0; side < 2; side++) {
+		uint64_t n = 0;
+		for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++)
+			n += xch_daemon((enum xch_side)side)->w[0].rekey_ms_log2[b];
+		cr_assert_eq(n, 1, "%s timed %llu rekeys", side_name((enum xch_side)side),
+			     (unsigned long long)n);
+	}
 }
 
 /* PFS: a KE in CREATE_CHILD_SA, from each side, with the group it must use. */

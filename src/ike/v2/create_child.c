@@ -385,6 +385,8 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	v2_child_established(sa, c);
 	if (c->rekey_of) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_REKEYED);
+		if (ours)
+			ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
 		rekey_settled(sa, c);
 	}
 	if (ours)
@@ -647,6 +649,7 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 	t->new_ike = NULL;
 	n->rekey_serial = 0;
 	ike_rekeyed(sa, n, in->kex);
+	ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
 	v2_task_done(sa);
 	/* The initiator of the rekey deletes the old IKE SA (2.8). */
 	struct v2_task *d = v2_task_new(V2T_DELETE_IKE);

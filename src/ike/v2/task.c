@@ -109,6 +109,8 @@ void v2_tasks_kick(struct ike_sa *sa)
 				sa->tasks = n;
 			}
 		sa->active = t;
+		if (!t->started_ms)
+			t->started_ms = ike_now(sa->w);
 		if (t->kind == V2T_DELETE_IKE || t->kind == V2T_DELETE_CHILD ||
 		    t->kind == V2T_LIVENESS)
 			rc = v2_info_start(sa, t);

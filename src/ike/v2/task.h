@@ -38,6 +38,7 @@ struct v2_task {
 	struct connection *conn;	/* NEW_CHILD: its connection (a reference) */
 	uint8_t this_end;
 	struct ike_progress *whack;	/* who asked, told the outcome (may be NULL) */
+	uint64_t started_ms;		/* when it first started (rekey delay) */
 	/* while the CREATE_CHILD_SA exchange runs */
 	uint16_t dh;			/* KE group, 0 without a KE */
 	uint8_t ni_len;
