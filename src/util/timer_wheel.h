@@ -155,8 +155,11 @@ int timer_wheel_timeout_ms(const struct timer_wheel *w, uint64_t now_ms);
  */
 static inline uint64_t timer_wheel_now(const struct timer_wheel *w)
 {
-	if (w->advancing)
-		return w->base;
+	/*
+	 * base is the next tick to run: fire_tick() sets it to tick + 1 before
+	 * the callbacks (so that what they arm files after this tick), and an
+	 * advance leaves it at now + 1. Either way the tick is base - 1.
+	 */
 	return w->base ? w->base - 1 : 0;
 }
 

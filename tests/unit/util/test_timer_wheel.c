@@ -543,3 +543,37 @@ Test(timer_wheel, tie_repair_sorts_by_arm_sequence)
 	for (int i = 1; i < N; i++)
 		cr_assert_lt(r[fired_log.ids[i - 1]].t.seq, r[fired_log.ids[i]].t.seq);
 }
+
+/* What the wheel's clock says inside a callback. */
+static uint64_t now_in_callback;
+
+static void note_now(struct timer_wheel *w, struct timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	now_in_callback = timer_wheel_now(w);
+}
+
+/*
+ * Inside a callback the clock is the tick being fired, and after the
+ * advance it is the advance's now: a duration measured from a callback to
+ * later in the same millisecond is 0, never -1 (the rekey delays of
+ * src/ike were 2^64 - 1 ms when the callback saw the tick after).
+ */
+Test(timer_wheel, now_is_the_tick_inside_callbacks)
+{
+	struct timer t;
+
+	timer_init(&t, note_now, NULL);
+	timer_arm(&wheel, &t, 1005);
+	timer_wheel_advance(&wheel, 1005);
+	cr_assert_eq(now_in_callback, 1005, "inside the callback: %llu, expected 1005",
+		     (unsigned long long)now_in_callback);
+	cr_assert_eq(timer_wheel_now(&wheel), 1005);
+	cr_assert_eq(timer_wheel_now(&wheel) - now_in_callback, 0);
+	/* fired late (the loop was busy): still the tick it fired at */
+	timer_arm(&wheel, &t, 1010);
+	timer_wheel_advance(&wheel, 1500);
+	cr_assert_eq(now_in_callback, 1010);
+	cr_assert_eq(timer_wheel_now(&wheel), 1500);
+}
