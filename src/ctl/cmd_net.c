@@ -83,6 +83,27 @@ void ctl_cmd_socket_errqueue(struct pluto *p, struct ctl_client *c, const struct
 	ctl_reply(c, RC_LOG, "IKE socket error queue (IP_RECVERR) now %s", on ? "on" : "off");
 }
 
+/* "worker 0: event-loop rounds <1 ms 8113, <2 ms 12, ...; longest 3 ms": the stalls, if any. */
+static void round_line(struct ctl_client *c, const struct counters *ctr, unsigned i)
+{
+	char buf[512];
+	size_t n = 0;
+
+	for (unsigned b = 0; b < NET_ROUND_BUCKETS && n < sizeof(buf); b++) {
+		uint64_t v = counters_get(ctr, i, NWC_ROUND_MS_LOG2 + b);
+		if (!v)
+			continue;
+		if (b + 1 < NET_ROUND_BUCKETS)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s<%llu ms %llu",
+					      n ? ", " : "", 1ull << b, (unsigned long long)v);
+		else
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s>=%llu ms %llu",
+					      n ? ", " : "", 1ull << (b - 1), (unsigned long long)v);
+	}
+	ctl_comment(c, "worker %u: event-loop rounds %s; longest %llu ms", i, n ? buf : "none",
+		    (unsigned long long)counters_get(ctr, i, NWC_ROUND_MAX_MS));
+}
+
 void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	struct counters *ctr = net_pool_counters(p->pool);
@@ -112,6 +133,7 @@ void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct w
 			    (unsigned long long)counters_get(ctr, i, NWC_DROP_NOMEM),
 			    (unsigned long long)counters_get(ctr, i, NWC_TX_ERR),
 			    (unsigned long long)counters_get(ctr, i, NWC_ERRQUEUE));
+		round_line(c, ctr, i);
 	}
 	ctl_comment(c, "kernel: backend %s; queue depth %ld; operations done %llu",
 		    p->kq.be ? p->kq.be->name : "none", kernel_queue_depth(&p->kq),

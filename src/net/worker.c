@@ -231,6 +231,19 @@ static bool socket_ready(struct net_worker *w, struct net_sock_ref *ref, uint32_
 	return any;
 }
 
+/* One more round of the event loop that took ms (NWC_ROUND_*). Context: worker w. */
+static void count_round(struct counters *ctr, unsigned w, uint64_t ms)
+{
+	unsigned b = 0;
+
+	while (b + 1 < NET_ROUND_BUCKETS && ms >= (1ull << b))
+		b++;
+	counters_inc(ctr, w, NWC_ROUND_MS_LOG2 + b);
+	if (ms > counters_get(ctr, w, NWC_ROUND_MAX_MS))
+		atomic_store_explicit(counters_slot(ctr, w, NWC_ROUND_MAX_MS), ms,
+				      memory_order_relaxed);
+}
+
 static void *worker_main(void *arg)
 {
 	struct net_worker *w = arg;
@@ -260,8 +273,10 @@ static void *worker_main(void *arg)
 			log_err("worker %u: epoll_wait: %s", w->index, strerror(errno));
 			break;
 		}
+		uint64_t woke = net_now_ms();
+
 		/* The wheel's clock first: handlers arm timers relative to it. */
-		timer_wheel_advance(&w->timers, net_now_ms());
+		timer_wheel_advance(&w->timers, woke);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr)
 				got_packets |= socket_ready(w, ev[i].data.ptr, ev[i].events);
@@ -279,6 +294,7 @@ static void *worker_main(void *arg)
 			busy = p->ops.idle(w, p->ops.ctx);
 		atomic_store_explicit(counters_slot(p->ctr, w->index, NWC_TIMERS),
 				      timer_wheel_count(&w->timers), memory_order_relaxed);
+		count_round(p->ctr, w->index, net_now_ms() - woke);
 	}
 	/* Hand every mail still queued to its handler: nothing is lost or leaked. */
 	while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)

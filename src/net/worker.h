@@ -36,8 +36,18 @@ enum net_worker_counter {
 	NWC_DROP_NOMEM,		/* no memory to forward */
 	NWC_ERRQUEUE,		/* error-queue messages read (IP_RECVERR) */
 	NWC_TIMERS,		/* gauge: timers armed */
+	/*
+	 * How long the event loop's rounds take, wall clock from waking up to
+	 * waiting again (preemption by other processes included): a worker
+	 * answers nothing and fires no timer during a round, so a long one is
+	 * a stall. Bucket i counts rounds under 2^i ms (the last: the rest).
+	 */
+	NWC_ROUND_MS_LOG2,
+	NWC_ROUND_MAX_MS = NWC_ROUND_MS_LOG2 + 12,	/* gauge: the longest round so far */
 	NWC_COUNT,
 };
+
+enum { NET_ROUND_BUCKETS = NWC_ROUND_MAX_MS - NWC_ROUND_MS_LOG2 };
 
 struct net_pool;
 struct net_worker;
