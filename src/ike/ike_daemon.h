@@ -67,6 +67,20 @@ enum ike_counter {
 	IKEC_IKE_REKEYED,		/* IKE SAs rekeyed in place (CREATE_CHILD_SA) */
 	IKEC_CHILD_REKEYED,		/* Child SAs rekeyed in place */
 	IKEC_PEER_DEAD,			/* peers declared dead (DPD, whack --crash) */
+	/*
+	 * How rekeys go wrong (a rekey storm must leave these at 0): rekeys we
+	 * started that ended without a new SA (any cause), the part of them
+	 * the peer refused, TEMPORARY_FAILURE both ways (retried, not failed),
+	 * and SAs that reached the end of their lifetime instead of being
+	 * rekeyed (the normal end with --dontrekey; a Child SA its rekey had
+	 * already replaced is not counted).
+	 */
+	IKEC_REKEY_FAILED,
+	IKEC_REKEY_REFUSED,
+	IKEC_TEMP_FAIL_RECV,
+	IKEC_TEMP_FAIL_SENT,
+	IKEC_IKE_EXPIRED,
+	IKEC_CHILD_EXPIRED,
 	IKEC_COUNT,
 };
 

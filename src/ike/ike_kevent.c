@@ -72,6 +72,7 @@ static void kevent_run(struct mail *m, void *ctx)
 		}
 		ike_sa_progress(sa, RC_LOG, "Child SA #%llu expired (hard lifetime); deleting it",
 				(unsigned long long)c->serial);
+		counters_inc(km->d->ctr, nw->index, IKEC_CHILD_EXPIRED);
 		v2_child_delete_tell_peer(sa, c);
 		ike_child_unlink_free(sa, c);
 		break;

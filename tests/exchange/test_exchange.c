@@ -849,6 +849,11 @@ Test(exchange, temporary_failure_then_retry)
 	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 	assert_one_child_pair();
+	/* Counted as a pause, not a failure. */
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_TEMP_FAIL_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TEMP_FAIL_RECV), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_REFUSED), 0);
 }
 
 /* A rekey crossing a Delete: the peer deleted the Child SA, and answers CHILD_SA_NOT_FOUND. */
@@ -873,9 +878,32 @@ Test(exchange, rekey_crossing_delete)
 	cr_assert_null(e->children, "east kept its Child SA");
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 0);
-	/* West's retry finds no Child SA to rekey and stops. */
+	/* West's retry finds no Child SA to rekey and stops: nothing failed. */
 	xch_advance(XCH_WEST, 1100);
 	assert_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_TEMP_FAIL_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TEMP_FAIL_RECV), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 0);
+}
+
+/* A rekey the peer refuses for good (it no longer has the Child SA): failed, and refused. */
+Test(exchange, rekey_refused_is_counted)
+{
+	struct ike_sa *w, *e;
+
+	xch_conn_add_both(CONN);
+	establish();
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	ike_child_unlink_free(e, e->children);	/* gone on east, west not told */
+	cr_assert(ike_child_rekey(w, w->children, "test"));
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(CHILD_SA_NOT_FOUND)}");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TEMP_FAIL_RECV), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_REKEYED), 0);
 }
 
 /* One more Child SA on the IKE SA, for a second connection between the same ends. */
@@ -1019,6 +1047,10 @@ Test(exchange, rekey_child_by_lifetime)
 	/* West's rekey time for the old SA went with it: the new one's is 40 s after its birth. */
 	xch_advance(XCH_WEST, 30000);
 	assert_quiet();
+	for (int side = 0; side < 2; side++) {
+		cr_assert_eq(xch_counter((enum xch_side)side, IKEC_CHILD_EXPIRED), 0);
+		cr_assert_eq(xch_counter((enum xch_side)side, IKEC_REKEY_FAILED), 0);
+	}
 }
 
 /* With --dontrekey the Child SA just ends at its lifetime, and the peer is told. */
@@ -1036,4 +1068,24 @@ Test(exchange, child_lifetime_dontrekey)
 	cr_assert_null(xch_sa(XCH_WEST)->children);
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED, "the IKE SA stays");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_EXPIRED), 1, "west's Child SA ran out");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_EXPIRED), 0, "east's was deleted by west");
+}
+
+/* With --dontrekey the IKE SA ends at its lifetime too: counted as expired. */
+Test(exchange, ike_lifetime_dontrekey)
+{
+	xch_conn_add_both(CONN " --ikelifetime 60 --dontrekey");
+	establish();
+	xch_advance(XCH_WEST, 59000);
+	assert_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_EXPIRED), 0);
+	xch_advance(XCH_WEST, 1100);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_EXPIRED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_EXPIRED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 }

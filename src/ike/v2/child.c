@@ -468,6 +468,8 @@ void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	}
 	ike_sa_progress(sa, RC_LOG, "Child SA #%llu lifetime ended: deleting it",
 			(unsigned long long)c->serial);
+	if (!c->superseded)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_EXPIRED);
 	v2_child_delete_tell_peer(sa, c);
 	ike_child_unlink_free(sa, c);
 }

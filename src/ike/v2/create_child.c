@@ -109,6 +109,8 @@ static void send_error(struct ike_sa *sa, uint16_t type, const void *data, size_
 	struct v2_notification n = { .type = type, .len = (uint16_t)len, .data = data };
 	size_t total;
 
+	if (type == V2N_TEMPORARY_FAILURE)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TEMP_FAIL_SENT);
 	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) == 0 &&
 	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &total) == 0)
 		v2_send_response(sa, sa->w->txbuf, total);
@@ -184,6 +186,8 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 
 	/* A whack waiting for this Child SA hears of the failure as one (a non-zero exit). */
 	ike_sa_progress(sa, t && t->whack ? RC_FATAL : RC_LOG, fmt, what);
+	if (t && (t->kind == V2T_REKEY_CHILD || t->kind == V2T_REKEY_IKE))
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_REKEY_FAILED);
 	if (c)
 		ike_child_unlink_free(sa, c);
 	if (old)
@@ -400,6 +404,7 @@ static void i_refused(struct ike_sa *sa, uint16_t err)
 
 	if (err == V2N_TEMPORARY_FAILURE) {
 		struct child_sa *c = ike_child_find(sa, t->new_child);
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TEMP_FAIL_RECV);
 		/* Try again later with a fresh SPI and nonce. */
 		if (c)
 			ike_child_unlink_free(sa, c);
@@ -419,6 +424,8 @@ static void i_refused(struct ike_sa *sa, uint16_t err)
 			return;
 		}
 	}
+	if (t->kind == V2T_REKEY_CHILD || t->kind == V2T_REKEY_IKE)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_REKEY_REFUSED);
 	if (err == V2N_CHILD_SA_NOT_FOUND && t->kind == V2T_REKEY_CHILD) {
 		/* The peer has no such SA (a Delete crossed our request): ours goes too. */
 		struct child_sa *old = ike_child_find(sa, t->child);

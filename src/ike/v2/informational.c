@@ -408,6 +408,7 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 			return;
 		}
 		ike_sa_progress(sa, RC_LOG, "IKE SA lifetime ended: deleting it");
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_EXPIRED);
 		ike_sa_delete(sa, true);
 		return;
 	}
