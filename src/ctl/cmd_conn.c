@@ -288,6 +288,66 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	free(l.v);
 }
 
+/*
+ * The IKE engine's counters, summed over the workers, in the dotted style
+ * of libreswan's globalstats (the names are Skua's: there is no common
+ * list). They count from the start: --clearstats leaves them, since each
+ * worker is the only writer of its own.
+ */
+static const struct {
+	const char *name;
+	enum ike_counter idx;
+} ike_stats[] = {
+	{ "current.states.ike.total", IKEC_IKE_SAS },
+	{ "current.states.ike.half_open", IKEC_HALF_OPEN },
+	{ "current.states.ike.established", IKEC_IKE_UP },
+	{ "current.states.ipsec.installed", IKEC_CHILD_SAS },
+	{ "total.ike.established", IKEC_IKE_ESTABLISHED },
+	{ "total.ike.deleted", IKEC_IKE_DELETED },
+	{ "total.ike.rekeyed", IKEC_IKE_REKEYED },
+	{ "total.ike.expired", IKEC_IKE_EXPIRED },
+	{ "total.ike.auth_failed", IKEC_AUTH_FAILED },
+	{ "total.ike.peer_dead", IKEC_PEER_DEAD },
+	{ "total.ipsec.established", IKEC_CHILD_ESTABLISHED },
+	{ "total.ipsec.rekeyed", IKEC_CHILD_REKEYED },
+	{ "total.ipsec.failed", IKEC_CHILD_FAILED },
+	{ "total.ipsec.expired", IKEC_CHILD_EXPIRED },
+	{ "total.rekey.failed", IKEC_REKEY_FAILED },
+	{ "total.rekey.refused", IKEC_REKEY_REFUSED },
+	{ "total.rekey.temporary_failure.received", IKEC_TEMP_FAIL_RECV },
+	{ "total.rekey.temporary_failure.sent", IKEC_TEMP_FAIL_SENT },
+	{ "total.messages.retransmitted", IKEC_TX_RETRANSMIT },
+	{ "total.messages.retransmits_answered", IKEC_RX_RETRANSMIT },
+	{ "total.messages.dropped", IKEC_RX_DROPPED },
+	{ "total.messages.bad_icv", IKEC_RX_BAD_ICV },
+	{ "total.messages.cookies_sent", IKEC_COOKIES_SENT },
+	{ "total.messages.invalid_ke_sent", IKEC_INVALID_KE_SENT },
+	{ "total.messages.no_proposal_sent", IKEC_NO_PROPOSAL_SENT },
+};
+
+static void ike_stats_lines(struct pluto *p, struct ctl_client *c)
+{
+	const struct ike_daemon *d = &p->ike;
+
+	if (!d->ctr)
+		return;
+	for (size_t i = 0; i < sizeof(ike_stats) / sizeof(ike_stats[0]); i++)
+		ctl_comment(c, "%s=%llu", ike_stats[i].name,
+			    (unsigned long long)counters_sum(d->ctr, ike_stats[i].idx));
+	/* The rekeys this end started, by how long they took: bucket i is under 2^i ms. */
+	for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++) {
+		uint64_t v = 0;
+		for (unsigned k = 0; k < d->nworkers; k++)
+			v += atomic_load_explicit(&d->w[k].rekey_ms_log2[b], memory_order_relaxed);
+		if (v && b + 1 < IKE_REKEY_BUCKETS)
+			ctl_comment(c, "total.rekey.delay.under_%llums=%llu", 1ull << b,
+				    (unsigned long long)v);
+		else if (v)
+			ctl_comment(c, "total.rekey.delay.over_%llums=%llu", 1ull << (b - 1),
+				    (unsigned long long)v);
+	}
+}
+
 void ctl_cmd_globalstats(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	ctl_comment(c, "total.whack.requests=%llu",
@@ -299,6 +359,7 @@ void ctl_cmd_globalstats(struct pluto *p, struct ctl_client *c, const struct wha
 	ctl_comment(c, "total.connections.deleted=%llu",
 		    (unsigned long long)atomic_load(&p->stats.conns_deleted));
 	ctl_comment(c, "current.connections.loaded=%zu", sadb_conn_table_count(&p->conns));
+	ike_stats_lines(p, c);
 }
 
 void ctl_cmd_clearstats(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
