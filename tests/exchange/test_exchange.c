@@ -856,6 +856,38 @@ Test(exchange, temporary_failure_then_retry)
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_REFUSED), 0);
 }
 
+/*
+ * The peer rekeys the IKE SA while our Delete of a Child SA our rekey
+ * replaced is out (an INFORMATIONAL, so 2.25.2 does not refuse it): the
+ * Child SAs move to the new IKE SA, and the Delete's answer, which comes to
+ * the old one, must still take the replaced Child SA away on both sides.
+ */
+Test(exchange, ike_rekey_while_our_child_delete_is_out)
+{
+	struct ike_sa *e;
+
+	xch_conn_add_both(CONN);
+	establish();
+	e = xch_sa(XCH_EAST);
+	cr_assert(ike_child_rekey(e, e->children, "test"));
+	xch_pump();
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	/* East's Delete of the old Child SA is out; west rekeys the IKE SA meanwhile. */
+	cr_assert(ike_sa_rekey(xch_sa(XCH_WEST), "test"));
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	assert_one_child_pair();
+}
+
 /* A rekey crossing a Delete: the peer deleted the Child SA, and answers CHILD_SA_NOT_FOUND. */
 Test(exchange, rekey_crossing_delete)
 {

@@ -190,10 +190,12 @@ void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
 				 (unsigned long long)sa->serial, (unsigned long long)c->serial);
 			return;
 		}
+		t->reqids[t->nspi] = c->reqid;
 		t->spis[t->nspi++] = c->spi_in;
 		v2_task_add(sa, t);
 		return;
 	}
+	t->reqids[t->nspi] = c->reqid;
 	t->spis[t->nspi++] = c->spi_in;
 }
 
@@ -289,14 +291,21 @@ void v2_info_deleted_child(struct ike_sa *sa, struct ike_input *in)
 
 	(void)in;
 	v2_request_done(sa);
-	/* The peer's SAs are gone: ours follow (make before break kept them until now). */
+	/*
+	 * The peer's SAs are gone: ours follow (make before break kept them
+	 * until now). The peer may have rekeyed this IKE SA meanwhile (a
+	 * Delete is no CREATE_CHILD_SA, so nothing refused it): the Child SAs
+	 * moved to the new one, so an installed one is found through the
+	 * worker's index, wherever it is now.
+	 */
 	for (unsigned i = 0; i < t->nspi; i++) {
-		for (struct child_sa *c = sa->children; c; c = c->next) {
-			if (c->spi_in == t->spis[i]) {
-				ike_child_unlink_free(sa, c);
-				break;
-			}
-		}
+		struct child_sa *c = child_index_find(&sa->w->children, t->spis[i], t->reqids[i]);
+
+		if (!c || c->spi_in != t->spis[i])
+			for (c = sa->children; c && c->spi_in != t->spis[i]; c = c->next)
+				;
+		if (c)
+			ike_child_unlink_free(c->sa, c);
 	}
 	v2_task_done(sa);
 }

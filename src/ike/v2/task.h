@@ -34,6 +34,7 @@ struct v2_task {
 	uint64_t child;			/* REKEY_CHILD: the Child SA to rekey (serial) */
 	uint64_t new_child;		/* REKEY_CHILD, NEW_CHILD: the one being made */
 	uint32_t spis[8];		/* DELETE_CHILD: our inbound SPIs */
+	uint32_t reqids[8];		/* and their reqids (to find them if they move) */
 	uint8_t nspi;
 	struct connection *conn;	/* NEW_CHILD: its connection (a reference) */
 	uint8_t this_end;
