@@ -888,6 +888,32 @@ Test(exchange, ike_rekey_while_our_child_delete_is_out)
 	assert_one_child_pair();
 }
 
+/*
+ * A Child SA rekey of ours that comes due while we are still computing our
+ * answer to the peer's IKE SA rekey (2.25.2 keeps the two apart) waits for
+ * the answer, then runs on the new IKE SA.
+ */
+Test(exchange, child_rekey_due_while_answering_ike_rekey)
+{
+	struct ike_sa *e;
+
+	xch_conn_add_both(CONN);
+	establish();
+	e = xch_sa(XCH_EAST);
+	cr_assert(ike_sa_rekey(xch_sa(XCH_WEST), "test"));
+	xch_pump();
+	/* East has west's request; its KE and keys are not computed yet. */
+	cr_assert_not_null(xch_deliver(XCH_WEST));
+	cr_assert(ike_child_rekey(e, e->children, "test"));
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_REKEYED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_REKEYED), 1, "east's Child SA rekey ran");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_REKEYED), 1);
+	assert_one_child_pair();
+}
+
 /* A rekey crossing a Delete: the peer deleted the Child SA, and answers CHILD_SA_NOT_FOUND. */
 Test(exchange, rekey_crossing_delete)
 {

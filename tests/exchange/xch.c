@@ -432,6 +432,15 @@ bool xch_pending(enum xch_side from)
 
 const struct xch_msg *xch_step(enum xch_side from)
 {
+	const struct xch_msg *m = xch_deliver(from);
+
+	if (m)
+		xch_pump();
+	return m;
+}
+
+const struct xch_msg *xch_deliver(enum xch_side from)
+{
 	struct peer *to = &peers[1 - from];
 	struct net_dgram d;
 	const uint8_t *msg;
@@ -446,7 +455,6 @@ const struct xch_msg *xch_step(enum xch_side from)
 	sync_clock(to);
 	ike_on_datagram(to->nw, &rx, &to->d);
 	arena_reset(&to->nw->arena);
-	xch_pump();
 	return &rec;
 }
 

@@ -93,6 +93,13 @@ bool xch_pending(enum xch_side from);
 /* Deliver one datagram sent by from (NULL when none is pending), then pump. */
 const struct xch_msg *xch_step(enum xch_side from);
 
+/*
+ * Deliver one datagram sent by from without running what it queued (crypto
+ * jobs, kernel answers): the receiver is caught in the middle of its
+ * answer until the next pump. NULL when none is pending.
+ */
+const struct xch_msg *xch_deliver(enum xch_side from);
+
 /* Take one datagram sent by from off the wire without delivering it (NULL: none). */
 const struct xch_msg *xch_drop_next(enum xch_side from);
 

@@ -73,14 +73,24 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 void v2_cc_resp_free(struct ike_sa *sa)
 {
 	struct v2_cc_resp *r = sa->rctx;
+	bool ike_rekey;
 
 	if (!r)
 		return;
+	ike_rekey = r->what == V2T_REKEY_IKE;
 	sa->rctx = NULL;
 	if (r->new_ike)
 		ike_sa_free(r->new_ike);
 	crypto_wipe(r, sizeof(*r));
 	free(r);
+	/* Our own exchanges waited for this answer (v2_tasks_kick()): they may start now. */
+	if (ike_rekey && !sa->dead)
+		v2_tasks_kick(sa);
+}
+
+bool v2_cc_answering_ike_rekey(const struct ike_sa *sa)
+{
+	return sa->rctx && sa->rctx->what == V2T_REKEY_IKE;
 }
 
 /* The lowest of two nonces, as 2.8.1 compares them (bytes, then length). */

@@ -69,8 +69,19 @@ ike_handler_fn v2_cc_i_child_response;
 ike_handler_fn v2_cc_i_child_gir;
 ike_handler_fn v2_cc_i_ike_response;
 ike_handler_fn v2_cc_i_ike_keys;
-/* Free our pending answer to the peer's CREATE_CHILD_SA (the SA goes). */
+/*
+ * Free our pending answer to the peer's CREATE_CHILD_SA (done, failed, or
+ * the SA goes); after an IKE SA rekey's, start what waited for it.
+ */
 void v2_cc_resp_free(struct ike_sa *sa);
+
+/*
+ * Are we computing our answer to the peer's IKE SA rekey? Our own
+ * exchanges wait meanwhile: the answer moves every Child SA and queued
+ * task to the new IKE SA, and one started on the old SA would lose its
+ * Child SA to the move (RFC 7296 2.25.2 keeps the two apart).
+ */
+bool v2_cc_answering_ike_rekey(const struct ike_sa *sa);
 
 /* The exit code a notify gives whack: RC_NOTIFICATION + type, capped. */
 static inline unsigned v2_notify_rc(uint16_t type)

@@ -5,6 +5,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/ke.h"
+#include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
 #include "util/log.h"
 
@@ -92,11 +93,15 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 
 void v2_tasks_kick(struct ike_sa *sa)
 {
-	/* A replaced IKE SA (IKE_REKEYED) only has its own Delete left to send. */
+	/*
+	 * A replaced IKE SA (IKE_REKEYED) only has its own Delete left to send;
+	 * while we answer the peer's IKE SA rekey, nothing starts (the answer
+	 * hands the queue to the new IKE SA, or kicks it again if it fails).
+	 */
 	while (!sa->active && !sa->req && sa->tasks && !sa->dead &&
 	       (sa->state == IKE_ESTABLISHED ||
 		(sa->state == IKE_REKEYED && is_delete(sa->tasks))) &&
-	       !timer_is_armed(&sa->task_retry)) {
+	       !timer_is_armed(&sa->task_retry) && !v2_cc_answering_ike_rekey(sa)) {
 		struct v2_task *t = sa->tasks;
 		int rc;
 
