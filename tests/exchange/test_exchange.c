@@ -914,6 +914,42 @@ Test(exchange, child_rekey_due_while_answering_ike_rekey)
 	assert_one_child_pair();
 }
 
+/*
+ * Both ends rekey the Child SA at once and ours is lost: the peer's rekey
+ * completes and it deletes the old Child SA; our retransmission then gets
+ * CHILD_SA_NOT_FOUND. The old SA was replaced, not lost: nothing failed.
+ */
+Test(exchange, rekey_lost_to_the_peers_rekey_is_no_failure)
+{
+	struct ike_sa *w, *e;
+
+	xch_conn_add_both(CONN);
+	establish();
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert(ike_child_rekey(w, w->children, "test"));
+	cr_assert(ike_child_rekey(e, e->children, "test"));
+	xch_pump();
+	cr_assert_not_null(xch_drop_next(XCH_WEST), "west's request is lost");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	/* West retransmits its request for the Child SA east no longer has. */
+	xch_advance(XCH_WEST, 600);
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(CHILD_SA_NOT_FOUND)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_REFUSED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_REKEYED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_REKEYED), 1);
+	/* West's task is over: its queue moves on (a liveness check goes out at once). */
+	cr_assert_null(xch_sa(XCH_WEST)->active);
+}
+
 /* A rekey crossing a Delete: the peer deleted the Child SA, and answers CHILD_SA_NOT_FOUND. */
 Test(exchange, rekey_crossing_delete)
 {

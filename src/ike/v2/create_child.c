@@ -434,14 +434,29 @@ static void i_refused(struct ike_sa *sa, uint16_t err)
 			return;
 		}
 	}
+	if (err == V2N_CHILD_SA_NOT_FOUND && t->kind == V2T_REKEY_CHILD) {
+		struct child_sa *old = ike_child_find(sa, t->child);
+		struct child_sa *c = ike_child_find(sa, t->new_child);
+
+		if (!old || old->superseded) {
+			/*
+			 * The peer's own rekey of it won (2.8.1) and its Delete came
+			 * before our request did (ours was lost or slow): its
+			 * replacement is up, there was nothing left to rekey.
+			 */
+			ike_sa_progress(sa, RC_LOG,
+					"Child SA #%llu was already replaced by the peer's rekey",
+					(unsigned long long)t->child);
+			if (c)
+				ike_child_unlink_free(sa, c);
+			v2_task_done(sa);
+			return;
+		}
+		/* The peer has no such SA (a Delete crossed our request): ours goes too. */
+		v2_child_delete_tell_peer(sa, old);
+	}
 	if (t->kind == V2T_REKEY_CHILD || t->kind == V2T_REKEY_IKE)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_REKEY_REFUSED);
-	if (err == V2N_CHILD_SA_NOT_FOUND && t->kind == V2T_REKEY_CHILD) {
-		/* The peer has no such SA (a Delete crossed our request): ours goes too. */
-		struct child_sa *old = ike_child_find(sa, t->child);
-		if (old)
-			v2_child_delete_tell_peer(sa, old);
-	}
 	if (err == V2N_NO_ADDITIONAL_SAS && t->kind == V2T_REKEY_IKE) {
 		/* A peer that cannot rekey in place: start a new IKE SA instead. */
 		task_fail(sa, "the peer cannot rekey the IKE SA in place (%s); replacing it",

@@ -208,6 +208,10 @@ static const char *notify_name(uint16_t t)
 		return "FAILED_CP_REQUIRED";
 	case V2N_SINGLE_PAIR_REQUIRED:
 		return "SINGLE_PAIR_REQUIRED";
+	case V2N_NO_ADDITIONAL_SAS:
+		return "NO_ADDITIONAL_SAS";
+	case V2N_CHILD_SA_NOT_FOUND:
+		return "CHILD_SA_NOT_FOUND";
 	}
 	return "an error notify";
 }
