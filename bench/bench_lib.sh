@@ -49,6 +49,8 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # ---- responders: road-warrior PSK configurations ----
 
 # Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
+# The road-warrior connection gets BENCH_CONN_OPTS (default --dontrekey: the SAs live
+# as long as the run; rekey_storm.sh gives short lifetimes instead).
 bench_skua_start() {
 	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d
 	d=$IOP_TMP/$inst
@@ -64,8 +66,10 @@ bench_skua_start() {
 	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack "$inst" --status ||
 		{ iop_dump "$d/pluto.log"; iop_die "Skua pluto did not start"; }
 	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
+	# shellcheck disable=SC2086 # BENCH_CONN_OPTS is a list of options
 	skua_whack "$inst" --name rw --ikev2 --psk --encrypt --tunnel --host "$R4" \
-		--to --host %any --ike "$ike" --esp "$esp" --dontrekey >"$d/load.out" 2>&1 ||
+		--to --host %any --ike "$ike" --esp "$esp" ${BENCH_CONN_OPTS:---dontrekey} \
+		>"$d/load.out" 2>&1 ||
 		{ cat "$d/load.out" >&2; iop_die "Skua: adding the road-warrior connection failed"; }
 	bench_pin "$BENCH_PID" "$RESP_CPU"
 }

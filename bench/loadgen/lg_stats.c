@@ -178,6 +178,119 @@ void lg_print_summary(FILE *f, const struct lg_summary *s)
 	pthread_mutex_unlock(&causes.lock);
 }
 
+/* ---- the hold ---- */
+
+const char *lg_bucket_str(int b, unsigned n, char *buf, size_t len)
+{
+	if (b < 0)
+		snprintf(buf, len, "-");
+	else if ((unsigned)b + 1 < n)
+		snprintf(buf, len, "<%llu", 1ull << b);
+	else
+		snprintf(buf, len, ">=%llu", 1ull << (b - 1));
+	return buf;
+}
+
+/* The bucket holding the q-quantile of h (nearest rank), -1 when h is empty. */
+static int bucket_quantile(const uint64_t *h, unsigned n, uint64_t total, double q)
+{
+	uint64_t rank = (uint64_t)(q * (double)total + 0.999999), cum = 0;
+
+	if (!total)
+		return -1;
+	if (rank < 1)
+		rank = 1;
+	for (unsigned b = 0; b < n; b++) {
+		cum += h[b];
+		if (cum >= rank)
+			return (int)b;
+	}
+	return (int)n - 1;
+}
+
+void lg_rekey_finish(struct lg_rekey *rk)
+{
+	static const double q[3] = { 0.50, 0.90, 0.99 };
+	size_t first = 0, last = 0;
+	bool any = false;
+
+	rk->started = 0;
+	rk->max_bucket = -1;
+	for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++) {
+		rk->started += rk->hist[b];
+		if (rk->hist[b])
+			rk->max_bucket = (int)b;
+	}
+	for (int i = 0; i < 3; i++)
+		rk->q_bucket[i] = bucket_quantile(rk->hist, IKE_REKEY_BUCKETS, rk->started, q[i]);
+	rk->ike_lapsed = rk->ike_expected > rk->ike_live ? rk->ike_expected - rk->ike_live : 0;
+	rk->child_lapsed =
+		rk->child_expected > rk->child_live ? rk->child_expected - rk->child_live : 0;
+	/* Rates over the seconds that saw rekeys, first to last. */
+	rk->peak_rate = 0;
+	for (size_t i = 0; i + 1 < rk->nseries; i++) {
+		const struct lg_rekey_sample *a = &rk->series[i], *b = &rk->series[i + 1];
+		uint64_t d = (b->ike_rekeyed - a->ike_rekeyed) + (b->child_rekeyed - a->child_rekeyed);
+		if (!d)
+			continue;
+		if (!any)
+			first = i;
+		any = true;
+		last = i + 1;
+		if ((double)d > rk->peak_rate)
+			rk->peak_rate = (double)d;
+	}
+	rk->window_s = any ? (double)(last - first) : 0;
+	if (any) {
+		const struct lg_rekey_sample *a = &rk->series[first], *b = &rk->series[last];
+		rk->rate = (double)((b->ike_rekeyed - a->ike_rekeyed) +
+				    (b->child_rekeyed - a->child_rekeyed)) / rk->window_s;
+	} else {
+		rk->rate = 0;
+	}
+}
+
+void lg_print_rekey(FILE *f, const struct lg_rekey *rk)
+{
+	char q0[24], q1[24], q2[24], qm[24];
+	uint64_t ours_child = rk->started > rk->ike_rekeyed ? rk->started - rk->ike_rekeyed : 0;
+
+	fprintf(f, "skua-loadgen: held the SAs %.1f s\n", rk->hold_s);
+	fprintf(f, "  rekeys done          IKE %llu, Child %llu (the engine's counters: both roles; a collision makes two)\n",
+		(unsigned long long)rk->ike_rekeyed, (unsigned long long)rk->child_rekeyed);
+	fprintf(f, "  started by us        %llu: IKE %llu, Child %llu; Child by the responder %llu\n",
+		(unsigned long long)rk->started, (unsigned long long)rk->ike_rekeyed,
+		(unsigned long long)ours_child,
+		(unsigned long long)(rk->child_rekeyed > ours_child ? rk->child_rekeyed - ours_child
+								    : 0));
+	fprintf(f, "  rekeys per second    %.1f over the %.0f s that saw rekeys; %.0f in the busiest second\n",
+		rk->rate, rk->window_s, rk->peak_rate);
+	fprintf(f, "  rekey delay ms       p50 %s  p90 %s  p99 %s  max %s  (the rekeys we started, start to new SA installed; log2 buckets)\n",
+		lg_bucket_str(rk->q_bucket[0], IKE_REKEY_BUCKETS, q0, sizeof(q0)),
+		lg_bucket_str(rk->q_bucket[1], IKE_REKEY_BUCKETS, q1, sizeof(q1)),
+		lg_bucket_str(rk->q_bucket[2], IKE_REKEY_BUCKETS, q2, sizeof(q2)),
+		lg_bucket_str(rk->max_bucket, IKE_REKEY_BUCKETS, qm, sizeof(qm)));
+	fprintf(f, "  failures by cause    rekeys failed %llu (of which the peer refused %llu); Child SA install failed %llu;\n"
+		   "                       peers dead (no answer) %llu; TEMPORARY_FAILURE received %llu, sent %llu (retried, not failures)\n",
+		(unsigned long long)rk->rekey_failed, (unsigned long long)rk->rekey_refused,
+		(unsigned long long)rk->child_failed, (unsigned long long)rk->peer_dead,
+		(unsigned long long)rk->temp_fail_recv, (unsigned long long)rk->temp_fail_sent);
+	fprintf(f, "  lapsed               IKE SAs %lu (%lu up of %lu), Child SAs %lu (%lu of %lu)%s\n",
+		rk->ike_lapsed, rk->ike_live, rk->ike_expected, rk->child_lapsed, rk->child_live,
+		rk->child_expected, rk->census_ok ? "" : "  [census incomplete: a worker did not answer]");
+	fprintf(f, "                       ended at their lifetime: IKE SAs %llu, Child SAs %llu; IKE SAs deleted %llu;\n"
+		   "                       up IKE SAs without a Child SA %lu; replaced Child SAs not yet deleted %lu\n",
+		(unsigned long long)rk->ike_expired, (unsigned long long)rk->child_expired,
+		(unsigned long long)rk->ike_deleted, rk->ike_childless, rk->child_stale);
+	fprintf(f, "  never rekeyed        IKE SAs %lu, Child SAs %lu (of those up now)\n", rk->ike_never,
+		rk->child_never);
+	fprintf(f, "  stalls               our requests retransmitted %llu; the responder's retransmits answered %llu;\n"
+		   "                       our own longest event-loop round %s ms in the hold (%llu ms since the start)\n",
+		(unsigned long long)rk->tx_retransmit, (unsigned long long)rk->rx_retransmit,
+		lg_bucket_str(rk->round_bucket, NET_ROUND_BUCKETS, q0, sizeof(q0)),
+		(unsigned long long)rk->round_max_ms);
+}
+
 static void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -198,8 +311,62 @@ static void json_pct(FILE *f, const char *name, const double v[5])
 		name, v[0], v[1], v[2], v[3], v[4]);
 }
 
+/* The hold, as "hold": {...} (keys indented by four, so json_num of bench_lib.sh skips them). */
+static void json_hold(FILE *f, const struct lg_rekey *rk)
+{
+	fprintf(f, "  \"hold\": {\n    \"hold_s\": %.3f,\n    \"ike_rekeyed\": %llu,\n"
+		   "    \"child_rekeyed\": %llu,\n    \"rekeys_started\": %llu,\n"
+		   "    \"rekeys_per_s\": %.2f,\n    \"rekey_window_s\": %.0f,\n"
+		   "    \"rekeys_peak_per_s\": %.0f,\n",
+		rk->hold_s, (unsigned long long)rk->ike_rekeyed,
+		(unsigned long long)rk->child_rekeyed, (unsigned long long)rk->started, rk->rate,
+		rk->window_s, rk->peak_rate);
+	/* bucket b: under 2^b ms; the quantiles as the bucket's bound (-1: no rekey) */
+	fprintf(f, "    \"rekey_delay_ms_under\": {\"p50\": %lld, \"p90\": %lld, \"p99\": %lld, \"max\": %lld},\n",
+		rk->q_bucket[0] < 0 ? -1LL : 1LL << rk->q_bucket[0],
+		rk->q_bucket[1] < 0 ? -1LL : 1LL << rk->q_bucket[1],
+		rk->q_bucket[2] < 0 ? -1LL : 1LL << rk->q_bucket[2],
+		rk->max_bucket < 0 ? -1LL : 1LL << rk->max_bucket);
+	fprintf(f, "    \"rekey_delay_log2_ms\": [");
+	for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++)
+		fprintf(f, "%s%llu", b ? ", " : "", (unsigned long long)rk->hist[b]);
+	fprintf(f, "],\n    \"rekey_failed\": %llu,\n    \"rekey_refused\": %llu,\n"
+		   "    \"child_failed\": %llu,\n    \"peer_dead\": %llu,\n"
+		   "    \"temp_fail_received\": %llu,\n    \"temp_fail_sent\": %llu,\n"
+		   "    \"ike_expired\": %llu,\n    \"child_expired\": %llu,\n"
+		   "    \"ike_deleted\": %llu,\n",
+		(unsigned long long)rk->rekey_failed, (unsigned long long)rk->rekey_refused,
+		(unsigned long long)rk->child_failed, (unsigned long long)rk->peer_dead,
+		(unsigned long long)rk->temp_fail_recv, (unsigned long long)rk->temp_fail_sent,
+		(unsigned long long)rk->ike_expired, (unsigned long long)rk->child_expired,
+		(unsigned long long)rk->ike_deleted);
+	fprintf(f, "    \"census_ok\": %s,\n    \"ike_expected\": %lu,\n    \"ike_live\": %lu,\n"
+		   "    \"ike_lapsed\": %lu,\n    \"child_expected\": %lu,\n    \"child_live\": %lu,\n"
+		   "    \"child_lapsed\": %lu,\n    \"ike_never_rekeyed\": %lu,\n"
+		   "    \"child_never_rekeyed\": %lu,\n    \"ike_childless\": %lu,\n"
+		   "    \"child_stale\": %lu,\n",
+		rk->census_ok ? "true" : "false", rk->ike_expected, rk->ike_live, rk->ike_lapsed,
+		rk->child_expected, rk->child_live, rk->child_lapsed, rk->ike_never, rk->child_never,
+		rk->ike_childless, rk->child_stale);
+	fprintf(f, "    \"tx_retransmit\": %llu,\n    \"rx_retransmit\": %llu,\n"
+		   "    \"gen_round_ms_under\": %lld,\n    \"gen_round_max_ms\": %llu,\n",
+		(unsigned long long)rk->tx_retransmit, (unsigned long long)rk->rx_retransmit,
+		rk->round_bucket < 0 ? -1LL : 1LL << rk->round_bucket,
+		(unsigned long long)rk->round_max_ms);
+	fprintf(f, "    \"per_second\": [");
+	for (size_t i = 0; i < rk->nseries; i++) {
+		const struct lg_rekey_sample *x = &rk->series[i];
+		fprintf(f, "%s\n      {\"t\": %u, \"ike_rekeyed\": %llu, \"child_rekeyed\": %llu, \"retransmits\": %llu, \"ike_up\": %llu, \"child_sas\": %llu}",
+			i ? "," : "", x->t, (unsigned long long)x->ike_rekeyed,
+			(unsigned long long)x->child_rekeyed, (unsigned long long)x->tx_retransmit,
+			(unsigned long long)x->ike_up, (unsigned long long)x->child_sas);
+	}
+	fprintf(f, "\n    ]\n  },\n");
+}
+
 int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_sa *sa,
-		  unsigned long started, uint64_t t0, uint64_t cutoff, const char *argv_line)
+		  unsigned long started, uint64_t t0, uint64_t cutoff, const char *argv_line,
+		  const struct lg_rekey *rk)
 {
 	FILE *f = fopen(path, "w");
 	unsigned long nsec = 0;
@@ -231,6 +398,8 @@ int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_
 		s->elapsed_s, s->rate, s->cpu_s);
 	json_pct(f, "latency_ms", s->lat_ms);
 	json_pct(f, "ike_latency_ms", s->ike_lat_ms);
+	if (rk)
+		json_hold(f, rk);
 	fprintf(f, "  \"failures\": [");
 	pthread_mutex_lock(&causes.lock);
 	for (unsigned i = 0; i < causes.n; i++) {

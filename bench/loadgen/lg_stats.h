@@ -58,12 +58,75 @@ struct lg_summary {
 void lg_summarize(const struct lg_sa *sa, unsigned long requested, unsigned long started,
 		  uint64_t t0, uint64_t cutoff, struct lg_summary *out);
 
+/* One second of the hold: the engine's cumulative counters and its gauges. */
+struct lg_rekey_sample {
+	uint32_t t;			/* seconds since the hold began */
+	uint64_t ike_rekeyed, child_rekeyed, tx_retransmit, ike_up, child_sas;
+};
+
+/*
+ * What the hold saw when the connections rekey (--ikelifetime and the
+ * other lifetime options): the generator's engine counters, its per worker
+ * histograms of rekey delays, and a census of its SAs at the end. The
+ * engine counts both roles, so a Child SA rekey is counted whichever end
+ * started it (a collision makes two). Owner: the main thread.
+ */
+struct lg_rekey {
+	double hold_s;			/* how long the hold lasted */
+	uint64_t ike_rekeyed, child_rekeyed;
+	/* the rekeys this end started: bucket i counts those under 2^i ms (the last: the rest) */
+	uint64_t hist[IKE_REKEY_BUCKETS];
+	uint64_t started;		/* their total */
+	int q_bucket[3];		/* p50, p90, p99: the bucket each falls in, -1: none */
+	int max_bucket;
+	/* failures by cause, during the whole run (the engine's counters) */
+	uint64_t child_failed, peer_dead, ike_deleted, rekey_refused, rekey_failed;
+	uint64_t child_expired, ike_expired, temp_fail_recv, temp_fail_sent;
+	/*
+	 * Stalls, during the hold only: our requests the responder left
+	 * unanswered for 0.5 s or more (retransmitted), its requests we
+	 * answered from the cache (it retransmitted), and the longest round of
+	 * the generator's own event loops (so that a stall of ours is not
+	 * taken for one of the responder's).
+	 */
+	uint64_t tx_retransmit, rx_retransmit;
+	int round_bucket;		/* the generator's longest round: under 2^b ms, -1: none */
+	uint64_t round_max_ms;		/* the same, since the start, in ms */
+	/* the census at the end of the hold */
+	bool census_ok;			/* every worker answered it */
+	unsigned long ike_expected, child_expected;	/* established during the setup */
+	unsigned long ike_live, child_live;		/* established / installed now */
+	unsigned long ike_never, child_never;		/* of which never rekeyed */
+	unsigned long ike_childless;			/* live IKE SAs with no Child SA */
+	unsigned long child_stale;	/* superseded Child SAs whose Delete is not done yet */
+	unsigned long ike_lapsed, child_lapsed;
+	/* rates, from the per second series */
+	double window_s;		/* first to last second with a rekey */
+	double rate, peak_rate;		/* rekeys (IKE + Child) per second: mean, best second */
+	struct lg_rekey_sample *series;
+	size_t nseries;
+};
+
+/* The quantiles, rates and lapses of rk from its raw fields. */
+void lg_rekey_finish(struct lg_rekey *rk);
+
+/*
+ * The bound of log2 bucket b of n (bucket i: under 2^i ms, the last: the
+ * rest) as text: "<8", ">=262144" for the last, "-" for -1.
+ */
+const char *lg_bucket_str(int b, unsigned n, char *buf, size_t len);
+
+/* Human summary of the hold. */
+void lg_print_rekey(FILE *f, const struct lg_rekey *rk);
+
 /* Human summary, with the failures by cause. */
 void lg_print_summary(FILE *f, const struct lg_summary *s);
 
 /* Machine outputs; 0 or -errno. */
+/* rk: the hold's figures, or NULL (written before the hold, or no rekeying). */
 int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_sa *sa,
-		  unsigned long started, uint64_t t0, uint64_t cutoff, const char *argv_line);
+		  unsigned long started, uint64_t t0, uint64_t cutoff, const char *argv_line,
+		  const struct lg_rekey *rk);
 int lg_write_csv(const char *path, const struct lg_sa *sa, unsigned long started, uint64_t t0,
 		 uint64_t cutoff);
 

@@ -32,6 +32,7 @@
 #include "lg_stats.h"
 #include "net/steer.h"
 #include "net/worker.h"
+#include "util/conn_spec.h"
 #include "util/log.h"
 
 #ifndef SKUA_BENCH_DIR
@@ -54,8 +55,11 @@ struct lg_opts {
 	double timeout_s;		/* bound on the setup phase */
 	unsigned workers;
 	const char *psk, *ike, *esp, *id, *remote_id;
-	const char *json, *csv, *plot, *ready, *log;
+	const char *json, *csv, *plot, *ready, *held, *log;
 	bool progress;
+	/* any lifetime option turns rekeying on; else the connections are --dontrekey */
+	bool rekey;
+	unsigned long ike_lifetime, ipsec_lifetime, rekeymargin, rekeyfuzz;
 };
 
 static struct {
@@ -69,6 +73,9 @@ static struct {
 	struct net_listener **lis;	/* [nsrc * nports] */
 	struct lg_sa *sa;		/* [n] */
 	struct lg_totals tot;
+	struct lg_rekey rk;
+	uint64_t *orig_serials;		/* the IKE SAs as set up, sorted: never rekeyed if still there */
+	size_t norig;
 	uint64_t t0;
 	volatile sig_atomic_t stop;
 } g;
@@ -219,7 +226,16 @@ static void usage(FILE *f)
 		"      --csv FILE         one line per SA: times and outcome\n"
 		"      --plot PREFIX      PREFIX-rate.png and PREFIX-latency.png (needs gnuplot)\n"
 		"      --ready FILE       hold mode: write the summary here once all are set up\n"
+		"      --held FILE        hold mode: when the hold ends, write its summary here and\n"
+		"                         keep the SAs until SIGINT/TERM (a script measures the\n"
+		"                         responder before the SAs are deleted)\n"
 		"      --log FILE         the engine's log (/dev/null)\n"
+		"      --ikelifetime SECS, --ipseclifetime SECS, --rekeymargin SECS,\n"
+		"      --rekeyfuzz PERCENT\n"
+		"                         the connections' lifetimes, as whack's options; any of\n"
+		"                         them turns rekeying on (else the connections are\n"
+		"                         --dontrekey), and the hold reports the rekeys, their\n"
+		"                         delays and the SAs that lapsed\n"
 		"  -q, --quiet            no progress bar (it shows only on a terminal anyway)\n");
 }
 
@@ -276,6 +292,11 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "plot", required_argument, NULL, 13 },
 		{ "ready", required_argument, NULL, 14 },
 		{ "log", required_argument, NULL, 15 },
+		{ "held", required_argument, NULL, 20 },
+		{ "ikelifetime", required_argument, NULL, 16 },
+		{ "ipseclifetime", required_argument, NULL, 17 },
+		{ "rekeymargin", required_argument, NULL, 18 },
+		{ "rekeyfuzz", required_argument, NULL, 19 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -288,7 +309,9 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 			       .ifname = "lg", .n = 1000, .half_open = 256, .timeout_s = 300,
 			       .workers = 1, .psk = "skua-bench", .ike = "aes_gcm128-sha2_256-dh31",
 			       .esp = "aes_gcm128", .remote_id = "%any", .log = "/dev/null",
-			       .progress = true };
+			       .progress = true, .ike_lifetime = IKE_LIFETIME_DEFAULT,
+			       .ipsec_lifetime = IPSEC_LIFETIME_DEFAULT,
+			       .rekeymargin = REKEYMARGIN_DEFAULT, .rekeyfuzz = REKEYFUZZ_DEFAULT };
 	while ((c = getopt_long(argc, argv, "r:s:S:P:n:R:H:t:w:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -370,6 +393,30 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		case 13: o->plot = optarg; break;
 		case 14: o->ready = optarg; break;
 		case 15: o->log = optarg; break;
+		case 20: o->held = optarg; break;
+		/* the ranges whack gives these options (src/ctl/proto/whack_opts.c) */
+		case 16:
+			if (parse_ulong("--ikelifetime", optarg, 1, IKE_LIFETIME_MAX,
+					&o->ike_lifetime) < 0)
+				return -EINVAL;
+			o->rekey = true;
+			break;
+		case 17:
+			if (parse_ulong("--ipseclifetime", optarg, 1, IPSEC_LIFETIME_MAX,
+					&o->ipsec_lifetime) < 0)
+				return -EINVAL;
+			o->rekey = true;
+			break;
+		case 18:
+			if (parse_ulong("--rekeymargin", optarg, 0, 86400, &o->rekeymargin) < 0)
+				return -EINVAL;
+			o->rekey = true;
+			break;
+		case 19:
+			if (parse_ulong("--rekeyfuzz", optarg, 0, 1000000, &o->rekeyfuzz) < 0)
+				return -EINVAL;
+			o->rekey = true;
+			break;
 		case 'q': o->progress = false; break;
 		case 'h':
 			usage(stdout);
@@ -443,8 +490,13 @@ static int make_conns(void)
 		s.end[1].ikeport = g.o.rport;
 		s.end[0].id = g.o.id ? strdup(g.o.id) : NULL;
 		s.end[1].id = g.o.remote_id ? strdup(g.o.remote_id) : NULL;
-		s.policy = POL_PSK | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 | POL_DONT_REKEY;
+		s.policy = POL_PSK | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 |
+			   (g.o.rekey ? 0 : POL_DONT_REKEY);
 		s.keyingtries = 1;
+		s.ike_lifetime = (uint32_t)g.o.ike_lifetime;
+		s.ipsec_lifetime = (uint32_t)g.o.ipsec_lifetime;
+		s.rekeymargin = (uint32_t)g.o.rekeymargin;
+		s.rekeyfuzz = (uint32_t)g.o.rekeyfuzz;
 		s.ike = strdup(g.o.ike);
 		s.esp = strdup(g.o.esp);
 		rc = ike_connection_new(&s, i + 1, &g.conn[i], err, sizeof(err));
@@ -664,6 +716,205 @@ static uint64_t run(void)
 	return lg_now_ns();
 }
 
+/* ---- the hold: rekeys, stalls and lapses ---- */
+
+/* What one worker's SAs look like at the end of the hold. Written by that worker only. */
+struct census {
+	unsigned long ike_live, ike_never, child_live, child_never, ike_childless, stale;
+};
+
+struct census_mail {
+	struct mail mail;
+	struct census *out;
+	atomic_uint *left;
+};
+
+static int cmp_serial(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* An IKE SA made by the setup (not by a rekey): it was never rekeyed. */
+static bool set_up_serial(uint64_t serial)
+{
+	return g.norig && bsearch(&serial, g.orig_serials, g.norig, sizeof(serial), cmp_serial);
+}
+
+/*
+ * Count this worker's SAs: an IKE SA that is up (one per SA the generator
+ * holds: a rekeyed one's replacement, or the one being replaced while its
+ * rekey runs, never both), with its installed Child SAs that no rekey has
+ * superseded yet (one per tunnel, collisions included, since the
+ * redundant twin is superseded at once).
+ */
+static void census_run(struct mail *m, void *ctx)
+{
+	struct census_mail *cm = caa_container_of(m, struct census_mail, mail);
+	struct net_worker *nw = ctx;
+	struct census *c = cm->out;
+	atomic_uint *left = cm->left;
+
+	for (struct ike_sa *sa = g.ike.w[nw->index].sas; sa; sa = sa->next) {
+		unsigned long n = 0;
+
+		if (sa->dead || sa->state != IKE_ESTABLISHED)
+			continue;
+		c->ike_live++;
+		if (set_up_serial(sa->serial))
+			c->ike_never++;
+		for (struct child_sa *ch = sa->children; ch; ch = ch->next) {
+			if (ch->state != CHILD_INSTALLED)
+				continue;
+			if (ch->superseded) {
+				c->stale++;	/* replaced, its Delete not done yet */
+				continue;
+			}
+			n++;
+			if (!ch->rekey_of)
+				c->child_never++;
+		}
+		c->child_live += n;
+		if (!n)
+			c->ike_childless++;
+	}
+	free(cm);
+	atomic_fetch_sub_explicit(left, 1, memory_order_release);
+}
+
+/* Ask every worker for its census and wait (bounded); false when one did not answer. */
+static bool census(struct census *total)
+{
+	struct census per[NET_MAX_WORKERS];
+	atomic_uint left = g.o.workers;
+	uint64_t until = lg_now_ns() + 10000000000ull;
+
+	memset(per, 0, sizeof(per));
+	memset(total, 0, sizeof(*total));
+	for (unsigned i = 0; i < g.o.workers; i++) {
+		struct census_mail *cm = calloc(1, sizeof(*cm));
+		if (!cm)
+			return false;
+		cm->mail.fn = census_run;
+		cm->out = &per[i];
+		cm->left = &left;
+		net_pool_post(g.pool, i, &cm->mail);
+	}
+	while (atomic_load_explicit(&left, memory_order_acquire)) {
+		if (lg_now_ns() > until) {
+			/* the mails still hold pointers into per[]: stay until they are done */
+			while (atomic_load_explicit(&left, memory_order_acquire))
+				sleep_ms(10);
+			return false;
+		}
+		sleep_ms(1);
+	}
+	for (unsigned i = 0; i < g.o.workers; i++) {
+		total->ike_live += per[i].ike_live;
+		total->ike_never += per[i].ike_never;
+		total->child_live += per[i].child_live;
+		total->child_never += per[i].child_never;
+		total->ike_childless += per[i].ike_childless;
+		total->stale += per[i].stale;
+	}
+	return true;
+}
+
+static uint64_t ike_sum(enum ike_counter k)
+{
+	return counters_sum(g.ike.ctr, k);
+}
+
+static void sample(uint32_t t)
+{
+	struct lg_rekey *rk = &g.rk;
+	struct lg_rekey_sample *v;
+
+	if ((rk->nseries & (rk->nseries - 1)) == 0) {	/* 0, 1, 2, 4...: grow */
+		v = realloc(rk->series, (rk->nseries ? 2 * rk->nseries : 64) * sizeof(*v));
+		if (!v)
+			return;
+		rk->series = v;
+	}
+	rk->series[rk->nseries++] = (struct lg_rekey_sample){
+		.t = t,
+		.ike_rekeyed = ike_sum(IKEC_IKE_REKEYED),
+		.child_rekeyed = ike_sum(IKEC_CHILD_REKEYED),
+		.tx_retransmit = ike_sum(IKEC_TX_RETRANSMIT),
+		.ike_up = ike_sum(IKEC_IKE_UP),
+		.child_sas = ike_sum(IKEC_CHILD_SAS),
+	};
+}
+
+/* The event-loop rounds of the generator's workers, by duration bucket. */
+static void rounds(uint64_t out[NET_ROUND_BUCKETS])
+{
+	struct counters *ctr = net_pool_counters(g.pool);
+	for (unsigned b = 0; b < NET_ROUND_BUCKETS; b++)
+		out[b] = counters_sum(ctr, NWC_ROUND_MS_LOG2 + b);
+}
+
+/*
+ * Hold the SAs (hold_s seconds, or until a signal), sampling the engine's
+ * counters every second; then count what is left and what the rekeys did.
+ */
+static void hold(const struct lg_summary *sum)
+{
+	struct lg_rekey *rk = &g.rk;
+	uint64_t start = lg_now_ns(), next = start, until = start + (uint64_t)(g.o.hold_s * 1e9);
+	uint64_t tx0 = ike_sum(IKEC_TX_RETRANSMIT), rx0 = ike_sum(IKEC_RX_RETRANSMIT);
+	uint64_t r0[NET_ROUND_BUCKETS], r1[NET_ROUND_BUCKETS];
+	struct counters *nctr = net_pool_counters(g.pool);
+	struct census c;
+	uint32_t t = 0;
+
+	rounds(r0);
+	while (!g.stop && (g.o.hold_s < 0 || lg_now_ns() < until)) {
+		if (lg_now_ns() >= next) {
+			sample(t++);
+			next += 1000000000ull;
+		}
+		sleep_ms(50);
+	}
+	sample(t);
+	rk->hold_s = (double)(lg_now_ns() - start) / 1e9;
+	rk->ike_rekeyed = ike_sum(IKEC_IKE_REKEYED);
+	rk->child_rekeyed = ike_sum(IKEC_CHILD_REKEYED);
+	for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++)
+		for (unsigned i = 0; i < g.o.workers; i++)
+			rk->hist[b] += atomic_load_explicit(&g.ike.w[i].rekey_ms_log2[b],
+							    memory_order_relaxed);
+	rk->child_failed = ike_sum(IKEC_CHILD_FAILED);
+	rk->peer_dead = ike_sum(IKEC_PEER_DEAD);
+	rk->ike_deleted = ike_sum(IKEC_IKE_DELETED);
+	rk->rekey_failed = ike_sum(IKEC_REKEY_FAILED);
+	rk->rekey_refused = ike_sum(IKEC_REKEY_REFUSED);
+	rk->temp_fail_recv = ike_sum(IKEC_TEMP_FAIL_RECV);
+	rk->temp_fail_sent = ike_sum(IKEC_TEMP_FAIL_SENT);
+	rk->ike_expired = ike_sum(IKEC_IKE_EXPIRED);
+	rk->child_expired = ike_sum(IKEC_CHILD_EXPIRED);
+	rk->tx_retransmit = ike_sum(IKEC_TX_RETRANSMIT) - tx0;
+	rk->rx_retransmit = ike_sum(IKEC_RX_RETRANSMIT) - rx0;
+	rounds(r1);
+	rk->round_bucket = -1;
+	for (unsigned b = 0; b < NET_ROUND_BUCKETS; b++)
+		if (r1[b] > r0[b])
+			rk->round_bucket = (int)b;
+	for (unsigned i = 0; i < g.o.workers; i++)
+		if (counters_get(nctr, i, NWC_ROUND_MAX_MS) > rk->round_max_ms)
+			rk->round_max_ms = counters_get(nctr, i, NWC_ROUND_MAX_MS);
+	rk->ike_expected = sum->ike_up;
+	rk->child_expected = sum->child_up;
+	rk->census_ok = census(&c);
+	rk->ike_live = c.ike_live;
+	rk->ike_never = c.ike_never;
+	rk->child_live = c.child_live;
+	rk->child_never = c.child_never;
+	rk->ike_childless = c.ike_childless;
+	rk->child_stale = c.stale;
+	lg_rekey_finish(rk);
+}
+
 static void argv_line(int argc, char **argv, char *buf, size_t cap)
 {
 	size_t n = 0;
@@ -717,7 +968,8 @@ int main(int argc, char **argv)
 	lg_print_summary(stdout, &sum);
 	fflush(stdout);
 	argv_line(argc, argv, cmdline, sizeof(cmdline));
-	if (g.o.json && lg_write_json(g.o.json, &sum, g.sa, sum.started, g.t0, cutoff, cmdline) < 0)
+	if (g.o.json &&
+	    lg_write_json(g.o.json, &sum, g.sa, sum.started, g.t0, cutoff, cmdline, NULL) < 0)
 		fprintf(stderr, "skua-loadgen: --json %s: %s\n", g.o.json, strerror(errno));
 	if (g.o.plot && !g.o.csv) {
 		snprintf(tmpcsv, sizeof(tmpcsv), "/tmp/skua-loadgen-%d.csv", (int)getpid());
@@ -737,9 +989,31 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!g.o.teardown && g.o.hold_s != 0 && !g.stop) {
-		uint64_t until = lg_now_ns() + (uint64_t)(g.o.hold_s * 1e9);
-		while (!g.stop && (g.o.hold_s < 0 || lg_now_ns() < until))
-			sleep_ms(100);
+		/* The IKE SAs as set up: a census finds which were never rekeyed. */
+		g.orig_serials = malloc((sum.started ? sum.started : 1) * sizeof(*g.orig_serials));
+		for (unsigned long i = 0; g.orig_serials && i < sum.started; i++)
+			if (g.sa[i].t_ike && g.sa[i].serial)
+				g.orig_serials[g.norig++] = g.sa[i].serial;
+		if (g.orig_serials)
+			qsort(g.orig_serials, g.norig, sizeof(*g.orig_serials), cmp_serial);
+		hold(&sum);
+		lg_print_rekey(stdout, &g.rk);
+		fflush(stdout);
+		if (g.o.json && lg_write_json(g.o.json, &sum, g.sa, sum.started, g.t0, cutoff,
+					      cmdline, &g.rk) < 0)
+			fprintf(stderr, "skua-loadgen: --json %s: %s\n", g.o.json, strerror(errno));
+		if (g.o.held) {
+			FILE *f = fopen(g.o.held, "w");
+			if (f) {
+				lg_print_rekey(f, &g.rk);
+				fclose(f);
+			} else {
+				fprintf(stderr, "skua-loadgen: --held %s: %s\n", g.o.held,
+					strerror(errno));
+			}
+			while (!g.stop)
+				sleep_ms(100);
+		}
 	}
 	if (g.o.teardown) {
 		/* let the Deletes be answered, within the setup bound */
