@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/ikev2_keys.h"
 #include "exchange/xch.h"
 #include "ike/ts.h"
 #include "ike/v2/child.h"
@@ -703,6 +704,60 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	assert_quiet();
 	assert_one_child_pair();
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
+}
+
+/*
+ * RFC 7296 2.17: a Child SA's keys are KEYMAT = prf+(SK_d, Ni | Nr) of the
+ * exchange that made it, those for the traffic from that exchange's
+ * initiator first; for CREATE_CHILD_SA that is whoever sent the request,
+ * not the IKE SA's original initiator (strongSwan's child_create takes
+ * its own role in the exchange). Checked on the keys each kernel was
+ * given, for a rekey from each side (east, the IKE SA's responder, first).
+ */
+Test(exchange, child_keys_follow_the_exchange_initiator)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	for (int k = 0; k < 2; k++) {
+		enum xch_side by = k ? XCH_WEST : XCH_EAST, peer = k ? XCH_EAST : XCH_WEST;
+		struct ike_sa *sa = xch_sa(by);
+		const struct v2_payload *n;
+		const struct xch_msg *m;
+		uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX], keymat[2 * KERNEL_KEY_MAX];
+		size_t ni_len, nr_len, half;
+
+		cr_assert(ike_child_rekey(sa, sa->children, "test"));
+		xch_pump();
+		m = expect(by, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+		n = xch_msg_payload(m, V2_PL_NONCE);
+		cr_assert_not_null(n);
+		ni_len = n->u.nonce.len;
+		memcpy(ni, n->u.nonce.data, ni_len);
+		m = expect(peer, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+		n = xch_msg_payload(m, V2_PL_NONCE);
+		cr_assert_not_null(n);
+		nr_len = n->u.nonce.len;
+		memcpy(nr, n->u.nonce.data, nr_len);
+		expect(by, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+		expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+		assert_quiet();
+		assert_one_child_pair();
+
+		struct child_sa *c = xch_sa(by)->children;
+		const struct xch_kernel_sa *out = xch_kernel_sa(by, c->spi_out);
+		const struct xch_kernel_sa *in = xch_kernel_sa(by, c->spi_in);
+		const struct xch_kernel_sa *peer_in = xch_kernel_sa(peer, c->spi_out);
+		half = crypto_esp_keymat_len(&c->suite);
+		cr_assert_eq(crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, NULL, 0, ni,
+						 ni_len, nr, nr_len, keymat, 2 * half), 0);
+		cr_assert(out && in && peer_in, "the kernels were given both SAs");
+		cr_assert_eq(out->key_len, half);
+		cr_assert_arr_eq(out->key, keymat, half,
+				 "%s sends with the first keys: it sent the request",
+				 by == XCH_EAST ? "east" : "west");
+		cr_assert_arr_eq(in->key, keymat + half, half);
+		cr_assert_arr_eq(peer_in->key, keymat, half, "the peer receives with them");
+	}
 }
 
 Test(exchange, rekey_child_both_sides)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,6 +55,65 @@ struct peer {
 };
 
 static struct peer peers[2];
+
+/*
+ * Each side's kernel: the none backend, recording every SA it adds (SPI,
+ * destination, keys) so that a test can check which keys each SA got.
+ * Written by that side's kernel thread before it answers; the test reads
+ * after a pump, which waits for those answers.
+ */
+enum { XCH_KSA_MAX = 256 };
+static struct {
+	pthread_mutex_t lock;
+	unsigned n;
+	struct xch_kernel_sa v[XCH_KSA_MAX];
+} ksas = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void ksa_record(enum xch_side side, struct kernel_op **ops, size_t n)
+{
+	pthread_mutex_lock(&ksas.lock);
+	for (size_t i = 0; i < n; i++) {
+		const struct kernel_op *op = ops[i];
+		struct xch_kernel_sa *k;
+
+		if ((op->kind != KERNEL_OP_SA_ADD && op->kind != KERNEL_OP_SA_UPDATE) ||
+		    ksas.n == XCH_KSA_MAX || op->key_len > sizeof(k->key))
+			continue;
+		k = &ksas.v[ksas.n++];
+		k->side = side;
+		k->spi = op->sa.spi;
+		k->dst = op->sa.dst;
+		memcpy(k->key, op->key, op->key_len);
+		k->key_len = op->key_len;
+	}
+	pthread_mutex_unlock(&ksas.lock);
+}
+
+static void ksa_submit_west(void *state, struct kernel_op **ops, size_t n)
+{
+	ksa_record(XCH_WEST, ops, n);
+	kernel_backend_none.submit(state, ops, n);
+}
+
+static void ksa_submit_east(void *state, struct kernel_op **ops, size_t n)
+{
+	ksa_record(XCH_EAST, ops, n);
+	kernel_backend_none.submit(state, ops, n);
+}
+
+static struct kernel_backend ksa_backend[2];
+
+const struct xch_kernel_sa *xch_kernel_sa(enum xch_side side, uint32_t spi)
+{
+	const struct xch_kernel_sa *found = NULL;
+
+	pthread_mutex_lock(&ksas.lock);
+	for (unsigned i = 0; i < ksas.n; i++)
+		if (ksas.v[i].side == side && ksas.v[i].spi == spi)
+			found = &ksas.v[i];
+	pthread_mutex_unlock(&ksas.lock);
+	return found;
+}
 static struct xch_msg rec;
 static uint8_t *rxbuf;
 static uint64_t conn_serial;
@@ -109,7 +169,7 @@ static void lo_up(void)
 static void peer_init(struct peer *p, const char *name, const char *addr)
 {
 	struct net_worker_ops ops = { .datagram = on_datagram, .ctx = &p->d };
-	const struct kernel_backend *be = kernel_backend_find("none");
+	struct kernel_backend *be = &ksa_backend[p == &peers[XCH_WEST] ? XCH_WEST : XCH_EAST];
 	struct mailbox *mbs[1];
 	struct net_iface ifc;
 	struct net_iface_list want = { .v = &ifc, .n = 1 };
@@ -124,7 +184,8 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	mbs[0] = &p->nw->mb;
 	cr_assert_eq(crypto_jobq_init(&p->jobq, 1, mbs), 0);
 	p->jobq_ready = true;
-	cr_assert_not_null(be);
+	*be = kernel_backend_none;
+	be->submit = be == &ksa_backend[XCH_WEST] ? ksa_submit_west : ksa_submit_east;
 	cr_assert_eq(kernel_queue_start(&p->kq, be), 0);
 	p->kq_running = true;
 	cr_assert_eq(sadb_conn_table_init(&p->conns), 0);
@@ -160,6 +221,7 @@ void xch_setup(void)
 	lo_up();
 	rcu_register_thread();
 	cr_assert_eq(crypto_init(), 0);
+	ksas.n = 0;
 	rec.bytes = malloc(NET_RX_SLOT);
 	rec.plain = malloc(NET_RX_SLOT);
 	rec.m = malloc(sizeof(*rec.m));

@@ -135,6 +135,18 @@ struct ike_sa *xch_sa(enum xch_side side);
 /* Entries in the side's SPI table (every published IKE SA). */
 size_t xch_spi_table_count(enum xch_side side);
 
+/* An SA a side's kernel was given (the harness's none backend records them). */
+struct xch_kernel_sa {
+	enum xch_side side;
+	uint32_t spi;
+	struct ip_addr dst;
+	uint8_t key[KERNEL_KEY_MAX];	/* encryption then integrity key, as the kernel got them */
+	size_t key_len;
+};
+
+/* The last SA with that SPI side's kernel was given, or NULL. Context: the test thread. */
+const struct xch_kernel_sa *xch_kernel_sa(enum xch_side side, uint32_t spi);
+
 /* An IKE counter of the side (enum ike_counter). */
 uint64_t xch_counter(enum xch_side side, enum ike_counter c);
 
