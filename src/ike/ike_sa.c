@@ -202,6 +202,11 @@ void ike_sa_free(struct ike_sa *sa)
 		sa->rjob->cookie = NULL;
 	v2_tasks_free(sa);
 	v2_cc_resp_free(sa);
+	if (sa->rekey_twin) {
+		struct ike_sa *twin = sa->rekey_twin;
+		sa->rekey_twin = NULL;
+		ike_sa_free(twin);
+	}
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
 	if (sa->half_open) {

@@ -176,6 +176,14 @@ struct ike_sa {
 	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on the kernel or crypto */
 	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie is this SA */
 	uint64_t rekey_serial;		/* IKE_I/R_REKEY: the old IKE SA; IKE_REKEYED: the new one */
+	/*
+	 * Both ends rekeyed this IKE SA at once (RFC 7296 2.8.2): the SA the
+	 * peer's exchange made waits here, keys and all, until ours ends and
+	 * the lowest nonce says which of the two stays.
+	 */
+	struct ike_sa *rekey_twin;
+	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
+	uint8_t nonce_min_len;
 	/* our outstanding request, kept for retransmission */
 	uint8_t *req;
 	size_t req_len;
