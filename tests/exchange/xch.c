@@ -546,7 +546,7 @@ struct connection *xch_conn_add(enum xch_side side, const char *args)
 		     err);
 	cr_assert_eq(ike_connection_new(&spec, ++conn_serial, &c, err, sizeof(err)), 0,
 		     "connection %s: %s", args, err);
-	cr_assert_eq(sadb_conn_table_add(&p->conns, &c->node), 0);
+	cr_assert_eq(ike_connection_publish(&p->conns, c), 0);
 	cr_assert(p->nconn < XCH_MAX_CONNS);
 	p->conn[p->nconn++] = c;
 	conn_spec_fini(&spec);
@@ -697,7 +697,7 @@ void xch_teardown(void)
 		if (p->jobq_ready)
 			crypto_jobq_fini(&p->jobq);
 		for (unsigned k = 0; k < p->nconn; k++) {
-			if (sadb_conn_table_del(&p->conns, &p->conn[k]->node) == 0)
+			if (ike_connection_unpublish(&p->conns, p->conn[k]) == 0)
 				ike_connection_unref(p->conn[k]);
 		}
 		p->nconn = 0;
