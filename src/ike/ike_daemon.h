@@ -13,6 +13,7 @@
 #include "sadb/kernel_queue.h"
 #include "sadb/sa_table.h"
 #include "util/counters.h"
+#include "util/log.h"
 #include "util/runner.h"
 #include "util/rc.h"
 
@@ -54,6 +55,10 @@ enum ike_counter {
 	IKEC_COOKIES_SENT,
 	IKEC_INVALID_KE_SENT,
 	IKEC_NO_PROPOSAL_SENT,
+	IKEC_KE_REFUSED,		/* peer KE values refused (RFC 6989, RFC 8031 2.3) */
+	IKEC_MAJOR_VERSION_SENT,	/* INVALID_MAJOR_VERSION answers */
+	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
+	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
 	IKEC_CHILD_ESTABLISHED,
@@ -78,6 +83,7 @@ struct ike_worker {
 	unsigned index;
 	struct ike_sa *sas;		/* every IKE SA this worker owns */
 	unsigned half_open;
+	struct log_ratelimit answer_rl;	/* stateless answers to unknown senders */
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */
 	uint8_t *txbuf;			/* encode space */

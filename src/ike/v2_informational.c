@@ -247,7 +247,7 @@ void v2_request_timeout(struct ike_sa *sa)
 	case IKE_I_AUTH_SENT:
 		ike_sa_fail(sa, RC_NORETRANSMISSION,
 			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
-			    ike_state_name(sa->state), 7);
+			    ike_state_name(sa->state), v2_retransmissions_max());
 		break;
 	default:
 		ike_sa_progress(sa, RC_LOG, "the peer stopped answering; deleting the IKE SA");

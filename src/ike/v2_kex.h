@@ -16,6 +16,7 @@ struct kex_result {
 	uint16_t pub_len;
 	uint8_t pub[V2_KE_MAX];
 	bool derived;
+	bool peer_refused;		/* the peer's KE data is no valid public value */
 	struct ikev2_keys keys;
 };
 

@@ -488,12 +488,44 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_send_response(sa, sa->w->txbuf, len);
 }
 
+/*
+ * The peer's KE data is no public value of the group: out of range, off
+ * the curve, or an X25519/X448 value giving the all-zero secret (RFC 6989,
+ * RFC 5903, RFC 8031 2.3; crypto_ke_shared() refused it). A responder
+ * answers INVALID_SYNTAX (RFC 7296 3.10.1: a value out of range) and keeps
+ * nothing; an initiator gives up the attempt. Counted; the log line is
+ * rate-limited, since anyone can send such a value.
+ */
+static void ke_refused(struct ike_sa *sa)
+{
+	static struct log_ratelimit rl;
+	uint32_t suppressed;
+
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_KE_REFUSED);
+	if (sa->initiator) {
+		ike_sa_fail(sa, RC_CRYPTOFAILED,
+			    "the responder's KE payload is no valid public value of group %u",
+			    sa->setup->dh);
+		return;
+	}
+	if (log_ratelimit_ok(&rl, 20, &suppressed))
+		log_info("#%llu: the peer's KE payload is no valid public value of group %u: "
+			 "answered INVALID_SYNTAX%s", (unsigned long long)sa->serial,
+			 sa->setup->dh, suppressed ? " (more not logged)" : "");
+	v2_sa_send_init_notify(sa, V2N_INVALID_SYNTAX);
+	ike_sa_free(sa);
+}
+
 void v2_kex_done(struct ike_sa *sa, struct kex_result *r)
 {
 	struct ike_setup *s = sa->setup;
 
 	s->ke = r->ke;		/* back from the job */
 	r->ke = NULL;
+	if (r->status < 0 && r->peer_refused) {
+		ke_refused(sa);
+		return;
+	}
 	if (r->status < 0) {
 		if (sa->initiator)
 			ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s",
