@@ -59,6 +59,8 @@ enum ike_counter {
 	IKEC_MAJOR_VERSION_SENT,	/* INVALID_MAJOR_VERSION answers */
 	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
 	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
+	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT dropped: its address has too many half-open */
+	IKEC_HALF_OPEN_LIMITED,		/* IKE_SA_INIT dropped: half-open memory at its ceiling */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
 	IKEC_CHILD_ESTABLISHED,
@@ -74,6 +76,13 @@ enum ike_counter {
 struct ike_sa;
 struct v2_msg;
 struct v2_sa;
+
+enum {
+	IKE_HALF_OPEN_BUDGET = 64u << 20,	/* bytes */
+	IKE_HALF_OPEN_CEILING = 4,		/* times the budget */
+	IKE_HALF_OPEN_PER_ADDR = 1000,		/* room for many clients behind one NAT */
+	IKE_HALF_OPEN_BUCKETS = 1u << 16,
+};
 
 /*
  * Per worker IKE state. Owner: that worker; nobody else touches it.
@@ -107,7 +116,18 @@ struct ike_daemon {
 	bool force_busy;		/* --force-busy: cookies always */
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
 	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
-	unsigned busy_half_open;	/* auto mode: cookies above this many half-open SAs per worker */
+	/*
+	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide: in auto
+	 * mode cookies are asked once they hold half_open_budget bytes; at
+	 * IKE_HALF_OPEN_CEILING times that, new ones are dropped whatever the
+	 * mode; one source address (hashed into a bucket) holds at most
+	 * half_open_per_addr of them. 0 at init: the defaults below.
+	 */
+	uint64_t half_open_budget;
+	unsigned half_open_per_addr;
+	_Atomic uint64_t half_open_bytes;
+	_Atomic uint32_t *half_open_by_addr;	/* [IKE_HALF_OPEN_BUCKETS] */
+	uint64_t addr_hash_key;
 	_Atomic uint64_t next_serial;	/* #N of states */
 	_Atomic uint32_t next_reqid;	/* sequence of ike_reqid_new() */
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */

@@ -33,11 +33,7 @@ void v2_ike_established(struct ike_sa *sa)
 
 	sa->state = IKE_ESTABLISHED;
 	sa->established_ms = ike_now(sa->w);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
+	ike_half_open_end(sa);
 	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	/*
 	 * The manual's rekeying: the initiator rekeys rekeymargin plus a random

@@ -322,16 +322,21 @@ static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, cons
 	memcpy(out + 1, md, V2_COOKIE_LEN - 1);
 }
 
+/*
+ * Cookies (RFC 7296 2.6) when told to, or in auto mode once the half-open
+ * SAs of the whole daemon hold their memory budget: a flood aimed at one
+ * worker or spread over all of them engages cookies at the same cost.
+ */
 static bool is_busy(const struct ike_worker *w)
 {
-	const struct ike_daemon *d = w->d;
-	int mode = atomic_load(&((struct ike_daemon *)d)->ddos_mode);
+	struct ike_daemon *d = w->d;
+	int mode = atomic_load(&d->ddos_mode);
 
 	if (d->force_busy || mode == 1)
 		return true;
 	if (mode == 2)
 		return false;
-	return w->half_open >= d->busy_half_open;
+	return atomic_load(&d->half_open_bytes) >= d->half_open_budget;
 }
 
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
@@ -407,27 +412,33 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		ike_connection_unref(c);
 		return;
 	}
-	/* Every check passed: create the SA. */
+	/* Every check passed: room for one more half-open SA? */
+	if (!ike_half_open_admit(w, &rx->d->peer)) {
+		ike_connection_unref(c);
+		v2_drop(w, rx, "too many half-open IKE SAs (from this address, or in all)");
+		return;
+	}
 	memcpy(spi_i_be, h->spii, 8);
 	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
 	ike_connection_unref(c);	/* the SA holds its own reference */
 	if (!sa) {
+		ike_half_open_cancel(w, &rx->d->peer);
 		v2_drop(w, rx, "out of memory for a new IKE SA");
 		return;
 	}
 	sa->node.peer = rx->d->peer;
 	sa->node.peer_port = rx->d->peer_port;
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0) {
+		ike_half_open_cancel(w, &rx->d->peer);
 		ike_sa_free(sa);
 		return;
 	}
-	w->half_open++;
-	sa->half_open = true;
-	counters_inc(d->ctr, w->index, IKEC_HALF_OPEN);
+	sa->peer = rx->d->peer;
+	/* What it holds until IKE_AUTH: itself, the negotiation state, the request. */
+	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct ike_setup) + rx->len);
 	sa->this_end = this_end;
 	sa->local = rx->d->local;
 	sa->local_port = rx->l->port;
-	sa->peer = rx->d->peer;
 	sa->peer_port = rx->d->peer_port;
 	sa->natt = rx->l->natt;
 	sa->suite = suite;
@@ -484,6 +495,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	}
 	memcpy(s->init_resp, sa->w->txbuf, len);
 	s->init_resp_len = len;
+	ike_half_open_charge(sa, 2 * len);	/* that copy, and the response cache's */
 	sa->state = IKE_R_INIT_SENT;
 	v2_send_response(sa, sa->w->txbuf, len);
 }
