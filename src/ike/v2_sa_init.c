@@ -528,6 +528,17 @@ static void ke_refused(struct ike_sa *sa)
 	ike_sa_free(sa);
 }
 
+/*
+ * Once the keys are derived our private value has served: wipe it now
+ * rather than at the end of the negotiation (it is also what a half-open SA
+ * would otherwise keep longest).
+ */
+static void ke_forget(struct ike_setup *s)
+{
+	crypto_ke_free(s->ke);
+	s->ke = NULL;
+}
+
 void v2_kex_done(struct ike_sa *sa, struct kex_result *r)
 {
 	struct ike_setup *s = sa->setup;
@@ -557,10 +568,12 @@ void v2_kex_done(struct ike_sa *sa, struct kex_result *r)
 		break;
 	case IKE_I_DERIVE:
 		v2_kex_install_keys(sa, &r->keys);
+		ke_forget(s);
 		v2_auth_start(sa);
 		break;
 	case IKE_R_KEX:
 		v2_kex_install_keys(sa, &r->keys);
+		ke_forget(s);
 		init_respond(sa, r->pub, r->pub_len);
 		break;
 	default:
