@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /*
  * The Encrypted payload transform (RFC 7296 3.14; AEAD: RFC 5282,

@@ -70,6 +70,9 @@ enum ike_counter {
 	IKEC_IKE_SAS,			/* gauge: IKE SAs this worker owns */
 	IKEC_IKE_UP,			/* gauge: of which established */
 	IKEC_CHILD_SAS,			/* gauge */
+	IKEC_IKE_REKEYED,		/* IKE SAs rekeyed in place (CREATE_CHILD_SA) */
+	IKEC_CHILD_REKEYED,		/* Child SAs rekeyed in place */
+	IKEC_PEER_DEAD,			/* peers declared dead (DPD, whack --crash) */
 	IKEC_COUNT,
 };
 

@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "exchange/xch.h"
-#include "ike/v2_build.h"
-#include "ike/v2_io.h"
+#include "ike/v2/build.h"
+#include "ike/v2/io.h"
 
 TestSuite(edges, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
 
