@@ -30,7 +30,7 @@ int ike_daemon_init(struct ike_daemon *d)
 		w->scratch = malloc(sizeof(*w->scratch));
 		w->sa_scratch = malloc(sizeof(*w->sa_scratch));
 		w->txbuf = malloc(V2_TXBUF);
-		if (!w->scratch || !w->sa_scratch || !w->txbuf)
+		if (!w->scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
@@ -57,6 +57,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->scratch);
 		free(w->sa_scratch);
 		free(w->txbuf);
+		child_index_fini(&w->children);
 	}
 	rcu_barrier();
 	free(d->w);

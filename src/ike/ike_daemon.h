@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "crypto/jobq.h"
+#include "ike/child_index.h"
 #include "ike/id.h"
 #include "net/worker.h"
 #include "sadb/conn_table.h"
@@ -94,6 +95,7 @@ struct ike_worker {
 	struct ike_daemon *d;
 	unsigned index;
 	struct ike_sa *sas;		/* every IKE SA this worker owns */
+	struct child_index children;	/* their installed Child SAs by SPI */
 	unsigned half_open;
 	struct log_ratelimit answer_rl;	/* stateless answers to unknown senders */
 	struct v2_msg *scratch;		/* decode space, reused per datagram */

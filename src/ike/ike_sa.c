@@ -142,6 +142,8 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	if (!c)
 		return NULL;
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
+	c->sa = sa;
+	timer_init(&c->life, v2_child_life_fire, c);
 	ike_connection_ref(conn);
 	c->conn = conn;
 	c->this_end = this_end;
@@ -161,6 +163,8 @@ struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
+	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -316,19 +320,38 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 	return buf;
 }
 
-void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+/* "name" #N: text, to the log and the initiating whack. */
+static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
+		     va_list ap)
 {
-	char text[512], name[CONN_NAME_MAX + 32];
+	char text[512];
 	size_t n;
-	va_list ap;
 
-	n = (size_t)snprintf(text, sizeof(text), "%s: ", ike_sa_name(sa, name, sizeof(name)));
-	va_start(ap, fmt);
+	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
+			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	va_end(ap);
 	log_info("%s", text);
 	if (sa->whack)
 		sa->whack->ops->line(sa->whack, rc, text);
+}
+
+void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, sa->conn, rc, fmt, ap);
+	va_end(ap);
+}
+
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, c->conn, rc, fmt, ap);
+	va_end(ap);
 }
 
 void ike_sa_progress_done(struct ike_sa *sa)

@@ -8,6 +8,7 @@
 #include "crypto/ikev2_keys.h"
 #include "crypto/ke.h"
 #include "crypto/sk.h"
+#include "ike/child_index.h"
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
 #include "ike/ts.h"
@@ -73,14 +74,21 @@ enum { CHILD_NONCE_KEEP = 16 };
 
 struct child_sa {
 	struct child_sa *next;
+	struct ike_sa *sa;		/* the IKE SA it belongs to (changes with an IKE SA rekey) */
 	uint64_t serial;
 	enum child_state state;
+	struct timer life;		/* its rekey time (lifetime - margin - fuzz), then its end */
+	uint64_t expire_ms;
+	bool life_is_rekey;
 	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
 	uint8_t this_end;		/* our end of conn */
 	bool we_initiated;		/* created by an exchange we started (RFC 7296 2.8.1) */
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
+	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
+	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
+	uint32_t successor_spi, successor_reqid;	/* superseded: who gets its final counts */
 	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
 	uint8_t nonce_min_len;
@@ -242,6 +250,10 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c);
 /* A progress line to the initiating whack, if any, and the log. */
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The same for Child SA c of sa, under the name of c's connection. */
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
 
 /* Close the initiating whack's channel (the command is over). */
 void ike_sa_progress_done(struct ike_sa *sa);

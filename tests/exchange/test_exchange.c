@@ -699,7 +699,7 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	const struct v2_payload *d = xch_msg_payload(m, V2_PL_DELETE);
 	cr_assert_not_null(d);
 	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
-	expect(peer, V2_INFORMATIONAL, true, "SK{}");
+	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	assert_one_child_pair();
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
@@ -799,7 +799,7 @@ Test(exchange, rekey_child_lost_response)
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
 	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
-	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	assert_one_child_pair();
 }
@@ -828,7 +828,7 @@ Test(exchange, temporary_failure_then_retry)
 	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(TEMPORARY_FAILURE)}");
 	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
-	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	/* West tries again after its back-off, and the IKE SA is rekeyed. */
 	xch_advance(XCH_WEST, 1100);
@@ -859,7 +859,7 @@ Test(exchange, rekey_crossing_delete)
 	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
 	/* East is deleting that Child SA: TEMPORARY_FAILURE; west answers the Delete. */
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(TEMPORARY_FAILURE)}");
-	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	cr_assert_null(w->children, "west kept a Child SA the peer deleted");
 	cr_assert_null(e->children, "east kept its Child SA");
@@ -988,4 +988,44 @@ Test(exchange, dpd_silent_peer_hold)
 	xch_pump();
 	cr_assert_eq(atomic_load(&c->routing), CONN_ROUTED, "no trap holds the traffic");
 	cr_assert_eq(atomic_load(&c->shunt), SHUNT_TRAP);
+}
+
+/* The Child SA rekeys itself at ipseclifetime - rekeymargin, from whichever end gets there first. */
+Test(exchange, rekey_child_by_lifetime)
+{
+	uint32_t old_in;
+
+	xch_conn_add_both(CONN " --ipseclifetime 60 --rekeymargin 20 --rekeyfuzz 0");
+	establish();
+	old_in = xch_sa(XCH_WEST)->children->spi_in;
+	xch_advance(XCH_EAST, 39000);
+	cr_assert_not(xch_pending(XCH_EAST), "rekeyed before the margin");
+	xch_advance(XCH_EAST, 1100);
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(XCH_WEST)->children->spi_in, old_in);
+	/* West's rekey time for the old SA went with it: the new one's is 40 s after its birth. */
+	xch_advance(XCH_WEST, 30000);
+	assert_quiet();
+}
+
+/* With --dontrekey the Child SA just ends at its lifetime, and the peer is told. */
+
+Test(exchange, child_lifetime_dontrekey)
+{
+	xch_conn_add_both(CONN " --ipseclifetime 60 --rekeymargin 20 --dontrekey");
+	establish();
+	xch_advance(XCH_WEST, 50000);
+	assert_quiet();
+	xch_advance(XCH_WEST, 10100);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	cr_assert_null(xch_sa(XCH_WEST)->children);
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED, "the IKE SA stays");
 }

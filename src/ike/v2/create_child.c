@@ -127,6 +127,20 @@ static struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
  * fate. The initiator of the exchange that made c deletes what is
  * redundant.
  */
+/*
+ * old is superseded by heir: the traffic totals carry over (what old
+ * itself carried now, its own kernel counts when it is removed).
+ */
+static void supersede(struct child_sa *old, struct child_sa *heir)
+{
+	old->superseded = true;
+	heir->carried_in += old->carried_in;
+	heir->carried_out += old->carried_out;
+	old->carried_in = old->carried_out = 0;
+	old->successor_spi = heir->spi_in;
+	old->successor_reqid = heir->reqid;
+}
+
 static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_sa *old = ike_child_find(sa, c->rekey_of), *twin = NULL;
@@ -146,7 +160,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 				(unsigned long long)loser->serial, (unsigned long long)winner->serial);
 		/* The winner owns the policies (both have the old one's reqid). */
 		atomic_store(&winner->conn->policy_owner, winner->serial);
-		loser->superseded = true;
+		supersede(loser, winner);
 		if (loser->we_initiated)
 			v2_child_delete_tell_peer(sa, loser);
 		if (winner->we_initiated && old)
@@ -154,7 +168,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 		return;
 	}
 	if (old) {
-		old->superseded = true;
+		supersede(old, c);
 		if (c->we_initiated)
 			v2_child_delete_tell_peer(sa, old);	/* the initiator deletes the old SA */
 	}
@@ -168,7 +182,8 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 	struct child_sa *c = t ? ike_child_find(sa, t->new_child) : NULL;
 	struct child_sa *old = t ? ike_child_find(sa, t->child) : NULL;
 
-	ike_sa_progress(sa, RC_LOG, fmt, what);
+	/* A whack waiting for this Child SA hears of the failure as one (a non-zero exit). */
+	ike_sa_progress(sa, t && t->whack ? RC_FATAL : RC_LOG, fmt, what);
 	if (c)
 		ike_child_unlink_free(sa, c);
 	if (old)
@@ -344,7 +359,9 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 	}
 	t->new_child = c->serial;
 	t->dh = ike_connection_child_esp(conn, sa->suite.dh, &set);
-	ike_sa_progress(sa, RC_LOG, "%s Child SA #%llu%s",
+	if (t->whack && !sa->whack)
+		sa->whack = ike_progress_ref(t->whack);	/* its lines until the task ends */
+	ike_child_progress(sa, c, RC_LOG, "%s Child SA #%llu%s",
 			old ? "rekeying" : "negotiating one more", (unsigned long long)c->serial,
 			t->dh ? " with PFS" : "");
 	if (old)
@@ -532,6 +549,8 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 {
 	struct child_sa **pp = &n->children;
 
+	for (struct child_sa *c = old->children; c; c = c->next)
+		c->sa = n;
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = old->children;
@@ -810,22 +829,6 @@ static struct v2_cc_resp *resp_new(struct ike_sa *sa, uint8_t what, const struct
 	return r;
 }
 
-/* Is a Delete of Child SA c (by our inbound SPI) queued or out? */
-static bool deleting_child(const struct ike_sa *sa, const struct child_sa *c)
-{
-	const struct v2_task *t = sa->active;
-	for (int pass = 0; pass < 2; pass++, t = sa->tasks) {
-		for (; t; t = pass ? t->next : NULL) {
-			if (t->kind != V2T_DELETE_CHILD)
-				continue;
-			for (unsigned i = 0; i < t->nspi; i++)
-				if (t->spis[i] == c->spi_in)
-					return true;
-		}
-	}
-	return false;
-}
-
 /* IKE_EV_REQUEST: the peer wants a new or rekeyed Child SA. */
 void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 {
@@ -859,7 +862,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 			send_error(sa, V2N_CHILD_SA_NOT_FOUND, NULL, 0);
 			return;
 		}
-		if (deleting_child(sa, old)) {
+		if (v2_task_deleting_spi(sa, old->spi_in)) {
 			send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}

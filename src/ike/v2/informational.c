@@ -249,8 +249,8 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 			for (struct child_sa *c = sa->children; c; c = c->next) {
 				if (c->spi_out != spi)
 					continue;
-				/* 1.4.1: answer with our SPI, unless we are deleting it too. */
-				if (n < 16 && !c->rekeying)
+				/* 1.4.1: answer with our SPI, unless our own Delete of it is out. */
+				if (n < 16 && !v2_task_deleting_spi(sa, c->spi_in))
 					ours[n++] = c->spi_in;
 				log_info("#%llu: the peer deleted Child SA #%llu",
 					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
