@@ -63,11 +63,7 @@ void v2_ike_established(struct ike_sa *sa)
 
 	sa->state = IKE_ESTABLISHED;
 	sa->established_ms = ike_now(sa->w);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
+	ike_half_open_end(sa);
 	if (!rekey)
 		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	if (!sa->counted_up) {
@@ -316,7 +312,7 @@ void v2_request_timeout(struct ike_sa *sa)
 	case IKE_I_AUTH_SENT:
 		ike_sa_fail(sa, RC_NORETRANSMISSION,
 			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
-			    ike_state_name(sa->state), 7);
+			    ike_state_name(sa->state), v2_retransmissions_max());
 		break;
 	case IKE_ESTABLISHED:
 		/* An established peer that stops answering is dead: --dpdaction, if any. */
