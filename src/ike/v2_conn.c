@@ -69,8 +69,8 @@ static struct connection *best(struct ike_daemon *d, const struct ip_addr *local
 		uint8_t end;
 		int s = score(c, local, peer, &end);
 
-		if (s == 0)
-			continue;
+		if (s == 0 || conn_spec_is_shunt(&c->spec))
+			continue;	/* a shunt is never negotiated */
 		if (id) {
 			const struct ike_id *want = &c->id[1 - end];
 			if (!ike_id_is_any(want) && !ike_id_eq(want, id))
