@@ -29,9 +29,9 @@
 /* One conn this file loaded. */
 struct loaded_conn {
 	char name[CONN_NAME_MAX + 1];
-	uint64_t serial;		/* of the connection added for it */
+	uint64_t serial; /* of the connection added for it */
 	enum conf_auto autostart;
-	uint8_t *form;			/* its encoded connection form */
+	uint8_t *form; /* its encoded connection form */
 	int formlen;
 };
 
@@ -94,18 +94,18 @@ static uint64_t add_conn(struct pluto *p, struct ctl_client *c, const struct con
 
 	if (!cmd)
 		goto out;
-	*cmd = *cc->cmd;	/* the values are borrowed: only nopts is changed below */
+	*cmd = *cc->cmd; /* the values are borrowed: only nopts is changed below */
 	if (cmd->nopts >= WHACK_MAX_OPTS)
 		goto out;
 	/* --delete in the connection form: replace, silently when there was none. */
-	cmd->opts[cmd->nopts++] = (struct whack_optval){ .id = WO_DELETE,
-							 .end = WHACK_END_NONE, .value = "" };
+	cmd->opts[cmd->nopts++] =
+		(struct whack_optval){.id = WO_DELETE, .end = WHACK_END_NONE, .value = ""};
 	ctl_dispatch(p, c, cmd);
 	after = table_serial(p, cc->name);
 	if (after == before)
 		after = 0;
 out:
-	free(cmd);	/* not whack_cmd_fini(): the values belong to cc */
+	free(cmd); /* not whack_cmd_fini(): the values belong to cc */
 	return after;
 }
 
@@ -131,27 +131,27 @@ static void loaded_free(struct config_loaded *l)
  * is starting (also listen). Returns 0, -EINVAL (malformed: nothing was
  * changed) or -ENOMEM. Context: ctl thread, or main before it starts.
  */
-static int config_load(struct pluto *p, struct ctl_client *out, bool start)
+static int config_load(struct pluto *p, struct ctl_client *out, bool start, bool failed_before)
 {
 	const char *path = p->opts->config;
-	struct ctl_client quiet = { .fd = -1, .broken = true };
+	struct ctl_client quiet = {.fd = -1, .broken = true};
 	/* Lines of the handlers go to the whack that asked (if any); workers only log. */
-	struct ctl_client sub = { .fd = -1, .broken = true, .tee = out };
+	struct ctl_client sub = {.fd = -1, .broken = true, .tee = out};
 	struct ctl_client *c = out ? out : &quiet;
 	struct config_loaded *old = p->config, *now = NULL;
 	struct pluto_options scratch;
-	struct conf_file f = { 0 };
-	struct conf_set set = { 0 };
+	struct conf_file f = {0};
+	struct conf_set set = {0};
 	struct conf_diag d;
 	size_t added = 0, kept = 0, deleted = 0, failed = 0;
-	uint64_t *act = NULL;	/* per conn of set: the serial added now, 0: none */
+	uint64_t *act = NULL; /* per conn of set: the serial added now, 0: none */
 	int rc;
 
 	conf_diag_init(&d);
 	pluto_options_init(&scratch);
 	rc = conf_file_read(&f, path, &d);
 	if (rc == 0)
-		rc = conf_setup_apply(&f, &scratch, &d);	/* checked, not re-applied */
+		rc = conf_setup_apply(&f, &scratch, &d); /* checked, not re-applied */
 	if (rc == 0)
 		rc = conf_conns_build(&f, &conf_env_system, &set, &d);
 	if (rc < 0) {
@@ -205,7 +205,8 @@ static int config_load(struct pluto *p, struct ctl_client *out, bool start)
 		if (!form || n < 0) {
 			free(form);
 			failed++;
-			ctl_reply(c, RC_INTERNALERR, "\"%s\": cannot encode the connection", cc->name);
+			ctl_reply(c, RC_INTERNALERR, "\"%s\": cannot encode the connection",
+				  cc->name);
 			continue;
 		}
 		if (was_there && was->autostart == cc->autostart && was->formlen == n &&
@@ -270,10 +271,11 @@ static int config_load(struct pluto *p, struct ctl_client *out, bool start)
 	}
 
 	/* The last line decides whack's exit status. */
-	ctl_reply(c, failed ? RC_FATAL : RC_SUCCESS,
+	ctl_reply(c, failed || failed_before ? RC_FATAL : RC_SUCCESS,
 		  "config %s: %zu connection%s added or replaced, %zu unchanged, %zu deleted%s%zu "
-		  "not loaded", path, added, added == 1 ? "" : "s", kept, deleted,
-		  failed ? "; " : ", ", failed);
+		  "not loaded%s",
+		  path, added, added == 1 ? "" : "s", kept, deleted, failed ? "; " : ", ", failed,
+		  failed_before ? " (the secrets were not reloaded)" : "");
 	p->config = now;
 	now = NULL;
 	loaded_free(old);
@@ -291,17 +293,26 @@ out:
 
 int ctl_config_start(struct pluto *p)
 {
-	return config_load(p, NULL, true);
+	return config_load(p, NULL, true, false);
 }
 
+/* libreswan's "reread all": the secrets, then (Skua) the connections of --config. */
 void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
-	ctl_cmd_rereadsecrets(p, c, cmd);
+	char err[512];
+	bool secrets_failed = ctl_secrets_reload(p, err, sizeof(err)) < 0;
+
+	if (secrets_failed)
+		ctl_reply(c, p->opts->config[0] ? RC_LOG_SERIOUS : RC_FATAL,
+			  "secrets not reloaded, the old ones stay in force: %s", err);
+	else
+		ctl_reply(c, RC_LOG, "loaded secrets from %s", p->opts->secretsfile);
 	if (p->opts->config[0] == '\0') {
-		ctl_reply(c, RC_LOG, "no --config: there are no connections to reread");
+		if (!secrets_failed)
+			ctl_reply(c, RC_LOG, "no --config: there are no connections to reread");
 		return;
 	}
-	config_load(p, c, false);
+	config_load(p, c, false, secrets_failed);
 }
 
 void ctl_config_fini(struct pluto *p)

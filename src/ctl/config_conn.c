@@ -58,32 +58,38 @@ static int check_keys(const struct conf_file *f, struct conf_diag *d)
 			kw = conf_kw_find(kv->key, &end);
 			if (!kw) {
 				if (conf_setup_key_known(kv->key))
-					rc = conf_diag_add(d, CONF_ERROR, kv->file, kv->line,
-							   "conn %s: %s is a config setup keyword: "
-							   "expected it in the config setup section",
-							   s->name, kv->key);
+					rc = conf_diag_add(
+						d, CONF_ERROR, kv->file, kv->line,
+						"conn %s: %s is a config setup keyword: "
+						"expected it in the config setup section",
+						s->name, kv->key);
 				else
-					rc = conf_diag_add(d, CONF_ERROR, kv->file, kv->line,
-							   "conn %s: unknown keyword '%s': expected a "
-							   "keyword of ipsec.conf(5) (x- prefixes user "
-							   "extensions)", s->name, kv->key);
+					rc = conf_diag_add(
+						d, CONF_ERROR, kv->file, kv->line,
+						"conn %s: unknown keyword '%s': expected a "
+						"keyword of ipsec.conf(5) (x- prefixes user "
+						"extensions)",
+						s->name, kv->key);
 				continue;
 			}
 			if (dflt && kw->kind == KW_SPECIAL &&
 			    (kw->sp == SP_ALSO || kw->sp == SP_ALSOFLIP)) {
-				rc = conf_diag_add(d, CONF_ERROR, kv->file, kv->line,
-						   "conn %%default: %s= is not allowed in %%default: "
-						   "expected it in a named conn", kv->key);
+				rc = conf_diag_add(
+					d, CONF_ERROR, kv->file, kv->line,
+					"conn %%default: %s= is not allowed in %%default: "
+					"expected it in a named conn",
+					kv->key);
 				continue;
 			}
 			if (kw->kind == KW_SPECIAL && kw->sp == SP_ALSO)
-				continue;	/* may repeat */
+				continue; /* may repeat */
 			if (seen[slot_of(kw, end)]) {
 				const struct conf_kv *o = seen[slot_of(kw, end)];
-				rc = conf_diag_add(d, CONF_ERROR, kv->file, kv->line,
-						   "conn %s: %s= sets what %s= set already (at %s:%u): "
-						   "expected one of them", s->name, kv->key, o->key,
-						   o->file, o->line);
+				rc = conf_diag_add(
+					d, CONF_ERROR, kv->file, kv->line,
+					"conn %s: %s= sets what %s= set already (at %s:%u): "
+					"expected one of them",
+					s->name, kv->key, o->key, o->file, o->line);
 				continue;
 			}
 			seen[slot_of(kw, end)] = kv;
@@ -106,16 +112,17 @@ static int fill_defaults(const struct conf_file *f, struct slot *dflt, struct co
 		for (size_t k = 0; k < s->nkv; k++) {
 			const struct conf_kv *kv = &s->kv[k];
 			int end;
-			const struct conf_kw *kw = is_user_extension(kv->key) ? NULL
-						   : conf_kw_find(kv->key, &end);
+			const struct conf_kw *kw =
+				is_user_extension(kv->key) ? NULL : conf_kw_find(kv->key, &end);
 			if (!kw)
 				continue;
 			struct slot *sl = &dflt[slot_of(kw, end)];
 			if (sl->kv) {
-				rc = conf_diag_add(d, CONF_ERROR, kv->file, kv->line,
-						   "conn %%default: %s= has a default already (at %s:%u): "
-						   "expected one default per keyword", kv->key,
-						   sl->kv->file, sl->kv->line);
+				rc = conf_diag_add(
+					d, CONF_ERROR, kv->file, kv->line,
+					"conn %%default: %s= has a default already (at %s:%u): "
+					"expected one default per keyword",
+					kv->key, sl->kv->file, sl->kv->line);
 				continue;
 			}
 			sl->kv = kv;
@@ -128,9 +135,9 @@ static int fill_defaults(const struct conf_file *f, struct slot *dflt, struct co
 struct merge {
 	const struct conf_file *f;
 	struct slot *slots;
-	const struct conf_section **path;	/* the sections being merged, outermost first */
+	const struct conf_section **path; /* the sections being merged, outermost first */
 	size_t depth;
-	const struct conf_section **done;	/* every section merged into this conn */
+	const struct conf_section **done; /* every section merged into this conn */
 	size_t ndone;
 	struct conf_diag *d;
 	int rc;
@@ -156,9 +163,11 @@ static void merge_also(struct merge *m, const struct conf_section *s, const stru
 		size_t n = 0;
 
 		if (!t) {
-			m->rc = conf_diag_add(m->d, CONF_ERROR, kv->file, kv->line,
-					      "conn %s: %s=%s: no conn section of that name: expected "
-					      "the name of another conn", s->name, kv->key, name);
+			m->rc = conf_diag_add(
+				m->d, CONF_ERROR, kv->file, kv->line,
+				"conn %s: %s=%s: no conn section of that name: expected "
+				"the name of another conn",
+				s->name, kv->key, name);
 			continue;
 		}
 		for (size_t i = 0; i < m->depth; i++) {
@@ -170,15 +179,17 @@ static void merge_also(struct merge *m, const struct conf_section *s, const stru
 						      m->path[k]->name);
 			m->rc = conf_diag_add(m->d, CONF_ERROR, kv->file, kv->line,
 					      "conn %s: %s=%s: also= loop (%s%s): expected a chain "
-					      "that ends", s->name, kv->key, name, chain, name);
+					      "that ends",
+					      s->name, kv->key, name, chain, name);
 			goto out;
 		}
 		for (size_t i = 0; i < m->ndone; i++) {
 			if (m->done[i] == t) {
-				m->rc = conf_diag_add(m->d, CONF_ERROR, kv->file, kv->line,
-						      "conn %s: %s=%s: conn %s is appended to conn %s "
-						      "twice: expected each section once",
-						      s->name, kv->key, name, name, m->path[0]->name);
+				m->rc = conf_diag_add(
+					m->d, CONF_ERROR, kv->file, kv->line,
+					"conn %s: %s=%s: conn %s is appended to conn %s "
+					"twice: expected each section once",
+					s->name, kv->key, name, name, m->path[0]->name);
 				t = NULL;
 				break;
 			}
@@ -205,8 +216,8 @@ static void merge_section(struct merge *m, const struct conf_section *s, bool fl
 	for (size_t k = 0; k < s->nkv; k++) {
 		const struct conf_kv *kv = &s->kv[k];
 		int end;
-		const struct conf_kw *kw = is_user_extension(kv->key) ? NULL
-					   : conf_kw_find(kv->key, &end);
+		const struct conf_kw *kw =
+			is_user_extension(kv->key) ? NULL : conf_kw_find(kv->key, &end);
 
 		if (!kw || (kw->kind == KW_SPECIAL && (kw->sp == SP_ALSO || kw->sp == SP_ALSOFLIP)))
 			continue;
@@ -230,7 +241,7 @@ struct tx {
 	const struct slot *slots;
 	const struct conf_env *env;
 	struct whack_cmd *cmd;
-	sa_family_t host_af;	/* AF_UNSPEC until known */
+	sa_family_t host_af; /* AF_UNSPEC until known */
 	bool psk;
 	bool failed;
 };
@@ -341,8 +352,10 @@ static void do_host(struct tx *t, int end, const struct conf_kv *kv)
 	char a[IP_ADDR_STRLEN];
 
 	if (v[0] == '\0') {
-		bad(t, NULL, "%s= is not set: expected the %s participant's address, %%any or "
-			"%%defaultroute", end_word(end), end_word(end));
+		bad(t, NULL,
+		    "%s= is not set: expected the %s participant's address, %%any or "
+		    "%%defaultroute",
+		    end_word(end), end_word(end));
 		return;
 	}
 	if (!strcasecmp(v, "%any") || !strcasecmp(v, "%any4") || !strcasecmp(v, "%any6")) {
@@ -371,8 +384,9 @@ static void do_host(struct tx *t, int end, const struct conf_kv *kv)
 		emit(t, WO_HOST, end_of(end), v, kv);
 		return;
 	}
-	not_yet(t, kv, "host names resolved through DNS (expected an IP address, %any or "
-		       "%defaultroute)");
+	not_yet(t, kv,
+		"host names resolved through DNS (expected an IP address, %any or "
+		"%defaultroute)");
 }
 
 static void do_special(struct tx *t, const struct conf_kw *kw, int end, const struct conf_kv *kv)
@@ -382,7 +396,7 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 
 	switch (kw->sp) {
 	case SP_NONE:
-	case SP_HOST:		/* done first: the families depend on it */
+	case SP_HOST: /* done first: the families depend on it */
 	case SP_TYPE:
 	case SP_AUTHBY:
 	case SP_AUTH:
@@ -390,7 +404,7 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 	case SP_ALSO:
 	case SP_ALSOFLIP:
 	case SP_CONNALIAS:
-		return;		/* read by build_conn() */
+		return; /* read by build_conn() */
 	case SP_SUBNET:
 		if (!v[0] || !strcasecmp(v, "%no"))
 			return;
@@ -398,8 +412,9 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		    !strcasecmp(v, "%priv"))
 			not_yet(t, kv, "virtual subnets (vhost:, vnet:, %priv)");
 		else if (!strcasecmp(v, "%config"))
-			not_yet(t, kv, "Mode Config and the IKEv2 configuration payload "
-				       "(address assignment)");
+			not_yet(t, kv,
+				"Mode Config and the IKEv2 configuration payload "
+				"(address assignment)");
 		else if (strpbrk(v, ", \t"))
 			not_yet(t, kv, "several subnets per end");
 		else
@@ -409,8 +424,9 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		if (!v[0] || !strcasecmp(v, "%none"))
 			return;
 		if (!strcasecmp(v, "%config") || !strcasecmp(v, "%modecfg"))
-			not_yet(t, kv, "Mode Config and the IKEv2 configuration payload "
-				       "(address assignment)");
+			not_yet(t, kv,
+				"Mode Config and the IKEv2 configuration payload "
+				"(address assignment)");
 		else
 			emit(t, WO_SRCIP, e, v, kv);
 		return;
@@ -453,8 +469,9 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 	case SP_RSASIGKEY:
 		if (!v[0] || !strcasecmp(v, "%none"))
 			return;
-		not_yet(t, kv, !strcasecmp(v, "%cert") ? "X.509 certificates and digital signatures"
-						       : "RSA public keys and digital signatures");
+		not_yet(t, kv,
+			!strcasecmp(v, "%cert") ? "X.509 certificates and digital signatures"
+						: "RSA public keys and digital signatures");
 		return;
 	case SP_KEYINGTRIES:
 		if (!v[0])
@@ -516,7 +533,8 @@ static void do_keyword(struct tx *t, const struct conf_kw *kw, int end, const st
 			char list[200];
 			size_t n = 0;
 			list[0] = '\0';
-			for (const struct conf_kv_val *m = kw->map; m->value && n < sizeof(list); m++)
+			for (const struct conf_kv_val *m = kw->map; m->value && n < sizeof(list);
+			     m++)
 				n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
 						      n ? ", " : "", m->value);
 			bad(t, kv, "expected one of %s", list);
@@ -528,10 +546,11 @@ static void do_keyword(struct tx *t, const struct conf_kw *kw, int end, const st
 		if (kw->vtype == VT_TIME) {
 			int rc = conf_parse_time(v, &secs);
 			if (rc < 0) {
-				bad(t, kv, rc == -ERANGE ? "longer than a year"
-							 : "expected a duration: a whole number of "
-							   "seconds, optionally followed by s, or a "
-							   "number followed by m, h or d (8h, 1.5h)");
+				bad(t, kv,
+				    rc == -ERANGE ? "longer than a year"
+						  : "expected a duration: a whole number of "
+						    "seconds, optionally followed by s, or a "
+						    "number followed by m, h or d (8h, 1.5h)");
 				return;
 			}
 			snprintf(conv, sizeof(conv), "%u", secs);
@@ -577,23 +596,28 @@ static void do_type_and_auth(struct tx *t)
 
 	/* leftauth=/rightauth=: the asymmetric form; only PSK on both ends has landed. */
 	if (la || ra) {
-		const struct conf_kv *sides[2] = { la, ra };
+		const struct conf_kv *sides[2] = {la, ra};
 		if (av) {
-			bad(t, authby, "authby= and leftauth=/rightauth= together: expected one "
-				       "or the other (ipsec.conf(5))");
+			bad(t, la ? la : ra,
+			    "authby= and leftauth=/rightauth= together: expected "
+			    "one or the other (ipsec.conf(5))");
 			return;
 		}
 		for (int i = 0; i < 2; i++) {
 			const struct conf_kv *s = sides[i];
 			if (!s || !s->value[0]) {
-				bad(t, sides[1 - i], "%sauth= is not set: expected both leftauth= "
-					"and rightauth=", end_word(i));
+				bad(t, sides[1 - i],
+				    "%sauth= is not set: expected both leftauth= "
+				    "and rightauth=",
+				    end_word(i));
 				return;
 			}
 			if (!conf_word_in(s->value, "secret|psk"))
-				not_yet(t, s, conf_word_in(s->value, "null") ? "NULL authentication"
-					: conf_word_in(s->value, "eaponly|eap") ? "EAP authentication"
-					: "X.509 certificates and digital signatures");
+				not_yet(t, s,
+					conf_word_in(s->value, "null") ? "NULL authentication"
+					: conf_word_in(s->value, "eaponly|eap")
+						? "EAP authentication"
+						: "X.509 certificates and digital signatures");
 		}
 		if (!t->failed && !t->c->shunt)
 			flag(t, WO_PSK, la);
@@ -601,8 +625,9 @@ static void do_type_and_auth(struct tx *t)
 	}
 	if (!av) {
 		if (!t->c->shunt)
-			bad(t, NULL, "authby= is not set, and libreswan's default (rsasig,ecdsa: "
-				"digital signatures) is not supported yet: expected authby=secret");
+			bad(t, NULL,
+			    "authby= is not set, and libreswan's default (rsasig,ecdsa: "
+			    "digital signatures) is not supported yet: expected authby=secret");
 		return;
 	}
 	if (conf_word_in(av, "secret|psk")) {
@@ -610,8 +635,9 @@ static void do_type_and_auth(struct tx *t)
 			flag(t, WO_PSK, authby);
 	} else if (!strcasecmp(av, "never")) {
 		if (!t->c->shunt)
-			bad(t, authby, "a connection that never negotiates is a shunt: expected "
-				       "type=passthrough, drop or reject (or authby=secret)");
+			bad(t, authby,
+			    "a connection that never negotiates is a shunt: expected "
+			    "type=passthrough, drop or reject (or authby=secret)");
 	} else if (!strcasecmp(av, "null")) {
 		not_yet(t, authby, "NULL authentication");
 	} else if (strchr(av, '|') || strchr(av, ',') ||
@@ -673,7 +699,7 @@ static int do_aliases(struct tx *t)
 static sa_family_t host_family(const struct tx *t)
 {
 	const struct conf_kv *fam = get(t, "hostaddrfamily");
-	const char *ends[2] = { "left", "right" };
+	const char *ends[2] = {"left", "right"};
 	struct ip_addr a;
 
 	if (fam && !strcasecmp(fam->value, "ipv6"))
@@ -693,7 +719,7 @@ static sa_family_t host_family(const struct tx *t)
 static int build_conn(const struct conf_section *s, const struct slot *slots,
 		      const struct conf_env *env, struct conf_conn *c)
 {
-	struct tx t = { .c = c, .slots = slots, .env = env };
+	struct tx t = {.c = c, .slots = slots, .env = env};
 	char err[600];
 
 	snprintf(c->name, sizeof(c->name), "%s", s->name);
@@ -710,13 +736,14 @@ static int build_conn(const struct conf_section *s, const struct slot *slots,
 	emit(&t, WO_NAME, WHACK_END_NONE, c->name, NULL);
 	t.host_af = host_family(&t);
 	if (t.host_af == AF_INET6 && !get(&t, "hostaddrfamily"))
-		flag(&t, WO_IPV6, NULL);	/* %any6 with no address to say so */
+		flag(&t, WO_IPV6, NULL); /* %any6 with no address to say so */
 	{
 		const struct conf_kv *l = get(&t, "left"), *r = get(&t, "right");
 		if (l && r && !strcasecmp(l->value, "%defaultroute") &&
 		    !strcasecmp(r->value, "%defaultroute"))
-			bad(&t, r, "left and right are both %%defaultroute: expected one end "
-				   "only (ipsec.conf(5))");
+			bad(&t, r,
+			    "left and right are both %%defaultroute: expected one end "
+			    "only (ipsec.conf(5))");
 		else {
 			do_host(&t, 0, l);
 			do_host(&t, 1, r);
@@ -755,7 +782,7 @@ int conf_conns_build(const struct conf_file *f, const struct conf_env *env, stru
 {
 	size_t nslots = conf_kw_count() * 2;
 	struct slot *dflt = NULL, *slots = NULL;
-	struct merge m = { .f = f, .d = d };
+	struct merge m = {.f = f, .d = d};
 	size_t nconns = 0;
 	int rc;
 
@@ -794,7 +821,7 @@ int conf_conns_build(const struct conf_file *f, const struct conf_env *env, stru
 		c = &out->v[out->n++];
 		conf_diag_init(&c->diag);
 		if (m.rc < 0)
-			continue;	/* malformed: reported, the whole file fails below */
+			continue; /* malformed: reported, the whole file fails below */
 		rc = build_conn(s, slots, env, c);
 		if (rc < 0)
 			goto out;
@@ -846,8 +873,10 @@ const struct conf_conn *conf_set_find(const struct conf_set *s, const char *name
 const char *conf_auto_name(enum conf_auto a)
 {
 	static const char *const names[] = {
-		[CONF_AUTO_IGNORE] = "ignore", [CONF_AUTO_ADD] = "add",
-		[CONF_AUTO_ONDEMAND] = "ondemand", [CONF_AUTO_START] = "start",
+		[CONF_AUTO_IGNORE] = "ignore",
+		[CONF_AUTO_ADD] = "add",
+		[CONF_AUTO_ONDEMAND] = "ondemand",
+		[CONF_AUTO_START] = "start",
 	};
 	return (unsigned)a < ARRAY_SIZE(names) ? names[a] : "?";
 }

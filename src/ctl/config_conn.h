@@ -31,24 +31,24 @@
  */
 
 enum conf_auto {
-	CONF_AUTO_IGNORE,	/* auto=ignore (the default) */
-	CONF_AUTO_ADD,		/* auto=add */
-	CONF_AUTO_ONDEMAND,	/* auto=ondemand, auto=route: added and routed */
-	CONF_AUTO_START,	/* auto=start, auto=up: added and initiated */
+	CONF_AUTO_IGNORE,   /* auto=ignore (the default) */
+	CONF_AUTO_ADD,	    /* auto=add */
+	CONF_AUTO_ONDEMAND, /* auto=ondemand, auto=route: added and routed */
+	CONF_AUTO_START,    /* auto=start, auto=up: added and initiated */
 };
 
 /* One conn section. Owner: its conf_set. */
 struct conf_conn {
 	char name[CONN_NAME_MAX + 1];
-	char *file;			/* where its section starts */
+	char *file; /* where its section starts */
 	unsigned line;
 	enum conf_auto autostart;
-	bool shunt;			/* type=passthrough|drop|reject: routed, never negotiated */
-	bool ok;			/* cmd is a checked connection form */
-	struct whack_cmd *cmd;		/* the connection form (no --delete), NULL when !ok */
-	char **aliases;			/* connalias= */
+	bool shunt;	       /* type=passthrough|drop|reject: routed, never negotiated */
+	bool ok;	       /* cmd is a checked connection form */
+	struct whack_cmd *cmd; /* the connection form (no --delete), NULL when !ok */
+	char **aliases;	       /* connalias= */
 	size_t naliases;
-	struct conf_diag diag;		/* CONF_CONN_ERROR and CONF_WARNING lines of this conn */
+	struct conf_diag diag; /* CONF_CONN_ERROR and CONF_WARNING lines of this conn */
 };
 
 /* Every conn section but %default, in file order. Owner: the caller. */

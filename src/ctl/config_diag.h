@@ -15,8 +15,8 @@
  */
 enum conf_level {
 	CONF_WARNING,
-	CONF_ERROR,		/* the file is malformed: nothing of it is used */
-	CONF_CONN_ERROR,	/* one connection cannot be loaded; the others can */
+	CONF_ERROR,	 /* the file is malformed: nothing of it is used */
+	CONF_CONN_ERROR, /* one connection cannot be loaded; the others can */
 };
 
 struct conf_msg {
@@ -27,9 +27,9 @@ struct conf_msg {
 struct conf_diag {
 	struct conf_msg *v;
 	size_t n, cap;
-	unsigned errors;	/* CONF_ERROR lines */
-	unsigned conn_errors;	/* CONF_CONN_ERROR lines */
-	bool oom;		/* a line was lost for want of memory */
+	unsigned errors;      /* CONF_ERROR lines */
+	unsigned conn_errors; /* CONF_CONN_ERROR lines */
+	bool oom;	      /* a line was lost for want of memory */
 };
 
 /* Context: any thread; pure apart from allocation. */

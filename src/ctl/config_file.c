@@ -17,7 +17,7 @@
 struct reader {
 	struct conf_file *f;
 	struct conf_diag *d;
-	long cur;		/* index of the section settings go to; -1: none */
+	long cur; /* index of the section settings go to; -1: none */
 	int depth;
 };
 
@@ -85,8 +85,10 @@ static int kv_add(struct reader *r, const char *file, unsigned line, const char 
 				return conf_diag_add(r->d, CONF_ERROR, file, line,
 						     "%s given twice in %s %s (first at %s:%u): "
 						     "expected once per section",
-						     key, s->kind == CONF_SEC_SETUP ? "config" :
-							  s->kind == CONF_SEC_CONN ? "conn" : "ca",
+						     key,
+						     s->kind == CONF_SEC_SETUP	? "config"
+						     : s->kind == CONF_SEC_CONN ? "conn"
+										: "ca",
 						     s->name, s->kv[i].file, s->kv[i].line);
 		}
 	}
@@ -130,34 +132,40 @@ static int include(struct reader *r, const char *file, unsigned line, const char
 		return conf_diag_add(r->d, CONF_ERROR, file, line,
 				     "include %s: includes are not allowed here", pattern);
 	if (r->depth >= CONF_INCLUDE_DEPTH)
-		return conf_diag_add(r->d, CONF_ERROR, file, line,
-				     "include %s: nested more than %d deep: expected no include loop",
-				     pattern, CONF_INCLUDE_DEPTH);
+		return conf_diag_add(
+			r->d, CONF_ERROR, file, line,
+			"include %s: nested more than %d deep: expected no include loop", pattern,
+			CONF_INCLUDE_DEPTH);
 	if (pattern[0] == '/') {
 		n = snprintf(full, sizeof(full), "%s", pattern);
 	} else {
 		const char *slash = strrchr(file, '/');
-		n = slash ? snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - file), file, pattern)
+		n = slash ? snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - file), file,
+				     pattern)
 			  : snprintf(full, sizeof(full), "%s", pattern);
 	}
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return conf_diag_add(r->d, CONF_ERROR, file, line,
-				     "include %s: path longer than %d bytes", pattern, PATH_MAX - 1);
+				     "include %s: path longer than %d bytes", pattern,
+				     PATH_MAX - 1);
 	rc = glob(full, GLOB_ERR, NULL, &g);
 	if (rc == GLOB_NOMATCH) {
-		/* A pattern such as /etc/ipsec.d/ *.conf may match nothing; a plain name must exist. */
+		/* A pattern such as /etc/ipsec.d/ *.conf may match nothing; a plain name must
+		 * exist. */
 		if (has_glob_chars(pattern))
 			return 0;
 		return conf_diag_add(r->d, CONF_ERROR, file, line,
 				     "include %s: %s: no such file: expected an existing file or a "
-				     "pattern", pattern, full);
+				     "pattern",
+				     pattern, full);
 	}
 	if (rc == GLOB_NOSPACE)
 		return oom(r);
 	if (rc != 0)
 		return conf_diag_add(r->d, CONF_ERROR, file, line,
 				     "include %s: cannot read the directory: expected a readable "
-				     "file pattern", pattern);
+				     "file pattern",
+				     pattern);
 	r->depth++;
 	rc = 0;
 	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
@@ -181,9 +189,11 @@ static int top_line(struct reader *r, const char *file, unsigned line, char *s)
 	if (w1 == NULL)
 		return 0;
 	if (w3 != NULL)
-		return conf_diag_add(r->d, CONF_ERROR, file, line,
-				     "syntax error: unexpected '%.64s' after '%.64s %.64s': expected a "
-				     "section header of two words", w3, w1, w2);
+		return conf_diag_add(
+			r->d, CONF_ERROR, file, line,
+			"syntax error: unexpected '%.64s' after '%.64s %.64s': expected a "
+			"section header of two words",
+			w3, w1, w2);
 	if (strcmp(w1, "version") == 0) {
 		if (w2 == NULL || (strcmp(w2, "2") != 0 && strcmp(w2, "2.0") != 0))
 			return conf_diag_add(r->d, CONF_ERROR, file, line,
@@ -206,39 +216,47 @@ static int top_line(struct reader *r, const char *file, unsigned line, char *s)
 					     "syntax error: config %.64s: expected config setup",
 					     w2 ? w2 : "(nothing)");
 		if (old)
-			return conf_diag_add(r->d, CONF_ERROR, file, line,
-					     "second config setup section (first at %s:%u): expected "
-					     "one", old->file, old->line);
+			return conf_diag_add(
+				r->d, CONF_ERROR, file, line,
+				"second config setup section (first at %s:%u): expected "
+				"one",
+				old->file, old->line);
 		return section_new(r, CONF_SEC_SETUP, "setup", file, line) ? 0 : oom(r);
 	}
 	if (strcmp(w1, "conn") == 0 || strcmp(w1, "ca") == 0) {
 		bool conn = w1[1] == 'o';
 		if (w2 == NULL)
 			return conf_diag_add(r->d, CONF_ERROR, file, line,
-					     "syntax error: %s needs a name: expected %s NAME", w1, w1);
+					     "syntax error: %s needs a name: expected %s NAME", w1,
+					     w1);
 		if (conn && strcmp(w2, "%default") != 0) {
 			const struct conf_section *old = conf_file_conn(r->f, w2);
 			if (!conn_name_is_valid(w2))
-				return conf_diag_add(r->d, CONF_ERROR, file, line,
-						     "conn %.80s: not a usable connection name: expected "
-						     "1..%d letters, digits or -_.@+: (the name goes "
-						     "into updown commands)", w2, CONN_NAME_MAX);
+				return conf_diag_add(
+					r->d, CONF_ERROR, file, line,
+					"conn %.80s: not a usable connection name: expected "
+					"1..%d letters, digits or -_.@+: (the name goes "
+					"into updown commands)",
+					w2, CONN_NAME_MAX);
 			if (old)
-				return conf_diag_add(r->d, CONF_ERROR, file, line,
-						     "conn %s defined twice (first at %s:%u): expected "
-						     "one section per name (also= shares settings)",
-						     w2, old->file, old->line);
+				return conf_diag_add(
+					r->d, CONF_ERROR, file, line,
+					"conn %s defined twice (first at %s:%u): expected "
+					"one section per name (also= shares settings)",
+					w2, old->file, old->line);
 		}
 		if (r->f->nsec >= CONF_SECTIONS_MAX)
 			return conf_diag_add(r->d, CONF_ERROR, file, line,
 					     "more than %d sections: expected fewer",
 					     CONF_SECTIONS_MAX);
 		return section_new(r, conn ? CONF_SEC_CONN : CONF_SEC_CA, w2, file, line) ? 0
-											   : oom(r);
+											  : oom(r);
 	}
-	return conf_diag_add(r->d, CONF_ERROR, file, line,
-			     "syntax error: '%.64s' at column 0: expected 'config setup', 'conn NAME', "
-			     "'include FILE' or 'version 2' (settings must be indented)", w1);
+	return conf_diag_add(
+		r->d, CONF_ERROR, file, line,
+		"syntax error: '%.64s' at column 0: expected 'config setup', 'conn NAME', "
+		"'include FILE' or 'version 2' (settings must be indented)",
+		w1);
 }
 
 /* An indented line: key=value, value plain or "double quoted", then an optional comment. */
@@ -258,9 +276,11 @@ static int setting_line(struct reader *r, const char *file, unsigned line, char 
 
 	klen = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
 	if (klen == 0 || klen > CONF_KEY_MAX)
-		return conf_diag_add(r->d, CONF_ERROR, file, line,
-				     "syntax error: '%.20s': expected key=value with a key of 1..%d "
-				     "letters, digits, '-' or '_'", p, CONF_KEY_MAX);
+		return conf_diag_add(
+			r->d, CONF_ERROR, file, line,
+			"syntax error: '%.20s': expected key=value with a key of 1..%d "
+			"letters, digits, '-' or '_'",
+			p, CONF_KEY_MAX);
 	for (size_t i = 0; i < klen; i++)
 		key[i] = (char)tolower((unsigned char)p[i]);
 	key[klen] = '\0';
@@ -275,17 +295,21 @@ static int setting_line(struct reader *r, const char *file, unsigned line, char 
 		value = ++p;
 		end = strchr(p, '"');
 		if (end == NULL)
-			return conf_diag_add(r->d, CONF_ERROR, file, line,
-					     "syntax error: %s: unterminated quoted value: expected a "
-					     "closing '\"' on the same line", key);
+			return conf_diag_add(
+				r->d, CONF_ERROR, file, line,
+				"syntax error: %s: unterminated quoted value: expected a "
+				"closing '\"' on the same line",
+				key);
 		*end++ = '\0';
 	} else {
 		value = p;
 		end = p + strcspn(p, " \t#\"");
 		if (*end == '"')
-			return conf_diag_add(r->d, CONF_ERROR, file, line,
-					     "syntax error: %s: '\"' inside a value: expected a value "
-					     "quoted as a whole", key);
+			return conf_diag_add(
+				r->d, CONF_ERROR, file, line,
+				"syntax error: %s: '\"' inside a value: expected a value "
+				"quoted as a whole",
+				key);
 		if (*end == '#') {
 			*end = '\0';
 		} else if (*end != '\0') {
@@ -294,10 +318,11 @@ static int setting_line(struct reader *r, const char *file, unsigned line, char 
 	}
 	end += strspn(end, " \t");
 	if (*end != '\0' && *end != '#')
-		return conf_diag_add(r->d, CONF_ERROR, file, line,
-				     "syntax error: %s: unexpected '%.40s' after the value: expected a "
-				     "comment or the end of the line (quote a value with spaces)",
-				     key, end);
+		return conf_diag_add(
+			r->d, CONF_ERROR, file, line,
+			"syntax error: %s: unexpected '%.40s' after the value: expected a "
+			"comment or the end of the line (quote a value with spaces)",
+			key, end);
 	return kv_add(r, file, line, key, value);
 }
 
@@ -319,7 +344,8 @@ static int read_text(struct reader *r, const char *file, const char *text, size_
 		line++;
 		if (n > CONF_LINE_MAX) {
 			rc = conf_diag_add(r->d, CONF_ERROR, file, line,
-					   "line of %zu bytes: expected at most %d", n, CONF_LINE_MAX);
+					   "line of %zu bytes: expected at most %d", n,
+					   CONF_LINE_MAX);
 			break;
 		}
 		memcpy(buf, text + off, n);
@@ -359,10 +385,12 @@ static int read_path(struct reader *r, const char *path, const char *from, unsig
 		rc = -errno;
 		if (from)
 			conf_diag_add(r->d, CONF_ERROR, from, from_line,
-				      "include: %s: %s: expected a readable file", path, strerror(-rc));
+				      "include: %s: %s: expected a readable file", path,
+				      strerror(-rc));
 		else
 			conf_diag_add(r->d, CONF_ERROR, NULL, 0,
-				      "%s: %s: expected a readable ipsec.conf", path, strerror(-rc));
+				      "%s: %s: expected a readable ipsec.conf", path,
+				      strerror(-rc));
 		return from ? -EINVAL : rc;
 	}
 	/* Not only regular files: /dev/null (no connections) is a fine configuration. */
@@ -374,7 +402,8 @@ static int read_path(struct reader *r, const char *path, const char *from, unsig
 			if (cap >= CONF_FILE_MAX) {
 				rc = conf_diag_add(r->d, CONF_ERROR, from, from_line,
 						   "%s: larger than %d bytes: expected a smaller "
-						   "file", path, CONF_FILE_MAX);
+						   "file",
+						   path, CONF_FILE_MAX);
 				goto out;
 			}
 			cap = cap ? cap * 2 : 16384;
@@ -409,7 +438,7 @@ out:
 
 int conf_file_read(struct conf_file *f, const char *path, struct conf_diag *d)
 {
-	struct reader r = { .f = f, .d = d, .cur = -1 };
+	struct reader r = {.f = f, .d = d, .cur = -1};
 
 	return read_path(&r, path, NULL, 0);
 }
@@ -417,7 +446,7 @@ int conf_file_read(struct conf_file *f, const char *path, struct conf_diag *d)
 int conf_file_read_mem(struct conf_file *f, const char *name, const char *text, size_t len,
 		       struct conf_diag *d)
 {
-	struct reader r = { .f = f, .d = d, .cur = -1 };
+	struct reader r = {.f = f, .d = d, .cur = -1};
 	const char *file = intern_file(&r, name);
 
 	if (!file)

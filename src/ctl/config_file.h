@@ -32,17 +32,17 @@
 
 enum {
 	CONF_INCLUDE_DEPTH = 8,
-	CONF_FILE_MAX = 16 << 20,	/* bytes of one file */
-	CONF_LINE_MAX = 8192,		/* bytes of one line */
+	CONF_FILE_MAX = 16 << 20, /* bytes of one file */
+	CONF_LINE_MAX = 8192,	  /* bytes of one line */
 	CONF_KEY_MAX = 64,
-	CONF_SECTIONS_MAX = 20000,	/* sections of a whole configuration */
+	CONF_SECTIONS_MAX = 20000, /* sections of a whole configuration */
 };
 
 /* One key=value line. */
 struct conf_kv {
-	char *key;		/* lower case */
-	char *value;		/* "" for key= */
-	const char *file;	/* one of conf_file.files */
+	char *key;	  /* lower case */
+	char *value;	  /* "" for key= */
+	const char *file; /* one of conf_file.files */
 	unsigned line;
 };
 
@@ -50,7 +50,7 @@ enum conf_section_kind { CONF_SEC_SETUP, CONF_SEC_CONN, CONF_SEC_CA };
 
 struct conf_section {
 	enum conf_section_kind kind;
-	char *name;		/* "setup", a conn name, "%default", a ca name */
+	char *name; /* "setup", a conn name, "%default", a ca name */
 	const char *file;
 	unsigned line;
 	struct conf_kv *kv;
@@ -64,9 +64,9 @@ struct conf_section {
 struct conf_file {
 	struct conf_section *sec;
 	size_t nsec, cap;
-	char **files;		/* the names of the files read (conf_kv.file points here) */
+	char **files; /* the names of the files read (conf_kv.file points here) */
 	size_t nfiles, fcap;
-	bool no_include;	/* set before reading: include is refused (the fuzzer) */
+	bool no_include; /* set before reading: include is refused (the fuzzer) */
 };
 
 /*

@@ -185,8 +185,9 @@ static const struct conf_kw table[] = {
 	/* Skua narrows the traffic selectors it answers (RFC 7296 2.9). */
 	{ .name = "narrowing", NOT_YET_MAP(yes_or_not_yet,
 					   "refusing narrowed traffic selectors (narrowing=no)") },
-	{ .name = "sareftrack", .kind = KW_NO_EFFECT, .what = "SAref tracking needs the mast stack" },
-	{ .name = "overlapip", .kind = KW_NO_EFFECT, .what = "overlapping IPs need the mast stack" },
+	/* SAref tracking and overlapping IPs need the mast stack. */
+	{ .name = "sareftrack", .kind = KW_NO_EFFECT, .what = "the mast stack" },
+	{ .name = "overlapip", .kind = KW_NO_EFFECT, .what = "the mast stack" },
 	{ .name = "ikepad", .kind = KW_MAP, .map = yes_no_ok },	/* IKEv1 only */
 	{ .name = "nat-ikev1-method", .kind = KW_MAP,			/* IKEv1 only */
 	  .map = (const struct conf_kv_val[]){ { "drafts", ACT_NONE, WO_NONE },
@@ -211,7 +212,7 @@ static const struct conf_kw table[] = {
 					       { NULL, 0, WO_NONE } } },
 	{ .name = "remote_peer_type", .canon = "remote-peer-type" },
 	{ .name = "cisco-unity", NOT_YET_MAP(no_ok, "Cisco Unity") },
-	{ .name = "nm-configured", .kind = KW_MAP, .map = yes_no_ok },	/* resolv.conf: Mode Config */
+	{ .name = "nm-configured", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config only */
 	{ .name = "modecfgpull", NOT_YET_MAP(no_ok, MODECFG) },
 	{ .name = "modecfgdns", .kind = KW_NOT_YET, .what = MODECFG },
 	{ .name = "modecfgdomains", .kind = KW_NOT_YET, .what = MODECFG },
@@ -219,7 +220,7 @@ static const struct conf_kw table[] = {
 	{ .name = "modecfgdns1", .canon = "modecfgdns" },
 	{ .name = "modecfgdns2", .kind = KW_NOT_YET, .what = MODECFG },
 	{ .name = "modecfgdomain", .canon = "modecfgdomains" },
-	{ .name = "ignore-peer-dns", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config only */
+	{ .name = "ignore-peer-dns", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config */
 	{ .name = "initial-contact", NOT_YET_MAP(no_ok, "INITIAL_CONTACT notifications") },
 	{ .name = "initial_contact", .canon = "initial-contact" },
 	{ .name = "send-vendorid", NOT_YET_MAP(no_ok, "a vendor ID per connection (send-vendorid=)"
@@ -229,7 +230,8 @@ static const struct conf_kw table[] = {
 	{ .name = "sha2_truncbug", .canon = "sha2-truncbug" },
 	{ .name = "ms-dh-downgrade", NOT_YET_MAP(no_ok, "DH downgrades in CREATE_CHILD_SA") },
 	{ .name = "dns-match-id", NOT_YET_MAP(no_ok, "DNS checks of peer identities") },
-	{ .name = "require-id-on-certificate", .kind = KW_MAP, .map = yes_no_ok },	/* certs */
+	/* Certificates only. */
+	{ .name = "require-id-on-certificate", .kind = KW_MAP, .map = yes_no_ok },
 	{ .name = "ppk", .kind = KW_MAP, .what = "post-quantum preshared keys (PPK)",
 	  .map = (const struct conf_kv_val[]){ { "no", ACT_NONE, WO_NONE },
 					       { "never", ACT_NONE, WO_NONE },
@@ -260,7 +262,8 @@ static const struct conf_kw table[] = {
 	{ .name = "send-no-esp-tfc", NOT_YET_MAP(no_ok, "ESP_TFC_PADDING_NOT_SUPPORTED") },
 	{ .name = "nflog", .kind = KW_NOT_YET, .fine = "0", .what = "NFLOG" },
 	{ .name = "vti-interface", .kind = KW_NOT_YET, .what = VIFACE },
-	{ .name = "vti-routing", .kind = KW_MAP, .map = yes_no_ok },	/* only with vti-interface */
+	/* Read only with vti-interface=. */
+	{ .name = "vti-routing", .kind = KW_MAP, .map = yes_no_ok },
 	{ .name = "vti-shared", .kind = KW_MAP, .map = yes_no_ok },
 	{ .name = "ipsec-interface", .kind = KW_NOT_YET, .fine = "no|0", .what = VIFACE },
 	{ .name = "labeled-ipsec", NOT_YET_MAP(no_ok, "labeled IPsec") },
@@ -296,8 +299,8 @@ const struct conf_kw *conf_kw_find(const char *key, int *end)
 			char name[80];
 
 			/* An alias of a per-end keyword keeps its end. */
-			snprintf(name, sizeof(name), "%s%s", k->end ? (*end ? "right" : "left") : "",
-				 k->canon);
+			snprintf(name, sizeof(name), "%s%s",
+				 k->end ? (*end ? "right" : "left") : "", k->canon);
 			return conf_kw_find(name, end);
 		}
 		return k;

@@ -22,7 +22,7 @@ enum conf_kw_kind {
 	KW_MAP,		/* the value picks an entry of map */
 	KW_SPECIAL,	/* a rule of its own in config_conn.c (sp) */
 	KW_NOT_YET,	/* any value but the fine ones names what has not landed (what) */
-	KW_NO_EFFECT,	/* accepted; does nothing in Skua, as in libreswan with IKEv2 and XFRM */
+	KW_NO_EFFECT,	/* accepted; does nothing, as in libreswan with IKEv2 and XFRM */
 	KW_OBSOLETE,	/* libreswan warns and ignores it: so does Skua */
 };
 
@@ -60,9 +60,9 @@ struct conf_kw {
 	enum whack_opt opt;		/* KW_OPT */
 	enum conf_vtype vtype;		/* KW_OPT */
 	const struct conf_kv_val *map;	/* KW_MAP */
-	bool others_not_yet;		/* KW_MAP: an unlisted value is not supported yet (else bad) */
-	const char *fine;		/* KW_NOT_YET: "no|never": values that ask for nothing missing */
-	const char *what;		/* KW_NOT_YET / ACT_NOT_YET: the capability; KW_NO_EFFECT: why */
+	bool others_not_yet;		/* KW_MAP: an unlisted value is not yet (else bad) */
+	const char *fine;		/* KW_NOT_YET: "no|never": values asking nothing missing */
+	const char *what;		/* KW_NOT_YET, ACT_NOT_YET: the capability; or why not */
 	enum conf_special sp;		/* KW_SPECIAL */
 	const char *canon;		/* an alias: the name it stands for */
 };

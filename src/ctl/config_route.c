@@ -35,7 +35,7 @@ static int route4(char *ifname, struct ip_addr *gw)
 
 	if (!f)
 		return -errno;
-	if (!fgets(line, sizeof(line), f)) {	/* the header */
+	if (!fgets(line, sizeof(line), f)) { /* the header */
 		fclose(f);
 		return -ENOENT;
 	}
@@ -53,7 +53,7 @@ static int route4(char *ifname, struct ip_addr *gw)
 		memset(gw, 0, sizeof(*gw));
 		if ((flags & RTF_GATEWAY) && via) {
 			gw->af = AF_INET;
-			memcpy(gw->b, &via, 4);	/* printed as the raw network-order word */
+			memcpy(gw->b, &via, 4); /* printed as the raw network-order word */
 		}
 		rc = 0;
 	}
@@ -128,8 +128,10 @@ static int system_defaultroute(void *ctx, sa_family_t af, struct ip_addr *src, s
 
 	(void)ctx;
 	if (rc == -ENOENT) {
-		snprintf(why, whylen, "this host has no %s default route: expected one, or an "
-			 "address", af == AF_INET6 ? "IPv6" : "IPv4");
+		snprintf(why, whylen,
+			 "this host has no %s default route: expected one, or an "
+			 "address",
+			 af == AF_INET6 ? "IPv6" : "IPv4");
 		return rc;
 	}
 	if (rc < 0) {
@@ -138,9 +140,9 @@ static int system_defaultroute(void *ctx, sa_family_t af, struct ip_addr *src, s
 	}
 	rc = iface_addr(ifname, af, src);
 	if (rc < 0)
-		snprintf(why, whylen, "the default route's interface %s has no %s address",
-			 ifname, af == AF_INET6 ? "IPv6" : "IPv4");
+		snprintf(why, whylen, "the default route's interface %s has no %s address", ifname,
+			 af == AF_INET6 ? "IPv6" : "IPv4");
 	return rc;
 }
 
-const struct conf_env conf_env_system = { .defaultroute = system_defaultroute, .ctx = NULL };
+const struct conf_env conf_env_system = {.defaultroute = system_defaultroute, .ctx = NULL};

@@ -283,7 +283,7 @@ static int apply_key(struct applier *a, const struct conf_kv *kv)
 	case K_OPTION:
 		rc = pluto_options_set(a->o, k->option, value, why, sizeof(why));
 		if (rc == -ENOTSUP) {
-			/* Valid, and its capability has not landed: accepted, named in the warning. */
+			/* Valid, and its capability has not landed: accepted, in the warning. */
 			note_ignored(a, kv, kv->key);
 			rc = 0;
 		}

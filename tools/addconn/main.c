@@ -41,10 +41,10 @@ enum {
 	EXIT_FAILED = 1,
 	EXIT_CONFIG = 3,
 	EXIT_USAGE = 10,
-	SOCKET_WAIT_S = 5,	/* --autoall: pluto may still be creating its socket */
+	SOCKET_WAIT_S = 5, /* --autoall: pluto may still be creating its socket */
 };
 
-#define DEFAULT_CONFIG "/etc/ipsec.conf"
+#define DEFAULT_CONFIG	  "/etc/ipsec.conf"
 #define DEFAULT_CTLSOCKET "/run/pluto/pluto.ctl"
 
 static const char usage_text[] =
@@ -127,10 +127,10 @@ static void add_conn(struct addconn *a, const struct conf_conn *c)
 		free(cmd);
 		return;
 	}
-	*cmd = *c->cmd;	/* the values are borrowed from c: freed with it, not here */
+	*cmd = *c->cmd; /* the values are borrowed from c: freed with it, not here */
 	/* --delete in the connection form: replace, silently when there was none. */
-	cmd->opts[cmd->nopts++] = (struct whack_optval){ .id = WO_DELETE, .end = WHACK_END_NONE,
-							 .value = "" };
+	cmd->opts[cmd->nopts++] =
+		(struct whack_optval){.id = WO_DELETE, .end = WHACK_END_NONE, .value = ""};
 	send_cmd(a, cmd);
 	free(cmd);
 }
@@ -222,7 +222,7 @@ static void configsetup(const struct addconn *a, const struct conf_file *f, cons
 
 static void liststack(const struct pluto_options *o)
 {
-	puts(o->protostack == PROTOSTACK_NONE	  ? "none"
+	puts(o->protostack == PROTOSTACK_NONE	   ? "none"
 	     : o->protostack == PROTOSTACK_BSDKAME ? "bsd"
 						   : "xfrm");
 }
@@ -230,41 +230,55 @@ static void liststack(const struct pluto_options *o)
 int main(int argc, char **argv)
 {
 	enum {
-		O_CONFIG = 256, O_CTLSOCKET, O_RUNDIR, O_AUTOALL, O_CHECKCONFIG, O_LISTALL,
-		O_LISTADD, O_LISTROUTE, O_LISTSTART, O_LISTIGNORE, O_CONFIGSETUP, O_LISTSTACK,
-		O_NOEXPORT, O_VARPREFIX, O_VERBOSE, O_HELP, O_OBSOLETE,
+		O_CONFIG = 256,
+		O_CTLSOCKET,
+		O_RUNDIR,
+		O_AUTOALL,
+		O_CHECKCONFIG,
+		O_LISTALL,
+		O_LISTADD,
+		O_LISTROUTE,
+		O_LISTSTART,
+		O_LISTIGNORE,
+		O_CONFIGSETUP,
+		O_LISTSTACK,
+		O_NOEXPORT,
+		O_VARPREFIX,
+		O_VERBOSE,
+		O_HELP,
+		O_OBSOLETE,
 	};
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "ctlsocket", required_argument, NULL, O_CTLSOCKET },
-		{ "ctlbase", required_argument, NULL, O_CTLSOCKET },	/* libreswan's old name */
-		{ "rundir", required_argument, NULL, O_RUNDIR },
-		{ "autoall", no_argument, NULL, O_AUTOALL },
-		{ "addall", no_argument, NULL, O_AUTOALL },
-		{ "checkconfig", no_argument, NULL, O_CHECKCONFIG },
-		{ "listall", no_argument, NULL, O_LISTALL },
-		{ "listadd", no_argument, NULL, O_LISTADD },
-		{ "listroute", no_argument, NULL, O_LISTROUTE },
-		{ "liststart", no_argument, NULL, O_LISTSTART },
-		{ "listignore", no_argument, NULL, O_LISTIGNORE },
-		{ "configsetup", no_argument, NULL, O_CONFIGSETUP },
-		{ "liststack", no_argument, NULL, O_LISTSTACK },
-		{ "noexport", no_argument, NULL, O_NOEXPORT },
-		{ "varprefix", required_argument, NULL, O_VARPREFIX },
-		{ "verbose", no_argument, NULL, O_VERBOSE },
-		{ "debug", no_argument, NULL, O_VERBOSE },
-		{ "help", no_argument, NULL, O_HELP },
+		{"config", required_argument, NULL, O_CONFIG},
+		{"ctlsocket", required_argument, NULL, O_CTLSOCKET},
+		{"ctlbase", required_argument, NULL, O_CTLSOCKET}, /* libreswan's old name */
+		{"rundir", required_argument, NULL, O_RUNDIR},
+		{"autoall", no_argument, NULL, O_AUTOALL},
+		{"addall", no_argument, NULL, O_AUTOALL},
+		{"checkconfig", no_argument, NULL, O_CHECKCONFIG},
+		{"listall", no_argument, NULL, O_LISTALL},
+		{"listadd", no_argument, NULL, O_LISTADD},
+		{"listroute", no_argument, NULL, O_LISTROUTE},
+		{"liststart", no_argument, NULL, O_LISTSTART},
+		{"listignore", no_argument, NULL, O_LISTIGNORE},
+		{"configsetup", no_argument, NULL, O_CONFIGSETUP},
+		{"liststack", no_argument, NULL, O_LISTSTACK},
+		{"noexport", no_argument, NULL, O_NOEXPORT},
+		{"varprefix", required_argument, NULL, O_VARPREFIX},
+		{"verbose", no_argument, NULL, O_VERBOSE},
+		{"debug", no_argument, NULL, O_VERBOSE},
+		{"help", no_argument, NULL, O_HELP},
 		/* obsolete in libreswan too: accepted with a warning */
-		{ "defaultroute", required_argument, NULL, O_OBSOLETE },
-		{ "defaultroutenexthop", required_argument, NULL, O_OBSOLETE },
-		{ NULL, 0, NULL, 0 },
+		{"defaultroute", required_argument, NULL, O_OBSOLETE},
+		{"defaultroutenexthop", required_argument, NULL, O_OBSOLETE},
+		{NULL, 0, NULL, 0},
 	};
-	struct addconn a = { .config = DEFAULT_CONFIG };
+	struct addconn a = {.config = DEFAULT_CONFIG};
 	bool do_autoall = false, do_check = false, do_setup = false, do_stack = false;
 	bool lall = false, ladd = false, lroute = false, lstart = false, lignore = false;
 	const char *export = "export", *prefix = "", *sock = NULL;
-	struct conf_file f = { 0 };
-	struct conf_set set = { 0 };
+	struct conf_file f = {0};
+	struct conf_set set = {0};
 	struct pluto_options opts;
 	struct conf_diag d;
 	int opt, rc, status = EXIT_OK;
@@ -273,12 +287,16 @@ int main(int argc, char **argv)
 	snprintf(a.ctlsocket, sizeof(a.ctlsocket), "%s", DEFAULT_CTLSOCKET);
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
-		case O_CONFIG: a.config = optarg; break;
+		case O_CONFIG:
+			a.config = optarg;
+			break;
 		case O_CTLSOCKET:
 		case O_RUNDIR:
 			if (sock) {
-				fprintf(stderr, "addconn: --%s: use either --ctlsocket or --rundir, "
-					"not both\n", opt == O_RUNDIR ? "rundir" : "ctlsocket");
+				fprintf(stderr,
+					"addconn: --%s: use either --ctlsocket or --rundir, "
+					"not both\n",
+					opt == O_RUNDIR ? "rundir" : "ctlsocket");
 				return EXIT_USAGE;
 			}
 			sock = optarg;
@@ -289,23 +307,48 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_AUTOALL: do_autoall = true; break;
-		case O_CHECKCONFIG: do_check = true; break;
-		case O_LISTALL: lall = true; break;
-		case O_LISTADD: ladd = true; break;
-		case O_LISTROUTE: lroute = true; break;
-		case O_LISTSTART: lstart = true; break;
-		case O_LISTIGNORE: lignore = true; break;
-		case O_CONFIGSETUP: do_setup = true; break;
-		case O_LISTSTACK: do_stack = true; break;
-		case O_NOEXPORT: export = ""; break;
-		case O_VARPREFIX: prefix = optarg; break;
-		case O_VERBOSE: a.verbose = true; break;
+		case O_AUTOALL:
+			do_autoall = true;
+			break;
+		case O_CHECKCONFIG:
+			do_check = true;
+			break;
+		case O_LISTALL:
+			lall = true;
+			break;
+		case O_LISTADD:
+			ladd = true;
+			break;
+		case O_LISTROUTE:
+			lroute = true;
+			break;
+		case O_LISTSTART:
+			lstart = true;
+			break;
+		case O_LISTIGNORE:
+			lignore = true;
+			break;
+		case O_CONFIGSETUP:
+			do_setup = true;
+			break;
+		case O_LISTSTACK:
+			do_stack = true;
+			break;
+		case O_NOEXPORT:
+			export = "";
+			break;
+		case O_VARPREFIX:
+			prefix = optarg;
+			break;
+		case O_VERBOSE:
+			a.verbose = true;
+			break;
 		case O_HELP:
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		case O_OBSOLETE:
-			fprintf(stderr, "addconn: warning: --defaultroute and --defaultroutenexthop "
+			fprintf(stderr,
+				"addconn: warning: --defaultroute and --defaultroutenexthop "
 				"are obsolete and ignored (%%defaultroute is read from the routing "
 				"table)\n");
 			break;
@@ -317,13 +360,16 @@ int main(int argc, char **argv)
 	bool listing = lall || ladd || lroute || lstart || lignore;
 	if (optind == argc && !do_autoall && !do_check && !listing && !do_setup && !do_stack) {
 		fputs("addconn: nothing to do: expected connection names, --autoall, --checkconfig"
-		      " or a listing\n", stderr);
+		      " or a listing\n",
+		      stderr);
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
 	if (optind < argc && (do_autoall || do_check)) {
-		fprintf(stderr, "addconn: connection names and --%s together: expected one or the "
-			"other\n", do_autoall ? "autoall" : "checkconfig");
+		fprintf(stderr,
+			"addconn: connection names and --%s together: expected one or the "
+			"other\n",
+			do_autoall ? "autoall" : "checkconfig");
 		return EXIT_USAGE;
 	}
 

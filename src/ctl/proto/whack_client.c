@@ -39,7 +39,7 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t n)
 		if (r == 0) {
 			if (got == 0)
 				return 0;
-			errno = EBADMSG;	/* stream ended inside a message */
+			errno = EBADMSG; /* stream ended inside a message */
 			return -1;
 		}
 		got += (size_t)r;
@@ -69,8 +69,9 @@ static int connect_pluto(const char *path, char *err, size_t errlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return fail(err, errlen, -ENAMETOOLONG, "--ctlsocket %s: path longer than %zu bytes",
-			    path, sizeof(sun.sun_path) - 1);
+		return fail(err, errlen, -ENAMETOOLONG,
+			    "--ctlsocket %s: path longer than %zu bytes", path,
+			    sizeof(sun.sun_path) - 1);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -136,8 +137,8 @@ out:
 	return status;
 }
 
-int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd, whack_client_line_fn *line,
-		      void *ctx, char *err, size_t errlen)
+int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd,
+		      whack_client_line_fn *line, void *ctx, char *err, size_t errlen)
 {
 	uint8_t *msg = malloc(WHACK_MSG_MAX);
 	int fd = -1, n, rc;

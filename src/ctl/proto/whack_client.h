@@ -22,7 +22,7 @@ typedef void whack_client_line_fn(void *ctx, unsigned rc, const char *text);
  * not fit (-EMSGSIZE) or the stream broke (-EBADMSG); err then says what,
  * without a program prefix. Context: any thread; blocks until pluto is done.
  */
-int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd, whack_client_line_fn *line,
-		      void *ctx, char *err, size_t errlen);
+int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd,
+		      whack_client_line_fn *line, void *ctx, char *err, size_t errlen);
 
 #endif
