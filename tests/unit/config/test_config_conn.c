@@ -21,12 +21,12 @@ Test(config_conn, default_fills_what_a_conn_leaves_unset)
 	cr_assert_eq(p.rc, 0);
 	spec_of(conn_of(&p, "a"), &s);
 	cr_assert_eq(s.ike_lifetime, 7200);
-	cr_assert_eq(s.ipsec_lifetime, 1200, "%default after the conn applies too");
+	cr_assert_eq(s.ipsec_lifetime, 1200, "%%default after the conn applies too");
 	cr_assert_str_eq(s.end[0].id, "@own", "the conn's own setting wins");
 	cr_assert(s.policy & POL_PSK);
 	cr_assert_eq(conn_of(&p, "a")->autostart, CONF_AUTO_ADD);
 	conn_spec_fini(&s);
-	cr_assert_null(conf_set_find(&p.set, "%default"), "%default is not a conn");
+	cr_assert_null(conf_set_find(&p.set, "%default"), "%%default is not a conn");
 	parsed_fini(&p);
 }
 
