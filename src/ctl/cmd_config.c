@@ -209,6 +209,11 @@ static int config_load(struct pluto *p, struct ctl_client *out, bool start, bool
 				  cc->name);
 			continue;
 		}
+		{
+			uint8_t *fit = realloc(form, (size_t)n); /* kept per conn: no 64 KiB each */
+			if (fit)
+				form = fit;
+		}
 		if (was_there && was->autostart == cc->autostart && was->formlen == n &&
 		    memcmp(was->form, form, (size_t)n) == 0) {
 			free(form);
