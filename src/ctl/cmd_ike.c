@@ -105,6 +105,11 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
 	}
+	if (conn_spec_is_shunt(&conn->spec)) {
+		ctl_reply(c, RC_ROUTE, "\"%s\": cannot initiate a shunt connection (--pass, --drop "
+			  "or --reject without --encrypt): use --route", name->value);
+		goto out;
+	}
 	if (!net_pool_is_listening(p->pool)) {
 		ctl_reply(c, RC_DEAF, "\"%s\": need --listen before --initiate", name->value);
 		goto out;
@@ -313,23 +318,32 @@ static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_
 					    : "neither end is an address pluto listens on (--listen first)");
 			goto out;
 		}
-		if (!(conn->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
-		    conn->spec.end[1 - end].host_kind != HOST_ADDR) {
+		/* A shunt needs no peer address: its policy names the clients alone. */
+		bool shunt = conn_spec_is_shunt(&conn->spec);
+		bool peer_known = conn->spec.end[1 - end].host_kind == HOST_ADDR ||
+				  (shunt && conn->spec.end[1 - end].has_client);
+		if ((!shunt && !(conn->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE))) ||
+		    !peer_known) {
 			ctl_reply(c, RC_ROUTE, "\"%s\": cannot route: %s", name->value,
-				  conn->spec.end[1 - end].host_kind != HOST_ADDR
+				  !peer_known
 					  ? "the peer's address is unknown (%any)"
 					  : "an ISAKMP-only connection has no IPsec traffic to route");
 			goto out;
 		}
 	}
-	pr = handoff(c);
-	if (!pr) {
+	/* pluto's own requests (--config at start, --rereadall) have no socket: the worker logs. */
+	pr = c->fd >= 0 ? handoff(c) : NULL;
+	if (!pr && c->fd >= 0) {
 		ctl_reply(c, RC_INTERNALERR, "out of resources");
 		goto out;
 	}
 	if ((unroute ? ike_cmd_unroute(&p->ike, conn, pr)
-		     : ike_cmd_route(&p->ike, conn, (uint8_t)end, pr)) < 0)
-		pr->ops->line(pr, RC_INTERNALERR, "out of memory");
+		     : ike_cmd_route(&p->ike, conn, (uint8_t)end, pr)) < 0) {
+		if (pr)
+			pr->ops->line(pr, RC_INTERNALERR, "out of memory");
+		else
+			ctl_reply(c, RC_INTERNALERR, "\"%s\": out of memory", name->value);
+	}
 	ike_progress_unref(pr);
 out:
 	ike_connection_unref(conn);

@@ -31,7 +31,7 @@ static const struct {
 	[WOP_REREADSECRETS] = { "--rereadsecrets", ctl_cmd_rereadsecrets },
 	[WOP_REREADCRLS] = { "--rereadcrls", NULL },
 	[WOP_FETCHCRLS] = { "--fetchcrls", NULL },
-	[WOP_REREADALL] = { "--rereadall", NULL },
+	[WOP_REREADALL] = { "--rereadall", ctl_cmd_rereadall },
 	[WOP_PURGEOCSP] = { "--purgeocsp", NULL },
 	[WOP_LISTEN] = { "--listen", ctl_cmd_listen },
 	[WOP_UNLISTEN] = { "--unlisten", ctl_cmd_unlisten },

@@ -62,6 +62,7 @@ struct pluto {
 	bool subscribed;		/* kernel events flow to the workers */
 	struct runner runner;		/* the updown commands */
 	bool runner_running;
+	struct config_loaded *config;	/* what --config loaded (ctl/cmd_config.c); ctl thread */
 };
 
 /*
@@ -115,6 +116,19 @@ void ctl_conn_unroute(struct pluto *p, struct connection *conn);
 /* Delete every SA of conn (before the connection itself goes). */
 void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn);
 void ctl_cmd_rereadsecrets(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/*
+ * --config's connections (ctl/cmd_config.c). ctl_config_start() loads
+ * them when pluto starts: add, listen, route auto=ondemand, initiate
+ * auto=start; returns -EINVAL when the file is malformed (nothing loaded).
+ * whack --rereadall rereads the secrets and brings the connections in line
+ * with the file again. Context: main before the ctl thread runs, then the
+ * ctl thread.
+ */
+struct config_loaded;
+int ctl_config_start(struct pluto *p);
+void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_config_fini(struct pluto *p);
 
 /*
  * Copy the best-matching PSK for (local, remote) into out. Returns its

@@ -170,6 +170,12 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
 			log_warn("no secrets loaded: %s", err);
 	}
+	/* Before the ctl thread: this thread is the connection table's only writer. */
+	if (o->config[0] != '\0') {
+		rc = ctl_config_start(p);
+		if (rc < 0)
+			goto fail;
+	}
 	rc = ctl_server_start(p);
 	if (rc < 0)
 		goto fail;
@@ -232,6 +238,7 @@ void pluto_free(struct pluto *p)
 	}
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
+	ctl_config_fini(p);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);

@@ -177,7 +177,8 @@ int ike_connection_publish(struct conn_table *t, struct connection *c)
 		return rc;
 	index_keys(c);
 	for (int i = 0; i < 2; i++) {
-		if (!indexed(c, i))
+		/* A shunt (type=passthrough, drop, reject) is never negotiated: no responder finds it. */
+		if (!indexed(c, i) || conn_spec_is_shunt(&c->spec))
 			continue;
 		rc = conn_index_add(&t->index, &c->ix[i]);
 		if (rc < 0) {

@@ -877,6 +877,40 @@ static int value_parse(const struct opt_desc *d, const char *v, struct val *out,
 	return errf(err, errlen, "--%s: internal error: unknown value kind", d->name);
 }
 
+/*
+ * The reason alone: value_parse() words its errors "--name value: why" or
+ * "--name: why" (the value possibly cut at 64 characters); drop that prefix.
+ */
+static void strip_prefix(const struct opt_desc *d, const char *v, char *err)
+{
+	char prefix[256];
+	size_t n;
+	const char *forms[] = { "%s%s %s: ", "%s%s %.64s: ", "%s%s: " };
+
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		snprintf(prefix, sizeof(prefix), forms[i], "--", d->name, v);
+		n = strlen(prefix);
+		if (strncmp(err, prefix, n) == 0) {
+			memmove(err, err + n, strlen(err + n) + 1);
+			return;
+		}
+	}
+}
+
+int whack_opt_value_check(enum whack_opt id, const char *value, char *why, size_t whylen)
+{
+	struct val v;
+	char err[512];
+
+	if ((unsigned)id >= WO_COUNT || !opts[id].name || !(opts[id].forms & F_CONN))
+		return errf(why, whylen, "internal error: option %d is not of the connection form",
+			    (int)id);
+	if (value_parse(&opts[id], value, &v, err, sizeof(err)) == 0)
+		return 0;
+	strip_prefix(&opts[id], value, err);
+	return errf(why, whylen, "%s", err);
+}
+
 static const struct opt_desc *desc_of(uint16_t id)
 {
 	if (id == WO_NONE || id >= WO_COUNT || !opts[id].name)
@@ -1354,9 +1388,10 @@ static int build_spec(const struct whack_cmd *c, struct conn_spec *s, char *err,
 	uint32_t ipsec = POL_ENCRYPT | POL_AUTHENTICATE | POL_COMPRESS | POL_PFS;
 	if ((s->policy & POL_TUNNEL) && !(s->policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
 		return errf(err, errlen, "--tunnel: only valid with --encrypt or --authenticate");
-	if ((s->end[0].has_client || s->end[1].has_client) && !(s->policy & ipsec))
+	if ((s->end[0].has_client || s->end[1].has_client) && !(s->policy & ipsec) &&
+	    !conn_spec_is_shunt(s))
 		return errf(err, errlen,
-			    "--client: a connection with only an ISAKMP SA has no clients (expected --encrypt, --authenticate, --compress or --pfs as well)");
+			    "--client: a connection with only an ISAKMP SA has no clients (expected --encrypt, --authenticate, --compress or --pfs as well, or the shunt --pass, --drop or --reject)");
 	/* Tunnel mode is implicit when the SA is for clients. */
 	if (s->end[0].has_client || s->end[1].has_client)
 		s->policy |= POL_TUNNEL;

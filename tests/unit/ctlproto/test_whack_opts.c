@@ -635,6 +635,45 @@ Test(whack_opts, manual_example_subnets)
 	conn_spec_fini(&s);
 }
 
+/* A shunt alone (--pass, --drop, --reject without --encrypt) has clients and no IPsec. */
+Test(whack_opts, shunt_only_connection)
+{
+	struct conn_spec s;
+
+	spec_of("--name bypass --host 10.0.0.1 --client 10.0.1.0/24 --to --host %any "
+		"--client 10.0.2.0/24 --pass", &s);
+	cr_assert(conn_spec_is_shunt(&s));
+	cr_assert_eq(s.prospective, SHUNT_PASS);
+	conn_spec_fini(&s);
+	spec_of("--name c --host 10.0.0.1 --client 10.0.1.0/24 --to --host 10.0.0.2 --encrypt "
+		"--pass", &s);
+	cr_assert_not(conn_spec_is_shunt(&s), "with --encrypt, --pass is the prospective shunt");
+	conn_spec_fini(&s);
+	spec_of(CONN, &s);
+	cr_assert_not(conn_spec_is_shunt(&s), "an ISAKMP-only connection is not a shunt");
+	conn_spec_fini(&s);
+}
+
+/* The per-value check addconn and the ipsec.conf reader use: the reason without the option. */
+Test(whack_opts, value_check_gives_the_reason_alone)
+{
+	char why[256];
+
+	cr_assert_eq(whack_opt_value_check(WO_CLIENT, "10.0.0.0/8", why, sizeof(why)), 0);
+	cr_assert_eq(whack_opt_value_check(WO_CLIENT, "10.0.0.1/8", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "host bits set beyond the /8 prefix (expected the network address, "
+			      "10.0.0.0/8)");
+	cr_assert_eq(whack_opt_value_check(WO_IKELIFETIME, "90000", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "larger than the maximum 86400 seconds");
+	cr_assert_eq(whack_opt_value_check(WO_UPDOWN, "a: b; c", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "shell punctuation would break the updown command (expected a "
+			      "command and plain arguments)");
+	cr_assert_eq(whack_opt_value_check(WO_HOST, "", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "empty value (expected ip-address|%any|%opportunistic)");
+	cr_assert_eq(whack_opt_value_check(WO_STATUS, "", why, sizeof(why)), -EINVAL,
+		     "not an option of the connection form");
+}
+
 Test(whack_opts, every_conn_field)
 {
 	struct conn_spec s;
