@@ -23,15 +23,12 @@ static struct net_worker *nw_of(struct ike_worker *w)
 
 void v2_drop(struct ike_worker *w, const struct net_rx *rx, const char *why)
 {
-	static struct log_ratelimit rl;
-	uint32_t suppressed;
 	char a[IP_ADDR_STRLEN];
 
 	counters_inc(w->d->ctr, w->index, IKEC_RX_DROPPED);
-	if (log_ratelimit_ok(&rl, 20, &suppressed))
-		log_info("dropped %zu-byte IKE message from %s:%u: %s%s", rx->len,
-			 log_no_ip() ? "<address>" : ip_addr_str(&rx->d->peer, a), rx->d->peer_port,
-			 why, suppressed ? " (more dropped, not logged)" : "");
+	log_limited(LOG_INFO, 20, "dropped IKE message", "dropped %zu-byte IKE message from %s:%u: %s",
+		    rx->len, log_no_ip() ? "<address>" : ip_addr_str(&rx->d->peer, a),
+		    rx->d->peer_port, why);
 }
 
 int v2_start(struct ike_sa *sa, struct v2_build *b, uint8_t exchange, bool response,
