@@ -270,9 +270,13 @@ static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc,
 	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	log_info("%s", text);
-	if (sa->whack)
+	/* A whack user asked for it; otherwise a peer's exchange did, as often as it likes. */
+	if (sa->whack) {
+		log_info("%s", text);
 		sa->whack->ops->line(sa->whack, rc, text);
+	} else {
+		log_limited(LOG_INFO, 100, "IKE SA progress", "%s", text);
+	}
 }
 
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/v2/dbg.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/rules.h"
 #include "util/impair.h"
@@ -64,6 +65,8 @@ int v2_seal(struct ike_sa *sa, struct v2_build *b, size_t *len)
 
 	if (rc < 0)
 		return rc;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sealing(buf, lay.total, buf + lay.pt_off, lay.pt_len, sa->serial);
 	rc = crypto_sk_seal(&sa->sk_out, buf, lay.aad_len, buf + lay.iv_off, buf + lay.pt_off,
 			    lay.pt_len, buf + lay.icv_off);
 	if (rc < 0)
@@ -81,6 +84,8 @@ int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
 		.peer_port = sa->peer_port,
 		.local = sa->local,
 	};
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sending(buf, len, &sa->peer, sa->peer_port, sa->serial);
 	return net_worker_send(nw_of(sa->w), sa->l, &d);
 }
 
@@ -162,6 +167,8 @@ int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 	}
 	if (v2_inner_decode(m->sk.first, ct, (size_t)n, m) < 0)
 		return m->notify ? m->notify : V2N_INVALID_SYNTAX;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_received_inner(m, sa->serial);
 	n = v2_rules_check(m, why, sizeof(why));
 	if (n > 0)
 		dbg(DBG_BASE, "#%llu: %s", (unsigned long long)sa->serial, why);
@@ -192,6 +199,8 @@ void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const st
 		.peer_port = rx->d->peer_port,
 		.local = rx->d->local,
 	};
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sending(w->txbuf, total, &rx->d->peer, rx->d->peer_port, 0);
 	net_worker_send(nw_of(w), rx->l, &d);
 }
 
@@ -343,6 +352,8 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 		v2_drop(w, rx, m->why ? m->why : "malformed message");
 		return;
 	}
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_received(m, &rx->d->peer, rx->d->peer_port, 0);
 	if (!(h.flags & V2_FLAG_RESPONSE) && h.exchange == V2_IKE_SA_INIT) {
 		if (spi_is_zero(h.spir) && h.msgid == 0)
 			v2_init_request(w, rx, m);

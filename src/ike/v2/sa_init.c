@@ -396,7 +396,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	if (proposal_match_dh_hint(&c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
 				   &suite, &num, &accepted) < 0) {
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
-		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
+		log_limited(LOG_INFO, 10, "IKE_SA_INIT: no acceptable proposal",
+			    "\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		ike_connection_unref(c);
 		return;
@@ -497,8 +498,9 @@ static bool kex_failed(struct ike_sa *sa, const struct kex_result *r)
 	if (sa->initiator)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s", strerror(-r->status));
 	else {
-		log_info("#%llu: key exchange with the peer's value failed; dropping",
-			 (unsigned long long)sa->serial);
+		log_limited(LOG_INFO, 10, "key exchange with the peer's value failed",
+			    "#%llu: key exchange with the peer's value failed; dropping",
+			    (unsigned long long)sa->serial);
 		ike_sa_free(sa);
 	}
 	return true;
