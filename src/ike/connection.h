@@ -61,6 +61,14 @@ enum conn_routing {
 int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct connection **out,
 		       char *err, size_t errlen);
 
+/*
+ * How logs and listings name the connection: "name", with its quotes. The
+ * one place that decides it: connection instances will read "name"[N] ADDR
+ * (libreswan's form) by changing this function alone. Returns buf.
+ * Context: any thread holding a reference.
+ */
+const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len);
+
 /* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);
 

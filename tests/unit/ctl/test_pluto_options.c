@@ -674,3 +674,16 @@ Test(opts, not_yet_config_key_refused_with_file_and_line)
 	cr_assert_neq(parse("--config", path, NULL), 0);
 	assert_err("uniqueids=yes: not supported yet");
 }
+
+/* getopt_long's prefixes, as libreswan's pluto takes them. */
+Test(opts, unambiguous_prefixes_are_their_option)
+{
+	cr_assert_eq(parse("--use-nos", NULL), 0, "%s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_NONE);
+	cr_assert_eq(parse("--use-no", NULL), 0, "two spellings of one option: %s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_NONE);
+	cr_assert_eq(parse("--use-bsd", NULL), 0, "%s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_BSDKAME);
+	cr_assert_eq(parse("--use", NULL), -EINVAL);
+	cr_assert_str_eq(err, "pluto: option --use is ambiguous: it could be --use-netkey, --use-bsdkame, --use-none, --use-nostack");
+}
