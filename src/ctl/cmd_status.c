@@ -347,8 +347,9 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 		    them->updown ? them->updown : p->ike.default_updown ? p->ike.default_updown
 									 : "<disabled>",
 		    end == 0 ? "left" : end == 1 ? "right" : end == -2 ? "left and right" : "neither");
+	/* no byte or packet lifetime (libreswan's 2^63: none); the replay window v2/child.c sets */
 	ctl_comment(c,
-		    "%s:   ike_life: %us; ipsec_life: %us; ipsec_max_bytes: 2^63B; ipsec_max_packets: 2^63; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",
+		    "%s:   ike_life: %us; ipsec_life: %us; ipsec_max_bytes: 2^63B; ipsec_max_packets: 2^63; replay_window: 64; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",
 		    nm, s->ike_lifetime, s->ipsec_lifetime, s->rekeymargin, s->rekeyfuzz,
 		    s->keyingtries);
 	ctl_comment(c, "%s:   policy: %s; prospective: %s; failure: %s;", nm,
