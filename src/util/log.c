@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +74,10 @@ int debug_apply(uint32_t *mask, const char *arg, bool enable)
 
 int log_init(const struct log_config *cfg)
 {
+	const char *off = getenv("SKUA_LOG_OFF");
+
+	/* For measuring what logging costs (bench/flood.sh), not for use. */
+	log_out.off = off && strcmp(off, "1") == 0;
 	log_out.dest = cfg->dest;
 	log_out.no_time = cfg->no_time;
 	log_out.no_ip = cfg->no_ip;
@@ -173,9 +178,13 @@ void log_write_now(int prio, uint64_t ts_ns, bool debug, const char *text, size_
 static void vline(int prio, bool debug, const char *fmt, va_list ap)
 {
 	char text[LOG_LINE_MAX + 1];
-	int m = vsnprintf(text, sizeof(text), fmt, ap);
-	size_t len = m < 0 ? 0 : (size_t)m >= sizeof(text) ? sizeof(text) - 1 : (size_t)m;
+	int m;
+	size_t len;
 
+	if (log_out.off)
+		return;
+	m = vsnprintf(text, sizeof(text), fmt, ap);
+	len = m < 0 ? 0 : (size_t)m >= sizeof(text) ? sizeof(text) - 1 : (size_t)m;
 	log_line(prio, debug, text, len);
 }
 

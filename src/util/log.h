@@ -38,7 +38,9 @@ struct log_config {
 
 /*
  * Context: main thread, before other threads start. Returns 0 or -errno
- * (the log file could not be opened).
+ * (the log file could not be opened). With SKUA_LOG_OFF=1 in the
+ * environment nothing is ever formatted or written: the "logging off" of
+ * bench/flood.sh, which measures what logging costs.
  */
 int log_init(const struct log_config *cfg);
 

@@ -22,6 +22,7 @@ struct log_out {
 	bool no_time;
 	bool no_ip;
 	char ident[32];
+	bool off;		/* SKUA_LOG_OFF=1 (bench/flood.sh): nothing is formatted or written */
 	_Atomic uint64_t written;
 };
 extern struct log_out log_out;

@@ -196,11 +196,14 @@ static void summary(uint32_t id, uint32_t n)
 
 bool log_site_admit(struct log_site *site)
 {
-	struct tstate *t = tstate_get();
+	struct tstate *t;
 	uint32_t id, n;
 	uint64_t now;
 	struct site_state *st;
 
+	if (log_out.off)
+		return false;
+	t = tstate_get();
 	if (!t)
 		return true;
 	id = site_id(site);
