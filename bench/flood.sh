@@ -94,9 +94,10 @@ run() { # run <kind> <on|off>
 	bytes=$(wc -c <"$T/pluto.log")
 	summaries=$(grep -c 'suppressed [0-9]* similar message' "$T/pluto.log" || true)
 	ticks=$((t1 - t0))
-	printf '%-9s %-3s %8s %7d %6d %9d %8.2f %10.2f\n' "$kind" "$mode" "$sent" "$lines" \
-		"$summaries" "$bytes" "$(echo "$ticks / $hz" | bc -l)" \
-		"$(echo "$ticks * 1000000 / $hz / ${sent:-1}" | bc -l)"
+	awk -v k="$kind" -v m="$mode" -v s="${sent:-0}" -v l="$lines" -v n="$summaries" \
+		-v b="$bytes" -v t="$ticks" -v hz="$hz" 'BEGIN {
+			printf "%-9s %-3s %8s %7d %6d %9d %8.2f %10.2f\n", k, m, s, l, n, b, t / hz,
+				(s > 0 ? t * 1000000 / hz / s : 0) }'
 	if [ "$mode" = on ]; then
 		grep -o '[^:]*: suppressed [0-9]* similar messages*' "$T/pluto.log" |
 			awk -F': suppressed ' '{ sub(/^ /, "", $1); n[$1] += $2 }

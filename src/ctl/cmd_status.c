@@ -92,7 +92,7 @@ static const struct newest *newest_find(const struct newest_list *l, const char 
 
 static void state_line(struct ctl_client *c, const struct ike_sa_row *r, const struct newest *nw)
 {
-	char line[1024], t[32];
+	char line[1024];
 	size_t n;
 
 	n = (size_t)snprintf(line, sizeof(line), "#%llu: %s:%u %s (%s);",
@@ -128,7 +128,6 @@ static void state_line(struct ctl_client *c, const struct ike_sa_row *r, const s
 				      (unsigned long long)r->up);
 	snprintf(line + n, sizeof(line) - n, " worker %u;", r->worker);
 	ctl_comment(c, "%s", line);
-	(void)t;
 }
 
 /* "#2: "c" esp.OUT@peer esp.IN@local tun.0@peer tun.0@local Traffic: ESPin=.. ESPout=.. ESPmax=2^63B " */
