@@ -68,7 +68,7 @@ expect_status 0 "west initiates road" timeout 20 $WW --initiate --name road
 
 for side in west east; do
 	W=$([ $side = west ] && echo "$WW" || echo "$WE")
-	for form in trafficstatus showstates briefstatus status; do
+	for form in trafficstatus showstates briefstatus status fipsstatus listevents; do
 		$W --"$form" >"$T/$side.$form" 2>&1 || not_ok "$side --$form: whack exit $?"
 	done
 
@@ -88,6 +88,14 @@ for side in west east; do
 		"$GOLD/$side.status" "$T/$side.status"
 	lsw_same_lines "$side --status: libreswan's totals lines" \
 		<(lsw_totals_lines "$GOLD/$side.status") <(lsw_totals_lines "$T/$side.status")
+	lsw_same_lines "$side --fipsstatus: libreswan's line" \
+		"$GOLD/$side.fipsstatus" "$T/$side.fipsstatus"
+	# --listevents: the timers of the states (libreswan also lists its global timers and fds)
+	lsw_same_lines "$side --listevents: each state's timer line as libreswan's" \
+		<(grep -E '^000 event [A-Z_]+schd: .*#[0-9]+$' "$GOLD/$side.listevents" | lsw_norm | sort -u) \
+		<(grep -E '^000 event [A-Z_]+schd: .*#[0-9]+$' "$T/$side.listevents" | lsw_norm | sort -u)
+	lsw_same_lines "$side --listevents: libreswan's first line" \
+		<(head -n1 "$GOLD/$side.listevents") <(head -n1 "$T/$side.listevents")
 done
 
 # The comparison must be able to fail: a line with a field out of order is caught.
