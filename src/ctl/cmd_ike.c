@@ -2,7 +2,7 @@
 /*
  * whack forms that act on SAs: --initiate (with progress lines until the
  * SA is up or given up, unless --asynchronous), --terminate, --deletestate,
- * the --ddos modes and the state part of --status. SAs belong to workers:
+ * the --ddos modes. (The listings are in cmd_status.c.) SAs belong to workers:
  * these post to them (ike/ike_cmd.h) and never touch an SA here.
  */
 #include <errno.h>
@@ -163,11 +163,6 @@ out:
 static void emit_log(void *ctx, uint64_t serial, const char *line)
 {
 	ctl_reply(ctx, RC_LOG, "%s", line);
-}
-
-static void emit_comment(void *ctx, uint64_t serial, const char *line)
-{
-	ctl_comment(ctx, "%s", line);
 }
 
 void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
@@ -357,50 +352,4 @@ void ctl_cmd_route(struct pluto *p, struct ctl_client *c, const struct whack_cmd
 void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	route_cmd(p, c, cmd, true);
-}
-
-static bool shunt_line(struct conn_node *n, void *ctx)
-{
-	struct ctl_client *c = ctx;
-	struct connection *conn = ike_connection_of(n);
-	int routing = atomic_load(&conn->routing);
-	uint8_t end = atomic_load(&conn->route_end);
-	char a[80], b[80];
-
-	if (routing == CONN_UNROUTED || atomic_load(&conn->children_up) > 0)
-		return true;
-	ctl_comment(c, "%s -0-> %s => %s    \"%s\"%s", ike_ts_str(&conn->ts[end], a, sizeof(a)),
-		    ike_ts_str(&conn->ts[1 - end], b, sizeof(b)),
-		    ike_shunt_name(atomic_load(&conn->shunt)), conn->spec.name,
-		    routing == CONN_FAILED_SHUNT ? " (negotiation failed)" : "");
-	return true;
-}
-
-void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	ctl_comment(c, "Shunt list:");
-	ctl_comment(c, " ");
-	rcu_read_lock();
-	sadb_conn_table_each_rcu(&p->conns, shunt_line, c);
-	rcu_read_unlock();
-}
-
-void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	ike_cmd_trafficstatus(&p->ike, emit_comment, c);
-}
-
-void ctl_status_states(struct pluto *p, struct ctl_client *c)
-{
-	uint64_t ike, half, up, child;
-	int mode = atomic_load(&p->ike.ddos_mode);
-
-	ike_cmd_counts(&p->ike, &ike, &half, &up, &child);
-	ctl_comment(c, "State Information: DDoS cookies %s, Accepting new IKE connections",
-		    p->opts->force_busy || mode == 1 ? "required" : mode == 2 ? "not required" : "required under load");
-	ctl_comment(c, "IKE SAs: total(%llu), half-open(%llu), established(%llu)",
-		    (unsigned long long)ike, (unsigned long long)half, (unsigned long long)up);
-	ctl_comment(c, "IPsec SAs: total(%llu)", (unsigned long long)child);
-	ctl_comment(c, " ");
-	ike_cmd_status(&p->ike, emit_comment, c);
 }

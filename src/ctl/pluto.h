@@ -109,8 +109,11 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
  * (0 left, 1 right); -1 neither, -2 both. Context: ctl thread.
  */
 int ctl_orient(struct pluto *p, const struct connection *c);
-/* The state part of --status. */
-void ctl_status_states(struct pluto *p, struct ctl_client *c);
+/* The listings (ctl/cmd_status.c), in libreswan 4.x's text forms. */
+void ctl_cmd_showstates(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_briefstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_fipsstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listevents(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /* Undo the routing of conn (asynchronously, on its route worker). */
 void ctl_conn_unroute(struct pluto *p, struct connection *conn);
 /* Delete every SA of conn (before the connection itself goes). */

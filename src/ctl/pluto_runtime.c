@@ -151,6 +151,10 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		return -ENOMEM;
 	p->opts = o;
 	p->listen_fd = p->ctl_wake_fd = -1;
+	/* Workers hand their lines to the log thread from now on (util/log.h). */
+	rc = log_thread_start();
+	if (rc < 0)
+		log_warn("no log thread (%s): every thread writes its own lines", strerror(-rc));
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->stop_fd < 0) {
 		rc = -errno;
@@ -243,4 +247,6 @@ void pluto_free(struct pluto *p)
 		close(p->stop_fd);
 	free(p);
 	rcu_unregister_thread();
+	/* Every thread that logs has been joined: write what is queued. */
+	log_thread_stop();
 }

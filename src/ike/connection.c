@@ -247,3 +247,9 @@ uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 	}
 	return group;
 }
+
+const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"%s\"", c->spec.name);
+	return buf;
+}

@@ -446,6 +446,14 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.starts = F_SHUTDOWN, .ops = 1ull << WOP_SHUTDOWN },
 	[WO_LEAVE_STATE] = { .name = "leave-state", .kind = K_FLAG, .scope = S_WIDE,
 		.forms = F_SHUTDOWN },
+
+	/* libreswan 4.x listings */
+	[WO_SHOWSTATES] = { .name = "showstates", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_SHOWSTATES },
+	[WO_BRIEFSTATUS] = { .name = "briefstatus", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_BRIEFSTATUS },
+	[WO_FIPSSTATUS] = { .name = "fipsstatus", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_FIPSSTATUS },
 };
 
 /* Other spellings the manual documents. */
@@ -1434,8 +1442,21 @@ int whack_cmd_conn_spec(const struct whack_cmd *cmd, struct conn_spec *spec, cha
 	return build_spec(cmd, spec, err, errlen);
 }
 
-static const struct opt_desc *lookup(const char *name, size_t n)
+/*
+ * An option by its name or, as getopt_long() allows, by a prefix of it: an
+ * exact name wins; a prefix of exactly one option (or of spellings of one)
+ * is that option; a prefix of several is ambiguous: *ambiguous is set and
+ * cands lists them ("--status, --statusall").
+ */
+static const struct opt_desc *lookup(const char *name, size_t n, bool *ambiguous, char *cands,
+				     size_t candlen)
 {
+	const struct opt_desc *found = NULL;
+	size_t used = 0;
+
+	*ambiguous = false;
+	if (candlen)
+		cands[0] = '\0';
 	for (size_t i = 1; i < WO_COUNT; i++) {
 		const char *o = opts[i].name;
 		if (o && strlen(o) == n && strncmp(o, name, n) == 0)
@@ -1445,7 +1466,21 @@ static const struct opt_desc *lookup(const char *name, size_t n)
 		if (strlen(aliases[i].name) == n && strncmp(aliases[i].name, name, n) == 0)
 			return &opts[aliases[i].id];
 	}
-	return NULL;
+	for (size_t i = 1; i < WO_COUNT + ARRAY_SIZE(aliases); i++) {
+		const char *o = i < WO_COUNT ? opts[i].name : aliases[i - WO_COUNT].name;
+		const struct opt_desc *d = i < WO_COUNT ? &opts[i] : &opts[aliases[i - WO_COUNT].id];
+		int m;
+		if (!o || strncmp(o, name, n) != 0)
+			continue;
+		if (found && found != d)
+			*ambiguous = true;
+		found = found ? found : d;
+		m = snprintf(cands + used, used < candlen ? candlen - used : 0, "%s--%s",
+			     used ? ", " : "", o);
+		if (m > 0)
+			used += (size_t)m;
+	}
+	return *ambiguous ? NULL : found;
 }
 
 static int set_socket(struct whack_target *t, const struct opt_desc *d, const char *v,
@@ -1488,6 +1523,8 @@ int whack_args_parse(int argc, char **argv, struct whack_cmd *cmd, struct whack_
 		const char *arg = argv[i];
 		const char *eq, *value = NULL;
 		const struct opt_desc *d;
+		bool ambiguous;
+		char cands[512];
 
 		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
 			rc = errf(err, errlen,
@@ -1496,7 +1533,13 @@ int whack_args_parse(int argc, char **argv, struct whack_cmd *cmd, struct whack_
 			goto fail;
 		}
 		eq = strchr(arg + 2, '=');
-		d = lookup(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
+		d = lookup(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), &ambiguous, cands,
+			   sizeof(cands));
+		if (ambiguous) {
+			rc = errf(err, errlen, "option --%.*s is ambiguous: it could be %s",
+				  (int)(eq ? eq - arg - 2 : (ptrdiff_t)strlen(arg + 2)), arg + 2, cands);
+			goto fail;
+		}
 		if (!d) {
 			rc = errf(err, errlen, "unknown option --%.*s (see whack --help)",
 				  (int)(eq ? eq - arg - 2 : (ptrdiff_t)strlen(arg + 2)), arg + 2);

@@ -57,6 +57,8 @@ enum whack_opt {
 	/* sockets, shutdown */
 	WO_IKE_SOCKET_BUFSIZE, WO_IKE_SOCKET_ERRQUEUE_TOGGLE, WO_SHUTDOWN,
 	WO_LEAVE_STATE,
+	/* libreswan 4.x listings */
+	WO_SHOWSTATES, WO_BRIEFSTATUS, WO_FIPSSTATUS,
 	WO_COUNT,
 };
 

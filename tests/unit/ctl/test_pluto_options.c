@@ -741,3 +741,16 @@ Test(opts, config_malformed_conn_stops_start)
 		   "\tauthby=secret\n\tauto=add\n", path, sizeof(path));
 	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
 }
+
+/* getopt_long's prefixes, as libreswan's pluto takes them. */
+Test(opts, unambiguous_prefixes_are_their_option)
+{
+	cr_assert_eq(parse("--use-nos", NULL), 0, "%s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_NONE);
+	cr_assert_eq(parse("--use-no", NULL), 0, "two spellings of one option: %s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_NONE);
+	cr_assert_eq(parse("--use-bsd", NULL), 0, "%s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_BSDKAME);
+	cr_assert_eq(parse("--use", NULL), -EINVAL);
+	cr_assert_str_eq(err, "pluto: option --use is ambiguous: it could be --use-netkey, --use-bsdkame, --use-none, --use-nostack");
+}

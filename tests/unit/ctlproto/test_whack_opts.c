@@ -242,6 +242,10 @@ static const char *const good[] = {
 	"--ike-socket-errqueue-toggle",
 	"--shutdown",
 	"--shutdown --leave-state",
+	/* libreswan 4.x listings */
+	"--showstates",
+	"--briefstatus",
+	"--fipsstatus",
 	/* whack only */
 	"--ctlsocket /tmp/x.ctl --status",
 	"--rundir /tmp/r --status",
@@ -1004,4 +1008,43 @@ Test(whack_opts, usage_names_every_option)
 		snprintf(want, sizeof(want), "--%s", whack_opt_name(id));
 		cr_assert_not_null(strstr(usage_all, want), "usage lacks %s", want);
 	}
+}
+
+/* getopt_long's prefixes, as libreswan's whack takes them. */
+Test(whack_opts, unambiguous_prefixes_are_their_option)
+{
+	static const struct {
+		const char *line;
+		uint64_t ops;
+	} t[] = {
+		{ "--stat", 1ull << WOP_STATUS },
+		{ "--traffic", 1ull << WOP_TRAFFICSTATUS },
+		{ "--shows", 1ull << WOP_SHOWSTATES },
+		{ "--brief", 1ull << WOP_BRIEFSTATUS },
+		{ "--fips", 1ull << WOP_FIPSSTATUS },
+		{ "--listev", 1ull << WOP_LISTEVENTS },
+		{ "--shutd --leave", 1ull << WOP_SHUTDOWN },
+		{ "--nam c --termin", 1ull << WOP_TERMINATE },
+		/* an exact name wins over the longer names it starts */
+		{ "--status", 1ull << WOP_STATUS },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		cr_assert_eq(parse(t[i].line), 0, "\"%s\": %s", t[i].line, err);
+		cr_assert_eq(cmd.ops, t[i].ops, "\"%s\": ops %#llx", t[i].line,
+			     (unsigned long long)cmd.ops);
+	}
+	cr_assert_eq(parse("--stat=1"), -EINVAL);
+	cr_assert_str_eq(err, "--status takes no value (got \"1\")");
+}
+
+Test(whack_opts, ambiguous_prefix_names_the_candidates)
+{
+	cr_assert_eq(parse("--sh"), -EINVAL);
+	cr_assert_str_eq(err, "option --sh is ambiguous: it could be --shuntstatus, --shutdown, --showstates");
+	cr_assert_eq(parse("--name c --re"), -EINVAL);
+	cr_assert(strstr(err, "option --re is ambiguous: it could be --rekeymargin, --rekeyfuzz") == err,
+		  "%s", err);
+	cr_assert_eq(parse("--xyz"), -EINVAL);
+	cr_assert_str_eq(err, "unknown option --xyz (see whack --help)");
 }
