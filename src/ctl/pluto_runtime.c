@@ -151,6 +151,10 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		return -ENOMEM;
 	p->opts = o;
 	p->listen_fd = p->ctl_wake_fd = -1;
+	/* Workers hand their lines to the log thread from now on (util/log.h). */
+	rc = log_thread_start();
+	if (rc < 0)
+		log_warn("no log thread (%s): every thread writes its own lines", strerror(-rc));
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->stop_fd < 0) {
 		rc = -errno;
@@ -169,6 +173,12 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		char err[512];
 		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
 			log_warn("no secrets loaded: %s", err);
+	}
+	/* Before the ctl thread: this thread is the connection table's only writer. */
+	if (o->config[0] != '\0') {
+		rc = ctl_config_start(p);
+		if (rc < 0)
+			goto fail;
 	}
 	rc = ctl_server_start(p);
 	if (rc < 0)
@@ -232,8 +242,11 @@ void pluto_free(struct pluto *p)
 	}
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
+	ctl_config_fini(p);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);
 	rcu_unregister_thread();
+	/* Every thread that logs has been joined: write what is queued. */
+	log_thread_stop();
 }

@@ -1238,3 +1238,77 @@ Test(exchange, ike_lifetime_dontrekey)
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 }
+
+/* After any rekey collision: one IKE SA each side, the same one, with the one Child SA pair. */
+static void assert_settled_pair(void)
+{
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west has %u IKE SAs", xch_sa_count(XCH_WEST));
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east has %u IKE SAs", xch_sa_count(XCH_EAST));
+	cr_assert_eq(w->state, IKE_ESTABLISHED, "west in %s", ike_state_name(w->state));
+	cr_assert_eq(e->state, IKE_ESTABLISHED, "east in %s", ike_state_name(e->state));
+	cr_assert_arr_eq(w->spi_i, e->spi_i, 8, "not the same IKE SA");
+	cr_assert_arr_eq(w->spi_r, e->spi_r, 8, "not the same IKE SA");
+	assert_sk_crossed(&w->sk_out, &e->sk_in);
+	assert_sk_crossed(&e->sk_out, &w->sk_in);
+	assert_one_child_pair();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 1);
+}
+
+/*
+ * Both ends rekey the IKE SA at once (2.8.2): both new IKE SAs are made;
+ * the one whose exchange holds the lowest nonce is deleted by its
+ * initiator, the other takes the Child SA, and its initiator deletes the
+ * old IKE SA. first says whose request arrives first.
+ */
+static void ike_rekey_collision(enum xch_side first)
+{
+	enum xch_side second = first == XCH_WEST ? XCH_EAST : XCH_WEST;
+	uint8_t old_spi[8];
+
+	xch_conn_add_both(CONN);
+	establish();
+	memcpy(old_spi, xch_sa(XCH_WEST)->spi_i, 8);
+	cr_assert(ike_sa_rekey(xch_sa(XCH_WEST), "test"));
+	cr_assert(ike_sa_rekey(xch_sa(XCH_EAST), "test"));
+	xch_pump();
+	expect(first, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(second, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	/* Both answer: a collision is no reason to refuse. */
+	expect(second, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	expect(first, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	/* Then the Deletes of the redundant new SA and of the old one. */
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_settled_pair();
+	cr_assert_neq(memcmp(xch_sa(XCH_WEST)->spi_i, old_spi, 8), 0, "the old IKE SA stayed");
+}
+
+Test(exchange, rekey_ike_collision_west_first)
+{
+	ike_rekey_collision(XCH_WEST);
+}
+
+Test(exchange, rekey_ike_collision_east_first)
+{
+	ike_rekey_collision(XCH_EAST);
+}
+
+/* The Child SA collision with east's request delivered first. */
+Test(exchange, rekey_child_collision_east_first)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	cr_assert(ike_child_rekey(xch_sa(XCH_WEST), xch_sa(XCH_WEST)->children, "test"));
+	cr_assert(ike_child_rekey(xch_sa(XCH_EAST), xch_sa(XCH_EAST)->children, "test"));
+	xch_pump();
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_one_child_pair();
+}

@@ -73,19 +73,25 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 void v2_cc_resp_free(struct ike_sa *sa)
 {
 	struct v2_cc_resp *r = sa->rctx;
-	bool ike_rekey;
 
 	if (!r)
 		return;
-	ike_rekey = r->what == V2T_REKEY_IKE;
 	sa->rctx = NULL;
 	if (r->new_ike)
 		ike_sa_free(r->new_ike);
 	crypto_wipe(r, sizeof(*r));
 	free(r);
-	/* Our own exchanges waited for this answer (v2_tasks_kick()): they may start now. */
-	if (ike_rekey && !sa->dead)
-		v2_tasks_kick(sa);
+}
+
+/*
+ * Our answer to the peer's IKE SA rekey failed: the SA goes on as it was,
+ * and our own exchanges, which waited for the answer (v2_tasks_kick()),
+ * may start.
+ */
+static void r_ike_rekey_failed(struct ike_sa *sa)
+{
+	v2_cc_resp_free(sa);
+	v2_tasks_kick(sa);
 }
 
 bool v2_cc_answering_ike_rekey(const struct ike_sa *sa)
@@ -101,14 +107,14 @@ static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 	return c ? c : (alen > blen) - (alen < blen);
 }
 
-static void keep_lowest(struct child_sa *c, const uint8_t *a, size_t alen, const uint8_t *b,
-			size_t blen)
+static void keep_lowest(uint8_t out[CHILD_NONCE_KEEP], uint8_t *out_len, const uint8_t *a,
+			size_t alen, const uint8_t *b, size_t blen)
 {
 	const uint8_t *lo = nonce_cmp(a, alen, b, blen) <= 0 ? a : b;
 	size_t lolen = lo == a ? alen : blen;
 
-	c->nonce_min_len = (uint8_t)(lolen < CHILD_NONCE_KEEP ? lolen : CHILD_NONCE_KEEP);
-	memcpy(c->nonce_min, lo, c->nonce_min_len);
+	*out_len = (uint8_t)(lolen < CHILD_NONCE_KEEP ? lolen : CHILD_NONCE_KEEP);
+	memcpy(out, lo, *out_len);
 }
 
 /* ---- common steps ---- */
@@ -186,6 +192,8 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 	}
 }
 
+static void take_over(struct ike_sa *old, struct ike_sa *n);
+
 /* ---- initiator ---- */
 
 static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
@@ -207,6 +215,12 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 		t->new_ike = NULL;
 	}
 	v2_task_done(sa);
+	if (t && sa->rekey_twin && sa->state == IKE_ESTABLISHED) {
+		/* Our rekey failed, the peer's made its SA: that one takes over. */
+		struct ike_sa *twin = sa->rekey_twin;
+		sa->rekey_twin = NULL;
+		take_over(sa, twin);
+	}
 }
 
 static void cc_send(struct ike_sa *sa)
@@ -508,7 +522,8 @@ void v2_cc_i_child_response(struct ike_sa *sa, struct ike_input *in)
 	c->ts_remote = sr.ts[0];
 	if (c->transport && !v2_msg_notify(m, V2N_USE_TRANSPORT_MODE))
 		c->transport = false;
-	keep_lowest(c, t->ni, t->ni_len, nr->u.nonce.data, nr->u.nonce.len);
+	keep_lowest(c->nonce_min, &c->nonce_min_len, t->ni, t->ni_len, nr->u.nonce.data,
+		    nr->u.nonce.len);
 	/* The responder's nonce is needed by KEYMAT: keep it in the task meanwhile. */
 	free(t->pub);
 	t->pub = NULL;
@@ -606,11 +621,12 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 }
 
 /* The new IKE SA has its keys: it takes over from the old one. */
-static void ike_rekeyed(struct ike_sa *old, struct ike_sa *n, const struct kex_result *r)
+/* n, whose keys are installed, takes over from old. */
+static void take_over(struct ike_sa *old, struct ike_sa *n)
 {
 	char alg[96];
 
-	v2_kex_install_keys(n, &r->keys);
+	n->rekey_serial = 0;
 	n->msgid_next = 0;
 	n->msgid_peer = 0;
 	n->counted_up = old->counted_up;
@@ -621,6 +637,30 @@ static void ike_rekeyed(struct ike_sa *old, struct ike_sa *n, const struct kex_r
 	proposal_suite_str(&n->suite, alg, sizeof(alg));
 	ike_sa_progress(old, RC_LOG, "IKE SA rekeyed: #%llu {%s} takes over",
 			(unsigned long long)n->serial, alg);
+}
+
+/*
+ * A new IKE SA that a rekey collision made redundant: keys up, no
+ * children; it waits for the Delete of whichever end made it (ours goes
+ * out when we made it).
+ */
+static void redundant(struct ike_sa *n, bool ours)
+{
+	char name[CONN_NAME_MAX + 32];
+
+	n->rekey_serial = 0;
+	n->state = IKE_REKEYED;
+	timer_arm(wheel(n), &n->life, ike_now(n->w) + CC_REKEYED_GRACE_MS);
+	log_limited(LOG_INFO, 20, "redundant after a simultaneous IKE SA rekey",
+		    "%s: redundant after a simultaneous IKE SA rekey (RFC 7296 2.8.2)",
+		    ike_sa_name(n, name, sizeof(name)));
+	if (ours) {
+		struct v2_task *d = v2_task_new(V2T_DELETE_IKE);
+		if (d)
+			v2_task_add(n, d);
+		else
+			ike_sa_free(n);
+	}
 }
 
 /* IKE_EV_RESPONSE to our IKE SA rekey. */
@@ -652,6 +692,8 @@ void v2_cc_i_ike_response(struct ike_sa *sa, struct ike_input *in)
 	/* Commit: the new SA's SPIs, suite and nonces. */
 	memcpy(n->spi_r, sa_pl->u.sa->props[0].spi, 8);
 	n->suite = suite;
+	keep_lowest(n->nonce_min, &n->nonce_min_len, t->ni, t->ni_len, nr->u.nonce.data,
+		    nr->u.nonce.len);
 	struct v2_kex_params p = {
 		.mode = KEX_REKEY_IKE, .task = V2T_REKEY_IKE, .group = t->dh, .ke = t->ke,
 		.peer = ke->u.ke.data, .peer_len = ke->u.ke.len, .suite = suite,
@@ -679,11 +721,24 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	t->new_ike = NULL;
-	n->rekey_serial = 0;
-	ike_rekeyed(sa, n, in->kex);
+	v2_kex_install_keys(n, &in->kex->keys);
 	ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
+	struct ike_sa *twin = sa->rekey_twin;
+	sa->rekey_twin = NULL;
+	if (twin && nonce_cmp(n->nonce_min, n->nonce_min_len, twin->nonce_min,
+			      twin->nonce_min_len) < 0) {
+		/* 2.8.2: ours holds the lowest nonce: the peer's SA stays, ours goes, and the peer deletes the old one. */
+		take_over(sa, twin);
+		v2_task_done(sa);
+		n->state = IKE_ESTABLISHED;
+		redundant(n, true);
+		return;
+	}
+	take_over(sa, n);
+	if (twin)
+		redundant(twin, false);	/* the peer made it; the peer deletes it */
 	v2_task_done(sa);
-	/* The initiator of the rekey deletes the old IKE SA (2.8). */
+	/* The initiator of the rekey that stays deletes the old IKE SA (2.8). */
 	struct v2_task *d = v2_task_new(V2T_DELETE_IKE);
 	if (d)
 		v2_task_add(sa, d);
@@ -736,8 +791,9 @@ static void r_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	if (status < 0) {
 		char name[CONN_NAME_MAX + 32];
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
-		log_warn("%s: the kernel refused the new Child SA (%s); answering TEMPORARY_FAILURE",
-			 ike_sa_name(sa, name, sizeof(name)), strerror(-status));
+		log_limited(LOG_WARNING, 20, "the kernel refused a new Child SA",
+			    "%s: the kernel refused the new Child SA (%s); answering TEMPORARY_FAILURE",
+			    ike_sa_name(sa, name, sizeof(name)), strerror(-status));
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		ike_child_unlink_free(sa, c);
 		v2_cc_resp_free(sa);
@@ -813,7 +869,7 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 
 		if (kr->status < 0 || !kr->derived) {
 			send_error(sa, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
-			v2_cc_resp_free(sa);
+			r_ike_rekey_failed(sa);
 			return;
 		}
 		memset(out, 0, sizeof(*out));
@@ -825,14 +881,20 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 		if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) < 0 ||
 		    v2_build_sa(&b, out) < 0 || v2_build_nonce(&b, &nr) < 0 ||
 		    v2_build_ke(&b, &ke) < 0 || v2_seal(sa, &b, &len) < 0) {
-			v2_cc_resp_free(sa);
+			r_ike_rekey_failed(sa);
 			return;
 		}
 		v2_send_response(sa, sa->w->txbuf, len);
 		r->new_ike = NULL;
-		n->rekey_serial = 0;
-		ike_rekeyed(sa, n, kr);
+		v2_kex_install_keys(n, &kr->keys);
+		keep_lowest(n->nonce_min, &n->nonce_min_len, r->ni, r->ni_len, r->nr, CC_NONCE_LEN);
 		v2_cc_resp_free(sa);
+		if (sa->active && sa->active->kind == V2T_REKEY_IKE && !sa->rekey_twin) {
+			/* Our own rekey is out too (2.8.2): decide when it ends. */
+			sa->rekey_twin = n;
+			return;
+		}
+		take_over(sa, n);
 		return;
 	}
 	struct child_sa *c = ike_child_find(sa, r->child);
@@ -970,7 +1032,8 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	c->ts_remote = chosen_i;
 	c->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) && !(conn->spec.policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
-	keep_lowest(c, ni->u.nonce.data, ni->u.nonce.len, r->nr, CC_NONCE_LEN);
+	keep_lowest(c->nonce_min, &c->nonce_min_len, ni->u.nonce.data, ni->u.nonce.len, r->nr,
+		    CC_NONCE_LEN);
 	if (old) {
 		r->old = old->serial;
 		c->rekey_of = old->serial;
@@ -1000,9 +1063,13 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 	struct v2_proposal accepted;
 	uint8_t num;
 
-	/* 2.25.2: not while a Child SA exchange of ours, or another answer, is under way. */
-	if (sa->rctx || sa->state != IKE_ESTABLISHED ||
-	    (sa->active && sa->active->kind >= V2T_REKEY_CHILD)) {
+	/*
+	 * 2.25.2: not while a Child SA exchange of ours, or another answer, is
+	 * under way; while our own IKE SA rekey is out, both go ahead (2.8.2).
+	 */
+	if (sa->rctx || sa->state != IKE_ESTABLISHED || sa->rekey_twin ||
+	    (sa->active && (sa->active->kind == V2T_REKEY_CHILD ||
+			    sa->active->kind == V2T_NEW_CHILD))) {
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
@@ -1057,8 +1124,8 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 		.spi_i = n->spi_i, .spi_r = n->spi_r,
 	};
 	if (v2_kex_run(sa, &p) < 0) {
-		v2_cc_resp_free(sa);
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
+		r_ike_rekey_failed(sa);
 	}
 }
 

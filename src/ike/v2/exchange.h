@@ -69,10 +69,7 @@ ike_handler_fn v2_cc_i_child_response;
 ike_handler_fn v2_cc_i_child_gir;
 ike_handler_fn v2_cc_i_ike_response;
 ike_handler_fn v2_cc_i_ike_keys;
-/*
- * Free our pending answer to the peer's CREATE_CHILD_SA (done, failed, or
- * the SA goes); after an IKE SA rekey's, start what waited for it.
- */
+/* Free our pending answer to the peer's CREATE_CHILD_SA (done, failed, or the SA goes). */
 void v2_cc_resp_free(struct ike_sa *sa);
 
 /*
