@@ -126,7 +126,13 @@ p50=$(sed -n 's/.*"rekey_delay_ms_under": {"p50": \([-0-9]*\), "p90": \([-0-9]*\
 read -r q50 q90 q99 qmax <<<"${p50:-- - - -}"
 first_rekeys=$(sed -n 's/.*{"t": 0, "ike_rekeyed": \([0-9]*\), "child_rekeyed": \([0-9]*\),.*/\1 \2/p' "$out/lg.json" | awk '{ print $1 + $2 }')
 # The responder's own counters over the hold, and its longest event-loop round in it.
-r_delta() { echo $(($(stat "$1" "$out/stats1") - $(stat "$1" "$out/stats0"))); }
+# (a name the responder does not print gives "-": whack --globalstats is the responder's only window)
+r_delta() {
+	local a b
+	a=$(stat "$1" "$out/stats0")
+	b=$(stat "$1" "$out/stats1")
+	if [ -n "$a" ] && [ -n "$b" ]; then echo $((b - a)); else echo -; fi
+}
 r_ike_rk=$(r_delta total.ike.rekeyed)
 r_child_rk=$(r_delta total.ipsec.rekeyed)
 r_failed=$(r_delta total.rekey.failed)
