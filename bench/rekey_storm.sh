@@ -66,6 +66,9 @@ rounds() {
 # cpu_ticks PID: utime + stime of every thread, plus those of the child processes it reaped
 # (the updown scripts it ran)
 cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+# run_wait_ms PID: how long the process's threads were runnable but waited for a CPU (ms,
+# schedstat): time another process (or thread) had the CPU they are pinned to
+run_wait_ms() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{ s += $2 } END { printf "%d", s / 1e6 }'; }
 # udp_drops NS: datagrams the namespace's UDP sockets dropped for a full receive buffer
 udp_drops() {
 	ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) f[$i] = i; h = 1 } else print $f["RcvbufErrors"] }' /proc/net/snmp
@@ -83,6 +86,8 @@ bench_wait_ready "$out" "$((SETUP_WAIT + 120))" || {
 	iop_die "the generator did not finish its setup in time"
 }
 t0=$(cpu_ticks "$BENCH_PID")
+wait_r0=$(run_wait_ms "$BENCH_PID")
+wait_l0=$(run_wait_ms "$LG_PID")
 drops_r0=$(udp_drops "$NS_R")
 drops_l0=$(udp_drops "$NS_L")
 skua_whack sk --globalstats >"$out/stats0" 2>&1
@@ -95,6 +100,8 @@ while [ ! -s "$out/held" ]; do
 	sleep 0.2
 done
 t1=$(cpu_ticks "$BENCH_PID")
+wait_r=$(($(run_wait_ms "$BENCH_PID") - wait_r0))
+wait_l=$(($(run_wait_ms "$LG_PID") - wait_l0))
 drops_r=$(($(udp_drops "$NS_R") - drops_r0))
 drops_l=$(($(udp_drops "$NS_L") - drops_l0))
 skua_whack sk --globalstats >"$out/stats1" 2>&1
@@ -188,7 +195,7 @@ bad=""
 	echo "- generator: rekeys failed ${failed:--} (refused by the responder ${refused:--}), Child SA installs failed ${child_failed:--}, peers declared dead ${dead:--}; never rekeyed: IKE ${ike_never:--}, Child ${child_never:--}; rekeys over ${window:--} s"
 	echo "- responder, over the hold: IKE rekeyed $r_ike_rk, Child rekeyed $r_child_rk, rekeys it started that failed $r_failed, TEMPORARY_FAILURE sent $r_tf_sent, SAs that ran out of lifetime: IKE $r_ike_exp, Child $r_child_exp; up at the end: IKE ${r_ike_up:--}, Child ${r_child_up:--} (replaced Child SAs whose Delete is under way included)"
 	echo "- responder CPU over the hold: $cpu_s s (all $threads threads of the process, and the child processes it ran and reaped meanwhile; ${children:-0} running at the end) for $total_rk rekeys (IKE + Child as the generator counted them)"
-	echo "- stalls: the generator retransmitted ${tx_re:--} requests during the hold (unanswered for 0.5 s or more) and answered ${rx_re:--} retransmissions of the responder's; the responder's worker 0's longest event-loop round during the hold was ${r_round:-?} ms (log2 buckets; the longest since it started, setup included: ${r_longest:--} ms; a round is wall-clock time from waking to waiting again, preemption by other processes included); the generator's longest round in the hold was under ${gen_round:--} ms; datagrams dropped for a full socket receive buffer during the hold: $drops_r at the responder, $drops_l at the generator (a retransmission follows each: loss, not a stall)"
+	echo "- stalls: the generator retransmitted ${tx_re:--} requests during the hold (unanswered for 0.5 s or more) and answered ${rx_re:--} retransmissions of the responder's; the responder's worker 0's longest event-loop round during the hold was ${r_round:-?} ms (log2 buckets; the longest since it started, setup included: ${r_longest:--} ms; a round is wall-clock time from waking to waiting again, preemption by other processes included); the generator's longest round in the hold was under ${gen_round:--} ms; datagrams dropped for a full socket receive buffer during the hold: $drops_r at the responder, $drops_l at the generator (a retransmission follows each); time the processes' threads were runnable but waited for their CPU during the hold (schedstat: other work had it; this box is shared and the run is niced): responder $(awk -v m="$wait_r" 'BEGIN { printf "%.1f", m / 1000 }') s, generator $(awk -v m="$wait_l" 'BEGIN { printf "%.1f", m / 1000 }') s"
 	if [ "${first_rekeys:-0}" -gt 0 ]; then
 		echo "- note: $first_rekeys rekeys happened before the setup ended (it took longer than the first rekey time): the CPU per rekey above covers only the hold"
 	fi

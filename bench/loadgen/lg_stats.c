@@ -230,7 +230,8 @@ void lg_rekey_finish(struct lg_rekey *rk)
 	rk->peak_rate = 0;
 	for (size_t i = 0; i + 1 < rk->nseries; i++) {
 		const struct lg_rekey_sample *a = &rk->series[i], *b = &rk->series[i + 1];
-		uint64_t d = (b->ike_rekeyed - a->ike_rekeyed) + (b->child_rekeyed - a->child_rekeyed);
+		uint64_t d = (b->ike_rekeyed - a->ike_rekeyed) +
+			     (b->child_rekeyed - a->child_rekeyed);
 		if (!d)
 			continue;
 		if (!any)
@@ -346,8 +347,8 @@ static void json_hold(FILE *f, const struct lg_rekey *rk)
 		   "    \"child_never_rekeyed\": %lu,\n    \"ike_childless\": %lu,\n"
 		   "    \"child_stale\": %lu,\n",
 		rk->census_ok ? "true" : "false", rk->ike_expected, rk->ike_live, rk->ike_lapsed,
-		rk->child_expected, rk->child_live, rk->child_lapsed, rk->ike_never, rk->child_never,
-		rk->ike_childless, rk->child_stale);
+		rk->child_expected, rk->child_live, rk->child_lapsed, rk->ike_never,
+		rk->child_never, rk->ike_childless, rk->child_stale);
 	fprintf(f, "    \"tx_retransmit\": %llu,\n    \"rx_retransmit\": %llu,\n"
 		   "    \"gen_round_ms_under\": %lld,\n    \"gen_round_max_ms\": %llu,\n",
 		(unsigned long long)rk->tx_retransmit, (unsigned long long)rk->rx_retransmit,

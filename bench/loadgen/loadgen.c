@@ -74,7 +74,7 @@ static struct {
 	struct lg_sa *sa;		/* [n] */
 	struct lg_totals tot;
 	struct lg_rekey rk;
-	uint64_t *orig_serials;		/* the IKE SAs as set up, sorted: never rekeyed if still there */
+	uint64_t *orig_serials;		/* the IKE SAs as set up, sorted (never rekeyed if still up) */
 	size_t norig;
 	uint64_t t0;
 	volatile sig_atomic_t stop;
