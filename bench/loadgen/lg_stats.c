@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { LG_CAUSES = 64, LG_CAUSE_TEXT = 120 };
 
@@ -369,10 +370,15 @@ int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_
 		  unsigned long started, uint64_t t0, uint64_t cutoff, const char *argv_line,
 		  const struct lg_rekey *rk)
 {
-	FILE *f = fopen(path, "w");
+	/* Written aside and renamed: a reader (or a kill) never sees half a file. */
+	char tmp[4096];
+	FILE *f;
 	unsigned long nsec = 0;
 	unsigned long *st = NULL, *up = NULL, *fl = NULL;
 
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
 	if (cutoff > t0)
@@ -418,7 +424,12 @@ int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_
 	free(st);
 	free(up);
 	free(fl);
-	return fclose(f) == 0 ? 0 : -errno;
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
 }
 
 static double rel_ms(uint64_t t, uint64_t t0, uint64_t cutoff)
