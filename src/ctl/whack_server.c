@@ -6,6 +6,7 @@
  * RC_BADWHACKMESSAGE and logged; nothing it named is changed.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <urcu.h>
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "ctl/sd_notify.h"
 #include "util/log.h"
 
 /* How long one whack may take to send its request or read a reply line. */
@@ -138,6 +141,33 @@ out:
 		linger_close(fd);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The watchdog: WATCHDOG=1 at half the interval the unit set, sent from
+ * this thread so that a ctl thread stuck in a request (whack would hang
+ * too) gets pluto restarted. Returns the poll timeout until the next one.
+ */
+static int watchdog_tick(uint64_t period_ms, uint64_t *next)
+{
+	uint64_t now;
+
+	if (period_ms == 0)
+		return -1;
+	now = now_ms();
+	if (now >= *next) {
+		ctl_sd_notify("WATCHDOG=1");
+		*next = now + period_ms;
+	}
+	return (int)(*next - now);
+}
+
 static void *ctl_main(void *arg)
 {
 	struct pluto *p = arg;
@@ -145,10 +175,17 @@ static void *ctl_main(void *arg)
 		{ .fd = p->listen_fd, .events = POLLIN },
 		{ .fd = p->ctl_wake_fd, .events = POLLIN },
 	};
+	uint64_t wd_usec = ctl_sd_watchdog_usec();
+	uint64_t period_ms = wd_usec == 0 ? 0 : wd_usec / 2000 ? wd_usec / 2000 : 1;
+	uint64_t next_ping = 0;
 
+	if (period_ms > INT_MAX)
+		period_ms = INT_MAX;
 	rcu_register_thread();
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		int timeout = watchdog_tick(period_ms, &next_ping);
+
+		if (poll(fds, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("ctl: poll failed: %s", strerror(errno));
