@@ -39,6 +39,7 @@
 #include "util/impair.h"
 #include "util/lockfile.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 enum {
 	EXIT_OK = 0,
@@ -492,6 +493,9 @@ int main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	log_on_stderr = o.log.dest == LOG_DEST_STDERR;
+	if (paths_in_build_tree())
+		log_info("pluto runs from a build tree: its helpers (_updown) are in %s",
+			 paths_get(PATHS_EXECDIR));
 	atomic_store(&log_debug_mask, o.debug_mask);
 	if (make_rundir(&o) < 0)
 		goto out;

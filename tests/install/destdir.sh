@@ -102,11 +102,11 @@ grep -qF "$EXECDIR/pluto --config $CONF --nofork" "$R$UNITDIR/ipsec.service" &&
 
 # The installed programs run, and know where they are installed: outside
 # the build tree, pluto's helpers are the installation's.
-LAST_OUT=$("$R$SBINDIR/ipsec" --version 2>&1)
+LAST_OUT=$("$R$SBINDIR/ipsec" --version 2>&1 || true)
 expect_match "the installed ipsec --version" '^Skua [0-9.]+ \(libreswan 4.10 compatible\)$'
-LAST_OUT=$("$R$EXECDIR/pluto" --help 2>&1)
+LAST_OUT=$("$R$EXECDIR/pluto" --help 2>&1 || true)
 expect_match "the installed pluto names the installed run directory" "Defaults: --rundir $RUNDIR "
-LAST_OUT=$("$BUILD/src/pluto/pluto" --help 2>&1)
+LAST_OUT=$("$BUILD/src/pluto/pluto" --help 2>&1 || true)
 expect_match "the build tree's pluto too (only libexec moves in a build tree)" "Defaults: --rundir $RUNDIR "
 
 # A second install keeps an edited configuration.

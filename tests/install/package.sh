@@ -47,7 +47,7 @@ if [ "${1:-}" = --inside ]; then
 	printf '%s\n' "$LAST_OUT" | grep -E '^(E|W):' >"$T/apt.warn" || true
 	[ -s "$T/apt.warn" ] && { not_ok "apt warned or failed:"; sed 's/^/#   /' "$T/apt.warn"; } ||
 		ok "apt printed no warning and no error"
-	LAST_OUT=$(dpkg-query -W -f='${Status} ${Version}' skua 2>&1)
+	LAST_OUT=$(dpkg-query -W -f='${Status} ${Version}' skua 2>&1 || true)
 	expect_match "dpkg knows skua as installed" '^install ok installed [0-9.]+-1$'
 
 	# What the installation added: the package's files, and dpkg's and apt's records only.
@@ -74,17 +74,17 @@ if [ "${1:-}" = --inside ]; then
 	done
 	[ -z "$started" ] && ok "the installation started no pluto" || not_ok "a pluto runs after the installation:$started"
 
-	LAST_OUT=$(ipsec --version 2>&1)
+	LAST_OUT=$(ipsec --version 2>&1 || true)
 	expect_match "the installed ipsec --version" '^Skua [0-9.]+ \(libreswan 4.10 compatible\)$'
 	[ "$(command -v ipsec)" = /usr/sbin/ipsec ] && ok "ipsec is /usr/sbin/ipsec" || not_ok "ipsec is $(command -v ipsec)"
-	LAST_OUT=$(ipsec --directory)
+	LAST_OUT=$(ipsec --directory || true)
 	expect_match "its programs are in /usr/libexec/ipsec" '^/usr/libexec/ipsec$'
-	LAST_OUT=$(man -w pluto 2>&1)
+	LAST_OUT=$(man -w pluto 2>&1 || true)
 	expect_match "man pluto finds the installed page" '^/usr/share/man/man8/pluto\.8'
 	expect_status 0 "systemd-analyze verify ipsec.service" systemd-analyze verify /lib/systemd/system/ipsec.service
 	expect_no_match "without a complaint" '.'
 	sed 's/^Type=notify$/Type=notifyy/' /lib/systemd/system/ipsec.service >"$T/broken.service"
-	LAST_OUT=$(systemd-analyze verify "$T/broken.service" 2>&1)
+	LAST_OUT=$(systemd-analyze verify "$T/broken.service" 2>&1 || true)
 	expect_match "systemd-analyze verify complains of a broken copy (the check can fail)" \
 		'Failed to parse service type'
 
@@ -194,10 +194,10 @@ has Provides libreswan
 has Conflicts strongswan-starter
 has Depends iproute2
 has Depends libc6
-LAST_OUT=$(dpkg-deb -I "$DEB" conffiles)
+LAST_OUT=$(dpkg-deb -I "$DEB" conffiles || true)
 expect_match "/etc/ipsec.conf is a conffile" '^/etc/ipsec\.conf$'
 expect_match "/etc/ipsec.secrets is a conffile" '^/etc/ipsec\.secrets$'
-LAST_OUT=$(dpkg-deb -c "$DEB")
+LAST_OUT=$(dpkg-deb -c "$DEB" || true)
 expect_match "ipsec.secrets is 0600 root's" '^-rw------- root/root .* \./etc/ipsec\.secrets$'
 expect_match "ipsec in /usr/sbin" '^-rwxr-xr-x root/root .* \./usr/sbin/ipsec$'
 for p in pluto whack addconn _updown; do
