@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "util/paths.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,31 +37,39 @@ static bool is_marker(const char *dir)
 	return (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
-/* The top of the build tree this executable lies in, or false. */
-static bool find_build_tree(char *top, size_t size)
+int paths_find_build_tree(const char *exe, char *top, size_t size)
 {
 	char dir[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 
-	if (n <= 0)
-		return false;
-	dir[n] = '\0';
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", exe) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	for (int level = 0; level < MARKER_LEVELS; level++) {
 		char *slash = strrchr(dir, '/');
 
 		if (slash == NULL || slash == dir)
-			return false;
+			return -ENOENT;
 		*slash = '\0';
 		if (is_marker(dir)) {
 			if ((size_t)snprintf(top, size, "%s", dir) >= size)
-				return false;
-			return true;
+				return -ENAMETOOLONG;
+			return 0;
 		}
 	}
-	return false;
+	return -ENOENT;
 }
 
-/* The paths are PATH_MAX at most: a longer build tree loses its lookup, not memory. */
+/* The top of the build tree this executable lies in, or false. */
+static bool find_build_tree(char *top, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return paths_find_build_tree(exe, top, size) == 0;
+}
+
 static void set(enum paths_id id, const char *a, const char *b)
 {
 	int n = snprintf(resolved[id], sizeof(resolved[id]), "%s%s", a, b ? b : "");

@@ -3,6 +3,7 @@
 #define SKUA_UTIL_PATHS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * The installation's files and directories. They come from the install
@@ -36,10 +37,23 @@ enum paths_id {
  */
 const char *paths_get(enum paths_id id);
 
-/* True when paths_get() found a build tree ("skua-build-tree" above the executable). */
+/*
+ * True when paths_get() found a build tree ("skua-build-tree" above the
+ * executable). Context: any thread.
+ */
 bool paths_in_build_tree(void);
 
-/* Skua's version ("0.1.0"), from the CMake project. */
+/*
+ * The lookup paths_get() makes, on a given executable path: 0 and the
+ * build tree's top directory in top when a "skua-build-tree" marker lies
+ * in one of the three directories above exe, a regular file (not a link)
+ * owned by root or by the effective user and writable by nobody else;
+ * -ENOENT when there is none, -ENAMETOOLONG. Exported for the tests.
+ * Context: any thread; a few lstat() calls.
+ */
+int paths_find_build_tree(const char *exe, char *top, size_t size);
+
+/* Skua's version ("0.1.0"), from the CMake project. Context: any thread; static. */
 const char *paths_version(void);
 
 #endif
