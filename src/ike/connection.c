@@ -76,10 +76,6 @@ static const char *not_yet(const struct conn_spec *s)
 		return "Aggressive Mode (--aggrmode, an IKEv1 exchange)";
 	if (s->policy & POL_MODECFG_PULL)
 		return "Mode Config (--modecfgpull)";
-	if ((s->policy & POL_PFS) || s->pfsgroup)
-		return "perfect forward secrecy (--pfs, --pfsgroup: CREATE_CHILD_SA)";
-	if (s->has_dpd)
-		return "dead peer detection (--dpddelay, --dpdtimeout, --dpdaction)";
 	if (s->nflog_group)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)
@@ -143,6 +139,62 @@ fail:
 	return rc;
 }
 
+/* The index keys of c: one per end that is an address, looking at the other end. */
+static void index_keys(struct connection *c)
+{
+	for (uint8_t i = 0; i < 2; i++) {
+		const struct conn_end_spec *me = &c->spec.end[i], *peer = &c->spec.end[1 - i];
+		struct conn_index_entry *e = &c->ix[i];
+
+		memset(e, 0, sizeof(*e));
+		if (me->host_kind != HOST_ADDR)
+			continue;
+		e->local = me->host;
+		e->peer_any = peer->host_kind != HOST_ADDR;
+		if (!e->peer_any)
+			e->peer = peer->host;
+		if (!ike_id_is_any(&c->id[1 - i])) {
+			e->id_type = c->id[1 - i].type;
+			e->id_len = c->id[1 - i].len;
+			e->id = c->id[1 - i].data;
+		}
+		e->serial = c->serial;
+		e->owner = c;
+		e->end = i;
+	}
+}
+
+static bool indexed(const struct connection *c, int i)
+{
+	return c->spec.end[i].host_kind == HOST_ADDR;
+}
+
+int ike_connection_publish(struct conn_table *t, struct connection *c)
+{
+	int rc = sadb_conn_table_add(t, &c->node);
+
+	if (rc < 0)
+		return rc;
+	index_keys(c);
+	for (int i = 0; i < 2; i++) {
+		if (!indexed(c, i))
+			continue;
+		rc = conn_index_add(&t->index, &c->ix[i]);
+		if (rc < 0) {
+			ike_connection_unpublish(t, c);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int ike_connection_unpublish(struct conn_table *t, struct connection *c)
+{
+	for (int i = 0; i < 2; i++)
+		conn_index_del(&t->index, &c->ix[i]);
+	return sadb_conn_table_del(t, &c->node);
+}
+
 void ike_connection_free(struct connection *c)
 {
 	if (!c)
@@ -175,4 +227,22 @@ void ike_connection_auth_esp(const struct connection *c, struct proposal_set *ou
 {
 	*out = c->esp_props;
 	proposal_set_drop_dh(out);
+}
+
+uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
+				  struct proposal_set *out)
+{
+	uint16_t group = proposal_set_first_dh(&c->esp_props);
+
+	*out = c->esp_props;
+	if (group)
+		return group;	/* esp=...;dh or -dh names it */
+	if (!(c->spec.policy & POL_PFS) && !c->spec.pfsgroup)
+		return 0;
+	group = c->spec.pfsgroup ? (uint16_t)c->spec.pfsgroup : ike_dh;
+	if (!group || proposal_set_require_dh(out, group) < 0) {
+		proposal_set_drop_dh(out);
+		return 0;
+	}
+	return group;
 }
