@@ -13,8 +13,10 @@
 
 #include "ctl/config_setup.h"
 #include "util/impair.h"
+#include "util/paths.h"
 
-#define PLUTO_VERSION_LINE "Skua pluto 0.1.0 (libreswan-compatible)"
+/* "Skua pluto 0.1.0 (libreswan-compatible)": the version comes from the CMake project. */
+#define PLUTO_VERSION_FMT "Skua pluto %s (libreswan-compatible)"
 
 /* Bounds that the manual leaves open; named so they show up in errors. */
 enum {
@@ -44,10 +46,10 @@ static void say(char *buf, size_t len, const char *fmt, ...)
 void pluto_options_init(struct pluto_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	snprintf(o->rundir, sizeof(o->rundir), "/run/pluto");
-	snprintf(o->secretsfile, sizeof(o->secretsfile), "/etc/ipsec.secrets");
-	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "/etc/ipsec.d");
-	snprintf(o->nssdir, sizeof(o->nssdir), "/var/lib/ipsec/nss");
+	snprintf(o->rundir, sizeof(o->rundir), "%s", paths_get(PATHS_RUNDIR));
+	snprintf(o->secretsfile, sizeof(o->secretsfile), "%s", paths_get(PATHS_SECRETS));
+	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "%s", paths_get(PATHS_CONFDDIR));
+	snprintf(o->nssdir, sizeof(o->nssdir), "%s", paths_get(PATHS_NSSDIR));
 	o->log.dest = LOG_DEST_SYSLOG;
 	o->log.ident = "pluto";
 	o->protostack = PROTOSTACK_NETKEY;
@@ -608,19 +610,20 @@ int pluto_options_set(struct pluto_options *o, const char *name, const char *val
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: pluto [options]\n"
-		   "IKE keying daemon (" PLUTO_VERSION_LINE ")\n\n"
+		   "IKE keying daemon (" PLUTO_VERSION_FMT ")\n\n"
 		   "Every option except --interface, --debug and --impair may be given once;\n"
-		   "a value is given as --option value or --option=value.\n\n");
+		   "a value is given as --option value or --option=value.\n\n", paths_version());
 	for (int i = 0; i < O_COUNT; i++) {
 		if (opts[i].arg)
 			fprintf(f, "  --%s %s\n", opts[i].name, opts[i].arg);
 		else
 			fprintf(f, "  --%s\n", opts[i].name);
 	}
-	fprintf(f, "\nDefaults: --rundir /run/pluto (control socket <rundir>/pluto.ctl, lock file\n"
+	fprintf(f, "\nDefaults: --rundir %s (control socket <rundir>/pluto.ctl, lock file\n"
 		   "<rundir>/pluto.pid), --ikeport 500, --natikeport 4500, --keep-alive 20,\n"
-		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile /etc/ipsec.secrets,\n"
-		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n");
+		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile %s,\n"
+		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n",
+		paths_get(PATHS_RUNDIR), paths_get(PATHS_SECRETS));
 }
 
 /*
@@ -690,7 +693,7 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 		}
 		if (id == O_VERSION) {
 			if (!quiet)
-				printf("%s\n", PLUTO_VERSION_LINE);
+				printf(PLUTO_VERSION_FMT "\n", paths_version());
 			return 1;
 		}
 		/* The command line's --interface list replaces the config file's. */
@@ -789,4 +792,20 @@ int pluto_options_parse(int argc, char **argv, struct pluto_options *o, char *er
 	if (rc != 0)
 		return rc;
 	return pluto_options_finish(o, err, errlen);
+}
+
+size_t pluto_option_count(void)
+{
+	return O_COUNT;
+}
+
+int pluto_option_get(size_t i, struct pluto_option_info *out)
+{
+	if (i >= O_COUNT)
+		return -ENOENT;
+	out->name = opts[i].name;
+	out->arg = opts[i].arg;
+	out->repeatable = opts[i].repeatable;
+	out->not_yet = opts[i].not_yet;
+	return 0;
 }

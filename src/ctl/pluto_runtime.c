@@ -15,6 +15,7 @@
 #include "sadb/kernel_backend.h"
 #include "net/steer.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 /* Worker count the manual's way: -1 one per core, 0 all on one thread, N. */
 static unsigned worker_count(int nhelpers)
@@ -119,7 +120,7 @@ static int engine_start(struct pluto *p)
 	}
 	p->runner_running = true;
 	p->ike.runner = &p->runner;
-	p->ike.default_updown = SKUA_UPDOWN_DEFAULT;
+	p->ike.default_updown = paths_get(PATHS_UPDOWN);
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.psk_ctx = p;
 	rc = ike_daemon_init(&p->ike);

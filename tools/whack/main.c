@@ -12,8 +12,8 @@
 #include "ctl/proto/whack_opts.h"
 #include "ctl/proto/whack_proto.h"
 #include "util/log.h"
+#include "util/paths.h"
 
-#define WHACK_VERSION "0.1.0"
 
 static const char *label;
 
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (target.version) {
-		printf("whack (Skua) %s\n", WHACK_VERSION);
+		printf("whack (Skua) %s\n", paths_version());
 		status = 0;
 		goto out;
 	}
