@@ -22,7 +22,8 @@
  * Owner: the worker whose index our SPI carries; only it reads or writes
  * an SA (others reach it through its mailbox). The sa_node is published in
  * the RCU tables so that lookups by SPI find the object; nothing but the
- * node's keys is read through them by other threads.
+ * node's keys and the pub pointer (the metrics thread's per-SA series) is
+ * read through them by other threads.
  */
 
 enum ike_state {
@@ -86,6 +87,7 @@ struct ike_setup {
 	uint16_t pub_len;
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	size_t psk_len;
+	uint64_t t_start_us, t_auth_us;	/* latency histograms (ike_stats.h) */
 };
 
 struct ike_sa {
@@ -99,6 +101,7 @@ struct ike_sa {
 	bool half_open;			/* counted in the worker's half-open SAs */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
 	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
 	struct connection *conn;	/* holds a reference */
@@ -135,6 +138,7 @@ struct ike_sa {
 	struct ike_setup *setup;
 	struct child_sa *children;
 	unsigned tries;			/* keyingtries used */
+	_Atomic(struct ike_sa_pub *) pub;	/* --metrics-per-sa; read through RCU (ike_stats.h) */
 };
 
 /*
@@ -150,6 +154,9 @@ void ike_sa_free(struct ike_sa *sa);
 
 /* The last step of ike_sa_free(), once no kernel answer is due. Internal. */
 void ike_sa_release_memory(struct ike_sa *sa);
+
+/* The negotiation-only state, zeroed, its start time taken; NULL on ENOMEM. */
+struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /* Free the negotiation-only state. */
 void ike_sa_setup_free(struct ike_sa *sa);

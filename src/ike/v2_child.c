@@ -318,6 +318,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	ike_child_updown(sa, c, UPDOWN_DOWN);
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_DELETED);
 	/*
 	 * A routed connection keeps its prospective policy: the SA's outbound
 	 * policy turns back into the trap (or shunt) in place, with no moment

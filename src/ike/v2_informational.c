@@ -81,6 +81,7 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	ike_stats_fail_reason(sa, ike_stats_reason_of_rc(rc));
 	ike_sa_progress(sa, rc, "%s", why);
 	if (sa->initiator && atomic_load(&sa->conn->acquiring)) {
 		/* The negotiation an ACQUIRE started failed: the --fail* shunt, if any. */
@@ -165,8 +166,11 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
 		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
 		send_delete(sa, V2_PROTO_IKE, NULL, 0, false);
 		sa->state = IKE_DELETING;
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETING);
+		ike_stats_sa_state(sa);
 		return;
 	}
+	ike_stats_fail_reason(sa, IKE_FAIL_DELETED);	/* counted only if never established */
 	if (sa->state == IKE_ESTABLISHED)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 	ike_sa_free(sa);
@@ -278,6 +282,7 @@ bool ike_sa_replace(struct ike_sa *sa, const char *why)
 		sa->replaced = false;
 		return false;
 	}
+	ike_stats_rekey(sa->w, false);
 	return true;
 }
 
@@ -300,5 +305,6 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	if (sa->state == IKE_DELETING)
 		return;
 	log_info("#%llu: half-open IKE SA timed out", (unsigned long long)sa->serial);
+	ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
 	ike_sa_free(sa);
 }

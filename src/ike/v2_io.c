@@ -187,6 +187,7 @@ void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const st
 	if (v2_build_init(&b, w->txbuf, V2_TXBUF, &h) < 0 || v2_build_notify(&b, &n) < 0 ||
 	    v2_build_finish(&b, &total) < 0)
 		return;
+	ike_stats_notify_sent(w, type);
 	struct net_dgram d = {
 		.buf = w->txbuf,
 		.len = total,
@@ -277,6 +278,7 @@ static void answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
 	if (v2_start(sa, &b, exchange, true, sa->msgid_peer, true) < 0 ||
 	    v2_build_notify(&b, &n) < 0 || v2_seal(sa, &b, &len) < 0)
 		return;
+	ike_stats_notify_sent(sa->w, type);
 	v2_send_response(sa, sa->w->txbuf, len);
 }
 
@@ -336,13 +338,13 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 	struct v2_hdr h;
 
 	if (v2_hdr_decode(rx->msg, rx->len, &h) < 0) {
-		if (rx->len >= V2_HDR_SIZE && (rx->msg[17] >> 4) == 1)
-			v2_drop(w, rx, "IKEv1 is not supported yet");
-		else
-			v2_drop(w, rx, "not an IKEv2 header");
+		bool v1 = rx->len >= V2_HDR_SIZE && (rx->msg[17] >> 4) == 1;
+		counters_inc(d->ctr, w->index, v1 ? IKEC_RX_IKEV1 : IKEC_RX_MALFORMED);
+		v2_drop(w, rx, v1 ? "IKEv1 is not supported yet" : "not an IKEv2 header");
 		return;
 	}
 	if (v2_msg_decode(rx->msg, rx->len, m) < 0) {
+		counters_inc(d->ctr, w->index, IKEC_RX_MALFORMED);
 		v2_drop(w, rx, m->why ? m->why : "malformed message");
 		return;
 	}
@@ -359,6 +361,7 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 	/* Only the owner frees an SA, and we are the owner: the node stays valid. */
 	sa = node ? caa_container_of(node, struct ike_sa, node) : NULL;
 	if (!sa || sa->w != w || sa->dead) {
+		counters_inc(d->ctr, w->index, IKEC_RX_UNKNOWN_SPI);
 		v2_drop(w, rx, "no IKE SA with that SPI");
 		return;
 	}
