@@ -57,6 +57,8 @@ static const struct key {
 	{ "nssdir", K_OPTION, "nssdir", 0 },
 	{ "dumpdir", K_OPTION, "coredir", 0 },
 	{ "statsbin", K_OPTION, "statsbin", 0 },
+	{ "metrics", K_OPTION, "metrics", 0 },	/* Skua: the Prometheus endpoint */
+	{ "metrics-per-sa", K_BOOL, NULL, offsetof(struct pluto_options, metrics_per_sa) },
 	{ "secctx-attr-type", K_OPTION, "secctx-attr-type", 0 },
 	{ "myvendorid", K_OPTION, "vendorid", 0 },
 };

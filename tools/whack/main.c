@@ -158,7 +158,10 @@ static int relay_replies(int fd)
 		 */
 		if (label)
 			printf("%s ", label);
-		printf("%03u %s\n", rc, text);
+		if (rc == RC_RAW)
+			printf("%s\n", text);	/* key=value lines, as libreswan prints them */
+		else
+			printf("%03u %s\n", rc, text);
 		fflush(stdout);
 		if (!whack_rc_is_quiet(rc))
 			status = whack_rc_exit_status(rc);
