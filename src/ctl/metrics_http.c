@@ -43,11 +43,12 @@ int metrics_http_parse(const char *text, bool allow_any_port, struct ip_addr *ad
 {
 	char host[IP_ADDR_STRLEN + 2];
 	const char *colon, *ps;
+	bool bracketed = text[0] == '[';
 	size_t hlen;
 	char *end;
 	long n;
 
-	if (text[0] == '[') {
+	if (bracketed) {
 		const char *close = strchr(text, ']');
 		if (!close || close[1] != ':') {
 			snprintf(why, whylen, "expected [IPv6 address]:port (e.g. [::1]:9090)");
@@ -76,10 +77,10 @@ int metrics_http_parse(const char *text, bool allow_any_port, struct ip_addr *ad
 	}
 	memcpy(host, text, hlen);
 	host[hlen] = '\0';
-	if (ip_addr_parse(host, addr) < 0 || (text[-1] == '[' && addr->af != AF_INET6)) {
+	if (ip_addr_parse(host, addr) < 0 || (bracketed && addr->af != AF_INET6)) {
 		snprintf(why, whylen, "'%s' is not a numeric %saddress: expected ADDR:PORT "
 				      "(e.g. 127.0.0.1:9090 or [::1]:9090)",
-			 host, text[-1] == '[' ? "IPv6 " : "IPv4 ");
+			 host, bracketed ? "IPv6 " : "IPv4 ");
 		return -EINVAL;
 	}
 	errno = 0;
