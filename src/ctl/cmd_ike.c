@@ -179,6 +179,51 @@ void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack
 	ike_connection_unref(conn);
 }
 
+void ctl_cmd_crash(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_CRASH, WHACK_END_NONE);
+	struct ip_addr peer;
+
+	if (!v || ip_addr_parse(v->value, &peer) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--crash %s: expected the peer's IP address",
+			  v ? v->value : "");
+		return;
+	}
+	if (ike_cmd_crash(&p->ike, &peer, emit_log, c) == 0)
+		ctl_reply(c, RC_LOG, "--crash %s: no established IKE SA with that peer", v->value);
+}
+
+static void rekey(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd, bool ike)
+{
+	const char *form = ike ? "--rekey-ike" : "--rekey-ipsec";
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	struct connection *conn;
+
+	if (!name) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "%s needs --name <connection-name>", form);
+		return;
+	}
+	conn = find_conn_ref(p, name->value);
+	if (!conn) {
+		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+		return;
+	}
+	if (ike_cmd_rekey(&p->ike, conn, ike, emit_log, c) == 0)
+		ctl_reply(c, RC_LOG_SERIOUS, "\"%s\": no established %s to rekey", name->value,
+			  ike ? "IKE SA" : "Child SA");
+	ike_connection_unref(conn);
+}
+
+void ctl_cmd_rekey_ike(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	rekey(p, c, cmd, true);
+}
+
+void ctl_cmd_rekey_ipsec(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	rekey(p, c, cmd, false);
+}
+
 void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn)
 {
 	ike_cmd_terminate(&p->ike, conn, emit_log, c);

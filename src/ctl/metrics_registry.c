@@ -68,8 +68,8 @@ static const struct metric_ref outcome_refs[] = { { MB_IKE, IKEC_IKE_COMPLETED }
 
 static const char *const rekey_values[] = { "ike", "child" };
 static const struct metric_dim dim_rekey = { "sa", rekey_values, N(rekey_values) };
-static const struct metric_ref rekey_refs[] = { { MB_IKE, IKEC_REKEY_IKE },
-						{ MB_IKE, IKEC_REKEY_CHILD } };
+static const struct metric_ref rekey_refs[] = { { MB_IKE, IKEC_IKE_REKEYED },
+						{ MB_IKE, IKEC_CHILD_REKEYED } };
 
 static const char *const kernel_op_values[KERNEL_OP_KINDS] = {
 	[KERNEL_OP_SA_ADD] = "sa_add",
@@ -453,9 +453,15 @@ const struct metric_family metric_families[M_COUNT] = {
 		"Child SAs installed with ESP in UDP (a NAT was detected).", IKEC_CHILD_ENCAP,
 		MB_IKE),
 	[M_REKEYS] = { .name = "skua_rekeys_total", .type = METRIC_COUNTER,
-		.help = "Rekeys started: of an IKE SA (by replacement, or CREATE_CHILD_SA), or of a "
-			"Child SA alone.",
+		.help = "SAs rekeyed in place with CREATE_CHILD_SA: IKE SAs, Child SAs.",
 		.per_worker = true, .dims = { &dim_rekey }, .refs = rekey_refs },
+	[M_IKE_REPLACED] = WORKER_COUNTER("skua_ike_sas_replaced_total",
+		"IKE SAs rekeyed by replacement: a new IKE SA and Child SA negotiated from "
+		"scratch (the peer refused a rekey in place, or --rekey by replacement).",
+		IKEC_IKE_REPLACED, MB_IKE),
+	[M_PEERS_DEAD] = WORKER_COUNTER("skua_ike_peers_dead_total",
+		"Peers declared dead (liveness checks unanswered, whack --crash).",
+		IKEC_PEER_DEAD, MB_IKE),
 
 	/* protocol events */
 	[M_COOKIES_SENT] = WORKER_COUNTER("skua_ike_cookies_sent_total",

@@ -14,8 +14,8 @@
 #include "ike/alg_names.h"
 #include "ike/ike_sa.h"
 #include "ike/route.h"
-#include "ike/v2_child.h"
-#include "ike/v2_exchange.h"
+#include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
 #include "util/log.h"
 
 /* ---- initiate: one worker ---- */
@@ -79,7 +79,9 @@ struct gather {
 	struct line **lines;
 	size_t *nlines;
 	/* the command */
-	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC } what;
+	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC, G_REKEY_IKE,
+	       G_REKEY_CHILD, G_CRASH } what;
+	struct ip_addr peer;		/* G_CRASH */
 	const struct connection *conn;
 	uint64_t serial;
 	bool leave_state;
@@ -302,6 +304,35 @@ static void gather_run(struct mail *m, void *ctx)
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;
+		case G_CRASH:
+			if (!ip_addr_eq(&sa->peer, &g->peer) ||
+			    (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYED))
+				break;
+			add_line(g, w->index, sa->serial, "#%llu: \"%s\": the peer is treated as dead",
+				 (unsigned long long)sa->serial, sa->conn->spec.name);
+			atomic_fetch_add(&g->count, 1);
+			ike_sa_dead(sa, "whack --crash");
+			break;
+		case G_REKEY_IKE:
+			if (sa->conn != g->conn || sa->state != IKE_ESTABLISHED)
+				break;
+			if (ike_sa_rekey(sa, "whack --rekey-ike")) {
+				add_line(g, w->index, sa->serial, "#%llu: rekeying IKE SA",
+					 (unsigned long long)sa->serial);
+				atomic_fetch_add(&g->count, 1);
+			}
+			break;
+		case G_REKEY_CHILD:
+			if (sa->state != IKE_ESTABLISHED)
+				break;
+			for (struct child_sa *c = sa->children; c; c = c->next) {
+				if (c->conn != g->conn || !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
+					continue;
+				add_line(g, w->index, c->serial, "#%llu: rekeying Child SA",
+					 (unsigned long long)c->serial);
+				atomic_fetch_add(&g->count, 1);
+			}
+			break;
 		case G_DELETESTATE:
 			if (sa->serial == g->serial) {
 				add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA",
@@ -316,6 +347,8 @@ static void gather_run(struct mail *m, void *ctx)
 				add_line(g, w->index, c->serial, "#%llu: deleting Child SA",
 					 (unsigned long long)c->serial);
 				atomic_fetch_add(&g->count, 1);
+				/* As libreswan: the peer is told (a Delete, queued if need be). */
+				v2_child_delete_tell_peer(sa, c);
 				ike_child_unlink_free(sa, c);
 				break;
 			}
@@ -413,6 +446,22 @@ unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike
 			   void *ctx)
 {
 	struct gather g = { .what = G_TERMINATE, .conn = c, .efd = -1 };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
+		       void *ctx)
+{
+	struct gather g = { .what = G_CRASH, .peer = *peer };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ike, ike_emit_fn *emit,
+		       void *ctx)
+{
+	struct gather g = { .what = ike ? G_REKEY_IKE : G_REKEY_CHILD, .conn = c };
 	gather(d, &g, emit, ctx);
 	return atomic_load(&g.count);
 }

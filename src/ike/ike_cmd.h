@@ -30,6 +30,22 @@ typedef void ike_emit_fn(void *ctx, uint64_t serial, const char *line);
 unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike_emit_fn *emit,
 			   void *ctx);
 
+/*
+ * whack --crash ADDR: the peers at ADDR are dead; their established IKE
+ * SAs go at once (no Delete) and --dpdaction follows. Returns how many.
+ * Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
+		       void *ctx);
+
+/*
+ * whack --rekey-ike / --rekey-ipsec: rekey in place (CREATE_CHILD_SA) the
+ * established IKE SAs (ike) or the installed Child SAs of connection c.
+ * Returns how many rekeys started. Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ike, ike_emit_fn *emit,
+		       void *ctx);
+
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);
 

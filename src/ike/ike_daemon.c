@@ -8,8 +8,8 @@
 
 #include "crypto/crypto.h"
 #include "ike/ike_sa.h"
-#include "ike/v2_io.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/io.h"
+#include "ike/v2/msg.h"
 
 int ike_daemon_init(struct ike_daemon *d)
 {

@@ -67,6 +67,9 @@ enum ike_counter {
 	IKEC_IKE_SAS,			/* gauge: IKE SAs this worker owns */
 	IKEC_IKE_UP,			/* gauge: of which established */
 	IKEC_CHILD_SAS,			/* gauge */
+	IKEC_IKE_REKEYED,		/* IKE SAs rekeyed in place (CREATE_CHILD_SA) */
+	IKEC_CHILD_REKEYED,		/* Child SAs rekeyed in place */
+	IKEC_PEER_DEAD,			/* peers declared dead (DPD, whack --crash) */
 	IKEC_IKE_STARTED,		/* IKE SAs created (either role) */
 	IKEC_IKE_COMPLETED,		/* IKE SAs gone after being established */
 	IKEC_IKE_FAILED,		/* IKE SAs gone without being established */
@@ -79,8 +82,7 @@ enum ike_counter {
 	IKEC_COOKIES_RECEIVED,		/* initiator: a responder asked us for a cookie */
 	IKEC_INVALID_KE_RECEIVED,	/* initiator: INVALID_KE_PAYLOAD received */
 	IKEC_INVALID_KE_RETRIED,	/* initiator: ... and retried with the group asked for */
-	IKEC_REKEY_IKE,			/* IKE SAs rekeyed (replaced, or CREATE_CHILD_SA) */
-	IKEC_REKEY_CHILD,		/* Child SAs rekeyed alone (CREATE_CHILD_SA) */
+	IKEC_IKE_REPLACED,		/* IKE SAs rekeyed by replacement (a new IKE SA started) */
 	IKEC_RX_MALFORMED,		/* of IKEC_RX_DROPPED: undecodable (not IKEv2, bad lengths) */
 	IKEC_RX_IKEV1,			/* of IKEC_RX_DROPPED: IKEv1 */
 	IKEC_RX_UNKNOWN_SPI,		/* of IKEC_RX_DROPPED: no IKE SA with that SPI */

@@ -9,34 +9,41 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
-#include "ike/v2_child.h"
-#include "ike/v2_io.h"
+#include "ike/v2/child.h"
+#include "ike/v2/io.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/task.h"
 #include "net/steer.h"
 #include "util/log.h"
 #include "util/tsan.h"
 
+enum { HALF_OPEN_MS = 30000 };	/* a responder SA waits this long for IKE_AUTH */
+
+static const struct ike_state_info states[IKE_STATE_COUNT] = {
+	[IKE_I_KEYGEN] = { "STATE_V2_PARENT_I0", 2, 0, false },
+	[IKE_I_INIT_SENT] = { "STATE_V2_PARENT_I1", 2, 0, false },
+	[IKE_I_DERIVE] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_I_SPI_ALLOC] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_I_AUTH_SENT] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_R_KEX] = { "STATE_V2_PARENT_R0", 2, HALF_OPEN_MS, false },
+	[IKE_R_INIT_SENT] = { "STATE_V2_PARENT_R1", 2, HALF_OPEN_MS, false },
+	[IKE_R_CHILD] = { "STATE_V2_PARENT_R1", 2, HALF_OPEN_MS, false },
+	[IKE_ESTABLISHED] = { "STATE_V2_ESTABLISHED_IKE_SA", 2, 0, true },
+	[IKE_DELETING] = { "STATE_V2_IKE_SA_DELETE", 2, 0, true },
+	[IKE_I_REKEY] = { "STATE_V2_REKEY_IKE_I1", 2, 0, false },
+	[IKE_R_REKEY] = { "STATE_V2_REKEY_IKE_R0", 2, 0, false },
+	[IKE_REKEYED] = { "STATE_V2_ESTABLISHED_IKE_SA", 2, 0, true },
+};
+
+const struct ike_state_info *ike_state_info(enum ike_state s)
+{
+	static const struct ike_state_info unknown = { "STATE_V2_UNKNOWN", 2, 0, false };
+	return (unsigned)s < IKE_STATE_COUNT && states[s].name ? &states[s] : &unknown;
+}
+
 const char *ike_state_name(enum ike_state s)
 {
-	switch (s) {
-	case IKE_I_KEYGEN:
-		return "STATE_V2_PARENT_I0";
-	case IKE_I_INIT_SENT:
-		return "STATE_V2_PARENT_I1";
-	case IKE_I_DERIVE:
-	case IKE_I_SPI_ALLOC:
-	case IKE_I_AUTH_SENT:
-		return "STATE_V2_PARENT_I2";
-	case IKE_R_KEX:
-		return "STATE_V2_PARENT_R0";
-	case IKE_R_INIT_SENT:
-	case IKE_R_CHILD:
-		return "STATE_V2_PARENT_R1";
-	case IKE_ESTABLISHED:
-		return "STATE_V2_ESTABLISHED_IKE_SA";
-	case IKE_DELETING:
-		return "STATE_V2_IKE_SA_DELETE";
-	}
-	return "STATE_V2_UNKNOWN";
+	return ike_state_info(s)->name;
 }
 
 uint64_t ike_sa_our_spi(const struct ike_sa *sa)
@@ -100,6 +107,10 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	timer_init(&sa->retrans, v2_retrans_fire, sa);
 	timer_init(&sa->life, v2_life_fire, sa);
 	timer_init(&sa->keepalive, v2_keepalive_fire, sa);
+	timer_init(&sa->task_retry, v2_task_retry_fire, sa);
+	timer_init(&sa->dpd, v2_dpd_fire, sa);
+	sa->version = 2;
+	sa->peer_window = 1;
 	sa->next = w->sas;
 	if (w->sas)
 		w->sas->prev = sa;
@@ -135,17 +146,28 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	sa->setup = NULL;
 }
 
-struct child_sa *ike_child_new(struct ike_sa *sa)
+struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8_t this_end)
 {
 	struct child_sa *c = calloc(1, sizeof(*c)), **pp = &sa->children;
 	if (!c)
 		return NULL;
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
+	ike_connection_ref(conn);
+	c->conn = conn;
+	c->this_end = this_end;
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = c;
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_STARTED);
 	return c;
+}
+
+struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
+{
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (c->serial == serial)
+			return c;
+	return NULL;
 }
 
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
@@ -159,6 +181,7 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 				counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_DELETED);
 			}
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FINISHED);
+			ike_connection_unref(c->conn);
 			free(c);
 			return;
 		}
@@ -181,6 +204,9 @@ static enum ike_stats_exchange exchange_of(enum ike_state s)
 	case IKE_R_INIT_SENT:
 	case IKE_R_CHILD:
 		return IKE_XS_AUTH;
+	case IKE_I_REKEY:
+	case IKE_R_REKEY:
+		return IKE_XS_CREATE_CHILD;
 	default:
 		return IKE_XS_SA_INIT;
 	}
@@ -195,7 +221,7 @@ static void count_end(struct ike_sa *sa)
 
 	if (sa->state == IKE_DELETING)
 		counters_add(d->ctr, w->index, IKEC_IKE_DELETING, (uint64_t)-1);
-	if (sa->counted_up) {
+	if (sa->was_established) {
 		counters_inc(d->ctr, w->index, IKEC_IKE_COMPLETED);
 		return;
 	}
@@ -218,8 +244,13 @@ void ike_sa_free(struct ike_sa *sa)
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->retrans);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->life);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->keepalive);
+	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->dpd);
 	if (sa->job)
 		sa->job->cookie = NULL;	/* its completion finds no SA and just frees it */
+	if (sa->rjob)
+		sa->rjob->cookie = NULL;
+	v2_tasks_free(sa);
+	v2_cc_resp_free(sa);
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
 	count_end(sa);

@@ -187,6 +187,7 @@ void ike_stats_established(struct ike_sa *sa, enum ike_stats_exchange x)
 	unsigned i = (unsigned)x * IKE_ROLE_COUNT + (unsigned)role_of(sa);
 
 	counters_inc(w->d->ctr, w->index, IKEC_ESTABLISHED_BY + i);
+	sa->was_established = true;
 	if (sa->setup)
 		observe(w, IKE_HIST_AUTH, role_of(sa), sa->setup->t_auth_us);
 	if (w->d->per_sa_metrics && !atomic_load_explicit(&sa->pub, memory_order_relaxed)) {
@@ -218,13 +219,8 @@ void ike_stats_auth_start(struct ike_sa *sa)
 
 void ike_stats_setup_done(struct ike_sa *sa)
 {
-	if (sa->setup && sa->counted_up)
+	if (sa->setup && sa->was_established)
 		observe(sa->w, IKE_HIST_SETUP, role_of(sa), sa->setup->t_start_us);
-}
-
-void ike_stats_rekey(struct ike_worker *w, bool child)
-{
-	counters_inc(w->d->ctr, w->index, child ? IKEC_REKEY_CHILD : IKEC_REKEY_IKE);
 }
 
 void ike_stats_sa_state(struct ike_sa *sa)

@@ -142,9 +142,6 @@ void ike_stats_auth_start(struct ike_sa *sa);
 /* The negotiation state goes: an established SA's setup time is observed. */
 void ike_stats_setup_done(struct ike_sa *sa);
 
-/* A rekey: of an IKE SA, or of a Child SA alone. Context: worker w. */
-void ike_stats_rekey(struct ike_worker *w, bool child);
-
 /*
  * Per-SA series (pluto --metrics-per-sa): what the metrics thread may read
  * of an established IKE SA through RCU. Owner: the SA's worker creates it

@@ -289,3 +289,33 @@ Test(stats, per_sa_series_through_rcu)
 	cr_assert_null(strstr(text, "skua_ike_sa_established_seconds{"), "gone with its SA");
 	free(text);
 }
+
+/* An IKE SA rekeyed in place: established through CREATE_CHILD_SA; the old one completed. */
+Test(stats, ike_rekey_in_place)
+{
+	xch_conn_add_both(CONN " --ikelifetime 60 --rekeymargin 20 --rekeyfuzz 0");
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	xch_advance(XCH_WEST, 40100);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+
+	cr_assert_eq(established(XCH_WEST, IKE_XS_CREATE_CHILD, IKE_ROLE_INITIATOR), 1);
+	cr_assert_eq(established(XCH_EAST, IKE_XS_CREATE_CHILD, IKE_ROLE_RESPONDER), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_REKEYED), 1);
+	for (int s = 0; s < 2; s++) {
+		cr_assert_eq(xch_counter(s, IKEC_IKE_STARTED), 2, "the new IKE SA is an SA");
+		cr_assert_eq(xch_counter(s, IKEC_IKE_COMPLETED), 1, "the old one completed");
+		cr_assert_eq(xch_counter(s, IKEC_IKE_FAILED), 0);
+		cr_assert_eq(all_failures(s), 0);
+		cr_assert_eq(xch_counter(s, IKEC_IKE_UP), 1, "one established IKE SA");
+		cr_assert_eq(xch_counter(s, IKEC_CHILD_SAS), 1, "the Child SA moved");
+		cr_assert_eq(xch_counter(s, IKEC_CHILD_DELETED), 0);
+	}
+	char *text = render(XCH_WEST, false);
+	cr_assert_not_null(strstr(text, "\nskua_rekeys_total{worker=\"0\",sa=\"ike\"} 1\n"));
+	cr_assert_not_null(strstr(text, "\nskua_ike_sas{worker=\"0\",state=\"established\"} 1\n"));
+	free(text);
+}
