@@ -197,4 +197,6 @@ wait_exit "$LG_PID" 15 || true
 LG_PID=
 expect_status 0 "shutdown" $WE --shutdown
 wait_exit "$PLUTO_PID" 10 || true
+[ "$STOP_STATUS" = 0 ] && ok "pluto exited 0 (the metrics thread stopped, nothing leaked)" ||
+	{ not_ok "pluto exited $STOP_STATUS"; tail -n 20 "$T/e.log" | sed 's/^/#   /'; }
 finish

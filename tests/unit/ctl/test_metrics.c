@@ -225,6 +225,132 @@ Test(metrics, libreswan_keys_as_libreswan_4_10_prints_them)
 	free(keys);
 }
 
+/* docs/metrics.md names every family. */
+Test(metrics, every_family_is_documented)
+{
+	char path[640], *doc = malloc(1 << 20);
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%sdocs/metrics.md", source_root());
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %m", path);
+	n = fread(doc, 1, (1 << 20) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (unsigned i = 0; i < M_COUNT; i++) {
+		char quoted[128];
+		snprintf(quoted, sizeof(quoted), "`%s`", metric_families[i].name);
+		cr_assert_not_null(strstr(doc, quoted), "docs/metrics.md does not name %s",
+				   metric_families[i].name);
+	}
+	free(doc);
+}
+
+/* A small JSON syntax check (RFC 8259): returns the end of one value, or NULL. */
+static const char *json_value(const char *p);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\' && !*++p)
+			return NULL;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *json_value(const char *p)
+{
+	p = json_ws(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		bool obj = *p == '{';
+		p = json_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (obj) {
+				p = json_string(json_ws(p));
+				if (!p || *(p = json_ws(p)) != ':')
+					return NULL;
+				p++;
+			}
+			if (!(p = json_value(p)))
+				return NULL;
+			p = json_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return json_string(p);
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+		return p + 4;
+	if (strncmp(p, "false", 5) == 0)
+		return p + 5;
+	char *end;
+	strtod(p, &end);
+	return end > p ? end : NULL;
+}
+
+/* tools/grafana's dashboard is JSON and reads only series the registry exports. */
+Test(metrics, grafana_dashboard_reads_registered_series)
+{
+	char path[640], *doc = malloc(1 << 20), name[128];
+	const char *end;
+	unsigned found = 0;
+	size_t n;
+	FILE *f;
+
+	/* the checker itself */
+	cr_assert_not_null(json_value("{\"a\": [1, -2.5e3, \"x\\\"y\", true, null, {}]}"));
+	cr_assert_null(json_value("{\"a\": }"));
+	cr_assert_null(json_value("[1, 2"));
+	cr_assert_null(json_value("{\"a\" 1}"));
+	snprintf(path, sizeof(path), "%stools/grafana/skua-dashboard.json", source_root());
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %m", path);
+	n = fread(doc, 1, (1 << 20) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	end = json_value(doc);
+	cr_assert_not_null(end, "%s is not JSON", path);
+	cr_assert_eq(*json_ws(end), '\0', "%s: text after the JSON value", path);
+	for (const char *p = doc; (p = strstr(p, "skua_")) != NULL;) {
+		size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+		bool known = false;
+		snprintf(name, sizeof(name), "%.*s", (int)k, p);
+		p += k;
+		for (unsigned i = 0; i < M_COUNT && !known; i++) {
+			const struct metric_family *fam = &metric_families[i];
+			size_t l = strlen(fam->name);
+			known = strcmp(name, fam->name) == 0 ||
+				(fam->type == METRIC_HISTOGRAM && strncmp(name, fam->name, l) == 0 &&
+				 (strcmp(name + l, "_bucket") == 0 || strcmp(name + l, "_sum") == 0 ||
+				  strcmp(name + l, "_count") == 0));
+		}
+		cr_assert(known, "the dashboard reads %s, which pluto does not export", name);
+		found++;
+	}
+	cr_assert_gt(found, 30);
+	cr_assert_not_null(strstr(doc, "skua_pool_leases"), "a leases panel");
+	cr_assert_not_null(strstr(doc, "histogram_quantile(0.99"), "latency quantiles");
+	free(doc);
+}
+
 /* ---- the text format ---- */
 
 Test(metrics, exposition_escapes_labels_and_help)
