@@ -55,14 +55,13 @@ scrape() {
 			-w '%{time_total} %{size_download}\n' "http://127.0.0.1:$MPORT/metrics" ||
 			echo "fail 0"
 	done >"$out/times"
-	awk -v label="$label" '
+	sort -n "$out/times" | awk -v label="$label" '
 		$1 == "fail" { fails++; next }
-		{ t[n++] = $1 * 1000; bytes = $2 }
+		{ t[++n] = $1 * 1000; bytes = $2 }
 		END {
 			if (!n) { printf "| %s | - | - | - | - | %d failed |\n", label, fails; exit }
-			asort(t)
 			printf "| %s | %.1f | %.1f | %.1f | %d | %s |\n", label, t[1], t[int((n + 1) / 2)],
-				t[n], bytes, fails ? fails " failed" : "" }' "$out/times"
+				t[n], bytes, fails ? fails " failed" : "" }'
 }
 
 # globalstatus: wall ms of one whack --globalstatus
@@ -79,8 +78,14 @@ idle_gs=$(globalstatus_ms)
 bench_log "holding $N SAs from $ADDRS addresses x $PORTS ports"
 bench_loadgen "$out" -n "$N" -S "$ADDRS" -P "$PORTS" --src-port 10000 -H "$HALF_OPEN" \
 	-t "$SCALE_WAIT"
-# While the generator sets the SAs up: the scrapes run beside the workers, never stopping them.
-sleep 2
+# While the generator sets the SAs up (a tenth of them up, bounded): the scrapes run beside
+# the workers, never stopping them.
+for _ in $(seq 600); do
+	started=$(ip netns exec "$NS_R" curl -sf "http://127.0.0.1:$MPORT/metrics" |
+		awk '/^skua_ike_sas_started_total/ { s += $2 } END { print s + 0 }')
+	[ "$started" -ge $((N / 10)) ] && break
+	sleep 0.2
+done
 during=$(scrape "during the setups")
 bench_wait_ready "$out" "$((SCALE_WAIT + 120))" || bench_log "the generator did not finish in time"
 sleep 2

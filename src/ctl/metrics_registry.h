@@ -63,6 +63,8 @@ struct metric_family;
  *   read       read(src, w, s) (read_hist for a histogram).
  * A family with collect writes its series itself (labels known only at
  * run time: connections, SAs, pools).
+ *
+ * Owner: static and immutable; any thread reads the tables.
  */
 struct metric_family {
 	const char *name;
@@ -157,13 +159,13 @@ enum metric_id {
 
 extern const struct metric_family metric_families[M_COUNT];
 
-/* The series of one worker (the product of the dims). */
+/* The series of one worker (the product of the dims). Context: any thread; pure. */
 unsigned metric_family_nseries(const struct metric_family *f);
 
-/* Split series s into one value index per dim. */
+/* Split series s into one value index per dim. Context: any thread; pure. */
 void metric_family_split(const struct metric_family *f, unsigned s, unsigned idx[METRIC_MAX_DIMS]);
 
-/* The series whose dim values are idx (the inverse of the split). */
+/* The series whose dim values are idx (the inverse of the split). Context: any thread; pure. */
 unsigned metric_family_series(const struct metric_family *f, const unsigned *idx);
 
 /*

@@ -24,6 +24,7 @@
 #include "ctl/metrics_registry.h"
 #include "ctl/metrics_status.h"
 #include "ctl/pluto_options.h"
+#include "ctl/proto/whack_opts.h"
 #include "ike/ike_daemon.h"
 #include "net/worker.h"
 
@@ -831,4 +832,21 @@ Test(metrics, config_setup_keys)
 	cr_assert_not(o.has_metrics);
 	pluto_options_fini(&o);
 	unlink(path);
+}
+
+/* whack takes libreswan 4.x's --globalstatus for the manual's --globalstats. */
+Test(metrics, whack_globalstatus_spellings)
+{
+	const char *const forms[] = { "--globalstats", "--globalstatus" };
+
+	for (int i = 0; i < 2; i++) {
+		char *argv[] = { "whack", (char *)forms[i], NULL };
+		struct whack_cmd cmd = { 0 };
+		struct whack_target t = { 0 };
+		char err[256] = "";
+		cr_assert_eq(whack_args_parse(2, argv, &cmd, &t, err, sizeof(err)), 0, "%s: %s",
+			     forms[i], err);
+		cr_assert_eq(cmd.ops, 1ull << WOP_GLOBALSTATS, "%s", forms[i]);
+		whack_cmd_fini(&cmd);
+	}
 }
