@@ -13,7 +13,7 @@
 /* Unpublish and free after a grace period. Context: ctl thread. */
 static void conn_remove(struct pluto *p, struct connection *conn)
 {
-	if (sadb_conn_table_del(&p->conns, &conn->node) == 0) {
+	if (ike_connection_unpublish(&p->conns, conn) == 0) {
 		ike_connection_unref(conn);	/* the table's reference */
 		atomic_fetch_add(&p->stats.conns_deleted, 1);
 	}
@@ -93,7 +93,14 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 		ctl_conn_unroute(p, old);
 		conn_remove(p, old);
 	}
-	if (sadb_conn_table_add(&p->conns, &conn->node) < 0) {
+	rc = ike_connection_publish(&p->conns, conn);
+	if (rc == -ENOMEM) {
+		ike_connection_unref(conn);	/* it was visible for a moment: after a grace period */
+		ctl_reply(c, RC_INTERNALERR, "\"%s\": out of memory adding the connection",
+			  spec.name);
+		goto out;
+	}
+	if (rc < 0) {
 		ike_connection_free(conn);
 		ctl_reply(c, RC_DUPNAME, "\"%s\": attempt to redefine connection \"%s\"", spec.name,
 			  spec.name);

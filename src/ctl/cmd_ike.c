@@ -137,8 +137,13 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		atomic_store(&wp->pr.refs, 1);
 		c->handed_off = true;
 	}
-	if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, &conn->spec.end[end].host,
-			     wp ? &wp->pr : NULL) < 0)
+	/* An IKE SA with these ends and IDs is up: one more Child SA on it, as libreswan does. */
+	if (ike_cmd_add_child(&p->ike, conn, (uint8_t)end, wp ? &wp->pr : NULL)) {
+		if (async)
+			ctl_reply(c, RC_LOG, "\"%s\": adding a Child SA to an established IKE SA",
+				  name->value);
+	} else if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, &conn->spec.end[end].host,
+				    wp ? &wp->pr : NULL) < 0)
 		ctl_reply(c, RC_INTERNALERR, "out of memory");
 	else if (async)
 		ctl_reply(c, RC_LOG, "\"%s\": initiating (asynchronously)", name->value);

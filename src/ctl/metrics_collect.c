@@ -22,6 +22,7 @@ void metrics_src_of(struct pluto *p, struct metrics_src *s)
 	s->ctl = &p->stats;
 	s->conns = &p->conns;
 	s->sas = p->ike_ready ? &p->ike.sas : NULL;
+	s->ike = p->ike_ready ? &p->ike : NULL;
 	s->start_time = p->start_time;
 	s->per_sa = p->opts->metrics_per_sa;
 }

@@ -16,6 +16,7 @@ struct net_pool;
 struct ctl_stats;
 struct conn_table;
 struct sa_table;
+struct ike_daemon;
 struct pluto;
 
 /*
@@ -34,6 +35,7 @@ struct metrics_src {
 	struct ctl_stats *ctl;
 	struct conn_table *conns;
 	struct sa_table *sas;
+	struct ike_daemon *ike;	/* its workers' rekey delays, the half-open memory */
 	uint64_t start_time;	/* seconds since the epoch */
 	bool per_sa;		/* --metrics-per-sa */
 };

@@ -84,6 +84,25 @@ static const struct metric_dim dim_kernel_op = { "op", kernel_op_values, KERNEL_
 
 static const uint64_t kernel_batch_bounds[KERNEL_BATCH_BOUNDS] = { 1, 2, 4, 8, 16, 32, 64 };
 
+static const char *const init_drop_values[] = { "per_address_limit", "memory_ceiling" };
+static const struct metric_dim dim_init_drop = { "reason", init_drop_values,
+						 N(init_drop_values) };
+static const struct metric_ref init_drop_refs[] = { { MB_IKE, IKEC_HALF_OPEN_ADDR_LIMITED },
+						    { MB_IKE, IKEC_HALF_OPEN_LIMITED } };
+
+/*
+ * The engine's rekey delays (ike_worker.rekey_ms_log2): bucket b counts
+ * the whole milliseconds below 2^b, that is at most 2^b - 1; the last
+ * bucket is the rest.
+ */
+#define P2M1(b) ((1ull << (b)) - 1)
+static const uint64_t rekey_bounds_ms[IKE_REKEY_BUCKETS - 1] = {
+	P2M1(0), P2M1(1), P2M1(2), P2M1(3), P2M1(4), P2M1(5), P2M1(6), P2M1(7), P2M1(8),
+	P2M1(9), P2M1(10), P2M1(11), P2M1(12), P2M1(13), P2M1(14), P2M1(15), P2M1(16),
+	P2M1(17), P2M1(18),
+};
+_Static_assert(IKE_REKEY_BUCKETS == 20, "rekey_bounds_ms follows IKE_REKEY_BUCKETS");
+
 /* ---- values computed from the daemon ---- */
 
 static uint64_t atomic_u64(const _Atomic uint64_t *v)
@@ -191,6 +210,24 @@ static uint64_t read_kernel_queue(const struct metrics_src *s, unsigned w, unsig
 {
 	long n = s->kq && s->kq->running ? kernel_queue_depth(s->kq) : 0;
 	return n > 0 ? (uint64_t)n : 0;
+}
+
+static void read_rekey(const struct metrics_src *s, unsigned w, unsigned i, uint64_t *cum,
+		       uint64_t *sum)
+{
+	const struct ike_worker *iw = s->ike && w < s->ike->nworkers ? &s->ike->w[w] : NULL;
+	uint64_t run = 0;
+
+	for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++) {
+		run += iw ? atomic_u64(&iw->rekey_ms_log2[b]) : 0;
+		cum[b] = run;
+	}
+	*sum = iw ? atomic_u64(&iw->rekey_ms_sum) : 0;
+}
+
+static uint64_t read_half_open_bytes(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->ike ? atomic_u64(&s->ike->half_open_bytes) : 0;
 }
 
 static void read_kernel_batch(const struct metrics_src *s, unsigned w, unsigned i,
@@ -455,6 +492,11 @@ const struct metric_family metric_families[M_COUNT] = {
 	[M_REKEYS] = { .name = "skua_rekeys_total", .type = METRIC_COUNTER,
 		.help = "SAs rekeyed in place with CREATE_CHILD_SA: IKE SAs, Child SAs.",
 		.per_worker = true, .dims = { &dim_rekey }, .refs = rekey_refs },
+	[M_REKEY_SECONDS] = { .name = "skua_rekey_duration_seconds", .type = METRIC_HISTOGRAM,
+		.help = "Rekeys this worker started, from the start of the exchange to the new SA "
+			"installed (whole milliseconds).",
+		.per_worker = true, .bounds = rekey_bounds_ms, .nbounds = IKE_REKEY_BUCKETS - 1,
+		.unit = 1e-3, .read_hist = read_rekey },
 	[M_IKE_REPLACED] = WORKER_COUNTER("skua_ike_sas_replaced_total",
 		"IKE SAs rekeyed by replacement: a new IKE SA and Child SA negotiated from "
 		"scratch (the peer refused a rekey in place, or --rekey by replacement).",
@@ -486,6 +528,25 @@ const struct metric_family metric_families[M_COUNT] = {
 		.help = "Error and COOKIE notifies sent, by type.",
 		.per_worker = true, .dims = { &dim_notify }, .block = MB_IKE,
 		.base = IKEC_NOTIFY_SENT },
+	[M_MAJOR_VERSION_SENT] = WORKER_COUNTER("skua_ike_invalid_major_version_sent_total",
+		"INVALID_MAJOR_VERSION answers to requests of another IKE version.",
+		IKEC_MAJOR_VERSION_SENT, MB_IKE),
+	[M_CRITICAL_SENT] = WORKER_COUNTER("skua_ike_unsupported_critical_sent_total",
+		"UNSUPPORTED_CRITICAL_PAYLOAD answers.", IKEC_CRITICAL_SENT, MB_IKE),
+	[M_KE_REFUSED] = WORKER_COUNTER("skua_ike_ke_refused_total",
+		"Peer KE values refused as invalid (RFC 6989, RFC 8031 2.3).", IKEC_KE_REFUSED,
+		MB_IKE),
+	[M_INIT_DROPPED] = { .name = "skua_ike_sa_init_dropped_total", .type = METRIC_COUNTER,
+		.help = "IKE_SA_INIT requests dropped without an answer: their address holds too "
+			"many half-open SAs, or half-open SAs hold the memory ceiling.",
+		.per_worker = true, .dims = { &dim_init_drop }, .refs = init_drop_refs },
+	[M_ANSWERS_LIMITED] = WORKER_COUNTER("skua_ike_answers_rate_limited_total",
+		"Answers to unknown senders not sent: over the per-worker rate limit.",
+		IKEC_ANSWERS_LIMITED, MB_IKE),
+	[M_HALF_OPEN_BYTES] = { .name = "skua_ike_half_open_bytes", .type = METRIC_GAUGE,
+		.help = "Memory the half-open IKE SAs hold, daemon-wide (cookies are asked above "
+			"the budget, new ones dropped at the ceiling).",
+		.read = read_half_open_bytes },
 	[M_RETRANSMITS_SENT] = WORKER_COUNTER("skua_ike_retransmits_total",
 		"Requests of ours sent again for want of an answer.", IKEC_TX_RETRANSMIT, MB_IKE),
 	[M_RETRANSMITS_ANSWERED] = WORKER_COUNTER("skua_ike_retransmits_answered_total",
@@ -585,6 +646,10 @@ const struct metric_lsw_key metric_lsw_keys[] = {
 	{ "total.ikev2.child.finished", { T(M_CHILD_FINISHED, METRIC_ALL), END } },
 	{ "total.ike.traffic.in", { T(M_DGRAM_RX_BYTES, METRIC_ALL), END } },
 	{ "total.ike.traffic.out", { T(M_DGRAM_TX_BYTES, METRIC_ALL), END } },
+	{ "total.ikev2.sent.notifies.error.UNSUPPORTED_CRITICAL_PAYLOAD",
+	  { T(M_CRITICAL_SENT, METRIC_ALL), END } },
+	{ "total.ikev2.sent.notifies.error.INVALID_MAJOR_VERSION",
+	  { T(M_MAJOR_VERSION_SENT, METRIC_ALL), END } },
 	NOTIFY(INVALID_SYNTAX),
 	NOTIFY(NO_PROPOSAL_CHOSEN),
 	NOTIFY(INVALID_KE_PAYLOAD),

@@ -31,6 +31,7 @@ struct connection {
 	struct ike_id id[2];		/* per end: --id, or the host address */
 	struct ike_id id_self[2];	/* the ID we send when that end is ours: never %any */
 	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
+	struct conn_index_entry ix[2];	/* by host pair and peer ID, per end that is an address */
 
 	/*
 	 * Routing, the one mutable part: written only by the connection's
@@ -60,6 +61,16 @@ enum conn_routing {
  */
 int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct connection **out,
 		       char *err, size_t errlen);
+
+/*
+ * Publish c in the table: by name, and in its index by host pair and
+ * peer ID. Returns 0, -EEXIST (the name is taken) or -ENOMEM; nothing is
+ * published on failure. Context: ctl thread (the only writer).
+ */
+int ike_connection_publish(struct conn_table *t, struct connection *c);
+
+/* Unpublish c (name and index). Returns 0 or -ENOENT. Context: ctl thread. */
+int ike_connection_unpublish(struct conn_table *t, struct connection *c);
 
 /* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);

@@ -19,6 +19,15 @@
 int ike_cmd_initiate(struct ike_daemon *d, struct connection *c, uint8_t this_end,
 		     struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr);
 
+/*
+ * When an established IKE SA has the ends and identities of c but no
+ * Child SA of c, ask it for one more Child SA (CREATE_CHILD_SA) for c,
+ * progress lines to pr, and return true; false when none can (then start
+ * an IKE SA). Context: ctl thread; waits for every worker.
+ */
+bool ike_cmd_add_child(struct ike_daemon *d, struct connection *c, uint8_t this_end,
+		       struct ike_progress *pr);
+
 /* One line of output from a worker, ordered by the serial it is about. */
 typedef void ike_emit_fn(void *ctx, uint64_t serial, const char *line);
 

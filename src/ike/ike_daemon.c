@@ -30,14 +30,36 @@ int ike_daemon_init(struct ike_daemon *d)
 		w->scratch = malloc(sizeof(*w->scratch));
 		w->sa_scratch = malloc(sizeof(*w->sa_scratch));
 		w->txbuf = malloc(V2_TXBUF);
-		if (!w->scratch || !w->sa_scratch || !w->txbuf)
+		if (!w->scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
 	atomic_store(&d->next_reqid, 0);
-	if (!d->busy_half_open)
-		d->busy_half_open = 25000;
+	if (!d->half_open_budget)
+		d->half_open_budget = IKE_HALF_OPEN_BUDGET;
+	if (!d->half_open_per_addr)
+		d->half_open_per_addr = IKE_HALF_OPEN_PER_ADDR;
+	atomic_store(&d->half_open_bytes, 0);
+	d->half_open_by_addr = calloc(IKE_HALF_OPEN_BUCKETS, sizeof(*d->half_open_by_addr));
+	if (!d->half_open_by_addr)
+		return -ENOMEM;
+	if (crypto_random(&d->addr_hash_key, sizeof(d->addr_hash_key)) < 0)
+		return -EIO;
 	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;
+}
+
+void ike_rekey_observe(struct ike_worker *w, uint64_t ms)
+{
+	unsigned b = 0;
+
+	while (b + 1 < IKE_REKEY_BUCKETS && ms >= (1ull << b))
+		b++;
+	atomic_store_explicit(&w->rekey_ms_log2[b],
+			      atomic_load_explicit(&w->rekey_ms_log2[b], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_store_explicit(&w->rekey_ms_sum,
+			      atomic_load_explicit(&w->rekey_ms_sum, memory_order_relaxed) + ms,
+			      memory_order_relaxed);
 }
 
 void ike_daemon_fini(struct ike_daemon *d)
@@ -49,10 +71,13 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->scratch);
 		free(w->sa_scratch);
 		free(w->txbuf);
+		child_index_fini(&w->children);
 	}
 	rcu_barrier();
 	free(d->w);
 	d->w = NULL;
+	free((void *)d->half_open_by_addr);
+	d->half_open_by_addr = NULL;
 	counters_free(d->ctr);
 	d->ctr = NULL;
 	if (d->sas.by_spi)

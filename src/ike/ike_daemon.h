@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "crypto/jobq.h"
+#include "ike/child_index.h"
 #include "ike/id.h"
 #include "ike/ike_stats.h"
 #include "net/worker.h"
@@ -14,6 +15,7 @@
 #include "sadb/kernel_queue.h"
 #include "sadb/sa_table.h"
 #include "util/counters.h"
+#include "util/log.h"
 #include "util/runner.h"
 #include "util/rc.h"
 
@@ -58,6 +60,12 @@ enum ike_counter {
 	IKEC_COOKIES_SENT,
 	IKEC_INVALID_KE_SENT,
 	IKEC_NO_PROPOSAL_SENT,
+	IKEC_KE_REFUSED,		/* peer KE values refused (RFC 6989, RFC 8031 2.3) */
+	IKEC_MAJOR_VERSION_SENT,	/* INVALID_MAJOR_VERSION answers */
+	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
+	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
+	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT dropped: its address has too many half-open */
+	IKEC_HALF_OPEN_LIMITED,		/* IKE_SA_INIT dropped: half-open memory at its ceiling */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
 	IKEC_CHILD_ESTABLISHED,
@@ -107,6 +115,19 @@ struct ike_sa;
 struct v2_msg;
 struct v2_sa;
 
+enum { IKE_REKEY_BUCKETS = 20 };	/* 1 ms .. 2^19 ms (8.7 min), then the rest */
+
+/* Count one rekey that took ms on worker w. Context: worker w. */
+struct ike_worker;
+void ike_rekey_observe(struct ike_worker *w, uint64_t ms);
+
+enum {
+	IKE_HALF_OPEN_BUDGET = 64u << 20,	/* bytes */
+	IKE_HALF_OPEN_CEILING = 4,		/* times the budget */
+	IKE_HALF_OPEN_PER_ADDR = 1000,		/* room for many clients behind one NAT */
+	IKE_HALF_OPEN_BUCKETS = 1u << 16,
+};
+
 /*
  * Per worker IKE state. Owner: that worker; nobody else touches it.
  */
@@ -114,7 +135,16 @@ struct ike_worker {
 	struct ike_daemon *d;
 	unsigned index;
 	struct ike_sa *sas;		/* every IKE SA this worker owns */
+	struct child_index children;	/* their installed Child SAs by SPI */
+	/*
+	 * How long the rekeys this worker started took, from the start of the
+	 * exchange to the new SA installed: bucket i counts those under 2^i ms
+	 * (the last: the rest). Written by the worker only; read as it is.
+	 */
+	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
+	_Atomic uint64_t rekey_ms_sum;	/* their sum (the metrics' histogram _sum) */
 	unsigned half_open;
+	struct log_ratelimit answer_rl;	/* stateless answers to unknown senders */
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */
 	uint8_t *txbuf;			/* encode space */
@@ -138,7 +168,18 @@ struct ike_daemon {
 	bool force_busy;		/* --force-busy: cookies always */
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
 	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
-	unsigned busy_half_open;	/* auto mode: cookies above this many half-open SAs per worker */
+	/*
+	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide: in auto
+	 * mode cookies are asked once they hold half_open_budget bytes; at
+	 * IKE_HALF_OPEN_CEILING times that, new ones are dropped whatever the
+	 * mode; one source address (hashed into a bucket) holds at most
+	 * half_open_per_addr of them. 0 at init: the defaults below.
+	 */
+	uint64_t half_open_budget;
+	unsigned half_open_per_addr;
+	_Atomic uint64_t half_open_bytes;
+	_Atomic uint32_t *half_open_by_addr;	/* [IKE_HALF_OPEN_BUCKETS] */
+	uint64_t addr_hash_key;
 	_Atomic uint64_t next_serial;	/* #N of states */
 	_Atomic uint32_t next_reqid;	/* sequence of ike_reqid_new() */
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */

@@ -34,18 +34,15 @@ struct kevent_mail {
 	struct kernel_event ev;
 };
 
+/* The Child SA an event names (by SPI and reqid), through the worker's index. */
 static struct child_sa *find_child(struct ike_worker *w, const struct kernel_event *ev,
 				   struct ike_sa **owner)
 {
-	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
-		for (struct child_sa *c = sa->children; c; c = c->next) {
-			if (c->reqid == ev->reqid && (c->spi_in == ev->spi || c->spi_out == ev->spi)) {
-				*owner = sa;
-				return c;
-			}
-		}
-	}
-	return NULL;
+	struct child_sa *c = child_index_find(&w->children, ev->spi, ev->reqid);
+
+	if (c)
+		*owner = c->sa;
+	return c;
 }
 
 static void kevent_run(struct mail *m, void *ctx)

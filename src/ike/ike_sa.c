@@ -152,6 +152,8 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	if (!c)
 		return NULL;
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
+	c->sa = sa;
+	timer_init(&c->life, v2_child_life_fire, c);
 	ike_connection_ref(conn);
 	c->conn = conn;
 	c->this_end = this_end;
@@ -172,6 +174,8 @@ struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
+	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -234,6 +238,75 @@ static void count_end(struct ike_sa *sa)
 			 sa->initiator ? IKE_ROLE_INITIATOR : IKE_ROLE_RESPONDER, why);
 }
 
+static _Atomic uint32_t *addr_bucket(const struct ike_daemon *d, const struct ip_addr *a)
+{
+	size_t n = a->af == AF_INET ? 4 : 16;
+	uint64_t h = d->addr_hash_key ^ 0xcbf29ce484222325ull;
+
+	/* FNV-1a, keyed, then a 64-bit finalizer: cheap, and not aimable from outside. */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a->b[i]) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return &d->half_open_by_addr[h & (IKE_HALF_OPEN_BUCKETS - 1)];
+}
+
+bool ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer)
+{
+	struct ike_daemon *d = w->d;
+	_Atomic uint32_t *b = addr_bucket(d, peer);
+
+	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget * IKE_HALF_OPEN_CEILING) {
+		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_LIMITED);
+		return false;
+	}
+	if (atomic_fetch_add(b, 1) >= d->half_open_per_addr) {
+		atomic_fetch_sub(b, 1);
+		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
+		return false;
+	}
+	return true;
+}
+
+void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer)
+{
+	atomic_fetch_sub(addr_bucket(w->d, peer), 1);
+}
+
+void ike_half_open_begin(struct ike_sa *sa, size_t bytes)
+{
+	struct ike_worker *w = sa->w;
+
+	sa->half_open = true;
+	sa->half_open_bytes = 0;
+	w->half_open++;
+	counters_inc(w->d->ctr, w->index, IKEC_HALF_OPEN);
+	ike_half_open_charge(sa, bytes);
+}
+
+void ike_half_open_charge(struct ike_sa *sa, size_t bytes)
+{
+	if (!sa->half_open)
+		return;
+	sa->half_open_bytes += (uint32_t)bytes;
+	atomic_fetch_add(&sa->w->d->half_open_bytes, bytes);
+}
+
+void ike_half_open_end(struct ike_sa *sa)
+{
+	struct ike_worker *w = sa->w;
+
+	if (!sa->half_open)
+		return;
+	sa->half_open = false;
+	w->half_open--;
+	counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
+	atomic_fetch_sub(&w->d->half_open_bytes, sa->half_open_bytes);
+	sa->half_open_bytes = 0;
+	ike_half_open_cancel(w, &sa->peer);
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
 	struct ike_worker *w = sa->w;
@@ -251,15 +324,16 @@ void ike_sa_free(struct ike_sa *sa)
 		sa->rjob->cookie = NULL;
 	v2_tasks_free(sa);
 	v2_cc_resp_free(sa);
+	if (sa->rekey_twin) {
+		struct ike_sa *twin = sa->rekey_twin;
+		sa->rekey_twin = NULL;
+		ike_sa_free(twin);
+	}
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
 	count_end(sa);
 	ike_stats_sa_unpublish(sa);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
+	ike_half_open_end(sa);
 	/*
 	 * A kernel queue that is stopping answers the removals inline: hold
 	 * a pending step so that the last answer does not release the memory
@@ -306,19 +380,38 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 	return buf;
 }
 
-void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+/* "name" #N: text, to the log and the initiating whack. */
+static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
+		     va_list ap)
 {
-	char text[512], name[CONN_NAME_MAX + 32];
+	char text[512];
 	size_t n;
-	va_list ap;
 
-	n = (size_t)snprintf(text, sizeof(text), "%s: ", ike_sa_name(sa, name, sizeof(name)));
-	va_start(ap, fmt);
+	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
+			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	va_end(ap);
 	log_info("%s", text);
 	if (sa->whack)
 		sa->whack->ops->line(sa->whack, rc, text);
+}
+
+void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, sa->conn, rc, fmt, ap);
+	va_end(ap);
+}
+
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, c->conn, rc, fmt, ap);
+	va_end(ap);
 }
 
 void ike_sa_progress_done(struct ike_sa *sa)

@@ -8,6 +8,7 @@
 #include "crypto/ikev2_keys.h"
 #include "crypto/ke.h"
 #include "crypto/sk.h"
+#include "ike/child_index.h"
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
 #include "ike/ts.h"
@@ -74,14 +75,21 @@ enum { CHILD_NONCE_KEEP = 16 };
 
 struct child_sa {
 	struct child_sa *next;
+	struct ike_sa *sa;		/* the IKE SA it belongs to (changes with an IKE SA rekey) */
 	uint64_t serial;
 	enum child_state state;
+	struct timer life;		/* its rekey time (lifetime - margin - fuzz), then its end */
+	uint64_t expire_ms;
+	bool life_is_rekey;
 	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
 	uint8_t this_end;		/* our end of conn */
 	bool we_initiated;		/* created by an exchange we started (RFC 7296 2.8.1) */
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
+	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
+	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
+	uint32_t successor_spi, successor_reqid;	/* superseded: who gets its final counts */
 	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
 	uint8_t nonce_min_len;
@@ -111,7 +119,6 @@ struct ike_setup {
 	uint8_t cookie_len;
 	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
 	uint8_t peer_id_type;		/* responder: IDi as received */
-	struct v2_sa child_offer;	/* initiator: the ESP proposals sent */
 	struct ike_ts_set tsi, tsr;	/* responder: as proposed by the initiator */
 	bool child_transport;
 	uint8_t child_num;		/* responder: accepted proposal number */
@@ -137,6 +144,7 @@ struct ike_sa {
 	bool initiator;			/* the original initiator */
 	bool dead;			/* being freed: ignore late events */
 	bool half_open;			/* counted in the worker's half-open SAs */
+	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
 	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
@@ -172,6 +180,14 @@ struct ike_sa {
 	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on the kernel or crypto */
 	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie is this SA */
 	uint64_t rekey_serial;		/* IKE_I/R_REKEY: the old IKE SA; IKE_REKEYED: the new one */
+	/*
+	 * Both ends rekeyed this IKE SA at once (RFC 7296 2.8.2): the SA the
+	 * peer's exchange made waits here, keys and all, until ours ends and
+	 * the lowest nonce says which of the two stays.
+	 */
+	struct ike_sa *rekey_twin;
+	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
+	uint8_t nonce_min_len;
 	/* our outstanding request, kept for retransmission */
 	uint8_t *req;
 	size_t req_len;
@@ -210,6 +226,22 @@ void ike_sa_release_memory(struct ike_sa *sa);
 /* The negotiation-only state, zeroed, its start time taken; NULL on ENOMEM. */
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
+/*
+ * Half-open accounting (a responder SA between IKE_SA_INIT and IKE_AUTH).
+ * ike_half_open_admit() is asked before the SA exists: whether peer may
+ * have one more (its address bucket below the cap, the daemon below the
+ * memory ceiling); on true, the bucket is taken and ike_half_open_begin()
+ * must follow (or ike_half_open_cancel() if the SA cannot be made).
+ * ike_half_open_charge() adds bytes the SA came to hold;
+ * ike_half_open_end() releases it all (established or freed).
+ * Context: the owner worker; the daemon-wide sums are atomic.
+ */
+bool ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer);
+void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer);
+void ike_half_open_begin(struct ike_sa *sa, size_t bytes);
+void ike_half_open_charge(struct ike_sa *sa, size_t bytes);
+void ike_half_open_end(struct ike_sa *sa);
+
 /* Free the negotiation-only state. */
 void ike_sa_setup_free(struct ike_sa *sa);
 
@@ -234,6 +266,10 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c);
 /* A progress line to the initiating whack, if any, and the log. */
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The same for Child SA c of sa, under the name of c's connection. */
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
 
 /* Close the initiating whack's channel (the command is over). */
 void ike_sa_progress_done(struct ike_sa *sa);

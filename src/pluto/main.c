@@ -174,26 +174,65 @@ static int make_dirs(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* The directory that holds the lock file and the control socket. */
-static int make_rundir(const struct pluto_options *o)
+/*
+ * Whoever may write the run directory may replace the control socket
+ * (and so command pluto, as root) or the lock file: it must be ours and
+ * writable by us alone. The sticky bit does not help: others could still
+ * create the socket's or the lock file's name before us.
+ */
+static int rundir_check(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		report("pluto: run directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (st.st_uid != geteuid()) {
+		report("pluto: run directory %s is owned by uid %u, not by pluto's uid %u: "
+		       "expected a directory only pluto's user can write (see --rundir)", dir,
+		       (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		report("pluto: run directory %s is writable by other users (mode %04o): expected "
+		       "a directory only its owner can write (chmod go-w %s, or see --rundir)",
+		       dir, (unsigned)(st.st_mode & 07777), dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The directory of path (the lock file, the control socket), made if missing, checked. */
+static int make_rundir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	char *slash;
 	int rc;
 
-	snprintf(dir, sizeof(dir), "%s", o->pidfile);
+	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
-		return 0;	/* the current directory */
-	if (slash == dir)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
 	rc = make_dirs(dir);
-	if (rc < 0)
+	if (rc < 0) {
 		report("pluto: cannot create the run directory %s: %s: expected a directory "
 		       "pluto may write (see --rundir, --ctlbase)", dir, strerror(-rc));
-	return rc;
+		return rc;
+	}
+	return rundir_check(dir);
+}
+
+/* The directories that hold the lock file and the control socket. */
+static int make_rundir(const struct pluto_options *o)
+{
+	int rc = make_rundir_of(o->pidfile);
+
+	return rc < 0 ? rc : make_rundir_of(o->ctlsocket);
 }
 
 /*
@@ -481,7 +520,13 @@ int main(int argc, char **argv)
 	/* After the fork: POSIX locks belong to the process that will run. */
 	rc = lockfile_take(&lf, o.pidfile, &holder);
 	if (rc == -EEXIST) {
-		if (holder > 0)
+		char comm[64];
+
+		if (holder > 0 && !lockfile_holder_is_pluto(holder, comm, sizeof(comm)))
+			report("pluto: lock file %s is held by pid %d (%s), which is not pluto: "
+			       "expected no other process to hold it (stop that process, or use "
+			       "another --rundir)", o.pidfile, (int)holder, comm);
+		else if (holder > 0)
 			report("pluto: lock file %s is held by a running pluto (pid %d): expected "
 			       "no other pluto on this --rundir/--ctlbase", o.pidfile,
 			       (int)holder);

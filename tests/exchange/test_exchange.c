@@ -699,7 +699,7 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	const struct v2_payload *d = xch_msg_payload(m, V2_PL_DELETE);
 	cr_assert_not_null(d);
 	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
-	expect(peer, V2_INFORMATIONAL, true, "SK{}");
+	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	assert_one_child_pair();
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
@@ -715,6 +715,14 @@ Test(exchange, rekey_child_both_sides)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_REKEYED), 2);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 3);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 3);
+	/* Each side timed the one rekey it started. */
+	for (int side = 0; side < 2; side++) {
+		uint64_t n = 0;
+		for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++)
+			n += xch_daemon((enum xch_side)side)->w[0].rekey_ms_log2[b];
+		cr_assert_eq(n, 1, "%s timed %llu rekeys", side_name((enum xch_side)side),
+			     (unsigned long long)n);
+	}
 }
 
 /* PFS: a KE in CREATE_CHILD_SA, from each side, with the group it must use. */
@@ -799,7 +807,7 @@ Test(exchange, rekey_child_lost_response)
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
 	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
-	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	assert_one_child_pair();
 }
@@ -828,7 +836,7 @@ Test(exchange, temporary_failure_then_retry)
 	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(TEMPORARY_FAILURE)}");
 	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
-	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	/* West tries again after its back-off, and the IKE SA is rekeyed. */
 	xch_advance(XCH_WEST, 1100);
@@ -859,7 +867,7 @@ Test(exchange, rekey_crossing_delete)
 	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
 	/* East is deleting that Child SA: TEMPORARY_FAILURE; west answers the Delete. */
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(TEMPORARY_FAILURE)}");
-	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	cr_assert_null(w->children, "west kept a Child SA the peer deleted");
 	cr_assert_null(e->children, "east kept its Child SA");
@@ -988,4 +996,118 @@ Test(exchange, dpd_silent_peer_hold)
 	xch_pump();
 	cr_assert_eq(atomic_load(&c->routing), CONN_ROUTED, "no trap holds the traffic");
 	cr_assert_eq(atomic_load(&c->shunt), SHUNT_TRAP);
+}
+
+/* The Child SA rekeys itself at ipseclifetime - rekeymargin, from whichever end gets there first. */
+Test(exchange, rekey_child_by_lifetime)
+{
+	uint32_t old_in;
+
+	xch_conn_add_both(CONN " --ipseclifetime 60 --rekeymargin 20 --rekeyfuzz 0");
+	establish();
+	old_in = xch_sa(XCH_WEST)->children->spi_in;
+	xch_advance(XCH_EAST, 39000);
+	cr_assert_not(xch_pending(XCH_EAST), "rekeyed before the margin");
+	xch_advance(XCH_EAST, 1100);
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(XCH_WEST)->children->spi_in, old_in);
+	/* West's rekey time for the old SA went with it: the new one's is 40 s after its birth. */
+	xch_advance(XCH_WEST, 30000);
+	assert_quiet();
+}
+
+/* With --dontrekey the Child SA just ends at its lifetime, and the peer is told. */
+
+Test(exchange, child_lifetime_dontrekey)
+{
+	xch_conn_add_both(CONN " --ipseclifetime 60 --rekeymargin 20 --dontrekey");
+	establish();
+	xch_advance(XCH_WEST, 50000);
+	assert_quiet();
+	xch_advance(XCH_WEST, 10100);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	cr_assert_null(xch_sa(XCH_WEST)->children);
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED, "the IKE SA stays");
+}
+
+/* After any rekey collision: one IKE SA each side, the same one, with the one Child SA pair. */
+static void assert_settled_pair(void)
+{
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west has %u IKE SAs", xch_sa_count(XCH_WEST));
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east has %u IKE SAs", xch_sa_count(XCH_EAST));
+	cr_assert_eq(w->state, IKE_ESTABLISHED, "west in %s", ike_state_name(w->state));
+	cr_assert_eq(e->state, IKE_ESTABLISHED, "east in %s", ike_state_name(e->state));
+	cr_assert_arr_eq(w->spi_i, e->spi_i, 8, "not the same IKE SA");
+	cr_assert_arr_eq(w->spi_r, e->spi_r, 8, "not the same IKE SA");
+	assert_sk_crossed(&w->sk_out, &e->sk_in);
+	assert_sk_crossed(&e->sk_out, &w->sk_in);
+	assert_one_child_pair();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 1);
+}
+
+/*
+ * Both ends rekey the IKE SA at once (2.8.2): both new IKE SAs are made;
+ * the one whose exchange holds the lowest nonce is deleted by its
+ * initiator, the other takes the Child SA, and its initiator deletes the
+ * old IKE SA. first says whose request arrives first.
+ */
+static void ike_rekey_collision(enum xch_side first)
+{
+	enum xch_side second = first == XCH_WEST ? XCH_EAST : XCH_WEST;
+	uint8_t old_spi[8];
+
+	xch_conn_add_both(CONN);
+	establish();
+	memcpy(old_spi, xch_sa(XCH_WEST)->spi_i, 8);
+	cr_assert(ike_sa_rekey(xch_sa(XCH_WEST), "test"));
+	cr_assert(ike_sa_rekey(xch_sa(XCH_EAST), "test"));
+	xch_pump();
+	expect(first, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(second, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	/* Both answer: a collision is no reason to refuse. */
+	expect(second, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	expect(first, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	/* Then the Deletes of the redundant new SA and of the old one. */
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_settled_pair();
+	cr_assert_neq(memcmp(xch_sa(XCH_WEST)->spi_i, old_spi, 8), 0, "the old IKE SA stayed");
+}
+
+Test(exchange, rekey_ike_collision_west_first)
+{
+	ike_rekey_collision(XCH_WEST);
+}
+
+Test(exchange, rekey_ike_collision_east_first)
+{
+	ike_rekey_collision(XCH_EAST);
+}
+
+/* The Child SA collision with east's request delivered first. */
+Test(exchange, rekey_child_collision_east_first)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	cr_assert(ike_child_rekey(xch_sa(XCH_WEST), xch_sa(XCH_WEST)->children, "test"));
+	cr_assert(ike_child_rekey(xch_sa(XCH_EAST), xch_sa(XCH_EAST)->children, "test"));
+	xch_pump();
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_one_child_pair();
 }

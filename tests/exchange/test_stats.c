@@ -248,7 +248,7 @@ Test(stats, half_open_and_initiator_timeouts)
 	}
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
 	cr_assert_eq(failures(XCH_WEST, IKE_XS_AUTH, IKE_ROLE_INITIATOR, IKE_FAIL_TIMEOUT), 1);
-	cr_assert_geq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 7);
+	cr_assert_gt(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 0);
 }
 
 Test(stats, per_sa_series_through_rcu)

@@ -45,6 +45,7 @@ add() {
 }
 add v4 192.0.2.1 192.0.2.2 10.1.0.0/16 10.2.0.0/16
 add v6 2001:db8::1 2001:db8::2 2001:db8:1::/48 2001:db8:2::/48
+add v4b 192.0.2.1 192.0.2.2 10.3.0.0/16 10.4.0.0/16
 expect_status 0 "west listens" $WW --listen
 expect_status 0 "east listens" $WE --listen
 
@@ -85,6 +86,17 @@ expect_match "the rekeyed Child SA is listed once" 'esp\.[0-9a-f]+@192\.0\.2\.2 
 expect_status 21 "--rekey-ipsec of an unknown connection fails" $WW --rekey-ipsec --name nosuch
 LAST_OUT=$(cat "$T/updown.w")
 expect_no_match "a rekey runs no down-client" '^down-client conn=v4 '
+
+# A second connection between the same ends: one more Child SA on the IKE SA (as libreswan).
+expect_status 0 "west initiates v4b while v4 is up" timeout 20 $WW --initiate --name v4b
+expect_match "v4b's Child SA is established" '^004 "v4b" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode .*10\.3\.0\.0/16===10\.4\.0\.0/16'
+expect_no_match "no second IKE SA was made" 'established IKE SA'
+expect_status 0 "west status with two Child SAs" $WW --status
+expect_match "west: one IKE SA" 'IKE SAs: total\(1\)'
+expect_match "west lists v4b's Child SA" 'esp\.[0-9a-f]+@192\.0\.2\.2 esp\.[0-9a-f]+@us 10\.3\.0\.0/16===10\.4\.0\.0/16'
+expect_status 0 "east status with two Child SAs" $WE --status
+expect_match "east chose v4b for it by its selectors" '"v4b".*10\.4\.0\.0/16===10\.3\.0\.0/16'
+expect_match "east: one IKE SA" 'IKE SAs: total\(1\)'
 
 expect_status 0 "west terminates v4" $WW --terminate --name v4
 expect_match "terminate names the IKE SA" '#[0-9]+: deleting IKE SA of "v4"'

@@ -118,7 +118,6 @@ static void float_to_natt(struct ike_sa *sa)
 
 static void auth_send(struct ike_sa *sa, struct child_sa *c)
 {
-	struct ike_setup *s = sa->setup;
 	uint8_t auth[CRYPTO_PRF_MAX];
 	struct v2_build b;
 	size_t len;
@@ -144,8 +143,8 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 			v2_build_notify(&b, &n);
 		}
 		ike_connection_auth_esp(sa->conn, &esp);
-		proposal_set_to_sa(&esp, V2_PROTO_ESP, spi, 4, &s->child_offer);
-		v2_build_sa(&b, &s->child_offer);
+		proposal_set_to_sa(&esp, V2_PROTO_ESP, spi, 4, sa->w->sa_scratch);
+		v2_build_sa(&b, sa->w->sa_scratch);
 		v2_ts_to_wire(&c->ts_local, &ts);
 		v2_build_ts(&b, V2_PL_TSI, &ts);
 		v2_ts_to_wire(&c->ts_remote, &ts);

@@ -13,6 +13,7 @@
 #include "ike/v2/payloads.h"
 #include "ike/child_updown.h"
 #include "ike/route.h"
+#include "ike/v2/exchange.h"
 #include "util/log.h"
 
 bool ike_leave_kernel_state;
@@ -216,17 +217,9 @@ static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	}
 	p->replay_window = 64;
 	p->hard_seconds = cs->ipsec_lifetime;
-	/*
-	 * Soft expiry starts the rekey, on either side: rekeymargin plus a
-	 * random 0..rekeyfuzz % of it before the end, so the two ends (and
-	 * a storm of SAs made together) rarely rekey at the same moment.
-	 */
-	uint32_t r = 0, margin = cs->rekeymargin;
-	crypto_random(&r, sizeof(r));
-	if (cs->rekeyfuzz)
-		margin += (uint32_t)((uint64_t)margin * (r % (cs->rekeyfuzz + 1)) / 100);
-	p->soft_seconds = cs->ipsec_lifetime > margin ? cs->ipsec_lifetime - margin
-						      : cs->ipsec_lifetime;
+	/* Our own timer rekeys first (v2_child_arm_life()); the kernel's soft expiry is the backstop. */
+	p->soft_seconds = cs->ipsec_lifetime > cs->rekeymargin ?
+				  cs->ipsec_lifetime - cs->rekeymargin : cs->ipsec_lifetime;
 	if (cs->has_conn_mark) {
 		p->mark.value = cs->conn_mark;
 		p->mark.mask = cs->conn_mask;
@@ -287,6 +280,60 @@ static void removal_logged(struct ike_sa *sa, struct child_sa *c, int status)
 			 (unsigned long long)c->serial, strerror(-status));
 }
 
+/* Where a superseded SA's final kernel counts go: its successor, found by SPI (it may move). */
+struct heir_ref {
+	struct ike_worker *w;
+	uint32_t spi, reqid;
+	bool in;
+};
+
+static void final_counts(struct kernel_op *op)
+{
+	struct heir_ref *h = op->cookie;
+	struct child_sa *heir = child_index_find(&h->w->children, h->spi, h->reqid);
+
+	if (heir && op->status == 0) {
+		if (h->in)
+			heir->carried_in += op->stats.bytes;
+		else
+			heir->carried_out += op->stats.bytes;
+	} else if (!heir) {
+		dbg(DBG_KERNEL, "the successor of SPI 0x%08x went before its counts came",
+		    op->sa.spi);
+	}
+	free(h);
+	kernel_op_free(op);
+}
+
+/* Ask for c's counts before its SAs go (the kernel queue keeps the order). */
+static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->superseded || !c->successor_spi || sa->w->d->kernel_none)
+		return;
+	for (int in = 1; in >= 0; in--) {
+		struct heir_ref *h = malloc(sizeof(*h));
+		struct kernel_op *op = h ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa),
+							 final_counts, h) : NULL;
+		if (!op) {
+			free(h);
+			log_warn("#%llu: out of memory: its traffic is missing from the totals",
+				 (unsigned long long)c->serial);
+			return;
+		}
+		*h = (struct heir_ref){ sa->w, c->successor_spi, c->successor_reqid, in };
+		op->owner = sa->w->index;
+		op->sa.src = in ? sa->peer : sa->local;
+		op->sa.dst = in ? sa->local : sa->peer;
+		op->sa.spi = in ? c->spi_in : c->spi_out;
+		op->sa.proto = IPPROTO_ESP;
+		if (kernel_queue_submit(sa->w->d->kq, op) < 0) {
+			free(h);
+			kernel_op_free(op);
+			return;
+		}
+	}
+}
+
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_step *st;
@@ -296,6 +343,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
 	c->kernel_released = true;
+	count_for_heir(sa, c);
 	st = step_new(sa, c, removal_logged);
 	if (!st)
 		return;
@@ -382,6 +430,49 @@ int v2_ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
 	return out->n ? 0 : -ENOENT;
 }
 
+/*
+ * Either end rekeys a Child SA at lifetime - rekeymargin - a random
+ * 0..rekeyfuzz % of the margin, so the two ends (and a storm of SAs made
+ * together) rarely rekey at the same moment; --dontrekey lets it end.
+ */
+static void arm_life(struct ike_sa *sa, struct child_sa *c)
+{
+	const struct conn_spec *cs = &c->conn->spec;
+	uint64_t now = ike_now(sa->w), life = (uint64_t)cs->ipsec_lifetime * 1000, margin = 0;
+
+	if (!life)
+		return;
+	c->expire_ms = now + life;
+	if (!(cs->policy & POL_DONT_REKEY)) {
+		uint32_t r = 0;
+		crypto_random(&r, sizeof(r));
+		margin = (uint64_t)cs->rekeymargin * 1000;
+		margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
+		if (margin >= life)
+			margin = life / 2;
+	}
+	c->life_is_rekey = margin > 0;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
+		  c->expire_ms - margin);
+}
+
+void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->sa;
+
+	if (c->life_is_rekey) {
+		c->life_is_rekey = false;
+		timer_arm(tw, t, c->expire_ms);
+		ike_child_rekey(sa, c, "Child SA rekey time reached");
+		return;
+	}
+	ike_sa_progress(sa, RC_LOG, "Child SA #%llu lifetime ended: deleting it",
+			(unsigned long long)c->serial);
+	v2_child_delete_tell_peer(sa, c);
+	ike_child_unlink_free(sa, c);
+}
+
 void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 {
 	char alg[96], tl[80], tr[80];
@@ -403,13 +494,17 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 		ike_child_updown(sa, c, UPDOWN_UP);
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
+	arm_life(sa, c);
+	if (child_index_add(&sa->w->children, c) < 0)
+		log_warn("#%llu: out of memory indexing the Child SA: kernel events will miss it",
+			 (unsigned long long)c->serial);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	if (c->encap)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	proposal_suite_str(&s, alg, sizeof(alg));
-	ike_sa_progress(sa, RC_SUCCESS,
+	ike_child_progress(sa, c, RC_SUCCESS,
 			"IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
 			(unsigned long long)c->serial, rekey ? "rekeyed" : "established",
 			c->transport ? "transport" : "tunnel",

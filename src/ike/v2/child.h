@@ -28,6 +28,9 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
  */
 void v2_child_established(struct ike_sa *sa, struct child_sa *c);
 
+/* The Child SA life timer's callback (set up by ike_child_new()). */
+void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+
 /* Remove c's kernel state (answers are only logged). Context: the owner. */
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
 

@@ -91,14 +91,14 @@ static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 	return c ? c : (alen > blen) - (alen < blen);
 }
 
-static void keep_lowest(struct child_sa *c, const uint8_t *a, size_t alen, const uint8_t *b,
-			size_t blen)
+static void keep_lowest(uint8_t out[CHILD_NONCE_KEEP], uint8_t *out_len, const uint8_t *a,
+			size_t alen, const uint8_t *b, size_t blen)
 {
 	const uint8_t *lo = nonce_cmp(a, alen, b, blen) <= 0 ? a : b;
 	size_t lolen = lo == a ? alen : blen;
 
-	c->nonce_min_len = (uint8_t)(lolen < CHILD_NONCE_KEEP ? lolen : CHILD_NONCE_KEEP);
-	memcpy(c->nonce_min, lo, c->nonce_min_len);
+	*out_len = (uint8_t)(lolen < CHILD_NONCE_KEEP ? lolen : CHILD_NONCE_KEEP);
+	memcpy(out, lo, *out_len);
 }
 
 /* ---- common steps ---- */
@@ -127,6 +127,20 @@ static struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
  * fate. The initiator of the exchange that made c deletes what is
  * redundant.
  */
+/*
+ * old is superseded by heir: the traffic totals carry over (what old
+ * itself carried now, its own kernel counts when it is removed).
+ */
+static void supersede(struct child_sa *old, struct child_sa *heir)
+{
+	old->superseded = true;
+	heir->carried_in += old->carried_in;
+	heir->carried_out += old->carried_out;
+	old->carried_in = old->carried_out = 0;
+	old->successor_spi = heir->spi_in;
+	old->successor_reqid = heir->reqid;
+}
+
 static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_sa *old = ike_child_find(sa, c->rekey_of), *twin = NULL;
@@ -146,7 +160,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 				(unsigned long long)loser->serial, (unsigned long long)winner->serial);
 		/* The winner owns the policies (both have the old one's reqid). */
 		atomic_store(&winner->conn->policy_owner, winner->serial);
-		loser->superseded = true;
+		supersede(loser, winner);
 		if (loser->we_initiated)
 			v2_child_delete_tell_peer(sa, loser);
 		if (winner->we_initiated && old)
@@ -154,11 +168,13 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 		return;
 	}
 	if (old) {
-		old->superseded = true;
+		supersede(old, c);
 		if (c->we_initiated)
 			v2_child_delete_tell_peer(sa, old);	/* the initiator deletes the old SA */
 	}
 }
+
+static void take_over(struct ike_sa *old, struct ike_sa *n);
 
 /* ---- initiator ---- */
 
@@ -168,7 +184,8 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 	struct child_sa *c = t ? ike_child_find(sa, t->new_child) : NULL;
 	struct child_sa *old = t ? ike_child_find(sa, t->child) : NULL;
 
-	ike_sa_progress(sa, RC_LOG, fmt, what);
+	/* A whack waiting for this Child SA hears of the failure as one (a non-zero exit). */
+	ike_sa_progress(sa, t && t->whack ? RC_FATAL : RC_LOG, fmt, what);
 	if (c)
 		ike_child_unlink_free(sa, c);
 	if (old)
@@ -178,6 +195,12 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 		t->new_ike = NULL;
 	}
 	v2_task_done(sa);
+	if (t && sa->rekey_twin && sa->state == IKE_ESTABLISHED) {
+		/* Our rekey failed, the peer's made its SA: that one takes over. */
+		struct ike_sa *twin = sa->rekey_twin;
+		sa->rekey_twin = NULL;
+		take_over(sa, twin);
+	}
 }
 
 static void cc_send(struct ike_sa *sa)
@@ -344,7 +367,9 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 	}
 	t->new_child = c->serial;
 	t->dh = ike_connection_child_esp(conn, sa->suite.dh, &set);
-	ike_sa_progress(sa, RC_LOG, "%s Child SA #%llu%s",
+	if (t->whack && !sa->whack)
+		sa->whack = ike_progress_ref(t->whack);	/* its lines until the task ends */
+	ike_child_progress(sa, c, RC_LOG, "%s Child SA #%llu%s",
 			old ? "rekeying" : "negotiating one more", (unsigned long long)c->serial,
 			t->dh ? " with PFS" : "");
 	if (old)
@@ -368,6 +393,8 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	v2_child_established(sa, c);
 	if (c->rekey_of) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_REKEYED);
+		if (ours)
+			ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
 		rekey_settled(sa, c);
 	}
 	if (ours)
@@ -457,7 +484,8 @@ void v2_cc_i_child_response(struct ike_sa *sa, struct ike_input *in)
 	c->ts_remote = sr.ts[0];
 	if (c->transport && !v2_msg_notify(m, V2N_USE_TRANSPORT_MODE))
 		c->transport = false;
-	keep_lowest(c, t->ni, t->ni_len, nr->u.nonce.data, nr->u.nonce.len);
+	keep_lowest(c->nonce_min, &c->nonce_min_len, t->ni, t->ni_len, nr->u.nonce.data,
+		    nr->u.nonce.len);
 	/* The responder's nonce is needed by KEYMAT: keep it in the task meanwhile. */
 	free(t->pub);
 	t->pub = NULL;
@@ -532,6 +560,8 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 {
 	struct child_sa **pp = &n->children;
 
+	for (struct child_sa *c = old->children; c; c = c->next)
+		c->sa = n;
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = old->children;
@@ -553,11 +583,12 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 }
 
 /* The new IKE SA has its keys: it takes over from the old one. */
-static void ike_rekeyed(struct ike_sa *old, struct ike_sa *n, const struct kex_result *r)
+/* n, whose keys are installed, takes over from old. */
+static void take_over(struct ike_sa *old, struct ike_sa *n)
 {
 	char alg[96];
 
-	v2_kex_install_keys(n, &r->keys);
+	n->rekey_serial = 0;
 	n->msgid_next = 0;
 	n->msgid_peer = 0;
 	n->counted_up = old->counted_up;
@@ -569,6 +600,29 @@ static void ike_rekeyed(struct ike_sa *old, struct ike_sa *n, const struct kex_r
 	proposal_suite_str(&n->suite, alg, sizeof(alg));
 	ike_sa_progress(old, RC_LOG, "IKE SA rekeyed: #%llu {%s} takes over",
 			(unsigned long long)n->serial, alg);
+}
+
+/*
+ * A new IKE SA that a rekey collision made redundant: keys up, no
+ * children; it waits for the Delete of whichever end made it (ours goes
+ * out when we made it).
+ */
+static void redundant(struct ike_sa *n, bool ours)
+{
+	char name[CONN_NAME_MAX + 32];
+
+	n->rekey_serial = 0;
+	n->state = IKE_REKEYED;
+	timer_arm(wheel(n), &n->life, ike_now(n->w) + CC_REKEYED_GRACE_MS);
+	log_info("%s: redundant after a simultaneous IKE SA rekey (RFC 7296 2.8.2)",
+		 ike_sa_name(n, name, sizeof(name)));
+	if (ours) {
+		struct v2_task *d = v2_task_new(V2T_DELETE_IKE);
+		if (d)
+			v2_task_add(n, d);
+		else
+			ike_sa_free(n);
+	}
 }
 
 /* IKE_EV_RESPONSE to our IKE SA rekey. */
@@ -600,6 +654,8 @@ void v2_cc_i_ike_response(struct ike_sa *sa, struct ike_input *in)
 	/* Commit: the new SA's SPIs, suite and nonces. */
 	memcpy(n->spi_r, sa_pl->u.sa->props[0].spi, 8);
 	n->suite = suite;
+	keep_lowest(n->nonce_min, &n->nonce_min_len, t->ni, t->ni_len, nr->u.nonce.data,
+		    nr->u.nonce.len);
 	struct v2_kex_params p = {
 		.mode = KEX_REKEY_IKE, .task = V2T_REKEY_IKE, .group = t->dh, .ke = t->ke,
 		.peer = ke->u.ke.data, .peer_len = ke->u.ke.len, .suite = suite,
@@ -627,10 +683,24 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	t->new_ike = NULL;
-	n->rekey_serial = 0;
-	ike_rekeyed(sa, n, in->kex);
+	v2_kex_install_keys(n, &in->kex->keys);
+	ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
+	struct ike_sa *twin = sa->rekey_twin;
+	sa->rekey_twin = NULL;
+	if (twin && nonce_cmp(n->nonce_min, n->nonce_min_len, twin->nonce_min,
+			      twin->nonce_min_len) < 0) {
+		/* 2.8.2: ours holds the lowest nonce: the peer's SA stays, ours goes, and the peer deletes the old one. */
+		take_over(sa, twin);
+		v2_task_done(sa);
+		n->state = IKE_ESTABLISHED;
+		redundant(n, true);
+		return;
+	}
+	take_over(sa, n);
+	if (twin)
+		redundant(twin, false);	/* the peer made it; the peer deletes it */
 	v2_task_done(sa);
-	/* The initiator of the rekey deletes the old IKE SA (2.8). */
+	/* The initiator of the rekey that stays deletes the old IKE SA (2.8). */
 	struct v2_task *d = v2_task_new(V2T_DELETE_IKE);
 	if (d)
 		v2_task_add(sa, d);
@@ -777,9 +847,15 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 		}
 		v2_send_response(sa, sa->w->txbuf, len);
 		r->new_ike = NULL;
-		n->rekey_serial = 0;
-		ike_rekeyed(sa, n, kr);
+		v2_kex_install_keys(n, &kr->keys);
+		keep_lowest(n->nonce_min, &n->nonce_min_len, r->ni, r->ni_len, r->nr, CC_NONCE_LEN);
 		v2_cc_resp_free(sa);
+		if (sa->active && sa->active->kind == V2T_REKEY_IKE && !sa->rekey_twin) {
+			/* Our own rekey is out too (2.8.2): decide when it ends. */
+			sa->rekey_twin = n;
+			return;
+		}
+		take_over(sa, n);
 		return;
 	}
 	struct child_sa *c = ike_child_find(sa, r->child);
@@ -809,22 +885,6 @@ static struct v2_cc_resp *resp_new(struct ike_sa *sa, uint8_t what, const struct
 	}
 	sa->rctx = r;
 	return r;
-}
-
-/* Is a Delete of Child SA c (by our inbound SPI) queued or out? */
-static bool deleting_child(const struct ike_sa *sa, const struct child_sa *c)
-{
-	const struct v2_task *t = sa->active;
-	for (int pass = 0; pass < 2; pass++, t = sa->tasks) {
-		for (; t; t = pass ? t->next : NULL) {
-			if (t->kind != V2T_DELETE_CHILD)
-				continue;
-			for (unsigned i = 0; i < t->nspi; i++)
-				if (t->spis[i] == c->spi_in)
-					return true;
-		}
-	}
-	return false;
 }
 
 /* IKE_EV_REQUEST: the peer wants a new or rekeyed Child SA. */
@@ -860,7 +920,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 			send_error(sa, V2N_CHILD_SA_NOT_FOUND, NULL, 0);
 			return;
 		}
-		if (deleting_child(sa, old)) {
+		if (v2_task_deleting_spi(sa, old->spi_in)) {
 			send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}
@@ -933,7 +993,8 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	c->ts_remote = chosen_i;
 	c->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) && !(conn->spec.policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
-	keep_lowest(c, ni->u.nonce.data, ni->u.nonce.len, r->nr, CC_NONCE_LEN);
+	keep_lowest(c->nonce_min, &c->nonce_min_len, ni->u.nonce.data, ni->u.nonce.len, r->nr,
+		    CC_NONCE_LEN);
 	if (old) {
 		r->old = old->serial;
 		c->rekey_of = old->serial;
@@ -963,9 +1024,13 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 	struct v2_proposal accepted;
 	uint8_t num;
 
-	/* 2.25.2: not while a Child SA exchange of ours, or another answer, is under way. */
-	if (sa->rctx || sa->state != IKE_ESTABLISHED ||
-	    (sa->active && sa->active->kind >= V2T_REKEY_CHILD)) {
+	/*
+	 * 2.25.2: not while a Child SA exchange of ours, or another answer, is
+	 * under way; while our own IKE SA rekey is out, both go ahead (2.8.2).
+	 */
+	if (sa->rctx || sa->state != IKE_ESTABLISHED || sa->rekey_twin ||
+	    (sa->active && (sa->active->kind == V2T_REKEY_CHILD ||
+			    sa->active->kind == V2T_NEW_CHILD))) {
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}

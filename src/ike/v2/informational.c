@@ -63,11 +63,7 @@ void v2_ike_established(struct ike_sa *sa)
 
 	sa->state = IKE_ESTABLISHED;
 	sa->established_ms = ike_now(sa->w);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
+	ike_half_open_end(sa);
 	if (!rekey)
 		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	if (!sa->counted_up) {
@@ -257,8 +253,8 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 			for (struct child_sa *c = sa->children; c; c = c->next) {
 				if (c->spi_out != spi)
 					continue;
-				/* 1.4.1: answer with our SPI, unless we are deleting it too. */
-				if (n < 16 && !c->rekeying)
+				/* 1.4.1: answer with our SPI, unless our own Delete of it is out. */
+				if (n < 16 && !v2_task_deleting_spi(sa, c->spi_in))
 					ours[n++] = c->spi_in;
 				log_info("#%llu: the peer deleted Child SA #%llu",
 					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
@@ -320,7 +316,7 @@ void v2_request_timeout(struct ike_sa *sa)
 	case IKE_I_AUTH_SENT:
 		ike_sa_fail(sa, RC_NORETRANSMISSION,
 			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
-			    ike_state_name(sa->state), 7);
+			    ike_state_name(sa->state), v2_retransmissions_max());
 		break;
 	case IKE_ESTABLISHED:
 		/* An established peer that stops answering is dead: --dpdaction, if any. */

@@ -65,6 +65,26 @@ bool v2_task_pending(const struct ike_sa *sa, uint8_t kind, uint64_t child)
 	return false;
 }
 
+static bool names_spi(const struct v2_task *t, uint32_t spi)
+{
+	if (t->kind != V2T_DELETE_CHILD)
+		return false;
+	for (unsigned i = 0; i < t->nspi; i++)
+		if (t->spis[i] == spi)
+			return true;
+	return false;
+}
+
+bool v2_task_deleting_spi(const struct ike_sa *sa, uint32_t spi)
+{
+	if (sa->active && names_spi(sa->active, spi))
+		return true;
+	for (const struct v2_task *t = sa->tasks; t; t = t->next)
+		if (names_spi(t, spi))
+			return true;
+	return false;
+}
+
 static struct timer_wheel *wheel(struct ike_sa *sa)
 {
 	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
@@ -89,6 +109,8 @@ void v2_tasks_kick(struct ike_sa *sa)
 				sa->tasks = n;
 			}
 		sa->active = t;
+		if (!t->started_ms)
+			t->started_ms = ike_now(sa->w);
 		if (t->kind == V2T_DELETE_IKE || t->kind == V2T_DELETE_CHILD ||
 		    t->kind == V2T_LIVENESS)
 			rc = v2_info_start(sa, t);
@@ -108,10 +130,18 @@ void v2_tasks_kick(struct ike_sa *sa)
 	}
 }
 
+/* The whack that asked for t has its answer: its channel closes. */
+static void release_whack(struct ike_sa *sa, struct v2_task *t)
+{
+	if (t && t->whack && sa->whack == t->whack)
+		ike_sa_progress_done(sa);
+}
+
 void v2_task_done(struct ike_sa *sa)
 {
 	struct v2_task *t = sa->active;
 
+	release_whack(sa, t);
 	sa->active = NULL;
 	v2_task_free(t);
 	v2_tasks_kick(sa);
@@ -143,6 +173,7 @@ bool v2_task_retry_later(struct ike_sa *sa)
 void v2_tasks_free(struct ike_sa *sa)
 {
 	timer_cancel(wheel(sa), &sa->task_retry);
+	release_whack(sa, sa->active);
 	v2_task_free(sa->active);
 	sa->active = NULL;
 	while (sa->tasks) {

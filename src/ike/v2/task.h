@@ -38,6 +38,7 @@ struct v2_task {
 	struct connection *conn;	/* NEW_CHILD: its connection (a reference) */
 	uint8_t this_end;
 	struct ike_progress *whack;	/* who asked, told the outcome (may be NULL) */
+	uint64_t started_ms;		/* when it first started (rekey delay) */
 	/* while the CREATE_CHILD_SA exchange runs */
 	uint16_t dh;			/* KE group, 0 without a KE */
 	uint8_t ni_len;
@@ -63,6 +64,9 @@ void v2_task_add(struct ike_sa *sa, struct v2_task *t);
 
 /* Is a task of kind (for Child SA child, when not 0) queued or active? */
 bool v2_task_pending(const struct ike_sa *sa, uint8_t kind, uint64_t child);
+
+/* Is a Delete of the Child SA whose inbound SPI is spi queued or out? */
+bool v2_task_deleting_spi(const struct ike_sa *sa, uint32_t spi);
 
 /* Start the next queued task if no request of ours is out. Context: the owner. */
 void v2_tasks_kick(struct ike_sa *sa);
