@@ -21,7 +21,6 @@ void metrics_src_of(struct pluto *p, struct metrics_src *s)
 	s->pool = p->pool;
 	s->ctl = &p->stats;
 	s->conns = &p->conns;
-	s->sas = p->ike_ready ? &p->ike.sas : NULL;
 	s->ike = p->ike_ready ? &p->ike : NULL;
 	s->start_time = p->start_time;
 	s->per_sa = p->opts->metrics_per_sa;

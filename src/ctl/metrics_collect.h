@@ -15,7 +15,6 @@ struct runner;
 struct net_pool;
 struct ctl_stats;
 struct conn_table;
-struct sa_table;
 struct ike_daemon;
 struct pluto;
 
@@ -34,8 +33,7 @@ struct metrics_src {
 	struct net_pool *pool;
 	struct ctl_stats *ctl;
 	struct conn_table *conns;
-	struct sa_table *sas;
-	struct ike_daemon *ike;	/* its workers' rekey delays, the half-open memory */
+	struct ike_daemon *ike;	/* rekey delays, half-open memory, the per-SA records */
 	uint64_t start_time;	/* seconds since the epoch */
 	bool per_sa;		/* --metrics-per-sa */
 };

@@ -315,16 +315,11 @@ struct sa_walk {
 	uint64_t now;
 };
 
-static bool one_sa(struct sa_node *n, void *ctx)
+static bool one_sa(const struct ike_sa_pub *p, void *ctx)
 {
 	struct sa_walk *sw = ctx;
-	const struct ike_sa *sa = caa_container_of(n, struct ike_sa, node);
-	/* The owner publishes the record whole (release) and frees it after a grace period. */
-	const struct ike_sa_pub *p = atomic_load_explicit(&sa->pub, memory_order_acquire);
 	char worker[12], serial[24];
 
-	if (!p)
-		return true;
 	snprintf(worker, sizeof(worker), "%u", p->worker);
 	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)p->serial);
 	struct expo_label l[] = {
@@ -345,10 +340,10 @@ static void collect_sas(const struct metrics_src *s, const struct metric_family 
 {
 	struct sa_walk sw = { o, f, (uint64_t)time(NULL) };
 
-	if (!s->per_sa || !s->sas)
+	if (!s->per_sa || !s->ike)
 		return;
 	rcu_read_lock();
-	sadb_sa_table_each_rcu(s->sas, one_sa, &sw);
+	ike_stats_each_pub_rcu(s->ike, one_sa, &sw);
 	rcu_read_unlock();
 }
 

@@ -23,8 +23,7 @@
  * Owner: the worker whose index our SPI carries; only it reads or writes
  * an SA (others reach it through its mailbox). The sa_node is published in
  * the RCU tables so that lookups by SPI find the object; nothing but the
- * node's keys and the pub pointer (the metrics thread's per-SA series) is
- * read through them by other threads.
+ * node's keys is read through them by other threads.
  */
 
 enum ike_state {
@@ -206,7 +205,6 @@ struct ike_sa {
 	struct ike_setup *setup;
 	struct child_sa *children;
 	unsigned tries;			/* keyingtries used */
-	_Atomic(struct ike_sa_pub *) pub;	/* --metrics-per-sa; read through RCU (ike_stats.h) */
 };
 
 /*

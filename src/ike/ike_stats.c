@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "ike/ike_stats.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,55 @@ void ike_stats_fail_reason(struct ike_sa *sa, enum ike_stats_reason why)
 		sa->fail_reason = (uint8_t)(why + 1);
 }
 
+static unsigned long serial_hash(uint64_t serial)
+{
+	/* Serials are sequential: a multiplicative hash spreads them over the buckets. */
+	return (unsigned long)(serial * 0x9e3779b97f4a7c15ull >> 16);
+}
+
+static int serial_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct ike_sa_pub *p = caa_container_of(node, struct ike_sa_pub, node);
+	return p->serial == *(const uint64_t *)key;
+}
+
+/* sa's record, or NULL. Context: the owner, inside rcu_read_lock(). */
+static struct ike_sa_pub *pub_of_rcu(const struct ike_sa *sa)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	cds_lfht_lookup(sa->w->d->sa_pubs, serial_hash(sa->serial), serial_match, &sa->serial, &it);
+	n = cds_lfht_iter_get_node(&it);
+	return n ? caa_container_of(n, struct ike_sa_pub, node) : NULL;
+}
+
+static void publish(struct ike_sa *sa)
+{
+	struct ike_worker *w = sa->w;
+	struct ike_sa_pub *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return;		/* the SA simply has no series */
+	p->serial = sa->serial;
+	p->established_wall = (uint64_t)time(NULL);
+	p->worker = w->index;
+	p->initiator = sa->initiator;
+	atomic_init(&p->state, (uint8_t)sa->state);
+	snprintf(p->conn, sizeof(p->conn), "%s", sa->conn ? sa->conn->spec.name : "");
+	ip_addr_str(&sa->peer, p->peer);
+	cds_lfht_node_init(&p->node);
+	tsan_release(p);	/* the readers acquire it through the table */
+	rcu_read_lock();
+	if (pub_of_rcu(sa)) {
+		rcu_read_unlock();
+		free(p);	/* published already (established twice: never) */
+		return;
+	}
+	cds_lfht_add(w->d->sa_pubs, serial_hash(p->serial), &p->node);
+	rcu_read_unlock();
+}
+
 void ike_stats_established(struct ike_sa *sa, enum ike_stats_exchange x)
 {
 	struct ike_worker *w = sa->w;
@@ -190,19 +240,8 @@ void ike_stats_established(struct ike_sa *sa, enum ike_stats_exchange x)
 	sa->was_established = true;
 	if (sa->setup)
 		observe(w, IKE_HIST_AUTH, role_of(sa), sa->setup->t_auth_us);
-	if (w->d->per_sa_metrics && !atomic_load_explicit(&sa->pub, memory_order_relaxed)) {
-		struct ike_sa_pub *p = calloc(1, sizeof(*p));
-		if (!p)
-			return;		/* the SA simply has no series */
-		p->serial = sa->serial;
-		p->established_wall = (uint64_t)time(NULL);
-		p->worker = w->index;
-		p->initiator = sa->initiator;
-		atomic_init(&p->state, (uint8_t)sa->state);
-		snprintf(p->conn, sizeof(p->conn), "%s", sa->conn ? sa->conn->spec.name : "");
-		ip_addr_str(&sa->peer, p->peer);
-		atomic_store_explicit(&sa->pub, p, memory_order_release);
-	}
+	if (w->d->per_sa_metrics && w->d->sa_pubs)
+		publish(sa);
 }
 
 void ike_stats_init_done(struct ike_sa *sa)
@@ -225,10 +264,15 @@ void ike_stats_setup_done(struct ike_sa *sa)
 
 void ike_stats_sa_state(struct ike_sa *sa)
 {
-	struct ike_sa_pub *p = atomic_load_explicit(&sa->pub, memory_order_relaxed);
+	struct ike_sa_pub *p;
 
+	if (!sa->was_established || !sa->w->d->per_sa_metrics || !sa->w->d->sa_pubs)
+		return;
+	rcu_read_lock();
+	p = pub_of_rcu(sa);
 	if (p)
 		atomic_store_explicit(&p->state, (uint8_t)sa->state, memory_order_relaxed);
+	rcu_read_unlock();
 }
 
 static void rcu_free_ike_sa_pub(struct rcu_head *head)
@@ -241,10 +285,45 @@ static void rcu_free_ike_sa_pub(struct rcu_head *head)
 
 void ike_stats_sa_unpublish(struct ike_sa *sa)
 {
-	struct ike_sa_pub *p = atomic_exchange_explicit(&sa->pub, NULL, memory_order_relaxed);
+	struct ike_daemon *d = sa->w->d;
+	struct ike_sa_pub *p;
 
-	if (!p)
+	if (!sa->was_established || !d->sa_pubs)
 		return;
-	tsan_release(p);
-	call_rcu(&p->rcu, rcu_free_ike_sa_pub);
+	rcu_read_lock();
+	p = pub_of_rcu(sa);
+	if (p && cds_lfht_del(d->sa_pubs, &p->node) == 0) {
+		tsan_release(p);
+		call_rcu(&p->rcu, rcu_free_ike_sa_pub);
+	}
+	rcu_read_unlock();
+}
+
+int ike_stats_pubs_init(struct ike_daemon *d)
+{
+	d->sa_pubs = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	return d->sa_pubs ? 0 : -ENOMEM;
+}
+
+void ike_stats_pubs_fini(struct ike_daemon *d)
+{
+	/* Every SA is gone and its record handed to call_rcu (ike_daemon_fini's barrier). */
+	if (d->sa_pubs)
+		cds_lfht_destroy(d->sa_pubs, NULL);
+	d->sa_pubs = NULL;
+}
+
+void ike_stats_each_pub_rcu(struct ike_daemon *d,
+			    bool (*fn)(const struct ike_sa_pub *p, void *ctx), void *ctx)
+{
+	struct cds_lfht_iter it;
+	struct ike_sa_pub *p;
+
+	if (!d->sa_pubs)
+		return;
+	cds_lfht_for_each_entry(d->sa_pubs, &it, p, node) {
+		tsan_acquire(p);
+		if (!fn(p, ctx))
+			return;
+	}
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <urcu.h>
+#include <urcu/rculfhash.h>
 
 /*
  * What the IKE engine counts beyond single numbers: the dimensions of its
@@ -144,12 +145,15 @@ void ike_stats_setup_done(struct ike_sa *sa);
 
 /*
  * Per-SA series (pluto --metrics-per-sa): what the metrics thread may read
- * of an established IKE SA through RCU. Owner: the SA's worker creates it
- * when the SA is established (only when d->per_sa_metrics), publishes it
- * in sa->pub, updates state, and hands it to call_rcu when the SA goes.
- * Every field but state is immutable once published.
+ * of an established IKE SA through RCU, in the daemon's table d->sa_pubs
+ * keyed by serial (so the SA itself carries nothing for it: struct ike_sa
+ * does not grow). Owner: the SA's worker adds it when the SA is
+ * established (only when d->per_sa_metrics), updates state, and removes
+ * it and hands it to call_rcu when the SA goes. Every field but state is
+ * immutable once published.
  */
 struct ike_sa_pub {
+	struct cds_lfht_node node;
 	uint64_t serial;
 	uint64_t established_wall;	/* seconds since the epoch */
 	unsigned worker;
@@ -165,5 +169,18 @@ void ike_stats_sa_state(struct ike_sa *sa);
 
 /* Unpublish and free sa's record after a grace period. Context: the owner. */
 void ike_stats_sa_unpublish(struct ike_sa *sa);
+
+struct ike_daemon;
+
+/* The table of records: 0 or -ENOMEM. Context: main thread (ike_daemon_init/fini). */
+int ike_stats_pubs_init(struct ike_daemon *d);
+void ike_stats_pubs_fini(struct ike_daemon *d);
+
+/*
+ * Call fn for each published record; stops when fn returns false.
+ * Context: inside rcu_read_lock(); the records stay valid until it ends.
+ */
+void ike_stats_each_pub_rcu(struct ike_daemon *d,
+			    bool (*fn)(const struct ike_sa_pub *p, void *ctx), void *ctx);
 
 #endif

@@ -155,18 +155,6 @@ struct sa_node *sadb_sa_table_lookup_init_rcu(struct sa_table *t, uint64_t init_
 	return caa_container_of(node, struct sa_node, by_init);
 }
 
-void sadb_sa_table_each_rcu(struct sa_table *t, bool (*fn)(struct sa_node *n, void *ctx),
-			    void *ctx)
-{
-	struct cds_lfht_iter it;
-	struct sa_node *n;
-
-	cds_lfht_for_each_entry(t->by_spi, &it, n, by_spi) {
-		if (!fn(n, ctx))
-			return;
-	}
-}
-
 size_t sadb_sa_table_count(struct sa_table *t)
 {
 	long before, after;

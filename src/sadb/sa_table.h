@@ -66,14 +66,6 @@ struct sa_node *sadb_sa_table_lookup_rcu(struct sa_table *t, uint64_t our_spi);
 struct sa_node *sadb_sa_table_lookup_init_rcu(struct sa_table *t, uint64_t init_spi,
 					      const struct ip_addr *peer, uint16_t peer_port);
 
-/*
- * Call fn for each node published by SPI; stops early when fn returns
- * false. Nodes added or removed meanwhile may or may not be seen.
- * Context: inside rcu_read_lock().
- */
-void sadb_sa_table_each_rcu(struct sa_table *t, bool (*fn)(struct sa_node *n, void *ctx),
-			    void *ctx);
-
 /* Approximate count of SAs by SPI. Context: any registered RCU thread. */
 size_t sadb_sa_table_count(struct sa_table *t);
 

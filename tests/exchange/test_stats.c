@@ -65,7 +65,7 @@ static char *render(enum xch_side s, bool per_sa)
 		.block = { [MB_NET] = net_pool_counters(d->pool), [MB_IKE] = d->ctr,
 			   [MB_CRYPTO] = d->jobq->ctr },
 		.jobq = d->jobq,
-		.sas = &d->sas,
+		.ike = d,
 		.per_sa = per_sa,
 	};
 	struct expo_buf b;
