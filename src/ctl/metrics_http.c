@@ -38,61 +38,6 @@ struct metrics_http {
 	void *ctx;
 };
 
-int metrics_http_parse(const char *text, bool allow_any_port, struct ip_addr *addr,
-		       uint16_t *port, char *why, size_t whylen)
-{
-	char host[IP_ADDR_STRLEN + 2];
-	const char *colon, *ps;
-	bool bracketed = text[0] == '[';
-	size_t hlen;
-	char *end;
-	long n;
-
-	if (bracketed) {
-		const char *close = strchr(text, ']');
-		if (!close || close[1] != ':') {
-			snprintf(why, whylen, "expected [IPv6 address]:port (e.g. [::1]:9090)");
-			return -EINVAL;
-		}
-		hlen = (size_t)(close - text - 1);
-		ps = close + 2;
-		text++;
-	} else {
-		colon = strrchr(text, ':');
-		if (!colon) {
-			snprintf(why, whylen, "no port: expected ADDR:PORT (e.g. 127.0.0.1:9090)");
-			return -EINVAL;
-		}
-		if (memchr(text, ':', (size_t)(colon - text))) {
-			snprintf(why, whylen, "an IPv6 address must be in brackets: expected "
-					      "[ADDR]:PORT (e.g. [::1]:9090)");
-			return -EINVAL;
-		}
-		hlen = (size_t)(colon - text);
-		ps = colon + 1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host)) {
-		snprintf(why, whylen, "expected a numeric IPv4 or IPv6 address before the port");
-		return -EINVAL;
-	}
-	memcpy(host, text, hlen);
-	host[hlen] = '\0';
-	if (ip_addr_parse(host, addr) < 0 || (bracketed && addr->af != AF_INET6)) {
-		snprintf(why, whylen, "'%s' is not a numeric %saddress: expected ADDR:PORT "
-				      "(e.g. 127.0.0.1:9090 or [::1]:9090)",
-			 host, bracketed ? "IPv6 " : "IPv4 ");
-		return -EINVAL;
-	}
-	errno = 0;
-	n = *ps && isdigit((unsigned char)*ps) ? strtol(ps, &end, 10) : -1;
-	if (n < 0 || errno || *end || n > 65535 || (n == 0 && !allow_any_port)) {
-		snprintf(why, whylen, "port '%s': expected a port number 1..65535", ps);
-		return -EINVAL;
-	}
-	*port = (uint16_t)n;
-	return 0;
-}
-
 bool metrics_accepts_gzip(const char *v)
 {
 	/* A comma-separated list of codings, each with an optional ;q=value. */

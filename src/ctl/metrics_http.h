@@ -26,15 +26,6 @@ typedef int metrics_render_fn(void *ctx, struct expo_buf *b);
 struct metrics_http;
 
 /*
- * Parse "ADDR:PORT" (an IPv4 address, or an IPv6 one in brackets:
- * "[::1]:9090"; port 1..65535, or 0 when allow_any_port) into addr/port.
- * Returns 0 or -EINVAL with why saying what was wrong and what was
- * expected. Context: any thread.
- */
-int metrics_http_parse(const char *text, bool allow_any_port, struct ip_addr *addr,
-		       uint16_t *port, char *why, size_t whylen);
-
-/*
  * Bind addr:port (port 0: any free port) and start the thread. Returns 0,
  * or -errno (the bind's: -EADDRINUSE, -EADDRNOTAVAIL, ...) with nothing
  * left running. Context: main thread.

@@ -66,6 +66,7 @@ struct pluto {
 	uint64_t start_time;		/* seconds since the epoch */
 	struct metrics_http *metrics;	/* --metrics: the HTTP endpoint, or NULL */
 	uint64_t *stats_baseline;	/* whack --clearstats: counters at the last clear (ctl thread) */
+	struct config_loaded *config;	/* what --config loaded (ctl/cmd_config.c); ctl thread */
 };
 
 /*
@@ -112,13 +113,29 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
  * (0 left, 1 right); -1 neither, -2 both. Context: ctl thread.
  */
 int ctl_orient(struct pluto *p, const struct connection *c);
-/* The state part of --status. */
-void ctl_status_states(struct pluto *p, struct ctl_client *c);
+/* The listings (ctl/cmd_status.c), in libreswan 4.x's text forms. */
+void ctl_cmd_showstates(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_briefstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_fipsstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listevents(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /* Undo the routing of conn (asynchronously, on its route worker). */
 void ctl_conn_unroute(struct pluto *p, struct connection *conn);
 /* Delete every SA of conn (before the connection itself goes). */
 void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn);
 void ctl_cmd_rereadsecrets(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/*
+ * --config's connections (ctl/cmd_config.c). ctl_config_start() loads
+ * them when pluto starts: add, listen, route auto=ondemand, initiate
+ * auto=start; returns -EINVAL when the file is malformed (nothing loaded).
+ * whack --rereadall rereads the secrets and brings the connections in line
+ * with the file again. Context: main before the ctl thread runs, then the
+ * ctl thread.
+ */
+struct config_loaded;
+int ctl_config_start(struct pluto *p);
+void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_config_fini(struct pluto *p);
 
 /*
  * Copy the best-matching PSK for (local, remote) into out. Returns its

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "ctl/config_setup.h"
-#include "ctl/metrics_http.h"
 #include "util/impair.h"
 
 #define PLUTO_VERSION_LINE "Skua pluto 0.1.0 (libreswan-compatible)"
@@ -372,6 +371,34 @@ static int find_opt(const char *name, size_t len)
 	return -1;
 }
 
+/*
+ * A command-line option as getopt_long() finds it: the exact name, or the
+ * one option the prefix starts. Returns its id, -1 (none) or -2 (several:
+ * cands lists them).
+ */
+static int find_opt_prefix(const char *name, size_t len, char *cands, size_t candlen)
+{
+	int id = find_opt(name, len), found = -1;
+	size_t used = 0;
+
+	if (id >= 0)
+		return id;
+	for (int i = 0; i < O_COUNT; i++) {
+		int m;
+		if (strncmp(opts[i].name, name, len) != 0)
+			continue;
+		/* two spellings of one option are no ambiguity */
+		if (found == O_USE_NONE && i == O_USE_NOSTACK)
+			continue;
+		found = found == -1 ? i : -2;
+		m = snprintf(cands + used, used < candlen ? candlen - used : 0, "%s--%s",
+			     used ? ", " : "", opts[i].name);
+		if (m > 0)
+			used += (size_t)m;
+	}
+	return found;
+}
+
 /* Apply one option to o. v is NULL for an option without a value. */
 static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, char *why,
 		     size_t n);
@@ -555,7 +582,7 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 	case O_NO_IMPAIR:
 		return set_impair(o, v, id == O_IMPAIR, why, n);
 	case O_METRICS:
-		if (metrics_http_parse(v, false, &o->metrics_addr, &o->metrics_port, why, n) < 0)
+		if (ip_addr_port_parse(v, false, &o->metrics_addr, &o->metrics_port, why, n) < 0)
 			return -EINVAL;
 		o->has_metrics = true;
 		return 0;
@@ -616,7 +643,7 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 {
 	bool seen[O_COUNT] = { false };
 	bool interfaces_reset = false;
-	char why[512];
+	char why[512], cands[512];
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -632,7 +659,12 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 		name = arg + 2;
 		eq = strchr(name, '=');
 		len = eq ? (size_t)(eq - name) : strlen(name);
-		id = find_opt(name, len);
+		id = find_opt_prefix(name, len, cands, sizeof(cands));
+		if (id == -2) {
+			say(err, errlen, "pluto: option --%.*s is ambiguous: it could be %s", (int)len,
+			    name, cands);
+			return -EINVAL;
+		}
 		if (id < 0) {
 			say(err, errlen, "pluto: unknown option --%.*s (see pluto --help)",
 			    (int)len, name);

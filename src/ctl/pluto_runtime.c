@@ -156,6 +156,10 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 	p->opts = o;
 	p->start_time = (uint64_t)time(NULL);
 	p->listen_fd = p->ctl_wake_fd = -1;
+	/* Workers hand their lines to the log thread from now on (util/log.h). */
+	rc = log_thread_start();
+	if (rc < 0)
+		log_warn("no log thread (%s): every thread writes its own lines", strerror(-rc));
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->stop_fd < 0) {
 		rc = -errno;
@@ -174,6 +178,12 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		char err[512];
 		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
 			log_warn("no secrets loaded: %s", err);
+	}
+	/* Before the ctl thread: this thread is the connection table's only writer. */
+	if (o->config[0] != '\0') {
+		rc = ctl_config_start(p);
+		if (rc < 0)
+			goto fail;
 	}
 	if (o->has_metrics) {
 		rc = metrics_http_start(&o->metrics_addr, o->metrics_port, metrics_render_pluto, p,
@@ -256,9 +266,12 @@ void pluto_free(struct pluto *p)
 	}
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
+	ctl_config_fini(p);
 	free(p->stats_baseline);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);
 	rcu_unregister_thread();
+	/* Every thread that logs has been joined: write what is queued. */
+	log_thread_stop();
 }

@@ -59,13 +59,9 @@ static uint64_t now_ms(void)
 
 static void refuse(struct pluto *p, struct ctl_client *c, const char *why)
 {
-	static struct log_ratelimit rl;
-	uint32_t suppressed;
-
 	atomic_fetch_add(&p->stats.whack_malformed, 1);
-	if (log_ratelimit_ok(&rl, 10, &suppressed))
-		log_warn("whack: refused malformed request: %s%s", why,
-			 suppressed ? " (and earlier ones not logged)" : "");
+	log_limited(LOG_WARNING, 10, "whack: refused malformed request",
+		    "whack: refused malformed request: %s", why);
 	/* Not ctl_reply(): the log line above already says it, rate-limited. */
 	ctl_send(c, RC_BADWHACKMESSAGE, "malformed whack message: %s", why);
 }

@@ -177,7 +177,8 @@ int ike_connection_publish(struct conn_table *t, struct connection *c)
 		return rc;
 	index_keys(c);
 	for (int i = 0; i < 2; i++) {
-		if (!indexed(c, i))
+		/* A shunt (type=passthrough, drop, reject) is never negotiated: no responder finds it. */
+		if (!indexed(c, i) || conn_spec_is_shunt(&c->spec))
 			continue;
 		rc = conn_index_add(&t->index, &c->ix[i]);
 		if (rc < 0) {
@@ -245,4 +246,10 @@ uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 		return 0;
 	}
 	return group;
+}
+
+const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"%s\"", c->spec.name);
+	return buf;
 }

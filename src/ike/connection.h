@@ -72,6 +72,14 @@ int ike_connection_publish(struct conn_table *t, struct connection *c);
 /* Unpublish c (name and index). Returns 0 or -ENOENT. Context: ctl thread. */
 int ike_connection_unpublish(struct conn_table *t, struct connection *c);
 
+/*
+ * How logs and listings name the connection: "name", with its quotes. The
+ * one place that decides it: connection instances will read "name"[N] ADDR
+ * (libreswan's form) by changing this function alone. Returns buf.
+ * Context: any thread holding a reference.
+ */
+const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len);
+
 /* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);
 

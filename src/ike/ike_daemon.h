@@ -144,7 +144,9 @@ struct ike_worker {
 	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
 	_Atomic uint64_t rekey_ms_sum;	/* their sum (the metrics' histogram _sum) */
 	unsigned half_open;
-	struct log_ratelimit answer_rl;	/* stateless answers to unknown senders */
+	/* stateless answers to unknown senders this second (io.c answer_allowed()) */
+	uint64_t answers_second;
+	uint32_t answers;
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */
 	uint8_t *txbuf;			/* encode space */
@@ -220,6 +222,13 @@ unsigned ike_reqid_owner(const struct ike_daemon *d, uint32_t reqid);
  */
 struct kernel_event;
 void ike_on_kernel_event(const struct kernel_event *ev, void *ctx);
+
+/*
+ * Whether an IKE_SA_INIT must return a cookie now (--force-busy,
+ * --ddos-busy, or half-open SAs over their memory budget in auto mode).
+ * Context: any thread.
+ */
+bool ike_daemon_cookies_required(struct ike_daemon *d);
 
 /* Worker w's clock, the one its timers run on (ms). Context: worker w. */
 static inline uint64_t ike_now(const struct ike_worker *w)

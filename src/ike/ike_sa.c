@@ -375,7 +375,10 @@ void ike_sa_release_memory(struct ike_sa *sa)
 
 const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 {
-	snprintf(buf, len, "\"%s\" #%llu", sa->conn ? sa->conn->spec.name : "(none)",
+	char c[CONN_NAME_MAX + 80];
+
+	snprintf(buf, len, "%s #%llu",
+		 sa->conn ? ike_conn_instance_str(sa->conn, c, sizeof(c)) : "\"(none)\"",
 		 (unsigned long long)sa->serial);
 	return buf;
 }
@@ -384,15 +387,20 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
 		     va_list ap)
 {
-	char text[512];
+	char text[512], name[CONN_NAME_MAX + 80];
 	size_t n;
 
-	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
+	n = (size_t)snprintf(text, sizeof(text), "%s #%llu: ",
+			     c ? ike_conn_instance_str(c, name, sizeof(name)) : "\"(none)\"",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	log_info("%s", text);
-	if (sa->whack)
+	/* A whack user asked for it; otherwise a peer's exchange did, as often as it likes. */
+	if (sa->whack) {
+		log_info("%s", text);
 		sa->whack->ops->line(sa->whack, rc, text);
+	} else {
+		log_limited(LOG_INFO, 100, "IKE SA progress", "%s", text);
+	}
 }
 
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)

@@ -264,7 +264,8 @@ static int absolutize_paths(struct pluto_options *o)
 {
 	struct sockaddr_un sun;
 
-	if (absolutize(o->ctlsocket, sizeof(o->ctlsocket), "control socket") < 0 ||
+	if (absolutize(o->config, sizeof(o->config), "--config") < 0 ||
+	    absolutize(o->ctlsocket, sizeof(o->ctlsocket), "control socket") < 0 ||
 	    absolutize(o->pidfile, sizeof(o->pidfile), "lock file") < 0 ||
 	    absolutize(o->secretsfile, sizeof(o->secretsfile), "--secretsfile") < 0 ||
 	    absolutize(o->ipsecdir, sizeof(o->ipsecdir), "--ipsecdir") < 0 ||

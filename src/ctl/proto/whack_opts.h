@@ -57,6 +57,8 @@ enum whack_opt {
 	/* sockets, shutdown */
 	WO_IKE_SOCKET_BUFSIZE, WO_IKE_SOCKET_ERRQUEUE_TOGGLE, WO_SHUTDOWN,
 	WO_LEAVE_STATE,
+	/* libreswan 4.x listings */
+	WO_SHOWSTATES, WO_BRIEFSTATUS, WO_FIPSSTATUS,
 	WO_COUNT,
 };
 
@@ -101,6 +103,15 @@ int whack_cmd_check(const struct whack_cmd *cmd, char *err, size_t errlen);
  */
 int whack_cmd_conn_spec(const struct whack_cmd *cmd, struct conn_spec *spec, char *err,
 			size_t errlen);
+
+/*
+ * Check one value of a connection-form option exactly as whack and pluto
+ * do, for a caller that got it elsewhere (an ipsec.conf keyword). Returns
+ * 0 or -EINVAL with why holding the reason alone, without the option's
+ * name ("host bits set beyond the /24 prefix (expected the network
+ * address, 10.0.1.0/24)"). Context: any thread; pure.
+ */
+int whack_opt_value_check(enum whack_opt id, const char *value, char *why, size_t whylen);
 
 /* The usage text of whack --help. */
 void whack_usage(void (*emit)(void *ctx, const char *line), void *ctx);

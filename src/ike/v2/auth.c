@@ -101,8 +101,9 @@ static void float_to_natt(struct ike_sa *sa)
 		return;
 	l = net_pool_listener_get(d->pool, &sa->local, d->natikeport);
 	if (!l) {
-		log_warn("#%llu: NAT detected but no socket on the NAT-T port %u",
-			 (unsigned long long)sa->serial, d->natikeport);
+		log_limited(LOG_WARNING, 10, "NAT detected but no NAT-T socket",
+			    "#%llu: NAT detected but no socket on the NAT-T port %u",
+			    (unsigned long long)sa->serial, d->natikeport);
 		return;
 	}
 	net_listener_unref(sa->l);
@@ -381,7 +382,8 @@ static void auth_refuse(struct ike_sa *sa, const char *why)
 
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 	ike_stats_fail_reason(sa, IKE_FAIL_N_AUTHENTICATION_FAILED);
-	log_warn("%s: IKE_AUTH failed: %s", ike_sa_name(sa, name, sizeof(name)), why);
+	log_limited(LOG_WARNING, 20, "IKE_AUTH failed", "%s: IKE_AUTH failed: %s",
+		    ike_sa_name(sa, name, sizeof(name)), why);
 	if (v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true) == 0 &&
 	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0) {
 		ike_stats_notify_sent(sa->w, V2N_AUTHENTICATION_FAILED);
@@ -395,8 +397,9 @@ static void responder_installed(struct ike_sa *sa, struct child_sa *c, int statu
 	if (status < 0) {
 		char name[CONN_NAME_MAX + 32];
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
-		log_warn("%s: the kernel refused the Child SA (%s); telling the peer",
-			 ike_sa_name(sa, name, sizeof(name)), strerror(-status));
+		log_limited(LOG_WARNING, 20, "the kernel refused the Child SA",
+			    "%s: the kernel refused the Child SA (%s); telling the peer",
+			    ike_sa_name(sa, name, sizeof(name)), strerror(-status));
 		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
 		ike_child_unlink_free(sa, c);
 		sa->state = IKE_ESTABLISHED;

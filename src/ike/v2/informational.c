@@ -185,8 +185,9 @@ void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
 	if (!t) {
 		t = v2_task_new(V2T_DELETE_CHILD);
 		if (!t) {
-			log_warn("#%llu: out of memory: the peer is not told of Child SA #%llu",
-				 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+			log_limited(LOG_WARNING, 10, "out of memory telling the peer of a Child SA",
+				    "#%llu: out of memory: the peer is not told of Child SA #%llu",
+				    (unsigned long long)sa->serial, (unsigned long long)c->serial);
 			return;
 		}
 		t->spis[t->nspi++] = c->spi_in;
@@ -256,8 +257,10 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 				/* 1.4.1: answer with our SPI, unless our own Delete of it is out. */
 				if (n < 16 && !v2_task_deleting_spi(sa, c->spi_in))
 					ours[n++] = c->spi_in;
-				log_info("#%llu: the peer deleted Child SA #%llu",
-					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+				log_limited(LOG_INFO, 50, "the peer deleted a Child SA",
+					    "#%llu: the peer deleted Child SA #%llu",
+					    (unsigned long long)sa->serial,
+					    (unsigned long long)c->serial);
 				ike_child_unlink_free(sa, c);
 				break;
 			}
@@ -414,7 +417,9 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	}
 	if (sa->state == IKE_DELETING)
 		return;
-	log_info("#%llu: half-open IKE SA timed out", (unsigned long long)sa->serial);
 	ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
+	/* A spoofed IKE_SA_INIT flood leaves one of these per packet. */
+	log_limited(LOG_INFO, 5, "half-open IKE SA timed out", "#%llu: half-open IKE SA timed out",
+		    (unsigned long long)sa->serial);
 	ike_sa_free(sa);
 }

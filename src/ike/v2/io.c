@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ike/v2/dbg.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/rules.h"
 #include "util/impair.h"
@@ -37,15 +39,12 @@ static struct net_worker *nw_of(struct ike_worker *w)
 
 void v2_drop(struct ike_worker *w, const struct net_rx *rx, const char *why)
 {
-	static struct log_ratelimit rl;
-	uint32_t suppressed;
 	char a[IP_ADDR_STRLEN];
 
 	counters_inc(w->d->ctr, w->index, IKEC_RX_DROPPED);
-	if (log_ratelimit_ok(&rl, 20, &suppressed))
-		log_info("dropped %zu-byte IKE message from %s:%u: %s%s", rx->len,
-			 log_no_ip() ? "<address>" : ip_addr_str(&rx->d->peer, a), rx->d->peer_port,
-			 why, suppressed ? " (more dropped, not logged)" : "");
+	log_limited(LOG_INFO, 20, "dropped IKE message", "dropped %zu-byte IKE message from %s:%u: %s",
+		    rx->len, log_no_ip() ? "<address>" : ip_addr_str(&rx->d->peer, a),
+		    rx->d->peer_port, why);
 }
 
 int v2_start(struct ike_sa *sa, struct v2_build *b, uint8_t exchange, bool response,
@@ -81,6 +80,8 @@ int v2_seal(struct ike_sa *sa, struct v2_build *b, size_t *len)
 
 	if (rc < 0)
 		return rc;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sealing(buf, lay.total, buf + lay.pt_off, lay.pt_len, sa->serial);
 	rc = crypto_sk_seal(&sa->sk_out, buf, lay.aad_len, buf + lay.iv_off, buf + lay.pt_off,
 			    lay.pt_len, buf + lay.icv_off);
 	if (rc < 0)
@@ -98,6 +99,8 @@ int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
 		.peer_port = sa->peer_port,
 		.local = sa->local,
 	};
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sending(buf, len, &sa->peer, sa->peer_port, sa->serial);
 	return net_worker_send(nw_of(sa->w), sa->l, &d);
 }
 
@@ -195,6 +198,8 @@ int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 	}
 	if (v2_inner_decode(m->sk.first, ct, (size_t)n, m) < 0)
 		return m->notify ? m->notify : V2N_INVALID_SYNTAX;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_received_inner(m, sa->serial);
 	n = v2_rules_check(m, why, sizeof(why));
 	if (n > 0)
 		dbg(DBG_BASE, "#%llu: %s", (unsigned long long)sa->serial, why);
@@ -236,8 +241,11 @@ static void send_to_sender(struct ike_worker *w, const struct net_rx *rx, size_t
 		.peer_port = rx->d->peer_port,
 		.local = rx->d->local,
 	};
-	if (len)
-		net_worker_send(nw_of(w), rx->l, &d);
+	if (!len)
+		return;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sending(w->txbuf, len, &rx->d->peer, rx->d->peer_port, 0);
+	net_worker_send(nw_of(w), rx->l, &d);
 }
 
 void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const struct v2_hdr *req,
@@ -267,10 +275,17 @@ void v2_sa_send_init_notify(struct ike_sa *sa, uint16_t type)
  */
 static bool answer_allowed(struct ike_worker *w, const struct net_rx *rx, const char *what)
 {
-	uint32_t suppressed;
+	struct timespec ts;
 
-	if (log_ratelimit_ok(&w->answer_rl, V2_STATELESS_ANSWERS_PER_S, &suppressed))
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if ((uint64_t)ts.tv_sec != w->answers_second) {
+		w->answers_second = (uint64_t)ts.tv_sec;
+		w->answers = 0;
+	}
+	if (w->answers < V2_STATELESS_ANSWERS_PER_S) {
+		w->answers++;
 		return true;
+	}
 	counters_inc(w->d->ctr, w->index, IKEC_ANSWERS_LIMITED);
 	v2_drop(w, rx, what);
 	return false;
@@ -508,6 +523,8 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 		v2_drop(w, rx, m->why ? m->why : "malformed message");
 		return;
 	}
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_received(m, &rx->d->peer, rx->d->peer_port, 0);
 	if (init_request) {
 		if (spi_is_zero(h.spir) && h.msgid == 0)
 			v2_init_request(w, rx, m);

@@ -331,9 +331,8 @@ static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, cons
  * SAs of the whole daemon hold their memory budget: a flood aimed at one
  * worker or spread over all of them engages cookies at the same cost.
  */
-static bool is_busy(const struct ike_worker *w)
+bool ike_daemon_cookies_required(struct ike_daemon *d)
 {
-	struct ike_daemon *d = w->d;
 	int mode = atomic_load(&d->ddos_mode);
 
 	if (d->force_busy || mode == 1)
@@ -341,6 +340,11 @@ static bool is_busy(const struct ike_worker *w)
 	if (mode == 2)
 		return false;
 	return atomic_load(&d->half_open_bytes) >= d->half_open_budget;
+}
+
+static bool is_busy(const struct ike_worker *w)
+{
+	return ike_daemon_cookies_required(w->d);
 }
 
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
@@ -407,7 +411,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 				   &suite, &num, &accepted) < 0) {
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
 		ike_stats_failed(w, IKE_XS_SA_INIT, IKE_ROLE_RESPONDER, IKE_FAIL_N_NO_PROPOSAL_CHOSEN);
-		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
+		log_limited(LOG_INFO, 10, "IKE_SA_INIT: no acceptable proposal",
+			    "\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		ike_connection_unref(c);
 		return;
@@ -517,9 +522,6 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
  */
 static void ke_refused(struct ike_sa *sa)
 {
-	static struct log_ratelimit rl;
-	uint32_t suppressed;
-
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_KE_REFUSED);
 	if (sa->initiator) {
 		ike_sa_fail(sa, RC_CRYPTOFAILED,
@@ -527,10 +529,9 @@ static void ke_refused(struct ike_sa *sa)
 			    sa->setup->dh);
 		return;
 	}
-	if (log_ratelimit_ok(&rl, 20, &suppressed))
-		log_info("#%llu: the peer's KE payload is no valid public value of group %u: "
-			 "answered INVALID_SYNTAX%s", (unsigned long long)sa->serial,
-			 sa->setup->dh, suppressed ? " (more not logged)" : "");
+	log_limited(LOG_INFO, 20, "peer KE values refused",
+		    "#%llu: the peer's KE payload is no valid public value of group %u: "
+		    "answered INVALID_SYNTAX", (unsigned long long)sa->serial, sa->setup->dh);
 	v2_sa_send_init_notify(sa, V2N_INVALID_SYNTAX);
 	ike_sa_free(sa);
 }
@@ -556,9 +557,10 @@ static bool kex_failed(struct ike_sa *sa, const struct kex_result *r)
 	else if (sa->initiator)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s", strerror(-r->status));
 	else {
-		log_info("#%llu: key exchange with the peer's value failed; dropping",
-			 (unsigned long long)sa->serial);
 		ike_stats_fail_reason(sa, IKE_FAIL_CRYPTO);
+		log_limited(LOG_INFO, 10, "key exchange with the peer's value failed",
+			    "#%llu: key exchange with the peer's value failed; dropping",
+			    (unsigned long long)sa->serial);
 		ike_sa_free(sa);
 	}
 	return true;

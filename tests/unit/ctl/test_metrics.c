@@ -732,13 +732,13 @@ Test(metrics, addr_port)
 	uint16_t port;
 	char why[200], s[IP_ADDR_STRLEN];
 
-	cr_assert_eq(metrics_http_parse("127.0.0.1:9090", false, &a, &port, why, sizeof(why)), 0);
+	cr_assert_eq(ip_addr_port_parse("127.0.0.1:9090", false, &a, &port, why, sizeof(why)), 0);
 	cr_assert_str_eq(ip_addr_str(&a, s), "127.0.0.1");
 	cr_assert_eq(port, 9090);
-	cr_assert_eq(metrics_http_parse("[::1]:65535", false, &a, &port, why, sizeof(why)), 0);
+	cr_assert_eq(ip_addr_port_parse("[::1]:65535", false, &a, &port, why, sizeof(why)), 0);
 	cr_assert_eq(a.af, AF_INET6);
 	cr_assert_eq(port, 65535);
-	cr_assert_eq(metrics_http_parse("0.0.0.0:0", true, &a, &port, why, sizeof(why)), 0);
+	cr_assert_eq(ip_addr_port_parse("0.0.0.0:0", true, &a, &port, why, sizeof(why)), 0);
 
 	static const struct {
 		const char *in, *why;
@@ -756,7 +756,7 @@ Test(metrics, addr_port)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why[0] = '\0';
-		cr_assert_eq(metrics_http_parse(bad[i].in, false, &a, &port, why, sizeof(why)),
+		cr_assert_eq(ip_addr_port_parse(bad[i].in, false, &a, &port, why, sizeof(why)),
 			     -EINVAL, "%s accepted", bad[i].in);
 		cr_assert_not_null(strstr(why, bad[i].why), "%s: \"%s\", expected \"%s\"",
 				   bad[i].in, why, bad[i].why);
