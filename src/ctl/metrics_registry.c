@@ -12,6 +12,7 @@
 #include "ike/ike_stats.h"
 #include "net/worker.h"
 #include "sadb/kernel_queue.h"
+#include "util/log.h"
 #include "util/runner.h"
 
 #ifndef SKUA_VERSION
@@ -83,6 +84,9 @@ static const char *const kernel_op_values[KERNEL_OP_KINDS] = {
 static const struct metric_dim dim_kernel_op = { "op", kernel_op_values, KERNEL_OP_KINDS };
 
 static const uint64_t kernel_batch_bounds[KERNEL_BATCH_BOUNDS] = { 1, 2, 4, 8, 16, 32, 64 };
+
+static const char *const log_values[] = { "written", "dropped", "suppressed" };
+static const struct metric_dim dim_log = { "outcome", log_values, N(log_values) };
 
 static const char *const init_drop_values[] = { "per_address_limit", "memory_ceiling" };
 static const struct metric_dim dim_init_drop = { "reason", init_drop_values,
@@ -255,6 +259,15 @@ static uint64_t read_updown_failures(const struct metrics_src *s, unsigned w, un
 static uint64_t read_updown_timeouts(const struct metrics_src *s, unsigned w, unsigned i)
 {
 	return s->runner ? atomic_u64(&s->runner->jobs_timed_out) : 0;
+}
+
+/* The log thread's totals (its registration lock only: never a worker's line). */
+static uint64_t read_log_lines(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	struct log_stats st;
+
+	log_stats_get(&st);
+	return i == 0 ? st.written : i == 1 ? st.dropped : st.suppressed;
 }
 
 /* ---- families whose series are known only at run time ---- */
@@ -592,6 +605,12 @@ const struct metric_family metric_families[M_COUNT] = {
 	[M_UPDOWN_TIMEOUTS] = { .name = "skua_updown_timeouts_total", .type = METRIC_COUNTER,
 		.help = "updown commands killed for running too long.",
 		.read = read_updown_timeouts },
+
+	/* logging */
+	[M_LOG_LINES] = { .name = "skua_log_lines_total", .type = METRIC_COUNTER,
+		.help = "Log lines written, lost to a full buffer, or held back by a rate limit "
+			"(the \"suppressed N similar messages\" lines count them).",
+		.dims = { &dim_log }, .read = read_log_lines },
 
 	/* address pools (not landed: no series) */
 	[M_POOL_LEASES] = { .name = "skua_pool_leases", .type = METRIC_GAUGE,
