@@ -49,6 +49,7 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # ---- responders: road-warrior PSK configurations ----
 
 # Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
+# (SKUA_PLUTO_ARGS: more pluto options, e.g. "--metrics 127.0.0.1:9464")
 bench_skua_start() {
 	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d
 	d=$IOP_TMP/$inst
@@ -58,7 +59,7 @@ bench_skua_start() {
 	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$ns"
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
 		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$nh" \
-		--rundir "$d/run" --secretsfile "$d/ipsec.secrets"
+		--rundir "$d/run" --secretsfile "$d/ipsec.secrets" ${SKUA_PLUTO_ARGS:-}
 	BENCH_PID=$IOP_SPAWNED
 	eval "SKUA_PID_$inst=$IOP_SPAWNED"
 	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack "$inst" --status ||

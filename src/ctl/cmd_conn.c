@@ -122,25 +122,3 @@ void ctl_conns_clear(struct pluto *p)
 	}
 	rcu_read_unlock();
 }
-
-void ctl_cmd_globalstats(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	ctl_comment(c, "total.whack.requests=%llu",
-		    (unsigned long long)atomic_load(&p->stats.whack_requests));
-	ctl_comment(c, "total.whack.malformed=%llu",
-		    (unsigned long long)atomic_load(&p->stats.whack_malformed));
-	ctl_comment(c, "total.connections.added=%llu",
-		    (unsigned long long)atomic_load(&p->stats.conns_added));
-	ctl_comment(c, "total.connections.deleted=%llu",
-		    (unsigned long long)atomic_load(&p->stats.conns_deleted));
-	ctl_comment(c, "current.connections.loaded=%zu", sadb_conn_table_count(&p->conns));
-}
-
-void ctl_cmd_clearstats(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	atomic_store(&p->stats.whack_requests, 0);
-	atomic_store(&p->stats.whack_malformed, 0);
-	atomic_store(&p->stats.conns_added, 0);
-	atomic_store(&p->stats.conns_deleted, 0);
-	ctl_reply(c, RC_LOG, "statistics cleared");
-}

@@ -307,7 +307,7 @@ enum opt_id {
 	O_KEEP_ALIVE, O_FORCE_BUSY, O_CRL_STRICT, O_CRLCHECKINTERVAL, O_INTERFACE, O_LISTEN,
 	O_IKEPORT, O_NATIKEPORT, O_RUNDIR, O_CTLBASE, O_SECRETSFILE, O_NHELPERS, O_SEEDBITS,
 	O_IPSECDIR, O_NSSDIR, O_COREDIR, O_STATSBIN, O_SECCTX_ATTR_TYPE, O_DEBUG, O_NO_DEBUG,
-	O_IMPAIR, O_NO_IMPAIR, O_COUNT,
+	O_IMPAIR, O_NO_IMPAIR, O_METRICS, O_METRICS_PER_SA, O_COUNT,
 };
 
 static const struct opt {
@@ -359,6 +359,9 @@ static const struct opt {
 	[O_NO_DEBUG] = { "no-debug", "class", "a debug class", true, NULL },
 	[O_IMPAIR] = { "impair", "behaviour[:how]", "an impairment behaviour", true, NULL },
 	[O_NO_IMPAIR] = { "no-impair", "behaviour", "an impairment behaviour", true, NULL },
+	[O_METRICS] = { "metrics", "addr:port", "an address and port to serve Prometheus metrics "
+		"on (e.g. 127.0.0.1:9090)", false, NULL },
+	[O_METRICS_PER_SA] = { "metrics-per-sa", NULL, NULL, false, NULL },
 };
 
 static int find_opt(const char *name, size_t len)
@@ -580,6 +583,14 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 	case O_IMPAIR:
 	case O_NO_IMPAIR:
 		return set_impair(o, v, id == O_IMPAIR, why, n);
+	case O_METRICS:
+		if (ip_addr_port_parse(v, false, &o->metrics_addr, &o->metrics_port, why, n) < 0)
+			return -EINVAL;
+		o->has_metrics = true;
+		return 0;
+	case O_METRICS_PER_SA:
+		o->metrics_per_sa = true;
+		return 0;
 	case O_COUNT:
 		break;
 	}
@@ -752,6 +763,11 @@ int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen)
 	if (len < 0 || (size_t)len >= sizeof(sun.sun_path)) {
 		say(err, errlen, "pluto: %s: the control socket path %s is %d bytes long: "
 			"expected at most %zu", where, o->ctlsocket, len, sizeof(sun.sun_path) - 1);
+		return -EINVAL;
+	}
+	if (o->metrics_per_sa && !o->has_metrics) {
+		say(err, errlen, "pluto: --metrics-per-sa (metrics-per-sa=yes) without --metrics "
+			"(metrics=): expected an endpoint to serve the per-SA series on");
 		return -EINVAL;
 	}
 	if (o->ikeport == o->natikeport) {

@@ -74,6 +74,12 @@ struct pluto_options {
 	uint32_t seedbits;		/* bits read from /dev/random at start */
 	uint32_t secctx_attr_type;	/* default 32001 */
 
+	/* the metrics endpoint (docs/metrics.md) */
+	bool has_metrics;		/* --metrics / metrics=: serve it */
+	struct ip_addr metrics_addr;
+	uint16_t metrics_port;
+	bool metrics_per_sa;		/* --metrics-per-sa / metrics-per-sa=yes */
+
 	/* impairments given on the command line, applied at start */
 	char *impair[32];
 	size_t nimpair;

@@ -170,6 +170,7 @@ static void one_datagram(struct net_worker *w, struct net_listener *l, const str
 	size_t len = d->len;
 	unsigned owner;
 
+	counters_add(p->ctr, w->index, NWC_RX_BYTES, d->len);
 	if (d->truncated) {
 		counters_inc(p->ctr, w->index, NWC_DROP_TRUNC);
 		return;
@@ -676,6 +677,7 @@ int net_worker_send(struct net_worker *w, struct net_listener *l, const struct n
 
 	if (rc == 1) {
 		counters_inc(w->pool->ctr, w->index, NWC_TX);
+		counters_add(w->pool->ctr, w->index, NWC_TX_BYTES, d->len);
 		return 0;
 	}
 	counters_inc(w->pool->ctr, w->index, NWC_TX_ERR);

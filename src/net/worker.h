@@ -36,6 +36,8 @@ enum net_worker_counter {
 	NWC_DROP_NOMEM,		/* no memory to forward */
 	NWC_ERRQUEUE,		/* error-queue messages read (IP_RECVERR) */
 	NWC_TIMERS,		/* gauge: timers armed */
+	NWC_RX_BYTES,		/* bytes of the datagrams received */
+	NWC_TX_BYTES,		/* bytes of the datagrams sent */
 	NWC_COUNT,
 };
 

@@ -48,13 +48,19 @@ static void debug_help(void)
 		printf("  %-12s %s\n", debug_class_name(i), debug_class_help(i));
 }
 
-/* One reply line as the manual shows it: "NNN text", after the --label. */
+/*
+ * One reply line as the manual shows it: "NNN text", after the --label;
+ * RC_RAW lines without the code, as libreswan prints --globalstatus.
+ */
 static void print_line(void *ctx, unsigned rc, const char *text)
 {
 	(void)ctx;
 	if (label)
 		printf("%s ", label);
-	printf("%03u %s\n", rc, text);
+	if (rc == RC_RAW)
+		printf("%s\n", text);
+	else
+		printf("%03u %s\n", rc, text);
 	fflush(stdout);
 }
 

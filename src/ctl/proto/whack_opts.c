@@ -462,6 +462,7 @@ static const struct {
 	enum whack_opt id;
 } aliases[] = {
 	{ "timeout", WO_DPDTIMEOUT },
+	{ "globalstatus", WO_GLOBALSTATS },	/* libreswan 4.x's whack spells it so */
 };
 
 /* Protocol names --clientprotoport and --oppoproto accept. */

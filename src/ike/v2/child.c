@@ -374,6 +374,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 		ike_child_updown(sa, c, UPDOWN_DOWN);
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_DELETED);
 	/*
 	 * A routed connection keeps its prospective policy: the SA's outbound
 	 * policy turns back into the trap (or shunt) in place, with no moment
@@ -503,6 +504,8 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 			    (unsigned long long)c->serial);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
+	if (c->encap)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	proposal_suite_str(&s, alg, sizeof(alg));
 	ike_child_progress(sa, c, RC_SUCCESS,

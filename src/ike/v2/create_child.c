@@ -595,6 +595,7 @@ static void take_over(struct ike_sa *old, struct ike_sa *n)
 	old->counted_up = false;	/* the gauge moves with the SA */
 	hand_over(old, n);
 	v2_ike_established(n);
+	ike_stats_established(n, IKE_XS_CREATE_CHILD);
 	counters_inc(n->w->d->ctr, n->w->index, IKEC_IKE_REKEYED);
 	proposal_suite_str(&n->suite, alg, sizeof(alg));
 	ike_sa_progress(old, RC_LOG, "IKE SA rekeyed: #%llu {%s} takes over",
