@@ -82,7 +82,7 @@ struct child_sa {
 	bool life_is_rekey;
 	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
 	uint8_t this_end;		/* our end of conn */
-	bool we_initiated;		/* created by an exchange we started (RFC 7296 2.8.1) */
+	bool we_initiated;		/* created by an exchange we started: its keys (2.17), collisions (2.8.1) */
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */

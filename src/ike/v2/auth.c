@@ -196,6 +196,7 @@ void v2_auth_start(struct ike_sa *sa)
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return;
 	}
+	c->we_initiated = true;	/* our IKE_AUTH carries it: its keys go i->r first */
 	c->transport = !(conn->spec.policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
 	c->ts_local = conn->ts[sa->this_end];

@@ -243,9 +243,13 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	struct child_step *st = step_new(sa, c, done);
 	size_t half = keymat_len / 2;
 	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
-	/* i->r keys first: inbound for a responder, outbound for an initiator. */
+	/*
+	 * i->r keys first (RFC 7296 2.17), where the initiator is that of the
+	 * exchange that made the Child SA: IKE_AUTH's, or a CREATE_CHILD_SA's
+	 * that either end may start. Inbound for its responder, outbound for it.
+	 */
 	const uint8_t *ir = keymat, *ri = keymat + half;
-	const uint8_t *kin = sa->initiator ? ri : ir, *kout = sa->initiator ? ir : ri;
+	const uint8_t *kin = c->we_initiated ? ri : ir, *kout = c->we_initiated ? ir : ri;
 	struct kernel_op *ops[5];
 	unsigned n = 0;
 
