@@ -49,6 +49,7 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # ---- responders: road-warrior PSK configurations ----
 
 # Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
+# (SKUA_PLUTO_ARGS: more pluto options, e.g. "--metrics 127.0.0.1:9464")
 # The road-warrior connection gets BENCH_CONN_OPTS (default --dontrekey: the SAs live
 # as long as the run; rekey_storm.sh gives short lifetimes instead).
 bench_skua_start() {
@@ -60,7 +61,7 @@ bench_skua_start() {
 	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$ns"
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
 		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$nh" \
-		--rundir "$d/run" --secretsfile "$d/ipsec.secrets"
+		--rundir "$d/run" --secretsfile "$d/ipsec.secrets" ${SKUA_PLUTO_ARGS:-}
 	BENCH_PID=$IOP_SPAWNED
 	eval "SKUA_PID_$inst=$IOP_SPAWNED"
 	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack "$inst" --status ||

@@ -59,7 +59,7 @@ json_hold() { sed -n "s/^    \"$1\": \\([0-9.e+-]*\\),*$/\\1/p" "$out/lg.json" |
 stat() { sed -n "s/^[0-9]* *$1=\\([0-9]*\\)$/\\1/p" "$2" | head -n1; }
 # rounds FILE: worker 0's event-loop rounds by bucket as "bound count" lines
 rounds() {
-	sed -n 's/^[0-9]* *worker 0: event-loop rounds \(.*\); longest.*/\1/p' "$1" |
+	sed -n 's/^[0-9]* *worker 0: event-loop rounds \(.*\); busy.*/\1/p' "$1" |
 		tr ',' '\n' | sed -n 's/^ *\([<>=]*[0-9]*\) ms \([0-9]*\)$/\1 \2/p'
 }
 
@@ -143,22 +143,25 @@ r_delta() {
 	b=$(stat "$1" "$out/stats1")
 	if [ -n "$a" ] && [ -n "$b" ]; then echo $((b - a)); else echo -; fi
 }
-r_ike_rk=$(r_delta total.ike.rekeyed)
-r_child_rk=$(r_delta total.ipsec.rekeyed)
-r_failed=$(r_delta total.rekey.failed)
-r_tf_sent=$(r_delta total.rekey.temporary_failure.sent)
-r_ike_exp=$(r_delta total.ike.expired)
-r_child_exp=$(r_delta total.ipsec.expired)
-r_retrans=$(r_delta total.messages.retransmitted)
-r_ike_up=$(stat current.states.ike.established "$out/stats1")
-r_child_up=$(stat current.states.ipsec.installed "$out/stats1")
+r_ike_rk=$(r_delta skua.total.rekeys.ike)
+r_child_rk=$(r_delta skua.total.rekeys.child)
+r_failed=$(r_delta skua.total.rekeys.failed)
+r_tf_sent=$(r_delta skua.total.temporary.failures.sent)
+r_ike_exp=$(r_delta skua.total.sas.expired.ike)
+r_child_exp=$(r_delta skua.total.sas.expired.child)
+r_retrans=$(r_delta skua.total.ike.retransmits)
+r_ike_up=$(stat skua.current.ike.sas.established "$out/stats1")
+r_child_up=$(stat skua.current.child.sas "$out/stats1")
 # The highest bucket that grew during the hold: "<4" (under 4 ms) or ">=1024".
 r_round=$(join -a1 <(rounds "$out/proc1" | sort) <(rounds "$out/proc0" | sort) |
 	awk '$2 > ($3 == "" ? 0 : $3) {
 		v = $1; ge = sub(/^>=/, "", v); sub(/^</, "", v)
 		print v + (ge ? 0.5 : 0), $1
 	}' | sort -n | tail -n1 | cut -d' ' -f2)
-r_longest=$(sed -n 's/^[0-9]* *worker 0: .*; longest \([0-9]*\) ms$/\1/p' "$out/proc1")
+r_longest=$(rounds "$out/proc1" | awk '{
+	v = $1; ge = sub(/^>=/, "", v); sub(/^</, "", v)
+	print v + (ge ? 0.5 : 0), $1
+}' | sort -n | tail -n1 | cut -d' ' -f2)
 total_rk=$((${ike_rk:-0} + ${child_rk:-0}))
 cpu_per=$(awk -v a="$t0" -v b="$t1" -v tk="$CLK_TCK" -v n="$total_rk" \
 	'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / tk / n; else print "-" }')

@@ -287,10 +287,10 @@ void lg_print_rekey(FILE *f, const struct lg_rekey *rk)
 	fprintf(f, "  never rekeyed        IKE SAs %lu, Child SAs %lu (of those up now)\n", rk->ike_never,
 		rk->child_never);
 	fprintf(f, "  stalls               our requests retransmitted %llu; the responder's retransmits answered %llu;\n"
-		   "                       our own longest event-loop round %s ms in the hold (%llu ms since the start)\n",
+		   "                       our own longest event-loop round %s ms in the hold (%s ms since the start)\n",
 		(unsigned long long)rk->tx_retransmit, (unsigned long long)rk->rx_retransmit,
-		lg_bucket_str(rk->round_bucket, NET_ROUND_BUCKETS, q0, sizeof(q0)),
-		(unsigned long long)rk->round_max_ms);
+		lg_bucket_str(rk->round_bucket, NET_ROUND_BOUNDS + 1, q0, sizeof(q0)),
+		lg_bucket_str(rk->round_bucket_all, NET_ROUND_BOUNDS + 1, q1, sizeof(q1)));
 }
 
 static void json_str(FILE *f, const char *s)
@@ -351,10 +351,10 @@ static void json_hold(FILE *f, const struct lg_rekey *rk)
 		rk->child_expected, rk->child_live, rk->child_lapsed, rk->ike_never,
 		rk->child_never, rk->ike_childless, rk->child_stale);
 	fprintf(f, "    \"tx_retransmit\": %llu,\n    \"rx_retransmit\": %llu,\n"
-		   "    \"gen_round_ms_under\": %lld,\n    \"gen_round_max_ms\": %llu,\n",
+		   "    \"gen_round_ms_under\": %lld,\n    \"gen_round_ms_under_since_start\": %lld,\n",
 		(unsigned long long)rk->tx_retransmit, (unsigned long long)rk->rx_retransmit,
 		rk->round_bucket < 0 ? -1LL : 1LL << rk->round_bucket,
-		(unsigned long long)rk->round_max_ms);
+		rk->round_bucket_all < 0 ? -1LL : 1LL << rk->round_bucket_all);
 	fprintf(f, "    \"per_second\": [");
 	for (size_t i = 0; i < rk->nseries; i++) {
 		const struct lg_rekey_sample *x = &rk->series[i];

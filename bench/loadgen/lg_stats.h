@@ -91,7 +91,7 @@ struct lg_rekey {
 	 */
 	uint64_t tx_retransmit, rx_retransmit;
 	int round_bucket;		/* the generator's longest round: under 2^b ms, -1: none */
-	uint64_t round_max_ms;		/* the same, since the start, in ms */
+	int round_bucket_all;		/* the same, since the start */
 	/* the census at the end of the hold */
 	bool census_ok;			/* every worker answered it */
 	unsigned long ike_expected, child_expected;	/* established during the setup */

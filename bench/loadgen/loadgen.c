@@ -846,12 +846,20 @@ static void sample(uint32_t t)
 	};
 }
 
-/* The event-loop rounds of the generator's workers, by duration bucket. */
-static void rounds(uint64_t out[NET_ROUND_BUCKETS])
+/* The event-loop rounds of the generator's workers, by duration bucket (not cumulative). */
+static void rounds(uint64_t out[NET_ROUND_BOUNDS + 1])
 {
 	struct counters *ctr = net_pool_counters(g.pool);
-	for (unsigned b = 0; b < NET_ROUND_BUCKETS; b++)
-		out[b] = counters_sum(ctr, NWC_ROUND_MS_LOG2 + b);
+
+	memset(out, 0, (NET_ROUND_BOUNDS + 1) * sizeof(*out));
+	for (unsigned i = 0; i < g.o.workers; i++) {
+		uint64_t cum[NET_ROUND_BOUNDS + 1], sum, below = 0;
+		counters_hist_read(ctr, i, NWC_ROUND_MS, NET_ROUND_BOUNDS, cum, &sum);
+		for (unsigned k = 0; k <= NET_ROUND_BOUNDS; k++) {
+			out[k] += cum[k] - below;
+			below = cum[k];
+		}
+	}
 }
 
 /*
@@ -863,8 +871,7 @@ static void hold(const struct lg_summary *sum)
 	struct lg_rekey *rk = &g.rk;
 	uint64_t start = lg_now_ns(), next = start, until = start + (uint64_t)(g.o.hold_s * 1e9);
 	uint64_t tx0 = ike_sum(IKEC_TX_RETRANSMIT), rx0 = ike_sum(IKEC_RX_RETRANSMIT);
-	uint64_t r0[NET_ROUND_BUCKETS], r1[NET_ROUND_BUCKETS];
-	struct counters *nctr = net_pool_counters(g.pool);
+	uint64_t r0[NET_ROUND_BOUNDS + 1], r1[NET_ROUND_BOUNDS + 1];
 	struct census c;
 	uint32_t t = 0;
 
@@ -896,13 +903,13 @@ static void hold(const struct lg_summary *sum)
 	rk->tx_retransmit = ike_sum(IKEC_TX_RETRANSMIT) - tx0;
 	rk->rx_retransmit = ike_sum(IKEC_RX_RETRANSMIT) - rx0;
 	rounds(r1);
-	rk->round_bucket = -1;
-	for (unsigned b = 0; b < NET_ROUND_BUCKETS; b++)
+	rk->round_bucket = rk->round_bucket_all = -1;
+	for (unsigned b = 0; b <= NET_ROUND_BOUNDS; b++) {
 		if (r1[b] > r0[b])
 			rk->round_bucket = (int)b;
-	for (unsigned i = 0; i < g.o.workers; i++)
-		if (counters_get(nctr, i, NWC_ROUND_MAX_MS) > rk->round_max_ms)
-			rk->round_max_ms = counters_get(nctr, i, NWC_ROUND_MAX_MS);
+		if (r1[b])
+			rk->round_bucket_all = (int)b;
+	}
 	rk->ike_expected = sum->ike_up;
 	rk->child_expected = sum->child_up;
 	rk->census_ok = census(&c);

@@ -83,25 +83,32 @@ void ctl_cmd_socket_errqueue(struct pluto *p, struct ctl_client *c, const struct
 	ctl_reply(c, RC_LOG, "IKE socket error queue (IP_RECVERR) now %s", on ? "on" : "off");
 }
 
-/* "worker 0: event-loop rounds <1 ms 8113, <2 ms 12, ...; longest 3 ms": the stalls, if any. */
+/* "worker 0: event-loop rounds <1 ms 8113, <2 ms 12, ...": the stalls, if any. */
 static void round_line(struct ctl_client *c, const struct counters *ctr, unsigned i)
 {
+	uint64_t cum[NET_ROUND_BOUNDS + 1], sum, below = 0;
 	char buf[512];
 	size_t n = 0;
 
-	for (unsigned b = 0; b < NET_ROUND_BUCKETS && n < sizeof(buf); b++) {
-		uint64_t v = counters_get(ctr, i, NWC_ROUND_MS_LOG2 + b);
+	counters_hist_read(ctr, i, NWC_ROUND_MS, NET_ROUND_BOUNDS, cum, &sum);
+	for (unsigned b = 0; b <= NET_ROUND_BOUNDS && n < sizeof(buf); b++) {
+		uint64_t v = cum[b] - below;
+		below = cum[b];
 		if (!v)
 			continue;
-		if (b + 1 < NET_ROUND_BUCKETS)
+		if (b < NET_ROUND_BOUNDS)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s<%llu ms %llu",
-					      n ? ", " : "", 1ull << b, (unsigned long long)v);
+					      n ? ", " : "",
+					      (unsigned long long)net_round_bounds_ms[b] + 1,
+					      (unsigned long long)v);
 		else
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s>=%llu ms %llu",
-					      n ? ", " : "", 1ull << (b - 1), (unsigned long long)v);
+					      n ? ", " : "",
+					      (unsigned long long)net_round_bounds_ms[b - 1] + 1,
+					      (unsigned long long)v);
 	}
-	ctl_comment(c, "worker %u: event-loop rounds %s; longest %llu ms", i, n ? buf : "none",
-		    (unsigned long long)counters_get(ctr, i, NWC_ROUND_MAX_MS));
+	ctl_comment(c, "worker %u: event-loop rounds %s; busy %llu ms in all", i, n ? buf : "none",
+		    (unsigned long long)sum);
 }
 
 void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)

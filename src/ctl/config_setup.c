@@ -67,6 +67,9 @@ static const struct key {
 	{ "nssdir", K_OPTION, "nssdir", 0, NULL, NULL },
 	{ "dumpdir", K_OPTION, "coredir", 0, NULL, NULL },
 	{ "statsbin", K_OPTION, "statsbin", 0, NULL, NULL },
+	{ "metrics", K_OPTION, "metrics", 0, NULL, NULL },	/* Skua: the Prometheus endpoint */
+	{ "metrics-per-sa", K_BOOL, NULL, offsetof(struct pluto_options, metrics_per_sa), NULL,
+	  NULL },
 	{ "secctx-attr-type", K_OPTION, "secctx-attr-type", 0, NULL, NULL },
 	{ "ikev1-secctx-attr-type", K_OPTION, "secctx-attr-type", 0, NULL, NULL },
 	{ "myvendorid", K_OPTION, "vendorid", 0, NULL, NULL },

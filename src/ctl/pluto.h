@@ -18,6 +18,7 @@
 
 struct secrets;
 struct ike_id;
+struct metrics_http;
 
 /* The secrets set in force, swapped whole under RCU. */
 struct secrets_ref {
@@ -25,7 +26,7 @@ struct secrets_ref {
 	struct rcu_head rcu;
 };
 
-/* Counters of the control plane, shown by whack --globalstats. */
+/* Counters of the control plane (ctl/metrics_registry.c names them). */
 struct ctl_stats {
 	_Atomic uint64_t whack_requests;
 	_Atomic uint64_t whack_malformed;
@@ -62,6 +63,9 @@ struct pluto {
 	bool subscribed;		/* kernel events flow to the workers */
 	struct runner runner;		/* the updown commands */
 	bool runner_running;
+	uint64_t start_time;		/* seconds since the epoch */
+	struct metrics_http *metrics;	/* --metrics: the HTTP endpoint, or NULL */
+	uint64_t *stats_baseline;	/* whack --clearstats: counters at the last clear (ctl thread) */
 	struct config_loaded *config;	/* what --config loaded (ctl/cmd_config.c); ctl thread */
 };
 

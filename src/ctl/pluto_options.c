@@ -13,8 +13,10 @@
 
 #include "ctl/config_setup.h"
 #include "util/impair.h"
+#include "util/paths.h"
 
-#define PLUTO_VERSION_LINE "Skua pluto 0.1.0 (libreswan-compatible)"
+/* "Skua pluto 0.1.0 (libreswan-compatible)": the version comes from the CMake project. */
+#define PLUTO_VERSION_FMT "Skua pluto %s (libreswan-compatible)"
 
 /* Bounds that the manual leaves open; named so they show up in errors. */
 enum {
@@ -44,10 +46,10 @@ static void say(char *buf, size_t len, const char *fmt, ...)
 void pluto_options_init(struct pluto_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	snprintf(o->rundir, sizeof(o->rundir), "/run/pluto");
-	snprintf(o->secretsfile, sizeof(o->secretsfile), "/etc/ipsec.secrets");
-	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "/etc/ipsec.d");
-	snprintf(o->nssdir, sizeof(o->nssdir), "/var/lib/ipsec/nss");
+	snprintf(o->rundir, sizeof(o->rundir), "%s", paths_get(PATHS_RUNDIR));
+	snprintf(o->secretsfile, sizeof(o->secretsfile), "%s", paths_get(PATHS_SECRETS));
+	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "%s", paths_get(PATHS_CONFDDIR));
+	snprintf(o->nssdir, sizeof(o->nssdir), "%s", paths_get(PATHS_NSSDIR));
 	o->log.dest = LOG_DEST_SYSLOG;
 	o->log.ident = "pluto";
 	o->protostack = PROTOSTACK_NETKEY;
@@ -305,7 +307,7 @@ enum opt_id {
 	O_KEEP_ALIVE, O_FORCE_BUSY, O_CRL_STRICT, O_CRLCHECKINTERVAL, O_INTERFACE, O_LISTEN,
 	O_IKEPORT, O_NATIKEPORT, O_RUNDIR, O_CTLBASE, O_SECRETSFILE, O_NHELPERS, O_SEEDBITS,
 	O_IPSECDIR, O_NSSDIR, O_COREDIR, O_STATSBIN, O_SECCTX_ATTR_TYPE, O_DEBUG, O_NO_DEBUG,
-	O_IMPAIR, O_NO_IMPAIR, O_COUNT,
+	O_IMPAIR, O_NO_IMPAIR, O_METRICS, O_METRICS_PER_SA, O_COUNT,
 };
 
 static const struct opt {
@@ -357,6 +359,9 @@ static const struct opt {
 	[O_NO_DEBUG] = { "no-debug", "class", "a debug class", true, NULL },
 	[O_IMPAIR] = { "impair", "behaviour[:how]", "an impairment behaviour", true, NULL },
 	[O_NO_IMPAIR] = { "no-impair", "behaviour", "an impairment behaviour", true, NULL },
+	[O_METRICS] = { "metrics", "addr:port", "an address and port to serve Prometheus metrics "
+		"on (e.g. 127.0.0.1:9090)", false, NULL },
+	[O_METRICS_PER_SA] = { "metrics-per-sa", NULL, NULL, false, NULL },
 };
 
 static int find_opt(const char *name, size_t len)
@@ -578,6 +583,14 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 	case O_IMPAIR:
 	case O_NO_IMPAIR:
 		return set_impair(o, v, id == O_IMPAIR, why, n);
+	case O_METRICS:
+		if (ip_addr_port_parse(v, false, &o->metrics_addr, &o->metrics_port, why, n) < 0)
+			return -EINVAL;
+		o->has_metrics = true;
+		return 0;
+	case O_METRICS_PER_SA:
+		o->metrics_per_sa = true;
+		return 0;
 	case O_COUNT:
 		break;
 	}
@@ -608,19 +621,20 @@ int pluto_options_set(struct pluto_options *o, const char *name, const char *val
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: pluto [options]\n"
-		   "IKE keying daemon (" PLUTO_VERSION_LINE ")\n\n"
+		   "IKE keying daemon (" PLUTO_VERSION_FMT ")\n\n"
 		   "Every option except --interface, --debug and --impair may be given once;\n"
-		   "a value is given as --option value or --option=value.\n\n");
+		   "a value is given as --option value or --option=value.\n\n", paths_version());
 	for (int i = 0; i < O_COUNT; i++) {
 		if (opts[i].arg)
 			fprintf(f, "  --%s %s\n", opts[i].name, opts[i].arg);
 		else
 			fprintf(f, "  --%s\n", opts[i].name);
 	}
-	fprintf(f, "\nDefaults: --rundir /run/pluto (control socket <rundir>/pluto.ctl, lock file\n"
+	fprintf(f, "\nDefaults: --rundir %s (control socket <rundir>/pluto.ctl, lock file\n"
 		   "<rundir>/pluto.pid), --ikeport 500, --natikeport 4500, --keep-alive 20,\n"
-		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile /etc/ipsec.secrets,\n"
-		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n");
+		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile %s,\n"
+		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n",
+		paths_get(PATHS_RUNDIR), paths_get(PATHS_SECRETS));
 }
 
 /*
@@ -690,7 +704,7 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 		}
 		if (id == O_VERSION) {
 			if (!quiet)
-				printf("%s\n", PLUTO_VERSION_LINE);
+				printf(PLUTO_VERSION_FMT "\n", paths_version());
 			return 1;
 		}
 		/* The command line's --interface list replaces the config file's. */
@@ -751,6 +765,11 @@ int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen)
 			"expected at most %zu", where, o->ctlsocket, len, sizeof(sun.sun_path) - 1);
 		return -EINVAL;
 	}
+	if (o->metrics_per_sa && !o->has_metrics) {
+		say(err, errlen, "pluto: --metrics-per-sa (metrics-per-sa=yes) without --metrics "
+			"(metrics=): expected an endpoint to serve the per-SA series on");
+		return -EINVAL;
+	}
 	if (o->ikeport == o->natikeport) {
 		say(err, errlen, "pluto: --ikeport %u and --natikeport %u are the same port: "
 			"expected two different ports", o->ikeport, o->natikeport);
@@ -789,4 +808,20 @@ int pluto_options_parse(int argc, char **argv, struct pluto_options *o, char *er
 	if (rc != 0)
 		return rc;
 	return pluto_options_finish(o, err, errlen);
+}
+
+size_t pluto_option_count(void)
+{
+	return O_COUNT;
+}
+
+int pluto_option_get(size_t i, struct pluto_option_info *out)
+{
+	if (i >= O_COUNT)
+		return -ENOENT;
+	out->name = opts[i].name;
+	out->arg = opts[i].arg;
+	out->repeatable = opts[i].repeatable;
+	out->not_yet = opts[i].not_yet;
+	return 0;
 }

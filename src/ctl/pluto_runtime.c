@@ -5,16 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <urcu.h>
 
 #include "crypto/crypto.h"
+#include "ctl/metrics_collect.h"
+#include "ctl/metrics_http.h"
 #include "ctl/pluto.h"
 #include "ike/ike_cmd.h"
 #include "sadb/kernel_backend.h"
 #include "net/steer.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 /* Worker count the manual's way: -1 one per core, 0 all on one thread, N. */
 static unsigned worker_count(int nhelpers)
@@ -111,6 +115,7 @@ static int engine_start(struct pluto *p)
 	p->ike.force_busy = o->force_busy;
 	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;
 	p->ike.vendorid = o->vendorid;
+	p->ike.per_sa_metrics = o->metrics_per_sa;
 	p->ike.keep_alive_s = o->keep_alive;
 	rc = runner_start(&p->runner, NULL);
 	if (rc < 0) {
@@ -119,7 +124,7 @@ static int engine_start(struct pluto *p)
 	}
 	p->runner_running = true;
 	p->ike.runner = &p->runner;
-	p->ike.default_updown = SKUA_UPDOWN_DEFAULT;
+	p->ike.default_updown = paths_get(PATHS_UPDOWN);
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.psk_ctx = p;
 	rc = ike_daemon_init(&p->ike);
@@ -150,6 +155,7 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 	if (!p)
 		return -ENOMEM;
 	p->opts = o;
+	p->start_time = (uint64_t)time(NULL);
 	p->listen_fd = p->ctl_wake_fd = -1;
 	/* Workers hand their lines to the log thread from now on (util/log.h). */
 	rc = log_thread_start();
@@ -179,6 +185,23 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		rc = ctl_config_start(p);
 		if (rc < 0)
 			goto fail;
+	}
+	if (o->has_metrics) {
+		rc = metrics_http_start(&o->metrics_addr, o->metrics_port, metrics_render_pluto, p,
+					&p->metrics);
+		if (rc < 0) {
+			char a[IP_ADDR_STRLEN];
+			ip_addr_str(&o->metrics_addr, a);
+			log_err("pluto: --metrics %s%s%s:%u: cannot serve metrics there: %s",
+				o->metrics_addr.af == AF_INET6 ? "[" : "", a,
+				o->metrics_addr.af == AF_INET6 ? "]" : "", o->metrics_port,
+				strerror(-rc));
+			goto fail;
+		}
+		log_info("serving Prometheus metrics on %s%s%s:%u/metrics",
+			 o->metrics_addr.af == AF_INET6 ? "[" : "",
+			 ip_addr_str(&o->metrics_addr, (char[IP_ADDR_STRLEN]){ 0 }),
+			 o->metrics_addr.af == AF_INET6 ? "]" : "", metrics_http_port(p->metrics));
 	}
 	rc = ctl_server_start(p);
 	if (rc < 0)
@@ -217,6 +240,8 @@ void pluto_free(struct pluto *p)
 	 * performs what is queued; the workers stop, handing out the last
 	 * answers; what is left of the engine goes; then the pool.
 	 */
+	metrics_http_stop(p->metrics);	/* first: a scrape reads everything below */
+	p->metrics = NULL;
 	ctl_server_stop(p);
 	if (p->subscribed && p->kq.be->subscribe)
 		p->kq.be->subscribe(p->kq.be_state, NULL, NULL);
@@ -243,6 +268,7 @@ void pluto_free(struct pluto *p)
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
 	ctl_config_fini(p);
+	free(p->stats_baseline);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);

@@ -13,6 +13,7 @@
  * initiate) hand their progress channel to the worker and return.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "ctl/sd_notify.h"
 #include "util/log.h"
 
 enum {
@@ -202,16 +204,38 @@ static void reading_start(struct pluto *p, struct reading *r, int fd)
 	r->deadline = now_ms() + CTL_IO_TIMEOUT_MS;
 }
 
+/*
+ * systemd's watchdog (WatchdogSec= in ipsec.service): WATCHDOG=1 every
+ * period_ms, sent from this thread so that a ctl thread stuck in a request
+ * (whack would hang too) gets pluto restarted. Returns when the next one
+ * is due, UINT64_MAX without a watchdog.
+ */
+static uint64_t watchdog_tick(uint64_t period_ms, uint64_t now, uint64_t *due)
+{
+	if (period_ms == 0)
+		return UINT64_MAX;
+	if (now >= *due) {
+		ctl_sd_notify("WATCHDOG=1");
+		*due = now + period_ms;
+	}
+	return *due;
+}
+
 static void *ctl_main(void *arg)
 {
 	struct pluto *p = arg;
 	struct reading rd[CTL_MAX_READING];
 	struct pollfd fds[2 + CTL_MAX_READING];
 	int nrd = 0;
+	/* half the interval the unit asked for, at least 1 ms; 0: no watchdog */
+	uint64_t wd_usec = ctl_sd_watchdog_usec();
+	uint64_t wd_period = wd_usec == 0 ? 0 : wd_usec / 2000 ? wd_usec / 2000 : 1;
+	uint64_t wd_due = 0;
 
 	rcu_register_thread();
 	for (;;) {
-		uint64_t now = now_ms(), next = UINT64_MAX;
+		uint64_t now = now_ms();
+		uint64_t next = watchdog_tick(wd_period, now, &wd_due);
 		int nfds = 0, timeout;
 
 		fds[nfds++] = (struct pollfd){ .fd = p->ctl_wake_fd, .events = POLLIN };
@@ -223,7 +247,12 @@ static void *ctl_main(void *arg)
 			if (rd[i].deadline < next)
 				next = rd[i].deadline;
 		}
-		timeout = next == UINT64_MAX ? -1 : next <= now ? 0 : (int)(next - now);
+		if (next == UINT64_MAX)
+			timeout = -1;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);
 		if (poll(fds, (nfds_t)nfds, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -19,6 +19,9 @@ int ike_daemon_init(struct ike_daemon *d)
 	rc = sadb_sa_table_init(&d->sas);
 	if (rc < 0)
 		return rc;
+	rc = ike_stats_pubs_init(d);
+	if (rc < 0)
+		return rc;
 	d->ctr = counters_new(d->nworkers, IKEC_COUNT);
 	d->w = calloc(d->nworkers, sizeof(*d->w));
 	if (!d->ctr || !d->w)
@@ -57,6 +60,9 @@ void ike_rekey_observe(struct ike_worker *w, uint64_t ms)
 	atomic_store_explicit(&w->rekey_ms_log2[b],
 			      atomic_load_explicit(&w->rekey_ms_log2[b], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
+	atomic_store_explicit(&w->rekey_ms_sum,
+			      atomic_load_explicit(&w->rekey_ms_sum, memory_order_relaxed) + ms,
+			      memory_order_relaxed);
 }
 
 void ike_daemon_fini(struct ike_daemon *d)
@@ -79,4 +85,5 @@ void ike_daemon_fini(struct ike_daemon *d)
 	d->ctr = NULL;
 	if (d->sas.by_spi)
 		sadb_sa_table_fini(&d->sas);
+	ike_stats_pubs_fini(d);
 }

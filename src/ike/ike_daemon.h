@@ -9,6 +9,7 @@
 #include "crypto/jobq.h"
 #include "ike/child_index.h"
 #include "ike/id.h"
+#include "ike/ike_stats.h"
 #include "net/worker.h"
 #include "sadb/conn_table.h"
 #include "sadb/kernel_queue.h"
@@ -47,7 +48,10 @@ static inline void ike_progress_unref(struct ike_progress *pr)
 		pr->ops->release(pr);
 }
 
-/* IKE counters per worker (whack --globalstats sums them). */
+/*
+ * IKE counters per worker; ctl/metrics_registry.c names every one (the
+ * metrics endpoint and whack --globalstatus read them through it).
+ */
 enum ike_counter {
 	IKEC_RX_DROPPED,		/* malformed, unknown SA, bad ICV: dropped and counted */
 	IKEC_RX_BAD_ICV,
@@ -74,6 +78,22 @@ enum ike_counter {
 	IKEC_IKE_REKEYED,		/* IKE SAs rekeyed in place (CREATE_CHILD_SA) */
 	IKEC_CHILD_REKEYED,		/* Child SAs rekeyed in place */
 	IKEC_PEER_DEAD,			/* peers declared dead (DPD, whack --crash) */
+	IKEC_IKE_STARTED,		/* IKE SAs created (either role) */
+	IKEC_IKE_COMPLETED,		/* IKE SAs gone after being established */
+	IKEC_IKE_FAILED,		/* IKE SAs gone without being established */
+	IKEC_IKE_DELETING,		/* gauge: our Delete is out, waiting for the answer */
+	IKEC_CHILD_STARTED,		/* Child SAs created */
+	IKEC_CHILD_DELETED,		/* installed Child SAs taken down */
+	IKEC_CHILD_FINISHED,		/* Child SAs gone, installed or not */
+	IKEC_CHILD_ENCAP,		/* Child SAs installed with ESP in UDP */
+	IKEC_COOKIES_VERIFIED,		/* requests whose cookie we checked and accepted */
+	IKEC_COOKIES_RECEIVED,		/* initiator: a responder asked us for a cookie */
+	IKEC_INVALID_KE_RECEIVED,	/* initiator: INVALID_KE_PAYLOAD received */
+	IKEC_INVALID_KE_RETRIED,	/* initiator: ... and retried with the group asked for */
+	IKEC_IKE_REPLACED,		/* IKE SAs rekeyed by replacement (a new IKE SA started) */
+	IKEC_RX_MALFORMED,		/* of IKEC_RX_DROPPED: undecodable (not IKEv2, bad lengths) */
+	IKEC_RX_IKEV1,			/* of IKEC_RX_DROPPED: IKEv1 */
+	IKEC_RX_UNKNOWN_SPI,		/* of IKEC_RX_DROPPED: no IKE SA with that SPI */
 	/*
 	 * How rekeys go wrong (a rekey storm must leave these at 0): rekeys we
 	 * started that ended without a new SA (any cause), the part of them
@@ -88,8 +108,22 @@ enum ike_counter {
 	IKEC_TEMP_FAIL_SENT,
 	IKEC_IKE_EXPIRED,
 	IKEC_CHILD_EXPIRED,
-	IKEC_COUNT,
+	/* [exchange][role]: IKE SAs established (ike_stats.h) */
+	IKEC_ESTABLISHED_BY,
+	/* [exchange][role][reason]: IKE SAs that failed, and refused IKE_SA_INIT requests */
+	IKEC_FAILED_BY = IKEC_ESTABLISHED_BY + IKE_XS_COUNT * IKE_ROLE_COUNT,
+	/* [notify]: notifies sent */
+	IKEC_NOTIFY_SENT = IKEC_FAILED_BY + IKE_XS_COUNT * IKE_ROLE_COUNT * IKE_FAIL_COUNT,
+	/* [phase][role]: latency histograms of IKE_HIST_BOUNDS bounds (counters_hist_*) */
+	IKEC_HIST = IKEC_NOTIFY_SENT + IKE_NS_COUNT,
+	IKEC_COUNT = IKEC_HIST + IKE_HIST_COUNT * IKE_ROLE_COUNT * (IKE_HIST_BOUNDS + 2),
 };
+
+/* Index of the histogram of phase h and role r. */
+static inline unsigned ikec_hist(enum ike_stats_hist h, enum ike_stats_role r)
+{
+	return IKEC_HIST + ((unsigned)h * IKE_ROLE_COUNT + (unsigned)r) * (IKE_HIST_BOUNDS + 2);
+}
 
 struct ike_sa;
 struct v2_msg;
@@ -122,6 +156,7 @@ struct ike_worker {
 	 * (the last: the rest). Written by the worker only; read as it is.
 	 */
 	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
+	_Atomic uint64_t rekey_ms_sum;	/* their sum (the metrics' histogram _sum) */
 	unsigned half_open;
 	/* stateless answers to unknown senders this second (io.c answer_allowed()) */
 	uint64_t answers_second;
@@ -165,6 +200,8 @@ struct ike_daemon {
 	_Atomic uint32_t next_reqid;	/* sequence of ike_reqid_new() */
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */
 	bool kernel_none;		/* the none backend: nothing to install */
+	bool per_sa_metrics;		/* --metrics-per-sa: established SAs publish an ike_sa_pub */
+	struct cds_lfht *sa_pubs;	/* those records, by serial (ike_stats.h) */
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
 	struct runner *runner;		/* runs the updown commands, off the workers */

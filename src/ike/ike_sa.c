@@ -116,7 +116,16 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 		w->sas->prev = sa;
 	w->sas = sa;
 	counters_add(d->ctr, w->index, IKEC_IKE_SAS, 1);
+	counters_inc(d->ctr, w->index, IKEC_IKE_STARTED);
 	return sa;
+}
+
+struct ike_setup *ike_sa_setup_new(struct ike_sa *sa)
+{
+	sa->setup = calloc(1, sizeof(*sa->setup));
+	if (sa->setup)
+		sa->setup->t_start_us = ike_stats_now_us();
+	return sa->setup;
 }
 
 void ike_sa_setup_free(struct ike_sa *sa)
@@ -124,6 +133,7 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	struct ike_setup *s = sa->setup;
 	if (!s)
 		return;
+	ike_stats_setup_done(sa);
 	crypto_ke_free(s->ke);
 	if (s->psk) {
 		crypto_wipe(s->psk, s->psk_len);
@@ -150,6 +160,7 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = c;
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_STARTED);
 	return c;
 }
 
@@ -169,8 +180,11 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
-			if (c->state == CHILD_INSTALLED)
+			if (c->state == CHILD_INSTALLED) {
 				counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+				counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_DELETED);
+			}
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FINISHED);
 			ike_connection_unref(c->conn);
 			free(c);
 			return;
@@ -183,6 +197,45 @@ static void rcu_free_ike_sa(struct rcu_head *head)
 	struct sa_node *n = caa_container_of(head, struct sa_node, rcu);
 	tsan_acquire(n);
 	free(caa_container_of(n, struct ike_sa, node));
+}
+
+/* The exchange a negotiation that ends in this state was in. */
+static enum ike_stats_exchange exchange_of(enum ike_state s)
+{
+	switch (s) {
+	case IKE_I_SPI_ALLOC:
+	case IKE_I_AUTH_SENT:
+	case IKE_R_INIT_SENT:
+	case IKE_R_CHILD:
+		return IKE_XS_AUTH;
+	case IKE_I_REKEY:
+	case IKE_R_REKEY:
+		return IKE_XS_CREATE_CHILD;
+	default:
+		return IKE_XS_SA_INIT;
+	}
+}
+
+/* libreswan's started -> established -> completed, or started -> failed. */
+static void count_end(struct ike_sa *sa)
+{
+	struct ike_worker *w = sa->w;
+	struct ike_daemon *d = w->d;
+	enum ike_stats_reason why;
+
+	if (sa->state == IKE_DELETING)
+		counters_add(d->ctr, w->index, IKEC_IKE_DELETING, (uint64_t)-1);
+	if (sa->was_established) {
+		counters_inc(d->ctr, w->index, IKEC_IKE_COMPLETED);
+		return;
+	}
+	counters_inc(d->ctr, w->index, IKEC_IKE_FAILED);
+	if (sa->fail_reason)
+		why = (enum ike_stats_reason)(sa->fail_reason - 1);
+	else
+		why = atomic_load(&d->shutting_down) ? IKE_FAIL_DELETED : IKE_FAIL_OTHER;
+	ike_stats_failed(w, exchange_of(sa->state),
+			 sa->initiator ? IKE_ROLE_INITIATOR : IKE_ROLE_RESPONDER, why);
 }
 
 static _Atomic uint32_t *addr_bucket(const struct ike_daemon *d, const struct ip_addr *a)
@@ -278,6 +331,8 @@ void ike_sa_free(struct ike_sa *sa)
 	}
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
+	count_end(sa);
+	ike_stats_sa_unpublish(sa);
 	ike_half_open_end(sa);
 	/*
 	 * A kernel queue that is stopping answers the removals inline: hold

@@ -82,7 +82,7 @@ struct child_sa {
 	bool life_is_rekey;
 	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
 	uint8_t this_end;		/* our end of conn */
-	bool we_initiated;		/* made by an exchange we started: keys (2.17), collisions (2.8.1) */
+	bool we_initiated;		/* created by an exchange we started: its keys (2.17), collisions (2.8.1) */
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
@@ -128,6 +128,7 @@ struct ike_setup {
 	uint16_t pub_len;
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	size_t psk_len;
+	uint64_t t_start_us, t_auth_us;	/* latency histograms (ike_stats.h) */
 };
 
 struct v2_task;
@@ -145,6 +146,8 @@ struct ike_sa {
 	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
+	bool was_established;		/* counted established once (ike_stats.h) */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
 	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
 	struct connection *conn;	/* holds a reference */
@@ -217,6 +220,9 @@ void ike_sa_free(struct ike_sa *sa);
 
 /* The last step of ike_sa_free(), once no kernel answer is due. Internal. */
 void ike_sa_release_memory(struct ike_sa *sa);
+
+/* The negotiation-only state, zeroed, its start time taken; NULL on ENOMEM. */
+struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /*
  * Half-open accounting (a responder SA between IKE_SA_INIT and IKE_AUTH).

@@ -170,6 +170,7 @@ static void one_datagram(struct net_worker *w, struct net_listener *l, const str
 	size_t len = d->len;
 	unsigned owner;
 
+	counters_add(p->ctr, w->index, NWC_RX_BYTES, d->len);
 	if (d->truncated) {
 		counters_inc(p->ctr, w->index, NWC_DROP_TRUNC);
 		return;
@@ -231,18 +232,10 @@ static bool socket_ready(struct net_worker *w, struct net_sock_ref *ref, uint32_
 	return any;
 }
 
-/* One more round of the event loop that took ms (NWC_ROUND_*). Context: worker w. */
-static void count_round(struct counters *ctr, unsigned w, uint64_t ms)
-{
-	unsigned b = 0;
-
-	while (b + 1 < NET_ROUND_BUCKETS && ms >= (1ull << b))
-		b++;
-	counters_inc(ctr, w, NWC_ROUND_MS_LOG2 + b);
-	if (ms > counters_get(ctr, w, NWC_ROUND_MAX_MS))
-		atomic_store_explicit(counters_slot(ctr, w, NWC_ROUND_MAX_MS), ms,
-				      memory_order_relaxed);
-}
+const uint64_t net_round_bounds_ms[NET_ROUND_BOUNDS] = { 0, 1, 3, 7, 15, 31, 63, 127, 255, 511,
+							   1023 };
+_Static_assert(NWC_COUNT == NWC_ROUND_MS + NET_ROUND_BOUNDS + 2,
+	       "the rounds take counters_hist_slots(NET_ROUND_BOUNDS) counters");
 
 static void *worker_main(void *arg)
 {
@@ -294,7 +287,8 @@ static void *worker_main(void *arg)
 			busy = p->ops.idle(w, p->ops.ctx);
 		atomic_store_explicit(counters_slot(p->ctr, w->index, NWC_TIMERS),
 				      timer_wheel_count(&w->timers), memory_order_relaxed);
-		count_round(p->ctr, w->index, net_now_ms() - woke);
+		counters_hist_observe(p->ctr, w->index, NWC_ROUND_MS, net_round_bounds_ms,
+				      NET_ROUND_BOUNDS, net_now_ms() - woke);
 	}
 	/* Hand every mail still queued to its handler: nothing is lost or leaked. */
 	while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)
@@ -692,6 +686,7 @@ int net_worker_send(struct net_worker *w, struct net_listener *l, const struct n
 
 	if (rc == 1) {
 		counters_inc(w->pool->ctr, w->index, NWC_TX);
+		counters_add(w->pool->ctr, w->index, NWC_TX_BYTES, d->len);
 		return 0;
 	}
 	counters_inc(w->pool->ctr, w->index, NWC_TX_ERR);

@@ -36,18 +36,22 @@ enum net_worker_counter {
 	NWC_DROP_NOMEM,		/* no memory to forward */
 	NWC_ERRQUEUE,		/* error-queue messages read (IP_RECVERR) */
 	NWC_TIMERS,		/* gauge: timers armed */
+	NWC_RX_BYTES,		/* bytes of the datagrams received */
+	NWC_TX_BYTES,		/* bytes of the datagrams sent */
 	/*
 	 * How long the event loop's rounds take, wall clock from waking up to
 	 * waiting again (preemption by other processes included): a worker
 	 * answers nothing and fires no timer during a round, so a long one is
-	 * a stall. Bucket i counts rounds under 2^i ms (the last: the rest).
+	 * a stall. A histogram in whole milliseconds over net_round_bounds_ms
+	 * (util/counters.h: NET_ROUND_BOUNDS buckets, the rest, the sum).
 	 */
-	NWC_ROUND_MS_LOG2,
-	NWC_ROUND_MAX_MS = NWC_ROUND_MS_LOG2 + 12,	/* gauge: the longest round so far */
-	NWC_COUNT,
+	NWC_ROUND_MS,
+	NWC_COUNT = NWC_ROUND_MS + 11 + 2,
 };
 
-enum { NET_ROUND_BUCKETS = NWC_ROUND_MAX_MS - NWC_ROUND_MS_LOG2 };
+/* Bucket i of the rounds: at most 2^i - 1 ms (under 2^i ms); then 1,024 ms or more. */
+enum { NET_ROUND_BOUNDS = 11 };
+extern const uint64_t net_round_bounds_ms[NET_ROUND_BOUNDS];
 
 struct net_pool;
 struct net_worker;

@@ -35,9 +35,11 @@
 
 #include "ctl/pluto_options.h"
 #include "ctl/pluto_runtime.h"
+#include "ctl/sd_notify.h"
 #include "util/impair.h"
 #include "util/lockfile.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 enum {
 	EXIT_OK = 0,
@@ -436,6 +438,25 @@ static void apply_impairments(const struct pluto_options *o)
 	}
 }
 
+/*
+ * Start-up is complete: the control socket answers (pluto_start) and
+ * whatever the start-up hook in main() does is done. Say so to each
+ * who waits: the terminal ("Pluto initialized", --nofork), the parent
+ * of the daemon fork (exit 0), systemd (READY=1, Type=notify).
+ */
+static void startup_complete(const struct pluto_options *o, int *notify)
+{
+	if (o->nofork) {
+		printf("Pluto initialized\n");
+		fflush(stdout);
+	} else {
+		detach_stdio(o);
+		notify_parent(notify, EXIT_OK);
+	}
+	ctl_sd_notify("READY=1\nSTATUS=ready: control socket %s", o->ctlsocket);
+	log_info("pluto %d: ready, control socket %s", (int)getpid(), o->ctlsocket);
+}
+
 /* Wait for a signal or for the daemon to ask to stop. */
 static void run_loop(struct pluto *p, int sfd)
 {
@@ -488,6 +509,7 @@ int main(int argc, char **argv)
 	int sfd = -1;
 	int status = EXIT_TROUBLE;
 	long long leak_before = -1;
+	bool ready = false;
 	pid_t holder;
 	int rc;
 
@@ -511,6 +533,9 @@ int main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	log_on_stderr = o.log.dest == LOG_DEST_STDERR;
+	if (paths_in_build_tree())
+		log_info("pluto runs from a build tree: its helpers (_updown) are in %s",
+			 paths_get(PATHS_EXECDIR));
 	atomic_store(&log_debug_mask, o.debug_mask);
 	if (make_rundir(&o) < 0)
 		goto out;
@@ -576,16 +601,17 @@ int main(int argc, char **argv)
 		p = NULL;
 		goto out;
 	}
-	if (o.nofork) {
-		printf("Pluto initialized\n");
-		fflush(stdout);
-	} else {
-		detach_stdio(&o);
-		notify_parent(&notify, EXIT_OK);
-	}
-	log_info("pluto %d: ready, control socket %s", (int)getpid(), o.ctlsocket);
+	/*
+	 * Start-up hook. Whatever must be done before pluto counts as started
+	 * (the ipsec.conf loader adding the auto= connections, issue 13) goes
+	 * here, before startup_complete(): that is when systemd gets READY=1,
+	 * the forking parent exits 0 and "ipsec start" returns.
+	 */
+	startup_complete(&o, &notify);
+	ready = true;
 
 	run_loop(p, sfd);
+	ctl_sd_notify("STOPPING=1\nSTATUS=shutting down");
 	if (pluto_leave_state(p))
 		log_info("pluto: leaving the kernel state in place (--leave-state)");
 	status = EXIT_OK;
@@ -596,6 +622,8 @@ out:
 	lockfile_release(&lf);
 	if (status == EXIT_OK)
 		log_info("pluto shutdown complete");
+	if (!ready)
+		ctl_sd_notify("STATUS=start-up failed (exit %d): see the log", status);
 	notify_parent(&notify, status);
 	if (sfd >= 0)
 		close(sfd);

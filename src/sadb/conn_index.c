@@ -101,17 +101,31 @@ static void free_group(struct rcu_head *head);
 void conn_index_fini(struct conn_index *ix)
 {
 	struct cds_lfht_iter it;
-	struct conn_group *g;
+	struct cds_lfht_node *n;
 
-	/* Groups left empty by a failed add. */
+	/*
+	 * At exit connections may still be indexed (they are the owners'):
+	 * take every node out so the tables can go; groups are the index's.
+	 */
+	rcu_read_lock();
 	if (ix->groups) {
-		rcu_read_lock();
-		cds_lfht_for_each_entry(ix->groups, &it, g, node)
-			if (cds_lfht_del(ix->groups, &g->node) == 0)
+		cds_lfht_first(ix->groups, &it);
+		while ((n = cds_lfht_iter_get_node(&it))) {
+			struct conn_group *g = caa_container_of(n, struct conn_group, node);
+			cds_lfht_next(ix->groups, &it);
+			if (cds_lfht_del(ix->groups, n) == 0)
 				call_rcu(&g->rcu, free_group);
-		rcu_read_unlock();
-		rcu_barrier();
+		}
 	}
+	if (ix->by_id) {
+		cds_lfht_first(ix->by_id, &it);
+		while ((n = cds_lfht_iter_get_node(&it))) {
+			cds_lfht_next(ix->by_id, &it);
+			cds_lfht_del(ix->by_id, n);
+		}
+	}
+	rcu_read_unlock();
+	rcu_barrier();
 	if (ix->groups)
 		cds_lfht_destroy(ix->groups, NULL);
 	if (ix->by_id)

@@ -92,8 +92,11 @@ void kernel_op_deliver(struct mail *m, void *ctx)
 static void answer(struct kernel_queue *kq, struct kernel_op *op)
 {
 	atomic_fetch_add_explicit(&kq->ops_done, 1, memory_order_relaxed);
-	if (op->status < 0)
+	atomic_fetch_add_explicit(&kq->ops_kind[op->kind], 1, memory_order_relaxed);
+	if (op->status < 0) {
 		atomic_fetch_add_explicit(&kq->ops_failed, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&kq->failed_kind[op->kind], 1, memory_order_relaxed);
+	}
 	if (op->status == -ECANCELED)
 		atomic_fetch_add_explicit(&kq->ops_cancelled, 1, memory_order_relaxed);
 	op->mail.fn = kernel_op_deliver;
@@ -126,8 +129,13 @@ static size_t run_batch(struct kernel_queue *kq, bool cancel)
 		memset(&b.ops[i]->stats, 0, sizeof(b.ops[i]->stats));
 	}
 	if (!cancel) {
+		unsigned bucket = 0;
 		kq->be->submit(kq->be_state, b.ops, b.n);
 		atomic_fetch_add_explicit(&kq->batches, 1, memory_order_relaxed);
+		while (bucket < KERNEL_BATCH_BOUNDS && b.n > (1u << bucket))
+			bucket++;
+		atomic_fetch_add_explicit(&kq->batch_size[bucket], 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&kq->batch_ops, b.n, memory_order_relaxed);
 	}
 	for (size_t i = 0; i < b.n; i++)
 		answer(kq, b.ops[i]);

@@ -60,6 +60,7 @@ enum {
 	KERNEL_SPI_MIN = 0x1000,	/* 0..0xFFF are reserved or ours not to hand out */
 	KERNEL_QUEUE_BATCH = 64,
 	KERNEL_KEY_MAX = 512,		/* sanity cap on key material per SA */
+	KERNEL_BATCH_BOUNDS = 7,	/* batch size histogram: 1, 2, 4, ... 64 ops */
 };
 
 /*
@@ -218,6 +219,11 @@ struct kernel_queue {
 	_Atomic uint64_t ops_failed;		/* answered with status < 0 */
 	_Atomic uint64_t ops_cancelled;
 	_Atomic uint64_t batches;		/* backend submit() calls */
+	_Atomic uint64_t ops_kind[KERNEL_OP_KINDS];	/* answered, by kind */
+	_Atomic uint64_t failed_kind[KERNEL_OP_KINDS];	/* answered with status < 0, by kind */
+	/* submit() calls by ops passed: bucket i <= 2^i ops (not cumulative), then their sum */
+	_Atomic uint64_t batch_size[KERNEL_BATCH_BOUNDS + 1];
+	_Atomic uint64_t batch_ops;
 };
 
 /*

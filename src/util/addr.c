@@ -2,6 +2,7 @@
 #include "util/addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,4 +154,59 @@ socklen_t ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port, struct soc
 	in->sin_addr = a->v4;
 	in->sin_port = htons(port);
 	return sizeof(*in);
+}
+
+int ip_addr_port_parse(const char *text, bool allow_any_port, struct ip_addr *addr,
+		       uint16_t *port, char *why, size_t whylen)
+{
+	char host[IP_ADDR_STRLEN + 2];
+	const char *colon, *ps;
+	bool bracketed = text[0] == '[';
+	size_t hlen;
+	char *end;
+	long n;
+
+	if (bracketed) {
+		const char *close = strchr(text, ']');
+		if (!close || close[1] != ':') {
+			snprintf(why, whylen, "expected [IPv6 address]:port (e.g. [::1]:9090)");
+			return -EINVAL;
+		}
+		hlen = (size_t)(close - text - 1);
+		ps = close + 2;
+		text++;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon) {
+			snprintf(why, whylen, "no port: expected ADDR:PORT (e.g. 127.0.0.1:9090)");
+			return -EINVAL;
+		}
+		if (memchr(text, ':', (size_t)(colon - text))) {
+			snprintf(why, whylen, "an IPv6 address must be in brackets: expected "
+					      "[ADDR]:PORT (e.g. [::1]:9090)");
+			return -EINVAL;
+		}
+		hlen = (size_t)(colon - text);
+		ps = colon + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(why, whylen, "expected a numeric IPv4 or IPv6 address before the port");
+		return -EINVAL;
+	}
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	if (ip_addr_parse(host, addr) < 0 || (bracketed && addr->af != AF_INET6)) {
+		snprintf(why, whylen, "'%s' is not a numeric %saddress: expected ADDR:PORT "
+				      "(e.g. 127.0.0.1:9090 or [::1]:9090)",
+			 host, bracketed ? "IPv6 " : "IPv4 ");
+		return -EINVAL;
+	}
+	errno = 0;
+	n = *ps && isdigit((unsigned char)*ps) ? strtol(ps, &end, 10) : -1;
+	if (n < 0 || errno || *end || n > 65535 || (n == 0 && !allow_any_port)) {
+		snprintf(why, whylen, "port '%s': expected a port number 1..65535", ps);
+		return -EINVAL;
+	}
+	*port = (uint16_t)n;
+	return 0;
 }

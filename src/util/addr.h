@@ -54,6 +54,15 @@ struct ip_subnet ip_subnet_from_addr(const struct ip_addr *a);
 struct ip_addr ip_subnet_mask(const struct ip_subnet *s);
 bool ip_subnet_contains(const struct ip_subnet *s, const struct ip_addr *a);
 
+/*
+ * Parse "ADDR:PORT" (a numeric IPv4 address, or an IPv6 one in brackets:
+ * "[::1]:9090"; port 1..65535, or 0 when allow_any_port) into addr/port
+ * (pluto --metrics). Returns 0 or -EINVAL with why saying what was wrong
+ * and what was expected. Context: any thread; pure.
+ */
+int ip_addr_port_parse(const char *text, bool allow_any_port, struct ip_addr *addr,
+		       uint16_t *port, char *why, size_t whylen);
+
 /* sockaddr conversions. */
 int ip_addr_from_sockaddr(const struct sockaddr *sa, struct ip_addr *out, uint16_t *port);
 socklen_t ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss);

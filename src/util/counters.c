@@ -54,3 +54,32 @@ void counters_sum_all(const struct counters *c, uint64_t *out)
 		for (unsigned i = 0; i < c->ncounters; i++)
 			out[i] += counters_get(c, w, i);
 }
+
+void counters_hist_observe(struct counters *c, unsigned worker, unsigned base,
+			   const uint64_t *bounds, unsigned nbounds, uint64_t v)
+{
+	unsigned lo = 0, hi = nbounds;
+
+	/* The first bound >= v, or nbounds: the +Inf bucket. */
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (bounds[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	counters_inc(c, worker, base + lo);
+	counters_add(c, worker, base + nbounds + 1, v);
+}
+
+void counters_hist_read(const struct counters *c, unsigned worker, unsigned base,
+			unsigned nbounds, uint64_t *cum, uint64_t *sum)
+{
+	uint64_t run = 0;
+
+	for (unsigned i = 0; i <= nbounds; i++) {
+		run += counters_get(c, worker, base + i);
+		cum[i] = run;
+	}
+	*sum = counters_get(c, worker, base + nbounds + 1);
+}

@@ -87,4 +87,33 @@ uint64_t counters_sum(const struct counters *c, unsigned idx);
  */
 void counters_sum_all(const struct counters *c, uint64_t *out);
 
+/*
+ * Histograms kept in counters, one per worker like every counter, so an
+ * observation is two plain stores on the owner's own line. A histogram of
+ * n bounds takes counters_hist_slots(n) counters from base: bucket i
+ * (0..n-1) counts the values v <= bounds[i] not counted by a lower bucket,
+ * bucket n the values above every bound, and base + n + 1 their sum. The
+ * buckets are not cumulative where they are kept: readers add them up, so
+ * the count a reader reports is always the sum of the buckets it saw.
+ */
+static inline unsigned counters_hist_slots(unsigned nbounds)
+{
+	return nbounds + 2;
+}
+
+/*
+ * Observe v (in the unit of the bounds, ascending). Context: worker
+ * `worker` only (single writer); never blocks.
+ */
+void counters_hist_observe(struct counters *c, unsigned worker, unsigned base,
+			   const uint64_t *bounds, unsigned nbounds, uint64_t v);
+
+/*
+ * One worker's histogram: cumulative counts into cum[0..nbounds] (cum[n]
+ * is the count of every observation) and the sum into *sum.
+ * Context: any thread; lock-free.
+ */
+void counters_hist_read(const struct counters *c, unsigned worker, unsigned base,
+			unsigned nbounds, uint64_t *cum, uint64_t *sum);
+
 #endif

@@ -18,6 +18,7 @@ enum whack_rc {
 	RC_SUCCESS = 4,		/* success: exit status 0 */
 	RC_INFORMATIONAL = 5,
 	RC_INFORMATIONAL_TRAFFIC = 6,
+	RC_RAW = 7,		/* Skua: output whack prints without the code (--globalstatus) */
 	RC_RETRANSMISSION = 10,
 	RC_DUPNAME = 20,	/* attempt to reuse a connection name */
 	RC_UNKNOWN_NAME = 21,	/* connection name or state number unknown */
@@ -49,7 +50,7 @@ static inline bool whack_rc_is_quiet(unsigned rc)
 {
 	/* the informational lines too: libreswan's whack exits 0 after --trafficstatus */
 	return rc == RC_COMMENT || rc == RC_LOG || rc == RC_LOG_SERIOUS || rc == RC_INFORMATIONAL ||
-	       rc == RC_INFORMATIONAL_TRAFFIC;
+	       rc == RC_INFORMATIONAL_TRAFFIC || rc == RC_RAW;
 }
 
 /* The exit status a code gives: RC_SUCCESS is 0; codes over 255 are capped. */

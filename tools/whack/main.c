@@ -12,8 +12,8 @@
 #include "ctl/proto/whack_opts.h"
 #include "ctl/proto/whack_proto.h"
 #include "util/log.h"
+#include "util/paths.h"
 
-#define WHACK_VERSION "0.1.0"
 
 static const char *label;
 
@@ -48,13 +48,19 @@ static void debug_help(void)
 		printf("  %-12s %s\n", debug_class_name(i), debug_class_help(i));
 }
 
-/* One reply line as the manual shows it: "NNN text", after the --label. */
+/*
+ * One reply line as the manual shows it: "NNN text", after the --label;
+ * RC_RAW lines without the code, as libreswan prints --globalstatus.
+ */
 static void print_line(void *ctx, unsigned rc, const char *text)
 {
 	(void)ctx;
 	if (label)
 		printf("%s ", label);
-	printf("%03u %s\n", rc, text);
+	if (rc == RC_RAW)
+		printf("%s\n", text);
+	else
+		printf("%03u %s\n", rc, text);
 	fflush(stdout);
 }
 
@@ -80,7 +86,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (target.version) {
-		printf("whack (Skua) %s\n", WHACK_VERSION);
+		printf("whack (Skua) %s\n", paths_version());
 		status = 0;
 		goto out;
 	}

@@ -12,11 +12,11 @@
 #include "util/hex.h"
 #include "util/impair.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DEFAULT_RUNDIR "/run/pluto"
-#define DEFAULT_CTLSOCKET DEFAULT_RUNDIR "/pluto.ctl"
+/* The default control socket (<rundir>/pluto.ctl) comes from util/paths.h. */
 
 /* What kind of value an option takes; value_parse() knows each. */
 enum vkind {
@@ -462,6 +462,7 @@ static const struct {
 	enum whack_opt id;
 } aliases[] = {
 	{ "timeout", WO_DPDTIMEOUT },
+	{ "globalstatus", WO_GLOBALSTATS },	/* libreswan 4.x's whack spells it so */
 };
 
 /* Protocol names --clientprotoport and --oppoproto accept. */
@@ -475,6 +476,13 @@ const char *whack_opt_name(enum whack_opt id)
 	if ((unsigned)id >= WO_COUNT)
 		return NULL;
 	return opts[id].name;
+}
+
+const char *whack_opt_arg(enum whack_opt id)
+{
+	if ((unsigned)id >= WO_COUNT)
+		return NULL;
+	return opts[id].arg;
 }
 
 static int errf(char *err, size_t errlen, const char *fmt, ...)
@@ -1507,7 +1515,7 @@ int whack_args_parse(int argc, char **argv, struct whack_cmd *cmd, struct whack_
 
 	memset(cmd, 0, sizeof(*cmd));
 	memset(target, 0, sizeof(*target));
-	snprintf(target->ctlsocket, sizeof(target->ctlsocket), "%s", DEFAULT_CTLSOCKET);
+	snprintf(target->ctlsocket, sizeof(target->ctlsocket), "%s", paths_get(PATHS_CTLSOCKET));
 	if (err && errlen)
 		err[0] = '\0';
 

@@ -65,6 +65,9 @@ enum whack_opt {
 /* The long option name of id ("ikelifetime"), or NULL. */
 const char *whack_opt_name(enum whack_opt id);
 
+/* The name of its value as usage shows it ("seconds"), or NULL: a flag or no such option. */
+const char *whack_opt_arg(enum whack_opt id);
+
 /*
  * Where the control socket is: --ctlsocket, or <rundir>/pluto.ctl, or
  * <ctlbase>.ctl, or the default /run/pluto/pluto.ctl.

@@ -157,6 +157,7 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 		return;
 	}
 	sa->state = IKE_I_AUTH_SENT;
+	ike_stats_auth_start(sa);
 	sa->msgid_next++;
 	ike_sa_progress(sa, RC_LOG, "sent IKE_AUTH request");
 	v2_send_request(sa, sa->w->txbuf, len);
@@ -195,7 +196,7 @@ void v2_auth_start(struct ike_sa *sa)
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return;
 	}
-	c->we_initiated = true;		/* our IKE_AUTH request makes it */
+	c->we_initiated = true;	/* our IKE_AUTH carries it: its keys go i->r first */
 	c->transport = !(conn->spec.policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
 	c->ts_local = conn->ts[sa->this_end];
@@ -264,6 +265,7 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 	crypto_wipe(want, sizeof(want));
 	sa->id_remote = peer;
 	v2_ike_established(sa);
+	ike_stats_established(sa, IKE_XS_AUTH);
 
 	struct child_sa *c = sa->children;
 	if (!c) {
@@ -361,6 +363,7 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	} else if (child_err) {
 		struct v2_notification n = { .type = child_err };
 		v2_build_notify(&b, &n);
+		ike_stats_notify_sent(sa->w, child_err);
 	}
 	crypto_wipe(auth, sizeof(auth));
 	if (v2_seal(sa, &b, &len) < 0) {
@@ -379,11 +382,14 @@ static void auth_refuse(struct ike_sa *sa, const char *why)
 	char name[CONN_NAME_MAX + 32];
 
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+	ike_stats_fail_reason(sa, IKE_FAIL_N_AUTHENTICATION_FAILED);
 	log_limited(LOG_WARNING, 20, "IKE_AUTH failed", "%s: IKE_AUTH failed: %s",
 		    ike_sa_name(sa, name, sizeof(name)), why);
 	if (v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true) == 0 &&
-	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0)
+	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0) {
+		ike_stats_notify_sent(sa->w, V2N_AUTHENTICATION_FAILED);
 		v2_send_response(sa, sa->w->txbuf, len);
+	}
 	ike_sa_free(sa);
 }
 
@@ -427,6 +433,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	struct ike_id peer;
 	char buf[300];
 
+	ike_stats_auth_start(sa);
 	if (!idi || !auth) {
 		auth_refuse(sa, auth ? "no IDi" : "no AUTH (EAP is not supported yet)");
 		return;
@@ -472,6 +479,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	}
 	crypto_wipe(want, sizeof(want));
 	v2_ike_established(sa);
+	ike_stats_established(sa, IKE_XS_AUTH);
 
 	/* The first Child SA. */
 	const struct v2_payload *sa_pl = v2_msg_get(m, V2_PL_SA), *tsi = v2_msg_get(m, V2_PL_TSI),

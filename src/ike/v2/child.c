@@ -244,9 +244,9 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	size_t half = keymat_len / 2;
 	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
 	/*
-	 * RFC 7296 2.17: the keys for the traffic from the initiator of the
-	 * exchange that made c come first; for CREATE_CHILD_SA that is who
-	 * sent the request, not the IKE SA's original initiator.
+	 * i->r keys first (RFC 7296 2.17), where the initiator is that of the
+	 * exchange that made the Child SA: IKE_AUTH's, or a CREATE_CHILD_SA's
+	 * that either end may start. Inbound for its responder, outbound for it.
 	 */
 	const uint8_t *ir = keymat, *ri = keymat + half;
 	const uint8_t *kin = c->we_initiated ? ri : ir, *kout = c->we_initiated ? ir : ri;
@@ -378,6 +378,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 		ike_child_updown(sa, c, UPDOWN_DOWN);
 	c->state = CHILD_LARVAL;
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_DELETED);
 	/*
 	 * A routed connection keeps its prospective policy: the SA's outbound
 	 * policy turns back into the trap (or shunt) in place, with no moment
@@ -509,6 +510,8 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 			    (unsigned long long)c->serial);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
+	if (c->encap)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	proposal_suite_str(&s, alg, sizeof(alg));
 	ike_child_progress(sa, c, RC_SUCCESS,

@@ -194,6 +194,22 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 
 static void take_over(struct ike_sa *old, struct ike_sa *n);
 
+/* A new IKE SA rekeying old: the same ends, ports, NAT state and identities. */
+static void inherit(struct ike_sa *n, const struct ike_sa *old)
+{
+	n->rekey_serial = old->serial;
+	n->this_end = old->this_end;
+	n->local = old->local;
+	n->peer = old->peer;
+	n->local_port = old->local_port;
+	n->peer_port = old->peer_port;
+	n->natt = old->natt;
+	n->nat_local = old->nat_local;
+	n->nat_peer = old->nat_peer;
+	n->id_local = old->id_local;
+	n->id_remote = old->id_remote;
+}
+
 /* ---- initiator ---- */
 
 static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
@@ -335,17 +351,7 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		if (!n)
 			return -ENOMEM;
 		n->state = IKE_I_REKEY;
-		n->rekey_serial = sa->serial;
-		n->this_end = sa->this_end;
-		n->local = sa->local;
-		n->peer = sa->peer;
-		n->local_port = sa->local_port;
-		n->peer_port = sa->peer_port;
-		n->natt = sa->natt;
-		n->nat_local = sa->nat_local;
-		n->nat_peer = sa->nat_peer;
-		n->id_local = sa->id_local;
-		n->id_remote = sa->id_remote;
+		inherit(n, sa);
 		t->new_ike = n;
 		t->dh = sa->suite.dh ? sa->suite.dh : proposal_set_first_dh(&sa->conn->ike_props);
 		ike_sa_progress(sa, RC_LOG, "rekeying the IKE SA (new SA #%llu)",
@@ -633,6 +639,7 @@ static void take_over(struct ike_sa *old, struct ike_sa *n)
 	old->counted_up = false;	/* the gauge moves with the SA */
 	hand_over(old, n);
 	v2_ike_established(n);
+	ike_stats_established(n, IKE_XS_CREATE_CHILD);
 	counters_inc(n->w->d->ctr, n->w->index, IKEC_IKE_REKEYED);
 	proposal_suite_str(&n->suite, alg, sizeof(alg));
 	ike_sa_progress(old, RC_LOG, "IKE SA rekeyed: #%llu {%s} takes over",
@@ -1100,17 +1107,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	n->state = IKE_R_REKEY;
-	n->rekey_serial = sa->serial;
-	n->this_end = sa->this_end;
-	n->local = sa->local;
-	n->peer = sa->peer;
-	n->local_port = sa->local_port;
-	n->peer_port = sa->peer_port;
-	n->natt = sa->natt;
-	n->nat_local = sa->nat_local;
-	n->nat_peer = sa->nat_peer;
-	n->id_local = sa->id_local;
-	n->id_remote = sa->id_remote;
+	inherit(n, sa);
 	n->suite = suite;
 	r->new_ike = n;
 	r->num = num;

@@ -88,6 +88,7 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	ike_stats_fail_reason(sa, ike_stats_reason_of_rc(rc));
 	ike_sa_progress(sa, rc, "%s", why);
 	if (sa->initiator && atomic_load(&sa->conn->acquiring)) {
 		/* The negotiation an ACQUIRE started failed: the --fail* shunt, if any. */
@@ -157,6 +158,8 @@ int v2_info_start(struct ike_sa *sa, struct v2_task *t)
 		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
 		rc = build_delete(sa, &b, V2_PROTO_IKE, NULL, 0, false, &len);
 		sa->state = IKE_DELETING;
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETING);
+		ike_stats_sa_state(sa);
 		break;
 	case V2T_DELETE_CHILD:
 		rc = build_delete(sa, &b, V2_PROTO_ESP, t->spis, t->nspi, false, &len);
@@ -225,6 +228,7 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
 			return;
 		}
 	}
+	ike_stats_fail_reason(sa, IKE_FAIL_DELETED);	/* counted only if never established */
 	if (sa->state == IKE_ESTABLISHED)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 	ike_sa_free(sa);
@@ -394,6 +398,7 @@ bool ike_sa_replace(struct ike_sa *sa, const char *why)
 		sa->replaced = false;
 		return false;
 	}
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_REPLACED);
 	return true;
 }
 
@@ -422,6 +427,7 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	}
 	if (sa->state == IKE_DELETING)
 		return;
+	ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
 	/* A spoofed IKE_SA_INIT flood leaves one of these per packet. */
 	log_limited(LOG_INFO, 5, "half-open IKE SA timed out", "#%llu: half-open IKE SA timed out",
 		    (unsigned long long)sa->serial);

@@ -217,6 +217,7 @@ static size_t notify_build(struct ike_worker *w, const struct v2_hdr *h, uint16_
 	if (v2_build_init(&b, w->txbuf, V2_TXBUF, h) < 0 || v2_build_notify(&b, &n) < 0 ||
 	    v2_build_finish(&b, &total) < 0)
 		return 0;
+	ike_stats_notify_sent(w, type);
 	return total;
 }
 
@@ -410,6 +411,7 @@ static void answer_error_data(struct ike_sa *sa, uint8_t exchange, uint16_t type
 	if (v2_start(sa, &b, exchange, true, sa->msgid_peer, true) < 0 ||
 	    v2_build_notify(&b, &n) < 0 || v2_seal(sa, &b, &len) < 0)
 		return;
+	ike_stats_notify_sent(sa->w, type);
 	v2_send_response(sa, sa->w->txbuf, len);
 }
 
@@ -482,14 +484,17 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 	int rc = v2_hdr_decode(rx->msg, rx->len, &h);
 
 	if (rc == -EPROTONOSUPPORT && h.major == 1) {
+		counters_inc(d->ctr, w->index, IKEC_RX_IKEV1);
 		v2_drop(w, rx, "IKEv1 is not supported yet");
 		return;
 	}
 	if (rc == -EPROTONOSUPPORT) {
+		counters_inc(d->ctr, w->index, IKEC_RX_MALFORMED);
 		answer_major_version(w, rx, &h);
 		return;
 	}
 	if (rc < 0) {
+		counters_inc(d->ctr, w->index, IKEC_RX_MALFORMED);
 		v2_drop(w, rx, "not an IKEv2 header");
 		return;
 	}
@@ -501,6 +506,7 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 		return;
 	}
 	if (v2_msg_decode(rx->msg, rx->len, m) < 0) {
+		counters_inc(d->ctr, w->index, IKEC_RX_MALFORMED);
 		/*
 		 * RFC 7296 2.5: an unknown payload marked critical rejects the
 		 * message; a request is answered UNSUPPORTED_CRITICAL_PAYLOAD with
@@ -532,6 +538,7 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 	/* Only the owner frees an SA, and we are the owner: the node stays valid. */
 	sa = node ? caa_container_of(node, struct ike_sa, node) : NULL;
 	if (!sa || sa->w != w || sa->dead) {
+		counters_inc(d->ctr, w->index, IKEC_RX_UNKNOWN_SPI);
 		v2_drop(w, rx, "no IKE SA with that SPI");
 		return;
 	}

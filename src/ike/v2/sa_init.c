@@ -150,8 +150,7 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->natt = l->natt;
 	sa->id_local = &c->id_self[this_end];
 	sa->id_remote = c->id[1 - this_end];
-	sa->setup = calloc(1, sizeof(*sa->setup));
-	if (!sa->setup) {
+	if (!ike_sa_setup_new(sa)) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
 	}
@@ -243,6 +242,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 
 	n = v2_msg_notify(m, V2N_COOKIE);
 	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_COOKIES_RECEIVED);
 		memcpy(s->cookie, n->data, n->len);
 		s->cookie_len = (uint8_t)n->len;
 		ike_sa_progress(sa, RC_LOG, "the responder is busy and asks for a cookie");
@@ -252,8 +252,10 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	n = v2_msg_notify(m, V2N_INVALID_KE_PAYLOAD);
 	if (n && n->len == 2) {
 		uint16_t want = (uint16_t)(n->data[0] << 8 | n->data[1]);
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_INVALID_KE_RECEIVED);
 		if (want != s->dh && proposal_set_has_dh(&sa->conn->ike_props, want) &&
 		    s->restarts < V2_MAX_RESTARTS) {
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_INVALID_KE_RETRIED);
 			ike_sa_progress(sa, RC_LOG,
 					"the responder wants key exchange group %u; retrying with it",
 					want);
@@ -305,6 +307,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	s->init_resp_len = rx->len;
 	natd_check(sa, m);
 	v2_request_done(sa);
+	ike_stats_init_done(sa);
 	sa->state = IKE_I_DERIVE;
 	if (v2_kex_submit(sa, ke_pl->u.ke.data, ke_pl->u.ke.len) < 0)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot queue the key derivation");
@@ -398,17 +401,20 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 			v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
 			return;
 		}
+		counters_inc(d->ctr, w->index, IKEC_COOKIES_VERIFIED);
 	}
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
 	if (!c) {
 		v2_drop(w, rx, "no connection for this pair of addresses");
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
+		ike_stats_failed(w, IKE_XS_SA_INIT, IKE_ROLE_RESPONDER, IKE_FAIL_N_NO_PROPOSAL_CHOSEN);
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (proposal_match_dh_hint(&c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
 				   &suite, &num, &accepted) < 0) {
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
+		ike_stats_failed(w, IKE_XS_SA_INIT, IKE_ROLE_RESPONDER, IKE_FAIL_N_NO_PROPOSAL_CHOSEN);
 		log_limited(LOG_INFO, 10, "IKE_SA_INIT: no acceptable proposal",
 			    "\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -452,8 +458,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	sa->peer_port = rx->d->peer_port;
 	sa->natt = rx->l->natt;
 	sa->suite = suite;
-	sa->setup = calloc(1, sizeof(*sa->setup));
-	if (!sa->setup)
+	if (!ike_sa_setup_new(sa))
 		goto fail;
 	sa->setup->dh = suite.dh;
 	sa->setup->child_accepted = accepted;	/* reused below as the IKE proposal to echo */
@@ -508,6 +513,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	ike_half_open_charge(sa, 2 * len);	/* that copy, and the response cache's */
 	sa->state = IKE_R_INIT_SENT;
 	v2_send_response(sa, sa->w->txbuf, len);
+	ike_stats_init_done(sa);
 }
 
 /*
@@ -555,6 +561,7 @@ static bool kex_failed(struct ike_sa *sa, const struct kex_result *r)
 	else if (sa->initiator)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s", strerror(-r->status));
 	else {
+		ike_stats_fail_reason(sa, IKE_FAIL_CRYPTO);
 		log_limited(LOG_INFO, 10, "key exchange with the peer's value failed",
 			    "#%llu: key exchange with the peer's value failed; dropping",
 			    (unsigned long long)sa->serial);
