@@ -167,6 +167,15 @@ enum v2_auth_method {
 	V2_AUTH_DIGITAL_SIG = 14,	/* RFC 7427 */
 };
 
+/* SIGNATURE_HASH_ALGORITHMS values (RFC 7427 4, RFC 8420 2). */
+enum v2_hash_alg {
+	V2_HASH_SHA1 = 1,
+	V2_HASH_SHA2_256 = 2,
+	V2_HASH_SHA2_384 = 3,
+	V2_HASH_SHA2_512 = 4,
+	V2_HASH_IDENTITY = 5,		/* EdDSA: the message itself is signed */
+};
+
 enum v2_ts_type {
 	V2_TS_IPV4_ADDR_RANGE = 7,
 	V2_TS_IPV6_ADDR_RANGE = 8,
