@@ -20,6 +20,11 @@ static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 			snprintf(err, errlen, "--id %s: %s", e->id, why);
 			return rc;
 		}
+		if (ike_id_is_fromcert(&c->id[i]) && !e->cert) {
+			snprintf(err, errlen, "--id %%fromcert: expected --cert on the same end "
+				 "(the ID is the certificate's subject)");
+			return -EINVAL;
+		}
 	} else if (e->host_kind == HOST_ADDR) {
 		c->id[i] = ike_id_from_addr(&e->host);
 	} else {
