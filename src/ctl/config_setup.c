@@ -218,11 +218,8 @@ static int apply_key(struct reader *r, const char *file, unsigned line, const ch
 			break;
 		}
 		/* "yes" for a capability that has not landed is refused, "no" is harmless. */
-		if (yn == 1 && (k->field == offsetof(struct pluto_options, crl_strict) ||
-				k->field == offsetof(struct pluto_options, uniqueids))) {
-			snprintf(why, sizeof(why), "not supported yet (%s have not landed)",
-				 k->field == offsetof(struct pluto_options, uniqueids)
-					 ? "unique IDs" : "certificates and CRLs");
+		if (yn == 1 && k->field == offsetof(struct pluto_options, uniqueids)) {
+			snprintf(why, sizeof(why), "not supported yet (unique IDs have not landed)");
 			rc = -ENOTSUP;
 			break;
 		}

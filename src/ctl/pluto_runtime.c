@@ -164,12 +164,17 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 	rc = engine_start(p);
 	if (rc < 0)
 		goto fail;
+	cert_store_init(&p->certs, o->ipsecdir);
 	{
 		/* A broken secrets file is logged, not fatal: --rereadsecrets can fix it. */
 		char err[512];
 		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
 			log_warn("no secrets loaded: %s", err);
 	}
+	/* Unusable files are logged and skipped; only running out of memory stops us. */
+	rc = ctl_certs_load(p, true, true);
+	if (rc < 0)
+		goto fail;
 	rc = ctl_server_start(p);
 	if (rc < 0)
 		goto fail;
@@ -232,6 +237,7 @@ void pluto_free(struct pluto *p)
 	}
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
+	cert_store_fini(&p->certs);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);

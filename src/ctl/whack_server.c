@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +150,15 @@ static void *ctl_main(void *arg)
 
 	rcu_register_thread();
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		/* --crlcheckinterval: crls/ is reread on this thread, between requests */
+		long timeout = ctl_certs_timeout_ms(p, time(NULL));
+		int n = poll(fds, 2, timeout > INT32_MAX ? INT32_MAX : (int)timeout);
+
+		if (n == 0) {
+			ctl_certs_tick(p, time(NULL));
+			continue;
+		}
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("ctl: poll failed: %s", strerror(errno));

@@ -7,6 +7,7 @@
 #include <urcu.h>
 
 #include "crypto/crypto.h"
+#include "ike/creds.h"
 #include "ike/ike_sa.h"
 #include "ike/v2_io.h"
 #include "ike/v2_msg.h"
@@ -51,6 +52,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->txbuf);
 	}
 	rcu_barrier();
+	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
 	free(d->w);
 	d->w = NULL;
 	counters_free(d->ctr);

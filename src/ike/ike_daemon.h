@@ -114,6 +114,7 @@ struct ike_daemon {
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 			  uint8_t *out, size_t cap);
 	void *psk_ctx;
+	struct ike_creds *creds;	/* RCU-published by the ctl thread (ike/creds.h) */
 };
 
 /*

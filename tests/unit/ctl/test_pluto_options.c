@@ -640,11 +640,7 @@ Test(opts, not_yet_options_refused)
 {
 	static const char *const cases[][2] = {
 		{ "--uniqueids", NULL },
-		{ "--crl-strict", NULL },
-		{ "--crlcheckinterval", "600" },
 		{ "--virtual-private", "%v4:10.0.0.0/8" },
-		{ "--ipsecdir", "/tmp" },
-		{ "--nssdir", "/tmp" },
 		{ "--statsbin", "/bin/sh" },
 		{ "--secctx-attr-type", "32005" },
 	};
@@ -666,11 +662,29 @@ Test(opts, not_yet_config_key_refused_with_file_and_line)
 {
 	char path[256];
 
-	write_conf("ipsec.conf", "config setup\n\tcrl-strict=yes\n", path, sizeof(path));
-	cr_assert_neq(parse("--config", path, NULL), 0);
-	assert_err("not supported yet");
-	cr_assert(strstr(err, ":2"), "no line number in: %s", err);
 	write_conf("ipsec2.conf", "config setup\n\tuniqueids=yes\n", path, sizeof(path));
 	cr_assert_neq(parse("--config", path, NULL), 0);
 	assert_err("uniqueids=yes: not supported yet");
+}
+
+/* The certificate options work; --nssdir says how to move off NSS. */
+Test(opts, certificate_options)
+{
+	char path[256];
+
+	cr_assert_eq(parse("--crl-strict", NULL), 0, "%s", err);
+	cr_assert(o.crl_strict);
+	cr_assert_eq(parse("--crlcheckinterval", "600", NULL), 0, "%s", err);
+	cr_assert_eq(o.crlcheckinterval, 600);
+	cr_assert_eq(parse("--ipsecdir", "/tmp/certs-here", NULL), 0, "%s", err);
+	cr_assert_str_eq(o.ipsecdir, "/tmp/certs-here");
+	cr_assert_eq(parse("--nssdir", "/var/lib/ipsec/nss", NULL), -ENOTSUP);
+	assert_err("does not read NSS databases");
+	assert_err("pk12util");
+	assert_err("docs/certificates.md");
+	write_conf("ipsec.conf", "config setup\n\tcrl-strict=yes\n\tcrlcheckinterval=60\n",
+		   path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert(o.crl_strict);
+	cr_assert_eq(o.crlcheckinterval, 60);
 }
