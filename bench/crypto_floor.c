@@ -17,7 +17,7 @@
 #include "crypto/ke.h"
 #include "crypto/prf.h"
 #include "crypto/sk.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 static double cpu_s(void)
 {

@@ -8,7 +8,7 @@
 
 #include "crypto/prf.h"
 #include "crypto/sk.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /*
  * IKEv2 key derivation (RFC 7296 2.13-2.18).

@@ -11,7 +11,7 @@
 #include <openssl/param_build.h>
 
 #include "crypto/crypto.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 enum ke_kind {
 	KE_MODP,

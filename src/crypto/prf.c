@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 static const struct {
 	uint16_t prf;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /*
  * The Encrypted payload transform (RFC 7296 3.14; AEAD: RFC 5282,

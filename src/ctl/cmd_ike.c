@@ -137,8 +137,13 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		atomic_store(&wp->pr.refs, 1);
 		c->handed_off = true;
 	}
-	if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, &conn->spec.end[end].host,
-			     wp ? &wp->pr : NULL) < 0)
+	/* An IKE SA with these ends and IDs is up: one more Child SA on it, as libreswan does. */
+	if (ike_cmd_add_child(&p->ike, conn, (uint8_t)end, wp ? &wp->pr : NULL)) {
+		if (async)
+			ctl_reply(c, RC_LOG, "\"%s\": adding a Child SA to an established IKE SA",
+				  name->value);
+	} else if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, &conn->spec.end[end].host,
+				    wp ? &wp->pr : NULL) < 0)
 		ctl_reply(c, RC_INTERNALERR, "out of memory");
 	else if (async)
 		ctl_reply(c, RC_LOG, "\"%s\": initiating (asynchronously)", name->value);
@@ -177,6 +182,51 @@ void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack
 	if (ike_cmd_terminate(&p->ike, conn, emit_log, c) == 0)
 		ctl_reply(c, RC_LOG, "\"%s\": no IKE SA to terminate", name->value);
 	ike_connection_unref(conn);
+}
+
+void ctl_cmd_crash(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_CRASH, WHACK_END_NONE);
+	struct ip_addr peer;
+
+	if (!v || ip_addr_parse(v->value, &peer) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--crash %s: expected the peer's IP address",
+			  v ? v->value : "");
+		return;
+	}
+	if (ike_cmd_crash(&p->ike, &peer, emit_log, c) == 0)
+		ctl_reply(c, RC_LOG, "--crash %s: no established IKE SA with that peer", v->value);
+}
+
+static void rekey(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd, bool ike)
+{
+	const char *form = ike ? "--rekey-ike" : "--rekey-ipsec";
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	struct connection *conn;
+
+	if (!name) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "%s needs --name <connection-name>", form);
+		return;
+	}
+	conn = find_conn_ref(p, name->value);
+	if (!conn) {
+		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+		return;
+	}
+	if (ike_cmd_rekey(&p->ike, conn, ike, emit_log, c) == 0)
+		ctl_reply(c, RC_LOG_SERIOUS, "\"%s\": no established %s to rekey", name->value,
+			  ike ? "IKE SA" : "Child SA");
+	ike_connection_unref(conn);
+}
+
+void ctl_cmd_rekey_ike(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	rekey(p, c, cmd, true);
+}
+
+void ctl_cmd_rekey_ipsec(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	rekey(p, c, cmd, false);
 }
 
 void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn)

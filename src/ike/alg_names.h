@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /*
  * The algorithm names of libreswan's ike= and esp= syntax (lower case, as

@@ -81,10 +81,6 @@ static const char *not_yet(const struct conn_spec *s)
 		return "Aggressive Mode (--aggrmode, an IKEv1 exchange)";
 	if (s->policy & POL_MODECFG_PULL)
 		return "Mode Config (--modecfgpull)";
-	if ((s->policy & POL_PFS) || s->pfsgroup)
-		return "perfect forward secrecy (--pfs, --pfsgroup: CREATE_CHILD_SA)";
-	if (s->has_dpd)
-		return "dead peer detection (--dpddelay, --dpdtimeout, --dpdaction)";
 	if (s->nflog_group)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)
@@ -180,4 +176,22 @@ void ike_connection_auth_esp(const struct connection *c, struct proposal_set *ou
 {
 	*out = c->esp_props;
 	proposal_set_drop_dh(out);
+}
+
+uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
+				  struct proposal_set *out)
+{
+	uint16_t group = proposal_set_first_dh(&c->esp_props);
+
+	*out = c->esp_props;
+	if (group)
+		return group;	/* esp=...;dh or -dh names it */
+	if (!(c->spec.policy & POL_PFS) && !c->spec.pfsgroup)
+		return 0;
+	group = c->spec.pfsgroup ? (uint16_t)c->spec.pfsgroup : ike_dh;
+	if (!group || proposal_set_require_dh(out, group) < 0) {
+		proposal_set_drop_dh(out);
+		return 0;
+	}
+	return group;
 }

@@ -78,4 +78,13 @@ static inline struct connection *ike_connection_of(struct conn_node *n)
 /* The ESP proposals for the Child SA of IKE_AUTH: never with a key exchange. */
 void ike_connection_auth_esp(const struct connection *c, struct proposal_set *out);
 
+/*
+ * The ESP proposals for a CREATE_CHILD_SA of c (a rekey or a new Child
+ * SA), and the KE group it sends (0: no PFS). PFS as libreswan does it:
+ * a DH group in esp= (";dh19" or "-dh19"), else --pfsgroup, else with
+ * --pfs the IKE SA's own group ike_dh. Context: any thread.
+ */
+uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
+				  struct proposal_set *out);
+
 #endif

@@ -14,8 +14,9 @@
 #include "ike/alg_names.h"
 #include "ike/ike_sa.h"
 #include "ike/route.h"
-#include "ike/v2_child.h"
-#include "ike/v2_exchange.h"
+#include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/task.h"
 #include "util/log.h"
 
 /* ---- initiate: one worker ---- */
@@ -79,7 +80,12 @@ struct gather {
 	struct line **lines;
 	size_t *nlines;
 	/* the command */
-	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC } what;
+	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC, G_REKEY_IKE,
+	       G_REKEY_CHILD, G_CRASH, G_ADD_CHILD } what;
+	struct ip_addr peer;		/* G_CRASH */
+	struct connection *add;		/* G_ADD_CHILD: the connection, our end, whack */
+	uint8_t add_end;
+	struct ike_progress *add_pr;
 	const struct connection *conn;
 	uint64_t serial;
 	bool leave_state;
@@ -144,13 +150,13 @@ static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		proposal_suite_str(&c->suite, alg, sizeof(alg));
 		add_line(g, wi, c->serial,
 			 "#%llu: \"%s\" %s:%u STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); IKE SA #%llu; %s mode; lifetime %us, up %llus",
-			 (unsigned long long)c->serial, name, peer, sa->peer_port,
+			 (unsigned long long)c->serial, c->conn->spec.name, peer, sa->peer_port,
 			 (unsigned long long)sa->serial, c->transport ? "transport" : "tunnel",
-			 sa->conn->spec.ipsec_lifetime,
+			 c->conn->spec.ipsec_lifetime,
 			 (unsigned long long)(now - c->installed_ms) / 1000);
 		add_line(g, wi, c->serial,
 			 "#%llu: \"%s\" esp.%08x@%s esp.%08x@us %s===%s xfrm=%s%s",
-			 (unsigned long long)c->serial, name, c->spi_out, peer, c->spi_in,
+			 (unsigned long long)c->serial, c->conn->spec.name, c->spi_out, peer, c->spi_in,
 			 ike_ts_str(&c->ts_local, tl, sizeof(tl)),
 			 ike_ts_str(&c->ts_remote, tr, sizeof(tr)), alg, c->encap ? " NAT-T" : "");
 	}
@@ -214,9 +220,9 @@ static void traffic_answer(struct kernel_op *op)
 	if (op->status < 0)
 		r->error = op->status;
 	else if (op->id_hint % 2 == 0)
-		r->in_bytes = op->stats.bytes;
+		r->in_bytes += op->stats.bytes;
 	else
-		r->out_bytes = op->stats.bytes;
+		r->out_bytes += op->stats.bytes;
 	kernel_op_free(op);
 	if (--tb->pending == 0)
 		traffic_finish(tb);
@@ -244,9 +250,12 @@ static void traffic_start(struct gather *g, struct ike_worker *w)
 				continue;
 			struct traffic_row *r = &tb->rows[k];
 			r->serial = c->serial;
-			snprintf(r->name, sizeof(r->name), "%s", sa->conn->spec.name);
+			snprintf(r->name, sizeof(r->name), "%s", c->conn->spec.name);
 			ike_id_str(&sa->id_remote, r->id, sizeof(r->id));
 			r->add_time = c->installed_wall;
+			/* What the SAs it replaced by rekeying carried: totals survive rekeys. */
+			r->in_bytes = c->carried_in;
+			r->out_bytes = c->carried_out;
 			for (int dir = 0; dir < 2; dir++) {
 				struct kernel_op *op = kernel_op_new(
 					KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,
@@ -273,6 +282,28 @@ static void traffic_start(struct gather *g, struct ike_worker *w)
 	}
 	if (tb->pending == 0)
 		traffic_finish(tb);
+}
+
+/*
+ * May IKE SA sa carry a Child SA of connection c (our end end)? The same
+ * hosts and identities, established, and no Child SA of c on it yet (as
+ * libreswan shares an IKE SA between connections with the same ends).
+ */
+static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8_t end)
+{
+	const struct ike_id *peer_id = &c->id[1 - end];
+
+	if (sa->state != IKE_ESTABLISHED || sa->version != 2 ||
+	    !ip_addr_eq(&sa->local, &c->spec.end[end].host) ||
+	    !ip_addr_eq(&sa->peer, &c->spec.end[1 - end].host) ||
+	    !ike_id_eq(sa->id_local, &c->id_self[end]) ||
+	    (!ike_id_is_any(peer_id) && !ike_id_eq(&sa->id_remote, peer_id)) ||
+	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
+		return false;
+	for (const struct child_sa *ch = sa->children; ch; ch = ch->next)
+		if (ch->conn == c)
+			return false;
+	return true;
 }
 
 static void gather_run(struct mail *m, void *ctx)
@@ -302,6 +333,49 @@ static void gather_run(struct mail *m, void *ctx)
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;
+		case G_ADD_CHILD:
+			if (atomic_load(&g->count) || !can_carry(sa, g->add, g->add_end))
+				break;
+			struct v2_task *t = v2_task_new(V2T_NEW_CHILD);
+			if (!t || atomic_fetch_add(&g->count, 1) != 0) {
+				v2_task_free(t);
+				break;
+			}
+			ike_connection_ref(g->add);
+			t->conn = g->add;
+			t->this_end = g->add_end;
+			t->whack = ike_progress_ref(g->add_pr);
+			v2_task_add(sa, t);
+			break;
+		case G_CRASH:
+			if (!ip_addr_eq(&sa->peer, &g->peer) ||
+			    (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYED))
+				break;
+			add_line(g, w->index, sa->serial, "#%llu: \"%s\": the peer is treated as dead",
+				 (unsigned long long)sa->serial, sa->conn->spec.name);
+			atomic_fetch_add(&g->count, 1);
+			ike_sa_dead(sa, "whack --crash");
+			break;
+		case G_REKEY_IKE:
+			if (sa->conn != g->conn || sa->state != IKE_ESTABLISHED)
+				break;
+			if (ike_sa_rekey(sa, "whack --rekey-ike")) {
+				add_line(g, w->index, sa->serial, "#%llu: rekeying IKE SA",
+					 (unsigned long long)sa->serial);
+				atomic_fetch_add(&g->count, 1);
+			}
+			break;
+		case G_REKEY_CHILD:
+			if (sa->state != IKE_ESTABLISHED)
+				break;
+			for (struct child_sa *c = sa->children; c; c = c->next) {
+				if (c->conn != g->conn || !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
+					continue;
+				add_line(g, w->index, c->serial, "#%llu: rekeying Child SA",
+					 (unsigned long long)c->serial);
+				atomic_fetch_add(&g->count, 1);
+			}
+			break;
 		case G_DELETESTATE:
 			if (sa->serial == g->serial) {
 				add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA",
@@ -316,6 +390,8 @@ static void gather_run(struct mail *m, void *ctx)
 				add_line(g, w->index, c->serial, "#%llu: deleting Child SA",
 					 (unsigned long long)c->serial);
 				atomic_fetch_add(&g->count, 1);
+				/* As libreswan: the peer is told (a Delete, queued if need be). */
+				v2_child_delete_tell_peer(sa, c);
 				ike_child_unlink_free(sa, c);
 				break;
 			}
@@ -413,6 +489,33 @@ unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike
 			   void *ctx)
 {
 	struct gather g = { .what = G_TERMINATE, .conn = c, .efd = -1 };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+bool ike_cmd_add_child(struct ike_daemon *d, struct connection *c, uint8_t this_end,
+		       struct ike_progress *pr)
+{
+	struct gather g = { .what = G_ADD_CHILD, .add = c, .add_end = this_end, .add_pr = pr };
+
+	if (!(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
+		return false;
+	gather(d, &g, NULL, NULL);
+	return atomic_load(&g.count) != 0;
+}
+
+unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
+		       void *ctx)
+{
+	struct gather g = { .what = G_CRASH, .peer = *peer };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ike, ike_emit_fn *emit,
+		       void *ctx)
+{
+	struct gather g = { .what = ike ? G_REKEY_IKE : G_REKEY_CHILD, .conn = c };
 	gather(d, &g, emit, ctx);
 	return atomic_load(&g.count);
 }

@@ -19,6 +19,15 @@
 int ike_cmd_initiate(struct ike_daemon *d, struct connection *c, uint8_t this_end,
 		     struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr);
 
+/*
+ * When an established IKE SA has the ends and identities of c but no
+ * Child SA of c, ask it for one more Child SA (CREATE_CHILD_SA) for c,
+ * progress lines to pr, and return true; false when none can (then start
+ * an IKE SA). Context: ctl thread; waits for every worker.
+ */
+bool ike_cmd_add_child(struct ike_daemon *d, struct connection *c, uint8_t this_end,
+		       struct ike_progress *pr);
+
 /* One line of output from a worker, ordered by the serial it is about. */
 typedef void ike_emit_fn(void *ctx, uint64_t serial, const char *line);
 
@@ -29,6 +38,22 @@ typedef void ike_emit_fn(void *ctx, uint64_t serial, const char *line);
  */
 unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike_emit_fn *emit,
 			   void *ctx);
+
+/*
+ * whack --crash ADDR: the peers at ADDR are dead; their established IKE
+ * SAs go at once (no Delete) and --dpdaction follows. Returns how many.
+ * Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
+		       void *ctx);
+
+/*
+ * whack --rekey-ike / --rekey-ipsec: rekey in place (CREATE_CHILD_SA) the
+ * established IKE SAs (ike) or the installed Child SAs of connection c.
+ * Returns how many rekeys started. Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ike, ike_emit_fn *emit,
+		       void *ctx);
 
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);

@@ -9,8 +9,8 @@
 #include "crypto/crypto.h"
 #include "ike/creds.h"
 #include "ike/ike_sa.h"
-#include "ike/v2_io.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/io.h"
+#include "ike/v2/msg.h"
 
 int ike_daemon_init(struct ike_daemon *d)
 {
@@ -31,7 +31,7 @@ int ike_daemon_init(struct ike_daemon *d)
 		w->scratch = malloc(sizeof(*w->scratch));
 		w->sa_scratch = malloc(sizeof(*w->sa_scratch));
 		w->txbuf = malloc(V2_TXBUF);
-		if (!w->scratch || !w->sa_scratch || !w->txbuf)
+		if (!w->scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
@@ -39,6 +39,17 @@ int ike_daemon_init(struct ike_daemon *d)
 	if (!d->busy_half_open)
 		d->busy_half_open = 25000;
 	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;
+}
+
+void ike_rekey_observe(struct ike_worker *w, uint64_t ms)
+{
+	unsigned b = 0;
+
+	while (b + 1 < IKE_REKEY_BUCKETS && ms >= (1ull << b))
+		b++;
+	atomic_store_explicit(&w->rekey_ms_log2[b],
+			      atomic_load_explicit(&w->rekey_ms_log2[b], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 void ike_daemon_fini(struct ike_daemon *d)
@@ -50,6 +61,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->scratch);
 		free(w->sa_scratch);
 		free(w->txbuf);
+		child_index_fini(&w->children);
 	}
 	rcu_barrier();
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));

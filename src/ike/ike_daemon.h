@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "crypto/jobq.h"
+#include "ike/child_index.h"
 #include "ike/id.h"
 #include "net/worker.h"
 #include "sadb/conn_table.h"
@@ -63,12 +64,21 @@ enum ike_counter {
 	IKEC_IKE_SAS,			/* gauge: IKE SAs this worker owns */
 	IKEC_IKE_UP,			/* gauge: of which established */
 	IKEC_CHILD_SAS,			/* gauge */
+	IKEC_IKE_REKEYED,		/* IKE SAs rekeyed in place (CREATE_CHILD_SA) */
+	IKEC_CHILD_REKEYED,		/* Child SAs rekeyed in place */
+	IKEC_PEER_DEAD,			/* peers declared dead (DPD, whack --crash) */
 	IKEC_COUNT,
 };
 
 struct ike_sa;
 struct v2_msg;
 struct v2_sa;
+
+enum { IKE_REKEY_BUCKETS = 20 };	/* 1 ms .. 2^19 ms (8.7 min), then the rest */
+
+/* Count one rekey that took ms on worker w. Context: worker w. */
+struct ike_worker;
+void ike_rekey_observe(struct ike_worker *w, uint64_t ms);
 
 /*
  * Per worker IKE state. Owner: that worker; nobody else touches it.
@@ -77,6 +87,13 @@ struct ike_worker {
 	struct ike_daemon *d;
 	unsigned index;
 	struct ike_sa *sas;		/* every IKE SA this worker owns */
+	struct child_index children;	/* their installed Child SAs by SPI */
+	/*
+	 * How long the rekeys this worker started took, from the start of the
+	 * exchange to the new SA installed: bucket i counts those under 2^i ms
+	 * (the last: the rest). Written by the worker only; read as it is.
+	 */
+	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
 	unsigned half_open;
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */

@@ -10,7 +10,7 @@
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
 #include "ike/route.h"
-#include "ike/v2_exchange.h"
+#include "ike/v2/exchange.h"
 #include "sadb/kernel_backend.h"
 #include "util/log.h"
 
@@ -34,18 +34,15 @@ struct kevent_mail {
 	struct kernel_event ev;
 };
 
+/* The Child SA an event names (by SPI and reqid), through the worker's index. */
 static struct child_sa *find_child(struct ike_worker *w, const struct kernel_event *ev,
 				   struct ike_sa **owner)
 {
-	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
-		for (struct child_sa *c = sa->children; c; c = c->next) {
-			if (c->reqid == ev->reqid && (c->spi_in == ev->spi || c->spi_out == ev->spi)) {
-				*owner = sa;
-				return c;
-			}
-		}
-	}
-	return NULL;
+	struct child_sa *c = child_index_find(&w->children, ev->spi, ev->reqid);
+
+	if (c)
+		*owner = c->sa;
+	return c;
 }
 
 static void kevent_run(struct mail *m, void *ctx)
@@ -66,15 +63,16 @@ static void kevent_run(struct mail *m, void *ctx)
 			break;
 		}
 		if (!ev->hard) {
-			/* Soft lifetime: rekey (the initiator replaces the SA; it ends at hard). */
-			if (!ike_sa_replace(sa, "Child SA soft lifetime reached"))
-				dbg(DBG_KERNEL, "#%llu: soft expiry; not rekeying from this side",
+			/* Soft lifetime: rekey it in place (CREATE_CHILD_SA); it ends at hard. */
+			if ((c->conn->spec.policy & POL_DONT_REKEY) ||
+			    !ike_child_rekey(sa, c, "Child SA soft lifetime reached"))
+				dbg(DBG_KERNEL, "#%llu: soft expiry; not rekeying it",
 				    (unsigned long long)c->serial);
 			break;
 		}
 		ike_sa_progress(sa, RC_LOG, "Child SA #%llu expired (hard lifetime); deleting it",
 				(unsigned long long)c->serial);
-		v2_child_failed_tell_peer(sa, c);
+		v2_child_delete_tell_peer(sa, c);
 		ike_child_unlink_free(sa, c);
 		break;
 	case KERNEL_EVENT_ACQUIRE:

@@ -9,34 +9,41 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
-#include "ike/v2_child.h"
-#include "ike/v2_io.h"
+#include "ike/v2/child.h"
+#include "ike/v2/io.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/task.h"
 #include "net/steer.h"
 #include "util/log.h"
 #include "util/tsan.h"
 
+enum { HALF_OPEN_MS = 30000 };	/* a responder SA waits this long for IKE_AUTH */
+
+static const struct ike_state_info states[IKE_STATE_COUNT] = {
+	[IKE_I_KEYGEN] = { "STATE_V2_PARENT_I0", 2, 0, false },
+	[IKE_I_INIT_SENT] = { "STATE_V2_PARENT_I1", 2, 0, false },
+	[IKE_I_DERIVE] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_I_SPI_ALLOC] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_I_AUTH_SENT] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_R_KEX] = { "STATE_V2_PARENT_R0", 2, HALF_OPEN_MS, false },
+	[IKE_R_INIT_SENT] = { "STATE_V2_PARENT_R1", 2, HALF_OPEN_MS, false },
+	[IKE_R_CHILD] = { "STATE_V2_PARENT_R1", 2, HALF_OPEN_MS, false },
+	[IKE_ESTABLISHED] = { "STATE_V2_ESTABLISHED_IKE_SA", 2, 0, true },
+	[IKE_DELETING] = { "STATE_V2_IKE_SA_DELETE", 2, 0, true },
+	[IKE_I_REKEY] = { "STATE_V2_REKEY_IKE_I1", 2, 0, false },
+	[IKE_R_REKEY] = { "STATE_V2_REKEY_IKE_R0", 2, 0, false },
+	[IKE_REKEYED] = { "STATE_V2_ESTABLISHED_IKE_SA", 2, 0, true },
+};
+
+const struct ike_state_info *ike_state_info(enum ike_state s)
+{
+	static const struct ike_state_info unknown = { "STATE_V2_UNKNOWN", 2, 0, false };
+	return (unsigned)s < IKE_STATE_COUNT && states[s].name ? &states[s] : &unknown;
+}
+
 const char *ike_state_name(enum ike_state s)
 {
-	switch (s) {
-	case IKE_I_KEYGEN:
-		return "STATE_V2_PARENT_I0";
-	case IKE_I_INIT_SENT:
-		return "STATE_V2_PARENT_I1";
-	case IKE_I_DERIVE:
-	case IKE_I_SPI_ALLOC:
-	case IKE_I_AUTH_SENT:
-		return "STATE_V2_PARENT_I2";
-	case IKE_R_KEX:
-		return "STATE_V2_PARENT_R0";
-	case IKE_R_INIT_SENT:
-	case IKE_R_CHILD:
-		return "STATE_V2_PARENT_R1";
-	case IKE_ESTABLISHED:
-		return "STATE_V2_ESTABLISHED_IKE_SA";
-	case IKE_DELETING:
-		return "STATE_V2_IKE_SA_DELETE";
-	}
-	return "STATE_V2_UNKNOWN";
+	return ike_state_info(s)->name;
 }
 
 uint64_t ike_sa_our_spi(const struct ike_sa *sa)
@@ -100,6 +107,10 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	timer_init(&sa->retrans, v2_retrans_fire, sa);
 	timer_init(&sa->life, v2_life_fire, sa);
 	timer_init(&sa->keepalive, v2_keepalive_fire, sa);
+	timer_init(&sa->task_retry, v2_task_retry_fire, sa);
+	timer_init(&sa->dpd, v2_dpd_fire, sa);
+	sa->version = 2;
+	sa->peer_window = 1;
 	sa->next = w->sas;
 	if (w->sas)
 		w->sas->prev = sa;
@@ -125,26 +136,42 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	sa->setup = NULL;
 }
 
-struct child_sa *ike_child_new(struct ike_sa *sa)
+struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8_t this_end)
 {
 	struct child_sa *c = calloc(1, sizeof(*c)), **pp = &sa->children;
 	if (!c)
 		return NULL;
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
+	c->sa = sa;
+	timer_init(&c->life, v2_child_life_fire, c);
+	ike_connection_ref(conn);
+	c->conn = conn;
+	c->this_end = this_end;
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = c;
 	return c;
 }
 
+struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
+{
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (c->serial == serial)
+			return c;
+	return NULL;
+}
+
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
+	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			if (c->state == CHILD_INSTALLED)
 				counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+			ike_connection_unref(c->conn);
 			free(c);
 			return;
 		}
@@ -168,8 +195,18 @@ void ike_sa_free(struct ike_sa *sa)
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->retrans);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->life);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->keepalive);
+	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->dpd);
 	if (sa->job)
 		sa->job->cookie = NULL;	/* its completion finds no SA and just frees it */
+	if (sa->rjob)
+		sa->rjob->cookie = NULL;
+	v2_tasks_free(sa);
+	v2_cc_resp_free(sa);
+	if (sa->rekey_twin) {
+		struct ike_sa *twin = sa->rekey_twin;
+		sa->rekey_twin = NULL;
+		ike_sa_free(twin);
+	}
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
 	if (sa->half_open) {
@@ -223,19 +260,38 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 	return buf;
 }
 
-void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+/* "name" #N: text, to the log and the initiating whack. */
+static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
+		     va_list ap)
 {
-	char text[512], name[CONN_NAME_MAX + 32];
+	char text[512];
 	size_t n;
-	va_list ap;
 
-	n = (size_t)snprintf(text, sizeof(text), "%s: ", ike_sa_name(sa, name, sizeof(name)));
-	va_start(ap, fmt);
+	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
+			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	va_end(ap);
 	log_info("%s", text);
 	if (sa->whack)
 		sa->whack->ops->line(sa->whack, rc, text);
+}
+
+void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, sa->conn, rc, fmt, ap);
+	va_end(ap);
+}
+
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, c->conn, rc, fmt, ap);
+	va_end(ap);
 }
 
 void ike_sa_progress_done(struct ike_sa *sa)

@@ -8,10 +8,11 @@
 #include "crypto/ikev2_keys.h"
 #include "crypto/ke.h"
 #include "crypto/sk.h"
+#include "ike/child_index.h"
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
 #include "ike/ts.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 #include "sadb/sa_table.h"
 #include "util/timer_wheel.h"
 
@@ -26,6 +27,7 @@
  */
 
 enum ike_state {
+	/* IKEv2 (RFC 7296) */
 	IKE_I_KEYGEN = 1,	/* initiator: generating our KE */
 	IKE_I_INIT_SENT,	/* initiator: IKE_SA_INIT request sent */
 	IKE_I_DERIVE,		/* initiator: computing keys */
@@ -36,7 +38,30 @@ enum ike_state {
 	IKE_R_CHILD,		/* responder: installing the first Child SA */
 	IKE_ESTABLISHED,
 	IKE_DELETING,		/* our Delete is out, waiting for the answer */
+	IKE_I_REKEY,		/* a new IKE SA our CREATE_CHILD_SA (on the old one) is creating */
+	IKE_R_REKEY,		/* a new IKE SA the peer's CREATE_CHILD_SA is creating */
+	IKE_REKEYED,		/* replaced by a rekey: no children, waits for the Delete */
+	/*
+	 * IKEv1's Main, Aggressive and Quick Mode states go here, in a block
+	 * of their own, with their rows in src/ike/v1/'s transition table.
+	 */
+	IKE_STATE_COUNT,
 };
+
+/* What a state is, as data. Owner: static, read-only. */
+struct ike_state_info {
+	const char *name;	/* as libreswan prints it (STATE_V2_...) */
+	uint8_t version;	/* IKE major version of the SA in this state */
+	uint32_t timeout_ms;	/* an SA that stays longer is dropped (0: the SA's own timers) */
+	bool established;	/* keys are up: INFORMATIONAL and CREATE_CHILD_SA may run */
+};
+
+const struct ike_state_info *ike_state_info(enum ike_state s);
+
+static inline uint32_t ike_state_bit(enum ike_state s)
+{
+	return 1u << s;
+}
 
 const char *ike_state_name(enum ike_state s);	/* STATE_V2_... as libreswan prints them */
 
@@ -45,10 +70,28 @@ enum child_state {
 	CHILD_INSTALLED,
 };
 
+enum { CHILD_NONCE_KEEP = 16 };
+
 struct child_sa {
 	struct child_sa *next;
+	struct ike_sa *sa;		/* the IKE SA it belongs to (changes with an IKE SA rekey) */
 	uint64_t serial;
 	enum child_state state;
+	struct timer life;		/* its rekey time (lifetime - margin - fuzz), then its end */
+	uint64_t expire_ms;
+	bool life_is_rekey;
+	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
+	uint8_t this_end;		/* our end of conn */
+	bool we_initiated;		/* created by an exchange we started (RFC 7296 2.8.1) */
+	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
+	bool superseded;		/* its replacement is installed: it goes without down- */
+	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
+	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
+	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
+	uint32_t successor_spi, successor_reqid;	/* superseded: who gets its final counts */
+	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
+	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
+	uint8_t nonce_min_len;
 	uint32_t spi_in, spi_out;	/* host order; spi_in is ours */
 	uint32_t reqid;
 	struct v2_suite suite;
@@ -88,12 +131,15 @@ struct ike_setup {
 	size_t psk_len;
 };
 
+struct v2_task;
+
 struct ike_sa {
 	struct sa_node node;		/* our SPI; the init index (responder) */
 	struct ike_sa *next, *prev;	/* the owner worker's list */
 	struct ike_worker *w;
 	uint64_t serial;
 	enum ike_state state;
+	uint8_t version;		/* IKE major version: 2 (1 when IKEv1 lands) */
 	bool initiator;			/* the original initiator */
 	bool dead;			/* being freed: ignore late events */
 	bool half_open;			/* counted in the worker's half-open SAs */
@@ -116,9 +162,28 @@ struct ike_sa {
 	uint8_t sk_d_len;
 	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
 	struct ike_id id_remote;
-	/* message IDs (window of one) */
+	/*
+	 * Message IDs (RFC 7296 2.3). We keep one request of ours outstanding
+	 * (the peer's SET_WINDOW_SIZE is recorded, never exceeded) and queue
+	 * the exchanges we want to start behind it, so none is skipped.
+	 */
 	uint32_t msgid_next;		/* our next request */
 	uint32_t msgid_peer;		/* the peer's next request */
+	uint32_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without) */
+	struct v2_task *tasks;		/* exchanges to start, in order */
+	struct v2_task *active;		/* the one whose request is outstanding */
+	struct timer task_retry;	/* a TEMPORARY_FAILURE back-off before the next start */
+	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on the kernel or crypto */
+	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie is this SA */
+	uint64_t rekey_serial;		/* IKE_I/R_REKEY: the old IKE SA; IKE_REKEYED: the new one */
+	/*
+	 * Both ends rekeyed this IKE SA at once (RFC 7296 2.8.2): the SA the
+	 * peer's exchange made waits here, keys and all, until ours ends and
+	 * the lowest nonce says which of the two stays.
+	 */
+	struct ike_sa *rekey_twin;
+	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
+	uint8_t nonce_min_len;
 	/* our outstanding request, kept for retransmission */
 	uint8_t *req;
 	size_t req_len;
@@ -129,6 +194,8 @@ struct ike_sa {
 	size_t resp_len;
 	struct timer life;		/* half-open limit, then IKE SA lifetime */
 	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
+	struct timer dpd;		/* --dpddelay: a look at the peer's liveness */
+	uint64_t last_inbound_ms;	/* when the peer was last heard from */
 	uint64_t established_ms;
 	struct crypto_job *job;		/* in flight; its cookie is this SA */
 	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
@@ -157,8 +224,14 @@ void ike_sa_setup_free(struct ike_sa *sa);
 /* Our SPI as the u64 the tables use. */
 uint64_t ike_sa_our_spi(const struct ike_sa *sa);
 
-/* A Child SA appended to sa, with a fresh serial. NULL on ENOMEM. */
-struct child_sa *ike_child_new(struct ike_sa *sa);
+/*
+ * A Child SA of connection conn (our end this_end) appended to sa, with a
+ * fresh serial; it holds a reference on conn. NULL on ENOMEM.
+ */
+struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8_t this_end);
+
+/* The Child SA of sa with that serial, or NULL. */
+struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial);
 
 /*
  * Remove c: its kernel state goes first (the installed SAs and policies,
@@ -169,6 +242,10 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c);
 /* A progress line to the initiating whack, if any, and the log. */
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The same for Child SA c of sa, under the name of c's connection. */
+void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
 
 /* Close the initiating whack's channel (the command is over). */
 void ike_sa_progress_done(struct ike_sa *sa);
@@ -197,6 +274,27 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
  * Context: the owner.
  */
 bool ike_sa_replace(struct ike_sa *sa, const char *why);
+
+/*
+ * Rekey the IKE SA in place (CREATE_CHILD_SA, RFC 7296 1.3.2): queued
+ * behind any request that is out. Returns false when it may not (not
+ * established, a rekey or Delete already queued). Context: the owner.
+ */
+bool ike_sa_rekey(struct ike_sa *sa, const char *why);
+
+/*
+ * Rekey Child SA c in place (1.3.3), make before break. Returns false
+ * when it may not (not installed, already being rekeyed or deleted).
+ * Context: the owner.
+ */
+bool ike_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why);
+
+/*
+ * The peer is dead (DPD, or whack --crash): the SA and its children go
+ * without a word to the peer, then --dpdaction (clear, hold: a trap
+ * holds the traffic, restart: initiate again). Context: the owner.
+ */
+void ike_sa_dead(struct ike_sa *sa, const char *why);
 
 /* pluto is shutting down: tell the peer (once, not waiting), then delete. */
 void ike_sa_shutdown(struct ike_sa *sa);

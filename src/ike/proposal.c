@@ -538,6 +538,29 @@ void proposal_set_drop_dh(struct proposal_set *s)
 		remove_type(&s->props[i], V2_TRANS_DH);
 }
 
+static bool lists_type(const struct v2_proposal *p, uint8_t type);
+
+int proposal_set_require_dh(struct proposal_set *s, uint16_t group)
+{
+	for (uint8_t i = 0; i < s->nprops; i++) {
+		struct v2_proposal *p = &s->props[i];
+		if (lists_type(p, V2_TRANS_DH))
+			continue;
+		if (p->ntrans >= V2_MAX_TRANSFORMS)
+			return -E2BIG;
+		p->trans[p->ntrans++] = (struct v2_transform){ .type = V2_TRANS_DH, .id = group };
+	}
+	return 0;
+}
+
+static bool lists_type(const struct v2_proposal *p, uint8_t type)
+{
+	for (uint8_t i = 0; i < p->ntrans; i++)
+		if (p->trans[i].type == type)
+			return true;
+	return false;
+}
+
 /* ---- the initiator's SA payload ---- */
 
 int proposal_set_to_sa(const struct proposal_set *set, uint8_t protocol, const uint8_t *spi,

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /*
  * Proposals: libreswan's ike= / esp= strings (whack --ike / --esp) parsed
@@ -153,6 +153,13 @@ int proposal_match_dh_hint(const struct proposal_set *local, const struct v2_sa 
  */
 int proposal_check_reply(const struct proposal_set *sent, const struct v2_sa *reply,
 			 uint8_t protocol, struct v2_suite *out);
+
+/*
+ * Add DH group to every proposal of s that names no DH group (PFS for a
+ * CREATE_CHILD_SA whose esp= did not say which). Returns 0 or -E2BIG.
+ * Context: any thread.
+ */
+int proposal_set_require_dh(struct proposal_set *s, uint16_t group);
 
 /* Does any proposal of s offer DH group? Context: any thread. */
 bool proposal_set_has_dh(const struct proposal_set *s, uint16_t group);

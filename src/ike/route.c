@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "ike/ike_sa.h"
-#include "ike/v2_updown.h"
+#include "ike/child_updown.h"
 #include "sadb/kernel_queue.h"
-#include "ike/v2_exchange.h"
+#include "ike/v2/exchange.h"
 #include "util/log.h"
 
 unsigned ike_conn_route_worker(const struct ike_daemon *d, const struct connection *c)

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 #include "util/addr.h"
 
 /*

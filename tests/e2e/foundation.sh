@@ -60,10 +60,10 @@ expect_no_match "silly is gone" '"silly"'
 expect_match "one connection left" 'loaded 1'
 
 expect_status 37 "a connection option that has not landed is refused" \
-	$W --name dpd --host 127.0.0.1 --to --host 127.0.0.2 --dpddelay 10 --dpdaction clear
-expect_match "the refusal names the option" 'dead peer detection \(--dpddelay.*not supported yet'
+	$W --name nflog --host 127.0.0.1 --to --host 127.0.0.2 --psk --encrypt --nflog-group 5
+expect_match "the refusal names the option" 'NFLOG \(--nflog-group\).*not supported yet'
 expect_status 0 "status after the refused option" $W --status
-expect_no_match "the refused connection was not added" '"dpd"'
+expect_no_match "the refused connection was not added" '"nflog"'
 
 expect_status 37 "a form that has not landed says so" $W --listevents
 expect_match "the refusal says not supported yet" '^037 .*not supported yet'

@@ -11,6 +11,9 @@
 
 #include "exchange/xch.h"
 #include "ike/ts.h"
+#include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/task.h"
 
 TestSuite(exchange, .init = xch_setup, .fini = xch_teardown, .timeout = 30);
 
@@ -583,54 +586,528 @@ Test(exchange, malformed_dropped)
 }
 
 /*
- * Rekeying by replacement: at lifetime - rekeymargin (no fuzz here) west
- * starts a new IKE SA with its Child SA; the new Child SA owns the policies;
- * the old SAs stay until their lifetime ends, then go with a Delete.
+ * The IKE SA rekeyed in place (RFC 7296 1.3.2): at lifetime - rekeymargin
+ * west sends CREATE_CHILD_SA {SA, Ni, KEi} on the old IKE SA; both sides
+ * move the Child SA to the new IKE SA, whose keys match, and west deletes
+ * the old one. The Child SA is not touched: same SPIs, still installed.
  */
-Test(exchange, rekey_by_replacement)
+Test(exchange, rekey_ike_in_place)
 {
 	const struct xch_msg *m;
-	struct ike_sa *old_w, *new_w;
-	uint64_t old_child;
+	struct ike_sa *old_w, *old_e, *new_w, *new_e;
+	uint32_t spi_in, spi_out;
 
 	xch_conn_add_both(CONN " --ikelifetime 60 --rekeymargin 20 --rekeyfuzz 0");
 	establish();
 	old_w = xch_sa(XCH_WEST);
-	old_child = old_w->children->serial;
-	cr_assert_eq(atomic_load(&old_w->conn->policy_owner), old_child);
+	old_e = xch_sa(XCH_EAST);
+	spi_in = old_w->children->spi_in;
+	spi_out = old_w->children->spi_out;
 
-	/* Nothing before the rekey time (60 - 20 s). */
 	xch_advance(XCH_WEST, 39000);
 	cr_assert_not(xch_pending(XCH_WEST), "rekeyed before the margin");
 	xch_advance(XCH_WEST, 1100);
 
-	/* The replacement: a whole new exchange, new SPIs. */
-	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
-	cr_assert(memcmp(m->hdr.spii, old_w->spi_i, 8) != 0, "the new IKE SA has a new SPI");
-	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
-	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
-	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
-	cr_assert_eq(xch_sa_count(XCH_WEST), 2, "old and new side by side");
-	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
-	new_w = xch_sa(XCH_WEST);
-	cr_assert_neq(new_w, old_w);
-	cr_assert_eq(new_w->state, IKE_ESTABLISHED);
-	cr_assert(old_w->replaced);
-	/* Outbound traffic moved: the new Child SA owns the policies now. */
-	cr_assert_eq(atomic_load(&new_w->conn->policy_owner), new_w->children->serial);
-	cr_assert_eq(atomic_load(&new_w->conn->children_up), 1 + 1, "west: old and new Child SA");
-
-	/* At the end of its lifetime the old one goes, the new one stays. */
-	xch_advance(XCH_WEST, 20000);
+	m = expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	cr_assert(memcmp(m->hdr.spii, old_w->spi_i, 8) == 0, "sent on the old IKE SA");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	/* West deletes the old IKE SA once the new one has its keys. */
 	m = expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
 	cr_assert(memcmp(m->hdr.spii, old_w->spi_i, 8) == 0, "the Delete is for the old IKE SA");
 	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+
 	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
-	cr_assert_eq(xch_sa(XCH_WEST), new_w);
-	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
-	cr_assert_eq(atomic_load(&new_w->conn->policy_owner), new_w->children->serial,
-		     "the old Child SA's removal left the new one's policies alone");
+	new_w = xch_sa(XCH_WEST);
+	new_e = xch_sa(XCH_EAST);
+	cr_assert_neq(memcmp(new_w->spi_i, m->hdr.spii, 8), 0, "new SPIs");
+	cr_assert_arr_eq(new_w->spi_i, new_e->spi_i, 8);
+	cr_assert_arr_eq(new_w->spi_r, new_e->spi_r, 8);
+	cr_assert(new_w->initiator, "the rekey's initiator is the new SA's initiator");
+	cr_assert_not(new_e->initiator);
+	assert_sk_crossed(&new_w->sk_out, &new_e->sk_in);
+	assert_sk_crossed(&new_e->sk_out, &new_w->sk_in);
+	cr_assert_arr_eq(new_w->sk_d, new_e->sk_d, new_w->sk_d_len);
+	cr_assert_neq(memcmp(new_w->sk_d, old_w->sk_d, new_w->sk_d_len), 0, "new SK_d");
+	(void)old_e;
+	/* The Child SA moved, untouched. */
+	cr_assert_not_null(new_w->children);
+	cr_assert_eq(new_w->children->spi_in, spi_in);
+	cr_assert_eq(new_w->children->spi_out, spi_out);
+	cr_assert_eq(new_w->children->state, CHILD_INSTALLED);
+	cr_assert_not_null(new_e->children);
+	cr_assert_eq(new_e->children->spi_out, spi_in);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_REKEYED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_REKEYED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 1);
 	cr_assert_eq(atomic_load(&new_w->conn->children_up), 1);
+
+	/* The new IKE SA works: a Child SA rekey over it. */
+	cr_assert(ike_child_rekey(new_w, new_w->children, "test"));
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+}
+
+/* One Child SA of each side, installed and paired, and no other. */
+static void assert_one_child_pair(void)
+{
+	struct child_sa *wc = xch_sa(XCH_WEST)->children, *ec = xch_sa(XCH_EAST)->children;
+
+	cr_assert_not_null(wc);
+	cr_assert_not_null(ec);
+	cr_assert_null(wc->next, "west has more than one Child SA");
+	cr_assert_null(ec->next, "east has more than one Child SA");
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_eq(wc->spi_out, ec->spi_in);
+	cr_assert_eq(ec->spi_out, wc->spi_in);
+	assert_suite_eq(&wc->suite, &ec->suite);
+	cr_assert_eq(atomic_load(&wc->conn->policy_owner), wc->serial, "west's policies");
+	cr_assert_eq(atomic_load(&ec->conn->policy_owner), ec->serial, "east's policies");
+	cr_assert_eq(atomic_load(&wc->conn->children_up), 1);
+	cr_assert_eq(atomic_load(&ec->conn->children_up), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 1);
+}
+
+/* Rekey the Child SA from side `by`, which deletes the old one afterwards. */
+static void rekey_child_from(enum xch_side by, const char *req, const char *resp)
+{
+	enum xch_side peer = by == XCH_WEST ? XCH_EAST : XCH_WEST;
+	struct ike_sa *sa = xch_sa(by);
+	struct child_sa *old = sa->children;
+	uint32_t old_in = old->spi_in, old_reqid = old->reqid;
+
+	cr_assert(ike_child_rekey(sa, old, "test"));
+	cr_assert_not(ike_child_rekey(sa, old, "test again"), "rekeyed twice");
+	xch_pump();
+	expect(by, V2_CREATE_CHILD_SA, false, req);
+	expect(peer, V2_CREATE_CHILD_SA, true, resp);
+	/* Make before break: both Child SAs installed, the new one owns the policies. */
+	struct child_sa *nc = sa->children->next;
+	cr_assert_not_null(nc, "no new Child SA");
+	cr_assert_eq(nc->state, CHILD_INSTALLED);
+	cr_assert_eq(nc->reqid, old_reqid, "a rekey keeps the reqid (same policies)");
+	cr_assert_eq(atomic_load(&nc->conn->policy_owner), nc->serial);
+	cr_assert_eq(atomic_load(&nc->conn->children_up), 2);
+	const struct xch_msg *m = expect(by, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	const struct v2_payload *d = xch_msg_payload(m, V2_PL_DELETE);
+	cr_assert_not_null(d);
+	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
+	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
+}
+
+Test(exchange, rekey_child_both_sides)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	rekey_child_from(XCH_WEST, "SK{N(REKEY_SA) SA Ni TSi TSr}", "SK{SA Nr TSi TSr}");
+	rekey_child_from(XCH_EAST, "SK{N(REKEY_SA) SA Ni TSi TSr}", "SK{SA Nr TSi TSr}");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_REKEYED), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_REKEYED), 2);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 3);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 3);
+	/* Each side timed the one rekey it started. */
+	for (int side = 0; side < 2; side++) {
+		uint64_t n = 0;
+		for (unsigned b = 0; b < IKE_REKEY_BUCKETS; b++)
+			n += xch_daemon((enum xch_side)side)->w[0].rekey_ms_log2[b];
+		cr_assert_eq(n, 1, "%s timed %llu rekeys", side_name((enum xch_side)side),
+			     (unsigned long long)n);
+	}
+}
+
+/* PFS: a KE in CREATE_CHILD_SA, from each side, with the group it must use. */
+static void rekey_child_pfs(const char *conn, uint16_t group)
+{
+	xch_conn_add_both(conn);
+	establish();
+	rekey_child_from(XCH_WEST, "SK{N(REKEY_SA) SA Ni KE TSi TSr}", "SK{SA Nr KE TSi TSr}");
+	cr_assert_eq(xch_sa(XCH_WEST)->children->suite.dh, group, "group %u, expected %u",
+		     xch_sa(XCH_WEST)->children->suite.dh, group);
+	rekey_child_from(XCH_EAST, "SK{N(REKEY_SA) SA Ni KE TSi TSr}", "SK{SA Nr KE TSi TSr}");
+	cr_assert_eq(xch_sa(XCH_EAST)->children->suite.dh, group);
+}
+
+/* --pfs alone: the IKE SA's own group (Curve25519 by default). */
+Test(exchange, rekey_child_pfs_ike_group)
+{
+	rekey_child_pfs(CONN " --pfs", V2_DH_CURVE25519);
+}
+
+/* The group from esp=...;dh (ECP) */
+Test(exchange, rekey_child_pfs_esp_ecp)
+{
+	rekey_child_pfs(CONN " --esp aes_gcm256;dh19", V2_DH_ECP256);
+}
+
+/* ... and from esp=...-modp (MODP, with an integrity algorithm) */
+Test(exchange, rekey_child_pfs_esp_modp)
+{
+	rekey_child_pfs(CONN " --esp aes256-sha2_256;modp2048", V2_DH_MODP2048);
+}
+
+/* --pfsgroup names the group. */
+Test(exchange, rekey_child_pfs_pfsgroup)
+{
+	rekey_child_pfs(CONN " --pfs --pfsgroup modp3072", V2_DH_MODP3072);
+}
+
+/*
+ * Both sides rekey the Child SA at once (2.8.1): both new SAs are made,
+ * the one whose exchange holds the lowest nonce is deleted by its
+ * initiator, and the winner's initiator deletes the old one.
+ */
+Test(exchange, rekey_child_collision)
+{
+	struct child_sa *wold, *eold;
+	uint64_t wold_serial, eold_serial;
+
+	xch_conn_add_both(CONN);
+	establish();
+	wold = xch_sa(XCH_WEST)->children;
+	eold = xch_sa(XCH_EAST)->children;
+	wold_serial = wold->serial;
+	eold_serial = eold->serial;
+	cr_assert(ike_child_rekey(xch_sa(XCH_WEST), wold, "test"));
+	cr_assert(ike_child_rekey(xch_sa(XCH_EAST), eold, "test"));
+	xch_pump();
+	/* The requests cross. */
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	/* Then the Deletes: the loser's and the old one's, each by its initiator. */
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(XCH_WEST)->children->serial, wold_serial, "the old one stayed");
+	cr_assert_neq(xch_sa(XCH_EAST)->children->serial, eold_serial, "the old one stayed");
+}
+
+/* A lost CREATE_CHILD_SA response: the request is retransmitted and answered from the cache. */
+Test(exchange, rekey_child_lost_response)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	cr_assert(ike_child_rekey(xch_sa(XCH_WEST), xch_sa(XCH_WEST)->children, "test"));
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	cr_assert_not_null(xch_drop_next(XCH_EAST), "no response to lose");
+	xch_advance(XCH_WEST, 600);
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+}
+
+/*
+ * The peer rekeys the IKE SA while a Child SA exchange of ours is out:
+ * TEMPORARY_FAILURE (2.25.2), and the rekey succeeds after a back-off.
+ * Meanwhile a rekey of a Child SA the peer no longer has gets
+ * CHILD_SA_NOT_FOUND.
+ */
+Test(exchange, temporary_failure_then_retry)
+{
+	struct ike_sa *w, *e;
+
+	xch_conn_add_both(CONN);
+	establish();
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert(ike_child_rekey(e, e->children, "test"));
+	cr_assert(ike_sa_rekey(w, "test"));
+	xch_pump();
+	/* Both requests are out; west answers east's Child SA rekey as usual. */
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	/* East, its Child SA exchange out, refuses west's IKE SA rekey for now. */
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(TEMPORARY_FAILURE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	/* West tries again after its back-off, and the IKE SA is rekeyed. */
+	xch_advance(XCH_WEST, 1100);
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_REKEYED), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	assert_one_child_pair();
+}
+
+/* A rekey crossing a Delete: the peer deleted the Child SA, and answers CHILD_SA_NOT_FOUND. */
+Test(exchange, rekey_crossing_delete)
+{
+	struct ike_sa *w, *e;
+
+	xch_conn_add_both(CONN);
+	establish();
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	v2_child_delete_tell_peer(e, e->children);
+	cr_assert(ike_child_rekey(w, w->children, "test"));
+	xch_pump();
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	/* East is deleting that Child SA: TEMPORARY_FAILURE; west answers the Delete. */
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{N(TEMPORARY_FAILURE)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	cr_assert_null(w->children, "west kept a Child SA the peer deleted");
+	cr_assert_null(e->children, "east kept its Child SA");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 0);
+	/* West's retry finds no Child SA to rekey and stops. */
+	xch_advance(XCH_WEST, 1100);
+	assert_quiet();
+}
+
+/* One more Child SA on the IKE SA, for a second connection between the same ends. */
+Test(exchange, additional_child_sa)
+{
+	struct connection *t2;
+	struct v2_task *t;
+
+	xch_conn_add_both(CONN);
+	xch_conn_add_both("--name t2 --host 127.0.0.1 --id @west --client 10.3.0.0/16 --to "
+			  "--host 127.0.0.2 --id @east --client 10.4.0.0/16 --psk --encrypt");
+	establish();
+	t2 = xch_conn(XCH_WEST, "t2");
+	t = v2_task_new(V2T_NEW_CHILD);
+	ike_connection_ref(t2);
+	t->conn = t2;
+	t->this_end = xch_conn_end(XCH_WEST, "t2");
+	v2_task_add(xch_sa(XCH_WEST), t);
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	assert_quiet();
+	struct child_sa *w2 = xch_sa(XCH_WEST)->children->next, *e2 = xch_sa(XCH_EAST)->children->next;
+	cr_assert_not_null(w2);
+	cr_assert_not_null(e2);
+	cr_assert_str_eq(w2->conn->spec.name, "t2");
+	cr_assert_str_eq(e2->conn->spec.name, "t2", "east chose the connection by its selectors");
+	assert_ts(&w2->ts_local, "10.3.0.0/16");
+	assert_ts(&e2->ts_local, "10.4.0.0/16");
+	cr_assert_eq(w2->spi_out, e2->spi_in);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 2);
+	cr_assert_eq(atomic_load(&e2->conn->children_up), 1);
+}
+
+/* West's liveness checks go unanswered: whatever west sends for `ms` is lost. */
+static void west_unheard_for(uint64_t ms)
+{
+	for (uint64_t t = 0; t < ms; t += 500) {
+		xch_advance(XCH_WEST, 500);
+		while (xch_drop_next(XCH_WEST))
+			;
+	}
+}
+
+/* DPD: after dpddelay of silence an empty INFORMATIONAL; a peer that answers it lives. */
+Test(exchange, dpd_answered_late)
+{
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 30 --dpdaction clear");
+	establish();
+	xch_advance(XCH_WEST, 4000);
+	cr_assert_not(xch_pending(XCH_WEST), "a liveness check before dpddelay");
+	xch_advance(XCH_WEST, 1100);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{}");
+	cr_assert_not_null(xch_drop_next(XCH_EAST), "east did not answer");
+	/* The answer was lost; the retransmission is answered. */
+	xch_advance(XCH_WEST, 600);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 0);
+	/* Heard from: the next check waits another dpddelay. */
+	xch_advance(XCH_WEST, 4000);
+	cr_assert_not(xch_pending(XCH_WEST), "checked again too soon");
+}
+
+/* A silent peer is dead after dpdtimeout: clear removes the SAs. */
+Test(exchange, dpd_silent_peer_clear)
+{
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 20 --dpdaction clear");
+	establish();
+	west_unheard_for(19000);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "dead before dpdtimeout");
+	west_unheard_for(6000);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "the dead peer's SA stayed");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	cr_assert_eq(atomic_load(&xch_conn(XCH_WEST, "t")->children_up), 0);
+	cr_assert_not(xch_pending(XCH_WEST), "clear sends nothing more");
+}
+
+/* restart: the SAs go and the connection is initiated again. */
+Test(exchange, dpd_silent_peer_restart)
+{
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 15 --dpdaction restart");
+	establish();
+	west_unheard_for(14000);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 0);
+	/* At the tick after dpdtimeout west gives up on the SA and starts again. */
+	for (int i = 0; i < 12 && !xch_counter(XCH_WEST, IKEC_PEER_DEAD); i++) {
+		xch_advance(XCH_WEST, 500);
+		if (!xch_counter(XCH_WEST, IKEC_PEER_DEAD))
+			while (xch_drop_next(XCH_WEST))
+				;
+	}
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+}
+
+/* hold: the SAs go and a trap holds the connection's traffic until it is renegotiated. */
+Test(exchange, dpd_silent_peer_hold)
+{
+	struct connection *c;
+
+	xch_conn_add_both(CONN " --dpddelay 5 --dpdtimeout 10 --dpdaction hold");
+	establish();
+	c = xch_conn(XCH_WEST, "t");
+	cr_assert_eq(atomic_load(&c->routing), CONN_UNROUTED);
+	west_unheard_for(16000);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	xch_pump();
+	cr_assert_eq(atomic_load(&c->routing), CONN_ROUTED, "no trap holds the traffic");
+	cr_assert_eq(atomic_load(&c->shunt), SHUNT_TRAP);
+}
+
+/* The Child SA rekeys itself at ipseclifetime - rekeymargin, from whichever end gets there first. */
+Test(exchange, rekey_child_by_lifetime)
+{
+	uint32_t old_in;
+
+	xch_conn_add_both(CONN " --ipseclifetime 60 --rekeymargin 20 --rekeyfuzz 0");
+	establish();
+	old_in = xch_sa(XCH_WEST)->children->spi_in;
+	xch_advance(XCH_EAST, 39000);
+	cr_assert_not(xch_pending(XCH_EAST), "rekeyed before the margin");
+	xch_advance(XCH_EAST, 1100);
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(XCH_WEST)->children->spi_in, old_in);
+	/* West's rekey time for the old SA went with it: the new one's is 40 s after its birth. */
+	xch_advance(XCH_WEST, 30000);
+	assert_quiet();
+}
+
+/* With --dontrekey the Child SA just ends at its lifetime, and the peer is told. */
+
+Test(exchange, child_lifetime_dontrekey)
+{
+	xch_conn_add_both(CONN " --ipseclifetime 60 --rekeymargin 20 --dontrekey");
+	establish();
+	xch_advance(XCH_WEST, 50000);
+	assert_quiet();
+	xch_advance(XCH_WEST, 10100);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	cr_assert_null(xch_sa(XCH_WEST)->children);
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED, "the IKE SA stays");
+}
+
+/* After any rekey collision: one IKE SA each side, the same one, with the one Child SA pair. */
+static void assert_settled_pair(void)
+{
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west has %u IKE SAs", xch_sa_count(XCH_WEST));
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east has %u IKE SAs", xch_sa_count(XCH_EAST));
+	cr_assert_eq(w->state, IKE_ESTABLISHED, "west in %s", ike_state_name(w->state));
+	cr_assert_eq(e->state, IKE_ESTABLISHED, "east in %s", ike_state_name(e->state));
+	cr_assert_arr_eq(w->spi_i, e->spi_i, 8, "not the same IKE SA");
+	cr_assert_arr_eq(w->spi_r, e->spi_r, 8, "not the same IKE SA");
+	assert_sk_crossed(&w->sk_out, &e->sk_in);
+	assert_sk_crossed(&e->sk_out, &w->sk_in);
+	assert_one_child_pair();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 1);
+}
+
+/*
+ * Both ends rekey the IKE SA at once (2.8.2): both new IKE SAs are made;
+ * the one whose exchange holds the lowest nonce is deleted by its
+ * initiator, the other takes the Child SA, and its initiator deletes the
+ * old IKE SA. first says whose request arrives first.
+ */
+static void ike_rekey_collision(enum xch_side first)
+{
+	enum xch_side second = first == XCH_WEST ? XCH_EAST : XCH_WEST;
+	uint8_t old_spi[8];
+
+	xch_conn_add_both(CONN);
+	establish();
+	memcpy(old_spi, xch_sa(XCH_WEST)->spi_i, 8);
+	cr_assert(ike_sa_rekey(xch_sa(XCH_WEST), "test"));
+	cr_assert(ike_sa_rekey(xch_sa(XCH_EAST), "test"));
+	xch_pump();
+	expect(first, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(second, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	/* Both answer: a collision is no reason to refuse. */
+	expect(second, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	expect(first, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	/* Then the Deletes of the redundant new SA and of the old one. */
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_settled_pair();
+	cr_assert_neq(memcmp(xch_sa(XCH_WEST)->spi_i, old_spi, 8), 0, "the old IKE SA stayed");
+}
+
+Test(exchange, rekey_ike_collision_west_first)
+{
+	ike_rekey_collision(XCH_WEST);
+}
+
+Test(exchange, rekey_ike_collision_east_first)
+{
+	ike_rekey_collision(XCH_EAST);
+}
+
+/* The Child SA collision with east's request delivered first. */
+Test(exchange, rekey_child_collision_east_first)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	cr_assert(ike_child_rekey(xch_sa(XCH_WEST), xch_sa(XCH_WEST)->children, "test"));
+	cr_assert(ike_child_rekey(xch_sa(XCH_EAST), xch_sa(XCH_EAST)->children, "test"));
+	xch_pump();
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	cr_assert_leq(xch_run_until_quiet(), 8);
+	assert_quiet();
+	assert_one_child_pair();
 }

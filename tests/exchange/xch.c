@@ -241,6 +241,9 @@ static const char *notify_name(uint16_t t)
 	case V2N_NAT_DETECTION_DESTINATION_IP: return "NAT_DETECTION_DESTINATION_IP";
 	case V2N_COOKIE: return "COOKIE";
 	case V2N_USE_TRANSPORT_MODE: return "USE_TRANSPORT_MODE";
+	case V2N_REKEY_SA: return "REKEY_SA";
+	case V2N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
+	case V2N_SET_WINDOW_SIZE: return "SET_WINDOW_SIZE";
 	}
 	return NULL;
 }
@@ -298,7 +301,8 @@ static void describe_one(const struct v2_payload *p, bool from_initiator, char *
 static void describe(void)
 {
 	const struct v2_msg *m = rec.m;
-	bool from_initiator = rec.hdr.flags & V2_FLAG_INITIATOR;
+	/* The nonce of a request is Ni, of a response Nr, in every exchange (1.3). */
+	bool from_initiator = !(rec.hdr.flags & V2_FLAG_RESPONSE);
 	bool first = true;
 
 	rec.desc[0] = '\0';
@@ -562,23 +566,39 @@ void xch_set_psk(enum xch_side side, const char *psk)
 	snprintf(peers[side].psk, sizeof(peers[side].psk), "%s", psk);
 }
 
-void xch_initiate(enum xch_side side, const char *conn_name)
+struct connection *xch_conn(enum xch_side side, const char *conn_name)
 {
 	struct peer *p = &peers[side];
-	struct connection *c = NULL;
-	uint8_t end;
 
 	for (unsigned i = 0; i < p->nconn; i++)
 		if (strcmp(p->conn[i]->spec.name, conn_name) == 0)
-			c = p->conn[i];
-	cr_assert_not_null(c, "%s has no connection \"%s\"", p->name, conn_name);
+			return p->conn[i];
+	cr_assert_fail("%s has no connection \"%s\"", p->name, conn_name);
+	return NULL;
+}
+
+uint8_t xch_conn_end(enum xch_side side, const char *conn_name)
+{
+	struct peer *p = &peers[side];
+	struct connection *c = xch_conn(side, conn_name);
+	uint8_t end;
+
 	if (c->spec.end[0].host_kind == HOST_ADDR && ip_addr_eq(&c->spec.end[0].host, &p->addr))
 		end = 0;
 	else
 		end = 1;
 	cr_assert(ip_addr_eq(&c->spec.end[end].host, &p->addr), "neither end of \"%s\" is %s",
 		  conn_name, p->name);
-	cr_assert_eq(ike_cmd_initiate(&p->d, c, end, p->l, &p->addr, NULL), 0);
+	return end;
+}
+
+void xch_initiate(enum xch_side side, const char *conn_name)
+{
+	struct peer *p = &peers[side];
+
+	cr_assert_eq(ike_cmd_initiate(&p->d, xch_conn(side, conn_name),
+				      xch_conn_end(side, conn_name), p->l, &p->addr, NULL),
+		     0);
 	xch_pump();
 }
 

@@ -34,7 +34,7 @@
 
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
-#include "ike/v2_msg.h"
+#include "ike/v2/msg.h"
 
 enum xch_side { XCH_WEST = 0, XCH_EAST = 1 };
 
@@ -70,6 +70,10 @@ void xch_teardown(void);
  *  --psk --encrypt". Returns the connection (the table holds it).
  */
 struct connection *xch_conn_add(enum xch_side side, const char *args);
+
+/* The side's connection of that name (the test fails without one), and its end there. */
+struct connection *xch_conn(enum xch_side side, const char *conn_name);
+uint8_t xch_conn_end(enum xch_side side, const char *conn_name);
 
 /* The same connection on both sides (each side finds its end). */
 void xch_conn_add_both(const char *args);

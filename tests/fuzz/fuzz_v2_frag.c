@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ike/v2_frag.h"
-#include "ike/v2_msg.h"
-#include "ike/v2_rules.h"
+#include "ike/v2/frag.h"
+#include "ike/v2/msg.h"
+#include "ike/v2/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ike/v2_build.h"
-#include "ike/v2_msg.h"
-#include "ike/v2_rules.h"
+#include "ike/v2/build.h"
+#include "ike/v2/msg.h"
+#include "ike/v2/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -45,6 +45,7 @@ add() {
 }
 add v4 192.0.2.1 192.0.2.2 10.1.0.0/16 10.2.0.0/16
 add v6 2001:db8::1 2001:db8::2 2001:db8:1::/48 2001:db8:2::/48
+add v4b 192.0.2.1 192.0.2.2 10.3.0.0/16 10.4.0.0/16
 expect_status 0 "west listens" $WW --listen
 expect_status 0 "east listens" $WE --listen
 
@@ -70,8 +71,35 @@ wait_for 5 grep -q '^up-client ' "$T/updown.e" || true
 LAST_OUT=$(cat "$T/updown.e" 2>/dev/null)
 expect_match "east's updown sees its own view" '^up-client conn=v4 me=192\.0\.2\.2 peer=192\.0\.2\.1 myclient=10\.2\.0\.0/16 peerclient=10\.1\.0\.0/16 .*myid=@east peerid=@west'
 
+# Rekeying in place (CREATE_CHILD_SA): the Child SA, from east; the IKE SA, from west.
+expect_status 0 "east rekeys the Child SA" $WE --rekey-ipsec --name v4
+expect_match "east names the Child SA it rekeys" '#2: rekeying Child SA'
+wait_for 5 sh -c "$WW --status | grep -q 'esp\\.[0-9a-f]*@192\\.0\\.2\\.2' && ! $WW --status | grep -q 'esp\\.$spi_out@'" &&
+	ok "west's old Child SA went, a new one took over" || not_ok "the Child SA was not rekeyed on west"
+expect_status 0 "west rekeys the IKE SA" $WW --rekey-ike --name v4
+expect_match "west names the IKE SA it rekeys" '#1: rekeying IKE SA'
+wait_for 5 sh -c "$WE --status | grep -q '#[0-9]*: \"v4\" 192\\.0\\.2\\.1:500 STATE_V2_ESTABLISHED_IKE_SA' && ! $WE --status | grep -q '#1: \"v4\"'" &&
+	ok "east's IKE SA #1 was replaced by a rekeyed one" || not_ok "the IKE SA was not rekeyed on east"
+expect_status 0 "west status after the rekeys" $WW --status
+expect_no_match "west's old IKE SA is gone" '#1: "v4"'
+expect_match "the rekeyed Child SA is listed once" 'esp\.[0-9a-f]+@192\.0\.2\.2 esp\.[0-9a-f]+@us 10\.1\.0\.0/16===10\.2\.0\.0/16'
+expect_status 21 "--rekey-ipsec of an unknown connection fails" $WW --rekey-ipsec --name nosuch
+LAST_OUT=$(cat "$T/updown.w")
+expect_no_match "a rekey runs no down-client" '^down-client conn=v4 '
+
+# A second connection between the same ends: one more Child SA on the IKE SA (as libreswan).
+expect_status 0 "west initiates v4b while v4 is up" timeout 20 $WW --initiate --name v4b
+expect_match "v4b's Child SA is established" '^004 "v4b" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode .*10\.3\.0\.0/16===10\.4\.0\.0/16'
+expect_no_match "no second IKE SA was made" 'established IKE SA'
+expect_status 0 "west status with two Child SAs" $WW --status
+expect_match "west: one IKE SA" 'IKE SAs: total\(1\)'
+expect_match "west lists v4b's Child SA" 'esp\.[0-9a-f]+@192\.0\.2\.2 esp\.[0-9a-f]+@us 10\.3\.0\.0/16===10\.4\.0\.0/16'
+expect_status 0 "east status with two Child SAs" $WE --status
+expect_match "east chose v4b for it by its selectors" '"v4b".*10\.4\.0\.0/16===10\.3\.0\.0/16'
+expect_match "east: one IKE SA" 'IKE SAs: total\(1\)'
+
 expect_status 0 "west terminates v4" $WW --terminate --name v4
-expect_match "terminate names the IKE SA" '#1: deleting IKE SA of "v4"'
+expect_match "terminate names the IKE SA" '#[0-9]+: deleting IKE SA of "v4"'
 wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" && ok "east dropped the SA after the Delete" ||
 	not_ok "east still has the SA"
 wait_for 5 sh -c "$WW --status | grep -q 'IKE SAs: total(0)'" && ok "west dropped the SA" ||
@@ -98,6 +126,14 @@ expect_status 0 "east status after delete" $WE --status
 expect_no_match "v6 is gone from east" '"v6"'
 
 expect_status 0 "west initiates v4 once more" timeout 20 $WW --initiate --name v4
+expect_status 0 "east declares west dead" $WE --crash 192.0.2.1
+expect_match "--crash names the SA it drops" '#[0-9]+: "v4": the peer is treated as dead'
+expect_status 0 "east status after --crash" $WE --status
+expect_match "east dropped the SA without a word" 'IKE SAs: total\(0\)'
+expect_status 0 "west status after east's --crash" $WW --status
+expect_match "west was not told" 'IKE SAs: total\(1\)'
+expect_status 0 "--crash of an address with no SA" $WE --crash 192.0.2.99
+expect_match "says there is none" 'no established IKE SA with that peer'
 expect_status 0 "west shuts down" $WW --shutdown
 wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" &&
 	ok "west's shutdown told east, which dropped the SA" || not_ok "east kept the SA after west's shutdown"

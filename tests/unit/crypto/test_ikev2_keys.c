@@ -7,7 +7,7 @@
 #include "crypto/crypto.h"
 #include "crypto/ikev2_keys.h"
 #include "crypto/prf.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 #include "vectors/hex.h"
 #include "vectors/crypto_ikev2.h"

@@ -6,7 +6,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/ke.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 #include "vectors/hex.h"
 #include "vectors/crypto_ke.h"

@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ike/v2_build.h"
-#include "ike/v2_msg.h"
-#include "ike/v2_payloads.h"
+#include "ike/v2/build.h"
+#include "ike/v2/msg.h"
+#include "ike/v2/payloads.h"
 #include "v2_sample.h"
 
 TestSuite(v2_codec, .timeout = 30);

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ike/v2_frag.h"
-#include "ike/v2_rules.h"
+#include "ike/v2/frag.h"
+#include "ike/v2/rules.h"
 #include "v2_sample.h"
 
 TestSuite(v2_frag, .timeout = 30);

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ike/v2_rules.h"
+#include "ike/v2/rules.h"
 #include "v2_sample.h"
 
 TestSuite(v2_rules, .timeout = 30);

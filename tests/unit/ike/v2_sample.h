@@ -10,9 +10,9 @@
  */
 #include <string.h>
 
-#include "ike/v2_build.h"
-#include "ike/v2_msg.h"
-#include "ike/v2_rules.h"
+#include "ike/v2/build.h"
+#include "ike/v2/msg.h"
+#include "ike/v2/rules.h"
 
 enum { SAMPLE_CAP = 16384 };
 

@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/v2/child.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "crypto/ikev2_keys.h"
+#include "ike/alg_names.h"
+#include "ike/v2/payloads.h"
+#include "ike/child_updown.h"
+#include "ike/route.h"
+#include "ike/v2/exchange.h"
+#include "util/log.h"
+
+bool ike_leave_kernel_state;
+
+/* One multi-op step of a child: counts answers, remembers the first failure. */
+struct child_step {
+	struct ike_sa *sa;
+	uint64_t child_serial;
+	child_done_fn *done;
+	unsigned pending;
+	int error;
+	struct kernel_op *ok_ops[8];	/* what succeeded, for a rollback */
+	unsigned nok;
+	bool rollback_only;		/* the rollback's own answers: just count */
+};
+
+static void sa_kernel_release(struct ike_sa *sa);
+
+static struct mailbox *owner_mb(struct ike_sa *sa)
+{
+	return &net_pool_worker(sa->w->d->pool, sa->w->index)->mb;
+}
+
+static void rollback(struct child_step *st);
+
+static void step_answer(struct kernel_op *op)
+{
+	struct child_step *st = op->cookie;
+	struct ike_sa *sa = st->sa;
+
+	if (op->status < 0 && !st->error)
+		st->error = op->status;
+	if (op->status == 0 && !st->rollback_only && st->nok < 8 &&
+	    (op->kind == KERNEL_OP_SA_ADD || op->kind == KERNEL_OP_SA_UPDATE ||
+	     op->kind == KERNEL_OP_POLICY_ADD)) {
+		st->ok_ops[st->nok++] = op;
+		op = NULL;	/* kept for the rollback */
+	}
+	if (op && op->kind == KERNEL_OP_SPI_ALLOC && op->status == 0) {
+		struct child_sa *c = ike_child_find(sa, st->child_serial);
+		if (c)
+			c->spi_in = op->spi;
+	}
+	kernel_op_free(op);
+	if (--st->pending)
+		return;
+	sa->kernel_pending--;
+	if (st->error && st->nok && !st->rollback_only) {
+		rollback(st);
+		return;
+	}
+	for (unsigned i = 0; i < st->nok; i++)
+		kernel_op_free(st->ok_ops[i]);
+	if (!sa->dead && st->done) {
+		struct child_sa *c = ike_child_find(sa, st->child_serial);
+		if (c)
+			st->done(sa, c, st->error);
+	}
+	free(st);
+	sa_kernel_release(sa);
+}
+
+static struct kernel_op *op_new(struct ike_sa *sa, struct child_step *st, enum kernel_op_kind k)
+{
+	struct kernel_op *op = kernel_op_new(k, owner_mb(sa), step_answer, st);
+	if (op)
+		op->owner = sa->w->index;
+	return op;
+}
+
+static int submit(struct ike_sa *sa, struct child_step *st, struct kernel_op **ops, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!ops[i]) {
+			for (unsigned j = 0; j < n; j++)
+				kernel_op_free(ops[j]);
+			free(st);
+			return -ENOMEM;
+		}
+	}
+	st->pending = n;
+	sa->kernel_pending++;
+	for (unsigned i = 0; i < n; i++) {
+		if (kernel_queue_submit(sa->w->d->kq, ops[i]) < 0) {
+			/* The queue is stopping: answer it ourselves. */
+			ops[i]->status = -ESHUTDOWN;
+			step_answer(ops[i]);
+		}
+	}
+	return 0;
+}
+
+/* Delete what a failed install had added, so nothing is left half-installed. */
+static void rollback(struct child_step *st)
+{
+	struct ike_sa *sa = st->sa;
+	struct kernel_op *undo[8];
+	unsigned n = 0;
+
+	log_warn("#%llu: kernel refused part of the Child SA (%s); removing the rest",
+		 (unsigned long long)st->child_serial, strerror(-st->error));
+	for (unsigned i = 0; i < st->nok; i++) {
+		struct kernel_op *done = st->ok_ops[i];
+		struct kernel_op *op;
+		if (done->kind == KERNEL_OP_POLICY_ADD) {
+			op = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
+			if (op)
+				op->policy = done->policy;
+		} else {
+			op = op_new(sa, st, KERNEL_OP_SA_DELETE);
+			if (op)
+				op->sa = done->sa;
+		}
+		undo[n++] = op;
+		kernel_op_free(done);
+	}
+	st->nok = 0;
+	st->rollback_only = true;
+	/* The rollback's answers end the step with the original error kept. */
+	if (submit(sa, st, undo, n) < 0 && !sa->dead && st->done) {
+		struct child_sa *c = ike_child_find(sa, st->child_serial);
+		if (c)
+			st->done(sa, c, st->error);
+	}
+}
+
+static struct child_step *step_new(struct ike_sa *sa, struct child_sa *c, child_done_fn *done)
+{
+	struct child_step *st = calloc(1, sizeof(*st));
+	if (st) {
+		st->sa = sa;
+		st->child_serial = c->serial;
+		st->done = done;
+	}
+	return st;
+}
+
+int v2_child_alloc_spi(struct ike_sa *sa, struct child_sa *c, child_done_fn *done)
+{
+	struct child_step *st = step_new(sa, c, done);
+	struct kernel_op *op;
+
+	if (!st)
+		return -ENOMEM;
+	if (!c->reqid)
+		c->reqid = ike_reqid_new(sa->w->d, sa->w->index);
+	op = op_new(sa, st, KERNEL_OP_SPI_ALLOC);
+	if (op) {
+		op->spi_req.src = sa->peer;
+		op->spi_req.dst = sa->local;
+		op->spi_req.proto = IPPROTO_ESP;
+		op->spi_req.spi_min = KERNEL_SPI_MIN;
+		op->spi_req.spi_max = 0xffffffffu;
+		op->spi_req.reqid = c->reqid;
+	}
+	return submit(sa, st, &op, 1);
+}
+
+int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len)
+{
+	const struct ike_setup *s = sa->setup;
+	return crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, NULL, 0, s->ni,
+				   s->ni_len, s->nr, s->nr_len, out, len);
+}
+
+static uint16_t icv_bits(uint16_t encr)
+{
+	switch (encr) {
+	case V2_ENCR_AES_GCM_8:
+		return 64;
+	case V2_ENCR_AES_GCM_12:
+		return 96;
+	default:
+		return 128;
+	}
+}
+
+static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
+		      struct kernel_sa_params *p)
+{
+	const struct conn_spec *cs = &c->conn->spec;
+	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
+	int akey = c->suite.integ ? crypto_integ_key_len(c->suite.integ) : 0;
+
+	memset(p, 0, sizeof(*p));
+	p->src = inbound ? sa->peer : sa->local;
+	p->dst = inbound ? sa->local : sa->peer;
+	p->spi = inbound ? c->spi_in : c->spi_out;
+	p->proto = IPPROTO_ESP;
+	p->mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
+	p->esn = c->suite.esn == V2_ESN_YES;
+	p->reqid = c->reqid;
+	p->encr_id = c->suite.encr;
+	p->integ_id = c->suite.integ;
+	p->encr_key_len = (uint16_t)(ekey > 0 ? ekey : 0);
+	p->integ_key_len = (uint16_t)(akey > 0 ? akey : 0);
+	p->icv_bits = icv_bits(c->suite.encr);
+	if (c->encap) {
+		p->encap_sport = inbound ? sa->peer_port : sa->local_port;
+		p->encap_dport = inbound ? sa->local_port : sa->peer_port;
+	}
+	p->replay_window = 64;
+	p->hard_seconds = cs->ipsec_lifetime;
+	/* Our own timer rekeys first (v2_child_arm_life()); the kernel's soft expiry is the backstop. */
+	p->soft_seconds = cs->ipsec_lifetime > cs->rekeymargin ?
+				  cs->ipsec_lifetime - cs->rekeymargin : cs->ipsec_lifetime;
+	if (cs->has_conn_mark) {
+		p->mark.value = cs->conn_mark;
+		p->mark.mask = cs->conn_mask;
+	}
+}
+
+static void policy_params(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
+			  struct kernel_policy_params *p)
+{
+	bool in = dir != KERNEL_DIR_OUT;
+
+	ike_policy_fill(p, c->conn, in ? &c->ts_remote : &c->ts_local,
+			in ? &c->ts_local : &c->ts_remote, dir, !c->transport,
+			in ? &sa->peer : &sa->local, in ? &sa->local : &sa->peer, c->reqid);
+}
+
+int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keymat,
+		     size_t keymat_len, child_done_fn *done)
+{
+	struct child_step *st = step_new(sa, c, done);
+	size_t half = keymat_len / 2;
+	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
+	/* i->r keys first: inbound for a responder, outbound for an initiator. */
+	const uint8_t *ir = keymat, *ri = keymat + half;
+	const uint8_t *kin = sa->initiator ? ri : ir, *kout = sa->initiator ? ir : ri;
+	struct kernel_op *ops[5];
+	unsigned n = 0;
+
+	if (!st || ekey < 0)
+		return -ENOMEM;
+	/* The inbound SA exists (larval) since SPI allocation: update it. */
+	ops[n] = op_new(sa, st, sa->w->d->kernel_none ? KERNEL_OP_SA_ADD : KERNEL_OP_SA_UPDATE);
+	if (ops[n]) {
+		sa_params(sa, c, true, &ops[n]->sa);
+		kernel_op_set_keys(ops[n], kin, (size_t)ekey, kin + ekey, half - (size_t)ekey);
+	}
+	n++;
+	ops[n] = op_new(sa, st, KERNEL_OP_SA_ADD);
+	if (ops[n]) {
+		sa_params(sa, c, false, &ops[n]->sa);
+		kernel_op_set_keys(ops[n], kout, (size_t)ekey, kout + ekey, half - (size_t)ekey);
+	}
+	n++;
+	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
+	for (unsigned i = 0; i < (c->transport ? 2u : 3u); i++) {
+		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_ADD);
+		if (ops[n])
+			policy_params(sa, c, dirs[i], &ops[n]->policy);
+		n++;
+	}
+	return submit(sa, st, ops, n);
+}
+
+static void removal_logged(struct ike_sa *sa, struct child_sa *c, int status)
+{
+	if (status < 0 && status != -ENOENT && status != -ESRCH)
+		log_warn("#%llu: removing the Child SA from the kernel: %s",
+			 (unsigned long long)c->serial, strerror(-status));
+}
+
+/* Where a superseded SA's final kernel counts go: its successor, found by SPI (it may move). */
+struct heir_ref {
+	struct ike_worker *w;
+	uint32_t spi, reqid;
+	bool in;
+};
+
+static void final_counts(struct kernel_op *op)
+{
+	struct heir_ref *h = op->cookie;
+	struct child_sa *heir = child_index_find(&h->w->children, h->spi, h->reqid);
+
+	if (heir && op->status == 0) {
+		if (h->in)
+			heir->carried_in += op->stats.bytes;
+		else
+			heir->carried_out += op->stats.bytes;
+	} else if (!heir) {
+		dbg(DBG_KERNEL, "the successor of SPI 0x%08x went before its counts came",
+		    op->sa.spi);
+	}
+	free(h);
+	kernel_op_free(op);
+}
+
+/* Ask for c's counts before its SAs go (the kernel queue keeps the order). */
+static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->superseded || !c->successor_spi || sa->w->d->kernel_none)
+		return;
+	for (int in = 1; in >= 0; in--) {
+		struct heir_ref *h = malloc(sizeof(*h));
+		struct kernel_op *op = h ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa),
+							 final_counts, h) : NULL;
+		if (!op) {
+			free(h);
+			log_warn("#%llu: out of memory: its traffic is missing from the totals",
+				 (unsigned long long)c->serial);
+			return;
+		}
+		*h = (struct heir_ref){ sa->w, c->successor_spi, c->successor_reqid, in };
+		op->owner = sa->w->index;
+		op->sa.src = in ? sa->peer : sa->local;
+		op->sa.dst = in ? sa->local : sa->peer;
+		op->sa.spi = in ? c->spi_in : c->spi_out;
+		op->sa.proto = IPPROTO_ESP;
+		if (kernel_queue_submit(sa->w->d->kq, op) < 0) {
+			free(h);
+			kernel_op_free(op);
+			return;
+		}
+	}
+}
+
+void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_step *st;
+	struct kernel_op *ops[5];
+	unsigned n = 0;
+
+	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
+		return;
+	c->kernel_released = true;
+	count_for_heir(sa, c);
+	st = step_new(sa, c, removal_logged);
+	if (!st)
+		return;
+	st->rollback_only = true;
+	/*
+	 * A newer Child SA of the connection (a rekey) owns the policies now:
+	 * this one takes only its SAs away, and the old inbound SA was used
+	 * until this moment.
+	 */
+	bool owns = atomic_load(&c->conn->policy_owner) == c->serial;
+	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
+	for (unsigned i = 0; owns && i < (c->transport ? 2u : 3u); i++) {
+		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
+		if (ops[n])
+			policy_params(sa, c, dirs[i], &ops[n]->policy);
+		n++;
+	}
+	for (int in = 1; in >= 0; in--) {
+		ops[n] = op_new(sa, st, KERNEL_OP_SA_DELETE);
+		if (ops[n])
+			sa_params(sa, c, in, &ops[n]->sa);
+		n++;
+	}
+	if (!c->superseded)
+		ike_child_updown(sa, c, UPDOWN_DOWN);
+	c->state = CHILD_LARVAL;
+	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, (uint64_t)-1);
+	/*
+	 * A routed connection keeps its prospective policy: the SA's outbound
+	 * policy turns back into the trap (or shunt) in place, with no moment
+	 * in the clear, when this was its last Child SA.
+	 */
+	bool last = atomic_fetch_sub(&c->conn->children_up, 1) == 1;
+	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED)
+		ike_child_updown(sa, c, UPDOWN_UNROUTE);
+	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && ops[0] &&
+	    !atomic_load(&sa->w->d->shutting_down)) {
+		struct connection *cn = c->conn;
+		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
+		ops[0]->kind = KERNEL_OP_POLICY_ADD;
+		ike_route_out_policy(cn, atomic_load(&cn->route_end), shunt,
+				     atomic_load(&cn->route_reqid), &ops[0]->policy);
+	}
+	submit(sa, st, ops, n);
+}
+
+void v2_ts_to_wire(const struct ike_ts *t, struct v2_ts *out)
+{
+	struct v2_ts_one *o = &out->ts[0];
+	memset(out, 0, sizeof(*out));
+	out->n = 1;
+	o->type = t->start.af == AF_INET6 ? V2_TS_IPV6_ADDR_RANGE : V2_TS_IPV4_ADDR_RANGE;
+	o->ipproto = t->ipproto;
+	o->sport = t->sport;
+	o->eport = t->eport;
+	memcpy(o->start, t->start.b, 16);
+	memcpy(o->end, t->end.b, 16);
+}
+
+int v2_ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
+{
+	out->n = 0;
+	for (unsigned i = 0; i < in->n && out->n < V2_MAX_TS; i++) {
+		const struct v2_ts_one *o = &in->ts[i];
+		struct ike_ts *t = &out->ts[out->n];
+		sa_family_t af;
+
+		if (o->type == V2_TS_IPV4_ADDR_RANGE)
+			af = AF_INET;
+		else if (o->type == V2_TS_IPV6_ADDR_RANGE)
+			af = AF_INET6;
+		else
+			continue;	/* a selector type we do not do */
+		memset(t, 0, sizeof(*t));
+		t->ipproto = o->ipproto;
+		t->sport = o->sport;
+		t->eport = o->eport;
+		t->start.af = t->end.af = af;
+		memcpy(t->start.b, o->start, af == AF_INET ? 4 : 16);
+		memcpy(t->end.b, o->end, af == AF_INET ? 4 : 16);
+		out->n++;
+	}
+	return out->n ? 0 : -ENOENT;
+}
+
+/*
+ * Either end rekeys a Child SA at lifetime - rekeymargin - a random
+ * 0..rekeyfuzz % of the margin, so the two ends (and a storm of SAs made
+ * together) rarely rekey at the same moment; --dontrekey lets it end.
+ */
+static void arm_life(struct ike_sa *sa, struct child_sa *c)
+{
+	const struct conn_spec *cs = &c->conn->spec;
+	uint64_t now = ike_now(sa->w), life = (uint64_t)cs->ipsec_lifetime * 1000, margin = 0;
+
+	if (!life)
+		return;
+	c->expire_ms = now + life;
+	if (!(cs->policy & POL_DONT_REKEY)) {
+		uint32_t r = 0;
+		crypto_random(&r, sizeof(r));
+		margin = (uint64_t)cs->rekeymargin * 1000;
+		margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
+		if (margin >= life)
+			margin = life / 2;
+	}
+	c->life_is_rekey = margin > 0;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
+		  c->expire_ms - margin);
+}
+
+void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->sa;
+
+	if (c->life_is_rekey) {
+		c->life_is_rekey = false;
+		timer_arm(tw, t, c->expire_ms);
+		ike_child_rekey(sa, c, "Child SA rekey time reached");
+		return;
+	}
+	ike_sa_progress(sa, RC_LOG, "Child SA #%llu lifetime ended: deleting it",
+			(unsigned long long)c->serial);
+	v2_child_delete_tell_peer(sa, c);
+	ike_child_unlink_free(sa, c);
+}
+
+void v2_child_established(struct ike_sa *sa, struct child_sa *c)
+{
+	char alg[96], tl[80], tr[80];
+	struct v2_suite s = c->suite;
+
+	bool rekey = c->rekey_of != 0;
+
+	c->state = CHILD_INSTALLED;
+	/* The newest Child SA's policies replaced any older one's in place. */
+	atomic_store(&c->conn->policy_owner, c->serial);
+	if (atomic_fetch_add(&c->conn->children_up, 1) == 0 &&
+	    atomic_load(&c->conn->routing) == CONN_UNROUTED) {
+		/* The first SA of an unrouted connection routes it (the manual). */
+		ike_child_updown(sa, c, UPDOWN_PREPARE);
+		ike_child_updown(sa, c, UPDOWN_ROUTE);
+	}
+	/* A rekey replaces an SA that is up: the tunnel never went down (no up- again). */
+	if (!rekey)
+		ike_child_updown(sa, c, UPDOWN_UP);
+	atomic_store(&c->conn->acquiring, false);
+	c->installed_ms = ike_now(sa->w);
+	arm_life(sa, c);
+	if (child_index_add(&sa->w->children, c) < 0)
+		log_warn("#%llu: out of memory indexing the Child SA: kernel events will miss it",
+			 (unsigned long long)c->serial);
+	c->installed_wall = (uint64_t)time(NULL);
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
+	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
+	proposal_suite_str(&s, alg, sizeof(alg));
+	ike_child_progress(sa, c, RC_SUCCESS,
+			"IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
+			(unsigned long long)c->serial, rekey ? "rekeyed" : "established",
+			c->transport ? "transport" : "tunnel",
+			c->encap ? "/NAT" : "", c->spi_out, c->spi_in, alg,
+			ike_ts_str(&c->ts_local, tl, sizeof(tl)),
+			ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
+}
+
+
+void v2_child_release(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_step *st;
+	struct kernel_op *op;
+
+	if (c->state == CHILD_INSTALLED) {
+		v2_child_uninstall(sa, c);
+		return;
+	}
+	if (!c->spi_in || c->kernel_released || sa->w->d->kernel_none || ike_leave_kernel_state)
+		return;
+	/* SPI allocation left a larval inbound SA: nothing stays half-installed. */
+	c->kernel_released = true;
+	st = step_new(sa, c, removal_logged);
+	if (!st)
+		return;
+	st->rollback_only = true;
+	op = op_new(sa, st, KERNEL_OP_SA_DELETE);
+	if (op) {
+		op->sa.src = sa->peer;
+		op->sa.dst = sa->local;
+		op->sa.spi = c->spi_in;
+		op->sa.proto = IPPROTO_ESP;
+		op->sa.reqid = c->reqid;
+	}
+	submit(sa, st, &op, 1);
+}
+
+/* The SA memory stays until its last kernel answer: see ike_sa_free(). */
+void ike_sa_release_memory(struct ike_sa *sa);
+
+static void sa_kernel_release(struct ike_sa *sa)
+{
+	if (sa->dead && sa->kernel_pending == 0)
+		ike_sa_release_memory(sa);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_V2_CHILD_H
+#define SKUA_IKE_V2_CHILD_H
+
+#include "ike/ike_sa.h"
+
+/*
+ * A Child SA's kernel state through the kernel-op queue: our SPI, then
+ * both ESP SAs and the policies (out, in, and fwd in tunnel mode). Each
+ * step answers on the owner worker through `done`; a failed step leaves
+ * nothing behind (what had succeeded is deleted again).
+ */
+typedef void child_done_fn(struct ike_sa *sa, struct child_sa *c, int status);
+
+/* Ask the kernel for our inbound SPI (c->spi_in). Context: the owner. */
+int v2_child_alloc_spi(struct ike_sa *sa, struct child_sa *c, child_done_fn *done);
+
+/*
+ * Install c with its keys: keymat holds prf+(SK_d, Ni | Nr) (RFC 7296
+ * 2.17), initiator-to-responder keys first. Context: the owner.
+ */
+int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keymat,
+		     size_t keymat_len, child_done_fn *done);
+
+/*
+ * c is in the kernel: count it, route and run up- for a new one (not for
+ * a rekey, which replaces an SA that is up), tell whack. Context: the owner.
+ */
+void v2_child_established(struct ike_sa *sa, struct child_sa *c);
+
+/* The Child SA life timer's callback (set up by ike_child_new()). */
+void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+
+/* Remove c's kernel state (answers are only logged). Context: the owner. */
+void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
+
+/*
+ * Whatever kernel state c has, remove it: the installed SAs and policies,
+ * or the larval SA left by its SPI allocation. Idempotent. Context: the owner.
+ */
+void v2_child_release(struct ike_sa *sa, struct child_sa *c);
+
+/* The ESP keymat of c: fill out (2 * crypto_esp_keymat_len bytes). Returns 0 or -errno. */
+int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len);
+
+/* A selector as the TS payload carries it, and back (-ENOENT: none we do). */
+struct v2_ts;
+void v2_ts_to_wire(const struct ike_ts *t, struct v2_ts *out);
+int v2_ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out);
+
+/* An ESP SPI in network order, and back. */
+static inline uint32_t v2_spi32_get(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline void v2_spi32_put(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+/* Is the kernel state of an SA wanted at all (--shutdown --leave-state skips removal)? */
+extern bool ike_leave_kernel_state;
+
+#endif

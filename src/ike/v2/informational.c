@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * INFORMATIONAL (RFC 7296 1.4): Delete of Child SAs and of the IKE SA, and
+ * the empty liveness check; plus the life of an SA around it: established,
+ * lifetime, failure and retry, deletion.
+ *
+ *   HDR, SK {[N,] [D,] [CP,] ...}  -->
+ *                                  <--  HDR, SK {[N,] [D,] [CP], ...}
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/alg_names.h"
+#include "crypto/crypto.h"
+#include "ike/route.h"
+#include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/io.h"
+#include "ike/v2/task.h"
+#include "util/log.h"
+
+static struct timer_wheel *wheel(struct ike_sa *sa)
+{
+	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
+}
+
+void v2_ike_arm_timers(struct ike_sa *sa)
+{
+	struct ike_worker *w = sa->w;
+	/*
+	 * The manual's rekeying: the initiator rekeys rekeymargin plus a random
+	 * 0..rekeyfuzz percent of it before the end; the responder keeps the SA
+	 * to its end (the initiator rekeys it first).
+	 */
+	const struct conn_spec *cs = &sa->conn->spec;
+	uint64_t life = (uint64_t)cs->ike_lifetime * 1000, margin = 0;
+	sa->expire_ms = ike_now(sa->w) + life;
+	if (sa->initiator && !(cs->policy & POL_DONT_REKEY)) {
+		uint32_t r = 0;
+		crypto_random(&r, sizeof(r));
+		margin = (uint64_t)cs->rekeymargin * 1000;
+		margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
+		if (margin >= life)
+			margin = life / 2;
+	}
+	sa->life_is_rekey = margin > 0;
+	timer_arm(wheel(sa), &sa->life, sa->expire_ms - margin);
+	/* RFC 3948 4: behind a NAT, keep its mapping open. */
+	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
+	    w->d->keep_alive_s)
+		timer_arm(wheel(sa), &sa->keepalive,
+			  ike_now(sa->w) + (uint64_t)w->d->keep_alive_s * 1000);
+}
+
+void v2_ike_established(struct ike_sa *sa)
+{
+	char alg[96];
+	struct ike_worker *w = sa->w;
+	bool rekey = sa->state == IKE_I_REKEY || sa->state == IKE_R_REKEY;
+
+	sa->state = IKE_ESTABLISHED;
+	sa->established_ms = ike_now(sa->w);
+	if (sa->half_open) {
+		sa->half_open = false;
+		w->half_open--;
+		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
+	}
+	if (!rekey)
+		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
+	if (!sa->counted_up) {
+		sa->counted_up = true;
+		counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
+	}
+	v2_ike_arm_timers(sa);
+	v2_liveness_arm(sa);
+	proposal_suite_str(&sa->suite, alg, sizeof(alg));
+	ike_sa_progress(sa, RC_SUCCESS, "%s IKE SA {%s}%s", rekey ? "rekeyed" : "established", alg,
+			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
+	v2_tasks_kick(sa);
+}
+
+void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+	bool timeout = rc == RC_NORETRANSMISSION;
+	unsigned limit = sa->conn ? sa->conn->spec.keyingtries : 1;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ike_sa_progress(sa, rc, "%s", why);
+	if (sa->initiator && atomic_load(&sa->conn->acquiring)) {
+		/* The negotiation an ACQUIRE started failed: the --fail* shunt, if any. */
+		atomic_store(&sa->conn->acquiring, false);
+		ike_route_failed(sa->w->d, sa->conn);
+	}
+	/* The manual: --keyingtries 0 tries for ever; only a silent peer is retried. */
+	if (sa->initiator && timeout && (limit == 0 || sa->tries + 1 < limit)) {
+		char n[32];
+		snprintf(n, sizeof(n), "%u", limit);
+		ike_sa_progress(sa, RC_COMMENT,
+				"starting keying attempt %u of %s, but releasing whack", sa->tries + 2,
+				limit ? n : "an unlimited number");
+		v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, sa->tries + 1);
+	}
+	ike_sa_free(sa);
+}
+
+/* An INFORMATIONAL with a Delete of proto (no Delete when n is 0 and not the IKE SA). */
+static int build_delete(struct ike_sa *sa, struct v2_build *b, uint8_t proto,
+			const uint32_t *spis, unsigned n, bool response, size_t *len)
+{
+	uint8_t buf[4 * 16];
+	struct v2_delete d = { .protocol = proto, .spi_size = proto == V2_PROTO_IKE ? 0 : 4,
+			       .nspi = (uint16_t)(n < 16 ? n : 16), .spis = buf };
+	int rc;
+
+	for (unsigned i = 0; i < d.nspi; i++)
+		v2_spi32_put(buf + 4 * i, spis[i]);
+	rc = v2_start(sa, b, V2_INFORMATIONAL, response,
+		      response ? sa->msgid_peer : sa->msgid_next, true);
+	/* RFC 7296 1.4.1: the answer to deleting the IKE SA is an empty INFORMATIONAL. */
+	if (rc == 0 && ((proto == V2_PROTO_IKE && !response) || d.nspi))
+		rc = v2_build_delete(b, &d);
+	return rc < 0 ? rc : v2_seal(sa, b, len);
+}
+
+static void answer_delete(struct ike_sa *sa, uint8_t proto, const uint32_t *spis, unsigned n)
+{
+	struct v2_build b;
+	size_t len;
+
+	if (build_delete(sa, &b, proto, spis, n, true, &len) == 0)
+		v2_send_response(sa, sa->w->txbuf, len);
+}
+
+static int request(struct ike_sa *sa, struct v2_build *b, size_t len)
+{
+	(void)b;
+	sa->msgid_next++;
+	return v2_send_request(sa, sa->w->txbuf, len);
+}
+
+int v2_info_start(struct ike_sa *sa, struct v2_task *t)
+{
+	struct v2_build b;
+	size_t len;
+	int rc;
+
+	switch (t->kind) {
+	case V2T_DELETE_IKE:
+		/* Children first out of the kernel: no traffic in the clear meanwhile. */
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			v2_child_uninstall(sa, c);
+		if (sa->state == IKE_ESTABLISHED)
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
+		rc = build_delete(sa, &b, V2_PROTO_IKE, NULL, 0, false, &len);
+		sa->state = IKE_DELETING;
+		break;
+	case V2T_DELETE_CHILD:
+		rc = build_delete(sa, &b, V2_PROTO_ESP, t->spis, t->nspi, false, &len);
+		break;
+	default:	/* V2T_LIVENESS: an empty INFORMATIONAL */
+		rc = build_delete(sa, &b, V2_PROTO_ESP, NULL, 0, false, &len);
+		break;
+	}
+	return rc < 0 ? rc : request(sa, &b, len);
+}
+
+void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
+{
+	struct v2_task *t;
+
+	if (!c->spi_in || c->kernel_released)
+		return;
+	c->rekeying = true;	/* going: never rekeyed */
+	/* One Delete may carry several SPIs: join a queued one. */
+	for (t = sa->tasks; t; t = t->next)
+		if (t->kind == V2T_DELETE_CHILD && t->nspi < 8)
+			break;
+	if (!t) {
+		t = v2_task_new(V2T_DELETE_CHILD);
+		if (!t) {
+			log_warn("#%llu: out of memory: the peer is not told of Child SA #%llu",
+				 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+			return;
+		}
+		t->spis[t->nspi++] = c->spi_in;
+		v2_task_add(sa, t);
+		return;
+	}
+	t->spis[t->nspi++] = c->spi_in;
+}
+
+void ike_sa_shutdown(struct ike_sa *sa)
+{
+	struct v2_build b;
+	struct v2_delete d = { .protocol = V2_PROTO_IKE };
+	size_t len;
+
+	/*
+	 * pluto is going: one Delete to the peer, not waited for (the manual:
+	 * such notification is not reliable), then the SA and its children go.
+	 */
+	if (sa->state == IKE_ESTABLISHED && !sa->req &&
+	    v2_start(sa, &b, V2_INFORMATIONAL, false, sa->msgid_next, true) == 0 &&
+	    v2_build_delete(&b, &d) == 0 && v2_seal(sa, &b, &len) == 0)
+		v2_send_raw(sa, sa->w->txbuf, len);
+	ike_sa_delete(sa, false);
+}
+
+void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
+{
+	if (tell_peer && (sa->state == IKE_ESTABLISHED || sa->state == IKE_REKEYED)) {
+		struct v2_task *t;
+		if (v2_task_pending(sa, V2T_DELETE_IKE, 0))
+			return;		/* already on its way */
+		t = v2_task_new(V2T_DELETE_IKE);
+		if (t) {
+			v2_task_add(sa, t);	/* behind the request that is out, if any */
+			return;
+		}
+	}
+	if (sa->state == IKE_ESTABLISHED)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+	ike_sa_free(sa);
+}
+
+void v2_info_request(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v2_msg *m = in->m;
+	uint32_t ours[16];
+	unsigned n = 0;
+	bool ike = false;
+
+	for (unsigned i = 0; i < m->npl; i++) {
+		const struct v2_payload *p = &m->pl[i];
+		if (p->type != V2_PL_DELETE)
+			continue;
+		if (p->u.del.protocol == V2_PROTO_IKE) {
+			ike = true;
+			continue;
+		}
+		if (p->u.del.protocol != V2_PROTO_ESP || p->u.del.spi_size != 4)
+			continue;
+		for (unsigned k = 0; k < p->u.del.nspi; k++) {
+			uint32_t spi = v2_spi32_get(p->u.del.spis + 4 * k);
+			for (struct child_sa *c = sa->children; c; c = c->next) {
+				if (c->spi_out != spi)
+					continue;
+				/* 1.4.1: answer with our SPI, unless our own Delete of it is out. */
+				if (n < 16 && !v2_task_deleting_spi(sa, c->spi_in))
+					ours[n++] = c->spi_in;
+				log_info("#%llu: the peer deleted Child SA #%llu",
+					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+				ike_child_unlink_free(sa, c);
+				break;
+			}
+		}
+	}
+	if (ike) {
+		/* RFC 7296 1.4.1: answer with an empty INFORMATIONAL, then forget the SA. */
+		answer_delete(sa, V2_PROTO_IKE, NULL, 0);
+		ike_sa_progress(sa, RC_LOG, "the peer deleted the IKE SA");
+		if (sa->state == IKE_ESTABLISHED)
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+		ike_sa_free(sa);
+		return;
+	}
+	answer_delete(sa, V2_PROTO_ESP, ours, n);
+}
+
+void v2_info_deleted_ike(struct ike_sa *sa, struct ike_input *in)
+{
+	(void)in;
+	v2_request_done(sa);
+	ike_sa_progress(sa, RC_LOG, "IKE SA deleted");
+	ike_sa_free(sa);
+}
+
+void v2_info_deleted_child(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v2_task *t = sa->active;
+
+	(void)in;
+	v2_request_done(sa);
+	/* The peer's SAs are gone: ours follow (make before break kept them until now). */
+	for (unsigned i = 0; i < t->nspi; i++) {
+		for (struct child_sa *c = sa->children; c; c = c->next) {
+			if (c->spi_in == t->spis[i]) {
+				ike_child_unlink_free(sa, c);
+				break;
+			}
+		}
+	}
+	v2_task_done(sa);
+}
+
+void v2_info_alive(struct ike_sa *sa, struct ike_input *in)
+{
+	(void)in;
+	v2_request_done(sa);
+	v2_task_done(sa);
+}
+
+void v2_request_timeout(struct ike_sa *sa)
+{
+	v2_request_done(sa);
+	switch (sa->state) {
+	case IKE_I_INIT_SENT:
+	case IKE_I_AUTH_SENT:
+		ike_sa_fail(sa, RC_NORETRANSMISSION,
+			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
+			    ike_state_name(sa->state), 7);
+		break;
+	case IKE_ESTABLISHED:
+		/* An established peer that stops answering is dead: --dpdaction, if any. */
+		ike_sa_dead(sa, "no answer to our request after every retransmission");
+		break;
+	default:
+		/* Going anyway (our Delete was not answered): it just goes. */
+		ike_sa_progress(sa, RC_LOG, "the peer stopped answering; deleting the IKE SA");
+		ike_sa_free(sa);
+	}
+}
+
+void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	uint8_t ff = 0xff;
+	struct net_dgram d = { .buf = &ff, .len = 1, .peer = sa->peer, .peer_port = sa->peer_port,
+			       .local = sa->local };
+
+	/* A one-byte 0xFF, without the non-ESP marker (RFC 3948 2.3). */
+	net_send_batch(sa->l->fds[sa->w->index], &d, 1, false);
+	timer_arm(tw, t, ike_now(sa->w) + (uint64_t)sa->w->d->keep_alive_s * 1000);
+}
+
+bool ike_sa_rekey(struct ike_sa *sa, const char *why)
+{
+	struct v2_task *t;
+
+	if (sa->state != IKE_ESTABLISHED || v2_task_pending(sa, V2T_REKEY_IKE, 0) ||
+	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
+		return false;
+	t = v2_task_new(V2T_REKEY_IKE);
+	if (!t)
+		return false;
+	ike_sa_progress(sa, RC_LOG, "%s: rekeying the IKE SA", why);
+	v2_task_add(sa, t);
+	return true;
+}
+
+bool ike_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why)
+{
+	struct v2_task *t;
+
+	if (sa->state != IKE_ESTABLISHED || c->state != CHILD_INSTALLED || c->rekeying ||
+	    c->superseded || v2_task_pending(sa, V2T_REKEY_CHILD, c->serial) ||
+	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
+		return false;
+	t = v2_task_new(V2T_REKEY_CHILD);
+	if (!t)
+		return false;
+	t->child = c->serial;
+	c->rekeying = true;
+	ike_sa_progress(sa, RC_LOG, "%s: rekeying Child SA #%llu", why,
+			(unsigned long long)c->serial);
+	v2_task_add(sa, t);
+	return true;
+}
+
+bool ike_sa_replace(struct ike_sa *sa, const char *why)
+{
+	if (!sa->initiator || sa->replaced || sa->state != IKE_ESTABLISHED ||
+	    (sa->conn->spec.policy & POL_DONT_REKEY))
+		return false;
+	sa->replaced = true;
+	ike_sa_progress(sa, RC_LOG, "%s: starting its replacement", why);
+	if (v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, 0) < 0) {
+		sa->replaced = false;
+		return false;
+	}
+	return true;
+}
+
+void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+
+	if (sa->state == IKE_REKEYED) {
+		/* Its replacement took over and the peer never deleted it. */
+		ike_sa_progress(sa, RC_LOG, "replaced IKE SA: deleting it");
+		ike_sa_delete(sa, true);
+		return;
+	}
+	if (sa->state == IKE_ESTABLISHED) {
+		if (sa->life_is_rekey) {
+			sa->life_is_rekey = false;
+			/* Rekey time: CREATE_CHILD_SA makes the new SA; this one lasts to its end. */
+			ike_sa_rekey(sa, "rekey margin reached");
+			timer_arm(tw, t, sa->expire_ms);
+			return;
+		}
+		ike_sa_progress(sa, RC_LOG, "IKE SA lifetime ended: deleting it");
+		ike_sa_delete(sa, true);
+		return;
+	}
+	if (sa->state == IKE_DELETING)
+		return;
+	log_info("#%llu: half-open IKE SA timed out", (unsigned long long)sa->serial);
+	ike_sa_free(sa);
+}

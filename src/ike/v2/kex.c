@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/v2/kex.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/job.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/task.h"
+#include "util/log.h"
+
+struct kex_in {
+	uint16_t group;
+	uint8_t mode, task;
+	struct v2_suite suite;
+	uint16_t old_prf;
+	uint8_t old_sk_d_len;
+	uint8_t old_sk_d[CRYPTO_PRF_MAX];
+	uint8_t spi_i[8], spi_r[8];
+	uint16_t ni_len, nr_len, peer_len;
+	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
+	uint8_t peer[V2_KE_MAX];
+};
+
+/* Runs on any worker: touches only the job. */
+static void kex_work(struct crypto_job *job)
+{
+	const struct kex_in *in = (const void *)job->in.ptr;
+	struct kex_result *out = (void *)job->out.ptr;
+	struct crypto_ke *ke = (struct crypto_ke *)(uintptr_t)job->arg[0];
+	uint8_t gir[1024];
+	int rc = 0, n;
+
+	out->task = in->task;
+	out->phase = in->mode;
+	if (!ke) {
+		rc = crypto_ke_new(in->group, &ke);
+		if (rc < 0)
+			goto out;
+	}
+	out->ke = ke;
+	n = crypto_ke_public(ke, out->pub, sizeof(out->pub));
+	if (n < 0) {
+		rc = n;
+		goto out;
+	}
+	out->pub_len = (uint16_t)n;
+	if (in->mode == KEX_GEN)
+		goto out;
+	n = crypto_ke_shared(ke, in->peer, in->peer_len, gir, sizeof(gir));
+	if (n < 0) {
+		rc = n;
+		goto out;
+	}
+	switch (in->mode) {
+	case KEX_INIT:
+		rc = crypto_ikev2_derive(&in->suite, in->ni, in->ni_len, in->nr, in->nr_len, gir,
+					 (size_t)n, in->spi_i, in->spi_r, &out->keys);
+		break;
+	case KEX_REKEY_IKE:
+		rc = crypto_ikev2_rekey_derive(&in->suite, in->old_prf, in->old_sk_d,
+					       in->old_sk_d_len, gir, (size_t)n, in->ni, in->ni_len,
+					       in->nr, in->nr_len, in->spi_i, in->spi_r, &out->keys);
+		break;
+	default:
+		if ((size_t)n > sizeof(out->gir)) {
+			rc = -EMSGSIZE;
+			break;
+		}
+		memcpy(out->gir, gir, (size_t)n);
+		out->gir_len = (uint16_t)n;
+		break;
+	}
+	out->derived = rc == 0;
+out:
+	crypto_wipe(gir, sizeof(gir));
+	out->status = rc;
+	job->status = rc;
+}
+
+static void kex_done(struct crypto_job *job)
+{
+	struct ike_sa *sa = job->cookie;
+	struct kex_result *r = (void *)job->out.ptr;
+
+	if (!sa) {
+		/* The SA went while the job ran: only the key is left to free. */
+		crypto_ke_free(r->ke);
+	} else {
+		struct ike_input in = { .kex = r, .task = r->task, .phase = r->phase };
+		if (sa->rjob == job)
+			sa->rjob = NULL;
+		else
+			sa->job = NULL;
+		v2_dispatch(sa, IKE_EV_CRYPTO, &in);
+		crypto_ke_free(r->ke);	/* unless a handler took it back */
+	}
+	crypto_ikev2_keys_wipe(&r->keys);
+	crypto_wipe(r->gir, sizeof(r->gir));
+	crypto_job_free(job);
+}
+
+static void copy_in(uint8_t *dst, uint16_t *dst_len, size_t cap, const uint8_t *src, size_t len)
+{
+	if (!src || len > cap)
+		len = 0;
+	if (len)
+		memcpy(dst, src, len);
+	*dst_len = (uint16_t)len;
+}
+
+int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
+{
+	struct kex_in *in = calloc(1, sizeof(*in));
+	struct crypto_job *job = NULL;
+	int rc = -ENOMEM;
+
+	if (!in)
+		return -ENOMEM;
+	if ((p->mode != KEX_GEN && (!p->peer || p->peer_len > sizeof(in->peer))) ||
+	    p->ni_len > sizeof(in->ni) || p->nr_len > sizeof(in->nr) ||
+	    p->old_sk_d_len > sizeof(in->old_sk_d)) {
+		rc = -EMSGSIZE;
+		goto out;
+	}
+	in->group = p->group;
+	in->mode = p->mode;
+	in->task = p->task;
+	in->suite = p->suite;
+	in->old_prf = p->old_prf;
+	if (p->old_sk_d_len)
+		memcpy(in->old_sk_d, p->old_sk_d, p->old_sk_d_len);
+	in->old_sk_d_len = (uint8_t)p->old_sk_d_len;
+	if (p->spi_i)
+		memcpy(in->spi_i, p->spi_i, 8);
+	if (p->spi_r)
+		memcpy(in->spi_r, p->spi_r, 8);
+	copy_in(in->ni, &in->ni_len, sizeof(in->ni), p->ni, p->ni_len);
+	copy_in(in->nr, &in->nr_len, sizeof(in->nr), p->nr, p->nr_len);
+	copy_in(in->peer, &in->peer_len, sizeof(in->peer), p->peer, p->peer_len);
+	job = crypto_job_new(kex_work, kex_done, sa->w->index, sa);
+	if (!job || crypto_job_set_input(job, in, sizeof(*in)) < 0 ||
+	    crypto_job_alloc_output(job, sizeof(struct kex_result)) < 0)
+		goto out;
+	job->id = sa->serial;
+	job->arg[0] = (uint64_t)(uintptr_t)p->ke;	/* moves into the job */
+	rc = crypto_jobq_submit(sa->w->d->jobq, sa->w->index, job);
+	if (rc < 0)
+		goto out;
+	if (p->answer)
+		sa->rjob = job;
+	else
+		sa->job = job;
+	job = NULL;
+out:
+	crypto_job_free(job);
+	crypto_wipe(in, sizeof(*in));
+	free(in);
+	return rc;
+}
+
+int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
+{
+	struct ike_setup *s = sa->setup;
+	struct v2_kex_params p = {
+		.mode = peer ? KEX_INIT : KEX_GEN,
+		.task = V2T_SETUP,
+		.group = s->dh,
+		.ke = s->ke,
+		.peer = peer,
+		.peer_len = peer_len,
+		.suite = sa->suite,
+		.ni = s->ni,
+		.ni_len = s->ni_len,
+		.nr = s->nr,
+		.nr_len = s->nr_len,
+		.spi_i = sa->spi_i,
+		.spi_r = sa->spi_r,
+	};
+	int rc = v2_kex_run(sa, &p);
+
+	if (rc == 0)
+		s->ke = NULL;
+	return rc;
+}
+
+void v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
+{
+	const uint8_t *ei = k->sk_ei, *er = k->sk_er, *ai = k->sk_ai, *ar = k->sk_ar;
+
+	if (sa->initiator) {
+		crypto_sk_init(&sa->sk_out, &sa->suite, ei, k->sk_e_len, ai, k->sk_a_len);
+		crypto_sk_init(&sa->sk_in, &sa->suite, er, k->sk_e_len, ar, k->sk_a_len);
+	} else {
+		crypto_sk_init(&sa->sk_out, &sa->suite, er, k->sk_e_len, ar, k->sk_a_len);
+		crypto_sk_init(&sa->sk_in, &sa->suite, ei, k->sk_e_len, ai, k->sk_a_len);
+	}
+	memcpy(sa->sk_d, k->sk_d, k->sk_d_len);
+	sa->sk_d_len = (uint8_t)k->sk_d_len;
+	if (!sa->setup)
+		return;		/* a rekeyed IKE SA authenticates nothing: SK_p is not kept */
+	memcpy(sa->setup->sk_pi, k->sk_pi, k->sk_p_len);
+	memcpy(sa->setup->sk_pr, k->sk_pr, k->sk_p_len);
+	sa->setup->sk_p_len = (uint8_t)k->sk_p_len;
+}

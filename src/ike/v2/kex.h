@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_V2_KEX_H
+#define SKUA_IKE_V2_KEX_H
+
+#include "ike/ike_sa.h"
+
+/*
+ * The key exchange as crypto jobs: generate our KE value and, once the
+ * peer's is known, the shared secret and every SK_* key. A job carries
+ * copies of everything it needs (any worker may run it); its result comes
+ * back to the owner, which resumes the SA by its state.
+ */
+struct kex_result {
+	int status;			/* 0 or -errno */
+	uint8_t task;			/* enum v2_task_kind the job was for */
+	uint8_t phase;			/* enum v2_kex_mode it ran */
+	struct crypto_ke *ke;		/* ours; the SA takes it back */
+	uint16_t pub_len;
+	uint8_t pub[V2_KE_MAX];
+	bool derived;
+	struct ikev2_keys keys;		/* KEX_INIT, KEX_REKEY_IKE */
+	uint16_t gir_len;		/* KEX_GIR: the shared secret, wiped after the handler */
+	uint8_t gir[V2_KE_MAX];
+};
+
+/* What a key exchange job computes besides our public value. */
+enum v2_kex_mode {
+	KEX_GEN = 1,		/* only our KE */
+	KEX_INIT,		/* the IKE_SA_INIT keys (RFC 7296 2.14) */
+	KEX_REKEY_IKE,		/* the keys of a rekeyed IKE SA (2.18) */
+	KEX_GIR,		/* the shared secret, for a Child SA's KEYMAT (2.17) */
+};
+
+/* The inputs of one job; copied into it. Owner: the caller. */
+struct v2_kex_params {
+	uint8_t mode;			/* enum v2_kex_mode */
+	uint8_t task;			/* returned in the result */
+	bool answer;			/* for our answer to the peer (sa->rjob), else sa->job */
+	uint16_t group;
+	struct crypto_ke *ke;		/* ours, or NULL to generate one; moves into the job */
+	const uint8_t *peer;		/* the peer's KE (not for KEX_GEN) */
+	size_t peer_len;
+	struct v2_suite suite;		/* KEX_INIT, KEX_REKEY_IKE: the new SA's */
+	uint16_t old_prf;		/* KEX_REKEY_IKE: the old SA's PRF and SK_d */
+	const uint8_t *old_sk_d;
+	size_t old_sk_d_len;
+	const uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	const uint8_t *spi_i, *spi_r;	/* of the (new) IKE SA */
+};
+
+/* Submit one job for sa. Returns 0 or -errno (then p->ke is still the caller's). */
+int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p);
+
+/*
+ * Submit: generate a KE for setup->dh when setup->ke is NULL; when peer is
+ * given, also derive the keys for sa->suite with the nonces and SPIs.
+ * setup->ke moves into the job meanwhile. Returns 0 or -errno.
+ * Context: the owner.
+ */
+int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len);
+
+/* Load the derived keys into the SA (directions by role); keeps SK_p* in its setup, if any. */
+void v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k);
+
+#endif

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKE_SA_INIT (RFC 7296 1.2), both roles:
+ *
+ *   Initiator                         Responder
+ *   HDR, SAi1, KEi, Ni, N(NAT-D)* -->
+ *                                <--  HDR, SAr1, KEr, Nr, N(NAT-D)*
+ *
+ * with the stateless answers a responder may give first: N(COOKIE) under
+ * load (2.6), N(INVALID_KE_PAYLOAD) for another group (1.2), and
+ * N(NO_PROPOSAL_CHOSEN). The key exchange runs as a crypto job; the
+ * handlers compute into locals and commit to the SA only after every check.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/hash.h"
+#include "ike/conn_select.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/io.h"
+#include "ike/v2/kex.h"
+#include "ike/v2/rules.h"
+#include "util/log.h"
+
+enum {
+	V2_NONCE_LEN = 32,
+	V2_MAX_RESTARTS = 3,		/* COOKIE / INVALID_KE round trips per attempt */
+	V2_COOKIE_LEN = 1 + 16,		/* secret version, truncated SHA-256 */
+};
+
+/* RFC 7296 2.23: SHA-1(SPIi | SPIr | IP | port). */
+static void natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8], const struct ip_addr *a,
+		      uint16_t port, uint8_t out[CRYPTO_SHA1_LEN])
+{
+	uint8_t p[2] = { (uint8_t)(port >> 8), (uint8_t)port };
+	struct iovec iov[4] = {
+		{ (void *)spi_i, 8 },
+		{ (void *)spi_r, 8 },
+		{ (void *)a->b, a->af == AF_INET ? 4 : 16 },
+		{ p, 2 },
+	};
+	crypto_sha1(iov, 4, out);
+}
+
+static void build_natd(struct v2_build *b, const struct ike_sa *sa, bool fake_source)
+{
+	uint8_t h[CRYPTO_SHA1_LEN];
+	struct v2_notification n = { .len = CRYPTO_SHA1_LEN, .data = h };
+
+	natd_hash(sa->spi_i, sa->spi_r, &sa->local, sa->local_port, h);
+	if (fake_source)	/* --forceencaps: make the peer believe we are behind a NAT */
+		h[0] ^= 0xff;
+	n.type = V2N_NAT_DETECTION_SOURCE_IP;
+	v2_build_notify(b, &n);
+	natd_hash(sa->spi_i, sa->spi_r, &sa->peer, sa->peer_port, h);
+	n.type = V2N_NAT_DETECTION_DESTINATION_IP;
+	v2_build_notify(b, &n);
+}
+
+/* Compare the peer's NAT-D notifies with what our addresses hash to. */
+static void natd_check(struct ike_sa *sa, const struct v2_msg *m)
+{
+	const struct v2_notification *src = v2_msg_notify(m, V2N_NAT_DETECTION_SOURCE_IP);
+	const struct v2_notification *dst = v2_msg_notify(m, V2N_NAT_DETECTION_DESTINATION_IP);
+	uint8_t h[CRYPTO_SHA1_LEN];
+
+	if (!src || !dst)
+		return;		/* the peer does not do NAT traversal */
+	/* The hashes cover the SPIs as the message carries them (zero SPIr in a request). */
+	natd_hash(m->hdr.spii, m->hdr.spir, &sa->local, sa->local_port, h);
+	sa->nat_local = dst->len != CRYPTO_SHA1_LEN || memcmp(dst->data, h, sizeof(h)) != 0;
+	natd_hash(m->hdr.spii, m->hdr.spir, &sa->peer, sa->peer_port, h);
+	/* Any of several source hashes may match; we look at the first only. */
+	sa->nat_peer = src->len != CRYPTO_SHA1_LEN || memcmp(src->data, h, sizeof(h)) != 0;
+	if (sa->conn->spec.policy & POL_FORCEENCAPS)
+		sa->nat_local = true;
+}
+
+/* --vendorid: our Vendor ID payload (RFC 7296 3.12). */
+static void build_vendor(struct v2_build *b, const struct ike_sa *sa)
+{
+	const char *vid = sa->w->d->vendorid;
+	if (vid) {
+		struct v2_vendor v = { .len = (uint16_t)strlen(vid), .data = (const uint8_t *)vid };
+		v2_build_vendor(b, &v);
+	}
+}
+
+/* ---- initiator ---- */
+
+static void init_send_request(struct ike_sa *sa)
+{
+	struct ike_setup *s = sa->setup;
+	struct v2_sa *sa_pl = sa->w->sa_scratch;
+	struct v2_build b;
+	struct v2_ke ke = { .group = s->dh, .len = s->pub_len, .data = s->pub };
+	struct v2_nonce ni = { .len = s->ni_len, .data = s->ni };
+	size_t len;
+
+	v2_start(sa, &b, V2_IKE_SA_INIT, false, 0, false);
+	if (s->cookie_len) {
+		struct v2_notification c = { .type = V2N_COOKIE, .len = s->cookie_len,
+					     .data = s->cookie };
+		v2_build_notify(&b, &c);
+	}
+	proposal_set_to_sa(&sa->conn->ike_props, V2_PROTO_IKE, NULL, 0, sa_pl);
+	v2_build_sa(&b, sa_pl);
+	v2_build_ke(&b, &ke);
+	v2_build_nonce(&b, &ni);
+	build_natd(&b, sa, sa->conn->spec.policy & POL_FORCEENCAPS);
+	build_vendor(&b, sa);
+	if (v2_build_finish(&b, &len) < 0) {
+		ike_sa_fail(sa, RC_INTERNALERR, "IKE_SA_INIT request does not fit");
+		return;
+	}
+	free(s->init_req);
+	s->init_req = malloc(len);
+	if (!s->init_req) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return;
+	}
+	memcpy(s->init_req, sa->w->txbuf, len);
+	s->init_req_len = len;
+	sa->state = IKE_I_INIT_SENT;
+	sa->msgid_next = 1;
+	ike_sa_progress(sa, RC_LOG, "sent IKE_SA_INIT request to %s",
+			log_no_ip() ? "<address>" : "the peer");
+	v2_send_request(sa, sa->w->txbuf, len);
+}
+
+int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		unsigned tries)
+{
+	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+	struct ike_sa *sa = ike_sa_new(w, true, c, l, NULL);
+	int rc;
+
+	if (!sa)
+		return -ENOMEM;
+	sa->whack = ike_progress_ref(pr);
+	sa->tries = tries;
+	sa->this_end = this_end;
+	sa->local = *local;
+	sa->local_port = l->port;
+	sa->peer = peer->host;
+	sa->peer_port = peer->ikeport;
+	sa->natt = l->natt;
+	sa->id_local = &c->id_self[this_end];
+	sa->id_remote = c->id[1 - this_end];
+	sa->setup = calloc(1, sizeof(*sa->setup));
+	if (!sa->setup) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return -ENOMEM;
+	}
+	sa->setup->dh = proposal_set_first_dh(&c->ike_props);
+	sa->setup->ni_len = V2_NONCE_LEN;
+	crypto_random(sa->setup->ni, V2_NONCE_LEN);
+	sa->state = IKE_I_KEYGEN;
+	ike_sa_progress(sa, RC_LOG, "initiating IKEv2 connection%s",
+			tries ? " (another keying attempt)" : "");
+	rc = v2_kex_submit(sa, NULL, 0);
+	if (rc < 0)
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot queue the key exchange: %s", strerror(-rc));
+	return 0;
+}
+
+/* A fresh attempt after COOKIE or INVALID_KE_PAYLOAD: same SPI, as the RFC allows. */
+static void restart(struct ike_sa *sa, bool new_ke)
+{
+	v2_request_done(sa);
+	sa->setup->restarts++;
+	if (!new_ke) {
+		init_send_request(sa);
+		return;
+	}
+	crypto_ke_free(sa->setup->ke);
+	sa->setup->ke = NULL;
+	sa->state = IKE_I_KEYGEN;
+	if (v2_kex_submit(sa, NULL, 0) < 0)
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot queue the key exchange");
+}
+
+static const char *notify_name(uint16_t t)
+{
+	switch (t) {
+	case V2N_NO_PROPOSAL_CHOSEN:
+		return "NO_PROPOSAL_CHOSEN";
+	case V2N_INVALID_KE_PAYLOAD:
+		return "INVALID_KE_PAYLOAD";
+	case V2N_AUTHENTICATION_FAILED:
+		return "AUTHENTICATION_FAILED";
+	case V2N_INVALID_SYNTAX:
+		return "INVALID_SYNTAX";
+	case V2N_TS_UNACCEPTABLE:
+		return "TS_UNACCEPTABLE";
+	case V2N_TEMPORARY_FAILURE:
+		return "TEMPORARY_FAILURE";
+	case V2N_INVALID_MAJOR_VERSION:
+		return "INVALID_MAJOR_VERSION";
+	case V2N_UNSUPPORTED_CRITICAL_PAYLOAD:
+		return "UNSUPPORTED_CRITICAL_PAYLOAD";
+	case V2N_INTERNAL_ADDRESS_FAILURE:
+		return "INTERNAL_ADDRESS_FAILURE";
+	case V2N_FAILED_CP_REQUIRED:
+		return "FAILED_CP_REQUIRED";
+	case V2N_SINGLE_PAIR_REQUIRED:
+		return "SINGLE_PAIR_REQUIRED";
+	}
+	return "an error notify";
+}
+
+const char *v2_notify_name(uint16_t t)
+{
+	return notify_name(t);
+}
+
+/* The first error notify (type below 16384) of m, or 0. */
+uint16_t v2_first_error(const struct v2_msg *m)
+{
+	for (unsigned i = 0; i < m->npl; i++)
+		if (m->pl[i].type == V2_PL_NOTIFY && m->pl[i].u.notify.type < 16384)
+			return m->pl[i].u.notify.type;
+	return 0;
+}
+
+void v2_init_response(struct ike_sa *sa, struct ike_input *in)
+{
+	struct net_rx *rx = in->rx;
+	struct v2_msg *m = in->m;
+	struct ike_setup *s = sa->setup;
+	const struct v2_notification *n;
+	struct v2_suite suite;
+	const struct v2_payload *sa_pl, *ke_pl, *nr_pl;
+	char why[160];
+	uint16_t err;
+
+	n = v2_msg_notify(m, V2N_COOKIE);
+	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
+		memcpy(s->cookie, n->data, n->len);
+		s->cookie_len = (uint8_t)n->len;
+		ike_sa_progress(sa, RC_LOG, "the responder is busy and asks for a cookie");
+		restart(sa, false);
+		return;
+	}
+	n = v2_msg_notify(m, V2N_INVALID_KE_PAYLOAD);
+	if (n && n->len == 2) {
+		uint16_t want = (uint16_t)(n->data[0] << 8 | n->data[1]);
+		if (want != s->dh && proposal_set_has_dh(&sa->conn->ike_props, want) &&
+		    s->restarts < V2_MAX_RESTARTS) {
+			ike_sa_progress(sa, RC_LOG,
+					"the responder wants key exchange group %u; retrying with it",
+					want);
+			s->dh = want;
+			restart(sa, true);
+			return;
+		}
+		ike_sa_fail(sa, v2_notify_rc(V2N_INVALID_KE_PAYLOAD),
+			    "IKE_SA_INIT rejected: INVALID_KE_PAYLOAD for group %u, which we do not propose",
+			    want);
+		return;
+	}
+	err = v2_first_error(m);
+	if (err) {
+		ike_sa_fail(sa, v2_notify_rc(err), "IKE_SA_INIT rejected with %s", notify_name(err));
+		return;
+	}
+	if (v2_rules_check(m, why, sizeof(why)) != 0) {
+		v2_drop(sa->w, rx, why);
+		return;
+	}
+	sa_pl = v2_msg_get(m, V2_PL_SA);
+	ke_pl = v2_msg_get(m, V2_PL_KE);
+	nr_pl = v2_msg_get(m, V2_PL_NONCE);
+	if (!sa_pl || !ke_pl || !nr_pl) {
+		v2_drop(sa->w, rx, "IKE_SA_INIT response without SA, KE or Nr");
+		return;
+	}
+	if (proposal_check_reply(&sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0) {
+		ike_sa_fail(sa, RC_FATAL, "IKE_SA_INIT response chose a proposal we did not offer");
+		return;
+	}
+	if (suite.dh != s->dh || ke_pl->u.ke.group != s->dh) {
+		ike_sa_fail(sa, RC_FATAL, "IKE_SA_INIT response KE group %u, expected %u",
+			    ke_pl->u.ke.group, s->dh);
+		return;
+	}
+	/* Every check passed: commit. */
+	memcpy(sa->spi_r, m->hdr.spir, 8);
+	sa->suite = suite;
+	s->nr_len = nr_pl->u.nonce.len;
+	memcpy(s->nr, nr_pl->u.nonce.data, s->nr_len);
+	s->init_resp = malloc(rx->len);
+	if (!s->init_resp) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return;
+	}
+	memcpy(s->init_resp, rx->msg, rx->len);
+	s->init_resp_len = rx->len;
+	natd_check(sa, m);
+	v2_request_done(sa);
+	sa->state = IKE_I_DERIVE;
+	if (v2_kex_submit(sa, ke_pl->u.ke.data, ke_pl->u.ke.len) < 0)
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot queue the key derivation");
+}
+
+/* ---- responder ---- */
+
+static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, const struct ip_addr *ip,
+			const struct v2_nonce *ni, uint8_t out[V2_COOKIE_LEN])
+{
+	uint8_t md[CRYPTO_SHA256_LEN];
+	struct iovec iov[4] = {
+		{ (void *)ni->data, ni->len },
+		{ (void *)ip->b, ip->af == AF_INET ? 4 : 16 },
+		{ (void *)h->spii, 8 },
+		{ (void *)d->cookie_secret, sizeof(d->cookie_secret) },
+	};
+	crypto_sha256(iov, 4, md);
+	out[0] = 1;	/* secret version */
+	memcpy(out + 1, md, V2_COOKIE_LEN - 1);
+}
+
+static bool is_busy(const struct ike_worker *w)
+{
+	const struct ike_daemon *d = w->d;
+	int mode = atomic_load(&((struct ike_daemon *)d)->ddos_mode);
+
+	if (d->force_busy || mode == 1)
+		return true;
+	if (mode == 2)
+		return false;
+	return w->half_open >= d->busy_half_open;
+}
+
+void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
+{
+	struct ike_daemon *d = w->d;
+	const struct v2_hdr *h = &m->hdr;
+	struct sa_node *node;
+	struct connection *c;
+	struct v2_suite suite;
+	struct v2_proposal accepted;
+	const struct v2_payload *sa_pl, *ke_pl, *ni_pl;
+	uint8_t this_end, num, spi_i_be[8];
+	char why[160];
+	uint64_t ispi = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		ispi = ispi << 8 | h->spii[i];
+	rcu_read_lock();
+	node = sadb_sa_table_lookup_init_rcu(&d->sas, ispi, &rx->d->peer, rx->d->peer_port);
+	rcu_read_unlock();
+	if (node) {
+		struct ike_sa *old = caa_container_of(node, struct ike_sa, node);
+		if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
+			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
+			v2_send_raw(old, old->resp, old->resp_len);
+		} else {
+			v2_drop(w, rx, "IKE_SA_INIT retransmission while we compute");
+		}
+		return;
+	}
+	if (v2_rules_check(m, why, sizeof(why)) != 0) {
+		v2_drop(w, rx, why);
+		return;
+	}
+	sa_pl = v2_msg_get(m, V2_PL_SA);
+	ke_pl = v2_msg_get(m, V2_PL_KE);
+	ni_pl = v2_msg_get(m, V2_PL_NONCE);
+	if (!sa_pl || !ke_pl || !ni_pl) {
+		v2_drop(w, rx, "IKE_SA_INIT request without SA, KE or Ni");
+		return;
+	}
+	/* Under load: no state before the peer proves it sees our answers (2.6). */
+	if (is_busy(w)) {
+		uint8_t want[V2_COOKIE_LEN];
+		const struct v2_notification *got = v2_msg_notify(m, V2N_COOKIE);
+		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
+		if (!got || got->len != V2_COOKIE_LEN || !crypto_memeq(got->data, want, V2_COOKIE_LEN)) {
+			counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
+			v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
+			return;
+		}
+	}
+	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
+	if (!c) {
+		v2_drop(w, rx, "no connection for this pair of addresses");
+		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
+		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (proposal_match_dh_hint(&c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
+				   &suite, &num, &accepted) < 0) {
+		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
+		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
+		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_connection_unref(c);
+		return;
+	}
+	if (suite.dh != ke_pl->u.ke.group) {
+		uint8_t g[2] = { (uint8_t)(suite.dh >> 8), (uint8_t)suite.dh };
+		counters_inc(d->ctr, w->index, IKEC_INVALID_KE_SENT);
+		v2_send_init_notify(w, rx, h, V2N_INVALID_KE_PAYLOAD, g, 2);
+		ike_connection_unref(c);
+		return;
+	}
+	/* Every check passed: create the SA. */
+	memcpy(spi_i_be, h->spii, 8);
+	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
+	ike_connection_unref(c);	/* the SA holds its own reference */
+	if (!sa) {
+		v2_drop(w, rx, "out of memory for a new IKE SA");
+		return;
+	}
+	sa->node.peer = rx->d->peer;
+	sa->node.peer_port = rx->d->peer_port;
+	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0) {
+		ike_sa_free(sa);
+		return;
+	}
+	w->half_open++;
+	sa->half_open = true;
+	counters_inc(d->ctr, w->index, IKEC_HALF_OPEN);
+	sa->this_end = this_end;
+	sa->local = rx->d->local;
+	sa->local_port = rx->l->port;
+	sa->peer = rx->d->peer;
+	sa->peer_port = rx->d->peer_port;
+	sa->natt = rx->l->natt;
+	sa->suite = suite;
+	sa->setup = calloc(1, sizeof(*sa->setup));
+	if (!sa->setup)
+		goto fail;
+	sa->setup->dh = suite.dh;
+	sa->setup->child_accepted = accepted;	/* reused below as the IKE proposal to echo */
+	sa->setup->child_num = num;
+	sa->setup->ni_len = ni_pl->u.nonce.len;
+	memcpy(sa->setup->ni, ni_pl->u.nonce.data, sa->setup->ni_len);
+	sa->setup->nr_len = V2_NONCE_LEN;
+	crypto_random(sa->setup->nr, V2_NONCE_LEN);
+	sa->setup->init_req = malloc(rx->len);
+	if (!sa->setup->init_req)
+		goto fail;
+	memcpy(sa->setup->init_req, rx->msg, rx->len);
+	sa->setup->init_req_len = rx->len;
+	natd_check(sa, m);
+	sa->state = IKE_R_KEX;
+	timer_arm(&net_pool_worker(d->pool, w->index)->timers, &sa->life,
+		  ike_now(w) + ike_state_info(IKE_R_KEX)->timeout_ms);
+	if (v2_kex_submit(sa, ke_pl->u.ke.data, ke_pl->u.ke.len) < 0)
+		goto fail;
+	return;
+fail:
+	v2_drop(w, rx, "out of resources for a new IKE SA");
+	ike_sa_free(sa);
+}
+
+static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
+{
+	struct ike_setup *s = sa->setup;
+	struct v2_sa *sa_pl = sa->w->sa_scratch;
+	struct v2_build b;
+	struct v2_ke ke = { .group = s->dh, .len = (uint16_t)pub_len, .data = pub };
+	struct v2_nonce nr = { .len = s->nr_len, .data = s->nr };
+	size_t len;
+
+	memset(sa_pl, 0, sizeof(*sa_pl));
+	sa_pl->nprops = 1;
+	sa_pl->props[0] = s->child_accepted;
+	sa_pl->props[0].num = s->child_num;
+	v2_start(sa, &b, V2_IKE_SA_INIT, true, 0, false);
+	v2_build_sa(&b, sa_pl);
+	v2_build_ke(&b, &ke);
+	v2_build_nonce(&b, &nr);
+	build_natd(&b, sa, false);
+	build_vendor(&b, sa);
+	memset(&s->child_accepted, 0, sizeof(s->child_accepted));
+	if (v2_build_finish(&b, &len) < 0 || !(s->init_resp = malloc(len))) {
+		ike_sa_free(sa);
+		return;
+	}
+	memcpy(s->init_resp, sa->w->txbuf, len);
+	s->init_resp_len = len;
+	sa->state = IKE_R_INIT_SENT;
+	v2_send_response(sa, sa->w->txbuf, len);
+}
+
+/* A failed key exchange ends the attempt: the initiator says why, a responder drops. */
+static bool kex_failed(struct ike_sa *sa, const struct kex_result *r)
+{
+	if (r->status >= 0)
+		return false;
+	if (sa->initiator)
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s", strerror(-r->status));
+	else {
+		log_info("#%llu: key exchange with the peer's value failed; dropping",
+			 (unsigned long long)sa->serial);
+		ike_sa_free(sa);
+	}
+	return true;
+}
+
+/* The job gives our KE back: it is resent after a COOKIE. */
+static struct kex_result *take_ke(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+
+	sa->setup->ke = r->ke;
+	r->ke = NULL;
+	return r;
+}
+
+void v2_init_keygen_done(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = take_ke(sa, in);
+
+	if (kex_failed(sa, r))
+		return;
+	memcpy(sa->setup->pub, r->pub, r->pub_len);
+	sa->setup->pub_len = r->pub_len;
+	init_send_request(sa);
+}
+
+void v2_init_derive_done(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = take_ke(sa, in);
+
+	if (kex_failed(sa, r))
+		return;
+	v2_kex_install_keys(sa, &r->keys);
+	v2_auth_start(sa);
+}
+
+void v2_init_r_kex_done(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = take_ke(sa, in);
+
+	if (kex_failed(sa, r))
+		return;
+	v2_kex_install_keys(sa, &r->keys);
+	init_respond(sa, r->pub, r->pub_len);
+}
