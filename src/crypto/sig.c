@@ -11,7 +11,7 @@
 #include <openssl/rsa.h>
 
 #include "crypto/crypto.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 static const struct {
 	uint8_t hash;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "crypto/der.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /* OID contents (after the 06 tag and length). */
 static const uint8_t oid_pkcs1[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01 };	/* + n */

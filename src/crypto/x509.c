@@ -22,7 +22,7 @@
 #include "crypto/crypto.h"
 #include "crypto/dn.h"
 #include "crypto/file.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 /* Owner: shared by the holders of references; immutable, refs aside. */
 struct crypto_cert {

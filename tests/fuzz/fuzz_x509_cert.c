@@ -13,7 +13,7 @@
 #include "crypto/dn.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

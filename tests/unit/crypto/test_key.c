@@ -20,7 +20,7 @@
 #include "crypto/crypto.h"
 #include "crypto/key.h"
 #include "crypto/sig.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 static char dir[64];
 

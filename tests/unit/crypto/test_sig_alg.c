@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/sig_alg.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 #include "vectors/hex.h"
 

@@ -19,7 +19,7 @@
 #include "crypto/sig.h"
 #include "crypto/trust.h"
 #include "crypto/x509.h"
-#include "ike/v2_types.h"
+#include "ike/v2/types.h"
 
 #include "lib/certgen.h"
 
