@@ -186,6 +186,17 @@ X509 *crypto_cert_x509(const struct crypto_cert *c)
 	return c->x;
 }
 
+int crypto_cert_spki_sha1(const struct crypto_cert *c, uint8_t out[20])
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c->x), &der), rc = -EIO;
+
+	if (n > 0 && EVP_Digest(der, (size_t)n, out, NULL, EVP_sha1(), NULL))
+		rc = 0;
+	OPENSSL_free(der);
+	return rc;
+}
+
 static int name_der(const X509_NAME *name, uint8_t *der, size_t cap)
 {
 	unsigned char *p = NULL;

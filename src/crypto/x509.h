@@ -111,6 +111,12 @@ bool crypto_cert_matches_id(const struct crypto_cert *c, uint8_t id_type, const 
 void crypto_cert_san_foreach(const struct crypto_cert *c,
 			     void (*fn)(void *arg, const char *kind, const char *value), void *arg);
 
+/*
+ * SHA-1 of the certificate's SubjectPublicKeyInfo: how a CERTREQ names a
+ * CA (RFC 7296 3.7). Returns 0 or -EIO. Context: any thread.
+ */
+int crypto_cert_spki_sha1(const struct crypto_cert *c, uint8_t out[20]);
+
 /* Module-internal: the OpenSSL object (borrowed). */
 X509 *crypto_cert_x509(const struct crypto_cert *c);
 

@@ -26,7 +26,7 @@ enum v2_limits {
 	V2_SPI_SIZE = 8,
 	V2_KE_MAX = 1024,		/* MODP-8192 public value */
 	V2_ID_MAX = 1024,
-	V2_AUTH_MAX = 1024,
+	V2_AUTH_MAX = 4096,		/* an RSA-16384 signature with its RFC 7427 header */
 	V2_COOKIE_MAX = 64,		/* RFC 7296 2.6: 1..64 bytes */
 	/* codec caps (v2_msg.c, v2_payloads.c, v2_frag.c) */
 	V2_MAX_SA_PAYLOADS = 2,		/* decoded SA forms per message (outer + inner) */
