@@ -12,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "crypto/dn.h"
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
 #include "ctl/secrets.h"
 #include "ctl/secrets_data.h"
+#include "ike/connection.h"
 #include "ike/creds.h"
 #include "util/log.h"
 
@@ -76,6 +79,120 @@ long ctl_certs_timeout_ms(const struct pluto *p, time_t now)
 		return -1;
 	due = p->certs.crls_read + (time_t)every;
 	return due <= now ? 0 : (long)(due - now) * 1000;
+}
+
+struct crypto_privkey *ctl_privkey_lookup(void *ctx, const struct ike_id *local)
+{
+	struct pluto *p = ctx;
+	struct crypto_privkey *key = NULL;
+	struct secrets_ref *r;
+	const struct secret *e;
+
+	rcu_read_lock();
+	r = rcu_dereference(p->secrets);
+	e = r ? secrets_find_privkey(r->set, local, CRYPTO_KEY_NONE) : NULL;
+	if (e)
+		key = crypto_privkey_ref(secrets_entry_privkey(e));
+	rcu_read_unlock();
+	return key;
+}
+
+static bool ckaid_is(const struct crypto_pubkey *k, const char *hex)
+{
+	uint8_t id[CRYPTO_CKAID_LEN];
+	char s[2 * CRYPTO_CKAID_LEN + 1];
+
+	if (!k || crypto_pubkey_ckaid(k, id) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(id); i++)
+		snprintf(s + 2 * i, 3, "%02x", id[i]);
+	return !strcasecmp(s, hex);
+}
+
+/* --ckaid: the end certificate whose key has it, else a private key that has it. */
+static int by_ckaid(struct pluto *p, const char *hex, struct ike_end_creds *cr,
+		    const struct cert_store_cert **sc)
+{
+	struct secrets_ref *r;
+
+	for (size_t i = 0; i < p->certs.ncerts; i++) {
+		if (ckaid_is(crypto_cert_pubkey(p->certs.certs[i].cert), hex)) {
+			*sc = &p->certs.certs[i];
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < p->certs.nkeys && !cr->key; i++) {
+		struct crypto_pubkey *pub = NULL;
+
+		if (crypto_privkey_public(p->certs.keys[i].key, &pub) == 0 && ckaid_is(pub, hex))
+			cr->key = crypto_privkey_ref(p->certs.keys[i].key);
+		crypto_pubkey_unref(pub);
+	}
+	rcu_read_lock();
+	r = rcu_dereference(p->secrets);
+	for (size_t i = 0; r && !cr->key && i < secrets_count(r->set); i++) {
+		const struct secret *e = secrets_entry_at(r->set, i);
+		struct crypto_pubkey *pub = NULL;
+
+		if (secrets_entry_privkey(e) &&
+		    crypto_privkey_public(secrets_entry_privkey(e), &pub) == 0 && ckaid_is(pub, hex))
+			cr->key = crypto_privkey_ref(secrets_entry_privkey(e));
+		crypto_pubkey_unref(pub);
+	}
+	rcu_read_unlock();
+	return cr->key ? 0 : -ENOENT;
+}
+
+int ctl_conn_creds(struct pluto *p, struct connection *conn, char *err, size_t errlen)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct conn_end_spec *e = &conn->spec.end[i];
+		struct ike_end_creds *cr = &conn->creds[i];
+		const struct cert_store_cert *sc = NULL;
+
+		if (e->cert) {
+			sc = cert_store_find(&p->certs, e->cert);
+			if (!sc) {
+				snprintf(err, errlen,
+					 "--cert %.100s: no certificate of that name in %.200s/certs "
+					 "(a file %.100s, %.100s.pem, .crt or .der), nor a P12 entry of "
+					 "the secrets", e->cert, p->certs.dir, e->cert, e->cert);
+				return -ENOENT;
+			}
+		} else if (e->ckaid && by_ckaid(p, e->ckaid, cr, &sc) < 0) {
+			snprintf(err, errlen, "--ckaid %.64s: no certificate or private key with that "
+				 "CKAID", e->ckaid);
+			return -ENOENT;
+		}
+		if (sc) {
+			cr->cert = crypto_cert_ref(sc->cert);
+			for (size_t k = 0; k < sc->nchain && cr->nchain < IKE_CHAIN_MAX; k++)
+				cr->chain[cr->nchain++] = crypto_cert_ref(sc->chain[k]);
+			if (!cr->key && sc->key)
+				cr->key = crypto_privkey_ref(sc->key);
+		}
+		/* %fromcert, or no --id: the ID is the certificate's subject */
+		if (cr->cert && (ike_id_is_fromcert(&conn->id[i]) || !e->id)) {
+			uint8_t dn[CRYPTO_DN_MAX];
+			int n = crypto_cert_subject(cr->cert, dn, sizeof(dn));
+
+			if (n <= 0 || n > IKE_ID_DATA_MAX) {
+				snprintf(err, errlen, "--cert %.100s: its subject is longer than %d "
+					 "bytes of DER, too long for an ID: give --id", e->cert ? e->cert
+					 : e->ckaid, IKE_ID_DATA_MAX);
+				return -EINVAL;
+			}
+			conn->id[i].type = V2_ID_DER_ASN1_DN;
+			conn->id[i].len = (uint16_t)n;
+			memcpy(conn->id[i].data, dn, (size_t)n);
+			conn->id_self[i] = conn->id[i];
+		}
+		if (conn->ca_dn[i] && !crypto_trust_has_ca(p->certs.trust, conn->ca_dn[i],
+							  conn->ca_dn_len[i]))
+			log_warn("\"%s\": --ca %s: no CA certificate in %s/cacerts has that name",
+				 conn->spec.name, e->ca, p->certs.dir);
+	}
+	return 0;
 }
 
 /* Times as libreswan prints them; --utc says UTC. */

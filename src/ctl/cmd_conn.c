@@ -87,6 +87,12 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 			  "\"%s\": failed to add connection: %s", spec.name, err);
 		goto out;
 	}
+	rc = ctl_conn_creds(p, conn, err, sizeof(err));
+	if (rc < 0) {
+		ike_connection_free(conn);
+		ctl_reply(c, RC_FATAL, "\"%s\": failed to add connection: %s", spec.name, err);
+		goto out;
+	}
 	/* --delete in the connection form: replace, silently when there was none. */
 	if (old) {
 		ctl_conn_terminate(p, c, old);

@@ -134,6 +134,15 @@ void ctl_cmd_addkey(struct pluto *p, struct ctl_client *c, const struct whack_cm
  * -ENOMEM (logged). Context: ctl thread, or main at start-up.
  */
 int ctl_certs_load(struct pluto *p, bool certs, bool crls);
+/*
+ * A new connection's credentials, before it is published: --cert (or
+ * --ckaid) resolved in the certificate store, with key and intermediates;
+ * the ID from the certificate for %fromcert or no --id. Returns 0, or
+ * -ENOENT / -EINVAL with err saying which option and what was expected.
+ */
+int ctl_conn_creds(struct pluto *p, struct connection *conn, char *err, size_t errlen);
+/* ike_daemon.privkey_lookup: the secrets' key for our ID (a reference). */
+struct crypto_privkey *ctl_privkey_lookup(void *ctx, const struct ike_id *local);
 /* Publish the store's trust set and raw public keys (ike/creds.h). */
 int ctl_creds_publish(struct pluto *p);
 /* --crlcheckinterval: reread crls/ when due; the poll timeout until then (-1: never). */

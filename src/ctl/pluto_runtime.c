@@ -121,6 +121,7 @@ static int engine_start(struct pluto *p)
 	p->ike.runner = &p->runner;
 	p->ike.default_updown = SKUA_UPDOWN_DEFAULT;
 	p->ike.psk_lookup = ctl_psk_lookup;
+	p->ike.privkey_lookup = ctl_privkey_lookup;
 	p->ike.psk_ctx = p;
 	rc = ike_daemon_init(&p->ike);
 	if (rc < 0)

@@ -57,8 +57,7 @@ static struct crypto_pubkey *from_certs(const struct ike_auth_verify *v, struct 
 		crypto_cert_unref(inter[i]);
 	if (rc < 0) {
 		r->verify = rc;
-		snprintf(r->why, sizeof(r->why), "certificate '%.200s' not accepted: %.280s",
-			 r->subject, vr.why);
+		snprintf(r->why, sizeof(r->why), "its certificate is not accepted: %.470s", vr.why);
 		crypto_cert_unref(leaf);
 		return NULL;
 	}

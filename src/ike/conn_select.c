@@ -73,9 +73,9 @@ static struct connection *best(struct ike_daemon *d, const struct ip_addr *local
 			continue;
 		if (id) {
 			const struct ike_id *want = &c->id[1 - end];
-			if (!ike_id_is_any(want) && !ike_id_eq(want, id))
+			if (!ike_id_match(want, id))
 				continue;
-			if (!ike_id_is_any(want))
+			if (!ike_id_is_any(want) && !ike_id_is_fromcert(want))
 				s += 2;	/* a named peer beats %any */
 		}
 		pick_offer(&pick, c, s, end);
@@ -118,7 +118,7 @@ struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *l
 			continue;
 		if (!ike_id_eq(&c->id_self[end], our_id))
 			continue;
-		if (!ike_id_is_any(&c->id[1 - end]) && !ike_id_eq(&c->id[1 - end], peer_id))
+		if (!ike_id_match(&c->id[1 - end], peer_id))
 			continue;
 		struct ike_ts remote = ike_conn_remote_ts(c, end, peer);
 		if (ike_ts_narrow(tsi, &remote, &narrowed) < 0 ||

@@ -20,6 +20,7 @@
 #include "crypto/crypto.h"
 #include "ctl/proto/whack_opts.h"
 #include "ike/connection.h"
+#include "ike/creds.h"
 #include "ike/ike_cmd.h"
 #include "net/ifaces.h"
 #include "sadb/kernel_backend.h"
@@ -47,6 +48,7 @@ struct peer {
 	bool d_ready;
 	struct net_listener *l, *l_natt;	/* references held */
 	char psk[256];
+	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
 	uint64_t kernel_answers;		/* kernel-op answers drained so far */
 	uint64_t offset_ms;			/* how far xch_advance() moved the clock */
 	struct connection *conn[XCH_MAX_CONNS];
@@ -77,6 +79,14 @@ static int psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id
 		return -EMSGSIZE;
 	memcpy(out, p->psk, n);
 	return (int)n;
+}
+
+static struct crypto_privkey *privkey_lookup(void *ctx, const struct ike_id *local)
+{
+	struct peer *p = ctx;
+
+	(void)local;
+	return crypto_privkey_ref(p->key);
 }
 
 static void report(void *ctx, const char *line)
@@ -137,6 +147,7 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	p->d.natikeport = XCH_NATT_PORT;
 	p->d.kernel_none = true;
 	p->d.psk_lookup = psk_lookup;
+	p->d.privkey_lookup = privkey_lookup;
 	p->d.psk_ctx = p;
 	cr_assert_eq(ike_daemon_init(&p->d), 0);
 	p->d_ready = true;
@@ -244,6 +255,7 @@ static const char *notify_name(uint16_t t)
 	case V2N_REKEY_SA: return "REKEY_SA";
 	case V2N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
 	case V2N_SET_WINDOW_SIZE: return "SET_WINDOW_SIZE";
+	case V2N_SIGNATURE_HASH_ALGORITHMS: return "SIGNATURE_HASH_ALGORITHMS";
 	}
 	return NULL;
 }
@@ -524,6 +536,12 @@ void xch_advance_to(enum xch_side side, uint64_t t)
 
 struct connection *xch_conn_add(enum xch_side side, const char *args)
 {
+	return xch_conn_add_creds(side, args, NULL);
+}
+
+struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
+				      const struct ike_end_creds creds[2])
+{
 	struct peer *p = &peers[side];
 	char *copy = strdup(args), *save = NULL, *argv[64];
 	int argc = 0;
@@ -546,6 +564,12 @@ struct connection *xch_conn_add(enum xch_side side, const char *args)
 		     err);
 	cr_assert_eq(ike_connection_new(&spec, ++conn_serial, &c, err, sizeof(err)), 0,
 		     "connection %s: %s", args, err);
+	for (int i = 0; creds && i < 2; i++) {
+		c->creds[i].cert = crypto_cert_ref(creds[i].cert);
+		c->creds[i].key = crypto_privkey_ref(creds[i].key);
+		for (size_t k = 0; k < creds[i].nchain; k++)
+			c->creds[i].chain[c->creds[i].nchain++] = crypto_cert_ref(creds[i].chain[k]);
+	}
 	cr_assert_eq(sadb_conn_table_add(&p->conns, &c->node), 0);
 	cr_assert(p->nconn < XCH_MAX_CONNS);
 	p->conn[p->nconn++] = c;
@@ -559,6 +583,25 @@ void xch_conn_add_both(const char *args)
 {
 	xch_conn_add(XCH_WEST, args);
 	xch_conn_add(XCH_EAST, args);
+}
+
+void xch_set_creds(enum xch_side side, struct crypto_trust *trust, bool crl_strict,
+		   const struct ike_id *ids, struct crypto_pubkey *const *keys, size_t n)
+{
+	struct ike_creds *c = ike_creds_new(trust, crl_strict, n);
+
+	cr_assert_not_null(c);
+	for (size_t i = 0; i < n; i++) {
+		c->pub[i].id = ids[i];
+		c->pub[i].key = crypto_pubkey_ref(keys[i]);
+	}
+	ike_creds_publish(&peers[side].d, c);
+}
+
+void xch_set_privkey(enum xch_side side, struct crypto_privkey *key)
+{
+	crypto_privkey_unref(peers[side].key);
+	peers[side].key = crypto_privkey_ref(key);
 }
 
 void xch_set_psk(enum xch_side side, const char *psk)
@@ -703,6 +746,10 @@ void xch_teardown(void)
 		p->nconn = 0;
 	}
 	rcu_barrier();
+	for (int i = 0; i < 2; i++) {
+		crypto_privkey_unref(peers[i].key);
+		peers[i].key = NULL;
+	}
 	for (int i = 0; i < 2; i++)
 		if (peers[i].conns_ready)
 			sadb_conn_table_fini(&peers[i].conns);

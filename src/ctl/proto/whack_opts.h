@@ -57,6 +57,10 @@ enum whack_opt {
 	/* sockets, shutdown */
 	WO_IKE_SOCKET_BUFSIZE, WO_IKE_SOCKET_ERRQUEUE_TOGGLE, WO_SHUTDOWN,
 	WO_LEAVE_STATE,
+	/* connection form: authentication (appended: the numbers travel on the wire) */
+	WO_ECDSA, WO_RSA_SHA1, WO_RSA_SHA2, WO_RSA_SHA2_256, WO_RSA_SHA2_384, WO_RSA_SHA2_512,
+	WO_ECDSA_SHA2_256, WO_ECDSA_SHA2_384, WO_ECDSA_SHA2_512, WO_AUTH_NULL, WO_AUTH_NEVER,
+	WO_AUTHBY,
 	WO_COUNT,
 };
 
