@@ -261,8 +261,7 @@ int crypto_sig_algid_encode(const struct crypto_sig_scheme *s, uint8_t *out, siz
 			return -ENOTSUP;
 		salt_len = s->salt_len < 0x80 ? 1 : 2;
 		mgf_len = der_size(2 + 9 + hash_len);			/* SEQUENCE { mgf1, hash } */
-		params = der_size(hash_len) + der_size(mgf_len) + der_size(der_size(salt_len)) +
-			 der_size(3);
+		params = der_size(hash_len) + der_size(mgf_len) + der_size(der_size(salt_len));
 		der_put_hdr(&b, DER_SEQUENCE, 2 + 9 + der_size(params));
 		put_oid(&b, oid_pkcs1, sizeof(oid_pkcs1), &pss, 1);
 		der_put_hdr(&b, DER_SEQUENCE, params);
@@ -277,9 +276,7 @@ int crypto_sig_algid_encode(const struct crypto_sig_scheme *s, uint8_t *out, siz
 		if (salt_len == 2)
 			wbuf_u8(&b, (uint8_t)(s->salt_len >> 8));
 		wbuf_u8(&b, (uint8_t)s->salt_len);
-		der_put_hdr(&b, DER_CTX0 + 3, 3);
-		der_put_hdr(&b, DER_INTEGER, 1);
-		wbuf_u8(&b, 1);
+		/* trailerField 1 is the DER default: not written (strongSwan, libreswan) */
 		break;
 	}
 	case CRYPTO_SIG_ED25519:

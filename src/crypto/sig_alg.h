@@ -19,7 +19,7 @@
  * absent), ecdsa-with-SHA{256,384,512} (absent, or NULL from lenient
  * peers), id-RSASSA-PSS with RSASSA-PSS-params (RFC 4055 3.1: hash, MGF1
  * and its hash, salt length, trailer field 1; defaults when absent, the
- * trailer also when present, as RFC 7427 A.4.3 writes it), Ed25519 and
+ * trailer also when written out), Ed25519 and
  * Ed448 (RFC 8420: parameters absent).
  */
 
@@ -35,10 +35,13 @@
 int crypto_sig_algid_decode(const uint8_t *der, size_t len, struct crypto_sig_scheme *out);
 
 /*
- * Encode the AlgorithmIdentifier of a scheme, byte for byte as RFC 7427
- * Appendix A and RFC 8420 show them (PSS parameters written in full,
- * trailer field included). Returns its length, -ENOTSUP (a scheme with no
- * RFC 7427 form: raw ECDSA, ECDSA or PSS with SHA-1) or -EMSGSIZE.
+ * Encode the AlgorithmIdentifier of a scheme as RFC 7427 Appendix A and
+ * RFC 8420 show them, in DER: PSS parameters with the hash, MGF1 and salt
+ * written and the default trailer field left out, byte for byte what
+ * strongSwan and libreswan send (libreswan 4.10 compares the bytes, and
+ * refuses the form with the trailer written). Returns its length,
+ * -ENOTSUP (a scheme with no RFC 7427 form: raw ECDSA, ECDSA or PSS with
+ * SHA-1) or -EMSGSIZE.
  * Context: any thread; pure.
  */
 int crypto_sig_algid_encode(const struct crypto_sig_scheme *s, uint8_t *out, size_t cap);

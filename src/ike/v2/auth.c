@@ -51,6 +51,7 @@ enum child_outcome { CHILD_NONE, CHILD_OK, CHILD_MISSING, CHILD_BAD };
 
 struct v2_auth_pend {
 	struct ike_auth_plan ours;	/* how we authenticate */
+	struct ike_auth_plan theirs;	/* how the peer did */
 	bool peer_psk;			/* the peer authenticated with the PSK (checked) */
 	bool send_cert;			/* our CERT payloads go with our AUTH */
 	struct ike_id peer;		/* the peer's ID as received */
@@ -215,8 +216,18 @@ static int peer_auth(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_p
 
 	rc = ike_auth_parse(&conn->auth[peer_end], ike_auth_our_hashes(), auth->u.auth.method,
 			    auth->u.auth.data, auth->u.auth.len, &v->plan, &sig, &sig_len, why);
+	if (log_debug_is_on(DBG_BASE) && auth->u.auth.method == V2_AUTH_DIGITAL_SIG) {
+		char hex[2 * 256 + 1] = "";
+		size_t n = auth->u.auth.data[0];
+
+		for (size_t i = 0; i < n && i < 256 && 1 + i < auth->u.auth.len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", auth->u.auth.data[1 + i]);
+		dbg(DBG_BASE, "#%llu: the peer's AlgorithmIdentifier %s", (unsigned long long)sa->serial,
+		    hex);
+	}
 	if (rc < 0)
 		return rc;
+	p->theirs = v->plan;
 	rc = octets(sa, !sa->initiator, &p->peer, oct, &len);
 	if (rc < 0) {
 		*why = "cannot compute the signed octets";
@@ -293,20 +304,30 @@ static void peer_creds_drop(struct ike_auth_verify *v)
 		crypto_pubkey_unref(v->keys[i]);
 }
 
-/* Log what the job said about the peer (CRL notes, who it was). */
+/* Log what the job said about the peer (CRL notes). */
 static void note_peer(struct ike_sa *sa, const struct ike_auth_result *r)
 {
-	char name[CONN_NAME_MAX + 32], how[96];
+	char name[CONN_NAME_MAX + 32];
 
 	if (r->crl_missing || r->crl_stale)
 		log_warn("%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
 			 ike_sa_name(sa, name, sizeof(name)),
 			 r->crl_stale ? "the CRL is past its next update" : "no CRL",
 			 r->subject);
-	if (r->verify == 0 && r->by_cert)
-		dbg(DBG_BASE, "%s: authenticated by certificate '%s'",
-		    ike_sa_name(sa, name, sizeof(name)), r->subject);
-	(void)how;
+}
+
+/* Once both ends are proven: who, and how (libreswan logs the same). */
+static void log_authenticated(struct ike_sa *sa, const char *subject)
+{
+	struct v2_auth_pend *p = sa->setup->auth;
+	char id[IKE_ID_STRLEN], theirs[96], ours[96];
+
+	ike_sa_progress(sa, RC_LOG, "authenticated peer %s with %s%s%s%s, ourselves with %s",
+			ike_id_str(&p->peer, id, sizeof(id)),
+			ike_auth_plan_str(&p->theirs, theirs, sizeof(theirs)),
+			subject && subject[0] ? " and certificate '" : "",
+			subject && subject[0] ? subject : "", subject && subject[0] ? "'" : "",
+			ike_auth_plan_str(&p->ours, ours, sizeof(ours)));
 }
 
 static void build_id(struct v2_build *b, uint8_t type, const struct ike_id *id)
@@ -623,6 +644,8 @@ static void initiator_authenticated(struct ike_sa *sa)
 	struct child_sa *c = sa->children;
 	uint16_t err = p->err;
 
+	if (p->peer_psk)
+		log_authenticated(sa, NULL);
 	sa->id_remote = p->peer;
 	v2_ike_established(sa);
 	switch (p->child) {
@@ -735,6 +758,7 @@ void v2_auth_i_checked(struct ike_sa *sa, struct ike_input *in)
 		initiator_auth_failed(sa, r->why);
 		return;
 	}
+	log_authenticated(sa, r->subject);
 	initiator_authenticated(sa);
 }
 
@@ -1000,6 +1024,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	if (rc == 0 && p->ours.method == V2_AUTH_PSK) {
+		log_authenticated(sa, NULL);
 		responder_authenticated(sa);
 		return;
 	}
@@ -1041,5 +1066,6 @@ void v2_auth_r_checked(struct ike_sa *sa, struct ike_input *in)
 		memcpy(p->our_auth, r->auth, r->auth_len);
 		p->our_len = r->auth_len;
 	}
+	log_authenticated(sa, r->verify == 0 ? r->subject : NULL);
 	responder_authenticated(sa);
 }
