@@ -7,6 +7,7 @@
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "crypto/dn.h"
 #include "ike/connection.h"
 #include "util/log.h"
 
@@ -37,7 +38,7 @@ static const char *policy_str(uint32_t pol, char *buf, size_t len)
 		const char *name;
 	} names[] = {
 		{ POL_IKEV1, "IKEv1" }, { POL_IKEV2, "IKEv2" }, { POL_PSK, "PSK" },
-		{ POL_RSASIG, "RSASIG" }, { POL_ENCRYPT, "ENCRYPT" },
+		{ POL_RSASIG, "RSASIG" }, { POL_ECDSA, "ECDSA" }, { POL_ENCRYPT, "ENCRYPT" },
 		{ POL_AUTHENTICATE, "AUTHENTICATE" }, { POL_COMPRESS, "COMPRESS" },
 		{ POL_TUNNEL, "TUNNEL" }, { POL_PFS, "PFS" }, { POL_DONT_REKEY, "DONT_REKEY" },
 		{ POL_AGGRESSIVE, "AGGRESSIVE" }, { POL_MODECFG_PULL, "MODECFG_PULL" },
@@ -196,19 +197,42 @@ static const char *host_str(const struct conn_end_spec *e, char *buf, size_t len
 }
 
 /* One end as libreswan draws it: client===host, mirrored for the right end. */
-static void end_str(const struct conn_end_spec *e, bool right, char *buf, size_t len)
+static void end_str(const struct connection *conn, int i, char *buf, size_t len)
 {
-	char host[IP_ADDR_STRLEN + 8], client[IP_SUBNET_STRLEN], id[300] = "";
+	const struct conn_end_spec *e = &conn->spec.end[i];
+	bool right = i == 1;
+	char host[IP_ADDR_STRLEN + 8], client[IP_SUBNET_STRLEN], id[IKE_ID_STRLEN + 2] = "";
 
 	host_str(e, host, sizeof(host));
-	if (e->id)
-		snprintf(id, sizeof(id), "[%s]", e->id);
+	if (e->id || conn->creds[i].cert) {
+		char s[IKE_ID_STRLEN];
+
+		snprintf(id, sizeof(id), "[%s]", ike_id_str(&conn->id[i], s, sizeof(s)));
+	}
 	if (!e->has_client)
 		snprintf(buf, len, "%s%s", host, id);
 	else if (!right)
 		snprintf(buf, len, "%s===%s%s", ip_subnet_str(&e->client, client), host, id);
 	else
 		snprintf(buf, len, "%s%s===%s", host, id, ip_subnet_str(&e->client, client));
+}
+
+/* libreswan's authby names, joined: "rsasig+ecdsa". */
+static const char *auth_str(uint8_t classes, char *buf, size_t len)
+{
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} names[] = { { IKE_AUTHC_PSK, "secret" }, { IKE_AUTHC_RSA, "rsasig" },
+		      { IKE_AUTHC_ECDSA, "ecdsa" }, { IKE_AUTHC_EDDSA, "eddsa" } };
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && n < len; i++)
+		if (classes & names[i].bit)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "+" : "",
+					      names[i].name);
+	return buf;
 }
 
 static const char *shunt_name(enum shunt_kind k)
@@ -236,8 +260,8 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 	const char *nm = s->name;
 	char l[600], r[600], pol[256];
 
-	end_str(&s->end[0], false, l, sizeof(l));
-	end_str(&s->end[1], true, r, sizeof(r));
+	end_str(conn, 0, l, sizeof(l));
+	end_str(conn, 1, r, sizeof(r));
 	int routing = atomic_load(&conn->routing);
 	ctl_comment(c, "\"%s\": %s...%s; %s; IPsec SAs: %u", nm, l, r,
 		    atomic_load(&conn->children_up) ? "erouted"
@@ -259,6 +283,20 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 	ctl_comment(c, "\"%s\":   policy: %s; prospective: %s; failure: %s;", nm,
 		    policy_str(s->policy, pol, sizeof(pol)), shunt_name(s->prospective),
 		    shunt_name(s->failure));
+	ctl_comment(c, "\"%s\":   left auth: %s; right auth: %s;", nm,
+		    auth_str(conn->auth[0].classes, l, sizeof(l)),
+		    auth_str(conn->auth[1].classes, r, sizeof(r)));
+	for (int i = 0; i < 2; i++) {
+		char subj[512];
+
+		if (conn->creds[i].cert)
+			ctl_comment(c, "\"%s\":   %s cert: '%s'%s;", nm, i ? "right" : "left",
+				    crypto_cert_subject_str(conn->creds[i].cert, subj, sizeof(subj)),
+				    conn->creds[i].key ? " with its private key" : "");
+		if (conn->ca_dn[i] && crypto_dn_str(conn->ca_dn[i], conn->ca_dn_len[i], subj,
+						    sizeof(subj)) >= 0)
+			ctl_comment(c, "\"%s\":   %s ca: '%s';", nm, i ? "right" : "left", subj);
+	}
 	if (s->has_dpd)
 		ctl_comment(c, "\"%s\":   dpd: action:%s; delay:%us; timeout:%us;", nm,
 			    dpd_action_name(s->dpd_action), s->dpd_delay, s->dpd_timeout);

@@ -145,6 +145,29 @@ expect_status 0 "--listcerts" $W --listcerts
 expect_match "the new file is listed" '^000 End certificate "west2"'
 expect_match "paired with the P12 key" "has private key from $T/west.p12"
 
+# connections naming their credentials
+CKAID=$(openssl rsa -in "$T/ca/east.key" -noout -modulus 2>/dev/null | sed 's/^Modulus=//' |
+	xxd -r -p | openssl sha1 -r | cut -d' ' -f1)
+expect_status 0 "a connection with --cert" $W --name c1 --host 127.0.0.1 --cert east \
+	--to --host 127.0.0.2 --id @peer.example
+expect_match "is added" 'added IKEv2 connection'
+expect_status 0 "--status" $W --status
+expect_match "its ID is the certificate's subject" 'CN=east.example'
+expect_status 0 "a connection with --ckaid (the key's SHA-1 of its modulus)" \
+	$W --name c2 --host 127.0.0.1 --ckaid "$CKAID" --to --host 127.0.0.2 --id @peer.example
+expect_status 36 "--cert of a certificate that is not there" $W --name c3 --host 127.0.0.1 \
+	--cert nosuch --to --host 127.0.0.2
+expect_match "says where it looked" "--cert nosuch: no certificate of that name in $D/certs"
+expect_status 36 "--ckaid of no key" $W --name c4 --host 127.0.0.1 --ckaid 00ff --to --host 127.0.0.2
+expect_match "says so" 'no certificate or private key with that CKAID'
+expect_status 36 "%fromcert without --cert" $W --name c5 --host 127.0.0.1 --id %fromcert \
+	--to --host 127.0.0.2
+expect_match "says what is needed" 'expected --cert on the same end'
+expect_status 0 "--ca with a DN" $W --name c6 --host 127.0.0.1 --cert east \
+	--to --host 127.0.0.2 --ca "C=CH, O=Skua Test, CN=Skua Test CA"
+expect_status 36 "--ca that is no DN" $W --name c7 --host 127.0.0.1 --to --host 127.0.0.2 --ca "XX=y"
+expect_match "says why" 'unknown attribute'
+
 expect_status 0 "--listall" $W --listall
 expect_match "lists the certificates too" 'List of X.509 End Certificates:'
 expect_match "and the CA certificates" 'List of X.509 CA Certificates:'

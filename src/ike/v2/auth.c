@@ -817,8 +817,13 @@ static void auth_refuse(struct ike_sa *sa, const char *why)
 	size_t len;
 	char name[CONN_NAME_MAX + 32];
 
+	static struct log_ratelimit rl;	/* an unauthenticated peer triggers this */
+	uint32_t suppressed;
+
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
-	log_warn("%s: IKE_AUTH failed: %s", ike_sa_name(sa, name, sizeof(name)), why);
+	if (log_ratelimit_ok(&rl, 20, &suppressed))
+		log_warn("%s: IKE_AUTH failed: %s%s", ike_sa_name(sa, name, sizeof(name)), why,
+			 suppressed ? " (and earlier failures not logged)" : "");
 	if (v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true) == 0 &&
 	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0)
 		v2_send_response(sa, sa->w->txbuf, len);
