@@ -474,6 +474,26 @@ Test(auth, raw_rsa_keys)
 	crypto_privkey_unref(ke);
 }
 
+/* Every job of east (key exchange, verification and signature) run by another worker. */
+Test(auth, jobs_stolen_by_another_worker)
+{
+	struct pki k;
+	uint8_t methods[2];
+	struct crypto_sig_scheme schemes[2];
+
+	pki_make(&k, "rsa2048", "p256");
+	add_conns(&k, WEST EAST);
+	xch_set_thief(XCH_EAST, true);
+	handshake(XCH_WEST, true, methods, schemes);
+	cr_assert_eq(methods[0], V2_AUTH_DIGITAL_SIG);
+	cr_assert_eq(schemes[1].kind, CRYPTO_SIG_ECDSA);
+	/* east's key exchange, and the job that checked west and signed for east */
+	cr_assert_eq(xch_jobs_stolen(XCH_EAST), 2, "stolen %llu",
+		     (unsigned long long)xch_jobs_stolen(XCH_EAST));
+	cr_assert_eq(xch_jobs_stolen(XCH_WEST), 0);
+	pki_free(&k);
+}
+
 /* No flag: signatures (libreswan's default); without a key the initiator cannot start. */
 Test(auth, default_is_signatures)
 {

@@ -38,8 +38,10 @@ struct peer {
 	struct ip_addr addr;
 	struct net_pool *pool;
 	struct net_worker *nw;
-	struct crypto_jobq jobq;
+	struct crypto_jobq jobq;	/* queue 0: the worker; queue 1: a thief that never queues */
 	bool jobq_ready;
+	struct mailbox thief_mb;	/* the thief's (its stolen results go to their owner) */
+	bool thief;			/* xch_set_thief(): the thief runs the worker's jobs */
 	struct kernel_queue kq;
 	bool kq_running;
 	struct conn_table conns;
@@ -120,7 +122,7 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 {
 	struct net_worker_ops ops = { .datagram = on_datagram, .ctx = &p->d };
 	const struct kernel_backend *be = kernel_backend_find("none");
-	struct mailbox *mbs[1];
+	struct mailbox *mbs[2];
 	struct net_iface ifc;
 	struct net_iface_list want = { .v = &ifc, .n = 1 };
 	int rc;
@@ -132,7 +134,9 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	cr_assert_not_null(p->pool);
 	p->nw = net_pool_worker(p->pool, 0);
 	mbs[0] = &p->nw->mb;
-	cr_assert_eq(crypto_jobq_init(&p->jobq, 1, mbs), 0);
+	cr_assert_eq(mailbox_init(&p->thief_mb), 0);
+	mbs[1] = &p->thief_mb;
+	cr_assert_eq(crypto_jobq_init(&p->jobq, 2, mbs), 0);
 	p->jobq_ready = true;
 	cr_assert_not_null(be);
 	cr_assert_eq(kernel_queue_start(&p->kq, be), 0);
@@ -203,6 +207,10 @@ static unsigned peer_run(struct peer *p)
 {
 	sync_clock(p);
 	unsigned n = mailbox_drain(&p->nw->mb, dispatch, p, 256);
+
+	/* a thief takes whole jobs off the worker's queue, as an idle worker would */
+	while (p->thief && crypto_jobq_steal(&p->jobq, 1))
+		n++;
 	n += crypto_jobq_run_batch(&p->jobq, 0, 64);
 	return n;
 }
@@ -598,6 +606,16 @@ void xch_set_creds(enum xch_side side, struct crypto_trust *trust, bool crl_stri
 	ike_creds_publish(&peers[side].d, c);
 }
 
+void xch_set_thief(enum xch_side side, bool on)
+{
+	peers[side].thief = on;
+}
+
+uint64_t xch_jobs_stolen(enum xch_side side)
+{
+	return crypto_jobq_count_worker(&peers[side].jobq, 1, CRYPTO_JOBQ_STOLEN);
+}
+
 void xch_set_privkey(enum xch_side side, struct crypto_privkey *key)
 {
 	crypto_privkey_unref(peers[side].key);
@@ -737,8 +755,10 @@ void xch_teardown(void)
 		struct peer *p = &peers[i];
 		net_pool_free(p->pool);
 		p->pool = NULL;
-		if (p->jobq_ready)
+		if (p->jobq_ready) {
 			crypto_jobq_fini(&p->jobq);
+			mailbox_fini(&p->thief_mb);
+		}
 		for (unsigned k = 0; k < p->nconn; k++) {
 			if (sadb_conn_table_del(&p->conns, &p->conn[k]->node) == 0)
 				ike_connection_unref(p->conn[k]);

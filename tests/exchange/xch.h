@@ -90,6 +90,15 @@ struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
 void xch_set_creds(enum xch_side side, struct crypto_trust *trust, bool crl_strict,
 		   const struct ike_id *ids, struct crypto_pubkey *const *keys, size_t n);
 
+/*
+ * A second crypto queue on the side whose "worker" only steals: with on,
+ * every job the side's worker queues is taken and run by the thief (the
+ * result goes to the owner's mailbox, as across cores), never by the
+ * worker itself. xch_jobs_stolen() counts them.
+ */
+void xch_set_thief(enum xch_side side, bool on);
+uint64_t xch_jobs_stolen(enum xch_side side);
+
 /* The side's private key for IDs without a certificate (the secrets'); NULL: none. */
 void xch_set_privkey(enum xch_side side, struct crypto_privkey *key);
 
