@@ -8,6 +8,13 @@ target_compile_options(skua_flags INTERFACE
 	-D_GNU_SOURCE)
 target_link_options(skua_flags INTERFACE -Wl,-z,relro -Wl,-z,now)
 
+# No source or build path in a binary (assert messages, debug information):
+# paths are recorded relative to the source tree. The build tree lies inside
+# the source tree, so its map comes last, which GCC and clang then prefer.
+target_compile_options(skua_flags INTERFACE
+	-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=
+	-ffile-prefix-map=${CMAKE_BINARY_DIR}/=)
+
 if(SKUA_SANITIZE STREQUAL "address")
 	target_compile_options(skua_flags INTERFACE -fsanitize=address,undefined
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer)

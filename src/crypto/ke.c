@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
@@ -438,6 +439,39 @@ out:
 	return ret;
 }
 
+/*
+ * Our ECP public value (x | y) from a private scalar: OpenSSL 3.0 does not
+ * derive it on import, so multiply the base point here. Only for import
+ * (tests, impair): crypto_ke_new() gets the public value from keygen.
+ */
+static int ecp_public_from_priv(const struct ke_group *g, const uint8_t *priv, size_t privlen,
+				uint8_t *pub)
+{
+	uint8_t point[1 + 2 * ECP_MAX_BYTES];
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name_ex(NULL, NULL, EC_curve_nist2nid(g->name));
+	EC_POINT *pt = grp ? EC_POINT_new(grp) : NULL;
+	BIGNUM *k = BN_secure_new();
+	BN_CTX *bnctx = BN_CTX_secure_new();
+	int ret = -ENOMEM;
+
+	if (!grp || !pt || !k || !bnctx || !BN_bin2bn(priv, (int)privlen, k))
+		goto out;
+	ret = -EINVAL;
+	if (BN_is_zero(k) || BN_cmp(k, EC_GROUP_get0_order(grp)) >= 0 ||
+	    !EC_POINT_mul(grp, pt, k, NULL, NULL, bnctx) ||
+	    EC_POINT_point2oct(grp, pt, POINT_CONVERSION_UNCOMPRESSED, point, sizeof(point),
+			       bnctx) != 1u + g->pub_len)
+		goto out;
+	memcpy(pub, point + 1, g->pub_len);
+	ret = 0;
+out:
+	BN_CTX_free(bnctx);
+	BN_clear_free(k);
+	EC_POINT_free(pt);
+	EC_GROUP_free(grp);
+	return ret;
+}
+
 int crypto_ke_import(uint16_t group, const uint8_t *priv, size_t privlen, const uint8_t *pub,
 		     size_t publen, struct crypto_ke **out)
 {
@@ -455,7 +489,7 @@ int crypto_ke_import(uint16_t group, const uint8_t *priv, size_t privlen, const 
 		return -EINVAL;
 	if (g->kind == KE_ECX && privlen != g->pub_len)
 		return -EINVAL;
-	if (g->kind != KE_ECX && !pub)
+	if (g->kind == KE_MODP && !pub)
 		return -EINVAL;
 	if (pub && publen != g->pub_len)
 		return -EINVAL;
@@ -475,6 +509,12 @@ int crypto_ke_import(uint16_t group, const uint8_t *priv, size_t privlen, const 
 			    !crypto_memeq(derived, pub, g->pub_len)))
 			goto out;
 	} else {
+		if (!pub) {
+			ret = ecp_public_from_priv(g, priv, privlen, derived);
+			if (ret < 0)
+				goto out;
+			pub = derived;
+		}
 		ret = pkey_from_ke(g, params, pub, priv, privlen, &ke->pkey);
 		if (ret < 0)
 			goto out;

@@ -49,9 +49,10 @@ int crypto_ke_new(uint16_t group, struct crypto_ke **out);
  * Import a fixed key pair: known-answer tests, and impair switches that
  * reuse a key. priv is the big-endian private exponent/scalar (MODP,
  * ECP) or the raw RFC 7748 scalar (31, 32); pub is the public value in
- * IKEv2 form. pub is required for MODP and ECP (OpenSSL 3.0 does not
- * derive it) and checked against priv (pairwise check); for 31/32 it may
- * be NULL, and is otherwise compared with the derived one. Returns 0,
+ * IKEv2 form. pub is required for MODP (OpenSSL 3.0 does not derive it)
+ * and checked against priv (pairwise check); for ECP (derived from the
+ * scalar, which must be in 1..n-1) and 31/32 it may be NULL, and is
+ * otherwise checked or compared with the derived one. Returns 0,
  * -ENOTSUP, -EINVAL (sizes, range or mismatch) or -ENOMEM.
  * Context: any thread; the caller owns *out.
  */

@@ -63,6 +63,34 @@ int crypto_integ_icv_len(uint16_t integ)
 	return i < 0 ? -ENOTSUP : integs[i].icv_len;
 }
 
+int crypto_integ_icv(uint16_t integ, const uint8_t *key, size_t keylen, const struct iovec *data,
+		     int ndata, uint8_t *icv)
+{
+	int i = integ_find(integ);
+
+	if (i < 0)
+		return -ENOTSUP;
+	if (!key || keylen != integs[i].key_len)
+		return -EINVAL;
+	return crypto_hmac(integs[i].md, key, keylen, data, ndata, icv, integs[i].icv_len);
+}
+
+int crypto_integ_check(uint16_t integ, const uint8_t *key, size_t keylen,
+		       const struct iovec *data, int ndata, const uint8_t *icv)
+{
+	uint8_t want[CRYPTO_SK_ICV_MAX];
+	int i = integ_find(integ);
+	int ret = -EBADMSG;
+
+	if (i < 0 || !icv)
+		return -EBADMSG;
+	if (crypto_integ_icv(integ, key, keylen, data, ndata, want) == 0 &&
+	    crypto_memeq(want, icv, integs[i].icv_len))
+		ret = 0;
+	crypto_wipe(want, sizeof(want));
+	return ret;
+}
+
 bool crypto_encr_is_aead(uint16_t encr)
 {
 	return encr == V2_ENCR_AES_GCM_8 || encr == V2_ENCR_AES_GCM_12 ||
@@ -203,17 +231,13 @@ static bool len_ok(const struct crypto_sk *sk, size_t len)
 	return sk->block_len && len > 0 && len % sk->block_len == 0 && len <= INT32_MAX;
 }
 
-/* ICV = truncated HMAC(SK_a, aad | IV | ciphertext) (RFC 7296 3.14, RFC 4868 2.3). */
-static int cbc_icv(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen,
-		   const uint8_t *iv, const uint8_t *ct, size_t len, uint8_t *icv)
+/* The ICV covers aad | IV | ciphertext (RFC 7296 3.14). */
+static void cbc_parts(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen,
+		      const uint8_t *iv, const uint8_t *ct, size_t len, struct iovec parts[3])
 {
-	struct iovec parts[] = {
-		{ .iov_base = (void *)aad, .iov_len = aadlen },
-		{ .iov_base = (void *)iv, .iov_len = sk->iv_len },
-		{ .iov_base = (void *)ct, .iov_len = len },
-	};
-
-	return crypto_hmac(sk->md, sk->akey, sk->akey_len, parts, 3, icv, sk->icv_len);
+	parts[0] = (struct iovec){ .iov_base = (void *)aad, .iov_len = aadlen };
+	parts[1] = (struct iovec){ .iov_base = (void *)iv, .iov_len = sk->iv_len };
+	parts[2] = (struct iovec){ .iov_base = (void *)ct, .iov_len = len };
 }
 
 /* Run the cipher over buf in place; for AEAD, feed aad first and handle the tag. */
@@ -270,8 +294,12 @@ int crypto_sk_seal_iv(const struct crypto_sk *sk, const uint8_t *aad, size_t aad
 	if (!len_ok(sk, len) || aadlen > INT32_MAX)
 		return -EINVAL;
 	ret = cipher_run(sk, true, aad, aadlen, iv, buf, len, icv);
-	if (ret == 0 && !sk->aead)
-		ret = cbc_icv(sk, aad, aadlen, iv, buf, len, icv);
+	if (ret == 0 && !sk->aead) {
+		struct iovec parts[3];
+
+		cbc_parts(sk, aad, aadlen, iv, buf, len, parts);
+		ret = crypto_integ_icv(sk->integ, sk->akey, sk->akey_len, parts, 3, icv);
+	}
 	return ret < 0 ? -EIO : 0;
 }
 
@@ -286,7 +314,6 @@ int crypto_sk_seal(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen
 int crypto_sk_open(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen,
 		   const uint8_t *iv, uint8_t *buf, size_t len, const uint8_t *icv)
 {
-	uint8_t want[CRYPTO_SK_ICV_MAX];
 	size_t padlen;
 	int ret = -EBADMSG;
 
@@ -294,8 +321,10 @@ int crypto_sk_open(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen
 		goto out;
 	if (!sk->aead) {
 		/* Integrity first, in constant time; nothing is decrypted unless it holds. */
-		if (cbc_icv(sk, aad, aadlen, iv, buf, len, want) < 0 ||
-		    !crypto_memeq(want, icv, sk->icv_len))
+		struct iovec parts[3];
+
+		cbc_parts(sk, aad, aadlen, iv, buf, len, parts);
+		if (crypto_integ_check(sk->integ, sk->akey, sk->akey_len, parts, 3, icv) < 0)
 			goto out;
 	}
 	if (cipher_run(sk, false, aad, aadlen, iv, buf, len, (uint8_t *)icv) < 0) {
@@ -309,7 +338,6 @@ int crypto_sk_open(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen
 	}
 	ret = (int)(len - padlen - 1);
 out:
-	crypto_wipe(want, sizeof(want));
 	return ret;
 }
 

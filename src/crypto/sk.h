@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "ike/v2/types.h"
 
@@ -108,6 +109,26 @@ int crypto_integ_key_len(uint16_t integ);
 
 /* Truncated ICV length for integ, 0 for NONE, or -ENOTSUP. Context: any. */
 int crypto_integ_icv_len(uint16_t integ);
+
+/*
+ * The integrity transform on its own (RFC 7296 3.14; HMAC-SHA1-96 RFC
+ * 2404, HMAC-SHA2-* RFC 4868 2): icv = HMAC(key, data[0] | ... ) truncated
+ * to crypto_integ_icv_len() bytes. The key is exactly
+ * crypto_integ_key_len() bytes (RFC 4868 2.1.1: fixed-size keys). The
+ * SK transform computes its ICV with it. Returns 0, -ENOTSUP (unknown or
+ * NONE), -EINVAL (key length, ndata) or -EIO.
+ * Context: any thread; the caller owns every buffer.
+ */
+int crypto_integ_icv(uint16_t integ, const uint8_t *key, size_t keylen, const struct iovec *data,
+		     int ndata, uint8_t *icv);
+
+/*
+ * Check a received ICV against data in constant time. Returns 0, or
+ * -EBADMSG whatever the cause (mismatch, bad key length, unknown transform).
+ * Context: any thread.
+ */
+int crypto_integ_check(uint16_t integ, const uint8_t *key, size_t keylen,
+		       const struct iovec *data, int ndata, const uint8_t *icv);
 
 /*
  * Prepare one direction from the negotiated IKE suite and its keys:

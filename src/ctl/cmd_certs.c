@@ -444,22 +444,6 @@ void ctl_cmd_rereadcrls(struct pluto *p, struct ctl_client *c, const struct whac
 		  p->certs.ncrls == 1 ? "" : "s", p->certs.dir);
 }
 
-void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	char err[512];
-
-	if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
-		ctl_reply(c, RC_LOG_SERIOUS, "secrets not reloaded, the old ones stay in force: %s",
-			  err);
-	if (ctl_certs_load(p, true, true) < 0) {
-		ctl_reply(c, RC_FATAL, "certificates not reread: out of memory");
-		return;
-	}
-	ctl_reply(c, RC_LOG, "reread the secrets, %zu certificate%s, %zu CA certificate%s and "
-		  "%zu CRL%s", p->certs.ncerts, p->certs.ncerts == 1 ? "" : "s", p->certs.ncas,
-		  p->certs.ncas == 1 ? "" : "s", p->certs.ncrls, p->certs.ncrls == 1 ? "" : "s");
-}
-
 /* The public key form: --keyid ID [--addkey] --pubkeyrsa 0s... */
 void ctl_cmd_addkey(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {

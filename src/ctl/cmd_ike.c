@@ -2,7 +2,7 @@
 /*
  * whack forms that act on SAs: --initiate (with progress lines until the
  * SA is up or given up, unless --asynchronous), --terminate, --deletestate,
- * the --ddos modes and the state part of --status. SAs belong to workers:
+ * the --ddos modes. (The listings are in cmd_status.c.) SAs belong to workers:
  * these post to them (ike/ike_cmd.h) and never touch an SA here.
  */
 #include <errno.h>
@@ -105,6 +105,11 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
 	}
+	if (conn_spec_is_shunt(&conn->spec)) {
+		ctl_reply(c, RC_ROUTE, "\"%s\": cannot initiate a shunt connection (--pass, --drop "
+			  "or --reject without --encrypt): use --route", name->value);
+		goto out;
+	}
 	if (!net_pool_is_listening(p->pool)) {
 		ctl_reply(c, RC_DEAF, "\"%s\": need --listen before --initiate", name->value);
 		goto out;
@@ -158,11 +163,6 @@ out:
 static void emit_log(void *ctx, uint64_t serial, const char *line)
 {
 	ctl_reply(ctx, RC_LOG, "%s", line);
-}
-
-static void emit_comment(void *ctx, uint64_t serial, const char *line)
-{
-	ctl_comment(ctx, "%s", line);
 }
 
 void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
@@ -313,23 +313,32 @@ static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_
 					    : "neither end is an address pluto listens on (--listen first)");
 			goto out;
 		}
-		if (!(conn->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
-		    conn->spec.end[1 - end].host_kind != HOST_ADDR) {
+		/* A shunt needs no peer address: its policy names the clients alone. */
+		bool shunt = conn_spec_is_shunt(&conn->spec);
+		bool peer_known = conn->spec.end[1 - end].host_kind == HOST_ADDR ||
+				  (shunt && conn->spec.end[1 - end].has_client);
+		if ((!shunt && !(conn->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE))) ||
+		    !peer_known) {
 			ctl_reply(c, RC_ROUTE, "\"%s\": cannot route: %s", name->value,
-				  conn->spec.end[1 - end].host_kind != HOST_ADDR
+				  !peer_known
 					  ? "the peer's address is unknown (%any)"
 					  : "an ISAKMP-only connection has no IPsec traffic to route");
 			goto out;
 		}
 	}
-	pr = handoff(c);
-	if (!pr) {
+	/* pluto's own requests (--config at start, --rereadall) have no socket: the worker logs. */
+	pr = c->fd >= 0 ? handoff(c) : NULL;
+	if (!pr && c->fd >= 0) {
 		ctl_reply(c, RC_INTERNALERR, "out of resources");
 		goto out;
 	}
 	if ((unroute ? ike_cmd_unroute(&p->ike, conn, pr)
-		     : ike_cmd_route(&p->ike, conn, (uint8_t)end, pr)) < 0)
-		pr->ops->line(pr, RC_INTERNALERR, "out of memory");
+		     : ike_cmd_route(&p->ike, conn, (uint8_t)end, pr)) < 0) {
+		if (pr)
+			pr->ops->line(pr, RC_INTERNALERR, "out of memory");
+		else
+			ctl_reply(c, RC_INTERNALERR, "\"%s\": out of memory", name->value);
+	}
 	ike_progress_unref(pr);
 out:
 	ike_connection_unref(conn);
@@ -343,50 +352,4 @@ void ctl_cmd_route(struct pluto *p, struct ctl_client *c, const struct whack_cmd
 void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	route_cmd(p, c, cmd, true);
-}
-
-static bool shunt_line(struct conn_node *n, void *ctx)
-{
-	struct ctl_client *c = ctx;
-	struct connection *conn = ike_connection_of(n);
-	int routing = atomic_load(&conn->routing);
-	uint8_t end = atomic_load(&conn->route_end);
-	char a[80], b[80];
-
-	if (routing == CONN_UNROUTED || atomic_load(&conn->children_up) > 0)
-		return true;
-	ctl_comment(c, "%s -0-> %s => %s    \"%s\"%s", ike_ts_str(&conn->ts[end], a, sizeof(a)),
-		    ike_ts_str(&conn->ts[1 - end], b, sizeof(b)),
-		    ike_shunt_name(atomic_load(&conn->shunt)), conn->spec.name,
-		    routing == CONN_FAILED_SHUNT ? " (negotiation failed)" : "");
-	return true;
-}
-
-void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	ctl_comment(c, "Shunt list:");
-	ctl_comment(c, " ");
-	rcu_read_lock();
-	sadb_conn_table_each_rcu(&p->conns, shunt_line, c);
-	rcu_read_unlock();
-}
-
-void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
-{
-	ike_cmd_trafficstatus(&p->ike, emit_comment, c);
-}
-
-void ctl_status_states(struct pluto *p, struct ctl_client *c)
-{
-	uint64_t ike, half, up, child;
-	int mode = atomic_load(&p->ike.ddos_mode);
-
-	ike_cmd_counts(&p->ike, &ike, &half, &up, &child);
-	ctl_comment(c, "State Information: DDoS cookies %s, Accepting new IKE connections",
-		    p->opts->force_busy || mode == 1 ? "required" : mode == 2 ? "not required" : "required under load");
-	ctl_comment(c, "IKE SAs: total(%llu), half-open(%llu), established(%llu)",
-		    (unsigned long long)ike, (unsigned long long)half, (unsigned long long)up);
-	ctl_comment(c, "IPsec SAs: total(%llu)", (unsigned long long)child);
-	ctl_comment(c, " ");
-	ike_cmd_status(&p->ike, emit_comment, c);
 }

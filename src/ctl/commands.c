@@ -48,7 +48,7 @@ static const struct {
 	[WOP_CHECKPUBKEYS] = { "--checkpubkeys", ctl_cmd_checkpubkeys },
 	[WOP_LISTCACERTS] = { "--listcacerts", ctl_cmd_listcacerts },
 	[WOP_LISTCRLS] = { "--listcrls", ctl_cmd_listcrls },
-	[WOP_LISTEVENTS] = { "--listevents", NULL },
+	[WOP_LISTEVENTS] = { "--listevents", ctl_cmd_listevents },
 	[WOP_STATUS] = { "--status", ctl_cmd_status },
 	[WOP_TRAFFICSTATUS] = { "--trafficstatus", ctl_cmd_trafficstatus },
 	[WOP_SHUNTSTATUS] = { "--shuntstatus", ctl_cmd_shuntstatus },
@@ -56,6 +56,9 @@ static const struct {
 	[WOP_PROCESSSTATUS] = { "--processstatus", ctl_cmd_processstatus },
 	[WOP_GLOBALSTATS] = { "--globalstats", ctl_cmd_globalstats },
 	[WOP_CLEARSTATS] = { "--clearstats", ctl_cmd_clearstats },
+	[WOP_SHOWSTATES] = { "--showstates", ctl_cmd_showstates },
+	[WOP_BRIEFSTATUS] = { "--briefstatus", ctl_cmd_briefstatus },
+	[WOP_FIPSSTATUS] = { "--fipsstatus", ctl_cmd_fipsstatus },
 	[WOP_SHUTDOWN] = { "--shutdown", ctl_cmd_shutdown },
 };
 

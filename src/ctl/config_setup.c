@@ -1,28 +1,31 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "ctl/config_setup.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <glob.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "ctl/config_conn.h"
+#include "ctl/config_kw.h"
 #include "util/log.h"
 
-enum { INCLUDE_DEPTH_MAX = 8, KEY_MAX = 64 };
-
-enum section { SEC_NONE, SEC_SETUP, SEC_CONN, SEC_CA };
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum key_kind {
-	K_OPTION,	/* handed to pluto_options_set(option, value) */
+	K_OPTION,	/* handed to pluto_options_set(option, value); -ENOTSUP there: warned */
 	K_BOOL,		/* yes/no into a bool field */
 	K_NOT_BOOL,	/* yes/no into a bool field that says the opposite */
 	K_PROTOSTACK,
 	K_DEBUG,	/* plutodebug: a list of classes */
 	K_INTERFACES,	/* interfaces: a list of names, %defaultroute */
+	K_UNIQUEIDS,	/* yes: warned (replacing has not landed); no: what Skua does */
+	K_DDOS,		/* ddos-mode: auto, busy (--force-busy), unlimited (warned) */
+	K_IGNORED,	/* accepted, not acted on yet: warned */
+	K_OBSOLETE,	/* libreswan ignores it too: warned */
+	K_REFUSED,	/* a value other than fine would ask for a safeguard Skua lacks */
 };
 
 static const struct key {
@@ -30,78 +33,137 @@ static const struct key {
 	enum key_kind kind;
 	const char *option;	/* K_OPTION */
 	size_t field;		/* K_BOOL, K_NOT_BOOL: offset of a bool in pluto_options */
+	const char *fine;	/* K_REFUSED: the values that ask for nothing missing */
+	const char *why;	/* K_REFUSED: what ignoring it would weaken */
 } keys[] = {
-	{ "protostack", K_PROTOSTACK, NULL, 0 },
-	{ "logfile", K_OPTION, "logfile", 0 },
-	{ "logtime", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_time) },
-	{ "logappend", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.truncate) },
-	{ "logip", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_ip) },
-	{ "audit-log", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_audit) },
-	{ "plutodebug", K_DEBUG, NULL, 0 },
-	{ "uniqueids", K_BOOL, NULL, offsetof(struct pluto_options, uniqueids) },
-	{ "virtual-private", K_OPTION, "virtual-private", 0 },
-	{ "virtual_private", K_OPTION, "virtual-private", 0 },	/* the old spelling */
-	{ "keep-alive", K_OPTION, "keep-alive", 0 },
-	{ "crl-strict", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict) },
-	{ "strictcrlpolicy", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict) },
-	{ "crlcheckinterval", K_OPTION, "crlcheckinterval", 0 },
-	{ "listen", K_OPTION, "listen", 0 },
-	{ "interfaces", K_INTERFACES, NULL, 0 },
-	{ "ikeport", K_OPTION, "ikeport", 0 },
-	{ "nat-ikeport", K_OPTION, "natikeport", 0 },
-	{ "rundir", K_OPTION, "rundir", 0 },
-	{ "secretsfile", K_OPTION, "secretsfile", 0 },
-	{ "nhelpers", K_OPTION, "nhelpers", 0 },
-	{ "seedbits", K_OPTION, "seedbits", 0 },
-	{ "ipsecdir", K_OPTION, "ipsecdir", 0 },
-	{ "nssdir", K_OPTION, "nssdir", 0 },
-	{ "dumpdir", K_OPTION, "coredir", 0 },
-	{ "statsbin", K_OPTION, "statsbin", 0 },
-	{ "secctx-attr-type", K_OPTION, "secctx-attr-type", 0 },
-	{ "myvendorid", K_OPTION, "vendorid", 0 },
+	{ "protostack", K_PROTOSTACK, NULL, 0, NULL, NULL },
+	{ "logfile", K_OPTION, "logfile", 0, NULL, NULL },
+	{ "plutostderrlog", K_OPTION, "logfile", 0, NULL, NULL },	/* the old name */
+	{ "logtime", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_time), NULL, NULL },
+	{ "plutostderrlogtime", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_time),
+	  NULL, NULL },
+	{ "logappend", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.truncate), NULL,
+	  NULL },
+	{ "logip", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_ip), NULL, NULL },
+	{ "audit-log", K_NOT_BOOL, NULL, offsetof(struct pluto_options, log.no_audit), NULL,
+	  NULL },
+	{ "plutodebug", K_DEBUG, NULL, 0, NULL, NULL },
+	{ "uniqueids", K_UNIQUEIDS, NULL, 0, NULL, NULL },
+	{ "virtual-private", K_OPTION, "virtual-private", 0, NULL, NULL },
+	{ "virtual_private", K_OPTION, "virtual-private", 0, NULL, NULL },	/* the old name */
+	{ "keep-alive", K_OPTION, "keep-alive", 0, NULL, NULL },
+	{ "keep_alive", K_OPTION, "keep-alive", 0, NULL, NULL },
+	{ "crlcheckinterval", K_OPTION, "crlcheckinterval", 0, NULL, NULL },
+	{ "listen", K_OPTION, "listen", 0, NULL, NULL },
+	{ "interfaces", K_INTERFACES, NULL, 0, NULL, NULL },
+	{ "ikeport", K_OPTION, "ikeport", 0, NULL, NULL },
+	{ "nat-ikeport", K_OPTION, "natikeport", 0, NULL, NULL },
+	{ "nat_ikeport", K_OPTION, "natikeport", 0, NULL, NULL },
+	{ "rundir", K_OPTION, "rundir", 0, NULL, NULL },
+	{ "secretsfile", K_OPTION, "secretsfile", 0, NULL, NULL },
+	{ "nhelpers", K_OPTION, "nhelpers", 0, NULL, NULL },
+	{ "seedbits", K_OPTION, "seedbits", 0, NULL, NULL },
+	{ "ipsecdir", K_OPTION, "ipsecdir", 0, NULL, NULL },
+	{ "nssdir", K_OPTION, "nssdir", 0, NULL, NULL },
+	{ "dumpdir", K_OPTION, "coredir", 0, NULL, NULL },
+	{ "statsbin", K_OPTION, "statsbin", 0, NULL, NULL },
+	{ "secctx-attr-type", K_OPTION, "secctx-attr-type", 0, NULL, NULL },
+	{ "ikev1-secctx-attr-type", K_OPTION, "secctx-attr-type", 0, NULL, NULL },
+	{ "myvendorid", K_OPTION, "vendorid", 0, NULL, NULL },
+	{ "ddos-mode", K_DDOS, NULL, 0, NULL, NULL },
+	{ "force-busy", K_BOOL, NULL, offsetof(struct pluto_options, force_busy), NULL, NULL },
+
+	{ "crl-strict", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
+	{ "strictcrlpolicy", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
+	{ "crl_strict", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
+
+	/* Refused unless harmless: ignoring them would accept revoked certificates. */
+	{ "ocsp-strict", K_REFUSED, NULL, 0, "no|false",
+	  "strict OCSP checking (OCSP has not landed)" },
+	{ "ocsp_strict", K_REFUSED, NULL, 0, "no|false",
+	  "strict OCSP checking (OCSP has not landed)" },
+	{ "ocsp-enable", K_REFUSED, NULL, 0, "no|false",
+	  "OCSP checking (OCSP has not landed)" },
+	{ "ocsp_enable", K_REFUSED, NULL, 0, "no|false",
+	  "OCSP checking (OCSP has not landed)" },
+	/* The admin asked for a syscall filter; running without one would be weaker than asked. */
+	{ "seccomp", K_REFUSED, NULL, 0, "disabled", "a seccomp syscall filter" },
+	/* The admin asked for the UDP ports to stay closed; Skua would open them. */
+	{ "listen-udp", K_REFUSED, NULL, 0, "yes|true",
+	  "keeping the IKE UDP ports closed (listen-udp=no)" },
+
+	/* libreswan's, accepted and not acted on yet: ignoring them weakens nothing. */
+	{ "ike-socket-bufsize", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ike-socket-errqueue", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "listen-tcp", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "nflog-all", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ikev1-policy", K_IGNORED, NULL, 0, NULL, NULL },	/* IKEv1 is dropped anyway */
+	{ "curl-iface", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "curl-timeout", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-method", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-timeout", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-uri", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-trustname", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-cache-size", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-cache-min-age", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ocsp-cache-max-age", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "syslog", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "global-redirect", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "global-redirect-to", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "max-halfopen-ike", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "ddos-ike-threshold", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "shuntlifetime", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "xfrmlifetime", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "dnssec-enable", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "dnssec-rootkey-file", K_IGNORED, NULL, 0, NULL, NULL },
+	{ "dnssec-anchors", K_IGNORED, NULL, 0, NULL, NULL },
+
+	/* Obsolete: libreswan warns and ignores them. */
+	{ "oe", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "nat_traversal", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "disable_port_floating", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "force_keepalive", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "forwardcontrol", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "rp_filter", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "pluto", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "prepluto", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "postpluto", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "plutoopts", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "plutowait", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "plutofork", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "plutorestartoncrash", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "nocrsend", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "klipsdebug", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "perpeerlog", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "perpeerlogdir", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "fragicmp", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "hidetos", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "overridemtu", K_OBSOLETE, NULL, 0, NULL, NULL },
+	{ "myid", K_OBSOLETE, NULL, 0, NULL, NULL },
 };
 
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+/* libreswan's old debug classes, which it maps onto base (ipsec.conf(5)). */
+static const char old_debug_classes[] =
+	"raw|parsing|emitting|control|controlmore|lifecycle|x509|dpd|natt|nattraversal|oppo|"
+	"oppoinfo|dns|pfkey|klips|netkey";
 
-/* State shared by a file and the files it includes. */
-struct reader {
+struct applier {
 	struct pluto_options *o;
-	char *err;
-	size_t errlen;
-	enum section section;
-	char setup_file[PATH_MAX];	/* where config setup began */
-	unsigned setup_line;
-	unsigned key_line[NKEYS];	/* 0: not yet given */
-	char key_file[NKEYS][PATH_MAX];
-	int depth;
+	struct conf_diag *d;
+	char ignored[1024];	/* "uniqueids=yes (line 5), virtual_private (line 6)" */
+	size_t nignored;
 };
 
-static int fail(struct reader *r, const char *file, unsigned line, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static int fail(struct reader *r, const char *file, unsigned line, int rc, const char *fmt, ...)
+static void note_ignored(struct applier *a, const struct conf_kv *kv, const char *what)
 {
-	va_list ap;
-	int n;
+	size_t n = a->nignored;
 
-	if (r->err == NULL || r->errlen == 0)
-		return rc;
-	n = snprintf(r->err, r->errlen, "pluto: %s:%u: ", file, line);
-	if (n >= 0 && (size_t)n < r->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int yes_no(const char *v)
-{
-	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
-		return 1;
-	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
-		return 0;
-	return -1;
+	if (n >= sizeof(a->ignored) - 1)
+		return;
+	a->nignored += (size_t)snprintf(a->ignored + n, sizeof(a->ignored) - n, "%s%s (line %u)",
+					n ? ", " : "", what, kv->line);
+	if (a->nignored >= sizeof(a->ignored))
+		a->nignored = sizeof(a->ignored) - 1;
 }
 
 static int set_protostack(enum protostack *ps, const char *v, char *why, size_t n)
@@ -113,10 +175,11 @@ static int set_protostack(enum protostack *ps, const char *v, char *why, size_t 
 		{ "netkey", PROTOSTACK_NETKEY }, { "xfrm", PROTOSTACK_NETKEY },
 		{ "native", PROTOSTACK_NETKEY }, { "auto", PROTOSTACK_NETKEY },
 		{ "bsd", PROTOSTACK_BSDKAME }, { "bsdkame", PROTOSTACK_BSDKAME },
+		{ "kame", PROTOSTACK_BSDKAME },
 		{ "none", PROTOSTACK_NONE }, { "nostack", PROTOSTACK_NONE },
 	};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (strcmp(v, names[i].name) == 0) {
 			*ps = names[i].ps;
 			return 0;
@@ -132,8 +195,8 @@ static int set_protostack(enum protostack *ps, const char *v, char *why, size_t 
 }
 
 /* Split v on white space and commas; call each() on every word. */
-static int each_word(struct reader *r, const char *v, char *why, size_t n,
-		     int (*each)(struct reader *r, const char *word, char *why, size_t n))
+static int each_word(struct applier *a, const char *v, char *why, size_t n,
+		     int (*each)(struct applier *a, const char *word, char *why, size_t n))
 {
 	char word[256];
 	const char *p = v;
@@ -152,7 +215,7 @@ static int each_word(struct reader *r, const char *v, char *why, size_t n,
 		}
 		memcpy(word, p, len);
 		word[len] = '\0';
-		int rc = each(r, word, why, n);
+		int rc = each(a, word, why, n);
 		if (rc < 0)
 			return rc;
 		p += len;
@@ -160,274 +223,187 @@ static int each_word(struct reader *r, const char *v, char *why, size_t n,
 	return 0;
 }
 
-static int one_debug(struct reader *r, const char *word, char *why, size_t n)
+static int one_debug(struct applier *a, const char *word, char *why, size_t n)
 {
-	return pluto_options_set(r->o, "debug", word, why, n);
+	if (conf_word_in(word, old_debug_classes))
+		word = "base";
+	return pluto_options_set(a->o, "debug", word, why, n);
 }
 
-static int one_interface(struct reader *r, const char *word, char *why, size_t n)
+static int one_interface(struct applier *a, const char *word, char *why, size_t n)
 {
 	const char *eq = strchr(word, '=');
 
 	/* %defaultroute (or %none): no restriction, every interface is used */
 	if (strcmp(word, "%defaultroute") == 0 || strcmp(word, "%none") == 0) {
-		r->o->ninterfaces = 0;
+		a->o->ninterfaces = 0;
 		return 0;
 	}
 	/* the old "ipsec0=eth0" form: the physical interface is the one that counts */
-	return pluto_options_set(r->o, "interface", eq ? eq + 1 : word, why, n);
+	return pluto_options_set(a->o, "interface", eq ? eq + 1 : word, why, n);
 }
 
-static int apply_key(struct reader *r, const char *file, unsigned line, const char *key,
-		     const char *value)
+static const struct key *find_key(const char *key)
 {
-	const struct key *k = NULL;
-	char why[512] = "";
-	size_t idx;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+bool conf_setup_key_known(const char *key)
+{
+	return find_key(key) != NULL;
+}
+
+static int apply_key(struct applier *a, const struct conf_kv *kv)
+{
+	const struct key *k = find_key(kv->key);
+	const char *value = kv->value;
+	char why[512] = "", what[160];
 	int rc = 0;
 
-	for (idx = 0; idx < NKEYS; idx++) {
-		if (strcmp(keys[idx].key, key) == 0) {
-			k = &keys[idx];
-			break;
-		}
-	}
 	if (k == NULL) {
-		log_warn("pluto: %s:%u: warning: config setup key '%s' is not used by pluto: "
-			 "ignored", file, line, key);
-		return 0;
+		int end;
+		if (conf_kw_find(kv->key, &end))
+			return conf_diag_add(a->d, CONF_ERROR, kv->file, kv->line,
+					     "%s is a conn keyword: expected it in a conn section",
+					     kv->key);
+		return conf_diag_add(a->d, CONF_ERROR, kv->file, kv->line,
+				     "config setup: unknown keyword '%s': expected a config setup "
+				     "keyword of ipsec.conf(5)", kv->key);
 	}
-	if (r->key_line[idx] != 0)
-		return fail(r, file, line, -EINVAL, "%s given twice in config setup (first at "
-			    "%s:%u): expected once", key, r->key_file[idx], r->key_line[idx]);
-	r->key_line[idx] = line;
-	snprintf(r->key_file[idx], sizeof(r->key_file[idx]), "%s", file);
 	if (value[0] == '\0')
 		return 0;	/* "key=" leaves the default */
 
 	switch (k->kind) {
 	case K_OPTION:
-		rc = pluto_options_set(r->o, k->option, value, why, sizeof(why));
+		rc = pluto_options_set(a->o, k->option, value, why, sizeof(why));
+		if (rc == -ENOTSUP) {
+			/* Valid, and its capability has not landed: accepted, in the warning. */
+			note_ignored(a, kv, kv->key);
+			rc = 0;
+		}
 		break;
 	case K_BOOL:
 	case K_NOT_BOOL: {
-		int yn = yes_no(value);
+		int yn = conf_parse_bool(value);
 		if (yn < 0) {
 			snprintf(why, sizeof(why), "expected yes or no");
 			rc = -EINVAL;
 			break;
 		}
-		/* "yes" for a capability that has not landed is refused, "no" is harmless. */
-		if (yn == 1 && k->field == offsetof(struct pluto_options, uniqueids)) {
-			snprintf(why, sizeof(why), "not supported yet (unique IDs have not landed)");
-			rc = -ENOTSUP;
-			break;
-		}
-		*(bool *)((char *)r->o + k->field) = k->kind == K_BOOL ? yn : !yn;
+		*(bool *)((char *)a->o + k->field) = k->kind == K_BOOL ? yn : !yn;
 		break;
 	}
+	case K_UNIQUEIDS: {
+		int yn = conf_parse_bool(value);
+		if (yn < 0) {
+			snprintf(why, sizeof(why), "expected yes or no");
+			rc = -EINVAL;
+		} else if (yn) {
+			/* libreswan's default; Skua keeps every SA of an ID that comes back. */
+			note_ignored(a, kv, "uniqueids=yes (replacing the SAs of a returning ID)");
+		}
+		break;
+	}
+	case K_DDOS:
+		if (!strcasecmp(value, "busy")) {
+			a->o->force_busy = true;
+		} else if (!strcasecmp(value, "unlimited")) {
+			note_ignored(a, kv, "ddos-mode=unlimited");
+		} else if (strcasecmp(value, "auto") != 0) {
+			snprintf(why, sizeof(why), "expected auto, busy or unlimited");
+			rc = -EINVAL;
+		}
+		break;
 	case K_PROTOSTACK:
-		rc = set_protostack(&r->o->protostack, value, why, sizeof(why));
+		rc = set_protostack(&a->o->protostack, value, why, sizeof(why));
 		break;
 	case K_DEBUG:
-		rc = each_word(r, value, why, sizeof(why), one_debug);
+		rc = each_word(a, value, why, sizeof(why), one_debug);
 		break;
 	case K_INTERFACES:
-		r->o->ninterfaces = 0;
-		rc = each_word(r, value, why, sizeof(why), one_interface);
+		a->o->ninterfaces = 0;
+		rc = each_word(a, value, why, sizeof(why), one_interface);
+		break;
+	case K_IGNORED:
+		note_ignored(a, kv, kv->key);
+		break;
+	case K_OBSOLETE:
+		snprintf(what, sizeof(what), "%s (obsolete)", kv->key);
+		note_ignored(a, kv, what);
+		break;
+	case K_REFUSED:
+		if (!conf_word_in(value, k->fine)) {
+			snprintf(why, sizeof(why), "%s: not supported yet, and ignoring it would "
+				 "weaken security: expected %s=%s or no setting", k->why, kv->key,
+				 k->fine);
+			for (char *bar = strchr(why, '|'); bar; bar = strchr(bar, '|'))
+				*bar = '/';
+			rc = -ENOTSUP;
+		}
 		break;
 	}
 	if (rc < 0)
-		return fail(r, file, line, rc, "%s=%s: %s", key, value, why);
-	return 0;
-}
-
-static int read_file(struct reader *r, const char *path);
-
-static int include(struct reader *r, const char *file, unsigned line, const char *pattern)
-{
-	char full[PATH_MAX];
-	glob_t g;
-	int rc;
-
-	if (r->depth >= INCLUDE_DEPTH_MAX)
-		return fail(r, file, line, -EINVAL, "include %s: nested more than %d deep: "
-			    "expected no include loop", pattern, INCLUDE_DEPTH_MAX);
-	if (pattern[0] == '/') {
-		snprintf(full, sizeof(full), "%s", pattern);
-	} else {
-		const char *slash = strrchr(file, '/');
-		int dirlen = slash ? (int)(slash - file) : 1;
-		snprintf(full, sizeof(full), "%.*s/%s", dirlen, slash ? file : ".", pattern);
-	}
-	rc = glob(full, GLOB_ERR, NULL, &g);
-	if (rc == GLOB_NOMATCH)
-		return 0;	/* a pattern such as /etc/ipsec.d/ *.conf may match nothing */
-	if (rc != 0)
-		return fail(r, file, line, -EIO, "include %s: cannot read the directory: "
-			    "expected a readable file pattern", pattern);
-	r->depth++;
-	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
-		rc = read_file(r, g.gl_pathv[i]);
-	r->depth--;
-	globfree(&g);
+		conf_diag_add(a->d, CONF_ERROR, kv->file, kv->line, "%s=%s: %s", kv->key, value,
+			      why);
 	return rc;
 }
 
-/* A column-0 line: a section header, version or include. */
-static int top_line(struct reader *r, const char *file, unsigned line, char *s)
+int conf_setup_apply(const struct conf_file *f, struct pluto_options *o, struct conf_diag *d)
 {
-	char *hash = strchr(s, '#');
-	char *w1, *w2, *w3, *save;
-
-	if (hash)
-		*hash = '\0';
-	w1 = strtok_r(s, " \t", &save);
-	w2 = w1 ? strtok_r(NULL, " \t", &save) : NULL;
-	w3 = w2 ? strtok_r(NULL, " \t", &save) : NULL;
-	if (w1 == NULL)
-		return 0;
-	if (w3 != NULL)
-		return fail(r, file, line, -EINVAL, "syntax error: unexpected '%s' after "
-			    "'%s %s': expected a section header of two words", w3, w1, w2);
-	if (strcmp(w1, "version") == 0) {
-		if (w2 == NULL || (strcmp(w2, "2") != 0 && strcmp(w2, "2.0") != 0))
-			return fail(r, file, line, -EINVAL, "version %s: expected version 2",
-				    w2 ? w2 : "(nothing)");
-		return 0;
-	}
-	if (strcmp(w1, "include") == 0) {
-		if (w2 == NULL)
-			return fail(r, file, line, -EINVAL, "syntax error: include needs a file "
-				    "name: expected include FILE");
-		r->section = SEC_NONE;
-		return include(r, file, line, w2);
-	}
-	if (strcmp(w1, "config") == 0) {
-		if (w2 == NULL || strcmp(w2, "setup") != 0)
-			return fail(r, file, line, -EINVAL, "syntax error: config %s: expected "
-				    "config setup", w2 ? w2 : "(nothing)");
-		if (r->setup_line != 0)
-			return fail(r, file, line, -EINVAL, "second config setup section (first "
-				    "at %s:%u): expected one", r->setup_file, r->setup_line);
-		r->section = SEC_SETUP;
-		snprintf(r->setup_file, sizeof(r->setup_file), "%s", file);
-		r->setup_line = line;
-		return 0;
-	}
-	if (strcmp(w1, "conn") == 0 || strcmp(w1, "ca") == 0) {
-		if (w2 == NULL)
-			return fail(r, file, line, -EINVAL, "syntax error: %s needs a name: "
-				    "expected %s NAME", w1, w1);
-		r->section = strcmp(w1, "conn") == 0 ? SEC_CONN : SEC_CA;
-		return 0;
-	}
-	return fail(r, file, line, -EINVAL, "syntax error: '%s' at column 0: expected "
-		    "'config setup', 'conn NAME', 'ca NAME', 'include FILE' or 'version 2' "
-		    "(settings must be indented)", w1);
-}
-
-/* An indented line: key=value, value plain or "double quoted", then an optional comment. */
-static int setting_line(struct reader *r, const char *file, unsigned line, char *s)
-{
-	char key[KEY_MAX + 1];
-	char *p = s + strspn(s, " \t");
-	char *value, *end;
-	size_t klen;
-
-	if (*p == '\0' || *p == '#')
-		return 0;
-	if (r->section == SEC_NONE)
-		return fail(r, file, line, -EINVAL, "syntax error: indented setting outside any "
-			    "section: expected 'config setup' or 'conn NAME' before it");
-	if (r->section != SEC_SETUP)
-		return 0;	/* conn and ca sections are loaded elsewhere */
-
-	klen = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
-	if (klen == 0 || klen > KEY_MAX)
-		return fail(r, file, line, -EINVAL, "syntax error: '%.20s': expected key=value "
-			    "with a key of 1..%d letters, digits, '-' or '_'", p, KEY_MAX);
-	memcpy(key, p, klen);
-	key[klen] = '\0';
-	p += klen;
-	p += strspn(p, " \t");
-	if (*p != '=')
-		return fail(r, file, line, -EINVAL, "syntax error: '%s' without '=': expected "
-			    "%s=value", key, key);
-	p++;
-	p += strspn(p, " \t");
-	if (*p == '"') {
-		value = ++p;
-		end = strchr(p, '"');
-		if (end == NULL)
-			return fail(r, file, line, -EINVAL, "syntax error: %s: unterminated "
-				    "quoted value: expected a closing '\"'", key);
-		*end++ = '\0';
-	} else {
-		value = p;
-		end = p + strcspn(p, " \t#");
-		if (*end != '\0' && *end != '#')
-			*end++ = '\0';
-		else if (*end == '#')
-			*end = '\0';
-	}
-	end += strspn(end, " \t");
-	if (*end != '\0' && *end != '#')
-		return fail(r, file, line, -EINVAL, "syntax error: %s: unexpected '%s' after the "
-			    "value: expected a comment or the end of the line (quote a value "
-			    "with spaces)", key, end);
-	return apply_key(r, file, line, key, value);
-}
-
-static int read_file(struct reader *r, const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t cap = 0;
-	unsigned line = 0;
-	ssize_t len;
+	const struct conf_section *s = conf_file_setup(f);
+	struct applier a = { .o = o, .d = d };
 	int rc = 0;
 
-	if (f == NULL) {
-		int e = errno;
-		if (r->err && r->errlen)
-			snprintf(r->err, r->errlen, "pluto: --config %s: %s: expected a readable "
-				 "ipsec.conf", path, strerror(e));
-		return -e;
+	for (size_t i = 0; i < f->nsec; i++) {
+		if (f->sec[i].kind == CONF_SEC_CA)
+			conf_diag_add(d, CONF_WARNING, f->sec[i].file, f->sec[i].line,
+				      "ca %s: certificate authority sections are not used (CA "
+				      "certificates are read from cacerts/ of ipsecdir, CRLs from "
+				      "crls/): skipped", f->sec[i].name);
 	}
-	while (rc == 0 && (len = getline(&buf, &cap, f)) >= 0) {
-		line++;
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
-		if (strlen(buf) != (size_t)len) {
-			rc = fail(r, path, line, -EINVAL, "syntax error: NUL byte: expected text");
-			break;
-		}
-		if (len == 0 || buf[0] == '#')
-			continue;
-		if (buf[0] == ' ' || buf[0] == '\t')
-			rc = setting_line(r, path, line, buf);
-		else
-			rc = top_line(r, path, line, buf);
-	}
-	if (rc == 0 && ferror(f))
-		rc = fail(r, path, line, -EIO, "read error: expected a readable file");
-	free(buf);
-	fclose(f);
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < s->nkv && rc == 0; i++)
+		rc = apply_key(&a, &s->kv[i]);
+	if (rc == 0 && a.nignored)
+		conf_diag_add(d, CONF_WARNING, s->file, s->line,
+			      "config setup: accepted but not acted on yet: %s", a.ignored);
 	return rc;
 }
 
 int pluto_config_setup_load(const char *path, struct pluto_options *o, char *err, size_t errlen)
 {
-	struct reader *r = calloc(1, sizeof(*r));
+	struct conf_file f = { 0 };
+	struct conf_set set = { 0 };
+	struct conf_diag d;
+	const char *first;
 	int rc;
 
-	if (r == NULL)
-		return -ENOMEM;
-	r->o = o;
-	r->err = err;
-	r->errlen = errlen;
-	rc = read_file(r, path);
-	free(r);
+	conf_diag_init(&d);
+	rc = conf_file_read(&f, path, &d);
+	if (rc == 0)
+		rc = conf_setup_apply(&f, o, &d);
+	if (rc == 0)
+		rc = conf_conns_build(&f, &conf_env_system, &set, &d);
+	first = conf_diag_first(&d, CONF_ERROR);
+	if (rc < 0) {
+		if (first && err && errlen)
+			snprintf(err, errlen, "pluto: %s%s", rc == -ENOENT || rc == -EACCES ||
+				 rc == -EIO ? "--config " : "", first);
+		else if (err && errlen)
+			snprintf(err, errlen, "pluto: --config %s: %s", path, strerror(-rc));
+	} else {
+		for (size_t i = 0; i < d.n; i++) {
+			if (d.v[i].level == CONF_WARNING)
+				log_warn("pluto: %s", d.v[i].text);
+		}
+	}
+	conf_set_fini(&set);
+	conf_file_fini(&f);
+	conf_diag_fini(&d);
 	return rc;
 }

@@ -13,6 +13,8 @@ static void send_line(struct ctl_client *c, unsigned rc, const char *text)
 	uint8_t buf[WHACK_HDR_LEN + 16 + WHACK_LINE_MAX];
 	int n = whack_reply_encode(rc, text, buf, sizeof(buf));
 
+	if (c->tee)
+		send_line(c->tee, rc, text);
 	c->nreplies++;
 	if (!whack_rc_is_quiet(rc))
 		c->last_rc = rc;

@@ -16,6 +16,7 @@ struct ctl_client {
 	unsigned last_rc;	/* the last code sent that is not quiet (for tests/logs) */
 	unsigned nreplies;
 	bool handed_off;	/* a worker keeps a dup of the socket for progress lines */
+	struct ctl_client *tee;	/* or NULL: every line is also sent there (pluto's own requests) */
 };
 
 /*

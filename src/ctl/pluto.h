@@ -64,6 +64,7 @@ struct pluto {
 	bool subscribed;		/* kernel events flow to the workers */
 	struct runner runner;		/* the updown commands */
 	bool runner_running;
+	struct config_loaded *config;	/* what --config loaded (ctl/cmd_config.c); ctl thread */
 };
 
 /*
@@ -110,8 +111,11 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
  * (0 left, 1 right); -1 neither, -2 both. Context: ctl thread.
  */
 int ctl_orient(struct pluto *p, const struct connection *c);
-/* The state part of --status. */
-void ctl_status_states(struct pluto *p, struct ctl_client *c);
+/* The listings (ctl/cmd_status.c), in libreswan 4.x's text forms. */
+void ctl_cmd_showstates(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_briefstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_fipsstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listevents(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /* Undo the routing of conn (asynchronously, on its route worker). */
 void ctl_conn_unroute(struct pluto *p, struct connection *conn);
 /* Delete every SA of conn (before the connection itself goes). */
@@ -148,6 +152,19 @@ int ctl_creds_publish(struct pluto *p);
 /* --crlcheckinterval: reread crls/ when due; the poll timeout until then (-1: never). */
 void ctl_certs_tick(struct pluto *p, time_t now);
 long ctl_certs_timeout_ms(const struct pluto *p, time_t now);
+
+/*
+ * --config's connections (ctl/cmd_config.c). ctl_config_start() loads
+ * them when pluto starts: add, listen, route auto=ondemand, initiate
+ * auto=start; returns -EINVAL when the file is malformed (nothing loaded).
+ * whack --rereadall rereads the secrets and brings the connections in line
+ * with the file again. Context: main before the ctl thread runs, then the
+ * ctl thread.
+ */
+struct config_loaded;
+int ctl_config_start(struct pluto *p);
+void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_config_fini(struct pluto *p);
 
 /*
  * Copy the best-matching PSK for (local, remote) into out. Returns its

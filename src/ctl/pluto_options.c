@@ -13,8 +13,10 @@
 
 #include "ctl/config_setup.h"
 #include "util/impair.h"
+#include "util/paths.h"
 
-#define PLUTO_VERSION_LINE "Skua pluto 0.1.0 (libreswan-compatible)"
+/* "Skua pluto 0.1.0 (libreswan-compatible)": the version comes from the CMake project. */
+#define PLUTO_VERSION_FMT "Skua pluto %s (libreswan-compatible)"
 
 /* Bounds that the manual leaves open; named so they show up in errors. */
 enum {
@@ -44,10 +46,10 @@ static void say(char *buf, size_t len, const char *fmt, ...)
 void pluto_options_init(struct pluto_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	snprintf(o->rundir, sizeof(o->rundir), "/run/pluto");
-	snprintf(o->secretsfile, sizeof(o->secretsfile), "/etc/ipsec.secrets");
-	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "/etc/ipsec.d");
-	snprintf(o->nssdir, sizeof(o->nssdir), "/var/lib/ipsec/nss");
+	snprintf(o->rundir, sizeof(o->rundir), "%s", paths_get(PATHS_RUNDIR));
+	snprintf(o->secretsfile, sizeof(o->secretsfile), "%s", paths_get(PATHS_SECRETS));
+	snprintf(o->ipsecdir, sizeof(o->ipsecdir), "%s", paths_get(PATHS_CONFDDIR));
+	snprintf(o->nssdir, sizeof(o->nssdir), "%s", paths_get(PATHS_NSSDIR));
 	o->log.dest = LOG_DEST_SYSLOG;
 	o->log.ident = "pluto";
 	o->protostack = PROTOSTACK_NETKEY;
@@ -368,6 +370,34 @@ static int find_opt(const char *name, size_t len)
 	return -1;
 }
 
+/*
+ * A command-line option as getopt_long() finds it: the exact name, or the
+ * one option the prefix starts. Returns its id, -1 (none) or -2 (several:
+ * cands lists them).
+ */
+static int find_opt_prefix(const char *name, size_t len, char *cands, size_t candlen)
+{
+	int id = find_opt(name, len), found = -1;
+	size_t used = 0;
+
+	if (id >= 0)
+		return id;
+	for (int i = 0; i < O_COUNT; i++) {
+		int m;
+		if (strncmp(opts[i].name, name, len) != 0)
+			continue;
+		/* two spellings of one option are no ambiguity */
+		if (found == O_USE_NONE && i == O_USE_NOSTACK)
+			continue;
+		found = found == -1 ? i : -2;
+		m = snprintf(cands + used, used < candlen ? candlen - used : 0, "%s--%s",
+			     used ? ", " : "", opts[i].name);
+		if (m > 0)
+			used += (size_t)m;
+	}
+	return found;
+}
+
 /* Apply one option to o. v is NULL for an option without a value. */
 static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, char *why,
 		     size_t n);
@@ -587,19 +617,20 @@ int pluto_options_set(struct pluto_options *o, const char *name, const char *val
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: pluto [options]\n"
-		   "IKE keying daemon (" PLUTO_VERSION_LINE ")\n\n"
+		   "IKE keying daemon (" PLUTO_VERSION_FMT ")\n\n"
 		   "Every option except --interface, --debug and --impair may be given once;\n"
-		   "a value is given as --option value or --option=value.\n\n");
+		   "a value is given as --option value or --option=value.\n\n", paths_version());
 	for (int i = 0; i < O_COUNT; i++) {
 		if (opts[i].arg)
 			fprintf(f, "  --%s %s\n", opts[i].name, opts[i].arg);
 		else
 			fprintf(f, "  --%s\n", opts[i].name);
 	}
-	fprintf(f, "\nDefaults: --rundir /run/pluto (control socket <rundir>/pluto.ctl, lock file\n"
+	fprintf(f, "\nDefaults: --rundir %s (control socket <rundir>/pluto.ctl, lock file\n"
 		   "<rundir>/pluto.pid), --ikeport 500, --natikeport 4500, --keep-alive 20,\n"
-		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile /etc/ipsec.secrets,\n"
-		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n");
+		   "--nhelpers -1, --secctx-attr-type 32001, --secretsfile %s,\n"
+		   "log to syslog (authpriv). Exit status: 0 ok, 1 error, 10 lock file held.\n",
+		paths_get(PATHS_RUNDIR), paths_get(PATHS_SECRETS));
 }
 
 /*
@@ -611,7 +642,7 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 {
 	bool seen[O_COUNT] = { false };
 	bool interfaces_reset = false;
-	char why[512];
+	char why[512], cands[512];
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -627,7 +658,12 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 		name = arg + 2;
 		eq = strchr(name, '=');
 		len = eq ? (size_t)(eq - name) : strlen(name);
-		id = find_opt(name, len);
+		id = find_opt_prefix(name, len, cands, sizeof(cands));
+		if (id == -2) {
+			say(err, errlen, "pluto: option --%.*s is ambiguous: it could be %s", (int)len,
+			    name, cands);
+			return -EINVAL;
+		}
 		if (id < 0) {
 			say(err, errlen, "pluto: unknown option --%.*s (see pluto --help)",
 			    (int)len, name);
@@ -664,7 +700,7 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 		}
 		if (id == O_VERSION) {
 			if (!quiet)
-				printf("%s\n", PLUTO_VERSION_LINE);
+				printf(PLUTO_VERSION_FMT "\n", paths_version());
 			return 1;
 		}
 		/* The command line's --interface list replaces the config file's. */
@@ -763,4 +799,20 @@ int pluto_options_parse(int argc, char **argv, struct pluto_options *o, char *er
 	if (rc != 0)
 		return rc;
 	return pluto_options_finish(o, err, errlen);
+}
+
+size_t pluto_option_count(void)
+{
+	return O_COUNT;
+}
+
+int pluto_option_get(size_t i, struct pluto_option_info *out)
+{
+	if (i >= O_COUNT)
+		return -ENOENT;
+	out->name = opts[i].name;
+	out->arg = opts[i].arg;
+	out->repeatable = opts[i].repeatable;
+	out->not_yet = opts[i].not_yet;
+	return 0;
 }

@@ -118,4 +118,20 @@ int pluto_options_set(struct pluto_options *o, const char *name, const char *val
  */
 int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen);
 
+/* One option of the command line, as --help and the manual page list it. */
+struct pluto_option_info {
+	const char *name;	/* "ikeport", without the dashes */
+	const char *arg;	/* the value's name ("portnumber"), or NULL: takes none */
+	bool repeatable;
+	const char *not_yet;	/* the capability that has not landed, or NULL */
+};
+
+/*
+ * The options in table order, for the manual page generator (docs/man/):
+ * pluto_option_get() fills out for 0 <= i < pluto_option_count() and
+ * returns 0, else -ENOENT. The strings are static. Context: any thread.
+ */
+size_t pluto_option_count(void);
+int pluto_option_get(size_t i, struct pluto_option_info *out);
+
 #endif

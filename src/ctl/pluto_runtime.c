@@ -15,6 +15,7 @@
 #include "sadb/kernel_backend.h"
 #include "net/steer.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 /* Worker count the manual's way: -1 one per core, 0 all on one thread, N. */
 static unsigned worker_count(int nhelpers)
@@ -119,7 +120,7 @@ static int engine_start(struct pluto *p)
 	}
 	p->runner_running = true;
 	p->ike.runner = &p->runner;
-	p->ike.default_updown = SKUA_UPDOWN_DEFAULT;
+	p->ike.default_updown = paths_get(PATHS_UPDOWN);
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.privkey_lookup = ctl_privkey_lookup;
 	p->ike.psk_ctx = p;
@@ -152,6 +153,10 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		return -ENOMEM;
 	p->opts = o;
 	p->listen_fd = p->ctl_wake_fd = -1;
+	/* Workers hand their lines to the log thread from now on (util/log.h). */
+	rc = log_thread_start();
+	if (rc < 0)
+		log_warn("no log thread (%s): every thread writes its own lines", strerror(-rc));
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->stop_fd < 0) {
 		rc = -errno;
@@ -176,6 +181,12 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 	rc = ctl_certs_load(p, true, true);
 	if (rc < 0)
 		goto fail;
+	/* Before the ctl thread: this thread is the connection table's only writer. */
+	if (o->config[0] != '\0') {
+		rc = ctl_config_start(p);
+		if (rc < 0)
+			goto fail;
+	}
 	rc = ctl_server_start(p);
 	if (rc < 0)
 		goto fail;
@@ -239,8 +250,11 @@ void pluto_free(struct pluto *p)
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
 	cert_store_fini(&p->certs);
+	ctl_config_fini(p);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	free(p);
 	rcu_unregister_thread();
+	/* Every thread that logs has been joined: write what is queued. */
+	log_thread_stop();
 }

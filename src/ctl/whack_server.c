@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The ctl thread: accepts whack connections on the UNIX socket, reads one
- * length-prefixed request, checks it, runs it and streams progress lines
- * back, then closes. A malformed or oversized request is refused with
+ * The ctl thread: accepts whack connections on the UNIX socket, reads each
+ * one's length-prefixed request, checks it, runs it and streams progress
+ * lines back, then closes. A malformed or oversized request is refused with
  * RC_BADWHACKMESSAGE and logged; nothing it named is changed.
+ *
+ * Requests are read from up to CTL_MAX_READING connections at once, each
+ * into its own buffer, without blocking: a whack that sends its request a
+ * byte at a time holds one slot, not the thread, and has CTL_IO_TIMEOUT_MS
+ * for the whole request (not per byte) before it is refused. A complete
+ * request runs at once, on this thread; commands that wait for an SA (an
+ * initiate) hand their progress channel to the worker and return.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,42 +23,48 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <urcu.h>
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "ctl/sd_notify.h"
 #include "util/log.h"
 
-/* How long one whack may take to send its request or read a reply line. */
-#define CTL_IO_TIMEOUT_SEC 5
+enum {
+	CTL_IO_TIMEOUT_MS = 5000,	/* to send a whole request; to take one reply line */
+	CTL_MAX_READING = 16,		/* connections whose request is still arriving */
+	CTL_LINGER_MS = 200,
+};
 
-static int read_full(int fd, uint8_t *buf, size_t n)
+/*
+ * One connection whose request is not complete yet. Owner: the ctl thread.
+ * buf holds the header until its length is known, then the whole request.
+ */
+struct reading {
+	int fd;
+	uint64_t deadline;		/* ms, monotonic */
+	uint32_t len;			/* from the header; 0 while it is incomplete */
+	uint32_t have;
+	uint8_t hdr[WHACK_HDR_LEN];
+	uint8_t *buf;
+};
+
+static uint64_t now_ms(void)
 {
-	size_t off = 0;
-	while (off < n) {
-		ssize_t r = read(fd, buf + off, n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ECONNRESET;
-		off += (size_t)r;
-	}
-	return 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void refuse(struct pluto *p, struct ctl_client *c, const char *why)
 {
-	static struct log_ratelimit rl;
-	uint32_t suppressed;
-
 	atomic_fetch_add(&p->stats.whack_malformed, 1);
-	if (log_ratelimit_ok(&rl, 10, &suppressed))
-		log_warn("whack: refused malformed request: %s%s", why,
-			 suppressed ? " (and earlier ones not logged)" : "");
+	log_limited(LOG_WARNING, 10, "whack: refused malformed request",
+		    "whack: refused malformed request: %s", why);
 	/* Not ctl_reply(): the log line above already says it, rate-limited. */
 	ctl_send(c, RC_BADWHACKMESSAGE, "malformed whack message: %s", why);
 }
@@ -59,118 +72,237 @@ static void refuse(struct pluto *p, struct ctl_client *c, const char *why)
 /*
  * Closing a socket with unread input sends a reset, which can destroy the
  * replies not yet read (a refused request is not read to its end). So:
- * say we are done, discard what is left for a moment, then close.
+ * say we are done, discard what is left for a moment (CTL_LINGER_MS in
+ * all, however the peer trickles), then close.
  */
 static void linger_close(int fd)
 {
-	struct timeval tv = { .tv_usec = 200000 };
+	uint64_t end = now_ms() + CTL_LINGER_MS;
 	uint8_t sink[4096];
 
 	shutdown(fd, SHUT_WR);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (int i = 0; i < 16 && read(fd, sink, sizeof(sink)) > 0; i++)
-		;
+	for (uint64_t t = now_ms(); t < end; t = now_ms()) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, (int)(end - t)) <= 0)
+			break;
+		if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
+	}
 	close(fd);
 }
 
-static void serve_one(struct pluto *p, int fd)
+/* Decode, check and run a complete request; then close or hand off. */
+static void serve(struct pluto *p, struct ctl_client *c, const uint8_t *buf, uint32_t len)
 {
-	struct ctl_client c = { .fd = fd };
-	struct timeval tv = { .tv_sec = CTL_IO_TIMEOUT_SEC };
-	uint8_t hdr[WHACK_HDR_LEN];
-	uint8_t *buf = NULL;
-	struct whack_cmd *cmd = NULL;
+	struct whack_cmd *cmd = malloc(sizeof(*cmd));
 	char err[256];
-	uint16_t kind;
-	uint32_t len;
-	int rc;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!cmd) {
+		ctl_reply(c, RC_INTERNALERR, "out of memory reading a whack request");
+		return;
+	}
+	if (whack_request_decode(buf, len, cmd, err, sizeof(err)) < 0) {
+		refuse(p, c, err);
+		free(cmd);
+		return;
+	}
+	if (whack_cmd_check(cmd, err, sizeof(err)) < 0)
+		refuse(p, c, err);
+	else
+		ctl_dispatch(p, c, cmd);
+	whack_cmd_fini(cmd);
+	free(cmd);
+}
+
+/* Done with r, answered or not: close it (or leave it to the worker it went to). */
+static void reading_end(struct reading *r, struct ctl_client *c)
+{
+	if (c->handed_off)
+		close(r->fd);	/* the progress channel ends the stream when the SA is done */
+	else
+		linger_close(r->fd);
+	free(r->buf);
+	r->buf = NULL;
+	r->fd = -1;
+}
+
+static void reading_refuse(struct pluto *p, struct reading *r, const char *why)
+{
+	struct ctl_client c = { .fd = r->fd };
+
+	refuse(p, &c, why);
+	reading_end(r, &c);
+}
+
+/*
+ * Read what r's peer has sent so far, without blocking. Returns true when
+ * r is finished with (served or refused) and its slot is free again.
+ */
+static bool reading_step(struct pluto *p, struct reading *r)
+{
+	char err[128];
+	uint16_t kind;
+	ssize_t n;
+
+	if (r->len == 0) {
+		n = recv(r->fd, r->hdr + r->have, WHACK_HDR_LEN - r->have, MSG_DONTWAIT);
+	} else {
+		n = recv(r->fd, r->buf + r->have, r->len - r->have, MSG_DONTWAIT);
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return false;
+	if (n <= 0) {
+		reading_refuse(p, r, r->len == 0 ? "connection closed before a whole header"
+						 : "request shorter than its header says");
+		return true;
+	}
+	r->have += (uint32_t)n;
+	if (r->len == 0) {
+		if (r->have < WHACK_HDR_LEN)
+			return false;
+		int rc = whack_hdr_parse(r->hdr, &kind, &r->len);
+
+		if (rc == -EPROTO) {
+			reading_refuse(p, r, "bad magic or protocol version (whack and pluto differ?)");
+			return true;
+		}
+		if (rc < 0) {
+			snprintf(err, sizeof(err), "length %u outside %d..%d bytes", (unsigned)r->len,
+				 WHACK_HDR_LEN, WHACK_MSG_MAX);
+			reading_refuse(p, r, err);
+			return true;
+		}
+		r->buf = malloc(r->len);
+		if (!r->buf) {
+			struct ctl_client c = { .fd = r->fd };
+
+			ctl_reply(&c, RC_INTERNALERR, "out of memory reading a whack request");
+			reading_end(r, &c);
+			return true;
+		}
+		memcpy(r->buf, r->hdr, WHACK_HDR_LEN);
+	}
+	if (r->have < r->len)
+		return false;
+
+	struct ctl_client c = { .fd = r->fd };
+
+	serve(p, &c, r->buf, r->len);
+	reading_end(r, &c);
+	return true;
+}
+
+static void reading_start(struct pluto *p, struct reading *r, int fd)
+{
+	struct timeval tv = { .tv_sec = CTL_IO_TIMEOUT_MS / 1000 };
+
+	/* Replies block at most this long each: a whack that reads nothing is dropped. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	atomic_fetch_add(&p->stats.whack_requests, 1);
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->deadline = now_ms() + CTL_IO_TIMEOUT_MS;
+}
 
-	rc = read_full(fd, hdr, sizeof(hdr));
-	if (rc < 0) {
-		refuse(p, &c, rc == -ECONNRESET ? "connection closed before a whole header"
-						 : "timed out reading the header");
-		goto out;
+/*
+ * systemd's watchdog (WatchdogSec= in ipsec.service): WATCHDOG=1 every
+ * period_ms, sent from this thread so that a ctl thread stuck in a request
+ * (whack would hang too) gets pluto restarted. Returns when the next one
+ * is due, UINT64_MAX without a watchdog.
+ */
+static uint64_t watchdog_tick(uint64_t period_ms, uint64_t now, uint64_t *due)
+{
+	if (period_ms == 0)
+		return UINT64_MAX;
+	if (now >= *due) {
+		ctl_sd_notify("WATCHDOG=1");
+		*due = now + period_ms;
 	}
-	rc = whack_hdr_parse(hdr, &kind, &len);
-	if (rc == -EPROTO) {
-		refuse(p, &c, "bad magic or protocol version (whack and pluto differ?)");
-		goto out;
-	}
-	if (rc < 0) {
-		snprintf(err, sizeof(err), "length %u outside %d..%d bytes", (unsigned)len,
-			 WHACK_HDR_LEN, WHACK_MSG_MAX);
-		refuse(p, &c, err);
-		goto out;
-	}
-	buf = malloc(len);
-	cmd = malloc(sizeof(*cmd));
-	if (!buf || !cmd) {
-		ctl_reply(&c, RC_INTERNALERR, "out of memory reading a whack request");
-		goto out;
-	}
-	memcpy(buf, hdr, sizeof(hdr));
-	rc = read_full(fd, buf + sizeof(hdr), len - sizeof(hdr));
-	if (rc < 0) {
-		refuse(p, &c, "request shorter than its header says");
-		goto out;
-	}
-	rc = whack_request_decode(buf, len, cmd, err, sizeof(err));
-	if (rc < 0) {
-		refuse(p, &c, err);
-		goto out;
-	}
-	rc = whack_cmd_check(cmd, err, sizeof(err));
-	if (rc < 0) {
-		refuse(p, &c, err);
-		whack_cmd_fini(cmd);
-		goto out;
-	}
-	ctl_dispatch(p, &c, cmd);
-	whack_cmd_fini(cmd);
-out:
-	free(cmd);
-	free(buf);
-	if (c.handed_off)
-		close(fd);	/* the progress channel ends the stream when the SA is done */
-	else
-		linger_close(fd);
+	return *due;
 }
 
 static void *ctl_main(void *arg)
 {
 	struct pluto *p = arg;
-	struct pollfd fds[2] = {
-		{ .fd = p->listen_fd, .events = POLLIN },
-		{ .fd = p->ctl_wake_fd, .events = POLLIN },
-	};
+	struct reading rd[CTL_MAX_READING];
+	struct pollfd fds[2 + CTL_MAX_READING];
+	int nrd = 0;
+	/* half the interval the unit asked for, at least 1 ms; 0: no watchdog */
+	uint64_t wd_usec = ctl_sd_watchdog_usec();
+	uint64_t wd_period = wd_usec == 0 ? 0 : wd_usec / 2000 ? wd_usec / 2000 : 1;
+	uint64_t wd_due = 0;
 
 	rcu_register_thread();
 	for (;;) {
+		uint64_t now = now_ms();
+		uint64_t next = watchdog_tick(wd_period, now, &wd_due);
 		/* --crlcheckinterval: crls/ is reread on this thread, between requests */
-		long timeout = ctl_certs_timeout_ms(p, time(NULL));
-		int n = poll(fds, 2, timeout > INT32_MAX ? INT32_MAX : (int)timeout);
+		long crl_ms = ctl_certs_timeout_ms(p, time(NULL));
+		int nfds = 0, timeout;
 
-		if (n == 0) {
-			ctl_certs_tick(p, time(NULL));
-			continue;
+		if (crl_ms >= 0 && now + (uint64_t)crl_ms < next)
+			next = now + (uint64_t)crl_ms;
+
+		fds[nfds++] = (struct pollfd){ .fd = p->ctl_wake_fd, .events = POLLIN };
+		/* When every slot is taken, new connections wait in the listen backlog. */
+		fds[nfds++] = (struct pollfd){ .fd = nrd < CTL_MAX_READING ? p->listen_fd : -1,
+					       .events = POLLIN };
+		for (int i = 0; i < nrd; i++) {
+			fds[nfds++] = (struct pollfd){ .fd = rd[i].fd, .events = POLLIN };
+			if (rd[i].deadline < next)
+				next = rd[i].deadline;
 		}
-		if (n < 0) {
+		if (next == UINT64_MAX)
+			timeout = -1;
+		else if (next <= now)
+			timeout = 0;
+		else
+			timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);
+		if (poll(fds, (nfds_t)nfds, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("ctl: poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[1].revents)
+		if (fds[0].revents)
 			break;
-		if (fds[0].revents & POLLIN) {
-			int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0)
-				serve_one(p, fd);
+		ctl_certs_tick(p, time(NULL));
+		/* Served or refused slots are compacted as we go; fds[2 + i] is rd[i]'s. */
+		now = now_ms();
+		int kept = 0;
+
+		for (int i = 0; i < nrd; i++) {
+			bool done;
+
+			if (fds[2 + i].revents)
+				done = reading_step(p, &rd[i]);
+			else
+				done = false;
+			if (!done && now >= rd[i].deadline) {
+				reading_refuse(p, &rd[i], rd[i].len == 0
+								  ? "timed out reading the header"
+								  : "timed out reading the request");
+				done = true;
+			}
+			if (!done)
+				rd[kept++] = rd[i];
 		}
+		nrd = kept;
+		if (fds[1].revents & POLLIN) {
+			int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (fd >= 0) {
+				reading_start(p, &rd[nrd], fd);
+				/* Most requests are already there: serve them without waiting. */
+				if (!reading_step(p, &rd[nrd]))
+					nrd++;
+			}
+		}
+	}
+	for (int i = 0; i < nrd; i++) {
+		free(rd[i].buf);
+		close(rd[i].fd);
 	}
 	rcu_unregister_thread();
 	return NULL;

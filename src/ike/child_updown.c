@@ -53,8 +53,9 @@ static void answered(int status, void *cookie, void *ctx)
 	if (status == 0 || uc->verb == UPDOWN_DOWN || uc->verb == UPDOWN_UNROUTE || !nw ||
 	    !uc->child_serial) {
 		if (status != 0)
-			log_warn("\"%s\": updown %s failed (status %d)", uc->name,
-				 uc->verb == UPDOWN_DOWN ? "down" : "unroute/route", status);
+			log_limited(LOG_WARNING, 20, "updown failed",
+				    "\"%s\": updown %s failed (status %d)", uc->name,
+				    uc->verb == UPDOWN_DOWN ? "down" : "unroute/route", status);
 		free(uc);
 		return;
 	}
@@ -94,7 +95,8 @@ static void run(struct ike_daemon *d, unsigned w, const char *cmd, const struct 
 	uc->verb = u->verb;
 	snprintf(uc->name, sizeof(uc->name), "%s", u->connection);
 	if (updown_run(d->runner, cmd, u, &net_pool_worker(d->pool, w)->mb, answered, uc) < 0) {
-		log_warn("\"%s\": updown not run: its queue is full or stopped", uc->name);
+		log_limited(LOG_WARNING, 10, "updown not run",
+			    "\"%s\": updown not run: its queue is full or stopped", uc->name);
 		free(uc);
 	}
 }

@@ -10,76 +10,128 @@ bool ike_conn_peer_matches(const struct connection *c, uint8_t this_end,
 	return e->host_kind == HOST_ADDR && ip_addr_eq(&e->host, peer);
 }
 
-/* 2: both hosts exact; 1: we are exact, the peer is %any; 0: no match. */
-static int score(const struct connection *c, const struct ip_addr *local,
-		 const struct ip_addr *peer, uint8_t *this_end)
-{
-	for (uint8_t i = 0; i < 2; i++) {
-		const struct conn_end_spec *me = &c->spec.end[i];
-		if (me->host_kind != HOST_ADDR || !ip_addr_eq(&me->host, local))
-			continue;
-		if (!ike_conn_peer_matches(c, i, peer))
-			continue;
-		*this_end = i;
-		return c->spec.end[1 - i].host_kind == HOST_ADDR ? 2 : 1;
-	}
-	return 0;
-}
-
 /*
- * The best connection seen so far: the highest score and, among equals, the oldest
- * (lowest serial). pick_done() takes a reference under the RCU read lock it drops.
+ * Candidates come from the index (sadb/conn_index.h), never from a walk
+ * over every connection: for the first message the oldest connection of
+ * the best host match (both hosts exact: 2, the peer %any: 1); once the
+ * peer's ID is known, a connection that names it beats one that accepts
+ * any (+2). Ties go to the oldest (lowest serial).
+ */
+/*
+ * The choice so far. Entries carry what the choice needs (serial, end,
+ * family), so only the connection chosen is touched: with many
+ * connections loaded, each one read is a cache miss.
  */
 struct pick {
-	struct connection *c;
+	const struct conn_index_entry *e;
 	int score;
-	uint8_t end;
 };
 
-static void pick_offer(struct pick *p, struct connection *c, int s, uint8_t end)
+static void pick_offer(struct pick *p, const struct conn_index_entry *e, int s)
 {
-	if (s > p->score || (s == p->score && p->c && c->serial < p->c->serial)) {
-		p->c = c;
+	if (s > p->score || (s == p->score && p->e && e->serial < p->e->serial)) {
+		p->e = e;
 		p->score = s;
-		p->end = end;
 	}
 }
 
 static struct connection *pick_done(struct pick *p, uint8_t *this_end)
 {
-	if (p->c) {
-		ike_connection_ref(p->c);
-		*this_end = p->end;
+	struct connection *c = p->e ? p->e->owner : NULL;
+
+	if (c) {
+		ike_connection_ref(c);
+		*this_end = p->e->end;
 	}
 	rcu_read_unlock();
-	return p->c;
+	return c;
+}
+
+/* A %any end accepts only peers of the connection's family (that of our end). */
+static bool family_ok(const struct conn_index_entry *e, const struct ip_addr *peer)
+{
+	return e->local.af == peer->af;
+}
+
+struct offer_ctx {
+	struct pick *pick;
+	const struct ip_addr *peer;
+	const struct ike_id *peer_id;
+	int score;
+	/* for_ts */
+	const struct ike_id *our_id;
+	const struct ike_ts_set *tsi, *tsr;
+};
+
+/* The first member that fits is the oldest: offer it and stop. */
+static bool offer_first(struct conn_index_entry *e, void *ctx)
+{
+	struct offer_ctx *o = ctx;
+
+	if (!family_ok(e, o->peer))
+		return true;
+	pick_offer(o->pick, e, o->score);
+	return false;
+}
+
+/*
+ * A connection whose peer ID is a DN or %fromcert is filed with those that
+ * accept any ID (a DN matches by its RDNs, not by its bytes: docs/certificates.md).
+ * It is offered when its pattern matches id; a DN pattern scores as a named
+ * peer does. The walk goes on: a later member may score higher.
+ */
+static bool offer_matching(struct conn_index_entry *e, const struct offer_ctx *o, int *score)
+{
+	const struct connection *c = e->owner;
+	const struct ike_id *want;
+
+	*score = o->score;
+	if (!e->id_by_match)
+		return true;
+	want = &c->id[1 - e->end];
+	if (!ike_id_match(want, o->peer_id))
+		return false;
+	if (!ike_id_is_fromcert(want))
+		*score += 2;
+	return true;
+}
+
+static bool offer_any_id(struct conn_index_entry *e, void *ctx)
+{
+	struct offer_ctx *o = ctx;
+	int s;
+
+	if (family_ok(e, o->peer) && offer_matching(e, o, &s))
+		pick_offer(o->pick, e, s);
+	return true;
 }
 
 static struct connection *best(struct ike_daemon *d, const struct ip_addr *local,
 			       const struct ip_addr *peer, const struct ike_id *id,
 			       uint8_t *this_end)
 {
+	struct conn_index *ix = &d->conns->index;
 	struct pick pick = { 0 };
-	struct cds_lfht_iter it;
-	struct conn_node *n;
+	struct offer_ctx o = { .pick = &pick, .peer = peer, .peer_id = id };
 
 	rcu_read_lock();
-	cds_lfht_for_each_entry(d->conns->ht, &it, n, lfht) {
-		struct connection *c = ike_connection_of(n);
-		uint8_t end;
-		int s = score(c, local, peer, &end);
-
-		if (s == 0)
-			continue;
-		if (id) {
-			const struct ike_id *want = &c->id[1 - end];
-			if (!ike_id_match(want, id))
-				continue;
-			if (!ike_id_is_any(want) && !ike_id_is_fromcert(want))
-				s += 2;	/* a named peer beats %any */
+	if (!id) {
+		o.score = 2;
+		conn_index_group_each_rcu(ix, CONN_INDEX_ALL, local, peer, offer_first, &o);
+		if (!pick.e) {
+			o.score = 1;
+			conn_index_group_each_rcu(ix, CONN_INDEX_ALL, local, NULL, offer_first, &o);
 		}
-		pick_offer(&pick, c, s, end);
+		return pick_done(&pick, this_end);
 	}
+	o.score = 4;
+	conn_index_by_id_each_rcu(ix, local, peer, id->type, id->data, id->len, offer_first, &o);
+	o.score = 3;
+	conn_index_by_id_each_rcu(ix, local, NULL, id->type, id->data, id->len, offer_first, &o);
+	o.score = 2;
+	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, peer, offer_any_id, &o);
+	o.score = 1;
+	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, NULL, offer_any_id, &o);
 	return pick_done(&pick, this_end);
 }
 
@@ -98,34 +150,48 @@ struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
 	return remote;
 }
 
+/* A candidate for one more Child SA: our ID, selectors that narrow. */
+static bool offer_ts(struct conn_index_entry *e, void *ctx)
+{
+	struct offer_ctx *o = ctx;
+	struct connection *c = e->owner;
+	struct ike_ts narrowed;
+
+	int s;
+
+	if (!family_ok(e, o->peer) || !(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
+	    !ike_id_eq(&c->id_self[e->end], o->our_id) || !offer_matching(e, o, &s))
+		return true;
+	struct ike_ts remote = ike_conn_remote_ts(c, e->end, o->peer);
+	if (ike_ts_narrow(o->tsi, &remote, &narrowed) < 0 ||
+	    ike_ts_narrow(o->tsr, &c->ts[e->end], &narrowed) < 0)
+		return true;
+	pick_offer(o->pick, e, s);
+	return true;	/* a later member may not be older, but the score may be higher elsewhere */
+}
+
 struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *local,
 				   const struct ip_addr *peer, const struct ike_id *peer_id,
 				   const struct ike_id *our_id, const struct ike_ts_set *tsi,
 				   const struct ike_ts_set *tsr, uint8_t *this_end)
 {
+	struct conn_index *ix = &d->conns->index;
 	struct pick pick = { 0 };
-	struct cds_lfht_iter it;
-	struct conn_node *n;
+	struct offer_ctx o = { .pick = &pick, .peer = peer, .peer_id = peer_id, .our_id = our_id,
+			       .tsi = tsi, .tsr = tsr };
 
 	rcu_read_lock();
-	cds_lfht_for_each_entry(d->conns->ht, &it, n, lfht) {
-		struct connection *c = ike_connection_of(n);
-		struct ike_ts narrowed;
-		uint8_t end;
-		int s = score(c, local, peer, &end);
-
-		if (s == 0 || !(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
-			continue;
-		if (!ike_id_eq(&c->id_self[end], our_id))
-			continue;
-		if (!ike_id_match(&c->id[1 - end], peer_id))
-			continue;
-		struct ike_ts remote = ike_conn_remote_ts(c, end, peer);
-		if (ike_ts_narrow(tsi, &remote, &narrowed) < 0 ||
-		    ike_ts_narrow(tsr, &c->ts[end], &narrowed) < 0)
-			continue;
-		pick_offer(&pick, c, s, end);
-	}
+	/* Exact hosts beat %any; a named peer ID beats %any (scores as best()). */
+	o.score = 4;
+	conn_index_by_id_each_rcu(ix, local, peer, peer_id->type, peer_id->data, peer_id->len,
+				  offer_ts, &o);
+	o.score = 3;
+	conn_index_by_id_each_rcu(ix, local, NULL, peer_id->type, peer_id->data, peer_id->len,
+				  offer_ts, &o);
+	o.score = 2;
+	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, peer, offer_ts, &o);
+	o.score = 1;
+	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, NULL, offer_ts, &o);
 	return pick_done(&pick, this_end);
 }
 

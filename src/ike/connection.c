@@ -264,6 +264,65 @@ fail:
 	return rc;
 }
 
+/* The index keys of c: one per end that is an address, looking at the other end. */
+static void index_keys(struct connection *c)
+{
+	for (uint8_t i = 0; i < 2; i++) {
+		const struct conn_end_spec *me = &c->spec.end[i], *peer = &c->spec.end[1 - i];
+		struct conn_index_entry *e = &c->ix[i];
+
+		memset(e, 0, sizeof(*e));
+		if (me->host_kind != HOST_ADDR)
+			continue;
+		e->local = me->host;
+		e->peer_any = peer->host_kind != HOST_ADDR;
+		if (!e->peer_any)
+			e->peer = peer->host;
+		if (c->id[1 - i].type == V2_ID_DER_ASN1_DN || ike_id_is_fromcert(&c->id[1 - i])) {
+			e->id_by_match = true;	/* with the %any ones: conn_select.c */
+		} else if (!ike_id_is_any(&c->id[1 - i])) {
+			e->id_type = c->id[1 - i].type;
+			e->id_len = c->id[1 - i].len;
+			e->id = c->id[1 - i].data;
+		}
+		e->serial = c->serial;
+		e->owner = c;
+		e->end = i;
+	}
+}
+
+static bool indexed(const struct connection *c, int i)
+{
+	return c->spec.end[i].host_kind == HOST_ADDR;
+}
+
+int ike_connection_publish(struct conn_table *t, struct connection *c)
+{
+	int rc = sadb_conn_table_add(t, &c->node);
+
+	if (rc < 0)
+		return rc;
+	index_keys(c);
+	for (int i = 0; i < 2; i++) {
+		/* A shunt (type=passthrough, drop, reject) is never negotiated: no responder finds it. */
+		if (!indexed(c, i) || conn_spec_is_shunt(&c->spec))
+			continue;
+		rc = conn_index_add(&t->index, &c->ix[i]);
+		if (rc < 0) {
+			ike_connection_unpublish(t, c);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int ike_connection_unpublish(struct conn_table *t, struct connection *c)
+{
+	for (int i = 0; i < 2; i++)
+		conn_index_del(&t->index, &c->ix[i]);
+	return sadb_conn_table_del(t, &c->node);
+}
+
 void ike_connection_free(struct connection *c)
 {
 	if (!c)
@@ -318,4 +377,10 @@ uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 		return 0;
 	}
 	return group;
+}
+
+const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"%s\"", c->spec.name);
+	return buf;
 }

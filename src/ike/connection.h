@@ -41,6 +41,8 @@ struct connection {
 	uint8_t *ca_dn[2];		/* --ca as DER, or NULL */
 	uint16_t ca_dn_len[2];
 
+	struct conn_index_entry ix[2];	/* by host pair and peer ID, per end that is an address */
+
 	/*
 	 * Routing, the one mutable part: written only by the connection's
 	 * route worker (ike_conn_route_worker()), read by anyone.
@@ -69,6 +71,24 @@ enum conn_routing {
  */
 int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct connection **out,
 		       char *err, size_t errlen);
+
+/*
+ * Publish c in the table: by name, and in its index by host pair and
+ * peer ID. Returns 0, -EEXIST (the name is taken) or -ENOMEM; nothing is
+ * published on failure. Context: ctl thread (the only writer).
+ */
+int ike_connection_publish(struct conn_table *t, struct connection *c);
+
+/* Unpublish c (name and index). Returns 0 or -ENOENT. Context: ctl thread. */
+int ike_connection_unpublish(struct conn_table *t, struct connection *c);
+
+/*
+ * How logs and listings name the connection: "name", with its quotes. The
+ * one place that decides it: connection instances will read "name"[N] ADDR
+ * (libreswan's form) by changing this function alone. Returns buf.
+ * Context: any thread holding a reference.
+ */
+const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len);
 
 /* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);

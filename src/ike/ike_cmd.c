@@ -79,9 +79,12 @@ struct gather {
 	/* per worker output, merged by serial afterwards */
 	struct line **lines;
 	size_t *nlines;
+	struct ike_sa_row **rows;	/* G_ROWS */
+	size_t *nrows;
+	unsigned flags;			/* G_ROWS: IKE_ROWS_* */
 	/* the command */
-	enum { G_TERMINATE, G_DELETESTATE, G_STATUS, G_SHUTDOWN, G_TRAFFIC, G_REKEY_IKE,
-	       G_REKEY_CHILD, G_CRASH, G_ADD_CHILD } what;
+	enum { G_TERMINATE, G_DELETESTATE, G_SHUTDOWN, G_ROWS, G_REKEY_IKE, G_REKEY_CHILD,
+	       G_CRASH, G_ADD_CHILD } what;
 	struct ip_addr peer;		/* G_CRASH */
 	struct connection *add;		/* G_ADD_CHILD: the connection, our end, whack */
 	uint8_t add_end;
@@ -119,49 +122,6 @@ static void add_line(struct gather *g, unsigned w, uint64_t serial, const char *
 		g->nlines[w]++;
 }
 
-static void status_of(struct gather *g, unsigned wi, struct ike_sa *sa)
-{
-	char alg[96], peer[IP_ADDR_STRLEN], tl[80], tr[80];
-	const char *name = sa->conn ? sa->conn->spec.name : "(none)";
-	uint64_t now = ike_now(sa->w);
-
-	ip_addr_str(&sa->peer, peer);
-	if (log_no_ip())
-		snprintf(peer, sizeof(peer), "<address>");
-	{
-		proposal_suite_str(&sa->suite, alg, sizeof(alg));
-		uint64_t left = timer_is_armed(&sa->life) && timer_deadline(&sa->life) > now
-					? (timer_deadline(&sa->life) - now) / 1000 : 0;
-		add_line(g, wi, sa->serial,
-			 "#%llu: \"%s\" %s:%u %s (%s IKE SA); %s; %s%s; up %llus; %s %llus; worker %u",
-			 (unsigned long long)sa->serial, name, peer, sa->peer_port,
-			 ike_state_name(sa->state),
-			 sa->state == IKE_ESTABLISHED ? "established" : "negotiating",
-			 sa->initiator ? "initiator" : "responder",
-			 sa->state == IKE_ESTABLISHED ? "IKE SA: " : "",
-			 sa->state == IKE_ESTABLISHED ? alg : "no keys yet",
-			 sa->established_ms ? (unsigned long long)(now - sa->established_ms) / 1000 : 0ULL,
-			 sa->state == IKE_ESTABLISHED ? "EXPIRE in" : "give up in",
-			 (unsigned long long)left, wi);
-	}
-	for (struct child_sa *c = sa->children; c; c = c->next) {
-		if (c->state != CHILD_INSTALLED)
-			continue;
-		proposal_suite_str(&c->suite, alg, sizeof(alg));
-		add_line(g, wi, c->serial,
-			 "#%llu: \"%s\" %s:%u STATE_V2_ESTABLISHED_CHILD_SA (established Child SA); IKE SA #%llu; %s mode; lifetime %us, up %llus",
-			 (unsigned long long)c->serial, c->conn->spec.name, peer, sa->peer_port,
-			 (unsigned long long)sa->serial, c->transport ? "transport" : "tunnel",
-			 c->conn->spec.ipsec_lifetime,
-			 (unsigned long long)(now - c->installed_ms) / 1000);
-		add_line(g, wi, c->serial,
-			 "#%llu: \"%s\" esp.%08x@%s esp.%08x@us %s===%s xfrm=%s%s",
-			 (unsigned long long)c->serial, c->conn->spec.name, c->spi_out, peer, c->spi_in,
-			 ike_ts_str(&c->ts_local, tl, sizeof(tl)),
-			 ike_ts_str(&c->ts_remote, tr, sizeof(tr)), alg, c->encap ? " NAT-T" : "");
-	}
-}
-
 static void gather_done(struct gather *g)
 {
 	if (atomic_fetch_sub(&g->left, 1) == 1) {
@@ -171,117 +131,213 @@ static void gather_done(struct gather *g)
 	}
 }
 
-/*
- * --trafficstatus on one worker: an SA_QUERY per direction of every
- * installed Child SA; the worker's part is done when the last answer came.
- */
-struct traffic_row {
-	uint64_t serial;
-	char name[CONN_NAME_MAX + 1];
-	char id[300];
-	uint64_t add_time;
-	uint64_t in_bytes, out_bytes;
-	int error;
-};
+/* ---- the listings' rows: filled on the owner worker ---- */
 
-struct traffic_batch {
+/* libreswan's words for what a state is doing. */
+static const char *state_story(enum ike_state s)
+{
+	switch (s) {
+	case IKE_I_KEYGEN:
+		return "waiting for KE to finish";
+	case IKE_I_INIT_SENT:
+		return "sent IKE_SA_INIT request";
+	case IKE_I_DERIVE:
+	case IKE_I_AUTH_SIGN:
+	case IKE_I_SPI_ALLOC:
+	case IKE_I_AUTH_SENT:
+	case IKE_I_AUTH_VERIFY:
+		return "sent IKE_AUTH request";
+	case IKE_R_KEX:
+		return "processing IKE_SA_INIT request";
+	case IKE_R_INIT_SENT:
+	case IKE_R_AUTH:
+	case IKE_R_CHILD:
+		return "sent IKE_SA_INIT reply";
+	case IKE_ESTABLISHED:
+		return "established IKE SA";
+	case IKE_DELETING:
+		return "deleting IKE SA";
+	case IKE_I_REKEY:
+		return "sent CREATE_CHILD_SA request to rekey IKE SA";
+	case IKE_R_REKEY:
+		return "processing CREATE_CHILD_SA request to rekey IKE SA";
+	case IKE_REKEYED:
+		return "replaced by a rekey, waiting for its Delete";
+	case IKE_STATE_COUNT:
+		break;
+	}
+	return "?";
+}
+
+static uint64_t secs_until(const struct timer *t, uint64_t now)
+{
+	if (!timer_is_armed(t))
+		return 0;
+	return timer_deadline(t) > now ? (timer_deadline(t) - now + 999) / 1000 : 1;
+}
+
+static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned wi)
+{
+	if (sa->conn) {
+		ike_conn_instance_str(sa->conn, r->conn, sizeof(r->conn));
+		snprintf(r->conn_name, sizeof(r->conn_name), "%s", sa->conn->spec.name);
+	} else {
+		snprintf(r->conn, sizeof(r->conn), "\"(none)\"");
+	}
+	r->worker = wi;
+	r->peer = sa->peer;
+	r->local = sa->local;
+	r->peer_port = sa->peer_port;
+	r->local_port = sa->local_port;
+	r->initiator = sa->initiator;
+	r->busy = sa->req != NULL;
+	r->ike_serial = sa->serial;
+}
+
+static struct ike_sa_row *row_new(struct gather *g, unsigned wi)
+{
+	struct ike_sa_row *v = g->rows[wi];
+	size_t n = g->nrows[wi];
+
+	/* grow by doubling: n is a power of two whenever the array is full */
+	if (n == 0 || (n & (n - 1)) == 0) {
+		v = realloc(v, (n ? 2 * n : 16) * sizeof(*v));
+		if (!v)
+			return NULL;
+		g->rows[wi] = v;
+	}
+	memset(&v[n], 0, sizeof(v[n]));
+	g->nrows[wi] = n + 1;
+	return &v[n];
+}
+
+static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
+{
+	uint64_t now = ike_now(sa->w);
+	struct ike_sa_row *r;
+
+	if (!(g->flags & IKE_ROWS_CHILDREN_ONLY) && (r = row_new(g, wi))) {
+		row_common(r, sa, wi);
+		r->serial = sa->serial;
+		r->state = ike_state_name(sa->state);
+		r->story = state_story(sa->state);
+		r->established = sa->state == IKE_ESTABLISHED;
+		r->retransmit_in = secs_until(&sa->retrans, now);
+		r->keepalive_in = secs_until(&sa->keepalive, now);
+		if (timer_is_armed(&sa->life)) {
+			r->event = !r->established ? "DISCARD" : sa->life_is_rekey ? "REKEY" : "EXPIRE";
+			r->event_in = secs_until(&sa->life, now);
+		}
+		if (r->established) {
+			proposal_suite_str(&sa->suite, r->algs, sizeof(r->algs));
+			r->up = (now - sa->established_ms) / 1000;
+		}
+	}
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		uint64_t life_ms;
+		if (c->state != CHILD_INSTALLED || !(r = row_new(g, wi)))
+			continue;
+		row_common(r, sa, wi);
+		if (c->conn) {	/* a Child SA may serve another connection than its IKE SA */
+			ike_conn_instance_str(c->conn, r->conn, sizeof(r->conn));
+			snprintf(r->conn_name, sizeof(r->conn_name), "%s", c->conn->spec.name);
+		}
+		r->serial = c->serial;
+		r->is_child = true;
+		r->state = "STATE_V2_ESTABLISHED_CHILD_SA";
+		r->story = "established Child SA";
+		r->established = true;
+		life_ms = (uint64_t)(c->conn ? c->conn : sa->conn)->spec.ipsec_lifetime * 1000;
+		r->event = "EXPIRE";
+		r->event_in = c->installed_ms + life_ms > now
+				      ? (c->installed_ms + life_ms - now + 999) / 1000 : 1;
+		r->up = (now - c->installed_ms) / 1000;
+		proposal_suite_str(&c->suite, r->algs, sizeof(r->algs));
+		r->spi_in = c->spi_in;
+		r->spi_out = c->spi_out;
+		r->tunnel = !c->transport;
+		r->encap = c->encap;
+		r->eroute_owner =
+			atomic_load(&(c->conn ? c->conn : sa->conn)->policy_owner) == c->serial;
+		ike_ts_str(&c->ts_local, r->ts_local, sizeof(r->ts_local));
+		ike_ts_str(&c->ts_remote, r->ts_remote, sizeof(r->ts_remote));
+		r->add_time = c->installed_wall;
+		ike_id_str(&sa->id_remote, r->id_remote, sizeof(r->id_remote));
+		/* what the SAs it replaced by rekeying carried: --trafficstatus totals survive rekeys */
+		r->carried_in = c->carried_in;
+		r->carried_out = c->carried_out;
+	}
+}
+
+/*
+ * The kernel's byte counters of a worker's Child SA rows: one SA_QUERY
+ * per direction; the worker's part is done when the last answer came.
+ */
+struct counter_batch {
 	struct gather *g;
 	unsigned w;
 	unsigned pending;
-	unsigned n;
-	struct traffic_row *rows;
 };
 
-static void traffic_finish(struct traffic_batch *tb)
+static void counter_answer(struct kernel_op *op)
 {
-	for (unsigned i = 0; i < tb->n; i++) {
-		struct traffic_row *r = &tb->rows[i];
-		if (r->error)
-			add_line(tb->g, tb->w, r->serial,
-				 "#%llu: \"%s\", type=ESP, add_time=%llu, counters unavailable: %s, id='%s'",
-				 (unsigned long long)r->serial, r->name, (unsigned long long)r->add_time,
-				 strerror(-r->error), r->id);
-		else
-			add_line(tb->g, tb->w, r->serial,
-				 "#%llu: \"%s\", type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, id='%s'",
-				 (unsigned long long)r->serial, r->name, (unsigned long long)r->add_time,
-				 (unsigned long long)r->in_bytes, (unsigned long long)r->out_bytes, r->id);
-	}
-	gather_done(tb->g);
-	free(tb->rows);
-	free(tb);
-}
-
-static void traffic_answer(struct kernel_op *op)
-{
-	struct traffic_batch *tb = op->cookie;
-	struct traffic_row *r = &tb->rows[op->id_hint / 2];
+	struct counter_batch *cb = op->cookie;
+	struct ike_sa_row *r = &cb->g->rows[cb->w][op->id_hint / 2];
 
 	if (op->status < 0)
-		r->error = op->status;
+		r->counters_error = op->status;
 	else if (op->id_hint % 2 == 0)
 		r->in_bytes += op->stats.bytes;
 	else
 		r->out_bytes += op->stats.bytes;
 	kernel_op_free(op);
-	if (--tb->pending == 0)
-		traffic_finish(tb);
+	if (--cb->pending == 0) {
+		gather_done(cb->g);
+		free(cb);
+	}
 }
 
-static void traffic_start(struct gather *g, struct ike_worker *w)
+static void counters_start(struct gather *g, struct ike_worker *w)
 {
-	struct traffic_batch *tb = calloc(1, sizeof(*tb));
-	unsigned n = 0, k = 0;
+	struct counter_batch *cb = calloc(1, sizeof(*cb));
+	struct ike_sa_row *rows = g->rows[w->index];
 
-	for (struct ike_sa *sa = w->sas; sa; sa = sa->next)
-		for (struct child_sa *c = sa->children; c; c = c->next)
-			n += c->state == CHILD_INSTALLED;
-	if (!tb || (n && !(tb->rows = calloc(n, sizeof(*tb->rows))))) {
-		free(tb);
+	if (!cb) {
 		gather_done(g);
 		return;
 	}
-	tb->g = g;
-	tb->w = w->index;
-	tb->n = n;
-	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
-		for (struct child_sa *c = sa->children; c; c = c->next) {
-			if (c->state != CHILD_INSTALLED)
+	cb->g = g;
+	cb->w = w->index;
+	cb->pending = 1;	/* ours, until every query is out */
+	for (size_t k = 0; k < g->nrows[w->index]; k++) {
+		struct ike_sa_row *r = &rows[k];
+		if (!r->is_child)
+			continue;
+		for (int dir = 0; dir < 2; dir++) {
+			struct kernel_op *op = kernel_op_new(
+				KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,
+				counter_answer, cb);
+			if (!op) {
+				r->counters_error = -ENOMEM;
 				continue;
-			struct traffic_row *r = &tb->rows[k];
-			r->serial = c->serial;
-			snprintf(r->name, sizeof(r->name), "%s", c->conn->spec.name);
-			ike_id_str(&sa->id_remote, r->id, sizeof(r->id));
-			r->add_time = c->installed_wall;
-			/* What the SAs it replaced by rekeying carried: totals survive rekeys. */
-			r->in_bytes = c->carried_in;
-			r->out_bytes = c->carried_out;
-			for (int dir = 0; dir < 2; dir++) {
-				struct kernel_op *op = kernel_op_new(
-					KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,
-					traffic_answer, tb);
-				if (!op) {
-					r->error = -ENOMEM;
-					continue;
-				}
-				op->id_hint = 2 * k + (unsigned)dir;
-				op->sa.src = dir == 0 ? sa->peer : sa->local;
-				op->sa.dst = dir == 0 ? sa->local : sa->peer;
-				op->sa.spi = dir == 0 ? c->spi_in : c->spi_out;
-				op->sa.proto = IPPROTO_ESP;
-				tb->pending++;
-				if (kernel_queue_submit(w->d->kq, op) < 0) {
-					op->status = -ESHUTDOWN;
-					tb->pending--;
-					r->error = -ESHUTDOWN;
-					kernel_op_free(op);
-				}
 			}
-			k++;
+			op->id_hint = (unsigned)(2 * k) + (unsigned)dir;
+			op->sa.src = dir == 0 ? r->peer : r->local;
+			op->sa.dst = dir == 0 ? r->local : r->peer;
+			op->sa.spi = dir == 0 ? r->spi_in : r->spi_out;
+			op->sa.proto = IPPROTO_ESP;
+			cb->pending++;
+			if (kernel_queue_submit(w->d->kq, op) < 0) {
+				cb->pending--;
+				r->counters_error = -ESHUTDOWN;
+				kernel_op_free(op);
+			}
 		}
 	}
-	if (tb->pending == 0)
-		traffic_finish(tb);
+	if (--cb->pending == 0) {
+		gather_done(g);
+		free(cb);
+	}
 }
 
 /*
@@ -314,16 +370,11 @@ static void gather_run(struct mail *m, void *ctx)
 	struct ike_worker *w = &gm->d->w[nw->index];
 	struct ike_sa *sa, *next;
 
-	if (g->what == G_TRAFFIC) {
-		traffic_start(g, w);	/* finishes when the kernel answered */
-		free(gm);
-		return;
-	}
 	for (sa = w->sas; sa; sa = next) {
 		next = sa->next;
 		switch (g->what) {
-		case G_STATUS:
-			status_of(g, w->index, sa);
+		case G_ROWS:
+			rows_of(g, w->index, sa);
 			break;
 		case G_TERMINATE:
 			if (g->conn && sa->conn != g->conn)
@@ -402,8 +453,6 @@ static void gather_run(struct mail *m, void *ctx)
 			else
 				ike_sa_shutdown(sa);
 			break;
-		case G_TRAFFIC:
-			break;
 		}
 	}
 	if (g->what == G_SHUTDOWN && !g->leave_state) {
@@ -417,6 +466,11 @@ static void gather_run(struct mail *m, void *ctx)
 				ike_route_drop(gm->d, c);
 		}
 		rcu_read_unlock();
+	}
+	if (g->what == G_ROWS && (g->flags & IKE_ROWS_COUNTERS)) {
+		counters_start(g, w);	/* done when the kernel answered */
+		free(gm);
+		return;
 	}
 	gather_done(g);
 	free(gm);
@@ -527,16 +581,60 @@ bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emi
 	return atomic_load(&g.count) > 0;
 }
 
-void ike_cmd_status(struct ike_daemon *d, ike_emit_fn *emit, void *ctx)
+static int by_conn_serial(const void *a, const void *b)
 {
-	struct gather g = { .what = G_STATUS, .efd = -1 };
-	gather(d, &g, emit, ctx);
+	const struct ike_sa_row *x = a, *y = b;
+	int c = strcmp(x->conn_name, y->conn_name);
+
+	if (c)
+		return c;
+	c = strcmp(x->conn, y->conn);	/* instances of one connection apart */
+	if (c)
+		return c;
+	return x->serial < y->serial ? -1 : x->serial > y->serial;
 }
 
-void ike_cmd_trafficstatus(struct ike_daemon *d, ike_emit_fn *emit, void *ctx)
+int ike_cmd_sa_rows(struct ike_daemon *d, unsigned flags, struct ike_sa_rows *out)
 {
-	struct gather g = { .what = G_TRAFFIC, .efd = -1 };
-	gather(d, &g, emit, ctx);
+	struct gather g = { .what = G_ROWS, .flags = flags, .efd = -1 };
+	unsigned n = d->nworkers;
+	size_t total = 0, k = 0;
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	g.rows = calloc(n, sizeof(*g.rows));
+	g.nrows = calloc(n, sizeof(*g.nrows));
+	if (!g.rows || !g.nrows) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	gather(d, &g, NULL, NULL);
+	for (unsigned i = 0; i < n; i++)
+		total += g.nrows[i];
+	out->v = malloc((total ? total : 1) * sizeof(*out->v));
+	if (!out->v) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (size_t j = 0; j < g.nrows[i]; j++)
+			out->v[k++] = g.rows[i][j];
+	out->n = total;
+	qsort(out->v, total, sizeof(*out->v), by_conn_serial);
+out:
+	for (unsigned i = 0; g.rows && i < n; i++)
+		free(g.rows[i]);
+	free(g.rows);
+	free(g.nrows);
+	return rc;
+}
+
+void ike_sa_rows_free(struct ike_sa_rows *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
 }
 
 void ike_cmd_shutdown(struct ike_daemon *d, bool leave_state)

@@ -59,13 +59,59 @@ unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ik
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);
 
 /*
- * whack --trafficstatus: per installed Child SA, the bytes in and out the
- * kernel counted, its add time and the peer's ID. Waits for the kernel.
+ * One state (an IKE SA, or an installed Child SA) as the listings show it:
+ * data only; ctl formats it (--status, --showstates, --trafficstatus,
+ * --listevents). Times are seconds from when the owner worker looked; 0
+ * means the timer is not armed.
  */
-void ike_cmd_trafficstatus(struct ike_daemon *d, ike_emit_fn *emit, void *ctx);
+struct ike_sa_row {
+	uint64_t serial;		/* the state's #N */
+	uint64_t ike_serial;		/* its IKE SA (itself for an IKE SA) */
+	bool is_child;
+	char conn[CONN_NAME_MAX + 80];	/* ike_conn_instance_str(), with the quotes */
+	char conn_name[CONN_NAME_MAX + 1];	/* the bare name, the sort key */
+	unsigned worker;
+	struct ip_addr peer, local;
+	uint16_t peer_port, local_port;
+	const char *state;		/* STATE_V2_... */
+	const char *story;		/* "established IKE SA" */
+	bool established;		/* IKE SA established / Child SA installed */
+	bool initiator;
+	bool busy;			/* a request of ours awaits its answer */
+	const char *event;		/* the lifetime timer: EXPIRE, REKEY, DISCARD, or NULL */
+	uint64_t event_in;		/* seconds */
+	uint64_t retransmit_in, keepalive_in;	/* the SA's other timers */
+	uint64_t up;			/* seconds since established / installed */
+	char algs[96];			/* the suite, libreswan's spelling */
+	/* Child SAs */
+	uint32_t spi_in, spi_out;
+	bool tunnel, encap, eroute_owner;
+	char ts_local[80], ts_remote[80];
+	uint64_t add_time;		/* wall clock, seconds */
+	char id_remote[256];
+	uint64_t in_bytes, out_bytes;	/* with counters: this SA's, from the kernel */
+	uint64_t carried_in, carried_out;	/* the SAs it replaced by rekeying carried */
+	int counters_error;		/* 0, or -errno from the kernel */
+};
 
-/* The state part of whack --status. */
-void ike_cmd_status(struct ike_daemon *d, ike_emit_fn *emit, void *ctx);
+struct ike_sa_rows {
+	struct ike_sa_row *v;
+	size_t n;
+};
+
+enum {
+	IKE_ROWS_CHILDREN_ONLY = 1u << 0,	/* no IKE SA rows */
+	IKE_ROWS_COUNTERS = 1u << 1,		/* ask the kernel for every Child SA's bytes */
+};
+
+/*
+ * Every state of every worker, sorted as libreswan lists them: by
+ * connection name, then state number. With IKE_ROWS_COUNTERS it waits for
+ * the kernel's answers. Returns 0 or -ENOMEM; free with ike_sa_rows_free().
+ * Context: ctl thread; waits for every worker.
+ */
+int ike_cmd_sa_rows(struct ike_daemon *d, unsigned flags, struct ike_sa_rows *out);
+void ike_sa_rows_free(struct ike_sa_rows *r);
 
 /*
  * Shutdown: delete every SA (telling peers best-effort, not waiting), and

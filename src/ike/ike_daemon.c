@@ -36,8 +36,16 @@ int ike_daemon_init(struct ike_daemon *d)
 	}
 	atomic_store(&d->next_serial, 1);
 	atomic_store(&d->next_reqid, 0);
-	if (!d->busy_half_open)
-		d->busy_half_open = 25000;
+	if (!d->half_open_budget)
+		d->half_open_budget = IKE_HALF_OPEN_BUDGET;
+	if (!d->half_open_per_addr)
+		d->half_open_per_addr = IKE_HALF_OPEN_PER_ADDR;
+	atomic_store(&d->half_open_bytes, 0);
+	d->half_open_by_addr = calloc(IKE_HALF_OPEN_BUCKETS, sizeof(*d->half_open_by_addr));
+	if (!d->half_open_by_addr)
+		return -ENOMEM;
+	if (crypto_random(&d->addr_hash_key, sizeof(d->addr_hash_key)) < 0)
+		return -EIO;
 	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;
 }
 
@@ -67,6 +75,8 @@ void ike_daemon_fini(struct ike_daemon *d)
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
 	free(d->w);
 	d->w = NULL;
+	free((void *)d->half_open_by_addr);
+	d->half_open_by_addr = NULL;
 	counters_free(d->ctr);
 	d->ctr = NULL;
 	if (d->sas.by_spi)

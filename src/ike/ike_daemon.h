@@ -14,6 +14,7 @@
 #include "sadb/kernel_queue.h"
 #include "sadb/sa_table.h"
 #include "util/counters.h"
+#include "util/log.h"
 #include "util/runner.h"
 #include "util/rc.h"
 
@@ -55,6 +56,12 @@ enum ike_counter {
 	IKEC_COOKIES_SENT,
 	IKEC_INVALID_KE_SENT,
 	IKEC_NO_PROPOSAL_SENT,
+	IKEC_KE_REFUSED,		/* peer KE values refused (RFC 6989, RFC 8031 2.3) */
+	IKEC_MAJOR_VERSION_SENT,	/* INVALID_MAJOR_VERSION answers */
+	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
+	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
+	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT dropped: its address has too many half-open */
+	IKEC_HALF_OPEN_LIMITED,		/* IKE_SA_INIT dropped: half-open memory at its ceiling */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
 	IKEC_CHILD_ESTABLISHED,
@@ -80,6 +87,13 @@ enum { IKE_REKEY_BUCKETS = 20 };	/* 1 ms .. 2^19 ms (8.7 min), then the rest */
 struct ike_worker;
 void ike_rekey_observe(struct ike_worker *w, uint64_t ms);
 
+enum {
+	IKE_HALF_OPEN_BUDGET = 64u << 20,	/* bytes */
+	IKE_HALF_OPEN_CEILING = 4,		/* times the budget */
+	IKE_HALF_OPEN_PER_ADDR = 1000,		/* room for many clients behind one NAT */
+	IKE_HALF_OPEN_BUCKETS = 1u << 16,
+};
+
 /*
  * Per worker IKE state. Owner: that worker; nobody else touches it.
  */
@@ -95,6 +109,9 @@ struct ike_worker {
 	 */
 	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
 	unsigned half_open;
+	/* stateless answers to unknown senders this second (io.c answer_allowed()) */
+	uint64_t answers_second;
+	uint32_t answers;
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */
 	uint8_t *txbuf;			/* encode space */
@@ -118,7 +135,18 @@ struct ike_daemon {
 	bool force_busy;		/* --force-busy: cookies always */
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
 	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
-	unsigned busy_half_open;	/* auto mode: cookies above this many half-open SAs per worker */
+	/*
+	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide: in auto
+	 * mode cookies are asked once they hold half_open_budget bytes; at
+	 * IKE_HALF_OPEN_CEILING times that, new ones are dropped whatever the
+	 * mode; one source address (hashed into a bucket) holds at most
+	 * half_open_per_addr of them. 0 at init: the defaults below.
+	 */
+	uint64_t half_open_budget;
+	unsigned half_open_per_addr;
+	_Atomic uint64_t half_open_bytes;
+	_Atomic uint32_t *half_open_by_addr;	/* [IKE_HALF_OPEN_BUCKETS] */
+	uint64_t addr_hash_key;
 	_Atomic uint64_t next_serial;	/* #N of states */
 	_Atomic uint32_t next_reqid;	/* sequence of ike_reqid_new() */
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */
@@ -163,6 +191,13 @@ unsigned ike_reqid_owner(const struct ike_daemon *d, uint32_t reqid);
  */
 struct kernel_event;
 void ike_on_kernel_event(const struct kernel_event *ev, void *ctx);
+
+/*
+ * Whether an IKE_SA_INIT must return a cookie now (--force-busy,
+ * --ddos-busy, or half-open SAs over their memory budget in auto mode).
+ * Context: any thread.
+ */
+bool ike_daemon_cookies_required(struct ike_daemon *d);
 
 /* Worker w's clock, the one its timers run on (ms). Context: worker w. */
 static inline uint64_t ike_now(const struct ike_worker *w)

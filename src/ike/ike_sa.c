@@ -189,6 +189,75 @@ static void rcu_free_ike_sa(struct rcu_head *head)
 	free(caa_container_of(n, struct ike_sa, node));
 }
 
+static _Atomic uint32_t *addr_bucket(const struct ike_daemon *d, const struct ip_addr *a)
+{
+	size_t n = a->af == AF_INET ? 4 : 16;
+	uint64_t h = d->addr_hash_key ^ 0xcbf29ce484222325ull;
+
+	/* FNV-1a, keyed, then a 64-bit finalizer: cheap, and not aimable from outside. */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a->b[i]) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return &d->half_open_by_addr[h & (IKE_HALF_OPEN_BUCKETS - 1)];
+}
+
+bool ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer)
+{
+	struct ike_daemon *d = w->d;
+	_Atomic uint32_t *b = addr_bucket(d, peer);
+
+	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget * IKE_HALF_OPEN_CEILING) {
+		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_LIMITED);
+		return false;
+	}
+	if (atomic_fetch_add(b, 1) >= d->half_open_per_addr) {
+		atomic_fetch_sub(b, 1);
+		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
+		return false;
+	}
+	return true;
+}
+
+void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer)
+{
+	atomic_fetch_sub(addr_bucket(w->d, peer), 1);
+}
+
+void ike_half_open_begin(struct ike_sa *sa, size_t bytes)
+{
+	struct ike_worker *w = sa->w;
+
+	sa->half_open = true;
+	sa->half_open_bytes = 0;
+	w->half_open++;
+	counters_inc(w->d->ctr, w->index, IKEC_HALF_OPEN);
+	ike_half_open_charge(sa, bytes);
+}
+
+void ike_half_open_charge(struct ike_sa *sa, size_t bytes)
+{
+	if (!sa->half_open)
+		return;
+	sa->half_open_bytes += (uint32_t)bytes;
+	atomic_fetch_add(&sa->w->d->half_open_bytes, bytes);
+}
+
+void ike_half_open_end(struct ike_sa *sa)
+{
+	struct ike_worker *w = sa->w;
+
+	if (!sa->half_open)
+		return;
+	sa->half_open = false;
+	w->half_open--;
+	counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
+	atomic_fetch_sub(&w->d->half_open_bytes, sa->half_open_bytes);
+	sa->half_open_bytes = 0;
+	ike_half_open_cancel(w, &sa->peer);
+}
+
 void ike_sa_free(struct ike_sa *sa)
 {
 	struct ike_worker *w = sa->w;
@@ -213,11 +282,7 @@ void ike_sa_free(struct ike_sa *sa)
 	}
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
+	ike_half_open_end(sa);
 	/*
 	 * A kernel queue that is stopping answers the removals inline: hold
 	 * a pending step so that the last answer does not release the memory
@@ -259,7 +324,10 @@ void ike_sa_release_memory(struct ike_sa *sa)
 
 const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 {
-	snprintf(buf, len, "\"%s\" #%llu", sa->conn ? sa->conn->spec.name : "(none)",
+	char c[CONN_NAME_MAX + 80];
+
+	snprintf(buf, len, "%s #%llu",
+		 sa->conn ? ike_conn_instance_str(sa->conn, c, sizeof(c)) : "\"(none)\"",
 		 (unsigned long long)sa->serial);
 	return buf;
 }
@@ -268,15 +336,20 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
 		     va_list ap)
 {
-	char text[512];
+	char text[512], name[CONN_NAME_MAX + 80];
 	size_t n;
 
-	n = (size_t)snprintf(text, sizeof(text), "\"%s\" #%llu: ", c ? c->spec.name : "(none)",
+	n = (size_t)snprintf(text, sizeof(text), "%s #%llu: ",
+			     c ? ike_conn_instance_str(c, name, sizeof(name)) : "\"(none)\"",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	log_info("%s", text);
-	if (sa->whack)
+	/* A whack user asked for it; otherwise a peer's exchange did, as often as it likes. */
+	if (sa->whack) {
+		log_info("%s", text);
 		sa->whack->ops->line(sa->whack, rc, text);
+	} else {
+		log_limited(LOG_INFO, 100, "IKE SA progress", "%s", text);
+	}
 }
 
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)

@@ -123,7 +123,6 @@ struct ike_setup {
 	uint8_t cookie_len;
 	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
 	uint8_t peer_id_type;		/* responder: IDi as received */
-	struct v2_sa child_offer;	/* initiator: the ESP proposals sent */
 	struct ike_ts_set tsi, tsr;	/* responder: as proposed by the initiator */
 	bool child_transport;
 	uint8_t child_num;		/* responder: accepted proposal number */
@@ -152,6 +151,7 @@ struct ike_sa {
 	bool initiator;			/* the original initiator */
 	bool dead;			/* being freed: ignore late events */
 	bool half_open;			/* counted in the worker's half-open SAs */
+	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
@@ -226,6 +226,22 @@ void ike_sa_free(struct ike_sa *sa);
 
 /* The last step of ike_sa_free(), once no kernel answer is due. Internal. */
 void ike_sa_release_memory(struct ike_sa *sa);
+
+/*
+ * Half-open accounting (a responder SA between IKE_SA_INIT and IKE_AUTH).
+ * ike_half_open_admit() is asked before the SA exists: whether peer may
+ * have one more (its address bucket below the cap, the daemon below the
+ * memory ceiling); on true, the bucket is taken and ike_half_open_begin()
+ * must follow (or ike_half_open_cancel() if the SA cannot be made).
+ * ike_half_open_charge() adds bytes the SA came to hold;
+ * ike_half_open_end() releases it all (established or freed).
+ * Context: the owner worker; the daemon-wide sums are atomic.
+ */
+bool ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer);
+void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer);
+void ike_half_open_begin(struct ike_sa *sa, size_t bytes);
+void ike_half_open_charge(struct ike_sa *sa, size_t bytes);
+void ike_half_open_end(struct ike_sa *sa);
 
 /* Free the negotiation-only state. */
 void ike_sa_setup_free(struct ike_sa *sa);

@@ -45,9 +45,13 @@ static void say(struct ike_progress *pr, unsigned rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	log_info("%s", text);
-	if (pr)
+	/* With no whack waiting, kernel events (ACQUIRE, expiry) are behind it: limited. */
+	if (pr) {
+		log_info("%s", text);
 		pr->ops->line(pr, rc, text);
+	} else {
+		log_limited(LOG_INFO, 20, "routing progress", "%s", text);
+	}
 }
 
 void ike_policy_fill(struct kernel_policy_params *p, const struct connection *c,
@@ -353,11 +357,13 @@ void ike_route_acquire(struct ike_worker *w, uint32_t reqid)
 		const struct ip_addr *local = &found->spec.end[end].host;
 		struct net_listener *l = net_pool_listener_get(d->pool, local, d->ikeport);
 		if (!l || v2_initiate(w, found, end, l, local, NULL, 0) < 0) {
-			log_warn("\"%s\": ACQUIRE: cannot initiate (%s)", found->spec.name,
-				 l ? "out of memory" : "no IKE socket on our address");
+			log_limited(LOG_WARNING, 10, "ACQUIRE: cannot initiate",
+				    "\"%s\": ACQUIRE: cannot initiate (%s)", found->spec.name,
+				    l ? "out of memory" : "no IKE socket on our address");
 			atomic_store(&found->acquiring, false);
 		} else {
-			log_info("\"%s\": initiating on traffic (kernel ACQUIRE)", found->spec.name);
+			log_limited(LOG_INFO, 20, "initiating on traffic",
+				    "\"%s\": initiating on traffic (kernel ACQUIRE)", found->spec.name);
 		}
 		if (l)
 			net_listener_unref(l);

@@ -35,9 +35,11 @@
 
 #include "ctl/pluto_options.h"
 #include "ctl/pluto_runtime.h"
+#include "ctl/sd_notify.h"
 #include "util/impair.h"
 #include "util/lockfile.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 enum {
 	EXIT_OK = 0,
@@ -174,26 +176,65 @@ static int make_dirs(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* The directory that holds the lock file and the control socket. */
-static int make_rundir(const struct pluto_options *o)
+/*
+ * Whoever may write the run directory may replace the control socket
+ * (and so command pluto, as root) or the lock file: it must be ours and
+ * writable by us alone. The sticky bit does not help: others could still
+ * create the socket's or the lock file's name before us.
+ */
+static int rundir_check(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		report("pluto: run directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (st.st_uid != geteuid()) {
+		report("pluto: run directory %s is owned by uid %u, not by pluto's uid %u: "
+		       "expected a directory only pluto's user can write (see --rundir)", dir,
+		       (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		report("pluto: run directory %s is writable by other users (mode %04o): expected "
+		       "a directory only its owner can write (chmod go-w %s, or see --rundir)",
+		       dir, (unsigned)(st.st_mode & 07777), dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The directory of path (the lock file, the control socket), made if missing, checked. */
+static int make_rundir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	char *slash;
 	int rc;
 
-	snprintf(dir, sizeof(dir), "%s", o->pidfile);
+	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
-		return 0;	/* the current directory */
-	if (slash == dir)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
 	rc = make_dirs(dir);
-	if (rc < 0)
+	if (rc < 0) {
 		report("pluto: cannot create the run directory %s: %s: expected a directory "
 		       "pluto may write (see --rundir, --ctlbase)", dir, strerror(-rc));
-	return rc;
+		return rc;
+	}
+	return rundir_check(dir);
+}
+
+/* The directories that hold the lock file and the control socket. */
+static int make_rundir(const struct pluto_options *o)
+{
+	int rc = make_rundir_of(o->pidfile);
+
+	return rc < 0 ? rc : make_rundir_of(o->ctlsocket);
 }
 
 /*
@@ -225,7 +266,8 @@ static int absolutize_paths(struct pluto_options *o)
 {
 	struct sockaddr_un sun;
 
-	if (absolutize(o->ctlsocket, sizeof(o->ctlsocket), "control socket") < 0 ||
+	if (absolutize(o->config, sizeof(o->config), "--config") < 0 ||
+	    absolutize(o->ctlsocket, sizeof(o->ctlsocket), "control socket") < 0 ||
 	    absolutize(o->pidfile, sizeof(o->pidfile), "lock file") < 0 ||
 	    absolutize(o->secretsfile, sizeof(o->secretsfile), "--secretsfile") < 0 ||
 	    absolutize(o->ipsecdir, sizeof(o->ipsecdir), "--ipsecdir") < 0 ||
@@ -396,6 +438,25 @@ static void apply_impairments(const struct pluto_options *o)
 	}
 }
 
+/*
+ * Start-up is complete: the control socket answers (pluto_start) and
+ * whatever the start-up hook in main() does is done. Say so to each
+ * who waits: the terminal ("Pluto initialized", --nofork), the parent
+ * of the daemon fork (exit 0), systemd (READY=1, Type=notify).
+ */
+static void startup_complete(const struct pluto_options *o, int *notify)
+{
+	if (o->nofork) {
+		printf("Pluto initialized\n");
+		fflush(stdout);
+	} else {
+		detach_stdio(o);
+		notify_parent(notify, EXIT_OK);
+	}
+	ctl_sd_notify("READY=1\nSTATUS=ready: control socket %s", o->ctlsocket);
+	log_info("pluto %d: ready, control socket %s", (int)getpid(), o->ctlsocket);
+}
+
 /* Wait for a signal or for the daemon to ask to stop. */
 static void run_loop(struct pluto *p, int sfd)
 {
@@ -448,6 +509,7 @@ int main(int argc, char **argv)
 	int sfd = -1;
 	int status = EXIT_TROUBLE;
 	long long leak_before = -1;
+	bool ready = false;
 	pid_t holder;
 	int rc;
 
@@ -471,6 +533,9 @@ int main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	log_on_stderr = o.log.dest == LOG_DEST_STDERR;
+	if (paths_in_build_tree())
+		log_info("pluto runs from a build tree: its helpers (_updown) are in %s",
+			 paths_get(PATHS_EXECDIR));
 	atomic_store(&log_debug_mask, o.debug_mask);
 	if (make_rundir(&o) < 0)
 		goto out;
@@ -481,7 +546,13 @@ int main(int argc, char **argv)
 	/* After the fork: POSIX locks belong to the process that will run. */
 	rc = lockfile_take(&lf, o.pidfile, &holder);
 	if (rc == -EEXIST) {
-		if (holder > 0)
+		char comm[64];
+
+		if (holder > 0 && !lockfile_holder_is_pluto(holder, comm, sizeof(comm)))
+			report("pluto: lock file %s is held by pid %d (%s), which is not pluto: "
+			       "expected no other process to hold it (stop that process, or use "
+			       "another --rundir)", o.pidfile, (int)holder, comm);
+		else if (holder > 0)
 			report("pluto: lock file %s is held by a running pluto (pid %d): expected "
 			       "no other pluto on this --rundir/--ctlbase", o.pidfile,
 			       (int)holder);
@@ -530,16 +601,17 @@ int main(int argc, char **argv)
 		p = NULL;
 		goto out;
 	}
-	if (o.nofork) {
-		printf("Pluto initialized\n");
-		fflush(stdout);
-	} else {
-		detach_stdio(&o);
-		notify_parent(&notify, EXIT_OK);
-	}
-	log_info("pluto %d: ready, control socket %s", (int)getpid(), o.ctlsocket);
+	/*
+	 * Start-up hook. Whatever must be done before pluto counts as started
+	 * (the ipsec.conf loader adding the auto= connections, issue 13) goes
+	 * here, before startup_complete(): that is when systemd gets READY=1,
+	 * the forking parent exits 0 and "ipsec start" returns.
+	 */
+	startup_complete(&o, &notify);
+	ready = true;
 
 	run_loop(p, sfd);
+	ctl_sd_notify("STOPPING=1\nSTATUS=shutting down");
 	if (pluto_leave_state(p))
 		log_info("pluto: leaving the kernel state in place (--leave-state)");
 	status = EXIT_OK;
@@ -550,6 +622,8 @@ out:
 	lockfile_release(&lf);
 	if (status == EXIT_OK)
 		log_info("pluto shutdown complete");
+	if (!ready)
+		ctl_sd_notify("STATUS=start-up failed (exit %d): see the log", status);
 	notify_parent(&notify, status);
 	if (sfd >= 0)
 		close(sfd);

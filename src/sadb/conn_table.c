@@ -27,7 +27,11 @@ static int name_match(struct cds_lfht_node *node, const void *key)
 int sadb_conn_table_init(struct conn_table *t)
 {
 	t->ht = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	return t->ht ? 0 : -ENOMEM;
+	if (!t->ht || conn_index_init(&t->index) < 0) {
+		sadb_conn_table_fini(t);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void sadb_conn_table_fini(struct conn_table *t)
@@ -35,6 +39,7 @@ void sadb_conn_table_fini(struct conn_table *t)
 	if (t->ht)
 		cds_lfht_destroy(t->ht, NULL);
 	t->ht = NULL;
+	conn_index_fini(&t->index);
 }
 
 int sadb_conn_table_add(struct conn_table *t, struct conn_node *n)

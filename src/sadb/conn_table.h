@@ -8,6 +8,8 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
+#include "sadb/conn_index.h"
+
 /*
  * The RCU index of connections by name. The node is embedded in the
  * connection object (ike/connection.h); this table knows only the name.
@@ -23,6 +25,7 @@ struct conn_node {
 
 struct conn_table {
 	struct cds_lfht *ht;
+	struct conn_index index;	/* by host pair and peer ID (conn_index.h) */
 };
 
 /* Context: main thread at start. Returns 0 or -ENOMEM. */

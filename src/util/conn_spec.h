@@ -137,6 +137,18 @@ struct conn_spec {
 	bool replace;			/* --delete in the connection form */
 };
 
+/*
+ * A shunt-only connection: --pass, --drop or --reject without --encrypt or
+ * --authenticate (ipsec.conf type=passthrough|drop|reject). It is routed
+ * as that shunt and never negotiated.
+ */
+static inline bool conn_spec_is_shunt(const struct conn_spec *s)
+{
+	return !(s->policy & (POL_ENCRYPT | POL_AUTHENTICATE)) &&
+	       (s->prospective == SHUNT_PASS || s->prospective == SHUNT_DROP ||
+		s->prospective == SHUNT_REJECT);
+}
+
 /* Context: any thread. Fills the documented defaults. */
 void conn_spec_init(struct conn_spec *s);
 

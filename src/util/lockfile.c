@@ -49,6 +49,38 @@ int lockfile_read_pid(const char *path, pid_t *pid)
 	return 0;
 }
 
+bool lockfile_holder_is_pluto(pid_t pid, char *comm, size_t cap)
+{
+	char path[64], exe[PATH_MAX], self[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(comm, cap, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, comm, cap - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(comm, cap, "?");
+		return true;
+	}
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	if (strcmp(comm, "pluto") == 0)
+		return true;
+	/* A pluto started under another name (a copy, a wrapper's exec). */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	ssize_t m = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0 && m > 0) {
+		exe[n] = self[m] = '\0';
+		return strcmp(exe, self) == 0;
+	}
+	return false;
+}
+
 static bool pid_is_alive(pid_t pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);

@@ -3,6 +3,8 @@
 #define SKUA_UTIL_LOCKFILE_H
 
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -36,6 +38,15 @@ int lockfile_take(struct lockfile *lf, const char *path, pid_t *holder);
  * Context: the process that took it.
  */
 void lockfile_release(struct lockfile *lf);
+
+/*
+ * Who holds a lock: pid's command name (/proc/<pid>/comm) into comm, and
+ * whether it is a pluto: named "pluto", or running the same executable as
+ * the caller. When /proc says nothing (the process is gone), comm is "?"
+ * and the answer is true: nothing proves it is something else.
+ * Context: any thread.
+ */
+bool lockfile_holder_is_pluto(pid_t pid, char *comm, size_t cap);
 
 /*
  * Read the PID written in path (0 when the file is empty or malformed).

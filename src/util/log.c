@@ -1,34 +1,35 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Where lines go and the debug classes. The per-thread state, the log
+ * thread and the rate limits are in log_thread.c; this file formats and
+ * writes.
+ */
 #include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "util/log_priv.h"
+
 _Atomic uint32_t log_debug_mask;
 
-static struct {
-	enum log_dest dest;
-	int fd;			/* stderr or the log file */
-	bool no_time;
-	bool no_ip;
-	char ident[32];
-} g = { .dest = LOG_DEST_STDERR, .fd = 2, .ident = "skua" };
+struct log_out log_out = { .dest = LOG_DEST_STDERR, .fd = 2, .ident = "skua" };
 
 static const struct {
 	const char *name;
 	const char *help;
 } classes[DBG_CLASS_COUNT] = {
-	[DBG_BASE] = { "base", "general debug logging" },
+	[DBG_BASE] = { "base", "general debug logging; every IKE message and payload sent and received" },
 	[DBG_CPU_USAGE] = { "cpu-usage", "CPU time spent on each exchange and crypto job" },
 	[DBG_CRYPT] = { "crypt", "crypto operations (never the secrets themselves)" },
 	[DBG_PRIVATE] = { "private", "allow identities and addresses in debug lines" },
-	[DBG_TMI] = { "tmi", "too much information: every event of every loop" },
+	[DBG_TMI] = { "tmi", "too much information: every event of every loop, payload bytes in hex" },
 	[DBG_ROUTING] = { "routing", "routing and shunt decisions" },
 	[DBG_KERNEL] = { "kernel", "kernel-op queue and backend messages" },
 	[DBG_WORKER] = { "worker", "worker threads, steering, mailboxes, timers" },
@@ -73,24 +74,28 @@ int debug_apply(uint32_t *mask, const char *arg, bool enable)
 
 int log_init(const struct log_config *cfg)
 {
-	g.dest = cfg->dest;
-	g.no_time = cfg->no_time;
-	g.no_ip = cfg->no_ip;
-	snprintf(g.ident, sizeof(g.ident), "%s", cfg->ident ? cfg->ident : "skua");
+	const char *off = getenv("SKUA_LOG_OFF");
+
+	/* For measuring what logging costs (bench/flood.sh), not for use. */
+	log_out.off = off && strcmp(off, "1") == 0;
+	log_out.dest = cfg->dest;
+	log_out.no_time = cfg->no_time;
+	log_out.no_ip = cfg->no_ip;
+	snprintf(log_out.ident, sizeof(log_out.ident), "%s", cfg->ident ? cfg->ident : "skua");
 	switch (cfg->dest) {
 	case LOG_DEST_SYSLOG:
-		openlog(g.ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-		g.fd = -1;
+		openlog(log_out.ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+		log_out.fd = -1;
 		break;
 	case LOG_DEST_STDERR:
-		g.fd = 2;
+		log_out.fd = 2;
 		break;
 	case LOG_DEST_FILE: {
 		int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (cfg->truncate ? O_TRUNC : O_APPEND);
 		int fd = open(cfg->file, flags, 0600);
 		if (fd < 0)
 			return -errno;
-		g.fd = fd;
+		log_out.fd = fd;
 		break;
 	}
 	}
@@ -99,62 +104,100 @@ int log_init(const struct log_config *cfg)
 
 void log_fini(void)
 {
-	if (g.dest == LOG_DEST_SYSLOG)
+	log_thread_stop();
+	log_limits_report_all();
+	if (log_out.dest == LOG_DEST_SYSLOG)
 		closelog();
-	else if (g.dest == LOG_DEST_FILE && g.fd > 2)
-		close(g.fd);
-	g.dest = LOG_DEST_STDERR;
-	g.fd = 2;
+	else if (log_out.dest == LOG_DEST_FILE && log_out.fd > 2)
+		close(log_out.fd);
+	log_out.dest = LOG_DEST_STDERR;
+	log_out.fd = 2;
 }
 
 bool log_no_ip(void)
 {
-	return g.no_ip;
+	return log_out.no_ip;
 }
 
-static void emit(int prio, const char *prefix, const char *fmt, va_list ap)
+uint64_t log_realtime_ns(void)
 {
-	char line[1024];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+size_t log_format(char *out, size_t cap, uint64_t ts_ns, bool debug, const char *text, size_t len)
+{
+	static _Thread_local struct {
+		time_t sec;
+		char stamp[32];
+		size_t n;
+	} cache = { .sec = -1 };
 	size_t n = 0;
 
-	if (g.dest == LOG_DEST_SYSLOG) {
-		n = (size_t)snprintf(line, sizeof(line), "%s", prefix);
-		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		syslog(prio, "%s", line);
+	if (!log_out.no_time) {
+		time_t sec = (time_t)(ts_ns / 1000000000u);
+		if (sec != cache.sec) {
+			struct tm tm;
+			localtime_r(&sec, &tm);
+			cache.n = strftime(cache.stamp, sizeof(cache.stamp), "%b %e %H:%M:%S", &tm);
+			cache.sec = sec;
+		}
+		memcpy(out, cache.stamp, cache.n);
+		n = cache.n;
+		n += (size_t)snprintf(out + n, cap - n, ".%06u: ",
+				      (unsigned)(ts_ns % 1000000000u / 1000u));
+	}
+	if (debug) {
+		out[n++] = '|';
+		out[n++] = ' ';
+	}
+	if (len > cap - n - 1)
+		len = cap - n - 1;
+	memcpy(out + n, text, len);
+	n += len;
+	out[n++] = '\n';
+	return n;
+}
+
+void log_write_now(int prio, uint64_t ts_ns, bool debug, const char *text, size_t len)
+{
+	char line[LOG_LINE_MAX + 64];
+
+	if (log_out.dest == LOG_DEST_SYSLOG) {
+		syslog(prio, "%s%.*s", debug ? "| " : "", (int)len, text);
+	} else {
+		size_t n = log_format(line, sizeof(line), ts_ns, debug, text, len);
+		/* One write per line: lines of different threads never interleave. */
+		ssize_t w = write(log_out.fd, line, n);
+		(void)w;
+	}
+	atomic_fetch_add_explicit(&log_out.written, 1, memory_order_relaxed);
+}
+
+static void vline(int prio, bool debug, const char *fmt, va_list ap)
+{
+	char text[LOG_LINE_MAX + 1];
+	int m;
+	size_t len;
+
+	if (log_out.off)
 		return;
-	}
-	if (!g.no_time) {
-		struct timespec ts;
-		struct tm tm;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
-		n = strftime(line, sizeof(line), "%b %e %H:%M:%S", &tm);
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ".%06ld: ", ts.tv_nsec / 1000);
-	}
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", prefix);
-	if (n < sizeof(line)) {
-		int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		if (m > 0)
-			n += (size_t)m;
-	}
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	/* One write per line: lines of different threads never interleave. */
-	ssize_t w = write(g.fd, line, n);
-	(void)w;
+	m = vsnprintf(text, sizeof(text), fmt, ap);
+	len = m < 0 ? 0 : (size_t)m >= sizeof(text) ? sizeof(text) - 1 : (size_t)m;
+	log_line(prio, debug, text, len);
 }
 
 void log_vmsg(int prio, const char *fmt, va_list ap)
 {
-	emit(prio, "", fmt, ap);
+	vline(prio, false, fmt, ap);
 }
 
 void log_msg(int prio, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	emit(prio, "", fmt, ap);
+	vline(prio, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -162,23 +205,6 @@ void log_debug(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	emit(LOG_DEBUG, "| ", fmt, ap);
+	vline(LOG_DEBUG, true, fmt, ap);
 	va_end(ap);
-}
-
-bool log_ratelimit_ok(struct log_ratelimit *rl, uint32_t burst, uint32_t *suppressed)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec;
-	uint64_t win = atomic_load_explicit(&rl->window, memory_order_relaxed);
-
-	if (win != now && atomic_compare_exchange_strong(&rl->window, &win, now))
-		atomic_store_explicit(&rl->count, 0, memory_order_relaxed);
-	if (atomic_fetch_add_explicit(&rl->count, 1, memory_order_relaxed) < burst) {
-		*suppressed = atomic_exchange_explicit(&rl->suppressed, 0, memory_order_relaxed);
-		return true;
-	}
-	atomic_fetch_add_explicit(&rl->suppressed, 1, memory_order_relaxed);
-	return false;
 }

@@ -11,6 +11,13 @@
  * Logging: syslog (facility authpriv), stderr or a file, as pluto's
  * --stderrlog / --logfile choose. Debug lines are prefixed with "| ".
  * Never pass a secret to any of these.
+ *
+ * Once log_thread_start() has run, a line is formatted on the calling
+ * thread into that thread's own ring (util/log_ring.h) and written by the
+ * log thread: a worker never waits for syslog, a disk or a terminal. A full
+ * ring drops the line and counts it; the log thread says so in a line of
+ * its own. Before the thread starts and after it stops, lines are written
+ * at once by the caller.
  */
 
 enum log_dest {
@@ -31,12 +38,43 @@ struct log_config {
 
 /*
  * Context: main thread, before other threads start. Returns 0 or -errno
- * (the log file could not be opened).
+ * (the log file could not be opened). With SKUA_LOG_OFF=1 in the
+ * environment nothing is ever formatted or written: the "logging off" of
+ * bench/flood.sh, which measures what logging costs.
  */
 int log_init(const struct log_config *cfg);
 
-/* Context: main thread, after every other thread has been joined. */
+/* Context: main thread, after every other thread has been joined. Stops the log thread. */
 void log_fini(void);
+
+/*
+ * Start the log thread. Context: main thread, after log_init() and after
+ * any fork. Returns 0 (also when it runs already) or -errno.
+ */
+int log_thread_start(void);
+
+/*
+ * Write every queued line (and the pending "suppressed" summaries) and stop
+ * the log thread; later lines are written by their callers. Context: main
+ * thread, after the threads that log have been joined (a line pushed while
+ * this runs may be written synchronously or by the final drain, never lost).
+ */
+void log_thread_stop(void);
+
+/*
+ * Wait until every line this thread queued before the call has been
+ * written. Context: any thread but a worker (it blocks); no-op without
+ * the log thread.
+ */
+void log_flush(void);
+
+/* Totals since log_init(). Context: any thread. */
+struct log_stats {
+	uint64_t written;	/* lines handed to syslog/stderr/the file */
+	uint64_t dropped;	/* lines lost to a full ring */
+	uint64_t suppressed;	/* lines held back by a rate limit */
+};
+void log_stats_get(struct log_stats *st);
 
 /* Context: any thread. */
 bool log_no_ip(void);
@@ -90,16 +128,49 @@ int debug_apply(uint32_t *mask, const char *arg, bool enable);
 	} while (0)
 
 /*
- * Rate limit for logs an unauthenticated peer can trigger: at most
- * `burst` lines per second per limiter; the rest are counted and the
- * count reported with the next line that passes.
+ * Rate limits for the lines a remote peer can trigger. Each call site has
+ * its own budget, per thread: at most `burst` lines a second on each
+ * worker; the others cost a clock read and a count. The count comes back
+ * as one line "<what>: suppressed N similar messages", written when the
+ * site next logs in a later second or, if it stays quiet, by the log
+ * thread within about a second.
+ *
+ *	log_limited(LOG_INFO, 5, "half-open IKE SA timed out",
+ *		    "#%llu: half-open IKE SA timed out", serial);
  */
-struct log_ratelimit {
-	_Atomic uint64_t window;	/* second of the current window */
-	_Atomic uint32_t count;		/* lines in this window */
-	_Atomic uint32_t suppressed;	/* lines dropped since the last one logged */
+struct log_site {
+	const char *what;	/* names the lines in the summary */
+	uint32_t burst;		/* lines per second per thread */
+	_Atomic uint32_t id;	/* 0 until the site first logs */
 };
-/* Context: any thread. Returns true when the caller may log now. */
-bool log_ratelimit_ok(struct log_ratelimit *rl, uint32_t burst, uint32_t *suppressed);
+
+enum { LOG_SITES_MAX = 256 };	/* sites beyond share the last budget */
+
+/*
+ * Whether the caller may log now at this site; writes the summary of an
+ * earlier second first. Context: any thread; never blocks.
+ */
+bool log_site_admit(struct log_site *site);
+
+#define log_limited(prio, burst, what, ...)                                       \
+	do {                                                                       \
+		static struct log_site log_site_ = { (what), (burst), 0 };         \
+		if (log_site_admit(&log_site_))                                    \
+			log_msg((prio), __VA_ARGS__);                              \
+	} while (0)
+
+/* A debug line a peer can trigger: only when cls is on, and limited like the rest. */
+#define dbg_limited(cls, burst, what, ...)                                         \
+	do {                                                                       \
+		static struct log_site log_site_ = { (what), (burst), 0 };         \
+		if (log_debug_is_on(cls) && log_site_admit(&log_site_))            \
+			log_debug(__VA_ARGS__);                                    \
+	} while (0)
+
+/*
+ * The clock the limits count seconds with (CLOCK_MONOTONIC_COARSE).
+ * Context: tests only, before any thread logs; NULL restores it.
+ */
+void log_test_set_clock(uint64_t (*now_sec)(void));
 
 #endif

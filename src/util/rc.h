@@ -47,7 +47,9 @@ enum whack_rc {
 /* True for the codes that do not change whack's exit status. */
 static inline bool whack_rc_is_quiet(unsigned rc)
 {
-	return rc == RC_COMMENT || rc == RC_LOG || rc == RC_LOG_SERIOUS;
+	/* the informational lines too: libreswan's whack exits 0 after --trafficstatus */
+	return rc == RC_COMMENT || rc == RC_LOG || rc == RC_LOG_SERIOUS || rc == RC_INFORMATIONAL ||
+	       rc == RC_INFORMATIONAL_TRAFFIC;
 }
 
 /* The exit status a code gives: RC_SUCCESS is 0; codes over 255 are capped. */

@@ -140,7 +140,7 @@ expect_match "and says so" 'not supported yet'
 # --rereadall: a new end certificate appears
 cp "$T/ca/west.pem" "$D/certs/west2.pem"
 expect_status 0 "--rereadall" $W --rereadall
-expect_match "counts" 'reread the secrets, 4 certificates, 1 CA certificate and 0 CRLs'
+expect_match "counts" 'reread 4 certificates, 1 CA certificate and 0 CRLs from'
 expect_status 0 "--listcerts" $W --listcerts
 expect_match "the new file is listed" '^000 End certificate "west2"'
 expect_match "paired with the P12 key" "has private key from $T/west.p12"

@@ -248,6 +248,7 @@ static const char *notify_name(uint16_t t)
 {
 	switch (t) {
 	case V2N_UNSUPPORTED_CRITICAL_PAYLOAD: return "UNSUPPORTED_CRITICAL_PAYLOAD";
+	case V2N_INVALID_MAJOR_VERSION: return "INVALID_MAJOR_VERSION";
 	case V2N_INVALID_SYNTAX: return "INVALID_SYNTAX";
 	case V2N_NO_PROPOSAL_CHOSEN: return "NO_PROPOSAL_CHOSEN";
 	case V2N_INVALID_KE_PAYLOAD: return "INVALID_KE_PAYLOAD";
@@ -578,7 +579,7 @@ struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
 		for (size_t k = 0; k < creds[i].nchain; k++)
 			c->creds[i].chain[c->creds[i].nchain++] = crypto_cert_ref(creds[i].chain[k]);
 	}
-	cr_assert_eq(sadb_conn_table_add(&p->conns, &c->node), 0);
+	cr_assert_eq(ike_connection_publish(&p->conns, c), 0);
 	cr_assert(p->nconn < XCH_MAX_CONNS);
 	p->conn[p->nconn++] = c;
 	conn_spec_fini(&spec);
@@ -760,7 +761,7 @@ void xch_teardown(void)
 			mailbox_fini(&p->thief_mb);
 		}
 		for (unsigned k = 0; k < p->nconn; k++) {
-			if (sadb_conn_table_del(&p->conns, &p->conn[k]->node) == 0)
+			if (ike_connection_unpublish(&p->conns, p->conn[k]) == 0)
 				ike_connection_unref(p->conn[k]);
 		}
 		p->nconn = 0;

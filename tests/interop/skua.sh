@@ -12,9 +12,10 @@
 # Programs come from $BUILD (default build/default): $BUILD/src/pluto/pluto and
 # $BUILD/tools/whack/whack, or SKUA_PLUTO and SKUA_WHACK.
 #
-# The negotiated IKE algorithms come from whack --status:
-#   #1: "C" 192.0.2.2:500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); initiator;
-#       IKE SA: AES_CBC_256-HMAC_SHA2_256-DH19; up 0s; worker 0
+# The negotiated IKE algorithms come from whack --status (libreswan's state line, then
+# Skua's own fields):
+#   #1: "C":500 STATE_V2_ESTABLISHED_IKE_SA (established IKE SA); REKEY in 2580s; newest;
+#       idle; initiator; AES_CBC_256-HMAC_SHA2_256-DH19; up 0s; worker 0;
 # The suite is ENCR[-INTEG]-PRF[-DH] (proposal_suite_str): INTEG is printed only when
 # it is not the one that goes with the PRF (HMAC_SHA2_256 -> HMAC_SHA2_256_128) and
 # never for an AEAD cipher, so it is recovered exactly from the other fields.
@@ -127,12 +128,15 @@ skua_terminate() {
 skua_ike_suite() {
 	skua_whack "$1" --status 2>/dev/null | awk -v conn="\"$2\"" '
 		{ sub(/^[0-9]+ /, "") }
-		$1 ~ /^#[0-9]+:$/ && $2 == conn && $4 == "STATE_V2_ESTABLISHED_IKE_SA" &&
-			match($0, /IKE SA: [^;]*;/) {
+		$1 ~ /^#[0-9]+:$/ && $2 ~ /:[0-9]+$/ && $3 == "STATE_V2_ESTABLISHED_IKE_SA" &&
+			match($0, /; (initiator|responder); [^;]*;/) {
+			c = $2; sub(/:[0-9]+$/, "", c)
+			if (c != conn) next
 			s = substr($1, 2, length($1) - 2) + 0
+			t = substr($0, RSTART, RLENGTH); sub(/^; [a-z]+; /, "", t); sub(/;$/, "", t)
 			if (best == "" || s > best) {
 				best = s
-				suite = substr($0, RSTART + 8, RLENGTH - 9)
+				suite = t
 			}
 		}
 		END { if (best == "") exit 1; print suite }'

@@ -333,7 +333,7 @@ check "tunnel: east's SA packet counters moved (out ${eout_p:-?}, in ${ein_p:-?}
 
 expect_status 0 "tunnel: west --trafficstatus" "${WW[@]}" --trafficstatus
 expect_match "tunnel: --trafficstatus lists the Child SA" \
-	"#[0-9]+: \"tun\", type=ESP, add_time=[0-9]+, inBytes=[0-9]+, outBytes=[0-9]+, id='@east'"
+	"#[0-9]+: \"tun\", type=ESP, add_time=[0-9]+, inBytes=[0-9]+, outBytes=[0-9]+, maxBytes=2\\^63B, id='@east'"
 ts_in=$(printf '%s\n' "$LAST_OUT" | sed -n 's/.*"tun".*inBytes=\([0-9]*\).*/\1/p' | head -1)
 ts_out=$(printf '%s\n' "$LAST_OUT" | sed -n 's/.*"tun".*outBytes=\([0-9]*\).*/\1/p' | head -1)
 check "tunnel: --trafficstatus bytes are the kernel's (in $ts_in = ${win_b:-?}, out $ts_out = ${wout_b:-?}, non-zero)" \

@@ -56,11 +56,12 @@ spi_out=$(printf '%s\n' "$LAST_OUT" | sed -n 's/.*ESP=>0x\([0-9a-f]*\) <0x\([0-9
 spi_in=$(printf '%s\n' "$LAST_OUT" | sed -n 's/.*ESP=>0x\([0-9a-f]*\) <0x\([0-9a-f]*\).*/\2/p')
 
 expect_status 0 "west status" $WW --status
-expect_match "west lists its established IKE SA" '#1: "v4" 192\.0\.2\.2:500 STATE_V2_ESTABLISHED_IKE_SA .*initiator'
-expect_match "west lists the Child SA" "esp\.$spi_out@192\.0\.2\.2 esp\.$spi_in@us 10\.1\.0\.0/16===10\.2\.0\.0/16"
+expect_match "west lists its established IKE SA" '#1: "v4":500 STATE_V2_ESTABLISHED_IKE_SA \(established IKE SA\); REKEY in [0-9]+s; newest; idle; initiator;'
+expect_match "west lists the Child SA" '#2: "v4":500 STATE_V2_ESTABLISHED_CHILD_SA .* eroute owner; IKE SA #1; idle; tunnel mode; 10\.1\.0\.0/16===10\.2\.0\.0/16;'
+expect_match "west lists the Child SA's SPIs" "#2: \"v4\" esp\.$spi_out@192\.0\.2\.2 esp\.$spi_in@192\.0\.2\.1 tun\.0@192\.0\.2\.2 tun\.0@192\.0\.2\.1 Traffic: ESPin=0B ESPout=0B ESPmax=2\^63B"
 expect_status 0 "east status" $WE --status
-expect_match "east lists the IKE SA as responder" 'STATE_V2_ESTABLISHED_IKE_SA .*responder; IKE SA: AES_GCM_16_256-HMAC_SHA2_256-DH31'
-expect_match "east's SPIs mirror west's" "esp\.$spi_in@192\.0\.2\.1 esp\.$spi_out@us 10\.2\.0\.0/16===10\.1\.0\.0/16"
+expect_match "east lists the IKE SA as responder" 'STATE_V2_ESTABLISHED_IKE_SA .*responder; AES_GCM_16_256-HMAC_SHA2_256-DH31;'
+expect_match "east's SPIs mirror west's" "esp\.$spi_in@192\.0\.2\.1 esp\.$spi_out@192\.0\.2\.2 tun\.0@192\.0\.2\.1 tun\.0@192\.0\.2\.2 Traffic:"
 
 wait_for 5 grep -q '^up-client ' "$T/updown.w" || true
 LAST_OUT=$(cat "$T/updown.w" 2>/dev/null)
@@ -78,11 +79,15 @@ wait_for 5 sh -c "$WW --status | grep -q 'esp\\.[0-9a-f]*@192\\.0\\.2\\.2' && ! 
 	ok "west's old Child SA went, a new one took over" || not_ok "the Child SA was not rekeyed on west"
 expect_status 0 "west rekeys the IKE SA" $WW --rekey-ike --name v4
 expect_match "west names the IKE SA it rekeys" '#1: rekeying IKE SA'
-wait_for 5 sh -c "$WE --status | grep -q '#[0-9]*: \"v4\" 192\\.0\\.2\\.1:500 STATE_V2_ESTABLISHED_IKE_SA' && ! $WE --status | grep -q '#1: \"v4\"'" &&
+wait_for 5 sh -c "$WE --status | grep -q '#[0-9]*: \"v4\":500 STATE_V2_ESTABLISHED_IKE_SA' && ! $WE --status | grep -q '#1: \"v4\"'" &&
 	ok "east's IKE SA #1 was replaced by a rekeyed one" || not_ok "the IKE SA was not rekeyed on east"
 expect_status 0 "west status after the rekeys" $WW --status
 expect_no_match "west's old IKE SA is gone" '#1: "v4"'
-expect_match "the rekeyed Child SA is listed once" 'esp\.[0-9a-f]+@192\.0\.2\.2 esp\.[0-9a-f]+@us 10\.1\.0\.0/16===10\.2\.0\.0/16'
+expect_match "the rekeyed Child SA is listed" 'STATE_V2_ESTABLISHED_CHILD_SA .* tunnel mode; 10\.1\.0\.0/16===10\.2\.0\.0/16;'
+expect_match "with its SPIs" 'esp\.[0-9a-f]+@192\.0\.2\.2 esp\.[0-9a-f]+@192\.0\.2\.1 tun\.0@192\.0\.2\.2 tun\.0@192\.0\.2\.1 Traffic:'
+check_once() { [ "$(printf '%s\n' "$LAST_OUT" | grep -c "$1")" = 1 ]; }
+check_once 'STATE_V2_ESTABLISHED_CHILD_SA .*10\.1\.0\.0/16===10\.2\.0\.0/16' &&
+	ok "the rekeyed Child SA is listed once" || not_ok "the rekeyed Child SA is not listed exactly once"
 expect_status 21 "--rekey-ipsec of an unknown connection fails" $WW --rekey-ipsec --name nosuch
 LAST_OUT=$(cat "$T/updown.w")
 expect_no_match "a rekey runs no down-client" '^down-client conn=v4 '
@@ -93,7 +98,7 @@ expect_match "v4b's Child SA is established" '^004 "v4b" #[0-9]+: IPsec SA #[0-9
 expect_no_match "no second IKE SA was made" 'established IKE SA'
 expect_status 0 "west status with two Child SAs" $WW --status
 expect_match "west: one IKE SA" 'IKE SAs: total\(1\)'
-expect_match "west lists v4b's Child SA" 'esp\.[0-9a-f]+@192\.0\.2\.2 esp\.[0-9a-f]+@us 10\.3\.0\.0/16===10\.4\.0\.0/16'
+expect_match "west lists v4b's Child SA" '"v4b":500 STATE_V2_ESTABLISHED_CHILD_SA .* tunnel mode; 10\.3\.0\.0/16===10\.4\.0\.0/16;'
 expect_status 0 "east status with two Child SAs" $WE --status
 expect_match "east chose v4b for it by its selectors" '"v4b".*10\.4\.0\.0/16===10\.3\.0\.0/16'
 expect_match "east: one IKE SA" 'IKE SAs: total\(1\)'
@@ -113,7 +118,7 @@ expect_match "then unroute-client" '^unroute-client conn=v4 '
 expect_status 0 "east initiates v6 (the other direction)" timeout 20 $WE --initiate --name v6
 expect_match "the IPv6 Child SA is up" 'IPsec SA #[0-9]+ established tunnel mode .*2001:db8:2::/48===2001:db8:1::/48'
 expect_status 0 "west status after v6" $WW --status
-expect_match "west is responder of the IPv6 SA" '"v6" 2001:db8::2:500 STATE_V2_ESTABLISHED_IKE_SA .*responder'
+expect_match "west is responder of the IPv6 SA" '"v6":500 STATE_V2_ESTABLISHED_IKE_SA .*responder'
 wait_for 5 grep -q '^up-client-v6 ' "$T/updown.e" || true
 LAST_OUT=$(cat "$T/updown.e")
 expect_match "IPv6 verbs carry the -v6 suffix" '^up-client-v6 conn=v6 me=2001:db8::2 peer=2001:db8::1 myclient=2001:db8:2::/48 '

@@ -46,9 +46,9 @@ expect_match "the route is in place" '"rt": prospective erouted \(trap\)'
 LAST_OUT=$(pol)
 expect_match "the kernel has the outbound trap policy with its template" 'tmpl src 192\.0\.2\.1 dst 192\.0\.2\.2'
 expect_status 0 "--shuntstatus" $WW --shuntstatus
-expect_match "the trap is listed" '10\.1\.0\.0/16 -0-> 10\.2\.0\.0/16 => %trap +"rt"'
+expect_match "the trap is listed" '10\.1\.0\.0/16 -0-> 10\.2\.0\.0/16 => %trap 0 +"rt"'
 expect_status 0 "status" $WW --status
-expect_match "status says prospective erouted" '"rt": .*; prospective erouted; IPsec SAs: 0'
+expect_match "status says prospective erouted" '"rt": .*; prospective erouted; eroute owner: #0$'
 
 # Traffic from west's client to east's makes the kernel ask pluto (ACQUIRE).
 ip netns exec "$NS_W" ping -c 1 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1 || true
@@ -81,7 +81,7 @@ LAST_OUT=$(ip -n "$NS_W" xfrm policy show dir out src 10.1.0.0/16 dst 10.3.0.0/1
 expect_match "an outbound policy for the pass shunt" 'dir out'
 expect_no_match "it is an allow policy: no template, not blocking" 'tmpl|action block'
 expect_status 0 "--shuntstatus" $WW --shuntstatus
-expect_match "the pass shunt is listed" '10\.3\.0\.0/16 => %pass +"pass"'
+expect_match "the pass shunt is listed" '10\.3\.0\.0/16 => %pass 0 +"pass"'
 expect_status 0 "--delete removes the routed connection" $WW --name pass --delete
 wait_for 5 sh -c "! ip -n $NS_W xfrm policy show dir out src 10.1.0.0/16 dst 10.3.0.0/16 | grep -q dir" &&
 	ok "deleting the connection undid its routing" || not_ok "the pass policy is still there"

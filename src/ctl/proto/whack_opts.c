@@ -12,11 +12,11 @@
 #include "util/hex.h"
 #include "util/impair.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DEFAULT_RUNDIR "/run/pluto"
-#define DEFAULT_CTLSOCKET DEFAULT_RUNDIR "/pluto.ctl"
+/* The default control socket (<rundir>/pluto.ctl) comes from util/paths.h. */
 
 /* What kind of value an option takes; value_parse() knows each. */
 enum vkind {
@@ -452,6 +452,14 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.starts = F_SHUTDOWN, .ops = 1ull << WOP_SHUTDOWN },
 	[WO_LEAVE_STATE] = { .name = "leave-state", .kind = K_FLAG, .scope = S_WIDE,
 		.forms = F_SHUTDOWN },
+
+	/* libreswan 4.x listings */
+	[WO_SHOWSTATES] = { .name = "showstates", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_SHOWSTATES },
+	[WO_BRIEFSTATUS] = { .name = "briefstatus", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_BRIEFSTATUS },
+	[WO_FIPSSTATUS] = { .name = "fipsstatus", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_FIPSSTATUS },
 	/* authentication, connection-wide: libreswan's whack flags */
 	[WO_ECDSA] = { .name = "ecdsa", .kind = K_FLAG, .scope = S_WIDE, .forms = F_CONN,
 		.starts = F_CONN },
@@ -500,6 +508,13 @@ const char *whack_opt_name(enum whack_opt id)
 	if ((unsigned)id >= WO_COUNT)
 		return NULL;
 	return opts[id].name;
+}
+
+const char *whack_opt_arg(enum whack_opt id)
+{
+	if ((unsigned)id >= WO_COUNT)
+		return NULL;
+	return opts[id].arg;
 }
 
 static int errf(char *err, size_t errlen, const char *fmt, ...)
@@ -908,6 +923,40 @@ static int value_parse(const struct opt_desc *d, const char *v, struct val *out,
 		return 0;
 	}
 	return errf(err, errlen, "--%s: internal error: unknown value kind", d->name);
+}
+
+/*
+ * The reason alone: value_parse() words its errors "--name value: why" or
+ * "--name: why" (the value possibly cut at 64 characters); drop that prefix.
+ */
+static void strip_prefix(const struct opt_desc *d, const char *v, char *err)
+{
+	char prefix[256];
+	size_t n;
+	const char *forms[] = { "%s%s %s: ", "%s%s %.64s: ", "%s%s: " };
+
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		snprintf(prefix, sizeof(prefix), forms[i], "--", d->name, v);
+		n = strlen(prefix);
+		if (strncmp(err, prefix, n) == 0) {
+			memmove(err, err + n, strlen(err + n) + 1);
+			return;
+		}
+	}
+}
+
+int whack_opt_value_check(enum whack_opt id, const char *value, char *why, size_t whylen)
+{
+	struct val v;
+	char err[512];
+
+	if ((unsigned)id >= WO_COUNT || !opts[id].name || !(opts[id].forms & F_CONN))
+		return errf(why, whylen, "internal error: option %d is not of the connection form",
+			    (int)id);
+	if (value_parse(&opts[id], value, &v, err, sizeof(err)) == 0)
+		return 0;
+	strip_prefix(&opts[id], value, err);
+	return errf(why, whylen, "%s", err);
 }
 
 static const struct opt_desc *desc_of(uint16_t id)
@@ -1399,9 +1448,10 @@ static int build_spec(const struct whack_cmd *c, struct conn_spec *s, char *err,
 	uint32_t ipsec = POL_ENCRYPT | POL_AUTHENTICATE | POL_COMPRESS | POL_PFS;
 	if ((s->policy & POL_TUNNEL) && !(s->policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
 		return errf(err, errlen, "--tunnel: only valid with --encrypt or --authenticate");
-	if ((s->end[0].has_client || s->end[1].has_client) && !(s->policy & ipsec))
+	if ((s->end[0].has_client || s->end[1].has_client) && !(s->policy & ipsec) &&
+	    !conn_spec_is_shunt(s))
 		return errf(err, errlen,
-			    "--client: a connection with only an ISAKMP SA has no clients (expected --encrypt, --authenticate, --compress or --pfs as well)");
+			    "--client: a connection with only an ISAKMP SA has no clients (expected --encrypt, --authenticate, --compress or --pfs as well, or the shunt --pass, --drop or --reject)");
 	/* Tunnel mode is implicit when the SA is for clients. */
 	if (s->end[0].has_client || s->end[1].has_client)
 		s->policy |= POL_TUNNEL;
@@ -1444,8 +1494,21 @@ int whack_cmd_conn_spec(const struct whack_cmd *cmd, struct conn_spec *spec, cha
 	return build_spec(cmd, spec, err, errlen);
 }
 
-static const struct opt_desc *lookup(const char *name, size_t n)
+/*
+ * An option by its name or, as getopt_long() allows, by a prefix of it: an
+ * exact name wins; a prefix of exactly one option (or of spellings of one)
+ * is that option; a prefix of several is ambiguous: *ambiguous is set and
+ * cands lists them ("--status, --statusall").
+ */
+static const struct opt_desc *lookup(const char *name, size_t n, bool *ambiguous, char *cands,
+				     size_t candlen)
 {
+	const struct opt_desc *found = NULL;
+	size_t used = 0;
+
+	*ambiguous = false;
+	if (candlen)
+		cands[0] = '\0';
 	for (size_t i = 1; i < WO_COUNT; i++) {
 		const char *o = opts[i].name;
 		if (o && strlen(o) == n && strncmp(o, name, n) == 0)
@@ -1455,7 +1518,21 @@ static const struct opt_desc *lookup(const char *name, size_t n)
 		if (strlen(aliases[i].name) == n && strncmp(aliases[i].name, name, n) == 0)
 			return &opts[aliases[i].id];
 	}
-	return NULL;
+	for (size_t i = 1; i < WO_COUNT + ARRAY_SIZE(aliases); i++) {
+		const char *o = i < WO_COUNT ? opts[i].name : aliases[i - WO_COUNT].name;
+		const struct opt_desc *d = i < WO_COUNT ? &opts[i] : &opts[aliases[i - WO_COUNT].id];
+		int m;
+		if (!o || strncmp(o, name, n) != 0)
+			continue;
+		if (found && found != d)
+			*ambiguous = true;
+		found = found ? found : d;
+		m = snprintf(cands + used, used < candlen ? candlen - used : 0, "%s--%s",
+			     used ? ", " : "", o);
+		if (m > 0)
+			used += (size_t)m;
+	}
+	return *ambiguous ? NULL : found;
 }
 
 static int set_socket(struct whack_target *t, const struct opt_desc *d, const char *v,
@@ -1482,7 +1559,7 @@ int whack_args_parse(int argc, char **argv, struct whack_cmd *cmd, struct whack_
 
 	memset(cmd, 0, sizeof(*cmd));
 	memset(target, 0, sizeof(*target));
-	snprintf(target->ctlsocket, sizeof(target->ctlsocket), "%s", DEFAULT_CTLSOCKET);
+	snprintf(target->ctlsocket, sizeof(target->ctlsocket), "%s", paths_get(PATHS_CTLSOCKET));
 	if (err && errlen)
 		err[0] = '\0';
 
@@ -1498,6 +1575,8 @@ int whack_args_parse(int argc, char **argv, struct whack_cmd *cmd, struct whack_
 		const char *arg = argv[i];
 		const char *eq, *value = NULL;
 		const struct opt_desc *d;
+		bool ambiguous;
+		char cands[512];
 
 		if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
 			rc = errf(err, errlen,
@@ -1506,7 +1585,13 @@ int whack_args_parse(int argc, char **argv, struct whack_cmd *cmd, struct whack_
 			goto fail;
 		}
 		eq = strchr(arg + 2, '=');
-		d = lookup(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
+		d = lookup(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), &ambiguous, cands,
+			   sizeof(cands));
+		if (ambiguous) {
+			rc = errf(err, errlen, "option --%.*s is ambiguous: it could be %s",
+				  (int)(eq ? eq - arg - 2 : (ptrdiff_t)strlen(arg + 2)), arg + 2, cands);
+			goto fail;
+		}
 		if (!d) {
 			rc = errf(err, errlen, "unknown option --%.*s (see whack --help)",
 				  (int)(eq ? eq - arg - 2 : (ptrdiff_t)strlen(arg + 2)), arg + 2);

@@ -57,6 +57,8 @@ enum whack_opt {
 	/* sockets, shutdown */
 	WO_IKE_SOCKET_BUFSIZE, WO_IKE_SOCKET_ERRQUEUE_TOGGLE, WO_SHUTDOWN,
 	WO_LEAVE_STATE,
+	/* libreswan 4.x listings */
+	WO_SHOWSTATES, WO_BRIEFSTATUS, WO_FIPSSTATUS,
 	/* connection form: authentication (appended: the numbers travel on the wire) */
 	WO_ECDSA, WO_RSA_SHA1, WO_RSA_SHA2, WO_RSA_SHA2_256, WO_RSA_SHA2_384, WO_RSA_SHA2_512,
 	WO_ECDSA_SHA2_256, WO_ECDSA_SHA2_384, WO_ECDSA_SHA2_512, WO_AUTH_NULL, WO_AUTH_NEVER,
@@ -66,6 +68,9 @@ enum whack_opt {
 
 /* The long option name of id ("ikelifetime"), or NULL. */
 const char *whack_opt_name(enum whack_opt id);
+
+/* The name of its value as usage shows it ("seconds"), or NULL: a flag or no such option. */
+const char *whack_opt_arg(enum whack_opt id);
 
 /*
  * Where the control socket is: --ctlsocket, or <rundir>/pluto.ctl, or
@@ -105,6 +110,15 @@ int whack_cmd_check(const struct whack_cmd *cmd, char *err, size_t errlen);
  */
 int whack_cmd_conn_spec(const struct whack_cmd *cmd, struct conn_spec *spec, char *err,
 			size_t errlen);
+
+/*
+ * Check one value of a connection-form option exactly as whack and pluto
+ * do, for a caller that got it elsewhere (an ipsec.conf keyword). Returns
+ * 0 or -EINVAL with why holding the reason alone, without the option's
+ * name ("host bits set beyond the /24 prefix (expected the network
+ * address, 10.0.1.0/24)"). Context: any thread; pure.
+ */
+int whack_opt_value_check(enum whack_opt id, const char *value, char *why, size_t whylen);
 
 /* The usage text of whack --help. */
 void whack_usage(void (*emit)(void *ctx, const char *line), void *ctx);

@@ -104,6 +104,9 @@ enum whack_op {
 	WOP_PROCESSSTATUS,
 	WOP_GLOBALSTATS,
 	WOP_CLEARSTATS,
+	WOP_SHOWSTATES,		/* --showstates */
+	WOP_BRIEFSTATUS,	/* --briefstatus */
+	WOP_FIPSSTATUS,		/* --fipsstatus */
 	WOP_SHUTDOWN,		/* --shutdown [--leave-state] */
 	WOP_COUNT,
 };

@@ -310,10 +310,10 @@ static void note_peer(struct ike_sa *sa, const struct ike_auth_result *r)
 	char name[CONN_NAME_MAX + 32];
 
 	if (r->crl_missing || r->crl_stale)
-		log_warn("%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
-			 ike_sa_name(sa, name, sizeof(name)),
-			 r->crl_stale ? "the CRL is past its next update" : "no CRL",
-			 r->subject);
+		log_limited(LOG_WARNING, 5, "certificate accepted without a current CRL",
+			    "%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
+			    ike_sa_name(sa, name, sizeof(name)),
+			    r->crl_stale ? "the CRL is past its next update" : "no CRL", r->subject);
 }
 
 /* Once both ends are proven: who, and how (libreswan logs the same). */
@@ -428,8 +428,9 @@ static void float_to_natt(struct ike_sa *sa)
 		return;
 	l = net_pool_listener_get(d->pool, &sa->local, d->natikeport);
 	if (!l) {
-		log_warn("#%llu: NAT detected but no socket on the NAT-T port %u",
-			 (unsigned long long)sa->serial, d->natikeport);
+		log_limited(LOG_WARNING, 10, "NAT detected but no NAT-T socket",
+			    "#%llu: NAT detected but no socket on the NAT-T port %u",
+			    (unsigned long long)sa->serial, d->natikeport);
 		return;
 	}
 	net_listener_unref(sa->l);
@@ -480,8 +481,8 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 			v2_build_notify(&b, &n);
 		}
 		ike_connection_auth_esp(sa->conn, &esp);
-		proposal_set_to_sa(&esp, V2_PROTO_ESP, spi, 4, &s->child_offer);
-		v2_build_sa(&b, &s->child_offer);
+		proposal_set_to_sa(&esp, V2_PROTO_ESP, spi, 4, sa->w->sa_scratch);
+		v2_build_sa(&b, sa->w->sa_scratch);
 		v2_ts_to_wire(&c->ts_local, &ts);
 		v2_build_ts(&b, V2_PL_TSI, &ts);
 		v2_ts_to_wire(&c->ts_remote, &ts);
@@ -817,13 +818,9 @@ static void auth_refuse(struct ike_sa *sa, const char *why)
 	size_t len;
 	char name[CONN_NAME_MAX + 32];
 
-	static struct log_ratelimit rl;	/* an unauthenticated peer triggers this */
-	uint32_t suppressed;
-
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
-	if (log_ratelimit_ok(&rl, 20, &suppressed))
-		log_warn("%s: IKE_AUTH failed: %s%s", ike_sa_name(sa, name, sizeof(name)), why,
-			 suppressed ? " (and earlier failures not logged)" : "");
+	log_limited(LOG_WARNING, 20, "IKE_AUTH failed", "%s: IKE_AUTH failed: %s",
+		    ike_sa_name(sa, name, sizeof(name)), why);
 	if (v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true) == 0 &&
 	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &len) == 0)
 		v2_send_response(sa, sa->w->txbuf, len);
@@ -835,8 +832,9 @@ static void responder_installed(struct ike_sa *sa, struct child_sa *c, int statu
 	if (status < 0) {
 		char name[CONN_NAME_MAX + 32];
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
-		log_warn("%s: the kernel refused the Child SA (%s); telling the peer",
-			 ike_sa_name(sa, name, sizeof(name)), strerror(-status));
+		log_limited(LOG_WARNING, 20, "the kernel refused the Child SA",
+			    "%s: the kernel refused the Child SA (%s); telling the peer",
+			    ike_sa_name(sa, name, sizeof(name)), strerror(-status));
 		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
 		ike_child_unlink_free(sa, c);
 		sa->state = IKE_ESTABLISHED;

@@ -113,8 +113,9 @@ static void rollback(struct child_step *st)
 	struct kernel_op *undo[8];
 	unsigned n = 0;
 
-	log_warn("#%llu: kernel refused part of the Child SA (%s); removing the rest",
-		 (unsigned long long)st->child_serial, strerror(-st->error));
+	log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
+		    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
+		    (unsigned long long)st->child_serial, strerror(-st->error));
 	for (unsigned i = 0; i < st->nok; i++) {
 		struct kernel_op *done = st->ok_ops[i];
 		struct kernel_op *op;
@@ -276,8 +277,9 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 static void removal_logged(struct ike_sa *sa, struct child_sa *c, int status)
 {
 	if (status < 0 && status != -ENOENT && status != -ESRCH)
-		log_warn("#%llu: removing the Child SA from the kernel: %s",
-			 (unsigned long long)c->serial, strerror(-status));
+		log_limited(LOG_WARNING, 20, "removing a Child SA from the kernel failed",
+			    "#%llu: removing the Child SA from the kernel: %s",
+			    (unsigned long long)c->serial, strerror(-status));
 }
 
 /* Where a superseded SA's final kernel counts go: its successor, found by SPI (it may move). */
@@ -316,8 +318,9 @@ static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
 							 final_counts, h) : NULL;
 		if (!op) {
 			free(h);
-			log_warn("#%llu: out of memory: its traffic is missing from the totals",
-				 (unsigned long long)c->serial);
+			log_limited(LOG_WARNING, 10, "out of memory carrying a Child SA's traffic",
+				    "#%llu: out of memory: its traffic is missing from the totals",
+				    (unsigned long long)c->serial);
 			return;
 		}
 		*h = (struct heir_ref){ sa->w, c->successor_spi, c->successor_reqid, in };
@@ -495,8 +498,9 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
 	if (child_index_add(&sa->w->children, c) < 0)
-		log_warn("#%llu: out of memory indexing the Child SA: kernel events will miss it",
-			 (unsigned long long)c->serial);
+		log_limited(LOG_WARNING, 10, "out of memory indexing a Child SA",
+			    "#%llu: out of memory indexing the Child SA: kernel events will miss it",
+			    (unsigned long long)c->serial);
 	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);

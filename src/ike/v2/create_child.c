@@ -613,8 +613,9 @@ static void redundant(struct ike_sa *n, bool ours)
 	n->rekey_serial = 0;
 	n->state = IKE_REKEYED;
 	timer_arm(wheel(n), &n->life, ike_now(n->w) + CC_REKEYED_GRACE_MS);
-	log_info("%s: redundant after a simultaneous IKE SA rekey (RFC 7296 2.8.2)",
-		 ike_sa_name(n, name, sizeof(name)));
+	log_limited(LOG_INFO, 20, "redundant after a simultaneous IKE SA rekey",
+		    "%s: redundant after a simultaneous IKE SA rekey (RFC 7296 2.8.2)",
+		    ike_sa_name(n, name, sizeof(name)));
 	if (ours) {
 		struct v2_task *d = v2_task_new(V2T_DELETE_IKE);
 		if (d)
@@ -752,8 +753,9 @@ static void r_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	if (status < 0) {
 		char name[CONN_NAME_MAX + 32];
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
-		log_warn("%s: the kernel refused the new Child SA (%s); answering TEMPORARY_FAILURE",
-			 ike_sa_name(sa, name, sizeof(name)), strerror(-status));
+		log_limited(LOG_WARNING, 20, "the kernel refused a new Child SA",
+			    "%s: the kernel refused the new Child SA (%s); answering TEMPORARY_FAILURE",
+			    ike_sa_name(sa, name, sizeof(name)), strerror(-status));
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		ike_child_unlink_free(sa, c);
 		v2_cc_resp_free(sa);

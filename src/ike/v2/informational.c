@@ -63,11 +63,7 @@ void v2_ike_established(struct ike_sa *sa)
 
 	sa->state = IKE_ESTABLISHED;
 	sa->established_ms = ike_now(sa->w);
-	if (sa->half_open) {
-		sa->half_open = false;
-		w->half_open--;
-		counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
-	}
+	ike_half_open_end(sa);
 	if (!rekey)
 		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	if (!sa->counted_up) {
@@ -186,8 +182,9 @@ void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
 	if (!t) {
 		t = v2_task_new(V2T_DELETE_CHILD);
 		if (!t) {
-			log_warn("#%llu: out of memory: the peer is not told of Child SA #%llu",
-				 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+			log_limited(LOG_WARNING, 10, "out of memory telling the peer of a Child SA",
+				    "#%llu: out of memory: the peer is not told of Child SA #%llu",
+				    (unsigned long long)sa->serial, (unsigned long long)c->serial);
 			return;
 		}
 		t->spis[t->nspi++] = c->spi_in;
@@ -256,8 +253,10 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 				/* 1.4.1: answer with our SPI, unless our own Delete of it is out. */
 				if (n < 16 && !v2_task_deleting_spi(sa, c->spi_in))
 					ours[n++] = c->spi_in;
-				log_info("#%llu: the peer deleted Child SA #%llu",
-					 (unsigned long long)sa->serial, (unsigned long long)c->serial);
+				log_limited(LOG_INFO, 50, "the peer deleted a Child SA",
+					    "#%llu: the peer deleted Child SA #%llu",
+					    (unsigned long long)sa->serial,
+					    (unsigned long long)c->serial);
 				ike_child_unlink_free(sa, c);
 				break;
 			}
@@ -316,7 +315,7 @@ void v2_request_timeout(struct ike_sa *sa)
 	case IKE_I_AUTH_SENT:
 		ike_sa_fail(sa, RC_NORETRANSMISSION,
 			    "%s: no response (or no acceptable response) to our request after %u retransmissions",
-			    ike_state_name(sa->state), 7);
+			    ike_state_name(sa->state), v2_retransmissions_max());
 		break;
 	case IKE_ESTABLISHED:
 		/* An established peer that stops answering is dead: --dpdaction, if any. */
@@ -413,6 +412,8 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	}
 	if (sa->state == IKE_DELETING)
 		return;
-	log_info("#%llu: half-open IKE SA timed out", (unsigned long long)sa->serial);
+	/* A spoofed IKE_SA_INIT flood leaves one of these per packet. */
+	log_limited(LOG_INFO, 5, "half-open IKE SA timed out", "#%llu: half-open IKE SA timed out",
+		    (unsigned long long)sa->serial);
 	ike_sa_free(sa);
 }

@@ -5,16 +5,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ike/v2/dbg.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/rules.h"
 #include "util/impair.h"
 #include "util/log.h"
 
+/*
+ * Retransmission, as libreswan's documented defaults (ipsec.conf(5)
+ * retransmit-interval=500ms, doubling; retransmit-timeout=60s: how long one
+ * request, retransmissions included, may take): resent 0.5, 1.5, 3.5, 7.5,
+ * 15.5 and 31.5 s after the first send, and given up at 60 s, the last
+ * wait cut short to end there.
+ */
 enum {
-	V2_RETRANS_FIRST_MS = 500,	/* then doubling */
-	V2_RETRANS_MAX = 7,		/* 0.5 + 1 + ... + 32: about a minute, as libreswan */
+	V2_RETRANS_FIRST_MS = 500,
+	V2_RETRANS_TIMEOUT_MS = 60000,
+	V2_STATELESS_ANSWERS_PER_S = 50,	/* per worker: INVALID_MAJOR_VERSION, ... */
 };
+
+/* Nominal time from the first send to the firing of retransmission n (n >= 1). */
+static uint64_t retrans_elapsed(unsigned n)
+{
+	return (uint64_t)V2_RETRANS_FIRST_MS * ((1ull << n) - 1);
+}
 
 static struct net_worker *nw_of(struct ike_worker *w)
 {
@@ -23,15 +39,12 @@ static struct net_worker *nw_of(struct ike_worker *w)
 
 void v2_drop(struct ike_worker *w, const struct net_rx *rx, const char *why)
 {
-	static struct log_ratelimit rl;
-	uint32_t suppressed;
 	char a[IP_ADDR_STRLEN];
 
 	counters_inc(w->d->ctr, w->index, IKEC_RX_DROPPED);
-	if (log_ratelimit_ok(&rl, 20, &suppressed))
-		log_info("dropped %zu-byte IKE message from %s:%u: %s%s", rx->len,
-			 log_no_ip() ? "<address>" : ip_addr_str(&rx->d->peer, a), rx->d->peer_port,
-			 why, suppressed ? " (more dropped, not logged)" : "");
+	log_limited(LOG_INFO, 20, "dropped IKE message", "dropped %zu-byte IKE message from %s:%u: %s",
+		    rx->len, log_no_ip() ? "<address>" : ip_addr_str(&rx->d->peer, a),
+		    rx->d->peer_port, why);
 }
 
 int v2_start(struct ike_sa *sa, struct v2_build *b, uint8_t exchange, bool response,
@@ -67,6 +80,8 @@ int v2_seal(struct ike_sa *sa, struct v2_build *b, size_t *len)
 
 	if (rc < 0)
 		return rc;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sealing(buf, lay.total, buf + lay.pt_off, lay.pt_len, sa->serial);
 	rc = crypto_sk_seal(&sa->sk_out, buf, lay.aad_len, buf + lay.iv_off, buf + lay.pt_off,
 			    lay.pt_len, buf + lay.icv_off);
 	if (rc < 0)
@@ -84,6 +99,8 @@ int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
 		.peer_port = sa->peer_port,
 		.local = sa->local,
 	};
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sending(buf, len, &sa->peer, sa->peer_port, sa->serial);
 	return net_worker_send(nw_of(sa->w), sa->l, &d);
 }
 
@@ -91,9 +108,12 @@ void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
 
+	uint64_t elapsed;
+
 	if (!sa->req)
 		return;
-	if (++sa->retries > V2_RETRANS_MAX) {
+	elapsed = retrans_elapsed(++sa->retries);
+	if (elapsed >= V2_RETRANS_TIMEOUT_MS) {
 		v2_request_timeout(sa);
 		return;
 	}
@@ -101,7 +121,20 @@ void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	dbg(DBG_BASE, "#%llu: retransmission %u of %zu bytes", (unsigned long long)sa->serial,
 	    sa->retries, sa->req_len);
 	v2_send_raw(sa, sa->req, sa->req_len);
-	timer_arm(tw, t, ike_now(sa->w) + ((uint64_t)V2_RETRANS_FIRST_MS << sa->retries));
+	/* Twice the last wait, but never past the timeout. */
+	uint64_t wait = (uint64_t)V2_RETRANS_FIRST_MS << sa->retries;
+	if (elapsed + wait > V2_RETRANS_TIMEOUT_MS)
+		wait = V2_RETRANS_TIMEOUT_MS - elapsed;
+	timer_arm(tw, t, ike_now(sa->w) + wait);
+}
+
+unsigned v2_retransmissions_max(void)
+{
+	unsigned n = 1;
+
+	while (retrans_elapsed(n) < V2_RETRANS_TIMEOUT_MS)
+		n++;
+	return n - 1;
 }
 
 static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len)
@@ -165,37 +198,131 @@ int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 	}
 	if (v2_inner_decode(m->sk.first, ct, (size_t)n, m) < 0)
 		return m->notify ? m->notify : V2N_INVALID_SYNTAX;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_received_inner(m, sa->serial);
 	n = v2_rules_check(m, why, sizeof(why));
 	if (n > 0)
 		dbg(DBG_BASE, "#%llu: %s", (unsigned long long)sa->serial, why);
 	return n;
 }
 
-void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const struct v2_hdr *req,
-			 uint16_t type, const void *data, size_t len)
+/* An unprotected response of one notify into w->txbuf; its length, or 0. */
+static size_t notify_build(struct ike_worker *w, const struct v2_hdr *h, uint16_t type,
+			   const void *data, size_t len)
 {
 	struct v2_build b;
-	struct v2_hdr h;
 	struct v2_notification n = { .type = type, .len = (uint16_t)len, .data = data };
 	size_t total;
 
-	memset(&h, 0, sizeof(h));
-	memcpy(h.spii, req->spii, 8);
-	h.major = 2;
-	h.exchange = V2_IKE_SA_INIT;
-	h.flags = V2_FLAG_RESPONSE;
-	h.msgid = 0;
-	if (v2_build_init(&b, w->txbuf, V2_TXBUF, &h) < 0 || v2_build_notify(&b, &n) < 0 ||
+	if (v2_build_init(&b, w->txbuf, V2_TXBUF, h) < 0 || v2_build_notify(&b, &n) < 0 ||
 	    v2_build_finish(&b, &total) < 0)
-		return;
+		return 0;
+	return total;
+}
+
+/* The header of an IKE_SA_INIT error response: SPIi copied, SPIr zero. */
+static void init_error_hdr(struct v2_hdr *h, const uint8_t spii[8])
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->spii, spii, 8);
+	h->major = 2;
+	h->exchange = V2_IKE_SA_INIT;
+	h->flags = V2_FLAG_RESPONSE;
+	h->msgid = 0;
+}
+
+static void send_to_sender(struct ike_worker *w, const struct net_rx *rx, size_t len)
+{
 	struct net_dgram d = {
 		.buf = w->txbuf,
-		.len = total,
+		.len = len,
 		.peer = rx->d->peer,
 		.peer_port = rx->d->peer_port,
 		.local = rx->d->local,
 	};
+	if (!len)
+		return;
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_sending(w->txbuf, len, &rx->d->peer, rx->d->peer_port, 0);
 	net_worker_send(nw_of(w), rx->l, &d);
+}
+
+void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const struct v2_hdr *req,
+			 uint16_t type, const void *data, size_t len)
+{
+	struct v2_hdr h;
+
+	init_error_hdr(&h, req->spii);
+	send_to_sender(w, rx, notify_build(w, &h, type, data, len));
+}
+
+void v2_sa_send_init_notify(struct ike_sa *sa, uint16_t type)
+{
+	struct v2_hdr h;
+	size_t len;
+
+	init_error_hdr(&h, sa->spi_i);
+	len = notify_build(sa->w, &h, type, NULL, 0);
+	if (len)
+		v2_send_raw(sa, sa->w->txbuf, len);
+}
+
+/*
+ * Answers to datagrams no SA has seen: the sender's address may be forged,
+ * so at most V2_STATELESS_ANSWERS_PER_S a second per worker; beyond that,
+ * dropped and counted.
+ */
+static bool answer_allowed(struct ike_worker *w, const struct net_rx *rx, const char *what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if ((uint64_t)ts.tv_sec != w->answers_second) {
+		w->answers_second = (uint64_t)ts.tv_sec;
+		w->answers = 0;
+	}
+	if (w->answers < V2_STATELESS_ANSWERS_PER_S) {
+		w->answers++;
+		return true;
+	}
+	counters_inc(w->d->ctr, w->index, IKEC_ANSWERS_LIMITED);
+	v2_drop(w, rx, what);
+	return false;
+}
+
+/*
+ * RFC 7296 2.5, 1.5: a request of another major version is dropped and
+ * answered, unauthenticated, with INVALID_MAJOR_VERSION in a message of
+ * the version we speak (2.0): SPIs and Message ID copied, Response flag
+ * set, exchange INFORMATIONAL. A response is never answered, nor bytes
+ * whose Length field is not the datagram's (garbage, not another version).
+ * Dropped and counted either way.
+ */
+static void answer_major_version(struct ike_worker *w, const struct net_rx *rx,
+				 const struct v2_hdr *req)
+{
+	struct v2_hdr h;
+
+	if (req->length != rx->len) {
+		v2_drop(w, rx, "not an IKE header (its Length is not the datagram's)");
+		return;
+	}
+	if (req->flags & V2_FLAG_RESPONSE) {
+		v2_drop(w, rx, "a response of another IKE major version");
+		return;
+	}
+	if (!answer_allowed(w, rx, "another IKE major version (answer rate limit reached)"))
+		return;
+	counters_inc(w->d->ctr, w->index, IKEC_MAJOR_VERSION_SENT);
+	counters_inc(w->d->ctr, w->index, IKEC_RX_DROPPED);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spii, req->spii, 8);
+	memcpy(h.spir, req->spir, 8);
+	h.major = 2;
+	h.exchange = V2_INFORMATIONAL;
+	h.flags = V2_FLAG_RESPONSE;
+	h.msgid = req->msgid;
+	send_to_sender(w, rx, notify_build(w, &h, V2N_INVALID_MAJOR_VERSION, NULL, 0));
 }
 
 /* Our SPI in a message: the responder's when the sender is the original initiator. */
@@ -262,16 +389,33 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	v2_dispatch(sa, IKE_EV_RESPONSE, &in);
 }
 
-void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
+/*
+ * An authenticated request whose payloads broke the rules: answer the
+ * notify; UNSUPPORTED_CRITICAL_PAYLOAD carries the payload type (RFC 7296
+ * 3.10.1).
+ */
+static void answer_error_data(struct ike_sa *sa, uint8_t exchange, uint16_t type,
+			      uint8_t bad_type)
 {
 	struct v2_build b;
 	struct v2_notification n = { .type = type };
 	size_t len;
 
+	if (type == V2N_UNSUPPORTED_CRITICAL_PAYLOAD) {
+		n.len = 1;
+		n.data = &bad_type;
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CRITICAL_SENT);
+	}
+
 	if (v2_start(sa, &b, exchange, true, sa->msgid_peer, true) < 0 ||
 	    v2_build_notify(&b, &n) < 0 || v2_seal(sa, &b, &len) < 0)
 		return;
 	v2_send_response(sa, sa->w->txbuf, len);
+}
+
+void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
+{
+	answer_error_data(sa, exchange, type, 0);
 }
 
 static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
@@ -306,7 +450,7 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	follow_peer(sa, rx);
 	v2_liveness_heard(sa);
 	if (rc > 0) {
-		v2_answer_error(sa, h->exchange, (uint16_t)rc);
+		answer_error_data(sa, h->exchange, (uint16_t)rc, m->bad_type);
 		return;
 	}
 	v2_note_window(sa, m);
@@ -335,18 +479,47 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 	struct ike_sa *sa;
 	struct v2_hdr h;
 
-	if (v2_hdr_decode(rx->msg, rx->len, &h) < 0) {
-		if (rx->len >= V2_HDR_SIZE && (rx->msg[17] >> 4) == 1)
-			v2_drop(w, rx, "IKEv1 is not supported yet");
-		else
-			v2_drop(w, rx, "not an IKEv2 header");
+	int rc = v2_hdr_decode(rx->msg, rx->len, &h);
+
+	if (rc == -EPROTONOSUPPORT && h.major == 1) {
+		v2_drop(w, rx, "IKEv1 is not supported yet");
+		return;
+	}
+	if (rc == -EPROTONOSUPPORT) {
+		answer_major_version(w, rx, &h);
+		return;
+	}
+	if (rc < 0) {
+		v2_drop(w, rx, "not an IKEv2 header");
+		return;
+	}
+	bool init_request = !(h.flags & V2_FLAG_RESPONSE) && h.exchange == V2_IKE_SA_INIT;
+
+	/* The original initiator sends IKE_SA_INIT requests: the flag says so (RFC 7296 3.1). */
+	if (init_request && !(h.flags & V2_FLAG_INITIATOR)) {
+		v2_drop(w, rx, "IKE_SA_INIT request without the Initiator flag");
 		return;
 	}
 	if (v2_msg_decode(rx->msg, rx->len, m) < 0) {
+		/*
+		 * RFC 7296 2.5: an unknown payload marked critical rejects the
+		 * message; a request is answered UNSUPPORTED_CRITICAL_PAYLOAD with
+		 * the type. Here only an IKE_SA_INIT request, whose answer needs no
+		 * SA; inside SK, v2_open() reports it and the SA answers.
+		 */
+		if (m->notify == V2N_UNSUPPORTED_CRITICAL_PAYLOAD && init_request &&
+		    spi_is_zero(h.spir) && h.msgid == 0 &&
+		    answer_allowed(w, rx, "unknown critical payload (answer rate limit reached)")) {
+			counters_inc(w->d->ctr, w->index, IKEC_CRITICAL_SENT);
+			v2_send_init_notify(w, rx, &h, V2N_UNSUPPORTED_CRITICAL_PAYLOAD, &m->bad_type,
+					    1);
+		}
 		v2_drop(w, rx, m->why ? m->why : "malformed message");
 		return;
 	}
-	if (!(h.flags & V2_FLAG_RESPONSE) && h.exchange == V2_IKE_SA_INIT) {
+	if (log_debug_is_on(DBG_BASE))
+		v2_dbg_received(m, &rx->d->peer, rx->d->peer_port, 0);
+	if (init_request) {
 		if (spi_is_zero(h.spir) && h.msgid == 0)
 			v2_init_request(w, rx, m);
 		else

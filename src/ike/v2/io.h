@@ -53,6 +53,16 @@ void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const st
 			 uint16_t type, const void *data, size_t len);
 
 /*
+ * The same answer from a responder SA, to the request it was created for
+ * (e.g. INVALID_SYNTAX for a KE value the key exchange refused); the
+ * caller frees the SA. Context: the owner.
+ */
+void v2_sa_send_init_notify(struct ike_sa *sa, uint16_t type);
+
+/* Retransmissions of one request before it times out. Context: any. */
+unsigned v2_retransmissions_max(void);
+
+/*
  * What a retransmit timeout means for the SA, set by the exchange code.
  * Called when the retries ran out. Context: the owner.
  */

@@ -51,6 +51,7 @@ static void kex_work(struct crypto_job *job)
 		goto out;
 	n = crypto_ke_shared(ke, in->peer, in->peer_len, gir, sizeof(gir));
 	if (n < 0) {
+		out->peer_refused = n == -EINVAL;
 		rc = n;
 		goto out;
 	}

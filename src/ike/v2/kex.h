@@ -18,6 +18,7 @@ struct kex_result {
 	uint16_t pub_len;
 	uint8_t pub[V2_KE_MAX];
 	bool derived;
+	bool peer_refused;		/* the peer's KE data is no valid public value */
 	struct ikev2_keys keys;		/* KEX_INIT, KEX_REKEY_IKE */
 	uint16_t gir_len;		/* KEX_GIR: the shared secret, wiped after the handler */
 	uint8_t gir[V2_KE_MAX];

@@ -150,7 +150,8 @@ void ike_sa_dead(struct ike_sa *sa, const char *why)
 		break;
 	case DPD_ACTION_RESTART:
 		if (v2_initiate(w, c, end, l, &local, NULL, 0) < 0)
-			log_warn("\"%s\": cannot restart after DPD: out of memory", c->spec.name);
+			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
+				    "\"%s\": cannot restart after DPD: out of memory", c->spec.name);
 		break;
 	case DPD_ACTION_CLEAR:
 		break;

@@ -325,16 +325,25 @@ static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, cons
 	memcpy(out + 1, md, V2_COOKIE_LEN - 1);
 }
 
-static bool is_busy(const struct ike_worker *w)
+/*
+ * Cookies (RFC 7296 2.6) when told to, or in auto mode once the half-open
+ * SAs of the whole daemon hold their memory budget: a flood aimed at one
+ * worker or spread over all of them engages cookies at the same cost.
+ */
+bool ike_daemon_cookies_required(struct ike_daemon *d)
 {
-	const struct ike_daemon *d = w->d;
-	int mode = atomic_load(&((struct ike_daemon *)d)->ddos_mode);
+	int mode = atomic_load(&d->ddos_mode);
 
 	if (d->force_busy || mode == 1)
 		return true;
 	if (mode == 2)
 		return false;
-	return w->half_open >= d->busy_half_open;
+	return atomic_load(&d->half_open_bytes) >= d->half_open_budget;
+}
+
+static bool is_busy(const struct ike_worker *w)
+{
+	return ike_daemon_cookies_required(w->d);
 }
 
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
@@ -398,7 +407,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	if (proposal_match_dh_hint(&c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
 				   &suite, &num, &accepted) < 0) {
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
-		log_info("\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
+		log_limited(LOG_INFO, 10, "IKE_SA_INIT: no acceptable proposal",
+			    "\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		ike_connection_unref(c);
 		return;
@@ -410,27 +420,33 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		ike_connection_unref(c);
 		return;
 	}
-	/* Every check passed: create the SA. */
+	/* Every check passed: room for one more half-open SA? */
+	if (!ike_half_open_admit(w, &rx->d->peer)) {
+		ike_connection_unref(c);
+		v2_drop(w, rx, "too many half-open IKE SAs (from this address, or in all)");
+		return;
+	}
 	memcpy(spi_i_be, h->spii, 8);
 	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
 	ike_connection_unref(c);	/* the SA holds its own reference */
 	if (!sa) {
+		ike_half_open_cancel(w, &rx->d->peer);
 		v2_drop(w, rx, "out of memory for a new IKE SA");
 		return;
 	}
 	sa->node.peer = rx->d->peer;
 	sa->node.peer_port = rx->d->peer_port;
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0) {
+		ike_half_open_cancel(w, &rx->d->peer);
 		ike_sa_free(sa);
 		return;
 	}
-	w->half_open++;
-	sa->half_open = true;
-	counters_inc(d->ctr, w->index, IKEC_HALF_OPEN);
+	sa->peer = rx->d->peer;
+	/* What it holds until IKE_AUTH: itself, the negotiation state, the request. */
+	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct ike_setup) + rx->len);
 	sa->this_end = this_end;
 	sa->local = rx->d->local;
 	sa->local_port = rx->l->port;
-	sa->peer = rx->d->peer;
 	sa->peer_port = rx->d->peer_port;
 	sa->natt = rx->l->natt;
 	sa->suite = suite;
@@ -489,8 +505,44 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	}
 	memcpy(s->init_resp, sa->w->txbuf, len);
 	s->init_resp_len = len;
+	ike_half_open_charge(sa, 2 * len);	/* that copy, and the response cache's */
 	sa->state = IKE_R_INIT_SENT;
 	v2_send_response(sa, sa->w->txbuf, len);
+}
+
+/*
+ * The peer's KE data is no public value of the group: out of range, off
+ * the curve, or an X25519/X448 value giving the all-zero secret (RFC 6989,
+ * RFC 5903, RFC 8031 2.3; crypto_ke_shared() refused it). A responder
+ * answers INVALID_SYNTAX (RFC 7296 3.10.1: a value out of range) and keeps
+ * nothing; an initiator gives up the attempt. Counted; the log line is
+ * rate-limited, since anyone can send such a value.
+ */
+static void ke_refused(struct ike_sa *sa)
+{
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_KE_REFUSED);
+	if (sa->initiator) {
+		ike_sa_fail(sa, RC_CRYPTOFAILED,
+			    "the responder's KE payload is no valid public value of group %u",
+			    sa->setup->dh);
+		return;
+	}
+	log_limited(LOG_INFO, 20, "peer KE values refused",
+		    "#%llu: the peer's KE payload is no valid public value of group %u: "
+		    "answered INVALID_SYNTAX", (unsigned long long)sa->serial, sa->setup->dh);
+	v2_sa_send_init_notify(sa, V2N_INVALID_SYNTAX);
+	ike_sa_free(sa);
+}
+
+/*
+ * Once the keys are derived our private value has served: wipe it now
+ * rather than at the end of the negotiation (it is also what a half-open SA
+ * would otherwise keep longest).
+ */
+static void ke_forget(struct ike_setup *s)
+{
+	crypto_ke_free(s->ke);
+	s->ke = NULL;
 }
 
 /* A failed key exchange ends the attempt: the initiator says why, a responder drops. */
@@ -498,11 +550,14 @@ static bool kex_failed(struct ike_sa *sa, const struct kex_result *r)
 {
 	if (r->status >= 0)
 		return false;
-	if (sa->initiator)
+	if (r->peer_refused)
+		ke_refused(sa);
+	else if (sa->initiator)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "key exchange failed: %s", strerror(-r->status));
 	else {
-		log_info("#%llu: key exchange with the peer's value failed; dropping",
-			 (unsigned long long)sa->serial);
+		log_limited(LOG_INFO, 10, "key exchange with the peer's value failed",
+			    "#%llu: key exchange with the peer's value failed; dropping",
+			    (unsigned long long)sa->serial);
 		ike_sa_free(sa);
 	}
 	return true;
@@ -536,6 +591,7 @@ void v2_init_derive_done(struct ike_sa *sa, struct ike_input *in)
 	if (kex_failed(sa, r))
 		return;
 	v2_kex_install_keys(sa, &r->keys);
+	ke_forget(sa->setup);
 	v2_auth_start(sa);
 }
 
@@ -546,5 +602,6 @@ void v2_init_r_kex_done(struct ike_sa *sa, struct ike_input *in)
 	if (kex_failed(sa, r))
 		return;
 	v2_kex_install_keys(sa, &r->keys);
+	ke_forget(sa->setup);
 	init_respond(sa, r->pub, r->pub_len);
 }

@@ -117,8 +117,9 @@ void v2_tasks_kick(struct ike_sa *sa)
 		else
 			rc = v2_cc_start(sa, t);
 		if (rc < 0) {
-			log_warn("#%llu: could not start an exchange (task %u): %d",
-				 (unsigned long long)sa->serial, t->kind, rc);
+			log_limited(LOG_WARNING, 10, "could not start an exchange",
+				    "#%llu: could not start an exchange (task %u): %d",
+				    (unsigned long long)sa->serial, t->kind, rc);
 			if (sa->active == t) {
 				sa->active = NULL;
 				v2_task_free(t);

@@ -58,7 +58,7 @@ static struct wp_count run_wycheproof(const char *file, struct crypto_sig_scheme
 	struct wp_count c = { 0 };
 	json_object *root, *groups;
 
-	snprintf(path, sizeof(path), "%s/vectors/wycheproof/%s", SKUA_TESTS_DIR, file);
+	snprintf(path, sizeof(path), "%s/wycheproof/%s", SKUA_VECTORS_DIR, file);
 	root = json_object_from_file(path);
 	cr_assert_not_null(root, "cannot read %s", path);
 	cr_assert(json_object_object_get_ex(root, "testGroups", &groups));

@@ -440,7 +440,7 @@ static const char conf_text[] =
 	"conn road\n"
 	"\tleft=%defaultroute\n"
 	"\tright=192.0.2.9\n"
-	"\tthis line would be a syntax error in config setup\n"
+	"\tauthby=secret\n"
 	"\n"
 	"ca mine\n"
 	"\tcacert=x.pem\n";
@@ -553,25 +553,49 @@ Test(opts, config_syntax_errors_name_file_and_line)
 	}
 }
 
-Test(opts, config_unknown_key_is_a_warning_only, .init = setup, .fini = teardown)
+Test(opts, config_unknown_key_is_an_error)
 {
 	char path[256];
 
+	write_conf("unknown.conf", "config setup\n\tstrange-key=1\n\tikeport=501\n", path,
+		   sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), -EINVAL);
+	assert_err(":2: config setup: unknown keyword 'strange-key'");
+	write_conf("wrong.conf", "config setup\n\tleftsubnet=10.0.0.0/8\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), -EINVAL);
+	assert_err(":2: leftsubnet is a conn keyword: expected it in a conn section");
+}
+
+/* libreswan's stock settings start pluto, named in one warning. */
+Test(opts, config_stock_settings_are_one_warning, .init = setup, .fini = teardown)
+{
+	char path[256], want[512], line[1024] = "";
+	unsigned found = 0;
+	FILE *f;
+
 	cr_redirect_stderr();
-	write_conf("warn.conf", "config setup\n\tstrange-key=1\n\tikeport=501\n", path,
+	write_conf("stock.conf", "config setup\n\tuniqueids=yes\n"
+		   "\tvirtual_private=%v4:10.0.0.0/8,%v4:192.168.0.0/16,%v4:!10.1.0.0/16\n"
+		   "\tprotostack=netkey\n\tdnssec-enable=no\n\tikeport=501\n", path,
 		   sizeof(path));
 	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
 	cr_assert_eq(o.ikeport, 501);
+	cr_assert_not(o.uniqueids, "uniqueids=yes is not acted on: Skua does not replace");
 	fflush(stderr);
-	char want[512];
-	snprintf(want, sizeof(want), "pluto: %s:2: warning: config setup key 'strange-key' is "
-		 "not used by pluto: ignored", path);
-	FILE *f = cr_get_redirected_stderr();
-	char line[512] = "";
-	bool found = false;
+	snprintf(want, sizeof(want), "pluto: %s:1: warning: config setup: accepted but not acted "
+		 "on yet: uniqueids=yes (replacing the SAs of a returning ID) (line 2), "
+		 "virtual_private (line 3), dnssec-enable (line 5)", path);
+	f = cr_get_redirected_stderr();
 	while (fgets(line, sizeof(line), f))
-		found = found || strstr(line, want) != NULL;
-	cr_assert(found, "no warning '%s' on stderr", want);
+		found += strstr(line, "accepted but not acted on") != NULL &&
+			 strstr(line, want) != NULL;
+	cr_assert_eq(found, 1, "expected the one warning '%s' on stderr", want);
+
+	/* A bad value of a key that is not acted on is still a bad value. */
+	write_conf("badvp.conf", "config setup\n\tvirtual_private=10.0.0.0/8\n", path,
+		   sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), -EINVAL);
+	assert_err(":2: virtual_private=10.0.0.0/8: ");
 }
 
 Test(opts, config_missing_file)
@@ -658,13 +682,73 @@ Test(opts, not_yet_options_refused)
 	cr_assert_eq(parse("--secctx-attr-type", "7", NULL), -EINVAL);
 }
 
-Test(opts, not_yet_config_key_refused_with_file_and_line)
+/* Ignoring these would weaken security: refused, with file and line. */
+Test(opts, security_config_keys_refused_with_file_and_line)
+{
+	static const char *const cases[] = {
+		"ocsp-strict=yes", "ocsp-enable=yes",
+		"seccomp=enabled", "seccomp=tolerant", "listen-udp=no",
+	};
+	static const char *const fine[] = {
+		"crl-strict=no", "ocsp-enable=no", "seccomp=disabled", "listen-udp=yes",
+	};
+	char path[256], text[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "config setup\n\t%s\n", cases[i]);
+		write_conf("ipsec.conf", text, path, sizeof(path));
+		cr_assert_eq(parse("--config", path, NULL), -ENOTSUP, "%s accepted", cases[i]);
+		assert_err("not supported yet, and ignoring it would weaken security");
+		snprintf(text, sizeof(text), ":2: %s: ", cases[i]);
+		assert_err(text);
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		snprintf(text, sizeof(text), "config setup\n\t%s\n", fine[i]);
+		write_conf("ipsec.conf", text, path, sizeof(path));
+		cr_assert_eq(parse("--config", path, NULL), 0, "%s refused: %s", fine[i], err);
+	}
+}
+
+/* The command line's --uniqueids is still refused; the file's uniqueids=yes starts. */
+Test(opts, uniqueids_file_accepted_command_line_refused)
 {
 	char path[256];
 
-	write_conf("ipsec2.conf", "config setup\n\tuniqueids=yes\n", path, sizeof(path));
-	cr_assert_neq(parse("--config", path, NULL), 0);
-	assert_err("uniqueids=yes: not supported yet");
+	write_conf("u.conf", "config setup\n\tuniqueids=yes\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert_eq(parse("--config", path, "--uniqueids", NULL), -ENOTSUP);
+	assert_err("--uniqueids");
+}
+
+/* A malformed conn section stops pluto at start, like a malformed config setup. */
+Test(opts, config_malformed_conn_stops_start)
+{
+	char path[256];
+
+	write_conf("c.conf", "config setup\n\tikeport=501\nconn a\n\tleft=1.2.3.4\n"
+		   "\tlefttsubnet=10.0.0.0/8\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), -EINVAL);
+	assert_err(":5: conn a: unknown keyword 'lefttsubnet'");
+	write_conf("c.conf", "conn a\n\talso=b\nconn b\n\talso=a\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), -EINVAL);
+	assert_err("also= loop");
+	/* A conn that merely cannot be loaded does not stop pluto: it is reported at load. */
+	write_conf("c.conf", "conn a\n\tleft=1.2.3.4\n\tright=1.2.3.5\n\tdpddelay=30\n"
+		   "\tauthby=secret\n\tauto=add\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+}
+
+/* getopt_long's prefixes, as libreswan's pluto takes them. */
+Test(opts, unambiguous_prefixes_are_their_option)
+{
+	cr_assert_eq(parse("--use-nos", NULL), 0, "%s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_NONE);
+	cr_assert_eq(parse("--use-no", NULL), 0, "two spellings of one option: %s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_NONE);
+	cr_assert_eq(parse("--use-bsd", NULL), 0, "%s", err);
+	cr_assert_eq(o.protostack, PROTOSTACK_BSDKAME);
+	cr_assert_eq(parse("--use", NULL), -EINVAL);
+	cr_assert_str_eq(err, "pluto: option --use is ambiguous: it could be --use-netkey, --use-bsdkame, --use-none, --use-nostack");
 }
 
 /* The certificate options work; --nssdir says how to move off NSS. */
@@ -687,4 +771,11 @@ Test(opts, certificate_options)
 	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
 	cr_assert(o.crl_strict);
 	cr_assert_eq(o.crlcheckinterval, 60);
+	/* libreswan's older spellings */
+	write_conf("ipsec.conf", "config setup\n\tstrictcrlpolicy=yes\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert(o.crl_strict);
+	write_conf("ipsec.conf", "config setup\n\tcrl_strict=no\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert_not(o.crl_strict);
 }

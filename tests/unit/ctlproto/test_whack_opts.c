@@ -252,6 +252,10 @@ static const char *const good[] = {
 	"--ike-socket-errqueue-toggle",
 	"--shutdown",
 	"--shutdown --leave-state",
+	/* libreswan 4.x listings */
+	"--showstates",
+	"--briefstatus",
+	"--fipsstatus",
 	/* whack only */
 	"--ctlsocket /tmp/x.ctl --status",
 	"--rundir /tmp/r --status",
@@ -645,6 +649,45 @@ Test(whack_opts, manual_example_subnets)
 	conn_spec_fini(&s);
 }
 
+/* A shunt alone (--pass, --drop, --reject without --encrypt) has clients and no IPsec. */
+Test(whack_opts, shunt_only_connection)
+{
+	struct conn_spec s;
+
+	spec_of("--name bypass --host 10.0.0.1 --client 10.0.1.0/24 --to --host %any "
+		"--client 10.0.2.0/24 --pass", &s);
+	cr_assert(conn_spec_is_shunt(&s));
+	cr_assert_eq(s.prospective, SHUNT_PASS);
+	conn_spec_fini(&s);
+	spec_of("--name c --host 10.0.0.1 --client 10.0.1.0/24 --to --host 10.0.0.2 --encrypt "
+		"--pass", &s);
+	cr_assert_not(conn_spec_is_shunt(&s), "with --encrypt, --pass is the prospective shunt");
+	conn_spec_fini(&s);
+	spec_of(CONN, &s);
+	cr_assert_not(conn_spec_is_shunt(&s), "an ISAKMP-only connection is not a shunt");
+	conn_spec_fini(&s);
+}
+
+/* The per-value check addconn and the ipsec.conf reader use: the reason without the option. */
+Test(whack_opts, value_check_gives_the_reason_alone)
+{
+	char why[256];
+
+	cr_assert_eq(whack_opt_value_check(WO_CLIENT, "10.0.0.0/8", why, sizeof(why)), 0);
+	cr_assert_eq(whack_opt_value_check(WO_CLIENT, "10.0.0.1/8", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "host bits set beyond the /8 prefix (expected the network address, "
+			      "10.0.0.0/8)");
+	cr_assert_eq(whack_opt_value_check(WO_IKELIFETIME, "90000", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "larger than the maximum 86400 seconds");
+	cr_assert_eq(whack_opt_value_check(WO_UPDOWN, "a: b; c", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "shell punctuation would break the updown command (expected a "
+			      "command and plain arguments)");
+	cr_assert_eq(whack_opt_value_check(WO_HOST, "", why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "empty value (expected ip-address|%any|%opportunistic)");
+	cr_assert_eq(whack_opt_value_check(WO_STATUS, "", why, sizeof(why)), -EINVAL,
+		     "not an option of the connection form");
+}
+
 Test(whack_opts, every_conn_field)
 {
 	struct conn_spec s;
@@ -975,4 +1018,43 @@ Test(whack_opts, usage_names_every_option)
 		snprintf(want, sizeof(want), "--%s", whack_opt_name(id));
 		cr_assert_not_null(strstr(usage_all, want), "usage lacks %s", want);
 	}
+}
+
+/* getopt_long's prefixes, as libreswan's whack takes them. */
+Test(whack_opts, unambiguous_prefixes_are_their_option)
+{
+	static const struct {
+		const char *line;
+		uint64_t ops;
+	} t[] = {
+		{ "--stat", 1ull << WOP_STATUS },
+		{ "--traffic", 1ull << WOP_TRAFFICSTATUS },
+		{ "--shows", 1ull << WOP_SHOWSTATES },
+		{ "--brief", 1ull << WOP_BRIEFSTATUS },
+		{ "--fips", 1ull << WOP_FIPSSTATUS },
+		{ "--listev", 1ull << WOP_LISTEVENTS },
+		{ "--shutd --leave", 1ull << WOP_SHUTDOWN },
+		{ "--nam c --termin", 1ull << WOP_TERMINATE },
+		/* an exact name wins over the longer names it starts */
+		{ "--status", 1ull << WOP_STATUS },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		cr_assert_eq(parse(t[i].line), 0, "\"%s\": %s", t[i].line, err);
+		cr_assert_eq(cmd.ops, t[i].ops, "\"%s\": ops %#llx", t[i].line,
+			     (unsigned long long)cmd.ops);
+	}
+	cr_assert_eq(parse("--stat=1"), -EINVAL);
+	cr_assert_str_eq(err, "--status takes no value (got \"1\")");
+}
+
+Test(whack_opts, ambiguous_prefix_names_the_candidates)
+{
+	cr_assert_eq(parse("--sh"), -EINVAL);
+	cr_assert_str_eq(err, "option --sh is ambiguous: it could be --shuntstatus, --shutdown, --showstates");
+	cr_assert_eq(parse("--name c --re"), -EINVAL);
+	cr_assert(strstr(err, "option --re is ambiguous: it could be --rekeymargin, --rekeyfuzz") == err,
+		  "%s", err);
+	cr_assert_eq(parse("--xyz"), -EINVAL);
+	cr_assert_str_eq(err, "unknown option --xyz (see whack --help)");
 }

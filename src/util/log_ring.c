@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "util/log_ring.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rec_size(size_t len)
+{
+	return (sizeof(struct log_rec) + len + LOG_REC_ALIGN - 1) & ~(uint64_t)(LOG_REC_ALIGN - 1);
+}
+
+int log_ring_init(struct log_ring *r, size_t size)
+{
+	uint64_t s = 4096;
+
+	while (s < size)
+		s <<= 1;
+	memset(r, 0, sizeof(*r));
+	r->buf = aligned_alloc(LOG_REC_ALIGN, s);
+	if (!r->buf)
+		return -ENOMEM;
+	r->size = s;
+	return 0;
+}
+
+void log_ring_fini(struct log_ring *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+bool log_ring_push(struct log_ring *r, int prio, bool debug, uint64_t ts_ns, const char *text,
+		   size_t len)
+{
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t off, to_end, need, skip = 0;
+	struct log_rec *rec;
+
+	if (len > LOG_LINE_MAX)
+		len = LOG_LINE_MAX;
+	need = rec_size(len);
+	off = tail & (r->size - 1);
+	to_end = r->size - off;
+	if (to_end < need)
+		skip = to_end;	/* pad to the end; the record starts the ring again */
+	if (r->size - (tail - head) < skip + need) {
+		atomic_store_explicit(&r->dropped,
+				      atomic_load_explicit(&r->dropped, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		return false;
+	}
+	if (skip) {
+		rec = (struct log_rec *)(r->buf + off);
+		rec->len = 0;
+		rec->kind = LOG_REC_PAD;
+		tail += skip;
+		off = 0;
+	}
+	rec = (struct log_rec *)(r->buf + off);
+	rec->len = (uint32_t)len;
+	rec->kind = LOG_REC_LINE;
+	rec->prio = (uint8_t)prio;
+	rec->debug = debug;
+	rec->ts_ns = ts_ns;
+	memcpy(rec->text, text, len);
+	atomic_store_explicit(&r->tail, tail + need, memory_order_release);
+	return true;
+}
+
+const struct log_rec *log_ring_peek(struct log_ring *r)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	while (head != tail) {
+		const struct log_rec *rec = (const struct log_rec *)(r->buf + (head & (r->size - 1)));
+		if (rec->kind == LOG_REC_LINE)
+			return rec;
+		/* padding: the next record is at the start of the ring */
+		head += r->size - (head & (r->size - 1));
+		atomic_store_explicit(&r->head, head, memory_order_release);
+	}
+	return NULL;
+}
+
+void log_ring_pop(struct log_ring *r, const struct log_rec *rec)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	atomic_store_explicit(&r->head, head + rec_size(rec->len), memory_order_release);
+}
+
+bool log_ring_is_empty(const struct log_ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire) ==
+	       atomic_load_explicit(&r->tail, memory_order_acquire);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Half-open IKE SAs (a responder's, between IKE_SA_INIT and IKE_AUTH)
+ * under the daemon-wide memory budget and the per-address cap: copies of
+ * west's IKE_SA_INIT request with other initiator SPIs stand for many
+ * clients (or one behind a NAT, or a flood). Needs root (xch.h).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchange/xch.h"
+
+TestSuite(half_open, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
+
+#define CONN                                                                              \
+	"--name t --host 127.0.0.1 --id @west --client 10.1.0.0/16 --to --host 127.0.0.2 " \
+	"--id @east --client 10.2.0.0/16 --psk --encrypt --keyingtries 1"
+#define INIT_REQ "SA KE Ni N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)"
+#define INIT_RESP "SA KE Nr N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)"
+
+enum { HALF_OPEN_MS = 30000 };
+
+/* West's first IKE_SA_INIT request, taken off the wire (west waits for an answer). */
+static uint8_t *west_request(size_t *len)
+{
+	const struct xch_msg *m;
+
+	xch_initiate(XCH_WEST, "t");
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_REQ);
+	*len = m->len;
+	return xch_msg_copy(m);
+}
+
+/* The request as another client would send it (SPIi n); what east answered, or NULL. */
+static const struct xch_msg *send_copy(const uint8_t *req, size_t len, uint8_t n)
+{
+	uint8_t *c = malloc(len);
+
+	cr_assert_not_null(c);
+	memcpy(c, req, len);
+	c[0] ^= 0x80;	/* never west's own SPI */
+	c[7] = n;
+	xch_send_raw(XCH_WEST, c, len);
+	cr_assert_not_null(xch_step(XCH_WEST));
+	free(c);
+	/* East's answer goes to west, which knows no such SPI and drops it. */
+	return xch_step(XCH_EAST);
+}
+
+static uint64_t east_bytes(void)
+{
+	return atomic_load(&xch_daemon(XCH_EAST)->half_open_bytes);
+}
+
+/*
+ * One address holds at most half_open_per_addr half-open SAs; more are
+ * dropped (no answer, no state) and counted; as they end, room returns.
+ */
+Test(half_open, per_address_cap)
+{
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_daemon(XCH_EAST)->half_open_per_addr = 3;
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	for (uint8_t i = 1; i <= 3; i++) {
+		m = send_copy(req, len, i);
+		cr_assert_not_null(m, "client %u got no answer", i);
+		cr_assert_str_eq(m->desc, INIT_RESP);
+	}
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
+	cr_assert_gt(east_bytes(), 0);
+	for (uint8_t i = 4; i <= 5; i++)
+		cr_assert_null(send_copy(req, len, i), "client %u over the cap was answered", i);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 3);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_ADDR_LIMITED), 2);
+
+	/* They never finish: at the half-open limit they go, and room comes back. */
+	xch_advance(XCH_EAST, HALF_OPEN_MS + 10);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(east_bytes(), 0, "half-open bytes left after every SA went");
+	m = send_copy(req, len, 6);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	free(req);
+}
+
+/*
+ * Each half-open SA is charged what it holds; an established one is
+ * charged nothing: the budget counts only SAs waiting for IKE_AUTH.
+ */
+Test(half_open, bytes_charged_and_released)
+{
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	uint64_t one = east_bytes();
+	cr_log_info("one half-open SA holds %llu bytes (IKE SA %zu, negotiation state %zu, "
+		    "messages the rest)", (unsigned long long)one, sizeof(struct ike_sa),
+		    sizeof(struct ike_setup));
+	cr_assert_geq(one, sizeof(struct ike_sa) + sizeof(struct ike_setup),
+		      "a half-open SA charged %llu bytes", (unsigned long long)one);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(east_bytes(), 0);
+}
+
+/*
+ * In auto mode, cookies are asked once the half-open SAs of the daemon
+ * hold the budget (whichever worker they are on); past the ceiling, even
+ * a peer that returns the cookie gets no state.
+ */
+Test(half_open, budget_engages_cookies_then_ceiling_drops)
+{
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	/* One half-open SA of another client, then a budget it alone exceeds. */
+	m = send_copy(req, len, 1);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	uint64_t one = east_bytes();
+	xch_daemon(XCH_EAST)->half_open_budget = one;
+
+	/* West's own request: east is busy now, and asks for a cookie. */
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	/* West returns it: state is created again, the budget being only a threshold. */
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
+	m = xch_step(XCH_EAST);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+
+	/* At the ceiling (IKE_HALF_OPEN_CEILING budgets) a returned cookie gets nothing. */
+	xch_daemon(XCH_EAST)->half_open_budget = one / IKE_HALF_OPEN_CEILING;
+	atomic_store(&xch_daemon(XCH_EAST)->ddos_mode, 2);	/* --ddos-unlimited: no cookies */
+	cr_assert_null(send_copy(req, len, 2), "a half-open SA past the ceiling");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	free(req);
+}
