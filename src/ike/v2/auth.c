@@ -1027,6 +1027,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	if (rc == 0 && p->ours.method == V2_AUTH_PSK) {
+		free(voct);
 		log_authenticated(sa, NULL);
 		responder_authenticated(sa);
 		return;
