@@ -36,6 +36,8 @@ static void algs_release(struct crypto_algs *a)
 	for (int i = 0; i < CRYPTO_MD_COUNT; i++)
 		EVP_MAC_CTX_free(a->hmac_tmpl[i]);
 	EVP_MAC_free(a->hmac);
+	for (int i = 0; i < CRYPTO_MD_COUNT; i++)
+		EVP_MD_free(a->md[i]);
 	for (int i = 0; i < CRYPTO_AES_COUNT; i++) {
 		EVP_CIPHER_free(a->aes_cbc[i]);
 		EVP_CIPHER_free(a->aes_gcm[i]);
@@ -69,6 +71,11 @@ static EVP_MAC_CTX *hmac_template(EVP_MAC *mac, const char *md)
 
 static int algs_fetch(struct crypto_algs *a)
 {
+	for (int i = 0; i < CRYPTO_MD_COUNT; i++) {
+		a->md[i] = EVP_MD_fetch(NULL, md_names[i], NULL);
+		if (!a->md[i])
+			return -ENOTSUP;
+	}
 	a->hmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 	if (!a->hmac)
 		return -ENOTSUP;

@@ -90,6 +90,7 @@ enum { CRYPTO_KE_GROUP_LIMIT = 33 };	/* IANA group numbers below this */
  * their mutex, read-only (and so shared by every thread) in between.
  */
 struct crypto_algs {
+	EVP_MD *md[CRYPTO_MD_COUNT];			/* signatures (sig.c) */
 	EVP_MAC *hmac;
 	EVP_MAC_CTX *hmac_tmpl[CRYPTO_MD_COUNT];	/* digest set, empty key: dup then key */
 	EVP_CIPHER *aes_cbc[CRYPTO_AES_COUNT];

@@ -301,11 +301,25 @@ int ctl_config_start(struct pluto *p)
 	return config_load(p, NULL, true, false);
 }
 
-/* libreswan's "reread all": the secrets, then (Skua) the connections of --config. */
+/*
+ * libreswan's "reread all": the certificate store (certs/, cacerts/, CRLs)
+ * and the secrets, then (Skua) the connections of --config, which find
+ * the new certificates and keys.
+ */
 void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	char err[512];
-	bool secrets_failed = ctl_secrets_reload(p, err, sizeof(err)) < 0;
+	bool secrets_failed;
+
+	if (ctl_certs_load(p, true, true) < 0) {
+		ctl_reply(c, RC_FATAL, "certificates not reread: out of memory");
+		return;
+	}
+	ctl_reply(c, RC_LOG, "reread %zu certificate%s, %zu CA certificate%s and %zu CRL%s from %s",
+		  p->certs.ncerts, p->certs.ncerts == 1 ? "" : "s", p->certs.ncas,
+		  p->certs.ncas == 1 ? "" : "s", p->certs.ncrls, p->certs.ncrls == 1 ? "" : "s",
+		  p->certs.dir);
+	secrets_failed = ctl_secrets_reload(p, err, sizeof(err)) < 0;
 
 	if (secrets_failed)
 		ctl_reply(c, p->opts->config[0] ? RC_LOG_SERIOUS : RC_FATAL,

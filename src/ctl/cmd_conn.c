@@ -7,6 +7,7 @@
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "crypto/dn.h"
 #include "ike/connection.h"
 #include "util/log.h"
 
@@ -61,6 +62,12 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 	if (rc < 0) {
 		ctl_reply(c, rc == -ENOTSUP ? RC_NOT_SUPPORTED : RC_FATAL,
 			  "\"%s\": failed to add connection: %s", spec.name, err);
+		goto out;
+	}
+	rc = ctl_conn_creds(p, conn, err, sizeof(err));
+	if (rc < 0) {
+		ike_connection_free(conn);
+		ctl_reply(c, RC_FATAL, "\"%s\": failed to add connection: %s", spec.name, err);
 		goto out;
 	}
 	/* --delete in the connection form: replace, silently when there was none. */

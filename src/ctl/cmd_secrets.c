@@ -6,6 +6,7 @@
  * through RCU, and a file that fails to parse leaves the old one in force.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,10 @@ int ctl_secrets_reload(struct pluto *p, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = secrets_load(p->opts->secretsfile, &r->set, err, errlen);
+	char keydir[PATH_MAX + 16];
+
+	snprintf(keydir, sizeof(keydir), "%s/private", p->opts->ipsecdir);
+	rc = secrets_load_keys(p->opts->secretsfile, keydir, &r->set, err, errlen);
 	if (rc < 0) {
 		free(r);
 		return rc;
@@ -45,6 +49,9 @@ int ctl_secrets_reload(struct pluto *p, char *err, size_t errlen)
 	}
 	log_info("loaded %zu secret%s from %s", secrets_count(r->set),
 		 secrets_count(r->set) == 1 ? "" : "s", p->opts->secretsfile);
+	/* the P12 certificates and the keys of the end certificates follow the secrets */
+	if (cert_store_sync_secrets(&p->certs, r->set) < 0)
+		log_err("certificates: out of memory pairing the new keys");
 	return 0;
 }
 

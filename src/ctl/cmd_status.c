@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "ctl/pluto.h"
+#include "crypto/dn.h"
 #include "ike/connection.h"
 #include "ike/ike_cmd.h"
 #include "ike/route.h"
@@ -236,14 +237,21 @@ static const char *host_str(const struct conn_end_spec *e, char *buf, size_t len
 	return buf;
 }
 
-/* One end as libreswan draws it: client===host[id] for ours, mirrored for theirs. */
-static void end_str(const struct conn_end_spec *e, bool theirs, char *buf, size_t len)
+/*
+ * One end as libreswan draws it: client===host[id] for ours, mirrored for
+ * theirs. An end whose ID comes from its certificate shows the subject.
+ */
+static void end_str(const struct connection *conn, int i, bool theirs, char *buf, size_t len)
 {
-	char host[IP_ADDR_STRLEN + 8], client[IP_SUBNET_STRLEN], id[300] = "";
+	const struct conn_end_spec *e = &conn->spec.end[i];
+	char host[IP_ADDR_STRLEN + 8], client[IP_SUBNET_STRLEN], id[IKE_ID_STRLEN + 2] = "";
 
 	host_str(e, host, sizeof(host));
-	if (e->id)
-		snprintf(id, sizeof(id), "[%s]", e->id);
+	if (e->id || conn->creds[i].cert) {
+		char s[IKE_ID_STRLEN];
+
+		snprintf(id, sizeof(id), "[%s]", ike_id_str(&conn->id[i], s, sizeof(s)));
+	}
 	if (!e->has_client)
 		snprintf(buf, len, "%s%s", host, id);
 	else if (!theirs)
@@ -259,7 +267,7 @@ static const char *policy_str(uint32_t pol, char *buf, size_t len)
 		const char *name;
 	} names[] = {
 		{ POL_IKEV1, "IKEv1" }, { POL_IKEV2, "IKEv2" }, { POL_PSK, "PSK" },
-		{ POL_RSASIG, "RSASIG" }, { POL_ENCRYPT, "ENCRYPT" },
+		{ POL_RSASIG, "RSASIG" }, { POL_ECDSA, "ECDSA" }, { POL_ENCRYPT, "ENCRYPT" },
 		{ POL_AUTHENTICATE, "AUTHENTICATE" }, { POL_COMPRESS, "COMPRESS" },
 		{ POL_TUNNEL, "TUNNEL" }, { POL_PFS, "PFS" }, { POL_DONT_REKEY, "DONT_REKEY" },
 		{ POL_AGGRESSIVE, "AGGRESSIVE" }, { POL_MODECFG_PULL, "MODECFG_PULL" },
@@ -297,6 +305,59 @@ static const char *dpd_action_name(enum dpd_action a)
 	return names[a];
 }
 
+/*
+ * libreswan's name for an end's authentication ("our auth:rsasig"): the
+ * first class it allows. When it allows more, Skua's extra field after
+ * libreswan's lists them all ("rsasig+ecdsa").
+ */
+static const struct {
+	uint8_t bit;
+	const char *name;
+} auth_names[] = { { IKE_AUTHC_RSA, "rsasig" }, { IKE_AUTHC_ECDSA, "ecdsa" },
+		   { IKE_AUTHC_EDDSA, "eddsa" }, { IKE_AUTHC_PSK, "secret" } };
+
+static const char *auth_name(uint8_t classes)
+{
+	for (size_t i = 0; i < sizeof(auth_names) / sizeof(auth_names[0]); i++)
+		if (classes & auth_names[i].bit)
+			return auth_names[i].name;
+	return "never";
+}
+
+static const char *auth_all(uint8_t classes, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(auth_names) / sizeof(auth_names[0]) && n < len; i++)
+		if (classes & auth_names[i].bit)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "+" : "",
+					      auth_names[i].name);
+	return buf;
+}
+
+static void show_auth(struct ctl_client *c, const char *nm, const struct connection *conn,
+		      int us)
+{
+	uint8_t ours = conn->auth[us].classes, theirs = conn->auth[1 - us].classes;
+	char a[64], b[64], ca[2][512];
+	bool one = __builtin_popcount(ours) <= 1 && __builtin_popcount(theirs) <= 1;
+
+	for (int i = 0; i < 2; i++) {
+		int e = i ? 1 - us : us;
+
+		snprintf(ca[i], sizeof(ca[i]), "%%any");
+		if (conn->ca_dn[e])
+			crypto_dn_str(conn->ca_dn[e], conn->ca_dn_len[e], ca[i], sizeof(ca[i]));
+	}
+	if (conn->ca_dn[0] || conn->ca_dn[1])
+		ctl_comment(c, "%s:   CAs: '%s'...'%s'", nm, ca[0], ca[1]);
+	ctl_comment(c, "%s:   our auth:%s, their auth:%s, our autheap:none, their autheap:none;%s%s%s%s%s",
+		    nm, auth_name(ours), auth_name(theirs), one ? "" : " our authby:",
+		    one ? "" : auth_all(ours, a, sizeof(a)), one ? "" : "; their authby:",
+		    one ? "" : auth_all(theirs, b, sizeof(b)), one ? "" : ";");
+}
+
 /* libreswan's routing words. */
 static const char *routing_str(const struct connection *conn)
 {
@@ -323,8 +384,8 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 	const char *updown = me->updown ? me->updown : p->ike.default_updown;
 
 	ike_conn_instance_str(conn, nm, sizeof(nm));
-	end_str(me, false, l, sizeof(l));
-	end_str(them, true, r, sizeof(r));
+	end_str(conn, us, false, l, sizeof(l));
+	end_str(conn, 1 - us, true, r, sizeof(r));
 	ctl_comment(c, "%s: %s...%s; %s; eroute owner: #%llu", nm, l, r, routing_str(conn),
 		    (unsigned long long)atomic_load(&conn->policy_owner));
 	if (me->srcip.af)
@@ -336,6 +397,7 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 		    them->updown ? them->updown : p->ike.default_updown ? p->ike.default_updown
 									 : "<disabled>",
 		    end == 0 ? "left" : end == 1 ? "right" : end == -2 ? "left and right" : "neither");
+	show_auth(c, nm, conn, us);
 	/* no byte or packet lifetime (libreswan's 2^63: none); the replay window v2/child.c sets */
 	ctl_comment(c,
 		    "%s:   ike_life: %us; ipsec_life: %us; ipsec_max_bytes: 2^63B; ipsec_max_packets: 2^63; replay_window: 64; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",

@@ -459,9 +459,7 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 	case SP_ID:
 		if (!v[0] || !strcasecmp(v, "%none"))
 			return;
-		if (!strcasecmp(v, "%fromcert") || strchr(v, '=') || !strncmp(v, "@~", 2))
-			not_yet(t, kv, "X.509 certificates and digital signatures");
-		else if (!strcasecmp(v, "%myid"))
+		if (!strcasecmp(v, "%myid"))
 			not_yet(t, kv, "myid (%myid)");
 		else
 			emit(t, WO_ID, e, v, kv);
@@ -469,9 +467,19 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 	case SP_RSASIGKEY:
 		if (!v[0] || !strcasecmp(v, "%none"))
 			return;
-		not_yet(t, kv,
-			!strcasecmp(v, "%cert") ? "X.509 certificates and digital signatures"
-						: "RSA public keys and digital signatures");
+		/* %cert: the key is leftcert='s, which says so itself */
+		if (strcasecmp(v, "%cert") != 0)
+			not_yet(t, kv,
+				"raw RSA public keys in ipsec.conf (ipsec.secrets' : RSA entries, "
+				"certificates and whack --keyid --pubkeyrsa work: "
+				"docs/certificates.md)");
+		return;
+	case SP_SENDCA:
+		/* connection-wide in ipsec.conf, per end in whack: only ours is read */
+		if (!v[0])
+			return;
+		emit(t, WO_SENDCA, WHACK_END_LEFT, v, kv);
+		emit(t, WO_SENDCA, WHACK_END_RIGHT, v, kv);
 		return;
 	case SP_KEYINGTRIES:
 		if (!v[0])
@@ -600,7 +608,7 @@ static void do_type_and_auth(struct tx *t)
 		return;
 	}
 
-	/* leftauth=/rightauth=: the asymmetric form; only PSK on both ends has landed. */
+	/* leftauth=/rightauth=: the asymmetric form, each end its own method. */
 	if (la || ra) {
 		const struct conf_kv *sides[2] = {la, ra};
 		if (av) {
@@ -618,41 +626,71 @@ static void do_type_and_auth(struct tx *t)
 				    end_word(i));
 				return;
 			}
-			if (!conf_word_in(s->value, "secret|psk"))
-				not_yet(t, s,
-					conf_word_in(s->value, "null") ? "NULL authentication"
-					: conf_word_in(s->value, "eaponly|eap")
-						? "EAP authentication"
-						: "X.509 certificates and digital signatures");
+			if (conf_word_in(s->value, "secret|psk"))
+				emit(t, WO_AUTHBY, end_of(i), "psk", s);
+			else if (conf_word_in(s->value, "rsasig|rsa"))
+				emit(t, WO_AUTHBY, end_of(i), "rsasig", s);
+			else if (conf_word_in(s->value, "ecdsa|eddsa"))
+				emit(t, WO_AUTHBY, end_of(i), s->value, s);
+			else if (conf_word_in(s->value, "null"))
+				not_yet(t, s, "NULL authentication");
+			else if (conf_word_in(s->value, "eaponly|eap"))
+				not_yet(t, s, "EAP authentication");
+			else
+				bad(t, s, "expected secret, rsasig, ecdsa, eddsa, null or eaponly");
 		}
-		if (!t->failed && !t->c->shunt)
-			flag(t, WO_PSK, la);
 		return;
 	}
-	if (!av) {
-		if (!t->c->shunt)
-			bad(t, NULL,
-			    "authby= is not set, and libreswan's default (rsasig,ecdsa: "
-			    "digital signatures) is not supported yet: expected authby=secret");
+	/* libreswan's default, authby=rsasig,ecdsa, is whack's: no flag */
+	if (!av)
 		return;
-	}
-	if (conf_word_in(av, "secret|psk")) {
-		if (!t->c->shunt)
-			flag(t, WO_PSK, authby);
-	} else if (!strcasecmp(av, "never")) {
+	if (!strcasecmp(av, "never")) {
 		if (!t->c->shunt)
 			bad(t, authby,
 			    "a connection that never negotiates is a shunt: expected "
 			    "type=passthrough, drop or reject (or authby=secret)");
-	} else if (!strcasecmp(av, "null")) {
+		return;
+	}
+	if (!strcasecmp(av, "null")) {
 		not_yet(t, authby, "NULL authentication");
-	} else if (strchr(av, '|') || strchr(av, ',') ||
-		   conf_word_in(av, "rsasig|rsa|ecdsa|rsa-sha1|rsa-sha2|rsa-sha2_256|"
-				    "rsa-sha2_384|rsa-sha2_512|ecdsa-sha2|ecdsa-sha2_256|"
-				    "ecdsa-sha2_384|ecdsa-sha2_512")) {
-		not_yet(t, authby, "X.509 certificates and digital signatures");
-	} else {
-		bad(t, authby, "expected secret (or psk), never, null, rsasig or ecdsa");
+		return;
+	}
+	/* a list: "rsasig,ecdsa", "rsa-sha2_256|ecdsa-sha2_256", "secret" */
+	static const struct {
+		const char *words;
+		enum whack_opt opt;
+	} methods[] = {
+		{ "secret|psk", WO_PSK },
+		{ "rsasig|rsa", WO_RSASIG },
+		{ "ecdsa", WO_ECDSA },
+		{ "rsa-sha1", WO_RSA_SHA1 },
+		{ "rsa-sha2", WO_RSA_SHA2 },
+		{ "rsa-sha2_256", WO_RSA_SHA2_256 },
+		{ "rsa-sha2_384", WO_RSA_SHA2_384 },
+		{ "rsa-sha2_512", WO_RSA_SHA2_512 },
+		{ "ecdsa-sha2", WO_ECDSA },
+		{ "ecdsa-sha2_256", WO_ECDSA_SHA2_256 },
+		{ "ecdsa-sha2_384", WO_ECDSA_SHA2_384 },
+		{ "ecdsa-sha2_512", WO_ECDSA_SHA2_512 },
+	};
+	char buf[CONF_LINE_MAX + 1], *save, *w;
+
+	snprintf(buf, sizeof(buf), "%s", av);
+	for (w = strtok_r(buf, ",| \t", &save); w; w = strtok_r(NULL, ",| \t", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+			if (conf_word_in(w, methods[i].words))
+				break;
+		if (i == sizeof(methods) / sizeof(methods[0])) {
+			bad(t, authby,
+			    "'%s': expected secret (or psk), rsasig, ecdsa, rsa-sha1, "
+			    "rsa-sha2[_256|_384|_512], ecdsa-sha2[_256|_384|_512], never or null",
+			    w);
+			return;
+		}
+		if (!t->c->shunt)
+			flag(t, methods[i].opt, authby);
 	}
 }
 

@@ -10,7 +10,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What has not landed, worded once for every keyword that needs it. */
-#define CERTS "X.509 certificates and digital signatures"
 #define IKEV1 "IKEv1"
 #define MODECFG "Mode Config and the IKEv2 configuration payload (address assignment)"
 #define XAUTH "XAUTH (IKEv1 user authentication)"
@@ -43,10 +42,10 @@ static const struct conf_kw table[] = {
 	{ .name = "id", .end = true, .kind = KW_SPECIAL, .sp = SP_ID },
 	{ .name = "rsasigkey", .end = true, .kind = KW_SPECIAL, .sp = SP_RSASIGKEY },
 	{ .name = "rsasigkey2", .end = true, .canon = "rsasigkey" },
-	{ .name = "cert", .end = true, .kind = KW_NOT_YET, .what = CERTS },
-	{ .name = "ckaid", .end = true, .kind = KW_NOT_YET, .what = CERTS },
-	{ .name = "ca", .end = true, .kind = KW_NOT_YET, .what = CERTS },
-	{ .name = "sendcert", .end = true, .kind = KW_NOT_YET, .fine = "never|no", .what = CERTS },
+	{ .name = "cert", .end = true, .kind = KW_OPT, .opt = WO_CERT },
+	{ .name = "ckaid", .end = true, .kind = KW_OPT, .opt = WO_CKAID },
+	{ .name = "ca", .end = true, .kind = KW_OPT, .opt = WO_CA },
+	{ .name = "sendcert", .end = true, .kind = KW_OPT, .opt = WO_SENDCERT },
 	{ .name = "ikeport", .end = true, .kind = KW_OPT, .opt = WO_IKEPORT },
 	{ .name = "protoport", .end = true, .kind = KW_OPT, .opt = WO_CLIENTPROTOPORT },
 	{ .name = "auth", .end = true, .kind = KW_SPECIAL, .sp = SP_AUTH },
@@ -270,7 +269,7 @@ static const struct conf_kw table[] = {
 	  .what = "configurable retransmission" },
 	{ .name = "retransmit-interval", .kind = KW_NOT_YET,
 	  .what = "configurable retransmission" },
-	{ .name = "sendca", .kind = KW_NOT_YET, .fine = "none", .what = CERTS },
+	{ .name = "sendca", .kind = KW_SPECIAL, .sp = SP_SENDCA },
 	{ .name = "pam-authorize", NOT_YET_MAP(no_ok, "PAM authorization") },
 	{ .name = "disablearrivalcheck", .kind = KW_OBSOLETE },
 };

@@ -76,21 +76,19 @@ static const struct key {
 	{ "ddos-mode", K_DDOS, NULL, 0, NULL, NULL },
 	{ "force-busy", K_BOOL, NULL, offsetof(struct pluto_options, force_busy), NULL, NULL },
 
-	/* Refused unless harmless: with certificates, ignoring them would accept revoked ones. */
-	{ "crl-strict", K_REFUSED, NULL, 0, "no|false",
-	  "strict CRL checking (certificates have not landed)" },
-	{ "strictcrlpolicy", K_REFUSED, NULL, 0, "no|false",
-	  "strict CRL checking (certificates have not landed)" },
-	{ "crl_strict", K_REFUSED, NULL, 0, "no|false",
-	  "strict CRL checking (certificates have not landed)" },
+	{ "crl-strict", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
+	{ "strictcrlpolicy", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
+	{ "crl_strict", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
+
+	/* Refused unless harmless: ignoring them would accept revoked certificates. */
 	{ "ocsp-strict", K_REFUSED, NULL, 0, "no|false",
-	  "strict OCSP checking (certificates have not landed)" },
+	  "strict OCSP checking (OCSP has not landed)" },
 	{ "ocsp_strict", K_REFUSED, NULL, 0, "no|false",
-	  "strict OCSP checking (certificates have not landed)" },
+	  "strict OCSP checking (OCSP has not landed)" },
 	{ "ocsp-enable", K_REFUSED, NULL, 0, "no|false",
-	  "OCSP checking (certificates have not landed)" },
+	  "OCSP checking (OCSP has not landed)" },
 	{ "ocsp_enable", K_REFUSED, NULL, 0, "no|false",
-	  "OCSP checking (certificates have not landed)" },
+	  "OCSP checking (OCSP has not landed)" },
 	/* The admin asked for a syscall filter; running without one would be weaker than asked. */
 	{ "seccomp", K_REFUSED, NULL, 0, "disabled", "a seccomp syscall filter" },
 	/* The admin asked for the UDP ports to stay closed; Skua would open them. */
@@ -366,8 +364,9 @@ int conf_setup_apply(const struct conf_file *f, struct pluto_options *o, struct 
 	for (size_t i = 0; i < f->nsec; i++) {
 		if (f->sec[i].kind == CONF_SEC_CA)
 			conf_diag_add(d, CONF_WARNING, f->sec[i].file, f->sec[i].line,
-				      "ca %s: certificate authority sections are not used (X.509 "
-				      "certificates have not landed): skipped", f->sec[i].name);
+				      "ca %s: certificate authority sections are not used (CA "
+				      "certificates are read from cacerts/ of ipsecdir, CRLs from "
+				      "crls/): skipped", f->sec[i].name);
 	}
 	if (!s)
 		return 0;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctl/certs.h"
 #include "ctl/ctl_client.h"
 #include "ctl/pluto_options.h"
 #include "ctl/pluto_runtime.h"
@@ -57,6 +58,7 @@ struct pluto {
 	bool kq_running;
 	struct net_iface_list ifaces;	/* what --listen found last (ctl thread) */
 	struct secrets_ref *secrets;	/* RCU-published; replaced by the ctl thread */
+	struct cert_store certs;	/* --ipsecdir's certificates (ctl thread) */
 	struct ike_daemon ike;		/* the IKE engine on the workers */
 	bool ike_ready;			/* ike_daemon_init() done: fini owed */
 	bool workers_running;		/* net_pool_start() done: workers answer mail */
@@ -123,6 +125,37 @@ void ctl_conn_unroute(struct pluto *p, struct connection *conn);
 /* Delete every SA of conn (before the connection itself goes). */
 void ctl_conn_terminate(struct pluto *p, struct ctl_client *c, struct connection *conn);
 void ctl_cmd_rereadsecrets(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/* Certificates, CRLs and public keys (ctl/cmd_certs.c). Context: ctl thread. */
+void ctl_cmd_listpubkeys(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listcerts(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_checkpubkeys(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listcacerts(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_listcrls(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_rereadcrls(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_rereadall(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_addkey(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+
+/*
+ * (Re)read the certificate store's certs/cacerts/private and/or crls/,
+ * then publish the trust set and raw keys to the workers. Returns 0 or
+ * -ENOMEM (logged). Context: ctl thread, or main at start-up.
+ */
+int ctl_certs_load(struct pluto *p, bool certs, bool crls);
+/*
+ * A new connection's credentials, before it is published: --cert (or
+ * --ckaid) resolved in the certificate store, with key and intermediates;
+ * the ID from the certificate for %fromcert or no --id. Returns 0, or
+ * -ENOENT / -EINVAL with err saying which option and what was expected.
+ */
+int ctl_conn_creds(struct pluto *p, struct connection *conn, char *err, size_t errlen);
+/* ike_daemon.privkey_lookup: the secrets' key for our ID (a reference). */
+struct crypto_privkey *ctl_privkey_lookup(void *ctx, const struct ike_id *local);
+/* Publish the store's trust set and raw public keys (ike/creds.h). */
+int ctl_creds_publish(struct pluto *p);
+/* --crlcheckinterval: reread crls/ when due; the poll timeout until then (-1: never). */
+void ctl_certs_tick(struct pluto *p, time_t now);
+long ctl_certs_timeout_ms(const struct pluto *p, time_t now);
 
 /*
  * --config's connections (ctl/cmd_config.c). ctl_config_start() loads

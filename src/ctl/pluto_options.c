@@ -339,8 +339,8 @@ static const struct opt {
 				"a list of %v4:subnet / %v6:subnet", false, .not_yet = "NAT-T virtual private ranges" },
 	[O_KEEP_ALIVE] = { "keep-alive", "delay_sec", "a delay in seconds", false, NULL },
 	[O_FORCE_BUSY] = { "force-busy", NULL, NULL, false, NULL },
-	[O_CRL_STRICT] = { "crl-strict", NULL, NULL, false, .not_yet = "certificates and CRLs" },
-	[O_CRLCHECKINTERVAL] = { "crlcheckinterval", "seconds", "an interval in seconds", false, .not_yet = "certificates and CRLs" },
+	[O_CRL_STRICT] = { "crl-strict", NULL, NULL, false, NULL },
+	[O_CRLCHECKINTERVAL] = { "crlcheckinterval", "seconds", "an interval in seconds", false, NULL },
 	[O_INTERFACE] = { "interface", "interfacename", "an interface name", true, NULL },
 	[O_LISTEN] = { "listen", "ipaddr", "an IPv4 or IPv6 address", false, NULL },
 	[O_IKEPORT] = { "ikeport", "portnumber", "a port number 1..65535", false, NULL },
@@ -350,7 +350,7 @@ static const struct opt {
 	[O_SECRETSFILE] = { "secretsfile", "secrets-file", "a file name or glob", false, NULL },
 	[O_NHELPERS] = { "nhelpers", "number", "-1 or a number 0..1024", false, NULL },
 	[O_SEEDBITS] = { "seedbits", "numbits", "a number of bits 0..8192", false, NULL },
-	[O_IPSECDIR] = { "ipsecdir", "dirname", "a directory", false, .not_yet = "opportunistic encryption policies" },
+	[O_IPSECDIR] = { "ipsecdir", "dirname", "a directory", false, NULL },
 	[O_NSSDIR] = { "nssdir", "dirname", "a directory", false, .not_yet = "certificates (the NSS database)" },
 	[O_COREDIR] = { "coredir", "dirname", "a directory", false, NULL },
 	[O_STATSBIN] = { "statsbin", "filename", "an executable file", false, .not_yet = "the statistics helper" },
@@ -414,6 +414,13 @@ static int set_opt(struct pluto_options *o, enum opt_id id, const char *v, char 
 {
 	int rc = apply_opt(o, id, v, why, n);
 
+	if (rc == 0 && id == O_NSSDIR) {
+		/* libreswan keeps certificates in NSS; Skua reads files (docs/certificates.md) */
+		snprintf(why, n, "--nssdir: Skua does not read NSS databases: export the "
+			 "certificates and keys with pk12util (pk12util -o east.p12 -n east -d "
+			 "sql:%s) and put them under --ipsecdir; see docs/certificates.md", v);
+		return -ENOTSUP;
+	}
 	if (rc == 0 && opts[id].not_yet) {
 		snprintf(why, n, "--%s: not supported yet (%s have not landed)", opts[id].name,
 			 opts[id].not_yet);

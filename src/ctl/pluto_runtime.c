@@ -126,6 +126,7 @@ static int engine_start(struct pluto *p)
 	p->ike.runner = &p->runner;
 	p->ike.default_updown = paths_get(PATHS_UPDOWN);
 	p->ike.psk_lookup = ctl_psk_lookup;
+	p->ike.privkey_lookup = ctl_privkey_lookup;
 	p->ike.psk_ctx = p;
 	rc = ike_daemon_init(&p->ike);
 	if (rc < 0)
@@ -174,12 +175,17 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 	rc = engine_start(p);
 	if (rc < 0)
 		goto fail;
+	cert_store_init(&p->certs, o->ipsecdir);
 	{
 		/* A broken secrets file is logged, not fatal: --rereadsecrets can fix it. */
 		char err[512];
 		if (ctl_secrets_reload(p, err, sizeof(err)) < 0)
 			log_warn("no secrets loaded: %s", err);
 	}
+	/* Unusable files are logged and skipped; only running out of memory stops us. */
+	rc = ctl_certs_load(p, true, true);
+	if (rc < 0)
+		goto fail;
 	/* Before the ctl thread: this thread is the connection table's only writer. */
 	if (o->config[0] != '\0') {
 		rc = ctl_config_start(p);
@@ -267,6 +273,7 @@ void pluto_free(struct pluto *p)
 	}
 	rcu_barrier();		/* secrets sets handed to call_rcu */
 	ctl_secrets_fini(p);
+	cert_store_fini(&p->certs);
 	ctl_config_fini(p);
 	free(p->stats_baseline);
 	if (p->stop_fd >= 0)

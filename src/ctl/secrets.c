@@ -18,6 +18,11 @@ struct secret {
 	uint8_t *ppk_id;		/* PPKS only; wiped on free */
 	size_t ppk_id_len;
 	const char *file;		/* one of files[] */
+	struct crypto_privkey *key;	/* RSA, ECDSA, P12 (a reference) */
+	struct crypto_cert *cert;	/* P12 */
+	struct crypto_cert *cas[SECRETS_P12_CAS];
+	size_t ncas;
+	const char *keyfile;		/* one of files[] */
 };
 
 /* Owner: see secrets.h; nothing is mutable after secrets_load() returns. */
@@ -81,11 +86,19 @@ int secrets_add(struct secrets *s, struct secret_spec *spec)
 		.ppk_id = spec->ppk_id,
 		.ppk_id_len = spec->ppk_id_len,
 		.file = spec->file,
+		.key = spec->key,
+		.cert = spec->cert,
+		.ncas = spec->ncas < SECRETS_P12_CAS ? spec->ncas : SECRETS_P12_CAS,
+		.keyfile = spec->keyfile,
 	};
 	int rc = 0;
 
-	/* The set owns the buffers from here on, whatever happens. */
+	memcpy(e.cas, spec->cas, e.ncas * sizeof(e.cas[0]));
+	/* The set owns the buffers and references from here on, whatever happens. */
 	spec->value = spec->ppk_id = NULL;
+	spec->key = NULL;
+	spec->cert = NULL;
+	spec->ncas = 0;
 	if (s->n >= SECRETS_MAX_ENTRIES) {
 		rc = -E2BIG;
 		goto out;
@@ -117,6 +130,10 @@ int secrets_add(struct secrets *s, struct secret_spec *spec)
 out:
 	secrets_wipe_free(e.value, e.len);
 	secrets_wipe_free(e.ppk_id, e.ppk_id_len);
+	crypto_privkey_unref(e.key);
+	crypto_cert_unref(e.cert);
+	for (size_t i = 0; i < e.ncas; i++)
+		crypto_cert_unref(e.cas[i]);
 	return rc;
 }
 
@@ -129,6 +146,10 @@ void secrets_free(struct secrets *s)
 
 		secrets_wipe_free(e->value, e->len);
 		secrets_wipe_free(e->ppk_id, e->ppk_id_len);
+		crypto_privkey_unref(e->key);	/* OpenSSL clears the private numbers */
+		crypto_cert_unref(e->cert);
+		for (size_t j = 0; j < e->ncas; j++)
+			crypto_cert_unref(e->cas[j]);
 		free(e->sel);
 	}
 	free(s->v);
@@ -197,8 +218,15 @@ static unsigned score(const struct secret *e, const struct ike_id *local,
 	}
 }
 
-static const struct secret *find(const struct secrets *s, enum secret_kind kind,
-				 const struct ike_id *local, const struct ike_id *remote)
+static bool is_key(enum secret_kind k)
+{
+	return k == SECRET_RSA || k == SECRET_ECDSA || k == SECRET_P12;
+}
+
+/* kind SECRET_RSA with keys_of set: any key entry whose key is of that kind. */
+static const struct secret *find_key(const struct secrets *s, int kind,
+				     enum crypto_key_kind key_kind, const struct ike_id *local,
+				     const struct ike_id *remote)
 {
 	const struct secret *best = NULL;
 	unsigned best_score = 0;
@@ -209,7 +237,13 @@ static const struct secret *find(const struct secrets *s, enum secret_kind kind,
 		const struct secret *e = &s->v[i];
 		unsigned sc;
 
-		if (e->kind != kind || !e->supported)
+		if (!e->supported)
+			continue;
+		if (kind >= 0 && e->kind != (enum secret_kind)kind)
+			continue;
+		if (kind < 0 && (!is_key(e->kind) || !e->key ||
+				 (key_kind != CRYPTO_KEY_NONE &&
+				  crypto_privkey_kind(e->key) != key_kind)))
 			continue;
 		sc = score(e, local, remote);
 		if (sc > best_score) {	/* strictly: ties keep the first in file order */
@@ -220,10 +254,58 @@ static const struct secret *find(const struct secrets *s, enum secret_kind kind,
 	return best;
 }
 
+static const struct secret *find(const struct secrets *s, enum secret_kind kind,
+				 const struct ike_id *local, const struct ike_id *remote)
+{
+	return find_key(s, (int)kind, CRYPTO_KEY_NONE, local, remote);
+}
+
 const struct secret *secrets_find_psk(const struct secrets *s, const struct ike_id *local,
 				      const struct ike_id *remote)
 {
 	return find(s, SECRET_PSK, local, remote);
+}
+
+const struct secret *secrets_find_privkey(const struct secrets *s, const struct ike_id *local,
+					  enum crypto_key_kind kind)
+{
+	static const struct ike_id any = { .type = IKE_ID_ANY };
+
+	return find_key(s, -1, kind, local, &any);
+}
+
+const struct secret *secrets_find_privkey_of(const struct secrets *s,
+					     const struct crypto_pubkey *pub)
+{
+	for (size_t i = 0; s && pub && i < s->n; i++) {
+		const struct secret *e = &s->v[i];
+
+		if (e->supported && is_key(e->kind) && e->key &&
+		    crypto_privkey_matches(e->key, pub))
+			return e;
+	}
+	return NULL;
+}
+
+struct crypto_privkey *secrets_entry_privkey(const struct secret *e)
+{
+	return e->key;
+}
+
+struct crypto_cert *secrets_entry_cert(const struct secret *e)
+{
+	return e->cert;
+}
+
+struct crypto_cert *const *secrets_entry_cas(const struct secret *e, size_t *n)
+{
+	*n = e->ncas;
+	return e->cas;
+}
+
+const char *secrets_entry_keyfile(const struct secret *e)
+{
+	return e->keyfile;
 }
 
 const struct secret *secrets_find_xauth(const struct secrets *s, const struct ike_id *user)
@@ -299,6 +381,8 @@ const char *secrets_kind_name(enum secret_kind k)
 		return "ECDSA";
 	case SECRET_PPKS:
 		return "PPKS";
+	case SECRET_P12:
+		return "P12";
 	}
 	return "?";
 }
@@ -326,8 +410,13 @@ void secrets_describe(const struct secrets *s, void (*emit)(void *arg, const cha
 		if (n < sizeof(line))
 			n += (size_t)snprintf(line + n, sizeof(line) - n, " (%s:%u)", e->file,
 					      e->line);
+		if (e->key && n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %u bit %s key from %s",
+					      crypto_privkey_bits(e->key),
+					      crypto_key_kind_name(crypto_privkey_kind(e->key)),
+					      e->keyfile ? e->keyfile : "?");
 		if (!e->supported && n < sizeof(line))
-			snprintf(line + n, sizeof(line) - n, " not supported yet");
+			snprintf(line + n, sizeof(line) - n, " not usable");
 		emit(arg, line);
 	}
 }

@@ -6,13 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/key.h"
+#include "crypto/x509.h"
 #include "ike/id.h"
 
 /*
- * The secrets of ipsec.secrets(5): pre-shared keys, XAUTH passwords and
- * post-quantum PPKs, each behind a list of identity selectors. RSA and
- * ECDSA entries are parsed and listed but never used (their keys live
- * with the certificates, a later issue).
+ * The secrets of ipsec.secrets(5): pre-shared keys, XAUTH passwords,
+ * post-quantum PPKs and private keys (": RSA file [passphrase]",
+ * ": ECDSA file [passphrase]", ": P12 file passphrase"), each behind a
+ * list of identity selectors. A key entry holds the key it loaded (and,
+ * for P12, its certificate and CA certificates); an entry whose key could
+ * not be loaded is kept, listed and never used.
  *
  * Owner: the ctl thread builds a set with secrets_load() and publishes
  * it; the daemon swaps sets with RCU. A loaded set is immutable, so any
@@ -26,9 +30,10 @@ struct secret;
 enum secret_kind {
 	SECRET_PSK,		/* PSK "..." (or no keyword): IKE pre-shared key */
 	SECRET_XAUTH,		/* XAUTH "...": a user's password; the selector is the user */
-	SECRET_RSA,		/* RSA ...: not supported yet */
-	SECRET_ECDSA,		/* ECDSA ...: not supported yet */
+	SECRET_RSA,		/* RSA file [passphrase]: a private key file */
+	SECRET_ECDSA,		/* ECDSA file [passphrase]: likewise */
 	SECRET_PPKS,		/* PPKS "PPK_ID" "key": RFC 8784 static PPK */
+	SECRET_P12,		/* P12 file passphrase: key, certificate and CAs */
 };
 
 /* Limits: a file (or a glob) an operator points us at cannot exhaust memory. */
@@ -38,6 +43,7 @@ enum secrets_limits {
 	SECRETS_MAX_SELECTORS = 64,	/* selectors per entry */
 	SECRETS_VALUE_MAX = 4096,	/* bytes per secret (decoded) */
 	SECRETS_INCLUDE_DEPTH = 10,	/* nesting of include, as in libreswan */
+	SECRETS_P12_CAS = 8,		/* CA certificates kept from one PKCS#12 file */
 };
 
 /*
@@ -60,6 +66,12 @@ struct secret_spec {
 	size_t ppk_id_len;
 	const char *file;		/* from secrets_intern_file() */
 	unsigned line;
+	/* RSA, ECDSA, P12: the set takes these references, even on error */
+	struct crypto_privkey *key;
+	struct crypto_cert *cert;	/* P12 */
+	struct crypto_cert *cas[SECRETS_P12_CAS];
+	size_t ncas;
+	const char *keyfile;		/* from secrets_intern_file(): the key's file */
 };
 
 /* Append an entry. Returns 0, -E2BIG (SECRETS_MAX_ENTRIES) or -ENOMEM. */
@@ -101,6 +113,26 @@ const struct secret *secrets_find_ppk(const struct secrets *s, const struct ike_
 				      const struct ike_id *remote);
 
 /*
+ * The private key for our identity (RSA, ECDSA and P12 entries, by the same
+ * rule with any remote), optionally only of one kind (CRYPTO_KEY_NONE: any).
+ */
+const struct secret *secrets_find_privkey(const struct secrets *s, const struct ike_id *local,
+					  enum crypto_key_kind kind);
+
+/* The key entry whose private key is the one of pub (a certificate's), or NULL. */
+const struct secret *secrets_find_privkey_of(const struct secrets *s,
+					     const struct crypto_pubkey *pub);
+
+/*
+ * Key entries: the private key (borrowed, lives as long as the set), the
+ * P12 certificate and CAs, and the key file. NULL / 0 for other kinds.
+ */
+struct crypto_privkey *secrets_entry_privkey(const struct secret *e);
+struct crypto_cert *secrets_entry_cert(const struct secret *e);
+struct crypto_cert *const *secrets_entry_cas(const struct secret *e, size_t *n);
+const char *secrets_entry_keyfile(const struct secret *e);
+
+/*
  * Accessors of an entry. secrets_entry_value() returns the secret bytes
  * (PSK, XAUTH password, PPK) and their length; never log them. The
  * PPK_ID of a PPKS entry via secrets_entry_ppk_id(). Context: any
@@ -122,6 +154,7 @@ const char *secrets_kind_name(enum secret_kind k);
 /*
  * One line per entry for whack --listall / --listpsks style output:
  *   "    1: PSK @east @west (/etc/ipsec.secrets:3)"
+ *   "    2: RSA @east (/etc/ipsec.secrets:4) 3072 bit RSA key from /etc/ipsec.d/private/east.pem"
  * The secret itself is never printed. emit is called once per line,
  * without a newline. Context: any thread holding s.
  */

@@ -23,10 +23,13 @@
  *   file      = { directive | entry }
  *   directive = "include" PATTERN                    (one line)
  *   entry     = { selector } ":" [ TYPE ] secret
- *   TYPE      = PSK | XAUTH | RSA | ECDSA | PPKS     (any case; none: PSK)
+ *   TYPE      = PSK | XAUTH | RSA | ECDSA | PPKS | P12   (any case; none: PSK)
  *   secret    = STRING | DATA                        (PSK, XAUTH)
  *             | (STRING | DATA) (STRING | DATA)      (PPKS: PPK_ID, key)
- *             | STRING | WORD | "{" ... "}"          (RSA, ECDSA: skipped)
+ *             | FILE [ STRING | DATA ]               (RSA, ECDSA, P12: key file, passphrase)
+ *             | "{" ... "}"                          (RSA, ECDSA raw/NSS form: kept unusable)
+ *   FILE      = STRING | WORD    absolute, or relative to the key directory
+ *                                (<ipsecdir>/private), else to the secrets file
  *
  * An entry or directive starts in column 0; an entry continues on lines
  * that start with whitespace until its secret; nothing else is indented.
@@ -35,6 +38,7 @@
 /* Owner: secrets_load()'s stack, for one load. */
 struct load {
 	struct secrets *set;
+	const char *keydir;	/* relative key files; NULL: the secrets file's directory */
 	char *err;
 	size_t errlen;
 };
@@ -164,6 +168,125 @@ static int skip_key(struct parse *p, unsigned line0)
 	}
 }
 
+/* The key file of an entry: absolute, or relative to the key directory. */
+static int key_path(struct parse *p, char *out, size_t cap)
+{
+	const char *dir = p->ld->keydir;
+	size_t dlen;
+	int n;
+
+	if (p->t.len == 0 || p->t.len >= PATH_MAX)
+		return fail(p->ld, -EINVAL, "%s:%u: expected a key file name", p->file, p->t.line);
+	if (p->t.p[0] == '/') {
+		n = snprintf(out, cap, "%.*s", (int)p->t.len, p->t.p);
+	} else {
+		if (!dir) {
+			const char *slash = strrchr(p->file, '/');
+
+			dir = slash ? p->file : ".";
+			dlen = slash ? (size_t)(slash - p->file) : 1;
+		} else {
+			dlen = strlen(dir);
+		}
+		n = snprintf(out, cap, "%.*s/%.*s", (int)dlen, dir, (int)p->t.len, p->t.p);
+	}
+	if (n < 0 || (size_t)n >= cap)
+		return fail(p->ld, -ENAMETOOLONG, "%s:%u: key file name too long", p->file,
+			    p->t.line);
+	return 0;
+}
+
+/*
+ * RSA, ECDSA, P12: the key file and its optional passphrase (on the same
+ * or an indented line). The key is loaded now; a key that cannot be
+ * loaded leaves the entry unusable, with why in unsupported. Leaves the
+ * entry's last token current.
+ */
+static int key_entry(struct parse *p, unsigned line0, struct secret_spec *e, char *unsupported,
+		     size_t ulen)
+{
+	char path[PATH_MAX + 1], why[PATH_MAX + 300] = "";
+	struct secrets_lex save_lx = p->lx;
+	struct secrets_tok save_t;
+	uint8_t *pass = NULL;
+	size_t plen = 0;
+	char *passz = NULL;
+	int rc;
+
+	if (p->t.kind != STOK_WORD && p->t.kind != STOK_STRING)
+		return fail(p->ld, -EINVAL, "%s:%u: %s: expected a key file name", p->file,
+			    p->t.line, secrets_kind_name(e->kind));
+	rc = key_path(p, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	/* a passphrase follows when the next token still belongs to the entry */
+	save_t = p->t;
+	save_lx = p->lx;
+	rc = adv(p);
+	if (rc < 0)
+		return rc;
+	if (p->t.kind != STOK_EOF && !p->t.col0) {
+		if (word_is(&p->t, "%prompt")) {
+			snprintf(unsupported, ulen,
+				 "%%prompt: pluto has no terminal to ask on; write the passphrase "
+				 "in the entry");
+			return 0;
+		}
+		rc = value(p, "passphrase", true, &pass, &plen);
+		if (rc < 0)
+			return rc;
+		passz = calloc(1, plen + 1);	/* OpenSSL wants a C string */
+		if (!passz) {
+			secrets_wipe_free(pass, plen);
+			return fail(p->ld, -ENOMEM, "%s:%u: out of memory", p->file, p->t.line);
+		}
+		memcpy(passz, pass, plen);
+		secrets_wipe_free(pass, plen);
+		if (memchr(passz, 0, plen)) {
+			secrets_wipe_free(passz, plen + 1);
+			return fail(p->ld, -EINVAL, "%s:%u: passphrase: expected no NUL byte",
+				    p->file, p->t.line);
+		}
+	} else {
+		p->t = save_t;
+		p->lx = save_lx;
+	}
+	e->keyfile = secrets_intern_file(p->ld->set, path);
+	if (!e->keyfile) {
+		rc = fail(p->ld, -ENOMEM, "%s:%u: out of memory", p->file, line0);
+		goto out;
+	}
+	if (e->kind == SECRET_P12) {
+		rc = crypto_p12_load_file(path, passz, &e->key, &e->cert, e->cas, SECRETS_P12_CAS,
+					  &e->ncas, why, sizeof(why));
+	} else {
+		enum crypto_key_kind want = e->kind == SECRET_RSA ? CRYPTO_KEY_RSA
+								  : CRYPTO_KEY_ECDSA;
+
+		rc = crypto_privkey_load_file(path, passz, &e->key, why, sizeof(why));
+		if (rc == 0 && crypto_privkey_kind(e->key) != want &&
+		    !(want == CRYPTO_KEY_ECDSA && crypto_privkey_kind(e->key) >= CRYPTO_KEY_ED25519)) {
+			snprintf(why, sizeof(why), "%s: holds a %s key, not an %s key", path,
+				 crypto_key_kind_name(crypto_privkey_kind(e->key)),
+				 secrets_kind_name(e->kind));
+			crypto_privkey_unref(e->key);
+			e->key = NULL;
+			rc = -EINVAL;
+		}
+	}
+	if (rc == -ENOMEM) {
+		rc = fail(p->ld, rc, "%s:%u: out of memory", p->file, line0);
+		goto out;
+	}
+	if (rc < 0)
+		snprintf(unsupported, ulen, "%s", why);	/* names the file, never the passphrase */
+	rc = 0;
+out:
+	if (passz)
+		secrets_wipe_free(passz, plen + 1);
+	return rc;
+}
+
 static int entry(struct parse *p)
 {
 	struct secret_spec e = { .kind = SECRET_PSK, .supported = true, .sel = p->sel };
@@ -181,7 +304,7 @@ static int entry(struct parse *p)
 				return rc;
 		}
 		if (word_is(&p->t, "PSK") || word_is(&p->t, "XAUTH") || word_is(&p->t, "RSA") ||
-		    word_is(&p->t, "ECDSA") || word_is(&p->t, "PPKS"))
+		    word_is(&p->t, "ECDSA") || word_is(&p->t, "PPKS") || word_is(&p->t, "P12"))
 			return fail(p->ld, -EINVAL, "%s:%u: expected ':' before %.*s", p->file,
 				    p->t.line, (int)p->t.len, p->t.p);
 		if (e.nsel == SECRETS_MAX_SELECTORS)
@@ -211,7 +334,8 @@ static int entry(struct parse *p)
 	rc = adv(p);
 	if (rc < 0)
 		return rc;
-	rc = need_continuation(p, line0, "PSK, XAUTH, RSA, ECDSA or PPKS and a secret after ':'");
+	rc = need_continuation(p, line0,
+			       "PSK, XAUTH, RSA, ECDSA, P12 or PPKS and a secret after ':'");
 	if (rc < 0)
 		return rc;
 	bool keyword = true;
@@ -226,12 +350,14 @@ static int entry(struct parse *p)
 		e.kind = SECRET_ECDSA;
 	else if (word_is(&p->t, "PPKS"))
 		e.kind = SECRET_PPKS;
+	else if (word_is(&p->t, "P12"))
+		e.kind = SECRET_P12;
 	else if (p->t.kind == STOK_STRING || secrets_data_has_prefix(p->t.p, p->t.len))
 		keyword = false;	/* a bare secret is a PSK */
 	else	/* the token is not quoted: it may be a mistyped secret */
 		return fail(p->ld, -EINVAL,
-			    "%s:%u: expected PSK, XAUTH, RSA, ECDSA or PPKS (or a \"quoted\" PSK) "
-			    "after ':'",
+			    "%s:%u: expected PSK, XAUTH, RSA, ECDSA, P12 or PPKS (or a \"quoted\" "
+			    "PSK) after ':'",
 			    p->file, p->t.line);
 	if (keyword) {
 		rc = adv(p);
@@ -261,10 +387,21 @@ static int entry(struct parse *p)
 		break;
 	case SECRET_RSA:
 	case SECRET_ECDSA:
-		rc = skip_key(p, line0);
-		if (rc == 0 && !unsupported[0])
-			snprintf(unsupported, sizeof(unsupported),
-				 "%s keys are not supported yet", secrets_kind_name(e.kind));
+	case SECRET_P12:
+		if (word_is(&p->t, "{")) {
+			rc = e.kind == SECRET_P12
+				     ? fail(p->ld, -EINVAL, "%s:%u: P12: expected a file name",
+					    p->file, p->t.line)
+				     : skip_key(p, line0);
+			if (rc == 0 && !unsupported[0])
+				snprintf(unsupported, sizeof(unsupported),
+					 "%s keys written into the secrets file (libreswan's raw or "
+					 "NSS form) are not supported: put the key in a PEM file "
+					 "and write \": %s /path/to/key.pem\"",
+					 secrets_kind_name(e.kind), secrets_kind_name(e.kind));
+			break;
+		}
+		rc = key_entry(p, line0, &e, unsupported, sizeof(unsupported));
 		break;
 	}
 	if (rc < 0)
@@ -274,6 +411,10 @@ static int entry(struct parse *p)
 		e.supported = false;
 		log_warn("%s:%u: %s; the %s entry is kept but never used", p->file, line0,
 			 unsupported, secrets_kind_name(e.kind));
+	} else if (e.key) {
+		log_info("%s:%u: loaded %u bit %s private key from %s", p->file, line0,
+			 crypto_privkey_bits(e.key),
+			 crypto_key_kind_name(crypto_privkey_kind(e.key)), e.keyfile);
 	}
 	e.file = p->file;
 	e.line = line0;
@@ -291,6 +432,10 @@ static int entry(struct parse *p)
 out:
 	secrets_wipe_free(e.value, e.len);
 	secrets_wipe_free(e.ppk_id, e.ppk_id_len);
+	crypto_privkey_unref(e.key);
+	crypto_cert_unref(e.cert);
+	for (size_t i = 0; i < e.ncas; i++)
+		crypto_cert_unref(e.cas[i]);
 	return rc;
 }
 
@@ -487,7 +632,13 @@ static int load_glob(struct load *ld, const char *pattern, const char *includer,
 
 int secrets_load(const char *pattern, struct secrets **out, char *err, size_t errlen)
 {
-	struct load ld = { .err = err, .errlen = errlen };
+	return secrets_load_keys(pattern, NULL, out, err, errlen);
+}
+
+int secrets_load_keys(const char *pattern, const char *keydir, struct secrets **out, char *err,
+		      size_t errlen)
+{
+	struct load ld = { .keydir = keydir, .err = err, .errlen = errlen };
 	int rc;
 
 	if (err && errlen)

@@ -14,8 +14,10 @@
  * SECRETS_INCLUDE_DEPTH.
  * A pattern matching no file is not an error (libreswan logs it and goes
  * on): the set, or that include, is then empty, and a warning is logged.
- * RSA and ECDSA entries are kept as "not supported yet" with a warning
- * naming file:line. Any syntax error, unreadable file or exceeded limit
+ * RSA, ECDSA and P12 entries load their key files (key.h: a file open to
+ * group or others is refused); a key that cannot be loaded (missing file,
+ * mode, passphrase, kind) leaves its entry unusable, with a warning naming
+ * file:line and the reason, never the passphrase. Any syntax error, unreadable file or exceeded limit
  * fails the whole load: err names the file and line and what was
  * expected, never a secret, and nothing is returned, so the caller keeps
  * the set it has ("leaves the old secrets in force").
@@ -25,6 +27,13 @@
  * by the caller.
  */
 int secrets_load(const char *pattern, struct secrets **out, char *err, size_t errlen);
+
+/*
+ * The same, with relative key file names taken from keydir (pluto's
+ * <ipsecdir>/private) instead of the secrets file's directory.
+ */
+int secrets_load_keys(const char *pattern, const char *keydir, struct secrets **out, char *err,
+		      size_t errlen);
 
 
 #endif

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,12 @@ static void *ctl_main(void *arg)
 	for (;;) {
 		uint64_t now = now_ms();
 		uint64_t next = watchdog_tick(wd_period, now, &wd_due);
+		/* --crlcheckinterval: crls/ is reread on this thread, between requests */
+		long crl_ms = ctl_certs_timeout_ms(p, time(NULL));
 		int nfds = 0, timeout;
+
+		if (crl_ms >= 0 && now + (uint64_t)crl_ms < next)
+			next = now + (uint64_t)crl_ms;
 
 		fds[nfds++] = (struct pollfd){ .fd = p->ctl_wake_fd, .events = POLLIN };
 		/* When every slot is taken, new connections wait in the listen backlog. */
@@ -261,6 +267,7 @@ static void *ctl_main(void *arg)
 		}
 		if (fds[0].revents)
 			break;
+		ctl_certs_tick(p, time(NULL));
 		/* Served or refused slots are compacted as we go; fds[2 + i] is rd[i]'s. */
 		now = now_ms();
 		int kept = 0;

@@ -56,6 +56,7 @@ static bool family_ok(const struct conn_index_entry *e, const struct ip_addr *pe
 struct offer_ctx {
 	struct pick *pick;
 	const struct ip_addr *peer;
+	const struct ike_id *peer_id;
 	int score;
 	/* for_ts */
 	const struct ike_id *our_id;
@@ -73,13 +74,45 @@ static bool offer_first(struct conn_index_entry *e, void *ctx)
 	return false;
 }
 
+/*
+ * A connection whose peer ID is a DN or %fromcert is filed with those that
+ * accept any ID (a DN matches by its RDNs, not by its bytes: docs/certificates.md).
+ * It is offered when its pattern matches id; a DN pattern scores as a named
+ * peer does. The walk goes on: a later member may score higher.
+ */
+static bool offer_matching(struct conn_index_entry *e, const struct offer_ctx *o, int *score)
+{
+	const struct connection *c = e->owner;
+	const struct ike_id *want;
+
+	*score = o->score;
+	if (!e->id_by_match)
+		return true;
+	want = &c->id[1 - e->end];
+	if (!ike_id_match(want, o->peer_id))
+		return false;
+	if (!ike_id_is_fromcert(want))
+		*score += 2;
+	return true;
+}
+
+static bool offer_any_id(struct conn_index_entry *e, void *ctx)
+{
+	struct offer_ctx *o = ctx;
+	int s;
+
+	if (family_ok(e, o->peer) && offer_matching(e, o, &s))
+		pick_offer(o->pick, e, s);
+	return true;
+}
+
 static struct connection *best(struct ike_daemon *d, const struct ip_addr *local,
 			       const struct ip_addr *peer, const struct ike_id *id,
 			       uint8_t *this_end)
 {
 	struct conn_index *ix = &d->conns->index;
 	struct pick pick = { 0 };
-	struct offer_ctx o = { .pick = &pick, .peer = peer };
+	struct offer_ctx o = { .pick = &pick, .peer = peer, .peer_id = id };
 
 	rcu_read_lock();
 	if (!id) {
@@ -96,9 +129,9 @@ static struct connection *best(struct ike_daemon *d, const struct ip_addr *local
 	o.score = 3;
 	conn_index_by_id_each_rcu(ix, local, NULL, id->type, id->data, id->len, offer_first, &o);
 	o.score = 2;
-	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, peer, offer_first, &o);
+	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, peer, offer_any_id, &o);
 	o.score = 1;
-	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, NULL, offer_first, &o);
+	conn_index_group_each_rcu(ix, CONN_INDEX_ANY_ID, local, NULL, offer_any_id, &o);
 	return pick_done(&pick, this_end);
 }
 
@@ -124,14 +157,16 @@ static bool offer_ts(struct conn_index_entry *e, void *ctx)
 	struct connection *c = e->owner;
 	struct ike_ts narrowed;
 
+	int s;
+
 	if (!family_ok(e, o->peer) || !(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
-	    !ike_id_eq(&c->id_self[e->end], o->our_id))
+	    !ike_id_eq(&c->id_self[e->end], o->our_id) || !offer_matching(e, o, &s))
 		return true;
 	struct ike_ts remote = ike_conn_remote_ts(c, e->end, o->peer);
 	if (ike_ts_narrow(o->tsi, &remote, &narrowed) < 0 ||
 	    ike_ts_narrow(o->tsr, &c->ts[e->end], &narrowed) < 0)
 		return true;
-	pick_offer(o->pick, e, o->score);
+	pick_offer(o->pick, e, s);
 	return true;	/* a later member may not be older, but the score may be higher elsewhere */
 }
 
@@ -142,8 +177,8 @@ struct connection *ike_conn_for_ts(struct ike_daemon *d, const struct ip_addr *l
 {
 	struct conn_index *ix = &d->conns->index;
 	struct pick pick = { 0 };
-	struct offer_ctx o = { .pick = &pick, .peer = peer, .our_id = our_id, .tsi = tsi,
-			       .tsr = tsr };
+	struct offer_ctx o = { .pick = &pick, .peer = peer, .peer_id = peer_id, .our_id = our_id,
+			       .tsi = tsi, .tsr = tsr };
 
 	rcu_read_lock();
 	/* Exact hosts beat %any; a named peer ID beats %any (scores as best()). */

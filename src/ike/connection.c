@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/dn.h"
+#include "ike/v2/types.h"
 #include "util/tsan.h"
 
 static int derive_end(struct connection *c, int i, char *err, size_t errlen)
@@ -19,6 +21,11 @@ static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 		if (rc < 0) {
 			snprintf(err, errlen, "--id %s: %s", e->id, why);
 			return rc;
+		}
+		if (ike_id_is_fromcert(&c->id[i]) && !e->cert) {
+			snprintf(err, errlen, "--id %%fromcert: expected --cert on the same end "
+				 "(the ID is the certificate's subject)");
+			return -EINVAL;
 		}
 	} else if (e->host_kind == HOST_ADDR) {
 		c->id[i] = ike_id_from_addr(&e->host);
@@ -45,6 +52,115 @@ static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 	return 0;
 }
 
+static uint8_t hash_bits(uint8_t sighash)
+{
+	return (sighash & SIGHASH_SHA1 ? IKE_HASH_BIT(V2_HASH_SHA1) : 0) |
+	       (sighash & SIGHASH_SHA2_256 ? IKE_HASH_BIT(V2_HASH_SHA2_256) : 0) |
+	       (sighash & SIGHASH_SHA2_384 ? IKE_HASH_BIT(V2_HASH_SHA2_384) : 0) |
+	       (sighash & SIGHASH_SHA2_512 ? IKE_HASH_BIT(V2_HASH_SHA2_512) : 0);
+}
+
+/*
+ * How each end authenticates (libreswan's authby= and leftauth=):
+ * --psk, --rsasig (RSA with SHA-1 and SHA-2), --rsa-sha1, --rsa-sha2[_N],
+ * --ecdsa, --ecdsa-sha2_N connection-wide; --authby on one end overrides.
+ * No flag at all means signatures, RSA and ECDSA (libreswan's
+ * authby=rsasig,ecdsa); EdDSA only when an end says --authby eddsa.
+ */
+static void derive_auth(struct connection *c)
+{
+	const struct conn_spec *s = &c->spec;
+	struct ike_auth_policy wide = { 0 };
+
+	if (s->policy & POL_PSK)
+		wide.classes |= IKE_AUTHC_PSK;
+	if ((s->policy & POL_RSASIG) || s->rsa_hashes) {
+		wide.classes |= IKE_AUTHC_RSA;
+		wide.rsa_hashes = hash_bits(s->rsa_hashes);
+		if (s->policy & POL_RSASIG)
+			wide.rsa_hashes |= hash_bits(SIGHASH_SHA1 | SIGHASH_SHA2);
+	}
+	if ((s->policy & POL_ECDSA) || s->ecdsa_hashes) {
+		wide.classes |= IKE_AUTHC_ECDSA;
+		wide.ecdsa_hashes = s->ecdsa_hashes ? hash_bits(s->ecdsa_hashes)
+						    : hash_bits(SIGHASH_SHA2);
+	}
+	if (!wide.classes) {
+		wide.classes = IKE_AUTHC_RSA | IKE_AUTHC_ECDSA;
+		wide.rsa_hashes = hash_bits(SIGHASH_SHA1 | SIGHASH_SHA2);
+		wide.ecdsa_hashes = hash_bits(SIGHASH_SHA2);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct ike_auth_policy *a = &c->auth[i];
+
+		*a = wide;
+		if (!a->rsa_hashes)
+			a->rsa_hashes = hash_bits(SIGHASH_SHA1 | SIGHASH_SHA2);
+		if (!a->ecdsa_hashes)
+			a->ecdsa_hashes = hash_bits(SIGHASH_SHA2);
+		switch (s->end[i].authby) {
+		case AUTHBY_PSK:
+			a->classes = IKE_AUTHC_PSK;
+			break;
+		case AUTHBY_RSASIG:
+			a->classes = IKE_AUTHC_RSA;
+			break;
+		case AUTHBY_ECDSA:
+			a->classes = IKE_AUTHC_ECDSA;
+			break;
+		case AUTHBY_EDDSA:
+			a->classes = IKE_AUTHC_EDDSA;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* --ca: a DN (libreswan's form), or %same for the other end's. */
+static int derive_ca(struct connection *c, int i, char *err, size_t errlen)
+{
+	const char *ca = c->spec.end[i].ca;
+	uint8_t der[CRYPTO_DN_MAX];
+	char why[200];
+	int n;
+
+	if (!ca || !strcmp(ca, "%any"))
+		return 0;
+	if (!strcmp(ca, "%same"))
+		ca = c->spec.end[1 - i].ca;
+	if (!ca || !strcmp(ca, "%same")) {
+		snprintf(err, errlen, "--ca %%same: expected a DN on the other end");
+		return -EINVAL;
+	}
+	n = crypto_dn_parse(ca, der, sizeof(der), why, sizeof(why));
+	if (n < 0) {
+		snprintf(err, errlen, "--ca %.100s: %s", ca, why);
+		return -EINVAL;
+	}
+	c->ca_dn[i] = malloc((size_t)n);
+	if (!c->ca_dn[i])
+		return -ENOMEM;
+	memcpy(c->ca_dn[i], der, (size_t)n);
+	c->ca_dn_len[i] = (uint16_t)n;
+	return 0;
+}
+
+bool ike_connection_sends_cert(const struct connection *c, uint8_t end, bool initiator,
+			       bool peer_asked)
+{
+	switch (c->spec.end[end].sendcert) {
+	case SENDCERT_ALWAYS:
+		return true;
+	case SENDCERT_NEVER:
+		return false;
+	case SENDCERT_IFASKED:
+		return peer_asked;
+	default:
+		return initiator || peer_asked;
+	}
+}
+
 /*
  * The connection-form options whose capability has not landed: refused
  * when the connection is added, naming the option, never ignored.
@@ -53,10 +169,14 @@ static const char *not_yet(const struct conn_spec *s)
 {
 	for (int i = 0; i < 2; i++) {
 		const struct conn_end_spec *e = &s->end[i];
-		if (e->cert || e->ckaid || e->ca || e->groups || e->sendcert != SENDCERT_DEFAULT ||
-		    e->sendca != SENDCA_NONE || e->certtype >= 0)
-			return "X.509 certificates (--cert, --ckaid, --ca, --groups, --sendcert, "
-			       "--sendca, --certtype)";
+		if (e->groups)
+			return "access control groups (--groups)";
+		if (e->certtype >= 0)
+			return "certificate types (--certtype)";
+		if (e->authby == AUTHBY_NULL)
+			return "NULL authentication (--authby null)";
+		if (e->authby == AUTHBY_EAPONLY)
+			return "EAP (--authby eaponly)";
 		if (e->dnskey_ondemand)
 			return "DNS public keys (--dnskeyondemand)";
 		if (e->xauth_server || e->xauth_client)
@@ -68,6 +188,10 @@ static const char *not_yet(const struct conn_spec *s)
 		if (e->host_kind == HOST_OPPORTUNISTIC)
 			return "opportunistic encryption (--host %opportunistic)";
 	}
+	if (s->policy & POL_AUTH_NULL)
+		return "NULL authentication (--auth-null)";
+	if (s->policy & POL_AUTH_NEVER)
+		return "connections that never negotiate (--auth-never)";
 	if (s->policy & POL_COMPRESS)
 		return "IPComp (--compress)";
 	if (s->policy & POL_AUTHENTICATE)
@@ -99,11 +223,6 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 		snprintf(err, errlen, "%s: not supported yet", missing);
 		return -ENOTSUP;
 	}
-	if ((spec->policy & POL_RSASIG) && !(spec->policy & POL_PSK)) {
-		snprintf(err, errlen,
-			 "RSA signature authentication (--rsasig) is not supported yet; use --psk");
-		return -ENOTSUP;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -132,6 +251,12 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 		if (rc < 0)
 			goto fail;
 	}
+	derive_auth(c);
+	for (int i = 0; i < 2; i++) {
+		rc = derive_ca(c, i, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
@@ -153,7 +278,9 @@ static void index_keys(struct connection *c)
 		e->peer_any = peer->host_kind != HOST_ADDR;
 		if (!e->peer_any)
 			e->peer = peer->host;
-		if (!ike_id_is_any(&c->id[1 - i])) {
+		if (c->id[1 - i].type == V2_ID_DER_ASN1_DN || ike_id_is_fromcert(&c->id[1 - i])) {
+			e->id_by_match = true;	/* with the %any ones: conn_select.c */
+		} else if (!ike_id_is_any(&c->id[1 - i])) {
 			e->id_type = c->id[1 - i].type;
 			e->id_len = c->id[1 - i].len;
 			e->id = c->id[1 - i].data;
@@ -200,6 +327,10 @@ void ike_connection_free(struct connection *c)
 {
 	if (!c)
 		return;
+	for (int i = 0; i < 2; i++) {
+		ike_end_creds_fini(&c->creds[i]);
+		free(c->ca_dn[i]);
+	}
 	conn_spec_fini(&c->spec);
 	free(c);
 }

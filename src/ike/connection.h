@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "ike/auth.h"
 #include "ike/id.h"
 #include "ike/proposal.h"
 #include "ike/ts.h"
@@ -31,6 +32,15 @@ struct connection {
 	struct ike_id id[2];		/* per end: --id, or the host address */
 	struct ike_id id_self[2];	/* the ID we send when that end is ours: never %any */
 	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
+	struct ike_auth_policy auth[2];	/* per end: how that end may authenticate */
+	/*
+	 * Per end: --cert (and its key, intermediates) and --ca. Filled by the
+	 * ctl thread from the certificate store before publishing.
+	 */
+	struct ike_end_creds creds[2];
+	uint8_t *ca_dn[2];		/* --ca as DER, or NULL */
+	uint16_t ca_dn_len[2];
+
 	struct conn_index_entry ix[2];	/* by host pair and peer ID, per end that is an address */
 
 	/*
@@ -93,6 +103,14 @@ static inline struct connection *ike_connection_of(struct conn_node *n)
 {
 	return caa_container_of(n, struct connection, node);
 }
+
+/*
+ * Whether we send our certificate (end `end` of c) in IKE_AUTH: --sendcert
+ * always, or ifasked and the peer sent a CERTREQ; the default is always
+ * for an initiator and ifasked for a responder (the manual).
+ */
+bool ike_connection_sends_cert(const struct connection *c, uint8_t end, bool initiator,
+			       bool peer_asked);
 
 /* The ESP proposals for the Child SA of IKE_AUTH: never with a key exchange. */
 void ike_connection_auth_esp(const struct connection *c, struct proposal_set *out);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crypto/dn.h"
 #include "util/hex.h"
 
 static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
@@ -58,6 +59,39 @@ static int parse_key_id(const char *s, const char *hex, struct ike_id *out, char
 	return 0;
 }
 
+/* "C=CH, O=Example, CN=host": libreswan's DN form, kept as DER. */
+static int parse_dn(const char *s, struct ike_id *out, char *err, size_t errlen)
+{
+	uint8_t der[CRYPTO_DN_MAX];
+	char why[200];
+	int n = crypto_dn_parse(s, der, sizeof(der), why, sizeof(why));
+
+	if (n == -EMSGSIZE || n > IKE_ID_DATA_MAX)
+		return fail(-EINVAL, err, errlen,
+			    "\"%.64s...\": a distinguished name longer than %d bytes of DER", s,
+			    IKE_ID_DATA_MAX);
+	if (n < 0)
+		return fail(-EINVAL, err, errlen, "\"%.200s\": %s", s, why);
+	memcpy(out->data, der, (size_t)n);
+	out->type = V2_ID_DER_ASN1_DN;
+	out->len = (uint16_t)n;
+	return 0;
+}
+
+/* "@~3012...": a DER DN in hex. */
+static int parse_der_dn(const char *s, const char *hex, struct ike_id *out, char *err,
+			size_t errlen)
+{
+	int rc = parse_key_id(s, hex, out, NULL, 0);
+
+	if (rc < 0 || !crypto_dn_is_valid(out->data, out->len))
+		return fail(-EINVAL, err, errlen,
+			    "\"%.64s\": expected @~ followed by the hex digits of a DER "
+			    "distinguished name of at most %d bytes", s, IKE_ID_DATA_MAX);
+	out->type = V2_ID_DER_ASN1_DN;
+	return 0;
+}
+
 static int set_text(uint8_t type, const char *s, const char *text, struct ike_id *out, char *err,
 		    size_t errlen)
 {
@@ -93,23 +127,21 @@ int ike_id_parse(const char *s, struct ike_id *out, char *err, size_t errlen)
 		} else if (!strcasecmp(s, "%null")) {
 			id.type = V2_ID_NULL;
 		} else if (!strcasecmp(s, "%fromcert")) {
-			return fail(-EOPNOTSUPP, err, errlen,
-				    "\"%s\": identities from certificates are not supported yet",
-				    s);
+			id.type = IKE_ID_FROMCERT;
 		} else {
 			return fail(-EINVAL, err, errlen,
-				    "\"%s\": unknown keyword; expected %%any, %%any6 or %%null", s);
+				    "\"%s\": unknown keyword; expected %%any, %%any6, %%null or "
+				    "%%fromcert", s);
 		}
 		*out = id;
 		return 0;
 	}
 
-	/* DNs ("C=CH, O=Example, CN=host") and "@~hex" DER come with certificates. */
-	if (strchr(s, '=') || !strncmp(s, "@~", 2))
-		return fail(-EOPNOTSUPP, err, errlen,
-			    "\"%s\": X.509 distinguished names are not supported yet", s);
-
-	if (!strncmp(s, "@#", 2))
+	if (!strncmp(s, "@~", 2))
+		rc = parse_der_dn(s, s + 2, &id, err, errlen);
+	else if (crypto_dn_looks_like(s))
+		rc = parse_dn(s, &id, err, errlen);
+	else if (!strncmp(s, "@#", 2))
 		rc = parse_key_id(s, s + 2, &id, err, errlen);
 	else if (s[0] == '@')
 		rc = set_text(V2_ID_FQDN, s, s + 1, &id, err, errlen);
@@ -180,6 +212,11 @@ int ike_id_from_payload(uint8_t type, const uint8_t *data, size_t len, struct ik
 			return -EBADMSG;
 		break;
 	case V2_ID_DER_ASN1_DN:
+		if (!crypto_dn_is_valid(data, len))
+			return -EBADMSG;
+		if (len > IKE_ID_DATA_MAX)
+			return -E2BIG;
+		break;
 	case V2_ID_DER_ASN1_GN:
 		return -EOPNOTSUPP;
 	default:
@@ -194,7 +231,12 @@ int ike_id_from_payload(uint8_t type, const uint8_t *data, size_t len, struct ik
 
 bool ike_id_eq(const struct ike_id *a, const struct ike_id *b)
 {
-	if (a->type != b->type || a->len != b->len)
+	if (a->type != b->type)
+		return false;
+	if (a->type == V2_ID_DER_ASN1_DN)
+		return crypto_dn_match(a->data, a->len, b->data, b->len) &&
+		       crypto_dn_match(b->data, b->len, a->data, a->len);
+	if (a->len != b->len)
 		return false;
 	if (a->type == V2_ID_FQDN || a->type == V2_ID_RFC822_ADDR) {
 		for (size_t i = 0; i < a->len; i++) {
@@ -212,6 +254,15 @@ bool ike_id_eq(const struct ike_id *a, const struct ike_id *b)
 	return memcmp(a->data, b->data, a->len) == 0;
 }
 
+bool ike_id_match(const struct ike_id *pattern, const struct ike_id *id)
+{
+	if (pattern->type == IKE_ID_ANY || pattern->type == IKE_ID_FROMCERT)
+		return true;
+	if (pattern->type == V2_ID_DER_ASN1_DN && id->type == V2_ID_DER_ASN1_DN)
+		return crypto_dn_match(pattern->data, pattern->len, id->data, id->len);
+	return ike_id_eq(pattern, id);
+}
+
 const char *ike_id_str(const struct ike_id *id, char *buf, size_t len)
 {
 	char tmp[IKE_ID_STRLEN];
@@ -224,6 +275,13 @@ const char *ike_id_str(const struct ike_id *id, char *buf, size_t len)
 		break;
 	case V2_ID_NULL:
 		snprintf(tmp, sizeof(tmp), "%%null");
+		break;
+	case IKE_ID_FROMCERT:
+		snprintf(tmp, sizeof(tmp), "%%fromcert");
+		break;
+	case V2_ID_DER_ASN1_DN:
+		if (crypto_dn_str(id->data, n, tmp, sizeof(tmp)) == -EBADMSG)
+			snprintf(tmp, sizeof(tmp), "<bad DN>");
 		break;
 	case V2_ID_IPV4_ADDR:
 	case V2_ID_IPV6_ADDR:

@@ -17,14 +17,15 @@
  */
 enum {
 	IKE_ID_ANY = 0,			/* %any, %any6, 0.0.0.0, ::; never on the wire */
-	IKE_ID_DATA_MAX = 255,		/* FQDN, user@FQDN, KEY_ID; DNs come later */
-	IKE_ID_STRLEN = 2 + 2 * IKE_ID_DATA_MAX + 1,	/* "@#" and hex, the longest form */
+	IKE_ID_FROMCERT = 0xfe,		/* %fromcert: the certificate's subject; never on the wire */
+	IKE_ID_DATA_MAX = 255,		/* FQDN, user@FQDN, KEY_ID, DER DN */
+	IKE_ID_STRLEN = 4 * IKE_ID_DATA_MAX + 1,	/* a DN with escapes, the longest form */
 };
 
 struct ike_id {
-	uint8_t type;			/* enum v2_id_type, or IKE_ID_ANY */
+	uint8_t type;			/* enum v2_id_type, IKE_ID_ANY or IKE_ID_FROMCERT */
 	uint16_t len;			/* bytes of data used */
-	uint8_t data[IKE_ID_DATA_MAX];	/* address in network order, or text without NUL */
+	uint8_t data[IKE_ID_DATA_MAX];	/* address in network order, text without NUL, or DER */
 };
 
 /*
@@ -35,8 +36,13 @@ struct ike_id {
  *   user@example.com         ID_RFC822_ADDR
  *   %any, %any6, 0.0.0.0, :: IKE_ID_ANY
  *   %null                    ID_NULL (RFC 7619)
- * %fromcert and X.509 DNs return -EOPNOTSUPP; a bare host name (which
- * libreswan resolves through DNS) and anything malformed return -EINVAL.
+ *   C=CH, O=Example, CN=host ID_DER_ASN1_DN (anything with an '=': libreswan's
+ *                            DN form, crypto/dn.h; at most IKE_ID_DATA_MAX
+ *                            bytes of DER; "*" values make it a pattern)
+ *   @~30..                   ID_DER_ASN1_DN given as DER in hex
+ *   %fromcert                IKE_ID_FROMCERT (the subject of the end's --cert)
+ * A bare host name (which libreswan resolves through DNS) and anything
+ * malformed return -EINVAL.
  * On error, err (if not NULL) says what was wrong and what was expected.
  * Context: any thread; pure. *out is written only on success.
  */
@@ -52,28 +58,44 @@ struct ike_id ike_id_from_addr(const struct ip_addr *a);
  * Validate an ID received from a peer (the ID payload's type and data,
  * RFC 7296 3.5) and copy it into *out. IPv4 needs 4 bytes, IPv6 16, FQDN
  * and RFC822 1..IKE_ID_DATA_MAX printable characters, KEY_ID
- * 1..IKE_ID_DATA_MAX bytes, ID_NULL none. Returns 0, -EBADMSG (bad length
- * or contents, unknown type) or -EOPNOTSUPP (DN and GN: certificates are
- * not supported yet). Context: any thread; pure; reads exactly len bytes.
+ * 1..IKE_ID_DATA_MAX bytes, ID_NULL none, DER_ASN1_DN exactly one DER Name.
+ * Returns 0, -EBADMSG (bad length or contents, unknown type), -E2BIG (a DN
+ * longer than IKE_ID_DATA_MAX: valid but more than we keep) or -EOPNOTSUPP
+ * (DER_ASN1_GN). Context: any thread; pure; reads exactly len bytes.
  */
 int ike_id_from_payload(uint8_t type, const uint8_t *data, size_t len, struct ike_id *out);
 
 /*
  * Same identity: same type and data; FQDN and user@FQDN compare without
- * regard to case (DNS names are case-insensitive). IKE_ID_ANY equals only
- * IKE_ID_ANY: wildcard matching is the caller's rule, not equality.
+ * regard to case (DNS names are case-insensitive), DNs as crypto_dn_match()
+ * in both directions (so a "*" value equals only "*"). IKE_ID_ANY equals
+ * only IKE_ID_ANY: wildcard matching is ike_id_match(), not equality.
  * Context: any thread; pure.
  */
 bool ike_id_eq(const struct ike_id *a, const struct ike_id *b);
+
+/*
+ * Whether a peer's id satisfies a configured one: %any and %fromcert take
+ * any id (for %fromcert the certificate must then vouch for it), a DN
+ * pattern with "*" values matches as crypto_dn_match(), anything else as
+ * ike_id_eq(). Context: any thread; pure.
+ */
+bool ike_id_match(const struct ike_id *pattern, const struct ike_id *id);
 
 static inline bool ike_id_is_any(const struct ike_id *id)
 {
 	return id->type == IKE_ID_ANY;
 }
 
+static inline bool ike_id_is_fromcert(const struct ike_id *id)
+{
+	return id->type == IKE_ID_FROMCERT;
+}
+
 /*
  * Print libreswan-style: "192.0.2.1", "@vpn.example.com", "user@host",
- * "@#0123ab", "%any", "%null". Truncates to len - 1 characters.
+ * "@#0123ab", "%any", "%null", "%fromcert", "C=CH, O=Example, CN=host".
+ * Truncates to len - 1 characters.
  * Context: any thread. Returns buf.
  */
 const char *ike_id_str(const struct ike_id *id, char *buf, size_t len);

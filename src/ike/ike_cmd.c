@@ -142,12 +142,15 @@ static const char *state_story(enum ike_state s)
 	case IKE_I_INIT_SENT:
 		return "sent IKE_SA_INIT request";
 	case IKE_I_DERIVE:
+	case IKE_I_AUTH_SIGN:
 	case IKE_I_SPI_ALLOC:
 	case IKE_I_AUTH_SENT:
+	case IKE_I_AUTH_VERIFY:
 		return "sent IKE_AUTH request";
 	case IKE_R_KEX:
 		return "processing IKE_SA_INIT request";
 	case IKE_R_INIT_SENT:
+	case IKE_R_AUTH:
 	case IKE_R_CHILD:
 		return "sent IKE_SA_INIT reply";
 	case IKE_ESTABLISHED:

@@ -7,6 +7,7 @@
 #include <urcu.h>
 
 #include "crypto/crypto.h"
+#include "ike/creds.h"
 #include "ike/ike_sa.h"
 #include "ike/v2/io.h"
 #include "ike/v2/msg.h"
@@ -77,6 +78,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		child_index_fini(&w->children);
 	}
 	rcu_barrier();
+	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
 	free(d->w);
 	d->w = NULL;
 	free((void *)d->half_open_by_addr);

@@ -210,6 +210,12 @@ struct ike_daemon {
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 			  uint8_t *out, size_t cap);
 	void *psk_ctx;
+	/*
+	 * Our private key for an ID when the connection names no certificate
+	 * (the secrets' RSA/ECDSA entries): a new reference, or NULL. Same ctx.
+	 */
+	struct crypto_privkey *(*privkey_lookup)(void *ctx, const struct ike_id *local);
+	struct ike_creds *creds;	/* RCU-published by the ctl thread (ike/creds.h) */
 };
 
 /*

@@ -33,6 +33,9 @@ static const struct ike_state_info states[IKE_STATE_COUNT] = {
 	[IKE_I_REKEY] = { "STATE_V2_REKEY_IKE_I1", 2, 0, false },
 	[IKE_R_REKEY] = { "STATE_V2_REKEY_IKE_R0", 2, 0, false },
 	[IKE_REKEYED] = { "STATE_V2_ESTABLISHED_IKE_SA", 2, 0, true },
+	[IKE_I_AUTH_SIGN] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_I_AUTH_VERIFY] = { "STATE_V2_PARENT_I2", 2, 0, false },
+	[IKE_R_AUTH] = { "STATE_V2_PARENT_R1", 2, HALF_OPEN_MS, false },
 };
 
 const struct ike_state_info *ike_state_info(enum ike_state s)
@@ -141,6 +144,7 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	}
 	free(s->init_req);
 	free(s->init_resp);
+	free(s->auth);		/* plain data: no references, no secrets */
 	crypto_wipe(s, sizeof(*s));
 	free(s);
 	sa->setup = NULL;

@@ -41,6 +41,9 @@ enum ike_state {
 	IKE_I_REKEY,		/* a new IKE SA our CREATE_CHILD_SA (on the old one) is creating */
 	IKE_R_REKEY,		/* a new IKE SA the peer's CREATE_CHILD_SA is creating */
 	IKE_REKEYED,		/* replaced by a rekey: no children, waits for the Delete */
+	IKE_I_AUTH_SIGN,	/* initiator: signing its AUTH (a crypto job) */
+	IKE_I_AUTH_VERIFY,	/* initiator: checking the responder's AUTH (a crypto job) */
+	IKE_R_AUTH,		/* responder: checking the initiator's AUTH, signing its own */
 	/*
 	 * IKEv1's Main, Aggressive and Quick Mode states go here, in a block
 	 * of their own, with their rows in src/ike/v1/'s transition table.
@@ -106,6 +109,8 @@ struct child_sa {
 	bool kernel_released;		/* its kernel state (or larval SPI) is being removed */
 };
 
+struct v2_auth_pend;
+
 /* Negotiation-only state, freed once the IKE SA is established. */
 struct ike_setup {
 	struct crypto_ke *ke;
@@ -129,6 +134,10 @@ struct ike_setup {
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	size_t psk_len;
 	uint64_t t_start_us, t_auth_us;	/* latency histograms (ike_stats.h) */
+	uint8_t peer_hashes;		/* its SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT()s), 0: none */
+	bool sent_hashes;		/* we sent ours */
+	bool peer_certreq;		/* it sent a CERTREQ: --sendcert ifasked sends */
+	struct v2_auth_pend *auth;	/* IKE_AUTH's state across its crypto job (v2/auth.c) */
 };
 
 struct v2_task;

@@ -25,12 +25,14 @@ enum ike_event {
 struct net_rx;
 struct v2_msg;
 struct kex_result;
+struct ike_auth_result;
 
 /* What a handler gets. Owner: the dispatcher's caller; valid during the call only. */
 struct ike_input {
 	struct net_rx *rx;		/* message events */
 	struct v2_msg *m;		/* message events: decoded and opened */
-	struct kex_result *kex;		/* IKE_EV_CRYPTO */
+	struct kex_result *kex;		/* IKE_EV_CRYPTO of a key exchange job */
+	struct ike_auth_result *auth;	/* IKE_EV_CRYPTO of an authentication job */
 	uint8_t task;			/* the task the event belongs to (enum v2_task_kind) */
 	uint8_t phase;			/* IKE_EV_CRYPTO: what the job computed (enum v2_kex_mode) */
 };

@@ -46,6 +46,7 @@ struct conn_index_entry {
 	uint8_t id_type;		/* the peer ID the connection names ... */
 	uint16_t id_len;		/* ... 0: %any */
 	const uint8_t *id;		/* its bytes (the owner's, immutable) */
+	bool id_by_match;		/* id_len 0, yet the owner matches the peer ID itself */
 	uint64_t serial;		/* order of creation: the oldest wins a tie */
 	void *owner;
 	uint8_t end;			/* which end of the owner is local */

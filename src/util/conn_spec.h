@@ -26,7 +26,27 @@ enum conn_host_kind {
 };
 
 enum sendcert { SENDCERT_DEFAULT, SENDCERT_ALWAYS, SENDCERT_IFASKED, SENDCERT_NEVER };
-enum sendca { SENDCA_NONE, SENDCA_ISSUER, SENDCA_ALL };
+enum sendca { SENDCA_DEFAULT, SENDCA_NONE, SENDCA_ISSUER, SENDCA_ALL };	/* default: issuer */
+
+/* --authby on one end (libreswan's leftauth=); AUTHBY_DEFAULT: the connection-wide flags */
+enum conn_authby {
+	AUTHBY_DEFAULT,
+	AUTHBY_PSK,		/* psk, secret */
+	AUTHBY_RSASIG,		/* rsasig, rsa */
+	AUTHBY_ECDSA,
+	AUTHBY_EDDSA,		/* Skua: Ed25519, Ed448 (RFC 8420) */
+	AUTHBY_NULL,
+	AUTHBY_EAPONLY,
+};
+
+/* Hashes of --rsa-sha1, --rsa-sha2[_N], --ecdsa-sha2[_N]: bits of conn_spec.{rsa,ecdsa}_hashes */
+enum conn_sighash {
+	SIGHASH_SHA1 = 1u << 0,
+	SIGHASH_SHA2_256 = 1u << 1,
+	SIGHASH_SHA2_384 = 1u << 2,
+	SIGHASH_SHA2_512 = 1u << 3,
+	SIGHASH_SHA2 = SIGHASH_SHA2_256 | SIGHASH_SHA2_384 | SIGHASH_SHA2_512,
+};
 enum dpd_action { DPD_ACTION_HOLD, DPD_ACTION_CLEAR, DPD_ACTION_RESTART };
 enum shunt_kind { SHUNT_NONE, SHUNT_TRAP, SHUNT_PASS, SHUNT_DROP, SHUNT_REJECT };
 
@@ -40,6 +60,7 @@ struct conn_end_spec {
 	char *groups;
 	enum sendcert sendcert;
 	enum sendca sendca;
+	enum conn_authby authby;	/* --authby */
 	int certtype;			/* -1 unset */
 	uint16_t ikeport;		/* default 500 */
 	struct ip_addr nexthop;		/* AF_UNSPEC: %direct (the peer) */
@@ -74,6 +95,9 @@ enum conn_policy {
 	POL_NO_KEEPALIVE = 1u << 11,
 	POL_IKEV1 = 1u << 12,
 	POL_IKEV2 = 1u << 13,
+	POL_ECDSA = 1u << 14,		/* --ecdsa */
+	POL_AUTH_NULL = 1u << 15,	/* --auth-null (RFC 7619) */
+	POL_AUTH_NEVER = 1u << 16,	/* --auth-never */
 };
 
 #define IKE_LIFETIME_DEFAULT 3600
@@ -91,6 +115,8 @@ struct conn_spec {
 	sa_family_t host_af;		/* AF_INET unless --ipv6 */
 	sa_family_t client_af;		/* --tunnelipv4/6, default host_af */
 	uint32_t policy;		/* enum conn_policy bits */
+	uint8_t rsa_hashes;		/* enum conn_sighash: --rsa-sha1, --rsa-sha2[_N]; 0: none given */
+	uint8_t ecdsa_hashes;		/* enum conn_sighash: --ecdsa-sha2_N; 0: none given */
 	int pfsgroup;			/* DH group number, 0: same as IKE */
 	uint32_t ike_lifetime;		/* seconds */
 	uint32_t ipsec_lifetime;

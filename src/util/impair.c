@@ -27,6 +27,9 @@ static const struct {
 	/* consulted where a retransmitted request would be answered again */
 	[IMPAIR_IGNORE_RETRANSMITS] = { "ignore-retransmits", IMPAIR_KIND_BOOL,
 					"do not answer a retransmitted request" },
+	/* consulted where IKE_SA_INIT would announce RFC 7427 signature hashes */
+	[IMPAIR_OMIT_SIGHASH] = { "omit-sighash-notify", IMPAIR_KIND_BOOL,
+				  "send no SIGNATURE_HASH_ALGORITHMS, as a peer without RFC 7427" },
 };
 
 static _Atomic uint32_t values[IMPAIR_COUNT];

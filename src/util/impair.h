@@ -19,6 +19,7 @@ enum impairment {
 	IMPAIR_DROP_INBOUND,		/* packet path: receive */
 	IMPAIR_DROP_OUTBOUND,		/* packet path: send */
 	IMPAIR_IGNORE_RETRANSMITS,	/* packet path: duplicate request seen */
+	IMPAIR_OMIT_SIGHASH,		/* IKE_SA_INIT: no SIGNATURE_HASH_ALGORITHMS notify */
 	IMPAIR_COUNT,
 };
 

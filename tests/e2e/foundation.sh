@@ -65,7 +65,7 @@ expect_match "the refusal names the option" 'NFLOG \(--nflog-group\).*not suppor
 expect_status 0 "status after the refused option" $W --status
 expect_no_match "the refused connection was not added" '"nflog"'
 
-expect_status 37 "a form that has not landed says so" $W --listcrls
+expect_status 37 "a form that has not landed says so" $W --purgeocsp
 expect_match "the refusal says not supported yet" '^037 .*not supported yet'
 
 expect_status 10 "a second pluto on the same rundir exits 10" \

@@ -21,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "ctl/proto/whack_opts.h"
 #include "ike/connection.h"
+#include "ike/creds.h"
 #include "ike/ike_cmd.h"
 #include "net/ifaces.h"
 #include "sadb/kernel_backend.h"
@@ -38,8 +39,10 @@ struct peer {
 	struct ip_addr addr;
 	struct net_pool *pool;
 	struct net_worker *nw;
-	struct crypto_jobq jobq;
+	struct crypto_jobq jobq;	/* queue 0: the worker; queue 1: a thief that never queues */
 	bool jobq_ready;
+	struct mailbox thief_mb;	/* the thief's (its stolen results go to their owner) */
+	bool thief;			/* xch_set_thief(): the thief runs the worker's jobs */
 	struct kernel_queue kq;
 	bool kq_running;
 	struct conn_table conns;
@@ -48,6 +51,7 @@ struct peer {
 	bool d_ready;
 	struct net_listener *l, *l_natt;	/* references held */
 	char psk[256];
+	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
 	uint64_t kernel_answers;		/* kernel-op answers drained so far */
 	uint64_t offset_ms;			/* how far xch_advance() moved the clock */
 	struct connection *conn[XCH_MAX_CONNS];
@@ -139,6 +143,14 @@ static int psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id
 	return (int)n;
 }
 
+static struct crypto_privkey *privkey_lookup(void *ctx, const struct ike_id *local)
+{
+	struct peer *p = ctx;
+
+	(void)local;
+	return crypto_privkey_ref(p->key);
+}
+
 static void report(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -170,7 +182,7 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 {
 	struct net_worker_ops ops = { .datagram = on_datagram, .ctx = &p->d };
 	struct kernel_backend *be = &ksa_backend[p == &peers[XCH_WEST] ? XCH_WEST : XCH_EAST];
-	struct mailbox *mbs[1];
+	struct mailbox *mbs[2];
 	struct net_iface ifc;
 	struct net_iface_list want = { .v = &ifc, .n = 1 };
 	int rc;
@@ -182,7 +194,9 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	cr_assert_not_null(p->pool);
 	p->nw = net_pool_worker(p->pool, 0);
 	mbs[0] = &p->nw->mb;
-	cr_assert_eq(crypto_jobq_init(&p->jobq, 1, mbs), 0);
+	cr_assert_eq(mailbox_init(&p->thief_mb), 0);
+	mbs[1] = &p->thief_mb;
+	cr_assert_eq(crypto_jobq_init(&p->jobq, 2, mbs), 0);
 	p->jobq_ready = true;
 	*be = kernel_backend_none;
 	be->submit = be == &ksa_backend[XCH_WEST] ? ksa_submit_west : ksa_submit_east;
@@ -198,6 +212,7 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	p->d.natikeport = XCH_NATT_PORT;
 	p->d.kernel_none = true;
 	p->d.psk_lookup = psk_lookup;
+	p->d.privkey_lookup = privkey_lookup;
 	p->d.psk_ctx = p;
 	cr_assert_eq(ike_daemon_init(&p->d), 0);
 	p->d_ready = true;
@@ -254,6 +269,10 @@ static unsigned peer_run(struct peer *p)
 {
 	sync_clock(p);
 	unsigned n = mailbox_drain(&p->nw->mb, dispatch, p, 256);
+
+	/* a thief takes whole jobs off the worker's queue, as an idle worker would */
+	while (p->thief && crypto_jobq_steal(&p->jobq, 1))
+		n++;
 	n += crypto_jobq_run_batch(&p->jobq, 0, 64);
 	return n;
 }
@@ -307,6 +326,7 @@ static const char *notify_name(uint16_t t)
 	case V2N_REKEY_SA: return "REKEY_SA";
 	case V2N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
 	case V2N_SET_WINDOW_SIZE: return "SET_WINDOW_SIZE";
+	case V2N_SIGNATURE_HASH_ALGORITHMS: return "SIGNATURE_HASH_ALGORITHMS";
 	}
 	return NULL;
 }
@@ -595,6 +615,12 @@ void xch_advance_to(enum xch_side side, uint64_t t)
 
 struct connection *xch_conn_add(enum xch_side side, const char *args)
 {
+	return xch_conn_add_creds(side, args, NULL);
+}
+
+struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
+				      const struct ike_end_creds creds[2])
+{
 	struct peer *p = &peers[side];
 	char *copy = strdup(args), *save = NULL, *argv[64];
 	int argc = 0;
@@ -617,6 +643,12 @@ struct connection *xch_conn_add(enum xch_side side, const char *args)
 		     err);
 	cr_assert_eq(ike_connection_new(&spec, ++conn_serial, &c, err, sizeof(err)), 0,
 		     "connection %s: %s", args, err);
+	for (int i = 0; creds && i < 2; i++) {
+		c->creds[i].cert = crypto_cert_ref(creds[i].cert);
+		c->creds[i].key = crypto_privkey_ref(creds[i].key);
+		for (size_t k = 0; k < creds[i].nchain; k++)
+			c->creds[i].chain[c->creds[i].nchain++] = crypto_cert_ref(creds[i].chain[k]);
+	}
 	cr_assert_eq(ike_connection_publish(&p->conns, c), 0);
 	cr_assert(p->nconn < XCH_MAX_CONNS);
 	p->conn[p->nconn++] = c;
@@ -630,6 +662,35 @@ void xch_conn_add_both(const char *args)
 {
 	xch_conn_add(XCH_WEST, args);
 	xch_conn_add(XCH_EAST, args);
+}
+
+void xch_set_creds(enum xch_side side, struct crypto_trust *trust, bool crl_strict,
+		   const struct ike_id *ids, struct crypto_pubkey *const *keys, size_t n)
+{
+	struct ike_creds *c = ike_creds_new(trust, crl_strict, n);
+
+	cr_assert_not_null(c);
+	for (size_t i = 0; i < n; i++) {
+		c->pub[i].id = ids[i];
+		c->pub[i].key = crypto_pubkey_ref(keys[i]);
+	}
+	ike_creds_publish(&peers[side].d, c);
+}
+
+void xch_set_thief(enum xch_side side, bool on)
+{
+	peers[side].thief = on;
+}
+
+uint64_t xch_jobs_stolen(enum xch_side side)
+{
+	return crypto_jobq_count_worker(&peers[side].jobq, 1, CRYPTO_JOBQ_STOLEN);
+}
+
+void xch_set_privkey(enum xch_side side, struct crypto_privkey *key)
+{
+	crypto_privkey_unref(peers[side].key);
+	peers[side].key = crypto_privkey_ref(key);
 }
 
 void xch_set_psk(enum xch_side side, const char *psk)
@@ -765,8 +826,10 @@ void xch_teardown(void)
 		struct peer *p = &peers[i];
 		net_pool_free(p->pool);
 		p->pool = NULL;
-		if (p->jobq_ready)
+		if (p->jobq_ready) {
 			crypto_jobq_fini(&p->jobq);
+			mailbox_fini(&p->thief_mb);
+		}
 		for (unsigned k = 0; k < p->nconn; k++) {
 			if (ike_connection_unpublish(&p->conns, p->conn[k]) == 0)
 				ike_connection_unref(p->conn[k]);
@@ -774,6 +837,10 @@ void xch_teardown(void)
 		p->nconn = 0;
 	}
 	rcu_barrier();
+	for (int i = 0; i < 2; i++) {
+		crypto_privkey_unref(peers[i].key);
+		peers[i].key = NULL;
+	}
 	for (int i = 0; i < 2; i++)
 		if (peers[i].conns_ready)
 			sadb_conn_table_fini(&peers[i].conns);

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/auth.h"
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
 #include "ike/v2/msg.h"
@@ -74,6 +75,32 @@ struct connection *xch_conn_add(enum xch_side side, const char *args);
 /* The side's connection of that name (the test fails without one), and its end there. */
 struct connection *xch_conn(enum xch_side side, const char *conn_name);
 uint8_t xch_conn_end(enum xch_side side, const char *conn_name);
+
+/*
+ * As xch_conn_add(), with each end's certificate, intermediates and key
+ * (references taken), as the ctl thread attaches them from the store.
+ */
+struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
+				      const struct ike_end_creds creds[2]);
+
+/*
+ * Publish the side's credentials (ike/creds.h): trust anchors (a reference
+ * is taken; NULL: none), --crl-strict, and n raw public keys by peer ID.
+ */
+void xch_set_creds(enum xch_side side, struct crypto_trust *trust, bool crl_strict,
+		   const struct ike_id *ids, struct crypto_pubkey *const *keys, size_t n);
+
+/*
+ * A second crypto queue on the side whose "worker" only steals: with on,
+ * every job the side's worker queues is taken and run by the thief (the
+ * result goes to the owner's mailbox, as across cores), never by the
+ * worker itself. xch_jobs_stolen() counts them.
+ */
+void xch_set_thief(enum xch_side side, bool on);
+uint64_t xch_jobs_stolen(enum xch_side side);
+
+/* The side's private key for IDs without a certificate (the secrets'); NULL: none. */
+void xch_set_privkey(enum xch_side side, struct crypto_privkey *key);
 
 /* The same connection on both sides (each side finds its end). */
 void xch_conn_add_both(const char *args);

@@ -8,6 +8,7 @@
 # it never fails one here; netkey: XFRM, whose missing ESP makes it refuse the child as
 # the peers do), --rundir and --secretsfile in the instance directory, logging to stderr
 # (pluto.log). It is driven with Skua's whack, which takes libreswan's whack options.
+# --ipsecdir is $SKUA_IPSECDIR, or the instance's own ipsec.d (empty unless a test fills it).
 # Programs come from $BUILD (default build/default): $BUILD/src/pluto/pluto and
 # $BUILD/tools/whack/whack, or SKUA_PLUTO and SKUA_WHACK.
 #
@@ -47,7 +48,7 @@ skua_start() {
 	# The run dir is also bound over /run, so nothing of the host's /run/pluto is seen.
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- \
 		"$(skua_pluto_bin)" --nofork --stderrlog "--use-$SKUA_STACK" --rundir "$d/run" \
-		--secretsfile "$d/ipsec.secrets"
+		--secretsfile "$d/ipsec.secrets" --ipsecdir "${SKUA_IPSECDIR:-$d/ipsec.d}"
 	eval "SKUA_PID_$inst=$IOP_SPAWNED"
 	if ! iop_wait_daemon "$IOP_SPAWNED" "$IOP_WAIT" skua_whack "$inst" --status; then
 		iop_dump "$d/pluto.log"

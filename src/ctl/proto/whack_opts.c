@@ -106,6 +106,12 @@ static const struct word sendca_words[] = {
 	{ "none", SENDCA_NONE }, { "issuer", SENDCA_ISSUER }, { "all", SENDCA_ALL }, { NULL, 0 },
 };
 
+static const struct word authby_words[] = {
+	{ "psk", AUTHBY_PSK }, { "secret", AUTHBY_PSK }, { "rsasig", AUTHBY_RSASIG },
+	{ "rsa", AUTHBY_RSASIG }, { "ecdsa", AUTHBY_ECDSA }, { "eddsa", AUTHBY_EDDSA },
+	{ "null", AUTHBY_NULL }, { "eaponly", AUTHBY_EAPONLY }, { NULL, 0 },
+};
+
 static const struct word dpdaction_words[] = {
 	{ "clear", DPD_ACTION_CLEAR }, { "hold", DPD_ACTION_HOLD },
 	{ "restart", DPD_ACTION_RESTART }, { NULL, 0 },
@@ -454,6 +460,33 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_BRIEFSTATUS },
 	[WO_FIPSSTATUS] = { .name = "fipsstatus", .kind = K_FLAG, .scope = S_WIDE,
 		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_FIPSSTATUS },
+	/* authentication, connection-wide: libreswan's whack flags */
+	[WO_ECDSA] = { .name = "ecdsa", .kind = K_FLAG, .scope = S_WIDE, .forms = F_CONN,
+		.starts = F_CONN },
+	[WO_RSA_SHA1] = { .name = "rsa-sha1", .kind = K_FLAG, .scope = S_WIDE, .forms = F_CONN,
+		.starts = F_CONN },
+	[WO_RSA_SHA2] = { .name = "rsa-sha2", .kind = K_FLAG, .scope = S_WIDE, .forms = F_CONN,
+		.starts = F_CONN },
+	[WO_RSA_SHA2_256] = { .name = "rsa-sha2_256", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	[WO_RSA_SHA2_384] = { .name = "rsa-sha2_384", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	[WO_RSA_SHA2_512] = { .name = "rsa-sha2_512", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	[WO_ECDSA_SHA2_256] = { .name = "ecdsa-sha2_256", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	[WO_ECDSA_SHA2_384] = { .name = "ecdsa-sha2_384", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	[WO_ECDSA_SHA2_512] = { .name = "ecdsa-sha2_512", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	[WO_AUTH_NULL] = { .name = "auth-null", .kind = K_FLAG, .scope = S_WIDE, .forms = F_CONN,
+		.starts = F_CONN },
+	[WO_AUTH_NEVER] = { .name = "auth-never", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
+	/* ... and per end (leftauth=/rightauth=) */
+	[WO_AUTHBY] = { .name = "authby", .arg = "psk|rsasig|ecdsa|eddsa|null|eaponly",
+		.kind = K_WORD, .scope = S_END, .forms = F_CONN, .starts = F_CONN,
+		.words = authby_words },
 };
 
 /* Other spellings the manual documents. */
@@ -1233,6 +1266,18 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_TUNNEL: s->policy |= POL_TUNNEL; break;
 	case WO_PSK: s->policy |= POL_PSK; break;
 	case WO_RSASIG: s->policy |= POL_RSASIG; break;
+	case WO_ECDSA: s->policy |= POL_ECDSA; break;
+	case WO_RSA_SHA1: s->rsa_hashes |= SIGHASH_SHA1; break;
+	case WO_RSA_SHA2: s->rsa_hashes |= SIGHASH_SHA2; break;
+	case WO_RSA_SHA2_256: s->rsa_hashes |= SIGHASH_SHA2_256; break;
+	case WO_RSA_SHA2_384: s->rsa_hashes |= SIGHASH_SHA2_384; break;
+	case WO_RSA_SHA2_512: s->rsa_hashes |= SIGHASH_SHA2_512; break;
+	case WO_ECDSA_SHA2_256: s->ecdsa_hashes |= SIGHASH_SHA2_256; break;
+	case WO_ECDSA_SHA2_384: s->ecdsa_hashes |= SIGHASH_SHA2_384; break;
+	case WO_ECDSA_SHA2_512: s->ecdsa_hashes |= SIGHASH_SHA2_512; break;
+	case WO_AUTH_NULL: s->policy |= POL_AUTH_NULL; break;
+	case WO_AUTH_NEVER: s->policy |= POL_AUTH_NEVER; break;
+	case WO_AUTHBY: e->authby = (enum conn_authby)v.word; break;
 	case WO_ENCRYPT: s->policy |= POL_ENCRYPT; break;
 	case WO_AUTHENTICATE: s->policy |= POL_AUTHENTICATE; break;
 	case WO_COMPRESS: s->policy |= POL_COMPRESS; break;

@@ -59,6 +59,10 @@ enum whack_opt {
 	WO_LEAVE_STATE,
 	/* libreswan 4.x listings */
 	WO_SHOWSTATES, WO_BRIEFSTATUS, WO_FIPSSTATUS,
+	/* connection form: authentication (appended: the numbers travel on the wire) */
+	WO_ECDSA, WO_RSA_SHA1, WO_RSA_SHA2, WO_RSA_SHA2_256, WO_RSA_SHA2_384, WO_RSA_SHA2_512,
+	WO_ECDSA_SHA2_256, WO_ECDSA_SHA2_384, WO_ECDSA_SHA2_512, WO_AUTH_NULL, WO_AUTH_NEVER,
+	WO_AUTHBY,
 	WO_COUNT,
 };
 

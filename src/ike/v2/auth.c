@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15), carrying the first
- * Child SA (ESP, tunnel or transport, traffic selectors narrowed per 2.9):
+ * IKE_AUTH (RFC 7296 1.2, 2.15), carrying the first Child SA (ESP, tunnel
+ * or transport, traffic selectors narrowed per 2.9):
  *
- *   HDR, SK {IDi, [IDr,] AUTH, SAi2, TSi, TSr [, N(USE_TRANSPORT_MODE)]} -->
- *                               <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+ *   HDR, SK {IDi, [CERT+,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr
+ *            [, N(USE_TRANSPORT_MODE)]}  -->
+ *                           <--  HDR, SK {IDr, [CERT+,] AUTH, SAr2, TSi, TSr}
  *
- * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>),
- * SignedOctets = RealMessage | Nonce of the peer | prf(SK_p, RestOfIDPayload).
+ * AUTH proves each end over SignedOctets = RealMessage | Nonce of the peer
+ * | prf(SK_p, RestOfIDPayload), with a pre-shared key or a signature, each
+ * end by its own method (ike/auth.h). Signatures and their checks
+ * (certificate chains included) run as one crypto job per end (ike/
+ * auth_job.h); the exchange resumes from the job's result through the
+ * transition table. What the message said besides AUTH is decided before
+ * the job and kept in the setup's v2_auth_pend, never committed before
+ * the peer is authenticated.
  */
 #include <errno.h>
 #include <time.h>
@@ -17,56 +24,59 @@
 
 #include "crypto/crypto.h"
 #include "crypto/ikev2_keys.h"
+#include "crypto/dn.h"
 #include "crypto/prf.h"
+#include "ike/auth.h"
+#include "ike/auth_job.h"
+#include "ike/creds.h"
 #include "ike/alg_names.h"
 #include "ike/v2/child.h"
 #include "ike/conn_select.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
+#include "ike/v2/task.h"
 #include "ike/child_updown.h"
+#include "util/impair.h"
 #include "util/log.h"
 
 enum { PSK_MAX = 4096 };
 
-/* RestOfIDPayload: ID type, three reserved bytes, the identification data. */
-static int maced_id(struct ike_sa *sa, bool of_initiator, const struct ike_id *id, uint8_t *out)
-{
-	const struct ike_setup *s = sa->setup;
-	uint8_t head[4] = { id->type, 0, 0, 0 };
-	struct iovec iov[2] = { { head, 4 }, { (void *)id->data, id->len } };
-	return crypto_prf(sa->suite.prf, of_initiator ? s->sk_pi : s->sk_pr, s->sk_p_len, iov, 2,
-			  out);
-}
 
 /*
- * AUTH of one side: the initiator signs its IKE_SA_INIT request and Nr,
- * the responder its response and Ni.
+ * What IKE_AUTH decided before its crypto job, for the handler that takes
+ * the job's result. Owner: the SA's setup; plain data (no references, no
+ * secrets: our AUTH data and the peer's ID are public), freed with it.
  */
-static int psk_auth(struct ike_sa *sa, bool of_initiator, const struct ike_id *id, uint8_t *out)
-{
-	const struct ike_setup *s = sa->setup;
-	uint8_t mac[CRYPTO_PRF_MAX];
-	struct iovec iov[3];
-	int rc = maced_id(sa, of_initiator, id, mac);
+enum child_outcome { CHILD_NONE, CHILD_OK, CHILD_MISSING, CHILD_BAD };
 
-	if (rc < 0)
-		return rc;
-	iov[0] = (struct iovec){ of_initiator ? s->init_req : s->init_resp,
-				 of_initiator ? s->init_req_len : s->init_resp_len };
-	iov[1] = (struct iovec){ (void *)(of_initiator ? s->nr : s->ni),
-				 of_initiator ? s->nr_len : s->ni_len };
-	iov[2] = (struct iovec){ mac, crypto_prf_len(sa->suite.prf) };
-	rc = crypto_psk_auth(sa->suite.prf, s->psk, s->psk_len, iov, 3, out);
-	crypto_wipe(mac, sizeof(mac));
-	return rc;
-}
+struct v2_auth_pend {
+	struct ike_auth_plan ours;	/* how we authenticate */
+	struct ike_auth_plan theirs;	/* how the peer did */
+	bool peer_psk;			/* the peer authenticated with the PSK (checked) */
+	bool send_cert;			/* our CERT payloads go with our AUTH */
+	struct ike_id peer;		/* the peer's ID as received */
+	/* initiator: the response's Child SA, read before the job */
+	uint8_t child;			/* enum child_outcome */
+	uint16_t err;			/* the first error notify of the response */
+	/* responder: the request's Child SA, decided before the job */
+	uint16_t child_err;		/* the notify to answer with instead, or 0 */
+	struct v2_suite suite;
+	uint32_t spi_out;
+	struct ike_ts chosen_i, chosen_r;
+	bool transport;
+	uint16_t our_len;
+	uint8_t our_auth[V2_AUTH_MAX];	/* our AUTH data */
+};
 
 static int fetch_psk(struct ike_sa *sa)
 {
 	struct ike_setup *s = sa->setup;
-	uint8_t *buf = malloc(PSK_MAX);
+	uint8_t *buf;
 	int n;
 
+	if (s->psk)
+		return 0;
+	buf = malloc(PSK_MAX);
 	if (!buf)
 		return -ENOMEM;
 	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->id_remote, buf, PSK_MAX);
@@ -80,10 +90,327 @@ static int fetch_psk(struct ike_sa *sa)
 	return 0;
 }
 
+static struct v2_auth_pend *pend_of(struct ike_sa *sa)
+{
+	if (!sa->setup->auth)
+		sa->setup->auth = calloc(1, sizeof(*sa->setup->auth));
+	return sa->setup->auth;
+}
+
+/*
+ * The octets one side signs: the initiator its IKE_SA_INIT request and Nr,
+ * the responder its response and Ni, with prf(SK_px, its ID).
+ */
+static int octets(struct ike_sa *sa, bool of_initiator, const struct ike_id *id, uint8_t **out,
+		  size_t *len)
+{
+	const struct ike_setup *s = sa->setup;
+
+	return ike_auth_octets(sa->suite.prf, of_initiator ? s->init_req : s->init_resp,
+			       of_initiator ? s->init_req_len : s->init_resp_len,
+			       of_initiator ? s->nr : s->ni, of_initiator ? s->nr_len : s->ni_len,
+			       of_initiator ? s->sk_pi : s->sk_pr, s->sk_p_len, id, out, len);
+}
+
+/* Our private key: --cert's, else the secrets' for our ID. A new reference or NULL. */
+static struct crypto_privkey *our_key(struct ike_sa *sa)
+{
+	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
+	struct ike_daemon *d = sa->w->d;
+
+	if (cr->key)
+		return crypto_privkey_ref(cr->key);
+	if (cr->cert || !d->privkey_lookup)
+		return NULL;	/* a certificate without its key: nothing else will do */
+	return d->privkey_lookup(d->psk_ctx, sa->id_local);
+}
+
+/*
+ * How we authenticate: a signature when the connection lets us and we have
+ * a key it allows, else the PSK when it lets us. Fills pend->ours; returns
+ * 0, or -ENOKEY with *why set.
+ */
+static int choose_ours(struct ike_sa *sa, struct v2_auth_pend *p, const char **why)
+{
+	const struct ike_auth_policy *pol = &sa->conn->auth[sa->this_end];
+	struct crypto_privkey *key = NULL;
+	int rc = -ENOKEY;
+
+	*why = "no private key, and the connection does not allow a pre-shared key";
+	if (pol->classes & IKE_AUTHC_SIG)
+		key = our_key(sa);
+	if (key) {
+		rc = ike_auth_plan_sign(pol, crypto_privkey_kind(key), crypto_privkey_curve(key),
+					sa->setup->peer_hashes, &p->ours, why);
+		crypto_privkey_unref(key);
+		if (rc == 0)
+			return 0;
+		rc = -ENOKEY;
+	} else if (pol->classes & IKE_AUTHC_SIG && !(pol->classes & IKE_AUTHC_PSK)) {
+		*why = sa->conn->creds[sa->this_end].cert
+			       ? "no private key for our certificate"
+			       : "no certificate (--cert) and no private key for our ID in the secrets";
+	}
+	if (pol->classes & IKE_AUTHC_PSK) {
+		if (fetch_psk(sa) < 0) {
+			*why = "no pre-shared key for this pair of IDs";
+			return -ENOKEY;
+		}
+		p->ours = (struct ike_auth_plan){ .method = V2_AUTH_PSK };
+		return 0;
+	}
+	return rc;
+}
+
+/* Our PSK MIC into pend. Returns 0 or -errno. */
+static int psk_ours(struct ike_sa *sa, struct v2_auth_pend *p)
+{
+	uint8_t *o = NULL;
+	size_t len;
+	int n = octets(sa, sa->initiator, sa->id_local, &o, &len);
+
+	if (n == 0)
+		n = ike_auth_psk(sa->suite.prf, sa->setup->psk, sa->setup->psk_len, o, len,
+				 p->our_auth, sizeof(p->our_auth));
+	free(o);
+	if (n < 0)
+		return n;
+	p->our_len = (uint16_t)n;
+	return 0;
+}
+
+/* Our signature request; the octets are the caller's to free. */
+static int sign_request(struct ike_sa *sa, struct v2_auth_pend *p, struct ike_auth_sign *sg,
+			uint8_t **oct)
+{
+	size_t len;
+	int rc = octets(sa, sa->initiator, sa->id_local, oct, &len);
+
+	if (rc < 0)
+		return rc;
+	sg->key = our_key(sa);
+	if (!sg->key)
+		return -ENOKEY;
+	sg->plan = p->ours;
+	sg->octets = *oct;
+	sg->octets_len = len;
+	return 0;
+}
+
+/*
+ * The peer's AUTH: its plan against its policy, and, for a PSK, the check
+ * (cheap, done here). For a signature, fills v (references borrowed from
+ * the connection and the published credentials; the job takes its own) and
+ * returns 1. Returns 0 when the peer is authenticated already, or -errno
+ * with *why.
+ */
+static int peer_auth(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_pend *p,
+		     struct ike_auth_verify *v, uint8_t **oct, const char **why)
+{
+	const struct v2_payload *auth = v2_msg_get(m, V2_PL_AUTH);
+	uint8_t peer_end = (uint8_t)(1 - sa->this_end);
+	const struct connection *conn = sa->conn;
+	const uint8_t *sig;
+	size_t sig_len, len;
+	int rc;
+
+	rc = ike_auth_parse(&conn->auth[peer_end], ike_auth_our_hashes(), auth->u.auth.method,
+			    auth->u.auth.data, auth->u.auth.len, &v->plan, &sig, &sig_len, why);
+	if (log_debug_is_on(DBG_BASE) && auth->u.auth.method == V2_AUTH_DIGITAL_SIG) {
+		char hex[2 * 256 + 1] = "";
+		size_t n = auth->u.auth.data[0];
+
+		for (size_t i = 0; i < n && i < 256 && 1 + i < auth->u.auth.len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", auth->u.auth.data[1 + i]);
+		dbg(DBG_BASE, "#%llu: the peer's AlgorithmIdentifier %s", (unsigned long long)sa->serial,
+		    hex);
+	}
+	if (rc < 0)
+		return rc;
+	p->theirs = v->plan;
+	rc = octets(sa, !sa->initiator, &p->peer, oct, &len);
+	if (rc < 0) {
+		*why = "cannot compute the signed octets";
+		return rc;
+	}
+	if (v->plan.method == V2_AUTH_PSK) {
+		if (fetch_psk(sa) < 0) {
+			*why = "no pre-shared key for this pair of IDs";
+			return -ENOKEY;
+		}
+		rc = ike_auth_psk_check(sa->suite.prf, sa->setup->psk, sa->setup->psk_len, *oct,
+					len, sig, sig_len);
+		if (rc < 0) {
+			*why = "AUTH does not verify (wrong pre-shared key)";
+			return rc;
+		}
+		p->peer_psk = true;
+		return 0;
+	}
+	v->sig = sig;
+	v->sig_len = sig_len;
+	v->octets = *oct;
+	v->octets_len = len;
+	v->id = p->peer;
+	for (int i = v2_msg_find(m, V2_PL_CERT, 0); i >= 0 && v->ncerts < IKE_AUTH_PEER_CERTS;
+	     i = v2_msg_find(m, V2_PL_CERT, i + 1)) {
+		const struct v2_cert *c = &m->pl[i].u.cert;
+
+		if (c->encoding != V2_CERT_X509_SIG || !c->len)
+			continue;	/* other encodings (hash and URL, raw keys) are not used */
+		v->certs[v->ncerts] = c->data;
+		v->cert_len[v->ncerts++] = c->len;
+	}
+	v->peer_cert = conn->creds[peer_end].cert;
+	v->vopts.now = time(NULL);
+	v->vopts.ca_dn = conn->ca_dn[peer_end];
+	v->vopts.ca_dn_len = conn->ca_dn_len[peer_end];
+	return 1;
+}
+
+/*
+ * The trust set and the peer's raw keys from the published credentials, as
+ * references the caller drops (the job takes its own).
+ */
+static void peer_creds(struct ike_sa *sa, struct ike_auth_verify *v)
+{
+	const struct ike_creds *c;
+
+	rcu_read_lock();
+	c = ike_creds_get_rcu(sa->w->d);
+	if (c) {
+		v->trust = crypto_trust_ref(c->trust);
+		v->vopts.crl_strict = c->crl_strict;
+		for (size_t i = 0; i < IKE_AUTH_PEER_KEYS; i++) {
+			struct crypto_pubkey *k = ike_creds_pubkey_rcu(c, &v->id, i);
+
+			if (!k)
+				break;
+			v->keys[v->nkeys++] = crypto_pubkey_ref(k);
+		}
+	}
+	rcu_read_unlock();
+	if (!v->trust) {
+		v->trust = crypto_trust_new();	/* nothing published (tests): trust nothing */
+		if (v->trust)
+			crypto_trust_seal(v->trust);
+	}
+}
+
+static void peer_creds_drop(struct ike_auth_verify *v)
+{
+	crypto_trust_unref(v->trust);
+	for (size_t i = 0; i < v->nkeys; i++)
+		crypto_pubkey_unref(v->keys[i]);
+}
+
+/* Log what the job said about the peer (CRL notes). */
+static void note_peer(struct ike_sa *sa, const struct ike_auth_result *r)
+{
+	char name[CONN_NAME_MAX + 32];
+
+	if (r->crl_missing || r->crl_stale)
+		log_limited(LOG_WARNING, 5, "certificate accepted without a current CRL",
+			    "%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
+			    ike_sa_name(sa, name, sizeof(name)),
+			    r->crl_stale ? "the CRL is past its next update" : "no CRL", r->subject);
+}
+
+/* Once both ends are proven: who, and how (libreswan logs the same). */
+static void log_authenticated(struct ike_sa *sa, const char *subject)
+{
+	struct v2_auth_pend *p = sa->setup->auth;
+	char id[IKE_ID_STRLEN], theirs[96], ours[96];
+
+	ike_sa_progress(sa, RC_LOG, "authenticated peer %s with %s%s%s%s, ourselves with %s",
+			ike_id_str(&p->peer, id, sizeof(id)),
+			ike_auth_plan_str(&p->theirs, theirs, sizeof(theirs)),
+			subject && subject[0] ? " and certificate '" : "",
+			subject && subject[0] ? subject : "", subject && subject[0] ? "'" : "",
+			ike_auth_plan_str(&p->ours, ours, sizeof(ours)));
+}
+
 static void build_id(struct v2_build *b, uint8_t type, const struct ike_id *id)
 {
 	struct v2_id p = { .type = id->type, .len = id->len, .data = id->data };
 	v2_build_id(b, type, &p);
+}
+
+/* Our CERT payloads: the end certificate, then intermediates per --sendca. */
+static void build_certs(struct ike_sa *sa, struct v2_build *b)
+{
+	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
+	enum sendca sendca = sa->conn->spec.end[sa->this_end].sendca;
+	struct v2_cert c = { .encoding = V2_CERT_X509_SIG };
+	size_t len;
+
+	if (!cr->cert)
+		return;
+	c.data = crypto_cert_der(cr->cert, &len);
+	c.len = (uint16_t)len;
+	v2_build_cert(b, &c);
+	if (sendca == SENDCA_NONE)
+		return;
+	for (size_t i = 0; i < cr->nchain; i++) {
+		/* issuer (the default): the intermediates, not the root the peer must hold */
+		if (sendca != SENDCA_ALL && crypto_cert_is_self_signed(cr->chain[i]))
+			continue;
+		c.data = crypto_cert_der(cr->chain[i], &len);
+		c.len = (uint16_t)len;
+		v2_build_cert(b, &c);
+	}
+}
+
+/* A CERTREQ naming our anchors, when the peer may authenticate with a certificate. */
+static void build_certreq(struct ike_sa *sa, struct v2_build *b)
+{
+	uint8_t data[20 * 64];
+	const struct ike_creds *c;
+	int n = 0;
+
+	if (!(sa->conn->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG))
+		return;
+	rcu_read_lock();
+	c = ike_creds_get_rcu(sa->w->d);
+	if (c)
+		n = ike_certreq_data(c->trust, data, sizeof(data));
+	rcu_read_unlock();
+	if (n > 0) {
+		struct v2_cert cr = { .encoding = V2_CERT_X509_SIG, .len = (uint16_t)n,
+				      .data = data };
+		v2_build_certreq(b, &cr);
+	}
+}
+
+void v2_auth_init_payloads(struct ike_sa *sa, struct v2_build *b)
+{
+	uint8_t data[16];
+	struct v2_notification n = { .type = V2N_SIGNATURE_HASH_ALGORITHMS, .data = data };
+	bool sigs = (sa->conn->auth[0].classes | sa->conn->auth[1].classes) & IKE_AUTHC_SIG;
+
+	if (sigs && (sa->initiator || sa->setup->peer_hashes) &&
+	    !impair_consume(IMPAIR_OMIT_SIGHASH)) {
+		n.len = (uint16_t)ike_sighash_encode(ike_auth_our_hashes(), data, sizeof(data));
+		v2_build_notify(b, &n);
+		sa->setup->sent_hashes = true;
+	}
+	if (!sa->initiator)
+		build_certreq(sa, b);
+}
+
+void v2_auth_init_note(struct ike_sa *sa, const struct v2_msg *m)
+{
+	const struct v2_notification *n = v2_msg_notify(m, V2N_SIGNATURE_HASH_ALGORITHMS);
+	int mask = n ? ike_sighash_decode(n->data, n->len) : 0;
+
+	sa->setup->peer_hashes = mask > 0 ? (uint8_t)mask : 0;
+	sa->setup->peer_certreq = v2_msg_get(m, V2_PL_CERTREQ) != NULL;
+}
+
+static void note_certreq(struct ike_sa *sa, const struct v2_msg *m)
+{
+	if (v2_msg_get(m, V2_PL_CERTREQ))
+		sa->setup->peer_certreq = true;
 }
 
 static bool wants_child(const struct connection *c)
@@ -115,23 +442,33 @@ static void float_to_natt(struct ike_sa *sa)
 	    d->natikeport);
 }
 
+/* The job's result back into the transition table. */
+static void auth_job_done(struct ike_sa *sa, struct ike_auth_result *r)
+{
+	struct ike_input in = { .auth = r, .task = V2T_SETUP, .phase = V2_PHASE_AUTH };
+
+	v2_dispatch(sa, IKE_EV_CRYPTO, &in);
+}
+
 /* ---- initiator ---- */
 
 static void auth_send(struct ike_sa *sa, struct child_sa *c)
 {
-	uint8_t auth[CRYPTO_PRF_MAX];
+	struct ike_setup *s = sa->setup;
+	struct v2_auth_pend *p = s->auth;
 	struct v2_build b;
 	size_t len;
+	struct v2_auth a = { .method = p->ours.method, .len = p->our_len, .data = p->our_auth };
 
-	if (psk_auth(sa, true, sa->id_local, auth) < 0) {
-		ike_sa_fail(sa, RC_CRYPTOFAILED, "computing AUTH failed");
-		return;
-	}
-	struct v2_auth a = { .method = V2_AUTH_PSK, .len = (uint16_t)crypto_prf_len(sa->suite.prf),
-			     .data = auth };
 	v2_start(sa, &b, V2_IKE_AUTH, false, sa->msgid_next, true);
 	build_id(&b, V2_PL_IDI, sa->id_local);
-	if (!ike_id_is_any(&sa->id_remote))
+	if (p->ours.method != V2_AUTH_PSK &&
+	    ike_connection_sends_cert(sa->conn, sa->this_end, true, s->peer_certreq))
+		build_certs(sa, &b);
+	build_certreq(sa, &b);
+	if (!ike_id_is_any(&sa->id_remote) && !ike_id_is_fromcert(&sa->id_remote) &&
+	    !(sa->id_remote.type == V2_ID_DER_ASN1_DN &&
+	      crypto_dn_has_wildcard(sa->id_remote.data, sa->id_remote.len)))
 		build_id(&b, V2_PL_IDR, &sa->id_remote);
 	v2_build_auth(&b, &a);
 	if (c) {
@@ -151,7 +488,6 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 		v2_ts_to_wire(&c->ts_remote, &ts);
 		v2_build_ts(&b, V2_PL_TSR, &ts);
 	}
-	crypto_wipe(auth, sizeof(auth));
 	if (v2_seal(sa, &b, &len) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "cannot build the IKE_AUTH request");
 		return;
@@ -163,32 +499,76 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 	v2_send_request(sa, sa->w->txbuf, len);
 }
 
+/* The Child SA's SPI is there: make our AUTH (a job for a signature), then send. */
 static void initiator_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 {
+	struct v2_auth_pend *p = sa->setup->auth;
+	struct ike_auth_sign sg = { 0 };
+	uint8_t *oct = NULL;
+	int rc;
+
 	if (status < 0) {
 		ike_sa_fail(sa, RC_FATAL, "the kernel gave no SPI for the Child SA: %s",
 			    strerror(-status));
 		return;
 	}
-	auth_send(sa, c);
+	if (p->ours.method == V2_AUTH_PSK) {
+		if (psk_ours(sa, p) < 0) {
+			ike_sa_fail(sa, RC_CRYPTOFAILED, "computing AUTH failed");
+			return;
+		}
+		auth_send(sa, c);
+		return;
+	}
+	rc = sign_request(sa, p, &sg, &oct);
+	if (rc == 0)
+		rc = ike_auth_submit(sa, NULL, &sg, auth_job_done);
+	crypto_privkey_unref(sg.key);
+	free(oct);
+	if (rc < 0) {
+		ike_sa_fail(sa, rc == -ENOKEY ? RC_NOKEY : RC_CRYPTOFAILED,
+			    "cannot sign our AUTH: %s", rc == -ENOKEY ? "no private key" : strerror(-rc));
+		return;
+	}
+	sa->state = IKE_I_AUTH_SIGN;
+}
+
+void v2_auth_i_signed(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v2_auth_pend *p = sa->setup->auth;
+	struct ike_auth_result *r = in->auth;
+
+	if (r->sign != 0 || r->auth_len > sizeof(p->our_auth)) {
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "signing our AUTH failed: %s",
+			    strerror(r->sign < 0 ? -r->sign : EIO));
+		return;
+	}
+	memcpy(p->our_auth, r->auth, r->auth_len);
+	p->our_len = r->auth_len;
+	auth_send(sa, sa->children);
 }
 
 void v2_auth_start(struct ike_sa *sa)
 {
 	struct connection *conn = sa->conn;
-	int rc;
+	struct v2_auth_pend *p;
+	const char *why;
 
 	float_to_natt(sa);
-	rc = fetch_psk(sa);
-	if (rc < 0) {
+	p = pend_of(sa);
+	if (!p) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return;
+	}
+	if (choose_ours(sa, p, &why) < 0) {
 		char l[300], r[300];
-		ike_sa_fail(sa, RC_NOKEY, "no pre-shared key for %s and %s in the secrets",
+		ike_sa_fail(sa, RC_NOKEY, "cannot authenticate as %s to %s: %s",
 			    ike_id_str(sa->id_local, l, sizeof(l)),
-			    ike_id_str(&sa->id_remote, r, sizeof(r)));
+			    ike_id_str(&sa->id_remote, r, sizeof(r)), why);
 		return;
 	}
 	if (!wants_child(conn)) {
-		auth_send(sa, NULL);
+		initiator_spi_done(sa, NULL, 0);
 		return;
 	}
 	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
@@ -222,17 +602,112 @@ static void initiator_installed(struct ike_sa *sa, struct child_sa *c, int statu
 	ike_sa_progress_done(sa);
 }
 
+/*
+ * The response's Child SA, read into the larval child before the peer is
+ * authenticated; nothing is installed or told until it is.
+ */
+static void response_child_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_pend *p)
+{
+	struct child_sa *c = sa->children;
+	const struct v2_payload *sa_pl = v2_msg_get(m, V2_PL_SA), *tsi = v2_msg_get(m, V2_PL_TSI),
+				*tsr = v2_msg_get(m, V2_PL_TSR);
+	struct proposal_set esp;
+	struct ike_ts_set si, sr;
+
+	p->err = v2_first_error(m);
+	if (!c) {
+		p->child = CHILD_NONE;
+		return;
+	}
+	if (!sa_pl || !tsi || !tsr) {
+		p->child = CHILD_MISSING;
+		return;
+	}
+	ike_connection_auth_esp(sa->conn, &esp);
+	if (proposal_check_reply(&esp, sa_pl->u.sa, V2_PROTO_ESP, &c->suite) < 0 ||
+	    sa_pl->u.sa->props[0].spi_size != 4 || v2_ts_from_wire(tsi->u.ts, &si) < 0 ||
+	    v2_ts_from_wire(tsr->u.ts, &sr) < 0 || !ike_ts_set_within(&si, &c->ts_local) ||
+	    !ike_ts_set_within(&sr, &c->ts_remote)) {
+		p->child = CHILD_BAD;
+		return;
+	}
+	const uint8_t *spi = sa_pl->u.sa->props[0].spi;
+	c->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
+	c->ts_local = si.ts[0];
+	c->ts_remote = sr.ts[0];
+	if (c->transport && !v2_msg_notify(m, V2N_USE_TRANSPORT_MODE))
+		c->transport = false;	/* the responder chose tunnel mode */
+	p->child = CHILD_OK;
+}
+
+/* The responder is authenticated: the IKE SA is up; install its Child SA. */
+static void initiator_authenticated(struct ike_sa *sa)
+{
+	struct v2_auth_pend *p = sa->setup->auth;
+	struct child_sa *c = sa->children;
+	uint16_t err = p->err;
+
+	if (p->peer_psk)
+		log_authenticated(sa, NULL);
+	sa->id_remote = p->peer;
+	v2_ike_established(sa);
+	ike_stats_established(sa, IKE_XS_AUTH);
+	switch (p->child) {
+	case CHILD_NONE:
+		ike_sa_setup_free(sa);
+		ike_sa_progress_done(sa);
+		return;
+	case CHILD_MISSING:
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
+		ike_sa_progress(sa, err ? v2_notify_rc(err) : RC_FATAL,
+				"IKE SA up, but the Child SA was refused%s%s", err ? " with " : "",
+				err ? v2_notify_name(err) : "");
+		ike_child_unlink_free(sa, c);
+		ike_sa_setup_free(sa);
+		ike_sa_progress_done(sa);
+		return;
+	case CHILD_BAD:
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
+		ike_sa_progress(sa, RC_FATAL,
+				"IKE SA up, but the responder's Child SA answer is unacceptable");
+		v2_child_delete_tell_peer(sa, c);
+		ike_child_unlink_free(sa, c);
+		ike_sa_setup_free(sa);
+		ike_sa_progress_done(sa);
+		return;
+	default:
+		break;
+	}
+	size_t half = crypto_esp_keymat_len(&c->suite);
+	uint8_t keymat[2 * 160];
+	if (2 * half > sizeof(keymat) || v2_child_keymat(sa, c, keymat, 2 * half) < 0 ||
+	    v2_child_install(sa, c, keymat, 2 * half, initiator_installed) < 0) {
+		crypto_wipe(keymat, sizeof(keymat));
+		initiator_installed(sa, c, -ENOMEM);
+		return;
+	}
+	crypto_wipe(keymat, sizeof(keymat));
+}
+
+static void initiator_auth_failed(struct ike_sa *sa, const char *why)
+{
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+	ike_sa_fail(sa, v2_notify_rc(V2N_AUTHENTICATION_FAILED),
+		    "the responder's AUTH does not verify: %s", why);
+}
+
 void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 {
 	struct net_rx *rx = in->rx;
 	struct v2_msg *m = in->m;
-	struct ike_setup *s = sa->setup;
+	struct v2_auth_pend *p = sa->setup->auth;
 	const struct v2_payload *idr = v2_msg_get(m, V2_PL_IDR), *auth = v2_msg_get(m, V2_PL_AUTH);
-	uint8_t want[CRYPTO_PRF_MAX];
-	struct ike_id peer;
+	struct ike_auth_verify v = { 0 };
 	uint16_t err = v2_first_error(m);
-	size_t alen = crypto_prf_len(sa->suite.prf);
+	uint8_t *oct = NULL;
+	const char *why = NULL;
 	char buf[300];
+	int rc;
 
 	if (sa->state != IKE_I_AUTH_SENT) {
 		v2_drop(sa->w, rx, "IKE_AUTH response in the wrong state");
@@ -244,81 +719,51 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 			    err ? " with " : "", err ? v2_notify_name(err) : " (no IDr or AUTH)");
 		return;
 	}
-	if (ike_id_from_payload(idr->u.id.type, idr->u.id.data, idr->u.id.len, &peer) < 0) {
+	if (ike_id_from_payload(idr->u.id.type, idr->u.id.data, idr->u.id.len, &p->peer) < 0) {
 		ike_sa_fail(sa, RC_BADID, "the responder's ID payload is malformed");
 		return;
 	}
-	if (!ike_id_is_any(&sa->id_remote) && !ike_id_eq(&peer, &sa->id_remote)) {
+	if (!ike_id_match(&sa->id_remote, &p->peer)) {
 		ike_sa_fail(sa, RC_BADID, "the responder identified as %s, expected %s",
-			    ike_id_str(&peer, buf, sizeof(buf)),
+			    ike_id_str(&p->peer, buf, sizeof(buf)),
 			    ike_id_str(&sa->id_remote, buf + 150, 150));
 		return;
 	}
-	if (auth->u.auth.method != V2_AUTH_PSK || auth->u.auth.len != alen ||
-	    psk_auth(sa, false, &peer, want) < 0 || !crypto_memeq(want, auth->u.auth.data, alen)) {
-		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
-		crypto_wipe(want, sizeof(want));
-		ike_sa_fail(sa, v2_notify_rc(V2N_AUTHENTICATION_FAILED),
-			    "the responder's AUTH does not verify (wrong pre-shared key?)");
+	response_child_read(sa, m, p);
+	rc = peer_auth(sa, m, p, &v, &oct, &why);
+	if (rc == 0) {
+		free(oct);
+		initiator_authenticated(sa);
 		return;
 	}
-	crypto_wipe(want, sizeof(want));
-	sa->id_remote = peer;
-	v2_ike_established(sa);
-	ike_stats_established(sa, IKE_XS_AUTH);
+	if (rc < 0) {
+		free(oct);
+		initiator_auth_failed(sa, why);
+		return;
+	}
+	peer_creds(sa, &v);
+	rc = ike_auth_submit(sa, &v, NULL, auth_job_done);
+	peer_creds_drop(&v);
+	free(oct);
+	if (rc < 0) {
+		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot check the responder's AUTH: %s",
+			    strerror(-rc));
+		return;
+	}
+	sa->state = IKE_I_AUTH_VERIFY;
+}
 
-	struct child_sa *c = sa->children;
-	if (!c) {
-		ike_sa_setup_free(sa);
-		ike_sa_progress_done(sa);
-		return;
-	}
-	const struct v2_payload *sa_pl = v2_msg_get(m, V2_PL_SA), *tsi = v2_msg_get(m, V2_PL_TSI),
-				*tsr = v2_msg_get(m, V2_PL_TSR);
-	struct proposal_set esp;
-	struct ike_ts_set si, sr;
+void v2_auth_i_checked(struct ike_sa *sa, struct ike_input *in)
+{
+	struct ike_auth_result *r = in->auth;
 
-	if (!sa_pl || !tsi || !tsr) {
-		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
-		ike_sa_progress(sa, err ? v2_notify_rc(err) : RC_FATAL,
-				"IKE SA up, but the Child SA was refused%s%s", err ? " with " : "",
-				err ? v2_notify_name(err) : "");
-		ike_child_unlink_free(sa, c);
-		ike_sa_setup_free(sa);
-		ike_sa_progress_done(sa);
+	note_peer(sa, r);
+	if (r->verify != 0) {
+		initiator_auth_failed(sa, r->why);
 		return;
 	}
-	ike_connection_auth_esp(sa->conn, &esp);
-	if (proposal_check_reply(&esp, sa_pl->u.sa, V2_PROTO_ESP, &c->suite) < 0 ||
-	    sa_pl->u.sa->props[0].spi_size != 4 || v2_ts_from_wire(tsi->u.ts, &si) < 0 ||
-	    v2_ts_from_wire(tsr->u.ts, &sr) < 0 || !ike_ts_set_within(&si, &c->ts_local) ||
-	    !ike_ts_set_within(&sr, &c->ts_remote)) {
-		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FAILED);
-		ike_sa_progress(sa, RC_FATAL,
-				"IKE SA up, but the responder's Child SA answer is unacceptable");
-		v2_child_delete_tell_peer(sa, c);
-		ike_child_unlink_free(sa, c);
-		ike_sa_setup_free(sa);
-		ike_sa_progress_done(sa);
-		return;
-	}
-	const uint8_t *spi = sa_pl->u.sa->props[0].spi;
-	c->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
-	c->ts_local = si.ts[0];
-	c->ts_remote = sr.ts[0];
-	if (c->transport && !v2_msg_notify(m, V2N_USE_TRANSPORT_MODE))
-		c->transport = false;	/* the responder chose tunnel mode */
-
-	size_t half = crypto_esp_keymat_len(&c->suite);
-	uint8_t keymat[2 * 160];
-	if (2 * half > sizeof(keymat) || v2_child_keymat(sa, c, keymat, 2 * half) < 0 ||
-	    v2_child_install(sa, c, keymat, 2 * half, initiator_installed) < 0) {
-		crypto_wipe(keymat, sizeof(keymat));
-		initiator_installed(sa, c, -ENOMEM);
-		return;
-	}
-	crypto_wipe(keymat, sizeof(keymat));
-	(void)s;
+	log_authenticated(sa, r->subject);
+	initiator_authenticated(sa);
 }
 
 /* ---- responder ---- */
@@ -326,18 +771,15 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_err)
 {
 	struct ike_setup *s = sa->setup;
-	uint8_t auth[CRYPTO_PRF_MAX];
+	struct v2_auth_pend *p = s->auth;
 	struct v2_build b;
 	size_t len;
+	struct v2_auth a = { .method = p->ours.method, .len = p->our_len, .data = p->our_auth };
 
-	if (psk_auth(sa, false, sa->id_local, auth) < 0) {
-		ike_sa_free(sa);
-		return;
-	}
-	struct v2_auth a = { .method = V2_AUTH_PSK, .len = (uint16_t)crypto_prf_len(sa->suite.prf),
-			     .data = auth };
 	v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true);
 	build_id(&b, V2_PL_IDR, sa->id_local);
+	if (p->send_cert)
+		build_certs(sa, &b);
 	v2_build_auth(&b, &a);
 	if (c && !child_err) {
 		struct v2_sa *out = sa->w->sa_scratch;
@@ -365,7 +807,6 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 		v2_build_notify(&b, &n);
 		ike_stats_notify_sent(sa->w, child_err);
 	}
-	crypto_wipe(auth, sizeof(auth));
 	if (v2_seal(sa, &b, &len) < 0) {
 		ike_sa_free(sa);
 		return;
@@ -422,82 +863,30 @@ static void responder_spi_done(struct ike_sa *sa, struct child_sa *c, int status
 	crypto_wipe(keymat, sizeof(keymat));
 }
 
-void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
+/*
+ * The request's Child SA, decided before the peer is authenticated (the
+ * connection may switch to one whose selectors fit, which also decides our
+ * ID and how we authenticate): into pend, nothing committed.
+ */
+static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
+				 struct v2_auth_pend *p)
 {
-	struct v2_msg *m = in->m;
 	struct ike_daemon *d = sa->w->d;
 	struct ike_setup *s = sa->setup;
-	const struct v2_payload *idi = v2_msg_get(m, V2_PL_IDI), *auth = v2_msg_get(m, V2_PL_AUTH);
-	size_t alen = crypto_prf_len(sa->suite.prf);
-	uint8_t want[CRYPTO_PRF_MAX];
-	struct ike_id peer;
-	char buf[300];
-
-	ike_stats_auth_start(sa);
-	if (!idi || !auth) {
-		auth_refuse(sa, auth ? "no IDi" : "no AUTH (EAP is not supported yet)");
-		return;
-	}
-	if (ike_id_from_payload(idi->u.id.type, idi->u.id.data, idi->u.id.len, &peer) < 0) {
-		auth_refuse(sa, "malformed IDi");
-		return;
-	}
-	/* The manual: switch to the connection that names this peer ID, if any. */
-	const struct ike_id *named = &sa->conn->id[1 - sa->this_end];
-	uint8_t end;
-	struct connection *better = ike_conn_for_id(d, &sa->local, &sa->peer, &peer, &end);
-	if (better && better != sa->conn && (ike_id_is_any(named) || !ike_id_eq(named, &peer))) {
-		ike_connection_unref(sa->conn);
-		sa->conn = better;
-		sa->this_end = end;
-		better = NULL;
-	}
-	if (better)
-		ike_connection_unref(better);
-	named = &sa->conn->id[1 - sa->this_end];
-	if (!ike_id_is_any(named) && !ike_id_eq(named, &peer)) {
-		snprintf(buf, sizeof(buf), "the peer identified as %s, which no connection accepts",
-			 log_debug_is_on(DBG_PRIVATE) ? ike_id_str(&peer, buf + 200, 100) : "<id>");
-		auth_refuse(sa, buf);
-		return;
-	}
-	sa->id_remote = peer;
-	sa->id_local = &sa->conn->id_self[sa->this_end];
-	if (fetch_psk(sa) < 0) {
-		auth_refuse(sa, "no pre-shared key for this pair of IDs");
-		return;
-	}
-	if (auth->u.auth.method != V2_AUTH_PSK) {
-		auth_refuse(sa, "the peer did not authenticate with a pre-shared key");
-		return;
-	}
-	if (auth->u.auth.len != alen || psk_auth(sa, true, &peer, want) < 0 ||
-	    !crypto_memeq(want, auth->u.auth.data, alen)) {
-		crypto_wipe(want, sizeof(want));
-		auth_refuse(sa, "AUTH does not verify (wrong pre-shared key)");
-		return;
-	}
-	crypto_wipe(want, sizeof(want));
-	v2_ike_established(sa);
-	ike_stats_established(sa, IKE_XS_AUTH);
-
-	/* The first Child SA. */
 	const struct v2_payload *sa_pl = v2_msg_get(m, V2_PL_SA), *tsi = v2_msg_get(m, V2_PL_TSI),
 				*tsr = v2_msg_get(m, V2_PL_TSR);
-	if (!sa_pl) {
-		sa->state = IKE_ESTABLISHED;
-		auth_respond(sa, NULL, 0);
-		return;
-	}
 	struct proposal_set esp;
-	struct v2_suite suite;
-	uint8_t num;
+	uint8_t num, end;
 	struct ike_ts_set si, sr;
-	struct ike_ts ours_remote, chosen_i, chosen_r;
+	struct ike_ts ours_remote;
 
-	if (!tsi || !tsr || v2_ts_from_wire(tsi->u.ts, &si) < 0 || v2_ts_from_wire(tsr->u.ts, &sr) < 0) {
-		sa->state = IKE_ESTABLISHED;
-		auth_respond(sa, NULL, V2N_TS_UNACCEPTABLE);
+	p->child = CHILD_NONE;
+	if (!sa_pl)
+		return;
+	p->child = CHILD_BAD;
+	if (!tsi || !tsr || v2_ts_from_wire(tsi->u.ts, &si) < 0 ||
+	    v2_ts_from_wire(tsr->u.ts, &sr) < 0) {
+		p->child_err = V2N_TS_UNACCEPTABLE;
 		return;
 	}
 	/*
@@ -515,21 +904,43 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		ike_connection_unref(fit);
 	}
 	if (!wants_child(sa->conn)) {
-		sa->state = IKE_ESTABLISHED;
-		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
+		p->child_err = V2N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
 	ike_connection_auth_esp(sa->conn, &esp);
-	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &suite, &num, &s->child_accepted) < 0) {
-		sa->state = IKE_ESTABLISHED;
-		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
+	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &p->suite, &num, &s->child_accepted) <
+	    0) {
+		p->child_err = V2N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
 	ours_remote = ike_conn_remote_ts(sa->conn, sa->this_end, &sa->peer);
-	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
-	    ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &chosen_r) < 0) {
+	if (ike_ts_narrow(&si, &ours_remote, &p->chosen_i) < 0 ||
+	    ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &p->chosen_r) < 0) {
+		p->child_err = V2N_TS_UNACCEPTABLE;
+		return;
+	}
+	const struct v2_proposal *offered = NULL;
+	for (unsigned i = 0; i < sa_pl->u.sa->nprops; i++)
+		if (sa_pl->u.sa->props[i].num == num)
+			offered = &sa_pl->u.sa->props[i];
+	const uint8_t *spi = offered ? offered->spi : s->child_accepted.spi;
+	p->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
+	p->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) &&
+		       !(sa->conn->spec.policy & POL_TUNNEL);
+	s->child_num = num;
+	p->child = CHILD_OK;
+}
+
+/* Both ends are proven: the IKE SA is up; make its Child SA, then answer. */
+static void responder_authenticated(struct ike_sa *sa)
+{
+	struct v2_auth_pend *p = sa->setup->auth;
+
+	v2_ike_established(sa);
+	ike_stats_established(sa, IKE_XS_AUTH);
+	if (p->child != CHILD_OK) {
 		sa->state = IKE_ESTABLISHED;
-		auth_respond(sa, NULL, V2N_TS_UNACCEPTABLE);
+		auth_respond(sa, NULL, p->child == CHILD_NONE ? 0 : p->child_err);
 		return;
 	}
 	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
@@ -538,23 +949,136 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);
 		return;
 	}
-	const struct v2_proposal *offered = NULL;
-	for (unsigned i = 0; i < sa_pl->u.sa->nprops; i++)
-		if (sa_pl->u.sa->props[i].num == num)
-			offered = &sa_pl->u.sa->props[i];
-	const uint8_t *spi = offered ? offered->spi : s->child_accepted.spi;
-	c->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
-	c->suite = suite;
-	c->ts_local = chosen_r;
-	c->ts_remote = chosen_i;
-	c->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) &&
-		       !(sa->conn->spec.policy & POL_TUNNEL);
+	c->spi_out = p->spi_out;
+	c->suite = p->suite;
+	c->ts_local = p->chosen_r;
+	c->ts_remote = p->chosen_i;
+	c->transport = p->transport;
 	c->encap = sa->nat_local || sa->nat_peer;
-	s->child_num = num;
 	sa->state = IKE_R_CHILD;
 	if (v2_child_alloc_spi(sa, c, responder_spi_done) < 0) {
 		ike_child_unlink_free(sa, c);
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);
 	}
+}
+
+void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v2_msg *m = in->m;
+	struct ike_daemon *d = sa->w->d;
+	const struct v2_payload *idi = v2_msg_get(m, V2_PL_IDI), *auth = v2_msg_get(m, V2_PL_AUTH);
+	struct ike_auth_verify v = { 0 };
+	struct ike_auth_sign sg = { 0 };
+	struct v2_auth_pend *p;
+	uint8_t *voct = NULL, *soct = NULL;
+	const char *why = NULL;
+	char buf[300];
+	int rc;
+
+	ike_stats_auth_start(sa);
+	if (!idi || !auth) {
+		auth_refuse(sa, auth ? "no IDi" : "no AUTH (EAP is not supported yet)");
+		return;
+	}
+	p = pend_of(sa);
+	if (!p) {
+		auth_refuse(sa, "out of memory");
+		return;
+	}
+	if (ike_id_from_payload(idi->u.id.type, idi->u.id.data, idi->u.id.len, &p->peer) < 0) {
+		auth_refuse(sa, "malformed IDi");
+		return;
+	}
+	note_certreq(sa, m);
+	/* The manual: switch to the connection that names this peer ID, if any. */
+	const struct ike_id *named = &sa->conn->id[1 - sa->this_end];
+	uint8_t end;
+	struct connection *better = ike_conn_for_id(d, &sa->local, &sa->peer, &p->peer, &end);
+	if (better && better != sa->conn && (ike_id_is_any(named) || !ike_id_match(named, &p->peer))) {
+		ike_connection_unref(sa->conn);
+		sa->conn = better;
+		sa->this_end = end;
+		better = NULL;
+	}
+	if (better)
+		ike_connection_unref(better);
+	named = &sa->conn->id[1 - sa->this_end];
+	if (!ike_id_match(named, &p->peer)) {
+		snprintf(buf, sizeof(buf), "the peer identified as %s, which no connection accepts",
+			 log_debug_is_on(DBG_PRIVATE) ? ike_id_str(&p->peer, buf + 200, 100) : "<id>");
+		auth_refuse(sa, buf);
+		return;
+	}
+	sa->id_remote = p->peer;
+	sa->id_local = &sa->conn->id_self[sa->this_end];
+	request_child_decide(sa, m, p);
+
+	/* the peer's AUTH: a PSK is checked now, a signature by the job */
+	rc = peer_auth(sa, m, p, &v, &voct, &why);
+	if (rc < 0) {
+		free(voct);
+		auth_refuse(sa, why);
+		return;
+	}
+	/* ours: a PSK MIC now, a signature by the same job */
+	if (choose_ours(sa, p, &why) < 0) {
+		free(voct);
+		auth_refuse(sa, why);
+		return;
+	}
+	p->send_cert = p->ours.method != V2_AUTH_PSK &&
+		       ike_connection_sends_cert(sa->conn, sa->this_end, false,
+						 sa->setup->peer_certreq);
+	if (p->ours.method == V2_AUTH_PSK && psk_ours(sa, p) < 0) {
+		free(voct);
+		auth_refuse(sa, "computing our AUTH failed");
+		return;
+	}
+	if (rc == 0 && p->ours.method == V2_AUTH_PSK) {
+		free(voct);
+		log_authenticated(sa, NULL);
+		responder_authenticated(sa);
+		return;
+	}
+	if (rc == 1)
+		peer_creds(sa, &v);
+	if (p->ours.method != V2_AUTH_PSK)
+		rc = sign_request(sa, p, &sg, &soct) < 0 ? -ENOKEY : rc;
+	if (rc >= 0)
+		rc = ike_auth_submit(sa, rc == 1 ? &v : NULL,
+				     p->ours.method != V2_AUTH_PSK ? &sg : NULL, auth_job_done);
+	if (v.trust)
+		peer_creds_drop(&v);
+	crypto_privkey_unref(sg.key);
+	free(voct);
+	free(soct);
+	if (rc < 0) {
+		auth_refuse(sa, rc == -ENOKEY ? "no private key to sign our AUTH"
+					      : "cannot queue the authentication");
+		return;
+	}
+	sa->state = IKE_R_AUTH;
+}
+
+void v2_auth_r_checked(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v2_auth_pend *p = sa->setup->auth;
+	struct ike_auth_result *r = in->auth;
+
+	note_peer(sa, r);
+	if (r->verify < 0) {
+		auth_refuse(sa, r->why);
+		return;
+	}
+	if (r->sign < 0 || (r->sign == 0 && r->auth_len > sizeof(p->our_auth))) {
+		auth_refuse(sa, "signing our AUTH failed");
+		return;
+	}
+	if (r->sign == 0) {
+		memcpy(p->our_auth, r->auth, r->auth_len);
+		p->our_len = r->auth_len;
+	}
+	log_authenticated(sa, r->verify == 0 ? r->subject : NULL);
+	responder_authenticated(sa);
 }

@@ -38,6 +38,19 @@ ike_handler_fn v2_init_r_kex_done;	/* responder: our KE and the keys are ready *
 void v2_auth_start(struct ike_sa *sa);	/* keys are derived: authenticate, ask for a Child SA */
 ike_handler_fn v2_auth_request;
 ike_handler_fn v2_auth_response;
+ike_handler_fn v2_auth_i_signed;	/* initiator: our AUTH is signed */
+ike_handler_fn v2_auth_i_checked;	/* initiator: the responder's AUTH is checked */
+ike_handler_fn v2_auth_r_checked;	/* responder: the initiator's checked, ours made */
+/* The phase of an authentication job's result (beside enum v2_kex_mode). */
+enum { V2_PHASE_AUTH = 16 };
+/*
+ * IKE_SA_INIT's part of authentication: our SIGNATURE_HASH_ALGORITHMS
+ * (an initiator whose connection may use signatures; a responder when the
+ * initiator sent one) and a responder's CERTREQ; and noting the peer's.
+ */
+struct v2_build;
+void v2_auth_init_payloads(struct ike_sa *sa, struct v2_build *b);
+void v2_auth_init_note(struct ike_sa *sa, const struct v2_msg *m);
 
 /* informational.c */
 void v2_ike_established(struct ike_sa *sa);

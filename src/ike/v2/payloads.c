@@ -190,7 +190,7 @@ int v2_pl_auth_decode(struct wire *w, struct v2_auth *auth, const char **why)
 	if (wire_err(w))
 		return bad(why, "truncated AUTH payload");
 	if (!auth_ok(wire_left(w)))
-		return bad(why, "AUTH data not 1..1024 bytes");
+		return bad(why, "AUTH data not 1..4096 bytes");
 	auth->len = (uint16_t)wire_left(w);
 	auth->data = wire_bytes(w, auth->len);
 	return 0;

@@ -111,6 +111,7 @@ static void init_send_request(struct ike_sa *sa)
 	v2_build_nonce(&b, &ni);
 	build_natd(&b, sa, sa->conn->spec.policy & POL_FORCEENCAPS);
 	build_vendor(&b, sa);
+	v2_auth_init_payloads(sa, &b);
 	if (v2_build_finish(&b, &len) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "IKE_SA_INIT request does not fit");
 		return;
@@ -306,6 +307,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	memcpy(s->init_resp, rx->msg, rx->len);
 	s->init_resp_len = rx->len;
 	natd_check(sa, m);
+	v2_auth_init_note(sa, m);
 	v2_request_done(sa);
 	ike_stats_init_done(sa);
 	sa->state = IKE_I_DERIVE;
@@ -473,6 +475,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	memcpy(sa->setup->init_req, rx->msg, rx->len);
 	sa->setup->init_req_len = rx->len;
 	natd_check(sa, m);
+	v2_auth_init_note(sa, m);
 	sa->state = IKE_R_KEX;
 	timer_arm(&net_pool_worker(d->pool, w->index)->timers, &sa->life,
 		  ike_now(w) + ike_state_info(IKE_R_KEX)->timeout_ms);
@@ -503,6 +506,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_build_nonce(&b, &nr);
 	build_natd(&b, sa, false);
 	build_vendor(&b, sa);
+	v2_auth_init_payloads(sa, &b);
 	memset(&s->child_accepted, 0, sizeof(s->child_accepted));
 	if (v2_build_finish(&b, &len) < 0 || !(s->init_resp = malloc(len))) {
 		ike_sa_free(sa);

@@ -35,6 +35,12 @@ static const struct ike_transition table[] = {
 	  1u << V2K_AUTH_RESP | 1u << V2K_AUTH_RESP_ERR | 1u << V2K_AUTH_RESP_EAP |
 		  1u << V2K_AUTH_RESP_EAP_FINAL,
 	  v2_auth_response },
+	{ "our AUTH signed", 1u << IKE_I_AUTH_SIGN, IKE_EV_CRYPTO, 0, V2T_SETUP, V2_PHASE_AUTH, 0,
+	  v2_auth_i_signed },
+	{ "the responder's AUTH checked", 1u << IKE_I_AUTH_VERIFY, IKE_EV_CRYPTO, 0, V2T_SETUP,
+	  V2_PHASE_AUTH, 0, v2_auth_i_checked },
+	{ "the initiator's AUTH checked, ours made", 1u << IKE_R_AUTH, IKE_EV_CRYPTO, 0, V2T_SETUP,
+	  V2_PHASE_AUTH, 0, v2_auth_r_checked },
 
 	/* ---- INFORMATIONAL (1.4) ---- */
 	{ "INFORMATIONAL request", S_UP_OR_GOING, IKE_EV_REQUEST, V2_INFORMATIONAL, 0, 0,

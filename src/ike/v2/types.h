@@ -26,7 +26,7 @@ enum v2_limits {
 	V2_SPI_SIZE = 8,
 	V2_KE_MAX = 1024,		/* MODP-8192 public value */
 	V2_ID_MAX = 1024,
-	V2_AUTH_MAX = 1024,
+	V2_AUTH_MAX = 4096,		/* an RSA-16384 signature with its RFC 7427 header */
 	V2_COOKIE_MAX = 64,		/* RFC 7296 2.6: 1..64 bytes */
 	/* codec caps (v2_msg.c, v2_payloads.c, v2_frag.c) */
 	V2_MAX_SA_PAYLOADS = 2,		/* decoded SA forms per message (outer + inner) */
@@ -165,6 +165,15 @@ enum v2_auth_method {
 	V2_AUTH_ECDSA_521 = 11,
 	V2_AUTH_NULL = 13,		/* RFC 7619 */
 	V2_AUTH_DIGITAL_SIG = 14,	/* RFC 7427 */
+};
+
+/* SIGNATURE_HASH_ALGORITHMS values (RFC 7427 4, RFC 8420 2). */
+enum v2_hash_alg {
+	V2_HASH_SHA1 = 1,
+	V2_HASH_SHA2_256 = 2,
+	V2_HASH_SHA2_384 = 3,
+	V2_HASH_SHA2_512 = 4,
+	V2_HASH_IDENTITY = 5,		/* EdDSA: the message itself is signed */
 };
 
 enum v2_ts_type {

@@ -188,7 +188,8 @@ Test(config_conn, conn_errors_stay_with_their_conn)
 
 	parse_text(&p, "conn good\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=secret\n"
 		       "\tauto=start\n"
-		       "conn bad\n\talso=good\n\tcompress=yes\n\tleftcert=me\n\tauto=add\n");
+		       "conn bad\n\talso=good\n\tcompress=yes\n\tleftaddresspool=10.9.0.1-10.9.0.9\n"
+		       "\tauto=add\n");
 	cr_assert_eq(p.rc, 0, "a conn that cannot be loaded does not make the file malformed");
 	cr_assert_eq(p.d.n, 0);
 	good = conn_of(&p, "good");
@@ -198,7 +199,7 @@ Test(config_conn, conn_errors_stay_with_their_conn)
 	diag_all(&bad->diag, all, sizeof(all));
 	cr_assert(diag_has(&bad->diag, CONF_CONN_ERROR, "t.conf:8: conn bad: compress=yes: "), "%s",
 		  all);
-	cr_assert(diag_has(&bad->diag, CONF_CONN_ERROR, "t.conf:9: conn bad: leftcert=me: "), "%s",
+	cr_assert(diag_has(&bad->diag, CONF_CONN_ERROR, "t.conf:9: conn bad: leftaddresspool=10.9.0.1-10.9.0.9: "), "%s",
 		  all);
 	cr_assert_eq(bad->diag.conn_errors, 2, "every reason is given: %s", all);
 	cr_assert_str_eq(bad->file, "t.conf");
@@ -278,7 +279,8 @@ Test(config_conn, asymmetric_auth)
 		       "\tleftauth=secret\n\trightauth=psk\n");
 	c = conn_of(&p, "a");
 	cr_assert(c->ok);
-	cr_assert_not_null(opt_value(c, WO_PSK, WHACK_END_NONE));
+	cr_assert_str_eq(opt_value(c, WO_AUTHBY, WHACK_END_LEFT), "psk");
+	cr_assert_str_eq(opt_value(c, WO_AUTHBY, WHACK_END_RIGHT), "psk");
 	parsed_fini(&p);
 
 	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftauth=secret\n");
@@ -286,17 +288,28 @@ Test(config_conn, asymmetric_auth)
 			   "rightauth= is not set: expected both"));
 	parsed_fini(&p);
 
+	/* a certificate one way, a pre-shared key the other */
 	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n"
-		       "\tleftauth=rsasig\n\trightauth=secret\n");
-	cr_assert(diag_has(&conn_of(&p, "a")->diag, CONF_CONN_ERROR,
-			   "t.conf:4: conn a: leftauth=rsasig: X.509 certificates and digital "
-			   "signatures: not supported yet"));
+		       "\tleftauth=rsasig\n\trightauth=secret\n\tleftcert=west\n");
+	c = conn_of(&p, "a");
+	cr_assert(c->ok);
+	cr_assert_str_eq(opt_value(c, WO_AUTHBY, WHACK_END_LEFT), "rsasig");
+	cr_assert_str_eq(opt_value(c, WO_AUTHBY, WHACK_END_RIGHT), "psk");
+	cr_assert_str_eq(opt_value(c, WO_CERT, WHACK_END_LEFT), "west");
 	parsed_fini(&p);
 
-	/* No authby= at all: libreswan's default is signatures, which has not landed. */
-	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n");
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n"
+		       "\tleftauth=eaponly\n\trightauth=secret\n");
 	cr_assert(diag_has(&conn_of(&p, "a")->diag, CONF_CONN_ERROR,
-			   "t.conf:1: conn a: authby= is not set, and libreswan's default"));
+			   "t.conf:4: conn a: leftauth=eaponly: EAP authentication: not supported yet"));
+	parsed_fini(&p);
+
+	/* No authby= at all: libreswan's default, RSA or ECDSA signatures (whack's too). */
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n");
+	c = conn_of(&p, "a");
+	cr_assert(c->ok);
+	cr_assert_null(opt_value(c, WO_PSK, WHACK_END_NONE));
+	cr_assert_null(opt_value(c, WO_RSASIG, WHACK_END_NONE));
 	parsed_fini(&p);
 }
 

@@ -664,11 +664,7 @@ Test(opts, not_yet_options_refused)
 {
 	static const char *const cases[][2] = {
 		{ "--uniqueids", NULL },
-		{ "--crl-strict", NULL },
-		{ "--crlcheckinterval", "600" },
 		{ "--virtual-private", "%v4:10.0.0.0/8" },
-		{ "--ipsecdir", "/tmp" },
-		{ "--nssdir", "/tmp" },
 		{ "--statsbin", "/bin/sh" },
 		{ "--secctx-attr-type", "32005" },
 	};
@@ -690,7 +686,7 @@ Test(opts, not_yet_options_refused)
 Test(opts, security_config_keys_refused_with_file_and_line)
 {
 	static const char *const cases[] = {
-		"crl-strict=yes", "strictcrlpolicy=yes", "ocsp-strict=yes", "ocsp-enable=yes",
+		"ocsp-strict=yes", "ocsp-enable=yes",
 		"seccomp=enabled", "seccomp=tolerant", "listen-udp=no",
 	};
 	static const char *const fine[] = {
@@ -753,4 +749,33 @@ Test(opts, unambiguous_prefixes_are_their_option)
 	cr_assert_eq(o.protostack, PROTOSTACK_BSDKAME);
 	cr_assert_eq(parse("--use", NULL), -EINVAL);
 	cr_assert_str_eq(err, "pluto: option --use is ambiguous: it could be --use-netkey, --use-bsdkame, --use-none, --use-nostack");
+}
+
+/* The certificate options work; --nssdir says how to move off NSS. */
+Test(opts, certificate_options)
+{
+	char path[256];
+
+	cr_assert_eq(parse("--crl-strict", NULL), 0, "%s", err);
+	cr_assert(o.crl_strict);
+	cr_assert_eq(parse("--crlcheckinterval", "600", NULL), 0, "%s", err);
+	cr_assert_eq(o.crlcheckinterval, 600);
+	cr_assert_eq(parse("--ipsecdir", "/tmp/certs-here", NULL), 0, "%s", err);
+	cr_assert_str_eq(o.ipsecdir, "/tmp/certs-here");
+	cr_assert_eq(parse("--nssdir", "/var/lib/ipsec/nss", NULL), -ENOTSUP);
+	assert_err("does not read NSS databases");
+	assert_err("pk12util");
+	assert_err("docs/certificates.md");
+	write_conf("ipsec.conf", "config setup\n\tcrl-strict=yes\n\tcrlcheckinterval=60\n",
+		   path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert(o.crl_strict);
+	cr_assert_eq(o.crlcheckinterval, 60);
+	/* libreswan's older spellings */
+	write_conf("ipsec.conf", "config setup\n\tstrictcrlpolicy=yes\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert(o.crl_strict);
+	write_conf("ipsec.conf", "config setup\n\tcrl_strict=no\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert_not(o.crl_strict);
 }

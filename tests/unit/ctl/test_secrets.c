@@ -13,6 +13,8 @@
 #include "ctl/secrets_load.h"
 #include "util/log.h"
 
+#include "lib/certgen.h"
+
 static char dir[64];
 static char err[1024];
 static char logpath[128];
@@ -234,7 +236,7 @@ Test(secrets, syntax_errors_name_file_line_and_expectation)
 	expect_error("@a : PSK \"x\"y\n", -EINVAL, "1:", "whitespace after the closing quote");
 	expect_error("ok.example : PSK \"x\"\n", -EINVAL, "1:",
 		     "name resolution is not supported");
-	expect_error("@a : PKS \"x\"\n", -EINVAL, "1:", "expected PSK, XAUTH, RSA, ECDSA or PPKS");
+	expect_error("@a : PKS \"x\"\n", -EINVAL, "1:", "expected PSK, XAUTH, RSA, ECDSA, P12 or PPKS");
 	expect_error("@a : PSK \"x\" extra\n", -EINVAL, "1:", "expected the end of the entry");
 	expect_error("@a : PSK \"x\"\n  @b : PSK \"y\"\n", -EINVAL, "2:", "column 0");
 	expect_error(" @a : PSK \"x\"\n", -EINVAL, "1:", "column 0");
@@ -398,7 +400,7 @@ Test(secrets, top_level_glob)
 	cr_assert(strstr(err, "regular file"), "%s", err);
 }
 
-Test(secrets, rsa_ecdsa_kept_unsupported_with_warning)
+Test(secrets, key_entries_that_cannot_load_are_kept_unusable)
 {
 	write_file("s",
 		   "@my.com : RSA {\n"
@@ -409,34 +411,41 @@ Test(secrets, rsa_ecdsa_kept_unsupported_with_warning)
 		   ": RSA \"friendly name\"\n"
 		   ": ECDSA ckaid0123\n"
 		   "\"C=CH, O=Example, CN=peer\" : PSK \"dn\"\n"
-		   ": PSK \"fallback\"\n");
+		   ": PSK \"fallback\"\n"
+		   ": P12 missing.p12 \"TOPSECRETPASS\"\n");
 	struct secrets *s = load_ok(path("s"));
 
-	cr_assert_eq(secrets_count(s), 5);
+	cr_assert_eq(secrets_count(s), 6);
 	cr_assert_eq(secrets_entry_kind(secrets_entry_at(s, 0)), SECRET_RSA);
 	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 0)));
 	cr_assert_eq(secrets_entry_kind(secrets_entry_at(s, 1)), SECRET_RSA);
+	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 1)));
 	cr_assert_eq(secrets_entry_kind(secrets_entry_at(s, 2)), SECRET_ECDSA);
-	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 3)),
-		      "a DN selector makes the entry unusable, not silently wider");
+	cr_assert_null(secrets_entry_privkey(secrets_entry_at(s, 2)));
+	cr_assert(secrets_entry_is_supported(secrets_entry_at(s, 3)), "a DN selector is an ID");
+	cr_assert_eq(secrets_entry_selector(secrets_entry_at(s, 3), 0)->type, V2_ID_DER_ASN1_DN);
 	cr_assert(secrets_entry_is_supported(secrets_entry_at(s, 4)));
 	cr_assert_eq(secrets_entry_line(secrets_entry_at(s, 4)), 9);
-	/* the DN entry is never chosen, the default is */
+	cr_assert_eq(secrets_entry_kind(secrets_entry_at(s, 5)), SECRET_P12);
+	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 5)));
 	assert_value(psk(s, "@me", "@peer"), "fallback", 8);
+	assert_value(psk(s, "C=ch, O=example, CN=PEER", "@me"), "dn", 2);
+	cr_assert_null(secrets_find_privkey(s, &(struct ike_id){ .type = IKE_ID_ANY },
+					    CRYPTO_KEY_NONE));
 
 	log_fini();
-	char *log = read_log(), want[300];
+	char *log = read_log(), want[600];
 
-	snprintf(want, sizeof(want), "%s:1: RSA keys are not supported yet", path("s"));
+	snprintf(want, sizeof(want), "%s:1: RSA keys written into the secrets file", path("s"));
 	cr_assert(strstr(log, want), "log: %s", log);
-	snprintf(want, sizeof(want), "%s:6: RSA keys are not supported yet", path("s"));
+	snprintf(want, sizeof(want), "%s:6: %s/friendly name: No such file", path("s"), dir);
 	cr_assert(strstr(log, want), "log: %s", log);
-	snprintf(want, sizeof(want), "%s:7: ECDSA keys are not supported yet", path("s"));
+	snprintf(want, sizeof(want), "%s:7: %s/ckaid0123: No such file", path("s"), dir);
 	cr_assert(strstr(log, want), "log: %s", log);
-	snprintf(want, sizeof(want), "%s:8: selector", path("s"));
+	snprintf(want, sizeof(want), "%s:10: %s/missing.p12: No such file", path("s"), dir);
 	cr_assert(strstr(log, want), "log: %s", log);
-	cr_assert(strstr(log, "not supported yet"));
 	cr_assert_not(strstr(log, "0x03"), "key material is never logged");
+	cr_assert_not(strstr(log, "TOPSECRETPASS"), "passphrases are never logged");
 	secrets_free(s);
 }
 
@@ -610,7 +619,7 @@ Test(secrets, describe_never_prints_secrets)
 	cr_assert(strstr(out, "2: PSK (any)"), "%s", out);
 	cr_assert(strstr(out, "3: XAUTH @u"), "%s", out);
 	cr_assert(strstr(out, "4: RSA (any)"), "%s", out);
-	cr_assert(strstr(out, "not supported yet"), "%s", out);
+	cr_assert(strstr(out, "not usable"), "%s", out);
 	cr_assert_not(strstr(out, "SECRET"), "%s", out);
 	cr_assert_not(strstr(out, "5345"), "%s", out);
 	secrets_free(s);
@@ -697,4 +706,92 @@ Test(secrets, data_decoder_edges)
 	cr_assert_eq(secrets_data_decode("0sTQ=A", 6, out, sizeof(out), &n, &why), -EINVAL);
 	cr_assert_eq(secrets_data_decode("0tab", 4, out, sizeof(out), &n, &why), 0);
 	cr_assert_eq(n, 2);
+}
+
+static void write_enc_key(const char *p, EVP_PKEY *k, const char *pass, int mode)
+{
+	BIO *b = BIO_new_file(p, "wb");
+
+	cr_assert(PEM_write_bio_PKCS8PrivateKey(b, k, EVP_aes_256_cbc(), NULL, 0, NULL,
+						(void *)pass));
+	BIO_free(b);
+	cr_assert_eq(chmod(p, (mode_t)mode), 0);
+}
+
+Test(secrets, key_entries_load_keys)
+{
+	EVP_PKEY *rsa = cg_key("rsa2048"), *ec = cg_key("p256"), *ed = cg_key("ed25519");
+	X509 *x = cg_cert(&(struct cg_spec){ .subject = "CN=p12", .key = ed });
+	struct crypto_cert *cert;
+	struct secrets *s = NULL;
+	const struct secret *e;
+	char keydir[300];
+	size_t n;
+
+	snprintf(keydir, sizeof(keydir), "%s/private", dir);
+	cr_assert_eq(mkdir(keydir, 0700), 0);
+	cg_write_key(path("private/rsa.pem"), rsa, true, 0600);
+	write_enc_key(path("private/ec.pem"), ec, "ec pass", 0600);
+	cg_write_key(path("private/open.pem"), rsa, true, 0644);
+	cg_write_p12(path("private/ed.p12"), ed, x, NULL, "p12 pass", 0600);
+	write_file("s", "@east : RSA rsa.pem\n"
+			"@ec : ECDSA \"ec.pem\" \"ec pass\"\n"
+			"@ec2 : ECDSA ec.pem\n"
+			"    \"ec pass\"\n"
+			": RSA open.pem\n"
+			": ECDSA rsa.pem\n"
+			"@p12 : P12 %s/private/ed.p12 \"p12 pass\"\n"
+			": RSA ec.pem %%prompt\n", dir);
+	cr_assert_eq(secrets_load_keys(path("s"), keydir, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(secrets_count(s), 7);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert(secrets_entry_is_supported(secrets_entry_at(s, i)), "entry %zu", i);
+	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 3)), "mode 0644");
+	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 4)), "RSA key as ECDSA");
+	cr_assert(secrets_entry_is_supported(secrets_entry_at(s, 5)));
+	cr_assert_not(secrets_entry_is_supported(secrets_entry_at(s, 6)), "%%prompt");
+
+	/* by our ID, and by kind */
+	e = secrets_find_privkey(s, &(struct ike_id){ .type = IKE_ID_ANY }, CRYPTO_KEY_NONE);
+	cr_assert_null(e, "every key entry names its ID");
+	{
+		struct ike_id east = id("@east"), ec_id = id("@ec2"), p12 = id("@p12");
+
+		e = secrets_find_privkey(s, &east, CRYPTO_KEY_NONE);
+		cr_assert_not_null(e);
+		cr_assert_eq(crypto_privkey_kind(secrets_entry_privkey(e)), CRYPTO_KEY_RSA);
+		cr_assert_str_eq(secrets_entry_keyfile(e), path("private/rsa.pem"));
+		cr_assert_null(secrets_find_privkey(s, &east, CRYPTO_KEY_ECDSA));
+		e = secrets_find_privkey(s, &ec_id, CRYPTO_KEY_ECDSA);
+		cr_assert_not_null(e);
+		cr_assert_eq(crypto_privkey_curve(secrets_entry_privkey(e)), CRYPTO_CURVE_P256);
+		e = secrets_find_privkey(s, &p12, CRYPTO_KEY_NONE);
+		cr_assert_not_null(e);
+		cert = secrets_entry_cert(e);
+		cr_assert_not_null(cert);
+		cr_assert(crypto_privkey_matches(secrets_entry_privkey(e), crypto_cert_pubkey(cert)));
+		secrets_entry_cas(e, &n);
+		cr_assert_eq(n, 0);
+		/* and by the certificate's public key */
+		cr_assert_eq(secrets_find_privkey_of(s, crypto_cert_pubkey(cert)), e);
+	}
+	log_fini();
+	{
+		char *log = read_log(), want[600];
+
+		snprintf(want, sizeof(want), "%s:5: %s/private/open.pem: holds a private key but "
+			 "its mode 0644", path("s"), dir);
+		cr_assert(strstr(log, want), "log: %s", log);
+		cr_assert(strstr(log, "expected 0600 or stricter"), "log: %s", log);
+		cr_assert(strstr(log, "holds a RSA key, not an ECDSA key"), "log: %s", log);
+		cr_assert(strstr(log, "%prompt: pluto has no terminal"), "log: %s", log);
+		cr_assert(strstr(log, "loaded 2048 bit RSA private key from"), "log: %s", log);
+		cr_assert_not(strstr(log, "ec pass"), "log: %s", log);
+		cr_assert_not(strstr(log, "p12 pass"), "log: %s", log);
+	}
+	secrets_free(s);
+	X509_free(x);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(ed);
 }

@@ -218,7 +218,7 @@ Test(whack_server, oversized_and_truncated)
 Test(whack_server, unsupported_form_says_so)
 {
 	struct replies r;
-	simple(WOP_LISTCRLS, WO_LISTCRLS, NULL, &r);
+	simple(WOP_PURGEOCSP, WO_PURGEOCSP, NULL, &r);
 	cr_assert_eq(last_loud(&r), RC_NOT_SUPPORTED);
 	cr_assert(any_text(&r, "not supported yet"));
 }

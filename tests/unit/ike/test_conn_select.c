@@ -168,3 +168,47 @@ Test(conn_select, by_selectors)
 	cr_assert_str_eq(c->spec.name, "net2");
 	ike_connection_unref(c);
 }
+
+/*
+ * A DN peer ID matches by its RDNs (any order, case, "*" for any value), not
+ * by its bytes: such connections are found among those of any ID, and score
+ * as a named peer.
+ */
+Test(conn_select, distinguished_names)
+{
+	add("rw", "192.0.2.1", "%any", NULL, NULL);
+	add("east", "192.0.2.1", "%any", "C=CH, O=Example, CN=east", NULL);
+	add("example", "192.0.2.1", "%any", "C=CH, O=Example, CN=*", NULL);
+	add("other", "192.0.2.1", "%any", "C=DE, O=Other, CN=*", "10.9.0.0/16");
+
+	cr_assert_str_eq(chosen("192.0.2.1", "203.0.113.9", "C=CH, O=Example, CN=east"), "east");
+	cr_assert_str_eq(chosen("192.0.2.1", "203.0.113.9", "CN=east, O=example, C=CH"), "east",
+			 "another order and case");
+	cr_assert_str_eq(chosen("192.0.2.1", "203.0.113.9", "C=CH, O=Example, CN=west"),
+			 "example", "the wildcard");
+	cr_assert_str_eq(chosen("192.0.2.1", "203.0.113.9", "C=DE, O=Other, CN=x"), "other");
+	cr_assert_str_eq(chosen("192.0.2.1", "203.0.113.9", "C=FR, O=Nobody, CN=x"), "rw");
+	cr_assert_str_eq(chosen("192.0.2.1", "203.0.113.9", "@east"), "rw", "not a DN");
+
+	/* one more Child SA: the DN connection whose selectors fit */
+	struct ike_ts_set tsi = { .n = 1 }, tsr = { .n = 1 };
+	struct ip_subnet sn;
+	struct ike_id peer_id, our_id;
+	char err[200];
+	uint8_t end;
+	struct ip_addr l = addr("192.0.2.1"), p = addr("203.0.113.9");
+
+	cr_assert_eq(ike_id_parse("C=DE, O=Other, CN=y", &peer_id, err, sizeof(err)), 0);
+	cr_assert_eq(ike_id_parse("@gw", &our_id, err, sizeof(err)), 0);
+	cr_assert_eq(ip_subnet_parse("10.9.1.0/24", &sn), 0);
+	tsi.ts[0] = ike_ts_from_subnet(&sn, 0, 0);
+	struct ip_subnet us = ip_subnet_from_addr(&l);
+	tsr.ts[0] = ike_ts_from_subnet(&us, 0, 0);
+	struct connection *c = ike_conn_for_ts(&d, &l, &p, &peer_id, &our_id, &tsi, &tsr, &end);
+	cr_assert_not_null(c);
+	cr_assert_str_eq(c->spec.name, "other");
+	ike_connection_unref(c);
+	cr_assert_eq(ike_id_parse("C=FR, O=Nobody, CN=y", &peer_id, err, sizeof(err)), 0);
+	c = ike_conn_for_ts(&d, &l, &p, &peer_id, &our_id, &tsi, &tsr, &end);
+	cr_assert_null(c, "only rw is left for that ID, and 10.9.1.0/24 is not its peer's");
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ike/id.h"
@@ -105,11 +106,10 @@ Test(ike_id, refused_forms_say_why)
 {
 	struct ike_id id = { .type = 77 };
 
-	cr_assert_eq(ike_id_parse("%fromcert", &id, err, sizeof(err)), -EOPNOTSUPP);
-	cr_assert(strstr(err, "not supported yet"), "%s", err);
-	cr_assert_eq(ike_id_parse("C=CH, O=Example, CN=host", &id, err, sizeof(err)),
-		     -EOPNOTSUPP);
-	cr_assert(strstr(err, "not supported yet"), "%s", err);
+	cr_assert_eq(ike_id_parse("C=CH, O=Example, XX=host", &id, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "unknown attribute \"XX\""), "%s", err);
+	cr_assert_eq(ike_id_parse("@~3001", &id, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "DER distinguished name"), "%s", err);
 	cr_assert_eq(ike_id_parse("vpn.example.com", &id, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "expected an address, @FQDN or user@FQDN; name resolution is not "
 			      "supported"),
@@ -216,7 +216,7 @@ Test(ike_id, from_payload_validates)
 	cr_assert_eq(ike_id_from_payload(V2_ID_NULL, NULL, 0, &id), 0);
 	cr_assert_eq(id.type, V2_ID_NULL);
 	cr_assert_eq(ike_id_from_payload(V2_ID_NULL, big, 1, &id), -EBADMSG);
-	cr_assert_eq(ike_id_from_payload(V2_ID_DER_ASN1_DN, big, 10, &id), -EOPNOTSUPP);
+	cr_assert_eq(ike_id_from_payload(V2_ID_DER_ASN1_DN, big, 10, &id), -EBADMSG);
 	cr_assert_eq(ike_id_from_payload(V2_ID_DER_ASN1_GN, big, 10, &id), -EOPNOTSUPP);
 	cr_assert_eq(ike_id_from_payload(0, big, 4, &id), -EBADMSG, "0 is not a wire type");
 	cr_assert_eq(ike_id_from_payload(4, big, 4, &id), -EBADMSG, "ID_IPV4_ADDR_SUBNET");
@@ -229,4 +229,55 @@ Test(ike_id, str_truncates)
 	char small[5];
 
 	cr_assert_str_eq(ike_id_str(&id, small, sizeof(small)), "@vpn");
+}
+
+Test(ike_id, fromcert)
+{
+	struct ike_id id = parse_ok("%fromcert"), any = parse_ok("%any"), fq = parse_ok("@a.b");
+
+	cr_assert(ike_id_is_fromcert(&id));
+	cr_assert_str_eq(str(&id), "%fromcert");
+	cr_assert(ike_id_match(&id, &fq), "the certificate decides, not the ID");
+	cr_assert(ike_id_match(&any, &fq));
+	cr_assert_not(ike_id_eq(&id, &any));
+}
+
+Test(ike_id, distinguished_names)
+{
+	struct ike_id a = parse_ok("C=CH, O=Example, CN=host");
+	struct ike_id b = parse_ok("c=ch,o=EXAMPLE,cn=host");
+	struct ike_id c = parse_ok("C=CH, O=Example, CN=other");
+	struct ike_id w = parse_ok("C=CH, O=Example, CN=*");
+	struct ike_id hex, back;
+	char h[2 + 2 * IKE_ID_DATA_MAX + 1] = "@~";
+
+	cr_assert_eq(a.type, V2_ID_DER_ASN1_DN);
+	cr_assert_eq(a.data[0], 0x30);
+	cr_assert_str_eq(str(&a), "C=CH, O=Example, CN=host");
+	cr_assert(ike_id_eq(&a, &b));
+	cr_assert_not(ike_id_eq(&a, &c));
+	/* a pattern matches, but is not equal */
+	cr_assert(ike_id_match(&w, &a));
+	cr_assert(ike_id_match(&w, &c));
+	cr_assert_not(ike_id_eq(&w, &a));
+	cr_assert_not(ike_id_match(&a, &w));
+	/* the DER form in hex */
+	for (size_t i = 0; i < a.len; i++)
+		snprintf(h + 2 + 2 * i, 3, "%02x", a.data[i]);
+	hex = parse_ok(h);
+	cr_assert(ike_id_eq(&hex, &a));
+	/* from a payload: exactly one DER Name */
+	cr_assert_eq(ike_id_from_payload(V2_ID_DER_ASN1_DN, a.data, a.len, &back), 0);
+	cr_assert(ike_id_eq(&back, &a));
+	cr_assert_eq(ike_id_from_payload(V2_ID_DER_ASN1_DN, a.data, a.len - 1u, &back), -EBADMSG);
+	/* a DN larger than we keep is refused with a reason */
+	{
+		char big[600];
+		int n = snprintf(big, sizeof(big), "CN=");
+
+		memset(big + n, 'x', 300);
+		big[n + 300] = 0;
+		cr_assert_eq(ike_id_parse(big, &back, err, sizeof(err)), -EINVAL);
+		cr_assert(strstr(err, "longer than 255 bytes"), "%s", err);
+	}
 }

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKE_AUTH with certificates and raw keys between two in-process engines
+ * (xch.h): every method both ways (RSA-PSS and PKCS#1 under RFC 7427, RSA
+ * method 1, ECDSA under RFC 7427 and methods 9-11, Ed25519, Ed448),
+ * asymmetric PSK/certificate, CERT/CERTREQ and --sendcert, and refusals
+ * (an unknown CA, an ID the certificate does not hold, no key). The
+ * certificates are made here with OpenSSL. Needs root.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/sig_alg.h"
+#include "exchange/xch.h"
+#include "ike/auth.h"
+#include "ike/v2/exchange.h"
+#include "util/impair.h"
+
+#include "lib/certgen.h"
+
+static void setup(void)
+{
+	xch_setup();
+}
+
+static void teardown(void)
+{
+	impair_apply("none", true, NULL, 0);
+	xch_teardown();
+}
+
+TestSuite(auth, .init = setup, .fini = teardown, .timeout = 60);
+
+#define WEST "--name t --host 127.0.0.1 --id @west.example --client 10.1.0.0/16 "
+#define EAST " --to --host 127.0.0.2 --id @east.example --client 10.2.0.0/16 --encrypt"
+
+#define NATD "N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)"
+#define SIGHASH " N(SIGNATURE_HASH_ALGORITHMS)"
+
+/* A CA and a certificate with its key for each side. */
+struct pki {
+	EVP_PKEY *ca_key, *key[2];
+	X509 *ca, *x[2];
+	struct crypto_trust *trust;
+	struct crypto_cert *cert[2];
+	struct crypto_privkey *priv[2];
+};
+
+static struct crypto_privkey *wrap_key(EVP_PKEY *k)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PrivateKey(k, &der);
+	struct crypto_privkey *p = NULL;
+
+	cr_assert_eq(crypto_privkey_from_buf(der, (size_t)n, NULL, &p), 0);
+	OPENSSL_free(der);
+	return p;
+}
+
+static void pki_make(struct pki *k, const char *kind_west, const char *kind_east)
+{
+	static const char *names[2] = { "C=CH, O=Skua, CN=west.example",
+					"C=CH, O=Skua, CN=east.example" };
+	static const char *sans[2] = { "DNS:west.example,IP:127.0.0.1",
+				       "DNS:east.example,IP:127.0.0.2" };
+	const char *kinds[2] = { kind_west, kind_east };
+	struct crypto_cert *ca;
+
+	k->ca_key = cg_key("p256");
+	k->ca = cg_cert(&(struct cg_spec){ .subject = "C=CH, O=Skua, CN=Test CA", .key = k->ca_key,
+					   .ca = true });
+	for (int i = 0; i < 2; i++) {
+		k->key[i] = cg_key(kinds[i]);
+		k->x[i] = cg_cert(&(struct cg_spec){ .subject = names[i], .key = k->key[i],
+						     .issuer = k->ca, .issuer_key = k->ca_key,
+						     .san = sans[i], .ku = "digitalSignature" });
+		k->cert[i] = cg_wrap(k->x[i]);
+		k->priv[i] = wrap_key(k->key[i]);
+	}
+	k->trust = crypto_trust_new();
+	ca = cg_wrap(k->ca);
+	cr_assert_eq(crypto_trust_add_ca(k->trust, ca), 0);
+	crypto_cert_unref(ca);
+	crypto_trust_seal(k->trust);
+}
+
+static void pki_free(struct pki *k)
+{
+	for (int i = 0; i < 2; i++) {
+		crypto_cert_unref(k->cert[i]);
+		crypto_privkey_unref(k->priv[i]);
+		X509_free(k->x[i]);
+		EVP_PKEY_free(k->key[i]);
+	}
+	crypto_trust_unref(k->trust);
+	X509_free(k->ca);
+	EVP_PKEY_free(k->ca_key);
+}
+
+/* Both sides trust the CA; each connection holds its own end's certificate and key. */
+static void add_conns(struct pki *k, const char *args)
+{
+	for (int s = 0; s < 2; s++) {
+		struct ike_end_creds creds[2] = { 0 };
+
+		creds[s].cert = k->cert[s];
+		creds[s].key = k->priv[s];
+		xch_conn_add_creds((enum xch_side)s, args, creds);
+		xch_set_creds((enum xch_side)s, k->trust, false, NULL, NULL, 0);
+	}
+}
+
+static const char *side_name(enum xch_side s)
+{
+	return s == XCH_WEST ? "west" : "east";
+}
+
+static const struct xch_msg *expect(enum xch_side from, uint8_t exchange, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "%s sent nothing; expected %s", side_name(from), desc);
+	cr_assert_eq(m->hdr.exchange, exchange, "%s sent exchange %u", side_name(from),
+		     m->hdr.exchange);
+	cr_assert_str_eq(m->desc, desc, "%s sent \"%s\", expected \"%s\"", side_name(from),
+			 m->desc, desc);
+	return m;
+}
+
+static uint8_t auth_method(const struct xch_msg *m)
+{
+	const struct v2_payload *p = xch_msg_payload(m, V2_PL_AUTH);
+
+	cr_assert_not_null(p, "no AUTH in %s", m->desc);
+	return p->u.auth.method;
+}
+
+/* The RFC 7427 AlgorithmIdentifier an AUTH payload carries, decoded. */
+static struct crypto_sig_scheme auth_scheme(const struct xch_msg *m)
+{
+	const struct v2_payload *p = xch_msg_payload(m, V2_PL_AUTH);
+	struct crypto_sig_scheme s = { 0 };
+
+	cr_assert_eq(p->u.auth.method, V2_AUTH_DIGITAL_SIG);
+	cr_assert_eq(crypto_sig_algid_decode(p->u.auth.data + 1, p->u.auth.data[0], &s), 0);
+	return s;
+}
+
+static void assert_up(void)
+{
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_not_null(w);
+	cr_assert_not_null(e);
+	cr_assert_eq(w->state, IKE_ESTABLISHED, "west in %s", ike_state_name(w->state));
+	cr_assert_eq(e->state, IKE_ESTABLISHED, "east in %s", ike_state_name(e->state));
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	cr_assert_eq(w->children->state, CHILD_INSTALLED);
+	cr_assert_eq(e->children->spi_out, w->children->spi_in);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+}
+
+/*
+ * One certificate handshake from `from`, asserting every message: the
+ * notify and CERTREQ in IKE_SA_INIT, CERT and CERTREQ in IKE_AUTH, and
+ * returning the two AUTH methods seen (request, response).
+ */
+static void handshake(enum xch_side from, bool sighash, uint8_t methods[2],
+		      struct crypto_sig_scheme schemes[2])
+{
+	enum xch_side to = from == XCH_WEST ? XCH_EAST : XCH_WEST;
+	const struct xch_msg *m;
+
+	xch_initiate(from, "t");
+	expect(from, V2_IKE_SA_INIT, sighash ? "SA KE Ni " NATD SIGHASH : "SA KE Ni " NATD);
+	expect(to, V2_IKE_SA_INIT,
+	       sighash ? "SA KE Nr " NATD SIGHASH " CERTREQ" : "SA KE Nr " NATD " CERTREQ");
+	m = expect(from, V2_IKE_AUTH, "SK{IDi CERT CERTREQ IDr AUTH SA TSi TSr}");
+	methods[0] = auth_method(m);
+	if (methods[0] == V2_AUTH_DIGITAL_SIG)
+		schemes[0] = auth_scheme(m);
+	m = expect(to, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
+	methods[1] = auth_method(m);
+	if (methods[1] == V2_AUTH_DIGITAL_SIG)
+		schemes[1] = auth_scheme(m);
+	assert_up();
+	/* the peer's ID is what it sent, checked against its certificate */
+	cr_assert_eq(xch_sa(from)->id_remote.type, V2_ID_FQDN);
+}
+
+/* Both directions of one key kind: methods and schemes as expected each time. */
+static void both_ways(const char *kind, const char *args, bool sighash, uint8_t method,
+		      uint8_t scheme_kind, uint8_t hash)
+{
+	struct pki k;
+	uint8_t methods[2];
+	struct crypto_sig_scheme schemes[2] = { 0 };
+
+	pki_make(&k, kind, kind);
+	add_conns(&k, args);
+	if (!sighash)
+		cr_assert_eq(impair_apply("omit-sighash-notify", true, NULL, 0), 0);
+	for (int dir = 0; dir < 2; dir++) {
+		enum xch_side from = dir ? XCH_EAST : XCH_WEST;
+
+		handshake(from, sighash, methods, schemes);
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(methods[i], method, "%s, %s initiating: method %u, expected %u",
+				     kind, side_name(from), methods[i], method);
+			if (method == V2_AUTH_DIGITAL_SIG) {
+				cr_assert_eq(schemes[i].kind, scheme_kind, "%s", kind);
+				cr_assert_eq(schemes[i].hash, hash, "%s", kind);
+			}
+		}
+		ike_sa_delete(xch_sa(from), true);
+		xch_run_until_quiet();
+		cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+		cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	}
+	pki_free(&k);
+}
+
+Test(auth, rsa_pss_rfc7427_both_ways)
+{
+	both_ways("rsa2048", WEST EAST, true, V2_AUTH_DIGITAL_SIG, CRYPTO_SIG_RSA_PSS,
+		  V2_HASH_SHA2_512);
+}
+
+Test(auth, rsa_sha2_256_only)
+{
+	both_ways("rsa3072", WEST EAST " --rsa-sha2_256", true, V2_AUTH_DIGITAL_SIG,
+		  CRYPTO_SIG_RSA_PSS, V2_HASH_SHA2_256);
+}
+
+Test(auth, rsa_method1_both_ways)
+{
+	/* a peer without RFC 7427 (no notify): the RSA Digital Signature of RFC 7296 */
+	both_ways("rsa2048", WEST EAST, false, V2_AUTH_RSA_SIG, 0, 0);
+}
+
+Test(auth, ecdsa_rfc7427_both_ways)
+{
+	both_ways("p384", WEST EAST, true, V2_AUTH_DIGITAL_SIG, CRYPTO_SIG_ECDSA,
+		  V2_HASH_SHA2_384);
+}
+
+Test(auth, ecdsa_methods_9_to_11)
+{
+	both_ways("p256", WEST EAST " --ecdsa", false, V2_AUTH_ECDSA_256, 0, 0);
+}
+
+Test(auth, ecdsa_521_method_11)
+{
+	both_ways("p521", WEST EAST " --ecdsa", false, V2_AUTH_ECDSA_521, 0, 0);
+}
+
+Test(auth, ed25519_both_ways)
+{
+	both_ways("ed25519", WEST "--authby eddsa" EAST " --authby eddsa", true,
+		  V2_AUTH_DIGITAL_SIG, CRYPTO_SIG_ED25519, V2_HASH_IDENTITY);
+}
+
+Test(auth, ed448_both_ways)
+{
+	both_ways("ed448", WEST "--authby eddsa" EAST " --authby eddsa", true,
+		  V2_AUTH_DIGITAL_SIG, CRYPTO_SIG_ED448, V2_HASH_IDENTITY);
+}
+
+/* West proves itself with the PSK, east with its certificate; from both ends. */
+Test(auth, asymmetric_psk_and_certificate)
+{
+	struct pki k;
+	const struct xch_msg *m;
+	const char *args = WEST "--authby psk" EAST " --authby rsasig";
+
+	pki_make(&k, "rsa2048", "rsa2048");
+	add_conns(&k, args);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH);	/* west: no CERTREQ wanted */
+	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERTREQ IDr AUTH SA TSi TSr}");
+	cr_assert_eq(auth_method(m), V2_AUTH_PSK);
+	m = expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
+	cr_assert_eq(auth_method(m), V2_AUTH_DIGITAL_SIG);
+	assert_up();
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+
+	xch_initiate(XCH_EAST, "t");
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	m = expect(XCH_EAST, V2_IKE_AUTH, "SK{IDi CERT IDr AUTH SA TSi TSr}");
+	cr_assert_eq(auth_method(m), V2_AUTH_DIGITAL_SIG);
+	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDr AUTH SA TSi TSr}");
+	cr_assert_eq(auth_method(m), V2_AUTH_PSK);
+	assert_up();
+	pki_free(&k);
+}
+
+/* A PSK where a certificate is required, and the reverse, are refused. */
+Test(auth, method_the_policy_refuses)
+{
+	struct pki k;
+
+	pki_make(&k, "rsa2048", "rsa2048");
+	/* west would sign, but east's copy says west authenticates with the PSK */
+	xch_conn_add_creds(XCH_WEST, WEST EAST, (struct ike_end_creds[2]){ { .cert = k.cert[0],
+									      .key = k.priv[0] } });
+	xch_conn_add_creds(XCH_EAST, WEST "--authby psk" EAST,
+			   (struct ike_end_creds[2]){ { 0 }, { .cert = k.cert[1], .key = k.priv[1] } });
+	xch_set_creds(XCH_WEST, k.trust, false, NULL, NULL, 0);
+	xch_set_creds(XCH_EAST, k.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	pki_free(&k);
+}
+
+/* --sendcert never: the peer must know the certificate (its --cert), or fail. */
+Test(auth, sendcert_never)
+{
+	struct pki k;
+	const struct xch_msg *m;
+	const char *args = WEST EAST;
+
+	pki_make(&k, "p256", "p256");
+	/* west knows east's certificate; east never sends it */
+	xch_conn_add_creds(XCH_WEST, args,
+			   (struct ike_end_creds[2]){ { .cert = k.cert[0], .key = k.priv[0] },
+						      { .cert = k.cert[1] } });
+	xch_conn_add_creds(XCH_EAST, WEST EAST " --sendcert never",
+			   (struct ike_end_creds[2]){ { 0 }, { .cert = k.cert[1], .key = k.priv[1] } });
+	xch_set_creds(XCH_WEST, k.trust, false, NULL, NULL, 0);
+	xch_set_creds(XCH_EAST, k.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	xch_step(XCH_WEST);
+	xch_step(XCH_EAST);
+	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERT CERTREQ IDr AUTH SA TSi TSr}");
+	m = expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr AUTH SA TSi TSr}");
+	(void)m;
+	assert_up();
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+	pki_free(&k);
+}
+
+Test(auth, sendcert_never_unknown_certificate_fails)
+{
+	struct pki k;
+
+	pki_make(&k, "p256", "p256");
+	add_conns(&k, WEST EAST " --sendcert never");
+	/* east's --sendcert never: west has no certificate and no key for @east.example */
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	pki_free(&k);
+}
+
+/* A certificate from a CA the other side does not trust. */
+Test(auth, unknown_ca_refused)
+{
+	struct pki k, other;
+
+	pki_make(&k, "p256", "p256");
+	pki_make(&other, "p256", "p256");
+	add_conns(&k, WEST EAST);
+	xch_set_creds(XCH_EAST, other.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	xch_step(XCH_WEST);
+	xch_step(XCH_EAST);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	expect(XCH_EAST, V2_IKE_AUTH, "SK{N(AUTHENTICATION_FAILED)}");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	pki_free(&k);
+	pki_free(&other);
+}
+
+/* The ID west claims is not in its certificate. */
+Test(auth, id_not_in_certificate_refused)
+{
+	struct pki k;
+
+	pki_make(&k, "rsa2048", "rsa2048");
+	add_conns(&k, "--name t --host 127.0.0.1 --id @someone.else --client 10.1.0.0/16" EAST);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	pki_free(&k);
+}
+
+/* DN IDs, the peer's as a pattern: its certificate's subject must match. */
+Test(auth, dn_ids)
+{
+	struct pki k;
+	const struct xch_msg *m;
+	char buf[IKE_ID_STRLEN];
+
+	pki_make(&k, "p256", "rsa2048");
+	xch_conn_add_creds(XCH_WEST, "--name t --host 127.0.0.1 --id C=CH,O=Skua,CN=west.example "
+				     "--client 10.1.0.0/16 --to --host 127.0.0.2 --id C=CH,O=Skua,CN=* "
+				     "--client 10.2.0.0/16 --encrypt",
+			   (struct ike_end_creds[2]){ { .cert = k.cert[0], .key = k.priv[0] } });
+	xch_conn_add_creds(XCH_EAST, "--name t --host 127.0.0.1 --id C=CH,O=Skua,CN=* "
+				     "--client 10.1.0.0/16 --to --host 127.0.0.2 "
+				     "--id C=CH,O=Skua,CN=east.example --client 10.2.0.0/16 --encrypt",
+			   (struct ike_end_creds[2]){ { 0 }, { .cert = k.cert[1], .key = k.priv[1] } });
+	xch_set_creds(XCH_WEST, k.trust, false, NULL, NULL, 0);
+	xch_set_creds(XCH_EAST, k.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	/* no IDr: the responder's ID is a pattern */
+	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERT CERTREQ AUTH SA TSi TSr}");
+	cr_assert_eq(xch_msg_payload(m, V2_PL_IDI)->u.id.type, V2_ID_DER_ASN1_DN);
+	expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
+	assert_up();
+	cr_assert_str_eq(ike_id_str(&xch_sa(XCH_WEST)->id_remote, buf, sizeof(buf)),
+			 "C=CH, O=Skua, CN=east.example");
+	cr_assert_str_eq(ike_id_str(&xch_sa(XCH_EAST)->id_remote, buf, sizeof(buf)),
+			 "C=CH, O=Skua, CN=west.example");
+	pki_free(&k);
+}
+
+/* Raw public keys (whack --pubkeyrsa) instead of certificates, both ends. */
+Test(auth, raw_rsa_keys)
+{
+	struct crypto_privkey *kw = NULL, *ke = NULL;
+	struct crypto_pubkey *pw = NULL, *pe = NULL;
+	struct ike_id west, east;
+	const struct xch_msg *m;
+
+	cr_assert_eq(crypto_privkey_generate(CRYPTO_KEY_RSA, 2048, &kw), 0);
+	cr_assert_eq(crypto_privkey_generate(CRYPTO_KEY_RSA, 2048, &ke), 0);
+	cr_assert_eq(crypto_privkey_public(kw, &pw), 0);
+	cr_assert_eq(crypto_privkey_public(ke, &pe), 0);
+	cr_assert_eq(ike_id_parse("@west.example", &west, NULL, 0), 0);
+	cr_assert_eq(ike_id_parse("@east.example", &east, NULL, 0), 0);
+	xch_conn_add_both(WEST EAST " --rsasig");
+	xch_set_privkey(XCH_WEST, kw);
+	xch_set_privkey(XCH_EAST, ke);
+	xch_set_creds(XCH_WEST, NULL, false, &east, &pe, 1);
+	xch_set_creds(XCH_EAST, NULL, false, &west, &pw, 1);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH);
+	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi IDr AUTH SA TSi TSr}");
+	cr_assert_eq(auth_method(m), V2_AUTH_DIGITAL_SIG);
+	expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr AUTH SA TSi TSr}");
+	assert_up();
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+	/* east no longer knows west's key: refused */
+	xch_set_creds(XCH_EAST, NULL, false, &west, &pe, 1);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	crypto_pubkey_unref(pw);
+	crypto_pubkey_unref(pe);
+	crypto_privkey_unref(kw);
+	crypto_privkey_unref(ke);
+}
+
+/* Every job of east (key exchange, verification and signature) run by another worker. */
+Test(auth, jobs_stolen_by_another_worker)
+{
+	struct pki k;
+	uint8_t methods[2];
+	struct crypto_sig_scheme schemes[2];
+
+	pki_make(&k, "rsa2048", "p256");
+	add_conns(&k, WEST EAST);
+	xch_set_thief(XCH_EAST, true);
+	handshake(XCH_WEST, true, methods, schemes);
+	cr_assert_eq(methods[0], V2_AUTH_DIGITAL_SIG);
+	cr_assert_eq(schemes[1].kind, CRYPTO_SIG_ECDSA);
+	/* east's key exchange, and the job that checked west and signed for east */
+	cr_assert_eq(xch_jobs_stolen(XCH_EAST), 2, "stolen %llu",
+		     (unsigned long long)xch_jobs_stolen(XCH_EAST));
+	cr_assert_eq(xch_jobs_stolen(XCH_WEST), 0);
+	pki_free(&k);
+}
+
+/* No flag: signatures (libreswan's default); without a key the initiator cannot start. */
+Test(auth, default_is_signatures)
+{
+	xch_conn_add_both(WEST EAST);
+	cr_assert_eq(xch_conn(XCH_WEST, "t")->auth[0].classes, IKE_AUTHC_RSA | IKE_AUTHC_ECDSA);
+	xch_initiate(XCH_WEST, "t");
+	xch_step(XCH_WEST);
+	xch_step(XCH_EAST);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "no key: the attempt ends before IKE_AUTH");
+	cr_assert_not(xch_pending(XCH_WEST));
+}
