@@ -99,7 +99,15 @@ struct gather_mail {
 	struct mail mail;
 	struct gather *g;
 	struct ike_daemon *d;
+	/* G_ROWS: the walk, a slice at a time (rows_slice()) */
+	struct ike_sa_cursor cu;
+	struct timer next_slice;
+	struct ike_worker *w;
+	size_t slice_first;		/* the first row of the slice whose counters are out */
 };
+
+/* IKE SAs per slice of a listing: the worker serves datagrams between slices. */
+enum { ROWS_SLICE = 256 };
 
 static void add_line(struct gather *g, unsigned w, uint64_t serial, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -274,10 +282,13 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
  * per direction; the worker's part is done when the last answer came.
  */
 struct counter_batch {
+	struct gather_mail *gm;
 	struct gather *g;
 	unsigned w;
 	unsigned pending;
 };
+
+static void rows_slice_done(struct gather_mail *gm);
 
 static void counter_answer(struct kernel_op *op)
 {
@@ -292,24 +303,30 @@ static void counter_answer(struct kernel_op *op)
 		r->out_bytes += op->stats.bytes;
 	kernel_op_free(op);
 	if (--cb->pending == 0) {
-		gather_done(cb->g);
+		rows_slice_done(cb->gm);
 		free(cb);
 	}
 }
 
-static void counters_start(struct gather *g, struct ike_worker *w)
+/* The kernel's counters of the slice's Child SA rows; then the next slice. */
+static void counters_start(struct gather_mail *gm)
 {
+	struct gather *g = gm->g;
+	struct ike_worker *w = gm->w;
 	struct counter_batch *cb = calloc(1, sizeof(*cb));
 	struct ike_sa_row *rows = g->rows[w->index];
 
 	if (!cb) {
-		gather_done(g);
+		for (size_t k = gm->slice_first; k < g->nrows[w->index]; k++)
+			rows[k].counters_error = -ENOMEM;
+		rows_slice_done(gm);
 		return;
 	}
+	cb->gm = gm;
 	cb->g = g;
 	cb->w = w->index;
 	cb->pending = 1;	/* ours, until every query is out */
-	for (size_t k = 0; k < g->nrows[w->index]; k++) {
+	for (size_t k = gm->slice_first; k < g->nrows[w->index]; k++) {
 		struct ike_sa_row *r = &rows[k];
 		if (!r->is_child)
 			continue;
@@ -335,9 +352,69 @@ static void counters_start(struct gather *g, struct ike_worker *w)
 		}
 	}
 	if (--cb->pending == 0) {
-		gather_done(g);
+		rows_slice_done(gm);
 		free(cb);
 	}
+}
+
+/*
+ * The listings' rows, a slice of ROWS_SLICE IKE SAs at a time, so a
+ * worker holding 100,000 SAs keeps serving datagrams while it is listed:
+ * between slices it goes back to its loop (the next slice is a timer), and
+ * with counters it waits for the kernel's answers of one slice only. SAs
+ * made during the walk are not listed (they are ahead of the cursor), SAs
+ * gone are skipped (freeing one moves the cursor on).
+ */
+static void rows_slice(struct gather_mail *gm)
+{
+	struct gather *g = gm->g;
+	struct ike_worker *w = gm->w;
+
+	gm->slice_first = g->nrows[w->index];
+	for (unsigned k = 0; k < ROWS_SLICE && gm->cu.next; k++) {
+		struct ike_sa *sa = gm->cu.next;
+		gm->cu.next = sa->next;
+		rows_of(g, w->index, sa);
+	}
+	if (g->flags & IKE_ROWS_COUNTERS)
+		counters_start(gm);	/* rows_slice_done() when the kernel answered */
+	else
+		rows_slice_done(gm);
+}
+
+static void rows_slice_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	(void)tw;
+	(void)t;
+	rows_slice(arg);
+}
+
+static void rows_slice_done(struct gather_mail *gm)
+{
+	struct ike_worker *w = gm->w;
+
+	if (gm->cu.next) {
+		struct timer_wheel *tw = &net_pool_worker(w->d->pool, w->index)->timers;
+		timer_arm(tw, &gm->next_slice, timer_wheel_now(tw));
+		return;
+	}
+	for (struct ike_sa_cursor **pp = &w->cursors; *pp; pp = &(*pp)->link)
+		if (*pp == &gm->cu) {
+			*pp = gm->cu.link;
+			break;
+		}
+	gather_done(gm->g);
+	free(gm);
+}
+
+static void rows_start(struct gather_mail *gm, struct ike_worker *w)
+{
+	gm->w = w;
+	gm->cu.next = w->sas;
+	gm->cu.link = w->cursors;
+	w->cursors = &gm->cu;
+	timer_init(&gm->next_slice, rows_slice_fire, gm);
+	rows_slice(gm);
 }
 
 /*
@@ -370,11 +447,14 @@ static void gather_run(struct mail *m, void *ctx)
 	struct ike_worker *w = &gm->d->w[nw->index];
 	struct ike_sa *sa, *next;
 
+	if (g->what == G_ROWS) {
+		rows_start(gm, w);	/* a slice at a time; it frees gm */
+		return;
+	}
 	for (sa = w->sas; sa; sa = next) {
 		next = sa->next;
 		switch (g->what) {
 		case G_ROWS:
-			rows_of(g, w->index, sa);
 			break;
 		case G_TERMINATE:
 			if (g->conn && sa->conn != g->conn)
@@ -466,11 +546,6 @@ static void gather_run(struct mail *m, void *ctx)
 				ike_route_drop(gm->d, c);
 		}
 		rcu_read_unlock();
-	}
-	if (g->what == G_ROWS && (g->flags & IKE_ROWS_COUNTERS)) {
-		counters_start(g, w);	/* done when the kernel answered */
-		free(gm);
-		return;
 	}
 	gather_done(g);
 	free(gm);
