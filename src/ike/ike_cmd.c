@@ -103,7 +103,8 @@ struct gather_mail {
 	struct ike_sa_cursor cu;
 	struct timer next_slice;
 	struct ike_worker *w;
-	size_t slice_first;		/* the first row of the slice whose counters are out */
+	unsigned pending;		/* counter queries out, answered on this worker */
+	bool walked;			/* the cursor reached the end */
 };
 
 /* IKE SAs per slice of a listing: the worker serves datagrams between slices. */
@@ -281,19 +282,13 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
  * The kernel's byte counters of a worker's Child SA rows: one SA_QUERY
  * per direction; the worker's part is done when the last answer came.
  */
-struct counter_batch {
-	struct gather_mail *gm;
-	struct gather *g;
-	unsigned w;
-	unsigned pending;
-};
-
-static void rows_slice_done(struct gather_mail *gm);
+static void rows_finish(struct gather_mail *gm);
 
 static void counter_answer(struct kernel_op *op)
 {
-	struct counter_batch *cb = op->cookie;
-	struct ike_sa_row *r = &cb->g->rows[cb->w][op->id_hint / 2];
+	struct gather_mail *gm = op->cookie;
+	/* by index: the rows may have moved (grown) since the query went out */
+	struct ike_sa_row *r = &gm->g->rows[gm->w->index][op->id_hint / 2];
 
 	if (op->status < 0)
 		r->counters_error = op->status;
@@ -302,38 +297,25 @@ static void counter_answer(struct kernel_op *op)
 	else
 		r->out_bytes += op->stats.bytes;
 	kernel_op_free(op);
-	if (--cb->pending == 0) {
-		rows_slice_done(cb->gm);
-		free(cb);
-	}
+	if (--gm->pending == 0 && gm->walked)
+		rows_finish(gm);
 }
 
-/* The kernel's counters of the slice's Child SA rows; then the next slice. */
-static void counters_start(struct gather_mail *gm)
+/* The kernel's counters of rows [first, end): answered on this worker, by counter_answer(). */
+static void counters_start(struct gather_mail *gm, size_t first)
 {
 	struct gather *g = gm->g;
 	struct ike_worker *w = gm->w;
-	struct counter_batch *cb = calloc(1, sizeof(*cb));
 	struct ike_sa_row *rows = g->rows[w->index];
 
-	if (!cb) {
-		for (size_t k = gm->slice_first; k < g->nrows[w->index]; k++)
-			rows[k].counters_error = -ENOMEM;
-		rows_slice_done(gm);
-		return;
-	}
-	cb->gm = gm;
-	cb->g = g;
-	cb->w = w->index;
-	cb->pending = 1;	/* ours, until every query is out */
-	for (size_t k = gm->slice_first; k < g->nrows[w->index]; k++) {
+	for (size_t k = first; k < g->nrows[w->index]; k++) {
 		struct ike_sa_row *r = &rows[k];
 		if (!r->is_child)
 			continue;
 		for (int dir = 0; dir < 2; dir++) {
 			struct kernel_op *op = kernel_op_new(
 				KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,
-				counter_answer, cb);
+				counter_answer, gm);
 			if (!op) {
 				r->counters_error = -ENOMEM;
 				continue;
@@ -343,43 +325,51 @@ static void counters_start(struct gather_mail *gm)
 			op->sa.dst = dir == 0 ? r->local : r->peer;
 			op->sa.spi = dir == 0 ? r->spi_in : r->spi_out;
 			op->sa.proto = IPPROTO_ESP;
-			cb->pending++;
+			gm->pending++;
 			if (kernel_queue_submit(w->d->kq, op) < 0) {
-				cb->pending--;
+				gm->pending--;
 				r->counters_error = -ESHUTDOWN;
 				kernel_op_free(op);
 			}
 		}
-	}
-	if (--cb->pending == 0) {
-		rows_slice_done(gm);
-		free(cb);
 	}
 }
 
 /*
  * The listings' rows, a slice of ROWS_SLICE IKE SAs at a time, so a
  * worker holding 100,000 SAs keeps serving datagrams while it is listed:
- * between slices it goes back to its loop (the next slice is a timer), and
- * with counters it waits for the kernel's answers of one slice only. SAs
- * made during the walk are not listed (they are ahead of the cursor), SAs
- * gone are skipped (freeing one moves the cursor on).
+ * between slices it goes back to its loop (the next slice is a timer); a
+ * slice's counter queries go to the kernel thread as the slice is made,
+ * so they are spread over the walk too, and the walk ends when the last
+ * is answered. SAs made during the walk are not listed (they are ahead of
+ * the cursor), SAs gone are skipped (freeing one moves the cursor on).
  */
 static void rows_slice(struct gather_mail *gm)
 {
 	struct gather *g = gm->g;
 	struct ike_worker *w = gm->w;
+	size_t first = g->nrows[w->index];
 
-	gm->slice_first = g->nrows[w->index];
 	for (unsigned k = 0; k < ROWS_SLICE && gm->cu.next; k++) {
 		struct ike_sa *sa = gm->cu.next;
 		gm->cu.next = sa->next;
 		rows_of(g, w->index, sa);
 	}
 	if (g->flags & IKE_ROWS_COUNTERS)
-		counters_start(gm);	/* rows_slice_done() when the kernel answered */
-	else
-		rows_slice_done(gm);
+		counters_start(gm, first);
+	if (gm->cu.next) {
+		struct timer_wheel *tw = &net_pool_worker(w->d->pool, w->index)->timers;
+		timer_arm(tw, &gm->next_slice, timer_wheel_now(tw));
+		return;
+	}
+	gm->walked = true;
+	for (struct ike_sa_cursor **pp = &w->cursors; *pp; pp = &(*pp)->link)
+		if (*pp == &gm->cu) {
+			*pp = gm->cu.link;
+			break;
+		}
+	if (gm->pending == 0)
+		rows_finish(gm);
 }
 
 static void rows_slice_fire(struct timer_wheel *tw, struct timer *t, void *arg)
@@ -389,20 +379,8 @@ static void rows_slice_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	rows_slice(arg);
 }
 
-static void rows_slice_done(struct gather_mail *gm)
+static void rows_finish(struct gather_mail *gm)
 {
-	struct ike_worker *w = gm->w;
-
-	if (gm->cu.next) {
-		struct timer_wheel *tw = &net_pool_worker(w->d->pool, w->index)->timers;
-		timer_arm(tw, &gm->next_slice, timer_wheel_now(tw));
-		return;
-	}
-	for (struct ike_sa_cursor **pp = &w->cursors; *pp; pp = &(*pp)->link)
-		if (*pp == &gm->cu) {
-			*pp = gm->cu.link;
-			break;
-		}
 	gather_done(gm->g);
 	free(gm);
 }
