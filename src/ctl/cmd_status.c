@@ -64,7 +64,7 @@ static void newest_of(const struct ike_sa_rows *rows, struct newest_list *out)
 	if (!out->v)
 		return;
 	for (size_t i = 0; i < rows->n; i++) {
-		const struct ike_sa_row *r = &rows->v[i];
+		const struct ike_sa_row *r = rows->v[i];
 		struct newest *nw;
 		if (out->n == 0 || strcmp(out->v[out->n - 1].conn, r->conn_name) != 0)
 			out->v[out->n++].conn = r->conn_name;
@@ -157,7 +157,7 @@ static void state_lines(struct ctl_client *c, const struct ike_sa_rows *rows,
 			const struct newest_list *nl)
 {
 	for (size_t i = 0; i < rows->n; i++) {
-		const struct ike_sa_row *r = &rows->v[i];
+		const struct ike_sa_row *r = rows->v[i];
 		state_line(c, r, newest_find(nl, r->conn_name));
 		if (r->is_child)
 			child_details(c, r);
@@ -529,7 +529,7 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
 	/* Lines for whack only (ctl_send): a listing is not logged, as libreswan's is not. */
 	ctl_batch_begin(c);
 	for (size_t i = 0; i < rows.n; i++) {
-		const struct ike_sa_row *r = &rows.v[i];
+		const struct ike_sa_row *r = rows.v[i];
 		if (r->counters_error)
 			/* libreswan leaves out what the kernel would not say: so do we */
 			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
@@ -611,7 +611,7 @@ void ctl_cmd_listevents(struct pluto *p, struct ctl_client *c, const struct whac
 	now = (uint64_t)ts.tv_sec;
 	ctl_comment(c, "it is now: %llu seconds since monotonic epoch", (unsigned long long)now);
 	for (size_t i = 0; i < rows.n; i++) {
-		const struct ike_sa_row *r = &rows.v[i];
+		const struct ike_sa_row *r = rows.v[i];
 		if (r->retransmit_in)
 			event_line(c, "RETRANSMIT", now, r->retransmit_in, r);
 		if (r->event)
