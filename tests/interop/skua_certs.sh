@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Skua authenticating with X.509 certificates made here with the openssl tool (one CA,
 # one certificate per side) against strongSwan 5.9.8 and libreswan 4.10, each side
-# initiating: with strongSwan RSA-2048 (RFC 7427 RSASSA-PSS from Skua, whatever
-# strongSwan signs with), ECDSA P-256 and Ed25519 (RFC 8420); with libreswan RSA-2048
+# initiating: with strongSwan RSA-2048 (RFC 7427 RSASSA-PSS both ways: strongSwan with
+# rsa_pss = yes), ECDSA P-256 and Ed25519 (RFC 8420); with libreswan RSA-2048
 # (authby=rsasig) and ECDSA P-256 (authby=ecdsa), its certificate and the CA imported
 # into its NSS database with pk12util and certutil; and with libreswan raw RSA keys, no
 # certificates (rawrsa): libreswan's made in its NSS database by its rsasigkey and given
@@ -275,7 +275,10 @@ certs_case() {
 			grep -o "authenticated peer @$PEER.test with .* and certificate 'C=CH, O=Skua Interop, OU=$k, CN=$PEER.test'" |
 			tail -1)
 	fi
-	if [ -n "$how" ]; then
+	if [ -n "$how" ] && [ "$k" = rsa ] && [ "${how#*with Digital Signature (RSASSA-PSS}" = "$how" ]; then
+		iop_not_ok "$what: the peer did not sign with RSASSA-PSS: Skua $how"
+		fail=1
+	elif [ -n "$how" ]; then
 		iop_ok "$what: Skua $how"
 	else
 		iop_not_ok "$what: Skua did not log how it authenticated the peer (${k})"
@@ -326,7 +329,10 @@ for PEER in ${IOP_CERT_PEERS:-sswan lsw}; do
 	lsw) PK=ls kinds="rsa p256 rawrsa" ;;
 	*) iop_die "IOP_CERT_PEERS: unknown peer \"$PEER\": expected sswan or lsw" ;;
 	esac
-	iop_start "$PEER" "$PK" "$NS_R"
+	# strongSwan signs RSA with PKCS#1 v1.5 unless told rsa_pss: both sides RSASSA-PSS here
+	SSWAN_TUNING='retransmit_timeout = 1.0
+retransmit_base = 1.4
+rsa_pss = yes' iop_start "$PEER" "$PK" "$NS_R"
 	# shellcheck disable=SC2086 # the kinds are words
 	[ "$PEER" = lsw ] && lsw_import "$PK" $kinds
 	for k in $kinds; do
