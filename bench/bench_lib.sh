@@ -60,7 +60,7 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # as long as the run; rekey_storm.sh gives short lifetimes instead). With BENCH_PKI the
 # certificate store is <instance>/ipsec.d and the connection has --cert resp, no --psk.
 bench_skua_start() {
-	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d auth=(--psk) local=()
+	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d auth=(--psk) ours=()
 	d=$IOP_TMP/$inst
 	mkdir -p "$d/run" "$d/ipsec.d/certs" "$d/ipsec.d/cacerts" "$d/ipsec.d/private" \
 		"$d/ipsec.d/crls"
@@ -71,7 +71,7 @@ bench_skua_start() {
 		install -m 600 "$BENCH_PKI/resp.key" "$d/ipsec.d/private/resp.key"
 		cp "$BENCH_PKI/ca.pem" "$d/ipsec.d/cacerts/ca.pem"
 		auth=()
-		local=(--cert resp)
+		ours=(--cert resp)
 	fi
 	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$ns"
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
@@ -85,7 +85,8 @@ bench_skua_start() {
 	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
 	# shellcheck disable=SC2086 # BENCH_CONN_OPTS is a list of options
 	skua_whack "$inst" --name rw --ikev2 "${auth[@]}" --encrypt --tunnel --host "$R4" \
-		"${local[@]}" --to --host %any --ike "$ike" --esp "$esp" ${BENCH_CONN_OPTS:---dontrekey} \
+		"${ours[@]}" --to --host %any --ike "$ike" --esp "$esp" \
+		${BENCH_CONN_OPTS:---dontrekey} \
 		>"$d/load.out" 2>&1 ||
 		{ cat "$d/load.out" >&2; iop_die "Skua: adding the road-warrior connection failed"; }
 	bench_pin "$BENCH_PID" "$RESP_CPU"
@@ -96,7 +97,7 @@ bench_skua_start() {
 # DoS thresholds (cookies, per-IP blocking) out of the way: the generator comes from a few
 # thousand addresses at a few hundred half-open SAs.
 bench_sswan_start() {
-	local inst=$1 ns=$2 ike=$3 esp=$4 d auth="auth = psk" certs=""
+	local inst=$1 ns=$2 ike=$3 esp=$4 d sw_auth="auth = psk" certs=""
 	d=$(sswan_dir "$inst")
 	eval "IOP_KIND_$inst=sswan IOP_NS_$inst=$ns"
 	SSWAN_LOG_LEVELS='default = 0' SSWAN_TUNING='ikesa_table_size = 65536
@@ -118,7 +119,7 @@ syslog {
 		cp "$BENCH_PKI/resp.pem" "$d/swanctl/x509/bench-resp.pem"
 		install -m 600 "$BENCH_PKI/resp.key" "$d/swanctl/private/bench-resp.key"
 		cp "$BENCH_PKI/ca.pem" "$d/swanctl/x509ca/bench-ca.pem"
-		auth="auth = pubkey"
+		sw_auth="auth = pubkey"
 		certs="certs = bench-resp.pem"
 	fi
 	cat >"$d/conns/rw.conf" <<-EOF
@@ -130,11 +131,11 @@ syslog {
 		        rekey_time = 0
 		        dpd_delay = 0
 		        local {
-		            $auth
+		            $sw_auth
 		            $certs
 		        }
 		        remote {
-		            $auth
+		            $sw_auth
 		        }
 		        children {
 		            rw {
@@ -158,7 +159,7 @@ syslog {
 # libreswan: bench_lsw_start INST NS IKE ESP (libreswan syntax): lib.sh's lsw_start
 # (plutodebug=none, uniqueids=no, protostack=xfrm) and a right=%any connection.
 bench_lsw_start() {
-	local inst=$1 ns=$2 ike=$3 esp=$4 d auth="authby=secret" certs=""
+	local inst=$1 ns=$2 ike=$3 esp=$4 d lsw_auth="authby=secret" certs=""
 	d=$(lsw_dir "$inst")
 	eval "IOP_KIND_$inst=lsw IOP_NS_$inst=$ns"
 	mkdir -p "$d"
@@ -171,8 +172,8 @@ bench_lsw_start() {
 				certutil -A -d "sql:$d/nss" -n bench-ca -t "CT,," -i "$BENCH_PKI/ca.pem"
 		} >"$d/pk12util.out" 2>&1 ||
 			{ cat "$d/pk12util.out" >&2; iop_die "libreswan: the NSS import failed"; }
-		auth="authby=${BENCH_PKI_KIND:-rsa}sig"
-		[ "${BENCH_PKI_KIND:-rsa}" = ecdsa ] && auth="authby=ecdsa"
+		lsw_auth="authby=rsasig"
+		[ "${BENCH_PKI_KIND:-rsa}" = ecdsa ] && lsw_auth="authby=ecdsa"
 		certs="leftcert=bench-resp
 		    leftid=%fromcert
 		    rightid=%fromcert
@@ -181,7 +182,7 @@ bench_lsw_start() {
 	cat >"$d/conns/rw.conf" <<-EOF
 		conn rw
 		    ikev2=insist
-		    $auth
+		    $lsw_auth
 		    $certs
 		    left=$R4
 		    right=%any

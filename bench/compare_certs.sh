@@ -41,6 +41,7 @@ md=$results/compare-certs-$stamp.md
 rows=$IOP_TMP/rows
 : >"$rows"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+RESP_DN="C=CH, O=Skua Bench, CN=resp.bench" # the responder's certificate (pki_make)
 
 # pki_make KIND DIR: a CA, the responder's and the generator's certificates (KIND keys)
 pki_make() {
@@ -102,7 +103,7 @@ measure() {
 	cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$out/lg.json" |
 		head -n 1)
 	# how the responder signed, as the generator logged it
-	signed=$(sed -n 's/.*authenticated peer C=CH, O=Skua Bench, CN=resp.bench with \(.*\) and certificate.*/\1/p' \
+	signed=$(sed -n "s/.*authenticated peer $RESP_DN with \\(.*\\) and certificate.*/\\1/p" \
 		"$out/lg.log" | head -n 1)
 	cpu_ms=$(awk -v a="$t0" -v b="$t1" -v t="$CLK_TCK" -v n="${up:-0}" \
 		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')

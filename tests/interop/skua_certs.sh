@@ -275,7 +275,8 @@ certs_case() {
 			grep -o "authenticated peer @$PEER.test with .* and certificate 'C=CH, O=Skua Interop, OU=$k, CN=$PEER.test'" |
 			tail -1)
 	fi
-	if [ -n "$how" ] && [ "$k" = rsa ] && [ "${how#*with Digital Signature (RSASSA-PSS}" = "$how" ]; then
+	if [ -n "$how" ] && [ "$k" = rsa ] &&
+		[ "${how#*with Digital Signature (RSASSA-PSS}" = "$how" ]; then
 		iop_not_ok "$what: the peer did not sign with RSASSA-PSS: Skua $how"
 		fail=1
 	elif [ -n "$how" ]; then
