@@ -3,7 +3,8 @@
  * IKE_AUTH with certificates and raw keys between two in-process engines
  * (xch.h): every method both ways (RSA-PSS and PKCS#1 under RFC 7427, RSA
  * method 1, ECDSA under RFC 7427 and methods 9-11, Ed25519, Ed448),
- * asymmetric PSK/certificate, CERT/CERTREQ, --sendcert and --sendca, and refusals
+ * asymmetric PSK/certificate, CERT/CERTREQ, --sendcert and --sendca, CRLs and
+ * --crl-strict, and refusals
  * (an unknown CA, an ID the certificate does not hold, no key). The
  * certificates are made here with OpenSSL. Needs root.
  */
@@ -678,4 +679,75 @@ Test(auth, sendca_all)
 Test(auth, sendca_none)
 {
 	sendca_case(" --sendca none", "SK{IDr CERT AUTH SA TSi TSr}", false);
+}
+
+/*
+ * CRLs in the handshake: east's anchors carry a current CRL of the CA. A
+ * CRL naming west's certificate refuses it; one that does not lets it in,
+ * with --crl-strict too; with --crl-strict and no CRL at all it is refused.
+ */
+enum crl_kind { CRL_NONE, CRL_OTHERS, CRL_REVOKES_WEST };
+
+static void crl_case(enum crl_kind kind, bool strict, bool up)
+{
+	struct pki k;
+	struct crypto_trust *t;
+
+	pki_make(&k, "p256", "p256");
+	if (kind == CRL_NONE) {
+		t = crypto_trust_ref(k.trust);
+	} else {
+		long serials[2] = { 4242, ASN1_INTEGER_get(X509_get_serialNumber(k.x[0])) };
+		X509_CRL *x;
+		struct crypto_crl *crl;
+		struct crypto_cert *ca = cg_wrap(k.ca);
+
+		if (serials[1] == serials[0])
+			serials[0]++;	/* the other serial is never west's by chance */
+		x = cg_crl(k.ca, k.ca_key, serials, kind == CRL_REVOKES_WEST ? 2 : 1, -60, 3600);
+		crl = cg_wrap_crl(x);
+		t = crypto_trust_new();
+		cr_assert_eq(crypto_trust_add_ca(t, ca), 0);
+		cr_assert_eq(crypto_trust_add_crl(t, crl), 0);
+		crypto_trust_seal(t);
+		crypto_cert_unref(ca);
+		crypto_crl_unref(crl);
+		X509_CRL_free(x);
+	}
+	add_conns(&k, WEST EAST);
+	xch_set_creds(XCH_EAST, t, strict, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERT CERTREQ IDr AUTH SA TSi TSr}");
+	if (up) {
+		expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
+		assert_up();
+	} else {
+		expect(XCH_EAST, V2_IKE_AUTH, "SK{N(AUTHENTICATION_FAILED)}");
+		cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+		cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	}
+	crypto_trust_unref(t);
+	pki_free(&k);
+}
+
+Test(auth, crl_revoked_certificate_refused)
+{
+	crl_case(CRL_REVOKES_WEST, false, false);
+}
+
+Test(auth, crl_not_naming_the_certificate)
+{
+	crl_case(CRL_OTHERS, false, true);
+}
+
+Test(auth, crl_strict_with_a_current_crl)
+{
+	crl_case(CRL_OTHERS, true, true);
+}
+
+Test(auth, crl_strict_without_a_crl_refused)
+{
+	crl_case(CRL_NONE, true, false);
 }
