@@ -249,3 +249,67 @@ Test(v1, main_mode_no_common_proposal)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
 }
+
+/* Bring a Main Mode SA up between west (initiator) and east. */
+static void v1_up(void)
+{
+	v1_pair(V1CONN);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 6);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+}
+
+/* RFC 2409 5.7: HDR*, HASH(1), D; the receiver checks HASH(1) and deletes the ISAKMP SA. */
+Test(v1, delete_by_the_initiator)
+{
+	const struct xch_msg *m;
+
+	v1_up();
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(m->v1m->pl[1].u.del.spi_size, 16);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept the SA west deleted");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_DELETED), 1);
+}
+
+Test(v1, delete_by_the_responder)
+{
+	v1_up();
+	ike_sa_delete(xch_sa(XCH_EAST), true);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* A Delete whose HASH(1) does not match (a byte of it changed) deletes nothing. */
+Test(v1, delete_with_a_bad_hash_is_dropped)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+	struct ike_sa *w;
+
+	v1_up();
+	w = xch_sa(XCH_WEST);
+	/* west sends a Delete but keeps its SA here: taken off the wire and tampered with */
+	ike_sa_delete(w, true);
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	bytes = xch_msg_copy(m);
+	/*
+	 * CBC: the second ciphertext block garbles the second plaintext block,
+	 * bytes 16..31, which lie inside HASH(1)'s 32-byte value: the message
+	 * still decodes (the harness opens it), only HASH(1) is wrong.
+	 */
+	bytes[V1_HDR_SIZE + 16] ^= 0x80;
+	xch_send_raw(XCH_WEST, bytes, m->len);
+	free(bytes);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "a tampered Delete removed the SA");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 1, "not dropped and counted");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 0);
+}

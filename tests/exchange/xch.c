@@ -492,9 +492,12 @@ static int xch_v1_open(struct ike_daemon *d, uint8_t *buf, size_t len, struct v1
 		uint8_t iv[CRYPTO_V1_BLOCK_MAX];
 
 		if (sa->version != 1 || !s || !s->block || memcmp(sa->spi_i, m->hdr.icookie, 8) ||
-		    m->hdr.msgid != 0 || (len - V1_HDR_SIZE) % s->block)
+		    (len - V1_HDR_SIZE) % s->block)
 			continue;
-		memcpy(iv, s->iv, s->block);
+		if (m->hdr.msgid == 0)
+			memcpy(iv, s->iv, s->block);
+		else if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid, iv) < 0)
+			return -EIO;
 		if (crypto_v1_cbc(s->p1.encr, s->key, s->key_len, iv, buf + V1_HDR_SIZE,
 				  len - V1_HDR_SIZE, false) < 0)
 			return -EIO;

@@ -44,6 +44,13 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Information
 int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr);
 
+/*
+ * Delete an IKEv1 SA: with tell_peer and the SA established, an
+ * Informational Delete of the ISAKMP SA goes out first (IKEv1 has no
+ * answer to wait for). The SA is freed. Context: the owner.
+ */
+void v1_delete(struct ike_sa *sa, bool tell_peer);
+
 /* Timer callbacks of IKEv1 SAs (set up by the v1 code after ike_sa_new()). */
 void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);

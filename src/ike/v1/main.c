@@ -330,6 +330,7 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	char alg[96], idb[IKE_ID_STRLEN];
 
 	sa->state = state;
+	memcpy(sa->v1->p1_iv, sa->v1->iv, sa->v1->block);
 	sa->established_ms = ike_now(w);
 	ike_half_open_end(sa);
 	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
@@ -832,11 +833,6 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 	established(sa, IKE_V1_MAIN_R3);
 }
 
-void v1_info_request(struct ike_sa *sa, struct ike_input *in)
-{
-	v1_drop(sa->w, in->rx, "IKEv1 Informational exchanges are not supported yet");
-}
-
 /*
  * A message of one of our IKEv1 SAs: a retransmission of what we already
  * answered gets the answer again; an encrypted Main Mode body is
@@ -857,15 +853,25 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		uint8_t *body = (uint8_t *)rx->msg + V1_HDR_SIZE;
 		size_t blen = rx->len - V1_HDR_SIZE;
 
-		if (m->hdr.msgid != 0 || m->hdr.exchange != V1_X_MAIN) {
-			v1_drop(sa->w, rx, "IKEv1 Quick Mode and Informational are not supported yet");
+		bool info = m->hdr.exchange == V1_X_INFO && m->hdr.msgid != 0;
+
+		if (!info && (m->hdr.msgid != 0 || m->hdr.exchange != V1_X_MAIN)) {
+			v1_drop(sa->w, rx, "IKEv1 Quick Mode and Transaction exchanges are not "
+					   "supported yet");
 			return;
 		}
-		if (!s->block || blen % s->block) {
+		if (!s->block || blen % s->block ||
+		    (info && !ike_state_info(sa->state)->established)) {
 			v1_drop(sa->w, rx, "encrypted IKEv1 message before keys, or not whole blocks");
 			return;
 		}
-		memcpy(s->iv_next, s->iv, s->block);
+		if (info) {
+			if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid,
+					       s->iv_next) < 0)
+				return;
+		} else {
+			memcpy(s->iv_next, s->iv, s->block);
+		}
 		if (crypto_v1_cbc(s->p1.encr, s->key, s->key_len, s->iv_next, body, blen, false) < 0 ||
 		    v1_msg_decode_body(m, body, blen) < 0) {
 			v1_drop(sa->w, rx, m->why ? m->why : "IKEv1 message did not decrypt");

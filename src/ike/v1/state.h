@@ -50,6 +50,7 @@ struct v1_state {
 	uint8_t key_len;
 	uint8_t block;
 	uint8_t iv[CRYPTO_V1_BLOCK_MAX];	/* Phase 1: the next message's IV */
+	uint8_t p1_iv[CRYPTO_V1_BLOCK_MAX];	/* the last Phase 1 CBC block: later IVs derive from it */
 	uint8_t iv_next[CRYPTO_V1_BLOCK_MAX];	/* the IV once the message being read is accepted */
 	/* retransmissions: the digest of the last message we answered, and of the one being read */
 	uint8_t last_rx[32], rx_digest[32];
