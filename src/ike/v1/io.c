@@ -27,7 +27,7 @@ static void send_to_sender(struct ike_worker *w, const struct net_rx *rx, size_t
 	net_worker_send(net_pool_worker(w->d->pool, w->index), rx->l, &d);
 }
 
-void v1_send_notify_stateless(struct ike_worker *w, const struct net_rx *rx,
+bool v1_send_notify_stateless(struct ike_worker *w, const struct net_rx *rx,
 			      const struct v1_hdr *req, uint16_t type)
 {
 	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
@@ -37,17 +37,18 @@ void v1_send_notify_stateless(struct ike_worker *w, const struct net_rx *rx,
 	size_t len;
 
 	if (req->exchange == V1_X_INFO)
-		return;		/* never answer an answer: two peers would ping-pong */
+		return false;	/* never answer an answer: two peers would ping-pong */
 	if (!v2_answer_allowed(w, rx, "IKEv1 notification (answer rate limit reached)"))
-		return;
+		return false;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.icookie, req->icookie, 8);
 	memcpy(h.rcookie, req->rcookie, 8);
 	h.exchange = V1_X_INFO;
 	if (v1_build_init(&b, w->txbuf, V2_TXBUF, &h) < 0 || v1_build_notify(&b, &n) < 0 ||
 	    v1_build_finish(&b, 0, &len) < 0)
-		return;
+		return false;
 	send_to_sender(w, rx, len);
+	return true;
 }
 
 static uint64_t cookie_u64(const uint8_t c[8])
@@ -119,10 +120,8 @@ void v1_on_datagram(struct ike_worker *w, struct net_rx *rx)
 	case IKE_V1_REJECT:
 		rc = v1_hdr_decode(rx->msg, rx->len, &m->hdr);
 		v1_drop(w, rx, "IKEv1 packet rejected: ikev1-policy=reject");
-		if (rc == 0) {
+		if (rc == 0 && v1_send_notify_stateless(w, rx, &m->hdr, V1N_INVALID_MAJOR_VERSION))
 			counters_inc(d->ctr, w->index, IKEC_MAJOR_VERSION_SENT);
-			v1_send_notify_stateless(w, rx, &m->hdr, V1N_INVALID_MAJOR_VERSION);
-		}
 		return;
 	default:
 		break;

@@ -2,6 +2,7 @@
 #ifndef SKUA_IKE_V1_IO_H
 #define SKUA_IKE_V1_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +27,10 @@ void v1_on_datagram(struct ike_worker *w, struct net_rx *rx);
  * An unencrypted Informational message with one Notification (DOI IPsec,
  * protocol ISAKMP, no SPI) to the sender of req, cookies copied: the
  * answer to a message no SA takes. Rate-limited with IKEv2's stateless
- * answers; never sent in answer to an Informational. Context: worker w.
+ * answers; never sent in answer to an Informational. Returns whether it
+ * was sent. Context: worker w.
  */
-void v1_send_notify_stateless(struct ike_worker *w, const struct net_rx *rx,
+bool v1_send_notify_stateless(struct ike_worker *w, const struct net_rx *rx,
 			      const struct v1_hdr *req, uint16_t type);
 
 /* Log a dropped IKEv1 message (rate-limited) and count it. Context: worker w. */

@@ -714,8 +714,8 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
 			    "\"%s\": Main Mode: no acceptable Oakley transform", c->spec.name);
-		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
-		v1_send_notify_stateless(w, rx, &m->hdr, V1N_NO_PROPOSAL_CHOSEN);
+		if (v1_send_notify_stateless(w, rx, &m->hdr, V1N_NO_PROPOSAL_CHOSEN))
+			counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
 		v1_drop(w, rx, "no acceptable IKEv1 proposal");
 		ike_connection_unref(c);
 		goto out;

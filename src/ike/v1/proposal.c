@@ -49,10 +49,23 @@ static int defaults(uint16_t auth, uint32_t life_s, struct v1_p1_set *out)
 	return 0;
 }
 
+/* The DH groups of proposal p, as a bit set (IANA numbers below 64). */
+static uint64_t dh_bits(const struct v2_proposal *p)
+{
+	uint64_t b = 0;
+
+	for (unsigned i = 0; i < p->ntrans; i++)
+		if (p->trans[i].type == V2_TRANS_DH && p->trans[i].id < 64)
+			b |= 1ull << p->trans[i].id;
+	return b;
+}
+
 int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1_set *out,
 		   char *err, size_t errlen)
 {
-	struct proposal_set local, *ps = &local;
+	static const uint16_t v1_groups[] = { V2_DH_MODP2048, V2_DH_MODP1536 };
+	struct proposal_set local, *ps = &local, def;
+	uint64_t def_dh;
 	int rc;
 
 	if (!ike)
@@ -60,6 +73,12 @@ int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1
 	rc = proposal_parse(ike, V2_PROTO_IKE, ps, err, errlen);
 	if (rc < 0)
 		return rc;
+	/*
+	 * A proposal that names no group gets the IKEv2 default list from the
+	 * shared parser; IKEv1's (libreswan's) is MODP2048, MODP1536.
+	 */
+	proposal_defaults(V2_PROTO_IKE, &def);
+	def_dh = dh_bits(&def.props[0]);
 	out->n = 0;
 	for (unsigned i = 0; i < ps->nprops; i++) {
 		const struct v2_proposal *p = &ps->props[i];
@@ -69,11 +88,16 @@ int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1
 
 			if (e->type != V2_TRANS_ENCR)
 				continue;
-			if (e->id != V2_ENCR_AES_CBC) {
-				snprintf(err, errlen, "ike=%s: IKEv1 Phase 1 encryption other than "
-					 "AES-CBC is not supported (AEAD ciphers do not exist in "
-					 "IKEv1; 3DES is not supported yet)", ike);
+			if (e->id == V2_ENCR_3DES) {
+				snprintf(err, errlen, "ike=%s: 3DES in IKEv1 is not supported yet",
+					 ike);
 				return -ENOTSUP;
+			}
+			if (e->id != V2_ENCR_AES_CBC) {
+				snprintf(err, errlen, "ike=%s: IKE encryption algorithm is not "
+					 "supported by IKEv1 (AEAD ciphers are IKEv2's; IKEv1 "
+					 "takes AES-CBC)", ike);
+				return -EINVAL;
 			}
 			for (unsigned b = 0; b < p->ntrans; b++) {
 				const struct v2_transform *f = &p->trans[b];
@@ -88,13 +112,21 @@ int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1
 						 "sha2_512)", ike);
 					return -ENOTSUP;
 				}
-				for (unsigned c = 0; c < p->ntrans; c++) {
-					const struct v2_transform *g = &p->trans[c];
+				bool v1_def = dh_bits(p) == def_dh;
+				unsigned ng = v1_def ? 2 : p->ntrans;
 
-					if (g->type != V2_TRANS_DH)
+				for (unsigned c = 0; c < ng; c++) {
+					uint16_t group;
+
+					if (v1_def) {
+						group = v1_groups[c];
+					} else if (p->trans[c].type == V2_TRANS_DH) {
+						group = p->trans[c].id;
+					} else {
 						continue;
+					}
 					if (add(out, e->keylen ? e->keylen : 256, (uint16_t)hash,
-						g->id, auth, life_s) < 0) {
+						group, auth, life_s) < 0) {
 						snprintf(err, errlen, "ike=%s: more than %d IKEv1 "
 							 "transforms", ike, V1_P1_MAX);
 						return -E2BIG;
