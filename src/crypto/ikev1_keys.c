@@ -182,6 +182,42 @@ int crypto_v1_iv_msgid(uint16_t hash, const uint8_t *last, size_t block, uint32_
 	return rc;
 }
 
+int crypto_v1_keymat(uint16_t hash, const uint8_t *skeyid_d, const uint8_t *gxy,
+		     size_t gxy_len, uint8_t protocol, const uint8_t spi[4], const uint8_t *ni,
+		     size_t ni_len, const uint8_t *nr, size_t nr_len, uint8_t *out,
+		     size_t out_len)
+{
+	size_t n = crypto_v1_hash_len(hash), have = 0;
+	uint8_t k[CRYPTO_V1_PRF_MAX];
+	struct iovec v[6] = {
+		{ k, 0 },
+		{ (void *)gxy, gxy ? gxy_len : 0 },
+		{ &protocol, 1 },
+		{ (void *)spi, 4 },
+		{ (void *)ni, ni_len },
+		{ (void *)nr, nr_len },
+	};
+	int rc = 0;
+
+	if (!n)
+		return -ENOTSUP;
+	while (have < out_len) {
+		size_t take;
+
+		v[0].iov_len = have ? n : 0;	/* K1 has no previous block */
+		rc = crypto_v1_prf(hash, skeyid_d, n, v, 6, k);
+		if (rc)
+			break;
+		take = out_len - have < n ? out_len - have : n;
+		memcpy(out + have, k, take);
+		have += take;
+	}
+	crypto_wipe(k, sizeof(k));
+	if (rc)
+		crypto_wipe(out, out_len);
+	return rc;
+}
+
 size_t crypto_v1_block_len(uint16_t encr, size_t key_len)
 {
 	if (encr == V1_ENCR_AES_CBC && (key_len == 16 || key_len == 24 || key_len == 32))

@@ -72,6 +72,19 @@ int crypto_v1_iv_phase1(uint16_t hash, const uint8_t *gxi, size_t gxi_len, const
 int crypto_v1_iv_msgid(uint16_t hash, const uint8_t *last, size_t block, uint32_t msgid,
 		       uint8_t *iv);
 
+/*
+ * Quick Mode KEYMAT for one direction's SA (RFC 2409 5.5):
+ *   K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)
+ *   Kn = prf(SKEYID_d, Kn-1 | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)
+ * out = K1 | K2 | ... truncated to out_len. gxy may be NULL (no PFS); spi
+ * is the 4 bytes as on the wire (the SA's receiver chose it). Returns 0,
+ * -ENOTSUP or -EIO; out is wiped on error.
+ */
+int crypto_v1_keymat(uint16_t hash, const uint8_t *skeyid_d, const uint8_t *gxy,
+		     size_t gxy_len, uint8_t protocol, const uint8_t spi[4], const uint8_t *ni,
+		     size_t ni_len, const uint8_t *nr, size_t nr_len, uint8_t *out,
+		     size_t out_len);
+
 /* Block size of the cipher (enum v1_encr); 0 if not supported with key_len bytes. */
 size_t crypto_v1_block_len(uint16_t encr, size_t key_len);
 

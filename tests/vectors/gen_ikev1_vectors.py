@@ -76,10 +76,22 @@ for name, h, auth, keylen, gxy_len, ni_len, nr_len in [
     c6 = c.update(m6) + c.finalize()
     msgid = 0x7A3B9C01
     iv_qm = HASHES[h](c6[-16:] + msgid.to_bytes(4, "big")).digest()[:16]
+    # Quick Mode KEYMAT for ESP (3), 64 bytes (AES-256 + HMAC-SHA2-256), without and with PFS
+    spi = det(name + "/spi", 4)
+    qni, qnr, qgxy = det(name + "/qni", 32), det(name + "/qnr", 32), det(name + "/qgxy", gxy_len)
+    def keymat(pfs):
+        seed = (qgxy if pfs else b"") + b"\x03" + spi + qni + qnr
+        out, k = b"", b""
+        while len(out) < 64:
+            k = prf(h, d, k + seed)
+            out += k
+        return out[:64]
+    km, km_pfs = keymat(False), keymat(True)
     cases.append(dict(name=name, h=h, auth=auth, psk=psk if auth == "psk" else b"", ni=ni,
                       nr=nr, gxy=gxy, gxi=gxi, gxr=gxr, cky_i=cky_i, cky_r=cky_r,
                       skeyid=skeyid, d=d, a=a, e=e, keylen=keylen, key=key, iv1=iv1, m5=m5,
-                      c5=c5, m6=m6, c6=c6, msgid=msgid, iv_qm=iv_qm))
+                      c5=c5, m6=m6, c6=c6, msgid=msgid, iv_qm=iv_qm, spi=spi, qni=qni,
+                      qnr=qnr, qgxy=qgxy, km=km, km_pfs=km_pfs))
 
 path = os.path.join(HERE, "crypto_ikev1.h")
 with open(path, "w") as f:
@@ -93,7 +105,8 @@ with open(path, "w") as f:
     f.write("\tconst char *psk, *ni, *nr, *gxy, *gxi, *gxr, *cky_i, *cky_r;\n")
     f.write("\tconst char *skeyid, *skeyid_d, *skeyid_a, *skeyid_e;\n")
     f.write("\tunsigned key_len;\n\tconst char *key, *iv1, *m5, *c5, *m6, *c6;\n")
-    f.write("\tuint32_t msgid;\n\tconst char *iv_qm;\n};\n\n")
+    f.write("\tuint32_t msgid;\n\tconst char *iv_qm;\n")
+    f.write("\tconst char *spi, *qni, *qnr, *qgxy, *keymat, *keymat_pfs;\n};\n\n")
     f.write("static const struct ikev1_kat ikev1_kats[] = {\n")
     for c in cases:
         f.write("\t{ \"%s\", %d, %s,\n" % (c["name"], c["h"], "true" if c["auth"] == "psk" else "false"))
@@ -103,6 +116,8 @@ with open(path, "w") as f:
         f.write("\t  %d,\n" % c["keylen"])
         for k in ["key", "iv1", "m5", "c5", "m6", "c6"]:
             f.write("\t  %s,\n" % c_str(c[k]))
-        f.write("\t  0x%08x, %s },\n" % (c["msgid"], c_str(c["iv_qm"])))
+        f.write("\t  0x%08x, %s,\n" % (c["msgid"], c_str(c["iv_qm"])))
+        f.write("\t  %s },\n" % ",\n\t  ".join(c_str(c[k]) for k in
+                                          ["spi", "qni", "qnr", "qgxy", "km", "km_pfs"]))
     f.write("};\n\n#endif\n")
 print("wrote", path)

@@ -111,3 +111,21 @@ Test(ikev1_keys, refusals)
 	/* an IV longer than the hash gives */
 	cr_assert_eq(crypto_v1_iv_msgid(2, key, 32, 1, out), -EINVAL);
 }
+
+/* Quick Mode KEYMAT (RFC 2409 5.5), 64 bytes: K1 | K2 (| K3), without and with PFS. */
+Test(ikev1_keys, keymat)
+{
+	for (size_t i = 0; i < sizeof(ikev1_kats) / sizeof(ikev1_kats[0]); i++) {
+		const struct ikev1_kat *k = &ikev1_kats[i];
+		struct bytes d = hx(k->skeyid_d), spi = hx(k->spi), ni = hx(k->qni), nr = hx(k->qnr);
+		struct bytes gxy = hx(k->qgxy);
+		uint8_t out[64];
+
+		cr_assert_eq(crypto_v1_keymat(k->hash, d.b, NULL, 0, 3, spi.b, ni.b, ni.n, nr.b, nr.n,
+					      out, sizeof(out)), 0);
+		assert_bytes(out, k->keymat, "KEYMAT", k->name);
+		cr_assert_eq(crypto_v1_keymat(k->hash, d.b, gxy.b, gxy.n, 3, spi.b, ni.b, ni.n, nr.b,
+					      nr.n, out, sizeof(out)), 0);
+		assert_bytes(out, k->keymat_pfs, "KEYMAT with PFS", k->name);
+	}
+}
