@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "exchange/xch.h"
-#include "exchange/v1_sample.h"
+#include "unit/ike/v1_sample.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
 
