@@ -53,6 +53,14 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 			  spec.name);
 		goto out;
 	}
+	/* libreswan's words: an IKEv1 connection could never receive a packet. */
+	if ((spec.policy & POL_IKEV1) && p->opts->ikev1_policy != IKE_V1_ACCEPT) {
+		ctl_reply(c, RC_FATAL,
+			  "\"%s\": failed to add connection: global ikev1-policy=%s does not allow "
+			  "IKEv1 connections",
+			  spec.name, p->opts->ikev1_policy == IKE_V1_REJECT ? "reject" : "drop");
+		goto out;
+	}
 	rc = ike_connection_new(&spec, ++p->next_serial, &conn, err, sizeof(err));
 	if (rc == -ENOMEM) {
 		ctl_reply(c, RC_INTERNALERR, "\"%s\": out of memory adding the connection",

@@ -10,6 +10,7 @@
 
 #include "ctl/config_conn.h"
 #include "ctl/config_kw.h"
+#include "ike/ike_daemon.h"
 #include "util/log.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -23,6 +24,7 @@ enum key_kind {
 	K_INTERFACES,	/* interfaces: a list of names, %defaultroute */
 	K_UNIQUEIDS,	/* yes: warned (replacing has not landed); no: what Skua does */
 	K_DDOS,		/* ddos-mode: auto, busy (--force-busy), unlimited (warned) */
+	K_IKEV1_POLICY,	/* ikev1-policy: accept, reject, drop */
 	K_IGNORED,	/* accepted, not acted on yet: warned */
 	K_OBSOLETE,	/* libreswan ignores it too: warned */
 	K_REFUSED,	/* a value other than fine would ask for a safeguard Skua lacks */
@@ -100,7 +102,7 @@ static const struct key {
 	{ "ike-socket-errqueue", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "listen-tcp", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "nflog-all", K_IGNORED, NULL, 0, NULL, NULL },
-	{ "ikev1-policy", K_IGNORED, NULL, 0, NULL, NULL },	/* IKEv1 is dropped anyway */
+	{ "ikev1-policy", K_IKEV1_POLICY, NULL, 0, NULL, NULL },
 	{ "curl-iface", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "curl-timeout", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "ocsp-method", K_IGNORED, NULL, 0, NULL, NULL },
@@ -318,6 +320,18 @@ static int apply_key(struct applier *a, const struct conf_kv *kv)
 			note_ignored(a, kv, "ddos-mode=unlimited");
 		} else if (strcasecmp(value, "auto") != 0) {
 			snprintf(why, sizeof(why), "expected auto, busy or unlimited");
+			rc = -EINVAL;
+		}
+		break;
+	case K_IKEV1_POLICY:
+		if (!strcasecmp(value, "accept")) {
+			a->o->ikev1_policy = IKE_V1_ACCEPT;
+		} else if (!strcasecmp(value, "reject")) {
+			a->o->ikev1_policy = IKE_V1_REJECT;
+		} else if (!strcasecmp(value, "drop")) {
+			a->o->ikev1_policy = IKE_V1_DROP;
+		} else {
+			snprintf(why, sizeof(why), "expected accept, reject or drop");
 			rc = -EINVAL;
 		}
 		break;

@@ -55,6 +55,7 @@ struct pluto_options {
 	/* IKE behaviour */
 	bool uniqueids;			/* default yes (libreswan's default) */
 	bool force_busy;
+	uint8_t ikev1_policy;		/* ikev1-policy=: enum ike_v1_policy, default drop */
 	bool crl_strict;
 	uint32_t crlcheckinterval;	/* seconds, 0: never */
 	uint32_t keep_alive;		/* NAT-T keep-alive delay, seconds; default 20 */

@@ -113,6 +113,7 @@ static int engine_start(struct pluto *p)
 	p->ike.ikeport = o->ikeport;
 	p->ike.natikeport = o->natikeport;
 	p->ike.force_busy = o->force_busy;
+	p->ike.ikev1_policy = o->ikev1_policy;
 	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;
 	p->ike.vendorid = o->vendorid;
 	p->ike.per_sa_metrics = o->metrics_per_sa;

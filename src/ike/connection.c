@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/dn.h"
+#include "ike/v1/proposal.h"
 #include "ike/v2/types.h"
 #include "util/tsan.h"
 
@@ -197,7 +198,7 @@ static const char *not_yet(const struct conn_spec *s)
 	if (s->policy & POL_AUTHENTICATE)
 		return "AH (--authenticate)";
 	if (s->policy & POL_AGGRESSIVE)
-		return "Aggressive Mode (--aggrmode, an IKEv1 exchange)";
+		return "IKEv1 Aggressive Mode (--aggrmode)";
 	if (s->policy & POL_MODECFG_PULL)
 		return "Mode Config (--modecfgpull)";
 	if (s->nflog_group)
@@ -216,8 +217,9 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 	int rc;
 
 	if (spec->policy & POL_IKEV1) {
-		snprintf(err, errlen, "IKEv1 connections (--ikev1) are not supported yet");
-		return -ENOTSUP;
+		int v1 = v1_connection_check(spec, err, errlen);
+		if (v1 < 0)
+			return v1;
 	}
 	if (missing) {
 		snprintf(err, errlen, "%s: not supported yet", missing);

@@ -14,6 +14,7 @@
 #include "ike/alg_names.h"
 #include "ike/ike_sa.h"
 #include "ike/route.h"
+#include "ike/v1/proposal.h"
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/task.h"
@@ -171,6 +172,24 @@ static const char *state_story(enum ike_state s)
 		return "processing CREATE_CHILD_SA request to rekey IKE SA";
 	case IKE_REKEYED:
 		return "replaced by a rekey, waiting for its Delete";
+	/* IKEv1 Main Mode, libreswan's words */
+	case IKE_V1_MAIN_I1:
+	case IKE_V1_MAIN_I_KEYGEN:
+		return "sent MI1, expecting MR1";
+	case IKE_V1_MAIN_I2:
+	case IKE_V1_MAIN_I_DERIVE:
+		return "sent MI2, expecting MR2";
+	case IKE_V1_MAIN_I3:
+		return "sent MI3, expecting MR3";
+	case IKE_V1_MAIN_I4:
+		return "ISAKMP SA established";
+	case IKE_V1_MAIN_R1:
+	case IKE_V1_MAIN_R_KEX:
+		return "sent MR1, expecting MI2";
+	case IKE_V1_MAIN_R2:
+		return "sent MR2, expecting MI3";
+	case IKE_V1_MAIN_R3:
+		return "sent MR3, ISAKMP SA established";
 	case IKE_STATE_COUNT:
 		break;
 	}
@@ -246,7 +265,8 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		r->serial = sa->serial;
 		r->state = ike_state_name(sa->state);
 		r->story = state_story(sa->state);
-		r->established = sa->state == IKE_ESTABLISHED;
+		r->established = sa->state == IKE_ESTABLISHED || (sa->version == 1 &&
+								   ike_state_info(sa->state)->established);
 		r->retransmit_in = secs_until(&sa->retrans, now);
 		r->keepalive_in = secs_until(&sa->keepalive, now);
 		if (timer_is_armed(&sa->life)) {
@@ -254,7 +274,10 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 			r->event_in = secs_until(&sa->life, now);
 		}
 		if (r->established) {
-			proposal_suite_str(&sa->suite, r->algs, sizeof(r->algs));
+			if (sa->version == 1)
+				v1_p1_str(&sa->v1->p1, r->algs, sizeof(r->algs));
+			else
+				proposal_suite_str(&sa->suite, r->algs, sizeof(r->algs));
 			r->up = (now - sa->established_ms) / 1000;
 		}
 	}

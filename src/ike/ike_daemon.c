@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "ike/creds.h"
 #include "ike/ike_sa.h"
+#include "ike/v1/msg.h"
 #include "ike/v2/io.h"
 #include "ike/v2/msg.h"
 
@@ -32,9 +33,10 @@ int ike_daemon_init(struct ike_daemon *d)
 		w->d = d;
 		w->index = i;
 		w->scratch = malloc(sizeof(*w->scratch));
+		w->v1_scratch = malloc(sizeof(*w->v1_scratch));
 		w->sa_scratch = malloc(sizeof(*w->sa_scratch));
 		w->txbuf = malloc(V2_TXBUF);
-		if (!w->scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
+		if (!w->scratch || !w->v1_scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
@@ -73,6 +75,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		while (w->sas)
 			ike_sa_free(w->sas);
 		free(w->scratch);
+		free(w->v1_scratch);
 		free(w->sa_scratch);
 		free(w->txbuf);
 		child_index_fini(&w->children);

@@ -126,8 +126,16 @@ static inline unsigned ikec_hist(enum ike_stats_hist h, enum ike_stats_role r)
 }
 
 struct ike_sa;
+struct v1_msg;
 struct v2_msg;
 struct v2_sa;
+
+/* What to do with IKEv1 datagrams (ikev1-policy= in config setup, libreswan 4.x's). */
+enum ike_v1_policy {
+	IKE_V1_DROP = 0,		/* libreswan 4.10's default: silently dropped */
+	IKE_V1_ACCEPT,
+	IKE_V1_REJECT,			/* answered INVALID_MAJOR_VERSION, rate-limited */
+};
 
 enum { IKE_REKEY_BUCKETS = 20 };	/* 1 ms .. 2^19 ms (8.7 min), then the rest */
 
@@ -172,6 +180,7 @@ struct ike_worker {
 	uint64_t answers_second;
 	uint32_t answers;
 	struct v2_msg *scratch;		/* decode space, reused per datagram */
+	struct v1_msg *v1_scratch;	/* the same for IKEv1 */
 	struct v2_sa *sa_scratch;	/* SA payload encode space */
 	uint8_t *txbuf;			/* encode space */
 };
@@ -192,6 +201,7 @@ struct ike_daemon {
 	unsigned nworkers;
 	uint16_t ikeport, natikeport;
 	bool force_busy;		/* --force-busy: cookies always */
+	uint8_t ikev1_policy;		/* enum ike_v1_policy */
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
 	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
 	/*

@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
+#include "ike/v1/state.h"
 #include "ike/v2/child.h"
 #include "ike/v2/io.h"
 #include "ike/v2/exchange.h"
@@ -36,6 +37,17 @@ static const struct ike_state_info states[IKE_STATE_COUNT] = {
 	[IKE_I_AUTH_SIGN] = { "STATE_V2_PARENT_I2", 2, 0, false },
 	[IKE_I_AUTH_VERIFY] = { "STATE_V2_PARENT_I2", 2, 0, false },
 	[IKE_R_AUTH] = { "STATE_V2_PARENT_R1", 2, HALF_OPEN_MS, false },
+	/* IKEv1 Main Mode, as libreswan names its states */
+	[IKE_V1_MAIN_I1] = { "STATE_MAIN_I1", 1, 0, false },
+	[IKE_V1_MAIN_I_KEYGEN] = { "STATE_MAIN_I1", 1, 0, false },
+	[IKE_V1_MAIN_I2] = { "STATE_MAIN_I2", 1, 0, false },
+	[IKE_V1_MAIN_I_DERIVE] = { "STATE_MAIN_I2", 1, 0, false },
+	[IKE_V1_MAIN_I3] = { "STATE_MAIN_I3", 1, 0, false },
+	[IKE_V1_MAIN_R1] = { "STATE_MAIN_R1", 1, HALF_OPEN_MS, false },
+	[IKE_V1_MAIN_R_KEX] = { "STATE_MAIN_R1", 1, HALF_OPEN_MS, false },
+	[IKE_V1_MAIN_R2] = { "STATE_MAIN_R2", 1, HALF_OPEN_MS, false },
+	[IKE_V1_MAIN_I4] = { "STATE_MAIN_I4", 1, 0, true },
+	[IKE_V1_MAIN_R3] = { "STATE_MAIN_R3", 1, 0, true },
 };
 
 const struct ike_state_info *ike_state_info(enum ike_state s)
@@ -349,6 +361,7 @@ void ike_sa_free(struct ike_sa *sa)
 	sa->kernel_pending--;
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
+	v1_state_free(sa);
 	free(sa->req);
 	free(sa->resp);
 	crypto_sk_wipe(&sa->sk_in);

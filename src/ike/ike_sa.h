@@ -48,6 +48,16 @@ enum ike_state {
 	 * IKEv1's Main, Aggressive and Quick Mode states go here, in a block
 	 * of their own, with their rows in src/ike/v1/'s transition table.
 	 */
+	IKE_V1_MAIN_I1,		/* initiator: Main Mode message 1 sent */
+	IKE_V1_MAIN_I_KEYGEN,	/* initiator: generating our KE (a crypto job) */
+	IKE_V1_MAIN_I2,		/* initiator: message 3 sent */
+	IKE_V1_MAIN_I_DERIVE,	/* initiator: g^xy and SKEYID (a crypto job) */
+	IKE_V1_MAIN_I3,		/* initiator: message 5 sent */
+	IKE_V1_MAIN_R1,		/* responder: message 2 sent */
+	IKE_V1_MAIN_R_KEX,	/* responder: our KE, g^xy and SKEYID (a crypto job) */
+	IKE_V1_MAIN_R2,		/* responder: message 4 sent */
+	IKE_V1_MAIN_I4,		/* initiator: Main Mode done, the ISAKMP SA is established */
+	IKE_V1_MAIN_R3,		/* responder: the same */
 	IKE_STATE_COUNT,
 };
 
@@ -110,6 +120,7 @@ struct child_sa {
 };
 
 struct v2_auth_pend;
+struct v1_state;
 
 /* Negotiation-only state, freed once the IKE SA is established. */
 struct ike_setup {
@@ -148,7 +159,7 @@ struct ike_sa {
 	struct ike_worker *w;
 	uint64_t serial;
 	enum ike_state state;
-	uint8_t version;		/* IKE major version: 2 (1 when IKEv1 lands) */
+	uint8_t version;		/* IKE major version: 2, or 1 (then v1 is set) */
 	bool initiator;			/* the original initiator */
 	bool dead;			/* being freed: ignore late events */
 	bool half_open;			/* counted in the worker's half-open SAs */
@@ -212,6 +223,7 @@ struct ike_sa {
 	struct crypto_job *job;		/* in flight; its cookie is this SA */
 	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
 	struct ike_setup *setup;
+	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
 	struct child_sa *children;
 	unsigned tries;			/* keyingtries used */
 };

@@ -23,6 +23,7 @@ enum ike_event {
 };
 
 struct net_rx;
+struct v1_msg;
 struct v2_msg;
 struct kex_result;
 struct ike_auth_result;
@@ -31,6 +32,7 @@ struct ike_auth_result;
 struct ike_input {
 	struct net_rx *rx;		/* message events */
 	struct v2_msg *m;		/* message events: decoded and opened */
+	struct v1_msg *v1m;		/* IKEv1 message events: decoded and decrypted */
 	struct kex_result *kex;		/* IKE_EV_CRYPTO of a key exchange job */
 	struct ike_auth_result *auth;	/* IKE_EV_CRYPTO of an authentication job */
 	uint8_t task;			/* the task the event belongs to (enum v2_task_kind) */

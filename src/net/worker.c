@@ -163,6 +163,11 @@ static void forward(struct net_worker *w, struct net_listener *l, const struct n
 	mailbox_post(&p->w[owner].mb, &f->mail);
 }
 
+void net_worker_forward(struct net_worker *w, const struct net_rx *rx, unsigned owner)
+{
+	forward(w, rx->l, rx->d, (size_t)(rx->msg - rx->d->buf), owner);
+}
+
 static void one_datagram(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
 {
 	struct net_pool *p = w->pool;

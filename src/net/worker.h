@@ -202,6 +202,14 @@ void net_pool_post(struct net_pool *p, unsigned i, struct mail *m);
  */
 int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d);
 
+/*
+ * Hand a datagram this worker was given to worker owner, which gets it
+ * with rx->forwarded set: for a packet whose steering bytes do not name
+ * its SA's owner (an IKEv1 SA we initiated: the responder cookie is the
+ * peer's). Context: the worker w; rx as its datagram hook got it.
+ */
+void net_worker_forward(struct net_worker *w, const struct net_rx *rx, unsigned owner);
+
 /* Milliseconds on the workers' clock (CLOCK_MONOTONIC). Context: any thread. */
 uint64_t net_now_ms(void);
 

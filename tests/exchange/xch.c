@@ -23,6 +23,7 @@
 #include "ike/connection.h"
 #include "ike/creds.h"
 #include "ike/ike_cmd.h"
+#include "ike/v1/state.h"
 #include "net/ifaces.h"
 #include "sadb/kernel_backend.h"
 
@@ -240,8 +241,9 @@ void xch_setup(void)
 	rec.bytes = malloc(NET_RX_SLOT);
 	rec.plain = malloc(NET_RX_SLOT);
 	rec.m = malloc(sizeof(*rec.m));
+	rec.v1m = malloc(sizeof(*rec.v1m));
 	rxbuf = malloc(NET_RX_SLOT);
-	cr_assert(rec.bytes && rec.plain && rec.m && rxbuf);
+	cr_assert(rec.bytes && rec.plain && rec.m && rec.v1m && rxbuf);
 	/* 127.0.0.2 needs no address of its own: lo routes all of 127/8 locally. */
 	peer_init(&peers[XCH_WEST], "west", "127.0.0.1");
 	peer_init(&peers[XCH_EAST], "east", "127.0.0.2");
@@ -452,6 +454,82 @@ static void try_open(struct peer *to)
 	rec.opened = v2_inner_decode(m->sk.first, ct, (size_t)n, m) == 0;
 }
 
+static const char *v1_exchange_name(uint8_t x)
+{
+	switch (x) {
+	case V1_X_MAIN: return "Main";
+	case V1_X_AGGRESSIVE: return "Aggressive";
+	case V1_X_INFO: return "Informational";
+	case V1_X_TRANSACTION: return "Transaction";
+	case V1_X_QUICK: return "Quick";
+	default: return "?";
+	}
+}
+
+static void describe_v1(const struct v1_msg *m, size_t from)
+{
+	for (size_t i = from; i < m->npl; i++) {
+		char one[48];
+
+		if (i > from)
+			append(rec.desc, sizeof(rec.desc), "%s", " ");
+		if (m->pl[i].type == V1_PL_N)
+			snprintf(one, sizeof(one), "N(%u)", m->pl[i].u.notify.type);
+		else
+			snprintf(one, sizeof(one), "%s", v1_pl_name(m->pl[i].type));
+		append(rec.desc, sizeof(rec.desc), "%s", one);
+	}
+}
+
+/*
+ * Decrypt the body of m (in buf, a copy) as the receiver's IKEv1 SA would
+ * next, without changing the SA; 0 when it opened and decoded.
+ */
+static int xch_v1_open(struct ike_daemon *d, uint8_t *buf, size_t len, struct v1_msg *m)
+{
+	for (struct ike_sa *sa = d->w[0].sas; sa; sa = sa->next) {
+		const struct v1_state *s = sa->v1;
+		uint8_t iv[CRYPTO_V1_BLOCK_MAX];
+
+		if (sa->version != 1 || !s || !s->block || memcmp(sa->spi_i, m->hdr.icookie, 8) ||
+		    (len - V1_HDR_SIZE) % s->block)
+			continue;
+		if (m->hdr.msgid == 0)
+			memcpy(iv, s->iv, s->block);
+		else if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid, iv) < 0)
+			return -EIO;
+		if (crypto_v1_cbc(s->p1.encr, s->key, s->key_len, iv, buf + V1_HDR_SIZE,
+				  len - V1_HDR_SIZE, false) < 0)
+			return -EIO;
+		return v1_msg_decode_body(m, buf + V1_HDR_SIZE, len - V1_HDR_SIZE);
+	}
+	return -ENOENT;
+}
+
+/* An IKEv1 message: decoded; an encrypted body opened with the receiver's keys (xch_v1_open). */
+static void record_v1(struct peer *to)
+{
+	struct v1_msg *m = rec.v1m;
+
+	if (v1_msg_decode(rec.plain, rec.len, m) < 0) {
+		snprintf(rec.desc, sizeof(rec.desc), "v1 garbage");
+		return;
+	}
+	rec.decoded = true;
+	snprintf(rec.desc, sizeof(rec.desc), "v1 %s: ", v1_exchange_name(m->hdr.exchange));
+	if (!m->encrypted) {
+		describe_v1(m, 0);
+		return;
+	}
+	rec.sk = true;
+	rec.opened = xch_v1_open(&to->d, rec.plain, rec.len, m) == 0;
+	append(rec.desc, sizeof(rec.desc), "%s", rec.opened ? "E{" : "E");
+	if (rec.opened) {
+		describe_v1(m, 0);
+		append(rec.desc, sizeof(rec.desc), "%s", "}");
+	}
+}
+
 static void record(enum xch_side from, const uint8_t *msg, size_t len)
 {
 	rec.from = from;
@@ -461,6 +539,11 @@ static void record(enum xch_side from, const uint8_t *msg, size_t len)
 	rec.len = len;
 	rec.decoded = rec.response = rec.sk = rec.opened = false;
 	memset(&rec.hdr, 0, sizeof(rec.hdr));
+	rec.v1 = len > 17 && (msg[17] >> 4) == 1;
+	if (rec.v1) {
+		record_v1(&peers[rec.to]);
+		return;
+	}
 	if (v2_msg_decode(rec.plain, len, rec.m) < 0) {
 		snprintf(rec.desc, sizeof(rec.desc), "garbage");
 		return;
@@ -847,6 +930,7 @@ void xch_teardown(void)
 	free(rec.bytes);
 	free(rec.plain);
 	free(rec.m);
+	free(rec.v1m);
 	free(rxbuf);
 	rcu_unregister_thread();
 }

@@ -35,6 +35,7 @@
 #include "ike/auth.h"
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
+#include "ike/v1/msg.h"
 #include "ike/v2/msg.h"
 
 enum xch_side { XCH_WEST = 0, XCH_EAST = 1 };
@@ -57,6 +58,13 @@ struct xch_msg {
 	 */
 	char desc[512];
 	struct v2_msg *m;		/* outer (+ inner when opened) payloads */
+	/*
+	 * IKEv1 (major version 1): v1m holds the decoded message; desc is
+	 * "v1 <exchange>: SA VID ..." with N(type), and "E" for an encrypted
+	 * body, "E{HASH ...}" once the receiver's keys opened it.
+	 */
+	bool v1;
+	struct v1_msg *v1m;
 	uint8_t *plain;			/* the copy m points into */
 };
 

@@ -673,7 +673,7 @@ lsw_start() {
 		    plutodebug=none
 		    dnssec-enable=no
 		    protostack=xfrm
-		    ikev1-policy=drop
+		    ikev1-policy=${LSW_IKEV1_POLICY:-drop}
 		    uniqueids=no
 
 		include $d/conns/*.conf

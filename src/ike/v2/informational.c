@@ -16,6 +16,7 @@
 #include "ike/alg_names.h"
 #include "crypto/crypto.h"
 #include "ike/route.h"
+#include "ike/v1/exchange.h"
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
@@ -209,6 +210,10 @@ void ike_sa_shutdown(struct ike_sa *sa)
 	 * pluto is going: one Delete to the peer, not waited for (the manual:
 	 * such notification is not reliable), then the SA and its children go.
 	 */
+	if (sa->version == 1) {
+		v1_delete(sa, true);
+		return;
+	}
 	if (sa->state == IKE_ESTABLISHED && !sa->req &&
 	    v2_start(sa, &b, V2_INFORMATIONAL, false, sa->msgid_next, true) == 0 &&
 	    v2_build_delete(&b, &d) == 0 && v2_seal(sa, &b, &len) == 0)
@@ -218,6 +223,10 @@ void ike_sa_shutdown(struct ike_sa *sa)
 
 void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
 {
+	if (sa->version == 1) {
+		v1_delete(sa, tell_peer);
+		return;
+	}
 	if (tell_peer && (sa->state == IKE_ESTABLISHED || sa->state == IKE_REKEYED)) {
 		struct v2_task *t;
 		if (v2_task_pending(sa, V2T_DELETE_IKE, 0))

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ike/v1/io.h"
 #include "ike/v2/dbg.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/rules.h"
@@ -273,7 +274,7 @@ void v2_sa_send_init_notify(struct ike_sa *sa, uint16_t type)
  * so at most V2_STATELESS_ANSWERS_PER_S a second per worker; beyond that,
  * dropped and counted.
  */
-static bool answer_allowed(struct ike_worker *w, const struct net_rx *rx, const char *what)
+bool v2_answer_allowed(struct ike_worker *w, const struct net_rx *rx, const char *what)
 {
 	struct timespec ts;
 
@@ -312,7 +313,7 @@ static void answer_major_version(struct ike_worker *w, const struct net_rx *rx,
 		v2_drop(w, rx, "a response of another IKE major version");
 		return;
 	}
-	if (!answer_allowed(w, rx, "another IKE major version (answer rate limit reached)"))
+	if (!v2_answer_allowed(w, rx, "another IKE major version (answer rate limit reached)"))
 		return;
 	counters_inc(w->d->ctr, w->index, IKEC_MAJOR_VERSION_SENT);
 	counters_inc(w->d->ctr, w->index, IKEC_RX_DROPPED);
@@ -484,8 +485,7 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 	int rc = v2_hdr_decode(rx->msg, rx->len, &h);
 
 	if (rc == -EPROTONOSUPPORT && h.major == 1) {
-		counters_inc(d->ctr, w->index, IKEC_RX_IKEV1);
-		v2_drop(w, rx, "IKEv1 is not supported yet");
+		v1_on_datagram(w, rx);
 		return;
 	}
 	if (rc == -EPROTONOSUPPORT) {
@@ -515,7 +515,7 @@ void ike_on_datagram(struct net_worker *nw, struct net_rx *rx, void *ctx)
 		 */
 		if (m->notify == V2N_UNSUPPORTED_CRITICAL_PAYLOAD && init_request &&
 		    spi_is_zero(h.spir) && h.msgid == 0 &&
-		    answer_allowed(w, rx, "unknown critical payload (answer rate limit reached)")) {
+		    v2_answer_allowed(w, rx, "unknown critical payload (answer rate limit reached)")) {
 			counters_inc(w->d->ctr, w->index, IKEC_CRITICAL_SENT);
 			v2_send_init_notify(w, rx, &h, V2N_UNSUPPORTED_CRITICAL_PAYLOAD, &m->bad_type,
 					    1);

@@ -83,6 +83,14 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v2_keepalive_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v2_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
+/*
+ * Whether worker w may send one more stateless answer to an unknown
+ * sender this second (V2_STATELESS_ANSWERS_PER_S, shared with IKEv1's);
+ * when not, the datagram is dropped and counted with what as the reason.
+ * Context: worker w.
+ */
+bool v2_answer_allowed(struct ike_worker *w, const struct net_rx *rx, const char *what);
+
 /* Log a dropped message, rate-limited, and count it. */
 void v2_drop(struct ike_worker *w, const struct net_rx *rx, const char *why);
 

@@ -7,6 +7,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
+#include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/task.h"
 #include "util/log.h"
@@ -95,7 +96,10 @@ static void kex_done(struct crypto_job *job)
 			sa->rjob = NULL;
 		else
 			sa->job = NULL;
-		v2_dispatch(sa, IKE_EV_CRYPTO, &in);
+		if (sa->version == 1)
+			v1_dispatch(sa, IKE_EV_CRYPTO, &in);
+		else
+			v2_dispatch(sa, IKE_EV_CRYPTO, &in);
 		crypto_ke_free(r->ke);	/* unless a handler took it back */
 	}
 	crypto_ikev2_keys_wipe(&r->keys);

@@ -18,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
 #include "ike/conn_select.h"
+#include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
 #include "ike/v2/kex.h"
@@ -136,9 +137,13 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		unsigned tries)
 {
 	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
-	struct ike_sa *sa = ike_sa_new(w, true, c, l, NULL);
+	struct ike_sa *sa;
 	int rc;
 
+	/* Every way of starting a connection (whack, a trap, DPD, keyingtries) comes here. */
+	if (c->spec.policy & POL_IKEV1)
+		return v1_initiate(w, c, this_end, l, local, pr);
+	sa = ike_sa_new(w, true, c, l, NULL);
 	if (!sa)
 		return -ENOMEM;
 	sa->whack = ike_progress_ref(pr);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_V1_EXCHANGE_H
+#define SKUA_IKE_V1_EXCHANGE_H
+
+#include "ike/ike_sa.h"
+#include "ike/transition.h"
+
+/*
+ * IKEv1 exchanges on the shared transition machinery (transition.h): the
+ * table is src/ike/v1/transitions.c, the handlers are one file per
+ * exchange (main.c). Context of everything here: the SA's owner worker.
+ */
+
+/* The kind of an IKEv1 message, for the table's kinds bits. */
+enum v1_msg_kind {
+	V1K_NONE = 0,
+	V1K_MAIN_SA,		/* Main Mode 1 or 2: SA */
+	V1K_MAIN_KE,		/* Main Mode 3 or 4: KE, NONCE */
+	V1K_MAIN_ID,		/* Main Mode 5 or 6 (decrypted): ID, HASH */
+	V1K_INFO,		/* Informational */
+};
+
+/* Which kind m is (decrypted when encrypted). Context: any; pure. */
+enum v1_msg_kind v1_msg_kind(const struct v1_msg *m);
+
+/* Run the transition of sa's state for ev. */
+void v1_dispatch(struct ike_sa *sa, enum ike_event ev, struct ike_input *in);
+
+/* Main Mode (main.c): the handlers the table names. */
+void v1_main_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
+void v1_main_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE, send 3 */
+void v1_main_i_r2(struct ike_sa *sa, struct ike_input *in);	/* message 4 came */
+void v1_main_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: send 5 */
+void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in);	/* message 6 came: up */
+void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came */
+void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 4 */
+void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in);	/* message 5 came: send 6, up */
+void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Informational */
+
+/*
+ * Start Main Mode for connection c (our end this_end) from worker w.
+ * Returns 0 or -errno. Context: worker w.
+ */
+int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr);
+
+/*
+ * Delete an IKEv1 SA: with tell_peer and the SA established, an
+ * Informational Delete of the ISAKMP SA goes out first (IKEv1 has no
+ * answer to wait for). The SA is freed. Context: the owner.
+ */
+void v1_delete(struct ike_sa *sa, bool tell_peer);
+
+/* Timer callbacks of IKEv1 SAs (set up by the v1 code after ike_sa_new()). */
+void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+
+#endif

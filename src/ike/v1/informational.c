@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The Informational exchange of an established ISAKMP SA (RFC 2409 5.7,
+ * RFC 2408 4.8), one message, no answer:
+ *
+ *        HDR*, HASH(1), N/D
+ *
+ *   HASH(1) = prf(SKEYID_a, M-ID | N/D)
+ *
+ * N/D is every payload after HASH(1), headers included, as sent (no
+ * padding). Each exchange has a fresh Message ID and its own IV:
+ * hash(last Phase 1 CBC block | M-ID) (RFC 2409 Appendix B). Handled: the
+ * Delete of the ISAKMP SA (both ways) and DPD's R-U-THERE (RFC 3706),
+ * answered R-U-THERE-ACK.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "ike/ike_stats.h"
+#include "ike/v1/build.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/io.h"
+#include "ike/v1/state.h"
+#include "ike/v2/io.h"
+#include "util/log.h"
+
+/* Build and send HDR*, HASH(1), then the one payload fill() appends. */
+static int send_info(struct ike_sa *sa, int (*fill)(struct ike_sa *, struct v1_build *, void *),
+		     void *arg)
+{
+	struct v1_state *s = sa->v1;
+	uint8_t *buf = sa->w->txbuf, hash[CRYPTO_V1_PRF_MAX], iv[CRYPTO_V1_BLOCK_MAX], m[4];
+	struct v1_build b;
+	struct v1_hdr h;
+	size_t hash_at, nd_at, len;
+	uint32_t msgid;
+	int rc;
+
+	do {
+		if (crypto_random(&msgid, sizeof(msgid)) < 0)
+			return -EIO;
+	} while (msgid == 0);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.icookie, sa->spi_i, 8);
+	memcpy(h.rcookie, sa->spi_r, 8);
+	h.exchange = V1_X_INFO;
+	h.flags = V1_FLAG_ENCRYPTION;
+	h.msgid = msgid;
+	memset(hash, 0, sizeof(hash));
+	rc = v1_build_init(&b, buf, V2_TXBUF, &h);
+	rc = rc ? rc : v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
+	hash_at = b.w.len - s->prf_len;
+	nd_at = b.w.len;
+	rc = rc ? rc : fill(sa, &b, arg);
+	if (rc)
+		return rc;
+	put_u32(m, msgid);
+	rc = crypto_v1_prf(s->p1.hash, s->skeyid_a, s->prf_len,
+			   (struct iovec[]){ { m, 4 }, { buf + nd_at, b.w.len - nd_at } }, 2, hash);
+	if (rc)
+		return rc;
+	memcpy(buf + hash_at, hash, s->prf_len);
+	rc = v1_build_finish(&b, s->block, &len);
+	rc = rc ? rc : crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, msgid, iv);
+	rc = rc ? rc : crypto_v1_cbc(s->p1.encr, s->key, s->key_len, iv, buf + V1_HDR_SIZE,
+				     len - V1_HDR_SIZE, true);
+	if (rc)
+		return rc;
+	struct net_dgram d = {
+		.buf = buf, .len = len, .peer = sa->peer, .peer_port = sa->peer_port,
+		.local = sa->local,
+	};
+	return net_worker_send(net_pool_worker(sa->w->d->pool, sa->w->index), sa->l, &d);
+}
+
+static int fill_delete(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	uint8_t spi[16];
+	struct v1_delete d = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP, .spi_size = 16,
+			       .nspi = 1, .spis = spi };
+
+	(void)arg;
+	memcpy(spi, sa->spi_i, 8);
+	memcpy(spi + 8, sa->spi_r, 8);
+	return v1_build_delete(b, &d);
+}
+
+static int fill_ack(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
+				     .spi_size = 16, .type = V1N_R_U_THERE_ACK, .len = 4,
+				     .data = arg };
+
+	memcpy(n.spi, sa->spi_i, 8);
+	memcpy(n.spi + 8, sa->spi_r, 8);
+	return v1_build_notify(b, &n);
+}
+
+void v1_delete(struct ike_sa *sa, bool tell_peer)
+{
+	bool up = sa->v1 && ike_state_info(sa->state)->established;
+
+	if (tell_peer && up) {
+		if (send_info(sa, fill_delete, NULL) == 0)
+			ike_sa_progress(sa, RC_LOG, "sent an IKEv1 Delete of the ISAKMP SA");
+	}
+	ike_stats_fail_reason(sa, IKE_FAIL_DELETED);	/* counted only if never established */
+	if (up)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
+	ike_sa_free(sa);
+}
+
+/* HASH(1) first, over the rest of the message as sent (padding excluded), in constant time. */
+static bool hash1_ok(struct ike_sa *sa, const struct v1_msg *m)
+{
+	struct v1_state *s = sa->v1;
+	const struct v1_payload *h = &m->pl[0];
+	const uint8_t *nd, *end;
+	uint8_t want[CRYPTO_V1_PRF_MAX], mid[4];
+	bool ok;
+
+	if (m->npl < 2 || h->type != V1_PL_HASH || h->u.blob.len != s->prf_len)
+		return false;
+	nd = h->body + h->len;
+	end = m->pl[m->npl - 1].body + m->pl[m->npl - 1].len;
+	put_u32(mid, m->hdr.msgid);
+	if (crypto_v1_prf(s->p1.hash, s->skeyid_a, s->prf_len,
+			  (struct iovec[]){ { mid, 4 }, { (void *)nd, (size_t)(end - nd) } }, 2,
+			  want) < 0)
+		return false;
+	ok = crypto_memeq(want, h->u.blob.data, s->prf_len);
+	crypto_wipe(want, sizeof(want));
+	return ok;
+}
+
+void v1_info_request(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_msg *m = in->v1m;
+
+	if (!m->encrypted || !hash1_ok(sa, m)) {
+		v1_drop(sa->w, in->rx, "IKEv1 Informational without a valid HASH(1)");
+		return;
+	}
+	for (unsigned i = 1; i < m->npl; i++) {
+		const struct v1_payload *p = &m->pl[i];
+
+		if (p->type == V1_PL_D && p->u.del.protocol == V1_PROTO_ISAKMP &&
+		    p->u.del.spi_size == 16 && !memcmp(p->u.del.spis, sa->spi_i, 8) &&
+		    !memcmp(p->u.del.spis + 8, sa->spi_r, 8)) {
+			ike_sa_progress(sa, RC_LOG, "received Delete SA payload: deleting ISAKMP SA");
+			v1_delete(sa, false);
+			return;
+		}
+		if (p->type == V1_PL_D) {
+			dbg(DBG_BASE, "#%llu: a Delete of SAs we do not have (protocol %u)",
+			    (unsigned long long)sa->serial, p->u.del.protocol);
+			continue;
+		}
+		if (p->type == V1_PL_N && p->u.notify.type == V1N_R_U_THERE && p->u.notify.len == 4) {
+			uint8_t seq[4];
+
+			memcpy(seq, p->u.notify.data, 4);
+			send_info(sa, fill_ack, seq);
+			continue;
+		}
+		if (p->type == V1_PL_N)
+			dbg(DBG_BASE, "#%llu: IKEv1 notification %u ignored",
+			    (unsigned long long)sa->serial, p->u.notify.type);
+	}
+}

@@ -1,0 +1,882 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Main Mode with pre-shared keys (RFC 2409 5, 5.4):
+ *
+ *        Initiator                          Responder
+ *       -----------                        -----------
+ *        HDR, SA                     -->
+ *                                    <--    HDR, SA
+ *        HDR, KE, Ni                 -->
+ *                                    <--    HDR, KE, Nr
+ *        HDR*, IDii, HASH_I          -->
+ *                                    <--    HDR*, IDir, HASH_R
+ *
+ *   HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)
+ *   HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)
+ *
+ * The key exchange (our value, then g^xy) runs as crypto jobs
+ * (v2/kex.c's, which carry no IKE version); SKEYID and the rest are a few
+ * HMACs, computed on the owner when the job is back. Handlers compute
+ * into locals and commit to the SA once every check has passed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/hash.h"
+#include "ike/conn_select.h"
+#include "ike/ike_stats.h"
+#include "ike/v1/build.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/io.h"
+#include "ike/v1/proposal.h"
+#include "ike/v1/state.h"
+#include "ike/v2/io.h"
+#include "ike/v2/kex.h"
+#include "util/log.h"
+
+enum {
+	V1_NONCE_LEN = 32,
+	PSK_MAX = 1024,
+	V1_RETRANS_FIRST_MS = 500,
+	V1_RETRANS_TIMEOUT_MS = 60000,
+	V1_HALF_OPEN_MS = 30000,
+	DEFAULT_IKE_LIFE_S = 28800,	/* libreswan's ikelifetime= (8h) */
+};
+
+/* ---- the SA's IKEv1 state ---- */
+
+struct v1_state *v1_state_new(struct ike_sa *sa)
+{
+	sa->v1 = calloc(1, sizeof(*sa->v1));
+	return sa->v1;
+}
+
+void v1_state_free(struct ike_sa *sa)
+{
+	struct v1_state *s = sa->v1;
+
+	if (!s)
+		return;
+	crypto_ke_free(s->ke);
+	if (s->psk) {
+		crypto_wipe(s->psk, s->psk_len);
+		free(s->psk);
+	}
+	free(s->sai_b);
+	crypto_wipe(s, sizeof(*s));
+	free(s);
+	sa->v1 = NULL;
+}
+
+/* ---- sending ---- */
+
+static struct net_worker *nw_of(struct ike_worker *w)
+{
+	return net_pool_worker(w->d->pool, w->index);
+}
+
+static int send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	struct net_dgram d = {
+		.buf = (uint8_t *)buf,
+		.len = len,
+		.peer = sa->peer,
+		.peer_port = sa->peer_port,
+		.local = sa->local,
+	};
+	return net_worker_send(nw_of(sa->w), sa->l, &d);
+}
+
+static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len)
+{
+	uint8_t *copy = malloc(len);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, buf, len);
+	free(*slot);
+	*slot = copy;
+	*slot_len = len;
+	return 0;
+}
+
+/* Initiator: our message, retransmitted until the answer comes. */
+static int send_request(struct ike_sa *sa, size_t len)
+{
+	int rc = keep(&sa->req, &sa->req_len, sa->w->txbuf, len);
+
+	if (rc < 0)
+		return rc;
+	sa->retries = 0;
+	timer_arm(&nw_of(sa->w)->timers, &sa->retrans, ike_now(sa->w) + V1_RETRANS_FIRST_MS);
+	return send_raw(sa, sa->req, sa->req_len);
+}
+
+static void request_done(struct ike_sa *sa)
+{
+	timer_cancel(&nw_of(sa->w)->timers, &sa->retrans);
+	free(sa->req);
+	sa->req = NULL;
+	sa->req_len = 0;
+}
+
+/* Responder: our answer, resent when the peer's message comes again. */
+static int send_answer(struct ike_sa *sa, size_t len)
+{
+	int rc = keep(&sa->resp, &sa->resp_len, sa->w->txbuf, len);
+
+	if (rc < 0)
+		return rc;
+	/* This answers the message being read: its retransmission gets the answer again. */
+	memcpy(sa->v1->last_rx, sa->v1->rx_digest, sizeof(sa->v1->last_rx));
+	sa->v1->have_last_rx = true;
+	return send_raw(sa, sa->resp, sa->resp_len);
+}
+
+void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	uint64_t elapsed, wait;
+
+	if (!sa->req)
+		return;
+	sa->retries++;
+	elapsed = (uint64_t)V1_RETRANS_FIRST_MS * ((1ull << sa->retries) - 1);
+	if (elapsed >= V1_RETRANS_TIMEOUT_MS) {
+		ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
+		ike_sa_progress(sa, RC_NORETRANSMISSION,
+				"max number of retransmissions (%u) reached %s", sa->retries - 1,
+				ike_state_name(sa->state));
+		ike_sa_free(sa);
+		return;
+	}
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TX_RETRANSMIT);
+	dbg(DBG_BASE, "#%llu: IKEv1 retransmission %u", (unsigned long long)sa->serial,
+	    sa->retries);
+	send_raw(sa, sa->req, sa->req_len);
+	wait = (uint64_t)V1_RETRANS_FIRST_MS << sa->retries;
+	if (elapsed + wait > V1_RETRANS_TIMEOUT_MS)
+		wait = V1_RETRANS_TIMEOUT_MS - elapsed;
+	timer_arm(tw, t, ike_now(sa->w) + wait);
+}
+
+void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+
+	(void)tw;
+	(void)t;
+	if (ike_state_info(sa->state)->established) {
+		/* No IKEv1 Delete and no Phase 1 rekey yet: the SA just ends. */
+		ike_sa_progress(sa, RC_LOG, "ISAKMP SA lifetime ended: deleting it");
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_EXPIRED);
+		ike_sa_free(sa);
+		return;
+	}
+	ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
+	log_limited(LOG_INFO, 5, "half-open ISAKMP SA timed out",
+		    "#%llu: half-open ISAKMP SA timed out", (unsigned long long)sa->serial);
+	ike_sa_free(sa);
+}
+
+/* The header of our next Main Mode message. */
+static int start(struct ike_sa *sa, struct v1_build *b, bool encrypted)
+{
+	struct v1_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.icookie, sa->spi_i, 8);
+	memcpy(h.rcookie, sa->spi_r, 8);
+	h.exchange = V1_X_MAIN;
+	h.flags = encrypted ? V1_FLAG_ENCRYPTION : 0;
+	return v1_build_init(b, sa->w->txbuf, V2_TXBUF, &h);
+}
+
+/* Pad and encrypt the body with the IV chain (RFC 2409 Appendix B). */
+static int seal(struct ike_sa *sa, struct v1_build *b, size_t *len)
+{
+	struct v1_state *s = sa->v1;
+	int rc = v1_build_finish(b, s->block, len);
+
+	if (rc < 0)
+		return rc;
+	return crypto_v1_cbc(s->p1.encr, s->key, s->key_len, s->iv, sa->w->txbuf + V1_HDR_SIZE,
+			     *len - V1_HDR_SIZE, true);
+}
+
+/* The body length of the payload whose body starts at off in buf (its header is before it). */
+static size_t body_len_at(const uint8_t *buf, size_t off)
+{
+	return (size_t)(buf[off - 2] << 8 | buf[off - 1]) - V1_GEN_HDR_SIZE;
+}
+
+/* ---- keys ---- */
+
+static int psk_lookup(struct ike_sa *sa)
+{
+	struct v1_state *s = sa->v1;
+	uint8_t *buf = malloc(PSK_MAX);
+	int n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->id_remote, buf, PSK_MAX);
+	if (n < 0) {
+		crypto_wipe(buf, PSK_MAX);
+		free(buf);
+		return n;
+	}
+	s->psk = buf;
+	s->psk_len = (size_t)n;
+	return 0;
+}
+
+/*
+ * SKEYID and its children from g^xy (RFC 2409 5), the encryption key and
+ * the Phase 1 IV. The PSK goes once SKEYID is made.
+ */
+static int derive(struct ike_sa *sa, const uint8_t *gxy, size_t gxy_len)
+{
+	struct v1_state *s = sa->v1;
+	uint8_t skeyid_e[CRYPTO_V1_PRF_MAX];
+	int rc;
+
+	s->prf_len = (uint8_t)crypto_v1_hash_len(s->p1.hash);
+	s->key_len = (uint8_t)(s->p1.key_bits / 8);
+	s->block = (uint8_t)crypto_v1_block_len(s->p1.encr, s->key_len);
+	if (!s->prf_len || !s->block)
+		return -ENOTSUP;
+	rc = crypto_v1_skeyid_psk(s->p1.hash, s->psk, s->psk_len, s->ni, s->ni_len, s->nr,
+				  s->nr_len, s->skeyid);
+	if (!rc)
+		rc = crypto_v1_skeyid_dae(s->p1.hash, s->skeyid, gxy, gxy_len, sa->spi_i, sa->spi_r,
+					  s->skeyid_d, s->skeyid_a, skeyid_e);
+	if (!rc)
+		rc = crypto_v1_enc_key(s->p1.hash, skeyid_e, s->key, s->key_len);
+	if (!rc)
+		rc = crypto_v1_iv_phase1(s->p1.hash, s->gxi, s->gxi_len, s->gxr, s->gxr_len, s->iv,
+					 s->block);
+	crypto_wipe(skeyid_e, sizeof(skeyid_e));
+	crypto_wipe(s->psk, s->psk_len);
+	free(s->psk);
+	s->psk = NULL;
+	s->psk_len = 0;
+	return rc;
+}
+
+/* HASH_I (initiator's, ours when we initiated) or HASH_R over the ID body id_b. */
+static int hash_of(struct ike_sa *sa, bool initiator, const uint8_t *id_b, size_t id_len,
+		   uint8_t *out)
+{
+	struct v1_state *s = sa->v1;
+	bool i = initiator;
+	struct iovec v[6] = {
+		{ i ? s->gxi : s->gxr, i ? s->gxi_len : s->gxr_len },
+		{ i ? s->gxr : s->gxi, i ? s->gxr_len : s->gxi_len },
+		{ i ? sa->spi_i : sa->spi_r, 8 },
+		{ i ? sa->spi_r : sa->spi_i, 8 },
+		{ s->sai_b, s->sai_b_len },
+		{ (void *)id_b, id_len },
+	};
+	return crypto_v1_prf(s->p1.hash, s->skeyid, s->prf_len, v, 6, out);
+}
+
+/* Our ID payload: our connection end's ID, port and protocol 0 (RFC 2407 4.6.2). */
+static int build_id(struct ike_sa *sa, struct v1_build *b, size_t *body_off)
+{
+	const struct ike_id *me = sa->id_local;
+	struct ike_id addr;
+	struct v1_id id;
+
+	if (ike_id_is_any(me)) {
+		addr = ike_id_from_addr(&sa->local);
+		me = &addr;
+	}
+	id = (struct v1_id){ .type = me->type, .len = me->len, .data = me->data };
+	return v1_build_id(b, &id, body_off);
+}
+
+/* A KE job: our value (peer NULL) or our value and g^xy. */
+static int kex(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
+{
+	struct v1_state *s = sa->v1;
+	struct v2_kex_params p = {
+		.mode = peer ? KEX_GIR : KEX_GEN,
+		.group = s->p1.group,
+		.ke = s->ke,
+		.peer = peer,
+		.peer_len = peer_len,
+	};
+	int rc = v2_kex_run(sa, &p);
+
+	if (rc == 0)
+		s->ke = NULL;	/* in the job meanwhile */
+	return rc;
+}
+
+static void fail(struct ike_sa *sa, enum ike_stats_reason why, unsigned rc, const char *text)
+{
+	ike_stats_fail_reason(sa, why);
+	ike_sa_progress(sa, rc, "%s", text);
+	ike_sa_free(sa);
+}
+
+static void established(struct ike_sa *sa, enum ike_state state)
+{
+	struct ike_worker *w = sa->w;
+	char alg[96], idb[IKE_ID_STRLEN];
+
+	sa->state = state;
+	memcpy(sa->v1->p1_iv, sa->v1->iv, sa->v1->block);
+	sa->established_ms = ike_now(w);
+	ike_half_open_end(sa);
+	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
+	sa->counted_up = true;
+	counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
+	ike_stats_established(sa, IKE_XS_AUTH);
+	sa->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
+	timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms);
+	free(sa->v1->sai_b);
+	sa->v1->sai_b = NULL;
+	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
+	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=PRESHARED_KEY %s}",
+			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
+	if (sa->initiator) {
+		ike_sa_progress(sa, RC_NOT_SUPPORTED,
+				"Quick Mode is not supported yet: no IPsec SA was negotiated");
+		ike_sa_progress_done(sa);
+	}
+}
+
+/* A new IKEv1 SA: its state and timers. */
+static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connection *c,
+			     struct net_listener *l, const uint8_t peer_cookie[8])
+{
+	struct ike_sa *sa = ike_sa_new(w, initiator, c, l, peer_cookie);
+
+	if (!sa)
+		return NULL;
+	sa->version = 1;
+	timer_init(&sa->retrans, v1_retrans_fire, sa);
+	timer_init(&sa->life, v1_life_fire, sa);
+	if (!v1_state_new(sa)) {
+		ike_sa_free(sa);
+		return NULL;
+	}
+	return sa;
+}
+
+/* ---- initiator ---- */
+
+int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr)
+{
+	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+	struct v1_p1_set *set = malloc(sizeof(*set));
+	struct v1_sa *form = malloc(sizeof(*form));
+	struct ike_sa *sa = NULL;
+	struct v1_build b;
+	size_t len, sa_body;
+	char err[256];
+	int rc = -ENOMEM;
+
+	if (!set || !form)
+		goto out;
+	sa = new_sa(w, true, c, l, NULL);
+	if (!sa)
+		goto out;
+	rc = 0;
+	sa->whack = ike_progress_ref(pr);
+	sa->this_end = this_end;
+	sa->local = *local;
+	sa->local_port = l->port;
+	sa->peer = peer->host;
+	sa->peer_port = peer->ikeport;
+	sa->natt = l->natt;
+	sa->id_local = &c->id_self[this_end];
+	sa->id_remote = c->id[1 - this_end];
+	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Main Mode connection");
+	if (v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
+			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
+			   err, sizeof(err)) < 0 ||
+	    v1_p1_set_to_sa(set, form) < 0) {
+		fail(sa, IKE_FAIL_OTHER, RC_FATAL, "no IKEv1 proposal to send");
+		goto out;
+	}
+	if (start(sa, &b, false) < 0 || v1_build_sa(&b, form, &sa_body) < 0 ||
+	    v1_build_finish(&b, 0, &len) < 0 ||
+	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, w->txbuf + sa_body,
+		 body_len_at(w->txbuf, sa_body)) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot build Main Mode message 1");
+		goto out;
+	}
+	sa->state = IKE_V1_MAIN_I1;
+	if (send_request(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 1");
+		goto out;
+	}
+	ike_sa_progress(sa, RC_LOG, "sent Main Mode request");
+out:
+	free(set);
+	free(form);
+	return rc;
+}
+
+/* The one transform of the responder's SA payload, read and checked against what we offered. */
+static int answer_transform(const struct ike_sa *sa, const struct v1_sa *got, struct v1_p1 *p1)
+{
+	struct v1_p1_set set;
+	char err[256];
+	const struct connection *c = sa->conn;
+
+	if (got->nprop != 1 || got->prop[0].ntrans != 1 || got->prop[0].protocol != V1_PROTO_ISAKMP)
+		return -EBADMSG;
+	if (v1_p1_of_transform(got, &got->trans[got->prop[0].first_trans], p1) < 0)
+		return -ENOTSUP;
+	if (v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
+			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, &set,
+			   err, sizeof(err)) < 0 ||
+	    !v1_p1_offered(&set, p1))
+		return -ENOENT;
+	if (!p1->life_s || p1->life_s > set.t[0].life_s)
+		p1->life_s = set.t[0].life_s;
+	return 0;
+}
+
+void v1_main_i_r1(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_msg *m = in->v1m;
+	struct v1_state *s = sa->v1;
+	struct v1_p1 p1;
+	static const uint8_t zero[8];
+
+	if (!memcmp(m->hdr.rcookie, zero, 8)) {
+		v1_drop(sa->w, in->rx, "Main Mode message 2 without a responder cookie");
+		return;
+	}
+	if (answer_transform(sa, v1_msg_get(m, V1_PL_SA)->u.sa, &p1) < 0) {
+		fail(sa, IKE_FAIL_PROTOCOL, RC_FATAL,
+		     "the responder chose an IKEv1 transform we did not offer");
+		return;
+	}
+	request_done(sa);
+	memcpy(sa->spi_r, m->hdr.rcookie, 8);
+	s->p1 = p1;
+	s->ni_len = V1_NONCE_LEN;
+	crypto_random(s->ni, s->ni_len);
+	sa->state = IKE_V1_MAIN_I_KEYGEN;
+	if (kex(sa, NULL, 0) < 0)
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
+}
+
+/* Message 3 or 4: KE and NONCE. */
+static int build_ke_nonce(struct ike_sa *sa, size_t *len)
+{
+	struct v1_state *s = sa->v1;
+	struct v1_build b;
+	bool i = sa->initiator;
+
+	if (start(sa, &b, false) < 0 ||
+	    v1_build_blob(&b, V1_PL_KE, i ? s->gxi : s->gxr, i ? s->gxi_len : s->gxr_len) < 0 ||
+	    v1_build_blob(&b, V1_PL_NONCE, i ? s->ni : s->nr, i ? s->ni_len : s->nr_len) < 0)
+		return -EMSGSIZE;
+	return v1_build_finish(&b, 0, len);
+}
+
+void v1_main_i_keygen(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	struct v1_state *s = sa->v1;
+	size_t len;
+
+	if (r->status < 0 || r->pub_len > sizeof(s->gxi)) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "the key exchange failed");
+		return;
+	}
+	s->ke = r->ke;
+	r->ke = NULL;
+	memcpy(s->gxi, r->pub, r->pub_len);
+	s->gxi_len = r->pub_len;
+	if (build_ke_nonce(sa, &len) < 0 || send_request(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 3");
+		return;
+	}
+	sa->state = IKE_V1_MAIN_I2;
+	ike_sa_progress(sa, RC_LOG, "sent Main Mode I2");
+}
+
+/* The peer's KE and NONCE, checked and kept (message 3 or 4). */
+static int take_ke_nonce(struct ike_sa *sa, const struct v1_msg *m)
+{
+	struct v1_state *s = sa->v1;
+	const struct v1_blob *ke = &v1_msg_get(m, V1_PL_KE)->u.blob;
+	const struct v1_blob *n = &v1_msg_get(m, V1_PL_NONCE)->u.blob;
+	bool i = sa->initiator;
+
+	if (ke->len != crypto_ke_public_len(s->p1.group))
+		return -EINVAL;
+	memcpy(i ? s->gxr : s->gxi, ke->data, ke->len);
+	*(i ? &s->gxr_len : &s->gxi_len) = ke->len;
+	memcpy(i ? s->nr : s->ni, n->data, n->len);
+	*(i ? &s->nr_len : &s->ni_len) = n->len;
+	return 0;
+}
+
+void v1_main_i_r2(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v1_state *s = sa->v1;
+
+	if (take_ke_nonce(sa, in->v1m) < 0) {
+		fail(sa, IKE_FAIL_OTHER, RC_FATAL,
+		     "Main Mode message 4: a KE payload of the wrong length for its group");
+		return;
+	}
+	if (psk_lookup(sa) < 0) {
+		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
+		return;
+	}
+	request_done(sa);
+	sa->state = IKE_V1_MAIN_I_DERIVE;
+	if (kex(sa, s->gxr, s->gxr_len) < 0)
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
+}
+
+/* Message 5 or 6: HDR*, ID, HASH; encrypted with the IV chain. */
+static int build_id_hash(struct ike_sa *sa, size_t *len)
+{
+	uint8_t hash[CRYPTO_V1_PRF_MAX];
+	struct v1_build b;
+	size_t id_body;
+	int rc;
+
+	if (start(sa, &b, true) < 0 || build_id(sa, &b, &id_body) < 0)
+		return -EMSGSIZE;
+	rc = hash_of(sa, sa->initiator, sa->w->txbuf + id_body, body_len_at(sa->w->txbuf, id_body),
+		     hash);
+	if (!rc)
+		rc = v1_build_blob(&b, V1_PL_HASH, hash, sa->v1->prf_len);
+	if (!rc)
+		rc = seal(sa, &b, len);
+	crypto_wipe(hash, sizeof(hash));
+	return rc;
+}
+
+void v1_main_i_derived(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	size_t len;
+
+	if (r->status < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
+		     r->peer_refused ? "the responder's KE value is no public value of its group"
+				     : "the key exchange failed");
+		return;
+	}
+	if (derive(sa, r->gir, r->gir_len) < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
+		return;
+	}
+	if (build_id_hash(sa, &len) < 0 || send_request(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 5");
+		return;
+	}
+	sa->state = IKE_V1_MAIN_I3;
+	ike_sa_progress(sa, RC_LOG, "sent Main Mode I3");
+}
+
+/*
+ * The peer's ID and HASH in message 5 or 6: the HASH is the peer's role's
+ * over its ID body, compared in constant time; the ID must be the one the
+ * connection names (any, when it names none). *id gets it.
+ */
+static int check_id_hash(struct ike_sa *sa, const struct v1_msg *m, struct ike_id *id,
+			 const char **why)
+{
+	const struct v1_payload *idp = v1_msg_get(m, V1_PL_ID);
+	const struct v1_blob *h = &v1_msg_get(m, V1_PL_HASH)->u.blob;
+	uint8_t want[CRYPTO_V1_PRF_MAX];
+	bool ok;
+
+	if (hash_of(sa, !sa->initiator, idp->body, idp->len, want) < 0) {
+		*why = "cannot compute the HASH";
+		return -EIO;
+	}
+	ok = h->len == sa->v1->prf_len && crypto_memeq(want, h->data, h->len);
+	crypto_wipe(want, sizeof(want));
+	if (!ok) {
+		*why = "the peer's HASH does not match: a different pre-shared key?";
+		return -EACCES;
+	}
+	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, id) < 0) {
+		*why = "the peer's ID payload is not an identity we can read";
+		return -EINVAL;
+	}
+	if (!ike_id_is_any(&sa->id_remote) && !ike_id_match(&sa->id_remote, id)) {
+		*why = "the peer's ID is not the one the connection expects";
+		return -EPERM;
+	}
+	return 0;
+}
+
+void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
+{
+	struct ike_id id;
+	const char *why;
+	int rc;
+
+	rc = check_id_hash(sa, in->v1m, &id, &why);
+	if (rc < 0) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		fail(sa, rc == -EPERM ? IKE_FAIL_BAD_ID : IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
+		     why);
+		return;
+	}
+	request_done(sa);
+	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
+	sa->id_remote = id;
+	established(sa, IKE_V1_MAIN_I4);
+}
+
+/* ---- responder ---- */
+
+/* Our answer's SA payload: the peer's proposal number and chosen transform, as offered. */
+static void answer_sa(const struct v1_sa *offered, unsigned ti, struct v1_sa *out)
+{
+	const struct v1_transform *t = &offered->trans[ti];
+
+	v1_sa_init(out);
+	v1_sa_add_proposal(out, offered->prop[0].num, V1_PROTO_ISAKMP, NULL, 0);
+	v1_sa_add_transform(out, t->num, t->id);
+	for (unsigned i = 0; i < t->nattr; i++) {
+		out->attr[out->nattr++] = offered->attr[t->first_attr + i];
+		out->trans[0].nattr++;
+	}
+}
+
+void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
+{
+	struct ike_daemon *d = w->d;
+	const struct v1_payload *sap;
+	struct v1_p1_set *set = NULL;
+	struct v1_sa *form = NULL;
+	struct connection *c;
+	struct sa_node *node;
+	struct ike_sa *sa;
+	struct v1_p1 chosen;
+	struct v1_build b;
+	uint8_t this_end;
+	uint64_t ci = 0;
+	unsigned ti;
+	size_t len;
+	char err[256];
+
+	if (v1_msg_kind(m) != V1K_MAIN_SA) {
+		v1_drop(w, rx, "Main Mode message 1 without exactly one SA payload");
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		ci = ci << 8 | m->hdr.icookie[i];
+	rcu_read_lock();
+	node = sadb_sa_table_lookup_init_rcu(&d->sas, ci, &rx->d->peer, rx->d->peer_port);
+	rcu_read_unlock();
+	if (node) {
+		/* Our SA for it already exists (its owner: the same cookie steers here). */
+		sa = caa_container_of(node, struct ike_sa, node);
+		if (sa->w == w && sa->version == 1 && sa->state == IKE_V1_MAIN_R1 && sa->resp) {
+			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
+			send_raw(sa, sa->resp, sa->resp_len);
+		} else {
+			v1_drop(w, rx, "Main Mode message 1 of an SA already past it");
+		}
+		return;
+	}
+	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
+	if (!c || !(c->spec.policy & POL_IKEV1)) {
+		if (c)
+			ike_connection_unref(c);
+		log_limited(LOG_INFO, 10, "IKEv1: no connection",
+			    "initial Main Mode message received but no IKEv1 connection is "
+			    "authorized for this peer");
+		v1_send_notify_stateless(w, rx, &m->hdr, V1N_NO_PROPOSAL_CHOSEN);
+		v1_drop(w, rx, "no IKEv1 connection for this peer");
+		return;
+	}
+	set = malloc(sizeof(*set));
+	form = malloc(sizeof(*form));
+	sap = v1_msg_get(m, V1_PL_SA);
+	if (!set || !form ||
+	    v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
+			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
+			   err, sizeof(err)) < 0 ||
+	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
+		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
+			    "\"%s\": Main Mode: no acceptable Oakley transform", c->spec.name);
+		if (v1_send_notify_stateless(w, rx, &m->hdr, V1N_NO_PROPOSAL_CHOSEN))
+			counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
+		v1_drop(w, rx, "no acceptable IKEv1 proposal");
+		ike_connection_unref(c);
+		goto out;
+	}
+	if (!ike_half_open_admit(w, &rx->d->peer)) {
+		ike_connection_unref(c);
+		v1_drop(w, rx, "too many half-open IKE SAs (from this address, or in all)");
+		goto out;
+	}
+	sa = new_sa(w, false, c, rx->l, m->hdr.icookie);
+	ike_connection_unref(c);	/* the SA holds its own */
+	if (!sa) {
+		ike_half_open_cancel(w, &rx->d->peer);
+		v1_drop(w, rx, "out of memory for a new IKE SA");
+		goto out;
+	}
+	sa->node.peer = rx->d->peer;
+	sa->node.peer_port = rx->d->peer_port;
+	sa->peer = rx->d->peer;
+	sa->peer_port = rx->d->peer_port;
+	sa->local = rx->d->local;
+	sa->local_port = rx->l->port;
+	sa->natt = rx->l->natt;
+	sa->this_end = this_end;
+	sa->id_local = &sa->conn->id_self[this_end];
+	sa->id_remote = sa->conn->id[1 - this_end];
+	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len);
+	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
+	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0) {
+		ike_sa_free(sa);
+		goto out;
+	}
+	sa->v1->p1 = chosen;
+	crypto_sha256(&(struct iovec){ (void *)rx->msg, rx->len }, 1, sa->v1->rx_digest);
+	answer_sa(sap->u.sa, ti, form);
+	if (start(sa, &b, false) < 0 || v1_build_sa(&b, form, NULL) < 0 ||
+	    v1_build_finish(&b, 0, &len) < 0 || send_answer(sa, len) < 0) {
+		ike_sa_free(sa);
+		goto out;
+	}
+	sa->state = IKE_V1_MAIN_R1;
+	timer_arm(&nw_of(w)->timers, &sa->life, ike_now(w) + V1_HALF_OPEN_MS);
+	dbg(DBG_BASE, "#%llu: responding to Main Mode", (unsigned long long)sa->serial);
+out:
+	free(set);
+	free(form);
+}
+
+void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v1_state *s = sa->v1;
+
+	if (take_ke_nonce(sa, in->v1m) < 0) {
+		v1_drop(sa->w, in->rx, "Main Mode message 3: a KE payload of the wrong length");
+		return;
+	}
+	if (!s->psk && psk_lookup(sa) < 0) {
+		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
+		return;
+	}
+	s->nr_len = V1_NONCE_LEN;
+	crypto_random(s->nr, s->nr_len);
+	sa->state = IKE_V1_MAIN_R_KEX;
+	if (kex(sa, s->gxi, s->gxi_len) < 0)
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
+}
+
+void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	struct v1_state *s = sa->v1;
+	size_t len;
+
+	if (r->status < 0 || r->pub_len > sizeof(s->gxr)) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
+		     r->peer_refused ? "the initiator's KE value is no public value of its group"
+				     : "the key exchange failed");
+		return;
+	}
+	memcpy(s->gxr, r->pub, r->pub_len);
+	s->gxr_len = r->pub_len;
+	if (derive(sa, r->gir, r->gir_len) < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
+		return;
+	}
+	if (build_ke_nonce(sa, &len) < 0 || send_answer(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 4");
+		return;
+	}
+	sa->state = IKE_V1_MAIN_R2;
+}
+
+void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
+{
+	struct ike_id id;
+	const char *why;
+	size_t len;
+	int rc;
+
+	rc = check_id_hash(sa, in->v1m, &id, &why);
+	if (rc < 0) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		log_limited(LOG_INFO, 10, "IKEv1 authentication failed", "#%llu: %s",
+			    (unsigned long long)sa->serial, why);
+		fail(sa, rc == -EPERM ? IKE_FAIL_BAD_ID : IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
+		     why);
+		return;
+	}
+	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
+	sa->id_remote = id;
+	if (build_id_hash(sa, &len) < 0 || send_answer(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 6");
+		return;
+	}
+	established(sa, IKE_V1_MAIN_R3);
+}
+
+/*
+ * A message of one of our IKEv1 SAs: a retransmission of what we already
+ * answered gets the answer again; an encrypted Main Mode body is
+ * decrypted with the IV chain (committed by the handler that accepts it).
+ */
+void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
+{
+	struct v1_state *s = sa->v1;
+	struct ike_input in = { .rx = rx, .v1m = m };
+
+	crypto_sha256(&(struct iovec){ (void *)rx->msg, rx->len }, 1, s->rx_digest);
+	if (s->have_last_rx && sa->resp && crypto_memeq(s->rx_digest, s->last_rx, 32)) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+		send_raw(sa, sa->resp, sa->resp_len);
+		return;
+	}
+	if (m->encrypted) {
+		uint8_t *body = (uint8_t *)rx->msg + V1_HDR_SIZE;
+		size_t blen = rx->len - V1_HDR_SIZE;
+
+		bool info = m->hdr.exchange == V1_X_INFO && m->hdr.msgid != 0;
+
+		if (!info && (m->hdr.msgid != 0 || m->hdr.exchange != V1_X_MAIN)) {
+			v1_drop(sa->w, rx, "IKEv1 Quick Mode and Transaction exchanges are not "
+					   "supported yet");
+			return;
+		}
+		if (!s->block || blen % s->block ||
+		    (info && !ike_state_info(sa->state)->established)) {
+			v1_drop(sa->w, rx, "encrypted IKEv1 message before keys, or not whole blocks");
+			return;
+		}
+		if (info) {
+			if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid,
+					       s->iv_next) < 0)
+				return;
+		} else {
+			memcpy(s->iv_next, s->iv, s->block);
+		}
+		if (crypto_v1_cbc(s->p1.encr, s->key, s->key_len, s->iv_next, body, blen, false) < 0 ||
+		    v1_msg_decode_body(m, body, blen) < 0) {
+			v1_drop(sa->w, rx, m->why ? m->why : "IKEv1 message did not decrypt");
+			return;
+		}
+	}
+	v1_dispatch(sa, IKE_EV_REQUEST, &in);
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ike/v1/proposal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/proposal.h"
+#include "util/conn_spec.h"
+
+static int hash_of_prf(uint16_t prf)
+{
+	switch (prf) {
+	case V2_PRF_HMAC_SHA1: return V1_HASH_SHA1;
+	case V2_PRF_HMAC_SHA2_256: return V1_HASH_SHA2_256;
+	case V2_PRF_HMAC_SHA2_384: return V1_HASH_SHA2_384;
+	case V2_PRF_HMAC_SHA2_512: return V1_HASH_SHA2_512;
+	default: return -1;
+	}
+}
+
+static int add(struct v1_p1_set *s, uint16_t key_bits, uint16_t hash, uint16_t group,
+	       uint16_t auth, uint32_t life_s)
+{
+	if (s->n == V1_P1_MAX)
+		return -E2BIG;
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct v1_p1 *t = &s->t[i];
+		if (t->key_bits == key_bits && t->hash == hash && t->group == group)
+			return 0;	/* the same transform twice: once is enough */
+	}
+	s->t[s->n++] = (struct v1_p1){ .encr = V1_ENCR_AES_CBC, .key_bits = key_bits,
+				       .hash = hash, .auth = auth, .group = group,
+				       .life_s = life_s };
+	return 0;
+}
+
+static int defaults(uint16_t auth, uint32_t life_s, struct v1_p1_set *out)
+{
+	static const uint16_t keys[] = { 256, 128 };
+	static const uint16_t hashes[] = { V1_HASH_SHA2_256, V1_HASH_SHA2_512, V1_HASH_SHA1 };
+	static const uint16_t groups[] = { V2_DH_MODP2048, V2_DH_MODP1536 };
+
+	out->n = 0;
+	for (unsigned e = 0; e < 2; e++)
+		for (unsigned h = 0; h < 3; h++)
+			for (unsigned g = 0; g < 2; g++)
+				add(out, keys[e], hashes[h], groups[g], auth, life_s);
+	return 0;
+}
+
+/* The DH groups of proposal p, as a bit set (IANA numbers below 64). */
+static uint64_t dh_bits(const struct v2_proposal *p)
+{
+	uint64_t b = 0;
+
+	for (unsigned i = 0; i < p->ntrans; i++)
+		if (p->trans[i].type == V2_TRANS_DH && p->trans[i].id < 64)
+			b |= 1ull << p->trans[i].id;
+	return b;
+}
+
+int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1_set *out,
+		   char *err, size_t errlen)
+{
+	static const uint16_t v1_groups[] = { V2_DH_MODP2048, V2_DH_MODP1536 };
+	struct proposal_set local, *ps = &local, def;
+	uint64_t def_dh;
+	int rc;
+
+	if (!ike)
+		return defaults(auth, life_s, out);
+	rc = proposal_parse(ike, V2_PROTO_IKE, ps, err, errlen);
+	if (rc < 0)
+		return rc;
+	/*
+	 * A proposal that names no group gets the IKEv2 default list from the
+	 * shared parser; IKEv1's (libreswan's) is MODP2048, MODP1536.
+	 */
+	proposal_defaults(V2_PROTO_IKE, &def);
+	def_dh = dh_bits(&def.props[0]);
+	out->n = 0;
+	for (unsigned i = 0; i < ps->nprops; i++) {
+		const struct v2_proposal *p = &ps->props[i];
+
+		for (unsigned a = 0; a < p->ntrans; a++) {
+			const struct v2_transform *e = &p->trans[a];
+
+			if (e->type != V2_TRANS_ENCR)
+				continue;
+			if (e->id == V2_ENCR_3DES) {
+				snprintf(err, errlen, "ike=%s: 3DES in IKEv1 is not supported yet",
+					 ike);
+				return -ENOTSUP;
+			}
+			if (e->id != V2_ENCR_AES_CBC) {
+				snprintf(err, errlen, "ike=%s: IKE encryption algorithm is not "
+					 "supported by IKEv1 (AEAD ciphers are IKEv2's; IKEv1 "
+					 "takes AES-CBC)", ike);
+				return -EINVAL;
+			}
+			for (unsigned b = 0; b < p->ntrans; b++) {
+				const struct v2_transform *f = &p->trans[b];
+				int hash;
+
+				if (f->type != V2_TRANS_PRF)
+					continue;
+				hash = hash_of_prf(f->id);
+				if (hash < 0) {
+					snprintf(err, errlen, "ike=%s: a PRF IKEv1 cannot use as "
+						 "its hash (expected sha1, sha2_256, sha2_384 or "
+						 "sha2_512)", ike);
+					return -ENOTSUP;
+				}
+				bool v1_def = dh_bits(p) == def_dh;
+				unsigned ng = v1_def ? 2 : p->ntrans;
+
+				for (unsigned c = 0; c < ng; c++) {
+					uint16_t group;
+
+					if (v1_def) {
+						group = v1_groups[c];
+					} else if (p->trans[c].type == V2_TRANS_DH) {
+						group = p->trans[c].id;
+					} else {
+						continue;
+					}
+					if (add(out, e->keylen ? e->keylen : 256, (uint16_t)hash,
+						group, auth, life_s) < 0) {
+						snprintf(err, errlen, "ike=%s: more than %d IKEv1 "
+							 "transforms", ike, V1_P1_MAX);
+						return -E2BIG;
+					}
+				}
+			}
+		}
+	}
+	if (!out->n) {
+		snprintf(err, errlen, "ike=%s: no IKEv1 transform (a DH group is required)", ike);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int v1_p1_set_to_sa(const struct v1_p1_set *set, struct v1_sa *out)
+{
+	int rc;
+
+	v1_sa_init(out);
+	rc = v1_sa_add_proposal(out, 1, V1_PROTO_ISAKMP, NULL, 0);
+	for (unsigned i = 0; i < set->n && !rc; i++) {
+		const struct v1_p1 *t = &set->t[i];
+
+		rc = v1_sa_add_transform(out, (uint8_t)(i + 1), V1_KEY_IKE);
+		rc = rc ? rc : v1_sa_add_basic(out, V1_A_ENCR, t->encr);
+		rc = rc ? rc : v1_sa_add_basic(out, V1_A_KEY_LENGTH, t->key_bits);
+		rc = rc ? rc : v1_sa_add_basic(out, V1_A_HASH, t->hash);
+		rc = rc ? rc : v1_sa_add_basic(out, V1_A_AUTH, t->auth);
+		rc = rc ? rc : v1_sa_add_basic(out, V1_A_GROUP, t->group);
+		rc = rc ? rc : v1_sa_add_basic(out, V1_A_LIFE_TYPE, V1_LIFE_SECONDS);
+		rc = rc ? rc : v1_sa_add_long(out, V1_A_LIFE_DURATION, t->life_s);
+	}
+	return rc;
+}
+
+int v1_p1_of_transform(const struct v1_sa *sa, const struct v1_transform *t, struct v1_p1 *out)
+{
+	bool life_seconds = false;
+
+	memset(out, 0, sizeof(*out));
+	if (t->id != V1_KEY_IKE)
+		return -ENOTSUP;
+	for (unsigned i = 0; i < t->nattr; i++) {
+		const struct v1_attr *a = &sa->attr[t->first_attr + i];
+
+		if (!a->value_ok || a->value > UINT32_MAX)
+			return -ENOTSUP;
+		switch (a->type) {
+		case V1_A_ENCR: out->encr = (uint16_t)a->value; break;
+		case V1_A_KEY_LENGTH: out->key_bits = (uint16_t)a->value; break;
+		case V1_A_HASH: out->hash = (uint16_t)a->value; break;
+		case V1_A_AUTH: out->auth = (uint16_t)a->value; break;
+		case V1_A_GROUP: out->group = (uint16_t)a->value; break;
+		case V1_A_LIFE_TYPE:
+			/* kilobyte lifetimes are not kept: such a duration is passed over */
+			life_seconds = a->value == V1_LIFE_SECONDS;
+			break;
+		case V1_A_LIFE_DURATION:
+			if (life_seconds)
+				out->life_s = (uint32_t)a->value;
+			break;
+		default:
+			return -ENOTSUP;	/* PRF, private groups, ...: not ours */
+		}
+	}
+	if (out->encr != V1_ENCR_AES_CBC || !out->hash || !out->auth || !out->group)
+		return -ENOTSUP;
+	if (!out->key_bits)
+		out->key_bits = 128;	/* RFC 3602 5: the attribute may be left out for 128 */
+	if (out->key_bits != 128 && out->key_bits != 192 && out->key_bits != 256)
+		return -ENOTSUP;
+	return 0;
+}
+
+static bool same(const struct v1_p1 *a, const struct v1_p1 *b)
+{
+	return a->encr == b->encr && a->key_bits == b->key_bits && a->hash == b->hash &&
+	       a->auth == b->auth && a->group == b->group;
+}
+
+int v1_p1_choose(const struct v1_p1_set *local, const struct v1_sa *offered,
+		 struct v1_p1 *chosen, unsigned *ti)
+{
+	for (unsigned p = 0; p < offered->nprop; p++) {
+		const struct v1_proposal *pr = &offered->prop[p];
+
+		if (pr->protocol != V1_PROTO_ISAKMP)
+			continue;
+		for (unsigned i = 0; i < pr->ntrans; i++) {
+			unsigned idx = pr->first_trans + i;
+			struct v1_p1 t;
+
+			if (v1_p1_of_transform(offered, &offered->trans[idx], &t) < 0)
+				continue;
+			for (unsigned j = 0; j < local->n; j++) {
+				if (!same(&t, &local->t[j]))
+					continue;
+				if (!t.life_s || t.life_s > local->t[j].life_s)
+					t.life_s = local->t[j].life_s;
+				*chosen = t;
+				*ti = idx;
+				return 0;
+			}
+		}
+		break;	/* RFC 2409 5: Main Mode offers one proposal; only the first is read */
+	}
+	return -ENOENT;
+}
+
+bool v1_p1_offered(const struct v1_p1_set *local, const struct v1_p1 *p)
+{
+	for (unsigned j = 0; j < local->n; j++)
+		if (same(p, &local->t[j]))
+			return true;
+	return false;
+}
+
+const char *v1_p1_str(const struct v1_p1 *p, char *buf, size_t len)
+{
+	const char *h = p->hash == V1_HASH_SHA1       ? "SHA1"
+			: p->hash == V1_HASH_SHA2_256 ? "SHA2_256"
+			: p->hash == V1_HASH_SHA2_384 ? "SHA2_384"
+			: p->hash == V1_HASH_SHA2_512 ? "SHA2_512"
+						      : "?";
+	const char *g;
+	char gb[16];
+
+	switch (p->group) {
+	case 2: g = "MODP1024"; break;
+	case 5: g = "MODP1536"; break;
+	case 14: g = "MODP2048"; break;
+	case 15: g = "MODP3072"; break;
+	case 16: g = "MODP4096"; break;
+	case 17: g = "MODP6144"; break;
+	case 18: g = "MODP8192"; break;
+	default:
+		snprintf(gb, sizeof(gb), "DH%u", p->group);
+		g = gb;
+		break;
+	}
+	snprintf(buf, len, "AES_CBC_%u-HMAC_%s-%s", p->key_bits, h, g);
+	return buf;
+}
+
+int v1_connection_check(const struct conn_spec *spec, char *err, size_t errlen)
+{
+	struct v1_p1_set set;
+	bool psk = spec->policy & POL_PSK;
+
+	for (int i = 0; i < 2; i++) {
+		if (spec->end[i].authby == AUTHBY_PSK)
+			psk = true;
+		else if (spec->end[i].authby != AUTHBY_DEFAULT)
+			psk = false;
+	}
+	if (!psk || (spec->policy & (POL_RSASIG | POL_ECDSA))) {
+		snprintf(err, errlen, "IKEv1 authentication other than pre-shared keys (--psk) is "
+			 "not supported yet");
+		return -ENOTSUP;
+	}
+	return v1_p1_set_make(spec->ike, V1_AUTH_PSK, 1, &set, err, errlen);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_V1_STATE_H
+#define SKUA_IKE_V1_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/ikev1_keys.h"
+#include "crypto/ke.h"
+#include "ike/ike_sa.h"
+#include "ike/v1/types.h"
+
+/*
+ * What an IKEv1 (ISAKMP) SA keeps beside the common struct ike_sa: the
+ * Phase 1 algorithms, the Main Mode inputs the HASH payloads sign, and
+ * the keys with the CBC IV chain (RFC 2409 5, Appendix B).
+ *
+ * Owner: the owner worker of the IKE SA (sa->v1); freed and wiped with it.
+ */
+
+/* One Phase 1 transform: what IKEv1's SA payload says (RFC 2409 Appendix A). */
+struct v1_p1 {
+	uint16_t encr;			/* enum v1_encr: AES-CBC */
+	uint16_t key_bits;
+	uint16_t hash;			/* enum v1_hash: the PRF is HMAC with it */
+	uint16_t auth;			/* enum v1_auth */
+	uint16_t group;			/* DH group (IANA numbers, as IKEv2's) */
+	uint32_t life_s;
+};
+
+struct v1_state {
+	struct v1_p1 p1;
+	/* Main Mode inputs, kept until the SA is up */
+	uint8_t *sai_b;			/* the initiator's SA payload body (HASH_I/R) */
+	size_t sai_b_len;
+	uint8_t ni[V1_NONCE_MAX], nr[V1_NONCE_MAX];
+	uint16_t ni_len, nr_len;
+	uint8_t gxi[V1_KE_MAX], gxr[V1_KE_MAX];
+	uint16_t gxi_len, gxr_len;
+	struct crypto_ke *ke;		/* ours, while the exchange runs */
+	uint8_t *psk;			/* looked up once, wiped */
+	size_t psk_len;
+	/* keys (RFC 2409 5) */
+	uint8_t skeyid[CRYPTO_V1_PRF_MAX];
+	uint8_t skeyid_d[CRYPTO_V1_PRF_MAX];
+	uint8_t skeyid_a[CRYPTO_V1_PRF_MAX];
+	uint8_t prf_len;
+	uint8_t key[CRYPTO_V1_KEY_MAX];
+	uint8_t key_len;
+	uint8_t block;
+	uint8_t iv[CRYPTO_V1_BLOCK_MAX];	/* Phase 1: the next message's IV */
+	uint8_t p1_iv[CRYPTO_V1_BLOCK_MAX];	/* the last Phase 1 CBC block: later IVs derive from it */
+	uint8_t iv_next[CRYPTO_V1_BLOCK_MAX];	/* the IV once the message being read is accepted */
+	/* retransmissions: the digest of the last message we answered, and of the one being read */
+	uint8_t last_rx[32], rx_digest[32];
+	bool have_last_rx;
+};
+
+/* sa->v1, zeroed; NULL on ENOMEM. Context: the owner. */
+struct v1_state *v1_state_new(struct ike_sa *sa);
+
+/* Wipe and free sa->v1 (NULL is fine). Context: the owner. */
+void v1_state_free(struct ike_sa *sa);
+
+#endif

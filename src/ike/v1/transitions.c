@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv1's transitions, as data (transition.h): for each Main Mode state,
+ * which message of the peer and which crypto result go to which handler.
+ * IKEv1 has no request/response flag: every message of the peer is an
+ * IKE_EV_REQUEST here, told apart by the state it arrives in. The first
+ * message of a responder has no SA yet: v1_main_first() takes it.
+ */
+#include "ike/v1/exchange.h"
+#include "ike/v1/io.h"
+#include "ike/v1/msg.h"
+#include "util/log.h"
+
+enum {
+	S_UP = 1u << IKE_V1_MAIN_I4 | 1u << IKE_V1_MAIN_R3,
+	K_SA = 1u << V1K_MAIN_SA,
+	K_KE = 1u << V1K_MAIN_KE,
+	K_ID = 1u << V1K_MAIN_ID,
+	K_INFO = 1u << V1K_INFO,
+};
+
+static const struct ike_transition table[] = {
+	/* ---- Main Mode, initiator (RFC 2409 5: HDR SA / KE Ni / HDR* IDii HASH_I) ---- */
+	{ "Main Mode message 2", 1u << IKE_V1_MAIN_I1, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_SA,
+	  v1_main_i_r1 },
+	{ "our Main Mode KE generated", 1u << IKE_V1_MAIN_I_KEYGEN, IKE_EV_CRYPTO, 0, 0, 0, 0,
+	  v1_main_i_keygen },
+	{ "Main Mode message 4", 1u << IKE_V1_MAIN_I2, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_KE,
+	  v1_main_i_r2 },
+	{ "g^xy computed (initiator)", 1u << IKE_V1_MAIN_I_DERIVE, IKE_EV_CRYPTO, 0, 0, 0, 0,
+	  v1_main_i_derived },
+	{ "Main Mode message 6", 1u << IKE_V1_MAIN_I3, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_ID,
+	  v1_main_i_r3 },
+	/* ---- Main Mode, responder ---- */
+	{ "Main Mode message 3", 1u << IKE_V1_MAIN_R1, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_KE,
+	  v1_main_r_i2 },
+	{ "our KE and g^xy computed (responder)", 1u << IKE_V1_MAIN_R_KEX, IKE_EV_CRYPTO, 0, 0, 0,
+	  0, v1_main_r_kex },
+	{ "Main Mode message 5", 1u << IKE_V1_MAIN_R2, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_ID,
+	  v1_main_r_i3 },
+	/* ---- Informational (RFC 2408 4.8) ---- */
+	{ "Informational", S_UP, IKE_EV_REQUEST, V1_X_INFO, 0, 0, K_INFO, v1_info_request },
+};
+
+enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
+{
+	if (!m->body_done)
+		return V1K_NONE;
+	switch (m->hdr.exchange) {
+	case V1_X_MAIN:
+		if (m->count[V1_PL_SA] == 1 && !m->count[V1_PL_KE] && !m->count[V1_PL_ID] &&
+		    !m->encrypted)
+			return V1K_MAIN_SA;
+		if (m->count[V1_PL_KE] == 1 && m->count[V1_PL_NONCE] == 1 && !m->count[V1_PL_SA] &&
+		    !m->count[V1_PL_ID] && !m->encrypted)
+			return V1K_MAIN_KE;
+		if (m->count[V1_PL_ID] == 1 && m->count[V1_PL_HASH] == 1 && !m->count[V1_PL_SA] &&
+		    !m->count[V1_PL_KE] && m->encrypted)
+			return V1K_MAIN_ID;
+		return V1K_NONE;
+	case V1_X_INFO:
+		return V1K_INFO;
+	default:
+		return V1K_NONE;
+	}
+}
+
+void v1_dispatch(struct ike_sa *sa, enum ike_event ev, struct ike_input *in)
+{
+	const struct ike_transition *t = NULL;
+	uint8_t exchange = in->v1m ? in->v1m->hdr.exchange : 0;
+	unsigned kind = in->v1m ? (unsigned)v1_msg_kind(in->v1m) : 0;
+	enum ike_match match;
+
+	match = ike_transition_find(table, sizeof(table) / sizeof(table[0]), sa->state, ev, exchange,
+				    0, 0, kind, &t);
+	if (match == IKE_MATCH) {
+		dbg(DBG_BASE, "#%llu: %s in %s", (unsigned long long)sa->serial, t->name,
+		    ike_state_name(sa->state));
+		t->fn(sa, in);
+		return;
+	}
+	if (ev == IKE_EV_CRYPTO) {
+		dbg(DBG_BASE, "#%llu: a crypto result that %s does not take",
+		    (unsigned long long)sa->serial, ike_state_name(sa->state));
+		return;
+	}
+	v1_drop(sa->w, in->rx,
+		match == IKE_MATCH_PAYLOADS ? "an IKEv1 message with the wrong payloads for its state"
+					    : "an IKEv1 message this state does not take");
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv1 between two in-process engines (xch.h): what ikev1-policy= does
+ * with an IKEv1 datagram, and malformed ISAKMP input. West (127.0.0.1)
+ * sends, east (127.0.0.2) receives. Needs root (a private network
+ * namespace).
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchange/xch.h"
+#include "unit/ike/v1_sample.h"
+#include "ike/v1/msg.h"
+#include "ike/v1/state.h"
+
+TestSuite(v1, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
+
+static void east_policy(enum ike_v1_policy p)
+{
+	xch_daemon(XCH_EAST)->ikev1_policy = (uint8_t)p;
+}
+
+Test(v1, policy_drop_is_the_default_and_silent)
+{
+	cr_assert_eq(xch_daemon(XCH_EAST)->ikev1_policy, IKE_V1_DROP);
+	xch_send_raw(XCH_WEST, v1_mm1, sizeof(v1_mm1));
+	cr_assert_not_null(xch_step(XCH_WEST));
+	cr_assert_not(xch_pending(XCH_EAST), "east answered under ikev1-policy=drop");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* libreswan's reject: an unencrypted Informational with INVALID_MAJOR_VERSION. */
+Test(v1, policy_reject_answers_invalid_major_version)
+{
+	const struct xch_msg *m;
+	const struct v1_payload *n;
+
+	east_policy(IKE_V1_REJECT);
+	xch_send_raw(XCH_WEST, v1_mm1, sizeof(v1_mm1));
+	xch_step(XCH_WEST);
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m, "east did not answer under ikev1-policy=reject");
+	cr_assert(m->v1);
+	cr_assert_str_eq(m->desc, "v1 Informational: N(5)");
+	cr_assert_arr_eq(m->v1m->hdr.icookie, v1_mm1, 8);
+	cr_assert_eq(m->v1m->hdr.flags, 0);
+	n = v1_msg_get(m->v1m, V1_PL_N);
+	cr_assert_eq(n->u.notify.doi, V1_DOI_IPSEC);
+	cr_assert_eq(n->u.notify.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_MAJOR_VERSION_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+
+	/* an Informational is never answered: two rejecting peers would ping-pong */
+	uint8_t info[sizeof(v1_mm1)];
+	memcpy(info, v1_mm1, sizeof(info));
+	info[18] = V1_X_INFO;
+	xch_send_raw(XCH_WEST, info, sizeof(info));
+	xch_step(XCH_WEST);
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 2);
+}
+
+/* Malformed ISAKMP under accept: dropped and counted, nothing kept, nothing answered. */
+Test(v1, malformed_isakmp_is_dropped)
+{
+	uint8_t bad[sizeof(v1_mm1)];
+
+	east_policy(IKE_V1_ACCEPT);
+	memcpy(bad, v1_mm1, sizeof(bad));
+	bad[28 + 20 + 3] = 41;	/* the first transform runs past its proposal */
+	xch_send_raw(XCH_WEST, bad, sizeof(bad));
+	xch_step(XCH_WEST);
+	memcpy(bad, v1_mm1, sizeof(bad));
+	memset(bad, 0, 8);		/* no initiator cookie */
+	xch_send_raw(XCH_WEST, bad, sizeof(bad));
+	xch_step(XCH_WEST);
+	memcpy(bad, v1_mm1, sizeof(bad));
+	put_u32(bad + 24, sizeof(bad) + 4);	/* Length beyond the datagram */
+	xch_send_raw(XCH_WEST, bad, sizeof(bad));
+	xch_step(XCH_WEST);
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_MALFORMED), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 3);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_spi_table_count(XCH_EAST), 0);
+}
+
+/* ---- Main Mode with pre-shared keys ---- */
+
+#define V1CONN                                                                           \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east " \
+	"--psk --encrypt"
+
+static void v1_pair(const char *args)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add_both(args);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+}
+
+static const struct xch_msg *step_expect(enum xch_side from, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "nothing on the wire; expected %s", desc);
+	cr_assert_str_eq(m->desc, desc);
+	return m;
+}
+
+Test(v1, main_mode_psk_establishes)
+{
+	struct ike_sa *w, *e;
+	const struct xch_msg *m;
+
+	v1_pair(V1CONN);
+	xch_initiate(XCH_WEST, "v1");
+	m = step_expect(XCH_WEST, "v1 Main: SA");
+	cr_assert_eq(m->v1m->pl[0].u.sa->nprop, 1);
+	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 12, "libreswan's IKEv1 defaults less 3DES");
+	w = xch_sa(XCH_WEST);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I1);
+	m = step_expect(XCH_EAST, "v1 Main: SA");
+	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 1);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R1);
+	/* the cookies carry their owner worker (0 here) as IKEv2 SPIs do */
+	cr_assert_eq(e->spi_r[0], 0);
+	cr_assert_eq(w->spi_i[0], 0);
+	cr_assert_arr_eq(m->v1m->hdr.rcookie, e->spi_r, 8);
+	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	cr_assert_eq(w->state, IKE_V1_MAIN_I2);
+	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	cr_assert_eq(e->state, IKE_V1_MAIN_R2);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I3);
+	m = step_expect(XCH_WEST, "v1 Main: E{ID HASH}");
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	step_expect(XCH_EAST, "v1 Main: E{ID HASH}");
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert_not(xch_pending(XCH_EAST));
+
+	/* the same keys and the same IV at the end of Phase 1 on both sides */
+	cr_assert_eq(w->v1->p1.key_bits, 256);
+	cr_assert_eq(w->v1->p1.hash, V1_HASH_SHA2_256);
+	cr_assert_eq(w->v1->p1.group, 14);
+	cr_assert_eq(w->v1->key_len, 32);
+	cr_assert_arr_eq(w->v1->key, e->v1->key, 32);
+	cr_assert_arr_eq(w->v1->skeyid_d, e->v1->skeyid_d, w->v1->prf_len);
+	cr_assert_arr_eq(w->v1->skeyid_a, e->v1->skeyid_a, w->v1->prf_len);
+	cr_assert_arr_eq(w->v1->iv, e->v1->iv, 16);
+	cr_assert_str_eq(ike_state_name(w->state), "STATE_MAIN_I4");
+	cr_assert_str_eq(ike_state_name(e->state), "STATE_MAIN_R3");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	/* the peers' IDs as they sent them */
+	cr_assert_eq(e->id_remote.type, 2);
+	cr_assert_eq(e->id_remote.len, 4);
+	cr_assert_arr_eq(e->id_remote.data, "west", 4);
+}
+
+Test(v1, main_mode_wrong_psk_fails_at_message_5)
+{
+	v1_pair(V1CONN);
+	xch_set_psk(XCH_EAST, "another secret");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_EAST, "v1 Main: SA");
+	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	/*
+	 * east's keys differ: message 5 decrypts to garbage (the harness opens
+	 * it with east's keys too). Dropped and counted; the half-open SA stays
+	 * (garbage must not end a negotiation) until its time runs out.
+	 */
+	step_expect(XCH_WEST, "v1 Main: E");
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 1);
+	xch_advance(XCH_EAST, 31000);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "the half-open SA outlived its time");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	/* west retransmits message 5 until 60 s, then gives up */
+	for (int i = 0; i < 10 && xch_sa_count(XCH_WEST); i++) {
+		xch_advance(XCH_WEST, 10000);
+		while (xch_drop_next(XCH_WEST))
+			;
+	}
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_geq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 5);
+}
+
+Test(v1, main_mode_lost_messages_are_retransmitted)
+{
+	struct ike_sa *w, *e;
+
+	v1_pair(V1CONN);
+	xch_initiate(XCH_WEST, "v1");
+	/* message 1 lost: west sends it again */
+	cr_assert_not_null(xch_drop_next(XCH_WEST));
+	xch_advance(XCH_WEST, 600);
+	step_expect(XCH_WEST, "v1 Main: SA");
+	/* message 2 lost: west's retransmitted message 1 gets it again, no second SA */
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	xch_advance(XCH_WEST, 1100);
+	step_expect(XCH_WEST, "v1 Main: SA");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	step_expect(XCH_EAST, "v1 Main: SA");
+	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	/* message 4 lost: west resends 3, east answers with the same 4 */
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	xch_advance(XCH_WEST, 600);
+	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	/* message 6 lost: west resends 5 (the same bytes), east answers with the same 6 */
+	step_expect(XCH_WEST, "v1 Main: E{ID HASH}");
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	xch_advance(XCH_WEST, 600);
+	cr_assert_not_null(xch_step(XCH_WEST));	/* east's keys moved on: shown as E */
+	step_expect(XCH_EAST, "v1 Main: E{ID HASH}");
+	w = xch_sa(XCH_WEST);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert_arr_eq(w->v1->iv, e->v1->iv, 16);
+	cr_assert_geq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 3);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+}
+
+Test(v1, main_mode_no_common_proposal)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN " --ike aes128-sha1;modp2048");
+	xch_conn_add(XCH_EAST, V1CONN " --ike aes256-sha2_512;modp3072");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+}
+
+/* Bring a Main Mode SA up between west (initiator) and east. */
+static void v1_up(void)
+{
+	v1_pair(V1CONN);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 6);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+}
+
+/* RFC 2409 5.7: HDR*, HASH(1), D; the receiver checks HASH(1) and deletes the ISAKMP SA. */
+Test(v1, delete_by_the_initiator)
+{
+	const struct xch_msg *m;
+
+	v1_up();
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(m->v1m->pl[1].u.del.spi_size, 16);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept the SA west deleted");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_DELETED), 1);
+}
+
+Test(v1, delete_by_the_responder)
+{
+	v1_up();
+	ike_sa_delete(xch_sa(XCH_EAST), true);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* A Delete whose HASH(1) does not match (a byte of it changed) deletes nothing. */
+Test(v1, delete_with_a_bad_hash_is_dropped)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+	struct ike_sa *w;
+
+	v1_up();
+	w = xch_sa(XCH_WEST);
+	/* west sends a Delete but keeps its SA here: taken off the wire and tampered with */
+	ike_sa_delete(w, true);
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	bytes = xch_msg_copy(m);
+	/*
+	 * CBC: the second ciphertext block garbles the second plaintext block,
+	 * bytes 16..31, which lie inside HASH(1)'s 32-byte value: the message
+	 * still decodes (the harness opens it), only HASH(1) is wrong.
+	 */
+	bytes[V1_HDR_SIZE + 16] ^= 0x80;
+	xch_send_raw(XCH_WEST, bytes, m->len);
+	free(bytes);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "a tampered Delete removed the SA");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 1, "not dropped and counted");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 0);
+}
