@@ -204,6 +204,9 @@ static const char *not_yet(const struct conn_spec *s)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)
 		return "route metrics (--metric)";
+	if (s->send_redirect != REDIRECT_NO || s->accept_redirect || s->redirect_to ||
+	    s->accept_redirect_to)
+		return "IKEv2 redirect (--send-redirect, --accept-redirect, --redirect-to)";
 	return NULL;
 }
 
