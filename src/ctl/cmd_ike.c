@@ -300,6 +300,38 @@ void ctl_cmd_global_redirect_to(struct pluto *p, struct ctl_client *c,
 	ctl_reply(c, RC_LOG, "global redirect gateways set (%u)", g->n);
 }
 
+/* whack [--name N] --redirect-to ADDRS: the established clients go now (RFC 5685 5). */
+void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_REDIRECT_TO, WHACK_END_NONE);
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	struct connection *conn = NULL;
+	struct addr_list *g;
+	char err[160];
+	unsigned n;
+
+	if (!v || addr_list_parse(v->value, &g, err, sizeof(err)) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--redirect-to %s: %s", v ? v->value : "",
+			  v ? err : "expected ip-address(es)");
+		return;
+	}
+	if (name) {
+		conn = find_conn_ref(p, name->value);
+		if (!conn) {
+			ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+			addr_list_free(g);
+			return;
+		}
+	}
+	n = ike_cmd_redirect(&p->ike, conn, g, emit_log, c);
+	if (n == 0)
+		ctl_reply(c, RC_LOG, "--redirect-to: no established peer%s%s%s takes redirects",
+			  name ? " of \"" : "", name ? name->value : "", name ? "\"" : "");
+	if (conn)
+		ike_connection_unref(conn);
+	addr_list_free(g);
+}
+
 /* A progress channel for a command a worker finishes (route, unroute). */
 static struct ike_progress *handoff(struct ctl_client *c)
 {

@@ -376,11 +376,9 @@ static const struct opt {
 				   "a number of half-open IKE SAs 1..10000000", false, NULL },
 	[O_MAX_HALFOPEN_IKE] = { "max-halfopen-ike", "number",
 				 "a number of half-open IKE SAs 1..10000000", false, NULL },
-	[O_GLOBAL_REDIRECT] = { "global-redirect", "yes|no|auto", "yes, no or auto", false,
-				.not_yet = "IKEv2 redirect" },
+	[O_GLOBAL_REDIRECT] = { "global-redirect", "yes|no|auto", "yes, no or auto", false, NULL },
 	[O_GLOBAL_REDIRECT_TO] = { "global-redirect-to", "ip-address(es)",
-				   "IPv4 or IPv6 addresses separated by commas", false,
-				   .not_yet = "IKEv2 redirect" },
+				   "IPv4 or IPv6 addresses separated by commas", false, NULL },
 };
 
 static int find_opt(const char *name, size_t len)

@@ -220,6 +220,7 @@ struct ike_sa {
 	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
 	uint8_t redirects;		/* initiator: redirects followed to get here */
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
+	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 };
 

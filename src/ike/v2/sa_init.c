@@ -22,6 +22,7 @@
 #include "ike/v2/frag_sa.h"
 #include "ike/v2/io.h"
 #include "ike/v2/kex.h"
+#include "ike/v2/redirect.h"
 #include "ike/v2/rules.h"
 #include "util/log.h"
 
@@ -112,6 +113,7 @@ static void init_send_request(struct ike_sa *sa)
 	v2_build_nonce(&b, &ni);
 	build_natd(&b, sa, sa->conn->spec.policy & POL_FORCEENCAPS);
 	v2_frag_init_payloads(sa, &b);
+	v2_redirect_init_payloads(sa, &b);
 	build_vendor(&b, sa);
 	v2_auth_init_payloads(sa, &b);
 	if (v2_build_finish(&b, &len) < 0) {
@@ -133,11 +135,11 @@ static void init_send_request(struct ike_sa *sa)
 	v2_send_request(sa, sa->w->txbuf, len);
 }
 
-int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
-		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
-		unsigned tries)
+static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		 struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		 unsigned tries, const struct ip_addr *peer, uint16_t peer_port,
+		 const struct ike_sa *redirected_by)
 {
-	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
 	struct ike_sa *sa = ike_sa_new(w, true, c, l, NULL);
 	int rc;
 
@@ -148,11 +150,15 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->this_end = this_end;
 	sa->local = *local;
 	sa->local_port = l->port;
-	sa->peer = peer->host;
-	sa->peer_port = peer->ikeport;
+	sa->peer = *peer;
+	sa->peer_port = peer_port;
 	sa->natt = l->natt;
 	sa->id_local = &c->id_self[this_end];
 	sa->id_remote = c->id[1 - this_end];
+	if (redirected_by) {
+		sa->redirects = (uint8_t)(redirected_by->redirects + 1);
+		sa->redirected_from = redirected_by->peer;
+	}
 	if (!ike_sa_setup_new(sa)) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
@@ -162,11 +168,28 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	crypto_random(sa->setup->ni, V2_NONCE_LEN);
 	sa->state = IKE_I_KEYGEN;
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv2 connection%s",
-			tries ? " (another keying attempt)" : "");
+			redirected_by ? " (redirected)" : tries ? " (another keying attempt)" : "");
 	rc = v2_kex_submit(sa, NULL, 0);
 	if (rc < 0)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot queue the key exchange: %s", strerror(-rc));
 	return 0;
+}
+
+int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		unsigned tries)
+{
+	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+
+	return start(w, c, this_end, l, local, pr, tries, &peer->host, peer->ikeport, NULL);
+}
+
+int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
+{
+	if (gw->af != old->local.af)
+		return -EAFNOSUPPORT;
+	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack, old->tries,
+		     gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
 }
 
 /* A fresh attempt after COOKIE or INVALID_KE_PAYLOAD: same SPI, as the RFC allows. */
@@ -243,6 +266,8 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	char why[160];
 	uint16_t err;
 
+	if (v2_redirect_init_response(sa, m))
+		return;
 	n = v2_msg_notify(m, V2N_COOKIE);
 	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_COOKIES_RECEIVED);
@@ -311,6 +336,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	natd_check(sa, m);
 	v2_auth_init_note(sa, m);
 	v2_frag_init_note(sa, m);
+	v2_redirect_init_note(sa, m);
 	v2_request_done(sa);
 	ike_stats_init_done(sa);
 	sa->state = IKE_I_DERIVE;
@@ -415,6 +441,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	if (verified)
 		counters_inc(d->ctr, w->index, IKEC_COOKIES_VERIFIED);
+	if (v2_redirect_init_request(w, rx, m, &ni_pl->u.nonce))
+		return;
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
 	if (!c) {
 		v2_drop(w, rx, "no connection for this pair of addresses");
@@ -497,6 +525,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	natd_check(sa, m);
 	v2_auth_init_note(sa, m);
 	v2_frag_init_note(sa, m);
+	v2_redirect_init_note(sa, m);
 	sa->state = IKE_R_KEX;
 	timer_arm(&net_pool_worker(d->pool, w->index)->timers, &sa->life,
 		  ike_now(w) + ike_state_info(IKE_R_KEX)->timeout_ms);
