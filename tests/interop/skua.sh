@@ -46,9 +46,12 @@ skua_start() {
 	: >"$d/ipsec.secrets"
 	chmod 600 "$d/ipsec.secrets"
 	# The run dir is also bound over /run, so nothing of the host's /run/pluto is seen.
+	# SKUA_PLUTO_ARGS: more pluto options, as words (e.g. "--debug base").
+	# shellcheck disable=SC2086
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- \
 		"$(skua_pluto_bin)" --nofork --stderrlog "--use-$SKUA_STACK" --rundir "$d/run" \
-		--secretsfile "$d/ipsec.secrets" --ipsecdir "${SKUA_IPSECDIR:-$d/ipsec.d}"
+		--secretsfile "$d/ipsec.secrets" --ipsecdir "${SKUA_IPSECDIR:-$d/ipsec.d}" \
+		${SKUA_PLUTO_ARGS:-}
 	eval "SKUA_PID_$inst=$IOP_SPAWNED"
 	if ! iop_wait_daemon "$IOP_SPAWNED" "$IOP_WAIT" skua_whack "$inst" --status; then
 		iop_dump "$d/pluto.log"

@@ -188,6 +188,8 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 		return bad(sa);
 	*plain = w->frag_in;
 	counters_inc(w->d->ctr, w->index, IKEC_FRAG_REASSEMBLED);
+	dbg(DBG_BASE, "#%llu: message %u reassembled from %u fragments (%zu bytes)",
+	    (unsigned long long)sa->serial, m->hdr.msgid, m->sk.frag_total, *plain_len);
 	return 0;
 }
 

@@ -379,9 +379,20 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 	       atomic_load(&d->half_open_count) >= d->ddos_ike_threshold;
 }
 
+/*
+ * The daemon is busy, or this worker holds its share of
+ * --ddos-ike-threshold: the IKE_SA_INIT spread is unkeyed, so a flood aimed
+ * at one worker gets cookies before it fills that worker's share of
+ * --max-halfopen-ike (and locks out the clients steered there).
+ */
 static bool is_busy(const struct ike_worker *w)
 {
-	return ike_daemon_cookies_required(w->d);
+	const struct ike_daemon *d = w->d;
+
+	if (ike_daemon_cookies_required(w->d))
+		return true;
+	return atomic_load(&d->ddos_mode) == 0 &&
+	       w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers;
 }
 
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
