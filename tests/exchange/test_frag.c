@@ -336,3 +336,31 @@ Test(frag, small_messages_whole)
 	assert_established(XCH_WEST);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_FRAG_SENT), 0);
 }
+
+/*
+ * The worker's reassembly budget: with it full, an authenticated fragment
+ * is dropped and counted, nothing kept; once there is room, the
+ * retransmission completes the message.
+ */
+Test(frag, worker_budget_full)
+{
+	struct ike_worker *ew = &xch_daemon(XCH_EAST)->w[0];
+
+	cert_conns("yes");
+	init_exchange(CERT_INIT_REQ, CERT_INIT_RESP);
+	ew->frag_bytes = V2_FRAG_WORKER_BYTES - 16;	/* other SAs' fragments, as it were */
+	expect(XCH_WEST, "SKF(1/2)");
+	expect(XCH_WEST, "SKF(2/2)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_FRAG_NOMEM), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_FRAG_RECEIVED), 0);
+	cr_assert_eq(ew->frag_bytes, V2_FRAG_WORKER_BYTES - 16, "a fragment was kept");
+	cr_assert_not(xch_pending(XCH_EAST));
+	ew->frag_bytes = 0;
+	xch_advance(XCH_WEST, RETRANSMIT_MS);
+	expect(XCH_WEST, "SKF(1/2)");
+	expect(XCH_WEST, "SKF(2/2)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_FRAG_REASSEMBLED), 1);
+	xch_run_until_quiet();
+	assert_established(XCH_WEST);
+	cr_assert_eq(ew->frag_bytes, 0);
+}
