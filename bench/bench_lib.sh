@@ -46,30 +46,47 @@ bench_rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 # pin every thread of a running process (and the threads it makes later) to one core
 bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 failed"; }
 
-# ---- responders: road-warrior PSK configurations ----
+# ---- responders: road-warrior configurations ----
+#
+# PSK, or certificates when BENCH_PKI names a directory holding ca.pem (the CA of both
+# sides), resp.pem, resp.key (the responder's certificate and key, CN=responder.bench)
+# and resp.p12 (the same, friendly name bench-resp, passphrase "bench", for libreswan's
+# NSS database); BENCH_PKI_KIND (rsa or ecdsa) picks libreswan's authby=. Each responder
+# then takes any peer whose certificate the CA issued (compare_certs.sh).
 
 # Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
 # (SKUA_PLUTO_ARGS: more pluto options, e.g. "--metrics 127.0.0.1:9464")
 # The road-warrior connection gets BENCH_CONN_OPTS (default --dontrekey: the SAs live
-# as long as the run; rekey_storm.sh gives short lifetimes instead).
+# as long as the run; rekey_storm.sh gives short lifetimes instead). With BENCH_PKI the
+# certificate store is <instance>/ipsec.d and the connection has --cert resp, no --psk.
 bench_skua_start() {
-	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d
+	local inst=$1 ns=$2 stack=$3 nh=$4 ike=$5 esp=$6 d auth=(--psk) ours=()
 	d=$IOP_TMP/$inst
-	mkdir -p "$d/run"
+	mkdir -p "$d/run" "$d/ipsec.d/certs" "$d/ipsec.d/cacerts" "$d/ipsec.d/private" \
+		"$d/ipsec.d/crls"
 	printf '%%any : PSK "%s"\n' "$BENCH_PSK" >"$d/ipsec.secrets"
 	chmod 600 "$d/ipsec.secrets"
+	if [ -n "${BENCH_PKI:-}" ]; then
+		cp "$BENCH_PKI/resp.pem" "$d/ipsec.d/certs/resp.pem"
+		install -m 600 "$BENCH_PKI/resp.key" "$d/ipsec.d/private/resp.key"
+		cp "$BENCH_PKI/ca.pem" "$d/ipsec.d/cacerts/ca.pem"
+		auth=()
+		ours=(--cert resp)
+	fi
 	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$ns"
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
 		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$nh" \
-		--rundir "$d/run" --secretsfile "$d/ipsec.secrets" ${SKUA_PLUTO_ARGS:-}
+		--rundir "$d/run" --secretsfile "$d/ipsec.secrets" --ipsecdir "$d/ipsec.d" \
+		${SKUA_PLUTO_ARGS:-}
 	BENCH_PID=$IOP_SPAWNED
 	eval "SKUA_PID_$inst=$IOP_SPAWNED"
 	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack "$inst" --status ||
 		{ iop_dump "$d/pluto.log"; iop_die "Skua pluto did not start"; }
 	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
 	# shellcheck disable=SC2086 # BENCH_CONN_OPTS is a list of options
-	skua_whack "$inst" --name rw --ikev2 --psk --encrypt --tunnel --host "$R4" \
-		--to --host %any --ike "$ike" --esp "$esp" ${BENCH_CONN_OPTS:---dontrekey} \
+	skua_whack "$inst" --name rw --ikev2 "${auth[@]}" --encrypt --tunnel --host "$R4" \
+		"${ours[@]}" --to --host %any --ike "$ike" --esp "$esp" \
+		${BENCH_CONN_OPTS:---dontrekey} \
 		>"$d/load.out" 2>&1 ||
 		{ cat "$d/load.out" >&2; iop_die "Skua: adding the road-warrior connection failed"; }
 	bench_pin "$BENCH_PID" "$RESP_CPU"
@@ -80,7 +97,7 @@ bench_skua_start() {
 # DoS thresholds (cookies, per-IP blocking) out of the way: the generator comes from a few
 # thousand addresses at a few hundred half-open SAs.
 bench_sswan_start() {
-	local inst=$1 ns=$2 ike=$3 esp=$4 d
+	local inst=$1 ns=$2 ike=$3 esp=$4 d sw_auth="auth = psk" certs=""
 	d=$(sswan_dir "$inst")
 	eval "IOP_KIND_$inst=sswan IOP_NS_$inst=$ns"
 	SSWAN_LOG_LEVELS='default = 0' SSWAN_TUNING='ikesa_table_size = 65536
@@ -98,6 +115,13 @@ syslog {
     }
 }' sswan_start "$inst" "$ns"
 	eval "BENCH_PID=\$SSWAN_PID_$inst"
+	if [ -n "${BENCH_PKI:-}" ]; then
+		cp "$BENCH_PKI/resp.pem" "$d/swanctl/x509/bench-resp.pem"
+		install -m 600 "$BENCH_PKI/resp.key" "$d/swanctl/private/bench-resp.key"
+		cp "$BENCH_PKI/ca.pem" "$d/swanctl/x509ca/bench-ca.pem"
+		sw_auth="auth = pubkey"
+		certs="certs = bench-resp.pem"
+	fi
 	cat >"$d/conns/rw.conf" <<-EOF
 		    rw {
 		        version = 2
@@ -107,10 +131,11 @@ syslog {
 		        rekey_time = 0
 		        dpd_delay = 0
 		        local {
-		            auth = psk
+		            $sw_auth
+		            $certs
 		        }
 		        remote {
-		            auth = psk
+		            $sw_auth
 		        }
 		        children {
 		            rw {
@@ -134,16 +159,31 @@ syslog {
 # libreswan: bench_lsw_start INST NS IKE ESP (libreswan syntax): lib.sh's lsw_start
 # (plutodebug=none, uniqueids=no, protostack=xfrm) and a right=%any connection.
 bench_lsw_start() {
-	local inst=$1 ns=$2 ike=$3 esp=$4 d
+	local inst=$1 ns=$2 ike=$3 esp=$4 d lsw_auth="authby=secret" certs=""
 	d=$(lsw_dir "$inst")
 	eval "IOP_KIND_$inst=lsw IOP_NS_$inst=$ns"
 	mkdir -p "$d"
 	lsw_start "$inst" "$ns"
 	eval "BENCH_PID=\$LSW_PID_$inst"
+	if [ -n "${BENCH_PKI:-}" ]; then
+		# as a libreswan user does: the certificate and key, and the CA, into NSS
+		{
+			pk12util -i "$BENCH_PKI/resp.p12" -d "sql:$d/nss" -W bench &&
+				certutil -A -d "sql:$d/nss" -n bench-ca -t "CT,," -i "$BENCH_PKI/ca.pem"
+		} >"$d/pk12util.out" 2>&1 ||
+			{ cat "$d/pk12util.out" >&2; iop_die "libreswan: the NSS import failed"; }
+		lsw_auth="authby=rsasig"
+		[ "${BENCH_PKI_KIND:-rsa}" = ecdsa ] && lsw_auth="authby=ecdsa"
+		certs="leftcert=bench-resp
+		    leftid=%fromcert
+		    rightid=%fromcert
+		    rightca=%same"
+	fi
 	cat >"$d/conns/rw.conf" <<-EOF
 		conn rw
 		    ikev2=insist
-		    authby=secret
+		    $lsw_auth
+		    $certs
 		    left=$R4
 		    right=%any
 		    ike=$ike

@@ -26,7 +26,11 @@
 #include <urcu.h>
 
 #include "crypto/crypto.h"
+#include "crypto/key.h"
+#include "crypto/trust.h"
+#include "crypto/x509.h"
 #include "ike/connection.h"
+#include "ike/creds.h"
 #include "ike/ike_cmd.h"
 #include "ike/ike_sa.h"
 #include "lg_stats.h"
@@ -55,6 +59,7 @@ struct lg_opts {
 	double timeout_s;		/* bound on the setup phase */
 	unsigned workers;
 	const char *psk, *ike, *esp, *id, *remote_id;
+	const char *cert, *key, *ca;	/* certificate authentication (else the PSK) */
 	const char *json, *csv, *plot, *ready, *held, *log;
 	bool progress;
 	/* any lifetime option turns rekeying on; else the connections are --dontrekey */
@@ -72,6 +77,11 @@ static struct {
 	struct connection **conn;	/* [nsrc] */
 	struct net_listener **lis;	/* [nsrc * nports] */
 	struct lg_sa *sa;		/* [n] */
+	/* --cert, --key, --ca: our certificate (chain[0]) and intermediates, key, anchors */
+	struct crypto_cert *chain[IKE_CHAIN_MAX + 1];
+	size_t nchain;
+	struct crypto_privkey *key;
+	struct crypto_trust *trust;
 	struct lg_totals tot;
 	struct lg_rekey rk;
 	uint64_t *orig_serials;		/* the IKE SAs as set up, sorted (never rekeyed if still up) */
@@ -218,6 +228,12 @@ static void usage(FILE *f)
 		"  -t, --timeout SECS     bound on the setup phase (300)\n"
 		"  -w, --workers N        generator worker threads (1)\n"
 		"      --psk SECRET       pre-shared key (\"skua-bench\")\n"
+		"      --cert FILE        authenticate with this certificate (PEM or DER; a PEM\n"
+		"                         file's further certificates are sent as intermediates)\n"
+		"                         instead of the PSK; our ID is its subject unless --id\n"
+		"      --key FILE         the certificate's private key (mode 0600)\n"
+		"      --ca FILE          the CA certificates that vouch for the responder's\n"
+		"                         certificate (PEM bundle or DER)\n"
 		"      --ike PROPOSAL     IKE proposal, libreswan syntax (aes_gcm128-sha2_256-dh31)\n"
 		"      --esp PROPOSAL     ESP proposal, libreswan syntax (aes_gcm128)\n"
 		"      --id ID            our ID (default: the source address)\n"
@@ -293,6 +309,9 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "ready", required_argument, NULL, 14 },
 		{ "log", required_argument, NULL, 15 },
 		{ "held", required_argument, NULL, 20 },
+		{ "cert", required_argument, NULL, 21 },
+		{ "key", required_argument, NULL, 22 },
+		{ "ca", required_argument, NULL, 23 },
 		{ "ikelifetime", required_argument, NULL, 16 },
 		{ "ipseclifetime", required_argument, NULL, 17 },
 		{ "rekeymargin", required_argument, NULL, 18 },
@@ -394,6 +413,9 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		case 14: o->ready = optarg; break;
 		case 15: o->log = optarg; break;
 		case 20: o->held = optarg; break;
+		case 21: o->cert = optarg; break;
+		case 22: o->key = optarg; break;
+		case 23: o->ca = optarg; break;
 		/* the ranges whack gives these options (src/ctl/proto/whack_opts.c) */
 		case 16:
 			if (parse_ulong("--ikelifetime", optarg, 1, IKE_LIFETIME_MAX,
@@ -442,6 +464,11 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		fprintf(stderr, "skua-loadgen: --src and --responder: expected the same family\n");
 		return -EINVAL;
 	}
+	if (!o->cert != !o->key || (o->cert && !o->ca)) {
+		fprintf(stderr, "skua-loadgen: --cert, --key and --ca: expected all three (certificate "
+			"authentication) or none (the PSK)\n");
+		return -EINVAL;
+	}
 	if ((unsigned long)o->src_port + o->nports - 1 > 65535) {
 		fprintf(stderr, "skua-loadgen: --src-port %u with --ports %u: beyond port 65535\n",
 			o->src_port, o->nports);
@@ -467,9 +494,67 @@ static struct ip_addr addr_plus(const struct ip_addr *a, unsigned i)
 
 /* ---- setup ---- */
 
+/* --cert, --key, --ca: read them once; every connection takes references. */
+static int load_creds(void)
+{
+	struct crypto_cert *cas[64];
+	char err[256];
+	int n;
+
+	n = crypto_cert_load_file(g.o.cert, g.chain, IKE_CHAIN_MAX + 1, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "skua-loadgen: --cert %s: %s\n", g.o.cert, err);
+		return n;
+	}
+	g.nchain = (size_t)n;
+	n = crypto_privkey_load_file(g.o.key, NULL, &g.key, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "skua-loadgen: --key %s: %s\n", g.o.key, err);
+		return n;
+	}
+	if (!crypto_privkey_matches(g.key, crypto_cert_pubkey(g.chain[0]))) {
+		fprintf(stderr, "skua-loadgen: --key %s: not the key of the certificate %s\n",
+			g.o.key, g.o.cert);
+		return -EINVAL;
+	}
+	n = crypto_cert_load_file(g.o.ca, cas, sizeof(cas) / sizeof(cas[0]), err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "skua-loadgen: --ca %s: %s\n", g.o.ca, err);
+		return n;
+	}
+	g.trust = crypto_trust_new();
+	for (int i = 0; i < n; i++) {
+		if (g.trust)
+			crypto_trust_add_ca(g.trust, cas[i]);
+		crypto_cert_unref(cas[i]);
+	}
+	if (!g.trust)
+		return -ENOMEM;
+	crypto_trust_seal(g.trust);
+	return 0;
+}
+
+static void free_creds(void)
+{
+	for (size_t i = 0; i < g.nchain; i++)
+		crypto_cert_unref(g.chain[i]);
+	crypto_privkey_unref(g.key);	/* wiped by OpenSSL as it frees */
+	crypto_trust_unref(g.trust);
+}
+
 static int make_conns(void)
 {
-	char err[256], name[32], host[IP_ADDR_STRLEN];
+	char err[256], name[32], host[IP_ADDR_STRLEN], subject[1024];
+	const char *id = g.o.id;
+
+	if (g.o.cert) {
+		int rc = load_creds();
+		if (rc < 0)
+			return rc;
+		/* as pluto with --cert and no --id: the certificate's subject */
+		if (!id)
+			id = crypto_cert_subject_str(g.chain[0], subject, sizeof(subject));
+	}
 
 	g.conn = calloc(g.o.nsrc, sizeof(*g.conn));
 	if (!g.conn)
@@ -488,9 +573,10 @@ static int make_conns(void)
 		s.end[1].host_kind = HOST_ADDR;
 		s.end[1].host = g.o.responder;
 		s.end[1].ikeport = g.o.rport;
-		s.end[0].id = g.o.id ? strdup(g.o.id) : NULL;
+		s.end[0].id = id ? strdup(id) : NULL;
 		s.end[1].id = g.o.remote_id ? strdup(g.o.remote_id) : NULL;
-		s.policy = POL_PSK | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 |
+		/* no authentication flag with a certificate: RSA or ECDSA signatures */
+		s.policy = (g.o.cert ? 0 : POL_PSK) | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 |
 			   (g.o.rekey ? 0 : POL_DONT_REKEY);
 		s.keyingtries = 1;
 		s.ike_lifetime = (uint32_t)g.o.ike_lifetime;
@@ -505,6 +591,14 @@ static int make_conns(void)
 			fprintf(stderr, "skua-loadgen: connection for %s: %s\n",
 				ip_addr_str(&s.end[0].host, host), err[0] ? err : strerror(-rc));
 			return rc;
+		}
+		if (g.o.cert) {
+			struct ike_end_creds *cr = &g.conn[i]->creds[0];
+
+			cr->cert = crypto_cert_ref(g.chain[0]);
+			for (size_t k = 1; k < g.nchain; k++)
+				cr->chain[cr->nchain++] = crypto_cert_ref(g.chain[k]);
+			cr->key = crypto_privkey_ref(g.key);
 		}
 	}
 	return 0;
@@ -593,6 +687,13 @@ static int engine_start(void)
 	rc = ike_daemon_init(&g.ike);
 	if (rc < 0)
 		return rc;
+	if (g.trust) {
+		/* the anchors the responder's certificate is checked against */
+		struct ike_creds *c = ike_creds_new(g.trust, false, 0);
+		if (!c)
+			return -ENOMEM;
+		ike_creds_publish(&g.ike, c);
+	}
 	rc = make_listeners();
 	if (rc < 0)
 		return rc;
@@ -615,6 +716,7 @@ static void engine_stop(void)
 		ike_connection_unref(g.conn[i]);
 	rcu_barrier();
 	sadb_conn_table_fini(&g.conns);
+	free_creds();
 }
 
 /* ---- the run ---- */

@@ -104,6 +104,11 @@ static uint64_t add_conn(struct pluto *p, struct ctl_client *c, const struct con
 	after = table_serial(p, cc->name);
 	if (after == before)
 		after = 0;
+	/* leftrsasigkey=/rightrsasigkey=: the peer's (or our) raw key, as addconn sends it */
+	for (int end = 0; after && end < 2; end++) {
+		if (cc->keys[end])
+			ctl_dispatch(p, c, cc->keys[end]);
+	}
 out:
 	free(cmd); /* not whack_cmd_fini(): the values belong to cc */
 	return after;
@@ -199,9 +204,15 @@ static int config_load(struct pluto *p, struct ctl_client *out, bool start, bool
 			}
 			continue;
 		}
-		form = malloc(WHACK_MSG_MAX);
+		/* the form and its key forms (leftrsasigkey=): a changed key is a change */
+		form = malloc(3 * WHACK_MSG_MAX);
 		if (form)
 			n = whack_request_encode(cc->cmd, form, WHACK_MSG_MAX);
+		for (int end = 0; form && n >= 0 && end < 2; end++) {
+			int m = cc->keys[end] ? whack_request_encode(cc->keys[end], form + n,
+								     WHACK_MSG_MAX) : 0;
+			n = m < 0 ? m : n + m;
+		}
 		if (!form || n < 0) {
 			free(form);
 			failed++;

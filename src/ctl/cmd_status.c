@@ -64,7 +64,7 @@ static void newest_of(const struct ike_sa_rows *rows, struct newest_list *out)
 	if (!out->v)
 		return;
 	for (size_t i = 0; i < rows->n; i++) {
-		const struct ike_sa_row *r = &rows->v[i];
+		const struct ike_sa_row *r = rows->v[i];
 		struct newest *nw;
 		if (out->n == 0 || strcmp(out->v[out->n - 1].conn, r->conn_name) != 0)
 			out->v[out->n++].conn = r->conn_name;
@@ -157,7 +157,7 @@ static void state_lines(struct ctl_client *c, const struct ike_sa_rows *rows,
 			const struct newest_list *nl)
 {
 	for (size_t i = 0; i < rows->n; i++) {
-		const struct ike_sa_row *r = &rows->v[i];
+		const struct ike_sa_row *r = rows->v[i];
 		state_line(c, r, newest_find(nl, r->conn_name));
 		if (r->is_child)
 			child_details(c, r);
@@ -461,6 +461,7 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 		return;
 	}
 	newest_of(&rows, &nl);
+	ctl_batch_begin(c);
 	ctl_comment(c, "using kernel interface: %s", stacks[p->opts->protostack]);
 	ctl_comment(c, " ");
 	interfaces(p, c);
@@ -483,6 +484,7 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	state_lines(c, &rows, &nl);
 	ctl_comment(c, " ");
 	shunt_lines(p, c);
+	ctl_batch_end(c);
 	for (size_t i = 0; i < l.n; i++)
 		ike_connection_unref(l.v[i]);
 	free(l.v);
@@ -500,7 +502,9 @@ void ctl_cmd_showstates(struct pluto *p, struct ctl_client *c, const struct whac
 		return;
 	}
 	newest_of(&rows, &nl);
+	ctl_batch_begin(c);
 	state_lines(c, &rows, &nl);
+	ctl_batch_end(c);
 	free(nl.v);
 	ike_sa_rows_free(&rows);
 }
@@ -522,22 +526,25 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
 		ctl_reply(c, RC_INTERNALERR, "--trafficstatus: out of memory");
 		return;
 	}
+	/* Lines for whack only (ctl_send): a listing is not logged, as libreswan's is not. */
+	ctl_batch_begin(c);
 	for (size_t i = 0; i < rows.n; i++) {
-		const struct ike_sa_row *r = &rows.v[i];
+		const struct ike_sa_row *r = rows.v[i];
 		if (r->counters_error)
 			/* libreswan leaves out what the kernel would not say: so do we */
-			ctl_reply(c, RC_INFORMATIONAL_TRAFFIC,
+			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
 				  "#%llu: %s, type=ESP, add_time=%llu, maxBytes=2^63B, id='%s'",
 				  (unsigned long long)r->serial, r->conn,
 				  (unsigned long long)r->add_time, r->id_remote);
 		else
-			ctl_reply(c, RC_INFORMATIONAL_TRAFFIC,
+			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
 				  "#%llu: %s, type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s'",
 				  (unsigned long long)r->serial, r->conn,
 				  (unsigned long long)r->add_time,
 				  (unsigned long long)(r->carried_in + r->in_bytes),
 				  (unsigned long long)(r->carried_out + r->out_bytes), r->id_remote);
 	}
+	ctl_batch_end(c);
 	ike_sa_rows_free(&rows);
 }
 
@@ -604,7 +611,7 @@ void ctl_cmd_listevents(struct pluto *p, struct ctl_client *c, const struct whac
 	now = (uint64_t)ts.tv_sec;
 	ctl_comment(c, "it is now: %llu seconds since monotonic epoch", (unsigned long long)now);
 	for (size_t i = 0; i < rows.n; i++) {
-		const struct ike_sa_row *r = &rows.v[i];
+		const struct ike_sa_row *r = rows.v[i];
 		if (r->retransmit_in)
 			event_line(c, "RETRANSMIT", now, r->retransmit_in, r);
 		if (r->event)

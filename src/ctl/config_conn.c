@@ -242,6 +242,7 @@ struct tx {
 	const struct conf_env *env;
 	struct whack_cmd *cmd;
 	sa_family_t host_af; /* AF_UNSPEC until known */
+	const struct conf_kv *rsakey[2]; /* leftrsasigkey=, rightrsasigkey= with a key */
 	bool psk;
 	bool failed;
 };
@@ -468,11 +469,12 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		if (!v[0] || !strcasecmp(v, "%none"))
 			return;
 		/* %cert: the key is leftcert='s, which says so itself */
-		if (strcasecmp(v, "%cert") != 0)
-			not_yet(t, kv,
-				"raw RSA public keys in ipsec.conf (ipsec.secrets' : RSA entries, "
-				"certificates and whack --keyid --pubkeyrsa work: "
-				"docs/certificates.md)");
+		if (!strcasecmp(v, "%cert"))
+			return;
+		if (v[0] == '%')
+			not_yet(t, kv, "public keys from DNS (%dns, %dnsondemand)");
+		else
+			t->rsakey[end] = kv;	/* a key: do_rsakeys() */
 		return;
 	case SP_SENDCA:
 		/* connection-wide in ipsec.conf, per end in whack: only ours is read */
@@ -760,6 +762,70 @@ static sa_family_t host_family(const struct tx *t)
 	return AF_UNSPEC;
 }
 
+/*
+ * leftrsasigkey=0s...: the public key form for that end's ID (leftid=, or
+ * the address of left= without one), checked as whack checks it; pluto
+ * checks the key itself when the form arrives.
+ */
+static void do_rsakeys(struct tx *t)
+{
+	for (int end = 0; end < 2; end++) {
+		const struct conf_kv *kv = t->rsakey[end];
+		const struct whack_optval *id, *host;
+		struct whack_cmd *k;
+		const char *who;
+		char why[512];
+		int rc;
+
+		if (!kv)
+			continue;
+		id = whack_cmd_find(t->cmd, WO_ID, end_of(end));
+		host = whack_cmd_find(t->cmd, WO_HOST, end_of(end));
+		who = id ? id->value : host && is_ip(host->value) ? host->value : NULL;
+		if (!who || !strcasecmp(who, "%any") || !strcasecmp(who, "%fromcert")) {
+			bad(t, kv, "a raw public key needs %sid= naming one peer (or an address in "
+			    "%s=): expected whose key it is", end_word(end), end_word(end));
+			continue;
+		}
+		if (whack_opt_value_check(WO_PUBKEYRSA, kv->value, why, sizeof(why)) < 0) {
+			bad(t, kv, "%s", why);
+			continue;
+		}
+		k = calloc(1, sizeof(*k));
+		rc = k ? whack_cmd_add(k, WO_KEYID, WHACK_END_NONE, who) : -ENOMEM;
+		if (rc == 0)
+			rc = whack_cmd_add(k, WO_PUBKEYRSA, WHACK_END_NONE, kv->value);
+		if (rc < 0) {
+			bad(t, kv, "%s", rc == -EMSGSIZE ? "longer than whack carries" :
+			    rc == -EINVAL ? "control characters in the value" : "out of memory");
+			if (k) {
+				whack_cmd_fini(k);
+				free(k);
+			}
+			continue;
+		}
+		k->ops = 1ull << WOP_ADD_KEY;
+		if (whack_cmd_check(k, why, sizeof(why)) < 0) {
+			bad(t, kv, "%s", why);
+			whack_cmd_fini(k);
+			free(k);
+			continue;
+		}
+		t->c->keys[end] = k;
+	}
+}
+
+static void free_keys(struct conf_conn *c)
+{
+	for (int end = 0; end < 2; end++) {
+		if (c->keys[end]) {
+			whack_cmd_fini(c->keys[end]);
+			free(c->keys[end]);
+			c->keys[end] = NULL;
+		}
+	}
+}
+
 static int build_conn(const struct conf_section *s, const struct slot *slots,
 		      const struct conf_env *env, struct conf_conn *c)
 {
@@ -803,7 +869,9 @@ static int build_conn(const struct conf_section *s, const struct slot *slots,
 				do_keyword(&t, kw, end, kv);
 		}
 	}
+	do_rsakeys(&t);
 	if (t.failed) {
+		free_keys(c);
 		whack_cmd_fini(c->cmd);
 		free(c->cmd);
 		c->cmd = NULL;
@@ -812,6 +880,7 @@ static int build_conn(const struct conf_section *s, const struct slot *slots,
 	c->cmd->ops = 1ull << WOP_ADD_CONN;
 	if (whack_cmd_check(c->cmd, err, sizeof(err)) < 0) {
 		bad(&t, NULL, "cannot be loaded: %s", err);
+		free_keys(c);
 		whack_cmd_fini(c->cmd);
 		free(c->cmd);
 		c->cmd = NULL;
@@ -889,6 +958,7 @@ void conf_set_fini(struct conf_set *s)
 			whack_cmd_fini(c->cmd);
 			free(c->cmd);
 		}
+		free_keys(c);
 		for (size_t k = 0; k < c->naliases; k++)
 			free(c->aliases[k]);
 		free(c->aliases);

@@ -46,6 +46,12 @@ struct conf_conn {
 	bool shunt;	       /* type=passthrough|drop|reject: routed, never negotiated */
 	bool ok;	       /* cmd is a checked connection form */
 	struct whack_cmd *cmd; /* the connection form (no --delete), NULL when !ok */
+	/*
+	 * leftrsasigkey=/rightrsasigkey= with a key: the public key form (--keyid
+	 * <that end's id> --pubkeyrsa <key>) to send once the connection is added,
+	 * as libreswan's addconn does; NULL: none.
+	 */
+	struct whack_cmd *keys[2];
 	char **aliases;	       /* connalias= */
 	size_t naliases;
 	struct conf_diag diag; /* CONF_CONN_ERROR and CONF_WARNING lines of this conn */

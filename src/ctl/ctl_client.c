@@ -4,9 +4,42 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "util/log.h"
+
+static void send_bytes(struct ctl_client *c, const uint8_t *buf, size_t n)
+{
+	for (size_t off = 0; off < n && !c->broken;) {
+		ssize_t w = send(c->fd, buf + off, n - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			dbg(DBG_CTL, "whack went away: %s", w < 0 ? "send failed" : "closed");
+			c->broken = true;
+			return;
+		}
+		off += (size_t)w;
+	}
+}
+
+void ctl_batch_begin(struct ctl_client *c)
+{
+	if (!c->batch)
+		c->batch = malloc(CTL_BATCH_MAX);
+	c->batch_len = 0;
+}
+
+void ctl_batch_end(struct ctl_client *c)
+{
+	if (c->batch)
+		send_bytes(c, c->batch, c->batch_len);
+	free(c->batch);
+	c->batch = NULL;
+	c->batch_len = 0;
+}
 
 static void send_line(struct ctl_client *c, unsigned rc, const char *text)
 {
@@ -20,17 +53,16 @@ static void send_line(struct ctl_client *c, unsigned rc, const char *text)
 		c->last_rc = rc;
 	if (c->broken || n < 0)
 		return;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = send(c->fd, buf + off, (size_t)(n - off), MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			dbg(DBG_CTL, "whack went away: %s", w < 0 ? "send failed" : "closed");
-			c->broken = true;
-			return;
+	if (c->batch) {
+		if (c->batch_len + (size_t)n > CTL_BATCH_MAX) {
+			send_bytes(c, c->batch, c->batch_len);
+			c->batch_len = 0;
 		}
-		off += w;
+		memcpy(c->batch + c->batch_len, buf, (size_t)n);
+		c->batch_len += (size_t)n;
+		return;
 	}
+	send_bytes(c, buf, (size_t)n);
 }
 
 static void vsend(struct ctl_client *c, unsigned rc, bool log, const char *fmt, va_list ap)

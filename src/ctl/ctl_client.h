@@ -17,7 +17,18 @@ struct ctl_client {
 	unsigned nreplies;
 	bool handed_off;	/* a worker keeps a dup of the socket for progress lines */
 	struct ctl_client *tee;	/* or NULL: every line is also sent there (pluto's own requests) */
+	uint8_t *batch;		/* between ctl_batch_begin() and _end(): lines gathered here */
+	size_t batch_len;
 };
+
+/*
+ * Listings of many lines: between these, lines are sent in blocks of up
+ * to CTL_BATCH_MAX bytes rather than one send() each (100,000 SAs list
+ * in 300,000 lines). Without memory for the block, lines go one by one.
+ */
+enum { CTL_BATCH_MAX = 64 * 1024 };
+void ctl_batch_begin(struct ctl_client *c);
+void ctl_batch_end(struct ctl_client *c);
 
 /*
  * Send one progress line. The line is also logged when rc is not a

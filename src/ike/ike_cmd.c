@@ -79,7 +79,7 @@ struct gather {
 	/* per worker output, merged by serial afterwards */
 	struct line **lines;
 	size_t *nlines;
-	struct ike_sa_row **rows;	/* G_ROWS */
+	struct ike_sa_row ***rows;	/* G_ROWS: per worker, blocks of ROW_BLOCK rows */
 	size_t *nrows;
 	unsigned flags;			/* G_ROWS: IKE_ROWS_* */
 	/* the command */
@@ -100,7 +100,15 @@ struct gather_mail {
 	struct mail mail;
 	struct gather *g;
 	struct ike_daemon *d;
+	/* G_ROWS: the walk, a slice at a time (rows_slice()) */
+	struct ike_sa_cursor cu;
+	struct timer next_slice;
+	struct ike_worker *w;
+	unsigned pending;		/* the slice's counter queries out, answered on this worker */
 };
+
+/* IKE SAs per slice of a listing: the worker serves datagrams between slices. */
+enum { ROWS_SLICE = 256 };
 
 static void add_line(struct gather *g, unsigned w, uint64_t serial, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -195,21 +203,38 @@ static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned w
 	r->ike_serial = sa->serial;
 }
 
+/*
+ * Rows live in blocks that never move (a listing of 100,000 SAs is some
+ * 180 MB of rows: growing one array would copy it over and over on the
+ * worker); row k of a worker is rows[k / ROW_BLOCK][k % ROW_BLOCK].
+ */
+enum { ROW_BLOCK = 1024 };
+
+static struct ike_sa_row *row_at(struct gather *g, unsigned wi, size_t k)
+{
+	return &g->rows[wi][k / ROW_BLOCK][k % ROW_BLOCK];
+}
+
 static struct ike_sa_row *row_new(struct gather *g, unsigned wi)
 {
-	struct ike_sa_row *v = g->rows[wi];
-	size_t n = g->nrows[wi];
+	struct ike_sa_row **blk = g->rows[wi];
+	size_t n = g->nrows[wi], b = n / ROW_BLOCK;
 
-	/* grow by doubling: n is a power of two whenever the array is full */
-	if (n == 0 || (n & (n - 1)) == 0) {
-		v = realloc(v, (n ? 2 * n : 16) * sizeof(*v));
-		if (!v)
+	if (n % ROW_BLOCK == 0) {
+		/* the block table grows by doubling: b is a power of two whenever it is full */
+		if (b == 0 || (b & (b - 1)) == 0) {
+			blk = realloc(blk, (b ? 2 * b : 4) * sizeof(*blk));
+			if (!blk)
+				return NULL;
+			g->rows[wi] = blk;
+		}
+		blk[b] = malloc(ROW_BLOCK * sizeof(**blk));
+		if (!blk[b])
 			return NULL;
-		g->rows[wi] = v;
 	}
-	memset(&v[n], 0, sizeof(v[n]));
 	g->nrows[wi] = n + 1;
-	return &v[n];
+	memset(&blk[b][n % ROW_BLOCK], 0, sizeof(**blk));
+	return &blk[b][n % ROW_BLOCK];
 }
 
 static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
@@ -274,16 +299,13 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
  * The kernel's byte counters of a worker's Child SA rows: one SA_QUERY
  * per direction; the worker's part is done when the last answer came.
  */
-struct counter_batch {
-	struct gather *g;
-	unsigned w;
-	unsigned pending;
-};
+static void rows_slice_done(struct gather_mail *gm);
 
 static void counter_answer(struct kernel_op *op)
 {
-	struct counter_batch *cb = op->cookie;
-	struct ike_sa_row *r = &cb->g->rows[cb->w][op->id_hint / 2];
+	struct gather_mail *gm = op->cookie;
+	/* by index: the rows may have moved (grown) since the query went out */
+	struct ike_sa_row *r = row_at(gm->g, gm->w->index, op->id_hint / 2);
 
 	if (op->status < 0)
 		r->counters_error = op->status;
@@ -292,32 +314,24 @@ static void counter_answer(struct kernel_op *op)
 	else
 		r->out_bytes += op->stats.bytes;
 	kernel_op_free(op);
-	if (--cb->pending == 0) {
-		gather_done(cb->g);
-		free(cb);
-	}
+	if (--gm->pending == 0)
+		rows_slice_done(gm);
 }
 
-static void counters_start(struct gather *g, struct ike_worker *w)
+/* The kernel's counters of rows [first, end): answered on this worker, by counter_answer(). */
+static void counters_start(struct gather_mail *gm, size_t first)
 {
-	struct counter_batch *cb = calloc(1, sizeof(*cb));
-	struct ike_sa_row *rows = g->rows[w->index];
+	struct gather *g = gm->g;
+	struct ike_worker *w = gm->w;
 
-	if (!cb) {
-		gather_done(g);
-		return;
-	}
-	cb->g = g;
-	cb->w = w->index;
-	cb->pending = 1;	/* ours, until every query is out */
-	for (size_t k = 0; k < g->nrows[w->index]; k++) {
-		struct ike_sa_row *r = &rows[k];
+	for (size_t k = first; k < g->nrows[w->index]; k++) {
+		struct ike_sa_row *r = row_at(g, w->index, k);
 		if (!r->is_child)
 			continue;
 		for (int dir = 0; dir < 2; dir++) {
 			struct kernel_op *op = kernel_op_new(
 				KERNEL_OP_SA_QUERY, &net_pool_worker(w->d->pool, w->index)->mb,
-				counter_answer, cb);
+				counter_answer, gm);
 			if (!op) {
 				r->counters_error = -ENOMEM;
 				continue;
@@ -327,18 +341,79 @@ static void counters_start(struct gather *g, struct ike_worker *w)
 			op->sa.dst = dir == 0 ? r->local : r->peer;
 			op->sa.spi = dir == 0 ? r->spi_in : r->spi_out;
 			op->sa.proto = IPPROTO_ESP;
-			cb->pending++;
+			gm->pending++;
 			if (kernel_queue_submit(w->d->kq, op) < 0) {
-				cb->pending--;
+				gm->pending--;
 				r->counters_error = -ESHUTDOWN;
 				kernel_op_free(op);
 			}
 		}
 	}
-	if (--cb->pending == 0) {
-		gather_done(g);
-		free(cb);
+}
+
+/*
+ * The listings' rows, a slice of ROWS_SLICE IKE SAs at a time, so a
+ * worker holding 100,000 SAs keeps serving datagrams while it is listed:
+ * between slices it goes back to its loop. With counters, the next slice
+ * starts when the kernel thread answered this one's queries, so a listing
+ * never has more than one slice's queries (2 x ROWS_SLICE) ahead of the
+ * setups' kernel operations in its queue; without, it is a timer. SAs
+ * made during the walk are not listed (they are ahead of the cursor), SAs
+ * gone are skipped (freeing one moves the cursor on).
+ */
+static void rows_slice(struct gather_mail *gm)
+{
+	struct gather *g = gm->g;
+	struct ike_worker *w = gm->w;
+	size_t first = g->nrows[w->index];
+
+	for (unsigned k = 0; k < ROWS_SLICE && gm->cu.next; k++) {
+		struct ike_sa *sa = gm->cu.next;
+		gm->cu.next = sa->next;
+		rows_of(g, w->index, sa);
 	}
+	gm->pending = 1;	/* ours, until every query is out */
+	if (g->flags & IKE_ROWS_COUNTERS)
+		counters_start(gm, first);
+	if (--gm->pending == 0)
+		rows_slice_done(gm);
+}
+
+/* The slice and its counters are done: the next one from the loop, or the end. */
+static void rows_slice_done(struct gather_mail *gm)
+{
+	struct ike_worker *w = gm->w;
+
+	if (gm->cu.next) {
+		struct timer_wheel *tw = &net_pool_worker(w->d->pool, w->index)->timers;
+		timer_arm(tw, &gm->next_slice, timer_wheel_now(tw));
+		return;
+	}
+	for (struct ike_sa_cursor **pp = &w->cursors; *pp; pp = &(*pp)->link)
+		if (*pp == &gm->cu) {
+			*pp = gm->cu.link;
+			break;
+		}
+	gather_done(gm->g);
+	free(gm);
+}
+
+static void rows_slice_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	(void)tw;
+	(void)t;
+	rows_slice(arg);
+}
+
+
+static void rows_start(struct gather_mail *gm, struct ike_worker *w)
+{
+	gm->w = w;
+	gm->cu.next = w->sas;
+	gm->cu.link = w->cursors;
+	w->cursors = &gm->cu;
+	timer_init(&gm->next_slice, rows_slice_fire, gm);
+	rows_slice(gm);
 }
 
 /*
@@ -371,11 +446,14 @@ static void gather_run(struct mail *m, void *ctx)
 	struct ike_worker *w = &gm->d->w[nw->index];
 	struct ike_sa *sa, *next;
 
+	if (g->what == G_ROWS) {
+		rows_start(gm, w);	/* a slice at a time; it frees gm */
+		return;
+	}
 	for (sa = w->sas; sa; sa = next) {
 		next = sa->next;
 		switch (g->what) {
 		case G_ROWS:
-			rows_of(g, w->index, sa);
 			break;
 		case G_TERMINATE:
 			if (g->conn && sa->conn != g->conn)
@@ -485,11 +563,6 @@ static void gather_run(struct mail *m, void *ctx)
 				ike_route_drop(gm->d, c);
 		}
 		rcu_read_unlock();
-	}
-	if (g->what == G_ROWS && (g->flags & IKE_ROWS_COUNTERS)) {
-		counters_start(g, w);	/* done when the kernel answered */
-		free(gm);
-		return;
 	}
 	gather_done(g);
 	free(gm);
@@ -610,7 +683,8 @@ bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emi
 
 static int by_conn_serial(const void *a, const void *b)
 {
-	const struct ike_sa_row *x = a, *y = b;
+	const struct ike_sa_row *x = *(const struct ike_sa_row *const *)a;
+	const struct ike_sa_row *y = *(const struct ike_sa_row *const *)b;
 	int c = strcmp(x->conn_name, y->conn_name);
 
 	if (c)
@@ -628,40 +702,51 @@ int ike_cmd_sa_rows(struct ike_daemon *d, unsigned flags, struct ike_sa_rows *ou
 	size_t total = 0, k = 0;
 	int rc = 0;
 
-	out->v = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof(*out));
 	g.rows = calloc(n, sizeof(*g.rows));
 	g.nrows = calloc(n, sizeof(*g.nrows));
 	if (!g.rows || !g.nrows) {
-		rc = -ENOMEM;
-		goto out;
+		free(g.rows);
+		free(g.nrows);
+		return -ENOMEM;
 	}
 	gather(d, &g, NULL, NULL);
+	/* The rows stay in the blocks the workers made; only pointers are sorted. */
 	for (unsigned i = 0; i < n; i++)
 		total += g.nrows[i];
 	out->v = malloc((total ? total : 1) * sizeof(*out->v));
-	if (!out->v) {
+	out->parts = calloc(total / ROW_BLOCK + n, sizeof(*out->parts));
+	if (!out->v || !out->parts)
 		rc = -ENOMEM;
-		goto out;
-	}
-	for (unsigned i = 0; i < n; i++)
-		for (size_t j = 0; j < g.nrows[i]; j++)
-			out->v[k++] = g.rows[i][j];
-	out->n = total;
-	qsort(out->v, total, sizeof(*out->v), by_conn_serial);
-out:
-	for (unsigned i = 0; g.rows && i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		for (size_t j = 0; rc == 0 && j < g.nrows[i]; j++)
+			out->v[k++] = row_at(&g, i, j);
+		for (size_t b = 0; b * ROW_BLOCK < g.nrows[i]; b++) {
+			if (out->parts)
+				out->parts[out->nparts++] = g.rows[i][b];
+			else
+				free(g.rows[i][b]);
+		}
 		free(g.rows[i]);
+	}
 	free(g.rows);
 	free(g.nrows);
-	return rc;
+	if (rc < 0) {
+		ike_sa_rows_free(out);
+		return rc;
+	}
+	out->n = total;
+	qsort(out->v, total, sizeof(*out->v), by_conn_serial);
+	return 0;
 }
 
 void ike_sa_rows_free(struct ike_sa_rows *r)
 {
+	for (unsigned i = 0; r->parts && i < r->nparts; i++)
+		free(r->parts[i]);
+	free(r->parts);
 	free(r->v);
-	r->v = NULL;
-	r->n = 0;
+	memset(r, 0, sizeof(*r));
 }
 
 void ike_cmd_shutdown(struct ike_daemon *d, bool leave_state)

@@ -104,8 +104,10 @@ struct ike_sa_row {
 };
 
 struct ike_sa_rows {
-	struct ike_sa_row *v;
+	struct ike_sa_row **v;		/* sorted; each points into a worker's part */
 	size_t n;
+	struct ike_sa_row **parts;	/* the workers' rows, as they made them */
+	unsigned nparts;
 };
 
 enum {

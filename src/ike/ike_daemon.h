@@ -160,10 +160,20 @@ enum {
 /*
  * Per worker IKE state. Owner: that worker; nobody else touches it.
  */
+/*
+ * A walk over a worker's IKE SAs that yields between slices (the
+ * listings): next is the SA it resumes at; freeing that SA moves it on.
+ */
+struct ike_sa_cursor {
+	struct ike_sa *next;
+	struct ike_sa_cursor *link;	/* the worker's other open walks */
+};
+
 struct ike_worker {
 	struct ike_daemon *d;
 	unsigned index;
 	struct ike_sa *sas;		/* every IKE SA this worker owns */
+	struct ike_sa_cursor *cursors;	/* walks in progress (usually none) */
 	struct child_index children;	/* their installed Child SAs by SPI */
 	/*
 	 * How long the rekeys this worker started took, from the start of the

@@ -378,6 +378,9 @@ void ike_sa_free(struct ike_sa *sa)
 		ike_connection_unref(sa->conn);
 	if (sa->l)
 		net_listener_unref(sa->l);
+	for (struct ike_sa_cursor *cu = w->cursors; cu; cu = cu->link)
+		if (cu->next == sa)
+			cu->next = sa->next;
 	if (sa->prev)
 		sa->prev->next = sa->next;
 	else

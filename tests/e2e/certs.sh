@@ -64,8 +64,26 @@ cat >"$T/ipsec.secrets" <<S
 @road : PSK "a psk"
 S
 
+# east's public key in the RFC 3110 form (exponent 65537), hex and base64
+MOD=$(openssl rsa -in "$T/ca/east.key" -noout -modulus 2>/dev/null | sed 's/^Modulus=//')
+RAW=0x03010001$MOD
+# shellcheck disable=SC2059 # the format is the key's bytes, \xHH each
+B64=0s$(printf "$(printf '%s' "${RAW#0x}" | sed 's/../\\x&/g')" | base64 -w0)
+# --config: a conn whose rightrsasigkey= pluto installs for rightid= as it adds the conn
+cat >"$T/ipsec.conf" <<C
+config setup
+	protostack=none
+conn rawcfg
+	left=127.0.0.1
+	leftcert=east
+	right=127.0.0.3
+	rightid=@rawcfg.example
+	rightrsasigkey=$B64
+	authby=rsasig
+	auto=add
+C
 start_pluto "$RD" "$T/pluto.log" --use-none --ipsecdir "$D" --secretsfile "$T/ipsec.secrets" \
-	--crlcheckinterval 2 || { not_ok "pluto starts"; finish; }
+	--crlcheckinterval 2 --config "$T/ipsec.conf" || { not_ok "pluto starts"; finish; }
 W="$WHACK --rundir $RD"
 if grep -q "gone-open.key: holds a private key but its mode 0644" "$T/pluto.log"; then
 	ok "a key file open to others is refused with a reason"
@@ -122,9 +140,6 @@ expect_match "east is listed" "ID_DER_ASN1_DN 'CN=east.example'"
 expect_no_match "the 30-day CA is not" "CA 'C=CH, O=Skua Test, CN=Skua Test CA'"
 
 # the public key form, with a key in the RFC 3110 form (exponent 65537)
-MOD=$(openssl rsa -in "$T/ca/east.key" -noout -modulus 2>/dev/null | sed 's/^Modulus=//')
-RAW=0x010001$MOD
-RAW=0x03${RAW#0x}
 expect_status 0 "--keyid --pubkeyrsa" $W --keyid @peer.example --pubkeyrsa "$RAW"
 expect_match "installed" 'installed 2048 bit RSA public key AwEAA.{4} for @peer.example'
 expect_status 0 "--addkey keeps the first" $W --keyid @peer.example --addkey --pubkeyrsa "$RAW"
@@ -167,6 +182,34 @@ expect_status 0 "--ca with a DN" $W --name c6 --host 127.0.0.1 --cert east \
 	--to --host 127.0.0.2 --ca "C=CH, O=Skua Test, CN=Skua Test CA"
 expect_status 36 "--ca that is no DN" $W --name c7 --host 127.0.0.1 --to --host 127.0.0.2 --ca "XX=y"
 expect_match "says why" 'unknown attribute'
+
+# ipsec.conf's rightrsasigkey=: addconn sends the key for rightid= after the conn
+cat >"$T/raw.conf" <<C
+conn raw
+	left=127.0.0.1
+	leftcert=east
+	right=127.0.0.2
+	rightid=@raw.example
+	rightrsasigkey=$B64
+	authby=rsasig
+C
+expect_status 0 "addconn: a conn with rightrsasigkey=" "$BUILD/tools/addconn/addconn" \
+	--config "$T/raw.conf" --ctlsocket "$RD/pluto.ctl" raw
+expect_match "the key is installed for rightid=" 'installed 2048 bit RSA public key AwEAA.{4} for @raw.example'
+expect_status 0 "--listpubkeys" $W --listpubkeys
+expect_match "lists it" "^000        ID_FQDN '@raw.example'"
+expect_match "and the key of --config's rawcfg" "^000        ID_FQDN '@rawcfg.example'"
+cat >"$T/raw-bad.conf" <<C
+conn rawbad
+	left=127.0.0.1
+	right=%any
+	rightrsasigkey=$B64
+	authby=rsasig
+	auto=add
+C
+expect_status 1 "addconn --checkconfig: a raw key with no one to belong to" \
+	"$BUILD/tools/addconn/addconn" --config "$T/raw-bad.conf" --checkconfig
+expect_match "says what is missing" 'a raw public key needs rightid= naming one peer'
 
 expect_status 0 "--listall" $W --listall
 expect_match "lists the certificates too" 'List of X.509 End Certificates:'

@@ -3,7 +3,8 @@
  * IKE_AUTH with certificates and raw keys between two in-process engines
  * (xch.h): every method both ways (RSA-PSS and PKCS#1 under RFC 7427, RSA
  * method 1, ECDSA under RFC 7427 and methods 9-11, Ed25519, Ed448),
- * asymmetric PSK/certificate, CERT/CERTREQ and --sendcert, and refusals
+ * asymmetric PSK/certificate, CERT/CERTREQ, --sendcert and --sendca, CRLs and
+ * --crl-strict, and refusals
  * (an unknown CA, an ID the certificate does not hold, no key). The
  * certificates are made here with OpenSSL. Needs root.
  */
@@ -504,4 +505,249 @@ Test(auth, default_is_signatures)
 	xch_step(XCH_EAST);
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "no key: the attempt ends before IKE_AUTH");
 	cr_assert_not(xch_pending(XCH_WEST));
+}
+
+/*
+ * --sendcert choices. The initiator sends its CERT by default, and with
+ * ifasked only when the responder's IKE_SA_INIT asked (a CERTREQ: it has
+ * anchors); the responder by default answers the initiator's CERTREQ only
+ * (sent when the initiator has anchors), and with always sends it unasked.
+ * An end sent no CERT checks the peer against the certificate it holds as
+ * the peer's --cert.
+ */
+struct sendcert_case {
+	const char *west_opt, *east_opt;
+	bool west_trusts, east_trusts;	/* the CA: a CERTREQ from that side */
+	bool west_knows, east_knows;	/* the peer's certificate as its --cert */
+	const char *init_r, *auth_i, *auth_r;	/* the messages expected */
+	bool up;
+};
+
+static void sendcert_case(const struct sendcert_case *c)
+{
+	struct pki k;
+	struct ike_end_creds w[2], e[2];
+	char wargs[256], eargs[256];
+
+	pki_make(&k, "p256", "p256");
+	memset(w, 0, sizeof(w));
+	memset(e, 0, sizeof(e));
+	w[0] = (struct ike_end_creds){ .cert = k.cert[0], .key = k.priv[0] };
+	e[1] = (struct ike_end_creds){ .cert = k.cert[1], .key = k.priv[1] };
+	if (c->west_knows)
+		w[1].cert = k.cert[1];
+	if (c->east_knows)
+		e[0].cert = k.cert[0];
+	snprintf(wargs, sizeof(wargs), WEST "%s" EAST "%s", c->west_opt, c->east_opt);
+	snprintf(eargs, sizeof(eargs), WEST "%s" EAST "%s", c->west_opt, c->east_opt);
+	xch_conn_add_creds(XCH_WEST, wargs, w);
+	xch_conn_add_creds(XCH_EAST, eargs, e);
+	xch_set_creds(XCH_WEST, c->west_trusts ? k.trust : NULL, false, NULL, NULL, 0);
+	xch_set_creds(XCH_EAST, c->east_trusts ? k.trust : NULL, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, c->init_r);
+	expect(XCH_WEST, V2_IKE_AUTH, c->auth_i);
+	expect(XCH_EAST, V2_IKE_AUTH, c->auth_r);
+	if (c->up) {
+		assert_up();
+	} else {
+		xch_run_until_quiet();
+		cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1);
+		cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	}
+	pki_free(&k);
+}
+
+Test(auth, sendcert_ifasked_initiator_asked)
+{
+	sendcert_case(&(struct sendcert_case){
+		.west_opt = "--sendcert ifasked", .east_opt = "", .west_trusts = true,
+		.east_trusts = true, .init_r = "SA KE Nr " NATD SIGHASH " CERTREQ",
+		.auth_i = "SK{IDi CERT CERTREQ IDr AUTH SA TSi TSr}",
+		.auth_r = "SK{IDr CERT AUTH SA TSi TSr}", .up = true });
+}
+
+Test(auth, sendcert_ifasked_initiator_not_asked)
+{
+	/* east has no anchors: no CERTREQ, no CERT from west; east knows west's */
+	sendcert_case(&(struct sendcert_case){
+		.west_opt = "--sendcert ifasked", .east_opt = "", .west_trusts = true,
+		.east_knows = true, .init_r = "SA KE Nr " NATD SIGHASH,
+		.auth_i = "SK{IDi CERTREQ IDr AUTH SA TSi TSr}",
+		.auth_r = "SK{IDr CERT AUTH SA TSi TSr}", .up = true });
+}
+
+Test(auth, sendcert_responder_not_asked)
+{
+	/* west has no anchors: no CERTREQ, so east (default) sends no CERT; west knows it */
+	sendcert_case(&(struct sendcert_case){
+		.west_opt = "", .east_opt = "", .east_trusts = true, .west_knows = true,
+		.init_r = "SA KE Nr " NATD SIGHASH " CERTREQ",
+		.auth_i = "SK{IDi CERT IDr AUTH SA TSi TSr}",
+		.auth_r = "SK{IDr AUTH SA TSi TSr}", .up = true });
+}
+
+Test(auth, sendcert_always_responder_not_asked)
+{
+	/*
+	 * east sends its CERT unasked; a certificate received is validated
+	 * whatever the end holds as the peer's --cert: west, with no anchors,
+	 * refuses it.
+	 */
+	sendcert_case(&(struct sendcert_case){
+		.west_opt = "", .east_opt = " --sendcert always", .east_trusts = true,
+		.west_knows = true, .init_r = "SA KE Nr " NATD SIGHASH " CERTREQ",
+		.auth_i = "SK{IDi CERT IDr AUTH SA TSi TSr}",
+		.auth_r = "SK{IDr CERT AUTH SA TSi TSr}", .up = false });
+}
+
+/*
+ * --sendca with east's certificate under an intermediate CA, west trusting
+ * the root only: issuer (the default) sends the intermediate, all the root
+ * too, none neither, and west cannot build the path.
+ */
+static void sendca_case(const char *opt, const char *auth_r, bool up)
+{
+	struct pki k;
+	EVP_PKEY *ikey = cg_key("p256"), *ekey = cg_key("rsa2048");
+	X509 *inter, *leaf;
+	struct crypto_cert *leafc, *interc, *rootc;
+	struct crypto_privkey *epriv;
+	struct ike_end_creds w[2], e[2];
+	char args[512];
+
+	pki_make(&k, "p256", "p256");
+	inter = cg_cert(&(struct cg_spec){ .subject = "C=CH, O=Skua, CN=Intermediate CA",
+					   .key = ikey, .issuer = k.ca, .issuer_key = k.ca_key,
+					   .ca = true });
+	leaf = cg_cert(&(struct cg_spec){ .subject = "C=CH, O=Skua, CN=east.example", .key = ekey,
+					  .issuer = inter, .issuer_key = ikey,
+					  .san = "DNS:east.example", .ku = "digitalSignature" });
+	leafc = cg_wrap(leaf);
+	interc = cg_wrap(inter);
+	rootc = cg_wrap(k.ca);
+	epriv = wrap_key(ekey);
+	memset(w, 0, sizeof(w));
+	memset(e, 0, sizeof(e));
+	w[0] = (struct ike_end_creds){ .cert = k.cert[0], .key = k.priv[0] };
+	e[1] = (struct ike_end_creds){ .cert = leafc, .chain = { interc, rootc }, .nchain = 2,
+				       .key = epriv };
+	snprintf(args, sizeof(args), "%s%s", WEST EAST, opt);
+	xch_conn_add_creds(XCH_WEST, args, w);
+	xch_conn_add_creds(XCH_EAST, args, e);
+	xch_set_creds(XCH_WEST, k.trust, false, NULL, NULL, 0);
+	xch_set_creds(XCH_EAST, k.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERT CERTREQ IDr AUTH SA TSi TSr}");
+	expect(XCH_EAST, V2_IKE_AUTH, auth_r);
+	if (up) {
+		assert_up();
+	} else {
+		xch_run_until_quiet();
+		cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1, "--sendca%s", opt);
+		cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	}
+	crypto_cert_unref(leafc);
+	crypto_cert_unref(interc);
+	crypto_cert_unref(rootc);
+	crypto_privkey_unref(epriv);
+	X509_free(leaf);
+	X509_free(inter);
+	EVP_PKEY_free(ikey);
+	EVP_PKEY_free(ekey);
+	pki_free(&k);
+}
+
+Test(auth, sendca_issuer_is_the_default)
+{
+	sendca_case("", "SK{IDr CERT CERT AUTH SA TSi TSr}", true);
+}
+
+Test(auth, sendca_issuer)
+{
+	sendca_case(" --sendca issuer", "SK{IDr CERT CERT AUTH SA TSi TSr}", true);
+}
+
+Test(auth, sendca_all)
+{
+	sendca_case(" --sendca all", "SK{IDr CERT CERT CERT AUTH SA TSi TSr}", true);
+}
+
+Test(auth, sendca_none)
+{
+	sendca_case(" --sendca none", "SK{IDr CERT AUTH SA TSi TSr}", false);
+}
+
+/*
+ * CRLs in the handshake: east's anchors carry a current CRL of the CA. A
+ * CRL naming west's certificate refuses it; one that does not lets it in,
+ * with --crl-strict too; with --crl-strict and no CRL at all it is refused.
+ */
+enum crl_kind { CRL_NONE, CRL_OTHERS, CRL_REVOKES_WEST };
+
+static void crl_case(enum crl_kind kind, bool strict, bool up)
+{
+	struct pki k;
+	struct crypto_trust *t;
+
+	pki_make(&k, "p256", "p256");
+	if (kind == CRL_NONE) {
+		t = crypto_trust_ref(k.trust);
+	} else {
+		long serials[2] = { 4242, ASN1_INTEGER_get(X509_get_serialNumber(k.x[0])) };
+		X509_CRL *x;
+		struct crypto_crl *crl;
+		struct crypto_cert *ca = cg_wrap(k.ca);
+
+		if (serials[1] == serials[0])
+			serials[0]++;	/* the other serial is never west's by chance */
+		x = cg_crl(k.ca, k.ca_key, serials, kind == CRL_REVOKES_WEST ? 2 : 1, -60, 3600);
+		crl = cg_wrap_crl(x);
+		t = crypto_trust_new();
+		cr_assert_eq(crypto_trust_add_ca(t, ca), 0);
+		cr_assert_eq(crypto_trust_add_crl(t, crl), 0);
+		crypto_trust_seal(t);
+		crypto_cert_unref(ca);
+		crypto_crl_unref(crl);
+		X509_CRL_free(x);
+	}
+	add_conns(&k, WEST EAST);
+	xch_set_creds(XCH_EAST, t, strict, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERT CERTREQ IDr AUTH SA TSi TSr}");
+	if (up) {
+		expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
+		assert_up();
+	} else {
+		expect(XCH_EAST, V2_IKE_AUTH, "SK{N(AUTHENTICATION_FAILED)}");
+		cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+		cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	}
+	crypto_trust_unref(t);
+	pki_free(&k);
+}
+
+Test(auth, crl_revoked_certificate_refused)
+{
+	crl_case(CRL_REVOKES_WEST, false, false);
+}
+
+Test(auth, crl_not_naming_the_certificate)
+{
+	crl_case(CRL_OTHERS, false, true);
+}
+
+Test(auth, crl_strict_with_a_current_crl)
+{
+	crl_case(CRL_OTHERS, true, true);
+}
+
+Test(auth, crl_strict_without_a_crl_refused)
+{
+	crl_case(CRL_NONE, true, false);
 }

@@ -4,7 +4,8 @@
  * still it is a decoder of bytes. Read the input as a configuration (no
  * includes), apply its config setup to scratch options, build every conn
  * into its whack form and, for those that are loadable, the connection
- * description pluto would build. Nothing may crash, leak or read out of
+ * description pluto would build and the encoding of its public key forms
+ * (leftrsasigkey=). Nothing may crash, leak or read out of
  * bounds, whatever the file says.
  */
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "ctl/config_file.h"
 #include "ctl/config_setup.h"
 #include "ctl/proto/whack_opts.h"
+#include "ctl/proto/whack_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					continue;
 				whack_cmd_conn_spec(set.v[i].cmd, &spec, err, sizeof(err));
 				conn_spec_fini(&spec);
+				for (int end = 0; end < 2; end++) {
+					static uint8_t buf[WHACK_MSG_MAX];
+
+					if (set.v[i].keys[end])
+						whack_request_encode(set.v[i].keys[end], buf,
+								     sizeof(buf));
+				}
 				conf_set_find(&set, set.v[i].name);
 			}
 		}

@@ -14,7 +14,7 @@ BUILD=$1
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 LOADGEN=$BUILD/bench/skua-loadgen
-N=${METRICS_TEST_SAS:-300}
+N=${METRICS_TEST_SAS:-1100}	# > 1,024 rows per worker (2 workers): the listings come in slices and blocks
 PSK="metrics test secret"
 MPORT=9464
 PPORT=9465
@@ -126,9 +126,9 @@ q_is 10 'up{job="skua"}' 1 && ok "prometheus scrapes pluto" || not_ok "prometheu
 # ---- load: N road warriors, held ----
 ip netns exec "$NS_W" "$LOADGEN" -r 192.0.2.2 -s 192.0.2.1 -S 1 -P 10 --src-port 20000 -n "$N" \
 	-H 64 --psk "$PSK" --ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --json "$T/lg.json" \
-	--ready "$T/ready" --hold -1 -t 30 -q >"$T/lg.out" 2>&1 &
+	--ready "$T/ready" --hold -1 -t 60 -q >"$T/lg.out" 2>&1 &
 LG_PID=$!
-wait_for 40 test -s "$T/ready" && ok "the generator set up its SAs" ||
+wait_for 70 test -s "$T/ready" && ok "the generator set up its SAs" ||
 	{ not_ok "the generator did not finish"; cat "$T/lg.out"; }
 UP=$(sed -n 's/^  "ike_established": \([0-9]*\),*$/\1/p' "$T/lg.json" | head -n1)
 [ "${UP:-0}" -eq "$N" ] && ok "the generator counts $N IKE SAs established" ||
@@ -159,6 +159,26 @@ q_is 5 'sum(skua_ike_sa_failures_total)' 0 && ok "prometheus: no failures" ||
 q_is 5 'count(count by (worker) (skua_ike_sas))' 2 && ok "prometheus: series of both workers" ||
 	not_ok "prometheus: the worker label"
 
+# ---- the listings, made by each worker a slice at a time: every state once ----
+expect_status 0 "whack --showstates" $WE --showstates
+n=$(printf '%s\n' "$LAST_OUT" | grep -cE '^([0-9]{3} )?#[0-9]+: ' || true)
+u=$(printf '%s\n' "$LAST_OUT" | sed -nE 's/^([0-9]{3} )?#([0-9]+): .*/\2/p' | sort -u | wc -l)
+[ "$u" -eq $((2 * UP)) ] &&
+	ok "--showstates lists $u states ($UP IKE SAs, $UP Child SAs; $n lines)" ||
+	not_ok "--showstates lists $u distinct states in $n lines, expected $((2 * UP))"
+expect_status 0 "whack --trafficstatus" $WE --trafficstatus
+n=$(printf '%s\n' "$LAST_OUT" | grep -c 'type=ESP, add_time=' || true)
+[ "$n" -eq "$UP" ] && ok "--trafficstatus lists the $UP Child SAs" ||
+	not_ok "--trafficstatus lists $n Child SAs, expected $UP"
+printf '%s\n' "$LAST_OUT" | sed -nE 's/^([0-9]{3} )?#([0-9]+): "rw"\[([0-9]+)\].*/\3 \2/p' >"$T/order"
+sort -k1,1 -k2,2n -s "$T/order" | cmp -s - <(sort -s -k1,1 "$T/order") &&
+	ok "... in libreswan's order (connection instance, then state number)" ||
+	not_ok "--trafficstatus is not sorted by instance and state"
+expect_status 0 "whack --status" $WE --status
+n=$(printf '%s\n' "$LAST_OUT" | grep -cE '^([0-9]{3} )?#[0-9]+: ' || true)
+[ "$n" -ge $((2 * UP)) ] && ok "--status lists the $((2 * UP)) states" ||
+	not_ok "--status lists $n states, expected at least $((2 * UP))"
+
 # ---- the libreswan text forms ----
 expect_status 0 "whack --globalstatus" $WE --globalstatus
 GS=$LAST_OUT
@@ -187,7 +207,7 @@ q_is 5 'sum(skua_ike_sas_established_total)' "$UP" &&
 
 # ---- the responder deletes them (the generator answers the Deletes) ----
 expect_status 0 "whack --terminate --name rw" $WE --terminate --name rw
-q_is 10 'sum(skua_ike_sas)' 0 && ok "prometheus: every IKE SA gone" || not_ok "prometheus: IKE SAs left"
+q_is 40 'sum(skua_ike_sas)' 0 && ok "prometheus: every IKE SA gone" || not_ok "prometheus: IKE SAs left"
 q_is 5 'sum(skua_ike_sas_finished_total{outcome="completed"})' "$UP" &&
 	ok "prometheus: $UP completed" || not_ok "prometheus: completed count"
 q_is 5 'skua_connection_up{name="rw"}' 0 && ok "prometheus: rw down again" || not_ok "rw down"

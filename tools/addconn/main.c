@@ -111,6 +111,7 @@ static void print_diag(const struct conf_diag *d)
 static void add_conn(struct addconn *a, const struct conf_conn *c)
 {
 	struct whack_cmd *cmd;
+	bool failed;
 
 	print_diag(&c->diag);
 	if (!c->ok) {
@@ -131,8 +132,16 @@ static void add_conn(struct addconn *a, const struct conf_conn *c)
 	/* --delete in the connection form: replace, silently when there was none. */
 	cmd->opts[cmd->nopts++] =
 		(struct whack_optval){.id = WO_DELETE, .end = WHACK_END_NONE, .value = ""};
+	failed = a->failed;
+	a->failed = false;
 	send_cmd(a, cmd);
 	free(cmd);
+	/* leftrsasigkey=/rightrsasigkey=: the public key forms, once the connection is in */
+	for (int end = 0; !a->failed && end < 2; end++) {
+		if (c->keys[end])
+			send_cmd(a, c->keys[end]);
+	}
+	a->failed |= failed;
 }
 
 static bool socket_appears(const char *path)

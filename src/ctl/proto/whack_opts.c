@@ -972,7 +972,7 @@ int whack_opt_value_check(enum whack_opt id, const char *value, char *why, size_
 	struct val v;
 	char err[512];
 
-	if ((unsigned)id >= WO_COUNT || !opts[id].name || !(opts[id].forms & F_CONN))
+	if ((unsigned)id >= WO_COUNT || !opts[id].name || !(opts[id].forms & (F_CONN | F_KEY)))
 		return errf(why, whylen, "internal error: option %d is not of the connection form",
 			    (int)id);
 	if (value_parse(&opts[id], value, &v, err, sizeof(err)) == 0)

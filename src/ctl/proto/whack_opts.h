@@ -114,8 +114,9 @@ int whack_cmd_conn_spec(const struct whack_cmd *cmd, struct conn_spec *spec, cha
 			size_t errlen);
 
 /*
- * Check one value of a connection-form option exactly as whack and pluto
- * do, for a caller that got it elsewhere (an ipsec.conf keyword). Returns
+ * Check one value of a connection-form (or public key form) option exactly
+ * as whack and pluto do, for a caller that got it elsewhere (an ipsec.conf
+ * keyword). Returns
  * 0 or -EINVAL with why holding the reason alone, without the option's
  * name ("host bits set beyond the /24 prefix (expected the network
  * address, 10.0.1.0/24)"). Context: any thread; pure.

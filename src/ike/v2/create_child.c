@@ -22,7 +22,8 @@
  * SAs are made, and the one made by the exchange holding the lowest of
  * the four nonces is deleted by the end that initiated it. A request to
  * rekey the IKE SA while one of our own CREATE_CHILD_SA exchanges is out,
- * or a Child SA we are deleting, is answered TEMPORARY_FAILURE (2.25);
+ * or a Child SA we are deleting, and a Child SA request while our IKE SA
+ * rekey is out, are answered TEMPORARY_FAILURE (2.25);
  * a TEMPORARY_FAILURE answer is retried after a back-off.
  *
  * Each step computes into locals and touches the SA only once every check
@@ -230,13 +231,18 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 		ike_sa_free(t->new_ike);
 		t->new_ike = NULL;
 	}
-	v2_task_done(sa);
 	if (t && sa->rekey_twin && sa->state == IKE_ESTABLISHED) {
-		/* Our rekey failed, the peer's made its SA: that one takes over. */
+		/*
+		 * Our rekey failed, the peer's made its SA: that one takes over,
+		 * with our queue; nothing starts on this one first.
+		 */
 		struct ike_sa *twin = sa->rekey_twin;
 		sa->rekey_twin = NULL;
+		v2_task_drop(sa);
 		take_over(sa, twin);
+		return;
 	}
+	v2_task_done(sa);
 }
 
 static void cc_send(struct ike_sa *sa)
@@ -952,7 +958,9 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	struct ike_ts chosen_i, chosen_r, ours_remote;
 	uint16_t dh;
 
-	if (sa->rctx || sa->state != IKE_ESTABLISHED) {
+	/* 2.25.2: no new or rekeyed Child SA while our IKE SA rekey is out. */
+	if (sa->rctx || sa->state != IKE_ESTABLISHED ||
+	    (sa->active && sa->active->kind == V2T_REKEY_IKE && sa->req)) {
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}

@@ -10,7 +10,7 @@
 #include "util/log.h"
 
 enum {
-	TASK_RETRY_MAX = 5,		/* TEMPORARY_FAILURE back-offs: 1 + 2 + 4 + 8 + 16 s */
+	TASK_RETRY_MAX = 5,		/* TEMPORARY_FAILURE back-offs: 1 + 2 + 4 + 8 + 16 s, each + <= 50 % */
 	TASK_RETRY_FIRST_MS = 1000,
 };
 
@@ -143,13 +143,18 @@ static void release_whack(struct ike_sa *sa, struct v2_task *t)
 		ike_sa_progress_done(sa);
 }
 
-void v2_task_done(struct ike_sa *sa)
+void v2_task_drop(struct ike_sa *sa)
 {
 	struct v2_task *t = sa->active;
 
 	release_whack(sa, t);
 	sa->active = NULL;
 	v2_task_free(t);
+}
+
+void v2_task_done(struct ike_sa *sa)
+{
+	v2_task_drop(sa);
 	v2_tasks_kick(sa);
 }
 
@@ -171,8 +176,14 @@ bool v2_task_retry_later(struct ike_sa *sa)
 	/* Back at the head of the queue, after a pause the peer asked for. */
 	t->next = sa->tasks;
 	sa->tasks = t;
-	timer_arm(wheel(sa), &sa->task_retry,
-		  ike_now(sa->w) + ((uint64_t)TASK_RETRY_FIRST_MS << (t->attempts - 1)));
+	/*
+	 * Plus up to half as much again at random: two ends that refused each
+	 * other's request (2.25) must not retry in step.
+	 */
+	uint64_t pause = (uint64_t)TASK_RETRY_FIRST_MS << (t->attempts - 1);
+	uint32_t r = 0;
+	crypto_random(&r, sizeof(r));
+	timer_arm(wheel(sa), &sa->task_retry, ike_now(sa->w) + pause + r % (pause / 2 + 1));
 	return true;
 }
 

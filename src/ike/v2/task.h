@@ -77,6 +77,9 @@ void v2_tasks_kick(struct ike_sa *sa);
 /* The active task is over (answered, failed or given up): free it and kick. */
 void v2_task_done(struct ike_sa *sa);
 
+/* The active task is over, but the queue must not start here (it moves to another SA). */
+void v2_task_drop(struct ike_sa *sa);
+
 /*
  * The active task met TEMPORARY_FAILURE: try it again after a back-off
  * (1, 2, 4... s), at most a few times; false when it should give up.

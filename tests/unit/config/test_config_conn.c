@@ -386,3 +386,67 @@ Test(config_conn, empty_value_means_the_default)
 	conn_spec_fini(&s);
 	parsed_fini(&p);
 }
+
+/* The key form a public key form carries: --keyid and --pubkeyrsa. */
+static void assert_key_form(const struct whack_cmd *k, const char *id, const char *key)
+{
+	const struct whack_optval *v;
+
+	cr_assert_not_null(k, "no public key form for %s", id);
+	cr_assert_eq(k->ops, 1ull << WOP_ADD_KEY);
+	v = whack_cmd_find(k, WO_KEYID, WHACK_END_NONE);
+	cr_assert(v && !strcmp(v->value, id), "--keyid %s, expected %s", v ? v->value : "none",
+		  id);
+	v = whack_cmd_find(k, WO_PUBKEYRSA, WHACK_END_NONE);
+	cr_assert(v && !strcmp(v->value, key));
+	cr_assert_null(whack_cmd_find(k, WO_ADDKEY, WHACK_END_NONE), "rsasigkey= replaces");
+}
+
+/* leftrsasigkey=/rightrsasigkey=: a public key form for that end's ID, as addconn sends. */
+Test(config_conn, raw_rsa_keys)
+{
+	static const char k1[] = "0sAwEAAaf3", k2[] = "0x03010001c0ffee";
+	struct parsed p;
+	const struct conf_conn *c;
+	char all[2048];
+
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tleftid=@west\n\tright=%any\n"
+		       "\trightid=@east\n\tauthby=rsasig\n\tleftrsasigkey=0sAwEAAaf3\n"
+		       "\trightrsasigkey=0x03010001c0ffee\n");
+	c = conn_of(&p, "a");
+	cr_assert(c->ok, "%s", diag_all(&c->diag, all, sizeof(all)));
+	assert_key_form(c->keys[0], "@west", k1);
+	assert_key_form(c->keys[1], "@east", k2);
+	/* the connection form itself carries no key */
+	cr_assert_null(opt_value(c, WO_PUBKEYRSA, WHACK_END_NONE));
+	parsed_fini(&p);
+
+	/* without leftid=, the address of left= */
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=rsasig\n"
+		       "\tleftrsasigkey=0sAwEAAaf3\n");
+	c = conn_of(&p, "a");
+	cr_assert(c->ok);
+	assert_key_form(c->keys[0], "192.0.2.1", k1);
+	cr_assert_null(c->keys[1]);
+	parsed_fini(&p);
+
+	/* %any and no rightid=: whose key would it be? */
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=%any\n\tauthby=rsasig\n"
+		       "\trightrsasigkey=0sAwEAAaf3\n");
+	c = conn_of(&p, "a");
+	cr_assert_not(c->ok);
+	cr_assert_null(c->keys[1]);
+	cr_assert(diag_has(&c->diag, CONF_CONN_ERROR,
+			   "t.conf:5: conn a: rightrsasigkey=0sAwEAAaf3: a raw public key needs "
+			   "rightid= naming one peer"), "%s", diag_all(&c->diag, all, sizeof(all)));
+	parsed_fini(&p);
+
+	/* %cert and %none: no key form */
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=rsasig\n"
+		       "\tleftrsasigkey=%cert\n\trightrsasigkey=%none\n");
+	c = conn_of(&p, "a");
+	cr_assert(c->ok);
+	cr_assert_null(c->keys[0]);
+	cr_assert_null(c->keys[1]);
+	parsed_fini(&p);
+}
