@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "ike/connection.h"
 #include "ike/ike_cmd.h"
 #include "ike/route.h"
+#include "util/addr_list.h"
 #include "util/log.h"
 
 /* The progress channel of one whack --initiate: a dup of its socket. */
@@ -266,6 +268,68 @@ void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd 
 	atomic_store(&p->ike.ddos_mode, mode);
 	ctl_reply(c, RC_LOG, "DDoS mode now %s%s", names[mode],
 		  mode == 1 ? ": every new IKE SA must return a cookie" : "");
+}
+
+void ctl_cmd_global_redirect(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_GLOBAL_REDIRECT, WHACK_END_NONE);
+	static const char *const names[] = { "no", "yes", "auto" };
+	int mode = !v ? 0 : !strcasecmp(v->value, "yes") ? 1 : !strcasecmp(v->value, "auto") ? 2 : 0;
+
+	atomic_store(&p->ike.global_redirect, mode);
+	if (mode && !rcu_dereference(p->ike.global_redirect_to))
+		ctl_reply(c, RC_LOG, "global redirect now %s, but no --global-redirect-to "
+			  "gateways are set: nobody is redirected until they are", names[mode]);
+	else
+		ctl_reply(c, RC_LOG, "global redirect now %s", names[mode]);
+}
+
+void ctl_cmd_global_redirect_to(struct pluto *p, struct ctl_client *c,
+				const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_GLOBAL_REDIRECT_TO, WHACK_END_NONE);
+	struct addr_list *g;
+	char err[160];
+
+	if (!v || addr_list_parse(v->value, &g, err, sizeof(err)) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--global-redirect-to %s: %s", v ? v->value : "",
+			  v ? err : "expected ip-address(es)");
+		return;
+	}
+	ike_daemon_set_redirect_to(&p->ike, g);
+	ctl_reply(c, RC_LOG, "global redirect gateways set (%u)", g->n);
+}
+
+/* whack [--name N] --redirect-to ADDRS: the established clients go now (RFC 5685 5). */
+void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_REDIRECT_TO, WHACK_END_NONE);
+	const struct whack_optval *name = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+	struct connection *conn = NULL;
+	struct addr_list *g;
+	char err[160];
+	unsigned n;
+
+	if (!v || addr_list_parse(v->value, &g, err, sizeof(err)) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--redirect-to %s: %s", v ? v->value : "",
+			  v ? err : "expected ip-address(es)");
+		return;
+	}
+	if (name) {
+		conn = find_conn_ref(p, name->value);
+		if (!conn) {
+			ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+			addr_list_free(g);
+			return;
+		}
+	}
+	n = ike_cmd_redirect(&p->ike, conn, g, emit_log, c);
+	if (n == 0)
+		ctl_reply(c, RC_LOG, "--redirect-to: no established peer%s%s%s takes redirects",
+			  name ? " of \"" : "", name ? name->value : "", name ? "\"" : "");
+	if (conn)
+		ike_connection_unref(conn);
+	addr_list_free(g);
 }
 
 /* A progress channel for a command a worker finishes (route, unroute). */

@@ -13,7 +13,6 @@
 #define IKEV1 "IKEv1"
 #define MODECFG "Mode Config and the IKEv2 configuration payload (address assignment)"
 #define XAUTH "XAUTH (IKEv1 user authentication)"
-#define REDIRECT "IKEv2 redirect (RFC 5685)"
 #define VIFACE "route-based VPNs (VTI and XFRM interfaces)"
 
 /* Value maps, shared where the words are the same. */
@@ -161,13 +160,7 @@ static const struct conf_kw table[] = {
 	{ .name = "dpddelay", .kind = KW_OPT, .opt = WO_DPDDELAY, .vtype = VT_TIME },
 	{ .name = "dpdtimeout", .kind = KW_OPT, .opt = WO_DPDTIMEOUT, .vtype = VT_TIME },
 	{ .name = "dpdaction", .kind = KW_SPECIAL, .sp = SP_DPDACTION },
-	{ .name = "fragmentation", .kind = KW_MAP, .what = "IKEv2 fragmentation (RFC 7383)",
-	  .map = (const struct conf_kv_val[]){ { "no", ACT_NONE, WO_NONE },
-					       { "never", ACT_NONE, WO_NONE },
-					       { "yes", ACT_NOT_YET, WO_NONE },
-					       { "force", ACT_NOT_YET, WO_NONE },
-					       { "insist", ACT_NOT_YET, WO_NONE },
-					       { NULL, 0, WO_NONE } } },
+	{ .name = "fragmentation", .kind = KW_OPT, .opt = WO_FRAGMENTATION },
 	{ .name = "ike-frag", .canon = "fragmentation" },
 	{ .name = "ike_frag", .canon = "fragmentation" },
 	{ .name = "mobike", NOT_YET_MAP(no_ok, "MOBIKE (RFC 4555)") },
@@ -243,11 +236,10 @@ static const struct conf_kw table[] = {
 					       { NULL, 0, WO_NONE } } },
 	{ .name = "enable-tcp", NOT_YET_MAP(no_ok, "IKE and ESP over TCP (RFC 8229)") },
 	{ .name = "tcp-remoteport", .kind = KW_NOT_YET, .what = "IKE and ESP over TCP (RFC 8229)" },
-	{ .name = "accept-redirect", NOT_YET_MAP(no_ok, REDIRECT) },
-	{ .name = "accept-redirect-to", .kind = KW_NO_EFFECT,
-	  .what = "read only with accept-redirect=yes" },
-	{ .name = "send-redirect", NOT_YET_MAP(no_ok, REDIRECT) },
-	{ .name = "redirect-to", .kind = KW_NOT_YET, .what = REDIRECT },
+	{ .name = "accept-redirect", .kind = KW_OPT, .opt = WO_ACCEPT_REDIRECT },
+	{ .name = "accept-redirect-to", .kind = KW_OPT, .opt = WO_ACCEPT_REDIRECT_TO },
+	{ .name = "send-redirect", .kind = KW_OPT, .opt = WO_SEND_REDIRECT },
+	{ .name = "redirect-to", .kind = KW_OPT, .opt = WO_REDIRECT_TO },
 	{ .name = "reqid", .kind = KW_NOT_YET, .what = "fixed reqids" },
 	{ .name = "metric", .kind = KW_NOT_YET, .fine = "1", .what = "route metrics" },
 	{ .name = "mtu", .kind = KW_NOT_YET, .what = "route MTUs" },

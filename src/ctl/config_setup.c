@@ -23,7 +23,7 @@ enum key_kind {
 	K_DEBUG,	/* plutodebug: a list of classes */
 	K_INTERFACES,	/* interfaces: a list of names, %defaultroute */
 	K_UNIQUEIDS,	/* yes: warned (replacing has not landed); no: what Skua does */
-	K_DDOS,		/* ddos-mode: auto, busy (--force-busy), unlimited (warned) */
+	K_DDOS,		/* ddos-mode: auto, busy, unlimited (as whack --ddos-*) */
 	K_IKEV1_POLICY,	/* ikev1-policy: accept, reject, drop */
 	K_IGNORED,	/* accepted, not acted on yet: warned */
 	K_OBSOLETE,	/* libreswan ignores it too: warned */
@@ -76,6 +76,10 @@ static const struct key {
 	{ "ikev1-secctx-attr-type", K_OPTION, "secctx-attr-type", 0, NULL, NULL },
 	{ "myvendorid", K_OPTION, "vendorid", 0, NULL, NULL },
 	{ "ddos-mode", K_DDOS, NULL, 0, NULL, NULL },
+	{ "ddos-ike-threshold", K_OPTION, "ddos-ike-threshold", 0, NULL, NULL },
+	{ "max-halfopen-ike", K_OPTION, "max-halfopen-ike", 0, NULL, NULL },
+	{ "global-redirect", K_OPTION, "global-redirect", 0, NULL, NULL },
+	{ "global-redirect-to", K_OPTION, "global-redirect-to", 0, NULL, NULL },
 	{ "force-busy", K_BOOL, NULL, offsetof(struct pluto_options, force_busy), NULL, NULL },
 
 	{ "crl-strict", K_BOOL, NULL, offsetof(struct pluto_options, crl_strict), NULL, NULL },
@@ -113,10 +117,6 @@ static const struct key {
 	{ "ocsp-cache-min-age", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "ocsp-cache-max-age", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "syslog", K_IGNORED, NULL, 0, NULL, NULL },
-	{ "global-redirect", K_IGNORED, NULL, 0, NULL, NULL },
-	{ "global-redirect-to", K_IGNORED, NULL, 0, NULL, NULL },
-	{ "max-halfopen-ike", K_IGNORED, NULL, 0, NULL, NULL },
-	{ "ddos-ike-threshold", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "shuntlifetime", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "xfrmlifetime", K_IGNORED, NULL, 0, NULL, NULL },
 	{ "dnssec-enable", K_IGNORED, NULL, 0, NULL, NULL },
@@ -315,10 +315,12 @@ static int apply_key(struct applier *a, const struct conf_kv *kv)
 	}
 	case K_DDOS:
 		if (!strcasecmp(value, "busy")) {
-			a->o->force_busy = true;
+			a->o->ddos_mode = 1;
 		} else if (!strcasecmp(value, "unlimited")) {
-			note_ignored(a, kv, "ddos-mode=unlimited");
-		} else if (strcasecmp(value, "auto") != 0) {
+			a->o->ddos_mode = 2;
+		} else if (!strcasecmp(value, "auto")) {
+			a->o->ddos_mode = 0;
+		} else {
 			snprintf(why, sizeof(why), "expected auto, busy or unlimited");
 			rc = -EINVAL;
 		}

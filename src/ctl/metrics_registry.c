@@ -97,11 +97,29 @@ static const struct metric_dim dim_temp_fail = { "direction", temp_fail_values,
 static const struct metric_ref temp_fail_refs[] = { { MB_IKE, IKEC_TEMP_FAIL_RECV },
 						    { MB_IKE, IKEC_TEMP_FAIL_SENT } };
 
-static const char *const init_drop_values[] = { "per_address_limit", "memory_ceiling" };
+static const char *const init_drop_values[] = { "worker_limit", "memory_ceiling" };
 static const struct metric_dim dim_init_drop = { "reason", init_drop_values,
 						 N(init_drop_values) };
-static const struct metric_ref init_drop_refs[] = { { MB_IKE, IKEC_HALF_OPEN_ADDR_LIMITED },
+static const struct metric_ref init_drop_refs[] = { { MB_IKE, IKEC_HALF_OPEN_WORKER_LIMITED },
 						    { MB_IKE, IKEC_HALF_OPEN_LIMITED } };
+
+static const char *const frag_values[] = { "sent", "received" };
+static const struct metric_dim dim_frag = { "direction", frag_values, N(frag_values) };
+static const struct metric_ref frag_refs[] = { { MB_IKE, IKEC_FRAG_SENT },
+					       { MB_IKE, IKEC_FRAG_RECEIVED } };
+
+static const char *const frag_drop_values[] = { "bad", "memory" };
+static const struct metric_dim dim_frag_drop = { "reason", frag_drop_values,
+						  N(frag_drop_values) };
+static const struct metric_ref frag_drop_refs[] = { { MB_IKE, IKEC_FRAG_BAD },
+						    { MB_IKE, IKEC_FRAG_NOMEM } };
+
+static const char *const redirect_values[] = { "sent", "followed", "refused" };
+static const struct metric_dim dim_redirect = { "outcome", redirect_values,
+						N(redirect_values) };
+static const struct metric_ref redirect_refs[] = { { MB_IKE, IKEC_REDIRECT_SENT },
+						   { MB_IKE, IKEC_REDIRECT_FOLLOWED },
+						   { MB_IKE, IKEC_REDIRECT_REFUSED } };
 
 /*
  * The engine's rekey delays (ike_worker.rekey_ms_log2): bucket b counts
@@ -236,6 +254,11 @@ static void read_rekey(const struct metrics_src *s, unsigned w, unsigned i, uint
 		cum[b] = run;
 	}
 	*sum = iw ? atomic_u64(&iw->rekey_ms_sum) : 0;
+}
+
+static uint64_t read_half_open_count(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->ike ? atomic_load_explicit(&s->ike->half_open_count, memory_order_relaxed) : 0;
 }
 
 static uint64_t read_half_open_bytes(const struct metrics_src *s, unsigned w, unsigned i)
@@ -577,9 +600,31 @@ const struct metric_family metric_families[M_COUNT] = {
 		"Peer KE values refused as invalid (RFC 6989, RFC 8031 2.3).", IKEC_KE_REFUSED,
 		MB_IKE),
 	[M_INIT_DROPPED] = { .name = "skua_ike_sa_init_dropped_total", .type = METRIC_COUNTER,
-		.help = "IKE_SA_INIT requests dropped without an answer: their address holds too "
-			"many half-open SAs, or half-open SAs hold the memory ceiling.",
+		.help = "IKE_SA_INIT requests dropped without an answer: the worker holds its share "
+			"of max-halfopen-ike, or half-open SAs hold the memory ceiling.",
 		.per_worker = true, .dims = { &dim_init_drop }, .refs = init_drop_refs },
+	[M_ADDR_COOKIES] = WORKER_COUNTER("skua_ike_address_cookies_total",
+		"IKE_SA_INIT requests asked for a cookie because their address holds its cap of "
+		"half-open SAs (those that return it are admitted beyond the cap).",
+		IKEC_HALF_OPEN_ADDR_LIMITED, MB_IKE),
+	[M_FRAGMENTS] = { .name = "skua_ike_fragments_total", .type = METRIC_COUNTER,
+		.help = "IKEv2 fragments (RFC 7383) sent, and received (authenticated and kept).",
+		.per_worker = true, .dims = { &dim_frag }, .refs = frag_refs },
+	[M_FRAGMENTS_DROPPED] = { .name = "skua_ike_fragments_dropped_total",
+		.type = METRIC_COUNTER,
+		.help = "IKEv2 fragments dropped: failed integrity or bad numbers, or the worker's "
+			"reassembly memory was full.",
+		.per_worker = true, .dims = { &dim_frag_drop }, .refs = frag_drop_refs },
+	[M_FRAGMENTS_REASSEMBLED] = WORKER_COUNTER("skua_ike_fragments_reassembled_total",
+		"IKEv2 messages put together from fragments.", IKEC_FRAG_REASSEMBLED, MB_IKE),
+	[M_REDIRECTS] = { .name = "skua_ike_redirects_total", .type = METRIC_COUNTER,
+		.help = "IKEv2 redirects (RFC 5685): REDIRECT notifies sent; as a client, "
+			"redirects followed and refused.",
+		.per_worker = true, .dims = { &dim_redirect }, .refs = redirect_refs },
+	[M_HALF_OPEN_SAS] = { .name = "skua_ike_half_open_sas", .type = METRIC_GAUGE,
+		.help = "Half-open IKE SAs, daemon-wide (cookies from ddos-ike-threshold on, "
+			"new ones dropped at max-halfopen-ike).",
+		.read = read_half_open_count },
 	[M_ANSWERS_LIMITED] = WORKER_COUNTER("skua_ike_answers_rate_limited_total",
 		"Answers to unknown senders not sent: over the per-worker rate limit.",
 		IKEC_ANSWERS_LIMITED, MB_IKE),

@@ -106,6 +106,10 @@ void ctl_cmd_rekey_ike(struct pluto *p, struct ctl_client *c, const struct whack
 void ctl_cmd_rekey_ipsec(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_global_redirect(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_global_redirect_to(struct pluto *p, struct ctl_client *c,
+				const struct whack_cmd *cmd);
 void ctl_cmd_route(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);

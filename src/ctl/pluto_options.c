@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl/config_setup.h"
+#include "util/addr_list.h"
 #include "util/impair.h"
 #include "util/paths.h"
 
@@ -25,6 +27,9 @@ enum {
 	SECCTX_MIN = 32001,		/* the private-use range of IKEv1 attribute types */
 	SECCTX_MAX = 32767,
 	KEEPALIVE_MAX = 86400,
+	HALFOPEN_MAX = 10000000,
+	DDOS_IKE_THRESHOLD_DEFAULT = 25000,	/* libreswan's defaults */
+	MAX_HALFOPEN_IKE_DEFAULT = 50000,
 	CRLCHECK_MAX = 31536000,	/* a year */
 	VENDORID_MAX = 256,
 	IFNAME_MAX = 15,		/* IFNAMSIZ - 1 */
@@ -59,6 +64,8 @@ void pluto_options_init(struct pluto_options *o)
 	o->natikeport = 4500;
 	o->nhelpers = -1;
 	o->secctx_attr_type = SECCTX_MIN;
+	o->ddos_ike_threshold = DDOS_IKE_THRESHOLD_DEFAULT;
+	o->max_halfopen_ike = MAX_HALFOPEN_IKE_DEFAULT;
 	pluto_options_finish(o, NULL, 0);
 }
 
@@ -68,6 +75,8 @@ void pluto_options_fini(struct pluto_options *o)
 	o->virtual_private = NULL;
 	free(o->vendorid);
 	o->vendorid = NULL;
+	free(o->global_redirect_to);
+	o->global_redirect_to = NULL;
 	for (size_t i = 0; i < o->nimpair; i++) {
 		free(o->impair[i]);
 		o->impair[i] = NULL;
@@ -307,7 +316,8 @@ enum opt_id {
 	O_KEEP_ALIVE, O_FORCE_BUSY, O_CRL_STRICT, O_CRLCHECKINTERVAL, O_INTERFACE, O_LISTEN,
 	O_IKEPORT, O_NATIKEPORT, O_RUNDIR, O_CTLBASE, O_SECRETSFILE, O_NHELPERS, O_SEEDBITS,
 	O_IPSECDIR, O_NSSDIR, O_COREDIR, O_STATSBIN, O_SECCTX_ATTR_TYPE, O_DEBUG, O_NO_DEBUG,
-	O_IMPAIR, O_NO_IMPAIR, O_METRICS, O_METRICS_PER_SA, O_COUNT,
+	O_IMPAIR, O_NO_IMPAIR, O_METRICS, O_METRICS_PER_SA, O_DDOS_IKE_THRESHOLD,
+	O_MAX_HALFOPEN_IKE, O_GLOBAL_REDIRECT, O_GLOBAL_REDIRECT_TO, O_COUNT,
 };
 
 static const struct opt {
@@ -362,6 +372,13 @@ static const struct opt {
 	[O_METRICS] = { "metrics", "addr:port", "an address and port to serve Prometheus metrics "
 		"on (e.g. 127.0.0.1:9090)", false, NULL },
 	[O_METRICS_PER_SA] = { "metrics-per-sa", NULL, NULL, false, NULL },
+	[O_DDOS_IKE_THRESHOLD] = { "ddos-ike-threshold", "number",
+				   "a number of half-open IKE SAs 1..10000000", false, NULL },
+	[O_MAX_HALFOPEN_IKE] = { "max-halfopen-ike", "number",
+				 "a number of half-open IKE SAs 1..10000000", false, NULL },
+	[O_GLOBAL_REDIRECT] = { "global-redirect", "yes|no|auto", "yes, no or auto", false, NULL },
+	[O_GLOBAL_REDIRECT_TO] = { "global-redirect-to", "ip-address(es)",
+				   "IPv4 or IPv6 addresses separated by commas", false, NULL },
 };
 
 static int find_opt(const char *name, size_t len)
@@ -513,6 +530,40 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 	case O_FORCE_BUSY:
 		o->force_busy = true;
 		return 0;
+	case O_DDOS_IKE_THRESHOLD:
+	case O_MAX_HALFOPEN_IKE:
+		if (parse_long(v, 1, HALFOPEN_MAX, &num) < 0) {
+			say(why, n, "expected a number of half-open IKE SAs 1..%d", HALFOPEN_MAX);
+			return -EINVAL;
+		}
+		*(id == O_DDOS_IKE_THRESHOLD ? &o->ddos_ike_threshold : &o->max_halfopen_ike) =
+			(uint32_t)num;
+		return 0;
+	case O_GLOBAL_REDIRECT:
+		if (!strcasecmp(v, "no"))
+			o->global_redirect = 0;
+		else if (!strcasecmp(v, "yes"))
+			o->global_redirect = 1;
+		else if (!strcasecmp(v, "auto"))
+			o->global_redirect = 2;
+		else {
+			say(why, n, "expected yes, no or auto");
+			return -EINVAL;
+		}
+		return 0;
+	case O_GLOBAL_REDIRECT_TO: {
+		struct addr_list *g;
+		char e[160];
+		int rc = addr_list_parse(v, &g, e, sizeof(e));
+		if (rc < 0) {
+			say(why, n, "%s", rc == -ENOMEM ? "out of memory" : e);
+			return rc;
+		}
+		addr_list_free(g);
+		free(o->global_redirect_to);
+		o->global_redirect_to = strdup(v);
+		return o->global_redirect_to ? 0 : -ENOMEM;
+	}
 	case O_CRL_STRICT:
 		o->crl_strict = true;
 		return 0;

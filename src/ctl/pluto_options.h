@@ -61,6 +61,13 @@ struct pluto_options {
 	uint32_t keep_alive;		/* NAT-T keep-alive delay, seconds; default 20 */
 	char *virtual_private;		/* --virtual-private, owned, or NULL */
 	char *vendorid;			/* --vendorid, owned, or NULL */
+	/* DDoS protection (libreswan's config setup keys and pluto options) */
+	int ddos_mode;			/* ddos-mode=: 0 auto, 1 busy, 2 unlimited */
+	uint32_t ddos_ike_threshold;	/* --ddos-ike-threshold: half-open SAs before cookies */
+	uint32_t max_halfopen_ike;	/* --max-halfopen-ike: half-open SAs before dropping */
+	/* IKEv2 redirect (RFC 5685) */
+	int global_redirect;		/* --global-redirect: 0 no, 1 yes, 2 auto */
+	char *global_redirect_to;	/* --global-redirect-to, owned, or NULL */
 
 	/* sockets */
 	char interfaces[PLUTO_MAX_INTERFACES][16];	/* --interface, repeatable */

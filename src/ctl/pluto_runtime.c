@@ -114,6 +114,16 @@ static int engine_start(struct pluto *p)
 	p->ike.natikeport = o->natikeport;
 	p->ike.force_busy = o->force_busy;
 	p->ike.ikev1_policy = o->ikev1_policy;
+	atomic_store(&p->ike.ddos_mode, o->ddos_mode);
+	p->ike.ddos_ike_threshold = o->ddos_ike_threshold;
+	p->ike.max_halfopen_ike = o->max_halfopen_ike;
+	atomic_store(&p->ike.global_redirect, o->global_redirect);
+	if (o->global_redirect_to) {
+		struct addr_list *g;
+		char err[160];
+		if (addr_list_parse(o->global_redirect_to, &g, err, sizeof(err)) == 0)
+			ike_daemon_set_redirect_to(&p->ike, g);
+	}
 	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;
 	p->ike.vendorid = o->vendorid;
 	p->ike.per_sa_metrics = o->metrics_per_sa;

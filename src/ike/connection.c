@@ -208,6 +208,36 @@ static const char *not_yet(const struct conn_spec *s)
 	return NULL;
 }
 
+/* --redirect-to and --accept-redirect-to as address lists (RFC 5685). */
+static int derive_redirect(struct connection *c, char *err, size_t errlen)
+{
+	const struct conn_spec *s = &c->spec;
+	char why[160];
+	int rc;
+
+	if (s->redirect_to) {
+		rc = addr_list_parse(s->redirect_to, &c->redirect_to, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "--redirect-to %s", why);
+			return rc;
+		}
+	}
+	if (s->send_redirect != REDIRECT_NO && !c->redirect_to) {
+		snprintf(err, errlen, "--send-redirect without --redirect-to (expected the gateways "
+			 "to send its clients to)");
+		return -EINVAL;
+	}
+	if (s->accept_redirect_to) {
+		rc = addr_list_parse(s->accept_redirect_to, &c->accept_redirect_to, why,
+				     sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "--accept-redirect-to %s", why);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct connection **out,
 		       char *err, size_t errlen)
 {
@@ -259,6 +289,9 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 		if (rc < 0)
 			goto fail;
 	}
+	rc = derive_redirect(c, err, errlen);
+	if (rc < 0)
+		goto fail;
 	*out = c;
 	return 0;
 fail:
@@ -333,6 +366,8 @@ void ike_connection_free(struct connection *c)
 		ike_end_creds_fini(&c->creds[i]);
 		free(c->ca_dn[i]);
 	}
+	addr_list_free(c->redirect_to);
+	addr_list_free(c->accept_redirect_to);
 	conn_spec_fini(&c->spec);
 	free(c);
 }

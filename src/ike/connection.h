@@ -10,6 +10,7 @@
 #include "ike/proposal.h"
 #include "ike/ts.h"
 #include "sadb/conn_table.h"
+#include "util/addr_list.h"
 #include "util/conn_spec.h"
 
 /*
@@ -42,6 +43,8 @@ struct connection {
 	uint16_t ca_dn_len[2];
 
 	struct conn_index_entry ix[2];	/* by host pair and peer ID, per end that is an address */
+	struct addr_list *redirect_to;	/* --redirect-to (RFC 5685), or NULL */
+	struct addr_list *accept_redirect_to;	/* --accept-redirect-to, or NULL: any */
 
 	/*
 	 * Routing, the one mutable part: written only by the connection's

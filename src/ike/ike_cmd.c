@@ -85,8 +85,9 @@ struct gather {
 	unsigned flags;			/* G_ROWS: IKE_ROWS_* */
 	/* the command */
 	enum { G_TERMINATE, G_DELETESTATE, G_SHUTDOWN, G_ROWS, G_REKEY_IKE, G_REKEY_CHILD,
-	       G_CRASH, G_ADD_CHILD } what;
+	       G_CRASH, G_ADD_CHILD, G_REDIRECT } what;
 	struct ip_addr peer;		/* G_CRASH */
+	struct addr_list *gws;		/* G_REDIRECT: handed out in turn */
 	struct connection *add;		/* G_ADD_CHILD: the connection, our end, whack */
 	uint8_t add_end;
 	struct ike_progress *add_pr;
@@ -508,6 +509,24 @@ static void gather_run(struct mail *m, void *ctx)
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_dead(sa, "whack --crash");
 			break;
+		case G_REDIRECT: {
+			/* RFC 5685 5: only peers that announced they take it. */
+			if ((g->conn && sa->conn != g->conn) || sa->state != IKE_ESTABLISHED ||
+			    !sa->redirect_ok || v2_task_pending(sa, V2T_REDIRECT, 0))
+				break;
+			struct v2_task *rt = v2_task_new(V2T_REDIRECT);
+			char a[IP_ADDR_STRLEN];
+			if (!rt || !addr_list_pick(g->gws, &rt->gw)) {
+				v2_task_free(rt);
+				break;
+			}
+			add_line(g, w->index, sa->serial, "#%llu: \"%s\": redirecting the peer to %s",
+				 (unsigned long long)sa->serial, sa->conn->spec.name,
+				 log_no_ip() ? "<address>" : ip_addr_str(&rt->gw, a));
+			atomic_fetch_add(&g->count, 1);
+			v2_task_add(sa, rt);
+			break;
+		}
 		case G_REKEY_IKE:
 			if (sa->conn != g->conn || sa->state != IKE_ESTABLISHED)
 				break;
@@ -666,6 +685,14 @@ unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ik
 		       void *ctx)
 {
 	struct gather g = { .what = ike ? G_REKEY_IKE : G_REKEY_CHILD, .conn = c };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
+			  struct addr_list *gws, ike_emit_fn *emit, void *ctx)
+{
+	struct gather g = { .what = G_REDIRECT, .conn = c, .gws = gws };
 	gather(d, &g, emit, ctx);
 	return atomic_load(&g.count);
 }

@@ -55,6 +55,15 @@ unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emi
 unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ike, ike_emit_fn *emit,
 		       void *ctx);
 
+/*
+ * whack --redirect-to: send the established peers of connection c (NULL:
+ * of every connection) that take redirects (RFC 5685) to the gateways
+ * gws, in turn, in an INFORMATIONAL exchange. Returns how many.
+ * Context: ctl thread; waits for every worker (gws stays the caller's).
+ */
+unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
+			  struct addr_list *gws, ike_emit_fn *emit, void *ctx);
+
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);
 

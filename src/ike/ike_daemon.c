@@ -10,6 +10,7 @@
 #include "ike/creds.h"
 #include "ike/ike_sa.h"
 #include "ike/v1/msg.h"
+#include "ike/v2/frag_sa.h"
 #include "ike/v2/io.h"
 #include "ike/v2/msg.h"
 
@@ -35,8 +36,12 @@ int ike_daemon_init(struct ike_daemon *d)
 		w->scratch = malloc(sizeof(*w->scratch));
 		w->v1_scratch = malloc(sizeof(*w->v1_scratch));
 		w->sa_scratch = malloc(sizeof(*w->sa_scratch));
-		w->txbuf = malloc(V2_TXBUF);
-		if (!w->scratch || !w->v1_scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
+		w->txbuf = malloc(V2_TXBUF + V2_FRAG_SLACK);
+		w->frag_in = malloc(V2_FRAG_BYTES_MAX);
+		w->frag_out = malloc(V2_FRAG_BYTES_MAX);
+		if (!w->scratch || !w->v1_scratch || !w->sa_scratch || !w->txbuf || !w->frag_in ||
+		    !w->frag_out ||
+		    child_index_init(&w->children) < 0)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
@@ -45,6 +50,11 @@ int ike_daemon_init(struct ike_daemon *d)
 		d->half_open_budget = IKE_HALF_OPEN_BUDGET;
 	if (!d->half_open_per_addr)
 		d->half_open_per_addr = IKE_HALF_OPEN_PER_ADDR;
+	if (!d->ddos_ike_threshold)
+		d->ddos_ike_threshold = IKE_DDOS_IKE_THRESHOLD;
+	if (!d->max_halfopen_ike)
+		d->max_halfopen_ike = IKE_MAX_HALFOPEN_IKE;
+	atomic_store(&d->half_open_count, 0);
 	atomic_store(&d->half_open_bytes, 0);
 	d->half_open_by_addr = calloc(IKE_HALF_OPEN_BUCKETS, sizeof(*d->half_open_by_addr));
 	if (!d->half_open_by_addr)
@@ -52,6 +62,16 @@ int ike_daemon_init(struct ike_daemon *d)
 	if (crypto_random(&d->addr_hash_key, sizeof(d->addr_hash_key)) < 0)
 		return -EIO;
 	return crypto_random(d->cookie_secret, sizeof(d->cookie_secret)) < 0 ? -EIO : 0;
+}
+
+void ike_daemon_set_redirect_to(struct ike_daemon *d, struct addr_list *g)
+{
+	struct addr_list *old = rcu_xchg_pointer(&d->global_redirect_to, g);
+
+	if (old) {
+		synchronize_rcu();
+		addr_list_free(old);
+	}
 }
 
 void ike_rekey_observe(struct ike_worker *w, uint64_t ms)
@@ -78,10 +98,13 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->v1_scratch);
 		free(w->sa_scratch);
 		free(w->txbuf);
+		free(w->frag_in);
+		free(w->frag_out);
 		child_index_fini(&w->children);
 	}
 	rcu_barrier();
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
+	addr_list_free(rcu_xchg_pointer(&d->global_redirect_to, NULL));
 	free(d->w);
 	d->w = NULL;
 	free((void *)d->half_open_by_addr);

@@ -14,6 +14,7 @@
 #include "sadb/conn_table.h"
 #include "sadb/kernel_queue.h"
 #include "sadb/sa_table.h"
+#include "util/addr_list.h"
 #include "util/counters.h"
 #include "util/log.h"
 #include "util/runner.h"
@@ -64,7 +65,7 @@ enum ike_counter {
 	IKEC_MAJOR_VERSION_SENT,	/* INVALID_MAJOR_VERSION answers */
 	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
 	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
-	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT dropped: its address has too many half-open */
+	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT asked for a cookie: its address holds its cap */
 	IKEC_HALF_OPEN_LIMITED,		/* IKE_SA_INIT dropped: half-open memory at its ceiling */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
@@ -108,6 +109,18 @@ enum ike_counter {
 	IKEC_TEMP_FAIL_SENT,
 	IKEC_IKE_EXPIRED,
 	IKEC_CHILD_EXPIRED,
+	/* IKEv2 fragmentation (RFC 7383) */
+	IKEC_FRAG_SENT,			/* SKF fragments sent (first sends) */
+	IKEC_FRAG_RECEIVED,		/* fragments authenticated and kept */
+	IKEC_FRAG_BAD,			/* fragments dropped: integrity or numbers */
+	IKEC_FRAG_NOMEM,		/* fragments dropped: the worker's reassembly budget */
+	IKEC_FRAG_REASSEMBLED,		/* messages put together from fragments */
+	/* IKEv2 redirect (RFC 5685) */
+	IKEC_REDIRECT_SENT,		/* REDIRECT notifies sent (INIT, AUTH, INFORMATIONAL) */
+	IKEC_REDIRECT_FOLLOWED,		/* initiator: redirects followed */
+	IKEC_REDIRECT_REFUSED,		/* initiator: redirects refused (loop, not accepted) */
+	/* DDoS limits */
+	IKEC_HALF_OPEN_WORKER_LIMITED,	/* IKE_SA_INIT dropped: the worker's share of max-halfopen-ike */
 	/* [exchange][role]: IKE SAs established (ike_stats.h) */
 	IKEC_ESTABLISHED_BY,
 	/* [exchange][role][reason]: IKE SAs that failed, and refused IKE_SA_INIT requests */
@@ -148,6 +161,8 @@ enum {
 	IKE_HALF_OPEN_CEILING = 4,		/* times the budget */
 	IKE_HALF_OPEN_PER_ADDR = 1000,		/* room for many clients behind one NAT */
 	IKE_HALF_OPEN_BUCKETS = 1u << 16,
+	IKE_DDOS_IKE_THRESHOLD = 25000,		/* libreswan's ddos-ike-threshold */
+	IKE_MAX_HALFOPEN_IKE = 50000,		/* libreswan's max-halfopen-ike */
 };
 
 /*
@@ -176,6 +191,9 @@ struct ike_worker {
 	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
 	_Atomic uint64_t rekey_ms_sum;	/* their sum (the metrics' histogram _sum) */
 	unsigned half_open;
+	uint64_t frag_bytes;		/* fragments held by this worker's SAs (RFC 7383) */
+	uint8_t *frag_in;		/* a reassembled message's inner chain */
+	uint8_t *frag_out;		/* the inner chain of a message being cut */
 	/* stateless answers to unknown senders this second (io.c answer_allowed()) */
 	uint64_t answers_second;
 	uint32_t answers;
@@ -203,6 +221,22 @@ struct ike_daemon {
 	bool force_busy;		/* --force-busy: cookies always */
 	uint8_t ikev1_policy;		/* enum ike_v1_policy */
 	atomic_int ddos_mode;		/* 0 auto, 1 busy, 2 unlimited (whack --ddos-*) */
+	/*
+	 * Half-open SAs by count, as libreswan counts them: in auto mode
+	 * cookies are asked from ddos_ike_threshold on; each worker takes no
+	 * more than its share of max_halfopen_ike (the SO_REUSEPORT hash
+	 * spreads them evenly). 0 at init: libreswan's 25000 and 50000.
+	 */
+	uint32_t ddos_ike_threshold;
+	uint32_t max_halfopen_ike;
+	_Atomic uint32_t half_open_count;
+	/*
+	 * IKEv2 redirect (RFC 5685): --global-redirect (0 no, 1 yes, 2 auto:
+	 * while busy) sends new clients to the --global-redirect-to gateways
+	 * in IKE_SA_INIT. The list is RCU-published by the ctl thread.
+	 */
+	atomic_int global_redirect;
+	struct addr_list *global_redirect_to;
 	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
 	/*
 	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide: in auto
@@ -269,6 +303,13 @@ void ike_on_kernel_event(const struct kernel_event *ev, void *ctx);
  * Context: any thread.
  */
 bool ike_daemon_cookies_required(struct ike_daemon *d);
+
+/*
+ * Publish the --global-redirect-to gateways (g: owned from now on; NULL:
+ * none) and free the previous list after a grace period. Context: the
+ * ctl thread (it may wait for the grace period).
+ */
+void ike_daemon_set_redirect_to(struct ike_daemon *d, struct addr_list *g);
 
 /* Worker w's clock, the one its timers run on (ms). Context: worker w. */
 static inline uint64_t ike_now(const struct ike_worker *w)

@@ -13,6 +13,7 @@
 #include "ike/v2/child.h"
 #include "ike/v2/io.h"
 #include "ike/v2/exchange.h"
+#include "ike/v2/frag_sa.h"
 #include "ike/v2/task.h"
 #include "net/steer.h"
 #include "util/log.h"
@@ -268,35 +269,52 @@ static _Atomic uint32_t *addr_bucket(const struct ike_daemon *d, const struct ip
 	return &d->half_open_by_addr[h & (IKE_HALF_OPEN_BUCKETS - 1)];
 }
 
-bool ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer)
+/* The worker's share of --max-halfopen-ike: SO_REUSEPORT spreads new clients evenly. */
+static unsigned worker_share(const struct ike_daemon *d)
+{
+	return (d->max_halfopen_ike + d->nworkers - 1) / d->nworkers;
+}
+
+enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer,
+				   bool verified)
 {
 	struct ike_daemon *d = w->d;
-	_Atomic uint32_t *b = addr_bucket(d, peer);
+	_Atomic uint32_t *b;
 
 	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget * IKE_HALF_OPEN_CEILING) {
 		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_LIMITED);
-		return false;
+		return IKE_ADMIT_FULL;
 	}
+	if (w->half_open >= worker_share(d)) {
+		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_WORKER_LIMITED);
+		return IKE_ADMIT_FULL;
+	}
+	if (verified)
+		return IKE_ADMIT_OK;	/* it answers at its address: no spoofer */
+	b = addr_bucket(d, peer);
 	if (atomic_fetch_add(b, 1) >= d->half_open_per_addr) {
 		atomic_fetch_sub(b, 1);
 		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
-		return false;
+		return IKE_ADMIT_COOKIE;
 	}
-	return true;
+	return IKE_ADMIT_OK;
 }
 
-void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer)
+void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer, bool verified)
 {
-	atomic_fetch_sub(addr_bucket(w->d, peer), 1);
+	if (!verified)
+		atomic_fetch_sub(addr_bucket(w->d, peer), 1);
 }
 
-void ike_half_open_begin(struct ike_sa *sa, size_t bytes)
+void ike_half_open_begin(struct ike_sa *sa, size_t bytes, bool verified)
 {
 	struct ike_worker *w = sa->w;
 
 	sa->half_open = true;
+	sa->half_open_addr = !verified;
 	sa->half_open_bytes = 0;
 	w->half_open++;
+	atomic_fetch_add(&w->d->half_open_count, 1);
 	counters_inc(w->d->ctr, w->index, IKEC_HALF_OPEN);
 	ike_half_open_charge(sa, bytes);
 }
@@ -319,8 +337,9 @@ void ike_half_open_end(struct ike_sa *sa)
 	w->half_open--;
 	counters_add(w->d->ctr, w->index, IKEC_HALF_OPEN, (uint64_t)-1);
 	atomic_fetch_sub(&w->d->half_open_bytes, sa->half_open_bytes);
+	atomic_fetch_sub(&w->d->half_open_count, 1);
 	sa->half_open_bytes = 0;
-	ike_half_open_cancel(w, &sa->peer);
+	ike_half_open_cancel(w, &sa->peer, !sa->half_open_addr);
 }
 
 void ike_sa_free(struct ike_sa *sa)
@@ -364,6 +383,7 @@ void ike_sa_free(struct ike_sa *sa)
 	v1_state_free(sa);
 	free(sa->req);
 	free(sa->resp);
+	v2_frag_sa_free(sa);
 	crypto_sk_wipe(&sa->sk_in);
 	crypto_sk_wipe(&sa->sk_out);
 	crypto_wipe(sa->sk_d, sizeof(sa->sk_d));

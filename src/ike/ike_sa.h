@@ -121,6 +121,7 @@ struct child_sa {
 
 struct v2_auth_pend;
 struct v1_state;
+struct v2_frag_reasm;
 
 /* Negotiation-only state, freed once the IKE SA is established. */
 struct ike_setup {
@@ -163,6 +164,7 @@ struct ike_sa {
 	bool initiator;			/* the original initiator */
 	bool dead;			/* being freed: ignore late events */
 	bool half_open;			/* counted in the worker's half-open SAs */
+	bool half_open_addr;		/* ... and in its address's (not cookie-verified) */
 	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
@@ -226,6 +228,12 @@ struct ike_sa {
 	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
 	struct child_sa *children;
 	unsigned tries;			/* keyingtries used */
+	bool frag;			/* RFC 7383: fragments are sent and accepted */
+	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
+	uint8_t redirects;		/* initiator: redirects followed to get here */
+	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
+	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
+	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 };
 
 /*
@@ -247,17 +255,23 @@ struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /*
  * Half-open accounting (a responder SA between IKE_SA_INIT and IKE_AUTH).
- * ike_half_open_admit() is asked before the SA exists: whether peer may
- * have one more (its address bucket below the cap, the daemon below the
- * memory ceiling); on true, the bucket is taken and ike_half_open_begin()
- * must follow (or ike_half_open_cancel() if the SA cannot be made).
- * ike_half_open_charge() adds bytes the SA came to hold;
+ * ike_half_open_admit() is asked before the SA exists: FULL when the
+ * daemon is at its memory ceiling or the worker at its share of
+ * --max-halfopen-ike (drop); COOKIE when peer's address already holds its
+ * cap (ask it for a cookie: a spoofer never returns one); OK otherwise. A
+ * verified peer (it returned our cookie) is not held to, nor counted in,
+ * the per-address cap, so many clients behind one carrier-grade NAT
+ * address get in. On OK, ike_half_open_begin() must follow (or
+ * ike_half_open_cancel() if the SA cannot be made), with the same
+ * verified. ike_half_open_charge() adds bytes the SA came to hold;
  * ike_half_open_end() releases it all (established or freed).
  * Context: the owner worker; the daemon-wide sums are atomic.
  */
-bool ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer);
-void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer);
-void ike_half_open_begin(struct ike_sa *sa, size_t bytes);
+enum ike_admit { IKE_ADMIT_OK, IKE_ADMIT_FULL, IKE_ADMIT_COOKIE };
+enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer,
+				   bool verified);
+void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer, bool verified);
+void ike_half_open_begin(struct ike_sa *sa, size_t bytes, bool verified);
 void ike_half_open_charge(struct ike_sa *sa, size_t bytes);
 void ike_half_open_end(struct ike_sa *sa);
 

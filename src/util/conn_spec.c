@@ -39,7 +39,9 @@ void conn_spec_fini(struct conn_spec *s)
 	}
 	free(s->esp);
 	free(s->ike);
-	s->esp = s->ike = NULL;
+	free(s->redirect_to);
+	free(s->accept_redirect_to);
+	s->esp = s->ike = s->redirect_to = s->accept_redirect_to = NULL;
 }
 
 static int dup_str(char **dst, const char *src)
@@ -65,6 +67,8 @@ int conn_spec_copy(struct conn_spec *dst, const struct conn_spec *src)
 	}
 	rc |= dup_str(&dst->esp, src->esp);
 	rc |= dup_str(&dst->ike, src->ike);
+	rc |= dup_str(&dst->redirect_to, src->redirect_to);
+	rc |= dup_str(&dst->accept_redirect_to, src->accept_redirect_to);
 	if (rc) {
 		conn_spec_fini(dst);
 		return -ENOMEM;

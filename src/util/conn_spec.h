@@ -49,6 +49,10 @@ enum conn_sighash {
 };
 enum dpd_action { DPD_ACTION_HOLD, DPD_ACTION_CLEAR, DPD_ACTION_RESTART };
 enum shunt_kind { SHUNT_NONE, SHUNT_TRAP, SHUNT_PASS, SHUNT_DROP, SHUNT_REJECT };
+/* --fragmentation (RFC 7383): yes announces and uses it when the peer does; force uses it anyway */
+enum conn_frag { FRAG_YES, FRAG_NO, FRAG_FORCE };
+/* --send-redirect (RFC 5685): auto redirects while pluto is in DDoS busy mode */
+enum conn_redirect { REDIRECT_NO, REDIRECT_YES, REDIRECT_AUTO };
 
 struct conn_end_spec {
 	enum conn_host_kind host_kind;
@@ -135,6 +139,11 @@ struct conn_spec {
 	enum shunt_kind prospective;	/* --initiateontraffic (trap), --pass, --drop, --reject */
 	enum shunt_kind failure;	/* --failnone / pass / drop / reject */
 	bool replace;			/* --delete in the connection form */
+	enum conn_frag fragmentation;	/* --fragmentation */
+	enum conn_redirect send_redirect;	/* --send-redirect: its clients go to redirect_to */
+	char *redirect_to;		/* --redirect-to in the connection form: addresses, or NULL */
+	bool accept_redirect;		/* --accept-redirect: we follow a gateway's REDIRECT */
+	char *accept_redirect_to;	/* --accept-redirect-to: only to these addresses; NULL: any */
 };
 
 /*

@@ -56,8 +56,9 @@ static uint64_t east_bytes(void)
 }
 
 /*
- * One address holds at most half_open_per_addr half-open SAs; more are
- * dropped (no answer, no state) and counted; as they end, room returns.
+ * One address holds at most half_open_per_addr half-open SAs that did not
+ * prove it; beyond that, it is asked for a cookie (no state) and counted;
+ * as they end, room returns.
  */
 Test(half_open, per_address_cap)
 {
@@ -75,11 +76,15 @@ Test(half_open, per_address_cap)
 	}
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	cr_assert_gt(east_bytes(), 0);
-	for (uint8_t i = 4; i <= 5; i++)
-		cr_assert_null(send_copy(req, len, i), "client %u over the cap was answered", i);
+	for (uint8_t i = 4; i <= 5; i++) {
+		m = send_copy(req, len, i);
+		cr_assert_not_null(m, "client %u over the cap got no answer", i);
+		cr_assert_str_eq(m->desc, "N(COOKIE)", "client %u over the cap: %s", i, m->desc);
+	}
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 3);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_ADDR_LIMITED), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 2);
 
 	/* They never finish: at the half-open limit they go, and room comes back. */
 	xch_advance(XCH_EAST, HALF_OPEN_MS + 10);
@@ -89,6 +94,81 @@ Test(half_open, per_address_cap)
 	m = send_copy(req, len, 6);
 	cr_assert_not_null(m);
 	cr_assert_str_eq(m->desc, INIT_RESP);
+	free(req);
+}
+
+/*
+ * Many clients behind one carrier-grade NAT address: past the address's
+ * cap each is asked for a cookie, and one that returns it gets in beyond
+ * the cap (a spoofer never sees the cookie), without taking room in it.
+ */
+Test(half_open, cookie_verified_address_beyond_cap)
+{
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_daemon(XCH_EAST)->half_open_per_addr = 2;
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	for (uint8_t i = 1; i <= 2; i++)
+		cr_assert_str_eq(send_copy(req, len, i)->desc, INIT_RESP);
+	/* West's own request, the third from this address: asked for a cookie. */
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_ADDR_LIMITED), 1);
+	/* West returns it and is admitted over the cap. */
+	m = xch_step(XCH_WEST);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 2);
+	/* The two others still fill the address's cap: the verified one took no room there. */
+	cr_assert_str_eq(send_copy(req, len, 3)->desc, "N(COOKIE)");
+	xch_advance(XCH_EAST, HALF_OPEN_MS + 10);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_str_eq(send_copy(req, len, 4)->desc, INIT_RESP);
+	free(req);
+}
+
+/*
+ * --ddos-ike-threshold: in auto mode, cookies from that many half-open
+ * SAs on; --max-halfopen-ike: new ones dropped at the worker's share
+ * (the whole of it: the harness has one worker), cookie or not.
+ */
+Test(half_open, count_threshold_and_maximum)
+{
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_daemon(XCH_EAST)->ddos_ike_threshold = 2;
+	xch_daemon(XCH_EAST)->max_halfopen_ike = 3;
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	cr_assert_str_eq(send_copy(req, len, 1)->desc, INIT_RESP);
+	cr_assert_str_eq(send_copy(req, len, 2)->desc, INIT_RESP);
+	cr_assert_eq(atomic_load(&xch_daemon(XCH_EAST)->half_open_count), 2);
+	cr_assert(ike_daemon_cookies_required(xch_daemon(XCH_EAST)));
+	/* West's own: a cookie first, then admitted as the third. */
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_str_eq(xch_step(XCH_EAST)->desc, "N(COOKIE)");
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
+	m = xch_step(XCH_EAST);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	cr_assert_not_null(xch_drop_next(XCH_WEST), "west's IKE_AUTH request");
+	/* A fourth, even with --ddos-unlimited (no cookies), is past the maximum: dropped. */
+	atomic_store(&xch_daemon(XCH_EAST)->ddos_mode, 2);
+	cr_assert_null(send_copy(req, len, 3), "a half-open SA past max-halfopen-ike");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_WORKER_LIMITED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	free(req);
 }
 

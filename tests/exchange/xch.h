@@ -76,7 +76,9 @@ void xch_teardown(void);
  * Add a connection to one side's table from whack connection-form
  * arguments (as whack takes them, without argv[0]), e.g.
  * "--name t --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east
- *  --psk --encrypt". Returns the connection (the table holds it).
+ *  --psk --encrypt". Returns the connection (the table holds it). Unlike
+ * whack, without --fragmentation the connection has it off (no RFC 7383
+ * announcement, messages whole): tests of fragments ask for it.
  */
 struct connection *xch_conn_add(enum xch_side side, const char *args);
 

@@ -121,6 +121,18 @@ static const struct word redirect_words[] = {
 	{ "yes", 1 }, { "no", 0 }, { "auto", 2 }, { NULL, 0 },
 };
 
+static const struct word send_redirect_words[] = {
+	{ "yes", REDIRECT_YES }, { "no", REDIRECT_NO }, { "auto", REDIRECT_AUTO }, { NULL, 0 },
+};
+
+static const struct word yes_no_words[] = { { "yes", 1 }, { "no", 0 }, { NULL, 0 } };
+
+/* libreswan's words: never is no, insist is force. */
+static const struct word frag_words[] = {
+	{ "yes", FRAG_YES }, { "no", FRAG_NO }, { "never", FRAG_NO }, { "force", FRAG_FORCE },
+	{ "insist", FRAG_FORCE }, { NULL, 0 },
+};
+
 /* modp768 (group 1) is broken and is not offered. */
 static const struct word pfsgroup_words[] = {
 	{ "modp1024", 2 }, { "modp1536", 5 }, { "modp2048", 14 }, { "modp3072", 15 },
@@ -231,6 +243,14 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.forms = F_CONN, .starts = F_CONN, .min = 1, .max = SECS_MAX, .unit = "seconds" },
 	[WO_DPDTIMEOUT] = { .name = "dpdtimeout", .arg = "seconds", .kind = K_NUM, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN, .min = 1, .max = SECS_MAX, .unit = "seconds" },
+	[WO_FRAGMENTATION] = { .name = "fragmentation", .arg = "yes|no|force", .kind = K_WORD,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = frag_words },
+	[WO_SEND_REDIRECT] = { .name = "send-redirect", .arg = "yes|no|auto", .kind = K_WORD,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = send_redirect_words },
+	[WO_ACCEPT_REDIRECT] = { .name = "accept-redirect", .arg = "yes|no", .kind = K_WORD,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = yes_no_words },
+	[WO_ACCEPT_REDIRECT_TO] = { .name = "accept-redirect-to", .arg = "ip-address(es)",
+		.kind = K_ADDRS, .scope = S_WIDE, .forms = F_CONN, .starts = F_CONN },
 	[WO_DPDACTION] = { .name = "dpdaction", .arg = "clear|hold|restart", .kind = K_WORD,
 		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = dpdaction_words },
 	[WO_FORCEENCAPS] = { .name = "forceencaps", .kind = K_FLAG, .scope = S_WIDE,
@@ -354,8 +374,9 @@ static const struct opt_desc opts[WO_COUNT] = {
 	[WO_GLOBAL_REDIRECT_TO] = { .name = "global-redirect-to", .arg = "ip-address(es)",
 		.kind = K_ADDRS, .scope = S_WIDE, .forms = F_ACTION, .starts = F_ACTION,
 		.ops = 1ull << WOP_GLOBAL_REDIRECT_TO },
+	/* Alone (with --name or not): redirect now; in the connection form: where to send its clients. */
 	[WO_REDIRECT_TO] = { .name = "redirect-to", .arg = "ip-address(es)", .kind = K_ADDRS,
-		.scope = S_WIDE, .forms = F_REDIRECT, .starts = F_REDIRECT,
+		.scope = S_WIDE, .forms = F_REDIRECT | F_CONN, .starts = F_REDIRECT,
 		.ops = 1ull << WOP_REDIRECT_TO },
 
 	/* opportunistic initiate */
@@ -985,7 +1006,7 @@ static bool conn_form_present(const struct whack_cmd *c)
 /* The form an option starts in this command (--delete depends on the rest). */
 static uint32_t starts_of(const struct opt_desc *d, bool conn)
 {
-	if (d - opts == WO_DELETE && conn)
+	if ((d - opts == WO_DELETE || d - opts == WO_REDIRECT_TO) && conn)
 		return 0;
 	return d->starts;
 }
@@ -993,8 +1014,8 @@ static uint32_t starts_of(const struct opt_desc *d, bool conn)
 static uint64_t ops_of(const struct opt_desc *d, bool conn)
 {
 	uint64_t ops = d->ops;
-	if (d - opts == WO_DELETE && conn)
-		ops = 0;	/* --delete in the connection form: replace */
+	if ((d - opts == WO_DELETE || d - opts == WO_REDIRECT_TO) && conn)
+		ops = 0;	/* --delete in the connection form: replace; --redirect-to: a setting */
 	if (conn && d->starts == F_CONN)
 		ops |= 1ull << WOP_ADD_CONN;
 	return ops;
@@ -1322,6 +1343,11 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_FAILDROP: s->failure = SHUNT_DROP; break;
 	case WO_FAILREJECT: s->failure = SHUNT_REJECT; break;
 	case WO_DELETE: s->replace = true; break;
+	case WO_FRAGMENTATION: s->fragmentation = (enum conn_frag)v.word; break;
+	case WO_SEND_REDIRECT: s->send_redirect = (enum conn_redirect)v.word; break;
+	case WO_ACCEPT_REDIRECT: s->accept_redirect = v.word != 0; break;
+	case WO_REDIRECT_TO: return dup_into(&s->redirect_to, o->value);
+	case WO_ACCEPT_REDIRECT_TO: return dup_into(&s->accept_redirect_to, o->value);
 
 	case WO_ID: return dup_into(&e->id, o->value);
 	case WO_HOST:

@@ -720,7 +720,8 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		ike_connection_unref(c);
 		goto out;
 	}
-	if (!ike_half_open_admit(w, &rx->d->peer)) {
+	/* IKEv1 has no cookie round trip to offer: over a cap is a drop. */
+	if (ike_half_open_admit(w, &rx->d->peer, false) != IKE_ADMIT_OK) {
 		ike_connection_unref(c);
 		v1_drop(w, rx, "too many half-open IKE SAs (from this address, or in all)");
 		goto out;
@@ -728,7 +729,7 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa = new_sa(w, false, c, rx->l, m->hdr.icookie);
 	ike_connection_unref(c);	/* the SA holds its own */
 	if (!sa) {
-		ike_half_open_cancel(w, &rx->d->peer);
+		ike_half_open_cancel(w, &rx->d->peer, false);
 		v1_drop(w, rx, "out of memory for a new IKE SA");
 		goto out;
 	}
@@ -742,7 +743,7 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->this_end = this_end;
 	sa->id_local = &sa->conn->id_self[this_end];
 	sa->id_remote = sa->conn->id[1 - this_end];
-	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len);
+	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0) {
 		ike_sa_free(sa);

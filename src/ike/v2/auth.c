@@ -34,6 +34,7 @@
 #include "ike/conn_select.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
+#include "ike/v2/redirect.h"
 #include "ike/v2/task.h"
 #include "ike/child_updown.h"
 #include "util/impair.h"
@@ -652,6 +653,8 @@ static void initiator_authenticated(struct ike_sa *sa)
 	sa->id_remote = p->peer;
 	v2_ike_established(sa);
 	ike_stats_established(sa, IKE_XS_AUTH);
+	if (v2_redirect_after_auth(sa))
+		return;
 	switch (p->child) {
 	case CHILD_NONE:
 		ike_sa_setup_free(sa);
@@ -730,6 +733,7 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	response_child_read(sa, m, p);
+	v2_redirect_auth_note(sa, m);
 	rc = peer_auth(sa, m, p, &v, &oct, &why);
 	if (rc == 0) {
 		free(oct);
@@ -806,6 +810,8 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 		struct v2_notification n = { .type = child_err };
 		v2_build_notify(&b, &n);
 		ike_stats_notify_sent(sa->w, child_err);
+	} else {
+		v2_redirect_auth_payload(sa, &b);
 	}
 	if (v2_seal(sa, &b, &len) < 0) {
 		ike_sa_free(sa);
@@ -938,6 +944,11 @@ static void responder_authenticated(struct ike_sa *sa)
 
 	v2_ike_established(sa);
 	ike_stats_established(sa, IKE_XS_AUTH);
+	if (v2_redirect_auth_wanted(sa)) {	/* RFC 5685 6: authenticated, sent elsewhere */
+		sa->state = IKE_ESTABLISHED;
+		auth_respond(sa, NULL, 0);
+		return;
+	}
 	if (p->child != CHILD_OK) {
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, p->child == CHILD_NONE ? 0 : p->child_err);

@@ -27,6 +27,14 @@ void v2_dispatch(struct ike_sa *sa, enum ike_event ev, struct ike_input *in);
 int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
 		unsigned tries);
+/*
+ * Start over at gateway gw on old's behalf (a REDIRECT, RFC 5685): a new
+ * IKE SA of the same connection, local address and whack command, which
+ * counts one more redirect and names old's peer in REDIRECTED_FROM. The
+ * caller ends old. Returns 0, -ENOMEM or -EAFNOSUPPORT (gw is of another
+ * family than our address).
+ */
+int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw);
 const char *v2_notify_name(uint16_t type);
 uint16_t v2_first_error(const struct v2_msg *m);	/* first error notify, or 0 */
 ike_handler_fn v2_init_response;	/* IKE_SA_INIT response */

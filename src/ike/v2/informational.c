@@ -20,6 +20,7 @@
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
+#include "ike/v2/redirect.h"
 #include "ike/v2/task.h"
 #include "util/log.h"
 
@@ -165,6 +166,13 @@ int v2_info_start(struct ike_sa *sa, struct v2_task *t)
 	case V2T_DELETE_CHILD:
 		rc = build_delete(sa, &b, V2_PROTO_ESP, t->spis, t->nspi, false, &len);
 		break;
+	case V2T_REDIRECT:
+		rc = v2_start(sa, &b, V2_INFORMATIONAL, false, sa->msgid_next, true);
+		if (rc == 0)
+			rc = v2_redirect_payload(sa, &b, &t->gw);
+		if (rc == 0)
+			rc = v2_seal(sa, &b, &len);
+		break;
 	default:	/* V2T_LIVENESS: an empty INFORMATIONAL */
 		rc = build_delete(sa, &b, V2_PROTO_ESP, NULL, 0, false, &len);
 		break;
@@ -250,6 +258,12 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 	unsigned n = 0;
 	bool ike = false;
 
+	if (v2_redirect_info_note(sa, m)) {
+		/* RFC 5685 5: answer, then go to the new gateway and delete this SA. */
+		answer_delete(sa, V2_PROTO_ESP, NULL, 0);
+		v2_redirect_go(sa);
+		return;
+	}
 	for (unsigned i = 0; i < m->npl; i++) {
 		const struct v2_payload *p = &m->pl[i];
 		if (p->type != V2_PL_DELETE)

@@ -10,6 +10,7 @@
 #include "ike/v1/io.h"
 #include "ike/v2/dbg.h"
 #include "ike/v2/exchange.h"
+#include "ike/v2/frag_sa.h"
 #include "ike/v2/rules.h"
 #include "util/impair.h"
 #include "util/log.h"
@@ -83,6 +84,8 @@ int v2_seal(struct ike_sa *sa, struct v2_build *b, size_t *len)
 		return rc;
 	if (log_debug_is_on(DBG_BASE))
 		v2_dbg_sealing(buf, lay.total, buf + lay.pt_off, lay.pt_len, sa->serial);
+	if (v2_frag_wanted(sa, lay.total))
+		return v2_frag_seal(sa, buf, &lay, &sz, len);
 	rc = crypto_sk_seal(&sa->sk_out, buf, lay.aad_len, buf + lay.iv_off, buf + lay.pt_off,
 			    lay.pt_len, buf + lay.icv_off);
 	if (rc < 0)
@@ -91,7 +94,7 @@ int v2_seal(struct ike_sa *sa, struct v2_build *b, size_t *len)
 	return 0;
 }
 
-int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
+static int send_one(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	struct net_dgram d = {
 		.buf = (uint8_t *)buf,
@@ -103,6 +106,31 @@ int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	if (log_debug_is_on(DBG_BASE))
 		v2_dbg_sending(buf, len, &sa->peer, sa->peer_port, sa->serial);
 	return net_worker_send(nw_of(sa->w), sa->l, &d);
+}
+
+/*
+ * buf holds one IKE message, or the fragments of one (RFC 7383) one
+ * after the other: each is a datagram of its own, as long as the Length
+ * of its header says. A retransmission resends every fragment.
+ */
+int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	while (off < len) {
+		size_t n = len - off;
+
+		if (n >= V2_HDR_SIZE) {
+			const uint8_t *l = buf + off + 24;
+			size_t m = (size_t)l[0] << 24 | (size_t)l[1] << 16 | (size_t)l[2] << 8 | l[3];
+			if (m >= V2_HDR_SIZE && m < n)
+				n = m;
+		}
+		rc = send_one(sa, buf + off, n);
+		off += n;
+	}
+	return rc;
 }
 
 void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
@@ -182,22 +210,38 @@ int v2_send_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 {
 	size_t ivlen = crypto_sk_iv_len(&sa->sk_in), icvlen = crypto_sk_icv_len(&sa->sk_in);
+	uint8_t *inner, first;
+	size_t inner_len;
 	char why[160];
 	int n;
 
-	if (!m->has_sk || m->is_frag)
-		return -EBADMSG;	/* unprotected, or fragments (not announced) */
-	if (m->sk.enc_len < ivlen + icvlen + 1)
-		return -EBADMSG;
-	uint8_t *iv = buf + m->sk.enc_off;
-	uint8_t *ct = iv + ivlen;
-	size_t ctlen = m->sk.enc_len - ivlen - icvlen;
-	n = crypto_sk_open(&sa->sk_in, buf, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
-	if (n < 0) {
-		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_BAD_ICV);
-		return -EBADMSG;
+	if (!m->has_sk)
+		return -EBADMSG;	/* unprotected */
+	if (m->is_frag) {
+		if (!sa->frag) {
+			/* fragments we did not agree to */
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_FRAG_BAD);
+			return -EBADMSG;
+		}
+		n = v2_frag_take(sa, buf, m, &inner, &inner_len, &first);
+		if (n < 0)
+			return n;
+	} else {
+		if (m->sk.enc_len < ivlen + icvlen + 1)
+			return -EBADMSG;
+		uint8_t *iv = buf + m->sk.enc_off;
+		uint8_t *ct = iv + ivlen;
+		size_t ctlen = m->sk.enc_len - ivlen - icvlen;
+		n = crypto_sk_open(&sa->sk_in, buf, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
+		if (n < 0) {
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_BAD_ICV);
+			return -EBADMSG;
+		}
+		inner = ct;
+		inner_len = (size_t)n;
+		first = m->sk.first;
 	}
-	if (v2_inner_decode(m->sk.first, ct, (size_t)n, m) < 0)
+	if (v2_inner_decode(first, inner, inner_len, m) < 0)
 		return m->notify ? m->notify : V2N_INVALID_SYNTAX;
 	if (log_debug_is_on(DBG_BASE))
 		v2_dbg_received_inner(m, sa->serial);
@@ -205,6 +249,19 @@ int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 	if (n > 0)
 		dbg(DBG_BASE, "#%llu: %s", (unsigned long long)sa->serial, why);
 	return n;
+}
+
+/* Why v2_open() refused a message, for the drop log. */
+static const char *open_failure(int rc, const char *integrity)
+{
+	switch (rc) {
+	case -EINPROGRESS:
+		return NULL;	/* a fragment kept: more to come */
+	case -ENOBUFS:
+		return "fragment dropped: the reassembly memory is full";
+	default:
+		return integrity;
+	}
 }
 
 /* An unprotected response of one notify into w->txbuf; its length, or 0. */
@@ -383,7 +440,10 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	rc = v2_open(sa, (uint8_t *)rx->msg, m);
 	if (rc != 0) {
-		v2_drop(sa->w, rx, rc < 0 ? "integrity check failed" : "malformed response");
+		const char *why = rc > 0 ? "malformed response"
+					 : open_failure(rc, "integrity check failed");
+		if (why)
+			v2_drop(sa->w, rx, why);
 		return;
 	}
 	follow_peer(sa, rx);
@@ -428,6 +488,9 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	int rc;
 
 	if (h->msgid == sa->msgid_peer - 1 && sa->resp && sa->msgid_peer > 0) {
+		/* RFC 7383 2.6.1: a fragmented request is answered again on its first fragment only. */
+		if (m->is_frag && m->sk.frag_num != 1)
+			return;
 		if (impair_consume(IMPAIR_IGNORE_RETRANSMITS)) {
 			v2_drop(sa->w, rx, "impair ignore-retransmits: retransmitted request ignored");
 			return;
@@ -447,7 +510,9 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	rc = v2_open(sa, (uint8_t *)rx->msg, m);
 	if (rc < 0) {
-		v2_drop(sa->w, rx, "integrity check failed");
+		const char *why = open_failure(rc, "integrity check failed");
+		if (why)
+			v2_drop(sa->w, rx, why);
 		return;
 	}
 	follow_peer(sa, rx);

@@ -20,8 +20,10 @@
 #include "ike/conn_select.h"
 #include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
+#include "ike/v2/frag_sa.h"
 #include "ike/v2/io.h"
 #include "ike/v2/kex.h"
+#include "ike/v2/redirect.h"
 #include "ike/v2/rules.h"
 #include "util/log.h"
 
@@ -111,6 +113,8 @@ static void init_send_request(struct ike_sa *sa)
 	v2_build_ke(&b, &ke);
 	v2_build_nonce(&b, &ni);
 	build_natd(&b, sa, sa->conn->spec.policy & POL_FORCEENCAPS);
+	v2_frag_init_payloads(sa, &b);
+	v2_redirect_init_payloads(sa, &b);
 	build_vendor(&b, sa);
 	v2_auth_init_payloads(sa, &b);
 	if (v2_build_finish(&b, &len) < 0) {
@@ -132,18 +136,14 @@ static void init_send_request(struct ike_sa *sa)
 	v2_send_request(sa, sa->w->txbuf, len);
 }
 
-int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
-		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
-		unsigned tries)
+static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		 struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		 unsigned tries, const struct ip_addr *peer, uint16_t peer_port,
+		 const struct ike_sa *redirected_by)
 {
-	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
-	struct ike_sa *sa;
+	struct ike_sa *sa = ike_sa_new(w, true, c, l, NULL);
 	int rc;
 
-	/* Every way of starting a connection (whack, a trap, DPD, keyingtries) comes here. */
-	if (c->spec.policy & POL_IKEV1)
-		return v1_initiate(w, c, this_end, l, local, pr);
-	sa = ike_sa_new(w, true, c, l, NULL);
 	if (!sa)
 		return -ENOMEM;
 	sa->whack = ike_progress_ref(pr);
@@ -151,11 +151,15 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->this_end = this_end;
 	sa->local = *local;
 	sa->local_port = l->port;
-	sa->peer = peer->host;
-	sa->peer_port = peer->ikeport;
+	sa->peer = *peer;
+	sa->peer_port = peer_port;
 	sa->natt = l->natt;
 	sa->id_local = &c->id_self[this_end];
 	sa->id_remote = c->id[1 - this_end];
+	if (redirected_by) {
+		sa->redirects = (uint8_t)(redirected_by->redirects + 1);
+		sa->redirected_from = redirected_by->peer;
+	}
 	if (!ike_sa_setup_new(sa)) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
@@ -165,11 +169,31 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	crypto_random(sa->setup->ni, V2_NONCE_LEN);
 	sa->state = IKE_I_KEYGEN;
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv2 connection%s",
-			tries ? " (another keying attempt)" : "");
+			redirected_by ? " (redirected)" : tries ? " (another keying attempt)" : "");
 	rc = v2_kex_submit(sa, NULL, 0);
 	if (rc < 0)
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot queue the key exchange: %s", strerror(-rc));
 	return 0;
+}
+
+int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		unsigned tries)
+{
+	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+
+	/* Every way of starting a connection (whack, a trap, DPD, keyingtries) comes here. */
+	if (c->spec.policy & POL_IKEV1)
+		return v1_initiate(w, c, this_end, l, local, pr);
+	return start(w, c, this_end, l, local, pr, tries, &peer->host, peer->ikeport, NULL);
+}
+
+int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
+{
+	if (gw->af != old->local.af)
+		return -EAFNOSUPPORT;
+	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack, old->tries,
+		     gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
 }
 
 /* A fresh attempt after COOKIE or INVALID_KE_PAYLOAD: same SPI, as the RFC allows. */
@@ -246,6 +270,8 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	char why[160];
 	uint16_t err;
 
+	if (v2_redirect_init_response(sa, m))
+		return;
 	n = v2_msg_notify(m, V2N_COOKIE);
 	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_COOKIES_RECEIVED);
@@ -313,6 +339,8 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	s->init_resp_len = rx->len;
 	natd_check(sa, m);
 	v2_auth_init_note(sa, m);
+	v2_frag_init_note(sa, m);
+	v2_redirect_init_note(sa, m);
 	v2_request_done(sa);
 	ike_stats_init_done(sa);
 	sa->state = IKE_I_DERIVE;
@@ -339,8 +367,9 @@ static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, cons
 
 /*
  * Cookies (RFC 7296 2.6) when told to, or in auto mode once the half-open
- * SAs of the whole daemon hold their memory budget: a flood aimed at one
- * worker or spread over all of them engages cookies at the same cost.
+ * SAs of the whole daemon hold their memory budget or number
+ * --ddos-ike-threshold: a flood aimed at one worker or spread over all of
+ * them engages cookies at the same cost.
  */
 bool ike_daemon_cookies_required(struct ike_daemon *d)
 {
@@ -350,12 +379,24 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 		return true;
 	if (mode == 2)
 		return false;
-	return atomic_load(&d->half_open_bytes) >= d->half_open_budget;
+	return atomic_load(&d->half_open_bytes) >= d->half_open_budget ||
+	       atomic_load(&d->half_open_count) >= d->ddos_ike_threshold;
 }
 
+/*
+ * The daemon is busy, or this worker holds its share of
+ * --ddos-ike-threshold: the IKE_SA_INIT spread is unkeyed, so a flood aimed
+ * at one worker gets cookies before it fills that worker's share of
+ * --max-halfopen-ike (and locks out the clients steered there).
+ */
 static bool is_busy(const struct ike_worker *w)
 {
-	return ike_daemon_cookies_required(w->d);
+	const struct ike_daemon *d = w->d;
+
+	if (ike_daemon_cookies_required(w->d))
+		return true;
+	return atomic_load(&d->ddos_mode) == 0 &&
+	       w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers;
 }
 
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
@@ -368,6 +409,9 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	struct v2_proposal accepted;
 	const struct v2_payload *sa_pl, *ke_pl, *ni_pl;
 	uint8_t this_end, num, spi_i_be[8];
+	uint8_t want[V2_COOKIE_LEN];
+	const struct v2_notification *got;
+	bool verified = false;
 	char why[160];
 	uint64_t ispi = 0;
 	int i;
@@ -399,17 +443,21 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	/* Under load: no state before the peer proves it sees our answers (2.6). */
-	if (is_busy(w)) {
-		uint8_t want[V2_COOKIE_LEN];
-		const struct v2_notification *got = v2_msg_notify(m, V2N_COOKIE);
+	got = v2_msg_notify(m, V2N_COOKIE);
+	if (got || is_busy(w)) {
 		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
-		if (!got || got->len != V2_COOKIE_LEN || !crypto_memeq(got->data, want, V2_COOKIE_LEN)) {
-			counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
-			v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
-			return;
-		}
-		counters_inc(d->ctr, w->index, IKEC_COOKIES_VERIFIED);
+		verified = got && got->len == V2_COOKIE_LEN &&
+			   crypto_memeq(got->data, want, V2_COOKIE_LEN);
 	}
+	if (is_busy(w) && !verified) {
+		counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
+		v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
+		return;
+	}
+	if (verified)
+		counters_inc(d->ctr, w->index, IKEC_COOKIES_VERIFIED);
+	if (v2_redirect_init_request(w, rx, m, &ni_pl->u.nonce))
+		return;
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
 	if (!c) {
 		v2_drop(w, rx, "no connection for this pair of addresses");
@@ -436,29 +484,39 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	/* Every check passed: room for one more half-open SA? */
-	if (!ike_half_open_admit(w, &rx->d->peer)) {
+	switch (ike_half_open_admit(w, &rx->d->peer, verified)) {
+	case IKE_ADMIT_OK:
+		break;
+	case IKE_ADMIT_COOKIE:
+		/* One address over its cap: a NAT of many clients answers, a spoofer does not. */
 		ike_connection_unref(c);
-		v2_drop(w, rx, "too many half-open IKE SAs (from this address, or in all)");
+		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
+		counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
+		v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
+		return;
+	case IKE_ADMIT_FULL:
+		ike_connection_unref(c);
+		v2_drop(w, rx, "too many half-open IKE SAs (on this worker, or in all)");
 		return;
 	}
 	memcpy(spi_i_be, h->spii, 8);
 	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
 	ike_connection_unref(c);	/* the SA holds its own reference */
 	if (!sa) {
-		ike_half_open_cancel(w, &rx->d->peer);
+		ike_half_open_cancel(w, &rx->d->peer, verified);
 		v2_drop(w, rx, "out of memory for a new IKE SA");
 		return;
 	}
 	sa->node.peer = rx->d->peer;
 	sa->node.peer_port = rx->d->peer_port;
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0) {
-		ike_half_open_cancel(w, &rx->d->peer);
+		ike_half_open_cancel(w, &rx->d->peer, verified);
 		ike_sa_free(sa);
 		return;
 	}
 	sa->peer = rx->d->peer;
 	/* What it holds until IKE_AUTH: itself, the negotiation state, the request. */
-	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct ike_setup) + rx->len);
+	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct ike_setup) + rx->len, verified);
 	sa->this_end = this_end;
 	sa->local = rx->d->local;
 	sa->local_port = rx->l->port;
@@ -481,6 +539,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	sa->setup->init_req_len = rx->len;
 	natd_check(sa, m);
 	v2_auth_init_note(sa, m);
+	v2_frag_init_note(sa, m);
+	v2_redirect_init_note(sa, m);
 	sa->state = IKE_R_KEX;
 	timer_arm(&net_pool_worker(d->pool, w->index)->timers, &sa->life,
 		  ike_now(w) + ike_state_info(IKE_R_KEX)->timeout_ms);
@@ -510,6 +570,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_build_ke(&b, &ke);
 	v2_build_nonce(&b, &nr);
 	build_natd(&b, sa, false);
+	v2_frag_init_payloads(sa, &b);
 	build_vendor(&b, sa);
 	v2_auth_init_payloads(sa, &b);
 	memset(&s->child_accepted, 0, sizeof(s->child_accepted));

@@ -117,7 +117,7 @@ void v2_tasks_kick(struct ike_sa *sa)
 		if (!t->started_ms)
 			t->started_ms = ike_now(sa->w);
 		if (t->kind == V2T_DELETE_IKE || t->kind == V2T_DELETE_CHILD ||
-		    t->kind == V2T_LIVENESS)
+		    t->kind == V2T_LIVENESS || t->kind == V2T_REDIRECT)
 			rc = v2_info_start(sa, t);
 		else
 			rc = v2_cc_start(sa, t);

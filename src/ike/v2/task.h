@@ -24,6 +24,7 @@ enum v2_task_kind {
 	V2T_NEW_CHILD,		/* CREATE_CHILD_SA for one more Child SA */
 	V2T_REKEY_IKE,		/* CREATE_CHILD_SA rekeying the IKE SA */
 	V2T_ANSWER,		/* not queued: our answer to the peer's CREATE_CHILD_SA */
+	V2T_REDIRECT,		/* INFORMATIONAL with N(REDIRECT) (RFC 5685 5) */
 };
 
 /* Owner: the IKE SA's owner worker. */
@@ -48,6 +49,7 @@ struct v2_task {
 	uint16_t pub_len;
 	uint8_t *pub;
 	struct ike_sa *new_ike;		/* REKEY_IKE: the new SA (same owner; cleared if it goes) */
+	struct ip_addr gw;		/* REDIRECT: where the peer goes */
 };
 
 /* A new task of kind; NULL on ENOMEM. Context: the owner. */

@@ -51,6 +51,8 @@ static const struct ike_transition table[] = {
 	  V2T_DELETE_CHILD, 0, 1u << V2K_INFO_RESP, v2_info_deleted_child },
 	{ "liveness check answered", S_UP_OR_GOING, IKE_EV_RESPONSE, V2_INFORMATIONAL,
 	  V2T_LIVENESS, 0, 1u << V2K_INFO_RESP, v2_info_alive },
+	{ "redirect answered", S_UP_OR_GOING, IKE_EV_RESPONSE, V2_INFORMATIONAL, V2T_REDIRECT, 0,
+	  1u << V2K_INFO_RESP, v2_info_alive },
 
 	/* ---- CREATE_CHILD_SA, the peer's (1.3) ---- */
 	{ "CREATE_CHILD_SA request (Child SA)", S_UP, IKE_EV_REQUEST, V2_CREATE_CHILD_SA, 0, 0,

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv2 redirect (RFC 5685) between two in-process engines (xch.h): east
+ * (127.0.0.2) redirects west in IKE_SA_INIT (--global-redirect) or in
+ * IKE_AUTH (--send-redirect); west (--accept-redirect) follows, says where
+ * it comes from (REDIRECTED_FROM), and stops after V2_REDIRECT_MAX
+ * redirects in a row. East has only its own address to send west to, so
+ * the redirects point back at it: a loop, unless the test turns it off.
+ * Needs root.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchange/xch.h"
+#include "ike/v2/redirect.h"
+#include "ike/v2/task.h"
+#include "util/addr_list.h"
+
+TestSuite(redirect, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
+
+#define CONN                                                                              \
+	"--name t --host 127.0.0.1 --id @west --client 10.1.0.0/16 --to --host 127.0.0.2 " \
+	"--id @east --client 10.2.0.0/16 --psk --encrypt --keyingtries 1"
+#define NATD "N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)"
+#define INIT_REQ "SA KE Ni " NATD
+#define INIT_RESP "SA KE Nr " NATD
+
+static const struct xch_msg *expect(enum xch_side from, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "nothing from %s; expected %s", from == XCH_WEST ? "west" : "east",
+			   desc);
+	cr_assert_str_eq(m->desc, desc);
+	return m;
+}
+
+/* East's --global-redirect mode (0 no, 1 yes, 2 auto) and gateways. */
+static void east_global(int mode, const char *gws)
+{
+	struct addr_list *g = NULL;
+	char err[160];
+
+	if (gws)
+		cr_assert_eq(addr_list_parse(gws, &g, err, sizeof(err)), 0, "%s", err);
+	atomic_store(&xch_daemon(XCH_EAST)->global_redirect, mode);
+	ike_daemon_set_redirect_to(xch_daemon(XCH_EAST), g);
+}
+
+/* The gateway a REDIRECT of m names, and whether it carries a nonce. */
+static struct v2_redirect redirect_in(const struct xch_msg *m, struct ip_addr *gw)
+{
+	const struct v2_payload *p = xch_msg_payload(m, V2_PL_NOTIFY);
+	struct v2_redirect r;
+
+	cr_assert_not_null(p);
+	cr_assert_eq(p->u.notify.type, V2N_REDIRECT);
+	cr_assert_eq(v2_redirect_decode(p->u.notify.data, p->u.notify.len, &r), 0);
+	cr_assert_eq(v2_redirect_gw_addr(&r, gw), 0);
+	return r;
+}
+
+/*
+ * IKE_SA_INIT: east answers a client that takes redirects with REDIRECT
+ * (its nonce echoed); west starts again there with REDIRECTED_FROM, and
+ * once east stops redirecting, the IKE SA comes up at the new gateway.
+ */
+Test(redirect, init_followed)
+{
+	const struct xch_msg *m;
+	struct ip_addr gw, east;
+	struct v2_redirect r;
+
+	cr_assert_eq(ip_addr_parse("127.0.0.2", &east), 0);
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global(1, "127.0.0.2");
+	xch_initiate(XCH_WEST, "t");
+	m = expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	const struct v2_payload *ni = xch_msg_payload(m, V2_PL_NONCE);
+	uint8_t nonce[V2_NONCE_MAX];
+	size_t nonce_len = ni->u.nonce.len;
+	memcpy(nonce, ni->u.nonce.data, nonce_len);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept state for a redirected client");
+	m = expect(XCH_EAST, "N(REDIRECT)");
+	r = redirect_in(m, &gw);
+	cr_assert(ip_addr_eq(&gw, &east));
+	cr_assert_eq(r.nonce_len, nonce_len);
+	cr_assert_eq(memcmp(r.nonce, nonce, nonce_len), 0, "the REDIRECT does not echo Ni");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+
+	east_global(0, NULL);
+	m = expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED) N(REDIRECTED_FROM)");
+	expect(XCH_EAST, INIT_RESP);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_sa(XCH_WEST)->redirects, 1);
+	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->redirected_from, &east));
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
+}
+
+/* A gateway that keeps redirecting: west follows V2_REDIRECT_MAX times, then gives up. */
+Test(redirect, init_loop_limit)
+{
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global(1, "127.0.0.2");
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), V2_REDIRECT_MAX);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), V2_REDIRECT_MAX + 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west still holds an IKE SA");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* A client that did not announce REDIRECT_SUPPORTED is never redirected. */
+Test(redirect, not_announced_not_redirected)
+{
+	xch_conn_add_both(CONN);
+	east_global(1, "127.0.0.2");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ);
+	expect(XCH_EAST, INIT_RESP);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 0);
+}
+
+/* --accept-redirect-to: a gateway off the list is refused, and the attempt fails. */
+Test(redirect, gateway_not_accepted)
+{
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes --accept-redirect-to 192.0.2.1");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global(1, "127.0.0.2");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, "N(REDIRECT)");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not(xch_pending(XCH_WEST));
+}
+
+/* --global-redirect auto: only while east is busy (here: --ddos-busy). */
+Test(redirect, global_auto_when_busy)
+{
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global(2, "127.0.0.2");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, INIT_RESP);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 0);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+}
+
+Test(redirect, global_auto_busy_redirects_after_the_cookie)
+{
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global(2, "127.0.0.2");
+	atomic_store(&xch_daemon(XCH_EAST)->ddos_mode, 1);	/* --ddos-busy */
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, "N(COOKIE)");
+	expect(XCH_WEST, "N(COOKIE) " INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, "N(REDIRECT)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+}
+
+/*
+ * IKE_AUTH: east authenticates west, answers IDr AUTH N(REDIRECT) without
+ * a Child SA; west checks east's AUTH, deletes that IKE SA and starts
+ * again at the gateway. East redirects every time: after the loop limit
+ * west stays with an IKE SA and no Child SA.
+ */
+Test(redirect, auth_redirect)
+{
+	const struct xch_msg *m;
+	struct ip_addr gw, east;
+
+	cr_assert_eq(ip_addr_parse("127.0.0.2", &east), 0);
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN " --send-redirect yes --redirect-to 127.0.0.2");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, INIT_RESP);
+	expect(XCH_WEST, "SK{IDi IDr AUTH SA TSi TSr}");
+	m = expect(XCH_EAST, "SK{IDr AUTH N(REDIRECT)}");
+	redirect_in(m, &gw);
+	cr_assert(ip_addr_eq(&gw, &east));
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+	/* West deletes the redirecting SA and starts again. */
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), V2_REDIRECT_MAX);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), V2_REDIRECT_MAX + 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "the redirected SAs were not deleted");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->redirects, V2_REDIRECT_MAX);
+	cr_assert_null(xch_sa(XCH_WEST)->children);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 0);
+}
+
+/*
+ * An established client redirected at run time (whack --redirect-to, RFC
+ * 5685 5): east's INFORMATIONAL carries N(REDIRECT); west answers, deletes
+ * that IKE SA (and its Child SA) and comes up again at the gateway. The
+ * task is queued as ike_cmd_redirect() queues it on the owner worker.
+ */
+Test(redirect, established_peer_redirected)
+{
+	struct v2_task *t;
+	struct ip_addr east;
+
+	cr_assert_eq(ip_addr_parse("127.0.0.2", &east), 0);
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
+	cr_assert(xch_sa(XCH_EAST)->redirect_ok, "east did not note REDIRECT_SUPPORTED");
+	uint64_t old_serial = xch_sa(XCH_WEST)->serial;
+
+	t = v2_task_new(V2T_REDIRECT);
+	cr_assert_not_null(t);
+	t->gw = east;
+	v2_task_add(xch_sa(XCH_EAST), t);
+	expect(XCH_EAST, "SK{N(REDIRECT)}");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_neq(xch_sa(XCH_WEST)->serial, old_serial, "the old IKE SA is still there");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_sa(XCH_WEST)->redirects, 1);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 2);
+}
+
+/* A client that does not take redirects ignores one: it answers and stays. */
+Test(redirect, established_peer_refuses)
+{
+	struct v2_task *t;
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	cr_assert_not(xch_sa(XCH_EAST)->redirect_ok);
+	t = v2_task_new(V2T_REDIRECT);
+	cr_assert_eq(ip_addr_parse("127.0.0.2", &t->gw), 0);
+	v2_task_add(xch_sa(XCH_EAST), t);
+	expect(XCH_EAST, "SK{N(REDIRECT)}");
+	expect(XCH_WEST, "SK{}");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# IKEv2 redirect (RFC 5685) through pluto and whack: west (192.0.2.1, accept-redirect)
+# initiates to gateway 1 (192.0.2.2), which redirects it in IKE_SA_INIT (pluto
+# --global-redirect yes --global-redirect-to 192.0.2.3) to gateway 2 (a second pluto in
+# east's namespace on 192.0.2.3); then whack --global-redirect no on gateway 1, and
+# whack --name t --redirect-to 192.0.2.2 on gateway 2 sends the established west back
+# (an INFORMATIONAL REDIRECT). The none kernel backend.
+set -eu
+BUILD=$1
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/netns.sh"
+
+T=$(mktemp -d /tmp/skua-netns.XXXXXX)
+P="skr$$"
+netns_pair "$P"
+trap 'netns_cleanup; rm -rf "$T"' EXIT
+ip -n "$NS_E" addr add 192.0.2.3/24 dev "${P}e"
+
+printf '@west @east : PSK "netns redirect secret"\n' >"$T/secrets"
+start() {	# start <name> <ns> <pluto options...>
+	local name=$1 ns=$2
+	shift 2
+	mkdir -p "$T/$name"
+	ip netns exec "$ns" "$PLUTO" --nofork --stderrlog --rundir "$T/$name" --use-none \
+		--secretsfile "$T/secrets" "$@" >"$T/$name.out" 2>"$T/$name.log" &
+	wait_for 10 grep -q "Pluto initialized" "$T/$name.out" && ok "pluto $name started" ||
+		{ not_ok "pluto $name did not start"; cat "$T/$name.log"; finish; }
+}
+start w "$NS_W"
+start g1 "$NS_E" --listen 192.0.2.2 --global-redirect yes --global-redirect-to 192.0.2.3
+start g2 "$NS_E" --listen 192.0.2.3
+WW="ip netns exec $NS_W $WHACK --rundir $T/w"
+W1="ip netns exec $NS_E $WHACK --rundir $T/g1"
+W2="ip netns exec $NS_E $WHACK --rundir $T/g2"
+
+expect_status 0 "west adds t, accepting redirects" $WW --name t --host 192.0.2.1 --id @west \
+	--client 10.1.0.0/16 --to --host 192.0.2.2 --id @east --client 10.2.0.0/16 --psk --encrypt \
+	--accept-redirect yes --accept-redirect-to 192.0.2.2,192.0.2.3
+for g in 2 3; do
+	W=$([ $g = 2 ] && echo "$W1" || echo "$W2")
+	expect_status 0 "gateway 192.0.2.$g adds t" $W --name t --host 192.0.2.1 --id @west \
+		--client 10.1.0.0/16 --to --host "192.0.2.$g" --id @east --client 10.2.0.0/16 \
+		--psk --encrypt
+done
+for W in "$WW" "$W1" "$W2"; do
+	expect_status 0 "listen" $W --listen
+done
+
+expect_status 0 "west initiates t" timeout 20 $WW --initiate --name t
+expect_match "west is redirected to gateway 2" '"t" #1: redirected to 192\.0\.2\.3'
+expect_match "west is up at gateway 2" '"t" #[0-9]+: established IKE SA'
+expect_status 0 "gateway 2 status" $W2 --status
+expect_match "gateway 2 holds west's IKE SA" 'IKE SAs: total\(1\)'
+expect_status 0 "gateway 1 status" $W1 --status
+expect_match "gateway 1 kept nothing" 'IKE SAs: total\(0\)'
+
+expect_status 0 "gateway 1 stops redirecting" $W1 --global-redirect no
+expect_match "says so" 'global redirect now no'
+expect_status 0 "gateway 2 redirects t's peers to gateway 1" $W2 --name t --redirect-to 192.0.2.2
+expect_match "names the SA it redirects" '#[0-9]+: "t": redirecting the peer to 192\.0\.2\.2'
+wait_for 10 sh -c "$W1 --status | grep -q 'IKE SAs: total(1)'" &&
+	ok "west came up at gateway 1" || not_ok "west is not up at gateway 1"
+wait_for 10 sh -c "$W2 --status | grep -q 'IKE SAs: total(0)'" &&
+	ok "west deleted its IKE SA with gateway 2" || not_ok "gateway 2 still holds an IKE SA"
+expect_status 0 "west status" $WW --status
+expect_match "west has one IKE SA, with gateway 1" 'STATE_V2_ESTABLISHED_IKE_SA'
+
+expect_status 0 "a --redirect-to with nobody to redirect" $W2 --redirect-to 192.0.2.2
+expect_match "says so" 'no established peer takes redirects'
+expect_status 1 "--redirect-to a host name is refused" $W2 --redirect-to gw.example
+for name in w g1 g2; do
+	W=$(case $name in w) echo "$WW" ;; g1) echo "$W1" ;; g2) echo "$W2" ;; esac)
+	$W --shutdown >/dev/null 2>&1 || true
+done
+finish
