@@ -11,6 +11,7 @@
 #include "ike/child_index.h"
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
+#include "ike/lease.h"
 #include "ike/ts.h"
 #include "ike/v2/types.h"
 #include "sadb/sa_table.h"
@@ -214,6 +215,12 @@ struct ike_sa {
 	struct ike_setup *setup;
 	struct child_sa *children;
 	unsigned tries;			/* keyingtries used */
+	/*
+	 * The client's addresses from our pools (responder), or the ones the
+	 * peer gave us (--modecfgclient). Per client, so here and never on
+	 * the connection; released by ike_lease_release() in ike_sa_free().
+	 */
+	struct ike_lease lease;
 };
 
 /*
