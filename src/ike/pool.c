@@ -500,3 +500,27 @@ sa_family_t ike_pool_family(const struct ike_pool *p)
 {
 	return p->first.af;
 }
+
+int ike_pool_list(struct ike_pool ***out, size_t *n)
+{
+	struct ike_pool **v = NULL;
+	size_t k = 0, cap = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (struct ike_pool *p = reg_head; p; p = p->reg_next)
+		cap++;
+	if (cap) {
+		v = calloc(cap, sizeof(*v));
+		if (!v)
+			rc = -ENOMEM;
+	}
+	for (struct ike_pool *p = reg_head; v && p; p = p->reg_next) {
+		atomic_fetch_add(&p->refs, 1);
+		v[k++] = p;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	*out = v;
+	*n = k;
+	return rc;
+}

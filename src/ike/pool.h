@@ -58,6 +58,13 @@ int ike_pool_get(const char *text, struct ike_pool **out, char *err, size_t errl
  */
 void ike_pool_each_pool(void (*fn)(void *ctx, struct ike_pool *p), void *ctx);
 
+/*
+ * The registry's pools, each with a new reference, for listings and
+ * metrics outside the registry's lock: *out (malloc'd) holds *n of them;
+ * drop each with ike_pool_unref() and free the array. Returns 0 or -ENOMEM.
+ */
+int ike_pool_list(struct ike_pool ***out, size_t *n);
+
 /* "FIRST-LAST", its name in listings and metrics. Returns buf. */
 const char *ike_pool_str(const struct ike_pool *p, char *buf, size_t len);
 sa_family_t ike_pool_family(const struct ike_pool *p);

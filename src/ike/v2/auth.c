@@ -473,6 +473,8 @@ static void build_cp_request(struct v2_build *b, sa_family_t af)
 
 	r.want = (af == AF_INET6 ? V2_CFGW_IP6 | V2_CFGW_DNS6 : V2_CFGW_IP4 | V2_CFGW_DNS4) |
 		 V2_CFGW_DOMAIN;
+	if (impair_get(IMPAIR_CP_REQUEST_BOTH))
+		r.want |= V2_CFGW_IP4 | V2_CFGW_IP6 | V2_CFGW_DNS4 | V2_CFGW_DNS6;
 	if (v2_cfg_encode(&r, &cp, vals, sizeof(vals)) == 0)
 		v2_build_cp(b, &cp);
 }
@@ -689,7 +691,7 @@ void v2_auth_start(struct ike_sa *sa)
 	c->ts_remote = conn->ts[1 - sa->this_end];
 	if (ike_connection_is_cp_client(conn, sa->this_end)) {
 		/* any address of the family: the responder narrows it to the one it gives */
-		c->ts_local = ike_conn_family_ts(conn, sa->this_end, c->ts_local.start.af);
+		c->ts_local = ike_conn_family_ts(conn, sa->this_end, c->ts_remote.start.af);
 	}
 	sa->state = IKE_I_SPI_ALLOC;
 	if (v2_child_alloc_spi(sa, c, initiator_spi_done) < 0)
