@@ -22,8 +22,9 @@
  * owner worker. Until connection instances land it lives in the IKE SA;
  * ike_lease_release() is the one way back to the pool (delete, expiry,
  * failed IKE_AUTH, replacement, shutdown: every path that frees an IKE
- * SA goes through ike_sa_free(), which calls it). An IKE SA rekey moves
- * it to the new IKE SA with ike_lease_move().
+ * SA goes through ike_sa_free(), which calls it; our Delete of the IKE SA
+ * calls it as it goes out). An IKE SA rekey moves it to the new IKE SA
+ * with ike_lease_move().
  */
 struct ike_lease {
 	struct ike_pool *pool[2];	/* [0] IPv4, [1] IPv6: a reference while held */

@@ -408,3 +408,22 @@ Test(cp, pools_shared_by_range_and_overlaps_refused)
 	cr_assert(strstr(err, "FIRST is after LAST"), "%s", err);
 	conn_spec_fini(&s);
 }
+
+Test(cp, our_delete_returns_the_lease_before_the_answer)
+{
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11"));
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	bring_up("a");
+	cr_assert_eq(stats(0).in_use, 1);
+	/* east deletes (whack --terminate); west never answers (gone) */
+	ike_sa_delete(east_sa_of("@alice"), true);
+	xch_pump();
+	cr_assert_eq(east_sa_of("@alice")->state, IKE_DELETING);
+	cr_assert_eq(stats(0).in_use, 0, "the lease waits for the peer's answer");
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	/* the retransmissions give up; nothing is released twice */
+	xch_advance(XCH_EAST, 61000);
+	cr_assert_null(east_sa_of("@alice"));
+	cr_assert_eq(stats(0).in_use, 0);
+	cr_assert_eq(stats(0).lingering, 1);
+}

@@ -892,8 +892,7 @@ void v2_auth_i_checked(struct ike_sa *sa, struct ike_input *in)
  * for that the connection has a pool of (the one of its Child SA's family
  * first), and narrow the Child SA's TSi to it. Returns 0, or the notify
  * that refuses the Child SA: INTERNAL_ADDRESS_FAILURE when the pool has
- * no address left (counted by the pool) or no pool serves that family,
- * TS_UNACCEPTABLE when the initiator's TSi does not hold the address.
+ * no address left (counted by the pool) or no pool serves that family.
  */
 static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 {
@@ -932,8 +931,17 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	if (!ike_lease_has(&sa->lease, af))
 		return V2N_INTERNAL_ADDRESS_FAILURE;	/* not asked for, or no pool of that family */
 	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, &sa->lease);
-	if (ike_ts_narrow(&p->tsi, &ours, &p->chosen_i) < 0)
-		return V2N_TS_UNACCEPTABLE;
+	if (ike_ts_narrow(&p->tsi, &ours, &p->chosen_i) < 0) {
+		/*
+		 * A TSi that does not hold the address: libreswan's clients send
+		 * their own outer address there, a placeholder for the address
+		 * they ask for. The Child SA is the leased address's, as
+		 * libreswan's responder makes it.
+		 */
+		dbg(DBG_BASE, "%s: TSi does not hold the leased address: the Child SA takes it",
+		    ike_sa_name(sa, name, sizeof(name)));
+		p->chosen_i = ours;
+	}
 	return 0;
 }
 
