@@ -115,8 +115,10 @@ sw_sa() { sswan_swanctl sw --list-sas --ike sw1 --pretty 2>/dev/null; }
 check "strongSwan's IKE SA is up" iop_wait "$IOP_WAIT" sswan_ike_established sw sw1
 check "strongSwan got 10.9.0.10 from Skua's IPv4 pool" eval 'sw_sa | grep -q "10\.9\.0\.10"'
 check "strongSwan got 2001:db8:9:: from Skua's IPv6 pool" eval 'sw_sa | grep -q "2001:db8:9::"'
-check "strongSwan took the DNS server Skua gave" \
-	grep -qE "INTERNAL_IP4_DNS|192\.0\.2\.53" "$swd/charon.log"
+check "strongSwan parsed Skua's CFG_REPLY: both addresses, DNS of both families, two domains" \
+	grep -q "parsed IKE_AUTH response .*CPRP(ADDR ADDR6 DNS DNS6 DOMAIN DOMAIN)" "$swd/charon.log"
+check "... and processed the DNS servers" \
+	grep -q "processing INTERNAL_IP6_DNS attribute" "$swd/charon.log"
 check "Skua's pool lists the lease with the client's ID" has_line "^  10\.9\.0\.10: in use by @sw1$"
 check "... and the IPv6 one" has_line "^  2001:db8:9::: in use by @sw1$"
 check "Skua's Child SA is narrowed to the address" \
