@@ -581,6 +581,94 @@ void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct wha
 	shunt_lines(p, c);
 }
 
+/* ---- --addresspoolstatus ---- */
+
+struct lease_line {
+	struct ip_addr addr;
+	struct ike_id id;
+	unsigned holders;
+};
+
+struct lease_list {
+	struct lease_line *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+/* Under the pool's lock: copy, print later (whack may read slowly). */
+static void lease_copy(void *ctx, const struct ip_addr *addr, const struct ike_id *id,
+		       unsigned holders)
+{
+	struct lease_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct lease_line *v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			l->nomem = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct lease_line){ .addr = *addr, .id = *id, .holders = holders };
+}
+
+static int lease_cmp(const void *a, const void *b)
+{
+	const struct lease_line *x = a, *y = b;
+	return memcmp(x->addr.b, y->addr.b, sizeof(x->addr.b));
+}
+
+/*
+ * Each pool: its size, leases in use, free addresses (of which lingering:
+ * released, still bound to their last ID), refusals; then each lease in
+ * address order with the ID it is bound to.
+ */
+void ctl_cmd_addresspoolstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	struct ike_pool **pools;
+	size_t n;
+
+	if (ike_pool_list(&pools, &n) < 0) {
+		ctl_reply(c, RC_INTERNALERR, "--addresspoolstatus: out of memory");
+		return;
+	}
+	if (n == 0)
+		ctl_comment(c, "no address pools");
+	for (size_t i = 0; i < n; i++) {
+		struct ike_pool_stats st;
+		struct lease_list l = { 0 };
+		char name[2 * IP_ADDR_STRLEN + 2], a[IP_ADDR_STRLEN], id[IKE_ID_STRLEN];
+
+		ike_pool_stats(pools[i], &st);
+		ike_pool_each(pools[i], lease_copy, &l);
+		ctl_comment(c,
+			    "address pool %s: size %llu, leases %llu in use, %llu free (%llu "
+			    "lingering), %llu refused (exhausted)",
+			    ike_pool_str(pools[i], name, sizeof(name)), (unsigned long long)st.size,
+			    (unsigned long long)st.in_use,
+			    (unsigned long long)(st.size - st.in_use),
+			    (unsigned long long)st.lingering, (unsigned long long)st.exhausted);
+		qsort(l.v, l.n, sizeof(*l.v), lease_cmp);
+		for (size_t k = 0; k < l.n; k++) {
+			const struct lease_line *x = &l.v[k];
+			if (x->holders)
+				ctl_comment(c, "  %s: in use by %s%s", ip_addr_str(&x->addr, a),
+					    ike_id_str(&x->id, id, sizeof(id)),
+					    x->holders > 1 ? " (twice: being replaced)" : "");
+			else
+				ctl_comment(c, "  %s: free, lingering for %s", ip_addr_str(&x->addr, a),
+					    ike_id_str(&x->id, id, sizeof(id)));
+		}
+		if (l.nomem)
+			ctl_comment(c, "  (some leases not listed: out of memory)");
+		free(l.v);
+		ike_pool_unref(pools[i]);
+	}
+	free(pools);
+}
+
 /* Skua has no FIPS mode: OpenSSL's default provider, never the FIPS one. */
 void ctl_cmd_fipsstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {

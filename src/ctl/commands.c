@@ -52,7 +52,7 @@ static const struct {
 	[WOP_STATUS] = { "--status", ctl_cmd_status },
 	[WOP_TRAFFICSTATUS] = { "--trafficstatus", ctl_cmd_trafficstatus },
 	[WOP_SHUNTSTATUS] = { "--shuntstatus", ctl_cmd_shuntstatus },
-	[WOP_ADDRESSPOOLSTATUS] = { "--addresspoolstatus", NULL },
+	[WOP_ADDRESSPOOLSTATUS] = { "--addresspoolstatus", ctl_cmd_addresspoolstatus },
 	[WOP_PROCESSSTATUS] = { "--processstatus", ctl_cmd_processstatus },
 	[WOP_GLOBALSTATS] = { "--globalstats", ctl_cmd_globalstats },
 	[WOP_CLEARSTATS] = { "--clearstats", ctl_cmd_clearstats },

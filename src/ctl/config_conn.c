@@ -483,6 +483,41 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		emit(t, WO_SENDCA, WHACK_END_LEFT, v, kv);
 		emit(t, WO_SENDCA, WHACK_END_RIGHT, v, kv);
 		return;
+	case SP_MODECFGSERVER:
+	case SP_MODECFGCLIENT:
+		if (!v[0] || conf_word_in(v, "no|false"))
+			return;
+		if (!conf_word_in(v, "yes|true")) {
+			bad(t, kv, "expected yes or no");
+			return;
+		}
+		emit(t, kw->sp == SP_MODECFGSERVER ? WO_MODECFGSERVER : WO_MODECFGCLIENT,
+		     end_of(end), "", kv);
+		return;
+	case SP_MODECFGDNS:
+	case SP_MODECFGDOMAINS: {
+		/* connection-wide in ipsec.conf, per end in whack; commas or spaces */
+		char list[512];
+		size_t n = 0;
+		enum whack_opt o = kw->sp == SP_MODECFGDNS ? WO_MODECFGDNS : WO_MODECFGDOMAINS;
+
+		if (!v[0])
+			return;
+		for (const char *p = v; *p && n + 1 < sizeof(list); p++) {
+			if (*p == ' ' || *p == '\t' || *p == ',') {
+				if (n && list[n - 1] != ',')
+					list[n++] = ',';
+				continue;
+			}
+			list[n++] = *p;
+		}
+		while (n && list[n - 1] == ',')
+			n--;
+		list[n] = '\0';
+		emit(t, o, WHACK_END_LEFT, list, kv);
+		emit(t, o, WHACK_END_RIGHT, list, kv);
+		return;
+	}
 	case SP_KEYINGTRIES:
 		if (!v[0])
 			return;

@@ -2,6 +2,7 @@
 #include "ctl/metrics_registry.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "crypto/jobq.h"
@@ -348,10 +349,33 @@ static void collect_conns(const struct metrics_src *s, const struct metric_famil
 	rcu_read_unlock();
 }
 
-/* Address pools have not landed: the family is registered with no series. */
+/* Each address pool (the registry's: every range a connection names). */
 static void collect_pools(const struct metrics_src *s, const struct metric_family *f,
 			  struct metrics_out *o)
 {
+	struct ike_pool **pools;
+	size_t n;
+
+	if (ike_pool_list(&pools, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct ike_pool_stats st;
+		char name[2 * IP_ADDR_STRLEN + 2];
+
+		ike_pool_stats(pools[i], &st);
+		ike_pool_str(pools[i], name, sizeof(name));
+		if (f == &metric_families[M_POOL_EXHAUSTED]) {
+			struct expo_label l = { "pool", name };
+			metrics_out_sample(o, f, &l, 1, st.exhausted);
+		} else {
+			struct expo_label in[] = { { "pool", name }, { "state", "in_use" } };
+			struct expo_label fr[] = { { "pool", name }, { "state", "free" } };
+			metrics_out_sample(o, f, in, 2, st.in_use);
+			metrics_out_sample(o, f, fr, 2, st.size - st.in_use);
+		}
+		ike_pool_unref(pools[i]);
+	}
+	free(pools);
 }
 
 struct sa_walk {
@@ -689,10 +713,14 @@ const struct metric_family metric_families[M_COUNT] = {
 			"(the \"suppressed N similar messages\" lines count them).",
 		.dims = { &dim_log }, .read = read_log_lines },
 
-	/* address pools (not landed: no series) */
+	/* address pools */
 	[M_POOL_LEASES] = { .name = "skua_pool_leases", .type = METRIC_GAUGE,
-		.help = "Address pool leases by pool and state (in_use, free); no series until "
-			"address pools land.",
+		.help = "Address pool addresses by pool (FIRST-LAST) and state: in_use (leased "
+			"now), free (the rest, lingering bindings included).",
+		.collect = collect_pools },
+	[M_POOL_EXHAUSTED] = { .name = "skua_pool_exhausted_total", .type = METRIC_COUNTER,
+		.help = "Leases a pool refused for want of an address (the client was answered "
+			"INTERNAL_ADDRESS_FAILURE).",
 		.collect = collect_pools },
 
 	/* per SA, with --metrics-per-sa */

@@ -113,6 +113,8 @@ void ctl_cmd_global_redirect_to(struct pluto *p, struct ctl_client *c,
 void ctl_cmd_route(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_addresspoolstatus(struct pluto *p, struct ctl_client *c,
+			       const struct whack_cmd *cmd);
 void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /*
  * Which end of c is ours: the one whose host address pluto listens on

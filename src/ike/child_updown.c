@@ -123,6 +123,15 @@ void ike_child_updown(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 	u.spi_in = c->spi_in;
 	u.spi_out = c->spi_out;
 	u.stack = d->kernel_none ? "none" : "xfrm";
+	/* the Configuration payload: the address the peer gave us is our source */
+	const struct ip_addr *given = &sa->lease.assigned[ike_lease_fam(c->ts_local.start.af)];
+	if (given->af != AF_UNSPEC) {
+		u.my_source_ip = *given;
+		u.cfg_client = true;
+		u.peer_dns_info = sa->lease.dns_info[0] ? sa->lease.dns_info : NULL;
+		u.peer_domain_info = sa->lease.domain_info[0] ? sa->lease.domain_info : NULL;
+	}
+	u.cfg_server = ike_lease_has(&sa->lease, c->ts_remote.start.af);
 	run(d, sa->w->index, command_of(d, c->conn, c->this_end), &u, sa->serial, c->serial);
 }
 

@@ -141,6 +141,9 @@ struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
 	struct ike_ts remote = c->ts[1 - this_end];
 	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
 
+	/* Its pool: any address of the family (the lease narrows it, per SA). */
+	if (ike_connection_has_pool(c, (uint8_t)(1 - this_end)))
+		return ike_conn_family_ts(c, (uint8_t)(1 - this_end), remote.start.af);
 	/* A road warrior's own address stands for an unset client. */
 	if (e->host_kind != HOST_ADDR && !e->has_client) {
 		struct ip_subnet hs = ip_subnet_from_addr(peer);
@@ -206,4 +209,47 @@ struct connection *ike_conn_for_id(struct ike_daemon *d, const struct ip_addr *l
 				   uint8_t *this_end)
 {
 	return best(d, local, peer, id, this_end);
+}
+
+struct ike_ts ike_conn_family_ts(const struct connection *c, uint8_t end, sa_family_t af)
+{
+	const struct ike_ts *t = &c->ts[end];
+	struct ip_subnet all;
+
+	memset(&all, 0, sizeof(all));
+	all.addr.af = af;
+	return ike_ts_from_subnet(&all, t->ipproto, t->sport == t->eport ? t->sport : 0);
+}
+
+static struct ike_ts host_ts(const struct ike_ts *like, const struct ip_addr *a)
+{
+	struct ip_subnet hs = ip_subnet_from_addr(a);
+
+	return ike_ts_from_subnet(&hs, like->ipproto, like->sport == like->eport ? like->sport : 0);
+}
+
+struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end,
+				    const struct ip_addr *peer, const struct ike_lease *lease)
+{
+	uint8_t pe = (uint8_t)(1 - this_end);
+	sa_family_t af = c->ts[pe].start.af;
+	struct ike_ts none;
+
+	if (!ike_connection_has_pool(c, pe))
+		return ike_conn_remote_ts(c, this_end, peer);
+	if (lease && ike_lease_has(lease, af))
+		return host_ts(&c->ts[pe], &lease->addr[ike_lease_fam(af)]);
+	memset(&none, 0, sizeof(none));	/* AF_UNSPEC: intersects nothing */
+	return none;
+}
+
+struct ike_ts ike_conn_local_ts_sa(const struct connection *c, uint8_t this_end,
+				   const struct ike_lease *lease)
+{
+	sa_family_t af = c->ts[1 - this_end].start.af;	/* the tunnel's, not our host's */
+
+	if (lease && ike_connection_is_cp_client(c, this_end) &&
+	    lease->assigned[ike_lease_fam(af)].af == af)
+		return host_ts(&c->ts[this_end], &lease->assigned[ike_lease_fam(af)]);
+	return c->ts[this_end];
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crypto/dn.h"
 #include "ike/v1/proposal.h"
@@ -182,10 +183,8 @@ static const char *not_yet(const struct conn_spec *s)
 			return "DNS public keys (--dnskeyondemand)";
 		if (e->xauth_server || e->xauth_client)
 			return "XAUTH (--xauthserver, --xauthclient)";
-		if (e->modecfg_server || e->modecfg_client || e->modecfg_dns ||
-		    e->modecfg_domains || e->modecfg_banner)
-			return "Mode Config (--modecfgserver, --modecfgclient, --modecfgdns, "
-			       "--modecfgdomains, --modecfgbanner)";
+		if (e->modecfg_banner)
+			return "login banners (--modecfgbanner, an IKEv1 Mode Config attribute)";
 		if (e->host_kind == HOST_OPPORTUNISTIC)
 			return "opportunistic encryption (--host %opportunistic)";
 	}
@@ -200,7 +199,7 @@ static const char *not_yet(const struct conn_spec *s)
 	if (s->policy & POL_AGGRESSIVE)
 		return "IKEv1 Aggressive Mode (--aggrmode)";
 	if (s->policy & POL_MODECFG_PULL)
-		return "Mode Config (--modecfgpull)";
+		return "Mode Config (--modecfgpull, IKEv1)";
 	if (s->nflog_group)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)
@@ -232,6 +231,161 @@ static int derive_redirect(struct connection *c, char *err, size_t errlen)
 				     sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--accept-redirect-to %s", why);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Split a comma separated list; fn gets each item (trimmed). Returns fn's first error. */
+static int each_item(const char *list, int (*fn)(void *ctx, const char *item), void *ctx)
+{
+	char item[256];
+
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n >= sizeof(item))
+			return -E2BIG;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (n) {
+			int rc = fn(ctx, item);
+			if (rc < 0)
+				return rc;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+struct modecfg_ctx {
+	struct connection *c;
+	int end;
+	char *err;
+	size_t errlen;
+};
+
+static int add_pool(void *arg, const char *item)
+{
+	struct modecfg_ctx *x = arg;
+	struct ike_pool *p;
+	char why[200];
+	const char *side = x->end ? "right" : "left";
+	int rc = ike_pool_get(item, &p, why, sizeof(why));
+
+	if (rc < 0) {
+		snprintf(x->err, x->errlen, "--addresspool (%s end) %s", side, why);
+		return rc;
+	}
+	int fam = ike_pool_family(p) == AF_INET6;
+	if (x->c->pool[x->end][fam]) {
+		ike_pool_unref(p);
+		snprintf(x->err, x->errlen,
+			 "--addresspool (%s end) %s: a second IPv%c pool (expected at most one "
+			 "IPv4 and one IPv6 range)", side, item, fam ? '6' : '4');
+		return -EINVAL;
+	}
+	x->c->pool[x->end][fam] = p;
+	return 0;
+}
+
+static int add_dns(void *arg, const char *item)
+{
+	struct modecfg_ctx *x = arg;
+	struct ike_modecfg *m = &x->c->modecfg;
+	struct ip_addr a;
+
+	if (ip_addr_parse(item, &a) < 0) {
+		snprintf(x->err, x->errlen, "--modecfgdns %s: not an IP address", item);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < m->ndns; i++)
+		if (ip_addr_eq(&m->dns[i], &a))
+			return 0;	/* given on both ends (ipsec.conf's is connection-wide) */
+	if (m->ndns == sizeof(m->dns) / sizeof(m->dns[0])) {
+		snprintf(x->err, x->errlen, "--modecfgdns: more than %zu servers",
+			 sizeof(m->dns) / sizeof(m->dns[0]));
+		return -EINVAL;
+	}
+	m->dns[m->ndns++] = a;
+	return 0;
+}
+
+static int add_domain(void *arg, const char *item)
+{
+	struct modecfg_ctx *x = arg;
+	struct ike_modecfg *m = &x->c->modecfg;
+	size_t n = strlen(item);
+
+	if (n && item[n - 1] == '.')
+		n--;	/* "example.com." as a DNS zone file writes it */
+	if (!v2_cfg_domain_ok(item, n)) {
+		snprintf(x->err, x->errlen,
+			 "--modecfgdomains %s: not a domain name (expected letters, digits, "
+			 "'-' and '.', at most %d characters)", item, V2_CFG_DOMAIN_MAX);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < m->ndomains; i++)
+		if (m->domains[i].len == n && !strncasecmp(m->domains[i].name, item, n))
+			return 0;
+	if (m->ndomains == V2_CFG_MAX_DOMAINS) {
+		snprintf(x->err, x->errlen, "--modecfgdomains: more than %d domains",
+			 V2_CFG_MAX_DOMAINS);
+		return -EINVAL;
+	}
+	memcpy(m->domains[m->ndomains].name, item, n);
+	m->domains[m->ndomains].name[n] = '\0';
+	m->domains[m->ndomains++].len = (uint8_t)n;
+	return 0;
+}
+
+/* The pools (shared by range), DNS servers and domains of the connection form. */
+static int derive_modecfg(struct connection *c, char *err, size_t errlen)
+{
+	struct modecfg_ctx x = { .c = c, .err = err, .errlen = errlen };
+	int rc;
+
+	for (x.end = 0; x.end < 2; x.end++) {
+		const struct conn_end_spec *e = &c->spec.end[x.end];
+
+		if (!e->addresspool)
+			continue;
+		if (e->has_client) {
+			snprintf(err, errlen,
+				 "--addresspool (%s end): that end also has --client (expected one "
+				 "or the other: the pool gives each client its address)",
+				 x.end ? "right" : "left");
+			return -EINVAL;
+		}
+		rc = each_item(e->addresspool, add_pool, &x);
+		if (rc < 0) {
+			if (rc == -E2BIG)
+				snprintf(err, errlen, "--addresspool %.80s: an item is too long",
+					 e->addresspool);
+			return rc;
+		}
+		if (!ike_connection_has_pool(c, (uint8_t)x.end)) {
+			snprintf(err, errlen, "--addresspool \"%s\": no range (expected FIRST-LAST or NET/BITS)",
+				 e->addresspool);
+			return -EINVAL;
+		}
+	}
+	for (x.end = 0; x.end < 2; x.end++) {
+		const struct conn_end_spec *e = &c->spec.end[x.end];
+
+		rc = each_item(e->modecfg_dns, add_dns, &x);
+		if (rc == 0)
+			rc = each_item(e->modecfg_domains, add_domain, &x);
+		if (rc < 0) {
+			if (rc == -E2BIG)
+				snprintf(err, errlen, "--modecfgdns/--modecfgdomains: an item is too long");
 			return rc;
 		}
 	}
@@ -290,6 +444,8 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 			goto fail;
 	}
 	rc = derive_redirect(c, err, errlen);
+	if (rc == 0)
+		rc = derive_modecfg(c, err, errlen);
 	if (rc < 0)
 		goto fail;
 	*out = c;
@@ -365,6 +521,8 @@ void ike_connection_free(struct connection *c)
 	for (int i = 0; i < 2; i++) {
 		ike_end_creds_fini(&c->creds[i]);
 		free(c->ca_dn[i]);
+		ike_pool_unref(c->pool[i][0]);
+		ike_pool_unref(c->pool[i][1]);
 	}
 	addr_list_free(c->redirect_to);
 	addr_list_free(c->accept_redirect_to);

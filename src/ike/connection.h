@@ -7,6 +7,8 @@
 
 #include "ike/auth.h"
 #include "ike/id.h"
+#include "ike/pool.h"
+#include "ike/v2/cfg.h"
 #include "ike/proposal.h"
 #include "ike/ts.h"
 #include "sadb/conn_table.h"
@@ -41,6 +43,20 @@ struct connection {
 	struct ike_end_creds creds[2];
 	uint8_t *ca_dn[2];		/* --ca as DER, or NULL */
 	uint16_t ca_dn_len[2];
+	/*
+	 * Per end: the pools that end's addresses come from (--addresspool),
+	 * [end][0] IPv4 and [end][1] IPv6, each a reference on a pool shared
+	 * with the connections naming the same range. The leases themselves
+	 * belong to the SAs (ike_sa.lease), never to the connection.
+	 */
+	struct ike_pool *pool[2][2];
+	/* What a Configuration payload hands out besides the address (--modecfgdns, --modecfgdomains). */
+	struct ike_modecfg {
+		uint8_t ndns;
+		struct ip_addr dns[2 * V2_CFG_MAX_DNS];
+		uint8_t ndomains;
+		struct v2_cfg_domain domains[V2_CFG_MAX_DOMAINS];
+	} modecfg;
 
 	struct conn_index_entry ix[2];	/* by host pair and peer ID, per end that is an address */
 	struct addr_list *redirect_to;	/* --redirect-to (RFC 5685), or NULL */
@@ -92,6 +108,21 @@ int ike_connection_unpublish(struct conn_table *t, struct connection *c);
  * Context: any thread holding a reference.
  */
 const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len);
+
+/* Whether end `end` of c gets its addresses from a pool (--addresspool). */
+static inline bool ike_connection_has_pool(const struct connection *c, uint8_t end)
+{
+	return c->pool[end][0] || c->pool[end][1];
+}
+
+/*
+ * Whether our end (`end`) of c asks the peer for an address: --modecfgclient,
+ * for the families its selectors need. Context: any thread.
+ */
+static inline bool ike_connection_is_cp_client(const struct connection *c, uint8_t end)
+{
+	return c->spec.end[end].modecfg_client && !ike_connection_has_pool(c, 1 - end);
+}
 
 /* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);

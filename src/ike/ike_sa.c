@@ -378,6 +378,7 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
+	ike_lease_release(&sa->lease);	/* after the children: their down- updown read it */
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);

@@ -11,6 +11,7 @@
 #include "ike/child_index.h"
 #include "ike/connection.h"
 #include "ike/ike_daemon.h"
+#include "ike/lease.h"
 #include "ike/ts.h"
 #include "ike/v2/types.h"
 #include "sadb/sa_table.h"
@@ -234,6 +235,12 @@ struct ike_sa {
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
+	/*
+	 * The client's addresses from our pools (responder), or the ones the
+	 * peer gave us (--modecfgclient). Per client, so here and never on
+	 * the connection; released by ike_lease_release() in ike_sa_free().
+	 */
+	struct ike_lease lease;
 };
 
 /*

@@ -70,6 +70,8 @@ enum ike_stats_notify {
 	IKE_NS_TEMPORARY_FAILURE,
 	IKE_NS_INVALID_SYNTAX,
 	IKE_NS_NO_ADDITIONAL_SAS,
+	IKE_NS_INTERNAL_ADDRESS_FAILURE,	/* a pool had no address left, or none of the family */
+	IKE_NS_FAILED_CP_REQUIRED,
 	IKE_NS_OTHER,
 	IKE_NS_COUNT,
 };

@@ -37,7 +37,18 @@ struct ike_pool {
 	uint64_t in_use, exhausted;
 	struct lease *lru_head, *lru_tail;
 	uint64_t key;			/* hashing secret */
+	bool registered;		/* in the registry below (ike_pool_get()) */
+	struct ike_pool *reg_next;
 };
+
+/*
+ * The pools connections name, one per range, so that connections naming
+ * the same range share one. A pool leaves the registry when its last
+ * reference goes, under the registry lock (so a pool found there always
+ * has a reference to share).
+ */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ike_pool *reg_head;
 
 /* ---- addresses as numbers ---- */
 
@@ -265,8 +276,26 @@ void ike_pool_ref(struct ike_pool *p)
 
 void ike_pool_unref(struct ike_pool *p)
 {
-	if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+	if (!p)
 		return;
+	if (p->registered) {
+		bool last;
+
+		pthread_mutex_lock(&reg_lock);
+		last = atomic_fetch_sub(&p->refs, 1) == 1;
+		if (last) {
+			struct ike_pool **pp = &reg_head;
+			while (*pp && *pp != p)
+				pp = &(*pp)->reg_next;
+			if (*pp)
+				*pp = p->reg_next;
+		}
+		pthread_mutex_unlock(&reg_lock);
+		if (!last)
+			return;
+	} else if (atomic_fetch_sub(&p->refs, 1) != 1) {
+		return;
+	}
 	for (size_t i = 0; p->by_id && i <= p->mask; i++) {
 		struct lease *l = p->by_id[i];
 		while (l) {
@@ -400,4 +429,98 @@ void ike_pool_each(struct ike_pool *p, ike_pool_lease_fn *fn, void *ctx)
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the registry ---- */
+
+static bool overlap(const struct ike_pool *p, const struct ip_addr *first,
+		    const struct ip_addr *last)
+{
+	return p->first.af == first->af && to_num(first) <= to_num(&p->last) &&
+	       to_num(&p->first) <= to_num(last);
+}
+
+int ike_pool_get(const char *text, struct ike_pool **out, char *err, size_t errlen)
+{
+	struct ip_addr first, last;
+	struct ike_pool *p;
+	int rc = ike_pool_parse(text, &first, &last, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&reg_lock);
+	for (p = reg_head; p; p = p->reg_next) {
+		if (ip_addr_eq(&p->first, &first) && ip_addr_eq(&p->last, &last)) {
+			atomic_fetch_add(&p->refs, 1);
+			break;
+		}
+		if (overlap(p, &first, &last)) {
+			char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+			snprintf(err, errlen,
+				 "\"%s\" overlaps the pool %s-%s another connection uses (expected the same range, to share it, or one apart)",
+				 text, ip_addr_str(&p->first, a), ip_addr_str(&p->last, b));
+			pthread_mutex_unlock(&reg_lock);
+			return -EEXIST;
+		}
+	}
+	if (!p) {
+		p = ike_pool_new(&first, &last);
+		if (p) {
+			p->registered = true;
+			p->reg_next = reg_head;
+			reg_head = p;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+void ike_pool_each_pool(void (*fn)(void *ctx, struct ike_pool *p), void *ctx)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct ike_pool *p = reg_head; p; p = p->reg_next)
+		fn(ctx, p);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+const char *ike_pool_str(const struct ike_pool *p, char *buf, size_t len)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s-%s", ip_addr_str(&p->first, a), ip_addr_str(&p->last, b));
+	return buf;
+}
+
+sa_family_t ike_pool_family(const struct ike_pool *p)
+{
+	return p->first.af;
+}
+
+int ike_pool_list(struct ike_pool ***out, size_t *n)
+{
+	struct ike_pool **v = NULL;
+	size_t k = 0, cap = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (struct ike_pool *p = reg_head; p; p = p->reg_next)
+		cap++;
+	if (cap) {
+		v = calloc(cap, sizeof(*v));
+		if (!v)
+			rc = -ENOMEM;
+	}
+	for (struct ike_pool *p = reg_head; v && p; p = p->reg_next) {
+		atomic_fetch_add(&p->refs, 1);
+		v[k++] = p;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	*out = v;
+	*n = k;
+	return rc;
 }

@@ -42,6 +42,33 @@ int ike_pool_parse(const char *text, struct ip_addr *first, struct ip_addr *last
 /* A new pool of [first, last]; NULL on ENOMEM. It holds one reference. */
 struct ike_pool *ike_pool_new(const struct ip_addr *first, const struct ip_addr *last);
 
+/*
+ * The shared pool of a range (text as ike_pool_parse() takes it): the one
+ * another connection named with the same range, with a new reference, or
+ * a new one. Returns 0, -EINVAL (err: what was wrong), -EEXIST (the range
+ * overlaps another pool's without being the same: err names it) or
+ * -ENOMEM. Context: any thread (the ctl thread, adding a connection).
+ */
+int ike_pool_get(const char *text, struct ike_pool **out, char *err, size_t errlen);
+
+/*
+ * Each pool of the registry (ike_pool_get()'s), for listings and metrics.
+ * fn runs under the registry's lock: it may read the pool (stats, each)
+ * but not take or drop references.
+ */
+void ike_pool_each_pool(void (*fn)(void *ctx, struct ike_pool *p), void *ctx);
+
+/*
+ * The registry's pools, each with a new reference, for listings and
+ * metrics outside the registry's lock: *out (malloc'd) holds *n of them;
+ * drop each with ike_pool_unref() and free the array. Returns 0 or -ENOMEM.
+ */
+int ike_pool_list(struct ike_pool ***out, size_t *n);
+
+/* "FIRST-LAST", its name in listings and metrics. Returns buf. */
+const char *ike_pool_str(const struct ike_pool *p, char *buf, size_t len);
+sa_family_t ike_pool_family(const struct ike_pool *p);
+
 /* Context: any thread holding a reference. */
 void ike_pool_ref(struct ike_pool *p);
 /* Drop a reference; the last one frees the pool and its leases. Accepts NULL. */

@@ -183,6 +183,14 @@ int updown_env_build(const struct updown_info *u, char ***envp_out)
 	}
 	if (u->stack != NULL)
 		put(&e, "PLUTO_STACK", u->stack);
+	if (u->cfg_client)
+		put(&e, "PLUTO_CFG_CLIENT", "1");
+	if (u->cfg_server)
+		put(&e, "PLUTO_CFG_SERVER", "1");
+	if (u->peer_dns_info != NULL)
+		put(&e, "PLUTO_PEER_DNS_INFO", u->peer_dns_info);
+	if (u->peer_domain_info != NULL)
+		put(&e, "PLUTO_PEER_DOMAIN_INFO", u->peer_domain_info);
 
 	if (e.err != 0) {
 		updown_env_free(e.v);

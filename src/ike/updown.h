@@ -62,6 +62,11 @@ struct updown_info {
 	uint32_t spi_in, spi_out;	/* SPI_IN, SPI_OUT, host order, as 0x%08x */
 	uint32_t conn_mark, conn_mark_mask;	/* PLUTO_CONN_MARK "value/mask"; mask 0: none */
 	const char *stack;		/* PLUTO_STACK, e.g. "xfrm" */
+	/* The Configuration payload (libreswan's names): */
+	bool cfg_client;		/* PLUTO_CFG_CLIENT=1: our address came from the peer */
+	bool cfg_server;		/* PLUTO_CFG_SERVER=1: we gave the peer its address */
+	const char *peer_dns_info;	/* PLUTO_PEER_DNS_INFO; NULL: left out */
+	const char *peer_domain_info;	/* PLUTO_PEER_DOMAIN_INFO; NULL: left out */
 };
 
 /*

@@ -79,6 +79,7 @@ struct conn_end_spec {
 	char *modecfg_dns;		/* comma separated addresses */
 	char *modecfg_domains;
 	char *modecfg_banner;
+	char *addresspool;		/* --addresspool: where this end's addresses come from */
 	bool dnskey_ondemand;
 	char *updown;			/* NULL: the default script */
 };

@@ -30,6 +30,10 @@ static const struct {
 	/* consulted where IKE_SA_INIT would announce RFC 7427 signature hashes */
 	[IMPAIR_OMIT_SIGHASH] = { "omit-sighash-notify", IMPAIR_KIND_BOOL,
 				  "send no SIGNATURE_HASH_ALGORITHMS, as a peer without RFC 7427" },
+	/* consulted where a --modecfgclient builds its CFG_REQUEST */
+	[IMPAIR_CP_REQUEST_BOTH] = { "cp-request-both", IMPAIR_KIND_BOOL,
+				     "a --modecfgclient asks for an IPv4 and an IPv6 address, "
+				     "as a dual-stack client does" },
 };
 
 static _Atomic uint32_t values[IMPAIR_COUNT];

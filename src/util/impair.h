@@ -20,6 +20,7 @@ enum impairment {
 	IMPAIR_DROP_OUTBOUND,		/* packet path: send */
 	IMPAIR_IGNORE_RETRANSMITS,	/* packet path: duplicate request seen */
 	IMPAIR_OMIT_SIGHASH,		/* IKE_SA_INIT: no SIGNATURE_HASH_ALGORITHMS notify */
+	IMPAIR_CP_REQUEST_BOTH,		/* IKE_AUTH: a --modecfgclient asks for IPv4 and IPv6 */
 	IMPAIR_COUNT,
 };
 

@@ -325,6 +325,8 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.forms = F_CONN, .starts = F_CONN },
 	[WO_UPDOWN] = { .name = "updown", .arg = "updown", .kind = K_UPDOWN, .scope = S_END,
 		.forms = F_CONN, .starts = F_CONN },
+	[WO_ADDRESSPOOL] = { .name = "addresspool", .arg = "FIRST-LAST|NET/BITS,...",
+		.kind = K_STR, .scope = S_END, .forms = F_CONN, .starts = F_CONN },
 
 	/* public key form */
 	[WO_KEYID] = { .name = "keyid", .arg = "id", .kind = K_STR, .scope = S_WIDE, .forms = F_KEY,
@@ -1382,6 +1384,7 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_MODECFGBANNER: return dup_into(&e->modecfg_banner, o->value);
 	case WO_DNSKEYONDEMAND: e->dnskey_ondemand = true; break;
 	case WO_UPDOWN: return dup_into(&e->updown, o->value);
+	case WO_ADDRESSPOOL: return dup_into(&e->addresspool, o->value);
 	default:
 		break;	/* --ipv4/--ipv6/--tunnelipv4/--tunnelipv6/--to: read by the caller */
 	}

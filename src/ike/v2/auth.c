@@ -37,6 +37,8 @@
 #include "ike/v2/redirect.h"
 #include "ike/v2/task.h"
 #include "ike/child_updown.h"
+#include "ike/lease.h"
+#include "ike/v2/cfg.h"
 #include "util/impair.h"
 #include "util/log.h"
 
@@ -65,6 +67,16 @@ struct v2_auth_pend {
 	uint32_t spi_out;
 	struct ike_ts chosen_i, chosen_r;
 	bool transport;
+	/*
+	 * The Configuration payload (RFC 7296 2.19, 3.15). Responder: the
+	 * request as decoded, and the initiator's TSi kept for narrowing to
+	 * the address leased once the peer is authenticated. Initiator: the
+	 * reply, committed to the SA once the responder is authenticated.
+	 */
+	bool cp;			/* a CFG_REQUEST (responder) / CFG_REPLY (initiator) came */
+	bool need_lease;		/* responder: the child waits for a lease of the peer's pool */
+	struct v2_cfg cfg;
+	struct ike_ts_set tsi;
 	uint16_t our_len;
 	uint8_t our_auth[V2_AUTH_MAX];	/* our AUTH data */
 };
@@ -453,6 +465,100 @@ static void auth_job_done(struct ike_sa *sa, struct ike_auth_result *r)
 
 /* ---- initiator ---- */
 
+/* Our CFG_REQUEST (RFC 7296 2.19): an address of the Child SA's family, DNS, domains. */
+static void build_cp_request(struct v2_build *b, sa_family_t af)
+{
+	struct v2_cfg r = { .type = V2_CFG_REQUEST };
+	struct v2_cp cp;
+	uint8_t vals[16];
+
+	r.want = (af == AF_INET6 ? V2_CFGW_IP6 | V2_CFGW_DNS6 : V2_CFGW_IP4 | V2_CFGW_DNS4) |
+		 V2_CFGW_DOMAIN;
+	if (impair_get(IMPAIR_CP_REQUEST_BOTH))
+		r.want |= V2_CFGW_IP4 | V2_CFGW_IP6 | V2_CFGW_DNS4 | V2_CFGW_DNS6;
+	if (v2_cfg_encode(&r, &cp, vals, sizeof(vals)) == 0)
+		v2_build_cp(b, &cp);
+}
+
+/*
+ * The responder's CFG_REPLY for a --modecfgclient: an address of the
+ * Child SA's family, which the narrowed TSi must be. Into pend; false
+ * when the reply is missing, malformed or does not fit.
+ */
+static bool cp_reply_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_pend *p,
+			  const struct ike_ts *tsi)
+{
+	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
+	const char *why = "no CP payload";
+	char name[CONN_NAME_MAX + 32];
+
+	if (cp && cp->u.cp->type != V2_CFG_REPLY)
+		why = "a CP payload that is not a CFG_REPLY";
+	else if (cp && v2_cfg_decode(cp->u.cp, &p->cfg, &why) == 0)
+		why = NULL;
+	if (!why) {
+		sa_family_t af = tsi->start.af;
+		const struct ip_addr *got = af == AF_INET6 ? &p->cfg.ip6 : &p->cfg.ip4;
+		struct ip_subnet host;
+
+		if (!(af == AF_INET6 ? p->cfg.has_ip6 : p->cfg.has_ip4))
+			why = "no address of the Child SA's family in the CFG_REPLY";
+		else if (ip_addr_is_unspecified(got))
+			why = "an unspecified address in the CFG_REPLY";
+		else if (ike_ts_to_subnet(tsi, &host) < 0 ||
+			 host.prefix != ip_addr_bits(got) || !ip_addr_eq(&host.addr, got))
+			why = "the responder's TSi is not the address it gave us";
+	}
+	if (why) {
+		log_limited(LOG_WARNING, 10, "bad CFG_REPLY", "%s: %s",
+			    ike_sa_name(sa, name, sizeof(name)), why);
+		return false;
+	}
+	p->cp = true;
+	return true;
+}
+
+/* The address (and DNS) the responder gave us, once it is authenticated. */
+static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
+{
+	struct ike_lease *l = &sa->lease;
+	char a[IP_ADDR_STRLEN];
+	size_t n = 0;
+
+	if (!p->cp)
+		return;
+	if (p->cfg.has_ip4)
+		l->assigned[0] = p->cfg.ip4;
+	if (p->cfg.has_ip6)
+		l->assigned[1] = p->cfg.ip6;
+	l->dns_info[0] = l->domain_info[0] = '\0';
+	for (unsigned i = 0; i < p->cfg.ndns4 + p->cfg.ndns6; i++) {
+		const struct ip_addr *d = i < p->cfg.ndns4 ? &p->cfg.dns4[i]
+							   : &p->cfg.dns6[i - p->cfg.ndns4];
+		int k = snprintf(l->dns_info + n, sizeof(l->dns_info) - n, "%s%s", n ? " " : "",
+				 ip_addr_str(d, a));
+		if (k < 0 || (size_t)k >= sizeof(l->dns_info) - n)
+			break;
+		n += (size_t)k;
+	}
+	n = 0;
+	for (unsigned i = 0; i < p->cfg.ndomains; i++) {
+		int k = snprintf(l->domain_info + n, sizeof(l->domain_info) - n, "%s%s",
+				 n ? " " : "", p->cfg.domains[i].name);
+		if (k < 0 || (size_t)k >= sizeof(l->domain_info) - n)
+			break;
+		n += (size_t)k;
+	}
+	for (int fam = 0; fam < 2; fam++)
+		if (l->assigned[fam].af != AF_UNSPEC)
+			ike_sa_progress(sa, RC_LOG, "received %s address %s",
+					fam ? "INTERNAL_IP6_ADDRESS" : "INTERNAL_IP4_ADDRESS",
+					ip_addr_str(&l->assigned[fam], a));
+	if (l->dns_info[0])
+		ike_sa_progress(sa, RC_LOG, "received DNS server(s) %s%s%s", l->dns_info,
+				l->domain_info[0] ? ", domain(s) " : "", l->domain_info);
+}
+
 static void auth_send(struct ike_sa *sa, struct child_sa *c)
 {
 	struct ike_setup *s = sa->setup;
@@ -472,6 +578,8 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 	      crypto_dn_has_wildcard(sa->id_remote.data, sa->id_remote.len)))
 		build_id(&b, V2_PL_IDR, &sa->id_remote);
 	v2_build_auth(&b, &a);
+	if (c && ike_connection_is_cp_client(sa->conn, sa->this_end))
+		build_cp_request(&b, c->ts_local.start.af);
 	if (c) {
 		struct proposal_set esp;
 		struct v2_ts ts;
@@ -582,6 +690,10 @@ void v2_auth_start(struct ike_sa *sa)
 	c->encap = sa->nat_local || sa->nat_peer;
 	c->ts_local = conn->ts[sa->this_end];
 	c->ts_remote = conn->ts[1 - sa->this_end];
+	if (ike_connection_is_cp_client(conn, sa->this_end)) {
+		/* any address of the family: the responder narrows it to the one it gives */
+		c->ts_local = ike_conn_family_ts(conn, sa->this_end, c->ts_remote.start.af);
+	}
 	sa->state = IKE_I_SPI_ALLOC;
 	if (v2_child_alloc_spi(sa, c, initiator_spi_done) < 0)
 		ike_sa_fail(sa, RC_INTERNALERR, "cannot ask the kernel for an SPI");
@@ -634,6 +746,11 @@ static void response_child_read(struct ike_sa *sa, const struct v2_msg *m, struc
 	}
 	const uint8_t *spi = sa_pl->u.sa->props[0].spi;
 	c->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
+	if (ike_connection_is_cp_client(sa->conn, sa->this_end) &&
+	    !cp_reply_read(sa, m, p, &si.ts[0])) {
+		p->child = CHILD_BAD;
+		return;
+	}
 	c->ts_local = si.ts[0];
 	c->ts_remote = sr.ts[0];
 	if (c->transport && !v2_msg_notify(m, V2N_USE_TRANSPORT_MODE))
@@ -655,6 +772,8 @@ static void initiator_authenticated(struct ike_sa *sa)
 	ike_stats_established(sa, IKE_XS_AUTH);
 	if (v2_redirect_after_auth(sa))
 		return;
+	if (p->child == CHILD_OK)
+		cp_commit(sa, p);
 	switch (p->child) {
 	case CHILD_NONE:
 		ike_sa_setup_free(sa);
@@ -772,6 +891,100 @@ void v2_auth_i_checked(struct ike_sa *sa, struct ike_input *in)
 
 /* ---- responder ---- */
 
+/*
+ * The peer is authenticated: lease it an address of each family it asked
+ * for that the connection has a pool of (the one of its Child SA's family
+ * first), and narrow the Child SA's TSi to it. Returns 0, or the notify
+ * that refuses the Child SA: INTERNAL_ADDRESS_FAILURE when the pool has
+ * no address left (counted by the pool) or no pool serves that family.
+ */
+static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
+{
+	const struct connection *conn = sa->conn;
+	uint8_t pe = (uint8_t)(1 - sa->this_end);
+	sa_family_t af = conn->ts[pe].start.af;
+	static const uint32_t want[2] = { V2_CFGW_IP4, V2_CFGW_IP6 };
+	int first = ike_lease_fam(af);
+	struct ike_id key;
+	char name[CONN_NAME_MAX + 32], a[IP_ADDR_STRLEN];
+
+	ike_lease_key(&sa->id_remote, sa->serial, &key);
+	for (int k = 0; k < 2; k++) {
+		int fam = k == 0 ? first : 1 - first;
+		struct ike_pool *pool = conn->pool[pe][fam];
+		int rc;
+
+		if (!pool || !(p->cfg.want & want[fam]))
+			continue;
+		rc = ike_lease_take(&sa->lease, pool, &key);
+		if (rc == -ENOSPC || rc == -ENOMEM) {
+			char pn[2 * IP_ADDR_STRLEN + 2];
+			log_limited(LOG_WARNING, 10, "address pool exhausted",
+				    "%s: no address left in the pool %s for the client%s",
+				    ike_sa_name(sa, name, sizeof(name)),
+				    ike_pool_str(pool, pn, sizeof(pn)),
+				    rc == -ENOMEM ? " (out of memory)" : "");
+			if (fam == first)
+				return V2N_INTERNAL_ADDRESS_FAILURE;
+			continue;	/* the other family is a bonus */
+		}
+		if (rc == 0)
+			dbg(DBG_BASE, "%s: leased %s", ike_sa_name(sa, name, sizeof(name)),
+			    ip_addr_str(&sa->lease.addr[fam], a));
+	}
+	if (!ike_lease_has(&sa->lease, af))
+		return V2N_INTERNAL_ADDRESS_FAILURE;	/* not asked for, or no pool of that family */
+	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, &sa->lease);
+	if (ike_ts_narrow(&p->tsi, &ours, &p->chosen_i) < 0) {
+		/*
+		 * A TSi that does not hold the address: libreswan's clients send
+		 * their own outer address there, a placeholder for the address
+		 * they ask for. The Child SA is the leased address's, as
+		 * libreswan's responder makes it.
+		 */
+		dbg(DBG_BASE, "%s: TSi does not hold the leased address: the Child SA takes it",
+		    ike_sa_name(sa, name, sizeof(name)));
+		p->chosen_i = ours;
+	}
+	return 0;
+}
+
+/* Our CFG_REPLY: the leased addresses, the connection's DNS servers and domains. */
+static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v2_auth_pend *p)
+{
+	const struct ike_modecfg *mc = &sa->conn->modecfg;
+	struct v2_cfg r = { .type = V2_CFG_REPLY };
+	struct v2_cp cp;
+	uint8_t vals[1024];
+
+	if (ike_lease_has(&sa->lease, AF_INET)) {
+		r.has_ip4 = true;
+		r.ip4 = sa->lease.addr[0];
+	}
+	if (ike_lease_has(&sa->lease, AF_INET6)) {
+		r.has_ip6 = true;
+		r.ip6 = sa->lease.addr[1];
+		r.ip6_prefix = 128;
+	}
+	for (unsigned i = 0; i < mc->ndns; i++) {
+		if (mc->dns[i].af == AF_INET && r.ndns4 < V2_CFG_MAX_DNS)
+			r.dns4[r.ndns4++] = mc->dns[i];
+		else if (mc->dns[i].af == AF_INET6 && r.ndns6 < V2_CFG_MAX_DNS)
+			r.dns6[r.ndns6++] = mc->dns[i];
+	}
+	r.ndomains = mc->ndomains;
+	memcpy(r.domains, mc->domains, sizeof(r.domains));
+	/* what we protect, when it is not everything (split tunnelling) */
+	struct ip_subnet ours;
+	const struct ike_ts *t = &sa->conn->ts[sa->this_end];
+	if (p->cfg.want & (t->start.af == AF_INET ? V2_CFGW_SUBNET4 : V2_CFGW_SUBNET6) &&
+	    ike_ts_to_subnet(t, &ours) == 0 && ours.prefix > 0)
+		r.subnets[r.nsubnets++] = ours;
+	if (v2_cfg_encode(&r, &cp, vals, sizeof(vals)) == 0)
+		v2_build_cp(b, &cp);
+}
+
+
 static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_err)
 {
 	struct ike_setup *s = sa->setup;
@@ -785,6 +998,8 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	if (p->send_cert)
 		build_certs(sa, &b);
 	v2_build_auth(&b, &a);
+	if (p->cp && c && !child_err)
+		build_cp_reply(sa, &b, p);
 	if (c && !child_err) {
 		struct v2_sa *out = sa->w->sa_scratch;
 		struct v2_ts ts;
@@ -919,6 +1134,15 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 		p->child_err = V2N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
+	if (ike_connection_has_pool(sa->conn, (uint8_t)(1 - sa->this_end))) {
+		/* RFC 7296 3.15.4: a client of a pool must ask for its address */
+		if (!p->cp || !(p->cfg.want & (V2_CFGW_IP4 | V2_CFGW_IP6))) {
+			p->child_err = V2N_FAILED_CP_REQUIRED;
+			return;
+		}
+		p->tsi = si;	/* narrowed to the lease once the peer is authenticated */
+		p->need_lease = true;
+	}
 	ours_remote = ike_conn_remote_ts(sa->conn, sa->this_end, &sa->peer);
 	if (ike_ts_narrow(&si, &ours_remote, &p->chosen_i) < 0 ||
 	    ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &p->chosen_r) < 0) {
@@ -953,6 +1177,14 @@ static void responder_authenticated(struct ike_sa *sa)
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, p->child == CHILD_NONE ? 0 : p->child_err);
 		return;
+	}
+	if (p->need_lease) {
+		uint16_t err = lease_for_child(sa, p);
+		if (err) {
+			sa->state = IKE_ESTABLISHED;
+			auth_respond(sa, NULL, err);
+			return;
+		}
 	}
 	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
 	if (!c) {
@@ -1023,6 +1255,15 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	}
 	sa->id_remote = p->peer;
 	sa->id_local = &sa->conn->id_self[sa->this_end];
+	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
+	if (cp && cp->u.cp->type == V2_CFG_REQUEST) {
+		if (v2_cfg_decode(cp->u.cp, &p->cfg, &why) < 0) {
+			snprintf(buf, sizeof(buf), "malformed CP payload: %s", why);
+			auth_refuse(sa, buf);
+			return;
+		}
+		p->cp = true;
+	}
 	request_child_decide(sa, m, p);
 
 	/* the peer's AUTH: a PSK is checked now, a signature by the job */

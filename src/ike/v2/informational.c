@@ -155,6 +155,12 @@ int v2_info_start(struct ike_sa *sa, struct v2_task *t)
 		/* Children first out of the kernel: no traffic in the clear meanwhile. */
 		for (struct child_sa *c = sa->children; c; c = c->next)
 			v2_child_uninstall(sa, c);
+		/*
+		 * The client's addresses go back now, not when the peer answers:
+		 * its Child SAs are gone, and a peer that vanished would hold
+		 * them for the whole retransmission time.
+		 */
+		ike_lease_release(&sa->lease);
 		if (sa->state == IKE_ESTABLISHED)
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");

@@ -213,6 +213,17 @@ enum v2_cfg_attr {
 	V2_CFG_INTERNAL_IP4_SUBNET = 13,
 	V2_CFG_SUPPORTED_ATTRIBUTES = 14,
 	V2_CFG_INTERNAL_IP6_SUBNET = 15,
+	V2_CFG_P_CSCF_IP4_ADDRESS = 20,		/* RFC 7651 */
+	V2_CFG_P_CSCF_IP6_ADDRESS = 21,		/* RFC 7651 */
+	V2_CFG_INTERNAL_DNS_DOMAIN = 25,	/* RFC 8598 */
+	V2_CFG_INTERNAL_DNSSEC_TA = 26,		/* RFC 8598 */
+	/*
+	 * The private-use values 3GPP TS 24.302 gave the P-CSCF addresses
+	 * before RFC 7651; older handsets still ask with them. Read by the
+	 * value's length (4 or 16 bytes), answered with the type asked for.
+	 */
+	V2_CFG_P_CSCF_LEGACY_A = 16389,
+	V2_CFG_P_CSCF_LEGACY_B = 16390,
 };
 
 /* EAP codes (RFC 3748 4). */

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "ike/pool.h"
+#include "ike/v2/types.h"
 #include "crypto/jobq.h"
 #include "ctl/config_setup.h"
 #include "ctl/metrics_collect.h"
@@ -517,9 +519,31 @@ Test(metrics, render_reads_the_workers_counters)
 	/* a source that is not there reads as zero; a collected family without one has no series */
 	assert_line(b.p, "skua_kernel_queue_depth 0");
 	assert_line(b.p, "# TYPE skua_pool_leases gauge");
-	cr_assert_null(strstr(b.p, "skua_pool_leases{"), "pool series before pools landed");
+	cr_assert_null(strstr(b.p, "skua_pool_leases{"), "pool series without a pool");
 	cr_assert_null(strstr(b.p, "skua_ike_sa_established_seconds{"), "per-SA series when off");
 	expo_free(&b);
+
+	/* a pool, as a connection's --addresspool makes it: a series per state */
+	struct ike_pool *pool;
+	struct ike_id id = { .type = V2_ID_FQDN, .len = 5 };
+	struct ip_addr a;
+	char err[200];
+	memcpy(id.data, "alice", 5);
+	cr_assert_eq(ike_pool_get("10.9.0.10-10.9.0.12", &pool, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(ike_pool_lease(pool, &id, &a), 0);
+	id.data[0] = 'b';
+	cr_assert_eq(ike_pool_lease(pool, &id, &a), 0);
+	id.data[0] = 'c';
+	cr_assert_eq(ike_pool_lease(pool, &id, &a), 0);
+	id.data[0] = 'd';
+	cr_assert_eq(ike_pool_lease(pool, &id, &a), -ENOSPC);
+	expo_init(&b);
+	cr_assert_eq(metrics_render(&f.src, &b), 0);
+	assert_line(b.p, "skua_pool_leases{pool=\"10.9.0.10-10.9.0.12\",state=\"in_use\"} 3");
+	assert_line(b.p, "skua_pool_leases{pool=\"10.9.0.10-10.9.0.12\",state=\"free\"} 0");
+	assert_line(b.p, "skua_pool_exhausted_total{pool=\"10.9.0.10-10.9.0.12\"} 1");
+	expo_free(&b);
+	ike_pool_unref(pool);
 	fake_fini(&f);
 }
 

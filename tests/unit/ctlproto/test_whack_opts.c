@@ -170,6 +170,7 @@ static const char *const good[] = {
 	"--name c --host 10.0.0.1 --xauthserver --modecfgserver --to --host %any --xauthclient"
 	" --modecfgclient",
 	"--name c --host 10.0.0.1 --modecfgdns '10.0.0.53, 10.0.0.54' --to --host 10.0.0.2",
+	"--name c --host 10.0.0.1 --modecfgserver --to --host %any --addresspool 10.9.0.0/24",
 	"--name c --host 10.0.0.1 --modecfgdomains example.com,corp.example --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --modecfgbanner 'Welcome aboard' --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --dnskeyondemand --to --host 10.0.0.2",

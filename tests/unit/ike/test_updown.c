@@ -125,6 +125,20 @@ Test(updown, extras_when_set)
 	assert_env(env, "SPI_OUT", "0xdeadbeef");
 	assert_env(env, "PLUTO_CONN_MARK", "7/0xffffffff");
 	assert_env(env, "PLUTO_STACK", "xfrm");
+	cr_assert_null(env_get(env, "PLUTO_CFG_CLIENT"));
+	cr_assert_null(env_get(env, "PLUTO_PEER_DNS_INFO"));
+	updown_env_free(env);
+
+	/* an address from the peer's Configuration payload */
+	u.cfg_client = true;
+	u.cfg_server = true;
+	u.peer_dns_info = "192.0.2.53 2001:db8::53";
+	u.peer_domain_info = "example.com";
+	cr_assert_eq(updown_env_build(&u, &env), 0);
+	assert_env(env, "PLUTO_CFG_CLIENT", "1");
+	assert_env(env, "PLUTO_CFG_SERVER", "1");
+	assert_env(env, "PLUTO_PEER_DNS_INFO", "192.0.2.53 2001:db8::53");
+	assert_env(env, "PLUTO_PEER_DOMAIN_INFO", "example.com");
 	updown_env_free(env);
 }
 
@@ -455,4 +469,47 @@ Test(updown, shipped_script_routes_and_unroutes_ipv6, .init = netns_setup,
 	u.peer_client = (struct ip_subnet){ .prefix = 0 };
 	cr_assert_eq(run(script, &u), 0);
 	cr_assert_str_eq(capture("ip -6 route show 2001:db8:9::9"), "");
+}
+
+Test(updown, shipped_script_installs_and_removes_a_cp_address, .init = netns_setup,
+     .fini = run_teardown, .timeout = 60)
+{
+	const char *script = updown_script();
+	struct updown_info u = v4_client();
+
+	u.interface = "v0";
+	u.peer_client = subnet("0.0.0.0/0");
+	u.my_source_ip = addr("10.9.0.10");
+	u.cfg_client = true;
+
+	/* route-client puts the address on the interface first: the route's src needs it */
+	u.verb = UPDOWN_ROUTE;
+	cr_assert_eq(run(script, &u), 0);
+	cr_assert_not_null(strstr(capture("ip -4 -o addr show dev v0"), " 10.9.0.10/32 "));
+	cr_assert_not_null(strstr(capture("ip route show 0.0.0.0/1"), "src 10.9.0.10"));
+	u.verb = UPDOWN_UP;
+	cr_assert_eq(run(script, &u), 0, "up-client with the address there already");
+	u.verb = UPDOWN_DOWN;
+	cr_assert_eq(run(script, &u), 0);
+	cr_assert_null(strstr(capture("ip -4 -o addr show dev v0"), "10.9.0.10"));
+	u.verb = UPDOWN_UNROUTE;
+	cr_assert_eq(run(script, &u), 0);
+	cr_assert_str_eq(capture("ip route show 0.0.0.0/1"), "");
+
+	/* a host connection (no route verbs do it): up adds, down removes; IPv6 too */
+	u.peer_client = subnet("2001:db8:2::1/128");
+	u.my_source_ip = addr("2001:db8:9::5");
+	u.verb = UPDOWN_UP;
+	cr_assert_eq(run(script, &u), 0);
+	cr_assert_not_null(strstr(capture("ip -6 -o addr show dev v0"), " 2001:db8:9::5/128 "));
+	u.verb = UPDOWN_DOWN;
+	cr_assert_eq(run(script, &u), 0);
+	cr_assert_null(strstr(capture("ip -6 -o addr show dev v0"), "2001:db8:9::5"));
+
+	/* without PLUTO_CFG_CLIENT the source address is the administrator's: never touched */
+	u.cfg_client = false;
+	u.my_source_ip = addr("10.9.0.11");
+	u.verb = UPDOWN_UP;
+	cr_assert_eq(run(script, &u), 0);
+	cr_assert_null(strstr(capture("ip -4 -o addr show dev v0"), "10.9.0.11"));
 }
