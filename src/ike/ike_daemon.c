@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "ike/ike_daemon.h"
+#include "ike/child_updown.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ int ike_daemon_init(struct ike_daemon *d)
 		w->txbuf = malloc(V2_TXBUF);
 		if (!w->scratch || !w->sa_scratch || !w->txbuf || child_index_init(&w->children) < 0)
 			return -ENOMEM;
+		ike_updown_worker_init(w);
 	}
 	atomic_store(&d->next_serial, 1);
 	atomic_store(&d->next_reqid, 0);
@@ -76,6 +78,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->sa_scratch);
 		free(w->txbuf);
 		child_index_fini(&w->children);
+		ike_updown_worker_fini(w);
 	}
 	rcu_barrier();
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));

@@ -108,6 +108,8 @@ enum ike_counter {
 	IKEC_TEMP_FAIL_SENT,
 	IKEC_IKE_EXPIRED,
 	IKEC_CHILD_EXPIRED,
+	IKEC_UPDOWN_DELAYED,		/* updown verbs that waited: the runner's queue was full */
+	IKEC_UPDOWN_WAITING,		/* gauge: ... waiting now */
 	/* [exchange][role]: IKE SAs established (ike_stats.h) */
 	IKEC_ESTABLISHED_BY,
 	/* [exchange][role][reason]: IKE SAs that failed, and refused IKE_SA_INIT requests */
@@ -158,6 +160,13 @@ struct ike_worker {
 	_Atomic uint64_t rekey_ms_log2[IKE_REKEY_BUCKETS];
 	_Atomic uint64_t rekey_ms_sum;	/* their sum (the metrics' histogram _sum) */
 	unsigned half_open;
+	/*
+	 * updown commands waiting for room in the runner's queue, oldest
+	 * first (child_updown.c): once one waits, later ones queue behind it,
+	 * so this worker's verbs keep their order; a timer retries.
+	 */
+	struct updown_wait *updown_head, *updown_tail;
+	struct timer updown_retry;
 	/* stateless answers to unknown senders this second (io.c answer_allowed()) */
 	uint64_t answers_second;
 	uint32_t answers;
