@@ -81,6 +81,8 @@ static const char *const kernel_op_values[KERNEL_OP_KINDS] = {
 	[KERNEL_OP_POLICY_DELETE] = "policy_delete",
 	[KERNEL_OP_SPI_ALLOC] = "spi_alloc",
 	[KERNEL_OP_SA_QUERY] = "sa_query",
+	[KERNEL_OP_ROUTE_REPLACE] = "route_replace",
+	[KERNEL_OP_ROUTE_DELETE] = "route_delete",
 };
 static const struct metric_dim dim_kernel_op = { "op", kernel_op_values, KERNEL_OP_KINDS };
 
@@ -706,6 +708,13 @@ const struct metric_family metric_families[M_COUNT] = {
 	[M_UPDOWN_TIMEOUTS] = { .name = "skua_updown_timeouts_total", .type = METRIC_COUNTER,
 		.help = "updown commands killed for running too long.",
 		.read = read_updown_timeouts },
+	[M_UPDOWN_DELAYED] = WORKER_COUNTER("skua_updown_delayed_total",
+		"updown commands that waited in their worker for room in the runner's queue "
+		"(none is ever skipped; the Child SA completes when its up- has run).",
+		IKEC_UPDOWN_DELAYED, MB_IKE),
+	[M_UPDOWN_WAITING] = WORKER_GAUGE("skua_updown_waiting",
+		"updown commands waiting in the workers for room in the runner's queue.",
+		IKEC_UPDOWN_WAITING, MB_IKE),
 
 	/* logging */
 	[M_LOG_LINES] = { .name = "skua_log_lines_total", .type = METRIC_COUNTER,

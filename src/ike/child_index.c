@@ -103,3 +103,13 @@ struct child_sa *child_index_find(const struct child_index *ix, uint32_t spi, ui
 			return l->c;
 	return NULL;
 }
+
+bool child_index_has_spi_in(const struct child_index *ix, uint32_t spi)
+{
+	if (!ix->buckets)
+		return false;
+	for (const struct child_link *l = ix->buckets[slot(ix, spi)]; l; l = l->next)
+		if (l->spi == spi && l->c->spi_in == spi)
+			return true;
+	return false;
+}

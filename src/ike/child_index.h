@@ -47,4 +47,7 @@ void child_index_del(struct child_index *ix, struct child_sa *c);
 /* The Child SA with spi as its inbound or outbound SPI and this reqid, or NULL. */
 struct child_sa *child_index_find(const struct child_index *ix, uint32_t spi, uint32_t reqid);
 
+/* Is spi the inbound SPI of an indexed Child SA (whatever its reqid)? */
+bool child_index_has_spi_in(const struct child_index *ix, uint32_t spi);
+
 #endif

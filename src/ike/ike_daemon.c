@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "ike/ike_daemon.h"
+#include "ike/child_updown.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ int ike_daemon_init(struct ike_daemon *d)
 		    !w->frag_out ||
 		    child_index_init(&w->children) < 0)
 			return -ENOMEM;
+		ike_updown_worker_init(w);
 	}
 	atomic_store(&d->next_serial, 1);
 	atomic_store(&d->next_reqid, 0);
@@ -101,6 +103,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->frag_in);
 		free(w->frag_out);
 		child_index_fini(&w->children);
+		ike_updown_worker_fini(w);
 	}
 	rcu_barrier();
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));

@@ -121,6 +121,8 @@ enum ike_counter {
 	IKEC_REDIRECT_REFUSED,		/* initiator: redirects refused (loop, not accepted) */
 	/* DDoS limits */
 	IKEC_HALF_OPEN_WORKER_LIMITED,	/* IKE_SA_INIT dropped: the worker's share of max-halfopen-ike */
+	IKEC_UPDOWN_DELAYED,		/* updown verbs that waited: the runner's queue was full */
+	IKEC_UPDOWN_WAITING,		/* gauge: ... waiting now */
 	/* [exchange][role]: IKE SAs established (ike_stats.h) */
 	IKEC_ESTABLISHED_BY,
 	/* [exchange][role][reason]: IKE SAs that failed, and refused IKE_SA_INIT requests */
@@ -194,6 +196,13 @@ struct ike_worker {
 	uint64_t frag_bytes;		/* fragments held by this worker's SAs (RFC 7383) */
 	uint8_t *frag_in;		/* a reassembled message's inner chain */
 	uint8_t *frag_out;		/* the inner chain of a message being cut */
+	/*
+	 * updown commands waiting for room in the runner's queue, oldest
+	 * first (child_updown.c): once one waits, later ones queue behind it,
+	 * so this worker's verbs keep their order; a timer retries.
+	 */
+	struct updown_wait *updown_head, *updown_tail;
+	struct timer updown_retry;
 	/* stateless answers to unknown senders this second (io.c answer_allowed()) */
 	uint64_t answers_second;
 	uint32_t answers;

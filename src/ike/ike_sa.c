@@ -435,10 +435,15 @@ static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc,
 			     c ? ike_conn_instance_str(c, name, sizeof(name)) : "\"(none)\"",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
+	ike_progress_text(sa->whack, rc, text);
+}
+
+void ike_progress_text(struct ike_progress *pr, unsigned rc, const char *text)
+{
 	/* A whack user asked for it; otherwise a peer's exchange did, as often as it likes. */
-	if (sa->whack) {
+	if (pr) {
 		log_info("%s", text);
-		sa->whack->ops->line(sa->whack, rc, text);
+		pr->ops->line(pr, rc, text);
 	} else {
 		log_limited(LOG_INFO, 100, "IKE SA progress", "%s", text);
 	}

@@ -117,7 +117,8 @@ struct child_sa {
 	unsigned kernel_pending;	/* kernel ops in flight for this child */
 	int kernel_error;		/* first failure among them */
 	uint8_t kernel_done;		/* bits of the install steps that succeeded */
-	bool kernel_released;		/* its kernel state (or larval SPI) is being removed */
+	bool kernel_released;		/* its kernel state is being removed */
+	bool native_routed;		/* its install batch carried the default updown's routes */
 };
 
 struct v2_auth_pend;
@@ -310,6 +311,12 @@ void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 /* The same for Child SA c of sa, under the name of c's connection. */
 void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc, const char *fmt,
 			...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * A finished progress line ("\"name\" #N: text") to pr (if any) and the
+ * log (rate-limited without a whack). Context: the owner worker.
+ */
+void ike_progress_text(struct ike_progress *pr, unsigned rc, const char *text);
 
 /* Close the initiating whack's channel (the command is over). */
 void ike_sa_progress_done(struct ike_sa *sa);

@@ -200,11 +200,23 @@ int updown_env_build(const struct updown_info *u, char ***envp_out)
 	return 0;
 }
 
+const char *updown_log_prefix(const struct updown_info *u, char buf[RUNNER_PREFIX_MAX])
+{
+	char verb[UPDOWN_VERB_MAX], name[64];
+	size_t len;
+
+	if (updown_verb(u, verb) == NULL || u->connection == NULL)
+		return NULL;
+	len = strnlen(u->connection, sizeof(name) - 1);
+	printable(name, u->connection, len);
+	snprintf(buf, RUNNER_PREFIX_MAX, "\"%s\" updown %s", name, verb);
+	return buf;
+}
+
 int updown_run(struct runner *r, const char *command, const struct updown_info *u,
 	       struct mailbox *reply_to, updown_done_fn *done, void *cookie)
 {
-	char verb[UPDOWN_VERB_MAX], name[64], prefix[RUNNER_PREFIX_MAX], **envp;
-	size_t len;
+	char prefix[RUNNER_PREFIX_MAX], **envp;
 	int rc;
 
 	if (command == NULL || done == NULL)
@@ -212,11 +224,71 @@ int updown_run(struct runner *r, const char *command, const struct updown_info *
 	rc = updown_env_build(u, &envp);
 	if (rc < 0)
 		return rc;
-	updown_verb(u, verb);
-	len = strnlen(u->connection, sizeof(name) - 1);
-	printable(name, u->connection, len);
-	snprintf(prefix, sizeof(prefix), "\"%s\" updown %s", name, verb);
+	updown_log_prefix(u, prefix);
 	rc = runner_submit(r, command, envp, prefix, reply_to, done, cookie);
 	updown_env_free(envp);
 	return rc;
+}
+
+static bool addr_unspecified(const struct ip_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return a->af == AF_UNSPEC || memcmp(a->b, zero, a->af == AF_INET ? 4 : 16) == 0;
+}
+
+static bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return a->af == b->af && memcmp(a->b, b->b, a->af == AF_INET ? 4 : 16) == 0;
+}
+
+int updown_native_routes(const struct updown_info *u, struct updown_route out[UPDOWN_ROUTES_MAX])
+{
+	char verb[UPDOWN_VERB_MAX];
+	struct ip_subnet peer, halves[2];
+	struct ip_addr next_hop;
+	unsigned n = 0, np;
+	bool via;
+
+	if (updown_verb(u, verb) == NULL || u->peer.af != u->me.af)
+		return -EINVAL;
+	if (!u->client || (u->verb != UPDOWN_PREPARE && u->verb != UPDOWN_ROUTE &&
+			   u->verb != UPDOWN_UNROUTE))
+		return 0;	/* the script: nothing for -host, up- or down- */
+	peer = u->peer_client.addr.af == AF_UNSPEC ? ip_subnet_from_addr(&u->peer) : u->peer_client;
+	if (!subnet_ok(&peer))
+		return -EINVAL;
+	memset(halves, 0, sizeof(halves));
+	if (peer.prefix == 0) {
+		/* 0.0.0.0/1 and 128.0.0.0/1 (or ::/1 and 8000::/1) */
+		halves[0].addr.af = halves[1].addr.af = peer.addr.af;
+		halves[0].prefix = halves[1].prefix = 1;
+		halves[1].addr.b[0] = 0x80;
+		np = 2;
+	} else {
+		halves[0] = peer;
+		np = 1;
+	}
+	next_hop = u->next_hop.af == AF_UNSPEC ? u->peer : u->next_hop;
+	/* a client of the other family (IPv6 inside IPv4) is reached through the device alone */
+	via = next_hop.af == peer.addr.af && !addr_unspecified(&next_hop) &&
+	      !(addr_eq(&next_hop, &peer.addr) && peer.prefix == (peer.addr.af == AF_INET ? 32 : 128));
+	for (unsigned i = 0; i < np; i++) {
+		struct updown_route *r = &out[n++];
+
+		memset(r, 0, sizeof(*r));
+		r->r.dst = halves[i];
+		if (u->verb != UPDOWN_PREPARE && u->interface)
+			snprintf(r->r.dev, sizeof(r->r.dev), "%s", u->interface);
+		if (u->verb != UPDOWN_ROUTE) {
+			r->kind = KERNEL_OP_ROUTE_DELETE;
+			continue;
+		}
+		r->kind = KERNEL_OP_ROUTE_REPLACE;
+		if (via)
+			r->r.via = next_hop;
+		if (u->my_source_ip.af == peer.addr.af)
+			r->r.src = u->my_source_ip;
+	}
+	return (int)n;
 }

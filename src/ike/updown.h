@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sadb/kernel_queue.h"
 #include "util/addr.h"
 #include "util/mailbox.h"
 #include "util/runner.h"
@@ -108,5 +109,33 @@ typedef runner_done_fn updown_done_fn;
  */
 int updown_run(struct runner *r, const char *command, const struct updown_info *u,
 	       struct mailbox *reply_to, updown_done_fn *done, void *cookie);
+
+/*
+ * The prefix the runner logs the command's output under:
+ * "\"<connection>\" updown <verb>" (the name made printable). Returns buf,
+ * or NULL for a bad verb or family. Context: any thread; pure.
+ */
+const char *updown_log_prefix(const struct updown_info *u, char buf[RUNNER_PREFIX_MAX]);
+
+/*
+ * The default action, native: the route changes the shipped _updown
+ * script (tools/ipsec/_updown) makes for u, as kernel route ops.
+ *   prepare-client  delete the route to each peer-client prefix
+ *   route-client    replace it: via the next hop (none when it is unset
+ *                   or is the peer client itself, a /32 or /128), dev the
+ *                   interface when known, src PLUTO_MY_SOURCEIP when set
+ *   unroute-client  delete it (dev the interface when known)
+ *   -host, up-, down-: nothing.
+ * A peer client of 0.0.0.0/0 or ::/0 is routed as its two halves, so the
+ * main table's default route is never replaced or deleted. Fills out[]
+ * and returns how many (0..UPDOWN_ROUTES_MAX), or -EINVAL (bad verb or
+ * family). Context: any thread; pure.
+ */
+enum { UPDOWN_ROUTES_MAX = 2 };
+struct updown_route {
+	enum kernel_op_kind kind;	/* KERNEL_OP_ROUTE_REPLACE or _DELETE */
+	struct kernel_route_params r;
+};
+int updown_native_routes(const struct updown_info *u, struct updown_route out[UPDOWN_ROUTES_MAX]);
 
 #endif

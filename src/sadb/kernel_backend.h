@@ -54,6 +54,13 @@ struct kernel_backend {
 	const char *name;	/* "none", "xfrm", "pfkey" (the protostack= word) */
 
 	/*
+	 * submit() may run on any thread, several at once (it keeps no state
+	 * that needs the kernel thread): the queue then runs it on the
+	 * submitter and spares the thread hop (the none backend).
+	 */
+	bool inline_ok;
+
+	/*
 	 * Open sockets and the like; *state is the backend's. Returns 0 or
 	 * -errno (the queue does not start).
 	 * Context: the thread calling kernel_queue_start(); may block.

@@ -6,6 +6,7 @@
  * pure IKE responders).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -13,9 +14,9 @@
 #include "sadb/kernel_backend.h"
 #include "sadb/kernel_queue.h"
 
-/* Owner: the kernel thread (after init on the starting thread). */
+/* Owner: shared by every submitter (the backend runs inline): next is atomic. */
 struct none_state {
-	uint32_t next;		/* walks the SPI space; starts at a random point */
+	_Atomic uint32_t next;	/* walks the SPI space; starts at a random point */
 };
 
 static int none_init(void **state)
@@ -25,8 +26,11 @@ static int none_init(void **state)
 	if (!s)
 		return -ENOMEM;
 	/* A random start keeps SPIs of successive runs apart; failure is harmless. */
-	if (getrandom(&s->next, sizeof(s->next), GRND_NONBLOCK) != sizeof(s->next))
-		s->next = 0;
+	uint32_t start = 0;
+
+	if (getrandom(&start, sizeof(start), GRND_NONBLOCK) != sizeof(start))
+		start = 0;
+	atomic_init(&s->next, start);
 	*state = s;
 	return 0;
 }
@@ -49,7 +53,7 @@ static int alloc_spi(struct none_state *s, uint32_t min, uint32_t max, uint32_t 
 	if (lo > hi)
 		return -EINVAL;
 	span = (uint64_t)hi - lo + 1;
-	*spi = lo + (uint32_t)(s->next++ % span);
+	*spi = lo + (uint32_t)(atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed) % span);
 	return 0;
 }
 
@@ -78,6 +82,7 @@ static void none_submit(void *state, struct kernel_op **ops, size_t n)
 
 const struct kernel_backend kernel_backend_none = {
 	.name = "none",
+	.inline_ok = true,
 	.init = none_init,
 	.fini = none_fini,
 	.submit = none_submit,

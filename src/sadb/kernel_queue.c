@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sadb/kernel_route.h"
 #include "util/log.h"
+
+/* mail.type of what the kernel thread's mailbox carries */
+enum { MAIL_OP = 0, MAIL_BATCH = 1 };
 
 static const struct kernel_backend *const backends[] = {
 	&kernel_backend_none,
@@ -89,7 +93,56 @@ void kernel_op_deliver(struct mail *m, void *ctx)
 	op->done(op);
 }
 
-static void answer(struct kernel_queue *kq, struct kernel_op *op)
+struct kernel_batch *kernel_batch_new(struct mailbox *reply_to, kernel_batch_done_fn *done,
+				      void *cookie)
+{
+	struct kernel_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->reply_to = reply_to;
+	b->done = done;
+	b->cookie = cookie;
+	return b;
+}
+
+struct kernel_op *kernel_batch_add(struct kernel_batch *b, enum kernel_op_kind kind)
+{
+	struct kernel_op *op;
+
+	if (b->n >= KERNEL_BATCH_OPS)
+		return NULL;
+	op = kernel_op_new(kind, b->reply_to, NULL, b->cookie);
+	if (op) {
+		op->owner = b->owner;
+		b->ops[b->n++] = op;
+	}
+	return op;
+}
+
+void kernel_batch_free(struct kernel_batch *b)
+{
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->n; i++)
+		kernel_op_free(b->ops[i]);
+	free(b);
+}
+
+void kernel_batch_deliver(struct mail *m, void *ctx)
+{
+	struct kernel_batch *b = caa_container_of(m, struct kernel_batch, mail);
+
+	b->done(b);
+}
+
+static bool is_route(const struct kernel_op *op)
+{
+	return op->kind == KERNEL_OP_ROUTE_REPLACE || op->kind == KERNEL_OP_ROUTE_DELETE;
+}
+
+/* One op's result, counted (the kernel thread, or an inline submitter). */
+static void count_op(struct kernel_queue *kq, const struct kernel_op *op)
 {
 	atomic_fetch_add_explicit(&kq->ops_done, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&kq->ops_kind[op->kind], 1, memory_order_relaxed);
@@ -99,47 +152,120 @@ static void answer(struct kernel_queue *kq, struct kernel_op *op)
 	}
 	if (op->status == -ECANCELED)
 		atomic_fetch_add_explicit(&kq->ops_cancelled, 1, memory_order_relaxed);
+}
+
+static void count_submit(struct kernel_queue *kq, size_t n)
+{
+	unsigned bucket = 0;
+
+	atomic_fetch_add_explicit(&kq->batches, 1, memory_order_relaxed);
+	while (bucket < KERNEL_BATCH_BOUNDS && n > (1u << bucket))
+		bucket++;
+	atomic_fetch_add_explicit(&kq->batch_size[bucket], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&kq->batch_ops, n, memory_order_relaxed);
+}
+
+static void answer_batch(struct kernel_queue *kq, struct kernel_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		count_op(kq, b->ops[i]);
+	atomic_fetch_add_explicit(&kq->round_trips, 1, memory_order_relaxed);
+	b->mail.fn = kernel_batch_deliver;
+	mailbox_post(b->reply_to, &b->mail);	/* b is the owner's from here */
+}
+
+static void answer(struct kernel_queue *kq, struct kernel_op *op)
+{
+	count_op(kq, op);
+	atomic_fetch_add_explicit(&kq->round_trips, 1, memory_order_relaxed);
 	op->mail.fn = kernel_op_deliver;
 	mailbox_post(op->reply_to, &op->mail);	/* op is the owner's from here */
 }
 
-struct batch {
-	struct kernel_op *ops[KERNEL_QUEUE_BATCH];
-	size_t n;
+/* What one drain hands the backend: the mails, and their ops flattened in order. */
+struct kernel_drain {
+	struct mail *mails[KERNEL_QUEUE_BATCH];
+	size_t nmails;
+	struct kernel_op *ops[KERNEL_QUEUE_BATCH * KERNEL_BATCH_OPS];
+	size_t nops;
 };
 
 static void collect(struct mail *m, void *ctx)
 {
-	struct batch *b = ctx;
+	struct kernel_drain *d = ctx;
 
-	b->ops[b->n++] = caa_container_of(m, struct kernel_op, mail);
+	d->mails[d->nmails++] = m;
+	if (m->type == MAIL_BATCH) {
+		struct kernel_batch *b = caa_container_of(m, struct kernel_batch, mail);
+		for (unsigned i = 0; i < b->n; i++)
+			d->ops[d->nops++] = b->ops[i];
+	} else {
+		d->ops[d->nops++] = caa_container_of(m, struct kernel_op, mail);
+	}
 }
 
-/* Drain up to one batch and answer it; returns the number of ops. */
+/*
+ * ops[0..n-1] in order: runs of IPsec ops to the backend, runs of route
+ * ops to rtnetlink, so that a batch's route follows its SAs and policies.
+ */
+static void perform(struct kernel_queue *kq, struct kernel_op **ops, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+		bool route = is_route(ops[i]);
+
+		while (j < n && is_route(ops[j]) == route)
+			j++;
+		if (!route) {
+			kq->be->submit(kq->be_state, ops + i, j - i);
+			count_submit(kq, j - i);
+		} else {
+			int rc = kq->route_state ? 0 : kernel_route_open(&kq->route_state);
+			if (rc < 0) {
+				for (size_t k = i; k < j; k++)
+					ops[k]->status = rc;
+			} else {
+				kernel_route_submit(kq->route_state, ops + i, j - i);
+			}
+		}
+		i = j;
+	}
+}
+
+static void reset_results(struct kernel_op **ops, size_t n, bool cancel)
+{
+	for (size_t i = 0; i < n; i++) {
+		ops[i]->status = cancel ? -ECANCELED : 0;
+		ops[i]->spi = 0;
+		memset(&ops[i]->stats, 0, sizeof(ops[i]->stats));
+	}
+}
+
+static void answer_mail(struct kernel_queue *kq, struct mail *m)
+{
+	if (m->type == MAIL_BATCH)
+		answer_batch(kq, caa_container_of(m, struct kernel_batch, mail));
+	else
+		answer(kq, caa_container_of(m, struct kernel_op, mail));
+}
+
+/* Drain up to one batch and answer it; returns the number of mails. */
 static size_t run_batch(struct kernel_queue *kq, bool cancel)
 {
-	struct batch b = { .n = 0 };
+	struct kernel_drain *d = kq->drain;
 
-	mailbox_drain(&kq->in, collect, &b, KERNEL_QUEUE_BATCH);
-	if (b.n == 0)
+	d->nmails = d->nops = 0;
+	mailbox_drain(&kq->in, collect, d, KERNEL_QUEUE_BATCH);
+	if (d->nmails == 0)
 		return 0;
-	for (size_t i = 0; i < b.n; i++) {
-		b.ops[i]->status = cancel ? -ECANCELED : 0;
-		b.ops[i]->spi = 0;
-		memset(&b.ops[i]->stats, 0, sizeof(b.ops[i]->stats));
-	}
-	if (!cancel) {
-		unsigned bucket = 0;
-		kq->be->submit(kq->be_state, b.ops, b.n);
-		atomic_fetch_add_explicit(&kq->batches, 1, memory_order_relaxed);
-		while (bucket < KERNEL_BATCH_BOUNDS && b.n > (1u << bucket))
-			bucket++;
-		atomic_fetch_add_explicit(&kq->batch_size[bucket], 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&kq->batch_ops, b.n, memory_order_relaxed);
-	}
-	for (size_t i = 0; i < b.n; i++)
-		answer(kq, b.ops[i]);
-	return b.n;
+	reset_results(d->ops, d->nops, cancel);
+	if (!cancel)
+		perform(kq, d->ops, d->nops);
+	for (size_t i = 0; i < d->nmails; i++)
+		answer_mail(kq, d->mails[i]);
+	return d->nmails;
 }
 
 static void *kernel_thread(void *arg)
@@ -182,6 +308,10 @@ int kernel_queue_start(struct kernel_queue *kq, const struct kernel_backend *be)
 
 	memset(kq, 0, sizeof(*kq));
 	kq->be = be;
+	kq->run_inline = be->inline_ok;
+	kq->drain = calloc(1, sizeof(*kq->drain));
+	if (!kq->drain)
+		return -ENOMEM;
 	atomic_init(&kq->stopping, false);
 	atomic_init(&kq->closed, false);
 	atomic_init(&kq->submitters, 0);
@@ -192,7 +322,7 @@ int kernel_queue_start(struct kernel_queue *kq, const struct kernel_backend *be)
 	atomic_init(&kq->batches, 0);
 	rc = mailbox_init(&kq->in);
 	if (rc < 0)
-		return rc;
+		goto fail_drain;
 	rc = be->init(&kq->be_state);
 	if (rc < 0) {
 		log_err("kernel backend %s: initialisation failed: %s", be->name, strerror(-rc));
@@ -210,6 +340,9 @@ fail_backend:
 	be->fini(kq->be_state);
 fail_mailbox:
 	mailbox_fini(&kq->in);
+fail_drain:
+	free(kq->drain);
+	kq->drain = NULL;
 	return rc;
 }
 
@@ -230,7 +363,47 @@ int kernel_queue_submit(struct kernel_queue *kq, struct kernel_op *op)
 		goto out;
 	}
 	op->id = atomic_fetch_add_explicit(&kq->next_id, 1, memory_order_relaxed);
+	if (kq->run_inline && !is_route(op)) {
+		reset_results(&op, 1, false);
+		kq->be->submit(kq->be_state, &op, 1);
+		count_submit(kq, 1);
+		atomic_fetch_add_explicit(&kq->inline_runs, 1, memory_order_relaxed);
+		answer(kq, op);
+		goto out;
+	}
+	op->mail.type = MAIL_OP;
 	mailbox_post(&kq->in, &op->mail);
+out:
+	atomic_fetch_sub(&kq->submitters, 1);
+	return rc;
+}
+
+int kernel_queue_submit_batch(struct kernel_queue *kq, struct kernel_batch *b)
+{
+	bool inline_run = kq->run_inline;
+	int rc = 0;
+
+	if (!b->reply_to || !b->done || b->n == 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < b->n; i++)
+		if (is_route(b->ops[i]))
+			inline_run = false;
+	atomic_fetch_add(&kq->submitters, 1);	/* as kernel_queue_submit() */
+	if (atomic_load(&kq->stopping)) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
+	b->id = atomic_fetch_add_explicit(&kq->next_id, 1, memory_order_relaxed);
+	if (inline_run) {
+		reset_results(b->ops, b->n, false);
+		kq->be->submit(kq->be_state, b->ops, b->n);
+		count_submit(kq, b->n);
+		atomic_fetch_add_explicit(&kq->inline_runs, 1, memory_order_relaxed);
+		answer_batch(kq, b);
+		goto out;
+	}
+	b->mail.type = MAIL_BATCH;
+	mailbox_post(&kq->in, &b->mail);
 out:
 	atomic_fetch_sub(&kq->submitters, 1);
 	return rc;
@@ -253,7 +426,11 @@ void kernel_queue_stop(struct kernel_queue *kq, enum kernel_stop_mode how)
 		;
 	kq->be->fini(kq->be_state);
 	kq->be_state = NULL;
+	kernel_route_close(kq->route_state);
+	kq->route_state = NULL;
 	mailbox_fini(&kq->in);
+	free(kq->drain);
+	kq->drain = NULL;
 }
 
 long kernel_queue_depth(const struct kernel_queue *kq)

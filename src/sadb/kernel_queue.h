@@ -29,6 +29,8 @@ enum kernel_op_kind {
 	KERNEL_OP_POLICY_DELETE,
 	KERNEL_OP_SPI_ALLOC,
 	KERNEL_OP_SA_QUERY,		/* traffic counters of one SA */
+	KERNEL_OP_ROUTE_REPLACE,	/* a route in the main table (rtnetlink, any backend) */
+	KERNEL_OP_ROUTE_DELETE,		/* ... and its removal; a missing route is no error */
 	KERNEL_OP_KINDS,
 };
 
@@ -61,6 +63,7 @@ enum {
 	KERNEL_QUEUE_BATCH = 64,
 	KERNEL_KEY_MAX = 512,		/* sanity cap on key material per SA */
 	KERNEL_BATCH_BOUNDS = 7,	/* batch size histogram: 1, 2, 4, ... 64 ops */
+	KERNEL_BATCH_OPS = 10,		/* ops of one kernel_batch: a Child SA, its routes */
 };
 
 /*
@@ -128,6 +131,19 @@ struct kernel_spi_params {
 	uint32_t reqid;			/* added: tags the larval SA, so flush finds it */
 };
 
+/*
+ * ROUTE_REPLACE, ROUTE_DELETE: what `ip route replace DST [via VIA] [dev
+ * DEV] [src SRC]` and `ip route del DST [dev DEV]` do, in the main table.
+ * Unset via/src (af AF_UNSPEC) and an empty dev are left out. Done over
+ * rtnetlink by the kernel thread whatever the SA backend (none included),
+ * since the default updown action is routing, not IPsec.
+ */
+struct kernel_route_params {
+	struct ip_subnet dst;
+	struct ip_addr via, src;
+	char dev[16];			/* IFNAMSIZ */
+};
+
 /* Result of SA_QUERY. */
 struct kernel_sa_stats {
 	uint64_t bytes, packets;
@@ -135,6 +151,7 @@ struct kernel_sa_stats {
 };
 
 struct kernel_op;
+struct kernel_drain;
 typedef void kernel_done_fn(struct kernel_op *op);
 
 /*
@@ -156,6 +173,7 @@ struct kernel_op {
 		struct kernel_sa_params sa;
 		struct kernel_policy_params policy;
 		struct kernel_spi_params spi_req;
+		struct kernel_route_params route;
 	};
 	uint8_t *key;			/* owned, wiped on free */
 	size_t key_len;
@@ -193,6 +211,49 @@ void kernel_op_free(struct kernel_op *op);
  */
 void kernel_op_deliver(struct mail *m, void *ctx);
 
+/*
+ * Several ops that travel together: one post to the kernel thread, one
+ * backend call for all of them (in this order), one answer to the owner,
+ * where done(b) runs with every op's status set. A Child SA's install
+ * (its two SAs, its policies, its routes) is one batch: one round trip.
+ *
+ * Owner: as struct kernel_op; the batch owns its ops (kernel_batch_free()
+ * frees them). The kernel thread writes only the ops' results.
+ */
+struct kernel_batch;
+typedef void kernel_batch_done_fn(struct kernel_batch *b);
+
+struct kernel_batch {
+	struct mail mail;
+	uint64_t id;			/* assigned by kernel_queue_submit_batch() */
+	unsigned owner;			/* worker index, for the owner's use */
+	struct mailbox *reply_to;
+	kernel_batch_done_fn *done;
+	void *cookie;
+	unsigned n;
+	struct kernel_op *ops[KERNEL_BATCH_OPS];
+};
+
+/*
+ * An empty batch answering to reply_to with done. NULL on ENOMEM.
+ * Context: any thread; allocates.
+ */
+struct kernel_batch *kernel_batch_new(struct mailbox *reply_to, kernel_batch_done_fn *done,
+				      void *cookie);
+
+/*
+ * Append a zeroed op of kind to b and return it (b owns it), or NULL when
+ * b is full (KERNEL_BATCH_OPS), memory is short or kind is out of range.
+ * Context: the batch's owner, before submission.
+ */
+struct kernel_op *kernel_batch_add(struct kernel_batch *b, enum kernel_op_kind kind);
+
+/* Free b and its ops (keys wiped). Accepts NULL. Context: the batch's owner. */
+void kernel_batch_free(struct kernel_batch *b);
+
+/* The mail handler of an answered batch: calls b->done(b). Context: the owner. */
+void kernel_batch_deliver(struct mail *m, void *ctx);
+
 enum kernel_stop_mode {
 	KERNEL_STOP_DRAIN,		/* perform every op queued before the stop */
 	KERNEL_STOP_CANCEL,		/* answer them with -ECANCELED instead */
@@ -224,6 +285,11 @@ struct kernel_queue {
 	/* submit() calls by ops passed: bucket i <= 2^i ops (not cumulative), then their sum */
 	_Atomic uint64_t batch_size[KERNEL_BATCH_BOUNDS + 1];
 	_Atomic uint64_t batch_ops;
+	_Atomic uint64_t round_trips;		/* answers posted: one per op or batch */
+	_Atomic uint64_t inline_runs;		/* of which run on the submitter (none) */
+	bool run_inline;			/* the backend runs on the submitter */
+	void *route_state;			/* rtnetlink socket (kernel_route.h), lazily */
+	struct kernel_drain *drain;		/* the kernel thread's scratch */
 };
 
 /*
@@ -242,6 +308,16 @@ int kernel_queue_start(struct kernel_queue *kq, const struct kernel_backend *be)
  * Context: any thread; wait-free apart from the wake-up write.
  */
 int kernel_queue_submit(struct kernel_queue *kq, struct kernel_op *op);
+
+/*
+ * Queue batch b (ownership passes to the queue, as for an op). With a
+ * backend that runs inline (none) and no route op in b, the backend runs
+ * here, on the caller, and the answer is posted to b->reply_to at once:
+ * still one answer, no thread hop. Returns 0, -EINVAL (no reply_to, done
+ * or ops) or -ESHUTDOWN (the caller still owns b then).
+ * Context: any thread; wait-free apart from the wake-up write.
+ */
+int kernel_queue_submit_batch(struct kernel_queue *kq, struct kernel_batch *b);
 
 /*
  * Refuse new submissions, finish (DRAIN) or cancel (CANCEL) every op

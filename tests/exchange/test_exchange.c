@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/ikev2_keys.h"
@@ -1320,4 +1321,89 @@ Test(exchange, rekey_child_collision_east_first)
 	cr_assert_leq(xch_run_until_quiet(), 8);
 	assert_quiet();
 	assert_one_child_pair();
+}
+
+/* What `ip route show exact PREFIX` prints in the test's namespace (one line or ""). */
+static void route_show(const char *prefix, char *out, size_t len)
+{
+	char cmd[128];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ip -4 route show exact %s 2>&1", prefix);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = '\0';
+}
+
+static uint64_t kq_count(enum xch_side s, enum kernel_op_kind k)
+{
+	return atomic_load(&xch_daemon(s)->kq->ops_kind[k]);
+}
+
+/*
+ * A Child SA's install is one kernel round trip on either end: no SPI
+ * allocation before IKE_AUTH (the worker picks the SPI), its SAs,
+ * policies and the default updown's routes in one batch, one answer.
+ * Its removal is one more. The routes are real: the harness runs in a
+ * private namespace, and the native updown routes the peer's client
+ * (10.2.0.0/16 from west, via the peer, dev lo) as the shipped script did.
+ */
+Test(exchange, child_install_is_one_round_trip)
+{
+	char r[256];
+
+	route_show("10.2.0.0/16", r, sizeof(r));
+	cr_assert_str_empty(r, "a route to 10.2.0.0/16 before the test: %s", r);
+	xch_conn_add_both(CONN);
+	establish();
+	assert_established_pair();
+	for (int s = 0; s < 2; s++) {
+		enum xch_side side = (enum xch_side)s;
+		struct kernel_queue *kq = xch_daemon(side)->kq;
+		struct ike_sa *sa = xch_sa(side);
+
+		cr_assert_eq(atomic_load(&kq->round_trips), 1, "%s: %llu kernel round trips",
+			     side_name(side), (unsigned long long)atomic_load(&kq->round_trips));
+		cr_assert_eq(kq_count(side, KERNEL_OP_SPI_ALLOC), 0, "no ALLOCSPI");
+		cr_assert_eq(kq_count(side, KERNEL_OP_SA_ADD), 2);
+		cr_assert_eq(kq_count(side, KERNEL_OP_POLICY_ADD), 3, "out, in, fwd");
+		cr_assert_eq(kq_count(side, KERNEL_OP_ROUTE_DELETE), 1, "prepare-client");
+		cr_assert_eq(kq_count(side, KERNEL_OP_ROUTE_REPLACE), 1, "route-client");
+		cr_assert_eq(atomic_load(&kq->ops_failed), 0);
+		/* the inbound SPI is from this worker's slice and was never below 0x1000 */
+		cr_assert_geq(sa->children->spi_in, KERNEL_SPI_MIN);
+		cr_assert_not_null(xch_kernel_sa(side, sa->children->spi_in),
+				   "%s: the inbound SA is in the kernel", side_name(side));
+	}
+	route_show("10.2.0.0/16", r, sizeof(r));
+	cr_assert_str_eq(r, "10.2.0.0/16 via 127.0.0.2 dev lo",
+			 "west's route-client: \"%s\"", r);
+	route_show("10.1.0.0/16", r, sizeof(r));
+	cr_assert_str_eq(r, "10.1.0.0/16 via 127.0.0.1 dev lo",
+			 "east's route-client: \"%s\"", r);
+
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	for (int s = 0; s < 2; s++) {
+		enum xch_side side = (enum xch_side)s;
+		struct kernel_queue *kq = xch_daemon(side)->kq;
+
+		cr_assert_eq(atomic_load(&kq->round_trips), 2, "%s: the removal is one round trip",
+			     side_name(side));
+		cr_assert_eq(kq_count(side, KERNEL_OP_SA_DELETE), 2);
+		cr_assert_eq(kq_count(side, KERNEL_OP_POLICY_DELETE), 3);
+		cr_assert_eq(kq_count(side, KERNEL_OP_ROUTE_DELETE), 2, "unroute-client");
+		cr_assert_eq(atomic_load(&kq->ops_failed), 0);
+	}
+	route_show("10.2.0.0/16", r, sizeof(r));
+	cr_assert_str_empty(r, "west's route stayed: %s", r);
+	route_show("10.1.0.0/16", r, sizeof(r));
+	cr_assert_str_empty(r, "east's route stayed: %s", r);
 }

@@ -53,7 +53,7 @@ struct peer {
 	struct net_listener *l, *l_natt;	/* references held */
 	char psk[256];
 	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
-	uint64_t kernel_answers;		/* kernel-op answers drained so far */
+	uint64_t kernel_answers;		/* kernel answers (ops, batches) drained so far */
 	uint64_t offset_ms;			/* how far xch_advance() moved the clock */
 	struct connection *conn[XCH_MAX_CONNS];
 	unsigned nconn;
@@ -256,7 +256,7 @@ static void dispatch(struct mail *m, void *ctx)
 {
 	struct peer *p = ctx;
 
-	if (m->fn == kernel_op_deliver)
+	if (m->fn == kernel_op_deliver || m->fn == kernel_batch_deliver)
 		p->kernel_answers++;
 	m->fn(m, p->nw);
 }

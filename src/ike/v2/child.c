@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,16 +19,16 @@
 
 bool ike_leave_kernel_state;
 
-/* One multi-op step of a child: counts answers, remembers the first failure. */
+/*
+ * One kernel batch of a child (its install, its removal), then, when part
+ * of an install failed, the batch that undoes the rest: one answer each.
+ */
 struct child_step {
 	struct ike_sa *sa;
 	uint64_t child_serial;
 	child_done_fn *done;
-	unsigned pending;
-	int error;
-	struct kernel_op *ok_ops[8];	/* what succeeded, for a rollback */
-	unsigned nok;
-	bool rollback_only;		/* the rollback's own answers: just count */
+	int error;			/* the first failure */
+	bool rollback_only;		/* removals: nothing to undo, just report */
 };
 
 static void sa_kernel_release(struct ike_sa *sa);
@@ -37,36 +38,83 @@ static struct mailbox *owner_mb(struct ike_sa *sa)
 	return &net_pool_worker(sa->w->d->pool, sa->w->index)->mb;
 }
 
-static void rollback(struct child_step *st);
+static void step_answer(struct kernel_batch *b);
 
-static void step_answer(struct kernel_op *op)
+static struct kernel_batch *batch_new(struct ike_sa *sa, struct child_step *st)
 {
-	struct child_step *st = op->cookie;
-	struct ike_sa *sa = st->sa;
+	struct kernel_batch *b = kernel_batch_new(owner_mb(sa), step_answer, st);
 
-	if (op->status < 0 && !st->error)
-		st->error = op->status;
-	if (op->status == 0 && !st->rollback_only && st->nok < 8 &&
-	    (op->kind == KERNEL_OP_SA_ADD || op->kind == KERNEL_OP_SA_UPDATE ||
-	     op->kind == KERNEL_OP_POLICY_ADD)) {
-		st->ok_ops[st->nok++] = op;
-		op = NULL;	/* kept for the rollback */
+	if (b)
+		b->owner = sa->w->index;
+	return b;
+}
+
+/* Hand b to the kernel queue; its answer (or the refusal's) ends in step_answer(). */
+static void submit(struct ike_sa *sa, struct kernel_batch *b)
+{
+	sa->kernel_pending++;
+	if (kernel_queue_submit_batch(sa->w->d->kq, b) < 0) {
+		/* The queue is stopping: answer it ourselves. */
+		for (unsigned i = 0; i < b->n; i++)
+			b->ops[i]->status = -ESHUTDOWN;
+		step_answer(b);
 	}
-	if (op && op->kind == KERNEL_OP_SPI_ALLOC && op->status == 0) {
-		struct child_sa *c = ike_child_find(sa, st->child_serial);
-		if (c)
-			c->spi_in = op->spi;
+}
+
+/* The op that takes back what op (answered 0) did, appended to undo. */
+static void undo_op(struct kernel_batch *undo, const struct kernel_op *op)
+{
+	struct kernel_op *u;
+
+	switch (op->kind) {
+	case KERNEL_OP_SA_ADD:
+	case KERNEL_OP_SA_UPDATE:
+		u = kernel_batch_add(undo, KERNEL_OP_SA_DELETE);
+		if (u)
+			u->sa = op->sa;
+		break;
+	case KERNEL_OP_POLICY_ADD:
+		u = kernel_batch_add(undo, KERNEL_OP_POLICY_DELETE);
+		if (u)
+			u->policy = op->policy;
+		break;
+	case KERNEL_OP_ROUTE_REPLACE:
+		u = kernel_batch_add(undo, KERNEL_OP_ROUTE_DELETE);
+		if (u)
+			u->route = op->route;
+		break;
+	default:
+		break;
 	}
-	kernel_op_free(op);
-	if (--st->pending)
-		return;
+}
+
+static void step_answer(struct kernel_batch *b)
+{
+	struct child_step *st = b->cookie;
+	struct ike_sa *sa = st->sa;
+	struct kernel_batch *undo = NULL;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->ops[i]->status < 0 && !st->error)
+			st->error = b->ops[i]->status;
+	if (st->error && !st->rollback_only) {
+		/* Delete what a failed install had added, so nothing is left half-installed. */
+		undo = batch_new(sa, st);
+		for (unsigned i = 0; undo && i < b->n; i++)
+			if (b->ops[i]->status == 0)
+				undo_op(undo, b->ops[i]);
+	}
+	kernel_batch_free(b);
 	sa->kernel_pending--;
-	if (st->error && st->nok && !st->rollback_only) {
-		rollback(st);
+	if (undo && undo->n) {
+		log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
+			    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
+			    (unsigned long long)st->child_serial, strerror(-st->error));
+		st->rollback_only = true;
+		submit(sa, undo);	/* its answer ends the step, the first error kept */
 		return;
 	}
-	for (unsigned i = 0; i < st->nok; i++)
-		kernel_op_free(st->ok_ops[i]);
+	kernel_batch_free(undo);
 	if (!sa->dead && st->done) {
 		struct child_sa *c = ike_child_find(sa, st->child_serial);
 		if (c)
@@ -74,71 +122,6 @@ static void step_answer(struct kernel_op *op)
 	}
 	free(st);
 	sa_kernel_release(sa);
-}
-
-static struct kernel_op *op_new(struct ike_sa *sa, struct child_step *st, enum kernel_op_kind k)
-{
-	struct kernel_op *op = kernel_op_new(k, owner_mb(sa), step_answer, st);
-	if (op)
-		op->owner = sa->w->index;
-	return op;
-}
-
-static int submit(struct ike_sa *sa, struct child_step *st, struct kernel_op **ops, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (!ops[i]) {
-			for (unsigned j = 0; j < n; j++)
-				kernel_op_free(ops[j]);
-			free(st);
-			return -ENOMEM;
-		}
-	}
-	st->pending = n;
-	sa->kernel_pending++;
-	for (unsigned i = 0; i < n; i++) {
-		if (kernel_queue_submit(sa->w->d->kq, ops[i]) < 0) {
-			/* The queue is stopping: answer it ourselves. */
-			ops[i]->status = -ESHUTDOWN;
-			step_answer(ops[i]);
-		}
-	}
-	return 0;
-}
-
-/* Delete what a failed install had added, so nothing is left half-installed. */
-static void rollback(struct child_step *st)
-{
-	struct ike_sa *sa = st->sa;
-	struct kernel_op *undo[8];
-	unsigned n = 0;
-
-	log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
-		    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
-		    (unsigned long long)st->child_serial, strerror(-st->error));
-	for (unsigned i = 0; i < st->nok; i++) {
-		struct kernel_op *done = st->ok_ops[i];
-		struct kernel_op *op;
-		if (done->kind == KERNEL_OP_POLICY_ADD) {
-			op = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
-			if (op)
-				op->policy = done->policy;
-		} else {
-			op = op_new(sa, st, KERNEL_OP_SA_DELETE);
-			if (op)
-				op->sa = done->sa;
-		}
-		undo[n++] = op;
-		kernel_op_free(done);
-	}
-	st->nok = 0;
-	st->rollback_only = true;
-	/* The rollback's answers end the step with the original error kept. */
-	if (submit(sa, st, undo, n) < 0 && !sa->dead && st->done) {
-		struct child_sa *c = ike_child_find(sa, st->child_serial);
-		if (c)
-			st->done(sa, c, st->error);
-	}
 }
 
 static struct child_step *step_new(struct ike_sa *sa, struct child_sa *c, child_done_fn *done)
@@ -152,25 +135,37 @@ static struct child_step *step_new(struct ike_sa *sa, struct child_sa *c, child_
 	return st;
 }
 
+/*
+ * Our inbound SPI, chosen by the worker from its own slice of the SPI
+ * space (no ALLOCSPI round trip to the kernel): random in the slice, never
+ * below KERNEL_SPI_MIN, never one of this worker's installed Child SAs'.
+ * Slices keep workers apart; the kernel refuses (EEXIST) an SPI some other
+ * program took on this address, which fails that one Child SA.
+ */
+static uint32_t worker_spi(struct ike_worker *w)
+{
+	unsigned n = w->d->nworkers ? w->d->nworkers : 1;
+	uint64_t span = ((uint64_t)UINT32_MAX + 1 - KERNEL_SPI_MIN) / n;
+	uint64_t lo = KERNEL_SPI_MIN + span * w->index;
+	uint32_t spi = 0;
+
+	for (int tries = 0; tries < 16; tries++) {
+		uint32_t r = 0;
+		crypto_random(&r, sizeof(r));
+		spi = (uint32_t)(lo + r % span);
+		if (!child_index_has_spi_in(&w->children, spi))
+			break;
+	}
+	return spi;
+}
+
 int v2_child_alloc_spi(struct ike_sa *sa, struct child_sa *c, child_done_fn *done)
 {
-	struct child_step *st = step_new(sa, c, done);
-	struct kernel_op *op;
-
-	if (!st)
-		return -ENOMEM;
 	if (!c->reqid)
 		c->reqid = ike_reqid_new(sa->w->d, sa->w->index);
-	op = op_new(sa, st, KERNEL_OP_SPI_ALLOC);
-	if (op) {
-		op->spi_req.src = sa->peer;
-		op->spi_req.dst = sa->local;
-		op->spi_req.proto = IPPROTO_ESP;
-		op->spi_req.spi_min = KERNEL_SPI_MIN;
-		op->spi_req.spi_max = 0xffffffffu;
-		op->spi_req.reqid = c->reqid;
-	}
-	return submit(sa, st, &op, 1);
+	c->spi_in = worker_spi(sa->w);
+	done(sa, c, 0);
+	return 0;
 }
 
 int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len)
@@ -241,6 +236,7 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 		     size_t keymat_len, child_done_fn *done)
 {
 	struct child_step *st = step_new(sa, c, done);
+	struct kernel_batch *b = st ? batch_new(sa, st) : NULL;
 	size_t half = keymat_len / 2;
 	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
 	/*
@@ -250,32 +246,48 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	 */
 	const uint8_t *ir = keymat, *ri = keymat + half;
 	const uint8_t *kin = c->we_initiated ? ri : ir, *kout = c->we_initiated ? ir : ri;
-	struct kernel_op *ops[5];
-	unsigned n = 0;
+	struct kernel_op *op;
+	bool ok = b != NULL && ekey >= 0;
 
-	if (!st || ekey < 0)
-		return -ENOMEM;
-	/* The inbound SA exists (larval) since SPI allocation: update it. */
-	ops[n] = op_new(sa, st, sa->w->d->kernel_none ? KERNEL_OP_SA_ADD : KERNEL_OP_SA_UPDATE);
-	if (ops[n]) {
-		sa_params(sa, c, true, &ops[n]->sa);
-		kernel_op_set_keys(ops[n], kin, (size_t)ekey, kin + ekey, half - (size_t)ekey);
+	/*
+	 * One batch, one answer: both SAs (the inbound one is new: the worker
+	 * chose its SPI), the policies, and the routes the default updown
+	 * makes for the first Child SA of an unrouted connection.
+	 */
+	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
+		sa_params(sa, c, true, &op->sa);
+		ok = kernel_op_set_keys(op, kin, (size_t)ekey, kin + ekey, half - (size_t)ekey) == 0;
+	} else {
+		ok = false;
 	}
-	n++;
-	ops[n] = op_new(sa, st, KERNEL_OP_SA_ADD);
-	if (ops[n]) {
-		sa_params(sa, c, false, &ops[n]->sa);
-		kernel_op_set_keys(ops[n], kout, (size_t)ekey, kout + ekey, half - (size_t)ekey);
+	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
+		sa_params(sa, c, false, &op->sa);
+		ok = kernel_op_set_keys(op, kout, (size_t)ekey, kout + ekey, half - (size_t)ekey) == 0;
+	} else {
+		ok = false;
 	}
-	n++;
 	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
-	for (unsigned i = 0; i < (c->transport ? 2u : 3u); i++) {
-		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_ADD);
-		if (ops[n])
-			policy_params(sa, c, dirs[i], &ops[n]->policy);
-		n++;
+	for (unsigned i = 0; ok && i < (c->transport ? 2u : 3u); i++) {
+		op = kernel_batch_add(b, KERNEL_OP_POLICY_ADD);
+		if (op)
+			policy_params(sa, c, dirs[i], &op->policy);
+		ok = op != NULL;
 	}
-	return submit(sa, st, ops, n);
+	c->native_routed = false;
+	if (ok && !c->rekey_of && atomic_load(&c->conn->children_up) == 0 &&
+	    atomic_load(&c->conn->routing) == CONN_UNROUTED &&
+	    ike_updown_is_native(sa->w->d, c->conn, c->this_end)) {
+		ok = ike_child_updown_native(sa, c, UPDOWN_PREPARE, b) == 0 &&
+		     ike_child_updown_native(sa, c, UPDOWN_ROUTE, b) == 0;
+		c->native_routed = true;
+	}
+	if (!ok) {
+		kernel_batch_free(b);
+		free(st);
+		return -ENOMEM;
+	}
+	submit(sa, b);
+	return 0;
 }
 
 static void removal_logged(struct ike_sa *sa, struct child_sa *c, int status)
@@ -344,17 +356,24 @@ static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_step *st;
-	struct kernel_op *ops[5];
-	unsigned n = 0;
+	struct kernel_batch *b;
+	struct kernel_op *op, *out_policy = NULL;
 
 	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
 	c->kernel_released = true;
 	count_for_heir(sa, c);
 	st = step_new(sa, c, removal_logged);
-	if (!st)
-		return;
-	st->rollback_only = true;
+	b = st ? batch_new(sa, st) : NULL;
+	if (!b) {
+		free(st);
+		log_limited(LOG_WARNING, 10, "out of memory removing a Child SA",
+			    "#%llu: out of memory: its kernel state stays",
+			    (unsigned long long)c->serial);
+		st = NULL;
+	} else {
+		st->rollback_only = true;
+	}
 	/*
 	 * A newer Child SA of the connection (a rekey) owns the policies now:
 	 * this one takes only its SAs away, and the old inbound SA was used
@@ -362,17 +381,17 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 */
 	bool owns = atomic_load(&c->conn->policy_owner) == c->serial;
 	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
-	for (unsigned i = 0; owns && i < (c->transport ? 2u : 3u); i++) {
-		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
-		if (ops[n])
-			policy_params(sa, c, dirs[i], &ops[n]->policy);
-		n++;
+	for (unsigned i = 0; b && owns && i < (c->transport ? 2u : 3u); i++) {
+		op = kernel_batch_add(b, KERNEL_OP_POLICY_DELETE);
+		if (op)
+			policy_params(sa, c, dirs[i], &op->policy);
+		if (i == 0)
+			out_policy = op;
 	}
-	for (int in = 1; in >= 0; in--) {
-		ops[n] = op_new(sa, st, KERNEL_OP_SA_DELETE);
-		if (ops[n])
-			sa_params(sa, c, in, &ops[n]->sa);
-		n++;
+	for (int in = 1; b && in >= 0; in--) {
+		op = kernel_batch_add(b, KERNEL_OP_SA_DELETE);
+		if (op)
+			sa_params(sa, c, in, &op->sa);
 	}
 	if (!c->superseded)
 		ike_child_updown(sa, c, UPDOWN_DOWN);
@@ -385,17 +404,31 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * in the clear, when this was its last Child SA.
 	 */
 	bool last = atomic_fetch_sub(&c->conn->children_up, 1) == 1;
-	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED)
-		ike_child_updown(sa, c, UPDOWN_UNROUTE);
-	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && ops[0] &&
+	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED) {
+		/* The default updown's unroute- goes with the removal, after it. */
+		if (ike_updown_is_native(sa->w->d, c->conn, c->this_end)) {
+			if (b && ike_child_updown_native(sa, c, UPDOWN_UNROUTE, b) < 0)
+				log_limited(LOG_WARNING, 10, "out of memory unrouting",
+					    "#%llu: out of memory: its route stays",
+					    (unsigned long long)c->serial);
+		} else {
+			ike_child_updown(sa, c, UPDOWN_UNROUTE);
+		}
+	}
+	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && out_policy &&
 	    !atomic_load(&sa->w->d->shutting_down)) {
 		struct connection *cn = c->conn;
 		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
-		ops[0]->kind = KERNEL_OP_POLICY_ADD;
+		out_policy->kind = KERNEL_OP_POLICY_ADD;
 		ike_route_out_policy(cn, atomic_load(&cn->route_end), shunt,
-				     atomic_load(&cn->route_reqid), &ops[0]->policy);
+				     atomic_load(&cn->route_reqid), &out_policy->policy);
 	}
-	submit(sa, st, ops, n);
+	if (b && b->n)
+		submit(sa, b);
+	else if (b) {
+		kernel_batch_free(b);
+		free(st);
+	}
 }
 
 void v2_ts_to_wire(const struct ike_ts *t, struct v2_ts *out)
@@ -484,23 +517,20 @@ void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 
 void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 {
-	char alg[96], tl[80], tr[80];
+	char alg[96], tl[80], tr[80], name[CONN_NAME_MAX + 80], text[512];
 	struct v2_suite s = c->suite;
-
 	bool rekey = c->rekey_of != 0;
+	int n;
 
 	c->state = CHILD_INSTALLED;
 	/* The newest Child SA's policies replaced any older one's in place. */
 	atomic_store(&c->conn->policy_owner, c->serial);
 	if (atomic_fetch_add(&c->conn->children_up, 1) == 0 &&
-	    atomic_load(&c->conn->routing) == CONN_UNROUTED) {
+	    atomic_load(&c->conn->routing) == CONN_UNROUTED && !c->native_routed) {
 		/* The first SA of an unrouted connection routes it (the manual). */
 		ike_child_updown(sa, c, UPDOWN_PREPARE);
 		ike_child_updown(sa, c, UPDOWN_ROUTE);
 	}
-	/* A rekey replaces an SA that is up: the tunnel never went down (no up- again). */
-	if (!rekey)
-		ike_child_updown(sa, c, UPDOWN_UP);
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
@@ -514,42 +544,31 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	proposal_suite_str(&s, alg, sizeof(alg));
-	ike_child_progress(sa, c, RC_SUCCESS,
-			"IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
-			(unsigned long long)c->serial, rekey ? "rekeyed" : "established",
-			c->transport ? "transport" : "tunnel",
-			c->encap ? "/NAT" : "", c->spi_out, c->spi_in, alg,
-			ike_ts_str(&c->ts_local, tl, sizeof(tl)),
-			ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
+	n = snprintf(text, sizeof(text), "%s #%llu: ",
+		     ike_conn_instance_str(c->conn, name, sizeof(name)),
+		     (unsigned long long)sa->serial);
+	snprintf(text + n, sizeof(text) - (size_t)n,
+		 "IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
+		 (unsigned long long)c->serial, rekey ? "rekeyed" : "established",
+		 c->transport ? "transport" : "tunnel", c->encap ? "/NAT" : "", c->spi_out,
+		 c->spi_in, alg, ike_ts_str(&c->ts_local, tl, sizeof(tl)),
+		 ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
+	/*
+	 * A rekey replaces an SA that is up: the tunnel never went down (no
+	 * up- again). Otherwise whack hears "established" once up- succeeded.
+	 */
+	if (rekey)
+		ike_progress_text(sa->whack, RC_SUCCESS, text);
+	else
+		ike_child_updown_up(sa, c, text);
 }
 
 
 void v2_child_release(struct ike_sa *sa, struct child_sa *c)
 {
-	struct child_step *st;
-	struct kernel_op *op;
-
-	if (c->state == CHILD_INSTALLED) {
+	/* Before installation nothing is in the kernel: the worker chose its SPI itself. */
+	if (c->state == CHILD_INSTALLED)
 		v2_child_uninstall(sa, c);
-		return;
-	}
-	if (!c->spi_in || c->kernel_released || sa->w->d->kernel_none || ike_leave_kernel_state)
-		return;
-	/* SPI allocation left a larval inbound SA: nothing stays half-installed. */
-	c->kernel_released = true;
-	st = step_new(sa, c, removal_logged);
-	if (!st)
-		return;
-	st->rollback_only = true;
-	op = op_new(sa, st, KERNEL_OP_SA_DELETE);
-	if (op) {
-		op->sa.src = sa->peer;
-		op->sa.dst = sa->local;
-		op->sa.spi = c->spi_in;
-		op->sa.proto = IPPROTO_ESP;
-		op->sa.reqid = c->reqid;
-	}
-	submit(sa, st, &op, 1);
 }
 
 /* The SA memory stays until its last kernel answer: see ike_sa_free(). */

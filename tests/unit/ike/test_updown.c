@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ike/updown.h"
+#include "sadb/kernel_route.h"
 #include "util/log.h"
 
 static struct ip_addr addr(const char *s)
@@ -512,4 +513,167 @@ Test(updown, shipped_script_installs_and_removes_a_cp_address, .init = netns_set
 	u.verb = UPDOWN_UP;
 	cr_assert_eq(run(script, &u), 0);
 	cr_assert_null(strstr(capture("ip -4 -o addr show dev v0"), "10.9.0.11"));
+}
+
+/* The native action of u, done here through rtnetlink: the first failure or 0. */
+static int native(const struct updown_info *u)
+{
+	static void *rt;
+	struct updown_route r[UPDOWN_ROUTES_MAX];
+	struct kernel_op ops[UPDOWN_ROUTES_MAX], *pops[UPDOWN_ROUTES_MAX];
+	int n = updown_native_routes(u, r), rc = 0;
+
+	cr_assert_geq(n, 0);
+	if (!rt)
+		cr_assert_eq(kernel_route_open(&rt), 0);
+	memset(ops, 0, sizeof(ops));
+	for (int i = 0; i < n; i++) {
+		ops[i].kind = r[i].kind;
+		ops[i].route = r[i].r;
+		pops[i] = &ops[i];
+	}
+	if (n)
+		kernel_route_submit(rt, pops, (size_t)n);
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = ops[i].status;
+	return rc;
+}
+
+enum { STEPS = 20 };
+
+/* One run of the script's test sequence, by the script or natively: tables and outcomes. */
+static void route_sequence(bool use_native, char tables[STEPS][1024], bool ok[STEPS])
+{
+	const char *script = use_native ? NULL : updown_script();
+	struct updown_info u = v4_client();
+	unsigned k = 0;
+
+#define STEP()                                                                              \
+	do {                                                                                \
+		ok[k] = (use_native ? native(&u) : run(script, &u)) == 0;                   \
+		snprintf(tables[k], 1024, "%s",                                             \
+			 capture("ip -4 route show table main; ip -6 route show table main " \
+				 "| grep -v -e '^fe80' -e '^multicast'"));                   \
+		k++;                                                                        \
+	} while (0)
+
+	sh("ip route flush proto boot; ip -6 route flush proto boot; ip route del default 2>/dev/null; true");
+	u.interface = "v0";
+	u.peer_client = subnet("198.51.100.0/24");
+	u.my_source_ip = addr("192.0.2.1");
+	sh("ip route add 198.51.100.0/24 dev v1");	/* stale, somebody else's */
+	u.verb = UPDOWN_PREPARE;
+	STEP();
+	u.verb = UPDOWN_ROUTE;
+	STEP();
+	STEP();			/* twice replaces */
+	u.verb = UPDOWN_UP;
+	STEP();
+	u.verb = UPDOWN_DOWN;
+	STEP();
+	u.verb = UPDOWN_UNROUTE;
+	STEP();
+	STEP();			/* nothing left to remove */
+	u.verb = UPDOWN_ROUTE;	/* a host client, its own next hop: on-link */
+	u.peer_client = subnet("192.0.2.77/32");
+	u.next_hop = addr("192.0.2.77");
+	u.my_source_ip = (struct ip_addr){ .af = AF_UNSPEC };
+	STEP();
+	u.verb = UPDOWN_UNROUTE;
+	STEP();
+	sh("ip route add default via 192.0.2.200 dev v0");
+	u.verb = UPDOWN_ROUTE;	/* everything: the halves, the default left alone */
+	u.peer_client = subnet("0.0.0.0/0");
+	u.next_hop = addr("192.0.2.254");
+	STEP();
+	u.verb = UPDOWN_UNROUTE;
+	STEP();
+	u.verb = UPDOWN_ROUTE;	/* no such device: a failure */
+	u.peer_client = subnet("198.51.100.0/24");
+	u.interface = "nosuchdev";
+	STEP();
+	u.interface = "";	/* no interface known (--route): no dev */
+	STEP();
+	u.verb = UPDOWN_UNROUTE;
+	STEP();
+	u = (struct updown_info){
+		.verb = UPDOWN_ROUTE, .client = true, .connection = "v6", .interface = "v0",
+		.me = addr("2001:db8:1::1"), .peer = addr("2001:db8:9::9"),
+		.next_hop = addr("2001:db8:1::fe"), .my_client = subnet("2001:db8:1::/64"),
+		.peer_client = subnet("2001:db8:2::/64"), .my_source_ip = addr("2001:db8:1::1"),
+	};
+	STEP();
+	u.verb = UPDOWN_UNROUTE;
+	STEP();
+	u.verb = UPDOWN_ROUTE;	/* host verbs change nothing */
+	u.client = false;
+	u.peer_client = (struct ip_subnet){ .prefix = 0 };
+	STEP();
+	cr_assert_leq(k, STEPS);
+	for (; k < STEPS; k++) {
+		tables[k][0] = '\0';
+		ok[k] = true;
+	}
+#undef STEP
+}
+
+/*
+ * The native default does what the shipped script does: the same
+ * sequence of verbs, once through the script and once natively, leaves
+ * the same routing table after every step and succeeds or fails alike.
+ */
+Test(updown, native_default_changes_the_same_routes_as_the_script, .init = netns_setup,
+     .fini = run_teardown, .timeout = 60)
+{
+	static char by_script[STEPS][1024], by_native[STEPS][1024];
+	static bool ok_script[STEPS], ok_native[STEPS];
+
+	route_sequence(false, by_script, ok_script);
+	route_sequence(true, by_native, ok_native);
+	for (unsigned i = 0; i < STEPS; i++) {
+		cr_assert_str_eq(by_native[i], by_script[i], "step %u: native\n%s\nscript\n%s", i,
+				 by_native[i], by_script[i]);
+		cr_assert_eq(ok_native[i], ok_script[i], "step %u: native %s, script %s", i,
+			     ok_native[i] ? "ok" : "failed", ok_script[i] ? "ok" : "failed");
+	}
+	/* the sequence did something: routes came and went, one step failed */
+	cr_assert_not_null(strstr(by_script[1], "198.51.100.0/24 via 192.0.2.254 dev v0"));
+	cr_assert_not_null(strstr(by_script[9], "128.0.0.0/1 via 192.0.2.254 dev v0"));
+	cr_assert_not(ok_script[11]);
+}
+
+Test(updown, native_routes_follow_the_script_rules)
+{
+	struct updown_info u = v4_client();
+	struct updown_route r[UPDOWN_ROUTES_MAX];
+
+	u.verb = UPDOWN_UP;
+	cr_assert_eq(updown_native_routes(&u, r), 0, "up- does nothing");
+	u.verb = UPDOWN_DOWN;
+	cr_assert_eq(updown_native_routes(&u, r), 0, "down- does nothing");
+	u.verb = UPDOWN_ROUTE;
+	u.client = false;
+	cr_assert_eq(updown_native_routes(&u, r), 0, "-host does nothing");
+	u.client = true;
+	cr_assert_eq(updown_native_routes(&u, r), 1);
+	cr_assert_eq(r[0].kind, KERNEL_OP_ROUTE_REPLACE);
+	cr_assert_str_eq(r[0].r.dev, "eth0");
+	cr_assert_eq(r[0].r.via.af, AF_INET);
+	cr_assert_eq(r[0].r.dst.prefix, 24);
+	u.verb = UPDOWN_PREPARE;
+	cr_assert_eq(updown_native_routes(&u, r), 1);
+	cr_assert_eq(r[0].kind, KERNEL_OP_ROUTE_DELETE);
+	cr_assert_str_eq(r[0].r.dev, "", "prepare- deletes whatever the route's device");
+	u.verb = UPDOWN_ROUTE;
+	u.peer_client = subnet("2001:db8:5::/64");
+	cr_assert_eq(updown_native_routes(&u, r), 1, "a v6 client of a v4 SA");
+	cr_assert_eq(r[0].r.via.af, AF_UNSPEC, "... is reached through the device alone");
+	u.verb = UPDOWN_UNROUTE;
+	u.peer_client = subnet("::/0");
+	u.me = addr("2001:db8::1");
+	u.peer = addr("2001:db8::2");
+	u.next_hop = (struct ip_addr){ .af = AF_UNSPEC };
+	cr_assert_eq(updown_native_routes(&u, r), 2, "::/0 is routed as two halves");
+	cr_assert_eq(r[1].r.dst.addr.b[0], 0x80);
+	cr_assert_eq(r[1].r.dst.prefix, 1);
 }

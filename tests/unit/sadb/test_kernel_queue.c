@@ -110,7 +110,8 @@ Test(kernel_queue, ops_are_answered_with_results, .timeout = 10)
 	cr_assert_eq(kernel_queue_submit(&kq, op), 0);
 	cr_assert_geq(op->id, 1);
 
-	for (int k = KERNEL_OP_SA_UPDATE; k < KERNEL_OP_KINDS; k++)
+	/* the IPsec kinds (the route ops, below, go over rtnetlink) */
+	for (int k = KERNEL_OP_SA_UPDATE; k <= KERNEL_OP_SA_QUERY; k++)
 		cr_assert_eq(kernel_queue_submit(&kq, make_op(&in, (enum kernel_op_kind)k, ++seq)),
 			     0);
 	/* an SPI range: the low end is raised to 0x1000 */
@@ -131,6 +132,10 @@ Test(kernel_queue, ops_are_answered_with_results, .timeout = 10)
 		cr_assert_eq(in.statuses[i], 0, "op %u: %d", i, in.statuses[i]);
 	cr_assert_eq(in.statuses[seq - 1], -EINVAL);
 	/* the plain SPI_ALLOC (kind index 5 -> result 5) and the ranged one */
+	/* none runs inline, on the submitter: no op went through the thread */
+	cr_assert(kq.run_inline);
+	cr_assert_eq(atomic_load(&kq.inline_runs), seq);
+	cr_assert_eq(atomic_load(&kq.round_trips), seq);
 	cr_assert_geq(in.spis[KERNEL_OP_SPI_ALLOC], KERNEL_SPI_MIN);
 	cr_assert_geq(in.spis[seq - 2], KERNEL_SPI_MIN);
 	cr_assert_leq(in.spis[seq - 2], 0x1003);
@@ -148,6 +153,79 @@ Test(kernel_queue, ops_are_answered_with_results, .timeout = 10)
 	cr_assert_eq(kernel_queue_submit(&kq, op), -ESHUTDOWN);
 	free(op->cookie);
 	kernel_op_free(op);
+	mailbox_fini(&in.mb);
+}
+
+/* A batch: one post, one backend call, one answer with every op's result. */
+static unsigned batch_answers;
+static int batch_status[KERNEL_BATCH_OPS];
+static uint32_t batch_spi;
+
+static void batch_done(struct kernel_batch *b)
+{
+	batch_answers++;
+	for (unsigned i = 0; i < b->n; i++)
+		batch_status[i] = b->ops[i]->status;
+	batch_spi = b->ops[0]->spi;
+	kernel_batch_free(b);
+}
+
+static struct kernel_backend threaded_none;	/* none, but run by the kernel thread */
+
+static void one_batch(struct kernel_queue *kq, struct inbox *in, bool with_bad_route)
+{
+	struct kernel_batch *b = kernel_batch_new(&in->mb, batch_done, NULL);
+	struct kernel_op *op;
+
+	cr_assert_not_null(b);
+	op = kernel_batch_add(b, KERNEL_OP_SPI_ALLOC);
+	cr_assert_not_null(op);
+	op->spi_req.spi_max = 0x2000;
+	cr_assert_not_null(kernel_batch_add(b, KERNEL_OP_SA_ADD));
+	cr_assert_not_null(kernel_batch_add(b, KERNEL_OP_POLICY_ADD));
+	if (with_bad_route) {
+		/* a route op with no destination: refused by the encoder, not sent */
+		cr_assert_not_null(kernel_batch_add(b, KERNEL_OP_ROUTE_REPLACE));
+	}
+	while (b->n < KERNEL_BATCH_OPS)
+		cr_assert_not_null(kernel_batch_add(b, KERNEL_OP_SA_DELETE));
+	cr_assert_null(kernel_batch_add(b, KERNEL_OP_SA_DELETE), "a full batch takes no more");
+	cr_assert_eq(kernel_queue_submit_batch(kq, b), 0);
+	for (int i = 0; i < 5000 && batch_answers == 0; i++) {
+		struct pollfd p = { .fd = mailbox_fd(&in->mb), .events = POLLIN };
+
+		poll(&p, 1, 2);
+		mailbox_drain(&in->mb, NULL, NULL, 1024);
+	}
+}
+
+Test(kernel_queue, a_batch_is_one_round_trip, .timeout = 10)
+{
+	static struct kernel_queue kq;
+	static struct inbox in;
+
+	inbox_init(&in, 0);
+	threaded_none = kernel_backend_none;
+	threaded_none.inline_ok = false;
+	for (int pass = 0; pass < 3; pass++) {
+		/* 0: inline (none); 1: through the kernel thread; 2: with a route op (thread) */
+		cr_assert_eq(kernel_queue_start(&kq, pass == 0 ? &kernel_backend_none
+							       : &threaded_none), 0);
+		batch_answers = 0;
+		one_batch(&kq, &in, pass == 2);
+		cr_assert_eq(batch_answers, 1, "pass %d", pass);
+		cr_assert_eq(atomic_load(&kq.round_trips), 1, "pass %d", pass);
+		cr_assert_eq(atomic_load(&kq.inline_runs), pass == 0 ? 1 : 0, "pass %d", pass);
+		cr_assert_eq(kernel_queue_ops_done(&kq), KERNEL_BATCH_OPS);
+		cr_assert_geq(batch_spi, KERNEL_SPI_MIN);
+		cr_assert_leq(batch_spi, 0x2000);
+		for (unsigned i = 0; i < KERNEL_BATCH_OPS; i++)
+			cr_assert_eq(batch_status[i], pass == 2 && i == 3 ? -EINVAL : 0,
+				     "pass %d op %u: %d", pass, i, batch_status[i]);
+		/* one backend call for the IPsec ops of the batch (two around a route op) */
+		cr_assert_eq(atomic_load(&kq.batches), pass == 2 ? 2 : 1, "pass %d", pass);
+		kernel_queue_stop(&kq, KERNEL_STOP_DRAIN);
+	}
 	mailbox_fini(&in.mb);
 }
 
@@ -176,7 +254,7 @@ static void *stress_producer(void *arg)
 		/* keep a bounded window in flight, as a worker would */
 		while (seq < PER_PRODUCER && seq - in->got < WINDOW) {
 			enum kernel_op_kind kind = (seq % 3 == 0) ? KERNEL_OP_SPI_ALLOC
-						   : (enum kernel_op_kind)(seq % KERNEL_OP_KINDS);
+						   : (enum kernel_op_kind)(seq % (KERNEL_OP_SA_QUERY + 1));
 			struct op_tag *tag = malloc(sizeof(*tag));
 			struct kernel_op *op = kernel_op_new(kind, &in->mb, spi_done, tag);
 
@@ -222,7 +300,10 @@ Test(kernel_queue, many_producers_fifo_exactly_once_unique_spis, .timeout = 60)
 	all_spis = calloc(PRODUCERS * PER_PRODUCER, sizeof(*all_spis));
 	cr_assert_not_null(all_spis);
 	atomic_store(&n_spis, 0);
-	cr_assert_eq(kernel_queue_start(&stress_kq, &kernel_backend_none), 0);
+	/* through the kernel thread (none would run inline): batching is what is tested */
+	threaded_none = kernel_backend_none;
+	threaded_none.inline_ok = false;
+	cr_assert_eq(kernel_queue_start(&stress_kq, &threaded_none), 0);
 	for (unsigned i = 0; i < PRODUCERS; i++) {
 		inbox_init(&stress_in[i], i);
 		cr_assert_eq(pthread_create(&th[i], NULL, stress_producer, &stress_in[i]), 0);
@@ -242,7 +323,7 @@ Test(kernel_queue, many_producers_fifo_exactly_once_unique_spis, .timeout = 60)
 	unsigned want = 0;
 
 	for (unsigned s = 0; s < PER_PRODUCER; s++)
-		if (s % 3 == 0 || s % KERNEL_OP_KINDS == KERNEL_OP_SPI_ALLOC)
+		if (s % 3 == 0 || s % (KERNEL_OP_SA_QUERY + 1) == KERNEL_OP_SPI_ALLOC)
 			want++;
 	n = atomic_load(&n_spis);
 	cr_assert_eq(n, PRODUCERS * want);
