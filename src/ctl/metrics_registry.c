@@ -525,6 +525,10 @@ const struct metric_family metric_families[M_COUNT] = {
 		"IKE SAs rekeyed by replacement: a new IKE SA and Child SA negotiated from "
 		"scratch (the peer refused a rekey in place, or --rekey by replacement).",
 		IKEC_IKE_REPLACED, MB_IKE),
+	[M_UNIQUEIDS_REPLACED] = WORKER_COUNTER("skua_ike_sas_uniqueids_replaced_total",
+		"IKE SAs deleted because their client authenticated again with the same ID "
+		"(--uniqueids): the new IKE SA replaced them.",
+		IKEC_UNIQUEIDS_REPLACED, MB_IKE),
 	[M_PEERS_DEAD] = WORKER_COUNTER("skua_ike_peers_dead_total",
 		"Peers declared dead (liveness checks unanswered, whack --crash).",
 		IKEC_PEER_DEAD, MB_IKE),

@@ -180,7 +180,7 @@ static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned w
 {
 	if (sa->conn) {
 		ike_conn_instance_str(sa->conn, r->conn, sizeof(r->conn));
-		snprintf(r->conn_name, sizeof(r->conn_name), "%s", sa->conn->spec.name);
+		snprintf(r->conn_name, sizeof(r->conn_name), "%s", sa->conn->node.name);
 	} else {
 		snprintf(r->conn, sizeof(r->conn), "\"(none)\"");
 	}
@@ -240,7 +240,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		row_common(r, sa, wi);
 		if (c->conn) {	/* a Child SA may serve another connection than its IKE SA */
 			ike_conn_instance_str(c->conn, r->conn, sizeof(r->conn));
-			snprintf(r->conn_name, sizeof(r->conn_name), "%s", c->conn->spec.name);
+			snprintf(r->conn_name, sizeof(r->conn_name), "%s", c->conn->node.name);
 		}
 		r->serial = c->serial;
 		r->is_child = true;
@@ -362,6 +362,12 @@ static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8
 	return true;
 }
 
+/* Does an SA of connection have belong to what a command named (a template: its instances too)? */
+static bool serves(const struct connection *have, const struct connection *named)
+{
+	return have && (have == named || have->inst.tmpl == named);
+}
+
 static void gather_run(struct mail *m, void *ctx)
 {
 	struct gather_mail *gm = caa_container_of(m, struct gather_mail, mail);
@@ -369,6 +375,7 @@ static void gather_run(struct mail *m, void *ctx)
 	struct net_worker *nw = ctx;
 	struct ike_worker *w = &gm->d->w[nw->index];
 	struct ike_sa *sa, *next;
+	char name[CONN_NAME_MAX + 80];
 
 	for (sa = w->sas; sa; sa = next) {
 		next = sa->next;
@@ -377,10 +384,12 @@ static void gather_run(struct mail *m, void *ctx)
 			rows_of(g, w->index, sa);
 			break;
 		case G_TERMINATE:
-			if (g->conn && sa->conn != g->conn)
+			if (g->conn && !serves(sa->conn, g->conn))
 				break;
-			add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA of \"%s\"",
-				 (unsigned long long)sa->serial, sa->conn ? sa->conn->spec.name : "");
+			add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA of %s",
+				 (unsigned long long)sa->serial,
+				 sa->conn ? ike_conn_instance_str(sa->conn, name, sizeof(name))
+					  : "\"\"");
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;
@@ -408,7 +417,7 @@ static void gather_run(struct mail *m, void *ctx)
 			ike_sa_dead(sa, "whack --crash");
 			break;
 		case G_REKEY_IKE:
-			if (sa->conn != g->conn || sa->state != IKE_ESTABLISHED)
+			if (!serves(sa->conn, g->conn) || sa->state != IKE_ESTABLISHED)
 				break;
 			if (ike_sa_rekey(sa, "whack --rekey-ike")) {
 				add_line(g, w->index, sa->serial, "#%llu: rekeying IKE SA",
@@ -420,7 +429,8 @@ static void gather_run(struct mail *m, void *ctx)
 			if (sa->state != IKE_ESTABLISHED)
 				break;
 			for (struct child_sa *c = sa->children; c; c = c->next) {
-				if (c->conn != g->conn || !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
+				if (!serves(c->conn, g->conn) ||
+				    !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
 					continue;
 				add_line(g, w->index, c->serial, "#%llu: rekeying Child SA",
 					 (unsigned long long)c->serial);

@@ -38,6 +38,9 @@ int ike_daemon_init(struct ike_daemon *d)
 			return -ENOMEM;
 	}
 	atomic_store(&d->next_serial, 1);
+	rc = ike_inst_table_init(&d->insts);
+	if (rc < 0)
+		return rc;
 	atomic_store(&d->next_reqid, 0);
 	if (!d->half_open_budget)
 		d->half_open_budget = IKE_HALF_OPEN_BUDGET;
@@ -77,6 +80,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 		free(w->txbuf);
 		child_index_fini(&w->children);
 	}
+	ike_inst_table_fini(&d->insts);
 	rcu_barrier();
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
 	free(d->w);

@@ -428,6 +428,8 @@ static const struct opt_desc opts[WO_COUNT] = {
 	/* status */
 	[WO_STATUS] = { .name = "status", .kind = K_FLAG, .scope = S_WIDE, .forms = F_LIST,
 		.starts = F_LIST, .ops = 1ull << WOP_STATUS },
+	[WO_CONNECTIONSTATUS] = { .name = "connectionstatus", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_CONNECTIONSTATUS },
 	[WO_TRAFFICSTATUS] = { .name = "trafficstatus", .kind = K_FLAG, .scope = S_WIDE,
 		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_TRAFFICSTATUS },
 	[WO_SHUNTSTATUS] = { .name = "shuntstatus", .kind = K_FLAG, .scope = S_WIDE,

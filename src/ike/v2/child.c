@@ -360,7 +360,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * this one takes only its SAs away, and the old inbound SA was used
 	 * until this moment.
 	 */
-	bool owns = atomic_load(&c->conn->policy_owner) == c->serial;
+	bool owns = atomic_load(&c->conn->policy_owner) == c->serial && !c->policies_taken;
 	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
 	for (unsigned i = 0; owns && i < (c->transport ? 2u : 3u); i++) {
 		ops[n] = op_new(sa, st, KERNEL_OP_POLICY_DELETE);
@@ -385,7 +385,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * in the clear, when this was its last Child SA.
 	 */
 	bool last = atomic_fetch_sub(&c->conn->children_up, 1) == 1;
-	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED)
+	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED && !c->policies_taken)
 		ike_child_updown(sa, c, UPDOWN_UNROUTE);
 	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && ops[0] &&
 	    !atomic_load(&sa->w->d->shutting_down)) {

@@ -242,6 +242,7 @@ static const char *const good[] = {
 	"--status",
 	"--trafficstatus",
 	"--shuntstatus",
+	"--connectionstatus",
 	"--addresspoolstatus",
 	"--processstatus",
 	"--globalstats",
