@@ -315,6 +315,12 @@ static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
 	}
+	if (ike_conn_is_instance(conn)) {
+		/* Its routing is its client's SAs', on the worker that owns them. */
+		ctl_reply(c, RC_ROUTE, "%s: cannot %s an instance: its Child SAs route it while its "
+			  "client is up", name->value, unroute ? "unroute" : "route");
+		goto out;
+	}
 	if (!unroute && p->opts->protostack == PROTOSTACK_BSDKAME) {
 		/* af_key's ACQUIRE carries no reqid: the trap could never start the connection. */
 		ctl_not_supported(c, "--route with --use-bsdkame (PF_KEY)");

@@ -834,7 +834,8 @@ int pluto_option_get(size_t i, struct pluto_option_info *out)
 	if (i >= O_COUNT)
 		return -ENOENT;
 	out->name = opts[i].name;
-	out->arg = opts[i].arg;
+	/* an optional value is only ever --option=value: the synopsis shows the flag (the text says) */
+	out->arg = opts[i].optional ? NULL : opts[i].arg;
 	out->repeatable = opts[i].repeatable;
 	out->not_yet = opts[i].not_yet;
 	return 0;
