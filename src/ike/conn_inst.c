@@ -64,16 +64,18 @@ int ike_inst_table_init(struct ike_inst_table *t)
 	return 0;
 }
 
+static bool unpublish_one(struct connection *c, void *ctx)
+{
+	if (c->inst.published)
+		ike_inst_unpublish(ctx, c);
+	return true;
+}
+
 void ike_inst_table_fini(struct ike_inst_table *t)
 {
-	struct cds_lfht_iter it;
-	struct connection *c;
-
 	if (t->by_name) {
 		rcu_read_lock();
-		cds_lfht_for_each_entry(t->by_name, &it, c, inst.by_name)
-			if (c->inst.published)
-				ike_inst_unpublish(t, c);
+		ike_inst_each_rcu(t, unpublish_one, t);
 		rcu_read_unlock();
 	}
 	if (t->by_name)
@@ -196,11 +198,15 @@ void ike_inst_each_rcu(struct ike_inst_table *t, bool (*fn)(struct connection *c
 		       void *ctx)
 {
 	struct cds_lfht_iter it;
-	struct connection *c;
+	struct cds_lfht_node *n;
 
-	cds_lfht_for_each_entry(t->by_name, &it, c, inst.by_name)
-		if (!fn(c, ctx))
+	/* by node, not cds_lfht_for_each_entry(): the node is not at offset 0 (UBSan) */
+	cds_lfht_first(t->by_name, &it);
+	while ((n = cds_lfht_iter_get_node(&it))) {
+		cds_lfht_next(t->by_name, &it);
+		if (!fn(caa_container_of(n, struct connection, inst.by_name), ctx))
 			return;
+	}
 }
 
 uint64_t ike_inst_count(const struct ike_inst_table *t)
