@@ -138,11 +138,11 @@ const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t 
 /* The same without the client address: "name" or "name"[N] (--status connection lines). */
 const char *ike_conn_name_str(const struct connection *c, char *buf, size_t len);
 
-/* A template: its peer is %any, so every client gets an instance of it. */
+/* A template: one end is an address (ours), the other %any, so every client gets an instance. */
 static inline bool ike_conn_is_template(const struct connection *c)
 {
-	return !c->inst.tmpl && c->spec.end[0].host_kind == HOST_ADDR &&
-	       c->spec.end[1].host_kind != HOST_ADDR;
+	return !c->inst.tmpl &&
+	       (c->spec.end[0].host_kind == HOST_ADDR) != (c->spec.end[1].host_kind == HOST_ADDR);
 }
 
 static inline bool ike_conn_is_instance(const struct connection *c)

@@ -204,3 +204,31 @@ Test(conn_inst, whack_names_an_instance)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_not(ike_inst_name_key(bad[i], key, sizeof(key)), "%s accepted", bad[i]);
 }
+
+/* left=%any, right=us: the same template, mirrored; the instance's client is end 0. */
+Test(conn_inst, a_mirrored_template)
+{
+	struct conn_spec s;
+	struct connection *t0, *c;
+	struct ip_addr peer = addr("198.51.100.9");
+	struct ike_id pid = id("@mirror");
+	char err[300], buf[80];
+
+	conn_spec_init(&s);
+	snprintf(s.name, sizeof(s.name), "m");
+	s.policy |= POL_PSK | POL_ENCRYPT | POL_TUNNEL;
+	s.end[0].host_kind = HOST_ANY;
+	s.end[1].host_kind = HOST_ADDR;
+	s.end[1].host = addr("192.0.2.1");
+	cr_assert_eq(ike_connection_new(&s, 1, &t0, err, sizeof(err)), 0, "%s", err);
+	conn_spec_fini(&s);
+	cr_assert(ike_conn_is_template(t0));
+	cr_assert_eq(ike_conn_instantiate(t0, 1, &peer, &pid, 2, 0, &c), 0);
+	cr_assert_eq(c->spec.end[0].host_kind, HOST_ADDR);
+	cr_assert(ip_addr_eq(&c->spec.end[0].host, &peer));
+	cr_assert(ike_id_eq(&c->id[0], &pid));
+	cr_assert_str_eq(ike_ts_str(&c->ts[0], buf, sizeof(buf)), "198.51.100.9/32");
+	cr_assert_not(ike_conn_is_template(c));
+	ike_connection_free(c);
+	ike_connection_unref(t0);
+}
