@@ -181,6 +181,7 @@ static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned w
 	if (sa->conn) {
 		ike_conn_instance_str(sa->conn, r->conn, sizeof(r->conn));
 		snprintf(r->conn_name, sizeof(r->conn_name), "%s", sa->conn->node.name);
+		r->inst_no = sa->conn->inst.no;
 	} else {
 		snprintf(r->conn, sizeof(r->conn), "\"(none)\"");
 	}
@@ -241,6 +242,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		if (c->conn) {	/* a Child SA may serve another connection than its IKE SA */
 			ike_conn_instance_str(c->conn, r->conn, sizeof(r->conn));
 			snprintf(r->conn_name, sizeof(r->conn_name), "%s", c->conn->node.name);
+			r->inst_no = c->conn->inst.no;
 		}
 		r->serial = c->serial;
 		r->is_child = true;
@@ -594,10 +596,16 @@ bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emi
 static int by_conn_serial(const void *a, const void *b)
 {
 	const struct ike_sa_row *x = a, *y = b;
-	int c = strcmp(x->conn_name, y->conn_name);
+	size_t lx = strcspn(x->conn_name, "["), ly = strcspn(y->conn_name, "[");
+	int c = strncmp(x->conn_name, y->conn_name, lx < ly ? lx : ly);
 
+	/* by name, a template's instances by number after it (libreswan's order) */
 	if (c)
 		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if (x->inst_no != y->inst_no)
+		return x->inst_no < y->inst_no ? -1 : 1;
 	c = strcmp(x->conn, y->conn);	/* instances of one connection apart */
 	if (c)
 		return c;

@@ -70,6 +70,7 @@ struct ike_sa_row {
 	bool is_child;
 	char conn[CONN_NAME_MAX + 80];	/* ike_conn_instance_str(), with the quotes */
 	char conn_name[CONN_NAME_MAX + 16];	/* the name, "rw[3]" for an instance: the sort key */
+	uint32_t inst_no;		/* an instance's [N], else 0 (sorts rw[2] before rw[10]) */
 	unsigned worker;
 	struct ip_addr peer, local;
 	uint16_t peer_port, local_port;
