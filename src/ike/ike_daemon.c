@@ -82,6 +82,7 @@ void ike_daemon_fini(struct ike_daemon *d)
 	}
 	ike_inst_table_fini(&d->insts);
 	rcu_barrier();
+	rcu_barrier();	/* an instance freed above drops its template's reference: one more round */
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
 	free(d->w);
 	d->w = NULL;
