@@ -74,8 +74,10 @@ bench_skua_start() {
 		ours=(--cert resp)
 	fi
 	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$ns"
+	# The generator's clients all send one ID (their address): with --uniqueids (the
+	# default) each would replace the one before, so the responder keeps them all.
 	iop_spawn "$ns" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
-		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$nh" \
+		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$nh" --uniqueids=no \
 		--rundir "$d/run" --secretsfile "$d/ipsec.secrets" --ipsecdir "$d/ipsec.d" \
 		${SKUA_PLUTO_ARGS:-}
 	BENCH_PID=$IOP_SPAWNED

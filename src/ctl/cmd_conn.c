@@ -61,7 +61,7 @@ void ctl_cmd_add_conn(struct pluto *p, struct ctl_client *c, const struct whack_
 			  spec.name, p->opts->ikev1_policy == IKE_V1_REJECT ? "reject" : "drop");
 		goto out;
 	}
-	rc = ike_connection_new(&spec, ++p->next_serial, &conn, err, sizeof(err));
+	rc = ike_connection_new(&spec, ike_conn_serial_new(&p->ike), &conn, err, sizeof(err));
 	if (rc == -ENOMEM) {
 		ctl_reply(c, RC_INTERNALERR, "\"%s\": out of memory adding the connection",
 			  spec.name);
@@ -114,10 +114,21 @@ void ctl_cmd_delete_conn(struct pluto *p, struct ctl_client *c, const struct wha
 	}
 	conn = conn_find(p, name->value);
 	if (!conn) {
-		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+		/* An instance: its SAs go (the peer told); it goes with the last of them. */
+		struct connection *inst = ctl_conn_find_ref(p, name->value);
+		if (!inst) {
+			ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
+			return;
+		}
+		ctl_conn_terminate(p, c, inst);
+		ctl_reply(c, RC_LOG, "%s: deleted connection instance", name->value);
+		ike_connection_unref(inst);
 		return;
 	}
-	/* The manual: "deletes a named connection description and any SAs ... using it". */
+	/*
+	 * The manual: "deletes a named connection description and any SAs ...
+	 * using it"; a template's instances are deleted with it (their SAs).
+	 */
 	ctl_conn_terminate(p, c, conn);
 	ctl_conn_unroute(p, conn);
 	conn_remove(p, conn);

@@ -14,6 +14,7 @@
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "ike/conn_inst.h"
 #include "ike/connection.h"
 #include "ike/ike_cmd.h"
 #include "ike/route.h"
@@ -52,11 +53,15 @@ static const struct ike_progress_ops progress_ops = {
 	.release = progress_release,
 };
 
-static struct connection *find_conn_ref(struct pluto *p, const char *name)
+struct connection *ctl_conn_find_ref(struct pluto *p, const char *name)
 {
 	struct conn_node *n;
 	struct connection *c = NULL;
+	char key[CONN_NAME_MAX + 16];
 
+	/* an instance: rw[3], "rw"[3] (as the listings print it) */
+	if (ike_inst_name_key(name, key, sizeof(key)))
+		return ike_inst_find_ref(&p->ike.insts, key);
 	rcu_read_lock();
 	n = sadb_conn_table_lookup_rcu(&p->conns, name);
 	if (n) {
@@ -65,6 +70,11 @@ static struct connection *find_conn_ref(struct pluto *p, const char *name)
 	}
 	rcu_read_unlock();
 	return c;
+}
+
+static struct connection *find_conn_ref(struct pluto *p, const char *name)
+{
+	return ctl_conn_find_ref(p, name);
 }
 
 int ctl_orient(struct pluto *p, const struct connection *c)
@@ -106,6 +116,11 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 	if (!conn) {
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
+	}
+	if (ike_conn_is_instance(conn)) {
+		ctl_reply(c, RC_NOPEERIP, "%s: cannot initiate an instance: its client connects to us "
+			  "(initiate a connection whose peer is an address)", name->value);
+		goto out;
 	}
 	if (conn_spec_is_shunt(&conn->spec)) {
 		ctl_reply(c, RC_ROUTE, "\"%s\": cannot initiate a shunt connection (--pass, --drop "
@@ -363,6 +378,12 @@ static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_
 	if (!conn) {
 		ctl_reply(c, RC_UNKNOWN_NAME, "no connection named \"%s\"", name->value);
 		return;
+	}
+	if (ike_conn_is_instance(conn)) {
+		/* Its routing is its client's SAs', on the worker that owns them. */
+		ctl_reply(c, RC_ROUTE, "%s: cannot %s an instance: its Child SAs route it while its "
+			  "client is up", name->value, unroute ? "unroute" : "route");
+		goto out;
 	}
 	if (!unroute && p->opts->protostack == PROTOSTACK_BSDKAME) {
 		/* af_key's ACQUIRE carries no reqid: the trap could never start the connection. */

@@ -17,6 +17,7 @@
 
 #include "ctl/pluto.h"
 #include "crypto/dn.h"
+#include "ike/conn_inst.h"
 #include "ike/connection.h"
 #include "ike/ike_cmd.h"
 #include "ike/route.h"
@@ -193,9 +194,8 @@ struct conn_list {
 	size_t n, cap;
 };
 
-static bool collect(struct conn_node *n, void *ctx)
+static bool collect_one(struct conn_list *l, struct connection *c)
 {
-	struct conn_list *l = ctx;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct connection **v = realloc(l->v, cap * sizeof(*v));
@@ -204,17 +204,56 @@ static bool collect(struct conn_node *n, void *ctx)
 		l->v = v;
 		l->cap = cap;
 	}
-	ike_connection_ref(ike_connection_of(n));
-	l->v[l->n++] = ike_connection_of(n);
+	l->v[l->n++] = c;
 	return true;
 }
 
-/* libreswan lists connections by name. */
+static bool collect(struct conn_node *n, void *ctx)
+{
+	ike_connection_ref(ike_connection_of(n));
+	if (collect_one(ctx, ike_connection_of(n)))
+		return true;
+	ike_connection_unref(ike_connection_of(n));
+	return false;
+}
+
+/* An instance may be going on its worker right now: only one still alive is listed. */
+static bool collect_instance(struct connection *c, void *ctx)
+{
+	if (!ike_connection_tryref(c))
+		return true;
+	if (collect_one(ctx, c))
+		return true;
+	ike_connection_unref(c);
+	return false;
+}
+
+/* Connections and templates, then the instances: a reference on each. Context: ctl thread. */
+static void collect_all(struct pluto *p, struct conn_list *l)
+{
+	rcu_read_lock();
+	sadb_conn_table_each_rcu(&p->conns, collect, l);
+	ike_inst_each_rcu(&p->ike.insts, collect_instance, l);
+	rcu_read_unlock();
+}
+
+static void conn_list_free(struct conn_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		ike_connection_unref(l->v[i]);
+	free(l->v);
+}
+
+/* libreswan lists connections by name, a template's instances after it by number. */
 static int by_name(const void *a, const void *b)
 {
 	const struct connection *x = *(struct connection *const *)a;
 	const struct connection *y = *(struct connection *const *)b;
-	return strcmp(x->spec.name, y->spec.name);
+	int c = strcmp(x->spec.name, y->spec.name);
+
+	if (c)
+		return c;
+	return x->inst.no < y->inst.no ? -1 : x->inst.no > y->inst.no;
 }
 
 static const char *host_str(const struct conn_end_spec *e, char *buf, size_t len)
@@ -247,7 +286,9 @@ static void end_str(const struct connection *conn, int i, bool theirs, char *buf
 	char host[IP_ADDR_STRLEN + 8], client[IP_SUBNET_STRLEN], id[IKE_ID_STRLEN + 2] = "";
 
 	host_str(e, host, sizeof(host));
-	if (e->id || conn->creds[i].cert) {
+	/* an instance's client end shows the ID the client authenticated with */
+	if (e->id || conn->creds[i].cert ||
+	    (conn->inst.tmpl && i != conn->inst.end && !ike_id_is_any(&conn->id[i]))) {
 		char s[IKE_ID_STRLEN];
 
 		snprintf(id, sizeof(id), "[%s]", ike_id_str(&conn->id[i], s, sizeof(s)));
@@ -383,7 +424,7 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 		ti[IP_ADDR_STRLEN] = "unset";
 	const char *updown = me->updown ? me->updown : p->ike.default_updown;
 
-	ike_conn_instance_str(conn, nm, sizeof(nm));
+	ike_conn_name_str(conn, nm, sizeof(nm));
 	end_str(conn, us, false, l, sizeof(l));
 	end_str(conn, 1 - us, true, r, sizeof(r));
 	ctl_comment(c, "%s: %s...%s; %s; eroute owner: #%llu", nm, l, r, routing_str(conn),
@@ -412,9 +453,17 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 	if (s->has_dpd)
 		ctl_comment(c, "%s:   dpd: action:%s; delay:%us; timeout:%us;", nm,
 			    dpd_action_name(s->dpd_action), s->dpd_delay, s->dpd_timeout);
-	ctl_comment(c, "%s:   newest IKE SA: #%llu; newest IPsec SA: #%llu; conn serial: $%llu;", nm,
-		    nw ? (unsigned long long)nw->ike : 0ULL,
-		    nw ? (unsigned long long)nw->child : 0ULL, (unsigned long long)conn->serial);
+	if (conn->inst.tmpl)
+		ctl_comment(c, "%s:   newest IKE SA: #%llu; newest IPsec SA: #%llu; conn serial: $%llu, instantiated from: $%llu;",
+			    nm, nw ? (unsigned long long)nw->ike : 0ULL,
+			    nw ? (unsigned long long)nw->child : 0ULL,
+			    (unsigned long long)conn->serial,
+			    (unsigned long long)conn->inst.tmpl->serial);
+	else
+		ctl_comment(c, "%s:   newest IKE SA: #%llu; newest IPsec SA: #%llu; conn serial: $%llu;",
+			    nm, nw ? (unsigned long long)nw->ike : 0ULL,
+			    nw ? (unsigned long long)nw->child : 0ULL,
+			    (unsigned long long)conn->serial);
 	ctl_comment(c, "%s:   IKE algorithms: %s", nm, s->ike ? s->ike : "default");
 	if (nw && nw->ike_algs)
 		ctl_comment(c, "%s:   IKEv2 algorithm newest: %s", nm, nw->ike_algs);
@@ -445,16 +494,37 @@ static void interfaces(struct pluto *p, struct ctl_client *c)
 
 static void shunt_lines(struct pluto *p, struct ctl_client *c);
 
+/*
+ * "Connection list:" to "Total IPsec connections: ...": every connection
+ * and template by name, each template's instances after it.
+ */
+static void connection_list(struct pluto *p, struct ctl_client *c, const struct newest_list *nl)
+{
+	struct conn_list l = { 0 };
+	size_t active = 0;
+
+	collect_all(p, &l);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_name);
+	ctl_comment(c, "Connection list:");
+	ctl_comment(c, " ");
+	for (size_t i = 0; i < l.n; i++) {
+		show_conn(p, c, l.v[i], newest_find(nl, l.v[i]->node.name));
+		active += atomic_load(&l.v[i]->children_up) > 0;
+	}
+	ctl_comment(c, " ");
+	ctl_comment(c, "Total IPsec connections: loaded %zu, active %zu", l.n, active);
+	conn_list_free(&l);
+}
+
 void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	static const char *const stacks[] = {
 		[PROTOSTACK_NETKEY] = "xfrm", [PROTOSTACK_BSDKAME] = "bsdkame",
 		[PROTOSTACK_NONE] = "none",
 	};
-	struct conn_list l = { 0 };
 	struct ike_sa_rows rows = { 0 };
 	struct newest_list nl = { 0 };
-	size_t active = 0;
 
 	if (ike_cmd_sa_rows(&p->ike, IKE_ROWS_COUNTERS, &rows) < 0) {
 		ctl_reply(c, RC_INTERNALERR, "--status: out of memory");
@@ -465,19 +535,7 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	ctl_comment(c, "using kernel interface: %s", stacks[p->opts->protostack]);
 	ctl_comment(c, " ");
 	interfaces(p, c);
-	rcu_read_lock();
-	sadb_conn_table_each_rcu(&p->conns, collect, &l);
-	rcu_read_unlock();
-	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), by_name);
-	ctl_comment(c, "Connection list:");
-	ctl_comment(c, " ");
-	for (size_t i = 0; i < l.n; i++) {
-		show_conn(p, c, l.v[i], newest_find(&nl, l.v[i]->spec.name));
-		active += atomic_load(&l.v[i]->children_up) > 0;
-	}
-	ctl_comment(c, " ");
-	ctl_comment(c, "Total IPsec connections: loaded %zu, active %zu", l.n, active);
+	connection_list(p, c, &nl);
 	ctl_comment(c, " ");
 	totals(p, c);
 	ctl_comment(c, " ");
@@ -485,9 +543,24 @@ void ctl_cmd_status(struct pluto *p, struct ctl_client *c, const struct whack_cm
 	ctl_comment(c, " ");
 	shunt_lines(p, c);
 	ctl_batch_end(c);
-	for (size_t i = 0; i < l.n; i++)
-		ike_connection_unref(l.v[i]);
-	free(l.v);
+	free(nl.v);
+	ike_sa_rows_free(&rows);
+}
+
+/* --connectionstatus: --status's connection list alone (libreswan 4.x's). */
+void ctl_cmd_connectionstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	struct ike_sa_rows rows = { 0 };
+	struct newest_list nl = { 0 };
+
+	if (ike_cmd_sa_rows(&p->ike, 0, &rows) < 0) {
+		ctl_reply(c, RC_INTERNALERR, "--connectionstatus: out of memory");
+		return;
+	}
+	newest_of(&rows, &nl);
+	ctl_batch_begin(c);
+	connection_list(p, c, &nl);
+	ctl_batch_end(c);
 	free(nl.v);
 	ike_sa_rows_free(&rows);
 }

@@ -60,6 +60,7 @@ static const struct {
 	[WOP_BRIEFSTATUS] = { "--briefstatus", ctl_cmd_briefstatus },
 	[WOP_FIPSSTATUS] = { "--fipsstatus", ctl_cmd_fipsstatus },
 	[WOP_SHUTDOWN] = { "--shutdown", ctl_cmd_shutdown },
+	[WOP_CONNECTIONSTATUS] = { "--connectionstatus", ctl_cmd_connectionstatus },
 };
 
 void ctl_dispatch(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)

@@ -22,7 +22,7 @@ enum key_kind {
 	K_PROTOSTACK,
 	K_DEBUG,	/* plutodebug: a list of classes */
 	K_INTERFACES,	/* interfaces: a list of names, %defaultroute */
-	K_UNIQUEIDS,	/* yes: warned (replacing has not landed); no: what Skua does */
+	K_UNIQUEIDS,	/* yes (the default): a returning client ID replaces its old IKE SA */
 	K_DDOS,		/* ddos-mode: auto, busy, unlimited (as whack --ddos-*) */
 	K_IKEV1_POLICY,	/* ikev1-policy: accept, reject, drop */
 	K_IGNORED,	/* accepted, not acted on yet: warned */
@@ -307,9 +307,8 @@ static int apply_key(struct applier *a, const struct conf_kv *kv)
 		if (yn < 0) {
 			snprintf(why, sizeof(why), "expected yes or no");
 			rc = -EINVAL;
-		} else if (yn) {
-			/* libreswan's default; Skua keeps every SA of an ID that comes back. */
-			note_ignored(a, kv, "uniqueids=yes (replacing the SAs of a returning ID)");
+		} else {
+			a->o->uniqueids = yn;	/* the command line's --uniqueids= comes after */
 		}
 		break;
 	}

@@ -37,13 +37,13 @@ struct ctl_stats {
 
 /*
  * The daemon. Owner: main() creates and frees it; the ctl thread is the
- * only writer of the connection table and of next_serial; the stop flags
- * are atomics.
+ * only writer of the connection table (connection serials come from
+ * ike_conn_serial_new(), shared with the workers' instances); the stop
+ * flags are atomics.
  */
 struct pluto {
 	const struct pluto_options *opts;
 	struct conn_table conns;
-	uint64_t next_serial;		/* ctl thread only */
 	int listen_fd;			/* the whack socket */
 	int stop_fd;			/* eventfd: readable when the daemon should stop */
 	int ctl_wake_fd;		/* eventfd: tells the ctl thread to exit */
@@ -115,12 +115,19 @@ void ctl_cmd_unroute(struct pluto *p, struct ctl_client *c, const struct whack_c
 void ctl_cmd_shuntstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_addresspoolstatus(struct pluto *p, struct ctl_client *c,
 			       const struct whack_cmd *cmd);
+void ctl_cmd_connectionstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 /*
  * Which end of c is ours: the one whose host address pluto listens on
  * (0 left, 1 right); -1 neither, -2 both. Context: ctl thread.
  */
 int ctl_orient(struct pluto *p, const struct connection *c);
+
+/*
+ * The connection whack names: a connection or template by its name, or an
+ * instance as rw[3] or "rw"[3]. A reference taken, or NULL. Context: ctl thread.
+ */
+struct connection *ctl_conn_find_ref(struct pluto *p, const char *name);
 /* The listings (ctl/cmd_status.c), in libreswan 4.x's text forms. */
 void ctl_cmd_showstates(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_briefstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);

@@ -58,7 +58,7 @@ void pluto_options_init(struct pluto_options *o)
 	o->log.dest = LOG_DEST_SYSLOG;
 	o->log.ident = "pluto";
 	o->protostack = PROTOSTACK_NETKEY;
-	o->uniqueids = false;	/* the manual: only "if this option has been selected" */
+	o->uniqueids = true;	/* libreswan's default (uniqueids=yes); --uniqueids=no keeps both */
 	o->keep_alive = 20;
 	o->ikeport = 500;
 	o->natikeport = 4500;
@@ -326,6 +326,7 @@ static const struct opt {
 	const char *expect;	/* what a value must be, for "missing value" errors */
 	bool repeatable;
 	const char *not_yet;	/* the capability it needs has not landed: refused */
+	bool optional;		/* the value is optional and comes only as --option=value */
 } opts[O_COUNT] = {
 	[O_HELP] = { "help", NULL, NULL, false, NULL },
 	[O_VERSION] = { "version", NULL, NULL, false, NULL },
@@ -344,7 +345,7 @@ static const struct opt {
 	[O_USE_BSDKAME] = { "use-bsdkame", NULL, NULL, false, NULL },
 	[O_USE_NONE] = { "use-none", NULL, NULL, false, NULL },
 	[O_USE_NOSTACK] = { "use-nostack", NULL, NULL, false, NULL },
-	[O_UNIQUEIDS] = { "uniqueids", NULL, NULL, false, NULL },
+	[O_UNIQUEIDS] = { "uniqueids", "yes|no", "yes or no", false, NULL, .optional = true },
 	[O_VIRTUAL_PRIVATE] = { "virtual-private", "network_list",
 				"a list of %v4:subnet / %v6:subnet", false, .not_yet = "NAT-T virtual private ranges" },
 	[O_KEEP_ALIVE] = { "keep-alive", "delay_sec", "a delay in seconds", false, NULL },
@@ -513,7 +514,14 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 		o->protostack = PROTOSTACK_NONE;
 		return 0;
 	case O_UNIQUEIDS:
-		o->uniqueids = true;
+		if (!v || !strcmp(v, "yes")) {
+			o->uniqueids = true;
+		} else if (!strcmp(v, "no")) {
+			o->uniqueids = false;
+		} else {
+			say(why, n, "expected yes or no (--uniqueids alone: yes)");
+			return -EINVAL;
+		}
 		return 0;
 	case O_VIRTUAL_PRIVATE:
 		if (check_virtual_private(v, why, n) < 0)
@@ -669,7 +677,7 @@ int pluto_options_set(struct pluto_options *o, const char *name, const char *val
 		say(why, whylen, "takes no value");
 		return -EINVAL;
 	}
-	if (opts[id].arg != NULL && value == NULL) {
+	if (opts[id].arg != NULL && value == NULL && !opts[id].optional) {
 		say(why, whylen, "needs a value: expected %s", opts[id].expect);
 		return -EINVAL;
 	}
@@ -683,7 +691,9 @@ static void usage(FILE *f)
 		   "Every option except --interface, --debug and --impair may be given once;\n"
 		   "a value is given as --option value or --option=value.\n\n", paths_version());
 	for (int i = 0; i < O_COUNT; i++) {
-		if (opts[i].arg)
+		if (opts[i].optional)
+			fprintf(f, "  --%s[=%s]\n", opts[i].name, opts[i].arg);
+		else if (opts[i].arg)
 			fprintf(f, "  --%s %s\n", opts[i].name, opts[i].arg);
 		else
 			fprintf(f, "  --%s\n", opts[i].name);
@@ -736,7 +746,9 @@ static int parse_argv(int argc, char **argv, struct pluto_options *o, bool quiet
 			    eq + 1);
 			return -EINVAL;
 		}
-		if (opts[id].arg) {
+		if (opts[id].arg && opts[id].optional) {
+			v = eq ? eq + 1 : NULL;	/* never the next word: --uniqueids --listen ... */
+		} else if (opts[id].arg) {
 			if (eq) {
 				v = eq + 1;
 			} else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
@@ -797,11 +809,6 @@ int pluto_options_finish(struct pluto_options *o, char *err, size_t errlen)
 	char where[PATH_MAX + 16];
 	int len, plen;
 
-	if (o->uniqueids) {
-		snprintf(err, errlen, "pluto: --uniqueids (uniqueids=yes): not supported yet (replacing "
-				      "the SAs of a peer ID that reconnects has not landed)");
-		return -ENOTSUP;
-	}
 	o->log.ident = "pluto";
 	o->log.file = o->log.dest == LOG_DEST_FILE ? o->logfile : NULL;
 	if (base[0] != '\0') {
@@ -878,7 +885,8 @@ int pluto_option_get(size_t i, struct pluto_option_info *out)
 	if (i >= O_COUNT)
 		return -ENOENT;
 	out->name = opts[i].name;
-	out->arg = opts[i].arg;
+	/* an optional value is only ever --option=value: the synopsis shows the flag (the text says) */
+	out->arg = opts[i].optional ? NULL : opts[i].arg;
 	out->repeatable = opts[i].repeatable;
 	out->not_yet = opts[i].not_yet;
 	return 0;

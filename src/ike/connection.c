@@ -10,6 +10,7 @@
 #include "crypto/dn.h"
 #include "ike/v1/proposal.h"
 #include "ike/v2/types.h"
+#include "util/log.h"
 #include "util/tsan.h"
 
 static int derive_end(struct connection *c, int i, char *err, size_t errlen)
@@ -527,6 +528,8 @@ void ike_connection_free(struct connection *c)
 	addr_list_free(c->redirect_to);
 	addr_list_free(c->accept_redirect_to);
 	conn_spec_fini(&c->spec);
+	if (c->inst.tmpl)
+		ike_connection_unref(c->inst.tmpl);
 	free(c);
 }
 
@@ -574,8 +577,111 @@ uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 	return group;
 }
 
+const char *ike_conn_name_str(const struct connection *c, char *buf, size_t len)
+{
+	if (c->inst.tmpl)
+		snprintf(buf, len, "\"%s\"[%u]", c->spec.name, c->inst.no);
+	else
+		snprintf(buf, len, "\"%s\"", c->spec.name);
+	return buf;
+}
+
 const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "\"%s\"", c->spec.name);
+	char a[IP_ADDR_STRLEN];
+
+	if (!c->inst.tmpl)
+		return ike_conn_name_str(c, buf, len);
+	snprintf(buf, len, "\"%s\"[%u] %s", c->spec.name, c->inst.no,
+		 log_no_ip() ? "<address>" : ip_addr_str(&c->inst.client, a));
 	return buf;
+}
+
+bool ike_connection_tryref(struct connection *c)
+{
+	unsigned n = atomic_load_explicit(&c->refs, memory_order_relaxed);
+
+	while (n) {
+		if (atomic_compare_exchange_weak_explicit(&c->refs, &n, n + 1, memory_order_acquire,
+							  memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr *peer,
+			 const struct ike_id *peer_id, uint64_t serial, unsigned owner,
+			 struct connection **out)
+{
+	uint8_t pe = (uint8_t)(1 - end);
+	struct conn_end_spec *e;
+	struct connection *c = calloc(1, sizeof(*c));
+	struct ip_subnet sn;
+
+	if (!c)
+		return -ENOMEM;
+	if (conn_spec_copy(&c->spec, &t->spec) < 0) {
+		free(c);
+		return -ENOMEM;
+	}
+	/* What was derived from the spec is the template's: copied, references taken. */
+	c->ike_props = t->ike_props;
+	c->esp_props = t->esp_props;
+	memcpy(c->id, t->id, sizeof(c->id));
+	memcpy(c->id_self, t->id_self, sizeof(c->id_self));
+	memcpy(c->ts, t->ts, sizeof(c->ts));
+	memcpy(c->auth, t->auth, sizeof(c->auth));
+	for (int i = 0; i < 2; i++) {
+		struct ike_end_creds *cr = &c->creds[i];
+		const struct ike_end_creds *tc = &t->creds[i];
+
+		cr->cert = crypto_cert_ref(tc->cert);
+		cr->key = crypto_privkey_ref(tc->key);
+		for (size_t k = 0; k < tc->nchain; k++)
+			cr->chain[cr->nchain++] = crypto_cert_ref(tc->chain[k]);
+		if (t->ca_dn[i]) {
+			c->ca_dn[i] = malloc(t->ca_dn_len[i]);
+			if (!c->ca_dn[i]) {
+				ike_connection_free(c);
+				return -ENOMEM;
+			}
+			memcpy(c->ca_dn[i], t->ca_dn[i], t->ca_dn_len[i]);
+			c->ca_dn_len[i] = t->ca_dn_len[i];
+		}
+	}
+	/* The peer end is this client: its address, and its ID where the template took any. */
+	e = &c->spec.end[pe];
+	e->host_kind = HOST_ADDR;
+	e->host = *peer;
+	if (ike_id_is_any(&c->id[pe]) || ike_id_is_fromcert(&c->id[pe]) ||
+	    c->id[pe].type == V2_ID_DER_ASN1_DN)
+		c->id[pe] = *peer_id;
+	/* ... and its address stands for an unset client, unless a pool gives it one */
+	if (!e->has_client && !ike_connection_has_pool(t, pe)) {
+		sn = ip_subnet_from_addr(peer);
+		c->ts[pe] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+	}
+	/* the pools (shared, a reference each), what a CP reply carries, the redirect lists */
+	for (int i = 0; i < 2; i++)
+		for (int f = 0; f < 2; f++)
+			if ((c->pool[i][f] = t->pool[i][f]))
+				ike_pool_ref(c->pool[i][f]);
+	c->modecfg = t->modecfg;
+	char err[200];
+	if (derive_redirect(c, err, sizeof(err)) < 0) {
+		ike_connection_free(c);
+		return -ENOMEM;	/* the template's lists parsed: only memory can fail */
+	}
+	c->serial = serial;
+	atomic_store(&c->refs, 1);
+	ike_connection_ref(t);
+	c->inst.tmpl = t;
+	c->inst.no = atomic_fetch_add(&t->last_instance, 1) + 1;
+	c->inst.end = end;
+	c->inst.owner = owner;
+	c->inst.client = *peer;
+	snprintf(c->inst.name, sizeof(c->inst.name), "%s[%u]", c->spec.name, c->inst.no);
+	c->node.name = c->inst.name;
+	*out = c;
+	return 0;
 }

@@ -15,15 +15,30 @@
 #include "util/addr_list.h"
 #include "util/conn_spec.h"
 
+struct pool_lease;
+struct ike_sa;
+
 /*
  * A (potential) connection: the description pluto negotiates from, named,
  * published in the connection table, with what is derived from it once
  * (proposals, identities, traffic selectors).
  *
- * Owner: the ctl thread creates, publishes and unpublishes it; everything
- * is immutable once published, so any RCU reader may read every field. An
- * IKE SA keeps its connection alive with a reference: the object is freed
- * (after a grace period) when the table and the last SA have let go.
+ * Three kinds (libreswan's): a connection whose peer is an address; a
+ * template, whose peer is %any (ike_conn_is_template()): configuration
+ * only, never written after it is published, never the owner of an SA
+ * that is up; and an instance of a template, made for one client that
+ * authenticated (ike_conn_instantiate()), named "rw"[3] 198.51.100.7,
+ * which owns everything of that client: its IKE and Child SAs, policies,
+ * routes, updown runs, and (later) its lease.
+ *
+ * Owner: the ctl thread creates, publishes and unpublishes connections and
+ * templates; everything but the routing atomics below is immutable once
+ * published, so any RCU reader may read every field. An instance is
+ * created, published in the daemon's instance table (ike/conn_inst.h) and
+ * unpublished by the worker that owns its IKE SA (inst.owner), the only
+ * writer of its mutable fields. An SA keeps its connection alive with a
+ * reference: the object is freed (after a grace period) when the table
+ * and the last holder have let go.
  */
 struct connection {
 	struct conn_node node;		/* by name; node.name points at spec.name */
@@ -73,6 +88,37 @@ struct connection {
 	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
 	_Atomic unsigned children_up;	/* installed Child SAs, on every worker */
 	_Atomic uint64_t policy_owner;	/* serial of the Child SA whose policies are in the kernel */
+
+	/*
+	 * Templates: the last instance number handed out ([N]). Bumped by
+	 * whichever worker instantiates; the one word of a template that ever
+	 * changes after it is published, a counter like refs, no client's state.
+	 */
+	_Atomic uint32_t last_instance;
+
+	/* Instances only (tmpl != NULL); see ike/conn_inst.h. */
+	struct conn_instance {
+		struct connection *tmpl;	/* the template (a reference) */
+		uint32_t no;			/* [N] */
+		uint8_t end;			/* our end */
+		unsigned owner;			/* the worker of its IKE SA: its one writer */
+		struct ip_addr client;		/* the client's address (IKE) */
+		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
+		/* in the daemon's instance table, by name, by client address, by template and peer ID */
+		struct cds_lfht_node by_name, by_addr, by_id;
+		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
+		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
+		bool published;			/* owner only */
+		/*
+		 * The client's address-pool lease belongs here (the instance
+		 * owns what is per client); the Configuration Payload branch
+		 * keeps it in struct ike_sa for now and moves it here when
+		 * merged. With --uniqueids the lease stays with the client's ID:
+		 * the replacing instance takes it over from the one it replaces
+		 * (ike_inst_replace_old() is that hand-over point).
+		 */
+		struct pool_lease *lease;
+	} inst;
 };
 
 enum conn_routing {
@@ -102,9 +148,8 @@ int ike_connection_publish(struct conn_table *t, struct connection *c);
 int ike_connection_unpublish(struct conn_table *t, struct connection *c);
 
 /*
- * How logs and listings name the connection: "name", with its quotes. The
- * one place that decides it: connection instances will read "name"[N] ADDR
- * (libreswan's form) by changing this function alone. Returns buf.
+ * How logs and listings name the connection: "name", with its quotes, and
+ * for an instance "name"[N] ADDR (libreswan's form). Returns buf.
  * Context: any thread holding a reference.
  */
 const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t len);
@@ -123,6 +168,46 @@ static inline bool ike_connection_is_cp_client(const struct connection *c, uint8
 {
 	return c->spec.end[end].modecfg_client && !ike_connection_has_pool(c, 1 - end);
 }
+/* The same without the client address: "name" or "name"[N] (--status connection lines). */
+const char *ike_conn_name_str(const struct connection *c, char *buf, size_t len);
+
+/* A template: one end is an address (ours), the other %any, so every client gets an instance. */
+static inline bool ike_conn_is_template(const struct connection *c)
+{
+	return !c->inst.tmpl &&
+	       (c->spec.end[0].host_kind == HOST_ADDR) != (c->spec.end[1].host_kind == HOST_ADDR);
+}
+
+static inline bool ike_conn_is_instance(const struct connection *c)
+{
+	return c->inst.tmpl != NULL;
+}
+
+/* The template c was made from, or c itself. */
+static inline const struct connection *ike_conn_family(const struct connection *c)
+{
+	return c->inst.tmpl ? c->inst.tmpl : c;
+}
+
+/*
+ * An instance of template t (our end `end`) for the client at peer that
+ * authenticated as peer_id: a private copy whose peer end is that address
+ * (and that ID when t accepts any), numbered t's next [N], with serial
+ * `serial`, owned by worker `owner`. Returns 0 or -ENOMEM; the result
+ * holds one reference (the instance table's, once published).
+ * Context: the owner worker; t is held by the caller.
+ */
+int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr *peer,
+			 const struct ike_id *peer_id, uint64_t serial, unsigned owner,
+			 struct connection **out);
+
+/*
+ * A reference on c unless its last one is gone (it is being freed): for
+ * readers that found c in an RCU table whose entries may be unpublished
+ * and released by another thread at any time. Context: inside an RCU
+ * read-side section.
+ */
+bool ike_connection_tryref(struct connection *c);
 
 /* Free now (never published). Accepts NULL. */
 void ike_connection_free(struct connection *c);

@@ -208,7 +208,8 @@ static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned w
 {
 	if (sa->conn) {
 		ike_conn_instance_str(sa->conn, r->conn, sizeof(r->conn));
-		snprintf(r->conn_name, sizeof(r->conn_name), "%s", sa->conn->spec.name);
+		snprintf(r->conn_name, sizeof(r->conn_name), "%s", sa->conn->node.name);
+		r->inst_no = sa->conn->inst.no;
 	} else {
 		snprintf(r->conn, sizeof(r->conn), "\"(none)\"");
 	}
@@ -289,7 +290,8 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		row_common(r, sa, wi);
 		if (c->conn) {	/* a Child SA may serve another connection than its IKE SA */
 			ike_conn_instance_str(c->conn, r->conn, sizeof(r->conn));
-			snprintf(r->conn_name, sizeof(r->conn_name), "%s", c->conn->spec.name);
+			snprintf(r->conn_name, sizeof(r->conn_name), "%s", c->conn->node.name);
+			r->inst_no = c->conn->inst.no;
 		}
 		r->serial = c->serial;
 		r->is_child = true;
@@ -461,6 +463,12 @@ static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8
 	return true;
 }
 
+/* Does an SA of connection have belong to what a command named (a template: its instances too)? */
+static bool serves(const struct connection *have, const struct connection *named)
+{
+	return have && (have == named || have->inst.tmpl == named);
+}
+
 static void gather_run(struct mail *m, void *ctx)
 {
 	struct gather_mail *gm = caa_container_of(m, struct gather_mail, mail);
@@ -468,6 +476,7 @@ static void gather_run(struct mail *m, void *ctx)
 	struct net_worker *nw = ctx;
 	struct ike_worker *w = &gm->d->w[nw->index];
 	struct ike_sa *sa, *next;
+	char name[CONN_NAME_MAX + 80];
 
 	if (g->what == G_ROWS) {
 		rows_start(gm, w);	/* a slice at a time; it frees gm */
@@ -479,10 +488,12 @@ static void gather_run(struct mail *m, void *ctx)
 		case G_ROWS:
 			break;
 		case G_TERMINATE:
-			if (g->conn && sa->conn != g->conn)
+			if (g->conn && !serves(sa->conn, g->conn))
 				break;
-			add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA of \"%s\"",
-				 (unsigned long long)sa->serial, sa->conn ? sa->conn->spec.name : "");
+			add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA of %s",
+				 (unsigned long long)sa->serial,
+				 sa->conn ? ike_conn_instance_str(sa->conn, name, sizeof(name))
+					  : "\"\"");
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;
@@ -511,7 +522,7 @@ static void gather_run(struct mail *m, void *ctx)
 			break;
 		case G_REDIRECT: {
 			/* RFC 5685 5: only peers that announced they take it. */
-			if ((g->conn && sa->conn != g->conn) || sa->state != IKE_ESTABLISHED ||
+			if ((g->conn && !serves(sa->conn, g->conn)) || sa->state != IKE_ESTABLISHED ||
 			    !sa->redirect_ok || v2_task_pending(sa, V2T_REDIRECT, 0))
 				break;
 			struct v2_task *rt = v2_task_new(V2T_REDIRECT);
@@ -528,7 +539,7 @@ static void gather_run(struct mail *m, void *ctx)
 			break;
 		}
 		case G_REKEY_IKE:
-			if (sa->conn != g->conn || sa->state != IKE_ESTABLISHED)
+			if (!serves(sa->conn, g->conn) || sa->state != IKE_ESTABLISHED)
 				break;
 			if (ike_sa_rekey(sa, "whack --rekey-ike")) {
 				add_line(g, w->index, sa->serial, "#%llu: rekeying IKE SA",
@@ -540,7 +551,8 @@ static void gather_run(struct mail *m, void *ctx)
 			if (sa->state != IKE_ESTABLISHED)
 				break;
 			for (struct child_sa *c = sa->children; c; c = c->next) {
-				if (c->conn != g->conn || !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
+				if (!serves(c->conn, g->conn) ||
+				    !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
 					continue;
 				add_line(g, w->index, c->serial, "#%llu: rekeying Child SA",
 					 (unsigned long long)c->serial);
@@ -708,10 +720,16 @@ static int by_conn_serial(const void *a, const void *b)
 {
 	const struct ike_sa_row *x = *(const struct ike_sa_row *const *)a;
 	const struct ike_sa_row *y = *(const struct ike_sa_row *const *)b;
-	int c = strcmp(x->conn_name, y->conn_name);
+	size_t lx = strcspn(x->conn_name, "["), ly = strcspn(y->conn_name, "[");
+	int c = strncmp(x->conn_name, y->conn_name, lx < ly ? lx : ly);
 
+	/* by name, a template's instances by number after it (libreswan's order) */
 	if (c)
 		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if (x->inst_no != y->inst_no)
+		return x->inst_no < y->inst_no ? -1 : 1;
 	c = strcmp(x->conn, y->conn);	/* instances of one connection apart */
 	if (c)
 		return c;

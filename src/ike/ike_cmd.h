@@ -32,8 +32,8 @@ bool ike_cmd_add_child(struct ike_daemon *d, struct connection *c, uint8_t this_
 typedef void ike_emit_fn(void *ctx, uint64_t serial, const char *line);
 
 /*
- * Delete every SA of connection c (NULL: of every connection), telling the
- * peers. Lines saying what was deleted go to emit. Returns how many IKE
+ * Delete every SA of connection c (NULL: of every connection; a template:
+ * of its instances), telling the peers. Lines saying what was deleted go to emit. Returns how many IKE
  * SAs went. Context: ctl thread; waits for every worker.
  */
 unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike_emit_fn *emit,
@@ -78,7 +78,8 @@ struct ike_sa_row {
 	uint64_t ike_serial;		/* its IKE SA (itself for an IKE SA) */
 	bool is_child;
 	char conn[CONN_NAME_MAX + 80];	/* ike_conn_instance_str(), with the quotes */
-	char conn_name[CONN_NAME_MAX + 1];	/* the bare name, the sort key */
+	char conn_name[CONN_NAME_MAX + 16];	/* the name, "rw[3]" for an instance: the sort key */
+	uint32_t inst_no;		/* an instance's [N], else 0 (sorts rw[2] before rw[10]) */
 	unsigned worker;
 	struct ip_addr peer, local;
 	uint16_t peer_port, local_port;

@@ -47,6 +47,9 @@ int ike_daemon_init(struct ike_daemon *d)
 		ike_updown_worker_init(w);
 	}
 	atomic_store(&d->next_serial, 1);
+	rc = ike_inst_table_init(&d->insts);
+	if (rc < 0)
+		return rc;
 	atomic_store(&d->next_reqid, 0);
 	if (!d->half_open_budget)
 		d->half_open_budget = IKE_HALF_OPEN_BUDGET;
@@ -105,7 +108,9 @@ void ike_daemon_fini(struct ike_daemon *d)
 		child_index_fini(&w->children);
 		ike_updown_worker_fini(w);
 	}
+	ike_inst_table_fini(&d->insts);
 	rcu_barrier();
+	rcu_barrier();	/* an instance freed above drops its template's reference: one more round */
 	ike_creds_free(rcu_xchg_pointer(&d->creds, NULL));
 	addr_list_free(rcu_xchg_pointer(&d->global_redirect_to, NULL));
 	free(d->w);

@@ -8,6 +8,7 @@
 
 #include "crypto/jobq.h"
 #include "ike/child_index.h"
+#include "ike/conn_inst.h"
 #include "ike/id.h"
 #include "ike/ike_stats.h"
 #include "net/worker.h"
@@ -123,6 +124,7 @@ enum ike_counter {
 	IKEC_HALF_OPEN_WORKER_LIMITED,	/* IKE_SA_INIT dropped: the worker's share of max-halfopen-ike */
 	IKEC_UPDOWN_DELAYED,		/* updown verbs that waited: the runner's queue was full */
 	IKEC_UPDOWN_WAITING,		/* gauge: ... waiting now */
+	IKEC_UNIQUEIDS_REPLACED,	/* IKE SAs deleted: their client's ID came back (--uniqueids) */
 	/* [exchange][role]: IKE SAs established (ike_stats.h) */
 	IKEC_ESTABLISHED_BY,
 	/* [exchange][role][reason]: IKE SAs that failed, and refused IKE_SA_INIT requests */
@@ -279,7 +281,20 @@ struct ike_daemon {
 	 */
 	struct crypto_privkey *(*privkey_lookup)(void *ctx, const struct ike_id *local);
 	struct ike_creds *creds;	/* RCU-published by the ctl thread (ike/creds.h) */
+	struct ike_inst_table insts;	/* connection instances (ike/conn_inst.h) */
+	_Atomic uint64_t next_conn_serial;	/* $N of connections and instances (ike_conn_serial_new()) */
+	/*
+	 * --uniqueids (default yes): a client that authenticates with the ID
+	 * of an instance of the same template replaces it (v2/auth.c).
+	 */
+	bool uniqueids;
 };
+
+/* The next connection serial ($N): connections (ctl) and instances (workers) share it. */
+static inline uint64_t ike_conn_serial_new(struct ike_daemon *d)
+{
+	return atomic_fetch_add(&d->next_conn_serial, 1) + 1;
+}
 
 /*
  * Set up / tear down the engine over an existing pool (not started yet).

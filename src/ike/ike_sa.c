@@ -71,6 +71,9 @@ uint64_t ike_sa_our_spi(const struct ike_sa *sa)
 	return v;
 }
 
+static void inst_link(struct ike_sa *sa);
+static void inst_unlink(struct ike_sa *sa);
+
 static void put_spi(uint8_t out[8], uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
@@ -113,8 +116,9 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 			sa->node.init_spi = sa->node.init_spi << 8 | sa->spi_i[i];
 	}
 	if (conn) {
-		ike_connection_ref(conn);
+		ike_conn_use(conn);
 		sa->conn = conn;
+		inst_link(sa);
 	}
 	if (l) {
 		net_listener_ref(l);
@@ -134,6 +138,71 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	counters_add(d->ctr, w->index, IKEC_IKE_SAS, 1);
 	counters_inc(d->ctr, w->index, IKEC_IKE_STARTED);
 	return sa;
+}
+
+/* The list of an instance's IKE SAs, for --uniqueids and its owner's commands. */
+static void inst_link(struct ike_sa *sa)
+{
+	struct connection *c = sa->conn;
+
+	if (!c || !c->inst.tmpl)
+		return;
+	sa->inst_prev = NULL;
+	sa->inst_next = c->inst.sas;
+	if (c->inst.sas)
+		c->inst.sas->inst_prev = sa;
+	c->inst.sas = sa;
+}
+
+static void inst_unlink(struct ike_sa *sa)
+{
+	struct connection *c = sa->conn;
+
+	if (!c || !c->inst.tmpl)
+		return;
+	if (sa->inst_prev)
+		sa->inst_prev->inst_next = sa->inst_next;
+	else if (c->inst.sas == sa)
+		c->inst.sas = sa->inst_next;
+	if (sa->inst_next)
+		sa->inst_next->inst_prev = sa->inst_prev;
+	sa->inst_next = sa->inst_prev = NULL;
+}
+
+void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end)
+{
+	struct connection *old = sa->conn;
+
+	ike_conn_use(c);
+	inst_unlink(sa);
+	sa->conn = c;
+	inst_link(sa);
+	sa->this_end = this_end;
+	sa->id_local = &c->id_self[this_end];
+	if (old)
+		ike_conn_unuse(&sa->w->d->insts, old);
+}
+
+struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, uint8_t end)
+{
+	struct ike_daemon *d = sa->w->d;
+	struct connection *inst;
+
+	if (!ike_conn_is_template(c)) {
+		ike_conn_use(c);
+		return c;
+	}
+	/* The client's instance of that template already carries the IKE SA: the same one. */
+	if (sa->conn && sa->conn->inst.tmpl == c && sa->conn->inst.end == end) {
+		ike_conn_use(sa->conn);
+		return sa->conn;
+	}
+	if (ike_conn_instantiate(c, end, &sa->peer, &sa->id_remote, ike_conn_serial_new(d),
+				 sa->w->index, &inst) < 0)
+		return NULL;
+	ike_inst_publish(&d->insts, inst);	/* the table holds the first reference */
+	ike_conn_use(inst);
+	return inst;
 }
 
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa)
@@ -171,7 +240,7 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
 	c->sa = sa;
 	timer_init(&c->life, v2_child_life_fire, c);
-	ike_connection_ref(conn);
+	ike_conn_use(conn);
 	c->conn = conn;
 	c->this_end = this_end;
 	while (*pp)
@@ -202,7 +271,7 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 				counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_DELETED);
 			}
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_FINISHED);
-			ike_connection_unref(c->conn);
+			ike_conn_unuse(&sa->w->d->insts, c->conn);
 			free(c);
 			return;
 		}
@@ -388,8 +457,10 @@ void ike_sa_free(struct ike_sa *sa)
 	crypto_sk_wipe(&sa->sk_in);
 	crypto_sk_wipe(&sa->sk_out);
 	crypto_wipe(sa->sk_d, sizeof(sa->sk_d));
-	if (sa->conn)
-		ike_connection_unref(sa->conn);
+	if (sa->conn) {
+		inst_unlink(sa);
+		ike_conn_unuse(&d->insts, sa->conn);
+	}
 	if (sa->l)
 		net_listener_unref(sa->l);
 	for (struct ike_sa_cursor *cu = w->cursors; cu; cu = cu->link)

@@ -99,6 +99,12 @@ struct child_sa {
 	bool we_initiated;		/* created by an exchange we started: its keys (2.17), collisions (2.8.1) */
 	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
 	bool superseded;		/* its replacement is installed: it goes without down- */
+	/*
+	 * The instance that replaced ours (--uniqueids) has a Child SA with
+	 * the same selectors: its policies are the ones in the kernel now, so
+	 * this one leaves them (and the client's routes) alone when it goes.
+	 */
+	bool policies_taken;
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
@@ -174,7 +180,8 @@ struct ike_sa {
 	bool was_established;		/* counted established once (ike_stats.h) */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
 	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
-	struct connection *conn;	/* holds a reference */
+	struct connection *conn;	/* holds a use (ike/conn_inst.h) */
+	struct ike_sa *inst_next, *inst_prev;	/* conn->inst.sas when conn is an instance */
 	struct ike_progress *whack;	/* initiate progress, or NULL */
 	struct net_listener *l;		/* the socket we talk through; holds a reference */
 	uint8_t this_end;		/* index into conn->spec.end[] of our end */
@@ -251,6 +258,24 @@ struct ike_sa {
  */
 struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connection *conn,
 			  struct net_listener *l, const uint8_t peer_spi_i[8]);
+
+/*
+ * sa serves connection c from now on, our end this_end (and the ID we send
+ * is c's for that end): c gains a user, the one before loses one (an
+ * instance whose last user goes is unpublished). The caller keeps its own
+ * reference on c, if it had one. Context: the owner.
+ */
+void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end);
+
+/*
+ * The connection sa's SAs use when the choice fell on c (our end end): c
+ * itself, or when c is a template, the client's instance of it: sa's own
+ * when sa serves one of c, else a new one for sa's peer (address and
+ * authenticated ID), published, owned by sa's worker. Returns it with a
+ * use taken (ike_conn_unuse() when done), or NULL on ENOMEM.
+ * Context: the owner, once the peer is authenticated.
+ */
+struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, uint8_t end);
 
 /* Unpublish, cancel timers and jobs, free after a grace period. Context: the owner. */
 void ike_sa_free(struct ike_sa *sa);

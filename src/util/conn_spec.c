@@ -76,6 +76,43 @@ int conn_spec_copy(struct conn_spec *dst, const struct conn_spec *src)
 	return 0;
 }
 
+bool conn_instance_name_is_valid(const char *name)
+{
+	char base[CONN_NAME_MAX + 3];
+	const char *br = strchr(name, '['), *p;
+	size_t n;
+
+	if (!br)
+		return false;
+	n = (size_t)(br - name);
+	if (n >= sizeof(base))
+		return false;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	/* "rw"[3] or "rw[3]": the quotes of the listings */
+	bool quoted = base[0] == '"';
+	if (quoted) {
+		memmove(base, base + 1, n);
+		n--;
+		if (n && base[n - 1] == '"') {
+			base[--n] = '\0';
+			quoted = false;		/* closed before the [ */
+		}
+	}
+	if (!conn_name_is_valid(base))
+		return false;
+	p = br + 1;
+	if (*p < '1' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p++ != ']')
+		return false;
+	if (quoted && *p++ != '"')
+		return false;
+	return *p == '\0' && p - br <= 12;
+}
+
 bool conn_name_is_valid(const char *name)
 {
 	size_t n = strlen(name);

@@ -177,4 +177,10 @@ int conn_spec_copy(struct conn_spec *dst, const struct conn_spec *src);
  */
 bool conn_name_is_valid(const char *name);
 
+/*
+ * An instance's name as whack names it for --terminate, --delete and the
+ * like: rw[3], "rw"[3] or "rw[3]" (rw a valid name, 3 a positive number).
+ */
+bool conn_instance_name_is_valid(const char *name);
+
 #endif

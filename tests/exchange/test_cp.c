@@ -278,7 +278,12 @@ Test(cp, sticky_leases_and_clients_behind_one_address)
 
 Test(cp, address_ids_are_not_sticky_but_distinct)
 {
-	/* Both clients identify by their (shared) address: no ID tells them apart. */
+	/*
+	 * Both clients identify by their (shared) address: no ID tells them
+	 * apart (with --uniqueids, the default, the second would replace the
+	 * first, as in libreswan; behind a carrier NAT one runs without).
+	 */
+	xch_daemon(XCH_EAST)->uniqueids = false;
 	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.13"));
 	xch_conn_add(XCH_WEST, CLIENT("a", ""));
 	xch_conn_add(XCH_WEST, CLIENT("b", ""));
@@ -426,4 +431,29 @@ Test(cp, our_delete_returns_the_lease_before_the_answer)
 	cr_assert_null(east_sa_of("@alice"));
 	cr_assert_eq(stats(0).in_use, 0);
 	cr_assert_eq(stats(0).lingering, 1);
+}
+
+/*
+ * --uniqueids: the client comes back with the same ID on a new IKE SA; the
+ * old one is replaced (make before break) and the address does not change
+ * hands: the new SA shares the lease while the old one goes, then holds it.
+ */
+Test(cp, uniqueids_replacement_keeps_the_address)
+{
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.13"));
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	xch_conn_add(XCH_WEST, CLIENT("b", "--id @alice"));
+	bring_up("a");
+	struct ip_addr first = west_sa("a")->lease.assigned[0];
+	cr_assert_eq(stats(0).in_use, 1);
+	xch_initiate(XCH_WEST, "b");	/* the same ID again */
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_UNIQUEIDS_REPLACED), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the old IKE SA was replaced");
+	struct ike_sa *b = west_sa("b");
+	cr_assert_not_null(b);
+	cr_assert(ip_addr_eq(&b->lease.assigned[0], &first), "the address changed hands");
+	cr_assert_eq(stats(0).in_use, 1);
+	disconnect("b");
+	cr_assert_eq(stats(0).in_use, 0);
 }

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +75,90 @@ static struct {
 	struct xch_kernel_sa v[XCH_KSA_MAX];
 } ksas = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/*
+ * Every kernel operation each side's kernel was given, in order: kind, and
+ * for a policy its selectors, for an SA its SPI. Same writer and reader
+ * rules as the SAs above.
+ */
+enum { XCH_KOPS_MAX = 1024 };
+static struct {
+	unsigned n;
+	struct xch_kernel_op v[XCH_KOPS_MAX];
+} kops;
+
+static void kops_record(enum xch_side side, const struct kernel_op *op)
+{
+	struct xch_kernel_op *k;
+
+	if (kops.n == XCH_KOPS_MAX)
+		return;
+	k = &kops.v[kops.n];
+	memset(k, 0, sizeof(*k));
+	k->seq = ++kops.n;
+	k->side = side;
+	k->kind = op->kind;
+	if (op->kind == KERNEL_OP_POLICY_ADD || op->kind == KERNEL_OP_POLICY_DELETE) {
+		k->src_sel = op->policy.src_sel;
+		k->dst_sel = op->policy.dst_sel;
+		k->dir = op->policy.dir;
+	} else if (op->kind != KERNEL_OP_SPI_ALLOC) {
+		k->spi = op->sa.spi;
+	}
+}
+
+static bool subnet_eq(const struct ip_subnet *a, const struct ip_subnet *b)
+{
+	return a->prefix == b->prefix && ip_addr_eq(&a->addr, &b->addr);
+}
+
+unsigned xch_kernel_ops(enum xch_side side, enum kernel_op_kind kind, const char *sel,
+			unsigned after)
+{
+	struct ip_subnet want;
+	unsigned count = 0;
+
+	if (sel)
+		cr_assert_eq(ip_subnet_parse(sel, &want), 0, "not a subnet: %s", sel);
+	pthread_mutex_lock(&ksas.lock);
+	for (unsigned i = after; i < kops.n; i++) {
+		const struct xch_kernel_op *k = &kops.v[i];
+		if (k->side != side || k->kind != kind)
+			continue;
+		if (sel && !subnet_eq(&k->src_sel, &want) && !subnet_eq(&k->dst_sel, &want))
+			continue;
+		count++;
+	}
+	pthread_mutex_unlock(&ksas.lock);
+	return count;
+}
+
+unsigned xch_kernel_op_seq(enum xch_side side, enum kernel_op_kind kind, uint32_t spi)
+{
+	unsigned seq = 0;
+
+	pthread_mutex_lock(&ksas.lock);
+	for (unsigned i = 0; i < kops.n; i++)
+		if (kops.v[i].side == side && kops.v[i].kind == kind && kops.v[i].spi == spi)
+			seq = kops.v[i].seq;
+	pthread_mutex_unlock(&ksas.lock);
+	return seq;
+}
+
+unsigned xch_kernel_op_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&ksas.lock);
+	n = kops.n;
+	pthread_mutex_unlock(&ksas.lock);
+	return n;
+}
+
 static void ksa_record(enum xch_side side, struct kernel_op **ops, size_t n)
 {
 	pthread_mutex_lock(&ksas.lock);
+	for (size_t i = 0; i < n; i++)
+		kops_record(side, ops[i]);
 	for (size_t i = 0; i < n; i++) {
 		const struct kernel_op *op = ops[i];
 		struct xch_kernel_sa *k;
@@ -215,6 +297,7 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	p->d.psk_lookup = psk_lookup;
 	p->d.privkey_lookup = privkey_lookup;
 	p->d.psk_ctx = p;
+	p->d.uniqueids = true;	/* pluto's default */
 	cr_assert_eq(ike_daemon_init(&p->d), 0);
 	p->d_ready = true;
 
@@ -238,6 +321,7 @@ void xch_setup(void)
 	rcu_register_thread();
 	cr_assert_eq(crypto_init(), 0);
 	ksas.n = 0;
+	kops.n = 0;
 	rec.bytes = malloc(NET_RX_SLOT);
 	rec.plain = malloc(NET_RX_SLOT);
 	rec.m = malloc(sizeof(*rec.m));
@@ -830,6 +914,44 @@ void xch_initiate(enum xch_side side, const char *conn_name)
 	cr_assert_eq(ike_cmd_initiate(&p->d, xch_conn(side, conn_name),
 				      xch_conn_end(side, conn_name), p->l, &p->addr, NULL),
 		     0);
+	xch_pump();
+}
+
+/* ---- commands of the ctl thread ---- */
+
+struct ctl_run {
+	struct ike_daemon *d;
+	void (*fn)(struct ike_daemon *d, void *arg);
+	void *arg;
+	atomic_bool done;
+};
+
+static void *ctl_thread(void *arg)
+{
+	struct ctl_run *r = arg;
+
+	rcu_register_thread();
+	r->fn(r->d, r->arg);
+	rcu_unregister_thread();
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+void xch_ctl(enum xch_side side, void (*fn)(struct ike_daemon *d, void *arg), void *arg)
+{
+	struct ctl_run r = { .d = &peers[side].d, .fn = fn, .arg = arg };
+	pthread_t t;
+	uint64_t start = net_now_ms();
+
+	cr_assert_eq(pthread_create(&t, NULL, ctl_thread, &r), 0);
+	/* The command waits for the workers: play them until it is done. */
+	while (!atomic_load(&r.done)) {
+		if (!xch_pump())
+			usleep(1000);
+		cr_assert_lt(net_now_ms() - start, (uint64_t)XCH_PUMP_LIMIT_MS,
+			     "the ctl command did not finish");
+	}
+	pthread_join(t, NULL);
 	xch_pump();
 }
 

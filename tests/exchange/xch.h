@@ -184,6 +184,38 @@ struct xch_kernel_sa {
 /* The last SA with that SPI side's kernel was given, or NULL. Context: the test thread. */
 const struct xch_kernel_sa *xch_kernel_sa(enum xch_side side, uint32_t spi);
 
+/* A kernel operation a side's kernel was given (the harness's none backend records them all). */
+struct xch_kernel_op {
+	unsigned seq;			/* 1, 2, ...: the order both kernels got them in */
+	enum xch_side side;
+	enum kernel_op_kind kind;
+	struct ip_subnet src_sel, dst_sel;	/* policies */
+	uint8_t dir;
+	uint32_t spi;			/* SAs */
+};
+
+/*
+ * How many operations of kind side's kernel got after the first `after`
+ * ones (of both sides, xch_kernel_op_count() taken earlier); with sel
+ * (e.g. "10.1.1.0/24"), only policies one of whose selectors it is.
+ * Context: the test thread, after a pump.
+ */
+unsigned xch_kernel_ops(enum xch_side side, enum kernel_op_kind kind, const char *sel,
+			unsigned after);
+
+/* How many operations both kernels got so far. */
+unsigned xch_kernel_op_count(void);
+
+/* The seq of the last operation of kind on SA spi (0: none). */
+unsigned xch_kernel_op_seq(enum xch_side side, enum kernel_op_kind kind, uint32_t spi);
+
+/*
+ * Run fn(side's daemon, arg) on a thread of its own, as the ctl thread runs
+ * an ike_cmd_*() that waits for the workers, while the test thread plays
+ * the worker; returns when fn did (bounded).
+ */
+void xch_ctl(enum xch_side side, void (*fn)(struct ike_daemon *d, void *arg), void *arg);
+
 /* An IKE counter of the side (enum ike_counter). */
 uint64_t xch_counter(enum xch_side side, enum ike_counter c);
 

@@ -5,13 +5,13 @@
 # tests/netns/status_format.sh; needs common.sh (ok, not_ok).
 
 # lsw_norm: stdin to stdout, one shape per line.
-#   "name", "name"[1] 192.0.2.1   -> "C"   (an instance's address: IPv4 only)      #12 -> #N    $3 -> $N
+#   "name" -> "C"   "name"[1] 192.0.2.1 -> "C"[N] A (an instance keeps its shape)   #12 -> #N    $3 -> $N
 #   [@east] -> [ID]   id='...' -> id='V'   esp.1a2b@ -> esp.X@   tun.0@ -> tun.X@
 #   addresses, subnets, %any -> A   key=value -> key=V   routing words -> ROUTING
 #   every other number -> N
 lsw_norm() {
 	sed -E \
-		-e 's/"[^"]*"(\[[0-9]+\]( [0-9]+(\.[0-9]+){3})?)?/"C"/g' \
+		-e 's/"[^"]*"\[[0-9]+\]/"C"[N]/g' -e 's/"[^"]*"/"C"/g' \
 		-e 's/#[0-9]+/#N/g' -e 's/\$[0-9]+/$N/g' \
 		-e "s/id='[^']*'/id='V'/g" \
 		-e 's/\[@[^]]*\]/[ID]/g' \

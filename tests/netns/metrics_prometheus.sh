@@ -53,8 +53,10 @@ expect_match "it says --metrics is missing" "without --metrics"
 printf '%%any : PSK "%s"\n' "$PSK" >"$T/secrets"
 chmod 600 "$T/secrets"
 mkdir -p "$T/e"
+# The generator's clients share one ID (their address): --uniqueids=no keeps them all.
 ip netns exec "$NS_E" "$PLUTO" --nofork --stderrlog --rundir "$T/e" --use-none --nhelpers 2 \
-	--secretsfile "$T/secrets" --metrics "127.0.0.1:$MPORT" >"$T/e.out" 2>"$T/e.log" &
+	--uniqueids=no --secretsfile "$T/secrets" --metrics "127.0.0.1:$MPORT" >"$T/e.out" \
+	2>"$T/e.log" &
 PLUTO_PID=$!
 if wait_for 10 grep -q "Pluto initialized" "$T/e.out"; then
 	ok "pluto started with --metrics 127.0.0.1:$MPORT"

@@ -107,6 +107,26 @@ else
 	not_ok "the comparison did not notice inBytes and outBytes swapped"
 fi
 
+# ---- east's instance of "road" (its end takes %any): listed, named, terminated ----
+expect_status 0 "east --connectionstatus" $WE --connectionstatus
+expect_match "it lists the template" '^000 "road": 192\.0\.2\.2\[@gw\]\.\.\.%any\[@road\]; unrouted;'
+expect_match "... and its instance" '^000 "road"\[1\]: 192\.0\.2\.2\[@gw\]\.\.\.192\.0\.2\.1\[@road\]; erouted; eroute owner: #[0-9]+$'
+expect_match "... made from the template" '^000 "road"\[1\]:   newest IKE SA: #[0-9]+; newest IPsec SA: #[0-9]+; conn serial: \$[0-9]+, instantiated from: \$[0-9]+;$'
+expect_match "... and the totals (as libreswan's capture)" '^000 Total IPsec connections: loaded 4, active 2$'
+expect_no_match "--connectionstatus is the connection list alone" 'STATE_V2|Bare Shunt'
+expect_status 0 "east --trafficstatus" $WE --trafficstatus
+expect_match "the instance's traffic line" '^006 #[0-9]+: "road"\[1\] 192\.0\.2\.1, type=ESP, add_time='
+expect_status 0 'east --terminate --name "road"[1]' $WE --terminate --name '"road"[1]'
+expect_match "it deletes the instance's IKE SA" '#[0-9]+: deleting IKE SA of "road"\[1\] 192\.0\.2\.1'
+if wait_for 10 sh -c "! $WE --connectionstatus | grep -q '\"road\"\[1\]'"; then
+	ok "the instance went with its SAs"
+else
+	not_ok "\"road\"[1] is still listed after its SAs were terminated"
+fi
+expect_status 0 "east --trafficstatus" $WE --trafficstatus
+expect_no_match "no traffic line of the instance left" '"road"'
+expect_match "the other connection's stays" '"west-east", type=ESP'
+
 $WW --shutdown >/dev/null 2>&1 || true
 $WE --shutdown >/dev/null 2>&1 || true
 finish

@@ -451,6 +451,8 @@ static const struct opt_desc opts[WO_COUNT] = {
 	/* status */
 	[WO_STATUS] = { .name = "status", .kind = K_FLAG, .scope = S_WIDE, .forms = F_LIST,
 		.starts = F_LIST, .ops = 1ull << WOP_STATUS },
+	[WO_CONNECTIONSTATUS] = { .name = "connectionstatus", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_CONNECTIONSTATUS },
 	[WO_TRAFFICSTATUS] = { .name = "trafficstatus", .kind = K_FLAG, .scope = S_WIDE,
 		.forms = F_LIST, .starts = F_LIST, .ops = 1ull << WOP_TRAFFICSTATUS },
 	[WO_SHUNTSTATUS] = { .name = "shuntstatus", .kind = K_FLAG, .scope = S_WIDE,
@@ -1190,7 +1192,9 @@ static int check_forms(const struct whack_cmd *c, char *err, size_t errlen)
 	if (name) {
 		if (present & F_DELETEUSER) {
 			/* There --name is a user name: anything printable will do. */
-		} else if (!conn_name_is_valid(name->value)) {
+		} else if (!conn_name_is_valid(name->value) &&
+			   ((present & F_CONN) || !conn_instance_name_is_valid(name->value))) {
+			/* an instance (rw[3], "rw"[3]) is named, never added */
 			return errf(err, errlen,
 				    "--name %.80s: not a usable connection name (expected 1..%d letters, digits or -_.@+: since the name goes into updown commands)",
 				    name->value, CONN_NAME_MAX);

@@ -108,6 +108,7 @@ enum whack_op {
 	WOP_BRIEFSTATUS,	/* --briefstatus */
 	WOP_FIPSSTATUS,		/* --fipsstatus */
 	WOP_SHUTDOWN,		/* --shutdown [--leave-state] */
+	WOP_CONNECTIONSTATUS,	/* --connectionstatus */
 	WOP_COUNT,
 };
 

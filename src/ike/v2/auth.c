@@ -32,6 +32,7 @@
 #include "ike/alg_names.h"
 #include "ike/v2/child.h"
 #include "ike/conn_select.h"
+#include "ike/uniqueids.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
 #include "ike/v2/redirect.h"
@@ -1034,6 +1035,8 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	}
 	v2_send_response(sa, sa->w->txbuf, len);
 	ike_sa_setup_free(sa);
+	/* The client is up on its new SAs: only now may an older IKE SA of its ID go. */
+	ike_uniqueids_replace(sa, c && !child_err ? c : NULL);
 }
 
 static void auth_refuse(struct ike_sa *sa, const char *why)
@@ -1116,14 +1119,10 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	 */
 	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote,
 						 sa->id_local, &si, &sr, &end);
-	if (fit && fit != sa->conn) {
-		ike_connection_unref(sa->conn);
-		sa->conn = fit;
-		sa->this_end = end;
-		sa->id_local = &fit->id_self[end];
-	} else if (fit) {
+	if (fit && fit != sa->conn)
+		ike_sa_set_conn(sa, fit, end);
+	if (fit)
 		ike_connection_unref(fit);
-	}
 	if (!wants_child(sa->conn)) {
 		p->child_err = V2N_NO_PROPOSAL_CHOSEN;
 		return;
@@ -1166,6 +1165,16 @@ static void responder_authenticated(struct ike_sa *sa)
 {
 	struct v2_auth_pend *p = sa->setup->auth;
 
+	/* A template's client gets its own instance, which owns all it has from now on. */
+	if (ike_conn_is_template(sa->conn)) {
+		struct connection *inst = ike_sa_client_conn(sa, sa->conn, sa->this_end);
+		if (!inst) {
+			auth_refuse(sa, "out of memory making the client's connection instance");
+			return;
+		}
+		ike_sa_set_conn(sa, inst, sa->this_end);
+		ike_conn_unuse(&sa->w->d->insts, inst);
+	}
 	v2_ike_established(sa);
 	ike_stats_established(sa, IKE_XS_AUTH);
 	if (v2_redirect_auth_wanted(sa)) {	/* RFC 5685 6: authenticated, sent elsewhere */
@@ -1238,12 +1247,8 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	const struct ike_id *named = &sa->conn->id[1 - sa->this_end];
 	uint8_t end;
 	struct connection *better = ike_conn_for_id(d, &sa->local, &sa->peer, &p->peer, &end);
-	if (better && better != sa->conn && (ike_id_is_any(named) || !ike_id_match(named, &p->peer))) {
-		ike_connection_unref(sa->conn);
-		sa->conn = better;
-		sa->this_end = end;
-		better = NULL;
-	}
+	if (better && better != sa->conn && (ike_id_is_any(named) || !ike_id_match(named, &p->peer)))
+		ike_sa_set_conn(sa, better, end);
 	if (better)
 		ike_connection_unref(better);
 	named = &sa->conn->id[1 - sa->this_end];

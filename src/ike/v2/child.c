@@ -379,7 +379,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * this one takes only its SAs away, and the old inbound SA was used
 	 * until this moment.
 	 */
-	bool owns = atomic_load(&c->conn->policy_owner) == c->serial;
+	bool owns = atomic_load(&c->conn->policy_owner) == c->serial && !c->policies_taken;
 	const uint8_t dirs[3] = { KERNEL_DIR_OUT, KERNEL_DIR_IN, KERNEL_DIR_FWD };
 	for (unsigned i = 0; b && owns && i < (c->transport ? 2u : 3u); i++) {
 		op = kernel_batch_add(b, KERNEL_OP_POLICY_DELETE);
@@ -404,7 +404,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * in the clear, when this was its last Child SA.
 	 */
 	bool last = atomic_fetch_sub(&c->conn->children_up, 1) == 1;
-	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED) {
+	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED && !c->policies_taken) {
 		/* The default updown's unroute- goes with the removal, after it. */
 		if (ike_updown_is_native(sa->w->d, c->conn, c->this_end)) {
 			if (b && ike_child_updown_native(sa, c, UPDOWN_UNROUTE, b) < 0)

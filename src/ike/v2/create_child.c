@@ -988,10 +988,17 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	}
 	if (!old) {
 		/* One more Child SA: the connection between these ends whose selectors fit. */
-		fit = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote, sa->id_local, &si,
-				      &sr, &end);
-		if (!fit) {
+		struct connection *chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote,
+							    sa->id_local, &si, &sr, &end);
+		if (!chosen) {
 			send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
+			return;
+		}
+		/* A template's Child SA belongs to the client's instance of it. */
+		fit = ike_sa_client_conn(sa, chosen, end);
+		ike_connection_unref(chosen);
+		if (!fit) {
+			send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 			return;
 		}
 		conn = fit;
@@ -1005,13 +1012,13 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	if (suite.dh && (!ke || ke->u.ke.group != suite.dh)) {
 		uint8_t g[2] = { (uint8_t)(suite.dh >> 8), (uint8_t)suite.dh };
 		if (fit)
-			ike_connection_unref(fit);
+			ike_conn_unuse(&d->insts, fit);
 		send_error(sa, V2N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	if (!suite.dh && ke) {
 		if (fit)
-			ike_connection_unref(fit);
+			ike_conn_unuse(&d->insts, fit);
 		send_error(sa, V2N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
@@ -1019,14 +1026,14 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
 	    ike_ts_narrow(&sr, old ? &old->ts_local : &conn->ts[end], &chosen_r) < 0) {
 		if (fit)
-			ike_connection_unref(fit);
+			ike_conn_unuse(&d->insts, fit);
 		send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
 		return;
 	}
 	/* Every check passed: make the Child SA. */
 	c = ike_child_new(sa, conn, end);
 	if (fit)
-		ike_connection_unref(fit);
+		ike_conn_unuse(&d->insts, fit);
 	struct v2_cc_resp *r = c ? resp_new(sa, old ? V2T_REKEY_CHILD : V2T_NEW_CHILD, m) : NULL;
 	if (!r) {
 		if (c)
@@ -1065,7 +1072,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	return;
 no_proposal:
 	if (fit)
-		ike_connection_unref(fit);
+		ike_conn_unuse(&d->insts, fit);
 	send_error(sa, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 }
 

@@ -129,6 +129,13 @@ void ike_sa_dead(struct ike_sa *sa, const char *why)
 		[DPD_ACTION_RESTART] = "restart",
 	};
 
+	/*
+	 * An instance's client reaches us, never the other way round, and its
+	 * instance goes with its SAs: nothing to hold or restart (libreswan's
+	 * clear).
+	 */
+	if (ike_conn_is_instance(c))
+		action = DPD_ACTION_CLEAR;
 	counters_inc(d->ctr, sa->w->index, IKEC_PEER_DEAD);
 	ike_sa_progress(sa, RC_LOG_SERIOUS, "the peer is dead (%s): dpdaction=%s", why,
 			names[action]);

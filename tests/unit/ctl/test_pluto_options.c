@@ -95,7 +95,7 @@ Test(opts, defaults)
 	cr_assert_eq(o.nhelpers, -1);
 	cr_assert_eq(o.seedbits, 0);
 	cr_assert_eq(o.secctx_attr_type, 32001);
-	cr_assert_not(o.uniqueids, "the manual: only when selected");
+	cr_assert(o.uniqueids, "libreswan's default: uniqueids=yes");
 	cr_assert_not(o.nofork);
 	cr_assert_eq(o.protostack, PROTOSTACK_NETKEY);
 	cr_assert_eq(o.log.dest, LOG_DEST_SYSLOG);
@@ -490,8 +490,10 @@ Test(opts, command_line_wins_whatever_the_order)
 	cr_assert_eq(o.ninterfaces, 1);
 	cr_assert_str_eq(o.interfaces[0], "eth9");
 	cr_assert_eq(o.debug_mask, 1u << DBG_TMI);
-	/* the file's uniqueids=no stays; --uniqueids itself is refused (not_yet_options_refused) */
+	/* the file's uniqueids=no stays: the command line did not name it */
 	cr_assert_not(o.uniqueids);
+	cr_assert_eq(parse("--uniqueids", "--config", path, "--rundir", dir, NULL), 0, "%s", err);
+	cr_assert(o.uniqueids, "--uniqueids on the command line beats the file's uniqueids=no");
 }
 
 Test(opts, config_bad_value_names_file_line_and_key)
@@ -580,11 +582,10 @@ Test(opts, config_stock_settings_are_one_warning, .init = setup, .fini = teardow
 		   sizeof(path));
 	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
 	cr_assert_eq(o.ikeport, 501);
-	cr_assert_not(o.uniqueids, "uniqueids=yes is not acted on: Skua does not replace");
+	cr_assert(o.uniqueids, "uniqueids=yes is acted on (a returning ID replaces its IKE SA)");
 	fflush(stderr);
 	snprintf(want, sizeof(want), "pluto: %s:1: warning: config setup: accepted but not acted "
-		 "on yet: uniqueids=yes (replacing the SAs of a returning ID) (line 2), "
-		 "virtual_private (line 3), dnssec-enable (line 5)", path);
+		 "on yet: virtual_private (line 3), dnssec-enable (line 5)", path);
 	f = cr_get_redirected_stderr();
 	while (fgets(line, sizeof(line), f))
 		found += strstr(line, "accepted but not acted on") != NULL &&
@@ -663,7 +664,6 @@ Test(opts, set_by_name)
 Test(opts, not_yet_options_refused)
 {
 	static const char *const cases[][2] = {
-		{ "--uniqueids", NULL },
 		{ "--virtual-private", "%v4:10.0.0.0/8" },
 		{ "--statsbin", "/bin/sh" },
 		{ "--secctx-attr-type", "32005" },
@@ -709,15 +709,30 @@ Test(opts, security_config_keys_refused_with_file_and_line)
 	}
 }
 
-/* The command line's --uniqueids is still refused; the file's uniqueids=yes starts. */
-Test(opts, uniqueids_file_accepted_command_line_refused)
+/*
+ * uniqueids: yes by default; the file's uniqueids= and the command line's
+ * --uniqueids[=yes|no] set it (the command line last); the flag alone
+ * never takes the next word as its value.
+ */
+Test(opts, uniqueids_file_and_command_line)
 {
 	char path[256];
 
 	write_conf("u.conf", "config setup\n\tuniqueids=yes\n", path, sizeof(path));
 	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
-	cr_assert_eq(parse("--config", path, "--uniqueids", NULL), -ENOTSUP);
-	assert_err("--uniqueids");
+	cr_assert(o.uniqueids);
+	write_conf("u.conf", "config setup\n\tuniqueids=no\n", path, sizeof(path));
+	cr_assert_eq(parse("--config", path, NULL), 0, "%s", err);
+	cr_assert_not(o.uniqueids);
+	cr_assert_eq(parse("--config", path, "--uniqueids=yes", NULL), 0, "%s", err);
+	cr_assert(o.uniqueids);
+	cr_assert_eq(parse("--uniqueids=no", NULL), 0, "%s", err);
+	cr_assert_not(o.uniqueids);
+	cr_assert_eq(parse("--uniqueids", "--ikeport", "600", NULL), 0, "%s", err);
+	cr_assert(o.uniqueids);
+	cr_assert_eq(o.ikeport, 600);
+	cr_assert_eq(parse("--uniqueids=maybe", NULL), -EINVAL);
+	assert_err("--uniqueids maybe: expected yes or no");
 }
 
 /* A malformed conn section stops pluto at start, like a malformed config setup. */
