@@ -63,13 +63,14 @@ metric() { # metric FILE NAME [regex on the labels]
 		if (name == n && (re == "" || $1 ~ re)) s += $NF
 	} END { printf "%.0f\n", s }' "$1"
 }
-COUNTERS="skua_ike_cookies_sent_total skua_ike_cookies_verified_total skua_crypto_jobs_run_total skua_ike_sa_init_dropped_total skua_ike_answers_rate_limited_total skua_ike_messages_dropped_total skua_datagrams_received_total skua_datagrams_dropped_total skua_ike_sas_started_total skua_log_lines_total"
+COUNTERS="skua_ike_cookies_sent_total skua_ike_cookies_verified_total skua_crypto_jobs_run_total skua_ike_sa_init_dropped_total skua_ike_answers_rate_limited_total skua_ike_messages_dropped_total skua_datagrams_received_total skua_datagrams_dropped_total skua_ike_sas_started_total skua_log_lines_total skua_updown_runs_total"
 snap() { # snap NAME: the counters, the CPU, the log's lines
 	local f=$IOP_TMP/snap-$1
 	scrape >"$f.prom" || : >"$f.prom"
 	{
 		for c in $COUNTERS; do echo "$c $(metric "$f.prom" "$c")"; done
 		echo "cpu_ticks $(bench_cpu_ticks "$BENCH_PID")"
+		echo "child_ticks $(bench_child_ticks "$BENCH_PID")"
 		echo "log_lines $(wc -l <"$plog")"
 		# lines about dropped datagrams and refused requests, and the rate limits' summaries
 		echo "drop_lines $(grep -cE 'dropp|suppressed|half-open|too many' "$plog")"
@@ -188,7 +189,7 @@ col() { # col PHASE COLUMN(3=half_open 4=bytes 5=rss): "min max last"
 		if (v > hi) hi = v; last = v } END { printf "%d %d %d\n", lo, hi, last }' "$tsv"
 }
 pct() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a * 100 / b; else print "-" }'; }
-cpu_of() { awk -v t="$(delta "$1" "$2" cpu_ticks)" -v tk="$CLK_TCK" 'BEGIN { printf "%.2f", t / tk }'; }
+cpu_of() { awk -v t="$(delta "$1" "$2" "${3:-cpu_ticks}")" -v tk="$CLK_TCK" 'BEGIN { printf "%.2f", t / tk }'; }
 {
 	echo "# Hostile load, $(date '+%Y-%m-%d %H:%M')"
 	echo
@@ -202,15 +203,16 @@ cpu_of() { awk -v t="$(delta "$1" "$2" cpu_ticks)" -v tk="$CLK_TCK" 'BEGIN { pri
 	echo "Legitimate clients: $LEGIT_RATE setups/s for $DURATION s ($((LEGIT_RATE * DURATION)) SAs from $ADDRS"
 	echo "addresses), each deleted once up."
 	echo
-	echo "| phase | flood sent (/s) | legit up / asked | share | legit p50 / p99 / max ms | half-open max | half-open bytes max | RSS KiB min → max (last) | pluto CPU s | cookies sent | crypto jobs run | INIT dropped | answers rate-limited | log lines (of which drops, limits) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| phase | flood sent (/s) | legit up / asked | share | legit p50 / p99 / max ms | half-open max | half-open bytes max | RSS KiB min → max (last) | pluto CPU s (of which updown children) | updown runs | cookies sent | crypto jobs run | INIT dropped | answers rate-limited | log lines (of which drops, limits) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	row() { # row LABEL PHASE S0 S1 SENT UP N P50 P99 MAX
 		local h b r
 		read -r _ h _ < <(col "$2" 3)
 		read -r _ b _ < <(col "$2" 4)
 		r=$(col "$2" 5)
 		echo "| $1 | $5 | ${6:-0} / $7 | $(pct "${6:-0}" "$7") % | ${8:--} / ${9:--} / ${10:--} | $h | $b |" \
-			"$(echo "$r" | awk '{ printf "%d → %d (%d)", $1, $2, $3 }') | $(cpu_of "$3" "$4") |" \
+			"$(echo "$r" | awk '{ printf "%d → %d (%d)", $1, $2, $3 }') | $(cpu_of "$3" "$4") ($(cpu_of "$3" "$4" child_ticks)) |" \
+			"$(delta "$3" "$4" skua_updown_runs_total) |" \
 			"$(delta "$3" "$4" skua_ike_cookies_sent_total) | $(delta "$3" "$4" skua_crypto_jobs_run_total) |" \
 			"$(delta "$3" "$4" skua_ike_sa_init_dropped_total) | $(delta "$3" "$4" skua_ike_answers_rate_limited_total) |" \
 			"$(delta "$3" "$4" log_lines) ($(delta "$3" "$4" drop_lines)) |"

@@ -53,12 +53,14 @@ metric() { # metric FILE NAME [regex on the labels]: the sum of its samples
 bench_log "calm: $CAL_N SAs, 128 half-open"
 mkdir -p "$IOP_TMP/cal"
 t0=$(bench_cpu_ticks "$BENCH_PID")
+c0=$(bench_child_ticks "$BENCH_PID")
 bench_loadgen "$IOP_TMP/cal" -n "$CAL_N" -S "$ADDRS" -H 128 -t 300 --teardown \
 	--ike "$IKE" --esp "$ESP"
 bench_wait_ready "$IOP_TMP/cal" 330 || bench_log "calm: the generator did not finish"
 bench_loadgen_stop
 sleep 1
 t1=$(bench_cpu_ticks "$BENCH_PID")
+c1=$(bench_child_ticks "$BENCH_PID")
 cal_up=$(json_num "$IOP_TMP/cal/lg.json" ike_established)
 cal_rate=$(json_num "$IOP_TMP/cal/lg.json" setups_per_s)
 cal_gen=$(json_num "$IOP_TMP/cal/lg.json" generator_cpu_s)
@@ -116,7 +118,7 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
 	echo
 	echo "Calm, same responder, just before: $cal_up SAs at 128 half-open, $cal_rate setups/s,"
-	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children), generator"
+	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"
 	echo "$(awk -v g="${cal_gen:-0}" -v n="$cal_up" 'BEGIN { printf "%.4f", g * 1000 / n }') ms per SA."
 	echo
 	echo "| clients | at once | IKE up | Child up | failed | time to all-up (s) | N × calm CPU/SA (s) | ratio (target ≤ 1.2) | setups/s | responder CPU ms/SA in the storm | generator CPU ms/SA | latency p50 / p99 / max (s) | cookies sent / verified | half-open peak (bytes) | RSS idle → peak → end (MiB) |"
@@ -138,7 +140,7 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	[ -n "$cause" ] && echo "Failures by cause: $cause"
 	echo "Cookie counters (whole run of the storm): INIT dropped $(d skua_ike_sa_init_dropped_total),"
 	echo "retransmitted requests answered again $(d skua_ike_retransmits_answered_total), datagrams"
-	echo "received $(d skua_datagrams_received_total)."
+	echo "received $(d skua_datagrams_received_total), updown runs $(d skua_updown_runs_total)."
 } >"$md"
 cat "$md"
 echo "# written to $md" >&2
