@@ -46,10 +46,11 @@ bench_netns "$N"
 # measure ROW LABEL WORKERS KERNEL NOTE: the responder BENCH_PID is up; drive it and add a row.
 measure() {
 	local row=$1 label=$2 workers=$3 kernel=$4 note=$5 out=$IOP_TMP/$1
-	local t0 t1 r0 r1 up child rate p50 p99 cpu_ms rss_b fail cause perf_pid=""
+	local t0 t1 c0 c1 r0 r1 up child rate p50 p99 cpu_ms rss_b fail cause perf_pid=""
 	mkdir -p "$out"
 	sleep 1
 	t0=$(bench_cpu_ticks "$BENCH_PID")
+	c0=$(bench_child_ticks "$BENCH_PID")
 	r0=$(bench_rss "$BENCH_PID")
 	if [ "$row" = profile ]; then
 		# sampling costs the profiled process CPU: this run is not in the table
@@ -65,6 +66,7 @@ measure() {
 	fi
 	sleep 1 # late retransmissions, the last kernel answers
 	t1=$(bench_cpu_ticks "$BENCH_PID")
+	c1=$(bench_child_ticks "$BENCH_PID")
 	r1=$(bench_rss "$BENCH_PID")
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid" 2>/dev/null
@@ -94,9 +96,11 @@ measure() {
 		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
 	rss_b=$(awk -v a="$r0" -v b="$r1" -v n="${up:-0}" \
 		'BEGIN { if (n > 0) printf "%.0f", (b - a) / n; else print "-" }')
-	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s\n' "$row" "$label" "$workers" \
+	kids_ms=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v n="${up:-0}" \
+		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
+	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s|%s\n' "$row" "$label" "$workers" \
 		"$kernel" "${up:-0}" "$N" "${child:-0}" "${rate:-0}" "${p50:--}" "${p99:--}" \
-		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" >>"$rows"
+		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" "$kids_ms" >>"$rows"
 	cp "$out/lg.json" "$results/compare-$stamp-$row.json" 2>/dev/null || true
 }
 
@@ -152,14 +156,14 @@ verdict() { # value op limit
 	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
 	echo "$(uname -r), shared with other work, so treat rates as indicative."
 	echo
-	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | resident B/SA | notes | first failure cause |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
-	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' "$rows"
+	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | resident B/SA | notes | first failure cause | of the CPU, updown children ms/SA |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }' "$rows"
 	echo
 	echo "setups/s: IKE SAs established per second, first start to last establishment, as the"
 	echo "generator saw it (bounded by the generator too: it does the same public-key work on"
 	echo "its one core). CPU ms/SA: utime+stime of the responder process from /proc/PID/stat"
-	echo "over the run, divided by the IKE SAs established. Resident B/SA: (VmRSS holding them"
+	echo "over the run (every thread, and the children it reaped: updown), divided by the IKE SAs established. Resident B/SA: (VmRSS holding them"
 	echo "- VmRSS idle) / IKE SAs established."
 	echo
 	echo "## The crypto floor"

@@ -22,7 +22,7 @@ stamp=$(date +%Y%m%d-%H%M%S)
 md=$results/workers-$stamp.md
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# compare_row ONLY RATE [RESP_CPU]: run compare.sh, print "report setups/s cpu_ms p99"
+# compare_row ONLY RATE [RESP_CPU]: run compare.sh, print "report setups/s cpu_ms p99 children_ms"
 compare_row() {
 	local out before report row
 	before=$(ls "$results"/compare-2*.md 2>/dev/null | grep -v certs | tail -n 1)
@@ -32,7 +32,7 @@ compare_row() {
 	row=$(echo "$out" | grep '^| Skua pluto |' | head -n 1)
 	# | responder | workers | kernel | up | child | setups/s | p50 / p99 | cpu | rss | ...
 	echo "$(basename "$report") $(echo "$row" | awk -F'|' '{ gsub(/ /, "", $7); gsub(/ /, "", $9)
-		split($8, l, "/"); gsub(/ /, "", l[2]); print $7, $9, l[2] }')"
+		split($8, l, "/"); gsub(/ /, "", l[2]); gsub(/ /, "", $13); print $7, $9, l[2], $13 }')"
 }
 
 floor_us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 | sed -n 's/^FLOOR_US .*total=\([0-9.]*\).*/\1/p')
@@ -40,12 +40,12 @@ floor_us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 | sed -n 's/
 floor_ms=$(awk -v u="$floor_us" 'BEGIN { printf "%.4f", u / 1000 }')
 bench_log "crypto floor $floor_ms ms"
 
-read -r r_flat sat cpu_flat p99_flat < <(compare_row skua1 0)
+read -r r_flat sat cpu_flat p99_flat k_flat < <(compare_row skua1 0)
 [ -n "${sat:-}" ] || iop_die "the flat-out run gave no rate"
 half=$(awk -v s="$sat" 'BEGIN { printf "%d", s / 2 }')
 bench_log "saturation $sat setups/s, $cpu_flat ms/SA; half: $half/s"
-read -r r_1 rate_1 cpu_1 p99_1 < <(compare_row skua1 "$half")
-read -r r_2 rate_2 cpu_2 p99_2 < <(compare_row skua2 "$half" "$W2_CPUS")
+read -r r_1 rate_1 cpu_1 p99_1 k_1 < <(compare_row skua1 "$half")
+read -r r_2 rate_2 cpu_2 p99_2 k_2 < <(compare_row skua2 "$half" "$W2_CPUS")
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }'; }
@@ -58,11 +58,12 @@ verdict() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-") print "not measured";
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
 	echo "Crypto floor (bench/crypto_floor on CPU $RESP_CPU, same run): **$floor_ms ms** per handshake."
 	echo
-	echo "| run | rate asked (/s) | setups/s | IKE p99 ms | responder CPU ms/SA | × floor | report |"
-	echo "|---|---|---|---|---|---|---|"
-	echo "| 1 worker, flat out | 0 | $sat | $p99_flat | $cpu_flat | $(ratio "$floor_ms" "$cpu_flat") | \`$r_flat\` |"
-	echo "| 1 worker, half saturation | $half | $rate_1 | $p99_1 | $cpu_1 | $(ratio "$floor_ms" "$cpu_1") | \`$r_1\` |"
-	echo "| 2 workers, half saturation | $half | $rate_2 | $p99_2 | $cpu_2 | $(ratio "$floor_ms" "$cpu_2") | \`$r_2\` |"
+	echo "| run | rate asked (/s) | setups/s | IKE p99 ms | responder CPU ms/SA | of it updown children | × floor | pluto alone × floor | report |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	line() { echo "| $1 | $2 | $3 | $4 | $5 | $6 | $(ratio "$floor_ms" "$5") | $(ratio "$floor_ms" "$(awk -v a="$5" -v b="$6" 'BEGIN { printf "%.3f", a - b }')") | \`$7\` |"; }
+	line "1 worker, flat out" 0 "$sat" "$p99_flat" "$cpu_flat" "$k_flat" "$r_flat"
+	line "1 worker, half saturation" "$half" "$rate_1" "$p99_1" "$cpu_1" "$k_1" "$r_1"
+	line "2 workers, half saturation" "$half" "$rate_2" "$p99_2" "$cpu_2" "$k_2" "$r_2"
 	echo
 	w=$(ratio "$cpu_1" "$cpu_2")
 	echo "- 2 workers / 1 worker at $half/s: **$w** (target ≤ 1.10): $(verdict "$w" 1.10)"
