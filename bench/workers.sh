@@ -25,9 +25,9 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # compare_row ONLY RATE [RESP_CPU]: run compare.sh, print "report setups/s cpu_ms p99 children_ms"
 compare_row() {
 	local out before report row
-	before=$(ls "$results"/compare-2*.md 2>/dev/null | grep -v certs | tail -n 1)
+	before=$(printf "%s\n" "$results"/compare-2*.md | tail -n 1)
 	out=$(ONLY=$1 RATE=$2 N=$N RESP_CPU=${3:-$RESP_CPU} "$here/compare.sh" 2>/dev/null)
-	report=$(ls "$results"/compare-2*.md 2>/dev/null | grep -v certs | tail -n 1)
+	report=$(printf "%s\n" "$results"/compare-2*.md | tail -n 1)
 	[ "$report" != "$before" ] || iop_die "compare.sh ($1, rate $2) wrote no report"
 	row=$(echo "$out" | grep '^| Skua pluto |' | head -n 1)
 	# | responder | workers | kernel | up | child | setups/s | p50 / p99 | cpu | rss | ...
