@@ -39,8 +39,11 @@ bench_netns() {
 
 # ---- /proc measurements of a responder process ----
 
-# CPU time (utime + stime of every thread) in clock ticks
-bench_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU time in clock ticks: utime + stime of every thread, and cutime + cstime of the
+# children it has reaped (updown scripts)
+bench_cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+# of which the reaped children's (cutime + cstime)
+bench_child_ticks() { awk '{ print $16 + $17 }' "/proc/$1/stat"; }
 # resident set in bytes
 bench_rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 # pin every thread of a running process (and the threads it makes later) to one core
