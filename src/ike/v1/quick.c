@@ -406,7 +406,7 @@ static void i_send_1(struct ike_sa *sa)
 		goto out;
 	}
 	q->sent = true;
-	ike_sa_progress(sa, RC_LOG, "sent Quick Mode request");
+	ike_sa_progress(sa, RC_LOG, "sent Quick Mode request {ESP <0x%08x}", c->spi_in);
 out:
 	free(set);
 	free(form);
@@ -646,12 +646,17 @@ static void r_send_2(struct ike_sa *sa, struct child_sa *c, int status)
 		rc = v1_sa_add_basic(form, V1_P2_KEY_LENGTH, q->p2.key_bits);
 	rc = rc ? rc : build_12(sa, c, form, &len);
 	free(form);
+	/* message 1 again gets this answer again (other messages may have come meanwhile) */
+	memcpy(sa->v1->rx_digest, q->rx_digest, sizeof(q->rx_digest));
 	if (rc || v1_send_answer(sa, len) < 0) {
 		qm_fail(sa, RC_INTERNALERR, "cannot send Quick Mode message 2");
 		return;
 	}
 	q->sent = true;
-	dbg(DBG_BASE, "#%llu: sent Quick Mode message 2", (unsigned long long)sa->serial);
+	ike_child_progress(sa, c, RC_LOG,
+			   "IPsec SA #%llu: sent QR1, IPsec SA installed, expecting QI2 "
+			   "{ESP=>0x%08x <0x%08x}",
+			   (unsigned long long)c->serial, c->spi_out, c->spi_in);
 }
 
 static void r_derived(struct ike_sa *sa)
@@ -766,6 +771,7 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	memcpy(q->iv, s->iv_next, s->block);
+	memcpy(q->rx_digest, s->rx_digest, sizeof(q->rx_digest));
 	q->child = c->serial;
 	q->p2 = chosen;
 	q->group = chosen.group;
@@ -833,9 +839,16 @@ void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n
 		uint32_t spi = v2_spi32_get(spis + 4 * i);
 		struct child_sa *c;
 
+		/*
+		 * RFC 2408 3.15 leaves open whose SPI it is: the sender's inbound
+		 * (ours outbound) as libreswan and we send it, or the other.
+		 */
 		for (c = sa->children; c; c = c->next)
 			if (c->spi_out == spi && c->state == CHILD_INSTALLED)
 				break;
+		for (struct child_sa *o = c ? NULL : sa->children; o; o = o->next)
+			if (o->spi_in == spi && o->state == CHILD_INSTALLED)
+				c = o;
 		if (!c) {
 			dbg(DBG_BASE, "#%llu: a Delete of IPsec SA 0x%08x we do not have",
 			    (unsigned long long)sa->serial, spi);

@@ -52,7 +52,7 @@ struct v1_qm {
 	uint8_t gxi[V1_KE_MAX], gxr[V1_KE_MAX], gxy[V1_KE_MAX];
 	uint16_t gxi_len, gxr_len, gxy_len;
 	struct crypto_ke *ke;		/* ours, while the exchange runs */
-	uint8_t rx_digest[32];		/* of the message 2 we answer with message 3 */
+	uint8_t rx_digest[32];		/* of the message we answer: 2 (initiator), 1 (responder) */
 };
 
 struct v1_state {
