@@ -546,3 +546,32 @@ Test(v1, terminate_deletes_ipsec_then_isakmp)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_DELETED), 1);
 }
+
+/* AES-GCM from esp=, transport mode (no --tunnel): the transform and the mode both ends install. */
+Test(v1, quick_mode_gcm_transport)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up("--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east "
+		   "--psk --encrypt --esp aes_gcm256",
+		   "--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east "
+		   "--psk --encrypt --esp aes_gcm256");
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert_eq(wc->suite.encr, V2_ENCR_AES_GCM_16);
+	cr_assert_eq(wc->suite.encr_keylen, 256);
+	cr_assert_eq(wc->suite.integ, V2_INTEG_NONE);
+	cr_assert(wc->transport && ec->transport);
+	/* 32-byte key and 4-byte salt per direction */
+	cr_assert_eq(xch_kernel_sa(XCH_WEST, wc->spi_out)->key_len, 36);
+}
+
+/* esp= on the responder that the initiator does not offer: no IPsec SA, the ISAKMP SA stays. */
+Test(v1, quick_mode_no_common_esp)
+{
+	v1_main_up(QMCONN " --esp aes128-sha1", QMCONN " --esp aes256-sha2_512");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+}

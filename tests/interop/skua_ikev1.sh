@@ -317,7 +317,7 @@ v1_case() { # initiator-inst responder-inst
 	if [ "$ik" = skua ] && [ "$rk" = skua ]; then
 		# whack --initiate: the whole story, ending with the IPsec SA, and status 0
 		if [ "$irc" -eq 0 ] &&
-			grep -qE "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode" \
+			grep -qE "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode .*xfrm=$V1_ESP " \
 				"$(skua_dir "$ii")/initiate.out"; then
 			iop_ok "$what: whack --initiate reports the IPsec SA established, status 0"
 		else
