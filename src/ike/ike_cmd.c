@@ -302,9 +302,13 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		r->serial = c->serial;
 		r->is_child = true;
 		if (sa->version == 1) {	/* an IPsec SA of Quick Mode: libreswan's names */
-			r->state = c->we_initiated ? "STATE_QUICK_I2" : "STATE_QUICK_R2";
-			r->story = c->we_initiated ? "sent QI2, IPsec SA established"
-						   : "IPsec SA established";
+			bool r1 = !c->we_initiated && sa->v1 && sa->v1->qm &&
+				  sa->v1->qm->child == c->serial;	/* message 3 not yet in */
+			r->state = c->we_initiated ? "STATE_QUICK_I2" :
+				   r1 ? "STATE_QUICK_R1" : "STATE_QUICK_R2";
+			r->story = c->we_initiated ? "sent QI2, IPsec SA established" :
+				   r1 ? "sent QR1, inbound IPsec SA installed, expecting QI2" :
+					"IPsec SA established";
 		} else {
 			r->state = "STATE_V2_ESTABLISHED_CHILD_SA";
 			r->story = "established Child SA";

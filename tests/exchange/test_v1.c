@@ -575,3 +575,48 @@ Test(v1, quick_mode_no_common_esp)
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 }
+
+/*
+ * Message 3 lost: east resends message 2, west answers it with the same
+ * message 3. Never any message 3: east deletes its IPsec SA after 30 s.
+ */
+Test(v1, quick_mode_lost_message_3)
+{
+	struct ike_sa *e;
+
+	v1_main_up(QMCONN, QMCONN);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	e = xch_sa(XCH_EAST);
+	cr_assert_not_null(e->children, "east's IPsec SA is up once installed");
+	cr_assert_eq(e->v1->qm->state, IKE_V1_QUICK_R1);
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* message 3 */
+	xch_advance(XCH_EAST, 600);
+	cr_assert_not_null(xch_step(XCH_EAST));	/* message 2 again (west's chain moved on) */
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_null(e->v1->qm, "message 3 again did not end the exchange");
+	assert_ipsec_pair(NULL, NULL);
+	xch_advance(XCH_EAST, 40000);
+	cr_assert_not(xch_pending(XCH_EAST), "east resends message 2 after message 3 came");
+	cr_assert_not_null(e->children);
+}
+
+Test(v1, quick_mode_message_3_never_comes)
+{
+	struct ike_sa *e;
+
+	v1_main_up(QMCONN, QMCONN);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	e = xch_sa(XCH_EAST);
+	for (int i = 0; i < 12 && e->v1->qm; i++) {
+		cr_assert_not_null(xch_drop_next(XCH_WEST));	/* every message 3 lost */
+		xch_advance(XCH_EAST, 5000);
+		while (xch_pending(XCH_EAST))
+			xch_step(XCH_EAST);
+	}
+	cr_assert_null(e->v1->qm);
+	cr_assert_null(e->children, "east kept an IPsec SA never acknowledged");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the ISAKMP SA stays");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
+}

@@ -256,7 +256,8 @@ v1_qm_peer() { # initiator-inst responder-inst conn what
 		return 1
 	fi
 	case "$(iop_kind "$pk")" in
-	lsw) log="$(lsw_dir "$pk")/pluto.log" pat="Add SA esp.$spi@" ;;
+	lsw) # libreswan prints the SPI without its leading zeros
+		log="$(lsw_dir "$pk")/pluto.log" pat="Add SA esp.${spi#"${spi%%[!0]*}"}@" ;;
 	sswan) log="$(sswan_dir "$pk")/charon.log" pat="adding SAD entry with SPI $spi " ;;
 	esac
 	if iop_wait "$IOP_WAIT" grep -qF "$pat" "$log"; then
@@ -291,7 +292,7 @@ v1_qm_peer() { # initiator-inst responder-inst conn what
 # Skua's inbound SPI of its newest Quick Mode for conn, from its log.
 v1_skua_spi_in() { # inst conn
 	grep -E "\"$2\" #[0-9]+: (sent Quick Mode request|IPsec SA #[0-9]+)" \
-		"$(skua_dir "$1")/pluto.log" | tail -n1 | sed -n 's/.*<0x\([0-9a-f]\{8\}\).*/\1/p' | grep .
+		"$(skua_dir "$1")/pluto.log" | grep -F "<0x" | tail -n1 | sed -n 's/.*<0x\([0-9a-f]\{8\}\).*/\1/p' | grep .
 }
 
 v1_case() { # initiator-inst responder-inst

@@ -61,7 +61,7 @@ void v1_state_free(struct ike_sa *sa)
 	if (!s)
 		return;
 	crypto_ke_free(s->ke);
-	v1_qm_free(s);
+	v1_qm_free(sa);
 	if (s->psk) {
 		crypto_wipe(s->psk, s->psk_len);
 		free(s->psk);

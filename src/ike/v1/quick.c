@@ -23,7 +23,10 @@
  * The IPsec SA is a Child SA installed through the IKEv2 code's kernel
  * path (v2/child.c) and announced with the same updown (child_updown.c).
  * The commit bit is ignored, as libreswan does: never set, never waited
- * for. One Quick Mode exchange at a time per ISAKMP SA.
+ * for. One Quick Mode exchange at a time per ISAKMP SA. The responder's
+ * IPsec SA is up once installed, before message 2 goes (as an IKEv2
+ * responder's before its IKE_AUTH answer); it resends message 2 until
+ * message 3 comes, and deletes the SA when it never does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,19 +44,28 @@
 #include "ike/v2/kex.h"
 #include "util/log.h"
 
-enum { QM_NONCE_LEN = 32, DEFAULT_IPSEC_LIFE_S = 28800 };
+enum {
+	QM_NONCE_LEN = 32,
+	DEFAULT_IPSEC_LIFE_S = 28800,
+	QM_RESEND_FIRST_MS = 500,
+	QM_RESEND_TIMEOUT_MS = 30000,
+};
 
-void v1_qm_free(struct v1_state *s)
+void v1_qm_free(struct ike_sa *sa)
 {
-	struct v1_qm *q = s->qm;
+	struct v1_state *s = sa->v1;
+	struct v1_qm *q = s ? s->qm : NULL;
 
 	if (!q)
 		return;
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend);
 	crypto_ke_free(q->ke);
 	crypto_wipe(q, sizeof(*q));
 	free(q);
 	s->qm = NULL;
 }
+
+static void qm_resend_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
 static struct v1_qm *qm_new(struct ike_sa *sa, enum ike_state st, uint32_t msgid)
 {
@@ -61,6 +73,7 @@ static struct v1_qm *qm_new(struct ike_sa *sa, enum ike_state st, uint32_t msgid
 
 	if (!q)
 		return NULL;
+	timer_init(&q->resend, qm_resend_fire, sa);
 	q->state = st;
 	q->msgid = msgid;
 	sa->v1->qm = q;
@@ -81,7 +94,7 @@ static void qm_fail(struct ike_sa *sa, unsigned rc, const char *why)
 	ike_sa_progress_done(sa);
 	if (c)
 		ike_child_unlink_free(sa, c);
-	v1_qm_free(sa->v1);
+	v1_qm_free(sa);
 }
 
 /* ---- the pieces ---- */
@@ -446,7 +459,7 @@ int v1_quick_initiate(struct ike_sa *sa)
 	q = qm_new(sa, IKE_V1_QUICK_I1, msgid);
 	c = q ? ike_child_new(sa, conn, sa->this_end) : NULL;
 	if (!c) {
-		v1_qm_free(sa->v1);
+		v1_qm_free(sa);
 		ike_sa_progress(sa, RC_INTERNALERR, "out of memory for Quick Mode");
 		ike_sa_progress_done(sa);
 		return -ENOMEM;
@@ -501,7 +514,7 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	q->state = IKE_V1_QUICK_I2;
 	v2_child_established(sa, c);
 	ike_sa_progress_done(sa);
-	v1_qm_free(s);
+	v1_qm_free(sa);
 }
 
 static void i_derived(struct ike_sa *sa)
@@ -611,6 +624,41 @@ void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in)
 
 /* ---- responder ---- */
 
+/*
+ * The responder resends message 2 until message 3 comes (500 ms, doubling):
+ * a lost message 3 is sent again by the initiator when it sees message 2
+ * again. After QM_RESEND_TIMEOUT_MS the exchange ends and its IPsec SA,
+ * installed but never acknowledged, is removed.
+ */
+static void qm_resend_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	struct v1_qm *q = sa->v1 ? sa->v1->qm : NULL;
+	uint64_t elapsed, wait;
+
+	if (!q || q->state != IKE_V1_QUICK_R1 || !q->sent || !sa->resp)
+		return;
+	q->resends++;
+	elapsed = (uint64_t)QM_RESEND_FIRST_MS * ((1ull << q->resends) - 1);
+	if (elapsed >= QM_RESEND_TIMEOUT_MS) {
+		log_limited(LOG_INFO, 10, "IKEv1 Quick Mode message 3 never came",
+			    "#%llu: Quick Mode message 3 never came: deleting its IPsec SA",
+			    (unsigned long long)sa->serial);
+		qm_fail(sa, RC_LOG, "message 3 never came");
+		return;
+	}
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TX_RETRANSMIT);
+	struct net_dgram d = {
+		.buf = sa->resp, .len = sa->resp_len, .peer = sa->peer, .peer_port = sa->peer_port,
+		.local = sa->local,
+	};
+	net_worker_send(net_pool_worker(sa->w->d->pool, sa->w->index), sa->l, &d);
+	wait = (uint64_t)QM_RESEND_FIRST_MS << q->resends;
+	if (elapsed + wait > QM_RESEND_TIMEOUT_MS)
+		wait = QM_RESEND_TIMEOUT_MS - elapsed;
+	timer_arm(tw, t, ike_now(sa->w) + wait);
+}
+
 static void r_send_2(struct ike_sa *sa, struct child_sa *c, int status)
 {
 	struct v1_qm *q = sa->v1->qm;
@@ -652,11 +700,19 @@ static void r_send_2(struct ike_sa *sa, struct child_sa *c, int status)
 		qm_fail(sa, RC_INTERNALERR, "cannot send Quick Mode message 2");
 		return;
 	}
+	/*
+	 * Both SAs are in the kernel: the IPsec SA is up from here, as an IKEv2
+	 * responder's is before its IKE_AUTH answer (libreswan's QUICK_R1 has
+	 * its inbound SA too). Message 3 only ends the exchange; without it
+	 * the SA is deleted again (qm_resend_fire()).
+	 */
+	v2_child_established(sa, c);
 	q->sent = true;
-	ike_child_progress(sa, c, RC_LOG,
-			   "IPsec SA #%llu: sent QR1, IPsec SA installed, expecting QI2 "
-			   "{ESP=>0x%08x <0x%08x}",
-			   (unsigned long long)c->serial, c->spi_out, c->spi_in);
+	q->resends = 0;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend,
+		  ike_now(sa->w) + QM_RESEND_FIRST_MS);
+	ike_child_progress(sa, c, RC_LOG, "IPsec SA #%llu: sent QR1, expecting QI2",
+			   (unsigned long long)c->serial);
 }
 
 static void r_derived(struct ike_sa *sa)
@@ -766,7 +822,7 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	q = qm_new(sa, IKE_V1_QUICK_R1, m->hdr.msgid);
 	c = q ? ike_child_new(sa, conn, sa->this_end) : NULL;
 	if (!c) {
-		v1_qm_free(s);
+		v1_qm_free(sa);
 		v1_drop(sa->w, in->rx, "out of memory for Quick Mode");
 		return;
 	}
@@ -817,8 +873,9 @@ void v1_quick_r_i2(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	q->state = IKE_V1_QUICK_R2;
-	v2_child_established(sa, c);
-	v1_qm_free(s);
+	ike_child_progress(sa, c, RC_LOG, "IPsec SA #%llu: Quick Mode message 3 came, QR2",
+			   (unsigned long long)c->serial);
+	v1_qm_free(sa);
 }
 
 /* ---- Delete of IPsec SAs (RFC 2409 5.7; RFC 2408 3.15: the SPIs are the sender's inbound) ---- */

@@ -53,6 +53,8 @@ struct v1_qm {
 	uint16_t gxi_len, gxr_len, gxy_len;
 	struct crypto_ke *ke;		/* ours, while the exchange runs */
 	uint8_t rx_digest[32];		/* of the message we answer: 2 (initiator), 1 (responder) */
+	struct timer resend;		/* responder: message 2 again until message 3 comes */
+	uint8_t resends;
 };
 
 struct v1_state {
@@ -87,8 +89,8 @@ struct v1_state {
 /* sa->v1, zeroed; NULL on ENOMEM. Context: the owner. */
 struct v1_state *v1_state_new(struct ike_sa *sa);
 
-/* Wipe and free s->qm (NULL is fine). Context: the owner. */
-void v1_qm_free(struct v1_state *s);
+/* Stop, wipe and free sa->v1->qm (none is fine). Context: the owner. */
+void v1_qm_free(struct ike_sa *sa);
 
 /* Wipe and free sa->v1 (NULL is fine). Context: the owner. */
 void v1_state_free(struct ike_sa *sa);
