@@ -57,6 +57,17 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # NSS database); BENCH_PKI_KIND (rsa or ecdsa) picks libreswan's authby=. Each responder
 # then takes any peer whose certificate the CA issued (compare_certs.sh).
 
+# bench_ports: raise the descriptor limit as far as it goes and set PORTS, the source ports
+# per address for N SAs from ADDRS addresses (one generator socket per pair), capped by what
+# the limit leaves (raising it needs CAP_SYS_RESOURCE); the SAs go round-robin over the pairs.
+bench_ports() {
+	local max_ports
+	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	max_ports=$((($(ulimit -n) - 2000) / ADDRS))
+	PORTS=${PORTS:-$(((N + ADDRS - 1) / ADDRS))}
+	[ "$PORTS" -le "$max_ports" ] || PORTS=$max_ports
+}
+
 # Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
 # (SKUA_PLUTO_ARGS: more pluto options, e.g. "--metrics 127.0.0.1:9464")
 # The road-warrior connection gets BENCH_CONN_OPTS (default --dontrekey: the SAs live

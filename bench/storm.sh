@@ -23,10 +23,7 @@ STORM_WAIT=${STORM_WAIT:-600}
 MPORT=9472
 IKE=aes_gcm128-sha2_256-dh31
 ESP=aes_gcm128
-ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-max_ports=$((($(ulimit -n) - 2000) / ADDRS))
-PORTS=${PORTS:-$(((N + ADDRS - 1) / ADDRS))}
-[ "$PORTS" -le "$max_ports" ] || PORTS=$max_ports
+bench_ports
 
 for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN"; do
 	[ -x "$f" ] || iop_die "$f not built: run scripts/build (or set BUILD)"
