@@ -259,6 +259,7 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	wipe_free(s->ni, s->ni_len);
 	wipe_free(s->nr, s->nr_len);
 	free(s->pub);
+	free(s->cookie);
 	free(s->ike_accepted);
 	free(s->auth);		/* plain data: no references, no secrets */
 	crypto_wipe(s, sizeof(*s));

@@ -158,8 +158,8 @@ struct ike_setup {
 	 */
 	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[V2_COOKIE_MAX];
-	uint8_t cookie_len;
+	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
+	uint16_t cookie_len;
 	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
 	uint8_t child_num;		/* responder: accepted proposal number */
 	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
@@ -303,7 +303,7 @@ void ike_sa_release_memory(struct ike_sa *sa);
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /*
- * *slot (a nonce of the setup, or its KE value) := a copy of len bytes at
+ * *slot (a nonce of the setup, its KE value or cookie) := a copy of len bytes at
  * data (NULL: random bytes), allocated at that size; the old one wiped and
  * freed. -ENOMEM leaves it as it was.
  */

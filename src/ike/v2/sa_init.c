@@ -277,8 +277,10 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	n = v2_msg_notify(m, V2N_COOKIE);
 	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_COOKIES_RECEIVED);
-		memcpy(s->cookie, n->data, n->len);
-		s->cookie_len = (uint8_t)n->len;
+		if (ike_setup_bytes(&s->cookie, &s->cookie_len, n->data, n->len) < 0) {
+			ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+			return;
+		}
 		ike_sa_progress(sa, RC_LOG, "the responder is busy and asks for a cookie");
 		restart(sa, false);
 		return;
