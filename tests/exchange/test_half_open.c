@@ -13,8 +13,8 @@
 #ifdef SKUA_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #endif
-#if defined(__SANITIZE_ADDRESS__)
-/* ASan's allocator (sanitizer/allocator_interface.h, not always installed) */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* The sanitizer's allocator (sanitizer/allocator_interface.h, not always installed) */
 size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
@@ -206,7 +206,7 @@ Test(half_open, bytes_charged_and_released)
 /*
  * Bytes in use on the heap, as the allocator the test runs on counts them:
  * jemalloc's (the daemon's; the test links it in the default build) per
- * thread, size classes included; ASan's requested bytes; glibc's chunks.
+ * thread, size classes included; a sanitizer's requested bytes; glibc's.
  * The harness runs east's worker and its crypto jobs on this thread.
  */
 static int64_t heap_in_use(void)
@@ -219,7 +219,7 @@ static int64_t heap_in_use(void)
 	n = sizeof(f);
 	cr_assert_eq(mallctl("thread.deallocated", &f, &n, NULL, 0), 0);
 	return (int64_t)(a - f);
-#elif defined(__SANITIZE_ADDRESS__)
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	return (int64_t)__sanitizer_get_current_allocated_bytes();
 #else
 	return (int64_t)mallinfo2().uordblks;
