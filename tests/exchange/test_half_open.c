@@ -352,3 +352,55 @@ Test(half_open, budget_is_a_hard_cap_even_with_a_cookie)
 	cr_assert_str_eq(send_copy(req, len, 3)->desc, INIT_RESP);
 	free(req);
 }
+
+/*
+ * One copy of a request is asked for a cookie while another copy (the
+ * client retransmitted) finds the responder no longer busy and makes a
+ * half-open SA; the client returns the cookie in a new request. The new
+ * request must get a new SA: answered with the old SA's response, the
+ * client's AUTH signs the request with the cookie and the responder checks
+ * the one without (AUTHENTICATION_FAILED, as storm.sh saw on main).
+ */
+Test(half_open, a_new_request_with_the_same_spi_replaces_the_half_open_sa)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	/* Busy: the first copy is asked for a cookie, held on its way to west. */
+	atomic_store(&d->ddos_mode, 1);
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	/* No longer busy: the retransmitted copy makes a half-open SA. */
+	atomic_store(&d->ddos_mode, 0);
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	uint64_t first = xch_sa(XCH_EAST)->serial;
+	/* West gets the cookie, and sends its request again with it; east's answer
+	 * to the copy is lost. */
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	/* A new SA for it, the old one gone; and both ends up. */
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_neq(xch_sa(XCH_EAST)->serial, first);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(east_bytes(), 0);
+	free(req);
+}

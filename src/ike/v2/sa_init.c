@@ -404,6 +404,26 @@ static bool is_busy(const struct ike_worker *w)
 	       w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers;
 }
 
+/*
+ * A request from the initiator SPI and address of a half-open SA of ours
+ * that is not the request it was made from (those bytes are kept: AUTH
+ * signs them): the initiator has moved on, typically returning the cookie
+ * that a copy of its first request was asked for while another copy made
+ * the SA. Answered with the old SA's response, its AUTH would sign one
+ * request and we would check another (AUTHENTICATION_FAILED); the new
+ * request gets a new SA instead, which replaces the old one.
+ */
+static bool is_new_attempt(const struct ike_sa *old, const struct ike_worker *w,
+			   const struct net_rx *rx)
+{
+	const struct ike_setup *s = old->setup;
+
+	if (old->w != w || old->initiator || !s || !s->init_req ||
+	    (old->state != IKE_R_KEX && old->state != IKE_R_INIT_SENT))
+		return false;
+	return s->init_req_len != rx->len || memcmp(s->init_req, rx->msg, rx->len) != 0;
+}
+
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -416,6 +436,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	uint8_t this_end, num, spi_i_be[8];
 	uint8_t want[V2_COOKIE_LEN];
 	const struct v2_notification *got;
+	struct ike_sa *stale = NULL;
 	bool verified = false;
 	char why[160];
 	uint64_t ispi = 0;
@@ -428,13 +449,16 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	rcu_read_unlock();
 	if (node) {
 		struct ike_sa *old = caa_container_of(node, struct ike_sa, node);
-		if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
+		if (is_new_attempt(old, w, rx)) {
+			stale = old;	/* replaced below, once this request is admitted */
+		} else if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
 			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
 			v2_send_raw(old, old->resp, old->resp_len);
+			return;
 		} else {
 			v2_drop(w, rx, "IKE_SA_INIT retransmission while we compute");
+			return;
 		}
-		return;
 	}
 	if (v2_rules_check(m, why, sizeof(why)) != 0) {
 		v2_drop(w, rx, why);
@@ -503,6 +527,12 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		ike_connection_unref(c);
 		v2_drop(w, rx, "too many half-open IKE SAs (on this worker, or in all)");
 		return;
+	}
+	if (stale) {
+		log_limited(LOG_INFO, 5, "half-open IKE SA replaced by a new request",
+			    "#%llu: half-open IKE SA replaced: the initiator sent another "
+			    "IKE_SA_INIT request with its SPI", (unsigned long long)stale->serial);
+		ike_sa_free(stale);
 	}
 	memcpy(spi_i_be, h->spii, 8);
 	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
