@@ -359,7 +359,8 @@ Test(half_open, budget_is_a_hard_cap_even_with_a_cookie)
  * half-open SA; the client returns the cookie in a new request. The new
  * request must get a new SA: answered with the old SA's response, the
  * client's AUTH signs the request with the cookie and the responder checks
- * the one without (AUTHENTICATION_FAILED, as storm.sh saw on main).
+ * the one without (AUTHENTICATION_FAILED, as storm.sh saw on main). A
+ * late copy of the first request does not undo the replacement.
  */
 Test(half_open, a_new_request_with_the_same_spi_replaces_the_half_open_sa)
 {
@@ -397,6 +398,12 @@ Test(half_open, a_new_request_with_the_same_spi_replaces_the_half_open_sa)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 	cr_assert_neq(xch_sa(XCH_EAST)->serial, first);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	/* A late copy of the first request (no cookie) does not undo that. */
+	uint64_t second = xch_sa(XCH_EAST)->serial;
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST)->serial, second);
 	xch_run_until_quiet();
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);

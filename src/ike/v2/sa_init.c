@@ -405,21 +405,25 @@ static bool is_busy(const struct ike_worker *w)
 }
 
 /*
- * A request from the initiator SPI and address of a half-open SA of ours
- * that is not the request it was made from (those bytes are kept: AUTH
- * signs them): the initiator has moved on, typically returning the cookie
- * that a copy of its first request was asked for while another copy made
+ * A request with a COOKIE from the initiator SPI and address of a
+ * half-open SA of ours, and not the request that SA was made from (those
+ * bytes are kept: AUTH signs them): the initiator has moved on, returning
+ * the cookie that one copy of its first request was asked for while
+ * another copy (a retransmission, once we were below the threshold) made
  * the SA. Answered with the old SA's response, its AUTH would sign one
- * request and we would check another (AUTHENTICATION_FAILED); the new
- * request gets a new SA instead, which replaces the old one.
+ * request and we would check the other (AUTHENTICATION_FAILED); the new
+ * request gets a new SA instead, which replaces the old one. A request
+ * without a cookie never replaces one: copies of the first request that
+ * arrive late must not undo the initiator's step.
  */
 static bool is_new_attempt(const struct ike_sa *old, const struct ike_worker *w,
-			   const struct net_rx *rx)
+			   const struct net_rx *rx, const struct v2_msg *m)
 {
 	const struct ike_setup *s = old->setup;
 
 	if (old->w != w || old->initiator || !s || !s->init_req ||
-	    (old->state != IKE_R_KEX && old->state != IKE_R_INIT_SENT))
+	    (old->state != IKE_R_KEX && old->state != IKE_R_INIT_SENT) ||
+	    !v2_msg_notify(m, V2N_COOKIE))
 		return false;
 	return s->init_req_len != rx->len || memcmp(s->init_req, rx->msg, rx->len) != 0;
 }
@@ -449,7 +453,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	rcu_read_unlock();
 	if (node) {
 		struct ike_sa *old = caa_container_of(node, struct ike_sa, node);
-		if (is_new_attempt(old, w, rx)) {
+		if (is_new_attempt(old, w, rx, m)) {
 			stale = old;	/* replaced below, once this request is admitted */
 		} else if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
 			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
