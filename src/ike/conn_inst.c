@@ -103,6 +103,7 @@ void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
 	if (!c->inst.published)
 		return;
 	c->inst.published = false;
+	ike_lease_release(&c->inst.lease);	/* the instance goes: its client's addresses too */
 	rcu_read_lock();
 	cds_lfht_del(t->by_name, &c->inst.by_name);
 	cds_lfht_del(t->by_addr, &c->inst.by_addr);

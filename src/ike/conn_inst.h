@@ -48,7 +48,10 @@ void ike_inst_table_fini(struct ike_inst_table *t);
 /* Publish c (an instance) under its name, client address and peer ID. Context: c's owner. */
 void ike_inst_publish(struct ike_inst_table *t, struct connection *c);
 
-/* Unpublish c and drop the table's reference. Context: c's owner. */
+/*
+ * Unpublish c, give its lease back to the pools and drop the table's
+ * reference. Context: c's owner.
+ */
 void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c);
 
 /*

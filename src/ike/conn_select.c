@@ -244,12 +244,12 @@ struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end
 }
 
 struct ike_ts ike_conn_local_ts_sa(const struct connection *c, uint8_t this_end,
-				   const struct ike_lease *lease)
+				   const struct ike_cp_given *given)
 {
 	sa_family_t af = c->ts[1 - this_end].start.af;	/* the tunnel's, not our host's */
 
-	if (lease && ike_connection_is_cp_client(c, this_end) &&
-	    lease->assigned[ike_lease_fam(af)].af == af)
-		return host_ts(&c->ts[this_end], &lease->assigned[ike_lease_fam(af)]);
+	if (given && ike_connection_is_cp_client(c, this_end) &&
+	    given->assigned[ike_lease_fam(af)].af == af)
+		return host_ts(&c->ts[this_end], &given->assigned[ike_lease_fam(af)]);
 	return c->ts[this_end];
 }

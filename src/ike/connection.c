@@ -519,6 +519,8 @@ void ike_connection_free(struct connection *c)
 {
 	if (!c)
 		return;
+	/* an instance unpublished gave its lease back; one never published may hold one */
+	ike_lease_release(&c->inst.lease);
 	for (int i = 0; i < 2; i++) {
 		ike_end_creds_fini(&c->creds[i]);
 		free(c->ca_dn[i]);

@@ -522,7 +522,7 @@ static bool cp_reply_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_a
 /* The address (and DNS) the responder gave us, once it is authenticated. */
 static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 {
-	struct ike_lease *l = &sa->lease;
+	struct ike_cp_given *l = &sa->given;
 	char a[IP_ADDR_STRLEN];
 	size_t n = 0;
 
@@ -906,6 +906,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	sa_family_t af = conn->ts[pe].start.af;
 	static const uint32_t want[2] = { V2_CFGW_IP4, V2_CFGW_IP6 };
 	int first = ike_lease_fam(af);
+	struct ike_lease *lease = ike_sa_lease(sa);	/* the client's instance's */
 	struct ike_id key;
 	char name[CONN_NAME_MAX + 32], a[IP_ADDR_STRLEN];
 
@@ -917,7 +918,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 
 		if (!pool || !(p->cfg.want & want[fam]))
 			continue;
-		rc = ike_lease_take(&sa->lease, pool, &key);
+		rc = ike_lease_take(lease, pool, &key);
 		if (rc == -ENOSPC || rc == -ENOMEM) {
 			char pn[2 * IP_ADDR_STRLEN + 2];
 			log_limited(LOG_WARNING, 10, "address pool exhausted",
@@ -931,11 +932,11 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 		}
 		if (rc == 0)
 			dbg(DBG_BASE, "%s: leased %s", ike_sa_name(sa, name, sizeof(name)),
-			    ip_addr_str(&sa->lease.addr[fam], a));
+			    ip_addr_str(&lease->addr[fam], a));
 	}
-	if (!ike_lease_has(&sa->lease, af))
+	if (!ike_lease_has(lease, af))
 		return V2N_INTERNAL_ADDRESS_FAILURE;	/* not asked for, or no pool of that family */
-	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, &sa->lease);
+	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, lease);
 	if (ike_ts_narrow(&p->tsi, &ours, &p->chosen_i) < 0) {
 		/*
 		 * A TSi that does not hold the address: libreswan's clients send
@@ -957,14 +958,15 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 	struct v2_cfg r = { .type = V2_CFG_REPLY };
 	struct v2_cp cp;
 	uint8_t vals[1024];
+	const struct ike_lease *lease = ike_sa_lease(sa);
 
-	if (ike_lease_has(&sa->lease, AF_INET)) {
+	if (ike_lease_has(lease, AF_INET)) {
 		r.has_ip4 = true;
-		r.ip4 = sa->lease.addr[0];
+		r.ip4 = lease->addr[0];
 	}
-	if (ike_lease_has(&sa->lease, AF_INET6)) {
+	if (ike_lease_has(lease, AF_INET6)) {
 		r.has_ip6 = true;
-		r.ip6 = sa->lease.addr[1];
+		r.ip6 = lease->addr[1];
 		r.ip6_prefix = 128;
 	}
 	for (unsigned i = 0; i < mc->ndns; i++) {
