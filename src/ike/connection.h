@@ -104,8 +104,8 @@ struct connection {
 		unsigned owner;			/* the worker of its IKE SA: its one writer */
 		struct ip_addr client;		/* the client's address (IKE) */
 		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
-		/* in the daemon's instance table, by name, by client address, by template and peer ID */
-		struct cds_lfht_node by_name, by_addr, by_id;
+		/* in the daemon's instance table, by name and by template and peer ID */
+		struct cds_lfht_node by_name, by_id;
 		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
 		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
 		bool published;			/* owner only */
