@@ -319,6 +319,29 @@ static int add_dns(void *arg, const char *item)
 	return 0;
 }
 
+static int add_pcscf(void *arg, const char *item)
+{
+	struct modecfg_ctx *x = arg;
+	struct ike_modecfg *m = &x->c->modecfg;
+	struct ip_addr a;
+
+	if (ip_addr_parse(item, &a) < 0) {
+		snprintf(x->err, x->errlen,
+			 "--modecfgpcscf %s: not an IP address (expected P-CSCF server addresses)",
+			 item);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < m->npcscf; i++)
+		if (ip_addr_eq(&m->pcscf[i], &a))
+			return 0;	/* given on both ends (ipsec.conf's is connection-wide) */
+	if (m->npcscf == V2_CFG_MAX_PCSCF) {
+		snprintf(x->err, x->errlen, "--modecfgpcscf: more than %d servers", V2_CFG_MAX_PCSCF);
+		return -EINVAL;
+	}
+	m->pcscf[m->npcscf++] = a;
+	return 0;
+}
+
 static int add_domain(void *arg, const char *item)
 {
 	struct modecfg_ctx *x = arg;
@@ -384,9 +407,12 @@ static int derive_modecfg(struct connection *c, char *err, size_t errlen)
 		rc = each_item(e->modecfg_dns, add_dns, &x);
 		if (rc == 0)
 			rc = each_item(e->modecfg_domains, add_domain, &x);
+		if (rc == 0)
+			rc = each_item(e->modecfg_pcscf, add_pcscf, &x);
 		if (rc < 0) {
 			if (rc == -E2BIG)
-				snprintf(err, errlen, "--modecfgdns/--modecfgdomains: an item is too long");
+				snprintf(err, errlen, "--modecfgdns/--modecfgdomains/--modecfgpcscf: an "
+					 "item is too long");
 			return rc;
 		}
 	}

@@ -65,10 +65,15 @@ struct connection {
 	 * belong to the instances (inst.lease), never to the template.
 	 */
 	struct ike_pool *pool[2][2];
-	/* What a Configuration payload hands out besides the address (--modecfgdns, --modecfgdomains). */
+	/*
+	 * What a Configuration payload hands out besides the address
+	 * (--modecfgdns, --modecfgdomains, --modecfgpcscf).
+	 */
 	struct ike_modecfg {
 		uint8_t ndns;
 		struct ip_addr dns[2 * V2_CFG_MAX_DNS];
+		uint8_t npcscf;
+		struct ip_addr pcscf[V2_CFG_MAX_PCSCF];
 		uint8_t ndomains;
 		struct v2_cfg_domain domains[V2_CFG_MAX_DOMAINS];
 	} modecfg;

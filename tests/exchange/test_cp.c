@@ -252,6 +252,131 @@ Test(cp, both_families)
 	cr_assert_eq(stats(1).in_use, 0);
 }
 
+Test(cp, both_asked_only_ipv4_configured_grants_ipv4_and_keeps_the_sa)
+{
+	const struct xch_msg *m;
+	struct v2_cfg req, rep;
+	const char *why;
+
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11"));
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	cr_assert_eq(impair_apply("cp-request-both", true, NULL, 0), 0);
+	xch_initiate(XCH_WEST, "a");
+	expect(XCH_WEST, INIT_REQ);
+	expect(XCH_EAST, INIT_RESP);
+	m = expect(XCH_WEST, AUTH_REQ);
+	cr_assert_eq(v2_cfg_decode(xch_msg_payload(m, V2_PL_CP)->u.cp, &req, &why), 0);
+	cr_assert_eq(req.want & (V2_CFGW_IP4 | V2_CFGW_IP6), V2_CFGW_IP4 | V2_CFGW_IP6);
+	/* the IPv6 address is refused by leaving it out (RFC 7296 3.15.4); the SA stands */
+	m = expect(XCH_EAST, AUTH_RESP);
+	reply_of(m, &rep);
+	cr_assert(rep.has_ip4);
+	cr_assert_not(rep.has_ip6, "an IPv6 address without an IPv6 pool");
+	assert_addr(&rep.ip4, "10.9.0.10");
+	struct ike_sa *w = west_sa("a"), *e = east_sa_of("@alice");
+	cr_assert_eq(w->state, IKE_ESTABLISHED);
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	assert_addr(&w->given.assigned[0], "10.9.0.10");
+	cr_assert_eq(w->given.assigned[1].af, AF_UNSPEC);
+	cr_assert_not(ike_lease_has(&e->conn->inst.lease, AF_INET6));
+	cr_assert_eq(stats(0).in_use, 1);
+	disconnect("a");
+	cr_assert_eq(stats(0).in_use, 0);
+}
+
+#define PCSCF " --modecfgpcscf 192.0.2.60,2001:db8::60"
+
+/* RFC 7651: a client that asks for P-CSCF servers gets them, of both families. */
+Test(cp, pcscf_handed_to_a_client_that_asks)
+{
+	const struct xch_msg *m;
+	struct v2_cfg req, rep;
+	const char *why;
+
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11") PCSCF);
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	cr_assert_eq(impair_apply("cp-request-pcscf", true, NULL, 0), 0);
+	xch_initiate(XCH_WEST, "a");
+	expect(XCH_WEST, INIT_REQ);
+	expect(XCH_EAST, INIT_RESP);
+	m = expect(XCH_WEST, AUTH_REQ);
+	cr_assert_eq(v2_cfg_decode(xch_msg_payload(m, V2_PL_CP)->u.cp, &req, &why), 0);
+	cr_assert_eq(req.want & (V2_CFGW_PCSCF4 | V2_CFGW_PCSCF6), V2_CFGW_PCSCF4 | V2_CFGW_PCSCF6);
+	cr_assert_eq(req.pcscf4_type, V2_CFG_P_CSCF_IP4_ADDRESS);
+	m = expect(XCH_EAST, AUTH_RESP);
+	reply_of(m, &rep);
+	cr_assert_eq(rep.npcscf, 2);
+	assert_addr(&rep.pcscf[0], "192.0.2.60");
+	assert_addr(&rep.pcscf[1], "2001:db8::60");
+	cr_assert_eq(rep.pcscf4_type, V2_CFG_P_CSCF_IP4_ADDRESS);
+	cr_assert_eq(rep.pcscf6_type, V2_CFG_P_CSCF_IP6_ADDRESS);
+	/* the client takes them, with its address */
+	struct ike_sa *w = west_sa("a");
+	cr_assert_not_null(w->children);
+	assert_addr(&w->given.assigned[0], "10.9.0.10");
+	cr_assert_str_eq(w->given.pcscf_info, "192.0.2.60 2001:db8::60");
+	disconnect("a");
+}
+
+/* Older handsets ask with the 3GPP private types 16389/16390: answered with those. */
+Test(cp, pcscf_legacy_types_answered_in_kind)
+{
+	const struct xch_msg *m;
+	struct v2_cfg rep;
+
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11") PCSCF);
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	cr_assert_eq(impair_apply("cp-request-pcscf-legacy", true, NULL, 0), 0);
+	xch_initiate(XCH_WEST, "a");
+	expect(XCH_WEST, INIT_REQ);
+	expect(XCH_EAST, INIT_RESP);
+	expect(XCH_WEST, AUTH_REQ);
+	m = expect(XCH_EAST, AUTH_RESP);
+	reply_of(m, &rep);
+	cr_assert_eq(rep.npcscf, 2);
+	cr_assert_eq(rep.pcscf4_type, V2_CFG_P_CSCF_LEGACY_A);
+	cr_assert_eq(rep.pcscf6_type, V2_CFG_P_CSCF_LEGACY_A);
+	cr_assert_str_eq(west_sa("a")->given.pcscf_info, "192.0.2.60 2001:db8::60");
+}
+
+/* A client that does not ask gets no P-CSCF (RFC 7651 3: only on request). */
+Test(cp, pcscf_not_sent_unasked)
+{
+	const struct xch_msg *m;
+	struct v2_cfg rep;
+
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11") PCSCF);
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	xch_initiate(XCH_WEST, "a");
+	expect(XCH_WEST, INIT_REQ);
+	expect(XCH_EAST, INIT_RESP);
+	expect(XCH_WEST, AUTH_REQ);
+	m = expect(XCH_EAST, AUTH_RESP);
+	reply_of(m, &rep);
+	cr_assert_eq(rep.npcscf, 0);
+	cr_assert_str_eq(west_sa("a")->given.pcscf_info, "");
+}
+
+Test(cp, pcscf_option_refuses_a_name)
+{
+	char err[300];
+	struct conn_spec s;
+	struct connection *bad = NULL;
+
+	conn_spec_init(&s);
+	snprintf(s.name, sizeof(s.name), "bad");
+	s.end[0].host_kind = HOST_ADDR;
+	ip_addr_parse("127.0.0.2", &s.end[0].host);
+	s.end[1].host_kind = HOST_ANY;
+	s.end[1].addresspool = strdup("10.9.0.10-10.9.0.11");
+	s.end[0].modecfg_pcscf = strdup("192.0.2.60,pcscf.example");
+	s.policy = POL_PSK | POL_ENCRYPT | POL_TUNNEL;
+	cr_assert_eq(ike_connection_new(&s, 999, &bad, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "--modecfgpcscf pcscf.example: not an IP address"), "%s", err);
+	conn_spec_fini(&s);
+}
+
 Test(cp, sticky_leases_and_clients_behind_one_address)
 {
 	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.13"));

@@ -319,6 +319,8 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
 	[WO_MODECFGDOMAINS] = { .name = "modecfgdomains", .arg = "DNS-domain,...", .kind = K_STR,
 		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
+	[WO_MODECFGPCSCF] = { .name = "modecfgpcscf", .arg = "ip-address,...", .kind = K_ADDRS,
+		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
 	[WO_MODECFGBANNER] = { .name = "modecfgbanner", .arg = "login-banner", .kind = K_STR,
 		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
 	[WO_DNSKEYONDEMAND] = { .name = "dnskeyondemand", .kind = K_FLAG, .scope = S_END,
@@ -1386,6 +1388,7 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_MODECFGDNS: return dup_into(&e->modecfg_dns, o->value);
 	case WO_MODECFGDOMAINS: return dup_into(&e->modecfg_domains, o->value);
 	case WO_MODECFGBANNER: return dup_into(&e->modecfg_banner, o->value);
+	case WO_MODECFGPCSCF: return dup_into(&e->modecfg_pcscf, o->value);
 	case WO_DNSKEYONDEMAND: e->dnskey_ondemand = true; break;
 	case WO_UPDOWN: return dup_into(&e->updown, o->value);
 	case WO_ADDRESSPOOL: return dup_into(&e->addresspool, o->value);

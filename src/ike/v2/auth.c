@@ -473,7 +473,14 @@ static void build_cp_request(struct v2_build *b, sa_family_t af)
 	struct v2_cp cp;
 	uint8_t vals[16];
 
-	r.want = (af == AF_INET6 ? V2_CFGW_IP6 | V2_CFGW_DNS6 : V2_CFGW_IP4 | V2_CFGW_DNS4) |
+	if (impair_get(IMPAIR_CP_REQUEST_PCSCF))
+		r.want |= V2_CFGW_PCSCF4 | V2_CFGW_PCSCF6;
+	if (impair_get(IMPAIR_CP_REQUEST_PCSCF_LEGACY)) {
+		r.want |= V2_CFGW_PCSCF4 | V2_CFGW_PCSCF6;
+		r.pcscf4_type = V2_CFG_P_CSCF_LEGACY_A;
+		r.pcscf6_type = V2_CFG_P_CSCF_LEGACY_B;
+	}
+	r.want |= (af == AF_INET6 ? V2_CFGW_IP6 | V2_CFGW_DNS6 : V2_CFGW_IP4 | V2_CFGW_DNS4) |
 		 V2_CFGW_DOMAIN;
 	if (impair_get(IMPAIR_CP_REQUEST_BOTH))
 		r.want |= V2_CFGW_IP4 | V2_CFGW_IP6 | V2_CFGW_DNS4 | V2_CFGW_DNS6;
@@ -543,6 +550,15 @@ static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 		n += (size_t)k;
 	}
 	n = 0;
+	l->pcscf_info[0] = '\0';
+	for (unsigned i = 0; i < p->cfg.npcscf; i++) {
+		int k = snprintf(l->pcscf_info + n, sizeof(l->pcscf_info) - n, "%s%s", n ? " " : "",
+				 ip_addr_str(&p->cfg.pcscf[i], a));
+		if (k < 0 || (size_t)k >= sizeof(l->pcscf_info) - n)
+			break;
+		n += (size_t)k;
+	}
+	n = 0;
 	for (unsigned i = 0; i < p->cfg.ndomains; i++) {
 		int k = snprintf(l->domain_info + n, sizeof(l->domain_info) - n, "%s%s",
 				 n ? " " : "", p->cfg.domains[i].name);
@@ -558,6 +574,8 @@ static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 	if (l->dns_info[0])
 		ike_sa_progress(sa, RC_LOG, "received DNS server(s) %s%s%s", l->dns_info,
 				l->domain_info[0] ? ", domain(s) " : "", l->domain_info);
+	if (l->pcscf_info[0])
+		ike_sa_progress(sa, RC_LOG, "received P-CSCF server(s) %s", l->pcscf_info);
 }
 
 static void auth_send(struct ike_sa *sa, struct child_sa *c)
@@ -977,6 +995,12 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 	}
 	r.ndomains = mc->ndomains;
 	memcpy(r.domains, mc->domains, sizeof(r.domains));
+	/* P-CSCF (RFC 7651) only when asked, with the attribute types it asked with (16389/16390) */
+	r.pcscf4_type = p->cfg.pcscf4_type;
+	r.pcscf6_type = p->cfg.pcscf6_type;
+	for (unsigned i = 0; i < mc->npcscf; i++)
+		if (p->cfg.want & (mc->pcscf[i].af == AF_INET6 ? V2_CFGW_PCSCF6 : V2_CFGW_PCSCF4))
+			r.pcscf[r.npcscf++] = mc->pcscf[i];
 	/* what we protect, when it is not everything (split tunnelling) */
 	struct ip_subnet ours;
 	const struct ike_ts *t = &sa->conn->ts[sa->this_end];
