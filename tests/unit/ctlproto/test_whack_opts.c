@@ -173,6 +173,7 @@ static const char *const good[] = {
 	"--name c --host 10.0.0.1 --modecfgserver --to --host %any --addresspool 10.9.0.0/24",
 	"--name c --host 10.0.0.1 --modecfgdomains example.com,corp.example --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --modecfgbanner 'Welcome aboard' --to --host 10.0.0.2",
+	"--name c --host 10.0.0.1 --modecfgpcscf 10.0.0.60,2001:db8::60 --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --dnskeyondemand --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --updown '/usr/libexec/ipsec/_updown --route yes' --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --to --host %any",
