@@ -222,6 +222,64 @@ Test(cp, v6_address_with_prefix)
 	cr_assert_eq(stats(1).in_use, 0);
 }
 
+/*
+ * An IPv6 prefix pool (NET/BITS/LEN): each client gets a /64 of its own,
+ * RFC 8200 style. The CFG_REPLY names the prefix's ::1 with prefix length
+ * 64; the Child SA is the whole /64 on both sides.
+ */
+Test(cp, v6_prefix_pool_gives_each_client_a_64)
+{
+	const struct xch_msg *m;
+	struct v2_cfg rep;
+
+	xch_conn_add(XCH_EAST, SERVER6("2001:db8:100::/62/64"));
+	xch_conn_add(XCH_WEST, CLIENT6("a", "--id @alice"));
+	xch_conn_add(XCH_WEST, CLIENT6("b", "--id @bob"));
+	xch_initiate(XCH_WEST, "a");
+	expect(XCH_WEST, INIT_REQ);
+	expect(XCH_EAST, INIT_RESP);
+	expect(XCH_WEST, AUTH_REQ);
+	m = expect(XCH_EAST, AUTH_RESP);
+	reply_of(m, &rep);
+	cr_assert(rep.has_ip6);
+	assert_addr(&rep.ip6, "2001:db8:100::1");
+	cr_assert_eq(rep.ip6_prefix, 64);
+	struct ike_sa *w = west_sa("a"), *e = east_sa_of("@alice");
+	cr_assert_not_null(w->children, "the client refused the /64");
+	assert_ts(&w->children->ts_local, "2001:db8:100::/64");
+	assert_ts(&e->children->ts_remote, "2001:db8:100::/64");
+	assert_addr(&w->given.assigned[1], "2001:db8:100::1");
+	cr_assert_eq(w->given.prefix6, 64);
+	assert_addr(&e->conn->inst.lease.addr[1], "2001:db8:100::");
+	bring_up("b");
+	assert_ts(&west_sa("b")->children->ts_local, "2001:db8:100:1::/64");
+	cr_assert_eq(stats(1).size, 4);
+	cr_assert_eq(stats(1).in_use, 2);
+	disconnect("a");
+	disconnect("b");
+	cr_assert_eq(stats(1).in_use, 0);
+	/* sticky as any lease */
+	bring_up("b");
+	assert_ts(&west_sa("b")->children->ts_local, "2001:db8:100:1::/64");
+}
+
+/* A Child SA rekeyed (CREATE_CHILD_SA) keeps the client's whole /64. */
+Test(cp, v6_prefix_survives_a_child_rekey)
+{
+	xch_conn_add(XCH_EAST, SERVER6("2001:db8:100::/62/64"));
+	xch_conn_add(XCH_WEST, CLIENT6("a", "--id @alice") " --ipseclifetime 60 --rekeymargin 20 "
+							  "--rekeyfuzz 0");
+	bring_up("a");
+	uint64_t first = west_sa("a")->children->serial;
+	xch_advance(XCH_WEST, 40100);
+	xch_run_until_quiet();
+	struct ike_sa *w = west_sa("a");
+	cr_assert_not_null(w->children);
+	cr_assert_neq(w->children->serial, first, "no rekey");
+	assert_ts(&w->children->ts_local, "2001:db8:100::/64");
+	assert_ts(&east_sa_of("@alice")->children->ts_remote, "2001:db8:100::/64");
+}
+
 Test(cp, both_families)
 {
 	const struct xch_msg *m;

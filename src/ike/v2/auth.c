@@ -514,8 +514,10 @@ static bool cp_reply_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_a
 		else if (ip_addr_is_unspecified(got))
 			why = "an unspecified address in the CFG_REPLY";
 		else if (ike_ts_to_subnet(tsi, &host) < 0 ||
-			 host.prefix != ip_addr_bits(got) || !ip_addr_eq(&host.addr, got))
-			why = "the responder's TSi is not the address it gave us";
+			 !((host.prefix == ip_addr_bits(got) && ip_addr_eq(&host.addr, got)) ||
+			   (af == AF_INET6 && p->cfg.ip6_prefix && host.prefix == p->cfg.ip6_prefix &&
+			    ip_subnet_contains(&host, got))))
+			why = "the responder's TSi is neither the address it gave us nor its prefix";
 	}
 	if (why) {
 		log_limited(LOG_WARNING, 10, "bad CFG_REPLY", "%s: %s",
@@ -537,8 +539,10 @@ static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 		return;
 	if (p->cfg.has_ip4)
 		l->assigned[0] = p->cfg.ip4;
-	if (p->cfg.has_ip6)
+	if (p->cfg.has_ip6) {
 		l->assigned[1] = p->cfg.ip6;
+		l->prefix6 = p->cfg.ip6_prefix;
+	}
 	l->dns_info[0] = l->domain_info[0] = '\0';
 	for (unsigned i = 0; i < p->cfg.ndns4 + p->cfg.ndns6; i++) {
 		const struct ip_addr *d = i < p->cfg.ndns4 ? &p->cfg.dns4[i]
@@ -985,7 +989,15 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 	if (ike_lease_has(lease, AF_INET6)) {
 		r.has_ip6 = true;
 		r.ip6 = lease->addr[1];
-		r.ip6_prefix = 128;
+		r.ip6_prefix = ike_pool_lease_bits(lease->pool[1]);
+		/*
+		 * A prefix pool's lease is a whole /64 (RFC 7296 3.15.1: an
+		 * address with its prefix length): the address we name in it is
+		 * its interface ID ::1, not the all-zero one (the Subnet-Router
+		 * anycast address, RFC 4291 2.6.1); the Child SA is the prefix.
+		 */
+		if (r.ip6_prefix < 128)
+			r.ip6.b[15] |= 1;
 	}
 	for (unsigned i = 0; i < mc->ndns; i++) {
 		if (mc->dns[i].af == AF_INET && r.ndns4 < V2_CFG_MAX_DNS)
