@@ -216,7 +216,7 @@ static int derive_redirect(struct connection *c, char *err, size_t errlen)
 	int rc;
 
 	if (s->redirect_to) {
-		rc = addr_list_parse(s->redirect_to, &c->redirect_to, why, sizeof(why));
+		rc = addr_list_parse_gw(s->redirect_to, &c->redirect_to, why, sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--redirect-to %s", why);
 			return rc;

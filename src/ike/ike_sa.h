@@ -250,6 +250,7 @@ struct ike_sa {
 	uint8_t redirects;		/* initiator: redirects followed to get here */
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
+	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 	/*
 	 * The client's addresses from our pools when its connection is not

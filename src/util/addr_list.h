@@ -29,7 +29,8 @@ enum { ADDR_LIST_MAX = 16 };
 struct addr_list {
 	unsigned n;
 	_Atomic unsigned next;		/* where a pick starts among equals */
-	struct ip_addr gw[ADDR_LIST_MAX];
+	struct ip_addr gw[ADDR_LIST_MAX];	/* AF_UNSPEC: named, see name[] */
+	char *name[ADDR_LIST_MAX];	/* a gateway named by FQDN (addr_list_parse_gw()), or NULL */
 };
 
 /*
@@ -39,6 +40,14 @@ struct addr_list {
  */
 int addr_list_parse(const char *text, struct addr_list **out, char *err,
 			   size_t errlen);
+
+/*
+ * The same for a list of gateways we send clients to (--redirect-to,
+ * --global-redirect-to): an item may also be a host name (RFC 5685 lets a
+ * REDIRECT name the gateway by FQDN: letters, digits, '-' and '.', at most
+ * 253 characters), kept as given in name[] with gw[] AF_UNSPEC.
+ */
+int addr_list_parse_gw(const char *text, struct addr_list **out, char *err, size_t errlen);
 
 /* Context: the owner. Accepts NULL. */
 void addr_list_free(struct addr_list *g);
@@ -51,8 +60,12 @@ void addr_list_free(struct addr_list *g);
  */
 bool addr_list_pick(struct addr_list *g, struct ip_addr *out);
 
-/* Clients sent to gw so far by addr_list_pick() (any list). Context: any thread. */
+/* The same as an index into g (gw[k] or name[k]); -1 when g is empty or NULL. */
+int addr_list_pick_at(struct addr_list *g);
+
+/* Clients sent to gw (or the gateway named name) so far by any pick. Context: any thread. */
 uint64_t addr_list_sent(const struct ip_addr *gw);
+uint64_t addr_list_sent_name(const char *name);
 
 /* Whether a is on the list. Context: any. */
 bool addr_list_has(const struct addr_list *g, const struct ip_addr *a);

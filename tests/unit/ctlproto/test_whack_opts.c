@@ -208,6 +208,7 @@ static const char *const good[] = {
 	"--global-redirect no",
 	"--global-redirect auto",
 	"--global-redirect-to 192.0.2.1,192.0.2.2",
+	"--global-redirect-to gw1.example,192.0.2.2",
 	"--name c --redirect-to 2001:db8::1",
 	"--redirect-to 192.0.2.1",
 	/* opportunistic */
@@ -365,7 +366,8 @@ static const struct bad bad[] = {
 	  "--srcip %any: expected an IP address" },
 	{ "--crash 0.0.0.0", "--crash 0.0.0.0: the unspecified address is not usable" },
 	{ "--crash", "--crash: missing value (expected ip-address)" },
-	{ "--global-redirect-to 192.0.2.1,1.2.3", "\"1.2.3\" is not an IP address" },
+	{ "--global-redirect-to 192.0.2.1,1.2.3", "1.2.3: expected an IPv4 or IPv6 address or a host name" },
+	{ "--global-redirect-to gw..example", "gw..example: expected an IPv4 or IPv6 address or a host name" },
 	{ "--global-redirect-to 192.0.2.1,", "expected a comma separated list of IP addresses" },
 	{ "--name c --host 10.0.0.1 --modecfgdns 10.0.0.53,dns --to --host 10.0.0.2",
 	  "\"dns\" is not an IP address" },
