@@ -699,3 +699,22 @@ Test(cp, lease_goes_with_the_instance_when_the_peer_vanishes)
 	cr_assert_eq(stats(0).in_use, 0, "the lease outlived the instance");
 	cr_assert_eq(ike_inst_count(&xch_daemon(XCH_EAST)->insts), 0);
 }
+
+/* Shutdown (ike_sa_shutdown(), as whack --shutdown does per SA): the instance and its lease go. */
+Test(cp, shutdown_returns_the_lease)
+{
+	xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11"));
+	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
+	bring_up("a");
+	cr_assert_eq(stats(0).in_use, 1);
+	ike_sa_shutdown(east_sa_of("@alice"));
+	xch_pump();
+	for (int i = 0; i < 100 && east_sa_of("@alice"); i++) {
+		xch_advance(XCH_EAST, 1000);
+		while (xch_pending(XCH_EAST))
+			xch_drop_next(XCH_EAST);
+	}
+	cr_assert_null(east_sa_of("@alice"));
+	cr_assert_eq(stats(0).in_use, 0, "the lease outlived the shutdown");
+	cr_assert_eq(ike_inst_count(&xch_daemon(XCH_EAST)->insts), 0);
+}
