@@ -956,8 +956,11 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 			dbg(DBG_BASE, "%s: leased %s", ike_sa_name(sa, name, sizeof(name)),
 			    ip_addr_str(&lease->addr[fam], a));
 	}
-	if (!ike_lease_has(lease, af))
-		return V2N_INTERNAL_ADDRESS_FAILURE;	/* not asked for, or no pool of that family */
+	if (!ike_lease_has(lease, af)) {
+		/* not asked for, or no pool of that family: no Child SA, so no CP reply either */
+		ike_lease_release(lease);
+		return V2N_INTERNAL_ADDRESS_FAILURE;
+	}
 	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, lease);
 	if (ike_ts_narrow(&p->tsi, &ours, &p->chosen_i) < 0) {
 		/*
@@ -1104,6 +1107,8 @@ static void responder_installed(struct ike_sa *sa, struct child_sa *c, int statu
 		log_limited(LOG_WARNING, 20, "the kernel refused the Child SA",
 			    "%s: the kernel refused the Child SA (%s); telling the peer",
 			    ike_sa_name(sa, name, sizeof(name)), strerror(-status));
+		/* the address was the Child SA's: our answer carries no CP reply, it goes back */
+		ike_lease_release(ike_sa_lease(sa));
 		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
 		ike_child_unlink_free(sa, c);
 		sa->state = IKE_ESTABLISHED;
@@ -1235,6 +1240,7 @@ static void responder_authenticated(struct ike_sa *sa)
 	}
 	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
 	if (!c) {
+		ike_lease_release(ike_sa_lease(sa));	/* no Child SA, no CP reply */
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);
 		return;
@@ -1248,6 +1254,7 @@ static void responder_authenticated(struct ike_sa *sa)
 	sa->state = IKE_R_CHILD;
 	if (v2_child_alloc_spi(sa, c, responder_spi_done) < 0) {
 		ike_child_unlink_free(sa, c);
+		ike_lease_release(ike_sa_lease(sa));	/* no Child SA, no CP reply */
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);
 	}
