@@ -203,6 +203,7 @@ static const struct conf_kw table[] = {
 	{ .name = "nm-configured", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config only */
 	{ .name = "modecfgpull", NOT_YET_MAP(no_ok, MODECFG) },
 	{ .name = "modecfgdns", .kind = KW_SPECIAL, .sp = SP_MODECFGDNS },
+	{ .name = "modecfgpcscf", .kind = KW_SPECIAL, .sp = SP_MODECFGPCSCF },
 	{ .name = "modecfgdomains", .kind = KW_SPECIAL, .sp = SP_MODECFGDOMAINS },
 	{ .name = "modecfgbanner", .kind = KW_NOT_YET, .what = MODECFG },
 	{ .name = "modecfgdns1", .canon = "modecfgdns" },

@@ -175,6 +175,19 @@ static void inst_unlink(struct ike_sa *sa)
 	sa->inst_next = sa->inst_prev = NULL;
 }
 
+void ike_sa_lease_done(struct ike_sa *sa)
+{
+	struct connection *c = sa->conn;
+
+	ike_lease_release(&sa->lease);
+	if (!c || !c->inst.tmpl)
+		return;
+	for (struct ike_sa *o = c->inst.sas; o; o = o->inst_next)
+		if (o != sa && !o->dead && o->state != IKE_DELETING)
+			return;	/* it serves the client still */
+	ike_lease_release(&c->inst.lease);
+}
+
 void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end)
 {
 	struct connection *old = sa->conn;
@@ -519,7 +532,7 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
-	ike_lease_release(&sa->lease);	/* after the children: their down- updown read it */
+	ike_lease_release(&sa->lease);	/* a fixed peer's; an instance's goes with the instance */
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);

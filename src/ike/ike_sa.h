@@ -258,14 +258,35 @@ struct ike_sa {
 	uint8_t redirects;		/* initiator: redirects followed to get here */
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
+	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 	/*
-	 * The client's addresses from our pools (responder), or the ones the
-	 * peer gave us (--modecfgclient). Per client, so here and never on
-	 * the connection; released by ike_lease_release() in ike_sa_free().
+	 * The client's addresses from our pools when its connection is not
+	 * an instance (a fixed peer with --addresspool: one client, this IKE
+	 * SA holds them; an IKE SA rekey moves them). An instance's client
+	 * holds its lease in the instance (conn->inst.lease): reach either
+	 * through ike_sa_lease(). Released by ike_sa_lease_done() and by
+	 * ike_sa_free().
 	 */
 	struct ike_lease lease;
+	struct ike_cp_given given;	/* --modecfgclient: what the peer's CFG_REPLY gave us */
 };
+
+/*
+ * The pool lease of sa's client: its instance's, or for a connection that
+ * is not an instance the IKE SA's own. Context: the owner worker of sa.
+ */
+static inline struct ike_lease *ike_sa_lease(struct ike_sa *sa)
+{
+	return sa->conn && sa->conn->inst.tmpl ? &sa->conn->inst.lease : &sa->lease;
+}
+
+/*
+ * sa is going (our Delete is out): give its client's addresses back
+ * unless another IKE SA of the same instance, not going, still serves the
+ * client (an IKE SA rekey's new one). Context: the owner worker of sa.
+ */
+void ike_sa_lease_done(struct ike_sa *sa);
 
 /*
  * A new SA owned by worker w, with our SPI chosen and published (and, for

@@ -79,6 +79,7 @@ struct conn_end_spec {
 	char *modecfg_dns;		/* comma separated addresses */
 	char *modecfg_domains;
 	char *modecfg_banner;
+	char *modecfg_pcscf;		/* --modecfgpcscf: P-CSCF servers (RFC 7651), comma separated */
 	char *addresspool;		/* --addresspool: where this end's addresses come from */
 	bool dnskey_ondemand;
 	char *updown;			/* NULL: the default script */

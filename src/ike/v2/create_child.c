@@ -394,8 +394,8 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		c->ts_remote = old->ts_remote;
 	} else {
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
-		c->ts_local = ike_conn_local_ts_sa(conn, end, &sa->lease);
-		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, &sa->lease);
+		c->ts_local = ike_conn_local_ts_sa(conn, end, &sa->given);
+		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	}
 	t->new_child = c->serial;
 	t->dh = ike_connection_child_esp(conn, sa->suite.dh, &set);
@@ -616,7 +616,9 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 		pp = &(*pp)->next;
 	*pp = old->children;
 	old->children = NULL;
-	ike_lease_move(&n->lease, &old->lease);	/* the client keeps its address */
+	/* An instance's lease stays in the instance; a fixed peer's moves, what we got is copied. */
+	ike_lease_move(&n->lease, &old->lease);
+	n->given = old->given;
 	/* Each moved child is counted on the same worker: the gauges stay right. */
 	while (old->tasks) {
 		struct v2_task *t = old->tasks;
@@ -1022,7 +1024,8 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 		send_error(sa, V2N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	ours_remote = old ? old->ts_remote : ike_conn_remote_ts_sa(conn, end, &sa->peer, &sa->lease);
+	ours_remote = old ? old->ts_remote
+			  : ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
 	    ike_ts_narrow(&sr, old ? &old->ts_local : &conn->ts[end], &chosen_r) < 0) {
 		if (fit)

@@ -160,7 +160,7 @@ int v2_info_start(struct ike_sa *sa, struct v2_task *t)
 		 * its Child SAs are gone, and a peer that vanished would hold
 		 * them for the whole retransmission time.
 		 */
-		ike_lease_release(&sa->lease);
+		ike_sa_lease_done(sa);
 		if (sa->state == IKE_ESTABLISHED)
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");

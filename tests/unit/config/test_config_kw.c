@@ -232,6 +232,7 @@ static const struct kcase cases[] = {
 	NOT_YET("modecfgpull=yes", "Mode Config"),
 	OPT("modecfgdns=\"192.0.2.53, 192.0.2.54\"", WO_MODECFGDNS, L, "192.0.2.53,192.0.2.54"),
 	OPT("modecfgdns=\"192.0.2.53 2001:db8::53\"", WO_MODECFGDNS, R, "192.0.2.53,2001:db8::53"),
+	OPT("modecfgpcscf=\"192.0.2.60, 2001:db8::60\"", WO_MODECFGPCSCF, L, "192.0.2.60,2001:db8::60"),
 	OPT("modecfgdomains=\"example.com, corp.example\"", WO_MODECFGDOMAINS, L,
 	    "example.com,corp.example"),
 	NOT_YET("modecfgbanner=hello", "Mode Config"),
