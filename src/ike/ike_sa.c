@@ -2,6 +2,7 @@
 #include "ike/ike_sa.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,29 @@ struct ike_setup *ike_sa_setup_new(struct ike_sa *sa)
 	return sa->setup;
 }
 
+static void wipe_free(uint8_t *p, size_t len)
+{
+	if (p)
+		crypto_wipe(p, len);
+	free(p);
+}
+
+int ike_setup_bytes(uint8_t **slot, uint16_t *slot_len, const uint8_t *data, size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (!p)
+		return -ENOMEM;
+	if (data)
+		memcpy(p, data, len);
+	else
+		crypto_random(p, len);
+	wipe_free(*slot, *slot_len);
+	*slot = p;
+	*slot_len = (uint16_t)len;
+	return 0;
+}
+
 void ike_sa_setup_free(struct ike_sa *sa)
 {
 	struct ike_setup *s = sa->setup;
@@ -243,7 +267,13 @@ void ike_sa_setup_free(struct ike_sa *sa)
 		free(s->psk);
 	}
 	free(s->init_req);
-	free(s->init_resp);
+	if (s->init_resp != sa->resp)	/* else it is still the response cache's */
+		free(s->init_resp);
+	wipe_free(s->ni, s->ni_len);
+	wipe_free(s->nr, s->nr_len);
+	free(s->pub);
+	free(s->cookie);
+	free(s->ike_accepted);
 	free(s->auth);		/* plain data: no references, no secrets */
 	crypto_wipe(s, sizeof(*s));
 	free(s);
@@ -368,7 +398,7 @@ enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *p
 	struct ike_daemon *d = w->d;
 	_Atomic uint32_t *b;
 
-	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget * IKE_HALF_OPEN_CEILING) {
+	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget) {
 		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_LIMITED);
 		return IKE_ADMIT_FULL;
 	}
@@ -412,6 +442,43 @@ void ike_half_open_charge(struct ike_sa *sa, size_t bytes)
 		return;
 	sa->half_open_bytes += (uint32_t)bytes;
 	atomic_fetch_add(&sa->w->d->half_open_bytes, bytes);
+}
+
+size_t ike_half_open_size(const struct ike_sa *sa)
+{
+	const struct ike_setup *s = sa->setup;
+	size_t n = malloc_usable_size((void *)sa);
+
+	if (sa->resp)
+		n += malloc_usable_size(sa->resp);
+	if (!s)
+		return n;
+	n += malloc_usable_size((void *)s);
+	if (s->init_req)
+		n += malloc_usable_size(s->init_req);
+	if (s->init_resp && s->init_resp != sa->resp)
+		n += malloc_usable_size(s->init_resp);
+	if (s->ni)
+		n += malloc_usable_size(s->ni);
+	if (s->nr)
+		n += malloc_usable_size(s->nr);
+	if (s->ike_accepted)
+		n += malloc_usable_size(s->ike_accepted);
+	return n;
+}
+
+void ike_half_open_charge_sa(struct ike_sa *sa)
+{
+	size_t now = ike_half_open_size(sa);
+
+	if (!sa->half_open)
+		return;
+	if (now >= sa->half_open_bytes) {
+		ike_half_open_charge(sa, now - sa->half_open_bytes);
+	} else {	/* it gave some back */
+		atomic_fetch_sub(&sa->w->d->half_open_bytes, sa->half_open_bytes - now);
+		sa->half_open_bytes = (uint32_t)now;
+	}
 }
 
 void ike_half_open_end(struct ike_sa *sa)

@@ -139,25 +139,33 @@ struct v2_auth_pend;
 struct v1_state;
 struct v2_frag_reasm;
 
-/* Negotiation-only state, freed once the IKE SA is established. */
+/*
+ * Negotiation-only state, freed once the IKE SA is established. A
+ * responder's half-open SA holds it until IKE_AUTH, so it is kept small
+ * (tests/exchange/test_half_open.c measures it): the nonces and the
+ * IKE_SA_INIT messages are allocated at their exact size, and the
+ * initiator's KE value only by an initiator.
+ */
 struct ike_setup {
 	struct crypto_ke *ke;
 	uint16_t dh;
-	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
+	uint8_t *ni, *nr;		/* ike_setup_nonce(); NULL until known */
 	uint16_t ni_len, nr_len;
-	uint8_t *init_req, *init_resp;	/* the IKE_SA_INIT messages, signed by AUTH */
+	/*
+	 * The IKE_SA_INIT messages, signed by AUTH. A responder's init_resp
+	 * is the IKE SA's response cache (sa->resp) until its next response
+	 * replaces that (v2_send_response() leaves the bytes to the setup).
+	 */
+	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[V2_COOKIE_MAX];
-	uint8_t cookie_len;
+	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
+	uint16_t cookie_len;
 	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
-	uint8_t peer_id_type;		/* responder: IDi as received */
-	struct ike_ts_set tsi, tsr;	/* responder: as proposed by the initiator */
-	bool child_transport;
 	uint8_t child_num;		/* responder: accepted proposal number */
-	struct v2_proposal child_accepted;
+	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
 	uint8_t sk_pi[CRYPTO_PRF_MAX], sk_pr[CRYPTO_PRF_MAX];	/* for AUTH only */
 	uint8_t sk_p_len;
-	uint8_t pub[V2_KE_MAX];		/* our KE value (resent after a COOKIE) */
+	uint8_t *pub;			/* initiator: our KE value (resent after a COOKIE) */
 	uint16_t pub_len;
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	size_t psk_len;
@@ -316,6 +324,13 @@ void ike_sa_release_memory(struct ike_sa *sa);
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /*
+ * *slot (a nonce of the setup, its KE value or cookie) := a copy of len bytes at
+ * data (NULL: random bytes), allocated at that size; the old one wiped and
+ * freed. -ENOMEM leaves it as it was.
+ */
+int ike_setup_bytes(uint8_t **slot, uint16_t *slot_len, const uint8_t *data, size_t len);
+
+/*
  * Half-open accounting (a responder SA between IKE_SA_INIT and IKE_AUTH).
  * ike_half_open_admit() is asked before the SA exists: FULL when the
  * daemon is at its memory ceiling or the worker at its share of
@@ -336,6 +351,15 @@ void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer, bool
 void ike_half_open_begin(struct ike_sa *sa, size_t bytes, bool verified);
 void ike_half_open_charge(struct ike_sa *sa, size_t bytes);
 void ike_half_open_end(struct ike_sa *sa);
+
+/*
+ * What a v2 responder's half-open SA holds, as the allocator counts it
+ * (malloc_usable_size() of the SA, its setup, the nonces and the
+ * IKE_SA_INIT messages kept); ike_half_open_charge_sa() charges what was
+ * not yet charged, or gives back what it freed. Context: the owner.
+ */
+size_t ike_half_open_size(const struct ike_sa *sa);
+void ike_half_open_charge_sa(struct ike_sa *sa);
 
 /* Free the negotiation-only state. */
 void ike_sa_setup_free(struct ike_sa *sa);

@@ -65,6 +65,7 @@ struct v2_auth_pend {
 	/* responder: the request's Child SA, decided before the job */
 	uint16_t child_err;		/* the notify to answer with instead, or 0 */
 	struct v2_suite suite;
+	struct v2_proposal child_accepted;	/* the ESP proposal chosen */
 	uint32_t spi_out;
 	struct ike_ts chosen_i, chosen_r;
 	bool transport;
@@ -1047,7 +1048,7 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 		struct v2_ts ts;
 		memset(out, 0, sizeof(*out));
 		out->nprops = 1;
-		out->props[0] = s->child_accepted;
+		out->props[0] = p->child_accepted;
 		out->props[0].num = s->child_num;
 		out->props[0].spi_size = 4;
 		out->props[0].spi[0] = (uint8_t)(c->spi_in >> 24);
@@ -1171,7 +1172,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 		return;
 	}
 	ike_connection_auth_esp(sa->conn, &esp);
-	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &p->suite, &num, &s->child_accepted) <
+	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &p->suite, &num, &p->child_accepted) <
 	    0) {
 		p->child_err = V2N_NO_PROPOSAL_CHOSEN;
 		return;
@@ -1195,7 +1196,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	for (unsigned i = 0; i < sa_pl->u.sa->nprops; i++)
 		if (sa_pl->u.sa->props[i].num == num)
 			offered = &sa_pl->u.sa->props[i];
-	const uint8_t *spi = offered ? offered->spi : s->child_accepted.spi;
+	const uint8_t *spi = offered ? offered->spi : p->child_accepted.spi;
 	p->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
 	p->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) &&
 		       !(sa->conn->spec.policy & POL_TUNNEL);
