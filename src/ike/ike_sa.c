@@ -538,6 +538,7 @@ void ike_sa_free(struct ike_sa *sa)
 	v1_state_free(sa);
 	free(sa->req);
 	free(sa->resp);
+	free(sa->given);
 	v2_frag_sa_free(sa);
 	crypto_sk_wipe(&sa->sk_in);
 	crypto_sk_wipe(&sa->sk_out);

@@ -269,7 +269,8 @@ struct ike_sa {
 	 * ike_sa_free().
 	 */
 	struct ike_lease lease;
-	struct ike_cp_given given;	/* --modecfgclient: what the peer's CFG_REPLY gave us */
+	/* --modecfgclient: what the peer's CFG_REPLY gave us (NULL: nothing); owned */
+	struct ike_cp_given *given;
 };
 
 /*

@@ -41,8 +41,8 @@ struct ike_lease {
 
 /*
  * --modecfgclient: what the peer's CFG_REPLY gave us (no pool involved).
- * Owner: the IKE SA that received it (ike_sa.given); an IKE SA rekey
- * copies it to the new SA.
+ * Owner: the IKE SA that received it (ike_sa.given, allocated only then, so
+ * that every other IKE SA stays small); an IKE SA rekey moves it to the new SA.
  */
 struct ike_cp_given {
 	struct ip_addr assigned[2];	/* [0] IPv4, [1] IPv6; AF_UNSPEC: none */

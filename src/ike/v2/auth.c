@@ -529,15 +529,20 @@ static bool cp_reply_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_a
 	return true;
 }
 
-/* The address (and DNS) the responder gave us, once it is authenticated. */
-static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
+/*
+ * The address (and DNS) the responder gave us, once it is authenticated.
+ * Only a --modecfgclient's IKE SA carries the record. False: no memory.
+ */
+static bool cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 {
-	struct ike_cp_given *l = &sa->given;
 	char a[IP_ADDR_STRLEN];
 	size_t n = 0;
 
 	if (!p->cp)
-		return;
+		return true;
+	if (!sa->given && !(sa->given = calloc(1, sizeof(*sa->given))))
+		return false;
+	struct ike_cp_given *l = sa->given;
 	if (p->cfg.has_ip4)
 		l->assigned[0] = p->cfg.ip4;
 	if (p->cfg.has_ip6) {
@@ -581,6 +586,7 @@ static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 				l->domain_info[0] ? ", domain(s) " : "", l->domain_info);
 	if (l->pcscf_info[0])
 		ike_sa_progress(sa, RC_LOG, "received P-CSCF server(s) %s", l->pcscf_info);
+	return true;
 }
 
 static void auth_send(struct ike_sa *sa, struct child_sa *c)
@@ -796,8 +802,8 @@ static void initiator_authenticated(struct ike_sa *sa)
 	ike_stats_established(sa, IKE_XS_AUTH);
 	if (v2_redirect_after_auth(sa))
 		return;
-	if (p->child == CHILD_OK)
-		cp_commit(sa, p);
+	if (p->child == CHILD_OK && !cp_commit(sa, p))
+		p->child = CHILD_BAD;	/* no memory to keep the address: no Child SA on it */
 	switch (p->child) {
 	case CHILD_NONE:
 		ike_sa_setup_free(sa);

@@ -394,7 +394,7 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		c->ts_remote = old->ts_remote;
 	} else {
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
-		c->ts_local = ike_conn_local_ts_sa(conn, end, &sa->given);
+		c->ts_local = ike_conn_local_ts_sa(conn, end, sa->given);
 		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	}
 	t->new_child = c->serial;
@@ -616,9 +616,11 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 		pp = &(*pp)->next;
 	*pp = old->children;
 	old->children = NULL;
-	/* An instance's lease stays in the instance; a fixed peer's moves, what we got is copied. */
+	/* An instance's lease stays in the instance; a fixed peer's moves, so does what we got. */
 	ike_lease_move(&n->lease, &old->lease);
+	free(n->given);
 	n->given = old->given;
+	old->given = NULL;
 	/* Each moved child is counted on the same worker: the gauges stay right. */
 	while (old->tasks) {
 		struct v2_task *t = old->tasks;
