@@ -11,12 +11,13 @@
 #     route per client, each naming that client's pool address
 #   - all three ping the gateway's protected address through the tunnel at
 #     once, from their pool address; ESP crosses the bridge, no clear ICMP
-#   - client 2 leaves (whack --terminate): exactly its SAs, policies and
-#     route are gone from the gateway's kernel (the lists after are the lists
-#     before less the leaving client's lines, and its pool address and host
-#     appear in none of them), its own kernel is empty and its address gone
-#     from its device, the gateway lists two instances and the pool one lease
-#     in use fewer; clients 1 and 3 still pass traffic.
+#   - the oldest client (the lowest instance number: issue 9's leak spared
+#     only the newest) leaves with whack --terminate: exactly its SAs,
+#     policies and route are gone from the gateway's kernel (the lists after
+#     are the lists before less the leaving client's lines, and its pool
+#     address and host appear in none of them), its own kernel is empty and
+#     its address gone from its device, the gateway lists two instances and
+#     the pool one lease in use fewer; the other two still pass traffic.
 #
 #   gateway skua-rw-gw: br0 192.0.2.254/24, protected 10.0.0.1 (lo),
 #                       conn rw: 10.0.0.0/24 <=> %any, pool 10.9.0.10-10.9.0.20
@@ -332,8 +333,20 @@ check "$TAG: the gateway sent the replies as ESP ($PC_ESP >= 9), none in the cle
 	test "$PC_ESP" -ge 9 -a "$PC_ICMP" = 0
 
 # ---------------------------------------------------------------------------
-# Client 2 leaves.
-LEAVES=2
+# The oldest client (the lowest instance number at the gateway) leaves: the
+# leak of issue 9 spared only the newest.
+LEAVES='' low=''
+LAST_OUT=$(wk gw --trafficstatus 2>&1)
+while read -r line; do
+	if [[ $line =~ \"rw\"\[([0-9]+)\]\ 192\.0\.2\.([0-9]+), ]] &&
+		{ [ -z "$low" ] || [ "${BASH_REMATCH[1]}" -lt "$low" ]; }; then
+		low=${BASH_REMATCH[1]} LEAVES=${BASH_REMATCH[2]}
+	fi
+done <<<"$LAST_OUT"
+check "gateway: the oldest instance is \"rw\"[${low:-?}], client ${LEAVES:-?}'s" test -n "$LEAVES" ||
+	LEAVES=2
+REMAIN=()
+for k in "${CLIENTS[@]}"; do [ "$k" = "$LEAVES" ] || REMAIN+=("$k"); done
 a=${ADDR[$LEAVES]:-none}
 expect_status 0 "client $LEAVES terminates its connection" wk c$LEAVES --terminate --name rw
 gone() {
@@ -358,21 +371,21 @@ leaver_absent() {
 check "gateway: neither client $LEAVES's host nor its address $a in any SA, policy or route" leaver_absent
 LAST_OUT=$(wk gw --trafficstatus 2>&1)
 expect_no_match "gateway: --trafficstatus no longer lists client $LEAVES" "192\\.0\\.2\\.$LEAVES, type=ESP"
-check "gateway: --trafficstatus lists the two others" \
-	test "$(printf '%s\n' "$LAST_OUT" | grep -c '"rw"\[[0-9]*\] 192\.0\.2\.[13], type=ESP')" = 2
+check "gateway: --trafficstatus lists the two others (${REMAIN[*]})" \
+	test "$(printf '%s\n' "$LAST_OUT" | grep -Ec "\"rw\"\[[0-9]+\] 192\.0\.2\.(${REMAIN[0]}|${REMAIN[1]}), type=ESP")" = 2
 LAST_OUT=$(wk gw --addresspoolstatus 2>&1)
 expect_match "gateway: the pool has 2 leases in use" "address pool $POOL: size 11, leases 2 in use"
-c2_clean() {
+leaver_clean() {
 	[ -z "$(sa_lines skua-rw-c$LEAVES)$(policy_lines skua-rw-c$LEAVES)" ] &&
 		! $IP -n skua-rw-c$LEAVES -o -4 addr show dev vc | grep -q " $a/"
 }
-check "client $LEAVES: no SA, no policy, and its pool address gone from its device" wait_for 5 c2_clean ||
+check "client $LEAVES: no SA, no policy, and its pool address gone from its device" wait_for 5 leaver_clean ||
 	{ $IP -n skua-rw-c$LEAVES xfrm state; $IP -n skua-rw-c$LEAVES xfrm policy; $IP -n skua-rw-c$LEAVES addr; } |
 	sed 's/^/#   /'
 
 TAG="after client $LEAVES left"
 pc_start
-ping_all 1 3
+ping_all "${REMAIN[@]}"
 pc_stop
 check "$TAG: the gateway sent the replies as ESP ($PC_ESP >= 6), none in the clear ($PC_ICMP)" \
 	test "$PC_ESP" -ge 6 -a "$PC_ICMP" = 0
