@@ -284,6 +284,48 @@ iop_dump() {
 	done
 }
 
+iop_pki_alg() { # <kind>: openssl req's key options for it in IOP_PKI_ALG
+	case "$1" in
+	rsa) IOP_PKI_ALG=(-newkey rsa:2048) ;;
+	p256) IOP_PKI_ALG=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+	ed25519) IOP_PKI_ALG=(-newkey ed25519) ;;
+	*) iop_die "iop_pki_make: unknown key kind \"$1\": expected rsa, p256 or ed25519" ;;
+	esac
+}
+
+# iop_pki_make <dir> <kind> <label> [<ca kind>]: with the openssl tool, a CA
+# ($dir/ca.pem, ca.key; "CN=Interop CA <label>") and a certificate for each of
+# skua.test, sswan.test and lsw.test ($dir/<name>.pem, .key, subject
+# "C=CH, O=Skua Interop, OU=<label>, CN=<name>.test", subjectAltName DNS:<name>.test)
+# with keys of <kind> (rsa: RSA-2048, p256: ECDSA P-256, ed25519); the CA's key is of
+# <ca kind> (default p256). lsw's certificate and key also go into $dir/lsw.p12
+# (nickname lsw-<label>, password "interop") for lsw_import_pki. Dies on failure.
+iop_pki_make() {
+	local d=$1 k=$2 label=$3 ca=${4:-p256} name alg ca_alg
+	command -v openssl >/dev/null || iop_die "the openssl tool is missing (scripts/setup installs it)"
+	mkdir -p "$d"
+	iop_pki_alg "$ca" && ca_alg=("${IOP_PKI_ALG[@]}")
+	iop_pki_alg "$k" && alg=("${IOP_PKI_ALG[@]}")
+	openssl req -x509 "${ca_alg[@]}" -nodes -keyout "$d/ca.key" \
+		-subj "/C=CH/O=Skua Interop/CN=Interop CA $label" -days 2 -out "$d/ca.pem" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 ||
+		iop_die "openssl: the $label CA"
+	for name in skua sswan lsw; do
+		openssl req "${alg[@]}" -nodes -keyout "$d/$name.key" \
+			-subj "/C=CH/O=Skua Interop/OU=$label/CN=$name.test" -out "$d/$name.csr" >/dev/null 2>&1 &&
+			openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+				-CAcreateserial -days 1 -out "$d/$name.pem" -extfile <(printf '%s\n' \
+				"basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
+				"subjectAltName=DNS:$name.test") >/dev/null 2>&1 ||
+			iop_die "openssl: the $label certificate of $name"
+		chmod 600 "$d/$name.key"
+	done
+	openssl pkcs12 -export -in "$d/lsw.pem" -inkey "$d/lsw.key" -name "lsw-$label" \
+		-passout pass:interop -out "$d/lsw.p12" >/dev/null 2>&1 ||
+		iop_die "openssl: the PKCS#12 file of lsw ($label)"
+}
+
 # iop_start <kind> <inst> <ns>: start a daemon of <kind> as instance <inst> (a shell
 # identifier) in namespace <ns>.
 iop_start() {
@@ -749,6 +791,21 @@ lsw_del_conn() {
 	rm -f "$d/conns/$2.conf" "$d/secrets/$2.secrets"
 	lsw_whack "$1" --name "$2" --delete >/dev/null 2>&1
 	lsw_reread_secrets "$1" >/dev/null 2>&1
+}
+
+# lsw_import_pki <inst> <dir> <label>: what iop_pki_make made in <dir> into the
+# instance's NSS database, with pk12util and certutil as a libreswan user does: lsw's
+# certificate and key (nickname lsw-<label>) and the CA (ca-<label>, trusted). Dies on
+# failure.
+lsw_import_pki() {
+	local d
+	d=$(lsw_dir "$1")
+	pk12util -i "$2/lsw.p12" -d "sql:$d/nss" -W interop >>"$d/pk12util.out" 2>&1 &&
+		certutil -A -d "sql:$d/nss" -n "ca-$3" -t "CT,," -i "$2/ca.pem" \
+			>>"$d/pk12util.out" 2>&1 || {
+		sed 's/^/#   /' "$d/pk12util.out"
+		iop_die "importing the $3 certificates into libreswan's NSS database failed"
+	}
 }
 
 # ipsec.secrets is rebuilt from one piece per connection: pluto uses the first PSK whose
