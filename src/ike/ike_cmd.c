@@ -313,6 +313,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		ike_ts_str(&c->ts_local, r->ts_local, sizeof(r->ts_local));
 		ike_ts_str(&c->ts_remote, r->ts_remote, sizeof(r->ts_remote));
 		r->add_time = c->installed_wall;
+		r->max_bytes = (c->conn ? c->conn : sa->conn)->spec.ipsec_max_bytes;
 		ike_id_str(&sa->id_remote, r->id_remote, sizeof(r->id_remote));
 		/* what the SAs it replaced by rekeying carried: --trafficstatus totals survive rekeys */
 		r->carried_in = c->carried_in;

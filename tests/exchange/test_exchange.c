@@ -761,6 +761,82 @@ Test(exchange, child_keys_follow_the_exchange_initiator)
 	}
 }
 
+/*
+ * --ipsec-max-bytes and --ipsec-max-packets (issue 10 item 3): each kernel
+ * SA of the Child SA, both directions on both sides, gets them as its hard
+ * limits, and soft limits as far before them as the rekey margin is before
+ * the end of the lifetime (540 of 3600 s, no fuzz: 15 % earlier); the
+ * kernel's soft expiry of one then starts the rekey (CREATE_CHILD_SA), and
+ * the new SAs get the same limits.
+ */
+static void assert_limits(enum xch_side side, uint32_t spi)
+{
+	const struct xch_kernel_sa *k = xch_kernel_sa(side, spi);
+
+	cr_assert_not_null(k, "%s's kernel has no SA 0x%08x", side_name(side), spi);
+	cr_assert_eq(k->params.hard_bytes, 1000000, "hard bytes %llu",
+		     (unsigned long long)k->params.hard_bytes);
+	cr_assert_eq(k->params.soft_bytes, 850000, "soft bytes %llu",
+		     (unsigned long long)k->params.soft_bytes);
+	cr_assert_eq(k->params.hard_packets, 2000, "hard packets %llu",
+		     (unsigned long long)k->params.hard_packets);
+	cr_assert_eq(k->params.soft_packets, 1700, "soft packets %llu",
+		     (unsigned long long)k->params.soft_packets);
+}
+
+Test(exchange, byte_and_packet_limits_start_the_rekey)
+{
+	xch_conn_add_both(CONN " --ipseclifetime 3600 --rekeymargin 540 --rekeyfuzz 0"
+			       " --ipsec-max-bytes 1000000 --ipsec-max-packets 2000");
+	establish();
+	for (int side = 0; side < 2; side++) {
+		const struct child_sa *c = xch_sa((enum xch_side)side)->children;
+		assert_limits((enum xch_side)side, c->spi_in);
+		assert_limits((enum xch_side)side, c->spi_out);
+	}
+	/* east's kernel: the outbound SA reached its soft byte limit */
+	struct ike_sa *sa = xch_sa(XCH_EAST);
+	struct child_sa *old = sa->children;
+	struct kernel_event ev = { .kind = KERNEL_EVENT_EXPIRE, .hard = false,
+				   .proto = IPPROTO_ESP, .spi = old->spi_out, .reqid = old->reqid,
+				   .src = sa->local, .dst = sa->peer };
+	uint32_t old_in = old->spi_in;
+	ike_on_kernel_event(&ev, xch_daemon(XCH_EAST));
+	xch_pump();
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(XCH_EAST)->children->spi_in, old_in, "not rekeyed");
+	for (int side = 0; side < 2; side++) {
+		const struct child_sa *c = xch_sa((enum xch_side)side)->children;
+		assert_limits((enum xch_side)side, c->spi_in);
+		assert_limits((enum xch_side)side, c->spi_out);
+	}
+}
+
+/* The soft limit: the margin's share of the lifetime, with the fuzz; at most half; none with --dontrekey. */
+Test(exchange, soft_limit_arithmetic)
+{
+	struct conn_spec cs = { .ipsec_lifetime = 3600, .rekeymargin = 540 };
+
+	cr_assert_eq(v2_child_soft_limit(0, &cs, 0), 0, "no limit, no soft limit");
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 0), 850);
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 100), 700, "100 %% fuzz doubles the margin");
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 1000), 500, "at most half");
+	cr_assert_eq(v2_child_soft_limit(INT64_MAX, &cs, 0),
+		     (uint64_t)INT64_MAX - (uint64_t)INT64_MAX / 1000000 * 150000 -
+			     (uint64_t)INT64_MAX % 1000000 * 150000 / 1000000,
+		     "no overflow at the largest limit");
+	cr_assert_eq(v2_child_soft_limit(1, &cs, 0), 1, "never 0 (none) for a limit");
+	cs.rekeymargin = 3600;
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 0), 500, "a margin past half the lifetime");
+	cs.policy = POL_DONT_REKEY;
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 0), 0, "--dontrekey: no rekey, no soft limit");
+}
+
 Test(exchange, rekey_child_both_sides)
 {
 	xch_conn_add_both(CONN);

@@ -172,6 +172,7 @@ static void ksa_record(enum xch_side side, struct kernel_op **ops, size_t n)
 		k->dst = op->sa.dst;
 		memcpy(k->key, op->key, op->key_len);
 		k->key_len = op->key_len;
+		k->params = op->sa;
 	}
 	pthread_mutex_unlock(&ksas.lock);
 }

@@ -179,6 +179,7 @@ struct xch_kernel_sa {
 	struct ip_addr dst;
 	uint8_t key[KERNEL_KEY_MAX];	/* encryption then integrity key, as the kernel got them */
 	size_t key_len;
+	struct kernel_sa_params params;	/* the rest (lifetimes, limits, ...) as given */
 };
 
 /* The last SA with that SPI side's kernel was given, or NULL. Context: the test thread. */

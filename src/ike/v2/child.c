@@ -222,6 +222,41 @@ static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	}
 }
 
+/*
+ * The soft limit of a byte or packet count whose hard limit is hard: as
+ * far before it as the rekey comes before the end of the SA's lifetime
+ * (rekeymargin plus fuzz % of it, of ipsec_lifetime; at most half), so
+ * the kernel's soft expiry starts the rekey (ike_kevent.c) in time. No
+ * soft limit with --dontrekey: the SA just ends at hard.
+ */
+uint64_t v2_child_soft_limit(uint64_t hard, const struct conn_spec *cs, uint32_t fuzz)
+{
+	uint64_t ppm = 500000;	/* the cut, in millionths of hard */
+
+	if (!hard || (cs->policy & POL_DONT_REKEY))
+		return 0;
+	if (cs->ipsec_lifetime && 2 * (uint64_t)cs->rekeymargin < cs->ipsec_lifetime) {
+		/* margin * (100 + fuzz) / 100 / lifetime: the margin is under 12 h here */
+		ppm = (uint64_t)cs->rekeymargin * (100 + (uint64_t)fuzz) * 10000 /
+		      cs->ipsec_lifetime;
+		if (ppm > 500000)
+			ppm = 500000;
+	}
+	uint64_t cut = hard / 1000000 * ppm + hard % 1000000 * ppm / 1000000;
+	return hard - cut > 0 ? hard - cut : 1;
+}
+
+/* The byte and packet limits of c's SAs (one fuzz for both directions). */
+static void sa_limits(const struct child_sa *c, uint32_t fuzz, struct kernel_sa_params *p)
+{
+	const struct conn_spec *cs = &c->conn->spec;
+
+	p->hard_bytes = cs->ipsec_max_bytes;
+	p->soft_bytes = v2_child_soft_limit(cs->ipsec_max_bytes, cs, fuzz);
+	p->hard_packets = cs->ipsec_max_packets;
+	p->soft_packets = v2_child_soft_limit(cs->ipsec_max_packets, cs, fuzz);
+}
+
 static void policy_params(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 			  struct kernel_policy_params *p)
 {
@@ -248,6 +283,10 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	const uint8_t *kin = c->we_initiated ? ri : ir, *kout = c->we_initiated ? ir : ri;
 	struct kernel_op *op;
 	bool ok = b != NULL && ekey >= 0;
+	uint32_t r = 0, fuzz;
+
+	crypto_random(&r, sizeof(r));
+	fuzz = c->conn->spec.rekeyfuzz ? r % (c->conn->spec.rekeyfuzz + 1) : 0;
 
 	/*
 	 * One batch, one answer: both SAs (the inbound one is new: the worker
@@ -256,12 +295,14 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	 */
 	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
 		sa_params(sa, c, true, &op->sa);
+		sa_limits(c, fuzz, &op->sa);
 		ok = kernel_op_set_keys(op, kin, (size_t)ekey, kin + ekey, half - (size_t)ekey) == 0;
 	} else {
 		ok = false;
 	}
 	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
 		sa_params(sa, c, false, &op->sa);
+		sa_limits(c, fuzz, &op->sa);
 		ok = kernel_op_set_keys(op, kout, (size_t)ekey, kout + ekey, half - (size_t)ekey) == 0;
 	} else {
 		ok = false;

@@ -40,6 +40,12 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
  */
 void v2_child_release(struct ike_sa *sa, struct child_sa *c);
 
+/*
+ * The kernel's soft limit for a hard byte or packet limit (0: none) of a
+ * Child SA of cs, with fuzz percent of the rekey margin added. Pure.
+ */
+uint64_t v2_child_soft_limit(uint64_t hard, const struct conn_spec *cs, uint32_t fuzz);
+
 /* The ESP keymat of c: fill out (2 * crypto_esp_keymat_len bytes). Returns 0 or -errno. */
 int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len);
 
