@@ -84,7 +84,16 @@ enum child_state {
 	CHILD_INSTALLED,
 };
 
-enum { CHILD_NONCE_KEEP = 16 };
+enum {
+	CHILD_NONCE_KEEP = 16,
+	/*
+	 * A rekeyed Child SA whose Delete the peer answered keeps its SAs this
+	 * long: the peer's answer can overtake the kernel switching its
+	 * outbound traffic to the new SA, and ESP it sent on the old one
+	 * meanwhile still finds its SA here.
+	 */
+	CHILD_REKEYED_LINGER_MS = 1000,
+};
 
 struct child_sa {
 	struct child_sa *next;
@@ -105,6 +114,7 @@ struct child_sa {
 	 * this one leaves them (and the client's routes) alone when it goes.
 	 */
 	bool policies_taken;
+	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
@@ -176,6 +186,7 @@ struct ike_sa {
 	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
 	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
 	bool was_established;		/* counted established once (ike_stats.h) */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */

@@ -655,9 +655,62 @@ Test(exchange, rekey_ike_in_place)
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
 }
 
+/*
+ * whack --terminate while our IKE SA rekey is out: the Delete queued on
+ * the old IKE SA moves to the new one when the rekey completes, so both
+ * IKE SAs go, and the Child SA that moved to the new one with them (it
+ * stayed in both kernels, rekeyed for ever, in tests/kernel/rekey.sh).
+ */
+Test(exchange, delete_queued_during_ike_rekey_deletes_the_new_sa)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	struct ike_sa *old_w = xch_sa(XCH_WEST);
+	uint32_t spi_in = old_w->children->spi_in;
+
+	cr_assert(ike_sa_rekey(old_w, "test"));
+	xch_pump();
+	old_w->terminating = true;	/* as whack --terminate does */
+	ike_sa_delete(old_w, true);	/* behind the rekey's request */
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	/* the rekey's Delete of the old IKE SA, and the terminate's of the new one */
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "an IKE SA of west survived");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "an IKE SA of east survived");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 0);
+	cr_assert(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, spi_in) > 0,
+		  "the Child SA stayed in west's kernel");
+}
+
+/*
+ * A rekeyed Child SA whose Delete was answered keeps its SAs for
+ * CHILD_REKEYED_LINGER_MS (ESP the peer sent just before its switch):
+ * let that pass on both sides.
+ */
+static void past_linger(void)
+{
+	for (int side = 0; side < 2; side++) {
+		bool lingers = false;
+		for (const struct child_sa *c = xch_sa((enum xch_side)side)->children; c; c = c->next)
+			if (c->lingering) {
+				cr_assert(c->superseded, "a lingering Child SA that was not replaced");
+				lingers = true;
+			}
+		if (lingers)
+			xch_advance((enum xch_side)side, CHILD_REKEYED_LINGER_MS);
+	}
+}
+
 /* One Child SA of each side, installed and paired, and no other. */
 static void assert_one_child_pair(void)
 {
+	past_linger();
 	struct child_sa *wc = xch_sa(XCH_WEST)->children, *ec = xch_sa(XCH_EAST)->children;
 
 	cr_assert_not_null(wc);
@@ -703,7 +756,12 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
 	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
+	/* The initiator's old inbound SA lingers a moment (ESP sent before the peer's switch). */
+	cr_assert_eq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in), 0,
+		     "the old inbound SA went at once");
 	assert_one_child_pair();
+	cr_assert(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in) > 0,
+		  "the old inbound SA stayed after its linger");
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
 }
 

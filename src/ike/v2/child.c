@@ -542,6 +542,10 @@ void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	struct child_sa *c = arg;
 	struct ike_sa *sa = c->sa;
 
+	if (c->lingering) {	/* the peer deleted it already: just its SAs go */
+		ike_child_unlink_free(sa, c);
+		return;
+	}
 	if (c->life_is_rekey) {
 		c->life_is_rekey = false;
 		timer_arm(tw, t, c->expire_ms);

@@ -336,8 +336,16 @@ void v2_info_deleted_child(struct ike_sa *sa, struct ike_input *in)
 		if (!c || c->spi_in != t->spis[i])
 			for (c = sa->children; c && c->spi_in != t->spis[i]; c = c->next)
 				;
-		if (c)
+		if (c && c->superseded && c->state == CHILD_INSTALLED &&
+		    !atomic_load(&sa->w->d->shutting_down)) {
+			/* a rekeyed one lingers: ESP the peer sent just before its switch */
+			c->lingering = true;
+			c->life_is_rekey = false;
+			timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
+				  ike_now(sa->w) + CHILD_REKEYED_LINGER_MS);
+		} else if (c) {
 			ike_child_unlink_free(c->sa, c);
+		}
 	}
 	v2_task_done(sa);
 }
