@@ -135,6 +135,14 @@ struct child_sa {
 	uint8_t kernel_done;		/* bits of the install steps that succeeded */
 	bool kernel_released;		/* its kernel state is being removed */
 	bool native_routed;		/* its install batch carried the default updown's routes */
+	/*
+	 * A rekey we answered: its outbound SA, keyed, in a batch of its own
+	 * not yet handed to the kernel. It goes when the SA it replaces goes
+	 * (the peer's Delete, or its end), so we never send on an SA whose
+	 * inbound half the peer has not keyed yet (v2/child.c).
+	 */
+	struct kernel_batch *out_deferred;
+	struct child_step *install_step;	/* v2/child.c: its install, while in the kernel */
 };
 
 struct v2_auth_pend;

@@ -750,10 +750,31 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	cr_assert_eq(nc->reqid, old_reqid, "a rekey keeps the reqid (same policies)");
 	cr_assert_eq(atomic_load(&nc->conn->policy_owner), nc->serial);
 	cr_assert_eq(atomic_load(&nc->conn->children_up), 2);
+	/*
+	 * The initiator has both new SAs; the responder only the inbound one:
+	 * its outbound SA waits for the Delete of the old Child SA, so it
+	 * never sends on an SA the initiator had not keyed yet.
+	 */
+	struct child_sa *pnc = xch_sa(peer)->children->next;
+	cr_assert_not_null(pnc, "no new Child SA on the responder");
+	cr_assert_eq(pnc->state, CHILD_INSTALLED);
+	cr_assert_not_null(xch_kernel_sa(by, nc->spi_in), "the initiator's new inbound SA");
+	cr_assert_not_null(xch_kernel_sa(by, nc->spi_out), "the initiator's new outbound SA");
+	cr_assert_not_null(xch_kernel_sa(peer, pnc->spi_in), "the responder's new inbound SA");
+	cr_assert_eq(xch_kernel_op_seq(peer, KERNEL_OP_SA_ADD, pnc->spi_out), 0,
+		     "the responder sends on the new SA before the initiator keyed it");
+	cr_assert_not_null(pnc->out_deferred);
 	const struct xch_msg *m = expect(by, V2_INFORMATIONAL, false, "SK{D(ESP)}");
 	const struct v2_payload *d = xch_msg_payload(m, V2_PL_DELETE);
 	cr_assert_not_null(d);
 	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
+	/* The Delete arrived: the new outbound SA first, then the old one goes. */
+	unsigned added = xch_kernel_op_seq(peer, KERNEL_OP_SA_ADD, pnc->spi_out);
+	unsigned gone = xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_in);
+	cr_assert(added > 0, "the responder's new outbound SA never reached the kernel");
+	cr_assert(gone > added, "the old outbound SA went (op %u) before the new one came (op %u)",
+		  gone, added);
+	cr_assert_null(pnc->out_deferred);
 	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	/* The initiator's old inbound SA lingers a moment (ESP sent before the peer's switch). */

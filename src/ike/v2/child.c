@@ -29,6 +29,15 @@ struct child_step {
 	child_done_fn *done;
 	int error;			/* the first failure */
 	bool rollback_only;		/* removals: nothing to undo, just report */
+	/*
+	 * An install: its child (child->install_step points back here until
+	 * the answer is in). The child freed meanwhile (its IKE SA deleted
+	 * while the kernel worked) leaves it orphaned: what the install added
+	 * is removed again, or its SAs would stay in the kernel for good.
+	 */
+	struct child_sa *child;
+	bool orphaned;
+	bool shared_policies;		/* a rekey: the policies are the old SA's too */
 };
 
 static void sa_kernel_release(struct ike_sa *sa);
@@ -97,19 +106,34 @@ static void step_answer(struct kernel_batch *b)
 	for (unsigned i = 0; i < b->n; i++)
 		if (b->ops[i]->status < 0 && !st->error)
 			st->error = b->ops[i]->status;
-	if (st->error && !st->rollback_only) {
-		/* Delete what a failed install had added, so nothing is left half-installed. */
+	if (st->child) {
+		st->child->install_step = NULL;
+		st->child = NULL;
+	}
+	if ((st->error || (st->orphaned && !ike_leave_kernel_state)) && !st->rollback_only) {
+		/*
+		 * Delete what a failed install had added, so nothing is left
+		 * half-installed; or what the install of a Child SA freed
+		 * meanwhile added, but for the policies of a rekey (the replaced
+		 * SA's removal, or its successor, has them).
+		 */
 		undo = batch_new(sa, st);
 		for (unsigned i = 0; undo && i < b->n; i++)
-			if (b->ops[i]->status == 0)
+			if (b->ops[i]->status == 0 &&
+			    !(st->orphaned && st->shared_policies &&
+			      b->ops[i]->kind == KERNEL_OP_POLICY_ADD))
 				undo_op(undo, b->ops[i]);
 	}
 	kernel_batch_free(b);
 	sa->kernel_pending--;
 	if (undo && undo->n) {
-		log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
-			    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
-			    (unsigned long long)st->child_serial, strerror(-st->error));
+		if (st->error)
+			log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
+				    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
+				    (unsigned long long)st->child_serial, strerror(-st->error));
+		else
+			dbg(DBG_KERNEL, "#%llu: Child SA gone while the kernel installed it; removing it",
+			    (unsigned long long)st->child_serial);
 		st->rollback_only = true;
 		submit(sa, undo);	/* its answer ends the step, the first error kept */
 		return;
@@ -300,7 +324,17 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	} else {
 		ok = false;
 	}
-	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
+	/*
+	 * Answering a rekey, our outbound SA waits (c->out_deferred, a batch
+	 * of its own): the peer keys its new inbound SA only when our answer
+	 * arrives, and ESP we sent on it before that would be dropped. Ours
+	 * goes when the peer deletes the SA this one replaces
+	 * (v2_child_uninstall()).
+	 */
+	bool defer = c->rekey_of && !c->we_initiated;
+	struct kernel_batch *ob = defer && ok ? kernel_batch_new(owner_mb(sa), step_answer, NULL)
+					      : b;
+	if (ok && ob && (op = kernel_batch_add(ob, KERNEL_OP_SA_ADD)) != NULL) {
 		sa_params(sa, c, false, &op->sa);
 		sa_limits(c, fuzz, &op->sa);
 		ok = kernel_op_set_keys(op, kout, (size_t)ekey, kout + ekey, half - (size_t)ekey) == 0;
@@ -323,10 +357,20 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 		c->native_routed = true;
 	}
 	if (!ok) {
+		if (ob != b)
+			kernel_batch_free(ob);
 		kernel_batch_free(b);
 		free(st);
 		return -ENOMEM;
 	}
+	if (ob != b) {
+		ob->owner = sa->w->index;
+		kernel_batch_free(c->out_deferred);
+		c->out_deferred = ob;
+	}
+	st->child = c;
+	st->shared_policies = c->rekey_of != 0;
+	c->install_step = st;
 	submit(sa, b);
 	return 0;
 }
@@ -394,15 +438,64 @@ static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
 	}
 }
 
+static void out_installed(struct ike_sa *sa, struct child_sa *c, int status)
+{
+	if (status < 0) {
+		log_limited(LOG_WARNING, 20, "the kernel refused a rekeyed Child SA's outbound SA",
+			    "#%llu: the kernel refused the outbound SA of Child SA #%llu (%s); deleting it",
+			    (unsigned long long)sa->serial, (unsigned long long)c->serial,
+			    strerror(-status));
+		v2_child_delete_tell_peer(sa, c);
+	}
+}
+
+void v2_child_install_out(struct ike_sa *sa, struct child_sa *c)
+{
+	struct kernel_batch *b = c->out_deferred;
+	struct child_step *st;
+
+	if (!b)
+		return;
+	c->out_deferred = NULL;
+	st = step_new(sa, c, out_installed);
+	if (!st) {
+		kernel_batch_free(b);
+		out_installed(sa, c, -ENOMEM);
+		return;
+	}
+	st->rollback_only = true;	/* one SA: nothing else to undo if it fails */
+	dbg(DBG_KERNEL, "#%llu: outbound SA 0x%08x of Child SA #%llu added now",
+	    (unsigned long long)sa->serial, c->spi_out, (unsigned long long)c->serial);
+	b->cookie = st;
+	submit(sa, b);
+}
+
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_step *st;
 	struct kernel_batch *b;
 	struct kernel_op *op, *out_policy = NULL;
+	bool out_added = true;
 
 	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
 	c->kernel_released = true;
+	/*
+	 * The rekey of c we answered takes the outbound traffic first (its
+	 * outbound SA waited for this moment): the kernel queue keeps the
+	 * order, so there is no instant without an outbound SA. Not for a
+	 * redundant one (a collision's loser: its initiator deletes it), nor
+	 * when the IKE SA goes with every Child SA.
+	 */
+	for (struct child_sa *h = sa->children; h; h = h->next)
+		if (h->out_deferred && h->rekey_of == c->serial && !h->superseded &&
+		    h->state == CHILD_INSTALLED && sa->state != IKE_DELETING)
+			v2_child_install_out(sa, h);
+	if (c->out_deferred) {
+		kernel_batch_free(c->out_deferred);	/* never in the kernel: keys wiped */
+		c->out_deferred = NULL;
+		out_added = false;
+	}
 	count_for_heir(sa, c);
 	st = step_new(sa, c, removal_logged);
 	b = st ? batch_new(sa, st) : NULL;
@@ -429,7 +522,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 		if (i == 0)
 			out_policy = op;
 	}
-	for (int in = 1; b && in >= 0; in--) {
+	for (int in = 1; b && in >= (out_added ? 0 : 1); in--) {
 		op = kernel_batch_add(b, KERNEL_OP_SA_DELETE);
 		if (op)
 			sa_params(sa, c, in, &op->sa);
@@ -611,9 +704,17 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 
 void v2_child_release(struct ike_sa *sa, struct child_sa *c)
 {
+	/* An install still in the kernel: its answer removes what it added. */
+	if (c->install_step) {
+		c->install_step->orphaned = true;
+		c->install_step->child = NULL;
+		c->install_step = NULL;
+	}
 	/* Before installation nothing is in the kernel: the worker chose its SPI itself. */
 	if (c->state == CHILD_INSTALLED)
 		v2_child_uninstall(sa, c);
+	kernel_batch_free(c->out_deferred);	/* never added: its keys wiped */
+	c->out_deferred = NULL;
 }
 
 /* The SA memory stays until its last kernel answer: see ike_sa_free(). */

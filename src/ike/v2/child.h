@@ -31,7 +31,16 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c);
 /* The Child SA life timer's callback (set up by ike_child_new()). */
 void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
-/* Remove c's kernel state (answers are only logged). Context: the owner. */
+/*
+ * Hand c's deferred outbound SA (c->out_deferred: a rekey we answered) to
+ * the kernel; nothing when there is none. Context: the owner.
+ */
+void v2_child_install_out(struct ike_sa *sa, struct child_sa *c);
+
+/*
+ * Remove c's kernel state (answers are only logged); a rekey of c whose
+ * outbound SA was deferred gets it first. Context: the owner.
+ */
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
 
 /*
