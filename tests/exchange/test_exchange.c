@@ -1004,6 +1004,42 @@ Test(exchange, rekey_child_collision)
 	cr_assert_neq(xch_sa(XCH_EAST)->children->serial, eold_serial, "the old one stayed");
 }
 
+/*
+ * A Child SA freed while its install batch is in the kernel (its IKE SA
+ * deleted just then): when the answer comes, what the install added
+ * leaves the kernel again, but for the policies, which a rekey shares with
+ * the SA it replaces (that one's removal has them). East answers a rekey:
+ * the request is taken, the install goes to the kernel, and the new Child
+ * SA is freed before its answer is read.
+ */
+Test(exchange, child_freed_during_its_install_is_removed)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	struct ike_sa *wsa = xch_sa(XCH_WEST), *esa = xch_sa(XCH_EAST);
+	struct child_sa *old_e = esa->children;
+
+	cr_assert(ike_child_rekey(wsa, wsa->children, "test"));
+	xch_pump();
+	unsigned before = xch_kernel_op_count();
+	cr_assert_not_null(xch_deliver(XCH_WEST), "no CREATE_CHILD_SA request");
+	struct child_sa *nc = old_e->next;
+	cr_assert_not_null(nc, "east made no Child SA for the rekey");
+	cr_assert_neq(nc->state, CHILD_INSTALLED, "installed before its answer was read");
+	uint32_t spi_in = nc->spi_in;
+	ike_child_unlink_free(esa, nc);
+	xch_pump();
+	cr_assert_eq(xch_kernel_ops(XCH_EAST, KERNEL_OP_SA_ADD, NULL, before), 1,
+		     "the install added its inbound SA alone (the outbound one waits)");
+	unsigned added = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, spi_in);
+	unsigned gone = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, spi_in);
+	cr_assert(added > before, "the install never reached the kernel");
+	cr_assert(gone > added, "the freed Child SA's inbound SA stayed in the kernel");
+	cr_assert_eq(xch_kernel_ops(XCH_EAST, KERNEL_OP_POLICY_DELETE, NULL, before), 0,
+		     "the policies the old Child SA still uses were removed");
+	cr_assert_eq(old_e->state, CHILD_INSTALLED, "the old Child SA was touched");
+}
+
 /* A lost CREATE_CHILD_SA response: the request is retransmitted and answered from the cache. */
 Test(exchange, rekey_child_lost_response)
 {
