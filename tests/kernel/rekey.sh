@@ -168,13 +168,18 @@ lsw_opts() {
 	ESP=aes_gcm256
 }
 
-# updown_done <peer>: each Skua's log shows every tunnel's up-client.
+# updown_done <peer>: each Skua ran every tunnel's up-client (its log), or has its route (the native default updown).
 updown_done() {
-	local t inst
+	local t inst ns conn a b init by pfs sub
 	for inst in sk "$1"; do
 		[ "$(iop_kind "$inst")" = skua ] || continue
+		if [ "$inst" = sk ]; then ns=$NS_L; else ns=$NS_R; fi
 		for t in $TUNNELS; do
-			grep -q "\"${t%%:*}\" updown up-client" "$(log_file "$inst")" || return 1
+			IFS=: read -r conn a b init by pfs <<<"$t"
+			if [ "$inst" = sk ]; then sub=10.$b.0.0/16; else sub=10.$a.0.0/16; fi
+			# a script's up-client, or the native default's routes (in the install batch)
+			grep -q "\"$conn\" updown up-client" "$(log_file "$inst")" ||
+				[ -n "$(ip -n "$ns" route show "$sub" 2>/dev/null)" ] || return 1
 		done
 	done
 }
