@@ -39,8 +39,11 @@ bench_netns() {
 
 # ---- /proc measurements of a responder process ----
 
-# CPU time (utime + stime of every thread) in clock ticks
-bench_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU time in clock ticks: utime + stime of every thread, and cutime + cstime of the
+# children it has reaped (updown scripts)
+bench_cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+# of which the reaped children's (cutime + cstime)
+bench_child_ticks() { awk '{ print $16 + $17 }' "/proc/$1/stat"; }
 # resident set in bytes
 bench_rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 # pin every thread of a running process (and the threads it makes later) to one core
@@ -53,6 +56,17 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # and resp.p12 (the same, friendly name bench-resp, passphrase "bench", for libreswan's
 # NSS database); BENCH_PKI_KIND (rsa or ecdsa) picks libreswan's authby=. Each responder
 # then takes any peer whose certificate the CA issued (compare_certs.sh).
+
+# bench_ports: raise the descriptor limit as far as it goes and set PORTS, the source ports
+# per address for N SAs from ADDRS addresses (one generator socket per pair), capped by what
+# the limit leaves (raising it needs CAP_SYS_RESOURCE); the SAs go round-robin over the pairs.
+bench_ports() {
+	local max_ports
+	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	max_ports=$((($(ulimit -n) - 2000) / ADDRS))
+	PORTS=${PORTS:-$(((N + ADDRS - 1) / ADDRS))}
+	[ "$PORTS" -le "$max_ports" ] || PORTS=$max_ports
+}
 
 # Skua: bench_skua_start INST NS STACK(none|netkey) NHELPERS IKE ESP
 # (SKUA_PLUTO_ARGS: more pluto options, e.g. "--metrics 127.0.0.1:9464")

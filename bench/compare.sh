@@ -46,8 +46,8 @@ bench_netns "$N"
 # measure ROW LABEL WORKERS KERNEL NOTE: the responder BENCH_PID is up; drive it and add a row.
 measure() {
 	local row=$1 label=$2 workers=$3 kernel=$4 note=$5 out=$IOP_TMP/$1
-	local t0 t1 r0 r1 up child rate p50 p99 cpu_ms rss_b fail cause perf_pid="" pstat_pid=""
-	local csw_sa="-" task_ms="-"
+	local t0 t1 c0 c1 r0 r1 up child rate p50 p99 cpu_ms rss_b fail cause perf_pid="" pstat_pid=""
+	local csw_sa="-" task_ms="-" kids_ms="-"
 	mkdir -p "$out"
 	sleep 1
 	# every thread and every child process (updown scripts): perf stat -p inherits
@@ -57,6 +57,7 @@ measure() {
 		pstat_pid=$!
 	fi
 	t0=$(bench_cpu_ticks "$BENCH_PID")
+	c0=$(bench_child_ticks "$BENCH_PID")
 	r0=$(bench_rss "$BENCH_PID")
 	if [ "$row" = profile ]; then
 		# sampling costs the profiled process CPU: this run is not in the table
@@ -72,6 +73,7 @@ measure() {
 	fi
 	sleep 1 # late retransmissions, the last kernel answers
 	t1=$(bench_cpu_ticks "$BENCH_PID")
+	c1=$(bench_child_ticks "$BENCH_PID")
 	r1=$(bench_rss "$BENCH_PID")
 	if [ -n "$pstat_pid" ]; then
 		kill -INT "$pstat_pid" 2>/dev/null
@@ -111,9 +113,12 @@ measure() {
 		task_ms=$(awk -F, -v n="$up" '$3 ~ /^task-clock/ { printf "%.3f", $1 / n }' \
 			"$out/pstat")
 	fi
-	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s|%s|%s\n' "$row" "$label" "$workers" \
+	kids_ms=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v n="${up:-0}" \
+		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
+	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s|%s|%s|%s\n' "$row" "$label" "$workers" \
 		"$kernel" "${up:-0}" "$N" "${child:-0}" "${rate:-0}" "${p50:--}" "${p99:--}" \
-		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" "${task_ms:--}" "${csw_sa:--}" >>"$rows"
+		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" "${task_ms:--}" "${csw_sa:--}" \
+		"$kids_ms" >>"$rows"
 	cp "$out/lg.json" "$results/compare-$stamp-$row.json" 2>/dev/null || true
 }
 
@@ -169,9 +174,9 @@ verdict() { # value op limit
 	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
 	echo "$(uname -r), shared with other work, so treat rates as indicative."
 	echo
-	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | with children ms/SA | context switches/SA | resident B/SA | notes | first failure cause |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $13, $14, $10, $11, $12 }' "$rows"
+	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | with children ms/SA | of which updown children ms/SA | context switches/SA | resident B/SA | notes | first failure cause |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $13, $15, $14, $10, $11, $12 }' "$rows"
 	echo
 	echo "setups/s: IKE SAs established per second, first start to last establishment, as the"
 	echo "generator saw it (bounded by the generator too: it does the same public-key work on"
@@ -179,7 +184,8 @@ verdict() { # value op limit
 	echo "over the run, divided by the IKE SAs established. With children ms/SA and context"
 	echo "switches/SA: perf stat -e task-clock,context-switches -p PID over the same window, which"
 	echo "counts every thread and every child process (updown scripts) the responder made."
-	echo "Resident B/SA: (VmRSS holding them"
+	echo "Updown children ms/SA: the CPU of the child processes the responder reaped (updown"
+	echo "scripts), from its /proc stat: a part of the column before it. Resident B/SA: (VmRSS holding them"
 	echo "- VmRSS idle) / IKE SAs established."
 	echo
 	echo "## The crypto floor"

@@ -3,7 +3,13 @@
  * skua-flood: bad IKE datagrams at a fixed rate for a bounded time, for
  * bench/flood.sh. Never waits for an answer.
  *
- *   skua-flood ADDR PORT malformed|init RATE SECONDS [SPORTS]
+ *   skua-flood [-s BASE -c COUNT] ADDR PORT malformed|init RATE SECONDS [SPORTS]
+ *
+ * -s BASE -c COUNT: spoof the source, COUNT addresses from the IPv4 address
+ * BASE on (one after another, wrapping), source port 500, through a raw
+ * socket (IPPROTO_RAW: we write the IPv4 and UDP headers, UDP checksum 0,
+ * which IPv4 allows); needs CAP_NET_RAW. The answers go to the spoofed
+ * addresses: route them somewhere they are dropped.
  *
  * malformed: an IKEv2 header whose payload chain overruns the message (the
  * responder drops and logs it). init: a well-formed IKE_SA_INIT request
@@ -14,6 +20,9 @@
  * "sent N datagrams in S s". Bounded: SECONDS <= 120, RATE <= 1,000,000.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { BATCH = 64, MAX_SPORTS = 64 };
+enum { BATCH = 64, MAX_SPORTS = 64, HDRS = 28 };
 
 static size_t ke_value_off;	/* where the KE payload's public value starts */
 
@@ -130,7 +139,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET };
-	uint8_t tmpl[256], msgs[BATCH][256];
+	uint8_t tmpl[256], msgs[BATCH][HDRS + 256];
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
 	int fds[MAX_SPORTS], sports = 16, init;
@@ -138,9 +147,37 @@ int main(int argc, char **argv)
 	size_t len;
 	unsigned long long sent = 0;
 	double start, end;
+	uint32_t spoof_base = 0, spoof_count = 0, spoof_next = 0;
+	size_t off = 0;	/* where the IKE message starts in a datagram we send */
 
+	while (argc >= 3 && (strcmp(argv[1], "-s") == 0 || strcmp(argv[1], "-c") == 0)) {
+		if (argv[1][1] == 's') {
+			struct in_addr a;
+			if (inet_pton(AF_INET, argv[2], &a) != 1) {
+				fprintf(stderr, "skua-flood: -s %s: expected an IPv4 address\n",
+					argv[2]);
+				return 2;
+			}
+			spoof_base = ntohl(a.s_addr);
+		} else {
+			long c = atol(argv[2]);
+			if (c < 1 || c > 16777216) {
+				fprintf(stderr, "skua-flood: -c %s: expected 1..16777216 addresses\n",
+					argv[2]);
+				return 2;
+			}
+			spoof_count = (uint32_t)c;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	if ((spoof_base != 0) != (spoof_count != 0)) {
+		fprintf(stderr, "skua-flood: -s and -c go together\n");
+		return 2;
+	}
 	if (argc < 6 || argc > 7) {
-		fprintf(stderr, "usage: skua-flood ADDR PORT malformed|init RATE SECONDS [SPORTS]\n");
+		fprintf(stderr, "usage: skua-flood [-s BASE -c COUNT] ADDR PORT malformed|init "
+			"RATE SECONDS [SPORTS]\n");
 		return 2;
 	}
 	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1) {
@@ -163,18 +200,41 @@ int main(int argc, char **argv)
 			MAX_SPORTS);
 		return 2;
 	}
+	if (spoof_count)
+		sports = 1;	/* one raw socket: the source port is ours to write */
 	for (int i = 0; i < sports; i++) {
-		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (spoof_count)
+			fds[i] = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_RAW);
+		else
+			fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 			perror("skua-flood: socket");
 			return 1;
 		}
 	}
 	len = init ? build_init(tmpl) : build_malformed(tmpl);
+	if (spoof_count)
+		off = HDRS;
 	for (int i = 0; i < BATCH; i++) {
-		memcpy(msgs[i], tmpl, len);
+		memset(msgs[i], 0, off);
+		memcpy(msgs[i] + off, tmpl, len);
+		if (spoof_count) {
+			/* IPv4 header (the kernel fills the checksum and the ID) and UDP header */
+			struct iphdr *ip = (struct iphdr *)msgs[i];
+			struct udphdr *udp = (struct udphdr *)(msgs[i] + sizeof(*ip));
+			ip->version = 4;
+			ip->ihl = 5;
+			ip->ttl = 64;
+			ip->protocol = IPPROTO_UDP;
+			ip->tot_len = htons((uint16_t)(HDRS + len));
+			ip->daddr = dst.sin_addr.s_addr;
+			udp->source = htons(500);
+			udp->dest = dst.sin_port;
+			udp->len = htons((uint16_t)(8 + len));
+			udp->check = 0;
+		}
 		iov[i].iov_base = msgs[i];
-		iov[i].iov_len = len;
+		iov[i].iov_len = off + len;
 		memset(&mm[i], 0, sizeof(mm[i]));
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
@@ -196,9 +256,14 @@ int main(int argc, char **argv)
 			uint8_t r[40];
 			if (getrandom(r, sizeof(r), 0) != sizeof(r))
 				memset(r, (int)(sent + (unsigned)i), sizeof(r));
-			memcpy(msgs[i], r, 8);	/* SPIi */
+			memcpy(msgs[i] + off, r, 8);	/* SPIi */
 			if (init)
-				memcpy(msgs[i] + ke_value_off, r + 8, 32);
+				memcpy(msgs[i] + off + ke_value_off, r + 8, 32);
+			if (spoof_count) {
+				struct iphdr *ip = (struct iphdr *)msgs[i];
+				ip->saddr = htonl(spoof_base + spoof_next);
+				spoof_next = (spoof_next + 1) % spoof_count;
+			}
 		}
 		k = sendmmsg(fds[batch % (unsigned)sports], mm, (unsigned)n, 0);
 		if (k > 0)

@@ -16,10 +16,7 @@ set -u
 
 N=${N:-100000}
 ADDRS=${ADDRS:-100}
-ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-max_ports=$((($(ulimit -n) - 2000) / ADDRS))
-PORTS=${PORTS:-$(((N + ADDRS - 1) / ADDRS))}
-[ "$PORTS" -le "$max_ports" ] || PORTS=$max_ports
+bench_ports
 WORKERS=${WORKERS:-1}
 HALF_OPEN=${HALF_OPEN:-256}
 SCALE_WAIT=${SCALE_WAIT:-900}

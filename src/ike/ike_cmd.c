@@ -191,6 +191,14 @@ static const char *state_story(enum ike_state s)
 		return "sent MR2, expecting MI3";
 	case IKE_V1_MAIN_R3:
 		return "sent MR3, ISAKMP SA established";
+	case IKE_V1_QUICK_I1:
+		return "sent QI1, expecting QR1";
+	case IKE_V1_QUICK_I2:
+		return "sent QI2, IPsec SA established";
+	case IKE_V1_QUICK_R1:
+		return "sent QR1, inbound IPsec SA installed, expecting QI2";
+	case IKE_V1_QUICK_R2:
+		return "IPsec SA established";
 	case IKE_STATE_COUNT:
 		break;
 	}
@@ -295,8 +303,18 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		}
 		r->serial = c->serial;
 		r->is_child = true;
-		r->state = "STATE_V2_ESTABLISHED_CHILD_SA";
-		r->story = "established Child SA";
+		if (sa->version == 1) {	/* an IPsec SA of Quick Mode: libreswan's names */
+			bool r1 = !c->we_initiated && sa->v1 && sa->v1->qm &&
+				  sa->v1->qm->child == c->serial;	/* message 3 not yet in */
+			r->state = c->we_initiated ? "STATE_QUICK_I2" :
+				   r1 ? "STATE_QUICK_R1" : "STATE_QUICK_R2";
+			r->story = c->we_initiated ? "sent QI2, IPsec SA established" :
+				   r1 ? "sent QR1, inbound IPsec SA installed, expecting QI2" :
+					"IPsec SA established";
+		} else {
+			r->state = "STATE_V2_ESTABLISHED_CHILD_SA";
+			r->story = "established Child SA";
+		}
 		r->established = true;
 		life_ms = (uint64_t)(c->conn ? c->conn : sa->conn)->spec.ipsec_lifetime * 1000;
 		r->event = "EXPIRE";

@@ -59,6 +59,14 @@ enum ike_state {
 	IKE_V1_MAIN_R2,		/* responder: message 4 sent */
 	IKE_V1_MAIN_I4,		/* initiator: Main Mode done, the ISAKMP SA is established */
 	IKE_V1_MAIN_R3,		/* responder: the same */
+	/*
+	 * Quick Mode exchanges (v1/quick.c): the state of one exchange on an
+	 * established ISAKMP SA (sa->v1->qm->state), never sa->state.
+	 */
+	IKE_V1_QUICK_I1,	/* initiator: SPI, KE, message 1 out, then g^xy and the install */
+	IKE_V1_QUICK_I2,	/* initiator: message 3 sent, the IPsec SA is up */
+	IKE_V1_QUICK_R1,	/* responder: SPI, KE, the install, message 2 out */
+	IKE_V1_QUICK_R2,	/* responder: message 3 came, the IPsec SA is up */
 	IKE_STATE_COUNT,
 };
 

@@ -80,6 +80,14 @@ int net_udp_open(const struct ip_addr *addr, uint16_t port, bool natt)
 	err = setopt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
 	if (err)
 		goto out;
+	/*
+	 * Room for a burst: 1,100 answers to the Deletes of one --terminate
+	 * overflowed the kernel's default (about 200 KB, some 280 small
+	 * datagrams) while the worker was busy, and an answer lost to a Delete
+	 * is never sent again. Best effort: without CAP_NET_ADMIN the kernel
+	 * caps it at rmem_max; whack --ike-socket-bufsize changes it.
+	 */
+	(void)net_udp_set_bufsize(fd, NET_UDP_BUFSIZE_DEFAULT);
 	if (addr->af == AF_INET6) {
 		/* One socket per family: a v4-mapped peer would confuse pktinfo. */
 		err = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);

@@ -41,6 +41,9 @@ struct net_dgram {
 	bool truncated;		/* longer than cap; the tail was dropped */
 };
 
+/* Each IKE socket's receive and send buffers unless whack --ike-socket-bufsize says otherwise. */
+enum { NET_UDP_BUFSIZE_DEFAULT = 4 * 1024 * 1024 };
+
 /*
  * Open one UDP socket bound to (addr, port) with SO_REUSEPORT, non-blocking,
  * close-on-exec, receiving pktinfo; IPV6_V6ONLY on IPv6; UDP_ENCAP_ESPINUDP

@@ -130,6 +130,19 @@ int kernel_route_encode(const struct kernel_op *op, unsigned seq, void *buf, siz
 	return rc < 0 ? rc : (int)h->nlmsg_len;
 }
 
+/* The netlink message at off in rx[0..got), or NULL at the end or when it overruns. */
+static struct nlmsghdr *nl_at(char *rx, size_t got, size_t off)
+{
+	struct nlmsghdr *h;
+
+	if (off >= got || got - off < sizeof(*h))
+		return NULL;
+	h = (struct nlmsghdr *)(void *)(rx + off);
+	if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > got - off)
+		return NULL;
+	return h;
+}
+
 /* Read acks until every pending request (seq base..base+n-1) has one. */
 static void read_acks(struct route_state *s, struct kernel_op **pend, size_t n, uint32_t base)
 {
@@ -149,9 +162,9 @@ static void read_acks(struct route_state *s, struct kernel_op **pend, size_t n, 
 			log_err("routes: rtnetlink answer: %s", strerror(-err));
 			return;
 		}
-		int rem = (int)got;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, rem);
-		     h = NLMSG_NEXT(h, rem)) {
+		size_t off = 0;
+		for (struct nlmsghdr *h; (h = nl_at(rx, (size_t)got, off)) != NULL;
+		     off += NLMSG_ALIGN(h->nlmsg_len)) {
 			uint32_t i = h->nlmsg_seq - base;
 
 			if (h->nlmsg_type != NLMSG_ERROR || i >= n || !pend[i] ||

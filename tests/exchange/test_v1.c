@@ -13,6 +13,8 @@
 #include "unit/ike/v1_sample.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
+#include "ike/v2/exchange.h"
+#include "ike/v2/child.h"
 
 TestSuite(v1, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
 
@@ -143,7 +145,7 @@ Test(v1, main_mode_psk_establishes)
 	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
 	step_expect(XCH_EAST, "v1 Main: E{ID HASH}");
 	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
-	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert(xch_pending(XCH_WEST), "no Quick Mode after Main Mode");
 	cr_assert_not(xch_pending(XCH_EAST));
 
 	/* the same keys and the same IV at the end of Phase 1 on both sides */
@@ -250,12 +252,14 @@ Test(v1, main_mode_no_common_proposal)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
 }
 
-/* Bring a Main Mode SA up between west (initiator) and east. */
+/* Bring a Main Mode SA and its IPsec SA (hosts only) up between west (initiator) and east. */
 static void v1_up(void)
 {
 	v1_pair(V1CONN);
 	xch_initiate(XCH_WEST, "v1");
-	cr_assert_eq(xch_run_until_quiet(), 6);
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
 	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
 }
@@ -269,6 +273,8 @@ Test(v1, delete_by_the_initiator)
 	ike_sa_delete(xch_sa(XCH_WEST), true);
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
 	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ESP, "the IPsec SA's Delete first");
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
 	cr_assert_neq(m->v1m->hdr.msgid, 0);
 	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ISAKMP);
 	cr_assert_eq(m->v1m->pl[1].u.del.spi_size, 16);
@@ -281,6 +287,8 @@ Test(v1, delete_by_the_responder)
 {
 	v1_up();
 	ike_sa_delete(xch_sa(XCH_EAST), true);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");
+	cr_assert_null(xch_sa(XCH_WEST)->children);
 	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
@@ -297,6 +305,7 @@ Test(v1, delete_with_a_bad_hash_is_dropped)
 	w = xch_sa(XCH_WEST);
 	/* west sends a Delete but keeps its SA here: taken off the wire and tampered with */
 	ike_sa_delete(w, true);
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* the IPsec SA's Delete */
 	m = xch_drop_next(XCH_WEST);
 	cr_assert_not_null(m);
 	bytes = xch_msg_copy(m);
@@ -312,4 +321,302 @@ Test(v1, delete_with_a_bad_hash_is_dropped)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "a tampered Delete removed the SA");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_IKEV1), 1, "not dropped and counted");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 0);
+}
+
+/* ---- Quick Mode (RFC 2409 5.5) ---- */
+
+#define QMCONN                                                                              \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.1.0.0/16 --to --host "    \
+	"127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt --tunnel"
+
+/* Main Mode (6 messages) from west, then the Quick Mode messages are the caller's. */
+static void v1_main_up(const char *west, const char *east)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, west);
+	xch_conn_add(XCH_EAST, east);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+}
+
+/* Both ends have one installed IPsec SA, the mirror of each other, with the same keys. */
+static void assert_ipsec_pair(struct child_sa **wc_out, struct child_sa **ec_out)
+{
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+	struct child_sa *wc = w->children, *ec = e->children;
+	const struct xch_kernel_sa *a, *b;
+
+	cr_assert_not_null(wc, "west has no IPsec SA");
+	cr_assert_not_null(ec, "east has no IPsec SA");
+	cr_assert_null(wc->next);
+	cr_assert_null(ec->next);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_eq(wc->spi_out, ec->spi_in);
+	cr_assert_eq(wc->spi_in, ec->spi_out);
+	cr_assert_neq(wc->spi_in, wc->spi_out);
+	cr_assert_eq(wc->suite.encr, ec->suite.encr);
+	cr_assert_eq(wc->suite.integ, ec->suite.integ);
+	cr_assert(wc->we_initiated && !ec->we_initiated);
+	/* each direction: the sender's outbound keys are the receiver's inbound keys */
+	a = xch_kernel_sa(XCH_WEST, wc->spi_out);
+	b = xch_kernel_sa(XCH_EAST, ec->spi_in);
+	cr_assert(a && b);
+	cr_assert_eq(a->key_len, b->key_len);
+	cr_assert_arr_eq(a->key, b->key, a->key_len);
+	a = xch_kernel_sa(XCH_EAST, ec->spi_out);
+	b = xch_kernel_sa(XCH_WEST, wc->spi_in);
+	cr_assert(a && b);
+	cr_assert_arr_eq(a->key, b->key, a->key_len);
+	/* the two directions differ (KEYMAT takes the SPI) */
+	cr_assert(memcmp(xch_kernel_sa(XCH_WEST, wc->spi_out)->key,
+			 xch_kernel_sa(XCH_WEST, wc->spi_in)->key, a->key_len) != 0);
+	cr_assert_null(w->v1->qm);
+	cr_assert_null(e->v1->qm);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 1);
+	if (wc_out)
+		*wc_out = wc;
+	if (ec_out)
+		*ec_out = ec;
+}
+
+Test(v1, quick_mode_establishes)
+{
+	const struct xch_msg *m;
+	struct child_sa *wc, *ec;
+	char tl[80], tr[80];
+
+	v1_main_up(QMCONN, QMCONN);
+	m = step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION, "the commit bit is never set");
+	cr_assert_eq(xch_sa(XCH_WEST)->v1->qm->state, IKE_V1_QUICK_I1);
+	cr_assert_str_eq(ike_state_name(xch_sa(XCH_WEST)->v1->qm->state), "STATE_QUICK_I1");
+	m = step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_eq(m->v1m->pl[1].u.sa->ntrans, 1);
+	cr_assert_eq(xch_sa(XCH_EAST)->v1->qm->state, IKE_V1_QUICK_R1);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_not(xch_pending(XCH_WEST));
+	assert_ipsec_pair(&wc, &ec);
+	/* libreswan's IKEv1 default: AES-CBC with HMAC-SHA1-96, tunnel mode, no PFS here */
+	cr_assert_eq(wc->suite.encr, V2_ENCR_AES_CBC);
+	cr_assert_eq(wc->suite.integ, V2_INTEG_HMAC_SHA1_96);
+	cr_assert_not(wc->transport);
+	cr_assert_str_eq(ike_ts_str(&wc->ts_local, tl, sizeof(tl)), "10.1.0.0/16");
+	cr_assert_str_eq(ike_ts_str(&wc->ts_remote, tr, sizeof(tr)), "10.2.0.0/16");
+	cr_assert_str_eq(ike_ts_str(&ec->ts_local, tl, sizeof(tl)), "10.2.0.0/16");
+	/* the ISAKMP SA stays as it was */
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+}
+
+Test(v1, quick_mode_with_pfs)
+{
+	struct child_sa *wc;
+
+	v1_main_up(QMCONN " --pfs", QMCONN " --pfs");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	assert_ipsec_pair(&wc, NULL);
+	cr_assert_not_null(wc);
+}
+
+/* PFS on one end only: the responder finds no acceptable proposal; no IPsec SA on either end. */
+Test(v1, quick_mode_pfs_mismatch_fails)
+{
+	v1_main_up(QMCONN " --pfs", QMCONN);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_null(xch_sa(XCH_EAST)->v1->qm);
+}
+
+Test(v1, quick_mode_lost_messages)
+{
+	v1_main_up(QMCONN, QMCONN);
+	/* message 1 lost: west sends it again */
+	cr_assert_not_null(xch_drop_next(XCH_WEST));
+	xch_advance(XCH_WEST, 600);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	/* message 2 lost: west's message 1 again gets the same message 2 */
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	xch_advance(XCH_WEST, 1100);
+	cr_assert_not_null(xch_step(XCH_WEST));	/* east's chain moved on: shown as E */
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	assert_ipsec_pair(NULL, NULL);
+}
+
+/* The responder narrows IDci/IDcr to its own selectors; the initiator takes the narrower ones. */
+Test(v1, quick_mode_narrows_the_selectors)
+{
+	struct child_sa *wc, *ec;
+	char buf[80];
+
+	v1_main_up("--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.1.0.0/16 --to "
+		   "--host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt --tunnel",
+		   "--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.1.7.0/24 --to "
+		   "--host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt --tunnel");
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert_str_eq(ike_ts_str(&wc->ts_local, buf, sizeof(buf)), "10.1.7.0/24");
+	cr_assert_str_eq(ike_ts_str(&ec->ts_remote, buf, sizeof(buf)), "10.1.7.0/24");
+	cr_assert_str_eq(ike_ts_str(&wc->ts_remote, buf, sizeof(buf)), "10.2.0.0/16");
+}
+
+/* Selectors with nothing in common: no IPsec SA. */
+Test(v1, quick_mode_disjoint_selectors_fail)
+{
+	v1_main_up(QMCONN, "--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.9.0.0/16 "
+			   "--to --host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt "
+			   "--tunnel");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+}
+
+/* A message 1 whose HASH(1) does not match is dropped; the retransmission then gets through. */
+Test(v1, quick_mode_bad_hash_is_dropped)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+
+	v1_main_up(QMCONN, QMCONN);
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	bytes = xch_msg_copy(m);
+	bytes[V1_HDR_SIZE + 16] ^= 0x80;	/* garbles bytes 16..31: inside HASH(1) */
+	xch_send_raw(XCH_WEST, bytes, m->len);
+	free(bytes);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_not(xch_pending(XCH_EAST), "east answered a Quick Mode with a bad HASH(1)");
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_null(xch_sa(XCH_EAST)->v1->qm);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 1);
+	xch_advance(XCH_WEST, 600);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(NULL, NULL);
+}
+
+/* RFC 2409 5.7: a Delete of an IPsec SA (protocol ESP, the sender's inbound SPI). */
+Test(v1, delete_of_an_ipsec_sa)
+{
+	const struct xch_msg *m;
+	struct child_sa *wc;
+
+	v1_main_up(QMCONN, QMCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, NULL);
+	uint32_t spi = wc->spi_in;
+	v2_child_delete_tell_peer(xch_sa(XCH_WEST), wc);
+	ike_child_unlink_free(xch_sa(XCH_WEST), wc);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ESP);
+	cr_assert_eq(m->v1m->pl[1].u.del.spi_size, 4);
+	cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.del.spis), spi);
+	cr_assert_null(xch_sa(XCH_EAST)->children, "east kept the IPsec SA west deleted");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the ISAKMP SA stays");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
+}
+
+/* Deleting the ISAKMP SA (--terminate): the IPsec SAs' Deletes go first, then the ISAKMP SA's. */
+Test(v1, terminate_deletes_ipsec_then_isakmp)
+{
+	const struct xch_msg *m;
+
+	v1_main_up(QMCONN, QMCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ESP);
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_DELETED), 1);
+}
+
+/* AES-GCM from esp=, transport mode (no --tunnel): the transform and the mode both ends install. */
+Test(v1, quick_mode_gcm_transport)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up("--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east "
+		   "--psk --encrypt --esp aes_gcm256",
+		   "--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east "
+		   "--psk --encrypt --esp aes_gcm256");
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert_eq(wc->suite.encr, V2_ENCR_AES_GCM_16);
+	cr_assert_eq(wc->suite.encr_keylen, 256);
+	cr_assert_eq(wc->suite.integ, V2_INTEG_NONE);
+	cr_assert(wc->transport && ec->transport);
+	/* 32-byte key and 4-byte salt per direction */
+	cr_assert_eq(xch_kernel_sa(XCH_WEST, wc->spi_out)->key_len, 36);
+}
+
+/* esp= on the responder that the initiator does not offer: no IPsec SA, the ISAKMP SA stays. */
+Test(v1, quick_mode_no_common_esp)
+{
+	v1_main_up(QMCONN " --esp aes128-sha1", QMCONN " --esp aes256-sha2_512");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+}
+
+/*
+ * Message 3 lost: east resends message 2, west answers it with the same
+ * message 3. Never any message 3: east deletes its IPsec SA after 30 s.
+ */
+Test(v1, quick_mode_lost_message_3)
+{
+	struct ike_sa *e;
+
+	v1_main_up(QMCONN, QMCONN);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	e = xch_sa(XCH_EAST);
+	cr_assert_not_null(e->children, "east's IPsec SA is up once installed");
+	cr_assert_eq(e->v1->qm->state, IKE_V1_QUICK_R1);
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* message 3 */
+	xch_advance(XCH_EAST, 600);
+	cr_assert_not_null(xch_step(XCH_EAST));	/* message 2 again (west's chain moved on) */
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_null(e->v1->qm, "message 3 again did not end the exchange");
+	assert_ipsec_pair(NULL, NULL);
+	xch_advance(XCH_EAST, 40000);
+	cr_assert_not(xch_pending(XCH_EAST), "east resends message 2 after message 3 came");
+	cr_assert_not_null(e->children);
+}
+
+Test(v1, quick_mode_message_3_never_comes)
+{
+	struct ike_sa *e;
+
+	v1_main_up(QMCONN, QMCONN);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	e = xch_sa(XCH_EAST);
+	for (int i = 0; i < 12 && e->v1->qm; i++) {
+		cr_assert_not_null(xch_drop_next(XCH_WEST));	/* every message 3 lost */
+		xch_advance(XCH_EAST, 5000);
+		while (xch_pending(XCH_EAST))
+			xch_step(XCH_EAST);
+	}
+	cr_assert_null(e->v1->qm);
+	cr_assert_null(e->children, "east kept an IPsec SA never acknowledged");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the ISAKMP SA stays");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
 }

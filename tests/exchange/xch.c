@@ -590,6 +590,8 @@ static int xch_v1_open(struct ike_daemon *d, uint8_t *buf, size_t len, struct v1
 			continue;
 		if (m->hdr.msgid == 0)
 			memcpy(iv, s->iv, s->block);
+		else if (s->qm && s->qm->msgid == m->hdr.msgid)
+			memcpy(iv, s->qm->iv, s->block);	/* a Quick Mode exchange's chain */
 		else if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid, iv) < 0)
 			return -EIO;
 		if (crypto_v1_cbc(s->p1.encr, s->key, s->key_len, iv, buf + V1_HDR_SIZE,

@@ -6,8 +6,10 @@
 # Each case asserts that the ISAKMP SA is established on both sides (STATE_MAIN_I4 /
 # STATE_MAIN_R3, strongSwan's ESTABLISHED) with the algorithms asked for
 # (AES_CBC_256-HMAC_SHA2_256-MODP2048), and that the initiator's IKEv1 Delete (an
-# Informational exchange) removes it on both sides. Quick Mode is not there yet: the
-# peers' Quick Mode requests are dropped by Skua, and nothing is asserted about IPsec SAs.
+# Informational exchange) removes it on both sides. Then Quick Mode with PFS: Skua with
+# Skua brings the IPsec SA up on both sides (the same SPIs, whack --initiate's status 0);
+# with the peers, whose own ESP install fails on this host kernel, v1_qm_peer says what
+# is asserted.
 #
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_ikev1.sh
@@ -25,6 +27,9 @@ declare -F skua_start >/dev/null || iop_die "no Skua driver: $IOP_SKUA_DRIVER"
 V1_IKE_LSW="aes256-sha2_256;modp2048"
 V1_IKE_SSWAN="aes256-sha256-modp2048"
 V1_SUITE="AES_CBC_256-HMAC_SHA2_256-MODP2048"
+V1_ESP_LSW="aes256-sha2_256"
+V1_ESP_SSWAN="aes256-sha256-modp2048" # PFS with the Phase 1 group, as libreswan's pfs=yes
+V1_ESP="AES_CBC_256-HMAC_SHA2_256_128"
 
 # ---- the IKEv1 connection of each kind ----
 
@@ -36,7 +41,8 @@ v1_add_skua() { # inst conn la ra lid rid psk
 		skua_reread_secrets "$1" &&
 			skua_whack "$1" --name "$2" --ikev1 --psk --encrypt --tunnel \
 				--host "$3" --id "$5" --to --host "$4" --id "$6" \
-				--ike "$V1_IKE_LSW" --keyingtries 1 --dontrekey
+				--ike "$V1_IKE_LSW" --esp "$V1_ESP_LSW" --pfs \
+				--keyingtries 1 --dontrekey
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
@@ -55,7 +61,8 @@ v1_add_lsw() {
 		    right=$4
 		    rightid=$6
 		    ike=$V1_IKE_LSW
-		    esp=aes256-sha2_256
+		    esp=$V1_ESP_LSW
+		    pfs=yes
 		    type=tunnel
 		    leftupdown=%disabled
 		    rekey=no
@@ -95,7 +102,7 @@ v1_add_sswan() {
 		        }
 		        children {
 		            $2 {
-		                esp_proposals = aes256-sha256
+		                esp_proposals = $V1_ESP_SSWAN
 		                mode = tunnel
 		                start_action = none
 		                rekey_time = 0
@@ -159,6 +166,43 @@ v1_up_sswan() {
 		}'
 }
 
+# ---- is the IPsec SA up: "OUT IN", its SPIs (our outbound, inbound), as each side shows them ----
+
+# Skua's --status and libreswan's --showstates share the line
+#   #2: "conn":500 esp.OUT@peer esp.IN@local tun.0@peer tun.0@local Traffic: ...
+v1_spis_line() { # conn: reads status lines
+	awk -v conn="\"$1\"" '
+		{ sub(/^[0-9]+ /, "") }
+		$1 ~ /^#[0-9]+:$/ && $3 ~ /^esp\./ {
+			c = $2; sub(/(\[[0-9]+\])?(:[0-9]+)?$/, "", c)
+			if (c != conn) next
+			o = $3; i = $4; sub(/^esp\./, "", o); sub(/@.*/, "", o)
+			sub(/^esp\./, "", i); sub(/@.*/, "", i)
+			out = o " " i
+		}
+		END { if (out == "") exit 1; print out }'
+}
+
+v1_ipsec_skua() {
+	skua_whack "$1" --status 2>/dev/null | v1_spis_line "$2" || return 1
+	# and in the state Quick Mode leaves it in
+	skua_whack "$1" --status 2>/dev/null | grep -qE "\"$2\".* STATE_QUICK_(I2|R2) " &&
+		skua_whack "$1" --trafficstatus 2>/dev/null | grep -qE "\"$2\".*, type=ESP, "
+}
+
+v1_ipsec_lsw() {
+	lsw_whack "$1" --showstates 2>/dev/null | v1_spis_line "$2" || return 1
+	lsw_whack "$1" --showstates 2>/dev/null | grep -qE "\"$2\".* STATE_QUICK_(I2|R2) "
+}
+
+v1_ipsec_sswan() { # swanctl --list-sas: "  conn: #1, reqid 1, INSTALLED, TUNNEL, ESP:..."
+	sswan_swanctl "$1" --list-sas --ike "$2" 2>/dev/null | awk -v conn="$2" '
+		$1 == conn ":" && /INSTALLED/ { inchild = 1; next }
+		inchild && $1 == "in" { i = $2; sub(/_i$/, "", i); sub(/,$/, "", i) }
+		inchild && $1 == "out" { o = $2; sub(/_o$/, "", o); sub(/,$/, "", o) }
+		END { if (i == "" || o == "") exit 1; print o " " i }'
+}
+
 # The suite as each kind prints it, for the one V1 suite.
 v1_want() {
 	case "$1" in
@@ -194,6 +238,63 @@ v1_initiate() {
 	esac
 }
 
+# Quick Mode with a peer. The host kernel has no ESP: the peer's own install fails
+# ("Protocol not supported"), so neither libreswan nor strongSwan ever reports the IPsec
+# SA established (libreswan stops before its Quick Mode answer or message 3, strongSwan
+# deletes the child again). What is asserted: the peer took Skua's Quick Mode message
+# (HASH, proposal, IDs, KE) and went on to install the IPsec SA under Skua's inbound SPI
+# as Skua (--use-none) reports it; and when strongSwan answers Skua's request, Skua has
+# the IPsec SA established with strongSwan's SPIs.
+v1_qm_peer() { # initiator-inst responder-inst conn what
+	local ii=$1 ri=$2 conn=$3 what=$4 sk pk spi log pat
+	if [ "$(iop_kind "$ii")" = skua ]; then sk=$ii pk=$ri; else sk=$ri pk=$ii; fi
+	spi=""
+	iop_wait "$IOP_WAIT" v1_skua_spi_in "$sk" "$conn" >/dev/null &&
+		spi=$(v1_skua_spi_in "$sk" "$conn")
+	if [ -z "$spi" ]; then
+		iop_not_ok "$what: Skua reports no Quick Mode SPI"
+		return 1
+	fi
+	case "$(iop_kind "$pk")" in
+	lsw) # libreswan prints the SPI without its leading zeros
+		log="$(lsw_dir "$pk")/pluto.log" pat="Add SA esp.${spi#"${spi%%[!0]*}"}@" ;;
+	sswan) log="$(sswan_dir "$pk")/charon.log" pat="adding SAD entry with SPI $spi " ;;
+	esac
+	if iop_wait "$IOP_WAIT" grep -qF "$pat" "$log"; then
+		iop_ok "$what: the peer accepted Skua's Quick Mode and installs Skua's SPI $spi"
+	else
+		iop_not_ok "$what: the peer never installs Skua's inbound SPI $spi"
+		return 1
+	fi
+	if [ "$sk" = "$ii" ] && [ "$(iop_kind "$pk")" = sswan ]; then
+		# strongSwan answered: Skua's IPsec SA came up with strongSwan's SPI; strongSwan's
+		# Delete after its failed install then removes it from Skua
+		local out
+		out=$(grep -E "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ established" \
+			"$(skua_dir "$sk")/pluto.log" | tail -n1 | sed -n 's/.*ESP=>0x\([0-9a-f]\{8\}\).*/\1/p')
+		if [ -n "$out" ] && grep -qF "adding SAD entry with SPI $out " "$log"; then
+			iop_ok "$what: Skua had the IPsec SA established with strongSwan's SPI $out"
+		else
+			iop_not_ok "$what: Skua's IPsec SA (outbound \"$out\") is not strongSwan's"
+			return 1
+		fi
+		if iop_wait "$IOP_WAIT" grep -qE "\"$conn\" #[0-9]+: received Delete SA\(0x[0-9a-f]{8}\) payload: deleting IPsec SA" \
+			"$(skua_dir "$sk")/pluto.log"; then
+			iop_ok "$what: strongSwan's Delete of its failed IPsec SA removed Skua's"
+		else
+			iop_not_ok "$what: strongSwan's Delete of the IPsec SA did not reach Skua"
+			return 1
+		fi
+	fi
+	return 0
+}
+
+# Skua's inbound SPI of its newest Quick Mode for conn, from its log.
+v1_skua_spi_in() { # inst conn
+	grep -E "\"$2\" #[0-9]+: (sent Quick Mode request|IPsec SA #[0-9]+)" \
+		"$(skua_dir "$1")/pluto.log" | grep -F "<0x" | tail -n1 | sed -n 's/.*<0x\([0-9a-f]\{8\}\).*/\1/p' | grep .
+}
+
 v1_case() { # initiator-inst responder-inst
 	local ii=$1 ri=$2 ik rk conn psk ia ra what got_i got_r fail=0
 	ik=$(iop_kind "$ii")
@@ -212,7 +313,19 @@ v1_case() { # initiator-inst responder-inst
 		v1_del "$rk" "$ri" "$conn" >/dev/null 2>&1
 		return 0
 	fi
-	v1_initiate "$ik" "$ii" "$conn" || true
+	local irc=0
+	v1_initiate "$ik" "$ii" "$conn" || irc=$?
+	if [ "$ik" = skua ] && [ "$rk" = skua ]; then
+		# whack --initiate: the whole story, ending with the IPsec SA, and status 0
+		if [ "$irc" -eq 0 ] &&
+			grep -qE "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode .*xfrm=$V1_ESP " \
+				"$(skua_dir "$ii")/initiate.out"; then
+			iop_ok "$what: whack --initiate reports the IPsec SA established, status 0"
+		else
+			iop_not_ok "$what: whack --initiate: status $irc, no IPsec SA established line"
+			fail=1
+		fi
+	fi
 	if iop_wait "$IOP_WAIT" "v1_up_$ik" "$ii" "$conn"; then
 		iop_ok "$what: initiator has the ISAKMP SA established"
 	else
@@ -233,6 +346,40 @@ v1_case() { # initiator-inst responder-inst
 		iop_not_ok "$what: algorithms: initiator \"$got_i\", responder \"$got_r\""
 		fail=1
 	fi
+	# Quick Mode: the IPsec SA, the initiator's outbound SPI the responder's inbound one
+	local si sr
+	if [ "$ik" != skua ] || [ "$rk" != skua ]; then
+		v1_qm_peer "$ii" "$ri" "$conn" "$what" || fail=1
+		v1_finish_case "$ik" "$ii" "$rk" "$ri" "$conn" "$what" "$fail"
+		return 0
+	fi
+	if iop_wait "$IOP_WAIT" "v1_ipsec_$ik" "$ii" "$conn" >/dev/null; then
+		iop_ok "$what: initiator has the IPsec SA established"
+	else
+		iop_not_ok "$what: initiator has no IPsec SA after ${IOP_WAIT}s"
+		fail=1
+	fi
+	if iop_wait "$IOP_WAIT" "v1_ipsec_$rk" "$ri" "$conn" >/dev/null; then
+		iop_ok "$what: responder has the IPsec SA established"
+	else
+		iop_not_ok "$what: responder has no IPsec SA after ${IOP_WAIT}s"
+		fail=1
+	fi
+	si=$("v1_ipsec_$ik" "$ii" "$conn" 2>/dev/null | head -n1) || true
+	sr=$("v1_ipsec_$rk" "$ri" "$conn" 2>/dev/null | head -n1) || true
+	if [ -n "$si" ] && [ "${si% *}" = "${sr#* }" ] && [ "${si#* }" = "${sr% *}" ]; then
+		iop_ok "$what: both sides have the same IPsec SA SPIs ($si)"
+	else
+		iop_not_ok "$what: IPsec SA SPIs differ: initiator out/in \"$si\", responder \"$sr\""
+		fail=1
+	fi
+	v1_finish_case "$ik" "$ii" "$rk" "$ri" "$conn" "$what" "$fail"
+	return 0
+}
+
+# The end of a case: the initiator's Delete (when all went well), the logs on failure.
+v1_finish_case() { # ik ii rk ri conn what fail
+	local ik=$1 ii=$2 rk=$3 ri=$4 conn=$5 what=$6 fail=$7
 	if [ "$fail" -eq 0 ]; then
 		"${ik}_terminate" "$ii" "$conn" || true
 		if iop_wait "$IOP_WAIT" iop_not "v1_up_$ik" "$ii" "$conn" &&

@@ -18,6 +18,8 @@ enum v1_msg_kind {
 	V1K_MAIN_KE,		/* Main Mode 3 or 4: KE, NONCE */
 	V1K_MAIN_ID,		/* Main Mode 5 or 6 (decrypted): ID, HASH */
 	V1K_INFO,		/* Informational */
+	V1K_QUICK_12,		/* Quick Mode 1 or 2 (decrypted): HASH SA NONCE [KE] [ID ID] */
+	V1K_QUICK_3,		/* Quick Mode 3 (decrypted): HASH */
 };
 
 /* Which kind m is (decrypted when encrypted). Context: any; pure. */
@@ -36,6 +38,33 @@ void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came */
 void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 4 */
 void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in);	/* message 5 came: send 6, up */
 void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Informational */
+
+/* Quick Mode (quick.c). */
+void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */
+void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
+void v1_quick_i_kex(struct ike_sa *sa, struct ike_input *in);	/* g^xy: install, send 3 */
+void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in);	/* message 1 came */
+void v1_quick_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: install, send 2 */
+void v1_quick_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
+
+/*
+ * Start Quick Mode for sa's connection on established ISAKMP SA sa: the
+ * IPsec SA is reported to sa's whack, which is closed at the end. Returns
+ * 0 or -errno (reported). Context: the owner.
+ */
+int v1_quick_initiate(struct ike_sa *sa);
+
+/*
+ * IKEv1 Deletes of IPsec SAs: tell the peer that Child SA c goes (an
+ * Informational Delete of our inbound SPI); the peer's Delete of the n
+ * SPIs at spis (its inbound, our outbound SAs) removes those Child SAs.
+ * Context: the owner.
+ */
+void v1_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c);
+void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n);
+
+/* An Informational Delete of the ISAKMP SA (protocol ISAKMP) or of one ESP SPI. */
+int v1_send_delete(struct ike_sa *sa, uint8_t protocol, uint32_t spi);
 
 /*
  * Start Main Mode for connection c (our end this_end) from worker w.

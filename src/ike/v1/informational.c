@@ -86,6 +86,26 @@ static int fill_delete(struct ike_sa *sa, struct v1_build *b, void *arg)
 	return v1_build_delete(b, &d);
 }
 
+/* A Delete of one IPsec SA: arg is its 4-byte SPI (our inbound one, RFC 2408 3.15). */
+static int fill_delete_esp(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	struct v1_delete d = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ESP, .spi_size = 4,
+			       .nspi = 1, .spis = arg };
+
+	(void)sa;
+	return v1_build_delete(b, &d);
+}
+
+int v1_send_delete(struct ike_sa *sa, uint8_t protocol, uint32_t spi)
+{
+	uint8_t b[4];
+
+	if (protocol == V1_PROTO_ISAKMP)
+		return send_info(sa, fill_delete, NULL);
+	put_u32(b, spi);
+	return send_info(sa, fill_delete_esp, b);
+}
+
 static int fill_ack(struct ike_sa *sa, struct v1_build *b, void *arg)
 {
 	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
@@ -102,6 +122,9 @@ void v1_delete(struct ike_sa *sa, bool tell_peer)
 	bool up = sa->v1 && ike_state_info(sa->state)->established;
 
 	if (tell_peer && up) {
+		/* libreswan's order: the IPsec SAs first, then the ISAKMP SA */
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			v1_child_delete_tell_peer(sa, c);
 		if (send_info(sa, fill_delete, NULL) == 0)
 			ike_sa_progress(sa, RC_LOG, "sent an IKEv1 Delete of the ISAKMP SA");
 	}
@@ -151,6 +174,11 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 			ike_sa_progress(sa, RC_LOG, "received Delete SA payload: deleting ISAKMP SA");
 			v1_delete(sa, false);
 			return;
+		}
+		if (p->type == V1_PL_D && p->u.del.protocol == V1_PROTO_ESP &&
+		    p->u.del.spi_size == 4) {
+			v1_child_delete_received(sa, p->u.del.spis, p->u.del.nspi);
+			continue;
 		}
 		if (p->type == V1_PL_D) {
 			dbg(DBG_BASE, "#%llu: a Delete of SAs we do not have (protocol %u)",

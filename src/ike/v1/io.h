@@ -39,6 +39,16 @@ void v1_drop(struct ike_worker *w, const struct net_rx *rx, const char *why);
 /* The first message of a Main Mode exchange: no SA has it yet (main.c). */
 void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m);
 
+/*
+ * Sending txbuf's first len bytes for sa (main.c): a request, kept and
+ * retransmitted until v1_request_done(); an answer, kept and resent when
+ * the message being read (its digest in sa->v1->rx_digest) comes again.
+ * Context: the owner.
+ */
+int v1_send_request(struct ike_sa *sa, size_t len);
+void v1_request_done(struct ike_sa *sa);
+int v1_send_answer(struct ike_sa *sa, size_t len);
+
 /* A message of an IKEv1 SA of ours, decoded (not decrypted). Context: the owner. */
 void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m);
 

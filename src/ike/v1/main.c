@@ -61,6 +61,7 @@ void v1_state_free(struct ike_sa *sa)
 	if (!s)
 		return;
 	crypto_ke_free(s->ke);
+	v1_qm_free(sa);
 	if (s->psk) {
 		crypto_wipe(s->psk, s->psk_len);
 		free(s->psk);
@@ -134,6 +135,22 @@ static int send_answer(struct ike_sa *sa, size_t len)
 	memcpy(sa->v1->last_rx, sa->v1->rx_digest, sizeof(sa->v1->last_rx));
 	sa->v1->have_last_rx = true;
 	return send_raw(sa, sa->resp, sa->resp_len);
+}
+
+/* The same for the other exchanges (quick.c). */
+int v1_send_request(struct ike_sa *sa, size_t len)
+{
+	return send_request(sa, len);
+}
+
+void v1_request_done(struct ike_sa *sa)
+{
+	request_done(sa);
+}
+
+int v1_send_answer(struct ike_sa *sa, size_t len)
+{
+	return send_answer(sa, len);
 }
 
 void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
@@ -344,11 +361,8 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=PRESHARED_KEY %s}",
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
-	if (sa->initiator) {
-		ike_sa_progress(sa, RC_NOT_SUPPORTED,
-				"Quick Mode is not supported yet: no IPsec SA was negotiated");
-		ike_sa_progress_done(sa);
-	}
+	if (sa->initiator)
+		v1_quick_initiate(sa);
 }
 
 /* A new IKEv1 SA: its state and timers. */
@@ -855,18 +869,25 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		size_t blen = rx->len - V1_HDR_SIZE;
 
 		bool info = m->hdr.exchange == V1_X_INFO && m->hdr.msgid != 0;
+		bool quick = m->hdr.exchange == V1_X_QUICK && m->hdr.msgid != 0;
 
-		if (!info && (m->hdr.msgid != 0 || m->hdr.exchange != V1_X_MAIN)) {
-			v1_drop(sa->w, rx, "IKEv1 Quick Mode and Transaction exchanges are not "
-					   "supported yet");
+		if (!info && !quick && (m->hdr.msgid != 0 || m->hdr.exchange != V1_X_MAIN)) {
+			v1_drop(sa->w, rx, "IKEv1 Transaction exchanges (XAUTH, Mode Config) are "
+					   "not supported yet");
 			return;
 		}
 		if (!s->block || blen % s->block ||
-		    (info && !ike_state_info(sa->state)->established)) {
+		    ((info || quick) && !ike_state_info(sa->state)->established)) {
 			v1_drop(sa->w, rx, "encrypted IKEv1 message before keys, or not whole blocks");
 			return;
 		}
-		if (info) {
+		if (quick && s->qm && s->qm->msgid != m->hdr.msgid) {
+			v1_drop(sa->w, rx, "a second Quick Mode exchange while one is under way");
+			return;
+		}
+		if (quick && s->qm) {
+			memcpy(s->iv_next, s->qm->iv, s->block);	/* the exchange's chain */
+		} else if (info || quick) {
 			if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid,
 					       s->iv_next) < 0)
 				return;

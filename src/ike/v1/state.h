@@ -9,6 +9,7 @@
 #include "crypto/ikev1_keys.h"
 #include "crypto/ke.h"
 #include "ike/ike_sa.h"
+#include "ike/v1/p2_proposal.h"
 #include "ike/v1/types.h"
 
 /*
@@ -29,8 +30,36 @@ struct v1_p1 {
 	uint32_t life_s;
 };
 
+/*
+ * One Quick Mode exchange (RFC 2409 5.5) on an established ISAKMP SA: one
+ * at a time per SA. Its state is one of IKE_V1_QUICK_*; the Child SA it
+ * makes is sa's child with serial child. Freed (and wiped) when the
+ * exchange ends or with the SA.
+ */
+struct v1_qm {
+	enum ike_state state;
+	uint32_t msgid;
+	uint8_t iv[CRYPTO_V1_BLOCK_MAX];	/* this exchange's CBC chain */
+	uint64_t child;
+	uint16_t group;			/* PFS group, 0: none */
+	bool sent;			/* initiator: message 1 out; responder: message 2 out */
+	bool answered;			/* initiator: message 2 was accepted */
+	uint8_t proposal_num, transform_num;	/* responder: what it chose */
+	struct v1_p2 p2;		/* the chosen transform (responder: once chosen) */
+	bool has_ids;			/* IDci/IDcr are in the exchange */
+	uint8_t ni[V1_NONCE_MAX], nr[V1_NONCE_MAX];
+	uint16_t ni_len, nr_len;
+	uint8_t gxi[V1_KE_MAX], gxr[V1_KE_MAX], gxy[V1_KE_MAX];
+	uint16_t gxi_len, gxr_len, gxy_len;
+	struct crypto_ke *ke;		/* ours, while the exchange runs */
+	uint8_t rx_digest[32];		/* of the message we answer: 2 (initiator), 1 (responder) */
+	struct timer resend;		/* responder: message 2 again until message 3 comes */
+	uint8_t resends;
+};
+
 struct v1_state {
 	struct v1_p1 p1;
+	struct v1_qm *qm;		/* the Quick Mode exchange under way, or NULL */
 	/* Main Mode inputs, kept until the SA is up */
 	uint8_t *sai_b;			/* the initiator's SA payload body (HASH_I/R) */
 	size_t sai_b_len;
@@ -59,6 +88,9 @@ struct v1_state {
 
 /* sa->v1, zeroed; NULL on ENOMEM. Context: the owner. */
 struct v1_state *v1_state_new(struct ike_sa *sa);
+
+/* Stop, wipe and free sa->v1->qm (none is fine). Context: the owner. */
+void v1_qm_free(struct ike_sa *sa);
 
 /* Wipe and free sa->v1 (NULL is fine). Context: the owner. */
 void v1_state_free(struct ike_sa *sa);

@@ -9,6 +9,8 @@
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
 #include "ike/v1/msg.h"
+#include "ike/v1/state.h"
+#include "ike/v2/kex.h"
 #include "util/log.h"
 
 enum {
@@ -17,6 +19,10 @@ enum {
 	K_KE = 1u << V1K_MAIN_KE,
 	K_ID = 1u << V1K_MAIN_ID,
 	K_INFO = 1u << V1K_INFO,
+	K_Q12 = 1u << V1K_QUICK_12,
+	K_Q3 = 1u << V1K_QUICK_3,
+	S_QI1 = 1u << IKE_V1_QUICK_I1,
+	S_QR1 = 1u << IKE_V1_QUICK_R1,
 };
 
 static const struct ike_transition table[] = {
@@ -38,6 +44,19 @@ static const struct ike_transition table[] = {
 	  0, v1_main_r_kex },
 	{ "Main Mode message 5", 1u << IKE_V1_MAIN_R2, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_ID,
 	  v1_main_r_i3 },
+	/*
+	 * ---- Quick Mode (RFC 2409 5.5): the first message on an established
+	 * SA, then the rows of the exchange's own state (sa->v1->qm->state) ----
+	 */
+	{ "Quick Mode message 1", S_UP, IKE_EV_REQUEST, V1_X_QUICK, 0, 0, K_Q12, v1_quick_r_i1 },
+	{ "our Quick Mode KE generated", S_QI1, IKE_EV_CRYPTO, 0, 0, KEX_GEN, 0,
+	  v1_quick_i_keygen },
+	{ "Quick Mode message 2", S_QI1, IKE_EV_REQUEST, V1_X_QUICK, 0, 0, K_Q12, v1_quick_i_r1 },
+	{ "Quick Mode g^xy computed (initiator)", S_QI1, IKE_EV_CRYPTO, 0, 0, KEX_GIR, 0,
+	  v1_quick_i_kex },
+	{ "Quick Mode KE and g^xy computed (responder)", S_QR1, IKE_EV_CRYPTO, 0, 0, KEX_GIR, 0,
+	  v1_quick_r_kex },
+	{ "Quick Mode message 3", S_QR1, IKE_EV_REQUEST, V1_X_QUICK, 0, 0, K_Q3, v1_quick_r_i2 },
 	/* ---- Informational (RFC 2408 4.8) ---- */
 	{ "Informational", S_UP, IKE_EV_REQUEST, V1_X_INFO, 0, 0, K_INFO, v1_info_request },
 };
@@ -60,6 +79,15 @@ enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
 		return V1K_NONE;
 	case V1_X_INFO:
 		return V1K_INFO;
+	case V1_X_QUICK:
+		if (!m->encrypted || !m->npl || m->pl[0].type != V1_PL_HASH)
+			return V1K_NONE;
+		if (m->npl == 1)
+			return V1K_QUICK_3;
+		if (m->count[V1_PL_SA] == 1 && m->count[V1_PL_NONCE] == 1 &&
+		    m->count[V1_PL_KE] <= 1 && m->count[V1_PL_HASH] == 1)
+			return V1K_QUICK_12;
+		return V1K_NONE;
 	default:
 		return V1K_NONE;
 	}
@@ -70,10 +98,15 @@ void v1_dispatch(struct ike_sa *sa, enum ike_event ev, struct ike_input *in)
 	const struct ike_transition *t = NULL;
 	uint8_t exchange = in->v1m ? in->v1m->hdr.exchange : 0;
 	unsigned kind = in->v1m ? (unsigned)v1_msg_kind(in->v1m) : 0;
+	enum ike_state state = sa->state;
 	enum ike_match match;
 
-	match = ike_transition_find(table, sizeof(table) / sizeof(table[0]), sa->state, ev, exchange,
-				    0, 0, kind, &t);
+	/* A Quick Mode exchange under way has a state of its own; crypto results after Phase 1 are its. */
+	if (sa->v1 && sa->v1->qm && ike_state_info(sa->state)->established &&
+	    (ev == IKE_EV_CRYPTO || exchange == V1_X_QUICK))
+		state = sa->v1->qm->state;
+	match = ike_transition_find(table, sizeof(table) / sizeof(table[0]), state, ev, exchange,
+				    0, in->phase, kind, &t);
 	if (match == IKE_MATCH) {
 		dbg(DBG_BASE, "#%llu: %s in %s", (unsigned long long)sa->serial, t->name,
 		    ike_state_name(sa->state));

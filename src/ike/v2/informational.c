@@ -190,6 +190,11 @@ void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
 {
 	struct v2_task *t;
 
+	if (sa->version == 1) {		/* an IPsec SA of Quick Mode: an IKEv1 Delete */
+		c->rekeying = true;
+		v1_child_delete_tell_peer(sa, c);
+		return;
+	}
 	if (!c->spi_in || c->kernel_released)
 		return;
 	c->rekeying = true;	/* going: never rekeyed */

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# bench/storm.sh: a reconnect storm (issue 14 item 4). N clients all start at once, as after
+# a restart of the gateway they were on: skua-loadgen with at most HALF_OPEN (default N)
+# negotiating at once, flat out, against one Skua responder (--use-none, WORKERS workers on
+# RESP_CPU, /metrics on). In the same run, first, the responder's CPU per SA at a calm pace
+# (CAL_N SAs, 128 half-open, each deleted once up). Prints and writes
+# bench/results/storm-<date>.md: every client established?, cookies sent and verified
+# (engaged once the half-open SAs pass their memory budget), the half-open peak, the time
+# to all-up against N x the calm CPU per SA (target within 1.2x), p50/p99/max setup latency.
+#
+# Environment: N (100000), HALF_OPEN (N), CAL_N (3000), ADDRS (100), PORTS (from the
+# descriptor limit, as scale.sh), WORKERS (1), STORM_WAIT (600 s), BUILD.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+
+N=${N:-100000}
+HALF_OPEN=${HALF_OPEN:-$N}
+CAL_N=${CAL_N:-3000}
+ADDRS=${ADDRS:-100}
+WORKERS=${WORKERS:-1}
+STORM_WAIT=${STORM_WAIT:-600}
+MPORT=9472
+IKE=aes_gcm128-sha2_256-dh31
+ESP=aes_gcm128
+bench_ports
+
+for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN"; do
+	[ -x "$f" ] || iop_die "$f not built: run scripts/build (or set BUILD)"
+done
+iop_init
+results=$BENCH_DIR/results
+mkdir -p "$results"
+stamp=$(date +%Y%m%d-%H%M%S)
+md=$results/storm-$stamp.md
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+bench_netns "$ADDRS"
+SKUA_PLUTO_ARGS="--metrics 127.0.0.1:$MPORT" \
+	bench_skua_start sk "$NS_R" none "$WORKERS" "$IKE" "$ESP"
+scrape() { ip netns exec "$NS_R" curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics"; }
+metric() { # metric FILE NAME [regex on the labels]: the sum of its samples
+	awk -v n="$2" -v re="${3:-}" '$1 !~ /^#/ {
+		name = $1; sub(/\{.*/, "", name)
+		if (name == n && (re == "" || $1 ~ re)) s += $NF
+	} END { printf "%.0f\n", s }' "$1"
+}
+
+# ---- calm: CPU per SA ----
+bench_log "calm: $CAL_N SAs, 128 half-open"
+mkdir -p "$IOP_TMP/cal"
+t0=$(bench_cpu_ticks "$BENCH_PID")
+c0=$(bench_child_ticks "$BENCH_PID")
+bench_loadgen "$IOP_TMP/cal" -n "$CAL_N" -S "$ADDRS" -H 128 -t 300 --teardown \
+	--ike "$IKE" --esp "$ESP"
+bench_wait_ready "$IOP_TMP/cal" 330 || bench_log "calm: the generator did not finish"
+bench_loadgen_stop
+sleep 1
+t1=$(bench_cpu_ticks "$BENCH_PID")
+c1=$(bench_child_ticks "$BENCH_PID")
+cal_up=$(json_num "$IOP_TMP/cal/lg.json" ike_established)
+cal_rate=$(json_num "$IOP_TMP/cal/lg.json" setups_per_s)
+cal_gen=$(json_num "$IOP_TMP/cal/lg.json" generator_cpu_s)
+[ "${cal_up:-0}" -gt 0 ] || iop_die "calm: no setups (see $IOP_TMP/cal/lg.out)"
+cal_ms=$(awk -v t=$((t1 - t0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }')
+bench_log "calm: $cal_up up, $cal_ms ms responder CPU per SA"
+sleep 2 # the deleted SAs' memory settles
+
+# ---- the storm ----
+bench_log "storm: $N clients at once ($HALF_OPEN half-open), $ADDRS addresses x $PORTS ports"
+scrape >"$IOP_TMP/m0.prom"
+t0=$(bench_cpu_ticks "$BENCH_PID")
+r0=$(bench_rss "$BENCH_PID")
+mkdir -p "$IOP_TMP/storm"
+bench_loadgen "$IOP_TMP/storm" -n "$N" -S "$ADDRS" -P "$PORTS" --src-port 10000 \
+	-H "$HALF_OPEN" -t "$STORM_WAIT" --ike "$IKE" --esp "$ESP"
+peak_half=0
+peak_bytes=0
+peak_rss=0
+end=$((SECONDS + STORM_WAIT + 60))
+while [ ! -s "$IOP_TMP/storm/ready" ] && kill -0 "$LG_PID" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
+	if scrape >"$IOP_TMP/s.prom"; then
+		h=$(metric "$IOP_TMP/s.prom" skua_ike_sas half_open)
+		b=$(metric "$IOP_TMP/s.prom" skua_ike_half_open_bytes)
+		[ "$h" -gt "$peak_half" ] && peak_half=$h
+		[ "$b" -gt "$peak_bytes" ] && peak_bytes=$b
+	fi
+	r=$(bench_rss "$BENCH_PID")
+	[ "$r" -gt "$peak_rss" ] && peak_rss=$r
+	sleep 0.5
+done
+t1=$(bench_cpu_ticks "$BENCH_PID")
+r1=$(bench_rss "$BENCH_PID")
+scrape >"$IOP_TMP/m1.prom"
+bench_loadgen_stop
+alive=yes
+kill -0 "$BENCH_PID" 2>/dev/null || alive="NO: pluto exited"
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+j=$IOP_TMP/storm/lg.json
+cp "$j" "$results/storm-$stamp.json" 2>/dev/null || true
+up=$(json_num "$j" ike_established)
+child=$(json_num "$j" child_established)
+failed=$(json_num "$j" failed)
+elapsed=$(json_num "$j" elapsed_s)
+rate=$(json_num "$j" setups_per_s)
+gen=$(json_num "$j" generator_cpu_s)
+lat() { sed -n "s/.*\"latency_ms\": {.*\"$1\": \\([0-9.]*\\).*/\\1/p" "$j" | head -n1; }
+d() { echo $(($(metric "$IOP_TMP/m1.prom" "$1") - $(metric "$IOP_TMP/m0.prom" "$1"))); }
+cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" | head -n 3 | tr '\n' ';')
+{
+	echo "# Reconnect storm, $(date '+%Y-%m-%d %H:%M')"
+	echo
+	echo "Skua pluto --use-none, $WORKERS worker(s) pinned to CPU $RESP_CPU, /metrics on; skua-loadgen on CPU"
+	echo "$GEN_CPU from $ADDRS addresses x $PORTS ports. PSK, X25519, AES-GCM-128, one Child SA per IKE SA."
+	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
+	echo
+	echo "Calm, same responder, just before: $cal_up SAs at 128 half-open, $cal_rate setups/s,"
+	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"
+	echo "$(awk -v g="${cal_gen:-0}" -v n="$cal_up" 'BEGIN { printf "%.4f", g * 1000 / n }') ms per SA."
+	echo
+	echo "| clients | at once | IKE up | Child up | failed | time to all-up (s) | N × calm CPU/SA (s) | ratio (target ≤ 1.2) | setups/s | responder CPU ms/SA in the storm | generator CPU ms/SA | latency p50 / p99 / max (s) | cookies sent / verified | half-open peak (bytes) | RSS idle → peak → end (MiB) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -v n="$N" -v h="$HALF_OPEN" -v up="${up:-0}" -v ch="${child:-0}" -v f="${failed:-0}" \
+		-v el="${elapsed:-0}" -v c="$cal_ms" -v rt="${rate:-0}" -v t="$((t1 - t0))" -v tk="$CLK_TCK" \
+		-v g="${gen:-0}" -v p50="$(lat p50)" -v p99="$(lat p99)" -v mx="$(lat max)" \
+		-v cs="$(d skua_ike_cookies_sent_total)" -v cv="$(d skua_ike_cookies_verified_total)" \
+		-v ph="$peak_half" -v pb="$peak_bytes" -v r0="$r0" -v rp="$peak_rss" -v r1="$r1" 'BEGIN {
+		ideal = n * c / 1000
+		printf "| %d | %d | %d | %d | %d | %.1f | %.1f | **%.2f** | %.0f | %.4f | %.4f | %.3f / %.3f / %.3f | %d / %d | %d (%d) | %.1f → %.1f → %.1f |\n",
+			n, h, up, ch, f, el, ideal, (ideal > 0 ? el / ideal : 0), rt,
+			(up > 0 ? t * 1000 / tk / up : 0), (up > 0 ? g * 1000 / up : 0),
+			p50 / 1000, p99 / 1000, mx / 1000, cs, cv, ph, pb, r0 / 1048576, rp / 1048576, r1 / 1048576
+	}'
+	echo
+	echo "Time to all-up: the generator's first start to its last establishment. The half-open"
+	echo "peak and RSS peak are sampled every 0.5 s. pluto alive at the end: $alive."
+	[ -n "$cause" ] && echo "Failures by cause: $cause"
+	echo "Cookie counters (whole run of the storm): INIT dropped $(d skua_ike_sa_init_dropped_total),"
+	echo "retransmitted requests answered again $(d skua_ike_retransmits_answered_total), datagrams"
+	echo "received $(d skua_datagrams_received_total), updown runs $(d skua_updown_runs_total)."
+} >"$md"
+cat "$md"
+echo "# written to $md" >&2
