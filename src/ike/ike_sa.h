@@ -123,6 +123,7 @@ struct child_sa {
 	 */
 	bool policies_taken;
 	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
+	bool out_removed;		/* its outbound SA is out of the kernel already (lingering) */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */

@@ -736,7 +736,7 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	enum xch_side peer = by == XCH_WEST ? XCH_EAST : XCH_WEST;
 	struct ike_sa *sa = xch_sa(by);
 	struct child_sa *old = sa->children;
-	uint32_t old_in = old->spi_in, old_reqid = old->reqid;
+	uint32_t old_in = old->spi_in, old_out = old->spi_out, old_reqid = old->reqid;
 
 	cr_assert(ike_child_rekey(sa, old, "test"));
 	cr_assert_not(ike_child_rekey(sa, old, "test again"), "rekeyed twice");
@@ -777,12 +777,22 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	cr_assert_null(pnc->out_deferred);
 	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
-	/* The initiator's old inbound SA lingers a moment (ESP sent before the peer's switch). */
+	/*
+	 * Each side's old inbound SA lingers a moment (ESP the other sent
+	 * before its switch may still be on the way); the old outbound SAs
+	 * go at once, the responder's after its new one came.
+	 */
 	cr_assert_eq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in), 0,
-		     "the old inbound SA went at once");
+		     "the initiator's old inbound SA went at once");
+	cr_assert_eq(xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_out), 0,
+		     "the responder's old inbound SA went at once");
+	cr_assert(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_out) > 0,
+		  "the initiator's old outbound SA stayed after the Delete was answered");
 	assert_one_child_pair();
 	cr_assert(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in) > 0,
-		  "the old inbound SA stayed after its linger");
+		  "the initiator's old inbound SA stayed after its linger");
+	cr_assert(xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_out) > 0,
+		  "the responder's old inbound SA stayed after its linger");
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
 }
 

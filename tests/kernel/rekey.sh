@@ -314,13 +314,14 @@ run_peer() {
 				fail=1
 			fi
 		done
-		# Every SA of all but the last two generations is gone from both kernels (the
-		# kernels are read after the log, so each SA there is in a logged generation).
-		bad=""
+		# Every SA of all but the last two generations is gone from both kernels once
+		# the grace periods of rekeyed SAs have passed (Skua keeps a rekeyed inbound SA
+		# 1 s after the Delete, strongSwan delete_rekeyed_delay, 5 s by default); the
+		# hard lifetime is 30 s, so only the Deletes can have removed them.
 		old=0
-		{ esp_spis "$NS_L"; esp_spis "$NS_R"; } >"$IOP_TMP/kernel.spis"
 		for t in $TUNNELS; do
 			conn=${t%%:*}
+			: >"$IOP_TMP/old.$conn"
 			gens=$(generations "$IOP_TMP/sk.log" 0 "$conn")
 			n=$(($(wc -l <<<"$gens") - 2))
 			[ "$n" -gt 0 ] || continue
@@ -328,11 +329,11 @@ run_peer() {
 			for spi in $(head -n "$n" <<<"$gens"); do
 				printf '0x%08x\n' "$spi"
 			done >"$IOP_TMP/old.$conn"
-			bad="$bad$(grep -xF -f "$IOP_TMP/old.$conn" "$IOP_TMP/kernel.spis" | sed "s/^/ $conn:/" | tr -d '\n')"
 		done
-		if [ -z "$bad" ] && [ "$old" -ge 12 ]; then
+		if iop_wait 8 old_gone && [ "$old" -ge 12 ]; then
 			iop_ok "$what: the $old older Child SAs are gone from both kernels (now $(n_esp "$NS_L") and $(n_esp "$NS_R") ESP SAs)"
 		else
+			old_gone
 			iop_not_ok "$what: of $old older Child SAs (want >= 12), still in a kernel:${bad:- none}"
 			fail=1
 		fi
@@ -381,12 +382,28 @@ run_peer() {
 	iop_wait $((IOP_WAIT * 6)) unrouted "$mark_s" || echo "# $what: not every unroute-client ran"
 }
 
-# unrouted <from>: Skua's log shows each tunnel's unroute-client after line <from>.
+# unrouted <from>: Skua's log shows each tunnel's unroute-client after line <from>. The
+# native default updown logs no such line: its unroute- is a kernel operation in the
+# batch that removes the last SAs (none_left saw them go), so there is nothing to wait for.
 unrouted() {
 	local t
 	for t in $TUNNELS; do
+		after "$(log_file sk)" "$1" | grep -q "\"${t%%:*}\" updown " || continue
 		after "$(log_file sk)" "$1" | grep -q "\"${t%%:*}\" updown unroute-client" || return 1
 	done
+}
+
+# old_gone: no SPI of the old.<conn> lists is in either kernel; sets bad to those that are.
+old_gone() {
+	local t conn
+	bad=""
+	{ esp_spis "$NS_L"; esp_spis "$NS_R"; } >"$IOP_TMP/kernel.spis"
+	for t in $TUNNELS; do
+		conn=${t%%:*}
+		[ -s "$IOP_TMP/old.$conn" ] || continue
+		bad="$bad$(grep -xF -f "$IOP_TMP/old.$conn" "$IOP_TMP/kernel.spis" | sed "s/^/ $conn:/" | tr -d '\n')"
+	done
+	[ -z "$bad" ]
 }
 
 # shellcheck disable=SC2034 # read by skua_start (skua.sh)

@@ -7,6 +7,7 @@
 #   skua_pair    two plutos on XFRM: tunnel, transport, NAT-T, --route,
 #                updown, --terminate/--delete/--shutdown [--leave-state]
 #   peers        Skua with strongSwan 5.9.8 and libreswan 4.10, traffic
+#   rekey        Child SA and IKE SA rekeys under traffic (Skua, strongSwan, libreswan)
 #
 #   tests/kernel/run_all.sh BUILD      (ctest: kernel/guest)
 #
@@ -21,7 +22,7 @@
 # the guest timed out or failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-TESTS=${SKUA_KERNEL_TESTS:-smoke_esp pfkey skua_pair peers}
+TESTS=${SKUA_KERNEL_TESTS:-smoke_esp pfkey skua_pair peers rekey}
 PER=${SKUA_KERNEL_TEST_TIMEOUT:-240}
 
 if [ "${SKUA_IN_GUEST:-0}" != 1 ]; then

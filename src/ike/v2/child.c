@@ -408,12 +408,17 @@ static void final_counts(struct kernel_op *op)
 	kernel_op_free(op);
 }
 
-/* Ask for c's counts before its SAs go (the kernel queue keeps the order). */
-static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
+/*
+ * Ask for the counts of c's inbound SA, outbound SA or both before they go
+ * (the kernel queue keeps the order).
+ */
+static void count_for_heir(struct ike_sa *sa, struct child_sa *c, bool want_in, bool want_out)
 {
 	if (!c->superseded || !c->successor_spi || sa->w->d->kernel_none)
 		return;
 	for (int in = 1; in >= 0; in--) {
+		if (in ? !want_in : !want_out)
+			continue;
 		struct heir_ref *h = malloc(sizeof(*h));
 		struct kernel_op *op = h ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa),
 							 final_counts, h) : NULL;
@@ -470,6 +475,53 @@ void v2_child_install_out(struct ike_sa *sa, struct child_sa *c)
 	submit(sa, b);
 }
 
+/*
+ * The rekey of c we answered takes the outbound traffic first (its
+ * outbound SA waited for this moment): the kernel queue keeps the order,
+ * so there is no instant without an outbound SA. Not for a redundant one
+ * (a collision's loser: its initiator deletes it), nor when the IKE SA
+ * goes with every Child SA.
+ */
+static void heirs_take_out(struct ike_sa *sa, struct child_sa *c)
+{
+	for (struct child_sa *h = sa->children; h; h = h->next)
+		if (h->out_deferred && h->rekey_of == c->serial && !h->superseded &&
+		    h->state == CHILD_INSTALLED && sa->state != IKE_DELETING)
+			v2_child_install_out(sa, h);
+}
+
+void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_step *st;
+	struct kernel_batch *b;
+	struct kernel_op *op;
+
+	if (c->state != CHILD_INSTALLED || c->kernel_released || c->out_removed ||
+	    ike_leave_kernel_state)
+		return;
+	heirs_take_out(sa, c);
+	c->out_removed = true;
+	if (c->out_deferred) {
+		kernel_batch_free(c->out_deferred);	/* never in the kernel: keys wiped */
+		c->out_deferred = NULL;
+		return;
+	}
+	count_for_heir(sa, c, false, true);
+	st = step_new(sa, c, removal_logged);
+	b = st ? batch_new(sa, st) : NULL;
+	op = b ? kernel_batch_add(b, KERNEL_OP_SA_DELETE) : NULL;
+	if (!op) {
+		if (b)
+			kernel_batch_free(b);
+		free(st);
+		c->out_removed = false;	/* v2_child_uninstall() tries again */
+		return;
+	}
+	st->rollback_only = true;
+	sa_params(sa, c, false, &op->sa);
+	submit(sa, b);
+}
+
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_step *st;
@@ -480,23 +532,15 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
 	c->kernel_released = true;
-	/*
-	 * The rekey of c we answered takes the outbound traffic first (its
-	 * outbound SA waited for this moment): the kernel queue keeps the
-	 * order, so there is no instant without an outbound SA. Not for a
-	 * redundant one (a collision's loser: its initiator deletes it), nor
-	 * when the IKE SA goes with every Child SA.
-	 */
-	for (struct child_sa *h = sa->children; h; h = h->next)
-		if (h->out_deferred && h->rekey_of == c->serial && !h->superseded &&
-		    h->state == CHILD_INSTALLED && sa->state != IKE_DELETING)
-			v2_child_install_out(sa, h);
+	heirs_take_out(sa, c);
 	if (c->out_deferred) {
 		kernel_batch_free(c->out_deferred);	/* never in the kernel: keys wiped */
 		c->out_deferred = NULL;
 		out_added = false;
 	}
-	count_for_heir(sa, c);
+	if (c->out_removed)
+		out_added = false;
+	count_for_heir(sa, c, true, out_added);
 	st = step_new(sa, c, removal_logged);
 	b = st ? batch_new(sa, st) : NULL;
 	if (!b) {

@@ -38,6 +38,14 @@ void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v2_child_install_out(struct ike_sa *sa, struct child_sa *c);
 
 /*
+ * A superseded c the peer deleted: its successor's deferred outbound SA
+ * goes in, c's outbound SA out; its inbound SA stays until
+ * v2_child_uninstall() (ESP the peer sent on it may still be on the way).
+ * Context: the owner.
+ */
+void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c);
+
+/*
  * Remove c's kernel state (answers are only logged); a rekey of c whose
  * outbound SA was deferred gets it first. Context: the owner.
  */
