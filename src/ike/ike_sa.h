@@ -101,6 +101,10 @@ enum {
 	 * meanwhile still finds its SA here.
 	 */
 	CHILD_REKEYED_LINGER_MS = 1000,
+	/* A deferred outbound SA's peer traffic check: first, then every, at most */
+	CHILD_OUT_POLL_FIRST_MS = 50,
+	CHILD_OUT_POLL_MS = 200,
+	CHILD_OUT_POLLS = 50,
 };
 
 struct child_sa {
@@ -151,6 +155,15 @@ struct child_sa {
 	 * inbound half the peer has not keyed yet (v2/child.c).
 	 */
 	struct kernel_batch *out_deferred;
+	/*
+	 * Meanwhile its inbound SA's counters are looked at now and then: ESP
+	 * on it means the initiator keyed the new SAs (it sends on its new
+	 * outbound SA once it has both), so ours goes in then, before the
+	 * Delete: a peer that drops the old inbound SA when it sends its
+	 * Delete (libreswan) gets nothing on it meanwhile.
+	 */
+	struct timer out_poll;
+	uint8_t out_polls;
 	struct child_step *install_step;	/* v2/child.c: its install, while in the kernel */
 };
 

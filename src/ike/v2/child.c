@@ -329,7 +329,8 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	 * of its own): the peer keys its new inbound SA only when our answer
 	 * arrives, and ESP we sent on it before that would be dropped. Ours
 	 * goes when the peer deletes the SA this one replaces
-	 * (v2_child_uninstall()).
+	 * (v2_child_retire_out(), v2_child_uninstall()), or when ESP from
+	 * the peer comes on the new inbound SA (v2_child_out_poll_fire()).
 	 */
 	bool defer = c->rekey_of && !c->we_initiated;
 	struct kernel_batch *ob = defer && ok ? kernel_batch_new(owner_mb(sa), step_answer, NULL)
@@ -451,6 +452,67 @@ static void out_installed(struct ike_sa *sa, struct child_sa *c, int status)
 			    (unsigned long long)sa->serial, (unsigned long long)c->serial,
 			    strerror(-status));
 		v2_child_delete_tell_peer(sa, c);
+	}
+}
+
+/* A look at a deferred outbound SA's inbound twin: found again by SPI (it may move or go). */
+struct out_probe {
+	struct ike_worker *w;
+	uint32_t spi, reqid;
+};
+
+static void out_poll_arm(struct ike_sa *sa, struct child_sa *c, uint64_t after_ms)
+{
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_poll,
+		  ike_now(sa->w) + after_ms);
+}
+
+static void out_probe_answer(struct kernel_op *op)
+{
+	struct out_probe *p = op->cookie;
+	struct child_sa *c = child_index_find(&p->w->children, p->spi, p->reqid);
+
+	if (c && c->spi_in == p->spi && c->out_deferred && c->state == CHILD_INSTALLED &&
+	    !c->superseded) {
+		if (op->status == 0 && op->stats.packets > 0) {
+			dbg(DBG_KERNEL, "#%llu: ESP on the new inbound SA 0x%08x: the peer switched",
+			    (unsigned long long)c->serial, c->spi_in);
+			v2_child_install_out(c->sa, c);
+		} else if (++c->out_polls < CHILD_OUT_POLLS) {
+			out_poll_arm(c->sa, c, CHILD_OUT_POLL_MS);
+		}
+	}
+	free(p);
+	kernel_op_free(op);
+}
+
+void v2_child_out_poll_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->sa;
+	struct out_probe *p;
+	struct kernel_op *op;
+
+	(void)tw;
+	(void)t;
+	if (!c->out_deferred || c->state != CHILD_INSTALLED || c->superseded ||
+	    sa->w->d->kernel_none)
+		return;
+	p = malloc(sizeof(*p));
+	op = p ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa), out_probe_answer, p) : NULL;
+	if (!op) {
+		free(p);
+		return;		/* the Delete adds it */
+	}
+	*p = (struct out_probe){ sa->w, c->spi_in, c->reqid };
+	op->owner = sa->w->index;
+	op->sa.src = sa->peer;
+	op->sa.dst = sa->local;
+	op->sa.spi = c->spi_in;
+	op->sa.proto = IPPROTO_ESP;
+	if (kernel_queue_submit(sa->w->d->kq, op) < 0) {
+		free(p);
+		kernel_op_free(op);
 	}
 }
 
@@ -716,6 +778,10 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
+	if (c->out_deferred && !sa->w->d->kernel_none) {
+		c->out_polls = 0;
+		out_poll_arm(sa, c, CHILD_OUT_POLL_FIRST_MS);
+	}
 	if (child_index_add(&sa->w->children, c) < 0)
 		log_limited(LOG_WARNING, 10, "out of memory indexing a Child SA",
 			    "#%llu: out of memory indexing the Child SA: kernel events will miss it",

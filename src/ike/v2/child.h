@@ -32,6 +32,12 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c);
 void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
 /*
+ * The deferred outbound SA's timer (c->out_poll): is there ESP on c's
+ * inbound SA yet? Then the outbound SA goes in. Set up by ike_child_new().
+ */
+void v2_child_out_poll_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+
+/*
  * Hand c's deferred outbound SA (c->out_deferred: a rekey we answered) to
  * the kernel; nothing when there is none. Context: the owner.
  */
