@@ -946,6 +946,53 @@ Test(exchange, rekey_child_both_sides)
 	}
 }
 
+/*
+ * The responder's deferred outbound SA goes in before the Delete once ESP
+ * came on its new inbound SA (the initiator sends on the new SA, so it has
+ * both): a peer dropping the old inbound SA when it sends its Delete
+ * (libreswan 4.10) gets nothing on it. Without such ESP it waits.
+ */
+Test(exchange, rekey_child_responder_switches_on_peer_traffic)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	struct ike_sa *sa = xch_sa(XCH_WEST);
+	struct child_sa *old = sa->children;
+	uint32_t old_in = old->spi_in, old_out = old->spi_out;
+
+	cr_assert(ike_child_rekey(sa, old, "test"));
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	struct child_sa *pnc = xch_sa(XCH_EAST)->children->next;
+	cr_assert_not_null(pnc);
+	cr_assert_not_null(pnc->out_deferred);
+	/* No ESP on the new inbound SA yet: still deferred after a few looks. */
+	xch_advance(XCH_EAST, CHILD_OUT_POLL_FIRST_MS + 2 * CHILD_OUT_POLL_MS);
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_QUERY, pnc->spi_in) > 0,
+		  "the new inbound SA's counters were never looked at");
+	cr_assert_not_null(pnc->out_deferred, "the outbound SA went in without ESP from the peer");
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out), 0);
+	/* ESP came: the next look adds it, the old outbound SA still there. */
+	xch_kernel_set_packets(XCH_EAST, pnc->spi_in, 3);
+	xch_advance(XCH_EAST, CHILD_OUT_POLL_MS);
+	cr_assert_null(pnc->out_deferred, "ESP came on the new SA, the outbound SA still waits");
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out) > 0);
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_in), 0,
+		     "the old outbound SA went before the Delete");
+	/* Then the Delete: the old outbound SA goes, no second add of the new one. */
+	unsigned added = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_in) > added);
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out), added);
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_out), 0,
+		     "the old inbound SA went at once");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_out) > 0);
+}
+
 /* PFS: a KE in CREATE_CHILD_SA, from each side, with the group it must use. */
 static void rekey_child_pfs(const char *conn, uint16_t group)
 {

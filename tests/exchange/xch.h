@@ -207,6 +207,9 @@ unsigned xch_kernel_ops(enum xch_side side, enum kernel_op_kind kind, const char
 /* How many operations both kernels got so far. */
 unsigned xch_kernel_op_count(void);
 
+/* From now on side's kernel reports packets for SA spi when asked (SA_QUERY). */
+void xch_kernel_set_packets(enum xch_side side, uint32_t spi, uint64_t packets);
+
 /* The seq of the last operation of kind on SA spi (0: none). */
 unsigned xch_kernel_op_seq(enum xch_side side, enum kernel_op_kind kind, uint32_t spi);
 

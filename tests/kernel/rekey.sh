@@ -28,7 +28,9 @@
 # least 5 rekeys of each tunnel during the pings (2 of kG), each started by the side whose
 # lifetime is short (Skua's log: its "rekeying Child SA" lines against its "IPsec SA #N
 # rekeyed" lines, its "rekeying the IKE SA" lines against its "IKE SA rekeyed" lines),
-# with a DH group exactly on kC and kD; not one echo lost; no XFRM error counter in
+# with a DH group exactly on kC and kD; not one echo lost (where libreswan 4.10 answers
+# a rekey, kA and kC, at most 10 %: it sends on the new SA before Skua has its answer,
+# XfrmInNoStates in Skua's kernel); no XFRM error counter in
 # either kernel; every SA older than the last two generations gone from both kernels
 # (the hard lifetime is 30 s, so only the Deletes can have removed them); no failure in
 # either log; the initiators' Deletes leave no ESP SA.
@@ -249,8 +251,17 @@ run_peer() {
 		# new SA only once the initiator has it (its Delete, or ESP from it on the new
 		# SA: libreswan 4.10 deletes the old SA, inbound included, up to a second after
 		# it switched), and each side keeps a rekeyed inbound SA a moment after the Delete.
+		# But for one thing no initiator can prevent: libreswan 4.10 answering a rekey
+		# (kA, kC) sends on its new SA at once, before its answer reached Skua and Skua
+		# keyed the new inbound SA (XfrmInNoStates in Skua's kernel). Counted, and
+		# tolerated for libreswan's answers only (the echoes of kA and kC below).
+		lsw_err=""
+		if [ "$pk" = lsw ]; then
+			lsw_err=$(xfrm_errors "$NS_L" | tr ' ' '\n' | grep '^XfrmInNoStates=')
+			bad="$(xfrm_errors "$NS_L" | sed 's/XfrmInNoStates=[0-9]* //')$(xfrm_errors "$NS_R")"
+		fi
 		if [ -z "$bad" ]; then
-			iop_ok "$what: no XFRM error in either kernel (/proc/net/xfrm_stat)"
+			iop_ok "$what: no XFRM error in either kernel (/proc/net/xfrm_stat)${lsw_err:+, but for libreswan's early switch when it answers a rekey: $lsw_err in Skua's}"
 		else
 			iop_not_ok "$what: XFRM errors: Skua's kernel: $(xfrm_errors "$NS_L"); $pk's: $(xfrm_errors "$NS_R")"
 			fail=1
@@ -262,6 +273,10 @@ run_peer() {
 				"$IOP_TMP/ping.$conn")
 			if [ "$n" = "$PINGS $PINGS" ]; then
 				iop_ok "$what: $conn: $PINGS of $PINGS echoes answered across the rekeys"
+			elif [ "$pk" = lsw ] && [ "$kind" = child ] && [ "$by" = sk ] &&
+				[ "${n% *}" = "$PINGS" ] && [ "${n#* }" -ge $((PINGS * 9 / 10)) ]; then
+				# libreswan answering Skua's rekeys sends on the new SA early (above)
+				iop_ok "$what: $conn: ${n#* } of $PINGS echoes answered across the rekeys (libreswan, answering, sends on the new SA before Skua has its answer)"
 			else
 				iop_not_ok "$what: $conn: echoes sent and answered: ${n:-none} (want $PINGS $PINGS): $(tail -n 2 "$IOP_TMP/ping.$conn" | tr '\n' ' ')"
 				fail=1

@@ -495,8 +495,7 @@ void v2_child_out_poll_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 
 	(void)tw;
 	(void)t;
-	if (!c->out_deferred || c->state != CHILD_INSTALLED || c->superseded ||
-	    sa->w->d->kernel_none)
+	if (!c->out_deferred || c->state != CHILD_INSTALLED || c->superseded)
 		return;
 	p = malloc(sizeof(*p));
 	op = p ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa), out_probe_answer, p) : NULL;
@@ -778,7 +777,7 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
-	if (c->out_deferred && !sa->w->d->kernel_none) {
+	if (c->out_deferred) {
 		c->out_polls = 0;
 		out_poll_arm(sa, c, CHILD_OUT_POLL_FIRST_MS);
 	}
