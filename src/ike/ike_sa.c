@@ -288,6 +288,7 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
 	c->sa = sa;
 	timer_init(&c->life, v2_child_life_fire, c);
+	timer_init(&c->out_poll, v2_child_out_poll_fire, c);
 	ike_conn_use(conn);
 	c->conn = conn;
 	c->this_end = this_end;
@@ -309,6 +310,7 @@ struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
 	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_poll);
 	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {

@@ -92,7 +92,20 @@ enum child_state {
 	CHILD_INSTALLED,
 };
 
-enum { CHILD_NONCE_KEEP = 16 };
+enum {
+	CHILD_NONCE_KEEP = 16,
+	/*
+	 * A rekeyed Child SA whose Delete the peer answered keeps its SAs this
+	 * long: the peer's answer can overtake the kernel switching its
+	 * outbound traffic to the new SA, and ESP it sent on the old one
+	 * meanwhile still finds its SA here.
+	 */
+	CHILD_REKEYED_LINGER_MS = 1000,
+	/* A deferred outbound SA's peer traffic check: first, then every, at most */
+	CHILD_OUT_POLL_FIRST_MS = 50,
+	CHILD_OUT_POLL_MS = 200,
+	CHILD_OUT_POLLS = 50,
+};
 
 struct child_sa {
 	struct child_sa *next;
@@ -113,6 +126,8 @@ struct child_sa {
 	 * this one leaves them (and the client's routes) alone when it goes.
 	 */
 	bool policies_taken;
+	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
+	bool out_removed;		/* its outbound SA is out of the kernel already (lingering) */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
@@ -133,6 +148,23 @@ struct child_sa {
 	uint8_t kernel_done;		/* bits of the install steps that succeeded */
 	bool kernel_released;		/* its kernel state is being removed */
 	bool native_routed;		/* its install batch carried the default updown's routes */
+	/*
+	 * A rekey we answered: its outbound SA, keyed, in a batch of its own
+	 * not yet handed to the kernel. It goes when the SA it replaces goes
+	 * (the peer's Delete, or its end), so we never send on an SA whose
+	 * inbound half the peer has not keyed yet (v2/child.c).
+	 */
+	struct kernel_batch *out_deferred;
+	/*
+	 * Meanwhile its inbound SA's counters are looked at now and then: ESP
+	 * on it means the initiator keyed the new SAs (it sends on its new
+	 * outbound SA once it has both), so ours goes in then, before the
+	 * Delete: a peer that drops the old inbound SA when it sends its
+	 * Delete (libreswan) gets nothing on it meanwhile.
+	 */
+	struct timer out_poll;
+	uint8_t out_polls;
+	struct child_step *install_step;	/* v2/child.c: its install, while in the kernel */
 };
 
 struct v2_auth_pend;
@@ -192,6 +224,7 @@ struct ike_sa {
 	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
 	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
 	bool was_established;		/* counted established once (ike_stats.h) */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */

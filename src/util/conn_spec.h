@@ -128,6 +128,8 @@ struct conn_spec {
 	uint32_t ipsec_lifetime;
 	uint32_t rekeymargin;
 	uint32_t rekeyfuzz;		/* percent */
+	uint64_t ipsec_max_bytes;	/* --ipsec-max-bytes: an IPsec SA's hard limit, 0: none */
+	uint64_t ipsec_max_packets;	/* --ipsec-max-packets, the same */
 	uint32_t keyingtries;		/* 0: forever */
 	char *esp;			/* proposal string or NULL for defaults */
 	char *ike;			/* proposal string or NULL for defaults */

@@ -219,6 +219,13 @@ static const struct opt_desc opts[WO_COUNT] = {
 	/* A percentage of rekeymargin: may well exceed 100. */
 	[WO_REKEYFUZZ] = { .name = "rekeyfuzz", .arg = "percentage", .kind = K_NUM, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN, .min = 0, .max = 1000000, .unit = "percent" },
+	/* libreswan's: the kernel's hard byte and packet limits of each IPsec SA. */
+	[WO_IPSEC_MAX_BYTES] = { .name = "ipsec-max-bytes", .arg = "bytes", .kind = K_NUM,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .min = 1, .max = INT64_MAX,
+		.unit = "bytes" },
+	[WO_IPSEC_MAX_PACKETS] = { .name = "ipsec-max-packets", .arg = "packets", .kind = K_NUM,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .min = 1, .max = INT64_MAX,
+		.unit = "packets" },
 	[WO_KEYINGTRIES] = { .name = "keyingtries", .arg = "count", .kind = K_NUM, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN, .min = 0, .max = INT31_MAX, .unit = "tries" },
 	[WO_ESP] = { .name = "esp", .arg = "esp-algos", .kind = K_STR, .scope = S_WIDE,
@@ -621,9 +628,10 @@ static int parse_int(const char *s, int64_t *out)
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
-		if (v > (UINT64_C(1) << 40))
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > ((uint64_t)INT64_MAX - d) / 10)
+			return -ERANGE;	/* beyond INT64_MAX (the byte and packet limits reach it) */
+		v = v * 10 + d;
 	}
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
@@ -780,7 +788,7 @@ static int value_parse(const struct opt_desc *d, const char *v, struct val *out,
 			out->num = INT64_MIN;
 		else if (rc == -ERANGE)
 			out->num = INT64_MAX;
-		if (out->num > d->max)
+		if (out->num > d->max || (rc == -ERANGE && v[0] != '-'))
 			return errf(err, errlen, "--%s %.64s: larger than the maximum %lld%s%s",
 				    d->name, v, (long long)d->max, d->unit ? " " : "",
 				    d->unit ? d->unit : "");
@@ -1348,6 +1356,8 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_IPSECLIFETIME: s->ipsec_lifetime = (uint32_t)v.num; break;
 	case WO_REKEYMARGIN: s->rekeymargin = (uint32_t)v.num; break;
 	case WO_REKEYFUZZ: s->rekeyfuzz = (uint32_t)v.num; break;
+	case WO_IPSEC_MAX_BYTES: s->ipsec_max_bytes = (uint64_t)v.num; break;
+	case WO_IPSEC_MAX_PACKETS: s->ipsec_max_packets = (uint64_t)v.num; break;
 	case WO_KEYINGTRIES: s->keyingtries = (uint32_t)v.num; break;
 	case WO_ESP: return dup_into(&s->esp, o->value);
 	case WO_IKE: return dup_into(&s->ike, o->value);

@@ -136,7 +136,7 @@ static void send_error(struct ike_sa *sa, uint16_t type, const void *data, size_
 static struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 {
 	for (struct child_sa *c = sa->children; c; c = c->next)
-		if (c->spi_out == spi && c->state == CHILD_INSTALLED)
+		if (c->spi_out == spi && c->state == CHILD_INSTALLED && !c->lingering)
 			return c;
 	return NULL;
 }
@@ -621,12 +621,21 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 	free(n->given);
 	n->given = old->given;
 	old->given = NULL;
-	/* Each moved child is counted on the same worker: the gauges stay right. */
+	/*
+	 * Each moved child is counted on the same worker: the gauges stay
+	 * right. What the old SA had queued is the new one's now; a Delete of
+	 * the old IKE SA (its lifetime ended while the rekey was out) is not,
+	 * unless whack --terminate asked for it: that one ends the new SA too.
+	 * The rekey's own Delete of the old SA is queued after this.
+	 */
+	if (old->terminating)
+		n->terminating = true;
 	while (old->tasks) {
 		struct v2_task *t = old->tasks;
 		old->tasks = t->next;
 		t->next = NULL;
-		if (t->kind == V2T_DELETE_IKE) {
+		if (t->kind == V2T_DELETE_IKE &&
+		    (!old->terminating || v2_task_pending(n, V2T_DELETE_IKE, 0))) {
 			v2_task_free(t);
 			continue;
 		}
