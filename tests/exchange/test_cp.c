@@ -274,9 +274,11 @@ Test(cp, v6_prefix_survives_a_child_rekey)
 	xch_advance(XCH_WEST, 40100);
 	xch_run_until_quiet();
 	struct ike_sa *w = west_sa("a");
-	cr_assert_not_null(w->children);
-	cr_assert_neq(w->children->serial, first, "no rekey");
-	assert_ts(&w->children->ts_local, "2001:db8:100::/64");
+	struct child_sa *c = w->children;
+	while (c && c->serial == first)	/* the rekeyed one lingers 1 s for late ESP */
+		c = c->next;
+	cr_assert_not_null(c, "no rekey");
+	assert_ts(&c->ts_local, "2001:db8:100::/64");
 	assert_ts(&east_sa_of("@alice")->children->ts_remote, "2001:db8:100::/64");
 }
 
