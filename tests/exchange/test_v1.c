@@ -620,3 +620,164 @@ Test(v1, quick_mode_message_3_never_comes)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the ISAKMP SA stays");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
 }
+
+/* ---- Aggressive Mode with pre-shared keys (RFC 2409 5.4) ---- */
+
+#define AGCONN V1CONN " --aggrmode --ike aes256-sha2_256;modp2048"
+
+Test(v1, aggressive_mode_psk_establishes)
+{
+	const struct xch_msg *m;
+	struct ike_sa *w, *e;
+
+	v1_pair(AGCONN);
+	xch_initiate(XCH_WEST, "v1");
+	m = step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	w = xch_sa(XCH_WEST);
+	cr_assert_eq(w->state, IKE_V1_AGGR_I1);
+	cr_assert_str_eq(ike_state_name(w->state), "STATE_AGGR_I1");
+	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 1, "one transform: the one group ike= names");
+	m = step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_AGGR_R1);
+	cr_assert_str_eq(ike_state_name(e->state), "STATE_AGGR_R1");
+	cr_assert_arr_eq(m->v1m->hdr.rcookie, e->spi_r, 8);
+	m = step_expect(XCH_WEST, "v1 Aggressive: E{HASH}");
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	cr_assert_eq(w->state, IKE_V1_AGGR_I2);
+	cr_assert_eq(e->state, IKE_V1_AGGR_R2);
+	cr_assert_str_eq(ike_state_name(w->state), "STATE_AGGR_I2");
+	cr_assert_str_eq(ike_state_name(e->state), "STATE_AGGR_R2");
+	cr_assert_eq(w->v1->p1.group, 14);
+	cr_assert_arr_eq(w->v1->key, e->v1->key, 32);
+	cr_assert_arr_eq(w->v1->skeyid_d, e->v1->skeyid_d, w->v1->prf_len);
+	cr_assert_arr_eq(w->v1->iv, e->v1->iv, 16);
+	cr_assert_arr_eq(w->v1->p1_iv, e->v1->p1_iv, 16);
+	cr_assert_eq(e->id_remote.len, 4);
+	cr_assert_arr_eq(e->id_remote.data, "west", 4);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	/* Quick Mode follows on the Aggressive Mode SA, and its Delete works as Main Mode's */
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	cr_assert_eq(w->children->spi_out, e->children->spi_in);
+	ike_sa_delete(w, true);
+	cr_assert_eq(xch_run_until_quiet(), 2);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* A wrong PSK: HASH_R does not match, the initiator gives up and sends nothing more. */
+Test(v1, aggressive_mode_wrong_psk)
+{
+	v1_pair(AGCONN);
+	xch_set_psk(XCH_EAST, "another secret");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept an SA whose HASH_R is wrong");
+	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 0);
+	/* east's half-open SA times out */
+	xch_advance(XCH_EAST, 31000);
+	while (xch_drop_next(XCH_EAST))
+		;
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* Lost messages: 1 resent by west; 2 resent by east until 3 comes; 3 again for 2 again. */
+Test(v1, aggressive_mode_lost_messages)
+{
+	v1_pair(AGCONN);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_not_null(xch_drop_next(XCH_WEST));
+	xch_advance(XCH_WEST, 600);
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	/* message 2 lost: west's message 1 again gets the same message 2, no second SA */
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	xch_advance(XCH_WEST, 1100);
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	/* message 3 lost: east resends 2, west answers with the same 3 */
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_AGGR_I2);
+	cr_assert_not_null(xch_drop_next(XCH_WEST));
+	while (xch_drop_next(XCH_WEST))	/* Quick Mode's first message meanwhile: lost too */
+		;
+	xch_advance(XCH_EAST, 600);
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_not_null(xch_step(XCH_WEST));	/* message 3 (east's keys: shown as E{HASH}) */
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_AGGR_R2);
+	cr_assert_arr_eq(xch_sa(XCH_WEST)->v1->p1_iv, xch_sa(XCH_EAST)->v1->p1_iv, 16);
+	/* Quick Mode's message 1, resent, then goes through */
+	xch_advance(XCH_WEST, 1100);
+	cr_assert_geq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(NULL, NULL);
+}
+
+/* A responder whose connection is not --aggrmode: NO_PROPOSAL_CHOSEN, no SA. */
+Test(v1, aggressive_mode_to_a_main_mode_connection)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN);
+	xch_conn_add(XCH_EAST, V1CONN " --ike aes256-sha2_256;modp2048");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+}
+
+/* And the other way: Main Mode to an --aggrmode connection is refused (libreswan's aggressive=yes). */
+Test(v1, main_mode_to_an_aggressive_connection)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN " --ike aes256-sha2_256;modp2048");
+	xch_conn_add(XCH_EAST, AGCONN);
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* Groups differ: NO_PROPOSAL_CHOSEN (the KE cannot be of another group). */
+Test(v1, aggressive_mode_no_common_group)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN);
+	xch_conn_add(XCH_EAST, V1CONN " --aggrmode --ike aes256-sha2_256;modp3072");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* libreswan's INVALID_ID_INFORMATION: the initiator's ID is not the one the responder expects. */
+Test(v1, aggressive_mode_wrong_id)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN);
+	xch_conn_add(XCH_EAST, "--name v1 --ikev1 --host 127.0.0.1 --id @somebody --to --host "
+			       "127.0.0.2 --id @east --psk --encrypt --aggrmode "
+			       "--ike aes256-sha2_256;modp2048");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Informational: N(18)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}

@@ -20,6 +20,9 @@ enum v1_msg_kind {
 	V1K_INFO,		/* Informational */
 	V1K_QUICK_12,		/* Quick Mode 1 or 2 (decrypted): HASH SA NONCE [KE] [ID ID] */
 	V1K_QUICK_3,		/* Quick Mode 3 (decrypted): HASH */
+	V1K_AGGR_1,		/* Aggressive Mode 1: SA KE NONCE ID */
+	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID HASH */
+	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted, or in the clear): HASH */
 };
 
 /* Which kind m is (decrypted when encrypted). Context: any; pure. */
@@ -38,6 +41,13 @@ void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came */
 void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 4 */
 void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in);	/* message 5 came: send 6, up */
 void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Informational */
+
+/* Aggressive Mode (main.c, RFC 2409 5.4): the handlers the table names. */
+void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */
+void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
+void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: check HASH_R, send 3 */
+void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 2 */
+void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
 
 /* Quick Mode (quick.c). */
 void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */
