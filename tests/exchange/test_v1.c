@@ -6,11 +6,13 @@
  * namespace).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exchange/xch.h"
 #include "unit/ike/v1_sample.h"
+#include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
 #include "ike/v2/exchange.h"
@@ -344,6 +346,31 @@ static void v1_main_up(const char *west, const char *east)
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
 }
 
+/*
+ * The next message from side is libreswan's refusal of a Quick Mode: an
+ * encrypted Informational, HASH(1) then N(type), protocol ISAKMP, no SPI.
+ * The receiver checks HASH(1) and keeps its SAs.
+ */
+static void expect_notify(enum xch_side from, uint16_t type)
+{
+	char want[64];
+	const struct xch_msg *m;
+	const struct v1_payload *n;
+
+	snprintf(want, sizeof(want), "v1 Informational: E{HASH N(%u)}", type);
+	m = step_expect(from, want);
+	n = &m->v1m->pl[1];
+
+	cr_assert_eq(n->u.notify.type, type);
+	cr_assert_eq(n->u.notify.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(n->u.notify.spi_size, 0);
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_null(xch_sa(from)->children);
+	cr_assert_null(xch_sa(from)->v1->qm);
+	cr_assert_eq(xch_sa_count(1 - from), 1);
+	cr_assert_eq(xch_counter(1 - from, IKEC_RX_DROPPED), 0, "the notify was not taken");
+}
+
 /* Both ends have one installed IPsec SA, the mirror of each other, with the same keys. */
 static void assert_ipsec_pair(struct child_sa **wc_out, struct child_sa **ec_out)
 {
@@ -434,7 +461,7 @@ Test(v1, quick_mode_pfs_mismatch_fails)
 {
 	v1_main_up(QMCONN " --pfs", QMCONN);
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
-	cr_assert_not(xch_pending(XCH_EAST));
+	expect_notify(XCH_EAST, V1N_NO_PROPOSAL_CHOSEN);
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 	cr_assert_null(xch_sa(XCH_EAST)->v1->qm);
 }
@@ -480,7 +507,7 @@ Test(v1, quick_mode_disjoint_selectors_fail)
 			   "--to --host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt "
 			   "--tunnel");
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	cr_assert_not(xch_pending(XCH_EAST));
+	expect_notify(XCH_EAST, V1N_INVALID_ID_INFORMATION);
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 }
 
@@ -571,7 +598,9 @@ Test(v1, quick_mode_no_common_esp)
 {
 	v1_main_up(QMCONN " --esp aes128-sha1", QMCONN " --esp aes256-sha2_512");
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	cr_assert_not(xch_pending(XCH_EAST));
+	expect_notify(XCH_EAST, V1N_NO_PROPOSAL_CHOSEN);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west's ISAKMP SA stays");
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 }
@@ -780,4 +809,56 @@ Test(v1, aggressive_mode_wrong_id)
 	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
 	step_expect(XCH_EAST, "v1 Informational: N(18)");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* Main Mode: the initiator's ID is not the one east's connection names: INVALID_ID_INFORMATION. */
+Test(v1, main_mode_wrong_id_is_refused)
+{
+	const struct xch_msg *m;
+
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN);
+	xch_conn_add(XCH_EAST, "--name v1 --ikev1 --host 127.0.0.1 --id @somebody --to --host "
+			       "127.0.0.2 --id @east --psk --encrypt");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 5; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = step_expect(XCH_EAST, "v1 Informational: E");
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+}
+
+/*
+ * INITIAL-CONTACT (RFC 2407 4.6.3.3) from the peer of an established SA:
+ * the older ISAKMP SAs of that connection and peer ID go, the new one stays.
+ */
+Test(v1, initial_contact_deletes_the_older_sas)
+{
+	struct ike_sa *old_w, *old_e, *nw = NULL, *ne = NULL;
+
+	v1_pair(V1CONN);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	old_w = xch_sa(XCH_WEST);
+	old_e = xch_sa(XCH_EAST);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
+	for (struct ike_sa *sa = xch_daemon(XCH_WEST)->w[0].sas; sa; sa = sa->next)
+		if (sa != old_w)
+			nw = sa;
+	for (struct ike_sa *sa = xch_daemon(XCH_EAST)->w[0].sas; sa; sa = sa->next)
+		if (sa != old_e)
+			ne = sa;
+	cr_assert(nw && ne);
+	cr_assert_eq(v1_send_notify(nw, NULL, V1N_INITIAL_CONTACT), 0);
+	step_expect(XCH_WEST, "v1 Informational: E{HASH N(24578)}");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east kept the SA the peer forgot");
+	cr_assert_eq(xch_daemon(XCH_EAST)->w[0].sas, ne, "east deleted the new SA");
+	cr_assert_not_null(ne->children);
 }

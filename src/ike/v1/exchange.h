@@ -73,6 +73,24 @@ int v1_quick_initiate(struct ike_sa *sa);
 void v1_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c);
 void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n);
 
+/*
+ * An encrypted Informational with one Notification of type (protocol
+ * ISAKMP, no SPI), as libreswan answers a Quick Mode it refuses
+ * (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION); rate-limited with the
+ * stateless answers (rx: the message answered; NULL: no answer, not
+ * limited). Returns 0 or -errno.
+ * Context: the owner.
+ */
+int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type);
+
+/*
+ * m (authenticated, of established sa) carries INITIAL-CONTACT: the older
+ * ISAKMP SAs of the same connection and peer ID this worker owns are
+ * deleted (with their IPsec SAs, no Delete sent: the peer forgot them).
+ * Context: the owner.
+ */
+void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m);
+
 /* An Informational Delete of the ISAKMP SA (protocol ISAKMP) or of one ESP SPI. */
 int v1_send_delete(struct ike_sa *sa, uint8_t protocol, uint32_t spi);
 

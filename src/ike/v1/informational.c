@@ -117,6 +117,46 @@ static int fill_ack(struct ike_sa *sa, struct v1_build *b, void *arg)
 	return v1_build_notify(b, &n);
 }
 
+/* A Notification of arg's type (uint16_t), protocol ISAKMP, no SPI (as libreswan sends them). */
+static int fill_notify(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
+				     .type = *(const uint16_t *)arg };
+
+	(void)sa;
+	return v1_build_notify(b, &n);
+}
+
+int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type)
+{
+	if (rx && !v2_answer_allowed(sa->w, rx, "IKEv1 notification (answer rate limit reached)"))
+		return -EAGAIN;
+	return send_info(sa, fill_notify, &type);
+}
+
+void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
+{
+	struct ike_sa *o, *next;
+	bool ic = false;
+
+	for (unsigned i = 0; i < m->npl; i++)
+		if (m->pl[i].type == V1_PL_N && m->pl[i].u.notify.type == V1N_INITIAL_CONTACT)
+			ic = true;
+	if (!ic)
+		return;
+	ike_sa_progress(sa, RC_LOG, "received INITIAL_CONTACT: deleting the older ISAKMP SAs of "
+			"this peer");
+	for (o = sa->w->sas; o; o = next) {
+		next = o->next;
+		if (o == sa || o->dead || o->version != 1 || o->conn != sa->conn ||
+		    !ike_state_info(o->state)->established || !ike_id_match(&o->id_remote, &sa->id_remote))
+			continue;
+		ike_sa_progress(o, RC_LOG, "the peer's INITIAL_CONTACT in #%llu: deleting this "
+				"ISAKMP SA", (unsigned long long)sa->serial);
+		v1_delete(o, false);
+	}
+}
+
 void v1_delete(struct ike_sa *sa, bool tell_peer)
 {
 	bool up = sa->v1 && ike_state_info(sa->state)->established;
@@ -190,6 +230,10 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 
 			memcpy(seq, p->u.notify.data, 4);
 			send_info(sa, fill_ack, seq);
+			continue;
+		}
+		if (p->type == V1_PL_N && p->u.notify.type == V1N_INITIAL_CONTACT) {
+			v1_initial_contact(sa, m);
 			continue;
 		}
 		if (p->type == V1_PL_N)

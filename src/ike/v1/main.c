@@ -666,6 +666,7 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
 	sa->id_remote = id;
 	established(sa, IKE_V1_MAIN_I4);
+	v1_initial_contact(sa, in->v1m);
 }
 
 /* ---- responder ---- */
@@ -857,6 +858,11 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		log_limited(LOG_INFO, 10, "IKEv1 authentication failed", "#%llu: %s",
 			    (unsigned long long)sa->serial, why);
+		if (rc == -EPERM) {
+			/* libreswan's answer, under the keys message 5 proved (its last block the IV base) */
+			memcpy(sa->v1->p1_iv, sa->v1->iv_next, sa->v1->block);
+			v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
+		}
 		fail(sa, rc == -EPERM ? IKE_FAIL_BAD_ID : IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
 		     why);
 		return;
@@ -868,6 +874,7 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	established(sa, IKE_V1_MAIN_R3);
+	v1_initial_contact(sa, in->v1m);
 }
 
 /*
@@ -1340,4 +1347,5 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 	if (m->encrypted)
 		memcpy(s->iv, s->iv_next, s->block);
 	established(sa, IKE_V1_AGGR_R2);
+	v1_initial_contact(sa, in->v1m);
 }
