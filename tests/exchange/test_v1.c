@@ -862,3 +862,80 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_eq(xch_daemon(XCH_EAST)->w[0].sas, ne, "east deleted the new SA");
 	cr_assert_not_null(ne->children);
 }
+
+/* ---- DPD (RFC 3706) initiated by us: --dpddelay, --dpdtimeout, --dpdaction ---- */
+
+/* west with DPD, east without; Main Mode and Quick Mode up. */
+static void v1_dpd_up(const char *action)
+{
+	char west[512];
+
+	snprintf(west, sizeof(west), "%s --dpddelay 10 --dpdtimeout 30 --dpdaction %s", QMCONN,
+		 action);
+	v1_main_up(west, QMCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+}
+
+/* Silence for dpddelay: R_U_THERE; east's ACK keeps the SA up past dpdtimeout. */
+Test(v1, dpd_r_u_there_answered)
+{
+	const struct xch_msg *m;
+	struct ike_sa *w;
+	uint32_t seq;
+
+	v1_dpd_up("clear");
+	w = xch_sa(XCH_WEST);
+	xch_advance(XCH_WEST, 5000);
+	cr_assert_not(xch_pending(XCH_WEST), "R_U_THERE before --dpddelay of silence");
+	for (int round = 0; round < 4; round++) {
+		/* the ACK is heard: the next look (5 s on) finds no silence, the one after does */
+		xch_advance(XCH_WEST, 10000);
+		if (round > 0) {
+			cr_assert_not(xch_pending(XCH_WEST), "R_U_THERE though the peer was heard");
+			xch_advance(XCH_WEST, 10000);
+		}
+		m = step_expect(XCH_WEST, "v1 Informational: E{HASH N(36136)}");
+		cr_assert_eq(m->v1m->pl[1].u.notify.spi_size, 16);
+		cr_assert_arr_eq(m->v1m->pl[1].u.notify.spi, w->spi_i, 8);
+		seq = v2_spi32_get(m->v1m->pl[1].u.notify.data);
+		cr_assert_eq(seq, w->v1->dpd_seq);
+		m = step_expect(XCH_EAST, "v1 Informational: E{HASH N(36137)}");
+		cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.notify.data), seq);
+		cr_assert_not(w->v1->dpd_waiting, "the ACK was not taken");
+	}
+	/* 75 s: beyond --dpdtimeout, alive all along */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_not_null(w->children);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 0);
+}
+
+/* No answer for dpdtimeout: dead, its SAs cleared without a word to the peer (dpdaction=clear). */
+Test(v1, dpd_dead_peer_clear)
+{
+	v1_dpd_up("clear");
+	for (int i = 0; i < 4 && xch_sa_count(XCH_WEST); i++) {
+		xch_advance(XCH_WEST, 10000);
+		while (xch_drop_next(XCH_WEST))	/* every R_U_THERE lost */
+			;
+	}
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of a dead peer");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_not(xch_pending(XCH_WEST), "west sent a Delete to a dead peer");
+}
+
+/* dpdaction=restart: a new Main Mode to the peer once it is declared dead. */
+Test(v1, dpd_dead_peer_restart)
+{
+	v1_dpd_up("restart");
+	for (int i = 0; i < 4; i++) {
+		xch_advance(XCH_WEST, 10000);
+		if (xch_counter(XCH_WEST, IKEC_PEER_DEAD))
+			break;
+		while (xch_drop_next(XCH_WEST))	/* every R_U_THERE lost */
+			;
+	}
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	step_expect(XCH_WEST, "v1 Main: SA");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I1);
+}

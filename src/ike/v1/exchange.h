@@ -108,6 +108,18 @@ int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
  */
 void v1_delete(struct ike_sa *sa, bool tell_peer);
 
+/*
+ * DPD (RFC 3706) of an established ISAKMP SA, as IKEv2's liveness: every
+ * --dpddelay seconds of silence from the peer (no authenticated message)
+ * an R-U-THERE goes out; a peer silent for --dpdtimeout is dead and
+ * v1_peer_dead() applies --dpdaction (clear, hold, restart: a new Main or
+ * Aggressive Mode). v1_dpd_arm() starts it when the SA is up.
+ * Context: the owner.
+ */
+void v1_dpd_arm(struct ike_sa *sa);
+void v1_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+void v1_peer_dead(struct ike_sa *sa, const char *why);
+
 /* Timer callbacks of IKEv1 SAs (set up by the v1 code after ike_sa_new()). */
 void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);

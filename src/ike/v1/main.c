@@ -360,6 +360,7 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	ike_stats_established(sa, IKE_XS_AUTH);
 	sa->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
 	timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms);
+	v1_dpd_arm(sa);
 	free(sa->v1->sai_b);
 	sa->v1->sai_b = NULL;
 	free(sa->v1->own_id_b);
@@ -384,6 +385,7 @@ static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connec
 	sa->version = 1;
 	timer_init(&sa->retrans, v1_retrans_fire, sa);
 	timer_init(&sa->life, v1_life_fire, sa);
+	timer_init(&sa->dpd, v1_dpd_fire, sa);
 	if (!v1_state_new(sa)) {
 		ike_sa_free(sa);
 		return NULL;

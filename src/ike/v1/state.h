@@ -62,6 +62,9 @@ struct v1_sa;
 struct v1_state {
 	struct v1_p1 p1;
 	bool aggressive;		/* Phase 1 is Aggressive Mode (RFC 2409 5.4), not Main Mode */
+	uint32_t dpd_seq;		/* our last R-U-THERE's sequence number (RFC 3706) */
+	bool dpd_waiting;		/* its ACK has not come */
+	uint64_t dpd_look_ms;		/* when DPD last looked at the peer's silence */
 	struct v1_qm *qm;		/* the Quick Mode exchange under way, or NULL */
 	/* Main Mode inputs, kept until the SA is up */
 	uint8_t *sai_b;			/* the initiator's SA payload body (HASH_I/R) */
