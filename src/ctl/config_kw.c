@@ -183,7 +183,10 @@ static const struct conf_kw table[] = {
 					       { "both", ACT_NONE, WO_NONE },
 					       { "none", ACT_NONE, WO_NONE },
 					       { NULL, 0, WO_NONE } } },
-	{ .name = "aggressive", NOT_YET_MAP(no_ok, "IKEv1 Aggressive Mode") },
+	{ .name = "aggressive", .kind = KW_MAP,			/* IKEv1 only */
+	  .map = (const struct conf_kv_val[]){ { "yes", ACT_FLAG, WO_AGGRMODE },
+					       { "no", ACT_NONE, WO_NONE },
+					       { NULL, 0, WO_NONE } } },
 	{ .name = "aggrmode", .canon = "aggressive" },
 	{ .name = "xauthby", .kind = KW_MAP,				/* only with XAUTH */
 	  .map = (const struct conf_kv_val[]){ { "file", ACT_NONE, WO_NONE },

@@ -197,8 +197,8 @@ static const char *not_yet(const struct conn_spec *s)
 		return "IPComp (--compress)";
 	if (s->policy & POL_AUTHENTICATE)
 		return "AH (--authenticate)";
-	if (s->policy & POL_AGGRESSIVE)
-		return "IKEv1 Aggressive Mode (--aggrmode)";
+	if ((s->policy & POL_AGGRESSIVE) && !(s->policy & POL_IKEV1))
+		return "IKEv1 Aggressive Mode (--aggrmode) in an IKEv2 connection";
 	if (s->policy & POL_MODECFG_PULL)
 		return "Mode Config (--modecfgpull, IKEv1)";
 	if (s->nflog_group)

@@ -191,6 +191,18 @@ static const char *state_story(enum ike_state s)
 		return "sent MR2, expecting MI3";
 	case IKE_V1_MAIN_R3:
 		return "sent MR3, ISAKMP SA established";
+	case IKE_V1_AGGR_I_KEYGEN:
+	case IKE_V1_AGGR_I1:
+	case IKE_V1_AGGR_I_DERIVE:
+		return "sent AI1, expecting AR1";
+	case IKE_V1_AGGR_I2:
+		return "sent AI2, ISAKMP SA established";
+	case IKE_V1_AGGR_R_KEX:
+		return "computing the answer to AI1";
+	case IKE_V1_AGGR_R1:
+		return "sent AR1, expecting AI2";
+	case IKE_V1_AGGR_R2:
+		return "ISAKMP SA established";
 	case IKE_V1_QUICK_I1:
 		return "sent QI1, expecting QR1";
 	case IKE_V1_QUICK_I2:

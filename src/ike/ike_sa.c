@@ -50,6 +50,13 @@ static const struct ike_state_info states[IKE_STATE_COUNT] = {
 	[IKE_V1_MAIN_R2] = { "STATE_MAIN_R2", 1, HALF_OPEN_MS, false },
 	[IKE_V1_MAIN_I4] = { "STATE_MAIN_I4", 1, 0, true },
 	[IKE_V1_MAIN_R3] = { "STATE_MAIN_R3", 1, 0, true },
+	[IKE_V1_AGGR_I_KEYGEN] = { "STATE_AGGR_I1", 1, 0, false },
+	[IKE_V1_AGGR_I1] = { "STATE_AGGR_I1", 1, 0, false },
+	[IKE_V1_AGGR_I_DERIVE] = { "STATE_AGGR_I1", 1, 0, false },
+	[IKE_V1_AGGR_I2] = { "STATE_AGGR_I2", 1, 0, true },
+	[IKE_V1_AGGR_R_KEX] = { "STATE_AGGR_R0", 1, HALF_OPEN_MS, false },
+	[IKE_V1_AGGR_R1] = { "STATE_AGGR_R1", 1, HALF_OPEN_MS, false },
+	[IKE_V1_AGGR_R2] = { "STATE_AGGR_R2", 1, 0, true },
 	/* Quick Mode exchanges (never an SA's own state) */
 	[IKE_V1_QUICK_I1] = { "STATE_QUICK_I1", 1, 0, false },
 	[IKE_V1_QUICK_I2] = { "STATE_QUICK_I2", 1, 0, false },

@@ -59,6 +59,13 @@ enum ike_state {
 	IKE_V1_MAIN_R2,		/* responder: message 4 sent */
 	IKE_V1_MAIN_I4,		/* initiator: Main Mode done, the ISAKMP SA is established */
 	IKE_V1_MAIN_R3,		/* responder: the same */
+	IKE_V1_AGGR_I_KEYGEN,	/* initiator: generating our KE for Aggressive Mode message 1 */
+	IKE_V1_AGGR_I1,		/* initiator: Aggressive Mode message 1 sent */
+	IKE_V1_AGGR_I_DERIVE,	/* initiator: g^xy and SKEYID (a crypto job) */
+	IKE_V1_AGGR_I2,		/* initiator: message 3 sent, the ISAKMP SA is established */
+	IKE_V1_AGGR_R_KEX,	/* responder: our KE, g^xy and SKEYID (a crypto job) */
+	IKE_V1_AGGR_R1,		/* responder: message 2 sent */
+	IKE_V1_AGGR_R2,		/* responder: message 3 came, the ISAKMP SA is established */
 	/*
 	 * Quick Mode exchanges (v1/quick.c): the state of one exchange on an
 	 * established ISAKMP SA (sa->v1->qm->state), never sa->state.
@@ -80,9 +87,9 @@ struct ike_state_info {
 
 const struct ike_state_info *ike_state_info(enum ike_state s);
 
-static inline uint32_t ike_state_bit(enum ike_state s)
+static inline uint64_t ike_state_bit(enum ike_state s)
 {
-	return 1u << s;
+	return 1ull << s;
 }
 
 const char *ike_state_name(enum ike_state s);	/* STATE_V2_... as libreswan prints them */

@@ -44,7 +44,7 @@ typedef void ike_handler_fn(struct ike_sa *sa, struct ike_input *in);
 /* One row. Owner: static, read-only. */
 struct ike_transition {
 	const char *name;		/* for debug logs */
-	uint32_t states;		/* ike_state_bit() of each state it applies in */
+	uint64_t states;		/* ike_state_bit() of each state it applies in */
 	uint8_t event;			/* enum ike_event */
 	uint8_t exchange;		/* message events: the exchange type */
 	uint8_t task;			/* responses and crypto: the task, 0 for any */

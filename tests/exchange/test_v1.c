@@ -6,11 +6,13 @@
  * namespace).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exchange/xch.h"
 #include "unit/ike/v1_sample.h"
+#include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
 #include "ike/v2/exchange.h"
@@ -344,6 +346,31 @@ static void v1_main_up(const char *west, const char *east)
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
 }
 
+/*
+ * The next message from side is libreswan's refusal of a Quick Mode: an
+ * encrypted Informational, HASH(1) then N(type), protocol ISAKMP, no SPI.
+ * The receiver checks HASH(1) and keeps its SAs.
+ */
+static void expect_notify(enum xch_side from, uint16_t type)
+{
+	char want[64];
+	const struct xch_msg *m;
+	const struct v1_payload *n;
+
+	snprintf(want, sizeof(want), "v1 Informational: E{HASH N(%u)}", type);
+	m = step_expect(from, want);
+	n = &m->v1m->pl[1];
+
+	cr_assert_eq(n->u.notify.type, type);
+	cr_assert_eq(n->u.notify.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(n->u.notify.spi_size, 0);
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_null(xch_sa(from)->children);
+	cr_assert_null(xch_sa(from)->v1->qm);
+	cr_assert_eq(xch_sa_count(1 - from), 1);
+	cr_assert_eq(xch_counter(1 - from, IKEC_RX_DROPPED), 0, "the notify was not taken");
+}
+
 /* Both ends have one installed IPsec SA, the mirror of each other, with the same keys. */
 static void assert_ipsec_pair(struct child_sa **wc_out, struct child_sa **ec_out)
 {
@@ -434,7 +461,7 @@ Test(v1, quick_mode_pfs_mismatch_fails)
 {
 	v1_main_up(QMCONN " --pfs", QMCONN);
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
-	cr_assert_not(xch_pending(XCH_EAST));
+	expect_notify(XCH_EAST, V1N_NO_PROPOSAL_CHOSEN);
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 	cr_assert_null(xch_sa(XCH_EAST)->v1->qm);
 }
@@ -480,7 +507,7 @@ Test(v1, quick_mode_disjoint_selectors_fail)
 			   "--to --host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt "
 			   "--tunnel");
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	cr_assert_not(xch_pending(XCH_EAST));
+	expect_notify(XCH_EAST, V1N_INVALID_ID_INFORMATION);
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 }
 
@@ -571,7 +598,9 @@ Test(v1, quick_mode_no_common_esp)
 {
 	v1_main_up(QMCONN " --esp aes128-sha1", QMCONN " --esp aes256-sha2_512");
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	cr_assert_not(xch_pending(XCH_EAST));
+	expect_notify(XCH_EAST, V1N_NO_PROPOSAL_CHOSEN);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west's ISAKMP SA stays");
 	cr_assert_null(xch_sa(XCH_EAST)->children);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 }
@@ -619,4 +648,294 @@ Test(v1, quick_mode_message_3_never_comes)
 	cr_assert_null(e->children, "east kept an IPsec SA never acknowledged");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the ISAKMP SA stays");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_DELETED), 1);
+}
+
+/* ---- Aggressive Mode with pre-shared keys (RFC 2409 5.4) ---- */
+
+#define AGCONN V1CONN " --aggrmode --ike aes256-sha2_256;modp2048"
+
+Test(v1, aggressive_mode_psk_establishes)
+{
+	const struct xch_msg *m;
+	struct ike_sa *w, *e;
+
+	v1_pair(AGCONN);
+	xch_initiate(XCH_WEST, "v1");
+	m = step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	w = xch_sa(XCH_WEST);
+	cr_assert_eq(w->state, IKE_V1_AGGR_I1);
+	cr_assert_str_eq(ike_state_name(w->state), "STATE_AGGR_I1");
+	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 1, "one transform: the one group ike= names");
+	m = step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_AGGR_R1);
+	cr_assert_str_eq(ike_state_name(e->state), "STATE_AGGR_R1");
+	cr_assert_arr_eq(m->v1m->hdr.rcookie, e->spi_r, 8);
+	m = step_expect(XCH_WEST, "v1 Aggressive: E{HASH}");
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	cr_assert_eq(w->state, IKE_V1_AGGR_I2);
+	cr_assert_eq(e->state, IKE_V1_AGGR_R2);
+	cr_assert_str_eq(ike_state_name(w->state), "STATE_AGGR_I2");
+	cr_assert_str_eq(ike_state_name(e->state), "STATE_AGGR_R2");
+	cr_assert_eq(w->v1->p1.group, 14);
+	cr_assert_arr_eq(w->v1->key, e->v1->key, 32);
+	cr_assert_arr_eq(w->v1->skeyid_d, e->v1->skeyid_d, w->v1->prf_len);
+	cr_assert_arr_eq(w->v1->iv, e->v1->iv, 16);
+	cr_assert_arr_eq(w->v1->p1_iv, e->v1->p1_iv, 16);
+	cr_assert_eq(e->id_remote.len, 4);
+	cr_assert_arr_eq(e->id_remote.data, "west", 4);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	/* Quick Mode follows on the Aggressive Mode SA, and its Delete works as Main Mode's */
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	cr_assert_eq(w->children->spi_out, e->children->spi_in);
+	ike_sa_delete(w, true);
+	cr_assert_eq(xch_run_until_quiet(), 2);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* A wrong PSK: HASH_R does not match, the initiator gives up and sends nothing more. */
+Test(v1, aggressive_mode_wrong_psk)
+{
+	v1_pair(AGCONN);
+	xch_set_psk(XCH_EAST, "another secret");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept an SA whose HASH_R is wrong");
+	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 0);
+	/* east's half-open SA times out */
+	xch_advance(XCH_EAST, 31000);
+	while (xch_drop_next(XCH_EAST))
+		;
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* Lost messages: 1 resent by west; 2 resent by east until 3 comes; 3 again for 2 again. */
+Test(v1, aggressive_mode_lost_messages)
+{
+	v1_pair(AGCONN);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_not_null(xch_drop_next(XCH_WEST));
+	xch_advance(XCH_WEST, 600);
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	/* message 2 lost: west's message 1 again gets the same message 2, no second SA */
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	xch_advance(XCH_WEST, 1100);
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	/* message 3 lost: east resends 2, west answers with the same 3 */
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_AGGR_I2);
+	cr_assert_not_null(xch_drop_next(XCH_WEST));
+	while (xch_drop_next(XCH_WEST))	/* Quick Mode's first message meanwhile: lost too */
+		;
+	xch_advance(XCH_EAST, 600);
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_not_null(xch_step(XCH_WEST));	/* message 3 (east's keys: shown as E{HASH}) */
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_AGGR_R2);
+	cr_assert_arr_eq(xch_sa(XCH_WEST)->v1->p1_iv, xch_sa(XCH_EAST)->v1->p1_iv, 16);
+	/* Quick Mode's message 1, resent, then goes through */
+	xch_advance(XCH_WEST, 1100);
+	cr_assert_geq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(NULL, NULL);
+}
+
+/* A responder whose connection is not --aggrmode: NO_PROPOSAL_CHOSEN, no SA. */
+Test(v1, aggressive_mode_to_a_main_mode_connection)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN);
+	xch_conn_add(XCH_EAST, V1CONN " --ike aes256-sha2_256;modp2048");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+}
+
+/* And the other way: Main Mode to an --aggrmode connection is refused (libreswan's aggressive=yes). */
+Test(v1, main_mode_to_an_aggressive_connection)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN " --ike aes256-sha2_256;modp2048");
+	xch_conn_add(XCH_EAST, AGCONN);
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* Groups differ: NO_PROPOSAL_CHOSEN (the KE cannot be of another group). */
+Test(v1, aggressive_mode_no_common_group)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN);
+	xch_conn_add(XCH_EAST, V1CONN " --aggrmode --ike aes256-sha2_256;modp3072");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* libreswan's INVALID_ID_INFORMATION: the initiator's ID is not the one the responder expects. */
+Test(v1, aggressive_mode_wrong_id)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN);
+	xch_conn_add(XCH_EAST, "--name v1 --ikev1 --host 127.0.0.1 --id @somebody --to --host "
+			       "127.0.0.2 --id @east --psk --encrypt --aggrmode "
+			       "--ike aes256-sha2_256;modp2048");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_EAST, "v1 Informational: N(18)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* Main Mode: the initiator's ID is not the one east's connection names: INVALID_ID_INFORMATION. */
+Test(v1, main_mode_wrong_id_is_refused)
+{
+	const struct xch_msg *m;
+
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN);
+	xch_conn_add(XCH_EAST, "--name v1 --ikev1 --host 127.0.0.1 --id @somebody --to --host "
+			       "127.0.0.2 --id @east --psk --encrypt");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 5; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = step_expect(XCH_EAST, "v1 Informational: E");
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+}
+
+/*
+ * INITIAL-CONTACT (RFC 2407 4.6.3.3) from the peer of an established SA:
+ * the older ISAKMP SAs of that connection and peer ID go, the new one stays.
+ */
+Test(v1, initial_contact_deletes_the_older_sas)
+{
+	struct ike_sa *old_w, *old_e, *nw = NULL, *ne = NULL;
+
+	v1_pair(V1CONN);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	old_w = xch_sa(XCH_WEST);
+	old_e = xch_sa(XCH_EAST);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
+	for (struct ike_sa *sa = xch_daemon(XCH_WEST)->w[0].sas; sa; sa = sa->next)
+		if (sa != old_w)
+			nw = sa;
+	for (struct ike_sa *sa = xch_daemon(XCH_EAST)->w[0].sas; sa; sa = sa->next)
+		if (sa != old_e)
+			ne = sa;
+	cr_assert(nw && ne);
+	cr_assert_eq(v1_send_notify(nw, NULL, V1N_INITIAL_CONTACT), 0);
+	step_expect(XCH_WEST, "v1 Informational: E{HASH N(24578)}");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east kept the SA the peer forgot");
+	cr_assert_eq(xch_daemon(XCH_EAST)->w[0].sas, ne, "east deleted the new SA");
+	cr_assert_not_null(ne->children);
+}
+
+/* ---- DPD (RFC 3706) initiated by us: --dpddelay, --dpdtimeout, --dpdaction ---- */
+
+/* west with DPD, east without; Main Mode and Quick Mode up. */
+static void v1_dpd_up(const char *action)
+{
+	char west[512];
+
+	snprintf(west, sizeof(west), "%s --dpddelay 10 --dpdtimeout 30 --dpdaction %s", QMCONN,
+		 action);
+	v1_main_up(west, QMCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+}
+
+/* Silence for dpddelay: R_U_THERE; east's ACK keeps the SA up past dpdtimeout. */
+Test(v1, dpd_r_u_there_answered)
+{
+	const struct xch_msg *m;
+	struct ike_sa *w;
+	uint32_t seq;
+
+	v1_dpd_up("clear");
+	w = xch_sa(XCH_WEST);
+	xch_advance(XCH_WEST, 5000);
+	cr_assert_not(xch_pending(XCH_WEST), "R_U_THERE before --dpddelay of silence");
+	for (int round = 0; round < 4; round++) {
+		/* the ACK is heard: the next look (5 s on) finds no silence, the one after does */
+		xch_advance(XCH_WEST, 10000);
+		if (round > 0) {
+			cr_assert_not(xch_pending(XCH_WEST), "R_U_THERE though the peer was heard");
+			xch_advance(XCH_WEST, 10000);
+		}
+		m = step_expect(XCH_WEST, "v1 Informational: E{HASH N(36136)}");
+		cr_assert_eq(m->v1m->pl[1].u.notify.spi_size, 16);
+		cr_assert_arr_eq(m->v1m->pl[1].u.notify.spi, w->spi_i, 8);
+		seq = v2_spi32_get(m->v1m->pl[1].u.notify.data);
+		cr_assert_eq(seq, w->v1->dpd_seq);
+		m = step_expect(XCH_EAST, "v1 Informational: E{HASH N(36137)}");
+		cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.notify.data), seq);
+		cr_assert_not(w->v1->dpd_waiting, "the ACK was not taken");
+	}
+	/* 75 s: beyond --dpdtimeout, alive all along */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_not_null(w->children);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 0);
+}
+
+/* No answer for dpdtimeout: dead, its SAs cleared without a word to the peer (dpdaction=clear). */
+Test(v1, dpd_dead_peer_clear)
+{
+	v1_dpd_up("clear");
+	for (int i = 0; i < 4 && xch_sa_count(XCH_WEST); i++) {
+		xch_advance(XCH_WEST, 10000);
+		while (xch_drop_next(XCH_WEST))	/* every R_U_THERE lost */
+			;
+	}
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of a dead peer");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_not(xch_pending(XCH_WEST), "west sent a Delete to a dead peer");
+}
+
+/* dpdaction=restart: a new Main Mode to the peer once it is declared dead. */
+Test(v1, dpd_dead_peer_restart)
+{
+	v1_dpd_up("restart");
+	for (int i = 0; i < 4; i++) {
+		xch_advance(XCH_WEST, 10000);
+		if (xch_counter(XCH_WEST, IKEC_PEER_DEAD))
+			break;
+		while (xch_drop_next(XCH_WEST))	/* every R_U_THERE lost */
+			;
+	}
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	step_expect(XCH_WEST, "v1 Main: SA");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I1);
 }

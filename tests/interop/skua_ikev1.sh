@@ -11,6 +11,10 @@
 # with the peers, whose own ESP install fails on this host kernel, v1_qm_peer says what
 # is asserted.
 #
+# Then Aggressive Mode with pre-shared keys (--aggrmode, libreswan's aggressive=yes,
+# strongSwan's aggressive = yes) with libreswan and strongSwan, each side initiating:
+# STATE_AGGR_I2 / STATE_AGGR_R2, the same suite, Quick Mode as above.
+#
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_ikev1.sh
 # BUILD (default build/default) as for skua_peers.sh; IOP_KEEP=1 keeps the logs.
@@ -30,6 +34,7 @@ V1_SUITE="AES_CBC_256-HMAC_SHA2_256-MODP2048"
 V1_ESP_LSW="aes256-sha2_256"
 V1_ESP_SSWAN="aes256-sha256-modp2048" # PFS with the Phase 1 group, as libreswan's pfs=yes
 V1_ESP="AES_CBC_256-HMAC_SHA2_256_128"
+V1_AGGR=0 # 1: the cases run Aggressive Mode
 
 # ---- the IKEv1 connection of each kind ----
 
@@ -42,7 +47,7 @@ v1_add_skua() { # inst conn la ra lid rid psk
 			skua_whack "$1" --name "$2" --ikev1 --psk --encrypt --tunnel \
 				--host "$3" --id "$5" --to --host "$4" --id "$6" \
 				--ike "$V1_IKE_LSW" --esp "$V1_ESP_LSW" --pfs \
-				--keyingtries 1 --dontrekey
+				--keyingtries 1 --dontrekey $([ "$V1_AGGR" = 1 ] && echo --aggrmode)
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
@@ -55,6 +60,7 @@ v1_add_lsw() {
 	cat >"$d/conns/$2.conf" <<-EOF2
 		conn $2
 		    ikev2=no
+		    aggressive=$([ "$V1_AGGR" = 1 ] && echo yes || echo no)
 		    authby=secret
 		    left=$3
 		    leftid=$5
@@ -86,7 +92,7 @@ v1_add_sswan() {
 	cat >"$d/conns/$2.conf" <<-EOF2
 		    $2 {
 		        version = 1
-		        aggressive = no
+		        aggressive = $([ "$V1_AGGR" = 1 ] && echo yes || echo no)
 		        local_addrs = $3
 		        remote_addrs = $4
 		        proposals = $V1_IKE_SSWAN
@@ -129,7 +135,7 @@ v1_add_sswan() {
 v1_up_skua() { # inst conn: prints the suite of its established ISAKMP SA
 	skua_whack "$1" --status 2>/dev/null | awk -v conn="\"$2\"" '
 		{ sub(/^[0-9]+ /, "") }
-		$1 ~ /^#[0-9]+:$/ && ($3 == "STATE_MAIN_I4" || $3 == "STATE_MAIN_R3") {
+		$1 ~ /^#[0-9]+:$/ && ($3 ~ /^STATE_(MAIN_I4|MAIN_R3|AGGR_I2|AGGR_R2)$/) {
 			c = $2; sub(/:[0-9]+$/, "", c)
 			if (c != conn) next
 			if (match($0, /; (initiator|responder); [^;]*;/)) {
@@ -144,7 +150,7 @@ v1_up_lsw() {
 	local d serial
 	d=$(lsw_dir "$1")
 	serial=$(lsw_whack "$1" --showstates 2>/dev/null | awk -v conn="\"$2\"" '
-		$2 ~ /^#[0-9]+:$/ && ($4 == "STATE_MAIN_I4" || $4 == "STATE_MAIN_R3") {
+		$2 ~ /^#[0-9]+:$/ && ($4 ~ /^STATE_(MAIN_I4|MAIN_R3|AGGR_I2|AGGR_R2)$/) {
 			c = $3; sub(/(\[[0-9]+\])?:[0-9]+$/, "", c)
 			if (c == conn) { print substr($2, 2, length($2) - 2); exit }
 		}') || return 1
@@ -305,6 +311,7 @@ v1_case() { # initiator-inst responder-inst
 	ia=$(iop_addr "$ii" 4)
 	ra=$(iop_addr "$ri" 4)
 	what="IKEv1 Main Mode PSK $ik($ii) -> $rk($ri)"
+	[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode PSK $ik($ii) -> $rk($ri)"
 	iop_log "case $IOP_CASES: $what"
 	if ! "v1_add_$ik" "$ii" "$conn" "$ia" "$ra" "@$ii.test" "@$ri.test" "$psk" ||
 		! "v1_add_$rk" "$ri" "$conn" "$ra" "$ia" "@$ri.test" "@$ii.test" "$psk"; then
@@ -412,9 +419,19 @@ SKUA_PLUTO_ARGS="--config $IOP_TMP/skua-ikev1.conf"
 LSW_IKEV1_POLICY=accept
 # shellcheck disable=SC2034
 SKUA_STACK=none
+# strongSwan answers Aggressive Mode with PSK only when told so (charon's own knob), the
+# quick retransmits are lib.sh's
+# shellcheck disable=SC2034 # read by sswan_start (lib.sh)
+SSWAN_TUNING="retransmit_timeout = 1.0
+retransmit_base = 1.4
+i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 iop_start skua sk "$NS_L"
 for peer in lsw:ls sswan:sw skua:sk2; do
 	iop_start "${peer%%:*}" "${peer#*:}" "$NS_R"
+	V1_AGGR=0
+	v1_case sk "${peer#*:}"
+	v1_case "${peer#*:}" sk
+	V1_AGGR=1
 	v1_case sk "${peer#*:}"
 	v1_case "${peer#*:}" sk
 	iop_stop "${peer#*:}"

@@ -20,6 +20,9 @@ enum v1_msg_kind {
 	V1K_INFO,		/* Informational */
 	V1K_QUICK_12,		/* Quick Mode 1 or 2 (decrypted): HASH SA NONCE [KE] [ID ID] */
 	V1K_QUICK_3,		/* Quick Mode 3 (decrypted): HASH */
+	V1K_AGGR_1,		/* Aggressive Mode 1: SA KE NONCE ID */
+	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID HASH */
+	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted, or in the clear): HASH */
 };
 
 /* Which kind m is (decrypted when encrypted). Context: any; pure. */
@@ -38,6 +41,13 @@ void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came */
 void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 4 */
 void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in);	/* message 5 came: send 6, up */
 void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Informational */
+
+/* Aggressive Mode (main.c, RFC 2409 5.4): the handlers the table names. */
+void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */
+void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
+void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: check HASH_R, send 3 */
+void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 2 */
+void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
 
 /* Quick Mode (quick.c). */
 void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */
@@ -63,6 +73,24 @@ int v1_quick_initiate(struct ike_sa *sa);
 void v1_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c);
 void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n);
 
+/*
+ * An encrypted Informational with one Notification of type (protocol
+ * ISAKMP, no SPI), as libreswan answers a Quick Mode it refuses
+ * (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION); rate-limited with the
+ * stateless answers (rx: the message answered; NULL: no answer, not
+ * limited). Returns 0 or -errno.
+ * Context: the owner.
+ */
+int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type);
+
+/*
+ * m (authenticated, of established sa) carries INITIAL-CONTACT: the older
+ * ISAKMP SAs of the same connection and peer ID this worker owns are
+ * deleted (with their IPsec SAs, no Delete sent: the peer forgot them).
+ * Context: the owner.
+ */
+void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m);
+
 /* An Informational Delete of the ISAKMP SA (protocol ISAKMP) or of one ESP SPI. */
 int v1_send_delete(struct ike_sa *sa, uint8_t protocol, uint32_t spi);
 
@@ -79,6 +107,18 @@ int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
  * answer to wait for). The SA is freed. Context: the owner.
  */
 void v1_delete(struct ike_sa *sa, bool tell_peer);
+
+/*
+ * DPD (RFC 3706) of an established ISAKMP SA, as IKEv2's liveness: every
+ * --dpddelay seconds of silence from the peer (no authenticated message)
+ * an R-U-THERE goes out; a peer silent for --dpdtimeout is dead and
+ * v1_peer_dead() applies --dpdaction (clear, hold, restart: a new Main or
+ * Aggressive Mode). v1_dpd_arm() starts it when the SA is up.
+ * Context: the owner.
+ */
+void v1_dpd_arm(struct ike_sa *sa);
+void v1_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+void v1_peer_dead(struct ike_sa *sa, const char *why);
 
 /* Timer callbacks of IKEv1 SAs (set up by the v1 code after ike_sa_new()). */
 void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg);

@@ -11,13 +11,15 @@
  * padding). Each exchange has a fresh Message ID and its own IV:
  * hash(last Phase 1 CBC block | M-ID) (RFC 2409 Appendix B). Handled: the
  * Delete of the ISAKMP SA (both ways) and DPD's R-U-THERE (RFC 3706),
- * answered R-U-THERE-ACK.
+ * answered R-U-THERE-ACK; our own R-U-THERE after --dpddelay of silence,
+ * the peer dead after --dpdtimeout without a word (--dpdaction).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
 #include "ike/ike_stats.h"
+#include "ike/route.h"
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
@@ -117,6 +119,147 @@ static int fill_ack(struct ike_sa *sa, struct v1_build *b, void *arg)
 	return v1_build_notify(b, &n);
 }
 
+/* A Notification of arg's type (uint16_t), protocol ISAKMP, no SPI (as libreswan sends them). */
+static int fill_notify(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
+				     .type = *(const uint16_t *)arg };
+
+	(void)sa;
+	return v1_build_notify(b, &n);
+}
+
+int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type)
+{
+	if (rx && !v2_answer_allowed(sa->w, rx, "IKEv1 notification (answer rate limit reached)"))
+		return -EAGAIN;
+	return send_info(sa, fill_notify, &type);
+}
+
+void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
+{
+	struct ike_sa *o, *next;
+	bool ic = false;
+
+	for (unsigned i = 0; i < m->npl; i++)
+		if (m->pl[i].type == V1_PL_N && m->pl[i].u.notify.type == V1N_INITIAL_CONTACT)
+			ic = true;
+	if (!ic)
+		return;
+	ike_sa_progress(sa, RC_LOG, "received INITIAL_CONTACT: deleting the older ISAKMP SAs of "
+			"this peer");
+	for (o = sa->w->sas; o; o = next) {
+		next = o->next;
+		if (o == sa || o->dead || o->version != 1 || o->conn != sa->conn ||
+		    !ike_state_info(o->state)->established || !ike_id_match(&o->id_remote, &sa->id_remote))
+			continue;
+		ike_sa_progress(o, RC_LOG, "the peer's INITIAL_CONTACT in #%llu: deleting this "
+				"ISAKMP SA", (unsigned long long)sa->serial);
+		v1_delete(o, false);
+	}
+}
+
+/* ---- DPD (RFC 3706) initiated by us: R-U-THERE, seq the next sequence number ---- */
+
+static int fill_r_u_there(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
+				     .spi_size = 16, .type = V1N_R_U_THERE, .len = 4, .data = arg };
+
+	memcpy(n.spi, sa->spi_i, 8);
+	memcpy(n.spi + 8, sa->spi_r, 8);
+	return v1_build_notify(b, &n);
+}
+
+static struct timer_wheel *wheel(struct ike_sa *sa)
+{
+	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
+}
+
+static bool dpd_on(const struct ike_sa *sa)
+{
+	const struct conn_spec *cs = &sa->conn->spec;
+
+	return cs->has_dpd && cs->dpd_delay > 0;
+}
+
+void v1_dpd_arm(struct ike_sa *sa)
+{
+	sa->last_inbound_ms = ike_now(sa->w);
+	if (!dpd_on(sa))
+		return;
+	crypto_random(&sa->v1->dpd_seq, sizeof(sa->v1->dpd_seq));
+	sa->v1->dpd_seq &= 0x7fffffff;	/* room to count up, as RFC 3706 5.7 asks */
+	sa->v1->dpd_look_ms = sa->last_inbound_ms;
+	timer_arm(wheel(sa), &sa->dpd, ike_now(sa->w) + (uint64_t)sa->conn->spec.dpd_delay * 1000);
+}
+
+void v1_peer_dead(struct ike_sa *sa, const char *why)
+{
+	struct ike_daemon *d = sa->w->d;
+	struct ike_worker *w = sa->w;
+	struct connection *c = sa->conn;
+	enum dpd_action action = c->spec.has_dpd ? c->spec.dpd_action : DPD_ACTION_CLEAR;
+	static const char *const names[] = {
+		[DPD_ACTION_HOLD] = "hold", [DPD_ACTION_CLEAR] = "clear",
+		[DPD_ACTION_RESTART] = "restart",
+	};
+	struct net_listener *l = sa->l;
+	struct ip_addr local = sa->local;
+	uint8_t end = sa->this_end;
+
+	if (ike_conn_is_instance(c))
+		action = DPD_ACTION_CLEAR;	/* its client comes back to us, as in IKEv2 */
+	counters_inc(d->ctr, w->index, IKEC_PEER_DEAD);
+	ike_sa_progress(sa, RC_LOG_SERIOUS, "the peer is dead (%s): dpdaction=%s", why,
+			names[action]);
+	ike_connection_ref(c);
+	net_listener_ref(l);
+	if (ike_state_info(sa->state)->established)
+		counters_inc(d->ctr, w->index, IKEC_IKE_DELETED);
+	ike_sa_free(sa);	/* nobody to tell */
+	switch (action) {
+	case DPD_ACTION_HOLD:
+		if (atomic_load(&c->routing) == CONN_UNROUTED)
+			ike_cmd_route(d, c, end, NULL);
+		break;
+	case DPD_ACTION_RESTART:
+		if (v1_initiate(w, c, end, l, &local, NULL) < 0)
+			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
+				    "\"%s\": cannot restart after DPD: out of memory", c->spec.name);
+		break;
+	case DPD_ACTION_CLEAR:
+		break;
+	}
+	net_listener_unref(l);
+	ike_connection_unref(c);
+}
+
+void v1_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct ike_sa *sa = arg;
+	const struct conn_spec *cs = &sa->conn->spec;
+	uint64_t now = ike_now(sa->w), idle = now - sa->last_inbound_ms;
+	uint8_t seq[4];
+
+	if (!sa->v1 || !ike_state_info(sa->state)->established || !dpd_on(sa))
+		return;
+	if (cs->dpd_timeout && idle >= (uint64_t)cs->dpd_timeout * 1000) {
+		v1_peer_dead(sa, "no answer to R_U_THERE within --dpdtimeout");
+		return;
+	}
+	/* nothing heard since the last look, a --dpddelay ago (the wheel's ticks may run early) */
+	if (sa->last_inbound_ms <= sa->v1->dpd_look_ms) {
+		put_u32(seq, ++sa->v1->dpd_seq);
+		dbg(DBG_BASE, "#%llu: %llu ms of silence: R_U_THERE %u",
+		    (unsigned long long)sa->serial, (unsigned long long)idle, sa->v1->dpd_seq);
+		if (send_info(sa, fill_r_u_there, seq) == 0)
+			sa->v1->dpd_waiting = true;
+	}
+	sa->v1->dpd_look_ms = now;
+	timer_arm(tw, t, now + (uint64_t)cs->dpd_delay * 1000);
+}
+
 void v1_delete(struct ike_sa *sa, bool tell_peer)
 {
 	bool up = sa->v1 && ike_state_info(sa->state)->established;
@@ -165,6 +308,7 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 		v1_drop(sa->w, in->rx, "IKEv1 Informational without a valid HASH(1)");
 		return;
 	}
+	sa->last_inbound_ms = ike_now(sa->w);	/* authenticated: the peer is alive */
 	for (unsigned i = 1; i < m->npl; i++) {
 		const struct v1_payload *p = &m->pl[i];
 
@@ -190,6 +334,22 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 
 			memcpy(seq, p->u.notify.data, 4);
 			send_info(sa, fill_ack, seq);
+			continue;
+		}
+		if (p->type == V1_PL_N && p->u.notify.type == V1N_R_U_THERE_ACK &&
+		    p->u.notify.len == 4) {
+			const uint8_t *d = p->u.notify.data;
+			uint32_t seq = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
+				       (uint32_t)d[2] << 8 | d[3];
+
+			if (!sa->v1->dpd_waiting || seq != sa->v1->dpd_seq)
+				dbg(DBG_BASE, "#%llu: an R_U_THERE_ACK (%u) we did not ask for",
+				    (unsigned long long)sa->serial, seq);
+			sa->v1->dpd_waiting = false;
+			continue;
+		}
+		if (p->type == V1_PL_N && p->u.notify.type == V1N_INITIAL_CONTACT) {
+			v1_initial_contact(sa, m);
 			continue;
 		}
 		if (p->type == V1_PL_N)

@@ -148,9 +148,14 @@ void v1_on_datagram(struct ike_worker *w, struct net_rx *rx)
 			v1_main_first(w, rx, m);
 			return;
 		}
+		if (cookie_is_zero(m->hdr.rcookie) && m->hdr.exchange == V1_X_AGGRESSIVE &&
+		    m->hdr.msgid == 0 && !m->encrypted) {
+			v1_aggr_first(w, rx, m);
+			return;
+		}
 		counters_inc(d->ctr, w->index, IKEC_RX_UNKNOWN_SPI);
 		v1_drop(w, rx, cookie_is_zero(m->hdr.rcookie)
-				       ? "IKEv1 exchange not supported yet (only Main Mode is)"
+				       ? "IKEv1 exchange not supported yet (only Main and Aggressive Mode begin one)"
 				       : "no IKEv1 SA with those cookies");
 		return;
 	}

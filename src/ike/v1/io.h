@@ -39,6 +39,9 @@ void v1_drop(struct ike_worker *w, const struct net_rx *rx, const char *why);
 /* The first message of a Main Mode exchange: no SA has it yet (main.c). */
 void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m);
 
+/* The first message of an Aggressive Mode exchange (main.c). */
+void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m);
+
 /*
  * Sending txbuf's first len bytes for sa (main.c): a request, kept and
  * retransmitted until v1_request_done(); an answer, kept and resent when

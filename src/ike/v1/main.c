@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Main Mode with pre-shared keys (RFC 2409 5, 5.4):
+ * Main Mode and Aggressive Mode with pre-shared keys (RFC 2409 5, 5.4).
+ * Main Mode:
  *
  *        Initiator                          Responder
  *       -----------                        -----------
@@ -67,6 +68,9 @@ void v1_state_free(struct ike_sa *sa)
 		free(s->psk);
 	}
 	free(s->sai_b);
+	free(s->own_id_b);
+	free(s->peer_id_b);
+	free(s->answer);
 	crypto_wipe(s, sizeof(*s));
 	free(s);
 	sa->v1 = NULL;
@@ -207,7 +211,7 @@ static int start(struct ike_sa *sa, struct v1_build *b, bool encrypted)
 	memset(&h, 0, sizeof(h));
 	memcpy(h.icookie, sa->spi_i, 8);
 	memcpy(h.rcookie, sa->spi_r, 8);
-	h.exchange = V1_X_MAIN;
+	h.exchange = sa->v1->aggressive ? V1_X_AGGRESSIVE : V1_X_MAIN;
 	h.flags = encrypted ? V1_FLAG_ENCRYPTION : 0;
 	return v1_build_init(b, sa->w->txbuf, V2_TXBUF, &h);
 }
@@ -356,8 +360,13 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	ike_stats_established(sa, IKE_XS_AUTH);
 	sa->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
 	timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms);
+	v1_dpd_arm(sa);
 	free(sa->v1->sai_b);
 	sa->v1->sai_b = NULL;
+	free(sa->v1->own_id_b);
+	sa->v1->own_id_b = NULL;
+	free(sa->v1->peer_id_b);
+	sa->v1->peer_id_b = NULL;
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=PRESHARED_KEY %s}",
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
@@ -376,6 +385,7 @@ static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connec
 	sa->version = 1;
 	timer_init(&sa->retrans, v1_retrans_fire, sa);
 	timer_init(&sa->life, v1_life_fire, sa);
+	timer_init(&sa->dpd, v1_dpd_fire, sa);
 	if (!v1_state_new(sa)) {
 		ike_sa_free(sa);
 		return NULL;
@@ -384,6 +394,8 @@ static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connec
 }
 
 /* ---- initiator ---- */
+
+static int aggr_initiate(struct ike_sa *sa);
 
 int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr)
@@ -412,6 +424,10 @@ int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->natt = l->natt;
 	sa->id_local = &c->id_self[this_end];
 	sa->id_remote = c->id[1 - this_end];
+	if (c->spec.policy & POL_AGGRESSIVE) {
+		rc = aggr_initiate(sa);
+		goto out;
+	}
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Main Mode connection");
 	if (v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
@@ -652,6 +668,7 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
 	sa->id_remote = id;
 	established(sa, IKE_V1_MAIN_I4);
+	v1_initial_contact(sa, in->v1m);
 }
 
 /* ---- responder ---- */
@@ -708,6 +725,14 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		return;
 	}
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
+	if (c && (c->spec.policy & POL_AGGRESSIVE)) {
+		/* libreswan: a connection with aggressive=yes no longer allows Main Mode */
+		log_limited(LOG_INFO, 10, "IKEv1: Main Mode to an Aggressive Mode connection",
+			    "\"%s\": initial Main Mode message refused: the connection is "
+			    "Aggressive Mode only (--aggrmode)", c->spec.name);
+		ike_connection_unref(c);
+		c = NULL;
+	}
 	if (!c || !(c->spec.policy & POL_IKEV1)) {
 		if (c)
 			ike_connection_unref(c);
@@ -835,6 +860,11 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		log_limited(LOG_INFO, 10, "IKEv1 authentication failed", "#%llu: %s",
 			    (unsigned long long)sa->serial, why);
+		if (rc == -EPERM) {
+			/* libreswan's answer, under the keys message 5 proved (its last block the IV base) */
+			memcpy(sa->v1->p1_iv, sa->v1->iv_next, sa->v1->block);
+			v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
+		}
 		fail(sa, rc == -EPERM ? IKE_FAIL_BAD_ID : IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
 		     why);
 		return;
@@ -846,6 +876,7 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	established(sa, IKE_V1_MAIN_R3);
+	v1_initial_contact(sa, in->v1m);
 }
 
 /*
@@ -871,7 +902,9 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		bool info = m->hdr.exchange == V1_X_INFO && m->hdr.msgid != 0;
 		bool quick = m->hdr.exchange == V1_X_QUICK && m->hdr.msgid != 0;
 
-		if (!info && !quick && (m->hdr.msgid != 0 || m->hdr.exchange != V1_X_MAIN)) {
+		if (!info && !quick &&
+		    (m->hdr.msgid != 0 ||
+		     m->hdr.exchange != (s->aggressive ? V1_X_AGGRESSIVE : V1_X_MAIN))) {
 			v1_drop(sa->w, rx, "IKEv1 Transaction exchanges (XAUTH, Mode Config) are "
 					   "not supported yet");
 			return;
@@ -901,4 +934,420 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		}
 	}
 	v1_dispatch(sa, IKE_EV_REQUEST, &in);
+}
+
+/*
+ * ---- Aggressive Mode (RFC 2409 5.4) ----
+ *
+ *        Initiator                          Responder
+ *       -----------                        -----------
+ *        HDR, SA, KE, Ni, IDii       -->
+ *                                    <--    HDR, SA, KE, Nr, IDir, HASH_R
+ *        HDR*, HASH_I                -->
+ *
+ * HASH_I, HASH_R and the keys are Main Mode's. The KE goes out before any
+ * choice: every transform offered has the one DH group ike= names
+ * (v1_connection_check() refuses --aggrmode without it, as libreswan
+ * does). The responder looks the PSK up with the initiator's ID from
+ * message 1 and resends message 2 until message 3 comes. Message 3 goes
+ * encrypted (as libreswan and strongSwan send it); one in the clear is
+ * taken too.
+ */
+
+static uint32_t conn_ike_life(const struct connection *c)
+{
+	return c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S;
+}
+
+static int aggr_initiate(struct ike_sa *sa)
+{
+	struct v1_state *s = sa->v1;
+	struct v1_p1_set set;
+	char err[256];
+
+	s->aggressive = true;
+	ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the key "
+			"in the clear: open to offline dictionary attacks");
+	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
+	if (v1_p1_set_make(sa->conn->spec.ike, V1_AUTH_PSK, conn_ike_life(sa->conn), &set, err,
+			   sizeof(err)) < 0 ||
+	    !set.n) {
+		fail(sa, IKE_FAIL_OTHER, RC_FATAL, "no IKEv1 proposal to send");
+		return 0;
+	}
+	s->p1.group = set.t[0].group;
+	s->ni_len = V1_NONCE_LEN;
+	crypto_random(s->ni, s->ni_len);
+	sa->state = IKE_V1_AGGR_I_KEYGEN;
+	if (kex(sa, NULL, 0) < 0)
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
+	return 0;
+}
+
+void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	struct v1_state *s = sa->v1;
+	struct v1_p1_set *set = malloc(sizeof(*set));
+	struct v1_sa *form = malloc(sizeof(*form));
+	uint8_t *buf = sa->w->txbuf;
+	struct v1_build b;
+	size_t len, sa_body, id_body;
+	char err[256];
+
+	if (!set || !form) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory");
+		goto out;
+	}
+	if (r->status < 0 || r->pub_len > sizeof(s->gxi)) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "the key exchange failed");
+		goto out;
+	}
+	s->ke = r->ke;
+	r->ke = NULL;
+	memcpy(s->gxi, r->pub, r->pub_len);
+	s->gxi_len = r->pub_len;
+	if (v1_p1_set_make(sa->conn->spec.ike, V1_AUTH_PSK, conn_ike_life(sa->conn), set, err,
+			   sizeof(err)) < 0 ||
+	    v1_p1_set_to_sa(set, form) < 0 || start(sa, &b, false) < 0 ||
+	    v1_build_sa(&b, form, &sa_body) < 0 ||
+	    v1_build_blob(&b, V1_PL_KE, s->gxi, s->gxi_len) < 0 ||
+	    v1_build_blob(&b, V1_PL_NONCE, s->ni, s->ni_len) < 0 || build_id(sa, &b, &id_body) < 0 ||
+	    v1_build_finish(&b, 0, &len) < 0 ||
+	    keep(&s->sai_b, &s->sai_b_len, buf + sa_body, body_len_at(buf, sa_body)) < 0 ||
+	    keep(&s->own_id_b, &s->own_id_b_len, buf + id_body, body_len_at(buf, id_body)) < 0 ||
+	    send_request(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Aggressive Mode message 1");
+		goto out;
+	}
+	sa->state = IKE_V1_AGGR_I1;
+	ike_sa_progress(sa, RC_LOG, "sent Aggressive Mode request");
+out:
+	free(set);
+	free(form);
+}
+
+/* The peer's ID payload read; it must be the one the connection names (any, when none). */
+static int peer_id_of(const struct ike_sa *sa, const struct v1_payload *idp, struct ike_id *id)
+{
+	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, id) < 0)
+		return -EINVAL;
+	if (!ike_id_is_any(&sa->id_remote) && !ike_id_match(&sa->id_remote, id))
+		return -EPERM;
+	return 0;
+}
+
+void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_msg *m = in->v1m;
+	const struct v1_payload *idp = v1_msg_get(m, V1_PL_ID);
+	const struct v1_blob *h = &v1_msg_get(m, V1_PL_HASH)->u.blob;
+	struct v1_state *s = sa->v1;
+	struct ike_id id;
+	struct v1_p1 p1;
+	static const uint8_t zero[8];
+	int rc;
+
+	if (!memcmp(m->hdr.rcookie, zero, 8)) {
+		v1_drop(sa->w, in->rx, "Aggressive Mode message 2 without a responder cookie");
+		return;
+	}
+	if (answer_transform(sa, v1_msg_get(m, V1_PL_SA)->u.sa, &p1) < 0 ||
+	    p1.group != s->p1.group) {
+		fail(sa, IKE_FAIL_PROTOCOL, RC_FATAL,
+		     "the responder chose an IKEv1 transform we did not offer");
+		return;
+	}
+	s->p1 = p1;
+	if (take_ke_nonce(sa, m) < 0) {
+		fail(sa, IKE_FAIL_OTHER, RC_FATAL,
+		     "Aggressive Mode message 2: a KE payload of the wrong length for its group");
+		return;
+	}
+	rc = peer_id_of(sa, idp, &id);
+	if (rc < 0) {
+		fail(sa, rc == -EPERM ? IKE_FAIL_BAD_ID : IKE_FAIL_PROTOCOL, RC_FATAL,
+		     rc == -EPERM ? "the peer's ID is not the one the connection expects"
+				  : "the peer's ID payload is not an identity we can read");
+		return;
+	}
+	if (h->len > sizeof(s->peer_hash) ||
+	    keep(&s->peer_id_b, &s->peer_id_b_len, idp->body, idp->len) < 0) {
+		fail(sa, IKE_FAIL_PROTOCOL, RC_FATAL, "Aggressive Mode message 2: a HASH too long");
+		return;
+	}
+	memcpy(s->peer_hash, h->data, h->len);
+	s->peer_hash_len = (uint8_t)h->len;
+	sa->id_remote = id;
+	if (psk_lookup(sa) < 0) {
+		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
+		return;
+	}
+	request_done(sa);
+	memcpy(sa->spi_r, m->hdr.rcookie, 8);
+	sa->state = IKE_V1_AGGR_I_DERIVE;
+	if (kex(sa, s->gxr, s->gxr_len) < 0)
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
+}
+
+/* The peer's HASH (kept from its message) over its ID body, in constant time. */
+static bool peer_hash_ok(struct ike_sa *sa, const uint8_t *h, size_t h_len)
+{
+	struct v1_state *s = sa->v1;
+	uint8_t want[CRYPTO_V1_PRF_MAX];
+	bool ok;
+
+	if (hash_of(sa, !sa->initiator, s->peer_id_b, s->peer_id_b_len, want) < 0)
+		return false;
+	ok = h_len == s->prf_len && crypto_memeq(want, h, h_len);
+	crypto_wipe(want, sizeof(want));
+	return ok;
+}
+
+void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	struct v1_state *s = sa->v1;
+	uint8_t hash[CRYPTO_V1_PRF_MAX];
+	struct v1_build b;
+	size_t len;
+	int rc;
+
+	if (r->status < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
+		     r->peer_refused ? "the responder's KE value is no public value of its group"
+				     : "the key exchange failed");
+		return;
+	}
+	if (derive(sa, r->gir, r->gir_len) < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
+		return;
+	}
+	if (!peer_hash_ok(sa, s->peer_hash, s->peer_hash_len)) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
+		     "the peer's HASH_R does not match: a different pre-shared key?");
+		return;
+	}
+	rc = hash_of(sa, true, s->own_id_b, s->own_id_b_len, hash);
+	if (!rc)
+		rc = start(sa, &b, true);
+	if (!rc)
+		rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
+	if (!rc)
+		rc = seal(sa, &b, &len);
+	crypto_wipe(hash, sizeof(hash));
+	/* an answer: message 2 again (message 3 lost) gets it again */
+	if (rc < 0 || send_answer(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Aggressive Mode message 3");
+		return;
+	}
+	established(sa, IKE_V1_AGGR_I2);
+}
+
+/* Tell the sender of an Aggressive Mode message 1 why not; counted as dropped. */
+static void aggr_refuse(struct ike_worker *w, struct net_rx *rx, const struct v1_msg *m,
+			uint16_t type, const char *why)
+{
+	if (v1_send_notify_stateless(w, rx, &m->hdr, type) && type == V1N_NO_PROPOSAL_CHOSEN)
+		counters_inc(w->d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
+	v1_drop(w, rx, why);
+}
+
+void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
+{
+	struct ike_daemon *d = w->d;
+	const struct v1_payload *sap, *kep, *idp;
+	struct v1_p1_set *set = NULL;
+	struct v1_sa *form = NULL;
+	struct connection *c;
+	struct sa_node *node;
+	struct ike_sa *sa;
+	struct v1_p1 chosen;
+	struct ike_id id;
+	uint8_t this_end;
+	uint64_t ci = 0;
+	unsigned ti;
+	char err[256];
+
+	if (v1_msg_kind(m) != V1K_AGGR_1) {
+		v1_drop(w, rx, "Aggressive Mode message 1 without exactly one SA, KE, NONCE and ID");
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		ci = ci << 8 | m->hdr.icookie[i];
+	rcu_read_lock();
+	node = sadb_sa_table_lookup_init_rcu(&d->sas, ci, &rx->d->peer, rx->d->peer_port);
+	rcu_read_unlock();
+	if (node) {
+		sa = caa_container_of(node, struct ike_sa, node);
+		if (sa->w == w && sa->version == 1 && sa->state == IKE_V1_AGGR_R1 && sa->req) {
+			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
+			send_raw(sa, sa->req, sa->req_len);
+		} else {
+			v1_drop(w, rx, "Aggressive Mode message 1 of an SA already past it");
+		}
+		return;
+	}
+	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
+	if (!c || !(c->spec.policy & POL_IKEV1) || !(c->spec.policy & POL_AGGRESSIVE)) {
+		if (c)
+			ike_connection_unref(c);
+		log_limited(LOG_INFO, 10, "IKEv1: no Aggressive Mode connection",
+			    "initial Aggressive Mode message received but no IKEv1 connection with "
+			    "--aggrmode is authorized for this peer");
+		aggr_refuse(w, rx, m, V1N_NO_PROPOSAL_CHOSEN,
+			    "no IKEv1 Aggressive Mode connection for this peer");
+		return;
+	}
+	sap = v1_msg_get(m, V1_PL_SA);
+	kep = v1_msg_get(m, V1_PL_KE);
+	idp = v1_msg_get(m, V1_PL_ID);
+	set = malloc(sizeof(*set));
+	form = malloc(sizeof(*form));
+	if (!set || !form ||
+	    v1_p1_set_make(c->spec.ike, V1_AUTH_PSK, conn_ike_life(c), set, err, sizeof(err)) < 0 ||
+	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
+		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
+			    "\"%s\": Aggressive Mode: no acceptable Oakley transform", c->spec.name);
+		aggr_refuse(w, rx, m, V1N_NO_PROPOSAL_CHOSEN, "no acceptable IKEv1 proposal");
+		goto out_conn;
+	}
+	if (kep->u.blob.len != crypto_ke_public_len(chosen.group)) {
+		aggr_refuse(w, rx, m, V1N_INVALID_KEY_INFORMATION,
+			    "Aggressive Mode message 1: a KE payload not of the chosen group");
+		goto out_conn;
+	}
+	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, &id) < 0 ||
+	    (!ike_id_is_any(&c->id[1 - this_end]) && !ike_id_match(&c->id[1 - this_end], &id))) {
+		log_limited(LOG_INFO, 10, "IKEv1: Aggressive Mode ID mismatch",
+			    "\"%s\": Aggressive Mode: the peer's ID is not the one the connection "
+			    "expects", c->spec.name);
+		aggr_refuse(w, rx, m, V1N_INVALID_ID_INFORMATION,
+			    "Aggressive Mode message 1: the peer's ID is not the connection's");
+		goto out_conn;
+	}
+	if (ike_half_open_admit(w, &rx->d->peer, false) != IKE_ADMIT_OK) {
+		v1_drop(w, rx, "too many half-open IKE SAs (from this address, or in all)");
+		goto out_conn;
+	}
+	sa = new_sa(w, false, c, rx->l, m->hdr.icookie);
+	ike_connection_unref(c);	/* the SA holds its own */
+	c = NULL;
+	if (!sa) {
+		ike_half_open_cancel(w, &rx->d->peer, false);
+		v1_drop(w, rx, "out of memory for a new IKE SA");
+		goto out;
+	}
+	sa->node.peer = rx->d->peer;
+	sa->node.peer_port = rx->d->peer_port;
+	sa->peer = rx->d->peer;
+	sa->peer_port = rx->d->peer_port;
+	sa->local = rx->d->local;
+	sa->local_port = rx->l->port;
+	sa->natt = rx->l->natt;
+	sa->this_end = this_end;
+	sa->id_local = &sa->conn->id_self[this_end];
+	sa->id_remote = id;
+	sa->v1->aggressive = true;
+	sa->v1->p1 = chosen;
+	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
+	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
+	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0 ||
+	    keep(&sa->v1->peer_id_b, &sa->v1->peer_id_b_len, idp->body, idp->len) < 0 ||
+	    take_ke_nonce(sa, m) < 0) {
+		ike_sa_free(sa);
+		goto out;
+	}
+	if (psk_lookup(sa) < 0) {
+		log_limited(LOG_INFO, 10, "IKEv1: no PSK", "#%llu: no pre-shared key for this "
+			    "connection", (unsigned long long)sa->serial);
+		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
+		goto out;
+	}
+	answer_sa(sap->u.sa, ti, form);
+	sa->v1->answer = form;
+	form = NULL;
+	sa->v1->nr_len = V1_NONCE_LEN;
+	crypto_random(sa->v1->nr, sa->v1->nr_len);
+	sa->state = IKE_V1_AGGR_R_KEX;
+	timer_arm(&nw_of(w)->timers, &sa->life, ike_now(w) + V1_HALF_OPEN_MS);
+	if (kex(sa, sa->v1->gxi, sa->v1->gxi_len) < 0)
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
+	dbg(DBG_BASE, "responding to Aggressive Mode");
+	goto out;
+out_conn:
+	ike_connection_unref(c);
+out:
+	free(set);
+	free(form);
+}
+
+void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	struct v1_state *s = sa->v1;
+	uint8_t hash[CRYPTO_V1_PRF_MAX], *buf = sa->w->txbuf;
+	struct v1_build b;
+	size_t len, id_body;
+	int rc;
+
+	if (r->status < 0 || r->pub_len > sizeof(s->gxr)) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
+		     r->peer_refused ? "the initiator's KE value is no public value of its group"
+				     : "the key exchange failed");
+		return;
+	}
+	memcpy(s->gxr, r->pub, r->pub_len);
+	s->gxr_len = r->pub_len;
+	if (derive(sa, r->gir, r->gir_len) < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
+		return;
+	}
+	rc = start(sa, &b, false);
+	if (!rc)
+		rc = v1_build_sa(&b, s->answer, NULL);
+	if (!rc)
+		rc = v1_build_blob(&b, V1_PL_KE, s->gxr, s->gxr_len);
+	if (!rc)
+		rc = v1_build_blob(&b, V1_PL_NONCE, s->nr, s->nr_len);
+	if (!rc)
+		rc = build_id(sa, &b, &id_body);
+	if (!rc)
+		rc = hash_of(sa, false, buf + id_body, body_len_at(buf, id_body), hash);
+	if (!rc)
+		rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
+	if (!rc)
+		rc = v1_build_finish(&b, 0, &len);
+	crypto_wipe(hash, sizeof(hash));
+	free(s->answer);
+	s->answer = NULL;
+	/* resent until message 3 comes (the initiator is up once it sent 3) */
+	if (rc < 0 || send_request(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Aggressive Mode message 2");
+		return;
+	}
+	sa->state = IKE_V1_AGGR_R1;
+}
+
+void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_msg *m = in->v1m;
+	const struct v1_blob *h = &v1_msg_get(m, V1_PL_HASH)->u.blob;
+	struct v1_state *s = sa->v1;
+
+	if (!peer_hash_ok(sa, h->data, h->len)) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		log_limited(LOG_INFO, 10, "IKEv1 authentication failed",
+			    "#%llu: the peer's HASH_I does not match: a different pre-shared key?",
+			    (unsigned long long)sa->serial);
+		fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
+		     "the peer's HASH_I does not match: a different pre-shared key?");
+		return;
+	}
+	request_done(sa);
+	if (m->encrypted)
+		memcpy(s->iv, s->iv_next, s->block);
+	established(sa, IKE_V1_AGGR_R2);
+	v1_initial_contact(sa, in->v1m);
 }

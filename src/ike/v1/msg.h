@@ -14,8 +14,9 @@
  * then the payload chain. With the Encryption flag set everything after
  * the header is ciphertext: v1_msg_decode() stops at the header and
  * v1_msg_decode_body() decodes the chain once the exchange has decrypted
- * it (the padding after the last payload is allowed there, and only
- * there). Handlers see only messages that decoded.
+ * it (the padding after the last payload is allowed there; in the clear
+ * only up to 3 bytes, libreswan's ikepad to 4). Handlers see only messages
+ * that decoded.
  */
 
 /* The ISAKMP header (RFC 2408 3.1). */
@@ -68,7 +69,7 @@ struct v1_msg {
 	size_t len;
 	bool encrypted;			/* E flag: the chain is in the body, once decrypted */
 	bool body_done;			/* the chain is decoded */
-	size_t pad;			/* bytes after the last payload (encrypted only) */
+	size_t pad;			/* bytes after the last payload (in the clear: < 4) */
 	/* on a decode failure: what to answer and why */
 	uint16_t notify;		/* enum v1_notify */
 	uint8_t bad_type;

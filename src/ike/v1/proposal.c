@@ -272,6 +272,56 @@ const char *v1_p1_str(const struct v1_p1 *p, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether each proposal of ike= names its DH group ("aes256-sha2;modp2048", "aes-sha1-dh14"). */
+static bool names_dh(const char *ike)
+{
+	static const char *const prefixes[] = { "modp", "dh", "ecp", "curve" };
+
+	for (const char *p = ike; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		const char *last = p;
+		bool named = memchr(p, ';', n) != NULL;
+
+		for (const char *q = p; q < p + n; q++)
+			if (*q == '-')
+				last = q + 1;
+		while (last < p + n && *last == ' ')
+			last++;
+		for (unsigned i = 0; !named && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+			named = last != p && !strncmp(last, prefixes[i], strlen(prefixes[i]));
+		if (!named)
+			return false;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+/*
+ * --aggrmode: the KE goes in message 1, before the responder chooses, so
+ * ike= must name the one DH group (libreswan refuses Aggressive Mode
+ * without one).
+ */
+static int aggr_check(const char *ike, const struct v1_p1_set *set, char *err, size_t errlen)
+{
+	if (!ike || !names_dh(ike)) {
+		snprintf(err, errlen, "IKEv1 Aggressive Mode (--aggrmode) requires ike= with a DH "
+			 "group in each proposal (for example ike=aes256-sha2_256;modp2048): its "
+			 "KE goes out before the peer chooses");
+		return -EINVAL;
+	}
+	for (unsigned i = 1; i < set->n; i++) {
+		if (set->t[i].group != set->t[0].group) {
+			snprintf(err, errlen, "ike=%s: IKEv1 Aggressive Mode (--aggrmode) takes one "
+				 "DH group; expected every proposal to name the same one", ike);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int v1_connection_check(const struct conn_spec *spec, char *err, size_t errlen)
 {
 	struct v1_p1_set set;
@@ -288,5 +338,11 @@ int v1_connection_check(const struct conn_spec *spec, char *err, size_t errlen)
 			 "not supported yet");
 		return -ENOTSUP;
 	}
-	return v1_p1_set_make(spec->ike, V1_AUTH_PSK, 1, &set, err, errlen);
+	int rc = v1_p1_set_make(spec->ike, V1_AUTH_PSK, 1, &set, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (spec->policy & POL_AGGRESSIVE)
+		return aggr_check(spec->ike, &set, err, errlen);
+	return 0;
 }

@@ -792,6 +792,8 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 		log_limited(LOG_INFO, 10, "IKEv1 Quick Mode: no acceptable proposal",
 			    "\"%s\" #%llu: Quick Mode: no acceptable ESP proposal (or PFS mismatch)",
 			    conn->spec.name, (unsigned long long)sa->serial);
+		if (v1_send_notify(sa, in->rx, V1N_NO_PROPOSAL_CHOSEN) == 0)
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_NO_PROPOSAL_SENT);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: no acceptable proposal");
 		return;
 	}
@@ -811,11 +813,13 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	}
 	one.ts[0] = ci;
 	if (ids < 0 || ike_ts_narrow(&one, &conn->ts[1 - sa->this_end], &tr) < 0) {
+		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDci is not the peer's client");
 		return;
 	}
 	one.ts[0] = cr;
 	if (ike_ts_narrow(&one, &conn->ts[sa->this_end], &tl) < 0) {
+		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDcr is not our client");
 		return;
 	}

@@ -57,8 +57,14 @@ struct v1_qm {
 	uint8_t resends;
 };
 
+struct v1_sa;
+
 struct v1_state {
 	struct v1_p1 p1;
+	bool aggressive;		/* Phase 1 is Aggressive Mode (RFC 2409 5.4), not Main Mode */
+	uint32_t dpd_seq;		/* our last R-U-THERE's sequence number (RFC 3706) */
+	bool dpd_waiting;		/* its ACK has not come */
+	uint64_t dpd_look_ms;		/* when DPD last looked at the peer's silence */
 	struct v1_qm *qm;		/* the Quick Mode exchange under way, or NULL */
 	/* Main Mode inputs, kept until the SA is up */
 	uint8_t *sai_b;			/* the initiator's SA payload body (HASH_I/R) */
@@ -68,6 +74,12 @@ struct v1_state {
 	uint8_t gxi[V1_KE_MAX], gxr[V1_KE_MAX];
 	uint16_t gxi_len, gxr_len;
 	struct crypto_ke *ke;		/* ours, while the exchange runs */
+	/* Aggressive Mode: the ID bodies HASH_I/R cover, the peer's HASH until keys are up */
+	uint8_t *own_id_b, *peer_id_b;
+	size_t own_id_b_len, peer_id_b_len;
+	uint8_t peer_hash[CRYPTO_V1_PRF_MAX];
+	uint8_t peer_hash_len;
+	struct v1_sa *answer;		/* responder: its SA payload, until message 2 is built */
 	uint8_t *psk;			/* looked up once, wiped */
 	size_t psk_len;
 	/* keys (RFC 2409 5) */

@@ -14,16 +14,20 @@
 #include "util/log.h"
 
 enum {
-	S_UP = 1u << IKE_V1_MAIN_I4 | 1u << IKE_V1_MAIN_R3,
 	K_SA = 1u << V1K_MAIN_SA,
 	K_KE = 1u << V1K_MAIN_KE,
 	K_ID = 1u << V1K_MAIN_ID,
 	K_INFO = 1u << V1K_INFO,
 	K_Q12 = 1u << V1K_QUICK_12,
 	K_Q3 = 1u << V1K_QUICK_3,
-	S_QI1 = 1u << IKE_V1_QUICK_I1,
-	S_QR1 = 1u << IKE_V1_QUICK_R1,
+	K_A2 = 1u << V1K_AGGR_2,
+	K_A3 = 1u << V1K_AGGR_3,
 };
+
+#define S_QI1 (1ull << IKE_V1_QUICK_I1)
+#define S_QR1 (1ull << IKE_V1_QUICK_R1)
+#define S(x) (1ull << (x))
+#define S_UP (S(IKE_V1_MAIN_I4) | S(IKE_V1_MAIN_R3) | S(IKE_V1_AGGR_I2) | S(IKE_V1_AGGR_R2))
 
 static const struct ike_transition table[] = {
 	/* ---- Main Mode, initiator (RFC 2409 5: HDR SA / KE Ni / HDR* IDii HASH_I) ---- */
@@ -44,6 +48,17 @@ static const struct ike_transition table[] = {
 	  0, v1_main_r_kex },
 	{ "Main Mode message 5", 1u << IKE_V1_MAIN_R2, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_ID,
 	  v1_main_r_i3 },
+	/* ---- Aggressive Mode (RFC 2409 5.4: HDR SA KE Ni IDii / ... IDir HASH_R / HDR* HASH_I) ---- */
+	{ "our Aggressive Mode KE generated", S(IKE_V1_AGGR_I_KEYGEN), IKE_EV_CRYPTO, 0, 0, 0, 0,
+	  v1_aggr_i_keygen },
+	{ "Aggressive Mode message 2", S(IKE_V1_AGGR_I1), IKE_EV_REQUEST, V1_X_AGGRESSIVE, 0, 0,
+	  K_A2, v1_aggr_i_r1 },
+	{ "g^xy computed (Aggressive Mode initiator)", S(IKE_V1_AGGR_I_DERIVE), IKE_EV_CRYPTO, 0, 0,
+	  0, 0, v1_aggr_i_derived },
+	{ "our KE and g^xy computed (Aggressive Mode responder)", S(IKE_V1_AGGR_R_KEX),
+	  IKE_EV_CRYPTO, 0, 0, 0, 0, v1_aggr_r_kex },
+	{ "Aggressive Mode message 3", S(IKE_V1_AGGR_R1), IKE_EV_REQUEST, V1_X_AGGRESSIVE, 0, 0,
+	  K_A3, v1_aggr_r_i2 },
 	/*
 	 * ---- Quick Mode (RFC 2409 5.5): the first message on an established
 	 * SA, then the rows of the exchange's own state (sa->v1->qm->state) ----
@@ -76,6 +91,16 @@ enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
 		if (m->count[V1_PL_ID] == 1 && m->count[V1_PL_HASH] == 1 && !m->count[V1_PL_SA] &&
 		    !m->count[V1_PL_KE] && m->encrypted)
 			return V1K_MAIN_ID;
+		return V1K_NONE;
+	case V1_X_AGGRESSIVE:
+		if (m->count[V1_PL_SA] == 1 && m->count[V1_PL_KE] == 1 &&
+		    m->count[V1_PL_NONCE] == 1 && m->count[V1_PL_ID] == 1 && !m->encrypted)
+			return m->count[V1_PL_HASH] == 0   ? V1K_AGGR_1
+			       : m->count[V1_PL_HASH] == 1 ? V1K_AGGR_2
+							   : V1K_NONE;
+		if (m->count[V1_PL_HASH] == 1 && !m->count[V1_PL_SA] && !m->count[V1_PL_KE] &&
+		    !m->count[V1_PL_NONCE] && !m->count[V1_PL_ID])
+			return V1K_AGGR_3;
 		return V1K_NONE;
 	case V1_X_INFO:
 		return V1K_INFO;

@@ -193,12 +193,16 @@ Test(v1_codec, malformed_sa_payloads)
 	mutate_expect(V1_MM1_SA_OFF, V1_PL_FRAG, V1N_INVALID_PAYLOAD_TYPE, "IKE fragment");
 }
 
-Test(v1_codec, plaintext_message_may_not_be_padded)
+/* In the clear: libreswan's ikepad (to 4 bytes) is taken, more is not. */
+Test(v1_codec, plaintext_message_padding)
 {
+	memset(buf, 0, sizeof(buf));
 	memcpy(buf, v1_mm1, sizeof(v1_mm1));
-	buf[sizeof(v1_mm1)] = 0;
-	put_u32(buf + 24, sizeof(v1_mm1) + 1);
-	cr_assert_eq(v1_msg_decode(buf, sizeof(v1_mm1) + 1, &m), -EBADMSG);
+	put_u32(buf + 24, sizeof(v1_mm1) + 3);
+	cr_assert_eq(v1_msg_decode(buf, sizeof(v1_mm1) + 3, &m), 0);
+	cr_assert_eq(m.pad, 3);
+	put_u32(buf + 24, sizeof(v1_mm1) + 4);
+	cr_assert_eq(v1_msg_decode(buf, sizeof(v1_mm1) + 4, &m), -EBADMSG);
 	cr_assert_eq(m.notify, V1N_PAYLOAD_MALFORMED);
 }
 

@@ -145,3 +145,29 @@ Test(v1_proposal, what_an_ikev1_connection_may_ask)
 	s.ike = "aes_gcm256-sha2_256";
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL);
 }
+
+/* libreswan's refusal: no Aggressive Mode without a DH group named in ike=, and only one. */
+Test(v1_proposal, aggressive_mode_needs_one_named_group)
+{
+	struct conn_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.policy = POL_IKEV1 | POL_PSK | POL_ENCRYPT | POL_AGGRESSIVE;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL, "no ike= was accepted");
+	cr_assert(strstr(err, "requires ike= with a DH group"), "%s", err);
+	s.ike = "aes256-sha2_256";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL);
+	s.ike = "aes256-sha2_256;modp2048,aes128-sha1";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL);
+	s.ike = "aes256-sha2_256;modp2048+modp1536";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "one DH group"), "%s", err);
+	s.ike = "aes256-sha2_256;modp2048,aes128-sha1;modp3072";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL);
+	s.ike = "aes256-sha2_256;modp2048";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	s.ike = "aes256-sha2_256-modp2048,aes128-sha1-modp2048";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	s.ike = "aes256-sha2_256;dh14";
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+}
