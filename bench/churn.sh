@@ -193,7 +193,7 @@ cat "$out/checks" >&2
 			}
 		}
 		BEGIN { lg(lgp, "plain"); lg(lgc, "cp") }
-		$2 == "-" && $3 == "start" { last_end[$1] = $4; next }
+		$2 == "-" && $3 == "start" { last_end[$1] = $5; next }
 		$2 == "-" { next }
 		{
 			lbl = $1; r = $2
