@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -306,7 +307,7 @@ void ctl_cmd_global_redirect_to(struct pluto *p, struct ctl_client *c,
 	struct addr_list *g;
 	char err[160];
 
-	if (!v || addr_list_parse(v->value, &g, err, sizeof(err)) < 0) {
+	if (!v || addr_list_parse_gw(v->value, &g, err, sizeof(err)) < 0) {
 		ctl_reply(c, RC_WHACK_PROBLEM, "--global-redirect-to %s: %s", v ? v->value : "",
 			  v ? err : "expected ip-address(es)");
 		return;
@@ -326,6 +327,11 @@ void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct wha
 	unsigned n;
 
 	if (!v || addr_list_parse(v->value, &g, err, sizeof(err)) < 0) {
+		struct addr_list *named = NULL;
+		if (v && addr_list_parse_gw(v->value, &named, err + 80, sizeof(err) - 80) == 0)
+			snprintf(err, sizeof(err), "a gateway named by FQDN: not supported yet when "
+				 "redirecting established peers (expected IP addresses)");
+		addr_list_free(named);
 		ctl_reply(c, RC_WHACK_PROBLEM, "--redirect-to %s: %s", v ? v->value : "",
 			  v ? err : "expected ip-address(es)");
 		return;

@@ -149,8 +149,9 @@ static void child_details(struct ctl_client *c, const struct ike_sa_row *r)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, " ESPin=%s ESPout=%s",
 				      humber(r->in_bytes, a, sizeof(a)),
 				      humber(r->out_bytes, b, sizeof(b)));
-	/* Skua sets no byte lifetime: libreswan's "no limit" */
-	snprintf(line + n, sizeof(line) - n, " ESPmax=2^63B ");
+	/* the byte limit (--ipsec-max-bytes), or libreswan's "no limit" */
+	snprintf(line + n, sizeof(line) - n, " ESPmax=%s ",
+		 r->max_bytes ? humber(r->max_bytes, a, sizeof(a)) : "2^63B");
 	ctl_comment(c, "%s", line);
 }
 
@@ -439,11 +440,16 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 									 : "<disabled>",
 		    end == 0 ? "left" : end == 1 ? "right" : end == -2 ? "left and right" : "neither");
 	show_auth(c, nm, conn, us);
-	/* no byte or packet lifetime (libreswan's 2^63: none); the replay window v2/child.c sets */
+	/* byte and packet limits (libreswan's 2^63: none); the replay window v2/child.c sets */
+	char maxb[24] = "2^63", maxp[24] = "2^63";
+	if (s->ipsec_max_bytes)
+		snprintf(maxb, sizeof(maxb), "%llu", (unsigned long long)s->ipsec_max_bytes);
+	if (s->ipsec_max_packets)
+		snprintf(maxp, sizeof(maxp), "%llu", (unsigned long long)s->ipsec_max_packets);
 	ctl_comment(c,
-		    "%s:   ike_life: %us; ipsec_life: %us; ipsec_max_bytes: 2^63B; ipsec_max_packets: 2^63; replay_window: 64; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",
-		    nm, s->ike_lifetime, s->ipsec_lifetime, s->rekeymargin, s->rekeyfuzz,
-		    s->keyingtries);
+		    "%s:   ike_life: %us; ipsec_life: %us; ipsec_max_bytes: %sB; ipsec_max_packets: %s; replay_window: 64; rekey_margin: %us; rekey_fuzz: %u%%; keyingtries: %u;",
+		    nm, s->ike_lifetime, s->ipsec_lifetime, maxb, maxp, s->rekeymargin,
+		    s->rekeyfuzz, s->keyingtries);
 	ctl_comment(c, "%s:   policy: %s; prospective: %s; failure: %s;", nm,
 		    policy_str(s->policy, pol, sizeof(pol)), shunt_name(s->prospective),
 		    shunt_name(s->failure));
@@ -603,19 +609,23 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
 	ctl_batch_begin(c);
 	for (size_t i = 0; i < rows.n; i++) {
 		const struct ike_sa_row *r = rows.v[i];
+		char maxb[24] = "2^63B";
+		if (r->max_bytes)
+			humber(r->max_bytes, maxb, sizeof(maxb));
 		if (r->counters_error)
 			/* libreswan leaves out what the kernel would not say: so do we */
 			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
-				  "#%llu: %s, type=ESP, add_time=%llu, maxBytes=2^63B, id='%s'",
+				  "#%llu: %s, type=ESP, add_time=%llu, maxBytes=%s, id='%s'",
 				  (unsigned long long)r->serial, r->conn,
-				  (unsigned long long)r->add_time, r->id_remote);
+				  (unsigned long long)r->add_time, maxb, r->id_remote);
 		else
 			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
-				  "#%llu: %s, type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=2^63B, id='%s'",
+				  "#%llu: %s, type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=%s, id='%s'",
 				  (unsigned long long)r->serial, r->conn,
 				  (unsigned long long)r->add_time,
 				  (unsigned long long)(r->carried_in + r->in_bytes),
-				  (unsigned long long)(r->carried_out + r->out_bytes), r->id_remote);
+				  (unsigned long long)(r->carried_out + r->out_bytes), maxb,
+				  r->id_remote);
 	}
 	ctl_batch_end(c);
 	ike_sa_rows_free(&rows);

@@ -495,11 +495,14 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		     end_of(end), "", kv);
 		return;
 	case SP_MODECFGDNS:
+	case SP_MODECFGPCSCF:
 	case SP_MODECFGDOMAINS: {
 		/* connection-wide in ipsec.conf, per end in whack; commas or spaces */
 		char list[512];
 		size_t n = 0;
-		enum whack_opt o = kw->sp == SP_MODECFGDNS ? WO_MODECFGDNS : WO_MODECFGDOMAINS;
+		enum whack_opt o = kw->sp == SP_MODECFGDNS	? WO_MODECFGDNS
+				   : kw->sp == SP_MODECFGPCSCF ? WO_MODECFGPCSCF
+								: WO_MODECFGDOMAINS;
 
 		if (!v[0])
 			return;

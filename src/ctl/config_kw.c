@@ -203,6 +203,7 @@ static const struct conf_kw table[] = {
 	{ .name = "nm-configured", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config only */
 	{ .name = "modecfgpull", NOT_YET_MAP(no_ok, MODECFG) },
 	{ .name = "modecfgdns", .kind = KW_SPECIAL, .sp = SP_MODECFGDNS },
+	{ .name = "modecfgpcscf", .kind = KW_SPECIAL, .sp = SP_MODECFGPCSCF },
 	{ .name = "modecfgdomains", .kind = KW_SPECIAL, .sp = SP_MODECFGDOMAINS },
 	{ .name = "modecfgbanner", .kind = KW_NOT_YET, .what = MODECFG },
 	{ .name = "modecfgdns1", .canon = "modecfgdns" },
@@ -255,8 +256,8 @@ static const struct conf_kw table[] = {
 	{ .name = "ipsec-interface", .kind = KW_NOT_YET, .fine = "no|0", .what = VIFACE },
 	{ .name = "labeled-ipsec", NOT_YET_MAP(no_ok, "labeled IPsec") },
 	{ .name = "policy-label", .kind = KW_NOT_YET, .what = "labeled IPsec" },
-	{ .name = "ipsec-max-bytes", .kind = KW_NOT_YET, .what = "byte and packet lifetimes" },
-	{ .name = "ipsec-max-packets", .kind = KW_NOT_YET, .what = "byte and packet lifetimes" },
+	{ .name = "ipsec-max-bytes", .kind = KW_OPT, .opt = WO_IPSEC_MAX_BYTES, .vtype = VT_STR },
+	{ .name = "ipsec-max-packets", .kind = KW_OPT, .opt = WO_IPSEC_MAX_PACKETS, .vtype = VT_STR },
 	{ .name = "retransmit-timeout", .kind = KW_NOT_YET,
 	  .what = "configurable retransmission" },
 	{ .name = "retransmit-interval", .kind = KW_NOT_YET,

@@ -562,7 +562,7 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 	case O_GLOBAL_REDIRECT_TO: {
 		struct addr_list *g;
 		char e[160];
-		int rc = addr_list_parse(v, &g, e, sizeof(e));
+		int rc = addr_list_parse_gw(v, &g, e, sizeof(e));
 		if (rc < 0) {
 			say(why, n, "%s", rc == -ENOMEM ? "out of memory" : e);
 			return rc;

@@ -121,7 +121,7 @@ static int engine_start(struct pluto *p)
 	if (o->global_redirect_to) {
 		struct addr_list *g;
 		char err[160];
-		if (addr_list_parse(o->global_redirect_to, &g, err, sizeof(err)) == 0)
+		if (addr_list_parse_gw(o->global_redirect_to, &g, err, sizeof(err)) == 0)
 			ike_daemon_set_redirect_to(&p->ike, g);
 	}
 	p->ike.kernel_none = o->protostack == PROTOSTACK_NONE;

@@ -347,14 +347,21 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	u->spi_out = c->spi_out;
 	u->stack = d->kernel_none ? "none" : "xfrm";
 	/* the Configuration payload: the address the peer gave us is our source */
-	const struct ip_addr *given = &sa->lease.assigned[ike_lease_fam(c->ts_local.start.af)];
-	if (given->af != AF_UNSPEC) {
+	const struct ike_cp_given *cp = sa->given;
+	const struct ip_addr *given = cp ? &cp->assigned[ike_lease_fam(c->ts_local.start.af)] : NULL;
+	if (given && given->af != AF_UNSPEC) {
 		u->my_source_ip = *given;
 		u->cfg_client = true;
-		u->peer_dns_info = sa->lease.dns_info[0] ? sa->lease.dns_info : NULL;
-		u->peer_domain_info = sa->lease.domain_info[0] ? sa->lease.domain_info : NULL;
+		u->peer_dns_info = cp->dns_info[0] ? cp->dns_info : NULL;
+		u->peer_domain_info = cp->domain_info[0] ? cp->domain_info : NULL;
 	}
-	u->cfg_server = ike_lease_has(&sa->lease, c->ts_remote.start.af);
+	/*
+	 * We gave the peer its address: a pool connection's Child SAs are
+	 * always of a leased address (from the configuration, so that a down
+	 * run after the lease went back says the same as the up run).
+	 */
+	u->cfg_server = c->conn &&
+			c->conn->pool[1 - c->this_end][ike_lease_fam(c->ts_remote.start.af)] != NULL;
 }
 
 int ike_child_updown_native(struct ike_sa *sa, struct child_sa *c, enum updown_verb verb,

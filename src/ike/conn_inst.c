@@ -30,12 +30,6 @@ static unsigned long hash_name(const struct ike_inst_table *t, const char *name)
 	return fin(mix(t->key, name, strlen(name)));
 }
 
-static unsigned long hash_addr(const struct ike_inst_table *t, const struct ip_addr *a)
-{
-	uint64_t h = mix(t->key ^ 0xa5, &a->af, sizeof(a->af));
-	return fin(mix(h, a->b, a->af == AF_INET ? 4 : 16));
-}
-
 static unsigned long hash_id(const struct ike_inst_table *t, const struct connection *tmpl,
 			     const struct ike_id *id)
 {
@@ -55,9 +49,8 @@ int ike_inst_table_init(struct ike_inst_table *t)
 	if (crypto_random(&t->key, sizeof(t->key)) < 0)
 		t->key = 0xcbf29ce484222325ULL;
 	t->by_name = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	t->by_addr = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	t->by_id = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	if (!t->by_name || !t->by_addr || !t->by_id) {
+	if (!t->by_name || !t->by_id) {
 		ike_inst_table_fini(t);
 		return -ENOMEM;
 	}
@@ -80,18 +73,15 @@ void ike_inst_table_fini(struct ike_inst_table *t)
 	}
 	if (t->by_name)
 		cds_lfht_destroy(t->by_name, NULL);
-	if (t->by_addr)
-		cds_lfht_destroy(t->by_addr, NULL);
 	if (t->by_id)
 		cds_lfht_destroy(t->by_id, NULL);
-	t->by_name = t->by_addr = t->by_id = NULL;
+	t->by_name = t->by_id = NULL;
 }
 
 void ike_inst_publish(struct ike_inst_table *t, struct connection *c)
 {
 	rcu_read_lock();
 	cds_lfht_add(t->by_name, hash_name(t, c->inst.name), &c->inst.by_name);
-	cds_lfht_add(t->by_addr, hash_addr(t, &c->inst.client), &c->inst.by_addr);
 	cds_lfht_add(t->by_id, hash_id(t, c->inst.tmpl, peer_id(c)), &c->inst.by_id);
 	rcu_read_unlock();
 	c->inst.published = true;
@@ -103,9 +93,9 @@ void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
 	if (!c->inst.published)
 		return;
 	c->inst.published = false;
+	ike_lease_release(&c->inst.lease);	/* the instance goes: its client's addresses too */
 	rcu_read_lock();
 	cds_lfht_del(t->by_name, &c->inst.by_name);
-	cds_lfht_del(t->by_addr, &c->inst.by_addr);
 	cds_lfht_del(t->by_id, &c->inst.by_id);
 	rcu_read_unlock();
 	atomic_fetch_sub(&t->count, 1);
@@ -148,24 +138,6 @@ struct connection *ike_inst_find_ref(struct ike_inst_table *t, const char *name)
 	}
 	rcu_read_unlock();
 	return c;
-}
-
-static int match_addr(struct cds_lfht_node *n, const void *key)
-{
-	const struct connection *c = caa_container_of(n, struct connection, inst.by_addr);
-	return ip_addr_eq(&c->inst.client, key);
-}
-
-void ike_inst_by_addr_each_rcu(struct ike_inst_table *t, const struct ip_addr *addr,
-			       bool (*fn)(struct connection *c, void *ctx), void *ctx)
-{
-	struct cds_lfht_iter it;
-
-	cds_lfht_lookup(t->by_addr, hash_addr(t, addr), match_addr, addr, &it);
-	for (struct cds_lfht_node *n; (n = cds_lfht_iter_get_node(&it));
-	     cds_lfht_next_duplicate(t->by_addr, match_addr, addr, &it))
-		if (!fn(caa_container_of(n, struct connection, inst.by_addr), ctx))
-			return;
 }
 
 struct id_key {

@@ -12,9 +12,12 @@
 
 /*
  * The daemon's connection instances (ike/connection.h: one per client of a
- * %any template), in three RCU hash tables: by name ("rw[3]", what whack
- * names), by client address, and by template and peer ID (--uniqueids).
- * Every lookup is a hash lookup, never a walk over the instances.
+ * %any template), in two RCU hash tables: by name ("rw[3]", what whack
+ * names) and by template and peer ID (--uniqueids). Every lookup is a
+ * hash lookup, never a walk over the instances. There is no index by
+ * client address: an address is not a client (many share one behind a
+ * NAT), IKE SAs are found by SPI, and what names a peer by address
+ * (whack --crash) must find fixed peers too, which are no instances.
  *
  * Owner: an instance is published and unpublished by its owner worker
  * (conn->inst.owner), the one that owns its IKE SA; the tables take
@@ -30,7 +33,6 @@
  */
 struct ike_inst_table {
 	struct cds_lfht *by_name;
-	struct cds_lfht *by_addr;
 	struct cds_lfht *by_id;
 	uint64_t key;			/* hash seed: clients choose addresses and IDs */
 	_Atomic uint64_t count;
@@ -45,10 +47,13 @@ int ike_inst_table_init(struct ike_inst_table *t);
  */
 void ike_inst_table_fini(struct ike_inst_table *t);
 
-/* Publish c (an instance) under its name, client address and peer ID. Context: c's owner. */
+/* Publish c (an instance) under its name and peer ID. Context: c's owner. */
 void ike_inst_publish(struct ike_inst_table *t, struct connection *c);
 
-/* Unpublish c and drop the table's reference. Context: c's owner. */
+/*
+ * Unpublish c, give its lease back to the pools and drop the table's
+ * reference. Context: c's owner.
+ */
 void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c);
 
 /*
@@ -66,12 +71,10 @@ void ike_conn_unuse(struct ike_inst_table *t, struct connection *c);
 struct connection *ike_inst_find_ref(struct ike_inst_table *t, const char *name);
 
 /*
- * Call fn for each published instance at client address addr / of
- * template tmpl whose peer ID is id / every one; stops when fn returns
- * false. Context: inside rcu_read_lock().
+ * Call fn for each published instance of template tmpl whose peer ID is
+ * id / every one; stops when fn returns false. Context: inside
+ * rcu_read_lock().
  */
-void ike_inst_by_addr_each_rcu(struct ike_inst_table *t, const struct ip_addr *addr,
-			       bool (*fn)(struct connection *c, void *ctx), void *ctx);
 void ike_inst_by_id_each_rcu(struct ike_inst_table *t, const struct connection *tmpl,
 			     const struct ike_id *id, bool (*fn)(struct connection *c, void *ctx),
 			     void *ctx);

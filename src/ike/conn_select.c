@@ -221,11 +221,14 @@ struct ike_ts ike_conn_family_ts(const struct connection *c, uint8_t end, sa_fam
 	return ike_ts_from_subnet(&all, t->ipproto, t->sport == t->eport ? t->sport : 0);
 }
 
-static struct ike_ts host_ts(const struct ike_ts *like, const struct ip_addr *a)
+/* The selector of the prefix of a of length plen with like's protocol and port. */
+static struct ike_ts prefix_ts(const struct ike_ts *like, const struct ip_addr *a, uint8_t plen)
 {
-	struct ip_subnet hs = ip_subnet_from_addr(a);
+	struct ip_subnet sn = { .addr = *a, .prefix = plen };
 
-	return ike_ts_from_subnet(&hs, like->ipproto, like->sport == like->eport ? like->sport : 0);
+	for (unsigned bit = plen; bit < ip_addr_bits(a); bit++)
+		sn.addr.b[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+	return ike_ts_from_subnet(&sn, like->ipproto, like->sport == like->eport ? like->sport : 0);
 }
 
 struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end,
@@ -237,19 +240,23 @@ struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end
 
 	if (!ike_connection_has_pool(c, pe))
 		return ike_conn_remote_ts(c, this_end, peer);
-	if (lease && ike_lease_has(lease, af))
-		return host_ts(&c->ts[pe], &lease->addr[ike_lease_fam(af)]);
+	if (lease && ike_lease_has(lease, af))	/* an address, or an IPv6 prefix pool's /64 */
+		return prefix_ts(&c->ts[pe], &lease->addr[ike_lease_fam(af)],
+				 ike_pool_lease_bits(lease->pool[ike_lease_fam(af)]));
 	memset(&none, 0, sizeof(none));	/* AF_UNSPEC: intersects nothing */
 	return none;
 }
 
 struct ike_ts ike_conn_local_ts_sa(const struct connection *c, uint8_t this_end,
-				   const struct ike_lease *lease)
+				   const struct ike_cp_given *given)
 {
 	sa_family_t af = c->ts[1 - this_end].start.af;	/* the tunnel's, not our host's */
 
-	if (lease && ike_connection_is_cp_client(c, this_end) &&
-	    lease->assigned[ike_lease_fam(af)].af == af)
-		return host_ts(&c->ts[this_end], &lease->assigned[ike_lease_fam(af)]);
+	if (given && ike_connection_is_cp_client(c, this_end) &&
+	    given->assigned[ike_lease_fam(af)].af == af) {
+		const struct ip_addr *a = &given->assigned[ike_lease_fam(af)];
+		uint8_t plen = af == AF_INET6 && given->prefix6 ? given->prefix6 : ip_addr_bits(a);
+		return prefix_ts(&c->ts[this_end], a, plen);
+	}
 	return c->ts[this_end];
 }

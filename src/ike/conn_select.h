@@ -45,17 +45,17 @@ struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
 				 const struct ip_addr *peer);
 
 /*
- * The selectors of a Child SA of c on an IKE SA holding lease: with a
- * pool for the peer's end, the peer's is the address it leased (an
- * empty selector when it holds none of that family, which narrows to
- * nothing); as a --modecfgclient, ours is the address the peer gave us
- * (the connection's own when none). Otherwise as ike_conn_remote_ts()
+ * The selectors of a Child SA of c for a client holding lease (its
+ * instance's, ike_sa_lease()): with a pool for the peer's end, the peer's
+ * is the address it leased (an empty selector when it holds none of that
+ * family, which narrows to nothing); as a --modecfgclient, ours is the
+ * address the peer gave us (given; the connection's own when none). Otherwise as ike_conn_remote_ts()
  * and c->ts[this_end]. Context: the IKE SA's owner.
  */
 struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end,
 				    const struct ip_addr *peer, const struct ike_lease *lease);
 struct ike_ts ike_conn_local_ts_sa(const struct connection *c, uint8_t this_end,
-				   const struct ike_lease *lease);
+				   const struct ike_cp_given *given);
 
 /* The selector of every address of af with c's protocol and port of that end. */
 struct ike_ts ike_conn_family_ts(const struct connection *c, uint8_t end, sa_family_t af);

@@ -216,7 +216,7 @@ static int derive_redirect(struct connection *c, char *err, size_t errlen)
 	int rc;
 
 	if (s->redirect_to) {
-		rc = addr_list_parse(s->redirect_to, &c->redirect_to, why, sizeof(why));
+		rc = addr_list_parse_gw(s->redirect_to, &c->redirect_to, why, sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--redirect-to %s", why);
 			return rc;
@@ -319,6 +319,29 @@ static int add_dns(void *arg, const char *item)
 	return 0;
 }
 
+static int add_pcscf(void *arg, const char *item)
+{
+	struct modecfg_ctx *x = arg;
+	struct ike_modecfg *m = &x->c->modecfg;
+	struct ip_addr a;
+
+	if (ip_addr_parse(item, &a) < 0) {
+		snprintf(x->err, x->errlen,
+			 "--modecfgpcscf %s: not an IP address (expected P-CSCF server addresses)",
+			 item);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < m->npcscf; i++)
+		if (ip_addr_eq(&m->pcscf[i], &a))
+			return 0;	/* given on both ends (ipsec.conf's is connection-wide) */
+	if (m->npcscf == V2_CFG_MAX_PCSCF) {
+		snprintf(x->err, x->errlen, "--modecfgpcscf: more than %d servers", V2_CFG_MAX_PCSCF);
+		return -EINVAL;
+	}
+	m->pcscf[m->npcscf++] = a;
+	return 0;
+}
+
 static int add_domain(void *arg, const char *item)
 {
 	struct modecfg_ctx *x = arg;
@@ -384,9 +407,12 @@ static int derive_modecfg(struct connection *c, char *err, size_t errlen)
 		rc = each_item(e->modecfg_dns, add_dns, &x);
 		if (rc == 0)
 			rc = each_item(e->modecfg_domains, add_domain, &x);
+		if (rc == 0)
+			rc = each_item(e->modecfg_pcscf, add_pcscf, &x);
 		if (rc < 0) {
 			if (rc == -E2BIG)
-				snprintf(err, errlen, "--modecfgdns/--modecfgdomains: an item is too long");
+				snprintf(err, errlen, "--modecfgdns/--modecfgdomains/--modecfgpcscf: an "
+					 "item is too long");
 			return rc;
 		}
 	}
@@ -519,6 +545,8 @@ void ike_connection_free(struct connection *c)
 {
 	if (!c)
 		return;
+	/* an instance unpublished gave its lease back; one never published may hold one */
+	ike_lease_release(&c->inst.lease);
 	for (int i = 0; i < 2; i++) {
 		ike_end_creds_fini(&c->creds[i]);
 		free(c->ca_dn[i]);

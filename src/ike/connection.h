@@ -7,6 +7,7 @@
 
 #include "ike/auth.h"
 #include "ike/id.h"
+#include "ike/lease.h"
 #include "ike/pool.h"
 #include "ike/v2/cfg.h"
 #include "ike/proposal.h"
@@ -15,7 +16,6 @@
 #include "util/addr_list.h"
 #include "util/conn_spec.h"
 
-struct pool_lease;
 struct ike_sa;
 
 /*
@@ -29,7 +29,7 @@ struct ike_sa;
  * that is up; and an instance of a template, made for one client that
  * authenticated (ike_conn_instantiate()), named "rw"[3] 198.51.100.7,
  * which owns everything of that client: its IKE and Child SAs, policies,
- * routes, updown runs, and (later) its lease.
+ * routes, updown runs, and its address-pool lease.
  *
  * Owner: the ctl thread creates, publishes and unpublishes connections and
  * templates; everything but the routing atomics below is immutable once
@@ -62,13 +62,18 @@ struct connection {
 	 * Per end: the pools that end's addresses come from (--addresspool),
 	 * [end][0] IPv4 and [end][1] IPv6, each a reference on a pool shared
 	 * with the connections naming the same range. The leases themselves
-	 * belong to the SAs (ike_sa.lease), never to the connection.
+	 * belong to the instances (inst.lease), never to the template.
 	 */
 	struct ike_pool *pool[2][2];
-	/* What a Configuration payload hands out besides the address (--modecfgdns, --modecfgdomains). */
+	/*
+	 * What a Configuration payload hands out besides the address
+	 * (--modecfgdns, --modecfgdomains, --modecfgpcscf).
+	 */
 	struct ike_modecfg {
 		uint8_t ndns;
 		struct ip_addr dns[2 * V2_CFG_MAX_DNS];
+		uint8_t npcscf;
+		struct ip_addr pcscf[V2_CFG_MAX_PCSCF];
 		uint8_t ndomains;
 		struct v2_cfg_domain domains[V2_CFG_MAX_DOMAINS];
 	} modecfg;
@@ -104,20 +109,21 @@ struct connection {
 		unsigned owner;			/* the worker of its IKE SA: its one writer */
 		struct ip_addr client;		/* the client's address (IKE) */
 		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
-		/* in the daemon's instance table, by name, by client address, by template and peer ID */
-		struct cds_lfht_node by_name, by_addr, by_id;
+		/* in the daemon's instance table, by name and by template and peer ID */
+		struct cds_lfht_node by_name, by_id;
 		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
 		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
 		bool published;			/* owner only */
 		/*
-		 * The client's address-pool lease belongs here (the instance
-		 * owns what is per client); the Configuration Payload branch
-		 * keeps it in struct ike_sa for now and moves it here when
-		 * merged. With --uniqueids the lease stays with the client's ID:
-		 * the replacing instance takes it over from the one it replaces
-		 * (ike_inst_replace_old() is that hand-over point).
+		 * The client's address-pool lease (ike/lease.h): taken when the
+		 * client has authenticated and asked for an address, written
+		 * only by the owner, returned when the instance goes
+		 * (ike_inst_unpublish()), when our Delete of its last IKE SA
+		 * goes out, or when a new instance of the same ID replaces it
+		 * (--uniqueids: ike_inst_replace_old()). An IKE SA rekey keeps
+		 * the instance, so the lease stays where it is.
 		 */
-		struct pool_lease *lease;
+		struct ike_lease lease;
 	} inst;
 };
 

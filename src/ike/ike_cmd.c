@@ -293,7 +293,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 	}
 	for (struct child_sa *c = sa->children; c; c = c->next) {
 		uint64_t life_ms;
-		if (c->state != CHILD_INSTALLED || !(r = row_new(g, wi)))
+		if (c->state != CHILD_INSTALLED || c->lingering || !(r = row_new(g, wi)))
 			continue;
 		row_common(r, sa, wi);
 		if (c->conn) {	/* a Child SA may serve another connection than its IKE SA */
@@ -331,6 +331,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		ike_ts_str(&c->ts_local, r->ts_local, sizeof(r->ts_local));
 		ike_ts_str(&c->ts_remote, r->ts_remote, sizeof(r->ts_remote));
 		r->add_time = c->installed_wall;
+		r->max_bytes = (c->conn ? c->conn : sa->conn)->spec.ipsec_max_bytes;
 		ike_id_str(&sa->id_remote, r->id_remote, sizeof(r->id_remote));
 		/* what the SAs it replaced by rekeying carried: --trafficstatus totals survive rekeys */
 		r->carried_in = c->carried_in;
@@ -508,11 +509,19 @@ static void gather_run(struct mail *m, void *ctx)
 		case G_TERMINATE:
 			if (g->conn && !serves(sa->conn, g->conn))
 				break;
+			/*
+			 * The IKE SA a rekey is making belongs to the rekeying
+			 * SA's exchange: the Delete of that one reaches it (it
+			 * moves to the new SA when the rekey completes).
+			 */
+			if (sa->state == IKE_I_REKEY || sa->state == IKE_R_REKEY)
+				break;
 			add_line(g, w->index, sa->serial, "#%llu: deleting IKE SA of %s",
 				 (unsigned long long)sa->serial,
 				 sa->conn ? ike_conn_instance_str(sa->conn, name, sizeof(name))
 					  : "\"\"");
 			atomic_fetch_add(&g->count, 1);
+			sa->terminating = true;
 			ike_sa_delete(sa, true);
 			break;
 		case G_ADD_CHILD:

@@ -101,6 +101,7 @@ struct ike_sa_row {
 	char id_remote[256];
 	uint64_t in_bytes, out_bytes;	/* with counters: this SA's, from the kernel */
 	uint64_t carried_in, carried_out;	/* the SAs it replaced by rekeying carried */
+	uint64_t max_bytes;		/* its connection's --ipsec-max-bytes, 0: none */
 	int counters_error;		/* 0, or -errno from the kernel */
 };
 

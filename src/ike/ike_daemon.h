@@ -161,8 +161,8 @@ struct ike_worker;
 void ike_rekey_observe(struct ike_worker *w, uint64_t ms);
 
 enum {
-	IKE_HALF_OPEN_BUDGET = 64u << 20,	/* bytes */
-	IKE_HALF_OPEN_CEILING = 4,		/* times the budget */
+	IKE_HALF_OPEN_BUDGET = 64u << 20,	/* bytes: the hard cap */
+	IKE_HALF_OPEN_COOKIE_SHARE = 4,		/* cookies from budget / this on */
 	IKE_HALF_OPEN_PER_ADDR = 1000,		/* room for many clients behind one NAT */
 	IKE_HALF_OPEN_BUCKETS = 1u << 16,
 	IKE_DDOS_IKE_THRESHOLD = 25000,		/* libreswan's ddos-ike-threshold */
@@ -250,11 +250,13 @@ struct ike_daemon {
 	struct addr_list *global_redirect_to;
 	atomic_bool shutting_down;	/* kernel state goes: no trap is put back */
 	/*
-	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide: in auto
-	 * mode cookies are asked once they hold half_open_budget bytes; at
-	 * IKE_HALF_OPEN_CEILING times that, new ones are dropped whatever the
-	 * mode; one source address (hashed into a bucket) holds at most
-	 * half_open_per_addr of them. 0 at init: the defaults below.
+	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide, in bytes
+	 * as the allocator counts them: in auto mode cookies are asked once
+	 * they hold a quarter of half_open_budget (IKE_HALF_OPEN_COOKIE_SHARE),
+	 * well before the budget; at the budget, new ones are dropped whatever
+	 * the mode, cookie-verified or not (the hard cap); one source address
+	 * (hashed into a bucket) holds at most half_open_per_addr of them
+	 * unless it returns a cookie. 0 at init: the defaults below.
 	 */
 	uint64_t half_open_budget;
 	unsigned half_open_per_addr;

@@ -70,6 +70,10 @@ static void kevent_run(struct mail *m, void *ctx)
 				    (unsigned long long)c->serial);
 			break;
 		}
+		if (c->lingering) {	/* rekeyed, deleted on both ends: just its SAs go */
+			ike_child_unlink_free(sa, c);
+			break;
+		}
 		ike_sa_progress(sa, RC_LOG, "Child SA #%llu expired (hard lifetime); deleting it",
 				(unsigned long long)c->serial);
 		counters_inc(km->d->ctr, nw->index, IKEC_CHILD_EXPIRED);

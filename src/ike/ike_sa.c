@@ -2,6 +2,7 @@
 #include "ike/ike_sa.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,19 @@ static void inst_unlink(struct ike_sa *sa)
 	sa->inst_next = sa->inst_prev = NULL;
 }
 
+void ike_sa_lease_done(struct ike_sa *sa)
+{
+	struct connection *c = sa->conn;
+
+	ike_lease_release(&sa->lease);
+	if (!c || !c->inst.tmpl)
+		return;
+	for (struct ike_sa *o = c->inst.sas; o; o = o->inst_next)
+		if (o != sa && !o->dead && o->state != IKE_DELETING)
+			return;	/* it serves the client still */
+	ike_lease_release(&c->inst.lease);
+}
+
 void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end)
 {
 	struct connection *old = sa->conn;
@@ -218,6 +232,29 @@ struct ike_setup *ike_sa_setup_new(struct ike_sa *sa)
 	return sa->setup;
 }
 
+static void wipe_free(uint8_t *p, size_t len)
+{
+	if (p)
+		crypto_wipe(p, len);
+	free(p);
+}
+
+int ike_setup_bytes(uint8_t **slot, uint16_t *slot_len, const uint8_t *data, size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (!p)
+		return -ENOMEM;
+	if (data)
+		memcpy(p, data, len);
+	else
+		crypto_random(p, len);
+	wipe_free(*slot, *slot_len);
+	*slot = p;
+	*slot_len = (uint16_t)len;
+	return 0;
+}
+
 void ike_sa_setup_free(struct ike_sa *sa)
 {
 	struct ike_setup *s = sa->setup;
@@ -230,7 +267,13 @@ void ike_sa_setup_free(struct ike_sa *sa)
 		free(s->psk);
 	}
 	free(s->init_req);
-	free(s->init_resp);
+	if (s->init_resp != sa->resp)	/* else it is still the response cache's */
+		free(s->init_resp);
+	wipe_free(s->ni, s->ni_len);
+	wipe_free(s->nr, s->nr_len);
+	free(s->pub);
+	free(s->cookie);
+	free(s->ike_accepted);
 	free(s->auth);		/* plain data: no references, no secrets */
 	crypto_wipe(s, sizeof(*s));
 	free(s);
@@ -245,6 +288,7 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
 	c->sa = sa;
 	timer_init(&c->life, v2_child_life_fire, c);
+	timer_init(&c->out_poll, v2_child_out_poll_fire, c);
 	ike_conn_use(conn);
 	c->conn = conn;
 	c->this_end = this_end;
@@ -266,6 +310,7 @@ struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
 	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_poll);
 	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
@@ -355,7 +400,7 @@ enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *p
 	struct ike_daemon *d = w->d;
 	_Atomic uint32_t *b;
 
-	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget * IKE_HALF_OPEN_CEILING) {
+	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget) {
 		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_LIMITED);
 		return IKE_ADMIT_FULL;
 	}
@@ -399,6 +444,43 @@ void ike_half_open_charge(struct ike_sa *sa, size_t bytes)
 		return;
 	sa->half_open_bytes += (uint32_t)bytes;
 	atomic_fetch_add(&sa->w->d->half_open_bytes, bytes);
+}
+
+size_t ike_half_open_size(const struct ike_sa *sa)
+{
+	const struct ike_setup *s = sa->setup;
+	size_t n = malloc_usable_size((void *)sa);
+
+	if (sa->resp)
+		n += malloc_usable_size(sa->resp);
+	if (!s)
+		return n;
+	n += malloc_usable_size((void *)s);
+	if (s->init_req)
+		n += malloc_usable_size(s->init_req);
+	if (s->init_resp && s->init_resp != sa->resp)
+		n += malloc_usable_size(s->init_resp);
+	if (s->ni)
+		n += malloc_usable_size(s->ni);
+	if (s->nr)
+		n += malloc_usable_size(s->nr);
+	if (s->ike_accepted)
+		n += malloc_usable_size(s->ike_accepted);
+	return n;
+}
+
+void ike_half_open_charge_sa(struct ike_sa *sa)
+{
+	size_t now = ike_half_open_size(sa);
+
+	if (!sa->half_open)
+		return;
+	if (now >= sa->half_open_bytes) {
+		ike_half_open_charge(sa, now - sa->half_open_bytes);
+	} else {	/* it gave some back */
+		atomic_fetch_sub(&sa->w->d->half_open_bytes, sa->half_open_bytes - now);
+		sa->half_open_bytes = (uint32_t)now;
+	}
 }
 
 void ike_half_open_end(struct ike_sa *sa)
@@ -452,12 +534,13 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
-	ike_lease_release(&sa->lease);	/* after the children: their down- updown read it */
+	ike_lease_release(&sa->lease);	/* a fixed peer's; an instance's goes with the instance */
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);
 	free(sa->req);
 	free(sa->resp);
+	free(sa->given);
 	v2_frag_sa_free(sa);
 	crypto_sk_wipe(&sa->sk_in);
 	crypto_sk_wipe(&sa->sk_out);

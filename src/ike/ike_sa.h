@@ -92,7 +92,20 @@ enum child_state {
 	CHILD_INSTALLED,
 };
 
-enum { CHILD_NONCE_KEEP = 16 };
+enum {
+	CHILD_NONCE_KEEP = 16,
+	/*
+	 * A rekeyed Child SA whose Delete the peer answered keeps its SAs this
+	 * long: the peer's answer can overtake the kernel switching its
+	 * outbound traffic to the new SA, and ESP it sent on the old one
+	 * meanwhile still finds its SA here.
+	 */
+	CHILD_REKEYED_LINGER_MS = 1000,
+	/* A deferred outbound SA's peer traffic check: first, then every, at most */
+	CHILD_OUT_POLL_FIRST_MS = 50,
+	CHILD_OUT_POLL_MS = 200,
+	CHILD_OUT_POLLS = 50,
+};
 
 struct child_sa {
 	struct child_sa *next;
@@ -113,6 +126,8 @@ struct child_sa {
 	 * this one leaves them (and the client's routes) alone when it goes.
 	 */
 	bool policies_taken;
+	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
+	bool out_removed;		/* its outbound SA is out of the kernel already (lingering) */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
@@ -133,31 +148,56 @@ struct child_sa {
 	uint8_t kernel_done;		/* bits of the install steps that succeeded */
 	bool kernel_released;		/* its kernel state is being removed */
 	bool native_routed;		/* its install batch carried the default updown's routes */
+	/*
+	 * A rekey we answered: its outbound SA, keyed, in a batch of its own
+	 * not yet handed to the kernel. It goes when the SA it replaces goes
+	 * (the peer's Delete, or its end), so we never send on an SA whose
+	 * inbound half the peer has not keyed yet (v2/child.c).
+	 */
+	struct kernel_batch *out_deferred;
+	/*
+	 * Meanwhile its inbound SA's counters are looked at now and then: ESP
+	 * on it means the initiator keyed the new SAs (it sends on its new
+	 * outbound SA once it has both), so ours goes in then, before the
+	 * Delete: a peer that drops the old inbound SA when it sends its
+	 * Delete (libreswan) gets nothing on it meanwhile.
+	 */
+	struct timer out_poll;
+	uint8_t out_polls;
+	struct child_step *install_step;	/* v2/child.c: its install, while in the kernel */
 };
 
 struct v2_auth_pend;
 struct v1_state;
 struct v2_frag_reasm;
 
-/* Negotiation-only state, freed once the IKE SA is established. */
+/*
+ * Negotiation-only state, freed once the IKE SA is established. A
+ * responder's half-open SA holds it until IKE_AUTH, so it is kept small
+ * (tests/exchange/test_half_open.c measures it): the nonces and the
+ * IKE_SA_INIT messages are allocated at their exact size, and the
+ * initiator's KE value only by an initiator.
+ */
 struct ike_setup {
 	struct crypto_ke *ke;
 	uint16_t dh;
-	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
+	uint8_t *ni, *nr;		/* ike_setup_nonce(); NULL until known */
 	uint16_t ni_len, nr_len;
-	uint8_t *init_req, *init_resp;	/* the IKE_SA_INIT messages, signed by AUTH */
+	/*
+	 * The IKE_SA_INIT messages, signed by AUTH. A responder's init_resp
+	 * is the IKE SA's response cache (sa->resp) until its next response
+	 * replaces that (v2_send_response() leaves the bytes to the setup).
+	 */
+	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[V2_COOKIE_MAX];
-	uint8_t cookie_len;
+	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
+	uint16_t cookie_len;
 	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
-	uint8_t peer_id_type;		/* responder: IDi as received */
-	struct ike_ts_set tsi, tsr;	/* responder: as proposed by the initiator */
-	bool child_transport;
 	uint8_t child_num;		/* responder: accepted proposal number */
-	struct v2_proposal child_accepted;
+	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
 	uint8_t sk_pi[CRYPTO_PRF_MAX], sk_pr[CRYPTO_PRF_MAX];	/* for AUTH only */
 	uint8_t sk_p_len;
-	uint8_t pub[V2_KE_MAX];		/* our KE value (resent after a COOKIE) */
+	uint8_t *pub;			/* initiator: our KE value (resent after a COOKIE) */
 	uint16_t pub_len;
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	size_t psk_len;
@@ -184,6 +224,7 @@ struct ike_sa {
 	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
 	bool counted_up;		/* counted in IKEC_IKE_UP */
 	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
 	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
 	bool was_established;		/* counted established once (ike_stats.h) */
 	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
@@ -250,14 +291,36 @@ struct ike_sa {
 	uint8_t redirects;		/* initiator: redirects followed to get here */
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
+	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 	/*
-	 * The client's addresses from our pools (responder), or the ones the
-	 * peer gave us (--modecfgclient). Per client, so here and never on
-	 * the connection; released by ike_lease_release() in ike_sa_free().
+	 * The client's addresses from our pools when its connection is not
+	 * an instance (a fixed peer with --addresspool: one client, this IKE
+	 * SA holds them; an IKE SA rekey moves them). An instance's client
+	 * holds its lease in the instance (conn->inst.lease): reach either
+	 * through ike_sa_lease(). Released by ike_sa_lease_done() and by
+	 * ike_sa_free().
 	 */
 	struct ike_lease lease;
+	/* --modecfgclient: what the peer's CFG_REPLY gave us (NULL: nothing); owned */
+	struct ike_cp_given *given;
 };
+
+/*
+ * The pool lease of sa's client: its instance's, or for a connection that
+ * is not an instance the IKE SA's own. Context: the owner worker of sa.
+ */
+static inline struct ike_lease *ike_sa_lease(struct ike_sa *sa)
+{
+	return sa->conn && sa->conn->inst.tmpl ? &sa->conn->inst.lease : &sa->lease;
+}
+
+/*
+ * sa is going (our Delete is out): give its client's addresses back
+ * unless another IKE SA of the same instance, not going, still serves the
+ * client (an IKE SA rekey's new one). Context: the owner worker of sa.
+ */
+void ike_sa_lease_done(struct ike_sa *sa);
 
 /*
  * A new SA owned by worker w, with our SPI chosen and published (and, for
@@ -295,6 +358,13 @@ void ike_sa_release_memory(struct ike_sa *sa);
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /*
+ * *slot (a nonce of the setup, its KE value or cookie) := a copy of len bytes at
+ * data (NULL: random bytes), allocated at that size; the old one wiped and
+ * freed. -ENOMEM leaves it as it was.
+ */
+int ike_setup_bytes(uint8_t **slot, uint16_t *slot_len, const uint8_t *data, size_t len);
+
+/*
  * Half-open accounting (a responder SA between IKE_SA_INIT and IKE_AUTH).
  * ike_half_open_admit() is asked before the SA exists: FULL when the
  * daemon is at its memory ceiling or the worker at its share of
@@ -315,6 +385,15 @@ void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer, bool
 void ike_half_open_begin(struct ike_sa *sa, size_t bytes, bool verified);
 void ike_half_open_charge(struct ike_sa *sa, size_t bytes);
 void ike_half_open_end(struct ike_sa *sa);
+
+/*
+ * What a v2 responder's half-open SA holds, as the allocator counts it
+ * (malloc_usable_size() of the SA, its setup, the nonces and the
+ * IKE_SA_INIT messages kept); ike_half_open_charge_sa() charges what was
+ * not yet charged, or gives back what it freed. Context: the owner.
+ */
+size_t ike_half_open_size(const struct ike_sa *sa);
+void ike_half_open_charge_sa(struct ike_sa *sa);
 
 /* Free the negotiation-only state. */
 void ike_sa_setup_free(struct ike_sa *sa);

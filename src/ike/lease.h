@@ -18,22 +18,38 @@
  * may share, or none) is made unique per IKE SA instead: such clients
  * get an address each, not sticky.
  *
- * Owner: the IKE SA that took it (ike_sa.lease), written only by its
- * owner worker. Until connection instances land it lives in the IKE SA;
- * ike_lease_release() is the one way back to the pool (delete, expiry,
- * failed IKE_AUTH, replacement, shutdown: every path that frees an IKE
- * SA goes through ike_sa_free(), which calls it; our Delete of the IKE SA
- * calls it as it goes out). An IKE SA rekey moves it to the new IKE SA
- * with ike_lease_move().
+ * Owner: the client's connection instance (conn->inst.lease, see
+ * ike/connection.h), written only by the instance's owner worker. It is
+ * taken when the client has authenticated and asked for an address, and
+ * given back when the instance goes (its last IKE or Child SA gone:
+ * delete, expiry, failed IKE_AUTH, shutdown; ike_inst_unpublish()), when
+ * our Delete of its last IKE SA goes out (ike_sa_lease_done()), or, with
+ * --uniqueids, when a new instance of the same ID replaced it
+ * (ike_inst_replace_old(): the new instance holds the same address by the
+ * same ID key, the pool counting both for that moment, so it never
+ * changes hands). An IKE SA rekey keeps the instance: nothing moves.
+ * A connection that is not an instance (its peer is an address, with
+ * --addresspool) has one client: its IKE SA holds the lease
+ * (ike_sa.lease), and an IKE SA rekey moves it with ike_lease_move().
+ * ike_lease_release() is the one way back to the pool.
  */
 struct ike_lease {
 	struct ike_pool *pool[2];	/* [0] IPv4, [1] IPv6: a reference while held */
 	struct ip_addr addr[2];
 	struct ike_id key;		/* the pool's key: the client's ID, or unique per SA */
-	/* --modecfgclient: what the peer's CFG_REPLY gave us (no pool involved) */
+};
+
+/*
+ * --modecfgclient: what the peer's CFG_REPLY gave us (no pool involved).
+ * Owner: the IKE SA that received it (ike_sa.given, allocated only then, so
+ * that every other IKE SA stays small); an IKE SA rekey moves it to the new SA.
+ */
+struct ike_cp_given {
 	struct ip_addr assigned[2];	/* [0] IPv4, [1] IPv6; AF_UNSPEC: none */
+	uint8_t prefix6;		/* the INTERNAL_IP6_ADDRESS prefix length (RFC 7296 3.15.1) */
 	char dns_info[96];		/* PLUTO_PEER_DNS_INFO: its DNS servers, space separated */
 	char domain_info[160];		/* PLUTO_PEER_DOMAIN_INFO: its domains */
+	char pcscf_info[96];		/* the P-CSCF servers it named (RFC 7651), space separated */
 };
 
 /* Pool slot of a family: 0 IPv4, 1 IPv6. */

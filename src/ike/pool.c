@@ -29,7 +29,9 @@ struct ike_pool {
 	_Atomic unsigned refs;
 	pthread_mutex_t lock;
 	struct ip_addr first, last;
-	uint64_t size;			/* addresses, capped at 2^64 - 1 */
+	uint8_t plen;			/* each lease: an address (32/128) or an IPv6 prefix (/64) */
+	uint8_t shift;			/* address bits - plen */
+	uint64_t size;			/* leases (addresses or prefixes), capped at 2^64 - 1 */
 	uint64_t fresh;			/* offsets below it have been leased once */
 	struct lease **by_id, **by_off;	/* two chained hashes of the same leases */
 	size_t mask;			/* buckets - 1 */
@@ -76,18 +78,44 @@ static struct ip_addr from_num(sa_family_t af, u128 v)
 	return a;
 }
 
-int ike_pool_parse(const char *text, struct ip_addr *first, struct ip_addr *last, char *err,
-		   size_t errlen)
+int ike_pool_parse(const char *text, struct ip_addr *first, struct ip_addr *last, uint8_t *plen,
+		   char *err, size_t errlen)
 {
 	const char *dash = strchr(text, '-');
 	char lo[64];
 
 	if (!dash && strchr(text, '/')) {
 		struct ip_subnet sn;
-		if (ip_subnet_parse(text, &sn) < 0) {
+		const char *second = strchr(strchr(text, '/') + 1, '/');
+		char net[80];
+
+		if (second) {
+			/* NET/BITS/LEN: IPv6 prefixes of length LEN (RFC 8200 style /64s) */
+			char *end;
+			unsigned long len = strtoul(second + 1, &end, 10);
+			if ((size_t)(second - text) >= sizeof(net)) {
+				snprintf(err, errlen, "\"%s\": expected FIRST-LAST, NET/BITS or "
+					 "NET/BITS/LEN", text);
+				return -EINVAL;
+			}
+			memcpy(net, text, (size_t)(second - text));
+			net[second - text] = '\0';
+			if (ip_subnet_parse(net, &sn) < 0 || sn.addr.af != AF_INET6 ||
+			    end == second + 1 || *end || len > 128 || len <= sn.prefix ||
+			    len - sn.prefix > 63) {
+				snprintf(err, errlen,
+					 "\"%s\": expected an IPv6 NET/BITS/LEN, LEN the length of "
+					 "each client's prefix (BITS < LEN <= 128, at most 2^63 "
+					 "prefixes), e.g. 2001:db8:100::/48/64", text);
+				return -EINVAL;
+			}
+			*plen = (uint8_t)len;
+		} else if (ip_subnet_parse(text, &sn) < 0) {
 			snprintf(err, errlen, "\"%s\": not a subnet; expected FIRST-LAST or NET/BITS",
 				 text);
 			return -EINVAL;
+		} else {
+			*plen = (uint8_t)ip_addr_bits(&sn.addr);
 		}
 		unsigned hostbits = ip_addr_bits(&sn.addr) - sn.prefix;
 		u128 host = hostbits >= 128 ? ~(u128)0 : ((u128)1 << hostbits) - 1;
@@ -113,6 +141,7 @@ int ike_pool_parse(const char *text, struct ip_addr *first, struct ip_addr *last
 		snprintf(err, errlen, "\"%s\": FIRST is after LAST", text);
 		return -EINVAL;
 	}
+	*plen = (uint8_t)ip_addr_bits(first);
 	return 0;
 }
 
@@ -252,7 +281,8 @@ static void lru_append(struct ike_pool *p, struct lease *l)
 
 /* ---- the pool ---- */
 
-struct ike_pool *ike_pool_new(const struct ip_addr *first, const struct ip_addr *last)
+struct ike_pool *ike_pool_new(const struct ip_addr *first, const struct ip_addr *last,
+			      uint8_t plen)
 {
 	struct ike_pool *p = calloc(1, sizeof(*p));
 	u128 span;
@@ -263,7 +293,9 @@ struct ike_pool *ike_pool_new(const struct ip_addr *first, const struct ip_addr 
 	pthread_mutex_init(&p->lock, NULL);
 	p->first = *first;
 	p->last = *last;
-	span = to_num(last) - to_num(first);
+	p->plen = plen && plen <= ip_addr_bits(first) ? plen : (uint8_t)ip_addr_bits(first);
+	p->shift = (uint8_t)(ip_addr_bits(first) - p->plen);
+	span = (to_num(last) - to_num(first)) >> p->shift;
 	p->size = span >= UINT64_MAX ? UINT64_MAX : (uint64_t)span + 1;
 	crypto_random(&p->key, sizeof(p->key));
 	return p;
@@ -318,7 +350,7 @@ void ike_pool_range(const struct ike_pool *p, struct ip_addr *first, struct ip_a
 
 static struct ip_addr addr_of(const struct ike_pool *p, uint64_t off)
 {
-	return from_num(p->first.af, to_num(&p->first) + off);
+	return from_num(p->first.af, to_num(&p->first) + ((u128)off << p->shift));
 }
 
 /* A new lease of off for id. Returns NULL on ENOMEM. Context: under the lock. */
@@ -392,10 +424,11 @@ int ike_pool_release(struct ike_pool *p, const struct ike_id *id, const struct i
 	u128 a = to_num(addr), lo = to_num(&p->first);
 	int rc = -ENOENT;
 
-	if (addr->af != p->first.af || a < lo || a - lo >= p->size)
+	if (addr->af != p->first.af || a < lo || ((a - lo) >> p->shift) >= p->size ||
+	    ((a - lo) & (((u128)1 << p->shift) - 1)))
 		return -ENOENT;
 	pthread_mutex_lock(&p->lock);
-	l = find_off(p, (uint64_t)(a - lo));
+	l = find_off(p, (uint64_t)((a - lo) >> p->shift));
 	if (l && l->holders && same_id(l, id)) {
 		if (--l->holders == 0) {
 			p->in_use--;
@@ -444,13 +477,15 @@ int ike_pool_get(const char *text, struct ike_pool **out, char *err, size_t errl
 {
 	struct ip_addr first, last;
 	struct ike_pool *p;
-	int rc = ike_pool_parse(text, &first, &last, err, errlen);
+	uint8_t plen;
+	int rc = ike_pool_parse(text, &first, &last, &plen, err, errlen);
 
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&reg_lock);
 	for (p = reg_head; p; p = p->reg_next) {
-		if (ip_addr_eq(&p->first, &first) && ip_addr_eq(&p->last, &last)) {
+		if (ip_addr_eq(&p->first, &first) && ip_addr_eq(&p->last, &last) &&
+		    p->plen == plen) {
 			atomic_fetch_add(&p->refs, 1);
 			break;
 		}
@@ -464,7 +499,7 @@ int ike_pool_get(const char *text, struct ike_pool **out, char *err, size_t errl
 		}
 	}
 	if (!p) {
-		p = ike_pool_new(&first, &last);
+		p = ike_pool_new(&first, &last, plen);
 		if (p) {
 			p->registered = true;
 			p->reg_next = reg_head;
@@ -492,8 +527,21 @@ const char *ike_pool_str(const struct ike_pool *p, char *buf, size_t len)
 {
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
 
+	if (p->shift) {
+		/* NET/BITS/LEN, as it was given */
+		unsigned bits = 0;
+		for (u128 span = to_num(&p->last) - to_num(&p->first); span; span >>= 1)
+			bits++;
+		snprintf(buf, len, "%s/%u/%u", ip_addr_str(&p->first, a), 128 - bits, p->plen);
+		return buf;
+	}
 	snprintf(buf, len, "%s-%s", ip_addr_str(&p->first, a), ip_addr_str(&p->last, b));
 	return buf;
+}
+
+uint8_t ike_pool_lease_bits(const struct ike_pool *p)
+{
+	return p->plen;
 }
 
 sa_family_t ike_pool_family(const struct ike_pool *p)

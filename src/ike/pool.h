@@ -32,15 +32,28 @@ struct ike_pool;
 
 /*
  * Parse "FIRST-LAST" (same family, FIRST <= LAST) or a CIDR "NET/BITS"
- * (every address of it, the all-zero host part included, as libreswan).
- * Returns 0 or -EINVAL with err saying what was wrong and what was expected.
- * Context: any thread; pure.
+ * (every address of it, the all-zero host part included, as libreswan),
+ * each lease one address (*plen 32 or 128); or an IPv6 "NET/BITS/LEN":
+ * each lease a prefix of length LEN of NET/BITS (RFC 8200 style, one /64
+ * per client: 2001:db8:100::/48/64). Returns 0 or -EINVAL with err saying
+ * what was wrong and what was expected. Context: any thread; pure.
  */
-int ike_pool_parse(const char *text, struct ip_addr *first, struct ip_addr *last, char *err,
-		   size_t errlen);
+int ike_pool_parse(const char *text, struct ip_addr *first, struct ip_addr *last, uint8_t *plen,
+		   char *err, size_t errlen);
 
-/* A new pool of [first, last]; NULL on ENOMEM. It holds one reference. */
-struct ike_pool *ike_pool_new(const struct ip_addr *first, const struct ip_addr *last);
+/*
+ * A new pool of [first, last] whose leases are prefixes of length plen
+ * (the family's address bits: single addresses); NULL on ENOMEM. It
+ * holds one reference.
+ */
+struct ike_pool *ike_pool_new(const struct ip_addr *first, const struct ip_addr *last,
+			      uint8_t plen);
+
+/*
+ * The length of each lease: 32 or 128 for single addresses, less for an
+ * IPv6 prefix pool, whose leases are the prefixes' first addresses.
+ */
+uint8_t ike_pool_lease_bits(const struct ike_pool *p);
 
 /*
  * The shared pool of a range (text as ike_pool_parse() takes it): the one
@@ -65,7 +78,7 @@ void ike_pool_each_pool(void (*fn)(void *ctx, struct ike_pool *p), void *ctx);
  */
 int ike_pool_list(struct ike_pool ***out, size_t *n);
 
-/* "FIRST-LAST", its name in listings and metrics. Returns buf. */
+/* "FIRST-LAST" (or NET/BITS/LEN), its name in listings and metrics. Returns buf. */
 const char *ike_pool_str(const struct ike_pool *p, char *buf, size_t len);
 sa_family_t ike_pool_family(const struct ike_pool *p);
 

@@ -180,8 +180,7 @@ struct route_mail {
 static bool same_clients(const struct connection *a, uint8_t ea, const struct connection *b,
 			 uint8_t eb)
 {
-	return !memcmp(&a->ts[ea], &b->ts[eb], sizeof(a->ts[ea])) &&
-	       !memcmp(&a->ts[1 - ea], &b->ts[1 - eb], sizeof(a->ts[ea]));
+	return ike_ts_equal(&a->ts[ea], &b->ts[eb]) && ike_ts_equal(&a->ts[1 - ea], &b->ts[1 - eb]);
 }
 
 static void route_run(struct mail *m, void *ctx)

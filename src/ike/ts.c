@@ -82,6 +82,12 @@ bool ike_ts_within(const struct ike_ts *a, const struct ike_ts *b)
 	       addr_cmp(&a->start, &b->start) >= 0 && addr_cmp(&a->end, &b->end) <= 0;
 }
 
+bool ike_ts_equal(const struct ike_ts *a, const struct ike_ts *b)
+{
+	return a->ipproto == b->ipproto && a->sport == b->sport && a->eport == b->eport &&
+	       ip_addr_eq(&a->start, &b->start) && ip_addr_eq(&a->end, &b->end);
+}
+
 int ike_ts_narrow(const struct ike_ts_set *proposed, const struct ike_ts *ours,
 		  struct ike_ts *chosen)
 {

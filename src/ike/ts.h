@@ -39,6 +39,9 @@ bool ike_ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike
 /* True when a lies entirely inside b. */
 bool ike_ts_within(const struct ike_ts *a, const struct ike_ts *b);
 
+/* True when a and b select the same traffic (field by field, never the padding). */
+bool ike_ts_equal(const struct ike_ts *a, const struct ike_ts *b);
+
 /*
  * Responder narrowing: intersect each proposed selector with ours and keep
  * the first non-empty result that is a CIDR block (Skua installs one

@@ -28,20 +28,24 @@ static bool same_ts(const struct child_sa *c, const struct replace_mail *rm)
 	       ts_eq(&c->ts_remote, &rm->ts_remote);
 }
 
-static void replace_run(struct mail *m, void *ctx)
+/*
+ * The old instance goes, on its owner worker. Its lease first: the new
+ * instance took the same address by the same ID key while this one still
+ * held it (the pool counts both), so giving this share back leaves the
+ * address with the new instance alone; it never changed hands. Then its
+ * IKE SAs are deleted (their Child SAs' down runs read the lease from the
+ * configuration, not from it).
+ */
+static void ike_inst_replace_old(struct replace_mail *rm)
 {
-	struct replace_mail *rm = caa_container_of(m, struct replace_mail, mail);
 	struct connection *old = rm->old;
 	struct ike_sa *sa, *next;
 	char name[CONN_NAME_MAX + 80];
 
-	(void)ctx;
-	/*
-	 * Here the client's lease moves with its ID: the replacing instance
-	 * takes over old->inst.lease (the Configuration Payload branch keeps
-	 * the lease in struct ike_sa for now; this is where it is handed over).
-	 */
-	for (sa = old->inst.published ? old->inst.sas : NULL; sa; sa = next) {
+	if (!old->inst.published)
+		return;	/* gone meanwhile, its lease with it */
+	ike_lease_release(&old->inst.lease);
+	for (sa = old->inst.sas; sa; sa = next) {
 		next = sa->inst_next;
 		if (sa->dead)
 			continue;
@@ -54,7 +58,15 @@ static void replace_run(struct mail *m, void *ctx)
 		counters_inc(rm->d->ctr, sa->w->index, IKEC_UNIQUEIDS_REPLACED);
 		ike_sa_delete(sa, true);
 	}
-	ike_connection_unref(old);
+}
+
+static void replace_run(struct mail *m, void *ctx)
+{
+	struct replace_mail *rm = caa_container_of(m, struct replace_mail, mail);
+
+	(void)ctx;
+	ike_inst_replace_old(rm);
+	ike_connection_unref(rm->old);
 	free(rm);
 }
 

@@ -12,7 +12,10 @@
  * before break: the new SAs are already installed; the old instance's IKE
  * SAs are then deleted on their owner worker with a Delete to the peer.
  * An old Child SA with the new one's selectors leaves the kernel policies
- * (now the new one's) in place. With --uniqueids=no both stay.
+ * (now the new one's) in place. The old instance's lease goes back
+ * first (ike_inst_replace_old()): the new instance holds the same address
+ * by the same ID, so the address never changes hands. With
+ * --uniqueids=no both stay.
  * Context: sa's owner worker; the old instances are found through the
  * instance table by template and peer ID (a hash lookup) and handled by
  * their own owners (a mail each).

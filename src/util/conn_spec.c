@@ -27,7 +27,7 @@ void conn_spec_init(struct conn_spec *s)
 }
 
 #define END_STRINGS(X) X(id) X(cert) X(ckaid) X(ca) X(groups) X(modecfg_dns) \
-	X(modecfg_domains) X(modecfg_banner) X(updown) X(addresspool)
+	X(modecfg_domains) X(modecfg_banner) X(updown) X(addresspool) X(modecfg_pcscf)
 
 void conn_spec_fini(struct conn_spec *s)
 {

@@ -79,6 +79,7 @@ struct conn_end_spec {
 	char *modecfg_dns;		/* comma separated addresses */
 	char *modecfg_domains;
 	char *modecfg_banner;
+	char *modecfg_pcscf;		/* --modecfgpcscf: P-CSCF servers (RFC 7651), comma separated */
 	char *addresspool;		/* --addresspool: where this end's addresses come from */
 	bool dnskey_ondemand;
 	char *updown;			/* NULL: the default script */
@@ -127,6 +128,8 @@ struct conn_spec {
 	uint32_t ipsec_lifetime;
 	uint32_t rekeymargin;
 	uint32_t rekeyfuzz;		/* percent */
+	uint64_t ipsec_max_bytes;	/* --ipsec-max-bytes: an IPsec SA's hard limit, 0: none */
+	uint64_t ipsec_max_packets;	/* --ipsec-max-packets, the same */
 	uint32_t keyingtries;		/* 0: forever */
 	char *esp;			/* proposal string or NULL for defaults */
 	char *ike;			/* proposal string or NULL for defaults */

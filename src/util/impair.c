@@ -34,6 +34,12 @@ static const struct {
 	[IMPAIR_CP_REQUEST_BOTH] = { "cp-request-both", IMPAIR_KIND_BOOL,
 				     "a --modecfgclient asks for an IPv4 and an IPv6 address, "
 				     "as a dual-stack client does" },
+	[IMPAIR_CP_REQUEST_PCSCF] = { "cp-request-pcscf", IMPAIR_KIND_BOOL,
+				      "a --modecfgclient asks for P-CSCF servers (RFC 7651), "
+				      "as an IMS handset does" },
+	[IMPAIR_CP_REQUEST_PCSCF_LEGACY] = { "cp-request-pcscf-legacy", IMPAIR_KIND_BOOL,
+					     "a --modecfgclient asks for P-CSCF servers with the "
+					     "3GPP private types 16389/16390, as older handsets do" },
 };
 
 static _Atomic uint32_t values[IMPAIR_COUNT];

@@ -21,6 +21,8 @@ enum impairment {
 	IMPAIR_IGNORE_RETRANSMITS,	/* packet path: duplicate request seen */
 	IMPAIR_OMIT_SIGHASH,		/* IKE_SA_INIT: no SIGNATURE_HASH_ALGORITHMS notify */
 	IMPAIR_CP_REQUEST_BOTH,		/* IKE_AUTH: a --modecfgclient asks for IPv4 and IPv6 */
+	IMPAIR_CP_REQUEST_PCSCF,	/* ... and for P-CSCF servers (RFC 7651 types) */
+	IMPAIR_CP_REQUEST_PCSCF_LEGACY,	/* ... with the 3GPP private types 16389/16390 */
 	IMPAIR_COUNT,
 };
 

@@ -655,9 +655,62 @@ Test(exchange, rekey_ike_in_place)
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
 }
 
+/*
+ * whack --terminate while our IKE SA rekey is out: the Delete queued on
+ * the old IKE SA moves to the new one when the rekey completes, so both
+ * IKE SAs go, and the Child SA that moved to the new one with them (it
+ * stayed in both kernels, rekeyed for ever, in tests/kernel/rekey.sh).
+ */
+Test(exchange, delete_queued_during_ike_rekey_deletes_the_new_sa)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	struct ike_sa *old_w = xch_sa(XCH_WEST);
+	uint32_t spi_in = old_w->children->spi_in;
+
+	cr_assert(ike_sa_rekey(old_w, "test"));
+	xch_pump();
+	old_w->terminating = true;	/* as whack --terminate does */
+	ike_sa_delete(old_w, true);	/* behind the rekey's request */
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{SA Ni KE}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr KE}");
+	/* the rekey's Delete of the old IKE SA, and the terminate's of the new one */
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(IKE)}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{}");
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "an IKE SA of west survived");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "an IKE SA of east survived");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_SAS), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_SAS), 0);
+	cr_assert(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, spi_in) > 0,
+		  "the Child SA stayed in west's kernel");
+}
+
+/*
+ * A rekeyed Child SA whose Delete was answered keeps its SAs for
+ * CHILD_REKEYED_LINGER_MS (ESP the peer sent just before its switch):
+ * let that pass on both sides.
+ */
+static void past_linger(void)
+{
+	for (int side = 0; side < 2; side++) {
+		bool lingers = false;
+		for (const struct child_sa *c = xch_sa((enum xch_side)side)->children; c; c = c->next)
+			if (c->lingering) {
+				cr_assert(c->superseded, "a lingering Child SA that was not replaced");
+				lingers = true;
+			}
+		if (lingers)
+			xch_advance((enum xch_side)side, CHILD_REKEYED_LINGER_MS);
+	}
+}
+
 /* One Child SA of each side, installed and paired, and no other. */
 static void assert_one_child_pair(void)
 {
+	past_linger();
 	struct child_sa *wc = xch_sa(XCH_WEST)->children, *ec = xch_sa(XCH_EAST)->children;
 
 	cr_assert_not_null(wc);
@@ -683,7 +736,7 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	enum xch_side peer = by == XCH_WEST ? XCH_EAST : XCH_WEST;
 	struct ike_sa *sa = xch_sa(by);
 	struct child_sa *old = sa->children;
-	uint32_t old_in = old->spi_in, old_reqid = old->reqid;
+	uint32_t old_in = old->spi_in, old_out = old->spi_out, old_reqid = old->reqid;
 
 	cr_assert(ike_child_rekey(sa, old, "test"));
 	cr_assert_not(ike_child_rekey(sa, old, "test again"), "rekeyed twice");
@@ -697,13 +750,49 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	cr_assert_eq(nc->reqid, old_reqid, "a rekey keeps the reqid (same policies)");
 	cr_assert_eq(atomic_load(&nc->conn->policy_owner), nc->serial);
 	cr_assert_eq(atomic_load(&nc->conn->children_up), 2);
+	/*
+	 * The initiator has both new SAs; the responder only the inbound one:
+	 * its outbound SA waits for the Delete of the old Child SA, so it
+	 * never sends on an SA the initiator had not keyed yet.
+	 */
+	struct child_sa *pnc = xch_sa(peer)->children->next;
+	cr_assert_not_null(pnc, "no new Child SA on the responder");
+	cr_assert_eq(pnc->state, CHILD_INSTALLED);
+	cr_assert_not_null(xch_kernel_sa(by, nc->spi_in), "the initiator's new inbound SA");
+	cr_assert_not_null(xch_kernel_sa(by, nc->spi_out), "the initiator's new outbound SA");
+	cr_assert_not_null(xch_kernel_sa(peer, pnc->spi_in), "the responder's new inbound SA");
+	cr_assert_eq(xch_kernel_op_seq(peer, KERNEL_OP_SA_ADD, pnc->spi_out), 0,
+		     "the responder sends on the new SA before the initiator keyed it");
+	cr_assert_not_null(pnc->out_deferred);
 	const struct xch_msg *m = expect(by, V2_INFORMATIONAL, false, "SK{D(ESP)}");
 	const struct v2_payload *d = xch_msg_payload(m, V2_PL_DELETE);
 	cr_assert_not_null(d);
 	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
+	/* The Delete arrived: the new outbound SA first, then the old one goes. */
+	unsigned added = xch_kernel_op_seq(peer, KERNEL_OP_SA_ADD, pnc->spi_out);
+	unsigned gone = xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_in);
+	cr_assert(added > 0, "the responder's new outbound SA never reached the kernel");
+	cr_assert(gone > added, "the old outbound SA went (op %u) before the new one came (op %u)",
+		  gone, added);
+	cr_assert_null(pnc->out_deferred);
 	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
+	/*
+	 * Each side's old inbound SA lingers a moment (ESP the other sent
+	 * before its switch may still be on the way); the old outbound SAs
+	 * go at once, the responder's after its new one came.
+	 */
+	cr_assert_eq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in), 0,
+		     "the initiator's old inbound SA went at once");
+	cr_assert_eq(xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_out), 0,
+		     "the responder's old inbound SA went at once");
+	cr_assert(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_out) > 0,
+		  "the initiator's old outbound SA stayed after the Delete was answered");
 	assert_one_child_pair();
+	cr_assert(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in) > 0,
+		  "the initiator's old inbound SA stayed after its linger");
+	cr_assert(xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_out) > 0,
+		  "the responder's old inbound SA stayed after its linger");
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
 }
 
@@ -761,6 +850,82 @@ Test(exchange, child_keys_follow_the_exchange_initiator)
 	}
 }
 
+/*
+ * --ipsec-max-bytes and --ipsec-max-packets (issue 10 item 3): each kernel
+ * SA of the Child SA, both directions on both sides, gets them as its hard
+ * limits, and soft limits as far before them as the rekey margin is before
+ * the end of the lifetime (540 of 3600 s, no fuzz: 15 % earlier); the
+ * kernel's soft expiry of one then starts the rekey (CREATE_CHILD_SA), and
+ * the new SAs get the same limits.
+ */
+static void assert_limits(enum xch_side side, uint32_t spi)
+{
+	const struct xch_kernel_sa *k = xch_kernel_sa(side, spi);
+
+	cr_assert_not_null(k, "%s's kernel has no SA 0x%08x", side_name(side), spi);
+	cr_assert_eq(k->params.hard_bytes, 1000000, "hard bytes %llu",
+		     (unsigned long long)k->params.hard_bytes);
+	cr_assert_eq(k->params.soft_bytes, 850000, "soft bytes %llu",
+		     (unsigned long long)k->params.soft_bytes);
+	cr_assert_eq(k->params.hard_packets, 2000, "hard packets %llu",
+		     (unsigned long long)k->params.hard_packets);
+	cr_assert_eq(k->params.soft_packets, 1700, "soft packets %llu",
+		     (unsigned long long)k->params.soft_packets);
+}
+
+Test(exchange, byte_and_packet_limits_start_the_rekey)
+{
+	xch_conn_add_both(CONN " --ipseclifetime 3600 --rekeymargin 540 --rekeyfuzz 0"
+			       " --ipsec-max-bytes 1000000 --ipsec-max-packets 2000");
+	establish();
+	for (int side = 0; side < 2; side++) {
+		const struct child_sa *c = xch_sa((enum xch_side)side)->children;
+		assert_limits((enum xch_side)side, c->spi_in);
+		assert_limits((enum xch_side)side, c->spi_out);
+	}
+	/* east's kernel: the outbound SA reached its soft byte limit */
+	struct ike_sa *sa = xch_sa(XCH_EAST);
+	struct child_sa *old = sa->children;
+	struct kernel_event ev = { .kind = KERNEL_EVENT_EXPIRE, .hard = false,
+				   .proto = IPPROTO_ESP, .spi = old->spi_out, .reqid = old->reqid,
+				   .src = sa->local, .dst = sa->peer };
+	uint32_t old_in = old->spi_in;
+	ike_on_kernel_event(&ev, xch_daemon(XCH_EAST));
+	xch_pump();
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	expect(XCH_WEST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert_neq(xch_sa(XCH_EAST)->children->spi_in, old_in, "not rekeyed");
+	for (int side = 0; side < 2; side++) {
+		const struct child_sa *c = xch_sa((enum xch_side)side)->children;
+		assert_limits((enum xch_side)side, c->spi_in);
+		assert_limits((enum xch_side)side, c->spi_out);
+	}
+}
+
+/* The soft limit: the margin's share of the lifetime, with the fuzz; at most half; none with --dontrekey. */
+Test(exchange, soft_limit_arithmetic)
+{
+	struct conn_spec cs = { .ipsec_lifetime = 3600, .rekeymargin = 540 };
+
+	cr_assert_eq(v2_child_soft_limit(0, &cs, 0), 0, "no limit, no soft limit");
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 0), 850);
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 100), 700, "100 %% fuzz doubles the margin");
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 1000), 500, "at most half");
+	cr_assert_eq(v2_child_soft_limit(INT64_MAX, &cs, 0),
+		     (uint64_t)INT64_MAX - (uint64_t)INT64_MAX / 1000000 * 150000 -
+			     (uint64_t)INT64_MAX % 1000000 * 150000 / 1000000,
+		     "no overflow at the largest limit");
+	cr_assert_eq(v2_child_soft_limit(1, &cs, 0), 1, "never 0 (none) for a limit");
+	cs.rekeymargin = 3600;
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 0), 500, "a margin past half the lifetime");
+	cs.policy = POL_DONT_REKEY;
+	cr_assert_eq(v2_child_soft_limit(1000, &cs, 0), 0, "--dontrekey: no rekey, no soft limit");
+}
+
 Test(exchange, rekey_child_both_sides)
 {
 	xch_conn_add_both(CONN);
@@ -779,6 +944,53 @@ Test(exchange, rekey_child_both_sides)
 		cr_assert_eq(n, 1, "%s timed %llu rekeys", side_name((enum xch_side)side),
 			     (unsigned long long)n);
 	}
+}
+
+/*
+ * The responder's deferred outbound SA goes in before the Delete once ESP
+ * came on its new inbound SA (the initiator sends on the new SA, so it has
+ * both): a peer dropping the old inbound SA when it sends its Delete
+ * (libreswan 4.10) gets nothing on it. Without such ESP it waits.
+ */
+Test(exchange, rekey_child_responder_switches_on_peer_traffic)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	struct ike_sa *sa = xch_sa(XCH_WEST);
+	struct child_sa *old = sa->children;
+	uint32_t old_in = old->spi_in, old_out = old->spi_out;
+
+	cr_assert(ike_child_rekey(sa, old, "test"));
+	xch_pump();
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, "SK{SA Nr TSi TSr}");
+	struct child_sa *pnc = xch_sa(XCH_EAST)->children->next;
+	cr_assert_not_null(pnc);
+	cr_assert_not_null(pnc->out_deferred);
+	/* No ESP on the new inbound SA yet: still deferred after a few looks. */
+	xch_advance(XCH_EAST, CHILD_OUT_POLL_FIRST_MS + 2 * CHILD_OUT_POLL_MS);
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_QUERY, pnc->spi_in) > 0,
+		  "the new inbound SA's counters were never looked at");
+	cr_assert_not_null(pnc->out_deferred, "the outbound SA went in without ESP from the peer");
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out), 0);
+	/* ESP came: the next look adds it, the old outbound SA still there. */
+	xch_kernel_set_packets(XCH_EAST, pnc->spi_in, 3);
+	xch_advance(XCH_EAST, CHILD_OUT_POLL_MS);
+	cr_assert_null(pnc->out_deferred, "ESP came on the new SA, the outbound SA still waits");
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out) > 0);
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_in), 0,
+		     "the old outbound SA went before the Delete");
+	/* Then the Delete: the old outbound SA goes, no second add of the new one. */
+	unsigned added = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out);
+	expect(XCH_WEST, V2_INFORMATIONAL, false, "SK{D(ESP)}");
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_in) > added);
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, pnc->spi_out), added);
+	cr_assert_eq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_out), 0,
+		     "the old inbound SA went at once");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, "SK{D(ESP)}");
+	assert_quiet();
+	assert_one_child_pair();
+	cr_assert(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_out) > 0);
 }
 
 /* PFS: a KE in CREATE_CHILD_SA, from each side, with the group it must use. */
@@ -847,6 +1059,42 @@ Test(exchange, rekey_child_collision)
 	assert_one_child_pair();
 	cr_assert_neq(xch_sa(XCH_WEST)->children->serial, wold_serial, "the old one stayed");
 	cr_assert_neq(xch_sa(XCH_EAST)->children->serial, eold_serial, "the old one stayed");
+}
+
+/*
+ * A Child SA freed while its install batch is in the kernel (its IKE SA
+ * deleted just then): when the answer comes, what the install added
+ * leaves the kernel again, but for the policies, which a rekey shares with
+ * the SA it replaces (that one's removal has them). East answers a rekey:
+ * the request is taken, the install goes to the kernel, and the new Child
+ * SA is freed before its answer is read.
+ */
+Test(exchange, child_freed_during_its_install_is_removed)
+{
+	xch_conn_add_both(CONN);
+	establish();
+	struct ike_sa *wsa = xch_sa(XCH_WEST), *esa = xch_sa(XCH_EAST);
+	struct child_sa *old_e = esa->children;
+
+	cr_assert(ike_child_rekey(wsa, wsa->children, "test"));
+	xch_pump();
+	unsigned before = xch_kernel_op_count();
+	cr_assert_not_null(xch_deliver(XCH_WEST), "no CREATE_CHILD_SA request");
+	struct child_sa *nc = old_e->next;
+	cr_assert_not_null(nc, "east made no Child SA for the rekey");
+	cr_assert_neq(nc->state, CHILD_INSTALLED, "installed before its answer was read");
+	uint32_t spi_in = nc->spi_in;
+	ike_child_unlink_free(esa, nc);
+	xch_pump();
+	cr_assert_eq(xch_kernel_ops(XCH_EAST, KERNEL_OP_SA_ADD, NULL, before), 1,
+		     "the install added its inbound SA alone (the outbound one waits)");
+	unsigned added = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_ADD, spi_in);
+	unsigned gone = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, spi_in);
+	cr_assert(added > before, "the install never reached the kernel");
+	cr_assert(gone > added, "the freed Child SA's inbound SA stayed in the kernel");
+	cr_assert_eq(xch_kernel_ops(XCH_EAST, KERNEL_OP_POLICY_DELETE, NULL, before), 0,
+		     "the policies the old Child SA still uses were removed");
+	cr_assert_eq(old_e->state, CHILD_INSTALLED, "the old Child SA was touched");
 }
 
 /* A lost CREATE_CHILD_SA response: the request is retransmitted and answered from the cache. */

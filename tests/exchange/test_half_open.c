@@ -6,8 +6,17 @@
  * clients (or one behind a NAT, or a flood). Needs root (xch.h).
  */
 #include <criterion/criterion.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef SKUA_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* The sanitizer's allocator (sanitizer/allocator_interface.h, not always installed) */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
 
 #include "exchange/xch.h"
 
@@ -195,48 +204,212 @@ Test(half_open, bytes_charged_and_released)
 }
 
 /*
- * In auto mode, cookies are asked once the half-open SAs of the daemon
- * hold the budget (whichever worker they are on); past the ceiling, even
- * a peer that returns the cookie gets no state.
+ * Bytes in use on the heap, as the allocator the test runs on counts them:
+ * jemalloc's (the daemon's; the test links it in the default build) per
+ * thread, size classes included; a sanitizer's requested bytes; glibc's.
+ * The harness runs east's worker and its crypto jobs on this thread.
  */
-Test(half_open, budget_engages_cookies_then_ceiling_drops)
+static int64_t heap_in_use(void)
 {
+#if defined(SKUA_JEMALLOC)
+	uint64_t a = 0, f = 0;
+	size_t n = sizeof(a);
+
+	cr_assert_eq(mallctl("thread.allocated", &a, &n, NULL, 0), 0);
+	n = sizeof(f);
+	cr_assert_eq(mallctl("thread.deallocated", &f, &n, NULL, 0), 0);
+	return (int64_t)(a - f);
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return (int64_t)__sanitizer_get_current_allocated_bytes();
+#else
+	return (int64_t)mallinfo2().uordblks;
+#endif
+}
+
+/*
+ * What one half-open SA costs, measured by the allocator: 64 clients each
+ * send a typical X25519 IKE_SA_INIT request (west's: SA with one proposal,
+ * KE, Ni, the NAT-D notifies) and are answered; the heap grows by what they
+ * hold until IKE_AUTH (3,552 bytes with jemalloc: the IKE SA 2,560 -- its
+ * 2,088 bytes are just past the 2,048 class since struct ike_cp_given came
+ * in; 2,048 before --, its negotiation state 320, the request 384, the
+ * response 224, the nonces 64). The bound guards against regressions; the
+ * issue's 1 KiB needs a compact half-open record (issue 14 item 6, not
+ * done). The daemon's
+ * half-open accounting must not undercount it.
+ */
+enum { HALF_OPEN_SAMPLE = 64, HALF_OPEN_MAX_BYTES = 3584 };
+
+Test(half_open, bytes_per_half_open_sa_by_the_allocator)
+{
+	uint8_t *req;
+	size_t len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	/* One first, so that tables and the worker's scratch are grown already. */
+	cr_assert_str_eq(send_copy(req, len, 0)->desc, INIT_RESP);
+	int64_t before = heap_in_use();
+	uint64_t charged = east_bytes();
+	for (unsigned i = 1; i <= HALF_OPEN_SAMPLE; i++)
+		cr_assert_str_eq(send_copy(req, len, (uint8_t)i)->desc, INIT_RESP);
+	int64_t per_sa = (heap_in_use() - before) / HALF_OPEN_SAMPLE;
+	uint64_t charged_per_sa = (east_bytes() - charged) / HALF_OPEN_SAMPLE;
+
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), HALF_OPEN_SAMPLE + 1);
+	cr_log_info("a half-open SA: %lld bytes on the heap, %llu charged (request %zu bytes)",
+		    (long long)per_sa, (unsigned long long)charged_per_sa, len);
+	cr_assert_leq(per_sa, HALF_OPEN_MAX_BYTES, "one half-open SA holds %lld bytes (at most %d)",
+		      (long long)per_sa, HALF_OPEN_MAX_BYTES);
+	cr_assert_geq(charged_per_sa * 10, (uint64_t)per_sa * 9,
+		      "half-open accounting charges %llu bytes for %lld held",
+		      (unsigned long long)charged_per_sa, (long long)per_sa);
+	free(req);
+}
+
+/*
+ * In auto mode, cookies are asked once the half-open SAs of the daemon
+ * hold a quarter of the budget (IKE_HALF_OPEN_COOKIE_SHARE), whichever
+ * worker they are on: well before the budget, so a peer that returns the
+ * cookie still finds room.
+ */
+Test(half_open, cookies_from_a_quarter_of_the_budget)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
 	const struct xch_msg *m;
 	uint8_t *req;
 	size_t len;
 
 	xch_conn_add_both(CONN);
 	req = west_request(&len);
-	/* One half-open SA of another client, then a budget it alone exceeds. */
-	m = send_copy(req, len, 1);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, INIT_RESP);
+	cr_assert_str_eq(send_copy(req, len, 1)->desc, INIT_RESP);
 	uint64_t one = east_bytes();
-	xch_daemon(XCH_EAST)->half_open_budget = one;
+	/* One SA is under a quarter of five: no cookies yet, and a second gets in. */
+	d->half_open_budget = 5 * one;
+	cr_assert_not(ike_daemon_cookies_required(d));
+	cr_assert_str_eq(send_copy(req, len, 2)->desc, INIT_RESP);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 0);
+	/* Two are past the quarter, and far from the budget: cookies now. */
+	cr_assert(ike_daemon_cookies_required(d));
+	cr_assert_lt(east_bytes(), d->half_open_budget / 2);
+	cr_assert_str_eq(send_copy(req, len, 3)->desc, "N(COOKIE)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 2);
 
-	/* West's own request: east is busy now, and asks for a cookie. */
+	/* West's own request: asked for a cookie, returns it, is admitted and finishes. */
 	xch_send_raw(XCH_WEST, req, len);
 	xch_step(XCH_WEST);
-	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
-	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 	m = xch_step(XCH_EAST);
 	cr_assert_not_null(m);
 	cr_assert_str_eq(m->desc, "N(COOKIE)");
-	/* West returns it: state is created again, the budget being only a threshold. */
 	m = xch_step(XCH_WEST);
 	cr_assert_not_null(m);
 	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
-	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
-	m = xch_step(XCH_EAST);
-	cr_assert_str_eq(m->desc, INIT_RESP);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	xch_run_until_quiet();
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 2);
+	free(req);
+}
 
-	/* At the ceiling (IKE_HALF_OPEN_CEILING budgets) a returned cookie gets nothing. */
-	xch_daemon(XCH_EAST)->half_open_budget = one / IKE_HALF_OPEN_CEILING;
-	atomic_store(&xch_daemon(XCH_EAST)->ddos_mode, 2);	/* --ddos-unlimited: no cookies */
-	cr_assert_null(send_copy(req, len, 2), "a half-open SA past the ceiling");
+/*
+ * The budget is a hard cap: once the half-open SAs hold it, a request
+ * that returns a valid cookie gets no state either, and neither does one
+ * under --ddos-unlimited (no cookies asked).
+ */
+Test(half_open, budget_is_a_hard_cap_even_with_a_cookie)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	cr_assert_str_eq(send_copy(req, len, 1)->desc, INIT_RESP);
+	d->half_open_budget = east_bytes();
+
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
+	cr_assert_null(xch_step(XCH_EAST), "a cookie-verified request past the budget got an answer");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+
+	atomic_store(&d->ddos_mode, 2);	/* --ddos-unlimited: no cookies */
+	cr_assert_null(send_copy(req, len, 2), "a half-open SA past the budget");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+
+	/* When the SA times out, room comes back. */
+	xch_advance(XCH_EAST, HALF_OPEN_MS + 10);
+	cr_assert_eq(east_bytes(), 0);
+	cr_assert_str_eq(send_copy(req, len, 3)->desc, INIT_RESP);
+	free(req);
+}
+
+/*
+ * One copy of a request is asked for a cookie while another copy (the
+ * client retransmitted) finds the responder no longer busy and makes a
+ * half-open SA; the client returns the cookie in a new request. The new
+ * request must get a new SA: answered with the old SA's response, the
+ * client's AUTH signs the request with the cookie and the responder checks
+ * the one without (AUTHENTICATION_FAILED, as storm.sh saw on main). A
+ * late copy of the first request does not undo the replacement.
+ */
+Test(half_open, a_new_request_with_the_same_spi_replaces_the_half_open_sa)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	/* Busy: the first copy is asked for a cookie, held on its way to west. */
+	atomic_store(&d->ddos_mode, 1);
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	/* No longer busy: the retransmitted copy makes a half-open SA. */
+	atomic_store(&d->ddos_mode, 0);
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	uint64_t first = xch_sa(XCH_EAST)->serial;
+	/* West gets the cookie, and sends its request again with it; east's answer
+	 * to the copy is lost. */
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	/* A new SA for it, the old one gone; and both ends up. */
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_neq(xch_sa(XCH_EAST)->serial, first);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	/* A late copy of the first request (no cookie) does not undo that. */
+	uint64_t second = xch_sa(XCH_EAST)->serial;
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST)->serial, second);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(east_bytes(), 0);
 	free(req);
 }

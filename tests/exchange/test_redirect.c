@@ -9,6 +9,7 @@
  * Needs root.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,4 +265,71 @@ Test(redirect, established_peer_refuses)
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
 	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+}
+
+/* The gateway a REDIRECT of m names by FQDN (RFC 5685 9, type 3). */
+static void redirect_fqdn_in(const struct xch_msg *m, const char *want, bool nonce)
+{
+	const struct v2_payload *p = xch_msg_payload(m, V2_PL_NOTIFY);
+	struct v2_redirect r;
+	struct ip_addr gw;
+
+	cr_assert_not_null(p);
+	cr_assert_eq(p->u.notify.type, V2N_REDIRECT);
+	cr_assert_eq(v2_redirect_decode(p->u.notify.data, p->u.notify.len, &r), 0);
+	cr_assert_eq(r.gw_type, V2_GW_FQDN);
+	cr_assert_eq(r.gw_len, strlen(want));
+	cr_assert_arr_eq(r.gw, want, r.gw_len);
+	cr_assert_eq(r.nonce != NULL, nonce);
+	cr_assert_eq(v2_redirect_gw_addr(&r, &gw), -ENOTSUP);
+}
+
+/*
+ * A gateway named by FQDN: east sends it (IKE_SA_INIT and IKE_AUTH); west,
+ * which does not resolve names on its worker, refuses it with a reason
+ * and follows nothing.
+ */
+Test(redirect, fqdn_gateway_sent_and_refused_by_the_client)
+{
+	const struct xch_msg *m;
+
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN " --send-redirect yes --redirect-to gw2.example");
+	east_global(0, NULL);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, INIT_RESP);
+	expect(XCH_WEST, "SK{IDi IDr AUTH SA TSi TSr}");
+	m = expect(XCH_EAST, "SK{IDr AUTH N(REDIRECT)}");
+	redirect_fqdn_in(m, "gw2.example", false);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
+	cr_assert_eq(addr_list_sent_name("GW2.example"), 1, "names are case-blind");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+}
+
+Test(redirect, fqdn_gateway_in_ike_sa_init)
+{
+	struct addr_list *g = NULL;
+	char err[160];
+	const struct xch_msg *m;
+
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	cr_assert_eq(addr_list_parse_gw("gw1.example, 192.0.2.7", &g, err, sizeof(err)), 0, "%s",
+		     err);
+	atomic_store(&xch_daemon(XCH_EAST)->global_redirect, 1);
+	ike_daemon_set_redirect_to(xch_daemon(XCH_EAST), g);
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	m = expect(XCH_EAST, "N(REDIRECT)");
+	redirect_fqdn_in(m, "gw1.example", true);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	/* an address-only list (whack --redirect-to, --accept-redirect-to) still refuses names */
+	cr_assert_eq(addr_list_parse("gw1.example", &g, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(addr_list_parse_gw("gw1..example", &g, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "gw1..example: expected an IPv4 or IPv6 address or a host name");
+	cr_assert_eq(addr_list_parse_gw("10.0.0.300", &g, err, sizeof(err)), -EINVAL);
 }

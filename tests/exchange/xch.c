@@ -172,20 +172,59 @@ static void ksa_record(enum xch_side side, struct kernel_op **ops, size_t n)
 		k->dst = op->sa.dst;
 		memcpy(k->key, op->key, op->key_len);
 		k->key_len = op->key_len;
+		k->params = op->sa;
 	}
+	pthread_mutex_unlock(&ksas.lock);
+}
+
+/* Packets an SA_QUERY reports per side and SPI (xch_kernel_set_packets()); else 0. */
+enum { XCH_KPKT_MAX = 16 };
+static struct {
+	unsigned n;
+	struct {
+		enum xch_side side;
+		uint32_t spi;
+		uint64_t packets;
+	} v[XCH_KPKT_MAX];
+} kpkts;
+
+void xch_kernel_set_packets(enum xch_side side, uint32_t spi, uint64_t packets)
+{
+	pthread_mutex_lock(&ksas.lock);
+	unsigned i;
+	for (i = 0; i < kpkts.n; i++)
+		if (kpkts.v[i].side == side && kpkts.v[i].spi == spi)
+			break;
+	if (i < XCH_KPKT_MAX) {
+		kpkts.v[i].side = side;
+		kpkts.v[i].spi = spi;
+		kpkts.v[i].packets = packets;
+		if (i == kpkts.n)
+			kpkts.n++;
+	}
+	pthread_mutex_unlock(&ksas.lock);
+}
+
+static void ksa_submit(enum xch_side side, void *state, struct kernel_op **ops, size_t n)
+{
+	ksa_record(side, ops, n);
+	kernel_backend_none.submit(state, ops, n);
+	pthread_mutex_lock(&ksas.lock);
+	for (size_t i = 0; i < n; i++)
+		for (unsigned k = 0; ops[i]->kind == KERNEL_OP_SA_QUERY && k < kpkts.n; k++)
+			if (kpkts.v[k].side == side && kpkts.v[k].spi == ops[i]->sa.spi)
+				ops[i]->stats.packets = kpkts.v[k].packets;
 	pthread_mutex_unlock(&ksas.lock);
 }
 
 static void ksa_submit_west(void *state, struct kernel_op **ops, size_t n)
 {
-	ksa_record(XCH_WEST, ops, n);
-	kernel_backend_none.submit(state, ops, n);
+	ksa_submit(XCH_WEST, state, ops, n);
 }
 
 static void ksa_submit_east(void *state, struct kernel_op **ops, size_t n)
 {
-	ksa_record(XCH_EAST, ops, n);
-	kernel_backend_none.submit(state, ops, n);
+	ksa_submit(XCH_EAST, state, ops, n);
 }
 
 static struct kernel_backend ksa_backend[2];

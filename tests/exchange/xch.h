@@ -179,6 +179,7 @@ struct xch_kernel_sa {
 	struct ip_addr dst;
 	uint8_t key[KERNEL_KEY_MAX];	/* encryption then integrity key, as the kernel got them */
 	size_t key_len;
+	struct kernel_sa_params params;	/* the rest (lifetimes, limits, ...) as given */
 };
 
 /* The last SA with that SPI side's kernel was given, or NULL. Context: the test thread. */
@@ -205,6 +206,9 @@ unsigned xch_kernel_ops(enum xch_side side, enum kernel_op_kind kind, const char
 
 /* How many operations both kernels got so far. */
 unsigned xch_kernel_op_count(void);
+
+/* From now on side's kernel reports packets for SA spi when asked (SA_QUERY). */
+void xch_kernel_set_packets(enum xch_side side, uint32_t spi, uint64_t packets);
 
 /* The seq of the last operation of kind on SA spi (0: none). */
 unsigned xch_kernel_op_seq(enum xch_side side, enum kernel_op_kind kind, uint32_t spi);

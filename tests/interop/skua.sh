@@ -84,18 +84,20 @@ skua_reread_secrets() {
 }
 
 # skua_add_psk_conn inst conn la ra lid rid psk ike esp [lsub rsub]: host to
-# host, or subnet to subnet when the client subnets are given.
+# host, or subnet to subnet when the client subnets are given. SKUA_CONN_OPTS (words,
+# default --dontrekey) are more whack options for it, such as lifetimes and --pfs.
 skua_add_psk_conn() {
 	local inst=$1 conn=$2 la=$3 ra=$4 lid=$5 rid=$6 psk=$7 ike=$8 esp=$9 d
 	local lsub=${10:-} rsub=${11:-}
 	d=$(skua_dir "$inst")
 	printf '%s %s : PSK "%s"\n' "$lid" "$rid" "$psk" >"$d/secrets/$conn.secrets"
+	# shellcheck disable=SC2086 # SKUA_CONN_OPTS is a list of words
 	{
 		skua_reread_secrets "$inst" &&
 			skua_whack "$inst" --name "$conn" --ikev2 --psk --encrypt --tunnel \
 				--host "$la" --id "$lid" ${lsub:+--client} ${lsub:+"$lsub"} \
 				--to --host "$ra" --id "$rid" ${rsub:+--client} ${rsub:+"$rsub"} \
-				--ike "$ike" --esp "$esp" --keyingtries 1 --dontrekey
+				--ike "$ike" --esp "$esp" --keyingtries 1 ${SKUA_CONN_OPTS---dontrekey}
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
@@ -179,6 +181,20 @@ skua_ike_algs() {
 		}
 		END { exit !found }'
 }
+
+# The SA views (see sswan_states in lib.sh): whack --showstates prints libreswan 4.x's
+# state lines (tests/data/libreswan-4.10), listing only installed Child SAs, each under
+# its own connection, so libreswan's readers serve; a line without libreswan's
+# numeric prefix gets one, so the fields are where lsw_*_in expect them.
+skua_states() {
+	skua_whack "$1" --showstates 2>/dev/null | awk '/^[0-9]+ / { print; next } { print "000 " $0 }'
+}
+
+skua_ike_ids_in() { lsw_ike_ids_in "$@"; }
+skua_children_in() { lsw_children_in "$@"; }
+
+skua_ike_ids() { skua_states "$1" | skua_ike_ids_in "$2"; }
+skua_children() { skua_states "$1" | skua_children_in "$2"; }
 
 skua_logs() {
 	local d

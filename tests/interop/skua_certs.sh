@@ -34,40 +34,19 @@ iop_netns_pair
 PKI=$IOP_TMP/pki
 mkdir -p "$PKI"
 
-# pki_make <kind>: a CA and certificates for skua.test and sswan.test with keys of <kind>
-# (rsa, p256, ed25519) in $PKI/<kind>/; for rawrsa, Skua's RSA key alone.
+# pki_make <kind>: a CA and certificates for skua.test, sswan.test and lsw.test with
+# keys of <kind> (rsa, p256, ed25519; lib.sh's iop_pki_make) in $PKI/<kind>/; for
+# rawrsa, Skua's RSA key alone.
 pki_make() {
-	local k=$1 d=$PKI/$1 name alg
-	mkdir -p "$d"
+	local k=$1 d=$PKI/$1
 	if [ "$k" = rawrsa ]; then
+		mkdir -p "$d"
 		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$d/skua.key" \
 			>/dev/null 2>&1 || iop_die "openssl: Skua's raw RSA key"
 		chmod 600 "$d/skua.key"
 		return 0
 	fi
-	case "$k" in
-	rsa) alg=(-newkey rsa:2048) ;;
-	p256) alg=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
-	ed25519) alg=(-newkey ed25519) ;;
-	esac
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" \
-		-subj "/C=CH/O=Skua Interop/CN=Interop CA $k" -days 2 -out "$d/ca.pem" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 ||
-		iop_die "openssl: the $k CA"
-	for name in skua sswan lsw; do
-		openssl req "${alg[@]}" -nodes -keyout "$d/$name.key" \
-			-subj "/C=CH/O=Skua Interop/OU=$k/CN=$name.test" -out "$d/$name.csr" >/dev/null 2>&1 &&
-			openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-				-CAcreateserial -days 1 -out "$d/$name.pem" -extfile <(printf '%s\n' \
-				"basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
-				"subjectAltName=DNS:$name.test") >/dev/null 2>&1 ||
-			iop_die "openssl: the $k certificate of $name"
-		chmod 600 "$d/$name.key"
-	done
-	openssl pkcs12 -export -in "$d/lsw.pem" -inkey "$d/lsw.key" -name "lsw-$k" \
-		-passout pass:interop -out "$d/lsw.p12" >/dev/null 2>&1 ||
-		iop_die "openssl: the PKCS#12 file of lsw ($k)"
+	iop_pki_make "$d" "$k" "$k"
 }
 
 # rfc3110 <key file>: an RSA key's public key in libreswan's 0s form (RFC 3110: the
@@ -160,7 +139,7 @@ sswan_certs_conn() {
 }
 
 # lsw_import <inst> <kind...>: each kind's certificate (with its key) and CA into the NSS
-# database, with pk12util and certutil as a libreswan user does, before any connection;
+# database (lib.sh's lsw_import_pki: pk12util and certutil), before any connection;
 # for rawrsa, a raw RSA key made by libreswan's rsasigkey (its minimum is above 2048
 # bits: 3072), its public key in LSW_RAW_PUB as showhostkey prints it.
 lsw_import() {
@@ -177,12 +156,7 @@ lsw_import() {
 			[ -n "$LSW_RAW_PUB" ] || iop_die "libreswan's showhostkey printed no key"
 			continue
 		fi
-		pk12util -i "$PKI/$k/lsw.p12" -d "sql:$d/nss" -W interop >>"$d/pk12util.out" 2>&1 &&
-			certutil -A -d "sql:$d/nss" -n "ca-$k" -t "CT,," -i "$PKI/$k/ca.pem" \
-				>>"$d/pk12util.out" 2>&1 || {
-			sed 's/^/#   /' "$d/pk12util.out"
-			iop_die "importing the $k certificates into libreswan's NSS database failed"
-		}
+		lsw_import_pki "$inst" "$PKI/$k" "$k"
 	done
 }
 

@@ -17,6 +17,12 @@
 #      libreswan's own ESP install then fails on this kernel and it deletes its IKE SA
 #      without telling (skua_peers.sh says why); whack --terminate on Skua returns the
 #      lease.
+#   4. Skua as the client (--modecfgclient, a recording --updown) of libreswan as the
+#      server (rightaddresspool=, leftmodecfgserver=yes): libreswan takes Skua's
+#      CFG_REQUEST and the IKE SA is up, but here libreswan's own ESP install fails and
+#      it answers TS_UNACCEPTABLE without a CFG_REPLY; Skua then takes no address and
+#      runs no updown. The address, the narrowed selectors, updown and traffic are
+#      checked in the ESP guest: tests/kernel/lsw_cp.sh.
 #
 # Run as root after scripts/setup-peers and a build of pluto, whack and addconn:
 #   BUILD=build/default bash tests/interop/skua_cp.sh
@@ -35,6 +41,7 @@ ADDCONN=${SKUA_ADDCONN:-$BUILD/tools/addconn/addconn}
 PSK="cp interop secret 0123456789"
 POOL4=10.9.0.10-10.9.0.20
 POOL6=2001:db8:9::/120
+LSW_POOL=10.8.0.1-10.8.0.9
 
 # check <description> <command...>: one assertion.
 check() {
@@ -201,8 +208,69 @@ check "Skua's --terminate returns every lease" \
 	iop_wait "$IOP_WAIT" has_line "^address pool 10.9.0.10-10.9.0.20: size 11, leases 0 in use"
 [ "$IOP_FAILS" -eq 0 ] || pool_status | sed 's/^/# pool: /'
 iop_stop ls
+
+# ---- 4. libreswan as the server, Skua the --modecfgclient ----
+iop_log "case 4: libreswan with rightaddresspool=, leftmodecfgserver=yes; Skua with --modecfgclient"
+iop_start lsw lg "$NS_R"
+lgd=$(lsw_dir lg)
+cat >"$lgd/conns/cpsrv.conf" <<EOF
+conn cpsrv
+    ikev2=insist
+    authby=secret
+    left=$R4
+    leftid=@lswgw
+    leftsubnet=0.0.0.0/0
+    leftmodecfgserver=yes
+    right=%any
+    rightid=@skcl
+    rightaddresspool=$LSW_POOL
+    rightmodecfgclient=yes
+    modecfgdns=192.0.2.54
+    modecfgdomains=lsw.example
+    ike=aes_gcm256-sha2_256-dh31
+    esp=aes_gcm256
+    type=tunnel
+    leftupdown=%disabled
+    rekey=no
+    auto=add
+EOF
+printf '@lswgw @skcl : PSK "%s"\n' "$PSK" >"$lgd/secrets/cpsrv.secrets"
+lsw_reread_secrets lg >/dev/null 2>&1
+timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$lgd/ipsec.conf" --ctlsocket "$lgd/run/pluto.ctl" \
+	cpsrv >"$lgd/load.out" 2>&1 || sed 's/^/#   /' "$lgd/load.out"
+# Skua's side, with a recording updown (the shipped one would add the address to the veth)
+cat >"$skd/updown.sh" <<EOF
+#!/bin/sh
+echo "\$PLUTO_VERB \$PLUTO_CONNECTION src=\$PLUTO_MY_SOURCEIP my=\$PLUTO_MY_CLIENT peer=\$PLUTO_PEER_CLIENT cfg=\${PLUTO_CFG_CLIENT:-} dns=\${PLUTO_PEER_DNS_INFO:-} dom=\${PLUTO_PEER_DOMAIN_INFO:-}" >>"$skd/updown.log"
+EOF
+chmod +x "$skd/updown.sh"
+printf '@skcl @lswgw : PSK "%s"\n' "$PSK" >"$skd/secrets/cpcl.secrets"
+skua_reread_secrets sk >/dev/null 2>&1
+if skua_whack sk --name cpcl --ikev2 --psk --encrypt --tunnel --host "$L4" --id @skcl \
+	--modecfgclient --updown "$skd/updown.sh" --to --host "$R4" --id @lswgw --client 0.0.0.0/0 \
+	--ike aes_gcm256-sha2_256-dh31 --esp aes_gcm256 --dontrekey --keyingtries 1 \
+	>"$skd/cpcl.out" 2>&1; then
+	iop_ok "Skua: --modecfgclient connection cpcl added"
+else
+	sed 's/^/#   /' "$skd/cpcl.out"
+	iop_not_ok "Skua: --modecfgclient connection cpcl added"
+fi
+skua_whack sk --name cpcl --initiate >"$skd/cpcl.init" 2>&1
+check "Skua's IKE SA with libreswan is up" iop_wait "$IOP_WAIT" skua_ike_established sk cpcl
+check "libreswan took Skua's CFG_REQUEST with its IKE_AUTH request" \
+	grep -q '"cpsrv"\[1\] .*processing decrypted IKE_AUTH request: SK{IDi,IDr,AUTH,CP,SA,TSi,TSr}' "$lgd/pluto.log"
+# Here libreswan's ESP install fails: it answers TS_UNACCEPTABLE without a CFG_REPLY.
+# tests/kernel/lsw_cp.sh checks the address, the narrowing and updown where it can.
+check "libreswan could not install its Child SA (no ESP in this kernel)" \
+	grep -q '"cpsrv"\[1\] .*setup_half_ipsec_sa() hit fail' "$lgd/pluto.log"
+check "... so Skua reports the Child SA refused, and takes no address and runs no updown" \
+	eval 'grep -q "Child SA was refused with TS_UNACCEPTABLE" "$skd/cpcl.init" &&
+		! grep -q "received INTERNAL_IP4_ADDRESS" "$skd/cpcl.init" && [ ! -e "$skd/updown.log" ]'
+[ "$IOP_FAILS" -eq 0 ] || sed 's/^/#   whack: /' "$skd/cpcl.init"
+skua_whack sk --name cpcl --terminate >/dev/null 2>&1
+iop_stop lg
 iop_stop sk
-for f in "$skd/pluto.log" "$swd/charon.log" "$lsd/pluto.log"; do
+for f in "$skd/pluto.log" "$swd/charon.log" "$lsd/pluto.log" "$lgd/pluto.log"; do
 	[ "$IOP_FAILS" -eq 0 ] || iop_dump "$f"
 done
 iop_finish

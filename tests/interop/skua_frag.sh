@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # IKEv2 fragmentation (RFC 7383) between Skua and strongSwan 5.9.8 and libreswan 4.10:
 # fragmentation forced on both sides and an IKE_AUTH big enough to need it (RSA-2048
-# certificates, made here with openssl as in skua_certs.sh: over 1,500 bytes each way,
-# against the 548-byte IKE messages of a 576-byte IPv4 datagram). Each side initiates;
+# certificates and CA, made with openssl by lib.sh's iop_pki_make as for skua_certs.sh:
+# over 1,500 bytes each way, against the 548-byte IKE messages of a 576-byte IPv4
+# datagram). Each side initiates;
 # each case asserts that the IKE SA is established on both sides, that Skua cut its
 # IKE_AUTH message into fragments and put the peer's together (its debug log), and
 # that the Delete removes the SA.
@@ -19,7 +20,6 @@ case "${BUILD:-}" in
 *) BUILD=$(cd "$BUILD" && pwd) || iop_die "BUILD=$BUILD: no such directory" ;;
 esac
 declare -F skua_start >/dev/null || iop_die "no Skua driver: $IOP_SKUA_DRIVER"
-command -v openssl >/dev/null || iop_die "the openssl tool is missing (scripts/setup installs it)"
 
 iop_init
 # shellcheck disable=SC2119 # the default namespace names
@@ -27,30 +27,6 @@ iop_netns_pair
 
 PKI=$IOP_TMP/pki
 mkdir -p "$PKI"
-
-# A CA and RSA-2048 certificates for skua.test, sswan.test and lsw.test in $PKI.
-pki_make() {
-	local d=$PKI name
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" \
-		-subj "/C=CH/O=Skua Interop/CN=Interop Fragmentation CA" -days 2 -out "$d/ca.pem" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 ||
-		iop_die "openssl: the CA"
-	for name in skua sswan lsw; do
-		openssl req -newkey rsa:2048 -nodes -keyout "$d/$name.key" \
-			-subj "/C=CH/O=Skua Interop/OU=fragmentation/CN=$name.test" \
-			-out "$d/$name.csr" >/dev/null 2>&1 &&
-			openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-				-CAcreateserial -days 1 -out "$d/$name.pem" -extfile <(printf '%s\n' \
-				"basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
-				"subjectAltName=DNS:$name.test") >/dev/null 2>&1 ||
-			iop_die "openssl: the certificate of $name"
-		chmod 600 "$d/$name.key"
-	done
-	openssl pkcs12 -export -in "$d/lsw.pem" -inkey "$d/lsw.key" -name lsw-frag \
-		-passout pass:interop -out "$d/lsw.p12" >/dev/null 2>&1 ||
-		iop_die "openssl: the PKCS#12 file of lsw"
-}
 
 skua_frag_conn() {
 	local inst=$1 conn=$2 la=$3 ra=$4 d=$SKUA_IPSECDIR
@@ -107,17 +83,6 @@ sswan_frag_conn() {
 		    }
 	CONF
 	sswan_reload "$inst"
-}
-
-lsw_import() {
-	local d
-	d=$(lsw_dir "$1")
-	pk12util -i "$PKI/lsw.p12" -d "sql:$d/nss" -W interop >>"$d/pk12util.out" 2>&1 &&
-		certutil -A -d "sql:$d/nss" -n ca-frag -t "CT,," -i "$PKI/ca.pem" \
-			>>"$d/pk12util.out" 2>&1 || {
-		sed 's/^/#   /' "$d/pk12util.out"
-		iop_die "importing the certificates into libreswan's NSS database failed"
-	}
 }
 
 lsw_frag_conn() {
@@ -218,7 +183,8 @@ SKUA_STACK=netkey
 # shellcheck disable=SC2034 # read by skua_start: the fragment lines are debug lines
 SKUA_PLUTO_ARGS="--debug base"
 iop_start skua sk "$NS_L"
-pki_make
+# RSA-2048 certificates and CA (lib.sh): big enough to need fragments
+iop_pki_make "$PKI" rsa frag rsa
 for PEER in ${IOP_FRAG_PEERS:-sswan lsw}; do
 	case "$PEER" in
 	sswan) PK=sw ;;
@@ -226,7 +192,7 @@ for PEER in ${IOP_FRAG_PEERS:-sswan lsw}; do
 	*) iop_die "IOP_FRAG_PEERS: unknown peer \"$PEER\": expected sswan or lsw" ;;
 	esac
 	iop_start "$PEER" "$PK" "$NS_R"
-	[ "$PEER" = lsw ] && lsw_import "$PK"
+	[ "$PEER" = lsw ] && lsw_import_pki "$PK" "$PKI" frag
 	frag_case skua
 	frag_case peer
 	iop_stop "$PK"

@@ -7,6 +7,12 @@
 #   skua_pair    two plutos on XFRM: tunnel, transport, NAT-T, --route,
 #                updown, --terminate/--delete/--shutdown [--leave-state]
 #   peers        Skua with strongSwan 5.9.8 and libreswan 4.10, traffic
+#   road_warriors  a gateway with a pool and three --modecfgclient clients on
+#                one %any connection; one leaves, exactly its SAs, policies
+#                and route go, the others still pass traffic
+#   lsw_cp       Skua --modecfgclient of libreswan 4.10's address pool:
+#                address, narrowed selectors, updown, traffic
+#   rekey        Child SA and IKE SA rekeys under traffic (Skua, strongSwan, libreswan)
 #
 #   tests/kernel/run_all.sh BUILD      (ctest: kernel/guest)
 #
@@ -21,7 +27,7 @@
 # the guest timed out or failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-TESTS=${SKUA_KERNEL_TESTS:-smoke_esp pfkey skua_pair peers}
+TESTS=${SKUA_KERNEL_TESTS:-smoke_esp pfkey skua_pair peers road_warriors lsw_cp rekey}
 PER=${SKUA_KERNEL_TEST_TIMEOUT:-240}
 
 if [ "${SKUA_IN_GUEST:-0}" != 1 ]; then

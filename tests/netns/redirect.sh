@@ -69,6 +69,26 @@ expect_match "west has one IKE SA, with gateway 1" 'STATE_V2_ESTABLISHED_IKE_SA'
 expect_status 0 "a --redirect-to with nobody to redirect" $W2 --redirect-to 192.0.2.2
 expect_match "says so" 'no established peer takes redirects'
 expect_status 1 "--redirect-to a host name is refused" $W2 --redirect-to gw.example
+expect_match "says names are not supported there" 'named by FQDN: not supported yet'
+
+# RFC 5685 type 3: a gateway named by FQDN is sent as given; west resolves no
+# names on its worker, so it refuses the REDIRECT and says why.
+expect_status 0 "gateway 2 takes a gateway named by FQDN" $W2 --global-redirect-to gw.example
+expect_match "says so" 'global redirect gateways set \(1\)'
+expect_status 0 "gateway 2 redirects new clients" $W2 --global-redirect yes
+expect_status 0 "west adds t2 to gateway 2" $WW --name t2 --host 192.0.2.1 --id @west \
+	--client 10.3.0.0/16 --to --host 192.0.2.3 --id @east --client 10.4.0.0/16 --psk --encrypt \
+	--accept-redirect yes --keyingtries 1
+set +e
+LAST_OUT=$(timeout 20 $WW --initiate --name t2 2>&1)
+set -e
+expect_match "west refuses the redirect to a name" 'redirect refused: .*named by FQDN: not supported yet'
+expect_status 0 "west status" $WW --status
+if printf '%s\n' "$LAST_OUT" | grep -q '"t2".*STATE_V2_ESTABLISHED_IKE_SA'; then
+	not_ok "t2 came up somewhere"
+else
+	ok "t2 did not come up"
+fi
 for name in w g1 g2; do
 	W=$(case $name in w) echo "$WW" ;; g1) echo "$W1" ;; g2) echo "$W2" ;; esac)
 	$W --shutdown >/dev/null 2>&1 || true

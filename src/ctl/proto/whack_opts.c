@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "util/addr_list.h"
 #include "util/hex.h"
 #include "util/impair.h"
 #include "util/log.h"
@@ -34,6 +35,7 @@ enum vkind {
 	K_WORD,		/* one of words[] */
 	K_MARK,		/* mark[/mask] */
 	K_ADDRS,	/* comma separated addresses */
+	K_GWS,		/* comma separated addresses or host names (redirect gateways) */
 	K_CKAID,	/* hex */
 	K_PUBKEY,	/* 0s base64 or 0x hex */
 	K_DEBUG,	/* a debug class argument */
@@ -217,6 +219,13 @@ static const struct opt_desc opts[WO_COUNT] = {
 	/* A percentage of rekeymargin: may well exceed 100. */
 	[WO_REKEYFUZZ] = { .name = "rekeyfuzz", .arg = "percentage", .kind = K_NUM, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN, .min = 0, .max = 1000000, .unit = "percent" },
+	/* libreswan's: the kernel's hard byte and packet limits of each IPsec SA. */
+	[WO_IPSEC_MAX_BYTES] = { .name = "ipsec-max-bytes", .arg = "bytes", .kind = K_NUM,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .min = 1, .max = INT64_MAX,
+		.unit = "bytes" },
+	[WO_IPSEC_MAX_PACKETS] = { .name = "ipsec-max-packets", .arg = "packets", .kind = K_NUM,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .min = 1, .max = INT64_MAX,
+		.unit = "packets" },
 	[WO_KEYINGTRIES] = { .name = "keyingtries", .arg = "count", .kind = K_NUM, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN, .min = 0, .max = INT31_MAX, .unit = "tries" },
 	[WO_ESP] = { .name = "esp", .arg = "esp-algos", .kind = K_STR, .scope = S_WIDE,
@@ -319,6 +328,8 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
 	[WO_MODECFGDOMAINS] = { .name = "modecfgdomains", .arg = "DNS-domain,...", .kind = K_STR,
 		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
+	[WO_MODECFGPCSCF] = { .name = "modecfgpcscf", .arg = "ip-address,...", .kind = K_ADDRS,
+		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
 	[WO_MODECFGBANNER] = { .name = "modecfgbanner", .arg = "login-banner", .kind = K_STR,
 		.scope = S_END, .forms = F_CONN, .starts = F_CONN },
 	[WO_DNSKEYONDEMAND] = { .name = "dnskeyondemand", .kind = K_FLAG, .scope = S_END,
@@ -374,10 +385,10 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.scope = S_WIDE, .forms = F_ACTION, .starts = F_ACTION,
 		.ops = 1ull << WOP_GLOBAL_REDIRECT, .words = redirect_words },
 	[WO_GLOBAL_REDIRECT_TO] = { .name = "global-redirect-to", .arg = "ip-address(es)",
-		.kind = K_ADDRS, .scope = S_WIDE, .forms = F_ACTION, .starts = F_ACTION,
+		.kind = K_GWS, .scope = S_WIDE, .forms = F_ACTION, .starts = F_ACTION,
 		.ops = 1ull << WOP_GLOBAL_REDIRECT_TO },
 	/* Alone (with --name or not): redirect now; in the connection form: where to send its clients. */
-	[WO_REDIRECT_TO] = { .name = "redirect-to", .arg = "ip-address(es)", .kind = K_ADDRS,
+	[WO_REDIRECT_TO] = { .name = "redirect-to", .arg = "ip-address(es)", .kind = K_GWS,
 		.scope = S_WIDE, .forms = F_REDIRECT | F_CONN, .starts = F_REDIRECT,
 		.ops = 1ull << WOP_REDIRECT_TO },
 
@@ -617,9 +628,10 @@ static int parse_int(const char *s, int64_t *out)
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
-		if (v > (UINT64_C(1) << 40))
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
+		uint64_t d = (uint64_t)(*s - '0');
+		if (v > ((uint64_t)INT64_MAX - d) / 10)
+			return -ERANGE;	/* beyond INT64_MAX (the byte and packet limits reach it) */
+		v = v * 10 + d;
 	}
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
@@ -776,7 +788,7 @@ static int value_parse(const struct opt_desc *d, const char *v, struct val *out,
 			out->num = INT64_MIN;
 		else if (rc == -ERANGE)
 			out->num = INT64_MAX;
-		if (out->num > d->max)
+		if (out->num > d->max || (rc == -ERANGE && v[0] != '-'))
 			return errf(err, errlen, "--%s %.64s: larger than the maximum %lld%s%s",
 				    d->name, v, (long long)d->max, d->unit ? " " : "",
 				    d->unit ? d->unit : "");
@@ -906,6 +918,29 @@ static int value_parse(const struct opt_desc *d, const char *v, struct val *out,
 	}
 	case K_ADDRS:
 		return parse_addrs(d, v, err, errlen);
+	case K_GWS: {
+		/* RFC 5685 lets a REDIRECT name its gateway by FQDN; pluto says where it is refused */
+		struct addr_list *g;
+		char why[160];
+		int gr;
+		for (const char *p = v;; p++) {	/* no empty item: "a,", ",a", "a,,b" */
+			const char *e = strchr(p, ',');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+			if (strspn(p, " \t") >= n)
+				return errf(err, errlen,
+					    "--%s %s: expected a comma separated list of IP addresses "
+					    "or host names", d->name, v);
+			if (!e)
+				break;
+			p = e;
+		}
+		gr = addr_list_parse_gw(v, &g, why, sizeof(why));
+		if (gr < 0)
+			return errf(err, errlen, "--%s %.64s: %s", d->name, v,
+				    gr == -ENOMEM ? "out of memory" : why);
+		addr_list_free(g);
+		return 0;
+	}
 	case K_CKAID: {
 		size_t n = strlen(v);
 		for (size_t i = 0; i < n; i++) {
@@ -1321,6 +1356,8 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_IPSECLIFETIME: s->ipsec_lifetime = (uint32_t)v.num; break;
 	case WO_REKEYMARGIN: s->rekeymargin = (uint32_t)v.num; break;
 	case WO_REKEYFUZZ: s->rekeyfuzz = (uint32_t)v.num; break;
+	case WO_IPSEC_MAX_BYTES: s->ipsec_max_bytes = (uint64_t)v.num; break;
+	case WO_IPSEC_MAX_PACKETS: s->ipsec_max_packets = (uint64_t)v.num; break;
 	case WO_KEYINGTRIES: s->keyingtries = (uint32_t)v.num; break;
 	case WO_ESP: return dup_into(&s->esp, o->value);
 	case WO_IKE: return dup_into(&s->ike, o->value);
@@ -1386,6 +1423,7 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_MODECFGDNS: return dup_into(&e->modecfg_dns, o->value);
 	case WO_MODECFGDOMAINS: return dup_into(&e->modecfg_domains, o->value);
 	case WO_MODECFGBANNER: return dup_into(&e->modecfg_banner, o->value);
+	case WO_MODECFGPCSCF: return dup_into(&e->modecfg_pcscf, o->value);
 	case WO_DNSKEYONDEMAND: e->dnskey_ondemand = true; break;
 	case WO_UPDOWN: return dup_into(&e->updown, o->value);
 	case WO_ADDRESSPOOL: return dup_into(&e->addresspool, o->value);

@@ -65,6 +65,7 @@ struct v2_auth_pend {
 	/* responder: the request's Child SA, decided before the job */
 	uint16_t child_err;		/* the notify to answer with instead, or 0 */
 	struct v2_suite suite;
+	struct v2_proposal child_accepted;	/* the ESP proposal chosen */
 	uint32_t spi_out;
 	struct ike_ts chosen_i, chosen_r;
 	bool transport;
@@ -473,7 +474,14 @@ static void build_cp_request(struct v2_build *b, sa_family_t af)
 	struct v2_cp cp;
 	uint8_t vals[16];
 
-	r.want = (af == AF_INET6 ? V2_CFGW_IP6 | V2_CFGW_DNS6 : V2_CFGW_IP4 | V2_CFGW_DNS4) |
+	if (impair_get(IMPAIR_CP_REQUEST_PCSCF))
+		r.want |= V2_CFGW_PCSCF4 | V2_CFGW_PCSCF6;
+	if (impair_get(IMPAIR_CP_REQUEST_PCSCF_LEGACY)) {
+		r.want |= V2_CFGW_PCSCF4 | V2_CFGW_PCSCF6;
+		r.pcscf4_type = V2_CFG_P_CSCF_LEGACY_A;
+		r.pcscf6_type = V2_CFG_P_CSCF_LEGACY_B;
+	}
+	r.want |= (af == AF_INET6 ? V2_CFGW_IP6 | V2_CFGW_DNS6 : V2_CFGW_IP4 | V2_CFGW_DNS4) |
 		 V2_CFGW_DOMAIN;
 	if (impair_get(IMPAIR_CP_REQUEST_BOTH))
 		r.want |= V2_CFGW_IP4 | V2_CFGW_IP6 | V2_CFGW_DNS4 | V2_CFGW_DNS6;
@@ -507,8 +515,10 @@ static bool cp_reply_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_a
 		else if (ip_addr_is_unspecified(got))
 			why = "an unspecified address in the CFG_REPLY";
 		else if (ike_ts_to_subnet(tsi, &host) < 0 ||
-			 host.prefix != ip_addr_bits(got) || !ip_addr_eq(&host.addr, got))
-			why = "the responder's TSi is not the address it gave us";
+			 !((host.prefix == ip_addr_bits(got) && ip_addr_eq(&host.addr, got)) ||
+			   (af == AF_INET6 && p->cfg.ip6_prefix && host.prefix == p->cfg.ip6_prefix &&
+			    ip_subnet_contains(&host, got))))
+			why = "the responder's TSi is neither the address it gave us nor its prefix";
 	}
 	if (why) {
 		log_limited(LOG_WARNING, 10, "bad CFG_REPLY", "%s: %s",
@@ -519,19 +529,26 @@ static bool cp_reply_read(struct ike_sa *sa, const struct v2_msg *m, struct v2_a
 	return true;
 }
 
-/* The address (and DNS) the responder gave us, once it is authenticated. */
-static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
+/*
+ * The address (and DNS) the responder gave us, once it is authenticated.
+ * Only a --modecfgclient's IKE SA carries the record. False: no memory.
+ */
+static bool cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 {
-	struct ike_lease *l = &sa->lease;
 	char a[IP_ADDR_STRLEN];
 	size_t n = 0;
 
 	if (!p->cp)
-		return;
+		return true;
+	if (!sa->given && !(sa->given = calloc(1, sizeof(*sa->given))))
+		return false;
+	struct ike_cp_given *l = sa->given;
 	if (p->cfg.has_ip4)
 		l->assigned[0] = p->cfg.ip4;
-	if (p->cfg.has_ip6)
+	if (p->cfg.has_ip6) {
 		l->assigned[1] = p->cfg.ip6;
+		l->prefix6 = p->cfg.ip6_prefix;
+	}
 	l->dns_info[0] = l->domain_info[0] = '\0';
 	for (unsigned i = 0; i < p->cfg.ndns4 + p->cfg.ndns6; i++) {
 		const struct ip_addr *d = i < p->cfg.ndns4 ? &p->cfg.dns4[i]
@@ -539,6 +556,15 @@ static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 		int k = snprintf(l->dns_info + n, sizeof(l->dns_info) - n, "%s%s", n ? " " : "",
 				 ip_addr_str(d, a));
 		if (k < 0 || (size_t)k >= sizeof(l->dns_info) - n)
+			break;
+		n += (size_t)k;
+	}
+	n = 0;
+	l->pcscf_info[0] = '\0';
+	for (unsigned i = 0; i < p->cfg.npcscf; i++) {
+		int k = snprintf(l->pcscf_info + n, sizeof(l->pcscf_info) - n, "%s%s", n ? " " : "",
+				 ip_addr_str(&p->cfg.pcscf[i], a));
+		if (k < 0 || (size_t)k >= sizeof(l->pcscf_info) - n)
 			break;
 		n += (size_t)k;
 	}
@@ -558,6 +584,9 @@ static void cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 	if (l->dns_info[0])
 		ike_sa_progress(sa, RC_LOG, "received DNS server(s) %s%s%s", l->dns_info,
 				l->domain_info[0] ? ", domain(s) " : "", l->domain_info);
+	if (l->pcscf_info[0])
+		ike_sa_progress(sa, RC_LOG, "received P-CSCF server(s) %s", l->pcscf_info);
+	return true;
 }
 
 static void auth_send(struct ike_sa *sa, struct child_sa *c)
@@ -773,8 +802,8 @@ static void initiator_authenticated(struct ike_sa *sa)
 	ike_stats_established(sa, IKE_XS_AUTH);
 	if (v2_redirect_after_auth(sa))
 		return;
-	if (p->child == CHILD_OK)
-		cp_commit(sa, p);
+	if (p->child == CHILD_OK && !cp_commit(sa, p))
+		p->child = CHILD_BAD;	/* no memory to keep the address: no Child SA on it */
 	switch (p->child) {
 	case CHILD_NONE:
 		ike_sa_setup_free(sa);
@@ -906,6 +935,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	sa_family_t af = conn->ts[pe].start.af;
 	static const uint32_t want[2] = { V2_CFGW_IP4, V2_CFGW_IP6 };
 	int first = ike_lease_fam(af);
+	struct ike_lease *lease = ike_sa_lease(sa);	/* the client's instance's */
 	struct ike_id key;
 	char name[CONN_NAME_MAX + 32], a[IP_ADDR_STRLEN];
 
@@ -917,7 +947,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 
 		if (!pool || !(p->cfg.want & want[fam]))
 			continue;
-		rc = ike_lease_take(&sa->lease, pool, &key);
+		rc = ike_lease_take(lease, pool, &key);
 		if (rc == -ENOSPC || rc == -ENOMEM) {
 			char pn[2 * IP_ADDR_STRLEN + 2];
 			log_limited(LOG_WARNING, 10, "address pool exhausted",
@@ -931,11 +961,14 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 		}
 		if (rc == 0)
 			dbg(DBG_BASE, "%s: leased %s", ike_sa_name(sa, name, sizeof(name)),
-			    ip_addr_str(&sa->lease.addr[fam], a));
+			    ip_addr_str(&lease->addr[fam], a));
 	}
-	if (!ike_lease_has(&sa->lease, af))
-		return V2N_INTERNAL_ADDRESS_FAILURE;	/* not asked for, or no pool of that family */
-	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, &sa->lease);
+	if (!ike_lease_has(lease, af)) {
+		/* not asked for, or no pool of that family: no Child SA, so no CP reply either */
+		ike_lease_release(lease);
+		return V2N_INTERNAL_ADDRESS_FAILURE;
+	}
+	struct ike_ts ours = ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer, lease);
 	if (ike_ts_narrow(&p->tsi, &ours, &p->chosen_i) < 0) {
 		/*
 		 * A TSi that does not hold the address: libreswan's clients send
@@ -957,15 +990,24 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 	struct v2_cfg r = { .type = V2_CFG_REPLY };
 	struct v2_cp cp;
 	uint8_t vals[1024];
+	const struct ike_lease *lease = ike_sa_lease(sa);
 
-	if (ike_lease_has(&sa->lease, AF_INET)) {
+	if (ike_lease_has(lease, AF_INET)) {
 		r.has_ip4 = true;
-		r.ip4 = sa->lease.addr[0];
+		r.ip4 = lease->addr[0];
 	}
-	if (ike_lease_has(&sa->lease, AF_INET6)) {
+	if (ike_lease_has(lease, AF_INET6)) {
 		r.has_ip6 = true;
-		r.ip6 = sa->lease.addr[1];
-		r.ip6_prefix = 128;
+		r.ip6 = lease->addr[1];
+		r.ip6_prefix = ike_pool_lease_bits(lease->pool[1]);
+		/*
+		 * A prefix pool's lease is a whole /64 (RFC 7296 3.15.1: an
+		 * address with its prefix length): the address we name in it is
+		 * its interface ID ::1, not the all-zero one (the Subnet-Router
+		 * anycast address, RFC 4291 2.6.1); the Child SA is the prefix.
+		 */
+		if (r.ip6_prefix < 128)
+			r.ip6.b[15] |= 1;
 	}
 	for (unsigned i = 0; i < mc->ndns; i++) {
 		if (mc->dns[i].af == AF_INET && r.ndns4 < V2_CFG_MAX_DNS)
@@ -975,6 +1017,12 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 	}
 	r.ndomains = mc->ndomains;
 	memcpy(r.domains, mc->domains, sizeof(r.domains));
+	/* P-CSCF (RFC 7651) only when asked, with the attribute types it asked with (16389/16390) */
+	r.pcscf4_type = p->cfg.pcscf4_type;
+	r.pcscf6_type = p->cfg.pcscf6_type;
+	for (unsigned i = 0; i < mc->npcscf; i++)
+		if (p->cfg.want & (mc->pcscf[i].af == AF_INET6 ? V2_CFGW_PCSCF6 : V2_CFGW_PCSCF4))
+			r.pcscf[r.npcscf++] = mc->pcscf[i];
 	/* what we protect, when it is not everything (split tunnelling) */
 	struct ip_subnet ours;
 	const struct ike_ts *t = &sa->conn->ts[sa->this_end];
@@ -1006,7 +1054,7 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 		struct v2_ts ts;
 		memset(out, 0, sizeof(*out));
 		out->nprops = 1;
-		out->props[0] = s->child_accepted;
+		out->props[0] = p->child_accepted;
 		out->props[0].num = s->child_num;
 		out->props[0].spi_size = 4;
 		out->props[0].spi[0] = (uint8_t)(c->spi_in >> 24);
@@ -1066,6 +1114,8 @@ static void responder_installed(struct ike_sa *sa, struct child_sa *c, int statu
 		log_limited(LOG_WARNING, 20, "the kernel refused the Child SA",
 			    "%s: the kernel refused the Child SA (%s); telling the peer",
 			    ike_sa_name(sa, name, sizeof(name)), strerror(-status));
+		/* the address was the Child SA's: our answer carries no CP reply, it goes back */
+		ike_lease_release(ike_sa_lease(sa));
 		auth_respond(sa, NULL, V2N_NO_PROPOSAL_CHOSEN);
 		ike_child_unlink_free(sa, c);
 		sa->state = IKE_ESTABLISHED;
@@ -1128,7 +1178,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 		return;
 	}
 	ike_connection_auth_esp(sa->conn, &esp);
-	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &p->suite, &num, &s->child_accepted) <
+	if (proposal_match(&esp, sa_pl->u.sa, V2_PROTO_ESP, &p->suite, &num, &p->child_accepted) <
 	    0) {
 		p->child_err = V2N_NO_PROPOSAL_CHOSEN;
 		return;
@@ -1152,7 +1202,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	for (unsigned i = 0; i < sa_pl->u.sa->nprops; i++)
 		if (sa_pl->u.sa->props[i].num == num)
 			offered = &sa_pl->u.sa->props[i];
-	const uint8_t *spi = offered ? offered->spi : s->child_accepted.spi;
+	const uint8_t *spi = offered ? offered->spi : p->child_accepted.spi;
 	p->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
 	p->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) &&
 		       !(sa->conn->spec.policy & POL_TUNNEL);
@@ -1197,6 +1247,7 @@ static void responder_authenticated(struct ike_sa *sa)
 	}
 	struct child_sa *c = ike_child_new(sa, sa->conn, sa->this_end);
 	if (!c) {
+		ike_lease_release(ike_sa_lease(sa));	/* no Child SA, no CP reply */
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);
 		return;
@@ -1210,6 +1261,7 @@ static void responder_authenticated(struct ike_sa *sa)
 	sa->state = IKE_R_CHILD;
 	if (v2_child_alloc_spi(sa, c, responder_spi_done) < 0) {
 		ike_child_unlink_free(sa, c);
+		ike_lease_release(ike_sa_lease(sa));	/* no Child SA, no CP reply */
 		sa->state = IKE_ESTABLISHED;
 		auth_respond(sa, NULL, V2N_TEMPORARY_FAILURE);
 	}

@@ -29,6 +29,15 @@ struct child_step {
 	child_done_fn *done;
 	int error;			/* the first failure */
 	bool rollback_only;		/* removals: nothing to undo, just report */
+	/*
+	 * An install: its child (child->install_step points back here until
+	 * the answer is in). The child freed meanwhile (its IKE SA deleted
+	 * while the kernel worked) leaves it orphaned: what the install added
+	 * is removed again, or its SAs would stay in the kernel for good.
+	 */
+	struct child_sa *child;
+	bool orphaned;
+	bool shared_policies;		/* a rekey: the policies are the old SA's too */
 };
 
 static void sa_kernel_release(struct ike_sa *sa);
@@ -97,19 +106,34 @@ static void step_answer(struct kernel_batch *b)
 	for (unsigned i = 0; i < b->n; i++)
 		if (b->ops[i]->status < 0 && !st->error)
 			st->error = b->ops[i]->status;
-	if (st->error && !st->rollback_only) {
-		/* Delete what a failed install had added, so nothing is left half-installed. */
+	if (st->child) {
+		st->child->install_step = NULL;
+		st->child = NULL;
+	}
+	if ((st->error || (st->orphaned && !ike_leave_kernel_state)) && !st->rollback_only) {
+		/*
+		 * Delete what a failed install had added, so nothing is left
+		 * half-installed; or what the install of a Child SA freed
+		 * meanwhile added, but for the policies of a rekey (the replaced
+		 * SA's removal, or its successor, has them).
+		 */
 		undo = batch_new(sa, st);
 		for (unsigned i = 0; undo && i < b->n; i++)
-			if (b->ops[i]->status == 0)
+			if (b->ops[i]->status == 0 &&
+			    !(st->orphaned && st->shared_policies &&
+			      b->ops[i]->kind == KERNEL_OP_POLICY_ADD))
 				undo_op(undo, b->ops[i]);
 	}
 	kernel_batch_free(b);
 	sa->kernel_pending--;
 	if (undo && undo->n) {
-		log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
-			    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
-			    (unsigned long long)st->child_serial, strerror(-st->error));
+		if (st->error)
+			log_limited(LOG_WARNING, 20, "kernel refused part of a Child SA",
+				    "#%llu: kernel refused part of the Child SA (%s); removing the rest",
+				    (unsigned long long)st->child_serial, strerror(-st->error));
+		else
+			dbg(DBG_KERNEL, "#%llu: Child SA gone while the kernel installed it; removing it",
+			    (unsigned long long)st->child_serial);
 		st->rollback_only = true;
 		submit(sa, undo);	/* its answer ends the step, the first error kept */
 		return;
@@ -222,6 +246,41 @@ static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 	}
 }
 
+/*
+ * The soft limit of a byte or packet count whose hard limit is hard: as
+ * far before it as the rekey comes before the end of the SA's lifetime
+ * (rekeymargin plus fuzz % of it, of ipsec_lifetime; at most half), so
+ * the kernel's soft expiry starts the rekey (ike_kevent.c) in time. No
+ * soft limit with --dontrekey: the SA just ends at hard.
+ */
+uint64_t v2_child_soft_limit(uint64_t hard, const struct conn_spec *cs, uint32_t fuzz)
+{
+	uint64_t ppm = 500000;	/* the cut, in millionths of hard */
+
+	if (!hard || (cs->policy & POL_DONT_REKEY))
+		return 0;
+	if (cs->ipsec_lifetime && 2 * (uint64_t)cs->rekeymargin < cs->ipsec_lifetime) {
+		/* margin * (100 + fuzz) / 100 / lifetime: the margin is under 12 h here */
+		ppm = (uint64_t)cs->rekeymargin * (100 + (uint64_t)fuzz) * 10000 /
+		      cs->ipsec_lifetime;
+		if (ppm > 500000)
+			ppm = 500000;
+	}
+	uint64_t cut = hard / 1000000 * ppm + hard % 1000000 * ppm / 1000000;
+	return hard - cut > 0 ? hard - cut : 1;
+}
+
+/* The byte and packet limits of c's SAs (one fuzz for both directions). */
+static void sa_limits(const struct child_sa *c, uint32_t fuzz, struct kernel_sa_params *p)
+{
+	const struct conn_spec *cs = &c->conn->spec;
+
+	p->hard_bytes = cs->ipsec_max_bytes;
+	p->soft_bytes = v2_child_soft_limit(cs->ipsec_max_bytes, cs, fuzz);
+	p->hard_packets = cs->ipsec_max_packets;
+	p->soft_packets = v2_child_soft_limit(cs->ipsec_max_packets, cs, fuzz);
+}
+
 static void policy_params(struct ike_sa *sa, struct child_sa *c, uint8_t dir,
 			  struct kernel_policy_params *p)
 {
@@ -248,6 +307,10 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	const uint8_t *kin = c->we_initiated ? ri : ir, *kout = c->we_initiated ? ir : ri;
 	struct kernel_op *op;
 	bool ok = b != NULL && ekey >= 0;
+	uint32_t r = 0, fuzz;
+
+	crypto_random(&r, sizeof(r));
+	fuzz = c->conn->spec.rekeyfuzz ? r % (c->conn->spec.rekeyfuzz + 1) : 0;
 
 	/*
 	 * One batch, one answer: both SAs (the inbound one is new: the worker
@@ -256,12 +319,25 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	 */
 	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
 		sa_params(sa, c, true, &op->sa);
+		sa_limits(c, fuzz, &op->sa);
 		ok = kernel_op_set_keys(op, kin, (size_t)ekey, kin + ekey, half - (size_t)ekey) == 0;
 	} else {
 		ok = false;
 	}
-	if (ok && (op = kernel_batch_add(b, KERNEL_OP_SA_ADD)) != NULL) {
+	/*
+	 * Answering a rekey, our outbound SA waits (c->out_deferred, a batch
+	 * of its own): the peer keys its new inbound SA only when our answer
+	 * arrives, and ESP we sent on it before that would be dropped. Ours
+	 * goes when the peer deletes the SA this one replaces
+	 * (v2_child_retire_out(), v2_child_uninstall()), or when ESP from
+	 * the peer comes on the new inbound SA (v2_child_out_poll_fire()).
+	 */
+	bool defer = c->rekey_of && !c->we_initiated;
+	struct kernel_batch *ob = defer && ok ? kernel_batch_new(owner_mb(sa), step_answer, NULL)
+					      : b;
+	if (ok && ob && (op = kernel_batch_add(ob, KERNEL_OP_SA_ADD)) != NULL) {
 		sa_params(sa, c, false, &op->sa);
+		sa_limits(c, fuzz, &op->sa);
 		ok = kernel_op_set_keys(op, kout, (size_t)ekey, kout + ekey, half - (size_t)ekey) == 0;
 	} else {
 		ok = false;
@@ -282,10 +358,20 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 		c->native_routed = true;
 	}
 	if (!ok) {
+		if (ob != b)
+			kernel_batch_free(ob);
 		kernel_batch_free(b);
 		free(st);
 		return -ENOMEM;
 	}
+	if (ob != b) {
+		ob->owner = sa->w->index;
+		kernel_batch_free(c->out_deferred);
+		c->out_deferred = ob;
+	}
+	st->child = c;
+	st->shared_policies = c->rekey_of != 0;
+	c->install_step = st;
 	submit(sa, b);
 	return 0;
 }
@@ -323,12 +409,17 @@ static void final_counts(struct kernel_op *op)
 	kernel_op_free(op);
 }
 
-/* Ask for c's counts before its SAs go (the kernel queue keeps the order). */
-static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
+/*
+ * Ask for the counts of c's inbound SA, outbound SA or both before they go
+ * (the kernel queue keeps the order).
+ */
+static void count_for_heir(struct ike_sa *sa, struct child_sa *c, bool want_in, bool want_out)
 {
 	if (!c->superseded || !c->successor_spi || sa->w->d->kernel_none)
 		return;
 	for (int in = 1; in >= 0; in--) {
+		if (in ? !want_in : !want_out)
+			continue;
 		struct heir_ref *h = malloc(sizeof(*h));
 		struct kernel_op *op = h ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa),
 							 final_counts, h) : NULL;
@@ -353,16 +444,164 @@ static void count_for_heir(struct ike_sa *sa, struct child_sa *c)
 	}
 }
 
+static void out_installed(struct ike_sa *sa, struct child_sa *c, int status)
+{
+	if (status < 0) {
+		log_limited(LOG_WARNING, 20, "the kernel refused a rekeyed Child SA's outbound SA",
+			    "#%llu: the kernel refused the outbound SA of Child SA #%llu (%s); deleting it",
+			    (unsigned long long)sa->serial, (unsigned long long)c->serial,
+			    strerror(-status));
+		v2_child_delete_tell_peer(sa, c);
+	}
+}
+
+/* A look at a deferred outbound SA's inbound twin: found again by SPI (it may move or go). */
+struct out_probe {
+	struct ike_worker *w;
+	uint32_t spi, reqid;
+};
+
+static void out_poll_arm(struct ike_sa *sa, struct child_sa *c, uint64_t after_ms)
+{
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_poll,
+		  ike_now(sa->w) + after_ms);
+}
+
+static void out_probe_answer(struct kernel_op *op)
+{
+	struct out_probe *p = op->cookie;
+	struct child_sa *c = child_index_find(&p->w->children, p->spi, p->reqid);
+
+	if (c && c->spi_in == p->spi && c->out_deferred && c->state == CHILD_INSTALLED &&
+	    !c->superseded) {
+		if (op->status == 0 && op->stats.packets > 0) {
+			dbg(DBG_KERNEL, "#%llu: ESP on the new inbound SA 0x%08x: the peer switched",
+			    (unsigned long long)c->serial, c->spi_in);
+			v2_child_install_out(c->sa, c);
+		} else if (++c->out_polls < CHILD_OUT_POLLS) {
+			out_poll_arm(c->sa, c, CHILD_OUT_POLL_MS);
+		}
+	}
+	free(p);
+	kernel_op_free(op);
+}
+
+void v2_child_out_poll_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->sa;
+	struct out_probe *p;
+	struct kernel_op *op;
+
+	(void)tw;
+	(void)t;
+	if (!c->out_deferred || c->state != CHILD_INSTALLED || c->superseded)
+		return;
+	p = malloc(sizeof(*p));
+	op = p ? kernel_op_new(KERNEL_OP_SA_QUERY, owner_mb(sa), out_probe_answer, p) : NULL;
+	if (!op) {
+		free(p);
+		return;		/* the Delete adds it */
+	}
+	*p = (struct out_probe){ sa->w, c->spi_in, c->reqid };
+	op->owner = sa->w->index;
+	op->sa.src = sa->peer;
+	op->sa.dst = sa->local;
+	op->sa.spi = c->spi_in;
+	op->sa.proto = IPPROTO_ESP;
+	if (kernel_queue_submit(sa->w->d->kq, op) < 0) {
+		free(p);
+		kernel_op_free(op);
+	}
+}
+
+void v2_child_install_out(struct ike_sa *sa, struct child_sa *c)
+{
+	struct kernel_batch *b = c->out_deferred;
+	struct child_step *st;
+
+	if (!b)
+		return;
+	c->out_deferred = NULL;
+	st = step_new(sa, c, out_installed);
+	if (!st) {
+		kernel_batch_free(b);
+		out_installed(sa, c, -ENOMEM);
+		return;
+	}
+	st->rollback_only = true;	/* one SA: nothing else to undo if it fails */
+	dbg(DBG_KERNEL, "#%llu: outbound SA 0x%08x of Child SA #%llu added now",
+	    (unsigned long long)sa->serial, c->spi_out, (unsigned long long)c->serial);
+	b->cookie = st;
+	submit(sa, b);
+}
+
+/*
+ * The rekey of c we answered takes the outbound traffic first (its
+ * outbound SA waited for this moment): the kernel queue keeps the order,
+ * so there is no instant without an outbound SA. Not for a redundant one
+ * (a collision's loser: its initiator deletes it), nor when the IKE SA
+ * goes with every Child SA.
+ */
+static void heirs_take_out(struct ike_sa *sa, struct child_sa *c)
+{
+	for (struct child_sa *h = sa->children; h; h = h->next)
+		if (h->out_deferred && h->rekey_of == c->serial && !h->superseded &&
+		    h->state == CHILD_INSTALLED && sa->state != IKE_DELETING)
+			v2_child_install_out(sa, h);
+}
+
+void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c)
+{
+	struct child_step *st;
+	struct kernel_batch *b;
+	struct kernel_op *op;
+
+	if (c->state != CHILD_INSTALLED || c->kernel_released || c->out_removed ||
+	    ike_leave_kernel_state)
+		return;
+	heirs_take_out(sa, c);
+	c->out_removed = true;
+	if (c->out_deferred) {
+		kernel_batch_free(c->out_deferred);	/* never in the kernel: keys wiped */
+		c->out_deferred = NULL;
+		return;
+	}
+	count_for_heir(sa, c, false, true);
+	st = step_new(sa, c, removal_logged);
+	b = st ? batch_new(sa, st) : NULL;
+	op = b ? kernel_batch_add(b, KERNEL_OP_SA_DELETE) : NULL;
+	if (!op) {
+		if (b)
+			kernel_batch_free(b);
+		free(st);
+		c->out_removed = false;	/* v2_child_uninstall() tries again */
+		return;
+	}
+	st->rollback_only = true;
+	sa_params(sa, c, false, &op->sa);
+	submit(sa, b);
+}
+
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	struct child_step *st;
 	struct kernel_batch *b;
 	struct kernel_op *op, *out_policy = NULL;
+	bool out_added = true;
 
 	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
 		return;
 	c->kernel_released = true;
-	count_for_heir(sa, c);
+	heirs_take_out(sa, c);
+	if (c->out_deferred) {
+		kernel_batch_free(c->out_deferred);	/* never in the kernel: keys wiped */
+		c->out_deferred = NULL;
+		out_added = false;
+	}
+	if (c->out_removed)
+		out_added = false;
+	count_for_heir(sa, c, true, out_added);
 	st = step_new(sa, c, removal_logged);
 	b = st ? batch_new(sa, st) : NULL;
 	if (!b) {
@@ -388,7 +627,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 		if (i == 0)
 			out_policy = op;
 	}
-	for (int in = 1; b && in >= 0; in--) {
+	for (int in = 1; b && in >= (out_added ? 0 : 1); in--) {
 		op = kernel_batch_add(b, KERNEL_OP_SA_DELETE);
 		if (op)
 			sa_params(sa, c, in, &op->sa);
@@ -501,6 +740,10 @@ void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	struct child_sa *c = arg;
 	struct ike_sa *sa = c->sa;
 
+	if (c->lingering) {	/* the peer deleted it already: just its SAs go */
+		ike_child_unlink_free(sa, c);
+		return;
+	}
 	if (c->life_is_rekey) {
 		c->life_is_rekey = false;
 		timer_arm(tw, t, c->expire_ms);
@@ -534,6 +777,10 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
+	if (c->out_deferred) {
+		c->out_polls = 0;
+		out_poll_arm(sa, c, CHILD_OUT_POLL_FIRST_MS);
+	}
 	if (child_index_add(&sa->w->children, c) < 0)
 		log_limited(LOG_WARNING, 10, "out of memory indexing a Child SA",
 			    "#%llu: out of memory indexing the Child SA: kernel events will miss it",
@@ -566,9 +813,17 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 
 void v2_child_release(struct ike_sa *sa, struct child_sa *c)
 {
+	/* An install still in the kernel: its answer removes what it added. */
+	if (c->install_step) {
+		c->install_step->orphaned = true;
+		c->install_step->child = NULL;
+		c->install_step = NULL;
+	}
 	/* Before installation nothing is in the kernel: the worker chose its SPI itself. */
 	if (c->state == CHILD_INSTALLED)
 		v2_child_uninstall(sa, c);
+	kernel_batch_free(c->out_deferred);	/* never added: its keys wiped */
+	c->out_deferred = NULL;
 }
 
 /* The SA memory stays until its last kernel answer: see ike_sa_free(). */

@@ -31,7 +31,30 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c);
 /* The Child SA life timer's callback (set up by ike_child_new()). */
 void v2_child_life_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
-/* Remove c's kernel state (answers are only logged). Context: the owner. */
+/*
+ * The deferred outbound SA's timer (c->out_poll): is there ESP on c's
+ * inbound SA yet? Then the outbound SA goes in. Set up by ike_child_new().
+ */
+void v2_child_out_poll_fire(struct timer_wheel *tw, struct timer *t, void *arg);
+
+/*
+ * Hand c's deferred outbound SA (c->out_deferred: a rekey we answered) to
+ * the kernel; nothing when there is none. Context: the owner.
+ */
+void v2_child_install_out(struct ike_sa *sa, struct child_sa *c);
+
+/*
+ * A superseded c the peer deleted: its successor's deferred outbound SA
+ * goes in, c's outbound SA out; its inbound SA stays until
+ * v2_child_uninstall() (ESP the peer sent on it may still be on the way).
+ * Context: the owner.
+ */
+void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c);
+
+/*
+ * Remove c's kernel state (answers are only logged); a rekey of c whose
+ * outbound SA was deferred gets it first. Context: the owner.
+ */
 void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
 
 /*
@@ -39,6 +62,12 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c);
  * or the larval SA left by its SPI allocation. Idempotent. Context: the owner.
  */
 void v2_child_release(struct ike_sa *sa, struct child_sa *c);
+
+/*
+ * The kernel's soft limit for a hard byte or packet limit (0: none) of a
+ * Child SA of cs, with fuzz percent of the rekey margin added. Pure.
+ */
+uint64_t v2_child_soft_limit(uint64_t hard, const struct conn_spec *cs, uint32_t fuzz);
 
 /* The ESP keymat of c: fill out (2 * crypto_esp_keymat_len bytes). Returns 0 or -errno. */
 int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len);

@@ -136,7 +136,7 @@ static void send_error(struct ike_sa *sa, uint16_t type, const void *data, size_
 static struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 {
 	for (struct child_sa *c = sa->children; c; c = c->next)
-		if (c->spi_out == spi && c->state == CHILD_INSTALLED)
+		if (c->spi_out == spi && c->state == CHILD_INSTALLED && !c->lingering)
 			return c;
 	return NULL;
 }
@@ -394,8 +394,8 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		c->ts_remote = old->ts_remote;
 	} else {
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
-		c->ts_local = ike_conn_local_ts_sa(conn, end, &sa->lease);
-		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, &sa->lease);
+		c->ts_local = ike_conn_local_ts_sa(conn, end, sa->given);
+		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	}
 	t->new_child = c->serial;
 	t->dh = ike_connection_child_esp(conn, sa->suite.dh, &set);
@@ -616,13 +616,26 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 		pp = &(*pp)->next;
 	*pp = old->children;
 	old->children = NULL;
-	ike_lease_move(&n->lease, &old->lease);	/* the client keeps its address */
-	/* Each moved child is counted on the same worker: the gauges stay right. */
+	/* An instance's lease stays in the instance; a fixed peer's moves, so does what we got. */
+	ike_lease_move(&n->lease, &old->lease);
+	free(n->given);
+	n->given = old->given;
+	old->given = NULL;
+	/*
+	 * Each moved child is counted on the same worker: the gauges stay
+	 * right. What the old SA had queued is the new one's now; a Delete of
+	 * the old IKE SA (its lifetime ended while the rekey was out) is not,
+	 * unless whack --terminate asked for it: that one ends the new SA too.
+	 * The rekey's own Delete of the old SA is queued after this.
+	 */
+	if (old->terminating)
+		n->terminating = true;
 	while (old->tasks) {
 		struct v2_task *t = old->tasks;
 		old->tasks = t->next;
 		t->next = NULL;
-		if (t->kind == V2T_DELETE_IKE) {
+		if (t->kind == V2T_DELETE_IKE &&
+		    (!old->terminating || v2_task_pending(n, V2T_DELETE_IKE, 0))) {
 			v2_task_free(t);
 			continue;
 		}
@@ -1022,7 +1035,8 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 		send_error(sa, V2N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	ours_remote = old ? old->ts_remote : ike_conn_remote_ts_sa(conn, end, &sa->peer, &sa->lease);
+	ours_remote = old ? old->ts_remote
+			  : ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
 	    ike_ts_narrow(&sr, old ? &old->ts_local : &conn->ts[end], &chosen_r) < 0) {
 		if (fit)

@@ -160,7 +160,7 @@ int v2_info_start(struct ike_sa *sa, struct v2_task *t)
 		 * its Child SAs are gone, and a peer that vanished would hold
 		 * them for the whole retransmission time.
 		 */
-		ike_lease_release(&sa->lease);
+		ike_sa_lease_done(sa);
 		if (sa->state == IKE_ESTABLISHED)
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_DELETED);
 		ike_sa_progress(sa, RC_LOG, "deleting IKE SA (sending a Delete to the peer)");
@@ -262,6 +262,28 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
 	ike_sa_free(sa);
 }
 
+/*
+ * A rekeyed Child SA that both ends deleted keeps its inbound SA for
+ * CHILD_REKEYED_LINGER_MS: ESP the peer sent on it just before its switch
+ * to the new SA (still in its kernel's queues, or on the wire) finds its SA
+ * here. Its outbound SA goes now, after the successor's (deferred) one
+ * came. False when c goes at once (not rekeyed, or the daemon stopping).
+ */
+static bool linger_rekeyed(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->superseded || c->state != CHILD_INSTALLED ||
+	    atomic_load(&sa->w->d->shutting_down))
+		return false;
+	if (c->lingering)
+		return true;	/* a repeated Delete: its time runs already */
+	v2_child_retire_out(sa, c);
+	c->lingering = true;
+	c->life_is_rekey = false;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
+		  ike_now(sa->w) + CHILD_REKEYED_LINGER_MS);
+	return true;
+}
+
 void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 {
 	struct v2_msg *m = in->m;
@@ -297,6 +319,8 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 					    "#%llu: the peer deleted Child SA #%llu",
 					    (unsigned long long)sa->serial,
 					    (unsigned long long)c->serial);
+				if (linger_rekeyed(sa, c))
+					break;
 				ike_child_unlink_free(sa, c);
 				break;
 			}
@@ -341,7 +365,7 @@ void v2_info_deleted_child(struct ike_sa *sa, struct ike_input *in)
 		if (!c || c->spi_in != t->spis[i])
 			for (c = sa->children; c && c->spi_in != t->spis[i]; c = c->next)
 				;
-		if (c)
+		if (c && !linger_rekeyed(c->sa, c))
 			ike_child_unlink_free(c->sa, c);
 	}
 	v2_task_done(sa);

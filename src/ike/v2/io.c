@@ -200,9 +200,18 @@ void v2_request_done(struct ike_sa *sa)
 
 int v2_send_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
-	int rc = keep(&sa->resp, &sa->resp_len, buf, len);
-	if (rc < 0)
+	uint8_t *shared = sa->setup && sa->setup->init_resp == sa->resp ? sa->resp : NULL;
+	int rc;
+
+	/* The IKE_SA_INIT response the setup shares stays the setup's (ike_setup). */
+	if (shared)
+		sa->resp = NULL;
+	rc = keep(&sa->resp, &sa->resp_len, buf, len);
+	if (rc < 0) {
+		if (shared)
+			sa->resp = shared;
 		return rc;
+	}
 	sa->msgid_peer++;
 	return v2_send_raw(sa, buf, len);
 }

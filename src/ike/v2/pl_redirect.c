@@ -64,6 +64,22 @@ int v2_redirect_gw_addr(const struct v2_redirect *r, struct ip_addr *a)
 	}
 }
 
+size_t v2_redirect_encode_fqdn(uint8_t *out, size_t cap, const char *name, const uint8_t *nonce,
+			       size_t nonce_len)
+{
+	struct wbuf b = wbuf_make(out, cap);
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 255)
+		return 0;
+	wbuf_u8(&b, V2_GW_FQDN);
+	wbuf_u8(&b, (uint8_t)n);
+	wbuf_bytes(&b, name, n);
+	if (nonce)
+		wbuf_bytes(&b, nonce, nonce_len);
+	return b.err ? 0 : b.len;
+}
+
 size_t v2_redirect_encode(uint8_t *out, size_t cap, const struct ip_addr *gw,
 			  const uint8_t *nonce, size_t nonce_len)
 {

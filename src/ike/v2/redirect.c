@@ -82,7 +82,8 @@ static bool redirect_of(const struct v2_msg *m, struct v2_redirect *r, struct ip
 		return false;
 	}
 	if (v2_redirect_gw_addr(r, gw) < 0) {
-		*why = "a REDIRECT to a gateway named by FQDN (not supported yet)";
+		*why = "a REDIRECT to a gateway named by FQDN: not supported yet (a client does "
+		       "not resolve names: its worker must not wait on a resolver)";
 		return false;
 	}
 	return true;
@@ -220,18 +221,21 @@ bool v2_redirect_init_request(struct ike_worker *w, struct net_rx *rx, const str
 {
 	struct ike_daemon *d = w->d;
 	uint8_t data[V2_REDIRECT_DATA_MAX];
-	struct ip_addr gw;
-	size_t len;
-	bool have;
+	struct addr_list *g;
+	size_t len = 0;
+	int k;
 
 	if (!v2_msg_notify(m, V2N_REDIRECT_SUPPORTED) || !global_active(d))
 		return false;
 	rcu_read_lock();
-	have = addr_list_pick(rcu_dereference(d->global_redirect_to), &gw);
+	g = rcu_dereference(d->global_redirect_to);
+	k = addr_list_pick_at(g);
+	if (k >= 0)
+		len = g->name[k] ? v2_redirect_encode_fqdn(data, sizeof(data), g->name[k], ni->data,
+							   ni->len)
+				 : v2_redirect_encode(data, sizeof(data), &g->gw[k], ni->data,
+						      ni->len);
 	rcu_read_unlock();
-	if (!have)
-		return false;
-	len = v2_redirect_encode(data, sizeof(data), &gw, ni->data, ni->len);
 	if (!len)
 		return false;
 	count_sent(w);
@@ -244,10 +248,18 @@ bool v2_redirect_auth_wanted(struct ike_sa *sa)
 	const struct connection *c = sa->conn;
 	enum conn_redirect mode = c->spec.send_redirect;
 
+	int k;
+
 	if (!sa->redirect_ok || mode == REDIRECT_NO ||
 	    (mode == REDIRECT_AUTO && !ike_daemon_cookies_required(sa->w->d)))
 		return false;
-	return addr_list_pick(c->redirect_to, &sa->redirect_gw);
+	k = addr_list_pick_at(c->redirect_to);
+	if (k < 0)
+		return false;
+	/* the connection (which the SA holds) keeps the list, and with it the name */
+	sa->redirect_gw = c->redirect_to->gw[k];
+	sa->redirect_gw_name = c->redirect_to->name[k];
+	return true;
 }
 
 int v2_redirect_payload(struct ike_sa *sa, struct v2_build *b, const struct ip_addr *gw)
@@ -267,6 +279,15 @@ int v2_redirect_payload(struct ike_sa *sa, struct v2_build *b, const struct ip_a
 
 void v2_redirect_auth_payload(struct ike_sa *sa, struct v2_build *b)
 {
-	if (sa->redirect_gw.af != AF_UNSPEC)
+	if (sa->redirect_gw_name) {
+		uint8_t data[2 + 255];
+		struct v2_notification n = { .type = V2N_REDIRECT, .data = data };
+
+		n.len = (uint16_t)v2_redirect_encode_fqdn(data, sizeof(data), sa->redirect_gw_name,
+							  NULL, 0);
+		if (n.len && v2_build_notify(b, &n) == 0)
+			count_sent(sa->w);
+	} else if (sa->redirect_gw.af != AF_UNSPEC) {
 		v2_redirect_payload(sa, b, &sa->redirect_gw);
+	}
 }

@@ -59,6 +59,10 @@ int v2_redirect_gw_addr(const struct v2_redirect *r, struct ip_addr *a);
 size_t v2_redirect_encode(uint8_t *out, size_t cap, const struct ip_addr *gw,
 			  const uint8_t *nonce, size_t nonce_len);
 
+/* The same for a gateway named by FQDN (RFC 5685 9, type 3); 0 when it does not fit. Pure. */
+size_t v2_redirect_encode_fqdn(uint8_t *out, size_t cap, const char *name, const uint8_t *nonce,
+			       size_t nonce_len);
+
 /* IKE_SA_INIT request: N(REDIRECT_SUPPORTED) with --accept-redirect, N(REDIRECTED_FROM). */
 void v2_redirect_init_payloads(struct ike_sa *sa, struct v2_build *b);
 

@@ -165,8 +165,10 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		return -ENOMEM;
 	}
 	sa->setup->dh = proposal_set_first_dh(&c->ike_props);
-	sa->setup->ni_len = V2_NONCE_LEN;
-	crypto_random(sa->setup->ni, V2_NONCE_LEN);
+	if (ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len, NULL, V2_NONCE_LEN) < 0) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return -ENOMEM;
+	}
 	sa->state = IKE_I_KEYGEN;
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv2 connection%s",
 			redirected_by ? " (redirected)" : tries ? " (another keying attempt)" : "");
@@ -275,8 +277,10 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	n = v2_msg_notify(m, V2N_COOKIE);
 	if (n && s->restarts < V2_MAX_RESTARTS && n->len <= V2_COOKIE_MAX) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_COOKIES_RECEIVED);
-		memcpy(s->cookie, n->data, n->len);
-		s->cookie_len = (uint8_t)n->len;
+		if (ike_setup_bytes(&s->cookie, &s->cookie_len, n->data, n->len) < 0) {
+			ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+			return;
+		}
 		ike_sa_progress(sa, RC_LOG, "the responder is busy and asks for a cookie");
 		restart(sa, false);
 		return;
@@ -328,10 +332,9 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	/* Every check passed: commit. */
 	memcpy(sa->spi_r, m->hdr.spir, 8);
 	sa->suite = suite;
-	s->nr_len = nr_pl->u.nonce.len;
-	memcpy(s->nr, nr_pl->u.nonce.data, s->nr_len);
 	s->init_resp = malloc(rx->len);
-	if (!s->init_resp) {
+	if (!s->init_resp ||
+	    ike_setup_bytes(&s->nr, &s->nr_len, nr_pl->u.nonce.data, nr_pl->u.nonce.len) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return;
 	}
@@ -367,9 +370,11 @@ static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, cons
 
 /*
  * Cookies (RFC 7296 2.6) when told to, or in auto mode once the half-open
- * SAs of the whole daemon hold their memory budget or number
+ * SAs of the whole daemon hold a quarter of their memory budget (the
+ * budget itself is the hard cap: ike_half_open_admit()) or number
  * --ddos-ike-threshold: a flood aimed at one worker or spread over all of
- * them engages cookies at the same cost.
+ * them engages cookies at the same cost, and cookie-verified requests
+ * still have three quarters of the budget before the cap.
  */
 bool ike_daemon_cookies_required(struct ike_daemon *d)
 {
@@ -379,7 +384,7 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 		return true;
 	if (mode == 2)
 		return false;
-	return atomic_load(&d->half_open_bytes) >= d->half_open_budget ||
+	return atomic_load(&d->half_open_bytes) >= d->half_open_budget / IKE_HALF_OPEN_COOKIE_SHARE ||
 	       atomic_load(&d->half_open_count) >= d->ddos_ike_threshold;
 }
 
@@ -399,6 +404,30 @@ static bool is_busy(const struct ike_worker *w)
 	       w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers;
 }
 
+/*
+ * A request with a COOKIE from the initiator SPI and address of a
+ * half-open SA of ours, and not the request that SA was made from (those
+ * bytes are kept: AUTH signs them): the initiator has moved on, returning
+ * the cookie that one copy of its first request was asked for while
+ * another copy (a retransmission, once we were below the threshold) made
+ * the SA. Answered with the old SA's response, its AUTH would sign one
+ * request and we would check the other (AUTHENTICATION_FAILED); the new
+ * request gets a new SA instead, which replaces the old one. A request
+ * without a cookie never replaces one: copies of the first request that
+ * arrive late must not undo the initiator's step.
+ */
+static bool is_new_attempt(const struct ike_sa *old, const struct ike_worker *w,
+			   const struct net_rx *rx, const struct v2_msg *m)
+{
+	const struct ike_setup *s = old->setup;
+
+	if (old->w != w || old->initiator || !s || !s->init_req ||
+	    (old->state != IKE_R_KEX && old->state != IKE_R_INIT_SENT) ||
+	    !v2_msg_notify(m, V2N_COOKIE))
+		return false;
+	return s->init_req_len != rx->len || memcmp(s->init_req, rx->msg, rx->len) != 0;
+}
+
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -411,6 +440,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	uint8_t this_end, num, spi_i_be[8];
 	uint8_t want[V2_COOKIE_LEN];
 	const struct v2_notification *got;
+	struct ike_sa *stale = NULL;
 	bool verified = false;
 	char why[160];
 	uint64_t ispi = 0;
@@ -423,13 +453,16 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	rcu_read_unlock();
 	if (node) {
 		struct ike_sa *old = caa_container_of(node, struct ike_sa, node);
-		if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
+		if (is_new_attempt(old, w, rx, m)) {
+			stale = old;	/* replaced below, once this request is admitted */
+		} else if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
 			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
 			v2_send_raw(old, old->resp, old->resp_len);
+			return;
 		} else {
 			v2_drop(w, rx, "IKE_SA_INIT retransmission while we compute");
+			return;
 		}
-		return;
 	}
 	if (v2_rules_check(m, why, sizeof(why)) != 0) {
 		v2_drop(w, rx, why);
@@ -499,6 +532,12 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		v2_drop(w, rx, "too many half-open IKE SAs (on this worker, or in all)");
 		return;
 	}
+	if (stale) {
+		log_limited(LOG_INFO, 5, "half-open IKE SA replaced by a new request",
+			    "#%llu: half-open IKE SA replaced: the initiator sent another "
+			    "IKE_SA_INIT request with its SPI", (unsigned long long)stale->serial);
+		ike_sa_free(stale);
+	}
 	memcpy(spi_i_be, h->spii, 8);
 	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
 	ike_connection_unref(c);	/* the SA holds its own reference */
@@ -515,8 +554,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		return;
 	}
 	sa->peer = rx->d->peer;
-	/* What it holds until IKE_AUTH: itself, the negotiation state, the request. */
-	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct ike_setup) + rx->len, verified);
+	/* What it holds until IKE_AUTH is charged as it is allocated (ike_half_open_charge_sa()). */
+	ike_half_open_begin(sa, 0, verified);
 	sa->this_end = this_end;
 	sa->local = rx->d->local;
 	sa->local_port = rx->l->port;
@@ -526,17 +565,22 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	if (!ike_sa_setup_new(sa))
 		goto fail;
 	sa->setup->dh = suite.dh;
-	sa->setup->child_accepted = accepted;	/* reused below as the IKE proposal to echo */
+	sa->setup->ike_accepted = malloc(sizeof(accepted));
+	if (!sa->setup->ike_accepted)
+		goto fail;
+	*sa->setup->ike_accepted = accepted;	/* echoed in the response */
 	sa->setup->child_num = num;
-	sa->setup->ni_len = ni_pl->u.nonce.len;
-	memcpy(sa->setup->ni, ni_pl->u.nonce.data, sa->setup->ni_len);
-	sa->setup->nr_len = V2_NONCE_LEN;
-	crypto_random(sa->setup->nr, V2_NONCE_LEN);
+	if (ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len, ni_pl->u.nonce.data,
+			    ni_pl->u.nonce.len) < 0 ||
+	    ike_setup_bytes(&sa->setup->nr, &sa->setup->nr_len, NULL, V2_NONCE_LEN) < 0)
+		goto fail;
+	/* The request itself, at its size: the initiator's AUTH signs it. */
 	sa->setup->init_req = malloc(rx->len);
 	if (!sa->setup->init_req)
 		goto fail;
 	memcpy(sa->setup->init_req, rx->msg, rx->len);
 	sa->setup->init_req_len = rx->len;
+	ike_half_open_charge_sa(sa);
 	natd_check(sa, m);
 	v2_auth_init_note(sa, m);
 	v2_frag_init_note(sa, m);
@@ -563,7 +607,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 
 	memset(sa_pl, 0, sizeof(*sa_pl));
 	sa_pl->nprops = 1;
-	sa_pl->props[0] = s->child_accepted;
+	sa_pl->props[0] = *s->ike_accepted;
 	sa_pl->props[0].num = s->child_num;
 	v2_start(sa, &b, V2_IKE_SA_INIT, true, 0, false);
 	v2_build_sa(&b, sa_pl);
@@ -573,16 +617,22 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_frag_init_payloads(sa, &b);
 	build_vendor(&b, sa);
 	v2_auth_init_payloads(sa, &b);
-	memset(&s->child_accepted, 0, sizeof(s->child_accepted));
-	if (v2_build_finish(&b, &len) < 0 || !(s->init_resp = malloc(len))) {
+	free(s->ike_accepted);
+	s->ike_accepted = NULL;
+	if (v2_build_finish(&b, &len) < 0) {
 		ike_sa_free(sa);
 		return;
 	}
-	memcpy(s->init_resp, sa->w->txbuf, len);
-	s->init_resp_len = len;
-	ike_half_open_charge(sa, 2 * len);	/* that copy, and the response cache's */
-	sa->state = IKE_R_INIT_SENT;
 	v2_send_response(sa, sa->w->txbuf, len);
+	if (!sa->resp) {	/* no memory to keep it (then it was not sent either) */
+		ike_sa_free(sa);
+		return;
+	}
+	/* One copy serves both: resent to a retransmitted request, signed by AUTH. */
+	s->init_resp = sa->resp;
+	s->init_resp_len = sa->resp_len;
+	ike_half_open_charge_sa(sa);
+	sa->state = IKE_R_INIT_SENT;
 	ike_stats_init_done(sa);
 }
 
@@ -656,8 +706,10 @@ void v2_init_keygen_done(struct ike_sa *sa, struct ike_input *in)
 
 	if (kex_failed(sa, r))
 		return;
-	memcpy(sa->setup->pub, r->pub, r->pub_len);
-	sa->setup->pub_len = r->pub_len;
+	if (ike_setup_bytes(&sa->setup->pub, &sa->setup->pub_len, r->pub, r->pub_len) < 0) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return;
+	}
 	init_send_request(sa);
 }
 

@@ -102,6 +102,8 @@ static const char *const good[] = {
 	CONN " --rekeymargin 0",
 	CONN " --rekeyfuzz 0",
 	CONN " --rekeyfuzz 250",
+	CONN " --ipsec-max-bytes 1000000",
+	CONN " --ipsec-max-packets 5000",
 	CONN " --keyingtries 0",
 	CONN " --esp aes128-sha2_256",
 	CONN " --ike aes256-sha2;modp2048",
@@ -173,6 +175,7 @@ static const char *const good[] = {
 	"--name c --host 10.0.0.1 --modecfgserver --to --host %any --addresspool 10.9.0.0/24",
 	"--name c --host 10.0.0.1 --modecfgdomains example.com,corp.example --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --modecfgbanner 'Welcome aboard' --to --host 10.0.0.2",
+	"--name c --host 10.0.0.1 --modecfgpcscf 10.0.0.60,2001:db8::60 --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --dnskeyondemand --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --updown '/usr/libexec/ipsec/_updown --route yes' --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --to --host %any",
@@ -207,6 +210,7 @@ static const char *const good[] = {
 	"--global-redirect no",
 	"--global-redirect auto",
 	"--global-redirect-to 192.0.2.1,192.0.2.2",
+	"--global-redirect-to gw1.example,192.0.2.2",
 	"--name c --redirect-to 2001:db8::1",
 	"--redirect-to 192.0.2.1",
 	/* opportunistic */
@@ -321,6 +325,10 @@ static const struct bad bad[] = {
 	{ CONN " --ipseclifetime 86401", "--ipseclifetime 86401: larger than the maximum 86400 seconds" },
 	{ CONN " --rekeymargin 86401", "--rekeymargin 86401: larger than the maximum" },
 	{ CONN " --rekeyfuzz -5", "--rekeyfuzz -5: smaller than the minimum 0 percent" },
+	{ CONN " --ipsec-max-bytes 0", "--ipsec-max-bytes 0: smaller than the minimum 1 bytes" },
+	{ CONN " --ipsec-max-bytes 1GiB", "--ipsec-max-bytes 1GiB: not a whole number" },
+	{ CONN " --ipsec-max-packets 9223372036854775808",
+	  "--ipsec-max-packets 9223372036854775808: larger than the maximum 9223372036854775807 packets" },
 	{ CONN " --rekeyfuzz=-1", "--rekeyfuzz -1: smaller than the minimum 0 percent" },
 	{ CONN " --keyingtries -1", "--keyingtries -1: smaller than the minimum 0" },
 	{ CONN " --metric x", "--metric x: not a whole number" },
@@ -364,7 +372,8 @@ static const struct bad bad[] = {
 	  "--srcip %any: expected an IP address" },
 	{ "--crash 0.0.0.0", "--crash 0.0.0.0: the unspecified address is not usable" },
 	{ "--crash", "--crash: missing value (expected ip-address)" },
-	{ "--global-redirect-to 192.0.2.1,1.2.3", "\"1.2.3\" is not an IP address" },
+	{ "--global-redirect-to 192.0.2.1,1.2.3", "1.2.3: expected an IPv4 or IPv6 address or a host name" },
+	{ "--global-redirect-to gw..example", "gw..example: expected an IPv4 or IPv6 address or a host name" },
 	{ "--global-redirect-to 192.0.2.1,", "expected a comma separated list of IP addresses" },
 	{ "--name c --host 10.0.0.1 --modecfgdns 10.0.0.53,dns --to --host 10.0.0.2",
 	  "\"dns\" is not an IP address" },
@@ -638,6 +647,8 @@ Test(whack_opts, manual_example_silly)
 	cr_assert_not(s.end[1].has_client);
 	cr_assert_eq(s.rekeymargin, REKEYMARGIN_DEFAULT);
 	cr_assert_eq(s.rekeyfuzz, REKEYFUZZ_DEFAULT);
+	cr_assert_eq(s.ipsec_max_bytes, 0, "no byte limit unless asked");
+	cr_assert_eq(s.ipsec_max_packets, 0, "no packet limit unless asked");
 	cr_assert_eq(s.end[0].ikeport, 500);
 	cr_assert_eq(s.end[1].ikeport, 500);
 	cr_assert_not(s.replace);
@@ -718,6 +729,7 @@ Test(whack_opts, every_conn_field)
 		"--client 10.2.0.0/16 --clientprotoport 17/%any --nexthop %direct "
 		"--psk --rsasig --encrypt --authenticate --compress --pfs --pfsgroup modp3072 "
 		"--ikelifetime 7200 --ipseclifetime 3600 --rekeymargin 300 --rekeyfuzz 150 "
+		"--ipsec-max-bytes 1073741824 --ipsec-max-packets 9223372036854775807 "
 		"--keyingtries 5 --esp aes_gcm --ike aes256-sha2 --ikev1 --dontrekey --aggrmode "
 		"--modecfgpull --metric 7 --nflog-group 3 --conn-mark 0x5/0xf --dpddelay 10 "
 		"--timeout 40 --dpdaction restart --forceencaps --no-keep-alive --drop "
@@ -771,6 +783,8 @@ Test(whack_opts, every_conn_field)
 	cr_assert_eq(s.ipsec_lifetime, 3600);
 	cr_assert_eq(s.rekeymargin, 300);
 	cr_assert_eq(s.rekeyfuzz, 150);
+	cr_assert_eq(s.ipsec_max_bytes, 1073741824ull);
+	cr_assert_eq(s.ipsec_max_packets, 9223372036854775807ull);
 	cr_assert_eq(s.keyingtries, 5);
 	cr_assert_str_eq(s.esp, "aes_gcm");
 	cr_assert_str_eq(s.ike, "aes256-sha2");
@@ -849,6 +863,8 @@ static void assert_spec_eq(const struct conn_spec *a, const struct conn_spec *b)
 	cr_assert_eq(a->ipsec_lifetime, b->ipsec_lifetime);
 	cr_assert_eq(a->rekeymargin, b->rekeymargin);
 	cr_assert_eq(a->rekeyfuzz, b->rekeyfuzz);
+	cr_assert_eq(a->ipsec_max_bytes, b->ipsec_max_bytes);
+	cr_assert_eq(a->ipsec_max_packets, b->ipsec_max_packets);
 	cr_assert_eq(a->keyingtries, b->keyingtries);
 	cr_assert(str_same(a->esp, b->esp));
 	cr_assert(str_same(a->ike, b->ike));

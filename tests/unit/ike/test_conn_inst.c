@@ -155,14 +155,6 @@ Test(conn_inst, lookups_among_ten_thousand)
 	cr_assert_null(ike_inst_find_ref(&t, "rw[5001]"), "rw has 5000 instances");
 	cr_assert_null(ike_inst_find_ref(&t, "nosuch[1]"));
 
-	struct counter k = { .want = v[5] };
-	struct ip_addr ad = addr("10.0.0.5");
-	rcu_read_lock();
-	ike_inst_by_addr_each_rcu(&t, &ad, count_one, &k);
-	rcu_read_unlock();
-	cr_assert_eq(k.n, 2, "10.0.0.5: v[5] and v[%u]", N - 100 + 5);
-	cr_assert(k.found);
-
 	/* @client3 is v[3] (other) and v[5003] (other): by template and ID */
 	struct ike_id pid = id("@client3");
 	struct counter byid = { .want = v[3] };

@@ -18,9 +18,10 @@ static struct ike_id id_of(const char *s)
 static struct ike_pool *pool_of(const char *text)
 {
 	struct ip_addr a, b;
+	uint8_t plen;
 	char err[200];
-	cr_assert_eq(ike_pool_parse(text, &a, &b, err, sizeof(err)), 0, "%s: %s", text, err);
-	struct ike_pool *p = ike_pool_new(&a, &b);
+	cr_assert_eq(ike_pool_parse(text, &a, &b, &plen, err, sizeof(err)), 0, "%s: %s", text, err);
+	struct ike_pool *p = ike_pool_new(&a, &b, plen);
 	cr_assert_not_null(p);
 	return p;
 }
@@ -35,24 +36,69 @@ static const char *str(const struct ip_addr *a)
 Test(pool, parse)
 {
 	struct ip_addr a, b;
+	uint8_t plen;
 	char err[200];
 
-	cr_assert_eq(ike_pool_parse("10.0.0.10-10.0.0.20", &a, &b, err, sizeof(err)), 0);
+	cr_assert_eq(ike_pool_parse("10.0.0.10-10.0.0.20", &a, &b, &plen, err, sizeof(err)), 0);
 	cr_assert_str_eq(str(&a), "10.0.0.10");
 	cr_assert_str_eq(str(&b), "10.0.0.20");
-	cr_assert_eq(ike_pool_parse("10.1.2.0/24", &a, &b, err, sizeof(err)), 0);
+	cr_assert_eq(ike_pool_parse("10.1.2.0/24", &a, &b, &plen, err, sizeof(err)), 0);
 	cr_assert_str_eq(str(&a), "10.1.2.0");
 	cr_assert_str_eq(str(&b), "10.1.2.255");
-	cr_assert_eq(ike_pool_parse("2001:db8:1::/64", &a, &b, err, sizeof(err)), 0);
+	cr_assert_eq(ike_pool_parse("2001:db8:1::/64", &a, &b, &plen, err, sizeof(err)), 0);
 	cr_assert_str_eq(str(&a), "2001:db8:1::");
 	cr_assert_str_eq(str(&b), "2001:db8:1:0:ffff:ffff:ffff:ffff");
-	cr_assert_eq(ike_pool_parse("10.0.0.20-10.0.0.10", &a, &b, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(ike_pool_parse("10.0.0.20-10.0.0.10", &a, &b, &plen, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "FIRST is after LAST"), "%s", err);
-	cr_assert_eq(ike_pool_parse("10.0.0.1-2001:db8::1", &a, &b, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(ike_pool_parse("10.0.0.1-2001:db8::1", &a, &b, &plen, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "different families"), "%s", err);
-	cr_assert_eq(ike_pool_parse("10.0.0.1", &a, &b, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(ike_pool_parse("10.0.0.1", &a, &b, &plen, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "expected FIRST-LAST or NET/BITS"), "%s", err);
-	cr_assert_eq(ike_pool_parse("nonsense-10.0.0.1", &a, &b, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(ike_pool_parse("nonsense-10.0.0.1", &a, &b, &plen, err, sizeof(err)), -EINVAL);
+	/* IPv6 prefixes: each client a /64 of the /56 */
+	cr_assert_eq(ike_pool_parse("2001:db8:100::/56/64", &a, &b, &plen, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(plen, 64);
+	cr_assert_str_eq(str(&a), "2001:db8:100::");
+	cr_assert_str_eq(str(&b), "2001:db8:100:ff:ffff:ffff:ffff:ffff");
+	cr_assert_eq(ike_pool_parse("2001:db8:1::/64", &a, &b, &plen, err, sizeof(err)), 0);
+	cr_assert_eq(plen, 128);
+	static const char *const bad[] = { "10.0.0.0/24/28", "2001:db8::/64/48", "2001:db8::/64/64",
+					   "2001:db8::/56/", "2001:db8::/56/64x", "2001:db8::/32/129",
+					   "2001:db8::/32/128" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(ike_pool_parse(bad[i], &a, &b, &plen, err, sizeof(err)), -EINVAL,
+			     "%s accepted", bad[i]);
+		cr_assert(strstr(err, "NET/BITS/LEN"), "%s: %s", bad[i], err);
+	}
+}
+
+Test(pool, ipv6_prefix_leases)
+{
+	struct ike_pool *p = pool_of("2001:db8:100::/62/64");
+	struct ike_id id[5] = { id_of("@a"), id_of("@b"), id_of("@c"), id_of("@d"), id_of("@e") };
+	struct ip_addr got[5];
+	struct ike_pool_stats st;
+	char name[100];
+
+	cr_assert_eq(ike_pool_lease_bits(p), 64);
+	ike_pool_stats(p, &st);
+	cr_assert_eq(st.size, 4, "a /62 holds four /64s");
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(ike_pool_lease(p, &id[i], &got[i]), 0);
+	cr_assert_str_eq(str(&got[0]), "2001:db8:100::");
+	cr_assert_str_eq(str(&got[1]), "2001:db8:100:1::");
+	cr_assert_str_eq(str(&got[3]), "2001:db8:100:3::");
+	cr_assert_eq(ike_pool_lease(p, &id[4], &got[4]), -ENOSPC);
+	/* an address inside a prefix is not the lease */
+	struct ip_addr inside;
+	cr_assert_eq(ip_addr_parse("2001:db8:100:1::1", &inside), 0);
+	cr_assert_eq(ike_pool_release(p, &id[1], &inside), -ENOENT);
+	cr_assert_eq(ike_pool_release(p, &id[1], &got[1]), 0);
+	cr_assert_eq(ike_pool_lease(p, &id[1], &got[4]), 0);
+	cr_assert(ip_addr_eq(&got[4], &got[1]), "not sticky");
+	cr_assert_str_eq(ike_pool_str(p, name, sizeof(name)), "2001:db8:100::/62/64");
+	ike_pool_unref(p);
 }
 
 Test(pool, sticky_shared_and_exhausted)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <string.h>
 
 #include "ike/ts.h"
 
@@ -90,4 +91,29 @@ Test(ts, initiator_checks_reply)
 	cr_assert_not(ike_ts_set_within(&reply, &sent), "wider than asked");
 	reply.n = 0;
 	cr_assert_not(ike_ts_set_within(&reply, &sent), "empty");
+}
+
+Test(ts, equal_compares_fields_not_padding)
+{
+	struct ike_ts a, b;
+
+	/* Fill the padding of each copy differently: equality must not see it. */
+	memset(&a, 0x00, sizeof(a));
+	memset(&b, 0xa5, sizeof(b));
+	struct ike_ts t = ts("10.0.1.0/24", 6, 443);
+	a.ipproto = b.ipproto = t.ipproto;
+	a.sport = b.sport = t.sport;
+	a.eport = b.eport = t.eport;
+	a.start = b.start = t.start;
+	a.end = b.end = t.end;
+	cr_assert(ike_ts_equal(&a, &b));
+	b.eport = 444;
+	cr_assert_not(ike_ts_equal(&a, &b));
+	b = a;
+	b.ipproto = 17;
+	cr_assert_not(ike_ts_equal(&a, &b));
+	struct ike_ts c = ts("10.0.1.0/25", 6, 443);
+	cr_assert_not(ike_ts_equal(&a, &c));
+	struct ike_ts d = ts("2001:db8::/32", 6, 443);
+	cr_assert_not(ike_ts_equal(&a, &d));
 }

@@ -99,3 +99,48 @@ Test(v2_redirect, gateway_list_round_robin)
 	cr_assert_eq(addr_list_parse(" , ", &g, err, sizeof(err)), -EINVAL);
 	cr_assert_not(addr_list_pick(NULL, &a));
 }
+
+/*
+ * The least loaded gateway: the load is the clients sent to a gateway so
+ * far, whichever list named it, so two lists sharing a gateway balance
+ * together.
+ */
+Test(v2_redirect, gateway_lists_share_the_load)
+{
+	struct addr_list *g1, *g2;
+	struct ip_addr a, b, c, got;
+	char err[160];
+
+	cr_assert_eq(addr_list_parse("198.51.100.1,198.51.100.2", &g1, err, sizeof(err)), 0);
+	cr_assert_eq(addr_list_parse("198.51.100.2,198.51.100.3", &g2, err, sizeof(err)), 0);
+	cr_assert_eq(ip_addr_parse("198.51.100.1", &a), 0);
+	cr_assert_eq(ip_addr_parse("198.51.100.2", &b), 0);
+	cr_assert_eq(ip_addr_parse("198.51.100.3", &c), 0);
+	/* g1 sends two clients: one to each */
+	cr_assert(addr_list_pick(g1, &got));
+	cr_assert(ip_addr_eq(&got, &a));
+	cr_assert(addr_list_pick(g1, &got));
+	cr_assert(ip_addr_eq(&got, &b));
+	/* g2: .2 has a client already (from g1), .3 none: .3, though .2 comes first */
+	cr_assert(addr_list_pick(g2, &got));
+	cr_assert(ip_addr_eq(&got, &c), "not the least loaded");
+	/* all at one: g2 takes the next in turn, .3 (its start moved past .2) */
+	cr_assert(addr_list_pick(g2, &got));
+	cr_assert(ip_addr_eq(&got, &c));
+	cr_assert_eq(addr_list_sent(&c), 2);
+	/* g1: .1 has 1, .2 has 1, .3 not its: .1 or .2, each once over two picks */
+	cr_assert(addr_list_pick(g1, &got));
+	cr_assert(addr_list_pick(g1, &got));
+	cr_assert_eq(addr_list_sent(&a), 2);
+	cr_assert_eq(addr_list_sent(&b), 2);
+	/* three clients more through g2: the load stays even (.2 and .3 at 3 or 4) */
+	for (int i = 0; i < 3; i++)
+		cr_assert(addr_list_pick(g2, &got));
+	cr_assert_leq(addr_list_sent(&b) > addr_list_sent(&c) ? addr_list_sent(&b) - addr_list_sent(&c)
+							      : addr_list_sent(&c) - addr_list_sent(&b),
+		      1, "uneven: %llu and %llu", (unsigned long long)addr_list_sent(&b),
+		      (unsigned long long)addr_list_sent(&c));
+	cr_assert_eq(addr_list_sent(&b) + addr_list_sent(&c), 7);
+	addr_list_free(g1);
+	addr_list_free(g2);
+}
