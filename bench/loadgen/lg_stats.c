@@ -170,6 +170,9 @@ void lg_print_summary(FILE *f, const struct lg_summary *s)
 	print_lat(f, "IKE SA", s->ike_lat_ms, s->nike_lat);
 	fprintf(f, "  generator CPU        %.2f s (%.3f ms per started SA)\n", s->cpu_s,
 		s->started ? s->cpu_s * 1e3 / (double)s->started : 0.0);
+	if (s->cp)
+		fprintf(f, "  CP addresses         %lu received, %lu refused\n", s->cp_addrs,
+			s->cp_refused);
 	pthread_mutex_lock(&causes.lock);
 	if (causes.n)
 		fprintf(f, "  failures by cause (first failure line of each SA; rc = whack progress code):\n");
@@ -403,6 +406,9 @@ int lg_write_json(const char *path, const struct lg_summary *s, const struct lg_
 		   "  \"elapsed_s\": %.6f,\n  \"setups_per_s\": %.2f,\n  \"generator_cpu_s\": %.3f,\n",
 		s->requested, s->started, s->ike_up, s->child_up, s->failed, s->unfinished,
 		s->elapsed_s, s->rate, s->cpu_s);
+	if (s->cp)
+		fprintf(f, "  \"cp_addresses\": %lu,\n  \"cp_refused\": %lu,\n", s->cp_addrs,
+			s->cp_refused);
 	json_pct(f, "latency_ms", s->lat_ms);
 	json_pct(f, "ike_latency_ms", s->ike_lat_ms);
 	if (rk)

@@ -27,7 +27,10 @@ struct lg_sa {
 	uint64_t serial;		/* the IKE SA's #N */
 	uint32_t src, port;		/* indexes of the source address and port */
 	uint16_t cause;			/* first failure, index + 1 into the cause table */
+	uint8_t cp;			/* --cp: LG_CP4 | LG_CP6, the addresses the CFG_REPLY gave */
 };
+
+enum { LG_CP4 = 1, LG_CP6 = 2 };
 
 /* Counters the progress bar reads while the workers run. */
 struct lg_totals {
@@ -48,6 +51,10 @@ struct lg_summary {
 	double lat_ms[5], ike_lat_ms[5];	/* p50 p90 p99 p99.9 max */
 	unsigned long nlat, nike_lat;
 	double cpu_s;				/* the generator's own user+sys */
+	/* --cp: filled by the caller after lg_summarize() */
+	bool cp;
+	unsigned long cp_addrs;			/* addresses received (IPv4 and IPv6) */
+	unsigned long cp_refused;		/* addresses asked for by IKE SAs up, not given */
 };
 
 /*

@@ -10,6 +10,13 @@
  * one connection per source address and hands each SA to the workers with
  * ike_cmd_initiate(), giving every SA its own progress object, whose lines
  * (with their progress codes) time the SA and name its failure.
+ *
+ * With an ID pattern (--id holding %u) every client gets a connection of
+ * its own, so that its ID is its own; with --cp the connections are
+ * --modecfgclient and the engine asks for an address in IKE_AUTH (the
+ * progress line "received INTERNAL_IP4_ADDRESS ..." tells which); with
+ * --rounds the clients are set up, held, deleted (paced IKE Deletes) and
+ * set up again with the same IDs, round after round.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,6 +44,7 @@
 #include "net/steer.h"
 #include "net/worker.h"
 #include "util/conn_spec.h"
+#include "util/impair.h"
 #include "util/log.h"
 
 #ifndef SKUA_BENCH_DIR
@@ -65,6 +73,19 @@ struct lg_opts {
 	/* any lifetime option turns rekeying on; else the connections are --dontrekey */
 	bool rekey;
 	unsigned long ike_lifetime, ipsec_lifetime, rekeymargin, rekeyfuzz;
+	bool id_pattern;		/* --id holds %u: a connection (and ID) per client */
+	bool cp, cp_both;		/* --cp, --cp-both: a CFG_REQUEST for addresses */
+	unsigned long rounds;		/* --rounds: 0 (not given) or R */
+	double round_hold_s;		/* --round-hold: after the setup, before the Deletes */
+	double delete_rate;		/* --delete-rate: Deletes per second (0: as --rate) */
+	const char *round_cmd;		/* --round-cmd: run after each setup and each delete */
+};
+
+/* A worker's walk over its IKE SAs deleting them (rounds), and its end. */
+struct lg_del_walk {
+	struct ike_sa_cursor cu;	/* on the worker's list while open: freeing cu.next moves it */
+	bool open;
+	unsigned gen;			/* the delete phase it walks for */
 };
 
 static struct {
@@ -74,7 +95,15 @@ static struct {
 	struct kernel_queue kq;
 	struct ike_daemon ike;
 	struct net_pool *pool;
-	struct connection **conn;	/* [nsrc] */
+	struct connection **conn;	/* [nconn]: per source address, or per client (--id %u) */
+	unsigned long nconn;
+	struct ip_addr (*addr)[2];	/* [n]: --cp, this round's addresses ([0] IPv4, [1] IPv6) */
+	struct ip_addr (*prev)[2];	/* [n]: the same, the round before */
+	struct lg_del_walk del[NET_MAX_WORKERS];	/* each written by its worker only */
+	atomic_bool del_end[NET_MAX_WORKERS];	/* that worker has no SA left to delete */
+	/* the Deletes of a round: asked of the workers, seen by them, sent by them */
+	atomic_ulong del_asked, del_seen, del_issued;
+	atomic_uint del_gen;		/* the delete phase: a walk of an older one starts over */
 	struct net_listener **lis;	/* [nsrc * nports] */
 	struct lg_sa *sa;		/* [n] */
 	/* --cert, --key, --ca: our certificate (chain[0]) and intermediates, key, anchors */
@@ -158,10 +187,38 @@ static void del_run(struct mail *m, void *ctx)
 	free(dm);
 }
 
+/* "received INTERNAL_IP4_ADDRESS address 10.0.0.1": the address the responder gave client s. */
+static void cp_line(struct lg_sa *s, const char *text)
+{
+	const char *p = strstr(text, "received INTERNAL_IP");
+	char buf[IP_ADDR_STRLEN];
+	struct ip_addr a;
+	size_t n = 0;
+	int fam;
+
+	if (!p || (p[20] != '4' && p[20] != '6') || strncmp(p + 21, "_ADDRESS ", 9) != 0)
+		return;
+	fam = p[20] == '6';
+	p += 30;
+	if (strncmp(p, "address ", 8) == 0)	/* "received INTERNAL_IP4_ADDRESS address A" */
+		p += 8;
+	while (p[n] && p[n] != ' ' && p[n] != ',' && n + 1 < sizeof(buf)) {
+		buf[n] = p[n];
+		n++;
+	}
+	buf[n] = 0;
+	if (ip_addr_parse(buf, &a) < 0)
+		return;
+	g.addr[s - g.sa][fam] = a;
+	s->cp |= fam ? LG_CP6 : LG_CP4;
+}
+
 static void on_line(struct ike_progress *pr, unsigned rc, const char *text)
 {
 	struct lg_sa *s = caa_container_of(pr, struct lg_sa, pr);
 
+	if (g.o.cp && rc == RC_LOG)
+		cp_line(s, text);
 	if (rc == RC_SUCCESS) {
 		if (strstr(text, "established IKE SA")) {
 			/* "name" #N: established IKE SA ... */
@@ -236,7 +293,23 @@ static void usage(FILE *f)
 		"                         certificate (PEM bundle or DER)\n"
 		"      --ike PROPOSAL     IKE proposal, libreswan syntax (aes_gcm128-sha2_256-dh31)\n"
 		"      --esp PROPOSAL     ESP proposal, libreswan syntax (aes_gcm128)\n"
-		"      --id ID            our ID (default: the source address)\n"
+		"      --id ID            our ID (default: the source address); with %%u in it,\n"
+		"                         each client's own (%%u: its number, 1 to N), e.g.\n"
+		"                         @client%%u.example (a connection per client)\n"
+		"      --cp               ask for an address in IKE_AUTH (Configuration payload,\n"
+		"                         CFG_REQUEST INTERNAL_IP4_ADDRESS, or IP6 over IPv6) and\n"
+		"                         take it as our traffic selector; counts the addresses\n"
+		"                         received and refused\n"
+		"      --cp-both          --cp asking for an IPv4 and an IPv6 address\n"
+		"      --rounds R         set up the N clients, hold them --round-hold SECS, delete\n"
+		"                         them all (IKE Deletes, at --delete-rate per second, within\n"
+		"                         --half-open) and set them up again with the same IDs, R\n"
+		"                         times; a line of figures per round\n"
+		"      --round-hold SECS  (0)\n"
+		"      --delete-rate R    Deletes per second (0: --rate's)\n"
+		"      --round-cmd CMD    run CMD (sh -c) once the round's SAs are up (LG_PHASE=up)\n"
+		"                         and once they are deleted (LG_PHASE=down), with LG_ROUND\n"
+		"                         and LG_UP; a failure of CMD ends the run (exit 1)\n"
 		"      --remote-id ID     the responder's ID (%%any)\n"
 		"      --json FILE        summary, failures and per-second series as JSON\n"
 		"      --csv FILE         one line per SA: times and outcome\n"
@@ -316,6 +389,12 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "ipseclifetime", required_argument, NULL, 17 },
 		{ "rekeymargin", required_argument, NULL, 18 },
 		{ "rekeyfuzz", required_argument, NULL, 19 },
+		{ "cp", no_argument, NULL, 24 },
+		{ "cp-both", no_argument, NULL, 25 },
+		{ "rounds", required_argument, NULL, 26 },
+		{ "round-hold", required_argument, NULL, 27 },
+		{ "delete-rate", required_argument, NULL, 28 },
+		{ "round-cmd", required_argument, NULL, 29 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -439,6 +518,23 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 				return -EINVAL;
 			o->rekey = true;
 			break;
+		case 24: o->cp = true; break;
+		case 25: o->cp = o->cp_both = true; break;
+		case 26:
+			if (parse_ulong("--rounds", optarg, 1, 1000000, &o->rounds) < 0)
+				return -EINVAL;
+			break;
+		case 27:
+			if (parse_double("--round-hold", optarg, &o->round_hold_s) < 0 ||
+			    o->round_hold_s < 0)
+				return -EINVAL;
+			break;
+		case 28:
+			if (parse_double("--delete-rate", optarg, &o->delete_rate) < 0 ||
+			    o->delete_rate < 0)
+				return -EINVAL;
+			break;
+		case 29: o->round_cmd = optarg; break;
 		case 'q': o->progress = false; break;
 		case 'h':
 			usage(stdout);
@@ -467,6 +563,30 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 	if (!o->cert != !o->key || (o->cert && !o->ca)) {
 		fprintf(stderr, "skua-loadgen: --cert, --key and --ca: expected all three (certificate "
 			"authentication) or none (the PSK)\n");
+		return -EINVAL;
+	}
+	if (o->id) {
+		const char *p = strchr(o->id, '%');
+		if (p && (strncmp(p, "%u", 2) != 0 || strchr(p + 2, '%'))) {
+			fprintf(stderr, "skua-loadgen: --id %s: expected at most one %%u (the client's "
+				"number) and no other %%\n", o->id);
+			return -EINVAL;
+		}
+		o->id_pattern = p != NULL;
+		if (o->id_pattern && o->cert) {
+			fprintf(stderr, "skua-loadgen: --id with %%u and --cert: expected the PSK (one "
+				"certificate cannot carry every client's ID)\n");
+			return -EINVAL;
+		}
+	}
+	if (o->rounds && (o->teardown || o->hold_s != 0 || o->rekey)) {
+		fprintf(stderr, "skua-loadgen: --rounds: expected without --teardown, --hold and the "
+			"lifetime options (each round holds --round-hold SECS)\n");
+		return -EINVAL;
+	}
+	if (!o->rounds && (o->round_hold_s || o->delete_rate || o->round_cmd)) {
+		fprintf(stderr, "skua-loadgen: --round-hold, --delete-rate, --round-cmd: expected "
+			"with --rounds\n");
 		return -EINVAL;
 	}
 	if ((unsigned long)o->src_port + o->nports - 1 > 65535) {
@@ -556,24 +676,42 @@ static int make_conns(void)
 			id = crypto_cert_subject_str(g.chain[0], subject, sizeof(subject));
 	}
 
-	g.conn = calloc(g.o.nsrc, sizeof(*g.conn));
+	if (g.o.cp_both) {
+		/* the engine's switch for a dual-stack client: every connection asks for both */
+		char e[128];
+		if (impair_apply("cp-request-both", true, e, sizeof(e)) < 0) {
+			fprintf(stderr, "skua-loadgen: --cp-both: %s\n", e);
+			return -EINVAL;
+		}
+	}
+	g.nconn = g.o.id_pattern ? g.o.n : g.o.nsrc;
+	g.conn = calloc(g.nconn, sizeof(*g.conn));
 	if (!g.conn)
 		return -ENOMEM;
-	for (unsigned i = 0; i < g.o.nsrc; i++) {
+	for (unsigned long i = 0; i < g.nconn; i++) {
 		struct conn_spec s;
 		int rc;
 
 		conn_spec_init(&s);
-		snprintf(name, sizeof(name), "lg%u", i);
+		snprintf(name, sizeof(name), "lg%lu", i);
 		snprintf(s.name, sizeof(s.name), "%s", name);
 		s.host_af = g.o.src.af;
 		s.client_af = g.o.src.af;
 		s.end[0].host_kind = HOST_ADDR;
-		s.end[0].host = addr_plus(&g.o.src, i);
+		s.end[0].host = addr_plus(&g.o.src, (unsigned)(i % g.o.nsrc));
 		s.end[1].host_kind = HOST_ADDR;
 		s.end[1].host = g.o.responder;
 		s.end[1].ikeport = g.o.rport;
-		s.end[0].id = id ? strdup(id) : NULL;
+		if (g.o.id_pattern) {
+			/* %u: the client's number, 1 to N */
+			const char *p = strstr(id, "%u");
+			if (asprintf(&s.end[0].id, "%.*s%lu%s", (int)(p - id), id, i + 1, p + 2) < 0)
+				s.end[0].id = NULL;
+		} else {
+			s.end[0].id = id ? strdup(id) : NULL;
+		}
+		/* --cp: a CFG_REQUEST in IKE_AUTH, TSi narrowed to the address given */
+		s.end[0].modecfg_client = g.o.cp;
 		s.end[1].id = g.o.remote_id ? strdup(g.o.remote_id) : NULL;
 		/* no authentication flag with a certificate: RSA or ECDSA signatures */
 		s.policy = (g.o.cert ? 0 : POL_PSK) | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 |
@@ -712,7 +850,7 @@ static void engine_stop(void)
 	}
 	net_pool_free(g.pool);
 	crypto_jobq_fini(&g.jobq);
-	for (unsigned i = 0; g.conn && i < g.o.nsrc; i++)
+	for (unsigned long i = 0; g.conn && i < g.nconn; i++)
 		ike_connection_unref(g.conn[i]);
 	rcu_barrier();
 	sadb_conn_table_fini(&g.conns);
@@ -764,7 +902,11 @@ static void start_one(unsigned long i)
 	s->port = port;
 	s->t_start = lg_now_ns();
 	atomic_fetch_add_explicit(&g.tot.started, 1, memory_order_relaxed);
-	if (ike_cmd_initiate(&g.ike, g.conn[src], 0, l, &l->iface.addr, &s->pr) < 0) {
+	s->cp = 0;
+	if (g.addr)
+		memset(g.addr[i], 0, sizeof(g.addr[i]));
+	if (ike_cmd_initiate(&g.ike, g.conn[g.o.id_pattern ? i : src], 0, l, &l->iface.addr,
+			     &s->pr) < 0) {
 		s->cause = (uint16_t)lg_cause_add(RC_INTERNALERR, "out of memory starting the SA");
 		s->t_end = lg_now_ns();
 		atomic_fetch_add(&g.tot.failed, 1);
@@ -816,6 +958,262 @@ static uint64_t run(void)
 	if (tty)
 		progress_bar(true);
 	return lg_now_ns();
+}
+
+/* ---- rounds: delete every client, paced, then set them up again ---- */
+
+struct round_mail {
+	struct mail mail;
+	unsigned k;			/* delete up to this many established IKE SAs */
+	unsigned gen;
+};
+
+/*
+ * On a worker: send the Deletes of up to k of its established IKE SAs,
+ * continuing a walk over its list (a cursor the engine moves on when it
+ * frees the SA the walk stands at); at the end of the list, say so.
+ */
+static void round_del_run(struct mail *m, void *ctx)
+{
+	struct round_mail *rm = caa_container_of(m, struct round_mail, mail);
+	struct net_worker *nw = ctx;
+	struct ike_worker *w = &g.ike.w[nw->index];
+	struct lg_del_walk *dw = &g.del[nw->index];
+	unsigned long done = 0;
+
+	if (!dw->open) {
+		dw->cu.link = w->cursors;
+		w->cursors = &dw->cu;
+		dw->open = true;
+		dw->gen = rm->gen - 1;
+	}
+	if (dw->gen != rm->gen) {
+		dw->cu.next = w->sas;
+		dw->gen = rm->gen;
+	}
+	while (done < rm->k && dw->cu.next) {
+		struct ike_sa *sa = dw->cu.next;
+
+		dw->cu.next = sa->next;
+		if (!sa->dead && sa->state == IKE_ESTABLISHED) {
+			ike_sa_delete(sa, true);
+			done++;
+		}
+	}
+	if (!dw->cu.next) {
+		for (struct ike_sa_cursor **pp = &w->cursors; *pp; pp = &(*pp)->link)
+			if (*pp == &dw->cu) {
+				*pp = dw->cu.link;
+				break;
+			}
+		dw->open = false;
+		atomic_store_explicit(&g.del_end[nw->index], true, memory_order_release);
+	}
+	atomic_fetch_add_explicit(&g.del_issued, done, memory_order_relaxed);
+	atomic_fetch_add_explicit(&g.del_seen, rm->k, memory_order_release);
+	free(rm);
+}
+
+/*
+ * Delete every IKE SA of the engine, at --delete-rate (or --rate) per
+ * second with at most --half-open Deletes unanswered, and wait until they
+ * are gone (bounded by --timeout). Returns the seconds it took; *left: the
+ * IKE SAs still there.
+ */
+static double delete_all(uint64_t *left)
+{
+	uint64_t t0 = lg_now_ns(), deadline = t0 + (uint64_t)(g.o.timeout_s * 1e9);
+	double rate = g.o.delete_rate > 0 ? g.o.delete_rate : g.o.rate;
+	uint64_t ike0, ike, ho, up, child;
+	unsigned gen = atomic_fetch_add(&g.del_gen, 1) + 1, rr = 0;
+
+	for (unsigned i = 0; i < g.o.workers; i++)
+		atomic_store(&g.del_end[i], false);
+	atomic_store(&g.del_asked, 0);
+	atomic_store(&g.del_seen, 0);
+	atomic_store(&g.del_issued, 0);
+	ike_cmd_counts(&g.ike, &ike0, &ho, &up, &child);
+	for (;;) {
+		uint64_t now = lg_now_ns();
+		unsigned long asked, seen, issued, pending, gone, inflight, allow;
+		unsigned wi = g.o.workers;
+
+		ike_cmd_counts(&g.ike, &ike, &ho, &up, &child);
+		if (!ike || g.stop || now > deadline)
+			break;
+		asked = atomic_load(&g.del_asked);
+		seen = atomic_load_explicit(&g.del_seen, memory_order_acquire);
+		issued = atomic_load(&g.del_issued);
+		pending = asked - seen;
+		gone = ike0 > ike ? (unsigned long)(ike0 - ike) : 0;
+		inflight = (issued > gone ? issued - gone : 0) + pending;
+		allow = inflight < g.o.half_open ? g.o.half_open - inflight : 0;
+		if (rate > 0) {
+			unsigned long due = (unsigned long)((double)(now - t0) / 1e9 * rate) + 1;
+			unsigned long have = issued + pending;
+			allow = due > have ? (due - have < allow ? due - have : allow) : 0;
+		}
+		if (allow > 64)
+			allow = 64;
+		for (unsigned k = 0; allow && k < g.o.workers; k++) {
+			unsigned i = (rr + k) % g.o.workers;
+			if (!atomic_load_explicit(&g.del_end[i], memory_order_acquire)) {
+				wi = i;
+				break;
+			}
+		}
+		if (allow && wi < g.o.workers) {
+			struct round_mail *rm = calloc(1, sizeof(*rm));
+			if (rm) {
+				rm->mail.fn = round_del_run;
+				rm->k = (unsigned)allow;
+				rm->gen = gen;
+				atomic_fetch_add(&g.del_asked, allow);
+				net_pool_post(g.pool, wi, &rm->mail);
+			}
+			rr = wi + 1;
+		} else {
+			sleep_ms(1);
+		}
+	}
+	*left = ike;
+	return (double)(lg_now_ns() - t0) / 1e9;
+}
+
+/* The generator's own CPU time (user + system, every thread). */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/*
+ * --cp: the addresses the SAs of this run got, into sum; with the round
+ * before's (prev), how many came back the same and how many changed.
+ */
+static void cp_count(struct lg_summary *sum, unsigned long *same, unsigned long *changed)
+{
+	unsigned want = g.o.cp_both ? LG_CP4 | LG_CP6 : g.o.src.af == AF_INET6 ? LG_CP6 : LG_CP4;
+
+	*same = *changed = 0;
+	sum->cp = g.o.cp;
+	if (!g.o.cp)
+		return;
+	for (unsigned long i = 0; i < sum->started; i++) {
+		const struct lg_sa *s = &g.sa[i];
+
+		sum->cp_addrs += (unsigned long)((s->cp & LG_CP4) != 0) + ((s->cp & LG_CP6) != 0);
+		if (s->t_ike)	/* asked for and not given */
+			sum->cp_refused += (unsigned long)((want & ~s->cp & LG_CP4) != 0) +
+					   ((want & ~s->cp & LG_CP6) != 0);
+		for (int fam = 0; g.prev && fam < 2; fam++) {
+			if (g.addr[i][fam].af == AF_UNSPEC || g.prev[i][fam].af == AF_UNSPEC)
+				continue;
+			if (ip_addr_eq(&g.addr[i][fam], &g.prev[i][fam]))
+				(*same)++;
+			else
+				(*changed)++;
+		}
+	}
+}
+
+/* --round-cmd CMD, with LG_ROUND, LG_PHASE and LG_UP; false when it failed. */
+static bool round_cmd(unsigned long r, const char *phase, unsigned long up)
+{
+	char v[32];
+	int st;
+
+	if (!g.o.round_cmd)
+		return true;
+	fflush(stdout);
+	snprintf(v, sizeof(v), "%lu", r);
+	setenv("LG_ROUND", v, 1);
+	snprintf(v, sizeof(v), "%lu", up);
+	setenv("LG_UP", v, 1);
+	setenv("LG_PHASE", phase, 1);
+	st = system(g.o.round_cmd);
+	if (st != 0) {
+		fprintf(stderr, "skua-loadgen: round %lu, %s: --round-cmd failed (status %d)\n", r,
+			phase, st);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * --rounds: set up, hold, delete, R times with the same clients (and
+ * IDs). One line of figures per round; returns the exit status.
+ */
+static int rounds_run(const char *cmdline)
+{
+	bool ok = true;
+
+	for (unsigned long r = 1; r <= g.o.rounds && !g.stop; r++) {
+		struct lg_summary sum;
+		unsigned long same, changed;
+		uint64_t cutoff, left = 0;
+		double cpu0 = self_cpu_s(), cpu1, del_s, until;
+
+		memset(g.sa, 0, g.o.n * sizeof(*g.sa));
+		atomic_store(&g.tot.started, 0);
+		atomic_store(&g.tot.done, 0);
+		atomic_store(&g.tot.ike_up, 0);
+		atomic_store(&g.tot.child_up, 0);
+		atomic_store(&g.tot.failed, 0);
+		g.t0 = lg_now_ns();
+		cutoff = run();
+		lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cutoff, &sum);
+		cp_count(&sum, &same, &changed);
+		cpu1 = self_cpu_s();
+		printf("round %lu: %lu/%lu IKE SAs up, %lu Child SAs, %lu failed, %lu unfinished, "
+		       "in %.3f s (%.1f/s)",
+		       r, sum.ike_up, g.o.n, sum.child_up, sum.failed, sum.unfinished, sum.elapsed_s,
+		       sum.rate);
+		if (g.o.cp) {
+			printf("; addresses %lu received, %lu refused", sum.cp_addrs, sum.cp_refused);
+			if (r > 1)
+				printf(", %lu same as round %lu, %lu changed", same, r - 1, changed);
+		}
+		printf("; generator CPU %.2f s\n", cpu1 - cpu0);
+		fflush(stdout);
+		if (g.o.json && lg_write_json(g.o.json, &sum, g.sa, sum.started, g.t0, cutoff,
+					      cmdline, NULL) < 0)
+			fprintf(stderr, "skua-loadgen: --json %s: %s\n", g.o.json, strerror(errno));
+		if (sum.ike_up != g.o.n)
+			ok = false;
+		if (atomic_load(&g.tot.done) != sum.started) {
+			/* the engine still holds some records: they cannot be reused */
+			fprintf(stderr, "skua-loadgen: round %lu: %lu SAs still negotiating at the "
+				"--timeout: no further round\n", r, sum.started - atomic_load(&g.tot.done));
+			return 1;
+		}
+		until = (double)lg_now_ns() / 1e9 + g.o.round_hold_s;
+		while (!g.stop && (double)lg_now_ns() / 1e9 < until)
+			sleep_ms(10);
+		if (!round_cmd(r, "up", sum.ike_up)) {
+			ok = false;
+			break;
+		}
+		del_s = delete_all(&left);
+		printf("round %lu: deleted in %.3f s (%.1f/s), %llu IKE SAs left\n", r, del_s,
+		       del_s > 0 ? (double)sum.ike_up / del_s : 0.0, (unsigned long long)left);
+		fflush(stdout);
+		if (left)
+			ok = false;
+		if (!round_cmd(r, "down", sum.ike_up)) {
+			ok = false;
+			break;
+		}
+		if (g.addr) {
+			struct ip_addr (*t)[2] = g.prev;
+			g.prev = g.addr;
+			g.addr = t;
+		}
+	}
+	return ok && !g.stop ? 0 : 1;
 }
 
 /* ---- the hold: rekeys, stalls and lapses ---- */
@@ -1056,7 +1454,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	g.sa = calloc(g.o.n, sizeof(*g.sa));
-	if (!g.sa) {
+	if (g.o.cp) {
+		g.addr = calloc(g.o.n, sizeof(*g.addr));
+		g.prev = calloc(g.o.n, sizeof(*g.prev));
+	}
+	if (!g.sa || (g.o.cp && (!g.addr || !g.prev))) {
 		fprintf(stderr, "skua-loadgen: no memory for %lu SA records\n", g.o.n);
 		return 1;
 	}
@@ -1071,12 +1473,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skua-loadgen: cannot start the engine: %s\n", strerror(-rc));
 		return 1;
 	}
+	argv_line(argc, argv, cmdline, sizeof(cmdline));
+	if (g.o.rounds) {
+		rc = rounds_run(cmdline);
+		engine_stop();
+		rcu_unregister_thread();
+		return rc;
+	}
 	g.t0 = lg_now_ns();
 	cutoff = run();
 	lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cutoff, &sum);
+	{
+		unsigned long same, changed;
+		cp_count(&sum, &same, &changed);
+	}
 	lg_print_summary(stdout, &sum);
 	fflush(stdout);
-	argv_line(argc, argv, cmdline, sizeof(cmdline));
 	if (g.o.json &&
 	    lg_write_json(g.o.json, &sum, g.sa, sum.started, g.t0, cutoff, cmdline, NULL) < 0)
 		fprintf(stderr, "skua-loadgen: --json %s: %s\n", g.o.json, strerror(errno));

@@ -5,7 +5,10 @@
 # own (Debian's binary, its own configuration and data in a temp dir, scraping
 # every second; never the system service), the load generator in the other.
 # Asserts through Prometheus' HTTP API that the established-SA counter is the
-# generator's count and that the latency histograms have observations; then
+# generator's count, that the latency histograms have observations and that the
+# address pool gauges (the connection has an IPv4 and an IPv6 pool; each client,
+# with an ID of its own, asks for an address of each in IKE_AUTH) are what
+# whack --addresspoolstatus says and the number of clients; then
 # whack --globalstatus with libreswan's keys, --clearstats (the text forms
 # restart, the endpoint's counters do not), gzip, and the refusal of a bad or
 # taken ADDR:PORT at start.
@@ -53,9 +56,9 @@ expect_match "it says --metrics is missing" "without --metrics"
 printf '%%any : PSK "%s"\n' "$PSK" >"$T/secrets"
 chmod 600 "$T/secrets"
 mkdir -p "$T/e"
-# The generator's clients share one ID (their address): --uniqueids=no keeps them all.
+# Each generator client has an ID of its own (@lgN.example): pluto's default --uniqueids.
 ip netns exec "$NS_E" "$PLUTO" --nofork --stderrlog --rundir "$T/e" --use-none --nhelpers 2 \
-	--uniqueids=no --secretsfile "$T/secrets" --metrics "127.0.0.1:$MPORT" >"$T/e.out" \
+	--secretsfile "$T/secrets" --metrics "127.0.0.1:$MPORT" >"$T/e.out" \
 	2>"$T/e.log" &
 PLUTO_PID=$!
 if wait_for 10 grep -q "Pluto initialized" "$T/e.out"; then
@@ -71,8 +74,12 @@ expect_match "it says the address is in use" \
 	"--metrics 127.0.0.1:$MPORT: cannot serve metrics there: Address already in use"
 
 expect_status 0 "listen" $WE --listen
-expect_status 0 "add the road-warrior connection" $WE --name rw --ikev2 --psk --encrypt --tunnel \
-	--host 192.0.2.2 --to --host %any --ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --dontrekey
+POOL4=10.64.0.0-10.64.15.255	# 4,096 and 8,192 addresses: > N
+POOL6=2001:db8:64::-2001:db8:64::1fff
+expect_status 0 "add the road-warrior connection, with an IPv4 and an IPv6 pool" $WE --name rw \
+	--ikev2 --psk --encrypt --tunnel --host 192.0.2.2 --client 0.0.0.0/0 --modecfgserver --to \
+	--host %any --addresspool 10.64.0.0/20,2001:db8:64::/115 --ike aes_gcm128-sha2_256-dh31 \
+	--esp aes_gcm128 --dontrekey
 
 # ---- the endpoint itself ----
 expect_status 0 "GET /metrics" inE curl -sf -o "$T/first.txt" "http://127.0.0.1:$MPORT/metrics"
@@ -125,9 +132,34 @@ q_is() {
 }
 q_is 10 'up{job="skua"}' 1 && ok "prometheus scrapes pluto" || not_ok "prometheus does not scrape pluto"
 
+# pools_match WANT_IN_USE: for each pool whack --addresspoolstatus lists, its in-use and free
+# figures are WANT_IN_USE and the rest, and Prometheus' skua_pool_leases says the same
+pools_match() {
+	local st line pool size inuse free n=0 bad=0
+	st=$($WE --addresspoolstatus 2>&1 | sed -nE \
+		's/^([0-9]{3} )?address pool (.*): size ([0-9]+), leases ([0-9]+) in use, ([0-9]+) free.*/\2 \3 \4 \5/p')
+	mapfile -t lines <<<"$st"
+	for line in "${lines[@]}"; do	# (not a read loop: the queries would eat its input)
+		read -r pool size inuse free <<<"$line"
+		[ -n "$pool" ] || continue
+		n=$((n + 1))
+		if [ "$inuse" -ne "$1" ] || [ "$free" -ne $((size - $1)) ]; then
+			echo "#   --addresspoolstatus: $pool: $inuse in use, $free free of $size; expected $1 in use"
+			bad=1
+		fi
+		q_is 5 "skua_pool_leases{pool=\"$pool\",state=\"in_use\"}" "$inuse" || bad=1
+		q_is 5 "skua_pool_leases{pool=\"$pool\",state=\"free\"}" "$free" || bad=1
+	done
+	[ "$n" -eq 2 ] || { echo "#   --addresspoolstatus lists $n pools, expected 2"; bad=1; }
+	q_is 5 'count(skua_pool_leases{state="in_use"})' 2 || bad=1
+	return $bad
+}
+pools_match 0 && ok "prometheus: both pools empty, as --addresspoolstatus says" ||
+	not_ok "prometheus: the pool gauges before the load"
+
 # ---- load: N road warriors, held ----
 ip netns exec "$NS_W" "$LOADGEN" -r 192.0.2.2 -s 192.0.2.1 -S 1 -P 10 --src-port 20000 -n "$N" \
-	-H 64 --psk "$PSK" --ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --json "$T/lg.json" \
+	-H 64 --psk "$PSK" --id '@lg%u.example' --cp-both --ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --json "$T/lg.json" \
 	--ready "$T/ready" --hold -1 -t 60 -q >"$T/lg.out" 2>&1 &
 LG_PID=$!
 wait_for 70 test -s "$T/ready" && ok "the generator set up its SAs" ||
@@ -158,6 +190,13 @@ else
 fi
 q_is 5 'sum(skua_ike_sa_failures_total)' 0 && ok "prometheus: no failures" ||
 	not_ok "prometheus: failures counted"
+ADDRS=$(sed -n 's/^  "cp_addresses": \([0-9]*\),*$/\1/p' "$T/lg.json" | head -n1)
+[ "${ADDRS:-0}" -eq $((2 * UP)) ] && ok "the generator's clients received $ADDRS addresses (IPv4 and IPv6)" ||
+	not_ok "the generator's clients received ${ADDRS:-none} addresses, expected $((2 * UP))"
+pools_match "$UP" && ok "prometheus: $UP leases in use in each pool, as --addresspoolstatus says" ||
+	not_ok "prometheus: the pool gauges under load"
+q_is 5 'sum(skua_pool_exhausted_total)' 0 && ok "prometheus: no pool exhausted" ||
+	not_ok "prometheus: skua_pool_exhausted_total"
 q_is 5 'count(count by (worker) (skua_ike_sas))' 2 && ok "prometheus: series of both workers" ||
 	not_ok "prometheus: the worker label"
 
@@ -213,6 +252,8 @@ q_is 40 'sum(skua_ike_sas)' 0 && ok "prometheus: every IKE SA gone" || not_ok "p
 q_is 5 'sum(skua_ike_sas_finished_total{outcome="completed"})' "$UP" &&
 	ok "prometheus: $UP completed" || not_ok "prometheus: completed count"
 q_is 5 'skua_connection_up{name="rw"}' 0 && ok "prometheus: rw down again" || not_ok "rw down"
+pools_match 0 && ok "prometheus: every lease back, as --addresspoolstatus says" ||
+	not_ok "prometheus: the pool gauges after the Deletes"
 
 kill -TERM "$LG_PID"
 wait_exit "$LG_PID" 15 || true
