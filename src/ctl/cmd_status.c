@@ -733,7 +733,8 @@ void ctl_cmd_addresspoolstatus(struct pluto *p, struct ctl_client *c, const stru
 			    (unsigned long long)st.in_use,
 			    (unsigned long long)(st.size - st.in_use),
 			    (unsigned long long)st.lingering, (unsigned long long)st.exhausted);
-		qsort(l.v, l.n, sizeof(*l.v), lease_cmp);
+		if (l.n)	/* l.v is NULL for a pool without leases */
+			qsort(l.v, l.n, sizeof(*l.v), lease_cmp);
 		for (size_t k = 0; k < l.n; k++) {
 			const struct lease_line *x = &l.v[k];
 			if (x->holders)
