@@ -861,6 +861,14 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east kept the SA the peer forgot");
 	cr_assert_eq(xch_daemon(XCH_EAST)->w[0].sas, ne, "east deleted the new SA");
 	cr_assert_not_null(ne->children);
+
+	/* Acted on once per SA: the same SA repeating it later deletes nothing (no second look). */
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
+	cr_assert_eq(v1_send_notify(nw, NULL, V1N_INITIAL_CONTACT), 0);
+	step_expect(XCH_WEST, "v1 Informational: E{HASH N(24578)}");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2, "a repeated INITIAL-CONTACT deleted an SA");
 }
 
 /* ---- DPD (RFC 3706) initiated by us: --dpddelay, --dpdtimeout, --dpdaction ---- */

@@ -144,12 +144,20 @@ void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
 	for (unsigned i = 0; i < m->npl; i++)
 		if (m->pl[i].type == V1_PL_N && m->pl[i].u.notify.type == V1N_INITIAL_CONTACT)
 			ic = true;
-	if (!ic)
+	/*
+	 * Once per ISAKMP SA: a peer repeating it in Informational exchanges
+	 * must not make us look again. An instance's SAs are on its own list;
+	 * a fixed connection's may be on any worker, so this worker's SAs are
+	 * looked at, once per Phase 1.
+	 */
+	if (!ic || !sa->v1 || sa->v1->initial_contact)
 		return;
+	sa->v1->initial_contact = true;
 	ike_sa_progress(sa, RC_LOG, "received INITIAL_CONTACT: deleting the older ISAKMP SAs of "
 			"this peer");
-	for (o = sa->w->sas; o; o = next) {
-		next = o->next;
+	bool inst = sa->conn && sa->conn->inst.tmpl;
+	for (o = inst ? sa->conn->inst.sas : sa->w->sas; o; o = next) {
+		next = inst ? o->inst_next : o->next;
 		if (o == sa || o->dead || o->version != 1 || o->conn != sa->conn ||
 		    !ike_state_info(o->state)->established || !ike_id_match(&o->id_remote, &sa->id_remote))
 			continue;

@@ -64,6 +64,7 @@ struct v1_state {
 	bool aggressive;		/* Phase 1 is Aggressive Mode (RFC 2409 5.4), not Main Mode */
 	uint32_t dpd_seq;		/* our last R-U-THERE's sequence number (RFC 3706) */
 	bool dpd_waiting;		/* its ACK has not come */
+	bool initial_contact;		/* the peer's INITIAL-CONTACT was acted on (once per SA) */
 	uint64_t dpd_look_ms;		/* when DPD last looked at the peer's silence */
 	struct v1_qm *qm;		/* the Quick Mode exchange under way, or NULL */
 	/* Main Mode inputs, kept until the SA is up */
