@@ -21,7 +21,8 @@
 #   N=10000 RATE=500 bench/churn.sh     # a smaller run on a busy box
 # Environment: N, ROUNDS, PLAIN_ROUNDS, RATE (setups and Deletes per second), ADDRS (100),
 # WORKERS (responder workers, 1), HALF_OPEN (256), STACK (netkey), CHURN_WAIT (900, bound
-# on each setup and each delete phase), BUILD.
+# on each setup and each delete phase), BUILD, PERF_DELETE (a directory: perf record of the
+# responder during each delete phase, delete-LABEL-ROUND.data; PERF_ARGS, default -g).
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -35,6 +36,8 @@ WORKERS=${WORKERS:-1}
 HALF_OPEN=${HALF_OPEN:-256}
 STACK=${STACK:-netkey}
 CHURN_WAIT=${CHURN_WAIT:-900}
+PERF_DELETE=${PERF_DELETE:-}
+PERF_ARGS=${PERF_ARGS:--g}
 POOL=100.64.0.0/14 # 262,144 addresses
 POOL_NAME=100.64.0.0-100.67.255.255
 R4CP=192.0.2.3 # the CP connection's address; the plain one is R4 (192.0.2.2)
@@ -100,6 +103,10 @@ set -u
 W() { timeout 600 "$SKUA_WHACK" --rundir "$d/run" "\$@"; }
 ticks() { awk '{ print \$14 + \$15 + \$16 + \$17 }' /proc/$BENCH_PID/stat; }
 t0=\$(ticks)
+# PERF_DELETE=DIR: perf record of the responder during each delete phase only
+if [ -n "$PERF_DELETE" ] && [ "\$LG_PHASE" = down ] && [ -f "$out/perf.pid" ]; then
+	kill -INT "\$(cat "$out/perf.pid")"; rm -f "$out/perf.pid"; sleep 2
+fi
 want_sa=0; want_lease=0; want_states=0
 if [ "\$LG_PHASE" = up ]; then
 	want_sa=\$LG_UP; want_states=\$((2 * LG_UP))
@@ -135,6 +142,11 @@ if [ "\$CHURN_LABEL" = cp ] && [ "\$LG_PHASE" = up ]; then
 	fi
 fi
 t1=\$(ticks)
+if [ -n "$PERF_DELETE" ] && [ "\$LG_PHASE" = up ]; then
+	perf record -q $PERF_ARGS -p $BENCH_PID -o "$PERF_DELETE/delete-\$CHURN_LABEL-\$LG_ROUND.data" \
+		</dev/null >/dev/null 2>&1 &
+	echo \$! >"$out/perf.pid"; sleep 1
+fi
 echo "\$CHURN_LABEL \$LG_ROUND \$LG_PHASE \$t0 \$t1 \${ike:-?} \${ipsec:-?} \${xs:-?} \${xp:-?} \${inuse:-?} \$same \$changed \$verdict" >>"$out/checks"
 [ "\$verdict" = ok ]
 EOF

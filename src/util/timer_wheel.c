@@ -266,9 +266,16 @@ uint64_t timer_wheel_next_deadline(const struct timer_wheel *w)
 	return best;
 }
 
+uint64_t timer_wheel_next_wakeup(const struct timer_wheel *w)
+{
+	if (!list_empty(&w->expired))
+		return w->base - 1;
+	return next_event(w);
+}
+
 int timer_wheel_timeout_ms(const struct timer_wheel *w, uint64_t now_ms)
 {
-	uint64_t next = timer_wheel_next_deadline(w);
+	uint64_t next = timer_wheel_next_wakeup(w);
 
 	if (next == UINT64_MAX)
 		return -1;

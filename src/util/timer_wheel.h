@@ -135,15 +135,30 @@ size_t timer_wheel_advance(struct timer_wheel *w, uint64_t now_ms);
 
 /*
  * Earliest deadline of any armed timer, or UINT64_MAX when none is armed.
- * Cost: a few bitmap words; at most one coarse slot is scanned per level,
- * and only when nothing finer comes first.
+ * Cost: a few bitmap words, plus a walk of every timer in the first
+ * non-empty coarse slot when nothing finer comes first: O(timers in that
+ * slot), which is all of them when they were armed for about the same
+ * time (the lifetimes of SAs set up together). For tests and diagnostics;
+ * an event loop waits with timer_wheel_timeout_ms().
  * Context: the owner thread.
  */
 uint64_t timer_wheel_next_deadline(const struct timer_wheel *w);
 
 /*
- * The epoll_wait() timeout for the next deadline seen from now_ms:
- * -1 (nothing armed), 0 (already due) or the milliseconds to wait.
+ * The tick at which timer_wheel_advance() has something to do: the next
+ * deadline when it is in level 0 (exact), else the cascade tick of the
+ * first non-empty coarse slot, never later than the deadlines it holds
+ * (waking there re-files them finer; then the next wake-up is closer).
+ * UINT64_MAX when nothing is armed. Cost: a few bitmap words, whatever
+ * the number of timers. Context: the owner thread.
+ */
+uint64_t timer_wheel_next_wakeup(const struct timer_wheel *w);
+
+/*
+ * The epoll_wait() timeout for the next wake-up seen from now_ms:
+ * -1 (nothing armed), 0 (already due) or the milliseconds to wait; never
+ * beyond the next deadline, possibly before it (a coarse slot's cascade
+ * tick: at most one early wake-up per level on the way to a deadline).
  * Context: the owner thread.
  */
 int timer_wheel_timeout_ms(const struct timer_wheel *w, uint64_t now_ms);

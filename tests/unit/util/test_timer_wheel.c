@@ -390,9 +390,77 @@ Test(timer_wheel, next_deadline_and_timeout)
 	cr_assert_eq(timer_wheel_next_deadline(&wheel), 1000 + 4321);
 	cr_assert_eq(timer_wheel_advance(&wheel, 1000 + 4000), 0);
 	cr_assert_eq(timer_wheel_next_deadline(&wheel), 1000 + 4321);
-	cr_assert_eq(timer_wheel_timeout_ms(&wheel, 1000 + 4000), 321);
+	/*
+	 * 5321 sits in a level-1 slot (256 ms wide) that cascades at 5120: the
+	 * wait ends there (no walk of the slot), then at the exact deadline.
+	 */
+	cr_assert_eq(timer_wheel_timeout_ms(&wheel, 1000 + 4000), 120);
+	cr_assert_eq(timer_wheel_advance(&wheel, 5120), 0);
+	cr_assert_eq(timer_wheel_timeout_ms(&wheel, 5120), 201);
 	cr_assert_eq(timer_wheel_advance(&wheel, 1000 + 4321), 1);
 	cr_assert_eq(timer_wheel_next_deadline(&wheel), 1000 + 123456);
+}
+
+/*
+ * SA lifetimes set up together sit in one coarse slot: the wait bound is
+ * that slot's cascade tick (bitmaps only), not a walk of all of them.
+ */
+Test(timer_wheel, timeout_of_a_coarse_slot_is_its_cascade_tick)
+{
+	static struct rec_timer r[3000];
+	const uint64_t hour8 = 8ULL * 3600 * 1000;
+
+	for (int i = 0; i < 3000; i++) {
+		rec_init(&r[i], i);
+		timer_arm(&wheel, &r[i].t, 1000 + hour8 + (uint64_t)i * 7);	/* level 3 */
+	}
+	cr_assert_eq(timer_wheel_next_deadline(&wheel), 1000 + hour8);
+	/* level 3 slots are 2^20 ms wide: the one holding them cascades at its start */
+	cr_assert_eq(timer_wheel_next_wakeup(&wheel), ((1000 + hour8) >> 20) << 20);
+	cr_assert_eq(timer_wheel_timeout_ms(&wheel, 1000), (int)((((1000 + hour8) >> 20) << 20) - 1000));
+}
+
+/*
+ * An event loop that sleeps exactly timer_wheel_timeout_ms() and then
+ * advances: it never wakes after a deadline, fires every timer at its
+ * deadline and in order, and wakes early only a few times (cascades).
+ */
+Test(timer_wheel, event_loop_on_timeout_never_oversleeps)
+{
+	static struct rec_timer r[4000];
+	uint64_t now = 1000;
+	unsigned wakes = 0, early = 0;
+
+	fired_log.n = 0;
+	for (int i = 0; i < 4000; i++) {
+		rec_init(&r[i], i);
+		/* lifetimes of 4000 SAs set up over 20 s, and a few short timers */
+		timer_arm(&wheel, &r[i].t,
+			  i < 10 ? 1000 + 50 * (uint64_t)i : 1000 + 28800000 + (uint64_t)i * 5);
+	}
+	while (timer_wheel_count(&wheel) > 0) {
+		int t = timer_wheel_timeout_ms(&wheel, now);
+		uint64_t next = timer_wheel_next_deadline(&wheel);
+
+		cr_assert_geq(t, 0);
+		cr_assert_leq(now + (uint64_t)t, next, "woke at %llu after the deadline %llu",
+			      (unsigned long long)(now + (uint64_t)t), (unsigned long long)next);
+		now += (uint64_t)t;
+		if (now < next)
+			early++;
+		timer_wheel_advance(&wheel, now);
+		cr_assert_lt(++wakes, 20000);
+	}
+	cr_assert_eq(fired_log.n, 4000);
+	for (size_t i = 0; i < 4000; i++) {
+		cr_assert_eq(fired_log.ids[i], (int)i);
+		cr_assert_eq(fired_log.at[i], timer_deadline(&r[i].t));
+	}
+	/*
+	 * At most one per coarse slot the deadlines pass through on their way
+	 * down: 20 s of them span 79 level-1 slots (256 ms), a few coarser.
+	 */
+	cr_assert_leq(early, 90, "%u early wake-ups", early);
 }
 
 Test(timer_wheel, fini_disarms_everything)
@@ -509,6 +577,10 @@ Test(timer_wheel, matches_a_brute_force_model)
 			}
 		cr_assert_eq(timer_wheel_count(&wheel), armed);
 		cr_assert_eq(timer_wheel_next_deadline(&wheel), next, "step %d", step);
+		/* the event loop's bound: never after the next deadline */
+		cr_assert_leq(timer_wheel_next_wakeup(&wheel), next, "step %d", step);
+		cr_assert_eq(timer_wheel_next_wakeup(&wheel) == UINT64_MAX, next == UINT64_MAX,
+			     "step %d", step);
 	}
 	/* cascading alone keeps ties in arm order: the repair never ran */
 	cr_assert_eq(wheel.resorts, 0);
