@@ -687,6 +687,25 @@ static void answer_sa(const struct v1_sa *offered, unsigned ti, struct v1_sa *ou
 	}
 }
 
+/*
+ * Our SA for the initiator cookie and peer of a first message, if one
+ * exists already (its owner: the same cookie steers here). Context: the
+ * receiving worker.
+ */
+static struct ike_sa *sa_of_first(struct ike_daemon *d, const struct net_rx *rx,
+				  const struct v1_msg *m)
+{
+	struct sa_node *node;
+	uint64_t ci = 0;
+
+	for (int i = 0; i < 8; i++)
+		ci = ci << 8 | m->hdr.icookie[i];
+	rcu_read_lock();
+	node = sadb_sa_table_lookup_init_rcu(&d->sas, ci, &rx->d->peer, rx->d->peer_port);
+	rcu_read_unlock();
+	return node ? caa_container_of(node, struct ike_sa, node) : NULL;
+}
+
 void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -694,12 +713,10 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	struct v1_p1_set *set = NULL;
 	struct v1_sa *form = NULL;
 	struct connection *c;
-	struct sa_node *node;
 	struct ike_sa *sa;
 	struct v1_p1 chosen;
 	struct v1_build b;
 	uint8_t this_end;
-	uint64_t ci = 0;
 	unsigned ti;
 	size_t len;
 	char err[256];
@@ -708,14 +725,8 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		v1_drop(w, rx, "Main Mode message 1 without exactly one SA payload");
 		return;
 	}
-	for (int i = 0; i < 8; i++)
-		ci = ci << 8 | m->hdr.icookie[i];
-	rcu_read_lock();
-	node = sadb_sa_table_lookup_init_rcu(&d->sas, ci, &rx->d->peer, rx->d->peer_port);
-	rcu_read_unlock();
-	if (node) {
-		/* Our SA for it already exists (its owner: the same cookie steers here). */
-		sa = caa_container_of(node, struct ike_sa, node);
+	sa = sa_of_first(d, rx, m);
+	if (sa) {
 		if (sa->w == w && sa->version == 1 && sa->state == IKE_V1_MAIN_R1 && sa->resp) {
 			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
 			send_raw(sa, sa->resp, sa->resp_len);
@@ -1161,12 +1172,10 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	struct v1_p1_set *set = NULL;
 	struct v1_sa *form = NULL;
 	struct connection *c;
-	struct sa_node *node;
 	struct ike_sa *sa;
 	struct v1_p1 chosen;
 	struct ike_id id;
 	uint8_t this_end;
-	uint64_t ci = 0;
 	unsigned ti;
 	char err[256];
 
@@ -1174,13 +1183,8 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		v1_drop(w, rx, "Aggressive Mode message 1 without exactly one SA, KE, NONCE and ID");
 		return;
 	}
-	for (int i = 0; i < 8; i++)
-		ci = ci << 8 | m->hdr.icookie[i];
-	rcu_read_lock();
-	node = sadb_sa_table_lookup_init_rcu(&d->sas, ci, &rx->d->peer, rx->d->peer_port);
-	rcu_read_unlock();
-	if (node) {
-		sa = caa_container_of(node, struct ike_sa, node);
+	sa = sa_of_first(d, rx, m);
+	if (sa) {
 		if (sa->w == w && sa->version == 1 && sa->state == IKE_V1_AGGR_R1 && sa->req) {
 			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
 			send_raw(sa, sa->req, sa->req_len);
