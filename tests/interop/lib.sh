@@ -267,6 +267,33 @@ iop_spawn() {
 }
 
 # iop_cat <file...>: cat the files that exist (an unmatched glob is no error).
+# iop_skua_case_end <fail> <what> <ik> <ii> <rk> <ri> <conn> <peer kind> <peer inst>:
+# the end of one Skua-with-a-peer case (skua_certs.sh, skua_frag.sh). With
+# nothing failed so far (<fail> 0), the initiator's --terminate must take the
+# IKE SA off both sides; after any failure, Skua's (instance sk) and the
+# peer's log tails; the connection is then removed from both. Returns 1 when
+# the case failed (before or here).
+iop_skua_case_end() {
+	local fail=$1 what=$2 ik=$3 ii=$4 rk=$5 ri=$6 conn=$7 peer=$8 pk=$9
+	if [ "$fail" -eq 0 ]; then
+		"${ik}_terminate" "$ii" "$conn" || true
+		if iop_wait "$IOP_WAIT" iop_not "${ik}_ike_established" "$ii" "$conn" &&
+			iop_wait "$IOP_WAIT" iop_not "${rk}_ike_established" "$ri" "$conn"; then
+			iop_ok "$what: the Delete removed the IKE SA on both sides"
+		else
+			iop_not_ok "$what: the IKE SA survived the Delete"
+			fail=1
+		fi
+	fi
+	if [ "$fail" -ne 0 ]; then
+		# shellcheck disable=SC2046
+		iop_dump $(skua_logs sk) $("${peer}_logs" "$pk")
+	fi
+	skua_del_conn sk "$conn" || true
+	"${peer}_del_conn" "$pk" "$conn" || true
+	[ "$fail" -eq 0 ]
+}
+
 iop_cat() {
 	local f
 	for f in "$@"; do

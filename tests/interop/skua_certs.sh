@@ -266,22 +266,7 @@ certs_case() {
 		iop_not_ok "$what: $PEER did not log how it authenticated Skua"
 		fail=1
 	fi
-	if [ "$fail" -eq 0 ]; then
-		"${ik}_terminate" "$ii" "$conn" || true
-		if iop_wait "$IOP_WAIT" iop_not "${ik}_ike_established" "$ii" "$conn" &&
-			iop_wait "$IOP_WAIT" iop_not "${rk}_ike_established" "$ri" "$conn"; then
-			iop_ok "$what: the Delete removed the IKE SA on both sides"
-		else
-			iop_not_ok "$what: the IKE SA survived the Delete"
-			fail=1
-		fi
-	fi
-	if [ "$fail" -ne 0 ]; then
-		# shellcheck disable=SC2046
-		iop_dump $(skua_logs sk) $("${PEER}_logs" "$PK")
-	fi
-	skua_del_conn sk "$conn" || true
-	"${PEER}_del_conn" "$PK" "$conn" || true
+	iop_skua_case_end "$fail" "$what" "$ik" "$ii" "$rk" "$ri" "$conn" "$PEER" "$PK" || true
 	return 0
 }
 
