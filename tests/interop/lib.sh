@@ -266,7 +266,40 @@ iop_spawn() {
 	IOP_PIDS="$IOP_PIDS $IOP_SPAWNED"
 }
 
-# iop_cat <file...>: cat the files that exist (an unmatched glob is no error).
+# lsw_cp_server_add <inst> <address> <pool> <psk>: libreswan instance <inst> as a
+# Configuration payload server for Skua's --modecfgclient (skua_cp.sh case 4 and
+# tests/kernel/lsw_cp.sh): conn cpsrv, @lswgw at <address> giving @skcl an address
+# of <pool> (rightaddresspool=), DNS 192.0.2.54 and the domain lsw.example; PSK <psk>.
+lsw_cp_server_add() {
+	local inst=$1 addr=$2 pool=$3 psk=$4 lgd
+	lgd=$(lsw_dir "$inst")
+	cat >"$lgd/conns/cpsrv.conf" <<EOF
+conn cpsrv
+    ikev2=insist
+    authby=secret
+    left=$addr
+    leftid=@lswgw
+    leftsubnet=0.0.0.0/0
+    leftmodecfgserver=yes
+    right=%any
+    rightid=@skcl
+    rightaddresspool=$pool
+    rightmodecfgclient=yes
+    modecfgdns=192.0.2.54
+    modecfgdomains=lsw.example
+    ike=aes_gcm256-sha2_256-dh31
+    esp=aes_gcm256
+    type=tunnel
+    leftupdown=%disabled
+    rekey=no
+    auto=add
+EOF
+	printf '@lswgw @skcl : PSK "%s"\n' "$psk" >"$lgd/secrets/cpsrv.secrets"
+	lsw_reread_secrets "$inst" >/dev/null 2>&1
+	timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$lgd/ipsec.conf" --ctlsocket "$lgd/run/pluto.ctl" \
+		cpsrv >"$lgd/load.out" 2>&1 || sed 's/^/#   /' "$lgd/load.out"
+}
+
 # iop_skua_case_end <fail> <what> <ik> <ii> <rk> <ri> <conn> <peer kind> <peer inst>:
 # the end of one Skua-with-a-peer case (skua_certs.sh, skua_frag.sh). With
 # nothing failed so far (<fail> 0), the initiator's --terminate must take the
@@ -294,6 +327,7 @@ iop_skua_case_end() {
 	[ "$fail" -eq 0 ]
 }
 
+# iop_cat <file...>: cat the files that exist (an unmatched glob is no error).
 iop_cat() {
 	local f
 	for f in "$@"; do

@@ -77,32 +77,7 @@ SKUA_STACK=netkey
 iop_start skua sk "$NS_L"
 iop_start lsw lg "$NS_R"
 skd=$(skua_dir sk)
-lgd=$(lsw_dir lg)
-cat >"$lgd/conns/cpsrv.conf" <<EOF
-conn cpsrv
-    ikev2=insist
-    authby=secret
-    left=$R4
-    leftid=@lswgw
-    leftsubnet=0.0.0.0/0
-    leftmodecfgserver=yes
-    right=%any
-    rightid=@skcl
-    rightaddresspool=$POOL
-    rightmodecfgclient=yes
-    modecfgdns=192.0.2.54
-    modecfgdomains=lsw.example
-    ike=aes_gcm256-sha2_256-dh31
-    esp=aes_gcm256
-    type=tunnel
-    leftupdown=%disabled
-    rekey=no
-    auto=add
-EOF
-printf '@lswgw @skcl : PSK "%s"\n' "$PSK" >"$lgd/secrets/cpsrv.secrets"
-lsw_reread_secrets lg >/dev/null 2>&1
-timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$lgd/ipsec.conf" --ctlsocket "$lgd/run/pluto.ctl" \
-	cpsrv >"$lgd/load.out" 2>&1 || sed 's/^/#   /' "$lgd/load.out"
+lsw_cp_server_add lg "$R4" "$POOL" "$PSK"
 
 # Skua: a --updown that records what it is told and runs the shipped _updown, which
 # adds and removes the address
