@@ -338,3 +338,62 @@ Test(window, no_window_either_side)
 	cr_assert_eq(w->msgid_next, 4);
 	cr_assert_eq(e->msgid_peer, 4);
 }
+
+/*
+ * Two CREATE_CHILD_SAs at once (a Child SA rekey and one more Child SA for
+ * a second connection), the second delivered first: east answers each in
+ * the order they came, west matches each answer to its exchange.
+ */
+Test(window, two_create_child_sa_out_of_order)
+{
+	xch_conn_add_both("--name t2 --host 127.0.0.1 --id @west --client 10.3.0.0/16 --to "
+			  "--host 127.0.0.2 --id @east --client 10.4.0.0/16 --psk --encrypt");
+	establish(4, 4);
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+	uint32_t old_in = w->children->spi_in;
+	struct v2_task *t = v2_task_new(V2T_NEW_CHILD);
+	const struct xch_msg *m;
+
+	cr_assert(ike_child_rekey(w, w->children, "test"));
+	t->conn = xch_conn(XCH_WEST, "t2");
+	ike_connection_ref(t->conn);
+	t->this_end = xch_conn_end(XCH_WEST, "t2");
+	v2_task_add(w, t);
+	xch_pump();
+	cr_assert_eq(pending(XCH_WEST), 2, "both CREATE_CHILD_SA requests should be out");
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->hdr.msgid, 2);
+	cr_assert_str_eq(m->desc, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	uint8_t *first = xch_msg_copy(m);
+	size_t first_len = m->len;
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, 3, "SK{SA Ni TSi TSr}");
+	xch_send_raw(XCH_WEST, first, first_len);
+	free(first);
+	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, 2, "SK{N(REKEY_SA) SA Ni TSi TSr}");
+	cr_assert_eq(e->msgid_peer, 4);
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, 3, "SK{SA Nr TSi TSr}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, 2, "SK{SA Nr TSi TSr}");
+	/* Then the old Child SA's Delete, and its linger. */
+	xch_run_until_quiet();
+	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS);
+	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS);
+	xch_run_until_quiet();
+	assert_quiet();
+	cr_assert_null(w->active);
+	cr_assert_eq(w->win->parked, 0);
+	unsigned n = 0;
+	bool t_rekeyed = false, t2_up = false;
+	for (const struct child_sa *c = w->children; c; c = c->next, n++) {
+		cr_assert_eq(c->state, CHILD_INSTALLED);
+		if (!strcmp(c->conn->spec.name, "t"))
+			t_rekeyed = c->spi_in != old_in;
+		if (!strcmp(c->conn->spec.name, "t2"))
+			t2_up = true;
+	}
+	cr_assert_eq(n, 2, "west has %u Child SAs, expected the rekeyed one and t2's", n);
+	cr_assert(t_rekeyed, "t's Child SA was not rekeyed");
+	cr_assert(t2_up, "no Child SA for t2");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 0);
+}
