@@ -397,3 +397,40 @@ Test(window, two_create_child_sa_out_of_order)
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 0);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 0);
 }
+
+/*
+ * East is still computing its answer to a CREATE_CHILD_SA (caught before
+ * its kernel and crypto answers) when a liveness check of the window
+ * comes: that one is answered at once, the CREATE_CHILD_SA's answer
+ * follows under its own message ID.
+ */
+Test(window, informational_answered_while_create_child_sa_computes)
+{
+	establish(4, 4);
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+	uint32_t old_in = w->children->spi_in;
+	const struct xch_msg *m;
+
+	cr_assert(ike_child_rekey(w, w->children, "test"));
+	liveness(XCH_WEST);
+	cr_assert_eq(pending(XCH_WEST), 2);
+	m = xch_deliver(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->hdr.msgid, 2);
+	cr_assert_not_null(e->rctx, "east's answer should still be computing");
+	expect(XCH_WEST, V2_INFORMATIONAL, false, 3, "SK{}");
+	expect(XCH_EAST, V2_INFORMATIONAL, true, 3, "SK{}");
+	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, 2, "SK{SA Nr TSi TSr}");
+	cr_assert_eq(e->msgid_peer, 4);
+	xch_run_until_quiet();
+	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS);
+	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS);
+	xch_run_until_quiet();
+	assert_quiet();
+	cr_assert_null(w->active);
+	cr_assert_not_null(w->children);
+	cr_assert_null(w->children->next);
+	cr_assert_neq(w->children->spi_in, old_in, "not rekeyed");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REKEY_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 0);
+}

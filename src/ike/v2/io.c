@@ -522,13 +522,15 @@ void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
 	answer_error_data(sa, exchange, type, 0);
 }
 
+static void request_take(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
+
 static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	const struct v2_hdr *h = &m->hdr;
-	struct ike_input in = { .rx = rx, .m = m };
 	const uint8_t *cached;
 	size_t cached_len;
-	int rc;
+	uint32_t computing;
+	bool beside = false;
 
 	switch (v2_window_classify(sa, h->msgid, &cached, &cached_len)) {
 	case V2W_RETRANSMIT:
@@ -553,14 +555,35 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	case V2W_NEW:
 		break;
 	}
+	computing = v2_answer_msgid(sa);
 	if (sa->rctx) {
 		/*
-		 * Our answer to this request, or to another in the window, is
-		 * still being computed: the peer sends it again.
+		 * Our answer to a CREATE_CHILD_SA is being computed (kernel,
+		 * crypto). Another request of the window that is an
+		 * INFORMATIONAL (answered at once) is taken meanwhile; a
+		 * retransmission of the one computed, or another
+		 * CREATE_CHILD_SA, waits for the peer to send it again.
 		 */
-		v2_drop(sa->w, rx, "request while we compute an answer");
-		return;
+		if (h->exchange != V2_INFORMATIONAL || h->msgid == computing ||
+		    v2_window_ours(sa) <= 1) {
+			v2_drop(sa->w, rx, "request while we compute an answer");
+			return;
+		}
+		beside = true;
 	}
+	request_take(sa, rx, m);
+	/* The answer being computed goes out under its own message ID. */
+	if (beside && !sa->dead && sa->win)
+		sa->win->msgid_rx = computing;
+}
+
+/* An authenticated request in the window: open it, answer or dispatch it. */
+static void request_take(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+{
+	const struct v2_hdr *h = &m->hdr;
+	struct ike_input in = { .rx = rx, .m = m };
+	int rc;
+
 	rc = v2_open(sa, (uint8_t *)rx->msg, m);
 	if (rc < 0) {
 		const char *why = open_failure(rc, "integrity check failed");
