@@ -144,7 +144,8 @@ Test(window, child_rekey_and_liveness_at_once)
 
 	cr_assert(ike_child_rekey(w, w->children, "test"));
 	liveness(XCH_WEST);
-	cr_assert_eq(pending(XCH_WEST), 2, "the liveness check waited for the rekey's answer (window of four)");
+	cr_assert_eq(pending(XCH_WEST), 2,
+		     "the liveness check waited for the rekey's answer (window of four)");
 	expect(XCH_WEST, V2_CREATE_CHILD_SA, false, 2, "SK{N(REKEY_SA) SA Ni TSi TSr}");
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 3, "SK{}");
 	/* Answers in order; the liveness answer waits while the rekey is handled. */

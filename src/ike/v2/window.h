@@ -14,12 +14,13 @@
  * The message ID window larger than one (RFC 7296 2.3, SET_WINDOW_SIZE).
  *
  * Responder: with pluto --ike-window N (config setup ike-window=N, 1..
- * V2_WINDOW_MAX, default 1: none announced, as libreswan) we announce N in IKE_AUTH and, once established, take
- * the peer's requests msgid_peer .. msgid_peer + N - 1 in any order;
- * their responses are kept in a ring of N slots indexed by message ID
- * (a retransmitted request in the window is answered from it), and a
- * request beyond the window is dropped and counted
- * (IKEC_RX_BEYOND_WINDOW).
+ * V2_WINDOW_MAX, default 1: none announced, as libreswan) we announce N
+ * in IKE_AUTH and, once established, take the peer's requests msgid_peer
+ * .. msgid_peer + N - 1 in any order; their responses are kept in a ring
+ * of N slots indexed by message ID (a retransmitted request in the window
+ * is answered from it), and a request beyond the window is dropped and
+ * counted (IKEC_RX_BEYOND_WINDOW). While an answer to a CREATE_CHILD_SA
+ * is computed, only an INFORMATIONAL of the window is taken beside it.
  *
  * Initiator: when the peer announced a window larger than one, up to
  * min(its window, V2_PARK_MAX) of our requests are out at once: a
@@ -30,10 +31,10 @@
  * always. IKE SA rekeys and Deletes never park: they start when nothing
  * is out.
  *
- * The window object is allocated only when a window is in use (the peer
- * announced one larger than one, sent a request ahead of the next one
- * expected, or we park a request), and freed with the SA. Owner: the IKE
- * SA's owner worker.
+ * The window object is allocated only when a window is in use (our first
+ * answer after IKE_AUTH with --ike-window above one, a request ahead of
+ * the next one expected, or a request of ours parked), and freed with the
+ * SA. Owner: the IKE SA's owner worker.
  */
 enum {
 	V2_WINDOW_MAX = 8,	/* our window for the peer's requests, at most */
@@ -58,7 +59,7 @@ struct v2_win_req {
 
 struct v2_window {
 	struct ike_sa *sa;
-	uint32_t answered;	/* bit i: request msgid_peer + i answered already (out of order) */
+	uint32_t answered;	/* bit i: request msgid_peer + i answered (out of order) */
 	uint32_t msgid_rx;	/* the request being answered now */
 	uint8_t size;		/* our window: response slots */
 	uint8_t parked;		/* requests parked */
