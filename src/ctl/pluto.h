@@ -188,6 +188,8 @@ void ctl_config_fini(struct pluto *p);
  * length, -ENOENT or -EMSGSIZE. Context: any RCU-registered thread; the
  * caller wipes out.
  */
+/* The secrets' XAUTH password of user ("@user : XAUTH ..."): ike_daemon's xauth_lookup. */
+int ctl_xauth_lookup(void *ctx, const char *user, uint8_t *out, size_t cap);
 int ctl_psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 		   uint8_t *out, size_t cap);
 

@@ -211,6 +211,18 @@ static const char *state_story(enum ike_state s)
 		return "sent QR1, inbound IPsec SA installed, expecting QI2";
 	case IKE_V1_QUICK_R2:
 		return "IPsec SA established";
+	case IKE_V1_XAUTH_R0:
+		return "XAUTH: sent REQUEST, expecting REPLY";
+	case IKE_V1_XAUTH_R1:
+		return "XAUTH: sent SET, expecting ACK";
+	case IKE_V1_XAUTH_I0:
+		return "XAUTH: expecting REQUEST";
+	case IKE_V1_XAUTH_I1:
+		return "XAUTH: sent REPLY, expecting SET";
+	case IKE_V1_MODECFG_R1:
+		return "ModeCfg: sent the address, expecting ACK";
+	case IKE_V1_MODECFG_I1:
+		return "ModeCfg: expecting the address";
 	case IKE_STATE_COUNT:
 		break;
 	}

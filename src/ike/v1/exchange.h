@@ -23,6 +23,7 @@ enum v1_msg_kind {
 	V1K_AGGR_1,		/* Aggressive Mode 1: SA KE NONCE ID */
 	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID HASH */
 	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted, or in the clear): HASH */
+	V1K_TX,			/* Transaction (decrypted): HASH ATTR */
 };
 
 /* Which kind m is (decrypted when encrypted). Context: any; pure. */
@@ -48,6 +49,31 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
 void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: check HASH_R, send 3 */
 void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 2 */
 void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
+
+/*
+ * XAUTH (xauth.c, draft-beaulieu-ike-xauth-02) in Transaction exchanges
+ * after Phase 1: the handlers the table names.
+ */
+void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in);	/* server: REPLY came */
+void v1_xauth_r_ack(struct ike_sa *sa, struct ike_input *in);	/* server: ACK came */
+void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in);	/* client: REQUEST came */
+void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in);	/* client: SET came */
+
+/*
+ * Phase 1 of sa just came up: true when XAUTH (or Mode Config) runs
+ * first (the server sends its REQUEST; the client waits for it), false
+ * when Quick Mode may start now.
+ */
+bool v1_xauth_after_p1(struct ike_sa *sa);
+
+/* The client's user name and password given with --initiate (pr may be NULL). */
+void v1_xauth_creds(struct ike_sa *sa, const struct ike_progress *pr);
+
+/* The Phase 1 authentication method connection c proposes and takes. */
+uint16_t v1_p1_auth(const struct connection *c);
+
+/* HASH(1) = prf(SKEYID_a, M-ID | the rest) of an encrypted m, checked in constant time. */
+bool v1_hash1_ok(struct ike_sa *sa, const struct v1_msg *m);
 
 /* Quick Mode (quick.c). */
 void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv1 XAUTH (draft-beaulieu-ike-xauth-02) between two in-process engines
+ * (xch.h): west (127.0.0.1) is the XAUTH client and initiates Main Mode,
+ * east (127.0.0.2) the server, checking a libreswan-style passwd file
+ * written here with crypt(3). Needs root (a private network namespace).
+ */
+#include <criterion/criterion.h>
+#include <crypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exchange/xch.h"
+#include "ike/ike_cmd.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/msg.h"
+#include "ike/v1/state.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	xch_setup();
+	snprintf(dir, sizeof(dir), "/tmp/skua-xauth-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	unlink(path);
+	rmdir(dir);
+	xch_teardown();
+}
+
+TestSuite(v1_xauth, .init = setup, .fini = teardown, .timeout = 60);
+
+/* east's passwd file: one line per user, "user:crypt(password)[:conn]" */
+static void passwd(const char *user, const char *pw, const char *conn)
+{
+	char path[128], salt[64];
+	struct crypt_data cd;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	memset(&cd, 0, sizeof(cd));
+	cr_assert_not_null(crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof(salt)));
+	fprintf(f, "# a comment\n%s:%s%s%s\n", user, crypt_r(pw, salt, &cd), conn ? ":" : "",
+		conn ? conn : "");
+	fclose(f);
+	xch_daemon(XCH_EAST)->ipsecdir = dir;
+}
+
+/* what the initiating whack sees */
+struct test_progress {
+	struct ike_progress pr;
+	char lines[4096];
+};
+
+static void tp_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct test_progress *t = (struct test_progress *)pr;
+	size_t n = strlen(t->lines);
+
+	(void)rc;
+	snprintf(t->lines + n, sizeof(t->lines) - n, "%s\n", text);
+}
+
+static void tp_release(struct ike_progress *pr)
+{
+	(void)pr;
+}
+
+static const struct ike_progress_ops tp_ops = { .line = tp_line, .release = tp_release };
+static struct test_progress tp;
+
+#define XCONN                                                                                \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west --xauthclient --to --host 127.0.0.2 " \
+	"--id @east --xauthserver --psk --encrypt"
+
+/* Both sides' connection (extra appended), the PSK, and west initiating with user/pass. */
+static void xauth_start(const char *extra, const char *user, const char *pass)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args), "%s%s", XCONN, extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add_both(args);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = user;
+	tp.pr.xauth_pass = pass;
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+static const struct xch_msg *step_expect(enum xch_side from, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "nothing on the wire; expected %s", desc);
+	cr_assert_str_eq(m->desc, desc);
+	return m;
+}
+
+static const struct v1_cfg *cfg_of(const struct xch_msg *m)
+{
+	cr_assert_eq(m->v1m->hdr.exchange, V1_X_TRANSACTION);
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	return m->v1m->pl[1].u.cfg;
+}
+
+/* Main Mode, then the server's REQUEST: everything up to west's REPLY. */
+static void to_reply(void)
+{
+	const struct xch_msg *m;
+	const struct v1_cfg *cfg;
+
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_XAUTH_R0);
+	cr_assert_null(xch_sa(XCH_WEST)->v1->qm, "Quick Mode before XAUTH");
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cr_assert_eq(cfg->nattr, 2);
+	cr_assert_eq(cfg->attr[0].type, 16521);	/* XAUTH-USER-NAME */
+	cr_assert_eq(cfg->attr[1].type, 16522);	/* XAUTH-USER-PASSWORD */
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I1);
+}
+
+/* The phase 1 proposals carry XAUTHInitPreShared (65001), both ways. */
+static void assert_auth_xauth(const struct xch_msg *m)
+{
+	const struct v1_sa *sa = m->v1m->pl[0].u.sa;
+	const struct v1_attr *a =
+		v1_sa_attr(sa, &sa->trans[sa->prop[0].first_trans], V1_A_AUTH);
+
+	cr_assert_not_null(a);
+	cr_assert_eq(a->value, V1_AUTH_XAUTH_I_PSK);
+}
+
+Test(v1_xauth, good_password_then_quick_mode)
+{
+	const struct xch_msg *m;
+	const struct v1_cfg *cfg;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	assert_auth_xauth(step_expect(XCH_WEST, "v1 Main: SA"));
+	assert_auth_xauth(step_expect(XCH_EAST, "v1 Main: SA"));
+	for (int i = 2; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_eq(cfg_of(m)->type, V1_CFG_REQUEST);
+	m = step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_REPLY);
+	cr_assert_eq(cfg->nattr, 2);
+	cr_assert_eq(cfg->attr[0].len, 5);
+	cr_assert_arr_eq(cfg->attr[0].val, "alice", 5);
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_SET);
+	cr_assert_eq(cfg->attr[0].type, 16527);	/* XAUTH-STATUS */
+	cr_assert(cfg->attr[0].basic);
+	cr_assert_eq(cfg->attr[0].value, 1, "OK");
+	m = step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_eq(cfg_of(m)->type, V1_CFG_ACK);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+	/* then Quick Mode from west */
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: Successfully Authenticated"), "%s", tp.lines);
+	cr_assert_null(strstr(tp.lines, "open sesame"), "the password was shown");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+Test(v1_xauth, bad_password_fails_and_deletes)
+{
+	const struct xch_msg *m;
+	const struct v1_cfg *cfg;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open barley");
+	to_reply();
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_SET);
+	cr_assert_eq(cfg->attr[0].value, 0, "FAIL");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");	/* ACK */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept its SA after XAUTH failed");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept the SA of a wrong password");
+	cr_assert_not_null(strstr(tp.lines, "authentication failed"), "%s", tp.lines);
+	/* east's Deletes reach a west that has nothing left */
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 1);
+}
+
+/* An unknown user, and a user whose line names another connection, fail the same way. */
+Test(v1_xauth, unknown_user_and_other_conn_fail)
+{
+	passwd("bob", "open sesame", "v1");
+	passwd("alice", "open sesame", "another");
+	xauth_start("", "alice", "open sesame");
+	to_reply();
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_eq(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"))->attr[0].value, 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+}
+
+/* --xauthby alwaysok: any password. */
+Test(v1_xauth, alwaysok_takes_any_password)
+{
+	xauth_start(" --xauthby alwaysok", "alice", "anything");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+}
+
+Test(v1_xauth, soft_fail_continues)
+{
+	passwd("alice", "open sesame", NULL);
+	xauth_start(" --xauthfail soft", "alice", "wrong");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "", "a soft failure names no user");
+}
+
+/* A lost REQUEST is sent again; a lost REPLY too (the REQUEST again gets the same REPLY). */
+Test(v1_xauth, lost_transaction_messages)
+{
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_drop_next(XCH_EAST));	/* the REQUEST */
+	xch_advance(XCH_EAST, 600);
+	step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* the REPLY */
+	xch_advance(XCH_EAST, 1100);
+	/* the REQUEST again (west's chain has moved on: the harness cannot open it) */
+	step_expect(XCH_EAST, "v1 Transaction: E");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_eq(xch_run_until_quiet(), 6);		/* REPLY, SET, ACK, Quick Mode 1-3 */
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+}
+
+/* A client with no user name ends its SA with a clear message, the password never asked. */
+Test(v1_xauth, client_without_user_gives_up)
+{
+	xauth_start("", NULL, NULL);
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_step(XCH_EAST));	/* the REQUEST */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "no XAUTH user name"), "%s", tp.lines);
+}
+
+/* A Transaction whose HASH is wrong is dropped and counted; the exchange goes on. */
+Test(v1_xauth, bad_hash_is_dropped)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	bytes = xch_msg_copy(m);
+	bytes[V1_HDR_SIZE + 16] ^= 0x80;	/* inside HASH's value (CBC: the second block) */
+	xch_send_raw(XCH_EAST, bytes, m->len);
+	free(bytes);
+	xch_step(XCH_EAST);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	xch_advance(XCH_EAST, 600);
+	cr_assert_eq(xch_run_until_quiet(), 7);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+}
+
+/* A Quick Mode before XAUTH is done is not taken. */
+Test(v1_xauth, no_quick_mode_before_xauth)
+{
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	to_reply();
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_XAUTH_R0);
+}
+
+/* Without --xauthpass the client's password comes from the secrets ("@alice : XAUTH ..."). */
+static int secrets_xauth(void *ctx, const char *user, uint8_t *out, size_t cap)
+{
+	(void)ctx;
+	if (strcmp(user, "alice") != 0 || cap < 11)
+		return -ENOENT;
+	memcpy(out, "open sesame", 11);
+	return 11;
+}
+
+Test(v1_xauth, password_from_the_secrets)
+{
+	passwd("alice", "open sesame", NULL);
+	xch_daemon(XCH_WEST)->xauth_lookup = secrets_xauth;
+	xauth_start("", "alice", NULL);
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+}
+
