@@ -330,3 +330,119 @@ Test(v1_xauth, password_from_the_secrets)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
 }
 
+
+/* ---- Mode Config (draft-dukes-ike-mode-cfg), after XAUTH ---- */
+
+#define MC_EAST                                                                               \
+	"--name v1 --ikev1 --host 127.0.0.2 --id @east --client 0.0.0.0/0 %s --modecfgserver "  \
+	"--modecfgdns 192.0.2.53 --modecfgdomains example.com --to --host 127.0.0.1 --id @west " \
+	"--addresspool 10.9.0.10-10.9.0.20 --psk --encrypt --tunnel%s"
+#define MC_WEST                                                                               \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west %s --modecfgclient --to --host "         \
+	"127.0.0.2 --id @east --client 0.0.0.0/0 --psk --encrypt --tunnel%s"
+
+static void mc_start(bool xauth, const char *extra)
+{
+	char e[512], w[512];
+
+	snprintf(e, sizeof(e), MC_EAST, xauth ? "--xauthserver" : "", extra);
+	snprintf(w, sizeof(w), MC_WEST, xauth ? "--xauthclient" : "", extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_EAST, e);
+	xch_conn_add(XCH_WEST, w);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	passwd("alice", "open sesame", NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+/* Both IPsec SAs are the leased address's: west's IDci, east's narrowed remote side. */
+static void assert_mc_up(void)
+{
+	char a[IP_ADDR_STRLEN], t[80];
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_not_null(w->given);
+	cr_assert_str_eq(ip_addr_str(&w->given->assigned[0], a), "10.9.0.10");
+	cr_assert_str_eq(w->given->dns_info, "192.0.2.53");
+	cr_assert_str_eq(w->given->domain_info, "example.com");
+	cr_assert_str_eq(ip_addr_str(&ike_sa_lease(e)->addr[0], a), "10.9.0.10");
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), "10.9.0.10/32");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_remote, t, sizeof(t)), "10.9.0.10/32");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_local, t, sizeof(t)), "0.0.0.0/0");
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+static const uint8_t *attr_val(const struct v1_cfg *cfg, uint16_t type, uint16_t *len)
+{
+	for (unsigned i = 0; i < cfg->nattr; i++)
+		if (cfg->attr[i].type == type) {
+			*len = cfg->attr[i].len;
+			return cfg->attr[i].val;
+		}
+	return NULL;
+}
+
+Test(v1_xauth, modecfg_push_after_xauth)
+{
+	const struct v1_cfg *cfg;
+	const uint8_t *v;
+	uint16_t len = 0;
+
+	mc_start(true, "");
+	for (int i = 0; i < 10; i++)		/* Main Mode (west first), XAUTH (east first) */
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MODECFG_I1);
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_SET);
+	v = attr_val(cfg, 1, &len);		/* INTERNAL_IP4_ADDRESS */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 4);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 10, 9, 0, 10 }), 4);
+	v = attr_val(cfg, 28674, &len);	/* UNITY_DEF_DOMAIN, as libreswan sends it */
+	cr_assert_not_null(v);
+	cr_assert_arr_eq(v, "example.com", 11);
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_ACK);
+	cr_assert_eq(xch_run_until_quiet(), 3);	/* Quick Mode */
+	assert_mc_up();
+}
+
+Test(v1_xauth, modecfg_pull_after_xauth)
+{
+	const struct v1_cfg *cfg;
+
+	mc_start(true, " --modecfgpull");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3, "a pull server waits");
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REPLY);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_mc_up();
+}
+
+/* Mode Config alone (no XAUTH), a lost SET sent again. */
+Test(v1_xauth, modecfg_push_alone_lost_set)
+{
+	mc_start(false, "");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_drop_next(XCH_EAST));	/* the SET */
+	xch_advance(XCH_EAST, 600);
+	cr_assert_eq(xch_run_until_quiet(), 5);		/* SET, ACK, Quick Mode */
+	assert_mc_up();
+}

@@ -4,6 +4,7 @@
 
 #include "ike/ike_sa.h"
 #include "ike/transition.h"
+#include "ike/v1/payloads.h"
 
 /*
  * IKEv1 exchanges on the shared transition machinery (transition.h): the
@@ -68,6 +69,32 @@ bool v1_xauth_after_p1(struct ike_sa *sa);
 
 /* The client's user name and password given with --initiate (pr may be NULL). */
 void v1_xauth_creds(struct ike_sa *sa, const struct ike_progress *pr);
+
+/*
+ * The Transaction exchange's messages (xauth.c): send HDR*, HASH, ATTR(cfg)
+ * in exchange msgid (fresh: a new IV chain from Phase 1's; request: kept
+ * and retransmitted, else an answer resent on a retransmission); take the
+ * peer's (HASH checked, one attribute payload of type want: NULL when
+ * dropped and counted). v1_new_msgid() is a fresh non-zero Message ID.
+ */
+int v1_tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v1_cfg *cfg,
+	       bool request);
+const struct v1_cfg *v1_tx_take(struct ike_sa *sa, struct ike_input *in, uint8_t want);
+uint32_t v1_new_msgid(void);
+
+/*
+ * Mode Config (modecfg.c, draft-dukes-ike-mode-cfg): the server's SET
+ * (push) and the client's REQUEST (--modecfgpull), 0 or -errno; the
+ * handlers the table names; v1_after_modecfg() ends it (the Phase 1 state
+ * back, the initiator's Quick Mode).
+ */
+int v1_modecfg_push(struct ike_sa *sa);
+int v1_modecfg_pull(struct ike_sa *sa);
+void v1_modecfg_r_ack(struct ike_sa *sa, struct ike_input *in);	/* server: ACK came */
+void v1_modecfg_r_request(struct ike_sa *sa, struct ike_input *in);	/* server: REQUEST came */
+void v1_modecfg_i_set(struct ike_sa *sa, struct ike_input *in);	/* client: SET came */
+void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in);	/* client: SET or REPLY */
+void v1_after_modecfg(struct ike_sa *sa);
 
 /* The Phase 1 authentication method connection c proposes and takes. */
 uint16_t v1_p1_auth(const struct connection *c);

@@ -99,6 +99,7 @@ struct v1_state {
 	uint32_t tx_msgid;
 	uint8_t tx_iv[CRYPTO_V1_BLOCK_MAX];	/* its CBC chain */
 	bool xauth_ok;			/* server: the STATUS sent */
+	bool mc_pulled;			/* client: our Mode Config REQUEST is out (--modecfgpull) */
 	char xauth_user[128];		/* server: the user authenticated; client: ours */
 	uint8_t *xauth_pass;		/* client: --xauthpass, wiped */
 	size_t xauth_pass_len;

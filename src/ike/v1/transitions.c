@@ -89,6 +89,13 @@ static const struct ike_transition table[] = {
 	  v1_xauth_i_request },
 	{ "XAUTH SET", S(IKE_V1_XAUTH_I1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
 	  v1_xauth_i_set },
+	/* ---- Mode Config (draft-dukes-ike-mode-cfg): push (SET/ACK), pull (REQUEST/REPLY) ---- */
+	{ "ModeCfg ACK", S(IKE_V1_MODECFG_R1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_modecfg_r_ack },
+	{ "ModeCfg SET or REPLY", S(IKE_V1_MODECFG_I1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0,
+	  K_TX, v1_modecfg_i_reply },
+	{ "ModeCfg REQUEST", S_UP, IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_modecfg_r_request },
 	/* ---- Informational (RFC 2408 4.8) ---- */
 	{ "Informational", S_UP | S_XA, IKE_EV_REQUEST, V1_X_INFO, 0, 0, K_INFO, v1_info_request },
 };

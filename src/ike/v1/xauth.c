@@ -59,7 +59,7 @@ enum {
  * from the Phase 1 IV; a request is retransmitted until v1_request_done(),
  * an answer is resent when the message it answers comes again.
  */
-static int tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v1_cfg *cfg,
+int v1_tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v1_cfg *cfg,
 		   bool request)
 {
 	struct v1_state *s = sa->v1;
@@ -100,7 +100,7 @@ static int tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v
 	return request ? v1_send_request(sa, len) : v1_send_answer(sa, len);
 }
 
-static uint32_t new_msgid(void)
+uint32_t v1_new_msgid(void)
 {
 	uint32_t id;
 
@@ -115,7 +115,7 @@ static uint32_t new_msgid(void)
  * then one attribute payload of type want. The IV chain moves on only then.
  * Returns the payload, or NULL (dropped and counted).
  */
-static const struct v1_cfg *tx_take(struct ike_sa *sa, struct ike_input *in, uint8_t want)
+const struct v1_cfg *v1_tx_take(struct ike_sa *sa, struct ike_input *in, uint8_t want)
 {
 	const struct v1_msg *m = in->v1m;
 	const struct v1_payload *p = v1_msg_get(m, V1_PL_ATTR);
@@ -142,12 +142,44 @@ static const struct v1_cfg_attr *cfg_attr(const struct v1_cfg *cfg, uint16_t typ
 	return NULL;
 }
 
-/* After XAUTH (and Mode Config): back to the Phase 1 state, the client starts Quick Mode. */
-static void done(struct ike_sa *sa)
+void v1_after_modecfg(struct ike_sa *sa)
 {
 	sa->state = sa->v1->p1_state;
 	if (sa->initiator)
 		v1_quick_initiate(sa);
+}
+
+/*
+ * After XAUTH, or right after Phase 1 without it: Mode Config when our end
+ * is its server (push: our SET now; --modecfgpull: the client's REQUEST is
+ * waited for in the Phase 1 state) or its client (push: the server's SET
+ * is waited for; --modecfgpull: our REQUEST now); else Quick Mode.
+ */
+static void done(struct ike_sa *sa)
+{
+	const struct conn_end_spec *me = &sa->conn->spec.end[sa->this_end];
+	bool pull = sa->conn->spec.policy & POL_MODECFG_PULL;
+
+	if (me->modecfg_server && !pull) {
+		if (v1_modecfg_push(sa) < 0) {
+			ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: no address for the client: "
+					"deleting the ISAKMP SA");
+			v1_delete(sa, true);
+		}
+		return;
+	}
+	if (me->modecfg_client && pull) {
+		if (v1_modecfg_pull(sa) < 0) {
+			ike_sa_progress(sa, RC_INTERNALERR, "ModeCfg: cannot send the REQUEST");
+			v1_delete(sa, true);
+		}
+		return;
+	}
+	if (me->modecfg_client) {
+		sa->state = IKE_V1_MODECFG_I1;
+		return;
+	}
+	v1_after_modecfg(sa);
 }
 
 /* ---- the server ---- */
@@ -225,7 +257,7 @@ static int server_start(struct ike_sa *sa)
 	cfg.attr[0] = (struct v1_cfg_attr){ .type = XAUTH_USER_NAME };
 	cfg.attr[1] = (struct v1_cfg_attr){ .type = XAUTH_USER_PASSWORD };
 	sa->state = IKE_V1_XAUTH_R0;
-	if (tx_send(sa, new_msgid(), true, &cfg, true) < 0)
+	if (v1_tx_send(sa, v1_new_msgid(), true, &cfg, true) < 0)
 		return -EIO;
 	ike_sa_progress(sa, RC_LOG, "XAUTH: sent REQUEST for the user name and password");
 	return 0;
@@ -244,7 +276,7 @@ void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
 		v1_drop(sa->w, in->rx, "an XAUTH REPLY of another exchange");
 		return;
 	}
-	cfg = tx_take(sa, in, V1_CFG_REPLY);
+	cfg = v1_tx_take(sa, in, V1_CFG_REPLY);
 	if (!cfg)
 		return;
 	v1_request_done(sa);
@@ -289,7 +321,7 @@ void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
 					    .value = ok ? XAUTH_STATUS_OK : XAUTH_STATUS_FAIL };
 	crypto_random(&set.identifier, sizeof(set.identifier));
 	sa->state = IKE_V1_XAUTH_R1;
-	if (tx_send(sa, new_msgid(), true, &set, true) < 0) {
+	if (v1_tx_send(sa, v1_new_msgid(), true, &set, true) < 0) {
 		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the SET");
 		v1_delete(sa, false);
 	}
@@ -302,7 +334,7 @@ void v1_xauth_r_ack(struct ike_sa *sa, struct ike_input *in)
 		v1_drop(sa->w, in->rx, "an XAUTH ACK of another exchange");
 		return;
 	}
-	if (!tx_take(sa, in, V1_CFG_ACK))
+	if (!v1_tx_take(sa, in, V1_CFG_ACK))
 		return;
 	v1_request_done(sa);
 	if (!sa->v1->xauth_ok) {
@@ -319,7 +351,7 @@ void v1_xauth_r_ack(struct ike_sa *sa, struct ike_input *in)
 void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
 {
 	struct v1_state *s = sa->v1;
-	const struct v1_cfg *cfg = tx_take(sa, in, V1_CFG_REQUEST);
+	const struct v1_cfg *cfg = v1_tx_take(sa, in, V1_CFG_REQUEST);
 	struct v1_cfg reply = { .type = V1_CFG_REPLY };
 	uint8_t pw[256];
 	int pwlen = -ENOENT;
@@ -368,7 +400,7 @@ void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
 		reply.nattr++;
 	}
 	sa->state = IKE_V1_XAUTH_I1;
-	if (tx_send(sa, in->v1m->hdr.msgid, false, &reply, false) < 0) {
+	if (v1_tx_send(sa, in->v1m->hdr.msgid, false, &reply, false) < 0) {
 		crypto_wipe(pw, sizeof(pw));
 		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the REPLY");
 		v1_delete(sa, false);
@@ -382,7 +414,7 @@ void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
 
 void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in)
 {
-	const struct v1_cfg *cfg = tx_take(sa, in, V1_CFG_SET);
+	const struct v1_cfg *cfg = v1_tx_take(sa, in, V1_CFG_SET);
 	const struct v1_cfg_attr *st;
 	struct v1_cfg ack = { .type = V1_CFG_ACK, .nattr = 1 };
 	bool ok;
@@ -394,7 +426,7 @@ void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in)
 	ack.identifier = cfg->identifier;
 	ack.attr[0] = (struct v1_cfg_attr){ .type = XAUTH_STATUS, .basic = true,
 					    .value = st && st->basic ? st->value : 0 };
-	if (tx_send(sa, in->v1m->hdr.msgid, false, &ack, false) < 0) {
+	if (v1_tx_send(sa, in->v1m->hdr.msgid, false, &ack, false) < 0) {
 		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the ACK");
 		v1_delete(sa, false);
 		return;
@@ -426,6 +458,10 @@ bool v1_xauth_after_p1(struct ike_sa *sa)
 	}
 	if (me->xauth_client) {
 		sa->state = IKE_V1_XAUTH_I0;
+		return true;
+	}
+	if (me->modecfg_server || me->modecfg_client) {
+		done(sa);
 		return true;
 	}
 	return false;
