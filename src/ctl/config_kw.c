@@ -197,7 +197,10 @@ static const struct conf_kw table[] = {
 	{ .name = "remote_peer_type", .canon = "remote-peer-type" },
 	{ .name = "cisco-unity", NOT_YET_MAP(no_ok, "Cisco Unity") },
 	{ .name = "nm-configured", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config only */
-	{ .name = "modecfgpull", NOT_YET_MAP(no_ok, MODECFG) },
+	{ .name = "modecfgpull", .kind = KW_MAP,				/* IKEv1 only */
+	  .map = (const struct conf_kv_val[]){ { "yes", ACT_FLAG, WO_MODECFGPULL },
+					       { "no", ACT_NONE, WO_NONE },
+					       { NULL, 0, WO_NONE } } },
 	{ .name = "modecfgdns", .kind = KW_SPECIAL, .sp = SP_MODECFGDNS },
 	{ .name = "modecfgpcscf", .kind = KW_SPECIAL, .sp = SP_MODECFGPCSCF },
 	{ .name = "modecfgdomains", .kind = KW_SPECIAL, .sp = SP_MODECFGDOMAINS },
