@@ -270,6 +270,18 @@ void ctl_conn_unroute(struct pluto *p, struct connection *conn)
 		ike_cmd_unroute(&p->ike, conn, NULL);
 }
 
+void ctl_cmd_deleteuser(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+
+	if (!v || !v->value[0]) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--deleteuser needs --name <username>");
+		return;
+	}
+	if (ike_cmd_deleteuser(&p->ike, v->value, emit_log, c) == 0)
+		ctl_reply(c, RC_UNKNOWN_NAME, "no IKEv1 SA of XAUTH user %s", v->value);
+}
+
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	const struct whack_optval *v = whack_cmd_find(cmd, WO_DELETESTATE, WHACK_END_NONE);

@@ -104,6 +104,7 @@ void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack
 void ctl_cmd_crash(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_rekey_ike(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_rekey_ipsec(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_deleteuser(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);

@@ -64,6 +64,14 @@ unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ik
 unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
 			  struct addr_list *gws, ike_emit_fn *emit, void *ctx);
 
+/*
+ * whack --deleteuser --name USER: the IKEv1 SAs whose XAUTH user is USER
+ * (authenticated by our XAUTH server, or ours as a client) are deleted,
+ * the peer told. Returns how many. Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, ike_emit_fn *emit,
+			    void *ctx);
+
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);
 

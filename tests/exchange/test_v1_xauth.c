@@ -446,3 +446,48 @@ Test(v1_xauth, modecfg_push_alone_lost_set)
 	cr_assert_eq(xch_run_until_quiet(), 5);		/* SET, ACK, Quick Mode */
 	assert_mc_up();
 }
+
+/* ---- whack --deleteuser --name USER ---- */
+
+struct du {
+	const char *user;
+	unsigned n;
+	char lines[512];
+};
+
+static void du_emit(void *ctx, uint64_t serial, const char *line)
+{
+	struct du *u = ctx;
+	size_t n = strlen(u->lines);
+
+	(void)serial;
+	snprintf(u->lines + n, sizeof(u->lines) - n, "%s\n", line);
+}
+
+static void du_run(struct ike_daemon *d, void *arg)
+{
+	struct du *u = arg;
+
+	u->n = ike_cmd_deleteuser(d, u->user, du_emit, u);
+}
+
+Test(v1_xauth, deleteuser_deletes_the_users_sas)
+{
+	struct du u = { .user = "bob" };
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 0, "bob has no SA");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	u.user = "alice";
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 1);
+	cr_assert_not_null(strstr(u.lines, "deleting the ISAKMP SA of XAUTH user alice"), "%s",
+			   u.lines);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the IPsec SA's */
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of the deleted user");
+}
