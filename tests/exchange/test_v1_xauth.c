@@ -491,3 +491,17 @@ Test(v1_xauth, deleteuser_deletes_the_users_sas)
 	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of the deleted user");
 }
+
+/* A --xauthpass longer than the client sends ends its SA, said so, nothing overflows. */
+Test(v1_xauth, client_password_too_long)
+{
+	static char pw[400];
+
+	memset(pw, 'x', sizeof(pw) - 1);
+	xauth_start("", "alice", pw);
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_step(XCH_EAST));	/* the REQUEST */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "too long"), "%s", tp.lines);
+}

@@ -8,7 +8,9 @@
 # Skua authenticated the user, leased 10.9.0.10 and the peer took it, and that the
 # peer's Quick Mode came with that address as its ID (Skua's IPsec SA is
 # 0.0.0.0/0===10.9.0.10/32; the peers' own ESP install fails on this host kernel). A
-# wrong password: Skua says so and deletes the ISAKMP SA.
+# wrong password: Skua says so and deletes the ISAKMP SA. Last, Skua as the client
+# (--xauthclient --modecfgclient, whack --initiate --xauthuser/--xauthpass) of libreswan's
+# XAUTH + Mode Config server: authenticated, given the address, its Quick Mode from it.
 #
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_xauth.sh
@@ -206,6 +208,95 @@ xa_case() { # peer-inst good
 	return 0
 }
 
+# Skua as the client of libreswan's XAUTH + Mode Config server (push, libreswan's default).
+xa_client_case() { # lsw-inst
+	local li=$1 conn la sa psk what fail=0 d
+	IOP_CASES=$((IOP_CASES + 1))
+	conn=xa$IOP_CASES
+	psk="xauth-psk-$IOP_CASES-$RANDOM$RANDOM"
+	sa=$(iop_addr sk 4)
+	la=$(iop_addr "$li" 4)
+	what="IKEv1 XAUTH + Mode Config skua(sk) -> lsw($li) as the server"
+	iop_log "case $IOP_CASES: $what"
+	d=$(lsw_dir "$li")
+	printf 'alice:%s:%s\n' "$(openssl passwd -6 "$XA_PW")" "$conn" >"$d/ipsec.d/passwd"
+	cat >"$d/conns/$conn.conf" <<-EOF2
+		conn $conn
+		    ikev2=no
+		    authby=secret
+		    left=$la
+		    leftid=@ls.test
+		    leftsubnet=0.0.0.0/0
+		    leftxauthserver=yes
+		    leftmodecfgserver=yes
+		    right=$sa
+		    rightid=@sk.test
+		    rightxauthclient=yes
+		    rightmodecfgclient=yes
+		    rightaddresspool=$XA_POOL
+		    modecfgdns=192.0.2.53
+		    xauthby=file
+		    ike=aes256-sha2_256;modp2048
+		    esp=aes256-sha2_256
+		    type=tunnel
+		    leftupdown=%disabled
+		    rekey=no
+		    keyingtries=1
+		    auto=add
+	EOF2
+	printf '@ls.test @sk.test : PSK "%s"\n' "$psk" >"$d/secrets/$conn.secrets"
+	if ! { lsw_reread_secrets "$li" && timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$d/ipsec.conf" \
+		--ctlsocket "$d/run/pluto.ctl" "$conn"; } >"$d/load.out" 2>&1; then
+		sed 's/^/#   /' "$d/load.out"
+		iop_not_ok "$what: loading libreswan's connection failed"
+		return 0
+	fi
+	d=$(skua_dir sk)
+	printf '@sk.test @ls.test : PSK "%s"\n' "$psk" >"$d/secrets/$conn.secrets"
+	if ! { skua_reread_secrets sk && skua_whack sk --name "$conn" --ikev1 --psk --encrypt --tunnel \
+		--host "$sa" --id @sk.test --xauthclient --modecfgclient \
+		--to --host "$la" --id @ls.test --client 0.0.0.0/0 --xauthserver --modecfgserver \
+		--ike "aes256-sha2_256;modp2048" --esp aes256-sha2_256 --keyingtries 1 --dontrekey; } \
+		>"$d/load.out" 2>&1; then
+		sed 's/^/#   /' "$d/load.out"
+		iop_not_ok "$what: loading Skua's connection failed"
+		return 0
+	fi
+	skua_whack sk --name "$conn" --initiate --xauthuser alice --xauthpass "$XA_PW" \
+		>"$d/initiate.out" 2>&1 &
+	local bg=$!
+	if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: XAUTH: Successfully Authenticated"; then
+		iop_ok "$what: libreswan authenticated Skua's user"
+	else
+		iop_not_ok "$what: Skua's XAUTH did not succeed"
+		fail=1
+	fi
+	if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: received IPv4 address $XA_ADDR"; then
+		iop_ok "$what: Skua took $XA_ADDR from libreswan's SET"
+	else
+		iop_not_ok "$what: Skua got no address from libreswan"
+		fail=1
+	fi
+	if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: sent Quick Mode request" &&
+		iop_wait "$IOP_WAIT" grep -qE "\"$conn\".*0\.0\.0\.0/0===$XA_ADDR/32|$XA_ADDR/32===0\.0\.0\.0/0|10\.9\.0\.10/32" "$(lsw_dir "$li")/pluto.log"; then
+		iop_ok "$what: Skua's Quick Mode reached libreswan with IDci $XA_ADDR/32"
+	else
+		iop_not_ok "$what: no Quick Mode from $XA_ADDR/32 at libreswan"
+		fail=1
+	fi
+	if [ "$fail" -ne 0 ]; then
+		# shellcheck disable=SC2046
+		iop_dump $(skua_logs sk) $(lsw_logs "$li")
+	fi
+	skua_terminate sk "$conn" >/dev/null 2>&1 || true
+	kill "$bg" 2>/dev/null
+	wait "$bg" 2>/dev/null
+	skua_del_conn sk "$conn" >/dev/null 2>&1 || true
+	lsw_del_conn "$li" "$conn" >/dev/null 2>&1 || true
+	rm -f "$(lsw_dir "$li")/ipsec.d/passwd"
+	return 0
+}
+
 iop_init
 # shellcheck disable=SC2119 # the default namespace names
 iop_netns_pair
@@ -230,6 +321,7 @@ xa_case sw 0
 iop_stop sw
 iop_start lsw ls "$NS_R"
 xa_case ls 1
+xa_client_case ls
 iop_stop ls
 iop_stop sk
 iop_finish

@@ -363,7 +363,9 @@ void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
 	if (!s->xauth_user[0])
 		why = "no XAUTH user name (give --xauthuser with --initiate; prompting through "
 		      "whack is not supported yet)";
-	if (!why && s->xauth_pass) {
+	if (!why && s->xauth_pass && s->xauth_pass_len > sizeof(pw)) {
+		why = "the XAUTH password is too long (at most 256 bytes)";
+	} else if (!why && s->xauth_pass) {
 		pwlen = (int)s->xauth_pass_len;
 		memcpy(pw, s->xauth_pass, s->xauth_pass_len);
 	} else if (!why && sa->w->d->xauth_lookup) {
