@@ -255,6 +255,8 @@ static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned w
 	r->initiator = sa->initiator;
 	r->busy = sa->req != NULL;
 	r->ike_serial = sa->serial;
+	if (sa->v1 && sa->v1->xauth_user[0])
+		snprintf(r->username, sizeof(r->username), "%s", sa->v1->xauth_user);
 }
 
 /*

@@ -107,6 +107,7 @@ struct ike_sa_row {
 	char ts_local[80], ts_remote[80];
 	uint64_t add_time;		/* wall clock, seconds */
 	char id_remote[256];
+	char username[128];		/* the IKEv1 XAUTH user, "" for none (--trafficstatus) */
 	uint64_t in_bytes, out_bytes;	/* with counters: this SA's, from the kernel */
 	uint64_t carried_in, carried_out;	/* the SAs it replaced by rekeying carried */
 	uint64_t max_bytes;		/* its connection's --ipsec-max-bytes, 0: none */

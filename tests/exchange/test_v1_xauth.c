@@ -471,13 +471,32 @@ static void du_run(struct ike_daemon *d, void *arg)
 	u->n = ike_cmd_deleteuser(d, u->user, du_emit, u);
 }
 
+struct rows_arg {
+	struct ike_sa_rows rows;
+	int rc;
+};
+
+static void get_rows(struct ike_daemon *d, void *arg)
+{
+	struct rows_arg *r = arg;
+
+	r->rc = ike_cmd_sa_rows(d, IKE_ROWS_CHILDREN_ONLY, &r->rows);
+}
+
 Test(v1_xauth, deleteuser_deletes_the_users_sas)
 {
 	struct du u = { .user = "bob" };
+	struct rows_arg r = { 0 };
 
 	passwd("alice", "open sesame", NULL);
 	xauth_start("", "alice", "open sesame");
 	cr_assert_eq(xch_run_until_quiet(), 13);
+	/* --trafficstatus's username= (libreswan's) */
+	xch_ctl(XCH_EAST, get_rows, &r);
+	cr_assert_eq(r.rc, 0);
+	cr_assert_eq(r.rows.n, 1);
+	cr_assert_str_eq(r.rows.v[0]->username, "alice");
+	ike_sa_rows_free(&r.rows);
 	xch_ctl(XCH_EAST, du_run, &u);
 	cr_assert_eq(u.n, 0, "bob has no SA");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
