@@ -14,6 +14,7 @@
 
 #include "exchange/xch.h"
 #include "ike/ike_cmd.h"
+#include "ike/pool.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
@@ -417,6 +418,17 @@ Test(v1_xauth, modecfg_push_after_xauth)
 	cr_assert_eq(cfg->type, V1_CFG_ACK);
 	cr_assert_eq(xch_run_until_quiet(), 3);	/* Quick Mode */
 	assert_mc_up();
+	/* the address goes back to the pool with the ISAKMP SA */
+	struct connection *c = xch_conn(XCH_EAST, "v1");
+	struct ike_pool *pool = c->pool[1 - xch_conn_end(XCH_EAST, "v1")][0];
+	struct ike_pool_stats st;
+	ike_pool_stats(pool, &st);
+	cr_assert_eq(st.in_use, 1);
+	ike_sa_delete(xch_sa(XCH_EAST), true);
+	xch_run_until_quiet();
+	ike_pool_stats(pool, &st);
+	cr_assert_eq(st.in_use, 0, "the lease outlived its ISAKMP SA");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
 }
 
 Test(v1_xauth, modecfg_pull_after_xauth)
