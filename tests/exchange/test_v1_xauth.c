@@ -536,3 +536,31 @@ Test(v1_xauth, client_password_too_long)
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
 	cr_assert_not_null(strstr(tp.lines, "too long"), "%s", tp.lines);
 }
+
+/* The client's ACK again (libreswan resends it) is a retransmission, not a drop. */
+Test(v1_xauth, repeated_ack_is_ignored)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+	size_t len;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	for (int i = 0; i < 9; i++)	/* Main Mode, REQUEST, REPLY, SET */
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	m = xch_deliver(XCH_WEST);	/* the ACK */
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "v1 Transaction: E{HASH ATTR}");
+	len = m->len;
+	bytes = xch_msg_copy(m);
+	xch_pump();
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+	cr_assert_eq(xch_run_until_quiet(), 3);	/* Quick Mode */
+	xch_send_raw(XCH_WEST, bytes, len);
+	free(bytes);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_not(xch_pending(XCH_EAST), "east answered an ACK");
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+}

@@ -3,7 +3,8 @@
 # IKEv1 XAUTH and Mode Config with Skua as the server: Skua's pluto (ikev1-policy=accept,
 # --xauthserver --modecfgserver, an --addresspool, users in --ipsecdir's passwd file made
 # with crypt(3)) in one namespace; in the other strongSwan 5.9.8 as an xauth-generic
-# client (Main Mode PSK, then XAUTH, then Mode Config: Skua pushes the address), then
+# client (Main Mode PSK, then XAUTH, then Mode Config: Skua pushes the address; then
+# again with strongSwan's pull = yes and Skua's --modecfgpull), then
 # libreswan 4.10 (leftxauthclient=yes leftmodecfgclient=yes). Each good case asserts that
 # Skua authenticated the user, leased 10.9.0.10 and the peer took it, and that the
 # peer's Quick Mode came with that address as its ID (Skua's IPsec SA is
@@ -29,7 +30,7 @@ XA_PW="open sesame $RANDOM"
 XA_POOL=10.9.0.10-10.9.0.20
 XA_ADDR=10.9.0.10
 
-xa_add_skua() { # inst conn la ra psk
+xa_add_skua() { # inst conn la ra psk [pull]
 	local d
 	d=$(skua_dir "$1")
 	printf '@%s.test @%s.test : PSK "%s"\n' sk sw "$5" >"$d/secrets/$2.secrets"
@@ -41,14 +42,14 @@ xa_add_skua() { # inst conn la ra psk
 				--to --host "$4" --id @sw.test --xauthclient --modecfgclient \
 				--addresspool "$XA_POOL" \
 				--ike "aes256-sha2_256;modp2048" --esp aes256-sha2_256 \
-				--keyingtries 1 --dontrekey
+				--keyingtries 1 --dontrekey $([ "${6:-0}" = 1 ] && echo --modecfgpull)
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
 	}
 }
 
-xa_add_sswan() { # inst conn la ra psk password
+xa_add_sswan() { # inst conn la ra psk password [pull]
 	local d
 	d=$(sswan_dir "$1")
 	cat >"$d/conns/$2.conf" <<-EOF2
@@ -58,7 +59,7 @@ xa_add_sswan() { # inst conn la ra psk password
 		        remote_addrs = $4
 		        proposals = aes256-sha256-modp2048
 		        vips = 0.0.0.0
-		        pull = no
+		        pull = $([ "${7:-0}" = 1 ] && echo yes || echo no)
 		        rekey_time = 0
 		        dpd_delay = 0
 		        local-1 {
@@ -119,6 +120,7 @@ xa_add_lsw() { # inst conn la ra psk password
 		    rightsubnet=0.0.0.0/0
 		    ike=aes256-sha2_256;modp2048
 		    esp=aes256-sha2_256
+		    pfs=no
 		    type=tunnel
 		    leftupdown=%disabled
 		    rekey=no
@@ -139,9 +141,10 @@ xa_add_lsw() { # inst conn la ra psk password
 xa_log_has() { grep -qE "$2" "$(skua_dir "$1")/pluto.log"; }
 xa_skua_has_sa() { skua_whack "$1" --status 2>/dev/null | grep -qE "\"$2\".* STATE_"; }
 
-# One case: peer (sswan or lsw instance) initiates to Skua; good=1 with the right password.
-xa_case() { # peer-inst good
-	local pi=$1 good=$2 pk conn psk sa pa what pw fail=0 bg=""
+# One case: peer (sswan or lsw instance) initiates to Skua; good=1 with the right password;
+# pull=1: Mode Config pull (--modecfgpull, strongSwan's pull = yes) instead of push.
+xa_case() { # peer-inst good [pull]
+	local pi=$1 good=$2 pull=${3:-0} pk conn psk sa pa what pw fail=0 bg=""
 	pk=$(iop_kind "$pi")
 	IOP_CASES=$((IOP_CASES + 1))
 	conn=xa$IOP_CASES
@@ -150,12 +153,14 @@ xa_case() { # peer-inst good
 	pa=$(iop_addr "$pi" 4)
 	pw=$XA_PW
 	what="IKEv1 XAUTH + Mode Config $pk($pi) -> skua(sk)"
+	[ "$pull" = 1 ] && what="IKEv1 XAUTH + Mode Config pull $pk($pi) -> skua(sk)"
 	if [ "$good" = 0 ]; then
 		pw="not the password"
 		what="IKEv1 XAUTH with a wrong password $pk($pi) -> skua(sk)"
 	fi
 	iop_log "case $IOP_CASES: $what"
-	if ! xa_add_skua sk "$conn" "$sa" "$pa" "$psk" || ! "xa_add_$pk" "$pi" "$conn" "$pa" "$sa" "$psk" "$pw"; then
+	if ! xa_add_skua sk "$conn" "$sa" "$pa" "$psk" "$pull" ||
+		! "xa_add_$pk" "$pi" "$conn" "$pa" "$sa" "$psk" "$pw" "$pull"; then
 		iop_not_ok "$what: loading the connection failed"
 		return 0
 	fi
@@ -168,7 +173,9 @@ xa_case() { # peer-inst good
 			iop_not_ok "$what: Skua never authenticated alice"
 			fail=1
 		fi
-		if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: the client took its address" &&
+		if [ "$pull" = 1 ] && iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: gave the client $XA_ADDR"; then
+			iop_ok "$what: the client asked and Skua answered $XA_ADDR"
+		elif [ "$pull" = 0 ] && iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: the client took its address" &&
 			xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: gave the client $XA_ADDR"; then
 			iop_ok "$what: Skua pushed $XA_ADDR and the client ACKed it"
 		else
@@ -317,6 +324,7 @@ SSWAN_MORE_PLUGINS="xauth-generic"
 iop_start skua sk "$NS_L"
 iop_start sswan sw "$NS_R"
 xa_case sw 1
+xa_case sw 1 1
 xa_case sw 0
 iop_stop sw
 iop_start lsw ls "$NS_R"

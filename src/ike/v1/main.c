@@ -920,6 +920,12 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		send_raw(sa, sa->resp, sa->resp_len);
 		return;
 	}
+	if (s->has_tx_final && m->hdr.exchange == V1_X_TRANSACTION &&
+	    crypto_memeq(s->rx_digest, s->tx_final, 32)) {
+		/* the peer's ACK again (libreswan resends it): it was taken, nothing answers it */
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+		return;
+	}
 	if (m->encrypted) {
 		uint8_t *body = (uint8_t *)rx->msg + V1_HDR_SIZE;
 		size_t blen = rx->len - V1_HDR_SIZE;

@@ -100,6 +100,8 @@ struct v1_state {
 	uint8_t tx_iv[CRYPTO_V1_BLOCK_MAX];	/* its CBC chain */
 	bool xauth_ok;			/* server: the STATUS sent */
 	bool mc_pulled;			/* client: our Mode Config REQUEST is out (--modecfgpull) */
+	uint8_t tx_final[32];		/* digest of the peer's last ACK taken (its retransmissions: ignored) */
+	bool has_tx_final;
 	char xauth_user[128];		/* server: the user authenticated; client: ours */
 	uint8_t *xauth_pass;		/* client: --xauthpass, wiped */
 	size_t xauth_pass_len;

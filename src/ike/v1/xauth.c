@@ -130,6 +130,10 @@ const struct v1_cfg *v1_tx_take(struct ike_sa *sa, struct ike_input *in, uint8_t
 	}
 	memcpy(sa->v1->tx_iv, sa->v1->iv_next, sa->v1->block);
 	sa->v1->tx_msgid = m->hdr.msgid;
+	if (want == V1_CFG_ACK) {
+		memcpy(sa->v1->tx_final, sa->v1->rx_digest, sizeof(sa->v1->tx_final));
+		sa->v1->has_tx_final = true;
+	}
 	sa->last_inbound_ms = ike_now(sa->w);
 	return p->u.cfg;
 }
