@@ -15,6 +15,7 @@
 
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
+#include "crypto/crypto.h"
 #include "ike/conn_inst.h"
 #include "ike/connection.h"
 #include "ike/ike_cmd.h"
@@ -46,6 +47,11 @@ static void progress_release(struct ike_progress *pr)
 	struct whack_progress *wp = caa_container_of(pr, struct whack_progress, pr);
 	if (wp->fd >= 0)
 		close(wp->fd);	/* whack sees the end of the stream and exits */
+	free((char *)wp->pr.xauth_user);
+	if (wp->pr.xauth_pass) {
+		crypto_wipe((char *)wp->pr.xauth_pass, strlen(wp->pr.xauth_pass));
+		free((char *)wp->pr.xauth_pass);
+	}
 	free(wp);
 }
 
@@ -158,6 +164,11 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		}
 		wp->pr.ops = &progress_ops;
 		atomic_store(&wp->pr.refs, 1);
+		/* --xauthuser/--xauthpass: an IKEv1 XAUTH client's answers (copied by its SA) */
+		const struct whack_optval *xu = whack_cmd_find(cmd, WO_XAUTHUSER, WHACK_END_NONE);
+		const struct whack_optval *xp = whack_cmd_find(cmd, WO_XAUTHPASS, WHACK_END_NONE);
+		wp->pr.xauth_user = xu ? strdup(xu->value) : NULL;
+		wp->pr.xauth_pass = xp ? strdup(xp->value) : NULL;
 		c->handed_off = true;
 	}
 	/* An IKE SA with these ends and IDs is up: one more Child SA on it, as libreswan does. */
@@ -257,6 +268,18 @@ void ctl_conn_unroute(struct pluto *p, struct connection *conn)
 	/* "Any routing in place for the connection is undone." Its SAs went first. */
 	if (atomic_load(&conn->routing) != CONN_UNROUTED)
 		ike_cmd_unroute(&p->ike, conn, NULL);
+}
+
+void ctl_cmd_deleteuser(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
+{
+	const struct whack_optval *v = whack_cmd_find(cmd, WO_NAME, WHACK_END_NONE);
+
+	if (!v || !v->value[0]) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--deleteuser needs --name <username>");
+		return;
+	}
+	if (ike_cmd_deleteuser(&p->ike, v->value, emit_log, c) == 0)
+		ctl_reply(c, RC_UNKNOWN_NAME, "no IKEv1 SA of XAUTH user %s", v->value);
 }
 
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)

@@ -13,6 +13,7 @@
 
 #include "ctl/pluto.h"
 #include "ctl/secrets_load.h"
+#include "ike/v2/types.h"
 #include "util/log.h"
 #include "util/tsan.h"
 
@@ -62,6 +63,39 @@ void ctl_secrets_fini(struct pluto *p)
 		secrets_free(r->set);
 		free(r);
 	}
+}
+
+int ctl_xauth_lookup(void *ctx, const char *user, uint8_t *out, size_t cap)
+{
+	struct pluto *p = ctx;
+	const struct secret *e;
+	struct secrets_ref *r;
+	struct ike_id id = { .type = V2_ID_FQDN };
+	size_t ul = strlen(user);
+	int rc = -ENOENT;
+
+	if (!ul || ul > sizeof(id.data))
+		return -ENOENT;
+	memcpy(id.data, user, ul);
+	id.len = (uint16_t)ul;
+	rcu_read_lock();
+	r = rcu_dereference(p->secrets);
+	if (r) {
+		tsan_acquire(r);
+		e = secrets_find_xauth(r->set, &id);
+		if (e) {
+			size_t len;
+			const uint8_t *v = secrets_entry_value(e, &len);
+			if (len > cap) {
+				rc = -EMSGSIZE;
+			} else {
+				memcpy(out, v, len);
+				rc = (int)len;
+			}
+		}
+	}
+	rcu_read_unlock();
+	return rc;
 }
 
 int ctl_psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id *remote,

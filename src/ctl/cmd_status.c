@@ -594,7 +594,8 @@ void ctl_cmd_briefstatus(struct pluto *p, struct ctl_client *c, const struct wha
 }
 
 /*
- * "006 #2: "c", type=ESP, add_time=..., inBytes=..., outBytes=..., maxBytes=2^63B, id='...'";
+ * "006 #2: "c", type=ESP, add_time=..., inBytes=..., outBytes=..., maxBytes=2^63B, id='...'"
+ * (libreswan's "username=USER, " before type= for an IKEv1 XAUTH user);
  * the bytes are totals across rekeys (those of the SAs a rekey replaced included).
  */
 void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
@@ -615,13 +616,17 @@ void ctl_cmd_trafficstatus(struct pluto *p, struct ctl_client *c, const struct w
 		if (r->counters_error)
 			/* libreswan leaves out what the kernel would not say: so do we */
 			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
-				  "#%llu: %s, type=ESP, add_time=%llu, maxBytes=%s, id='%s'",
+				  "#%llu: %s, %s%s%stype=ESP, add_time=%llu, maxBytes=%s, id='%s'",
 				  (unsigned long long)r->serial, r->conn,
+				  r->username[0] ? "username=" : "", r->username,
+				  r->username[0] ? ", " : "",
 				  (unsigned long long)r->add_time, maxb, r->id_remote);
 		else
 			ctl_send(c, RC_INFORMATIONAL_TRAFFIC,
-				  "#%llu: %s, type=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=%s, id='%s'",
+				  "#%llu: %s, %s%s%stype=ESP, add_time=%llu, inBytes=%llu, outBytes=%llu, maxBytes=%s, id='%s'",
 				  (unsigned long long)r->serial, r->conn,
+				  r->username[0] ? "username=" : "", r->username,
+				  r->username[0] ? ", " : "",
 				  (unsigned long long)r->add_time,
 				  (unsigned long long)(r->carried_in + r->in_bytes),
 				  (unsigned long long)(r->carried_out + r->out_bytes), maxb,

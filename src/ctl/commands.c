@@ -18,7 +18,7 @@ static const struct {
 	[WOP_IMPAIR] = { "--impair", ctl_cmd_impair },
 	[WOP_DELETE] = { "--delete", ctl_cmd_delete_conn },
 	[WOP_DELETESTATE] = { "--deletestate", ctl_cmd_deletestate },
-	[WOP_DELETEUSER] = { "--deleteuser", NULL },
+	[WOP_DELETEUSER] = { "--deleteuser", ctl_cmd_deleteuser },
 	[WOP_CRASH] = { "--crash", ctl_cmd_crash },
 	[WOP_ADD_CONN] = { "connection form", ctl_cmd_add_conn },
 	[WOP_ADD_KEY] = { "public key form (--keyid/--pubkeyrsa)", ctl_cmd_addkey },

@@ -485,13 +485,18 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		return;
 	case SP_MODECFGSERVER:
 	case SP_MODECFGCLIENT:
+	case SP_XAUTHSERVER:
+	case SP_XAUTHCLIENT:
 		if (!v[0] || conf_word_in(v, "no|false"))
 			return;
 		if (!conf_word_in(v, "yes|true")) {
 			bad(t, kv, "expected yes or no");
 			return;
 		}
-		emit(t, kw->sp == SP_MODECFGSERVER ? WO_MODECFGSERVER : WO_MODECFGCLIENT,
+		emit(t, kw->sp == SP_MODECFGSERVER   ? WO_MODECFGSERVER
+			: kw->sp == SP_MODECFGCLIENT ? WO_MODECFGCLIENT
+			: kw->sp == SP_XAUTHSERVER   ? WO_XAUTHSERVER
+						     : WO_XAUTHCLIENT,
 		     end_of(end), "", kv);
 		return;
 	case SP_MODECFGDNS:

@@ -104,6 +104,7 @@ void ctl_cmd_terminate(struct pluto *p, struct ctl_client *c, const struct whack
 void ctl_cmd_crash(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_rekey_ike(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_rekey_ipsec(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
+void ctl_cmd_deleteuser(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_ddos(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
 void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd);
@@ -188,6 +189,8 @@ void ctl_config_fini(struct pluto *p);
  * length, -ENOENT or -EMSGSIZE. Context: any RCU-registered thread; the
  * caller wipes out.
  */
+/* The secrets' XAUTH password of user ("@user : XAUTH ..."): ike_daemon's xauth_lookup. */
+int ctl_xauth_lookup(void *ctx, const char *user, uint8_t *out, size_t cap);
 int ctl_psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 		   uint8_t *out, size_t cap);
 

@@ -141,6 +141,8 @@ static int engine_start(struct pluto *p)
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.privkey_lookup = ctl_privkey_lookup;
 	p->ike.psk_ctx = p;
+	p->ike.xauth_lookup = ctl_xauth_lookup;
+	p->ike.ipsecdir = p->opts->ipsecdir;
 	rc = ike_daemon_init(&p->ike);
 	if (rc < 0)
 		return rc;

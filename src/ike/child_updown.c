@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/v1/state.h"
 #include "ike/v2/exchange.h"
 #include "util/log.h"
 
@@ -346,6 +347,8 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	u->spi_in = c->spi_in;
 	u->spi_out = c->spi_out;
 	u->stack = d->kernel_none ? "none" : "xfrm";
+	if (sa->v1 && sa->v1->xauth_user[0])
+		u->xauth_user = sa->v1->xauth_user;	/* the XAUTH user, as libreswan gives it */
 	/* the Configuration payload: the address the peer gave us is our source */
 	const struct ike_cp_given *cp = sa->given;
 	const struct ip_addr *given = cp ? &cp->assigned[ike_lease_fam(c->ts_local.start.af)] : NULL;

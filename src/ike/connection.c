@@ -182,8 +182,8 @@ static const char *not_yet(const struct conn_spec *s)
 			return "EAP (--authby eaponly)";
 		if (e->dnskey_ondemand)
 			return "DNS public keys (--dnskeyondemand)";
-		if (e->xauth_server || e->xauth_client)
-			return "XAUTH (--xauthserver, --xauthclient)";
+		if ((e->xauth_server || e->xauth_client) && !(s->policy & POL_IKEV1))
+			return "XAUTH (--xauthserver, --xauthclient) in an IKEv2 connection";
 		if (e->modecfg_banner)
 			return "login banners (--modecfgbanner, an IKEv1 Mode Config attribute)";
 		if (e->host_kind == HOST_OPPORTUNISTIC)
@@ -199,8 +199,10 @@ static const char *not_yet(const struct conn_spec *s)
 		return "AH (--authenticate)";
 	if ((s->policy & POL_AGGRESSIVE) && !(s->policy & POL_IKEV1))
 		return "IKEv1 Aggressive Mode (--aggrmode) in an IKEv2 connection";
-	if (s->policy & POL_MODECFG_PULL)
-		return "Mode Config (--modecfgpull, IKEv1)";
+	if (s->xauthby == XAUTHBY_PAM)
+		return "XAUTH passwords checked by PAM (--xauthby pam)";
+	if ((s->policy & POL_MODECFG_PULL) && !(s->policy & POL_IKEV1))
+		return "--modecfgpull (IKEv1 Mode Config) in an IKEv2 connection";
 	if (s->nflog_group)
 		return "NFLOG (--nflog-group)";
 	if (s->metric)

@@ -15,6 +15,7 @@
 #include "ike/ike_sa.h"
 #include "ike/route.h"
 #include "ike/v1/proposal.h"
+#include "ike/v1/state.h"
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/task.h"
@@ -85,7 +86,8 @@ struct gather {
 	unsigned flags;			/* G_ROWS: IKE_ROWS_* */
 	/* the command */
 	enum { G_TERMINATE, G_DELETESTATE, G_SHUTDOWN, G_ROWS, G_REKEY_IKE, G_REKEY_CHILD,
-	       G_CRASH, G_ADD_CHILD, G_REDIRECT } what;
+	       G_CRASH, G_ADD_CHILD, G_REDIRECT, G_DELETEUSER } what;
+	const char *user;		/* G_DELETEUSER: the XAUTH user name */
 	struct ip_addr peer;		/* G_CRASH */
 	struct addr_list *gws;		/* G_REDIRECT: handed out in turn */
 	struct connection *add;		/* G_ADD_CHILD: the connection, our end, whack */
@@ -211,6 +213,18 @@ static const char *state_story(enum ike_state s)
 		return "sent QR1, inbound IPsec SA installed, expecting QI2";
 	case IKE_V1_QUICK_R2:
 		return "IPsec SA established";
+	case IKE_V1_XAUTH_R0:
+		return "XAUTH: sent REQUEST, expecting REPLY";
+	case IKE_V1_XAUTH_R1:
+		return "XAUTH: sent SET, expecting ACK";
+	case IKE_V1_XAUTH_I0:
+		return "XAUTH: expecting REQUEST";
+	case IKE_V1_XAUTH_I1:
+		return "XAUTH: sent REPLY, expecting SET";
+	case IKE_V1_MODECFG_R1:
+		return "ModeCfg: sent the address, expecting ACK";
+	case IKE_V1_MODECFG_I1:
+		return "ModeCfg: expecting the address";
 	case IKE_STATE_COUNT:
 		break;
 	}
@@ -241,6 +255,8 @@ static void row_common(struct ike_sa_row *r, const struct ike_sa *sa, unsigned w
 	r->initiator = sa->initiator;
 	r->busy = sa->req != NULL;
 	r->ike_serial = sa->serial;
+	if (sa->v1 && sa->v1->xauth_user[0])
+		snprintf(r->username, sizeof(r->username), "%s", sa->v1->xauth_user);
 }
 
 /*
@@ -550,6 +566,15 @@ static void gather_run(struct mail *m, void *ctx)
 			t->whack = ike_progress_ref(g->add_pr);
 			v2_task_add(sa, t);
 			break;
+		case G_DELETEUSER:
+			if (sa->version != 1 || !sa->v1 || strcmp(sa->v1->xauth_user, g->user) != 0)
+				break;
+			add_line(g, w->index, sa->serial, "#%llu: \"%s\": deleting the ISAKMP SA of "
+				 "XAUTH user %s", (unsigned long long)sa->serial, sa->conn->spec.name,
+				 g->user);
+			atomic_fetch_add(&g->count, 1);
+			ike_sa_delete(sa, true);
+			break;
 		case G_CRASH:
 			if (!ip_addr_eq(&sa->peer, &g->peer) ||
 			    (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYED))
@@ -744,6 +769,14 @@ unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
 			  struct addr_list *gws, ike_emit_fn *emit, void *ctx)
 {
 	struct gather g = { .what = G_REDIRECT, .conn = c, .gws = gws };
+	gather(d, &g, emit, ctx);
+	return atomic_load(&g.count);
+}
+
+unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, ike_emit_fn *emit,
+			    void *ctx)
+{
+	struct gather g = { .what = G_DELETEUSER, .user = user };
 	gather(d, &g, emit, ctx);
 	return atomic_load(&g.count);
 }

@@ -64,6 +64,14 @@ unsigned ike_cmd_rekey(struct ike_daemon *d, const struct connection *c, bool ik
 unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
 			  struct addr_list *gws, ike_emit_fn *emit, void *ctx);
 
+/*
+ * whack --deleteuser --name USER: the IKEv1 SAs whose XAUTH user is USER
+ * (authenticated by our XAUTH server, or ours as a client) are deleted,
+ * the peer told. Returns how many. Context: ctl thread; waits for every worker.
+ */
+unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, ike_emit_fn *emit,
+			    void *ctx);
+
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);
 
@@ -99,6 +107,7 @@ struct ike_sa_row {
 	char ts_local[80], ts_remote[80];
 	uint64_t add_time;		/* wall clock, seconds */
 	char id_remote[256];
+	char username[128];		/* the IKEv1 XAUTH user, "" for none (--trafficstatus) */
 	uint64_t in_bytes, out_bytes;	/* with counters: this SA's, from the kernel */
 	uint64_t carried_in, carried_out;	/* the SAs it replaced by rekeying carried */
 	uint64_t max_bytes;		/* its connection's --ipsec-max-bytes, 0: none */

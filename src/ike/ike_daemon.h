@@ -35,6 +35,12 @@ struct ike_progress_ops {
 struct ike_progress {
 	const struct ike_progress_ops *ops;
 	_Atomic unsigned refs;
+	/*
+	 * --initiate's --xauthuser and --xauthpass (NUL-terminated), or NULL:
+	 * an IKEv1 XAUTH client copies them when its SA starts. Owned by the
+	 * progress's creator, wiped when released.
+	 */
+	const char *xauth_user, *xauth_pass;
 };
 
 static inline struct ike_progress *ike_progress_ref(struct ike_progress *pr)
@@ -279,6 +285,12 @@ struct ike_daemon {
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,
 			  uint8_t *out, size_t cap);
 	void *psk_ctx;
+	/*
+	 * An XAUTH user's password (the secrets' "@user : XAUTH ..."): its
+	 * length, or -ENOENT / -EMSGSIZE. Same ctx; NULL: none.
+	 */
+	int (*xauth_lookup)(void *ctx, const char *user, uint8_t *out, size_t cap);
+	const char *ipsecdir;		/* --ipsecdir: the XAUTH server's passwd file is there */
 	/*
 	 * Our private key for an ID when the connection names no certificate
 	 * (the secrets' RSA/ECDSA entries): a new reference, or NULL. Same ctx.

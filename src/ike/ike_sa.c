@@ -62,6 +62,13 @@ static const struct ike_state_info states[IKE_STATE_COUNT] = {
 	[IKE_V1_QUICK_I2] = { "STATE_QUICK_I2", 1, 0, false },
 	[IKE_V1_QUICK_R1] = { "STATE_QUICK_R1", 1, 0, false },
 	[IKE_V1_QUICK_R2] = { "STATE_QUICK_R2", 1, 0, false },
+	/* XAUTH and Mode Config: the ISAKMP SA is up, no Quick Mode yet */
+	[IKE_V1_XAUTH_R0] = { "STATE_XAUTH_R0", 1, 0, true },
+	[IKE_V1_XAUTH_R1] = { "STATE_XAUTH_R1", 1, 0, true },
+	[IKE_V1_XAUTH_I0] = { "STATE_XAUTH_I0", 1, 0, true },
+	[IKE_V1_XAUTH_I1] = { "STATE_XAUTH_I1", 1, 0, true },
+	[IKE_V1_MODECFG_R1] = { "STATE_MODE_CFG_R1", 1, 0, true },
+	[IKE_V1_MODECFG_I1] = { "STATE_MODE_CFG_I1", 1, 0, true },
 };
 
 const struct ike_state_info *ike_state_info(enum ike_state s)

@@ -74,6 +74,16 @@ enum ike_state {
 	IKE_V1_QUICK_I2,	/* initiator: message 3 sent, the IPsec SA is up */
 	IKE_V1_QUICK_R1,	/* responder: SPI, KE, the install, message 2 out */
 	IKE_V1_QUICK_R2,	/* responder: message 3 came, the IPsec SA is up */
+	/*
+	 * XAUTH and Mode Config (v1/xauth.c): Transaction exchanges on an
+	 * established ISAKMP SA, before its first Quick Mode (sa->state).
+	 */
+	IKE_V1_XAUTH_R0,	/* server: REQUEST (user name, password) sent */
+	IKE_V1_XAUTH_R1,	/* server: SET (status) sent */
+	IKE_V1_XAUTH_I0,	/* client: waiting for the server's REQUEST */
+	IKE_V1_XAUTH_I1,	/* client: REPLY sent, waiting for the SET */
+	IKE_V1_MODECFG_R1,	/* server: SET (push) or REPLY (pull) of the address */
+	IKE_V1_MODECFG_I1,	/* client: waiting for the SET, or REQUEST sent (pull) */
 	IKE_STATE_COUNT,
 };
 

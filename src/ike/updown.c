@@ -168,6 +168,8 @@ int updown_env_build(const struct updown_info *u, char ***envp_out)
 	put(&e, "PLUTO_CONN_ADDRFAMILY", u->me.af == AF_INET6 ? "ipv6" : "ipv4");
 	if (u->my_source_ip.af != AF_UNSPEC)
 		put_addr(&e, "PLUTO_MY_SOURCEIP", &u->my_source_ip);
+	if (u->xauth_user)
+		put(&e, "PLUTO_XAUTH_USERNAME", u->xauth_user);
 	if (u->reqid != 0)
 		put_uint(&e, "PLUTO_SA_REQID", "%lu", u->reqid);
 	if (u->spi_in != 0)

@@ -85,6 +85,12 @@ struct conn_end_spec {
 	char *updown;			/* NULL: the default script */
 };
 
+/* --xauthby: how an XAUTH server checks a user's password. */
+enum conn_xauthby { XAUTHBY_FILE = 0, XAUTHBY_PAM, XAUTHBY_ALWAYSOK };
+
+/* --xauthfail: what a wrong password does (hard: the ISAKMP SA goes). */
+enum conn_xauthfail { XAUTHFAIL_HARD = 0, XAUTHFAIL_SOFT };
+
 /* Policy bits of the connection form. */
 enum conn_policy {
 	POL_PSK = 1u << 0,
@@ -140,6 +146,8 @@ struct conn_spec {
 	uint32_t dpd_delay, dpd_timeout;
 	bool has_dpd;
 	enum dpd_action dpd_action;
+	uint8_t xauthby;		/* enum conn_xauthby: --xauthby (XAUTH server) */
+	uint8_t xauthfail;		/* enum conn_xauthfail: --xauthfail */
 	enum shunt_kind prospective;	/* --initiateontraffic (trap), --pass, --drop, --reject */
 	enum shunt_kind failure;	/* --failnone / pass / drop / reject */
 	bool replace;			/* --delete in the connection form */

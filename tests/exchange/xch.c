@@ -635,6 +635,8 @@ static int xch_v1_open(struct ike_daemon *d, uint8_t *buf, size_t len, struct v1
 			memcpy(iv, s->iv, s->block);
 		else if (s->qm && s->qm->msgid == m->hdr.msgid)
 			memcpy(iv, s->qm->iv, s->block);	/* a Quick Mode exchange's chain */
+		else if (m->hdr.exchange == V1_X_TRANSACTION && s->tx_msgid == m->hdr.msgid)
+			memcpy(iv, s->tx_iv, s->block);		/* a Transaction's chain */
 		else if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid, iv) < 0)
 			return -EIO;
 		if (crypto_v1_cbc(s->p1.encr, s->key, s->key_len, iv, buf + V1_HDR_SIZE,
@@ -989,14 +991,19 @@ uint8_t xch_conn_end(enum xch_side side, const char *conn_name)
 	return end;
 }
 
-void xch_initiate(enum xch_side side, const char *conn_name)
+void xch_initiate_pr(enum xch_side side, const char *conn_name, struct ike_progress *pr)
 {
 	struct peer *p = &peers[side];
 
 	cr_assert_eq(ike_cmd_initiate(&p->d, xch_conn(side, conn_name),
-				      xch_conn_end(side, conn_name), p->l, &p->addr, NULL),
+				      xch_conn_end(side, conn_name), p->l, &p->addr, pr),
 		     0);
 	xch_pump();
+}
+
+void xch_initiate(enum xch_side side, const char *conn_name)
+{
+	xch_initiate_pr(side, conn_name, NULL);
 }
 
 /* ---- commands of the ctl thread ---- */

@@ -121,6 +121,9 @@ void xch_set_psk(enum xch_side side, const char *psk);
 /* Start an IKE SA of the named connection from side: ike_cmd_initiate(), then pump. */
 void xch_initiate(enum xch_side side, const char *conn_name);
 
+/* The same, reporting to pr as a whack that initiates (its --xauthuser/--xauthpass too). */
+void xch_initiate_pr(enum xch_side side, const char *conn_name, struct ike_progress *pr);
+
 /* Run local work on both sides until neither has any left. Returns items run. */
 unsigned xch_pump(void);
 

@@ -114,6 +114,15 @@ static const struct word authby_words[] = {
 	{ "null", AUTHBY_NULL }, { "eaponly", AUTHBY_EAPONLY }, { NULL, 0 },
 };
 
+static const struct word xauthby_words[] = {
+	{ "file", XAUTHBY_FILE }, { "pam", XAUTHBY_PAM }, { "alwaysok", XAUTHBY_ALWAYSOK },
+	{ NULL, 0 },
+};
+
+static const struct word xauthfail_words[] = {
+	{ "hard", XAUTHFAIL_HARD }, { "soft", XAUTHFAIL_SOFT }, { NULL, 0 },
+};
+
 static const struct word dpdaction_words[] = {
 	{ "clear", DPD_ACTION_CLEAR }, { "hold", DPD_ACTION_HOLD },
 	{ "restart", DPD_ACTION_RESTART }, { NULL, 0 },
@@ -523,6 +532,10 @@ static const struct opt_desc opts[WO_COUNT] = {
 	[WO_AUTHBY] = { .name = "authby", .arg = "psk|rsasig|ecdsa|eddsa|null|eaponly",
 		.kind = K_WORD, .scope = S_END, .forms = F_CONN, .starts = F_CONN,
 		.words = authby_words },
+	[WO_XAUTHBY] = { .name = "xauthby", .arg = "file|pam|alwaysok", .kind = K_WORD,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = xauthby_words },
+	[WO_XAUTHFAIL] = { .name = "xauthfail", .arg = "hard|soft", .kind = K_WORD,
+		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = xauthfail_words },
 };
 
 /* Other spellings the manual documents. */
@@ -1377,6 +1390,8 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 		s->has_dpd = true;
 		break;
 	case WO_DPDACTION: s->dpd_action = (enum dpd_action)v.word; break;
+	case WO_XAUTHBY: s->xauthby = (uint8_t)v.word; break;
+	case WO_XAUTHFAIL: s->xauthfail = (uint8_t)v.word; break;
 	case WO_INITIATEONTRAFFIC: s->prospective = SHUNT_TRAP; break;
 	case WO_PASS: s->prospective = SHUNT_PASS; break;
 	case WO_DROP: s->prospective = SHUNT_DROP; break;

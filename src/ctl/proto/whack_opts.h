@@ -66,6 +66,8 @@ enum whack_opt {
 	WO_AUTHBY,
 	/* connection form: fragmentation and redirect (appended) */
 	WO_FRAGMENTATION, WO_SEND_REDIRECT, WO_ACCEPT_REDIRECT, WO_ACCEPT_REDIRECT_TO,
+	/* connection form: XAUTH (appended) */
+	WO_XAUTHBY, WO_XAUTHFAIL,
 	WO_COUNT,
 };
 

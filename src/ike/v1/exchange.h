@@ -4,6 +4,7 @@
 
 #include "ike/ike_sa.h"
 #include "ike/transition.h"
+#include "ike/v1/payloads.h"
 
 /*
  * IKEv1 exchanges on the shared transition machinery (transition.h): the
@@ -23,6 +24,7 @@ enum v1_msg_kind {
 	V1K_AGGR_1,		/* Aggressive Mode 1: SA KE NONCE ID */
 	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID HASH */
 	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted, or in the clear): HASH */
+	V1K_TX,			/* Transaction (decrypted): HASH ATTR */
 };
 
 /* Which kind m is (decrypted when encrypted). Context: any; pure. */
@@ -48,6 +50,57 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
 void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: check HASH_R, send 3 */
 void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 2 */
 void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
+
+/*
+ * XAUTH (xauth.c, draft-beaulieu-ike-xauth-02) in Transaction exchanges
+ * after Phase 1: the handlers the table names.
+ */
+void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in);	/* server: REPLY came */
+void v1_xauth_r_ack(struct ike_sa *sa, struct ike_input *in);	/* server: ACK came */
+void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in);	/* client: REQUEST came */
+void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in);	/* client: SET came */
+
+/*
+ * Phase 1 of sa just came up: true when XAUTH (or Mode Config) runs
+ * first (the server sends its REQUEST; the client waits for it), false
+ * when Quick Mode may start now.
+ */
+bool v1_xauth_after_p1(struct ike_sa *sa);
+
+/* The client's user name and password given with --initiate (pr may be NULL). */
+void v1_xauth_creds(struct ike_sa *sa, const struct ike_progress *pr);
+
+/*
+ * The Transaction exchange's messages (xauth.c): send HDR*, HASH, ATTR(cfg)
+ * in exchange msgid (fresh: a new IV chain from Phase 1's; request: kept
+ * and retransmitted, else an answer resent on a retransmission); take the
+ * peer's (HASH checked, one attribute payload of type want: NULL when
+ * dropped and counted). v1_new_msgid() is a fresh non-zero Message ID.
+ */
+int v1_tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v1_cfg *cfg,
+	       bool request);
+const struct v1_cfg *v1_tx_take(struct ike_sa *sa, struct ike_input *in, uint8_t want);
+uint32_t v1_new_msgid(void);
+
+/*
+ * Mode Config (modecfg.c, draft-dukes-ike-mode-cfg): the server's SET
+ * (push) and the client's REQUEST (--modecfgpull), 0 or -errno; the
+ * handlers the table names; v1_after_modecfg() ends it (the Phase 1 state
+ * back, the initiator's Quick Mode).
+ */
+int v1_modecfg_push(struct ike_sa *sa);
+int v1_modecfg_pull(struct ike_sa *sa);
+void v1_modecfg_r_ack(struct ike_sa *sa, struct ike_input *in);	/* server: ACK came */
+void v1_modecfg_r_request(struct ike_sa *sa, struct ike_input *in);	/* server: REQUEST came */
+void v1_modecfg_i_set(struct ike_sa *sa, struct ike_input *in);	/* client: SET came */
+void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in);	/* client: SET or REPLY */
+void v1_after_modecfg(struct ike_sa *sa);
+
+/* The Phase 1 authentication method connection c proposes and takes. */
+uint16_t v1_p1_auth(const struct connection *c);
+
+/* HASH(1) = prf(SKEYID_a, M-ID | the rest) of an encrypted m, checked in constant time. */
+bool v1_hash1_ok(struct ike_sa *sa, const struct v1_msg *m);
 
 /* Quick Mode (quick.c). */
 void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */

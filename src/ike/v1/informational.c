@@ -293,7 +293,7 @@ void v1_delete(struct ike_sa *sa, bool tell_peer)
 }
 
 /* HASH(1) first, over the rest of the message as sent (padding excluded), in constant time. */
-static bool hash1_ok(struct ike_sa *sa, const struct v1_msg *m)
+bool v1_hash1_ok(struct ike_sa *sa, const struct v1_msg *m)
 {
 	struct v1_state *s = sa->v1;
 	const struct v1_payload *h = &m->pl[0];
@@ -319,7 +319,7 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 {
 	const struct v1_msg *m = in->v1m;
 
-	if (!m->encrypted || !hash1_ok(sa, m)) {
+	if (!m->encrypted || !v1_hash1_ok(sa, m)) {
 		v1_drop(sa->w, in->rx, "IKEv1 Informational without a valid HASH(1)");
 		return;
 	}

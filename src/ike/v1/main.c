@@ -48,6 +48,15 @@ enum {
 	DEFAULT_IKE_LIFE_S = 28800,	/* libreswan's ikelifetime= (8h) */
 };
 
+/* The Phase 1 authentication method of c: PSK, or PSK with XAUTH (draft-beaulieu-ike-xauth 3). */
+uint16_t v1_p1_auth(const struct connection *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->spec.end[i].xauth_server || c->spec.end[i].xauth_client)
+			return V1_AUTH_XAUTH_I_PSK;
+	return V1_AUTH_PSK;
+}
+
 /* ---- the SA's IKEv1 state ---- */
 
 struct v1_state *v1_state_new(struct ike_sa *sa)
@@ -67,6 +76,10 @@ void v1_state_free(struct ike_sa *sa)
 	if (s->psk) {
 		crypto_wipe(s->psk, s->psk_len);
 		free(s->psk);
+	}
+	if (s->xauth_pass) {
+		crypto_wipe(s->xauth_pass, s->xauth_pass_len);
+		free(s->xauth_pass);
 	}
 	free(s->sai_b);
 	free(s->own_id_b);
@@ -372,7 +385,7 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=PRESHARED_KEY %s}",
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
-	if (sa->initiator)
+	if (!v1_xauth_after_p1(sa) && sa->initiator)
 		v1_quick_initiate(sa);
 }
 
@@ -419,6 +432,7 @@ int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	rc = 0;
 	sa->whack = ike_progress_ref(pr);
 	sa->this_end = this_end;
+	v1_xauth_creds(sa, pr);
 	sa->local = *local;
 	sa->local_port = l->port;
 	sa->peer = peer->host;
@@ -431,7 +445,7 @@ int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		goto out;
 	}
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Main Mode connection");
-	if (v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
+	if (v1_p1_set_make(c->spec.ike, v1_p1_auth(c),
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
 			   err, sizeof(err)) < 0 ||
 	    v1_p1_set_to_sa(set, form) < 0) {
@@ -468,7 +482,7 @@ static int answer_transform(const struct ike_sa *sa, const struct v1_sa *got, st
 		return -EBADMSG;
 	if (v1_p1_of_transform(got, &got->trans[got->prop[0].first_trans], p1) < 0)
 		return -ENOTSUP;
-	if (v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
+	if (v1_p1_set_make(c->spec.ike, v1_p1_auth(c),
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, &set,
 			   err, sizeof(err)) < 0 ||
 	    !v1_p1_offered(&set, p1))
@@ -765,7 +779,7 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	form = malloc(sizeof(*form));
 	sap = v1_msg_get(m, V1_PL_SA);
 	if (!set || !form ||
-	    v1_p1_set_make(c->spec.ike, V1_AUTH_PSK,
+	    v1_p1_set_make(c->spec.ike, v1_p1_auth(c),
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
 			   err, sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
@@ -917,22 +931,29 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		send_raw(sa, sa->resp, sa->resp_len);
 		return;
 	}
+	if (s->has_tx_final && m->hdr.exchange == V1_X_TRANSACTION &&
+	    crypto_memeq(s->rx_digest, s->tx_final, 32)) {
+		/* the peer's ACK again (libreswan resends it): it was taken, nothing answers it */
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+		return;
+	}
 	if (m->encrypted) {
 		uint8_t *body = (uint8_t *)rx->msg + V1_HDR_SIZE;
 		size_t blen = rx->len - V1_HDR_SIZE;
 
 		bool info = m->hdr.exchange == V1_X_INFO && m->hdr.msgid != 0;
 		bool quick = m->hdr.exchange == V1_X_QUICK && m->hdr.msgid != 0;
+		bool tx = m->hdr.exchange == V1_X_TRANSACTION && m->hdr.msgid != 0;
 
-		if (!info && !quick &&
+		if (!info && !quick && !tx &&
 		    (m->hdr.msgid != 0 ||
 		     m->hdr.exchange != (s->aggressive ? V1_X_AGGRESSIVE : V1_X_MAIN))) {
-			v1_drop(sa->w, rx, "IKEv1 Transaction exchanges (XAUTH, Mode Config) are "
-					   "not supported yet");
+			v1_drop(sa->w, rx, "an encrypted IKEv1 message of an exchange this SA does "
+					   "not run");
 			return;
 		}
 		if (!s->block || blen % s->block ||
-		    ((info || quick) && !ike_state_info(sa->state)->established)) {
+		    ((info || quick || tx) && !ike_state_info(sa->state)->established)) {
 			v1_drop(sa->w, rx, "encrypted IKEv1 message before keys, or not whole blocks");
 			return;
 		}
@@ -942,7 +963,9 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 		}
 		if (quick && s->qm) {
 			memcpy(s->iv_next, s->qm->iv, s->block);	/* the exchange's chain */
-		} else if (info || quick) {
+		} else if (tx && s->tx_msgid == m->hdr.msgid) {
+			memcpy(s->iv_next, s->tx_iv, s->block);		/* the Transaction's chain */
+		} else if (info || quick || tx) {
 			if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid,
 					       s->iv_next) < 0)
 				return;
@@ -991,7 +1014,7 @@ static int aggr_initiate(struct ike_sa *sa)
 	ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the key "
 			"in the clear: open to offline dictionary attacks");
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
-	if (v1_p1_set_make(sa->conn->spec.ike, V1_AUTH_PSK, conn_ike_life(sa->conn), &set, err,
+	if (v1_p1_set_make(sa->conn->spec.ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), &set, err,
 			   sizeof(err)) < 0 ||
 	    !set.n) {
 		fail(sa, IKE_FAIL_OTHER, RC_FATAL, "no IKEv1 proposal to send");
@@ -1029,7 +1052,7 @@ void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in)
 	r->ke = NULL;
 	memcpy(s->gxi, r->pub, r->pub_len);
 	s->gxi_len = r->pub_len;
-	if (v1_p1_set_make(sa->conn->spec.ike, V1_AUTH_PSK, conn_ike_life(sa->conn), set, err,
+	if (v1_p1_set_make(sa->conn->spec.ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), set, err,
 			   sizeof(err)) < 0 ||
 	    v1_p1_set_to_sa(set, form) < 0 || start(sa, &b, false) < 0 ||
 	    v1_build_sa(&b, form, &sa_body) < 0 ||
@@ -1226,7 +1249,7 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	set = malloc(sizeof(*set));
 	form = malloc(sizeof(*form));
 	if (!set || !form ||
-	    v1_p1_set_make(c->spec.ike, V1_AUTH_PSK, conn_ike_life(c), set, err, sizeof(err)) < 0 ||
+	    v1_p1_set_make(c->spec.ike, v1_p1_auth(c), conn_ike_life(c), set, err, sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
 			    "\"%s\": Aggressive Mode: no acceptable Oakley transform", c->spec.name);

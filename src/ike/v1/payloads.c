@@ -419,7 +419,12 @@ int v1_pl_cfg_decode(struct wire *w, struct v1_cfg *cfg, const char **why)
 		return bad(why, "truncated attribute payload");
 	if (cfg->type < V1_CFG_REQUEST || cfg->type > V1_CFG_ACK)
 		return bad(why, "attribute payload of an unknown type");
-	while (wire_left(w)) {
+	/*
+	 * Up to 3 bytes after the last attribute are not one: libreswan 4.10's
+	 * Mode Config ACK ends with such bytes, and its own decoder reads
+	 * attributes only while 4 bytes are left. They are skipped.
+	 */
+	while (wire_left(w) >= 4) {
 		struct v1_cfg_attr *a;
 		uint16_t t, l;
 
@@ -444,6 +449,7 @@ int v1_pl_cfg_decode(struct wire *w, struct v1_cfg *cfg, const char **why)
 		}
 		cfg->nattr++;
 	}
+	wire_bytes(w, wire_left(w));
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
+#include "ike/conn_select.h"
 #include "ike/ike_stats.h"
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
@@ -474,7 +475,8 @@ int v1_quick_initiate(struct ike_sa *sa)
 	c->we_initiated = true;
 	c->transport = !(conn->spec.policy & POL_TUNNEL);
 	c->encap = v1_natt_encap(sa);
-	c->ts_local = conn->ts[sa->this_end];
+	/* a Mode Config client's IDci is the address it was given */
+	c->ts_local = ike_conn_local_ts_sa(conn, sa->this_end, sa->given);
 	c->ts_remote = conn->ts[1 - sa->this_end];
 	q->has_ids = true;
 	q->group = pfs_group(sa, conn);
@@ -822,7 +824,12 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 					0, 0);
 	}
 	one.ts[0] = ci;
-	if (ids < 0 || ike_ts_narrow(&one, &conn->ts[1 - sa->this_end], &tr) < 0) {
+	/* a Mode Config client's IDci must be the address it was leased */
+	struct ike_ts peer_ts = ike_connection_has_pool(conn, (uint8_t)(1 - sa->this_end))
+					? ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer,
+								ike_sa_lease(sa))
+					: conn->ts[1 - sa->this_end];
+	if (ids < 0 || ike_ts_narrow(&one, &peer_ts, &tr) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDci is not the peer's client");
 		return;

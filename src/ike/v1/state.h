@@ -96,6 +96,17 @@ struct v1_state {
 	uint8_t iv[CRYPTO_V1_BLOCK_MAX];	/* Phase 1: the next message's IV */
 	uint8_t p1_iv[CRYPTO_V1_BLOCK_MAX];	/* the last Phase 1 CBC block: later IVs derive from it */
 	uint8_t iv_next[CRYPTO_V1_BLOCK_MAX];	/* the IV once the message being read is accepted */
+	/* XAUTH and Mode Config (xauth.c): the Transaction exchange under way */
+	enum ike_state p1_state;	/* the Phase 1 state to go back to */
+	uint32_t tx_msgid;
+	uint8_t tx_iv[CRYPTO_V1_BLOCK_MAX];	/* its CBC chain */
+	bool xauth_ok;			/* server: the STATUS sent */
+	bool mc_pulled;			/* client: our Mode Config REQUEST is out (--modecfgpull) */
+	uint8_t tx_final[32];		/* digest of the peer's last ACK taken (its retransmissions: ignored) */
+	bool has_tx_final;
+	char xauth_user[128];		/* server: the user authenticated; client: ours */
+	uint8_t *xauth_pass;		/* client: --xauthpass, wiped */
+	size_t xauth_pass_len;
 	/* retransmissions: the digest of the last message we answered, and of the one being read */
 	uint8_t last_rx[32], rx_digest[32];
 	bool have_last_rx;

@@ -22,12 +22,17 @@ enum {
 	K_Q3 = 1u << V1K_QUICK_3,
 	K_A2 = 1u << V1K_AGGR_2,
 	K_A3 = 1u << V1K_AGGR_3,
+	K_TX = 1u << V1K_TX,
 };
 
 #define S_QI1 (1ull << IKE_V1_QUICK_I1)
 #define S_QR1 (1ull << IKE_V1_QUICK_R1)
 #define S(x) (1ull << (x))
 #define S_UP (S(IKE_V1_MAIN_I4) | S(IKE_V1_MAIN_R3) | S(IKE_V1_AGGR_I2) | S(IKE_V1_AGGR_R2))
+/* XAUTH and Mode Config: the ISAKMP SA is up, Quick Mode waits */
+#define S_XA                                                                     \
+	(S(IKE_V1_XAUTH_R0) | S(IKE_V1_XAUTH_R1) | S(IKE_V1_XAUTH_I0) | S(IKE_V1_XAUTH_I1) | \
+	 S(IKE_V1_MODECFG_R1) | S(IKE_V1_MODECFG_I1))
 
 static const struct ike_transition table[] = {
 	/* ---- Main Mode, initiator (RFC 2409 5: HDR SA / KE Ni / HDR* IDii HASH_I) ---- */
@@ -72,8 +77,27 @@ static const struct ike_transition table[] = {
 	{ "Quick Mode KE and g^xy computed (responder)", S_QR1, IKE_EV_CRYPTO, 0, 0, KEX_GIR, 0,
 	  v1_quick_r_kex },
 	{ "Quick Mode message 3", S_QR1, IKE_EV_REQUEST, V1_X_QUICK, 0, 0, K_Q3, v1_quick_r_i2 },
+	/*
+	 * ---- XAUTH (draft-beaulieu-ike-xauth-02) in Transaction exchanges,
+	 * after Phase 1, before Quick Mode ----
+	 */
+	{ "XAUTH REPLY", S(IKE_V1_XAUTH_R0), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_xauth_r_reply },
+	{ "XAUTH ACK", S(IKE_V1_XAUTH_R1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_xauth_r_ack },
+	{ "XAUTH REQUEST", S(IKE_V1_XAUTH_I0), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_xauth_i_request },
+	{ "XAUTH SET", S(IKE_V1_XAUTH_I1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_xauth_i_set },
+	/* ---- Mode Config (draft-dukes-ike-mode-cfg): push (SET/ACK), pull (REQUEST/REPLY) ---- */
+	{ "ModeCfg ACK", S(IKE_V1_MODECFG_R1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_modecfg_r_ack },
+	{ "ModeCfg SET or REPLY", S(IKE_V1_MODECFG_I1), IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0,
+	  K_TX, v1_modecfg_i_reply },
+	{ "ModeCfg REQUEST", S_UP, IKE_EV_REQUEST, V1_X_TRANSACTION, 0, 0, K_TX,
+	  v1_modecfg_r_request },
 	/* ---- Informational (RFC 2408 4.8) ---- */
-	{ "Informational", S_UP, IKE_EV_REQUEST, V1_X_INFO, 0, 0, K_INFO, v1_info_request },
+	{ "Informational", S_UP | S_XA, IKE_EV_REQUEST, V1_X_INFO, 0, 0, K_INFO, v1_info_request },
 };
 
 enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
@@ -104,6 +128,11 @@ enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
 		return V1K_NONE;
 	case V1_X_INFO:
 		return V1K_INFO;
+	case V1_X_TRANSACTION:
+		if (!m->encrypted || m->npl != 2 || m->pl[0].type != V1_PL_HASH ||
+		    m->pl[1].type != V1_PL_ATTR)
+			return V1K_NONE;
+		return V1K_TX;
 	case V1_X_QUICK:
 		if (!m->encrypted || !m->npl || m->pl[0].type != V1_PL_HASH)
 			return V1K_NONE;

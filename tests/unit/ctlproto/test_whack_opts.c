@@ -171,6 +171,8 @@ static const char *const good[] = {
 	"--name c --host 10.0.0.1 --srcip 10.0.0.1 --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --xauthserver --modecfgserver --to --host %any --xauthclient"
 	" --modecfgclient",
+	"--name c --ikev1 --host 10.0.0.1 --xauthserver --to --host %any --xauthby alwaysok"
+	" --xauthfail soft",
 	"--name c --host 10.0.0.1 --modecfgdns '10.0.0.53, 10.0.0.54' --to --host 10.0.0.2",
 	"--name c --host 10.0.0.1 --modecfgserver --to --host %any --addresspool 10.9.0.0/24",
 	"--name c --host 10.0.0.1 --modecfgdomains example.com,corp.example --to --host 10.0.0.2",
@@ -353,6 +355,7 @@ static const struct bad bad[] = {
 	{ CONN " --pfsgroup modp768", "--pfsgroup modp768: expected modp1024, modp1536" },
 	{ CONN " --dpdaction restart_by_peer", "expected clear, hold or restart" },
 	{ "--global-redirect maybe", "--global-redirect maybe: expected yes, no or auto" },
+	{ CONN " --xauthby radius", "--xauthby radius: expected file, pam or alwaysok" },
 	{ CONN " --fragmentation sometimes",
 	  "--fragmentation sometimes: expected yes, no, never, force or insist" },
 	{ CONN " --accept-redirect-to 192.0.2.1,gw", "\"gw\" is not an IP address" },

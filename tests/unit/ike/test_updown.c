@@ -99,6 +99,7 @@ Test(updown, every_variable_of_the_manual_for_an_ipv4_client)
 	assert_env(env, "PLUTO_CONN_ADDRFAMILY", "ipv4");
 	/* unset extras are left out */
 	cr_assert_null(env_get(env, "PLUTO_MY_SOURCEIP"));
+	cr_assert_null(env_get(env, "PLUTO_XAUTH_USERNAME"));
 	cr_assert_null(env_get(env, "PLUTO_SA_REQID"));
 	cr_assert_null(env_get(env, "SPI_IN"));
 	cr_assert_null(env_get(env, "PLUTO_CONN_MARK"));
@@ -119,8 +120,10 @@ Test(updown, extras_when_set)
 	u.conn_mark = 7;
 	u.conn_mark_mask = 0xffffffff;
 	u.stack = "xfrm";
+	u.xauth_user = "alice";
 	cr_assert_eq(updown_env_build(&u, &env), 0);
 	assert_env(env, "PLUTO_MY_SOURCEIP", "10.1.0.1");
+	assert_env(env, "PLUTO_XAUTH_USERNAME", "alice");
 	assert_env(env, "PLUTO_SA_REQID", "16389");
 	assert_env(env, "SPI_IN", "0x00c0ffee");
 	assert_env(env, "SPI_OUT", "0xdeadbeef");

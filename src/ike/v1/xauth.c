@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * XAUTH (draft-beaulieu-ike-xauth-02) on an established ISAKMP SA, in
+ * Transaction exchanges (exchange type 6, draft-dukes-ike-mode-cfg), after
+ * Phase 1 and before the first Quick Mode:
+ *
+ *        Server (--xauthserver)               Client (--xauthclient)
+ *       ------------------------             ------------------------
+ *        HDR*, HASH, ATTR(REQUEST:
+ *          XAUTH-USER-NAME, -PASSWORD)  -->
+ *                                       <--  HDR*, HASH, ATTR(REPLY: name, password)
+ *        HDR*, HASH, ATTR(SET: STATUS)  -->
+ *                                       <--  HDR*, HASH, ATTR(ACK: STATUS)
+ *
+ *   HASH = prf(SKEYID_a, M-ID | ATTR)   in every message (the draft's HASH(1))
+ *
+ * Each exchange has its own Message ID and IV chain (RFC 2409 Appendix B:
+ * hash(last Phase 1 CBC block | M-ID), then the last block of the previous
+ * message of the exchange). The server checks the password against
+ * --ipsecdir's passwd file (libreswan's format, "user:crypt-hash[:conn]",
+ * crypt(3)), or accepts any (--xauthby alwaysok); a wrong one gets STATUS
+ * FAIL and, with --xauthfail hard (the default), the ISAKMP SA is deleted
+ * once the client has ACKed. Passwords are wiped after use and never
+ * logged. The client answers with --initiate's --xauthuser/--xauthpass,
+ * the password falling back to the secrets' "@user : XAUTH ...".
+ *
+ * Context of everything here: the SA's owner worker.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "ike/ike_stats.h"
+#include "ike/v1/build.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/io.h"
+#include "ike/v1/state.h"
+#include "ike/v2/io.h"
+#include "util/log.h"
+
+enum {
+	XAUTH_TYPE = 16520,
+	XAUTH_USER_NAME = 16521,
+	XAUTH_USER_PASSWORD = 16522,
+	XAUTH_MESSAGE = 16524,
+	XAUTH_STATUS = 16527,
+	XAUTH_STATUS_FAIL = 0,
+	XAUTH_STATUS_OK = 1,
+	PASSWD_LINE_MAX = 1024,
+};
+
+/* ---- the Transaction exchange's messages ---- */
+
+/*
+ * Send HDR*, HASH, ATTR(cfg) in exchange msgid: fresh starts its IV chain
+ * from the Phase 1 IV; a request is retransmitted until v1_request_done(),
+ * an answer is resent when the message it answers comes again.
+ */
+int v1_tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v1_cfg *cfg,
+		   bool request)
+{
+	struct v1_state *s = sa->v1;
+	uint8_t *buf = sa->w->txbuf, hash[CRYPTO_V1_PRF_MAX], m[4];
+	struct v1_build b;
+	struct v1_hdr h;
+	size_t hash_at, attr_at, len;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.icookie, sa->spi_i, 8);
+	memcpy(h.rcookie, sa->spi_r, 8);
+	h.exchange = V1_X_TRANSACTION;
+	h.flags = V1_FLAG_ENCRYPTION;
+	h.msgid = msgid;
+	memset(hash, 0, sizeof(hash));
+	rc = v1_build_init(&b, buf, V2_TXBUF, &h);
+	rc = rc ? rc : v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
+	hash_at = b.w.len - s->prf_len;
+	attr_at = b.w.len;
+	rc = rc ? rc : v1_build_cfg(&b, cfg);
+	if (rc)
+		return rc;
+	put_u32(m, msgid);
+	rc = crypto_v1_prf(s->p1.hash, s->skeyid_a, s->prf_len,
+			   (struct iovec[]){ { m, 4 }, { buf + attr_at, b.w.len - attr_at } }, 2, hash);
+	if (rc)
+		return rc;
+	memcpy(buf + hash_at, hash, s->prf_len);
+	rc = v1_build_finish(&b, s->block, &len);
+	if (!rc && fresh)
+		rc = crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, msgid, s->tx_iv);
+	rc = rc ? rc : crypto_v1_cbc(s->p1.encr, s->key, s->key_len, s->tx_iv, buf + V1_HDR_SIZE,
+				     len - V1_HDR_SIZE, true);
+	if (rc)
+		return rc;
+	s->tx_msgid = msgid;
+	return request ? v1_send_request(sa, len) : v1_send_answer(sa, len);
+}
+
+uint32_t v1_new_msgid(void)
+{
+	uint32_t id;
+
+	do {
+		crypto_random(&id, sizeof(id));
+	} while (id == 0);
+	return id;
+}
+
+/*
+ * The peer's Transaction message in, checked: HASH first (constant time),
+ * then one attribute payload of type want. The IV chain moves on only then.
+ * Returns the payload, or NULL (dropped and counted).
+ */
+const struct v1_cfg *v1_tx_take(struct ike_sa *sa, struct ike_input *in, uint8_t want)
+{
+	const struct v1_msg *m = in->v1m;
+	const struct v1_payload *p = v1_msg_get(m, V1_PL_ATTR);
+
+	if (!m->encrypted || !v1_hash1_ok(sa, m)) {
+		v1_drop(sa->w, in->rx, "IKEv1 Transaction without a valid HASH");
+		return NULL;
+	}
+	if (!p || p->u.cfg->type != want) {
+		v1_drop(sa->w, in->rx, "IKEv1 Transaction of a type this state does not take");
+		return NULL;
+	}
+	memcpy(sa->v1->tx_iv, sa->v1->iv_next, sa->v1->block);
+	sa->v1->tx_msgid = m->hdr.msgid;
+	if (want == V1_CFG_ACK) {
+		memcpy(sa->v1->tx_final, sa->v1->rx_digest, sizeof(sa->v1->tx_final));
+		sa->v1->has_tx_final = true;
+	}
+	sa->last_inbound_ms = ike_now(sa->w);
+	return p->u.cfg;
+}
+
+static const struct v1_cfg_attr *cfg_attr(const struct v1_cfg *cfg, uint16_t type)
+{
+	for (unsigned i = 0; i < cfg->nattr; i++)
+		if (cfg->attr[i].type == type)
+			return &cfg->attr[i];
+	return NULL;
+}
+
+void v1_after_modecfg(struct ike_sa *sa)
+{
+	sa->state = sa->v1->p1_state;
+	if (sa->initiator)
+		v1_quick_initiate(sa);
+}
+
+/*
+ * After XAUTH, or right after Phase 1 without it: Mode Config when our end
+ * is its server (push: our SET now; --modecfgpull: the client's REQUEST is
+ * waited for in the Phase 1 state) or its client (push: the server's SET
+ * is waited for; --modecfgpull: our REQUEST now); else Quick Mode.
+ */
+static void done(struct ike_sa *sa)
+{
+	const struct conn_end_spec *me = &sa->conn->spec.end[sa->this_end];
+	bool pull = sa->conn->spec.policy & POL_MODECFG_PULL;
+
+	if (me->modecfg_server && !pull) {
+		if (v1_modecfg_push(sa) < 0) {
+			ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: no address for the client: "
+					"deleting the ISAKMP SA");
+			v1_delete(sa, true);
+		}
+		return;
+	}
+	if (me->modecfg_client && pull) {
+		if (v1_modecfg_pull(sa) < 0) {
+			ike_sa_progress(sa, RC_INTERNALERR, "ModeCfg: cannot send the REQUEST");
+			v1_delete(sa, true);
+		}
+		return;
+	}
+	if (me->modecfg_client) {
+		sa->state = IKE_V1_MODECFG_I1;
+		return;
+	}
+	v1_after_modecfg(sa);
+}
+
+/* ---- the server ---- */
+
+/* A printable copy of a user name for logs: at most out_len - 1 bytes, others as '?'. */
+static void user_str(const uint8_t *u, size_t n, char *out, size_t out_len)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < out_len; i++)
+		out[i] = u[i] >= 0x20 && u[i] < 0x7f && u[i] != '"' ? (char)u[i] : '?';
+	out[i] = '\0';
+}
+
+/*
+ * The passwd file (libreswan's /etc/ipsec.d/passwd): "user:crypt-hash" or
+ * "user:crypt-hash:conn", '#' comments. The hash crypt(3) makes of the
+ * password is compared with the file's in constant time.
+ */
+static bool passwd_ok(const char *dir, const char *conn, const char *user, const char *pass)
+{
+	char path[4096], line[PASSWD_LINE_MAX];
+	struct crypt_data *cd;
+	bool ok = false;
+	FILE *f;
+
+	if (!dir || snprintf(path, sizeof(path), "%s/passwd", dir) >= (int)sizeof(path))
+		return false;
+	f = fopen(path, "re");
+	if (!f) {
+		log_limited(LOG_WARNING, 10, "XAUTH passwd file", "XAUTH: cannot open %s", path);
+		return false;
+	}
+	cd = calloc(1, sizeof(*cd));
+	while (cd && !ok && fgets(line, sizeof(line), f)) {
+		char *nl = strchr(line, '\n'), *hash, *c;
+		const char *got;
+		size_t hl, gl;
+
+		if (nl)
+			*nl = '\0';
+		if (line[0] == '#' || !(hash = strchr(line, ':')))
+			continue;
+		*hash++ = '\0';
+		if (strcmp(line, user) != 0)
+			continue;
+		c = strchr(hash, ':');
+		if (c) {
+			*c++ = '\0';
+			if (*c && strcmp(c, conn) != 0)
+				continue;
+		}
+		got = crypt_r(pass, hash, cd);
+		if (!got || got[0] == '*')
+			continue;
+		hl = strlen(hash);
+		gl = strlen(got);
+		ok = hl == gl && hl > 0 && crypto_memeq(got, hash, hl);
+	}
+	if (cd) {
+		crypto_wipe(cd, sizeof(*cd));
+		free(cd);
+	}
+	crypto_wipe(line, sizeof(line));
+	fclose(f);
+	return ok;
+}
+
+/* Start XAUTH as the server: REQUEST the user name and password. */
+static int server_start(struct ike_sa *sa)
+{
+	struct v1_cfg cfg = { .type = V1_CFG_REQUEST, .nattr = 2 };
+
+	crypto_random(&cfg.identifier, sizeof(cfg.identifier));
+	cfg.attr[0] = (struct v1_cfg_attr){ .type = XAUTH_USER_NAME };
+	cfg.attr[1] = (struct v1_cfg_attr){ .type = XAUTH_USER_PASSWORD };
+	sa->state = IKE_V1_XAUTH_R0;
+	if (v1_tx_send(sa, v1_new_msgid(), true, &cfg, true) < 0)
+		return -EIO;
+	ike_sa_progress(sa, RC_LOG, "XAUTH: sent REQUEST for the user name and password");
+	return 0;
+}
+
+void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_cfg *cfg;
+	const struct v1_cfg_attr *u, *p;
+	const struct connection *c = sa->conn;
+	struct v1_cfg set = { .type = V1_CFG_SET, .nattr = 1 };
+	char user[128], pass[256], shown[64];
+	bool ok;
+
+	if (in->v1m->hdr.msgid != sa->v1->tx_msgid) {
+		v1_drop(sa->w, in->rx, "an XAUTH REPLY of another exchange");
+		return;
+	}
+	cfg = v1_tx_take(sa, in, V1_CFG_REPLY);
+	if (!cfg)
+		return;
+	v1_request_done(sa);
+	u = cfg_attr(cfg, XAUTH_USER_NAME);
+	p = cfg_attr(cfg, XAUTH_USER_PASSWORD);
+	if (!u || !p || u->basic || p->basic || !u->len || u->len >= sizeof(user) ||
+	    p->len >= sizeof(pass) || memchr(u->val, '\0', u->len) ||
+	    (p->len && memchr(p->val, '\0', p->len))) {
+		ok = false;
+		user[0] = '\0';
+		user_str(u && !u->basic ? u->val : NULL, u && !u->basic ? u->len : 0, shown,
+			 sizeof(shown));
+	} else {
+		memcpy(user, u->val, u->len);
+		user[u->len] = '\0';
+		memcpy(pass, p->val, p->len);
+		pass[p->len] = '\0';
+		user_str(u->val, u->len, shown, sizeof(shown));
+		ok = c->spec.xauthby == XAUTHBY_ALWAYSOK ||
+		     passwd_ok(sa->w->d->ipsecdir, c->spec.name, user, pass);
+	}
+	crypto_wipe(pass, sizeof(pass));
+	/* the REPLY's password is in the decrypted datagram: wiped there too */
+	if (p && !p->basic && p->len)
+		crypto_wipe((void *)p->val, p->len);
+	if (ok) {
+		snprintf(sa->v1->xauth_user, sizeof(sa->v1->xauth_user), "%s", user);
+		ike_sa_progress(sa, RC_LOG, "XAUTH: User %s: Authentication Successful", shown);
+	} else {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		log_limited(LOG_INFO, 10, "XAUTH authentication failed",
+			    "#%llu: XAUTH: User %s: Authentication Failed: Incorrect Username or "
+			    "Password", (unsigned long long)sa->serial, shown);
+		if (c->spec.xauthfail == XAUTHFAIL_SOFT) {
+			/* soft: the peer is told it passed; no user is recorded (libreswan's soft fail) */
+			ike_sa_progress(sa, RC_LOG, "XAUTH: xauthfail=soft: continuing");
+			ok = true;
+		}
+	}
+	sa->v1->xauth_ok = ok;
+	set.attr[0] = (struct v1_cfg_attr){ .type = XAUTH_STATUS, .basic = true,
+					    .value = ok ? XAUTH_STATUS_OK : XAUTH_STATUS_FAIL };
+	crypto_random(&set.identifier, sizeof(set.identifier));
+	sa->state = IKE_V1_XAUTH_R1;
+	if (v1_tx_send(sa, v1_new_msgid(), true, &set, true) < 0) {
+		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the SET");
+		v1_delete(sa, false);
+	}
+	crypto_wipe(user, sizeof(user));
+}
+
+void v1_xauth_r_ack(struct ike_sa *sa, struct ike_input *in)
+{
+	if (in->v1m->hdr.msgid != sa->v1->tx_msgid) {
+		v1_drop(sa->w, in->rx, "an XAUTH ACK of another exchange");
+		return;
+	}
+	if (!v1_tx_take(sa, in, V1_CFG_ACK))
+		return;
+	v1_request_done(sa);
+	if (!sa->v1->xauth_ok) {
+		ike_stats_fail_reason(sa, IKE_FAIL_N_AUTHENTICATION_FAILED);
+		ike_sa_progress(sa, RC_LOG, "XAUTH failed: deleting the ISAKMP SA");
+		v1_delete(sa, true);
+		return;
+	}
+	done(sa);
+}
+
+/* ---- the client ---- */
+
+void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v1_state *s = sa->v1;
+	const struct v1_cfg *cfg = v1_tx_take(sa, in, V1_CFG_REQUEST);
+	struct v1_cfg reply = { .type = V1_CFG_REPLY };
+	uint8_t pw[256];
+	int pwlen = -ENOENT;
+	const char *why = NULL;
+
+	if (!cfg)
+		return;
+	reply.identifier = cfg->identifier;
+	if (!s->xauth_user[0])
+		why = "no XAUTH user name (give --xauthuser with --initiate; prompting through "
+		      "whack is not supported yet)";
+	if (!why && s->xauth_pass && s->xauth_pass_len > sizeof(pw)) {
+		why = "the XAUTH password is too long (at most 256 bytes)";
+	} else if (!why && s->xauth_pass) {
+		pwlen = (int)s->xauth_pass_len;
+		memcpy(pw, s->xauth_pass, s->xauth_pass_len);
+	} else if (!why && sa->w->d->xauth_lookup) {
+		pwlen = sa->w->d->xauth_lookup(sa->w->d->psk_ctx, s->xauth_user, pw, sizeof(pw));
+	}
+	if (!why && pwlen < 0)
+		why = "no XAUTH password (give --xauthpass with --initiate, or \"@user : XAUTH\" in "
+		      "the secrets; prompting through whack is not supported yet)";
+	if (why) {
+		crypto_wipe(pw, sizeof(pw));
+		ike_stats_fail_reason(sa, IKE_FAIL_OTHER);
+		ike_sa_progress(sa, RC_FATAL, "%s", why);
+		v1_delete(sa, true);
+		return;
+	}
+	for (unsigned i = 0; i < cfg->nattr; i++) {
+		const struct v1_cfg_attr *a = &cfg->attr[i];
+		struct v1_cfg_attr *r = &reply.attr[reply.nattr];
+
+		if (reply.nattr >= V1_MAX_CFG_ATTRS)
+			break;
+		if (a->type == XAUTH_TYPE) {
+			*r = (struct v1_cfg_attr){ .type = XAUTH_TYPE, .basic = true, .value = 0 };
+		} else if (a->type == XAUTH_USER_NAME) {
+			*r = (struct v1_cfg_attr){ .type = XAUTH_USER_NAME,
+						   .len = (uint16_t)strlen(s->xauth_user),
+						   .val = (const uint8_t *)s->xauth_user };
+		} else if (a->type == XAUTH_USER_PASSWORD) {
+			*r = (struct v1_cfg_attr){ .type = XAUTH_USER_PASSWORD, .len = (uint16_t)pwlen,
+						   .val = pw };
+		} else {
+			continue;	/* XAUTH-MESSAGE and the rest: nothing to answer */
+		}
+		reply.nattr++;
+	}
+	sa->state = IKE_V1_XAUTH_I1;
+	if (v1_tx_send(sa, in->v1m->hdr.msgid, false, &reply, false) < 0) {
+		crypto_wipe(pw, sizeof(pw));
+		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the REPLY");
+		v1_delete(sa, false);
+		return;
+	}
+	crypto_wipe(pw, sizeof(pw));
+	/* the REPLY kept for retransmission holds the password encrypted only */
+	ike_sa_progress(sa, RC_LOG, "XAUTH: answered the server's REQUEST for user %s",
+			s->xauth_user);
+}
+
+void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_cfg *cfg = v1_tx_take(sa, in, V1_CFG_SET);
+	const struct v1_cfg_attr *st;
+	struct v1_cfg ack = { .type = V1_CFG_ACK, .nattr = 1 };
+	bool ok;
+
+	if (!cfg)
+		return;
+	st = cfg_attr(cfg, XAUTH_STATUS);
+	ok = st && st->basic && st->value == XAUTH_STATUS_OK;
+	ack.identifier = cfg->identifier;
+	ack.attr[0] = (struct v1_cfg_attr){ .type = XAUTH_STATUS, .basic = true,
+					    .value = st && st->basic ? st->value : 0 };
+	if (v1_tx_send(sa, in->v1m->hdr.msgid, false, &ack, false) < 0) {
+		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the ACK");
+		v1_delete(sa, false);
+		return;
+	}
+	if (!ok) {
+		ike_stats_fail_reason(sa, IKE_FAIL_N_AUTHENTICATION_FAILED);
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		ike_sa_progress(sa, RC_FATAL, "XAUTH: the server says the authentication failed");
+		v1_delete(sa, false);	/* the server deletes the ISAKMP SA */
+		return;
+	}
+	ike_sa_progress(sa, RC_LOG, "XAUTH: Successfully Authenticated");
+	done(sa);
+}
+
+/* ---- after Phase 1 ---- */
+
+bool v1_xauth_after_p1(struct ike_sa *sa)
+{
+	const struct conn_end_spec *me = &sa->conn->spec.end[sa->this_end];
+
+	sa->v1->p1_state = sa->state;
+	if (me->xauth_server) {
+		if (server_start(sa) < 0) {
+			ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the REQUEST");
+			v1_delete(sa, true);
+		}
+		return true;
+	}
+	if (me->xauth_client) {
+		sa->state = IKE_V1_XAUTH_I0;
+		return true;
+	}
+	if (me->modecfg_server || me->modecfg_client) {
+		done(sa);
+		return true;
+	}
+	return false;
+}
+
+void v1_xauth_creds(struct ike_sa *sa, const struct ike_progress *pr)
+{
+	struct v1_state *s = sa->v1;
+
+	if (!pr)
+		return;
+	if (pr->xauth_user)
+		snprintf(s->xauth_user, sizeof(s->xauth_user), "%s", pr->xauth_user);
+	if (pr->xauth_pass) {
+		size_t n = strlen(pr->xauth_pass);
+
+		s->xauth_pass = malloc(n ? n : 1);
+		if (s->xauth_pass) {
+			memcpy(s->xauth_pass, pr->xauth_pass, n);
+			s->xauth_pass_len = n;
+		}
+	}
+}

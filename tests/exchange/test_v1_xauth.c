@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv1 XAUTH (draft-beaulieu-ike-xauth-02) between two in-process engines
+ * (xch.h): west (127.0.0.1) is the XAUTH client and initiates Main Mode,
+ * east (127.0.0.2) the server, checking a libreswan-style passwd file
+ * written here with crypt(3). Needs root (a private network namespace).
+ */
+#include <criterion/criterion.h>
+#include <crypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exchange/xch.h"
+#include "ike/ike_cmd.h"
+#include "ike/pool.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/msg.h"
+#include "ike/v1/state.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	xch_setup();
+	snprintf(dir, sizeof(dir), "/tmp/skua-xauth-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	unlink(path);
+	rmdir(dir);
+	xch_teardown();
+}
+
+TestSuite(v1_xauth, .init = setup, .fini = teardown, .timeout = 60);
+
+/* east's passwd file: one line per user, "user:crypt(password)[:conn]" */
+static void passwd(const char *user, const char *pw, const char *conn)
+{
+	char path[128], salt[64];
+	struct crypt_data cd;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	memset(&cd, 0, sizeof(cd));
+	cr_assert_not_null(crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof(salt)));
+	fprintf(f, "# a comment\n%s:%s%s%s\n", user, crypt_r(pw, salt, &cd), conn ? ":" : "",
+		conn ? conn : "");
+	fclose(f);
+	xch_daemon(XCH_EAST)->ipsecdir = dir;
+}
+
+/* what the initiating whack sees */
+struct test_progress {
+	struct ike_progress pr;
+	char lines[4096];
+};
+
+static void tp_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct test_progress *t = (struct test_progress *)pr;
+	size_t n = strlen(t->lines);
+
+	(void)rc;
+	snprintf(t->lines + n, sizeof(t->lines) - n, "%s\n", text);
+}
+
+static void tp_release(struct ike_progress *pr)
+{
+	(void)pr;
+}
+
+static const struct ike_progress_ops tp_ops = { .line = tp_line, .release = tp_release };
+static struct test_progress tp;
+
+#define XCONN                                                                                \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west --xauthclient --to --host 127.0.0.2 " \
+	"--id @east --xauthserver --psk --encrypt"
+
+/* Both sides' connection (extra appended), the PSK, and west initiating with user/pass. */
+static void xauth_start(const char *extra, const char *user, const char *pass)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args), "%s%s", XCONN, extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add_both(args);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = user;
+	tp.pr.xauth_pass = pass;
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+static const struct xch_msg *step_expect(enum xch_side from, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "nothing on the wire; expected %s", desc);
+	cr_assert_str_eq(m->desc, desc);
+	return m;
+}
+
+static const struct v1_cfg *cfg_of(const struct xch_msg *m)
+{
+	cr_assert_eq(m->v1m->hdr.exchange, V1_X_TRANSACTION);
+	cr_assert_neq(m->v1m->hdr.msgid, 0);
+	return m->v1m->pl[1].u.cfg;
+}
+
+/* Main Mode, then the server's REQUEST: everything up to west's REPLY. */
+static void to_reply(void)
+{
+	const struct xch_msg *m;
+	const struct v1_cfg *cfg;
+
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_XAUTH_R0);
+	cr_assert_null(xch_sa(XCH_WEST)->v1->qm, "Quick Mode before XAUTH");
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cr_assert_eq(cfg->nattr, 2);
+	cr_assert_eq(cfg->attr[0].type, 16521);	/* XAUTH-USER-NAME */
+	cr_assert_eq(cfg->attr[1].type, 16522);	/* XAUTH-USER-PASSWORD */
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I1);
+}
+
+/* The phase 1 proposals carry XAUTHInitPreShared (65001), both ways. */
+static void assert_auth_xauth(const struct xch_msg *m)
+{
+	const struct v1_sa *sa = m->v1m->pl[0].u.sa;
+	const struct v1_attr *a =
+		v1_sa_attr(sa, &sa->trans[sa->prop[0].first_trans], V1_A_AUTH);
+
+	cr_assert_not_null(a);
+	cr_assert_eq(a->value, V1_AUTH_XAUTH_I_PSK);
+}
+
+Test(v1_xauth, good_password_then_quick_mode)
+{
+	const struct xch_msg *m;
+	const struct v1_cfg *cfg;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	assert_auth_xauth(step_expect(XCH_WEST, "v1 Main: SA VID VID VID VID VID"));
+	assert_auth_xauth(step_expect(XCH_EAST, "v1 Main: SA VID VID"));
+	for (int i = 2; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_eq(cfg_of(m)->type, V1_CFG_REQUEST);
+	m = step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_REPLY);
+	cr_assert_eq(cfg->nattr, 2);
+	cr_assert_eq(cfg->attr[0].len, 5);
+	cr_assert_arr_eq(cfg->attr[0].val, "alice", 5);
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_SET);
+	cr_assert_eq(cfg->attr[0].type, 16527);	/* XAUTH-STATUS */
+	cr_assert(cfg->attr[0].basic);
+	cr_assert_eq(cfg->attr[0].value, 1, "OK");
+	m = step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_eq(cfg_of(m)->type, V1_CFG_ACK);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+	/* then Quick Mode from west */
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: Successfully Authenticated"), "%s", tp.lines);
+	cr_assert_null(strstr(tp.lines, "open sesame"), "the password was shown");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+Test(v1_xauth, bad_password_fails_and_deletes)
+{
+	const struct xch_msg *m;
+	const struct v1_cfg *cfg;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open barley");
+	to_reply();
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	m = step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cfg = cfg_of(m);
+	cr_assert_eq(cfg->type, V1_CFG_SET);
+	cr_assert_eq(cfg->attr[0].value, 0, "FAIL");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");	/* ACK */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept its SA after XAUTH failed");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept the SA of a wrong password");
+	cr_assert_not_null(strstr(tp.lines, "authentication failed"), "%s", tp.lines);
+	/* east's Deletes reach a west that has nothing left */
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 1);
+}
+
+/* An unknown user, and a user whose line names another connection, fail the same way. */
+Test(v1_xauth, unknown_user_and_other_conn_fail)
+{
+	passwd("bob", "open sesame", "v1");
+	passwd("alice", "open sesame", "another");
+	xauth_start("", "alice", "open sesame");
+	to_reply();
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_eq(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"))->attr[0].value, 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+}
+
+/* --xauthby alwaysok: any password. */
+Test(v1_xauth, alwaysok_takes_any_password)
+{
+	xauth_start(" --xauthby alwaysok", "alice", "anything");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+}
+
+Test(v1_xauth, soft_fail_continues)
+{
+	passwd("alice", "open sesame", NULL);
+	xauth_start(" --xauthfail soft", "alice", "wrong");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "", "a soft failure names no user");
+}
+
+/* A lost REQUEST is sent again; a lost REPLY too (the REQUEST again gets the same REPLY). */
+Test(v1_xauth, lost_transaction_messages)
+{
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_drop_next(XCH_EAST));	/* the REQUEST */
+	xch_advance(XCH_EAST, 600);
+	step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}");
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* the REPLY */
+	xch_advance(XCH_EAST, 1100);
+	/* the REQUEST again (west's chain has moved on: the harness cannot open it) */
+	step_expect(XCH_EAST, "v1 Transaction: E");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_eq(xch_run_until_quiet(), 6);		/* REPLY, SET, ACK, Quick Mode 1-3 */
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+}
+
+/* A client with no user name ends its SA with a clear message, the password never asked. */
+Test(v1_xauth, client_without_user_gives_up)
+{
+	xauth_start("", NULL, NULL);
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_step(XCH_EAST));	/* the REQUEST */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "no XAUTH user name"), "%s", tp.lines);
+}
+
+/* A Transaction whose HASH is wrong is dropped and counted; the exchange goes on. */
+Test(v1_xauth, bad_hash_is_dropped)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	bytes = xch_msg_copy(m);
+	bytes[V1_HDR_SIZE + 16] ^= 0x80;	/* inside HASH's value (CBC: the second block) */
+	xch_send_raw(XCH_EAST, bytes, m->len);
+	free(bytes);
+	xch_step(XCH_EAST);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	xch_advance(XCH_EAST, 600);
+	cr_assert_eq(xch_run_until_quiet(), 7);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+}
+
+/* A Quick Mode before XAUTH is done is not taken. */
+Test(v1_xauth, no_quick_mode_before_xauth)
+{
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	to_reply();
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_XAUTH_R0);
+}
+
+/* Without --xauthpass the client's password comes from the secrets ("@alice : XAUTH ..."). */
+static int secrets_xauth(void *ctx, const char *user, uint8_t *out, size_t cap)
+{
+	(void)ctx;
+	if (strcmp(user, "alice") != 0 || cap < 11)
+		return -ENOENT;
+	memcpy(out, "open sesame", 11);
+	return 11;
+}
+
+Test(v1_xauth, password_from_the_secrets)
+{
+	passwd("alice", "open sesame", NULL);
+	xch_daemon(XCH_WEST)->xauth_lookup = secrets_xauth;
+	xauth_start("", "alice", NULL);
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+}
+
+
+/* ---- Mode Config (draft-dukes-ike-mode-cfg), after XAUTH ---- */
+
+#define MC_EAST                                                                               \
+	"--name v1 --ikev1 --host 127.0.0.2 --id @east --client 0.0.0.0/0 %s --modecfgserver "  \
+	"--modecfgdns 192.0.2.53 --modecfgdomains example.com --to --host 127.0.0.1 --id @west " \
+	"--addresspool 10.9.0.10-10.9.0.20 --psk --encrypt --tunnel%s"
+#define MC_WEST                                                                               \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west %s --modecfgclient --to --host "         \
+	"127.0.0.2 --id @east --client 0.0.0.0/0 --psk --encrypt --tunnel%s"
+
+static void mc_start(bool xauth, const char *extra)
+{
+	char e[512], w[512];
+
+	snprintf(e, sizeof(e), MC_EAST, xauth ? "--xauthserver" : "", extra);
+	snprintf(w, sizeof(w), MC_WEST, xauth ? "--xauthclient" : "", extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_EAST, e);
+	xch_conn_add(XCH_WEST, w);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	passwd("alice", "open sesame", NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+/* Both IPsec SAs are the leased address's: west's IDci, east's narrowed remote side. */
+static void assert_mc_up(void)
+{
+	char a[IP_ADDR_STRLEN], t[80];
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_not_null(w->given);
+	cr_assert_str_eq(ip_addr_str(&w->given->assigned[0], a), "10.9.0.10");
+	cr_assert_str_eq(w->given->dns_info, "192.0.2.53");
+	cr_assert_str_eq(w->given->domain_info, "example.com");
+	cr_assert_str_eq(ip_addr_str(&ike_sa_lease(e)->addr[0], a), "10.9.0.10");
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), "10.9.0.10/32");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_remote, t, sizeof(t)), "10.9.0.10/32");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_local, t, sizeof(t)), "0.0.0.0/0");
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+static const uint8_t *attr_val(const struct v1_cfg *cfg, uint16_t type, uint16_t *len)
+{
+	for (unsigned i = 0; i < cfg->nattr; i++)
+		if (cfg->attr[i].type == type) {
+			*len = cfg->attr[i].len;
+			return cfg->attr[i].val;
+		}
+	return NULL;
+}
+
+Test(v1_xauth, modecfg_push_after_xauth)
+{
+	const struct v1_cfg *cfg;
+	const uint8_t *v;
+	uint16_t len = 0;
+
+	mc_start(true, "");
+	for (int i = 0; i < 10; i++)		/* Main Mode (west first), XAUTH (east first) */
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MODECFG_I1);
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_SET);
+	v = attr_val(cfg, 1, &len);		/* INTERNAL_IP4_ADDRESS */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 4);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 10, 9, 0, 10 }), 4);
+	v = attr_val(cfg, 28674, &len);	/* UNITY_DEF_DOMAIN, as libreswan sends it */
+	cr_assert_not_null(v);
+	cr_assert_arr_eq(v, "example.com", 11);
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_ACK);
+	cr_assert_eq(xch_run_until_quiet(), 3);	/* Quick Mode */
+	assert_mc_up();
+	/* the address goes back to the pool with the ISAKMP SA */
+	struct connection *c = xch_conn(XCH_EAST, "v1");
+	struct ike_pool *pool = c->pool[1 - xch_conn_end(XCH_EAST, "v1")][0];
+	struct ike_pool_stats st;
+	ike_pool_stats(pool, &st);
+	cr_assert_eq(st.in_use, 1);
+	ike_sa_delete(xch_sa(XCH_EAST), true);
+	xch_run_until_quiet();
+	ike_pool_stats(pool, &st);
+	cr_assert_eq(st.in_use, 0, "the lease outlived its ISAKMP SA");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+}
+
+Test(v1_xauth, modecfg_pull_after_xauth)
+{
+	const struct v1_cfg *cfg;
+
+	mc_start(true, " --modecfgpull");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3, "a pull server waits");
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REPLY);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_mc_up();
+}
+
+/* Mode Config alone (no XAUTH), a lost SET sent again. */
+Test(v1_xauth, modecfg_push_alone_lost_set)
+{
+	mc_start(false, "");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_drop_next(XCH_EAST));	/* the SET */
+	xch_advance(XCH_EAST, 600);
+	cr_assert_eq(xch_run_until_quiet(), 5);		/* SET, ACK, Quick Mode */
+	assert_mc_up();
+}
+
+/* ---- whack --deleteuser --name USER ---- */
+
+struct du {
+	const char *user;
+	unsigned n;
+	char lines[512];
+};
+
+static void du_emit(void *ctx, uint64_t serial, const char *line)
+{
+	struct du *u = ctx;
+	size_t n = strlen(u->lines);
+
+	(void)serial;
+	snprintf(u->lines + n, sizeof(u->lines) - n, "%s\n", line);
+}
+
+static void du_run(struct ike_daemon *d, void *arg)
+{
+	struct du *u = arg;
+
+	u->n = ike_cmd_deleteuser(d, u->user, du_emit, u);
+}
+
+struct rows_arg {
+	struct ike_sa_rows rows;
+	int rc;
+};
+
+static void get_rows(struct ike_daemon *d, void *arg)
+{
+	struct rows_arg *r = arg;
+
+	r->rc = ike_cmd_sa_rows(d, IKE_ROWS_CHILDREN_ONLY, &r->rows);
+}
+
+Test(v1_xauth, deleteuser_deletes_the_users_sas)
+{
+	struct du u = { .user = "bob" };
+	struct rows_arg r = { 0 };
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	/* --trafficstatus's username= (libreswan's) */
+	xch_ctl(XCH_EAST, get_rows, &r);
+	cr_assert_eq(r.rc, 0);
+	cr_assert_eq(r.rows.n, 1);
+	cr_assert_str_eq(r.rows.v[0]->username, "alice");
+	ike_sa_rows_free(&r.rows);
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 0, "bob has no SA");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	u.user = "alice";
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 1);
+	cr_assert_not_null(strstr(u.lines, "deleting the ISAKMP SA of XAUTH user alice"), "%s",
+			   u.lines);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the IPsec SA's */
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of the deleted user");
+}
+
+/* A --xauthpass longer than the client sends ends its SA, said so, nothing overflows. */
+Test(v1_xauth, client_password_too_long)
+{
+	static char pw[400];
+
+	memset(pw, 'x', sizeof(pw) - 1);
+	xauth_start("", "alice", pw);
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_step(XCH_EAST));	/* the REQUEST */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "too long"), "%s", tp.lines);
+}
+
+/* The client's ACK again (libreswan resends it) is a retransmission, not a drop. */
+Test(v1_xauth, repeated_ack_is_ignored)
+{
+	const struct xch_msg *m;
+	uint8_t *bytes;
+	size_t len;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	for (int i = 0; i < 9; i++)	/* Main Mode, REQUEST, REPLY, SET */
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	m = xch_deliver(XCH_WEST);	/* the ACK */
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "v1 Transaction: E{HASH ATTR}");
+	len = m->len;
+	bytes = xch_msg_copy(m);
+	xch_pump();
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+	cr_assert_eq(xch_run_until_quiet(), 3);	/* Quick Mode */
+	xch_send_raw(XCH_WEST, bytes, len);
+	free(bytes);
+	xch_step(XCH_WEST);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_not(xch_pending(XCH_EAST), "east answered an ACK");
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+}
