@@ -846,6 +846,8 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_eq(xch_run_until_quiet(), 9);
 	old_w = xch_sa(XCH_WEST);
 	old_e = xch_sa(XCH_EAST);
+	/* as if being re-established: the next --initiate makes a new ISAKMP SA, no Quick Mode on it */
+	old_w->v1->replaced = true;
 	xch_initiate(XCH_WEST, "v1");
 	cr_assert_eq(xch_run_until_quiet(), 9);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
@@ -863,6 +865,7 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_not_null(ne->children);
 
 	/* Acted on once per SA: the same SA repeating it later deletes nothing (no second look). */
+	nw->v1->replaced = true;
 	xch_initiate(XCH_WEST, "v1");
 	cr_assert_eq(xch_run_until_quiet(), 9);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
