@@ -535,13 +535,17 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
 	uint64_t now = ike_now(sa->w);
 
 	if (!ike_state_info(sa->state)->established || c->state != CHILD_INSTALLED ||
-	    c->rekeying || c->superseded || c->lingering || sa->v1->replaced)
+	    c->rekeying || c->superseded || c->lingering)
 		return false;
 	/* by its timer or the kernel's soft expiry: the end that made it, unless --dontrekey */
 	if (!asked && (!c->we_initiated || (c->conn->spec.policy & POL_DONT_REKEY)))
 		return false;
-	if (sa->v1->qm) {
-		/* one Quick Mode at a time: look again in a second, while the SA lasts */
+	if (sa->v1->qm || sa->v1->replaced) {
+		/*
+		 * One Quick Mode at a time, and none on an ISAKMP SA being
+		 * re-established (its IPsec SAs move to the new one): look
+		 * again in a second, while the SA lasts.
+		 */
 		if (!c->expire_ms || now + QM_BUSY_RETRY_MS < c->expire_ms) {
 			c->life_is_rekey = true;
 			timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
