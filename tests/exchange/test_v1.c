@@ -1200,3 +1200,21 @@ Test(v1, phase1_reestablished_before_its_end)
 	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
 	rekey_completes(XCH_WEST, wc, ec);
 }
+
+/* --terminate while the rekeyed IPsec SA lingers: every SA goes, the old and the new one's Deletes first. */
+Test(v1, terminate_during_the_linger)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	xch_advance(XCH_WEST, 2000);
+	xch_advance(XCH_EAST, 2000);
+}

@@ -16,7 +16,8 @@
 # Skua's kernel; the initiator's terminate leaves no ESP SA.
 #
 # Run inside the guest: tests/kernel/guest.sh run tests/kernel/v1_rekey.sh BUILD (after
-# scripts/setup-peers). SKUA_V1_PEERS picks the peers (default "lsw:ls sswan:sw").
+# scripts/setup-peers). SKUA_V1_PEERS picks the peers (default "lsw:ls sswan:sw"), SKUA_V1_INIT the
+# initiators (default "sk peer"); SKUA_KEEP=DIR copies the logs there at the end.
 # Prints "N passed, N failed".
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
@@ -37,6 +38,10 @@ IKE_SSWAN="aes256-sha256-modp2048"
 ESP_SSWAN="aes256-sha256"
 
 iop_init
+if [ -n "${SKUA_KEEP:-}" ]; then
+	# shellcheck disable=SC2154 # rc is set in the trap
+	trap 'rc=$?; mkdir -p "$SKUA_KEEP" && cp -r "$IOP_TMP"/. "$SKUA_KEEP"/; (exit $rc); iop_cleanup' EXIT
+fi
 # shellcheck disable=SC2119 # the default namespace names
 iop_netns_pair
 $IP -n "$NS_L" addr add 10.1.0.1/32 dev lo &&
@@ -174,6 +179,7 @@ run_case() {
 	conn=v1r$CASE
 	psk="v1-rekey-$CASE-$RANDOM$RANDOM"
 	what="skua(sk) with $pk($pe), $([ "$init" = sk ] && echo Skua || echo "$pk") initiating and rekeying"
+	iop_log "case $CASE: $what"
 	routes || { iop_not_ok "$what: routes"; return; }
 	mark=$(wc -l <"$lg")
 	add_skua sk "$conn" "$psk" "$([ "$init" = sk ] && echo 1 || echo 0)" &&
@@ -182,6 +188,7 @@ run_case() {
 		iop_not_ok "$what: could not load the connections"
 		return
 	fi
+	iop_log "$what: loaded, initiating"
 	pid=""
 	if [ "$init" = sk ]; then
 		skua_initiate sk "$conn"
@@ -255,6 +262,7 @@ run_case() {
 		iop_dump $(skua_logs sk) $("${pk}_logs" "$pe") "$IOP_TMP/ping.$conn"
 	fi
 	[ -z "$pid" ] || wait "$pid"
+	iop_log "$what: deleting the connections"
 	skua_del_conn sk "$conn" || true
 	"${pk}_del_conn" "$pe" "$conn" || true
 	iop_wait 5 none_left || true
@@ -270,8 +278,9 @@ SKUA_STACK=netkey
 iop_start skua sk "$NS_L"
 for peer in ${SKUA_V1_PEERS:-lsw:ls sswan:sw}; do
 	iop_start "${peer%%:*}" "${peer#*:}" "$NS_R"
-	run_case "${peer#*:}" sk
-	run_case "${peer#*:}" peer
+	for init in ${SKUA_V1_INIT:-sk peer}; do
+		run_case "${peer#*:}" "$init"
+	done
 	iop_stop "${peer#*:}"
 done
 iop_stop sk
