@@ -483,8 +483,9 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
 		    !ike_state_info(sa->state)->established || !ip_addr_eq(&sa->peer, &peer->host) ||
 		    !ip_addr_eq(&sa->local, local))
 			continue;
-		if (sa->conn != c && !ike_id_match(&c->id[1 - this_end], &sa->id_remote))
-			continue;
+		if (sa->conn != c && (!ike_id_match(&c->id[1 - this_end], &sa->id_remote) ||
+				      !sa->id_local || !ike_id_eq(sa->id_local, &c->id_self[this_end])))
+			continue;	/* another peer ID, or another ID of ours */
 		if (!best || sa->established_ms > best->established_ms)
 			best = sa;	/* the newest */
 	}
