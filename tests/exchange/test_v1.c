@@ -95,6 +95,20 @@ Test(v1, malformed_isakmp_is_dropped)
 
 /* ---- Main Mode with pre-shared keys ---- */
 
+/*
+ * Phase 1's messages: the initiator's Vendor IDs are DPD (RFC 3706) and
+ * NAT-T's four (RFC 3947, draft 03, 02\n, 02), the responder's DPD and the
+ * NAT-T version it chose; NAT-D in messages 3 and 4 (Aggressive: 2 and 3).
+ */
+#define VIDS_I "VID VID VID VID VID"
+#define VIDS_R "VID VID"
+#define MM1 "v1 Main: SA " VIDS_I
+#define MM2 "v1 Main: SA " VIDS_R
+#define MM34 "v1 Main: KE NONCE NAT-D NAT-D"
+#define AM1 "v1 Aggressive: SA KE NONCE ID " VIDS_I
+#define AM2 "v1 Aggressive: SA KE NONCE ID HASH " VIDS_R " NAT-D NAT-D"
+#define AM3 "v1 Aggressive: E{HASH NAT-D NAT-D}"
+
 #define V1CONN                                                                           \
 	"--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east " \
 	"--psk --encrypt"
@@ -124,12 +138,12 @@ Test(v1, main_mode_psk_establishes)
 
 	v1_pair(V1CONN);
 	xch_initiate(XCH_WEST, "v1");
-	m = step_expect(XCH_WEST, "v1 Main: SA");
+	m = step_expect(XCH_WEST, MM1);
 	cr_assert_eq(m->v1m->pl[0].u.sa->nprop, 1);
 	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 12, "libreswan's IKEv1 defaults less 3DES");
 	w = xch_sa(XCH_WEST);
 	cr_assert_eq(w->state, IKE_V1_MAIN_I1);
-	m = step_expect(XCH_EAST, "v1 Main: SA");
+	m = step_expect(XCH_EAST, MM2);
 	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 1);
 	e = xch_sa(XCH_EAST);
 	cr_assert_eq(e->state, IKE_V1_MAIN_R1);
@@ -137,9 +151,9 @@ Test(v1, main_mode_psk_establishes)
 	cr_assert_eq(e->spi_r[0], 0);
 	cr_assert_eq(w->spi_i[0], 0);
 	cr_assert_arr_eq(m->v1m->hdr.rcookie, e->spi_r, 8);
-	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	step_expect(XCH_WEST, MM34);
 	cr_assert_eq(w->state, IKE_V1_MAIN_I2);
-	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	step_expect(XCH_EAST, MM34);
 	cr_assert_eq(e->state, IKE_V1_MAIN_R2);
 	cr_assert_eq(w->state, IKE_V1_MAIN_I3);
 	m = step_expect(XCH_WEST, "v1 Main: E{ID HASH}");
@@ -175,10 +189,10 @@ Test(v1, main_mode_wrong_psk_fails_at_message_5)
 	v1_pair(V1CONN);
 	xch_set_psk(XCH_EAST, "another secret");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Main: SA");
-	step_expect(XCH_EAST, "v1 Main: SA");
-	step_expect(XCH_WEST, "v1 Main: KE NONCE");
-	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
 	/*
 	 * east's keys differ: message 5 decrypts to garbage (the harness opens
 	 * it with east's keys too). Dropped and counted; the half-open SA stays
@@ -211,19 +225,19 @@ Test(v1, main_mode_lost_messages_are_retransmitted)
 	/* message 1 lost: west sends it again */
 	cr_assert_not_null(xch_drop_next(XCH_WEST));
 	xch_advance(XCH_WEST, 600);
-	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_WEST, MM1);
 	/* message 2 lost: west's retransmitted message 1 gets it again, no second SA */
 	cr_assert_not_null(xch_drop_next(XCH_EAST));
 	xch_advance(XCH_WEST, 1100);
-	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_WEST, MM1);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
-	step_expect(XCH_EAST, "v1 Main: SA");
-	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
 	/* message 4 lost: west resends 3, east answers with the same 4 */
 	cr_assert_not_null(xch_drop_next(XCH_EAST));
 	xch_advance(XCH_WEST, 600);
-	step_expect(XCH_WEST, "v1 Main: KE NONCE");
-	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
 	/* message 6 lost: west resends 5 (the same bytes), east answers with the same 6 */
 	step_expect(XCH_WEST, "v1 Main: E{ID HASH}");
 	e = xch_sa(XCH_EAST);
@@ -248,7 +262,7 @@ Test(v1, main_mode_no_common_proposal)
 	xch_set_psk(XCH_WEST, "k");
 	xch_set_psk(XCH_EAST, "k");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_WEST, MM1);
 	step_expect(XCH_EAST, "v1 Informational: N(14)");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
@@ -661,17 +675,17 @@ Test(v1, aggressive_mode_psk_establishes)
 
 	v1_pair(AGCONN);
 	xch_initiate(XCH_WEST, "v1");
-	m = step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	m = step_expect(XCH_WEST, AM1);
 	w = xch_sa(XCH_WEST);
 	cr_assert_eq(w->state, IKE_V1_AGGR_I1);
 	cr_assert_str_eq(ike_state_name(w->state), "STATE_AGGR_I1");
 	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 1, "one transform: the one group ike= names");
-	m = step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	m = step_expect(XCH_EAST, AM2);
 	e = xch_sa(XCH_EAST);
 	cr_assert_eq(e->state, IKE_V1_AGGR_R1);
 	cr_assert_str_eq(ike_state_name(e->state), "STATE_AGGR_R1");
 	cr_assert_arr_eq(m->v1m->hdr.rcookie, e->spi_r, 8);
-	m = step_expect(XCH_WEST, "v1 Aggressive: E{HASH}");
+	m = step_expect(XCH_WEST, AM3);
 	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
 	cr_assert_eq(w->state, IKE_V1_AGGR_I2);
 	cr_assert_eq(e->state, IKE_V1_AGGR_R2);
@@ -703,8 +717,8 @@ Test(v1, aggressive_mode_wrong_psk)
 	v1_pair(AGCONN);
 	xch_set_psk(XCH_EAST, "another secret");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
-	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	step_expect(XCH_WEST, AM1);
+	step_expect(XCH_EAST, AM2);
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept an SA whose HASH_R is wrong");
 	cr_assert_not(xch_pending(XCH_WEST));
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1);
@@ -723,21 +737,21 @@ Test(v1, aggressive_mode_lost_messages)
 	xch_initiate(XCH_WEST, "v1");
 	cr_assert_not_null(xch_drop_next(XCH_WEST));
 	xch_advance(XCH_WEST, 600);
-	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_WEST, AM1);
 	/* message 2 lost: west's message 1 again gets the same message 2, no second SA */
 	cr_assert_not_null(xch_drop_next(XCH_EAST));
 	xch_advance(XCH_WEST, 1100);
-	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_WEST, AM1);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
-	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	step_expect(XCH_EAST, AM2);
 	/* message 3 lost: east resends 2, west answers with the same 3 */
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_AGGR_I2);
 	cr_assert_not_null(xch_drop_next(XCH_WEST));
 	while (xch_drop_next(XCH_WEST))	/* Quick Mode's first message meanwhile: lost too */
 		;
 	xch_advance(XCH_EAST, 600);
-	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH");
+	step_expect(XCH_EAST, AM2);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
 	cr_assert_not_null(xch_step(XCH_WEST));	/* message 3 (east's keys: shown as E{HASH}) */
 	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_AGGR_R2);
@@ -758,7 +772,7 @@ Test(v1, aggressive_mode_to_a_main_mode_connection)
 	xch_set_psk(XCH_WEST, "k");
 	xch_set_psk(XCH_EAST, "k");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_WEST, AM1);
 	step_expect(XCH_EAST, "v1 Informational: N(14)");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
@@ -774,7 +788,7 @@ Test(v1, main_mode_to_an_aggressive_connection)
 	xch_set_psk(XCH_WEST, "k");
 	xch_set_psk(XCH_EAST, "k");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_WEST, MM1);
 	step_expect(XCH_EAST, "v1 Informational: N(14)");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 }
@@ -789,7 +803,7 @@ Test(v1, aggressive_mode_no_common_group)
 	xch_set_psk(XCH_WEST, "k");
 	xch_set_psk(XCH_EAST, "k");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_WEST, AM1);
 	step_expect(XCH_EAST, "v1 Informational: N(14)");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 }
@@ -806,7 +820,7 @@ Test(v1, aggressive_mode_wrong_id)
 	xch_set_psk(XCH_WEST, "k");
 	xch_set_psk(XCH_EAST, "k");
 	xch_initiate(XCH_WEST, "v1");
-	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID");
+	step_expect(XCH_WEST, AM1);
 	step_expect(XCH_EAST, "v1 Informational: N(18)");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 }
@@ -947,7 +961,7 @@ Test(v1, dpd_dead_peer_restart)
 			;
 	}
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
-	step_expect(XCH_WEST, "v1 Main: SA");
+	step_expect(XCH_WEST, MM1);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I1);
 }
 

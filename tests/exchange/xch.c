@@ -31,6 +31,8 @@
 enum {
 	XCH_IKE_PORT = 500,
 	XCH_NATT_PORT = 4500,
+	XCH_NAT_PORT_IKE = 1500,	/* xch_set_nat(): where the NAT maps port 500 */
+	XCH_NAT_PORT_NATT = 14500,	/* ... and port 4500 */
 	XCH_MAX_CONNS = 8,
 	XCH_PUMP_LIMIT_MS = 5000,	/* the kernel thread answers in microseconds */
 	XCH_QUIET_LIMIT = 64,		/* datagrams in one xch_run_until_quiet() */
@@ -52,6 +54,9 @@ struct peer {
 	struct ike_daemon d;
 	bool d_ready;
 	struct net_listener *l, *l_natt;	/* references held */
+	bool nat;				/* xch_set_nat(): behind a NAT */
+	struct ip_addr nat_addr;		/* its public address */
+	int nat_fd[2];				/* the NAT's sockets there (ports 1500, 14500) */
 	char psk[256];
 	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
 	uint64_t kernel_answers;		/* kernel answers (ops, batches) drained so far */
@@ -693,28 +698,62 @@ static void record(enum xch_side from, const uint8_t *msg, size_t len)
 
 /* ---- the wire ---- */
 
-/* One datagram waiting on to's sockets (marker stripped); its listener, or NULL. */
+void xch_set_nat(enum xch_side inside, const char *public_addr)
+{
+	struct peer *p = &peers[inside];
+	const uint16_t ports[2] = { XCH_NAT_PORT_IKE, XCH_NAT_PORT_NATT };
+
+	cr_assert_not(p->nat);
+	cr_assert_eq(ip_addr_parse(public_addr, &p->nat_addr), 0);
+	for (int i = 0; i < 2; i++) {
+		p->nat_fd[i] = net_udp_open(&p->nat_addr, ports[i], false);
+		cr_assert(p->nat_fd[i] >= 0, "the NAT's socket on %s:%u: %s", public_addr, ports[i],
+			  strerror(-p->nat_fd[i]));
+	}
+	p->nat = true;
+}
+
+/*
+ * One datagram waiting on to's sockets (marker stripped); its listener, or
+ * NULL. Through a NAT (xch_set_nat()): what the inside side sends comes
+ * from the public address and the mapped port; what is sent to those
+ * reaches the inside side as if sent to its own address and port.
+ */
 static struct net_listener *take(enum xch_side from, struct net_dgram *d, const uint8_t **msg,
 				 size_t *len)
 {
 	struct peer *to = &peers[1 - from];
+	struct peer *src = &peers[from];
 	struct net_listener *ls[2] = { to->l, to->l_natt };
+	int fds[4] = { to->l->fds[0], to->l_natt->fds[0], to->nat ? to->nat_fd[0] : -1,
+		       to->nat ? to->nat_fd[1] : -1 };
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
+		struct net_listener *l = ls[i % 2];
+
+		if (fds[i] < 0)
+			continue;
 		memset(d, 0, sizeof(*d));
 		d->buf = rxbuf;
 		d->cap = NET_RX_SLOT;
-		if (net_recv_batch(ls[i]->fds[0], d, 1) != 1)
+		if (net_recv_batch(fds[i], d, 1) != 1)
 			continue;
 		cr_assert_not(d->truncated);
-		cr_assert(ip_addr_eq(&d->peer, &peers[from].addr),
-			  "a datagram on %s's socket that %s did not send", to->name,
-			  peers[from].name);
+		cr_assert(ip_addr_eq(&d->peer, &src->addr),
+			  "a datagram on %s's socket that %s did not send", to->name, src->name);
+		if (i >= 2)
+			d->local = to->addr;	/* the NAT's way back in */
+		if (src->nat) {
+			/* the NAT's way out: its address, the port mapped */
+			d->peer = src->nat_addr;
+			d->peer_port = d->peer_port == XCH_NATT_PORT ? XCH_NAT_PORT_NATT
+								      : XCH_NAT_PORT_IKE;
+		}
 		*msg = d->buf;
 		*len = d->len;
-		if (ls[i]->natt)
+		if (l->natt)
 			cr_assert_eq(net_natt_strip(msg, len), 0, "no non-ESP marker on port 4500");
-		return ls[i];
+		return l;
 	}
 	return NULL;
 }
@@ -722,12 +761,14 @@ static struct net_listener *take(enum xch_side from, struct net_dgram *d, const 
 bool xch_pending(enum xch_side from)
 {
 	struct peer *to = &peers[1 - from];
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[4] = {
 		{ .fd = to->l->fds[0], .events = POLLIN },
 		{ .fd = to->l_natt->fds[0], .events = POLLIN },
+		{ .fd = to->nat ? to->nat_fd[0] : -1, .events = POLLIN },
+		{ .fd = to->nat ? to->nat_fd[1] : -1, .events = POLLIN },
 	};
 
-	return poll(pfd, 2, 0) > 0;
+	return poll(pfd, 4, 0) > 0;
 }
 
 const struct xch_msg *xch_step(enum xch_side from)
@@ -1077,6 +1118,11 @@ void xch_teardown(void)
 		if (p->l_natt)
 			net_listener_unref(p->l_natt);
 		p->l = p->l_natt = NULL;
+		if (p->nat) {
+			close(p->nat_fd[0]);
+			close(p->nat_fd[1]);
+			p->nat = false;
+		}
 		if (p->pool)
 			net_pool_stop(p->pool);
 	}

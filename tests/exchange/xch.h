@@ -146,6 +146,15 @@ const struct xch_msg *xch_drop_next(enum xch_side from);
  */
 unsigned xch_run_until_quiet(void);
 
+/*
+ * A NAT in front of inside (once per test): what it sends reaches the
+ * other side from public_addr (a loopback address of the namespace, e.g.
+ * "127.0.0.3"), port 500 mapped to 1500 and 4500 to 14500; what the other
+ * side sends there reaches inside at its own address and port. The
+ * keepalives and ESP of the kernel are not carried.
+ */
+void xch_set_nat(enum xch_side inside, const char *public_addr);
+
 /* Put len bytes on the wire from side's IKE socket to the peer's (not delivered yet). */
 void xch_send_raw(enum xch_side from, const uint8_t *buf, size_t len);
 

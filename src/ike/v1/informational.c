@@ -23,6 +23,7 @@
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
+#include "ike/v1/natt.h"
 #include "ike/v1/state.h"
 #include "ike/v2/io.h"
 #include "util/log.h"
@@ -196,6 +197,12 @@ void v1_dpd_arm(struct ike_sa *sa)
 	sa->last_inbound_ms = ike_now(sa->w);
 	if (!dpd_on(sa))
 		return;
+	if (!sa->v1->peer_dpd) {
+		/* as libreswan: R-U-THERE only to a peer that announced RFC 3706 */
+		ike_sa_progress(sa, RC_LOG, "Configured DPD (RFC 3706) support not enabled because "
+				"remote peer did not advertise DPD support");
+		return;
+	}
 	crypto_random(&sa->v1->dpd_seq, sizeof(sa->v1->dpd_seq));
 	sa->v1->dpd_seq &= 0x7fffffff;	/* room to count up, as RFC 3706 5.7 asks */
 	sa->v1->dpd_look_ms = sa->last_inbound_ms;
@@ -317,6 +324,7 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	sa->last_inbound_ms = ike_now(sa->w);	/* authenticated: the peer is alive */
+	v1_natt_follow(sa, in->rx);
 	for (unsigned i = 1; i < m->npl; i++) {
 		const struct v1_payload *p = &m->pl[i];
 

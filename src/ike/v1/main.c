@@ -33,6 +33,7 @@
 #include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
 #include "ike/v1/io.h"
+#include "ike/v1/natt.h"
 #include "ike/v1/proposal.h"
 #include "ike/v1/state.h"
 #include "ike/v2/io.h"
@@ -394,6 +395,7 @@ static void established(struct ike_sa *sa, enum ike_state state)
 		timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms - margin);
 	}
 	v1_dpd_arm(sa);
+	v1_natt_keepalive_arm(sa);
 	free(sa->v1->sai_b);
 	sa->v1->sai_b = NULL;
 	free(sa->v1->own_id_b);
@@ -548,7 +550,7 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 		goto out;
 	}
 	if (start(sa, &b, false) < 0 || v1_build_sa(&b, form, &sa_body) < 0 ||
-	    v1_build_finish(&b, 0, &len) < 0 ||
+	    v1_vids_build(&b, sa) < 0 || v1_build_finish(&b, 0, &len) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, w->txbuf + sa_body,
 		 body_len_at(w->txbuf, sa_body)) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot build Main Mode message 1");
@@ -606,6 +608,7 @@ void v1_main_i_r1(struct ike_sa *sa, struct ike_input *in)
 	request_done(sa);
 	memcpy(sa->spi_r, m->hdr.rcookie, 8);
 	s->p1 = p1;
+	v1_vids_read(sa, m);
 	s->ni_len = V1_NONCE_LEN;
 	crypto_random(s->ni, s->ni_len);
 	sa->state = IKE_V1_MAIN_I_KEYGEN;
@@ -622,7 +625,8 @@ static int build_ke_nonce(struct ike_sa *sa, size_t *len)
 
 	if (start(sa, &b, false) < 0 ||
 	    v1_build_blob(&b, V1_PL_KE, i ? s->gxi : s->gxr, i ? s->gxi_len : s->gxr_len) < 0 ||
-	    v1_build_blob(&b, V1_PL_NONCE, i ? s->ni : s->nr, i ? s->ni_len : s->nr_len) < 0)
+	    v1_build_blob(&b, V1_PL_NONCE, i ? s->ni : s->nr, i ? s->ni_len : s->nr_len) < 0 ||
+	    v1_natd_build(&b, sa) < 0)
 		return -EMSGSIZE;
 	return v1_build_finish(&b, 0, len);
 }
@@ -680,6 +684,7 @@ void v1_main_i_r2(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	request_done(sa);
+	v1_natd_check(sa, in->v1m);
 	sa->state = IKE_V1_MAIN_I_DERIVE;
 	if (kex(sa, s->gxr, s->gxr_len) < 0)
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
@@ -720,6 +725,7 @@ void v1_main_i_derived(struct ike_sa *sa, struct ike_input *in)
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
 		return;
 	}
+	v1_natt_float(sa);	/* RFC 3947 4: message 5 goes from port 4500 behind a NAT */
 	if (build_id_hash(sa, &len) < 0 || send_request(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 5");
 		return;
@@ -778,6 +784,7 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	request_done(sa);
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
 	sa->id_remote = id;
+	v1_natt_follow(sa, in->rx);
 	established(sa, IKE_V1_MAIN_I4);
 	v1_initial_contact(sa, in->v1m);
 }
@@ -911,10 +918,12 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		goto out;
 	}
 	sa->v1->p1 = chosen;
+	v1_vids_read(sa, m);
 	crypto_sha256(&(struct iovec){ (void *)rx->msg, rx->len }, 1, sa->v1->rx_digest);
 	answer_sa(sap->u.sa, ti, form);
 	if (start(sa, &b, false) < 0 || v1_build_sa(&b, form, NULL) < 0 ||
-	    v1_build_finish(&b, 0, &len) < 0 || send_answer(sa, len) < 0) {
+	    v1_vids_build(&b, sa) < 0 || v1_build_finish(&b, 0, &len) < 0 ||
+	    send_answer(sa, len) < 0) {
 		ike_sa_free(sa);
 		goto out;
 	}
@@ -934,6 +943,7 @@ void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in)
 		v1_drop(sa->w, in->rx, "Main Mode message 3: a KE payload of the wrong length");
 		return;
 	}
+	v1_natd_check(sa, in->v1m);
 	if (!s->psk && psk_lookup(sa) < 0) {
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
 		return;
@@ -993,6 +1003,7 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 	}
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
 	sa->id_remote = id;
+	v1_natt_follow(sa, in->rx);	/* message 6 goes where 5 came from: port 4500 behind a NAT */
 	if (build_id_hash(sa, &len) < 0 || send_answer(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 6");
 		return;
@@ -1135,7 +1146,7 @@ void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in)
 	    v1_build_sa(&b, form, &sa_body) < 0 ||
 	    v1_build_blob(&b, V1_PL_KE, s->gxi, s->gxi_len) < 0 ||
 	    v1_build_blob(&b, V1_PL_NONCE, s->ni, s->ni_len) < 0 || build_id(sa, &b, &id_body) < 0 ||
-	    v1_build_finish(&b, 0, &len) < 0 ||
+	    v1_vids_build(&b, sa) < 0 || v1_build_finish(&b, 0, &len) < 0 ||
 	    keep(&s->sai_b, &s->sai_b_len, buf + sa_body, body_len_at(buf, sa_body)) < 0 ||
 	    keep(&s->own_id_b, &s->own_id_b_len, buf + id_body, body_len_at(buf, id_body)) < 0 ||
 	    send_request(sa, len) < 0) {
@@ -1207,6 +1218,8 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
 	}
 	request_done(sa);
 	memcpy(sa->spi_r, m->hdr.rcookie, 8);
+	v1_vids_read(sa, m);
+	v1_natd_check(sa, m);
 	sa->state = IKE_V1_AGGR_I_DERIVE;
 	if (kex(sa, s->gxr, s->gxr_len) < 0)
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
@@ -1257,8 +1270,11 @@ void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
 	if (!rc)
 		rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
 	if (!rc)
+		rc = v1_natd_build(&b, sa);	/* with message 1's addresses and ports */
+	if (!rc)
 		rc = seal(sa, &b, &len);
 	crypto_wipe(hash, sizeof(hash));
+	v1_natt_float(sa);	/* RFC 3947 4: message 3 goes from port 4500 behind a NAT */
 	/* an answer: message 2 again (message 3 lost) gets it again */
 	if (rc < 0 || send_answer(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Aggressive Mode message 3");
@@ -1366,6 +1382,7 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->id_remote = id;
 	sa->v1->aggressive = true;
 	sa->v1->p1 = chosen;
+	v1_vids_read(sa, m);
 	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0 ||
@@ -1433,6 +1450,10 @@ void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
 	if (!rc)
 		rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
 	if (!rc)
+		rc = v1_vids_build(&b, sa);
+	if (!rc)
+		rc = v1_natd_build(&b, sa);
+	if (!rc)
 		rc = v1_build_finish(&b, 0, &len);
 	crypto_wipe(hash, sizeof(hash));
 	free(s->answer);
@@ -1463,6 +1484,8 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 	request_done(sa);
 	if (m->encrypted)
 		memcpy(s->iv, s->iv_next, s->block);
+	v1_natd_check(sa, m);	/* against message 1's addresses and ports */
+	v1_natt_follow(sa, in->rx);
 	established(sa, IKE_V1_AGGR_R2);
 	v1_initial_contact(sa, in->v1m);
 }

@@ -40,6 +40,7 @@
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
+#include "ike/v1/natt.h"
 #include "ike/v1/state.h"
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
@@ -129,6 +130,9 @@ static int p2_set(const struct ike_sa *sa, const struct connection *c, struct v1
 		log_limited(LOG_WARNING, 10, "IKEv1 esp=", "\"%s\": %s", c->spec.name, err);
 		return -EINVAL;
 	}
+	/* behind a NAT: UDP-Encapsulated-Tunnel/Transport, in the numbers both announced */
+	for (unsigned i = 0; i < set->n; i++)
+		set->t[i].encap = v1_natt_mode(sa, (c->spec.policy & POL_TUNNEL) != 0);
 	return 0;
 }
 
@@ -325,6 +329,8 @@ static int build_12(struct ike_sa *sa, struct child_sa *c, const struct v1_sa *f
 		rc = build_ts_id(&b, i ? &c->ts_local : &c->ts_remote);
 		rc = rc ? rc : build_ts_id(&b, i ? &c->ts_remote : &c->ts_local);
 	}
+	if (!rc && c->transport)
+		rc = v1_nat_oa_build(&b, sa, i);	/* RFC 3947 5.2: transport mode behind a NAT */
 	if (rc)
 		return rc;
 	put_u32(mid, q->msgid);
@@ -485,6 +491,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 	q->tries = tries;
 	q->started_ms = ike_now(sa->w);
 	c->we_initiated = true;
+	c->encap = v1_natt_encap(sa);
 	if (old) {
 		old->rekeying = true;
 		c->rekey_of = old->serial;
@@ -724,6 +731,7 @@ void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in)
 	}
 	memcpy(q->iv, s->iv_next, s->block);
 	memcpy(q->rx_digest, s->rx_digest, sizeof(q->rx_digest));
+	v1_natt_follow(sa, in->rx);
 	q->answered = true;
 	v1_request_done(sa);
 	got = sap->u.sa;
@@ -749,7 +757,8 @@ void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in)
 		c->ts_remote = cr;
 	}
 	q->p2 = chosen;
-	c->transport = chosen.encap == V1_ENCAP_TRANSPORT;
+	c->transport = v1_encap_is_transport(chosen.encap);
+	c->encap = v1_natt_encap(sa);
 	c->spi_out = v2_spi32_get(got->prop[0].spi);
 	memcpy(q->nr, np->u.blob.data, np->u.blob.len);
 	q->nr_len = np->u.blob.len;
@@ -974,6 +983,7 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 		v1_drop(sa->w, in->rx, "Quick Mode message 1 without a valid HASH(1)");
 		return;
 	}
+	v1_natt_follow(sa, in->rx);
 	/* IDci is the peer's client, IDcr ours; without them, the hosts (RFC 2409 5.5) */
 	memset(&ci, 0, sizeof(ci));
 	memset(&cr, 0, sizeof(cr));
@@ -1045,7 +1055,8 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	q->transform_num = sap->u.sa->trans[ti].num;
 	c->we_initiated = false;
 	c->suite = suite;
-	c->transport = chosen.encap == V1_ENCAP_TRANSPORT;
+	c->transport = v1_encap_is_transport(chosen.encap);
+	c->encap = v1_natt_encap(sa);
 	c->ts_local = tl;
 	c->ts_remote = tr;
 	c->spi_out = v2_spi32_get(sap->u.sa->prop[pi].spi);

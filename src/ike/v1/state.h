@@ -64,6 +64,8 @@ struct v1_sa;
 struct v1_state {
 	struct v1_p1 p1;
 	bool aggressive;		/* Phase 1 is Aggressive Mode (RFC 2409 5.4), not Main Mode */
+	uint8_t natt;			/* enum v1_natt: the NAT-T version both announced (natt.h) */
+	bool peer_dpd;			/* the peer sent RFC 3706's Vendor ID */
 	uint32_t dpd_seq;		/* our last R-U-THERE's sequence number (RFC 3706) */
 	bool dpd_waiting;		/* its ACK has not come */
 	bool initial_contact;		/* the peer's INITIAL-CONTACT was acted on (once per SA) */

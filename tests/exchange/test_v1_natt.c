@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv1 NAT traversal (RFC 3947) between two in-process engines (xch.h):
+ * the Vendor IDs, NAT-D, the move to port 4500, UDP-encapsulated Quick
+ * Mode and the kernel SAs with ESP in UDP, NAT-OA, keepalives,
+ * --forceencaps. The NAT is the harness's (xch_set_nat()): west behind
+ * it appears to east as 127.0.0.3, port 500 as 1500 and 4500 as 14500.
+ * Needs root (a private network namespace).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exchange/xch.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/msg.h"
+#include "ike/v1/natt.h"
+#include "ike/v1/p2_proposal.h"
+#include "ike/v1/state.h"
+#include "ike/v2/child.h"
+#include "util/timer_wheel.h"
+
+TestSuite(v1_natt, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
+
+#define NATD "NAT-D NAT-D"
+#define MM1 "v1 Main: SA VID VID VID VID VID"
+#define MM2 "v1 Main: SA VID VID"
+#define MM34 "v1 Main: KE NONCE " NATD
+#define MM56 "v1 Main: E{ID HASH}"
+#define QM12 "v1 Quick: E{HASH SA NONCE ID ID}"
+#define QM3 "v1 Quick: E{HASH}"
+
+#define WEST_TUNNEL                                                                          \
+	"--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.1.0.0/16 --to --host "    \
+	"127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt --tunnel"
+/* east knows west by the NAT's address */
+#define EAST_TUNNEL                                                                          \
+	"--name v1 --ikev1 --host 127.0.0.3 --id @west --client 10.1.0.0/16 --to --host "    \
+	"127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt --tunnel"
+
+static void pair(const char *west, const char *east)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_WEST)->keep_alive_s = 20;
+	xch_daemon(XCH_EAST)->keep_alive_s = 20;
+	xch_conn_add(XCH_WEST, west);
+	xch_conn_add(XCH_EAST, east);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+}
+
+static const struct xch_msg *step_expect(enum xch_side from, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "nothing on the wire; expected %s", desc);
+	cr_assert_str_eq(m->desc, desc);
+	return m;
+}
+
+/* The Encapsulation Mode of the one transform of the ESP proposal in a Quick Mode message. */
+static uint16_t qm_encap(const struct xch_msg *m)
+{
+	const struct v1_payload *sap = v1_msg_get(m->v1m, V1_PL_SA);
+	struct v1_p2 p2;
+
+	cr_assert_not_null(sap);
+	cr_assert_eq(v1_p2_of_transform(sap->u.sa, &sap->u.sa->trans[0], &p2), 0);
+	return p2.encap;
+}
+
+static void assert_addr(const struct ip_addr *a, const char *want)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	cr_assert_str_eq(ip_addr_str(a, buf), want);
+}
+
+/* Both IPsec SAs of a side: ESP in UDP between the ports given (inbound: from peer_port). */
+static void assert_encap(enum xch_side side, const struct child_sa *c, uint16_t local_port,
+			 uint16_t peer_port)
+{
+	const struct xch_kernel_sa *in = xch_kernel_sa(side, c->spi_in);
+	const struct xch_kernel_sa *out = xch_kernel_sa(side, c->spi_out);
+
+	cr_assert(in && out);
+	cr_assert(c->encap);
+	cr_assert_eq(in->params.encap_sport, peer_port);
+	cr_assert_eq(in->params.encap_dport, local_port);
+	cr_assert_eq(out->params.encap_sport, local_port);
+	cr_assert_eq(out->params.encap_dport, peer_port);
+}
+
+/* Main Mode, west behind the NAT initiating: NAT-D tells, port 4500 from message 5 on. */
+Test(v1_natt, main_mode_initiator_behind_nat)
+{
+	const struct xch_msg *m;
+	struct ike_sa *w, *e;
+	struct child_sa *wc, *ec;
+
+	xch_set_nat(XCH_WEST, "127.0.0.3");
+	pair(WEST_TUNNEL, EAST_TUNNEL);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(w->v1->natt, V1_NATT_RFC);
+	cr_assert_eq(e->v1->natt, V1_NATT_RFC);
+	cr_assert(w->v1->peer_dpd && e->v1->peer_dpd, "the DPD Vendor ID is sent and recognised");
+	step_expect(XCH_WEST, MM34);
+	cr_assert(e->nat_peer, "east sees the NAT in front of west");
+	cr_assert_not(e->nat_local);
+	step_expect(XCH_EAST, MM34);
+	cr_assert(w->nat_local, "west sees it is behind a NAT");
+	cr_assert_not(w->nat_peer);
+	/* message 5 from port 4500: east follows to the NAT's mapping of it */
+	m = step_expect(XCH_WEST, MM56);
+	cr_assert(w->natt);
+	cr_assert_eq(w->local_port, 4500);
+	cr_assert_eq(w->peer_port, 4500);
+	cr_assert(e->natt);
+	cr_assert_eq(e->peer_port, 14500);
+	assert_addr(&e->peer, "127.0.0.3");
+	step_expect(XCH_EAST, MM56);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	/* behind the NAT west keeps its mapping open; east is not behind one */
+	cr_assert(timer_is_armed(&w->keepalive));
+	cr_assert_not(timer_is_armed(&e->keepalive));
+
+	/* Quick Mode over port 4500: UDP-Encapsulated-Tunnel (RFC 3947: 3) */
+	m = step_expect(XCH_WEST, QM12);
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL);
+	m = step_expect(XCH_EAST, QM12);
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL);
+	step_expect(XCH_WEST, QM3);
+	cr_assert_not(xch_pending(XCH_EAST));
+	wc = w->children;
+	ec = e->children;
+	cr_assert(wc && ec);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_not(wc->transport);
+	assert_encap(XCH_WEST, wc, 4500, 4500);
+	assert_encap(XCH_EAST, ec, 4500, 14500);
+	assert_addr(&xch_kernel_sa(XCH_EAST, ec->spi_out)->dst, "127.0.0.3");
+}
+
+/* Aggressive Mode, west behind the NAT: NAT-D in messages 2 and 3, message 3 from port 4500. */
+Test(v1_natt, aggressive_mode_initiator_behind_nat)
+{
+	struct ike_sa *w, *e;
+	const struct xch_msg *m;
+
+	xch_set_nat(XCH_WEST, "127.0.0.3");
+	pair(WEST_TUNNEL " --aggrmode --ike aes128-sha1-modp2048",
+	     EAST_TUNNEL " --aggrmode --ike aes128-sha1-modp2048");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Aggressive: SA KE NONCE ID VID VID VID VID VID");
+	step_expect(XCH_EAST, "v1 Aggressive: SA KE NONCE ID HASH VID VID " NATD);
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert(w->nat_local);
+	cr_assert_not(w->nat_peer);
+	step_expect(XCH_WEST, "v1 Aggressive: E{HASH " NATD "}");
+	cr_assert_eq(w->local_port, 4500);
+	cr_assert_eq(w->state, IKE_V1_AGGR_I2);
+	cr_assert_eq(e->state, IKE_V1_AGGR_R2);
+	cr_assert(e->nat_peer);
+	cr_assert(e->natt);
+	cr_assert_eq(e->peer_port, 14500);
+	m = step_expect(XCH_WEST, QM12);
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL);
+	step_expect(XCH_EAST, QM12);
+	step_expect(XCH_WEST, QM3);
+	cr_assert_not_null(e->children);
+	assert_encap(XCH_EAST, e->children, 4500, 14500);
+}
+
+/*
+ * --forceencaps without a NAT: west spoils its own NAT-D so that east sees
+ * a NAT too; transport mode is UDP-Encapsulated-Transport (4) with NAT-OAi
+ * and NAT-OAr (RFC 3947 5.2) each way.
+ */
+Test(v1_natt, forceencaps_transport_sends_nat_oa)
+{
+	const char *conn = "--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 "
+			   "--id @east --psk --encrypt";
+	const struct xch_msg *m;
+	struct ike_sa *w, *e;
+	char args[512];
+
+	snprintf(args, sizeof(args), "%s --forceencaps", conn);
+	pair(args, conn);
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert(w->nat_local && !w->nat_peer);
+	cr_assert(e->nat_peer && !e->nat_local);
+	cr_assert(w->natt && e->natt);
+	cr_assert_eq(e->peer_port, 4500);
+	m = step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID NAT-OA NAT-OA}");
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TRANSPORT);
+	m = step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID NAT-OA NAT-OA}");
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TRANSPORT);
+	step_expect(XCH_WEST, QM3);
+	cr_assert(w->children && e->children);
+	cr_assert(w->children->transport && e->children->transport);
+	assert_encap(XCH_WEST, w->children, 4500, 4500);
+	assert_encap(XCH_EAST, e->children, 4500, 4500);
+}
+
+/* No NAT: NAT-D agrees, nobody moves, the IPsec SAs are plain ESP. */
+Test(v1_natt, no_nat_no_encapsulation)
+{
+	struct ike_sa *w, *e;
+	const struct xch_msg *m;
+
+	pair(WEST_TUNNEL, "--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.1.0.0/16 "
+			  "--to --host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt "
+			  "--tunnel");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_not(w->nat_local || w->nat_peer || e->nat_local || e->nat_peer);
+	cr_assert_not(w->natt || e->natt);
+	cr_assert_not(timer_is_armed(&w->keepalive));
+	m = step_expect(XCH_WEST, QM12);
+	cr_assert_eq(qm_encap(m), V1_ENCAP_TUNNEL);
+	step_expect(XCH_EAST, QM12);
+	step_expect(XCH_WEST, QM3);
+	cr_assert_not(w->children->encap);
+	cr_assert_eq(xch_kernel_sa(XCH_WEST, w->children->spi_out)->params.encap_dport, 0);
+}
+
+/* A responder without NAT-T (no NAT-T port): only the DPD Vendor ID back, no NAT-D. */
+Test(v1_natt, peer_without_nat_traversal)
+{
+	struct ike_sa *w;
+
+	xch_daemon(XCH_EAST)->natikeport = 0;
+	pair(WEST_TUNNEL, "--name v1 --ikev1 --host 127.0.0.1 --id @west --client 10.1.0.0/16 "
+			  "--to --host 127.0.0.2 --id @east --client 10.2.0.0/16 --psk --encrypt "
+			  "--tunnel");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, "v1 Main: SA VID");
+	w = xch_sa(XCH_WEST);
+	cr_assert_eq(w->v1->natt, V1_NATT_NONE);
+	cr_assert(w->v1->peer_dpd);
+	step_expect(XCH_WEST, "v1 Main: KE NONCE");
+	step_expect(XCH_EAST, "v1 Main: KE NONCE");
+	step_expect(XCH_WEST, MM56);
+	step_expect(XCH_EAST, MM56);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert_not(w->natt);
+}
