@@ -18,6 +18,7 @@
 #include "ike/v1/state.h"
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
+#include "ike/v1/exchange.h"
 #include "ike/v2/task.h"
 #include "util/log.h"
 
@@ -64,7 +65,19 @@ int ike_cmd_initiate(struct ike_daemon *d, struct connection *c, uint8_t this_en
 	im->local = *local;
 	im->this_end = this_end;
 	im->pr = ike_progress_ref(pr);
-	net_pool_post(d->pool, atomic_fetch_add(&next, 1) % d->nworkers, &im->mail);
+	unsigned wi = atomic_fetch_add(&next, 1) % d->nworkers;
+	if (c->spec.policy & POL_IKEV1) {
+		/*
+		 * IKEv1: every start towards one peer on one worker, where the
+		 * ISAKMP SA we made with it is: its Quick Modes reuse it.
+		 */
+		const struct ip_addr *peer = &c->spec.end[1 - this_end].host;
+		uint32_t h = 2166136261u;
+		for (size_t i = 0; i < sizeof(peer->b); i++)
+			h = (h ^ peer->b[i]) * 16777619u;
+		wi = h % d->nworkers;
+	}
+	net_pool_post(d->pool, wi, &im->mail);
 	return 0;
 }
 
@@ -612,11 +625,14 @@ static void gather_run(struct mail *m, void *ctx)
 			}
 			break;
 		case G_REKEY_CHILD:
-			if (sa->state != IKE_ESTABLISHED)
+			if (sa->state != IKE_ESTABLISHED &&
+			    !(sa->version == 1 && ike_state_info(sa->state)->established))
 				break;
 			for (struct child_sa *c = sa->children; c; c = c->next) {
 				if (!serves(c->conn, g->conn) ||
-				    !ike_child_rekey(sa, c, "whack --rekey-ipsec"))
+				    !(sa->version == 1 ?
+					      v1_child_rekey(sa, c, "whack --rekey-ipsec", true) :
+					      ike_child_rekey(sa, c, "whack --rekey-ipsec")))
 					continue;
 				add_line(g, w->index, c->serial, "#%llu: rekeying Child SA",
 					 (unsigned long long)c->serial);

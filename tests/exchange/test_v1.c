@@ -860,6 +860,8 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_eq(xch_run_until_quiet(), 9);
 	old_w = xch_sa(XCH_WEST);
 	old_e = xch_sa(XCH_EAST);
+	/* as if being re-established: the next --initiate makes a new ISAKMP SA, no Quick Mode on it */
+	old_w->v1->replaced = true;
 	xch_initiate(XCH_WEST, "v1");
 	cr_assert_eq(xch_run_until_quiet(), 9);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
@@ -877,6 +879,7 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_not_null(ne->children);
 
 	/* Acted on once per SA: the same SA repeating it later deletes nothing (no second look). */
+	nw->v1->replaced = true;
 	xch_initiate(XCH_WEST, "v1");
 	cr_assert_eq(xch_run_until_quiet(), 9);
 	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
@@ -960,4 +963,272 @@ Test(v1, dpd_dead_peer_restart)
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
 	step_expect(XCH_WEST, MM1);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I1);
+}
+
+/* ---- the IPsec SA's life: Quick Mode on the ISAKMP SA that is up, Phase 2 rekey, Phase 1 ---- */
+
+#define REKEYCONN QMCONN " --ipseclifetime 60 --rekeymargin 20 --rekeyfuzz 0"
+
+/* The IPsec SA of side other than old (installed, not superseded), or NULL. */
+static struct child_sa *heir_of(enum xch_side side, const struct child_sa *old)
+{
+	for (struct child_sa *c = xch_sa(side)->children; c; c = c->next)
+		if (c != old && c->state == CHILD_INSTALLED && !c->superseded)
+			return c;
+	return NULL;
+}
+
+/*
+ * A Quick Mode rekey started by `by` (its IPsec SA old_by; the other end's
+ * old_other): three messages, the new SAs keyed alike on both ends; by's
+ * new outbound SA is in before its old outbound SA goes; after the linger
+ * by's Delete of the old SA goes and both ends are left with the new one.
+ */
+static void rekey_completes(enum xch_side by, struct child_sa *old_by, struct child_sa *old_other)
+{
+	enum xch_side other = 1 - by;
+	uint32_t in_by = old_by->spi_in, out_by = old_by->spi_out;
+	struct child_sa *nb, *no;
+	const struct xch_msg *m;
+
+	step_expect(by, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(other, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(by, "v1 Quick: E{HASH}");
+	nb = heir_of(by, old_by);
+	no = heir_of(other, old_other);
+	cr_assert(nb && no, "no new IPsec SA on both ends");
+	cr_assert_eq(nb->rekey_of, old_by->serial);
+	cr_assert_eq(no->rekey_of, old_other->serial);
+	cr_assert_eq(nb->reqid, old_by->reqid, "a rekey keeps the policies (reqid)");
+	cr_assert_eq(nb->spi_out, no->spi_in);
+	cr_assert_eq(nb->spi_in, no->spi_out);
+	cr_assert_arr_eq(xch_kernel_sa(by, nb->spi_out)->key, xch_kernel_sa(other, no->spi_in)->key,
+			 xch_kernel_sa(by, nb->spi_out)->key_len);
+	cr_assert(old_by->superseded && old_other->superseded);
+	/* make before break: the new outbound SA is in, then the old one goes */
+	unsigned add = xch_kernel_op_seq(by, KERNEL_OP_SA_ADD, nb->spi_out);
+	unsigned del = xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, out_by);
+	cr_assert(add && del && add < del, "old outbound SA gone before the new one was in");
+	cr_assert_eq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, in_by), 0,
+		     "the old inbound SA went before the linger");
+	cr_assert_not(xch_pending(by), "the Delete went before the linger");
+	xch_advance(by, CHILD_REKEYED_LINGER_MS + 10);
+	m = step_expect(by, "v1 Informational: E{HASH D}");
+	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ESP);
+	cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.del.spis), in_by);
+	cr_assert_neq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, in_by), 0);
+	/* the other end: its new outbound SA took over on the Delete; its old inbound lingers */
+	cr_assert_neq(xch_kernel_op_seq(other, KERNEL_OP_SA_ADD, no->spi_out), 0);
+	xch_advance(other, CHILD_REKEYED_LINGER_MS + 10);
+	cr_assert_eq(xch_sa(by)->children, nb);
+	cr_assert_null(nb->next);
+	cr_assert_eq(xch_sa(other)->children, no);
+	cr_assert_null(no->next);
+	cr_assert_null(xch_sa(by)->v1->qm);
+	cr_assert_null(xch_sa(other)->v1->qm);
+	cr_assert_eq(xch_counter(by, IKEC_CHILD_REKEYED), 1);
+	cr_assert_eq(xch_counter(other, IKEC_CHILD_REKEYED), 1);
+	cr_assert_eq(xch_sa_count(by), 1);
+	cr_assert_eq(xch_sa_count(other), 1);
+}
+
+/* At ipseclifetime - rekeymargin the end that made the IPsec SA rekeys it. */
+Test(v1, phase2_rekey_by_its_timer)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	xch_advance(XCH_EAST, 39000);	/* the responder does not rekey it */
+	cr_assert_not(xch_pending(XCH_EAST));
+	xch_advance(XCH_WEST, 39000);
+	cr_assert_not(xch_pending(XCH_WEST), "rekeyed before lifetime - margin");
+	xch_advance(XCH_WEST, 1100);
+	rekey_completes(XCH_WEST, wc, ec);
+}
+
+/* whack --rekey-ipsec on the end that answered the Quick Mode: that end rekeys it. */
+Test(v1, phase2_rekey_by_the_responder_end)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert_not(v1_child_rekey(xch_sa(XCH_EAST), ec, "timer", false),
+		      "the answering end rekeyed by its timer");
+	cr_assert(v1_child_rekey(xch_sa(XCH_EAST), ec, "whack --rekey-ipsec", true));
+	rekey_completes(XCH_EAST, ec, wc);
+}
+
+/* --dontrekey: no rekey; the IPsec SA ends at its lifetime with a Delete. */
+Test(v1, phase2_dontrekey_lets_it_end)
+{
+	struct child_sa *wc;
+
+	v1_main_up(REKEYCONN " --dontrekey", REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, NULL);
+	xch_advance(XCH_WEST, 59000);
+	cr_assert_not(xch_pending(XCH_WEST));
+	xch_advance(XCH_WEST, 1100);
+	step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_null(xch_sa(XCH_WEST)->children);
+	cr_assert_null(xch_sa(XCH_EAST)->children);
+}
+
+/* The rekey's message 1 and 2 lost: retransmissions carry it through. */
+Test(v1, phase2_rekey_with_lost_messages)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* message 1 lost */
+	xch_advance(XCH_WEST, 600);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_not_null(xch_drop_next(XCH_EAST));	/* message 2 lost */
+	xch_advance(XCH_WEST, 1100);
+	cr_assert_not_null(xch_step(XCH_WEST));	/* message 1 again: message 2 again */
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_not_null(heir_of(XCH_WEST, wc));
+	cr_assert_not_null(heir_of(XCH_EAST, ec));
+	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS + 10);
+	step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS + 10);
+	cr_assert_null(xch_sa(XCH_WEST)->children->next);
+	cr_assert_null(xch_sa(XCH_EAST)->children->next);
+	cr_assert_eq(xch_sa(XCH_WEST)->children->spi_out, xch_sa(XCH_EAST)->children->spi_in);
+}
+
+/*
+ * A rekey Quick Mode never answered: only it ends (libreswan's way); the
+ * ISAKMP SA and the old IPsec SA stay, and the next attempt starts
+ * (--keyingtries 2: one more, then no more).
+ */
+Test(v1, phase2_rekey_unanswered_ends_only_the_quick_mode)
+{
+	struct child_sa *wc;
+
+	v1_main_up(QMCONN " --ipseclifetime 600 --keyingtries 2", QMCONN " --ipseclifetime 600");
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, NULL);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	for (int i = 0; i < 70 && xch_sa(XCH_WEST)->v1->qm && !xch_sa(XCH_WEST)->v1->qm->tries;
+	     i++) {
+		while (xch_drop_next(XCH_WEST))
+			;
+		xch_advance(XCH_WEST, 1000);
+	}
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "the ISAKMP SA went with the Quick Mode");
+	cr_assert_not_null(xch_sa(XCH_WEST)->v1->qm, "no second attempt");
+	cr_assert_eq(xch_sa(XCH_WEST)->v1->qm->tries, 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->children, wc);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_not(wc->superseded);
+	for (int i = 0; i < 70 && xch_sa(XCH_WEST)->v1->qm; i++) {
+		while (xch_drop_next(XCH_WEST))
+			;
+		xch_advance(XCH_WEST, 1000);
+	}
+	cr_assert_null(xch_sa(XCH_WEST)->v1->qm, "more attempts than --keyingtries");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+}
+
+/*
+ * --initiate of a second connection between the same ends: a Quick Mode on
+ * the ISAKMP SA that is up (no new Main Mode); the responder serves it
+ * with its connection whose selectors fit.
+ */
+Test(v1, quick_mode_on_the_isakmp_sa_that_is_up)
+{
+	char buf[80];
+
+	v1_main_up(QMCONN, QMCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(NULL, NULL);
+	const char *b = "--name v1b --ikev1 --host 127.0.0.1 --id @west --client 10.3.0.0/16 --to "
+			"--host 127.0.0.2 --id @east --client 10.4.0.0/16 --psk --encrypt --tunnel";
+	xch_conn_add(XCH_WEST, b);
+	xch_conn_add(XCH_EAST, b);
+	xch_initiate(XCH_WEST, "v1b");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	struct child_sa *w2 = xch_sa(XCH_WEST)->children->next;
+	struct child_sa *e2 = xch_sa(XCH_EAST)->children->next;
+	cr_assert(w2 && e2);
+	cr_assert_str_eq(w2->conn->spec.name, "v1b");
+	cr_assert_str_eq(e2->conn->spec.name, "v1b");
+	cr_assert_eq(w2->spi_out, e2->spi_in);
+	cr_assert_str_eq(ike_ts_str(&e2->ts_local, buf, sizeof(buf)), "10.4.0.0/16");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+	/* the same connection again: a Quick Mode too */
+	xch_initiate(XCH_WEST, "v1b");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+}
+
+/*
+ * Phase 1 re-establishment at ikelifetime - rekeymargin: a new Main Mode
+ * (no Quick Mode: the IPsec SA stays, on the new ISAKMP SA), then the old
+ * ISAKMP SA's Delete; a later Quick Mode rekey runs on the new one.
+ */
+Test(v1, phase1_reestablished_before_its_end)
+{
+	struct child_sa *wc, *ec;
+	struct ike_sa *ow, *oe;
+
+	v1_main_up(QMCONN " --ikelifetime 120 --rekeymargin 20 --rekeyfuzz 0",
+		   QMCONN " --ikelifetime 120 --rekeymargin 20 --rekeyfuzz 0");
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	ow = xch_sa(XCH_WEST);
+	oe = xch_sa(XCH_EAST);
+	xch_advance(XCH_WEST, 99000);
+	cr_assert_not(xch_pending(XCH_WEST));
+	xch_advance(XCH_WEST, 1100);
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	/* the new ISAKMP SA is up: the old one's Delete, no Quick Mode */
+	step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_neq(xch_sa(XCH_WEST), ow);
+	cr_assert_neq(xch_sa(XCH_EAST), oe);
+	cr_assert_eq(xch_sa(XCH_WEST)->children, wc, "the IPsec SA did not move");
+	cr_assert_eq(xch_sa(XCH_EAST)->children, ec);
+	cr_assert_eq(wc->sa, xch_sa(XCH_WEST));
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_REKEYED), 1);
+	/* the next Quick Mode (a rekey) runs on the new ISAKMP SA */
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	rekey_completes(XCH_WEST, wc, ec);
+}
+
+/* --terminate while the rekeyed IPsec SA lingers: every SA goes, the old and the new one's Deletes first. */
+Test(v1, terminate_during_the_linger)
+{
+	struct child_sa *wc, *ec;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	xch_advance(XCH_WEST, 2000);
+	xch_advance(XCH_EAST, 2000);
 }

@@ -118,6 +118,44 @@ void v1_quick_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: 
 int v1_quick_initiate(struct ike_sa *sa);
 
 /*
+ * Quick Mode for conn (our end this_end) on established ISAKMP SA sa, as
+ * libreswan does for a connection between the ends of an ISAKMP SA that is
+ * up; pr hears how it goes. -EBUSY when a Quick Mode runs already (nothing
+ * started). Returns 0 or -errno. Context: the owner.
+ */
+int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
+		   struct ike_progress *pr);
+
+/*
+ * Rekey IPsec SA c of sa (a new Quick Mode for its selectors, make before
+ * break: the new SA takes the outbound traffic, the old one is deleted
+ * after CHILD_REKEYED_LINGER_MS). asked: whack --rekey-ipsec; otherwise
+ * (its timer, the kernel's soft expiry) only the end that made it, and
+ * not with --dontrekey. True when a rekey runs or will run.
+ * Context: the owner.
+ */
+bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool asked);
+
+/*
+ * old (an ISAKMP SA going) hands its IPsec SAs to the newest other
+ * established ISAKMP SA with the same peer on this worker, if any (IKEv1
+ * has no re-parenting on the wire). True when they moved.
+ * Context: the owner.
+ */
+bool v1_hand_over(struct ike_sa *old);
+
+/* Our Quick Mode request was never answered: that exchange ends (main.c's retransmit timer). */
+void v1_quick_timeout(struct ike_sa *sa);
+
+/*
+ * The established ISAKMP SA of worker w a Quick Mode for connection c
+ * (our end this_end) can use: the same ends and peer ID, not being
+ * replaced; NULL when none. Context: worker w.
+ */
+struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, uint8_t this_end,
+			      const struct ip_addr *local);
+
+/*
  * IKEv1 Deletes of IPsec SAs: tell the peer that Child SA c goes (an
  * Informational Delete of our inbound SPI); the peer's Delete of the n
  * SPIs at spis (its inbound, our outbound SAs) removes those Child SAs.

@@ -332,6 +332,7 @@ void v1_info_request(struct ike_sa *sa, struct ike_input *in)
 		    p->u.del.spi_size == 16 && !memcmp(p->u.del.spis, sa->spi_i, 8) &&
 		    !memcmp(p->u.del.spis + 8, sa->spi_r, 8)) {
 			ike_sa_progress(sa, RC_LOG, "received Delete SA payload: deleting ISAKMP SA");
+			v1_hand_over(sa);	/* re-established by the peer: the IPsec SAs stay */
 			v1_delete(sa, false);
 			return;
 		}

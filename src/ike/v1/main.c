@@ -31,6 +31,7 @@
 #include "ike/ike_stats.h"
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
+#include "ike/v2/exchange.h"
 #include "ike/v1/io.h"
 #include "ike/v1/natt.h"
 #include "ike/v1/proposal.h"
@@ -171,6 +172,10 @@ int v1_send_answer(struct ike_sa *sa, size_t len)
 	return send_answer(sa, len);
 }
 
+static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		    struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		    bool replacing);
+
 void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
@@ -180,6 +185,11 @@ void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		return;
 	sa->retries++;
 	elapsed = (uint64_t)V1_RETRANS_FIRST_MS * ((1ull << sa->retries) - 1);
+	if (elapsed >= V1_RETRANS_TIMEOUT_MS && sa->v1->qm && sa->v1->qm->state == IKE_V1_QUICK_I1 &&
+	    ike_state_info(sa->state)->established) {
+		v1_quick_timeout(sa);	/* only the Quick Mode ends, as libreswan's */
+		return;
+	}
 	if (elapsed >= V1_RETRANS_TIMEOUT_MS) {
 		ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
 		ike_sa_progress(sa, RC_NORETRANSMISSION,
@@ -204,11 +214,27 @@ void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 
 	(void)tw;
 	(void)t;
+	if (ike_state_info(sa->state)->established && sa->life_is_rekey) {
+		/*
+		 * Phase 1 re-establishment (libreswan's IKEv1 "replace"): a new
+		 * Main or Aggressive Mode; its IPsec SAs move to the new ISAKMP
+		 * SA once it is up, and this one is deleted then.
+		 */
+		sa->life_is_rekey = false;
+		timer_arm(tw, t, sa->expire_ms);
+		if (!sa->v1->replaced) {
+			ike_sa_progress(sa, RC_LOG, "ISAKMP SA rekey time reached: re-establishing it");
+			sa->v1->replaced = true;
+			if (initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, true) < 0)
+				sa->v1->replaced = false;
+		}
+		return;
+	}
 	if (ike_state_info(sa->state)->established) {
-		/* No IKEv1 Delete and no Phase 1 rekey yet: the SA just ends. */
 		ike_sa_progress(sa, RC_LOG, "ISAKMP SA lifetime ended: deleting it");
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_IKE_EXPIRED);
-		ike_sa_free(sa);
+		v1_hand_over(sa);
+		v1_delete(sa, true);
 		return;
 	}
 	ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
@@ -373,7 +399,14 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
 	ike_stats_established(sa, IKE_XS_AUTH);
 	sa->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
-	timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms);
+	{
+		/* the initiator re-establishes it before its end (ikelifetime - margin - fuzz) */
+		uint64_t margin = sa->initiator ? ike_rekey_margin_ms(&sa->conn->spec,
+								       (uint64_t)sa->v1->p1.life_s * 1000)
+						: 0;
+		sa->life_is_rekey = margin > 0;
+		timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms - margin);
+	}
 	v1_dpd_arm(sa);
 	v1_natt_keepalive_arm(sa);
 	free(sa->v1->sai_b);
@@ -385,8 +418,55 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=PRESHARED_KEY %s}",
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
-	if (!v1_xauth_after_p1(sa) && sa->initiator)
+	/* XAUTH and Mode Config first, where the connection asks for them */
+	bool held = v1_xauth_after_p1(sa);
+
+	if (sa->v1->replacing) {
+		/* it replaces older ISAKMP SAs: their IPsec SAs are its own now, and they go */
+		struct ike_sa *o, *next;
+
+		for (o = w->sas; o; o = next) {
+			next = o->next;
+			if (o != sa && o->version == 1 && o->v1 && o->v1->replaced &&
+			    o->conn == sa->conn && ip_addr_eq(&o->peer, &sa->peer) &&
+			    ike_state_info(o->state)->established) {
+				ike_sa_progress(o, RC_LOG, "ISAKMP SA #%llu replaces it",
+						(unsigned long long)sa->serial);
+				v1_hand_over(o);
+				counters_inc(w->d->ctr, w->index, IKEC_IKE_REKEYED);
+				v1_delete(o, true);
+			}
+		}
+		if (sa->children)
+			return;
+	}
+	if (!held && sa->initiator)
 		v1_quick_initiate(sa);
+}
+
+bool v1_hand_over(struct ike_sa *old)
+{
+	bool was = old->v1->replaced;
+	struct ike_sa *n;
+	struct child_sa **pp;
+
+	if (!old->children)
+		return false;
+	old->v1->replaced = true;	/* v1_isakmp_find() looks past it */
+	n = v1_isakmp_find(old->w, old->conn, old->this_end, &old->local);
+	old->v1->replaced = was;
+	if (!n || n == old)
+		return false;
+	/* IKEv1 IPsec SAs have no parent on the wire: later Quick Modes and Deletes use n */
+	for (struct child_sa *c = old->children; c; c = c->next)
+		c->sa = n;
+	for (pp = &n->children; *pp; pp = &(*pp)->next)
+		;
+	*pp = old->children;
+	old->children = NULL;
+	ike_sa_progress(n, RC_LOG, "the IPsec SAs of ISAKMP SA #%llu are this one's now",
+			(unsigned long long)old->serial);
+	return true;
 }
 
 /* A new IKEv1 SA: its state and timers. */
@@ -410,10 +490,37 @@ static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connec
 
 /* ---- initiator ---- */
 
+struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, uint8_t this_end,
+			      const struct ip_addr *local)
+{
+	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+	struct ike_sa *best = NULL;
+
+	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
+		if (sa->version != 1 || !sa->v1 || sa->v1->replaced ||
+		    !ike_state_info(sa->state)->established || !ip_addr_eq(&sa->peer, &peer->host) ||
+		    !ip_addr_eq(&sa->local, local))
+			continue;
+		if (sa->conn != c && (!ike_id_match(&c->id[1 - this_end], &sa->id_remote) ||
+				      !sa->id_local || !ike_id_eq(sa->id_local, &c->id_self[this_end])))
+			continue;	/* another peer ID, or another ID of ours */
+		if (!best || sa->established_ms > best->established_ms)
+			best = sa;	/* the newest */
+	}
+	return best;
+}
+
 static int aggr_initiate(struct ike_sa *sa);
 
 int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr)
+{
+	return initiate(w, c, this_end, l, local, pr, false);
+}
+
+static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
+		    struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
+		    bool replacing)
 {
 	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
 	struct v1_p1_set *set = malloc(sizeof(*set));
@@ -426,9 +533,16 @@ int v1_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 
 	if (!set || !form)
 		goto out;
+	/* an ISAKMP SA with the peer is up: a Quick Mode on it, as libreswan does */
+	sa = replacing ? NULL : v1_isakmp_find(w, c, this_end, local);
+	if (sa && v1_quick_start(sa, c, this_end, pr) != -EBUSY) {
+		rc = 0;
+		goto out;
+	}
 	sa = new_sa(w, true, c, l, NULL);
 	if (!sa)
 		goto out;
+	sa->v1->replacing = replacing;
 	rc = 0;
 	sa->whack = ike_progress_ref(pr);
 	sa->this_end = this_end;

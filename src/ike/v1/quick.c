@@ -34,6 +34,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
+#include "ike/conn_inst.h"
 #include "ike/conn_select.h"
 #include "ike/ike_stats.h"
 #include "ike/v1/build.h"
@@ -42,6 +43,7 @@
 #include "ike/v1/natt.h"
 #include "ike/v1/state.h"
 #include "ike/v2/child.h"
+#include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
 #include "ike/v2/kex.h"
 #include "util/log.h"
@@ -51,6 +53,7 @@ enum {
 	DEFAULT_IPSEC_LIFE_S = 28800,
 	QM_RESEND_FIRST_MS = 500,
 	QM_RESEND_TIMEOUT_MS = 30000,
+	QM_BUSY_RETRY_MS = 1000,
 };
 
 void v1_qm_free(struct ike_sa *sa)
@@ -87,13 +90,21 @@ static struct child_sa *qm_child(struct ike_sa *sa)
 	return sa->v1->qm ? ike_child_find(sa, sa->v1->qm->child) : NULL;
 }
 
-/* The exchange ends without an IPsec SA: the ISAKMP SA stays. */
+/* The exchange ends without an IPsec SA: the ISAKMP SA stays (a rekey's old IPsec SA too). */
 static void qm_fail(struct ike_sa *sa, unsigned rc, const char *why)
 {
 	struct child_sa *c = qm_child(sa);
+	struct child_sa *old = c && c->rekey_of ? ike_child_find(sa, c->rekey_of) : NULL;
 
 	ike_sa_progress(sa, rc, "Quick Mode: %s", why);
 	ike_sa_progress_done(sa);
+	if (old && old->superseded && !old->lingering) {
+		/* the responder's rekey never completed: the old SA is the one again */
+		old->superseded = false;
+		old->successor_spi = old->successor_reqid = 0;
+	}
+	if (old && !old->superseded)
+		old->rekeying = false;
 	if (c)
 		ike_child_unlink_free(sa, c);
 	v1_qm_free(sa);
@@ -448,9 +459,14 @@ void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in)
 	i_send_1(sa);
 }
 
-int v1_quick_initiate(struct ike_sa *sa)
+/*
+ * Quick Mode for conn (our end this_end) on sa, or, with old, the rekey of
+ * IPsec SA old (the same connection, selectors and reqid: make before
+ * break). tries: the attempts before this one (--keyingtries).
+ */
+static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
+			struct child_sa *old, unsigned tries)
 {
-	struct connection *conn = sa->conn;
 	struct child_sa *c;
 	struct v1_qm *q;
 	uint32_t msgid;
@@ -464,7 +480,7 @@ int v1_quick_initiate(struct ike_sa *sa)
 		crypto_random(&msgid, sizeof(msgid));
 	} while (msgid == 0);
 	q = qm_new(sa, IKE_V1_QUICK_I1, msgid);
-	c = q ? ike_child_new(sa, conn, sa->this_end) : NULL;
+	c = q ? ike_child_new(sa, old ? old->conn : conn, old ? old->this_end : this_end) : NULL;
 	if (!c) {
 		v1_qm_free(sa);
 		ike_sa_progress(sa, RC_INTERNALERR, "out of memory for Quick Mode");
@@ -472,24 +488,138 @@ int v1_quick_initiate(struct ike_sa *sa)
 		return -ENOMEM;
 	}
 	q->child = c->serial;
+	q->tries = tries;
+	q->started_ms = ike_now(sa->w);
 	c->we_initiated = true;
-	c->transport = !(conn->spec.policy & POL_TUNNEL);
 	c->encap = v1_natt_encap(sa);
-	/* a Mode Config client's IDci is the address it was given */
-	c->ts_local = ike_conn_local_ts_sa(conn, sa->this_end, sa->given);
-	c->ts_remote = conn->ts[1 - sa->this_end];
+	if (old) {
+		old->rekeying = true;
+		c->rekey_of = old->serial;
+		c->reqid = old->reqid;	/* the same policies: make before break */
+		c->transport = old->transport;
+		c->ts_local = old->ts_local;
+		c->ts_remote = old->ts_remote;
+	} else {
+		c->transport = !(conn->spec.policy & POL_TUNNEL);
+		/* a Mode Config client's IDci is the address it was given */
+		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->given);
+		c->ts_remote = conn->ts[1 - this_end];
+	}
 	q->has_ids = true;
-	q->group = pfs_group(sa, conn);
+	q->group = pfs_group(sa, c->conn);
 	q->ni_len = QM_NONCE_LEN;
 	crypto_random(q->ni, q->ni_len);
 	crypto_v1_iv_msgid(sa->v1->p1.hash, sa->v1->p1_iv, sa->v1->block, msgid, q->iv);
-	ike_sa_progress(sa, RC_LOG, "initiating Quick Mode %s%s", q->group ? "PFS " : "",
-			c->transport ? "transport" : "tunnel");
+	if (old)
+		ike_sa_progress(sa, RC_LOG, "initiating Quick Mode to rekey IPsec SA #%llu%s",
+				(unsigned long long)old->serial, q->group ? " (PFS)" : "");
+	else
+		ike_sa_progress(sa, RC_LOG, "initiating Quick Mode %s%s", q->group ? "PFS " : "",
+				c->transport ? "transport" : "tunnel");
 	if (v2_child_alloc_spi(sa, c, i_spi_done) < 0) {
 		qm_fail(sa, RC_INTERNALERR, "cannot ask the kernel for an SPI");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int v1_quick_initiate(struct ike_sa *sa)
+{
+	return qm_start_for(sa, sa->conn, sa->this_end, NULL, 0);
+}
+
+int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
+		   struct ike_progress *pr)
+{
+	if (sa->v1->qm)
+		return -EBUSY;
+	if (pr && !sa->whack)
+		sa->whack = ike_progress_ref(pr);
+	return qm_start_for(sa, conn, this_end, NULL, 0);
+}
+
+bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool asked)
+{
+	uint64_t now = ike_now(sa->w);
+
+	if (!ike_state_info(sa->state)->established || c->state != CHILD_INSTALLED ||
+	    c->rekeying || c->superseded || c->lingering)
+		return false;
+	/* by its timer or the kernel's soft expiry: the end that made it, unless --dontrekey */
+	if (!asked && (!c->we_initiated || (c->conn->spec.policy & POL_DONT_REKEY)))
+		return false;
+	if (sa->v1->qm || sa->v1->replaced) {
+		/*
+		 * One Quick Mode at a time, and none on an ISAKMP SA being
+		 * re-established (its IPsec SAs move to the new one): look
+		 * again in a second, while the SA lasts.
+		 */
+		if (!c->expire_ms || now + QM_BUSY_RETRY_MS < c->expire_ms) {
+			c->life_is_rekey = true;
+			timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life,
+				  now + QM_BUSY_RETRY_MS);
+			return true;
+		}
+		return false;
+	}
+	ike_sa_progress(sa, RC_LOG, "%s: rekeying IPsec SA #%llu", why,
+			(unsigned long long)c->serial);
+	return qm_start_for(sa, c->conn, c->this_end, c, 0) == 0;
+}
+
+/*
+ * Our Quick Mode request went unanswered (every retransmission): only the
+ * exchange ends; the ISAKMP SA stays. It starts again while --keyingtries
+ * allows (0: for ever), a rekey while the old IPsec SA lasts.
+ */
+void v1_quick_timeout(struct ike_sa *sa)
+{
+	struct v1_qm *q = sa->v1->qm;
+	struct child_sa *c = qm_child(sa);
+	struct child_sa *old = c && c->rekey_of ? ike_child_find(sa, c->rekey_of) : NULL;
+	struct connection *conn = c ? c->conn : sa->conn;
+	uint8_t end = c ? c->this_end : sa->this_end;
+	unsigned tries = q->tries + 1, limit = conn->spec.keyingtries;
+	bool rekey = c && c->rekey_of;
+
+	ike_connection_ref(conn);
+	v1_request_done(sa);
+	qm_fail(sa, RC_NORETRANSMISSION, "no answer to our Quick Mode request");
+	if ((limit == 0 || tries < limit) && (!rekey || old) &&
+	    (!old || !old->expire_ms || ike_now(sa->w) < old->expire_ms)) {
+		ike_sa_progress(sa, RC_LOG, "starting Quick Mode attempt %u", tries + 1);
+		qm_start_for(sa, conn, end, old, tries);
+	}
+	ike_connection_unref(conn);
+}
+
+/*
+ * The rekeyed IPsec SA old after its heir took the outbound traffic: its
+ * outbound SA goes now, its inbound SA takes what the peer still sends on
+ * it (the peer switches when message 3 comes) for CHILD_REKEYED_LINGER_MS;
+ * then our Delete of it goes and it is removed (IKEv1 Deletes have no
+ * answer to wait for).
+ */
+static void linger_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->sa;
+
+	(void)tw;
+	(void)t;
+	v2_child_delete_tell_peer(sa, c);
+	ike_child_unlink_free(sa, c);
+}
+
+static void linger_then_delete(struct ike_sa *sa, struct child_sa *old)
+{
+	struct timer_wheel *tw = &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
+
+	v2_child_retire_out(sa, old);
+	old->life_is_rekey = false;
+	timer_cancel(tw, &old->life);
+	timer_init(&old->life, linger_fire, old);
+	timer_arm(tw, &old->life, ike_now(sa->w) + CHILD_REKEYED_LINGER_MS);
 }
 
 static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
@@ -523,6 +653,16 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	q->state = IKE_V1_QUICK_I2;
 	v2_child_established(sa, c);
 	ike_sa_progress_done(sa);
+	if (c->rekey_of) {
+		struct child_sa *old = ike_child_find(sa, c->rekey_of);
+
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_REKEYED);
+		ike_rekey_observe(sa->w, ike_now(sa->w) - q->started_ms);
+		if (old) {
+			v2_child_supersede(old, c);
+			linger_then_delete(sa, old);
+		}
+	}
 	v1_qm_free(sa);
 }
 
@@ -718,6 +858,18 @@ static void r_send_2(struct ike_sa *sa, struct child_sa *c, int status)
 	 * the SA is deleted again (qm_resend_fire()).
 	 */
 	v2_child_established(sa, c);
+	if (c->rekey_of) {
+		struct child_sa *old = ike_child_find(sa, c->rekey_of);
+
+		/*
+		 * The old SA goes when the initiator deletes it (or at its end):
+		 * our outbound SA of this one waits until then, or until ESP
+		 * comes on its inbound SA (v2_child_install()).
+		 */
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_REKEYED);
+		if (old)
+			v2_child_supersede(old, c);
+	}
 	q->sent = true;
 	q->resends = 0;
 	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend,
@@ -771,11 +923,49 @@ static void r_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 	r_derived(sa);
 }
 
+/*
+ * The connection a Quick Mode from the peer serves: the ISAKMP SA's, or
+ * another one between the same ends and peer ID whose selectors fit IDci
+ * and IDcr (a second connection between these hosts, as libreswan shares
+ * its ISAKMP SA). Returns it in use (ike_conn_unuse()), or NULL.
+ */
+static struct connection *r_conn(struct ike_sa *sa, int ids, const struct ike_ts *ci,
+				 const struct ike_ts *cr, uint8_t *end)
+{
+	struct ike_daemon *d = sa->w->d;
+	struct ike_ts_set si = { .n = 1 }, sr = { .n = 1 };
+	struct ike_ts tmp;
+	struct connection *chosen, *fit;
+
+	*end = sa->this_end;
+	si.ts[0] = *ci;
+	sr.ts[0] = *cr;
+	if (ids <= 0 ||
+	    (ike_ts_narrow(&si, &sa->conn->ts[1 - sa->this_end], &tmp) == 0 &&
+	     ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &tmp) == 0)) {
+		ike_conn_use(sa->conn);
+		return sa->conn;
+	}
+	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote, sa->id_local, &si, &sr,
+				 end);
+	if (!chosen || !(chosen->spec.policy & POL_IKEV1)) {
+		if (chosen)
+			ike_connection_unref(chosen);
+		*end = sa->this_end;
+		ike_conn_use(sa->conn);
+		return sa->conn;	/* refused below with INVALID_ID_INFORMATION */
+	}
+	fit = ike_sa_client_conn(sa, chosen, *end);
+	ike_connection_unref(chosen);
+	return fit;
+}
+
 void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 {
 	const struct v1_msg *m = in->v1m;
 	struct v1_state *s = sa->v1;
-	struct connection *conn = sa->conn;
+	struct connection *conn;
+	uint8_t end;
 	const struct v1_payload *sap = v1_msg_get(m, V1_PL_SA), *np = v1_msg_get(m, V1_PL_NONCE);
 	const struct v1_payload *kep = v1_msg_get(m, V1_PL_KE);
 	struct v1_p2_set *set = NULL;
@@ -795,6 +985,22 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	v1_natt_follow(sa, in->rx);
+	/* IDci is the peer's client, IDcr ours; without them, the hosts (RFC 2409 5.5) */
+	memset(&ci, 0, sizeof(ci));
+	memset(&cr, 0, sizeof(cr));
+	ids = read_ids(m, &ci, &cr);
+	if (ids == 0) {
+		ci = ike_ts_from_subnet(&(struct ip_subnet){ sa->peer, sa->peer.af == AF_INET ? 32 : 128 },
+					0, 0);
+		cr = ike_ts_from_subnet(&(struct ip_subnet){ sa->local,
+							      sa->local.af == AF_INET ? 32 : 128 },
+					0, 0);
+	}
+	conn = r_conn(sa, ids, &ci, &cr, &end);
+	if (!conn) {
+		v1_drop(sa->w, in->rx, "Quick Mode message 1: out of memory for its connection");
+		return;
+	}
 	set = malloc(sizeof(*set));
 	if (!set || p2_set(sa, conn, set) < 0 ||
 	    v1_p2_choose(set, sap->u.sa, &chosen, &pi, &ti) < 0 || suite_of(&chosen, &suite) < 0 ||
@@ -807,45 +1013,43 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 		if (v1_send_notify(sa, in->rx, V1N_NO_PROPOSAL_CHOSEN) == 0)
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_NO_PROPOSAL_SENT);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: no acceptable proposal");
-		return;
+		goto out;
 	}
 	free(set);
-	if (np->u.blob.len < 8 || np->u.blob.len > sizeof(s->qm->ni)) {
+	if (np->u.blob.len < 8 || np->u.blob.len > V1_NONCE_MAX) {
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: a nonce of a bad length");
-		return;
-	}
-	/* IDci is the peer's client, IDcr ours; without them, the hosts (RFC 2409 5.5) */
-	ids = read_ids(m, &ci, &cr);
-	if (ids == 0) {
-		ci = ike_ts_from_subnet(&(struct ip_subnet){ sa->peer, sa->peer.af == AF_INET ? 32 : 128 },
-					0, 0);
-		cr = ike_ts_from_subnet(&(struct ip_subnet){ sa->local,
-							      sa->local.af == AF_INET ? 32 : 128 },
-					0, 0);
+		goto out;
 	}
 	one.ts[0] = ci;
 	/* a Mode Config client's IDci must be the address it was leased */
-	struct ike_ts peer_ts = ike_connection_has_pool(conn, (uint8_t)(1 - sa->this_end))
-					? ike_conn_remote_ts_sa(conn, sa->this_end, &sa->peer,
+	struct ike_ts peer_ts = ike_connection_has_pool(conn, (uint8_t)(1 - end))
+					? ike_conn_remote_ts_sa(conn, end, &sa->peer,
 								ike_sa_lease(sa))
-					: conn->ts[1 - sa->this_end];
+					: conn->ts[1 - end];
 	if (ids < 0 || ike_ts_narrow(&one, &peer_ts, &tr) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDci is not the peer's client");
-		return;
+		goto out;
 	}
 	one.ts[0] = cr;
-	if (ike_ts_narrow(&one, &conn->ts[sa->this_end], &tl) < 0) {
+	if (ike_ts_narrow(&one, &conn->ts[end], &tl) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDcr is not our client");
-		return;
+		goto out;
 	}
+	/* the selectors of an IPsec SA we have: the peer rekeys it (make before break) */
+	struct child_sa *old = NULL;
+	for (struct child_sa *o = sa->children; o; o = o->next)
+		if (o->conn == conn && o->state == CHILD_INSTALLED && !o->superseded &&
+		    !o->lingering && ike_ts_equal(&o->ts_local, &tl) &&
+		    ike_ts_equal(&o->ts_remote, &tr))
+			old = o;
 	q = qm_new(sa, IKE_V1_QUICK_R1, m->hdr.msgid);
-	c = q ? ike_child_new(sa, conn, sa->this_end) : NULL;
+	c = q ? ike_child_new(sa, conn, end) : NULL;
 	if (!c) {
 		v1_qm_free(sa);
 		v1_drop(sa->w, in->rx, "out of memory for Quick Mode");
-		return;
+		goto out;
 	}
 	memcpy(q->iv, s->iv_next, s->block);
 	memcpy(q->rx_digest, s->rx_digest, sizeof(q->rx_digest));
@@ -862,6 +1066,11 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	c->ts_local = tl;
 	c->ts_remote = tr;
 	c->spi_out = v2_spi32_get(sap->u.sa->prop[pi].spi);
+	if (old) {
+		old->rekeying = true;
+		c->rekey_of = old->serial;
+		c->reqid = old->reqid;
+	}
 	memcpy(q->ni, np->u.blob.data, np->u.blob.len);
 	q->ni_len = np->u.blob.len;
 	q->nr_len = QM_NONCE_LEN;
@@ -872,6 +1081,8 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	}
 	if (v2_child_alloc_spi(sa, c, r_spi_done) < 0)
 		qm_fail(sa, RC_INTERNALERR, "cannot ask the kernel for an SPI");
+out:
+	ike_conn_unuse(&sa->w->d->insts, conn);
 }
 
 void v1_quick_r_i2(struct ike_sa *sa, struct ike_input *in)
@@ -937,6 +1148,8 @@ void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n
 				   "received Delete SA(0x%08x) payload: deleting IPsec SA #%llu", spi,
 				   (unsigned long long)c->serial);
 		c->rekeying = true;
+		if (v2_child_linger(sa, c))
+			continue;	/* rekeyed: its heir took over, its inbound SA lingers */
 		ike_child_unlink_free(sa, c);
 	}
 }

@@ -55,6 +55,8 @@ struct v1_qm {
 	uint8_t rx_digest[32];		/* of the message we answer: 2 (initiator), 1 (responder) */
 	struct timer resend;		/* responder: message 2 again until message 3 comes */
 	uint8_t resends;
+	unsigned tries;			/* initiator: the attempts before this one (--keyingtries) */
+	uint64_t started_ms;		/* initiator: when it began (rekey times) */
 };
 
 struct v1_sa;
@@ -69,6 +71,8 @@ struct v1_state {
 	bool initial_contact;		/* the peer's INITIAL-CONTACT was acted on (once per SA) */
 	uint64_t dpd_look_ms;		/* when DPD last looked at the peer's silence */
 	struct v1_qm *qm;		/* the Quick Mode exchange under way, or NULL */
+	bool replaced;			/* its re-establishment is under way or done: no new work */
+	bool replacing;			/* a re-establishment: takes the older SAs' IPsec SAs */
 	/* Main Mode inputs, kept until the SA is up */
 	uint8_t *sai_b;			/* the initiator's SA payload body (HASH_I/R) */
 	size_t sai_b_len;

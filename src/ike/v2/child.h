@@ -52,6 +52,20 @@ void v2_child_install_out(struct ike_sa *sa, struct child_sa *c);
 void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c);
 
 /*
+ * old is superseded by heir (a rekey): the traffic totals carry over
+ * (create_child.c). Context: the owner.
+ */
+void v2_child_supersede(struct child_sa *old, struct child_sa *heir);
+
+/*
+ * A superseded c the peer deleted keeps its inbound SA for
+ * CHILD_REKEYED_LINGER_MS (its outbound SA goes now); false when c goes at
+ * once (not rekeyed, or the daemon stopping). informational.c.
+ * Context: the owner.
+ */
+bool v2_child_linger(struct ike_sa *sa, struct child_sa *c);
+
+/*
  * Remove c's kernel state (answers are only logged); a rekey of c whose
  * outbound SA was deferred gets it first. Context: the owner.
  */

@@ -150,7 +150,7 @@ static struct child_sa *child_by_spi_out(struct ike_sa *sa, uint32_t spi)
  * old is superseded by heir: the traffic totals carry over (what old
  * itself carried now, its own kernel counts when it is removed).
  */
-static void supersede(struct child_sa *old, struct child_sa *heir)
+void v2_child_supersede(struct child_sa *old, struct child_sa *heir)
 {
 	old->superseded = true;
 	heir->carried_in += old->carried_in;
@@ -179,7 +179,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 				(unsigned long long)loser->serial, (unsigned long long)winner->serial);
 		/* The winner owns the policies (both have the old one's reqid). */
 		atomic_store(&winner->conn->policy_owner, winner->serial);
-		supersede(loser, winner);
+		v2_child_supersede(loser, winner);
 		if (loser->we_initiated)
 			v2_child_delete_tell_peer(sa, loser);
 		if (winner->we_initiated && old)
@@ -187,7 +187,7 @@ static void rekey_settled(struct ike_sa *sa, struct child_sa *c)
 		return;
 	}
 	if (old) {
-		supersede(old, c);
+		v2_child_supersede(old, c);
 		if (c->we_initiated)
 			v2_child_delete_tell_peer(sa, old);	/* the initiator deletes the old SA */
 	}

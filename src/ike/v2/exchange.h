@@ -69,6 +69,13 @@ void v2_ike_arm_timers(struct ike_sa *sa);
  * request is out). c stays until the answer, unless the caller removes it.
  */
 void v2_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c);
+
+/*
+ * How long before the end of a lifetime of life_ms an SA of cs is rekeyed
+ * (or re-established): rekeymargin plus a random 0..rekeyfuzz percent of
+ * it, at most half the lifetime; 0 with --dontrekey. Context: any.
+ */
+uint64_t ike_rekey_margin_ms(const struct conn_spec *cs, uint64_t life_ms);
 ike_handler_fn v2_info_request;
 ike_handler_fn v2_info_deleted_ike;	/* answer to our Delete of the IKE SA */
 ike_handler_fn v2_info_deleted_child;	/* answer to our Delete of Child SAs */

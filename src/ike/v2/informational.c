@@ -29,6 +29,21 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 	return &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
 }
 
+uint64_t ike_rekey_margin_ms(const struct conn_spec *cs, uint64_t life_ms)
+{
+	uint64_t margin;
+	uint32_t r = 0;
+
+	if (cs->policy & POL_DONT_REKEY)
+		return 0;
+	crypto_random(&r, sizeof(r));
+	margin = (uint64_t)cs->rekeymargin * 1000;
+	margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
+	if (margin >= life_ms)
+		margin = life_ms / 2;
+	return margin;
+}
+
 void v2_ike_arm_timers(struct ike_sa *sa)
 {
 	struct ike_worker *w = sa->w;
@@ -40,14 +55,8 @@ void v2_ike_arm_timers(struct ike_sa *sa)
 	const struct conn_spec *cs = &sa->conn->spec;
 	uint64_t life = (uint64_t)cs->ike_lifetime * 1000, margin = 0;
 	sa->expire_ms = ike_now(sa->w) + life;
-	if (sa->initiator && !(cs->policy & POL_DONT_REKEY)) {
-		uint32_t r = 0;
-		crypto_random(&r, sizeof(r));
-		margin = (uint64_t)cs->rekeymargin * 1000;
-		margin += cs->rekeyfuzz ? margin * (r % (cs->rekeyfuzz + 1)) / 100 : 0;
-		if (margin >= life)
-			margin = life / 2;
-	}
+	if (sa->initiator)
+		margin = ike_rekey_margin_ms(cs, life);
 	sa->life_is_rekey = margin > 0;
 	timer_arm(wheel(sa), &sa->life, sa->expire_ms - margin);
 	/* RFC 3948 4: behind a NAT, keep its mapping open. */
@@ -269,7 +278,7 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
  * here. Its outbound SA goes now, after the successor's (deferred) one
  * came. False when c goes at once (not rekeyed, or the daemon stopping).
  */
-static bool linger_rekeyed(struct ike_sa *sa, struct child_sa *c)
+bool v2_child_linger(struct ike_sa *sa, struct child_sa *c)
 {
 	if (!c->superseded || c->state != CHILD_INSTALLED ||
 	    atomic_load(&sa->w->d->shutting_down))
@@ -319,7 +328,7 @@ void v2_info_request(struct ike_sa *sa, struct ike_input *in)
 					    "#%llu: the peer deleted Child SA #%llu",
 					    (unsigned long long)sa->serial,
 					    (unsigned long long)c->serial);
-				if (linger_rekeyed(sa, c))
+				if (v2_child_linger(sa, c))
 					break;
 				ike_child_unlink_free(sa, c);
 				break;
@@ -365,7 +374,7 @@ void v2_info_deleted_child(struct ike_sa *sa, struct ike_input *in)
 		if (!c || c->spi_in != t->spis[i])
 			for (c = sa->children; c && c->spi_in != t->spis[i]; c = c->next)
 				;
-		if (c && !linger_rekeyed(c->sa, c))
+		if (c && !v2_child_linger(c->sa, c))
 			ike_child_unlink_free(c->sa, c);
 	}
 	v2_task_done(sa);
@@ -429,6 +438,9 @@ bool ike_sa_rekey(struct ike_sa *sa, const char *why)
 bool ike_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why)
 {
 	struct v2_task *t;
+
+	if (sa->version == 1)	/* a new Quick Mode (v1/quick.c) */
+		return v1_child_rekey(sa, c, why, false);
 
 	if (sa->state != IKE_ESTABLISHED || c->state != CHILD_INSTALLED || c->rekeying ||
 	    c->superseded || v2_task_pending(sa, V2T_REKEY_CHILD, c->serial) ||

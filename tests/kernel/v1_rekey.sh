@@ -1,0 +1,294 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# IKEv1 on a kernel with ESP (the test guest): a Main Mode PSK tunnel (10.1.0.0/16 on
+# Skua's side, 10.2.0.0/16 on the peer's, AES-CBC-256/HMAC-SHA2-256, no PFS) with
+# libreswan 4.10 and strongSwan 5.9.8, whose IPsec SA the initiator rekeys with a new
+# Quick Mode about every 3 s while pings run: per peer, Skua initiates and rekeys
+# (--ipseclifetime 20 --rekeymargin 17 --rekeyfuzz 0), then the peer does (libreswan
+# salifetime=20s rekeymargin=17s, strongSwan rekey_time=3s life_time=20s); the other
+# side keeps its defaults.
+#
+# Asserted per case: the tunnel is up in both kernels; SKUA_V1_PINGS echoes (default
+# 60, 0.1 s apart) all answered; at least 2 rekeys seen by Skua ("IPsec SA #N rekeyed"),
+# each started by the side meant to ("rekeying IPsec SA" lines in Skua's log); every
+# ESP SA of the generations before the last two gone from both kernels (their hard
+# lifetime is 20 s: only the Deletes can have removed them; Skua's 1 s after its rekey,
+# the peers' at that end: they keep an IKEv1 SA they rekeyed until it expires); no XFRM
+# error counter in Skua's kernel; the initiator's terminate leaves no ESP SA.
+#
+# Run inside the guest: tests/kernel/guest.sh run tests/kernel/v1_rekey.sh BUILD (after
+# scripts/setup-peers). SKUA_V1_PEERS picks the peers (default "lsw:ls sswan:sw"), SKUA_V1_INIT the
+# initiators (default "sk peer"); SKUA_KEEP=DIR copies the logs there at the end.
+# Prints "N passed, N failed".
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
+BUILD=${1:-${BUILD:-$IOP_TOP/build}}
+BUILD=$(cd "$BUILD" && pwd) || iop_die "BUILD=$BUILD: no such directory"
+IP=/usr/bin/ip
+[ -x "$IP" ] || IP=/usr/sbin/ip
+declare -F skua_start >/dev/null || iop_die "no Skua driver: $IOP_SKUA_DRIVER"
+IOP_WAIT=${IOP_WAIT:-20}
+PING=(ping)
+[ -n "${SKUA_BUSYBOX:-}" ] && PING=("$SKUA_BUSYBOX" ping)
+PINGS=${SKUA_V1_PINGS:-60}
+modprobe -a xfrm_user esp4 veth 2>/dev/null
+
+IKE_LSW="aes256-sha2_256;modp2048"
+ESP_LSW="aes256-sha2_256"
+IKE_SSWAN="aes256-sha256-modp2048"
+ESP_SSWAN="aes256-sha256"
+
+iop_init
+if [ -n "${SKUA_KEEP:-}" ]; then
+	# shellcheck disable=SC2154 # rc is set in the trap
+	trap 'rc=$?; mkdir -p "$SKUA_KEEP" && cp -r "$IOP_TMP"/. "$SKUA_KEEP"/; (exit $rc); iop_cleanup' EXIT
+fi
+# shellcheck disable=SC2119 # the default namespace names
+iop_netns_pair
+$IP -n "$NS_L" addr add 10.1.0.1/32 dev lo &&
+	$IP -n "$NS_R" addr add 10.2.0.1/32 dev lo || iop_die "client addresses"
+routes() {
+	$IP -n "$NS_L" route replace 10.2.0.0/16 via "$R4" src 10.1.0.1 &&
+		$IP -n "$NS_R" route replace 10.1.0.0/16 via "$L4" src 10.2.0.1
+}
+
+esp_spis() { $IP -n "$1" xfrm state | awk '/proto esp spi/ { if ($4 !~ /^0x0+$/) print $4 }' | sort; }
+n_esp() { esp_spis "$1" | wc -l; }
+both_installed() { [ "$(n_esp "$NS_L")" -ge 2 ] && [ "$(n_esp "$NS_R")" -ge 2 ]; }
+none_left() { [ "$(n_esp "$NS_L")" = 0 ] && [ "$(n_esp "$NS_R")" = 0 ]; }
+xfrm_errors() { ip netns exec "$1" cat /proc/net/xfrm_stat | awk '$2 != 0 { printf "%s=%s ", $1, $2 }'; }
+
+# ---- the connection on each side: <inst> <conn> <psk> <short 0|1> ----
+add_skua() {
+	local d opts="--dontrekey"
+	d=$(skua_dir "$1")
+	[ "$4" = 1 ] && opts="--ipseclifetime 20 --rekeymargin 17 --rekeyfuzz 0"
+	printf '@sk.test @peer.test : PSK "%s"\n' "$3" >"$d/secrets/$2.secrets"
+	# shellcheck disable=SC2086 # opts is a list of words
+	{
+		skua_reread_secrets "$1" &&
+			skua_whack "$1" --name "$2" --ikev1 --psk --encrypt --tunnel \
+				--host "$L4" --id @sk.test --client 10.1.0.0/16 \
+				--to --host "$R4" --id @peer.test --client 10.2.0.0/16 \
+				--ike "$IKE_LSW" --esp "$ESP_LSW" --keyingtries 1 $opts
+	} >"$d/load.out" 2>&1 || {
+		sed 's/^/#   /' "$d/load.out"
+		return 1
+	}
+}
+add_lsw() {
+	local d rekey="rekey=no"
+	d=$(lsw_dir "$1")
+	[ "$4" = 1 ] && rekey="rekey=yes
+    salifetime=20s
+    rekeymargin=17s
+    rekeyfuzz=0%"
+	cat >"$d/conns/$2.conf" <<-EOF2
+		conn $2
+		    ikev2=no
+		    authby=secret
+		    left=$R4
+		    leftid=@peer.test
+		    leftsubnet=10.2.0.0/16
+		    right=$L4
+		    rightid=@sk.test
+		    rightsubnet=10.1.0.0/16
+		    ike=$IKE_LSW
+		    esp=$ESP_LSW
+		    pfs=no
+		    type=tunnel
+		    leftupdown=%disabled
+		    $rekey
+		    keyingtries=1
+		    auto=add
+	EOF2
+	printf '@peer.test @sk.test : PSK "%s"\n' "$3" >"$d/secrets/$2.secrets"
+	{
+		lsw_reread_secrets "$1" &&
+			timeout "$IOP_WAIT" "$LSW_BIN/addconn" --config "$d/ipsec.conf" \
+				--ctlsocket "$d/run/pluto.ctl" "$2"
+	} >"$d/load.out" 2>&1 || {
+		sed 's/^/#   /' "$d/load.out"
+		return 1
+	}
+}
+add_sswan() {
+	local d rekey="rekey_time = 0"
+	d=$(sswan_dir "$1")
+	[ "$4" = 1 ] && rekey="rekey_time = 3s
+		                life_time = 20s
+		                rand_time = 0"
+	cat >"$d/conns/$2.conf" <<-EOF2
+		    $2 {
+		        version = 1
+		        local_addrs = $R4
+		        remote_addrs = $L4
+		        proposals = $IKE_SSWAN
+		        rekey_time = 0
+		        dpd_delay = 0
+		        local {
+		            auth = psk
+		            id = @peer.test
+		        }
+		        remote {
+		            auth = psk
+		            id = @sk.test
+		        }
+		        children {
+		            $2 {
+		                local_ts = 10.2.0.0/16
+		                remote_ts = 10.1.0.0/16
+		                esp_proposals = $ESP_SSWAN
+		                mode = tunnel
+		                start_action = none
+		                $rekey
+		            }
+		        }
+		    }
+	EOF2
+	# Main Mode: the responder needs the key before it knows the peer's ID
+	cat >"$d/secrets/$2.conf" <<-EOF2
+		    ike-$2 {
+		        id-1 = @peer.test
+		        id-2 = @sk.test
+		        id-3 = $R4
+		        id-4 = $L4
+		        secret = "$3"
+		    }
+	EOF2
+	sswan_reload "$1"
+}
+
+# generations <log> <conn>: "0xOUT 0xIN" of each IPsec SA of <conn> Skua's log shows made, oldest first.
+generations() {
+	grep -E "\"$2\" #[0-9]+: IPsec SA #[0-9]+ (established|rekeyed)" "$1" |
+		sed -n 's/.*=>\(0x[0-9a-f]*\) <\(0x[0-9a-f]*\).*/\1 \2/p'
+}
+old_gone() {
+	{ esp_spis "$NS_L"; esp_spis "$NS_R"; } >"$IOP_TMP/kernel.spis"
+	bad=$(grep -xF -f "$IOP_TMP/old.spis" "$IOP_TMP/kernel.spis" | tr '\n' ' ')
+	[ -z "$bad" ]
+}
+
+CASE=0
+# run_case <peer-inst> <initiator: sk|peer>: the initiator rekeys.
+run_case() {
+	local pe=$1 init=$2 pk lg mark conn psk what fail=0 n rk rs gens old spi pid bad=""
+	pk=$(iop_kind "$pe")
+	lg=$IOP_TMP/sk/pluto.log
+	CASE=$((CASE + 1))
+	conn=v1r$CASE
+	psk="v1-rekey-$CASE-$RANDOM$RANDOM"
+	what="skua(sk) with $pk($pe), $([ "$init" = sk ] && echo Skua || echo "$pk") initiating and rekeying"
+	iop_log "case $CASE: $what"
+	routes || { iop_not_ok "$what: routes"; return; }
+	mark=$(wc -l <"$lg")
+	add_skua sk "$conn" "$psk" "$([ "$init" = sk ] && echo 1 || echo 0)" &&
+		"add_$pk" "$pe" "$conn" "$psk" "$([ "$init" = peer ] && echo 1 || echo 0)" || fail=1
+	if [ $fail = 1 ]; then
+		iop_not_ok "$what: could not load the connections"
+		return
+	fi
+	iop_log "$what: loaded, initiating"
+	pid=""
+	if [ "$init" = sk ]; then
+		skua_initiate sk "$conn"
+	else
+		"${pk}_initiate" "$pe" "$conn" & # returns when up, bounded by the driver
+		pid=$!
+	fi
+	if iop_wait "$IOP_WAIT" both_installed; then
+		iop_ok "$what: the IPsec SA is in both kernels"
+	else
+		iop_not_ok "$what: ESP SAs: Skua's kernel $(n_esp "$NS_L"), $pk's $(n_esp "$NS_R")"
+		fail=1
+	fi
+	if [ $fail = 0 ]; then
+		ip netns exec "$NS_L" "${PING[@]}" -q -c "$PINGS" -i 0.1 -W 3 -I 10.1.0.1 10.2.0.1 \
+			>"$IOP_TMP/ping.$conn" 2>&1
+		n=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1 \2/p' \
+			"$IOP_TMP/ping.$conn")
+		if [ "$n" = "$PINGS $PINGS" ]; then
+			iop_ok "$what: $PINGS of $PINGS echoes answered across the rekeys"
+		else
+			iop_not_ok "$what: echoes sent and answered: ${n:-none} (want $PINGS $PINGS)"
+			fail=1
+		fi
+		tail -n +$((mark + 1)) "$lg" >"$IOP_TMP/sk.$conn.log"
+		rk=$(grep -cE "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ rekeyed" "$IOP_TMP/sk.$conn.log")
+		rs=$(grep -cE "\"$conn\" #[0-9]+: .*rekeying IPsec SA #" "$IOP_TMP/sk.$conn.log")
+		if [ "$init" = sk ]; then
+			[ "$rs" = $((rk + 1)) ] && rs=$rk # one under way
+			[ "$rk" -ge 2 ] && [ "$rs" = "$rk" ]
+		else
+			[ "$rk" -ge 2 ] && [ "$rs" = 0 ]
+		fi && iop_ok "$what: the IPsec SA rekeyed $rk times by its initiator" ||
+			{ iop_not_ok "$what: $rk rekeys, $rs started by Skua (want >= 2, by $init)"; fail=1; }
+		bad=$(xfrm_errors "$NS_L")
+		if [ -z "$bad" ]; then
+			iop_ok "$what: no XFRM error in Skua's kernel"
+		else
+			iop_not_ok "$what: XFRM errors in Skua's kernel: $bad"
+			fail=1
+		fi
+		gens=$(generations "$IOP_TMP/sk.$conn.log" "$conn")
+		n=$(($(wc -l <<<"$gens") - 2))
+		old=0
+		: >"$IOP_TMP/old.spis"
+		if [ "$n" -gt 0 ]; then
+			old=$n
+			for spi in $(head -n "$n" <<<"$gens"); do printf '0x%08x\n' "$spi"; done >"$IOP_TMP/old.spis"
+		fi
+		# Skua deletes what it rekeyed after a 1 s linger; libreswan and strongSwan
+		# (charon.delete_rekeyed = no) keep an IKEv1 SA they rekeyed until its hard
+		# lifetime (20 s), then send its Delete, and Skua, answering, keeps it until then too.
+		local grace=6
+		[ "$init" = peer ] && grace=25
+		if [ "$old" -ge 1 ] && iop_wait "$grace" old_gone; then
+			iop_ok "$what: the $old older IPsec SAs are gone from both kernels$([ "$init" = peer ] && echo " (the peer's Deletes at their end)")"
+		else
+			old_gone
+			iop_not_ok "$what: of $old older IPsec SAs (want >= 1), still in a kernel: ${bad:-none}"
+			fail=1
+		fi
+		if [ "$init" = sk ]; then skua_terminate sk "$conn"; else "${pk}_terminate" "$pe" "$conn"; fi
+		if iop_wait "$IOP_WAIT" none_left; then
+			iop_ok "$what: the initiator's Deletes left no ESP SA in either kernel"
+		else
+			iop_not_ok "$what: ESP SAs left: Skua's kernel $(n_esp "$NS_L"), $pk's $(n_esp "$NS_R")"
+			fail=1
+		fi
+	fi
+	if [ $fail = 1 ]; then
+		echo "# Skua's kernel:"
+		$IP -n "$NS_L" xfrm state | grep -E '^src|proto' | sed 's/^/#   /'
+		echo "# $pk's kernel:"
+		$IP -n "$NS_R" xfrm state | grep -E '^src|proto' | sed 's/^/#   /'
+		# shellcheck disable=SC2046
+		iop_dump $(skua_logs sk) $("${pk}_logs" "$pe") "$IOP_TMP/ping.$conn"
+	fi
+	[ -z "$pid" ] || wait "$pid"
+	iop_log "$what: deleting the connections"
+	skua_del_conn sk "$conn" || true
+	"${pk}_del_conn" "$pe" "$conn" || true
+	iop_wait 5 none_left || true
+}
+
+printf 'config setup\n    ikev1-policy=accept\n' >"$IOP_TMP/skua-ikev1.conf"
+# shellcheck disable=SC2034 # read by skua_start (skua.sh) and lsw_start (lib.sh)
+SKUA_PLUTO_ARGS="--config $IOP_TMP/skua-ikev1.conf"
+# shellcheck disable=SC2034
+LSW_IKEV1_POLICY=accept
+# shellcheck disable=SC2034 # read by skua_start (skua.sh)
+SKUA_STACK=netkey
+iop_start skua sk "$NS_L"
+for peer in ${SKUA_V1_PEERS:-lsw:ls sswan:sw}; do
+	iop_start "${peer%%:*}" "${peer#*:}" "$NS_R"
+	for init in ${SKUA_V1_INIT:-sk peer}; do
+		run_case "${peer#*:}" "$init"
+	done
+	iop_stop "${peer#*:}"
+done
+iop_stop sk
+echo "# v1_rekey.sh: ${SECONDS}s"
+iop_finish
