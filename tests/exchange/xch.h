@@ -121,6 +121,12 @@ void xch_set_psk(enum xch_side side, const char *psk);
 /* Start an IKE SA of the named connection from side: ike_cmd_initiate(), then pump. */
 void xch_initiate(enum xch_side side, const char *conn_name);
 
+/*
+ * Give side a resolver thread (util/resolver.h) that answers from the
+ * hosts file path (no DNS); xch_pump() waits for its answers.
+ */
+void xch_set_resolver_hosts(enum xch_side side, const char *path);
+
 /* Run local work on both sides until neither has any left. Returns items run. */
 unsigned xch_pump(void);
 
