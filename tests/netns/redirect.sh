@@ -87,7 +87,11 @@ wait_for 5 grep -q '"t" #[0-9]*: redirected to gw2\.example (RFC 5685): resolvin
 	"$T/w.log" && ok "west resolved the name off its worker" ||
 	{ not_ok "west did not say it resolves the name"; tail -20 "$T/w.log"; }
 
-# IKE_SA_INIT: gateway 2 sends new clients to gw1.example.
+# IKE_SA_INIT: gateway 2 sends new clients to gw1.example (west first ends t, which
+# would otherwise carry t2's Child SA to gateway 2).
+expect_status 0 "west terminates t" $WW --terminate --name t
+wait_for 10 sh -c "$W2 --status | grep -q 'IKE SAs: total(0)'" &&
+	ok "gateway 2 holds nothing" || not_ok "gateway 2 still holds an IKE SA"
 expect_status 0 "gateway 2 takes a gateway named by FQDN" $W2 --global-redirect-to gw1.example
 expect_match "says so" 'global redirect gateways set \(1\)'
 expect_status 0 "gateway 2 redirects new clients" $W2 --global-redirect yes

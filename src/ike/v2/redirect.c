@@ -227,6 +227,8 @@ static void resolved(const struct resolver_answer *a, void *ctx)
 		return;
 	kind = sa->redirect_resolving;
 	sa->redirect_resolving = 0;
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = NULL;
 	if (!answer_addr(sa, a, &gw)) {
 		counters_inc(d->ctr, w->index, IKEC_REDIRECT_RESOLVE_FAILED);
 		snprintf(why, sizeof(why), "the gateway's name %s: %s", log_no_ip() ? "<name>" : a->name,
@@ -386,6 +388,10 @@ bool v2_redirect_info_note(struct ike_sa *sa, const struct v2_msg *m)
 {
 	if (!v2_msg_notify(m, V2N_REDIRECT) || !sa->initiator || sa->redirect_resolving)
 		return false;
+	/* only this REDIRECT counts: nothing of an earlier one */
+	sa->redirect_gw.af = AF_UNSPEC;
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = NULL;
 	v2_redirect_auth_note(sa, m);
 	return sa->redirect_gw.af != AF_UNSPEC || sa->redirect_fqdn;
 }
