@@ -12,6 +12,7 @@
 #include <urcu/compiler.h>
 
 #include "util/log.h"
+#include "util/tsan.h"
 
 /* One name, from submission to delivery. Owner: the queue, the thread, then reply_to's owner. */
 struct resolver_job {
@@ -136,6 +137,33 @@ static int gai_errno(int e)
 	}
 }
 
+#ifdef SKUA_TSAN
+/*
+ * ThreadSanitizer builds: glibc's getaddrinfo_a starts its helper thread
+ * inside libc, where TSan cannot see it, and the process crashes there.
+ * These builds ask getaddrinfo() directly (no timeout while it runs; the
+ * deadline is still checked after) to check the rest of the resolver.
+ */
+static int from_dns(struct resolver *r, struct resolver_job *j)
+{
+	struct addrinfo hints = { .ai_family = j->af, .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	int e = getaddrinfo(j->a.name, NULL, &hints, &res);
+
+	(void)r;
+	if (e != 0)
+		return gai_errno(e);
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		struct ip_addr ip;
+		if (ip_addr_from_sockaddr(ai->ai_addr, &ip, NULL) == 0 &&
+		    (j->af == AF_UNSPEC || ip.af == j->af))
+			add_addr(&j->a, &ip);
+	}
+	freeaddrinfo(res);
+	if (now_ms() >= j->deadline_ms)
+		return -ETIMEDOUT;
+	return j->a.naddrs ? 0 : -ENOENT;
+}
+#else
 /* DNS (and the rest of nsswitch) through getaddrinfo_a, waiting at most until the deadline. */
 static int from_dns(struct resolver *r, struct resolver_job *j)
 {
@@ -196,6 +224,7 @@ static int from_dns(struct resolver *r, struct resolver_job *j)
 		return gai_errno(e);
 	return j->a.naddrs ? 0 : -ENOENT;
 }
+#endif
 
 void resolver_job_deliver(struct mail *m, void *ctx)
 {
