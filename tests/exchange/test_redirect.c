@@ -519,3 +519,29 @@ Test(redirect, fqdn_gateway_lists)
 	cr_assert_not(addr_list_has_name(g, "192.0.2.1", 9), "an address is not a name");
 	addr_list_free(g);
 }
+
+/*
+ * Answers that come back to the owner later (the resolver's, an updown
+ * run's) find their IKE SA by our SPI and serial through the SPI index:
+ * a wrong serial (the SPI reused by a later SA) or an SA gone finds none.
+ */
+Test(redirect, sa_found_again_by_spi_and_serial)
+{
+	struct ike_worker *w;
+	struct ike_sa *sa;
+	uint64_t spi, serial;
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	sa = xch_sa(XCH_WEST);
+	w = &xch_daemon(XCH_WEST)->w[0];
+	spi = ike_sa_our_spi(sa);
+	serial = sa->serial;
+	cr_assert_eq(ike_sa_find_own(w, spi, serial), sa);
+	cr_assert_null(ike_sa_find_own(w, spi, serial + 1));
+	cr_assert_null(ike_sa_find_own(w, spi ^ 1, serial));
+	ike_sa_delete(sa, false);
+	xch_run_until_quiet();
+	cr_assert_null(ike_sa_find_own(w, spi, serial), "an SA that went is found");
+}
