@@ -413,7 +413,7 @@ static bool kernel_busy(const struct peer *p)
 void xch_set_resolver_hosts(enum xch_side side, const char *path)
 {
 	struct peer *p = &peers[side];
-	struct resolver_config cfg = { .hosts_file = path, .timeout_ms = 2000 };
+	struct resolver_config cfg = { .hosts_file = path, .timeout_ms = 4000 };
 
 	cr_assert_not(p->resolver_running);
 	cr_assert_eq(resolver_start(&p->resolver, &cfg), 0);
