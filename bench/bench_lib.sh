@@ -55,7 +55,9 @@ bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 fa
 # sides), resp.pem, resp.key (the responder's certificate and key, CN=responder.bench)
 # and resp.p12 (the same, friendly name bench-resp, passphrase "bench", for libreswan's
 # NSS database); BENCH_PKI_KIND (rsa or ecdsa) picks libreswan's authby=. Each responder
-# then takes any peer whose certificate the CA issued (compare_certs.sh).
+# then takes any peer whose certificate the CA issued (compare_certs.sh). BENCH_IKEV=1
+# makes each an IKEv1 responder (Main Mode PSK, Quick Mode; libreswan and Skua with
+# ikev1-policy=accept: Skua's needs SKUA_PLUTO_ARGS="--config FILE" naming it).
 
 # bench_ports: raise the descriptor limit as far as it goes and set PORTS, the source ports
 # per address for N SAs from ADDRS addresses (one generator socket per pair), capped by what
@@ -100,7 +102,7 @@ bench_skua_start() {
 		{ iop_dump "$d/pluto.log"; iop_die "Skua pluto did not start"; }
 	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
 	# shellcheck disable=SC2086 # BENCH_CONN_OPTS is a list of options
-	skua_whack "$inst" --name rw --ikev2 "${auth[@]}" --encrypt --tunnel --host "$R4" \
+	skua_whack "$inst" --name rw --ikev"${BENCH_IKEV:-2}" "${auth[@]}" --encrypt --tunnel --host "$R4" \
 		"${ours[@]}" --to --host %any --ike "$ike" --esp "$esp" \
 		${BENCH_CONN_OPTS:---dontrekey} \
 		>"$d/load.out" 2>&1 ||
@@ -140,7 +142,7 @@ syslog {
 	fi
 	cat >"$d/conns/rw.conf" <<-EOF
 		    rw {
-		        version = 2
+		        version = ${BENCH_IKEV:-2}
 		        local_addrs = $R4
 		        remote_addrs = %any
 		        proposals = $ike
@@ -175,11 +177,16 @@ syslog {
 # libreswan: bench_lsw_start INST NS IKE ESP (libreswan syntax): lib.sh's lsw_start
 # (plutodebug=none, uniqueids=no, protostack=xfrm) and a right=%any connection.
 bench_lsw_start() {
-	local inst=$1 ns=$2 ike=$3 esp=$4 d lsw_auth="authby=secret" certs=""
+	local inst=$1 ns=$2 ike=$3 esp=$4 d lsw_auth="authby=secret" certs="" lsw_ikev2=insist
 	d=$(lsw_dir "$inst")
 	eval "IOP_KIND_$inst=lsw IOP_NS_$inst=$ns"
 	mkdir -p "$d"
-	lsw_start "$inst" "$ns"
+	if [ "${BENCH_IKEV:-2}" = 1 ]; then
+		lsw_ikev2=no
+		LSW_IKEV1_POLICY=accept lsw_start "$inst" "$ns"
+	else
+		lsw_start "$inst" "$ns"
+	fi
 	eval "BENCH_PID=\$LSW_PID_$inst"
 	if [ -n "${BENCH_PKI:-}" ]; then
 		# as a libreswan user does: the certificate and key, and the CA, into NSS
@@ -197,7 +204,7 @@ bench_lsw_start() {
 	fi
 	cat >"$d/conns/rw.conf" <<-EOF
 		conn rw
-		    ikev2=insist
+		    ikev2=$lsw_ikev2
 		    $lsw_auth
 		    $certs
 		    left=$R4

@@ -11,8 +11,11 @@
 #   bench/compare.sh                 # N=5000 SAs per responder
 #   N=20000 HALF_OPEN=128 bench/compare.sh
 #   PROFILE=1 bench/compare.sh       # plus one more Skua run (1 worker) under perf record
+#   IKEV1=1 bench/compare.sh         # IKEv1: Main Mode PSK + Quick Mode (issue 15)
 # Environment: N, HALF_OPEN, RATE (0: flat out), SETUP_WAIT (s, per responder), BUILD,
-# ONLY (space-separated row names to run: skua1 skua2 skuaxfrm sswan lsw).
+# ONLY (space-separated row names to run: skua1 skua2 skuaxfrm sswan lsw), IKEV1 (0; 1:
+# every responder and the generator speak IKEv1, Phase 1 AES-CBC-128, SHA2-256, ECP-256,
+# as IKEv1 has no AEAD or Curve25519 there; ESP stays AES-GCM-128).
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -26,6 +29,16 @@ LSW_IKE=aes_gcm128-sha2_256-dh31
 LSW_ESP=aes_gcm128
 SSW_IKE=aes128gcm16-prfsha256-x25519
 SSW_ESP=aes128gcm16
+IKEV1=${IKEV1:-0}
+LG_V1=()
+KIND=compare
+if [ "$IKEV1" = 1 ]; then
+	LSW_IKE=aes128-sha2_256-dh19
+	SSW_IKE=aes128-sha256-ecp256
+	export BENCH_IKEV=1
+	LG_V1=(--ikev1)
+	KIND=compare-v1
+fi
 
 for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN" "$BUILD/bench/crypto_floor"; do
 	[ -x "$f" ] || iop_die "$f not built: run scripts/build (or set BUILD)"
@@ -34,12 +47,18 @@ iop_init
 results=$BENCH_DIR/results
 mkdir -p "$results"
 stamp=$(date +%Y%m%d-%H%M%S)
-md=$results/compare-$stamp.md
+md=$results/$KIND-$stamp.md
 rows=$IOP_TMP/rows
 : >"$rows"
 
-bench_log "crypto floor"
-floor=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000)
+floor="not measured: crypto_floor times IKEv2's X25519 and AES-GCM, not IKEv1's suite"
+if [ "$IKEV1" != 1 ]; then
+	bench_log "crypto floor"
+	floor=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000)
+else
+	printf 'config setup\n    ikev1-policy=accept\n' >"$IOP_TMP/skua-ikev1.conf"
+	SKUA_PLUTO_ARGS="--config $IOP_TMP/skua-ikev1.conf ${SKUA_PLUTO_ARGS:-}"
+fi
 bench_log "namespaces and $N source addresses"
 bench_netns "$N"
 
@@ -67,7 +86,7 @@ measure() {
 	fi
 	bench_log "$label: $N SAs"
 	bench_loadgen "$out" -n "$N" -S "$N" -H "$HALF_OPEN" -R "$RATE" -t "$SETUP_WAIT" \
-		--ike "$LSW_IKE" --esp "$LSW_ESP"
+		--ike "$LSW_IKE" --esp "$LSW_ESP" "${LG_V1[@]}"
 	if ! bench_wait_ready "$out" "$((SETUP_WAIT + 30))"; then
 		bench_log "$label: the generator did not finish; see $out/lg.out"
 	fi
@@ -89,7 +108,7 @@ measure() {
 			echo "by symbol (libcrypto's internal functions have no symbols: hex):"
 			perf report -i "$out/perf.data" --stdio --sort dso,symbol 2>/dev/null |
 				grep -E '^ +[0-9]' | head -n 30
-		} >"$results/compare-$stamp-perf.txt"
+		} >"$results/$KIND-$stamp-perf.txt"
 		bench_loadgen_stop
 		return 0
 	fi
@@ -119,7 +138,7 @@ measure() {
 		"$kernel" "${up:-0}" "$N" "${child:-0}" "${rate:-0}" "${p50:--}" "${p99:--}" \
 		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" "${task_ms:--}" "${csw_sa:--}" \
 		"$kids_ms" >>"$rows"
-	cp "$out/lg.json" "$results/compare-$stamp-$row.json" 2>/dev/null || true
+	cp "$out/lg.json" "$results/$KIND-$stamp-$row.json" 2>/dev/null || true
 }
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -170,7 +189,12 @@ verdict() { # value op limit
 	echo
 	echo "skua-loadgen ($N IKE SAs, each with one Child SA, from $N source addresses, at most"
 	echo "$HALF_OPEN half-open, rate ${RATE/#0/flat out}) against each responder in a network namespace;"
-	echo "PSK, Curve25519, AES-GCM-128 (IKE: aes_gcm128-sha2_256-dh31, ESP: aes_gcm128)."
+	if [ "$IKEV1" = 1 ]; then
+		echo "IKEv1: Main Mode with the PSK, then one Quick Mode (IKE: $LSW_IKE, ESP: $LSW_ESP;"
+		echo "strongSwan: $SSW_IKE, $SSW_ESP)."
+	else
+		echo "PSK, Curve25519, AES-GCM-128 (IKE: $LSW_IKE, ESP: $LSW_ESP)."
+	fi
 	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
 	echo "$(uname -r), shared with other work, so treat rates as indicative."
 	echo
@@ -194,7 +218,7 @@ verdict() { # value op limit
 	echo "$floor" | grep -v '^FLOOR_US'
 	echo '```'
 	echo
-	echo "## Targets (Skua)"
+	echo "## Targets (Skua$([ "$IKEV1" = 1 ] && echo ", set for IKEv2: indicative here"))"
 	echo
 	c1=$(cpu_of skua1)
 	c2=$(cpu_of skua2)
@@ -204,12 +228,12 @@ verdict() { # value op limit
 		ratio=$(awk -v a="$c1" -v b="$c2" 'BEGIN { printf "%.1f", (b / a - 1) * 100 }')
 		echo "- 2 workers ≤ 10% more CPU per SA than 1: ${ratio}%: $(verdict "$ratio" "<=" 10)"
 	fi
-	if [ -s "$results/compare-$stamp-perf.txt" ]; then
+	if [ -s "$results/$KIND-$stamp-perf.txt" ]; then
 		echo
 		echo "## Where Skua's responder time goes (perf record -e cpu-clock, 1 worker, a separate run)"
 		echo
 		echo '```'
-		cat "$results/compare-$stamp-perf.txt"
+		cat "$results/$KIND-$stamp-perf.txt"
 		echo '```'
 	fi
 } >"$md"

@@ -75,6 +75,8 @@ struct lg_opts {
 	unsigned long ike_lifetime, ipsec_lifetime, rekeymargin, rekeyfuzz;
 	bool id_pattern;		/* --id holds %u: a connection (and ID) per client */
 	bool cp, cp_both;		/* --cp, --cp-both: a CFG_REQUEST for addresses */
+	bool ikev1;			/* --ikev1: Main Mode (PSK) and Quick Mode */
+	bool ike_given;			/* --ike named: no IKEv1 default in its place */
 	unsigned long rounds;		/* --rounds: 0 (not given) or R */
 	double round_hold_s;		/* --round-hold: after the setup, before the Deletes */
 	double delete_rate;		/* --delete-rate: Deletes per second (0: as --rate) */
@@ -220,8 +222,8 @@ static void on_line(struct ike_progress *pr, unsigned rc, const char *text)
 	if (g.o.cp && rc == RC_LOG)
 		cp_line(s, text);
 	if (rc == RC_SUCCESS) {
-		if (strstr(text, "established IKE SA")) {
-			/* "name" #N: established IKE SA ... */
+		if (strstr(text, "established IKE SA") || strstr(text, "ISAKMP SA established")) {
+			/* "name" #N: established IKE SA ... (IKEv1: ISAKMP SA established) */
 			const char *p = strstr(text, "\" #");
 			s->t_ike = lg_now_ns();
 			if (p)
@@ -310,6 +312,9 @@ static void usage(FILE *f)
 		"      --round-cmd CMD    run CMD (sh -c) once the round's SAs are up (LG_PHASE=up)\n"
 		"                         and once they are deleted (LG_PHASE=down), with LG_ROUND\n"
 		"                         and LG_UP; a failure of CMD ends the run (exit 1)\n"
+		"      --ikev1            IKEv1: Main Mode with the PSK, then Quick Mode (--ike\n"
+		"                         defaults to aes128-sha2_256-dh19 then: Phase 1 has no\n"
+		"                         AEAD); not with --cp, --cert or the lifetime options\n"
 		"      --remote-id ID     the responder's ID (%%any)\n"
 		"      --json FILE        summary, failures and per-second series as JSON\n"
 		"      --csv FILE         one line per SA: times and outcome\n"
@@ -395,6 +400,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "round-hold", required_argument, NULL, 27 },
 		{ "delete-rate", required_argument, NULL, 28 },
 		{ "round-cmd", required_argument, NULL, 29 },
+		{ "ikev1", no_argument, NULL, 30 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -482,7 +488,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 			o->workers = (unsigned)v;
 			break;
 		case 6: o->psk = optarg; break;
-		case 7: o->ike = optarg; break;
+		case 7: o->ike = optarg; o->ike_given = true; break;
 		case 8: o->esp = optarg; break;
 		case 9: o->id = optarg; break;
 		case 10: o->remote_id = optarg; break;
@@ -535,6 +541,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 				return -EINVAL;
 			break;
 		case 29: o->round_cmd = optarg; break;
+		case 30: o->ikev1 = true; break;
 		case 'q': o->progress = false; break;
 		case 'h':
 			usage(stdout);
@@ -589,6 +596,15 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 			"with --rounds\n");
 		return -EINVAL;
 	}
+	if (o->ikev1 && (o->cp || o->cert || o->rekey)) {
+		fprintf(stderr, "skua-loadgen: --ikev1 with %s: not supported yet (IKEv1 runs Main "
+			"Mode with the PSK and one Quick Mode, without rekeying)\n",
+			o->cp ? "--cp" : o->cert ? "--cert" : "the lifetime options");
+		return -EINVAL;
+	}
+	/* IKEv1's Phase 1 has no AEAD cipher: libreswan's and Skua's refuse it */
+	if (o->ikev1 && !o->ike_given)
+		o->ike = "aes128-sha2_256-dh19";
 	if ((unsigned long)o->src_port + o->nports - 1 > 65535) {
 		fprintf(stderr, "skua-loadgen: --src-port %u with --ports %u: beyond port 65535\n",
 			o->src_port, o->nports);
@@ -714,7 +730,8 @@ static int make_conns(void)
 		s.end[0].modecfg_client = g.o.cp;
 		s.end[1].id = g.o.remote_id ? strdup(g.o.remote_id) : NULL;
 		/* no authentication flag with a certificate: RSA or ECDSA signatures */
-		s.policy = (g.o.cert ? 0 : POL_PSK) | POL_ENCRYPT | POL_TUNNEL | POL_IKEV2 |
+		s.policy = (g.o.cert ? 0 : POL_PSK) | POL_ENCRYPT | POL_TUNNEL |
+			   (g.o.ikev1 ? POL_IKEV1 : POL_IKEV2) |
 			   (g.o.rekey ? 0 : POL_DONT_REKEY);
 		s.keyingtries = 1;
 		s.ike_lifetime = (uint32_t)g.o.ike_lifetime;
@@ -820,6 +837,8 @@ static int engine_start(void)
 	g.ike.ikeport = g.o.src_port;
 	g.ike.natikeport = 0;
 	g.ike.kernel_none = true;
+	if (g.o.ikev1)
+		g.ike.ikev1_policy = IKE_V1_ACCEPT;	/* the engine takes IKEv1 datagrams */
 	g.ike.psk_lookup = psk_lookup;
 	g.ike.psk_ctx = NULL;
 	rc = ike_daemon_init(&g.ike);
@@ -995,7 +1014,9 @@ static void round_del_run(struct mail *m, void *ctx)
 		struct ike_sa *sa = dw->cu.next;
 
 		dw->cu.next = sa->next;
-		if (!sa->dead && sa->state == IKE_ESTABLISHED) {
+		/* IKEv2's, or IKEv1's Main and Aggressive Mode states that are up */
+		if (!sa->dead && sa->state != IKE_REKEYED &&
+		    ike_state_info(sa->state)->established) {
 			ike_sa_delete(sa, true);
 			done++;
 		}

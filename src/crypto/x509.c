@@ -69,22 +69,37 @@ static int cert_wrap(X509 *x, struct crypto_cert **out)
 	return 0;
 }
 
-int crypto_cert_from_der(const uint8_t *der, size_t len, struct crypto_cert **out)
+/*
+ * Decode exactly len bytes of DER as one it (a certificate, a CRL): empty,
+ * longer than max, malformed or followed by other bytes is -EBADMSG.
+ */
+static int der_decode_whole(const uint8_t *der, size_t len, size_t max, const ASN1_ITEM *it,
+			    ASN1_VALUE **out)
 {
 	const unsigned char *p = der;
-	X509 *x;
+	ASN1_VALUE *v;
 
 	*out = NULL;
-	if (len == 0 || len > CRYPTO_CERT_MAX)
+	if (len == 0 || len > max)
 		return -EBADMSG;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (!x)
+	v = ASN1_item_d2i(NULL, &p, (long)len, it);
+	if (!v)
 		return -EBADMSG;
 	if (p != der + len) {
-		X509_free(x);
+		ASN1_item_free(v, it);
 		return -EBADMSG;
 	}
-	return cert_wrap(x, out);
+	*out = v;
+	return 0;
+}
+
+int crypto_cert_from_der(const uint8_t *der, size_t len, struct crypto_cert **out)
+{
+	ASN1_VALUE *v;
+	int rc = der_decode_whole(der, len, CRYPTO_CERT_MAX, ASN1_ITEM_rptr(X509), &v);
+
+	*out = NULL;
+	return rc < 0 ? rc : cert_wrap((X509 *)v, out);
 }
 
 static bool is_pem(const uint8_t *buf, size_t len)
@@ -430,20 +445,11 @@ static int crl_wrap(X509_CRL *x, struct crypto_crl **out)
 
 int crypto_crl_from_der(const uint8_t *der, size_t len, struct crypto_crl **out)
 {
-	const unsigned char *p = der;
-	X509_CRL *x;
+	ASN1_VALUE *v;
+	int rc = der_decode_whole(der, len, CRYPTO_KEY_FILE_MAX, ASN1_ITEM_rptr(X509_CRL), &v);
 
 	*out = NULL;
-	if (len == 0 || len > CRYPTO_KEY_FILE_MAX)
-		return -EBADMSG;
-	x = d2i_X509_CRL(NULL, &p, (long)len);
-	if (!x)
-		return -EBADMSG;
-	if (p != der + len) {
-		X509_CRL_free(x);
-		return -EBADMSG;
-	}
-	return crl_wrap(x, out);
+	return rc < 0 ? rc : crl_wrap((X509_CRL *)v, out);
 }
 
 int crypto_crl_load_file(const char *path, struct crypto_crl **out, char *err, size_t errlen)

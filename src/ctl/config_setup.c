@@ -78,6 +78,7 @@ static const struct key {
 	{ "ddos-mode", K_DDOS, NULL, 0, NULL, NULL },
 	{ "ddos-ike-threshold", K_OPTION, "ddos-ike-threshold", 0, NULL, NULL },
 	{ "max-halfopen-ike", K_OPTION, "max-halfopen-ike", 0, NULL, NULL },
+	{ "ike-window", K_OPTION, "ike-window", 0, NULL, NULL },	/* Skua's own */
 	{ "global-redirect", K_OPTION, "global-redirect", 0, NULL, NULL },
 	{ "global-redirect-to", K_OPTION, "global-redirect-to", 0, NULL, NULL },
 	{ "force-busy", K_BOOL, NULL, offsetof(struct pluto_options, force_busy), NULL, NULL },

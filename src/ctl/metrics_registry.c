@@ -735,6 +735,9 @@ const struct metric_family metric_families[M_COUNT] = {
 	[M_RETRANSMITS_ANSWERED] = WORKER_COUNTER("skua_ike_retransmits_answered_total",
 		"Retransmitted requests of a peer answered again from the response cache.",
 		IKEC_RX_RETRANSMIT, MB_IKE),
+	[M_BEYOND_WINDOW] = WORKER_COUNTER("skua_ike_requests_beyond_window_total",
+		"Requests of a peer beyond our IKEv2 message ID window (--ike-window), dropped.",
+		IKEC_RX_BEYOND_WINDOW, MB_IKE),
 
 	/* crypto */
 	[M_CRYPTO_SUBMITTED] = WORKER_COUNTER("skua_crypto_jobs_submitted_total",

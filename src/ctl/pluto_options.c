@@ -317,7 +317,7 @@ enum opt_id {
 	O_IKEPORT, O_NATIKEPORT, O_RUNDIR, O_CTLBASE, O_SECRETSFILE, O_NHELPERS, O_SEEDBITS,
 	O_IPSECDIR, O_NSSDIR, O_COREDIR, O_STATSBIN, O_SECCTX_ATTR_TYPE, O_DEBUG, O_NO_DEBUG,
 	O_IMPAIR, O_NO_IMPAIR, O_METRICS, O_METRICS_PER_SA, O_DDOS_IKE_THRESHOLD,
-	O_MAX_HALFOPEN_IKE, O_GLOBAL_REDIRECT, O_GLOBAL_REDIRECT_TO, O_COUNT,
+	O_MAX_HALFOPEN_IKE, O_GLOBAL_REDIRECT, O_GLOBAL_REDIRECT_TO, O_IKE_WINDOW, O_COUNT,
 };
 
 static const struct opt {
@@ -377,6 +377,8 @@ static const struct opt {
 				   "a number of half-open IKE SAs 1..10000000", false, NULL, false },
 	[O_MAX_HALFOPEN_IKE] = { "max-halfopen-ike", "number",
 				 "a number of half-open IKE SAs 1..10000000", false, NULL, false },
+	[O_IKE_WINDOW] = { "ike-window", "number",
+			   "an IKEv2 message ID window 1..8 (Skua's own option)", false, NULL, false },
 	[O_GLOBAL_REDIRECT] = { "global-redirect", "yes|no|auto", "yes, no or auto", false, NULL, false },
 	[O_GLOBAL_REDIRECT_TO] = { "global-redirect-to", "ip-address(es)",
 				   "IPv4 or IPv6 addresses separated by commas", false, NULL, false },
@@ -546,6 +548,13 @@ static int apply_opt(struct pluto_options *o, enum opt_id id, const char *v, cha
 		}
 		*(id == O_DDOS_IKE_THRESHOLD ? &o->ddos_ike_threshold : &o->max_halfopen_ike) =
 			(uint32_t)num;
+		return 0;
+	case O_IKE_WINDOW:
+		if (parse_long(v, 1, 8, &num) < 0) {
+			say(why, n, "expected an IKEv2 message ID window of 1..8 requests");
+			return -EINVAL;
+		}
+		o->ike_window = (uint8_t)num;
 		return 0;
 	case O_GLOBAL_REDIRECT:
 		if (!strcasecmp(v, "no"))

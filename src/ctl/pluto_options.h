@@ -59,6 +59,7 @@ struct pluto_options {
 	bool crl_strict;
 	uint32_t crlcheckinterval;	/* seconds, 0: never */
 	uint32_t keep_alive;		/* NAT-T keep-alive delay, seconds; default 20 */
+	uint8_t ike_window;		/* --ike-window: IKEv2 SET_WINDOW_SIZE we announce; 0/1: none */
 	char *virtual_private;		/* --virtual-private, owned, or NULL */
 	char *vendorid;			/* --vendorid, owned, or NULL */
 	/* DDoS protection (libreswan's config setup keys and pluto options) */

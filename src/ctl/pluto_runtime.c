@@ -128,6 +128,7 @@ static int engine_start(struct pluto *p)
 	p->ike.vendorid = o->vendorid;
 	p->ike.per_sa_metrics = o->metrics_per_sa;
 	p->ike.keep_alive_s = o->keep_alive;
+	p->ike.ike_window = o->ike_window;
 	p->ike.uniqueids = o->uniqueids;
 	rc = runner_start(&p->runner, NULL);
 	if (rc < 0) {

@@ -59,6 +59,7 @@ enum ike_counter {
 	IKEC_RX_DROPPED,		/* malformed, unknown SA, bad ICV: dropped and counted */
 	IKEC_RX_BAD_ICV,
 	IKEC_RX_RETRANSMIT,		/* requests answered from the response cache */
+	IKEC_RX_BEYOND_WINDOW,		/* requests beyond our message ID window, dropped */
 	IKEC_TX_RETRANSMIT,
 	IKEC_COOKIES_SENT,
 	IKEC_INVALID_KE_SENT,
@@ -270,6 +271,7 @@ struct ike_daemon {
 	uint8_t cookie_secret[32];	/* for stateless cookies; set at start */
 	bool kernel_none;		/* the none backend: nothing to install */
 	bool per_sa_metrics;		/* --metrics-per-sa: established SAs publish an ike_sa_pub */
+	uint8_t ike_window;		/* --ike-window: IKEv2 message ID window we announce (0, 1: none) */
 	struct cds_lfht *sa_pubs;	/* those records, by serial (ike_stats.h) */
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */

@@ -216,6 +216,7 @@ struct ike_setup {
 };
 
 struct v2_task;
+struct v2_window;
 
 struct ike_sa {
 	struct sa_node node;		/* our SPI; the init index (responder) */
@@ -253,13 +254,16 @@ struct ike_sa {
 	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
 	struct ike_id id_remote;
 	/*
-	 * Message IDs (RFC 7296 2.3). We keep one request of ours outstanding
-	 * (the peer's SET_WINDOW_SIZE is recorded, never exceeded) and queue
-	 * the exchanges we want to start behind it, so none is skipped.
+	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
+	 * unless the peer announced a larger window (SET_WINDOW_SIZE); the
+	 * exchanges we want to start queue behind, so none is skipped. With
+	 * windows larger than one, win holds the requests out besides the
+	 * active one and our responses to the peer's (v2/window.h).
 	 */
 	uint32_t msgid_next;		/* our next request */
-	uint32_t msgid_peer;		/* the peer's next request */
-	uint32_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without) */
+	uint32_t msgid_peer;		/* the peer's lowest request not answered yet */
+	uint8_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without; 255 at most) */
+	struct v2_window *win;		/* allocated while a window larger than one is in use */
 	struct v2_task *tasks;		/* exchanges to start, in order */
 	struct v2_task *active;		/* the one whose request is outstanding */
 	struct timer task_retry;	/* a TEMPORARY_FAILURE back-off before the next start */

@@ -55,6 +55,11 @@ SKUA_STACK=none SSWAN_IPSEC=libipsec
 SSWAN_TUNING="retransmit_timeout = 1.0
 retransmit_base = 1.4
 delete_rekeyed_delay = 1"
+# Skua announces a message ID window of 4 (RFC 7296 2.3, --ike-window): every exchange
+# below after IKE_AUTH is answered through its window's ring of responses. Neither peer
+# announces a window of its own (strongSwan 5.9.8 and libreswan 4.10 keep to one request),
+# so Skua's own requests stay one at a time (tests/exchange/test_window.c has the rest).
+SKUA_PLUTO_ARGS="${SKUA_PLUTO_ARGS:-} --ike-window 4"
 iop_start skua sk "$NS_L"
 iop_start sswan sw "$NS_R" # then libreswan, in its place (both bind port 500)
 SKLOG=$IOP_TMP/sk/pluto.log
@@ -398,6 +403,11 @@ fi
 check_logs "sw r5" sw
 dump_on_failure sw
 del r5 sw
+if grep -q 'received SET_WINDOW_SIZE notify' "$IOP_TMP/sw/charon.log"; then
+	iop_ok "sw: strongSwan took Skua's SET_WINDOW_SIZE in IKE_AUTH (--ike-window 4)"
+else
+	fail "sw: strongSwan's log shows no SET_WINDOW_SIZE from Skua"
+fi
 iop_stop sw
 
 # ------------------------------------------------------------------------------------
@@ -448,6 +458,11 @@ expect_settled "ls r8: settled after the lifetime rekeys" ls r8 r8 0
 check_logs "ls r8" ls
 dump_on_failure ls
 del r8 ls
+if grep -q 'IKE_AUTH request: SK{IDi,IDr,AUTH,N(SET_WINDOW_SIZE)' "$(peer_log ls)"; then
+	iop_ok "ls: libreswan took Skua's SET_WINDOW_SIZE in IKE_AUTH (--ike-window 4)"
+else
+	fail "ls: libreswan's log shows no SET_WINDOW_SIZE from Skua"
+fi
 iop_stop ls
 iop_stop sk
 

@@ -37,6 +37,7 @@
 #include "ike/v2/io.h"
 #include "ike/v2/redirect.h"
 #include "ike/v2/task.h"
+#include "ike/v2/window.h"
 #include "ike/child_updown.h"
 #include "ike/lease.h"
 #include "ike/v2/cfg.h"
@@ -608,6 +609,7 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 	      crypto_dn_has_wildcard(sa->id_remote.data, sa->id_remote.len)))
 		build_id(&b, V2_PL_IDR, &sa->id_remote);
 	v2_build_auth(&b, &a);
+	v2_window_announce(sa, &b);
 	if (c && ike_connection_is_cp_client(sa->conn, sa->this_end))
 		build_cp_request(&b, c->ts_local.start.af);
 	if (c) {
@@ -1047,6 +1049,7 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	if (p->send_cert)
 		build_certs(sa, &b);
 	v2_build_auth(&b, &a);
+	v2_window_announce(sa, &b);
 	if (p->cp && c && !child_err)
 		build_cp_reply(sa, &b, p);
 	if (c && !child_err) {

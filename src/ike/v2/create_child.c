@@ -128,7 +128,7 @@ static void send_error(struct ike_sa *sa, uint16_t type, const void *data, size_
 
 	if (type == V2N_TEMPORARY_FAILURE)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TEMP_FAIL_SENT);
-	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) == 0 &&
+	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, v2_answer_msgid(sa), true) == 0 &&
 	    v2_build_notify(&b, &n) == 0 && v2_seal(sa, &b, &total) == 0)
 		v2_send_response(sa, sa->w->txbuf, total);
 }
@@ -301,6 +301,7 @@ static void cc_send(struct ike_sa *sa)
 	}
 	sa->msgid_next++;
 	v2_send_request(sa, sa->w->txbuf, len);
+	v2_tasks_kick(sa);	/* a message ID window larger than one: the next may start */
 }
 
 /* Our KE is ready (or none is needed): send, or generate it first. */
@@ -793,7 +794,7 @@ static void r_answer_child(struct ike_sa *sa, struct child_sa *c)
 	out->props[0].num = r->num;
 	out->props[0].spi_size = 4;
 	v2_spi32_put(out->props[0].spi, c->spi_in);
-	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) < 0)
+	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, v2_answer_msgid(sa), true) < 0)
 		return;
 	if (c->transport) {
 		struct v2_notification n = { .type = V2N_USE_TRANSPORT_MODE };
@@ -905,7 +906,7 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 		out->props[0].num = r->num;
 		out->props[0].spi_size = 8;
 		memcpy(out->props[0].spi, n->spi_r, 8);
-		if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, sa->msgid_peer, true) < 0 ||
+		if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, v2_answer_msgid(sa), true) < 0 ||
 		    v2_build_sa(&b, out) < 0 || v2_build_nonce(&b, &nr) < 0 ||
 		    v2_build_ke(&b, &ke) < 0 || v2_seal(sa, &b, &len) < 0) {
 			r_ike_rekey_failed(sa);
@@ -1105,8 +1106,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 	 * under way; while our own IKE SA rekey is out, both go ahead (2.8.2).
 	 */
 	if (sa->rctx || sa->state != IKE_ESTABLISHED || sa->rekey_twin ||
-	    (sa->active && (sa->active->kind == V2T_REKEY_CHILD ||
-			    sa->active->kind == V2T_NEW_CHILD))) {
+	    v2_task_out(sa, V2T_REKEY_CHILD) || v2_task_out(sa, V2T_NEW_CHILD)) {
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}

@@ -121,7 +121,7 @@ static int build_delete(struct ike_sa *sa, struct v2_build *b, uint8_t proto,
 	for (unsigned i = 0; i < d.nspi; i++)
 		v2_spi32_put(buf + 4 * i, spis[i]);
 	rc = v2_start(sa, b, V2_INFORMATIONAL, response,
-		      response ? sa->msgid_peer : sa->msgid_next, true);
+		      response ? v2_answer_msgid(sa) : sa->msgid_next, true);
 	/* RFC 7296 1.4.1: the answer to deleting the IKE SA is an empty INFORMATIONAL. */
 	if (rc == 0 && ((proto == V2_PROTO_IKE && !response) || d.nspi))
 		rc = v2_build_delete(b, &d);

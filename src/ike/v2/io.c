@@ -12,6 +12,8 @@
 #include "ike/v2/exchange.h"
 #include "ike/v2/frag_sa.h"
 #include "ike/v2/rules.h"
+#include "ike/v2/task.h"
+#include "ike/v2/window.h"
 #include "util/impair.h"
 #include "util/log.h"
 
@@ -133,16 +135,27 @@ int v2_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	return rc;
 }
 
+bool v2_retrans_next(uint8_t *retries, uint64_t *wait)
+{
+	uint64_t elapsed = retrans_elapsed(++*retries);
+
+	if (elapsed >= V2_RETRANS_TIMEOUT_MS)
+		return false;
+	/* Twice the last wait, but never past the timeout. */
+	*wait = (uint64_t)V2_RETRANS_FIRST_MS << *retries;
+	if (elapsed + *wait > V2_RETRANS_TIMEOUT_MS)
+		*wait = V2_RETRANS_TIMEOUT_MS - elapsed;
+	return true;
+}
+
 void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
-
-	uint64_t elapsed;
+	uint64_t wait;
 
 	if (!sa->req)
 		return;
-	elapsed = retrans_elapsed(++sa->retries);
-	if (elapsed >= V2_RETRANS_TIMEOUT_MS) {
+	if (!v2_retrans_next(&sa->retries, &wait)) {
 		v2_request_timeout(sa);
 		return;
 	}
@@ -150,10 +163,6 @@ void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	dbg(DBG_BASE, "#%llu: retransmission %u of %zu bytes", (unsigned long long)sa->serial,
 	    sa->retries, sa->req_len);
 	v2_send_raw(sa, sa->req, sa->req_len);
-	/* Twice the last wait, but never past the timeout. */
-	uint64_t wait = (uint64_t)V2_RETRANS_FIRST_MS << sa->retries;
-	if (elapsed + wait > V2_RETRANS_TIMEOUT_MS)
-		wait = V2_RETRANS_TIMEOUT_MS - elapsed;
 	timer_arm(tw, t, ike_now(sa->w) + wait);
 }
 
@@ -201,8 +210,15 @@ void v2_request_done(struct ike_sa *sa)
 int v2_send_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	uint8_t *shared = sa->setup && sa->setup->init_resp == sa->resp ? sa->resp : NULL;
+	bool kept = false;
 	int rc;
 
+	/* A window larger than one keeps each response in its slot. */
+	rc = len >= V2_HDR_SIZE ? v2_window_keep(sa, buf, len, &kept) : 0;
+	if (rc < 0)
+		return rc;
+	if (kept)
+		return v2_send_raw(sa, buf, len);
 	/* The IKE_SA_INIT response the setup shares stays the setup's (ike_setup). */
 	if (shared)
 		sa->resp = NULL;
@@ -443,7 +459,9 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 			v2_drop(sa->w, rx, "unexpected IKE_SA_INIT response");
 		return;
 	}
-	if (!sa->req || h->msgid != sa->msgid_next - 1) {
+	bool active = sa->req && sa->req_len >= V2_HDR_SIZE &&
+		      v2_window_msgid_of(sa->req) == h->msgid;
+	if (!active && !v2_window_has_parked(sa, h->msgid)) {
 		v2_drop(sa->w, rx, "response to no outstanding request");
 		return;
 	}
@@ -457,6 +475,20 @@ static void on_response(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	follow_peer(sa, rx);
 	v2_liveness_heard(sa);
+	if (!active) {
+		/*
+		 * One of our requests out in the window: it becomes the active
+		 * one again. While another exchange of ours is still being
+		 * handled, the response waits for our retransmission (the peer
+		 * answers it from its cache).
+		 */
+		if (sa->active || sa->req) {
+			v2_drop(sa->w, rx, "response while another exchange of ours is handled");
+			return;
+		}
+		v2_window_unpark(sa, h->msgid);
+	}
+	v2_note_window(sa, m);
 	v2_dispatch(sa, IKE_EV_RESPONSE, &in);
 }
 
@@ -478,7 +510,7 @@ static void answer_error_data(struct ike_sa *sa, uint8_t exchange, uint16_t type
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CRITICAL_SENT);
 	}
 
-	if (v2_start(sa, &b, exchange, true, sa->msgid_peer, true) < 0 ||
+	if (v2_start(sa, &b, exchange, true, v2_answer_msgid(sa), true) < 0 ||
 	    v2_build_notify(&b, &n) < 0 || v2_seal(sa, &b, &len) < 0)
 		return;
 	ike_stats_notify_sent(sa->w, type);
@@ -490,13 +522,22 @@ void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type)
 	answer_error_data(sa, exchange, type, 0);
 }
 
+static void request_take(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m);
+
 static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 {
 	const struct v2_hdr *h = &m->hdr;
-	struct ike_input in = { .rx = rx, .m = m };
-	int rc;
+	const uint8_t *cached;
+	size_t cached_len;
+	uint32_t computing;
+	bool beside = false;
 
-	if (h->msgid == sa->msgid_peer - 1 && sa->resp && sa->msgid_peer > 0) {
+	switch (v2_window_classify(sa, h->msgid, &cached, &cached_len)) {
+	case V2W_RETRANSMIT:
+		if (!cached) {
+			v2_drop(sa->w, rx, "request outside the message ID window");
+			return;
+		}
 		/* RFC 7383 2.6.1: a fragmented request is answered again on its first fragment only. */
 		if (m->is_frag && m->sk.frag_num != 1)
 			return;
@@ -505,23 +546,53 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 			return;
 		}
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
-		v2_send_raw(sa, sa->resp, sa->resp_len);
+		v2_send_raw(sa, cached, cached_len);
 		return;
-	}
-	if (h->msgid != sa->msgid_peer) {
-		v2_drop(sa->w, rx, "request outside the message ID window");
+	case V2W_BEYOND:
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_BEYOND_WINDOW);
+		v2_drop(sa->w, rx, "request beyond the message ID window");
 		return;
+	case V2W_NEW:
+		break;
 	}
+	computing = v2_answer_msgid(sa);
 	if (sa->rctx) {
-		/* Our answer to this request is still being computed. */
-		v2_drop(sa->w, rx, "retransmitted request while we compute the answer");
-		return;
+		/*
+		 * Our answer to a CREATE_CHILD_SA is being computed (kernel,
+		 * crypto). Another request of the window that is an
+		 * INFORMATIONAL (answered at once) is taken meanwhile; a
+		 * retransmission of the one computed, or another
+		 * CREATE_CHILD_SA, waits for the peer to send it again.
+		 */
+		if (h->exchange != V2_INFORMATIONAL || h->msgid == computing ||
+		    v2_window_ours(sa) <= 1) {
+			v2_drop(sa->w, rx, "request while we compute an answer");
+			return;
+		}
+		beside = true;
 	}
+	request_take(sa, rx, m);
+	/* The answer being computed goes out under its own message ID. */
+	if (beside && !sa->dead && sa->win)
+		sa->win->msgid_rx = computing;
+}
+
+/* An authenticated request in the window: open it, answer or dispatch it. */
+static void request_take(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
+{
+	const struct v2_hdr *h = &m->hdr;
+	struct ike_input in = { .rx = rx, .m = m };
+	int rc;
+
 	rc = v2_open(sa, (uint8_t *)rx->msg, m);
 	if (rc < 0) {
 		const char *why = open_failure(rc, "integrity check failed");
 		if (why)
 			v2_drop(sa->w, rx, why);
+		return;
+	}
+	if (!v2_window_accept(sa, h->msgid)) {
+		v2_drop(sa->w, rx, "no memory for the message ID window");
 		return;
 	}
 	follow_peer(sa, rx);
@@ -534,7 +605,7 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	v2_dispatch(sa, IKE_EV_REQUEST, &in);
 }
 
-/* RFC 7296 2.3: the peer may announce a larger window; we keep to one request anyway. */
+/* RFC 7296 2.3: the peer's window for our requests (window.h uses it). */
 void v2_note_window(struct ike_sa *sa, const struct v2_msg *m)
 {
 	const struct v2_notification *n = v2_msg_notify(m, V2N_SET_WINDOW_SIZE);
@@ -543,7 +614,7 @@ void v2_note_window(struct ike_sa *sa, const struct v2_msg *m)
 		uint32_t size = (uint32_t)n->data[0] << 24 | (uint32_t)n->data[1] << 16 |
 				(uint32_t)n->data[2] << 8 | n->data[3];
 		if (size >= 1)
-			sa->peer_window = size;
+			sa->peer_window = size > 255 ? 255 : (uint8_t)size;
 	}
 }
 

@@ -12,8 +12,8 @@
 
 /*
  * Sending and receiving IKEv2 messages of an SA: the header, the SK
- * payload's protection, the message ID window (one), retransmission of our
- * requests and the cache of our last response. Context: the owner worker.
+ * payload's protection, the message ID window (window.h when larger than one),
+ * retransmission of our requests and the cache of our last response. Context: the owner worker.
  */
 
 enum { V2_TXBUF = 65536 };
@@ -59,6 +59,13 @@ void v2_send_init_notify(struct ike_worker *w, const struct net_rx *rx, const st
  */
 void v2_sa_send_init_notify(struct ike_sa *sa, uint16_t type);
 
+/*
+ * The next retransmission of a request sent *retries times before: false
+ * when it times out instead, else *retries counts it and *wait is the
+ * pause before the one after. Context: any.
+ */
+bool v2_retrans_next(uint8_t *retries, uint64_t *wait);
+
 /* Retransmissions of one request before it times out. Context: any. */
 unsigned v2_retransmissions_max(void);
 
@@ -70,6 +77,12 @@ void v2_request_timeout(struct ike_sa *sa);
 
 /* The first IKE_SA_INIT request: no SA exists yet (sa_init.c). */
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m);
+
+/*
+ * The Message ID of the peer's request being answered now (requests in a
+ * window larger than one are answered in any order). Context: the owner.
+ */
+uint32_t v2_answer_msgid(const struct ike_sa *sa);
 
 /* Answer the peer's current request with one error notify. */
 void v2_answer_error(struct ike_sa *sa, uint8_t exchange, uint16_t type);

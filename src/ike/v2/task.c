@@ -7,6 +7,7 @@
 #include "crypto/ke.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
+#include "ike/v2/window.h"
 #include "util/log.h"
 
 enum {
@@ -57,9 +58,16 @@ void v2_task_add(struct ike_sa *sa, struct v2_task *t)
 	v2_tasks_kick(sa);
 }
 
+bool v2_task_out(const struct ike_sa *sa, uint8_t kind)
+{
+	return (sa->active && sa->active->kind == kind) || v2_window_task_parked(sa, kind, 0);
+}
+
 bool v2_task_pending(const struct ike_sa *sa, uint8_t kind, uint64_t child)
 {
 	if (sa->active && sa->active->kind == kind && (!child || sa->active->child == child))
+		return true;
+	if (v2_window_task_parked(sa, kind, child))
 		return true;
 	for (const struct v2_task *t = sa->tasks; t; t = t->next)
 		if (t->kind == kind && (!child || t->child == child))
@@ -79,7 +87,7 @@ static bool names_spi(const struct v2_task *t, uint32_t spi)
 
 bool v2_task_deleting_spi(const struct ike_sa *sa, uint32_t spi)
 {
-	if (sa->active && names_spi(sa->active, spi))
+	if ((sa->active && names_spi(sa->active, spi)) || v2_window_spi_parked(sa, spi))
 		return true;
 	for (const struct v2_task *t = sa->tasks; t; t = t->next)
 		if (names_spi(t, spi))
@@ -98,11 +106,18 @@ void v2_tasks_kick(struct ike_sa *sa)
 	 * A replaced IKE SA (IKE_REKEYED) only has its own Delete left to send;
 	 * while we answer the peer's IKE SA rekey, nothing starts (the answer
 	 * hands the queue to the new IKE SA, or kicks it again if it fails).
+	 * With a message ID window larger than one, the request just sent
+	 * parks in it and the next task may start (window.h).
 	 */
-	while (!sa->active && !sa->req && sa->tasks && !sa->dead &&
-	       (sa->state == IKE_ESTABLISHED ||
-		(sa->state == IKE_REKEYED && is_delete(sa->tasks))) &&
-	       !timer_is_armed(&sa->task_retry) && !v2_cc_answering_ike_rekey(sa)) {
+	for (;;) {
+		if (sa->active && sa->req && !sa->dead && !v2_window_park(sa))
+			return;
+		if (!(!sa->active && !sa->req && sa->tasks && !sa->dead &&
+		      (sa->state == IKE_ESTABLISHED ||
+		       (sa->state == IKE_REKEYED && is_delete(sa->tasks))) &&
+		      !timer_is_armed(&sa->task_retry) && !v2_cc_answering_ike_rekey(sa) &&
+		      v2_window_may_send(sa, v2_task_parkable(sa->tasks))))
+			return;
 		struct v2_task *t = sa->tasks;
 		int rc;
 
@@ -191,6 +206,7 @@ bool v2_task_retry_later(struct ike_sa *sa)
 void v2_tasks_free(struct ike_sa *sa)
 {
 	timer_cancel(wheel(sa), &sa->task_retry);
+	v2_window_free(sa);
 	release_whack(sa, sa->active);
 	v2_task_free(sa->active);
 	sa->active = NULL;

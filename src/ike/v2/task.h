@@ -10,10 +10,14 @@
 /*
  * The exchanges an established IKE SA wants to start, in order: rekeys,
  * Deletes, liveness checks, new Child SAs. One request of ours is
- * outstanding at a time (the message ID window we use); the others wait
- * in the queue, so nothing is skipped because a request is out. The task
- * whose request is out is sa->active; its response (or its timeout) is
- * dispatched by its kind through the transition table.
+ * outstanding at a time unless the peer announced a larger message ID
+ * window; the others wait in the queue, so nothing is skipped because a
+ * request is out. The task whose request is out is sa->active; its
+ * response (or its timeout) is dispatched by its kind through the
+ * transition table. With a larger window, a Child SA exchange, a Delete of
+ * Child SAs or a liveness check whose request is out parks in the window
+ * (v2/window.h) and the next task starts; its response makes it
+ * sa->active again.
  */
 enum v2_task_kind {
 	V2T_SETUP = 1,		/* IKE_SA_INIT and IKE_AUTH: the SA's own birth (no task object) */
@@ -68,6 +72,9 @@ void v2_task_add(struct ike_sa *sa, struct v2_task *t);
 
 /* Is a task of kind (for Child SA child, when not 0) queued or active? */
 bool v2_task_pending(const struct ike_sa *sa, uint8_t kind, uint64_t child);
+
+/* Is a request of ours of kind out (active, or parked in the window)? */
+bool v2_task_out(const struct ike_sa *sa, uint8_t kind);
 
 /* Is a Delete of the Child SA whose inbound SPI is spi queued or out? */
 bool v2_task_deleting_spi(const struct ike_sa *sa, uint32_t spi);

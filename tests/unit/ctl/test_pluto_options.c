@@ -92,6 +92,7 @@ Test(opts, defaults)
 	cr_assert_eq(o.ikeport, 500);
 	cr_assert_eq(o.natikeport, 4500);
 	cr_assert_eq(o.keep_alive, 20);
+	cr_assert_eq(o.ike_window, 0, "a window announced by default");
 	cr_assert_eq(o.nhelpers, -1);
 	cr_assert_eq(o.seedbits, 0);
 	cr_assert_eq(o.secctx_attr_type, 32001);
@@ -184,6 +185,7 @@ static const struct valued valued[] = {
 	{ "ikeport", "600", "0", "expected a port number 1..65535" },
 	{ "natikeport", "4501", "65536", "expected a port number 1..65535" },
 	{ "keep-alive", "30", "0", "expected a delay of 1..86400 seconds" },
+	{ "ike-window", "4", "9", "expected an IKEv2 message ID window of 1..8 requests" },
 	{ "nhelpers", "4", "-2", "expected -1 (one per CPU), 0 (no helpers)" },
 	{ "seedbits", "440", "9000", "expected a number of bits 0..8192" },
 	{ "listen", "192.0.2.1", "192.0.2.300", "expected a numeric IPv4 or IPv6 address" },
@@ -428,6 +430,7 @@ static const char conf_text[] =
 	"\tplutodebug=\"base crypt\"\n"
 	"\tuniqueids=no\n"
 	"\tkeep-alive=30\n"
+	"\tike-window=4\n"
 	"\tlisten=192.0.2.7\n"
 	"\tinterfaces=\"eth0 ipsec0=eth1\"\n"
 	"\tnhelpers=2\n"
@@ -464,6 +467,7 @@ Test(opts, config_settings_applied)
 	cr_assert_eq(o.debug_mask, (1u << DBG_BASE) | (1u << DBG_CRYPT));
 	cr_assert_not(o.uniqueids);
 	cr_assert_eq(o.keep_alive, 30);
+	cr_assert_eq(o.ike_window, 4);
 	cr_assert(o.has_listen);
 	cr_assert_eq(o.ninterfaces, 2);
 	cr_assert_str_eq(o.interfaces[0], "eth0");
