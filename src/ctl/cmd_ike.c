@@ -349,12 +349,8 @@ void ctl_cmd_redirect_to(struct pluto *p, struct ctl_client *c, const struct wha
 	char err[160];
 	unsigned n;
 
-	if (!v || addr_list_parse(v->value, &g, err, sizeof(err)) < 0) {
-		struct addr_list *named = NULL;
-		if (v && addr_list_parse_gw(v->value, &named, err + 80, sizeof(err) - 80) == 0)
-			snprintf(err, sizeof(err), "a gateway named by FQDN: not supported yet when "
-				 "redirecting established peers (expected IP addresses)");
-		addr_list_free(named);
+	/* a gateway may be named by FQDN (RFC 5685 9), sent as given */
+	if (!v || addr_list_parse_gw(v->value, &g, err, sizeof(err)) < 0) {
 		ctl_reply(c, RC_WHACK_PROBLEM, "--redirect-to %s: %s", v ? v->value : "",
 			  v ? err : "expected ip-address(es)");
 		return;

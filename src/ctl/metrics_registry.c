@@ -119,12 +119,13 @@ static const struct metric_dim dim_frag_drop = { "reason", frag_drop_values,
 static const struct metric_ref frag_drop_refs[] = { { MB_IKE, IKEC_FRAG_BAD },
 						    { MB_IKE, IKEC_FRAG_NOMEM } };
 
-static const char *const redirect_values[] = { "sent", "followed", "refused" };
+static const char *const redirect_values[] = { "sent", "followed", "refused", "unresolved" };
 static const struct metric_dim dim_redirect = { "outcome", redirect_values,
 						N(redirect_values) };
 static const struct metric_ref redirect_refs[] = { { MB_IKE, IKEC_REDIRECT_SENT },
 						   { MB_IKE, IKEC_REDIRECT_FOLLOWED },
-						   { MB_IKE, IKEC_REDIRECT_REFUSED } };
+						   { MB_IKE, IKEC_REDIRECT_REFUSED },
+						   { MB_IKE, IKEC_REDIRECT_RESOLVE_FAILED } };
 
 /*
  * The engine's rekey delays (ike_worker.rekey_ms_log2): bucket b counts
@@ -715,7 +716,8 @@ const struct metric_family metric_families[M_COUNT] = {
 		"IKEv2 messages put together from fragments.", IKEC_FRAG_REASSEMBLED, MB_IKE),
 	[M_REDIRECTS] = { .name = "skua_ike_redirects_total", .type = METRIC_COUNTER,
 		.help = "IKEv2 redirects (RFC 5685): REDIRECT notifies sent; as a client, "
-			"redirects followed and refused.",
+			"redirects followed, refused, and not followed for a gateway name that "
+			"did not resolve.",
 		.per_worker = true, .dims = { &dim_redirect }, .refs = redirect_refs },
 	[M_HALF_OPEN_SAS] = { .name = "skua_ike_half_open_sas", .type = METRIC_GAUGE,
 		.help = "Half-open IKE SAs, daemon-wide (cookies from ddos-ike-threshold on, "

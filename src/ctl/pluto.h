@@ -65,6 +65,8 @@ struct pluto {
 	bool subscribed;		/* kernel events flow to the workers */
 	struct runner runner;		/* the updown commands */
 	bool runner_running;
+	struct resolver resolver;	/* gateway names of REDIRECTs (util/resolver.h) */
+	bool resolver_running;
 	uint64_t start_time;		/* seconds since the epoch */
 	struct metrics_http *metrics;	/* --metrics: the HTTP endpoint, or NULL */
 	uint64_t *stats_baseline;	/* whack --clearstats: counters at the last clear (ctl thread) */

@@ -137,6 +137,17 @@ static int engine_start(struct pluto *p)
 	}
 	p->runner_running = true;
 	p->ike.runner = &p->runner;
+	{
+		/* tests only: names from this hosts file, no DNS (util/resolver.h) */
+		struct resolver_config rc_cfg = { .hosts_file = getenv("SKUA_RESOLVER_HOSTS") };
+		rc = resolver_start(&p->resolver, &rc_cfg);
+		if (rc < 0) {
+			log_err("cannot start the resolver: %s", strerror(-rc));
+			return rc;
+		}
+		p->resolver_running = true;
+		p->ike.resolver = &p->resolver;
+	}
 	p->ike.default_updown = paths_get(PATHS_UPDOWN);
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.privkey_lookup = ctl_privkey_lookup;
@@ -273,6 +284,9 @@ void pluto_free(struct pluto *p)
 	/* down- and unroute- of the SAs just deleted still run (the manual). */
 	if (p->runner_running)
 		runner_stop(&p->runner, RUNNER_STOP_DRAIN);
+	/* names still waiting are answered -ECANCELED; the workers' last drain frees them */
+	if (p->resolver_running)
+		resolver_stop(&p->resolver);
 	net_pool_stop(p->pool);
 	if (p->ike_ready)
 		ike_daemon_fini(&p->ike);

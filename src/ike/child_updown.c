@@ -18,7 +18,7 @@ enum {
 struct updown_ctx {
 	struct ike_daemon *d;
 	unsigned w;
-	uint64_t sa_serial, child_serial;
+	uint64_t sa_spi, sa_serial, child_serial;	/* the IKE SA: our SPI (its index) and serial */
 	enum updown_verb verb;
 	struct ike_progress *pr;	/* up-: the whack waiting for it (a reference) */
 	char *established;		/* up-: the line that says so, once up- succeeded */
@@ -125,9 +125,7 @@ static void finish(struct updown_ctx *uc, int status)
 	}
 	/* prepare-/route-/up- failed: the manual's "0 if and only if it succeeds". */
 	struct ike_worker *w = &uc->d->w[uc->w];
-	struct ike_sa *sa;
-	for (sa = w->sas; sa && sa->serial != uc->sa_serial; sa = sa->next)
-		;
+	struct ike_sa *sa = ike_sa_find_own(w, uc->sa_spi, uc->sa_serial);
 	struct child_sa *c = sa ? ike_child_find(sa, uc->child_serial) : NULL;
 	char text[512];
 	snprintf(text, sizeof(text), "\"%s\" #%llu: updown %s failed (%s): deleting Child SA #%llu",
@@ -254,7 +252,7 @@ static void run_script(struct ike_worker *w, const char *cmd, const struct updow
 }
 
 static struct updown_ctx *ctx_new(struct ike_daemon *d, unsigned w, const struct updown_info *u,
-				  uint64_t sa_serial, uint64_t child_serial)
+				  uint64_t sa_spi, uint64_t sa_serial, uint64_t child_serial)
 {
 	struct updown_ctx *uc = calloc(1, sizeof(*uc));
 
@@ -262,6 +260,7 @@ static struct updown_ctx *ctx_new(struct ike_daemon *d, unsigned w, const struct
 		return NULL;
 	uc->d = d;
 	uc->w = w;
+	uc->sa_spi = sa_spi;
 	uc->sa_serial = sa_serial;
 	uc->child_serial = child_serial;
 	uc->verb = u->verb;
@@ -397,7 +396,7 @@ static void child_run(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 			ike_progress_text(pr, RC_SUCCESS, established);
 		return;
 	}
-	uc = ctx_new(d, sa->w->index, &u, sa->serial, c->serial);
+	uc = ctx_new(d, sa->w->index, &u, ike_sa_our_spi(sa), sa->serial, c->serial);
 	if (uc && established) {
 		uc->established = strdup(established);
 		uc->pr = ike_progress_ref(pr);
@@ -446,7 +445,7 @@ void ike_conn_updown(struct ike_daemon *d, unsigned w, struct connection *c, uin
 			run_native(d, w, &u);
 		return;
 	}
-	uc = ctx_new(d, w, &u, 0, 0);
+	uc = ctx_new(d, w, &u, 0, 0, 0);
 	if (!uc) {
 		log_limited(LOG_WARNING, 10, "out of memory for updown",
 			    "\"%s\": out of memory: updown not run", u.connection);

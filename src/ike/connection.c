@@ -230,7 +230,7 @@ static int derive_redirect(struct connection *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (s->accept_redirect_to) {
-		rc = addr_list_parse(s->accept_redirect_to, &c->accept_redirect_to, why,
+		rc = addr_list_parse_gw(s->accept_redirect_to, &c->accept_redirect_to, why,
 				     sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--accept-redirect-to %s", why);

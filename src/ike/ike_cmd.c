@@ -604,13 +604,19 @@ static void gather_run(struct mail *m, void *ctx)
 				break;
 			struct v2_task *rt = v2_task_new(V2T_REDIRECT);
 			char a[IP_ADDR_STRLEN];
-			if (!rt || !addr_list_pick(g->gws, &rt->gw)) {
+			int k = rt ? addr_list_pick_at(g->gws) : -1;
+			if (k >= 0 && g->gws->name[k])	/* RFC 5685 9: an FQDN, sent as given */
+				rt->gw_name = strdup(g->gws->name[k]);
+			else if (k >= 0)
+				rt->gw = g->gws->gw[k];
+			if (k < 0 || (g->gws->name[k] && !rt->gw_name)) {
 				v2_task_free(rt);
 				break;
 			}
 			add_line(g, w->index, sa->serial, "#%llu: \"%s\": redirecting the peer to %s",
 				 (unsigned long long)sa->serial, sa->conn->spec.name,
-				 log_no_ip() ? "<address>" : ip_addr_str(&rt->gw, a));
+				 rt->gw_name ? rt->gw_name
+				 : log_no_ip() ? "<address>" : ip_addr_str(&rt->gw, a));
 			atomic_fetch_add(&g->count, 1);
 			v2_task_add(sa, rt);
 			break;

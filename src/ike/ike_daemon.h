@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/runner.h"
 #include "util/rc.h"
+#include "util/resolver.h"
 
 /*
  * Where progress lines of one whack command go (whack --initiate waits
@@ -127,6 +128,7 @@ enum ike_counter {
 	IKEC_REDIRECT_SENT,		/* REDIRECT notifies sent (INIT, AUTH, INFORMATIONAL) */
 	IKEC_REDIRECT_FOLLOWED,		/* initiator: redirects followed */
 	IKEC_REDIRECT_REFUSED,		/* initiator: redirects refused (loop, not accepted) */
+	IKEC_REDIRECT_RESOLVE_FAILED,	/* initiator: a gateway's name not resolved (v2/redirect.c) */
 	/* DDoS limits */
 	IKEC_HALF_OPEN_WORKER_LIMITED,	/* IKE_SA_INIT dropped: the worker's share of max-halfopen-ike */
 	IKEC_UPDOWN_DELAYED,		/* updown verbs that waited: the runner's queue was full */
@@ -280,6 +282,7 @@ struct ike_daemon {
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
 	struct runner *runner;		/* runs the updown commands, off the workers */
+	struct resolver *resolver;	/* resolves gateway names off the workers, or NULL: none */
 	const char *default_updown;	/* the shipped script, when --updown is not given */
 	/* PSK lookup (the ctl layer's secrets): length, -ENOENT or -EMSGSIZE. */
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,

@@ -313,6 +313,21 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	return c;
 }
 
+struct ike_sa *ike_sa_find_own(struct ike_worker *w, uint64_t our_spi, uint64_t serial)
+{
+	struct sa_node *node;
+	struct ike_sa *sa;
+
+	rcu_read_lock();
+	node = sadb_sa_table_lookup_rcu(&w->d->sas, our_spi);
+	rcu_read_unlock();
+	/* only the owner frees an SA, and we are the owner: the node stays valid */
+	sa = node ? caa_container_of(node, struct ike_sa, node) : NULL;
+	if (!sa || sa->w != w || sa->dead || sa->serial != serial)
+		return NULL;
+	return sa;
+}
+
 struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 {
 	for (struct child_sa *c = sa->children; c; c = c->next)
@@ -552,6 +567,8 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = NULL;
 	free(sa->req);
 	free(sa->resp);
 	free(sa->given);

@@ -313,6 +313,8 @@ struct ike_sa {
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
 	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
+	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
+	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 	/*
 	 * The client's addresses from our pools when its connection is not
@@ -427,6 +429,15 @@ uint64_t ike_sa_our_spi(const struct ike_sa *sa);
  * fresh serial; it holds a reference on conn. NULL on ENOMEM.
  */
 struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8_t this_end);
+
+/*
+ * The IKE SA of worker w with that SPI of ours (ike_sa_our_spi()) and
+ * serial, through the SPI index: NULL when it went (or is going), or is
+ * another worker's. For answers that come back to the owner later (a
+ * resolver, an updown run) and name the SA by (SPI, serial), never by a
+ * pointer. Context: w's thread.
+ */
+struct ike_sa *ike_sa_find_own(struct ike_worker *w, uint64_t our_spi, uint64_t serial);
 
 /* The Child SA of sa with that serial, or NULL. */
 struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial);

@@ -225,3 +225,11 @@ bool addr_list_has(const struct addr_list *g, const struct ip_addr *a)
 			return true;
 	return false;
 }
+
+bool addr_list_has_name(const struct addr_list *g, const char *name, size_t len)
+{
+	for (unsigned i = 0; g && i < g->n; i++)
+		if (g->name[i] && strlen(g->name[i]) == len && strncasecmp(g->name[i], name, len) == 0)
+			return true;
+	return false;
+}

@@ -70,4 +70,11 @@ uint64_t addr_list_sent_name(const char *name);
 /* Whether a is on the list. Context: any. */
 bool addr_list_has(const struct addr_list *g, const struct ip_addr *a);
 
+/*
+ * Whether the gateway named name (len bytes) is on the list, by name as
+ * given (case-blind; no address matches a name, nothing is resolved).
+ * Context: any.
+ */
+bool addr_list_has_name(const struct addr_list *g, const char *name, size_t len);
+
 #endif

@@ -10,8 +10,11 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "exchange/xch.h"
 #include "ike/v2/redirect.h"
@@ -285,11 +288,201 @@ static void redirect_fqdn_in(const struct xch_msg *m, const char *want, bool non
 }
 
 /*
- * A gateway named by FQDN: east sends it (IKE_SA_INIT and IKE_AUTH); west,
- * which does not resolve names on its worker, refuses it with a reason
- * and follows nothing.
+ * West's resolver, answering from a hosts file with these lines (no DNS):
+ * a memfd, gone with the test's process.
  */
-Test(redirect, fqdn_gateway_sent_and_refused_by_the_client)
+static void west_hosts(const char *lines)
+{
+	char path[64];
+	int fd = memfd_create("hosts", 0);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	xch_set_resolver_hosts(XCH_WEST, path);
+}
+
+/* East redirects in IKE_SA_INIT to gws (--global-redirect yes). */
+static void east_global_gw(const char *gws)
+{
+	struct addr_list *g = NULL;
+	char err[160];
+
+	cr_assert_eq(addr_list_parse_gw(gws, &g, err, sizeof(err)), 0, "%s", err);
+	atomic_store(&xch_daemon(XCH_EAST)->global_redirect, 1);
+	ike_daemon_set_redirect_to(xch_daemon(XCH_EAST), g);
+}
+
+/*
+ * IKE_SA_INIT names the gateway by FQDN: west resolves it off its worker
+ * (the hosts file says 127.0.0.2), then goes there as for an address:
+ * REDIRECTED_FROM, one redirect counted, the IKE SA up at the gateway.
+ */
+Test(redirect, fqdn_in_ike_sa_init_followed)
+{
+	const struct xch_msg *m;
+	struct ip_addr east;
+
+	cr_assert_eq(ip_addr_parse("127.0.0.2", &east), 0);
+	west_hosts("127.0.0.9 other.example\n::1 gw1.example\n127.0.0.2 gw1.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global_gw("gw1.example, 192.0.2.7");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	m = expect(XCH_EAST, "N(REDIRECT)");
+	redirect_fqdn_in(m, "gw1.example", true);
+	east_global(0, NULL);
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED) N(REDIRECTED_FROM)");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+	expect(XCH_EAST, INIT_RESP);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->peer, &east));
+	cr_assert_eq(xch_sa(XCH_WEST)->redirects, 1);
+	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->redirected_from, &east));
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_RESOLVE_FAILED), 0);
+}
+
+/*
+ * IKE_AUTH names the gateway by FQDN every time: west checks east's AUTH,
+ * resolves the name, deletes that IKE SA and starts again there, until
+ * the loop limit.
+ */
+Test(redirect, fqdn_in_ike_auth_followed_to_the_loop_limit)
+{
+	const struct xch_msg *m;
+
+	west_hosts("127.0.0.2 gw2.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN " --send-redirect yes --redirect-to gw2.example");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, INIT_RESP);
+	expect(XCH_WEST, "SK{IDi IDr AUTH SA TSi TSr}");
+	m = expect(XCH_EAST, "SK{IDr AUTH N(REDIRECT)}");
+	redirect_fqdn_in(m, "gw2.example", false);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), V2_REDIRECT_MAX);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_RESOLVE_FAILED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "the redirected SAs were not deleted");
+	cr_assert_eq(xch_sa(XCH_WEST)->redirects, V2_REDIRECT_MAX);
+	cr_assert_null(xch_sa(XCH_WEST)->children);
+}
+
+/* A name that does not resolve (or only to the other family): not followed, counted. */
+Test(redirect, fqdn_not_resolved)
+{
+	west_hosts("::2 gw1.example\n127.0.0.2 gw9.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global_gw("gw1.example");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, "N(REDIRECT)");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_RESOLVE_FAILED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not(xch_pending(XCH_WEST));
+}
+
+/*
+ * --accept-redirect-to lists a name: a REDIRECT naming it is followed; a
+ * list with only the address it resolves to does not accept the name (the
+ * name is compared as given, as libreswan does, before any lookup).
+ */
+Test(redirect, fqdn_accept_redirect_to_by_name)
+{
+	west_hosts("127.0.0.2 gw1.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes --accept-redirect-to GW1.example");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global_gw("gw1.example");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, "N(REDIRECT)");
+	east_global(0, NULL);
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED) N(REDIRECTED_FROM)");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+}
+
+Test(redirect, fqdn_accept_redirect_to_address_only)
+{
+	west_hosts("127.0.0.2 gw1.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes --accept-redirect-to 127.0.0.2");
+	xch_conn_add(XCH_EAST, CONN);
+	east_global_gw("gw1.example");
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
+	expect(XCH_EAST, "N(REDIRECT)");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+}
+
+/*
+ * An established client redirected at run time to a gateway named by
+ * FQDN (whack --redirect-to NAME queues such a task): east sends the name
+ * as given; west resolves it, answers, and comes up again there.
+ */
+Test(redirect, fqdn_established_peer_redirected)
+{
+	const struct xch_msg *m;
+	struct v2_task *t;
+
+	west_hosts("127.0.0.2 gw3.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	uint64_t old_serial = xch_sa(XCH_WEST)->serial;
+
+	t = v2_task_new(V2T_REDIRECT);
+	cr_assert_not_null(t);
+	t->gw_name = strdup("gw3.example");
+	v2_task_add(xch_sa(XCH_EAST), t);
+	m = expect(XCH_EAST, "SK{N(REDIRECT)}");
+	cr_assert_not_null(m);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_neq(xch_sa(XCH_WEST)->serial, old_serial, "the old IKE SA is still there");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_sa(XCH_WEST)->redirects, 1);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+}
+
+/* ... and when the name does not resolve, the session stays with east. */
+Test(redirect, fqdn_established_peer_stays_when_unresolved)
+{
+	struct v2_task *t;
+
+	west_hosts("127.0.0.2 gw3.example\n");
+	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
+	xch_conn_add(XCH_EAST, CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	uint64_t old_serial = xch_sa(XCH_WEST)->serial;
+
+	t = v2_task_new(V2T_REDIRECT);
+	t->gw_name = strdup("nowhere.example");
+	v2_task_add(xch_sa(XCH_EAST), t);
+	expect(XCH_EAST, "SK{N(REDIRECT)}");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_RESOLVE_FAILED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->serial, old_serial);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+}
+
+/* Without a resolver (none started), a name is not followed: counted, the attempt fails. */
+Test(redirect, fqdn_gateway_without_a_resolver)
 {
 	const struct xch_msg *m;
 
@@ -305,31 +498,50 @@ Test(redirect, fqdn_gateway_sent_and_refused_by_the_client)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_REDIRECT_SENT), 1);
 	cr_assert_eq(addr_list_sent_name("GW2.example"), 1, "names are case-blind");
 	xch_run_until_quiet();
-	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_RESOLVE_FAILED), 1);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_FOLLOWED), 0);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "the redirecting IKE SA was not deleted");
 }
 
-Test(redirect, fqdn_gateway_in_ike_sa_init)
+Test(redirect, fqdn_gateway_lists)
 {
 	struct addr_list *g = NULL;
 	char err[160];
-	const struct xch_msg *m;
 
-	xch_conn_add(XCH_WEST, CONN " --accept-redirect yes");
-	xch_conn_add(XCH_EAST, CONN);
-	cr_assert_eq(addr_list_parse_gw("gw1.example, 192.0.2.7", &g, err, sizeof(err)), 0, "%s",
-		     err);
-	atomic_store(&xch_daemon(XCH_EAST)->global_redirect, 1);
-	ike_daemon_set_redirect_to(xch_daemon(XCH_EAST), g);
-	xch_initiate(XCH_WEST, "t");
-	expect(XCH_WEST, INIT_REQ " N(REDIRECT_SUPPORTED)");
-	m = expect(XCH_EAST, "N(REDIRECT)");
-	redirect_fqdn_in(m, "gw1.example", true);
-	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_REFUSED), 1);
-	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
-	/* an address-only list (whack --redirect-to, --accept-redirect-to) still refuses names */
+	/* an address-only list still refuses names; a gateway list takes them, checked */
 	cr_assert_eq(addr_list_parse("gw1.example", &g, err, sizeof(err)), -EINVAL);
 	cr_assert_eq(addr_list_parse_gw("gw1..example", &g, err, sizeof(err)), -EINVAL);
 	cr_assert_str_eq(err, "gw1..example: expected an IPv4 or IPv6 address or a host name");
 	cr_assert_eq(addr_list_parse_gw("10.0.0.300", &g, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(addr_list_parse_gw("gw1.example 192.0.2.1", &g, err, sizeof(err)), 0);
+	cr_assert(addr_list_has_name(g, "GW1.EXAMPLE", 11));
+	cr_assert_not(addr_list_has_name(g, "gw1.example.", 12));
+	cr_assert_not(addr_list_has_name(g, "192.0.2.1", 9), "an address is not a name");
+	addr_list_free(g);
+}
+
+/*
+ * Answers that come back to the owner later (the resolver's, an updown
+ * run's) find their IKE SA by our SPI and serial through the SPI index:
+ * a wrong serial (the SPI reused by a later SA) or an SA gone finds none.
+ */
+Test(redirect, sa_found_again_by_spi_and_serial)
+{
+	struct ike_worker *w;
+	struct ike_sa *sa;
+	uint64_t spi, serial;
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	xch_run_until_quiet();
+	sa = xch_sa(XCH_WEST);
+	w = &xch_daemon(XCH_WEST)->w[0];
+	spi = ike_sa_our_spi(sa);
+	serial = sa->serial;
+	cr_assert_eq(ike_sa_find_own(w, spi, serial), sa);
+	cr_assert_null(ike_sa_find_own(w, spi, serial + 1));
+	cr_assert_null(ike_sa_find_own(w, spi ^ 1, serial));
+	ike_sa_delete(sa, false);
+	xch_run_until_quiet();
+	cr_assert_null(ike_sa_find_own(w, spi, serial), "an SA that went is found");
 }

@@ -60,6 +60,8 @@ struct peer {
 	char psk[256];
 	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
 	uint64_t kernel_answers;		/* kernel answers (ops, batches) drained so far */
+	struct resolver resolver;		/* xch_set_resolver_hosts() */
+	bool resolver_running;
 	uint64_t offset_ms;			/* how far xch_advance() moved the clock */
 	struct connection *conn[XCH_MAX_CONNS];
 	unsigned nconn;
@@ -413,6 +415,23 @@ static bool kernel_busy(const struct peer *p)
 	return p->kq_running && p->kernel_answers + 1 < atomic_load(&p->kq.next_id);
 }
 
+void xch_set_resolver_hosts(enum xch_side side, const char *path)
+{
+	struct peer *p = &peers[side];
+	struct resolver_config cfg = { .hosts_file = path, .timeout_ms = 4000 };
+
+	cr_assert_not(p->resolver_running);
+	cr_assert_eq(resolver_start(&p->resolver, &cfg), 0);
+	p->resolver_running = true;
+	p->d.resolver = &p->resolver;
+}
+
+/* Names the side's resolver has not answered yet (answers are in the mailbox once 0). */
+static bool resolver_busy(struct peer *p)
+{
+	return p->resolver_running && resolver_queued(&p->resolver) > 0;
+}
+
 unsigned xch_pump(void)
 {
 	uint64_t deadline = net_now_ms() + XCH_PUMP_LIMIT_MS;
@@ -425,9 +444,11 @@ unsigned xch_pump(void)
 		total += n;
 		if (n)
 			continue;
-		if (!kernel_busy(&peers[0]) && !kernel_busy(&peers[1]))
+		if (!kernel_busy(&peers[0]) && !kernel_busy(&peers[1]) && !resolver_busy(&peers[0]) &&
+		    !resolver_busy(&peers[1]))
 			return total;
-		cr_assert(net_now_ms() < deadline, "the kernel thread did not answer in time");
+		cr_assert(net_now_ms() < deadline,
+			  "the kernel thread or the resolver did not answer in time");
 		for (int i = 0; i < 2; i++)
 			pfd[i] = (struct pollfd){ .fd = mailbox_fd(&peers[i].nw->mb), .events = POLLIN };
 		poll(pfd, 2, 10);
@@ -1112,6 +1133,10 @@ void xch_teardown(void)
 	/* pluto_free()'s order: kernel thread done, pools stopped, engine, pools, the rest. */
 	for (int i = 0; i < 2; i++) {
 		struct peer *p = &peers[i];
+		if (p->resolver_running) {
+			resolver_stop(&p->resolver);
+			p->resolver_running = false;
+		}
 		if (p->kq_running) {
 			kernel_queue_stop(&p->kq, KERNEL_STOP_DRAIN);
 			p->kq_running = false;

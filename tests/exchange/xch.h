@@ -124,6 +124,12 @@ void xch_initiate(enum xch_side side, const char *conn_name);
 /* The same, reporting to pr as a whack that initiates (its --xauthuser/--xauthpass too). */
 void xch_initiate_pr(enum xch_side side, const char *conn_name, struct ike_progress *pr);
 
+/*
+ * Give side a resolver thread (util/resolver.h) that answers from the
+ * hosts file path (no DNS); xch_pump() waits for its answers.
+ */
+void xch_set_resolver_hosts(enum xch_side side, const char *path);
+
 /* Run local work on both sides until neither has any left. Returns items run. */
 unsigned xch_pump(void);
 

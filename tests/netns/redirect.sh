@@ -5,7 +5,12 @@
 # --global-redirect yes --global-redirect-to 192.0.2.3) to gateway 2 (a second pluto in
 # east's namespace on 192.0.2.3); then whack --global-redirect no on gateway 1, and
 # whack --name t --redirect-to 192.0.2.2 on gateway 2 sends the established west back
-# (an INFORMATIONAL REDIRECT). The none kernel backend.
+# (an INFORMATIONAL REDIRECT). Then gateways named by FQDN (RFC 5685 type 3): west's
+# pluto resolves names off its workers, here from a hosts file the test writes
+# (SKUA_RESOLVER_HOSTS, read by pluto's resolver thread in tests only): whack
+# --redirect-to gw2.example on gateway 1 sends west to gateway 2 by name, and gateway 2's
+# --global-redirect-to gw1.example sends a new connection to gateway 1 in IKE_SA_INIT;
+# a name that does not resolve is not followed. The none kernel backend.
 set -eu
 BUILD=$1
 . "$(dirname "$0")/../lib/common.sh"
@@ -18,16 +23,18 @@ trap 'netns_cleanup; rm -rf "$T"' EXIT
 ip -n "$NS_E" addr add 192.0.2.3/24 dev "${P}e"
 
 printf '@west @east : PSK "netns redirect secret"\n' >"$T/secrets"
-start() {	# start <name> <ns> <pluto options...>
+printf '192.0.2.2 gw1.example\n192.0.2.3 gw2.example\n2001:db8::9 nowhere.example\n' >"$T/hosts"
+START_ENV=
+start() {	# start <name> <ns> <pluto options...>; START_ENV: NAME=value for that pluto
 	local name=$1 ns=$2
 	shift 2
 	mkdir -p "$T/$name"
-	ip netns exec "$ns" "$PLUTO" --nofork --stderrlog --rundir "$T/$name" --use-none \
+	ip netns exec "$ns" env $START_ENV "$PLUTO" --nofork --stderrlog --rundir "$T/$name" --use-none \
 		--secretsfile "$T/secrets" "$@" >"$T/$name.out" 2>"$T/$name.log" &
 	wait_for 10 grep -q "Pluto initialized" "$T/$name.out" && ok "pluto $name started" ||
 		{ not_ok "pluto $name did not start"; cat "$T/$name.log"; finish; }
 }
-start w "$NS_W"
+START_ENV="SKUA_RESOLVER_HOSTS=$T/hosts" start w "$NS_W"
 start g1 "$NS_E" --listen 192.0.2.2 --global-redirect yes --global-redirect-to 192.0.2.3
 start g2 "$NS_E" --listen 192.0.2.3
 WW="ip netns exec $NS_W $WHACK --rundir $T/w"
@@ -36,7 +43,7 @@ W2="ip netns exec $NS_E $WHACK --rundir $T/g2"
 
 expect_status 0 "west adds t, accepting redirects" $WW --name t --host 192.0.2.1 --id @west \
 	--client 10.1.0.0/16 --to --host 192.0.2.2 --id @east --client 10.2.0.0/16 --psk --encrypt \
-	--accept-redirect yes --accept-redirect-to 192.0.2.2,192.0.2.3
+	--accept-redirect yes --accept-redirect-to 192.0.2.2,192.0.2.3,gw2.example
 for g in 2 3; do
 	W=$([ $g = 2 ] && echo "$W1" || echo "$W2")
 	expect_status 0 "gateway 192.0.2.$g adds t" $W --name t --host 192.0.2.1 --id @west \
@@ -68,26 +75,52 @@ expect_match "west has one IKE SA, with gateway 1" 'STATE_V2_ESTABLISHED_IKE_SA'
 
 expect_status 0 "a --redirect-to with nobody to redirect" $W2 --redirect-to 192.0.2.2
 expect_match "says so" 'no established peer takes redirects'
-expect_status 1 "--redirect-to a host name is refused" $W2 --redirect-to gw.example
-expect_match "says names are not supported there" 'named by FQDN: not supported yet'
+# Names (RFC 5685 type 3). whack --redirect-to NAME sends the name as given; west
+# resolves it (192.0.2.3), on its --accept-redirect-to list by name, and goes there.
+expect_status 0 "gateway 1 redirects t's peers to gw2.example" $W1 --name t --redirect-to gw2.example
+expect_match "sends the name as given" '#[0-9]+: "t": redirecting the peer to gw2\.example'
+wait_for 10 sh -c "$W2 --status | grep -q 'IKE SAs: total(1)'" &&
+	ok "west came up at gateway 2 by name" || not_ok "west is not up at gateway 2"
+wait_for 10 sh -c "$W1 --status | grep -q 'IKE SAs: total(0)'" &&
+	ok "west deleted its IKE SA with gateway 1" || not_ok "gateway 1 still holds an IKE SA"
+wait_for 5 grep -q '"t" #[0-9]*: redirected to gw2\.example (RFC 5685): resolving the name' \
+	"$T/w.log" && ok "west resolved the name off its worker" ||
+	{ not_ok "west did not say it resolves the name"; tail -20 "$T/w.log"; }
 
-# RFC 5685 type 3: a gateway named by FQDN is sent as given; west resolves no
-# names on its worker, so it refuses the REDIRECT and says why.
-expect_status 0 "gateway 2 takes a gateway named by FQDN" $W2 --global-redirect-to gw.example
+# IKE_SA_INIT: gateway 2 sends new clients to gw1.example (west first ends t, which
+# would otherwise carry t2's Child SA to gateway 2).
+expect_status 0 "west terminates t" $WW --terminate --name t
+wait_for 10 sh -c "$W2 --status | grep -q 'IKE SAs: total(0)'" &&
+	ok "gateway 2 holds nothing" || not_ok "gateway 2 still holds an IKE SA"
+expect_status 0 "gateway 2 takes a gateway named by FQDN" $W2 --global-redirect-to gw1.example
 expect_match "says so" 'global redirect gateways set \(1\)'
 expect_status 0 "gateway 2 redirects new clients" $W2 --global-redirect yes
-expect_status 0 "west adds t2 to gateway 2" $WW --name t2 --host 192.0.2.1 --id @west \
-	--client 10.3.0.0/16 --to --host 192.0.2.3 --id @east --client 10.4.0.0/16 --psk --encrypt \
+for W in "$WW" "$W1"; do
+	expect_status 0 "t2 added" $W --name t2 --host 192.0.2.1 --id @west \
+		--client 10.3.0.0/16 --to --host "$([ "$W" = "$WW" ] && echo 192.0.2.3 || echo 192.0.2.2)" \
+		--id @east --client 10.4.0.0/16 --psk --encrypt --accept-redirect yes --keyingtries 1
+done
+expect_status 0 "west initiates t2 (to gateway 2)" timeout 20 $WW --initiate --name t2
+expect_match "west resolves the name gateway 2 gave" '"t2" #[0-9]+: redirected to gw1\.example \(RFC 5685\): resolving the name'
+expect_match "and goes to its address" '"t2" #[0-9]+: redirected to 192\.0\.2\.2'
+expect_match "t2 is up at gateway 1" '"t2" #[0-9]+: established IKE SA'
+wait_for 10 sh -c "$W1 --status | grep -q 'IKE SAs: total(1)'" &&
+	ok "gateway 1 holds t2's IKE SA" || not_ok "gateway 1 does not hold t2's IKE SA"
+
+# A name without an address of the connection's family: not followed, counted.
+expect_status 0 "gateway 2 sends to a name with only an IPv6 address" $W2 --global-redirect-to nowhere.example
+expect_status 0 "west adds t3" $WW --name t3 --host 192.0.2.1 --id @west \
+	--client 10.5.0.0/16 --to --host 192.0.2.3 --id @east --client 10.6.0.0/16 --psk --encrypt \
 	--accept-redirect yes --keyingtries 1
 set +e
-LAST_OUT=$(timeout 20 $WW --initiate --name t2 2>&1)
+LAST_OUT=$(timeout 20 $WW --initiate --name t3 2>&1)
 set -e
-expect_match "west refuses the redirect to a name" 'redirect refused: .*named by FQDN: not supported yet'
+expect_match "west does not follow it and says why" 'redirect not followed: the gateway.s name nowhere\.example: no address of the connection.s family'
 expect_status 0 "west status" $WW --status
-if printf '%s\n' "$LAST_OUT" | grep -q '"t2".*STATE_V2_ESTABLISHED_IKE_SA'; then
-	not_ok "t2 came up somewhere"
+if printf '%s\n' "$LAST_OUT" | grep -q '"t3".*STATE_V2_ESTABLISHED_IKE_SA'; then
+	not_ok "t3 came up somewhere"
 else
-	ok "t2 did not come up"
+	ok "t3 did not come up"
 fi
 for name in w g1 g2; do
 	W=$(case $name in w) echo "$WW" ;; g1) echo "$W1" ;; g2) echo "$W2" ;; esac)

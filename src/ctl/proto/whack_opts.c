@@ -268,7 +268,7 @@ static const struct opt_desc opts[WO_COUNT] = {
 	[WO_ACCEPT_REDIRECT] = { .name = "accept-redirect", .arg = "yes|no", .kind = K_WORD,
 		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = yes_no_words },
 	[WO_ACCEPT_REDIRECT_TO] = { .name = "accept-redirect-to", .arg = "ip-address(es)",
-		.kind = K_ADDRS, .scope = S_WIDE, .forms = F_CONN, .starts = F_CONN },
+		.kind = K_GWS, .scope = S_WIDE, .forms = F_CONN, .starts = F_CONN },
 	[WO_DPDACTION] = { .name = "dpdaction", .arg = "clear|hold|restart", .kind = K_WORD,
 		.scope = S_WIDE, .forms = F_CONN, .starts = F_CONN, .words = dpdaction_words },
 	[WO_FORCEENCAPS] = { .name = "forceencaps", .kind = K_FLAG, .scope = S_WIDE,

@@ -184,7 +184,8 @@ int v2_info_start(struct ike_sa *sa, struct v2_task *t)
 	case V2T_REDIRECT:
 		rc = v2_start(sa, &b, V2_INFORMATIONAL, false, sa->msgid_next, true);
 		if (rc == 0)
-			rc = v2_redirect_payload(sa, &b, &t->gw);
+			rc = t->gw_name ? v2_redirect_payload_fqdn(sa, &b, t->gw_name)
+					: v2_redirect_payload(sa, &b, &t->gw);
 		if (rc == 0)
 			rc = v2_seal(sa, &b, &len);
 		break;

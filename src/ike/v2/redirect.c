@@ -18,6 +18,8 @@
 #include "ike/v2/redirect.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <urcu.h>
@@ -26,6 +28,7 @@
 #include "ike/v2/exchange.h"
 #include "ike/v2/io.h"
 #include "util/log.h"
+#include "util/resolver.h"
 
 /* ---- client ---- */
 
@@ -46,29 +49,51 @@ void v2_redirect_init_payloads(struct ike_sa *sa, struct v2_build *b)
 		v2_build_notify(b, &n);
 }
 
+enum {
+	RESOLVING_INIT = 1,	/* an IKE_SA_INIT response's REDIRECT */
+	RESOLVING_AUTH,		/* an IKE_AUTH response's, the gateway authenticated */
+	RESOLVING_INFO,		/* an INFORMATIONAL request's (an established session) */
+};
+
+/*
+ * A REDIRECT's gateway: an address (gw), or a name (gw AF_UNSPEC, the
+ * name in r->gw, r->gw_len bytes: a host name, checked).
+ */
+static bool named(const struct ip_addr *gw)
+{
+	return gw->af == AF_UNSPEC;
+}
+
 /*
  * Whether we follow a REDIRECT to gw: the connection accepts them, gw is
- * on its --accept-redirect-to list (when it has one), and the loop limit
- * is not reached. why says what was wrong otherwise.
+ * on its --accept-redirect-to list (when it has one; a name is looked
+ * for as given, among the list's names, before anything is resolved, as
+ * libreswan compares it), and the loop limit is not reached. why says
+ * what was wrong otherwise.
  */
-static bool acceptable(const struct ike_sa *sa, const struct ip_addr *gw, const char **why)
+static bool acceptable(const struct ike_sa *sa, const struct ip_addr *gw,
+		       const struct v2_redirect *r, const char **why)
 {
 	const struct connection *c = sa->conn;
 
 	if (!c->spec.accept_redirect)
 		*why = "this connection does not accept redirects (--accept-redirect no)";
-	else if (c->accept_redirect_to && !addr_list_has(c->accept_redirect_to, gw))
+	else if (c->accept_redirect_to && !named(gw) && !addr_list_has(c->accept_redirect_to, gw))
 		*why = "the gateway is not on its --accept-redirect-to list";
+	else if (c->accept_redirect_to && named(gw) &&
+		 !addr_list_has_name(c->accept_redirect_to, (const char *)r->gw, r->gw_len))
+		*why = "the gateway's name is not on its --accept-redirect-to list (a name is "
+		       "compared as given, not resolved)";
 	else if (sa->redirects >= V2_REDIRECT_MAX)
 		*why = "too many redirects in a row (a redirect loop?)";
-	else if (gw->af != sa->local.af)
+	else if (!named(gw) && gw->af != sa->local.af)
 		*why = "the gateway is of another address family";
 	else
 		return true;
 	return false;
 }
 
-/* The REDIRECT of m as a gateway address; false (why set) when absent or unusable. */
+/* The REDIRECT of m as a gateway address or name; false (why set) when absent or unusable. */
 static bool redirect_of(const struct v2_msg *m, struct v2_redirect *r, struct ip_addr *gw,
 			const char **why)
 {
@@ -81,11 +106,30 @@ static bool redirect_of(const struct v2_msg *m, struct v2_redirect *r, struct ip
 		*why = "a malformed REDIRECT notify";
 		return false;
 	}
-	if (v2_redirect_gw_addr(r, gw) < 0) {
-		*why = "a REDIRECT to a gateway named by FQDN: not supported yet (a client does "
-		       "not resolve names: its worker must not wait on a resolver)";
+	if (v2_redirect_gw_addr(r, gw) == 0)
+		return true;
+	if (r->gw_type != V2_GW_FQDN) {
+		*why = "a REDIRECT to a gateway of an unknown identity type (expected IPv4, IPv6 "
+		       "or FQDN)";
 		return false;
 	}
+	if (!resolver_name_ok((const char *)r->gw, r->gw_len)) {
+		*why = "a REDIRECT to a gateway name that is not a host name (expected letters, "
+		       "digits, '-' and '.', at most 253 characters)";
+		return false;
+	}
+	return true;
+}
+
+/* Keep the name r names for the resolver (sa->redirect_fqdn). false on ENOMEM. */
+static bool keep_name(struct ike_sa *sa, const struct v2_redirect *r)
+{
+	char *name = strndup((const char *)r->gw, r->gw_len);
+
+	if (!name)
+		return false;
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = name;
 	return true;
 }
 
@@ -109,12 +153,123 @@ static int follow(struct ike_sa *sa, const struct ip_addr *gw)
 	return rc;
 }
 
+static void resolved(const struct resolver_answer *a, void *ctx);
+
+/*
+ * Ask the resolver for the address of sa->redirect_fqdn (of our family);
+ * the answer comes back to this worker (resolved()). Returns 0, or
+ * -errno with *why set.
+ */
+static int resolve(struct ike_sa *sa, uint8_t kind, const char **why)
+{
+	struct ike_daemon *d = sa->w->d;
+	int rc;
+
+	if (!d->resolver) {
+		*why = "no resolver runs in this process";
+		counters_inc(d->ctr, sa->w->index, IKEC_REDIRECT_RESOLVE_FAILED);
+		return -ENOSYS;
+	}
+	rc = resolver_submit(d->resolver, sa->redirect_fqdn, strlen(sa->redirect_fqdn),
+			     sa->local.af, &net_pool_worker(d->pool, sa->w->index)->mb, resolved, d,
+			     ike_sa_our_spi(sa), sa->serial);
+	if (rc < 0) {
+		*why = rc == -EAGAIN ? "the resolver is busy (its queue is full)"
+				     : "the resolver does not take the name";
+		counters_inc(d->ctr, sa->w->index, IKEC_REDIRECT_RESOLVE_FAILED);
+		return rc;
+	}
+	sa->redirect_resolving = kind;
+	ike_sa_progress(sa, RC_LOG, "redirected to %s (RFC 5685): resolving the name",
+			log_no_ip() ? "<name>" : sa->redirect_fqdn);
+	return 0;
+}
+
+/* The IKE_SA_INIT response's gateway is known: follow it, and sa (half-open) goes. */
+static void init_go(struct ike_sa *sa, const struct ip_addr *gw)
+{
+	if (follow(sa, gw) < 0) {
+		ike_sa_fail(sa, RC_INTERNALERR, "cannot start again at the new gateway");
+		return;
+	}
+	ike_sa_progress_done(sa);
+	ike_sa_free(sa);
+}
+
+/* The first address of the answer of sa's family, or false. */
+static bool answer_addr(const struct ike_sa *sa, const struct resolver_answer *a,
+			struct ip_addr *gw)
+{
+	for (unsigned i = 0; a->status == 0 && i < a->naddrs; i++)
+		if (a->addrs[i].af == sa->local.af) {
+			*gw = a->addrs[i];
+			return true;
+		}
+	return false;
+}
+
+/*
+ * The resolver's answer, on the owner worker: the SA is found again by
+ * its SPI (the index) and serial; one that went meanwhile, or no longer
+ * waits for a name, lets the answer go.
+ */
+static void resolved(const struct resolver_answer *a, void *ctx)
+{
+	struct ike_daemon *d = a->owner;
+	struct net_worker *nw = ctx;
+	struct ike_worker *w = &d->w[nw->index];
+	struct ike_sa *sa = ike_sa_find_own(w, a->cookie[0], a->cookie[1]);
+	struct ip_addr gw;
+	char why[384];
+	uint8_t kind;
+
+	if (!sa || !sa->redirect_resolving)
+		return;
+	kind = sa->redirect_resolving;
+	sa->redirect_resolving = 0;
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = NULL;
+	if (!answer_addr(sa, a, &gw)) {
+		counters_inc(d->ctr, w->index, IKEC_REDIRECT_RESOLVE_FAILED);
+		snprintf(why, sizeof(why), "the gateway's name %s: %s", log_no_ip() ? "<name>" : a->name,
+			 a->status == -ETIMEDOUT ? "not resolved in time"
+			 : a->status == 0 || a->status == -ENOENT
+				 ? "no address of the connection's family"
+				 : "not resolved");
+		switch (kind) {
+		case RESOLVING_INIT:
+			ike_sa_fail(sa, RC_FATAL, "redirect not followed: %s", why);
+			break;
+		case RESOLVING_AUTH:
+			/* the gateway made no Child SA: this IKE SA has nothing left to do */
+			ike_sa_progress(sa, RC_FATAL, "redirect not followed: %s", why);
+			ike_sa_setup_free(sa);
+			ike_sa_progress_done(sa);
+			ike_sa_delete(sa, true);
+			break;
+		default:
+			/* an established session stays with the gateway it has */
+			ike_sa_progress(sa, RC_LOG_SERIOUS, "redirect not followed: %s", why);
+			break;
+		}
+		return;
+	}
+	if (kind == RESOLVING_INIT) {
+		init_go(sa, &gw);
+		return;
+	}
+	sa->redirect_gw = gw;
+	v2_redirect_go(sa);
+}
+
 bool v2_redirect_init_response(struct ike_sa *sa, const struct v2_msg *m)
 {
 	struct v2_redirect r;
 	struct ip_addr gw;
 	const char *why;
 
+	if (sa->redirect_resolving)
+		return true;	/* one REDIRECT taken already: its name is being resolved */
 	if (!redirect_of(m, &r, &gw, &why)) {
 		if (!why)
 			return false;
@@ -131,17 +286,21 @@ bool v2_redirect_init_response(struct ike_sa *sa, const struct v2_msg *m)
 			    (unsigned long long)sa->serial);
 		return true;
 	}
-	if (!acceptable(sa, &gw, &why)) {
+	if (!acceptable(sa, &gw, &r, &why)) {
 		refused(sa, why);
 		return true;
 	}
 	v2_request_done(sa);
-	if (follow(sa, &gw) < 0) {
-		ike_sa_fail(sa, RC_INTERNALERR, "cannot start again at the new gateway");
+	if (!named(&gw)) {
+		init_go(sa, &gw);
 		return true;
 	}
-	ike_sa_progress_done(sa);
-	ike_sa_free(sa);
+	if (!keep_name(sa, &r)) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return true;
+	}
+	if (resolve(sa, RESOLVING_INIT, &why) < 0)
+		ike_sa_fail(sa, RC_FATAL, "redirect not followed: %s", why);
 	return true;
 }
 
@@ -152,20 +311,54 @@ void v2_redirect_auth_note(struct ike_sa *sa, const struct v2_msg *m)
 	const char *why;
 
 	if (!redirect_of(m, &r, &gw, &why)) {
-		if (why)
+		if (why) {
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_REDIRECT_REFUSED);
+			ike_sa_progress(sa, RC_LOG, "redirect refused: %s", why);
+		}
 		return;
 	}
-	if (!acceptable(sa, &gw, &why)) {
+	if (!acceptable(sa, &gw, &r, &why)) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_REDIRECT_REFUSED);
 		ike_sa_progress(sa, RC_LOG, "redirect refused: %s", why);
 		return;
 	}
+	if (named(&gw) && !keep_name(sa, &r))
+		return;		/* no memory: treated as no redirect */
 	sa->redirect_gw = gw;
+	if (!named(&gw)) {
+		free(sa->redirect_fqdn);
+		sa->redirect_fqdn = NULL;
+	}
+}
+
+/* The gateway named by sa->redirect_fqdn: resolve it first; false when that cannot start. */
+static bool resolve_then_go(struct ike_sa *sa, uint8_t kind)
+{
+	const char *why;
+
+	if (sa->redirect_resolving)
+		return true;
+	if (resolve(sa, kind, &why) == 0)
+		return true;
+	log_limited(LOG_WARNING, 20, "redirect name not resolved", "#%llu: redirect not followed: %s",
+		    (unsigned long long)sa->serial, why);
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = NULL;
+	return false;
 }
 
 bool v2_redirect_after_auth(struct ike_sa *sa)
 {
+	if (sa->redirect_fqdn) {
+		if (!resolve_then_go(sa, RESOLVING_AUTH)) {
+			ike_sa_progress(sa, RC_FATAL, "redirect not followed: cannot resolve the "
+				       "gateway's name");
+			ike_sa_setup_free(sa);
+			ike_sa_progress_done(sa);
+			ike_sa_delete(sa, true);
+		}
+		return true;
+	}
 	if (sa->redirect_gw.af == AF_UNSPEC)
 		return false;
 	v2_redirect_go(sa);
@@ -176,6 +369,11 @@ void v2_redirect_go(struct ike_sa *sa)
 {
 	struct ip_addr gw = sa->redirect_gw;
 
+	if (sa->redirect_fqdn && named(&gw)) {
+		/* an INFORMATIONAL's REDIRECT to a name: the session stays while it is resolved */
+		resolve_then_go(sa, RESOLVING_INFO);
+		return;
+	}
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	if (follow(sa, &gw) < 0)
@@ -188,10 +386,14 @@ void v2_redirect_go(struct ike_sa *sa)
 
 bool v2_redirect_info_note(struct ike_sa *sa, const struct v2_msg *m)
 {
-	if (!v2_msg_notify(m, V2N_REDIRECT) || !sa->initiator)
+	if (!v2_msg_notify(m, V2N_REDIRECT) || !sa->initiator || sa->redirect_resolving)
 		return false;
+	/* only this REDIRECT counts: nothing of an earlier one */
+	sa->redirect_gw.af = AF_UNSPEC;
+	free(sa->redirect_fqdn);
+	sa->redirect_fqdn = NULL;
 	v2_redirect_auth_note(sa, m);
-	return sa->redirect_gw.af != AF_UNSPEC;
+	return sa->redirect_gw.af != AF_UNSPEC || sa->redirect_fqdn;
 }
 
 /* ---- gateway ---- */
@@ -277,17 +479,25 @@ int v2_redirect_payload(struct ike_sa *sa, struct v2_build *b, const struct ip_a
 	return rc;
 }
 
+int v2_redirect_payload_fqdn(struct ike_sa *sa, struct v2_build *b, const char *name)
+{
+	uint8_t data[2 + 255];
+	struct v2_notification n = { .type = V2N_REDIRECT, .data = data };
+	int rc;
+
+	n.len = (uint16_t)v2_redirect_encode_fqdn(data, sizeof(data), name, NULL, 0);
+	if (!n.len)
+		return -EINVAL;
+	rc = v2_build_notify(b, &n);
+	if (rc == 0)
+		count_sent(sa->w);
+	return rc;
+}
+
 void v2_redirect_auth_payload(struct ike_sa *sa, struct v2_build *b)
 {
-	if (sa->redirect_gw_name) {
-		uint8_t data[2 + 255];
-		struct v2_notification n = { .type = V2N_REDIRECT, .data = data };
-
-		n.len = (uint16_t)v2_redirect_encode_fqdn(data, sizeof(data), sa->redirect_gw_name,
-							  NULL, 0);
-		if (n.len && v2_build_notify(b, &n) == 0)
-			count_sent(sa->w);
-	} else if (sa->redirect_gw.af != AF_UNSPEC) {
+	if (sa->redirect_gw_name)
+		v2_redirect_payload_fqdn(sa, b, sa->redirect_gw_name);
+	else if (sa->redirect_gw.af != AF_UNSPEC)
 		v2_redirect_payload(sa, b, &sa->redirect_gw);
-	}
 }

@@ -49,7 +49,7 @@ struct v2_redirect {
  */
 int v2_redirect_decode(const uint8_t *data, size_t len, struct v2_redirect *r);
 
-/* The gateway as an address: 0, or -ENOTSUP for an FQDN (no resolver here). Pure. */
+/* The gateway as an address: 0, or -ENOTSUP for an FQDN (resolved off the worker). Pure. */
 int v2_redirect_gw_addr(const struct v2_redirect *r, struct ip_addr *a);
 
 /*
@@ -79,7 +79,9 @@ bool v2_redirect_init_request(struct ike_worker *w, struct net_rx *rx, const str
 /*
  * Initiator: an IKE_SA_INIT response with N(REDIRECT). Returns false
  * without one; else follows it (a new IKE SA to the gateway takes over
- * the attempt) or fails the attempt, and sa is gone.
+ * the attempt) or fails the attempt, and sa is gone. A gateway named by
+ * FQDN is resolved first, off the worker (util/resolver.h): sa waits for
+ * the answer, which this worker handles, and goes then.
  */
 bool v2_redirect_init_response(struct ike_sa *sa, const struct v2_msg *m);
 
@@ -101,7 +103,12 @@ void v2_redirect_auth_note(struct ike_sa *sa, const struct v2_msg *m);
  */
 bool v2_redirect_after_auth(struct ike_sa *sa);
 
-/* Go to sa->redirect_gw: a new IKE SA there, and this one (and its children) deleted. */
+/*
+ * Go to sa->redirect_gw: a new IKE SA there, and this one (and its
+ * children) deleted. A gateway named by FQDN (sa->redirect_fqdn) is
+ * resolved first; sa and its children stay until the answer, and stay
+ * for good when the name does not resolve (counted).
+ */
 void v2_redirect_go(struct ike_sa *sa);
 
 /*
@@ -113,5 +120,8 @@ bool v2_redirect_info_note(struct ike_sa *sa, const struct v2_msg *m);
 
 /* Gateway: N(REDIRECT) to gw (no nonce) into b, counted. Returns 0 or -errno. */
 int v2_redirect_payload(struct ike_sa *sa, struct v2_build *b, const struct ip_addr *gw);
+
+/* The same to a gateway named by FQDN (RFC 5685 9, type 3), sent as given. */
+int v2_redirect_payload_fqdn(struct ike_sa *sa, struct v2_build *b, const char *name);
 
 #endif

@@ -32,6 +32,7 @@ void v2_task_free(struct v2_task *t)
 	ike_progress_unref(t->whack);
 	crypto_ke_free(t->ke);
 	free(t->pub);
+	free(t->gw_name);
 	crypto_wipe(t->ni, sizeof(t->ni));
 	free(t);
 }

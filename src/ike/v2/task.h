@@ -54,6 +54,7 @@ struct v2_task {
 	uint8_t *pub;
 	struct ike_sa *new_ike;		/* REKEY_IKE: the new SA (same owner; cleared if it goes) */
 	struct ip_addr gw;		/* REDIRECT: where the peer goes */
+	char *gw_name;			/* ... or the gateway's FQDN, sent as given (owned) */
 };
 
 /* A new task of kind; NULL on ENOMEM. Context: the owner. */

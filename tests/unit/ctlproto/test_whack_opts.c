@@ -126,6 +126,7 @@ static const char *const good[] = {
 	CONN " --fragmentation force",
 	CONN " --fragmentation no --send-redirect yes --redirect-to 192.0.2.7,192.0.2.8",
 	CONN " --accept-redirect yes --accept-redirect-to 192.0.2.7",
+	CONN " --accept-redirect yes --accept-redirect-to 192.0.2.7,gw1.example",
 	CONN " --forceencaps",
 	CONN " --no-keep-alive",
 	CONN " --initiateontraffic",
@@ -358,7 +359,8 @@ static const struct bad bad[] = {
 	{ CONN " --xauthby radius", "--xauthby radius: expected file, pam or alwaysok" },
 	{ CONN " --fragmentation sometimes",
 	  "--fragmentation sometimes: expected yes, no, never, force or insist" },
-	{ CONN " --accept-redirect-to 192.0.2.1,gw", "\"gw\" is not an IP address" },
+	{ CONN " --accept-redirect-to 192.0.2.1,gw_1",
+	  "gw_1: expected an IPv4 or IPv6 address or a host name" },
 	/* addresses */
 	{ "--name c --host 10.0.0.256 --to --host 10.0.0.2",
 	  "--host 10.0.0.256: expected an IP address, %any or %opportunistic" },
