@@ -48,8 +48,9 @@ int ike_inst_table_init(struct ike_inst_table *t)
 	memset(t, 0, sizeof(*t));
 	if (crypto_random(&t->key, sizeof(t->key)) < 0)
 		t->key = 0xcbf29ce484222325ULL;
-	t->by_name = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	t->by_id = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/* sized by us, not by liburcu's automatic resize: util/lfht_size.h says why */
+	t->by_name = lfht_size_new(&t->name_size, 64);
+	t->by_id = lfht_size_new(&t->id_size, 64);
 	if (!t->by_name || !t->by_id) {
 		ike_inst_table_fini(t);
 		return -ENOMEM;
@@ -86,6 +87,8 @@ void ike_inst_publish(struct ike_inst_table *t, struct connection *c)
 	rcu_read_unlock();
 	c->inst.published = true;
 	atomic_fetch_add(&t->count, 1);
+	lfht_size_added(&t->name_size);
+	lfht_size_added(&t->id_size);
 }
 
 void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
@@ -99,6 +102,8 @@ void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
 	cds_lfht_del(t->by_id, &c->inst.by_id);
 	rcu_read_unlock();
 	atomic_fetch_sub(&t->count, 1);
+	lfht_size_deleted(&t->name_size);
+	lfht_size_deleted(&t->id_size);
 	ike_connection_unref(c);	/* the table's */
 }
 

@@ -9,6 +9,7 @@
 #include <urcu/rculfhash.h>
 
 #include "ike/connection.h"
+#include "util/lfht_size.h"
 
 /*
  * The daemon's connection instances (ike/connection.h: one per client of a
@@ -32,8 +33,9 @@
  * outlives its client's SAs, and never leaks.
  */
 struct ike_inst_table {
-	struct cds_lfht *by_name;
-	struct cds_lfht *by_id;
+	struct cds_lfht *by_name;	/* name_size.ht */
+	struct cds_lfht *by_id;		/* id_size.ht */
+	struct lfht_size name_size, id_size;	/* their bucket counts (util/lfht_size.h) */
 	uint64_t key;			/* hash seed: clients choose addresses and IDs */
 	_Atomic uint64_t count;
 };

@@ -269,6 +269,7 @@ struct ike_daemon {
 	bool kernel_none;		/* the none backend: nothing to install */
 	bool per_sa_metrics;		/* --metrics-per-sa: established SAs publish an ike_sa_pub */
 	struct cds_lfht *sa_pubs;	/* those records, by serial (ike_stats.h) */
+	struct lfht_size sa_pubs_size;	/* its bucket count (util/lfht_size.h) */
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
 	struct runner *runner;		/* runs the updown commands, off the workers */
