@@ -182,11 +182,30 @@ static void inst_unlink(struct ike_sa *sa)
 	sa->inst_next = sa->inst_prev = NULL;
 }
 
+struct ike_lease *ike_sa_lease_slot(struct ike_sa *sa)
+{
+	if (sa->conn && sa->conn->inst.tmpl)
+		return &sa->conn->inst.lease;
+	if (!sa->lease)
+		sa->lease = calloc(1, sizeof(*sa->lease));
+	return sa->lease;
+}
+
+void ike_sa_lease_move(struct ike_sa *n, struct ike_sa *old)
+{
+	if (!old->lease)
+		return;
+	ike_lease_release(n->lease);
+	free(n->lease);
+	n->lease = old->lease;
+	old->lease = NULL;
+}
+
 void ike_sa_lease_done(struct ike_sa *sa)
 {
 	struct connection *c = sa->conn;
 
-	ike_lease_release(&sa->lease);
+	ike_lease_release(sa->lease);
 	if (!c || !c->inst.tmpl)
 		return;
 	for (struct ike_sa *o = c->inst.sas; o; o = o->inst_next)
@@ -541,7 +560,8 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
-	ike_lease_release(&sa->lease);	/* a fixed peer's; an instance's goes with the instance */
+	ike_lease_release(sa->lease);	/* a fixed peer's; an instance's goes with the instance */
+	free(sa->lease);
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);

@@ -617,7 +617,7 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 	*pp = old->children;
 	old->children = NULL;
 	/* An instance's lease stays in the instance; a fixed peer's moves, so does what we got. */
-	ike_lease_move(&n->lease, &old->lease);
+	ike_sa_lease_move(n, old);
 	free(n->given);
 	n->given = old->given;
 	old->given = NULL;

@@ -88,15 +88,16 @@ Test(lfht_size, buckets_follow_the_nodes_up_and_down)
 			      "%lu nodes in %lu buckets", lfht_size_nodes(&s), lfht_size_buckets(&s));
 	}
 	cr_assert_eq(lfht_size_nodes(&s), N);
-	cr_assert_eq(lfht_size_buckets(&s), 65536, "100,000 nodes: 2^16 buckets (grown at 32,769), got %lu",
-		     lfht_size_buckets(&s));
+	cr_assert_eq(lfht_size_buckets(&s), 65536,
+		     "100,000 nodes: 2^16 buckets (grown at 32,769), got %lu", lfht_size_buckets(&s));
 	for (unsigned long k = 0; k < N; k += 7)
 		cr_assert(found(&s, k), "node %lu lost in a resize", k);
 	cr_assert_not(found(&s, N + 1));
 	for (unsigned long k = 0; k < N; k++) {
 		del(&s, &v[k]);
 		unsigned long n = lfht_size_nodes(&s), b = lfht_size_buckets(&s);
-		cr_assert(b == 64 || n >= b / 8, "%lu nodes left in %lu buckets", n, b);
+		cr_assert(b == 64 || n >= b / 8, "%lu nodes left in %lu buckets", n,
+			  b);
 		if (k % 4999 == 0 && k + 1 < N)
 			cr_assert(found(&s, k + 1), "node %lu lost in a shrink", k + 1);
 	}
