@@ -53,6 +53,16 @@ void ike_inst_table_fini(struct ike_inst_table *t);
 void ike_inst_publish(struct ike_inst_table *t, struct connection *c);
 
 /*
+ * The same, under its peer ID only when by_id: the ID index serves
+ * --uniqueids alone, and without it many clients may send one ID (the
+ * load generator's clients send their address: 10,000 per ID at 1,000,000
+ * held), whose instances would share one hash, a run of duplicates that
+ * every add to the split-ordered list walks to its end (issue 14: the
+ * setup cost grew with the SAs held). Context: c's owner.
+ */
+void ike_inst_publish_ids(struct ike_inst_table *t, struct connection *c, bool by_id);
+
+/*
  * Unpublish c, give its lease back to the pools and drop the table's
  * reference. Context: c's owner.
  */

@@ -114,6 +114,7 @@ struct connection {
 		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
 		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
 		bool published;			/* owner only */
+		bool by_id_published;		/* ... in by_id too (owner only) */
 		/*
 		 * The client's address-pool lease (ike/lease.h): taken when the
 		 * client has authenticated and asked for an address, written

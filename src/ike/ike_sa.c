@@ -245,7 +245,8 @@ struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, u
 	if (ike_conn_instantiate(c, end, &sa->peer, &sa->id_remote, ike_conn_serial_new(d),
 				 sa->w->index, &inst) < 0)
 		return NULL;
-	ike_inst_publish(&d->insts, inst);	/* the table holds the first reference */
+	/* The table holds the first reference; by ID only for --uniqueids (conn_inst.h: why). */
+	ike_inst_publish_ids(&d->insts, inst, d->uniqueids);
 	ike_conn_use(inst);
 	return inst;
 }
