@@ -48,8 +48,9 @@ int ike_inst_table_init(struct ike_inst_table *t)
 	memset(t, 0, sizeof(*t));
 	if (crypto_random(&t->key, sizeof(t->key)) < 0)
 		t->key = 0xcbf29ce484222325ULL;
-	t->by_name = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	t->by_id = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/* sized by us, not by liburcu's automatic resize: util/lfht_size.h says why */
+	t->by_name = lfht_size_new(&t->name_size, 64);
+	t->by_id = lfht_size_new(&t->id_size, 64);
 	if (!t->by_name || !t->by_id) {
 		ike_inst_table_fini(t);
 		return -ENOMEM;
@@ -78,14 +79,24 @@ void ike_inst_table_fini(struct ike_inst_table *t)
 	t->by_name = t->by_id = NULL;
 }
 
-void ike_inst_publish(struct ike_inst_table *t, struct connection *c)
+void ike_inst_publish_ids(struct ike_inst_table *t, struct connection *c, bool by_id)
 {
 	rcu_read_lock();
 	cds_lfht_add(t->by_name, hash_name(t, c->inst.name), &c->inst.by_name);
-	cds_lfht_add(t->by_id, hash_id(t, c->inst.tmpl, peer_id(c)), &c->inst.by_id);
+	if (by_id)
+		cds_lfht_add(t->by_id, hash_id(t, c->inst.tmpl, peer_id(c)), &c->inst.by_id);
 	rcu_read_unlock();
 	c->inst.published = true;
+	c->inst.by_id_published = by_id;
 	atomic_fetch_add(&t->count, 1);
+	lfht_size_added(&t->name_size);
+	if (by_id)
+		lfht_size_added(&t->id_size);
+}
+
+void ike_inst_publish(struct ike_inst_table *t, struct connection *c)
+{
+	ike_inst_publish_ids(t, c, true);
 }
 
 void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
@@ -96,9 +107,14 @@ void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
 	ike_lease_release(&c->inst.lease);	/* the instance goes: its client's addresses too */
 	rcu_read_lock();
 	cds_lfht_del(t->by_name, &c->inst.by_name);
-	cds_lfht_del(t->by_id, &c->inst.by_id);
+	if (c->inst.by_id_published)
+		cds_lfht_del(t->by_id, &c->inst.by_id);
 	rcu_read_unlock();
 	atomic_fetch_sub(&t->count, 1);
+	lfht_size_deleted(&t->name_size);
+	if (c->inst.by_id_published)
+		lfht_size_deleted(&t->id_size);
+	c->inst.by_id_published = false;
 	ike_connection_unref(c);	/* the table's */
 }
 

@@ -9,6 +9,7 @@
 #include <urcu/rculfhash.h>
 
 #include "ike/connection.h"
+#include "util/lfht_size.h"
 
 /*
  * The daemon's connection instances (ike/connection.h: one per client of a
@@ -32,8 +33,9 @@
  * outlives its client's SAs, and never leaks.
  */
 struct ike_inst_table {
-	struct cds_lfht *by_name;
-	struct cds_lfht *by_id;
+	struct cds_lfht *by_name;	/* name_size.ht */
+	struct cds_lfht *by_id;		/* id_size.ht */
+	struct lfht_size name_size, id_size;	/* their bucket counts (util/lfht_size.h) */
 	uint64_t key;			/* hash seed: clients choose addresses and IDs */
 	_Atomic uint64_t count;
 };
@@ -49,6 +51,16 @@ void ike_inst_table_fini(struct ike_inst_table *t);
 
 /* Publish c (an instance) under its name and peer ID. Context: c's owner. */
 void ike_inst_publish(struct ike_inst_table *t, struct connection *c);
+
+/*
+ * The same, under its peer ID only when by_id: the ID index serves
+ * --uniqueids alone, and without it many clients may send one ID (the
+ * load generator's clients send their address: 10,000 per ID at 1,000,000
+ * held), whose instances would share one hash, a run of duplicates that
+ * every add to the split-ordered list walks to its end (issue 14: the
+ * setup cost grew with the SAs held). Context: c's owner.
+ */
+void ike_inst_publish_ids(struct ike_inst_table *t, struct connection *c, bool by_id);
 
 /*
  * Unpublish c, give its lease back to the pools and drop the table's

@@ -449,14 +449,24 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 	c->serial = serial;
 	atomic_store(&c->refs, 1);
 
-	rc = spec->ike ? proposal_parse(spec->ike, V2_PROTO_IKE, &c->ike_props, why, sizeof(why))
-		       : proposal_defaults(V2_PROTO_IKE, &c->ike_props);
+	c->props_own = calloc(2, sizeof(*c->props_own));
+	if (!c->props_own) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	c->ike_props = &c->props_own[0];
+	c->esp_props = &c->props_own[1];
+	rc = spec->ike ? proposal_parse(spec->ike, V2_PROTO_IKE, &c->props_own[0], why,
+					sizeof(why))
+		       : proposal_defaults(V2_PROTO_IKE, &c->props_own[0]);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", why);
 		goto fail;
 	}
-	rc = spec->esp ? proposal_parse(spec->esp, V2_PROTO_ESP, &c->esp_props, why, sizeof(why))
-		       : proposal_defaults(V2_PROTO_ESP, &c->esp_props);
+	rc = spec->esp ? proposal_parse(spec->esp, V2_PROTO_ESP, &c->props_own[1], why,
+					sizeof(why))
+		       : proposal_defaults(V2_PROTO_ESP, &c->props_own[1]);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", why);
 		goto fail;
@@ -557,6 +567,7 @@ void ike_connection_free(struct connection *c)
 	}
 	addr_list_free(c->redirect_to);
 	addr_list_free(c->accept_redirect_to);
+	free(c->props_own);
 	conn_spec_fini(&c->spec);
 	if (c->inst.tmpl)
 		ike_connection_unref(c->inst.tmpl);
@@ -585,16 +596,16 @@ void ike_connection_unref(struct connection *c)
 
 void ike_connection_auth_esp(const struct connection *c, struct proposal_set *out)
 {
-	*out = c->esp_props;
+	*out = *c->esp_props;
 	proposal_set_drop_dh(out);
 }
 
 uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 				  struct proposal_set *out)
 {
-	uint16_t group = proposal_set_first_dh(&c->esp_props);
+	uint16_t group = proposal_set_first_dh(c->esp_props);
 
-	*out = c->esp_props;
+	*out = *c->esp_props;
 	if (group)
 		return group;	/* esp=...;dh or -dh names it */
 	if (!(c->spec.policy & POL_PFS) && !c->spec.pfsgroup)
@@ -655,7 +666,7 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 		return -ENOMEM;
 	}
 	/* What was derived from the spec is the template's: copied, references taken. */
-	c->ike_props = t->ike_props;
+	c->ike_props = t->ike_props;	/* the template's: c holds a reference on t */
 	c->esp_props = t->esp_props;
 	memcpy(c->id, t->id, sizeof(c->id));
 	memcpy(c->id_self, t->id_self, sizeof(c->id_self));

@@ -45,8 +45,14 @@ struct connection {
 	struct conn_spec spec;
 	uint64_t serial;		/* $N: order of creation, for stable listings */
 	_Atomic unsigned refs;		/* the table's and each SA's */
-	struct proposal_set ike_props;	/* --ike or the defaults */
-	struct proposal_set esp_props;	/* --esp or the defaults; DH only with --pfs */
+	/*
+	 * --ike and --esp (or the defaults; ESP's DH only with --pfs): a
+	 * template's own, in props_own (6,340 B each); an instance points at
+	 * its template's, which it keeps alive (inst.tmpl), so that each
+	 * client does not carry 12.7 kB of copies (issue 14: a million SAs).
+	 */
+	const struct proposal_set *ike_props, *esp_props;
+	struct proposal_set *props_own;	/* [0] IKE, [1] ESP; NULL in an instance */
 	struct ike_id id[2];		/* per end: --id, or the host address */
 	struct ike_id id_self[2];	/* the ID we send when that end is ours: never %any */
 	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
@@ -114,6 +120,7 @@ struct connection {
 		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
 		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
 		bool published;			/* owner only */
+		bool by_id_published;		/* ... in by_id too (owner only) */
 		/*
 		 * The client's address-pool lease (ike/lease.h): taken when the
 		 * client has authenticated and asked for an address, written

@@ -279,6 +279,7 @@ struct ike_daemon {
 	bool per_sa_metrics;		/* --metrics-per-sa: established SAs publish an ike_sa_pub */
 	uint8_t ike_window;		/* --ike-window: IKEv2 message ID window we announce (0, 1: none) */
 	struct cds_lfht *sa_pubs;	/* those records, by serial (ike_stats.h) */
+	struct lfht_size sa_pubs_size;	/* its bucket count (util/lfht_size.h) */
 	const char *vendorid;		/* --vendorid: sent in a V payload, or NULL */
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
 	struct runner *runner;		/* runs the updown commands, off the workers */

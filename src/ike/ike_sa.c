@@ -189,11 +189,30 @@ static void inst_unlink(struct ike_sa *sa)
 	sa->inst_next = sa->inst_prev = NULL;
 }
 
+struct ike_lease *ike_sa_lease_slot(struct ike_sa *sa)
+{
+	if (sa->conn && sa->conn->inst.tmpl)
+		return &sa->conn->inst.lease;
+	if (!sa->lease)
+		sa->lease = calloc(1, sizeof(*sa->lease));
+	return sa->lease;
+}
+
+void ike_sa_lease_move(struct ike_sa *n, struct ike_sa *old)
+{
+	if (!old->lease)
+		return;
+	ike_lease_release(n->lease);
+	free(n->lease);
+	n->lease = old->lease;
+	old->lease = NULL;
+}
+
 void ike_sa_lease_done(struct ike_sa *sa)
 {
 	struct connection *c = sa->conn;
 
-	ike_lease_release(&sa->lease);
+	ike_lease_release(sa->lease);
 	if (!c || !c->inst.tmpl)
 		return;
 	for (struct ike_sa *o = c->inst.sas; o; o = o->inst_next)
@@ -233,7 +252,8 @@ struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, u
 	if (ike_conn_instantiate(c, end, &sa->peer, &sa->id_remote, ike_conn_serial_new(d),
 				 sa->w->index, &inst) < 0)
 		return NULL;
-	ike_inst_publish(&d->insts, inst);	/* the table holds the first reference */
+	/* The table holds the first reference; by ID only for --uniqueids (conn_inst.h: why). */
+	ike_inst_publish_ids(&d->insts, inst, d->uniqueids);
 	ike_conn_use(inst);
 	return inst;
 }
@@ -563,7 +583,8 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
-	ike_lease_release(&sa->lease);	/* a fixed peer's; an instance's goes with the instance */
+	ike_lease_release(sa->lease);	/* a fixed peer's; an instance's goes with the instance */
+	free(sa->lease);
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);

@@ -322,9 +322,11 @@ struct ike_sa {
 	 * SA holds them; an IKE SA rekey moves them). An instance's client
 	 * holds its lease in the instance (conn->inst.lease): reach either
 	 * through ike_sa_lease(). Released by ike_sa_lease_done() and by
-	 * ike_sa_free().
+	 * ike_sa_free(). Allocated when the first address is taken
+	 * (ike_sa_lease_slot()), so that no other IKE SA carries its 320 bytes
+	 * (issue 14: a half-open SA's heap cost): NULL until then.
 	 */
-	struct ike_lease lease;
+	struct ike_lease *lease;
 	/* --modecfgclient: what the peer's CFG_REPLY gave us (NULL: nothing); owned */
 	struct ike_cp_given *given;
 };
@@ -335,8 +337,17 @@ struct ike_sa {
  */
 static inline struct ike_lease *ike_sa_lease(struct ike_sa *sa)
 {
-	return sa->conn && sa->conn->inst.tmpl ? &sa->conn->inst.lease : &sa->lease;
+	return sa->conn && sa->conn->inst.tmpl ? &sa->conn->inst.lease : sa->lease;
 }
+
+/*
+ * The same, for taking addresses: a fixed peer's IKE SA gets its lease
+ * allocated (empty) if it had none. NULL on ENOMEM. Context: the owner.
+ */
+struct ike_lease *ike_sa_lease_slot(struct ike_sa *sa);
+
+/* An IKE SA rekey: old's lease (a fixed peer's) goes to n. Context: the owner of both. */
+void ike_sa_lease_move(struct ike_sa *n, struct ike_sa *old);
 
 /*
  * sa is going (our Delete is out): give its client's addresses back

@@ -235,6 +235,7 @@ static void publish(struct ike_sa *sa)
 	}
 	cds_lfht_add(w->d->sa_pubs, serial_hash(p->serial), &p->node);
 	rcu_read_unlock();
+	lfht_size_added(&w->d->sa_pubs_size);
 }
 
 void ike_stats_established(struct ike_sa *sa, enum ike_stats_exchange x)
@@ -298,16 +299,21 @@ void ike_stats_sa_unpublish(struct ike_sa *sa)
 		return;
 	rcu_read_lock();
 	p = pub_of_rcu(sa);
+	bool gone = false;
 	if (p && cds_lfht_del(d->sa_pubs, &p->node) == 0) {
 		tsan_release(p);
 		call_rcu(&p->rcu, rcu_free_ike_sa_pub);
+		gone = true;
 	}
 	rcu_read_unlock();
+	if (gone)
+		lfht_size_deleted(&d->sa_pubs_size);
 }
 
 int ike_stats_pubs_init(struct ike_daemon *d)
 {
-	d->sa_pubs = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/* sized by us, not by liburcu's automatic resize: util/lfht_size.h says why */
+	d->sa_pubs = lfht_size_new(&d->sa_pubs_size, 64);
 	return d->sa_pubs ? 0 : -ENOMEM;
 }
 

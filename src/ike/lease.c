@@ -59,6 +59,8 @@ int ike_lease_take(struct ike_lease *l, struct ike_pool *pool, const struct ike_
 
 void ike_lease_release(struct ike_lease *l)
 {
+	if (!l)
+		return;
 	for (int fam = 0; fam < 2; fam++) {
 		if (!l->pool[fam])
 			continue;

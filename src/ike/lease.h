@@ -30,7 +30,7 @@
  * changes hands). An IKE SA rekey keeps the instance: nothing moves.
  * A connection that is not an instance (its peer is an address, with
  * --addresspool) has one client: its IKE SA holds the lease
- * (ike_sa.lease), and an IKE SA rekey moves it with ike_lease_move().
+ * (ike_sa.lease, allocated when taken), and an IKE SA rekey moves it (ike_sa_lease_move()).
  * ike_lease_release() is the one way back to the pool.
  */
 struct ike_lease {
@@ -60,7 +60,7 @@ static inline int ike_lease_fam(sa_family_t af)
 
 static inline bool ike_lease_has(const struct ike_lease *l, sa_family_t af)
 {
-	return l->pool[ike_lease_fam(af)] != NULL;
+	return l && l->pool[ike_lease_fam(af)] != NULL;
 }
 
 /*

@@ -57,13 +57,12 @@ static int match_init(struct cds_lfht_node *node, const void *key)
 
 int sadb_sa_table_init(struct sa_table *t)
 {
-	int flags = CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING;
-
 	memset(t, 0, sizeof(*t));
 	if (getrandom(&t->seed, sizeof(t->seed), 0) != sizeof(t->seed))
 		return -EIO;
-	t->by_spi = cds_lfht_new(1024, 1024, 0, flags, NULL);
-	t->by_init = cds_lfht_new(1024, 1024, 0, flags, NULL);
+	/* sized by us, not by liburcu's automatic resize: util/lfht_size.h says why */
+	t->by_spi = lfht_size_new(&t->spi_size, 1024);
+	t->by_init = lfht_size_new(&t->init_size, 1024);
 	if (!t->by_spi || !t->by_init) {
 		sadb_sa_table_fini(t);
 		return -ENOMEM;
@@ -93,6 +92,7 @@ int sadb_sa_table_add(struct sa_table *t, struct sa_node *n)
 	if (got != &n->by_spi)
 		return -EEXIST;
 	n->in_spi = true;
+	lfht_size_added(&t->spi_size);
 	return 0;
 }
 
@@ -110,11 +110,14 @@ int sadb_sa_table_add_init(struct sa_table *t, struct sa_node *n)
 	if (got != &n->by_init)
 		return -EEXIST;
 	n->in_init = true;
+	lfht_size_added(&t->init_size);
 	return 0;
 }
 
 void sadb_sa_table_del(struct sa_table *t, struct sa_node *n)
 {
+	bool spi = n->in_spi, init = n->in_init;
+
 	rcu_read_lock();
 	if (n->in_spi) {
 		cds_lfht_del(t->by_spi, &n->by_spi);
@@ -125,6 +128,10 @@ void sadb_sa_table_del(struct sa_table *t, struct sa_node *n)
 		n->in_init = false;
 	}
 	rcu_read_unlock();
+	if (spi)
+		lfht_size_deleted(&t->spi_size);
+	if (init)
+		lfht_size_deleted(&t->init_size);
 }
 
 struct sa_node *sadb_sa_table_lookup_rcu(struct sa_table *t, uint64_t our_spi)

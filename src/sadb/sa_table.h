@@ -10,6 +10,7 @@
 #include <urcu/rculfhash.h>
 
 #include "util/addr.h"
+#include "util/lfht_size.h"
 
 /*
  * The RCU indexes of IKE SAs:
@@ -35,8 +36,9 @@ struct sa_node {
 };
 
 struct sa_table {
-	struct cds_lfht *by_spi;
-	struct cds_lfht *by_init;
+	struct cds_lfht *by_spi;	/* spi_size.ht */
+	struct cds_lfht *by_init;	/* init_size.ht */
+	struct lfht_size spi_size, init_size;	/* their bucket counts (util/lfht_size.h) */
 	uint64_t seed;			/* hash key: peers choose SPIs, so hash with a secret */
 };
 

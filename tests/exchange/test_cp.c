@@ -689,7 +689,7 @@ Test(cp, lease_goes_with_the_instance_when_the_peer_vanishes)
 	bring_up("a");
 	struct ike_sa *e = east_sa_of("@alice");
 	cr_assert(ike_lease_has(&e->conn->inst.lease, AF_INET));
-	cr_assert_not(ike_lease_has(&e->lease, AF_INET), "the IKE SA holds a lease of its own");
+	cr_assert_not(ike_lease_has(e->lease, AF_INET), "the IKE SA holds a lease of its own");
 	cr_assert_eq(ike_inst_count(&xch_daemon(XCH_EAST)->insts), 1);
 	/* west vanishes: everything it sends from now on is lost */
 	for (int i = 0; i < 200 && xch_daemon(XCH_EAST)->w[0].sas; i++) {

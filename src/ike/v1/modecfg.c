@@ -60,7 +60,7 @@ static int lease(struct ike_sa *sa)
 {
 	const struct connection *conn = sa->conn;
 	struct ike_pool *pool = conn->pool[1 - sa->this_end][0];
-	struct ike_lease *l = ike_sa_lease(sa);
+	struct ike_lease *l = ike_sa_lease_slot(sa);	/* made when an address is taken */
 	struct ike_id key;
 	char name[CONN_NAME_MAX + 32];
 	int rc;
@@ -68,6 +68,10 @@ static int lease(struct ike_sa *sa)
 	if (!pool) {
 		ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: no IPv4 --addresspool to lease from");
 		return -ENOENT;
+	}
+	if (!l) {
+		ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: out of memory for the client's lease");
+		return -ENOMEM;
 	}
 	ike_lease_key(&sa->id_remote, sa->serial, &key);
 	rc = ike_lease_take(l, pool, &key);

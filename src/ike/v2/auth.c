@@ -937,9 +937,12 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	sa_family_t af = conn->ts[pe].start.af;
 	static const uint32_t want[2] = { V2_CFGW_IP4, V2_CFGW_IP6 };
 	int first = ike_lease_fam(af);
-	struct ike_lease *lease = ike_sa_lease(sa);	/* the client's instance's */
+	struct ike_lease *lease = ike_sa_lease_slot(sa);	/* the client's instance's */
 	struct ike_id key;
 	char name[CONN_NAME_MAX + 32], a[IP_ADDR_STRLEN];
+
+	if (!lease)
+		return V2N_INTERNAL_ADDRESS_FAILURE;	/* out of memory */
 
 	ike_lease_key(&sa->id_remote, sa->serial, &key);
 	for (int k = 0; k < 2; k++) {

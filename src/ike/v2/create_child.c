@@ -259,7 +259,7 @@ static void cc_send(struct ike_sa *sa)
 	if (t->kind == V2T_REKEY_IKE) {
 		uint8_t spi[8];
 		memcpy(spi, t->new_ike->spi_i, 8);
-		proposal_set_to_sa(&sa->conn->ike_props, V2_PROTO_IKE, spi, 8, sa_pl);
+		proposal_set_to_sa(sa->conn->ike_props, V2_PROTO_IKE, spi, 8, sa_pl);
 		v2_build_sa(&b, sa_pl);
 		v2_build_nonce(&b, &ni);
 		v2_build_ke(&b, &ke);
@@ -360,7 +360,7 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		n->state = IKE_I_REKEY;
 		inherit(n, sa);
 		t->new_ike = n;
-		t->dh = sa->suite.dh ? sa->suite.dh : proposal_set_first_dh(&sa->conn->ike_props);
+		t->dh = sa->suite.dh ? sa->suite.dh : proposal_set_first_dh(sa->conn->ike_props);
 		ike_sa_progress(sa, RC_LOG, "rekeying the IKE SA (new SA #%llu)",
 				(unsigned long long)n->serial);
 		cc_ke_then_send(sa);
@@ -618,7 +618,7 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 	*pp = old->children;
 	old->children = NULL;
 	/* An instance's lease stays in the instance; a fixed peer's moves, so does what we got. */
-	ike_lease_move(&n->lease, &old->lease);
+	ike_sa_lease_move(n, old);
 	free(n->given);
 	n->given = old->given;
 	old->given = NULL;
@@ -711,7 +711,7 @@ void v2_cc_i_ike_response(struct ike_sa *sa, struct ike_input *in)
 		task_fail(sa, "%s", "the new IKE SA went away");
 		return;
 	}
-	if (proposal_check_reply(&sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0 ||
+	if (proposal_check_reply(sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0 ||
 	    sa_pl->u.sa->props[0].spi_size != 8 || !nr || !ke || suite.dh != t->dh ||
 	    ke->u.ke.group != t->dh) {
 		task_fail(sa, "%s", "the IKE SA rekey answer is unacceptable");
@@ -1110,7 +1110,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	if (!ke || proposal_match_dh_hint(&sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE,
+	if (!ke || proposal_match_dh_hint(sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE,
 					  ke->u.ke.group, &suite, &num, &accepted) < 0) {
 		send_error(sa, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;

@@ -108,7 +108,7 @@ static void init_send_request(struct ike_sa *sa)
 					     .data = s->cookie };
 		v2_build_notify(&b, &c);
 	}
-	proposal_set_to_sa(&sa->conn->ike_props, V2_PROTO_IKE, NULL, 0, sa_pl);
+	proposal_set_to_sa(sa->conn->ike_props, V2_PROTO_IKE, NULL, 0, sa_pl);
 	v2_build_sa(&b, sa_pl);
 	v2_build_ke(&b, &ke);
 	v2_build_nonce(&b, &ni);
@@ -164,7 +164,7 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
 	}
-	sa->setup->dh = proposal_set_first_dh(&c->ike_props);
+	sa->setup->dh = proposal_set_first_dh(c->ike_props);
 	if (ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len, NULL, V2_NONCE_LEN) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
@@ -289,7 +289,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	if (n && n->len == 2) {
 		uint16_t want = (uint16_t)(n->data[0] << 8 | n->data[1]);
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_INVALID_KE_RECEIVED);
-		if (want != s->dh && proposal_set_has_dh(&sa->conn->ike_props, want) &&
+		if (want != s->dh && proposal_set_has_dh(sa->conn->ike_props, want) &&
 		    s->restarts < V2_MAX_RESTARTS) {
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_INVALID_KE_RETRIED);
 			ike_sa_progress(sa, RC_LOG,
@@ -320,7 +320,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 		v2_drop(sa->w, rx, "IKE_SA_INIT response without SA, KE or Nr");
 		return;
 	}
-	if (proposal_check_reply(&sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0) {
+	if (proposal_check_reply(sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0) {
 		ike_sa_fail(sa, RC_FATAL, "IKE_SA_INIT response chose a proposal we did not offer");
 		return;
 	}
@@ -499,7 +499,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
-	if (proposal_match_dh_hint(&c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
+	if (proposal_match_dh_hint(c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
 				   &suite, &num, &accepted) < 0) {
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
 		ike_stats_failed(w, IKE_XS_SA_INIT, IKE_ROLE_RESPONDER, IKE_FAIL_N_NO_PROPOSAL_CHOSEN);

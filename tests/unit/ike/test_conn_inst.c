@@ -176,6 +176,35 @@ Test(conn_inst, lookups_among_ten_thousand)
 	ike_connection_unref(other);
 }
 
+/* Without --uniqueids, instances go in by name only: the ID index has nothing to walk. */
+Test(conn_inst, without_the_id_index)
+{
+	struct connection *rw = template("rw");
+	struct ike_id pid = id("@shared");
+	struct connection *v[3];
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct ip_addr a = addr(k == 0 ? "10.0.0.1" : k == 1 ? "10.0.0.2" : "10.0.0.3");
+		cr_assert_eq(ike_conn_instantiate(rw, 0, &a, &pid, 100 + k, 0, &v[k]), 0);
+		ike_inst_publish_ids(&t, v[k], k == 2);	/* the third one by ID too */
+		ike_conn_use(v[k]);
+	}
+	cr_assert_eq(ike_inst_count(&t), 3);
+	struct connection *c = ike_inst_find_ref(&t, "rw[1]");
+	cr_assert_eq(c, v[0], "found by name");
+	ike_connection_unref(c);
+	struct counter byid = { .want = v[2] };
+	rcu_read_lock();
+	ike_inst_by_id_each_rcu(&t, rw, &pid, count_one, &byid);
+	rcu_read_unlock();
+	cr_assert_eq(byid.n, 1, "only the one published by ID is found by ID");
+	cr_assert(byid.found);
+	for (unsigned k = 0; k < 3; k++)
+		ike_conn_unuse(&t, v[k]);
+	cr_assert_eq(ike_inst_count(&t), 0);
+	ike_connection_unref(rw);
+}
+
 Test(conn_inst, whack_names_an_instance)
 {
 	char key[80];
