@@ -23,8 +23,12 @@
  * first four bytes of the payload, an SPI, are not zero), udp4500 the rest
  * (IKE behind the non-ESP marker, NAT-T keepalives). udp/tcp: any other
  * port. other: everything else, non-IP included (ARP).
- * LOGFILE: one line per packet as well (direction, category, addresses,
- * length, and the ICMP type/code), to explain a count.
+ * LOGFILE: one line per packet as well (the kernel's time of it, seconds and
+ * microseconds of the real-time clock that the daemons' logs stamp theirs by,
+ * direction, category, addresses, length, the ICMP type/code, and the SPI
+ * and sequence number of ESP and ESP-in-UDP, an IKE message's exchange
+ * type, response flag and message ID), to explain a count or put
+ * the wire in order with the logs.
  * Exit: 0, or 1 with a message when the socket cannot be opened.
  */
 #include <arpa/inet.h>
@@ -38,7 +42,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 enum { TOTAL, ESP, AH, ICMP, UDP500, ESPINUDP, UDP4500, UDP, TCP, OTHER, N };
@@ -73,10 +80,11 @@ static int classify_udp(const uint8_t *l4, size_t len)
 	return UDP;
 }
 
-static void log_packet(const uint8_t *p, size_t len, uint16_t ethertype, int pkttype, int what)
+static void log_packet(const uint8_t *p, size_t len, uint16_t ethertype, int pkttype, int what,
+		       const struct timeval *at)
 {
 	char s[INET6_ADDRSTRLEN] = "?", d[INET6_ADDRSTRLEN] = "?";
-	size_t hl = 0;
+	size_t hl = 0, esp = 0, ike = 0;
 	uint8_t proto = 0;
 
 	if (ethertype == ETH_P_IP && len >= 20) {
@@ -90,10 +98,31 @@ static void log_packet(const uint8_t *p, size_t len, uint16_t ethertype, int pkt
 		hl = 40;
 		proto = p[6];
 	}
-	fprintf(plog, "%s %s %s > %s len %zu", pkttype == PACKET_OUTGOING ? "out" : "in",
-		names[what], s, d, len);
+	fprintf(plog, "%lld.%06ld %s %s %s > %s len %zu", (long long)at->tv_sec,
+		(long)at->tv_usec, pkttype == PACKET_OUTGOING ? "out" : "in", names[what], s, d,
+		len);
 	if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && hl + 2 <= len)
 		fprintf(plog, " type %u code %u", p[hl], p[hl + 1]);
+	if (what == ESP)
+		esp = hl;
+	else if (what == ESPINUDP)
+		esp = hl + 8;
+	if (what == UDP500 && hl + 8 + 28 <= len)
+		ike = hl + 8;
+	else if (what == UDP4500 && hl + 12 + 28 <= len)
+		ike = hl + 12;		/* behind the non-ESP marker */
+	if (ike)
+		fprintf(plog, " ike spii %02x%02x%02x%02x%02x%02x%02x%02x exchange %u %s id %lu",
+			p[ike], p[ike + 1], p[ike + 2], p[ike + 3], p[ike + 4], p[ike + 5],
+			p[ike + 6], p[ike + 7], p[ike + 18],
+			p[ike + 19] & 0x20 ? "response" : "request",
+			(unsigned long)p[ike + 20] << 24 | (unsigned long)p[ike + 21] << 16 |
+				(unsigned long)p[ike + 22] << 8 | p[ike + 23]);
+	if (esp && esp + 8 <= len)
+		fprintf(plog, " spi 0x%02x%02x%02x%02x seq %lu", p[esp], p[esp + 1], p[esp + 2],
+			p[esp + 3],
+			(unsigned long)p[esp + 4] << 24 | (unsigned long)p[esp + 5] << 16 |
+				(unsigned long)p[esp + 6] << 8 | p[esp + 7]);
 	fprintf(plog, "\n");
 }
 
@@ -150,8 +179,13 @@ static bool take(int fd, int flags)
 
 	count[TOTAL]++;
 	count[what]++;
-	if (plog)
-		log_packet(buf, (size_t)n, ntohs(from.sll_protocol), from.sll_pkttype, what);
+	if (plog) {
+		/* the kernel's time of the packet (SO_TIMESTAMP), else the time read */
+		struct timeval at;
+		if (ioctl(fd, SIOCGSTAMP, &at) < 0)
+			gettimeofday(&at, NULL);
+		log_packet(buf, (size_t)n, ntohs(from.sll_protocol), from.sll_pkttype, what, &at);
+	}
 	return true;
 }
 
@@ -181,6 +215,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pcount: AF_PACKET on %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
+	if (plog)
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &(int){ 1 }, sizeof(int));
 	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: recv returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	snprintf(path, sizeof(path), "%s.ready", argv[2]);
