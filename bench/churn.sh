@@ -9,8 +9,8 @@
 #   - whack --briefstatus (up) / --status (down) totals: N IKE and N IPsec SAs, then none;
 #   - the kernel's counts in the responder's namespace (ip xfrm state count, ip xfrm
 #     policy count, IN + OUT + FWD): 2N states (one inbound and one outbound ESP SA per
-#     Child SA) and 3N policies (out, in, fwd) while up, no state and no policy once
-#     they left;
+#     Child SA) and 3N policies (out, in, fwd; without CP 3 per source address: those
+#     clients share their selectors) while up, no state and no policy once they left;
 #   - the same ID got the same address back (the leases' ID -> address lists of two
 #     rounds compared, and the generator's own count of addresses unchanged).
 # The same pluto first serves PLAIN_ROUNDS rounds of clients that do not ask for an address
