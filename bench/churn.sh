@@ -179,7 +179,9 @@ chmod +x "$out/hook.sh"
 # run_phase LABEL ROUNDS: one generator run of ROUNDS rounds, the label's rounds numbered
 # on from the runs before (done_plain, done_cp); its output appended to lg-LABEL.out with
 # those numbers
-done_plain=0 done_cp=0 runs=0
+# shellcheck disable=SC2034 # read through eval
+done_plain=0 done_cp=0
+runs=0
 run_phase() {
 	local label=$1 rounds=$2 resp=$R4 id='@plain%u.churn' opts=() r0 rc
 	[ "$label" = cp ] && { resp=$R4CP; id='@cp%u.churn'; opts=(--cp); }

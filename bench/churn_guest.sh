@@ -28,7 +28,8 @@ if [ "${SKUA_IN_GUEST:-0}" = 1 ]; then
 	done
 	echo "# in the guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 	export STACK=netkey REQUIRE_ESP=1 BUILD=$SKUA_CHURN_BUILD
-	export CHURN_WHERE="In the qemu guest of tests/kernel (bench/churn_guest.sh): kernel $(uname -r) with ESP, $(nproc) vCPUs emulated (TCG, no KVM), $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB; the host's load average at the start: $SKUA_CHURN_HOSTLOAD. The CPU figures are emulated-CPU time: compare them with each other, not with the host's."
+	CHURN_WHERE="In the qemu guest of tests/kernel (bench/churn_guest.sh): kernel $(uname -r) with ESP, $(nproc) vCPUs emulated (TCG, no KVM), $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB; the host's load average at the start: $SKUA_CHURN_HOSTLOAD. The CPU figures are emulated-CPU time: compare them with each other, not with the host's."
+	export CHURN_WHERE
 	exec bash "$here/churn.sh"
 fi
 
@@ -52,7 +53,8 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-$((nrounds * (2 * N / RATE) * 3 + 300))}
 for v in $VARS; do
 	eval "[ -n \"\${$v:-}\" ] && export SKUA_CHURN_$v=\"\$$v\""
 done
-export SKUA_CHURN_BUILD=$BUILD SKUA_CHURN_HOSTLOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
+SKUA_CHURN_HOSTLOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+export SKUA_CHURN_BUILD=$BUILD SKUA_CHURN_HOSTLOAD
 mkdir -p "$here/results"
 echo "# churn in the guest: N=$N, $nrounds rounds at $RATE/s, guest ${GUEST_MEM:-6144} MiB," \
 	"${GUEST_CPUS:-2} CPUs, bound ${GUEST_TIMEOUT} s" >&2
