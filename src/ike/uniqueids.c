@@ -105,11 +105,17 @@ static bool post_one(struct connection *old, void *ctx)
 
 void ike_uniqueids_replace(struct ike_sa *sa, const struct child_sa *first)
 {
+	if (sa->w->d->uniqueids)
+		ike_inst_replace_same_id(sa, first);
+}
+
+void ike_inst_replace_same_id(struct ike_sa *sa, const struct child_sa *first)
+{
 	struct ike_daemon *d = sa->w->d;
 	const struct connection *c = sa->conn;
 	struct collect co = { sa, first };
 
-	if (!d->uniqueids || !c || !c->inst.tmpl)
+	if (!c || !c->inst.tmpl)
 		return;
 	if (ike_id_is_any(&c->id[1 - c->inst.end]))
 		return;

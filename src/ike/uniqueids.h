@@ -22,4 +22,12 @@
  */
 void ike_uniqueids_replace(struct ike_sa *sa, const struct child_sa *first);
 
+/*
+ * The same replacement whatever --uniqueids says (IKEv1's INITIAL-CONTACT:
+ * the client says its older SAs are gone). The instances are found by the
+ * peer-ID index, which exists only with --uniqueids: without it, nothing
+ * is found.
+ */
+void ike_inst_replace_same_id(struct ike_sa *sa, const struct child_sa *first);
+
 #endif

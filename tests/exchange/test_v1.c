@@ -12,6 +12,7 @@
 
 #include "exchange/xch.h"
 #include "unit/ike/v1_sample.h"
+#include "ike/conn_inst.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
@@ -456,6 +457,44 @@ Test(v1, quick_mode_establishes)
 	/* the ISAKMP SA stays as it was */
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
 	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+}
+
+/*
+ * A road warrior on a %any connection: east's template gets an instance
+ * for the client once Main Mode is up ("v1"[1] 127.0.0.1), which owns the
+ * ISAKMP SA and the IPsec SA; the client's own address as IDci fits it
+ * (on the template, whose peer is %any, it did not: INVALID_ID_INFORMATION).
+ */
+Test(v1, any_peer_gets_an_instance)
+{
+	struct child_sa *ec;
+	struct ike_sa *e;
+	struct connection *t;
+	char buf[128], tr[80];
+
+	v1_main_up("--name v1 --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 "
+		   "--id @east --client 10.2.0.0/16 --psk --encrypt --tunnel",
+		   "--name v1 --ikev1 --host 127.0.0.2 --id @east --client 10.2.0.0/16 --to "
+		   "--host %any --psk --encrypt --tunnel");
+	e = xch_sa(XCH_EAST);
+	t = xch_conn(XCH_EAST, "v1");
+	cr_assert(ike_conn_is_template(t));
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_eq(e->conn->inst.tmpl, t, "the ISAKMP SA is not on an instance of the template");
+	cr_assert_str_eq(ike_conn_instance_str(e->conn, buf, sizeof(buf)), "\"v1\"[1] 127.0.0.1");
+	cr_assert_eq(e->conn->inst.sas, e);
+	cr_assert(ike_id_is_any(&t->id[1]), "the template was written");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	ec = e->children;
+	cr_assert_not_null(ec, "no IPsec SA on the responder");
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->conn, e->conn, "the IPsec SA serves the instance");
+	cr_assert_str_eq(ike_ts_str(&ec->ts_remote, tr, sizeof(tr)), "127.0.0.1/32");
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_eq(xch_sa(XCH_WEST)->children->state, CHILD_INSTALLED);
 }
 
 Test(v1, quick_mode_with_pfs)

@@ -20,6 +20,7 @@
 #include "crypto/crypto.h"
 #include "ike/ike_stats.h"
 #include "ike/route.h"
+#include "ike/uniqueids.h"
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
@@ -156,9 +157,13 @@ void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
 	sa->v1->initial_contact = true;
 	ike_sa_progress(sa, RC_LOG, "received INITIAL_CONTACT: deleting the older ISAKMP SAs of "
 			"this peer");
-	bool inst = sa->conn && sa->conn->inst.tmpl;
-	for (o = inst ? sa->conn->inst.sas : sa->w->sas; o; o = next) {
-		next = inst ? o->inst_next : o->next;
+	if (sa->conn && sa->conn->inst.tmpl) {
+		/* a client's instance: its older ones (same template and ID), on their owners */
+		ike_inst_replace_same_id(sa, NULL);
+		return;
+	}
+	for (o = sa->w->sas; o; o = next) {
+		next = o->next;
 		if (o == sa || o->dead || o->version != 1 || o->conn != sa->conn ||
 		    !ike_state_info(o->state)->established || !ike_id_match(&o->id_remote, &sa->id_remote))
 			continue;

@@ -385,11 +385,28 @@ static void fail(struct ike_sa *sa, enum ike_stats_reason why, unsigned rc, cons
 	ike_sa_free(sa);
 }
 
-static void established(struct ike_sa *sa, enum ike_state state)
+/* The ISAKMP SA is up. False when it could not be (it is gone then). */
+static bool established(struct ike_sa *sa, enum ike_state state)
 {
 	struct ike_worker *w = sa->w;
 	char alg[96], idb[IKE_ID_STRLEN];
 
+	/*
+	 * A template's client (a %any road warrior) gets its own instance, as
+	 * in IKEv2 (v2/auth.c), which owns its ISAKMP SA, its IPsec SAs and
+	 * its Mode Config lease from now on; the template stays configuration.
+	 */
+	if (!sa->initiator && ike_conn_is_template(sa->conn)) {
+		struct connection *inst = ike_sa_client_conn(sa, sa->conn, sa->this_end);
+
+		if (!inst) {
+			fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR,
+			     "out of memory making the client's connection instance");
+			return false;
+		}
+		ike_sa_set_conn(sa, inst, sa->this_end);
+		ike_conn_unuse(&w->d->insts, inst);
+	}
 	sa->state = state;
 	memcpy(sa->v1->p1_iv, sa->v1->iv, sa->v1->block);
 	sa->established_ms = ike_now(w);
@@ -421,6 +438,8 @@ static void established(struct ike_sa *sa, enum ike_state state)
 	/* XAUTH and Mode Config first, where the connection asks for them */
 	bool held = v1_xauth_after_p1(sa);
 
+	if (sa->dead)
+		return false;	/* XAUTH could not start: the SA is gone */
 	if (sa->v1->replacing) {
 		/* it replaces older ISAKMP SAs: their IPsec SAs are its own now, and they go */
 		struct ike_sa *o, *next;
@@ -438,10 +457,11 @@ static void established(struct ike_sa *sa, enum ike_state state)
 			}
 		}
 		if (sa->children)
-			return;
+			return true;
 	}
 	if (!held && sa->initiator)
 		v1_quick_initiate(sa);
+	return true;
 }
 
 bool v1_hand_over(struct ike_sa *old)
@@ -802,7 +822,8 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
 	sa->id_remote = id;
 	v1_natt_follow(sa, in->rx);
-	established(sa, IKE_V1_MAIN_I4);
+	if (!established(sa, IKE_V1_MAIN_I4))
+		return;
 	v1_initial_contact(sa, in->v1m);
 }
 
@@ -1025,7 +1046,8 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 6");
 		return;
 	}
-	established(sa, IKE_V1_MAIN_R3);
+	if (!established(sa, IKE_V1_MAIN_R3))
+		return;
 	v1_initial_contact(sa, in->v1m);
 }
 
@@ -1306,7 +1328,8 @@ void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Aggressive Mode message 3");
 		return;
 	}
-	established(sa, IKE_V1_AGGR_I2);
+	if (!established(sa, IKE_V1_AGGR_I2))
+		return;
 }
 
 /* Tell the sender of an Aggressive Mode message 1 why not; counted as dropped. */
@@ -1512,6 +1535,7 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 		memcpy(s->iv, s->iv_next, s->block);
 	v1_natd_check(sa, m);	/* against message 1's addresses and ports */
 	v1_natt_follow(sa, in->rx);
-	established(sa, IKE_V1_AGGR_R2);
+	if (!established(sa, IKE_V1_AGGR_R2))
+		return;
 	v1_initial_contact(sa, in->v1m);
 }
