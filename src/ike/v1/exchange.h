@@ -102,6 +102,16 @@ uint16_t v1_p1_auth(const struct connection *c);
 /* HASH(1) = prf(SKEYID_a, M-ID | the rest) of an encrypted m, checked in constant time. */
 bool v1_hash1_ok(struct ike_sa *sa, const struct v1_msg *m);
 
+/*
+ * Build HDR* (exchange, msgid), HASH(1), then what fill() appends, into
+ * the worker's txbuf, HASH(1) = prf(SKEYID_a, M-ID | the rest) filled in
+ * and the body padded; *len its length. The caller encrypts (with the IV
+ * its exchange uses) and sends.
+ */
+struct v1_build;
+int v1_build_hash1(struct ike_sa *sa, uint8_t exchange, uint32_t msgid,
+		   int (*fill)(struct ike_sa *, struct v1_build *, void *), void *arg, size_t *len);
+
 /* Quick Mode (quick.c). */
 void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in);	/* our KE: send 1 */
 void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */

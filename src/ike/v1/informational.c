@@ -29,43 +29,50 @@
 #include "ike/v2/io.h"
 #include "util/log.h"
 
-/* Build and send HDR*, HASH(1), then the one payload fill() appends. */
-static int send_info(struct ike_sa *sa, int (*fill)(struct ike_sa *, struct v1_build *, void *),
-		     void *arg)
+int v1_build_hash1(struct ike_sa *sa, uint8_t exchange, uint32_t msgid,
+		   int (*fill)(struct ike_sa *, struct v1_build *, void *), void *arg, size_t *len)
 {
 	struct v1_state *s = sa->v1;
-	uint8_t *buf = sa->w->txbuf, hash[CRYPTO_V1_PRF_MAX], iv[CRYPTO_V1_BLOCK_MAX], m[4];
+	uint8_t *buf = sa->w->txbuf, hash[CRYPTO_V1_PRF_MAX], m[4];
 	struct v1_build b;
 	struct v1_hdr h;
-	size_t hash_at, nd_at, len;
-	uint32_t msgid;
+	size_t hash_at, rest_at;
 	int rc;
 
-	do {
-		if (crypto_random(&msgid, sizeof(msgid)) < 0)
-			return -EIO;
-	} while (msgid == 0);
 	memset(&h, 0, sizeof(h));
 	memcpy(h.icookie, sa->spi_i, 8);
 	memcpy(h.rcookie, sa->spi_r, 8);
-	h.exchange = V1_X_INFO;
+	h.exchange = exchange;
 	h.flags = V1_FLAG_ENCRYPTION;
 	h.msgid = msgid;
 	memset(hash, 0, sizeof(hash));
 	rc = v1_build_init(&b, buf, V2_TXBUF, &h);
 	rc = rc ? rc : v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
 	hash_at = b.w.len - s->prf_len;
-	nd_at = b.w.len;
+	rest_at = b.w.len;
 	rc = rc ? rc : fill(sa, &b, arg);
 	if (rc)
 		return rc;
 	put_u32(m, msgid);
 	rc = crypto_v1_prf(s->p1.hash, s->skeyid_a, s->prf_len,
-			   (struct iovec[]){ { m, 4 }, { buf + nd_at, b.w.len - nd_at } }, 2, hash);
+			   (struct iovec[]){ { m, 4 }, { buf + rest_at, b.w.len - rest_at } }, 2, hash);
 	if (rc)
 		return rc;
 	memcpy(buf + hash_at, hash, s->prf_len);
-	rc = v1_build_finish(&b, s->block, &len);
+	return v1_build_finish(&b, s->block, len);
+}
+
+/* Build and send HDR*, HASH(1), then the one payload fill() appends. */
+static int send_info(struct ike_sa *sa, int (*fill)(struct ike_sa *, struct v1_build *, void *),
+		     void *arg)
+{
+	struct v1_state *s = sa->v1;
+	uint8_t *buf = sa->w->txbuf, iv[CRYPTO_V1_BLOCK_MAX];
+	uint32_t msgid = v1_new_msgid();
+	size_t len;
+	int rc;
+
+	rc = v1_build_hash1(sa, V1_X_INFO, msgid, fill, arg, &len);
 	rc = rc ? rc : crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, msgid, iv);
 	rc = rc ? rc : crypto_v1_cbc(s->p1.encr, s->key, s->key_len, iv, buf + V1_HDR_SIZE,
 				     len - V1_HDR_SIZE, true);

@@ -476,9 +476,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 		ike_sa_progress_done(sa);
 		return -EBUSY;
 	}
-	do {
-		crypto_random(&msgid, sizeof(msgid));
-	} while (msgid == 0);
+	msgid = v1_new_msgid();
 	q = qm_new(sa, IKE_V1_QUICK_I1, msgid);
 	c = q ? ike_child_new(sa, old ? old->conn : conn, old ? old->this_end : this_end) : NULL;
 	if (!c) {

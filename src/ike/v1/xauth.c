@@ -54,42 +54,27 @@ enum {
 
 /* ---- the Transaction exchange's messages ---- */
 
+/* v1_build_hash1()'s filler: the attribute payload arg. */
+static int fill_cfg(struct ike_sa *sa, struct v1_build *b, void *arg)
+{
+	(void)sa;
+	return v1_build_cfg(b, arg);
+}
+
 /*
  * Send HDR*, HASH, ATTR(cfg) in exchange msgid: fresh starts its IV chain
  * from the Phase 1 IV; a request is retransmitted until v1_request_done(),
  * an answer is resent when the message it answers comes again.
  */
 int v1_tx_send(struct ike_sa *sa, uint32_t msgid, bool fresh, const struct v1_cfg *cfg,
-		   bool request)
+	       bool request)
 {
 	struct v1_state *s = sa->v1;
-	uint8_t *buf = sa->w->txbuf, hash[CRYPTO_V1_PRF_MAX], m[4];
-	struct v1_build b;
-	struct v1_hdr h;
-	size_t hash_at, attr_at, len;
+	uint8_t *buf = sa->w->txbuf;
+	size_t len;
 	int rc;
 
-	memset(&h, 0, sizeof(h));
-	memcpy(h.icookie, sa->spi_i, 8);
-	memcpy(h.rcookie, sa->spi_r, 8);
-	h.exchange = V1_X_TRANSACTION;
-	h.flags = V1_FLAG_ENCRYPTION;
-	h.msgid = msgid;
-	memset(hash, 0, sizeof(hash));
-	rc = v1_build_init(&b, buf, V2_TXBUF, &h);
-	rc = rc ? rc : v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
-	hash_at = b.w.len - s->prf_len;
-	attr_at = b.w.len;
-	rc = rc ? rc : v1_build_cfg(&b, cfg);
-	if (rc)
-		return rc;
-	put_u32(m, msgid);
-	rc = crypto_v1_prf(s->p1.hash, s->skeyid_a, s->prf_len,
-			   (struct iovec[]){ { m, 4 }, { buf + attr_at, b.w.len - attr_at } }, 2, hash);
-	if (rc)
-		return rc;
-	memcpy(buf + hash_at, hash, s->prf_len);
-	rc = v1_build_finish(&b, s->block, &len);
+	rc = v1_build_hash1(sa, V1_X_TRANSACTION, msgid, fill_cfg, (void *)cfg, &len);
 	if (!rc && fresh)
 		rc = crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, msgid, s->tx_iv);
 	rc = rc ? rc : crypto_v1_cbc(s->p1.encr, s->key, s->key_len, s->tx_iv, buf + V1_HDR_SIZE,
