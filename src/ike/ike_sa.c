@@ -684,3 +684,26 @@ void ike_sa_progress_done(struct ike_sa *sa)
 	ike_progress_unref(sa->whack);
 	sa->whack = NULL;
 }
+
+void ike_sa_float_natt(struct ike_sa *sa)
+{
+	struct ike_daemon *d = sa->w->d;
+	struct net_listener *l;
+
+	if (sa->natt || !d->natikeport)
+		return;
+	l = net_pool_listener_get(d->pool, &sa->local, d->natikeport);
+	if (!l) {
+		log_limited(LOG_WARNING, 10, "NAT detected but no NAT-T socket",
+			    "#%llu: NAT detected but no socket on the NAT-T port %u",
+			    (unsigned long long)sa->serial, d->natikeport);
+		return;
+	}
+	net_listener_unref(sa->l);
+	sa->l = l;
+	sa->natt = true;
+	sa->local_port = d->natikeport;
+	sa->peer_port = 4500;
+	dbg(DBG_BASE, "#%llu: NAT detected: moving to port %u", (unsigned long long)sa->serial,
+	    d->natikeport);
+}

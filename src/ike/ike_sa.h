@@ -492,6 +492,14 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
 
 /*
+ * A NAT was detected (IKEv2's NAT_DETECTION payloads, IKEv1's NAT-D): move
+ * sa to the NAT-T port (non-ESP marker from now on), the peer's to 4500.
+ * Nothing if it is there already or pluto has no NAT-T port; a missing
+ * socket is logged (rate-limited) and sa stays where it is.
+ */
+void ike_sa_float_natt(struct ike_sa *sa);
+
+/*
  * Rekey by replacement (make before break, RFC 7296 2.8.3 allows it): an
  * initiator starts a new IKE SA with its Child SA for the same connection;
  * its policies take the outbound traffic in place, and this SA stays for

@@ -161,25 +161,8 @@ void v1_natd_check(struct ike_sa *sa, const struct v1_msg *m)
 
 void v1_natt_float(struct ike_sa *sa)
 {
-	struct ike_daemon *d = sa->w->d;
-	struct net_listener *l;
-
-	if (sa->natt || !v1_natt_encap(sa) || !d->natikeport)
-		return;
-	l = net_pool_listener_get(d->pool, &sa->local, d->natikeport);
-	if (!l) {
-		log_limited(LOG_WARNING, 10, "NAT detected but no NAT-T socket",
-			    "#%llu: NAT detected but no socket on the NAT-T port %u",
-			    (unsigned long long)sa->serial, d->natikeport);
-		return;
-	}
-	net_listener_unref(sa->l);
-	sa->l = l;
-	sa->natt = true;
-	sa->local_port = d->natikeport;
-	sa->peer_port = 4500;
-	dbg(DBG_BASE, "#%llu: NAT detected: moving to port %u", (unsigned long long)sa->serial,
-	    d->natikeport);
+	if (v1_natt_encap(sa))
+		ike_sa_float_natt(sa);
 }
 
 void v1_natt_follow(struct ike_sa *sa, const struct net_rx *rx)

@@ -437,25 +437,8 @@ static bool wants_child(const struct connection *c)
 /* Move an SA to the NAT-T port when a NAT was detected (RFC 7296 2.23). */
 static void float_to_natt(struct ike_sa *sa)
 {
-	struct ike_daemon *d = sa->w->d;
-	struct net_listener *l;
-
-	if (sa->natt || !(sa->nat_local || sa->nat_peer) || !d->natikeport)
-		return;
-	l = net_pool_listener_get(d->pool, &sa->local, d->natikeport);
-	if (!l) {
-		log_limited(LOG_WARNING, 10, "NAT detected but no NAT-T socket",
-			    "#%llu: NAT detected but no socket on the NAT-T port %u",
-			    (unsigned long long)sa->serial, d->natikeport);
-		return;
-	}
-	net_listener_unref(sa->l);
-	sa->l = l;
-	sa->natt = true;
-	sa->local_port = d->natikeport;
-	sa->peer_port = 4500;
-	dbg(DBG_BASE, "#%llu: NAT detected: moving to port %u", (unsigned long long)sa->serial,
-	    d->natikeport);
+	if (sa->nat_local || sa->nat_peer)
+		ike_sa_float_natt(sa);
 }
 
 /* The job's result back into the transition table. */
