@@ -9,8 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* A host name as RFC 1035 2.3.4 and RFC 1123 allow it: labels of letters, digits and '-'. */
-static bool host_name_ok(const char *s, size_t n)
+bool host_name_ok(const char *s, size_t n)
 {
 	size_t label = 0;
 

@@ -77,4 +77,10 @@ bool addr_list_has(const struct addr_list *g, const struct ip_addr *a);
  */
 bool addr_list_has_name(const struct addr_list *g, const char *name, size_t len);
 
+/*
+ * A host name as RFC 1035 2.3.4 and RFC 1123 allow it: 1 to 253 bytes of
+ * dot-separated labels of 1 to 63 letters, digits and '-'.
+ */
+bool host_name_ok(const char *s, size_t n);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include <urcu/compiler.h>
 
+#include "util/addr_list.h"
 #include "util/log.h"
 #include "util/tsan.h"
 
@@ -43,25 +44,7 @@ static uint64_t now_ms(void)
 
 bool resolver_name_ok(const char *s, size_t n)
 {
-	size_t label = 0;
-
-	if (!s || n == 0 || n > RESOLVER_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-'))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return true;
+	return s && n <= RESOLVER_NAME_MAX && host_name_ok(s, n);
 }
 
 /* Add a to the answer unless it is full or a is there already. */
