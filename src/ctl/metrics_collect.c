@@ -18,6 +18,7 @@ void metrics_src_of(struct pluto *p, struct metrics_src *s)
 	s->jobq = p->jobq_ready ? &p->jobq : NULL;
 	s->kq = p->kq_running ? &p->kq : NULL;
 	s->runner = p->runner_running ? &p->runner : NULL;
+	s->resolver = p->resolver_running ? &p->resolver : NULL;
 	s->pool = p->pool;
 	s->ctl = &p->stats;
 	s->conns = &p->conns;

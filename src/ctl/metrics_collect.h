@@ -30,6 +30,7 @@ struct metrics_src {
 	struct crypto_jobq *jobq;
 	struct kernel_queue *kq;
 	struct runner *runner;
+	struct resolver *resolver;	/* gateway names of REDIRECTs */
 	struct net_pool *pool;
 	struct ctl_stats *ctl;
 	struct conn_table *conns;

@@ -16,6 +16,7 @@
 #include "net/worker.h"
 #include "sadb/kernel_queue.h"
 #include "util/log.h"
+#include "util/resolver.h"
 #include "util/runner.h"
 
 #ifndef SKUA_VERSION
@@ -282,6 +283,31 @@ static void read_kernel_batch(const struct metrics_src *s, unsigned w, unsigned 
 		cum[b] = run;
 	}
 	*sum = s->kq ? atomic_u64(&s->kq->batch_ops) : 0;
+}
+
+static uint64_t read_resolver_lookups(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->resolver ? atomic_u64(&s->resolver->lookups) : 0;
+}
+
+static uint64_t read_resolver_failures(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->resolver ? atomic_u64(&s->resolver->failed) : 0;
+}
+
+static uint64_t read_resolver_timeouts(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->resolver ? atomic_u64(&s->resolver->timed_out) : 0;
+}
+
+static uint64_t read_resolver_rejected(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->resolver ? atomic_u64(&s->resolver->rejected) : 0;
+}
+
+static uint64_t read_resolver_queue(const struct metrics_src *s, unsigned w, unsigned i)
+{
+	return s->resolver ? resolver_queued(s->resolver) : 0;
 }
 
 static uint64_t read_updown_runs(const struct metrics_src *s, unsigned w, unsigned i)
@@ -773,6 +799,27 @@ const struct metric_family metric_families[M_COUNT] = {
 		.help = "Operations handed to the kernel backend per call (netlink batching).",
 		.bounds = kernel_batch_bounds, .nbounds = KERNEL_BATCH_BOUNDS, .unit = 1,
 		.read_hist = read_kernel_batch },
+
+	/* the resolver thread (gateway names of REDIRECTs, util/resolver.h) */
+	[M_RESOLVER_LOOKUPS] = { .name = "skua_resolver_lookups_total", .type = METRIC_COUNTER,
+		.help = "Gateway names the resolver thread answered, whatever the outcome.",
+		.read = read_resolver_lookups },
+	[M_RESOLVER_FAILURES] = { .name = "skua_resolver_failures_total",
+		.type = METRIC_COUNTER,
+		.help = "Gateway names answered with an error (no such name, no address, timeouts "
+			"included): the redirect was not followed.",
+		.read = read_resolver_failures },
+	[M_RESOLVER_TIMEOUTS] = { .name = "skua_resolver_timeouts_total",
+		.type = METRIC_COUNTER,
+		.help = "Gateway names not resolved within the resolver's timeout (5 s).",
+		.read = read_resolver_timeouts },
+	[M_RESOLVER_REJECTED] = { .name = "skua_resolver_rejected_total",
+		.type = METRIC_COUNTER,
+		.help = "Gateway names refused before lookup: not a host name, or the queue full.",
+		.read = read_resolver_rejected },
+	[M_RESOLVER_QUEUE] = { .name = "skua_resolver_queue_depth", .type = METRIC_GAUGE,
+		.help = "Gateway names waiting for the resolver thread's answer.",
+		.read = read_resolver_queue },
 
 	/* updown */
 	[M_UPDOWN_RUNS] = { .name = "skua_updown_runs_total", .type = METRIC_COUNTER,

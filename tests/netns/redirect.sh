@@ -34,7 +34,10 @@ start() {	# start <name> <ns> <pluto options...>; START_ENV: NAME=value for that
 	wait_for 10 grep -q "Pluto initialized" "$T/$name.out" && ok "pluto $name started" ||
 		{ not_ok "pluto $name did not start"; cat "$T/$name.log"; finish; }
 }
-START_ENV="SKUA_RESOLVER_HOSTS=$T/hosts" start w "$NS_W"
+# west's /metrics (loopback of its namespace): the resolver's counters at the end
+ip -n "$NS_W" link set lo up
+MPORT=$((20000 + $$ % 20000))
+START_ENV="SKUA_RESOLVER_HOSTS=$T/hosts" start w "$NS_W" --metrics "127.0.0.1:$MPORT"
 start g1 "$NS_E" --listen 192.0.2.2 --global-redirect yes --global-redirect-to 192.0.2.3
 start g2 "$NS_E" --listen 192.0.2.3
 WW="ip netns exec $NS_W $WHACK --rundir $T/w"
@@ -122,6 +125,21 @@ if printf '%s\n' "$LAST_OUT" | grep -q '"t3".*STATE_V2_ESTABLISHED_IKE_SA'; then
 else
 	ok "t3 did not come up"
 fi
+# The resolver's metrics: three names looked up (gw2, gw1, nowhere), none refused, none waiting.
+metric() {	# metric NAME: its value on west's /metrics
+	ip netns exec "$NS_W" curl -sf "http://127.0.0.1:$MPORT/metrics" |
+		awk -v n="$1" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
+}
+m=$(metric skua_resolver_lookups_total)
+[ "$m" = 3 ] && ok "skua_resolver_lookups_total is 3" || not_ok "skua_resolver_lookups_total is $m, expected 3"
+m=$(metric skua_resolver_failures_total)
+[ "$m" = 1 ] && ok "skua_resolver_failures_total is 1 (nowhere.example)" ||
+	not_ok "skua_resolver_failures_total is $m, expected 1 (nowhere.example has no IPv4 address)"
+m=$(metric skua_resolver_rejected_total)
+[ "$m" = 0 ] && ok "skua_resolver_rejected_total is 0" || not_ok "skua_resolver_rejected_total is $m, expected 0"
+m=$(metric skua_resolver_queue_depth)
+[ "$m" = 0 ] && ok "skua_resolver_queue_depth is 0" || not_ok "skua_resolver_queue_depth is $m, expected 0"
+
 for name in w g1 g2; do
 	W=$(case $name in w) echo "$WW" ;; g1) echo "$W1" ;; g2) echo "$W2" ;; esac)
 	$W --shutdown >/dev/null 2>&1 || true
