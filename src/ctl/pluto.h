@@ -55,6 +55,7 @@ struct pluto {
 	struct ctl_prompt *prompt_new;
 	bool prompt_closed;
 	int prompt_fd;			/* eventfd: prompts queued */
+	unsigned prompt_timeout_ms;	/* 0: CTL_PROMPT_TIMEOUT_MS (60 s); tests shorten it */
 	pthread_t ctl_thread;
 	bool ctl_started;
 	atomic_bool leave_state;
@@ -216,7 +217,7 @@ void ctl_server_stop(struct pluto *p);
 
 /*
  * Wait for whack's answer to a prompt on fd (a dup of its socket, taken
- * over: closed here) for at most CTL_PROMPT_TIMEOUT_MS, then hand it to
+ * over: closed here) for at most 60 s (p->prompt_timeout_ms), then hand it to
  * done(arg, text) on the ctl thread, or done(arg, NULL) when whack closed,
  * sent something else or nothing in time, or pluto stops. Returns 0, or
  * -ESHUTDOWN / -ENOMEM (fd closed, done not called).

@@ -256,7 +256,8 @@ int ctl_prompt_add(struct pluto *p, int fd, ike_answer_fn *done, void *arg)
 	q->fd = fd;
 	q->done = done;
 	q->arg = arg;
-	q->deadline = now_ms() + CTL_PROMPT_TIMEOUT_MS;
+	q->deadline = now_ms() + (p->prompt_timeout_ms ? p->prompt_timeout_ms
+						       : CTL_PROMPT_TIMEOUT_MS);
 	pthread_mutex_lock(&p->prompt_mu);
 	if (p->prompt_closed) {
 		rc = -ESHUTDOWN;
@@ -418,8 +419,7 @@ static void *ctl_main(void *arg)
 
 			if (!done && now >= pr[i]->deadline) {
 				log_limited(LOG_INFO, 10, "whack: prompt timed out",
-					    "whack: no answer to a prompt in %d s",
-					    CTL_PROMPT_TIMEOUT_MS / 1000);
+					    "whack: no answer to a prompt in time");
 				prompt_end(pr[i], NULL);
 				done = true;
 			}
