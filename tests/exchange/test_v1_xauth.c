@@ -396,6 +396,20 @@ Test(v1_xauth, prompt_without_an_answer_fails)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
 }
 
+/* A user name longer than the SA keeps is refused, not cut. */
+Test(v1_xauth, prompt_user_too_long)
+{
+	char big[200];
+
+	memset(big, 'u', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	prompt_start();
+	answer(big);
+	cr_assert_eq(asked.n, 1);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: the user name is too long"), "%s", tp.lines);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+}
+
 /* An answer that comes after the SA went is let go. */
 Test(v1_xauth, late_answer_is_dropped)
 {

@@ -392,8 +392,12 @@ static void answer_mail(struct mail *m, void *ctx)
 		xauth_client_fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED,
 				  xa->what == ASK_USER ? "XAUTH: no Username entered, aborted"
 						       : "XAUTH: no Password entered, aborted");
+	} else if (xa->what == ASK_USER && xa->len >= sizeof(s->xauth_user)) {
+		xauth_client_fail(sa, IKE_FAIL_OTHER,
+				  "XAUTH: the user name is too long (at most 127 bytes)");
 	} else if (xa->what == ASK_USER) {
-		snprintf(s->xauth_user, sizeof(s->xauth_user), "%.*s", (int)xa->len, xa->text);
+		memcpy(s->xauth_user, xa->text, xa->len);
+		s->xauth_user[xa->len] = '\0';
 		client_answer(sa);
 	} else {
 		s->xauth_pass = malloc(xa->len);
