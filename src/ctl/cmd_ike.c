@@ -27,6 +27,7 @@
 struct whack_progress {
 	struct ike_progress pr;
 	int fd;
+	struct pluto *p;	/* whose ctl thread waits for answers to prompts */
 };
 
 static void progress_line(struct ike_progress *pr, unsigned rc, const char *text)
@@ -40,6 +41,22 @@ static void progress_line(struct ike_progress *pr, unsigned rc, const char *text
 		close(wp->fd);
 		wp->fd = -1;
 	}
+}
+
+/* A prompt (XAUTH's 041 user name, 040 password): the ctl thread waits for the answer. */
+static bool progress_ask(struct ike_progress *pr, unsigned rc, const char *line,
+			 ike_answer_fn *done, void *arg)
+{
+	struct whack_progress *wp = caa_container_of(pr, struct whack_progress, pr);
+	int fd;
+
+	if (wp->fd < 0)
+		return false;
+	progress_line(pr, rc, line);
+	if (wp->fd < 0)
+		return false;	/* whack went, or reads nothing */
+	fd = dup(wp->fd);
+	return fd >= 0 && ctl_prompt_add(wp->p, fd, done, arg) == 0;
 }
 
 static void progress_release(struct ike_progress *pr)
@@ -58,6 +75,7 @@ static void progress_release(struct ike_progress *pr)
 static const struct ike_progress_ops progress_ops = {
 	.line = progress_line,
 	.release = progress_release,
+	.ask = progress_ask,
 };
 
 struct connection *ctl_conn_find_ref(struct pluto *p, const char *name)
@@ -163,6 +181,7 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 			goto out;
 		}
 		wp->pr.ops = &progress_ops;
+		wp->p = p;
 		atomic_store(&wp->pr.refs, 1);
 		/* --xauthuser/--xauthpass: an IKEv1 XAUTH client's answers (copied by its SA) */
 		const struct whack_optval *xu = whack_cmd_find(cmd, WO_XAUTHUSER, WHACK_END_NONE);

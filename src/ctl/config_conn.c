@@ -526,6 +526,12 @@ static void do_special(struct tx *t, const struct conf_kw *kw, int end, const st
 		emit(t, o, WHACK_END_RIGHT, list, kv);
 		return;
 	}
+	case SP_MODECFGBANNER:
+		if (!v[0])
+			return;
+		emit(t, WO_MODECFGBANNER, WHACK_END_LEFT, v, kv);
+		emit(t, WO_MODECFGBANNER, WHACK_END_RIGHT, v, kv);
+		return;
 	case SP_KEYINGTRIES:
 		if (!v[0])
 			return;

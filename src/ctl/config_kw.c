@@ -204,7 +204,7 @@ static const struct conf_kw table[] = {
 	{ .name = "modecfgdns", .kind = KW_SPECIAL, .sp = SP_MODECFGDNS },
 	{ .name = "modecfgpcscf", .kind = KW_SPECIAL, .sp = SP_MODECFGPCSCF },
 	{ .name = "modecfgdomains", .kind = KW_SPECIAL, .sp = SP_MODECFGDOMAINS },
-	{ .name = "modecfgbanner", .kind = KW_NOT_YET, .what = MODECFG },
+	{ .name = "modecfgbanner", .kind = KW_SPECIAL, .sp = SP_MODECFGBANNER },
 	{ .name = "modecfgdns1", .canon = "modecfgdns" },
 	{ .name = "modecfgdns2", .kind = KW_NOT_YET, .what = MODECFG },
 	{ .name = "modecfgdomain", .canon = "modecfgdomains" },

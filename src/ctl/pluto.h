@@ -47,6 +47,15 @@ struct pluto {
 	int listen_fd;			/* the whack socket */
 	int stop_fd;			/* eventfd: readable when the daemon should stop */
 	int ctl_wake_fd;		/* eventfd: tells the ctl thread to exit */
+	/*
+	 * Prompts (whack_server.c): ctl_prompt_add() queues them here for the
+	 * ctl thread, which waits for the answers; closed once it exits.
+	 */
+	pthread_mutex_t prompt_mu;
+	struct ctl_prompt *prompt_new;
+	bool prompt_closed;
+	int prompt_fd;			/* eventfd: prompts queued */
+	unsigned prompt_timeout_ms;	/* 0: CTL_PROMPT_TIMEOUT_MS (60 s); tests shorten it */
 	pthread_t ctl_thread;
 	bool ctl_started;
 	atomic_bool leave_state;
@@ -205,5 +214,15 @@ void ctl_conns_clear(struct pluto *p);
  */
 int ctl_server_start(struct pluto *p);
 void ctl_server_stop(struct pluto *p);
+
+/*
+ * Wait for whack's answer to a prompt on fd (a dup of its socket, taken
+ * over: closed here) for at most 60 s (p->prompt_timeout_ms), then hand it to
+ * done(arg, text) on the ctl thread, or done(arg, NULL) when whack closed,
+ * sent something else or nothing in time, or pluto stops. Returns 0, or
+ * -ESHUTDOWN / -ENOMEM (fd closed, done not called).
+ * Context: any thread (the workers).
+ */
+int ctl_prompt_add(struct pluto *p, int fd, ike_answer_fn *done, void *arg);
 
 #endif

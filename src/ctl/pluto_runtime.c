@@ -183,7 +183,7 @@ int pluto_start(const struct pluto_options *o, struct pluto **out)
 		return -ENOMEM;
 	p->opts = o;
 	p->start_time = (uint64_t)time(NULL);
-	p->listen_fd = p->ctl_wake_fd = -1;
+	p->listen_fd = p->ctl_wake_fd = p->prompt_fd = -1;
 	/* Workers hand their lines to the log thread from now on (util/log.h). */
 	rc = log_thread_start();
 	if (rc < 0)

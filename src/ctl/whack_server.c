@@ -31,12 +31,31 @@
 #include "ctl/pluto.h"
 #include "ctl/proto/whack_opts.h"
 #include "ctl/sd_notify.h"
+#include "crypto/crypto.h"
 #include "util/log.h"
 
 enum {
 	CTL_IO_TIMEOUT_MS = 5000,	/* to send a whole request; to take one reply line */
 	CTL_MAX_READING = 16,		/* connections whose request is still arriving */
 	CTL_LINGER_MS = 200,
+	CTL_PROMPT_TIMEOUT_MS = 60000,	/* for whack's user to answer a prompt */
+	CTL_MAX_PROMPTS = 32,		/* prompts waiting at once; more are not answered */
+	CTL_ANSWER_BUF = WHACK_HDR_LEN + 4 + WHACK_ANSWER_MAX,
+};
+
+/*
+ * A prompt (040, 041) waiting for whack's ANSWER. Owner: the worker that
+ * asked until ctl_prompt_add(), then the ctl thread. buf may hold the
+ * password: wiped.
+ */
+struct ctl_prompt {
+	struct ctl_prompt *next;
+	int fd;
+	uint64_t deadline;		/* ms, monotonic */
+	ike_answer_fn *done;
+	void *arg;
+	uint32_t have;
+	uint8_t buf[CTL_ANSWER_BUF];
 };
 
 /*
@@ -222,12 +241,128 @@ static uint64_t watchdog_tick(uint64_t period_ms, uint64_t now, uint64_t *due)
 	return *due;
 }
 
+/* ---- prompts ---- */
+
+int ctl_prompt_add(struct pluto *p, int fd, ike_answer_fn *done, void *arg)
+{
+	struct ctl_prompt *q = calloc(1, sizeof(*q));
+	uint64_t one = 1;
+	int rc = 0;
+
+	if (!q) {
+		close(fd);
+		return -ENOMEM;
+	}
+	q->fd = fd;
+	q->done = done;
+	q->arg = arg;
+	q->deadline = now_ms() + (p->prompt_timeout_ms ? p->prompt_timeout_ms
+						       : CTL_PROMPT_TIMEOUT_MS);
+	pthread_mutex_lock(&p->prompt_mu);
+	if (p->prompt_closed) {
+		rc = -ESHUTDOWN;
+	} else {
+		q->next = p->prompt_new;
+		p->prompt_new = q;
+	}
+	pthread_mutex_unlock(&p->prompt_mu);
+	if (rc < 0) {
+		close(fd);
+		free(q);
+		return rc;
+	}
+	if (write(p->prompt_fd, &one, sizeof(one)) < 0) {
+		/* the eventfd is already readable (its counter cannot overflow here) */
+	}
+	return 0;
+}
+
+/* The prompt is over: hand on the answer (NULL: none) and forget it. */
+static void prompt_end(struct ctl_prompt *q, const char *text)
+{
+	q->done(q->arg, text);
+	close(q->fd);
+	crypto_wipe(q, sizeof(*q));
+	free(q);
+}
+
+/* Read what whack sent for q. Returns true when q is over (answered or not). */
+static bool prompt_step(struct ctl_prompt *q)
+{
+	char text[WHACK_ANSWER_MAX + 1];
+	uint16_t kind;
+	uint32_t len;
+	ssize_t n;
+
+	n = recv(q->fd, q->buf + q->have, sizeof(q->buf) - q->have, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return false;
+	if (n <= 0) {
+		prompt_end(q, NULL);	/* whack went */
+		return true;
+	}
+	q->have += (uint32_t)n;
+	if (q->have < WHACK_HDR_LEN)
+		return false;
+	if (whack_hdr_parse(q->buf, &kind, &len) < 0 || kind != WHACK_MSG_ANSWER ||
+	    len > sizeof(q->buf)) {
+		log_limited(LOG_WARNING, 10, "whack: bad answer",
+			    "whack: the answer to a prompt is malformed or too long");
+		prompt_end(q, NULL);
+		return true;
+	}
+	if (q->have < len)
+		return false;
+	if (whack_answer_decode(q->buf, len, text, sizeof(text)) < 0) {
+		log_limited(LOG_WARNING, 10, "whack: bad answer",
+			    "whack: the answer to a prompt is malformed");
+		prompt_end(q, NULL);
+	} else {
+		prompt_end(q, text);
+	}
+	crypto_wipe(text, sizeof(text));
+	return true;
+}
+
+/* Take the prompts queued since last time into pr[] (over the limit: no answer). */
+static int prompts_take(struct pluto *p, struct ctl_prompt **pr, int n, bool closing)
+{
+	struct ctl_prompt *q;
+	uint64_t v;
+
+	if (read(p->prompt_fd, &v, sizeof(v)) < 0) {
+		/* nothing queued since the last read */
+	}
+	pthread_mutex_lock(&p->prompt_mu);
+	q = p->prompt_new;
+	p->prompt_new = NULL;
+	if (closing)
+		p->prompt_closed = true;
+	pthread_mutex_unlock(&p->prompt_mu);
+	while (q) {
+		struct ctl_prompt *next = q->next;
+
+		if (!closing && n < CTL_MAX_PROMPTS) {
+			pr[n++] = q;
+		} else {
+			if (!closing)
+				log_limited(LOG_WARNING, 10, "whack: too many prompts",
+					    "whack: %d prompts wait for answers already: not asking",
+					    CTL_MAX_PROMPTS);
+			prompt_end(q, NULL);
+		}
+		q = next;
+	}
+	return n;
+}
+
 static void *ctl_main(void *arg)
 {
 	struct pluto *p = arg;
 	struct reading rd[CTL_MAX_READING];
-	struct pollfd fds[2 + CTL_MAX_READING];
-	int nrd = 0;
+	struct ctl_prompt *pr[CTL_MAX_PROMPTS];
+	struct pollfd fds[3 + CTL_MAX_READING + CTL_MAX_PROMPTS];
+	int nrd = 0, npr = 0;
 	/* half the interval the unit asked for, at least 1 ms; 0: no watchdog */
 	uint64_t wd_usec = ctl_sd_watchdog_usec();
 	uint64_t wd_period = wd_usec == 0 ? 0 : wd_usec / 2000 ? wd_usec / 2000 : 1;
@@ -253,6 +388,13 @@ static void *ctl_main(void *arg)
 			if (rd[i].deadline < next)
 				next = rd[i].deadline;
 		}
+		/* fds[2 + nrd] is the prompts' eventfd, then one per prompt */
+		fds[nfds++] = (struct pollfd){ .fd = p->prompt_fd, .events = POLLIN };
+		for (int i = 0; i < npr; i++) {
+			fds[nfds++] = (struct pollfd){ .fd = pr[i]->fd, .events = POLLIN };
+			if (pr[i]->deadline < next)
+				next = pr[i]->deadline;
+		}
 		if (next == UINT64_MAX)
 			timeout = -1;
 		else if (next <= now)
@@ -268,9 +410,27 @@ static void *ctl_main(void *arg)
 		if (fds[0].revents)
 			break;
 		ctl_certs_tick(p, time(NULL));
-		/* Served or refused slots are compacted as we go; fds[2 + i] is rd[i]'s. */
 		now = now_ms();
+		/* The prompts first: their fds follow the readers' (nrd is as polled). */
 		int kept = 0;
+
+		for (int i = 0; i < npr; i++) {
+			bool done = fds[3 + nrd + i].revents ? prompt_step(pr[i]) : false;
+
+			if (!done && now >= pr[i]->deadline) {
+				log_limited(LOG_INFO, 10, "whack: prompt timed out",
+					    "whack: no answer to a prompt in time");
+				prompt_end(pr[i], NULL);
+				done = true;
+			}
+			if (!done)
+				pr[kept++] = pr[i];
+		}
+		npr = kept;
+		if (fds[2 + nrd].revents)
+			npr = prompts_take(p, pr, npr, false);
+		/* Served or refused slots are compacted as we go; fds[2 + i] is rd[i]'s. */
+		kept = 0;
 
 		for (int i = 0; i < nrd; i++) {
 			bool done;
@@ -304,6 +464,10 @@ static void *ctl_main(void *arg)
 		free(rd[i].buf);
 		close(rd[i].fd);
 	}
+	/* pluto stops: no answer will come; prompts asked from now on are refused */
+	for (int i = 0; i < npr; i++)
+		prompt_end(pr[i], NULL);
+	prompts_take(p, pr, 0, true);
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -341,6 +505,14 @@ int ctl_server_start(struct pluto *p)
 		rc = -errno;
 		goto fail;
 	}
+	p->prompt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->prompt_fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	pthread_mutex_init(&p->prompt_mu, NULL);
+	p->prompt_new = NULL;
+	p->prompt_closed = false;
 	rc = -pthread_create(&p->ctl_thread, NULL, ctl_main, p);
 	if (rc < 0)
 		goto fail;
@@ -349,6 +521,9 @@ int ctl_server_start(struct pluto *p)
 fail:
 	if (p->ctl_wake_fd >= 0)
 		close(p->ctl_wake_fd);
+	if (p->prompt_fd >= 0)
+		close(p->prompt_fd);
+	p->prompt_fd = -1;
 	close(fd);
 	unlink(path);
 	p->listen_fd = p->ctl_wake_fd = -1;
@@ -370,5 +545,7 @@ void ctl_server_stop(struct pluto *p)
 	}
 	if (p->ctl_wake_fd >= 0)
 		close(p->ctl_wake_fd);
-	p->listen_fd = p->ctl_wake_fd = -1;
+	if (p->prompt_fd >= 0)
+		close(p->prompt_fd);
+	p->listen_fd = p->ctl_wake_fd = p->prompt_fd = -1;
 }

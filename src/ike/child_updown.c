@@ -356,6 +356,7 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 		u->cfg_client = true;
 		u->peer_dns_info = cp->dns_info[0] ? cp->dns_info : NULL;
 		u->peer_domain_info = cp->domain_info[0] ? cp->domain_info : NULL;
+		u->peer_banner = cp->banner[0] ? cp->banner : NULL;
 	}
 	/*
 	 * We gave the peer its address: a pool connection's Child SAs are

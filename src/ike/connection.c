@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "crypto/dn.h"
+#include "ike/lease.h"
 #include "ike/v1/proposal.h"
 #include "ike/v2/types.h"
 #include "util/log.h"
@@ -184,8 +185,9 @@ static const char *not_yet(const struct conn_spec *s)
 			return "DNS public keys (--dnskeyondemand)";
 		if ((e->xauth_server || e->xauth_client) && !(s->policy & POL_IKEV1))
 			return "XAUTH (--xauthserver, --xauthclient) in an IKEv2 connection";
-		if (e->modecfg_banner)
-			return "login banners (--modecfgbanner, an IKEv1 Mode Config attribute)";
+		if (e->modecfg_banner && !(s->policy & POL_IKEV1))
+			return "login banners (--modecfgbanner) in an IKEv2 connection (an IKEv1 "
+			       "Mode Config attribute)";
 		if (e->host_kind == HOST_OPPORTUNISTIC)
 			return "opportunistic encryption (--host %opportunistic)";
 	}
@@ -406,6 +408,11 @@ static int derive_modecfg(struct connection *c, char *err, size_t errlen)
 	for (x.end = 0; x.end < 2; x.end++) {
 		const struct conn_end_spec *e = &c->spec.end[x.end];
 
+		if (e->modecfg_banner && strlen(e->modecfg_banner) > IKE_BANNER_MAX) {
+			snprintf(err, errlen, "--modecfgbanner: %zu bytes (expected at most %d)",
+				 strlen(e->modecfg_banner), IKE_BANNER_MAX);
+			return -EINVAL;
+		}
 		rc = each_item(e->modecfg_dns, add_dns, &x);
 		if (rc == 0)
 			rc = each_item(e->modecfg_domains, add_domain, &x);

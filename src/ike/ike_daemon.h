@@ -29,9 +29,25 @@
  * the last release closes the channel, which ends whack.
  */
 struct ike_progress;
+
+/*
+ * The answer to a prompt: text (NUL-terminated, the caller's, wiped after
+ * the call) or NULL when none came (no whack, it went, it did not answer
+ * in time). Called once, on whichever thread has it (the ctl thread).
+ */
+typedef void ike_answer_fn(void *arg, const char *text);
+
 struct ike_progress_ops {
 	void (*line)(struct ike_progress *pr, unsigned rc, const char *text);
 	void (*release)(struct ike_progress *pr);
+	/*
+	 * Optional (NULL: nobody can answer). Show whack's user the prompt
+	 * line (rc RC_USERPROMPT: an answer whack echoes; RC_ENTERSECRET: a
+	 * secret) and hand the answer to done(arg, ...) later, once. False
+	 * when no whack is there to ask: done is not called.
+	 */
+	bool (*ask)(struct ike_progress *pr, unsigned rc, const char *line, ike_answer_fn *done,
+		    void *arg);
 };
 struct ike_progress {
 	const struct ike_progress_ops *ops;

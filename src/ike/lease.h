@@ -39,6 +39,11 @@ struct ike_lease {
 	struct ike_id key;		/* the pool's key: the client's ID, or unique per SA */
 };
 
+enum {
+	IKE_BANNER_MAX = 512,		/* bytes of a Mode Config banner kept (and sent) */
+	IKE_SPLIT_MAX = 8,		/* split networks kept (and sent) */
+};
+
 /*
  * --modecfgclient: what the peer's CFG_REPLY gave us (no pool involved).
  * Owner: the IKE SA that received it (ike_sa.given, allocated only then, so
@@ -50,6 +55,10 @@ struct ike_cp_given {
 	char dns_info[96];		/* PLUTO_PEER_DNS_INFO: its DNS servers, space separated */
 	char domain_info[160];		/* PLUTO_PEER_DOMAIN_INFO: its domains */
 	char pcscf_info[96];		/* the P-CSCF servers it named (RFC 7651), space separated */
+	/* IKEv1 Mode Config (Cisco Unity): */
+	char banner[IKE_BANNER_MAX + 1];	/* UNITY_BANNER, control characters as '?' */
+	uint8_t nsplit;			/* UNITY_SPLIT_INCLUDE: the server's networks */
+	struct ip_subnet split[IKE_SPLIT_MAX];
 };
 
 /* Pool slot of a family: 0 IPv4, 1 IPv6. */

@@ -193,6 +193,8 @@ int updown_env_build(const struct updown_info *u, char ***envp_out)
 		put(&e, "PLUTO_PEER_DNS_INFO", u->peer_dns_info);
 	if (u->peer_domain_info != NULL)
 		put(&e, "PLUTO_PEER_DOMAIN_INFO", u->peer_domain_info);
+	if (u->peer_banner != NULL)
+		put(&e, "PLUTO_PEER_BANNER", u->peer_banner);
 
 	if (e.err != 0) {
 		updown_env_free(e.v);

@@ -68,6 +68,7 @@ struct updown_info {
 	bool cfg_server;		/* PLUTO_CFG_SERVER=1: we gave the peer its address */
 	const char *peer_dns_info;	/* PLUTO_PEER_DNS_INFO; NULL: left out */
 	const char *peer_domain_info;	/* PLUTO_PEER_DOMAIN_INFO; NULL: left out */
+	const char *peer_banner;	/* PLUTO_PEER_BANNER (IKEv1 Mode Config); NULL: left out */
 	const char *xauth_user;		/* PLUTO_XAUTH_USERNAME (IKEv1 XAUTH); NULL: left out */
 };
 

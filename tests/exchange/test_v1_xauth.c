@@ -277,6 +277,151 @@ Test(v1_xauth, client_without_user_gives_up)
 	cr_assert_not_null(strstr(tp.lines, "no XAUTH user name"), "%s", tp.lines);
 }
 
+/* ---- prompting through whack (libreswan's 041 / 040) ---- */
+
+/* A whack that can be asked: the prompts it got, the answer callback pending. */
+static struct {
+	unsigned n;
+	unsigned rc[4];
+	char line[4][256];
+	ike_answer_fn *done;
+	void *arg;
+} asked;
+
+static bool tp_ask(struct ike_progress *pr, unsigned rc, const char *line, ike_answer_fn *done,
+		   void *arg)
+{
+	(void)pr;
+	cr_assert_null(asked.done, "asked again before the answer");
+	if (asked.n < 4) {
+		asked.rc[asked.n] = rc;
+		snprintf(asked.line[asked.n], sizeof(asked.line[0]), "%s", line);
+	}
+	asked.n++;
+	asked.done = done;
+	asked.arg = arg;
+	return true;
+}
+
+static const struct ike_progress_ops tp_ask_ops = { .line = tp_line, .release = tp_release,
+						    .ask = tp_ask };
+
+/* whack's answer (NULL: none), as the ctl thread hands it over; then the worker runs. */
+static void answer(const char *text)
+{
+	ike_answer_fn *done = asked.done;
+
+	cr_assert_not_null(done, "nothing was asked");
+	asked.done = NULL;
+	done(asked.arg, text);
+	xch_pump();
+}
+
+/* Main Mode and the server's REQUEST, west with no user and no password, a whack to ask. */
+static void prompt_start(void)
+{
+	memset(&asked, 0, sizeof(asked));
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", NULL, NULL);
+	tp.pr.ops = &tp_ask_ops;
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_step(XCH_EAST));	/* the REQUEST */
+}
+
+Test(v1_xauth, xauth_with_a_prompt)
+{
+	char name[64];
+
+	prompt_start();
+	snprintf(name, sizeof(name), "\"v1\" #%llu: prompt for Username:",
+		 (unsigned long long)xch_sa(XCH_WEST)->serial);
+	cr_assert_eq(asked.n, 1);
+	cr_assert_eq(asked.rc[0], RC_USERPROMPT);
+	cr_assert_str_eq(asked.line[0], name);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	cr_assert_not(xch_pending(XCH_WEST), "answered before whack did");
+	/* the server's retransmission while the user types is not answered */
+	xch_advance(XCH_EAST, 600);
+	cr_assert_not_null(xch_step(XCH_EAST));
+	cr_assert_not(xch_pending(XCH_WEST));
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 1);
+	answer("alice");
+	cr_assert_eq(asked.n, 2);
+	cr_assert_eq(asked.rc[1], RC_ENTERSECRET);
+	cr_assert_not_null(strstr(asked.line[1], "prompt for Password:"), "%s", asked.line[1]);
+	cr_assert_not(xch_pending(XCH_WEST));
+	answer("open sesame");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I1);
+	cr_assert_eq(xch_run_until_quiet(), 6);	/* REPLY, SET, ACK, Quick Mode */
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: Successfully Authenticated"), "%s", tp.lines);
+	cr_assert_null(strstr(tp.lines, "open sesame"), "the password was shown");
+}
+
+/* The user name from --xauthuser, only the password asked; a wrong one fails as XAUTH does. */
+Test(v1_xauth, prompt_for_the_password_only)
+{
+	memset(&asked, 0, sizeof(asked));
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", NULL);
+	tp.pr.ops = &tp_ask_ops;
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	cr_assert_not_null(xch_step(XCH_EAST));	/* the REQUEST */
+	cr_assert_eq(asked.n, 1);
+	cr_assert_eq(asked.rc[0], RC_ENTERSECRET);
+	answer("not it");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* No answer (whack went, or timed out): the XAUTH fails with a clear line, the SA goes. */
+Test(v1_xauth, prompt_without_an_answer_fails)
+{
+	prompt_start();
+	cr_assert_eq(asked.n, 1);
+	answer(NULL);
+	cr_assert_eq(asked.n, 1, "the password was asked after no user name");
+	cr_assert_not_null(strstr(tp.lines, "no Username entered, aborted"), "%s", tp.lines);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 1);
+	/* the server hears of it (a Delete) and lets its SA go too */
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+/* A user name longer than the SA keeps is refused, not cut. */
+Test(v1_xauth, prompt_user_too_long)
+{
+	char big[200];
+
+	memset(big, 'u', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	prompt_start();
+	answer(big);
+	cr_assert_eq(asked.n, 1);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: the user name is too long"), "%s", tp.lines);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+}
+
+/* An answer that comes after the SA went is let go. */
+Test(v1_xauth, late_answer_is_dropped)
+{
+	prompt_start();
+	ike_sa_delete(xch_sa(XCH_WEST), false);
+	xch_pump();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	answer("alice");
+	cr_assert_eq(asked.n, 1);
+	cr_assert_not(xch_pending(XCH_WEST));
+}
+
 /* A Transaction whose HASH is wrong is dropped and counted; the exchange goes on. */
 Test(v1_xauth, bad_hash_is_dropped)
 {
@@ -457,6 +602,118 @@ Test(v1_xauth, modecfg_push_alone_lost_set)
 	xch_advance(XCH_EAST, 600);
 	cr_assert_eq(xch_run_until_quiet(), 5);		/* SET, ACK, Quick Mode */
 	assert_mc_up();
+}
+
+/* ---- Cisco Unity: the banner (28672) and split networks (28676) ---- */
+
+#define MC_EAST_SPLIT                                                                         \
+	"--name v1 --ikev1 --host 127.0.0.2 --id @east --client 10.1.0.0/16 --xauthserver "     \
+	"--modecfgserver --modecfgbanner Welcome-to-east --to --host 127.0.0.1 --id @west "    \
+	"--addresspool 10.9.0.10-10.9.0.20 --psk --encrypt --tunnel%s"
+
+static void mc_split_start(const char *extra)
+{
+	char e[512], w[512];
+
+	snprintf(e, sizeof(e), MC_EAST_SPLIT, extra);
+	snprintf(w, sizeof(w), MC_WEST, "--xauthclient", extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_EAST, e);
+	xch_conn_add(XCH_WEST, w);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	passwd("alice", "open sesame", NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+/* The SET or REPLY carries the banner and east's --client as a 14-byte split item. */
+static void assert_unity(const struct v1_cfg *cfg)
+{
+	const uint8_t *v;
+	uint16_t len = 0;
+
+	v = attr_val(cfg, 28672, &len);		/* UNITY_BANNER */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 15);
+	cr_assert_arr_eq(v, "Welcome-to-east", 15);
+	v = attr_val(cfg, 28676, &len);		/* UNITY_SPLIT_INCLUDE */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 14);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 10, 1, 0, 0, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0 }), 14);
+}
+
+/* West's IPsec SA is of the split network; updown gets the banner (PLUTO_PEER_BANNER). */
+static void assert_split_up(void)
+{
+	char t[80];
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_not_null(w->given);
+	cr_assert_str_eq(w->given->banner, "Welcome-to-east");
+	cr_assert_eq(w->given->nsplit, 1);
+	cr_assert_not_null(w->children);
+	cr_assert_not_null(e->children);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), "10.9.0.10/32");
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_remote, t, sizeof(t)), "10.1.0.0/16");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_local, t, sizeof(t)), "10.1.0.0/16");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_remote, t, sizeof(t)), "10.9.0.10/32");
+	cr_assert_not_null(strstr(tp.lines, "ModeCfg: the server's banner: Welcome-to-east"), "%s",
+			   tp.lines);
+	cr_assert_not_null(strstr(tp.lines, "ModeCfg: the server's split network 10.1.0.0/16"),
+			   "%s", tp.lines);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+Test(v1_xauth, modecfg_banner_and_split_push)
+{
+	mc_split_start("");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	assert_unity(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}")));
+	cr_assert_eq(xch_run_until_quiet(), 4);	/* ACK, Quick Mode */
+	assert_split_up();
+}
+
+Test(v1_xauth, modecfg_banner_and_split_pull)
+{
+	const struct v1_cfg *cfg;
+	uint16_t len;
+
+	mc_split_start(" --modecfgpull");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cr_assert_not_null(attr_val(cfg, 28672, &len), "the REQUEST asks for the banner");
+	cr_assert_not_null(attr_val(cfg, 28676, &len), "... and the split networks");
+	assert_unity(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}")));
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_split_up();
+}
+
+/* A server whose --client is 0.0.0.0/0 sends no split network; no banner without one. */
+Test(v1_xauth, modecfg_no_split_for_everything)
+{
+	const struct v1_cfg *cfg;
+	uint16_t len;
+
+	mc_start(true, "");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_null(attr_val(cfg, 28676, &len));
+	cr_assert_null(attr_val(cfg, 28672, &len));
+	cr_assert_eq(xch_run_until_quiet(), 4);
+	assert_mc_up();
+	cr_assert_eq(xch_sa(XCH_WEST)->given->nsplit, 0);
+	cr_assert_str_eq(xch_sa(XCH_WEST)->given->banner, "");
 }
 
 /* ---- whack --deleteuser --name USER ---- */

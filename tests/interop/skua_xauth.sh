@@ -11,7 +11,9 @@
 # 0.0.0.0/0===10.9.0.10/32; the peers' own ESP install fails on this host kernel). A
 # wrong password: Skua says so and deletes the ISAKMP SA. Last, Skua as the client
 # (--xauthclient --modecfgclient, whack --initiate --xauthuser/--xauthpass) of libreswan's
-# XAUTH + Mode Config server: authenticated, given the address, its Quick Mode from it.
+# XAUTH + Mode Config server: authenticated, given the address, its Quick Mode from it; again
+# with libreswan's modecfgbanner= and leftsubnet=10.7.0.0/16: Skua takes the banner and the
+# split network (CISCO_SPLIT_INC) and its Quick Mode is for 10.7.0.0/16.
 #
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_xauth.sh
@@ -216,14 +218,21 @@ xa_case() { # peer-inst good [pull]
 }
 
 # Skua as the client of libreswan's XAUTH + Mode Config server (push, libreswan's default).
-xa_client_case() { # lsw-inst
-	local li=$1 conn la sa psk what fail=0 d
+# unity=1: libreswan's leftsubnet is 10.7.0.0/16 and it has a modecfgbanner: Skua takes the
+# banner and the split network (CISCO_SPLIT_INC), and its Quick Mode is 10.9.0.10/32===10.7.0.0/16.
+xa_client_case() { # lsw-inst [unity]
+	local li=$1 unity=${2:-0} conn la sa psk what fail=0 d lnet=0.0.0.0/0 banner="    # no banner"
 	IOP_CASES=$((IOP_CASES + 1))
 	conn=xa$IOP_CASES
 	psk="xauth-psk-$IOP_CASES-$RANDOM$RANDOM"
 	sa=$(iop_addr sk 4)
 	la=$(iop_addr "$li" 4)
 	what="IKEv1 XAUTH + Mode Config skua(sk) -> lsw($li) as the server"
+	if [ "$unity" = 1 ]; then
+		lnet=10.7.0.0/16
+		banner="    modecfgbanner=\"Welcome from libreswan\""
+		what="IKEv1 XAUTH + Mode Config with a banner and a split network skua(sk) -> lsw($li)"
+	fi
 	iop_log "case $IOP_CASES: $what"
 	d=$(lsw_dir "$li")
 	printf 'alice:%s:%s\n' "$(openssl passwd -6 "$XA_PW")" "$conn" >"$d/ipsec.d/passwd"
@@ -233,7 +242,7 @@ xa_client_case() { # lsw-inst
 		    authby=secret
 		    left=$la
 		    leftid=@ls.test
-		    leftsubnet=0.0.0.0/0
+		    leftsubnet=$lnet
 		    leftxauthserver=yes
 		    leftmodecfgserver=yes
 		    right=$sa
@@ -242,6 +251,7 @@ xa_client_case() { # lsw-inst
 		    rightmodecfgclient=yes
 		    rightaddresspool=$XA_POOL
 		    modecfgdns=192.0.2.53
+		$banner
 		    xauthby=file
 		    ike=aes256-sha2_256;modp2048
 		    esp=aes256-sha2_256
@@ -284,7 +294,22 @@ xa_client_case() { # lsw-inst
 		iop_not_ok "$what: Skua got no address from libreswan"
 		fail=1
 	fi
-	if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: sent Quick Mode request" &&
+	if [ "$unity" = 1 ]; then
+		if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: the server's banner: Welcome from libreswan"; then
+			iop_ok "$what: Skua took libreswan's banner"
+		else
+			iop_not_ok "$what: no banner from libreswan"
+			fail=1
+		fi
+		if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: ModeCfg: the server's split network 10\.7\.0\.0/16" &&
+			iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: sent Quick Mode request" &&
+			iop_wait "$IOP_WAIT" grep -qE "\"$conn\" #[0-9]+: the peer proposed: 10\.7\.0\.0/16 -<all>-> $XA_ADDR/32" "$(lsw_dir "$li")/pluto.log"; then
+			iop_ok "$what: Skua's Quick Mode for the split network reached libreswan (10.7.0.0/16 -> $XA_ADDR/32)"
+		else
+			iop_not_ok "$what: no Quick Mode of the split network at libreswan"
+			fail=1
+		fi
+	elif iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: sent Quick Mode request" &&
 		iop_wait "$IOP_WAIT" grep -qE "\"$conn\".*0\.0\.0\.0/0===$XA_ADDR/32|$XA_ADDR/32===0\.0\.0\.0/0|10\.9\.0\.10/32" "$(lsw_dir "$li")/pluto.log"; then
 		iop_ok "$what: Skua's Quick Mode reached libreswan with IDci $XA_ADDR/32"
 	else
@@ -330,6 +355,7 @@ iop_stop sw
 iop_start lsw ls "$NS_R"
 xa_case ls 1
 xa_client_case ls
+xa_client_case ls 1
 iop_stop ls
 iop_stop sk
 iop_finish

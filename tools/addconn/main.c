@@ -73,7 +73,8 @@ static void print_line(void *ctx, unsigned rc, const char *text)
 static void send_cmd(struct addconn *a, const struct whack_cmd *cmd)
 {
 	char err[512];
-	int status = whack_client_send(a->ctlsocket, cmd, print_line, NULL, err, sizeof(err));
+	int status = whack_client_send(a->ctlsocket, cmd, print_line, NULL, NULL, err,
+				       sizeof(err));
 
 	if (status < 0)
 		fprintf(stderr, "addconn: %s\n", err);

@@ -6,7 +6,11 @@
  */
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "ctl/proto/whack_client.h"
 #include "ctl/proto/whack_opts.h"
@@ -64,6 +68,54 @@ static void print_line(void *ctx, unsigned rc, const char *text)
 	fflush(stdout);
 }
 
+/*
+ * Pluto's prompt (041: the XAUTH user name, 040: its password): one line
+ * from standard input, as libreswan's whack reads it. On a terminal the
+ * password is read without echo; from a pipe or file a plain line (tests
+ * answer that way). The newline is dropped; an empty answer or the end of
+ * input is no answer (pluto then gives up).
+ */
+static int read_answer(void *ctx, unsigned rc, char *answer, size_t cap)
+{
+	bool secret = rc == RC_ENTERSECRET;
+	bool tty = isatty(STDIN_FILENO);
+	struct termios old, noecho;
+	bool restore = false;
+	size_t n;
+	char *ok;
+
+	(void)ctx;
+	if (tty) {
+		fputs(secret ? "Enter passphrase: " : "Enter username:   ", stderr);
+		fflush(stderr);
+	}
+	if (tty && secret && tcgetattr(STDIN_FILENO, &old) == 0) {
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		noecho.c_lflag |= ECHONL;
+		restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho) == 0;
+	}
+	ok = fgets(answer, (int)cap, stdin);
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (!ok) {
+		problem("cannot read the %s from standard input", secret ? "password" : "user name");
+		return -1;
+	}
+	n = strcspn(answer, "\r\n");
+	if (answer[n] == '\0' && n + 1 == cap) {
+		explicit_bzero(answer, cap);
+		problem("the %s is longer than %zu bytes", secret ? "password" : "user name", cap - 2);
+		return -1;
+	}
+	answer[n] = '\0';
+	if (n == 0) {
+		problem("the %s is empty", secret ? "password" : "user name");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct whack_cmd cmd;
@@ -96,7 +148,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	status = whack_client_send(target.ctlsocket, &cmd, print_line, NULL, err, sizeof(err));
+	status = whack_client_send(target.ctlsocket, &cmd, print_line, read_answer, NULL, err,
+				   sizeof(err));
 	if (status < 0) {
 		problem("%s", err);
 		status = 1;

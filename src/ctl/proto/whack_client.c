@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -86,7 +87,32 @@ static int connect_pluto(const char *path, char *err, size_t errlen)
 }
 
 /* Hand every reply line to line() until pluto closes; the status of the manual. */
-static int relay_replies(int fd, whack_client_line_fn *line, void *ctx, char *err, size_t errlen)
+/* Ask the user for the answer to prompt line rc and send it; 0, or a status (err set). */
+static int answer_prompt(int fd, unsigned rc, whack_client_prompt_fn *prompt, void *ctx,
+			 char *err, size_t errlen)
+{
+	char answer[WHACK_ANSWER_MAX + 1];
+	uint8_t msg[WHACK_HDR_LEN + 4 + WHACK_ANSWER_MAX];
+	int n, ret = 0;
+
+	if (!prompt || prompt(ctx, rc, answer, sizeof(answer)) < 0) {
+		explicit_bzero(answer, sizeof(answer));
+		return fail(err, errlen, -ENODATA, "no %s given: not answering pluto's prompt",
+			    rc == RC_USERPROMPT ? "user name" : "password");
+	}
+	n = whack_answer_encode(answer, msg, sizeof(msg));
+	if (n < 0)
+		ret = fail(err, errlen, -EMSGSIZE, "the answer is longer than %d bytes",
+			   WHACK_ANSWER_MAX);
+	else if ((ret = write_full(fd, msg, (size_t)n)) < 0)
+		fail(err, errlen, ret, "cannot send the answer to pluto: %s", strerror(-ret));
+	explicit_bzero(answer, sizeof(answer));
+	explicit_bzero(msg, sizeof(msg));
+	return ret;
+}
+
+static int relay_replies(int fd, whack_client_line_fn *line, whack_client_prompt_fn *prompt,
+			 void *ctx, char *err, size_t errlen)
 {
 	uint8_t *buf = malloc(WHACK_MSG_MAX);
 	char *text = malloc(WHACK_LINE_MAX + 1);
@@ -122,12 +148,17 @@ static int relay_replies(int fd, whack_client_line_fn *line, void *ctx, char *er
 			status = fail(err, errlen, -EBADMSG, "malformed reply from pluto");
 			goto out;
 		}
-		/*
-		 * RC_USERPROMPT / RC_ENTERSECRET: there is no interactive
-		 * answer yet (--xauthuser/--xauthpass give them up front);
-		 * the prompt is shown like any other line.
-		 */
 		line(ctx, rc, text);
+		/* RC_USERPROMPT / RC_ENTERSECRET: pluto waits for the user's answer */
+		if (rc == RC_USERPROMPT || rc == RC_ENTERSECRET) {
+			int a = answer_prompt(fd, rc, prompt, ctx, err, errlen);
+
+			if (a < 0) {
+				status = a;
+				goto out;
+			}
+			continue;
+		}
 		if (!whack_rc_is_quiet(rc))
 			status = whack_rc_exit_status(rc);
 	}
@@ -138,7 +169,8 @@ out:
 }
 
 int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd,
-		      whack_client_line_fn *line, void *ctx, char *err, size_t errlen)
+		      whack_client_line_fn *line, whack_client_prompt_fn *prompt, void *ctx,
+		      char *err, size_t errlen)
 {
 	uint8_t *msg = malloc(WHACK_MSG_MAX);
 	int fd = -1, n, rc;
@@ -161,7 +193,7 @@ int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd,
 		fail(err, errlen, rc, "cannot send to pluto at %s: %s", ctlsocket, strerror(-rc));
 		goto out;
 	}
-	rc = relay_replies(fd, line, ctx, err, errlen);
+	rc = relay_replies(fd, line, prompt, ctx, err, errlen);
 out:
 	if (fd >= 0)
 		close(fd);

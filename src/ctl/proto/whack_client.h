@@ -15,7 +15,16 @@
 typedef void whack_client_line_fn(void *ctx, unsigned rc, const char *text);
 
 /*
- * Connect to ctlsocket, send cmd, call line() for every reply. Returns the
+ * Called after line() for a prompt (RC_USERPROMPT: a user name, echoed;
+ * RC_ENTERSECRET: a password): the answer, NUL-terminated, in at most cap
+ * bytes. Returns 0, or -1 when there is none (then the stream is closed,
+ * pluto gives up, and whack_client_send() returns -ENODATA).
+ */
+typedef int whack_client_prompt_fn(void *ctx, unsigned rc, char *answer, size_t cap);
+
+/*
+ * Connect to ctlsocket, send cmd, call line() for every reply and prompt()
+ * (may be NULL: no answers) for every prompt. Returns the
  * exit status the manual's EXIT STATUS section gives (the code of the last
  * line that is not quiet, 0 when there is none), or a negative errno when
  * pluto cannot be reached (-ENOENT, -ECONNREFUSED, ...), the request does
@@ -23,6 +32,7 @@ typedef void whack_client_line_fn(void *ctx, unsigned rc, const char *text);
  * without a program prefix. Context: any thread; blocks until pluto is done.
  */
 int whack_client_send(const char *ctlsocket, const struct whack_cmd *cmd,
-		      whack_client_line_fn *line, void *ctx, char *err, size_t errlen);
+		      whack_client_line_fn *line, whack_client_prompt_fn *prompt, void *ctx,
+		      char *err, size_t errlen);
 
 #endif

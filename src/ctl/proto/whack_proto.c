@@ -284,3 +284,45 @@ int whack_reply_decode(const uint8_t *buf, size_t len, unsigned *rc, char *textb
 	}
 	return have_rc ? 0 : -EBADMSG;
 }
+
+int whack_answer_encode(const char *text, uint8_t *buf, size_t cap)
+{
+	struct wbuf b = wbuf_make(buf, cap);
+	size_t n = strlen(text);
+
+	if (n > WHACK_ANSWER_MAX)
+		return -EMSGSIZE;
+	put_hdr(&b, WHACK_MSG_ANSWER);
+	put_attr(&b, WATTR_TEXT, text, n);
+	return finish(&b);
+}
+
+int whack_answer_decode(const uint8_t *buf, size_t len, char *textbuf, size_t textcap)
+{
+	struct wire w;
+	bool have = false;
+	int r = open_msg(&w, buf, len, WHACK_MSG_ANSWER, NULL, 0);
+
+	if (r < 0)
+		return r;
+	if (textcap == 0)
+		return -EINVAL;
+	textbuf[0] = '\0';
+	while (wire_left(&w) > 0) {
+		uint16_t type = wire_u16(&w);
+		uint16_t alen = wire_u16(&w);
+		struct wire a = wire_sub(&w, alen);
+		const uint8_t *v;
+
+		if (wire_err(&w) || type != WATTR_TEXT || have || alen >= textcap)
+			return -EBADMSG;
+		v = wire_bytes(&a, alen);
+		if (alen && (!v || memchr(v, '\0', alen)))
+			return -EBADMSG;
+		if (alen)
+			memcpy(textbuf, v, alen);
+		textbuf[alen] = '\0';
+		have = true;
+	}
+	return have ? 0 : -EBADMSG;
+}

@@ -27,7 +27,10 @@
  * enum whack_op) and the command line's options as OPT attributes
  * (option id, end, value string). A reply carries one line: the numeric
  * progress code (enum whack_rc) and its text. pluto sends replies until
- * the request is done, then closes the stream.
+ * the request is done, then closes the stream. A reply line of code
+ * RC_USERPROMPT (041) or RC_ENTERSECRET (040) asks whack's user: whack
+ * answers on the same stream with one ANSWER message (one TEXT attribute,
+ * at most WHACK_ANSWER_MAX bytes, no NUL) and goes on reading replies.
  */
 
 #define WHACK_PROTO_MAGIC 0x534b5748u	/* "SKWH" */
@@ -37,10 +40,12 @@
 #define WHACK_MAX_OPTS 256		/* options in one request */
 #define WHACK_VALUE_MAX 4096		/* bytes of one option value */
 #define WHACK_LINE_MAX 4096		/* bytes of one reply line */
+#define WHACK_ANSWER_MAX 255		/* bytes of one answer to a prompt */
 
 enum whack_msg_kind {
 	WHACK_MSG_REQUEST = 1,
 	WHACK_MSG_REPLY = 2,
+	WHACK_MSG_ANSWER = 3,	/* whack to pluto: the answer to a prompt (040, 041) */
 };
 
 enum whack_attr {
@@ -174,6 +179,16 @@ int whack_hdr_parse(const uint8_t *hdr, uint16_t *kind, uint32_t *len);
 
 /* Encode one reply line. Returns the message length or -EMSGSIZE. */
 int whack_reply_encode(unsigned rc, const char *text, uint8_t *buf, size_t cap);
+
+/* Encode the answer to a prompt. Returns the message length or -EMSGSIZE. */
+int whack_answer_encode(const char *text, uint8_t *buf, size_t cap);
+
+/*
+ * Decode one whole answer (header included) into textbuf, NUL-terminated.
+ * Returns 0, or -EBADMSG / -EPROTO / -EMSGSIZE (not one TEXT attribute
+ * that fits textcap without a NUL). Never trusts a length.
+ */
+int whack_answer_decode(const uint8_t *buf, size_t len, char *textbuf, size_t textcap);
 
 /* Decode one whole reply message; text is NUL-terminated into textbuf. */
 int whack_reply_decode(const uint8_t *buf, size_t len, unsigned *rc, char *textbuf,

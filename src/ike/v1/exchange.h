@@ -96,6 +96,14 @@ void v1_modecfg_i_set(struct ike_sa *sa, struct ike_input *in);	/* client: SET c
 void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in);	/* client: SET or REPLY */
 void v1_after_modecfg(struct ike_sa *sa);
 
+/*
+ * The remote selector of our Quick Mode for conn on sa: the first split
+ * network the Mode Config server gave (UNITY_SPLIT_INCLUDE) when it lies
+ * within conn's remote --client (or conn has none), else conn's.
+ */
+struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connection *conn,
+				   uint8_t this_end);
+
 /* The Phase 1 authentication method connection c proposes and takes. */
 uint16_t v1_p1_auth(const struct connection *c);
 

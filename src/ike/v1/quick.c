@@ -501,7 +501,8 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
 		/* a Mode Config client's IDci is the address it was given */
 		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->given);
-		c->ts_remote = conn->ts[1 - this_end];
+		/* ... and its IDcr the server's split network, when it gave one */
+		c->ts_remote = v1_modecfg_remote_ts(sa, conn, this_end);
 	}
 	q->has_ids = true;
 	q->group = pfs_group(sa, c->conn);

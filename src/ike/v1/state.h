@@ -109,8 +109,18 @@ struct v1_state {
 	uint8_t tx_final[32];		/* digest of the peer's last ACK taken (its retransmissions: ignored) */
 	bool has_tx_final;
 	char xauth_user[128];		/* server: the user authenticated; client: ours */
-	uint8_t *xauth_pass;		/* client: --xauthpass, wiped */
+	uint8_t *xauth_pass;		/* client: --xauthpass (or whack's answer), wiped */
 	size_t xauth_pass_len;
+	/*
+	 * client: the server's REQUEST waiting for whack's answer (what was
+	 * asked: 1 the user name, 2 the password; 0 none): its Message ID,
+	 * identifier and attribute types, answered once whack has.
+	 */
+	uint8_t xauth_asking;
+	uint16_t xauth_req_id;
+	uint32_t xauth_req_msgid;
+	uint8_t xauth_req_n;
+	uint16_t xauth_req_types[8];
 	/* retransmissions: the digest of the last message we answered, and of the one being read */
 	uint8_t last_rx[32], rx_digest[32];
 	bool have_last_rx;

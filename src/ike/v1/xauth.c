@@ -22,7 +22,8 @@
  * FAIL and, with --xauthfail hard (the default), the ISAKMP SA is deleted
  * once the client has ACKed. Passwords are wiped after use and never
  * logged. The client answers with --initiate's --xauthuser/--xauthpass,
- * the password falling back to the secrets' "@user : XAUTH ...".
+ * the password falling back to the secrets' "@user : XAUTH ...", and
+ * asks the whack that ran --initiate for what is still missing.
  *
  * Context of everything here: the SA's owner worker.
  */
@@ -337,61 +338,183 @@ void v1_xauth_r_ack(struct ike_sa *sa, struct ike_input *in)
 
 /* ---- the client ---- */
 
-void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
+/*
+ * Prompting through whack (libreswan's whack_prompt_for()): with no user
+ * name or no password for the server's REQUEST, the whack that ran
+ * --initiate is asked ("041 ... prompt for Username:", "040 ... prompt
+ * for Password:"); its answer comes back from the ctl thread as a mail to
+ * this worker, which finds the SA again by SPI and serial. No whack, whack
+ * gone or no answer in time: XAUTH fails as a wrong password would.
+ */
+enum { ASK_NONE = 0, ASK_USER = 1, ASK_PASS = 2 };
+
+struct xauth_answer {
+	struct mail mail;
+	struct ike_daemon *d;
+	unsigned wi;
+	uint64_t spi, serial;
+	uint8_t what;
+	bool got;
+	size_t len;
+	char text[256];
+};
+
+static void client_answer(struct ike_sa *sa);
+
+static void xauth_client_fail(struct ike_sa *sa, enum ike_stats_reason reason, const char *why)
+{
+	ike_stats_fail_reason(sa, reason);
+	if (reason == IKE_FAIL_N_AUTHENTICATION_FAILED)
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+	ike_sa_progress(sa, RC_FATAL, "%s", why);
+	v1_delete(sa, true);
+}
+
+/* The answer, on the owner worker. */
+static void answer_mail(struct mail *m, void *ctx)
+{
+	struct xauth_answer *xa = caa_container_of(m, struct xauth_answer, mail);
+	struct net_worker *nw = ctx;
+	struct ike_sa *sa = ike_sa_find_own(&xa->d->w[nw->index], xa->spi, xa->serial);
+	struct v1_state *s = sa ? sa->v1 : NULL;
+
+	if (!s || s->xauth_asking != xa->what || sa->state != IKE_V1_XAUTH_I0) {
+		crypto_wipe(xa, sizeof(*xa));
+		free(xa);
+		return;
+	}
+	s->xauth_asking = ASK_NONE;
+	if (!xa->got || xa->len == 0) {
+		log_limited(LOG_INFO, 10, "XAUTH prompt unanswered",
+			    "#%llu: XAUTH: no %s from whack (none attached, it went, or it did not "
+			    "answer in time)", (unsigned long long)sa->serial,
+			    xa->what == ASK_USER ? "user name" : "password");
+		xauth_client_fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED,
+				  xa->what == ASK_USER ? "XAUTH: no Username entered, aborted"
+						       : "XAUTH: no Password entered, aborted");
+	} else if (xa->what == ASK_USER && xa->len >= sizeof(s->xauth_user)) {
+		xauth_client_fail(sa, IKE_FAIL_OTHER,
+				  "XAUTH: the user name is too long (at most 127 bytes)");
+	} else if (xa->what == ASK_USER) {
+		memcpy(s->xauth_user, xa->text, xa->len);
+		s->xauth_user[xa->len] = '\0';
+		client_answer(sa);
+	} else {
+		s->xauth_pass = malloc(xa->len);
+		if (!s->xauth_pass) {
+			xauth_client_fail(sa, IKE_FAIL_OTHER, "XAUTH: out of memory");
+		} else {
+			memcpy(s->xauth_pass, xa->text, xa->len);
+			s->xauth_pass_len = xa->len;
+			client_answer(sa);
+		}
+	}
+	crypto_wipe(xa, sizeof(*xa));
+	free(xa);
+}
+
+/* ike_answer_fn: on the ctl thread (or any); posts the answer to the SA's owner. */
+static void answered(void *arg, const char *text)
+{
+	struct xauth_answer *xa = arg;
+	size_t n = text ? strlen(text) : 0;
+
+	if (text && n < sizeof(xa->text) && !memchr(text, '\n', n)) {
+		memcpy(xa->text, text, n);
+		xa->len = n;
+		xa->got = true;
+	}
+	xa->mail.fn = answer_mail;
+	net_pool_post(xa->d->pool, xa->wi, &xa->mail);
+}
+
+/* Ask sa's whack for what; false when nobody can answer (nothing asked). */
+static bool ask(struct ike_sa *sa, uint8_t what)
+{
+	struct ike_progress *pr = sa->whack;
+	struct xauth_answer *xa;
+	char line[512], name[CONN_NAME_MAX + 80];
+
+	if (!pr || !pr->ops->ask)
+		return false;
+	xa = calloc(1, sizeof(*xa));
+	if (!xa)
+		return false;
+	xa->d = sa->w->d;
+	xa->wi = sa->w->index;
+	xa->spi = ike_sa_our_spi(sa);
+	xa->serial = sa->serial;
+	xa->what = what;
+	/* libreswan's line: "name" #N: prompt for Username: (041) / Password: (040) */
+	snprintf(line, sizeof(line), "%s #%llu: prompt for %s:",
+		 ike_conn_instance_str(sa->conn, name, sizeof(name)),
+		 (unsigned long long)sa->serial, what == ASK_USER ? "Username" : "Password");
+	sa->v1->xauth_asking = what;
+	if (!pr->ops->ask(pr, what == ASK_USER ? RC_USERPROMPT : RC_ENTERSECRET, line, answered,
+			  xa)) {
+		sa->v1->xauth_asking = ASK_NONE;
+		free(xa);
+		return false;
+	}
+	log_info("%s (asking whack)", line);
+	return true;
+}
+
+/* Answer the REQUEST kept in s->xauth_req_*: ask whack first for what is missing. */
+static void client_answer(struct ike_sa *sa)
 {
 	struct v1_state *s = sa->v1;
-	const struct v1_cfg *cfg = v1_tx_take(sa, in, V1_CFG_REQUEST);
-	struct v1_cfg reply = { .type = V1_CFG_REPLY };
+	struct v1_cfg reply = { .type = V1_CFG_REPLY, .identifier = s->xauth_req_id };
 	uint8_t pw[256];
 	int pwlen = -ENOENT;
-	const char *why = NULL;
 
-	if (!cfg)
+	if (!s->xauth_user[0]) {
+		if (!ask(sa, ASK_USER))
+			xauth_client_fail(sa, IKE_FAIL_OTHER,
+					  "no XAUTH user name (give --xauthuser with --initiate, "
+					  "or run --initiate without --asynchronous to be asked)");
 		return;
-	reply.identifier = cfg->identifier;
-	if (!s->xauth_user[0])
-		why = "no XAUTH user name (give --xauthuser with --initiate; prompting through "
-		      "whack is not supported yet)";
-	if (!why && s->xauth_pass && s->xauth_pass_len > sizeof(pw)) {
-		why = "the XAUTH password is too long (at most 256 bytes)";
-	} else if (!why && s->xauth_pass) {
+	}
+	if (s->xauth_pass && s->xauth_pass_len > sizeof(pw)) {
+		xauth_client_fail(sa, IKE_FAIL_OTHER,
+				  "the XAUTH password is too long (at most 256 bytes)");
+		return;
+	}
+	if (s->xauth_pass) {
 		pwlen = (int)s->xauth_pass_len;
 		memcpy(pw, s->xauth_pass, s->xauth_pass_len);
-	} else if (!why && sa->w->d->xauth_lookup) {
+	} else if (sa->w->d->xauth_lookup) {
 		pwlen = sa->w->d->xauth_lookup(sa->w->d->psk_ctx, s->xauth_user, pw, sizeof(pw));
 	}
-	if (!why && pwlen < 0)
-		why = "no XAUTH password (give --xauthpass with --initiate, or \"@user : XAUTH\" in "
-		      "the secrets; prompting through whack is not supported yet)";
-	if (why) {
+	if (pwlen < 0) {
 		crypto_wipe(pw, sizeof(pw));
-		ike_stats_fail_reason(sa, IKE_FAIL_OTHER);
-		ike_sa_progress(sa, RC_FATAL, "%s", why);
-		v1_delete(sa, true);
+		if (!ask(sa, ASK_PASS))
+			xauth_client_fail(sa, IKE_FAIL_OTHER,
+					  "no XAUTH password (give --xauthpass with --initiate, "
+					  "\"@user : XAUTH\" in the secrets, or run --initiate "
+					  "without --asynchronous to be asked)");
 		return;
 	}
-	for (unsigned i = 0; i < cfg->nattr; i++) {
-		const struct v1_cfg_attr *a = &cfg->attr[i];
+	for (unsigned i = 0; i < s->xauth_req_n; i++) {
+		uint16_t t = s->xauth_req_types[i];
 		struct v1_cfg_attr *r = &reply.attr[reply.nattr];
 
-		if (reply.nattr >= V1_MAX_CFG_ATTRS)
-			break;
-		if (a->type == XAUTH_TYPE) {
+		if (t == XAUTH_TYPE) {
 			*r = (struct v1_cfg_attr){ .type = XAUTH_TYPE, .basic = true, .value = 0 };
-		} else if (a->type == XAUTH_USER_NAME) {
+		} else if (t == XAUTH_USER_NAME) {
 			*r = (struct v1_cfg_attr){ .type = XAUTH_USER_NAME,
 						   .len = (uint16_t)strlen(s->xauth_user),
 						   .val = (const uint8_t *)s->xauth_user };
-		} else if (a->type == XAUTH_USER_PASSWORD) {
+		} else if (t == XAUTH_USER_PASSWORD) {
 			*r = (struct v1_cfg_attr){ .type = XAUTH_USER_PASSWORD, .len = (uint16_t)pwlen,
 						   .val = pw };
 		} else {
-			continue;	/* XAUTH-MESSAGE and the rest: nothing to answer */
+			continue;
 		}
 		reply.nattr++;
 	}
 	sa->state = IKE_V1_XAUTH_I1;
-	if (v1_tx_send(sa, in->v1m->hdr.msgid, false, &reply, false) < 0) {
+	if (v1_tx_send(sa, s->xauth_req_msgid, false, &reply, false) < 0) {
 		crypto_wipe(pw, sizeof(pw));
 		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the REPLY");
 		v1_delete(sa, false);
@@ -401,6 +524,33 @@ void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
 	/* the REPLY kept for retransmission holds the password encrypted only */
 	ike_sa_progress(sa, RC_LOG, "XAUTH: answered the server's REQUEST for user %s",
 			s->xauth_user);
+}
+
+void v1_xauth_i_request(struct ike_sa *sa, struct ike_input *in)
+{
+	struct v1_state *s = sa->v1;
+	const struct v1_cfg *cfg;
+
+	if (s->xauth_asking) {
+		/* the server's retransmission while whack's user types: answered once we can */
+		v1_drop(sa->w, in->rx, "an XAUTH REQUEST while whack is being asked");
+		return;
+	}
+	cfg = v1_tx_take(sa, in, V1_CFG_REQUEST);
+	if (!cfg)
+		return;
+	s->xauth_req_id = cfg->identifier;
+	s->xauth_req_msgid = in->v1m->hdr.msgid;
+	s->xauth_req_n = 0;
+	/* XAUTH-TYPE, -USER-NAME, -PASSWORD get answers; XAUTH-MESSAGE and the rest: nothing */
+	for (unsigned i = 0; i < cfg->nattr; i++) {
+		uint16_t t = cfg->attr[i].type;
+
+		if ((t == XAUTH_TYPE || t == XAUTH_USER_NAME || t == XAUTH_USER_PASSWORD) &&
+		    s->xauth_req_n < sizeof(s->xauth_req_types) / sizeof(s->xauth_req_types[0]))
+			s->xauth_req_types[s->xauth_req_n++] = t;
+	}
+	client_answer(sa);
 }
 
 void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in)

@@ -188,7 +188,7 @@ Test(config_conn, conn_errors_stay_with_their_conn)
 
 	parse_text(&p, "conn good\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=secret\n"
 		       "\tauto=start\n"
-		       "conn bad\n\talso=good\n\tcompress=yes\n\tmodecfgbanner=hello\n"
+		       "conn bad\n\talso=good\n\tcompress=yes\n\tmodecfgdns2=192.0.2.54\n"
 		       "\tauto=add\n");
 	cr_assert_eq(p.rc, 0, "a conn that cannot be loaded does not make the file malformed");
 	cr_assert_eq(p.d.n, 0);
@@ -199,7 +199,7 @@ Test(config_conn, conn_errors_stay_with_their_conn)
 	diag_all(&bad->diag, all, sizeof(all));
 	cr_assert(diag_has(&bad->diag, CONF_CONN_ERROR, "t.conf:8: conn bad: compress=yes: "), "%s",
 		  all);
-	cr_assert(diag_has(&bad->diag, CONF_CONN_ERROR, "t.conf:9: conn bad: modecfgbanner=hello: "), "%s",
+	cr_assert(diag_has(&bad->diag, CONF_CONN_ERROR, "t.conf:9: conn bad: modecfgdns2=192.0.2.54: "), "%s",
 		  all);
 	cr_assert_eq(bad->diag.conn_errors, 2, "every reason is given: %s", all);
 	cr_assert_str_eq(bad->file, "t.conf");

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The whack server in-process: malformed input is refused, state survives. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,4 +241,136 @@ Test(whack_server, shutdown_leave_state)
 	free(cmd);
 	cr_assert_eq(poll(&pfd, 1, 1000), 1);
 	cr_assert(pluto_leave_state(p));
+}
+
+/* ---- prompts (040, 041): the ctl thread waits for whack's ANSWER ---- */
+
+struct answer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int calls;
+	bool got;
+	char text[WHACK_ANSWER_MAX + 1];
+};
+
+static void answered(void *arg, const char *text)
+{
+	struct answer *a = arg;
+
+	pthread_mutex_lock(&a->mu);
+	a->calls++;
+	a->got = text != NULL;
+	snprintf(a->text, sizeof(a->text), "%s", text ? text : "");
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* Wait up to ms for the answer callback; the number of calls so far. */
+static int wait_answer(struct answer *a, int ms)
+{
+	struct timespec ts;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&a->mu);
+	while (a->calls == 0 && pthread_cond_timedwait(&a->cv, &a->mu, &ts) == 0)
+		;
+	n = a->calls;
+	pthread_mutex_unlock(&a->mu);
+	return n;
+}
+
+/* A prompt on one end of a socket pair; *whack is the other end. */
+static struct answer *ask(int *whack)
+{
+	struct answer *a = calloc(1, sizeof(*a));
+	int sv[2];
+
+	cr_assert_not_null(a);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(ctl_prompt_add(p, sv[0], answered, a), 0);
+	*whack = sv[1];
+	return a;
+}
+
+Test(whack_server, prompt_answer_whole_and_trickled)
+{
+	uint8_t buf[64];
+	int w, n = whack_answer_encode("alice", buf, sizeof(buf));
+	struct answer *a = ask(&w);
+
+	cr_assert_eq(write(w, buf, (size_t)n), n);
+	cr_assert_eq(wait_answer(a, 5000), 1);
+	cr_assert(a->got);
+	cr_assert_str_eq(a->text, "alice");
+	close(w);
+	free(a);
+
+	n = whack_answer_encode("open sesame", buf, sizeof(buf));
+	a = ask(&w);
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(write(w, buf + i, 1), 1);
+		usleep(2000);
+	}
+	cr_assert_eq(wait_answer(a, 5000), 1);
+	cr_assert_str_eq(a->text, "open sesame");
+	usleep(50000);
+	cr_assert_eq(a->calls, 1, "answered twice");
+	close(w);
+	free(a);
+}
+
+Test(whack_server, prompt_without_an_answer)
+{
+	uint8_t buf[64];
+	struct answer *a;
+	int w, n;
+
+	/* whack goes */
+	a = ask(&w);
+	close(w);
+	cr_assert_eq(wait_answer(a, 5000), 1);
+	cr_assert_not(a->got);
+	free(a);
+	/* a reply is no answer */
+	n = whack_reply_encode(RC_LOG, "alice", buf, sizeof(buf));
+	a = ask(&w);
+	cr_assert_eq(write(w, buf, (size_t)n), n);
+	cr_assert_eq(wait_answer(a, 5000), 1);
+	cr_assert_not(a->got);
+	close(w);
+	free(a);
+	/* silence until the deadline */
+	p->prompt_timeout_ms = 300;
+	a = ask(&w);
+	cr_assert_eq(wait_answer(a, 100), 0, "answered before the deadline");
+	cr_assert_eq(wait_answer(a, 5000), 1);
+	cr_assert_not(a->got);
+	close(w);
+	free(a);
+}
+
+/* pluto stops: a waiting prompt gets no answer, a new one is refused. */
+Test(whack_server, prompt_when_pluto_stops)
+{
+	int w, sv[2];
+	struct answer *a = ask(&w), b = { .calls = 0 };
+
+	ctl_server_stop(p);
+	cr_assert_eq(wait_answer(a, 1000), 1);
+	cr_assert_not(a->got);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(ctl_prompt_add(p, sv[0], answered, &b), -ESHUTDOWN);
+	cr_assert_eq(b.calls, 0);
+	close(sv[1]);
+	close(w);
+	free(a);
 }

@@ -451,6 +451,42 @@ Test(whack_proto, reply_malformed)
 	cr_assert_eq(whack_reply_decode(buf, len, &rc, text, sizeof(text)), -EBADMSG);
 }
 
+/* The answer to a prompt (040, 041): one TEXT, no NUL, at most WHACK_ANSWER_MAX bytes. */
+Test(whack_proto, answer_round_trip_and_malformed)
+{
+	char text[WHACK_ANSWER_MAX + 1], big[WHACK_ANSWER_MAX + 2];
+	size_t len;
+	int n = whack_answer_encode("alice", buf, sizeof(buf));
+
+	cr_assert_gt(n, WHACK_HDR_LEN);
+	cr_assert_eq(whack_answer_decode(buf, (size_t)n, text, sizeof(text)), 0);
+	cr_assert_str_eq(text, "alice");
+	for (int l = 0; l < n; l++)
+		cr_assert_lt(whack_answer_decode(buf, (size_t)l, text, sizeof(text)), 0);
+	/* too long to encode; too long for the buffer to decode */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_eq(whack_answer_encode(big, buf, sizeof(buf)), -EMSGSIZE);
+	n = whack_answer_encode("abcdefgh", buf, sizeof(buf));
+	cr_assert_eq(whack_answer_decode(buf, (size_t)n, text, 4), -EBADMSG);
+	/* a reply is not an answer */
+	hdr(buf, WHACK_MSG_REPLY, (uint32_t)n);
+	cr_assert_lt(whack_answer_decode(buf, (size_t)n, text, sizeof(text)), 0);
+	/* a NUL inside, two texts, none */
+	len = hdr(buf, WHACK_MSG_ANSWER, 0);
+	len += attr(buf + len, WATTR_TEXT, "a\0b", 3);
+	finish(len);
+	cr_assert_eq(whack_answer_decode(buf, len, text, sizeof(text)), -EBADMSG);
+	len = hdr(buf, WHACK_MSG_ANSWER, 0);
+	len += attr(buf + len, WATTR_TEXT, "a", 1);
+	len += attr(buf + len, WATTR_TEXT, "b", 1);
+	finish(len);
+	cr_assert_eq(whack_answer_decode(buf, len, text, sizeof(text)), -EBADMSG);
+	len = hdr(buf, WHACK_MSG_ANSWER, 0);
+	finish(len);
+	cr_assert_eq(whack_answer_decode(buf, len, text, sizeof(text)), -EBADMSG);
+}
+
 Test(whack_proto, exit_status_mapping)
 {
 	cr_assert(whack_rc_is_quiet(RC_COMMENT));

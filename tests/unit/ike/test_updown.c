@@ -143,6 +143,13 @@ Test(updown, extras_when_set)
 	assert_env(env, "PLUTO_CFG_SERVER", "1");
 	assert_env(env, "PLUTO_PEER_DNS_INFO", "192.0.2.53 2001:db8::53");
 	assert_env(env, "PLUTO_PEER_DOMAIN_INFO", "example.com");
+	cr_assert_null(env_get(env, "PLUTO_PEER_BANNER"));
+	updown_env_free(env);
+
+	/* an IKEv1 Mode Config server's banner (UNITY_BANNER), control characters as '?' */
+	u.peer_banner = "Welcome to east\nauthorised use only";
+	cr_assert_eq(updown_env_build(&u, &env), 0);
+	assert_env(env, "PLUTO_PEER_BANNER", "Welcome to east?authorised use only");
 	updown_env_free(env);
 }
 
