@@ -806,6 +806,13 @@ sswan_logs() {
 
 lsw_dir() { echo "$IOP_TMP/$1"; }
 
+# v1_skua_spi_in INST CONN: the inbound SPI (8 hex digits) of Skua's latest IKEv1
+# Quick Mode of CONN, from its log; fails while there is none.
+v1_skua_spi_in() { # inst conn
+	grep -E "\"$2\" #[0-9]+: (sent Quick Mode request|IPsec SA #[0-9]+)" \
+		"$(skua_dir "$1")/pluto.log" | grep -F "<0x" | tail -n1 | sed -n 's/.*<0x\([0-9a-f]\{8\}\).*/\1/p' | grep .
+}
+
 lsw_whack() {
 	local d
 	d=$(lsw_dir "$1")

@@ -296,11 +296,6 @@ v1_qm_peer() { # initiator-inst responder-inst conn what
 }
 
 # Skua's inbound SPI of its newest Quick Mode for conn, from its log.
-v1_skua_spi_in() { # inst conn
-	grep -E "\"$2\" #[0-9]+: (sent Quick Mode request|IPsec SA #[0-9]+)" \
-		"$(skua_dir "$1")/pluto.log" | grep -F "<0x" | tail -n1 | sed -n 's/.*<0x\([0-9a-f]\{8\}\).*/\1/p' | grep .
-}
-
 v1_case() { # initiator-inst responder-inst
 	local ii=$1 ri=$2 ik rk conn psk ia ra what got_i got_r fail=0
 	ik=$(iop_kind "$ii")
