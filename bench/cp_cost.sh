@@ -7,21 +7,21 @@
 # bench_churn_responder: default --uniqueids, --use-none, rwcp with a pool, rw without) run
 # under `valgrind --tool=callgrind`, the generator (bench_churn_loadgen) natively; one pluto
 # per run, four runs: without CP (@plainK.churn) and with it (@cpK.churn, --cp), each with
-# N1 and N2 clients (the same IDs, the same rate), one round each: set up, check, delete,
-# check (after a warm-up of WARM clients). The round hook has callgrind dump its counts
-# after each phase and after each check, so each run gives five parts: start-up, warm-up
-# and setups, the checks while up, the
-# Deletes, the checks after, the shutdown. Instructions (Ir) per setup =
-# (setup part at N2 - at N1) / (N2 - N1): the start-up cancels, and so does whatever
+# N1 and N2 clients (the same IDs, the same rate). Each run sets up and deletes WARM
+# clients of other IDs (warm-up), then one round: set up, check, delete, check. The round
+# hook has callgrind dump its counts after each phase and after each check, so each run
+# gives five parts: start-up + warm-up + setups, the checks while up, the Deletes, the
+# checks after, the shutdown. Instructions (Ir) per setup = (setup part at N2 - at N1) /
+# (N2 - N1): the start-up and the warm-up cancel, and so does whatever
 # else does not grow with the clients; per delete the same from the Deletes' part.
 #
 #   bench/cp_cost.sh                          # N1=500, N2=1500, RATE=20
 #   N1=200 N2=600 RATE=20 bench/cp_cost.sh    # quicker
-# Environment: N1, N2, RATE (setups and Deletes per second; under valgrind pluto is ~50x
+# Environment: N1, N2, RATE (setups and Deletes per second; under valgrind pluto is much
 # slower), HALF_OPEN (4: few requests wait in pluto's queue, so each is answered within
 # the generator's 500 ms retransmit timer even when the shared machine starves pluto;
 # a retransmitted request is answered again, work that would not cancel: the report
-# gives the retransmissions of each phase, they should be 0), ADDRS (100), WORKERS (1),
+# gives the retransmissions of each phase: a few cost little), ADDRS (100), WORKERS (1),
 # CPCOST_WAIT (the generator's bound on each phase: 3 N2 / RATE + 120 s), TOP (15
 # functions in the report), WARM (20: clients set up and deleted before each measured
 # round, other IDs), BUILD. Needs valgrind (callgrind_control, callgrind_annotate).
