@@ -263,3 +263,59 @@ bench_loadgen_stop() {
 
 # json_num FILE KEY: a top-level number of the generator's JSON
 json_num() { sed -n "s/^  \"$2\": \\([0-9.e+-]*\\),*$/\\1/p" "$1" | head -n1; }
+
+# ---- churn: one responder, road warriors with and without an address (churn.sh, cp_cost.sh) ----
+
+CHURN_POOL=100.64.0.0/14 # 262,144 addresses
+CHURN_POOL_NAME=100.64.0.0-100.67.255.255
+CHURN_R4CP=192.0.2.3 # the CP connection's address; the one without is R4 (192.0.2.2)
+
+# bench_churn_netns: bench_netns with ADDRS sources, and CHURN_R4CP on the responder's side
+bench_churn_netns() {
+	bench_netns "$ADDRS"
+	ip -n "$NS_R" address add "$CHURN_R4CP/24" dev veth1 || iop_die "adding $CHURN_R4CP failed"
+}
+
+# bench_churn_responder INST STACK [WRAPPER...]: Skua pluto in NS_R on RESP_CPU (default
+# --uniqueids, --use-STACK, WORKERS workers), run by WRAPPER when given (e.g. valgrind and
+# its options), with two road-warrior connections: rwcp on CHURN_R4CP gives each client an
+# address of CHURN_POOL (Configuration payload), rw on R4 gives none. Sets BENCH_PID.
+bench_churn_responder() {
+	local inst=$1 stack=$2 d
+	shift 2
+	d=$IOP_TMP/$inst
+	mkdir -p "$d/run" "$d/ipsec.d"
+	printf '%%any : PSK "%s"\n' "$BENCH_PSK" >"$d/ipsec.secrets"
+	chmod 600 "$d/ipsec.secrets"
+	eval "IOP_KIND_$inst=skua IOP_NS_$inst=$NS_R"
+	iop_spawn "$NS_R" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" "$@" \
+		"$SKUA_PLUTO" --nofork --stderrlog --use-"$stack" --nhelpers "$WORKERS" \
+		--rundir "$d/run" --secretsfile "$d/ipsec.secrets" --ipsecdir "$d/ipsec.d"
+	BENCH_PID=$IOP_SPAWNED
+	iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack "$inst" --status ||
+		{ iop_dump "$d/pluto.log"; iop_die "Skua pluto did not start"; }
+	skua_whack "$inst" --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
+	skua_whack "$inst" --name rwcp --ikev2 --psk --encrypt --tunnel --host "$CHURN_R4CP" \
+		--to --host %any --addresspool "$CHURN_POOL" --ike aes_gcm128-sha2_256-dh31 \
+		--esp aes_gcm128 --dontrekey >"$d/load.out" 2>&1 ||
+		{ cat "$d/load.out" >&2; iop_die "adding rwcp failed"; }
+	skua_whack "$inst" --name rw --ikev2 --psk --encrypt --tunnel --host "$R4" --to --host %any \
+		--ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --dontrekey \
+		>>"$d/load.out" 2>&1 || { cat "$d/load.out" >&2; iop_die "adding rw failed"; }
+	bench_pin "$BENCH_PID" "$RESP_CPU"
+}
+
+# bench_churn_loadgen LABEL N ROUNDS HOOK [loadgen options...]: the generator in NS_L on
+# GEN_CPU, in the foreground: N clients (ADDRS addresses x PORTS ports from port 10000) set
+# up, checked (HOOK, its --round-cmd), deleted and checked again, ROUNDS times, at RATE/s,
+# at most HALF_OPEN half-open. LABEL cp: IDs @cpK.churn asking for an address, to
+# CHURN_R4CP; plain: IDs @plainK.churn asking for none, to R4.
+bench_churn_loadgen() {
+	local label=$1 n=$2 rounds=$3 hook=$4 resp=$R4 id='@plain%u.churn' cp=()
+	shift 4
+	[ "$label" = cp ] && { resp=$CHURN_R4CP; id='@cp%u.churn'; cp=(--cp); }
+	ip netns exec "$NS_L" taskset -c "$GEN_CPU" "$LOADGEN" \
+		-r "$resp" -s 198.18.0.1 -S "$ADDRS" -P "$PORTS" --src-port 10000 -n "$n" \
+		-H "$HALF_OPEN" --rate "$RATE" --psk "$BENCH_PSK" --id "$id" --rounds "$rounds" \
+		--round-cmd "$hook" -q "${cp[@]}" "$@"
+}

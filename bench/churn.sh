@@ -48,9 +48,8 @@ CHURN_WAIT=${CHURN_WAIT:-900}
 CHURN_POLLS=${CHURN_POLLS:-120} # the checks: polled up to this many times, 0.5 s apart
 PERF_DELETE=${PERF_DELETE:-}
 PERF_ARGS=${PERF_ARGS:--g}
-POOL=100.64.0.0/14 # 262,144 addresses
-POOL_NAME=100.64.0.0-100.67.255.255
-R4CP=192.0.2.3 # the CP connection's address; the plain one is R4 (192.0.2.2)
+POOL=$CHURN_POOL
+POOL_NAME=$CHURN_POOL_NAME
 
 for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN"; do
 	[ -x "$f" ] || iop_die "$f not built: run scripts/build (or set BUILD)"
@@ -65,8 +64,7 @@ md=$results/churn-$stamp.md
 out=$IOP_TMP/churn
 mkdir -p "$out"
 
-bench_netns "$ADDRS"
-ip -n "$NS_R" address add "$R4CP/24" dev veth1 || iop_die "adding $R4CP failed"
+bench_churn_netns
 # The kernel stack needs ESP in the kernel (a container's host may have none: the qemu guest
 # of tests/kernel has it); without, the responder runs --use-none and the kernel's counts
 # are checked to stay at zero, which then proves nothing about the responder.
@@ -83,24 +81,7 @@ ip -n "$NS_R" xfrm state flush 2>/dev/null
 
 # ---- the responder: default --uniqueids, two road-warrior connections ----
 d=$IOP_TMP/sk
-mkdir -p "$d/run" "$d/ipsec.d"
-printf '%%any : PSK "%s"\n' "$BENCH_PSK" >"$d/ipsec.secrets"
-chmod 600 "$d/ipsec.secrets"
-eval "IOP_KIND_sk=skua IOP_NS_sk=$NS_R"
-iop_spawn "$NS_R" "$d/pluto.log" "$d/run" /run -- taskset -c "$RESP_CPU" \
-	"$SKUA_PLUTO" --nofork --stderrlog --use-"$STACK" --nhelpers "$WORKERS" \
-	--rundir "$d/run" --secretsfile "$d/ipsec.secrets" --ipsecdir "$d/ipsec.d"
-BENCH_PID=$IOP_SPAWNED
-iop_wait_daemon "$BENCH_PID" "$IOP_WAIT" skua_whack sk --status ||
-	{ iop_dump "$d/pluto.log"; iop_die "Skua pluto did not start"; }
-skua_whack sk --listen >"$d/listen.out" 2>&1 || iop_die "whack --listen failed"
-skua_whack sk --name rwcp --ikev2 --psk --encrypt --tunnel --host "$R4CP" --to --host %any \
-	--addresspool "$POOL" --ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --dontrekey \
-	>"$d/load.out" 2>&1 || { cat "$d/load.out" >&2; iop_die "adding rwcp failed"; }
-skua_whack sk --name rw --ikev2 --psk --encrypt --tunnel --host "$R4" --to --host %any \
-	--ike aes_gcm128-sha2_256-dh31 --esp aes_gcm128 --dontrekey \
-	>>"$d/load.out" 2>&1 || { cat "$d/load.out" >&2; iop_die "adding rw failed"; }
-bench_pin "$BENCH_PID" "$RESP_CPU"
+bench_churn_responder sk "$STACK"
 sleep 1
 
 # ---- the round hook: run by the generator after each setup and each delete ----
@@ -183,16 +164,12 @@ chmod +x "$out/hook.sh"
 done_plain=0 done_cp=0
 runs=0
 run_phase() {
-	local label=$1 rounds=$2 resp=$R4 id='@plain%u.churn' opts=() r0 rc
-	[ "$label" = cp ] && { resp=$R4CP; id='@cp%u.churn'; opts=(--cp); }
+	local label=$1 rounds=$2 r0 rc
 	eval "r0=\$done_$label"
 	runs=$((runs + 1))
 	echo "$label - start - $(bench_cpu_ticks "$BENCH_PID")" >>"$out/checks"
-	CHURN_LABEL=$label CHURN_ROUND0=$r0 ip netns exec "$NS_L" taskset -c "$GEN_CPU" "$LOADGEN" \
-		-r "$resp" -s 198.18.0.1 -S "$ADDRS" -P "$PORTS" --src-port 10000 -n "$N" \
-		-H "$HALF_OPEN" --rate "$RATE" --psk "$BENCH_PSK" --id "$id" --rounds "$rounds" \
-		--round-cmd "$out/hook.sh" -t "$CHURN_WAIT" --log "$out/lg-$label.log" -q \
-		"${opts[@]}" >"$out/lg-run.out" 2>&1
+	CHURN_LABEL=$label CHURN_ROUND0=$r0 bench_churn_loadgen "$label" "$N" "$rounds" \
+		"$out/hook.sh" -t "$CHURN_WAIT" --log "$out/lg-$label.log" >"$out/lg-run.out" 2>&1
 	rc=$?
 	echo "$label - exit $rc" >>"$out/checks"
 	awk -v r0="$r0" '/^round [0-9]+:/ { split($2, a, ":"); $2 = (a[1] + r0) ":" } { print }' \
