@@ -38,6 +38,64 @@ Test(ts, non_cidr_range_refused)
 	cr_assert_eq(ike_ts_to_subnet(&t, &s), -ERANGE);
 }
 
+/* The definition, a bit at a time: what ike_ts_to_subnet() must agree with. */
+static int to_subnet_by_bits(const struct ike_ts *t, unsigned *prefix)
+{
+	unsigned bits = ip_addr_bits(&t->start), p = 0;
+
+	while (p < bits && ((t->start.b[p / 8] ^ t->end.b[p / 8]) & (0x80 >> (p % 8))) == 0)
+		p++;
+	for (unsigned b = p; b < bits; b++) {
+		uint8_t m = (uint8_t)(0x80 >> (b % 8));
+		if ((t->start.b[b / 8] & m) || !(t->end.b[b / 8] & m))
+			return -ERANGE;
+	}
+	*prefix = p;
+	return 0;
+}
+
+Test(ts, to_subnet_agrees_with_the_bitwise_definition)
+{
+	/* every prefix of both families, then each with one bit disturbed */
+	const char *bases[] = { "10.1.2.3/32", "2001:db8:1:2:3:4:5:6/128" };
+	unsigned seed = 12345;
+
+	for (unsigned f = 0; f < 2; f++) {
+		struct ike_ts full = ts(bases[f], 0, 0);
+		unsigned bits = ip_addr_bits(&full.start);
+
+		for (unsigned plen = 0; plen <= bits; plen++) {
+			struct ike_ts t = full;
+			for (unsigned b = plen; b < bits; b++) {
+				t.start.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+				t.end.b[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+			}
+			for (unsigned k = 0; k < 1 + bits; k++) {
+				struct ike_ts u = t;
+				struct ip_subnet sn;
+				unsigned want_prefix = 0;
+				if (k > 0) {	/* flip one bit of start or end */
+					seed = seed * 1103515245u + 12345u;
+					unsigned bit = (seed >> 8) % bits;
+					uint8_t *x = (seed & 1) ? u.start.b : u.end.b;
+					x[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+				}
+				int want = to_subnet_by_bits(&u, &want_prefix);
+				int got = ike_ts_to_subnet(&u, &sn);
+				cr_assert_eq(got, want, "family %u /%u flip %u: %d, expected %d", f, plen,
+					     k, got, want);
+				if (want == 0) {
+					cr_assert_eq(sn.prefix, want_prefix, "family %u /%u flip %u", f,
+						     plen, k);
+					cr_assert_eq(memcmp(&sn.addr, &u.start, sizeof(u.start)), 0);
+				}
+				if (k == 0)
+					cr_assert_eq(want_prefix, plen);
+			}
+		}
+	}
+}
+
 Test(ts, intersect_and_within)
 {
 	struct ike_ts a = ts("10.0.0.0/16", 0, 0), b = ts("10.0.5.0/24", 6, 443), r;
