@@ -685,6 +685,17 @@ void ike_sa_progress_done(struct ike_sa *sa)
 	sa->whack = NULL;
 }
 
+struct net_listener *ike_sa_start_listener(const struct ike_sa *sa)
+{
+	struct ike_daemon *d = sa->w->d;
+
+	if (!sa->l->natt) {
+		net_listener_ref(sa->l);
+		return sa->l;
+	}
+	return net_pool_listener_get(d->pool, &sa->local, d->ikeport);
+}
+
 void ike_sa_float_natt(struct ike_sa *sa)
 {
 	struct ike_daemon *d = sa->w->d;

@@ -500,6 +500,17 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
 void ike_sa_float_natt(struct ike_sa *sa);
 
 /*
+ * The listener a new IKE SA that takes sa's place starts from (DPD's
+ * restart, IKEv1's Phase 1 re-establishment): sa's own, or, once sa moved
+ * to the NAT-T port, the IKE port's on the same address, since a new
+ * exchange starts on the IKE port (to the peer's IKE port, no non-ESP
+ * marker) and finds the NAT again (RFC 3947 3, 4). NULL when that socket
+ * is gone (--unlisten). A reference the caller drops.
+ * Context: sa's owner worker; takes the listener list's lock.
+ */
+struct net_listener *ike_sa_start_listener(const struct ike_sa *sa);
+
+/*
  * Rekey by replacement (make before break, RFC 7296 2.8.3 allows it): an
  * initiator starts a new IKE SA with its Child SA for the same connection;
  * its policies take the outbound traffic in place, and this SA stays for

@@ -223,10 +223,15 @@ void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		sa->life_is_rekey = false;
 		timer_arm(tw, t, sa->expire_ms);
 		if (!sa->v1->replaced) {
+			/* from port 500, as any Main Mode: the new SA finds the NAT anew */
+			struct net_listener *l = ike_sa_start_listener(sa);
+
 			ike_sa_progress(sa, RC_LOG, "ISAKMP SA rekey time reached: re-establishing it");
 			sa->v1->replaced = true;
-			if (initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, true) < 0)
+			if (!l || initiate(sa->w, sa->conn, sa->this_end, l, &sa->local, NULL, true) < 0)
 				sa->v1->replaced = false;
+			if (l)
+				net_listener_unref(l);
 		}
 		return;
 	}
