@@ -685,15 +685,14 @@ void ike_sa_progress_done(struct ike_sa *sa)
 	sa->whack = NULL;
 }
 
-struct net_listener *ike_sa_start_listener(const struct ike_sa *sa)
+struct net_listener *ike_start_listener(struct ike_daemon *d, struct net_listener *l,
+					uint16_t peer_port)
 {
-	struct ike_daemon *d = sa->w->d;
-
-	if (!sa->l->natt) {
-		net_listener_ref(sa->l);
-		return sa->l;
+	if (!l->natt || peer_port == d->natikeport) {
+		net_listener_ref(l);
+		return l;
 	}
-	return net_pool_listener_get(d->pool, &sa->local, d->ikeport);
+	return net_pool_listener_get(d->pool, &l->iface.addr, d->ikeport);
 }
 
 void ike_sa_float_natt(struct ike_sa *sa)

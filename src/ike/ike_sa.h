@@ -500,15 +500,19 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
 void ike_sa_float_natt(struct ike_sa *sa);
 
 /*
- * The listener a new IKE SA that takes sa's place starts from (DPD's
- * restart, IKEv1's Phase 1 re-establishment): sa's own, or, once sa moved
- * to the NAT-T port, the IKE port's on the same address, since a new
- * exchange starts on the IKE port (to the peer's IKE port, no non-ESP
- * marker) and finds the NAT again (RFC 3947 3, 4). NULL when that socket
- * is gone (--unlisten). A reference the caller drops.
- * Context: sa's owner worker; takes the listener list's lock.
+ * The listener a new IKE SA towards peer_port starts from, given the one
+ * its starter names (whack's, or the listener of the SA it replaces: DPD's
+ * restart, a replacement, another keying attempt, a redirect): l itself,
+ * or, when l is the NAT-T port's and the peer's port is not, the IKE
+ * port's on the same address. A new exchange starts on the IKE port
+ * without the non-ESP marker and finds the NAT again (RFC 3947 4, RFC 7296
+ * 2.23); from an SA that had moved to port 4500 it went out with the
+ * marker to the peer's port 500, which took it for a broken header.
+ * NULL when that socket is gone (--unlisten). A reference the caller drops.
+ * Context: any worker; takes the listener list's lock when it switches.
  */
-struct net_listener *ike_sa_start_listener(const struct ike_sa *sa);
+struct net_listener *ike_start_listener(struct ike_daemon *d, struct net_listener *l,
+					uint16_t peer_port);
 
 /*
  * Rekey by replacement (make before break, RFC 7296 2.8.3 allows it): an

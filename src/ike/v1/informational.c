@@ -231,9 +231,10 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 		[DPD_ACTION_HOLD] = "hold", [DPD_ACTION_CLEAR] = "clear",
 		[DPD_ACTION_RESTART] = "restart",
 	};
-	struct net_listener *l = ike_sa_start_listener(sa);	/* a restart starts on port 500 */
+	struct net_listener *l = sa->l;
 	struct ip_addr local = sa->local;
 	uint8_t end = sa->this_end;
+	int rc;
 
 	if (ike_conn_is_instance(c))
 		action = DPD_ACTION_CLEAR;	/* its client comes back to us, as in IKEv2 */
@@ -241,6 +242,7 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 	ike_sa_progress(sa, RC_LOG_SERIOUS, "the peer is dead (%s): dpdaction=%s", why,
 			names[action]);
 	ike_connection_ref(c);
+	net_listener_ref(l);
 	if (ike_state_info(sa->state)->established)
 		counters_inc(d->ctr, w->index, IKEC_IKE_DELETED);
 	ike_sa_free(sa);	/* nobody to tell */
@@ -250,19 +252,16 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 			ike_cmd_route(d, c, end, NULL);
 		break;
 	case DPD_ACTION_RESTART:
-		if (!l)
+		rc = v1_initiate(w, c, end, l, &local, NULL);
+		if (rc < 0)
 			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
-				    "\"%s\": cannot restart after DPD: no socket on the IKE port",
-				    c->spec.name);
-		else if (v1_initiate(w, c, end, l, &local, NULL) < 0)
-			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
-				    "\"%s\": cannot restart after DPD: out of memory", c->spec.name);
+				    "\"%s\": cannot restart after DPD: %s", c->spec.name,
+				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port" : strerror(-rc));
 		break;
 	case DPD_ACTION_CLEAR:
 		break;
 	}
-	if (l)
-		net_listener_unref(l);
+	net_listener_unref(l);
 	ike_connection_unref(c);
 }
 

@@ -223,15 +223,10 @@ void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		sa->life_is_rekey = false;
 		timer_arm(tw, t, sa->expire_ms);
 		if (!sa->v1->replaced) {
-			/* from port 500, as any Main Mode: the new SA finds the NAT anew */
-			struct net_listener *l = ike_sa_start_listener(sa);
-
 			ike_sa_progress(sa, RC_LOG, "ISAKMP SA rekey time reached: re-establishing it");
 			sa->v1->replaced = true;
-			if (!l || initiate(sa->w, sa->conn, sa->this_end, l, &sa->local, NULL, true) < 0)
+			if (initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, true) < 0)
 				sa->v1->replaced = false;
-			if (l)
-				net_listener_unref(l);
 		}
 		return;
 	}
@@ -550,6 +545,7 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
 	struct v1_p1_set *set = malloc(sizeof(*set));
 	struct v1_sa *form = malloc(sizeof(*form));
+	struct net_listener *start_l = NULL;
 	struct ike_sa *sa = NULL;
 	struct v1_build b;
 	size_t len, sa_body;
@@ -564,6 +560,13 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 		rc = 0;
 		goto out;
 	}
+	/* Main Mode 1 goes from and to the IKE port, whatever SA this one replaces */
+	start_l = ike_start_listener(w->d, l, peer->ikeport);
+	if (!start_l) {
+		rc = -EADDRNOTAVAIL;
+		goto out;
+	}
+	l = start_l;
 	sa = new_sa(w, true, c, l, NULL);
 	if (!sa)
 		goto out;
@@ -605,6 +608,8 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	}
 	ike_sa_progress(sa, RC_LOG, "sent Main Mode request");
 out:
+	if (start_l)
+		net_listener_unref(start_l);	/* the SA holds its own reference */
 	free(set);
 	free(form);
 	return rc;
