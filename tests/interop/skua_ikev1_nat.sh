@@ -391,6 +391,7 @@ nat_lane() {
 	what="IKEv1 NAT-T lane $n: $ik (behind the NAT) -> $ok"
 	iop_log "lane $n: $what, then dpdaction=$action"
 	IOP_CASES=$((IOP_CASES + 1))
+	# shellcheck disable=SC2034 # SKUA_PLUTO_ARGS is read by skua_start (skua.sh)
 	if [ "$ik" = skua ]; then
 		sk=$ii pk=$ok pi=$oi sk_init=1
 		SKUA_PLUTO_ARGS="$SKUA_ARGS --keep-alive 1"
