@@ -256,7 +256,8 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 		if (rc < 0)
 			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
 				    "\"%s\": cannot restart after DPD: %s", c->spec.name,
-				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port" : strerror(-rc));
+				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port"
+							 : strerror(-rc));
 		break;
 	case DPD_ACTION_CLEAR:
 		break;
