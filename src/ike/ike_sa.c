@@ -685,6 +685,16 @@ void ike_sa_progress_done(struct ike_sa *sa)
 	sa->whack = NULL;
 }
 
+struct net_listener *ike_start_listener(struct ike_daemon *d, struct net_listener *l,
+					uint16_t peer_port)
+{
+	if (!l->natt || peer_port == d->natikeport) {
+		net_listener_ref(l);
+		return l;
+	}
+	return net_pool_listener_get(d->pool, &l->iface.addr, d->ikeport);
+}
+
 void ike_sa_float_natt(struct ike_sa *sa)
 {
 	struct ike_daemon *d = sa->w->d;

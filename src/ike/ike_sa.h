@@ -500,6 +500,21 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer);
 void ike_sa_float_natt(struct ike_sa *sa);
 
 /*
+ * The listener a new IKE SA towards peer_port starts from, given the one
+ * its starter names (whack's, or the listener of the SA it replaces: DPD's
+ * restart, a replacement, another keying attempt, a redirect): l itself,
+ * or, when l is the NAT-T port's and the peer's port is not, the IKE
+ * port's on the same address. A new exchange starts on the IKE port
+ * without the non-ESP marker and finds the NAT again (RFC 3947 4, RFC 7296
+ * 2.23); from an SA that had moved to port 4500 it went out with the
+ * marker to the peer's port 500, which took it for a broken header.
+ * NULL when that socket is gone (--unlisten). A reference the caller drops.
+ * Context: any worker; takes the listener list's lock when it switches.
+ */
+struct net_listener *ike_start_listener(struct ike_daemon *d, struct net_listener *l,
+					uint16_t peer_port);
+
+/*
  * Rekey by replacement (make before break, RFC 7296 2.8.3 allows it): an
  * initiator starts a new IKE SA with its Child SA for the same connection;
  * its policies take the outbound traffic in place, and this SA stays for

@@ -1416,6 +1416,51 @@ Test(exchange, dpd_silent_peer_restart)
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
 }
 
+/*
+ * restart behind a NAT: the new IKE_SA_INIT goes from and to port 500
+ * without the non-ESP marker, and the new SA moves to 4500 at IKE_AUTH as
+ * any does. It went from the dead SA's port 4500, marker and all, to the
+ * peer's port 500 (found in IKEv1 with strongSwan 5.9.8, "received
+ * unsupported IKE version 0.0"; IKEv2 started the same way).
+ */
+Test(exchange, dpd_restart_behind_nat_starts_on_port_500)
+{
+	struct ike_sa *w;
+	uint64_t old;
+
+	xch_set_nat(XCH_WEST, "127.0.0.3");
+	xch_daemon(XCH_WEST)->keep_alive_s = 0;	/* the clock runs: no keepalives on the wire */
+	xch_conn_add(XCH_WEST, CONN " --dpddelay 5 --dpdtimeout 15 --dpdaction restart");
+	/* east knows west by the NAT's address */
+	xch_conn_add(XCH_EAST, "--name t --host 127.0.0.3 --id @west --client 10.1.0.0/16" PEER
+			       "--client 10.2.0.0/16 --psk --encrypt");
+	establish();
+	w = xch_sa(XCH_WEST);
+	cr_assert(w->natt && w->nat_local);
+	cr_assert_eq(w->local_port, 4500);
+	old = w->serial;
+	for (int i = 0; i < 44 && !xch_counter(XCH_WEST, IKEC_PEER_DEAD); i++) {
+		xch_advance(XCH_WEST, 500);
+		if (!xch_counter(XCH_WEST, IKEC_PEER_DEAD))
+			while (xch_drop_next(XCH_WEST))
+				;
+	}
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	w = xch_sa(XCH_WEST);
+	cr_assert_gt(w->serial, old);
+	cr_assert_not(w->natt, "the restart began on the NAT-T port");
+	cr_assert_eq(w->local_port, 500);
+	cr_assert_eq(w->peer_port, 500);
+	cr_assert_eq(w->l->port, 500);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	cr_assert(w->natt);
+	cr_assert_eq(w->local_port, 4500);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	cr_assert_eq(w->state, IKE_ESTABLISHED);
+}
+
 /* hold: the SAs go and a trap holds the connection's traffic until it is renegotiated. */
 Test(exchange, dpd_silent_peer_hold)
 {

@@ -262,3 +262,90 @@ Test(v1_natt, peer_without_nat_traversal)
 	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
 	cr_assert_not(w->natt);
 }
+
+/* West behind the NAT up to Quick Mode's end, on port 4500. */
+static struct ike_sa *west_behind_nat_up(const char *west_extra, const char *east_extra)
+{
+	char west[512], east[512];
+	struct ike_sa *w;
+
+	snprintf(west, sizeof(west), "%s %s", WEST_TUNNEL, west_extra);
+	snprintf(east, sizeof(east), "%s %s", EAST_TUNNEL, east_extra);
+	xch_set_nat(XCH_WEST, "127.0.0.3");
+	pair(west, east);
+	xch_daemon(XCH_WEST)->keep_alive_s = 0;	/* the clock runs: no keepalives on the wire */
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	w = xch_sa(XCH_WEST);
+	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
+	cr_assert(w->natt && w->nat_local);
+	cr_assert_eq(w->local_port, 4500);
+	cr_assert_not_null(w->children);
+	return w;
+}
+
+/*
+ * The new Main Mode of a replacement starts on port 500 again and finds the
+ * NAT anew: message 1 (a message on port 4500 would carry the non-ESP
+ * marker, which a peer's port 500 takes for a broken ISAKMP header: found
+ * with strongSwan 5.9.8, "received unsupported IKE version 0.0") from and to
+ * the IKE port, and the new SA moves to 4500 at message 5.
+ */
+static void new_main_mode_from_port_500(uint64_t old_serial)
+{
+	struct ike_sa *n;
+	const struct xch_msg *m;
+
+	m = step_expect(XCH_WEST, MM1);
+	cr_assert(m->v1);
+	n = xch_sa(XCH_WEST);	/* the newest */
+	cr_assert_not_null(n);
+	cr_assert_gt(n->serial, old_serial);
+	cr_assert_eq(n->state, IKE_V1_MAIN_I1);
+	cr_assert_not(n->natt, "a new Main Mode began on the NAT-T port");
+	cr_assert_eq(n->local_port, 500);
+	cr_assert_eq(n->peer_port, 500);
+	cr_assert_eq(n->l->port, 500);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	cr_assert(n->nat_local, "the new SA did not find the NAT");
+	step_expect(XCH_WEST, MM56);
+	cr_assert(n->natt);
+	cr_assert_eq(n->local_port, 4500);
+	step_expect(XCH_EAST, MM56);
+	cr_assert_eq(n->state, IKE_V1_MAIN_I4);
+}
+
+/* dpdaction=restart behind the NAT: the peer dead, a new Main Mode from port 500. */
+Test(v1_natt, dpd_restart_starts_on_port_500)
+{
+	uint64_t old = west_behind_nat_up("--dpddelay 10 --dpdtimeout 30 --dpdaction restart", "")
+			       ->serial;
+
+	for (int i = 0; i < 4 && !xch_counter(XCH_WEST, IKEC_PEER_DEAD); i++) {
+		xch_advance(XCH_WEST, 10000);
+		if (xch_counter(XCH_WEST, IKEC_PEER_DEAD))
+			break;
+		while (xch_drop_next(XCH_WEST))	/* every R_U_THERE lost */
+			;
+	}
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_PEER_DEAD), 1);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "the dead SA stayed, or no restart");
+	new_main_mode_from_port_500(old);
+}
+
+/* Phase 1 re-establishment behind the NAT: the new Main Mode from port 500, then 4500. */
+Test(v1_natt, reestablishment_starts_on_port_500)
+{
+	const char *life = "--ikelifetime 120 --rekeymargin 20 --rekeyfuzz 0";
+	struct ike_sa *w = west_behind_nat_up(life, life);
+	struct child_sa *wc = w->children;
+
+	xch_advance(XCH_WEST, 100100);
+	new_main_mode_from_port_500(w->serial);
+	/* the IPsec SA moved to the new ISAKMP SA, the old one's Delete went */
+	step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa(XCH_WEST)->children, wc);
+}

@@ -234,6 +234,7 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 	struct net_listener *l = sa->l;
 	struct ip_addr local = sa->local;
 	uint8_t end = sa->this_end;
+	int rc;
 
 	if (ike_conn_is_instance(c))
 		action = DPD_ACTION_CLEAR;	/* its client comes back to us, as in IKEv2 */
@@ -251,9 +252,12 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 			ike_cmd_route(d, c, end, NULL);
 		break;
 	case DPD_ACTION_RESTART:
-		if (v1_initiate(w, c, end, l, &local, NULL) < 0)
+		rc = v1_initiate(w, c, end, l, &local, NULL);
+		if (rc < 0)
 			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
-				    "\"%s\": cannot restart after DPD: out of memory", c->spec.name);
+				    "\"%s\": cannot restart after DPD: %s", c->spec.name,
+				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port"
+							 : strerror(-rc));
 		break;
 	case DPD_ACTION_CLEAR:
 		break;

@@ -545,6 +545,7 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
 	struct v1_p1_set *set = malloc(sizeof(*set));
 	struct v1_sa *form = malloc(sizeof(*form));
+	struct net_listener *start_l = NULL;
 	struct ike_sa *sa = NULL;
 	struct v1_build b;
 	size_t len, sa_body;
@@ -559,6 +560,13 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 		rc = 0;
 		goto out;
 	}
+	/* Main Mode 1 goes from and to the IKE port, whatever SA this one replaces */
+	start_l = ike_start_listener(w->d, l, peer->ikeport);
+	if (!start_l) {
+		rc = -EADDRNOTAVAIL;
+		goto out;
+	}
+	l = start_l;
 	sa = new_sa(w, true, c, l, NULL);
 	if (!sa)
 		goto out;
@@ -600,6 +608,8 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	}
 	ike_sa_progress(sa, RC_LOG, "sent Main Mode request");
 out:
+	if (start_l)
+		net_listener_unref(start_l);	/* the SA holds its own reference */
 	free(set);
 	free(form);
 	return rc;

@@ -437,7 +437,9 @@ static void i_send_1(struct ike_sa *sa)
 		goto out;
 	}
 	q->sent = true;
-	ike_sa_progress(sa, RC_LOG, "sent Quick Mode request {ESP <0x%08x}", c->spi_in);
+	/* what the IPsec SA will be, as its "established" line says: /NAT for ESP in UDP */
+	ike_sa_progress(sa, RC_LOG, "sent Quick Mode request {ESP%s <0x%08x}",
+			v1_natt_encap(sa) ? "/NAT" : "", c->spi_in);
 out:
 	free(set);
 	free(form);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ike/route.h"
 #include "ike/v2/exchange.h"
@@ -140,6 +141,7 @@ void ike_sa_dead(struct ike_sa *sa, const char *why)
 	ike_sa_progress(sa, RC_LOG_SERIOUS, "the peer is dead (%s): dpdaction=%s", why,
 			names[action]);
 	struct ike_worker *w = sa->w;
+	int rc;
 	ike_connection_ref(c);
 	uint8_t end = sa->this_end;
 	struct net_listener *l = sa->l;
@@ -156,9 +158,12 @@ void ike_sa_dead(struct ike_sa *sa, const char *why)
 			ike_cmd_route(d, c, end, NULL);
 		break;
 	case DPD_ACTION_RESTART:
-		if (v2_initiate(w, c, end, l, &local, NULL, 0) < 0)
+		rc = v2_initiate(w, c, end, l, &local, NULL, 0);
+		if (rc < 0)
 			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
-				    "\"%s\": cannot restart after DPD: out of memory", c->spec.name);
+				    "\"%s\": cannot restart after DPD: %s", c->spec.name,
+				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port"
+							 : strerror(-rc));
 		break;
 	case DPD_ACTION_CLEAR:
 		break;

@@ -141,9 +141,16 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		 unsigned tries, const struct ip_addr *peer, uint16_t peer_port,
 		 const struct ike_sa *redirected_by)
 {
-	struct ike_sa *sa = ike_sa_new(w, true, c, l, NULL);
+	/* IKE_SA_INIT goes from and to the IKE port, whatever SA this one replaces */
+	struct net_listener *start_l = ike_start_listener(w->d, l, peer_port);
+	struct ike_sa *sa;
 	int rc;
 
+	if (!start_l)
+		return -EADDRNOTAVAIL;
+	l = start_l;
+	sa = ike_sa_new(w, true, c, l, NULL);
+	net_listener_unref(start_l);	/* the SA holds its own reference */
 	if (!sa)
 		return -ENOMEM;
 	sa->whack = ike_progress_ref(pr);
