@@ -49,8 +49,9 @@ PKI=""     # the certificates' directory (iop_pki_make), once made
 # ---- the IKEv1 connection of each kind ----
 
 v1_add_skua() { # inst conn la ra lid rid psk
-	local d auth=(--psk)
+	local d auth=(--psk) aggr=()
 	d=$(skua_dir "$1")
+	[ "$V1_AGGR" = 1 ] && aggr=(--aggrmode)
 	printf '%s %s : PSK "%s"\n' "$5" "$6" "$7" >"$d/secrets/$2.secrets"
 	[ "$V1_CERT" = 1 ] && auth=(--rsasig --cert skua-rsa)
 	{
@@ -58,7 +59,7 @@ v1_add_skua() { # inst conn la ra lid rid psk
 			skua_whack "$1" --name "$2" --ikev1 "${auth[@]}" --encrypt --tunnel \
 				--host "$3" --id "$5" --to --host "$4" --id "$6" \
 				--ike "$V1_IKE_LSW" --esp "$V1_ESP_LSW" --pfs \
-				--keyingtries 1 --dontrekey $([ "$V1_AGGR" = 1 ] && echo --aggrmode)
+				--keyingtries 1 --dontrekey "${aggr[@]}"
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
@@ -66,16 +67,16 @@ v1_add_skua() { # inst conn la ra lid rid psk
 }
 
 v1_add_lsw() {
-	local d auth="authby=secret"
+	local d lauth="authby=secret"
 	d=$(lsw_dir "$1")
-	[ "$V1_CERT" = 1 ] && auth="authby=rsasig
+	[ "$V1_CERT" = 1 ] && lauth="authby=rsasig
 		    leftcert=lsw-rsa
 		    rightca=%same"
 	cat >"$d/conns/$2.conf" <<-EOF2
 		conn $2
 		    ikev2=no
 		    aggressive=$([ "$V1_AGGR" = 1 ] && echo yes || echo no)
-		    $auth
+		    $lauth
 		    left=$3
 		    leftid=$5
 		    right=$4
@@ -101,10 +102,10 @@ v1_add_lsw() {
 }
 
 v1_add_sswan() {
-	local d auth=psk certs=""
+	local d sauth=psk certs=""
 	d=$(sswan_dir "$1")
 	if [ "$V1_CERT" = 1 ]; then
-		auth=pubkey certs="certs = sswan-rsa.pem"
+		sauth=pubkey certs="certs = sswan-rsa.pem"
 		cp "$PKI/sswan.pem" "$d/swanctl/x509/sswan-rsa.pem"
 		cp "$PKI/sswan.key" "$d/swanctl/private/sswan-rsa.key"
 		cp "$PKI/ca.pem" "$d/swanctl/x509ca/ca-rsa.pem"
@@ -119,12 +120,12 @@ v1_add_sswan() {
 		        rekey_time = 0
 		        dpd_delay = 0
 		        local {
-		            auth = $auth
+		            auth = $sauth
 		            $certs
 		            id = $5
 		        }
 		        remote {
-		            auth = $auth
+		            auth = $sauth
 		            id = $6
 		        }
 		        children {
