@@ -4,12 +4,15 @@
  * between two in-process engines (xch.h): Main Mode and Aggressive Mode,
  * each side initiating, every message's payloads asserted; a signature
  * that does not verify, a certificate of a CA the peer does not trust and
- * an ID the certificate does not hold, each on the side that checks it.
- * The certificates are made here with OpenSSL. Needs root.
+ * an ID the certificate does not hold, each on the side that checks it;
+ * XAUTH after a signature Phase 1 (XAUTHInitRSA). The certificates are made here with OpenSSL. Needs root.
  */
 #include <criterion/criterion.h>
+#include <crypt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "exchange/xch.h"
@@ -150,8 +153,8 @@ static void assert_cr(const struct xch_msg *m, const struct pki *k)
 	cr_assert_arr_eq(cr->u.cert.data, dn, (size_t)n);
 }
 
-/* Every transform offered has the authentication method RSA-SIG (3), as libreswan sends it. */
-static void assert_offers_rsa_sig(const struct xch_msg *m)
+/* Every transform offered has the authentication method want, as libreswan sends it. */
+static void assert_offers(const struct xch_msg *m, uint16_t want)
 {
 	const struct v1_sa *sa = m->v1m->pl[0].u.sa;
 	unsigned seen = 0;
@@ -159,8 +162,7 @@ static void assert_offers_rsa_sig(const struct xch_msg *m)
 	for (unsigned t = 0; t < sa->ntrans; t++)
 		for (unsigned a = 0; a < sa->trans[t].nattr; a++)
 			if (sa->attr[sa->trans[t].first_attr + a].type == V1_A_AUTH) {
-				cr_assert_eq(sa->attr[sa->trans[t].first_attr + a].value,
-					     V1_AUTH_RSA_SIG);
+				cr_assert_eq(sa->attr[sa->trans[t].first_attr + a].value, want);
 				seen++;
 			}
 	cr_assert_eq(seen, sa->ntrans);
@@ -215,7 +217,7 @@ static void main_mode_from(enum xch_side from)
 	add_conns(&k, WEST EAST, NULL);
 	xch_initiate(from, "v1");
 	m = step_expect(from, MM1);
-	assert_offers_rsa_sig(m);
+	assert_offers(m, V1_AUTH_RSA_SIG);
 	step_expect(to, MM2);
 	m = step_expect(from, MM34);
 	assert_cr(m, &k);
@@ -437,4 +439,80 @@ Test(v1_cert, dn_ids)
 	cr_assert_eq(xch_sa(XCH_WEST)->id_remote.type, V1_ID_DER_ASN1_DN);
 	cr_assert_not_null(xch_sa(XCH_WEST)->children);
 	pki_free(&k);
+}
+
+/* What the initiating whack gives and sees: XAUTH's user and password. */
+struct test_progress {
+	struct ike_progress pr;
+	char lines[4096];
+};
+
+static void tp_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct test_progress *t = (struct test_progress *)pr;
+	size_t n = strlen(t->lines);
+
+	(void)rc;
+	snprintf(t->lines + n, sizeof(t->lines) - n, "%s\n", text);
+}
+
+static void tp_release(struct ike_progress *pr)
+{
+	(void)pr;
+}
+
+static const struct ike_progress_ops tp_ops = { .line = tp_line, .release = tp_release };
+
+/*
+ * XAUTH after Main Mode with certificates: the transforms say
+ * XAUTHInitRSA (65005), as libreswan's; the password is checked, then
+ * Quick Mode.
+ */
+Test(v1_cert, xauth_after_certificates)
+{
+	static struct test_progress tp;
+	char dir[64] = "/tmp/skua-v1cert-XXXXXX", path[128], salt[64];
+	struct crypt_data cd;
+	struct pki k;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	memset(&cd, 0, sizeof(cd));
+	cr_assert_not_null(crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof(salt)));
+	fprintf(f, "alice:%s\n", crypt_r("open sesame", salt, &cd));
+	fclose(f);
+	xch_daemon(XCH_EAST)->ipsecdir = dir;
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k,
+		  "--name v1 --ikev1 --rsasig --host 127.0.0.1 --id @west.example --xauthclient "
+		  "--to --host 127.0.0.2 --id @east.example --xauthserver --encrypt",
+		  NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+	assert_offers(step_expect(XCH_WEST, MM1), V1_AUTH_XAUTH_I_RSA);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	step_expect(XCH_EAST, MM56);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_XAUTH_R0);
+	xch_run_until_quiet();
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children, "no Quick Mode after XAUTH");
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: Successfully Authenticated"), "%s", tp.lines);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	pki_free(&k);
+	unlink(path);
+	rmdir(dir);
 }

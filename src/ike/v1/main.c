@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Main Mode and Aggressive Mode with pre-shared keys (RFC 2409 5, 5.4).
- * Main Mode:
+ * Main Mode and Aggressive Mode (RFC 2409 5, 5.4) with pre-shared keys,
+ * and with signatures (5.1: ID, [CERT,] SIG in place of ID, HASH; the
+ * certificate and signature work is p1_sig.c's, on the common
+ * authentication step). Main Mode with pre-shared keys:
  *
  *        Initiator                          Responder
  *       -----------                        -----------

@@ -379,16 +379,6 @@ int v1_connection_check(const struct conn_spec *spec, char *err, size_t errlen)
 
 	if (method < 0)
 		return method;
-	if (method == V1_AUTH_RSA_SIG) {
-		for (int i = 0; i < 2; i++) {
-			if (spec->end[i].xauth_server || spec->end[i].xauth_client) {
-				snprintf(err, errlen, "IKEv1 XAUTH with RSA signatures "
-					 "(XAUTHInitRSA) is not supported yet: use --psk with "
-					 "XAUTH");
-				return -ENOTSUP;
-			}
-		}
-	}
 	int rc = v1_p1_set_make(spec->ike, (uint16_t)method, 1, &set, err, errlen);
 
 	if (rc < 0)
