@@ -25,7 +25,9 @@
 #
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_ikev1.sh
-# BUILD (default build/default) as for skua_peers.sh; IOP_KEEP=1 keeps the logs.
+# BUILD (default build/default) as for skua_peers.sh; IOP_KEEP=1 keeps the logs;
+# IOP_V1_PEERS="lsw:ls sswan:sw skua:sk2" picks the peers; IOP_V1_CERT_AGGR=1 adds
+# Aggressive Mode with certificates.
 set -u
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -375,6 +377,7 @@ v1_case() { # initiator-inst responder-inst
 		# the certificates' names
 		iid="@$ik.test" rid="@$rk.test"
 		what="IKEv1 Main Mode RSA certificates $ik($ii) -> $rk($ri)"
+		[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode RSA certificates $ik($ii) -> $rk($ri)"
 	fi
 	iop_log "case $IOP_CASES: $what"
 	if ! "v1_add_$ik" "$ii" "$conn" "$ia" "$ra" "$iid" "$rid" "$psk" ||
@@ -520,6 +523,13 @@ for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 		V1_CERT=1
 		v1_case sk "${peer#*:}"
 		v1_case "${peer#*:}" sk
+		if [ "${IOP_V1_CERT_AGGR:-0}" = 1 ]; then
+			# Aggressive Mode with certificates too (off by default: CI time)
+			V1_AGGR=1
+			v1_case sk "${peer#*:}"
+			v1_case "${peer#*:}" sk
+			V1_AGGR=0
+		fi
 		V1_CERT=0
 	fi
 	iop_stop "${peer#*:}"
