@@ -329,7 +329,8 @@ void ike_auth_note_crl(struct ike_sa *sa, const struct ike_auth_result *r)
 		log_limited(LOG_WARNING, 5, "certificate accepted without a current CRL",
 			    "%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
 			    ike_sa_name(sa, name, sizeof(name)),
-			    r->crl_stale ? "the CRL is past its next update" : "no CRL", r->subject);
+			    r->crl_stale ? "the CRL is past its next update" : "no CRL",
+			    r->subject);
 }
 
 size_t ike_auth_certs_to_send(const struct ike_sa *sa, const struct crypto_cert **out,

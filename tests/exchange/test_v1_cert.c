@@ -5,7 +5,8 @@
  * each side initiating, every message's payloads asserted; a signature
  * that does not verify, a certificate of a CA the peer does not trust and
  * an ID the certificate does not hold, each on the side that checks it;
- * XAUTH after a signature Phase 1 (XAUTHInitRSA). The certificates are made here with OpenSSL. Needs root.
+ * XAUTH after a signature Phase 1 (XAUTHInitRSA). The certificates are
+ * made here with OpenSSL. Needs root.
  */
 #include <criterion/criterion.h>
 #include <crypt.h>
@@ -300,7 +301,7 @@ Test(v1_cert, main_mode_bad_signature_each_role)
 		pki_make(&k, "C=CH, O=Skua, CN=Test CA");
 		keys[0] = k.priv[0];
 		keys[1] = k.priv[1];
-		keys[bad] = k.priv[1 - bad];	/* the other side's key: a valid, wrong signature */
+		keys[bad] = k.priv[1 - bad];	/* the other's key: a valid, wrong signature */
 		add_conns(&k, WEST EAST, keys);
 		xch_initiate(XCH_WEST, "v1");
 		step_expect(XCH_WEST, MM1);
@@ -338,7 +339,7 @@ Test(v1_cert, aggressive_mode_bad_signature_each_role)
 		step_expect(XCH_WEST, AM1);
 		step_expect(XCH_EAST, AM2);
 		if (bad == 1) {
-			assert_refused(XCH_WEST);	/* SIG_R is east's: west sends no message 3 */
+			assert_refused(XCH_WEST);	/* east's SIG_R: west sends no message 3 */
 		} else {
 			step_expect(XCH_WEST, AM3);
 			assert_refused(XCH_EAST);
@@ -515,4 +516,30 @@ Test(v1_cert, xauth_after_certificates)
 	pki_free(&k);
 	unlink(path);
 	rmdir(dir);
+}
+
+/*
+ * East has its certificate but no private key: it cannot sign message 6
+ * and gives up, no fault of west's.
+ */
+Test(v1_cert, responder_without_private_key)
+{
+	struct pki k;
+	struct crypto_privkey *keys[2];
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	keys[0] = k.priv[0];
+	keys[1] = NULL;
+	add_conns(&k, WEST EAST, keys);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0, "counted as the peer's failure");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+	pki_free(&k);
 }

@@ -23,7 +23,7 @@ enum v1_msg_kind {
 	V1K_QUICK_3,		/* Quick Mode 3 (decrypted): HASH */
 	V1K_AGGR_1,		/* Aggressive Mode 1: SA KE NONCE ID */
 	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID, HASH or [CERT] SIG */
-	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted, or in the clear): HASH or [CERT] SIG */
+	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted or clear): HASH or [CERT] SIG */
 	V1K_TX,			/* Transaction (decrypted): HASH ATTR */
 };
 
@@ -45,7 +45,7 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in);	/* message 5 came: s
 /* ... with signatures (p1_sig.h): the jobs' results */
 void v1_main_i_signed(struct ike_sa *sa, struct ike_input *in);	/* SIG_I made: send 5 */
 void v1_main_i_verified(struct ike_sa *sa, struct ike_input *in);	/* SIG_R checked: up */
-void v1_main_r_authed(struct ike_sa *sa, struct ike_input *in);	/* SIG_I checked, SIG_R made */
+void v1_main_r_authed(struct ike_sa *sa, struct ike_input *in);	/* SIG_I checked, SIG_R */
 void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Informational */
 
 /* Aggressive Mode (main.c, RFC 2409 5.4): the handlers the table names. */
@@ -54,7 +54,7 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
 void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: check HASH_R, send 3 */
 void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 2 */
 void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
-void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in);	/* SIG_R checked, SIG_I made */
+void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in);	/* SIG_R checked, SIG_I */
 void v1_aggr_r_signed(struct ike_sa *sa, struct ike_input *in);	/* SIG_R made: send 2 */
 void v1_aggr_r_verified(struct ike_sa *sa, struct ike_input *in);	/* SIG_I checked: up */
 

@@ -806,7 +806,8 @@ static int build_id_sig(struct ike_sa *sa, const struct ike_auth_result *r, size
 	size_t id_body;
 
 	if (start(sa, &b, true) < 0 || build_id(sa, &b, &id_body) < 0 ||
-	    v1_sig_build_certs(sa, &b) < 0 || v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0)
+	    v1_sig_build_certs(sa, &b) < 0 ||
+	    v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0)
 		return -EMSGSIZE;
 	return seal(sa, &b, len);
 }
@@ -1255,6 +1256,10 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 			: check_id_hash(sa, in->v1m, &id, &why);
 	if (rc == 0 && is_sig(sa))
 		return;	/* the job's answer goes on in v1_main_r_authed() */
+	if (rc == -ENOKEY || rc == -ENOMEM) {
+		sign_failed(sa, rc);	/* ours to fix, not the peer's failure */
+		return;
+	}
 	if (rc < 0) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		log_limited(LOG_INFO, 10, "IKEv1 authentication failed", "#%llu: %s",
@@ -1377,8 +1382,8 @@ static int aggr_initiate(struct ike_sa *sa)
 
 	s->aggressive = true;
 	if (!v1_p1_is_sig(v1_p1_auth(sa->conn)))
-		ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the key "
-				"in the clear: open to offline dictionary attacks");
+		ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the "
+				"key in the clear: open to offline dictionary attacks");
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
 	if (v1_p1_set_make(sa->conn->spec.ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), &set, err,
 			   sizeof(err)) < 0 ||
@@ -1485,9 +1490,10 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
 				  : "the peer's ID payload is not an identity we can read");
 		return;
 	}
-	if (is_sig(sa) ? h || v1_sig_take(sa, NULL, m, &id) < 0 : !h || h->len > sizeof(s->peer_hash)) {
+	if (is_sig(sa) ? h || v1_sig_take(sa, NULL, m, &id) < 0
+		       : !h || h->len > sizeof(s->peer_hash)) {
 		fail(sa, IKE_FAIL_PROTOCOL, RC_FATAL,
-		     is_sig(sa) ? "Aggressive Mode message 2: no SIG where signatures were negotiated"
+		     is_sig(sa) ? "Aggressive Mode message 2: no SIG where signatures were agreed"
 				: "Aggressive Mode message 2: no HASH, or one too long");
 		return;
 	}
@@ -1613,7 +1619,8 @@ void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in)
 		rc = seal(sa, &b, &len);
 	v1_natt_float(sa);
 	if (rc < 0 || send_answer(sa, len) < 0) {
-		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Aggressive Mode message 3");
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR,
+		     "cannot send Aggressive Mode message 3");
 		return;
 	}
 	established(sa, IKE_V1_AGGR_I2);
@@ -1855,7 +1862,7 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 		if (rc < 0) {
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 			fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
-			     "Aggressive Mode message 3: no SIG_I where signatures were negotiated");
+			     "Aggressive Mode message 3: no SIG_I where signatures were agreed");
 			return;
 		}
 		/* NAT-D is message 1's addresses: read now (a failed check ends the SA anyway) */

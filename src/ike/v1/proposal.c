@@ -347,9 +347,9 @@ static int p1_method(const struct conn_spec *spec, char *err, size_t errlen)
 			break;
 		case AUTHBY_DEFAULT:
 			if (psk && (rsa || ecdsa)) {
-				snprintf(err, errlen, "IKEv1 with both pre-shared keys and signatures "
-					 "(--psk with --rsasig or --ecdsa): not supported yet (IKEv1 "
-					 "proposes one method)");
+				snprintf(err, errlen, "IKEv1 with both pre-shared keys and "
+					 "signatures (--psk with --rsasig or --ecdsa): not "
+					 "supported yet (IKEv1 proposes one method)");
 				return -ENOTSUP;
 			}
 			if (psk || rsa) {

@@ -135,7 +135,7 @@ Test(v1_proposal, what_an_ikev1_connection_may_ask)
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
 	s.policy = POL_IKEV1 | POL_RSASIG | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
-	s.policy = POL_IKEV1 | POL_ENCRYPT;	/* no --psk: signatures by default, RSA in IKEv1 */
+	s.policy = POL_IKEV1 | POL_ENCRYPT;	/* no flag: signatures, RSA in IKEv1 */
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
 	s.policy = POL_IKEV1 | POL_RSASIG | POL_ECDSA | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
