@@ -122,6 +122,8 @@ bool crypto_sig_fits(const struct crypto_sig_scheme *s, enum crypto_key_kind kin
 		return kind == CRYPTO_KEY_ED25519 && s->hash == V2_HASH_IDENTITY;
 	case CRYPTO_SIG_ED448:
 		return kind == CRYPTO_KEY_ED448 && s->hash == V2_HASH_IDENTITY;
+	case CRYPTO_SIG_RSA_PKCS1_RAW:
+		return kind == CRYPTO_KEY_RSA && s->hash == V2_HASH_IDENTITY;
 	default:
 		return false;
 	}
@@ -146,6 +148,9 @@ const char *crypto_sig_scheme_str(const struct crypto_sig_scheme *s, char *buf, 
 		break;
 	case CRYPTO_SIG_ED448:
 		snprintf(buf, len, "Ed448");
+		break;
+	case CRYPTO_SIG_RSA_PKCS1_RAW:
+		snprintf(buf, len, "RSASSA-PKCS1-v1_5 without DigestInfo");
 		break;
 	default:
 		snprintf(buf, len, "none");
@@ -188,6 +193,36 @@ static int setup(EVP_MD_CTX *ctx, EVP_PKEY *pkey, const struct crypto_sig_scheme
 	return 0;
 }
 
+/*
+ * IKEv1's RSA signature: no digest, the message padded as it is (PKCS#1
+ * type 1 block), through EVP_PKEY_sign/verify without a signature digest.
+ * The verify side demands a signature exactly as long as the modulus.
+ */
+static int raw_rsa(EVP_PKEY *pkey, bool sign, const uint8_t *msg, size_t len, uint8_t *sig,
+		   size_t *siglen)
+{
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	int rc = -EIO;
+
+	if (!pctx)
+		return -ENOMEM;
+	if ((sign ? EVP_PKEY_sign_init(pctx) : EVP_PKEY_verify_init(pctx)) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+		goto out;
+	if (sign) {
+		rc = EVP_PKEY_sign(pctx, sig, siglen, msg, len) > 0 ? 0 : -EIO;
+	} else {
+		if (*siglen != (size_t)EVP_PKEY_get_size(pkey)) {
+			rc = -EBADMSG;
+			goto out;
+		}
+		rc = EVP_PKEY_verify(pctx, sig, *siglen, msg, len) == 1 ? 0 : -EBADMSG;
+	}
+out:
+	EVP_PKEY_CTX_free(pctx);
+	return rc;
+}
+
 int crypto_sign(const struct crypto_privkey *k, const struct crypto_sig_scheme *s,
 		const uint8_t *msg, size_t len, uint8_t *sig, size_t cap)
 {
@@ -201,6 +236,13 @@ int crypto_sign(const struct crypto_privkey *k, const struct crypto_sig_scheme *
 		return -EINVAL;
 	if ((size_t)EVP_PKEY_get_size(pkey) > sizeof(der))
 		return -EINVAL;
+	if (s->kind == CRYPTO_SIG_RSA_PKCS1_RAW) {
+		if ((size_t)EVP_PKEY_get_size(pkey) > cap)
+			return -EMSGSIZE;
+		siglen = cap;
+		rc = raw_rsa(pkey, true, msg, len, sig, &siglen);
+		return rc < 0 ? rc : (int)siglen;
+	}
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return -ENOMEM;
@@ -243,6 +285,8 @@ int crypto_verify(const struct crypto_pubkey *k, const struct crypto_sig_scheme 
 		return -EINVAL;
 	if (siglen == 0 || siglen > CRYPTO_SIG_MAX)
 		return -EBADMSG;
+	if (s->kind == CRYPTO_SIG_RSA_PKCS1_RAW)
+		return raw_rsa(pkey, false, msg, len, (uint8_t *)sig, &siglen);
 	if (s->kind == CRYPTO_SIG_ECDSA && s->ecdsa_raw) {
 		if (siglen != 2 * crypto_curve_field_len(crypto_pubkey_curve(k)))
 			return -EBADMSG;

@@ -25,6 +25,10 @@
  *              size (RFC 4754 7, methods 9-11)
  *   ED25519,
  *   ED448      PureEdDSA (RFC 8032) over the message; hash IDENTITY
+ *   RSA_PKCS1_RAW  IKEv1's RSA signature (RFC 2409 5.1, as libreswan and
+ *              strongSwan make it): the message (HASH_I or HASH_R, already
+ *              a prf output) in an EMSA-PKCS1-v1_5 block of type 1 with no
+ *              DigestInfo; hash IDENTITY
  *
  * Verification is strict: non-DER ECDSA signatures, RSA signatures of the
  * wrong length and PSS with another salt length are refused.
@@ -36,6 +40,7 @@ enum crypto_sig_kind {
 	CRYPTO_SIG_ECDSA,
 	CRYPTO_SIG_ED25519,
 	CRYPTO_SIG_ED448,
+	CRYPTO_SIG_RSA_PKCS1_RAW,
 };
 
 /* Owner: a plain value. */

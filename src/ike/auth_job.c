@@ -10,7 +10,11 @@
 #include "crypto/dn.h"
 #include "crypto/job.h"
 #include "crypto/jobq.h"
+#include "ike/connection.h"
+#include "ike/creds.h"
+#include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
+#include "util/log.h"
 
 /*
  * The job's input: the two requests with their pointers re-based onto the
@@ -264,4 +268,88 @@ out:
 	crypto_wipe(in, sizeof(*in) + total);
 	free(in);
 	return rc;
+}
+
+struct crypto_privkey *ike_auth_our_key(struct ike_sa *sa)
+{
+	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
+	struct ike_daemon *d = sa->w->d;
+
+	if (cr->key)
+		return crypto_privkey_ref(cr->key);
+	if (cr->cert || !d->privkey_lookup)
+		return NULL;	/* a certificate without its key: nothing else will do */
+	return d->privkey_lookup(d->psk_ctx, sa->id_local);
+}
+
+void ike_auth_peer_creds(struct ike_sa *sa, struct ike_auth_verify *v)
+{
+	uint8_t peer_end = (uint8_t)(1 - sa->this_end);
+	const struct ike_creds *c;
+
+	v->peer_cert = sa->conn->creds[peer_end].cert;
+	v->vopts.now = time(NULL);
+	v->vopts.ca_dn = sa->conn->ca_dn[peer_end];
+	v->vopts.ca_dn_len = sa->conn->ca_dn_len[peer_end];
+	rcu_read_lock();
+	c = ike_creds_get_rcu(sa->w->d);
+	if (c) {
+		v->trust = crypto_trust_ref(c->trust);
+		v->vopts.crl_strict = c->crl_strict;
+		for (size_t i = 0; i < IKE_AUTH_PEER_KEYS; i++) {
+			struct crypto_pubkey *k = ike_creds_pubkey_rcu(c, &v->id, i);
+
+			if (!k)
+				break;
+			v->keys[v->nkeys++] = crypto_pubkey_ref(k);
+		}
+	}
+	rcu_read_unlock();
+	if (!v->trust) {
+		v->trust = crypto_trust_new();	/* nothing published (tests): trust nothing */
+		if (v->trust)
+			crypto_trust_seal(v->trust);
+	}
+}
+
+void ike_auth_peer_creds_drop(struct ike_auth_verify *v)
+{
+	crypto_trust_unref(v->trust);
+	v->trust = NULL;
+	for (size_t i = 0; i < v->nkeys; i++)
+		crypto_pubkey_unref(v->keys[i]);
+	v->nkeys = 0;
+}
+
+void ike_auth_note_crl(struct ike_sa *sa, const struct ike_auth_result *r)
+{
+	char name[CONN_NAME_MAX + 32];
+
+	if (r->crl_missing || r->crl_stale)
+		log_limited(LOG_WARNING, 5, "certificate accepted without a current CRL",
+			    "%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
+			    ike_sa_name(sa, name, sizeof(name)),
+			    r->crl_stale ? "the CRL is past its next update" : "no CRL",
+			    r->subject);
+}
+
+size_t ike_auth_certs_to_send(const struct ike_sa *sa, const struct crypto_cert **out,
+			      size_t max)
+{
+	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
+	enum sendca sendca = sa->conn->spec.end[sa->this_end].sendca;
+	size_t n = 0;
+
+	if (!cr->cert || !max)
+		return 0;
+	out[n++] = cr->cert;
+	if (sendca == SENDCA_NONE)
+		return n;
+	for (size_t i = 0; i < cr->nchain && n < max; i++) {
+		/* issuer (the default): the intermediates, not the root the peer must hold */
+		if (sendca != SENDCA_ALL && crypto_cert_is_self_signed(cr->chain[i]))
+			continue;
+		out[n++] = cr->chain[i];
+	}
+	return n;
 }

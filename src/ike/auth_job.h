@@ -91,6 +91,35 @@ int ike_auth_submit(struct ike_sa *sa, const struct ike_auth_verify *v,
 		    const struct ike_auth_sign *s, ike_auth_done_fn *done);
 
 /*
+ * What both IKE versions' authentication take from the SA, its connection
+ * and the daemon's published credentials.
+ *
+ * ike_auth_our_key: our private key, --cert's, else the secrets' for our
+ * ID; a new reference, or NULL (a certificate without its key: nothing
+ * else will do).
+ *
+ * ike_auth_peer_creds: fills v's trust set, --crl-strict, the raw public
+ * keys of v->id (set it first), the peer's configured certificate, its
+ * --ca and the time, as references the caller drops with
+ * ike_auth_peer_creds_drop() (a job takes its own).
+ *
+ * ike_auth_note_crl: logs (rate-limited) a certificate accepted without a
+ * current CRL.
+ *
+ * ike_auth_certs_to_send: our end certificate, then its intermediates as
+ * --sendca says (issuer, the default: not a self-signed root); returns how
+ * many went into out (0: no --cert).
+ *
+ * Context: the owner worker of sa.
+ */
+struct crypto_privkey *ike_auth_our_key(struct ike_sa *sa);
+void ike_auth_peer_creds(struct ike_sa *sa, struct ike_auth_verify *v);
+void ike_auth_peer_creds_drop(struct ike_auth_verify *v);
+void ike_auth_note_crl(struct ike_sa *sa, const struct ike_auth_result *r);
+size_t ike_auth_certs_to_send(const struct ike_sa *sa, const struct crypto_cert **out,
+			      size_t max);
+
+/*
  * The job's work, run inline (tests, and a daemon without workers).
  * Context: any thread.
  */

@@ -194,8 +194,10 @@ static const char *state_story(enum ike_state s)
 		return "sent MI1, expecting MR1";
 	case IKE_V1_MAIN_I2:
 	case IKE_V1_MAIN_I_DERIVE:
+	case IKE_V1_MAIN_I_SIGN:
 		return "sent MI2, expecting MR2";
 	case IKE_V1_MAIN_I3:
+	case IKE_V1_MAIN_I_VERIFY:
 		return "sent MI3, expecting MR3";
 	case IKE_V1_MAIN_I4:
 		return "ISAKMP SA established";
@@ -203,18 +205,22 @@ static const char *state_story(enum ike_state s)
 	case IKE_V1_MAIN_R_KEX:
 		return "sent MR1, expecting MI2";
 	case IKE_V1_MAIN_R2:
+	case IKE_V1_MAIN_R_AUTH:
 		return "sent MR2, expecting MI3";
 	case IKE_V1_MAIN_R3:
 		return "sent MR3, ISAKMP SA established";
 	case IKE_V1_AGGR_I_KEYGEN:
 	case IKE_V1_AGGR_I1:
 	case IKE_V1_AGGR_I_DERIVE:
+	case IKE_V1_AGGR_I_AUTH:
 		return "sent AI1, expecting AR1";
 	case IKE_V1_AGGR_I2:
 		return "sent AI2, ISAKMP SA established";
 	case IKE_V1_AGGR_R_KEX:
+	case IKE_V1_AGGR_R_SIGN:
 		return "computing the answer to AI1";
 	case IKE_V1_AGGR_R1:
+	case IKE_V1_AGGR_R_VERIFY:
 		return "sent AR1, expecting AI2";
 	case IKE_V1_AGGR_R2:
 		return "ISAKMP SA established";

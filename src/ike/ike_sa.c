@@ -57,6 +57,12 @@ static const struct ike_state_info states[IKE_STATE_COUNT] = {
 	[IKE_V1_AGGR_R_KEX] = { "STATE_AGGR_R0", 1, HALF_OPEN_MS, false },
 	[IKE_V1_AGGR_R1] = { "STATE_AGGR_R1", 1, HALF_OPEN_MS, false },
 	[IKE_V1_AGGR_R2] = { "STATE_AGGR_R2", 1, 0, true },
+	[IKE_V1_MAIN_I_SIGN] = { "STATE_MAIN_I2", 1, 0, false },
+	[IKE_V1_MAIN_I_VERIFY] = { "STATE_MAIN_I3", 1, 0, false },
+	[IKE_V1_MAIN_R_AUTH] = { "STATE_MAIN_R2", 1, HALF_OPEN_MS, false },
+	[IKE_V1_AGGR_I_AUTH] = { "STATE_AGGR_I1", 1, 0, false },
+	[IKE_V1_AGGR_R_SIGN] = { "STATE_AGGR_R0", 1, HALF_OPEN_MS, false },
+	[IKE_V1_AGGR_R_VERIFY] = { "STATE_AGGR_R1", 1, HALF_OPEN_MS, false },
 	/* Quick Mode exchanges (never an SA's own state) */
 	[IKE_V1_QUICK_I1] = { "STATE_QUICK_I1", 1, 0, false },
 	[IKE_V1_QUICK_I2] = { "STATE_QUICK_I2", 1, 0, false },

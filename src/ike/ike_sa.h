@@ -66,6 +66,13 @@ enum ike_state {
 	IKE_V1_AGGR_R_KEX,	/* responder: our KE, g^xy and SKEYID (a crypto job) */
 	IKE_V1_AGGR_R1,		/* responder: message 2 sent */
 	IKE_V1_AGGR_R2,		/* responder: message 3 came, the ISAKMP SA is established */
+	/* Phase 1 signatures (v1/p1_sig.h): the crypto jobs */
+	IKE_V1_MAIN_I_SIGN,	/* initiator: making SIG_I for message 5 */
+	IKE_V1_MAIN_I_VERIFY,	/* initiator: checking message 6's SIG_R */
+	IKE_V1_MAIN_R_AUTH,	/* responder: checking message 5's SIG_I, making SIG_R */
+	IKE_V1_AGGR_I_AUTH,	/* initiator: checking message 2's SIG_R, making SIG_I */
+	IKE_V1_AGGR_R_SIGN,	/* responder: making SIG_R for message 2 */
+	IKE_V1_AGGR_R_VERIFY,	/* responder: checking message 3's SIG_I */
 	/*
 	 * Quick Mode exchanges (v1/quick.c): the state of one exchange on an
 	 * established ISAKMP SA (sa->v1->qm->state), never sa->state.

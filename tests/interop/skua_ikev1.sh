@@ -15,9 +15,19 @@
 # strongSwan's aggressive = yes) with libreswan and strongSwan, each side initiating:
 # STATE_AGGR_I2 / STATE_AGGR_R2, the same suite, Quick Mode as above.
 #
+# Then Main Mode with RSA signatures and X.509 certificates (--rsasig --cert, libreswan's
+# authby=rsasig with leftcert= from its NSS database and rightca=%same, strongSwan's
+# auth = pubkey) with libreswan and strongSwan, each side initiating: one CA and an
+# RSA-2048 certificate per side made with the openssl tool (lib.sh's iop_pki_make), the
+# IDs the certificates' names. Asserted: the ISAKMP SA established on both sides with
+# the suite, Skua's log of the peer's certificate it verified, the peer's log of Skua's
+# RSA signature, and the initiator's Delete (Quick Mode is the PSK cases').
+#
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_ikev1.sh
-# BUILD (default build/default) as for skua_peers.sh; IOP_KEEP=1 keeps the logs.
+# BUILD (default build/default) as for skua_peers.sh; IOP_KEEP=1 keeps the logs;
+# IOP_V1_PEERS="lsw:ls sswan:sw skua:sk2" picks the peers; IOP_V1_CERT_AGGR=1 adds
+# Aggressive Mode with certificates.
 set -u
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,19 +45,23 @@ V1_ESP_LSW="aes256-sha2_256"
 V1_ESP_SSWAN="aes256-sha256-modp2048" # PFS with the Phase 1 group, as libreswan's pfs=yes
 V1_ESP="AES_CBC_256-HMAC_SHA2_256_128"
 V1_AGGR=0 # 1: the cases run Aggressive Mode
+V1_CERT=0 # 1: the cases authenticate with RSA signatures and certificates
+PKI=""     # the certificates' directory (iop_pki_make), once made
 
 # ---- the IKEv1 connection of each kind ----
 
 v1_add_skua() { # inst conn la ra lid rid psk
-	local d
+	local d auth=(--psk) aggr=()
 	d=$(skua_dir "$1")
+	[ "$V1_AGGR" = 1 ] && aggr=(--aggrmode)
 	printf '%s %s : PSK "%s"\n' "$5" "$6" "$7" >"$d/secrets/$2.secrets"
+	[ "$V1_CERT" = 1 ] && auth=(--rsasig --cert skua-rsa)
 	{
 		skua_reread_secrets "$1" &&
-			skua_whack "$1" --name "$2" --ikev1 --psk --encrypt --tunnel \
+			skua_whack "$1" --name "$2" --ikev1 "${auth[@]}" --encrypt --tunnel \
 				--host "$3" --id "$5" --to --host "$4" --id "$6" \
 				--ike "$V1_IKE_LSW" --esp "$V1_ESP_LSW" --pfs \
-				--keyingtries 1 --dontrekey $([ "$V1_AGGR" = 1 ] && echo --aggrmode)
+				--keyingtries 1 --dontrekey "${aggr[@]}"
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
@@ -55,13 +69,16 @@ v1_add_skua() { # inst conn la ra lid rid psk
 }
 
 v1_add_lsw() {
-	local d
+	local d lauth="authby=secret"
 	d=$(lsw_dir "$1")
+	[ "$V1_CERT" = 1 ] && lauth="authby=rsasig
+		    leftcert=lsw-rsa
+		    rightca=%same"
 	cat >"$d/conns/$2.conf" <<-EOF2
 		conn $2
 		    ikev2=no
 		    aggressive=$([ "$V1_AGGR" = 1 ] && echo yes || echo no)
-		    authby=secret
+		    $lauth
 		    left=$3
 		    leftid=$5
 		    right=$4
@@ -87,8 +104,14 @@ v1_add_lsw() {
 }
 
 v1_add_sswan() {
-	local d
+	local d sauth=psk certs=""
 	d=$(sswan_dir "$1")
+	if [ "$V1_CERT" = 1 ]; then
+		sauth=pubkey certs="certs = sswan-rsa.pem"
+		cp "$PKI/sswan.pem" "$d/swanctl/x509/sswan-rsa.pem"
+		cp "$PKI/sswan.key" "$d/swanctl/private/sswan-rsa.key"
+		cp "$PKI/ca.pem" "$d/swanctl/x509ca/ca-rsa.pem"
+	fi
 	cat >"$d/conns/$2.conf" <<-EOF2
 		    $2 {
 		        version = 1
@@ -99,11 +122,12 @@ v1_add_sswan() {
 		        rekey_time = 0
 		        dpd_delay = 0
 		        local {
-		            auth = psk
+		            auth = $sauth
+		            $certs
 		            id = $5
 		        }
 		        remote {
-		            auth = psk
+		            auth = $sauth
 		            id = $6
 		        }
 		        children {
@@ -232,7 +256,15 @@ V1_BG=""
 v1_initiate() {
 	V1_BG=""
 	case "$1" in
-	skua) skua_initiate "$2" "$3" ;;
+	skua)
+		# with certificates, only Phase 1 is asserted: Quick Mode is not waited for
+		if [ "$V1_CERT" = 1 ]; then
+			skua_initiate "$2" "$3" &
+			V1_BG=$!
+		else
+			skua_initiate "$2" "$3"
+		fi
+		;;
 	lsw)
 		lsw_initiate "$2" "$3" &
 		V1_BG=$!
@@ -296,6 +328,34 @@ v1_qm_peer() { # initiator-inst responder-inst conn what
 }
 
 # Skua's inbound SPI of its newest Quick Mode for conn, from its log.
+# With certificates: Skua verified the peer's certificate, the peer Skua's RSA signature,
+# as each logs it.
+v1_cert_logs() { # initiator-inst responder-inst what
+	local sk pk pkind how
+	if [ "$(iop_kind "$1")" = skua ]; then sk=$1 pk=$2; else sk=$2 pk=$1; fi
+	pkind=$(iop_kind "$pk")
+	how=$(grep -o "certificate 'C=CH, O=Skua Interop, OU=rsa, CN=$pkind.test' verified the peer @$pkind.test" \
+		"$(skua_dir "$sk")/pluto.log" | tail -n1)
+	if [ -n "$how" ]; then
+		iop_ok "$3: Skua: $how"
+	else
+		iop_not_ok "$3: Skua did not log the peer's certificate as verified"
+		return 1
+	fi
+	case "$pkind" in
+	lsw) how=$(grep -o "authenticated peer '[^']*' signature using peer certificate '@skua.test' issued by CA '[^']*'" \
+		"$(lsw_dir "$pk")/pluto.log" | tail -n1) ;;
+	sswan) how=$(grep -o "authentication of 'skua.test' with [^ ]* successful" \
+		"$(sswan_dir "$pk")/charon.log" | tail -n1) ;;
+	esac
+	if [ -n "$how" ]; then
+		iop_ok "$3: $pkind: $how"
+	else
+		iop_not_ok "$3: $pkind did not log Skua's RSA signature as accepted"
+		return 1
+	fi
+}
+
 v1_case() { # initiator-inst responder-inst
 	local ii=$1 ri=$2 ik rk conn psk ia ra what got_i got_r fail=0
 	ik=$(iop_kind "$ii")
@@ -305,11 +365,18 @@ v1_case() { # initiator-inst responder-inst
 	psk="ikev1-psk-$IOP_CASES-$RANDOM$RANDOM"
 	ia=$(iop_addr "$ii" 4)
 	ra=$(iop_addr "$ri" 4)
+	local iid="@$ii.test" rid="@$ri.test"
 	what="IKEv1 Main Mode PSK $ik($ii) -> $rk($ri)"
 	[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode PSK $ik($ii) -> $rk($ri)"
+	if [ "$V1_CERT" = 1 ]; then
+		# the certificates' names
+		iid="@$ik.test" rid="@$rk.test"
+		what="IKEv1 Main Mode RSA certificates $ik($ii) -> $rk($ri)"
+		[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode RSA certificates $ik($ii) -> $rk($ri)"
+	fi
 	iop_log "case $IOP_CASES: $what"
-	if ! "v1_add_$ik" "$ii" "$conn" "$ia" "$ra" "@$ii.test" "@$ri.test" "$psk" ||
-		! "v1_add_$rk" "$ri" "$conn" "$ra" "$ia" "@$ri.test" "@$ii.test" "$psk"; then
+	if ! "v1_add_$ik" "$ii" "$conn" "$ia" "$ra" "$iid" "$rid" "$psk" ||
+		! "v1_add_$rk" "$ri" "$conn" "$ra" "$ia" "$rid" "$iid" "$psk"; then
 		iop_not_ok "$what: loading the connection failed"
 		v1_del "$ik" "$ii" "$conn" >/dev/null 2>&1
 		v1_del "$rk" "$ri" "$conn" >/dev/null 2>&1
@@ -347,6 +414,11 @@ v1_case() { # initiator-inst responder-inst
 	else
 		iop_not_ok "$what: algorithms: initiator \"$got_i\", responder \"$got_r\""
 		fail=1
+	fi
+	if [ "$V1_CERT" = 1 ]; then
+		v1_cert_logs "$ii" "$ri" "$what" || fail=1
+		v1_finish_case "$ik" "$ii" "$rk" "$ri" "$conn" "$what" "$fail"
+		return 0
 	fi
 	# Quick Mode: the IPsec SA, the initiator's outbound SPI the responder's inbound one
 	local si sr
@@ -414,6 +486,16 @@ SKUA_PLUTO_ARGS="--config $IOP_TMP/skua-ikev1.conf"
 LSW_IKEV1_POLICY=accept
 # shellcheck disable=SC2034
 SKUA_STACK=none
+# Skua's certificate store, read at start (the certificate cases)
+PKI=$IOP_TMP/pki
+iop_pki_make "$PKI" rsa rsa rsa
+SKUA_IPSECDIR=$IOP_TMP/skua-ipsec.d
+mkdir -p "$SKUA_IPSECDIR/certs" "$SKUA_IPSECDIR/cacerts" "$SKUA_IPSECDIR/private" "$SKUA_IPSECDIR/crls"
+cp "$PKI/skua.pem" "$SKUA_IPSECDIR/certs/skua-rsa.pem"
+cp "$PKI/skua.key" "$SKUA_IPSECDIR/private/skua-rsa.key"
+cp "$PKI/ca.pem" "$SKUA_IPSECDIR/cacerts/ca-rsa.pem"
+chmod 600 "$SKUA_IPSECDIR/private/skua-rsa.key"
+export SKUA_IPSECDIR
 # strongSwan answers Aggressive Mode with PSK only when told so (charon's own knob), the
 # quick retransmits are lib.sh's
 # shellcheck disable=SC2034 # read by sswan_start (lib.sh)
@@ -421,7 +503,8 @@ SSWAN_TUNING="retransmit_timeout = 1.0
 retransmit_base = 1.4
 i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 iop_start skua sk "$NS_L"
-for peer in lsw:ls sswan:sw skua:sk2; do
+# IOP_V1_PEERS picks the peers (default all three)
+for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 	iop_start "${peer%%:*}" "${peer#*:}" "$NS_R"
 	V1_AGGR=0
 	v1_case sk "${peer#*:}"
@@ -429,6 +512,21 @@ for peer in lsw:ls sswan:sw skua:sk2; do
 	V1_AGGR=1
 	v1_case sk "${peer#*:}"
 	v1_case "${peer#*:}" sk
+	V1_AGGR=0
+	if [ "${peer%%:*}" != skua ]; then
+		[ "${peer%%:*}" = lsw ] && lsw_import_pki "${peer#*:}" "$PKI" rsa
+		V1_CERT=1
+		v1_case sk "${peer#*:}"
+		v1_case "${peer#*:}" sk
+		if [ "${IOP_V1_CERT_AGGR:-0}" = 1 ]; then
+			# Aggressive Mode with certificates too (off by default: CI time)
+			V1_AGGR=1
+			v1_case sk "${peer#*:}"
+			v1_case "${peer#*:}" sk
+			V1_AGGR=0
+		fi
+		V1_CERT=0
+	fi
 	iop_stop "${peer#*:}"
 done
 iop_stop sk

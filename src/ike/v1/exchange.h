@@ -17,13 +17,13 @@ enum v1_msg_kind {
 	V1K_NONE = 0,
 	V1K_MAIN_SA,		/* Main Mode 1 or 2: SA */
 	V1K_MAIN_KE,		/* Main Mode 3 or 4: KE, NONCE */
-	V1K_MAIN_ID,		/* Main Mode 5 or 6 (decrypted): ID, HASH */
+	V1K_MAIN_ID,		/* Main Mode 5 or 6 (decrypted): ID, HASH or [CERT] SIG */
 	V1K_INFO,		/* Informational */
 	V1K_QUICK_12,		/* Quick Mode 1 or 2 (decrypted): HASH SA NONCE [KE] [ID ID] */
 	V1K_QUICK_3,		/* Quick Mode 3 (decrypted): HASH */
 	V1K_AGGR_1,		/* Aggressive Mode 1: SA KE NONCE ID */
-	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID HASH */
-	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted, or in the clear): HASH */
+	V1K_AGGR_2,		/* Aggressive Mode 2: SA KE NONCE ID, HASH or [CERT] SIG */
+	V1K_AGGR_3,		/* Aggressive Mode 3 (decrypted or clear): HASH or [CERT] SIG */
 	V1K_TX,			/* Transaction (decrypted): HASH ATTR */
 };
 
@@ -42,6 +42,10 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in);	/* message 6 came: u
 void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came */
 void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 4 */
 void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in);	/* message 5 came: send 6, up */
+/* ... with signatures (p1_sig.h): the jobs' results */
+void v1_main_i_signed(struct ike_sa *sa, struct ike_input *in);	/* SIG_I made: send 5 */
+void v1_main_i_verified(struct ike_sa *sa, struct ike_input *in);	/* SIG_R checked: up */
+void v1_main_r_authed(struct ike_sa *sa, struct ike_input *in);	/* SIG_I checked, SIG_R */
 void v1_info_request(struct ike_sa *sa, struct ike_input *in);	/* an Informational */
 
 /* Aggressive Mode (main.c, RFC 2409 5.4): the handlers the table names. */
@@ -50,6 +54,9 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in);	/* message 2 came */
 void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in);	/* g^xy: check HASH_R, send 3 */
 void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in);	/* our KE, g^xy: send 2 */
 void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in);	/* message 3 came: up */
+void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in);	/* SIG_R checked, SIG_I */
+void v1_aggr_r_signed(struct ike_sa *sa, struct ike_input *in);	/* SIG_R made: send 2 */
+void v1_aggr_r_verified(struct ike_sa *sa, struct ike_input *in);	/* SIG_I checked: up */
 
 /*
  * XAUTH (xauth.c, draft-beaulieu-ike-xauth-02) in Transaction exchanges
@@ -199,6 +206,7 @@ int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type);
  * Context: the owner.
  */
 void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m);
+void v1_initial_contact_seen(struct ike_sa *sa, bool ic);	/* the same, m read before */
 
 /* An Informational Delete of the ISAKMP SA (protocol ISAKMP) or of one ESP SPI. */
 int v1_send_delete(struct ike_sa *sa, uint8_t protocol, uint32_t spi);

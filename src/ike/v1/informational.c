@@ -147,12 +147,18 @@ int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type)
 
 void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
 {
-	struct ike_sa *o, *next;
 	bool ic = false;
 
 	for (unsigned i = 0; i < m->npl; i++)
 		if (m->pl[i].type == V1_PL_N && m->pl[i].u.notify.type == V1N_INITIAL_CONTACT)
 			ic = true;
+	v1_initial_contact_seen(sa, ic);
+}
+
+void v1_initial_contact_seen(struct ike_sa *sa, bool ic)
+{
+	struct ike_sa *o, *next;
+
 	/*
 	 * Once per ISAKMP SA: a peer repeating it in Informational exchanges
 	 * must not make us look again. An instance's SAs are on its own list;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Main Mode and Aggressive Mode with pre-shared keys (RFC 2409 5, 5.4).
- * Main Mode:
+ * Main Mode and Aggressive Mode (RFC 2409 5, 5.4) with pre-shared keys,
+ * and with signatures (5.1: ID, [CERT,] SIG in place of ID, HASH; the
+ * certificate and signature work is p1_sig.c's, on the common
+ * authentication step). Main Mode with pre-shared keys:
  *
  *        Initiator                          Responder
  *       -----------                        -----------
@@ -34,6 +36,7 @@
 #include "ike/v2/exchange.h"
 #include "ike/v1/io.h"
 #include "ike/v1/natt.h"
+#include "ike/v1/p1_sig.h"
 #include "ike/v1/proposal.h"
 #include "ike/v1/state.h"
 #include "ike/v2/io.h"
@@ -49,13 +52,24 @@ enum {
 	DEFAULT_IKE_LIFE_S = 28800,	/* libreswan's ikelifetime= (8h) */
 };
 
-/* The Phase 1 authentication method of c: PSK, or PSK with XAUTH (draft-beaulieu-ike-xauth 3). */
+/*
+ * The Phase 1 authentication method of c: PSK or RSA signatures (both ends
+ * alike: v1_connection_check()), with XAUTH where an end runs it
+ * (draft-beaulieu-ike-xauth 3).
+ */
 uint16_t v1_p1_auth(const struct connection *c)
 {
+	bool sig = !(c->auth[0].classes & IKE_AUTHC_PSK);
+
 	for (int i = 0; i < 2; i++)
 		if (c->spec.end[i].xauth_server || c->spec.end[i].xauth_client)
-			return V1_AUTH_XAUTH_I_PSK;
-	return V1_AUTH_PSK;
+			return sig ? V1_AUTH_XAUTH_I_RSA : V1_AUTH_XAUTH_I_PSK;
+	return sig ? V1_AUTH_RSA_SIG : V1_AUTH_PSK;
+}
+
+static bool is_sig(const struct ike_sa *sa)
+{
+	return v1_p1_is_sig(sa->v1->p1.auth);
 }
 
 /* ---- the SA's IKEv1 state ---- */
@@ -74,6 +88,7 @@ void v1_state_free(struct ike_sa *sa)
 		return;
 	crypto_ke_free(s->ke);
 	v1_qm_free(sa);
+	v1_sig_pend_free(sa);
 	if (s->psk) {
 		crypto_wipe(s->psk, s->psk_len);
 		free(s->psk);
@@ -310,8 +325,12 @@ static int derive(struct ike_sa *sa, const uint8_t *gxy, size_t gxy_len)
 	s->block = (uint8_t)crypto_v1_block_len(s->p1.encr, s->key_len);
 	if (!s->prf_len || !s->block)
 		return -ENOTSUP;
-	rc = crypto_v1_skeyid_psk(s->p1.hash, s->psk, s->psk_len, s->ni, s->ni_len, s->nr,
-				  s->nr_len, s->skeyid);
+	if (v1_p1_is_sig(s->p1.auth))
+		rc = crypto_v1_skeyid_sig(s->p1.hash, s->ni, s->ni_len, s->nr, s->nr_len, gxy,
+					  gxy_len, s->skeyid);
+	else
+		rc = crypto_v1_skeyid_psk(s->p1.hash, s->psk, s->psk_len, s->ni, s->ni_len, s->nr,
+					  s->nr_len, s->skeyid);
 	if (!rc)
 		rc = crypto_v1_skeyid_dae(s->p1.hash, s->skeyid, gxy, gxy_len, sa->spi_i, sa->spi_r,
 					  s->skeyid_d, s->skeyid_a, skeyid_e);
@@ -433,7 +452,8 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	free(sa->v1->peer_id_b);
 	sa->v1->peer_id_b = NULL;
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
-	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=PRESHARED_KEY %s}",
+	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=%s %s}",
+			is_sig(sa) ? "RSA_SIG" : "PRESHARED_KEY",
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
 	/* XAUTH and Mode Config first, where the connection asks for them */
 	bool held = v1_xauth_after_p1(sa);
@@ -673,7 +693,7 @@ static int build_ke_nonce(struct ike_sa *sa, size_t *len)
 	if (start(sa, &b, false) < 0 ||
 	    v1_build_blob(&b, V1_PL_KE, i ? s->gxi : s->gxr, i ? s->gxi_len : s->gxr_len) < 0 ||
 	    v1_build_blob(&b, V1_PL_NONCE, i ? s->ni : s->nr, i ? s->ni_len : s->nr_len) < 0 ||
-	    v1_natd_build(&b, sa) < 0)
+	    (is_sig(sa) && v1_sig_build_cr(sa, &b) < 0) || v1_natd_build(&b, sa) < 0)
 		return -EMSGSIZE;
 	return v1_build_finish(&b, 0, len);
 }
@@ -726,11 +746,12 @@ void v1_main_i_r2(struct ike_sa *sa, struct ike_input *in)
 		     "Main Mode message 4: a KE payload of the wrong length for its group");
 		return;
 	}
-	if (psk_lookup(sa) < 0) {
+	if (!is_sig(sa) && psk_lookup(sa) < 0) {
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
 		return;
 	}
 	request_done(sa);
+	v1_sig_note_cr(sa, in->v1m);
 	v1_natd_check(sa, in->v1m);
 	sa->state = IKE_V1_MAIN_I_DERIVE;
 	if (kex(sa, s->gxr, s->gxr_len) < 0)
@@ -757,6 +778,194 @@ static int build_id_hash(struct ike_sa *sa, size_t *len)
 	return rc;
 }
 
+/*
+ * Signatures: our ID payload's body (kept in own_id_b) and our HASH over
+ * it (HASH_I or HASH_R, by our role). txbuf is scratch here.
+ */
+static int own_id_hash(struct ike_sa *sa, uint8_t *hash)
+{
+	struct v1_state *s = sa->v1;
+	struct v1_build b;
+	size_t id_body;
+
+	if (start(sa, &b, true) < 0 || build_id(sa, &b, &id_body) < 0 ||
+	    keep(&s->own_id_b, &s->own_id_b_len, sa->w->txbuf + id_body,
+		 body_len_at(sa->w->txbuf, id_body)) < 0)
+		return -ENOMEM;
+	return hash_of(sa, sa->initiator, s->own_id_b, s->own_id_b_len, hash);
+}
+
+/* Sign our HASH (Main Mode 5 or 6, Aggressive 2): a job; next is the state meanwhile. */
+static int sign_own(struct ike_sa *sa, enum ike_state next)
+{
+	uint8_t hash[CRYPTO_V1_PRF_MAX];
+	int rc = own_id_hash(sa, hash);
+
+	if (!rc)
+		rc = v1_sig_submit(sa, NULL, hash, sa->v1->prf_len);
+	crypto_wipe(hash, sizeof(hash));
+	if (!rc)
+		sa->state = next;
+	return rc;
+}
+
+/* Message 5 or 6 with signatures: HDR*, ID, [CERT,] SIG. */
+static int build_id_sig(struct ike_sa *sa, const struct ike_auth_result *r, size_t *len)
+{
+	struct v1_build b;
+	size_t id_body;
+
+	if (start(sa, &b, true) < 0 || build_id(sa, &b, &id_body) < 0 ||
+	    v1_sig_build_certs(sa, &b) < 0 ||
+	    v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0)
+		return -EMSGSIZE;
+	return seal(sa, &b, len);
+}
+
+static void sign_failed(struct ike_sa *sa, int rc)
+{
+	fail(sa, rc == -ENOKEY ? IKE_FAIL_NO_PSK : IKE_FAIL_CRYPTO,
+	     rc == -ENOKEY ? RC_NOKEY : RC_CRYPTOFAILED,
+	     rc == -ENOKEY ? "no private key for our certificate or ID: cannot sign"
+			   : "cannot make our signature");
+}
+
+/*
+ * The peer's message with ID and SIG (Main Mode 5 or 6): its ID must be
+ * the connection's, HASH over its ID body; then one job verifies SIG
+ * against its certificate (and signs ours, with sign). The state is next
+ * meanwhile. Returns 0, or -errno with *why: -EPERM for an ID the
+ * connection does not accept.
+ */
+static int check_id_sig(struct ike_sa *sa, const struct ike_input *in, bool sign,
+			enum ike_state next, const char **why)
+{
+	const struct v1_msg *m = in->v1m;
+	const struct v1_payload *idp = v1_msg_get(m, V1_PL_ID);
+	uint8_t peer[CRYPTO_V1_PRF_MAX], ours[CRYPTO_V1_PRF_MAX];
+	struct ike_id id;
+	int rc;
+
+	if (v1_msg_get(m, V1_PL_HASH) || !v1_msg_get(m, V1_PL_SIG)) {
+		*why = "the peer sent a HASH where signatures were negotiated";
+		return -EACCES;
+	}
+	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, &id) < 0) {
+		*why = "the peer's ID payload is not an identity we can read";
+		return -EINVAL;
+	}
+	if (!ike_id_is_any(&sa->id_remote) && !ike_id_match(&sa->id_remote, &id)) {
+		*why = "the peer's ID is not the one the connection expects";
+		return -EPERM;
+	}
+	*why = "cannot queue the signature check";
+	rc = hash_of(sa, !sa->initiator, idp->body, idp->len, peer);
+	if (!rc && sign)
+		rc = own_id_hash(sa, ours);
+	if (!rc)
+		rc = v1_sig_take(sa, in->rx, m, &id);
+	if (!rc)
+		rc = v1_sig_submit(sa, peer, sign ? ours : NULL, sa->v1->prf_len);
+	crypto_wipe(peer, sizeof(peer));
+	crypto_wipe(ours, sizeof(ours));
+	if (rc == -ENOKEY)
+		*why = "no private key for our certificate or ID: cannot sign";
+	if (!rc)
+		sa->state = next;
+	return rc;
+}
+
+/* The peer's signature verified or not (and ours made, asked): false when the SA is gone. */
+static bool sig_result_ok(struct ike_sa *sa, const struct ike_auth_result *r)
+{
+	char id[IKE_ID_STRLEN];
+
+	ike_auth_note_crl(sa, r);
+	if (r->verify < 0) {
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+		log_limited(LOG_INFO, 10, "IKEv1 authentication failed", "#%llu: %s",
+			    (unsigned long long)sa->serial, r->why);
+		fail(sa, r->verify == -EACCES ? IKE_FAIL_BAD_ID : IKE_FAIL_N_AUTHENTICATION_FAILED,
+		     RC_FATAL, r->why);
+		return false;
+	}
+	if (r->sign < 0 || (r->sign == 0 && r->auth_len == 0)) {
+		sign_failed(sa, r->sign < 0 ? r->sign : -EIO);
+		return false;
+	}
+	if (r->verify == 0) {
+		ike_sa_progress(sa, RC_LOG, "%s%s%s verified the peer %s",
+				r->by_cert ? "certificate '" : "", r->by_cert ? r->subject : "",
+				r->by_cert ? "'" : "a raw public key",
+				ike_id_str(&sa->v1->sig->id, id, sizeof(id)));
+	}
+	return true;
+}
+
+/* The peer's message is authenticated: what it settles (the IV after it, where it came from). */
+static void sig_accept(struct ike_sa *sa)
+{
+	struct v1_state *s = sa->v1;
+	struct v1_sig_pend *p = s->sig;
+
+	if (p->encrypted)
+		memcpy(s->iv, p->iv, s->block);
+	memcpy(s->rx_digest, p->rx_digest, sizeof(s->rx_digest));
+	sa->id_remote = p->id;
+	if (p->l)
+		v1_natt_follow_to(sa, p->l, p->peer_port);
+}
+
+void v1_main_i_signed(struct ike_sa *sa, struct ike_input *in)
+{
+	size_t len;
+
+	if (in->auth->sign < 0) {
+		sign_failed(sa, in->auth->sign);
+		return;
+	}
+	if (build_id_sig(sa, in->auth, &len) < 0 || send_request(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 5");
+		return;
+	}
+	sa->state = IKE_V1_MAIN_I3;
+	ike_sa_progress(sa, RC_LOG, "sent Main Mode I3");
+}
+
+void v1_main_i_verified(struct ike_sa *sa, struct ike_input *in)
+{
+	bool ic;
+
+	if (!sig_result_ok(sa, in->auth))
+		return;
+	request_done(sa);
+	sig_accept(sa);
+	ic = sa->v1->sig->initial_contact;
+	v1_sig_pend_free(sa);
+	if (!established(sa, IKE_V1_MAIN_I4))
+		return;
+	v1_initial_contact_seen(sa, ic);
+}
+
+void v1_main_r_authed(struct ike_sa *sa, struct ike_input *in)
+{
+	size_t len;
+	bool ic;
+
+	if (!sig_result_ok(sa, in->auth))
+		return;
+	sig_accept(sa);
+	ic = sa->v1->sig->initial_contact;
+	v1_sig_pend_free(sa);
+	if (build_id_sig(sa, in->auth, &len) < 0 || send_answer(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 6");
+		return;
+	}
+	if (!established(sa, IKE_V1_MAIN_R3))
+		return;
+	v1_initial_contact_seen(sa, ic);
+}
+
 void v1_main_i_derived(struct ike_sa *sa, struct ike_input *in)
 {
 	struct kex_result *r = in->kex;
@@ -773,6 +982,13 @@ void v1_main_i_derived(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	v1_natt_float(sa);	/* RFC 3947 4: message 5 goes from port 4500 behind a NAT */
+	if (is_sig(sa)) {
+		int rc = sign_own(sa, IKE_V1_MAIN_I_SIGN);
+
+		if (rc < 0)
+			sign_failed(sa, rc);
+		return;
+	}
 	if (build_id_hash(sa, &len) < 0 || send_request(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 5");
 		return;
@@ -821,6 +1037,15 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	const char *why;
 	int rc;
 
+	if (is_sig(sa)) {
+		rc = check_id_sig(sa, in, false, IKE_V1_MAIN_I_VERIFY, &why);
+		if (rc < 0) {
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+			fail(sa, rc == -EPERM ? IKE_FAIL_BAD_ID : IKE_FAIL_N_AUTHENTICATION_FAILED,
+			     RC_FATAL, why);
+		}
+		return;
+	}
 	rc = check_id_hash(sa, in->v1m, &id, &why);
 	if (rc < 0) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
@@ -992,7 +1217,8 @@ void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	v1_natd_check(sa, in->v1m);
-	if (!s->psk && psk_lookup(sa) < 0) {
+	v1_sig_note_cr(sa, in->v1m);
+	if (!is_sig(sa) && !s->psk && psk_lookup(sa) < 0) {
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
 		return;
 	}
@@ -1035,7 +1261,15 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 	size_t len;
 	int rc;
 
-	rc = check_id_hash(sa, in->v1m, &id, &why);
+	v1_sig_note_cr(sa, in->v1m);
+	rc = is_sig(sa) ? check_id_sig(sa, in, true, IKE_V1_MAIN_R_AUTH, &why)
+			: check_id_hash(sa, in->v1m, &id, &why);
+	if (rc == 0 && is_sig(sa))
+		return;	/* the job's answer goes on in v1_main_r_authed() */
+	if (rc == -ENOKEY || rc == -ENOMEM) {
+		sign_failed(sa, rc);	/* ours to fix, not the peer's failure */
+		return;
+	}
 	if (rc < 0) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		log_limited(LOG_INFO, 10, "IKEv1 authentication failed", "#%llu: %s",
@@ -1157,8 +1391,9 @@ static int aggr_initiate(struct ike_sa *sa)
 	char err[256];
 
 	s->aggressive = true;
-	ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the key "
-			"in the clear: open to offline dictionary attacks");
+	if (!v1_p1_is_sig(v1_p1_auth(sa->conn)))
+		ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the "
+				"key in the clear: open to offline dictionary attacks");
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
 	if (v1_p1_set_make(sa->conn->spec.ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), &set, err,
 			   sizeof(err)) < 0 ||
@@ -1167,6 +1402,7 @@ static int aggr_initiate(struct ike_sa *sa)
 		return 0;
 	}
 	s->p1.group = set.t[0].group;
+	s->p1.auth = set.t[0].auth;
 	s->ni_len = V1_NONCE_LEN;
 	crypto_random(s->ni, s->ni_len);
 	sa->state = IKE_V1_AGGR_I_KEYGEN;
@@ -1204,6 +1440,7 @@ void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in)
 	    v1_build_sa(&b, form, &sa_body) < 0 ||
 	    v1_build_blob(&b, V1_PL_KE, s->gxi, s->gxi_len) < 0 ||
 	    v1_build_blob(&b, V1_PL_NONCE, s->ni, s->ni_len) < 0 || build_id(sa, &b, &id_body) < 0 ||
+	    (is_sig(sa) && v1_sig_build_cr(sa, &b) < 0) ||
 	    v1_vids_build(&b, sa) < 0 || v1_build_finish(&b, 0, &len) < 0 ||
 	    keep(&s->sai_b, &s->sai_b_len, buf + sa_body, body_len_at(buf, sa_body)) < 0 ||
 	    keep(&s->own_id_b, &s->own_id_b_len, buf + id_body, body_len_at(buf, id_body)) < 0 ||
@@ -1232,7 +1469,8 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
 {
 	const struct v1_msg *m = in->v1m;
 	const struct v1_payload *idp = v1_msg_get(m, V1_PL_ID);
-	const struct v1_blob *h = &v1_msg_get(m, V1_PL_HASH)->u.blob;
+	const struct v1_payload *hp = v1_msg_get(m, V1_PL_HASH);
+	const struct v1_blob *h = hp ? &hp->u.blob : NULL;
 	struct v1_state *s = sa->v1;
 	struct ike_id id;
 	struct v1_p1 p1;
@@ -1262,15 +1500,24 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
 				  : "the peer's ID payload is not an identity we can read");
 		return;
 	}
-	if (h->len > sizeof(s->peer_hash) ||
-	    keep(&s->peer_id_b, &s->peer_id_b_len, idp->body, idp->len) < 0) {
-		fail(sa, IKE_FAIL_PROTOCOL, RC_FATAL, "Aggressive Mode message 2: a HASH too long");
+	if (is_sig(sa) ? h || v1_sig_take(sa, NULL, m, &id) < 0
+		       : !h || h->len > sizeof(s->peer_hash)) {
+		fail(sa, IKE_FAIL_PROTOCOL, RC_FATAL,
+		     is_sig(sa) ? "Aggressive Mode message 2: no SIG where signatures were agreed"
+				: "Aggressive Mode message 2: no HASH, or one too long");
 		return;
 	}
-	memcpy(s->peer_hash, h->data, h->len);
-	s->peer_hash_len = (uint8_t)h->len;
+	if (keep(&s->peer_id_b, &s->peer_id_b_len, idp->body, idp->len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory");
+		return;
+	}
+	if (h) {
+		memcpy(s->peer_hash, h->data, h->len);
+		s->peer_hash_len = (uint8_t)h->len;
+	}
 	sa->id_remote = id;
-	if (psk_lookup(sa) < 0) {
+	v1_sig_note_cr(sa, m);
+	if (!is_sig(sa) && psk_lookup(sa) < 0) {
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
 		return;
 	}
@@ -1316,6 +1563,23 @@ void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
 		return;
 	}
+	if (is_sig(sa)) {
+		uint8_t peer[CRYPTO_V1_PRF_MAX];
+
+		rc = hash_of(sa, false, s->peer_id_b, s->peer_id_b_len, peer);
+		if (!rc)
+			rc = hash_of(sa, true, s->own_id_b, s->own_id_b_len, hash);
+		if (!rc)
+			rc = v1_sig_submit(sa, peer, hash, s->prf_len);
+		crypto_wipe(peer, sizeof(peer));
+		crypto_wipe(hash, sizeof(hash));
+		if (rc < 0) {
+			sign_failed(sa, rc);
+			return;
+		}
+		sa->state = IKE_V1_AGGR_I_AUTH;
+		return;
+	}
 	if (!peer_hash_ok(sa, s->peer_hash, s->peer_hash_len)) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
@@ -1340,6 +1604,36 @@ void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
 	}
 	if (!established(sa, IKE_V1_AGGR_I2))
 		return;
+}
+
+/* Signatures: SIG_R verified and SIG_I made; message 3 is HDR*, [CERT,] SIG_I. */
+void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in)
+{
+	struct ike_auth_result *r = in->auth;
+	struct v1_build b;
+	size_t len;
+	int rc;
+
+	if (!sig_result_ok(sa, r))
+		return;
+	memcpy(sa->v1->rx_digest, sa->v1->sig->rx_digest, sizeof(sa->v1->rx_digest));
+	v1_sig_pend_free(sa);
+	rc = start(sa, &b, true);
+	if (!rc)
+		rc = v1_sig_build_certs(sa, &b);
+	if (!rc)
+		rc = v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len);
+	if (!rc)
+		rc = v1_natd_build(&b, sa);
+	if (!rc)
+		rc = seal(sa, &b, &len);
+	v1_natt_float(sa);
+	if (rc < 0 || send_answer(sa, len) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR,
+		     "cannot send Aggressive Mode message 3");
+		return;
+	}
+	established(sa, IKE_V1_AGGR_I2);
 }
 
 /* Tell the sender of an Aggressive Mode message 1 why not; counted as dropped. */
@@ -1450,7 +1744,8 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		ike_sa_free(sa);
 		goto out;
 	}
-	if (psk_lookup(sa) < 0) {
+	v1_sig_note_cr(sa, m);
+	if (!is_sig(sa) && psk_lookup(sa) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no PSK", "#%llu: no pre-shared key for this "
 			    "connection", (unsigned long long)sa->serial);
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
@@ -1474,27 +1769,18 @@ out:
 	free(form);
 }
 
-void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
+/*
+ * Message 2: HDR, SA, KE, Nr, IDir, then HASH_R (pre-shared keys; r NULL)
+ * or [CERT,] [CR,] SIG_R (r: the job's signature). Sent until message 3.
+ */
+static void aggr_r_send2(struct ike_sa *sa, const struct ike_auth_result *r)
 {
-	struct kex_result *r = in->kex;
 	struct v1_state *s = sa->v1;
 	uint8_t hash[CRYPTO_V1_PRF_MAX], *buf = sa->w->txbuf;
 	struct v1_build b;
 	size_t len, id_body;
 	int rc;
 
-	if (r->status < 0 || r->pub_len > sizeof(s->gxr)) {
-		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
-		     r->peer_refused ? "the initiator's KE value is no public value of its group"
-				     : "the key exchange failed");
-		return;
-	}
-	memcpy(s->gxr, r->pub, r->pub_len);
-	s->gxr_len = r->pub_len;
-	if (derive(sa, r->gir, r->gir_len) < 0) {
-		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
-		return;
-	}
 	rc = start(sa, &b, false);
 	if (!rc)
 		rc = v1_build_sa(&b, s->answer, NULL);
@@ -1504,10 +1790,17 @@ void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
 		rc = v1_build_blob(&b, V1_PL_NONCE, s->nr, s->nr_len);
 	if (!rc)
 		rc = build_id(sa, &b, &id_body);
-	if (!rc)
+	if (!rc && r) {
+		rc = v1_sig_build_certs(sa, &b);
+		if (!rc)
+			rc = v1_sig_build_cr(sa, &b);
+		if (!rc)
+			rc = v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len);
+	} else if (!rc) {
 		rc = hash_of(sa, false, buf + id_body, body_len_at(buf, id_body), hash);
-	if (!rc)
-		rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
+		if (!rc)
+			rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
+	}
 	if (!rc)
 		rc = v1_vids_build(&b, sa);
 	if (!rc)
@@ -1525,13 +1818,69 @@ void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
 	sa->state = IKE_V1_AGGR_R1;
 }
 
+void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	struct v1_state *s = sa->v1;
+	int rc;
+
+	if (r->status < 0 || r->pub_len > sizeof(s->gxr)) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
+		     r->peer_refused ? "the initiator's KE value is no public value of its group"
+				     : "the key exchange failed");
+		return;
+	}
+	memcpy(s->gxr, r->pub, r->pub_len);
+	s->gxr_len = r->pub_len;
+	if (derive(sa, r->gir, r->gir_len) < 0) {
+		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
+		return;
+	}
+	if (is_sig(sa)) {
+		rc = sign_own(sa, IKE_V1_AGGR_R_SIGN);
+		if (rc < 0)
+			sign_failed(sa, rc);
+		return;
+	}
+	aggr_r_send2(sa, NULL);
+}
+
+void v1_aggr_r_signed(struct ike_sa *sa, struct ike_input *in)
+{
+	if (in->auth->sign < 0) {
+		sign_failed(sa, in->auth->sign);
+		return;
+	}
+	aggr_r_send2(sa, in->auth);
+}
+
 void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 {
 	const struct v1_msg *m = in->v1m;
-	const struct v1_blob *h = &v1_msg_get(m, V1_PL_HASH)->u.blob;
+	const struct v1_payload *hp = v1_msg_get(m, V1_PL_HASH);
 	struct v1_state *s = sa->v1;
 
-	if (!peer_hash_ok(sa, h->data, h->len)) {
+	if (is_sig(sa)) {
+		uint8_t peer[CRYPTO_V1_PRF_MAX];
+		int rc = hp ? -EBADMSG : hash_of(sa, true, s->peer_id_b, s->peer_id_b_len, peer);
+
+		if (!rc)
+			rc = v1_sig_take(sa, in->rx, m, &sa->id_remote);
+		if (!rc)
+			rc = v1_sig_submit(sa, peer, NULL, s->prf_len);
+		crypto_wipe(peer, sizeof(peer));
+		if (rc < 0) {
+			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
+			fail(sa, IKE_FAIL_N_AUTHENTICATION_FAILED, RC_FATAL,
+			     "Aggressive Mode message 3: no SIG_I where signatures were agreed");
+			return;
+		}
+		/* NAT-D is message 1's addresses: read now (a failed check ends the SA anyway) */
+		v1_natd_check(sa, m);
+		sa->state = IKE_V1_AGGR_R_VERIFY;
+		return;
+	}
+	if (!hp || !peer_hash_ok(sa, hp->u.blob.data, hp->u.blob.len)) {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		log_limited(LOG_INFO, 10, "IKEv1 authentication failed",
 			    "#%llu: the peer's HASH_I does not match: a different pre-shared key?",
@@ -1548,4 +1897,20 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 	if (!established(sa, IKE_V1_AGGR_R2))
 		return;
 	v1_initial_contact(sa, in->v1m);
+}
+
+/* Signatures: SIG_I of message 3 verified or not. */
+void v1_aggr_r_verified(struct ike_sa *sa, struct ike_input *in)
+{
+	bool ic;
+
+	if (!sig_result_ok(sa, in->auth))
+		return;
+	request_done(sa);
+	sig_accept(sa);
+	ic = sa->v1->sig->initial_contact;
+	v1_sig_pend_free(sa);
+	if (!established(sa, IKE_V1_AGGR_R2))
+		return;
+	v1_initial_contact_seen(sa, ic);
 }

@@ -167,17 +167,22 @@ void v1_natt_float(struct ike_sa *sa)
 
 void v1_natt_follow(struct ike_sa *sa, const struct net_rx *rx)
 {
-	if (rx->l != sa->l && rx->l->natt && !sa->natt) {
-		net_listener_ref(rx->l);
+	v1_natt_follow_to(sa, rx->l, rx->d->peer_port);
+}
+
+void v1_natt_follow_to(struct ike_sa *sa, struct net_listener *l, uint16_t peer_port)
+{
+	if (l != sa->l && l->natt && !sa->natt) {
+		net_listener_ref(l);
 		net_listener_unref(sa->l);
-		sa->l = rx->l;
+		sa->l = l;
 		sa->natt = true;
-		sa->local_port = rx->l->port;
+		sa->local_port = l->port;
 	}
-	if (sa->natt && rx->l->natt && rx->d->peer_port != sa->peer_port) {
+	if (sa->natt && l->natt && peer_port != sa->peer_port) {
 		dbg(DBG_BASE, "#%llu: the peer's NAT-T port is now %u", (unsigned long long)sa->serial,
-		    rx->d->peer_port);
-		sa->peer_port = rx->d->peer_port;
+		    peer_port);
+		sa->peer_port = peer_port;
 	}
 }
 

@@ -69,6 +69,9 @@ void v1_natt_float(struct ike_sa *sa);
 /* An authenticated message of sa came: follow the peer to port 4500 and to a new NAT mapping. */
 void v1_natt_follow(struct ike_sa *sa, const struct net_rx *rx);
 
+/* The same for a message that came on listener l from peer_port (checked after it went). */
+void v1_natt_follow_to(struct ike_sa *sa, struct net_listener *l, uint16_t peer_port);
+
 /* Whether the IPsec SAs of sa go ESP in UDP. */
 static inline bool v1_natt_encap(const struct ike_sa *sa)
 {

@@ -322,23 +322,64 @@ static int aggr_check(const char *ike, const struct v1_p1_set *set, char *err, s
 	return 0;
 }
 
+/*
+ * The one Phase 1 method both ends use (IKEv1 proposes it in the SA
+ * payload): pre-shared keys or RSA signatures. No flag at all means
+ * signatures (libreswan's authby=rsasig,ecdsa), RSA in IKEv1. Returns the
+ * enum v1_auth (PSK or RSA_SIG) or -ENOTSUP with err set.
+ */
+static int p1_method(const struct conn_spec *spec, char *err, size_t errlen)
+{
+	bool psk = spec->policy & POL_PSK;
+	bool rsa = (spec->policy & POL_RSASIG) || spec->rsa_hashes;
+	bool ecdsa = (spec->policy & POL_ECDSA) || spec->ecdsa_hashes;
+	int m[2];
+
+	if (!psk && !rsa && !ecdsa)
+		rsa = true;
+	for (int i = 0; i < 2; i++) {
+		switch (spec->end[i].authby) {
+		case AUTHBY_PSK:
+			m[i] = V1_AUTH_PSK;
+			break;
+		case AUTHBY_RSASIG:
+			m[i] = V1_AUTH_RSA_SIG;
+			break;
+		case AUTHBY_DEFAULT:
+			if (psk && (rsa || ecdsa)) {
+				snprintf(err, errlen, "IKEv1 with both pre-shared keys and "
+					 "signatures (--psk with --rsasig or --ecdsa): not "
+					 "supported yet (IKEv1 proposes one method)");
+				return -ENOTSUP;
+			}
+			if (psk || rsa) {
+				m[i] = psk ? V1_AUTH_PSK : V1_AUTH_RSA_SIG;
+				break;
+			}
+			__attribute__((fallthrough));	/* ECDSA only */
+		default:
+			snprintf(err, errlen, "IKEv1 authentication by ECDSA or EdDSA signatures "
+				 "(RFC 4754 in IKEv1) is not supported yet: use RSA (--rsasig) or "
+				 "--psk");
+			return -ENOTSUP;
+		}
+	}
+	if (m[0] != m[1]) {
+		snprintf(err, errlen, "IKEv1 authenticates both ends alike: one end by pre-shared "
+			 "key and the other by signature is not supported yet");
+		return -ENOTSUP;
+	}
+	return m[0];
+}
+
 int v1_connection_check(const struct conn_spec *spec, char *err, size_t errlen)
 {
 	struct v1_p1_set set;
-	bool psk = spec->policy & POL_PSK;
+	int method = p1_method(spec, err, errlen);
 
-	for (int i = 0; i < 2; i++) {
-		if (spec->end[i].authby == AUTHBY_PSK)
-			psk = true;
-		else if (spec->end[i].authby != AUTHBY_DEFAULT)
-			psk = false;
-	}
-	if (!psk || (spec->policy & (POL_RSASIG | POL_ECDSA))) {
-		snprintf(err, errlen, "IKEv1 authentication other than pre-shared keys (--psk) is "
-			 "not supported yet");
-		return -ENOTSUP;
-	}
-	int rc = v1_p1_set_make(spec->ike, V1_AUTH_PSK, 1, &set, err, errlen);
+	if (method < 0)
+		return method;
+	int rc = v1_p1_set_make(spec->ike, (uint16_t)method, 1, &set, err, errlen);
 
 	if (rc < 0)
 		return rc;

@@ -60,6 +60,7 @@ struct v1_qm {
 };
 
 struct v1_sa;
+struct v1_sig_pend;
 
 struct v1_state {
 	struct v1_p1 p1;
@@ -87,6 +88,8 @@ struct v1_state {
 	uint8_t peer_hash[CRYPTO_V1_PRF_MAX];
 	uint8_t peer_hash_len;
 	struct v1_sa *answer;		/* responder: its SA payload, until message 2 is built */
+	struct v1_sig_pend *sig;	/* signatures: the peer's SIG until its job (p1_sig.h) */
+	bool peer_cr;			/* the peer sent a CR in Phase 1 */
 	uint8_t *psk;			/* looked up once, wiped */
 	size_t psk_len;
 	/* keys (RFC 2409 5) */

@@ -46,6 +46,10 @@ static const struct ike_transition table[] = {
 	  v1_main_i_derived },
 	{ "Main Mode message 6", 1u << IKE_V1_MAIN_I3, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_ID,
 	  v1_main_i_r3 },
+	/* signatures (p1_sig.h): SIG_I made, then SIG_R checked */
+	{ "our SIG_I made", S(IKE_V1_MAIN_I_SIGN), IKE_EV_CRYPTO, 0, 0, 0, 0, v1_main_i_signed },
+	{ "the responder's SIG_R checked", S(IKE_V1_MAIN_I_VERIFY), IKE_EV_CRYPTO, 0, 0, 0, 0,
+	  v1_main_i_verified },
 	/* ---- Main Mode, responder ---- */
 	{ "Main Mode message 3", 1u << IKE_V1_MAIN_R1, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_KE,
 	  v1_main_r_i2 },
@@ -53,6 +57,8 @@ static const struct ike_transition table[] = {
 	  0, v1_main_r_kex },
 	{ "Main Mode message 5", 1u << IKE_V1_MAIN_R2, IKE_EV_REQUEST, V1_X_MAIN, 0, 0, K_ID,
 	  v1_main_r_i3 },
+	{ "the initiator's SIG_I checked, our SIG_R made", S(IKE_V1_MAIN_R_AUTH), IKE_EV_CRYPTO,
+	  0, 0, 0, 0, v1_main_r_authed },
 	/* ---- Aggressive Mode (RFC 2409 5.4: HDR SA KE Ni IDii / ... IDir HASH_R / HDR* HASH_I) ---- */
 	{ "our Aggressive Mode KE generated", S(IKE_V1_AGGR_I_KEYGEN), IKE_EV_CRYPTO, 0, 0, 0, 0,
 	  v1_aggr_i_keygen },
@@ -64,6 +70,12 @@ static const struct ike_transition table[] = {
 	  IKE_EV_CRYPTO, 0, 0, 0, 0, v1_aggr_r_kex },
 	{ "Aggressive Mode message 3", S(IKE_V1_AGGR_R1), IKE_EV_REQUEST, V1_X_AGGRESSIVE, 0, 0,
 	  K_A3, v1_aggr_r_i2 },
+	/* signatures (p1_sig.h) */
+	{ "SIG_R checked, our SIG_I made", S(IKE_V1_AGGR_I_AUTH), IKE_EV_CRYPTO, 0, 0, 0, 0,
+	  v1_aggr_i_authed },
+	{ "our SIG_R made", S(IKE_V1_AGGR_R_SIGN), IKE_EV_CRYPTO, 0, 0, 0, 0, v1_aggr_r_signed },
+	{ "the initiator's SIG_I checked", S(IKE_V1_AGGR_R_VERIFY), IKE_EV_CRYPTO, 0, 0, 0, 0,
+	  v1_aggr_r_verified },
 	/*
 	 * ---- Quick Mode (RFC 2409 5.5): the first message on an established
 	 * SA, then the rows of the exchange's own state (sa->v1->qm->state) ----
@@ -102,6 +114,9 @@ static const struct ike_transition table[] = {
 
 enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
 {
+	/* Phase 1's proof: a HASH (pre-shared keys) or a SIG, one of them */
+	unsigned auth = m->count[V1_PL_HASH] + m->count[V1_PL_SIG];
+
 	if (!m->body_done)
 		return V1K_NONE;
 	switch (m->hdr.exchange) {
@@ -112,17 +127,15 @@ enum v1_msg_kind v1_msg_kind(const struct v1_msg *m)
 		if (m->count[V1_PL_KE] == 1 && m->count[V1_PL_NONCE] == 1 && !m->count[V1_PL_SA] &&
 		    !m->count[V1_PL_ID] && !m->encrypted)
 			return V1K_MAIN_KE;
-		if (m->count[V1_PL_ID] == 1 && m->count[V1_PL_HASH] == 1 && !m->count[V1_PL_SA] &&
-		    !m->count[V1_PL_KE] && m->encrypted)
+		if (m->count[V1_PL_ID] == 1 && m->count[V1_PL_HASH] + m->count[V1_PL_SIG] == 1 &&
+		    !m->count[V1_PL_SA] && !m->count[V1_PL_KE] && m->encrypted)
 			return V1K_MAIN_ID;
 		return V1K_NONE;
 	case V1_X_AGGRESSIVE:
 		if (m->count[V1_PL_SA] == 1 && m->count[V1_PL_KE] == 1 &&
 		    m->count[V1_PL_NONCE] == 1 && m->count[V1_PL_ID] == 1 && !m->encrypted)
-			return m->count[V1_PL_HASH] == 0   ? V1K_AGGR_1
-			       : m->count[V1_PL_HASH] == 1 ? V1K_AGGR_2
-							   : V1K_NONE;
-		if (m->count[V1_PL_HASH] == 1 && !m->count[V1_PL_SA] && !m->count[V1_PL_KE] &&
+			return auth == 0 ? V1K_AGGR_1 : auth == 1 ? V1K_AGGR_2 : V1K_NONE;
+		if (auth == 1 && !m->count[V1_PL_SA] && !m->count[V1_PL_KE] &&
 		    !m->count[V1_PL_NONCE] && !m->count[V1_PL_ID])
 			return V1K_AGGR_3;
 		return V1K_NONE;

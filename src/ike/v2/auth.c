@@ -128,19 +128,6 @@ static int octets(struct ike_sa *sa, bool of_initiator, const struct ike_id *id,
 			       of_initiator ? s->sk_pi : s->sk_pr, s->sk_p_len, id, out, len);
 }
 
-/* Our private key: --cert's, else the secrets' for our ID. A new reference or NULL. */
-static struct crypto_privkey *our_key(struct ike_sa *sa)
-{
-	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
-	struct ike_daemon *d = sa->w->d;
-
-	if (cr->key)
-		return crypto_privkey_ref(cr->key);
-	if (cr->cert || !d->privkey_lookup)
-		return NULL;	/* a certificate without its key: nothing else will do */
-	return d->privkey_lookup(d->psk_ctx, sa->id_local);
-}
-
 /*
  * How we authenticate: a signature when the connection lets us and we have
  * a key it allows, else the PSK when it lets us. Fills pend->ours; returns
@@ -154,7 +141,7 @@ static int choose_ours(struct ike_sa *sa, struct v2_auth_pend *p, const char **w
 
 	*why = "no private key, and the connection does not allow a pre-shared key";
 	if (pol->classes & IKE_AUTHC_SIG)
-		key = our_key(sa);
+		key = ike_auth_our_key(sa);
 	if (key) {
 		rc = ike_auth_plan_sign(pol, crypto_privkey_kind(key), crypto_privkey_curve(key),
 					sa->setup->peer_hashes, &p->ours, why);
@@ -204,7 +191,7 @@ static int sign_request(struct ike_sa *sa, struct v2_auth_pend *p, struct ike_au
 
 	if (rc < 0)
 		return rc;
-	sg->key = our_key(sa);
+	sg->key = ike_auth_our_key(sa);
 	if (!sg->key)
 		return -ENOKEY;
 	sg->plan = p->ours;
@@ -277,59 +264,7 @@ static int peer_auth(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_p
 		v->certs[v->ncerts] = c->data;
 		v->cert_len[v->ncerts++] = c->len;
 	}
-	v->peer_cert = conn->creds[peer_end].cert;
-	v->vopts.now = time(NULL);
-	v->vopts.ca_dn = conn->ca_dn[peer_end];
-	v->vopts.ca_dn_len = conn->ca_dn_len[peer_end];
 	return 1;
-}
-
-/*
- * The trust set and the peer's raw keys from the published credentials, as
- * references the caller drops (the job takes its own).
- */
-static void peer_creds(struct ike_sa *sa, struct ike_auth_verify *v)
-{
-	const struct ike_creds *c;
-
-	rcu_read_lock();
-	c = ike_creds_get_rcu(sa->w->d);
-	if (c) {
-		v->trust = crypto_trust_ref(c->trust);
-		v->vopts.crl_strict = c->crl_strict;
-		for (size_t i = 0; i < IKE_AUTH_PEER_KEYS; i++) {
-			struct crypto_pubkey *k = ike_creds_pubkey_rcu(c, &v->id, i);
-
-			if (!k)
-				break;
-			v->keys[v->nkeys++] = crypto_pubkey_ref(k);
-		}
-	}
-	rcu_read_unlock();
-	if (!v->trust) {
-		v->trust = crypto_trust_new();	/* nothing published (tests): trust nothing */
-		if (v->trust)
-			crypto_trust_seal(v->trust);
-	}
-}
-
-static void peer_creds_drop(struct ike_auth_verify *v)
-{
-	crypto_trust_unref(v->trust);
-	for (size_t i = 0; i < v->nkeys; i++)
-		crypto_pubkey_unref(v->keys[i]);
-}
-
-/* Log what the job said about the peer (CRL notes). */
-static void note_peer(struct ike_sa *sa, const struct ike_auth_result *r)
-{
-	char name[CONN_NAME_MAX + 32];
-
-	if (r->crl_missing || r->crl_stale)
-		log_limited(LOG_WARNING, 5, "certificate accepted without a current CRL",
-			    "%s: %s for a CA of '%s' (accepted: --crl-strict is off)",
-			    ike_sa_name(sa, name, sizeof(name)),
-			    r->crl_stale ? "the CRL is past its next update" : "no CRL", r->subject);
 }
 
 /* Once both ends are proven: who, and how (libreswan logs the same). */
@@ -355,23 +290,14 @@ static void build_id(struct v2_build *b, uint8_t type, const struct ike_id *id)
 /* Our CERT payloads: the end certificate, then intermediates per --sendca. */
 static void build_certs(struct ike_sa *sa, struct v2_build *b)
 {
-	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
-	enum sendca sendca = sa->conn->spec.end[sa->this_end].sendca;
-	struct v2_cert c = { .encoding = V2_CERT_X509_SIG };
-	size_t len;
+	const struct crypto_cert *certs[1 + IKE_CHAIN_MAX];
+	size_t n = ike_auth_certs_to_send(sa, certs, 1 + IKE_CHAIN_MAX);
 
-	if (!cr->cert)
-		return;
-	c.data = crypto_cert_der(cr->cert, &len);
-	c.len = (uint16_t)len;
-	v2_build_cert(b, &c);
-	if (sendca == SENDCA_NONE)
-		return;
-	for (size_t i = 0; i < cr->nchain; i++) {
-		/* issuer (the default): the intermediates, not the root the peer must hold */
-		if (sendca != SENDCA_ALL && crypto_cert_is_self_signed(cr->chain[i]))
-			continue;
-		c.data = crypto_cert_der(cr->chain[i], &len);
+	for (size_t i = 0; i < n; i++) {
+		struct v2_cert c = { .encoding = V2_CERT_X509_SIG };
+		size_t len;
+
+		c.data = crypto_cert_der(certs[i], &len);
 		c.len = (uint16_t)len;
 		v2_build_cert(b, &c);
 	}
@@ -879,9 +805,9 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 		initiator_auth_failed(sa, why);
 		return;
 	}
-	peer_creds(sa, &v);
+	ike_auth_peer_creds(sa, &v);
 	rc = ike_auth_submit(sa, &v, NULL, auth_job_done);
-	peer_creds_drop(&v);
+	ike_auth_peer_creds_drop(&v);
 	free(oct);
 	if (rc < 0) {
 		ike_sa_fail(sa, RC_CRYPTOFAILED, "cannot check the responder's AUTH: %s",
@@ -895,7 +821,7 @@ void v2_auth_i_checked(struct ike_sa *sa, struct ike_input *in)
 {
 	struct ike_auth_result *r = in->auth;
 
-	note_peer(sa, r);
+	ike_auth_note_crl(sa, r);
 	if (r->verify != 0) {
 		initiator_auth_failed(sa, r->why);
 		return;
@@ -1340,14 +1266,14 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	if (rc == 1)
-		peer_creds(sa, &v);
+		ike_auth_peer_creds(sa, &v);
 	if (p->ours.method != V2_AUTH_PSK)
 		rc = sign_request(sa, p, &sg, &soct) < 0 ? -ENOKEY : rc;
 	if (rc >= 0)
 		rc = ike_auth_submit(sa, rc == 1 ? &v : NULL,
 				     p->ours.method != V2_AUTH_PSK ? &sg : NULL, auth_job_done);
 	if (v.trust)
-		peer_creds_drop(&v);
+		ike_auth_peer_creds_drop(&v);
 	crypto_privkey_unref(sg.key);
 	free(voct);
 	free(soct);
@@ -1364,7 +1290,7 @@ void v2_auth_r_checked(struct ike_sa *sa, struct ike_input *in)
 	struct v2_auth_pend *p = sa->setup->auth;
 	struct ike_auth_result *r = in->auth;
 
-	note_peer(sa, r);
+	ike_auth_note_crl(sa, r);
 	if (r->verify < 0) {
 		auth_refuse(sa, r->why);
 		return;

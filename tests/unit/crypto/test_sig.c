@@ -331,6 +331,36 @@ Test(sig, rsa_method1_is_pkcs1_sha1_digestinfo, .timeout = 60)
 	crypto_privkey_unref(k);
 }
 
+/*
+ * IKEv1's RSA signature (RFC 2409 5.1): the HASH itself in a PKCS#1 type 1
+ * block, no DigestInfo, as libreswan and strongSwan sign it; only RSA keys.
+ */
+Test(sig, ikev1_rsa_is_pkcs1_without_digestinfo, .timeout = 60)
+{
+	static const uint8_t hash[20] = "HASH_I, a prf output";
+	struct crypto_privkey *k = key_of(CRYPTO_KEY_RSA, 2048);
+	struct crypto_privkey *ec = key_of(CRYPTO_KEY_ECDSA, CRYPTO_CURVE_P256);
+	struct crypto_sig_scheme s = { .kind = CRYPTO_SIG_RSA_PKCS1_RAW, .hash = V2_HASH_IDENTITY };
+	uint8_t sig[256], rec[256];
+	size_t rlen = sizeof(rec);
+	EVP_PKEY_CTX *ctx;
+	int n = crypto_sign(k, &s, hash, sizeof(hash), sig, sizeof(sig));
+
+	cr_assert_eq(n, 256);
+	ctx = EVP_PKEY_CTX_new(crypto_privkey_evp(k), NULL);
+	cr_assert(EVP_PKEY_verify_recover_init(ctx) > 0);
+	cr_assert(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0);
+	cr_assert(EVP_PKEY_verify_recover(ctx, rec, &rlen, sig, (size_t)n) > 0);
+	cr_assert_eq(rlen, sizeof(hash));
+	cr_assert_arr_eq(rec, hash, sizeof(hash));
+	EVP_PKEY_CTX_free(ctx);
+	round_trip(k, s, 256);
+	cr_assert_not(crypto_sig_fits(&s, CRYPTO_KEY_ECDSA, CRYPTO_CURVE_P256));
+	cr_assert_eq(crypto_sign(ec, &s, hash, sizeof(hash), sig, sizeof(sig)), -EINVAL);
+	crypto_privkey_unref(ec);
+	crypto_privkey_unref(k);
+}
+
 /* RFC 8032 7.1, TEST 1 and TEST 3 (Ed25519), 7.4 first test (Ed448). */
 Test(sig, rfc8032_known_answers)
 {

@@ -134,13 +134,29 @@ Test(v1_proposal, what_an_ikev1_connection_may_ask)
 	s.policy = POL_IKEV1 | POL_PSK | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
 	s.policy = POL_IKEV1 | POL_RSASIG | POL_ENCRYPT;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	s.policy = POL_IKEV1 | POL_ENCRYPT;	/* no flag: signatures, RSA in IKEv1 */
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	s.policy = POL_IKEV1 | POL_RSASIG | POL_ECDSA | POL_ENCRYPT;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	/* ECDSA alone, both methods, or one each: refused */
+	s.policy = POL_IKEV1 | POL_ECDSA | POL_ENCRYPT;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
+	cr_assert(strstr(err, "ECDSA") && strstr(err, "not supported yet"), "%s", err);
+	s.policy = POL_IKEV1 | POL_PSK | POL_RSASIG | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
 	cr_assert(strstr(err, "not supported yet"), "%s", err);
-	s.policy = POL_IKEV1 | POL_ENCRYPT;	/* no --psk: signatures by default */
+	s.policy = POL_IKEV1 | POL_RSASIG | POL_ENCRYPT;
+	s.end[1].xauth_client = true;	/* XAUTHInitRSA */
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	s.end[1].xauth_client = false;
+	s.end[0].authby = AUTHBY_ECDSA;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
+	s.end[0].authby = AUTHBY_DEFAULT;
 	s.policy = POL_IKEV1 | POL_PSK | POL_ENCRYPT;
 	s.end[1].authby = AUTHBY_RSASIG;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
+	cr_assert(strstr(err, "alike"), "%s", err);
 	s.end[1].authby = AUTHBY_PSK;
 	s.ike = "aes_gcm256-sha2_256";
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -EINVAL);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SKUA_IKE_V1_P1_SIG_H
+#define SKUA_IKE_V1_P1_SIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/ikev1_keys.h"
+#include "ike/auth_job.h"
+#include "ike/ike_sa.h"
+#include "ike/v1/build.h"
+#include "ike/v1/msg.h"
+
+/*
+ * Phase 1 authentication with signatures (RFC 2409 5.1), on the step
+ * IKEv2 uses (ike/auth.h, ike/auth_job.h): the same certificate store,
+ * chain validation, ID-in-certificate check, raw keys and crypto job.
+ * Only the inputs are IKEv1's:
+ *
+ *   SKEYID = prf(Ni_b | Nr_b, g^xy)
+ *   SIG_I  = the initiator's RSA signature over HASH_I, SIG_R over HASH_R:
+ *            the prf output in a PKCS#1 type 1 block without DigestInfo
+ *            (crypto/sig.h CRYPTO_SIG_RSA_PKCS1_RAW), as libreswan and
+ *            strongSwan sign it
+ *
+ * CERT payloads (X.509 Signature, type 4) carry our certificate with the
+ * ID payload; CR payloads (type 4 with a CA's DN, RFC 2408 3.10) go in
+ * Main Mode messages 3 and 4, Aggressive Mode 1 and 2. RSA only: ECDSA
+ * (RFC 4754's methods 9-11) is not in libreswan's IKEv1, and connections
+ * asking for it are refused (v1_connection_check()).
+ *
+ * Context of everything here: the SA's owner worker.
+ */
+
+/* Whether a Phase 1 authentication method (enum v1_auth) is a signature one. */
+bool v1_p1_is_sig(uint16_t auth);
+
+/*
+ * What the peer's message with its SIG leaves until its job is submitted
+ * and answered: copies of SIG and CERT, its ID, and what the message sets
+ * once it is accepted (the IV after it, its digest for retransmissions,
+ * where it came from, INITIAL-CONTACT). Owner: sa->v1->sig; wiped, freed
+ * with the SA or once used.
+ */
+struct v1_sig_pend {
+	uint8_t *sig;
+	size_t sig_len;
+	uint8_t *certs[IKE_AUTH_PEER_CERTS];	/* end certificate first */
+	size_t cert_len[IKE_AUTH_PEER_CERTS];
+	size_t ncerts;
+	struct ike_id id;		/* the peer's, as received */
+	uint8_t iv[CRYPTO_V1_BLOCK_MAX];	/* the IV once the message is accepted */
+	uint8_t rx_digest[32];
+	bool encrypted;
+	bool initial_contact;
+	struct net_listener *l;		/* a reference */
+	uint16_t peer_port;
+};
+
+/*
+ * Keep the SIG and CERT payloads of m (SIG required: -EBADMSG without
+ * one), the peer's ID id, and the receiving state of rx, in sa->v1->sig.
+ * Returns 0, -EBADMSG or -ENOMEM.
+ */
+int v1_sig_take(struct ike_sa *sa, const struct net_rx *rx, const struct v1_msg *m,
+		const struct ike_id *id);
+
+/* Free sa->v1->sig (none is fine). */
+void v1_sig_pend_free(struct ike_sa *sa);
+
+/* Note a CR in m: the peer asked for our certificate (--sendcert ifasked). */
+void v1_sig_note_cr(struct ike_sa *sa, const struct v1_msg *m);
+
+/*
+ * Our CR payloads, when the peer authenticates with a signature: its --ca,
+ * else each of our trust anchors by DN (at most 8), else one naming no CA.
+ * Returns 0 or -EMSGSIZE.
+ */
+int v1_sig_build_cr(struct ike_sa *sa, struct v1_build *b);
+
+/* Our CERT payloads, as --sendcert and --sendca say. Returns 0 or -EMSGSIZE. */
+int v1_sig_build_certs(struct ike_sa *sa, struct v1_build *b);
+
+/*
+ * One job: verify the kept SIG over peer_hash (NULL: nothing to verify)
+ * against the kept certificates and the peer's ID, then sign our_hash
+ * (NULL: nothing to sign). The kept copies go to the job; the result
+ * comes back as an IKE_EV_CRYPTO with in->auth (r->auth is our SIG's
+ * data). Returns 0, -ENOKEY (no private key to sign with), -EINVAL (no
+ * SIG kept) or -ENOMEM.
+ */
+int v1_sig_submit(struct ike_sa *sa, const uint8_t *peer_hash, const uint8_t *our_hash,
+		  size_t hash_len);
+
+#endif

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IKEv1 Phase 1 with RSA signatures and X.509 certificates (RFC 2409 5.1)
+ * between two in-process engines (xch.h): Main Mode and Aggressive Mode,
+ * each side initiating, every message's payloads asserted; a signature
+ * that does not verify, a certificate of a CA the peer does not trust and
+ * an ID the certificate does not hold, each on the side that checks it;
+ * XAUTH after a signature Phase 1 (XAUTHInitRSA). The certificates are
+ * made here with OpenSSL. Needs root.
+ */
+#include <criterion/criterion.h>
+#include <crypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "exchange/xch.h"
+#include "ike/auth.h"
+#include "ike/v1/exchange.h"
+#include "ike/v1/msg.h"
+#include "ike/v1/state.h"
+
+#include "lib/certgen.h"
+
+TestSuite(v1_cert, .init = xch_setup, .fini = xch_teardown, .timeout = 120);
+
+#define VIDS_I "VID VID VID VID VID"
+#define VIDS_R "VID VID"
+#define NATD "NAT-D NAT-D"
+#define MM1 "v1 Main: SA " VIDS_I
+#define MM2 "v1 Main: SA " VIDS_R
+#define MM34 "v1 Main: KE NONCE CR " NATD
+#define MM56 "v1 Main: E{ID CERT SIG}"
+#define AM1 "v1 Aggressive: SA KE NONCE ID CR " VIDS_I
+#define AM2 "v1 Aggressive: SA KE NONCE ID CERT CR SIG " VIDS_R " " NATD
+#define AM3 "v1 Aggressive: E{CERT SIG " NATD "}"
+
+#define WEST "--name v1 --ikev1 --rsasig --host 127.0.0.1 --id @west.example "
+#define EAST "--to --host 127.0.0.2 --id @east.example --encrypt"
+#define AGGR " --aggrmode --ike aes256-sha2_256;modp2048"
+
+/* A CA and an RSA certificate with its key for each side. */
+struct pki {
+	EVP_PKEY *ca_key, *key[2];
+	X509 *ca, *x[2];
+	struct crypto_trust *trust;
+	struct crypto_cert *cert[2];
+	struct crypto_privkey *priv[2];
+};
+
+static struct crypto_privkey *wrap_key(EVP_PKEY *k)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PrivateKey(k, &der);
+	struct crypto_privkey *p = NULL;
+
+	cr_assert_eq(crypto_privkey_from_buf(der, (size_t)n, NULL, &p), 0);
+	OPENSSL_free(der);
+	return p;
+}
+
+static void pki_make(struct pki *k, const char *ca_name)
+{
+	static const char *names[2] = { "C=CH, O=Skua, CN=west.example",
+					"C=CH, O=Skua, CN=east.example" };
+	static const char *sans[2] = { "DNS:west.example,IP:127.0.0.1",
+				       "DNS:east.example,IP:127.0.0.2" };
+	struct crypto_cert *ca;
+
+	k->ca_key = cg_key("rsa2048");
+	k->ca = cg_cert(&(struct cg_spec){ .subject = ca_name, .key = k->ca_key, .ca = true });
+	for (int i = 0; i < 2; i++) {
+		k->key[i] = cg_key("rsa2048");
+		k->x[i] = cg_cert(&(struct cg_spec){ .subject = names[i], .key = k->key[i],
+						     .issuer = k->ca, .issuer_key = k->ca_key,
+						     .san = sans[i], .ku = "digitalSignature" });
+		k->cert[i] = cg_wrap(k->x[i]);
+		k->priv[i] = wrap_key(k->key[i]);
+	}
+	k->trust = crypto_trust_new();
+	ca = cg_wrap(k->ca);
+	cr_assert_eq(crypto_trust_add_ca(k->trust, ca), 0);
+	crypto_cert_unref(ca);
+	crypto_trust_seal(k->trust);
+}
+
+static void pki_free(struct pki *k)
+{
+	for (int i = 0; i < 2; i++) {
+		crypto_cert_unref(k->cert[i]);
+		crypto_privkey_unref(k->priv[i]);
+		X509_free(k->x[i]);
+		EVP_PKEY_free(k->key[i]);
+	}
+	crypto_trust_unref(k->trust);
+	X509_free(k->ca);
+	EVP_PKEY_free(k->ca_key);
+}
+
+/*
+ * Both sides accept IKEv1 and trust k's CA; each connection holds its
+ * own end's certificate and key (key_of[s]: the key side s signs with).
+ */
+static void add_conns(struct pki *k, const char *args, struct crypto_privkey *const key_of[2])
+{
+	for (int s = 0; s < 2; s++) {
+		struct ike_end_creds creds[2] = { 0 };
+
+		xch_daemon((enum xch_side)s)->ikev1_policy = IKE_V1_ACCEPT;
+		creds[s].cert = k->cert[s];
+		creds[s].key = key_of ? key_of[s] : k->priv[s];
+		cr_assert_not_null(xch_conn_add_creds((enum xch_side)s, args, creds));
+		xch_set_creds((enum xch_side)s, k->trust, false, NULL, NULL, 0);
+	}
+}
+
+static const struct xch_msg *step_expect(enum xch_side from, const char *desc)
+{
+	const struct xch_msg *m = xch_step(from);
+
+	cr_assert_not_null(m, "nothing on the wire; expected %s", desc);
+	cr_assert_str_eq(m->desc, desc);
+	return m;
+}
+
+/* The CERT payload of m is side's certificate; the CR names the CA. */
+static void assert_cert(const struct xch_msg *m, const struct pki *k, int side)
+{
+	const struct v1_payload *c = v1_msg_get(m->v1m, V1_PL_CERT);
+	size_t len;
+	const uint8_t *der = crypto_cert_der(k->cert[side], &len);
+
+	cr_assert_not_null(c);
+	cr_assert_eq(c->u.cert.encoding, V1_CERT_X509_SIG);
+	cr_assert_eq(c->u.cert.len, len);
+	cr_assert_arr_eq(c->u.cert.data, der, len);
+	/* an RSA-2048 signature: 256 bytes, no DigestInfo around a 32-byte HASH */
+	cr_assert_eq(v1_msg_get(m->v1m, V1_PL_SIG)->u.blob.len, 256);
+}
+
+static void assert_cr(const struct xch_msg *m, const struct pki *k)
+{
+	const struct v1_payload *cr = v1_msg_get(m->v1m, V1_PL_CR);
+	uint8_t dn[1024];
+	struct crypto_cert *ca = cg_wrap(k->ca);
+	int n = crypto_cert_subject(ca, dn, sizeof(dn));
+
+	crypto_cert_unref(ca);
+	cr_assert_not_null(cr);
+	cr_assert_eq(cr->u.cert.encoding, V1_CERT_X509_SIG);
+	cr_assert_eq(cr->u.cert.len, (uint16_t)n, "the CR names our anchor by its DN");
+	cr_assert_arr_eq(cr->u.cert.data, dn, (size_t)n);
+}
+
+/* Every transform offered has the authentication method want, as libreswan sends it. */
+static void assert_offers(const struct xch_msg *m, uint16_t want)
+{
+	const struct v1_sa *sa = m->v1m->pl[0].u.sa;
+	unsigned seen = 0;
+
+	for (unsigned t = 0; t < sa->ntrans; t++)
+		for (unsigned a = 0; a < sa->trans[t].nattr; a++)
+			if (sa->attr[sa->trans[t].first_attr + a].type == V1_A_AUTH) {
+				cr_assert_eq(sa->attr[sa->trans[t].first_attr + a].value, want);
+				seen++;
+			}
+	cr_assert_eq(seen, sa->ntrans);
+}
+
+/* Both ISAKMP SAs up with the same keys, by signature, each knowing the other's ID. */
+static void assert_up(enum xch_side from, enum ike_state si, enum ike_state sr)
+{
+	struct ike_sa *i = xch_sa(from), *r = xch_sa(from == XCH_WEST ? XCH_EAST : XCH_WEST);
+
+	cr_assert_not_null(i);
+	cr_assert_not_null(r);
+	cr_assert_eq(i->state, si, "initiator in %s", ike_state_name(i->state));
+	cr_assert_eq(r->state, sr, "responder in %s", ike_state_name(r->state));
+	cr_assert_eq(i->v1->p1.auth, V1_AUTH_RSA_SIG);
+	cr_assert_eq(r->v1->p1.auth, V1_AUTH_RSA_SIG);
+	cr_assert_arr_eq(i->v1->key, r->v1->key, i->v1->key_len);
+	cr_assert_arr_eq(i->v1->skeyid_d, r->v1->skeyid_d, i->v1->prf_len);
+	cr_assert_arr_eq(i->v1->iv, r->v1->iv, i->v1->block);
+	cr_assert_eq(i->id_remote.type, V1_ID_FQDN);
+	cr_assert_eq(r->id_remote.type, V1_ID_FQDN);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_null(i->v1->sig);
+	cr_assert_null(r->v1->sig);
+}
+
+/* Quick Mode follows; then the initiator deletes everything. */
+static void quick_then_delete(enum xch_side from)
+{
+	struct ike_sa *i = xch_sa(from), *r = xch_sa(from == XCH_WEST ? XCH_EAST : XCH_WEST);
+
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(i->children);
+	cr_assert_not_null(r->children);
+	cr_assert_eq(i->children->spi_out, r->children->spi_in);
+	ike_sa_delete(i, true);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+static void main_mode_from(enum xch_side from)
+{
+	enum xch_side to = from == XCH_WEST ? XCH_EAST : XCH_WEST;
+	struct pki k;
+	const struct xch_msg *m;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, WEST EAST, NULL);
+	xch_initiate(from, "v1");
+	m = step_expect(from, MM1);
+	assert_offers(m, V1_AUTH_RSA_SIG);
+	step_expect(to, MM2);
+	m = step_expect(from, MM34);
+	assert_cr(m, &k);
+	m = step_expect(to, MM34);
+	assert_cr(m, &k);
+	cr_assert_eq(xch_sa(from)->state, IKE_V1_MAIN_I3);
+	m = step_expect(from, MM56);
+	assert_cert(m, &k, from);
+	m = step_expect(to, MM56);
+	assert_cert(m, &k, to);
+	assert_up(from, IKE_V1_MAIN_I4, IKE_V1_MAIN_R3);
+	cr_assert_str_eq(ike_state_name(xch_sa(from)->state), "STATE_MAIN_I4");
+	quick_then_delete(from);
+	pki_free(&k);
+}
+
+Test(v1_cert, main_mode_west_initiates)
+{
+	main_mode_from(XCH_WEST);
+}
+
+Test(v1_cert, main_mode_east_initiates)
+{
+	main_mode_from(XCH_EAST);
+}
+
+static void aggressive_from(enum xch_side from)
+{
+	enum xch_side to = from == XCH_WEST ? XCH_EAST : XCH_WEST;
+	struct pki k;
+	const struct xch_msg *m;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, WEST EAST AGGR, NULL);
+	xch_initiate(from, "v1");
+	m = step_expect(from, AM1);
+	assert_cr(m, &k);
+	m = step_expect(to, AM2);
+	assert_cr(m, &k);
+	assert_cert(m, &k, to);
+	m = step_expect(from, AM3);
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	assert_cert(m, &k, from);
+	assert_up(from, IKE_V1_AGGR_I2, IKE_V1_AGGR_R2);
+	cr_assert_arr_eq(xch_sa(from)->v1->p1_iv, xch_sa(to)->v1->p1_iv, 16);
+	quick_then_delete(from);
+	pki_free(&k);
+}
+
+Test(v1_cert, aggressive_mode_west_initiates)
+{
+	aggressive_from(XCH_WEST);
+}
+
+Test(v1_cert, aggressive_mode_east_initiates)
+{
+	aggressive_from(XCH_EAST);
+}
+
+/* The SA of side is gone, its authentication failure counted; the other side gets nothing more. */
+static void assert_refused(enum xch_side side)
+{
+	cr_assert_eq(xch_counter(side, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_counter(side, IKEC_IKE_ESTABLISHED), 0);
+	cr_assert_eq(xch_sa_count(side), 0);
+	cr_assert_not(xch_pending(side), "the side that refused answered");
+}
+
+/*
+ * A signature that does not verify: the signer's certificate is right but
+ * it signs with another key. Main Mode: the responder checks message 5
+ * (west signs badly), the initiator message 6 (east does).
+ */
+Test(v1_cert, main_mode_bad_signature_each_role)
+{
+	for (int bad = 0; bad < 2; bad++) {
+		struct pki k;
+		struct crypto_privkey *keys[2];
+
+		pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+		keys[0] = k.priv[0];
+		keys[1] = k.priv[1];
+		keys[bad] = k.priv[1 - bad];	/* the other's key: a valid, wrong signature */
+		add_conns(&k, WEST EAST, keys);
+		xch_initiate(XCH_WEST, "v1");
+		step_expect(XCH_WEST, MM1);
+		step_expect(XCH_EAST, MM2);
+		step_expect(XCH_WEST, MM34);
+		step_expect(XCH_EAST, MM34);
+		step_expect(XCH_WEST, MM56);
+		if (bad == 0) {
+			assert_refused(XCH_EAST);
+			cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I3);
+		} else {
+			step_expect(XCH_EAST, MM56);
+			assert_refused(XCH_WEST);
+			cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+		}
+		xch_teardown();
+		xch_setup();
+		pki_free(&k);
+	}
+}
+
+/* The same in Aggressive Mode: the initiator checks message 2, the responder message 3. */
+Test(v1_cert, aggressive_mode_bad_signature_each_role)
+{
+	for (int bad = 0; bad < 2; bad++) {
+		struct pki k;
+		struct crypto_privkey *keys[2];
+
+		pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+		keys[0] = k.priv[0];
+		keys[1] = k.priv[1];
+		keys[bad] = k.priv[1 - bad];
+		add_conns(&k, WEST EAST AGGR, keys);
+		xch_initiate(XCH_WEST, "v1");
+		step_expect(XCH_WEST, AM1);
+		step_expect(XCH_EAST, AM2);
+		if (bad == 1) {
+			assert_refused(XCH_WEST);	/* east's SIG_R: west sends no message 3 */
+		} else {
+			step_expect(XCH_WEST, AM3);
+			assert_refused(XCH_EAST);
+			cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+		}
+		xch_teardown();
+		xch_setup();
+		pki_free(&k);
+	}
+}
+
+/* A certificate from a CA the checking side does not trust (east: another CA of the same name). */
+Test(v1_cert, untrusted_certificate_refused)
+{
+	struct pki k, other;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	pki_make(&other, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, WEST EAST, NULL);
+	xch_set_creds(XCH_EAST, other.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	assert_refused(XCH_EAST);
+	pki_free(&k);
+	pki_free(&other);
+}
+
+/* The same for the Aggressive Mode initiator, which checks the responder's certificate. */
+Test(v1_cert, aggressive_untrusted_responder_refused)
+{
+	struct pki k, other;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	pki_make(&other, "C=CH, O=Skua, CN=Other CA");
+	add_conns(&k, WEST EAST AGGR, NULL);
+	xch_set_creds(XCH_WEST, other.trust, false, NULL, NULL, 0);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, AM1);
+	step_expect(XCH_EAST, AM2);
+	assert_refused(XCH_WEST);
+	pki_free(&k);
+	pki_free(&other);
+}
+
+/* West claims an ID its certificate does not hold: east refuses message 5. */
+Test(v1_cert, id_not_in_certificate_refused)
+{
+	struct pki k;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, "--name v1 --ikev1 --rsasig --host 127.0.0.1 --id @someone.else " EAST,
+		  NULL);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	assert_refused(XCH_EAST);
+	pki_free(&k);
+}
+
+/* East's ID is not in its certificate: the Main Mode initiator refuses message 6. */
+Test(v1_cert, responder_id_not_in_certificate_refused)
+{
+	struct pki k;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, WEST "--to --host 127.0.0.2 --id @someone.else --encrypt", NULL);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	step_expect(XCH_EAST, MM56);
+	assert_refused(XCH_WEST);
+	pki_free(&k);
+}
+
+/* DN IDs (the certificates' subjects, as --id "%fromcert" gives them) work too. */
+Test(v1_cert, dn_ids)
+{
+	struct pki k;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k,
+		  "--name v1 --ikev1 --rsasig --host 127.0.0.1 --id C=CH,O=Skua,CN=west.example "
+		  "--to --host 127.0.0.2 --id C=CH,O=Skua,CN=east.example --encrypt",
+		  NULL);
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9, "Main Mode and Quick Mode");
+	cr_assert_eq(xch_sa(XCH_EAST)->id_remote.type, V1_ID_DER_ASN1_DN);
+	cr_assert_eq(xch_sa(XCH_WEST)->id_remote.type, V1_ID_DER_ASN1_DN);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	pki_free(&k);
+}
+
+/* What the initiating whack gives and sees: XAUTH's user and password. */
+struct test_progress {
+	struct ike_progress pr;
+	char lines[4096];
+};
+
+static void tp_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct test_progress *t = (struct test_progress *)pr;
+	size_t n = strlen(t->lines);
+
+	(void)rc;
+	snprintf(t->lines + n, sizeof(t->lines) - n, "%s\n", text);
+}
+
+static void tp_release(struct ike_progress *pr)
+{
+	(void)pr;
+}
+
+static const struct ike_progress_ops tp_ops = { .line = tp_line, .release = tp_release };
+
+/*
+ * XAUTH after Main Mode with certificates: the transforms say
+ * XAUTHInitRSA (65005), as libreswan's; the password is checked, then
+ * Quick Mode.
+ */
+Test(v1_cert, xauth_after_certificates)
+{
+	static struct test_progress tp;
+	char dir[64] = "/tmp/skua-v1cert-XXXXXX", path[128], salt[64];
+	struct crypt_data cd;
+	struct pki k;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	memset(&cd, 0, sizeof(cd));
+	cr_assert_not_null(crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof(salt)));
+	fprintf(f, "alice:%s\n", crypt_r("open sesame", salt, &cd));
+	fclose(f);
+	xch_daemon(XCH_EAST)->ipsecdir = dir;
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k,
+		  "--name v1 --ikev1 --rsasig --host 127.0.0.1 --id @west.example --xauthclient "
+		  "--to --host 127.0.0.2 --id @east.example --xauthserver --encrypt",
+		  NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+	assert_offers(step_expect(XCH_WEST, MM1), V1_AUTH_XAUTH_I_RSA);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	step_expect(XCH_EAST, MM56);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_XAUTH_I0);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_XAUTH_R0);
+	xch_run_until_quiet();
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_MAIN_R3);
+	cr_assert_not_null(xch_sa(XCH_WEST)->children, "no Quick Mode after XAUTH");
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH: Successfully Authenticated"), "%s", tp.lines);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	pki_free(&k);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * East has its certificate but no private key: it cannot sign message 6
+ * and gives up, no fault of west's.
+ */
+Test(v1_cert, responder_without_private_key)
+{
+	struct pki k;
+	struct crypto_privkey *keys[2];
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	keys[0] = k.priv[0];
+	keys[1] = NULL;
+	add_conns(&k, WEST EAST, keys);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, MM56);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0, "counted as the peer's failure");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+	pki_free(&k);
+}
