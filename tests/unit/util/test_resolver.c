@@ -167,14 +167,30 @@ Test(resolver, bounded_queue_and_timeout)
 	cr_assert_eq(resolver_queued(&res), 0);
 }
 
+/* The first name in the queue, not taken by the thread yet (opaque: compared only). */
+static const struct resolver_job *queue_head(void)
+{
+	const struct resolver_job *j;
+
+	pthread_mutex_lock(&res.lock);
+	j = res.head;
+	pthread_mutex_unlock(&res.lock);
+	return j;
+}
+
 /* A stop answers what still waits -ECANCELED, and refuses later names. */
 Test(resolver, stop_cancels)
 {
-	start(0, 5000, 200);
+	/* each lookup takes 2 s: the stop comes while the first is looked up */
+	start(0, 5000, 2000);
 	cr_assert_eq(submit("gw1.example", AF_INET, 1), 0);
+	const struct resolver_job *first = queue_head();
 	cr_assert_eq(submit("gw2.example", AF_INET, 2), 0);
 	cr_assert_eq(submit("gw2.example", AF_INET, 3), 0);
-	usleep(50000);		/* the first is being looked up */
+	/* until the thread has taken the first (bounded: 5 s), however loaded the machine */
+	for (int i = 0; i < 500 && queue_head() == first; i++)
+		usleep(10000);
+	cr_assert_neq(queue_head(), first, "the resolver thread never took the first name");
 	resolver_stop(&res);
 	cr_assert_eq(submit("gw1.example", AF_INET, 4), -ESHUTDOWN);
 	wait_answers(3);
