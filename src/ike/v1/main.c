@@ -773,6 +773,8 @@ static int build_id_hash(struct ike_sa *sa, size_t *len)
 	if (!rc)
 		rc = v1_build_blob(&b, V1_PL_HASH, hash, sa->v1->prf_len);
 	if (!rc)
+		rc = v1_build_initial_contact(sa, &b);	/* message 5 only */
+	if (!rc)
 		rc = seal(sa, &b, len);
 	crypto_wipe(hash, sizeof(hash));
 	return rc;
@@ -1593,6 +1595,8 @@ void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
 		rc = v1_build_blob(&b, V1_PL_HASH, hash, s->prf_len);
 	if (!rc)
 		rc = v1_natd_build(&b, sa);	/* with message 1's addresses and ports */
+	if (!rc)
+		rc = v1_build_initial_contact(sa, &b);
 	if (!rc)
 		rc = seal(sa, &b, &len);
 	crypto_wipe(hash, sizeof(hash));
