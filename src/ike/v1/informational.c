@@ -157,8 +157,6 @@ void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
 
 void v1_initial_contact_seen(struct ike_sa *sa, bool ic)
 {
-	struct ike_sa *o, *next;
-
 	/*
 	 * Once per ISAKMP SA: a peer repeating it in Informational exchanges
 	 * must not make us look again.

@@ -819,7 +819,8 @@ static int build_id_sig(struct ike_sa *sa, const struct ike_auth_result *r, size
 
 	if (start(sa, &b, true) < 0 || build_id(sa, &b, &id_body) < 0 ||
 	    v1_sig_build_certs(sa, &b) < 0 ||
-	    v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0)
+	    v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0 ||
+	    v1_build_initial_contact(sa, &b) < 0)	/* message 5 only */
 		return -EMSGSIZE;
 	return seal(sa, &b, len);
 }
@@ -1629,6 +1630,8 @@ void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in)
 		rc = v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len);
 	if (!rc)
 		rc = v1_natd_build(&b, sa);
+	if (!rc)
+		rc = v1_build_initial_contact(sa, &b);
 	if (!rc)
 		rc = seal(sa, &b, &len);
 	v1_natt_float(sa);
