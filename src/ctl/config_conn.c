@@ -918,6 +918,13 @@ static int build_conn(const struct conf_section *s, const struct slot *slots,
 				do_keyword(&t, kw, end, kv);
 		}
 	}
+	/*
+	 * initial-contact= is yes unless it says no (ipsec.conf(5)); whack's
+	 * own default is without it (libreswan's --initialcontact).
+	 */
+	const struct conf_kv *ic = get(&t, "initial-contact");
+	if (!c->shunt && (!ic || !ic->value[0]))
+		flag(&t, WO_INITIALCONTACT, NULL);
 	do_rsakeys(&t);
 	if (t.failed) {
 		free_keys(c);

@@ -209,7 +209,11 @@ static const struct conf_kw table[] = {
 	{ .name = "modecfgdns2", .kind = KW_NOT_YET, .what = MODECFG },
 	{ .name = "modecfgdomain", .canon = "modecfgdomains" },
 	{ .name = "ignore-peer-dns", .kind = KW_MAP, .map = yes_no_ok },	/* Mode Config */
-	{ .name = "initial-contact", NOT_YET_MAP(no_ok, "INITIAL_CONTACT notifications") },
+	/* Unset means yes (libreswan 4.10's default): config_conn.c adds the flag then. */
+	{ .name = "initial-contact", .kind = KW_MAP,
+	  .map = (const struct conf_kv_val[]){ { "yes", ACT_FLAG, WO_INITIALCONTACT },
+					       { "no", ACT_NONE, WO_NONE },
+					       { NULL, 0, WO_NONE } } },
 	{ .name = "initial_contact", .canon = "initial-contact" },
 	{ .name = "send-vendorid", NOT_YET_MAP(no_ok, "a vendor ID per connection (send-vendorid=)"
 					       "; myvendorid= in config setup works") },

@@ -123,3 +123,32 @@ void ike_inst_replace_same_id(struct ike_sa *sa, const struct child_sa *first)
 	ike_inst_by_id_each_rcu(&d->insts, c->inst.tmpl, &c->id[1 - c->inst.end], post_one, &co);
 	rcu_read_unlock();
 }
+
+bool ike_sa_sends_initial_contact(const struct ike_sa *sa)
+{
+	const struct connection *c = sa->conn;
+
+	return c && (c->spec.policy & POL_INITIAL_CONTACT) && atomic_load(&c->children_up) == 0;
+}
+
+void ike_initial_contact_replace(struct ike_sa *sa, const struct child_sa *first)
+{
+	struct ike_sa *o, *next;
+
+	ike_sa_progress(sa, RC_LOG, "received INITIAL_CONTACT: deleting the older IKE SAs of "
+			"this peer");
+	if (sa->conn && sa->conn->inst.tmpl) {
+		ike_inst_replace_same_id(sa, first);
+		return;
+	}
+	/* a fixed connection's SAs may be on any worker: this one's are looked at */
+	for (o = sa->w->sas; o; o = next) {
+		next = o->next;
+		if (o == sa || o->dead || o->version != sa->version || o->conn != sa->conn ||
+		    !ike_state_info(o->state)->established || !ike_id_match(&o->id_remote, &sa->id_remote))
+			continue;
+		ike_sa_progress(o, RC_LOG, "the peer's INITIAL_CONTACT in #%llu: deleting this "
+				"IKE SA", (unsigned long long)sa->serial);
+		ike_sa_delete(o, false);
+	}
+}

@@ -110,6 +110,7 @@ enum conn_policy {
 	POL_ECDSA = 1u << 14,		/* --ecdsa */
 	POL_AUTH_NULL = 1u << 15,	/* --auth-null (RFC 7619) */
 	POL_AUTH_NEVER = 1u << 16,	/* --auth-never */
+	POL_INITIAL_CONTACT = 1u << 17,	/* --initialcontact (initial-contact=yes) */
 };
 
 #define IKE_LIFETIME_DEFAULT 3600

@@ -1700,3 +1700,87 @@ Test(exchange, child_install_is_one_round_trip)
 	route_show("10.1.0.0/16", r, sizeof(r));
 	cr_assert_str_empty(r, "east's route stayed: %s", r);
 }
+
+/*
+ * ---- INITIAL_CONTACT (RFC 7296 2.4): whack --initialcontact, ipsec.conf's
+ * initial-contact=yes (its default) ----
+ */
+
+#define AUTH_REQ_IC "SK{IDi N(INITIAL_CONTACT) IDr AUTH SA TSi TSr}"
+
+/* West starts one more IKE SA of "t"; its IKE_AUTH request must be auth_req. */
+static void up_with(const char *auth_req)
+{
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, auth_req);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	xch_run_until_quiet();
+	assert_quiet();
+}
+
+/* Sent on a first contact only: not while an IPsec SA of the connection is up; never without. */
+Test(exchange, initial_contact_on_first_contact_only)
+{
+	xch_conn_add(XCH_WEST, CONN " --initialcontact");
+	xch_conn_add(XCH_EAST, CONN);
+	up_with(AUTH_REQ_IC);
+	assert_established_pair();
+	cr_assert_eq(atomic_load(&xch_sa(XCH_WEST)->conn->children_up), 1);
+
+	/* a second IKE SA while the first one's Child SA is up: no INITIAL_CONTACT, both stay */
+	up_with(AUTH_REQ);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 2);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2, "east deleted an IKE SA without INITIAL_CONTACT");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 0);
+}
+
+Test(exchange, initial_contact_not_sent_without_the_flag)
+{
+	xch_conn_add_both(CONN);	/* whack's default, initial-contact=no */
+	up_with(AUTH_REQ);
+	assert_established_pair();
+}
+
+/*
+ * West lost its SAs (a reboot: no Delete); its new IKE SA says
+ * INITIAL_CONTACT and east drops the IKE SA and Child SA west forgot,
+ * without a Delete, after the new ones are in: the new Child SA's
+ * policies (the same selectors) stay.
+ */
+Test(exchange, initial_contact_deletes_the_older_sas)
+{
+	xch_conn_add(XCH_WEST, CONN " --initialcontact");
+	xch_conn_add(XCH_EAST, CONN);
+	up_with(AUTH_REQ_IC);
+	struct ike_sa *old = xch_sa(XCH_EAST);
+	uint64_t old_serial = old->serial;
+	uint32_t old_in = old->children->spi_in;
+
+	ike_sa_delete(xch_sa(XCH_WEST), false);
+	xch_run_until_quiet();
+	assert_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	unsigned since = xch_kernel_op_count();
+	uint64_t west_deleted = xch_counter(XCH_WEST, IKEC_IKE_DELETED);
+
+	up_with(AUTH_REQ_IC);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east kept the IKE SA west forgot");
+	struct ike_sa *now = xch_sa(XCH_EAST);
+	cr_assert_neq(now->serial, old_serial, "east deleted the new IKE SA");
+	cr_assert_eq(now->state, IKE_ESTABLISHED);
+	cr_assert_not_null(now->children);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_DELETED), west_deleted, "east sent a Delete");
+	unsigned added = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_POLICY_ADD, 0);
+	unsigned removed = xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, old_in);
+	cr_assert_gt(added, since);
+	cr_assert_gt(removed, added, "the old SA went before the new policies were in");
+	cr_assert_eq(xch_kernel_ops(XCH_EAST, KERNEL_OP_SA_DELETE, NULL, since), 2);
+	cr_assert_eq(xch_kernel_ops(XCH_EAST, KERNEL_OP_POLICY_DELETE, NULL, since), 0,
+		     "the old Child SA took the new one's policies out");
+	cr_assert_eq(atomic_load(&now->conn->policy_owner), now->children->serial);
+	cr_assert_eq(atomic_load(&now->conn->children_up), 1);
+}

@@ -927,6 +927,95 @@ Test(v1, initial_contact_deletes_the_older_sas)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 2, "a repeated INITIAL-CONTACT deleted an SA");
 }
 
+/*
+ * Our INITIAL-CONTACT (whack --initialcontact, initial-contact=yes): in
+ * Main Mode message 5, encrypted, when no IPsec SA of the connection is up;
+ * not in the next ISAKMP SA while the first one's IPsec SA is.
+ */
+Test(v1, initial_contact_sent_in_main_mode_on_first_contact_only)
+{
+	const struct xch_msg *m;
+	struct ike_sa *old_w;
+
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN " --initialcontact");
+	xch_conn_add(XCH_EAST, V1CONN);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 4; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	m = step_expect(XCH_WEST, "v1 Main: E{ID HASH N(24578)}");
+	cr_assert_eq(m->v1m->hdr.flags, V1_FLAG_ENCRYPTION);
+	cr_assert_eq(m->v1m->pl[2].u.notify.protocol, V1_PROTO_ISAKMP);
+	cr_assert_eq(m->v1m->pl[2].u.notify.spi_size, 16, "the cookies as the SPI");
+	cr_assert_arr_eq(m->v1m->pl[2].u.notify.spi, xch_sa(XCH_WEST)->spi_i, 8);
+	cr_assert_arr_eq(m->v1m->pl[2].u.notify.spi + 8, xch_sa(XCH_WEST)->spi_r, 8);
+	step_expect(XCH_EAST, "v1 Main: E{ID HASH}");
+	cr_assert_eq(xch_run_until_quiet(), 3, "Quick Mode");
+	old_w = xch_sa(XCH_WEST);
+	cr_assert_eq(atomic_load(&old_w->conn->children_up), 1);
+
+	old_w->v1->replaced = true;	/* the next --initiate makes a new ISAKMP SA */
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 4; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	step_expect(XCH_WEST, "v1 Main: E{ID HASH}");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2, "east deleted an SA without INITIAL-CONTACT");
+}
+
+Test(v1, initial_contact_sent_in_aggressive_mode)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, AGCONN " --initialcontact");
+	xch_conn_add(XCH_EAST, AGCONN);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, AM1);
+	step_expect(XCH_EAST, AM2);
+	step_expect(XCH_WEST, "v1 Aggressive: E{HASH NAT-D NAT-D N(24578)}");
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_V1_AGGR_R2);
+	cr_assert(xch_sa(XCH_EAST)->v1->initial_contact, "east did not see it");
+}
+
+/*
+ * West lost its SAs (no Delete); its new Main Mode carries INITIAL-CONTACT
+ * and east drops the ISAKMP and IPsec SAs west forgot, without a Delete.
+ */
+Test(v1, initial_contact_from_a_restarted_peer)
+{
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN " --initialcontact");
+	xch_conn_add(XCH_EAST, V1CONN);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	xch_initiate(XCH_WEST, "v1");
+	cr_assert_eq(xch_run_until_quiet(), 9);
+	struct ike_sa *old_e = xch_sa(XCH_EAST);
+	uint64_t old_serial = old_e->serial;
+	struct connection *wc = xch_sa(XCH_WEST)->conn;
+
+	ike_sa_delete(xch_sa(XCH_WEST), false);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(atomic_load(&wc->children_up), 0);
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 4; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	step_expect(XCH_WEST, "v1 Main: E{ID HASH N(24578)}");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "east kept the SA west forgot");
+	cr_assert_neq(xch_sa(XCH_EAST)->serial, old_serial, "east deleted the new SA");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children, "no Quick Mode after it");
+}
+
 /* ---- DPD (RFC 3706) initiated by us: --dpddelay, --dpdtimeout, --dpdaction ---- */
 
 /* west with DPD, east without; Main Mode and Quick Mode up. */

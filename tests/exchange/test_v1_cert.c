@@ -278,6 +278,43 @@ Test(v1_cert, aggressive_mode_east_initiates)
 	aggressive_from(XCH_EAST);
 }
 
+/*
+ * --initialcontact with signatures: INITIAL-CONTACT after SIG in message 5
+ * (Aggressive Mode: message 3), none from the responder; east takes it.
+ */
+Test(v1_cert, initial_contact_after_the_signature)
+{
+	struct pki k;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, WEST EAST " --initialcontact", NULL);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	step_expect(XCH_WEST, "v1 Main: E{ID CERT SIG N(24578)}");
+	step_expect(XCH_EAST, MM56);
+	assert_up(XCH_WEST, IKE_V1_MAIN_I4, IKE_V1_MAIN_R3);
+	cr_assert(xch_sa(XCH_EAST)->v1->initial_contact, "east did not see it");
+	pki_free(&k);
+}
+
+Test(v1_cert, initial_contact_in_aggressive_mode)
+{
+	struct pki k;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	add_conns(&k, WEST EAST AGGR " --initialcontact", NULL);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, AM1);
+	step_expect(XCH_EAST, AM2);
+	step_expect(XCH_WEST, "v1 Aggressive: E{CERT SIG " NATD " N(24578)}");
+	assert_up(XCH_WEST, IKE_V1_AGGR_I2, IKE_V1_AGGR_R2);
+	cr_assert(xch_sa(XCH_EAST)->v1->initial_contact, "east did not see it");
+	pki_free(&k);
+}
+
 /* The SA of side is gone, its authentication failure counted; the other side gets nothing more. */
 static void assert_refused(enum xch_side side)
 {

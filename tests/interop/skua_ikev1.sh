@@ -23,6 +23,9 @@
 # the suite, Skua's log of the peer's certificate it verified, the peer's log of Skua's
 # RSA signature, and the initiator's Delete (Quick Mode is the PSK cases').
 #
+# Skua's connections send INITIAL-CONTACT (--initialcontact: Main Mode message 5,
+# Aggressive Mode message 3), which the peers take.
+#
 # Run as root after scripts/setup-peers and a build of pluto and whack, under the lock:
 #   flock /tmp/skua-netns.lock bash tests/interop/skua_ikev1.sh
 # BUILD (default build/default) as for skua_peers.sh; IOP_KEEP=1 keeps the logs;
@@ -61,7 +64,7 @@ v1_add_skua() { # inst conn la ra lid rid psk
 			skua_whack "$1" --name "$2" --ikev1 "${auth[@]}" --encrypt --tunnel \
 				--host "$3" --id "$5" --to --host "$4" --id "$6" \
 				--ike "$V1_IKE_LSW" --esp "$V1_ESP_LSW" --pfs \
-				--keyingtries 1 --dontrekey "${aggr[@]}"
+				--keyingtries 1 --dontrekey --initialcontact "${aggr[@]}"
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1

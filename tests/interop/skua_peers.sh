@@ -32,6 +32,37 @@ case "${BUILD:-}" in
 esac
 declare -F skua_start >/dev/null || iop_die "no Skua driver: $IOP_SKUA_DRIVER"
 
+# INITIAL_CONTACT with libreswan: a Skua connection with --initialcontact puts it in its
+# IKE_AUTH request (no IPsec SA of it is up), and libreswan takes the request with it.
+ic_case() { # <skua inst> <libreswan inst>
+	local conn=iopic psk="interop-psk-ic-$RANDOM$RANDOM" ia ra
+	local what="skua($1) -> libreswan($2) INITIAL_CONTACT"
+	ia=$(iop_addr "$1" 4)
+	ra=$(iop_addr "$2" 4)
+	iop_log "case: $what"
+	# shellcheck disable=SC2046 # the proposals are two words on purpose
+	if ! SKUA_CONN_OPTS="--dontrekey --initialcontact" skua_add_psk_conn "$1" $conn "$ia" \
+		"$ra" "@$1.test" "@$2.test" "$psk" $(skua_proposals gcm256-x25519) ||
+		! lsw_add_psk_conn "$2" $conn "$ra" "$ia" "@$2.test" "@$1.test" "$psk" \
+			$(lsw_proposals gcm256-x25519); then
+		iop_not_ok "$what: loading the connection failed"
+	else
+		skua_initiate "$1" $conn || true
+		if iop_wait "$IOP_WAIT" lsw_ike_established "$2" $conn &&
+			grep -qE "\"$conn\" #[0-9]+: processing decrypted IKE_AUTH request: SK\{IDi,N\(INITIAL_CONTACT\)," \
+				"$(lsw_dir "$2")/pluto.log"; then
+			iop_ok "$what: libreswan established the IKE SA from a request with it"
+		else
+			iop_not_ok "$what: no IKE SA at libreswan, or no INITIAL_CONTACT in its log"
+			# shellcheck disable=SC2046
+			iop_dump $(skua_logs "$1") $(lsw_logs "$2")
+		fi
+		skua_terminate "$1" $conn || true
+	fi
+	skua_del_conn "$1" $conn || true
+	lsw_del_conn "$2" $conn || true
+}
+
 iop_init
 # shellcheck disable=SC2119 # the default namespace names
 iop_netns_pair
@@ -49,6 +80,7 @@ for peer in sswan:sw lsw:ls skua:sk2; do
 	done
 	iop_run_case sk "${peer#*:}" gcm256-x25519 6
 	iop_run_case "${peer#*:}" sk gcm256-x25519 6
+	[ "${peer%%:*}" = lsw ] && ic_case sk "${peer#*:}"
 	iop_stop "${peer#*:}"
 done
 iop_stop sk

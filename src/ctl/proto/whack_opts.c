@@ -251,6 +251,8 @@ static const struct opt_desc opts[WO_COUNT] = {
 		.starts = F_CONN },
 	[WO_MODECFGPULL] = { .name = "modecfgpull", .kind = K_FLAG, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN },
+	[WO_INITIALCONTACT] = { .name = "initialcontact", .kind = K_FLAG, .scope = S_WIDE,
+		.forms = F_CONN, .starts = F_CONN },
 	[WO_METRIC] = { .name = "metric", .arg = "metric", .kind = K_NUM, .scope = S_WIDE,
 		.forms = F_CONN, .starts = F_CONN, .min = 0, .max = INT31_MAX },
 	[WO_NFLOG_GROUP] = { .name = "nflog-group", .arg = "nflognum", .kind = K_NUM,
@@ -1360,6 +1362,7 @@ static int apply_opt(struct conn_spec *s, const struct whack_optval *o, char *er
 	case WO_DONTREKEY: s->policy |= POL_DONT_REKEY; break;
 	case WO_AGGRMODE: s->policy |= POL_AGGRESSIVE; break;
 	case WO_MODECFGPULL: s->policy |= POL_MODECFG_PULL; break;
+	case WO_INITIALCONTACT: s->policy |= POL_INITIAL_CONTACT; break;
 	case WO_FORCEENCAPS: s->policy |= POL_FORCEENCAPS; break;
 	case WO_NO_KEEP_ALIVE: s->policy |= POL_NO_KEEPALIVE; break;
 	case WO_IKEV1: s->policy |= POL_IKEV1; break;

@@ -201,12 +201,21 @@ int v1_send_notify(struct ike_sa *sa, const struct net_rx *rx, uint16_t type);
 
 /*
  * m (authenticated, of established sa) carries INITIAL-CONTACT: the older
- * ISAKMP SAs of the same connection and peer ID this worker owns are
- * deleted (with their IPsec SAs, no Delete sent: the peer forgot them).
+ * ISAKMP SAs of the same connection and peer ID go
+ * (ike_initial_contact_replace(): a fixed connection's on this worker,
+ * with their IPsec SAs, no Delete sent: the peer forgot them).
  * Context: the owner.
  */
 void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m);
 void v1_initial_contact_seen(struct ike_sa *sa, bool ic);	/* the same, m read before */
+
+/*
+ * Our INITIAL-CONTACT (RFC 2407 4.6.3.3: protocol ISAKMP, the cookies as
+ * its SPI) at the end of b, the initiator's encrypted Main Mode message 5
+ * or Aggressive Mode message 3, when ike_sa_sends_initial_contact(sa);
+ * nothing for a responder. Returns 0 or -EMSGSIZE. Context: the owner.
+ */
+int v1_build_initial_contact(struct ike_sa *sa, struct v1_build *b);
 
 /* An Informational Delete of the ISAKMP SA (protocol ISAKMP) or of one ESP SPI. */
 int v1_send_delete(struct ike_sa *sa, uint8_t protocol, uint32_t spi);

@@ -157,33 +157,26 @@ void v1_initial_contact(struct ike_sa *sa, const struct v1_msg *m)
 
 void v1_initial_contact_seen(struct ike_sa *sa, bool ic)
 {
-	struct ike_sa *o, *next;
-
 	/*
 	 * Once per ISAKMP SA: a peer repeating it in Informational exchanges
-	 * must not make us look again. An instance's SAs are on its own list;
-	 * a fixed connection's may be on any worker, so this worker's SAs are
-	 * looked at, once per Phase 1.
+	 * must not make us look again.
 	 */
 	if (!ic || !sa->v1 || sa->v1->initial_contact)
 		return;
 	sa->v1->initial_contact = true;
-	ike_sa_progress(sa, RC_LOG, "received INITIAL_CONTACT: deleting the older ISAKMP SAs of "
-			"this peer");
-	if (sa->conn && sa->conn->inst.tmpl) {
-		/* a client's instance: its older ones (same template and ID), on their owners */
-		ike_inst_replace_same_id(sa, NULL);
-		return;
-	}
-	for (o = sa->w->sas; o; o = next) {
-		next = o->next;
-		if (o == sa || o->dead || o->version != 1 || o->conn != sa->conn ||
-		    !ike_state_info(o->state)->established || !ike_id_match(&o->id_remote, &sa->id_remote))
-			continue;
-		ike_sa_progress(o, RC_LOG, "the peer's INITIAL_CONTACT in #%llu: deleting this "
-				"ISAKMP SA", (unsigned long long)sa->serial);
-		v1_delete(o, false);
-	}
+	ike_initial_contact_replace(sa, NULL);
+}
+
+int v1_build_initial_contact(struct ike_sa *sa, struct v1_build *b)
+{
+	struct v1_notification n = { .doi = V1_DOI_IPSEC, .protocol = V1_PROTO_ISAKMP,
+				     .spi_size = 16, .type = V1N_INITIAL_CONTACT };
+
+	if (!sa->initiator || !ike_sa_sends_initial_contact(sa))
+		return 0;
+	memcpy(n.spi, sa->spi_i, 8);
+	memcpy(n.spi + 8, sa->spi_r, 8);
+	return v1_build_notify(b, &n);
 }
 
 /* ---- DPD (RFC 3706) initiated by us: R-U-THERE, seq the next sequence number ---- */

@@ -773,6 +773,8 @@ static int build_id_hash(struct ike_sa *sa, size_t *len)
 	if (!rc)
 		rc = v1_build_blob(&b, V1_PL_HASH, hash, sa->v1->prf_len);
 	if (!rc)
+		rc = v1_build_initial_contact(sa, &b);	/* message 5 only */
+	if (!rc)
 		rc = seal(sa, &b, len);
 	crypto_wipe(hash, sizeof(hash));
 	return rc;
@@ -817,7 +819,8 @@ static int build_id_sig(struct ike_sa *sa, const struct ike_auth_result *r, size
 
 	if (start(sa, &b, true) < 0 || build_id(sa, &b, &id_body) < 0 ||
 	    v1_sig_build_certs(sa, &b) < 0 ||
-	    v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0)
+	    v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len) < 0 ||
+	    v1_build_initial_contact(sa, &b) < 0)	/* message 5 only */
 		return -EMSGSIZE;
 	return seal(sa, &b, len);
 }
@@ -1594,6 +1597,8 @@ void v1_aggr_i_derived(struct ike_sa *sa, struct ike_input *in)
 	if (!rc)
 		rc = v1_natd_build(&b, sa);	/* with message 1's addresses and ports */
 	if (!rc)
+		rc = v1_build_initial_contact(sa, &b);
+	if (!rc)
 		rc = seal(sa, &b, &len);
 	crypto_wipe(hash, sizeof(hash));
 	v1_natt_float(sa);	/* RFC 3947 4: message 3 goes from port 4500 behind a NAT */
@@ -1625,6 +1630,8 @@ void v1_aggr_i_authed(struct ike_sa *sa, struct ike_input *in)
 		rc = v1_build_blob(&b, V1_PL_SIG, r->auth, r->auth_len);
 	if (!rc)
 		rc = v1_natd_build(&b, sa);
+	if (!rc)
+		rc = v1_build_initial_contact(sa, &b);
 	if (!rc)
 		rc = seal(sa, &b, &len);
 	v1_natt_float(sa);

@@ -70,6 +70,7 @@ struct v2_auth_pend {
 	uint32_t spi_out;
 	struct ike_ts chosen_i, chosen_r;
 	bool transport;
+	bool initial_contact;		/* responder: the request carried INITIAL_CONTACT */
 	/*
 	 * The Configuration payload (RFC 7296 2.19, 3.15). Responder: the
 	 * request as decoded, and the initiator's TSi kept for narrowing to
@@ -512,6 +513,10 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 	if (p->ours.method != V2_AUTH_PSK &&
 	    ike_connection_sends_cert(sa->conn, sa->this_end, true, s->peer_certreq))
 		build_certs(sa, &b);
+	if (ike_sa_sends_initial_contact(sa)) {
+		struct v2_notification n = { .type = V2N_INITIAL_CONTACT };
+		v2_build_notify(&b, &n);
+	}
 	build_certreq(sa, &b);
 	if (!ike_id_is_any(&sa->id_remote) && !ike_id_is_fromcert(&sa->id_remote) &&
 	    !(sa->id_remote.type == V2_ID_DER_ASN1_DN &&
@@ -997,9 +1002,16 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 		return;
 	}
 	v2_send_response(sa, sa->w->txbuf, len);
+	bool ic = p->initial_contact;
 	ike_sa_setup_free(sa);
-	/* The client is up on its new SAs: only now may an older IKE SA of its ID go. */
-	ike_uniqueids_replace(sa, c && !child_err ? c : NULL);
+	/*
+	 * The client is up on its new SAs: only now may an older IKE SA of its
+	 * ID go (with INITIAL_CONTACT whatever --uniqueids says).
+	 */
+	if (ic)
+		ike_initial_contact_replace(sa, c && !child_err ? c : NULL);
+	else
+		ike_uniqueids_replace(sa, c && !child_err ? c : NULL);
 }
 
 static void auth_refuse(struct ike_sa *sa, const char *why)
@@ -1237,6 +1249,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		p->cp = true;
 	}
 	request_child_decide(sa, m, p);
+	p->initial_contact = v2_msg_notify(m, V2N_INITIAL_CONTACT) != NULL;
 
 	/* the peer's AUTH: a PSK is checked now, a signature by the job */
 	rc = peer_auth(sa, m, p, &v, &voct, &why);

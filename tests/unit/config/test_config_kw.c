@@ -17,6 +17,7 @@ enum want {
 	W_NOT_YET, /* not loaded: "KEY=VALUE: ...: not supported yet", msg in it */
 	W_BAD,	   /* not loaded: msg */
 	W_WARN,	   /* ok, with a warning containing msg */
+	W_WITHOUT, /* ok; without the (connection-wide) flag opt the baseline has */
 };
 
 struct kcase {
@@ -37,6 +38,7 @@ struct kcase {
 #define NOT_YET(l, m) { l, W_NOT_YET, WO_NONE, 0, NULL, m }
 #define BAD(l, m) { l, W_BAD, WO_NONE, 0, NULL, m }
 #define WARN(l, m) { l, W_WARN, WO_NONE, 0, NULL, m }
+#define WITHOUT(l, o) { l, W_WITHOUT, o, WHACK_END_NONE, NULL, NULL }
 /* clang-format on */
 
 static const struct kcase cases[] = {
@@ -247,8 +249,10 @@ static const struct kcase cases[] = {
 	NOT_YET("modecfgdns2=192.0.2.54", "Mode Config"),
 	OPT("modecfgdomain=example.com", WO_MODECFGDOMAINS, R, "example.com"),
 	NOTHING("ignore-peer-dns=yes"),
-	NOT_YET("initial-contact=yes", "INITIAL_CONTACT"),
-	NOTHING("initial_contact=no"),
+	OPT("initial-contact=yes", WO_INITIALCONTACT, N, ""),
+	WITHOUT("initial-contact=no", WO_INITIALCONTACT),
+	WITHOUT("initial_contact=no", WO_INITIALCONTACT),
+	BAD("initial-contact=maybe", "expected one of yes, no"),
 	NOT_YET("send-vendorid=yes", "a vendor ID per connection"),
 	NOT_YET("fake-strongswan=yes", "the strongSwan vendor ID"),
 	NOT_YET("sha2-truncbug=yes", "96-bit SHA2-256 truncation"),
@@ -360,6 +364,13 @@ Test(config_kw, every_case)
 				  k->line);
 			cr_assert_eq(c->diag.n, 0, "%s: %s", k->line, all);
 			break;
+		case W_WITHOUT:
+			cr_assert(c->ok, "%s: not loaded: %s", k->line, all);
+			cr_assert_not_null(opt_value(conn_of(&base, "base"), k->opt, k->end));
+			cr_assert_null(opt_value(c, k->opt, k->end), "%s: --%s", k->line,
+				       whack_opt_name(k->opt));
+			cr_assert_eq(c->diag.n, 0, "%s: %s", k->line, all);
+			break;
 		case W_WARN:
 			cr_assert(c->ok, "%s: not loaded: %s", k->line, all);
 			cr_assert(diag_has(&c->diag, CONF_WARNING, k->msg), "%s: %s", k->line, all);
@@ -418,6 +429,31 @@ Test(config_kw, every_keyword_has_a_case)
 			continue;
 		cr_assert(found, "keyword %s%s has no case", kw->end ? "left" : "", kw->name);
 	}
+}
+
+/*
+ * initial-contact= unset is yes (libreswan 4.10's ipsec.conf(5)): the conn
+ * asks for INITIAL_CONTACT; =no does not; a shunt negotiates nothing.
+ */
+Test(config_kw, initial_contact_defaults_to_yes)
+{
+	struct parsed p;
+	struct conn_spec spec;
+
+	parse_text(&p, "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tauthby=secret\n"
+		       "conn b\n\talso=a\n\tinitial-contact=no\n"
+		       "conn pass\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\ttype=passthrough\n"
+		       "\tauthby=never\n");
+	cr_assert_eq(p.rc, 0);
+	cr_assert(conn_of(&p, "a")->ok && conn_of(&p, "b")->ok && conn_of(&p, "pass")->ok);
+	spec_of(conn_of(&p, "a"), &spec);
+	cr_assert(spec.policy & POL_INITIAL_CONTACT, "unset: no --initialcontact");
+	conn_spec_fini(&spec);
+	spec_of(conn_of(&p, "b"), &spec);
+	cr_assert_not(spec.policy & POL_INITIAL_CONTACT, "initial-contact=no: --initialcontact");
+	conn_spec_fini(&spec);
+	cr_assert_null(opt_value(conn_of(&p, "pass"), WO_INITIALCONTACT, WHACK_END_NONE));
+	parsed_fini(&p);
 }
 
 Test(config_kw, keywords_are_found_without_regard_to_case_by_the_reader)

@@ -113,6 +113,7 @@ static const char *const good[] = {
 	CONN " --dontrekey",
 	CONN " --aggrmode",
 	CONN " --modecfgpull",
+	CONN " --initialcontact",
 	CONN " --metric 10",
 	CONN " --nflog-group 5",
 	CONN " --conn-mark 0x10/0xff",
@@ -736,7 +737,7 @@ Test(whack_opts, every_conn_field)
 		"--ikelifetime 7200 --ipseclifetime 3600 --rekeymargin 300 --rekeyfuzz 150 "
 		"--ipsec-max-bytes 1073741824 --ipsec-max-packets 9223372036854775807 "
 		"--keyingtries 5 --esp aes_gcm --ike aes256-sha2 --ikev1 --dontrekey --aggrmode "
-		"--modecfgpull --metric 7 --nflog-group 3 --conn-mark 0x5/0xf --dpddelay 10 "
+		"--modecfgpull --initialcontact --metric 7 --nflog-group 3 --conn-mark 0x5/0xf --dpddelay 10 "
 		"--timeout 40 --dpdaction restart --forceencaps --no-keep-alive --drop "
 		"--failreject --delete --tunnel", &s);
 	const struct conn_end_spec *l = &s.end[0], *r = &s.end[1];
@@ -782,7 +783,7 @@ Test(whack_opts, every_conn_field)
 	cr_assert_eq(s.policy, POL_PSK | POL_RSASIG | POL_ENCRYPT | POL_AUTHENTICATE |
 				       POL_COMPRESS | POL_PFS | POL_TUNNEL | POL_DONT_REKEY |
 				       POL_AGGRESSIVE | POL_MODECFG_PULL | POL_FORCEENCAPS |
-				       POL_NO_KEEPALIVE | POL_IKEV1);
+				       POL_NO_KEEPALIVE | POL_IKEV1 | POL_INITIAL_CONTACT);
 	cr_assert_eq(s.pfsgroup, 15);
 	cr_assert_eq(s.ike_lifetime, 7200);
 	cr_assert_eq(s.ipsec_lifetime, 3600);
