@@ -768,19 +768,24 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 	const struct v2_payload *d = xch_msg_payload(m, V2_PL_DELETE);
 	cr_assert_not_null(d);
 	cr_assert_eq(v2_spi32_get(d->u.del.spis), old_in, "the Delete names the old Child SA");
-	/* The Delete arrived: the new outbound SA first, then the old one goes. */
+	/*
+	 * The Delete arrived: the new outbound SA comes now; the old one stays
+	 * until its inbound twin's lingering ends, not deleted in the same
+	 * moment (a packet already on its way through the kernel with it would
+	 * meet it gone: XfrmOutStateInvalid, EINVAL to the sender).
+	 */
 	unsigned added = xch_kernel_op_seq(peer, KERNEL_OP_SA_ADD, pnc->spi_out);
-	unsigned gone = xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_in);
 	cr_assert(added > 0, "the responder's new outbound SA never reached the kernel");
-	cr_assert(gone > added, "the old outbound SA went (op %u) before the new one came (op %u)",
-		  gone, added);
+	cr_assert_eq(xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_in), 0,
+		     "the responder's old outbound SA went as its heir came");
 	cr_assert_null(pnc->out_deferred);
 	expect(peer, V2_INFORMATIONAL, true, "SK{D(ESP)}");
 	assert_quiet();
 	/*
 	 * Each side's old inbound SA lingers a moment (ESP the other sent
-	 * before its switch may still be on the way); the old outbound SAs
-	 * go at once, the responder's after its new one came.
+	 * before its switch may still be on the way); the initiator's old
+	 * outbound SA goes at once (its new one has been in for a while), the
+	 * responder's with the lingering (its new one came with the Delete).
 	 */
 	cr_assert_eq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, old_in), 0,
 		     "the initiator's old inbound SA went at once");
@@ -793,6 +798,9 @@ static void rekey_child_from(enum xch_side by, const char *req, const char *resp
 		  "the initiator's old inbound SA stayed after its linger");
 	cr_assert(xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_out) > 0,
 		  "the responder's old inbound SA stayed after its linger");
+	unsigned gone = xch_kernel_op_seq(peer, KERNEL_OP_SA_DELETE, old_in);
+	cr_assert(gone > added, "the responder's old outbound SA: deleted at op %u, its heir "
+		  "added at op %u", gone, added);
 	cr_assert_neq(xch_sa(by)->children->spi_in, old_in, "a new SPI");
 }
 

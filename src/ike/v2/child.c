@@ -543,12 +543,17 @@ void v2_child_install_out(struct ike_sa *sa, struct child_sa *c)
  * (a collision's loser: its initiator deletes it), nor when the IKE SA
  * goes with every Child SA.
  */
-static void heirs_take_out(struct ike_sa *sa, struct child_sa *c)
+static bool heirs_take_out(struct ike_sa *sa, struct child_sa *c)
 {
+	bool any = false;
+
 	for (struct child_sa *h = sa->children; h; h = h->next)
 		if (h->out_deferred && h->rekey_of == c->serial && !h->superseded &&
-		    h->state == CHILD_INSTALLED && sa->state != IKE_DELETING)
+		    h->state == CHILD_INSTALLED && sa->state != IKE_DELETING) {
 			v2_child_install_out(sa, h);
+			any = true;
+		}
+	return any;
 }
 
 void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c)
@@ -560,7 +565,15 @@ void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c)
 	if (c->state != CHILD_INSTALLED || c->kernel_released || c->out_removed ||
 	    ike_leave_kernel_state)
 		return;
-	heirs_take_out(sa, c);
+	/*
+	 * The heir's outbound SA goes in only now: a packet that took this
+	 * outbound SA a moment ago may still be on its way through the kernel,
+	 * and would meet it deleted (XfrmOutStateInvalid, EINVAL to its
+	 * sender). The kernel takes the newer SA for every packet from now on;
+	 * this one goes with the inbound SA when the lingering ends.
+	 */
+	if (heirs_take_out(sa, c) && !c->out_deferred)
+		return;
 	c->out_removed = true;
 	if (c->out_deferred) {
 		kernel_batch_free(c->out_deferred);	/* never in the kernel: keys wiped */

@@ -59,7 +59,8 @@ void v2_child_supersede(struct child_sa *old, struct child_sa *heir);
 
 /*
  * A superseded c the peer deleted keeps its inbound SA for
- * CHILD_REKEYED_LINGER_MS (its outbound SA goes now); false when c goes at
+ * CHILD_REKEYED_LINGER_MS (its outbound SA goes now, or with the inbound one
+ * when its heir's outbound SA goes in only now); false when c goes at
  * once (not rekeyed, or the daemon stopping). informational.c.
  * Context: the owner.
  */

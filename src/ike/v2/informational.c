@@ -276,8 +276,9 @@ void ike_sa_delete(struct ike_sa *sa, bool tell_peer)
  * A rekeyed Child SA that both ends deleted keeps its inbound SA for
  * CHILD_REKEYED_LINGER_MS: ESP the peer sent on it just before its switch
  * to the new SA (still in its kernel's queues, or on the wire) finds its SA
- * here. Its outbound SA goes now, after the successor's (deferred) one
- * came. False when c goes at once (not rekeyed, or the daemon stopping).
+ * here. Its outbound SA goes now, or, when the successor's (deferred) one
+ * goes in only now, with the inbound SA (v2_child_retire_out()). False
+ * when c goes at once (not rekeyed, or the daemon stopping).
  */
 bool v2_child_linger(struct ike_sa *sa, struct child_sa *c)
 {
