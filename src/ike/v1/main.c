@@ -1232,24 +1232,37 @@ void v1_main_r_i2(struct ike_sa *sa, struct ike_input *in)
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot queue the key exchange");
 }
 
-void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in)
+/*
+ * The responder's key exchange came back (Main Mode and Aggressive Mode):
+ * keep g^xr and derive the ISAKMP SA's keys. False when it failed (the SA
+ * is failed).
+ */
+static bool responder_keys(struct ike_sa *sa, const struct kex_result *r)
 {
-	struct kex_result *r = in->kex;
 	struct v1_state *s = sa->v1;
-	size_t len;
 
 	if (r->status < 0 || r->pub_len > sizeof(s->gxr)) {
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
 		     r->peer_refused ? "the initiator's KE value is no public value of its group"
 				     : "the key exchange failed");
-		return;
+		return false;
 	}
 	memcpy(s->gxr, r->pub, r->pub_len);
 	s->gxr_len = r->pub_len;
 	if (derive(sa, r->gir, r->gir_len) < 0) {
 		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
-		return;
+		return false;
 	}
+	return true;
+}
+
+void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in)
+{
+	struct kex_result *r = in->kex;
+	size_t len;
+
+	if (!responder_keys(sa, r))
+		return;
 	if (build_ke_nonce(sa, &len) < 0 || send_answer(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 4");
 		return;
@@ -1828,21 +1841,10 @@ static void aggr_r_send2(struct ike_sa *sa, const struct ike_auth_result *r)
 void v1_aggr_r_kex(struct ike_sa *sa, struct ike_input *in)
 {
 	struct kex_result *r = in->kex;
-	struct v1_state *s = sa->v1;
 	int rc;
 
-	if (r->status < 0 || r->pub_len > sizeof(s->gxr)) {
-		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED,
-		     r->peer_refused ? "the initiator's KE value is no public value of its group"
-				     : "the key exchange failed");
+	if (!responder_keys(sa, r))
 		return;
-	}
-	memcpy(s->gxr, r->pub, r->pub_len);
-	s->gxr_len = r->pub_len;
-	if (derive(sa, r->gir, r->gir_len) < 0) {
-		fail(sa, IKE_FAIL_CRYPTO, RC_CRYPTOFAILED, "cannot derive the ISAKMP SA's keys");
-		return;
-	}
 	if (is_sig(sa)) {
 		rc = sign_own(sa, IKE_V1_AGGR_R_SIGN);
 		if (rc < 0)
