@@ -19,6 +19,7 @@
 #include "ike/v2/exchange.h"
 #include "util/impair.h"
 
+#include "exchange/xch_pki.h"
 #include "lib/certgen.h"
 
 static void setup(void)
@@ -40,64 +41,12 @@ TestSuite(auth, .init = setup, .fini = teardown, .timeout = 60);
 #define NATD "N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP)"
 #define SIGHASH " N(SIGNATURE_HASH_ALGORITHMS)"
 
-/* A CA and a certificate with its key for each side. */
-struct pki {
-	EVP_PKEY *ca_key, *key[2];
-	X509 *ca, *x[2];
-	struct crypto_trust *trust;
-	struct crypto_cert *cert[2];
-	struct crypto_privkey *priv[2];
-};
-
-static struct crypto_privkey *wrap_key(EVP_PKEY *k)
-{
-	unsigned char *der = NULL;
-	int n = i2d_PrivateKey(k, &der);
-	struct crypto_privkey *p = NULL;
-
-	cr_assert_eq(crypto_privkey_from_buf(der, (size_t)n, NULL, &p), 0);
-	OPENSSL_free(der);
-	return p;
-}
-
+/* A CA (P-256) and a certificate with its key of each kind for each side. */
 static void pki_make(struct pki *k, const char *kind_west, const char *kind_east)
 {
-	static const char *names[2] = { "C=CH, O=Skua, CN=west.example",
-					"C=CH, O=Skua, CN=east.example" };
-	static const char *sans[2] = { "DNS:west.example,IP:127.0.0.1",
-				       "DNS:east.example,IP:127.0.0.2" };
-	const char *kinds[2] = { kind_west, kind_east };
-	struct crypto_cert *ca;
+	const char *const kinds[2] = { kind_west, kind_east };
 
-	k->ca_key = cg_key("p256");
-	k->ca = cg_cert(&(struct cg_spec){ .subject = "C=CH, O=Skua, CN=Test CA", .key = k->ca_key,
-					   .ca = true });
-	for (int i = 0; i < 2; i++) {
-		k->key[i] = cg_key(kinds[i]);
-		k->x[i] = cg_cert(&(struct cg_spec){ .subject = names[i], .key = k->key[i],
-						     .issuer = k->ca, .issuer_key = k->ca_key,
-						     .san = sans[i], .ku = "digitalSignature" });
-		k->cert[i] = cg_wrap(k->x[i]);
-		k->priv[i] = wrap_key(k->key[i]);
-	}
-	k->trust = crypto_trust_new();
-	ca = cg_wrap(k->ca);
-	cr_assert_eq(crypto_trust_add_ca(k->trust, ca), 0);
-	crypto_cert_unref(ca);
-	crypto_trust_seal(k->trust);
-}
-
-static void pki_free(struct pki *k)
-{
-	for (int i = 0; i < 2; i++) {
-		crypto_cert_unref(k->cert[i]);
-		crypto_privkey_unref(k->priv[i]);
-		X509_free(k->x[i]);
-		EVP_PKEY_free(k->key[i]);
-	}
-	crypto_trust_unref(k->trust);
-	X509_free(k->ca);
-	EVP_PKEY_free(k->ca_key);
+	pki_make_kinds(k, "C=CH, O=Skua, CN=Test CA", "p256", kinds);
 }
 
 /* Both sides trust the CA; each connection holds its own end's certificate and key. */

@@ -22,6 +22,7 @@
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
 
+#include "exchange/xch_pki.h"
 #include "lib/certgen.h"
 
 TestSuite(v1_cert, .init = xch_setup, .fini = xch_teardown, .timeout = 120);
@@ -41,68 +42,14 @@ TestSuite(v1_cert, .init = xch_setup, .fini = xch_teardown, .timeout = 120);
 #define EAST "--to --host 127.0.0.2 --id @east.example --encrypt"
 #define AGGR " --aggrmode --ike aes256-sha2_256;modp2048"
 
-/* A CA and an RSA certificate with its key for each side. */
-struct pki {
-	EVP_PKEY *ca_key, *key[2];
-	X509 *ca, *x[2];
-	struct crypto_trust *trust;
-	struct crypto_cert *cert[2];
-	struct crypto_privkey *priv[2];
-};
-
-static struct crypto_privkey *wrap_key(EVP_PKEY *k)
-{
-	unsigned char *der = NULL;
-	int n = i2d_PrivateKey(k, &der);
-	struct crypto_privkey *p = NULL;
-
-	cr_assert_eq(crypto_privkey_from_buf(der, (size_t)n, NULL, &p), 0);
-	OPENSSL_free(der);
-	return p;
-}
-
+/* A CA (ca_name) and an RSA certificate with its key for each side. */
 static void pki_make(struct pki *k, const char *ca_name)
 {
-	static const char *names[2] = { "C=CH, O=Skua, CN=west.example",
-					"C=CH, O=Skua, CN=east.example" };
-	static const char *sans[2] = { "DNS:west.example,IP:127.0.0.1",
-				       "DNS:east.example,IP:127.0.0.2" };
-	struct crypto_cert *ca;
+	static const char *const kinds[2] = { "rsa2048", "rsa2048" };
 
-	k->ca_key = cg_key("rsa2048");
-	k->ca = cg_cert(&(struct cg_spec){ .subject = ca_name, .key = k->ca_key, .ca = true });
-	for (int i = 0; i < 2; i++) {
-		k->key[i] = cg_key("rsa2048");
-		k->x[i] = cg_cert(&(struct cg_spec){ .subject = names[i], .key = k->key[i],
-						     .issuer = k->ca, .issuer_key = k->ca_key,
-						     .san = sans[i], .ku = "digitalSignature" });
-		k->cert[i] = cg_wrap(k->x[i]);
-		k->priv[i] = wrap_key(k->key[i]);
-	}
-	k->trust = crypto_trust_new();
-	ca = cg_wrap(k->ca);
-	cr_assert_eq(crypto_trust_add_ca(k->trust, ca), 0);
-	crypto_cert_unref(ca);
-	crypto_trust_seal(k->trust);
+	pki_make_kinds(k, ca_name, "rsa2048", kinds);
 }
 
-static void pki_free(struct pki *k)
-{
-	for (int i = 0; i < 2; i++) {
-		crypto_cert_unref(k->cert[i]);
-		crypto_privkey_unref(k->priv[i]);
-		X509_free(k->x[i]);
-		EVP_PKEY_free(k->key[i]);
-	}
-	crypto_trust_unref(k->trust);
-	X509_free(k->ca);
-	EVP_PKEY_free(k->ca_key);
-}
-
-/*
- * Both sides accept IKEv1 and trust k's CA; each connection holds its
- * own end's certificate and key (key_of[s]: the key side s signs with).
- */
 static void add_conns(struct pki *k, const char *args, struct crypto_privkey *const key_of[2])
 {
 	for (int s = 0; s < 2; s++) {
