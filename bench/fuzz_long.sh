@@ -7,11 +7,15 @@
 # executions per second, coverage (libFuzzer's cov: and ft:), corpus size, crashes. A crash
 # leaves its input in FUZZ_CORPUS/crashes/ and fails the run. Issue 14 asks for at least one
 # CPU-hour per harness: SECS=3600 (or several shorter runs: the totals file adds them up).
+# SECS is libFuzzer's -max_total_time, which is wall time; what is counted in the totals is
+# the CPU time the harness used (user + system, /usr/bin/time), so a run that shared its core
+# counts for what it got. UNTIL=SECONDS instead runs each harness again and again (SECS at a
+# time) until its CPU time over all runs in the totals reaches SECONDS.
 #
 #   bench/fuzz_long.sh                    # SECS=600 each
 #   SECS=3600 JOBS=2 bench/fuzz_long.sh   # an hour each, two at once
 #   ONLY="v2_msg steer" bench/fuzz_long.sh
-# Environment: SECS (600), JOBS (1), ONLY (all), BUILD (build/fuzz), FUZZ_CORPUS
+# Environment: SECS (600), UNTIL (none), JOBS (1), ONLY (all), BUILD (build/fuzz), FUZZ_CORPUS
 # (/var/tmp/skua-fuzz-corpus: outside the repository, kept between runs).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +27,8 @@ results=$TOP/bench/results
 mkdir -p "$results" "$FUZZ_CORPUS/crashes" "$FUZZ_CORPUS/logs"
 stamp=$(date +%Y%m%d-%H%M%S)
 md=$results/fuzz-long-$stamp.md
-totals=$FUZZ_CORPUS/cpu-seconds.tsv	# decoder <TAB> seconds, one line per run
+totals=$FUZZ_CORPUS/cpu-seconds.tsv	# decoder <TAB> CPU seconds, one line per run
+UNTIL=${UNTIL:-}
 
 decoders=${ONLY:-$(cd "$TOP/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
 for d in $decoders; do
@@ -33,17 +38,28 @@ for d in $decoders; do
 	}
 done
 
-# one DECODER: a run of SECS seconds; its libFuzzer log in $FUZZ_CORPUS/logs/
+# CPU seconds of DECODER over all runs in the totals
+cpu_total() {
+	awk -F'\t' -v d="$1" '$1 == d { s += $2 } END { printf "%d", s }' "$totals" 2>/dev/null || echo 0
+}
+
+# one DECODER: a run of SECS seconds (or, with UNTIL, runs until its CPU total reaches UNTIL);
+# its libFuzzer log in $FUZZ_CORPUS/logs/
 one() {
-	local d=$1 log=$FUZZ_CORPUS/logs/$1-$stamp.log t0 t1
+	local d=$1 log=$FUZZ_CORPUS/logs/$1-$stamp.log cpu rc=0
 	mkdir -p "$FUZZ_CORPUS/$d"
-	t0=$(date +%s)
-	nice "$BUILD/tests/fuzz/fuzz_$d" -max_total_time="$SECS" -rss_limit_mb=2048 \
-		-timeout=10 -artifact_prefix="$FUZZ_CORPUS/crashes/$d-" -print_final_stats=1 \
-		"$FUZZ_CORPUS/$d" "$TOP/tests/fuzz/corpus/$d" >"$log" 2>&1
-	echo $? >"$log.rc"
-	t1=$(date +%s)
-	printf '%s\t%s\n' "$d" "$((t1 - t0))" >>"$totals"
+	: >"$log"
+	while :; do
+		nice /usr/bin/time -f '%U %S' -o "$log.time" \
+			"$BUILD/tests/fuzz/fuzz_$d" -max_total_time="$SECS" -rss_limit_mb=2048 \
+			-timeout=10 -artifact_prefix="$FUZZ_CORPUS/crashes/$d-" -print_final_stats=1 \
+			"$FUZZ_CORPUS/$d" "$TOP/tests/fuzz/corpus/$d" >>"$log" 2>&1 || rc=$?
+		cpu=$(awk '{ printf "%d", $1 + $2 }' "$log.time")
+		printf '%s\t%s\n' "$d" "$cpu" >>"$totals"
+		[ "$rc" = 0 ] || break
+		[ -n "$UNTIL" ] && [ "$(cpu_total "$d")" -lt "$UNTIL" ] || break
+	done
+	echo "$rc" >"$log.rc"
 }
 
 running=0
@@ -61,15 +77,15 @@ fail=0
 {
 	echo "# Long fuzzing, $(date '+%Y-%m-%d %H:%M')"
 	echo
-	echo "$SECS s per harness, $JOBS at a time, corpus kept in $FUZZ_CORPUS; load average"
+	echo "$SECS s (wall) per libFuzzer run${UNTIL:+, repeated until $UNTIL CPU seconds in all}, $JOBS at a time, corpus kept in $FUZZ_CORPUS; load average"
 	echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end. Hours: this run, and all runs kept in the totals."
 	echo
-	echo "| harness | executions | exec/s | cov | ft | corpus | result | hours (all runs) |"
+	echo "| harness | executions | exec/s | cov | ft | corpus | result | CPU hours (all runs) |"
 	echo "|---|---|---|---|---|---|---|---|"
 	for d in $decoders; do
 		log=$FUZZ_CORPUS/logs/$d-$stamp.log
 		rc=$(cat "$log.rc" 2>/dev/null || echo "?")
-		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{ s += $1 } END { print s }')
 		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
 		last=$(grep -E '^#[0-9]+' "$log" | tail -n1)
 		cov=$(printf '%s\n' "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
