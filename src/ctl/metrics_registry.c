@@ -563,6 +563,9 @@ const struct metric_family metric_families[M_COUNT] = {
 		MB_NET),
 	[M_DGRAM_TX_ERRORS] = WORKER_COUNTER("skua_datagram_send_errors_total",
 		"Datagrams the worker failed to send.", NWC_TX_ERR, MB_NET),
+	[M_DGRAM_TX_CALLS] = WORKER_COUNTER("skua_datagram_send_calls_total",
+		"sendmmsg() calls that sent the worker's datagrams: what one round of its loop "
+		"sends leaves in one call per socket.", NWC_TX_CALLS, MB_NET),
 	[M_DGRAM_FORWARDED] = { .name = "skua_datagrams_forwarded_total", .type = METRIC_COUNTER,
 		.help = "Datagrams that reached a worker other than their owner, forwarded out "
 			"to the owner or in from another worker.",

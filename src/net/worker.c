@@ -261,9 +261,15 @@ static void *worker_main(void *arg)
 	}
 	dbg(DBG_WORKER, "worker %u started on cpu %d", w->index, w->cpu);
 
+	w->tx.on = true;
 	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
-		uint64_t now = net_now_ms();
-		int timeout = busy ? 0 : timer_wheel_timeout_ms(&w->timers, now);
+		uint64_t now;
+		int timeout;
+
+		/* What this round sent leaves now, before the wait. */
+		net_worker_flush(w);
+		now = net_now_ms();
+		timeout = busy ? 0 : timer_wheel_timeout_ms(&w->timers, now);
 		int n = epoll_wait(w->epfd, ev, 32, timeout);
 		bool got_packets = false;
 
@@ -295,6 +301,8 @@ static void *worker_main(void *arg)
 		counters_hist_observe(p->ctr, w->index, NWC_ROUND_MS, net_round_bounds_ms,
 				      NET_ROUND_BOUNDS, net_now_ms() - woke);
 	}
+	net_worker_flush(w);
+	w->tx.on = false;
 	/* Hand every mail still queued to its handler: nothing is lost or leaked. */
 	while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)
 		;
@@ -339,8 +347,9 @@ struct net_pool *net_pool_new(unsigned nworkers, bool pin, const struct net_work
 			goto fail;
 		timer_wheel_init(&w->timers, net_now_ms());
 		w->rxbuf = malloc((size_t)NET_RX_BATCH * NET_RX_SLOT);
+		w->tx.bytes = malloc(NET_TX_BYTES);
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
-		if (!w->rxbuf || w->epfd < 0 || arena_init(&w->arena, 16384, 1 << 20) < 0 ||
+		if (!w->rxbuf || !w->tx.bytes || w->epfd < 0 || arena_init(&w->arena, 16384, 1 << 20) < 0 ||
 		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, mailbox_fd(&w->mb), &ev) < 0)
 			goto fail;
 	}
@@ -398,6 +407,7 @@ void net_pool_free(struct net_pool *p)
 		arena_fini(&w->arena);
 		mailbox_fini(&w->mb);
 		free(w->rxbuf);
+		free(w->tx.bytes);
 		if (w->epfd >= 0)
 			close(w->epfd);
 	}
@@ -678,17 +688,11 @@ bool net_pool_toggle_errqueue(struct net_pool *p)
 	return p->errqueue;
 }
 
-int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
+static int send_now(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
 {
-	int rc;
+	int rc = net_send_batch(l->fds[w->index], d, 1, l->natt);
 
-	if (impair_consume(IMPAIR_DROP_OUTBOUND)) {
-		dbg(DBG_WORKER, "worker %u: impair drop-outbound: not sending %zu bytes", w->index,
-		    d->len);
-		return 0;
-	}
-	rc = net_send_batch(l->fds[w->index], d, 1, l->natt);
-
+	counters_inc(w->pool->ctr, w->index, NWC_TX_CALLS);
 	if (rc == 1) {
 		counters_inc(w->pool->ctr, w->index, NWC_TX);
 		counters_add(w->pool->ctr, w->index, NWC_TX_BYTES, d->len);
@@ -696,6 +700,64 @@ int net_worker_send(struct net_worker *w, struct net_listener *l, const struct n
 	}
 	counters_inc(w->pool->ctr, w->index, NWC_TX_ERR);
 	return rc < 0 ? rc : -EAGAIN;
+}
+
+void net_worker_flush(struct net_worker *w)
+{
+	struct net_txq *q = &w->tx;
+	struct counters *ctr = w->pool->ctr;
+	unsigned i = 0;
+
+	while (i < q->n) {
+		struct net_listener *l = q->l[i];
+		unsigned end = i + 1;
+
+		while (end < q->n && q->l[end] == l)
+			end++;
+		while (i < end) {
+			int rc = net_send_batch(l->fds[w->index], &q->d[i], end - i, l->natt);
+
+			counters_inc(ctr, w->index, NWC_TX_CALLS);
+			if (rc <= 0) {
+				/* The first of the rest failed: count it, go on with the next. */
+				counters_inc(ctr, w->index, NWC_TX_ERR);
+				i++;
+				continue;
+			}
+			for (int k = 0; k < rc; k++, i++) {
+				counters_inc(ctr, w->index, NWC_TX);
+				counters_add(ctr, w->index, NWC_TX_BYTES, q->d[i].len);
+			}
+		}
+	}
+	for (i = 0; i < q->n; i++)
+		net_listener_unref(q->l[i]);
+	q->n = 0;
+	q->used = 0;
+}
+
+int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
+{
+	struct net_txq *q = &w->tx;
+
+	if (impair_consume(IMPAIR_DROP_OUTBOUND)) {
+		dbg(DBG_WORKER, "worker %u: impair drop-outbound: not sending %zu bytes", w->index,
+		    d->len);
+		return 0;
+	}
+	if (!q->on || d->len > NET_TX_BYTES) {
+		net_worker_flush(w);	/* in order: what was kept goes first */
+		return send_now(w, l, d);
+	}
+	if (q->n == NET_TX_BATCH || d->len > NET_TX_BYTES - q->used)
+		net_worker_flush(w);
+	memcpy(q->bytes + q->used, d->buf, d->len);
+	q->d[q->n] = *d;
+	q->d[q->n].buf = q->bytes + q->used;
+	q->used += d->len;
+	net_listener_ref(l);
+	q->l[q->n++] = l;
+	return 0;
 }
 
 struct net_listener *net_pool_listener_get(struct net_pool *p, const struct ip_addr *addr,

@@ -38,6 +38,7 @@ enum net_worker_counter {
 	NWC_TIMERS,		/* gauge: timers armed */
 	NWC_RX_BYTES,		/* bytes of the datagrams received */
 	NWC_TX_BYTES,		/* bytes of the datagrams sent */
+	NWC_TX_CALLS,		/* sendmmsg() calls that sent them (net_worker_flush) */
 	/*
 	 * How long the event loop's rounds take, wall clock from waking up to
 	 * waiting again (preemption by other processes included): a worker
@@ -100,6 +101,26 @@ struct net_worker_ops {
 	void *ctx;
 };
 
+/*
+ * What a running worker sends during one round of its event loop, kept
+ * (copied: callers' buffers are theirs) until the round ends and then sent
+ * with one sendmmsg() per run of datagrams for the same socket: replies to
+ * a burst of requests, or to a batch of crypto answers, leave in one call.
+ */
+enum {
+	NET_TX_BATCH = 32,		/* datagrams kept at most */
+	NET_TX_BYTES = 65536,		/* their bytes at most */
+};
+
+struct net_txq {
+	bool on;			/* the worker's loop runs: keep; else send at once */
+	unsigned n;
+	size_t used;			/* of bytes */
+	uint8_t *bytes;			/* NET_TX_BYTES */
+	struct net_dgram d[NET_TX_BATCH];
+	struct net_listener *l[NET_TX_BATCH];	/* a reference each, until sent */
+};
+
 /* Owner: the pool; all fields but the counters are the worker thread's. */
 struct net_worker {
 	unsigned index;
@@ -112,6 +133,7 @@ struct net_worker {
 	struct timer_wheel timers;
 	struct arena arena;		/* reset after each datagram */
 	uint8_t *rxbuf;			/* NET_RX_BATCH * NET_RX_SLOT bytes */
+	struct net_txq tx;		/* net_worker_send() while the loop runs */
 };
 
 enum {
@@ -197,10 +219,18 @@ void net_pool_post(struct net_pool *p, unsigned i, struct mail *m);
 
 /*
  * Send one datagram from this worker's socket of listener l (d->local is
- * the source address, d->peer the destination). Returns 0 or -errno.
- * Context: the worker w.
+ * the source address, d->peer the destination). While the worker's loop
+ * runs, the datagram is copied and sent when the round ends (or when the
+ * queue is full), with the others of the round in one sendmmsg(); a send
+ * that fails then is counted (NWC_TX_ERR), as an immediate one is. When
+ * the loop does not run (the exchange tests step a worker by hand), it is
+ * sent at once. Returns 0 or -errno (at once: the send's error).
+ * Context: the worker w; d is borrowed.
  */
 int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d);
+
+/* Send what net_worker_send() kept, in order. Context: the worker w. */
+void net_worker_flush(struct net_worker *w);
 
 /*
  * Hand a datagram this worker was given to worker owner, which gets it

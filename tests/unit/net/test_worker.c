@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The worker's sends (net/worker.h): while its loop runs, what a round
+ * sends leaves with one sendmmsg() per socket at the end of the round, in
+ * order; a worker stepped by hand (its loop not running) sends at once.
+ */
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/ifaces.h"
+#include "net/udp_socket.h"
+#include "net/worker.h"
+#include "util/addr.h"
+#include "util/counters.h"
+
+enum { REPLIES = 40, WAIT_MS = 5000 };
+
+static unsigned replies_per_datagram;
+
+/* The datagram hook: answer each datagram with replies_per_datagram numbered replies. */
+static void answer(struct net_worker *w, struct net_rx *rx, void *ctx)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < replies_per_datagram; i++) {
+		char text[32];
+		int n = snprintf(text, sizeof(text), "reply %u", i);
+		struct net_dgram d = { .buf = (uint8_t *)text, .len = (size_t)n,
+				       .peer = rx->d->peer, .peer_port = rx->d->peer_port };
+		cr_assert_eq(net_worker_send(w, rx->l, &d), 0);
+	}
+}
+
+static struct net_pool *pool;
+static struct net_listener *listener;
+static uint16_t port;
+static int client;
+
+static void setup(void)
+{
+	struct net_worker_ops ops = { .datagram = answer };
+	struct net_iface lo = { .name = "lo", .ifindex = if_nametoindex("lo") };
+	int err = 0;
+
+	cr_assert_eq(ip_addr_parse("127.0.0.1", &lo.addr), 0);
+	pool = net_pool_new(1, false, &ops);
+	cr_assert_not_null(pool);
+	listener = net_pool_listen_one(pool, &lo, 0, false, &err);
+	cr_assert_not_null(listener, "listen on 127.0.0.1: %s", strerror(-err));
+	cr_assert_eq(net_udp_local_port(listener->fds[0], &port), 0);
+	client = net_udp_open(&lo.addr, 0, false);
+	cr_assert_geq(client, 0);
+}
+
+static void teardown(void)
+{
+	net_listener_unref(listener);
+	net_pool_free(pool);
+	close(client);
+}
+
+static uint64_t counter(unsigned idx)
+{
+	return counters_get(net_pool_counters(pool), 0, idx);
+}
+
+static void send_request(void)
+{
+	struct ip_addr a;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	cr_assert_eq(ip_addr_parse("127.0.0.1", &a), 0);
+	sl = ip_addr_to_sockaddr(&a, port, &ss);
+	cr_assert_eq(sendto(client, "hello", 5, 0, (struct sockaddr *)&ss, sl), 5);
+}
+
+/* n replies arrive at the client, "reply 0" to "reply n-1" in that order. */
+static void expect_replies(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct pollfd pf = { .fd = client, .events = POLLIN };
+		char buf[64], want[32];
+		ssize_t got;
+
+		cr_assert_eq(poll(&pf, 1, WAIT_MS), 1, "reply %u of %u did not arrive", i, n);
+		got = recv(client, buf, sizeof(buf) - 1, 0);
+		cr_assert_gt(got, 0);
+		buf[got] = '\0';
+		snprintf(want, sizeof(want), "reply %u", i);
+		cr_assert_str_eq(buf, want, "replies out of order: got \"%s\", expected \"%s\"", buf,
+				 want);
+	}
+}
+
+/* The counters are written just after the send: wait (bounded) for them. */
+static void wait_sent(uint64_t n)
+{
+	for (int i = 0; i < WAIT_MS && counter(NWC_TX) < n; i++) {
+		struct timespec ms = { .tv_nsec = 1000000 };
+		nanosleep(&ms, NULL);
+	}
+	cr_assert_eq(counter(NWC_TX), n, "%llu datagrams counted as sent, expected %llu",
+		     (unsigned long long)counter(NWC_TX), (unsigned long long)n);
+}
+
+TestSuite(worker_send, .init = setup, .fini = teardown, .timeout = 30);
+
+Test(worker_send, a_round_leaves_in_one_call_per_batch)
+{
+	unsigned refs;
+
+	replies_per_datagram = REPLIES;
+	cr_assert_eq(net_pool_start(pool), 0);
+	refs = atomic_load(&listener->refs);
+	send_request();
+	expect_replies(REPLIES);
+	wait_sent(REPLIES);
+	/* 40 replies of one round: a full queue of 32, then the other 8 when the round ends. */
+	cr_assert_eq(counter(NWC_TX_CALLS), (REPLIES + NET_TX_BATCH - 1) / NET_TX_BATCH,
+		     "%llu sendmmsg calls for %u replies of one round",
+		     (unsigned long long)counter(NWC_TX_CALLS), REPLIES);
+	cr_assert_eq(counter(NWC_TX_ERR), 0);
+	/* Every datagram kept held its listener until sent, and let it go after. */
+	cr_assert_eq(atomic_load(&listener->refs), refs);
+	net_pool_stop(pool);
+}
+
+Test(worker_send, a_worker_stepped_by_hand_sends_at_once)
+{
+	struct ip_addr a;
+	struct net_dgram d = { .buf = (uint8_t *)"reply 0", .len = 7 };
+
+	/* The loop does not run: net_worker_send() is a send, not a promise. */
+	cr_assert_eq(ip_addr_parse("127.0.0.1", &a), 0);
+	cr_assert_eq(net_udp_local_port(client, &d.peer_port), 0);
+	d.peer = a;
+	cr_assert_eq(net_worker_send(net_pool_worker(pool, 0), listener, &d), 0);
+	cr_assert_eq(counter(NWC_TX), 1);
+	cr_assert_eq(counter(NWC_TX_CALLS), 1);
+	expect_replies(1);
+}
