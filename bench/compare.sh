@@ -143,18 +143,25 @@ measure() {
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# skua_workers INST ROW: keep the worker lines of --processstatus (datagrams in and out,
+# the sendmmsg calls that sent them, crypto jobs) next to the report
+skua_workers() {
+	skua_whack "$1" --processstatus 2>&1 | grep -E 'worker [0-9]+:' \
+		>"$results/$KIND-$stamp-$2-workers.txt" || true
+}
+
 if want skua1; then
 	bench_skua_start sk1 "$NS_R" none 1 "$LSW_IKE" "$LSW_ESP"
-	measure skua1 "Skua pluto" 1 none "" && skua_stop sk1
+	measure skua1 "Skua pluto" 1 none "" && { skua_workers sk1 skua1; skua_stop sk1; }
 fi
 if want skua2; then
 	bench_skua_start sk2 "$NS_R" none 2 "$LSW_IKE" "$LSW_ESP"
-	measure skua2 "Skua pluto" 2 none "" && skua_stop sk2
+	measure skua2 "Skua pluto" 2 none "" && { skua_workers sk2 skua2; skua_stop sk2; }
 fi
 if want skuaxfrm; then
 	bench_skua_start skx "$NS_R" netkey 1 "$LSW_IKE" "$LSW_ESP"
 	measure skuaxfrm "Skua pluto" 1 "XFRM" "ESP SA install fails on this host (no ESP in the kernel): IKE SA up, Child SA refused" &&
-		skua_stop skx
+		{ skua_workers skx skuaxfrm; skua_stop skx; }
 fi
 if want sswan; then
 	bench_sswan_start ssw "$NS_R" "$SSW_IKE" "$SSW_ESP"
