@@ -720,6 +720,7 @@ Test(v1_xauth, modecfg_no_split_for_everything)
 
 struct du {
 	const char *user;
+	const struct ip_addr *crashed;	/* --crash ADDR with it */
 	unsigned n;
 	char lines[512];
 };
@@ -737,7 +738,7 @@ static void du_run(struct ike_daemon *d, void *arg)
 {
 	struct du *u = arg;
 
-	u->n = ike_cmd_deleteuser(d, u->user, du_emit, u);
+	u->n = ike_cmd_deleteuser(d, u->user, u->crashed, du_emit, u);
 }
 
 struct rows_arg {
@@ -778,6 +779,101 @@ Test(v1_xauth, deleteuser_deletes_the_users_sas)
 	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the IPsec SA's */
 	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of the deleted user");
+}
+
+static struct ip_addr addr_of(const char *s)
+{
+	struct ip_addr a;
+
+	cr_assert_eq(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+/*
+ * --deleteuser --name alice --crash <west>: alice's peer crashed, so her
+ * ISAKMP SA and IPsec SA leave east's memory and kernel with no Delete:
+ * west, never told, keeps its SAs.
+ */
+Test(v1_xauth, deleteuser_crash_sends_no_delete)
+{
+	struct ip_addr west = addr_of("127.0.0.1");
+	struct du u = { .user = "alice", .crashed = &west };
+	struct child_sa *c;
+	uint32_t spi_in, spi_out;
+	unsigned k;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	c = xch_sa(XCH_EAST)->children;
+	cr_assert_not_null(c);
+	spi_in = c->spi_in;
+	spi_out = c->spi_out;
+	k = xch_kernel_op_count();
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 1);
+	cr_assert_not_null(strstr(u.lines, "deleting the ISAKMP SA of XAUTH user alice without a "
+				  "Delete (the peer crashed)"), "%s", u.lines);
+	xch_pump();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_not(xch_pending(XCH_EAST), "east told the crashed peer something");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west heard of the deletion");
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_neq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, spi_in), 0,
+		      "the inbound IPsec SA stayed in east's kernel");
+	cr_assert_neq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, spi_out), 0,
+		      "the outbound IPsec SA stayed in east's kernel");
+	cr_assert_geq(xch_kernel_ops(XCH_EAST, KERNEL_OP_POLICY_DELETE, NULL, k), 2);
+	cr_assert_eq(xch_kernel_ops(XCH_WEST, KERNEL_OP_SA_DELETE, NULL, k), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_PEER_DEAD), 1);
+}
+
+/* --crash names another peer: alice's peer is told (a Delete), as without --crash. */
+Test(v1_xauth, deleteuser_crash_of_another_peer_tells_hers)
+{
+	struct ip_addr other = addr_of("127.0.0.9");
+	struct du u = { .user = "alice", .crashed = &other };
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 1);
+	cr_assert_null(strstr(u.lines, "without a Delete"), "%s", u.lines);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the IPsec SA's */
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_PEER_DEAD), 0);
+}
+
+struct crash_arg {
+	struct ip_addr peer;
+	struct du out;		/* its lines and count */
+};
+
+static void crash_run(struct ike_daemon *d, void *arg)
+{
+	struct crash_arg *a = arg;
+
+	a->out.n = ike_cmd_crash(d, &a->peer, du_emit, &a->out);
+}
+
+/* whack --crash ADDR alone reaches IKEv1 SAs too: the ISAKMP SA goes, no Delete. */
+Test(v1_xauth, crash_deletes_isakmp_sa_silently)
+{
+	struct crash_arg a = { .peer = addr_of("127.0.0.1") };
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	xch_ctl(XCH_EAST, crash_run, &a);
+	cr_assert_eq(a.out.n, 1);
+	cr_assert_not_null(strstr(a.out.lines, "the peer is treated as dead"), "%s", a.out.lines);
+	xch_pump();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 }
 
 /* A --xauthpass longer than the client sends ends its SA, said so, nothing overflows. */
