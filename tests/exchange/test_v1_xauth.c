@@ -18,6 +18,7 @@
 #include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
+#include "util/impair.h"
 
 static char dir[64];
 
@@ -696,6 +697,77 @@ Test(v1_xauth, modecfg_banner_and_split_pull)
 	assert_unity(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}")));
 	cr_assert_eq(xch_run_until_quiet(), 3);
 	assert_split_up();
+}
+
+/* How many IPsec SAs side has, and whether one of them has remote (local: local) selector want. */
+static unsigned children_with(enum xch_side side, bool local, const char *want, bool *found)
+{
+	char t[80];
+	unsigned n = 0;
+
+	*found = false;
+	for (struct child_sa *c = xch_sa(side)->children; c; c = c->next) {
+		n++;
+		if (!strcmp(ike_ts_str(local ? &c->ts_local : &c->ts_remote, t, sizeof(t)), want))
+			*found = true;
+	}
+	return n;
+}
+
+/*
+ * A server that gives several split networks (here east's --client as its
+ * two halves, --impair modecfg-split-halves): west makes an IPsec SA for
+ * each, one Quick Mode after the other.
+ */
+static void several_splits(bool pull)
+{
+	const struct v1_cfg *cfg;
+	const uint8_t *v;
+	uint16_t len = 0;
+	bool found;
+
+	cr_assert_eq(impair_apply("modecfg-split-halves", true, NULL, 0), 0);
+	mc_split_start(pull ? " --modecfgpull" : "");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	if (pull)
+		cr_assert_not_null(xch_step(XCH_WEST));	/* the REQUEST */
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	v = attr_val(cfg, 28676, &len);		/* UNITY_SPLIT_INCLUDE: two items */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 28);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 10, 1, 0, 0, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0,
+					  10, 1, 128, 0, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0 }), 28);
+	cr_assert_eq(xch_run_until_quiet(), pull ? 6 : 7, "ACK (push), two Quick Modes");
+	cr_assert_eq(xch_sa(XCH_WEST)->given->nsplit, 2);
+	cr_assert_eq(children_with(XCH_WEST, false, "10.1.0.0/17", &found), 2);
+	cr_assert(found, "west has no IPsec SA for 10.1.0.0/17");
+	children_with(XCH_WEST, false, "10.1.128.0/17", &found);
+	cr_assert(found, "west has no IPsec SA for 10.1.128.0/17");
+	cr_assert_eq(children_with(XCH_EAST, true, "10.1.0.0/17", &found), 2);
+	cr_assert(found, "east has no IPsec SA for 10.1.0.0/17");
+	children_with(XCH_EAST, true, "10.1.128.0/17", &found);
+	cr_assert(found, "east has no IPsec SA for 10.1.128.0/17");
+	children_with(XCH_EAST, false, "10.9.0.10/32", &found);
+	cr_assert(found);
+	cr_assert_not_null(strstr(tp.lines, "ModeCfg: the server's split network 10.1.128.0/17"),
+			   "%s", tp.lines);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+	/* both go with the ISAKMP SA */
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+Test(v1_xauth, modecfg_several_split_networks_push)
+{
+	several_splits(false);
+}
+
+Test(v1_xauth, modecfg_several_split_networks_pull)
+{
+	several_splits(true);
 }
 
 /* A server whose --client is 0.0.0.0/0 sends no split network; no banner without one. */

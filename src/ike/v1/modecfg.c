@@ -34,6 +34,7 @@
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
 #include "ike/v1/state.h"
+#include "util/impair.h"
 #include "util/log.h"
 
 enum {
@@ -44,6 +45,7 @@ enum {
 	MC_UNITY_DEF_DOMAIN = 28674,
 	MC_UNITY_SPLIT_INCLUDE = 28676,
 	SPLIT_ITEM = 14,	/* address, mask, 6 bytes of protocols and ports (zero) */
+	SPLIT_SENT_MAX = 2,	/* items we send: our --client (as two halves with the impair) */
 };
 
 /* The banner to send: our end's --modecfgbanner, or the other end's (ipsec.conf gives both). */
@@ -55,26 +57,41 @@ static const char *banner_of(const struct ike_sa *sa)
 						    : s->end[1 - sa->this_end].modecfg_banner;
 }
 
+static void split_item(const struct ip_subnet *s, uint8_t out[SPLIT_ITEM])
+{
+	struct ip_addr m = ip_subnet_mask(s);
+
+	memset(out, 0, SPLIT_ITEM);
+	memcpy(out, s->addr.b, 4);
+	memcpy(out + 4, m.b, 4);
+}
+
 /*
  * UNITY_SPLIT_INCLUDE, as libreswan sends it: the server's --client when it
  * has one that is IPv4 and not 0.0.0.0/0 (the client then tunnels only it).
+ * A connection has one --client per end, so one network (libreswan too
+ * sends its connection's first subnet only); --impair modecfg-split-halves
+ * sends it as its two halves instead, for tests of a client given several.
  * Returns the bytes written into out (0: nothing to send).
  */
-static size_t split_of(const struct ike_sa *sa, uint8_t out[SPLIT_ITEM])
+static size_t split_of(const struct ike_sa *sa, uint8_t out[SPLIT_SENT_MAX * SPLIT_ITEM])
 {
 	const struct connection *c = sa->conn;
 	struct ip_subnet s;
-	struct ip_addr m;
 
 	if (!c->spec.end[sa->this_end].has_client ||
 	    ike_ts_to_subnet(&c->ts[sa->this_end], &s) < 0 || s.addr.af != AF_INET ||
 	    s.prefix == 0)
 		return 0;
-	m = ip_subnet_mask(&s);
-	memset(out, 0, SPLIT_ITEM);
-	memcpy(out, s.addr.b, 4);
-	memcpy(out + 4, m.b, 4);
-	return SPLIT_ITEM;
+	if (!impair_get(IMPAIR_MODECFG_SPLIT_HALVES) || s.prefix == 32) {
+		split_item(&s, out);
+		return SPLIT_ITEM;
+	}
+	s.prefix++;
+	split_item(&s, out);
+	s.addr.b[(s.prefix - 1) / 8] |= (uint8_t)(0x80u >> ((s.prefix - 1) % 8));
+	split_item(&s, out + SPLIT_ITEM);
+	return 2 * SPLIT_ITEM;
 }
 
 static const uint8_t mask32[4] = { 255, 255, 255, 255 };
@@ -123,7 +140,7 @@ static int lease(struct ike_sa *sa)
  * first domain, the banner, the split network (into split).
  */
 static void fill(struct ike_sa *sa, struct v1_cfg *cfg, uint8_t a4[4], uint8_t dns[][4],
-		 uint8_t split[SPLIT_ITEM])
+		 uint8_t split[SPLIT_SENT_MAX * SPLIT_ITEM])
 {
 	const char *banner = banner_of(sa);
 	size_t sl = split_of(sa, split);
@@ -171,7 +188,7 @@ static void gave(struct ike_sa *sa)
 int v1_modecfg_push(struct ike_sa *sa)
 {
 	struct v1_cfg cfg = { .type = V1_CFG_SET };
-	uint8_t a4[4], dns[4][4], split[SPLIT_ITEM];
+	uint8_t a4[4], dns[4][4], split[SPLIT_SENT_MAX * SPLIT_ITEM];
 
 	if (lease(sa) < 0)
 		return -ENOSPC;
@@ -201,7 +218,7 @@ void v1_modecfg_r_request(struct ike_sa *sa, struct ike_input *in)
 {
 	const struct v1_cfg *req;
 	struct v1_cfg cfg = { .type = V1_CFG_REPLY };
-	uint8_t a4[4], dns[4][4], split[SPLIT_ITEM];
+	uint8_t a4[4], dns[4][4], split[SPLIT_SENT_MAX * SPLIT_ITEM];
 
 	if (!sa->conn->spec.end[sa->this_end].modecfg_server) {
 		v1_drop(sa->w, in->rx, "a ModeCfg REQUEST to a connection that is no --modecfgserver");
@@ -400,27 +417,50 @@ void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in)
 	v1_after_modecfg(sa);
 }
 
-struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connection *conn,
-				   uint8_t this_end)
+/* Split network i as conn's remote selector; false when it is not within conn's remote --client. */
+static bool split_ts(const struct ike_sa *sa, const struct connection *conn, uint8_t this_end,
+		     unsigned i, struct ike_ts *out)
 {
 	const struct ike_ts *want = &conn->ts[1 - this_end];
-	const struct ike_cp_given *g = sa->given;
 	char s[IP_SUBNET_STRLEN];
-	struct ike_ts t;
 
-	if (!g || !g->nsplit || conn != sa->conn)
-		return *want;
-	t = ike_ts_from_subnet(&g->split[0], want->ipproto, want->sport);
-	t.eport = want->eport;
-	if (conn->spec.end[1 - this_end].has_client && !ike_ts_within(&t, want)) {
+	*out = ike_ts_from_subnet(&sa->given->split[i], want->ipproto, want->sport);
+	out->eport = want->eport;
+	if (conn->spec.end[1 - this_end].has_client && !ike_ts_within(out, want)) {
 		log_limited(LOG_INFO, 10, "ModeCfg split network", "#%llu: ModeCfg: the split "
 			    "network %s is not within the connection's: not used",
-			    (unsigned long long)sa->serial, ip_subnet_str(&g->split[0], s));
-		return *want;
+			    (unsigned long long)sa->serial, ip_subnet_str(&sa->given->split[i], s));
+		return false;
 	}
-	if (g->nsplit > 1)
-		log_limited(LOG_INFO, 10, "ModeCfg split network", "#%llu: ModeCfg: %u split "
-			    "networks: the IPsec SA is of the first (%s) only",
-			    (unsigned long long)sa->serial, g->nsplit, ip_subnet_str(&g->split[0], s));
+	return true;
+}
+
+struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connection *conn,
+				   uint8_t this_end, unsigned split)
+{
+	const struct ike_cp_given *g = sa->given;
+	struct ike_ts t;
+
+	if (!g || split >= g->nsplit || conn != sa->conn || !split_ts(sa, conn, this_end, split, &t))
+		return conn->ts[1 - this_end];
 	return t;
+}
+
+unsigned v1_modecfg_next_split(const struct ike_sa *sa)
+{
+	const struct ike_cp_given *g = sa->given;
+
+	for (unsigned i = 1; g && i < g->nsplit; i++) {
+		struct ike_ts t;
+		const struct child_sa *c;
+
+		if (!split_ts(sa, sa->conn, sa->this_end, i, &t))
+			continue;
+		for (c = sa->children; c; c = c->next)
+			if (c->conn == sa->conn && ike_ts_equal(&c->ts_remote, &t))
+				break;
+		if (!c)
+			return i;
+	}
+	return 0;
 }
