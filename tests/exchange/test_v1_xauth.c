@@ -605,6 +605,123 @@ Test(v1_xauth, modecfg_push_alone_lost_set)
 	assert_mc_up();
 }
 
+/* ---- IPv6 Mode Config: INTERNAL_IP6_ADDRESS (8), INTERNAL_IP6_DNS (10) ---- */
+
+#define MC_EAST6                                                                              \
+	"--name v1 --ikev1 --tunnelipv6 --host 127.0.0.2 --id @east --client ::/0 "             \
+	"--xauthserver --modecfgserver --modecfgdns 2001:db8::53,192.0.2.53 --to --host %s "    \
+	"--id @west --addresspool %s --psk --encrypt --tunnel%s"
+#define MC_WEST6                                                                              \
+	"--name v1 --ikev1 --tunnelipv6 --host 127.0.0.1 --id @west --xauthclient "              \
+	"--modecfgclient --to --host 127.0.0.2 --id @east --client ::/0 --psk --encrypt "       \
+	"--tunnel%s"
+
+/* peer: west as east knows it (its IPv4 address, or %any: a road warrior) */
+static void mc6_start(const char *peer, const char *pool, const char *extra)
+{
+	char e[512], w[512];
+
+	snprintf(e, sizeof(e), MC_EAST6, peer, pool, extra);
+	snprintf(w, sizeof(w), MC_WEST6, extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_EAST, e);
+	xch_conn_add(XCH_WEST, w);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	passwd("alice", "open sesame", NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+/* The SET or REPLY: the IPv6 address with its prefix length (17 octets), DNS of both families. */
+static void assert_cfg6(const struct v1_cfg *cfg, const uint8_t want[17])
+{
+	const uint8_t *v;
+	uint16_t len = 0;
+
+	cr_assert_null(attr_val(cfg, 1, &len), "an IPv4 address without an IPv4 pool");
+	v = attr_val(cfg, 8, &len);		/* INTERNAL_IP6_ADDRESS */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 17);
+	cr_assert_arr_eq(v, want, 17);
+	v = attr_val(cfg, 10, &len);		/* INTERNAL_IP6_DNS */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 16);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					  0x53 }), 16);
+	cr_assert_not_null(attr_val(cfg, 3, &len), "the IPv4 DNS server too");
+}
+
+static void assert_mc6_up(const char *addr, unsigned prefix, const char *ts)
+{
+	char a[IP_ADDR_STRLEN], t[80];
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_not_null(w->given);
+	cr_assert_str_eq(ip_addr_str(&w->given->assigned[1], a), addr);
+	cr_assert_eq(w->given->prefix6, prefix);
+	cr_assert_eq(w->given->assigned[0].af, AF_UNSPEC);
+	cr_assert_str_eq(w->given->dns_info, "2001:db8::53 192.0.2.53");
+	cr_assert_not_null(w->children, "%s", tp.lines);
+	cr_assert_not_null(e->children);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), ts);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_remote, t, sizeof(t)), "::/0");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_remote, t, sizeof(t)), ts);
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_local, t, sizeof(t)), "::/0");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+/* Push, from an address pool, to a peer east knows by its IPv4 address (an IPv6 tunnel). */
+Test(v1_xauth, modecfg_ipv6_push)
+{
+	mc6_start("127.0.0.1", "2001:db8:9::/126", "");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	assert_cfg6(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}")),
+		    (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128 });
+	cr_assert_eq(xch_run_until_quiet(), 4);	/* ACK, Quick Mode */
+	assert_mc6_up("2001:db8:9::", 128, "2001:db8:9::/128");
+	cr_assert_not_null(strstr(tp.lines, "ModeCfg: received IPv6 address 2001:db8:9::/128"),
+			   "%s", tp.lines);
+}
+
+/* Pull, from a prefix pool, by a road warrior: its REQUEST asks for an IPv6 address, gets a /64. */
+Test(v1_xauth, modecfg_ipv6_pull_prefix_pool)
+{
+	const struct v1_cfg *cfg;
+	uint16_t len;
+
+	mc6_start("%any", "2001:db8:100::/62/64", " --modecfgpull");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cr_assert_not_null(attr_val(cfg, 8, &len), "the REQUEST asks for an IPv6 address");
+	cr_assert_null(attr_val(cfg, 1, &len), "... not for an IPv4 one");
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REPLY);
+	assert_cfg6(cfg, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+				      64 });
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_mc6_up("2001:db8:100::1", 64, "2001:db8:100::/64");
+}
+
+/* An IPv6 tunnel and a server with an IPv4 pool only: the client says what is missing. */
+Test(v1_xauth, modecfg_ipv6_tunnel_without_ipv6_address)
+{
+	mc6_start("%any", "10.9.0.10-10.9.0.20", "");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "the server gave no IPv6 address (the tunnel is IPv6)"),
+			   "%s", tp.lines);
+}
+
 /* ---- Cisco Unity: the banner (28672) and split networks (28676) ---- */
 
 #define MC_EAST_SPLIT                                                                         \
