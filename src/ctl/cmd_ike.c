@@ -297,8 +297,25 @@ void ctl_cmd_deleteuser(struct pluto *p, struct ctl_client *c, const struct whac
 		ctl_reply(c, RC_WHACK_PROBLEM, "--deleteuser needs --name <username>");
 		return;
 	}
-	if (ike_cmd_deleteuser(&p->ike, v->value, emit_log, c) == 0)
-		ctl_reply(c, RC_UNKNOWN_NAME, "no IKEv1 SA of XAUTH user %s", v->value);
+	/*
+	 * libreswan's "--deleteuser --name USER --crash ADDR": the peer at ADDR
+	 * crashed, so the user's SAs there go without a Delete, then every other
+	 * SA with that peer as --crash alone deletes it.
+	 */
+	const struct whack_optval *cv = whack_cmd_find(cmd, WO_CRASH, WHACK_END_NONE);
+	struct ip_addr peer;
+
+	if (cv && ip_addr_parse(cv->value, &peer) < 0) {
+		ctl_reply(c, RC_WHACK_PROBLEM, "--crash %s: expected the peer's IP address",
+			  cv->value);
+		return;
+	}
+	unsigned n = ike_cmd_deleteuser(&p->ike, v->value, cv ? &peer : NULL, emit_log, c);
+	if (cv)
+		n += ike_cmd_crash(&p->ike, &peer, emit_log, c);
+	if (n == 0)
+		ctl_reply(c, RC_UNKNOWN_NAME, "no IKEv1 SA of XAUTH user %s%s%s", v->value,
+			  cv ? " nor an established IKE SA with " : "", cv ? cv->value : "");
 }
 
 void ctl_cmd_deletestate(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)

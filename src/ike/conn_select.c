@@ -235,7 +235,12 @@ struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end
 				    const struct ip_addr *peer, const struct ike_lease *lease)
 {
 	uint8_t pe = (uint8_t)(1 - this_end);
-	sa_family_t af = c->ts[pe].start.af;
+	/*
+	 * The tunnel's family (--tunnelipv6, or the --client's), not the peer's
+	 * host address's: a peer at an IPv4 address leases an IPv6 address for
+	 * an IPv6 tunnel.
+	 */
+	sa_family_t af = c->spec.client_af ? c->spec.client_af : c->ts[pe].start.af;
 	struct ike_ts none;
 
 	if (!ike_connection_has_pool(c, pe))

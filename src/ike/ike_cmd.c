@@ -101,7 +101,8 @@ struct gather {
 	enum { G_TERMINATE, G_DELETESTATE, G_SHUTDOWN, G_ROWS, G_REKEY_IKE, G_REKEY_CHILD,
 	       G_CRASH, G_ADD_CHILD, G_REDIRECT, G_DELETEUSER } what;
 	const char *user;		/* G_DELETEUSER: the XAUTH user name */
-	struct ip_addr peer;		/* G_CRASH */
+	struct ip_addr peer;		/* G_CRASH; G_DELETEUSER when crashed */
+	bool crashed;			/* G_DELETEUSER: --crash peer given */
 	struct addr_list *gws;		/* G_REDIRECT: handed out in turn */
 	struct connection *add;		/* G_ADD_CHILD: the connection, our end, whack */
 	uint8_t add_end;
@@ -588,20 +589,36 @@ static void gather_run(struct mail *m, void *ctx)
 		case G_DELETEUSER:
 			if (sa->version != 1 || !sa->v1 || strcmp(sa->v1->xauth_user, g->user) != 0)
 				break;
+			atomic_fetch_add(&g->count, 1);
+			if (g->crashed && ip_addr_eq(&sa->peer, &g->peer)) {
+				/* A crashed peer hears nothing: its SAs just go (updown still runs). */
+				add_line(g, w->index, sa->serial, "#%llu: \"%s\": deleting the ISAKMP "
+					 "SA of XAUTH user %s without a Delete (the peer crashed)",
+					 (unsigned long long)sa->serial, sa->conn->spec.name, g->user);
+				v1_peer_dead(sa, "whack --deleteuser --crash");
+				break;
+			}
 			add_line(g, w->index, sa->serial, "#%llu: \"%s\": deleting the ISAKMP SA of "
 				 "XAUTH user %s", (unsigned long long)sa->serial, sa->conn->spec.name,
 				 g->user);
-			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;
 		case G_CRASH:
-			if (!ip_addr_eq(&sa->peer, &g->peer) ||
-			    (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYED))
+			if (!ip_addr_eq(&sa->peer, &g->peer))
 				break;
+			if (sa->version == 1) {
+				if (!sa->v1 || !ike_state_info(sa->state)->established)
+					break;
+			} else if (sa->state != IKE_ESTABLISHED && sa->state != IKE_REKEYED) {
+				break;
+			}
 			add_line(g, w->index, sa->serial, "#%llu: \"%s\": the peer is treated as dead",
 				 (unsigned long long)sa->serial, sa->conn->spec.name);
 			atomic_fetch_add(&g->count, 1);
-			ike_sa_dead(sa, "whack --crash");
+			if (sa->version == 1)
+				v1_peer_dead(sa, "whack --crash");
+			else
+				ike_sa_dead(sa, "whack --crash");
 			break;
 		case G_REDIRECT: {
 			/* RFC 5685 5: only peers that announced they take it. */
@@ -801,10 +818,13 @@ unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
 	return atomic_load(&g.count);
 }
 
-unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, ike_emit_fn *emit,
-			    void *ctx)
+unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, const struct ip_addr *crashed,
+			    ike_emit_fn *emit, void *ctx)
 {
-	struct gather g = { .what = G_DELETEUSER, .user = user };
+	struct gather g = { .what = G_DELETEUSER, .user = user, .crashed = crashed != NULL };
+
+	if (crashed)
+		g.peer = *crashed;
 	gather(d, &g, emit, ctx);
 	return atomic_load(&g.count);
 }

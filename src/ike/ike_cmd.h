@@ -41,7 +41,8 @@ unsigned ike_cmd_terminate(struct ike_daemon *d, const struct connection *c, ike
 
 /*
  * whack --crash ADDR: the peers at ADDR are dead; their established IKE
- * SAs go at once (no Delete) and --dpdaction follows. Returns how many.
+ * SAs and ISAKMP SAs go at once (no Delete) and --dpdaction follows (as
+ * for DPD: an instance's SAs are just cleared). Returns how many.
  * Context: ctl thread; waits for every worker.
  */
 unsigned ike_cmd_crash(struct ike_daemon *d, const struct ip_addr *peer, ike_emit_fn *emit,
@@ -65,12 +66,15 @@ unsigned ike_cmd_redirect(struct ike_daemon *d, const struct connection *c,
 			  struct addr_list *gws, ike_emit_fn *emit, void *ctx);
 
 /*
- * whack --deleteuser --name USER: the IKEv1 SAs whose XAUTH user is USER
- * (authenticated by our XAUTH server, or ours as a client) are deleted,
- * the peer told. Returns how many. Context: ctl thread; waits for every worker.
+ * whack --deleteuser --name USER [--crash ADDR]: the IKEv1 SAs whose XAUTH
+ * user is USER (authenticated by our XAUTH server, or ours as a client)
+ * are deleted by their owners, the peer told; with crashed (NULL: none),
+ * those whose peer is at that address go without a Delete, as --crash
+ * deletes them (their IPsec SAs leave the kernel, updown runs). Returns
+ * how many ISAKMP SAs. Context: ctl thread; waits for every worker.
  */
-unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, ike_emit_fn *emit,
-			    void *ctx);
+unsigned ike_cmd_deleteuser(struct ike_daemon *d, const char *user, const struct ip_addr *crashed,
+			    ike_emit_fn *emit, void *ctx);
 
 /* Delete the state #serial (an IKE SA with its children, or one Child SA). */
 bool ike_cmd_deletestate(struct ike_daemon *d, uint64_t serial, ike_emit_fn *emit, void *ctx);

@@ -40,6 +40,10 @@ static const struct {
 	[IMPAIR_CP_REQUEST_PCSCF_LEGACY] = { "cp-request-pcscf-legacy", IMPAIR_KIND_BOOL,
 					     "a --modecfgclient asks for P-CSCF servers with the "
 					     "3GPP private types 16389/16390, as older handsets do" },
+	/* consulted where an IKEv1 --modecfgserver writes UNITY_SPLIT_INCLUDE */
+	[IMPAIR_MODECFG_SPLIT_HALVES] = { "modecfg-split-halves", IMPAIR_KIND_BOOL,
+					  "an IKEv1 --modecfgserver sends its --client as its two "
+					  "halves, as a server with several split networks does" },
 };
 
 static _Atomic uint32_t values[IMPAIR_COUNT];

@@ -23,6 +23,7 @@ enum impairment {
 	IMPAIR_CP_REQUEST_BOTH,		/* IKE_AUTH: a --modecfgclient asks for IPv4 and IPv6 */
 	IMPAIR_CP_REQUEST_PCSCF,	/* ... and for P-CSCF servers (RFC 7651 types) */
 	IMPAIR_CP_REQUEST_PCSCF_LEGACY,	/* ... with the 3GPP private types 16389/16390 */
+	IMPAIR_MODECFG_SPLIT_HALVES,	/* IKEv1 Mode Config: --client sent as two split networks */
 	IMPAIR_COUNT,
 };
 

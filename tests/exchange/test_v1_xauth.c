@@ -18,6 +18,7 @@
 #include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
+#include "util/impair.h"
 
 static char dir[64];
 
@@ -604,6 +605,123 @@ Test(v1_xauth, modecfg_push_alone_lost_set)
 	assert_mc_up();
 }
 
+/* ---- IPv6 Mode Config: INTERNAL_IP6_ADDRESS (8), INTERNAL_IP6_DNS (10) ---- */
+
+#define MC_EAST6                                                                              \
+	"--name v1 --ikev1 --tunnelipv6 --host 127.0.0.2 --id @east --client ::/0 "             \
+	"--xauthserver --modecfgserver --modecfgdns 2001:db8::53,192.0.2.53 --to --host %s "    \
+	"--id @west --addresspool %s --psk --encrypt --tunnel%s"
+#define MC_WEST6                                                                              \
+	"--name v1 --ikev1 --tunnelipv6 --host 127.0.0.1 --id @west --xauthclient "              \
+	"--modecfgclient --to --host 127.0.0.2 --id @east --client ::/0 --psk --encrypt "       \
+	"--tunnel%s"
+
+/* peer: west as east knows it (its IPv4 address, or %any: a road warrior) */
+static void mc6_start(const char *peer, const char *pool, const char *extra)
+{
+	char e[512], w[512];
+
+	snprintf(e, sizeof(e), MC_EAST6, peer, pool, extra);
+	snprintf(w, sizeof(w), MC_WEST6, extra);
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_EAST, e);
+	xch_conn_add(XCH_WEST, w);
+	xch_set_psk(XCH_WEST, "a shared secret of both ends");
+	xch_set_psk(XCH_EAST, "a shared secret of both ends");
+	passwd("alice", "open sesame", NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	tp.pr.xauth_user = "alice";
+	tp.pr.xauth_pass = "open sesame";
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+}
+
+/* The SET or REPLY: the IPv6 address with its prefix length (17 octets), DNS of both families. */
+static void assert_cfg6(const struct v1_cfg *cfg, const uint8_t want[17])
+{
+	const uint8_t *v;
+	uint16_t len = 0;
+
+	cr_assert_null(attr_val(cfg, 1, &len), "an IPv4 address without an IPv4 pool");
+	v = attr_val(cfg, 8, &len);		/* INTERNAL_IP6_ADDRESS */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 17);
+	cr_assert_arr_eq(v, want, 17);
+	v = attr_val(cfg, 10, &len);		/* INTERNAL_IP6_DNS */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 16);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					  0x53 }), 16);
+	cr_assert_not_null(attr_val(cfg, 3, &len), "the IPv4 DNS server too");
+}
+
+static void assert_mc6_up(const char *addr, unsigned prefix, const char *ts)
+{
+	char a[IP_ADDR_STRLEN], t[80];
+	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
+
+	cr_assert_not_null(w->given);
+	cr_assert_str_eq(ip_addr_str(&w->given->assigned[1], a), addr);
+	cr_assert_eq(w->given->prefix6, prefix);
+	cr_assert_eq(w->given->assigned[0].af, AF_UNSPEC);
+	cr_assert_str_eq(w->given->dns_info, "2001:db8::53 192.0.2.53");
+	cr_assert_not_null(w->children, "%s", tp.lines);
+	cr_assert_not_null(e->children);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), ts);
+	cr_assert_str_eq(ike_ts_str(&w->children->ts_remote, t, sizeof(t)), "::/0");
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_remote, t, sizeof(t)), ts);
+	cr_assert_str_eq(ike_ts_str(&e->children->ts_local, t, sizeof(t)), "::/0");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+}
+
+/* Push, from an address pool, to a peer east knows by its IPv4 address (an IPv6 tunnel). */
+Test(v1_xauth, modecfg_ipv6_push)
+{
+	mc6_start("127.0.0.1", "2001:db8:9::/126", "");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	assert_cfg6(cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}")),
+		    (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128 });
+	cr_assert_eq(xch_run_until_quiet(), 4);	/* ACK, Quick Mode */
+	assert_mc6_up("2001:db8:9::", 128, "2001:db8:9::/128");
+	cr_assert_not_null(strstr(tp.lines, "ModeCfg: received IPv6 address 2001:db8:9::/128"),
+			   "%s", tp.lines);
+}
+
+/* Pull, from a prefix pool, by a road warrior: its REQUEST asks for an IPv6 address, gets a /64. */
+Test(v1_xauth, modecfg_ipv6_pull_prefix_pool)
+{
+	const struct v1_cfg *cfg;
+	uint16_t len;
+
+	mc6_start("%any", "2001:db8:100::/62/64", " --modecfgpull");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	cfg = cfg_of(step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REQUEST);
+	cr_assert_not_null(attr_val(cfg, 8, &len), "the REQUEST asks for an IPv6 address");
+	cr_assert_null(attr_val(cfg, 1, &len), "... not for an IPv4 one");
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	cr_assert_eq(cfg->type, V1_CFG_REPLY);
+	assert_cfg6(cfg, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+				      64 });
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_mc6_up("2001:db8:100::1", 64, "2001:db8:100::/64");
+}
+
+/* An IPv6 tunnel and a server with an IPv4 pool only: the client says what is missing. */
+Test(v1_xauth, modecfg_ipv6_tunnel_without_ipv6_address)
+{
+	mc6_start("%any", "10.9.0.10-10.9.0.20", "");
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "the server gave no IPv6 address (the tunnel is IPv6)"),
+			   "%s", tp.lines);
+}
+
 /* ---- Cisco Unity: the banner (28672) and split networks (28676) ---- */
 
 #define MC_EAST_SPLIT                                                                         \
@@ -698,6 +816,77 @@ Test(v1_xauth, modecfg_banner_and_split_pull)
 	assert_split_up();
 }
 
+/* How many IPsec SAs side has, and whether one of them has remote (local: local) selector want. */
+static unsigned children_with(enum xch_side side, bool local, const char *want, bool *found)
+{
+	char t[80];
+	unsigned n = 0;
+
+	*found = false;
+	for (struct child_sa *c = xch_sa(side)->children; c; c = c->next) {
+		n++;
+		if (!strcmp(ike_ts_str(local ? &c->ts_local : &c->ts_remote, t, sizeof(t)), want))
+			*found = true;
+	}
+	return n;
+}
+
+/*
+ * A server that gives several split networks (here east's --client as its
+ * two halves, --impair modecfg-split-halves): west makes an IPsec SA for
+ * each, one Quick Mode after the other.
+ */
+static void several_splits(bool pull)
+{
+	const struct v1_cfg *cfg;
+	const uint8_t *v;
+	uint16_t len = 0;
+	bool found;
+
+	cr_assert_eq(impair_apply("modecfg-split-halves", true, NULL, 0), 0);
+	mc_split_start(pull ? " --modecfgpull" : "");
+	for (int i = 0; i < 10; i++)
+		cr_assert_not_null(xch_step((i < 6) == (i % 2 == 0) ? XCH_WEST : XCH_EAST));
+	if (pull)
+		cr_assert_not_null(xch_step(XCH_WEST));	/* the REQUEST */
+	cfg = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"));
+	v = attr_val(cfg, 28676, &len);		/* UNITY_SPLIT_INCLUDE: two items */
+	cr_assert_not_null(v);
+	cr_assert_eq(len, 28);
+	cr_assert_arr_eq(v, ((uint8_t[]){ 10, 1, 0, 0, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0,
+					  10, 1, 128, 0, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0 }), 28);
+	cr_assert_eq(xch_run_until_quiet(), pull ? 6 : 7, "ACK (push), two Quick Modes");
+	cr_assert_eq(xch_sa(XCH_WEST)->given->nsplit, 2);
+	cr_assert_eq(children_with(XCH_WEST, false, "10.1.0.0/17", &found), 2);
+	cr_assert(found, "west has no IPsec SA for 10.1.0.0/17");
+	children_with(XCH_WEST, false, "10.1.128.0/17", &found);
+	cr_assert(found, "west has no IPsec SA for 10.1.128.0/17");
+	cr_assert_eq(children_with(XCH_EAST, true, "10.1.0.0/17", &found), 2);
+	cr_assert(found, "east has no IPsec SA for 10.1.0.0/17");
+	children_with(XCH_EAST, true, "10.1.128.0/17", &found);
+	cr_assert(found, "east has no IPsec SA for 10.1.128.0/17");
+	children_with(XCH_EAST, false, "10.9.0.10/32", &found);
+	cr_assert(found);
+	cr_assert_not_null(strstr(tp.lines, "ModeCfg: the server's split network 10.1.128.0/17"),
+			   "%s", tp.lines);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+	/* both go with the ISAKMP SA */
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+}
+
+Test(v1_xauth, modecfg_several_split_networks_push)
+{
+	several_splits(false);
+}
+
+Test(v1_xauth, modecfg_several_split_networks_pull)
+{
+	several_splits(true);
+}
+
 /* A server whose --client is 0.0.0.0/0 sends no split network; no banner without one. */
 Test(v1_xauth, modecfg_no_split_for_everything)
 {
@@ -720,6 +909,7 @@ Test(v1_xauth, modecfg_no_split_for_everything)
 
 struct du {
 	const char *user;
+	const struct ip_addr *crashed;	/* --crash ADDR with it */
 	unsigned n;
 	char lines[512];
 };
@@ -737,7 +927,7 @@ static void du_run(struct ike_daemon *d, void *arg)
 {
 	struct du *u = arg;
 
-	u->n = ike_cmd_deleteuser(d, u->user, du_emit, u);
+	u->n = ike_cmd_deleteuser(d, u->user, u->crashed, du_emit, u);
 }
 
 struct rows_arg {
@@ -778,6 +968,101 @@ Test(v1_xauth, deleteuser_deletes_the_users_sas)
 	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the IPsec SA's */
 	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
 	cr_assert_eq(xch_sa_count(XCH_WEST), 0, "west kept the SA of the deleted user");
+}
+
+static struct ip_addr addr_of(const char *s)
+{
+	struct ip_addr a;
+
+	cr_assert_eq(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+/*
+ * --deleteuser --name alice --crash <west>: alice's peer crashed, so her
+ * ISAKMP SA and IPsec SA leave east's memory and kernel with no Delete:
+ * west, never told, keeps its SAs.
+ */
+Test(v1_xauth, deleteuser_crash_sends_no_delete)
+{
+	struct ip_addr west = addr_of("127.0.0.1");
+	struct du u = { .user = "alice", .crashed = &west };
+	struct child_sa *c;
+	uint32_t spi_in, spi_out;
+	unsigned k;
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	c = xch_sa(XCH_EAST)->children;
+	cr_assert_not_null(c);
+	spi_in = c->spi_in;
+	spi_out = c->spi_out;
+	k = xch_kernel_op_count();
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 1);
+	cr_assert_not_null(strstr(u.lines, "deleting the ISAKMP SA of XAUTH user alice without a "
+				  "Delete (the peer crashed)"), "%s", u.lines);
+	xch_pump();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_not(xch_pending(XCH_EAST), "east told the crashed peer something");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "west heard of the deletion");
+	cr_assert_not_null(xch_sa(XCH_WEST)->children);
+	cr_assert_neq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, spi_in), 0,
+		      "the inbound IPsec SA stayed in east's kernel");
+	cr_assert_neq(xch_kernel_op_seq(XCH_EAST, KERNEL_OP_SA_DELETE, spi_out), 0,
+		      "the outbound IPsec SA stayed in east's kernel");
+	cr_assert_geq(xch_kernel_ops(XCH_EAST, KERNEL_OP_POLICY_DELETE, NULL, k), 2);
+	cr_assert_eq(xch_kernel_ops(XCH_WEST, KERNEL_OP_SA_DELETE, NULL, k), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_PEER_DEAD), 1);
+}
+
+/* --crash names another peer: alice's peer is told (a Delete), as without --crash. */
+Test(v1_xauth, deleteuser_crash_of_another_peer_tells_hers)
+{
+	struct ip_addr other = addr_of("127.0.0.9");
+	struct du u = { .user = "alice", .crashed = &other };
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	xch_ctl(XCH_EAST, du_run, &u);
+	cr_assert_eq(u.n, 1);
+	cr_assert_null(strstr(u.lines, "without a Delete"), "%s", u.lines);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the IPsec SA's */
+	step_expect(XCH_EAST, "v1 Informational: E{HASH D}");	/* the ISAKMP SA's */
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_PEER_DEAD), 0);
+}
+
+struct crash_arg {
+	struct ip_addr peer;
+	struct du out;		/* its lines and count */
+};
+
+static void crash_run(struct ike_daemon *d, void *arg)
+{
+	struct crash_arg *a = arg;
+
+	a->out.n = ike_cmd_crash(d, &a->peer, du_emit, &a->out);
+}
+
+/* whack --crash ADDR alone reaches IKEv1 SAs too: the ISAKMP SA goes, no Delete. */
+Test(v1_xauth, crash_deletes_isakmp_sa_silently)
+{
+	struct crash_arg a = { .peer = addr_of("127.0.0.1") };
+
+	passwd("alice", "open sesame", NULL);
+	xauth_start("", "alice", "open sesame");
+	cr_assert_eq(xch_run_until_quiet(), 13);
+	xch_ctl(XCH_EAST, crash_run, &a);
+	cr_assert_eq(a.out.n, 1);
+	cr_assert_not_null(strstr(a.out.lines, "the peer is treated as dead"), "%s", a.out.lines);
+	xch_pump();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_not(xch_pending(XCH_EAST));
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 }
 
 /* A --xauthpass longer than the client sends ends its SA, said so, nothing overflows. */

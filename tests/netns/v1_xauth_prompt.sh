@@ -7,7 +7,8 @@
 # name nor password anywhere. whack --initiate is answered from a pipe: 041 (user name)
 # then 040 (password); the exchange goes on, west gets its address, the banner and the
 # split network 10.1.0.0/16 (its IPsec SA 10.9.0.10/32===10.1.0.0/16), and updown the
-# banner. Then no answer (whack's stdin empty): the XAUTH fails with a clear line and
+# banner. Again, then east's whack --deleteuser --name alice --crash 192.0.2.1: east's
+# SAs go (updown down) with no Delete, west keeps its own. Then no answer (whack's stdin empty): the XAUTH fails with a clear line and
 # the SA goes; --asynchronous (no whack to ask) the same. Last, --xauthby pam and a
 # banner that is too long, or in an IKEv2 connection, are refused.
 set -eu
@@ -47,7 +48,7 @@ chmod +x "$T/record"
 
 expect_status 0 "east adds the server" $WE --name x --ikev1 --psk --encrypt --tunnel \
 	--host 192.0.2.2 --id @east --client 10.1.0.0/16 --xauthserver --modecfgserver \
-	--modecfgbanner "Welcome to east" \
+	--modecfgbanner "Welcome to east" --updown "UPDOWN_LOG=$T/updown.e $T/record" \
 	--to --host 192.0.2.1 --id @west --xauthclient --modecfgclient --addresspool 10.9.0.10-10.9.0.20
 expect_status 0 "west adds the client (no user, no password)" $WW --name x --ikev1 --psk --encrypt \
 	--tunnel --host 192.0.2.1 --id @west --xauthclient --modecfgclient \
@@ -76,6 +77,32 @@ expect_match "east's IPsec SA is alice's" 'username=alice'
 expect_status 0 "west terminates" $WW --terminate --name x
 wait_for 5 sh -c "$WE --status | grep -q 'IKE SAs: total(0)'" && ok "east let the SA go" ||
 	not_ok "east kept the SA"
+
+# whack --deleteuser --name alice --crash <west>: east drops alice's SAs without a Delete
+expect_status 0 "west initiates again" \
+	sh -c "printf 'alice\n%s\n' '$PW' | timeout 20 $WW --initiate --name x"
+expect_match "... and its IPsec SA is up" 'IPsec SA #[0-9]+ established tunnel mode'
+wait_for 5 grep -q '^up-client ' "$T/updown.e" && ok "east ran updown up" ||
+	not_ok "east ran no updown up"
+expect_status 0 "east deletes alice's SAs, her peer crashed" \
+	$WE --deleteuser --name alice --crash 192.0.2.1
+expect_match "whack says which SA went, with no Delete" \
+	'deleting the ISAKMP SA of XAUTH user alice without a Delete \(the peer crashed\)'
+expect_status 0 "east status" $WE --status
+expect_match "east has no IKE SA left" 'IKE SAs: total\(0\)'
+expect_match "... nor an IPsec SA" 'IPsec SAs: total\(0\)'
+wait_for 5 grep -q '^down-client ' "$T/updown.e" && ok "east ran updown down" ||
+	not_ok "east ran no updown down"
+sleep 1
+expect_status 0 "west status" $WW --status
+expect_match "west, never told, keeps its ISAKMP SA" 'IKE SAs: total\(1\)'
+expect_match "... and its IPsec SA" 'IPsec SAs: total\(1\)'
+if grep -q 'received Delete' "$T/w.log"; then not_ok "west got a Delete"; else
+	ok "west got no Delete"; fi
+expect_status 21 "the user has nothing left to delete" \
+	$WE --deleteuser --name alice --crash 192.0.2.1
+expect_match "whack says so" 'no IKEv1 SA of XAUTH user alice nor an established IKE SA with 192\.0\.2\.1'
+expect_status 0 "west terminates its stale SA" $WW --terminate --name x
 
 expect_status 1 "no answer on whack's stdin: whack says so" \
 	sh -c "timeout 20 $WW --initiate --name x </dev/null"

@@ -418,7 +418,7 @@ static const struct opt_desc opts[WO_COUNT] = {
 
 	/* crash, deletes */
 	[WO_CRASH] = { .name = "crash", .arg = "ip-address", .kind = K_ADDR, .scope = S_WIDE,
-		.forms = F_ACTION, .starts = F_ACTION, .ops = 1ull << WOP_CRASH },
+		.forms = F_ACTION | F_DELETEUSER, .starts = F_ACTION, .ops = 1ull << WOP_CRASH },
 	[WO_DELETESTATE] = { .name = "deletestate", .arg = "state-number", .kind = K_NUM,
 		.scope = S_WIDE, .forms = F_ACTION, .starts = F_ACTION,
 		.ops = 1ull << WOP_DELETESTATE, .min = 1, .max = INT31_MAX },
@@ -1057,19 +1057,32 @@ static bool conn_form_present(const struct whack_cmd *c)
 	return false;
 }
 
-/* The form an option starts in this command (--delete depends on the rest). */
-static uint32_t starts_of(const struct opt_desc *d, bool conn)
+/*
+ * --crash ADDR with --deleteuser modifies it (libreswan's "whack --deleteuser
+ * --name <user_name> [--crash <ip-address>]"): --deleteuser runs both.
+ */
+static bool crash_of_deleteuser(const struct opt_desc *d, const struct whack_cmd *c)
+{
+	return d - opts == WO_CRASH && cmd_has(c, WO_DELETEUSER);
+}
+
+/* The form an option starts in this command (--delete, --crash depend on the rest). */
+static uint32_t starts_of(const struct opt_desc *d, const struct whack_cmd *c, bool conn)
 {
 	if ((d - opts == WO_DELETE || d - opts == WO_REDIRECT_TO) && conn)
+		return 0;
+	if (crash_of_deleteuser(d, c))
 		return 0;
 	return d->starts;
 }
 
-static uint64_t ops_of(const struct opt_desc *d, bool conn)
+static uint64_t ops_of(const struct opt_desc *d, const struct whack_cmd *c, bool conn)
 {
 	uint64_t ops = d->ops;
 	if ((d - opts == WO_DELETE || d - opts == WO_REDIRECT_TO) && conn)
 		ops = 0;	/* --delete in the connection form: replace; --redirect-to: a setting */
+	if (crash_of_deleteuser(d, c))
+		ops = 0;	/* ctl's --deleteuser takes it */
 	if (conn && d->starts == F_CONN)
 		ops |= 1ull << WOP_ADD_CONN;
 	return ops;
@@ -1083,7 +1096,7 @@ static uint64_t derive_ops(const struct whack_cmd *c)
 	for (size_t i = 0; i < c->nopts; i++) {
 		const struct opt_desc *d = desc_of(c->opts[i].id);
 		if (d)
-			ops |= ops_of(d, conn);
+			ops |= ops_of(d, c, conn);
 	}
 	return ops;
 }
@@ -1184,7 +1197,7 @@ static int check_forms(const struct whack_cmd *c, char *err, size_t errlen)
 
 	for (size_t i = 0; i < c->nopts; i++) {
 		const struct opt_desc *d = desc_of(c->opts[i].id);
-		uint32_t s = starts_of(d, conn);
+		uint32_t s = starts_of(d, c, conn);
 		present |= s;
 		for (size_t f = 0; f < ARRAY_SIZE(form_info); f++) {
 			if ((s & form_info[f].form) && !starter[f]) {
@@ -1220,7 +1233,7 @@ static int check_forms(const struct whack_cmd *c, char *err, size_t errlen)
 	/* Modifiers need one of their forms. */
 	for (size_t i = 0; i < c->nopts; i++) {
 		const struct opt_desc *d = desc_of(c->opts[i].id);
-		if (starts_of(d, conn) || (d->forms & present))
+		if (starts_of(d, c, conn) || (d->forms & present))
 			continue;
 		forms_list(d->forms, list, sizeof(list));
 		return errf(err, errlen, "--%s: only valid with %s", d->name, list);

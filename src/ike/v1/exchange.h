@@ -104,12 +104,20 @@ void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in);	/* client: SET
 void v1_after_modecfg(struct ike_sa *sa);
 
 /*
- * The remote selector of our Quick Mode for conn on sa: the first split
- * network the Mode Config server gave (UNITY_SPLIT_INCLUDE) when it lies
- * within conn's remote --client (or conn has none), else conn's.
+ * The remote selector of our Quick Mode for conn on sa: split network
+ * number split the Mode Config server gave (UNITY_SPLIT_INCLUDE) when it
+ * lies within conn's remote --client (or conn has none), else conn's.
  */
 struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connection *conn,
-				   uint8_t this_end);
+				   uint8_t this_end, unsigned split);
+
+/*
+ * A Mode Config client given several split networks makes an IPsec SA for
+ * each, one Quick Mode after the other: the index of the next one usable
+ * (within conn's remote --client) that has no IPsec SA on sa yet, 0: none
+ * left. Context: the owner.
+ */
+unsigned v1_modecfg_next_split(const struct ike_sa *sa);
 
 /* The Phase 1 authentication method connection c proposes and takes. */
 uint16_t v1_p1_auth(const struct connection *c);

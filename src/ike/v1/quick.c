@@ -467,7 +467,7 @@ void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in)
  * break). tries: the attempts before this one (--keyingtries).
  */
 static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
-			struct child_sa *old, unsigned tries)
+			struct child_sa *old, unsigned tries, unsigned split)
 {
 	struct child_sa *c;
 	struct v1_qm *q;
@@ -489,6 +489,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 	}
 	q->child = c->serial;
 	q->tries = tries;
+	q->split = old ? 0 : split;
 	q->started_ms = ike_now(sa->w);
 	c->we_initiated = true;
 	c->encap = v1_natt_encap(sa);
@@ -503,8 +504,8 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
 		/* a Mode Config client's IDci is the address it was given */
 		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->given);
-		/* ... and its IDcr the server's split network, when it gave one */
-		c->ts_remote = v1_modecfg_remote_ts(sa, conn, this_end);
+		/* ... and its IDcr one of the server's split networks, when it gave some */
+		c->ts_remote = v1_modecfg_remote_ts(sa, conn, this_end, split);
 	}
 	q->has_ids = true;
 	q->group = pfs_group(sa, c->conn);
@@ -526,7 +527,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 
 int v1_quick_initiate(struct ike_sa *sa)
 {
-	return qm_start_for(sa, sa->conn, sa->this_end, NULL, 0);
+	return qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, 0);
 }
 
 int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
@@ -536,7 +537,7 @@ int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
 		return -EBUSY;
 	if (pr && !sa->whack)
 		sa->whack = ike_progress_ref(pr);
-	return qm_start_for(sa, conn, this_end, NULL, 0);
+	return qm_start_for(sa, conn, this_end, NULL, 0, 0);
 }
 
 bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool asked)
@@ -565,7 +566,7 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
 	}
 	ike_sa_progress(sa, RC_LOG, "%s: rekeying IPsec SA #%llu", why,
 			(unsigned long long)c->serial);
-	return qm_start_for(sa, c->conn, c->this_end, c, 0) == 0;
+	return qm_start_for(sa, c->conn, c->this_end, c, 0, 0) == 0;
 }
 
 /*
@@ -580,7 +581,7 @@ void v1_quick_timeout(struct ike_sa *sa)
 	struct child_sa *old = c && c->rekey_of ? ike_child_find(sa, c->rekey_of) : NULL;
 	struct connection *conn = c ? c->conn : sa->conn;
 	uint8_t end = c ? c->this_end : sa->this_end;
-	unsigned tries = q->tries + 1, limit = conn->spec.keyingtries;
+	unsigned tries = q->tries + 1, limit = conn->spec.keyingtries, split = q->split;
 	bool rekey = c && c->rekey_of;
 
 	ike_connection_ref(conn);
@@ -589,7 +590,7 @@ void v1_quick_timeout(struct ike_sa *sa)
 	if ((limit == 0 || tries < limit) && (!rekey || old) &&
 	    (!old || !old->expire_ms || ike_now(sa->w) < old->expire_ms)) {
 		ike_sa_progress(sa, RC_LOG, "starting Quick Mode attempt %u", tries + 1);
-		qm_start_for(sa, conn, end, old, tries);
+		qm_start_for(sa, conn, end, old, tries, split);
 	}
 	ike_connection_unref(conn);
 }
@@ -665,6 +666,15 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 		}
 	}
 	v1_qm_free(sa);
+	/* the server's next split network, one Quick Mode after the other */
+	unsigned next = c->rekey_of || c->conn != sa->conn ? 0 : v1_modecfg_next_split(sa);
+	if (next) {
+		char net[IP_SUBNET_STRLEN];
+
+		ike_sa_progress(sa, RC_LOG, "ModeCfg: an IPsec SA for the split network %s too",
+				ip_subnet_str(&sa->given->split[next], net));
+		qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, next);
+	}
 }
 
 static void i_derived(struct ike_sa *sa)

@@ -56,6 +56,7 @@ struct v1_qm {
 	struct timer resend;		/* responder: message 2 again until message 3 comes */
 	uint8_t resends;
 	unsigned tries;			/* initiator: the attempts before this one (--keyingtries) */
+	unsigned split;			/* initiator: the Mode Config split network it is for */
 	uint64_t started_ms;		/* initiator: when it began (rekey times) */
 };
 

@@ -374,3 +374,38 @@ Test(whack_server, prompt_when_pluto_stops)
 	close(w);
 	free(a);
 }
+
+static void deleteuser(const char *user, const char *crash, struct replies *r)
+{
+	struct whack_cmd *cmd = calloc(1, sizeof(*cmd));
+
+	cmd->ops = 1ull << WOP_DELETEUSER;	/* as whack sends it: --crash is its part */
+	cr_assert_eq(whack_cmd_add(cmd, WO_DELETEUSER, WHACK_END_NONE, ""), 0);
+	cr_assert_eq(whack_cmd_add(cmd, WO_NAME, WHACK_END_NONE, user), 0);
+	if (crash)
+		cr_assert_eq(whack_cmd_add(cmd, WO_CRASH, WHACK_END_NONE, crash), 0);
+	request(cmd, r);
+	whack_cmd_fini(cmd);
+	free(cmd);
+}
+
+/* --deleteuser [--crash ADDR]: nothing to delete is said, a bad address refused. */
+Test(whack_server, deleteuser_with_crash)
+{
+	struct replies r;
+
+	deleteuser("alice", NULL, &r);
+	cr_assert_eq(last_loud(&r), RC_UNKNOWN_NAME);
+	cr_assert(any_text(&r, "no IKEv1 SA of XAUTH user alice"), "%s", r.text[0]);
+	cr_assert_not(any_text(&r, "not supported"));
+	deleteuser("alice", "192.0.2.9", &r);
+	cr_assert_eq(last_loud(&r), RC_UNKNOWN_NAME);
+	cr_assert(any_text(&r, "no IKEv1 SA of XAUTH user alice nor an established IKE SA with "
+			   "192.0.2.9"), "%s", r.text[0]);
+	cr_assert_not(any_text(&r, "not supported"));
+	/* the request's own check refuses it before --deleteuser runs */
+	deleteuser("alice", "no.such.address", &r);
+	cr_assert_eq(last_loud(&r), RC_BADWHACKMESSAGE, "rc %u: %s", last_loud(&r), r.text[0]);
+	cr_assert(any_text(&r, "--crash no.such.address: expected an IP address"), "%s",
+		  r.text[0]);
+}

@@ -227,6 +227,8 @@ static const char *const good[] = {
 	"--name c --delete",
 	"--deletestate 5",
 	"--deleteuser --name 'alice smith'",
+	"--deleteuser --name alice --crash 192.0.2.9",
+	"--crash 2001:db8::9 --deleteuser --name alice",
 	/* debug, impair */
 	"--debug all",
 	"--debug none --debug cpu-usage",
@@ -420,6 +422,9 @@ static const struct bad bad[] = {
 	{ "--oppohere 10.0.0.1", "needs both --oppohere and --oppothere" },
 	{ "--oppohere 10.0.0.1 --oppothere 10.0.0.2 --status", "cannot be combined" },
 	{ "--deleteuser --name alice --status", "cannot be combined" },
+	{ "--deleteuser --name alice --crash", "--crash: missing value (expected ip-address)" },
+	{ "--deleteuser --name alice --crash 0.0.0.0", "the unspecified address is not usable" },
+	{ "--deleteuser --name alice --crash 192.0.2.9 --deletestate 3", "cannot be combined" },
 	{ "--tunnelipv4", "--tunnelipv4: only valid with the connection form" },
 	{ "--name c", "--name: no operation given (expected the connection form" },
 	{ "--name c --listen", "--name: only valid with" },
@@ -595,6 +600,8 @@ Test(whack_opts, operations_follow_the_options)
 		{ "--deleteuser --name bob", 1ull << WOP_DELETEUSER },
 		{ "--deletestate 7", 1ull << WOP_DELETESTATE },
 		{ "--crash 10.1.1.1", 1ull << WOP_CRASH },
+		/* --deleteuser takes its --crash (ctl runs both parts) */
+		{ "--deleteuser --name bob --crash 10.1.1.1", 1ull << WOP_DELETEUSER },
 		{ "--ike-socket-errqueue-toggle --ike-socket-bufsize 9",
 		  1ull << WOP_SOCKET_ERRQUEUE | 1ull << WOP_SOCKET_BUFSIZE },
 		{ "--global-redirect yes --global-redirect-to 10.0.0.1",
