@@ -124,6 +124,9 @@ v1_add_sswan() {
 		local pki=$PKI
 		[ "$V1_CERT" = ecdsa ] && pki=$PKI_EC
 		sauth=pubkey certs="certs = sswan-$V1_CERT.pem"
+		# one key of ours only: strongSwan's IKEv1 initiator proposes the method of
+		# the first private key it finds for its ID, whatever the certificate's key
+		rm -f "$d"/swanctl/x509/sswan-*.pem "$d"/swanctl/private/sswan-*.key
 		cp "$pki/sswan.pem" "$d/swanctl/x509/sswan-$V1_CERT.pem"
 		cp "$pki/sswan.key" "$d/swanctl/private/sswan-$V1_CERT.key"
 		cp "$pki/ca.pem" "$d/swanctl/x509ca/ca-$V1_CERT.pem"
@@ -167,7 +170,11 @@ v1_add_sswan() {
 		        secret = "$7"
 		    }
 	EOF2
-	sswan_reload "$1"
+	sswan_reload "$1" || return 1
+	# forget the credentials of the other kind's cases (--load-all keeps them)
+	[ "$V1_CERT" = 0 ] ||
+		sswan_swanctl "$1" --load-creds --clear --noprompt --file "$d/swanctl/swanctl.conf" \
+			>>"$d/load.out" 2>&1
 }
 
 # ---- is the ISAKMP SA up, with which algorithms ----

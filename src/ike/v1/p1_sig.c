@@ -37,8 +37,9 @@ bool v1_p1_is_ecdsa(uint16_t auth)
 
 /*
  * The plan the common step signs and checks with under a negotiated
- * method: RSA signs the HASH as it is; ECDSA (RFC 4754, IKEv2's methods of
- * the same numbers) a SHA-2 digest of it, r || s.
+ * method: RSA pads the HASH as it is; ECDSA (RFC 4754, IKEv2's methods of
+ * the same numbers: the curve is the method's) signs the HASH as the
+ * digest, r || s, as strongSwan does (crypto/sig.h ECDSA_DIGEST).
  */
 static struct ike_auth_plan plan_of(uint16_t auth)
 {
@@ -47,8 +48,8 @@ static struct ike_auth_plan plan_of(uint16_t auth)
 		.scheme = { .kind = CRYPTO_SIG_RSA_PKCS1_RAW, .hash = V2_HASH_IDENTITY },
 	};
 
-	if (v1_p1_is_ecdsa(auth))
-		ike_auth_ecdsa_plan((uint8_t)auth, &p);
+	if (v1_p1_is_ecdsa(auth) && ike_auth_ecdsa_plan((uint8_t)auth, &p) == 0)
+		p.scheme.kind = CRYPTO_SIG_ECDSA_DIGEST;
 	return p;
 }
 

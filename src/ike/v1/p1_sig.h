@@ -24,10 +24,12 @@
  *     RSA_SIG (3)   the prf output in a PKCS#1 type 1 block without
  *                   DigestInfo (crypto/sig.h CRYPTO_SIG_RSA_PKCS1_RAW), as
  *                   libreswan and strongSwan sign it
- *     ECDSA (9, 10, 11; RFC 4754)  ECDSA over SHA-256, -384, -512 of the
- *                   HASH with a key on P-256, P-384, P-521, r || s each
- *                   the field's size (IKEv2's methods of the same numbers,
- *                   ike_auth_ecdsa_plan()), as strongSwan signs it
+ *     ECDSA (9, 10, 11; RFC 4754)  ECDSA with a key on P-256, P-384,
+ *                   P-521 over HASH_I/HASH_R taken as the digest itself
+ *                   (not hashed again: crypto/sig.h ECDSA_DIGEST), r || s
+ *                   each the field's size, as strongSwan signs and checks
+ *                   it; the method fixes the curve as IKEv2's methods of
+ *                   the same numbers do (ike_auth_ecdsa_plan())
  *
  * Our key chooses the method we propose and accept (v1_sig_method()): an
  * RSA key RSA_SIG, an EC key the method of its curve. The peer's
