@@ -28,9 +28,10 @@
 # ecdsa), Skua's --ecdsa --cert skua-ecdsa, strongSwan's auth = pubkey with its EC key.
 # Asserted: the ISAKMP SA established on both sides with the suite, by ECDSA_P256 (method
 # 9) as Skua's established line says, Skua's log of the peer's certificate it verified,
-# strongSwan's log of Skua's ECDSA-256 signature, the IPsec SA as v1_qm_peer asserts it
-# (below), and the initiator's Delete. libreswan 4.10's IKEv1 has no ECDSA: no such case
-# with it (its IKEv1 proposes and accepts RSA_SIG only).
+# strongSwan's log of Skua's ECDSA signature (its ECDSA_WITH_NULL: over HASH_I/HASH_R as
+# the digest), the IPsec SA as v1_qm_peer asserts it (below), and the initiator's Delete.
+# libreswan 4.10's IKEv1 has no ECDSA: no such case with it (its IKEv1 proposes and
+# accepts RSA_SIG only).
 #
 # Skua's connections send INITIAL-CONTACT (--initialcontact: Main Mode message 5,
 # Aggressive Mode message 3), which the peers take.
