@@ -204,6 +204,20 @@ const char *crypto_key_kind_name(enum crypto_key_kind kind)
 	}
 }
 
+const char *crypto_curve_name(enum crypto_curve curve)
+{
+	switch (curve) {
+	case CRYPTO_CURVE_P256:
+		return "P-256";
+	case CRYPTO_CURVE_P384:
+		return "P-384";
+	case CRYPTO_CURVE_P521:
+		return "P-521";
+	default:
+		return "";
+	}
+}
+
 /* A public-only EVP_PKEY: the SPKI of any key, decoded again. */
 static EVP_PKEY *public_copy(EVP_PKEY *pkey)
 {

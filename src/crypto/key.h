@@ -75,6 +75,9 @@ unsigned crypto_privkey_bits(const struct crypto_privkey *k);
 /* "RSA", "ECDSA", "Ed25519", "Ed448". Context: any thread. */
 const char *crypto_key_kind_name(enum crypto_key_kind kind);
 
+/* "P-256", "P-384", "P-521"; "" for none. Context: any thread. */
+const char *crypto_curve_name(enum crypto_curve curve);
+
 /*
  * The public half of a private key, as a new reference. Returns 0,
  * -ENOMEM or -EIO. Context: any thread.

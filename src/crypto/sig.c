@@ -124,6 +124,8 @@ bool crypto_sig_fits(const struct crypto_sig_scheme *s, enum crypto_key_kind kin
 		return kind == CRYPTO_KEY_ED448 && s->hash == V2_HASH_IDENTITY;
 	case CRYPTO_SIG_RSA_PKCS1_RAW:
 		return kind == CRYPTO_KEY_RSA && s->hash == V2_HASH_IDENTITY;
+	case CRYPTO_SIG_ECDSA_DIGEST:
+		return kind == CRYPTO_KEY_ECDSA && is_sha2(s->hash) && curve_hash(curve) == s->hash;
 	default:
 		return false;
 	}
@@ -151,6 +153,9 @@ const char *crypto_sig_scheme_str(const struct crypto_sig_scheme *s, char *buf, 
 		break;
 	case CRYPTO_SIG_RSA_PKCS1_RAW:
 		snprintf(buf, len, "RSASSA-PKCS1-v1_5 without DigestInfo");
+		break;
+	case CRYPTO_SIG_ECDSA_DIGEST:
+		snprintf(buf, len, "ECDSA over a digest (r||s, %s's curve)", h);
 		break;
 	default:
 		snprintf(buf, len, "none");
@@ -223,6 +228,29 @@ out:
 	return rc;
 }
 
+/*
+ * IKEv1's ECDSA signature: the message is the digest, signed or checked
+ * through EVP_PKEY_sign/verify without a signature digest; DER in and out.
+ */
+static int raw_ecdsa(EVP_PKEY *pkey, bool sign, const uint8_t *msg, size_t len, uint8_t *der,
+		     size_t *der_len)
+{
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	int rc = -EIO;
+
+	if (!pctx)
+		return -ENOMEM;
+	if ((sign ? EVP_PKEY_sign_init(pctx) : EVP_PKEY_verify_init(pctx)) <= 0)
+		goto out;
+	if (sign)
+		rc = EVP_PKEY_sign(pctx, der, der_len, msg, len) > 0 ? 0 : -EIO;
+	else
+		rc = EVP_PKEY_verify(pctx, der, *der_len, msg, len) == 1 ? 0 : -EBADMSG;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	return rc;
+}
+
 int crypto_sign(const struct crypto_privkey *k, const struct crypto_sig_scheme *s,
 		const uint8_t *msg, size_t len, uint8_t *sig, size_t cap)
 {
@@ -242,6 +270,16 @@ int crypto_sign(const struct crypto_privkey *k, const struct crypto_sig_scheme *
 		siglen = cap;
 		rc = raw_rsa(pkey, true, msg, len, sig, &siglen);
 		return rc < 0 ? rc : (int)siglen;
+	}
+	if (s->kind == CRYPTO_SIG_ECDSA_DIGEST) {
+		siglen = sizeof(der);
+		rc = raw_ecdsa(pkey, true, msg, len, der, &siglen);
+		if (rc < 0)
+			return rc;
+		rc = crypto_ecdsa_der_to_raw(der, siglen,
+					     crypto_curve_field_len(crypto_privkey_curve(k)), sig,
+					     cap);
+		return rc == -EBADMSG ? -EIO : rc;	/* our own signature: cannot happen */
 	}
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
@@ -287,6 +325,15 @@ int crypto_verify(const struct crypto_pubkey *k, const struct crypto_sig_scheme 
 		return -EBADMSG;
 	if (s->kind == CRYPTO_SIG_RSA_PKCS1_RAW)
 		return raw_rsa(pkey, false, msg, len, (uint8_t *)sig, &siglen);
+	if (s->kind == CRYPTO_SIG_ECDSA_DIGEST) {
+		if (siglen != 2 * crypto_curve_field_len(crypto_pubkey_curve(k)))
+			return -EBADMSG;
+		rc = crypto_ecdsa_raw_to_der(sig, siglen, der, sizeof(der));
+		if (rc < 0)
+			return -EBADMSG;
+		siglen = (size_t)rc;
+		return raw_ecdsa(pkey, false, msg, len, der, &siglen);
+	}
 	if (s->kind == CRYPTO_SIG_ECDSA && s->ecdsa_raw) {
 		if (siglen != 2 * crypto_curve_field_len(crypto_pubkey_curve(k)))
 			return -EBADMSG;

@@ -29,6 +29,13 @@
  *              strongSwan make it): the message (HASH_I or HASH_R, already
  *              a prf output) in an EMSA-PKCS1-v1_5 block of type 1 with no
  *              DigestInfo; hash IDENTITY
+ *   ECDSA_DIGEST  IKEv1's ECDSA signature (RFC 4754 methods 9-11, as
+ *              strongSwan makes and checks it): ECDSA over the message
+ *              taken as the digest itself (HASH_I or HASH_R, already a prf
+ *              output: nothing is hashed again), r || s each left-padded
+ *              to the field size; hash names the method's SHA-2, which
+ *              fixes the curve (SHA-256 P-256, SHA-384 P-384, SHA-512
+ *              P-521), and is not applied
  *
  * Verification is strict: non-DER ECDSA signatures, RSA signatures of the
  * wrong length and PSS with another salt length are refused.
@@ -41,6 +48,7 @@ enum crypto_sig_kind {
 	CRYPTO_SIG_ED25519,
 	CRYPTO_SIG_ED448,
 	CRYPTO_SIG_RSA_PKCS1_RAW,
+	CRYPTO_SIG_ECDSA_DIGEST,
 };
 
 /* Owner: a plain value. */

@@ -66,7 +66,7 @@ static uint8_t curve_hash(enum crypto_curve c)
 	}
 }
 
-static uint8_t ecdsa_method(enum crypto_curve c)
+uint8_t ike_auth_ecdsa_method(enum crypto_curve c)
 {
 	switch (c) {
 	case CRYPTO_CURVE_P256:
@@ -78,6 +78,29 @@ static uint8_t ecdsa_method(enum crypto_curve c)
 	default:
 		return 0;
 	}
+}
+
+int ike_auth_ecdsa_plan(uint8_t method, struct ike_auth_plan *out)
+{
+	uint8_t h;
+
+	switch (method) {
+	case V2_AUTH_ECDSA_256:
+		h = V2_HASH_SHA2_256;
+		break;
+	case V2_AUTH_ECDSA_384:
+		h = V2_HASH_SHA2_384;
+		break;
+	case V2_AUTH_ECDSA_521:
+		h = V2_HASH_SHA2_512;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+	*out = (struct ike_auth_plan){ .method = method,
+				       .scheme = crypto_sig_scheme(CRYPTO_SIG_ECDSA, h) };
+	out->scheme.ecdsa_raw = 1;
+	return 0;
 }
 
 static int no(const char **why, const char *what)
@@ -135,9 +158,7 @@ int ike_auth_plan_sign(const struct ike_auth_policy *ours, enum crypto_key_kind 
 		}
 		if (!ch || !(ours->ecdsa_hashes & IKE_HASH_BIT(ch)))
 			return no(why, "no hash both ends allow for ECDSA");
-		p.method = ecdsa_method(curve);
-		p.scheme = crypto_sig_scheme(CRYPTO_SIG_ECDSA, ch);
-		p.scheme.ecdsa_raw = 1;
+		ike_auth_ecdsa_plan(ike_auth_ecdsa_method(curve), &p);
 		break;
 	}
 	case CRYPTO_KEY_ED25519:
@@ -176,7 +197,6 @@ int ike_auth_parse(const struct ike_auth_policy *theirs, uint8_t our_hashes, uin
 		   const uint8_t **sig, size_t *sig_len, const char **why)
 {
 	struct ike_auth_plan p = { .method = method };
-	uint8_t h;
 
 	if (len == 0)
 		return malformed(why, "empty AUTH data");
@@ -198,15 +218,11 @@ int ike_auth_parse(const struct ike_auth_policy *theirs, uint8_t our_hashes, uin
 	case V2_AUTH_ECDSA_256:
 	case V2_AUTH_ECDSA_384:
 	case V2_AUTH_ECDSA_521:
-		h = method == V2_AUTH_ECDSA_256	  ? V2_HASH_SHA2_256
-		    : method == V2_AUTH_ECDSA_384 ? V2_HASH_SHA2_384
-						  : V2_HASH_SHA2_512;
+		ike_auth_ecdsa_plan(method, &p);
 		if (!(theirs->classes & IKE_AUTHC_ECDSA) ||
-		    !(theirs->ecdsa_hashes & IKE_HASH_BIT(h)))
+		    !(theirs->ecdsa_hashes & IKE_HASH_BIT(p.scheme.hash)))
 			return refuse(why, "an ECDSA signature the connection does not allow the "
 					   "peer");
-		p.scheme = crypto_sig_scheme(CRYPTO_SIG_ECDSA, h);
-		p.scheme.ecdsa_raw = 1;
 		break;
 	case V2_AUTH_DIGITAL_SIG: {
 		size_t n = data[0];
@@ -286,7 +302,10 @@ const char *ike_auth_plan_str(const struct ike_auth_plan *p, char *buf, size_t l
 		snprintf(buf, len, "PSK");
 		break;
 	case V2_AUTH_RSA_SIG:
-		snprintf(buf, len, "RSA Digital Signature (SHA1)");
+		/* IKEv1's RSA_SIG signs its HASH as it is (p1_sig.h) */
+		snprintf(buf, len, p->scheme.kind == CRYPTO_SIG_RSA_PKCS1_RAW
+					   ? "RSA Digital Signature"
+					   : "RSA Digital Signature (SHA1)");
 		break;
 	case V2_AUTH_ECDSA_256:
 	case V2_AUTH_ECDSA_384:

@@ -74,6 +74,17 @@ struct ike_auth_plan {
 };
 
 /*
+ * RFC 4754's methods, the same numbers in IKEv1 (Phase 1 authentication
+ * attribute) and IKEv2 (AUTH method): 9, 10, 11 are ECDSA on P-256, P-384,
+ * P-521 with SHA-256, -384, -512, the signature r || s.
+ * ike_auth_ecdsa_method: the method of a curve (0: none);
+ * ike_auth_ecdsa_plan: the plan of a method (0, or -ENOTSUP for another).
+ * Context: any thread; pure.
+ */
+uint8_t ike_auth_ecdsa_method(enum crypto_curve c);
+int ike_auth_ecdsa_plan(uint8_t method, struct ike_auth_plan *out);
+
+/*
  * Choose how we sign with a key of this kind and curve under our policy,
  * given the hashes the peer announced (0: no notify). Returns 0, or
  * -ENOTSUP with *why set: the policy does not allow the key's kind, or

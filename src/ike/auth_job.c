@@ -98,10 +98,23 @@ static void verify(const struct ike_auth_verify *v, struct ike_auth_result *r)
 			goto out;
 		}
 		r->by_cert = true;
-		if (!key || !crypto_sig_fits(&v->plan.scheme, crypto_pubkey_kind(key),
-					     crypto_pubkey_curve(key))) {
-			fail(r, -ENOKEY, "its certificate's key does not make the signature it "
-					 "claims%s", NULL);
+		if (!key) {
+			fail(r, -ENOKEY, "its certificate's key is of a kind we do not do%s", NULL);
+			goto out;
+		}
+		if (!crypto_sig_fits(&v->plan.scheme, crypto_pubkey_kind(key),
+				     crypto_pubkey_curve(key))) {
+			enum crypto_curve cv = crypto_pubkey_curve(key);
+			char scheme[64];
+
+			/* IKEv1: the negotiated method; IKEv2: the AUTH method it sent */
+			r->verify = -ENOKEY;
+			snprintf(r->why, sizeof(r->why),
+				 "certificate '%.200s' has an %s%s%s key, which does not make the "
+				 "signature the peer claims (%s)", r->subject,
+				 crypto_key_kind_name(crypto_pubkey_kind(key)),
+				 *crypto_curve_name(cv) ? " " : "", crypto_curve_name(cv),
+				 ike_auth_plan_str(&v->plan, scheme, sizeof(scheme)));
 			goto out;
 		}
 		if (crypto_verify(key, &v->plan.scheme, v->octets, v->octets_len, v->sig,
@@ -270,16 +283,21 @@ out:
 	return rc;
 }
 
-struct crypto_privkey *ike_auth_our_key(struct ike_sa *sa)
+struct crypto_privkey *ike_auth_end_key(struct ike_daemon *d, const struct connection *c,
+				       uint8_t end, const struct ike_id *id_local)
 {
-	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
-	struct ike_daemon *d = sa->w->d;
+	const struct ike_end_creds *cr = &c->creds[end];
 
 	if (cr->key)
 		return crypto_privkey_ref(cr->key);
 	if (cr->cert || !d->privkey_lookup)
 		return NULL;	/* a certificate without its key: nothing else will do */
-	return d->privkey_lookup(d->psk_ctx, sa->id_local);
+	return d->privkey_lookup(d->psk_ctx, id_local);
+}
+
+struct crypto_privkey *ike_auth_our_key(struct ike_sa *sa)
+{
+	return ike_auth_end_key(sa->w->d, sa->conn, sa->this_end, sa->id_local);
 }
 
 void ike_auth_peer_creds(struct ike_sa *sa, struct ike_auth_verify *v)

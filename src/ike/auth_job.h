@@ -96,7 +96,9 @@ int ike_auth_submit(struct ike_sa *sa, const struct ike_auth_verify *v,
  *
  * ike_auth_our_key: our private key, --cert's, else the secrets' for our
  * ID; a new reference, or NULL (a certificate without its key: nothing
- * else will do).
+ * else will do). ike_auth_end_key: the same for end of c with ID
+ * id_local, before there is an SA (IKEv1's responder chooses its Phase 1
+ * method by its key); any thread that may read c and d's secrets.
  *
  * ike_auth_peer_creds: fills v's trust set, --crl-strict, the raw public
  * keys of v->id (set it first), the peer's configured certificate, its
@@ -113,6 +115,10 @@ int ike_auth_submit(struct ike_sa *sa, const struct ike_auth_verify *v,
  * Context: the owner worker of sa.
  */
 struct crypto_privkey *ike_auth_our_key(struct ike_sa *sa);
+struct connection;
+struct ike_daemon;
+struct crypto_privkey *ike_auth_end_key(struct ike_daemon *d, const struct connection *c,
+				       uint8_t end, const struct ike_id *id_local);
 void ike_auth_peer_creds(struct ike_sa *sa, struct ike_auth_verify *v);
 void ike_auth_peer_creds_drop(struct ike_auth_verify *v);
 void ike_auth_note_crl(struct ike_sa *sa, const struct ike_auth_result *r);

@@ -5,8 +5,10 @@
  * each side initiating, every message's payloads asserted; a signature
  * that does not verify, a certificate of a CA the peer does not trust and
  * an ID the certificate does not hold, each on the side that checks it;
- * XAUTH after a signature Phase 1 (XAUTHInitRSA). The certificates are
- * made here with OpenSSL. Needs root.
+ * XAUTH after a signature Phase 1 (XAUTHInitRSA); ECDSA (RFC 4754,
+ * methods 9-11) the same ways, the method chosen by the key, and a
+ * certificate whose key does not make the negotiated method's signature.
+ * The certificates are made here with OpenSSL. Needs root.
  */
 #include <criterion/criterion.h>
 #include <crypt.h>
@@ -72,8 +74,8 @@ static const struct xch_msg *step_expect(enum xch_side from, const char *desc)
 	return m;
 }
 
-/* The CERT payload of m is side's certificate; the CR names the CA. */
-static void assert_cert(const struct xch_msg *m, const struct pki *k, int side)
+/* The CERT payload of m is side's certificate; its SIG sig_len bytes. */
+static void assert_cert_sig(const struct xch_msg *m, const struct pki *k, int side, size_t sig_len)
 {
 	const struct v1_payload *c = v1_msg_get(m->v1m, V1_PL_CERT);
 	size_t len;
@@ -83,8 +85,13 @@ static void assert_cert(const struct xch_msg *m, const struct pki *k, int side)
 	cr_assert_eq(c->u.cert.encoding, V1_CERT_X509_SIG);
 	cr_assert_eq(c->u.cert.len, len);
 	cr_assert_arr_eq(c->u.cert.data, der, len);
-	/* an RSA-2048 signature: 256 bytes, no DigestInfo around a 32-byte HASH */
-	cr_assert_eq(v1_msg_get(m->v1m, V1_PL_SIG)->u.blob.len, 256);
+	cr_assert_eq(v1_msg_get(m->v1m, V1_PL_SIG)->u.blob.len, sig_len);
+}
+
+/* an RSA-2048 signature: 256 bytes, no DigestInfo around a 32-byte HASH */
+static void assert_cert(const struct xch_msg *m, const struct pki *k, int side)
+{
+	assert_cert_sig(m, k, side, 256);
 }
 
 static void assert_cr(const struct xch_msg *m, const struct pki *k)
@@ -116,8 +123,8 @@ static void assert_offers(const struct xch_msg *m, uint16_t want)
 	cr_assert_eq(seen, sa->ntrans);
 }
 
-/* Both ISAKMP SAs up with the same keys, by signature, each knowing the other's ID. */
-static void assert_up(enum xch_side from, enum ike_state si, enum ike_state sr)
+/* Both ISAKMP SAs up with the same keys, by method auth, each knowing the other's ID. */
+static void assert_up_by(enum xch_side from, enum ike_state si, enum ike_state sr, uint16_t auth)
 {
 	struct ike_sa *i = xch_sa(from), *r = xch_sa(from == XCH_WEST ? XCH_EAST : XCH_WEST);
 
@@ -125,8 +132,8 @@ static void assert_up(enum xch_side from, enum ike_state si, enum ike_state sr)
 	cr_assert_not_null(r);
 	cr_assert_eq(i->state, si, "initiator in %s", ike_state_name(i->state));
 	cr_assert_eq(r->state, sr, "responder in %s", ike_state_name(r->state));
-	cr_assert_eq(i->v1->p1.auth, V1_AUTH_RSA_SIG);
-	cr_assert_eq(r->v1->p1.auth, V1_AUTH_RSA_SIG);
+	cr_assert_eq(i->v1->p1.auth, auth);
+	cr_assert_eq(r->v1->p1.auth, auth);
 	cr_assert_arr_eq(i->v1->key, r->v1->key, i->v1->key_len);
 	cr_assert_arr_eq(i->v1->skeyid_d, r->v1->skeyid_d, i->v1->prf_len);
 	cr_assert_arr_eq(i->v1->iv, r->v1->iv, i->v1->block);
@@ -138,6 +145,11 @@ static void assert_up(enum xch_side from, enum ike_state si, enum ike_state sr)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
 	cr_assert_null(i->v1->sig);
 	cr_assert_null(r->v1->sig);
+}
+
+static void assert_up(enum xch_side from, enum ike_state si, enum ike_state sr)
+{
+	assert_up_by(from, si, sr, V1_AUTH_RSA_SIG);
 }
 
 /* Quick Mode follows; then the initiator deletes everything. */
@@ -525,5 +537,240 @@ Test(v1_cert, responder_without_private_key)
 	cr_assert_not(xch_pending(XCH_EAST));
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0, "counted as the peer's failure");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 0);
+	pki_free(&k);
+}
+
+/* ---- ECDSA (RFC 4754): methods 9, 10, 11 by the key's curve ---- */
+
+#define WEST_EC "--name v1 --ikev1 --ecdsa --host 127.0.0.1 --id @west.example "
+
+/* A CA and a certificate with its key on curve kind ("p256", ...) for each side. */
+static void pki_make_ec(struct pki *k, const char *kind)
+{
+	const char *const kinds[2] = { kind, kind };
+
+	pki_make_kinds(k, "C=CH, O=Skua, CN=Test CA", "p256", kinds);
+}
+
+/* The signature's length and the method of a curve's key. */
+static size_t ec_sig_len(uint16_t auth)
+{
+	return auth == V1_AUTH_ECDSA_256 ? 64 : auth == V1_AUTH_ECDSA_384 ? 96 : 132;
+}
+
+static void ecdsa_main_mode(enum xch_side from, const char *kind, uint16_t auth, const char *args)
+{
+	enum xch_side to = from == XCH_WEST ? XCH_EAST : XCH_WEST;
+	struct pki k;
+	const struct xch_msg *m;
+
+	pki_make_ec(&k, kind);
+	add_conns(&k, args, NULL);
+	xch_initiate(from, "v1");
+	m = step_expect(from, MM1);
+	assert_offers(m, auth);
+	m = step_expect(to, MM2);
+	assert_offers(m, auth);
+	step_expect(from, MM34);
+	step_expect(to, MM34);
+	m = step_expect(from, MM56);
+	assert_cert_sig(m, &k, from, ec_sig_len(auth));
+	m = step_expect(to, MM56);
+	assert_cert_sig(m, &k, to, ec_sig_len(auth));
+	assert_up_by(from, IKE_V1_MAIN_I4, IKE_V1_MAIN_R3, auth);
+	quick_then_delete(from);
+	pki_free(&k);
+}
+
+Test(v1_cert, ecdsa_p256_main_mode_west_initiates)
+{
+	ecdsa_main_mode(XCH_WEST, "p256", V1_AUTH_ECDSA_256, WEST_EC EAST);
+}
+
+Test(v1_cert, ecdsa_p256_main_mode_east_initiates)
+{
+	ecdsa_main_mode(XCH_EAST, "p256", V1_AUTH_ECDSA_256, WEST_EC EAST);
+}
+
+/* No --ecdsa: signatures by default, the key's method (as libreswan's authby=rsasig,ecdsa). */
+Test(v1_cert, ecdsa_p384_main_mode_by_default)
+{
+	ecdsa_main_mode(XCH_WEST, "p384", V1_AUTH_ECDSA_384,
+			"--name v1 --ikev1 --host 127.0.0.1 --id @west.example " EAST);
+}
+
+Test(v1_cert, ecdsa_p521_main_mode)
+{
+	ecdsa_main_mode(XCH_EAST, "p521", V1_AUTH_ECDSA_521, WEST_EC EAST);
+}
+
+static void ecdsa_aggressive(enum xch_side from, const char *kind, uint16_t auth)
+{
+	enum xch_side to = from == XCH_WEST ? XCH_EAST : XCH_WEST;
+	struct pki k;
+	const struct xch_msg *m;
+
+	pki_make_ec(&k, kind);
+	add_conns(&k, WEST_EC EAST AGGR, NULL);
+	xch_initiate(from, "v1");
+	m = step_expect(from, AM1);
+	assert_offers(m, auth);
+	m = step_expect(to, AM2);
+	assert_offers(m, auth);
+	assert_cert_sig(m, &k, to, ec_sig_len(auth));
+	m = step_expect(from, AM3);
+	assert_cert_sig(m, &k, from, ec_sig_len(auth));
+	assert_up_by(from, IKE_V1_AGGR_I2, IKE_V1_AGGR_R2, auth);
+	quick_then_delete(from);
+	pki_free(&k);
+}
+
+Test(v1_cert, ecdsa_p256_aggressive_mode_west_initiates)
+{
+	ecdsa_aggressive(XCH_WEST, "p256", V1_AUTH_ECDSA_256);
+}
+
+Test(v1_cert, ecdsa_p256_aggressive_mode_east_initiates)
+{
+	ecdsa_aggressive(XCH_EAST, "p256", V1_AUTH_ECDSA_256);
+}
+
+Test(v1_cert, ecdsa_p384_aggressive_mode)
+{
+	ecdsa_aggressive(XCH_WEST, "p384", V1_AUTH_ECDSA_384);
+}
+
+/*
+ * An ECDSA signature that does not verify (the other side's P-256 key: a
+ * valid signature, by the wrong key). Main Mode: the responder refuses
+ * message 5, the initiator message 6; Aggressive Mode: the initiator
+ * message 2, the responder message 3.
+ */
+Test(v1_cert, ecdsa_bad_signature_each_role)
+{
+	for (int aggr = 0; aggr < 2; aggr++) {
+		for (int bad = 0; bad < 2; bad++) {
+			struct pki k;
+			struct crypto_privkey *keys[2];
+
+			pki_make_ec(&k, "p256");
+			keys[0] = k.priv[0];
+			keys[1] = k.priv[1];
+			keys[bad] = k.priv[1 - bad];
+			add_conns(&k, aggr ? WEST_EC EAST AGGR : WEST_EC EAST, keys);
+			xch_initiate(XCH_WEST, "v1");
+			if (!aggr) {
+				step_expect(XCH_WEST, MM1);
+				step_expect(XCH_EAST, MM2);
+				step_expect(XCH_WEST, MM34);
+				step_expect(XCH_EAST, MM34);
+				step_expect(XCH_WEST, MM56);
+				if (bad == 1)
+					step_expect(XCH_EAST, MM56);
+			} else {
+				step_expect(XCH_WEST, AM1);
+				step_expect(XCH_EAST, AM2);
+				if (bad == 0)
+					step_expect(XCH_WEST, AM3);
+			}
+			assert_refused(bad == 0 ? XCH_EAST : XCH_WEST);
+			cr_assert_eq(xch_counter(bad == 0 ? XCH_WEST : XCH_EAST,
+						 IKEC_IKE_ESTABLISHED),
+				     (unsigned)(aggr ? bad == 0 : bad == 1));
+			xch_teardown();
+			xch_setup();
+			pki_free(&k);
+		}
+	}
+}
+
+/*
+ * A signer whose certificate's key does not make the negotiated method's
+ * signature: it signs ECDSA_P256 (method 9) with a P-256 key but sends an
+ * RSA certificate (west, checked by the responder in message 5) or a
+ * P-384 one (east, checked by the initiator in message 6, which says so).
+ */
+Test(v1_cert, ecdsa_certificate_key_not_the_method_refused)
+{
+	static struct test_progress tp;
+
+	for (int bad = 0; bad < 2; bad++) {
+		static const char *const kinds[2][2] = { { "rsa2048", "p256" },
+							 { "p256", "p384" } };
+		struct pki k;
+		struct crypto_privkey *keys[2];
+		EVP_PKEY *p256 = cg_key("p256");
+
+		pki_make_kinds(&k, "C=CH, O=Skua, CN=Test CA", "p256", kinds[bad]);
+		keys[bad] = wrap_key(p256);
+		keys[1 - bad] = k.priv[1 - bad];
+		add_conns(&k, WEST_EC EAST, keys);
+		memset(&tp, 0, sizeof(tp));
+		tp.pr.ops = &tp_ops;
+		atomic_store(&tp.pr.refs, 1);
+		xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+		assert_offers(step_expect(XCH_WEST, MM1), V1_AUTH_ECDSA_256);
+		step_expect(XCH_EAST, MM2);
+		step_expect(XCH_WEST, MM34);
+		step_expect(XCH_EAST, MM34);
+		step_expect(XCH_WEST, MM56);
+		if (bad == 1) {
+			step_expect(XCH_EAST, MM56);
+			assert_refused(XCH_WEST);
+			cr_assert_not_null(strstr(tp.lines, "has an ECDSA P-384 key, which does "
+							    "not make the signature the peer "
+							    "claims (ECDSA 256)"),
+					   "%s", tp.lines);
+		} else {
+			assert_refused(XCH_EAST);
+			cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I3);
+		}
+		xch_teardown();
+		xch_setup();
+		crypto_privkey_unref(keys[bad]);
+		EVP_PKEY_free(p256);
+		pki_free(&k);
+	}
+}
+
+/*
+ * West's key is on P-256 (method 9), east's on P-384 (method 10): IKEv1
+ * authenticates both ends by one method, so east takes no proposal and
+ * says NO_PROPOSAL_CHOSEN; nothing comes up.
+ */
+Test(v1_cert, ecdsa_methods_of_different_curves_refused)
+{
+	static const char *const kinds[2] = { "p256", "p384" };
+	struct pki k;
+
+	pki_make_kinds(&k, "C=CH, O=Skua, CN=Test CA", "p256", kinds);
+	add_conns(&k, WEST_EC EAST, NULL);
+	xch_initiate(XCH_WEST, "v1");
+	assert_offers(step_expect(XCH_WEST, MM1), V1_AUTH_ECDSA_256);
+	step_expect(XCH_EAST, "v1 Informational: N(14)");
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 0);
+	pki_free(&k);
+}
+
+/* XAUTH has no ECDSA method: an EC key under XAUTH is refused before anything is sent. */
+Test(v1_cert, ecdsa_key_with_xauth_refused)
+{
+	static struct test_progress tp;
+	struct pki k;
+
+	pki_make_ec(&k, "p256");
+	add_conns(&k,
+		  "--name v1 --ikev1 --host 127.0.0.1 --id @west.example --xauthclient "
+		  "--to --host 127.0.0.2 --id @east.example --xauthserver --encrypt",
+		  NULL);
+	memset(&tp, 0, sizeof(tp));
+	tp.pr.ops = &tp_ops;
+	atomic_store(&tp.pr.refs, 1);
+	xch_initiate_pr(XCH_WEST, "v1", &tp.pr);
+	cr_assert_not(xch_pending(XCH_WEST), "west sent a proposal");
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	cr_assert_not_null(strstr(tp.lines, "XAUTH with ECDSA"), "%s", tp.lines);
 	pki_free(&k);
 }

@@ -23,6 +23,16 @@
 # the suite, Skua's log of the peer's certificate it verified, the peer's log of Skua's
 # RSA signature, and the initiator's Delete (Quick Mode is the PSK cases').
 #
+# Then Main Mode with ECDSA signatures (RFC 4754) and certificates with strongSwan, each
+# side initiating: a second CA and a P-256 certificate per side (iop_pki_make p256, OU
+# ecdsa), Skua's --ecdsa --cert skua-ecdsa, strongSwan's auth = pubkey with its EC key.
+# Asserted: the ISAKMP SA established on both sides with the suite, by ECDSA_P256 (method
+# 9) as Skua's established line says, Skua's log of the peer's certificate it verified,
+# strongSwan's log of Skua's ECDSA signature (its ECDSA_WITH_NULL: over HASH_I/HASH_R as
+# the digest), the IPsec SA as v1_qm_peer asserts it (below), and the initiator's Delete.
+# libreswan 4.10's IKEv1 has no ECDSA: no such case with it (its IKEv1 proposes and
+# accepts RSA_SIG only).
+#
 # Skua's connections send INITIAL-CONTACT (--initialcontact: Main Mode message 5,
 # Aggressive Mode message 3), which the peers take.
 #
@@ -48,8 +58,9 @@ V1_ESP_LSW="aes256-sha2_256"
 V1_ESP_SSWAN="aes256-sha256-modp2048" # PFS with the Phase 1 group, as libreswan's pfs=yes
 V1_ESP="AES_CBC_256-HMAC_SHA2_256_128"
 V1_AGGR=0 # 1: the cases run Aggressive Mode
-V1_CERT=0 # 1: the cases authenticate with RSA signatures and certificates
-PKI=""     # the certificates' directory (iop_pki_make), once made
+V1_CERT=0 # rsa, ecdsa: the cases authenticate with those signatures and certificates
+PKI=""     # the certificates' directories (iop_pki_make), once made: RSA,
+PKI_EC=""  # ECDSA P-256
 
 # ---- the IKEv1 connection of each kind ----
 
@@ -58,7 +69,8 @@ v1_add_skua() { # inst conn la ra lid rid psk
 	d=$(skua_dir "$1")
 	[ "$V1_AGGR" = 1 ] && aggr=(--aggrmode)
 	printf '%s %s : PSK "%s"\n' "$5" "$6" "$7" >"$d/secrets/$2.secrets"
-	[ "$V1_CERT" = 1 ] && auth=(--rsasig --cert skua-rsa)
+	[ "$V1_CERT" = rsa ] && auth=(--rsasig --cert skua-rsa)
+	[ "$V1_CERT" = ecdsa ] && auth=(--ecdsa --cert skua-ecdsa)
 	{
 		skua_reread_secrets "$1" &&
 			skua_whack "$1" --name "$2" --ikev1 "${auth[@]}" --encrypt --tunnel \
@@ -74,7 +86,7 @@ v1_add_skua() { # inst conn la ra lid rid psk
 v1_add_lsw() {
 	local d lauth="authby=secret"
 	d=$(lsw_dir "$1")
-	[ "$V1_CERT" = 1 ] && lauth="authby=rsasig
+	[ "$V1_CERT" = rsa ] && lauth="authby=rsasig
 		    leftcert=lsw-rsa
 		    rightca=%same"
 	cat >"$d/conns/$2.conf" <<-EOF2
@@ -109,11 +121,16 @@ v1_add_lsw() {
 v1_add_sswan() {
 	local d sauth=psk certs=""
 	d=$(sswan_dir "$1")
-	if [ "$V1_CERT" = 1 ]; then
-		sauth=pubkey certs="certs = sswan-rsa.pem"
-		cp "$PKI/sswan.pem" "$d/swanctl/x509/sswan-rsa.pem"
-		cp "$PKI/sswan.key" "$d/swanctl/private/sswan-rsa.key"
-		cp "$PKI/ca.pem" "$d/swanctl/x509ca/ca-rsa.pem"
+	if [ "$V1_CERT" != 0 ]; then
+		local pki=$PKI
+		[ "$V1_CERT" = ecdsa ] && pki=$PKI_EC
+		sauth=pubkey certs="certs = sswan-$V1_CERT.pem"
+		# one key of ours only: strongSwan's IKEv1 initiator proposes the method of
+		# the first private key it finds for its ID, whatever the certificate's key
+		rm -f "$d"/swanctl/x509/sswan-*.pem "$d"/swanctl/private/sswan-*.key
+		cp "$pki/sswan.pem" "$d/swanctl/x509/sswan-$V1_CERT.pem"
+		cp "$pki/sswan.key" "$d/swanctl/private/sswan-$V1_CERT.key"
+		cp "$pki/ca.pem" "$d/swanctl/x509ca/ca-$V1_CERT.pem"
 	fi
 	cat >"$d/conns/$2.conf" <<-EOF2
 		    $2 {
@@ -154,7 +171,11 @@ v1_add_sswan() {
 		        secret = "$7"
 		    }
 	EOF2
-	sswan_reload "$1"
+	sswan_reload "$1" || return 1
+	# forget the credentials of the other kind's cases (--load-all keeps them)
+	[ "$V1_CERT" = 0 ] ||
+		sswan_swanctl "$1" --load-creds --clear --noprompt --file "$d/swanctl/swanctl.conf" \
+			>>"$d/load.out" 2>&1
 }
 
 # ---- is the ISAKMP SA up, with which algorithms ----
@@ -261,7 +282,7 @@ v1_initiate() {
 	case "$1" in
 	skua)
 		# with certificates, only Phase 1 is asserted: Quick Mode is not waited for
-		if [ "$V1_CERT" = 1 ]; then
+		if [ "$V1_CERT" != 0 ]; then
 			skua_initiate "$2" "$3" &
 			V1_BG=$!
 		else
@@ -330,14 +351,13 @@ v1_qm_peer() { # initiator-inst responder-inst conn what
 	return 0
 }
 
-# Skua's inbound SPI of its newest Quick Mode for conn, from its log.
-# With certificates: Skua verified the peer's certificate, the peer Skua's RSA signature,
-# as each logs it.
-v1_cert_logs() { # initiator-inst responder-inst what
+# With certificates: Skua verified the peer's certificate, the peer Skua's signature (RSA,
+# or ECDSA), as each logs it; with ECDSA, Skua's ISAKMP SA established by ECDSA_P256.
+v1_cert_logs() { # initiator-inst responder-inst what conn
 	local sk pk pkind how
 	if [ "$(iop_kind "$1")" = skua ]; then sk=$1 pk=$2; else sk=$2 pk=$1; fi
 	pkind=$(iop_kind "$pk")
-	how=$(grep -o "certificate 'C=CH, O=Skua Interop, OU=rsa, CN=$pkind.test' verified the peer @$pkind.test" \
+	how=$(grep -o "certificate 'C=CH, O=Skua Interop, OU=$V1_CERT, CN=$pkind.test' verified the peer @$pkind.test" \
 		"$(skua_dir "$sk")/pluto.log" | tail -n1)
 	if [ -n "$how" ]; then
 		iop_ok "$3: Skua: $how"
@@ -351,10 +371,23 @@ v1_cert_logs() { # initiator-inst responder-inst what
 	sswan) how=$(grep -o "authentication of 'skua.test' with [^ ]* successful" \
 		"$(sswan_dir "$pk")/charon.log" | tail -n1) ;;
 	esac
+	if [ "$V1_CERT" = ecdsa ] && [[ "$how" != *ECDSA* ]]; then
+		iop_not_ok "$3: $pkind did not log Skua's signature as ECDSA: \"$how\""
+		return 1
+	fi
 	if [ -n "$how" ]; then
 		iop_ok "$3: $pkind: $how"
 	else
-		iop_not_ok "$3: $pkind did not log Skua's RSA signature as accepted"
+		iop_not_ok "$3: $pkind did not log Skua's $V1_CERT signature as accepted"
+		return 1
+	fi
+	[ "$V1_CERT" = ecdsa ] || return 0
+	how=$(grep -oE "\"$4\" #[0-9]+: ISAKMP SA established \{auth=ECDSA_P256 [^}]*\}" \
+		"$(skua_dir "$sk")/pluto.log" | tail -n1)
+	if [ -n "$how" ]; then
+		iop_ok "$3: Skua: $how"
+	else
+		iop_not_ok "$3: Skua's ISAKMP SA was not established by ECDSA_P256 (method 9)"
 		return 1
 	fi
 }
@@ -371,11 +404,13 @@ v1_case() { # initiator-inst responder-inst
 	local iid="@$ii.test" rid="@$ri.test"
 	what="IKEv1 Main Mode PSK $ik($ii) -> $rk($ri)"
 	[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode PSK $ik($ii) -> $rk($ri)"
-	if [ "$V1_CERT" = 1 ]; then
+	if [ "$V1_CERT" != 0 ]; then
 		# the certificates' names
+		local how=RSA
+		[ "$V1_CERT" = ecdsa ] && how="ECDSA P-256"
 		iid="@$ik.test" rid="@$rk.test"
-		what="IKEv1 Main Mode RSA certificates $ik($ii) -> $rk($ri)"
-		[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode RSA certificates $ik($ii) -> $rk($ri)"
+		what="IKEv1 Main Mode $how certificates $ik($ii) -> $rk($ri)"
+		[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode $how certificates $ik($ii) -> $rk($ri)"
 	fi
 	iop_log "case $IOP_CASES: $what"
 	if ! "v1_add_$ik" "$ii" "$conn" "$ia" "$ra" "$iid" "$rid" "$psk" ||
@@ -418,8 +453,10 @@ v1_case() { # initiator-inst responder-inst
 		iop_not_ok "$what: algorithms: initiator \"$got_i\", responder \"$got_r\""
 		fail=1
 	fi
-	if [ "$V1_CERT" = 1 ]; then
-		v1_cert_logs "$ii" "$ri" "$what" || fail=1
+	if [ "$V1_CERT" != 0 ]; then
+		v1_cert_logs "$ii" "$ri" "$what" "$conn" || fail=1
+		# ECDSA: the IPsec SA too (RSA's are the PSK cases' Quick Mode)
+		[ "$V1_CERT" = ecdsa ] && { v1_qm_peer "$ii" "$ri" "$conn" "$what" || fail=1; }
 		v1_finish_case "$ik" "$ii" "$rk" "$ri" "$conn" "$what" "$fail"
 		return 0
 	fi
@@ -498,6 +535,12 @@ cp "$PKI/skua.pem" "$SKUA_IPSECDIR/certs/skua-rsa.pem"
 cp "$PKI/skua.key" "$SKUA_IPSECDIR/private/skua-rsa.key"
 cp "$PKI/ca.pem" "$SKUA_IPSECDIR/cacerts/ca-rsa.pem"
 chmod 600 "$SKUA_IPSECDIR/private/skua-rsa.key"
+PKI_EC=$IOP_TMP/pki-ec
+iop_pki_make "$PKI_EC" p256 ecdsa
+cp "$PKI_EC/skua.pem" "$SKUA_IPSECDIR/certs/skua-ecdsa.pem"
+cp "$PKI_EC/skua.key" "$SKUA_IPSECDIR/private/skua-ecdsa.key"
+cp "$PKI_EC/ca.pem" "$SKUA_IPSECDIR/cacerts/ca-ecdsa.pem"
+chmod 600 "$SKUA_IPSECDIR/private/skua-ecdsa.key"
 export SKUA_IPSECDIR
 # strongSwan answers Aggressive Mode with PSK only when told so (charon's own knob), the
 # quick retransmits are lib.sh's
@@ -518,7 +561,7 @@ for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 	V1_AGGR=0
 	if [ "${peer%%:*}" != skua ]; then
 		[ "${peer%%:*}" = lsw ] && lsw_import_pki "${peer#*:}" "$PKI" rsa
-		V1_CERT=1
+		V1_CERT=rsa
 		v1_case sk "${peer#*:}"
 		v1_case "${peer#*:}" sk
 		if [ "${IOP_V1_CERT_AGGR:-0}" = 1 ]; then
@@ -527,6 +570,13 @@ for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 			v1_case sk "${peer#*:}"
 			v1_case "${peer#*:}" sk
 			V1_AGGR=0
+		fi
+		if [ "${peer%%:*}" = sswan ]; then
+			V1_CERT=ecdsa
+			v1_case sk "${peer#*:}"
+			v1_case "${peer#*:}" sk
+		else
+			iop_log "libreswan 4.10's IKEv1 has no ECDSA (RFC 4754): no ECDSA case with it"
 		fi
 		V1_CERT=0
 	fi

@@ -119,8 +119,15 @@ struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connect
  */
 unsigned v1_modecfg_next_split(const struct ike_sa *sa);
 
-/* The Phase 1 authentication method connection c proposes and takes. */
-uint16_t v1_p1_auth(const struct connection *c);
+/*
+ * The Phase 1 authentication method (enum v1_auth) our end this_end of c
+ * proposes and takes: PSK, or the signature method our key makes
+ * (v1_sig_method()), XAUTH's where an end runs it. Returns it, or
+ * -ENOTSUP with *why set. Context: a worker.
+ */
+struct ike_daemon;
+int v1_p1_auth(struct ike_daemon *d, const struct connection *c, uint8_t this_end,
+	       const char **why);
 
 /* HASH(1) = prf(SKEYID_a, M-ID | the rest) of an encrypted m, checked in constant time. */
 bool v1_hash1_ok(struct ike_sa *sa, const struct v1_msg *m);

@@ -53,18 +53,22 @@ enum {
 };
 
 /*
- * The Phase 1 authentication method of c: PSK or RSA signatures (both ends
- * alike: v1_connection_check()), with XAUTH where an end runs it
- * (draft-beaulieu-ike-xauth 3).
+ * The Phase 1 authentication method our end this_end of c proposes and
+ * takes: PSK or signatures (both ends alike: v1_connection_check()), the
+ * signature method our key makes (v1_sig_method()), with XAUTH where an
+ * end runs it (draft-beaulieu-ike-xauth 3).
  */
-uint16_t v1_p1_auth(const struct connection *c)
+int v1_p1_auth(struct ike_daemon *d, const struct connection *c, uint8_t this_end,
+	       const char **why)
 {
-	bool sig = !(c->auth[0].classes & IKE_AUTHC_PSK);
+	bool xauth = false;
 
 	for (int i = 0; i < 2; i++)
 		if (c->spec.end[i].xauth_server || c->spec.end[i].xauth_client)
-			return sig ? V1_AUTH_XAUTH_I_RSA : V1_AUTH_XAUTH_I_PSK;
-	return sig ? V1_AUTH_RSA_SIG : V1_AUTH_PSK;
+			xauth = true;
+	if (c->auth[0].classes & IKE_AUTHC_PSK)
+		return xauth ? V1_AUTH_XAUTH_I_PSK : V1_AUTH_PSK;
+	return v1_sig_method(d, c, this_end, xauth, why);
 }
 
 static bool is_sig(const struct ike_sa *sa)
@@ -404,6 +408,60 @@ static void fail(struct ike_sa *sa, enum ike_stats_reason why, unsigned rc, cons
 	ike_sa_free(sa);
 }
 
+/* Initiator: the Phase 1 method we propose (sa->v1->auth); -ENOTSUP when none (the SA is gone). */
+static int own_auth(struct ike_sa *sa)
+{
+	const char *why = NULL;
+	int auth = v1_p1_auth(sa->w->d, sa->conn, sa->this_end, &why);
+
+	if (auth < 0) {
+		fail(sa, IKE_FAIL_OTHER, RC_FATAL, why);
+		return auth;
+	}
+	sa->v1->auth = (uint16_t)auth;
+	return 0;
+}
+
+/*
+ * Responder: the Phase 1 method our end of c takes, or -ENOTSUP after
+ * saying why in the log. When every transform the peer offers has another
+ * method, the log says so too (IKEv1 authenticates both ends by one
+ * method: its key and ours must make the same).
+ */
+static int responder_auth(struct ike_daemon *d, const struct connection *c, uint8_t this_end,
+			  const struct v1_sa *offer, const char *mode)
+{
+	const char *why = NULL;
+	int auth = v1_p1_auth(d, c, this_end, &why);
+	uint64_t other = 0;
+
+	if (auth < 0) {
+		log_limited(LOG_INFO, 10, "IKEv1: no Phase 1 method",
+			    "\"%s\": %s: no IKEv1 proposal can be accepted: %s", c->spec.name, mode,
+			    why);
+		return auth;
+	}
+	for (unsigned t = 0; t < offer->ntrans; t++) {
+		for (unsigned a = 0; a < offer->trans[t].nattr; a++) {
+			const struct v1_attr *at = &offer->attr[offer->trans[t].first_attr + a];
+
+			if (at->type != V1_A_AUTH)
+				continue;
+			if (at->value == (uint64_t)auth)
+				return auth;
+			other = at->value;
+		}
+	}
+	if (other)
+		log_limited(LOG_INFO, 10, "IKEv1: Phase 1 method mismatch",
+			    "\"%s\": %s: the peer proposes authentication by %s (method %llu) but "
+			    "our key makes %s (method %d): IKEv1 authenticates both ends by one "
+			    "method", c->spec.name, mode,
+			    v1_p1_auth_name(other > UINT16_MAX ? 0 : (uint16_t)other),
+			    (unsigned long long)other, v1_p1_auth_name((uint16_t)auth), auth);
+	return auth;
+}
+
 /* The ISAKMP SA is up. False when it could not be (it is gone then). */
 static bool established(struct ike_sa *sa, enum ike_state state)
 {
@@ -453,7 +511,7 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	sa->v1->peer_id_b = NULL;
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=%s %s}",
-			is_sig(sa) ? "RSA_SIG" : "PRESHARED_KEY",
+			v1_p1_auth_name(sa->v1->p1.auth),
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
 	/* XAUTH and Mode Config first, where the connection asks for them */
 	bool held = v1_xauth_after_p1(sa);
@@ -607,7 +665,9 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 		goto out;
 	}
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Main Mode connection");
-	if (v1_p1_set_make(c->spec.ike, v1_p1_auth(c),
+	if (own_auth(sa) < 0)
+		goto out;
+	if (v1_p1_set_make(c->spec.ike, sa->v1->auth,
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
 			   err, sizeof(err)) < 0 ||
 	    v1_p1_set_to_sa(set, form) < 0) {
@@ -646,7 +706,7 @@ static int answer_transform(const struct ike_sa *sa, const struct v1_sa *got, st
 		return -EBADMSG;
 	if (v1_p1_of_transform(got, &got->trans[got->prop[0].first_trans], p1) < 0)
 		return -ENOTSUP;
-	if (v1_p1_set_make(c->spec.ike, v1_p1_auth(c),
+	if (v1_p1_set_make(c->spec.ike, sa->v1->auth,
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, &set,
 			   err, sizeof(err)) < 0 ||
 	    !v1_p1_offered(&set, p1))
@@ -1114,6 +1174,7 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	unsigned ti;
 	size_t len;
 	char err[256];
+	int auth;
 
 	if (v1_msg_kind(m) != V1K_MAIN_SA) {
 		v1_drop(w, rx, "Main Mode message 1 without exactly one SA payload");
@@ -1151,8 +1212,9 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	set = malloc(sizeof(*set));
 	form = malloc(sizeof(*form));
 	sap = v1_msg_get(m, V1_PL_SA);
-	if (!set || !form ||
-	    v1_p1_set_make(c->spec.ike, v1_p1_auth(c),
+	auth = responder_auth(d, c, this_end, sap->u.sa, "Main Mode");
+	if (!set || !form || auth < 0 ||
+	    v1_p1_set_make(c->spec.ike, (uint16_t)auth,
 			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
 			   err, sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
@@ -1407,11 +1469,13 @@ static int aggr_initiate(struct ike_sa *sa)
 	char err[256];
 
 	s->aggressive = true;
-	if (!v1_p1_is_sig(v1_p1_auth(sa->conn)))
+	if (own_auth(sa) < 0)
+		return 0;
+	if (!v1_p1_is_sig(s->auth))
 		ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the "
 				"key in the clear: open to offline dictionary attacks");
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
-	if (v1_p1_set_make(sa->conn->spec.ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), &set, err,
+	if (v1_p1_set_make(sa->conn->spec.ike, s->auth, conn_ike_life(sa->conn), &set, err,
 			   sizeof(err)) < 0 ||
 	    !set.n) {
 		fail(sa, IKE_FAIL_OTHER, RC_FATAL, "no IKEv1 proposal to send");
@@ -1450,7 +1514,7 @@ void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in)
 	r->ke = NULL;
 	memcpy(s->gxi, r->pub, r->pub_len);
 	s->gxi_len = r->pub_len;
-	if (v1_p1_set_make(sa->conn->spec.ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), set, err,
+	if (v1_p1_set_make(sa->conn->spec.ike, s->auth, conn_ike_life(sa->conn), set, err,
 			   sizeof(err)) < 0 ||
 	    v1_p1_set_to_sa(set, form) < 0 || start(sa, &b, false) < 0 ||
 	    v1_build_sa(&b, form, &sa_body) < 0 ||
@@ -1678,6 +1742,7 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	uint8_t this_end;
 	unsigned ti;
 	char err[256];
+	int auth;
 
 	if (v1_msg_kind(m) != V1K_AGGR_1) {
 		v1_drop(w, rx, "Aggressive Mode message 1 without exactly one SA, KE, NONCE and ID");
@@ -1709,8 +1774,9 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	idp = v1_msg_get(m, V1_PL_ID);
 	set = malloc(sizeof(*set));
 	form = malloc(sizeof(*form));
-	if (!set || !form ||
-	    v1_p1_set_make(c->spec.ike, v1_p1_auth(c), conn_ike_life(c), set, err, sizeof(err)) < 0 ||
+	auth = responder_auth(d, c, this_end, sap->u.sa, "Aggressive Mode");
+	if (!set || !form || auth < 0 ||
+	    v1_p1_set_make(c->spec.ike, (uint16_t)auth, conn_ike_life(c), set, err, sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
 			    "\"%s\": Aggressive Mode: no acceptable Oakley transform", c->spec.name);

@@ -27,16 +27,110 @@ enum {
 bool v1_p1_is_sig(uint16_t auth)
 {
 	return auth == V1_AUTH_RSA_SIG || auth == V1_AUTH_XAUTH_I_RSA ||
-	       auth == V1_AUTH_XAUTH_R_RSA;
+	       auth == V1_AUTH_XAUTH_R_RSA || v1_p1_is_ecdsa(auth);
 }
 
-/* IKEv1's one signature scheme: the plan the common step signs and checks with. */
-static struct ike_auth_plan rsa_plan(void)
+bool v1_p1_is_ecdsa(uint16_t auth)
 {
-	return (struct ike_auth_plan){
+	return auth == V1_AUTH_ECDSA_256 || auth == V1_AUTH_ECDSA_384 || auth == V1_AUTH_ECDSA_521;
+}
+
+/*
+ * The plan the common step signs and checks with under a negotiated
+ * method: RSA pads the HASH as it is; ECDSA (RFC 4754, IKEv2's methods of
+ * the same numbers: the curve is the method's) signs the HASH as the
+ * digest, r || s, as strongSwan does (crypto/sig.h ECDSA_DIGEST).
+ */
+static struct ike_auth_plan plan_of(uint16_t auth)
+{
+	struct ike_auth_plan p = {
 		.method = V2_AUTH_RSA_SIG,	/* ike_auth_encode(): the signature as it is */
 		.scheme = { .kind = CRYPTO_SIG_RSA_PKCS1_RAW, .hash = V2_HASH_IDENTITY },
 	};
+
+	if (v1_p1_is_ecdsa(auth) && ike_auth_ecdsa_plan((uint8_t)auth, &p) == 0)
+		p.scheme.kind = CRYPTO_SIG_ECDSA_DIGEST;
+	return p;
+}
+
+static int no(const char **why, const char *what)
+{
+	*why = what;
+	return -ENOTSUP;
+}
+
+int v1_sig_method(struct ike_daemon *d, const struct connection *c, uint8_t this_end, bool xauth,
+		  const char **why)
+{
+	struct crypto_privkey *key = ike_auth_end_key(d, c, this_end, &c->id_self[this_end]);
+	const struct crypto_pubkey *pub = NULL;
+	enum crypto_key_kind kind = CRYPTO_KEY_RSA;
+	enum crypto_curve curve = CRYPTO_CURVE_NONE;
+	uint8_t both = c->auth[0].classes & c->auth[1].classes;
+	uint8_t method, h;
+
+	if (key) {
+		kind = crypto_privkey_kind(key);
+		curve = crypto_privkey_curve(key);
+		crypto_privkey_unref(key);
+	} else if (c->creds[this_end].cert &&
+		   (pub = crypto_cert_pubkey(c->creds[this_end].cert)) != NULL) {
+		/* no key to sign with: signing fails later and says so */
+		kind = crypto_pubkey_kind(pub);
+		curve = crypto_pubkey_curve(pub);
+	} else if (!(both & IKE_AUTHC_RSA) && (both & IKE_AUTHC_ECDSA)) {
+		return no(why, "no private key for our certificate or ID: cannot choose the ECDSA "
+			       "method (9, 10 or 11) it would make");
+	}
+	switch (kind) {
+	case CRYPTO_KEY_RSA:
+		if (!(both & IKE_AUTHC_RSA))
+			return no(why, "our key is RSA but the connection does not authenticate "
+				       "with RSA (IKEv1 authenticates both ends by one method)");
+		return xauth ? V1_AUTH_XAUTH_I_RSA : V1_AUTH_RSA_SIG;
+	case CRYPTO_KEY_ECDSA:
+		method = ike_auth_ecdsa_method(curve);
+		if (!method)
+			return no(why, "our ECDSA key is on a curve RFC 4754 has no IKEv1 "
+				       "method for (P-256, P-384 and P-521 only)");
+		if (!(both & IKE_AUTHC_ECDSA))
+			return no(why, "our key is ECDSA but the connection does not authenticate "
+				       "with ECDSA (IKEv1 authenticates both ends by one method)");
+		h = plan_of(method).scheme.hash;
+		if (!(c->auth[0].ecdsa_hashes & c->auth[1].ecdsa_hashes & IKE_HASH_BIT(h)))
+			return no(why, "our ECDSA key's curve fixes its hash (RFC 4754: SHA-256 "
+				       "on P-256, SHA-384 on P-384, SHA-512 on P-521), which "
+				       "--ecdsa-sha2_N does not allow");
+		if (xauth)
+			return no(why, "XAUTH with ECDSA signatures: IKEv1 has no such method "
+				       "(XAUTHInitRSA is RSA only); not supported yet");
+		return method;
+	default:
+		return no(why, "our key is EdDSA or another kind IKEv1 has no method for (RSA or "
+			       "ECDSA on P-256, P-384, P-521 only)");
+	}
+}
+
+const char *v1_p1_auth_name(uint16_t auth)
+{
+	switch (auth) {
+	case V1_AUTH_PSK:
+	case V1_AUTH_XAUTH_I_PSK:
+	case V1_AUTH_XAUTH_R_PSK:
+		return "PRESHARED_KEY";
+	case V1_AUTH_ECDSA_256:
+		return "ECDSA_P256";
+	case V1_AUTH_ECDSA_384:
+		return "ECDSA_P384";
+	case V1_AUTH_ECDSA_521:
+		return "ECDSA_P521";
+	case V1_AUTH_RSA_SIG:
+	case V1_AUTH_XAUTH_I_RSA:
+	case V1_AUTH_XAUTH_R_RSA:
+		return "RSA_SIG";
+	default:
+		return "another method";
+	}
 }
 
 static void pend_clear(struct v1_sig_pend *p)
@@ -204,7 +298,7 @@ int v1_sig_submit(struct ike_sa *sa, const uint8_t *peer_hash, const uint8_t *ou
 	if (peer_hash) {
 		if (!p || !p->sig)
 			return -EINVAL;
-		v.plan = rsa_plan();
+		v.plan = plan_of(sa->v1->p1.auth);
 		v.sig = p->sig;
 		v.sig_len = p->sig_len;
 		v.octets = peer_hash;
@@ -225,7 +319,7 @@ int v1_sig_submit(struct ike_sa *sa, const uint8_t *peer_hash, const uint8_t *ou
 			rc = -ENOKEY;
 			goto out;
 		}
-		sg.plan = rsa_plan();
+		sg.plan = plan_of(sa->v1->p1.auth);
 		sg.octets = our_hash;
 		sg.octets_len = hash_len;
 	}

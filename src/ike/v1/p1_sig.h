@@ -19,22 +19,54 @@
  * Only the inputs are IKEv1's:
  *
  *   SKEYID = prf(Ni_b | Nr_b, g^xy)
- *   SIG_I  = the initiator's RSA signature over HASH_I, SIG_R over HASH_R:
- *            the prf output in a PKCS#1 type 1 block without DigestInfo
- *            (crypto/sig.h CRYPTO_SIG_RSA_PKCS1_RAW), as libreswan and
- *            strongSwan sign it
+ *   SIG_I  = the initiator's signature over HASH_I, SIG_R over HASH_R,
+ *            by the one method the SA payload negotiated:
+ *     RSA_SIG (3)   the prf output in a PKCS#1 type 1 block without
+ *                   DigestInfo (crypto/sig.h CRYPTO_SIG_RSA_PKCS1_RAW), as
+ *                   libreswan and strongSwan sign it
+ *     ECDSA (9, 10, 11; RFC 4754)  ECDSA with a key on P-256, P-384,
+ *                   P-521 over HASH_I/HASH_R taken as the digest itself
+ *                   (not hashed again: crypto/sig.h ECDSA_DIGEST), r || s
+ *                   each the field's size, as strongSwan signs and checks
+ *                   it; the method fixes the curve as IKEv2's methods of
+ *                   the same numbers do (ike_auth_ecdsa_plan())
+ *
+ * Our key chooses the method we propose and accept (v1_sig_method()): an
+ * RSA key RSA_SIG, an EC key the method of its curve. The peer's
+ * certificate key must make the negotiated method's signature, else its
+ * message is refused (auth_job.c says which key and which method).
+ * libreswan's IKEv1 has no ECDSA: it proposes RSA_SIG only.
  *
  * CERT payloads (X.509 Signature, type 4) carry our certificate with the
  * ID payload; CR payloads (type 4 with a CA's DN, RFC 2408 3.10) go in
- * Main Mode messages 3 and 4, Aggressive Mode 1 and 2. RSA only: ECDSA
- * (RFC 4754's methods 9-11) is not in libreswan's IKEv1, and connections
- * asking for it are refused (v1_connection_check()).
+ * Main Mode messages 3 and 4, Aggressive Mode 1 and 2.
  *
  * Context of everything here: the SA's owner worker.
  */
 
-/* Whether a Phase 1 authentication method (enum v1_auth) is a signature one. */
+/* Whether a Phase 1 authentication method (enum v1_auth) is a signature one; an ECDSA one. */
 bool v1_p1_is_sig(uint16_t auth);
+bool v1_p1_is_ecdsa(uint16_t auth);
+
+/* "RSA_SIG", "ECDSA_P256", "PRESHARED_KEY", ... for the established line. */
+const char *v1_p1_auth_name(uint16_t auth);
+
+struct connection;
+struct ike_daemon;
+
+/*
+ * The signature method (enum v1_auth) our end this_end of c proposes and
+ * accepts, from our private key (ike_auth_end_key()): RSA_SIG
+ * (XAUTHInitRSA with xauth) for RSA, ECDSA_256/384/521 for EC on
+ * P-256/384/521. Without a key, our certificate's key says (signing then
+ * fails and says why); without either, RSA_SIG. Returns it, or -ENOTSUP
+ * with *why: a key kind or curve IKEv1 has no method for, or one the
+ * connection does not allow both ends (IKEv1 authenticates both by one
+ * method), or XAUTH with ECDSA. Context: a worker (reads the secrets
+ * under RCU).
+ */
+int v1_sig_method(struct ike_daemon *d, const struct connection *c, uint8_t this_end, bool xauth,
+		  const char **why);
 
 /*
  * What the peer's message with its SIG leaves until its job is submitted

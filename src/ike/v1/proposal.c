@@ -324,26 +324,35 @@ static int aggr_check(const char *ike, const struct v1_p1_set *set, char *err, s
 
 /*
  * The one Phase 1 method both ends use (IKEv1 proposes it in the SA
- * payload): pre-shared keys or RSA signatures. No flag at all means
- * signatures (libreswan's authby=rsasig,ecdsa), RSA in IKEv1. Returns the
- * enum v1_auth (PSK or RSA_SIG) or -ENOTSUP with err set.
+ * payload): pre-shared keys or signatures, RSA or ECDSA (RFC 4754). No
+ * flag at all means signatures (libreswan's authby=rsasig,ecdsa); which
+ * signature method is the key's to say when the SA starts
+ * (v1_sig_method()). Checks what the connection alone decides: both ends
+ * alike, a method IKEv1 has. Returns V1_AUTH_PSK or V1_AUTH_RSA_SIG (for
+ * any signature method), or -ENOTSUP with err set.
  */
 static int p1_method(const struct conn_spec *spec, char *err, size_t errlen)
 {
+	enum { PSK = 1, RSA = 2, ECDSA = 4 };
 	bool psk = spec->policy & POL_PSK;
 	bool rsa = (spec->policy & POL_RSASIG) || spec->rsa_hashes;
 	bool ecdsa = (spec->policy & POL_ECDSA) || spec->ecdsa_hashes;
-	int m[2];
+	bool xauth = false;
+	unsigned m[2];
 
 	if (!psk && !rsa && !ecdsa)
-		rsa = true;
+		rsa = ecdsa = true;
 	for (int i = 0; i < 2; i++) {
+		xauth |= spec->end[i].xauth_server || spec->end[i].xauth_client;
 		switch (spec->end[i].authby) {
 		case AUTHBY_PSK:
-			m[i] = V1_AUTH_PSK;
+			m[i] = PSK;
 			break;
 		case AUTHBY_RSASIG:
-			m[i] = V1_AUTH_RSA_SIG;
+			m[i] = RSA;
+			break;
+		case AUTHBY_ECDSA:
+			m[i] = ECDSA;
 			break;
 		case AUTHBY_DEFAULT:
 			if (psk && (rsa || ecdsa)) {
@@ -352,24 +361,33 @@ static int p1_method(const struct conn_spec *spec, char *err, size_t errlen)
 					 "supported yet (IKEv1 proposes one method)");
 				return -ENOTSUP;
 			}
-			if (psk || rsa) {
-				m[i] = psk ? V1_AUTH_PSK : V1_AUTH_RSA_SIG;
-				break;
-			}
-			__attribute__((fallthrough));	/* ECDSA only */
+			m[i] = psk ? PSK : (rsa ? RSA : 0) | (ecdsa ? ECDSA : 0);
+			break;
 		default:
-			snprintf(err, errlen, "IKEv1 authentication by ECDSA or EdDSA signatures "
-				 "(RFC 4754 in IKEv1) is not supported yet: use RSA (--rsasig) or "
-				 "--psk");
+			snprintf(err, errlen, "IKEv1 has no authentication method for EdDSA, NULL "
+				 "or EAP-only authentication: use --psk, --rsasig or --ecdsa (RFC "
+				 "4754)");
 			return -ENOTSUP;
 		}
 	}
-	if (m[0] != m[1]) {
+	if ((m[0] == PSK) != (m[1] == PSK)) {
 		snprintf(err, errlen, "IKEv1 authenticates both ends alike: one end by pre-shared "
 			 "key and the other by signature is not supported yet");
 		return -ENOTSUP;
 	}
-	return m[0];
+	if (m[0] == PSK)
+		return V1_AUTH_PSK;
+	if (!(m[0] & m[1])) {
+		snprintf(err, errlen, "IKEv1 authenticates both ends by one method: RSA on one "
+			 "end and ECDSA on the other (--authby) cannot be negotiated");
+		return -ENOTSUP;
+	}
+	if (xauth && !(m[0] & m[1] & RSA)) {
+		snprintf(err, errlen, "IKEv1 XAUTH with ECDSA signatures is not supported yet: "
+			 "XAUTH's Phase 1 methods (XAUTHInitRSA) are RSA only");
+		return -ENOTSUP;
+	}
+	return V1_AUTH_RSA_SIG;
 }
 
 int v1_connection_check(const struct conn_spec *spec, char *err, size_t errlen)

@@ -65,6 +65,7 @@ struct v1_sig_pend;
 
 struct v1_state {
 	struct v1_p1 p1;
+	uint16_t auth;			/* initiator: the method we propose (v1_p1_auth()) */
 	bool aggressive;		/* Phase 1 is Aggressive Mode (RFC 2409 5.4), not Main Mode */
 	uint8_t natt;			/* enum v1_natt: the NAT-T version both announced (natt.h) */
 	bool peer_dpd;			/* the peer sent RFC 3706's Vendor ID */

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -359,6 +361,63 @@ Test(sig, ikev1_rsa_is_pkcs1_without_digestinfo, .timeout = 60)
 	cr_assert_eq(crypto_sign(ec, &s, hash, sizeof(hash), sig, sizeof(sig)), -EINVAL);
 	crypto_privkey_unref(ec);
 	crypto_privkey_unref(k);
+}
+
+/*
+ * IKEv1's ECDSA (RFC 4754 methods 9-11, as strongSwan makes it): r || s
+ * over HASH_I taken as the digest, checked here by OpenSSL's own ECDSA
+ * verify of that digest (no hash applied); the same bytes are no
+ * signature over SHA-2(HASH_I), and the method's hash fixes the curve.
+ */
+Test(sig, ikev1_ecdsa_signs_the_hash_as_the_digest)
+{
+	static const uint8_t hash[32] = "HASH_I, a prf output of 32 bytes";
+	static const struct {
+		enum crypto_curve curve;
+		uint8_t hash;
+		size_t field;
+	} t[] = {
+		{ CRYPTO_CURVE_P256, V2_HASH_SHA2_256, 32 },
+		{ CRYPTO_CURVE_P384, V2_HASH_SHA2_384, 48 },
+		{ CRYPTO_CURVE_P521, V2_HASH_SHA2_512, 66 },
+	};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct crypto_privkey *k = key_of(CRYPTO_KEY_ECDSA, t[i].curve);
+		struct crypto_sig_scheme s = { .kind = CRYPTO_SIG_ECDSA_DIGEST, .hash = t[i].hash };
+		struct crypto_sig_scheme hashed = crypto_sig_scheme(CRYPTO_SIG_ECDSA, t[i].hash);
+		struct crypto_pubkey *pub = NULL;
+		uint8_t sig[CRYPTO_SIG_MAX];
+		unsigned char *der = NULL;
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		EVP_PKEY_CTX *ctx;
+		int n = crypto_sign(k, &s, hash, sizeof(hash), sig, sizeof(sig)), dn;
+
+		cr_assert_eq(n, (int)(2 * t[i].field));
+		cr_assert(ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)t[i].field, NULL),
+					 BN_bin2bn(sig + t[i].field, (int)t[i].field, NULL)));
+		dn = i2d_ECDSA_SIG(es, &der);
+		cr_assert_gt(dn, 0);
+		ctx = EVP_PKEY_CTX_new(crypto_privkey_evp(k), NULL);
+		cr_assert(EVP_PKEY_verify_init(ctx) > 0);
+		cr_assert_eq(EVP_PKEY_verify(ctx, der, (size_t)dn, hash, sizeof(hash)), 1,
+			     "not an ECDSA signature of the hash as the digest");
+		EVP_PKEY_CTX_free(ctx);
+		OPENSSL_free(der);
+		ECDSA_SIG_free(es);
+		cr_assert_eq(crypto_privkey_public(k, &pub), 0);
+		hashed.ecdsa_raw = 1;
+		cr_assert_eq(crypto_verify(pub, &hashed, hash, sizeof(hash), sig, (size_t)n),
+			     -EBADMSG, "it verifies over SHA-2 of the hash too");
+		cr_assert_eq(crypto_verify(pub, &s, hash, sizeof(hash), sig, (size_t)n), 0);
+		crypto_pubkey_unref(pub);
+		round_trip(k, s, 2 * t[i].field);
+		s.hash = t[(i + 1) % 3].hash;
+		cr_assert_not(crypto_sig_fits(&s, CRYPTO_KEY_ECDSA, t[i].curve));
+		cr_assert_eq(crypto_sign(k, &s, hash, sizeof(hash), sig, sizeof(sig)), -EINVAL);
+		cr_assert_not(crypto_sig_fits(&s, CRYPTO_KEY_RSA, CRYPTO_CURVE_NONE));
+		crypto_privkey_unref(k);
+	}
 }
 
 /* RFC 8032 7.1, TEST 1 and TEST 3 (Ed25519), 7.4 first test (Ed448). */

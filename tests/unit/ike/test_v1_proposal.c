@@ -135,14 +135,31 @@ Test(v1_proposal, what_an_ikev1_connection_may_ask)
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
 	s.policy = POL_IKEV1 | POL_RSASIG | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
-	s.policy = POL_IKEV1 | POL_ENCRYPT;	/* no flag: signatures, RSA in IKEv1 */
+	s.policy = POL_IKEV1 | POL_ENCRYPT;	/* no flag: signatures, the key says which */
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
 	s.policy = POL_IKEV1 | POL_RSASIG | POL_ECDSA | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
-	/* ECDSA alone, both methods, or one each: refused */
+	/* ECDSA alone (RFC 4754), or on one end with the other's default */
 	s.policy = POL_IKEV1 | POL_ECDSA | POL_ENCRYPT;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	s.policy = POL_IKEV1 | POL_ENCRYPT;
+	s.end[0].authby = AUTHBY_ECDSA;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
+	/* RSA on one end and ECDSA on the other: no one method */
+	s.end[1].authby = AUTHBY_RSASIG;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
-	cr_assert(strstr(err, "ECDSA") && strstr(err, "not supported yet"), "%s", err);
+	cr_assert(strstr(err, "one method"), "%s", err);
+	s.end[1].authby = AUTHBY_DEFAULT;
+	/* XAUTH with ECDSA only: XAUTH's methods are RSA's */
+	s.end[1].xauth_client = true;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
+	cr_assert(strstr(err, "XAUTH") && strstr(err, "not supported yet"), "%s", err);
+	s.end[1].xauth_client = false;
+	/* EdDSA: IKEv1 has no method */
+	s.end[0].authby = AUTHBY_EDDSA;
+	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
+	cr_assert(strstr(err, "EdDSA"), "%s", err);
+	s.end[0].authby = AUTHBY_DEFAULT;
 	s.policy = POL_IKEV1 | POL_PSK | POL_RSASIG | POL_ENCRYPT;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
 	cr_assert(strstr(err, "not supported yet"), "%s", err);
@@ -150,9 +167,6 @@ Test(v1_proposal, what_an_ikev1_connection_may_ask)
 	s.end[1].xauth_client = true;	/* XAUTHInitRSA */
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), 0, "%s", err);
 	s.end[1].xauth_client = false;
-	s.end[0].authby = AUTHBY_ECDSA;
-	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
-	s.end[0].authby = AUTHBY_DEFAULT;
 	s.policy = POL_IKEV1 | POL_PSK | POL_ENCRYPT;
 	s.end[1].authby = AUTHBY_RSASIG;
 	cr_assert_eq(v1_connection_check(&s, err, sizeof(err)), -ENOTSUP);
