@@ -13,7 +13,7 @@
  * The server (--modecfgserver) leases the address from the connection's
  * --addresspool as IKEv2's Configuration payload does (the client's
  * instance holds the lease, ike/lease.h); the client (--modecfgclient)
- * keeps what it got in sa->given, as the IKEv2 client does: its Quick
+ * keeps what it got in sa->ext->given, as the IKEv2 client does: its Quick
  * Mode's IDci is the address (ike_conn_local_ts_sa()), updown gets
  * PLUTO_MY_SOURCEIP, PLUTO_PEER_DNS_INFO and PLUTO_PEER_DOMAIN_INFO.
  * The default domain goes in Cisco Unity's UNITY_DEF_DOMAIN (28674), as
@@ -107,7 +107,7 @@ static int lease(struct ike_sa *sa)
 		ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: out of memory for the client's lease");
 		return -ENOMEM;
 	}
-	ike_lease_key(&sa->id_remote, sa->serial, &key);
+	ike_lease_key(&sa->ext->id_remote, sa->serial, &key);
 	rc = ike_lease_take(l, pool, &key);
 	if (rc == -EALREADY)
 		rc = 0;
@@ -281,16 +281,16 @@ static void take_split(struct ike_sa *sa, struct ike_cp_given *g, const struct v
 	}
 }
 
-/* Take the server's attributes into sa->given; false when it gave no IPv4 address. */
+/* Take the server's attributes into sa->ext->given; false when it gave no IPv4 address. */
 static bool take(struct ike_sa *sa, const struct v1_cfg *cfg, struct v1_cfg *ack)
 {
-	struct ike_cp_given *g = sa->given ? sa->given : calloc(1, sizeof(*g));
+	struct ike_cp_given *g = sa->ext->given ? sa->ext->given : calloc(1, sizeof(*g));
 	size_t dl = 0, ml = 0;
 	char a[IP_ADDR_STRLEN];
 
 	if (!g)
 		return false;
-	sa->given = g;
+	sa->ext->given = g;
 	memset(g, 0, sizeof(*g));
 	for (unsigned i = 0; i < cfg->nattr; i++) {
 		const struct v1_cfg_attr *at = &cfg->attr[i];
@@ -404,7 +404,7 @@ struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connect
 				   uint8_t this_end)
 {
 	const struct ike_ts *want = &conn->ts[1 - this_end];
-	const struct ike_cp_given *g = sa->given;
+	const struct ike_cp_given *g = sa->ext->given;
 	char s[IP_SUBNET_STRLEN];
 	struct ike_ts t;
 

@@ -502,7 +502,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 	} else {
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
 		/* a Mode Config client's IDci is the address it was given */
-		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->given);
+		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->ext->given);
 		/* ... and its IDcr the server's split network, when it gave one */
 		c->ts_remote = v1_modecfg_remote_ts(sa, conn, this_end);
 	}
@@ -947,7 +947,7 @@ static struct connection *r_conn(struct ike_sa *sa, int ids, const struct ike_ts
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
-	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote, sa->id_local, &si, &sr,
+	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote, sa->id_local, &si, &sr,
 				 end);
 	if (!chosen || !(chosen->spec.policy & POL_IKEV1)) {
 		if (chosen)
