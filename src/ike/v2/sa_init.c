@@ -631,7 +631,6 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	struct v2_ke ke = { .group = s->dh, .len = (uint16_t)pub_len, .data = pub };
 	struct v2_nonce nr = { .len = s->nr_len, .data = s->nr };
 	size_t len, nr_at;
-	uint8_t *kept_nr;
 
 	memset(sa_pl, 0, sizeof(*sa_pl));
 	sa_pl->nprops = 1;
@@ -660,13 +659,12 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	/* One copy serves both: resent to a retransmitted request, signed by AUTH. */
 	s->init_resp = sa->resp;
 	s->init_resp_len = (uint32_t)sa->resp_len;
-	/* and Nr, which it carries */
-	kept_nr = nr_at < len ? in_copy(s->init_resp, sa->w->txbuf, len, sa->w->txbuf + nr_at,
-					s->nr_len) : NULL;
-	if (kept_nr && s->init_resp_len == len) {
+	/* and Nr, which it carries: no copy of its own */
+	if (nr_at <= s->init_resp_len && s->nr_len <= s->init_resp_len - nr_at &&
+	    memcmp(s->init_resp + nr_at, s->nr, s->nr_len) == 0) {
 		crypto_wipe(s->nr, s->nr_len);
 		free(s->nr);
-		s->nr = kept_nr;
+		s->nr = s->init_resp + nr_at;
 		s->nr_in_resp = true;
 	}
 	ike_half_open_charge_sa(sa);
