@@ -636,7 +636,8 @@ void ike_sa_free(struct ike_sa *sa)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
 	if (x) {
-		ike_lease_release(x->lease);	/* a fixed peer's; an instance's goes with the instance */
+		/* a fixed peer's; an instance's goes with the instance */
+		ike_lease_release(x->lease);
 		free(x->lease);
 		x->lease = NULL;
 		free(x->redirect_fqdn);

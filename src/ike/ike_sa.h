@@ -269,15 +269,15 @@ struct ike_sa_ext {
 	struct timer dpd;		/* --dpddelay: a look at the peer's liveness */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
 	uint8_t nonce_min_len;
-	struct ip_addr redirected_from;	/* initiator: the gateway that sent us here (AF_UNSPEC: none) */
-	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
+	struct ip_addr redirected_from;	/* initiator: the gateway that sent us here (or AF_UNSPEC) */
+	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (or AF_UNSPEC) */
 	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
 	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
 	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
 	unsigned tries;			/* keyingtries used */
 	uint64_t established_ms;
-	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on the kernel or crypto */
-	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie is this SA */
+	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on kernel or crypto */
+	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie: this SA */
 	uint64_t rekey_serial;		/* IKE_I/R_REKEY: the old IKE SA; IKE_REKEYED: the new one */
 	/*
 	 * Both ends rekeyed this IKE SA at once (RFC 7296 2.8.2): the SA the
@@ -346,7 +346,7 @@ struct ike_sa {
 	uint8_t retries;		/* of req */
 	bool frag;			/* RFC 7383: fragments are sent and accepted */
 	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
-	uint8_t redirects;		/* initiator: redirects followed to get here (ext->redirected_from) */
+	uint8_t redirects;		/* initiator: redirects followed (ext->redirected_from) */
 	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
 	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
 	/* NULL only while a v2 responder's SA is half-open: see struct ike_sa_ext */

@@ -299,7 +299,8 @@ static int psk_lookup(struct ike_sa *sa)
 
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf, PSK_MAX);
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf,
+				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);
@@ -451,7 +452,8 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	sa->v1->own_id_b = NULL;
 	free(sa->v1->peer_id_b);
 	sa->v1->peer_id_b = NULL;
-	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->ext->id_remote, idb, sizeof(idb)));
+	ike_sa_progress(sa, RC_LOG, "Peer ID is %s",
+			ike_id_str(&sa->ext->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=%s %s}",
 			is_sig(sa) ? "RSA_SIG" : "PRESHARED_KEY",
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
@@ -541,8 +543,9 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
 		    !ike_state_info(sa->state)->established || !ip_addr_eq(&sa->peer, &peer->host) ||
 		    !ip_addr_eq(&sa->local, local))
 			continue;
-		if (sa->conn != c && (!ike_id_match(&c->id[1 - this_end], &sa->ext->id_remote) ||
-				      !sa->id_local || !ike_id_eq(sa->id_local, &c->id_self[this_end])))
+		if (sa->conn != c &&
+		    (!ike_id_match(&c->id[1 - this_end], &sa->ext->id_remote) || !sa->id_local ||
+		     !ike_id_eq(sa->id_local, &c->id_self[this_end])))
 			continue;	/* another peer ID, or another ID of ours */
 		if (!best || sa->ext->established_ms > best->ext->established_ms)
 			best = sa;	/* the newest */

@@ -96,7 +96,8 @@ static int fetch_psk(struct ike_sa *sa)
 	buf = malloc(PSK_MAX);
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf, PSK_MAX);
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf,
+				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);

@@ -915,7 +915,8 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 		v2_send_response(sa, sa->w->txbuf, len);
 		r->new_ike = NULL;
 		v2_kex_install_keys(n, &kr->keys);
-		keep_lowest(n->ext->nonce_min, &n->ext->nonce_min_len, r->ni, r->ni_len, r->nr, CC_NONCE_LEN);
+		keep_lowest(n->ext->nonce_min, &n->ext->nonce_min_len, r->ni, r->ni_len, r->nr,
+			    CC_NONCE_LEN);
 		v2_cc_resp_free(sa);
 		if (sa->active && sa->active->kind == V2T_REKEY_IKE && !sa->ext->rekey_twin) {
 			/* Our own rekey is out too (2.8.2): decide when it ends. */
@@ -1002,8 +1003,9 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	}
 	if (!old) {
 		/* One more Child SA: the connection between these ends whose selectors fit. */
-		struct connection *chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote,
-							    sa->id_local, &si, &sr, &end);
+		struct connection *chosen =
+			ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote, sa->id_local,
+					&si, &sr, &end);
 		if (!chosen) {
 			send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
 			return;

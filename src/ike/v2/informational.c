@@ -111,9 +111,10 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 		char n[32];
 		snprintf(n, sizeof(n), "%u", limit);
 		ike_sa_progress(sa, RC_COMMENT,
-				"starting keying attempt %u of %s, but releasing whack", sa->ext->tries + 2,
-				limit ? n : "an unlimited number");
-		v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, sa->ext->tries + 1);
+				"starting keying attempt %u of %s, but releasing whack",
+				sa->ext->tries + 2, limit ? n : "an unlimited number");
+		v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL,
+			    sa->ext->tries + 1);
 	}
 	ike_sa_free(sa);
 }

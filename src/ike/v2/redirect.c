@@ -43,7 +43,8 @@ void v2_redirect_init_payloads(struct ike_sa *sa, struct v2_build *b)
 	if (sa->ext->redirected_from.af == AF_UNSPEC)
 		return;
 	n.type = V2N_REDIRECTED_FROM;
-	n.len = (uint16_t)v2_redirect_encode(data, sizeof(data), &sa->ext->redirected_from, NULL, 0);
+	n.len = (uint16_t)v2_redirect_encode(data, sizeof(data), &sa->ext->redirected_from, NULL,
+					     0);
 	n.data = data;
 	if (n.len)
 		v2_build_notify(b, &n);

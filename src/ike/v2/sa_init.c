@@ -201,8 +201,8 @@ int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
 {
 	if (gw->af != old->local.af)
 		return -EAFNOSUPPORT;
-	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack, old->ext->tries,
-		     gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
+	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack,
+		     old->ext->tries, gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
 }
 
 /* A fresh attempt after COOKIE or INVALID_KE_PAYLOAD: same SPI, as the RFC allows. */

@@ -242,7 +242,8 @@ bool v2_window_park(struct ike_sa *sa)
 			r = &win->req[i];
 	if (!r)
 		return false;
-	deadline = timer_is_armed(&sa->ext->retrans) ? timer_deadline(&sa->ext->retrans) : ike_now(sa->w);
+	deadline = timer_is_armed(&sa->ext->retrans) ? timer_deadline(&sa->ext->retrans)
+						     : ike_now(sa->w);
 	timer_cancel(wheel(sa), &sa->ext->retrans);
 	r->buf = sa->req;
 	r->len = (uint32_t)sa->req_len;
