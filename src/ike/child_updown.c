@@ -341,7 +341,7 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	u->my_protocol = c->ts_local.ipproto;
 	u->peer_protocol = c->ts_remote.ipproto;
 	u->my_id = ike_id_str(sa->id_local, my_id, idlen);
-	u->peer_id = ike_id_str(&sa->id_remote, peer_id, idlen);
+	u->peer_id = ike_id_str(&sa->ext->id_remote, peer_id, idlen);
 	u->reqid = c->reqid;
 	u->spi_in = c->spi_in;
 	u->spi_out = c->spi_out;
@@ -349,7 +349,7 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	if (sa->v1 && sa->v1->xauth_user[0])
 		u->xauth_user = sa->v1->xauth_user;	/* the XAUTH user, as libreswan gives it */
 	/* the Configuration payload: the address the peer gave us is our source */
-	const struct ike_cp_given *cp = sa->given;
+	const struct ike_cp_given *cp = sa->ext->given;
 	const struct ip_addr *given = cp ? &cp->assigned[ike_lease_fam(c->ts_local.start.af)] : NULL;
 	if (given && given->af != AF_UNSPEC) {
 		u->my_source_ip = *given;

@@ -325,8 +325,10 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		r->story = state_story(sa->state);
 		r->established = sa->state == IKE_ESTABLISHED || (sa->version == 1 &&
 								   ike_state_info(sa->state)->established);
-		r->retransmit_in = secs_until(&sa->retrans, now);
-		r->keepalive_in = secs_until(&sa->keepalive, now);
+		if (sa->ext) {	/* a half-open SA has neither timer */
+			r->retransmit_in = secs_until(&sa->ext->retrans, now);
+			r->keepalive_in = secs_until(&sa->ext->keepalive, now);
+		}
 		if (timer_is_armed(&sa->life)) {
 			r->event = !r->established ? "DISCARD" : sa->life_is_rekey ? "REKEY" : "EXPIRE";
 			r->event_in = secs_until(&sa->life, now);
@@ -336,7 +338,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 				v1_p1_str(&sa->v1->p1, r->algs, sizeof(r->algs));
 			else
 				proposal_suite_str(&sa->suite, r->algs, sizeof(r->algs));
-			r->up = (now - sa->established_ms) / 1000;
+			r->up = (now - sa->ext->established_ms) / 1000;
 		}
 	}
 	for (struct child_sa *c = sa->children; c; c = c->next) {
@@ -380,7 +382,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		ike_ts_str(&c->ts_remote, r->ts_remote, sizeof(r->ts_remote));
 		r->add_time = c->installed_wall;
 		r->max_bytes = (c->conn ? c->conn : sa->conn)->spec.ipsec_max_bytes;
-		ike_id_str(&sa->id_remote, r->id_remote, sizeof(r->id_remote));
+		ike_id_str(&sa->ext->id_remote, r->id_remote, sizeof(r->id_remote));
 		/* what the SAs it replaced by rekeying carried: --trafficstatus totals survive rekeys */
 		r->carried_in = c->carried_in;
 		r->carried_out = c->carried_out;
@@ -521,7 +523,7 @@ static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8
 	    !ip_addr_eq(&sa->local, &c->spec.end[end].host) ||
 	    !ip_addr_eq(&sa->peer, &c->spec.end[1 - end].host) ||
 	    !ike_id_eq(sa->id_local, &c->id_self[end]) ||
-	    (!ike_id_is_any(peer_id) && !ike_id_eq(&sa->id_remote, peer_id)) ||
+	    (!ike_id_is_any(peer_id) && !ike_id_eq(&sa->ext->id_remote, peer_id)) ||
 	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
 		return false;
 	for (const struct child_sa *ch = sa->children; ch; ch = ch->next)

@@ -10,6 +10,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/job.h"
+#include "crypto/prf.h"
 #include "ike/v1/state.h"
 #include "ike/v2/child.h"
 #include "ike/v2/io.h"
@@ -108,14 +109,36 @@ static void put_spi(uint8_t out[8], uint64_t v)
 	}
 }
 
-struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connection *conn,
-			  struct net_listener *l, const uint8_t peer_spi_i[8])
+struct ike_sa_ext *ike_sa_ext_get(struct ike_sa *sa)
+{
+	struct ike_sa_ext *x = sa->ext;
+
+	if (x)
+		return x;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	/* IKEv1 sets its own callbacks (v1/main.c) */
+	timer_init(&x->retrans, v2_retrans_fire, sa);
+	timer_init(&x->keepalive, v2_keepalive_fire, sa);
+	timer_init(&x->task_retry, v2_task_retry_fire, sa);
+	timer_init(&x->dpd, v2_dpd_fire, sa);
+	sa->ext = x;
+	return x;
+}
+
+static struct ike_sa *sa_new(struct ike_worker *w, bool initiator, struct connection *conn,
+			     struct net_listener *l, const uint8_t peer_spi_i[8], bool half_open)
 {
 	struct ike_daemon *d = w->d;
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 
 	if (!sa)
 		return NULL;
+	if (!half_open && !ike_sa_ext_get(sa)) {
+		free(sa);
+		return NULL;
+	}
 	sa->w = w;
 	sa->initiator = initiator;
 	sa->serial = atomic_fetch_add(&d->next_serial, 1);
@@ -125,6 +148,7 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	for (int tries = 0;; tries++) {
 		uint64_t r;
 		if (tries == 8 || crypto_random(&r, sizeof(r)) < 0) {
+			free(sa->ext);
 			free(sa);
 			return NULL;
 		}
@@ -150,11 +174,7 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 		net_listener_ref(l);
 		sa->l = l;
 	}
-	timer_init(&sa->retrans, v2_retrans_fire, sa);
 	timer_init(&sa->life, v2_life_fire, sa);
-	timer_init(&sa->keepalive, v2_keepalive_fire, sa);
-	timer_init(&sa->task_retry, v2_task_retry_fire, sa);
-	timer_init(&sa->dpd, v2_dpd_fire, sa);
 	sa->version = 2;
 	sa->peer_window = 1;
 	sa->next = w->sas;
@@ -164,6 +184,18 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 	counters_add(d->ctr, w->index, IKEC_IKE_SAS, 1);
 	counters_inc(d->ctr, w->index, IKEC_IKE_STARTED);
 	return sa;
+}
+
+struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connection *conn,
+			  struct net_listener *l, const uint8_t peer_spi_i[8])
+{
+	return sa_new(w, initiator, conn, l, peer_spi_i, false);
+}
+
+struct ike_sa *ike_sa_new_half_open(struct ike_worker *w, struct connection *conn,
+				    struct net_listener *l, const uint8_t peer_spi_i[8])
+{
+	return sa_new(w, false, conn, l, peer_spi_i, true);
 }
 
 /* The list of an instance's IKE SAs, for --uniqueids and its owner's commands. */
@@ -199,26 +231,27 @@ struct ike_lease *ike_sa_lease_slot(struct ike_sa *sa)
 {
 	if (sa->conn && sa->conn->inst.tmpl)
 		return &sa->conn->inst.lease;
-	if (!sa->lease)
-		sa->lease = calloc(1, sizeof(*sa->lease));
-	return sa->lease;
+	if (!sa->ext->lease)
+		sa->ext->lease = calloc(1, sizeof(*sa->ext->lease));
+	return sa->ext->lease;
 }
 
 void ike_sa_lease_move(struct ike_sa *n, struct ike_sa *old)
 {
-	if (!old->lease)
+	if (!old->ext->lease)
 		return;
-	ike_lease_release(n->lease);
-	free(n->lease);
-	n->lease = old->lease;
-	old->lease = NULL;
+	ike_lease_release(n->ext->lease);
+	free(n->ext->lease);
+	n->ext->lease = old->ext->lease;
+	old->ext->lease = NULL;
 }
 
 void ike_sa_lease_done(struct ike_sa *sa)
 {
 	struct connection *c = sa->conn;
 
-	ike_lease_release(sa->lease);
+	if (sa->ext)
+		ike_lease_release(sa->ext->lease);
 	if (!c || !c->inst.tmpl)
 		return;
 	for (struct ike_sa *o = c->inst.sas; o; o = o->inst_next)
@@ -255,7 +288,7 @@ struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, u
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
-	if (ike_conn_instantiate(c, end, &sa->peer, &sa->id_remote, ike_conn_serial_new(d),
+	if (ike_conn_instantiate(c, end, &sa->peer, &sa->ext->id_remote, ike_conn_serial_new(d),
 				 sa->w->index, &inst) < 0)
 		return NULL;
 	/* The table holds the first reference; by ID only for --uniqueids (conn_inst.h: why). */
@@ -266,9 +299,14 @@ struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, u
 
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa)
 {
-	sa->setup = calloc(1, sizeof(*sa->setup));
-	if (sa->setup)
+	size_t prf = sa->suite.prf ? crypto_prf_len(sa->suite.prf) : 0;
+	size_t room = 2 * (prf ? prf : CRYPTO_PRF_MAX);
+
+	sa->setup = calloc(1, sizeof(*sa->setup) + room);
+	if (sa->setup) {
 		sa->setup->t_start_us = ike_stats_now_us();
+		sa->setup->sk_p_room = (uint8_t)room;
+	}
 	return sa->setup;
 }
 
@@ -309,13 +347,15 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	free(s->init_req);
 	if (s->init_resp != sa->resp)	/* else it is still the response cache's */
 		free(s->init_resp);
-	wipe_free(s->ni, s->ni_len);
-	wipe_free(s->nr, s->nr_len);
+	if (!s->ni_in_req)
+		wipe_free(s->ni, s->ni_len);
+	if (!s->nr_in_resp)
+		wipe_free(s->nr, s->nr_len);
 	free(s->pub);
 	free(s->cookie);
 	free(s->ike_accepted);
 	free(s->auth);		/* plain data: no references, no secrets */
-	crypto_wipe(s, sizeof(*s));
+	crypto_wipe(s, sizeof(*s) + s->sk_p_room);
 	free(s);
 	sa->setup = NULL;
 }
@@ -387,7 +427,10 @@ static void rcu_free_ike_sa(struct rcu_head *head)
 {
 	struct sa_node *n = caa_container_of(head, struct sa_node, rcu);
 	tsan_acquire(n);
-	free(caa_container_of(n, struct ike_sa, node));
+	struct ike_sa *sa = caa_container_of(n, struct ike_sa, node);
+
+	free(sa->ext);
+	free(sa);
 }
 
 /* The exchange a negotiation that ends in this state was in. */
@@ -515,9 +558,9 @@ size_t ike_half_open_size(const struct ike_sa *sa)
 		n += malloc_usable_size(s->init_req);
 	if (s->init_resp && s->init_resp != sa->resp)
 		n += malloc_usable_size(s->init_resp);
-	if (s->ni)
+	if (s->ni && !s->ni_in_req)
 		n += malloc_usable_size(s->ni);
-	if (s->nr)
+	if (s->nr && !s->nr_in_resp)
 		n += malloc_usable_size(s->nr);
 	if (s->ike_accepted)
 		n += malloc_usable_size(s->ike_accepted);
@@ -557,23 +600,26 @@ void ike_sa_free(struct ike_sa *sa)
 {
 	struct ike_worker *w = sa->w;
 	struct ike_daemon *d = w->d;
+	struct ike_sa_ext *x = sa->ext;
 
 	sa->dead = true;
 	sadb_sa_table_del(&d->sas, &sa->node);
-	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->retrans);
 	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->life);
-	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->keepalive);
-	timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &sa->dpd);
 	if (sa->job)
 		sa->job->cookie = NULL;	/* its completion finds no SA and just frees it */
-	if (sa->rjob)
-		sa->rjob->cookie = NULL;
 	v2_tasks_free(sa);
 	v2_cc_resp_free(sa);
-	if (sa->rekey_twin) {
-		struct ike_sa *twin = sa->rekey_twin;
-		sa->rekey_twin = NULL;
-		ike_sa_free(twin);
+	if (x) {	/* a half-open SA has none */
+		timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &x->retrans);
+		timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &x->keepalive);
+		timer_cancel(&net_pool_worker(d->pool, w->index)->timers, &x->dpd);
+		if (x->rjob)
+			x->rjob->cookie = NULL;
+		if (x->rekey_twin) {
+			struct ike_sa *twin = x->rekey_twin;
+			x->rekey_twin = NULL;
+			ike_sa_free(twin);
+		}
 	}
 	if (sa->counted_up)
 		counters_add(d->ctr, w->index, IKEC_IKE_UP, (uint64_t)-1);
@@ -589,16 +635,21 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children)
 		ike_child_unlink_free(sa, sa->children);
 	sa->kernel_pending--;
-	ike_lease_release(sa->lease);	/* a fixed peer's; an instance's goes with the instance */
-	free(sa->lease);
+	if (x) {
+		/* a fixed peer's; an instance's goes with the instance */
+		ike_lease_release(x->lease);
+		free(x->lease);
+		x->lease = NULL;
+		free(x->redirect_fqdn);
+		x->redirect_fqdn = NULL;
+		free(x->given);
+		x->given = NULL;
+	}
 	ike_sa_progress_done(sa);
 	ike_sa_setup_free(sa);
 	v1_state_free(sa);
-	free(sa->redirect_fqdn);
-	sa->redirect_fqdn = NULL;
 	free(sa->req);
 	free(sa->resp);
-	free(sa->given);
 	v2_frag_sa_free(sa);
 	crypto_sk_wipe(&sa->sk_in);
 	crypto_sk_wipe(&sa->sk_out);

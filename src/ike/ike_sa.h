@@ -198,94 +198,86 @@ struct v2_frag_reasm;
 /*
  * Negotiation-only state, freed once the IKE SA is established. A
  * responder's half-open SA holds it until IKE_AUTH, so it is kept small
- * (tests/exchange/test_half_open.c measures it): the nonces and the
- * IKE_SA_INIT messages are allocated at their exact size, and the
- * initiator's KE value only by an initiator.
+ * (tests/exchange/test_half_open.c measures it: 128 bytes with no
+ * hole, and SK_p at the PRF's size): the IKE_SA_INIT messages are
+ * allocated at their exact size, a responder's nonces are the ones in
+ * them, and the initiator's KE value is kept only by an initiator.
  */
 struct ike_setup {
 	struct crypto_ke *ke;
-	uint16_t dh;
-	uint8_t *ni, *nr;		/* ike_setup_nonce(); NULL until known */
-	uint16_t ni_len, nr_len;
+	/*
+	 * ike_setup_bytes(); NULL until known. A responder's point into the
+	 * IKE_SA_INIT messages it keeps anyway (ni_in_req, nr_in_resp).
+	 */
+	uint8_t *ni, *nr;
 	/*
 	 * The IKE_SA_INIT messages, signed by AUTH. A responder's init_resp
 	 * is the IKE SA's response cache (sa->resp) until its next response
 	 * replaces that (v2_send_response() leaves the bytes to the setup).
 	 */
 	uint8_t *init_req, *init_resp;
-	size_t init_req_len, init_resp_len;
-	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
+	uint32_t init_req_len, init_resp_len;	/* at most IKE's 64 KiB */
+	uint16_t ni_len, nr_len;
+	uint16_t dh;
 	uint16_t cookie_len;
-	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
-	uint8_t child_num;		/* responder: accepted proposal number */
+	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
 	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
-	uint8_t sk_pi[CRYPTO_PRF_MAX], sk_pr[CRYPTO_PRF_MAX];	/* for AUTH only */
-	uint8_t sk_p_len;
 	uint8_t *pub;			/* initiator: our KE value (resent after a COOKIE) */
-	uint16_t pub_len;
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	size_t psk_len;
 	uint64_t t_start_us, t_auth_us;	/* latency histograms (ike_stats.h) */
-	uint8_t peer_hashes;		/* its SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT()s), 0: none */
-	bool sent_hashes;		/* we sent ours */
-	bool peer_certreq;		/* it sent a CERTREQ: --sendcert ifasked sends */
 	struct v2_auth_pend *auth;	/* IKE_AUTH's state across its crypto job (v2/auth.c) */
+	uint16_t pub_len;
+	uint8_t sk_p_len;		/* each of SK_pi and SK_pr in sk_p[] */
+	uint8_t sk_p_room;		/* bytes of sk_p[] */
+	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
+	uint8_t child_num;		/* responder: accepted proposal number */
+	uint8_t peer_hashes;		/* its SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT()s), 0: none */
+	bool sent_hashes : 1;		/* we sent ours */
+	bool peer_certreq : 1;		/* it sent a CERTREQ: --sendcert ifasked sends */
+	bool ni_in_req : 1;		/* ni is in init_req: not freed on its own */
+	bool nr_in_resp : 1;		/* nr is in init_resp: the same */
+	/*
+	 * SK_pi then SK_pr, for AUTH only: two of the PRF's outputs, sized
+	 * by the SA's PRF when it is known (a responder's), else the largest.
+	 */
+	uint8_t sk_p[];
 };
 
 struct v2_task;
 struct v2_window;
+struct v2_cc_resp;
+struct ike_cp_given;
 
-struct ike_sa {
-	struct sa_node node;		/* our SPI; the init index (responder) */
-	struct ike_sa *next, *prev;	/* the owner worker's list */
-	struct ike_worker *w;
-	uint64_t serial;
-	enum ike_state state;
-	uint8_t version;		/* IKE major version: 2, or 1 (then v1 is set) */
-	bool initiator;			/* the original initiator */
-	bool dead;			/* being freed: ignore late events */
-	bool half_open;			/* counted in the worker's half-open SAs */
-	bool half_open_addr;		/* ... and in its address's (not cookie-verified) */
-	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
-	bool counted_up;		/* counted in IKEC_IKE_UP */
-	bool replaced;			/* a newer IKE SA was started to take over from this one */
-	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
-	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
-	bool was_established;		/* counted established once (ike_stats.h) */
-	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
-	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
-	struct connection *conn;	/* holds a use (ike/conn_inst.h) */
-	struct ike_sa *inst_next, *inst_prev;	/* conn->inst.sas when conn is an instance */
-	struct ike_progress *whack;	/* initiate progress, or NULL */
-	struct net_listener *l;		/* the socket we talk through; holds a reference */
-	uint8_t this_end;		/* index into conn->spec.end[] of our end */
-	uint8_t spi_i[8], spi_r[8];
-	struct ip_addr local, peer;
-	uint16_t local_port, peer_port;
-	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
-	bool natt;			/* talking on the NAT-T port */
-	struct v2_suite suite;
-	struct crypto_sk sk_in, sk_out;
-	uint8_t sk_d[CRYPTO_PRF_MAX];
-	uint8_t sk_d_len;
-	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
+/*
+ * What an IKE SA holds beyond a v2 responder's half-open state: the
+ * peer's ID and what only exchanges after IKE_SA_INIT use (our requests'
+ * retransmission, the back-off between tasks, NAT keepalives, DPD, an IKE
+ * SA rekey's nonce and twin, answers to CREATE_CHILD_SA, redirects, pool
+ * addresses). A half-open SA goes without it, so that
+ * what a flood of IKE_SA_INIT requests holds stays small (issue 14,
+ * tests/exchange/test_half_open.c): ike_sa_new() allocates it, except for
+ * the SA an IKE_SA_INIT request makes (ike_sa_new_half_open()), which gets
+ * it from ike_sa_ext_get() when its IKE_AUTH request comes.
+ * Owner: the IKE SA's; freed with it.
+ */
+struct ike_sa_ext {
 	struct ike_id id_remote;
-	/*
-	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
-	 * unless the peer announced a larger window (SET_WINDOW_SIZE); the
-	 * exchanges we want to start queue behind, so none is skipped. With
-	 * windows larger than one, win holds the requests out besides the
-	 * active one and our responses to the peer's (v2/window.h).
-	 */
-	uint32_t msgid_next;		/* our next request */
-	uint32_t msgid_peer;		/* the peer's lowest request not answered yet */
-	uint8_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without; 255 at most) */
-	struct v2_window *win;		/* allocated while a window larger than one is in use */
-	struct v2_task *tasks;		/* exchanges to start, in order */
-	struct v2_task *active;		/* the one whose request is outstanding */
+	struct timer retrans;		/* our outstanding request (sa->req) */
 	struct timer task_retry;	/* a TEMPORARY_FAILURE back-off before the next start */
-	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on the kernel or crypto */
-	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie is this SA */
+	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
+	struct timer dpd;		/* --dpddelay: a look at the peer's liveness */
+	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
+	uint8_t nonce_min_len;
+	struct ip_addr redirected_from;	/* initiator: the gateway that sent us here (or AF_UNSPEC) */
+	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (or AF_UNSPEC) */
+	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
+	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
+	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
+	unsigned tries;			/* keyingtries used */
+	uint64_t established_ms;
+	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on kernel or crypto */
+	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie: this SA */
 	uint64_t rekey_serial;		/* IKE_I/R_REKEY: the old IKE SA; IKE_REKEYED: the new one */
 	/*
 	 * Both ends rekeyed this IKE SA at once (RFC 7296 2.8.2): the SA the
@@ -293,36 +285,6 @@ struct ike_sa {
 	 * the lowest nonce says which of the two stays.
 	 */
 	struct ike_sa *rekey_twin;
-	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
-	uint8_t nonce_min_len;
-	/* our outstanding request, kept for retransmission */
-	uint8_t *req;
-	size_t req_len;
-	uint8_t retries;
-	struct timer retrans;
-	/* our last response, resent when the peer retransmits its request */
-	uint8_t *resp;
-	size_t resp_len;
-	struct timer life;		/* half-open limit, then IKE SA lifetime */
-	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
-	struct timer dpd;		/* --dpddelay: a look at the peer's liveness */
-	uint64_t last_inbound_ms;	/* when the peer was last heard from */
-	uint64_t established_ms;
-	struct crypto_job *job;		/* in flight; its cookie is this SA */
-	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
-	struct ike_setup *setup;
-	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
-	struct child_sa *children;
-	unsigned tries;			/* keyingtries used */
-	bool frag;			/* RFC 7383: fragments are sent and accepted */
-	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
-	uint8_t redirects;		/* initiator: redirects followed to get here */
-	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
-	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
-	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
-	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
-	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
-	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 	/*
 	 * The client's addresses from our pools when its connection is not
 	 * an instance (a fixed peer with --addresspool: one client, this IKE
@@ -338,13 +300,84 @@ struct ike_sa {
 	struct ike_cp_given *given;
 };
 
+struct ike_sa {
+	struct sa_node node;		/* our SPI; the init index (responder) */
+	struct ike_sa *next, *prev;	/* the owner worker's list */
+	struct ike_worker *w;
+	uint64_t serial;
+	enum ike_state state;
+	uint8_t version;		/* IKE major version: 2, or 1 (then v1 is set) */
+	bool initiator;			/* the original initiator */
+	bool dead;			/* being freed: ignore late events */
+	bool half_open;			/* counted in the worker's half-open SAs */
+	bool half_open_addr;		/* ... and in its address's (not cookie-verified) */
+	bool counted_up;		/* counted in IKEC_IKE_UP */
+	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
+	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
+	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
+	bool was_established;		/* counted established once (ike_stats.h) */
+	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
+	uint8_t this_end;		/* index into conn->spec.end[] of our end */
+	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
+	struct connection *conn;	/* holds a use (ike/conn_inst.h) */
+	struct ike_sa *inst_next, *inst_prev;	/* conn->inst.sas when conn is an instance */
+	struct ike_progress *whack;	/* initiate progress, or NULL */
+	struct net_listener *l;		/* the socket we talk through; holds a reference */
+	uint8_t spi_i[8], spi_r[8];
+	struct ip_addr local, peer;
+	uint16_t local_port, peer_port;
+	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
+	bool natt;			/* talking on the NAT-T port */
+	uint8_t sk_d_len;
+	struct v2_suite suite;
+	struct crypto_sk sk_in, sk_out;
+	uint8_t sk_d[CRYPTO_PRF_MAX];
+	/*
+	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
+	 * unless the peer announced a larger window (SET_WINDOW_SIZE); the
+	 * exchanges we want to start queue behind, so none is skipped. With
+	 * windows larger than one, win holds the requests out besides the
+	 * active one and our responses to the peer's (v2/window.h).
+	 */
+	uint32_t msgid_next;		/* our next request */
+	uint32_t msgid_peer;		/* the peer's lowest request not answered yet */
+	uint8_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without; 255 at most) */
+	uint8_t retries;		/* of req */
+	bool frag;			/* RFC 7383: fragments are sent and accepted */
+	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
+	uint8_t redirects;		/* initiator: redirects followed (ext->redirected_from) */
+	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
+	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
+	/* NULL only while a v2 responder's SA is half-open: see struct ike_sa_ext */
+	struct ike_sa_ext *ext;
+	struct v2_window *win;		/* allocated while a window larger than one is in use */
+	struct v2_task *tasks;		/* exchanges to start, in order */
+	struct v2_task *active;		/* the one whose request is outstanding */
+	/* our outstanding request, kept for retransmission (ext->retrans) */
+	uint8_t *req;
+	size_t req_len;
+	/* our last response, resent when the peer retransmits its request */
+	uint8_t *resp;
+	size_t resp_len;
+	struct timer life;		/* half-open limit, then IKE SA lifetime */
+	uint64_t last_inbound_ms;	/* when the peer was last heard from */
+	struct crypto_job *job;		/* in flight; its cookie is this SA */
+	struct ike_setup *setup;
+	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
+	struct child_sa *children;
+	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
+};
+
 /*
  * The pool lease of sa's client: its instance's, or for a connection that
  * is not an instance the IKE SA's own. Context: the owner worker of sa.
  */
 static inline struct ike_lease *ike_sa_lease(struct ike_sa *sa)
 {
-	return sa->conn && sa->conn->inst.tmpl ? &sa->conn->inst.lease : sa->lease;
+	if (sa->conn && sa->conn->inst.tmpl)
+		return &sa->conn->inst.lease;
+	return sa->ext ? sa->ext->lease : NULL;
 }
 
 /*
@@ -372,6 +405,20 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
 			  struct net_listener *l, const uint8_t peer_spi_i[8]);
 
 /*
+ * The same for the SA a v2 IKE_SA_INIT request makes: without its struct
+ * ike_sa_ext while it is half-open (ike_sa_ext_get() adds it).
+ */
+struct ike_sa *ike_sa_new_half_open(struct ike_worker *w, struct connection *conn,
+				    struct net_listener *l, const uint8_t peer_spi_i[8]);
+
+/*
+ * sa->ext, allocated (zeroed, its timers set up) if sa had none: a
+ * half-open responder's IKE_AUTH request is about to be processed. NULL on
+ * ENOMEM (sa is unchanged). Context: the owner.
+ */
+struct ike_sa_ext *ike_sa_ext_get(struct ike_sa *sa);
+
+/*
  * sa serves connection c from now on, our end this_end (and the ID we send
  * is c's for that end): c gains a user, the one before loses one (an
  * instance whose last user goes is unpublished). The caller keeps its own
@@ -395,7 +442,10 @@ void ike_sa_free(struct ike_sa *sa);
 /* The last step of ike_sa_free(), once no kernel answer is due. Internal. */
 void ike_sa_release_memory(struct ike_sa *sa);
 
-/* The negotiation-only state, zeroed, its start time taken; NULL on ENOMEM. */
+/*
+ * The negotiation-only state, zeroed, its start time taken, room for SK_p
+ * of sa->suite's PRF (set it first when known); NULL on ENOMEM.
+ */
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 
 /*

@@ -95,7 +95,7 @@ static struct ike_sa *east_sa_of(const char *id)
 {
 	char buf[IKE_ID_STRLEN];
 	for (struct ike_sa *sa = xch_daemon(XCH_EAST)->w[0].sas; sa; sa = sa->next)
-		if (!strcmp(ike_id_str(&sa->id_remote, buf, sizeof(buf)), id))
+		if (!strcmp(ike_id_str(&sa->ext->id_remote, buf, sizeof(buf)), id))
 			return sa;
 	return NULL;
 }
@@ -180,9 +180,9 @@ Test(cp, v4_address_dns_domains_and_narrowing)
 	assert_ts(&w->children->ts_local, "10.9.0.10/32");
 	assert_ts(&w->children->ts_remote, "0.0.0.0/0");
 	assert_ts(&e->children->ts_remote, "10.9.0.10/32");
-	assert_addr(&w->given->assigned[0], "10.9.0.10");
-	cr_assert_str_eq(w->given->dns_info, "192.0.2.53 2001:db8::53");
-	cr_assert_str_eq(w->given->domain_info, "example.com corp.example");
+	assert_addr(&w->ext->given->assigned[0], "10.9.0.10");
+	cr_assert_str_eq(w->ext->given->dns_info, "192.0.2.53 2001:db8::53");
+	cr_assert_str_eq(w->ext->given->domain_info, "example.com corp.example");
 	assert_addr(&e->conn->inst.lease.addr[0], "10.9.0.10");
 	cr_assert_eq(stats(0).in_use, 1);
 	cr_assert_eq(stats(0).size, 2);
@@ -215,7 +215,7 @@ Test(cp, v6_address_with_prefix)
 	struct ike_sa *w = west_sa("a");
 	assert_ts(&w->children->ts_local, "2001:db8:9::/128");
 	assert_ts(&east_sa_of("@alice")->children->ts_remote, "2001:db8:9::/128");
-	assert_addr(&w->given->assigned[1], "2001:db8:9::");
+	assert_addr(&w->ext->given->assigned[1], "2001:db8:9::");
 	cr_assert_eq(stats(1).in_use, 1);
 	cr_assert_eq(stats(1).size, 4);
 	disconnect("a");
@@ -248,8 +248,8 @@ Test(cp, v6_prefix_pool_gives_each_client_a_64)
 	cr_assert_not_null(w->children, "the client refused the /64");
 	assert_ts(&w->children->ts_local, "2001:db8:100::/64");
 	assert_ts(&e->children->ts_remote, "2001:db8:100::/64");
-	assert_addr(&w->given->assigned[1], "2001:db8:100::1");
-	cr_assert_eq(w->given->prefix6, 64);
+	assert_addr(&w->ext->given->assigned[1], "2001:db8:100::1");
+	cr_assert_eq(w->ext->given->prefix6, 64);
 	assert_addr(&e->conn->inst.lease.addr[1], "2001:db8:100::");
 	bring_up("b");
 	assert_ts(&west_sa("b")->children->ts_local, "2001:db8:100:1::/64");
@@ -303,8 +303,8 @@ Test(cp, both_families)
 	struct ike_sa *w = west_sa("a");
 	/* the Child SA is of the connection's family; the other address is the client's too */
 	assert_ts(&w->children->ts_local, "10.9.0.10/32");
-	assert_addr(&w->given->assigned[0], "10.9.0.10");
-	assert_addr(&w->given->assigned[1], "2001:db8:9::");
+	assert_addr(&w->ext->given->assigned[0], "10.9.0.10");
+	assert_addr(&w->ext->given->assigned[1], "2001:db8:9::");
 	cr_assert_eq(stats(0).in_use, 1);
 	cr_assert_eq(stats(1).in_use, 1);
 	disconnect("a");
@@ -337,8 +337,8 @@ Test(cp, both_asked_only_ipv4_configured_grants_ipv4_and_keeps_the_sa)
 	cr_assert_eq(w->state, IKE_ESTABLISHED);
 	cr_assert_not_null(w->children);
 	cr_assert_not_null(e->children);
-	assert_addr(&w->given->assigned[0], "10.9.0.10");
-	cr_assert_eq(w->given->assigned[1].af, AF_UNSPEC);
+	assert_addr(&w->ext->given->assigned[0], "10.9.0.10");
+	cr_assert_eq(w->ext->given->assigned[1].af, AF_UNSPEC);
 	cr_assert_not(ike_lease_has(&e->conn->inst.lease, AF_INET6));
 	cr_assert_eq(stats(0).in_use, 1);
 	disconnect("a");
@@ -374,8 +374,8 @@ Test(cp, pcscf_handed_to_a_client_that_asks)
 	/* the client takes them, with its address */
 	struct ike_sa *w = west_sa("a");
 	cr_assert_not_null(w->children);
-	assert_addr(&w->given->assigned[0], "10.9.0.10");
-	cr_assert_str_eq(w->given->pcscf_info, "192.0.2.60 2001:db8::60");
+	assert_addr(&w->ext->given->assigned[0], "10.9.0.10");
+	cr_assert_str_eq(w->ext->given->pcscf_info, "192.0.2.60 2001:db8::60");
 	disconnect("a");
 }
 
@@ -397,7 +397,7 @@ Test(cp, pcscf_legacy_types_answered_in_kind)
 	cr_assert_eq(rep.npcscf, 2);
 	cr_assert_eq(rep.pcscf4_type, V2_CFG_P_CSCF_LEGACY_A);
 	cr_assert_eq(rep.pcscf6_type, V2_CFG_P_CSCF_LEGACY_A);
-	cr_assert_str_eq(west_sa("a")->given->pcscf_info, "192.0.2.60 2001:db8::60");
+	cr_assert_str_eq(west_sa("a")->ext->given->pcscf_info, "192.0.2.60 2001:db8::60");
 }
 
 /* A client that does not ask gets no P-CSCF (RFC 7651 3: only on request). */
@@ -415,7 +415,7 @@ Test(cp, pcscf_not_sent_unasked)
 	m = expect(XCH_EAST, AUTH_RESP);
 	reply_of(m, &rep);
 	cr_assert_eq(rep.npcscf, 0);
-	cr_assert_str_eq(west_sa("a")->given->pcscf_info, "");
+	cr_assert_str_eq(west_sa("a")->ext->given->pcscf_info, "");
 }
 
 Test(cp, pcscf_option_refuses_a_name)
@@ -445,17 +445,17 @@ Test(cp, sticky_leases_and_clients_behind_one_address)
 	/* Two clients from one address (as behind a NAT): an address each. */
 	bring_up("a");
 	bring_up("b");
-	assert_addr(&west_sa("a")->given->assigned[0], "10.9.0.10");
-	assert_addr(&west_sa("b")->given->assigned[0], "10.9.0.11");
+	assert_addr(&west_sa("a")->ext->given->assigned[0], "10.9.0.10");
+	assert_addr(&west_sa("b")->ext->given->assigned[0], "10.9.0.11");
 	cr_assert_eq(stats(0).in_use, 2);
 	disconnect("a");
 	disconnect("b");
 	cr_assert_eq(stats(0).in_use, 0);
 	/* Back in the other order: each ID gets its own address again. */
 	bring_up("b");
-	assert_addr(&west_sa("b")->given->assigned[0], "10.9.0.11");
+	assert_addr(&west_sa("b")->ext->given->assigned[0], "10.9.0.11");
 	bring_up("a");
-	assert_addr(&west_sa("a")->given->assigned[0], "10.9.0.10");
+	assert_addr(&west_sa("a")->ext->given->assigned[0], "10.9.0.10");
 	cr_assert_eq(stats(0).in_use, 2);
 	disconnect("a");
 	disconnect("b");
@@ -476,7 +476,7 @@ Test(cp, address_ids_are_not_sticky_but_distinct)
 	bring_up("a");
 	bring_up("b");
 	struct ike_sa *a = west_sa("a"), *b = west_sa("b");
-	cr_assert_not(ip_addr_eq(&a->given->assigned[0], &b->given->assigned[0]),
+	cr_assert_not(ip_addr_eq(&a->ext->given->assigned[0], &b->ext->given->assigned[0]),
 		      "two clients behind one address share a lease");
 	cr_assert_eq(stats(0).in_use, 2);
 	disconnect("a");
@@ -506,7 +506,7 @@ Test(cp, pool_exhaustion_answers_internal_address_failure)
 	struct ike_sa *b = west_sa("b"), *eb = east_sa_of("@bob");
 	cr_assert_not_null(b);
 	cr_assert_null(b->children);
-	cr_assert_null(b->given, "no CFG_REPLY: no record of one");
+	cr_assert_null(b->ext->given, "no CFG_REPLY: no record of one");
 	cr_assert_not_null(eb);
 	cr_assert_null(eb->children);
 	cr_assert_not(ike_lease_has(&eb->conn->inst.lease, AF_INET));
@@ -515,7 +515,7 @@ Test(cp, pool_exhaustion_answers_internal_address_failure)
 	disconnect("b");
 	cr_assert_eq(stats(0).in_use, 0);
 	bring_up("b");
-	assert_addr(&west_sa("b")->given->assigned[0], "10.9.0.10");
+	assert_addr(&west_sa("b")->ext->given->assigned[0], "10.9.0.10");
 }
 
 Test(cp, no_lease_on_failed_ike_auth)
@@ -563,7 +563,7 @@ Test(cp, lease_follows_an_ike_rekey_and_goes_with_the_last_sa)
 	struct ike_sa *n = west_sa("a");
 	cr_assert_not_null(n);
 	cr_assert_neq(n->serial, old_serial, "no new IKE SA");
-	assert_addr(&n->given->assigned[0], "10.9.0.10");
+	assert_addr(&n->ext->given->assigned[0], "10.9.0.10");
 	struct ike_sa *e = east_sa_of("@alice");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
 	assert_addr(&e->conn->inst.lease.addr[0], "10.9.0.10");
@@ -652,7 +652,7 @@ Test(cp, uniqueids_replacement_keeps_the_address)
 	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
 	xch_conn_add(XCH_WEST, CLIENT("b", "--id @alice"));
 	bring_up("a");
-	struct ip_addr first = west_sa("a")->given->assigned[0];
+	struct ip_addr first = west_sa("a")->ext->given->assigned[0];
 	struct connection *old_inst = east_sa_of("@alice")->conn;
 	cr_assert(ike_conn_is_instance(old_inst));
 	cr_assert(ip_addr_eq(&old_inst->inst.lease.addr[0], &first),
@@ -665,7 +665,7 @@ Test(cp, uniqueids_replacement_keeps_the_address)
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1, "the old IKE SA was replaced");
 	struct ike_sa *b = west_sa("b"), *eb = east_sa_of("@alice");
 	cr_assert_not_null(b);
-	cr_assert(ip_addr_eq(&b->given->assigned[0], &first), "the address changed hands");
+	cr_assert(ip_addr_eq(&b->ext->given->assigned[0], &first), "the address changed hands");
 	cr_assert_neq(eb->conn, old_inst, "no new instance");
 	cr_assert(ip_addr_eq(&eb->conn->inst.lease.addr[0], &first),
 		  "the new instance does not hold the address");
@@ -689,7 +689,7 @@ Test(cp, lease_goes_with_the_instance_when_the_peer_vanishes)
 	bring_up("a");
 	struct ike_sa *e = east_sa_of("@alice");
 	cr_assert(ike_lease_has(&e->conn->inst.lease, AF_INET));
-	cr_assert_not(ike_lease_has(e->lease, AF_INET), "the IKE SA holds a lease of its own");
+	cr_assert_not(ike_lease_has(e->ext->lease, AF_INET), "the IKE SA holds a lease of its own");
 	cr_assert_eq(ike_inst_count(&xch_daemon(XCH_EAST)->insts), 1);
 	/* west vanishes: everything it sends from now on is lost */
 	for (int i = 0; i < 200 && xch_daemon(XCH_EAST)->w[0].sas; i++) {

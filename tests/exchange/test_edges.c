@@ -395,8 +395,8 @@ Test(edges, retransmission_schedule)
 	cr_assert_eq(v2_retransmissions_max(), sizeof(at) / sizeof(at[0]));
 
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-		cr_assert(timer_is_armed(&w->retrans));
-		due = timer_deadline(&w->retrans);
+		cr_assert(timer_is_armed(&w->ext->retrans));
+		due = timer_deadline(&w->ext->retrans);
 		cr_assert(due >= t0 + at[i] && due <= t1 + at[i] + 2 * (i + 1),
 			  "retransmission %zu due %lld ms after the first send, expected %llu", i + 1,
 			  (long long)(due - t0), (unsigned long long)at[i]);
@@ -414,7 +414,7 @@ Test(edges, retransmission_schedule)
 		cr_assert_not(xch_pending(XCH_WEST));
 	}
 	/* The last wait is cut short: the attempt ends at 60 s, not at 63.5. */
-	due = timer_deadline(&w->retrans);
+	due = timer_deadline(&w->ext->retrans);
 	cr_assert(due >= t0 + 60000 && due <= t1 + 60000 + 14, "timeout %lld ms after the first send",
 		  (long long)(due - t0));
 	xch_advance_to(XCH_WEST, due - 1);

@@ -424,8 +424,8 @@ Test(exchange, retransmit_lost_response)
 	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);	/* west sends IKE_AUTH in here */
 	t1 = xch_now(XCH_WEST);
 	struct ike_sa *w = xch_sa(XCH_WEST);
-	cr_assert(timer_is_armed(&w->retrans));
-	due = timer_deadline(&w->retrans);
+	cr_assert(timer_is_armed(&w->ext->retrans));
+	due = timer_deadline(&w->ext->retrans);
 	cr_assert(due >= t0 + 500 && due <= t1 + 500, "first retransmission %lld ms after sending",
 		  (long long)(due - t1));
 	m = expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
@@ -455,8 +455,8 @@ Test(exchange, retransmit_lost_response)
 	t0 = due;
 	xch_advance_to(XCH_WEST, due);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 1);
-	cr_assert(timer_is_armed(&w->retrans));
-	due = timer_deadline(&w->retrans);
+	cr_assert(timer_is_armed(&w->ext->retrans));
+	due = timer_deadline(&w->ext->retrans);
 	cr_assert(due >= t0 + 1000 && due <= t0 + 1002,
 		  "second retransmission %lld ms after the first", (long long)(due - t0));
 	m = expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
@@ -468,7 +468,7 @@ Test(exchange, retransmit_lost_response)
 	m = expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
 	cr_assert_eq(m->len, resp_len);
 	cr_assert_arr_eq(m->bytes, resp, resp_len, "the cached response differs from the first");
-	cr_assert_not(timer_is_armed(&w->retrans), "still retransmitting after the answer");
+	cr_assert_not(timer_is_armed(&w->ext->retrans), "still retransmitting after the answer");
 	assert_quiet();
 	assert_established_pair();
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 1, "east installed twice");

@@ -203,6 +203,80 @@ Test(half_open, bytes_charged_and_released)
 	cr_assert_eq(east_bytes(), 0);
 }
 
+/* Whether n bytes at p lie within the len bytes at buf. */
+static bool within(const uint8_t *p, size_t n, const uint8_t *buf, size_t len)
+{
+	return (uintptr_t)p >= (uintptr_t)buf && n <= len &&
+	       (uintptr_t)p - (uintptr_t)buf <= len - n;
+}
+
+/*
+ * A half-open SA keeps what a retransmitted request needs and what AUTH
+ * signs, and no state for later exchanges: no struct ike_sa_ext until its
+ * IKE_AUTH request comes, the nonces inside the request and response it
+ * keeps. A copy of the request is answered with the very bytes of the
+ * first response, from the same SA; then IKE_AUTH (which signs both
+ * messages and both nonces) completes.
+ */
+Test(half_open, keeps_the_messages_not_the_state_for_later)
+{
+	const struct xch_msg *m;
+	const struct ike_setup *s;
+	struct ike_sa *e;
+	uint8_t *req, *resp;
+	size_t len, resp_len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	xch_send_raw(XCH_WEST, req, len);
+	cr_assert_not_null(xch_step(XCH_WEST));
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	resp = xch_msg_copy(m);
+	resp_len = m->len;
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_R_INIT_SENT);
+	cr_assert(e->half_open);
+	cr_assert_null(e->ext, "a half-open SA holds state for after IKE_AUTH");
+	s = e->setup;
+	cr_assert_not_null(s);
+	cr_assert_eq(s->init_req_len, len);
+	cr_assert_arr_eq(s->init_req, req, len);
+	cr_assert_eq(s->init_resp_len, resp_len);
+	cr_assert_arr_eq(s->init_resp, resp, resp_len);
+	cr_assert(s->ni_in_req && within(s->ni, s->ni_len, s->init_req, s->init_req_len),
+		  "Ni is not the request's");
+	cr_assert(s->nr_in_resp && within(s->nr, s->nr_len, s->init_resp, s->init_resp_len),
+		  "Nr is not the response's");
+	cr_assert_eq(s->nr_len, 32);
+
+	/* The request again: the same response, no new SA, still nothing for later. */
+	xch_send_raw(XCH_WEST, req, len);
+	cr_assert_not_null(xch_step(XCH_WEST));
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->len, resp_len);
+	cr_assert_arr_eq(m->bytes, resp, resp_len, "a retransmission got another response");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST), e);
+	cr_assert_null(e->ext);
+
+	/* West gets the response and authenticates; east's SA gets its ext then. */
+	xch_send_raw(XCH_EAST, resp, resp_len);
+	xch_run_until_quiet();
+	cr_assert_eq(e->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_not_null(e->ext);
+	cr_assert_eq(e->ext->id_remote.type, V2_ID_FQDN);
+	cr_assert_not_null(e->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	free(req);
+	free(resp);
+}
+
 /*
  * Bytes in use on the heap, as the allocator the test runs on counts them:
  * jemalloc's (the daemon's; the test links it in the default build) per
@@ -230,17 +304,17 @@ static int64_t heap_in_use(void)
  * What one half-open SA costs, measured by the allocator: 64 clients each
  * send a typical X25519 IKE_SA_INIT request (west's: SA with one proposal,
  * KE, Ni, the NAT-D notifies) and are answered; the heap grows by what they
- * hold until IKE_AUTH: the IKE SA (1,384 bytes, jemalloc's 1,536 class,
- * since a fixed peer's pool lease is allocated only when taken), its
- * negotiation state (320), the request (384: AUTH signs it), the response
- * (224), the nonces (64): 2,528 bytes with jemalloc, 2,316 under ASan and
- * 2,512 under TSan (2,784, 2,628 and 2,768 before the
- * lease went). The bound guards against regressions; the issue's 1 KiB
- * needs a compact half-open record with the IKE SA made at IKE_AUTH
- * (issue 14 item 6, not done: docs/status.md). The daemon's half-open
- * accounting must not undercount it.
+ * hold until IKE_AUTH: the IKE SA (760 bytes, jemalloc's 768 class: what
+ * only later exchanges use is in struct ike_sa_ext, allocated at IKE_AUTH),
+ * its negotiation state (256: 128 and SK_pi/SK_pr of the PRF, here
+ * SHA2-512), the request (384: AUTH signs it) and the response (224), which
+ * hold the nonces: 1,632 bytes with jemalloc, 1,588 under ASan and 1,616
+ * under TSan (2,528, 2,316 and 2,512 before the split). The bound guards
+ * against regressions; the issue's 1 KiB is not reached (docs/status.md,
+ * "Half-open SAs"). The daemon's half-open accounting must not undercount
+ * it.
  */
-enum { HALF_OPEN_SAMPLE = 64, HALF_OPEN_MAX_BYTES = 2560 };
+enum { HALF_OPEN_SAMPLE = 64, HALF_OPEN_MAX_BYTES = 1664 };
 
 Test(half_open, bytes_per_half_open_sa_by_the_allocator)
 {

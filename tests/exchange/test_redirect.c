@@ -102,7 +102,7 @@ Test(redirect, init_followed)
 	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
 	cr_assert_eq(xch_sa(XCH_WEST)->redirects, 1);
-	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->redirected_from, &east));
+	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->ext->redirected_from, &east));
 	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
 }
 
@@ -341,7 +341,7 @@ Test(redirect, fqdn_in_ike_sa_init_followed)
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
 	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->peer, &east));
 	cr_assert_eq(xch_sa(XCH_WEST)->redirects, 1);
-	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->redirected_from, &east));
+	cr_assert(ip_addr_eq(&xch_sa(XCH_WEST)->ext->redirected_from, &east));
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_REDIRECT_RESOLVE_FAILED), 0);
 }
 

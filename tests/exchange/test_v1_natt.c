@@ -127,8 +127,8 @@ Test(v1_natt, main_mode_initiator_behind_nat)
 	cr_assert_eq(w->state, IKE_V1_MAIN_I4);
 	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
 	/* behind the NAT west keeps its mapping open; east is not behind one */
-	cr_assert(timer_is_armed(&w->keepalive));
-	cr_assert_not(timer_is_armed(&e->keepalive));
+	cr_assert(timer_is_armed(&w->ext->keepalive));
+	cr_assert_not(timer_is_armed(&e->ext->keepalive));
 
 	/* Quick Mode over port 4500: UDP-Encapsulated-Tunnel (RFC 3947: 3) */
 	m = step_expect(XCH_WEST, QM12);
@@ -231,7 +231,7 @@ Test(v1_natt, no_nat_no_encapsulation)
 	e = xch_sa(XCH_EAST);
 	cr_assert_not(w->nat_local || w->nat_peer || e->nat_local || e->nat_peer);
 	cr_assert_not(w->natt || e->natt);
-	cr_assert_not(timer_is_armed(&w->keepalive));
+	cr_assert_not(timer_is_armed(&w->ext->keepalive));
 	m = step_expect(XCH_WEST, QM12);
 	cr_assert_eq(qm_encap(m), V1_ENCAP_TUNNEL);
 	step_expect(XCH_EAST, QM12);

@@ -515,10 +515,10 @@ static void assert_mc_up(void)
 	char a[IP_ADDR_STRLEN], t[80];
 	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
 
-	cr_assert_not_null(w->given);
-	cr_assert_str_eq(ip_addr_str(&w->given->assigned[0], a), "10.9.0.10");
-	cr_assert_str_eq(w->given->dns_info, "192.0.2.53");
-	cr_assert_str_eq(w->given->domain_info, "example.com");
+	cr_assert_not_null(w->ext->given);
+	cr_assert_str_eq(ip_addr_str(&w->ext->given->assigned[0], a), "10.9.0.10");
+	cr_assert_str_eq(w->ext->given->dns_info, "192.0.2.53");
+	cr_assert_str_eq(w->ext->given->domain_info, "example.com");
 	cr_assert_str_eq(ip_addr_str(&ike_sa_lease(e)->addr[0], a), "10.9.0.10");
 	cr_assert_not_null(w->children);
 	cr_assert_not_null(e->children);
@@ -662,11 +662,11 @@ static void assert_mc6_up(const char *addr, unsigned prefix, const char *ts)
 	char a[IP_ADDR_STRLEN], t[80];
 	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
 
-	cr_assert_not_null(w->given);
-	cr_assert_str_eq(ip_addr_str(&w->given->assigned[1], a), addr);
-	cr_assert_eq(w->given->prefix6, prefix);
-	cr_assert_eq(w->given->assigned[0].af, AF_UNSPEC);
-	cr_assert_str_eq(w->given->dns_info, "2001:db8::53 192.0.2.53");
+	cr_assert_not_null(w->ext->given);
+	cr_assert_str_eq(ip_addr_str(&w->ext->given->assigned[1], a), addr);
+	cr_assert_eq(w->ext->given->prefix6, prefix);
+	cr_assert_eq(w->ext->given->assigned[0].af, AF_UNSPEC);
+	cr_assert_str_eq(w->ext->given->dns_info, "2001:db8::53 192.0.2.53");
 	cr_assert_not_null(w->children, "%s", tp.lines);
 	cr_assert_not_null(e->children);
 	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), ts);
@@ -772,9 +772,9 @@ static void assert_split_up(void)
 	char t[80];
 	struct ike_sa *w = xch_sa(XCH_WEST), *e = xch_sa(XCH_EAST);
 
-	cr_assert_not_null(w->given);
-	cr_assert_str_eq(w->given->banner, "Welcome-to-east");
-	cr_assert_eq(w->given->nsplit, 1);
+	cr_assert_not_null(w->ext->given);
+	cr_assert_str_eq(w->ext->given->banner, "Welcome-to-east");
+	cr_assert_eq(w->ext->given->nsplit, 1);
 	cr_assert_not_null(w->children);
 	cr_assert_not_null(e->children);
 	cr_assert_str_eq(ike_ts_str(&w->children->ts_local, t, sizeof(t)), "10.9.0.10/32");
@@ -856,7 +856,7 @@ static void several_splits(bool pull)
 	cr_assert_arr_eq(v, ((uint8_t[]){ 10, 1, 0, 0, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0,
 					  10, 1, 128, 0, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0 }), 28);
 	cr_assert_eq(xch_run_until_quiet(), pull ? 6 : 7, "ACK (push), two Quick Modes");
-	cr_assert_eq(xch_sa(XCH_WEST)->given->nsplit, 2);
+	cr_assert_eq(xch_sa(XCH_WEST)->ext->given->nsplit, 2);
 	cr_assert_eq(children_with(XCH_WEST, false, "10.1.0.0/17", &found), 2);
 	cr_assert(found, "west has no IPsec SA for 10.1.0.0/17");
 	children_with(XCH_WEST, false, "10.1.128.0/17", &found);
@@ -901,8 +901,8 @@ Test(v1_xauth, modecfg_no_split_for_everything)
 	cr_assert_null(attr_val(cfg, 28672, &len));
 	cr_assert_eq(xch_run_until_quiet(), 4);
 	assert_mc_up();
-	cr_assert_eq(xch_sa(XCH_WEST)->given->nsplit, 0);
-	cr_assert_str_eq(xch_sa(XCH_WEST)->given->banner, "");
+	cr_assert_eq(xch_sa(XCH_WEST)->ext->given->nsplit, 0);
+	cr_assert_str_eq(xch_sa(XCH_WEST)->ext->given->banner, "");
 }
 
 /* ---- whack --deleteuser --name USER ---- */

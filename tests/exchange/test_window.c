@@ -418,7 +418,7 @@ Test(window, informational_answered_while_create_child_sa_computes)
 	m = xch_deliver(XCH_WEST);
 	cr_assert_not_null(m);
 	cr_assert_eq(m->hdr.msgid, 2);
-	cr_assert_not_null(e->rctx, "east's answer should still be computing");
+	cr_assert_not_null(e->ext->rctx, "east's answer should still be computing");
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 3, "SK{}");
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 3, "SK{}");
 	expect(XCH_EAST, V2_CREATE_CHILD_SA, true, 2, "SK{SA Nr TSi TSr}");

@@ -217,7 +217,8 @@ void v1_dpd_arm(struct ike_sa *sa)
 	crypto_random(&sa->v1->dpd_seq, sizeof(sa->v1->dpd_seq));
 	sa->v1->dpd_seq &= 0x7fffffff;	/* room to count up, as RFC 3706 5.7 asks */
 	sa->v1->dpd_look_ms = sa->last_inbound_ms;
-	timer_arm(wheel(sa), &sa->dpd, ike_now(sa->w) + (uint64_t)sa->conn->spec.dpd_delay * 1000);
+	timer_arm(wheel(sa), &sa->ext->dpd,
+		  ike_now(sa->w) + (uint64_t)sa->conn->spec.dpd_delay * 1000);
 }
 
 void v1_peer_dead(struct ike_sa *sa, const char *why)

@@ -150,13 +150,13 @@ static int send_request(struct ike_sa *sa, size_t len)
 	if (rc < 0)
 		return rc;
 	sa->retries = 0;
-	timer_arm(&nw_of(sa->w)->timers, &sa->retrans, ike_now(sa->w) + V1_RETRANS_FIRST_MS);
+	timer_arm(&nw_of(sa->w)->timers, &sa->ext->retrans, ike_now(sa->w) + V1_RETRANS_FIRST_MS);
 	return send_raw(sa, sa->req, sa->req_len);
 }
 
 static void request_done(struct ike_sa *sa)
 {
-	timer_cancel(&nw_of(sa->w)->timers, &sa->retrans);
+	timer_cancel(&nw_of(sa->w)->timers, &sa->ext->retrans);
 	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;
@@ -303,7 +303,8 @@ static int psk_lookup(struct ike_sa *sa)
 
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->id_remote, buf, PSK_MAX);
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf,
+				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);
@@ -486,7 +487,7 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	}
 	sa->state = state;
 	memcpy(sa->v1->p1_iv, sa->v1->iv, sa->v1->block);
-	sa->established_ms = ike_now(w);
+	sa->ext->established_ms = ike_now(w);
 	ike_half_open_end(sa);
 	counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	sa->counted_up = true;
@@ -509,7 +510,8 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	sa->v1->own_id_b = NULL;
 	free(sa->v1->peer_id_b);
 	sa->v1->peer_id_b = NULL;
-	ike_sa_progress(sa, RC_LOG, "Peer ID is %s", ike_id_str(&sa->id_remote, idb, sizeof(idb)));
+	ike_sa_progress(sa, RC_LOG, "Peer ID is %s",
+			ike_id_str(&sa->ext->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=%s %s}",
 			v1_p1_auth_name(sa->v1->p1.auth),
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
@@ -576,9 +578,9 @@ static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connec
 	if (!sa)
 		return NULL;
 	sa->version = 1;
-	timer_init(&sa->retrans, v1_retrans_fire, sa);
+	timer_init(&sa->ext->retrans, v1_retrans_fire, sa);
 	timer_init(&sa->life, v1_life_fire, sa);
-	timer_init(&sa->dpd, v1_dpd_fire, sa);
+	timer_init(&sa->ext->dpd, v1_dpd_fire, sa);
 	if (!v1_state_new(sa)) {
 		ike_sa_free(sa);
 		return NULL;
@@ -599,10 +601,11 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
 		    !ike_state_info(sa->state)->established || !ip_addr_eq(&sa->peer, &peer->host) ||
 		    !ip_addr_eq(&sa->local, local))
 			continue;
-		if (sa->conn != c && (!ike_id_match(&c->id[1 - this_end], &sa->id_remote) ||
-				      !sa->id_local || !ike_id_eq(sa->id_local, &c->id_self[this_end])))
+		if (sa->conn != c &&
+		    (!ike_id_match(&c->id[1 - this_end], &sa->ext->id_remote) || !sa->id_local ||
+		     !ike_id_eq(sa->id_local, &c->id_self[this_end])))
 			continue;	/* another peer ID, or another ID of ours */
-		if (!best || sa->established_ms > best->established_ms)
+		if (!best || sa->ext->established_ms > best->ext->established_ms)
 			best = sa;	/* the newest */
 	}
 	return best;
@@ -659,7 +662,7 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	sa->peer_port = peer->ikeport;
 	sa->natt = l->natt;
 	sa->id_local = &c->id_self[this_end];
-	sa->id_remote = c->id[1 - this_end];
+	sa->ext->id_remote = c->id[1 - this_end];
 	if (c->spec.policy & POL_AGGRESSIVE) {
 		rc = aggr_initiate(sa);
 		goto out;
@@ -917,7 +920,7 @@ static int check_id_sig(struct ike_sa *sa, const struct ike_input *in, bool sign
 		*why = "the peer's ID payload is not an identity we can read";
 		return -EINVAL;
 	}
-	if (!ike_id_is_any(&sa->id_remote) && !ike_id_match(&sa->id_remote, &id)) {
+	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_match(&sa->ext->id_remote, &id)) {
 		*why = "the peer's ID is not the one the connection expects";
 		return -EPERM;
 	}
@@ -974,7 +977,7 @@ static void sig_accept(struct ike_sa *sa)
 	if (p->encrypted)
 		memcpy(s->iv, p->iv, s->block);
 	memcpy(s->rx_digest, p->rx_digest, sizeof(s->rx_digest));
-	sa->id_remote = p->id;
+	sa->ext->id_remote = p->id;
 	if (p->l)
 		v1_natt_follow_to(sa, p->l, p->peer_port);
 }
@@ -1087,7 +1090,7 @@ static int check_id_hash(struct ike_sa *sa, const struct v1_msg *m, struct ike_i
 		*why = "the peer's ID payload is not an identity we can read";
 		return -EINVAL;
 	}
-	if (!ike_id_is_any(&sa->id_remote) && !ike_id_match(&sa->id_remote, id)) {
+	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_match(&sa->ext->id_remote, id)) {
 		*why = "the peer's ID is not the one the connection expects";
 		return -EPERM;
 	}
@@ -1118,7 +1121,7 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	}
 	request_done(sa);
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
-	sa->id_remote = id;
+	sa->ext->id_remote = id;
 	v1_natt_follow(sa, in->rx);
 	if (!established(sa, IKE_V1_MAIN_I4))
 		return;
@@ -1248,7 +1251,7 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
 	sa->id_local = &sa->conn->id_self[this_end];
-	sa->id_remote = sa->conn->id[1 - this_end];
+	sa->ext->id_remote = sa->conn->id[1 - this_end];
 	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0) {
@@ -1362,7 +1365,7 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
-	sa->id_remote = id;
+	sa->ext->id_remote = id;
 	v1_natt_follow(sa, in->rx);	/* message 6 goes where 5 came from: port 4500 behind a NAT */
 	if (build_id_hash(sa, &len) < 0 || send_answer(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 6");
@@ -1540,7 +1543,7 @@ static int peer_id_of(const struct ike_sa *sa, const struct v1_payload *idp, str
 {
 	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, id) < 0)
 		return -EINVAL;
-	if (!ike_id_is_any(&sa->id_remote) && !ike_id_match(&sa->id_remote, id))
+	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_match(&sa->ext->id_remote, id))
 		return -EPERM;
 	return 0;
 }
@@ -1595,7 +1598,7 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
 		memcpy(s->peer_hash, h->data, h->len);
 		s->peer_hash_len = (uint8_t)h->len;
 	}
-	sa->id_remote = id;
+	sa->ext->id_remote = id;
 	v1_sig_note_cr(sa, m);
 	if (!is_sig(sa) && psk_lookup(sa) < 0) {
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
@@ -1818,7 +1821,7 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
 	sa->id_local = &sa->conn->id_self[this_end];
-	sa->id_remote = id;
+	sa->ext->id_remote = id;
 	sa->v1->aggressive = true;
 	sa->v1->p1 = chosen;
 	v1_vids_read(sa, m);
@@ -1940,7 +1943,7 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 		int rc = hp ? -EBADMSG : hash_of(sa, true, s->peer_id_b, s->peer_id_b_len, peer);
 
 		if (!rc)
-			rc = v1_sig_take(sa, in->rx, m, &sa->id_remote);
+			rc = v1_sig_take(sa, in->rx, m, &sa->ext->id_remote);
 		if (!rc)
 			rc = v1_sig_submit(sa, peer, NULL, s->prf_len);
 		crypto_wipe(peer, sizeof(peer));

@@ -13,7 +13,7 @@
  * The server (--modecfgserver) leases the address from the connection's
  * --addresspool as IKEv2's Configuration payload does (the client's
  * instance holds the lease, ike/lease.h); the client (--modecfgclient)
- * keeps what it got in sa->given, as the IKEv2 client does: its Quick
+ * keeps what it got in sa->ext->given, as the IKEv2 client does: its Quick
  * Mode's IDci is the address (ike_conn_local_ts_sa()), updown gets
  * PLUTO_MY_SOURCEIP, PLUTO_PEER_DNS_INFO and PLUTO_PEER_DOMAIN_INFO.
  * The default domain goes in Cisco Unity's UNITY_DEF_DOMAIN (28674), as
@@ -155,7 +155,7 @@ static int lease(struct ike_sa *sa, unsigned fams)
 		ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: out of memory for the client's lease");
 		return -ENOMEM;
 	}
-	ike_lease_key(&sa->id_remote, sa->serial, &key);
+	ike_lease_key(&sa->ext->id_remote, sa->serial, &key);
 	for (int fam = 0; fam < 2; fam++) {
 		if (!pools[fam] || !(fams & (fam ? FAM_IP6 : FAM_IP4)))
 			continue;
@@ -390,14 +390,14 @@ static void dns_add(struct ike_cp_given *g, size_t *dl, const struct ip_addr *d)
 }
 
 /*
- * Take the server's attributes into sa->given; false when it gave no
+ * Take the server's attributes into sa->ext->given; false when it gave no
  * address of our tunnel's family. INTERNAL_IP6_ADDRESS comes as RFC 7296's
  * 17 octets (address, prefix length: strongSwan's, ours) or as the draft's
  * 16 with INTERNAL_IP6_NETMASK beside it (no mask: the address alone).
  */
 static bool take(struct ike_sa *sa, const struct v1_cfg *cfg, struct v1_cfg *ack)
 {
-	struct ike_cp_given *g = sa->given ? sa->given : calloc(1, sizeof(*g));
+	struct ike_cp_given *g = sa->ext->given ? sa->ext->given : calloc(1, sizeof(*g));
 	size_t dl = 0, ml = 0;
 	char a[IP_ADDR_STRLEN];
 	int plen6 = -1, mask6 = -1;
@@ -405,7 +405,7 @@ static bool take(struct ike_sa *sa, const struct v1_cfg *cfg, struct v1_cfg *ack
 
 	if (!g)
 		return false;
-	sa->given = g;
+	sa->ext->given = g;
 	memset(g, 0, sizeof(*g));
 	for (unsigned i = 0; i < cfg->nattr; i++) {
 		const struct v1_cfg_attr *at = &cfg->attr[i];
@@ -545,12 +545,12 @@ static bool split_ts(const struct ike_sa *sa, const struct connection *conn, uin
 	const struct ike_ts *want = &conn->ts[1 - this_end];
 	char s[IP_SUBNET_STRLEN];
 
-	*out = ike_ts_from_subnet(&sa->given->split[i], want->ipproto, want->sport);
+	*out = ike_ts_from_subnet(&sa->ext->given->split[i], want->ipproto, want->sport);
 	out->eport = want->eport;
 	if (conn->spec.end[1 - this_end].has_client && !ike_ts_within(out, want)) {
 		log_limited(LOG_INFO, 10, "ModeCfg split network", "#%llu: ModeCfg: the split "
 			    "network %s is not within the connection's: not used",
-			    (unsigned long long)sa->serial, ip_subnet_str(&sa->given->split[i], s));
+			    (unsigned long long)sa->serial, ip_subnet_str(&sa->ext->given->split[i], s));
 		return false;
 	}
 	return true;
@@ -559,7 +559,7 @@ static bool split_ts(const struct ike_sa *sa, const struct connection *conn, uin
 struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connection *conn,
 				   uint8_t this_end, unsigned split)
 {
-	const struct ike_cp_given *g = sa->given;
+	const struct ike_cp_given *g = sa->ext->given;
 	struct ike_ts t;
 
 	if (!g || split >= g->nsplit || conn != sa->conn || !split_ts(sa, conn, this_end, split, &t))
@@ -569,7 +569,7 @@ struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connect
 
 unsigned v1_modecfg_next_split(const struct ike_sa *sa)
 {
-	const struct ike_cp_given *g = sa->given;
+	const struct ike_cp_given *g = sa->ext->given;
 
 	for (unsigned i = 1; g && i < g->nsplit; i++) {
 		struct ike_ts t;

@@ -228,6 +228,6 @@ void v1_natt_keepalive_arm(struct ike_sa *sa)
 
 	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
 	    w->d->keep_alive_s)
-		timer_arm(&net_pool_worker(w->d->pool, w->index)->timers, &sa->keepalive,
+		timer_arm(&net_pool_worker(w->d->pool, w->index)->timers, &sa->ext->keepalive,
 			  ike_now(w) + (uint64_t)w->d->keep_alive_s * 1000);
 }

@@ -503,7 +503,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 	} else {
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
 		/* a Mode Config client's IDci is the address it was given */
-		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->given);
+		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->ext->given);
 		/* ... and its IDcr one of the server's split networks, when it gave some */
 		c->ts_remote = v1_modecfg_remote_ts(sa, conn, this_end, split);
 	}
@@ -672,7 +672,7 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 		char net[IP_SUBNET_STRLEN];
 
 		ike_sa_progress(sa, RC_LOG, "ModeCfg: an IPsec SA for the split network %s too",
-				ip_subnet_str(&sa->given->split[next], net));
+				ip_subnet_str(&sa->ext->given->split[next], net));
 		qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, next);
 	}
 }
@@ -957,8 +957,8 @@ static struct connection *r_conn(struct ike_sa *sa, int ids, const struct ike_ts
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
-	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote, sa->id_local, &si, &sr,
-				 end);
+	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote, sa->id_local, &si,
+				 &sr, end);
 	if (!chosen || !(chosen->spec.policy & POL_IKEV1)) {
 		if (chosen)
 			ike_connection_unref(chosen);

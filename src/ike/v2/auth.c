@@ -96,7 +96,8 @@ static int fetch_psk(struct ike_sa *sa)
 	buf = malloc(PSK_MAX);
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->id_remote, buf, PSK_MAX);
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf,
+				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);
@@ -126,7 +127,8 @@ static int octets(struct ike_sa *sa, bool of_initiator, const struct ike_id *id,
 	return ike_auth_octets(sa->suite.prf, of_initiator ? s->init_req : s->init_resp,
 			       of_initiator ? s->init_req_len : s->init_resp_len,
 			       of_initiator ? s->nr : s->ni, of_initiator ? s->nr_len : s->ni_len,
-			       of_initiator ? s->sk_pi : s->sk_pr, s->sk_p_len, id, out, len);
+			       s->sk_p + (of_initiator ? 0 : s->sk_p_len), s->sk_p_len, id, out,
+			       len);
 }
 
 /*
@@ -451,9 +453,9 @@ static bool cp_commit(struct ike_sa *sa, const struct v2_auth_pend *p)
 
 	if (!p->cp)
 		return true;
-	if (!sa->given && !(sa->given = calloc(1, sizeof(*sa->given))))
+	if (!sa->ext->given && !(sa->ext->given = calloc(1, sizeof(*sa->ext->given))))
 		return false;
-	struct ike_cp_given *l = sa->given;
+	struct ike_cp_given *l = sa->ext->given;
 	if (p->cfg.has_ip4)
 		l->assigned[0] = p->cfg.ip4;
 	if (p->cfg.has_ip6) {
@@ -518,10 +520,10 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 		v2_build_notify(&b, &n);
 	}
 	build_certreq(sa, &b);
-	if (!ike_id_is_any(&sa->id_remote) && !ike_id_is_fromcert(&sa->id_remote) &&
-	    !(sa->id_remote.type == V2_ID_DER_ASN1_DN &&
-	      crypto_dn_has_wildcard(sa->id_remote.data, sa->id_remote.len)))
-		build_id(&b, V2_PL_IDR, &sa->id_remote);
+	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_is_fromcert(&sa->ext->id_remote) &&
+	    !(sa->ext->id_remote.type == V2_ID_DER_ASN1_DN &&
+	      crypto_dn_has_wildcard(sa->ext->id_remote.data, sa->ext->id_remote.len)))
+		build_id(&b, V2_PL_IDR, &sa->ext->id_remote);
 	v2_build_auth(&b, &a);
 	v2_window_announce(sa, &b);
 	if (c && ike_connection_is_cp_client(sa->conn, sa->this_end))
@@ -619,7 +621,7 @@ void v2_auth_start(struct ike_sa *sa)
 		char l[300], r[300];
 		ike_sa_fail(sa, RC_NOKEY, "cannot authenticate as %s to %s: %s",
 			    ike_id_str(sa->id_local, l, sizeof(l)),
-			    ike_id_str(&sa->id_remote, r, sizeof(r)), why);
+			    ike_id_str(&sa->ext->id_remote, r, sizeof(r)), why);
 		return;
 	}
 	if (!wants_child(conn)) {
@@ -713,7 +715,7 @@ static void initiator_authenticated(struct ike_sa *sa)
 
 	if (p->peer_psk)
 		log_authenticated(sa, NULL);
-	sa->id_remote = p->peer;
+	sa->ext->id_remote = p->peer;
 	v2_ike_established(sa);
 	ike_stats_established(sa, IKE_XS_AUTH);
 	if (v2_redirect_after_auth(sa))
@@ -791,10 +793,10 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 		ike_sa_fail(sa, RC_BADID, "the responder's ID payload is malformed");
 		return;
 	}
-	if (!ike_id_match(&sa->id_remote, &p->peer)) {
+	if (!ike_id_match(&sa->ext->id_remote, &p->peer)) {
 		ike_sa_fail(sa, RC_BADID, "the responder identified as %s, expected %s",
 			    ike_id_str(&p->peer, buf, sizeof(buf)),
-			    ike_id_str(&sa->id_remote, buf + 150, 150));
+			    ike_id_str(&sa->ext->id_remote, buf + 150, 150));
 		return;
 	}
 	response_child_read(sa, m, p);
@@ -858,7 +860,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	if (!lease)
 		return V2N_INTERNAL_ADDRESS_FAILURE;	/* out of memory */
 
-	ike_lease_key(&sa->id_remote, sa->serial, &key);
+	ike_lease_key(&sa->ext->id_remote, sa->serial, &key);
 	for (int k = 0; k < 2; k++) {
 		int fam = k == 0 ? first : 1 - first;
 		struct ike_pool *pool = conn->pool[pe][fam];
@@ -1094,7 +1096,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	 * The manual: when the proposed subnets do not match, look for a
 	 * connection between the same hosts and IDs that they do match.
 	 */
-	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote,
+	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote,
 						 sa->id_local, &si, &sr, &end);
 	if (fit && fit != sa->conn)
 		ike_sa_set_conn(sa, fit, end);
@@ -1207,6 +1209,11 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	char buf[300];
 	int rc;
 
+	/* What the half-open SA went without (ike_sa.h); the peer resends if it cannot have it. */
+	if (!ike_sa_ext_get(sa)) {
+		v2_drop(sa->w, in->rx, "out of memory for an IKE_AUTH request");
+		return;
+	}
 	ike_stats_auth_start(sa);
 	if (!idi || !auth) {
 		auth_refuse(sa, auth ? "no IDi" : "no AUTH (EAP is not supported yet)");
@@ -1237,7 +1244,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		auth_refuse(sa, buf);
 		return;
 	}
-	sa->id_remote = p->peer;
+	sa->ext->id_remote = p->peer;
 	sa->id_local = &sa->conn->id_self[sa->this_end];
 	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
 	if (cp && cp->u.cp->type == V2_CFG_REQUEST) {

@@ -73,11 +73,11 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 
 void v2_cc_resp_free(struct ike_sa *sa)
 {
-	struct v2_cc_resp *r = sa->rctx;
+	struct v2_cc_resp *r = sa->ext ? sa->ext->rctx : NULL;	/* a half-open SA has no ext */
 
 	if (!r)
 		return;
-	sa->rctx = NULL;
+	sa->ext->rctx = NULL;
 	if (r->new_ike)
 		ike_sa_free(r->new_ike);
 	crypto_wipe(r, sizeof(*r));
@@ -97,7 +97,7 @@ static void r_ike_rekey_failed(struct ike_sa *sa)
 
 bool v2_cc_answering_ike_rekey(const struct ike_sa *sa)
 {
-	return sa->rctx && sa->rctx->what == V2T_REKEY_IKE;
+	return sa->ext && sa->ext->rctx && sa->ext->rctx->what == V2T_REKEY_IKE;
 }
 
 /* The lowest of two nonces, as 2.8.1 compares them (bytes, then length). */
@@ -198,7 +198,7 @@ static void take_over(struct ike_sa *old, struct ike_sa *n);
 /* A new IKE SA rekeying old: the same ends, ports, NAT state and identities. */
 static void inherit(struct ike_sa *n, const struct ike_sa *old)
 {
-	n->rekey_serial = old->serial;
+	n->ext->rekey_serial = old->serial;
 	n->this_end = old->this_end;
 	n->local = old->local;
 	n->peer = old->peer;
@@ -208,7 +208,7 @@ static void inherit(struct ike_sa *n, const struct ike_sa *old)
 	n->nat_local = old->nat_local;
 	n->nat_peer = old->nat_peer;
 	n->id_local = old->id_local;
-	n->id_remote = old->id_remote;
+	n->ext->id_remote = old->ext->id_remote;
 }
 
 /* ---- initiator ---- */
@@ -231,13 +231,13 @@ static void task_fail(struct ike_sa *sa, const char *fmt, const char *what)
 		ike_sa_free(t->new_ike);
 		t->new_ike = NULL;
 	}
-	if (t && sa->rekey_twin && sa->state == IKE_ESTABLISHED) {
+	if (t && sa->ext->rekey_twin && sa->state == IKE_ESTABLISHED) {
 		/*
 		 * Our rekey failed, the peer's made its SA: that one takes over,
 		 * with our queue; nothing starts on this one first.
 		 */
-		struct ike_sa *twin = sa->rekey_twin;
-		sa->rekey_twin = NULL;
+		struct ike_sa *twin = sa->ext->rekey_twin;
+		sa->ext->rekey_twin = NULL;
 		v2_task_drop(sa);
 		take_over(sa, twin);
 		return;
@@ -395,7 +395,7 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		c->ts_remote = old->ts_remote;
 	} else {
 		c->transport = !(conn->spec.policy & POL_TUNNEL);
-		c->ts_local = ike_conn_local_ts_sa(conn, end, sa->given);
+		c->ts_local = ike_conn_local_ts_sa(conn, end, sa->ext->given);
 		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	}
 	t->new_child = c->serial;
@@ -619,9 +619,9 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 	old->children = NULL;
 	/* An instance's lease stays in the instance; a fixed peer's moves, so does what we got. */
 	ike_sa_lease_move(n, old);
-	free(n->given);
-	n->given = old->given;
-	old->given = NULL;
+	free(n->ext->given);
+	n->ext->given = old->ext->given;
+	old->ext->given = NULL;
 	/*
 	 * Each moved child is counted on the same worker: the gauges stay
 	 * right. What the old SA had queued is the new one's now; a Delete of
@@ -643,7 +643,7 @@ static void hand_over(struct ike_sa *old, struct ike_sa *n)
 		v2_task_add(n, t);
 	}
 	old->state = IKE_REKEYED;
-	old->rekey_serial = n->serial;
+	old->ext->rekey_serial = n->serial;
 	timer_arm(wheel(old), &old->life, ike_now(old->w) + CC_REKEYED_GRACE_MS);
 }
 
@@ -653,7 +653,7 @@ static void take_over(struct ike_sa *old, struct ike_sa *n)
 {
 	char alg[96];
 
-	n->rekey_serial = 0;
+	n->ext->rekey_serial = 0;
 	n->msgid_next = 0;
 	n->msgid_peer = 0;
 	n->counted_up = old->counted_up;
@@ -676,7 +676,7 @@ static void redundant(struct ike_sa *n, bool ours)
 {
 	char name[CONN_NAME_MAX + 32];
 
-	n->rekey_serial = 0;
+	n->ext->rekey_serial = 0;
 	n->state = IKE_REKEYED;
 	timer_arm(wheel(n), &n->life, ike_now(n->w) + CC_REKEYED_GRACE_MS);
 	log_limited(LOG_INFO, 20, "redundant after a simultaneous IKE SA rekey",
@@ -720,7 +720,7 @@ void v2_cc_i_ike_response(struct ike_sa *sa, struct ike_input *in)
 	/* Commit: the new SA's SPIs, suite and nonces. */
 	memcpy(n->spi_r, sa_pl->u.sa->props[0].spi, 8);
 	n->suite = suite;
-	keep_lowest(n->nonce_min, &n->nonce_min_len, t->ni, t->ni_len, nr->u.nonce.data,
+	keep_lowest(n->ext->nonce_min, &n->ext->nonce_min_len, t->ni, t->ni_len, nr->u.nonce.data,
 		    nr->u.nonce.len);
 	struct v2_kex_params p = {
 		.mode = KEX_REKEY_IKE, .task = V2T_REKEY_IKE, .group = t->dh, .ke = t->ke,
@@ -751,10 +751,10 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 	t->new_ike = NULL;
 	v2_kex_install_keys(n, &in->kex->keys);
 	ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
-	struct ike_sa *twin = sa->rekey_twin;
-	sa->rekey_twin = NULL;
-	if (twin && nonce_cmp(n->nonce_min, n->nonce_min_len, twin->nonce_min,
-			      twin->nonce_min_len) < 0) {
+	struct ike_sa *twin = sa->ext->rekey_twin;
+	sa->ext->rekey_twin = NULL;
+	if (twin && nonce_cmp(n->ext->nonce_min, n->ext->nonce_min_len, twin->ext->nonce_min,
+			      twin->ext->nonce_min_len) < 0) {
 		/* 2.8.2: ours holds the lowest nonce: the peer's SA stays, ours goes, and the peer deletes the old one. */
 		take_over(sa, twin);
 		v2_task_done(sa);
@@ -780,7 +780,7 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 
 static void r_answer_child(struct ike_sa *sa, struct child_sa *c)
 {
-	struct v2_cc_resp *r = sa->rctx;
+	struct v2_cc_resp *r = sa->ext->rctx;
 	struct v2_sa *out = sa->w->sa_scratch;
 	struct v2_build b;
 	struct v2_nonce nr = { .len = CC_NONCE_LEN, .data = r->nr };
@@ -814,7 +814,7 @@ static void r_answer_child(struct ike_sa *sa, struct child_sa *c)
 
 static void r_installed(struct ike_sa *sa, struct child_sa *c, int status)
 {
-	if (!sa->rctx || sa->rctx->child != c->serial)
+	if (!sa->ext->rctx || sa->ext->rctx->child != c->serial)
 		return;
 	if (status < 0) {
 		char name[CONN_NAME_MAX + 32];
@@ -838,7 +838,7 @@ static void r_installed(struct ike_sa *sa, struct child_sa *c, int status)
 
 static int r_keymat_install(struct ike_sa *sa, struct child_sa *c, const struct kex_result *kr)
 {
-	struct v2_cc_resp *r = sa->rctx;
+	struct v2_cc_resp *r = sa->ext->rctx;
 
 	if (kr)
 		return install_pfs(sa, c, kr, r->ni, r->ni_len, r->nr, CC_NONCE_LEN, r_installed);
@@ -856,7 +856,7 @@ static int r_keymat_install(struct ike_sa *sa, struct child_sa *c, const struct 
 
 static void r_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 {
-	struct v2_cc_resp *r = sa->rctx;
+	struct v2_cc_resp *r = sa->ext->rctx;
 	int rc = status;
 
 	if (!r || r->child != c->serial)
@@ -878,7 +878,7 @@ static void r_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 /* IKE_EV_CRYPTO for our answer: g^ir (Child SA) or the new IKE SA's keys. */
 void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 {
-	struct v2_cc_resp *r = sa->rctx;
+	struct v2_cc_resp *r = sa->ext->rctx;
 	struct kex_result *kr = in->kex;
 
 	if (!r)
@@ -915,11 +915,12 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 		v2_send_response(sa, sa->w->txbuf, len);
 		r->new_ike = NULL;
 		v2_kex_install_keys(n, &kr->keys);
-		keep_lowest(n->nonce_min, &n->nonce_min_len, r->ni, r->ni_len, r->nr, CC_NONCE_LEN);
+		keep_lowest(n->ext->nonce_min, &n->ext->nonce_min_len, r->ni, r->ni_len, r->nr,
+			    CC_NONCE_LEN);
 		v2_cc_resp_free(sa);
-		if (sa->active && sa->active->kind == V2T_REKEY_IKE && !sa->rekey_twin) {
+		if (sa->active && sa->active->kind == V2T_REKEY_IKE && !sa->ext->rekey_twin) {
 			/* Our own rekey is out too (2.8.2): decide when it ends. */
-			sa->rekey_twin = n;
+			sa->ext->rekey_twin = n;
 			return;
 		}
 		take_over(sa, n);
@@ -950,7 +951,7 @@ static struct v2_cc_resp *resp_new(struct ike_sa *sa, uint8_t what, const struct
 		r->peer_ke_len = ke->u.ke.len;
 		memcpy(r->peer_ke, ke->u.ke.data, ke->u.ke.len);
 	}
-	sa->rctx = r;
+	sa->ext->rctx = r;
 	return r;
 }
 
@@ -974,7 +975,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	uint16_t dh;
 
 	/* 2.25.2: no new or rekeyed Child SA while our IKE SA rekey is out. */
-	if (sa->rctx || sa->state != IKE_ESTABLISHED ||
+	if (sa->ext->rctx || sa->state != IKE_ESTABLISHED ||
 	    (sa->active && sa->active->kind == V2T_REKEY_IKE && sa->req)) {
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
@@ -1002,8 +1003,9 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	}
 	if (!old) {
 		/* One more Child SA: the connection between these ends whose selectors fit. */
-		struct connection *chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->id_remote,
-							    sa->id_local, &si, &sr, &end);
+		struct connection *chosen =
+			ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote, sa->id_local,
+					&si, &sr, &end);
 		if (!chosen) {
 			send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
 			return;
@@ -1105,7 +1107,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 	 * 2.25.2: not while a Child SA exchange of ours, or another answer, is
 	 * under way; while our own IKE SA rekey is out, both go ahead (2.8.2).
 	 */
-	if (sa->rctx || sa->state != IKE_ESTABLISHED || sa->rekey_twin ||
+	if (sa->ext->rctx || sa->state != IKE_ESTABLISHED || sa->ext->rekey_twin ||
 	    v2_task_out(sa, V2T_REKEY_CHILD) || v2_task_out(sa, V2T_NEW_CHILD)) {
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;

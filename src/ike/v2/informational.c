@@ -62,7 +62,7 @@ void v2_ike_arm_timers(struct ike_sa *sa)
 	/* RFC 3948 4: behind a NAT, keep its mapping open. */
 	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
 	    w->d->keep_alive_s)
-		timer_arm(wheel(sa), &sa->keepalive,
+		timer_arm(wheel(sa), &sa->ext->keepalive,
 			  ike_now(sa->w) + (uint64_t)w->d->keep_alive_s * 1000);
 }
 
@@ -73,7 +73,7 @@ void v2_ike_established(struct ike_sa *sa)
 	bool rekey = sa->state == IKE_I_REKEY || sa->state == IKE_R_REKEY;
 
 	sa->state = IKE_ESTABLISHED;
-	sa->established_ms = ike_now(sa->w);
+	sa->ext->established_ms = ike_now(sa->w);
 	ike_half_open_end(sa);
 	if (!rekey)
 		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
@@ -107,13 +107,14 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 		ike_route_failed(sa->w->d, sa->conn);
 	}
 	/* The manual: --keyingtries 0 tries for ever; only a silent peer is retried. */
-	if (sa->initiator && timeout && (limit == 0 || sa->tries + 1 < limit)) {
+	if (sa->initiator && timeout && (limit == 0 || sa->ext->tries + 1 < limit)) {
 		char n[32];
 		snprintf(n, sizeof(n), "%u", limit);
 		ike_sa_progress(sa, RC_COMMENT,
-				"starting keying attempt %u of %s, but releasing whack", sa->tries + 2,
-				limit ? n : "an unlimited number");
-		v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, sa->tries + 1);
+				"starting keying attempt %u of %s, but releasing whack",
+				sa->ext->tries + 2, limit ? n : "an unlimited number");
+		v2_initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL,
+			    sa->ext->tries + 1);
 	}
 	ike_sa_free(sa);
 }

@@ -195,13 +195,13 @@ int v2_send_request(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	if (rc < 0)
 		return rc;
 	sa->retries = 0;
-	timer_arm(tw, &sa->retrans, ike_now(sa->w) + V2_RETRANS_FIRST_MS);
+	timer_arm(tw, &sa->ext->retrans, ike_now(sa->w) + V2_RETRANS_FIRST_MS);
 	return v2_send_raw(sa, buf, len);
 }
 
 void v2_request_done(struct ike_sa *sa)
 {
-	timer_cancel(&nw_of(sa->w)->timers, &sa->retrans);
+	timer_cancel(&nw_of(sa->w)->timers, &sa->ext->retrans);
 	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;
@@ -556,7 +556,7 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 		break;
 	}
 	computing = v2_answer_msgid(sa);
-	if (sa->rctx) {
+	if (sa->ext && sa->ext->rctx) {
 		/*
 		 * Our answer to a CREATE_CHILD_SA is being computed (kernel,
 		 * crypto). Another request of the window that is an

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "ike/v2/kex.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,8 @@ static void kex_done(struct crypto_job *job)
 		crypto_ke_free(r->ke);
 	} else {
 		struct ike_input in = { .kex = r, .task = r->task, .phase = r->phase };
-		if (sa->rjob == job)
-			sa->rjob = NULL;
+		if (sa->ext && sa->ext->rjob == job)
+			sa->ext->rjob = NULL;
 		else
 			sa->job = NULL;
 		if (sa->version == 1)
@@ -155,7 +156,7 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 	if (rc < 0)
 		goto out;
 	if (p->answer)
-		sa->rjob = job;
+		sa->ext->rjob = job;
 	else
 		sa->job = job;
 	job = NULL;
@@ -206,7 +207,11 @@ void v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 	sa->sk_d_len = (uint8_t)k->sk_d_len;
 	if (!sa->setup)
 		return;		/* a rekeyed IKE SA authenticates nothing: SK_p is not kept */
-	memcpy(sa->setup->sk_pi, k->sk_pi, k->sk_p_len);
-	memcpy(sa->setup->sk_pr, k->sk_pr, k->sk_p_len);
+	/* sized by the suite these keys come from (ike_sa_setup_new()) */
+	assert(2 * k->sk_p_len <= sa->setup->sk_p_room);
+	if (2 * k->sk_p_len > sa->setup->sk_p_room)
+		return;		/* no SK_p: AUTH fails */
+	memcpy(sa->setup->sk_p, k->sk_pi, k->sk_p_len);
+	memcpy(sa->setup->sk_p + k->sk_p_len, k->sk_pr, k->sk_p_len);
 	sa->setup->sk_p_len = (uint8_t)k->sk_p_len;
 }

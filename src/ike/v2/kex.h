@@ -36,7 +36,7 @@ enum v2_kex_mode {
 struct v2_kex_params {
 	uint8_t mode;			/* enum v2_kex_mode */
 	uint8_t task;			/* returned in the result */
-	bool answer;			/* for our answer to the peer (sa->rjob), else sa->job */
+	bool answer;			/* for our answer to the peer (ext->rjob), else sa->job */
 	uint16_t group;
 	struct crypto_ke *ke;		/* ours, or NULL to generate one; moves into the job */
 	const uint8_t *peer;		/* the peer's KE (not for KEX_GEN) */

@@ -37,7 +37,7 @@ void v2_liveness_arm(struct ike_sa *sa)
 {
 	sa->last_inbound_ms = ike_now(sa->w);
 	if (dpd_on(sa))
-		timer_arm(wheel(sa), &sa->dpd,
+		timer_arm(wheel(sa), &sa->ext->dpd,
 			  ike_now(sa->w) + (uint64_t)sa->conn->spec.dpd_delay * 1000);
 }
 

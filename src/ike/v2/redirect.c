@@ -40,10 +40,11 @@ void v2_redirect_init_payloads(struct ike_sa *sa, struct v2_build *b)
 	if (!sa->conn->spec.accept_redirect)
 		return;
 	v2_build_notify(b, &n);
-	if (sa->redirected_from.af == AF_UNSPEC)
+	if (sa->ext->redirected_from.af == AF_UNSPEC)
 		return;
 	n.type = V2N_REDIRECTED_FROM;
-	n.len = (uint16_t)v2_redirect_encode(data, sizeof(data), &sa->redirected_from, NULL, 0);
+	n.len = (uint16_t)v2_redirect_encode(data, sizeof(data), &sa->ext->redirected_from, NULL,
+					     0);
 	n.data = data;
 	if (n.len)
 		v2_build_notify(b, &n);
@@ -121,15 +122,15 @@ static bool redirect_of(const struct v2_msg *m, struct v2_redirect *r, struct ip
 	return true;
 }
 
-/* Keep the name r names for the resolver (sa->redirect_fqdn). false on ENOMEM. */
+/* Keep the name r names for the resolver (sa->ext->redirect_fqdn). false on ENOMEM. */
 static bool keep_name(struct ike_sa *sa, const struct v2_redirect *r)
 {
 	char *name = strndup((const char *)r->gw, r->gw_len);
 
 	if (!name)
 		return false;
-	free(sa->redirect_fqdn);
-	sa->redirect_fqdn = name;
+	free(sa->ext->redirect_fqdn);
+	sa->ext->redirect_fqdn = name;
 	return true;
 }
 
@@ -156,7 +157,7 @@ static int follow(struct ike_sa *sa, const struct ip_addr *gw)
 static void resolved(const struct resolver_answer *a, void *ctx);
 
 /*
- * Ask the resolver for the address of sa->redirect_fqdn (of our family);
+ * Ask the resolver for the address of sa->ext->redirect_fqdn (of our family);
  * the answer comes back to this worker (resolved()). Returns 0, or
  * -errno with *why set.
  */
@@ -170,7 +171,7 @@ static int resolve(struct ike_sa *sa, uint8_t kind, const char **why)
 		counters_inc(d->ctr, sa->w->index, IKEC_REDIRECT_RESOLVE_FAILED);
 		return -ENOSYS;
 	}
-	rc = resolver_submit(d->resolver, sa->redirect_fqdn, strlen(sa->redirect_fqdn),
+	rc = resolver_submit(d->resolver, sa->ext->redirect_fqdn, strlen(sa->ext->redirect_fqdn),
 			     sa->local.af, &net_pool_worker(d->pool, sa->w->index)->mb, resolved, d,
 			     ike_sa_our_spi(sa), sa->serial);
 	if (rc < 0) {
@@ -179,9 +180,9 @@ static int resolve(struct ike_sa *sa, uint8_t kind, const char **why)
 		counters_inc(d->ctr, sa->w->index, IKEC_REDIRECT_RESOLVE_FAILED);
 		return rc;
 	}
-	sa->redirect_resolving = kind;
+	sa->ext->redirect_resolving = kind;
 	ike_sa_progress(sa, RC_LOG, "redirected to %s (RFC 5685): resolving the name",
-			log_no_ip() ? "<name>" : sa->redirect_fqdn);
+			log_no_ip() ? "<name>" : sa->ext->redirect_fqdn);
 	return 0;
 }
 
@@ -223,12 +224,12 @@ static void resolved(const struct resolver_answer *a, void *ctx)
 	char why[384];
 	uint8_t kind;
 
-	if (!sa || !sa->redirect_resolving)
+	if (!sa || !sa->ext->redirect_resolving)
 		return;
-	kind = sa->redirect_resolving;
-	sa->redirect_resolving = 0;
-	free(sa->redirect_fqdn);
-	sa->redirect_fqdn = NULL;
+	kind = sa->ext->redirect_resolving;
+	sa->ext->redirect_resolving = 0;
+	free(sa->ext->redirect_fqdn);
+	sa->ext->redirect_fqdn = NULL;
 	if (!answer_addr(sa, a, &gw)) {
 		counters_inc(d->ctr, w->index, IKEC_REDIRECT_RESOLVE_FAILED);
 		snprintf(why, sizeof(why), "the gateway's name %s: %s", log_no_ip() ? "<name>" : a->name,
@@ -258,7 +259,7 @@ static void resolved(const struct resolver_answer *a, void *ctx)
 		init_go(sa, &gw);
 		return;
 	}
-	sa->redirect_gw = gw;
+	sa->ext->redirect_gw = gw;
 	v2_redirect_go(sa);
 }
 
@@ -268,7 +269,7 @@ bool v2_redirect_init_response(struct ike_sa *sa, const struct v2_msg *m)
 	struct ip_addr gw;
 	const char *why;
 
-	if (sa->redirect_resolving)
+	if (sa->ext->redirect_resolving)
 		return true;	/* one REDIRECT taken already: its name is being resolved */
 	if (!redirect_of(m, &r, &gw, &why)) {
 		if (!why)
@@ -324,32 +325,32 @@ void v2_redirect_auth_note(struct ike_sa *sa, const struct v2_msg *m)
 	}
 	if (named(&gw) && !keep_name(sa, &r))
 		return;		/* no memory: treated as no redirect */
-	sa->redirect_gw = gw;
+	sa->ext->redirect_gw = gw;
 	if (!named(&gw)) {
-		free(sa->redirect_fqdn);
-		sa->redirect_fqdn = NULL;
+		free(sa->ext->redirect_fqdn);
+		sa->ext->redirect_fqdn = NULL;
 	}
 }
 
-/* The gateway named by sa->redirect_fqdn: resolve it first; false when that cannot start. */
+/* The gateway named by sa->ext->redirect_fqdn: resolve it first; false when that cannot start. */
 static bool resolve_then_go(struct ike_sa *sa, uint8_t kind)
 {
 	const char *why;
 
-	if (sa->redirect_resolving)
+	if (sa->ext->redirect_resolving)
 		return true;
 	if (resolve(sa, kind, &why) == 0)
 		return true;
 	log_limited(LOG_WARNING, 20, "redirect name not resolved", "#%llu: redirect not followed: %s",
 		    (unsigned long long)sa->serial, why);
-	free(sa->redirect_fqdn);
-	sa->redirect_fqdn = NULL;
+	free(sa->ext->redirect_fqdn);
+	sa->ext->redirect_fqdn = NULL;
 	return false;
 }
 
 bool v2_redirect_after_auth(struct ike_sa *sa)
 {
-	if (sa->redirect_fqdn) {
+	if (sa->ext->redirect_fqdn) {
 		if (!resolve_then_go(sa, RESOLVING_AUTH)) {
 			ike_sa_progress(sa, RC_FATAL, "redirect not followed: cannot resolve the "
 				       "gateway's name");
@@ -359,7 +360,7 @@ bool v2_redirect_after_auth(struct ike_sa *sa)
 		}
 		return true;
 	}
-	if (sa->redirect_gw.af == AF_UNSPEC)
+	if (sa->ext->redirect_gw.af == AF_UNSPEC)
 		return false;
 	v2_redirect_go(sa);
 	return true;
@@ -367,9 +368,9 @@ bool v2_redirect_after_auth(struct ike_sa *sa)
 
 void v2_redirect_go(struct ike_sa *sa)
 {
-	struct ip_addr gw = sa->redirect_gw;
+	struct ip_addr gw = sa->ext->redirect_gw;
 
-	if (sa->redirect_fqdn && named(&gw)) {
+	if (sa->ext->redirect_fqdn && named(&gw)) {
 		/* an INFORMATIONAL's REDIRECT to a name: the session stays while it is resolved */
 		resolve_then_go(sa, RESOLVING_INFO);
 		return;
@@ -386,14 +387,14 @@ void v2_redirect_go(struct ike_sa *sa)
 
 bool v2_redirect_info_note(struct ike_sa *sa, const struct v2_msg *m)
 {
-	if (!v2_msg_notify(m, V2N_REDIRECT) || !sa->initiator || sa->redirect_resolving)
+	if (!v2_msg_notify(m, V2N_REDIRECT) || !sa->initiator || sa->ext->redirect_resolving)
 		return false;
 	/* only this REDIRECT counts: nothing of an earlier one */
-	sa->redirect_gw.af = AF_UNSPEC;
-	free(sa->redirect_fqdn);
-	sa->redirect_fqdn = NULL;
+	sa->ext->redirect_gw.af = AF_UNSPEC;
+	free(sa->ext->redirect_fqdn);
+	sa->ext->redirect_fqdn = NULL;
 	v2_redirect_auth_note(sa, m);
-	return sa->redirect_gw.af != AF_UNSPEC || sa->redirect_fqdn;
+	return sa->ext->redirect_gw.af != AF_UNSPEC || sa->ext->redirect_fqdn;
 }
 
 /* ---- gateway ---- */
@@ -459,8 +460,8 @@ bool v2_redirect_auth_wanted(struct ike_sa *sa)
 	if (k < 0)
 		return false;
 	/* the connection (which the SA holds) keeps the list, and with it the name */
-	sa->redirect_gw = c->redirect_to->gw[k];
-	sa->redirect_gw_name = c->redirect_to->name[k];
+	sa->ext->redirect_gw = c->redirect_to->gw[k];
+	sa->ext->redirect_gw_name = c->redirect_to->name[k];
 	return true;
 }
 
@@ -496,8 +497,8 @@ int v2_redirect_payload_fqdn(struct ike_sa *sa, struct v2_build *b, const char *
 
 void v2_redirect_auth_payload(struct ike_sa *sa, struct v2_build *b)
 {
-	if (sa->redirect_gw_name)
-		v2_redirect_payload_fqdn(sa, b, sa->redirect_gw_name);
-	else if (sa->redirect_gw.af != AF_UNSPEC)
-		v2_redirect_payload(sa, b, &sa->redirect_gw);
+	if (sa->ext->redirect_gw_name)
+		v2_redirect_payload_fqdn(sa, b, sa->ext->redirect_gw_name);
+	else if (sa->ext->redirect_gw.af != AF_UNSPEC)
+		v2_redirect_payload(sa, b, &sa->ext->redirect_gw);
 }

@@ -87,14 +87,14 @@ bool v2_redirect_init_response(struct ike_sa *sa, const struct v2_msg *m);
 
 /*
  * Responder in IKE_AUTH, the initiator authenticated: choose the gateway
- * when the connection redirects and the initiator takes it (sa->redirect_gw).
+ * when the connection redirects and the initiator takes it (sa->ext->redirect_gw).
  */
 bool v2_redirect_auth_wanted(struct ike_sa *sa);
 
 /* ... and its N(REDIRECT) in the IKE_AUTH response. */
 void v2_redirect_auth_payload(struct ike_sa *sa, struct v2_build *b);
 
-/* Initiator: note an acceptable N(REDIRECT) of the IKE_AUTH response (sa->redirect_gw). */
+/* Initiator: note an acceptable N(REDIRECT) of the IKE_AUTH response (sa->ext->redirect_gw). */
 void v2_redirect_auth_note(struct ike_sa *sa, const struct v2_msg *m);
 
 /*
@@ -104,8 +104,8 @@ void v2_redirect_auth_note(struct ike_sa *sa, const struct v2_msg *m);
 bool v2_redirect_after_auth(struct ike_sa *sa);
 
 /*
- * Go to sa->redirect_gw: a new IKE SA there, and this one (and its
- * children) deleted. A gateway named by FQDN (sa->redirect_fqdn) is
+ * Go to sa->ext->redirect_gw: a new IKE SA there, and this one (and its
+ * children) deleted. A gateway named by FQDN (sa->ext->redirect_fqdn) is
  * resolved first; sa and its children stay until the answer, and stay
  * for good when the name does not resolve (counted).
  */
@@ -114,7 +114,7 @@ void v2_redirect_go(struct ike_sa *sa);
 /*
  * Client, an INFORMATIONAL request of an established SA (5: redirect of
  * an active session): true when it carries a REDIRECT we follow
- * (sa->redirect_gw set); the caller answers, then v2_redirect_go().
+ * (sa->ext->redirect_gw set); the caller answers, then v2_redirect_go().
  */
 bool v2_redirect_info_note(struct ike_sa *sa, const struct v2_msg *m);
 

@@ -154,7 +154,7 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	if (!sa)
 		return -ENOMEM;
 	sa->whack = ike_progress_ref(pr);
-	sa->tries = tries;
+	sa->ext->tries = tries;
 	sa->this_end = this_end;
 	sa->local = *local;
 	sa->local_port = l->port;
@@ -162,10 +162,10 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->peer_port = peer_port;
 	sa->natt = l->natt;
 	sa->id_local = &c->id_self[this_end];
-	sa->id_remote = c->id[1 - this_end];
+	sa->ext->id_remote = c->id[1 - this_end];
 	if (redirected_by) {
 		sa->redirects = (uint8_t)(redirected_by->redirects + 1);
-		sa->redirected_from = redirected_by->peer;
+		sa->ext->redirected_from = redirected_by->peer;
 	}
 	if (!ike_sa_setup_new(sa)) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
@@ -201,8 +201,8 @@ int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
 {
 	if (gw->af != old->local.af)
 		return -EAFNOSUPPORT;
-	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack, old->tries,
-		     gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
+	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack,
+		     old->ext->tries, gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
 }
 
 /* A fresh attempt after COOKIE or INVALID_KE_PAYLOAD: same SPI, as the RFC allows. */
@@ -435,6 +435,21 @@ static bool is_new_attempt(const struct ike_sa *old, const struct ike_worker *w,
 	return s->init_req_len != rx->len || memcmp(s->init_req, rx->msg, rx->len) != 0;
 }
 
+/*
+ * Where n bytes at data, inside the message msg of len bytes, are in copy,
+ * a copy of msg; NULL if they are not inside msg (or copy differs there).
+ * A half-open SA keeps the nonces where its IKE_SA_INIT messages have them.
+ */
+static uint8_t *in_copy(uint8_t *copy, const uint8_t *msg, size_t len, const uint8_t *data,
+			size_t n)
+{
+	uintptr_t m = (uintptr_t)msg, d = (uintptr_t)data;
+
+	if (d < m || d - m > len || n > len - (d - m) || memcmp(copy + (d - m), data, n) != 0)
+		return NULL;
+	return copy + (d - m);
+}
+
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -546,7 +561,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		ike_sa_free(stale);
 	}
 	memcpy(spi_i_be, h->spii, 8);
-	struct ike_sa *sa = ike_sa_new(w, false, c, rx->l, spi_i_be);
+	struct ike_sa *sa = ike_sa_new_half_open(w, c, rx->l, spi_i_be);
 	ike_connection_unref(c);	/* the SA holds its own reference */
 	if (!sa) {
 		ike_half_open_cancel(w, &rx->d->peer, verified);
@@ -577,16 +592,21 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		goto fail;
 	*sa->setup->ike_accepted = accepted;	/* echoed in the response */
 	sa->setup->child_num = num;
-	if (ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len, ni_pl->u.nonce.data,
-			    ni_pl->u.nonce.len) < 0 ||
-	    ike_setup_bytes(&sa->setup->nr, &sa->setup->nr_len, NULL, V2_NONCE_LEN) < 0)
-		goto fail;
 	/* The request itself, at its size: the initiator's AUTH signs it. */
 	sa->setup->init_req = malloc(rx->len);
 	if (!sa->setup->init_req)
 		goto fail;
 	memcpy(sa->setup->init_req, rx->msg, rx->len);
-	sa->setup->init_req_len = rx->len;
+	sa->setup->init_req_len = (uint32_t)rx->len;
+	/* Ni is in it: no copy of its own */
+	sa->setup->ni = in_copy(sa->setup->init_req, rx->msg, rx->len, ni_pl->u.nonce.data,
+				ni_pl->u.nonce.len);
+	sa->setup->ni_len = ni_pl->u.nonce.len;
+	sa->setup->ni_in_req = sa->setup->ni != NULL;
+	if ((!sa->setup->ni && ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len,
+					       ni_pl->u.nonce.data, ni_pl->u.nonce.len) < 0) ||
+	    ike_setup_bytes(&sa->setup->nr, &sa->setup->nr_len, NULL, V2_NONCE_LEN) < 0)
+		goto fail;
 	ike_half_open_charge_sa(sa);
 	natd_check(sa, m);
 	v2_auth_init_note(sa, m);
@@ -610,7 +630,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	struct v2_build b;
 	struct v2_ke ke = { .group = s->dh, .len = (uint16_t)pub_len, .data = pub };
 	struct v2_nonce nr = { .len = s->nr_len, .data = s->nr };
-	size_t len;
+	size_t len, nr_at;
 
 	memset(sa_pl, 0, sizeof(*sa_pl));
 	sa_pl->nprops = 1;
@@ -619,6 +639,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	v2_start(sa, &b, V2_IKE_SA_INIT, true, 0, false);
 	v2_build_sa(&b, sa_pl);
 	v2_build_ke(&b, &ke);
+	nr_at = b.w.len + V2_GEN_HDR_SIZE;
 	v2_build_nonce(&b, &nr);
 	build_natd(&b, sa, false);
 	v2_frag_init_payloads(sa, &b);
@@ -637,7 +658,15 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	}
 	/* One copy serves both: resent to a retransmitted request, signed by AUTH. */
 	s->init_resp = sa->resp;
-	s->init_resp_len = sa->resp_len;
+	s->init_resp_len = (uint32_t)sa->resp_len;
+	/* and Nr, which it carries: no copy of its own */
+	if (nr_at <= s->init_resp_len && s->nr_len <= s->init_resp_len - nr_at &&
+	    memcmp(s->init_resp + nr_at, s->nr, s->nr_len) == 0) {
+		crypto_wipe(s->nr, s->nr_len);
+		free(s->nr);
+		s->nr = s->init_resp + nr_at;
+		s->nr_in_resp = true;
+	}
 	ike_half_open_charge_sa(sa);
 	sa->state = IKE_R_INIT_SENT;
 	ike_stats_init_done(sa);

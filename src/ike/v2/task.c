@@ -115,7 +115,7 @@ void v2_tasks_kick(struct ike_sa *sa)
 		if (!(!sa->active && !sa->req && sa->tasks && !sa->dead &&
 		      (sa->state == IKE_ESTABLISHED ||
 		       (sa->state == IKE_REKEYED && is_delete(sa->tasks))) &&
-		      !timer_is_armed(&sa->task_retry) && !v2_cc_answering_ike_rekey(sa) &&
+		      !timer_is_armed(&sa->ext->task_retry) && !v2_cc_answering_ike_rekey(sa) &&
 		      v2_window_may_send(sa, v2_task_parkable(sa->tasks))))
 			return;
 		struct v2_task *t = sa->tasks;
@@ -199,13 +199,14 @@ bool v2_task_retry_later(struct ike_sa *sa)
 	uint64_t pause = (uint64_t)TASK_RETRY_FIRST_MS << (t->attempts - 1);
 	uint32_t r = 0;
 	crypto_random(&r, sizeof(r));
-	timer_arm(wheel(sa), &sa->task_retry, ike_now(sa->w) + pause + r % (pause / 2 + 1));
+	timer_arm(wheel(sa), &sa->ext->task_retry, ike_now(sa->w) + pause + r % (pause / 2 + 1));
 	return true;
 }
 
 void v2_tasks_free(struct ike_sa *sa)
 {
-	timer_cancel(wheel(sa), &sa->task_retry);
+	if (sa->ext)	/* a half-open SA has none */
+		timer_cancel(wheel(sa), &sa->ext->task_retry);
 	v2_window_free(sa);
 	release_whack(sa, sa->active);
 	v2_task_free(sa->active);

@@ -242,8 +242,9 @@ bool v2_window_park(struct ike_sa *sa)
 			r = &win->req[i];
 	if (!r)
 		return false;
-	deadline = timer_is_armed(&sa->retrans) ? timer_deadline(&sa->retrans) : ike_now(sa->w);
-	timer_cancel(wheel(sa), &sa->retrans);
+	deadline = timer_is_armed(&sa->ext->retrans) ? timer_deadline(&sa->ext->retrans)
+						     : ike_now(sa->w);
+	timer_cancel(wheel(sa), &sa->ext->retrans);
 	r->buf = sa->req;
 	r->len = (uint32_t)sa->req_len;
 	r->msgid = v2_window_msgid_of(sa->req);
@@ -290,7 +291,7 @@ void v2_window_unpark(struct ike_sa *sa, uint32_t msgid)
 	if (timer_is_armed(&r->retrans)) {
 		uint64_t deadline = timer_deadline(&r->retrans);
 		timer_cancel(wheel(sa), &r->retrans);
-		timer_arm(wheel(sa), &sa->retrans, deadline);
+		timer_arm(wheel(sa), &sa->ext->retrans, deadline);
 	}
 	r->buf = NULL;
 	r->task = NULL;
