@@ -243,6 +243,7 @@ run_case() {
 	routes || { iop_not_ok "$what: routes"; return; }
 	mark=$(wc -l <"$lg")
 	xfrm_stat "$NS_L" >"$IOP_TMP/xfrm_stat.$conn"
+	xfrm_stat "$NS_R" >"$IOP_TMP/xfrm_stat.peer.$conn"
 	add_skua sk "$conn" "$psk" "$([ "$init" = sk ] && echo 1 || echo 0)" &&
 		"add_$pk" "$pe" "$conn" "$psk" "$([ "$init" = peer ] && echo 1 || echo 0)" || fail=1
 	if [ $fail = 1 ]; then
@@ -272,6 +273,9 @@ run_case() {
 			iop_ok "$what: $PINGS of $PINGS echoes answered across the rekeys"
 		else
 			iop_not_ok "$what: echoes sent and answered: ${n:-none} (want $PINGS $PINGS)"
+			echo "# XFRM counters grown meanwhile: Skua's kernel:" \
+				"$(xfrm_errors "$NS_L" "$IOP_TMP/xfrm_stat.$conn"); $pk's kernel:" \
+				"$(xfrm_errors "$NS_R" "$IOP_TMP/xfrm_stat.peer.$conn")"
 			fail=1
 		fi
 		tail -n +$((mark + 1)) "$lg" >"$IOP_TMP/sk.$conn.log"
