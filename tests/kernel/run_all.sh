@@ -13,6 +13,9 @@
 #   lsw_cp       Skua --modecfgclient of libreswan 4.10's address pool:
 #                address, narrowed selectors, updown, traffic
 #   rekey        Child SA and IKE SA rekeys under traffic (Skua, strongSwan, libreswan)
+#   v1_rekey     (not in the default list: SKUA_KERNEL_TESTS=v1_rekey) IKEv1 Main Mode
+#                PSK tunnels with libreswan and strongSwan (two lanes at once), each
+#                side rekeying the IPsec SA under pings; see docs/status.md for why not
 #
 #   tests/kernel/run_all.sh BUILD      (ctest: kernel/guest)
 #
