@@ -187,7 +187,7 @@ void ike_rekey_observe(struct ike_worker *w, uint64_t ms);
 
 enum {
 	IKE_HALF_OPEN_BUDGET = 64u << 20,	/* bytes: the hard cap */
-	IKE_HALF_OPEN_COOKIE_SHARE = 4,		/* cookies from budget / this on */
+	IKE_HALF_OPEN_COOKIE_SHARE = 8,		/* cookies from budget / this on */
 	IKE_HALF_OPEN_PER_ADDR = 1000,		/* room for many clients behind one NAT */
 	IKE_HALF_OPEN_BUCKETS = 1u << 16,
 	IKE_DDOS_IKE_THRESHOLD = 25000,		/* libreswan's ddos-ike-threshold */
@@ -277,7 +277,7 @@ struct ike_daemon {
 	/*
 	 * Half-open SAs (responder, before IKE_AUTH), daemon-wide, in bytes
 	 * as the allocator counts them: in auto mode cookies are asked once
-	 * they hold a quarter of half_open_budget (IKE_HALF_OPEN_COOKIE_SHARE),
+	 * they hold an eighth of half_open_budget (IKE_HALF_OPEN_COOKIE_SHARE),
 	 * well before the budget; at the budget, new ones are dropped whatever
 	 * the mode, cookie-verified or not (the hard cap); one source address
 	 * (hashed into a bucket) holds at most half_open_per_addr of them

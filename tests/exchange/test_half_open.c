@@ -345,11 +345,11 @@ Test(half_open, bytes_per_half_open_sa_by_the_allocator)
 
 /*
  * In auto mode, cookies are asked once the half-open SAs of the daemon
- * hold a quarter of the budget (IKE_HALF_OPEN_COOKIE_SHARE), whichever
+ * hold an eighth of the budget (IKE_HALF_OPEN_COOKIE_SHARE), whichever
  * worker they are on: well before the budget, so a peer that returns the
  * cookie still finds room.
  */
-Test(half_open, cookies_from_a_quarter_of_the_budget)
+Test(half_open, cookies_from_an_eighth_of_the_budget)
 {
 	struct ike_daemon *d = xch_daemon(XCH_EAST);
 	const struct xch_msg *m;
@@ -360,12 +360,13 @@ Test(half_open, cookies_from_a_quarter_of_the_budget)
 	req = west_request(&len);
 	cr_assert_str_eq(send_copy(req, len, 1)->desc, INIT_RESP);
 	uint64_t one = east_bytes();
-	/* One SA is under a quarter of five: no cookies yet, and a second gets in. */
-	d->half_open_budget = 5 * one;
+	/* One SA is under an eighth of nine: no cookies yet, and a second gets in. */
+	_Static_assert(IKE_HALF_OPEN_COOKIE_SHARE == 8, "the figures below are for an eighth");
+	d->half_open_budget = 9 * one;
 	cr_assert_not(ike_daemon_cookies_required(d));
 	cr_assert_str_eq(send_copy(req, len, 2)->desc, INIT_RESP);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 0);
-	/* Two are past the quarter, and far from the budget: cookies now. */
+	/* Two are past the eighth, and far from the budget: cookies now. */
 	cr_assert(ike_daemon_cookies_required(d));
 	cr_assert_lt(east_bytes(), d->half_open_budget / 2);
 	cr_assert_str_eq(send_copy(req, len, 3)->desc, "N(COOKIE)");

@@ -377,11 +377,14 @@ static void cookie_make(const struct ike_daemon *d, const struct v2_hdr *h, cons
 
 /*
  * Cookies (RFC 7296 2.6) when told to, or in auto mode once the half-open
- * SAs of the whole daemon hold a quarter of their memory budget (the
+ * SAs of the whole daemon hold an eighth of their memory budget (the
  * budget itself is the hard cap: ike_half_open_admit()) or number
  * --ddos-ike-threshold: a flood aimed at one worker or spread over all of
  * them engages cookies at the same cost, and cookie-verified requests
- * still have three quarters of the budget before the cap.
+ * still have seven eighths of the budget before the cap. An eighth (8 MiB)
+ * keeps the number of spoofed requests that each get a key exchange
+ * before cookies engage about where it was when a half-open SA cost
+ * twice what it does now (bench/README.md, "Hostile load").
  */
 bool ike_daemon_cookies_required(struct ike_daemon *d)
 {
