@@ -199,12 +199,13 @@ static int setup(EVP_MD_CTX *ctx, EVP_PKEY *pkey, const struct crypto_sig_scheme
 }
 
 /*
- * IKEv1's RSA signature: no digest, the message padded as it is (PKCS#1
- * type 1 block), through EVP_PKEY_sign/verify without a signature digest.
- * The verify side demands a signature exactly as long as the modulus.
+ * IKEv1's signatures: no signature digest, through EVP_PKEY_sign/verify.
+ * RSA: the message padded as it is (PKCS#1 type 1 block); the verify side
+ * demands a signature exactly as long as the modulus. ECDSA: the message
+ * is the digest; the signature DER in and out.
  */
-static int raw_rsa(EVP_PKEY *pkey, bool sign, const uint8_t *msg, size_t len, uint8_t *sig,
-		   size_t *siglen)
+static int raw_sig(EVP_PKEY *pkey, bool sign, bool rsa, const uint8_t *msg, size_t len,
+		   uint8_t *sig, size_t *siglen)
 {
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	int rc = -EIO;
@@ -212,40 +213,14 @@ static int raw_rsa(EVP_PKEY *pkey, bool sign, const uint8_t *msg, size_t len, ui
 	if (!pctx)
 		return -ENOMEM;
 	if ((sign ? EVP_PKEY_sign_init(pctx) : EVP_PKEY_verify_init(pctx)) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
-		goto out;
-	if (sign) {
-		rc = EVP_PKEY_sign(pctx, sig, siglen, msg, len) > 0 ? 0 : -EIO;
-	} else {
-		if (*siglen != (size_t)EVP_PKEY_get_size(pkey)) {
-			rc = -EBADMSG;
-			goto out;
-		}
-		rc = EVP_PKEY_verify(pctx, sig, *siglen, msg, len) == 1 ? 0 : -EBADMSG;
-	}
-out:
-	EVP_PKEY_CTX_free(pctx);
-	return rc;
-}
-
-/*
- * IKEv1's ECDSA signature: the message is the digest, signed or checked
- * through EVP_PKEY_sign/verify without a signature digest; DER in and out.
- */
-static int raw_ecdsa(EVP_PKEY *pkey, bool sign, const uint8_t *msg, size_t len, uint8_t *der,
-		     size_t *der_len)
-{
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	int rc = -EIO;
-
-	if (!pctx)
-		return -ENOMEM;
-	if ((sign ? EVP_PKEY_sign_init(pctx) : EVP_PKEY_verify_init(pctx)) <= 0)
+	    (rsa && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0))
 		goto out;
 	if (sign)
-		rc = EVP_PKEY_sign(pctx, der, der_len, msg, len) > 0 ? 0 : -EIO;
+		rc = EVP_PKEY_sign(pctx, sig, siglen, msg, len) > 0 ? 0 : -EIO;
+	else if (rsa && *siglen != (size_t)EVP_PKEY_get_size(pkey))
+		rc = -EBADMSG;
 	else
-		rc = EVP_PKEY_verify(pctx, der, *der_len, msg, len) == 1 ? 0 : -EBADMSG;
+		rc = EVP_PKEY_verify(pctx, sig, *siglen, msg, len) == 1 ? 0 : -EBADMSG;
 out:
 	EVP_PKEY_CTX_free(pctx);
 	return rc;
@@ -268,12 +243,12 @@ int crypto_sign(const struct crypto_privkey *k, const struct crypto_sig_scheme *
 		if ((size_t)EVP_PKEY_get_size(pkey) > cap)
 			return -EMSGSIZE;
 		siglen = cap;
-		rc = raw_rsa(pkey, true, msg, len, sig, &siglen);
+		rc = raw_sig(pkey, true, true, msg, len, sig, &siglen);
 		return rc < 0 ? rc : (int)siglen;
 	}
 	if (s->kind == CRYPTO_SIG_ECDSA_DIGEST) {
 		siglen = sizeof(der);
-		rc = raw_ecdsa(pkey, true, msg, len, der, &siglen);
+		rc = raw_sig(pkey, true, false, msg, len, der, &siglen);
 		if (rc < 0)
 			return rc;
 		rc = crypto_ecdsa_der_to_raw(der, siglen,
@@ -324,7 +299,7 @@ int crypto_verify(const struct crypto_pubkey *k, const struct crypto_sig_scheme 
 	if (siglen == 0 || siglen > CRYPTO_SIG_MAX)
 		return -EBADMSG;
 	if (s->kind == CRYPTO_SIG_RSA_PKCS1_RAW)
-		return raw_rsa(pkey, false, msg, len, (uint8_t *)sig, &siglen);
+		return raw_sig(pkey, false, true, msg, len, (uint8_t *)sig, &siglen);
 	if (s->kind == CRYPTO_SIG_ECDSA_DIGEST) {
 		if (siglen != 2 * crypto_curve_field_len(crypto_pubkey_curve(k)))
 			return -EBADMSG;
@@ -332,7 +307,7 @@ int crypto_verify(const struct crypto_pubkey *k, const struct crypto_sig_scheme 
 		if (rc < 0)
 			return -EBADMSG;
 		siglen = (size_t)rc;
-		return raw_ecdsa(pkey, false, msg, len, der, &siglen);
+		return raw_sig(pkey, false, false, msg, len, der, &siglen);
 	}
 	if (s->kind == CRYPTO_SIG_ECDSA && s->ecdsa_raw) {
 		if (siglen != 2 * crypto_curve_field_len(crypto_pubkey_curve(k)))

@@ -109,23 +109,14 @@ static size_t split_of(const struct ike_sa *sa, uint8_t out[SPLIT_SENT_MAX * SPL
 
 static const uint8_t mask32[4] = { 255, 255, 255, 255 };
 
-static struct ip_addr ip_addr_v4(const uint8_t *p)
+/* An address of family af (AF_INET: 4 bytes at p, AF_INET6: 16). */
+static struct ip_addr addr_of(sa_family_t af, const uint8_t *p)
 {
 	struct ip_addr a;
 
 	memset(&a, 0, sizeof(a));
-	a.af = AF_INET;
-	memcpy(a.b, p, 4);
-	return a;
-}
-
-static struct ip_addr ip_addr_v6(const uint8_t *p)
-{
-	struct ip_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.af = AF_INET6;
-	memcpy(a.b, p, 16);
+	a.af = af;
+	memcpy(a.b, p, af == AF_INET6 ? 16 : 4);
 	return a;
 }
 
@@ -336,7 +327,7 @@ static void take_split(struct ike_sa *sa, struct ike_cp_given *g, const struct v
 	char s[IP_SUBNET_STRLEN];
 
 	for (size_t off = 0; off + SPLIT_ITEM <= at->len; off += SPLIT_ITEM) {
-		struct ip_subnet net = { .addr = ip_addr_v4(at->val + off) };
+		struct ip_subnet net = { .addr = addr_of(AF_INET, at->val + off) };
 		uint32_t m = (uint32_t)at->val[off + 4] << 24 | (uint32_t)at->val[off + 5] << 16 |
 			     (uint32_t)at->val[off + 6] << 8 | at->val[off + 7];
 		unsigned bits = 0;
@@ -414,22 +405,22 @@ static bool take(struct ike_sa *sa, const struct v1_cfg *cfg, struct v1_cfg *ack
 		if (at->basic)
 			continue;
 		if (at->type == MC_IP4_ADDRESS && at->len == 4) {
-			g->assigned[0] = ip_addr_v4(at->val);
+			g->assigned[0] = addr_of(AF_INET, at->val);
 			ok = true;
 		} else if (at->type == MC_IP6_ADDRESS && (at->len == 16 ||
 			   (at->len == 17 && at->val[16] <= 128))) {
-			g->assigned[1] = ip_addr_v6(at->val);
+			g->assigned[1] = addr_of(AF_INET6, at->val);
 			plen6 = at->len == 17 ? at->val[16] : -1;
 			ok = true;
 		} else if (at->type == MC_IP6_NETMASK && at->len == 16) {
 			mask6 = mask6_bits(at->val);
 			ok = mask6 >= 0;
 		} else if (at->type == MC_IP4_DNS && at->len == 4) {
-			struct ip_addr d = ip_addr_v4(at->val);
+			struct ip_addr d = addr_of(AF_INET, at->val);
 			dns_add(g, &dl, &d);
 			ok = true;
 		} else if (at->type == MC_IP6_DNS && at->len == 16) {
-			struct ip_addr d = ip_addr_v6(at->val);
+			struct ip_addr d = addr_of(AF_INET6, at->val);
 			dns_add(g, &dl, &d);
 			ok = true;
 		} else if (at->type == MC_UNITY_DEF_DOMAIN && at->len && at->len < 100 &&
