@@ -4,10 +4,11 @@
 bool ike_conn_peer_matches(const struct connection *c, uint8_t this_end,
 			   const struct ip_addr *peer)
 {
-	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
-	if (e->host_kind == HOST_ANY)
-		return c->spec.host_af == peer->af;
-	return e->host_kind == HOST_ADDR && ip_addr_eq(&e->host, peer);
+	uint8_t pe = (uint8_t)(1 - this_end);
+
+	if (ike_conn_host_kind(c, pe) == HOST_ANY)
+		return c->spec->host_af == peer->af;
+	return ike_conn_host_kind(c, pe) == HOST_ADDR && ip_addr_eq(ike_conn_host(c, pe), peer);
 }
 
 /*
@@ -88,7 +89,7 @@ static bool offer_matching(struct conn_index_entry *e, const struct offer_ctx *o
 	*score = o->score;
 	if (!e->id_by_match)
 		return true;
-	want = &c->id[1 - e->end];
+	want = c->id[1 - e->end];
 	if (!ike_id_match(want, o->peer_id))
 		return false;
 	if (!ike_id_is_fromcert(want))
@@ -139,13 +140,13 @@ struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
 				 const struct ip_addr *peer)
 {
 	struct ike_ts remote = c->ts[1 - this_end];
-	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
+	const struct conn_end_spec *e = &c->spec->end[1 - this_end];
 
 	/* Its pool: any address of the family (the lease narrows it, per SA). */
 	if (ike_connection_has_pool(c, (uint8_t)(1 - this_end)))
 		return ike_conn_family_ts(c, (uint8_t)(1 - this_end), remote.start.af);
 	/* A road warrior's own address stands for an unset client. */
-	if (e->host_kind != HOST_ADDR && !e->has_client) {
+	if (ike_conn_host_kind(c, (uint8_t)(1 - this_end)) != HOST_ADDR && !e->has_client) {
 		struct ip_subnet hs = ip_subnet_from_addr(peer);
 		remote = ike_ts_from_subnet(&hs, remote.ipproto,
 					    remote.sport == remote.eport ? remote.sport : 0);
@@ -162,8 +163,8 @@ static bool offer_ts(struct conn_index_entry *e, void *ctx)
 
 	int s;
 
-	if (!family_ok(e, o->peer) || !(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
-	    !ike_id_eq(&c->id_self[e->end], o->our_id) || !offer_matching(e, o, &s))
+	if (!family_ok(e, o->peer) || !(c->spec->policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
+	    !ike_id_eq(&c->cfg->id_self[e->end], o->our_id) || !offer_matching(e, o, &s))
 		return true;
 	struct ike_ts remote = ike_conn_remote_ts(c, e->end, o->peer);
 	if (ike_ts_narrow(o->tsi, &remote, &narrowed) < 0 ||

@@ -258,7 +258,7 @@ struct ike_sa {
 	struct ike_sa *inst_next, *inst_prev;	/* conn->inst.sas when conn is an instance */
 	struct ike_progress *whack;	/* initiate progress, or NULL */
 	struct net_listener *l;		/* the socket we talk through; holds a reference */
-	uint8_t this_end;		/* index into conn->spec.end[] of our end */
+	uint8_t this_end;		/* index into conn->spec->end[] of our end */
 	uint8_t spi_i[8], spi_r[8];
 	struct ip_addr local, peer;
 	uint16_t local_port, peer_port;
@@ -268,7 +268,7 @@ struct ike_sa {
 	struct crypto_sk sk_in, sk_out;
 	uint8_t sk_d[CRYPTO_PRF_MAX];
 	uint8_t sk_d_len;
-	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
+	const struct ike_id *id_local;	/* &conn->cfg->id_self[this_end]: the connection outlives us */
 	struct ike_id id_remote;
 	/*
 	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
@@ -319,7 +319,7 @@ struct ike_sa {
 	uint8_t redirects;		/* initiator: redirects followed to get here */
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
-	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
+	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->cfg->redirect_to) */
 	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
 	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
@@ -344,7 +344,7 @@ struct ike_sa {
  */
 static inline struct ike_lease *ike_sa_lease(struct ike_sa *sa)
 {
-	return sa->conn && sa->conn->inst.tmpl ? &sa->conn->inst.lease : sa->lease;
+	return sa->conn && sa->conn->inst.tmpl ? sa->conn->inst.lease : sa->lease;
 }
 
 /*

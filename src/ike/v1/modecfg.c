@@ -49,7 +49,7 @@ enum {
 /* The banner to send: our end's --modecfgbanner, or the other end's (ipsec.conf gives both). */
 static const char *banner_of(const struct ike_sa *sa)
 {
-	const struct conn_spec *s = &sa->conn->spec;
+	const struct conn_spec *s = sa->conn->spec;
 
 	return s->end[sa->this_end].modecfg_banner ? s->end[sa->this_end].modecfg_banner
 						    : s->end[1 - sa->this_end].modecfg_banner;
@@ -66,7 +66,7 @@ static size_t split_of(const struct ike_sa *sa, uint8_t out[SPLIT_ITEM])
 	struct ip_subnet s;
 	struct ip_addr m;
 
-	if (!c->spec.end[sa->this_end].has_client ||
+	if (!c->spec->end[sa->this_end].has_client ||
 	    ike_ts_to_subnet(&c->ts[sa->this_end], &s) < 0 || s.addr.af != AF_INET ||
 	    s.prefix == 0)
 		return 0;
@@ -93,7 +93,7 @@ static struct ip_addr ip_addr_v4(const uint8_t *p)
 static int lease(struct ike_sa *sa)
 {
 	const struct connection *conn = sa->conn;
-	struct ike_pool *pool = conn->pool[1 - sa->this_end][0];
+	struct ike_pool *pool = conn->cfg->pool[1 - sa->this_end][0];
 	struct ike_lease *l = ike_sa_lease_slot(sa);	/* made when an address is taken */
 	struct ike_id key;
 	char name[CONN_NAME_MAX + 32];
@@ -128,7 +128,7 @@ static void fill(struct ike_sa *sa, struct v1_cfg *cfg, uint8_t a4[4], uint8_t d
 	const char *banner = banner_of(sa);
 	size_t sl = split_of(sa, split);
 
-	const struct ike_modecfg *mc = &sa->conn->modecfg;
+	const struct ike_modecfg *mc = &sa->conn->cfg->modecfg;
 	const struct ike_lease *l = ike_sa_lease(sa);
 	unsigned nd = 0;
 
@@ -203,7 +203,7 @@ void v1_modecfg_r_request(struct ike_sa *sa, struct ike_input *in)
 	struct v1_cfg cfg = { .type = V1_CFG_REPLY };
 	uint8_t a4[4], dns[4][4], split[SPLIT_ITEM];
 
-	if (!sa->conn->spec.end[sa->this_end].modecfg_server) {
+	if (!sa->conn->spec->end[sa->this_end].modecfg_server) {
 		v1_drop(sa->w, in->rx, "a ModeCfg REQUEST to a connection that is no --modecfgserver");
 		return;
 	}
@@ -412,7 +412,7 @@ struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connect
 		return *want;
 	t = ike_ts_from_subnet(&g->split[0], want->ipproto, want->sport);
 	t.eport = want->eport;
-	if (conn->spec.end[1 - this_end].has_client && !ike_ts_within(&t, want)) {
+	if (conn->spec->end[1 - this_end].has_client && !ike_ts_within(&t, want)) {
 		log_limited(LOG_INFO, 10, "ModeCfg split network", "#%llu: ModeCfg: the split "
 			    "network %s is not within the connection's: not used",
 			    (unsigned long long)sa->serial, ip_subnet_str(&g->split[0], s));

@@ -130,11 +130,11 @@ int v1_sig_build_cr(struct ike_sa *sa, struct v1_build *b)
 	size_t ndn = 0;
 	int rc = 0;
 
-	if (!(sa->conn->auth[peer_end].classes & IKE_AUTHC_SIG))
+	if (!(sa->conn->cfg->auth[peer_end].classes & IKE_AUTHC_SIG))
 		return 0;
-	if (sa->conn->ca_dn[peer_end]) {
-		cr.data = sa->conn->ca_dn[peer_end];
-		cr.len = sa->conn->ca_dn_len[peer_end];
+	if (sa->conn->cfg->ca_dn[peer_end]) {
+		cr.data = sa->conn->cfg->ca_dn[peer_end];
+		cr.len = sa->conn->cfg->ca_dn_len[peer_end];
 		return v1_build_cert(b, V1_PL_CR, &cr);
 	}
 	rcu_read_lock();

@@ -136,7 +136,7 @@ static int octets(struct ike_sa *sa, bool of_initiator, const struct ike_id *id,
  */
 static int choose_ours(struct ike_sa *sa, struct v2_auth_pend *p, const char **why)
 {
-	const struct ike_auth_policy *pol = &sa->conn->auth[sa->this_end];
+	const struct ike_auth_policy *pol = &sa->conn->cfg->auth[sa->this_end];
 	struct crypto_privkey *key = NULL;
 	int rc = -ENOKEY;
 
@@ -151,7 +151,7 @@ static int choose_ours(struct ike_sa *sa, struct v2_auth_pend *p, const char **w
 			return 0;
 		rc = -ENOKEY;
 	} else if (pol->classes & IKE_AUTHC_SIG && !(pol->classes & IKE_AUTHC_PSK)) {
-		*why = sa->conn->creds[sa->this_end].cert
+		*why = sa->conn->cfg->creds[sa->this_end].cert
 			       ? "no private key for our certificate"
 			       : "no certificate (--cert) and no private key for our ID in the secrets";
 	}
@@ -218,7 +218,7 @@ static int peer_auth(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_p
 	size_t sig_len, len;
 	int rc;
 
-	rc = ike_auth_parse(&conn->auth[peer_end], ike_auth_our_hashes(), auth->u.auth.method,
+	rc = ike_auth_parse(&conn->cfg->auth[peer_end], ike_auth_our_hashes(), auth->u.auth.method,
 			    auth->u.auth.data, auth->u.auth.len, &v->plan, &sig, &sig_len, why);
 	if (log_debug_is_on(DBG_BASE) && auth->u.auth.method == V2_AUTH_DIGITAL_SIG) {
 		char hex[2 * 256 + 1] = "";
@@ -311,7 +311,7 @@ static void build_certreq(struct ike_sa *sa, struct v2_build *b)
 	const struct ike_creds *c;
 	int n = 0;
 
-	if (!(sa->conn->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG))
+	if (!(sa->conn->cfg->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG))
 		return;
 	rcu_read_lock();
 	c = ike_creds_get_rcu(sa->w->d);
@@ -329,7 +329,7 @@ void v2_auth_init_payloads(struct ike_sa *sa, struct v2_build *b)
 {
 	uint8_t data[16];
 	struct v2_notification n = { .type = V2N_SIGNATURE_HASH_ALGORITHMS, .data = data };
-	bool sigs = (sa->conn->auth[0].classes | sa->conn->auth[1].classes) & IKE_AUTHC_SIG;
+	bool sigs = (sa->conn->cfg->auth[0].classes | sa->conn->cfg->auth[1].classes) & IKE_AUTHC_SIG;
 
 	if (sigs && (sa->initiator || sa->setup->peer_hashes) &&
 	    !impair_consume(IMPAIR_OMIT_SIGHASH)) {
@@ -358,7 +358,7 @@ static void note_certreq(struct ike_sa *sa, const struct v2_msg *m)
 
 static bool wants_child(const struct connection *c)
 {
-	return (c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) != 0;
+	return (c->spec->policy & (POL_ENCRYPT | POL_AUTHENTICATE)) != 0;
 }
 
 /* Move an SA to the NAT-T port when a NAT was detected (RFC 7296 2.23). */
@@ -632,7 +632,7 @@ void v2_auth_start(struct ike_sa *sa)
 		return;
 	}
 	c->we_initiated = true;	/* our IKE_AUTH carries it: its keys go i->r first */
-	c->transport = !(conn->spec.policy & POL_TUNNEL);
+	c->transport = !(conn->spec->policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
 	c->ts_local = conn->ts[sa->this_end];
 	c->ts_remote = conn->ts[1 - sa->this_end];
@@ -861,7 +861,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	ike_lease_key(&sa->id_remote, sa->serial, &key);
 	for (int k = 0; k < 2; k++) {
 		int fam = k == 0 ? first : 1 - first;
-		struct ike_pool *pool = conn->pool[pe][fam];
+		struct ike_pool *pool = conn->cfg->pool[pe][fam];
 		int rc;
 
 		if (!pool || !(p->cfg.want & want[fam]))
@@ -905,7 +905,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 /* Our CFG_REPLY: the leased addresses, the connection's DNS servers and domains. */
 static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v2_auth_pend *p)
 {
-	const struct ike_modecfg *mc = &sa->conn->modecfg;
+	const struct ike_modecfg *mc = &sa->conn->cfg->modecfg;
 	struct v2_cfg r = { .type = V2_CFG_REPLY };
 	struct v2_cp cp;
 	uint8_t vals[1024];
@@ -1132,7 +1132,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	const uint8_t *spi = offered ? offered->spi : p->child_accepted.spi;
 	p->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
 	p->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) &&
-		       !(sa->conn->spec.policy & POL_TUNNEL);
+		       !(sa->conn->spec->policy & POL_TUNNEL);
 	s->child_num = num;
 	p->child = CHILD_OK;
 }
@@ -1223,14 +1223,14 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	}
 	note_certreq(sa, m);
 	/* The manual: switch to the connection that names this peer ID, if any. */
-	const struct ike_id *named = &sa->conn->id[1 - sa->this_end];
+	const struct ike_id *named = sa->conn->id[1 - sa->this_end];
 	uint8_t end;
 	struct connection *better = ike_conn_for_id(d, &sa->local, &sa->peer, &p->peer, &end);
 	if (better && better != sa->conn && (ike_id_is_any(named) || !ike_id_match(named, &p->peer)))
 		ike_sa_set_conn(sa, better, end);
 	if (better)
 		ike_connection_unref(better);
-	named = &sa->conn->id[1 - sa->this_end];
+	named = sa->conn->id[1 - sa->this_end];
 	if (!ike_id_match(named, &p->peer)) {
 		snprintf(buf, sizeof(buf), "the peer identified as %s, which no connection accepts",
 			 log_debug_is_on(DBG_PRIVATE) ? ike_id_str(&p->peer, buf + 200, 100) : "<id>");
@@ -1238,7 +1238,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	sa->id_remote = p->peer;
-	sa->id_local = &sa->conn->id_self[sa->this_end];
+	sa->id_local = &sa->conn->cfg->id_self[sa->this_end];
 	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
 	if (cp && cp->u.cp->type == V2_CFG_REQUEST) {
 		if (v2_cfg_decode(cp->u.cp, &p->cfg, &why) < 0) {
