@@ -650,8 +650,8 @@ static bool shunt_line(struct conn_node *n, void *ctx)
 
 	if (routing == CONN_UNROUTED || atomic_load(&conn->children_up) > 0)
 		return true;
-	ctl_comment(c, "%s -0-> %s => %s 0    \"%s\"%s", ike_ts_str(&conn->ts[end], a, sizeof(a)),
-		    ike_ts_str(&conn->ts[1 - end], b, sizeof(b)),
+	ctl_comment(c, "%s -0-> %s => %s 0    \"%s\"%s", ike_ts_str(conn->ts[end], a, sizeof(a)),
+		    ike_ts_str(conn->ts[1 - end], b, sizeof(b)),
 		    ike_shunt_name(atomic_load(&conn->shunt)), conn->spec->name,
 		    routing == CONN_FAILED_SHUNT ? " (negotiation failed)" : "");
 	return true;

@@ -73,8 +73,8 @@ static void fill_conn(struct updown_info *u, const struct connection *c, uint8_t
 	u->peer = *ike_conn_host(c, (uint8_t)(1 - end));
 	u->next_hop = me->nexthop;
 	u->my_source_ip = me->srcip;
-	ike_ts_to_subnet(&c->ts[end], &u->my_client);
-	ike_ts_to_subnet(&c->ts[1 - end], &u->peer_client);
+	ike_ts_to_subnet(c->ts[end], &u->my_client);
+	ike_ts_to_subnet(c->ts[1 - end], &u->peer_client);
 	u->my_protocol = me->protocol;
 	u->peer_protocol = peer->protocol;
 	u->my_port = me->has_port ? me->port : 0;

@@ -52,7 +52,7 @@ static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 		sn.addr.af = c->spec->client_af ? c->spec->client_af : c->spec->host_af;
 		sn.prefix = (uint8_t)ip_addr_bits(&sn.addr);
 	}
-	c->ts[i] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+	c->cfg->ts[i] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
 	return 0;
 }
 
@@ -455,8 +455,10 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 	}
 	c->cfg_owned = true;
 	c->spec = &c->cfg->spec;
-	c->id[0] = &c->cfg->id[0];
-	c->id[1] = &c->cfg->id[1];
+	for (int i = 0; i < 2; i++) {
+		c->id[i] = &c->cfg->id[i];
+		c->ts[i] = &c->cfg->ts[i];
+	}
 	if (conn_spec_copy(&c->cfg->spec, spec) < 0) {
 		free(c->cfg);
 		free(c);
@@ -689,8 +691,7 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 	/* The configuration is the template's (c holds a reference on t): shared, not copied. */
 	c->cfg = t->cfg;
 	c->spec = t->spec;
-	c->id[0] = t->id[0];
-	c->id[1] = t->id[1];
+	memcpy(c->id, t->id, sizeof(c->id));
 	memcpy(c->ts, t->ts, sizeof(c->ts));
 	/* The peer end is this client: its address, and its ID where the template took any. */
 	if (ike_id_is_any(c->id[pe]) || ike_id_is_fromcert(c->id[pe]) ||
@@ -701,7 +702,8 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 	/* ... and its address stands for an unset client, unless a pool gives it one */
 	if (!e->has_client && !ike_connection_has_pool(t, pe)) {
 		sn = ip_subnet_from_addr(peer);
-		c->ts[pe] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+		c->inst.peer_ts = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+		c->ts[pe] = &c->inst.peer_ts;
 	}
 	c->serial = serial;
 	atomic_store(&c->refs, 1);

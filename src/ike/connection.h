@@ -32,6 +32,7 @@ struct ike_sa;
 struct conn_config {
 	struct conn_spec spec;		/* an instance's peer end: ike_conn_host() */
 	struct ike_id id[2];		/* per end: --id, or the host address (read c->id) */
+	struct ike_ts ts[2];		/* per end: the selectors (read c->ts) */
 	/* --ike and --esp (or the defaults; ESP's DH only with --pfs), in props_own */
 	const struct proposal_set *ike_props, *esp_props;
 	struct proposal_set *props_own;	/* [0] IKE, [1] ESP */
@@ -96,16 +97,25 @@ struct connection {
 	struct conn_node node;		/* by name; node.name points at spec.name */
 	struct conn_config *cfg;	/* an instance's is its template's */
 	const struct conn_spec *spec;	/* &cfg->spec */
-	bool cfg_owned;			/* cfg is this connection's (not an instance) */
 	uint64_t serial;		/* $N: order of creation, for stable listings */
-	_Atomic unsigned refs;		/* the table's and each SA's */
 	/*
 	 * Per end: --id, or the host address (cfg->id); an instance's peer
 	 * end is the ID its client authenticated with (inst.peer_id) where the
 	 * template accepts any.
 	 */
 	const struct ike_id *id[2];
-	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
+	/*
+	 * Per end: --client (or the host) with --clientprotoport (cfg->ts); an
+	 * instance's peer end without one is its client's address (inst.peer_ts).
+	 */
+	const struct ike_ts *ts[2];
+	_Atomic unsigned refs;		/* the table's and each SA's */
+	/*
+	 * Templates: the last instance number handed out ([N]). Bumped by
+	 * whichever worker instantiates; the one word of a template that ever
+	 * changes after it is published, a counter like refs, no client's state.
+	 */
+	_Atomic uint32_t last_instance;
 
 	/*
 	 * Routing, the one mutable part: written only by the connection's
@@ -114,33 +124,20 @@ struct connection {
 	_Atomic int routing;		/* enum conn_routing */
 	_Atomic int shunt;		/* enum shunt_kind of the outbound policy while no SA */
 	_Atomic uint32_t route_reqid;	/* of the trap policy; its owner bits name the route worker */
-	_Atomic uint8_t route_end;	/* our end when routed */
-	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
 	_Atomic unsigned children_up;	/* installed Child SAs, on every worker */
 	_Atomic uint64_t policy_owner;	/* serial of the Child SA whose policies are in the kernel */
+	_Atomic uint8_t route_end;	/* our end when routed */
+	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
+
+	bool cfg_owned;			/* cfg is this connection's (not an instance) */
 
 	/*
-	 * Templates: the last instance number handed out ([N]). Bumped by
-	 * whichever worker instantiates; the one word of a template that ever
-	 * changes after it is published, a counter like refs, no client's state.
+	 * Instances only (tmpl != NULL); see ike/conn_inst.h. Ordered to leave
+	 * no holes: a million of them are held (issue 14).
 	 */
-	_Atomic uint32_t last_instance;
-
-	/* Instances only (tmpl != NULL); see ike/conn_inst.h. */
 	struct conn_instance {
 		struct connection *tmpl;	/* the template (a reference) */
-		uint32_t no;			/* [N] */
-		uint8_t end;			/* our end */
-		unsigned owner;			/* the worker of its IKE SA: its one writer */
-		struct ip_addr client;		/* the client's address (IKE): its peer end's host */
-		struct ike_id peer_id;		/* its ID, when id[peer end] is not the template's */
-		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
-		/* in the daemon's instance table, by name and by template and peer ID */
-		struct cds_lfht_node by_name, by_id;
-		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
 		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
-		bool published;			/* owner only */
-		bool by_id_published;		/* ... in by_id too (owner only) */
 		/*
 		 * The client's address-pool lease (ike/lease.h): taken when the
 		 * client has authenticated and asked for an address, written
@@ -154,6 +151,18 @@ struct connection {
 		 * 320 bytes (issue 14).
 		 */
 		struct ike_lease *lease;
+		/* in the daemon's instance table, by name and by template and peer ID */
+		struct cds_lfht_node by_name, by_id;
+		uint32_t no;			/* [N] */
+		unsigned owner;			/* the worker of its IKE SA: its one writer */
+		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
+		uint8_t end;			/* our end */
+		bool published;			/* owner only */
+		bool by_id_published;		/* ... in by_id too (owner only) */
+		struct ip_addr client;		/* the client's address (IKE): its peer end's host */
+		struct ike_ts peer_ts;		/* its selector, when ts[peer end] is not the template's */
+		struct ike_id peer_id;		/* its ID, when id[peer end] is not the template's */
+		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
 	} inst;
 };
 

@@ -83,7 +83,7 @@ void ike_policy_fill(struct kernel_policy_params *p, const struct connection *c,
 void ike_route_out_policy(const struct connection *c, uint8_t end, int shunt, uint32_t reqid,
 			  struct kernel_policy_params *p)
 {
-	ike_policy_fill(p, c, &c->ts[end], &c->ts[1 - end], KERNEL_DIR_OUT,
+	ike_policy_fill(p, c, c->ts[end], c->ts[1 - end], KERNEL_DIR_OUT,
 			c->spec->policy & POL_TUNNEL, ike_conn_host(c, end),
 			ike_conn_host(c, 1 - end), reqid);
 	p->action = shunt == SHUNT_TRAP ? KERNEL_POLICY_TRAP
@@ -180,7 +180,7 @@ struct route_mail {
 static bool same_clients(const struct connection *a, uint8_t ea, const struct connection *b,
 			 uint8_t eb)
 {
-	return ike_ts_equal(&a->ts[ea], &b->ts[eb]) && ike_ts_equal(&a->ts[1 - ea], &b->ts[1 - eb]);
+	return ike_ts_equal(a->ts[ea], b->ts[eb]) && ike_ts_equal(a->ts[1 - ea], b->ts[1 - eb]);
 }
 
 static void route_run(struct mail *m, void *ctx)

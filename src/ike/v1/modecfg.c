@@ -67,7 +67,7 @@ static size_t split_of(const struct ike_sa *sa, uint8_t out[SPLIT_ITEM])
 	struct ip_addr m;
 
 	if (!c->spec->end[sa->this_end].has_client ||
-	    ike_ts_to_subnet(&c->ts[sa->this_end], &s) < 0 || s.addr.af != AF_INET ||
+	    ike_ts_to_subnet(c->ts[sa->this_end], &s) < 0 || s.addr.af != AF_INET ||
 	    s.prefix == 0)
 		return 0;
 	m = ip_subnet_mask(&s);
@@ -403,7 +403,7 @@ void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in)
 struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connection *conn,
 				   uint8_t this_end)
 {
-	const struct ike_ts *want = &conn->ts[1 - this_end];
+	const struct ike_ts *want = conn->ts[1 - this_end];
 	const struct ike_cp_given *g = sa->given;
 	char s[IP_SUBNET_STRLEN];
 	struct ike_ts t;

@@ -942,8 +942,8 @@ static struct connection *r_conn(struct ike_sa *sa, int ids, const struct ike_ts
 	si.ts[0] = *ci;
 	sr.ts[0] = *cr;
 	if (ids <= 0 ||
-	    (ike_ts_narrow(&si, &sa->conn->ts[1 - sa->this_end], &tmp) == 0 &&
-	     ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &tmp) == 0)) {
+	    (ike_ts_narrow(&si, sa->conn->ts[1 - sa->this_end], &tmp) == 0 &&
+	     ike_ts_narrow(&sr, sa->conn->ts[sa->this_end], &tmp) == 0)) {
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
@@ -1026,14 +1026,14 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	struct ike_ts peer_ts = ike_connection_has_pool(conn, (uint8_t)(1 - end))
 					? ike_conn_remote_ts_sa(conn, end, &sa->peer,
 								ike_sa_lease(sa))
-					: conn->ts[1 - end];
+					: *conn->ts[1 - end];
 	if (ids < 0 || ike_ts_narrow(&one, &peer_ts, &tr) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDci is not the peer's client");
 		goto out;
 	}
 	one.ts[0] = cr;
-	if (ike_ts_narrow(&one, &conn->ts[end], &tl) < 0) {
+	if (ike_ts_narrow(&one, conn->ts[end], &tl) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDcr is not our client");
 		goto out;

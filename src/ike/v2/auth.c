@@ -634,8 +634,8 @@ void v2_auth_start(struct ike_sa *sa)
 	c->we_initiated = true;	/* our IKE_AUTH carries it: its keys go i->r first */
 	c->transport = !(conn->spec->policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
-	c->ts_local = conn->ts[sa->this_end];
-	c->ts_remote = conn->ts[1 - sa->this_end];
+	c->ts_local = *conn->ts[sa->this_end];
+	c->ts_remote = *conn->ts[1 - sa->this_end];
 	if (ike_connection_is_cp_client(conn, sa->this_end)) {
 		/* any address of the family: the responder narrows it to the one it gives */
 		c->ts_local = ike_conn_family_ts(conn, sa->this_end, c->ts_remote.start.af);
@@ -848,7 +848,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 {
 	const struct connection *conn = sa->conn;
 	uint8_t pe = (uint8_t)(1 - sa->this_end);
-	sa_family_t af = conn->ts[pe].start.af;
+	sa_family_t af = conn->ts[pe]->start.af;
 	static const uint32_t want[2] = { V2_CFGW_IP4, V2_CFGW_IP6 };
 	int first = ike_lease_fam(af);
 	struct ike_lease *lease = ike_sa_lease_slot(sa);	/* the client's instance's */
@@ -944,7 +944,7 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 			r.pcscf[r.npcscf++] = mc->pcscf[i];
 	/* what we protect, when it is not everything (split tunnelling) */
 	struct ip_subnet ours;
-	const struct ike_ts *t = &sa->conn->ts[sa->this_end];
+	const struct ike_ts *t = sa->conn->ts[sa->this_end];
 	if (p->cfg.want & (t->start.af == AF_INET ? V2_CFGW_SUBNET4 : V2_CFGW_SUBNET6) &&
 	    ike_ts_to_subnet(t, &ours) == 0 && ours.prefix > 0)
 		r.subnets[r.nsubnets++] = ours;
@@ -1121,7 +1121,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	}
 	ours_remote = ike_conn_remote_ts(sa->conn, sa->this_end, &sa->peer);
 	if (ike_ts_narrow(&si, &ours_remote, &p->chosen_i) < 0 ||
-	    ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &p->chosen_r) < 0) {
+	    ike_ts_narrow(&sr, sa->conn->ts[sa->this_end], &p->chosen_r) < 0) {
 		p->child_err = V2N_TS_UNACCEPTABLE;
 		return;
 	}

@@ -1039,7 +1039,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	ours_remote = old ? old->ts_remote
 			  : ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
-	    ike_ts_narrow(&sr, old ? &old->ts_local : &conn->ts[end], &chosen_r) < 0) {
+	    ike_ts_narrow(&sr, old ? &old->ts_local : conn->ts[end], &chosen_r) < 0) {
 		if (fit)
 			ike_conn_unuse(&d->insts, fit);
 		send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
