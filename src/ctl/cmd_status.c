@@ -271,7 +271,8 @@ static const char *host_str(const struct connection *conn, uint8_t i, char *buf,
 		break;
 	case HOST_ADDR:
 		if (e->ikeport != 500)
-			snprintf(buf, len, "%s:%u", ip_addr_str(ike_conn_host(conn, i), a), e->ikeport);
+			snprintf(buf, len, "%s:%u", ip_addr_str(ike_conn_host(conn, i), a),
+				 e->ikeport);
 		else
 			snprintf(buf, len, "%s", ip_addr_str(ike_conn_host(conn, i), a));
 		break;

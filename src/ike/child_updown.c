@@ -363,8 +363,9 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	 * always of a leased address (from the configuration, so that a down
 	 * run after the lease went back says the same as the up run).
 	 */
-	u->cfg_server = c->conn &&
-			c->conn->cfg->pool[1 - c->this_end][ike_lease_fam(c->ts_remote.start.af)] != NULL;
+	u->cfg_server =
+		c->conn &&
+		c->conn->cfg->pool[1 - c->this_end][ike_lease_fam(c->ts_remote.start.af)] != NULL;
 }
 
 int ike_child_updown_native(struct ike_sa *sa, struct child_sa *c, enum updown_verb verb,

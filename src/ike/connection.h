@@ -159,9 +159,9 @@ struct connection {
 		uint8_t end;			/* our end */
 		bool published;			/* owner only */
 		bool by_id_published;		/* ... in by_id too (owner only) */
-		struct ip_addr client;		/* the client's address (IKE): its peer end's host */
-		struct ike_ts peer_ts;		/* its selector, when ts[peer end] is not the template's */
-		struct ike_id peer_id;		/* its ID, when id[peer end] is not the template's */
+		struct ip_addr client;		/* the client's address: its peer end's host */
+		struct ike_ts peer_ts;		/* its selector, unless the template's */
+		struct ike_id peer_id;		/* its ID, unless the template's */
 		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
 	} inst;
 };

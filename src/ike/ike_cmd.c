@@ -588,9 +588,10 @@ static void gather_run(struct mail *m, void *ctx)
 		case G_DELETEUSER:
 			if (sa->version != 1 || !sa->v1 || strcmp(sa->v1->xauth_user, g->user) != 0)
 				break;
-			add_line(g, w->index, sa->serial, "#%llu: \"%s\": deleting the ISAKMP SA of "
-				 "XAUTH user %s", (unsigned long long)sa->serial, sa->conn->spec->name,
-				 g->user);
+			add_line(g, w->index, sa->serial,
+				 "#%llu: \"%s\": deleting the ISAKMP SA of "
+				 "XAUTH user %s",
+				 (unsigned long long)sa->serial, sa->conn->spec->name, g->user);
 			atomic_fetch_add(&g->count, 1);
 			ike_sa_delete(sa, true);
 			break;

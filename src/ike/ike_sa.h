@@ -268,7 +268,7 @@ struct ike_sa {
 	struct crypto_sk sk_in, sk_out;
 	uint8_t sk_d[CRYPTO_PRF_MAX];
 	uint8_t sk_d_len;
-	const struct ike_id *id_local;	/* &conn->cfg->id_self[this_end]: the connection outlives us */
+	const struct ike_id *id_local;	/* in conn->cfg->id_self: the connection outlives us */
 	struct ike_id id_remote;
 	/*
 	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
@@ -319,7 +319,7 @@ struct ike_sa {
 	uint8_t redirects;		/* initiator: redirects followed to get here */
 	struct ip_addr redirected_from;	/* ... the gateway that sent us here (AF_UNSPEC: none) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (AF_UNSPEC: none) */
-	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->cfg->redirect_to) */
+	const char *redirect_gw_name;	/* ... or its FQDN (responder: in its redirect_to) */
 	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
 	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
 	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */

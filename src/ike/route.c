@@ -282,8 +282,8 @@ static void restore_run(struct mail *m, void *ctx)
 
 	if (atomic_load(&c->routing) != CONN_UNROUTED && atomic_load(&c->children_up) == 0) {
 		int shunt = r->failed && c->spec->failure != SHUNT_NONE ? c->spec->failure
-			    : c->spec->prospective == SHUNT_NONE	      ? SHUNT_TRAP
-									      : c->spec->prospective;
+			    : c->spec->prospective == SHUNT_NONE	? SHUNT_TRAP
+									: c->spec->prospective;
 		policy_submit(r->d, c, KERNEL_OP_POLICY_ADD, shunt,
 			      r->failed && c->spec->failure != SHUNT_NONE ? CONN_FAILED_SHUNT
 									 : CONN_ROUTED,
@@ -362,7 +362,8 @@ void ike_route_acquire(struct ike_worker *w, uint32_t reqid)
 			atomic_store(&found->acquiring, false);
 		} else {
 			log_limited(LOG_INFO, 20, "initiating on traffic",
-				    "\"%s\": initiating on traffic (kernel ACQUIRE)", found->spec->name);
+				    "\"%s\": initiating on traffic (kernel ACQUIRE)",
+				    found->spec->name);
 		}
 		if (l)
 			net_listener_unref(l);

@@ -935,7 +935,8 @@ struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
 		c->cfg->creds[i].cert = crypto_cert_ref(creds[i].cert);
 		c->cfg->creds[i].key = crypto_privkey_ref(creds[i].key);
 		for (size_t k = 0; k < creds[i].nchain; k++)
-			c->cfg->creds[i].chain[c->cfg->creds[i].nchain++] = crypto_cert_ref(creds[i].chain[k]);
+			c->cfg->creds[i].chain[c->cfg->creds[i].nchain++] =
+				crypto_cert_ref(creds[i].chain[k]);
 	}
 	cr_assert_eq(ike_connection_publish(&p->conns, c), 0);
 	cr_assert(p->nconn < XCH_MAX_CONNS);

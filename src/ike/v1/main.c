@@ -537,11 +537,13 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
 
 	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
 		if (sa->version != 1 || !sa->v1 || sa->v1->replaced ||
-		    !ike_state_info(sa->state)->established || !ip_addr_eq(&sa->peer, ike_conn_host(c, (uint8_t)(1 - this_end))) ||
+		    !ike_state_info(sa->state)->established ||
+		    !ip_addr_eq(&sa->peer, ike_conn_host(c, (uint8_t)(1 - this_end))) ||
 		    !ip_addr_eq(&sa->local, local))
 			continue;
-		if (sa->conn != c && (!ike_id_match(c->id[1 - this_end], &sa->id_remote) ||
-				      !sa->id_local || !ike_id_eq(sa->id_local, &c->cfg->id_self[this_end])))
+		if (sa->conn != c &&
+		    (!ike_id_match(c->id[1 - this_end], &sa->id_remote) || !sa->id_local ||
+		     !ike_id_eq(sa->id_local, &c->cfg->id_self[this_end])))
 			continue;	/* another peer ID, or another ID of ours */
 		if (!best || sa->established_ms > best->established_ms)
 			best = sa;	/* the newest */
@@ -1407,7 +1409,8 @@ static int aggr_initiate(struct ike_sa *sa)
 
 	s->aggressive = true;
 	if (!v1_p1_is_sig(v1_p1_auth(sa->conn)))
-		ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the "
+		ike_sa_progress(sa, RC_LOG,
+				"IKEv1 Aggressive Mode with PSK sends a hash of the "
 				"key in the clear: open to offline dictionary attacks");
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
 	if (v1_p1_set_make(sa->conn->spec->ike, v1_p1_auth(sa->conn), conn_ike_life(sa->conn), &set, err,
@@ -1709,7 +1712,8 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	set = malloc(sizeof(*set));
 	form = malloc(sizeof(*form));
 	if (!set || !form ||
-	    v1_p1_set_make(c->spec->ike, v1_p1_auth(c), conn_ike_life(c), set, err, sizeof(err)) < 0 ||
+	    v1_p1_set_make(c->spec->ike, v1_p1_auth(c), conn_ike_life(c), set, err,
+			   sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
 			    "\"%s\": Aggressive Mode: no acceptable Oakley transform", c->spec->name);

@@ -125,8 +125,8 @@ static int p2_set(const struct ike_sa *sa, const struct connection *c, struct v1
 	char err[256];
 	uint32_t life = c->spec->ipsec_lifetime ? c->spec->ipsec_lifetime : DEFAULT_IPSEC_LIFE_S;
 
-	if (v1_p2_set_make(c->spec->esp, pfs_group(sa, c), (c->spec->policy & POL_TUNNEL) != 0, life,
-			   set, err, sizeof(err)) < 0) {
+	if (v1_p2_set_make(c->spec->esp, pfs_group(sa, c), (c->spec->policy & POL_TUNNEL) != 0,
+			   life, set, err, sizeof(err)) < 0) {
 		log_limited(LOG_WARNING, 10, "IKEv1 esp=", "\"%s\": %s", c->spec->name, err);
 		return -EINVAL;
 	}

@@ -329,7 +329,8 @@ void v2_auth_init_payloads(struct ike_sa *sa, struct v2_build *b)
 {
 	uint8_t data[16];
 	struct v2_notification n = { .type = V2N_SIGNATURE_HASH_ALGORITHMS, .data = data };
-	bool sigs = (sa->conn->cfg->auth[0].classes | sa->conn->cfg->auth[1].classes) & IKE_AUTHC_SIG;
+	bool sigs =
+		(sa->conn->cfg->auth[0].classes | sa->conn->cfg->auth[1].classes) & IKE_AUTHC_SIG;
 
 	if (sigs && (sa->initiator || sa->setup->peer_hashes) &&
 	    !impair_consume(IMPAIR_OMIT_SIGHASH)) {

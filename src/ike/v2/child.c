@@ -670,7 +670,8 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && out_policy &&
 	    !atomic_load(&sa->w->d->shutting_down)) {
 		struct connection *cn = c->conn;
-		int shunt = cn->spec->prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec->prospective;
+		int shunt =
+			cn->spec->prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec->prospective;
 		out_policy->kind = KERNEL_OP_POLICY_ADD;
 		ike_route_out_policy(cn, atomic_load(&cn->route_end), shunt,
 				     atomic_load(&cn->route_reqid), &out_policy->policy);

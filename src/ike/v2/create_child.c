@@ -360,7 +360,8 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		n->state = IKE_I_REKEY;
 		inherit(n, sa);
 		t->new_ike = n;
-		t->dh = sa->suite.dh ? sa->suite.dh : proposal_set_first_dh(sa->conn->cfg->ike_props);
+		t->dh = sa->suite.dh ? sa->suite.dh
+				     : proposal_set_first_dh(sa->conn->cfg->ike_props);
 		ike_sa_progress(sa, RC_LOG, "rekeying the IKE SA (new SA #%llu)",
 				(unsigned long long)n->serial);
 		cc_ke_then_send(sa);

@@ -78,7 +78,8 @@ static bool acceptable(const struct ike_sa *sa, const struct ip_addr *gw,
 
 	if (!c->spec->accept_redirect)
 		*why = "this connection does not accept redirects (--accept-redirect no)";
-	else if (c->cfg->accept_redirect_to && !named(gw) && !addr_list_has(c->cfg->accept_redirect_to, gw))
+	else if (c->cfg->accept_redirect_to && !named(gw) &&
+		 !addr_list_has(c->cfg->accept_redirect_to, gw))
 		*why = "the gateway is not on its --accept-redirect-to list";
 	else if (c->cfg->accept_redirect_to && named(gw) &&
 		 !addr_list_has_name(c->cfg->accept_redirect_to, (const char *)r->gw, r->gw_len))
