@@ -748,7 +748,7 @@ static int make_conns(void)
 			return rc;
 		}
 		if (g.o.cert) {
-			struct ike_end_creds *cr = &g.conn[i]->creds[0];
+			struct ike_end_creds *cr = &g.conn[i]->cfg->creds[0];
 
 			cr->cert = crypto_cert_ref(g.chain[0]);
 			for (size_t k = 1; k < g.nchain; k++)

@@ -146,8 +146,8 @@ static int by_ckaid(struct pluto *p, const char *hex, struct ike_end_creds *cr,
 int ctl_conn_creds(struct pluto *p, struct connection *conn, char *err, size_t errlen)
 {
 	for (int i = 0; i < 2; i++) {
-		const struct conn_end_spec *e = &conn->spec.end[i];
-		struct ike_end_creds *cr = &conn->creds[i];
+		const struct conn_end_spec *e = &conn->spec->end[i];
+		struct ike_end_creds *cr = &conn->cfg->creds[i];
 		const struct cert_store_cert *sc = NULL;
 
 		if (e->cert) {
@@ -172,7 +172,7 @@ int ctl_conn_creds(struct pluto *p, struct connection *conn, char *err, size_t e
 				cr->key = crypto_privkey_ref(sc->key);
 		}
 		/* %fromcert, or no --id: the ID is the certificate's subject */
-		if (cr->cert && (ike_id_is_fromcert(&conn->id[i]) || !e->id)) {
+		if (cr->cert && (ike_id_is_fromcert(conn->id[i]) || !e->id)) {
 			uint8_t dn[CRYPTO_DN_MAX];
 			int n = crypto_cert_subject(cr->cert, dn, sizeof(dn));
 
@@ -182,15 +182,15 @@ int ctl_conn_creds(struct pluto *p, struct connection *conn, char *err, size_t e
 					 : e->ckaid, IKE_ID_DATA_MAX);
 				return -EINVAL;
 			}
-			conn->id[i].type = V2_ID_DER_ASN1_DN;
-			conn->id[i].len = (uint16_t)n;
-			memcpy(conn->id[i].data, dn, (size_t)n);
-			conn->id_self[i] = conn->id[i];
+			conn->cfg->id[i].type = V2_ID_DER_ASN1_DN;
+			conn->cfg->id[i].len = (uint16_t)n;
+			memcpy(conn->cfg->id[i].data, dn, (size_t)n);
+			conn->cfg->id_self[i] = *conn->id[i];
 		}
-		if (conn->ca_dn[i] && !crypto_trust_has_ca(p->certs.trust, conn->ca_dn[i],
-							  conn->ca_dn_len[i]))
+		if (conn->cfg->ca_dn[i] && !crypto_trust_has_ca(p->certs.trust, conn->cfg->ca_dn[i],
+							  conn->cfg->ca_dn_len[i]))
 			log_warn("\"%s\": --ca %s: no CA certificate in %s/cacerts has that name",
-				 conn->spec.name, e->ca, p->certs.dir);
+				 conn->spec->name, e->ca, p->certs.dir);
 	}
 	return 0;
 }

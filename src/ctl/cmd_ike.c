@@ -106,11 +106,10 @@ int ctl_orient(struct pluto *p, const struct connection *c)
 {
 	int found = -1;
 	for (int i = 0; i < 2; i++) {
-		const struct conn_end_spec *e = &c->spec.end[i];
-		if (e->host_kind != HOST_ADDR)
+		if (ike_conn_host_kind(c, (uint8_t)i) != HOST_ADDR)
 			continue;
 		for (size_t k = 0; k < p->ifaces.n; k++) {
-			if (ip_addr_eq(&p->ifaces.v[k].addr, &e->host)) {
+			if (ip_addr_eq(&p->ifaces.v[k].addr, ike_conn_host(c, (uint8_t)i))) {
 				if (found >= 0 && found != i)
 					return -2;	/* both ends are ours */
 				found = i;
@@ -147,7 +146,7 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 			  "(initiate a connection whose peer is an address)", name->value);
 		goto out;
 	}
-	if (conn_spec_is_shunt(&conn->spec)) {
+	if (conn_spec_is_shunt(conn->spec)) {
 		ctl_reply(c, RC_ROUTE, "\"%s\": cannot initiate a shunt connection (--pass, --drop "
 			  "or --reject without --encrypt): use --route", name->value);
 		goto out;
@@ -163,12 +162,12 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 				    : "neither end is an address pluto listens on");
 		goto out;
 	}
-	if (conn->spec.end[1 - end].host_kind != HOST_ADDR) {
+	if (ike_conn_host_kind(conn, 1 - end) != HOST_ADDR) {
 		ctl_reply(c, RC_NOPEERIP, "\"%s\": cannot initiate when the peer's address is unknown (%%any)",
 			  name->value);
 		goto out;
 	}
-	l = net_pool_listener_get(p->pool, &conn->spec.end[end].host, p->opts->ikeport);
+	l = net_pool_listener_get(p->pool, ike_conn_host(conn, end), p->opts->ikeport);
 	if (!l) {
 		ctl_reply(c, RC_DEAF, "\"%s\": no IKE socket on our end's address", name->value);
 		goto out;
@@ -195,7 +194,7 @@ void ctl_cmd_initiate(struct pluto *p, struct ctl_client *c, const struct whack_
 		if (async)
 			ctl_reply(c, RC_LOG, "\"%s\": adding a Child SA to an established IKE SA",
 				  name->value);
-	} else if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, &conn->spec.end[end].host,
+	} else if (ike_cmd_initiate(&p->ike, conn, (uint8_t)end, l, ike_conn_host(conn, end),
 				    wp ? &wp->pr : NULL) < 0)
 		ctl_reply(c, RC_INTERNALERR, "out of memory");
 	else if (async)
@@ -460,10 +459,10 @@ static void route_cmd(struct pluto *p, struct ctl_client *c, const struct whack_
 			goto out;
 		}
 		/* A shunt needs no peer address: its policy names the clients alone. */
-		bool shunt = conn_spec_is_shunt(&conn->spec);
-		bool peer_known = conn->spec.end[1 - end].host_kind == HOST_ADDR ||
-				  (shunt && conn->spec.end[1 - end].has_client);
-		if ((!shunt && !(conn->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE))) ||
+		bool shunt = conn_spec_is_shunt(conn->spec);
+		bool peer_known = ike_conn_host_kind(conn, 1 - end) == HOST_ADDR ||
+				  (shunt && conn->spec->end[1 - end].has_client);
+		if ((!shunt && !(conn->spec->policy & (POL_ENCRYPT | POL_AUTHENTICATE))) ||
 		    !peer_known) {
 			ctl_reply(c, RC_ROUTE, "\"%s\": cannot route: %s", name->value,
 				  !peer_known

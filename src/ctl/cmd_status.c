@@ -250,17 +250,19 @@ static int by_name(const void *a, const void *b)
 {
 	const struct connection *x = *(struct connection *const *)a;
 	const struct connection *y = *(struct connection *const *)b;
-	int c = strcmp(x->spec.name, y->spec.name);
+	int c = strcmp(x->spec->name, y->spec->name);
 
 	if (c)
 		return c;
 	return x->inst.no < y->inst.no ? -1 : x->inst.no > y->inst.no;
 }
 
-static const char *host_str(const struct conn_end_spec *e, char *buf, size_t len)
+static const char *host_str(const struct connection *conn, uint8_t i, char *buf, size_t len)
 {
+	const struct conn_end_spec *e = &conn->spec->end[i];
 	char a[IP_ADDR_STRLEN];
-	switch (e->host_kind) {
+
+	switch (ike_conn_host_kind(conn, i)) {
 	case HOST_ANY:
 		snprintf(buf, len, "%%any");
 		break;
@@ -269,9 +271,10 @@ static const char *host_str(const struct conn_end_spec *e, char *buf, size_t len
 		break;
 	case HOST_ADDR:
 		if (e->ikeport != 500)
-			snprintf(buf, len, "%s:%u", ip_addr_str(&e->host, a), e->ikeport);
+			snprintf(buf, len, "%s:%u", ip_addr_str(ike_conn_host(conn, i), a),
+				 e->ikeport);
 		else
-			snprintf(buf, len, "%s", ip_addr_str(&e->host, a));
+			snprintf(buf, len, "%s", ip_addr_str(ike_conn_host(conn, i), a));
 		break;
 	}
 	return buf;
@@ -283,16 +286,16 @@ static const char *host_str(const struct conn_end_spec *e, char *buf, size_t len
  */
 static void end_str(const struct connection *conn, int i, bool theirs, char *buf, size_t len)
 {
-	const struct conn_end_spec *e = &conn->spec.end[i];
+	const struct conn_end_spec *e = &conn->spec->end[i];
 	char host[IP_ADDR_STRLEN + 8], client[IP_SUBNET_STRLEN], id[IKE_ID_STRLEN + 2] = "";
 
-	host_str(e, host, sizeof(host));
+	host_str(conn, (uint8_t)i, host, sizeof(host));
 	/* an instance's client end shows the ID the client authenticated with */
-	if (e->id || conn->creds[i].cert ||
-	    (conn->inst.tmpl && i != conn->inst.end && !ike_id_is_any(&conn->id[i]))) {
+	if (e->id || conn->cfg->creds[i].cert ||
+	    (conn->inst.tmpl && i != conn->inst.end && !ike_id_is_any(conn->id[i]))) {
 		char s[IKE_ID_STRLEN];
 
-		snprintf(id, sizeof(id), "[%s]", ike_id_str(&conn->id[i], s, sizeof(s)));
+		snprintf(id, sizeof(id), "[%s]", ike_id_str(conn->id[i], s, sizeof(s)));
 	}
 	if (!e->has_client)
 		snprintf(buf, len, "%s%s", host, id);
@@ -381,7 +384,7 @@ static const char *auth_all(uint8_t classes, char *buf, size_t len)
 static void show_auth(struct ctl_client *c, const char *nm, const struct connection *conn,
 		      int us)
 {
-	uint8_t ours = conn->auth[us].classes, theirs = conn->auth[1 - us].classes;
+	uint8_t ours = conn->cfg->auth[us].classes, theirs = conn->cfg->auth[1 - us].classes;
 	char a[64], b[64], ca[2][512];
 	bool one = __builtin_popcount(ours) <= 1 && __builtin_popcount(theirs) <= 1;
 
@@ -389,10 +392,10 @@ static void show_auth(struct ctl_client *c, const char *nm, const struct connect
 		int e = i ? 1 - us : us;
 
 		snprintf(ca[i], sizeof(ca[i]), "%%any");
-		if (conn->ca_dn[e])
-			crypto_dn_str(conn->ca_dn[e], conn->ca_dn_len[e], ca[i], sizeof(ca[i]));
+		if (conn->cfg->ca_dn[e])
+			crypto_dn_str(conn->cfg->ca_dn[e], conn->cfg->ca_dn_len[e], ca[i], sizeof(ca[i]));
 	}
-	if (conn->ca_dn[0] || conn->ca_dn[1])
+	if (conn->cfg->ca_dn[0] || conn->cfg->ca_dn[1])
 		ctl_comment(c, "%s:   CAs: '%s'...'%s'", nm, ca[0], ca[1]);
 	ctl_comment(c, "%s:   our auth:%s, their auth:%s, our autheap:none, their autheap:none;%s%s%s%s%s",
 		    nm, auth_name(ours), auth_name(theirs), one ? "" : " our authby:",
@@ -419,7 +422,7 @@ static void show_conn(struct pluto *p, struct ctl_client *c, const struct connec
 {
 	int end = ctl_orient(p, conn);
 	int us = end == 1 ? 1 : 0;	/* our end first; the left one when we cannot tell */
-	const struct conn_spec *s = &conn->spec;
+	const struct conn_spec *s = conn->spec;
 	const struct conn_end_spec *me = &s->end[us], *them = &s->end[1 - us];
 	char nm[CONN_NAME_MAX + 80], l[600], r[600], pol[256], mi[IP_ADDR_STRLEN] = "unset",
 		ti[IP_ADDR_STRLEN] = "unset";
@@ -648,9 +651,9 @@ static bool shunt_line(struct conn_node *n, void *ctx)
 
 	if (routing == CONN_UNROUTED || atomic_load(&conn->children_up) > 0)
 		return true;
-	ctl_comment(c, "%s -0-> %s => %s 0    \"%s\"%s", ike_ts_str(&conn->ts[end], a, sizeof(a)),
-		    ike_ts_str(&conn->ts[1 - end], b, sizeof(b)),
-		    ike_shunt_name(atomic_load(&conn->shunt)), conn->spec.name,
+	ctl_comment(c, "%s -0-> %s => %s 0    \"%s\"%s", ike_ts_str(conn->ts[end], a, sizeof(a)),
+		    ike_ts_str(conn->ts[1 - end], b, sizeof(b)),
+		    ike_shunt_name(atomic_load(&conn->shunt)), conn->spec->name,
 		    routing == CONN_FAILED_SHUNT ? " (negotiation failed)" : "");
 	return true;
 }

@@ -404,7 +404,7 @@ struct conn_walk {
 
 static bool is_template(const struct connection *c)
 {
-	return c->spec.end[0].host_kind == HOST_ANY || c->spec.end[1].host_kind == HOST_ANY;
+	return ike_conn_host_kind(c, 0) == HOST_ANY || ike_conn_host_kind(c, 1) == HOST_ANY;
 }
 
 static bool one_conn(struct conn_node *n, void *ctx)
@@ -412,7 +412,7 @@ static bool one_conn(struct conn_node *n, void *ctx)
 	struct conn_walk *cw = ctx;
 	const struct connection *c = ike_connection_of(n);
 	unsigned up = atomic_load_explicit(&c->children_up, memory_order_relaxed);
-	struct expo_label l = { "name", c->spec.name };
+	struct expo_label l = { "name", c->spec->name };
 
 	/* a template's Child SAs are its instances' */
 	if (is_template(c))

@@ -286,7 +286,7 @@ out:
 struct crypto_privkey *ike_auth_end_key(struct ike_daemon *d, const struct connection *c,
 				       uint8_t end, const struct ike_id *id_local)
 {
-	const struct ike_end_creds *cr = &c->creds[end];
+	const struct ike_end_creds *cr = &c->cfg->creds[end];
 
 	if (cr->key)
 		return crypto_privkey_ref(cr->key);
@@ -305,10 +305,10 @@ void ike_auth_peer_creds(struct ike_sa *sa, struct ike_auth_verify *v)
 	uint8_t peer_end = (uint8_t)(1 - sa->this_end);
 	const struct ike_creds *c;
 
-	v->peer_cert = sa->conn->creds[peer_end].cert;
+	v->peer_cert = sa->conn->cfg->creds[peer_end].cert;
 	v->vopts.now = time(NULL);
-	v->vopts.ca_dn = sa->conn->ca_dn[peer_end];
-	v->vopts.ca_dn_len = sa->conn->ca_dn_len[peer_end];
+	v->vopts.ca_dn = sa->conn->cfg->ca_dn[peer_end];
+	v->vopts.ca_dn_len = sa->conn->cfg->ca_dn_len[peer_end];
 	rcu_read_lock();
 	c = ike_creds_get_rcu(sa->w->d);
 	if (c) {
@@ -354,8 +354,8 @@ void ike_auth_note_crl(struct ike_sa *sa, const struct ike_auth_result *r)
 size_t ike_auth_certs_to_send(const struct ike_sa *sa, const struct crypto_cert **out,
 			      size_t max)
 {
-	const struct ike_end_creds *cr = &sa->conn->creds[sa->this_end];
-	enum sendca sendca = sa->conn->spec.end[sa->this_end].sendca;
+	const struct ike_end_creds *cr = &sa->conn->cfg->creds[sa->this_end];
+	enum sendca sendca = sa->conn->spec->end[sa->this_end].sendca;
 	size_t n = 0;
 
 	if (!cr->cert || !max)

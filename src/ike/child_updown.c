@@ -42,7 +42,7 @@ struct updown_wait {
  */
 static const char *command_of(const struct connection *c, uint8_t end)
 {
-	const char *u = c->spec.end[end].updown;
+	const char *u = c->spec->end[end].updown;
 	if (!u || strcmp(u, "%disabled") == 0 || u[0] == '\0' || strcmp(u, "true") == 0)
 		return NULL;
 	return u;
@@ -55,34 +55,34 @@ static const char *command_of(const struct connection *c, uint8_t end)
  */
 static bool takes_address(const struct connection *conn, uint8_t end)
 {
-	return conn->spec.end[end].modecfg_client;
+	return conn->spec->end[end].modecfg_client;
 }
 
 bool ike_updown_is_native(const struct ike_daemon *d, const struct connection *conn, uint8_t end)
 {
 	(void)d;
-	return conn->spec.end[end].updown == NULL && !takes_address(conn, end);
+	return conn->spec->end[end].updown == NULL && !takes_address(conn, end);
 }
 
 static void fill_conn(struct updown_info *u, const struct connection *c, uint8_t end)
 {
-	const struct conn_end_spec *me = &c->spec.end[end], *peer = &c->spec.end[1 - end];
+	const struct conn_end_spec *me = &c->spec->end[end], *peer = &c->spec->end[1 - end];
 
-	u->connection = c->spec.name;
-	u->me = me->host;
-	u->peer = peer->host;
+	u->connection = c->spec->name;
+	u->me = *ike_conn_host(c, end);
+	u->peer = *ike_conn_host(c, (uint8_t)(1 - end));
 	u->next_hop = me->nexthop;
 	u->my_source_ip = me->srcip;
-	ike_ts_to_subnet(&c->ts[end], &u->my_client);
-	ike_ts_to_subnet(&c->ts[1 - end], &u->peer_client);
+	ike_ts_to_subnet(c->ts[end], &u->my_client);
+	ike_ts_to_subnet(c->ts[1 - end], &u->peer_client);
 	u->my_protocol = me->protocol;
 	u->peer_protocol = peer->protocol;
 	u->my_port = me->has_port ? me->port : 0;
 	u->peer_port = peer->has_port ? peer->port : 0;
 	u->client = me->has_client || peer->has_client;
-	if (c->spec.has_conn_mark) {
-		u->conn_mark = c->spec.conn_mark;
-		u->conn_mark_mask = c->spec.conn_mask;
+	if (c->spec->has_conn_mark) {
+		u->conn_mark = c->spec->conn_mark;
+		u->conn_mark_mask = c->spec->conn_mask;
 	}
 }
 
@@ -363,8 +363,9 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	 * always of a leased address (from the configuration, so that a down
 	 * run after the lease went back says the same as the up run).
 	 */
-	u->cfg_server = c->conn &&
-			c->conn->pool[1 - c->this_end][ike_lease_fam(c->ts_remote.start.af)] != NULL;
+	u->cfg_server =
+		c->conn &&
+		c->conn->cfg->pool[1 - c->this_end][ike_lease_fam(c->ts_remote.start.af)] != NULL;
 }
 
 int ike_child_updown_native(struct ike_sa *sa, struct child_sa *c, enum updown_verb verb,
@@ -388,7 +389,7 @@ static void child_run(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 	struct updown_ctx *uc;
 
 	child_info(sa, c, verb, &u, my_id, peer_id, sizeof(my_id));
-	if (!cmd && !c->conn->spec.end[c->this_end].updown && takes_address(c->conn, c->this_end))
+	if (!cmd && !c->conn->spec->end[c->this_end].updown && takes_address(c->conn, c->this_end))
 		cmd = d->default_updown;
 	if (!cmd || !d->runner) {
 		if (ike_updown_is_native(d, c->conn, c->this_end))
@@ -438,8 +439,8 @@ void ike_conn_updown(struct ike_daemon *d, unsigned w, struct connection *c, uin
 	memset(&u, 0, sizeof(u));
 	fill_conn(&u, c, end);
 	u.verb = verb;
-	u.my_id = ike_id_str(&c->id[end], my_id, sizeof(my_id));
-	u.peer_id = ike_id_str(&c->id[1 - end], peer_id, sizeof(peer_id));
+	u.my_id = ike_id_str(c->id[end], my_id, sizeof(my_id));
+	u.peer_id = ike_id_str(c->id[1 - end], peer_id, sizeof(peer_id));
 	u.stack = d->kernel_none ? "none" : "xfrm";
 	if (!cmd || !d->runner) {
 		if (ike_updown_is_native(d, c, end))

@@ -40,7 +40,7 @@ static unsigned long hash_id(const struct ike_inst_table *t, const struct connec
 
 static const struct ike_id *peer_id(const struct connection *c)
 {
-	return &c->id[1 - c->inst.end];
+	return c->id[1 - c->inst.end];
 }
 
 int ike_inst_table_init(struct ike_inst_table *t)
@@ -104,7 +104,7 @@ void ike_inst_unpublish(struct ike_inst_table *t, struct connection *c)
 	if (!c->inst.published)
 		return;
 	c->inst.published = false;
-	ike_lease_release(&c->inst.lease);	/* the instance goes: its client's addresses too */
+	ike_lease_release(c->inst.lease);	/* the instance goes: its client's addresses too */
 	rcu_read_lock();
 	cds_lfht_del(t->by_name, &c->inst.by_name);
 	if (c->inst.by_id_published)

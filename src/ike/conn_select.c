@@ -4,10 +4,11 @@
 bool ike_conn_peer_matches(const struct connection *c, uint8_t this_end,
 			   const struct ip_addr *peer)
 {
-	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
-	if (e->host_kind == HOST_ANY)
-		return c->spec.host_af == peer->af;
-	return e->host_kind == HOST_ADDR && ip_addr_eq(&e->host, peer);
+	uint8_t pe = (uint8_t)(1 - this_end);
+
+	if (ike_conn_host_kind(c, pe) == HOST_ANY)
+		return c->spec->host_af == peer->af;
+	return ike_conn_host_kind(c, pe) == HOST_ADDR && ip_addr_eq(ike_conn_host(c, pe), peer);
 }
 
 /*
@@ -88,7 +89,7 @@ static bool offer_matching(struct conn_index_entry *e, const struct offer_ctx *o
 	*score = o->score;
 	if (!e->id_by_match)
 		return true;
-	want = &c->id[1 - e->end];
+	want = c->id[1 - e->end];
 	if (!ike_id_match(want, o->peer_id))
 		return false;
 	if (!ike_id_is_fromcert(want))
@@ -138,14 +139,14 @@ static struct connection *best(struct ike_daemon *d, const struct ip_addr *local
 struct ike_ts ike_conn_remote_ts(const struct connection *c, uint8_t this_end,
 				 const struct ip_addr *peer)
 {
-	struct ike_ts remote = c->ts[1 - this_end];
-	const struct conn_end_spec *e = &c->spec.end[1 - this_end];
+	struct ike_ts remote = *c->ts[1 - this_end];
+	const struct conn_end_spec *e = &c->spec->end[1 - this_end];
 
 	/* Its pool: any address of the family (the lease narrows it, per SA). */
 	if (ike_connection_has_pool(c, (uint8_t)(1 - this_end)))
 		return ike_conn_family_ts(c, (uint8_t)(1 - this_end), remote.start.af);
 	/* A road warrior's own address stands for an unset client. */
-	if (e->host_kind != HOST_ADDR && !e->has_client) {
+	if (ike_conn_host_kind(c, (uint8_t)(1 - this_end)) != HOST_ADDR && !e->has_client) {
 		struct ip_subnet hs = ip_subnet_from_addr(peer);
 		remote = ike_ts_from_subnet(&hs, remote.ipproto,
 					    remote.sport == remote.eport ? remote.sport : 0);
@@ -162,12 +163,12 @@ static bool offer_ts(struct conn_index_entry *e, void *ctx)
 
 	int s;
 
-	if (!family_ok(e, o->peer) || !(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
-	    !ike_id_eq(&c->id_self[e->end], o->our_id) || !offer_matching(e, o, &s))
+	if (!family_ok(e, o->peer) || !(c->spec->policy & (POL_ENCRYPT | POL_AUTHENTICATE)) ||
+	    !ike_id_eq(&c->cfg->id_self[e->end], o->our_id) || !offer_matching(e, o, &s))
 		return true;
 	struct ike_ts remote = ike_conn_remote_ts(c, e->end, o->peer);
 	if (ike_ts_narrow(o->tsi, &remote, &narrowed) < 0 ||
-	    ike_ts_narrow(o->tsr, &c->ts[e->end], &narrowed) < 0)
+	    ike_ts_narrow(o->tsr, c->ts[e->end], &narrowed) < 0)
 		return true;
 	pick_offer(o->pick, e, s);
 	return true;	/* a later member may not be older, but the score may be higher elsewhere */
@@ -213,7 +214,7 @@ struct connection *ike_conn_for_id(struct ike_daemon *d, const struct ip_addr *l
 
 struct ike_ts ike_conn_family_ts(const struct connection *c, uint8_t end, sa_family_t af)
 {
-	const struct ike_ts *t = &c->ts[end];
+	const struct ike_ts *t = c->ts[end];
 	struct ip_subnet all;
 
 	memset(&all, 0, sizeof(all));
@@ -240,13 +241,13 @@ struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end
 	 * host address's: a peer at an IPv4 address leases an IPv6 address for
 	 * an IPv6 tunnel.
 	 */
-	sa_family_t af = c->spec.client_af ? c->spec.client_af : c->ts[pe].start.af;
+	sa_family_t af = c->spec->client_af ? c->spec->client_af : c->ts[pe]->start.af;
 	struct ike_ts none;
 
 	if (!ike_connection_has_pool(c, pe))
 		return ike_conn_remote_ts(c, this_end, peer);
 	if (lease && ike_lease_has(lease, af))	/* an address, or an IPv6 prefix pool's /64 */
-		return prefix_ts(&c->ts[pe], &lease->addr[ike_lease_fam(af)],
+		return prefix_ts(c->ts[pe], &lease->addr[ike_lease_fam(af)],
 				 ike_pool_lease_bits(lease->pool[ike_lease_fam(af)]));
 	memset(&none, 0, sizeof(none));	/* AF_UNSPEC: intersects nothing */
 	return none;
@@ -255,13 +256,13 @@ struct ike_ts ike_conn_remote_ts_sa(const struct connection *c, uint8_t this_end
 struct ike_ts ike_conn_local_ts_sa(const struct connection *c, uint8_t this_end,
 				   const struct ike_cp_given *given)
 {
-	sa_family_t af = c->ts[1 - this_end].start.af;	/* the tunnel's, not our host's */
+	sa_family_t af = c->ts[1 - this_end]->start.af;	/* the tunnel's, not our host's */
 
 	if (given && ike_connection_is_cp_client(c, this_end) &&
 	    given->assigned[ike_lease_fam(af)].af == af) {
 		const struct ip_addr *a = &given->assigned[ike_lease_fam(af)];
 		uint8_t plen = af == AF_INET6 && given->prefix6 ? given->prefix6 : ip_addr_bits(a);
-		return prefix_ts(&c->ts[this_end], a, plen);
+		return prefix_ts(c->ts[this_end], a, plen);
 	}
-	return c->ts[this_end];
+	return *c->ts[this_end];
 }

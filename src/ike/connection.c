@@ -16,31 +16,31 @@
 
 static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 {
-	const struct conn_end_spec *e = &c->spec.end[i];
+	const struct conn_end_spec *e = &c->spec->end[i];
 	struct ip_subnet sn;
 	char why[200];
 
 	if (e->id) {
-		int rc = ike_id_parse(e->id, &c->id[i], why, sizeof(why));
+		int rc = ike_id_parse(e->id, &c->cfg->id[i], why, sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--id %s: %s", e->id, why);
 			return rc;
 		}
-		if (ike_id_is_fromcert(&c->id[i]) && !e->cert) {
+		if (ike_id_is_fromcert(c->id[i]) && !e->cert) {
 			snprintf(err, errlen, "--id %%fromcert: expected --cert on the same end "
 				 "(the ID is the certificate's subject)");
 			return -EINVAL;
 		}
 	} else if (e->host_kind == HOST_ADDR) {
-		c->id[i] = ike_id_from_addr(&e->host);
+		c->cfg->id[i] = ike_id_from_addr(&e->host);
 	} else {
-		memset(&c->id[i], 0, sizeof(c->id[i]));	/* %any */
+		memset(&c->cfg->id[i], 0, sizeof(c->cfg->id[i]));	/* %any */
 	}
 
 	/* Our own ID cannot be %any: then the host address stands for it. */
-	c->id_self[i] = c->id[i];
-	if (ike_id_is_any(&c->id_self[i]) && e->host_kind == HOST_ADDR)
-		c->id_self[i] = ike_id_from_addr(&e->host);
+	c->cfg->id_self[i] = *c->id[i];
+	if (ike_id_is_any(&c->cfg->id_self[i]) && e->host_kind == HOST_ADDR)
+		c->cfg->id_self[i] = ike_id_from_addr(&e->host);
 
 	if (e->has_client) {
 		sn = e->client;
@@ -49,10 +49,10 @@ static int derive_end(struct connection *c, int i, char *err, size_t errlen)
 	} else {
 		/* A road warrior's own address: the selector is filled per SA. */
 		memset(&sn, 0, sizeof(sn));
-		sn.addr.af = c->spec.client_af ? c->spec.client_af : c->spec.host_af;
+		sn.addr.af = c->spec->client_af ? c->spec->client_af : c->spec->host_af;
 		sn.prefix = (uint8_t)ip_addr_bits(&sn.addr);
 	}
-	c->ts[i] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+	c->cfg->ts[i] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
 	return 0;
 }
 
@@ -73,7 +73,7 @@ static uint8_t hash_bits(uint8_t sighash)
  */
 static void derive_auth(struct connection *c)
 {
-	const struct conn_spec *s = &c->spec;
+	const struct conn_spec *s = c->spec;
 	struct ike_auth_policy wide = { 0 };
 
 	if (s->policy & POL_PSK)
@@ -95,7 +95,7 @@ static void derive_auth(struct connection *c)
 		wide.ecdsa_hashes = hash_bits(SIGHASH_SHA2);
 	}
 	for (int i = 0; i < 2; i++) {
-		struct ike_auth_policy *a = &c->auth[i];
+		struct ike_auth_policy *a = &c->cfg->auth[i];
 
 		*a = wide;
 		if (!a->rsa_hashes)
@@ -124,7 +124,7 @@ static void derive_auth(struct connection *c)
 /* --ca: a DN (libreswan's form), or %same for the other end's. */
 static int derive_ca(struct connection *c, int i, char *err, size_t errlen)
 {
-	const char *ca = c->spec.end[i].ca;
+	const char *ca = c->spec->end[i].ca;
 	uint8_t der[CRYPTO_DN_MAX];
 	char why[200];
 	int n;
@@ -132,7 +132,7 @@ static int derive_ca(struct connection *c, int i, char *err, size_t errlen)
 	if (!ca || !strcmp(ca, "%any"))
 		return 0;
 	if (!strcmp(ca, "%same"))
-		ca = c->spec.end[1 - i].ca;
+		ca = c->spec->end[1 - i].ca;
 	if (!ca || !strcmp(ca, "%same")) {
 		snprintf(err, errlen, "--ca %%same: expected a DN on the other end");
 		return -EINVAL;
@@ -142,18 +142,18 @@ static int derive_ca(struct connection *c, int i, char *err, size_t errlen)
 		snprintf(err, errlen, "--ca %.100s: %s", ca, why);
 		return -EINVAL;
 	}
-	c->ca_dn[i] = malloc((size_t)n);
-	if (!c->ca_dn[i])
+	c->cfg->ca_dn[i] = malloc((size_t)n);
+	if (!c->cfg->ca_dn[i])
 		return -ENOMEM;
-	memcpy(c->ca_dn[i], der, (size_t)n);
-	c->ca_dn_len[i] = (uint16_t)n;
+	memcpy(c->cfg->ca_dn[i], der, (size_t)n);
+	c->cfg->ca_dn_len[i] = (uint16_t)n;
 	return 0;
 }
 
 bool ike_connection_sends_cert(const struct connection *c, uint8_t end, bool initiator,
 			       bool peer_asked)
 {
-	switch (c->spec.end[end].sendcert) {
+	switch (c->spec->end[end].sendcert) {
 	case SENDCERT_ALWAYS:
 		return true;
 	case SENDCERT_NEVER:
@@ -215,24 +215,24 @@ static const char *not_yet(const struct conn_spec *s)
 /* --redirect-to and --accept-redirect-to as address lists (RFC 5685). */
 static int derive_redirect(struct connection *c, char *err, size_t errlen)
 {
-	const struct conn_spec *s = &c->spec;
+	const struct conn_spec *s = c->spec;
 	char why[160];
 	int rc;
 
 	if (s->redirect_to) {
-		rc = addr_list_parse_gw(s->redirect_to, &c->redirect_to, why, sizeof(why));
+		rc = addr_list_parse_gw(s->redirect_to, &c->cfg->redirect_to, why, sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--redirect-to %s", why);
 			return rc;
 		}
 	}
-	if (s->send_redirect != REDIRECT_NO && !c->redirect_to) {
+	if (s->send_redirect != REDIRECT_NO && !c->cfg->redirect_to) {
 		snprintf(err, errlen, "--send-redirect without --redirect-to (expected the gateways "
 			 "to send its clients to)");
 		return -EINVAL;
 	}
 	if (s->accept_redirect_to) {
-		rc = addr_list_parse_gw(s->accept_redirect_to, &c->accept_redirect_to, why,
+		rc = addr_list_parse_gw(s->accept_redirect_to, &c->cfg->accept_redirect_to, why,
 				     sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "--accept-redirect-to %s", why);
@@ -290,21 +290,21 @@ static int add_pool(void *arg, const char *item)
 		return rc;
 	}
 	int fam = ike_pool_family(p) == AF_INET6;
-	if (x->c->pool[x->end][fam]) {
+	if (x->c->cfg->pool[x->end][fam]) {
 		ike_pool_unref(p);
 		snprintf(x->err, x->errlen,
 			 "--addresspool (%s end) %s: a second IPv%c pool (expected at most one "
 			 "IPv4 and one IPv6 range)", side, item, fam ? '6' : '4');
 		return -EINVAL;
 	}
-	x->c->pool[x->end][fam] = p;
+	x->c->cfg->pool[x->end][fam] = p;
 	return 0;
 }
 
 static int add_dns(void *arg, const char *item)
 {
 	struct modecfg_ctx *x = arg;
-	struct ike_modecfg *m = &x->c->modecfg;
+	struct ike_modecfg *m = &x->c->cfg->modecfg;
 	struct ip_addr a;
 
 	if (ip_addr_parse(item, &a) < 0) {
@@ -326,7 +326,7 @@ static int add_dns(void *arg, const char *item)
 static int add_pcscf(void *arg, const char *item)
 {
 	struct modecfg_ctx *x = arg;
-	struct ike_modecfg *m = &x->c->modecfg;
+	struct ike_modecfg *m = &x->c->cfg->modecfg;
 	struct ip_addr a;
 
 	if (ip_addr_parse(item, &a) < 0) {
@@ -349,7 +349,7 @@ static int add_pcscf(void *arg, const char *item)
 static int add_domain(void *arg, const char *item)
 {
 	struct modecfg_ctx *x = arg;
-	struct ike_modecfg *m = &x->c->modecfg;
+	struct ike_modecfg *m = &x->c->cfg->modecfg;
 	size_t n = strlen(item);
 
 	if (n && item[n - 1] == '.')
@@ -381,7 +381,7 @@ static int derive_modecfg(struct connection *c, char *err, size_t errlen)
 	int rc;
 
 	for (x.end = 0; x.end < 2; x.end++) {
-		const struct conn_end_spec *e = &c->spec.end[x.end];
+		const struct conn_end_spec *e = &c->spec->end[x.end];
 
 		if (!e->addresspool)
 			continue;
@@ -406,7 +406,7 @@ static int derive_modecfg(struct connection *c, char *err, size_t errlen)
 		}
 	}
 	for (x.end = 0; x.end < 2; x.end++) {
-		const struct conn_end_spec *e = &c->spec.end[x.end];
+		const struct conn_end_spec *e = &c->spec->end[x.end];
 
 		if (e->modecfg_banner && strlen(e->modecfg_banner) > IKE_BANNER_MAX) {
 			snprintf(err, errlen, "--modecfgbanner: %zu bytes (expected at most %d)",
@@ -448,32 +448,44 @@ int ike_connection_new(const struct conn_spec *spec, uint64_t serial, struct con
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (conn_spec_copy(&c->spec, spec) < 0) {
+	c->cfg = calloc(1, sizeof(*c->cfg));
+	if (!c->cfg) {
 		free(c);
 		return -ENOMEM;
 	}
-	c->node.name = c->spec.name;
+	c->cfg_owned = true;
+	c->spec = &c->cfg->spec;
+	for (int i = 0; i < 2; i++) {
+		c->id[i] = &c->cfg->id[i];
+		c->ts[i] = &c->cfg->ts[i];
+	}
+	if (conn_spec_copy(&c->cfg->spec, spec) < 0) {
+		free(c->cfg);
+		free(c);
+		return -ENOMEM;
+	}
+	c->node.name = c->spec->name;
 	c->serial = serial;
 	atomic_store(&c->refs, 1);
 
-	c->props_own = calloc(2, sizeof(*c->props_own));
-	if (!c->props_own) {
+	c->cfg->props_own = calloc(2, sizeof(*c->cfg->props_own));
+	if (!c->cfg->props_own) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto fail;
 	}
-	c->ike_props = &c->props_own[0];
-	c->esp_props = &c->props_own[1];
-	rc = spec->ike ? proposal_parse(spec->ike, V2_PROTO_IKE, &c->props_own[0], why,
+	c->cfg->ike_props = &c->cfg->props_own[0];
+	c->cfg->esp_props = &c->cfg->props_own[1];
+	rc = spec->ike ? proposal_parse(spec->ike, V2_PROTO_IKE, &c->cfg->props_own[0], why,
 					sizeof(why))
-		       : proposal_defaults(V2_PROTO_IKE, &c->props_own[0]);
+		       : proposal_defaults(V2_PROTO_IKE, &c->cfg->props_own[0]);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", why);
 		goto fail;
 	}
-	rc = spec->esp ? proposal_parse(spec->esp, V2_PROTO_ESP, &c->props_own[1], why,
+	rc = spec->esp ? proposal_parse(spec->esp, V2_PROTO_ESP, &c->cfg->props_own[1], why,
 					sizeof(why))
-		       : proposal_defaults(V2_PROTO_ESP, &c->props_own[1]);
+		       : proposal_defaults(V2_PROTO_ESP, &c->cfg->props_own[1]);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", why);
 		goto fail;
@@ -505,8 +517,8 @@ fail:
 static void index_keys(struct connection *c)
 {
 	for (uint8_t i = 0; i < 2; i++) {
-		const struct conn_end_spec *me = &c->spec.end[i], *peer = &c->spec.end[1 - i];
-		struct conn_index_entry *e = &c->ix[i];
+		const struct conn_end_spec *me = &c->spec->end[i], *peer = &c->spec->end[1 - i];
+		struct conn_index_entry *e = &c->cfg->ix[i];
 
 		memset(e, 0, sizeof(*e));
 		if (me->host_kind != HOST_ADDR)
@@ -515,12 +527,12 @@ static void index_keys(struct connection *c)
 		e->peer_any = peer->host_kind != HOST_ADDR;
 		if (!e->peer_any)
 			e->peer = peer->host;
-		if (c->id[1 - i].type == V2_ID_DER_ASN1_DN || ike_id_is_fromcert(&c->id[1 - i])) {
+		if (c->id[1 - i]->type == V2_ID_DER_ASN1_DN || ike_id_is_fromcert(c->id[1 - i])) {
 			e->id_by_match = true;	/* with the %any ones: conn_select.c */
-		} else if (!ike_id_is_any(&c->id[1 - i])) {
-			e->id_type = c->id[1 - i].type;
-			e->id_len = c->id[1 - i].len;
-			e->id = c->id[1 - i].data;
+		} else if (!ike_id_is_any(c->id[1 - i])) {
+			e->id_type = c->id[1 - i]->type;
+			e->id_len = c->id[1 - i]->len;
+			e->id = c->id[1 - i]->data;
 		}
 		e->serial = c->serial;
 		e->owner = c;
@@ -530,7 +542,7 @@ static void index_keys(struct connection *c)
 
 static bool indexed(const struct connection *c, int i)
 {
-	return c->spec.end[i].host_kind == HOST_ADDR;
+	return ike_conn_host_kind(c, i) == HOST_ADDR;
 }
 
 int ike_connection_publish(struct conn_table *t, struct connection *c)
@@ -542,9 +554,9 @@ int ike_connection_publish(struct conn_table *t, struct connection *c)
 	index_keys(c);
 	for (int i = 0; i < 2; i++) {
 		/* A shunt (type=passthrough, drop, reject) is never negotiated: no responder finds it. */
-		if (!indexed(c, i) || conn_spec_is_shunt(&c->spec))
+		if (!indexed(c, i) || conn_spec_is_shunt(c->spec))
 			continue;
-		rc = conn_index_add(&t->index, &c->ix[i]);
+		rc = conn_index_add(&t->index, &c->cfg->ix[i]);
 		if (rc < 0) {
 			ike_connection_unpublish(t, c);
 			return rc;
@@ -556,8 +568,23 @@ int ike_connection_publish(struct conn_table *t, struct connection *c)
 int ike_connection_unpublish(struct conn_table *t, struct connection *c)
 {
 	for (int i = 0; i < 2; i++)
-		conn_index_del(&t->index, &c->ix[i]);
+		conn_index_del(&t->index, &c->cfg->ix[i]);
 	return sadb_conn_table_del(t, &c->node);
+}
+
+static void config_free(struct conn_config *cfg)
+{
+	for (int i = 0; i < 2; i++) {
+		ike_end_creds_fini(&cfg->creds[i]);
+		free(cfg->ca_dn[i]);
+		ike_pool_unref(cfg->pool[i][0]);
+		ike_pool_unref(cfg->pool[i][1]);
+	}
+	addr_list_free(cfg->redirect_to);
+	addr_list_free(cfg->accept_redirect_to);
+	free(cfg->props_own);
+	conn_spec_fini(&cfg->spec);
+	free(cfg);
 }
 
 void ike_connection_free(struct connection *c)
@@ -565,17 +592,10 @@ void ike_connection_free(struct connection *c)
 	if (!c)
 		return;
 	/* an instance unpublished gave its lease back; one never published may hold one */
-	ike_lease_release(&c->inst.lease);
-	for (int i = 0; i < 2; i++) {
-		ike_end_creds_fini(&c->creds[i]);
-		free(c->ca_dn[i]);
-		ike_pool_unref(c->pool[i][0]);
-		ike_pool_unref(c->pool[i][1]);
-	}
-	addr_list_free(c->redirect_to);
-	addr_list_free(c->accept_redirect_to);
-	free(c->props_own);
-	conn_spec_fini(&c->spec);
+	ike_lease_release(c->inst.lease);
+	free(c->inst.lease);
+	if (c->cfg_owned)
+		config_free(c->cfg);
 	if (c->inst.tmpl)
 		ike_connection_unref(c->inst.tmpl);
 	free(c);
@@ -603,21 +623,21 @@ void ike_connection_unref(struct connection *c)
 
 void ike_connection_auth_esp(const struct connection *c, struct proposal_set *out)
 {
-	*out = *c->esp_props;
+	*out = *c->cfg->esp_props;
 	proposal_set_drop_dh(out);
 }
 
 uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 				  struct proposal_set *out)
 {
-	uint16_t group = proposal_set_first_dh(c->esp_props);
+	uint16_t group = proposal_set_first_dh(c->cfg->esp_props);
 
-	*out = *c->esp_props;
+	*out = *c->cfg->esp_props;
 	if (group)
 		return group;	/* esp=...;dh or -dh names it */
-	if (!(c->spec.policy & POL_PFS) && !c->spec.pfsgroup)
+	if (!(c->spec->policy & POL_PFS) && !c->spec->pfsgroup)
 		return 0;
-	group = c->spec.pfsgroup ? (uint16_t)c->spec.pfsgroup : ike_dh;
+	group = c->spec->pfsgroup ? (uint16_t)c->spec->pfsgroup : ike_dh;
 	if (!group || proposal_set_require_dh(out, group) < 0) {
 		proposal_set_drop_dh(out);
 		return 0;
@@ -628,9 +648,9 @@ uint16_t ike_connection_child_esp(const struct connection *c, uint16_t ike_dh,
 const char *ike_conn_name_str(const struct connection *c, char *buf, size_t len)
 {
 	if (c->inst.tmpl)
-		snprintf(buf, len, "\"%s\"[%u]", c->spec.name, c->inst.no);
+		snprintf(buf, len, "\"%s\"[%u]", c->spec->name, c->inst.no);
 	else
-		snprintf(buf, len, "\"%s\"", c->spec.name);
+		snprintf(buf, len, "\"%s\"", c->spec->name);
 	return buf;
 }
 
@@ -640,7 +660,7 @@ const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t 
 
 	if (!c->inst.tmpl)
 		return ike_conn_name_str(c, buf, len);
-	snprintf(buf, len, "\"%s\"[%u] %s", c->spec.name, c->inst.no,
+	snprintf(buf, len, "\"%s\"[%u] %s", c->spec->name, c->inst.no,
 		 log_no_ip() ? "<address>" : ip_addr_str(&c->inst.client, a));
 	return buf;
 }
@@ -662,63 +682,28 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 			 struct connection **out)
 {
 	uint8_t pe = (uint8_t)(1 - end);
-	struct conn_end_spec *e;
 	struct connection *c = calloc(1, sizeof(*c));
+	const struct conn_end_spec *e = &t->spec->end[pe];
 	struct ip_subnet sn;
 
 	if (!c)
 		return -ENOMEM;
-	if (conn_spec_copy(&c->spec, &t->spec) < 0) {
-		free(c);
-		return -ENOMEM;
-	}
-	/* What was derived from the spec is the template's: copied, references taken. */
-	c->ike_props = t->ike_props;	/* the template's: c holds a reference on t */
-	c->esp_props = t->esp_props;
+	/* The configuration is the template's (c holds a reference on t): shared, not copied. */
+	c->cfg = t->cfg;
+	c->spec = t->spec;
 	memcpy(c->id, t->id, sizeof(c->id));
-	memcpy(c->id_self, t->id_self, sizeof(c->id_self));
 	memcpy(c->ts, t->ts, sizeof(c->ts));
-	memcpy(c->auth, t->auth, sizeof(c->auth));
-	for (int i = 0; i < 2; i++) {
-		struct ike_end_creds *cr = &c->creds[i];
-		const struct ike_end_creds *tc = &t->creds[i];
-
-		cr->cert = crypto_cert_ref(tc->cert);
-		cr->key = crypto_privkey_ref(tc->key);
-		for (size_t k = 0; k < tc->nchain; k++)
-			cr->chain[cr->nchain++] = crypto_cert_ref(tc->chain[k]);
-		if (t->ca_dn[i]) {
-			c->ca_dn[i] = malloc(t->ca_dn_len[i]);
-			if (!c->ca_dn[i]) {
-				ike_connection_free(c);
-				return -ENOMEM;
-			}
-			memcpy(c->ca_dn[i], t->ca_dn[i], t->ca_dn_len[i]);
-			c->ca_dn_len[i] = t->ca_dn_len[i];
-		}
-	}
 	/* The peer end is this client: its address, and its ID where the template took any. */
-	e = &c->spec.end[pe];
-	e->host_kind = HOST_ADDR;
-	e->host = *peer;
-	if (ike_id_is_any(&c->id[pe]) || ike_id_is_fromcert(&c->id[pe]) ||
-	    c->id[pe].type == V2_ID_DER_ASN1_DN)
-		c->id[pe] = *peer_id;
+	if (ike_id_is_any(c->id[pe]) || ike_id_is_fromcert(c->id[pe]) ||
+	    c->id[pe]->type == V2_ID_DER_ASN1_DN) {
+		c->inst.peer_id = *peer_id;
+		c->id[pe] = &c->inst.peer_id;
+	}
 	/* ... and its address stands for an unset client, unless a pool gives it one */
 	if (!e->has_client && !ike_connection_has_pool(t, pe)) {
 		sn = ip_subnet_from_addr(peer);
-		c->ts[pe] = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
-	}
-	/* the pools (shared, a reference each), what a CP reply carries, the redirect lists */
-	for (int i = 0; i < 2; i++)
-		for (int f = 0; f < 2; f++)
-			if ((c->pool[i][f] = t->pool[i][f]))
-				ike_pool_ref(c->pool[i][f]);
-	c->modecfg = t->modecfg;
-	char err[200];
-	if (derive_redirect(c, err, sizeof(err)) < 0) {
-		ike_connection_free(c);
-		return -ENOMEM;	/* the template's lists parsed: only memory can fail */
+		c->inst.peer_ts = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+		c->ts[pe] = &c->inst.peer_ts;
 	}
 	c->serial = serial;
 	atomic_store(&c->refs, 1);
@@ -728,7 +713,7 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 	c->inst.end = end;
 	c->inst.owner = owner;
 	c->inst.client = *peer;
-	snprintf(c->inst.name, sizeof(c->inst.name), "%s[%u]", c->spec.name, c->inst.no);
+	snprintf(c->inst.name, sizeof(c->inst.name), "%s[%u]", c->spec->name, c->inst.no);
 	c->node.name = c->inst.name;
 	*out = c;
 	return 0;

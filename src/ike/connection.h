@@ -19,43 +19,24 @@
 struct ike_sa;
 
 /*
- * A (potential) connection: the description pluto negotiates from, named,
- * published in the connection table, with what is derived from it once
- * (proposals, identities, traffic selectors).
- *
- * Three kinds (libreswan's): a connection whose peer is an address; a
- * template, whose peer is %any (ike_conn_is_template()): configuration
- * only, never written after it is published, never the owner of an SA
- * that is up; and an instance of a template, made for one client that
- * authenticated (ike_conn_instantiate()), named "rw"[3] 198.51.100.7,
- * which owns everything of that client: its IKE and Child SAs, policies,
- * routes, updown runs, and its address-pool lease.
- *
- * Owner: the ctl thread creates, publishes and unpublishes connections and
- * templates; everything but the routing atomics below is immutable once
- * published, so any RCU reader may read every field. An instance is
- * created, published in the daemon's instance table (ike/conn_inst.h) and
- * unpublished by the worker that owns its IKE SA (inst.owner), the only
- * writer of its mutable fields. An SA keeps its connection alive with a
- * reference: the object is freed (after a grace period) when the table
- * and the last holder have let go.
+ * What a connection is configured with: the connection form (spec) and what
+ * is derived from it once (proposals, identities, credentials, pools, Mode
+ * Config), and the connection's entries in the host-pair index. Made by
+ * ike_connection_new() with its connection, which owns it (cfg_owned);
+ * never written after the connection is published. An instance of a
+ * template points at the template's (it holds a reference on the template,
+ * so the configuration outlives it), and keeps to itself only what differs
+ * per client (struct connection below): a million clients must not carry a
+ * million copies of it (issue 14: a million SAs in 2 GiB).
  */
-struct connection {
-	struct conn_node node;		/* by name; node.name points at spec.name */
-	struct conn_spec spec;
-	uint64_t serial;		/* $N: order of creation, for stable listings */
-	_Atomic unsigned refs;		/* the table's and each SA's */
-	/*
-	 * --ike and --esp (or the defaults; ESP's DH only with --pfs): a
-	 * template's own, in props_own (6,340 B each); an instance points at
-	 * its template's, which it keeps alive (inst.tmpl), so that each
-	 * client does not carry 12.7 kB of copies (issue 14: a million SAs).
-	 */
+struct conn_config {
+	struct conn_spec spec;		/* an instance's peer end: ike_conn_host() */
+	struct ike_id id[2];		/* per end: --id, or the host address (read c->id) */
+	struct ike_ts ts[2];		/* per end: the selectors (read c->ts) */
+	/* --ike and --esp (or the defaults; ESP's DH only with --pfs), in props_own */
 	const struct proposal_set *ike_props, *esp_props;
-	struct proposal_set *props_own;	/* [0] IKE, [1] ESP; NULL in an instance */
-	struct ike_id id[2];		/* per end: --id, or the host address */
+	struct proposal_set *props_own;	/* [0] IKE, [1] ESP */
 	struct ike_id id_self[2];	/* the ID we send when that end is ours: never %any */
-	struct ike_ts ts[2];		/* per end: --client (or the host) with --clientprotoport */
 	struct ike_auth_policy auth[2];	/* per end: how that end may authenticate */
 	/*
 	 * Per end: --cert (and its key, intermediates) and --ca. Filled by the
@@ -83,10 +64,58 @@ struct connection {
 		uint8_t ndomains;
 		struct v2_cfg_domain domains[V2_CFG_MAX_DOMAINS];
 	} modecfg;
-
-	struct conn_index_entry ix[2];	/* by host pair and peer ID, per end that is an address */
 	struct addr_list *redirect_to;	/* --redirect-to (RFC 5685), or NULL */
 	struct addr_list *accept_redirect_to;	/* --accept-redirect-to, or NULL: any */
+	/* by host pair and peer ID, per end that is an address (never an instance's) */
+	struct conn_index_entry ix[2];
+};
+
+/*
+ * A (potential) connection: the description pluto negotiates from, named,
+ * published in the connection table, with its configuration (cfg).
+ *
+ * Three kinds (libreswan's): a connection whose peer is an address; a
+ * template, whose peer is %any (ike_conn_is_template()): configuration
+ * only, never written after it is published, never the owner of an SA
+ * that is up; and an instance of a template, made for one client that
+ * authenticated (ike_conn_instantiate()), named "rw"[3] 198.51.100.7,
+ * which owns everything of that client: its IKE and Child SAs, policies,
+ * routes, updown runs, and its address-pool lease. An instance shares its
+ * template's cfg: its own are the client's address (ike_conn_host()), ID
+ * (id[]) and selectors (ts[]), its name, number and lease.
+ *
+ * Owner: the ctl thread creates, publishes and unpublishes connections and
+ * templates; everything but the routing atomics below is immutable once
+ * published, so any RCU reader may read every field. An instance is
+ * created, published in the daemon's instance table (ike/conn_inst.h) and
+ * unpublished by the worker that owns its IKE SA (inst.owner), the only
+ * writer of its mutable fields. An SA keeps its connection alive with a
+ * reference: the object is freed (after a grace period) when the table
+ * and the last holder have let go.
+ */
+struct connection {
+	struct conn_node node;		/* by name; node.name points at spec.name */
+	struct conn_config *cfg;	/* an instance's is its template's */
+	const struct conn_spec *spec;	/* &cfg->spec */
+	uint64_t serial;		/* $N: order of creation, for stable listings */
+	/*
+	 * Per end: --id, or the host address (cfg->id); an instance's peer
+	 * end is the ID its client authenticated with (inst.peer_id) where the
+	 * template accepts any.
+	 */
+	const struct ike_id *id[2];
+	/*
+	 * Per end: --client (or the host) with --clientprotoport (cfg->ts); an
+	 * instance's peer end without one is its client's address (inst.peer_ts).
+	 */
+	const struct ike_ts *ts[2];
+	_Atomic unsigned refs;		/* the table's and each SA's */
+	/*
+	 * Templates: the last instance number handed out ([N]). Bumped by
+	 * whichever worker instantiates; the one word of a template that ever
+	 * changes after it is published, a counter like refs, no client's state.
+	 */
+	_Atomic uint32_t last_instance;
 
 	/*
 	 * Routing, the one mutable part: written only by the connection's
@@ -95,32 +124,20 @@ struct connection {
 	_Atomic int routing;		/* enum conn_routing */
 	_Atomic int shunt;		/* enum shunt_kind of the outbound policy while no SA */
 	_Atomic uint32_t route_reqid;	/* of the trap policy; its owner bits name the route worker */
-	_Atomic uint8_t route_end;	/* our end when routed */
-	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
 	_Atomic unsigned children_up;	/* installed Child SAs, on every worker */
 	_Atomic uint64_t policy_owner;	/* serial of the Child SA whose policies are in the kernel */
+	_Atomic uint8_t route_end;	/* our end when routed */
+	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
+
+	bool cfg_owned;			/* cfg is this connection's (not an instance) */
 
 	/*
-	 * Templates: the last instance number handed out ([N]). Bumped by
-	 * whichever worker instantiates; the one word of a template that ever
-	 * changes after it is published, a counter like refs, no client's state.
+	 * Instances only (tmpl != NULL); see ike/conn_inst.h. Ordered to leave
+	 * no holes: a million of them are held (issue 14).
 	 */
-	_Atomic uint32_t last_instance;
-
-	/* Instances only (tmpl != NULL); see ike/conn_inst.h. */
 	struct conn_instance {
 		struct connection *tmpl;	/* the template (a reference) */
-		uint32_t no;			/* [N] */
-		uint8_t end;			/* our end */
-		unsigned owner;			/* the worker of its IKE SA: its one writer */
-		struct ip_addr client;		/* the client's address (IKE) */
-		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
-		/* in the daemon's instance table, by name and by template and peer ID */
-		struct cds_lfht_node by_name, by_id;
-		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
 		struct ike_sa *sas;		/* its IKE SAs (ike_sa.inst_next), owner only */
-		bool published;			/* owner only */
-		bool by_id_published;		/* ... in by_id too (owner only) */
 		/*
 		 * The client's address-pool lease (ike/lease.h): taken when the
 		 * client has authenticated and asked for an address, written
@@ -128,9 +145,24 @@ struct connection {
 		 * (ike_inst_unpublish()), when our Delete of its last IKE SA
 		 * goes out, or when a new instance of the same ID replaces it
 		 * (--uniqueids: ike_inst_replace_old()). An IKE SA rekey keeps
-		 * the instance, so the lease stays where it is.
+		 * the instance, so the lease stays where it is. Allocated when
+		 * the first address is taken (ike_sa_lease_slot()): NULL until
+		 * then, so that a client without a pool carries none of its
+		 * 320 bytes (issue 14).
 		 */
-		struct ike_lease lease;
+		struct ike_lease *lease;
+		/* in the daemon's instance table, by name and by template and peer ID */
+		struct cds_lfht_node by_name, by_id;
+		uint32_t no;			/* [N] */
+		unsigned owner;			/* the worker of its IKE SA: its one writer */
+		unsigned users;			/* IKE SAs and Child SAs on it (the owner's count) */
+		uint8_t end;			/* our end */
+		bool published;			/* owner only */
+		bool by_id_published;		/* ... in by_id too (owner only) */
+		struct ip_addr client;		/* the client's address: its peer end's host */
+		struct ike_ts peer_ts;		/* its selector, unless the template's */
+		struct ike_id peer_id;		/* its ID, unless the template's */
+		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
 	} inst;
 };
 
@@ -170,7 +202,7 @@ const char *ike_conn_instance_str(const struct connection *c, char *buf, size_t 
 /* Whether end `end` of c gets its addresses from a pool (--addresspool). */
 static inline bool ike_connection_has_pool(const struct connection *c, uint8_t end)
 {
-	return c->pool[end][0] || c->pool[end][1];
+	return c->cfg->pool[end][0] || c->cfg->pool[end][1];
 }
 
 /*
@@ -179,7 +211,7 @@ static inline bool ike_connection_has_pool(const struct connection *c, uint8_t e
  */
 static inline bool ike_connection_is_cp_client(const struct connection *c, uint8_t end)
 {
-	return c->spec.end[end].modecfg_client && !ike_connection_has_pool(c, 1 - end);
+	return c->spec->end[end].modecfg_client && !ike_connection_has_pool(c, 1 - end);
 }
 /* The same without the client address: "name" or "name"[N] (--status connection lines). */
 const char *ike_conn_name_str(const struct connection *c, char *buf, size_t len);
@@ -188,12 +220,27 @@ const char *ike_conn_name_str(const struct connection *c, char *buf, size_t len)
 static inline bool ike_conn_is_template(const struct connection *c)
 {
 	return !c->inst.tmpl &&
-	       (c->spec.end[0].host_kind == HOST_ADDR) != (c->spec.end[1].host_kind == HOST_ADDR);
+	       (c->spec->end[0].host_kind == HOST_ADDR) != (c->spec->end[1].host_kind == HOST_ADDR);
 }
 
 static inline bool ike_conn_is_instance(const struct connection *c)
 {
 	return c->inst.tmpl != NULL;
+}
+
+/*
+ * What end `end` of c is: an instance's peer end is its client's address
+ * (the template's says %any); otherwise the connection form's.
+ */
+static inline enum conn_host_kind ike_conn_host_kind(const struct connection *c, uint8_t end)
+{
+	return c->inst.tmpl && end != c->inst.end ? HOST_ADDR : c->spec->end[end].host_kind;
+}
+
+/* The address of end `end` of c (an instance's peer: its client). */
+static inline const struct ip_addr *ike_conn_host(const struct connection *c, uint8_t end)
+{
+	return c->inst.tmpl && end != c->inst.end ? &c->inst.client : &c->spec->end[end].host;
 }
 
 /* The template c was made from, or c itself. */

@@ -66,12 +66,12 @@ int ike_cmd_initiate(struct ike_daemon *d, struct connection *c, uint8_t this_en
 	im->this_end = this_end;
 	im->pr = ike_progress_ref(pr);
 	unsigned wi = atomic_fetch_add(&next, 1) % d->nworkers;
-	if (c->spec.policy & POL_IKEV1) {
+	if (c->spec->policy & POL_IKEV1) {
 		/*
 		 * IKEv1: every start towards one peer on one worker, where the
 		 * ISAKMP SA we made with it is: its Quick Modes reuse it.
 		 */
-		const struct ip_addr *peer = &c->spec.end[1 - this_end].host;
+		const struct ip_addr *peer = ike_conn_host(c, 1 - this_end);
 		uint32_t h = 2166136261u;
 		for (size_t i = 0; i < sizeof(peer->b); i++)
 			h = (h ^ peer->b[i]) * 16777619u;
@@ -366,7 +366,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 			r->story = "established Child SA";
 		}
 		r->established = true;
-		life_ms = (uint64_t)(c->conn ? c->conn : sa->conn)->spec.ipsec_lifetime * 1000;
+		life_ms = (uint64_t)(c->conn ? c->conn : sa->conn)->spec->ipsec_lifetime * 1000;
 		r->event = "EXPIRE";
 		r->event_in = c->installed_ms + life_ms > now
 				      ? (c->installed_ms + life_ms - now + 999) / 1000 : 1;
@@ -381,7 +381,7 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		ike_ts_str(&c->ts_local, r->ts_local, sizeof(r->ts_local));
 		ike_ts_str(&c->ts_remote, r->ts_remote, sizeof(r->ts_remote));
 		r->add_time = c->installed_wall;
-		r->max_bytes = (c->conn ? c->conn : sa->conn)->spec.ipsec_max_bytes;
+		r->max_bytes = (c->conn ? c->conn : sa->conn)->spec->ipsec_max_bytes;
 		ike_id_str(&sa->ext->id_remote, r->id_remote, sizeof(r->id_remote));
 		/* what the SAs it replaced by rekeying carried: --trafficstatus totals survive rekeys */
 		r->carried_in = c->carried_in;
@@ -517,12 +517,12 @@ static void rows_start(struct gather_mail *gm, struct ike_worker *w)
  */
 static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8_t end)
 {
-	const struct ike_id *peer_id = &c->id[1 - end];
+	const struct ike_id *peer_id = c->id[1 - end];
 
 	if (sa->state != IKE_ESTABLISHED || sa->version != 2 ||
-	    !ip_addr_eq(&sa->local, &c->spec.end[end].host) ||
-	    !ip_addr_eq(&sa->peer, &c->spec.end[1 - end].host) ||
-	    !ike_id_eq(sa->id_local, &c->id_self[end]) ||
+	    !ip_addr_eq(&sa->local, ike_conn_host(c, end)) ||
+	    !ip_addr_eq(&sa->peer, ike_conn_host(c, 1 - end)) ||
+	    !ike_id_eq(sa->id_local, &c->cfg->id_self[end]) ||
 	    (!ike_id_is_any(peer_id) && !ike_id_eq(&sa->ext->id_remote, peer_id)) ||
 	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
 		return false;
@@ -596,12 +596,12 @@ static void gather_run(struct mail *m, void *ctx)
 				/* A crashed peer hears nothing: its SAs just go (updown still runs). */
 				add_line(g, w->index, sa->serial, "#%llu: \"%s\": deleting the ISAKMP "
 					 "SA of XAUTH user %s without a Delete (the peer crashed)",
-					 (unsigned long long)sa->serial, sa->conn->spec.name, g->user);
+					 (unsigned long long)sa->serial, sa->conn->spec->name, g->user);
 				v1_peer_dead(sa, "whack --deleteuser --crash");
 				break;
 			}
 			add_line(g, w->index, sa->serial, "#%llu: \"%s\": deleting the ISAKMP SA of "
-				 "XAUTH user %s", (unsigned long long)sa->serial, sa->conn->spec.name,
+				 "XAUTH user %s", (unsigned long long)sa->serial, sa->conn->spec->name,
 				 g->user);
 			ike_sa_delete(sa, true);
 			break;
@@ -615,7 +615,7 @@ static void gather_run(struct mail *m, void *ctx)
 				break;
 			}
 			add_line(g, w->index, sa->serial, "#%llu: \"%s\": the peer is treated as dead",
-				 (unsigned long long)sa->serial, sa->conn->spec.name);
+				 (unsigned long long)sa->serial, sa->conn->spec->name);
 			atomic_fetch_add(&g->count, 1);
 			if (sa->version == 1)
 				v1_peer_dead(sa, "whack --crash");
@@ -639,7 +639,7 @@ static void gather_run(struct mail *m, void *ctx)
 				break;
 			}
 			add_line(g, w->index, sa->serial, "#%llu: \"%s\": redirecting the peer to %s",
-				 (unsigned long long)sa->serial, sa->conn->spec.name,
+				 (unsigned long long)sa->serial, sa->conn->spec->name,
 				 rt->gw_name ? rt->gw_name
 				 : log_no_ip() ? "<address>" : ip_addr_str(&rt->gw, a));
 			atomic_fetch_add(&g->count, 1);
@@ -790,7 +790,7 @@ bool ike_cmd_add_child(struct ike_daemon *d, struct connection *c, uint8_t this_
 {
 	struct gather g = { .what = G_ADD_CHILD, .add = c, .add_end = this_end, .add_pr = pr };
 
-	if (!(c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
+	if (!(c->spec->policy & (POL_ENCRYPT | POL_AUTHENTICATE)))
 		return false;
 	gather(d, &g, NULL, NULL);
 	return atomic_load(&g.count) != 0;

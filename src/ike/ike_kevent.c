@@ -64,7 +64,7 @@ static void kevent_run(struct mail *m, void *ctx)
 		}
 		if (!ev->hard) {
 			/* Soft lifetime: rekey it in place (CREATE_CHILD_SA); it ends at hard. */
-			if ((c->conn->spec.policy & POL_DONT_REKEY) ||
+			if ((c->conn->spec->policy & POL_DONT_REKEY) ||
 			    !ike_child_rekey(sa, c, "Child SA soft lifetime reached"))
 				dbg(DBG_KERNEL, "#%llu: soft expiry; not rekeying it",
 				    (unsigned long long)c->serial);

@@ -229,8 +229,13 @@ static void inst_unlink(struct ike_sa *sa)
 
 struct ike_lease *ike_sa_lease_slot(struct ike_sa *sa)
 {
-	if (sa->conn && sa->conn->inst.tmpl)
-		return &sa->conn->inst.lease;
+	struct connection *c = sa->conn;
+
+	if (c && c->inst.tmpl) {
+		if (!c->inst.lease)
+			c->inst.lease = calloc(1, sizeof(*c->inst.lease));
+		return c->inst.lease;
+	}
 	if (!sa->ext->lease)
 		sa->ext->lease = calloc(1, sizeof(*sa->ext->lease));
 	return sa->ext->lease;
@@ -257,7 +262,7 @@ void ike_sa_lease_done(struct ike_sa *sa)
 	for (struct ike_sa *o = c->inst.sas; o; o = o->inst_next)
 		if (o != sa && !o->dead && o->state != IKE_DELETING)
 			return;	/* it serves the client still */
-	ike_lease_release(&c->inst.lease);
+	ike_lease_release(c->inst.lease);
 }
 
 void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end)
@@ -269,7 +274,7 @@ void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end)
 	sa->conn = c;
 	inst_link(sa);
 	sa->this_end = this_end;
-	sa->id_local = &c->id_self[this_end];
+	sa->id_local = &c->cfg->id_self[this_end];
 	if (old)
 		ike_conn_unuse(&sa->w->d->insts, old);
 }

@@ -376,7 +376,7 @@ struct ike_sa {
 static inline struct ike_lease *ike_sa_lease(struct ike_sa *sa)
 {
 	if (sa->conn && sa->conn->inst.tmpl)
-		return &sa->conn->inst.lease;
+		return sa->conn->inst.lease;
 	return sa->ext ? sa->ext->lease : NULL;
 }
 

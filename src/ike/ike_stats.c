@@ -223,7 +223,7 @@ static void publish(struct ike_sa *sa)
 	p->worker = w->index;
 	p->initiator = sa->initiator;
 	atomic_init(&p->state, (uint8_t)sa->state);
-	snprintf(p->conn, sizeof(p->conn), "%s", sa->conn ? sa->conn->spec.name : "");
+	snprintf(p->conn, sizeof(p->conn), "%s", sa->conn ? sa->conn->spec->name : "");
 	ip_addr_str(&sa->peer, p->peer);
 	cds_lfht_node_init(&p->node);
 	tsan_release(p);	/* the readers acquire it through the table */

@@ -73,9 +73,9 @@ void ike_policy_fill(struct kernel_policy_params *p, const struct connection *c,
 	/* More specific selectors first: lower is preferred by XFRM. */
 	p->priority = 2048u - p->src_sel.prefix - p->dst_sel.prefix;
 	p->action = KERNEL_POLICY_IPSEC;
-	if (c->spec.has_conn_mark) {
-		p->mark.value = c->spec.conn_mark;
-		p->mark.mask = c->spec.conn_mask;
+	if (c->spec->has_conn_mark) {
+		p->mark.value = c->spec->conn_mark;
+		p->mark.mask = c->spec->conn_mask;
 	}
 }
 
@@ -83,9 +83,9 @@ void ike_policy_fill(struct kernel_policy_params *p, const struct connection *c,
 void ike_route_out_policy(const struct connection *c, uint8_t end, int shunt, uint32_t reqid,
 			  struct kernel_policy_params *p)
 {
-	ike_policy_fill(p, c, &c->ts[end], &c->ts[1 - end], KERNEL_DIR_OUT,
-			c->spec.policy & POL_TUNNEL, &c->spec.end[end].host,
-			&c->spec.end[1 - end].host, reqid);
+	ike_policy_fill(p, c, c->ts[end], c->ts[1 - end], KERNEL_DIR_OUT,
+			c->spec->policy & POL_TUNNEL, ike_conn_host(c, end),
+			ike_conn_host(c, 1 - end), reqid);
 	p->action = shunt == SHUNT_TRAP ? KERNEL_POLICY_TRAP
 		    : shunt == SHUNT_PASS ? KERNEL_POLICY_PASS
 					  : KERNEL_POLICY_BLOCK;
@@ -107,7 +107,7 @@ static void route_answer(struct kernel_op *op)
 	struct connection *c = ro->c;
 
 	if (op->status < 0 && !(op->kind == KERNEL_OP_POLICY_DELETE && op->status == -ENOENT)) {
-		say(ro->pr, RC_ROUTE, "\"%s\": the kernel refused the %s policy: %s", c->spec.name,
+		say(ro->pr, RC_ROUTE, "\"%s\": the kernel refused the %s policy: %s", c->spec->name,
 		    ike_shunt_name(ro->shunt), strerror(-op->status));
 	} else {
 		/* The route form runs updown too: route- after routing, unroute- after undoing it. */
@@ -123,7 +123,7 @@ static void route_answer(struct kernel_op *op)
 		atomic_store(&c->routing, ro->routing_after);
 		atomic_store(&c->shunt, ro->routing_after == CONN_UNROUTED ? SHUNT_NONE : ro->shunt);
 		if (!ro->quiet)
-			say(ro->pr, RC_SUCCESS, "\"%s\": %s", c->spec.name,
+			say(ro->pr, RC_SUCCESS, "\"%s\": %s", c->spec->name,
 			    ro->routing_after == CONN_UNROUTED ? "unrouted"
 							       : ro->shunt == SHUNT_TRAP
 									 ? "prospective erouted (trap)"
@@ -145,7 +145,7 @@ static void policy_submit(struct ike_daemon *d, struct connection *c, enum kerne
 
 	if (!op) {
 		free(ro);
-		say(pr, RC_INTERNALERR, "\"%s\": out of memory", c->spec.name);
+		say(pr, RC_INTERNALERR, "\"%s\": out of memory", c->spec->name);
 		return;
 	}
 	ike_connection_ref(c);
@@ -158,7 +158,7 @@ static void policy_submit(struct ike_daemon *d, struct connection *c, enum kerne
 	ike_route_out_policy(c, atomic_load(&c->route_end), shunt, atomic_load(&c->route_reqid),
 			     &op->policy);
 	if (d->kernel_none && kind == KERNEL_OP_POLICY_ADD)
-		dbg(DBG_ROUTING, "\"%s\": %s policy (kernel interface none)", c->spec.name,
+		dbg(DBG_ROUTING, "\"%s\": %s policy (kernel interface none)", c->spec->name,
 		    ike_shunt_name(shunt));
 	if (kernel_queue_submit(d->kq, op) < 0) {
 		op->status = -ESHUTDOWN;
@@ -180,7 +180,7 @@ struct route_mail {
 static bool same_clients(const struct connection *a, uint8_t ea, const struct connection *b,
 			 uint8_t eb)
 {
-	return ike_ts_equal(&a->ts[ea], &b->ts[eb]) && ike_ts_equal(&a->ts[1 - ea], &b->ts[1 - eb]);
+	return ike_ts_equal(a->ts[ea], b->ts[eb]) && ike_ts_equal(a->ts[1 - ea], b->ts[1 - eb]);
 }
 
 static void route_run(struct mail *m, void *ctx)
@@ -188,14 +188,14 @@ static void route_run(struct mail *m, void *ctx)
 	struct route_mail *rm = caa_container_of(m, struct route_mail, mail);
 	struct ike_daemon *d = rm->d;
 	struct connection *c = rm->c;
-	int prospective = c->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : c->spec.prospective;
+	int prospective = c->spec->prospective == SHUNT_NONE ? SHUNT_TRAP : c->spec->prospective;
 
 	if (rm->unroute) {
 		if (atomic_load(&c->children_up) > 0) {
 			say(rm->pr, RC_RTBUSY, "\"%s\": cannot unroute: an IPsec SA uses the route",
-			    c->spec.name);
+			    c->spec->name);
 		} else if (atomic_load(&c->routing) == CONN_UNROUTED) {
-			say(rm->pr, RC_LOG, "\"%s\": not routed", c->spec.name);
+			say(rm->pr, RC_LOG, "\"%s\": not routed", c->spec->name);
 		} else {
 			policy_submit(d, c, KERNEL_OP_POLICY_DELETE, atomic_load(&c->shunt),
 				      CONN_UNROUTED, rm->pr, false);
@@ -220,11 +220,11 @@ static void route_run(struct mail *m, void *ctx)
 		/* Its policy is replaced by ours below (same selector): just forget it. */
 		atomic_store(&o->routing, CONN_UNROUTED);
 		atomic_store(&o->shunt, SHUNT_NONE);
-		log_info("\"%s\": route taken over by \"%s\"", o->spec.name, c->spec.name);
+		log_info("\"%s\": route taken over by \"%s\"", o->spec->name, c->spec->name);
 	}
 	if (busy)
 		say(rm->pr, RC_ROUTE, "\"%s\": cannot route: \"%s\" has an IPsec SA on the same clients",
-		    c->spec.name, busy->spec.name);
+		    c->spec->name, busy->spec->name);
 	rcu_read_unlock();
 	if (busy)
 		goto out;
@@ -281,11 +281,11 @@ static void restore_run(struct mail *m, void *ctx)
 	struct connection *c = r->c;
 
 	if (atomic_load(&c->routing) != CONN_UNROUTED && atomic_load(&c->children_up) == 0) {
-		int shunt = r->failed && c->spec.failure != SHUNT_NONE ? c->spec.failure
-			    : c->spec.prospective == SHUNT_NONE	      ? SHUNT_TRAP
-									      : c->spec.prospective;
+		int shunt = r->failed && c->spec->failure != SHUNT_NONE ? c->spec->failure
+			    : c->spec->prospective == SHUNT_NONE	? SHUNT_TRAP
+									: c->spec->prospective;
 		policy_submit(r->d, c, KERNEL_OP_POLICY_ADD, shunt,
-			      r->failed && c->spec.failure != SHUNT_NONE ? CONN_FAILED_SHUNT
+			      r->failed && c->spec->failure != SHUNT_NONE ? CONN_FAILED_SHUNT
 									 : CONN_ROUTED,
 			      NULL, true);
 	}
@@ -353,16 +353,17 @@ void ike_route_acquire(struct ike_worker *w, uint32_t reqid)
 	bool expected = false;
 	if (atomic_compare_exchange_strong(&found->acquiring, &expected, true)) {
 		uint8_t end = atomic_load(&found->route_end);
-		const struct ip_addr *local = &found->spec.end[end].host;
+		const struct ip_addr *local = ike_conn_host(found, end);
 		struct net_listener *l = net_pool_listener_get(d->pool, local, d->ikeport);
 		if (!l || v2_initiate(w, found, end, l, local, NULL, 0) < 0) {
 			log_limited(LOG_WARNING, 10, "ACQUIRE: cannot initiate",
-				    "\"%s\": ACQUIRE: cannot initiate (%s)", found->spec.name,
+				    "\"%s\": ACQUIRE: cannot initiate (%s)", found->spec->name,
 				    l ? "out of memory" : "no IKE socket on our address");
 			atomic_store(&found->acquiring, false);
 		} else {
 			log_limited(LOG_INFO, 20, "initiating on traffic",
-				    "\"%s\": initiating on traffic (kernel ACQUIRE)", found->spec.name);
+				    "\"%s\": initiating on traffic (kernel ACQUIRE)",
+				    found->spec->name);
 		}
 		if (l)
 			net_listener_unref(l);

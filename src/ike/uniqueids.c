@@ -44,7 +44,7 @@ static void ike_inst_replace_old(struct replace_mail *rm)
 
 	if (!old->inst.published)
 		return;	/* gone meanwhile, its lease with it */
-	ike_lease_release(&old->inst.lease);
+	ike_lease_release(old->inst.lease);
 	for (sa = old->inst.sas; sa; sa = next) {
 		next = sa->inst_next;
 		if (sa->dead)
@@ -117,10 +117,10 @@ void ike_inst_replace_same_id(struct ike_sa *sa, const struct child_sa *first)
 
 	if (!c || !c->inst.tmpl)
 		return;
-	if (ike_id_is_any(&c->id[1 - c->inst.end]))
+	if (ike_id_is_any(c->id[1 - c->inst.end]))
 		return;
 	rcu_read_lock();
-	ike_inst_by_id_each_rcu(&d->insts, c->inst.tmpl, &c->id[1 - c->inst.end], post_one, &co);
+	ike_inst_by_id_each_rcu(&d->insts, c->inst.tmpl, c->id[1 - c->inst.end], post_one, &co);
 	rcu_read_unlock();
 }
 
@@ -128,7 +128,7 @@ bool ike_sa_sends_initial_contact(const struct ike_sa *sa)
 {
 	const struct connection *c = sa->conn;
 
-	return c && (c->spec.policy & POL_INITIAL_CONTACT) && atomic_load(&c->children_up) == 0;
+	return c && (c->spec->policy & POL_INITIAL_CONTACT) && atomic_load(&c->children_up) == 0;
 }
 
 void ike_initial_contact_replace(struct ike_sa *sa, const struct child_sa *first)

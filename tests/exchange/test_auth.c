@@ -448,7 +448,8 @@ Test(auth, jobs_stolen_by_another_worker)
 Test(auth, default_is_signatures)
 {
 	xch_conn_add_both(WEST EAST);
-	cr_assert_eq(xch_conn(XCH_WEST, "t")->auth[0].classes, IKE_AUTHC_RSA | IKE_AUTHC_ECDSA);
+	cr_assert_eq(xch_conn(XCH_WEST, "t")->cfg->auth[0].classes,
+		     IKE_AUTHC_RSA | IKE_AUTHC_ECDSA);
 	xch_initiate(XCH_WEST, "t");
 	xch_step(XCH_WEST);
 	xch_step(XCH_EAST);

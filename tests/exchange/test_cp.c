@@ -68,7 +68,7 @@ static void assert_addr(const struct ip_addr *a, const char *want)
 static struct ike_pool *east_pool(int fam)
 {
 	struct connection *c = xch_conn(XCH_EAST, "rw");
-	struct ike_pool *p = c->pool[1 - xch_conn_end(XCH_EAST, "rw")][fam];
+	struct ike_pool *p = c->cfg->pool[1 - xch_conn_end(XCH_EAST, "rw")][fam];
 
 	cr_assert_not_null(p, "east's rw has no IPv%c pool", fam ? '6' : '4');
 	return p;
@@ -85,7 +85,7 @@ static struct ike_pool_stats stats(int fam)
 static struct ike_sa *west_sa(const char *name)
 {
 	for (struct ike_sa *sa = xch_daemon(XCH_WEST)->w[0].sas; sa; sa = sa->next)
-		if (!strcmp(sa->conn->spec.name, name))
+		if (!strcmp(sa->conn->spec->name, name))
 			return sa;
 	return NULL;
 }
@@ -183,7 +183,7 @@ Test(cp, v4_address_dns_domains_and_narrowing)
 	assert_addr(&w->ext->given->assigned[0], "10.9.0.10");
 	cr_assert_str_eq(w->ext->given->dns_info, "192.0.2.53 2001:db8::53");
 	cr_assert_str_eq(w->ext->given->domain_info, "example.com corp.example");
-	assert_addr(&e->conn->inst.lease.addr[0], "10.9.0.10");
+	assert_addr(&e->conn->inst.lease->addr[0], "10.9.0.10");
 	cr_assert_eq(stats(0).in_use, 1);
 	cr_assert_eq(stats(0).size, 2);
 
@@ -250,7 +250,7 @@ Test(cp, v6_prefix_pool_gives_each_client_a_64)
 	assert_ts(&e->children->ts_remote, "2001:db8:100::/64");
 	assert_addr(&w->ext->given->assigned[1], "2001:db8:100::1");
 	cr_assert_eq(w->ext->given->prefix6, 64);
-	assert_addr(&e->conn->inst.lease.addr[1], "2001:db8:100::");
+	assert_addr(&e->conn->inst.lease->addr[1], "2001:db8:100::");
 	bring_up("b");
 	assert_ts(&west_sa("b")->children->ts_local, "2001:db8:100:1::/64");
 	cr_assert_eq(stats(1).size, 4);
@@ -339,7 +339,7 @@ Test(cp, both_asked_only_ipv4_configured_grants_ipv4_and_keeps_the_sa)
 	cr_assert_not_null(e->children);
 	assert_addr(&w->ext->given->assigned[0], "10.9.0.10");
 	cr_assert_eq(w->ext->given->assigned[1].af, AF_UNSPEC);
-	cr_assert_not(ike_lease_has(&e->conn->inst.lease, AF_INET6));
+	cr_assert_not(ike_lease_has(e->conn->inst.lease, AF_INET6));
 	cr_assert_eq(stats(0).in_use, 1);
 	disconnect("a");
 	cr_assert_eq(stats(0).in_use, 0);
@@ -509,7 +509,7 @@ Test(cp, pool_exhaustion_answers_internal_address_failure)
 	cr_assert_null(b->ext->given, "no CFG_REPLY: no record of one");
 	cr_assert_not_null(eb);
 	cr_assert_null(eb->children);
-	cr_assert_not(ike_lease_has(&eb->conn->inst.lease, AF_INET));
+	cr_assert_not(ike_lease_has(eb->conn->inst.lease, AF_INET));
 	/* Alice leaves: her address is free for Bob. */
 	disconnect("a");
 	disconnect("b");
@@ -566,7 +566,7 @@ Test(cp, lease_follows_an_ike_rekey_and_goes_with_the_last_sa)
 	assert_addr(&n->ext->given->assigned[0], "10.9.0.10");
 	struct ike_sa *e = east_sa_of("@alice");
 	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
-	assert_addr(&e->conn->inst.lease.addr[0], "10.9.0.10");
+	assert_addr(&e->conn->inst.lease->addr[0], "10.9.0.10");
 	cr_assert_eq(stats(0).in_use, 1);
 	disconnect("a");
 	cr_assert_eq(stats(0).in_use, 0);
@@ -581,7 +581,7 @@ Test(cp, pools_shared_by_range_and_overlaps_refused)
 	c1 = xch_conn_add(XCH_EAST, SERVER("10.9.0.10-10.9.0.11"));
 	c2 = xch_conn_add(XCH_EAST, "--name rw2 --host 127.0.0.2 --id @east2 --client 0.0.0.0/0 "
 				    "--to --host %any --addresspool 10.9.0.10-10.9.0.11 --psk --encrypt");
-	cr_assert_eq(c1->pool[1][0], c2->pool[1][0], "the same range is not one pool");
+	cr_assert_eq(c1->cfg->pool[1][0], c2->cfg->pool[1][0], "the same range is not one pool");
 	/* an overlapping, different range is refused, naming the pool it overlaps */
 	conn_spec_init(&s);
 	snprintf(s.name, sizeof(s.name), "bad");
@@ -655,7 +655,7 @@ Test(cp, uniqueids_replacement_keeps_the_address)
 	struct ip_addr first = west_sa("a")->ext->given->assigned[0];
 	struct connection *old_inst = east_sa_of("@alice")->conn;
 	cr_assert(ike_conn_is_instance(old_inst));
-	cr_assert(ip_addr_eq(&old_inst->inst.lease.addr[0], &first),
+	cr_assert(ip_addr_eq(&old_inst->inst.lease->addr[0], &first),
 		  "the instance does not hold the client's lease");
 	cr_assert_eq(stats(0).in_use, 1);
 	cr_assert_eq(holders_of(&first), 1);
@@ -667,7 +667,7 @@ Test(cp, uniqueids_replacement_keeps_the_address)
 	cr_assert_not_null(b);
 	cr_assert(ip_addr_eq(&b->ext->given->assigned[0], &first), "the address changed hands");
 	cr_assert_neq(eb->conn, old_inst, "no new instance");
-	cr_assert(ip_addr_eq(&eb->conn->inst.lease.addr[0], &first),
+	cr_assert(ip_addr_eq(&eb->conn->inst.lease->addr[0], &first),
 		  "the new instance does not hold the address");
 	cr_assert_eq(stats(0).in_use, 1);
 	cr_assert_eq(holders_of(&first), 1, "the old instance's share was not given back");
@@ -688,7 +688,7 @@ Test(cp, lease_goes_with_the_instance_when_the_peer_vanishes)
 	xch_conn_add(XCH_WEST, CLIENT("a", "--id @alice"));
 	bring_up("a");
 	struct ike_sa *e = east_sa_of("@alice");
-	cr_assert(ike_lease_has(&e->conn->inst.lease, AF_INET));
+	cr_assert(ike_lease_has(e->conn->inst.lease, AF_INET));
 	cr_assert_not(ike_lease_has(e->ext->lease, AF_INET), "the IKE SA holds a lease of its own");
 	cr_assert_eq(ike_inst_count(&xch_daemon(XCH_EAST)->insts), 1);
 	/* west vanishes: everything it sends from now on is lost */

@@ -1344,8 +1344,8 @@ Test(exchange, additional_child_sa)
 	struct child_sa *w2 = xch_sa(XCH_WEST)->children->next, *e2 = xch_sa(XCH_EAST)->children->next;
 	cr_assert_not_null(w2);
 	cr_assert_not_null(e2);
-	cr_assert_str_eq(w2->conn->spec.name, "t2");
-	cr_assert_str_eq(e2->conn->spec.name, "t2", "east chose the connection by its selectors");
+	cr_assert_str_eq(w2->conn->spec->name, "t2");
+	cr_assert_str_eq(e2->conn->spec->name, "t2", "east chose the connection by its selectors");
 	assert_ts(&w2->ts_local, "10.3.0.0/16");
 	assert_ts(&e2->ts_local, "10.4.0.0/16");
 	cr_assert_eq(w2->spi_out, e2->spi_in);

@@ -483,7 +483,7 @@ Test(v1, any_peer_gets_an_instance)
 	cr_assert_eq(e->conn->inst.tmpl, t, "the ISAKMP SA is not on an instance of the template");
 	cr_assert_str_eq(ike_conn_instance_str(e->conn, buf, sizeof(buf)), "\"v1\"[1] 127.0.0.1");
 	cr_assert_eq(e->conn->inst.sas, e);
-	cr_assert(ike_id_is_any(&t->id[1]), "the template was written");
+	cr_assert(ike_id_is_any(t->id[1]), "the template was written");
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
 	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
 	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
@@ -1293,8 +1293,8 @@ Test(v1, quick_mode_on_the_isakmp_sa_that_is_up)
 	struct child_sa *w2 = xch_sa(XCH_WEST)->children->next;
 	struct child_sa *e2 = xch_sa(XCH_EAST)->children->next;
 	cr_assert(w2 && e2);
-	cr_assert_str_eq(w2->conn->spec.name, "v1b");
-	cr_assert_str_eq(e2->conn->spec.name, "v1b");
+	cr_assert_str_eq(w2->conn->spec->name, "v1b");
+	cr_assert_str_eq(e2->conn->spec->name, "v1b");
 	cr_assert_eq(w2->spi_out, e2->spi_in);
 	cr_assert_str_eq(ike_ts_str(&e2->ts_local, buf, sizeof(buf)), "10.4.0.0/16");
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);

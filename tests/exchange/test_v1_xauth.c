@@ -566,7 +566,7 @@ Test(v1_xauth, modecfg_push_after_xauth)
 	assert_mc_up();
 	/* the address goes back to the pool with the ISAKMP SA */
 	struct connection *c = xch_conn(XCH_EAST, "v1");
-	struct ike_pool *pool = c->pool[1 - xch_conn_end(XCH_EAST, "v1")][0];
+	struct ike_pool *pool = c->cfg->pool[1 - xch_conn_end(XCH_EAST, "v1")][0];
 	struct ike_pool_stats st;
 	ike_pool_stats(pool, &st);
 	cr_assert_eq(st.in_use, 1);

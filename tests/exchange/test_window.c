@@ -387,9 +387,9 @@ Test(window, two_create_child_sa_out_of_order)
 	bool t_rekeyed = false, t2_up = false;
 	for (const struct child_sa *c = w->children; c; c = c->next, n++) {
 		cr_assert_eq(c->state, CHILD_INSTALLED);
-		if (!strcmp(c->conn->spec.name, "t"))
+		if (!strcmp(c->conn->spec->name, "t"))
 			t_rekeyed = c->spi_in != old_in;
-		if (!strcmp(c->conn->spec.name, "t2"))
+		if (!strcmp(c->conn->spec->name, "t2"))
 			t2_up = true;
 	}
 	cr_assert_eq(n, 2, "west has %u Child SAs, expected the rekeyed one and t2's", n);

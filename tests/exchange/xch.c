@@ -932,10 +932,11 @@ struct connection *xch_conn_add_creds(enum xch_side side, const char *args,
 	cr_assert_eq(ike_connection_new(&spec, ++conn_serial, &c, err, sizeof(err)), 0,
 		     "connection %s: %s", args, err);
 	for (int i = 0; creds && i < 2; i++) {
-		c->creds[i].cert = crypto_cert_ref(creds[i].cert);
-		c->creds[i].key = crypto_privkey_ref(creds[i].key);
+		c->cfg->creds[i].cert = crypto_cert_ref(creds[i].cert);
+		c->cfg->creds[i].key = crypto_privkey_ref(creds[i].key);
 		for (size_t k = 0; k < creds[i].nchain; k++)
-			c->creds[i].chain[c->creds[i].nchain++] = crypto_cert_ref(creds[i].chain[k]);
+			c->cfg->creds[i].chain[c->cfg->creds[i].nchain++] =
+				crypto_cert_ref(creds[i].chain[k]);
 	}
 	cr_assert_eq(ike_connection_publish(&p->conns, c), 0);
 	cr_assert(p->nconn < XCH_MAX_CONNS);
@@ -991,7 +992,7 @@ struct connection *xch_conn(enum xch_side side, const char *conn_name)
 	struct peer *p = &peers[side];
 
 	for (unsigned i = 0; i < p->nconn; i++)
-		if (strcmp(p->conn[i]->spec.name, conn_name) == 0)
+		if (strcmp(p->conn[i]->spec->name, conn_name) == 0)
 			return p->conn[i];
 	cr_assert_fail("%s has no connection \"%s\"", p->name, conn_name);
 	return NULL;
@@ -1003,11 +1004,11 @@ uint8_t xch_conn_end(enum xch_side side, const char *conn_name)
 	struct connection *c = xch_conn(side, conn_name);
 	uint8_t end;
 
-	if (c->spec.end[0].host_kind == HOST_ADDR && ip_addr_eq(&c->spec.end[0].host, &p->addr))
+	if (ike_conn_host_kind(c, 0) == HOST_ADDR && ip_addr_eq(ike_conn_host(c, 0), &p->addr))
 		end = 0;
 	else
 		end = 1;
-	cr_assert(ip_addr_eq(&c->spec.end[end].host, &p->addr), "neither end of \"%s\" is %s",
+	cr_assert(ip_addr_eq(ike_conn_host(c, end), &p->addr), "neither end of \"%s\" is %s",
 		  conn_name, p->name);
 	return end;
 }

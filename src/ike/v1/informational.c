@@ -198,7 +198,7 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 
 static bool dpd_on(const struct ike_sa *sa)
 {
-	const struct conn_spec *cs = &sa->conn->spec;
+	const struct conn_spec *cs = sa->conn->spec;
 
 	return cs->has_dpd && cs->dpd_delay > 0;
 }
@@ -218,7 +218,7 @@ void v1_dpd_arm(struct ike_sa *sa)
 	sa->v1->dpd_seq &= 0x7fffffff;	/* room to count up, as RFC 3706 5.7 asks */
 	sa->v1->dpd_look_ms = sa->last_inbound_ms;
 	timer_arm(wheel(sa), &sa->ext->dpd,
-		  ike_now(sa->w) + (uint64_t)sa->conn->spec.dpd_delay * 1000);
+		  ike_now(sa->w) + (uint64_t)sa->conn->spec->dpd_delay * 1000);
 }
 
 void v1_peer_dead(struct ike_sa *sa, const char *why)
@@ -226,7 +226,7 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 	struct ike_daemon *d = sa->w->d;
 	struct ike_worker *w = sa->w;
 	struct connection *c = sa->conn;
-	enum dpd_action action = c->spec.has_dpd ? c->spec.dpd_action : DPD_ACTION_CLEAR;
+	enum dpd_action action = c->spec->has_dpd ? c->spec->dpd_action : DPD_ACTION_CLEAR;
 	static const char *const names[] = {
 		[DPD_ACTION_HOLD] = "hold", [DPD_ACTION_CLEAR] = "clear",
 		[DPD_ACTION_RESTART] = "restart",
@@ -255,7 +255,7 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 		rc = v1_initiate(w, c, end, l, &local, NULL);
 		if (rc < 0)
 			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
-				    "\"%s\": cannot restart after DPD: %s", c->spec.name,
+				    "\"%s\": cannot restart after DPD: %s", c->spec->name,
 				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port"
 							 : strerror(-rc));
 		break;
@@ -269,7 +269,7 @@ void v1_peer_dead(struct ike_sa *sa, const char *why)
 void v1_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
-	const struct conn_spec *cs = &sa->conn->spec;
+	const struct conn_spec *cs = sa->conn->spec;
 	uint64_t now = ike_now(sa->w), idle = now - sa->last_inbound_ms;
 	uint8_t seq[4];
 

@@ -64,9 +64,9 @@ int v1_p1_auth(struct ike_daemon *d, const struct connection *c, uint8_t this_en
 	bool xauth = false;
 
 	for (int i = 0; i < 2; i++)
-		if (c->spec.end[i].xauth_server || c->spec.end[i].xauth_client)
+		if (c->spec->end[i].xauth_server || c->spec->end[i].xauth_client)
 			xauth = true;
-	if (c->auth[0].classes & IKE_AUTHC_PSK)
+	if (c->cfg->auth[0].classes & IKE_AUTHC_PSK)
 		return xauth ? V1_AUTH_XAUTH_I_PSK : V1_AUTH_PSK;
 	return v1_sig_method(d, c, this_end, xauth, why);
 }
@@ -438,7 +438,7 @@ static int responder_auth(struct ike_daemon *d, const struct connection *c, uint
 
 	if (auth < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no Phase 1 method",
-			    "\"%s\": %s: no IKEv1 proposal can be accepted: %s", c->spec.name, mode,
+			    "\"%s\": %s: no IKEv1 proposal can be accepted: %s", c->spec->name, mode,
 			    why);
 		return auth;
 	}
@@ -457,7 +457,7 @@ static int responder_auth(struct ike_daemon *d, const struct connection *c, uint
 		log_limited(LOG_INFO, 10, "IKEv1: Phase 1 method mismatch",
 			    "\"%s\": %s: the peer proposes authentication by %s (method %llu) but "
 			    "our key makes %s (method %d): IKEv1 authenticates both ends by one "
-			    "method", c->spec.name, mode,
+			    "method", c->spec->name, mode,
 			    v1_p1_auth_name(other > UINT16_MAX ? 0 : (uint16_t)other),
 			    (unsigned long long)other, v1_p1_auth_name((uint16_t)auth), auth);
 	return auth;
@@ -496,7 +496,7 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	sa->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
 	{
 		/* the initiator re-establishes it before its end (ikelifetime - margin - fuzz) */
-		uint64_t margin = sa->initiator ? ike_rekey_margin_ms(&sa->conn->spec,
+		uint64_t margin = sa->initiator ? ike_rekey_margin_ms(sa->conn->spec,
 								       (uint64_t)sa->v1->p1.life_s * 1000)
 						: 0;
 		sa->life_is_rekey = margin > 0;
@@ -593,17 +593,17 @@ static struct ike_sa *new_sa(struct ike_worker *w, bool initiator, struct connec
 struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, uint8_t this_end,
 			      const struct ip_addr *local)
 {
-	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
 	struct ike_sa *best = NULL;
 
 	for (struct ike_sa *sa = w->sas; sa; sa = sa->next) {
 		if (sa->version != 1 || !sa->v1 || sa->v1->replaced ||
-		    !ike_state_info(sa->state)->established || !ip_addr_eq(&sa->peer, &peer->host) ||
+		    !ike_state_info(sa->state)->established ||
+		    !ip_addr_eq(&sa->peer, ike_conn_host(c, (uint8_t)(1 - this_end))) ||
 		    !ip_addr_eq(&sa->local, local))
 			continue;
 		if (sa->conn != c &&
-		    (!ike_id_match(&c->id[1 - this_end], &sa->ext->id_remote) || !sa->id_local ||
-		     !ike_id_eq(sa->id_local, &c->id_self[this_end])))
+		    (!ike_id_match(c->id[1 - this_end], &sa->ext->id_remote) || !sa->id_local ||
+		     !ike_id_eq(sa->id_local, &c->cfg->id_self[this_end])))
 			continue;	/* another peer ID, or another ID of ours */
 		if (!best || sa->ext->established_ms > best->ext->established_ms)
 			best = sa;	/* the newest */
@@ -623,7 +623,7 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 		    struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
 		    bool replacing)
 {
-	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+	const struct conn_end_spec *peer = &c->spec->end[1 - this_end];
 	struct v1_p1_set *set = malloc(sizeof(*set));
 	struct v1_sa *form = malloc(sizeof(*form));
 	struct net_listener *start_l = NULL;
@@ -658,20 +658,20 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	v1_xauth_creds(sa, pr);
 	sa->local = *local;
 	sa->local_port = l->port;
-	sa->peer = peer->host;
+	sa->peer = *ike_conn_host(c, (uint8_t)(1 - this_end));
 	sa->peer_port = peer->ikeport;
 	sa->natt = l->natt;
-	sa->id_local = &c->id_self[this_end];
-	sa->ext->id_remote = c->id[1 - this_end];
-	if (c->spec.policy & POL_AGGRESSIVE) {
+	sa->id_local = &c->cfg->id_self[this_end];
+	sa->ext->id_remote = *c->id[1 - this_end];
+	if (c->spec->policy & POL_AGGRESSIVE) {
 		rc = aggr_initiate(sa);
 		goto out;
 	}
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Main Mode connection");
 	if (own_auth(sa) < 0)
 		goto out;
-	if (v1_p1_set_make(c->spec.ike, sa->v1->auth,
-			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
+	if (v1_p1_set_make(c->spec->ike, sa->v1->auth,
+			   c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S, set,
 			   err, sizeof(err)) < 0 ||
 	    v1_p1_set_to_sa(set, form) < 0) {
 		fail(sa, IKE_FAIL_OTHER, RC_FATAL, "no IKEv1 proposal to send");
@@ -709,8 +709,8 @@ static int answer_transform(const struct ike_sa *sa, const struct v1_sa *got, st
 		return -EBADMSG;
 	if (v1_p1_of_transform(got, &got->trans[got->prop[0].first_trans], p1) < 0)
 		return -ENOTSUP;
-	if (v1_p1_set_make(c->spec.ike, sa->v1->auth,
-			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, &set,
+	if (v1_p1_set_make(c->spec->ike, sa->v1->auth,
+			   c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S, &set,
 			   err, sizeof(err)) < 0 ||
 	    !v1_p1_offered(&set, p1))
 		return -ENOENT;
@@ -1194,15 +1194,15 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		return;
 	}
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
-	if (c && (c->spec.policy & POL_AGGRESSIVE)) {
+	if (c && (c->spec->policy & POL_AGGRESSIVE)) {
 		/* libreswan: a connection with aggressive=yes no longer allows Main Mode */
 		log_limited(LOG_INFO, 10, "IKEv1: Main Mode to an Aggressive Mode connection",
 			    "\"%s\": initial Main Mode message refused: the connection is "
-			    "Aggressive Mode only (--aggrmode)", c->spec.name);
+			    "Aggressive Mode only (--aggrmode)", c->spec->name);
 		ike_connection_unref(c);
 		c = NULL;
 	}
-	if (!c || !(c->spec.policy & POL_IKEV1)) {
+	if (!c || !(c->spec->policy & POL_IKEV1)) {
 		if (c)
 			ike_connection_unref(c);
 		log_limited(LOG_INFO, 10, "IKEv1: no connection",
@@ -1217,12 +1217,12 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sap = v1_msg_get(m, V1_PL_SA);
 	auth = responder_auth(d, c, this_end, sap->u.sa, "Main Mode");
 	if (!set || !form || auth < 0 ||
-	    v1_p1_set_make(c->spec.ike, (uint16_t)auth,
-			   c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S, set,
+	    v1_p1_set_make(c->spec->ike, (uint16_t)auth,
+			   c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S, set,
 			   err, sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
-			    "\"%s\": Main Mode: no acceptable Oakley transform", c->spec.name);
+			    "\"%s\": Main Mode: no acceptable Oakley transform", c->spec->name);
 		if (v1_send_notify_stateless(w, rx, &m->hdr, V1N_NO_PROPOSAL_CHOSEN))
 			counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
 		v1_drop(w, rx, "no acceptable IKEv1 proposal");
@@ -1250,8 +1250,8 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->local_port = rx->l->port;
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
-	sa->id_local = &sa->conn->id_self[this_end];
-	sa->ext->id_remote = sa->conn->id[1 - this_end];
+	sa->id_local = &sa->conn->cfg->id_self[this_end];
+	sa->ext->id_remote = *sa->conn->id[1 - this_end];
 	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
 	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0) {
@@ -1462,7 +1462,7 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 
 static uint32_t conn_ike_life(const struct connection *c)
 {
-	return c->spec.ike_lifetime ? c->spec.ike_lifetime : DEFAULT_IKE_LIFE_S;
+	return c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S;
 }
 
 static int aggr_initiate(struct ike_sa *sa)
@@ -1478,7 +1478,7 @@ static int aggr_initiate(struct ike_sa *sa)
 		ike_sa_progress(sa, RC_LOG, "IKEv1 Aggressive Mode with PSK sends a hash of the "
 				"key in the clear: open to offline dictionary attacks");
 	ike_sa_progress(sa, RC_LOG, "initiating IKEv1 Aggressive Mode connection");
-	if (v1_p1_set_make(sa->conn->spec.ike, s->auth, conn_ike_life(sa->conn), &set, err,
+	if (v1_p1_set_make(sa->conn->spec->ike, s->auth, conn_ike_life(sa->conn), &set, err,
 			   sizeof(err)) < 0 ||
 	    !set.n) {
 		fail(sa, IKE_FAIL_OTHER, RC_FATAL, "no IKEv1 proposal to send");
@@ -1517,7 +1517,7 @@ void v1_aggr_i_keygen(struct ike_sa *sa, struct ike_input *in)
 	r->ke = NULL;
 	memcpy(s->gxi, r->pub, r->pub_len);
 	s->gxi_len = r->pub_len;
-	if (v1_p1_set_make(sa->conn->spec.ike, s->auth, conn_ike_life(sa->conn), set, err,
+	if (v1_p1_set_make(sa->conn->spec->ike, s->auth, conn_ike_life(sa->conn), set, err,
 			   sizeof(err)) < 0 ||
 	    v1_p1_set_to_sa(set, form) < 0 || start(sa, &b, false) < 0 ||
 	    v1_build_sa(&b, form, &sa_body) < 0 ||
@@ -1762,7 +1762,7 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		return;
 	}
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
-	if (!c || !(c->spec.policy & POL_IKEV1) || !(c->spec.policy & POL_AGGRESSIVE)) {
+	if (!c || !(c->spec->policy & POL_IKEV1) || !(c->spec->policy & POL_AGGRESSIVE)) {
 		if (c)
 			ike_connection_unref(c);
 		log_limited(LOG_INFO, 10, "IKEv1: no Aggressive Mode connection",
@@ -1779,10 +1779,10 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	form = malloc(sizeof(*form));
 	auth = responder_auth(d, c, this_end, sap->u.sa, "Aggressive Mode");
 	if (!set || !form || auth < 0 ||
-	    v1_p1_set_make(c->spec.ike, (uint16_t)auth, conn_ike_life(c), set, err, sizeof(err)) < 0 ||
+	    v1_p1_set_make(c->spec->ike, (uint16_t)auth, conn_ike_life(c), set, err, sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
-			    "\"%s\": Aggressive Mode: no acceptable Oakley transform", c->spec.name);
+			    "\"%s\": Aggressive Mode: no acceptable Oakley transform", c->spec->name);
 		aggr_refuse(w, rx, m, V1N_NO_PROPOSAL_CHOSEN, "no acceptable IKEv1 proposal");
 		goto out_conn;
 	}
@@ -1792,10 +1792,10 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		goto out_conn;
 	}
 	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, &id) < 0 ||
-	    (!ike_id_is_any(&c->id[1 - this_end]) && !ike_id_match(&c->id[1 - this_end], &id))) {
+	    (!ike_id_is_any(c->id[1 - this_end]) && !ike_id_match(c->id[1 - this_end], &id))) {
 		log_limited(LOG_INFO, 10, "IKEv1: Aggressive Mode ID mismatch",
 			    "\"%s\": Aggressive Mode: the peer's ID is not the one the connection "
-			    "expects", c->spec.name);
+			    "expects", c->spec->name);
 		aggr_refuse(w, rx, m, V1N_INVALID_ID_INFORMATION,
 			    "Aggressive Mode message 1: the peer's ID is not the connection's");
 		goto out_conn;
@@ -1820,7 +1820,7 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->local_port = rx->l->port;
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
-	sa->id_local = &sa->conn->id_self[this_end];
+	sa->id_local = &sa->conn->cfg->id_self[this_end];
 	sa->ext->id_remote = id;
 	sa->v1->aggressive = true;
 	sa->v1->p1 = chosen;

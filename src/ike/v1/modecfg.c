@@ -64,7 +64,7 @@ struct mc_vals {
 /* The banner to send: our end's --modecfgbanner, or the other end's (ipsec.conf gives both). */
 static const char *banner_of(const struct ike_sa *sa)
 {
-	const struct conn_spec *s = &sa->conn->spec;
+	const struct conn_spec *s = sa->conn->spec;
 
 	return s->end[sa->this_end].modecfg_banner ? s->end[sa->this_end].modecfg_banner
 						    : s->end[1 - sa->this_end].modecfg_banner;
@@ -92,8 +92,8 @@ static size_t split_of(const struct ike_sa *sa, uint8_t out[SPLIT_SENT_MAX * SPL
 	const struct connection *c = sa->conn;
 	struct ip_subnet s;
 
-	if (!c->spec.end[sa->this_end].has_client ||
-	    ike_ts_to_subnet(&c->ts[sa->this_end], &s) < 0 || s.addr.af != AF_INET ||
+	if (!c->spec->end[sa->this_end].has_client ||
+	    ike_ts_to_subnet(c->ts[sa->this_end], &s) < 0 || s.addr.af != AF_INET ||
 	    s.prefix == 0)
 		return 0;
 	if (!impair_get(IMPAIR_MODECFG_SPLIT_HALVES) || s.prefix == 32) {
@@ -128,7 +128,7 @@ static struct ip_addr addr_of(sa_family_t af, const uint8_t *p)
 static int lease(struct ike_sa *sa, unsigned fams)
 {
 	const struct connection *conn = sa->conn;
-	struct ike_pool *const *pools = conn->pool[1 - sa->this_end];
+	struct ike_pool *const *pools = conn->cfg->pool[1 - sa->this_end];
 	struct ike_lease *l = NULL;
 	struct ike_id key;
 	char name[CONN_NAME_MAX + 32];
@@ -173,7 +173,7 @@ static void fill(struct ike_sa *sa, struct v1_cfg *cfg, struct mc_vals *v)
 {
 	const char *banner = banner_of(sa);
 	size_t sl = split_of(sa, v->split);
-	const struct ike_modecfg *mc = &sa->conn->modecfg;
+	const struct ike_modecfg *mc = &sa->conn->cfg->modecfg;
 	const struct ike_lease *l = ike_sa_lease(sa);
 	unsigned n4 = 0, n6 = 0;
 
@@ -270,7 +270,7 @@ void v1_modecfg_r_request(struct ike_sa *sa, struct ike_input *in)
 	struct mc_vals v;
 	unsigned fams = 0;
 
-	if (!sa->conn->spec.end[sa->this_end].modecfg_server) {
+	if (!sa->conn->spec->end[sa->this_end].modecfg_server) {
 		v1_drop(sa->w, in->rx, "a ModeCfg REQUEST to a connection that is no --modecfgserver");
 		return;
 	}
@@ -354,7 +354,7 @@ static void take_split(struct ike_sa *sa, struct ike_cp_given *g, const struct v
 /* The address family our IPsec SA's tunnel is of (its remote --client's): the one we need. */
 static sa_family_t tunnel_af(const struct ike_sa *sa)
 {
-	return sa->conn->ts[1 - sa->this_end].start.af == AF_INET6 ? AF_INET6 : AF_INET;
+	return sa->conn->ts[1 - sa->this_end]->start.af == AF_INET6 ? AF_INET6 : AF_INET;
 }
 
 /* An IPv6 netmask's prefix length; -1 when it is no prefix. */
@@ -533,12 +533,12 @@ void v1_modecfg_i_reply(struct ike_sa *sa, struct ike_input *in)
 static bool split_ts(const struct ike_sa *sa, const struct connection *conn, uint8_t this_end,
 		     unsigned i, struct ike_ts *out)
 {
-	const struct ike_ts *want = &conn->ts[1 - this_end];
+	const struct ike_ts *want = conn->ts[1 - this_end];
 	char s[IP_SUBNET_STRLEN];
 
 	*out = ike_ts_from_subnet(&sa->ext->given->split[i], want->ipproto, want->sport);
 	out->eport = want->eport;
-	if (conn->spec.end[1 - this_end].has_client && !ike_ts_within(out, want)) {
+	if (conn->spec->end[1 - this_end].has_client && !ike_ts_within(out, want)) {
 		log_limited(LOG_INFO, 10, "ModeCfg split network", "#%llu: ModeCfg: the split "
 			    "network %s is not within the connection's: not used",
 			    (unsigned long long)sa->serial, ip_subnet_str(&sa->ext->given->split[i], s));
@@ -554,7 +554,7 @@ struct ike_ts v1_modecfg_remote_ts(const struct ike_sa *sa, const struct connect
 	struct ike_ts t;
 
 	if (!g || split >= g->nsplit || conn != sa->conn || !split_ts(sa, conn, this_end, split, &t))
-		return conn->ts[1 - this_end];
+		return *conn->ts[1 - this_end];
 	return t;
 }
 

@@ -116,7 +116,7 @@ int v1_natd_build(struct v1_build *b, const struct ike_sa *sa)
 	rc = natd_hash(sa, &sa->peer, sa->peer_port, h);
 	rc = rc ? rc : v1_build_blob(b, natd_type(sa), h, len);
 	rc = rc ? rc : natd_hash(sa, &sa->local, sa->local_port, h);
-	if (!rc && (sa->conn->spec.policy & POL_FORCEENCAPS))
+	if (!rc && (sa->conn->spec->policy & POL_FORCEENCAPS))
 		h[0] ^= 0xff;	/* --forceencaps: the peer believes we are behind a NAT */
 	rc = rc ? rc : v1_build_blob(b, natd_type(sa), h, len);
 	return rc;
@@ -149,7 +149,7 @@ void v1_natd_check(struct ike_sa *sa, const struct v1_msg *m)
 		}
 	}
 	sa->nat_peer = !peer_seen;
-	if (sa->conn->spec.policy & POL_FORCEENCAPS)
+	if (sa->conn->spec->policy & POL_FORCEENCAPS)
 		sa->nat_local = true;
 	ike_sa_progress(sa, RC_LOG, "NAT-Traversal: Result using %s sender port %u: %s",
 			natt_names[sa->v1->natt], sa->peer_port,
@@ -226,7 +226,7 @@ void v1_natt_keepalive_arm(struct ike_sa *sa)
 {
 	struct ike_worker *w = sa->w;
 
-	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
+	if (sa->nat_local && sa->natt && !(sa->conn->spec->policy & POL_NO_KEEPALIVE) &&
 	    w->d->keep_alive_s)
 		timer_arm(&net_pool_worker(w->d->pool, w->index)->timers, &sa->ext->keepalive,
 			  ike_now(w) + (uint64_t)w->d->keep_alive_s * 1000);

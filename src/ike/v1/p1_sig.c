@@ -62,19 +62,19 @@ static int no(const char **why, const char *what)
 int v1_sig_method(struct ike_daemon *d, const struct connection *c, uint8_t this_end, bool xauth,
 		  const char **why)
 {
-	struct crypto_privkey *key = ike_auth_end_key(d, c, this_end, &c->id_self[this_end]);
+	struct crypto_privkey *key = ike_auth_end_key(d, c, this_end, &c->cfg->id_self[this_end]);
 	const struct crypto_pubkey *pub = NULL;
 	enum crypto_key_kind kind = CRYPTO_KEY_RSA;
 	enum crypto_curve curve = CRYPTO_CURVE_NONE;
-	uint8_t both = c->auth[0].classes & c->auth[1].classes;
+	uint8_t both = c->cfg->auth[0].classes & c->cfg->auth[1].classes;
 	uint8_t method, h;
 
 	if (key) {
 		kind = crypto_privkey_kind(key);
 		curve = crypto_privkey_curve(key);
 		crypto_privkey_unref(key);
-	} else if (c->creds[this_end].cert &&
-		   (pub = crypto_cert_pubkey(c->creds[this_end].cert)) != NULL) {
+	} else if (c->cfg->creds[this_end].cert &&
+		   (pub = crypto_cert_pubkey(c->cfg->creds[this_end].cert)) != NULL) {
 		/* no key to sign with: signing fails later and says so */
 		kind = crypto_pubkey_kind(pub);
 		curve = crypto_pubkey_curve(pub);
@@ -97,7 +97,7 @@ int v1_sig_method(struct ike_daemon *d, const struct connection *c, uint8_t this
 			return no(why, "our key is ECDSA but the connection does not authenticate "
 				       "with ECDSA (IKEv1 authenticates both ends by one method)");
 		h = plan_of(method).scheme.hash;
-		if (!(c->auth[0].ecdsa_hashes & c->auth[1].ecdsa_hashes & IKE_HASH_BIT(h)))
+		if (!(c->cfg->auth[0].ecdsa_hashes & c->cfg->auth[1].ecdsa_hashes & IKE_HASH_BIT(h)))
 			return no(why, "our ECDSA key's curve fixes its hash (RFC 4754: SHA-256 "
 				       "on P-256, SHA-384 on P-384, SHA-512 on P-521), which "
 				       "--ecdsa-sha2_N does not allow");
@@ -224,11 +224,11 @@ int v1_sig_build_cr(struct ike_sa *sa, struct v1_build *b)
 	size_t ndn = 0;
 	int rc = 0;
 
-	if (!(sa->conn->auth[peer_end].classes & IKE_AUTHC_SIG))
+	if (!(sa->conn->cfg->auth[peer_end].classes & IKE_AUTHC_SIG))
 		return 0;
-	if (sa->conn->ca_dn[peer_end]) {
-		cr.data = sa->conn->ca_dn[peer_end];
-		cr.len = sa->conn->ca_dn_len[peer_end];
+	if (sa->conn->cfg->ca_dn[peer_end]) {
+		cr.data = sa->conn->cfg->ca_dn[peer_end];
+		cr.len = sa->conn->cfg->ca_dn_len[peer_end];
 		return v1_build_cert(b, V1_PL_CR, &cr);
 	}
 	rcu_read_lock();

@@ -115,24 +115,24 @@ static void qm_fail(struct ike_sa *sa, unsigned rc, const char *why)
 /* The PFS group of c: a group in esp= wins (v1_p2_set_make), else --pfsgroup, else Phase 1's. */
 static uint16_t pfs_group(const struct ike_sa *sa, const struct connection *c)
 {
-	if (!(c->spec.policy & POL_PFS))
+	if (!(c->spec->policy & POL_PFS))
 		return 0;
-	return c->spec.pfsgroup > 0 ? (uint16_t)c->spec.pfsgroup : sa->v1->p1.group;
+	return c->spec->pfsgroup > 0 ? (uint16_t)c->spec->pfsgroup : sa->v1->p1.group;
 }
 
 static int p2_set(const struct ike_sa *sa, const struct connection *c, struct v1_p2_set *set)
 {
 	char err[256];
-	uint32_t life = c->spec.ipsec_lifetime ? c->spec.ipsec_lifetime : DEFAULT_IPSEC_LIFE_S;
+	uint32_t life = c->spec->ipsec_lifetime ? c->spec->ipsec_lifetime : DEFAULT_IPSEC_LIFE_S;
 
-	if (v1_p2_set_make(c->spec.esp, pfs_group(sa, c), (c->spec.policy & POL_TUNNEL) != 0, life,
-			   set, err, sizeof(err)) < 0) {
-		log_limited(LOG_WARNING, 10, "IKEv1 esp=", "\"%s\": %s", c->spec.name, err);
+	if (v1_p2_set_make(c->spec->esp, pfs_group(sa, c), (c->spec->policy & POL_TUNNEL) != 0,
+			   life, set, err, sizeof(err)) < 0) {
+		log_limited(LOG_WARNING, 10, "IKEv1 esp=", "\"%s\": %s", c->spec->name, err);
 		return -EINVAL;
 	}
 	/* behind a NAT: UDP-Encapsulated-Tunnel/Transport, in the numbers both announced */
 	for (unsigned i = 0; i < set->n; i++)
-		set->t[i].encap = v1_natt_mode(sa, (c->spec.policy & POL_TUNNEL) != 0);
+		set->t[i].encap = v1_natt_mode(sa, (c->spec->policy & POL_TUNNEL) != 0);
 	return 0;
 }
 
@@ -501,7 +501,7 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 		c->ts_local = old->ts_local;
 		c->ts_remote = old->ts_remote;
 	} else {
-		c->transport = !(conn->spec.policy & POL_TUNNEL);
+		c->transport = !(conn->spec->policy & POL_TUNNEL);
 		/* a Mode Config client's IDci is the address it was given */
 		c->ts_local = ike_conn_local_ts_sa(conn, this_end, sa->ext->given);
 		/* ... and its IDcr one of the server's split networks, when it gave some */
@@ -548,7 +548,7 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
 	    c->rekeying || c->superseded || c->lingering)
 		return false;
 	/* by its timer or the kernel's soft expiry: the end that made it, unless --dontrekey */
-	if (!asked && (!c->we_initiated || (c->conn->spec.policy & POL_DONT_REKEY)))
+	if (!asked && (!c->we_initiated || (c->conn->spec->policy & POL_DONT_REKEY)))
 		return false;
 	if (sa->v1->qm || sa->v1->replaced) {
 		/*
@@ -581,7 +581,7 @@ void v1_quick_timeout(struct ike_sa *sa)
 	struct child_sa *old = c && c->rekey_of ? ike_child_find(sa, c->rekey_of) : NULL;
 	struct connection *conn = c ? c->conn : sa->conn;
 	uint8_t end = c ? c->this_end : sa->this_end;
-	unsigned tries = q->tries + 1, limit = conn->spec.keyingtries, split = q->split;
+	unsigned tries = q->tries + 1, limit = conn->spec->keyingtries, split = q->split;
 	bool rekey = c && c->rekey_of;
 
 	ike_connection_ref(conn);
@@ -952,14 +952,14 @@ static struct connection *r_conn(struct ike_sa *sa, int ids, const struct ike_ts
 	si.ts[0] = *ci;
 	sr.ts[0] = *cr;
 	if (ids <= 0 ||
-	    (ike_ts_narrow(&si, &sa->conn->ts[1 - sa->this_end], &tmp) == 0 &&
-	     ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &tmp) == 0)) {
+	    (ike_ts_narrow(&si, sa->conn->ts[1 - sa->this_end], &tmp) == 0 &&
+	     ike_ts_narrow(&sr, sa->conn->ts[sa->this_end], &tmp) == 0)) {
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
 	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote, sa->id_local, &si,
 				 &sr, end);
-	if (!chosen || !(chosen->spec.policy & POL_IKEV1)) {
+	if (!chosen || !(chosen->spec->policy & POL_IKEV1)) {
 		if (chosen)
 			ike_connection_unref(chosen);
 		*end = sa->this_end;
@@ -1020,7 +1020,7 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 		free(set);
 		log_limited(LOG_INFO, 10, "IKEv1 Quick Mode: no acceptable proposal",
 			    "\"%s\" #%llu: Quick Mode: no acceptable ESP proposal (or PFS mismatch)",
-			    conn->spec.name, (unsigned long long)sa->serial);
+			    conn->spec->name, (unsigned long long)sa->serial);
 		if (v1_send_notify(sa, in->rx, V1N_NO_PROPOSAL_CHOSEN) == 0)
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_NO_PROPOSAL_SENT);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: no acceptable proposal");
@@ -1036,14 +1036,14 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	struct ike_ts peer_ts = ike_connection_has_pool(conn, (uint8_t)(1 - end))
 					? ike_conn_remote_ts_sa(conn, end, &sa->peer,
 								ike_sa_lease(sa))
-					: conn->ts[1 - end];
+					: *conn->ts[1 - end];
 	if (ids < 0 || ike_ts_narrow(&one, &peer_ts, &tr) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDci is not the peer's client");
 		goto out;
 	}
 	one.ts[0] = cr;
-	if (ike_ts_narrow(&one, &conn->ts[end], &tl) < 0) {
+	if (ike_ts_narrow(&one, conn->ts[end], &tl) < 0) {
 		v1_send_notify(sa, in->rx, V1N_INVALID_ID_INFORMATION);
 		v1_drop(sa->w, in->rx, "Quick Mode message 1: IDcr is not our client");
 		goto out;

@@ -147,8 +147,8 @@ void v1_after_modecfg(struct ike_sa *sa)
  */
 static void done(struct ike_sa *sa)
 {
-	const struct conn_end_spec *me = &sa->conn->spec.end[sa->this_end];
-	bool pull = sa->conn->spec.policy & POL_MODECFG_PULL;
+	const struct conn_end_spec *me = &sa->conn->spec->end[sa->this_end];
+	bool pull = sa->conn->spec->policy & POL_MODECFG_PULL;
 
 	if (me->modecfg_server && !pull) {
 		if (v1_modecfg_push(sa) < 0) {
@@ -285,8 +285,8 @@ void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
 		memcpy(pass, p->val, p->len);
 		pass[p->len] = '\0';
 		user_str(u->val, u->len, shown, sizeof(shown));
-		ok = c->spec.xauthby == XAUTHBY_ALWAYSOK ||
-		     passwd_ok(sa->w->d->ipsecdir, c->spec.name, user, pass);
+		ok = c->spec->xauthby == XAUTHBY_ALWAYSOK ||
+		     passwd_ok(sa->w->d->ipsecdir, c->spec->name, user, pass);
 	}
 	crypto_wipe(pass, sizeof(pass));
 	/* the REPLY's password is in the decrypted datagram: wiped there too */
@@ -300,7 +300,7 @@ void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
 		log_limited(LOG_INFO, 10, "XAUTH authentication failed",
 			    "#%llu: XAUTH: User %s: Authentication Failed: Incorrect Username or "
 			    "Password", (unsigned long long)sa->serial, shown);
-		if (c->spec.xauthfail == XAUTHFAIL_SOFT) {
+		if (c->spec->xauthfail == XAUTHFAIL_SOFT) {
 			/* soft: the peer is told it passed; no user is recorded (libreswan's soft fail) */
 			ike_sa_progress(sa, RC_LOG, "XAUTH: xauthfail=soft: continuing");
 			ok = true;
@@ -587,7 +587,7 @@ void v1_xauth_i_set(struct ike_sa *sa, struct ike_input *in)
 
 bool v1_xauth_after_p1(struct ike_sa *sa)
 {
-	const struct conn_end_spec *me = &sa->conn->spec.end[sa->this_end];
+	const struct conn_end_spec *me = &sa->conn->spec->end[sa->this_end];
 
 	sa->v1->p1_state = sa->state;
 	if (me->xauth_server) {

@@ -138,7 +138,7 @@ static int octets(struct ike_sa *sa, bool of_initiator, const struct ike_id *id,
  */
 static int choose_ours(struct ike_sa *sa, struct v2_auth_pend *p, const char **why)
 {
-	const struct ike_auth_policy *pol = &sa->conn->auth[sa->this_end];
+	const struct ike_auth_policy *pol = &sa->conn->cfg->auth[sa->this_end];
 	struct crypto_privkey *key = NULL;
 	int rc = -ENOKEY;
 
@@ -153,7 +153,7 @@ static int choose_ours(struct ike_sa *sa, struct v2_auth_pend *p, const char **w
 			return 0;
 		rc = -ENOKEY;
 	} else if (pol->classes & IKE_AUTHC_SIG && !(pol->classes & IKE_AUTHC_PSK)) {
-		*why = sa->conn->creds[sa->this_end].cert
+		*why = sa->conn->cfg->creds[sa->this_end].cert
 			       ? "no private key for our certificate"
 			       : "no certificate (--cert) and no private key for our ID in the secrets";
 	}
@@ -220,7 +220,7 @@ static int peer_auth(struct ike_sa *sa, const struct v2_msg *m, struct v2_auth_p
 	size_t sig_len, len;
 	int rc;
 
-	rc = ike_auth_parse(&conn->auth[peer_end], ike_auth_our_hashes(), auth->u.auth.method,
+	rc = ike_auth_parse(&conn->cfg->auth[peer_end], ike_auth_our_hashes(), auth->u.auth.method,
 			    auth->u.auth.data, auth->u.auth.len, &v->plan, &sig, &sig_len, why);
 	if (log_debug_is_on(DBG_BASE) && auth->u.auth.method == V2_AUTH_DIGITAL_SIG) {
 		char hex[2 * 256 + 1] = "";
@@ -313,7 +313,7 @@ static void build_certreq(struct ike_sa *sa, struct v2_build *b)
 	const struct ike_creds *c;
 	int n = 0;
 
-	if (!(sa->conn->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG))
+	if (!(sa->conn->cfg->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG))
 		return;
 	rcu_read_lock();
 	c = ike_creds_get_rcu(sa->w->d);
@@ -331,7 +331,8 @@ void v2_auth_init_payloads(struct ike_sa *sa, struct v2_build *b)
 {
 	uint8_t data[16];
 	struct v2_notification n = { .type = V2N_SIGNATURE_HASH_ALGORITHMS, .data = data };
-	bool sigs = (sa->conn->auth[0].classes | sa->conn->auth[1].classes) & IKE_AUTHC_SIG;
+	bool sigs =
+		(sa->conn->cfg->auth[0].classes | sa->conn->cfg->auth[1].classes) & IKE_AUTHC_SIG;
 
 	if (sigs && (sa->initiator || sa->setup->peer_hashes) &&
 	    !impair_consume(IMPAIR_OMIT_SIGHASH)) {
@@ -360,7 +361,7 @@ static void note_certreq(struct ike_sa *sa, const struct v2_msg *m)
 
 static bool wants_child(const struct connection *c)
 {
-	return (c->spec.policy & (POL_ENCRYPT | POL_AUTHENTICATE)) != 0;
+	return (c->spec->policy & (POL_ENCRYPT | POL_AUTHENTICATE)) != 0;
 }
 
 /* Move an SA to the NAT-T port when a NAT was detected (RFC 7296 2.23). */
@@ -634,10 +635,10 @@ void v2_auth_start(struct ike_sa *sa)
 		return;
 	}
 	c->we_initiated = true;	/* our IKE_AUTH carries it: its keys go i->r first */
-	c->transport = !(conn->spec.policy & POL_TUNNEL);
+	c->transport = !(conn->spec->policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
-	c->ts_local = conn->ts[sa->this_end];
-	c->ts_remote = conn->ts[1 - sa->this_end];
+	c->ts_local = *conn->ts[sa->this_end];
+	c->ts_remote = *conn->ts[1 - sa->this_end];
 	if (ike_connection_is_cp_client(conn, sa->this_end)) {
 		/* any address of the family: the responder narrows it to the one it gives */
 		c->ts_local = ike_conn_family_ts(conn, sa->this_end, c->ts_remote.start.af);
@@ -850,7 +851,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 {
 	const struct connection *conn = sa->conn;
 	uint8_t pe = (uint8_t)(1 - sa->this_end);
-	sa_family_t af = conn->ts[pe].start.af;
+	sa_family_t af = conn->ts[pe]->start.af;
 	static const uint32_t want[2] = { V2_CFGW_IP4, V2_CFGW_IP6 };
 	int first = ike_lease_fam(af);
 	struct ike_lease *lease = ike_sa_lease_slot(sa);	/* the client's instance's */
@@ -863,7 +864,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	ike_lease_key(&sa->ext->id_remote, sa->serial, &key);
 	for (int k = 0; k < 2; k++) {
 		int fam = k == 0 ? first : 1 - first;
-		struct ike_pool *pool = conn->pool[pe][fam];
+		struct ike_pool *pool = conn->cfg->pool[pe][fam];
 		int rc;
 
 		if (!pool || !(p->cfg.want & want[fam]))
@@ -907,7 +908,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 /* Our CFG_REPLY: the leased addresses, the connection's DNS servers and domains. */
 static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v2_auth_pend *p)
 {
-	const struct ike_modecfg *mc = &sa->conn->modecfg;
+	const struct ike_modecfg *mc = &sa->conn->cfg->modecfg;
 	struct v2_cfg r = { .type = V2_CFG_REPLY };
 	struct v2_cp cp;
 	uint8_t vals[1024];
@@ -946,7 +947,7 @@ static void build_cp_reply(struct ike_sa *sa, struct v2_build *b, const struct v
 			r.pcscf[r.npcscf++] = mc->pcscf[i];
 	/* what we protect, when it is not everything (split tunnelling) */
 	struct ip_subnet ours;
-	const struct ike_ts *t = &sa->conn->ts[sa->this_end];
+	const struct ike_ts *t = sa->conn->ts[sa->this_end];
 	if (p->cfg.want & (t->start.af == AF_INET ? V2_CFGW_SUBNET4 : V2_CFGW_SUBNET6) &&
 	    ike_ts_to_subnet(t, &ours) == 0 && ours.prefix > 0)
 		r.subnets[r.nsubnets++] = ours;
@@ -1123,7 +1124,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	}
 	ours_remote = ike_conn_remote_ts(sa->conn, sa->this_end, &sa->peer);
 	if (ike_ts_narrow(&si, &ours_remote, &p->chosen_i) < 0 ||
-	    ike_ts_narrow(&sr, &sa->conn->ts[sa->this_end], &p->chosen_r) < 0) {
+	    ike_ts_narrow(&sr, sa->conn->ts[sa->this_end], &p->chosen_r) < 0) {
 		p->child_err = V2N_TS_UNACCEPTABLE;
 		return;
 	}
@@ -1134,7 +1135,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	const uint8_t *spi = offered ? offered->spi : p->child_accepted.spi;
 	p->spi_out = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
 	p->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) &&
-		       !(sa->conn->spec.policy & POL_TUNNEL);
+		       !(sa->conn->spec->policy & POL_TUNNEL);
 	s->child_num = num;
 	p->child = CHILD_OK;
 }
@@ -1230,14 +1231,14 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	}
 	note_certreq(sa, m);
 	/* The manual: switch to the connection that names this peer ID, if any. */
-	const struct ike_id *named = &sa->conn->id[1 - sa->this_end];
+	const struct ike_id *named = sa->conn->id[1 - sa->this_end];
 	uint8_t end;
 	struct connection *better = ike_conn_for_id(d, &sa->local, &sa->peer, &p->peer, &end);
 	if (better && better != sa->conn && (ike_id_is_any(named) || !ike_id_match(named, &p->peer)))
 		ike_sa_set_conn(sa, better, end);
 	if (better)
 		ike_connection_unref(better);
-	named = &sa->conn->id[1 - sa->this_end];
+	named = sa->conn->id[1 - sa->this_end];
 	if (!ike_id_match(named, &p->peer)) {
 		snprintf(buf, sizeof(buf), "the peer identified as %s, which no connection accepts",
 			 log_debug_is_on(DBG_PRIVATE) ? ike_id_str(&p->peer, buf + 200, 100) : "<id>");
@@ -1245,7 +1246,7 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	sa->ext->id_remote = p->peer;
-	sa->id_local = &sa->conn->id_self[sa->this_end];
+	sa->id_local = &sa->conn->cfg->id_self[sa->this_end];
 	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
 	if (cp && cp->u.cp->type == V2_CFG_REQUEST) {
 		if (v2_cfg_decode(cp->u.cp, &p->cfg, &why) < 0) {

@@ -214,7 +214,7 @@ static uint16_t icv_bits(uint16_t encr)
 static void sa_params(struct ike_sa *sa, struct child_sa *c, bool inbound,
 		      struct kernel_sa_params *p)
 {
-	const struct conn_spec *cs = &c->conn->spec;
+	const struct conn_spec *cs = c->conn->spec;
 	int ekey = crypto_encr_keymat_len(c->suite.encr, c->suite.encr_keylen);
 	int akey = c->suite.integ ? crypto_integ_key_len(c->suite.integ) : 0;
 
@@ -273,7 +273,7 @@ uint64_t v2_child_soft_limit(uint64_t hard, const struct conn_spec *cs, uint32_t
 /* The byte and packet limits of c's SAs (one fuzz for both directions). */
 static void sa_limits(const struct child_sa *c, uint32_t fuzz, struct kernel_sa_params *p)
 {
-	const struct conn_spec *cs = &c->conn->spec;
+	const struct conn_spec *cs = c->conn->spec;
 
 	p->hard_bytes = cs->ipsec_max_bytes;
 	p->soft_bytes = v2_child_soft_limit(cs->ipsec_max_bytes, cs, fuzz);
@@ -310,7 +310,7 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	uint32_t r = 0, fuzz;
 
 	crypto_random(&r, sizeof(r));
-	fuzz = c->conn->spec.rekeyfuzz ? r % (c->conn->spec.rekeyfuzz + 1) : 0;
+	fuzz = c->conn->spec->rekeyfuzz ? r % (c->conn->spec->rekeyfuzz + 1) : 0;
 
 	/*
 	 * One batch, one answer: both SAs (the inbound one is new: the worker
@@ -670,7 +670,8 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	if (owns && last && atomic_load(&c->conn->routing) != CONN_UNROUTED && out_policy &&
 	    !atomic_load(&sa->w->d->shutting_down)) {
 		struct connection *cn = c->conn;
-		int shunt = cn->spec.prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec.prospective;
+		int shunt =
+			cn->spec->prospective == SHUNT_NONE ? SHUNT_TRAP : cn->spec->prospective;
 		out_policy->kind = KERNEL_OP_POLICY_ADD;
 		ike_route_out_policy(cn, atomic_load(&cn->route_end), shunt,
 				     atomic_load(&cn->route_reqid), &out_policy->policy);
@@ -729,7 +730,7 @@ int v2_ts_from_wire(const struct v2_ts *in, struct ike_ts_set *out)
  */
 static void arm_life(struct ike_sa *sa, struct child_sa *c)
 {
-	const struct conn_spec *cs = &c->conn->spec;
+	const struct conn_spec *cs = c->conn->spec;
 	uint64_t now = ike_now(sa->w), life = (uint64_t)cs->ipsec_lifetime * 1000, margin = 0;
 
 	if (!life)

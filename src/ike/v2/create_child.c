@@ -259,7 +259,7 @@ static void cc_send(struct ike_sa *sa)
 	if (t->kind == V2T_REKEY_IKE) {
 		uint8_t spi[8];
 		memcpy(spi, t->new_ike->spi_i, 8);
-		proposal_set_to_sa(sa->conn->ike_props, V2_PROTO_IKE, spi, 8, sa_pl);
+		proposal_set_to_sa(sa->conn->cfg->ike_props, V2_PROTO_IKE, spi, 8, sa_pl);
 		v2_build_sa(&b, sa_pl);
 		v2_build_nonce(&b, &ni);
 		v2_build_ke(&b, &ke);
@@ -360,7 +360,8 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		n->state = IKE_I_REKEY;
 		inherit(n, sa);
 		t->new_ike = n;
-		t->dh = sa->suite.dh ? sa->suite.dh : proposal_set_first_dh(sa->conn->ike_props);
+		t->dh = sa->suite.dh ? sa->suite.dh
+				     : proposal_set_first_dh(sa->conn->cfg->ike_props);
 		ike_sa_progress(sa, RC_LOG, "rekeying the IKE SA (new SA #%llu)",
 				(unsigned long long)n->serial);
 		cc_ke_then_send(sa);
@@ -394,7 +395,7 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 		c->ts_local = old->ts_local;
 		c->ts_remote = old->ts_remote;
 	} else {
-		c->transport = !(conn->spec.policy & POL_TUNNEL);
+		c->transport = !(conn->spec->policy & POL_TUNNEL);
 		c->ts_local = ike_conn_local_ts_sa(conn, end, sa->ext->given);
 		c->ts_remote = ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	}
@@ -711,7 +712,7 @@ void v2_cc_i_ike_response(struct ike_sa *sa, struct ike_input *in)
 		task_fail(sa, "%s", "the new IKE SA went away");
 		return;
 	}
-	if (proposal_check_reply(sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0 ||
+	if (proposal_check_reply(sa->conn->cfg->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0 ||
 	    sa_pl->u.sa->props[0].spi_size != 8 || !nr || !ke || suite.dh != t->dh ||
 	    ke->u.ke.group != t->dh) {
 		task_fail(sa, "%s", "the IKE SA rekey answer is unacceptable");
@@ -1041,7 +1042,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	ours_remote = old ? old->ts_remote
 			  : ike_conn_remote_ts_sa(conn, end, &sa->peer, ike_sa_lease(sa));
 	if (ike_ts_narrow(&si, &ours_remote, &chosen_i) < 0 ||
-	    ike_ts_narrow(&sr, old ? &old->ts_local : &conn->ts[end], &chosen_r) < 0) {
+	    ike_ts_narrow(&sr, old ? &old->ts_local : conn->ts[end], &chosen_r) < 0) {
 		if (fit)
 			ike_conn_unuse(&d->insts, fit);
 		send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
@@ -1070,7 +1071,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	c->spi_out = v2_spi32_get(offered ? offered->spi : accepted.spi);
 	c->ts_local = chosen_r;
 	c->ts_remote = chosen_i;
-	c->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) && !(conn->spec.policy & POL_TUNNEL);
+	c->transport = v2_msg_notify(m, V2N_USE_TRANSPORT_MODE) && !(conn->spec->policy & POL_TUNNEL);
 	c->encap = sa->nat_local || sa->nat_peer;
 	keep_lowest(c->nonce_min, &c->nonce_min_len, ni->u.nonce.data, ni->u.nonce.len, r->nr,
 		    CC_NONCE_LEN);
@@ -1112,7 +1113,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 		send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
-	if (!ke || proposal_match_dh_hint(sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE,
+	if (!ke || proposal_match_dh_hint(sa->conn->cfg->ike_props, sa_pl->u.sa, V2_PROTO_IKE,
 					  ke->u.ke.group, &suite, &num, &accepted) < 0) {
 		send_error(sa, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;

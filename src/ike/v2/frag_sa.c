@@ -15,7 +15,7 @@
 
 static enum conn_frag policy(const struct ike_sa *sa)
 {
-	return sa->conn ? sa->conn->spec.fragmentation : FRAG_YES;
+	return sa->conn ? sa->conn->spec->fragmentation : FRAG_YES;
 }
 
 /*

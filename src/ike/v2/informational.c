@@ -52,7 +52,7 @@ void v2_ike_arm_timers(struct ike_sa *sa)
 	 * 0..rekeyfuzz percent of it before the end; the responder keeps the SA
 	 * to its end (the initiator rekeys it first).
 	 */
-	const struct conn_spec *cs = &sa->conn->spec;
+	const struct conn_spec *cs = sa->conn->spec;
 	uint64_t life = (uint64_t)cs->ike_lifetime * 1000, margin = 0;
 	sa->expire_ms = ike_now(sa->w) + life;
 	if (sa->initiator)
@@ -60,7 +60,7 @@ void v2_ike_arm_timers(struct ike_sa *sa)
 	sa->life_is_rekey = margin > 0;
 	timer_arm(wheel(sa), &sa->life, sa->expire_ms - margin);
 	/* RFC 3948 4: behind a NAT, keep its mapping open. */
-	if (sa->nat_local && sa->natt && !(sa->conn->spec.policy & POL_NO_KEEPALIVE) &&
+	if (sa->nat_local && sa->natt && !(sa->conn->spec->policy & POL_NO_KEEPALIVE) &&
 	    w->d->keep_alive_s)
 		timer_arm(wheel(sa), &sa->ext->keepalive,
 			  ike_now(sa->w) + (uint64_t)w->d->keep_alive_s * 1000);
@@ -94,7 +94,7 @@ void ike_sa_fail(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	char why[400];
 	va_list ap;
 	bool timeout = rc == RC_NORETRANSMISSION;
-	unsigned limit = sa->conn ? sa->conn->spec.keyingtries : 1;
+	unsigned limit = sa->conn ? sa->conn->spec->keyingtries : 1;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
@@ -463,7 +463,7 @@ bool ike_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why)
 bool ike_sa_replace(struct ike_sa *sa, const char *why)
 {
 	if (!sa->initiator || sa->replaced || sa->state != IKE_ESTABLISHED ||
-	    (sa->conn->spec.policy & POL_DONT_REKEY))
+	    (sa->conn->spec->policy & POL_DONT_REKEY))
 		return false;
 	sa->replaced = true;
 	ike_sa_progress(sa, RC_LOG, "%s: starting its replacement", why);

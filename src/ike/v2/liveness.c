@@ -29,7 +29,7 @@ static struct timer_wheel *wheel(struct ike_sa *sa)
 
 static bool dpd_on(const struct ike_sa *sa)
 {
-	const struct conn_spec *cs = &sa->conn->spec;
+	const struct conn_spec *cs = sa->conn->spec;
 	return cs->has_dpd && cs->dpd_delay > 0;
 }
 
@@ -38,7 +38,7 @@ void v2_liveness_arm(struct ike_sa *sa)
 	sa->last_inbound_ms = ike_now(sa->w);
 	if (dpd_on(sa))
 		timer_arm(wheel(sa), &sa->ext->dpd,
-			  ike_now(sa->w) + (uint64_t)sa->conn->spec.dpd_delay * 1000);
+			  ike_now(sa->w) + (uint64_t)sa->conn->spec->dpd_delay * 1000);
 }
 
 void v2_liveness_heard(struct ike_sa *sa)
@@ -97,7 +97,7 @@ static void count_inbound(struct ike_sa *sa)
 void v2_dpd_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
-	const struct conn_spec *cs = &sa->conn->spec;
+	const struct conn_spec *cs = sa->conn->spec;
 	uint64_t now = ike_now(sa->w), idle = now - sa->last_inbound_ms;
 
 	if (sa->state != IKE_ESTABLISHED || !dpd_on(sa))
@@ -124,7 +124,7 @@ void ike_sa_dead(struct ike_sa *sa, const char *why)
 {
 	struct ike_daemon *d = sa->w->d;
 	struct connection *c = sa->conn;
-	enum dpd_action action = c->spec.has_dpd ? c->spec.dpd_action : DPD_ACTION_CLEAR;
+	enum dpd_action action = c->spec->has_dpd ? c->spec->dpd_action : DPD_ACTION_CLEAR;
 	static const char *const names[] = {
 		[DPD_ACTION_HOLD] = "hold", [DPD_ACTION_CLEAR] = "clear",
 		[DPD_ACTION_RESTART] = "restart",
@@ -161,7 +161,7 @@ void ike_sa_dead(struct ike_sa *sa, const char *why)
 		rc = v2_initiate(w, c, end, l, &local, NULL, 0);
 		if (rc < 0)
 			log_limited(LOG_WARNING, 10, "cannot restart after DPD",
-				    "\"%s\": cannot restart after DPD: %s", c->spec.name,
+				    "\"%s\": cannot restart after DPD: %s", c->spec->name,
 				    rc == -EADDRNOTAVAIL ? "no socket on the IKE port"
 							 : strerror(-rc));
 		break;

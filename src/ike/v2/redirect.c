@@ -37,7 +37,7 @@ void v2_redirect_init_payloads(struct ike_sa *sa, struct v2_build *b)
 	uint8_t data[2 + 16];
 	struct v2_notification n = { .type = V2N_REDIRECT_SUPPORTED };
 
-	if (!sa->conn->spec.accept_redirect)
+	if (!sa->conn->spec->accept_redirect)
 		return;
 	v2_build_notify(b, &n);
 	if (sa->ext->redirected_from.af == AF_UNSPEC)
@@ -77,12 +77,13 @@ static bool acceptable(const struct ike_sa *sa, const struct ip_addr *gw,
 {
 	const struct connection *c = sa->conn;
 
-	if (!c->spec.accept_redirect)
+	if (!c->spec->accept_redirect)
 		*why = "this connection does not accept redirects (--accept-redirect no)";
-	else if (c->accept_redirect_to && !named(gw) && !addr_list_has(c->accept_redirect_to, gw))
+	else if (c->cfg->accept_redirect_to && !named(gw) &&
+		 !addr_list_has(c->cfg->accept_redirect_to, gw))
 		*why = "the gateway is not on its --accept-redirect-to list";
-	else if (c->accept_redirect_to && named(gw) &&
-		 !addr_list_has_name(c->accept_redirect_to, (const char *)r->gw, r->gw_len))
+	else if (c->cfg->accept_redirect_to && named(gw) &&
+		 !addr_list_has_name(c->cfg->accept_redirect_to, (const char *)r->gw, r->gw_len))
 		*why = "the gateway's name is not on its --accept-redirect-to list (a name is "
 		       "compared as given, not resolved)";
 	else if (sa->redirects >= V2_REDIRECT_MAX)
@@ -449,19 +450,19 @@ bool v2_redirect_init_request(struct ike_worker *w, struct net_rx *rx, const str
 bool v2_redirect_auth_wanted(struct ike_sa *sa)
 {
 	const struct connection *c = sa->conn;
-	enum conn_redirect mode = c->spec.send_redirect;
+	enum conn_redirect mode = c->spec->send_redirect;
 
 	int k;
 
 	if (!sa->redirect_ok || mode == REDIRECT_NO ||
 	    (mode == REDIRECT_AUTO && !ike_daemon_cookies_required(sa->w->d)))
 		return false;
-	k = addr_list_pick_at(c->redirect_to);
+	k = addr_list_pick_at(c->cfg->redirect_to);
 	if (k < 0)
 		return false;
 	/* the connection (which the SA holds) keeps the list, and with it the name */
-	sa->ext->redirect_gw = c->redirect_to->gw[k];
-	sa->ext->redirect_gw_name = c->redirect_to->name[k];
+	sa->ext->redirect_gw = c->cfg->redirect_to->gw[k];
+	sa->ext->redirect_gw_name = c->cfg->redirect_to->name[k];
 	return true;
 }
 

@@ -77,7 +77,7 @@ static void natd_check(struct ike_sa *sa, const struct v2_msg *m)
 	natd_hash(m->hdr.spii, m->hdr.spir, &sa->peer, sa->peer_port, h);
 	/* Any of several source hashes may match; we look at the first only. */
 	sa->nat_peer = src->len != CRYPTO_SHA1_LEN || memcmp(src->data, h, sizeof(h)) != 0;
-	if (sa->conn->spec.policy & POL_FORCEENCAPS)
+	if (sa->conn->spec->policy & POL_FORCEENCAPS)
 		sa->nat_local = true;
 }
 
@@ -108,11 +108,11 @@ static void init_send_request(struct ike_sa *sa)
 					     .data = s->cookie };
 		v2_build_notify(&b, &c);
 	}
-	proposal_set_to_sa(sa->conn->ike_props, V2_PROTO_IKE, NULL, 0, sa_pl);
+	proposal_set_to_sa(sa->conn->cfg->ike_props, V2_PROTO_IKE, NULL, 0, sa_pl);
 	v2_build_sa(&b, sa_pl);
 	v2_build_ke(&b, &ke);
 	v2_build_nonce(&b, &ni);
-	build_natd(&b, sa, sa->conn->spec.policy & POL_FORCEENCAPS);
+	build_natd(&b, sa, sa->conn->spec->policy & POL_FORCEENCAPS);
 	v2_frag_init_payloads(sa, &b);
 	v2_redirect_init_payloads(sa, &b);
 	build_vendor(&b, sa);
@@ -161,8 +161,8 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->peer = *peer;
 	sa->peer_port = peer_port;
 	sa->natt = l->natt;
-	sa->id_local = &c->id_self[this_end];
-	sa->ext->id_remote = c->id[1 - this_end];
+	sa->id_local = &c->cfg->id_self[this_end];
+	sa->ext->id_remote = *c->id[1 - this_end];
 	if (redirected_by) {
 		sa->redirects = (uint8_t)(redirected_by->redirects + 1);
 		sa->ext->redirected_from = redirected_by->peer;
@@ -171,7 +171,7 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
 	}
-	sa->setup->dh = proposal_set_first_dh(c->ike_props);
+	sa->setup->dh = proposal_set_first_dh(c->cfg->ike_props);
 	if (ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len, NULL, V2_NONCE_LEN) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
@@ -189,12 +189,13 @@ int v2_initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
 		unsigned tries)
 {
-	const struct conn_end_spec *peer = &c->spec.end[1 - this_end];
+	const struct conn_end_spec *peer = &c->spec->end[1 - this_end];
 
 	/* Every way of starting a connection (whack, a trap, DPD, keyingtries) comes here. */
-	if (c->spec.policy & POL_IKEV1)
+	if (c->spec->policy & POL_IKEV1)
 		return v1_initiate(w, c, this_end, l, local, pr);
-	return start(w, c, this_end, l, local, pr, tries, &peer->host, peer->ikeport, NULL);
+	return start(w, c, this_end, l, local, pr, tries, ike_conn_host(c, (uint8_t)(1 - this_end)),
+		     peer->ikeport, NULL);
 }
 
 int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
@@ -202,7 +203,7 @@ int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
 	if (gw->af != old->local.af)
 		return -EAFNOSUPPORT;
 	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack,
-		     old->ext->tries, gw, old->conn->spec.end[1 - old->this_end].ikeport, old);
+		     old->ext->tries, gw, old->conn->spec->end[1 - old->this_end].ikeport, old);
 }
 
 /* A fresh attempt after COOKIE or INVALID_KE_PAYLOAD: same SPI, as the RFC allows. */
@@ -296,7 +297,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 	if (n && n->len == 2) {
 		uint16_t want = (uint16_t)(n->data[0] << 8 | n->data[1]);
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_INVALID_KE_RECEIVED);
-		if (want != s->dh && proposal_set_has_dh(sa->conn->ike_props, want) &&
+		if (want != s->dh && proposal_set_has_dh(sa->conn->cfg->ike_props, want) &&
 		    s->restarts < V2_MAX_RESTARTS) {
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_INVALID_KE_RETRIED);
 			ike_sa_progress(sa, RC_LOG,
@@ -327,7 +328,7 @@ void v2_init_response(struct ike_sa *sa, struct ike_input *in)
 		v2_drop(sa->w, rx, "IKE_SA_INIT response without SA, KE or Nr");
 		return;
 	}
-	if (proposal_check_reply(sa->conn->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0) {
+	if (proposal_check_reply(sa->conn->cfg->ike_props, sa_pl->u.sa, V2_PROTO_IKE, &suite) < 0) {
 		ike_sa_fail(sa, RC_FATAL, "IKE_SA_INIT response chose a proposal we did not offer");
 		return;
 	}
@@ -524,12 +525,12 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
-	if (proposal_match_dh_hint(c->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
+	if (proposal_match_dh_hint(c->cfg->ike_props, sa_pl->u.sa, V2_PROTO_IKE, ke_pl->u.ke.group,
 				   &suite, &num, &accepted) < 0) {
 		counters_inc(d->ctr, w->index, IKEC_NO_PROPOSAL_SENT);
 		ike_stats_failed(w, IKE_XS_SA_INIT, IKE_ROLE_RESPONDER, IKE_FAIL_N_NO_PROPOSAL_CHOSEN);
 		log_limited(LOG_INFO, 10, "IKE_SA_INIT: no acceptable proposal",
-			    "\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec.name);
+			    "\"%s\": IKE_SA_INIT: no acceptable proposal", c->spec->name);
 		v2_send_init_notify(w, rx, h, V2N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		ike_connection_unref(c);
 		return;

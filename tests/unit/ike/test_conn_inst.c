@@ -102,16 +102,26 @@ Test(conn_inst, an_instance_is_the_template_for_one_client)
 	cr_assert_str_eq(ike_conn_instance_str(rw, buf, sizeof(buf)), "\"rw\"");
 	cr_assert_str_eq(a->node.name, "rw[1]");
 	/* its peer end is the client: address, ID, selector */
-	cr_assert_eq(a->spec.end[1].host_kind, HOST_ADDR);
-	cr_assert(ip_addr_eq(&a->spec.end[1].host, &a->inst.client));
+	cr_assert_eq(ike_conn_host_kind(a, 1), HOST_ADDR);
+	cr_assert(ip_addr_eq(ike_conn_host(a, 1), &a->inst.client));
 	struct ike_id want = id("@alice");
-	cr_assert(ike_id_eq(&a->id[1], &want));
-	cr_assert_str_eq(ike_ts_str(&a->ts[1], buf, sizeof(buf)), "198.51.100.7/32");
-	cr_assert_str_eq(ike_ts_str(&a->ts[0], buf, sizeof(buf)), "10.2.0.0/16");
+	cr_assert(ike_id_eq(a->id[1], &want));
+	cr_assert_str_eq(ike_ts_str(a->ts[1], buf, sizeof(buf)), "198.51.100.7/32");
+	cr_assert_str_eq(ike_ts_str(a->ts[0], buf, sizeof(buf)), "10.2.0.0/16");
 	/* the template itself is unchanged: still %any, any ID */
-	cr_assert_eq(rw->spec.end[1].host_kind, HOST_ANY);
-	cr_assert(ike_id_is_any(&rw->id[1]));
+	cr_assert_eq(rw->spec->end[1].host_kind, HOST_ANY);
+	cr_assert(ike_id_is_any(rw->id[1]));
 	cr_assert_eq(atomic_load(&rw->children_up), 0);
+	/*
+	 * The configuration is the template's, shared and not copied (issue 14:
+	 * a million clients); the instance holds only what is its client's.
+	 */
+	cr_assert_eq(a->cfg, rw->cfg);
+	cr_assert_eq(a->spec, rw->spec);
+	cr_assert_eq(a->id[0], rw->id[0], "our ID is the template's");
+	cr_assert_neq(a->id[1], rw->id[1], "the peer's ID is the client's own");
+	cr_assert_leq(sizeof(struct connection), 640, "an instance grew to %zu bytes",
+		      sizeof(struct connection));
 	ike_conn_unuse(&t, a);
 	ike_conn_unuse(&t, b);
 	cr_assert_eq(ike_inst_count(&t), 0, "the last user took the instances with it");
@@ -245,10 +255,10 @@ Test(conn_inst, a_mirrored_template)
 	conn_spec_fini(&s);
 	cr_assert(ike_conn_is_template(t0));
 	cr_assert_eq(ike_conn_instantiate(t0, 1, &peer, &pid, 2, 0, &c), 0);
-	cr_assert_eq(c->spec.end[0].host_kind, HOST_ADDR);
-	cr_assert(ip_addr_eq(&c->spec.end[0].host, &peer));
-	cr_assert(ike_id_eq(&c->id[0], &pid));
-	cr_assert_str_eq(ike_ts_str(&c->ts[0], buf, sizeof(buf)), "198.51.100.9/32");
+	cr_assert_eq(ike_conn_host_kind(c, 0), HOST_ADDR);
+	cr_assert(ip_addr_eq(ike_conn_host(c, 0), &peer));
+	cr_assert(ike_id_eq(c->id[0], &pid));
+	cr_assert_str_eq(ike_ts_str(c->ts[0], buf, sizeof(buf)), "198.51.100.9/32");
 	cr_assert_not(ike_conn_is_template(c));
 	ike_connection_free(c);
 	ike_connection_unref(t0);

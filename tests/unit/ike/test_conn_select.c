@@ -91,7 +91,7 @@ static const char *chosen(const char *local, const char *peer, const char *peer_
 	if (!c)
 		return "(none)";
 	cr_assert_eq(end, 0, "our end");
-	snprintf(name, sizeof(name), "%s", c->spec.name);
+	snprintf(name, sizeof(name), "%s", c->spec->name);
 	ike_connection_unref(c);
 	return name;
 }
@@ -165,7 +165,7 @@ Test(conn_select, by_selectors)
 	tsr.ts[0] = ike_ts_from_subnet(&us, 0, 0);
 	c = ike_conn_for_ts(&d, &l, &p, &peer_id, &our_id, &tsi, &tsr, &end);
 	cr_assert_not_null(c);
-	cr_assert_str_eq(c->spec.name, "net2");
+	cr_assert_str_eq(c->spec->name, "net2");
 	ike_connection_unref(c);
 }
 
@@ -206,7 +206,7 @@ Test(conn_select, distinguished_names)
 	tsr.ts[0] = ike_ts_from_subnet(&us, 0, 0);
 	struct connection *c = ike_conn_for_ts(&d, &l, &p, &peer_id, &our_id, &tsi, &tsr, &end);
 	cr_assert_not_null(c);
-	cr_assert_str_eq(c->spec.name, "other");
+	cr_assert_str_eq(c->spec->name, "other");
 	ike_connection_unref(c);
 	cr_assert_eq(ike_id_parse("C=FR, O=Nobody, CN=y", &peer_id, err, sizeof(err)), 0);
 	c = ike_conn_for_ts(&d, &l, &p, &peer_id, &our_id, &tsi, &tsr, &end);
