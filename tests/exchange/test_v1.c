@@ -1496,6 +1496,53 @@ Test(v1, terminate_while_only_the_old_inbound_sa_stays)
 		     true);
 }
 
+/*
+ * The kernel refuses the held-back outbound SA of west's rekey: the new
+ * IPsec SA goes (west's Delete of it), the old one is the IPsec SA again
+ * (its outbound SA never left, its policies stay) and is rekeyed again.
+ */
+Test(v1, refused_new_outbound_sa_keeps_the_old_one)
+{
+	struct child_sa *wc, *ec, *nw;
+	uint32_t in_new, out_new;
+	const struct xch_msg *m;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	nw = heir_of(XCH_WEST, wc);
+	cr_assert_not_null(nw);
+	in_new = nw->spi_in;
+	out_new = nw->spi_out;	/* nw goes with the refusal */
+	xch_kernel_fail_add(XCH_WEST, out_new);
+	unsigned pol_del = xch_kernel_ops(XCH_WEST, KERNEL_OP_POLICY_DELETE, NULL, 0);
+	xch_advance(XCH_WEST, CHILD_V1_OUT_WAIT_MS + 10);
+	cr_assert_neq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_ADD, out_new), 0);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.del.spis), in_new, "not the new SA's Delete");
+	cr_assert_eq(xch_sa(XCH_WEST)->children, wc, "the new IPsec SA stayed");
+	cr_assert_null(wc->next);
+	cr_assert_not(wc->superseded);
+	cr_assert_eq(wc->v1_retire, CHILD_V1_LIVE);
+	cr_assert_eq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, wc->spi_out), 0);
+	cr_assert_eq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, wc->spi_in), 0);
+	cr_assert_neq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, in_new), 0);
+	cr_assert_eq(xch_kernel_ops(XCH_WEST, KERNEL_OP_POLICY_DELETE, NULL, 0), pol_del,
+		     "the old SA's policies went with the new one");
+	cr_assert_eq(atomic_load(&wc->conn->policy_owner), wc->serial);
+	/* east: the new SA gone on west's Delete, the old one stays */
+	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS + 10);
+	cr_assert_eq(xch_sa(XCH_EAST)->children, ec);
+	cr_assert_null(ec->next);
+	/* no Delete of the old SA; a new rekey a second later */
+	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS + CHILD_V1_IN_KEEP_MS);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+}
+
 /* --terminate while the rekeyed IPsec SA lingers: every SA goes, the old and the new one's Deletes first. */
 Test(v1, terminate_during_the_linger)
 {

@@ -214,6 +214,14 @@ void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n
 void v1_child_heir_out_in(struct ike_sa *sa, struct child_sa *heir);
 
 /*
+ * The kernel refused heir's held-back outbound SA: heir goes (our Delete
+ * of it), and the SA it was to replace, while it still has its outbound
+ * SA, is the IPsec SA again (its policies, a new rekey a second later).
+ * Context: the owner.
+ */
+void v1_child_heir_out_failed(struct ike_sa *sa, struct child_sa *heir);
+
+/*
  * An encrypted Informational with one Notification of type (protocol
  * ISAKMP, no SPI), as libreswan answers a Quick Mode it refuses
  * (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION); rate-limited with the

@@ -655,6 +655,32 @@ void v1_child_heir_out_in(struct ike_sa *sa, struct child_sa *heir)
 		retire_arm(sa, old, CHILD_V1_LINGER, ike_now(sa->w) + CHILD_REKEYED_LINGER_MS);
 }
 
+void v1_child_heir_out_failed(struct ike_sa *sa, struct child_sa *heir)
+{
+	struct child_sa *old = heir->rekey_of ? ike_child_find(sa, heir->rekey_of) : NULL;
+	struct timer_wheel *tw = &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
+	uint64_t now = ike_now(sa->w);
+
+	v2_child_delete_tell_peer(sa, heir);
+	if (old && old->state == CHILD_INSTALLED && old->superseded && !old->lingering &&
+	    !old->out_removed && !old->kernel_released && old->v1_retire != CHILD_V1_IN_ONLY) {
+		/* old keeps the traffic: the policies (same reqid) are its own again */
+		atomic_store(&old->conn->policy_owner, old->serial);
+		old->superseded = false;
+		old->rekeying = false;
+		old->v1_retire = CHILD_V1_LIVE;
+		timer_cancel(tw, &old->life);
+		timer_init(&old->life, v2_child_life_fire, old);
+		old->life_is_rekey = old->expire_ms && now + QM_BUSY_RETRY_MS < old->expire_ms;
+		if (old->expire_ms)
+			timer_arm(tw, &old->life,
+				  old->life_is_rekey ? now + QM_BUSY_RETRY_MS : old->expire_ms);
+		/* heir goes as a replaced SA: no down-, its traffic counted as old's */
+		v2_child_supersede(heir, old);
+	}
+	ike_child_unlink_free(sa, heir);
+}
+
 static void retire_start(struct ike_sa *sa, struct child_sa *old, struct child_sa *heir)
 {
 	uint64_t now = ike_now(sa->w), at = now + CHILD_V1_OUT_WAIT_MS;

@@ -456,6 +456,10 @@ static void out_installed(struct ike_sa *sa, struct child_sa *c, int status)
 			    "#%llu: the kernel refused the outbound SA of Child SA #%llu (%s); deleting it",
 			    (unsigned long long)sa->serial, (unsigned long long)c->serial,
 			    strerror(-status));
+		if (sa->version == 1) {
+			v1_child_heir_out_failed(sa, c);	/* the old SA is the one again */
+			return;
+		}
 		v2_child_delete_tell_peer(sa, c);
 	}
 }
