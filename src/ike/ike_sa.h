@@ -129,6 +129,22 @@ enum {
 	CHILD_OUT_POLL_FIRST_MS = 50,
 	CHILD_OUT_POLL_MS = 200,
 	CHILD_OUT_POLLS = 50,
+	/*
+	 * An IKEv1 Phase 2 rekey we start (v1/quick.c): the new outbound SA
+	 * waits after message 3 until ESP comes on the new inbound SA, at most
+	 * this long; once the old SA's Delete is sent, its inbound SA stays
+	 * this much longer for what the peer sent before it handled the Delete.
+	 */
+	CHILD_V1_OUT_WAIT_MS = 1000,
+	CHILD_V1_IN_KEEP_MS = 2000,
+};
+
+/* The retirement of an IPsec SA whose IKEv1 rekey we started (v1/quick.c), by its life timer. */
+enum child_v1_retire {
+	CHILD_V1_LIVE,		/* not being retired */
+	CHILD_V1_HEIR_OUT_WAIT,	/* the heir's outbound SA is held back; ours carries the traffic */
+	CHILD_V1_LINGER,	/* the heir's outbound SA is in; ours and our inbound SA stay */
+	CHILD_V1_IN_ONLY,	/* our Delete is sent, our outbound SA gone; the inbound SA stays */
 };
 
 struct child_sa {
@@ -152,6 +168,7 @@ struct child_sa {
 	bool policies_taken;
 	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
 	bool out_removed;		/* its outbound SA is out of the kernel already (lingering) */
+	uint8_t v1_retire;		/* enum child_v1_retire */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
@@ -176,7 +193,9 @@ struct child_sa {
 	 * A rekey we answered: its outbound SA, keyed, in a batch of its own
 	 * not yet handed to the kernel. It goes when the SA it replaces goes
 	 * (the peer's Delete, or its end), so we never send on an SA whose
-	 * inbound half the peer has not keyed yet (v2/child.c).
+	 * inbound half the peer has not keyed yet (v2/child.c). An IKEv1
+	 * Phase 2 rekey we started holds its outbound SA the same way after
+	 * message 3, at most CHILD_V1_OUT_WAIT_MS (v1/quick.c).
 	 */
 	struct kernel_batch *out_deferred;
 	/*

@@ -13,6 +13,7 @@
 #include "exchange/xch.h"
 #include "unit/ike/v1_sample.h"
 #include "ike/conn_inst.h"
+#include "ike/ike_cmd.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/state.h"
@@ -1106,13 +1107,28 @@ static struct child_sa *heir_of(enum xch_side side, const struct child_sa *old)
 	return NULL;
 }
 
+/* Side's kernel got an SA_ADD (want) or not (!want) of SA spi so far. */
+static void assert_added(enum xch_side side, uint32_t spi, bool want, const char *what)
+{
+	cr_assert_eq(xch_kernel_op_seq(side, KERNEL_OP_SA_ADD, spi) != 0, want, "%s", what);
+}
+
+static void assert_deleted(enum xch_side side, uint32_t spi, bool want, const char *what)
+{
+	cr_assert_eq(xch_kernel_op_seq(side, KERNEL_OP_SA_DELETE, spi) != 0, want, "%s", what);
+}
+
 /*
  * A Quick Mode rekey started by `by` (its IPsec SA old_by; the other end's
- * old_other): three messages, the new SAs keyed alike on both ends; by's
- * new outbound SA is in before its old outbound SA goes; after the linger
- * by's Delete of the old SA goes and both ends are left with the new one.
+ * old_other), lossless on both ends: three messages; by's new inbound SA
+ * is in before message 3, its new outbound SA only when ESP comes on the
+ * new inbound SA (esp: the peer has its new SAs) or CHILD_V1_OUT_WAIT_MS
+ * after message 3; CHILD_REKEYED_LINGER_MS later by's old outbound SA goes
+ * and its Delete of the old SA; CHILD_V1_IN_KEEP_MS after that its old
+ * inbound SA. Both ends are left with the new SA, keyed alike.
  */
-static void rekey_completes(enum xch_side by, struct child_sa *old_by, struct child_sa *old_other)
+static void rekey_completes_by(enum xch_side by, struct child_sa *old_by,
+			       struct child_sa *old_other, bool esp)
 {
 	enum xch_side other = 1 - by;
 	uint32_t in_by = old_by->spi_in, out_by = old_by->spi_out;
@@ -1130,24 +1146,60 @@ static void rekey_completes(enum xch_side by, struct child_sa *old_by, struct ch
 	cr_assert_eq(nb->reqid, old_by->reqid, "a rekey keeps the policies (reqid)");
 	cr_assert_eq(nb->spi_out, no->spi_in);
 	cr_assert_eq(nb->spi_in, no->spi_out);
-	cr_assert_arr_eq(xch_kernel_sa(by, nb->spi_out)->key, xch_kernel_sa(other, no->spi_in)->key,
-			 xch_kernel_sa(by, nb->spi_out)->key_len);
 	cr_assert(old_by->superseded && old_other->superseded);
+	/*
+	 * message 3 is out (at t3 or a moment before, by by's clock): by's new
+	 * inbound SA is in, its new outbound SA waits. Timers fire at their
+	 * time: lo..hi bound when the new outbound SA went in.
+	 */
+	uint64_t t3 = xch_now(by), lo, hi;
+
+	assert_added(by, nb->spi_in, true, "the new inbound SA is not in at message 3");
+	assert_added(by, nb->spi_out, false, "the new outbound SA went in before the peer had it");
+	assert_deleted(by, out_by, false, "the old outbound SA went with message 3");
+	if (esp) {
+		/* the peer's ESP on the new SA: it has it, ours goes in at the next look */
+		xch_advance_to(by, t3 + CHILD_OUT_POLL_FIRST_MS - 30);
+		assert_added(by, nb->spi_out, false, "the new outbound SA went in before a look");
+		xch_kernel_set_packets(by, nb->spi_in, 2);
+		xch_advance_to(by, t3 + CHILD_OUT_POLL_FIRST_MS + 10);
+		lo = t3 - 20 + CHILD_OUT_POLL_FIRST_MS;
+	} else {
+		/* no ESP from the peer (one-way traffic): at most CHILD_V1_OUT_WAIT_MS */
+		xch_advance_to(by, t3 + CHILD_V1_OUT_WAIT_MS - 30);
+		assert_added(by, nb->spi_out, false, "the new outbound SA went in before its time");
+		xch_advance_to(by, t3 + CHILD_V1_OUT_WAIT_MS + 10);
+		lo = t3 - 20 + CHILD_V1_OUT_WAIT_MS;
+	}
+	hi = xch_now(by);
+	assert_added(by, nb->spi_out, true, "the new outbound SA never went in");
+	assert_deleted(by, out_by, false, "the old outbound SA went with the new one's add");
+	cr_assert_not(xch_pending(by), "the Delete went before the linger");
+	xch_advance_to(by, lo + CHILD_REKEYED_LINGER_MS - 10);
+	assert_deleted(by, out_by, false, "the old outbound SA went before the linger ended");
+	cr_assert_not(xch_pending(by), "the Delete went before the linger ended");
+	xch_advance_to(by, hi + CHILD_REKEYED_LINGER_MS + 10);
 	/* make before break: the new outbound SA is in, then the old one goes */
 	unsigned add = xch_kernel_op_seq(by, KERNEL_OP_SA_ADD, nb->spi_out);
 	unsigned del = xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, out_by);
 	cr_assert(add && del && add < del, "old outbound SA gone before the new one was in");
-	cr_assert_eq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, in_by), 0,
-		     "the old inbound SA went before the linger");
-	cr_assert_not(xch_pending(by), "the Delete went before the linger");
-	xch_advance(by, CHILD_REKEYED_LINGER_MS + 10);
 	m = step_expect(by, "v1 Informational: E{HASH D}");
 	cr_assert_eq(m->v1m->pl[1].u.del.protocol, V1_PROTO_ESP);
 	cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.del.spis), in_by);
-	cr_assert_neq(xch_kernel_op_seq(by, KERNEL_OP_SA_DELETE, in_by), 0);
+	/* the old inbound SA stays a while after the Delete: the peer may still send on it */
+	assert_deleted(by, in_by, false, "the old inbound SA went with the Delete");
+	xch_advance_to(by, lo + CHILD_REKEYED_LINGER_MS + CHILD_V1_IN_KEEP_MS - 10);
+	assert_deleted(by, in_by, false, "the old inbound SA went before CHILD_V1_IN_KEEP_MS");
+	cr_assert_not(xch_pending(by), "a second Delete of the old SA");
+	xch_advance_to(by, hi + CHILD_REKEYED_LINGER_MS + CHILD_V1_IN_KEEP_MS + 10);
+	assert_deleted(by, in_by, true, "the old inbound SA stayed");
 	/* the other end: its new outbound SA took over on the Delete; its old inbound lingers */
-	cr_assert_neq(xch_kernel_op_seq(other, KERNEL_OP_SA_ADD, no->spi_out), 0);
+	assert_added(other, no->spi_out, true, "the answering end's new outbound SA is not in");
 	xch_advance(other, CHILD_REKEYED_LINGER_MS + 10);
+	cr_assert_arr_eq(xch_kernel_sa(by, nb->spi_out)->key, xch_kernel_sa(other, no->spi_in)->key,
+			 xch_kernel_sa(by, nb->spi_out)->key_len);
+	cr_assert_arr_eq(xch_kernel_sa(by, nb->spi_in)->key, xch_kernel_sa(other, no->spi_out)->key,
+			 xch_kernel_sa(by, nb->spi_in)->key_len);
 	cr_assert_eq(xch_sa(by)->children, nb);
 	cr_assert_null(nb->next);
 	cr_assert_eq(xch_sa(other)->children, no);
@@ -1158,6 +1210,11 @@ static void rekey_completes(enum xch_side by, struct child_sa *old_by, struct ch
 	cr_assert_eq(xch_counter(other, IKEC_CHILD_REKEYED), 1);
 	cr_assert_eq(xch_sa_count(by), 1);
 	cr_assert_eq(xch_sa_count(other), 1);
+}
+
+static void rekey_completes(enum xch_side by, struct child_sa *old_by, struct child_sa *old_other)
+{
+	rekey_completes_by(by, old_by, old_other, false);
 }
 
 /* At ipseclifetime - rekeymargin the end that made the IPsec SA rekeys it. */
@@ -1187,7 +1244,7 @@ Test(v1, phase2_rekey_by_the_responder_end)
 	cr_assert_not(v1_child_rekey(xch_sa(XCH_EAST), ec, "timer", false),
 		      "the answering end rekeyed by its timer");
 	cr_assert(v1_child_rekey(xch_sa(XCH_EAST), ec, "whack --rekey-ipsec", true));
-	rekey_completes(XCH_EAST, ec, wc);
+	rekey_completes_by(XCH_EAST, ec, wc, true);	/* west's ESP on the new SA */
 }
 
 /* --dontrekey: no rekey; the IPsec SA ends at its lifetime with a Delete. */
@@ -1225,8 +1282,10 @@ Test(v1, phase2_rekey_with_lost_messages)
 	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
 	cr_assert_not_null(heir_of(XCH_WEST, wc));
 	cr_assert_not_null(heir_of(XCH_EAST, ec));
+	xch_advance(XCH_WEST, CHILD_V1_OUT_WAIT_MS + 10);
 	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS + 10);
 	step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	xch_advance(XCH_WEST, CHILD_V1_IN_KEEP_MS + 10);
 	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS + 10);
 	cr_assert_null(xch_sa(XCH_WEST)->children->next);
 	cr_assert_null(xch_sa(XCH_EAST)->children->next);
@@ -1341,6 +1400,147 @@ Test(v1, phase1_reestablished_before_its_end)
 	/* the next Quick Mode (a rekey) runs on the new ISAKMP SA */
 	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
 	rekey_completes(XCH_WEST, wc, ec);
+}
+
+/*
+ * Every SA side's kernel was given is gone from it again: each SA_ADD
+ * has a later SA_DELETE of its SPI.
+ */
+static void assert_kernel_empty(enum xch_side side, const uint32_t *spis, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned add = xch_kernel_op_seq(side, KERNEL_OP_SA_ADD, spis[i]);
+		unsigned del = xch_kernel_op_seq(side, KERNEL_OP_SA_DELETE, spis[i]);
+
+		cr_assert(!add || del > add, "SA 0x%08x left in the kernel", spis[i]);
+	}
+}
+
+static void terminate_v1(struct ike_daemon *d, void *arg)
+{
+	*(unsigned *)arg = ike_cmd_terminate(d, xch_conn(XCH_WEST, "v1"), NULL, NULL);
+}
+
+/*
+ * A rekey by west, then its ISAKMP SA goes (--terminate, or its Delete)
+ * at `after` ms past message 3: in the window where the new outbound SA
+ * is held back, the old SA's linger, or where only its inbound SA stays.
+ * Every SA goes from both ends and both kernels; no timer of the freed
+ * SAs fires later (ASan would see it).
+ */
+static void terminate_at(uint64_t after, bool whack)
+{
+	struct child_sa *wc, *ec, *nw;
+	uint32_t spis[4];
+	unsigned n = 0;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	nw = heir_of(XCH_WEST, wc);
+	cr_assert_not_null(nw);
+	spis[0] = wc->spi_in;
+	spis[1] = wc->spi_out;
+	spis[2] = nw->spi_in;
+	spis[3] = nw->spi_out;
+	if (after) {
+		xch_advance(XCH_WEST, after);
+		if (after > CHILD_V1_OUT_WAIT_MS + CHILD_REKEYED_LINGER_MS) {
+			step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+			cr_assert_eq(wc->v1_retire, CHILD_V1_IN_ONLY);
+		} else {
+			cr_assert_eq(wc->v1_retire, after > CHILD_V1_OUT_WAIT_MS
+							    ? CHILD_V1_LINGER
+							    : CHILD_V1_HEIR_OUT_WAIT);
+		}
+	} else {
+		cr_assert_not_null(nw->out_deferred);
+	}
+	if (whack) {
+		xch_ctl(XCH_WEST, terminate_v1, &n);
+		cr_assert_eq(n, 1);
+	} else {
+		ike_sa_delete(xch_sa(XCH_WEST), true);
+	}
+	cr_assert_eq(xch_sa_count(XCH_WEST), 0);
+	xch_run_until_quiet();
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east was not told");
+	xch_advance(XCH_WEST, 5000);
+	xch_advance(XCH_EAST, 5000);
+	assert_kernel_empty(XCH_WEST, spis, 4);
+	assert_kernel_empty(XCH_EAST, (uint32_t[]){ spis[1], spis[0], spis[3], spis[2] }, 4);
+}
+
+Test(v1, terminate_while_the_new_outbound_sa_waits)
+{
+	terminate_at(0, true);
+}
+
+Test(v1, delete_while_the_new_outbound_sa_waits)
+{
+	terminate_at(CHILD_V1_OUT_WAIT_MS / 2, false);
+}
+
+Test(v1, terminate_during_the_linger_of_the_old_sa)
+{
+	terminate_at(CHILD_V1_OUT_WAIT_MS + CHILD_REKEYED_LINGER_MS / 2, true);
+}
+
+Test(v1, terminate_while_only_the_old_inbound_sa_stays)
+{
+	terminate_at(CHILD_V1_OUT_WAIT_MS + CHILD_REKEYED_LINGER_MS + CHILD_V1_IN_KEEP_MS / 2,
+		     true);
+}
+
+/*
+ * The kernel refuses the held-back outbound SA of west's rekey: the new
+ * IPsec SA goes (west's Delete of it), the old one is the IPsec SA again
+ * (its outbound SA never left, its policies stay) and is rekeyed again.
+ */
+Test(v1, refused_new_outbound_sa_keeps_the_old_one)
+{
+	struct child_sa *wc, *ec, *nw;
+	uint32_t in_new, out_new;
+	const struct xch_msg *m;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	nw = heir_of(XCH_WEST, wc);
+	cr_assert_not_null(nw);
+	in_new = nw->spi_in;
+	out_new = nw->spi_out;	/* nw goes with the refusal */
+	xch_kernel_fail_add(XCH_WEST, out_new);
+	unsigned pol_del = xch_kernel_ops(XCH_WEST, KERNEL_OP_POLICY_DELETE, NULL, 0);
+	xch_advance(XCH_WEST, CHILD_V1_OUT_WAIT_MS + 10);
+	cr_assert_neq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_ADD, out_new), 0);
+	m = step_expect(XCH_WEST, "v1 Informational: E{HASH D}");
+	cr_assert_eq(v2_spi32_get(m->v1m->pl[1].u.del.spis), in_new, "not the new SA's Delete");
+	cr_assert_eq(xch_sa(XCH_WEST)->children, wc, "the new IPsec SA stayed");
+	cr_assert_null(wc->next);
+	cr_assert_not(wc->superseded);
+	cr_assert_eq(wc->v1_retire, CHILD_V1_LIVE);
+	cr_assert_eq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, wc->spi_out), 0);
+	cr_assert_eq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, wc->spi_in), 0);
+	cr_assert_neq(xch_kernel_op_seq(XCH_WEST, KERNEL_OP_SA_DELETE, in_new), 0);
+	cr_assert_eq(xch_kernel_ops(XCH_WEST, KERNEL_OP_POLICY_DELETE, NULL, 0), pol_del,
+		     "the old SA's policies went with the new one");
+	cr_assert_eq(atomic_load(&wc->conn->policy_owner), wc->serial);
+	/* east: the new SA gone on west's Delete, the old one stays */
+	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS + 10);
+	cr_assert_eq(xch_sa(XCH_EAST)->children, ec);
+	cr_assert_null(ec->next);
+	/* no Delete of the old SA; a new rekey a second later */
+	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS + CHILD_V1_IN_KEEP_MS);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
 }
 
 /* --terminate while the rekeyed IPsec SA lingers: every SA goes, the old and the new one's Deletes first. */

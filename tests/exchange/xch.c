@@ -212,11 +212,25 @@ void xch_kernel_set_packets(enum xch_side side, uint32_t spi, uint64_t packets)
 	pthread_mutex_unlock(&ksas.lock);
 }
 
+/* The SA_ADD of this SPI a side's kernel refuses (xch_kernel_fail_add()); 0: none. */
+static uint32_t kfail_spi[2];
+
+void xch_kernel_fail_add(enum xch_side side, uint32_t spi)
+{
+	pthread_mutex_lock(&ksas.lock);
+	kfail_spi[side] = spi;
+	pthread_mutex_unlock(&ksas.lock);
+}
+
 static void ksa_submit(enum xch_side side, void *state, struct kernel_op **ops, size_t n)
 {
 	ksa_record(side, ops, n);
 	kernel_backend_none.submit(state, ops, n);
 	pthread_mutex_lock(&ksas.lock);
+	for (size_t i = 0; i < n; i++)
+		if (ops[i]->kind == KERNEL_OP_SA_ADD && kfail_spi[side] &&
+		    ops[i]->sa.spi == kfail_spi[side])
+			ops[i]->status = -EEXIST;
 	for (size_t i = 0; i < n; i++)
 		for (unsigned k = 0; ops[i]->kind == KERNEL_OP_SA_QUERY && k < kpkts.n; k++)
 			if (kpkts.v[k].side == side && kpkts.v[k].spi == ops[i]->sa.spi)

@@ -228,6 +228,9 @@ unsigned xch_kernel_op_count(void);
 /* From now on side's kernel reports packets for SA spi when asked (SA_QUERY). */
 void xch_kernel_set_packets(enum xch_side side, uint32_t spi, uint64_t packets);
 
+/* From now on side's kernel refuses (EEXIST) an SA_ADD of SA spi. */
+void xch_kernel_fail_add(enum xch_side side, uint32_t spi);
+
 /* The seq of the last operation of kind on SA spi (0: none). */
 unsigned xch_kernel_op_seq(enum xch_side side, enum kernel_op_kind kind, uint32_t spi);
 

@@ -13,9 +13,8 @@
 #   lsw_cp       Skua --modecfgclient of libreswan 4.10's address pool:
 #                address, narrowed selectors, updown, traffic
 #   rekey        Child SA and IKE SA rekeys under traffic (Skua, strongSwan, libreswan)
-#   v1_rekey     (not in the default list: SKUA_KERNEL_TESTS=v1_rekey) IKEv1 Main Mode
-#                PSK tunnels with libreswan and strongSwan (two lanes at once), each
-#                side rekeying the IPsec SA under pings; see docs/status.md for why not
+#   v1_rekey     IKEv1 Main Mode PSK tunnels with libreswan and strongSwan (two
+#                lanes at once), each side rekeying the IPsec SA under pings
 #
 #   tests/kernel/run_all.sh BUILD      (ctest: kernel/guest)
 #
@@ -30,7 +29,7 @@
 # the guest timed out or failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-TESTS=${SKUA_KERNEL_TESTS:-smoke_esp pfkey skua_pair peers road_warriors lsw_cp rekey}
+TESTS=${SKUA_KERNEL_TESTS:-smoke_esp pfkey skua_pair peers road_warriors lsw_cp rekey v1_rekey}
 PER=${SKUA_KERNEL_TEST_TIMEOUT:-240}
 
 if [ "${SKUA_IN_GUEST:-0}" != 1 ]; then

@@ -168,8 +168,11 @@ int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
 
 /*
  * Rekey IPsec SA c of sa (a new Quick Mode for its selectors, make before
- * break: the new SA takes the outbound traffic, the old one is deleted
- * after CHILD_REKEYED_LINGER_MS). asked: whack --rekey-ipsec; otherwise
+ * break: the new SA's inbound half goes in before message 3, its outbound
+ * half when ESP shows the peer keyed it, at most CHILD_V1_OUT_WAIT_MS
+ * after message 3; CHILD_REKEYED_LINGER_MS later the old outbound SA goes
+ * with our Delete, and CHILD_V1_IN_KEEP_MS after that the old inbound SA).
+ * asked: whack --rekey-ipsec; otherwise
  * (its timer, the kernel's soft expiry) only the end that made it, and
  * not with --dontrekey. True when a rekey runs or will run.
  * Context: the owner.
@@ -203,6 +206,20 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
  */
 void v1_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c);
 void v1_child_delete_received(struct ike_sa *sa, const uint8_t *spis, unsigned n);
+
+/*
+ * heir's outbound SA (held back by the rekey we started) was handed to
+ * the kernel: the SA it replaces lingers, then goes. Context: the owner.
+ */
+void v1_child_heir_out_in(struct ike_sa *sa, struct child_sa *heir);
+
+/*
+ * The kernel refused heir's held-back outbound SA: heir goes (our Delete
+ * of it), and the SA it was to replace, while it still has its outbound
+ * SA, is the IPsec SA again (its policies, a new rekey a second later).
+ * Context: the owner.
+ */
+void v1_child_heir_out_failed(struct ike_sa *sa, struct child_sa *heir);
 
 /*
  * An encrypted Informational with one Notification of type (protocol

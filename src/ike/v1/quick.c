@@ -596,32 +596,104 @@ void v1_quick_timeout(struct ike_sa *sa)
 }
 
 /*
- * The rekeyed IPsec SA old after its heir took the outbound traffic: its
- * outbound SA goes now, its inbound SA takes what the peer still sends on
- * it (the peer switches when message 3 comes) for CHILD_REKEYED_LINGER_MS;
- * then our Delete of it goes and it is removed (IKEv1 Deletes have no
- * answer to wait for).
+ * The retirement of IPsec SA old, whose rekey we started, by its life
+ * timer (the peer answering keys its new SAs when message 3 arrives):
+ *
+ *   message 3 sent   the heir's inbound SA is in (before message 3), its
+ *                    outbound SA held back; old's outbound SA carries on
+ *   ESP on the heir's inbound SA (v2_child_out_poll_fire()), or
+ *   CHILD_V1_OUT_WAIT_MS later: the heir's outbound SA goes in and takes
+ *                    the traffic (the kernel takes the newest SA of a reqid)
+ *   + CHILD_REKEYED_LINGER_MS: old's outbound SA goes, our Delete of old
+ *                    goes (packets that took it have long left)
+ *   + CHILD_V1_IN_KEEP_MS: old's inbound SA goes (ESP the peer sent on it
+ *                    before it handled the Delete has arrived)
+ *
+ * A Delete of old from the peer meanwhile ends it as any lingering SA's
+ * (v2_child_linger(): the heir's outbound SA in, old's SAs gone 1 s later).
  */
-static void linger_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+static void retire_arm(struct ike_sa *sa, struct child_sa *old, uint8_t phase, uint64_t at)
 {
-	struct child_sa *c = arg;
-	struct ike_sa *sa = c->sa;
+	old->v1_retire = phase;
+	old->life_is_rekey = false;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &old->life, at);
+}
+
+static void retire_fire(struct timer_wheel *tw, struct timer *t, void *arg)
+{
+	struct child_sa *old = arg;
+	struct ike_sa *sa = old->sa;
 
 	(void)tw;
 	(void)t;
-	v2_child_delete_tell_peer(sa, c);
-	ike_child_unlink_free(sa, c);
+	if (old->lingering || old->v1_retire == CHILD_V1_IN_ONLY) {
+		ike_child_unlink_free(sa, old);
+		return;
+	}
+	if (old->v1_retire == CHILD_V1_HEIR_OUT_WAIT) {
+		/* no ESP from the peer on the new SA yet: ours goes in anyway */
+		for (struct child_sa *h = sa->children; h; h = h->next)
+			if (h->rekey_of == old->serial && h->out_deferred && !h->superseded &&
+			    h->state == CHILD_INSTALLED)
+				v2_child_install_out(sa, h);	/* v1_child_heir_out_in() */
+		if (old->v1_retire == CHILD_V1_HEIR_OUT_WAIT)	/* no heir any more */
+			retire_arm(sa, old, CHILD_V1_LINGER, ike_now(sa->w));
+		return;
+	}
+	v2_child_retire_out(sa, old);
+	v2_child_delete_tell_peer(sa, old);
+	retire_arm(sa, old, CHILD_V1_IN_ONLY, ike_now(sa->w) + CHILD_V1_IN_KEEP_MS);
 }
 
-static void linger_then_delete(struct ike_sa *sa, struct child_sa *old)
+void v1_child_heir_out_in(struct ike_sa *sa, struct child_sa *heir)
 {
+	struct child_sa *old = heir->rekey_of ? ike_child_find(sa, heir->rekey_of) : NULL;
+
+	/* not when old is being removed (it took its timer away first) */
+	if (old && old->v1_retire == CHILD_V1_HEIR_OUT_WAIT && !old->lingering &&
+	    !old->kernel_released && old->state == CHILD_INSTALLED)
+		retire_arm(sa, old, CHILD_V1_LINGER, ike_now(sa->w) + CHILD_REKEYED_LINGER_MS);
+}
+
+void v1_child_heir_out_failed(struct ike_sa *sa, struct child_sa *heir)
+{
+	struct child_sa *old = heir->rekey_of ? ike_child_find(sa, heir->rekey_of) : NULL;
+	struct timer_wheel *tw = &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
+	uint64_t now = ike_now(sa->w);
+
+	v2_child_delete_tell_peer(sa, heir);
+	if (old && old->state == CHILD_INSTALLED && old->superseded && !old->lingering &&
+	    !old->out_removed && !old->kernel_released && old->v1_retire != CHILD_V1_IN_ONLY) {
+		/* old keeps the traffic: the policies (same reqid) are its own again */
+		atomic_store(&old->conn->policy_owner, old->serial);
+		old->superseded = false;
+		old->rekeying = false;
+		old->v1_retire = CHILD_V1_LIVE;
+		timer_cancel(tw, &old->life);
+		timer_init(&old->life, v2_child_life_fire, old);
+		old->life_is_rekey = old->expire_ms && now + QM_BUSY_RETRY_MS < old->expire_ms;
+		if (old->expire_ms)
+			timer_arm(tw, &old->life,
+				  old->life_is_rekey ? now + QM_BUSY_RETRY_MS : old->expire_ms);
+		/* heir goes as a replaced SA: no down-, its traffic counted as old's */
+		v2_child_supersede(heir, old);
+	}
+	ike_child_unlink_free(sa, heir);
+}
+
+static void retire_start(struct ike_sa *sa, struct child_sa *old, struct child_sa *heir)
+{
+	uint64_t now = ike_now(sa->w), at = now + CHILD_V1_OUT_WAIT_MS;
 	struct timer_wheel *tw = &net_pool_worker(sa->w->d->pool, sa->w->index)->timers;
 
-	v2_child_retire_out(sa, old);
-	old->life_is_rekey = false;
+	/* no later than the old SA's end, when its outbound SA stops anyway */
+	if (old->expire_ms && old->expire_ms < at)
+		at = old->expire_ms > now ? old->expire_ms : now;
 	timer_cancel(tw, &old->life);
-	timer_init(&old->life, linger_fire, old);
-	timer_arm(tw, &old->life, ike_now(sa->w) + CHILD_REKEYED_LINGER_MS);
+	timer_init(&old->life, retire_fire, old);
+	retire_arm(sa, old, CHILD_V1_HEIR_OUT_WAIT, at);
+	if (!heir->out_deferred)	/* nothing held back (no kernel): straight to the linger */
+		v1_child_heir_out_in(sa, heir);
 }
 
 static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
@@ -662,7 +734,7 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 		ike_rekey_observe(sa->w, ike_now(sa->w) - q->started_ms);
 		if (old) {
 			v2_child_supersede(old, c);
-			linger_then_delete(sa, old);
+			retire_start(sa, old, c);
 		}
 	}
 	v1_qm_free(sa);
@@ -1127,8 +1199,8 @@ void v1_quick_r_i2(struct ike_sa *sa, struct ike_input *in)
 void v1_child_delete_tell_peer(struct ike_sa *sa, struct child_sa *c)
 {
 	if (!c->spi_in || c->kernel_released || c->state != CHILD_INSTALLED ||
-	    !ike_state_info(sa->state)->established)
-		return;
+	    c->v1_retire == CHILD_V1_IN_ONLY || !ike_state_info(sa->state)->established)
+		return;	/* (IN_ONLY: its Delete went already) */
 	if (v1_send_delete(sa, V1_PROTO_ESP, c->spi_in) == 0)
 		ike_child_progress(sa, c, RC_LOG, "sent an IKEv1 Delete of IPsec SA #%llu (0x%08x)",
 				   (unsigned long long)c->serial, c->spi_in);

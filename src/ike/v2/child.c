@@ -14,6 +14,7 @@
 #include "ike/v2/payloads.h"
 #include "ike/child_updown.h"
 #include "ike/route.h"
+#include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
 #include "util/log.h"
 
@@ -331,8 +332,12 @@ int v2_child_install(struct ike_sa *sa, struct child_sa *c, const uint8_t *keyma
 	 * goes when the peer deletes the SA this one replaces
 	 * (v2_child_retire_out(), v2_child_uninstall()), or when ESP from
 	 * the peer comes on the new inbound SA (v2_child_out_poll_fire()).
+	 * Starting an IKEv1 Phase 2 rekey, ours waits too: the peer may key
+	 * its new inbound SA only when our message 3 arrives (strongSwan
+	 * does); it goes on the same ESP, or CHILD_V1_OUT_WAIT_MS after
+	 * message 3 (v1/quick.c).
 	 */
-	bool defer = c->rekey_of && !c->we_initiated;
+	bool defer = c->rekey_of && (!c->we_initiated || sa->version == 1);
 	struct kernel_batch *ob = defer && ok ? kernel_batch_new(owner_mb(sa), step_answer, NULL)
 					      : b;
 	if (ok && ob && (op = kernel_batch_add(ob, KERNEL_OP_SA_ADD)) != NULL) {
@@ -451,6 +456,10 @@ static void out_installed(struct ike_sa *sa, struct child_sa *c, int status)
 			    "#%llu: the kernel refused the outbound SA of Child SA #%llu (%s); deleting it",
 			    (unsigned long long)sa->serial, (unsigned long long)c->serial,
 			    strerror(-status));
+		if (sa->version == 1) {
+			v1_child_heir_out_failed(sa, c);	/* the old SA is the one again */
+			return;
+		}
 		v2_child_delete_tell_peer(sa, c);
 	}
 }
@@ -534,6 +543,8 @@ void v2_child_install_out(struct ike_sa *sa, struct child_sa *c)
 	    (unsigned long long)sa->serial, c->spi_out, (unsigned long long)c->serial);
 	b->cookie = st;
 	submit(sa, b);
+	if (sa->version == 1)
+		v1_child_heir_out_in(sa, c);	/* the SA it replaces starts to go */
 }
 
 /*
