@@ -1422,6 +1422,26 @@ static void terminate_v1(struct ike_daemon *d, void *arg)
 }
 
 /*
+ * West's IPsec SA up, then rekeyed by whack up to west's message 3 sent:
+ * the old IPsec SA of each end in *wc, *ec, and west's new one returned.
+ */
+static struct child_sa *rekey_past_message_3(struct child_sa **wc, struct child_sa **ec)
+{
+	struct child_sa *nw;
+
+	v1_main_up(REKEYCONN, REKEYCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(wc, ec);
+	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), *wc, "whack --rekey-ipsec", true));
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	nw = heir_of(XCH_WEST, *wc);
+	cr_assert_not_null(nw);
+	return nw;
+}
+
+/*
  * A rekey by west, then its ISAKMP SA goes (--terminate, or its Delete)
  * at `after` ms past message 3: in the window where the new outbound SA
  * is held back, the old SA's linger, or where only its inbound SA stays.
@@ -1434,15 +1454,7 @@ static void terminate_at(uint64_t after, bool whack)
 	uint32_t spis[4];
 	unsigned n = 0;
 
-	v1_main_up(REKEYCONN, REKEYCONN);
-	cr_assert_eq(xch_run_until_quiet(), 3);
-	assert_ipsec_pair(&wc, &ec);
-	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
-	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
-	nw = heir_of(XCH_WEST, wc);
-	cr_assert_not_null(nw);
+	nw = rekey_past_message_3(&wc, &ec);
 	spis[0] = wc->spi_in;
 	spis[1] = wc->spi_out;
 	spis[2] = nw->spi_in;
@@ -1507,15 +1519,7 @@ Test(v1, refused_new_outbound_sa_keeps_the_old_one)
 	uint32_t in_new, out_new;
 	const struct xch_msg *m;
 
-	v1_main_up(REKEYCONN, REKEYCONN);
-	cr_assert_eq(xch_run_until_quiet(), 3);
-	assert_ipsec_pair(&wc, &ec);
-	cr_assert(v1_child_rekey(xch_sa(XCH_WEST), wc, "whack --rekey-ipsec", true));
-	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
-	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
-	nw = heir_of(XCH_WEST, wc);
-	cr_assert_not_null(nw);
+	nw = rekey_past_message_3(&wc, &ec);
 	in_new = nw->spi_in;
 	out_new = nw->spi_out;	/* nw goes with the refusal */
 	xch_kernel_fail_add(XCH_WEST, out_new);
