@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	const char psk[] = "skua-bench-pre-shared-key";
 	struct crypto_ke *peer;
 	struct ikev2_keys keys;
-	struct crypto_sk sk_in, sk_out;
+	struct crypto_sk_max sk_in, sk_out;
 	double t, ke_s, kdf_s, aead_s, auth_s;
 	int rc;
 
@@ -180,8 +180,8 @@ int main(int argc, char **argv)
 		if ((rc = crypto_ikev2_derive(&suite, ni, sizeof(ni), nr, sizeof(nr), gir,
 					      sizeof(gir), spi_i, spi_r, &keys)) < 0)
 			die("crypto_ikev2_derive", rc);
-		crypto_sk_init(&sk_in, &suite, keys.sk_ei, keys.sk_e_len, NULL, 0);
-		crypto_sk_init(&sk_out, &suite, keys.sk_er, keys.sk_e_len, NULL, 0);
+		crypto_sk_init(&sk_in.sk, &suite, keys.sk_ei, keys.sk_e_len, NULL, 0);
+		crypto_sk_init(&sk_out.sk, &suite, keys.sk_er, keys.sk_e_len, NULL, 0);
 		if ((rc = crypto_child_keymat(suite.prf, keys.sk_d, keys.sk_d_len, NULL, 0, ni,
 					      sizeof(ni), nr, sizeof(nr), keymat,
 					      crypto_esp_keymat_len(&esp))) < 0)
@@ -194,13 +194,13 @@ int main(int argc, char **argv)
 	for (long i = 0; i < iters; i++) {
 		uint8_t buf[320];
 		memcpy(buf, msg_in, sizeof(msg_in));
-		if ((rc = crypto_sk_seal(&sk_in, msg_in, 28, iv, buf, sizeof(buf), icv)) < 0)
+		if ((rc = crypto_sk_seal(&sk_in.sk, msg_in, 28, iv, buf, sizeof(buf), icv)) < 0)
 			die("seal", rc);
 		/* time only the open of the request: undo the seal's cost below */
-		if ((rc = crypto_sk_open(&sk_in, msg_in, 28, iv, buf, sizeof(buf), icv)) < 0)
+		if ((rc = crypto_sk_open(&sk_in.sk, msg_in, 28, iv, buf, sizeof(buf), icv)) < 0)
 			die("open", rc);
 		memcpy(buf, msg_out, sizeof(msg_out));
-		if ((rc = crypto_sk_seal(&sk_out, msg_out, 28, iv, buf, sizeof(msg_out), icv)) < 0)
+		if ((rc = crypto_sk_seal(&sk_out.sk, msg_out, 28, iv, buf, sizeof(msg_out), icv)) < 0)
 			die("seal", rc);
 	}
 	/* two seals and one open ran; a handshake needs one of each (seal ~ open) */
@@ -265,7 +265,7 @@ int main(int argc, char **argv)
 	}
 	crypto_ke_free(peer);
 	crypto_ikev2_keys_wipe(&keys);
-	crypto_sk_wipe(&sk_in);
-	crypto_sk_wipe(&sk_out);
+	crypto_sk_wipe(&sk_in.sk);
+	crypto_sk_wipe(&sk_out.sk);
 	return 0;
 }

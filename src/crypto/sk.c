@@ -136,6 +136,23 @@ static EVP_CIPHER *sk_cipher(const struct crypto_sk *sk)
 	return algs->chacha20_poly1305;
 }
 
+int crypto_sk_size_for(const struct v2_suite *s)
+{
+	int elen = crypto_encr_keymat_len(s->encr, s->encr_keylen);
+	int alen = crypto_integ_key_len(s->integ);
+
+	if (elen < 0 || alen < 0)
+		return -ENOTSUP;
+	return (int)offsetof(struct crypto_sk, key) + elen +
+	       (crypto_encr_is_aead(s->encr) ? 0 : alen);
+}
+
+size_t crypto_sk_size(const struct crypto_sk *sk)
+{
+	return offsetof(struct crypto_sk, key) + sk->ekey_len +
+	       (sk->aead ? CRYPTO_SK_SALT_LEN : sk->akey_len);
+}
+
 int crypto_sk_init(struct crypto_sk *sk, const struct v2_suite *s, const uint8_t *ekey,
 		   size_t ekeylen, const uint8_t *akey, size_t akeylen)
 {
@@ -143,36 +160,37 @@ int crypto_sk_init(struct crypto_sk *sk, const struct v2_suite *s, const uint8_t
 	int alen = crypto_integ_key_len(s->integ);
 	bool aead = crypto_encr_is_aead(s->encr);
 	int aes = s->encr_keylen == 128 ? 0 : s->encr_keylen == 192 ? 1 : 2;
+	struct crypto_sk h = { 0 };	/* the header, written to sk once every check passed */
 
 	memset(sk, 0, sizeof(*sk));
 	if (elen < 0 || alen < 0)
 		return -ENOTSUP;
 	switch (s->encr) {
 	case V2_ENCR_AES_CBC:
-		sk->cipher = SK_AES_CBC128 + aes;
-		sk->iv_len = CBC_BLOCK;
-		sk->block_len = CBC_BLOCK;
+		h.cipher = SK_AES_CBC128 + aes;
+		h.iv_len = CBC_BLOCK;
+		h.block_len = CBC_BLOCK;
 		break;
 	case V2_ENCR_AES_GCM_8:
 	case V2_ENCR_AES_GCM_12:
 	case V2_ENCR_AES_GCM_16:
-		sk->cipher = SK_AES_GCM128 + aes;
-		sk->icv_len = 16;	/* RFC 5282: GCM_8, GCM_12, GCM_16 name the ICV size */
+		h.cipher = SK_AES_GCM128 + aes;
+		h.icv_len = 16;	/* RFC 5282: GCM_8, GCM_12, GCM_16 name the ICV size */
 		if (s->encr == V2_ENCR_AES_GCM_8)
-			sk->icv_len = 8;
+			h.icv_len = 8;
 		else if (s->encr == V2_ENCR_AES_GCM_12)
-			sk->icv_len = 12;
+			h.icv_len = 12;
 		break;
 	case V2_ENCR_CHACHA20_POLY1305:
-		sk->cipher = SK_CHACHA20_POLY1305;
-		sk->icv_len = 16;
+		h.cipher = SK_CHACHA20_POLY1305;
+		h.icv_len = 16;
 		break;
 	default:
 		return -ENOTSUP;	/* NULL, 3DES, CTR: ESP only here */
 	}
 	if (aead) {
-		sk->iv_len = AEAD_IV_LEN;
-		sk->block_len = 1;
+		h.iv_len = AEAD_IV_LEN;
+		h.block_len = 1;
 		if (s->integ != V2_INTEG_NONE || akeylen != 0)
 			return -EINVAL;
 	} else {
@@ -180,28 +198,27 @@ int crypto_sk_init(struct crypto_sk *sk, const struct v2_suite *s, const uint8_t
 
 		if (i < 0 || (size_t)alen != akeylen || !akey)
 			return -EINVAL;
-		sk->md = integs[i].md;
-		sk->icv_len = integs[i].icv_len;
-		sk->akey_len = (uint8_t)alen;
-		memcpy(sk->akey, akey, akeylen);
+		h.md = integs[i].md;
+		h.icv_len = integs[i].icv_len;
+		h.akey_len = (uint8_t)alen;
 	}
-	if ((size_t)elen != ekeylen || !ekey) {
-		crypto_sk_wipe(sk);
+	if ((size_t)elen != ekeylen || !ekey)
 		return -EINVAL;
-	}
-	sk->encr = s->encr;
-	sk->integ = s->integ;
-	sk->aead = aead;
-	sk->ekey_len = (uint8_t)(aead ? elen - CRYPTO_SK_SALT_LEN : elen);
-	memcpy(sk->ekey, ekey, sk->ekey_len);
-	if (aead)
-		memcpy(sk->salt, ekey + sk->ekey_len, CRYPTO_SK_SALT_LEN);
+	h.encr = s->encr;
+	h.integ = s->integ;
+	h.aead = aead;
+	h.ekey_len = (uint8_t)(aead ? elen - CRYPTO_SK_SALT_LEN : elen);
+	*sk = h;
+	/* the cipher key, then the salt (AEAD: the last 4 bytes of ekey) or SK_a */
+	memcpy(sk->key, ekey, ekeylen);
+	if (!aead)
+		memcpy(sk->key + sk->ekey_len, akey, akeylen);
 	return 0;
 }
 
 void crypto_sk_wipe(struct crypto_sk *sk)
 {
-	crypto_wipe(sk, sizeof(*sk));
+	crypto_wipe(sk, crypto_sk_size(sk));
 }
 
 size_t crypto_sk_iv_len(const struct crypto_sk *sk)
@@ -255,11 +272,11 @@ static int cipher_run(const struct crypto_sk *sk, bool enc, const uint8_t *aad, 
 		goto out;
 	if (sk->aead) {
 		/* RFC 5282 4 / RFC 7634 2: nonce = salt(4) | IV(8). */
-		memcpy(nonce, sk->salt, CRYPTO_SK_SALT_LEN);
+		memcpy(nonce, sk->key + sk->ekey_len, CRYPTO_SK_SALT_LEN);
 		memcpy(nonce + CRYPTO_SK_SALT_LEN, iv, AEAD_IV_LEN);
 		civ = nonce;
 	}
-	if (!EVP_CipherInit_ex2(ctx, cipher, sk->ekey, civ, enc, NULL))
+	if (!EVP_CipherInit_ex2(ctx, cipher, sk->key, civ, enc, NULL))
 		goto out;
 	if (!sk->aead && !EVP_CIPHER_CTX_set_padding(ctx, 0))
 		goto out;
@@ -298,7 +315,7 @@ int crypto_sk_seal_iv(const struct crypto_sk *sk, const uint8_t *aad, size_t aad
 		struct iovec parts[3];
 
 		cbc_parts(sk, aad, aadlen, iv, buf, len, parts);
-		ret = crypto_integ_icv(sk->integ, sk->akey, sk->akey_len, parts, 3, icv);
+		ret = crypto_integ_icv(sk->integ, sk->key + sk->ekey_len, sk->akey_len, parts, 3, icv);
 	}
 	return ret < 0 ? -EIO : 0;
 }
@@ -324,7 +341,7 @@ int crypto_sk_open(const struct crypto_sk *sk, const uint8_t *aad, size_t aadlen
 		struct iovec parts[3];
 
 		cbc_parts(sk, aad, aadlen, iv, buf, len, parts);
-		if (crypto_integ_check(sk->integ, sk->akey, sk->akey_len, parts, 3, icv) < 0)
+		if (crypto_integ_check(sk->integ, sk->key + sk->ekey_len, sk->akey_len, parts, 3, icv) < 0)
 			goto out;
 	}
 	if (cipher_run(sk, false, aad, aadlen, iv, buf, len, (uint8_t *)icv) < 0) {

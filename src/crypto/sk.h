@@ -76,6 +76,10 @@ enum {
  * Owner: the IKE SA's owner worker (or a crypto job holding a copy).
  * Plain data, no OpenSSL objects: it can be copied into a job; wipe every
  * copy with crypto_sk_wipe(). Read-only after crypto_sk_init().
+ *
+ * Its keys are kept at their size (a million IKE SAs hold two each, issue
+ * 14): crypto_sk_size_for() bytes for a suite, crypto_sk_size() for one
+ * that is set up. struct crypto_sk_max has room for any suite.
  */
 struct crypto_sk {
 	uint16_t encr, integ;		/* IANA numbers */
@@ -84,10 +88,27 @@ struct crypto_sk {
 	uint8_t aead;
 	uint8_t ekey_len, akey_len;
 	uint8_t iv_len, icv_len, block_len;
-	uint8_t ekey[CRYPTO_SK_EKEY_MAX];
-	uint8_t salt[CRYPTO_SK_SALT_LEN];
-	uint8_t akey[CRYPTO_SK_AKEY_MAX];
+	/*
+	 * ekey_len bytes of cipher key, then the 4-byte salt (AEAD) or
+	 * akey_len bytes of integrity key.
+	 */
+	uint8_t key[];
 };
+
+/* A crypto_sk with room for the keys of any suite: on the stack (tests, benchmarks). */
+struct crypto_sk_max {
+	struct crypto_sk sk;
+	uint8_t room[CRYPTO_SK_EKEY_MAX + CRYPTO_SK_AKEY_MAX];
+};
+
+/*
+ * Bytes of a crypto_sk for suite s (what crypto_sk_init() fills), or
+ * -ENOTSUP for a transform SK cannot use. Context: any thread.
+ */
+int crypto_sk_size_for(const struct v2_suite *s);
+
+/* Bytes of sk as crypto_sk_init() set it up (or of its header, zeroed). Context: any. */
+size_t crypto_sk_size(const struct crypto_sk *sk);
 
 /*
  * Key material for one direction of encr (with keylen_bits from the Key
@@ -133,9 +154,10 @@ int crypto_integ_check(uint16_t integ, const uint8_t *key, size_t keylen,
 /*
  * Prepare one direction from the negotiated IKE suite and its keys:
  * ekey is SK_e (cipher key, then the salt for AEAD), akey SK_a (NULL/0
- * for AEAD). Returns 0, -ENOTSUP (transform not usable for SK) or -EINVAL
- * (key lengths, AEAD with integrity, CBC without).
- * Context: the SA's owner; copies the keys.
+ * for AEAD). sk has room for crypto_sk_size_for(s) bytes. Returns 0,
+ * -ENOTSUP (transform not usable for SK) or -EINVAL (key lengths, AEAD
+ * with integrity, CBC without); on failure only the header is written
+ * (zeroed). Context: the SA's owner; copies the keys.
  */
 int crypto_sk_init(struct crypto_sk *sk, const struct v2_suite *s, const uint8_t *ekey,
 		   size_t ekeylen, const uint8_t *akey, size_t akeylen);

@@ -341,7 +341,7 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	u->my_protocol = c->ts_local.ipproto;
 	u->peer_protocol = c->ts_remote.ipproto;
 	u->my_id = ike_id_str(sa->id_local, my_id, idlen);
-	u->peer_id = ike_id_str(&sa->ext->id_remote, peer_id, idlen);
+	u->peer_id = ike_id_str(sa->ext->id_remote, peer_id, idlen);
 	u->reqid = c->reqid;
 	u->spi_in = c->spi_in;
 	u->spi_out = c->spi_out;

@@ -682,10 +682,24 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 			 struct connection **out)
 {
 	uint8_t pe = (uint8_t)(1 - end);
-	struct connection *c = calloc(1, sizeof(*c));
 	const struct conn_end_spec *e = &t->spec->end[pe];
+	/* The peer end is this client: its ID where the template took any ... */
+	bool own_id = ike_id_is_any(t->id[pe]) || ike_id_is_fromcert(t->id[pe]) ||
+		      t->id[pe]->type == V2_ID_DER_ASN1_DN;
+	/* ... and its address stands for an unset client, unless a pool gives it one */
+	bool own_ts = !e->has_client && !ike_connection_has_pool(t, pe);
+	uint32_t no = atomic_fetch_add(&t->last_instance, 1) + 1;
+	char name[CONN_NAME_MAX + 16];
+	int name_len = snprintf(name, sizeof(name), "%s[%u]", t->spec->name, no);
+	/* the tail: the selector, the ID at its size, the name (issue 14: a million are held) */
+	size_t ts_off = 0, id_off = own_ts ? sizeof(struct ike_ts) : 0;
+	size_t name_off = id_off + (own_id ? ike_id_size(peer_id) : 0);
+	struct connection *c;
 	struct ip_subnet sn;
 
+	if (name_len < 0 || (size_t)name_len >= sizeof(name))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c) + name_off + (size_t)name_len + 1);
 	if (!c)
 		return -ENOMEM;
 	/* The configuration is the template's (c holds a reference on t): shared, not copied. */
@@ -693,27 +707,29 @@ int ike_conn_instantiate(struct connection *t, uint8_t end, const struct ip_addr
 	c->spec = t->spec;
 	memcpy(c->id, t->id, sizeof(c->id));
 	memcpy(c->ts, t->ts, sizeof(c->ts));
-	/* The peer end is this client: its address, and its ID where the template took any. */
-	if (ike_id_is_any(c->id[pe]) || ike_id_is_fromcert(c->id[pe]) ||
-	    c->id[pe]->type == V2_ID_DER_ASN1_DN) {
-		c->inst.peer_id = *peer_id;
-		c->id[pe] = &c->inst.peer_id;
-	}
-	/* ... and its address stands for an unset client, unless a pool gives it one */
-	if (!e->has_client && !ike_connection_has_pool(t, pe)) {
+	if (own_ts) {
+		struct ike_ts *ts = (struct ike_ts *)(void *)(c->tail + ts_off);
+
 		sn = ip_subnet_from_addr(peer);
-		c->inst.peer_ts = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
-		c->ts[pe] = &c->inst.peer_ts;
+		*ts = ike_ts_from_subnet(&sn, e->protocol, e->has_port ? e->port : 0);
+		c->ts[pe] = ts;
 	}
+	if (own_id) {
+		struct ike_id *id = (struct ike_id *)(void *)(c->tail + id_off);
+
+		memcpy(id, peer_id, ike_id_size(peer_id));
+		c->id[pe] = id;
+	}
+	memcpy(c->tail + name_off, name, (size_t)name_len + 1);
 	c->serial = serial;
 	atomic_store(&c->refs, 1);
 	ike_connection_ref(t);
 	c->inst.tmpl = t;
-	c->inst.no = atomic_fetch_add(&t->last_instance, 1) + 1;
+	c->inst.no = no;
 	c->inst.end = end;
 	c->inst.owner = owner;
 	c->inst.client = *peer;
-	snprintf(c->inst.name, sizeof(c->inst.name), "%s[%u]", c->spec->name, c->inst.no);
+	c->inst.name = (const char *)c->tail + name_off;
 	c->node.name = c->inst.name;
 	*out = c;
 	return 0;

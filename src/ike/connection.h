@@ -160,10 +160,15 @@ struct connection {
 		bool published;			/* owner only */
 		bool by_id_published;		/* ... in by_id too (owner only) */
 		struct ip_addr client;		/* the client's address: its peer end's host */
-		struct ike_ts peer_ts;		/* its selector, unless the template's */
-		struct ike_id peer_id;		/* its ID, unless the template's */
-		char name[CONN_NAME_MAX + 16];	/* "rw[3]": the key whack finds it by */
+		/*
+		 * "rw[3]": the key whack finds it by. In tail[], as are its
+		 * selector (ts[] of its peer end) unless the template's, and its
+		 * ID (id[] of its peer end, at its size) unless the template's.
+		 */
+		const char *name;
 	} inst;
+	/* An instance's own selector, ID and name (ike_conn_instantiate()); nothing otherwise */
+	_Alignas(8) unsigned char tail[];
 };
 
 enum conn_routing {

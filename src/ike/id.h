@@ -29,6 +29,16 @@ struct ike_id {
 };
 
 /*
+ * The bytes of id that are used: what an ID kept at its size (a held
+ * SA's peer ID, an instance's) occupies. Such a copy is read through a
+ * pointer, never copied with `*` (that would read sizeof(struct ike_id)).
+ */
+static inline size_t ike_id_size(const struct ike_id *id)
+{
+	return offsetof(struct ike_id, data) + id->len;
+}
+
+/*
  * Parse the whack --id / ipsec.secrets form of an identity:
  *   192.0.2.1, 2001:db8::1   ID_IPV4_ADDR / ID_IPV6_ADDR
  *   @vpn.example.com         ID_FQDN (stored without the @)

@@ -380,9 +380,10 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 			atomic_load(&(c->conn ? c->conn : sa->conn)->policy_owner) == c->serial;
 		ike_ts_str(&c->ts_local, r->ts_local, sizeof(r->ts_local));
 		ike_ts_str(&c->ts_remote, r->ts_remote, sizeof(r->ts_remote));
-		r->add_time = c->installed_wall;
+		/* the wall clock when it went in: now, less the time it has been up */
+		r->add_time = (uint64_t)time(NULL) - (now - c->installed_ms) / 1000;
 		r->max_bytes = (c->conn ? c->conn : sa->conn)->spec->ipsec_max_bytes;
-		ike_id_str(&sa->ext->id_remote, r->id_remote, sizeof(r->id_remote));
+		ike_id_str(sa->ext->id_remote, r->id_remote, sizeof(r->id_remote));
 		/* what the SAs it replaced by rekeying carried: --trafficstatus totals survive rekeys */
 		r->carried_in = c->carried_in;
 		r->carried_out = c->carried_out;
@@ -523,7 +524,7 @@ static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8
 	    !ip_addr_eq(&sa->local, ike_conn_host(c, end)) ||
 	    !ip_addr_eq(&sa->peer, ike_conn_host(c, 1 - end)) ||
 	    !ike_id_eq(sa->id_local, &c->cfg->id_self[end]) ||
-	    (!ike_id_is_any(peer_id) && !ike_id_eq(&sa->ext->id_remote, peer_id)) ||
+	    (!ike_id_is_any(peer_id) && !ike_id_eq(sa->ext->id_remote, peer_id)) ||
 	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
 		return false;
 	for (const struct child_sa *ch = sa->children; ch; ch = ch->next)

@@ -109,6 +109,45 @@ static void put_spi(uint8_t out[8], uint64_t v)
 	}
 }
 
+void ike_keys_free(struct ike_keys *keys)
+{
+	if (!keys)
+		return;
+	crypto_wipe(keys, keys->size);
+	free(keys);
+}
+
+/* ext->id_remote until ike_sa_set_peer_id(): IKE_ID_ANY, no data */
+static const struct ike_id peer_id_unset = { .type = IKE_ID_ANY };
+
+static void ext_free(struct ike_sa_ext *x)
+{
+	if (!x)
+		return;
+	if (x->id_remote != &peer_id_unset)
+		free((void *)x->id_remote);
+	free(x);
+}
+
+int ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id)
+{
+	struct ike_sa_ext *x = sa->ext;
+	size_t n = ike_id_size(id);
+	struct ike_id *copy;
+
+	if (x->id_remote != &peer_id_unset && ike_id_size(x->id_remote) == n &&
+	    memcmp(x->id_remote, id, n) == 0)
+		return 0;
+	copy = malloc(n);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, id, n);	/* before the old one goes: id may be it */
+	if (x->id_remote != &peer_id_unset)
+		free((void *)x->id_remote);
+	x->id_remote = copy;
+	return 0;
+}
+
 struct ike_sa_ext *ike_sa_ext_get(struct ike_sa *sa)
 {
 	struct ike_sa_ext *x = sa->ext;
@@ -123,6 +162,7 @@ struct ike_sa_ext *ike_sa_ext_get(struct ike_sa *sa)
 	timer_init(&x->keepalive, v2_keepalive_fire, sa);
 	timer_init(&x->task_retry, v2_task_retry_fire, sa);
 	timer_init(&x->dpd, v2_dpd_fire, sa);
+	x->id_remote = &peer_id_unset;
 	sa->ext = x;
 	return x;
 }
@@ -148,7 +188,7 @@ static struct ike_sa *sa_new(struct ike_worker *w, bool initiator, struct connec
 	for (int tries = 0;; tries++) {
 		uint64_t r;
 		if (tries == 8 || crypto_random(&r, sizeof(r)) < 0) {
-			free(sa->ext);
+			ext_free(sa->ext);
 			free(sa);
 			return NULL;
 		}
@@ -293,7 +333,7 @@ struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, u
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
-	if (ike_conn_instantiate(c, end, &sa->peer, &sa->ext->id_remote, ike_conn_serial_new(d),
+	if (ike_conn_instantiate(c, end, &sa->peer, sa->ext->id_remote, ike_conn_serial_new(d),
 				 sa->w->index, &inst) < 0)
 		return NULL;
 	/* The table holds the first reference; by ID only for --uniqueids (conn_inst.h: why). */
@@ -373,7 +413,6 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	c->serial = atomic_fetch_add(&sa->w->d->next_serial, 1);
 	c->sa = sa;
 	timer_init(&c->life, v2_child_life_fire, c);
-	timer_init(&c->out_poll, v2_child_out_poll_fire, c);
 	ike_conn_use(conn);
 	c->conn = conn;
 	c->this_end = this_end;
@@ -382,6 +421,15 @@ struct child_sa *ike_child_new(struct ike_sa *sa, struct connection *conn, uint8
 	*pp = c;
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_STARTED);
 	return c;
+}
+
+void ike_child_out_wait_end(struct ike_sa *sa, struct child_sa *c)
+{
+	if (!c->out_wait)
+		return;
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_wait->poll);
+	free(c->out_wait);
+	c->out_wait = NULL;
 }
 
 struct ike_sa *ike_sa_find_own(struct ike_worker *w, uint64_t our_spi, uint64_t serial)
@@ -410,7 +458,7 @@ struct child_sa *ike_child_find(struct ike_sa *sa, uint64_t serial)
 void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 {
 	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->life);
-	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_poll);
+	ike_child_out_wait_end(sa, c);
 	child_index_del(&sa->w->children, c);
 	v2_child_release(sa, c);
 	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next) {
@@ -434,7 +482,7 @@ static void rcu_free_ike_sa(struct rcu_head *head)
 	tsan_acquire(n);
 	struct ike_sa *sa = caa_container_of(n, struct ike_sa, node);
 
-	free(sa->ext);
+	ext_free(sa->ext);
 	free(sa);
 }
 
@@ -556,6 +604,8 @@ size_t ike_half_open_size(const struct ike_sa *sa)
 
 	if (sa->resp)
 		n += malloc_usable_size(sa->resp);
+	if (sa->keys)
+		n += malloc_usable_size(sa->keys);
 	if (!s)
 		return n;
 	n += malloc_usable_size((void *)s);
@@ -656,9 +706,8 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->req);
 	free(sa->resp);
 	v2_frag_sa_free(sa);
-	crypto_sk_wipe(&sa->sk_in);
-	crypto_sk_wipe(&sa->sk_out);
-	crypto_wipe(sa->sk_d, sizeof(sa->sk_d));
+	ike_keys_free(sa->keys);
+	sa->keys = NULL;
 	if (sa->conn) {
 		inst_unlink(sa);
 		ike_conn_unuse(&d->insts, sa->conn);

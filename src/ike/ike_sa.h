@@ -148,47 +148,19 @@ enum child_v1_retire {
 };
 
 struct child_sa {
+	/* ordered to leave no holes: a million of them are held (issue 14) */
 	struct child_sa *next;
 	struct ike_sa *sa;		/* the IKE SA it belongs to (changes with an IKE SA rekey) */
 	uint64_t serial;
-	enum child_state state;
 	struct timer life;		/* its rekey time (lifetime - margin - fuzz), then its end */
 	uint64_t expire_ms;
-	bool life_is_rekey;
 	struct connection *conn;	/* the connection it serves (a reference): may differ from the IKE SA's */
-	uint8_t this_end;		/* our end of conn */
-	bool we_initiated;		/* created by an exchange we started: its keys (2.17), collisions (2.8.1) */
-	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
-	bool superseded;		/* its replacement is installed: it goes without down- */
-	/*
-	 * The instance that replaced ours (--uniqueids) has a Child SA with
-	 * the same selectors: its policies are the ones in the kernel now, so
-	 * this one leaves them (and the client's routes) alone when it goes.
-	 */
-	bool policies_taken;
-	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
-	bool out_removed;		/* its outbound SA is out of the kernel already (lingering) */
-	uint8_t v1_retire;		/* enum child_v1_retire */
 	uint64_t dpd_bytes_in;		/* inbound bytes at the last liveness look */
 	struct child_link idx[2];	/* the worker's index by SPI (in, out) while installed */
 	uint64_t carried_in, carried_out;	/* bytes of the SAs it replaced by rekeying */
-	uint32_t successor_spi, successor_reqid;	/* superseded: who gets its final counts */
 	uint64_t rekey_of;		/* serial of the Child SA it replaces, or 0 */
-	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
-	uint8_t nonce_min_len;
-	uint32_t spi_in, spi_out;	/* host order; spi_in is ours */
-	uint32_t reqid;
-	struct v2_suite suite;
+	uint64_t installed_ms;		/* ike_now(); --trafficstatus add_time is derived from it */
 	struct ike_ts ts_local, ts_remote;
-	bool transport;
-	bool encap;			/* ESP in UDP (NAT) */
-	uint64_t installed_ms;
-	uint64_t installed_wall;	/* seconds since the epoch, for --trafficstatus add_time */
-	unsigned kernel_pending;	/* kernel ops in flight for this child */
-	int kernel_error;		/* first failure among them */
-	uint8_t kernel_done;		/* bits of the install steps that succeeded */
-	bool kernel_released;		/* its kernel state is being removed */
-	bool native_routed;		/* its install batch carried the default updown's routes */
 	/*
 	 * A rekey we answered: its outbound SA, keyed, in a batch of its own
 	 * not yet handed to the kernel. It goes when the SA it replaces goes
@@ -203,12 +175,50 @@ struct child_sa {
 	 * on it means the initiator keyed the new SAs (it sends on its new
 	 * outbound SA once it has both), so ours goes in then, before the
 	 * Delete: a peer that drops the old inbound SA when it sends its
-	 * Delete (libreswan) gets nothing on it meanwhile.
+	 * Delete (libreswan) gets nothing on it meanwhile. The timer is
+	 * allocated for the wait (NULL otherwise: a million Child SAs are
+	 * held, issue 14) and freed with the Child SA or when the wait ends.
 	 */
-	struct timer out_poll;
-	uint8_t out_polls;
+	struct child_out_wait *out_wait;
 	struct child_step *install_step;	/* v2/child.c: its install, while in the kernel */
+	enum child_state state;
+	uint32_t successor_spi, successor_reqid;	/* superseded: who gets its final counts */
+	uint32_t spi_in, spi_out;	/* host order; spi_in is ours */
+	uint32_t reqid;
+	unsigned kernel_pending;	/* kernel ops in flight for this child */
+	int kernel_error;		/* first failure among them */
+	struct v2_suite suite;
+	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* the lowest nonce of the exchange that made it */
+	uint8_t nonce_min_len;
+	uint8_t this_end;		/* our end of conn */
+	bool life_is_rekey;
+	bool we_initiated;		/* created by an exchange we started: its keys (2.17), collisions (2.8.1) */
+	bool rekeying;			/* a rekey of it is under way or done: never rekeyed twice */
+	bool superseded;		/* its replacement is installed: it goes without down- */
+	/*
+	 * The instance that replaced ours (--uniqueids) has a Child SA with
+	 * the same selectors: its policies are the ones in the kernel now, so
+	 * this one leaves them (and the client's routes) alone when it goes.
+	 */
+	bool policies_taken;
+	bool lingering;			/* superseded and deleted on both ends: gone at its life timer */
+	bool out_removed;		/* its outbound SA is out of the kernel already (lingering) */
+	uint8_t v1_retire;		/* enum child_v1_retire */
+	bool transport;
+	bool encap;			/* ESP in UDP (NAT) */
+	uint8_t kernel_done;		/* bits of the install steps that succeeded */
+	bool kernel_released;		/* its kernel state is being removed */
+	bool native_routed;		/* its install batch carried the default updown's routes */
 };
+
+/* A Child SA's deferred outbound SA's look-again timer (child_sa.out_wait). Owner: the Child SA's. */
+struct child_out_wait {
+	struct timer poll;
+	uint8_t polls;			/* looks so far, at most CHILD_OUT_POLLS */
+};
+
+/* Cancel and free c->out_wait, if any. Context: the owner worker of c. */
+void ike_child_out_wait_end(struct ike_sa *sa, struct child_sa *c);
 
 struct v2_auth_pend;
 struct v1_state;
@@ -281,7 +291,13 @@ struct ike_cp_given;
  * Owner: the IKE SA's; freed with it.
  */
 struct ike_sa_ext {
-	struct ike_id id_remote;
+	/*
+	 * The peer's ID (expected, then authenticated), kept at its size
+	 * (ike_id_size(): a million SAs are held, issue 14): written only by
+	 * ike_sa_set_peer_id(); never NULL (an empty ID of type IKE_ID_ANY
+	 * until set).
+	 */
+	const struct ike_id *id_remote;
 	struct timer retrans;		/* our outstanding request (sa->req) */
 	struct timer task_retry;	/* a TEMPORARY_FAILURE back-off before the next start */
 	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
@@ -319,6 +335,23 @@ struct ike_sa_ext {
 	struct ike_cp_given *given;
 };
 
+/*
+ * An IKE SA's keys at their size (issue 14: a million SAs are held, and
+ * the largest suite's room in every SA cost 288 bytes): SK_d, then SK_e
+ * and SK_a of each direction, in one allocation made when they are
+ * derived (v2_kex_install_keys()). Owner: the SA's; wiped and freed with
+ * it (ike_keys_free()).
+ */
+struct ike_keys {
+	struct crypto_sk *in, *out;	/* in bytes[], after SK_d */
+	uint16_t size;			/* of the whole allocation */
+	uint8_t sk_d_len;
+	uint8_t sk_d[];			/* then in and out */
+};
+
+/* Wipe and free keys (NULL: nothing). Context: their SA's owner. */
+void ike_keys_free(struct ike_keys *keys);
+
 struct ike_sa {
 	struct sa_node node;		/* our SPI; the init index (responder) */
 	struct ike_sa *next, *prev;	/* the owner worker's list */
@@ -348,10 +381,8 @@ struct ike_sa {
 	uint16_t local_port, peer_port;
 	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
 	bool natt;			/* talking on the NAT-T port */
-	uint8_t sk_d_len;
 	struct v2_suite suite;
-	struct crypto_sk sk_in, sk_out;
-	uint8_t sk_d[CRYPTO_PRF_MAX];
+	struct ike_keys *keys;		/* NULL until derived (v2_kex_install_keys()) */
 	/*
 	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
 	 * unless the peer announced a larger window (SET_WINDOW_SIZE); the
@@ -429,6 +460,13 @@ struct ike_sa *ike_sa_new(struct ike_worker *w, bool initiator, struct connectio
  */
 struct ike_sa *ike_sa_new_half_open(struct ike_worker *w, struct connection *conn,
 				    struct net_listener *l, const uint8_t peer_spi_i[8]);
+
+/*
+ * Set sa's peer ID (sa->ext->id_remote) to a copy of id at its size; id
+ * may be the current one. Returns 0, or -ENOMEM with sa unchanged.
+ * Context: the owner.
+ */
+int ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id);
 
 /*
  * sa->ext, allocated (zeroed, its timers set up) if sa had none: a

@@ -18,7 +18,8 @@ void ike_lease_key(const struct ike_id *peer, uint64_t sa_serial, struct ike_id 
 	case V2_ID_DER_ASN1_DN:
 	case V2_ID_KEY_ID:
 		if (peer->len) {
-			*key = *peer;
+			memset(key, 0, sizeof(*key));
+			memcpy(key, peer, ike_id_size(peer));	/* peer may be kept at its size */
 			return;
 		}
 		break;

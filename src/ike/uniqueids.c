@@ -146,7 +146,7 @@ void ike_initial_contact_replace(struct ike_sa *sa, const struct child_sa *first
 		next = o->next;
 		if (o == sa || o->dead || o->version != sa->version || o->conn != sa->conn ||
 		    !ike_state_info(o->state)->established ||
-		    !ike_id_match(&o->ext->id_remote, &sa->ext->id_remote))
+		    !ike_id_match(o->ext->id_remote, sa->ext->id_remote))
 			continue;
 		ike_sa_progress(o, RC_LOG, "the peer's INITIAL_CONTACT in #%llu: deleting this "
 				"IKE SA", (unsigned long long)sa->serial);

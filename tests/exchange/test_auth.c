@@ -141,7 +141,7 @@ static void handshake(enum xch_side from, bool sighash, uint8_t methods[2],
 		schemes[1] = auth_scheme(m);
 	assert_up();
 	/* the peer's ID is what it sent, checked against its certificate */
-	cr_assert_eq(xch_sa(from)->ext->id_remote.type, V2_ID_FQDN);
+	cr_assert_eq(xch_sa(from)->ext->id_remote->type, V2_ID_FQDN);
 }
 
 /* Both directions of one key kind: methods and schemes as expected each time. */
@@ -378,9 +378,9 @@ Test(auth, dn_ids)
 	cr_assert_eq(xch_msg_payload(m, V2_PL_IDI)->u.id.type, V2_ID_DER_ASN1_DN);
 	expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
 	assert_up();
-	cr_assert_str_eq(ike_id_str(&xch_sa(XCH_WEST)->ext->id_remote, buf, sizeof(buf)),
+	cr_assert_str_eq(ike_id_str(xch_sa(XCH_WEST)->ext->id_remote, buf, sizeof(buf)),
 			 "C=CH, O=Skua, CN=east.example");
-	cr_assert_str_eq(ike_id_str(&xch_sa(XCH_EAST)->ext->id_remote, buf, sizeof(buf)),
+	cr_assert_str_eq(ike_id_str(xch_sa(XCH_EAST)->ext->id_remote, buf, sizeof(buf)),
 			 "C=CH, O=Skua, CN=west.example");
 	pki_free(&k);
 }

@@ -95,7 +95,7 @@ static struct ike_sa *east_sa_of(const char *id)
 {
 	char buf[IKE_ID_STRLEN];
 	for (struct ike_sa *sa = xch_daemon(XCH_EAST)->w[0].sas; sa; sa = sa->next)
-		if (!strcmp(ike_id_str(&sa->ext->id_remote, buf, sizeof(buf)), id))
+		if (!strcmp(ike_id_str(sa->ext->id_remote, buf, sizeof(buf)), id))
 			return sa;
 	return NULL;
 }

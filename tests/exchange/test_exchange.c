@@ -78,10 +78,16 @@ static void assert_sk_crossed(const struct crypto_sk *out, const struct crypto_s
 	cr_assert_eq(out->ekey_len, in->ekey_len);
 	cr_assert_eq(out->akey_len, in->akey_len);
 	cr_assert_gt(out->ekey_len, 0);
-	cr_assert_arr_eq(out->ekey, in->ekey, out->ekey_len, "encryption keys differ");
-	cr_assert_arr_eq(out->salt, in->salt, sizeof(out->salt), "salts differ");
-	if (out->akey_len)
-		cr_assert_arr_eq(out->akey, in->akey, out->akey_len, "integrity keys differ");
+	cr_assert_eq(out->aead, in->aead);
+	cr_assert_eq(crypto_sk_size(out), crypto_sk_size(in));
+	/* the cipher key, then the salt (AEAD) or the integrity key */
+	cr_assert_arr_eq(out->key, in->key, out->ekey_len, "encryption keys differ");
+	if (out->aead)
+		cr_assert_arr_eq(out->key + out->ekey_len, in->key + in->ekey_len,
+				 CRYPTO_SK_SALT_LEN, "salts differ");
+	else
+		cr_assert_arr_eq(out->key + out->ekey_len, in->key + in->ekey_len, out->akey_len,
+				 "integrity keys differ");
 }
 
 static void assert_suite_eq(const struct v2_suite *a, const struct v2_suite *b)
@@ -110,10 +116,10 @@ static void assert_established_pair(void)
 	cr_assert_arr_eq(w->spi_r, e->spi_r, 8);
 	assert_suite_eq(&w->suite, &e->suite);
 	/* What one side seals the other opens: SK_ei/SK_ai = west's out, east's in. */
-	assert_sk_crossed(&w->sk_out, &e->sk_in);
-	assert_sk_crossed(&e->sk_out, &w->sk_in);
-	cr_assert_eq(w->sk_d_len, e->sk_d_len);
-	cr_assert_arr_eq(w->sk_d, e->sk_d, w->sk_d_len, "SK_d differs");
+	assert_sk_crossed(w->keys->out, e->keys->in);
+	assert_sk_crossed(e->keys->out, w->keys->in);
+	cr_assert_eq(w->keys->sk_d_len, e->keys->sk_d_len);
+	cr_assert_arr_eq(w->keys->sk_d, e->keys->sk_d, w->keys->sk_d_len, "SK_d differs");
 	cr_assert_null(w->setup, "west kept its negotiation state");
 	cr_assert_null(e->setup, "east kept its negotiation state");
 
@@ -605,6 +611,10 @@ Test(exchange, rekey_ike_in_place)
 	old_e = xch_sa(XCH_EAST);
 	spi_in = old_w->children->spi_in;
 	spi_out = old_w->children->spi_out;
+	/* the old SA's keys are wiped when it goes: its SK_d, to compare */
+	uint8_t old_sk_d[CRYPTO_PRF_MAX];
+	size_t old_sk_d_len = old_w->keys->sk_d_len;
+	memcpy(old_sk_d, old_w->keys->sk_d, old_sk_d_len);
 
 	xch_advance(XCH_WEST, 39000);
 	cr_assert_not(xch_pending(XCH_WEST), "rekeyed before the margin");
@@ -628,10 +638,11 @@ Test(exchange, rekey_ike_in_place)
 	cr_assert_arr_eq(new_w->spi_r, new_e->spi_r, 8);
 	cr_assert(new_w->initiator, "the rekey's initiator is the new SA's initiator");
 	cr_assert_not(new_e->initiator);
-	assert_sk_crossed(&new_w->sk_out, &new_e->sk_in);
-	assert_sk_crossed(&new_e->sk_out, &new_w->sk_in);
-	cr_assert_arr_eq(new_w->sk_d, new_e->sk_d, new_w->sk_d_len);
-	cr_assert_neq(memcmp(new_w->sk_d, old_w->sk_d, new_w->sk_d_len), 0, "new SK_d");
+	assert_sk_crossed(new_w->keys->out, new_e->keys->in);
+	assert_sk_crossed(new_e->keys->out, new_w->keys->in);
+	cr_assert_arr_eq(new_w->keys->sk_d, new_e->keys->sk_d, new_w->keys->sk_d_len);
+	cr_assert_eq(new_w->keys->sk_d_len, old_sk_d_len);
+	cr_assert_neq(memcmp(new_w->keys->sk_d, old_sk_d, old_sk_d_len), 0, "new SK_d");
 	(void)old_e;
 	/* The Child SA moved, untouched. */
 	cr_assert_not_null(new_w->children);
@@ -846,7 +857,7 @@ Test(exchange, child_keys_follow_the_exchange_initiator)
 		const struct xch_kernel_sa *in = xch_kernel_sa(by, c->spi_in);
 		const struct xch_kernel_sa *peer_in = xch_kernel_sa(peer, c->spi_out);
 		half = crypto_esp_keymat_len(&c->suite);
-		cr_assert_eq(crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, NULL, 0, ni,
+		cr_assert_eq(crypto_child_keymat(sa->suite.prf, sa->keys->sk_d, sa->keys->sk_d_len, NULL, 0, ni,
 						 ni_len, nr, nr_len, keymat, 2 * half), 0);
 		cr_assert(out && in && peer_in, "the kernels were given both SAs");
 		cr_assert_eq(out->key_len, half);
@@ -1561,8 +1572,8 @@ static void assert_settled_pair(void)
 	cr_assert_eq(e->state, IKE_ESTABLISHED, "east in %s", ike_state_name(e->state));
 	cr_assert_arr_eq(w->spi_i, e->spi_i, 8, "not the same IKE SA");
 	cr_assert_arr_eq(w->spi_r, e->spi_r, 8, "not the same IKE SA");
-	assert_sk_crossed(&w->sk_out, &e->sk_in);
-	assert_sk_crossed(&e->sk_out, &w->sk_in);
+	assert_sk_crossed(w->keys->out, e->keys->in);
+	assert_sk_crossed(e->keys->out, w->keys->in);
 	assert_one_child_pair();
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_UP), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_UP), 1);

@@ -181,9 +181,9 @@ Test(v1, main_mode_psk_establishes)
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
 	/* the peers' IDs as they sent them */
-	cr_assert_eq(e->ext->id_remote.type, 2);
-	cr_assert_eq(e->ext->id_remote.len, 4);
-	cr_assert_arr_eq(e->ext->id_remote.data, "west", 4);
+	cr_assert_eq(e->ext->id_remote->type, 2);
+	cr_assert_eq(e->ext->id_remote->len, 4);
+	cr_assert_arr_eq(e->ext->id_remote->data, "west", 4);
 }
 
 Test(v1, main_mode_wrong_psk_fails_at_message_5)
@@ -736,8 +736,8 @@ Test(v1, aggressive_mode_psk_establishes)
 	cr_assert_arr_eq(w->v1->skeyid_d, e->v1->skeyid_d, w->v1->prf_len);
 	cr_assert_arr_eq(w->v1->iv, e->v1->iv, 16);
 	cr_assert_arr_eq(w->v1->p1_iv, e->v1->p1_iv, 16);
-	cr_assert_eq(e->ext->id_remote.len, 4);
-	cr_assert_arr_eq(e->ext->id_remote.data, "west", 4);
+	cr_assert_eq(e->ext->id_remote->len, 4);
+	cr_assert_arr_eq(e->ext->id_remote->data, "west", 4);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);

@@ -137,8 +137,8 @@ static void assert_up_by(enum xch_side from, enum ike_state si, enum ike_state s
 	cr_assert_arr_eq(i->v1->key, r->v1->key, i->v1->key_len);
 	cr_assert_arr_eq(i->v1->skeyid_d, r->v1->skeyid_d, i->v1->prf_len);
 	cr_assert_arr_eq(i->v1->iv, r->v1->iv, i->v1->block);
-	cr_assert_eq(i->ext->id_remote.type, V1_ID_FQDN);
-	cr_assert_eq(r->ext->id_remote.type, V1_ID_FQDN);
+	cr_assert_eq(i->ext->id_remote->type, V1_ID_FQDN);
+	cr_assert_eq(r->ext->id_remote->type, V1_ID_FQDN);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 0);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
@@ -432,8 +432,8 @@ Test(v1_cert, dn_ids)
 		  NULL);
 	xch_initiate(XCH_WEST, "v1");
 	cr_assert_eq(xch_run_until_quiet(), 9, "Main Mode and Quick Mode");
-	cr_assert_eq(xch_sa(XCH_EAST)->ext->id_remote.type, V1_ID_DER_ASN1_DN);
-	cr_assert_eq(xch_sa(XCH_WEST)->ext->id_remote.type, V1_ID_DER_ASN1_DN);
+	cr_assert_eq(xch_sa(XCH_EAST)->ext->id_remote->type, V1_ID_DER_ASN1_DN);
+	cr_assert_eq(xch_sa(XCH_WEST)->ext->id_remote->type, V1_ID_DER_ASN1_DN);
 	cr_assert_not_null(xch_sa(XCH_WEST)->children);
 	pki_free(&k);
 }

@@ -611,16 +611,16 @@ static void try_open(struct peer *to)
 	uint8_t *iv, *ct;
 	int n;
 
-	if (!sa || sa->sk_in.ekey_len == 0 || !m->has_sk || m->is_frag)
+	if (!sa || !sa->keys || !m->has_sk || m->is_frag)
 		return;
-	ivlen = crypto_sk_iv_len(&sa->sk_in);
-	icvlen = crypto_sk_icv_len(&sa->sk_in);
+	ivlen = crypto_sk_iv_len(sa->keys->in);
+	icvlen = crypto_sk_icv_len(sa->keys->in);
 	if (m->sk.enc_len < ivlen + icvlen + 1)
 		return;
 	iv = rec.plain + m->sk.enc_off;
 	ct = iv + ivlen;
 	ctlen = m->sk.enc_len - ivlen - icvlen;
-	n = crypto_sk_open(&sa->sk_in, rec.plain, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
+	n = crypto_sk_open(sa->keys->in, rec.plain, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
 	if (n < 0)
 		return;
 	rec.opened = v2_inner_decode(m->sk.first, ct, (size_t)n, m) == 0;

@@ -303,7 +303,7 @@ static int psk_lookup(struct ike_sa *sa)
 
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf,
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, sa->ext->id_remote, buf,
 				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
@@ -511,7 +511,7 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	free(sa->v1->peer_id_b);
 	sa->v1->peer_id_b = NULL;
 	ike_sa_progress(sa, RC_LOG, "Peer ID is %s",
-			ike_id_str(&sa->ext->id_remote, idb, sizeof(idb)));
+			ike_id_str(sa->ext->id_remote, idb, sizeof(idb)));
 	ike_sa_progress(sa, RC_SUCCESS, "ISAKMP SA established {auth=%s %s}",
 			v1_p1_auth_name(sa->v1->p1.auth),
 			v1_p1_str(&sa->v1->p1, alg, sizeof(alg)));
@@ -602,7 +602,7 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
 		    !ip_addr_eq(&sa->local, local))
 			continue;
 		if (sa->conn != c &&
-		    (!ike_id_match(c->id[1 - this_end], &sa->ext->id_remote) || !sa->id_local ||
+		    (!ike_id_match(c->id[1 - this_end], sa->ext->id_remote) || !sa->id_local ||
 		     !ike_id_eq(sa->id_local, &c->cfg->id_self[this_end])))
 			continue;	/* another peer ID, or another ID of ours */
 		if (!best || sa->ext->established_ms > best->ext->established_ms)
@@ -662,7 +662,10 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	sa->peer_port = peer->ikeport;
 	sa->natt = l->natt;
 	sa->id_local = &c->cfg->id_self[this_end];
-	sa->ext->id_remote = *c->id[1 - this_end];
+	if (ike_sa_set_peer_id(sa, c->id[1 - this_end]) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory for the peer's ID");
+		goto out;
+	}
 	if (c->spec->policy & POL_AGGRESSIVE) {
 		rc = aggr_initiate(sa);
 		goto out;
@@ -920,7 +923,7 @@ static int check_id_sig(struct ike_sa *sa, const struct ike_input *in, bool sign
 		*why = "the peer's ID payload is not an identity we can read";
 		return -EINVAL;
 	}
-	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_match(&sa->ext->id_remote, &id)) {
+	if (!ike_id_is_any(sa->ext->id_remote) && !ike_id_match(sa->ext->id_remote, &id)) {
 		*why = "the peer's ID is not the one the connection expects";
 		return -EPERM;
 	}
@@ -968,18 +971,25 @@ static bool sig_result_ok(struct ike_sa *sa, const struct ike_auth_result *r)
 	return true;
 }
 
-/* The peer's message is authenticated: what it settles (the IV after it, where it came from). */
-static void sig_accept(struct ike_sa *sa)
+/*
+ * The peer's message is authenticated: what it settles (its ID, the IV
+ * after it, where it came from). False (sa failed) when out of memory.
+ */
+static bool sig_accept(struct ike_sa *sa)
 {
 	struct v1_state *s = sa->v1;
 	struct v1_sig_pend *p = s->sig;
 
+	if (ike_sa_set_peer_id(sa, &p->id) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory for the peer's ID");
+		return false;
+	}
 	if (p->encrypted)
 		memcpy(s->iv, p->iv, s->block);
 	memcpy(s->rx_digest, p->rx_digest, sizeof(s->rx_digest));
-	sa->ext->id_remote = p->id;
 	if (p->l)
 		v1_natt_follow_to(sa, p->l, p->peer_port);
+	return true;
 }
 
 void v1_main_i_signed(struct ike_sa *sa, struct ike_input *in)
@@ -1005,7 +1015,8 @@ void v1_main_i_verified(struct ike_sa *sa, struct ike_input *in)
 	if (!sig_result_ok(sa, in->auth))
 		return;
 	request_done(sa);
-	sig_accept(sa);
+	if (!sig_accept(sa))
+		return;
 	ic = sa->v1->sig->initial_contact;
 	v1_sig_pend_free(sa);
 	if (!established(sa, IKE_V1_MAIN_I4))
@@ -1020,7 +1031,8 @@ void v1_main_r_authed(struct ike_sa *sa, struct ike_input *in)
 
 	if (!sig_result_ok(sa, in->auth))
 		return;
-	sig_accept(sa);
+	if (!sig_accept(sa))
+		return;
 	ic = sa->v1->sig->initial_contact;
 	v1_sig_pend_free(sa);
 	if (build_id_sig(sa, in->auth, &len) < 0 || send_answer(sa, len) < 0) {
@@ -1090,7 +1102,7 @@ static int check_id_hash(struct ike_sa *sa, const struct v1_msg *m, struct ike_i
 		*why = "the peer's ID payload is not an identity we can read";
 		return -EINVAL;
 	}
-	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_match(&sa->ext->id_remote, id)) {
+	if (!ike_id_is_any(sa->ext->id_remote) && !ike_id_match(sa->ext->id_remote, id)) {
 		*why = "the peer's ID is not the one the connection expects";
 		return -EPERM;
 	}
@@ -1121,7 +1133,10 @@ void v1_main_i_r3(struct ike_sa *sa, struct ike_input *in)
 	}
 	request_done(sa);
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
-	sa->ext->id_remote = id;
+	if (ike_sa_set_peer_id(sa, &id) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory for the peer's ID");
+		return;
+	}
 	v1_natt_follow(sa, in->rx);
 	if (!established(sa, IKE_V1_MAIN_I4))
 		return;
@@ -1251,9 +1266,9 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
 	sa->id_local = &sa->conn->cfg->id_self[this_end];
-	sa->ext->id_remote = *sa->conn->id[1 - this_end];
 	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
-	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
+	if (ike_sa_set_peer_id(sa, sa->conn->id[1 - this_end]) < 0 ||
+	    sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0) {
 		ike_sa_free(sa);
 		goto out;
@@ -1365,7 +1380,10 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	memcpy(sa->v1->iv, sa->v1->iv_next, sa->v1->block);
-	sa->ext->id_remote = id;
+	if (ike_sa_set_peer_id(sa, &id) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory for the peer's ID");
+		return;
+	}
 	v1_natt_follow(sa, in->rx);	/* message 6 goes where 5 came from: port 4500 behind a NAT */
 	if (build_id_hash(sa, &len) < 0 || send_answer(sa, len) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "cannot send Main Mode message 6");
@@ -1543,7 +1561,7 @@ static int peer_id_of(const struct ike_sa *sa, const struct v1_payload *idp, str
 {
 	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, id) < 0)
 		return -EINVAL;
-	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_match(&sa->ext->id_remote, id))
+	if (!ike_id_is_any(sa->ext->id_remote) && !ike_id_match(sa->ext->id_remote, id))
 		return -EPERM;
 	return 0;
 }
@@ -1598,7 +1616,10 @@ void v1_aggr_i_r1(struct ike_sa *sa, struct ike_input *in)
 		memcpy(s->peer_hash, h->data, h->len);
 		s->peer_hash_len = (uint8_t)h->len;
 	}
-	sa->ext->id_remote = id;
+	if (ike_sa_set_peer_id(sa, &id) < 0) {
+		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory for the peer's ID");
+		return;
+	}
 	v1_sig_note_cr(sa, m);
 	if (!is_sig(sa) && psk_lookup(sa) < 0) {
 		fail(sa, IKE_FAIL_NO_PSK, RC_NOKEY, "no pre-shared key for this connection");
@@ -1821,12 +1842,11 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
 	sa->id_local = &sa->conn->cfg->id_self[this_end];
-	sa->ext->id_remote = id;
 	sa->v1->aggressive = true;
 	sa->v1->p1 = chosen;
 	v1_vids_read(sa, m);
 	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
-	if (sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
+	if (ike_sa_set_peer_id(sa, &id) < 0 || sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
 	    keep(&sa->v1->sai_b, &sa->v1->sai_b_len, sap->body, sap->len) < 0 ||
 	    keep(&sa->v1->peer_id_b, &sa->v1->peer_id_b_len, idp->body, idp->len) < 0 ||
 	    take_ke_nonce(sa, m) < 0) {
@@ -1943,7 +1963,7 @@ void v1_aggr_r_i2(struct ike_sa *sa, struct ike_input *in)
 		int rc = hp ? -EBADMSG : hash_of(sa, true, s->peer_id_b, s->peer_id_b_len, peer);
 
 		if (!rc)
-			rc = v1_sig_take(sa, in->rx, m, &sa->ext->id_remote);
+			rc = v1_sig_take(sa, in->rx, m, sa->ext->id_remote);
 		if (!rc)
 			rc = v1_sig_submit(sa, peer, NULL, s->prf_len);
 		crypto_wipe(peer, sizeof(peer));
@@ -1985,7 +2005,8 @@ void v1_aggr_r_verified(struct ike_sa *sa, struct ike_input *in)
 	if (!sig_result_ok(sa, in->auth))
 		return;
 	request_done(sa);
-	sig_accept(sa);
+	if (!sig_accept(sa))
+		return;
 	ic = sa->v1->sig->initial_contact;
 	v1_sig_pend_free(sa);
 	if (!established(sa, IKE_V1_AGGR_R2))

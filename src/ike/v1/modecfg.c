@@ -146,7 +146,7 @@ static int lease(struct ike_sa *sa, unsigned fams)
 		ike_sa_progress(sa, RC_LOG_SERIOUS, "ModeCfg: out of memory for the client's lease");
 		return -ENOMEM;
 	}
-	ike_lease_key(&sa->ext->id_remote, sa->serial, &key);
+	ike_lease_key(sa->ext->id_remote, sa->serial, &key);
 	for (int fam = 0; fam < 2; fam++) {
 		if (!pools[fam] || !(fams & (fam ? FAM_IP6 : FAM_IP4)))
 			continue;

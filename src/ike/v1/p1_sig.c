@@ -194,7 +194,7 @@ int v1_sig_take(struct ike_sa *sa, const struct net_rx *rx, const struct v1_msg 
 			return -ENOMEM;
 		p->cert_len[p->ncerts++] = c->len;
 	}
-	p->id = *id;
+	memcpy(&p->id, id, ike_id_size(id));	/* id may be an SA's, kept at its size */
 	memcpy(p->iv, s->iv_next, sizeof(p->iv));
 	memcpy(p->rx_digest, s->rx_digest, sizeof(p->rx_digest));
 	p->encrypted = m->encrypted;

@@ -96,7 +96,7 @@ static int fetch_psk(struct ike_sa *sa)
 	buf = malloc(PSK_MAX);
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, &sa->ext->id_remote, buf,
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, sa->ext->id_remote, buf,
 				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
@@ -521,10 +521,10 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 		v2_build_notify(&b, &n);
 	}
 	build_certreq(sa, &b);
-	if (!ike_id_is_any(&sa->ext->id_remote) && !ike_id_is_fromcert(&sa->ext->id_remote) &&
-	    !(sa->ext->id_remote.type == V2_ID_DER_ASN1_DN &&
-	      crypto_dn_has_wildcard(sa->ext->id_remote.data, sa->ext->id_remote.len)))
-		build_id(&b, V2_PL_IDR, &sa->ext->id_remote);
+	if (!ike_id_is_any(sa->ext->id_remote) && !ike_id_is_fromcert(sa->ext->id_remote) &&
+	    !(sa->ext->id_remote->type == V2_ID_DER_ASN1_DN &&
+	      crypto_dn_has_wildcard(sa->ext->id_remote->data, sa->ext->id_remote->len)))
+		build_id(&b, V2_PL_IDR, sa->ext->id_remote);
 	v2_build_auth(&b, &a);
 	v2_window_announce(sa, &b);
 	if (c && ike_connection_is_cp_client(sa->conn, sa->this_end))
@@ -622,7 +622,7 @@ void v2_auth_start(struct ike_sa *sa)
 		char l[300], r[300];
 		ike_sa_fail(sa, RC_NOKEY, "cannot authenticate as %s to %s: %s",
 			    ike_id_str(sa->id_local, l, sizeof(l)),
-			    ike_id_str(&sa->ext->id_remote, r, sizeof(r)), why);
+			    ike_id_str(sa->ext->id_remote, r, sizeof(r)), why);
 		return;
 	}
 	if (!wants_child(conn)) {
@@ -714,9 +714,12 @@ static void initiator_authenticated(struct ike_sa *sa)
 	struct child_sa *c = sa->children;
 	uint16_t err = p->err;
 
+	if (ike_sa_set_peer_id(sa, &p->peer) < 0) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
+		return;
+	}
 	if (p->peer_psk)
 		log_authenticated(sa, NULL);
-	sa->ext->id_remote = p->peer;
 	v2_ike_established(sa);
 	ike_stats_established(sa, IKE_XS_AUTH);
 	if (v2_redirect_after_auth(sa))
@@ -794,10 +797,10 @@ void v2_auth_response(struct ike_sa *sa, struct ike_input *in)
 		ike_sa_fail(sa, RC_BADID, "the responder's ID payload is malformed");
 		return;
 	}
-	if (!ike_id_match(&sa->ext->id_remote, &p->peer)) {
+	if (!ike_id_match(sa->ext->id_remote, &p->peer)) {
 		ike_sa_fail(sa, RC_BADID, "the responder identified as %s, expected %s",
 			    ike_id_str(&p->peer, buf, sizeof(buf)),
-			    ike_id_str(&sa->ext->id_remote, buf + 150, 150));
+			    ike_id_str(sa->ext->id_remote, buf + 150, 150));
 		return;
 	}
 	response_child_read(sa, m, p);
@@ -861,7 +864,7 @@ static uint16_t lease_for_child(struct ike_sa *sa, struct v2_auth_pend *p)
 	if (!lease)
 		return V2N_INTERNAL_ADDRESS_FAILURE;	/* out of memory */
 
-	ike_lease_key(&sa->ext->id_remote, sa->serial, &key);
+	ike_lease_key(sa->ext->id_remote, sa->serial, &key);
 	for (int k = 0; k < 2; k++) {
 		int fam = k == 0 ? first : 1 - first;
 		struct ike_pool *pool = conn->cfg->pool[pe][fam];
@@ -1097,7 +1100,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	 * The manual: when the proposed subnets do not match, look for a
 	 * connection between the same hosts and IDs that they do match.
 	 */
-	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote,
+	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote,
 						 sa->id_local, &si, &sr, &end);
 	if (fit && fit != sa->conn)
 		ike_sa_set_conn(sa, fit, end);
@@ -1245,7 +1248,10 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		auth_refuse(sa, buf);
 		return;
 	}
-	sa->ext->id_remote = p->peer;
+	if (ike_sa_set_peer_id(sa, &p->peer) < 0) {
+		auth_refuse(sa, "out of memory");
+		return;
+	}
 	sa->id_local = &sa->conn->cfg->id_self[sa->this_end];
 	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
 	if (cp && cp->u.cp->type == V2_CFG_REQUEST) {

@@ -196,7 +196,7 @@ int v2_child_alloc_spi(struct ike_sa *sa, struct child_sa *c, child_done_fn *don
 int v2_child_keymat(struct ike_sa *sa, struct child_sa *c, uint8_t *out, size_t len)
 {
 	const struct ike_setup *s = sa->setup;
-	return crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, NULL, 0, s->ni,
+	return crypto_child_keymat(sa->suite.prf, sa->keys->sk_d, sa->keys->sk_d_len, NULL, 0, s->ni,
 				   s->ni_len, s->nr, s->nr_len, out, len);
 }
 
@@ -470,10 +470,18 @@ struct out_probe {
 	uint32_t spi, reqid;
 };
 
-static void out_poll_arm(struct ike_sa *sa, struct child_sa *c, uint64_t after_ms)
+/* Look again after after_ms (c->out_wait, allocated for the first look). False: no memory. */
+static bool out_poll_arm(struct ike_sa *sa, struct child_sa *c, uint64_t after_ms)
 {
-	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_poll,
+	if (!c->out_wait) {
+		c->out_wait = calloc(1, sizeof(*c->out_wait));
+		if (!c->out_wait)
+			return false;
+		timer_init(&c->out_wait->poll, v2_child_out_poll_fire, c);
+	}
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &c->out_wait->poll,
 		  ike_now(sa->w) + after_ms);
+	return true;
 }
 
 static void out_probe_answer(struct kernel_op *op)
@@ -487,7 +495,7 @@ static void out_probe_answer(struct kernel_op *op)
 			dbg(DBG_KERNEL, "#%llu: ESP on the new inbound SA 0x%08x: the peer switched",
 			    (unsigned long long)c->serial, c->spi_in);
 			v2_child_install_out(c->sa, c);
-		} else if (++c->out_polls < CHILD_OUT_POLLS) {
+		} else if (c->out_wait && ++c->out_wait->polls < CHILD_OUT_POLLS) {
 			out_poll_arm(c->sa, c, CHILD_OUT_POLL_MS);
 		}
 	}
@@ -532,6 +540,7 @@ void v2_child_install_out(struct ike_sa *sa, struct child_sa *c)
 	if (!b)
 		return;
 	c->out_deferred = NULL;
+	ike_child_out_wait_end(sa, c);
 	st = step_new(sa, c, out_installed);
 	if (!st) {
 		kernel_batch_free(b);
@@ -802,15 +811,16 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	atomic_store(&c->conn->acquiring, false);
 	c->installed_ms = ike_now(sa->w);
 	arm_life(sa, c);
-	if (c->out_deferred) {
-		c->out_polls = 0;
-		out_poll_arm(sa, c, CHILD_OUT_POLL_FIRST_MS);
-	}
+	if (c->out_deferred && !out_poll_arm(sa, c, CHILD_OUT_POLL_FIRST_MS))
+		log_limited(LOG_WARNING, 10, "out of memory for a deferred outbound SA's timer",
+			    "#%llu: out of memory for the look at the new inbound SA: the outbound "
+			    "SA goes in with the peer's Delete", (unsigned long long)c->serial);
+	else if (c->out_wait)
+		c->out_wait->polls = 0;
 	if (child_index_add(&sa->w->children, c) < 0)
 		log_limited(LOG_WARNING, 10, "out of memory indexing a Child SA",
 			    "#%llu: out of memory indexing the Child SA: kernel events will miss it",
 			    (unsigned long long)c->serial);
-	c->installed_wall = (uint64_t)time(NULL);
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ESTABLISHED);
 	if (c->encap)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);

@@ -208,7 +208,18 @@ static void inherit(struct ike_sa *n, const struct ike_sa *old)
 	n->nat_local = old->nat_local;
 	n->nat_peer = old->nat_peer;
 	n->id_local = old->id_local;
-	n->ext->id_remote = old->ext->id_remote;
+}
+
+/* A new IKE SA to rekey old, with old's peer ID (as inherit() then does the rest); NULL on ENOMEM. */
+static struct ike_sa *rekey_sa_new(struct ike_sa *old, bool initiator, const uint8_t *peer_spi_i)
+{
+	struct ike_sa *n = ike_sa_new(old->w, initiator, old->conn, old->l, peer_spi_i);
+
+	if (n && ike_sa_set_peer_id(n, old->ext->id_remote) < 0) {
+		ike_sa_free(n);
+		return NULL;
+	}
+	return n;
 }
 
 /* ---- initiator ---- */
@@ -354,7 +365,7 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 	t->ni_len = CC_NONCE_LEN;
 	crypto_random(t->ni, CC_NONCE_LEN);
 	if (t->kind == V2T_REKEY_IKE) {
-		struct ike_sa *n = ike_sa_new(sa->w, true, sa->conn, sa->l, NULL);
+		struct ike_sa *n = rekey_sa_new(sa, true, NULL);
 		if (!n)
 			return -ENOMEM;
 		n->state = IKE_I_REKEY;
@@ -545,7 +556,7 @@ void v2_cc_i_child_response(struct ike_sa *sa, struct ike_input *in)
 		uint8_t keymat[KEYMAT_MAX];
 		size_t half = crypto_esp_keymat_len(&c->suite);
 		int rc = 2 * half <= sizeof(keymat) ?
-				 crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, NULL, 0,
+				 crypto_child_keymat(sa->suite.prf, sa->keys->sk_d, sa->keys->sk_d_len, NULL, 0,
 						     t->ni, t->ni_len, nr->u.nonce.data,
 						     nr->u.nonce.len, keymat, 2 * half) :
 				 -EMSGSIZE;
@@ -585,7 +596,7 @@ static int install_pfs(struct ike_sa *sa, struct child_sa *c, const struct kex_r
 	if (rc == 0 && 2 * half > sizeof(keymat))
 		rc = -EMSGSIZE;
 	if (rc == 0)
-		rc = crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, r->gir, r->gir_len,
+		rc = crypto_child_keymat(sa->suite.prf, sa->keys->sk_d, sa->keys->sk_d_len, r->gir, r->gir_len,
 					 ni, ni_len, nr, nr_len, keymat, 2 * half);
 	if (rc == 0)
 		rc = v2_child_install(sa, c, keymat, 2 * half, done);
@@ -726,7 +737,7 @@ void v2_cc_i_ike_response(struct ike_sa *sa, struct ike_input *in)
 	struct v2_kex_params p = {
 		.mode = KEX_REKEY_IKE, .task = V2T_REKEY_IKE, .group = t->dh, .ke = t->ke,
 		.peer = ke->u.ke.data, .peer_len = ke->u.ke.len, .suite = suite,
-		.old_prf = sa->suite.prf, .old_sk_d = sa->sk_d, .old_sk_d_len = sa->sk_d_len,
+		.old_prf = sa->suite.prf, .old_sk_d = sa->keys->sk_d, .old_sk_d_len = sa->keys->sk_d_len,
 		.ni = t->ni, .ni_len = t->ni_len, .nr = nr->u.nonce.data,
 		.nr_len = nr->u.nonce.len, .spi_i = n->spi_i, .spi_r = n->spi_r,
 	};
@@ -749,8 +760,11 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 		task_fail(sa, "%s", "deriving the new IKE SA's keys failed");
 		return;
 	}
+	if (v2_kex_install_keys(n, &in->kex->keys) < 0) {
+		task_fail(sa, "%s", "out of memory for the new IKE SA's keys");
+		return;
+	}
 	t->new_ike = NULL;
-	v2_kex_install_keys(n, &in->kex->keys);
 	ike_rekey_observe(sa->w, ike_now(sa->w) - t->started_ms);
 	struct ike_sa *twin = sa->ext->rekey_twin;
 	sa->ext->rekey_twin = NULL;
@@ -846,7 +860,7 @@ static int r_keymat_install(struct ike_sa *sa, struct child_sa *c, const struct 
 	uint8_t keymat[KEYMAT_MAX];
 	size_t half = crypto_esp_keymat_len(&c->suite);
 	int rc = 2 * half <= sizeof(keymat) ?
-			 crypto_child_keymat(sa->suite.prf, sa->sk_d, sa->sk_d_len, NULL, 0, r->ni,
+			 crypto_child_keymat(sa->suite.prf, sa->keys->sk_d, sa->keys->sk_d_len, NULL, 0, r->ni,
 					     r->ni_len, r->nr, CC_NONCE_LEN, keymat, 2 * half) :
 			 -EMSGSIZE;
 	if (rc == 0)
@@ -901,6 +915,12 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 			r_ike_rekey_failed(sa);
 			return;
 		}
+		/* the new SA's keys before the answer that makes it usable */
+		if (v2_kex_install_keys(n, &kr->keys) < 0) {
+			send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
+			r_ike_rekey_failed(sa);
+			return;
+		}
 		memset(out, 0, sizeof(*out));
 		out->nprops = 1;
 		out->props[0] = r->accepted;
@@ -915,7 +935,6 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 		}
 		v2_send_response(sa, sa->w->txbuf, len);
 		r->new_ike = NULL;
-		v2_kex_install_keys(n, &kr->keys);
 		keep_lowest(n->ext->nonce_min, &n->ext->nonce_min_len, r->ni, r->ni_len, r->nr,
 			    CC_NONCE_LEN);
 		v2_cc_resp_free(sa);
@@ -1005,7 +1024,7 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	if (!old) {
 		/* One more Child SA: the connection between these ends whose selectors fit. */
 		struct connection *chosen =
-			ike_conn_for_ts(d, &sa->local, &sa->peer, &sa->ext->id_remote, sa->id_local,
+			ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote, sa->id_local,
 					&si, &sr, &end);
 		if (!chosen) {
 			send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
@@ -1131,7 +1150,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 		return;
 	}
 	/* Every check passed: the new IKE SA, its SPIs (the peer's first), then its keys. */
-	struct ike_sa *n = ike_sa_new(sa->w, false, sa->conn, sa->l, offered->spi);
+	struct ike_sa *n = rekey_sa_new(sa, false, offered->spi);
 	struct v2_cc_resp *r = n ? resp_new(sa, V2T_REKEY_IKE, m) : NULL;
 	if (!r) {
 		if (n)
@@ -1149,7 +1168,7 @@ void v2_cc_r_ike(struct ike_sa *sa, struct ike_input *in)
 	struct v2_kex_params p = {
 		.mode = KEX_REKEY_IKE, .task = V2T_ANSWER, .answer = true, .group = suite.dh,
 		.peer = r->peer_ke, .peer_len = r->peer_ke_len, .suite = suite,
-		.old_prf = sa->suite.prf, .old_sk_d = sa->sk_d, .old_sk_d_len = sa->sk_d_len,
+		.old_prf = sa->suite.prf, .old_sk_d = sa->keys->sk_d, .old_sk_d_len = sa->keys->sk_d_len,
 		.ni = r->ni, .ni_len = r->ni_len, .nr = r->nr, .nr_len = CC_NONCE_LEN,
 		.spi_i = n->spi_i, .spi_r = n->spi_r,
 	};

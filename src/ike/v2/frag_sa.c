@@ -98,7 +98,7 @@ int v2_frag_seal(struct ike_sa *sa, const uint8_t *buf, const struct v2_sk_layou
 				   inner_len, &plan, num, sz, &fl);
 		if (rc < 0)
 			goto out;
-		rc = crypto_sk_seal(&sa->sk_out, p, fl.aad_len, p + fl.iv_off, p + fl.pt_off,
+		rc = crypto_sk_seal(sa->keys->out, p, fl.aad_len, p + fl.iv_off, p + fl.pt_off,
 				    fl.pt_len, p + fl.icv_off);
 		if (rc < 0)
 			goto out;
@@ -132,7 +132,7 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 		 size_t *plain_len, uint8_t *first)
 {
 	struct ike_worker *w = sa->w;
-	size_t ivlen = crypto_sk_iv_len(&sa->sk_in), icvlen = crypto_sk_icv_len(&sa->sk_in);
+	size_t ivlen = crypto_sk_iv_len(sa->keys->in), icvlen = crypto_sk_icv_len(sa->keys->in);
 	size_t before;
 	enum v2_frag_verdict v;
 	int n;
@@ -143,7 +143,7 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 	uint8_t *ct = iv + ivlen;
 	size_t ctlen = m->sk.enc_len - ivlen - icvlen;
 	/* 2.6: each fragment is authenticated before anything of it is kept. */
-	n = crypto_sk_open(&sa->sk_in, buf, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
+	n = crypto_sk_open(sa->keys->in, buf, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
 	if (n < 0) {
 		counters_inc(w->d->ctr, w->index, IKEC_RX_BAD_ICV);
 		return bad(sa);

@@ -67,28 +67,32 @@ int v2_start(struct ike_sa *sa, struct v2_build *b, uint8_t exchange, bool respo
 	if (v2_build_init(b, sa->w->txbuf, V2_TXBUF, &h) < 0)
 		return -EMSGSIZE;
 	if (sk)
-		return v2_build_sk_begin(b, crypto_sk_iv_len(&sa->sk_out));
+		return sa->keys ? v2_build_sk_begin(b, crypto_sk_iv_len(sa->keys->out)) : -ENOKEY;
 	return 0;
 }
 
 int v2_seal(struct ike_sa *sa, struct v2_build *b, size_t *len)
 {
-	struct v2_sk_sizes sz = {
-		.iv = (uint16_t)crypto_sk_iv_len(&sa->sk_out),
-		.block = (uint16_t)crypto_sk_block_len(&sa->sk_out),
-		.icv = (uint16_t)crypto_sk_icv_len(&sa->sk_out),
-	};
+	struct v2_sk_sizes sz;
 	struct v2_sk_layout lay;
 	uint8_t *buf = b->w.p;
-	int rc = v2_build_sk_end(b, &sz, &lay);
+	int rc;
 
+	if (!sa->keys)
+		return -ENOKEY;		/* no keys derived yet: nothing to protect with */
+	sz = (struct v2_sk_sizes){
+		.iv = (uint16_t)crypto_sk_iv_len(sa->keys->out),
+		.block = (uint16_t)crypto_sk_block_len(sa->keys->out),
+		.icv = (uint16_t)crypto_sk_icv_len(sa->keys->out),
+	};
+	rc = v2_build_sk_end(b, &sz, &lay);
 	if (rc < 0)
 		return rc;
 	if (log_debug_is_on(DBG_BASE))
 		v2_dbg_sealing(buf, lay.total, buf + lay.pt_off, lay.pt_len, sa->serial);
 	if (v2_frag_wanted(sa, lay.total))
 		return v2_frag_seal(sa, buf, &lay, &sz, len);
-	rc = crypto_sk_seal(&sa->sk_out, buf, lay.aad_len, buf + lay.iv_off, buf + lay.pt_off,
+	rc = crypto_sk_seal(sa->keys->out, buf, lay.aad_len, buf + lay.iv_off, buf + lay.pt_off,
 			    lay.pt_len, buf + lay.icv_off);
 	if (rc < 0)
 		return rc;
@@ -234,14 +238,16 @@ int v2_send_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 
 int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 {
-	size_t ivlen = crypto_sk_iv_len(&sa->sk_in), icvlen = crypto_sk_icv_len(&sa->sk_in);
+	size_t ivlen, icvlen;
 	uint8_t *inner, first;
 	size_t inner_len;
 	char why[160];
 	int n;
 
-	if (!m->has_sk)
-		return -EBADMSG;	/* unprotected */
+	if (!m->has_sk || !sa->keys)
+		return -EBADMSG;	/* unprotected, or no keys derived yet to open it with */
+	ivlen = crypto_sk_iv_len(sa->keys->in);
+	icvlen = crypto_sk_icv_len(sa->keys->in);
 	if (m->is_frag) {
 		if (!sa->frag) {
 			/* fragments we did not agree to */
@@ -257,7 +263,7 @@ int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 		uint8_t *iv = buf + m->sk.enc_off;
 		uint8_t *ct = iv + ivlen;
 		size_t ctlen = m->sk.enc_len - ivlen - icvlen;
-		n = crypto_sk_open(&sa->sk_in, buf, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
+		n = crypto_sk_open(sa->keys->in, buf, m->sk.aad_len, iv, ct, ctlen, ct + ctlen);
 		if (n < 0) {
 			counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_BAD_ICV);
 			return -EBADMSG;

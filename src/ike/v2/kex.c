@@ -192,26 +192,53 @@ int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
 	return rc;
 }
 
-void v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
+int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 {
 	const uint8_t *ei = k->sk_ei, *er = k->sk_er, *ai = k->sk_ai, *ar = k->sk_ar;
+	int one = crypto_sk_size_for(&sa->suite);
+	size_t d_end = offsetof(struct ike_keys, sk_d) + k->sk_d_len;
+	size_t in_off = (d_end + 7) & ~(size_t)7;	/* each crypto_sk 8-aligned */
+	size_t out_off, size;
+	struct ike_keys *keys;
+	int rc;
 
+	if (one < 0)
+		return one;
+	out_off = in_off + (((size_t)one + 7) & ~(size_t)7);
+	size = out_off + (size_t)one;
+	if (k->sk_d_len > CRYPTO_PRF_MAX || size > UINT16_MAX)
+		return -EINVAL;
+	keys = calloc(1, size);
+	if (!keys)
+		return -ENOMEM;
+	keys->size = (uint16_t)size;
+	keys->in = (struct crypto_sk *)(void *)((uint8_t *)keys + in_off);
+	keys->out = (struct crypto_sk *)(void *)((uint8_t *)keys + out_off);
 	if (sa->initiator) {
-		crypto_sk_init(&sa->sk_out, &sa->suite, ei, k->sk_e_len, ai, k->sk_a_len);
-		crypto_sk_init(&sa->sk_in, &sa->suite, er, k->sk_e_len, ar, k->sk_a_len);
+		rc = crypto_sk_init(keys->out, &sa->suite, ei, k->sk_e_len, ai, k->sk_a_len);
+		if (rc == 0)
+			rc = crypto_sk_init(keys->in, &sa->suite, er, k->sk_e_len, ar, k->sk_a_len);
 	} else {
-		crypto_sk_init(&sa->sk_out, &sa->suite, er, k->sk_e_len, ar, k->sk_a_len);
-		crypto_sk_init(&sa->sk_in, &sa->suite, ei, k->sk_e_len, ai, k->sk_a_len);
+		rc = crypto_sk_init(keys->out, &sa->suite, er, k->sk_e_len, ar, k->sk_a_len);
+		if (rc == 0)
+			rc = crypto_sk_init(keys->in, &sa->suite, ei, k->sk_e_len, ai, k->sk_a_len);
 	}
-	memcpy(sa->sk_d, k->sk_d, k->sk_d_len);
-	sa->sk_d_len = (uint8_t)k->sk_d_len;
+	if (rc < 0) {
+		ike_keys_free(keys);
+		return rc;
+	}
+	memcpy(keys->sk_d, k->sk_d, k->sk_d_len);
+	keys->sk_d_len = (uint8_t)k->sk_d_len;
+	ike_keys_free(sa->keys);
+	sa->keys = keys;
 	if (!sa->setup)
-		return;		/* a rekeyed IKE SA authenticates nothing: SK_p is not kept */
+		return 0;	/* a rekeyed IKE SA authenticates nothing: SK_p is not kept */
 	/* sized by the suite these keys come from (ike_sa_setup_new()) */
 	assert(2 * k->sk_p_len <= sa->setup->sk_p_room);
 	if (2 * k->sk_p_len > sa->setup->sk_p_room)
-		return;		/* no SK_p: AUTH fails */
+		return 0;	/* no SK_p: AUTH fails */
 	memcpy(sa->setup->sk_p, k->sk_pi, k->sk_p_len);
 	memcpy(sa->setup->sk_p + k->sk_p_len, k->sk_pr, k->sk_p_len);
 	sa->setup->sk_p_len = (uint8_t)k->sk_p_len;
+	return 0;
 }

@@ -61,7 +61,11 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p);
  */
 int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len);
 
-/* Load the derived keys into the SA (directions by role); keeps SK_p* in its setup, if any. */
-void v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k);
+/*
+ * Load the derived keys into the SA (sa->keys, at their size; directions
+ * by role); keeps SK_p* in its setup, if any. Returns 0, -ENOMEM or
+ * -EINVAL / -ENOTSUP (keys that do not fit sa->suite), with sa unchanged.
+ */
+int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k);
 
 #endif

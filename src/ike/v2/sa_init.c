@@ -162,12 +162,11 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->peer_port = peer_port;
 	sa->natt = l->natt;
 	sa->id_local = &c->cfg->id_self[this_end];
-	sa->ext->id_remote = *c->id[1 - this_end];
 	if (redirected_by) {
 		sa->redirects = (uint8_t)(redirected_by->redirects + 1);
 		sa->ext->redirected_from = redirected_by->peer;
 	}
-	if (!ike_sa_setup_new(sa)) {
+	if (ike_sa_set_peer_id(sa, c->id[1 - this_end]) < 0 || !ike_sa_setup_new(sa)) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
 	}
@@ -759,7 +758,10 @@ void v2_init_derive_done(struct ike_sa *sa, struct ike_input *in)
 
 	if (kex_failed(sa, r))
 		return;
-	v2_kex_install_keys(sa, &r->keys);
+	if (v2_kex_install_keys(sa, &r->keys) < 0) {
+		ike_sa_fail(sa, RC_INTERNALERR, "out of memory for the IKE SA's keys");
+		return;
+	}
 	ke_forget(sa->setup);
 	v2_auth_start(sa);
 }
@@ -770,7 +772,14 @@ void v2_init_r_kex_done(struct ike_sa *sa, struct ike_input *in)
 
 	if (kex_failed(sa, r))
 		return;
-	v2_kex_install_keys(sa, &r->keys);
+	if (v2_kex_install_keys(sa, &r->keys) < 0) {
+		ike_stats_fail_reason(sa, IKE_FAIL_INTERNAL);
+		log_limited(LOG_INFO, 10, "no memory for a half-open SA's keys",
+			    "#%llu: out of memory for the IKE SA's keys; dropping",
+			    (unsigned long long)sa->serial);
+		ike_sa_free(sa);
+		return;
+	}
 	ke_forget(sa->setup);
 	init_respond(sa, r->pub, r->pub_len);
 }

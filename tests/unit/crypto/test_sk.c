@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -24,18 +25,18 @@ static void teardown(void)
 
 TestSuite(sk, .init = setup, .fini = teardown);
 
-static struct crypto_sk aead_sk(uint16_t encr, const struct aead_kat *v)
+static struct crypto_sk_max aead_sk(uint16_t encr, const struct aead_kat *v)
 {
 	struct v2_suite s = { .protocol = V2_PROTO_IKE, .encr = encr, .encr_keylen = v->keybits,
 			      .prf = V2_PRF_HMAC_SHA2_256 };
 	uint8_t ekey[36];
 	size_t n = unhex(v->key, ekey, 32);
-	struct crypto_sk sk;
+	struct crypto_sk_max sk;
 
 	if (encr == V2_ENCR_CHACHA20_POLY1305)
 		s.encr_keylen = 0;
 	n += unhex(v->salt, ekey + n, 4);
-	cr_assert_eq(crypto_sk_init(&sk, &s, ekey, n, NULL, 0), 0);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, ekey, n, NULL, 0), 0);
 	return sk;
 }
 
@@ -47,7 +48,7 @@ Test(sk, aes_gcm_known_answers)
 
 	for (size_t i = 0; i < sizeof(gcm_kats) / sizeof(gcm_kats[0]); i++) {
 		for (size_t e = 0; e < 3; e++) {
-			struct crypto_sk sk = aead_sk(encrs[e], &gcm_kats[i]);
+			struct crypto_sk_max sk = aead_sk(encrs[e], &gcm_kats[i]);
 			uint8_t iv[8], aad[20], pt[64], ct[64], tag[16], buf[64], icv[16];
 			size_t al = unhex(gcm_kats[i].aad, aad, sizeof(aad));
 			size_t pl = unhex(gcm_kats[i].pt, pt, sizeof(pt));
@@ -56,14 +57,14 @@ Test(sk, aes_gcm_known_answers)
 			unhex(gcm_kats[i].iv, iv, 8);
 			unhex(gcm_kats[i].ct, ct, sizeof(ct));
 			unhex(gcm_kats[i].tag, tag, sizeof(tag));
-			cr_assert_eq(crypto_sk_icv_len(&sk), il);
-			cr_assert_eq(crypto_sk_iv_len(&sk), 8);
+			cr_assert_eq(crypto_sk_icv_len(&sk.sk), il);
+			cr_assert_eq(crypto_sk_iv_len(&sk.sk), 8);
 			memcpy(buf, pt, pl);
-			cr_assert_eq(crypto_sk_seal_iv(&sk, aad, al, iv, buf, pl, icv), 0);
+			cr_assert_eq(crypto_sk_seal_iv(&sk.sk, aad, al, iv, buf, pl, icv), 0);
 			cr_assert_arr_eq(buf, ct, pl, "case %zu ciphertext", i);
 			cr_assert_arr_eq(icv, tag, il, "case %zu tag (%zu bytes)", i, il);
 			/* Open sees the last byte as Pad Length; it only needs to fit. */
-			int r = crypto_sk_open(&sk, aad, al, iv, buf, pl, icv);
+			int r = crypto_sk_open(&sk.sk, aad, al, iv, buf, pl, icv);
 
 			if (pt[pl - 1] < pl) {
 				cr_assert_eq(r, (int)(pl - 1 - pt[pl - 1]));
@@ -78,7 +79,7 @@ Test(sk, aes_gcm_known_answers)
 /* RFC 8439 2.8.2, with the nonce built as RFC 7634 2 says: salt(4) | IV(8). */
 Test(sk, chacha20_poly1305_rfc7634_nonce)
 {
-	struct crypto_sk sk = aead_sk(V2_ENCR_CHACHA20_POLY1305, &chacha_kat);
+	struct crypto_sk_max sk = aead_sk(V2_ENCR_CHACHA20_POLY1305, &chacha_kat);
 	uint8_t iv[8], aad[12], pt[114], ct[114], tag[16], buf[114], icv[16];
 	size_t al = unhex(chacha_kat.aad, aad, sizeof(aad));
 	size_t pl = unhex(chacha_kat.pt, pt, sizeof(pt));
@@ -86,14 +87,14 @@ Test(sk, chacha20_poly1305_rfc7634_nonce)
 	unhex(chacha_kat.iv, iv, 8);
 	unhex(chacha_kat.ct, ct, sizeof(ct));
 	unhex(chacha_kat.tag, tag, sizeof(tag));
-	cr_assert_eq(crypto_sk_icv_len(&sk), 16);
-	cr_assert_eq(crypto_sk_block_len(&sk), 1);
+	cr_assert_eq(crypto_sk_icv_len(&sk.sk), 16);
+	cr_assert_eq(crypto_sk_block_len(&sk.sk), 1);
 	memcpy(buf, pt, pl);
-	cr_assert_eq(crypto_sk_seal_iv(&sk, aad, al, iv, buf, pl, icv), 0);
+	cr_assert_eq(crypto_sk_seal_iv(&sk.sk, aad, al, iv, buf, pl, icv), 0);
 	cr_assert_arr_eq(buf, ct, pl);
 	cr_assert_arr_eq(icv, tag, 16);
 	/* Last plaintext byte '.' (46) read as Pad Length fits in 114 bytes. */
-	cr_assert_eq(crypto_sk_open(&sk, aad, al, iv, buf, pl, icv), (int)(pl - 1 - '.'));
+	cr_assert_eq(crypto_sk_open(&sk.sk, aad, al, iv, buf, pl, icv), (int)(pl - 1 - '.'));
 	cr_assert_arr_eq(buf, pt, pl);
 }
 
@@ -109,23 +110,23 @@ Test(sk, aes_cbc_known_answers)
 	for (size_t i = 0; i < sizeof(cbc_kats) / sizeof(cbc_kats[0]); i++) {
 		uint8_t key[16], iv[16], pt[64], ct[64], buf[64], icv[12], want[12];
 		size_t pl = unhex(cbc_kats[i].pt, pt, sizeof(pt));
-		struct crypto_sk sk;
+		struct crypto_sk_max sk;
 		struct iovec parts[3];
 		int r;
 
 		unhex(cbc_kats[i].key, key, 16);
 		unhex(cbc_kats[i].iv, iv, 16);
 		unhex(cbc_kats[i].ct, ct, sizeof(ct));
-		cr_assert_eq(crypto_sk_init(&sk, &s, key, 16, akey, 20), 0);
+		cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, akey, 20), 0);
 		memcpy(buf, pt, pl);
-		cr_assert_eq(crypto_sk_seal_iv(&sk, aad, sizeof(aad), iv, buf, pl, icv), 0);
+		cr_assert_eq(crypto_sk_seal_iv(&sk.sk, aad, sizeof(aad), iv, buf, pl, icv), 0);
 		cr_assert_arr_eq(buf, ct, pl, "case %zu", i + 1);
 		parts[0] = (struct iovec){ aad, sizeof(aad) };
 		parts[1] = (struct iovec){ iv, 16 };
 		parts[2] = (struct iovec){ ct, pl };
 		cr_assert_eq(crypto_hmac(CRYPTO_MD_SHA1, akey, 20, parts, 3, want, 12), 0);
 		cr_assert_arr_eq(icv, want, 12);
-		r = crypto_sk_open(&sk, aad, sizeof(aad), iv, buf, pl, icv);
+		r = crypto_sk_open(&sk.sk, aad, sizeof(aad), iv, buf, pl, icv);
 		if (pt[pl - 1] < pl) {
 			cr_assert_eq(r, (int)(pl - 1 - pt[pl - 1]), "case %zu", i + 1);
 			cr_assert_arr_eq(buf, pt, pl);
@@ -208,118 +209,166 @@ Test(sk, round_trip_and_tamper_every_transform)
 	for (size_t i = 0; i < INNER; i++)
 		inner[i] = (uint8_t)(i * 11);
 	for (size_t x = 0; x < sizeof(xforms) / sizeof(xforms[0]); x++) {
-		struct crypto_sk sk, other;
+		struct crypto_sk_max sk, other;
 		size_t total, off;
 		int r;
 
-		make_sk(&xforms[x], 1, &sk);
-		make_sk(&xforms[x], 2, &other);
-		total = build(&sk, msg, inner, INNER);
+		make_sk(&xforms[x], 1, &sk.sk);
+		make_sk(&xforms[x], 2, &other.sk);
+		total = build(&sk.sk, msg, inner, INNER);
 		memcpy(copy, msg, total);
-		r = crypto_sk_open_payload(&sk, msg, total, HDR, total - HDR, &off);
+		r = crypto_sk_open_payload(&sk.sk, msg, total, HDR, total - HDR, &off);
 		cr_assert_eq(r, INNER, "transform %zu: %d", x, r);
-		cr_assert_eq(off, HDR + CRYPTO_SK_HDR_LEN + crypto_sk_iv_len(&sk));
+		cr_assert_eq(off, HDR + CRYPTO_SK_HDR_LEN + crypto_sk_iv_len(&sk.sk));
 		cr_assert_arr_eq(msg + off, inner, INNER);
 		/* Wrong key. */
 		memcpy(msg, copy, total);
-		cr_assert_eq(crypto_sk_open_payload(&other, msg, total, HDR, total - HDR, &off),
+		cr_assert_eq(crypto_sk_open_payload(&other.sk, msg, total, HDR, total - HDR, &off),
 			     -EBADMSG, "transform %zu wrong key", x);
 		/* Header, SK header, IV, ciphertext and ICV: every byte is covered. */
 		for (size_t b = 0; b < total; b++) {
 			memcpy(msg, copy, total);
 			msg[b] ^= 0x01;
-			r = crypto_sk_open_payload(&sk, msg, total, HDR, total - HDR, &off);
+			r = crypto_sk_open_payload(&sk.sk, msg, total, HDR, total - HDR, &off);
 			cr_assert_eq(r, -EBADMSG, "transform %zu: byte %zu flipped: %d", x, b, r);
 		}
 		/* Truncated payloads. */
 		memcpy(msg, copy, total);
-		cr_assert_eq(crypto_sk_open_payload(&sk, msg, total, HDR, total - HDR - 1, &off),
+		cr_assert_eq(crypto_sk_open_payload(&sk.sk, msg, total, HDR, total - HDR - 1, &off),
 			     -EBADMSG);
-		cr_assert_eq(crypto_sk_open_payload(&sk, msg, total, HDR, total - HDR + 1, &off),
+		cr_assert_eq(crypto_sk_open_payload(&sk.sk, msg, total, HDR, total - HDR + 1, &off),
 			     -EBADMSG);
-		cr_assert_eq(crypto_sk_open_payload(&sk, msg, total, HDR, 3, &off), -EBADMSG);
-		cr_assert_eq(crypto_sk_open_payload(&sk, msg, total, total + 1, 4, &off), -EBADMSG);
-		crypto_sk_wipe(&sk);
-		crypto_sk_wipe(&other);
+		cr_assert_eq(crypto_sk_open_payload(&sk.sk, msg, total, HDR, 3, &off), -EBADMSG);
+		cr_assert_eq(crypto_sk_open_payload(&sk.sk, msg, total, total + 1, 4, &off), -EBADMSG);
+		crypto_sk_wipe(&sk.sk);
+		crypto_sk_wipe(&other.sk);
 	}
+}
+
+/*
+ * The keys are kept at their size: crypto_sk_size_for() the suite is what
+ * crypto_sk_init() fills (in a heap block of exactly that size, so that a
+ * sanitizer sees any byte written past it) and what crypto_sk_size() then
+ * says; a message sealed there opens with a copy made on the stack, and
+ * crypto_sk_wipe() clears every byte.
+ */
+Test(sk, keys_at_their_size)
+{
+	uint8_t inner[INNER], msg[256];
+	size_t seen_max = 0;
+
+	for (size_t i = 0; i < INNER; i++)
+		inner[i] = (uint8_t)(i * 7);
+	for (size_t x = 0; x < sizeof(xforms) / sizeof(xforms[0]); x++) {
+		struct v2_suite s = { .protocol = V2_PROTO_IKE, .encr = xforms[x].encr,
+				      .encr_keylen = xforms[x].keybits,
+				      .prf = V2_PRF_HMAC_SHA2_256, .integ = xforms[x].integ };
+		int want = crypto_sk_size_for(&s);
+		struct crypto_sk_max ref;
+		size_t total, off;
+
+		cr_assert_gt(want, (int)sizeof(struct crypto_sk), "transform %zu", x);
+		cr_assert_leq((size_t)want, sizeof(struct crypto_sk_max), "transform %zu", x);
+		struct crypto_sk *sk = malloc((size_t)want);
+		cr_assert_not_null(sk);
+		make_sk(&xforms[x], 5, sk);
+		cr_assert_eq(crypto_sk_size(sk), (size_t)want, "transform %zu", x);
+		/* cipher key, then the salt or the integrity key: nothing else */
+		cr_assert_eq(crypto_sk_size(sk), sizeof(struct crypto_sk) + sk->ekey_len +
+			     (sk->aead ? CRYPTO_SK_SALT_LEN : sk->akey_len));
+		if ((size_t)want > seen_max)
+			seen_max = (size_t)want;
+		make_sk(&xforms[x], 5, &ref.sk);
+		total = build(sk, msg, inner, INNER);
+		cr_assert_eq(crypto_sk_open_payload(&ref.sk, msg, total, HDR, total - HDR, &off),
+			     INNER, "transform %zu", x);
+		cr_assert_arr_eq(msg + off, inner, INNER);
+		crypto_sk_wipe(sk);
+		for (int b = 0; b < want; b++)
+			cr_assert_eq(((const uint8_t *)sk)[b], 0, "transform %zu: byte %d left", x, b);
+		free(sk);
+		crypto_sk_wipe(&ref.sk);
+	}
+	/* AES-CBC-256 with HMAC-SHA2-512: the largest, 12 + 32 + 64 */
+	cr_assert_eq(seen_max, sizeof(struct crypto_sk) + CRYPTO_SK_EKEY_MAX + CRYPTO_SK_AKEY_MAX);
 }
 
 /* A Pad Length that does not fit is refused even when the ICV is right. */
 Test(sk, bad_pad_length)
 {
 	for (size_t x = 0; x < sizeof(xforms) / sizeof(xforms[0]); x++) {
-		struct crypto_sk sk;
+		struct crypto_sk_max sk;
 		uint8_t aad[32] = { 1 }, iv[16], buf[32], icv[32];
 
-		make_sk(&xforms[x], 7, &sk);
+		make_sk(&xforms[x], 7, &sk.sk);
 		memset(buf, 0, sizeof(buf));
 		buf[31] = 31;		/* fits exactly: no inner payloads */
-		cr_assert_eq(crypto_sk_seal(&sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
-		cr_assert_eq(crypto_sk_open(&sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
+		cr_assert_eq(crypto_sk_seal(&sk.sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
+		cr_assert_eq(crypto_sk_open(&sk.sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
 		memset(buf, 0, sizeof(buf));
 		buf[31] = 32;		/* one more than the plaintext holds */
-		cr_assert_eq(crypto_sk_seal(&sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
-		cr_assert_eq(crypto_sk_open(&sk, aad, sizeof(aad), iv, buf, 32, icv), -EBADMSG);
+		cr_assert_eq(crypto_sk_seal(&sk.sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
+		cr_assert_eq(crypto_sk_open(&sk.sk, aad, sizeof(aad), iv, buf, 32, icv), -EBADMSG);
 		memset(buf, 0, sizeof(buf));
 		buf[31] = 255;
-		cr_assert_eq(crypto_sk_seal(&sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
-		cr_assert_eq(crypto_sk_open(&sk, aad, sizeof(aad), iv, buf, 32, icv), -EBADMSG);
+		cr_assert_eq(crypto_sk_seal(&sk.sk, aad, sizeof(aad), iv, buf, 32, icv), 0);
+		cr_assert_eq(crypto_sk_open(&sk.sk, aad, sizeof(aad), iv, buf, 32, icv), -EBADMSG);
 	}
 }
 
 Test(sk, padding_and_iv)
 {
-	struct crypto_sk cbc, gcm;
+	struct crypto_sk_max cbc, gcm;
 	uint8_t iv1[16], iv2[16], buf[16] = { 0 }, icv[16];
 
-	make_sk(&xforms[0], 1, &cbc);
-	make_sk(&xforms[5], 1, &gcm);
-	cr_assert_eq(crypto_sk_pad_len(&cbc, 0), 15);
-	cr_assert_eq(crypto_sk_pad_len(&cbc, 15), 0);
-	cr_assert_eq(crypto_sk_pad_len(&cbc, 16), 15);
-	cr_assert_eq(crypto_sk_pad_len(&cbc, 30), 1);
-	cr_assert_eq(crypto_sk_pad_len(&gcm, 0), 0);
-	cr_assert_eq(crypto_sk_pad_len(&gcm, 1000), 0);
-	cr_assert_eq(crypto_sk_iv_len(&cbc), 16);
-	cr_assert_eq(crypto_sk_block_len(&cbc), 16);
+	make_sk(&xforms[0], 1, &cbc.sk);
+	make_sk(&xforms[5], 1, &gcm.sk);
+	cr_assert_eq(crypto_sk_pad_len(&cbc.sk, 0), 15);
+	cr_assert_eq(crypto_sk_pad_len(&cbc.sk, 15), 0);
+	cr_assert_eq(crypto_sk_pad_len(&cbc.sk, 16), 15);
+	cr_assert_eq(crypto_sk_pad_len(&cbc.sk, 30), 1);
+	cr_assert_eq(crypto_sk_pad_len(&gcm.sk, 0), 0);
+	cr_assert_eq(crypto_sk_pad_len(&gcm.sk, 1000), 0);
+	cr_assert_eq(crypto_sk_iv_len(&cbc.sk), 16);
+	cr_assert_eq(crypto_sk_block_len(&cbc.sk), 16);
 	/* Fresh IVs per message. */
-	cr_assert_eq(crypto_sk_seal(&cbc, NULL, 0, iv1, buf, 16, icv), 0);
-	cr_assert_eq(crypto_sk_seal(&cbc, NULL, 0, iv2, buf, 16, icv), 0);
+	cr_assert_eq(crypto_sk_seal(&cbc.sk, NULL, 0, iv1, buf, 16, icv), 0);
+	cr_assert_eq(crypto_sk_seal(&cbc.sk, NULL, 0, iv2, buf, 16, icv), 0);
 	cr_assert_neq(memcmp(iv1, iv2, 16), 0);
-	cr_assert_eq(crypto_sk_seal(&gcm, NULL, 0, iv1, buf, 1, icv), 0);
-	cr_assert_eq(crypto_sk_seal(&gcm, NULL, 0, iv2, buf, 1, icv), 0);
+	cr_assert_eq(crypto_sk_seal(&gcm.sk, NULL, 0, iv1, buf, 1, icv), 0);
+	cr_assert_eq(crypto_sk_seal(&gcm.sk, NULL, 0, iv2, buf, 1, icv), 0);
 	cr_assert_neq(memcmp(iv1, iv2, 8), 0);
 	/* Plaintext not a multiple of the block, or empty. */
-	cr_assert_eq(crypto_sk_seal(&cbc, NULL, 0, iv1, buf, 15, icv), -EINVAL);
-	cr_assert_eq(crypto_sk_seal(&gcm, NULL, 0, iv1, buf, 0, icv), -EINVAL);
-	cr_assert_eq(crypto_sk_open(&cbc, NULL, 0, iv1, buf, 15, icv), -EBADMSG);
+	cr_assert_eq(crypto_sk_seal(&cbc.sk, NULL, 0, iv1, buf, 15, icv), -EINVAL);
+	cr_assert_eq(crypto_sk_seal(&gcm.sk, NULL, 0, iv1, buf, 0, icv), -EINVAL);
+	cr_assert_eq(crypto_sk_open(&cbc.sk, NULL, 0, iv1, buf, 15, icv), -EBADMSG);
 }
 
 Test(sk, init_refuses_bad_suites)
 {
-	struct crypto_sk sk;
+	struct crypto_sk_max sk;
 	uint8_t key[64] = { 0 };
 	struct v2_suite s = { .protocol = V2_PROTO_IKE, .encr = V2_ENCR_AES_GCM_16,
 			      .encr_keylen = 128, .prf = V2_PRF_HMAC_SHA2_256 };
 
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 20, NULL, 0), 0);
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 16, NULL, 0), -EINVAL, "salt missing");
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 20, NULL, 0), 0);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, NULL, 0), -EINVAL, "salt missing");
 	s.integ = V2_INTEG_HMAC_SHA2_256_128;
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 20, key, 32), -EINVAL, "AEAD with integrity");
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 20, key, 32), -EINVAL, "AEAD with integrity");
 	s.encr = V2_ENCR_AES_CBC;
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 16, key, 32), 0);
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 16, key, 20), -EINVAL, "short SK_a");
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, key, 32), 0);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, key, 20), -EINVAL, "short SK_a");
 	s.integ = V2_INTEG_NONE;
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 16, NULL, 0), -EINVAL, "CBC without integrity");
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, NULL, 0), -EINVAL, "CBC without integrity");
 	s.encr = V2_ENCR_3DES;
 	s.encr_keylen = 0;
 	s.integ = V2_INTEG_HMAC_SHA1_96;
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 24, key, 20), -ENOTSUP);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 24, key, 20), -ENOTSUP);
 	s.encr = V2_ENCR_AES_CBC;
 	s.encr_keylen = 64;
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 8, key, 20), -ENOTSUP);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 8, key, 20), -ENOTSUP);
 	s.encr = V2_ENCR_AES_CBC;
 	s.encr_keylen = 128;
 	s.integ = V2_INTEG_AES_XCBC_96;
-	cr_assert_eq(crypto_sk_init(&sk, &s, key, 16, key, 16), -ENOTSUP);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, key, 16), -ENOTSUP);
 }

@@ -280,17 +280,17 @@ static void aead_case(uint16_t encr, uint16_t keybits, json_object *t, struct ta
 	uint8_t *buf = malloc(mlen), icv[CRYPTO_SK_ICV_MAX];
 	enum wp_result r = wp_result(t);
 	int id = wp_int(t, "tcId");
-	struct crypto_sk sk;
+	struct crypto_sk_max sk;
 
 	cr_assert_not_null(buf);
 	cr_assert_eq(clen, mlen);
 	cr_assert_neq(r, WP_ACCEPTABLE, "tcId %d: no acceptable AEAD cases are decided", id);
-	sk_init_from(&sk, encr, keybits, key, klen, nonce);
+	sk_init_from(&sk.sk, encr, keybits, key, klen, nonce);
 	tl->run++;
 	if (r == WP_INVALID) {
 		memcpy(buf, ct, clen);
-		cr_assert_eq(crypto_sk_icv_len(&sk), taglen);
-		cr_assert_eq(crypto_sk_open(&sk, aad, alen, nonce + CRYPTO_SK_SALT_LEN, buf, clen,
+		cr_assert_eq(crypto_sk_icv_len(&sk.sk), taglen);
+		cr_assert_eq(crypto_sk_open(&sk.sk, aad, alen, nonce + CRYPTO_SK_SALT_LEN, buf, clen,
 					    tag),
 			     -EBADMSG, "tcId %d (%s): a modified message opened", id,
 			     wp_str(t, "comment"));
@@ -307,18 +307,18 @@ static void aead_case(uint16_t encr, uint16_t keybits, json_object *t, struct ta
 		size_t icvlen, pad = msg[mlen - 1];
 		int n;
 
-		crypto_sk_wipe(&sk);
-		sk_init_from(&sk, e, keybits, key, klen, nonce);
-		icvlen = crypto_sk_icv_len(&sk);
+		crypto_sk_wipe(&sk.sk);
+		sk_init_from(&sk.sk, e, keybits, key, klen, nonce);
+		icvlen = crypto_sk_icv_len(&sk.sk);
 		cr_assert_leq(icvlen, taglen);
 		memcpy(buf, msg, mlen);
-		cr_assert_eq(crypto_sk_seal_iv(&sk, aad, alen, nonce + CRYPTO_SK_SALT_LEN, buf,
+		cr_assert_eq(crypto_sk_seal_iv(&sk.sk, aad, alen, nonce + CRYPTO_SK_SALT_LEN, buf,
 					       mlen, icv),
 			     0, "tcId %d: seal failed", id);
 		cr_assert_arr_eq(buf, ct, clen, "tcId %d encr %u: wrong ciphertext", id, e);
 		cr_assert_arr_eq(icv, tag, icvlen, "tcId %d encr %u: wrong %zu-byte tag", id, e,
 				 icvlen);
-		n = crypto_sk_open(&sk, aad, alen, nonce + CRYPTO_SK_SALT_LEN, buf, clen, tag);
+		n = crypto_sk_open(&sk.sk, aad, alen, nonce + CRYPTO_SK_SALT_LEN, buf, clen, tag);
 		if (pad + 1 <= mlen) {
 			cr_assert_eq(n, (int)(mlen - pad - 1), "tcId %d encr %u: open gave %d", id,
 				     e, n);
@@ -331,7 +331,7 @@ static void aead_case(uint16_t encr, uint16_t keybits, json_object *t, struct ta
 	}
 	tl->accepted++;
 out:
-	crypto_sk_wipe(&sk);
+	crypto_sk_wipe(&sk.sk);
 	free(key);
 	free(nonce);
 	free(aad);
