@@ -11,7 +11,9 @@
  *
  * Run by hand: bench/log_cost [rounds]; the log goes to /dev/null.
  * "vsnprintf alone" is the formatting the calling thread did before the
- * log thread formatted lines itself, for reference.
+ * log thread formatted lines itself; "capture alone" is what it does
+ * instead (util/log_fmt.h); "render" is the log thread formatting the
+ * capture, the work that moved there.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include <time.h>
 
 #include "util/log.h"
+#include "util/log_fmt.h"
+#include "util/log_ring.h"
 
 enum { BATCH = 500, BATCHES = 20 };
 
@@ -74,6 +78,30 @@ static void vsn_established(unsigned i)
 	format_only("%s", established);
 }
 
+static unsigned char rec[LOG_FMT_MAX];
+static size_t rec_len;
+
+static __attribute__((format(printf, 1, 2))) void capture_only(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rec_len = log_fmt_capture(rec, sizeof(rec), fmt, ap, 0);
+	va_end(ap);
+}
+
+static void cap_dropped(unsigned i)
+{
+	capture_only("dropped %zu-byte IKE message from %s:%u: %s", (size_t)(i % 1400),
+		     "192.0.2.45", 500u, "the first payload overruns the message");
+}
+
+static void render_dropped(unsigned i)
+{
+	if (i == 0)
+		cap_dropped(1234);
+	log_fmt_render(sink, LOG_LINE_MAX + 1, rec, rec_len);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(unsigned);
@@ -84,6 +112,8 @@ static const struct {
 	{ "dropped IKE message (%zu %s %u %s)", line_dropped, true },
 	{ "vsnprintf alone, \"%s\"", vsn_established, false },
 	{ "vsnprintf alone, dropped line", vsn_dropped, false },
+	{ "capture alone, dropped line", cap_dropped, false },
+	{ "render (log thread), dropped line", render_dropped, false },
 };
 
 int main(int argc, char **argv)
