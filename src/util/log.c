@@ -15,9 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/log_fmt.h"
 #include "util/log_priv.h"
 
 _Atomic uint32_t log_debug_mask;
+_Thread_local uint64_t log_formatted_here;
 
 struct log_out log_out = { .dest = LOG_DEST_STDERR, .fd = 2, .ident = "skua" };
 
@@ -175,17 +177,53 @@ void log_write_now(int prio, uint64_t ts_ns, bool debug, const char *text, size_
 	atomic_fetch_add_explicit(&log_out.written, 1, memory_order_relaxed);
 }
 
-static void vline(int prio, bool debug, const char *fmt, va_list ap)
+/* The line formatted here and now, as before the log thread formatted lines. */
+static __attribute__((noinline)) void format_here(int prio, bool debug, const char *fmt,
+						  va_list ap)
 {
 	char text[LOG_LINE_MAX + 1];
 	int m;
 	size_t len;
 
-	if (log_out.off)
-		return;
+	log_formatted_here++;
 	m = vsnprintf(text, sizeof(text), fmt, ap);
 	len = m < 0 ? 0 : (size_t)m >= sizeof(text) ? sizeof(text) - 1 : (size_t)m;
-	log_line(prio, debug, text, len);
+	log_line(prio, debug, LOG_REC_LINE, text, len);
+}
+
+/*
+ * With the log thread running, the caller only captures the format and its
+ * arguments; the log thread formats the line. A format the capture does
+ * not take is formatted here, and counted.
+ */
+static void vline(int prio, bool debug, const char *fmt, va_list ap)
+{
+	int err = errno;	/* first: %m is the caller's errno */
+
+	if (log_out.off)
+		return;
+	if (log_thread_running()) {
+		unsigned char rec[LOG_FMT_MAX];
+		va_list aq;
+		size_t n;
+
+		va_copy(aq, ap);
+		n = log_fmt_capture(rec, sizeof(rec), fmt, aq, err);
+		va_end(aq);
+		if (n) {
+			log_line(prio, debug, LOG_REC_FMT, rec, n);
+			errno = err;
+			return;
+		}
+		atomic_fetch_add_explicit(&log_out.fallback, 1, memory_order_relaxed);
+	}
+	format_here(prio, debug, fmt, ap);
+	errno = err;
+}
+
+uint64_t log_test_formatted_here(void)
+{
+	return log_formatted_here;
 }
 
 void log_vmsg(int prio, const char *fmt, va_list ap)

@@ -12,12 +12,16 @@
  * --stderrlog / --logfile choose. Debug lines are prefixed with "| ".
  * Never pass a secret to any of these.
  *
- * Once log_thread_start() has run, a line is formatted on the calling
- * thread into that thread's own ring (util/log_ring.h) and written by the
- * log thread: a worker never waits for syslog, a disk or a terminal. A full
- * ring drops the line and counts it; the log thread says so in a line of
- * its own. Before the thread starts and after it stops, lines are written
- * at once by the caller.
+ * Once log_thread_start() has run, the calling thread formats nothing: it
+ * copies the format and its arguments (%s strings included, util/log_fmt.h)
+ * into its own ring (util/log_ring.h), and the log thread formats the line,
+ * exactly as vsnprintf would have, stamps and writes it: a worker never
+ * waits for syslog, a disk or a terminal, and spends no time in printf. A
+ * format the copy does not take (%n, positional arguments, wide strings)
+ * is formatted by the caller as before and counted (log_stats.fallback).
+ * A full ring drops the line and counts it; the log thread says so in a
+ * line of its own. Before the thread starts and after it stops, lines are
+ * formatted and written at once by the caller.
  */
 
 enum log_dest {
@@ -73,6 +77,8 @@ struct log_stats {
 	uint64_t written;	/* lines handed to syslog/stderr/the file */
 	uint64_t dropped;	/* lines lost to a full ring */
 	uint64_t suppressed;	/* lines held back by a rate limit */
+	uint64_t fallback;	/* lines formatted by their caller although the log
+				 * thread ran: a format it cannot take (%n, ...) */
 };
 void log_stats_get(struct log_stats *st);
 
@@ -172,5 +178,12 @@ bool log_site_admit(struct log_site *site);
  * Context: tests only, before any thread logs; NULL restores it.
  */
 void log_test_set_clock(uint64_t (*now_sec)(void));
+
+/*
+ * How many lines the calling thread formatted itself (vsnprintf, or a
+ * capture formatted on the spot because the log thread had stopped).
+ * Context: tests only.
+ */
+uint64_t log_test_formatted_here(void);
 
 #endif

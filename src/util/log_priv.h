@@ -24,8 +24,15 @@ struct log_out {
 	char ident[32];
 	bool off;		/* SKUA_LOG_OFF=1 (bench/flood.sh): nothing is formatted or written */
 	_Atomic uint64_t written;
+	_Atomic uint64_t fallback;	/* lines a thread with a ring had to format itself */
 };
 extern struct log_out log_out;
+
+/* Lines this thread formatted itself (log_test_formatted_here()). */
+extern _Thread_local uint64_t log_formatted_here;
+
+/* Whether lines go to the rings (the log thread runs). Context: any thread. */
+bool log_thread_running(void);
 
 uint64_t log_realtime_ns(void);
 
@@ -35,8 +42,13 @@ size_t log_format(char *out, size_t cap, uint64_t ts_ns, bool debug, const char 
 /* Write one line now. Context: the log thread, or any thread while it does not run. */
 void log_write_now(int prio, uint64_t ts_ns, bool debug, const char *text, size_t len);
 
-/* Queue a formatted line on this thread's ring, or write it now. Context: any thread. */
-void log_line(int prio, bool debug, const char *text, size_t len);
+/*
+ * Queue a line on this thread's ring, or write it now: the formatted text
+ * (LOG_REC_LINE) or a capture of its format and arguments (LOG_REC_FMT,
+ * util/log_fmt.h), which is formatted here only if the log thread stopped
+ * meanwhile. Context: any thread.
+ */
+void log_line(int prio, bool debug, enum log_rec_kind kind, const void *data, size_t len);
 
 /* Write every pending "suppressed" summary. Context: log_fini(). */
 void log_limits_report_all(void);

@@ -34,22 +34,36 @@ void log_ring_fini(struct log_ring *r)
 bool log_ring_push(struct log_ring *r, int prio, bool debug, uint64_t ts_ns, const char *text,
 		   size_t len)
 {
+	return log_ring_push_kind(r, LOG_REC_LINE, prio, debug, ts_ns, text, len);
+}
+
+static void count_drop(struct log_ring *r)
+{
+	atomic_store_explicit(&r->dropped, atomic_load_explicit(&r->dropped, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+bool log_ring_push_kind(struct log_ring *r, enum log_rec_kind kind, int prio, bool debug,
+			uint64_t ts_ns, const void *data, size_t len)
+{
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 	uint64_t off, to_end, need, skip = 0;
 	struct log_rec *rec;
 
-	if (len > LOG_LINE_MAX)
+	if (kind == LOG_REC_LINE && len > LOG_LINE_MAX)
 		len = LOG_LINE_MAX;
+	if ((kind == LOG_REC_FMT && len > LOG_FMT_MAX) || kind == LOG_REC_PAD) {
+		count_drop(r);
+		return false;
+	}
 	need = rec_size(len);
 	off = tail & (r->size - 1);
 	to_end = r->size - off;
 	if (to_end < need)
 		skip = to_end;	/* pad to the end; the record starts the ring again */
 	if (r->size - (tail - head) < skip + need) {
-		atomic_store_explicit(&r->dropped,
-				      atomic_load_explicit(&r->dropped, memory_order_relaxed) + 1,
-				      memory_order_relaxed);
+		count_drop(r);
 		return false;
 	}
 	if (skip) {
@@ -61,11 +75,11 @@ bool log_ring_push(struct log_ring *r, int prio, bool debug, uint64_t ts_ns, con
 	}
 	rec = (struct log_rec *)(r->buf + off);
 	rec->len = (uint32_t)len;
-	rec->kind = LOG_REC_LINE;
+	rec->kind = (uint8_t)kind;
 	rec->prio = (uint8_t)prio;
 	rec->debug = debug;
 	rec->ts_ns = ts_ns;
-	memcpy(rec->text, text, len);
+	memcpy(rec->text, data, len);
 	atomic_store_explicit(&r->tail, tail + need, memory_order_release);
 	return true;
 }
@@ -77,7 +91,7 @@ const struct log_rec *log_ring_peek(struct log_ring *r)
 
 	while (head != tail) {
 		const struct log_rec *rec = (const struct log_rec *)(r->buf + (head & (r->size - 1)));
-		if (rec->kind == LOG_REC_LINE)
+		if (rec->kind != LOG_REC_PAD)
 			return rec;
 		/* padding: the next record is at the start of the ring */
 		head += r->size - (head & (r->size - 1));

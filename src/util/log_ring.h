@@ -17,23 +17,25 @@
  * (release on store, acquire on load), so TSan sees the hand-off.
  */
 struct log_rec {
-	uint32_t len;		/* bytes of text (no NUL); 0 with LOG_REC_PAD */
+	uint32_t len;		/* bytes of text (no NUL) or of the capture; 0 with LOG_REC_PAD */
 	uint8_t kind;		/* enum log_rec_kind */
 	uint8_t prio;		/* syslog priority */
 	uint8_t debug;		/* a "| " debug line */
 	uint8_t pad_;
 	uint64_t ts_ns;		/* CLOCK_REALTIME when the line was made */
-	char text[];
+	char text[];		/* the line, or with LOG_REC_FMT the capture */
 };
 
 enum log_rec_kind {
-	LOG_REC_LINE = 1,
+	LOG_REC_LINE = 1,	/* text is the formatted line */
 	LOG_REC_PAD = 2,	/* skip to the start of the ring */
+	LOG_REC_FMT = 3,	/* text is a format and its arguments (util/log_fmt.h) */
 };
 
 enum {
 	LOG_REC_ALIGN = 16,
 	LOG_LINE_MAX = 1024,	/* a longer line is cut */
+	LOG_FMT_MAX = 2048,	/* a larger capture is refused: the caller formats the line */
 };
 
 struct log_ring {
@@ -58,7 +60,15 @@ bool log_ring_push(struct log_ring *r, int prio, bool debug, uint64_t ts_ns, con
 		   size_t len);
 
 /*
- * The oldest record, or NULL when the ring is empty; log_ring_pop() then
+ * The same for a record of kind LOG_REC_LINE (text cut at LOG_LINE_MAX)
+ * or LOG_REC_FMT (a capture of at most LOG_FMT_MAX bytes, else refused
+ * and counted in dropped: it would be garbled if cut).
+ */
+bool log_ring_push_kind(struct log_ring *r, enum log_rec_kind kind, int prio, bool debug,
+			uint64_t ts_ns, const void *data, size_t len);
+
+/*
+ * The oldest record (a LOG_REC_LINE or LOG_REC_FMT), or NULL when the ring is empty; log_ring_pop() then
  * releases it. Context: the consumer only.
  */
 const struct log_rec *log_ring_peek(struct log_ring *r);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/log_fmt.h"
 #include "util/log_priv.h"
 
 enum {
@@ -136,23 +137,42 @@ static void wake(void)
 	}
 }
 
-void log_line(int prio, bool debug, const char *text, size_t len)
+bool log_thread_running(void)
+{
+	return atomic_load_explicit(&g.running, memory_order_acquire);
+}
+
+/* Write a line now, formatting a capture here (the log thread does not run). */
+static void write_here(int prio, uint64_t ts, bool debug, enum log_rec_kind kind,
+		       const void *data, size_t len)
+{
+	char text[LOG_LINE_MAX + 1];
+
+	if (kind == LOG_REC_FMT) {
+		len = log_fmt_render(text, sizeof(text), data, len);
+		data = text;
+		log_formatted_here++;
+	}
+	log_write_now(prio, ts, debug, data, len);
+}
+
+void log_line(int prio, bool debug, enum log_rec_kind kind, const void *data, size_t len)
 {
 	uint64_t ts = log_realtime_ns();
 	struct tstate *t;
 
 	if (!atomic_load_explicit(&g.running, memory_order_acquire) || !(t = tstate_get())) {
-		log_write_now(prio, ts, debug, text, len);
+		write_here(prio, ts, debug, kind, data, len);
 		return;
 	}
 	if (!atomic_load_explicit(&t->ring_ready, memory_order_relaxed)) {
 		if (log_ring_init(&t->ring, RING_BYTES) < 0) {
-			log_write_now(prio, ts, debug, text, len);
+			write_here(prio, ts, debug, kind, data, len);
 			return;
 		}
 		atomic_store_explicit(&t->ring_ready, true, memory_order_release);
 	}
-	if (log_ring_push(&t->ring, prio, debug, ts, text, len))
+	if (log_ring_push_kind(&t->ring, kind, prio, debug, ts, data, len))
 		wake();
 }
 
@@ -289,13 +309,21 @@ static void out_flush(struct outbuf *o)
 
 static void out_line(struct outbuf *o, const struct log_rec *r)
 {
+	char fmt_text[LOG_LINE_MAX + 1];
+	const char *text = r->text;
+	size_t len = r->len;
+
+	if (r->kind == LOG_REC_FMT) {
+		/* The caller left the formatting to us. */
+		len = log_fmt_render(fmt_text, sizeof(fmt_text), r->text, r->len);
+		text = fmt_text;
+	}
 	if (log_out.dest == LOG_DEST_SYSLOG) {
-		syslog(r->prio, "%s%.*s", r->debug ? "| " : "", (int)r->len, r->text);
+		syslog(r->prio, "%s%.*s", r->debug ? "| " : "", (int)len, text);
 	} else {
 		if (OUT_BYTES - o->n < LOG_LINE_MAX + 64)
 			out_flush(o);
-		o->n += log_format(o->buf + o->n, OUT_BYTES - o->n, r->ts_ns, r->debug, r->text,
-				   r->len);
+		o->n += log_format(o->buf + o->n, OUT_BYTES - o->n, r->ts_ns, r->debug, text, len);
 	}
 	atomic_fetch_add_explicit(&log_out.written, 1, memory_order_relaxed);
 }
@@ -507,6 +535,7 @@ void log_flush(void)
 void log_stats_get(struct log_stats *st)
 {
 	st->written = atomic_load_explicit(&log_out.written, memory_order_relaxed);
+	st->fallback = atomic_load_explicit(&log_out.fallback, memory_order_relaxed);
 	st->dropped = atomic_load(&g.dropped_gone);
 	st->suppressed = atomic_load(&g.suppressed_gone);
 	pthread_mutex_lock(&g.reg_lock);
