@@ -211,7 +211,7 @@ struct child_sa {
 	bool native_routed;		/* its install batch carried the default updown's routes */
 };
 
-/* A Child SA's deferred outbound SA's look-again timer (child_sa.out_wait). Owner: the Child SA's. */
+/* The look-again timer of a Child SA's deferred outbound SA (out_wait). Owner: the Child SA's. */
 struct child_out_wait {
 	struct timer poll;
 	uint8_t polls;			/* looks so far, at most CHILD_OUT_POLLS */

@@ -68,8 +68,8 @@ bool log_ring_push_kind(struct log_ring *r, enum log_rec_kind kind, int prio, bo
 			uint64_t ts_ns, const void *data, size_t len);
 
 /*
- * The oldest record (a LOG_REC_LINE or LOG_REC_FMT), or NULL when the ring is empty; log_ring_pop() then
- * releases it. Context: the consumer only.
+ * The oldest record (a LOG_REC_LINE or LOG_REC_FMT), or NULL when the ring
+ * is empty; log_ring_pop() then releases it. Context: the consumer only.
  */
 const struct log_rec *log_ring_peek(struct log_ring *r);
 void log_ring_pop(struct log_ring *r, const struct log_rec *rec);
