@@ -30,9 +30,9 @@ compare_row() {
 	report=$(printf "%s\n" "$results"/compare-2*.md | tail -n 1)
 	[ "$report" != "$before" ] || iop_die "compare.sh ($1, rate $2) wrote no report"
 	row=$(echo "$out" | grep '^| Skua pluto |' | head -n 1)
-	# | responder | workers | kernel | up | child | setups/s | p50 / p99 | cpu | rss | ...
+	# | responder | workers | kernel | up | child | setups/s | p50 / p99 | cpu | with children | updown children | ...
 	echo "$(basename "$report") $(echo "$row" | awk -F'|' '{ gsub(/ /, "", $7); gsub(/ /, "", $9)
-		split($8, l, "/"); gsub(/ /, "", l[2]); gsub(/ /, "", $13); print $7, $9, l[2], $13 }')"
+		split($8, l, "/"); gsub(/ /, "", l[2]); gsub(/ /, "", $11); print $7, $9, l[2], $11 }')"
 }
 
 floor_us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 | sed -n 's/^FLOOR_US .*total=\([0-9.]*\).*/\1/p')

@@ -52,8 +52,9 @@ int crypto_init(void);
 void crypto_fini(void);
 
 /*
- * Fill buf with len bytes from the OpenSSL DRBG. Returns 0 or -EIO.
- * Context: any thread.
+ * Fill buf with len bytes from the OpenSSL DRBG (small requests from a
+ * per-thread block drawn from it, wiped as it is handed out; a forked
+ * child starts a block of its own). Returns 0 or -EIO. Context: any thread.
  */
 int crypto_random(void *buf, size_t len);
 

@@ -978,10 +978,7 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	if (c && !child_err) {
 		struct v2_sa *out = sa->w->sa_scratch;
 		struct v2_ts ts;
-		memset(out, 0, sizeof(*out));
-		out->nprops = 1;
-		out->props[0] = p->child_accepted;
-		out->props[0].num = s->child_num;
+		v2_sa_one(out, &p->child_accepted, s->child_num);
 		out->props[0].spi_size = 4;
 		out->props[0].spi[0] = (uint8_t)(c->spi_in >> 24);
 		out->props[0].spi[1] = (uint8_t)(c->spi_in >> 16);

@@ -803,10 +803,7 @@ static void r_answer_child(struct ike_sa *sa, struct child_sa *c)
 	struct v2_ts ts;
 	size_t len;
 
-	memset(out, 0, sizeof(*out));
-	out->nprops = 1;
-	out->props[0] = r->accepted;
-	out->props[0].num = r->num;
+	v2_sa_one(out, &r->accepted, r->num);
 	out->props[0].spi_size = 4;
 	v2_spi32_put(out->props[0].spi, c->spi_in);
 	if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, v2_answer_msgid(sa), true) < 0)
@@ -921,10 +918,7 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 			r_ike_rekey_failed(sa);
 			return;
 		}
-		memset(out, 0, sizeof(*out));
-		out->nprops = 1;
-		out->props[0] = r->accepted;
-		out->props[0].num = r->num;
+		v2_sa_one(out, &r->accepted, r->num);
 		out->props[0].spi_size = 8;
 		memcpy(out->props[0].spi, n->spi_r, 8);
 		if (v2_start(sa, &b, V2_CREATE_CHILD_SA, true, v2_answer_msgid(sa), true) < 0 ||

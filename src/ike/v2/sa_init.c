@@ -635,10 +635,7 @@ static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 	struct v2_nonce nr = { .len = s->nr_len, .data = s->nr };
 	size_t len, nr_at;
 
-	memset(sa_pl, 0, sizeof(*sa_pl));
-	sa_pl->nprops = 1;
-	sa_pl->props[0] = *s->ike_accepted;
-	sa_pl->props[0].num = s->child_num;
+	v2_sa_one(sa_pl, s->ike_accepted, s->child_num);
 	v2_start(sa, &b, V2_IKE_SA_INIT, true, 0, false);
 	v2_build_sa(&b, sa_pl);
 	v2_build_ke(&b, &ke);

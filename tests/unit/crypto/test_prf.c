@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "crypto/prf.h"
@@ -154,6 +156,47 @@ Test(prf, memeq_random_wipe)
 	crypto_wipe(a, sizeof(a));
 	memset(b, 0, sizeof(b));
 	cr_assert_arr_eq(a, b, sizeof(a));
+}
+
+/*
+ * Small draws come from a per-thread block: many of them never repeat, a
+ * block's end and the next block join without a repeat, a large draw
+ * goes straight to the DRBG, and a forked child does not hand out what its
+ * parent still holds (it forgets the block).
+ */
+Test(prf, random_blocks_and_fork)
+{
+	enum { DRAWS = 300, LEN = 12 };	/* 3,600 bytes: several 512-byte blocks */
+	static uint8_t got[DRAWS][LEN];
+	uint8_t big[4096], mine[32], childs[32];
+	int fds[2];
+	pid_t pid;
+
+	for (int i = 0; i < DRAWS; i++)
+		cr_assert_eq(crypto_random(got[i], LEN), 0);
+	for (int i = 0; i < DRAWS; i++)
+		for (int j = i + 1; j < DRAWS; j++)
+			cr_assert_neq(memcmp(got[i], got[j], LEN), 0, "draws %d and %d equal", i, j);
+	cr_assert_eq(crypto_random(big, sizeof(big)), 0);
+	cr_assert_neq(memcmp(big, big + 2048, 32), 0);
+	cr_assert_eq(crypto_random(mine, 8), 0);	/* the block has bytes left now */
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		uint8_t c[32];
+		int ok = crypto_random(c, sizeof(c)) == 0 && write(fds[1], c, sizeof(c)) == sizeof(c);
+		_exit(ok ? 0 : 1);
+	}
+	cr_assert_eq(crypto_random(mine, sizeof(mine)), 0);
+	cr_assert_eq(read(fds[0], childs, sizeof(childs)), (ssize_t)sizeof(childs));
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_neq(memcmp(mine, childs, sizeof(mine)), 0,
+		      "the child handed out the parent's next random bytes");
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /* Functions work without an explicit crypto_init() (they run it), and after a re-init. */
