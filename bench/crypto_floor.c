@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	const char psk[] = "skua-bench-pre-shared-key";
 	struct crypto_ke *peer;
 	struct ikev2_keys keys;
-	struct crypto_sk_max sk_in, sk_out;
+	union crypto_sk_max sk_in, sk_out;
 	double t, ke_s, kdf_s, aead_s, auth_s;
 	int rc;
 

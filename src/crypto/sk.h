@@ -79,7 +79,7 @@ enum {
  *
  * Its keys are kept at their size (a million IKE SAs hold two each, issue
  * 14): crypto_sk_size_for() bytes for a suite, crypto_sk_size() for one
- * that is set up. struct crypto_sk_max has room for any suite.
+ * that is set up. union crypto_sk_max has room for any suite.
  */
 struct crypto_sk {
 	uint16_t encr, integ;		/* IANA numbers */
@@ -95,10 +95,14 @@ struct crypto_sk {
 	uint8_t key[];
 };
 
-/* A crypto_sk with room for the keys of any suite: on the stack (tests, benchmarks). */
-struct crypto_sk_max {
+/*
+ * A crypto_sk with room for the keys of any suite: on the stack (tests,
+ * benchmarks). A union, since a struct with a flexible array member may
+ * only end another struct as a GNU extension.
+ */
+union crypto_sk_max {
 	struct crypto_sk sk;
-	uint8_t room[CRYPTO_SK_EKEY_MAX + CRYPTO_SK_AKEY_MAX];
+	uint8_t room[sizeof(struct crypto_sk) + CRYPTO_SK_EKEY_MAX + CRYPTO_SK_AKEY_MAX];
 };
 
 /*

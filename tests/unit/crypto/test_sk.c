@@ -25,13 +25,13 @@ static void teardown(void)
 
 TestSuite(sk, .init = setup, .fini = teardown);
 
-static struct crypto_sk_max aead_sk(uint16_t encr, const struct aead_kat *v)
+static union crypto_sk_max aead_sk(uint16_t encr, const struct aead_kat *v)
 {
 	struct v2_suite s = { .protocol = V2_PROTO_IKE, .encr = encr, .encr_keylen = v->keybits,
 			      .prf = V2_PRF_HMAC_SHA2_256 };
 	uint8_t ekey[36];
 	size_t n = unhex(v->key, ekey, 32);
-	struct crypto_sk_max sk;
+	union crypto_sk_max sk;
 
 	if (encr == V2_ENCR_CHACHA20_POLY1305)
 		s.encr_keylen = 0;
@@ -48,7 +48,7 @@ Test(sk, aes_gcm_known_answers)
 
 	for (size_t i = 0; i < sizeof(gcm_kats) / sizeof(gcm_kats[0]); i++) {
 		for (size_t e = 0; e < 3; e++) {
-			struct crypto_sk_max sk = aead_sk(encrs[e], &gcm_kats[i]);
+			union crypto_sk_max sk = aead_sk(encrs[e], &gcm_kats[i]);
 			uint8_t iv[8], aad[20], pt[64], ct[64], tag[16], buf[64], icv[16];
 			size_t al = unhex(gcm_kats[i].aad, aad, sizeof(aad));
 			size_t pl = unhex(gcm_kats[i].pt, pt, sizeof(pt));
@@ -79,7 +79,7 @@ Test(sk, aes_gcm_known_answers)
 /* RFC 8439 2.8.2, with the nonce built as RFC 7634 2 says: salt(4) | IV(8). */
 Test(sk, chacha20_poly1305_rfc7634_nonce)
 {
-	struct crypto_sk_max sk = aead_sk(V2_ENCR_CHACHA20_POLY1305, &chacha_kat);
+	union crypto_sk_max sk = aead_sk(V2_ENCR_CHACHA20_POLY1305, &chacha_kat);
 	uint8_t iv[8], aad[12], pt[114], ct[114], tag[16], buf[114], icv[16];
 	size_t al = unhex(chacha_kat.aad, aad, sizeof(aad));
 	size_t pl = unhex(chacha_kat.pt, pt, sizeof(pt));
@@ -110,7 +110,7 @@ Test(sk, aes_cbc_known_answers)
 	for (size_t i = 0; i < sizeof(cbc_kats) / sizeof(cbc_kats[0]); i++) {
 		uint8_t key[16], iv[16], pt[64], ct[64], buf[64], icv[12], want[12];
 		size_t pl = unhex(cbc_kats[i].pt, pt, sizeof(pt));
-		struct crypto_sk_max sk;
+		union crypto_sk_max sk;
 		struct iovec parts[3];
 		int r;
 
@@ -209,7 +209,7 @@ Test(sk, round_trip_and_tamper_every_transform)
 	for (size_t i = 0; i < INNER; i++)
 		inner[i] = (uint8_t)(i * 11);
 	for (size_t x = 0; x < sizeof(xforms) / sizeof(xforms[0]); x++) {
-		struct crypto_sk_max sk, other;
+		union crypto_sk_max sk, other;
 		size_t total, off;
 		int r;
 
@@ -264,11 +264,11 @@ Test(sk, keys_at_their_size)
 				      .encr_keylen = xforms[x].keybits,
 				      .prf = V2_PRF_HMAC_SHA2_256, .integ = xforms[x].integ };
 		int want = crypto_sk_size_for(&s);
-		struct crypto_sk_max ref;
+		union crypto_sk_max ref;
 		size_t total, off;
 
 		cr_assert_gt(want, (int)sizeof(struct crypto_sk), "transform %zu", x);
-		cr_assert_leq((size_t)want, sizeof(struct crypto_sk_max), "transform %zu", x);
+		cr_assert_leq((size_t)want, sizeof(union crypto_sk_max), "transform %zu", x);
 		struct crypto_sk *sk = malloc((size_t)want);
 		cr_assert_not_null(sk);
 		make_sk(&xforms[x], 5, sk);
@@ -297,7 +297,7 @@ Test(sk, keys_at_their_size)
 Test(sk, bad_pad_length)
 {
 	for (size_t x = 0; x < sizeof(xforms) / sizeof(xforms[0]); x++) {
-		struct crypto_sk_max sk;
+		union crypto_sk_max sk;
 		uint8_t aad[32] = { 1 }, iv[16], buf[32], icv[32];
 
 		make_sk(&xforms[x], 7, &sk.sk);
@@ -318,7 +318,7 @@ Test(sk, bad_pad_length)
 
 Test(sk, padding_and_iv)
 {
-	struct crypto_sk_max cbc, gcm;
+	union crypto_sk_max cbc, gcm;
 	uint8_t iv1[16], iv2[16], buf[16] = { 0 }, icv[16];
 
 	make_sk(&xforms[0], 1, &cbc.sk);
@@ -346,7 +346,7 @@ Test(sk, padding_and_iv)
 
 Test(sk, init_refuses_bad_suites)
 {
-	struct crypto_sk_max sk;
+	union crypto_sk_max sk;
 	uint8_t key[64] = { 0 };
 	struct v2_suite s = { .protocol = V2_PROTO_IKE, .encr = V2_ENCR_AES_GCM_16,
 			      .encr_keylen = 128, .prf = V2_PRF_HMAC_SHA2_256 };

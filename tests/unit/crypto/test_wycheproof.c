@@ -280,7 +280,7 @@ static void aead_case(uint16_t encr, uint16_t keybits, json_object *t, struct ta
 	uint8_t *buf = malloc(mlen), icv[CRYPTO_SK_ICV_MAX];
 	enum wp_result r = wp_result(t);
 	int id = wp_int(t, "tcId");
-	struct crypto_sk_max sk;
+	union crypto_sk_max sk;
 
 	cr_assert_not_null(buf);
 	cr_assert_eq(clen, mlen);
