@@ -106,6 +106,12 @@ void log_ring_pop(struct log_ring *r, const struct log_rec *rec)
 	atomic_store_explicit(&r->head, head + rec_size(rec->len), memory_order_release);
 }
 
+uint64_t log_ring_used(const struct log_ring *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_acquire) -
+	       atomic_load_explicit(&r->head, memory_order_acquire);
+}
+
 bool log_ring_is_empty(const struct log_ring *r)
 {
 	return atomic_load_explicit(&r->head, memory_order_acquire) ==

@@ -77,4 +77,7 @@ void log_ring_pop(struct log_ring *r, const struct log_rec *rec);
 /* Context: any thread; an estimate for others than the consumer. */
 bool log_ring_is_empty(const struct log_ring *r);
 
+/* Bytes in use (records and padding). Context: any thread; an estimate for others. */
+uint64_t log_ring_used(const struct log_ring *r);
+
 #endif
