@@ -70,13 +70,34 @@ out:
 	return ret;
 }
 
-int crypto_ikev2_derive(const struct v2_suite *s, const uint8_t *ni, size_t nilen,
-			const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen,
-			const uint8_t spii[8], const uint8_t spir[8], struct ikev2_keys *out)
+int crypto_ikev2_skeyseed(uint16_t prf, const uint8_t *ni, size_t nilen, const uint8_t *nr,
+			  size_t nrlen, const uint8_t *gir, size_t girlen, uint8_t *out)
 {
 	uint8_t nonces[2 * V2_NONCE_MAX];
-	uint8_t skeyseed[CRYPTO_PRF_MAX];
 	struct iovec data = { .iov_base = (void *)gir, .iov_len = girlen };
+	size_t plen = crypto_prf_len(prf);
+	int ret;
+
+	if (plen == 0)
+		return -ENOTSUP;
+	if (!nonce_ok(ni, nilen) || !nonce_ok(nr, nrlen) || !gir || !girlen)
+		return -EINVAL;
+	/* SKEYSEED = prf(Ni | Nr, g^ir): the key is the concatenated nonces. */
+	memcpy(nonces, ni, nilen);
+	memcpy(nonces + nilen, nr, nrlen);
+	ret = crypto_prf(prf, nonces, nilen + nrlen, &data, 1, out);
+	crypto_wipe(nonces, sizeof(nonces));
+	if (ret < 0) {
+		crypto_wipe(out, plen);
+		return ret;
+	}
+	return (int)plen;
+}
+
+int crypto_ikev2_expand(const struct v2_suite *s, const uint8_t *skeyseed, size_t seedlen,
+			const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			const uint8_t spii[8], const uint8_t spir[8], struct ikev2_keys *out)
+{
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -84,20 +105,30 @@ int crypto_ikev2_derive(const struct v2_suite *s, const uint8_t *ni, size_t nile
 	if (ret < 0)
 		goto out;
 	ret = -EINVAL;
-	if (!nonce_ok(ni, nilen) || !nonce_ok(nr, nrlen) || !gir || !girlen || !spii || !spir)
+	if (!skeyseed || seedlen == 0 || !nonce_ok(ni, nilen) || !nonce_ok(nr, nrlen) || !spii ||
+	    !spir)
 		goto out;
-	/* SKEYSEED = prf(Ni | Nr, g^ir): the key is the concatenated nonces. */
-	memcpy(nonces, ni, nilen);
-	memcpy(nonces + nilen, nr, nrlen);
-	ret = crypto_prf(s->prf, nonces, nilen + nrlen, &data, 1, skeyseed);
-	if (ret < 0)
-		goto out;
-	ret = expand(s, skeyseed, out->sk_d_len, ni, nilen, nr, nrlen, spii, spir, out);
+	ret = expand(s, skeyseed, seedlen, ni, nilen, nr, nrlen, spii, spir, out);
 out:
-	crypto_wipe(skeyseed, sizeof(skeyseed));
-	crypto_wipe(nonces, sizeof(nonces));
 	if (ret < 0)
 		crypto_ikev2_keys_wipe(out);
+	return ret;
+}
+
+int crypto_ikev2_derive(const struct v2_suite *s, const uint8_t *ni, size_t nilen,
+			const uint8_t *nr, size_t nrlen, const uint8_t *gir, size_t girlen,
+			const uint8_t spii[8], const uint8_t spir[8], struct ikev2_keys *out)
+{
+	uint8_t skeyseed[CRYPTO_PRF_MAX];
+	int n = crypto_ikev2_skeyseed(s->prf, ni, nilen, nr, nrlen, gir, girlen, skeyseed);
+	int ret;
+
+	if (n < 0) {
+		memset(out, 0, sizeof(*out));
+		return n;
+	}
+	ret = crypto_ikev2_expand(s, skeyseed, (size_t)n, ni, nilen, nr, nrlen, spii, spir, out);
+	crypto_wipe(skeyseed, sizeof(skeyseed));
 	return ret;
 }
 
@@ -116,25 +147,21 @@ int crypto_ikev2_rekey_derive(const struct v2_suite *s, uint16_t old_prf, const 
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = key_lengths(s, out);
-	if (ret < 0 || old_len == 0) {
-		ret = -ENOTSUP;
-		goto out;
+	if (old_len == 0 || key_lengths(s, out) < 0)
+		return -ENOTSUP;
+	if (!nonce_ok(ni, nilen) || !nonce_ok(nr, nrlen) || !gir || !girlen || !old_sk_d ||
+	    old_sk_d_len == 0) {
+		crypto_ikev2_keys_wipe(out);
+		return -EINVAL;
 	}
-	ret = -EINVAL;
-	if (!nonce_ok(ni, nilen) || !nonce_ok(nr, nrlen) || !gir || !girlen || !spii || !spir ||
-	    !old_sk_d || old_sk_d_len == 0)
-		goto out;
 	/* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF. */
 	ret = crypto_prf(old_prf, old_sk_d, old_sk_d_len, data, 3, skeyseed);
-	if (ret < 0)
-		goto out;
 	/* SKEYSEED is old_len bytes; the new PRF (HMAC) takes any key length. */
-	ret = expand(s, skeyseed, old_len, ni, nilen, nr, nrlen, spii, spir, out);
-out:
-	crypto_wipe(skeyseed, sizeof(skeyseed));
-	if (ret < 0)
+	if (ret >= 0)
+		ret = crypto_ikev2_expand(s, skeyseed, old_len, ni, nilen, nr, nrlen, spii, spir, out);
+	else
 		crypto_ikev2_keys_wipe(out);
+	crypto_wipe(skeyseed, sizeof(skeyseed));
 	return ret;
 }
 

@@ -68,6 +68,21 @@ int crypto_ikev2_derive(const struct v2_suite *s, const uint8_t *ni, size_t nile
 			const uint8_t spii[8], const uint8_t spir[8], struct ikev2_keys *out);
 
 /*
+ * The two steps of crypto_ikev2_derive(), for a responder that keeps only
+ * SKEYSEED while its SA is half-open and expands it when the IKE_AUTH
+ * request comes (issue 14: what a half-open SA holds). crypto_ikev2_skeyseed()
+ * writes prf(Ni | Nr, g^ir) to out (CRYPTO_PRF_MAX bytes of room) and
+ * returns its length, or -ENOTSUP / -EINVAL (out wiped).
+ * crypto_ikev2_expand() is prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) cut into
+ * the seven keys; returns as crypto_ikev2_derive(). Context: any thread.
+ */
+int crypto_ikev2_skeyseed(uint16_t prf, const uint8_t *ni, size_t nilen, const uint8_t *nr,
+			  size_t nrlen, const uint8_t *gir, size_t girlen, uint8_t *out);
+int crypto_ikev2_expand(const struct v2_suite *s, const uint8_t *skeyseed, size_t seedlen,
+			const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			const uint8_t spii[8], const uint8_t spir[8], struct ikev2_keys *out);
+
+/*
  * Derive the keys of the new IKE SA of a CREATE_CHILD_SA rekey (2.18):
  * SKEYSEED with the old SA's PRF (old_prf) keyed by its SK_d, then prf+
  * with the new suite's PRF; spii/spir are the new SA's SPIs. Returns and

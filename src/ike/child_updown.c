@@ -131,8 +131,8 @@ static void finish(struct updown_ctx *uc, int status)
 	snprintf(text, sizeof(text), "\"%s\" #%llu: updown %s failed (%s): deleting Child SA #%llu",
 		 uc->name, (unsigned long long)uc->sa_serial, uc->verb_str, why,
 		 (unsigned long long)uc->child_serial);
-	ike_progress_text(uc->pr ? uc->pr : sa ? sa->whack : NULL,
-			  uc->pr || (sa && sa->whack) ? RC_FATAL : RC_LOG_SERIOUS, text);
+	ike_progress_text(uc->pr ? uc->pr : sa ? ike_sa_whack(sa) : NULL,
+			  uc->pr || (sa && ike_sa_whack(sa)) ? RC_FATAL : RC_LOG_SERIOUS, text);
 	if (c && c->state == CHILD_INSTALLED) {
 		counters_inc(uc->d->ctr, uc->w, IKEC_CHILD_FAILED);
 		v2_child_delete_tell_peer(sa, c);
@@ -425,7 +425,7 @@ void ike_child_updown(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 
 void ike_child_updown_up(struct ike_sa *sa, struct child_sa *c, const char *established)
 {
-	child_run(sa, c, UPDOWN_UP, sa->whack, established);
+	child_run(sa, c, UPDOWN_UP, ike_sa_whack(sa), established);
 }
 
 void ike_conn_updown(struct ike_daemon *d, unsigned w, struct connection *c, uint8_t end,

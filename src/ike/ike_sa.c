@@ -345,7 +345,8 @@ struct connection *ike_sa_client_conn(struct ike_sa *sa, struct connection *c, u
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa)
 {
 	size_t prf = sa->suite.prf ? crypto_prf_len(sa->suite.prf) : 0;
-	size_t room = 2 * (prf ? prf : CRYPTO_PRF_MAX);
+	/* a responder's holds SKEYSEED until IKE_AUTH (v2_kex_keys_ensure() grows it) */
+	size_t room = (sa->initiator ? 2 : 1) * (prf ? prf : CRYPTO_PRF_MAX);
 
 	sa->setup = calloc(1, sizeof(*sa->setup) + room);
 	if (sa->setup) {
@@ -757,7 +758,7 @@ static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc,
 			     c ? ike_conn_instance_str(c, name, sizeof(name)) : "\"(none)\"",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	ike_progress_text(sa->whack, rc, text);
+	ike_progress_text(ike_sa_whack(sa), rc, text);
 }
 
 void ike_progress_text(struct ike_progress *pr, unsigned rc, const char *text)
@@ -790,10 +791,28 @@ void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc
 	va_end(ap);
 }
 
+int ike_sa_keep_msg(uint8_t **slot, uint32_t *slot_len, const uint8_t *buf, size_t len)
+{
+	uint8_t *copy;
+
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, buf, len);
+	free(*slot);
+	*slot = copy;
+	*slot_len = (uint32_t)len;
+	return 0;
+}
+
 void ike_sa_progress_done(struct ike_sa *sa)
 {
-	ike_progress_unref(sa->whack);
-	sa->whack = NULL;
+	if (!sa->ext)
+		return;		/* a half-open responder: no whack waits on it */
+	ike_progress_unref(sa->ext->whack);
+	sa->ext->whack = NULL;
 }
 
 struct net_listener *ike_start_listener(struct ike_daemon *d, struct net_listener *l,

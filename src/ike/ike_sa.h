@@ -253,12 +253,18 @@ struct ike_setup {
 	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
 	uint8_t *pub;			/* initiator: our KE value (resent after a COOKIE) */
 	uint8_t *psk;			/* looked up once, wiped with the setup */
-	size_t psk_len;
 	uint64_t t_start_us, t_auth_us;	/* latency histograms (ike_stats.h) */
 	struct v2_auth_pend *auth;	/* IKE_AUTH's state across its crypto job (v2/auth.c) */
+	uint32_t psk_len;		/* of psk */
 	uint16_t pub_len;
 	uint8_t sk_p_len;		/* each of SK_pi and SK_pr in sk_p[] */
 	uint8_t sk_p_room;		/* bytes of sk_p[] */
+	/*
+	 * A responder's half-open SA keeps SKEYSEED in sk_p[] (seed_len
+	 * bytes, the PRF's size) rather than the seven keys, and expands it
+	 * when its IKE_AUTH request comes (v2_kex_keys_ensure()); 0 otherwise.
+	 */
+	uint8_t seed_len;
 	uint8_t restarts;		/* COOKIE / INVALID_KE_PAYLOAD round trips */
 	uint8_t child_num;		/* responder: accepted proposal number */
 	uint8_t peer_hashes;		/* its SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT()s), 0: none */
@@ -268,7 +274,8 @@ struct ike_setup {
 	bool nr_in_resp : 1;		/* nr is in init_resp: the same */
 	/*
 	 * SK_pi then SK_pr, for AUTH only: two of the PRF's outputs, sized
-	 * by the SA's PRF when it is known (a responder's), else the largest.
+	 * by the SA's PRF when it is known (a responder's), else the largest;
+	 * a responder's first holds SKEYSEED (seed_len), one output.
 	 */
 	uint8_t sk_p[];
 };
@@ -303,14 +310,16 @@ struct ike_sa_ext {
 	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
 	struct timer dpd;		/* --dpddelay: a look at the peer's liveness */
 	uint8_t nonce_min[CHILD_NONCE_KEEP];	/* IKE_R/I_REKEY: lowest nonce of its exchange */
-	uint8_t nonce_min_len;
 	struct ip_addr redirected_from;	/* initiator: the gateway that sent us here (or AF_UNSPEC) */
 	struct ip_addr redirect_gw;	/* the gateway an IKE_AUTH redirect names (or AF_UNSPEC) */
-	const char *redirect_gw_name;	/* ... or its FQDN (responder: in conn->redirect_to) */
-	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
-	uint8_t redirect_resolving;	/* ... being resolved off the worker (v2/redirect.c), or 0 */
 	unsigned tries;			/* keyingtries used */
+	uint8_t nonce_min_len;
+	uint8_t redirect_resolving;	/* redirect_fqdn being resolved (v2/redirect.c), or 0 */
+	const char *redirect_gw_name;	/* redirect_gw as an FQDN (responder: in conn->redirect_to) */
+	char *redirect_fqdn;		/* initiator: the gateway a REDIRECT names by FQDN (owned) */
+	struct ike_progress *whack;	/* initiate progress, or NULL: read it by ike_sa_whack() */
 	uint64_t established_ms;
+	uint64_t expire_ms;		/* end of its lifetime */
 	struct v2_cc_resp *rctx;	/* answering a CREATE_CHILD_SA: waits on kernel or crypto */
 	struct crypto_job *rjob;	/* the job of that answer, in flight; its cookie: this SA */
 	uint64_t rekey_serial;		/* IKE_I/R_REKEY: the old IKE SA; IKE_REKEYED: the new one */
@@ -352,37 +361,38 @@ struct ike_keys {
 /* Wipe and free keys (NULL: nothing). Context: their SA's owner. */
 void ike_keys_free(struct ike_keys *keys);
 
+/*
+ * Ordered by alignment, with no hole: jemalloc's 448-byte class (issue 14:
+ * a half-open SA and a held one each cost their classes; 480 bytes took
+ * the 512 class). What only established SAs use goes to struct ike_sa_ext.
+ */
 struct ike_sa {
 	struct sa_node node;		/* our SPI; the init index (responder) */
 	struct ike_sa *next, *prev;	/* the owner worker's list */
 	struct ike_worker *w;
 	uint64_t serial;
-	enum ike_state state;
-	uint8_t version;		/* IKE major version: 2, or 1 (then v1 is set) */
-	bool initiator;			/* the original initiator */
-	bool dead;			/* being freed: ignore late events */
-	bool half_open;			/* counted in the worker's half-open SAs */
-	bool half_open_addr;		/* ... and in its address's (not cookie-verified) */
-	bool counted_up;		/* counted in IKEC_IKE_UP */
-	bool replaced;			/* a newer IKE SA was started to take over from this one */
-	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
-	uint32_t half_open_bytes;	/* ... and these bytes in the daemon's */
-	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
-	bool was_established;		/* counted established once (ike_stats.h) */
-	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
-	uint8_t this_end;		/* index into conn->spec.end[] of our end */
-	uint64_t expire_ms;		/* end of its lifetime (established SAs) */
 	struct connection *conn;	/* holds a use (ike/conn_inst.h) */
 	struct ike_sa *inst_next, *inst_prev;	/* conn->inst.sas when conn is an instance */
-	struct ike_progress *whack;	/* initiate progress, or NULL */
 	struct net_listener *l;		/* the socket we talk through; holds a reference */
-	uint8_t spi_i[8], spi_r[8];
-	struct ip_addr local, peer;
-	uint16_t local_port, peer_port;
-	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
-	bool natt;			/* talking on the NAT-T port */
-	struct v2_suite suite;
 	struct ike_keys *keys;		/* NULL until derived (v2_kex_install_keys()) */
+	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
+	/* NULL only while a v2 responder's SA is half-open: see struct ike_sa_ext */
+	struct ike_sa_ext *ext;
+	struct v2_window *win;		/* allocated while a window larger than one is in use */
+	struct v2_task *tasks;		/* exchanges to start, in order */
+	struct v2_task *active;		/* the one whose request is outstanding */
+	uint8_t *req;			/* our outstanding request, kept for retransmission */
+	uint8_t *resp;			/* our last response, resent to a retransmitted request */
+	struct timer life;		/* half-open limit, then IKE SA lifetime */
+	uint64_t last_inbound_ms;	/* when the peer was last heard from */
+	struct crypto_job *job;		/* in flight; its cookie is this SA */
+	struct ike_setup *setup;
+	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
+	struct child_sa *children;
+	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
+	struct ip_addr local, peer;
+	enum ike_state state;
+	uint32_t half_open_bytes;	/* counted in the daemon's half-open bytes */
 	/*
 	 * Message IDs (RFC 7296 2.3). One request of ours is outstanding
 	 * unless the peer announced a larger window (SET_WINDOW_SIZE); the
@@ -392,32 +402,46 @@ struct ike_sa {
 	 */
 	uint32_t msgid_next;		/* our next request */
 	uint32_t msgid_peer;		/* the peer's lowest request not answered yet */
+	uint32_t req_len, resp_len;	/* of req (ext->retrans) and resp: IKE's 64 KiB at most */
+	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
+	uint8_t spi_i[8], spi_r[8];
+	struct v2_suite suite;
+	uint16_t local_port, peer_port;
+	uint8_t version;		/* IKE major version: 2, or 1 (then v1 is set) */
+	bool initiator;			/* the original initiator */
+	bool dead;			/* being freed: ignore late events */
+	bool half_open;			/* counted in the worker's half-open SAs */
+	bool half_open_addr;		/* ... and in its address's (not cookie-verified) */
+	bool counted_up;		/* counted in IKEC_IKE_UP */
+	bool replaced;			/* a newer IKE SA was started to take over from this one */
+	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
+	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
+	bool was_established;		/* counted established once (ike_stats.h) */
+	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
+	uint8_t this_end;		/* index into conn->spec.end[] of our end */
+	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
+	bool natt;			/* talking on the NAT-T port */
 	uint8_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without; 255 at most) */
 	uint8_t retries;		/* of req */
 	bool frag;			/* RFC 7383: fragments are sent and accepted */
 	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
 	uint8_t redirects;		/* initiator: redirects followed (ext->redirected_from) */
-	unsigned kernel_pending;	/* kernel steps in flight: the memory waits for them */
-	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
-	/* NULL only while a v2 responder's SA is half-open: see struct ike_sa_ext */
-	struct ike_sa_ext *ext;
-	struct v2_window *win;		/* allocated while a window larger than one is in use */
-	struct v2_task *tasks;		/* exchanges to start, in order */
-	struct v2_task *active;		/* the one whose request is outstanding */
-	/* our outstanding request, kept for retransmission (ext->retrans) */
-	uint8_t *req;
-	size_t req_len;
-	/* our last response, resent when the peer retransmits its request */
-	uint8_t *resp;
-	size_t resp_len;
-	struct timer life;		/* half-open limit, then IKE SA lifetime */
-	uint64_t last_inbound_ms;	/* when the peer was last heard from */
-	struct crypto_job *job;		/* in flight; its cookie is this SA */
-	struct ike_setup *setup;
-	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
-	struct child_sa *children;
-	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 };
+_Static_assert(sizeof(struct ike_sa) <= 448, "struct ike_sa outgrew jemalloc's 448-byte class");
+_Static_assert(sizeof(struct ike_sa_ext) <= 384, "struct ike_sa_ext outgrew jemalloc's 384-byte class");
+
+/*
+ * *slot := a copy of the message buf (len bytes, at most IKE's 64 KiB),
+ * the one before freed: sa->req or sa->resp. Returns 0, or -ENOMEM /
+ * -EMSGSIZE with *slot unchanged.
+ */
+int ike_sa_keep_msg(uint8_t **slot, uint32_t *slot_len, const uint8_t *buf, size_t len);
+
+/* sa's whack --initiate progress (in its ext), or NULL. Context: the owner worker of sa. */
+static inline struct ike_progress *ike_sa_whack(const struct ike_sa *sa)
+{
+	return sa->ext ? sa->ext->whack : NULL;
+}
 
 /*
  * The pool lease of sa's client: its instance's, or for a connection that
@@ -501,7 +525,8 @@ void ike_sa_release_memory(struct ike_sa *sa);
 
 /*
  * The negotiation-only state, zeroed, its start time taken, room for SK_p
- * of sa->suite's PRF (set it first when known); NULL on ENOMEM.
+ * of sa->suite's PRF (set it first when known), a responder's for SKEYSEED
+ * only (v2_kex_keys_ensure() makes room for SK_p); NULL on ENOMEM.
  */
 struct ike_setup *ike_sa_setup_new(struct ike_sa *sa);
 

@@ -25,6 +25,7 @@
 #include "ike/creds.h"
 #include "ike/ike_cmd.h"
 #include "ike/v1/state.h"
+#include "ike/v2/kex.h"
 #include "net/ifaces.h"
 #include "sadb/kernel_backend.h"
 
@@ -611,7 +612,13 @@ static void try_open(struct peer *to)
 	uint8_t *iv, *ct;
 	int n;
 
-	if (!sa || !sa->keys || !m->has_sk || m->is_frag)
+	if (!sa || !m->has_sk || m->is_frag)
+		return;
+	/*
+	 * A half-open responder keeps SKEYSEED until the IKE_AUTH request
+	 * comes: derive its keys now, as v2_open() does when it is delivered.
+	 */
+	if (sa->version != 2 || v2_kex_keys_ensure(sa) < 0)
 		return;
 	ivlen = crypto_sk_iv_len(sa->keys->in);
 	icvlen = crypto_sk_icv_len(sa->keys->in);

@@ -145,7 +145,7 @@ static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len
 /* Initiator: our message, retransmitted until the answer comes. */
 static int send_request(struct ike_sa *sa, size_t len)
 {
-	int rc = keep(&sa->req, &sa->req_len, sa->w->txbuf, len);
+	int rc = ike_sa_keep_msg(&sa->req, &sa->req_len, sa->w->txbuf, len);
 
 	if (rc < 0)
 		return rc;
@@ -165,7 +165,7 @@ static void request_done(struct ike_sa *sa)
 /* Responder: our answer, resent when the peer's message comes again. */
 static int send_answer(struct ike_sa *sa, size_t len)
 {
-	int rc = keep(&sa->resp, &sa->resp_len, sa->w->txbuf, len);
+	int rc = ike_sa_keep_msg(&sa->resp, &sa->resp_len, sa->w->txbuf, len);
 
 	if (rc < 0)
 		return rc;
@@ -240,7 +240,7 @@ void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		 * SA once it is up, and this one is deleted then.
 		 */
 		sa->life_is_rekey = false;
-		timer_arm(tw, t, sa->expire_ms);
+		timer_arm(tw, t, sa->ext->expire_ms);
 		if (!sa->v1->replaced) {
 			ike_sa_progress(sa, RC_LOG, "ISAKMP SA rekey time reached: re-establishing it");
 			sa->v1->replaced = true;
@@ -493,14 +493,14 @@ static bool established(struct ike_sa *sa, enum ike_state state)
 	sa->counted_up = true;
 	counters_add(w->d->ctr, w->index, IKEC_IKE_UP, 1);
 	ike_stats_established(sa, IKE_XS_AUTH);
-	sa->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
+	sa->ext->expire_ms = ike_now(w) + (uint64_t)sa->v1->p1.life_s * 1000;
 	{
 		/* the initiator re-establishes it before its end (ikelifetime - margin - fuzz) */
 		uint64_t margin = sa->initiator ? ike_rekey_margin_ms(sa->conn->spec,
 								       (uint64_t)sa->v1->p1.life_s * 1000)
 						: 0;
 		sa->life_is_rekey = margin > 0;
-		timer_arm(&nw_of(w)->timers, &sa->life, sa->expire_ms - margin);
+		timer_arm(&nw_of(w)->timers, &sa->life, sa->ext->expire_ms - margin);
 	}
 	v1_dpd_arm(sa);
 	v1_natt_keepalive_arm(sa);
@@ -653,7 +653,7 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 		goto out;
 	sa->v1->replacing = replacing;
 	rc = 0;
-	sa->whack = ike_progress_ref(pr);
+	sa->ext->whack = ike_progress_ref(pr);
 	sa->this_end = this_end;
 	v1_xauth_creds(sa, pr);
 	sa->local = *local;

@@ -535,8 +535,8 @@ int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
 {
 	if (sa->v1->qm)
 		return -EBUSY;
-	if (pr && !sa->whack)
-		sa->whack = ike_progress_ref(pr);
+	if (pr && !sa->ext->whack)
+		sa->ext->whack = ike_progress_ref(pr);
 	return qm_start_for(sa, conn, this_end, NULL, 0, 0);
 }
 

@@ -431,7 +431,7 @@ static void answered(void *arg, const char *text)
 /* Ask sa's whack for what; false when nobody can answer (nothing asked). */
 static bool ask(struct ike_sa *sa, uint8_t what)
 {
-	struct ike_progress *pr = sa->whack;
+	struct ike_progress *pr = ike_sa_whack(sa);
 	struct xauth_answer *xa;
 	char line[512], name[CONN_NAME_MAX + 80];
 

@@ -104,7 +104,7 @@ static int fetch_psk(struct ike_sa *sa)
 		return n;
 	}
 	s->psk = buf;
-	s->psk_len = (size_t)n;
+	s->psk_len = (uint32_t)n;
 	return 0;
 }
 

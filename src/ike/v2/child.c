@@ -840,7 +840,7 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	 * up- again). Otherwise whack hears "established" once up- succeeded.
 	 */
 	if (rekey)
-		ike_progress_text(sa->whack, RC_SUCCESS, text);
+		ike_progress_text(ike_sa_whack(sa), RC_SUCCESS, text);
 	else
 		ike_child_updown_up(sa, c, text);
 }

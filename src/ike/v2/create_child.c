@@ -412,8 +412,8 @@ int v2_cc_start(struct ike_sa *sa, struct v2_task *t)
 	}
 	t->new_child = c->serial;
 	t->dh = ike_connection_child_esp(conn, sa->suite.dh, &set);
-	if (t->whack && !sa->whack)
-		sa->whack = ike_progress_ref(t->whack);	/* its lines until the task ends */
+	if (t->whack && !sa->ext->whack)
+		sa->ext->whack = ike_progress_ref(t->whack);	/* its lines until the task ends */
 	ike_child_progress(sa, c, RC_LOG, "%s Child SA #%llu%s",
 			old ? "rekeying" : "negotiating one more", (unsigned long long)c->serial,
 			t->dh ? " with PFS" : "");

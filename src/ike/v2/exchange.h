@@ -40,7 +40,7 @@ uint16_t v2_first_error(const struct v2_msg *m);	/* first error notify, or 0 */
 ike_handler_fn v2_init_response;	/* IKE_SA_INIT response */
 ike_handler_fn v2_init_keygen_done;	/* initiator: our KE is ready */
 ike_handler_fn v2_init_derive_done;	/* initiator: the keys are derived */
-ike_handler_fn v2_init_r_kex_done;	/* responder: our KE and the keys are ready */
+ike_handler_fn v2_init_r_kex_done;	/* responder: our KE and SKEYSEED are ready */
 
 /* auth.c */
 void v2_auth_start(struct ike_sa *sa);	/* keys are derived: authenticate, ask for a Child SA */

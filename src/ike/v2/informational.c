@@ -54,11 +54,11 @@ void v2_ike_arm_timers(struct ike_sa *sa)
 	 */
 	const struct conn_spec *cs = sa->conn->spec;
 	uint64_t life = (uint64_t)cs->ike_lifetime * 1000, margin = 0;
-	sa->expire_ms = ike_now(sa->w) + life;
+	sa->ext->expire_ms = ike_now(sa->w) + life;
 	if (sa->initiator)
 		margin = ike_rekey_margin_ms(cs, life);
 	sa->life_is_rekey = margin > 0;
-	timer_arm(wheel(sa), &sa->life, sa->expire_ms - margin);
+	timer_arm(wheel(sa), &sa->life, sa->ext->expire_ms - margin);
 	/* RFC 3948 4: behind a NAT, keep its mapping open. */
 	if (sa->nat_local && sa->natt && !(sa->conn->spec->policy & POL_NO_KEEPALIVE) &&
 	    w->d->keep_alive_s)
@@ -490,7 +490,7 @@ void v2_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 			sa->life_is_rekey = false;
 			/* Rekey time: CREATE_CHILD_SA makes the new SA; this one lasts to its end. */
 			ike_sa_rekey(sa, "rekey margin reached");
-			timer_arm(tw, t, sa->expire_ms);
+			timer_arm(tw, t, sa->ext->expire_ms);
 			return;
 		}
 		ike_sa_progress(sa, RC_LOG, "IKE SA lifetime ended: deleting it");

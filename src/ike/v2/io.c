@@ -11,6 +11,7 @@
 #include "ike/v2/dbg.h"
 #include "ike/v2/exchange.h"
 #include "ike/v2/frag_sa.h"
+#include "ike/v2/kex.h"
 #include "ike/v2/rules.h"
 #include "ike/v2/task.h"
 #include "ike/v2/window.h"
@@ -66,8 +67,9 @@ int v2_start(struct ike_sa *sa, struct v2_build *b, uint8_t exchange, bool respo
 	h.msgid = msgid;
 	if (v2_build_init(b, sa->w->txbuf, V2_TXBUF, &h) < 0)
 		return -EMSGSIZE;
-	if (sk)
-		return sa->keys ? v2_build_sk_begin(b, crypto_sk_iv_len(sa->keys->out)) : -ENOKEY;
+	if (sk)	/* a half-open responder's keys are derived when first used */
+		return v2_kex_keys_ensure(sa) == 0 ?
+			       v2_build_sk_begin(b, crypto_sk_iv_len(sa->keys->out)) : -ENOKEY;
 	return 0;
 }
 
@@ -164,8 +166,8 @@ void v2_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		return;
 	}
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TX_RETRANSMIT);
-	dbg(DBG_BASE, "#%llu: retransmission %u of %zu bytes", (unsigned long long)sa->serial,
-	    sa->retries, sa->req_len);
+	dbg(DBG_BASE, "#%llu: retransmission %u of %u bytes", (unsigned long long)sa->serial,
+	    sa->retries, (unsigned)sa->req_len);
 	v2_send_raw(sa, sa->req, sa->req_len);
 	timer_arm(tw, t, ike_now(sa->w) + wait);
 }
@@ -179,22 +181,10 @@ unsigned v2_retransmissions_max(void)
 	return n - 1;
 }
 
-static int keep(uint8_t **slot, size_t *slot_len, const uint8_t *buf, size_t len)
-{
-	uint8_t *copy = malloc(len);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, buf, len);
-	free(*slot);
-	*slot = copy;
-	*slot_len = len;
-	return 0;
-}
-
 int v2_send_request(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	struct timer_wheel *tw = &nw_of(sa->w)->timers;
-	int rc = keep(&sa->req, &sa->req_len, buf, len);
+	int rc = ike_sa_keep_msg(&sa->req, &sa->req_len, buf, len);
 
 	if (rc < 0)
 		return rc;
@@ -226,7 +216,7 @@ int v2_send_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	/* The IKE_SA_INIT response the setup shares stays the setup's (ike_setup). */
 	if (shared)
 		sa->resp = NULL;
-	rc = keep(&sa->resp, &sa->resp_len, buf, len);
+	rc = ike_sa_keep_msg(&sa->resp, &sa->resp_len, buf, len);
 	if (rc < 0) {
 		if (shared)
 			sa->resp = shared;
@@ -244,8 +234,14 @@ int v2_open(struct ike_sa *sa, uint8_t *buf, struct v2_msg *m)
 	char why[160];
 	int n;
 
-	if (!m->has_sk || !sa->keys)
-		return -EBADMSG;	/* unprotected, or no keys derived yet to open it with */
+	if (!m->has_sk)
+		return -EBADMSG;	/* unprotected */
+	/* a half-open responder's keys are derived from SKEYSEED now */
+	n = v2_kex_keys_ensure(sa);
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0)
+		return -EBADMSG;	/* no keys derived yet to open it with */
 	ivlen = crypto_sk_iv_len(sa->keys->in);
 	icvlen = crypto_sk_icv_len(sa->keys->in);
 	if (m->is_frag) {
@@ -290,6 +286,8 @@ static const char *open_failure(int rc, const char *integrity)
 		return NULL;	/* a fragment kept: more to come */
 	case -ENOBUFS:
 		return "fragment dropped: the reassembly memory is full";
+	case -ENOMEM:
+		return "out of memory for the IKE SA's keys";
 	default:
 		return integrity;
 	}

@@ -62,6 +62,14 @@ static void kex_work(struct crypto_job *job)
 		rc = crypto_ikev2_derive(&in->suite, in->ni, in->ni_len, in->nr, in->nr_len, gir,
 					 (size_t)n, in->spi_i, in->spi_r, &out->keys);
 		break;
+	case KEX_SEED:
+		rc = crypto_ikev2_skeyseed(in->suite.prf, in->ni, in->ni_len, in->nr, in->nr_len, gir,
+					   (size_t)n, out->gir);
+		if (rc > 0) {
+			out->gir_len = (uint16_t)rc;
+			rc = 0;
+		}
+		break;
 	case KEX_REKEY_IKE:
 		rc = crypto_ikev2_rekey_derive(&in->suite, in->old_prf, in->old_sk_d,
 					       in->old_sk_d_len, gir, (size_t)n, in->ni, in->ni_len,
@@ -171,7 +179,8 @@ int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
 {
 	struct ike_setup *s = sa->setup;
 	struct v2_kex_params p = {
-		.mode = peer ? KEX_INIT : KEX_GEN,
+		/* a responder keeps SKEYSEED until IKE_AUTH (v2_kex_keep_seed()) */
+		.mode = !peer ? KEX_GEN : sa->initiator ? KEX_INIT : KEX_SEED,
 		.task = V2T_SETUP,
 		.group = s->dh,
 		.ke = s->ke,
@@ -240,5 +249,57 @@ int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 	memcpy(sa->setup->sk_p, k->sk_pi, k->sk_p_len);
 	memcpy(sa->setup->sk_p + k->sk_p_len, k->sk_pr, k->sk_p_len);
 	sa->setup->sk_p_len = (uint8_t)k->sk_p_len;
+	return 0;
+}
+
+int v2_kex_keep_seed(struct ike_sa *sa, const uint8_t *seed, size_t seed_len)
+{
+	struct ike_setup *s = sa->setup;
+
+	if (!s || sa->initiator || seed_len == 0 || seed_len > s->sk_p_room)
+		return -EINVAL;
+	memcpy(s->sk_p, seed, seed_len);
+	s->seed_len = (uint8_t)seed_len;
+	return 0;
+}
+
+int v2_kex_keys_ensure(struct ike_sa *sa)
+{
+	struct ike_setup *s = sa->setup, *grown;
+	struct ikev2_keys k;
+	size_t plen = crypto_prf_len(sa->suite.prf);
+	int rc;
+
+	if (sa->keys)
+		return 0;
+	if (!s || !s->seed_len)
+		return -ENOKEY;
+	if (plen == 0 || 2 * plen > UINT8_MAX)
+		return -EINVAL;
+	rc = crypto_ikev2_expand(&sa->suite, s->sk_p, s->seed_len, s->ni, s->ni_len, s->nr,
+				 s->nr_len, sa->spi_i, sa->spi_r, &k);
+	if (rc < 0)
+		return rc;
+	/* room for SK_pi and SK_pr in place of SKEYSEED */
+	grown = calloc(1, sizeof(*s) + 2 * plen);
+	if (!grown) {
+		crypto_ikev2_keys_wipe(&k);
+		return -ENOMEM;
+	}
+	memcpy(grown, s, sizeof(*s));
+	grown->seed_len = 0;
+	grown->sk_p_room = (uint8_t)(2 * plen);
+	sa->setup = grown;
+	rc = v2_kex_install_keys(sa, &k);
+	crypto_ikev2_keys_wipe(&k);
+	if (rc < 0) {
+		crypto_wipe(grown, sizeof(*grown) + grown->sk_p_room);
+		free(grown);
+		sa->setup = s;
+		return rc;
+	}
+	crypto_wipe(s, sizeof(*s) + s->sk_p_room);
+	free(s);
+	ike_half_open_charge_sa(sa);
 	return 0;
 }

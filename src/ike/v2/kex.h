@@ -20,7 +20,8 @@ struct kex_result {
 	bool derived;
 	bool peer_refused;		/* the peer's KE data is no valid public value */
 	struct ikev2_keys keys;		/* KEX_INIT, KEX_REKEY_IKE */
-	uint16_t gir_len;		/* KEX_GIR: the shared secret, wiped after the handler */
+	/* KEX_GIR: the shared secret; KEX_SEED: SKEYSEED. Wiped after the handler */
+	uint16_t gir_len;
 	uint8_t gir[V2_KE_MAX];
 };
 
@@ -30,6 +31,7 @@ enum v2_kex_mode {
 	KEX_INIT,		/* the IKE_SA_INIT keys (RFC 7296 2.14) */
 	KEX_REKEY_IKE,		/* the keys of a rekeyed IKE SA (2.18) */
 	KEX_GIR,		/* the shared secret, for a Child SA's KEYMAT (2.17) */
+	KEX_SEED,		/* a responder's IKE_SA_INIT: SKEYSEED only (v2_kex_keep_seed()) */
 };
 
 /* The inputs of one job; copied into it. Owner: the caller. */
@@ -67,5 +69,22 @@ int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len);
  * -EINVAL / -ENOTSUP (keys that do not fit sa->suite), with sa unchanged.
  */
 int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k);
+
+/*
+ * A responder's IKE_SA_INIT: keep SKEYSEED (seed, seed_len bytes) in the
+ * setup rather than the keys, so that a half-open SA holds one PRF output
+ * instead of seven keys (issue 14). Returns 0, or -EINVAL (no room: the
+ * setup was not made for it). Context: the owner.
+ */
+int v2_kex_keep_seed(struct ike_sa *sa, const uint8_t *seed, size_t seed_len);
+
+/*
+ * sa->keys, derived now from the SKEYSEED a responder kept if not yet:
+ * called before anything is opened or sealed with them. The setup grows
+ * to hold SK_pi and SK_pr and SKEYSEED is wiped. Returns 0, -ENOKEY (no
+ * keys and no SKEYSEED), -ENOMEM or -EINVAL, with sa unchanged.
+ * Context: the owner.
+ */
+int v2_kex_keys_ensure(struct ike_sa *sa);
 
 #endif

@@ -153,7 +153,7 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	net_listener_unref(start_l);	/* the SA holds its own reference */
 	if (!sa)
 		return -ENOMEM;
-	sa->whack = ike_progress_ref(pr);
+	sa->ext->whack = ike_progress_ref(pr);
 	sa->ext->tries = tries;
 	sa->this_end = this_end;
 	sa->local = *local;
@@ -201,7 +201,7 @@ int v2_initiate_redirected(struct ike_sa *old, const struct ip_addr *gw)
 {
 	if (gw->af != old->local.af)
 		return -EAFNOSUPPORT;
-	return start(old->w, old->conn, old->this_end, old->l, &old->local, old->whack,
+	return start(old->w, old->conn, old->this_end, old->l, &old->local, ike_sa_whack(old),
 		     old->ext->tries, gw, old->conn->spec->end[1 - old->this_end].ikeport, old);
 }
 
@@ -769,10 +769,11 @@ void v2_init_r_kex_done(struct ike_sa *sa, struct ike_input *in)
 
 	if (kex_failed(sa, r))
 		return;
-	if (v2_kex_install_keys(sa, &r->keys) < 0) {
+	/* SKEYSEED only, until IKE_AUTH: the keys are derived when it comes */
+	if (v2_kex_keep_seed(sa, r->gir, r->gir_len) < 0) {
 		ike_stats_fail_reason(sa, IKE_FAIL_INTERNAL);
-		log_limited(LOG_INFO, 10, "no memory for a half-open SA's keys",
-			    "#%llu: out of memory for the IKE SA's keys; dropping",
+		log_limited(LOG_INFO, 10, "no room for a half-open SA's SKEYSEED",
+			    "#%llu: no room for the IKE SA's SKEYSEED; dropping",
 			    (unsigned long long)sa->serial);
 		ike_sa_free(sa);
 		return;

@@ -155,7 +155,7 @@ void v2_tasks_kick(struct ike_sa *sa)
 /* The whack that asked for t has its answer: its channel closes. */
 static void release_whack(struct ike_sa *sa, struct v2_task *t)
 {
-	if (t && t->whack && sa->whack == t->whack)
+	if (t && t->whack && ike_sa_whack(sa) == t->whack)
 		ike_sa_progress_done(sa);
 }
 

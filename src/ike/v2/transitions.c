@@ -27,7 +27,7 @@ static const struct ike_transition table[] = {
 	  v2_init_keygen_done },
 	{ "IKE SA keys derived (initiator)", 1u << IKE_I_DERIVE, IKE_EV_CRYPTO, 0, V2T_SETUP, 0, 0,
 	  v2_init_derive_done },
-	{ "IKE SA keys derived (responder)", 1u << IKE_R_KEX, IKE_EV_CRYPTO, 0, V2T_SETUP, 0, 0,
+	{ "SKEYSEED computed (responder)", 1u << IKE_R_KEX, IKE_EV_CRYPTO, 0, V2T_SETUP, 0, 0,
 	  v2_init_r_kex_done },
 	{ "IKE_AUTH request", 1u << IKE_R_INIT_SENT, IKE_EV_REQUEST, V2_IKE_AUTH, 0, 0,
 	  1u << V2K_AUTH_REQ | 1u << V2K_AUTH_REQ_EAP | 1u << V2K_AUTH_REQ_EAP_FINAL, v2_auth_request },

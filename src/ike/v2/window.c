@@ -358,7 +358,7 @@ void v2_window_free(struct ike_sa *sa)
 	for (unsigned i = 0; i < V2_PARK_MAX; i++) {
 		struct v2_win_req *r = &win->req[i];
 		timer_cancel(wheel(sa), &r->retrans);
-		if (r->task && r->task->whack && sa->whack == r->task->whack)
+		if (r->task && r->task->whack && ike_sa_whack(sa) == r->task->whack)
 			ike_sa_progress_done(sa);
 		v2_task_free(r->task);
 		free(r->buf);

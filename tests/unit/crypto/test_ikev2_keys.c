@@ -227,3 +227,36 @@ Test(ikev2_keys, derive_refuses_bad_input)
 	s.encr_keylen = 0;			/* AES needs a Key Length attribute */
 	cr_assert_eq(derive(&s, &k), -ENOTSUP);
 }
+
+/*
+ * A responder keeps SKEYSEED while half-open and expands it at IKE_AUTH
+ * (v2_kex_keys_ensure()): the two steps give the keys of the one.
+ */
+Test(ikev2_keys, skeyseed_then_expand_is_derive)
+{
+	const struct v2_suite *suites[] = { &suite_a, &suite_b };
+
+	load_inputs();
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		struct ikev2_keys whole, split;
+		uint8_t seed[CRYPTO_PRF_MAX];
+		int n;
+
+		cr_assert_eq(derive(suites[i], &whole), 0);
+		n = crypto_ikev2_skeyseed(suites[i]->prf, ni, nil, nr, nrl, gir, girl, seed);
+		cr_assert_eq(n, (int)crypto_prf_len(suites[i]->prf));
+		cr_assert_eq(crypto_ikev2_expand(suites[i], seed, (size_t)n, ni, nil, nr, nrl, spii,
+						 spir, &split), 0);
+		cr_assert(memcmp(&whole, &split, sizeof(whole)) == 0, "suite %zu: keys differ", i);
+		/* another SKEYSEED, other keys */
+		seed[0] ^= 1;
+		cr_assert_eq(crypto_ikev2_expand(suites[i], seed, (size_t)n, ni, nil, nr, nrl, spii,
+						 spir, &split), 0);
+		cr_assert(memcmp(whole.sk_ei, split.sk_ei, whole.sk_e_len) != 0);
+	}
+	cr_assert_eq(crypto_ikev2_skeyseed(V2_PRF_HMAC_SHA2_256, ni, 15, nr, nrl, gir, girl,
+					   (uint8_t[CRYPTO_PRF_MAX]){ 0 }), -EINVAL);
+	struct ikev2_keys none;
+	cr_assert_eq(crypto_ikev2_expand(&suite_a, NULL, 32, ni, nil, nr, nrl, spii, spir, &none),
+		     -EINVAL);
+}
