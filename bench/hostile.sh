@@ -75,7 +75,21 @@ snap() { # snap NAME: the counters, the CPU, the log's lines
 		# lines about dropped datagrams and refused requests, and the rate limits' summaries
 		echo "drop_lines $(grep -cE 'dropp|suppressed|half-open|too many' "$plog")"
 		echo "rss $(bench_rss "$BENCH_PID")"
+		# where else a legitimate datagram can be lost: the kernel's backlog of each
+		# CPU (veth delivers through it; its second column counts drops), and each
+		# namespace's UDP receive buffers
+		echo "softnet_drops $(softnet_drops)"
+		echo "r_rcvbuf_errors $(udp_rcvbuf_errors "$NS_R")"
+		echo "l_rcvbuf_errors $(udp_rcvbuf_errors "$NS_L")"
 	} >"$f"
+}
+softnet_drops() { # the second column of /proc/net/softnet_stat (hex), summed over the CPUs
+	local _ d s=0
+	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
+	echo "$s"
+}
+udp_rcvbuf_errors() { # udp_rcvbuf_errors NS: Udp RcvbufErrors of the namespace
+	ip netns exec "$1" awk '/^Udp:/ { if (!n) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; n = 1 } else print $c }' /proc/net/snmp
 }
 delta() { # delta A B KEY
 	awk -v k="$3" 'FNR == NR { if ($1 == k) a = $2; next } $1 == k { printf "%.0f\n", $2 - a }' \
@@ -242,6 +256,12 @@ cpu_of() { awk -v t="$(delta "$1" "$2" "${3:-cpu_ticks}")" -v tk="$CLK_TCK" 'BEG
 	echo "$(delta mf0 mf1 log_lines) log lines over $((DURATION + 3)) s, CPU per datagram received"
 	echo "$(awk -v t="$(delta mf0 mf1 cpu_ticks)" -v tk="$CLK_TCK" \
 		-v n="$(delta mf0 mf1 skua_datagrams_received_total)" 'BEGIN { if (n > 0) printf "%.1f µs", t * 1e6 / tk / n; else print "-" }')."
+	echo "Legitimate datagrams can also be lost outside pluto; over each phase, the kernel's"
+	echo "backlog drops (/proc/net/softnet_stat, all CPUs) and the UDP receive-buffer errors of"
+	echo "the responder's and the generator's namespaces: legitimate only $(delta base0 base1 softnet_drops) /"
+	echo "$(delta base0 base1 r_rcvbuf_errors) / $(delta base0 base1 l_rcvbuf_errors), spoofed $(delta sp0 sp1 softnet_drops) /"
+	echo "$(delta sp0 sp1 r_rcvbuf_errors) / $(delta sp0 sp1 l_rcvbuf_errors), malformed $(delta mf0 mf1 softnet_drops) /"
+	echo "$(delta mf0 mf1 r_rcvbuf_errors) / $(delta mf0 mf1 l_rcvbuf_errors)."
 	echo "pluto alive at the end: $alive."
 	echo
 	echo "Per-second series (half-open SAs, their bytes, RSS, CPU ticks): \`$(basename "$tsv")\`."
