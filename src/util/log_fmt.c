@@ -57,6 +57,27 @@ enum kind {
 	K_ERRNO,	/* %m: no argument, the caller's errno */
 };
 
+/*
+ * The kinds that take one argument of a C type, with that type: captured
+ * by va_arg() into the record (log_fmt_capture()) and read back from it
+ * (log_fmt_render()), the same list for both. INTK names the integers,
+ * OTHERK the rest.
+ */
+#define ARG_KINDS(INTK, OTHERK)                 \
+	INTK(K_INT, int)                        \
+	INTK(K_UINT, unsigned)                  \
+	INTK(K_LONG, long)                      \
+	INTK(K_ULONG, unsigned long)            \
+	INTK(K_LLONG, long long)                \
+	INTK(K_ULLONG, unsigned long long)      \
+	INTK(K_SIZE, size_t)                    \
+	INTK(K_PTRDIFF, ptrdiff_t)              \
+	INTK(K_INTMAX, intmax_t)                \
+	INTK(K_UINTMAX, uintmax_t)              \
+	OTHERK(K_DOUBLE, double)                \
+	OTHERK(K_LDOUBLE, long double)          \
+	OTHERK(K_PTR, void *)
+
 enum {
 	FLAGS_MAX = 8,	/* more flag characters than this: refused */
 	DIGITS_MAX = 9,	/* a literal width or precision below 10^9 */
@@ -106,11 +127,43 @@ static int int_kind(const char *m, size_t n, bool is_signed)
 	return -1;	/* L, q, Z ... with an integer */
 }
 
+/*
+ * A width or a precision at q: '*' (*star set) or digits (*at and *len;
+ * none: left NULL and 0, which for a precision means 0). Returns the byte
+ * after it, or NULL for one not captured: more than DIGITS_MAX digits, or
+ * positional ('$' after it: %1$d, %*1$d).
+ */
+static const char *field(const char *q, bool *star, const char **at, size_t *len)
+{
+	size_t n;
+
+	if (*q == '*') {
+		*star = true;
+		q++;
+	} else if ((n = digits(q))) {
+		if (n > DIGITS_MAX)
+			return NULL;
+		*at = q;
+		*len = n;
+		q += n;
+	}
+	return *q == '$' ? NULL : q;
+}
+
+/* The value of the n decimal digits at d (at most DIGITS_MAX: it fits an int). */
+static int number(const char *d, size_t n)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (d[i] - '0');
+	return v;
+}
+
 /* Parse the conversion at p ('%'). Returns false for one that is not captured. */
 static bool parse(const char *p, struct spec *s)
 {
 	const char *q = p + 1;
-	size_t n;
 	int k;
 
 	s->width = NULL;
@@ -126,33 +179,13 @@ static bool parse(const char *p, struct spec *s)
 	s->nflags = (size_t)(q - s->flags);
 	if (s->nflags > FLAGS_MAX)
 		return false;
-	if (*q == '*') {
-		s->width_star = true;
-		q++;
-	} else if ((n = digits(q))) {
-		if (n > DIGITS_MAX)
-			return false;
-		s->width = q;
-		s->nwidth = n;
-		q += n;
-	}
-	if (*q == '$')
-		return false;	/* positional: %1$d, %*1$d */
+	q = field(q, &s->width_star, &s->width, &s->nwidth);
+	if (!q)
+		return false;
 	if (*q == '.') {
 		s->has_prec = true;
-		q++;
-		if (*q == '*') {
-			s->prec_star = true;
-			q++;
-		} else {
-			n = digits(q);
-			if (n > DIGITS_MAX)
-				return false;
-			s->prec = q;
-			s->nprec = n;
-			q += n;
-		}
-		if (*q == '$')
+		q = field(q + 1, &s->prec_star, &s->prec, &s->nprec);
+		if (!q)
 			return false;
 	}
 	s->mod = q;
@@ -282,53 +315,18 @@ size_t log_fmt_capture(void *out, size_t cap, const char *fmt, va_list ap, int e
 			prec = va_arg(ap, int);
 			PUT(&o, int, prec);
 		} else if (s.has_prec) {
-			prec = 0;
-			for (size_t i = 0; i < s.nprec; i++)
-				prec = prec * 10 + (s.prec[i] - '0');
+			prec = number(s.prec, s.nprec);
 		}
 		switch (s.kind) {
 		case K_PERCENT:
 			shown++;
 			break;
-		case K_INT:
-			PUT(&o, int, va_arg(ap, int));
-			break;
-		case K_UINT:
-			PUT(&o, unsigned, va_arg(ap, unsigned));
-			break;
-		case K_LONG:
-			PUT(&o, long, va_arg(ap, long));
-			break;
-		case K_ULONG:
-			PUT(&o, unsigned long, va_arg(ap, unsigned long));
-			break;
-		case K_LLONG:
-			PUT(&o, long long, va_arg(ap, long long));
-			break;
-		case K_ULLONG:
-			PUT(&o, unsigned long long, va_arg(ap, unsigned long long));
-			break;
-		case K_SIZE:
-			PUT(&o, size_t, va_arg(ap, size_t));
-			break;
-		case K_PTRDIFF:
-			PUT(&o, ptrdiff_t, va_arg(ap, ptrdiff_t));
-			break;
-		case K_INTMAX:
-			PUT(&o, intmax_t, va_arg(ap, intmax_t));
-			break;
-		case K_UINTMAX:
-			PUT(&o, uintmax_t, va_arg(ap, uintmax_t));
-			break;
-		case K_DOUBLE:
-			PUT(&o, double, va_arg(ap, double));
-			break;
-		case K_LDOUBLE:
-			PUT(&o, long double, va_arg(ap, long double));
-			break;
-		case K_PTR:
-			PUT(&o, void *, va_arg(ap, void *));
-			break;
+#define CAPTURE(K, type)                           \
+	case K:                                    \
+		PUT(&o, type, va_arg(ap, type));   \
+		break;
+		ARG_KINDS(CAPTURE, CAPTURE)
+#undef CAPTURE
 		case K_ERRNO:
 			PUT(&o, int, err);
 			break;
@@ -520,17 +518,14 @@ size_t log_fmt_render(char *out, size_t cap, const void *rec, size_t len)
 			width = w;
 			width_set = true;
 		} else if (s.width) {
-			for (size_t i = 0; i < s.nwidth; i++)
-				width = width * 10 + (s.width[i] - '0');
+			width = number(s.width, s.nwidth);
 			width_set = true;
 		}
 		if (s.prec_star) {
 			GET(&in, int, v);
 			prec = v;
 		} else if (s.has_prec) {
-			prec = 0;
-			for (size_t i = 0; i < s.nprec; i++)
-				prec = prec * 10 + (s.prec[i] - '0');
+			prec = number(s.prec, s.nprec);
 		}
 		switch (s.kind) {
 		case K_PERCENT:
@@ -593,19 +588,7 @@ size_t log_fmt_render(char *out, size_t cap, const void *rec, size_t len)
 		r = snprintf(dst, room, sp, v);                                          \
 		break;                                                                   \
 	}
-			INT(K_INT, int)
-			INT(K_UINT, unsigned)
-			INT(K_LONG, long)
-			INT(K_ULONG, unsigned long)
-			INT(K_LLONG, long long)
-			INT(K_ULLONG, unsigned long long)
-			INT(K_SIZE, size_t)
-			INT(K_PTRDIFF, ptrdiff_t)
-			INT(K_INTMAX, intmax_t)
-			INT(K_UINTMAX, uintmax_t)
-			ONE(K_DOUBLE, double)
-			ONE(K_LDOUBLE, long double)
-			ONE(K_PTR, void *)
+			ARG_KINDS(INT, ONE)
 #undef INT
 #undef ONE
 		}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit/util/read_lines.h"
 #include "util/log.h"
 #include "util/log_ring.h"
 
@@ -50,25 +51,7 @@ static void open_log(void)
 /* The log file's lines; *n set. Caller frees the array and the text. */
 static char **read_lines(size_t *n, char **text)
 {
-	FILE *f = fopen(logpath, "r");
-	struct stat st;
-	char **v;
-	size_t k = 0;
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fstat(fileno(f), &st), 0);
-	*text = calloc(1, (size_t)st.st_size + 1);
-	cr_assert_eq(fread(*text, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	v = calloc((size_t)st.st_size + 1, sizeof(*v));
-	for (char *p = *text, *nl; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		cr_assert_not_null(nl, "every line ends in a newline");
-		*nl = '\0';
-		v[k++] = p;
-	}
-	*n = k;
-	return v;
+	return read_lines_of(logpath, n, text);
 }
 
 /* ---- the ring ---- */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "unit/util/read_lines.h"
 #include "util/log.h"
 #include "util/log_fmt.h"
 #include "util/log_ring.h"
@@ -55,25 +56,7 @@ TestSuite(log_fmt, .init = setup, .fini = teardown, .timeout = 120);
 /* The log file's lines; *n set. Caller frees the array and the text. */
 static char **read_lines(size_t *n, char **text)
 {
-	FILE *f = fopen(logpath, "r");
-	struct stat st;
-	char **v;
-	size_t k = 0;
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fstat(fileno(f), &st), 0);
-	*text = calloc(1, (size_t)st.st_size + 1);
-	cr_assert_eq(fread(*text, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	v = calloc((size_t)st.st_size + 1, sizeof(*v));
-	for (char *p = *text, *nl; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		cr_assert_not_null(nl, "every line ends in a newline");
-		*nl = '\0';
-		v[k++] = p;
-	}
-	*n = k;
-	return v;
+	return read_lines_of(logpath, n, text);
 }
 
 /* ---- the round trip ---- */
@@ -85,28 +68,28 @@ static char *expected[CASES_MAX];
 static size_t nexpected;
 
 /*
- * One case: vsnprintf's text (cut as a line is) against the capture
- * formatted by log_fmt_render(), then the same line through log_vmsg(),
- * which the log thread formats (compared with the file at the end).
- * err is errno at each call, for %m.
+ * vsnprintf's text of fmt and ap (cut as a line is; empty where vsnprintf
+ * fails) into want, against the capture of them formatted by
+ * log_fmt_render(), with errno err at the capture (for %m). line names
+ * the case in the messages. Returns what vsnprintf returned.
  */
-static __attribute__((format(printf, 3, 4))) void check(int line, int err, const char *fmt, ...)
+static int round_trip(int line, int err, char want[LOG_LINE_MAX + 1], const char *fmt, va_list ap)
 {
-	char want[LOG_LINE_MAX + 1], got[LOG_LINE_MAX + 1];
+	char got[LOG_LINE_MAX + 1];
 	unsigned char rec[LOG_FMT_MAX];
-	va_list ap;
+	va_list aq;
 	size_t n, len;
 	int m;
 
-	va_start(ap, fmt);
+	va_copy(aq, ap);
 	errno = err;
-	m = vsnprintf(want, sizeof(want), fmt, ap);
-	va_end(ap);
-	cr_assert_geq(m, 0, "line %d: vsnprintf failed", line);
-
-	va_start(ap, fmt);
-	n = log_fmt_capture(rec, sizeof(rec), fmt, ap, err);
-	va_end(ap);
+	m = vsnprintf(want, LOG_LINE_MAX + 1, fmt, aq);
+	va_end(aq);
+	if (m < 0)
+		want[0] = '\0';
+	va_copy(aq, ap);
+	n = log_fmt_capture(rec, sizeof(rec), fmt, aq, err);
+	va_end(aq);
 	cr_assert_gt(n, 0, "line %d: \"%s\" is captured", line, fmt);
 	memset(got, 'Z', sizeof(got));
 	errno = 0;
@@ -116,6 +99,24 @@ static __attribute__((format(printf, 3, 4))) void check(int line, int err, const
 	cr_assert_str_eq(got, want, "line %d: \"%s\": got \"%s\", vsnprintf \"%s\"", line, fmt,
 			 got, want);
 	cr_assert_eq(errno, 0, "formatting leaves the log thread's errno alone");
+	return m;
+}
+
+/*
+ * One case: round_trip(), then the same line through log_vmsg(), which
+ * the log thread formats (compared with the file at the end). err is
+ * errno at each call, for %m.
+ */
+static __attribute__((format(printf, 3, 4))) void check(int line, int err, const char *fmt, ...)
+{
+	char want[LOG_LINE_MAX + 1];
+	va_list ap;
+	int m;
+
+	va_start(ap, fmt);
+	m = round_trip(line, err, want, fmt, ap);
+	va_end(ap);
+	cr_assert_geq(m, 0, "line %d: vsnprintf failed", line);
 
 	cr_assert_lt(nexpected, CASES_MAX);
 	expected[nexpected++] = strdup(want);
@@ -459,25 +460,12 @@ static uint64_t rnd(void)
 /* Capture and format against vsnprintf, without a format attribute (the formats are made up). */
 static void rcheck(const char *fmt, ...)
 {
-	char want[LOG_LINE_MAX + 1], got[LOG_LINE_MAX + 1];
-	unsigned char rec[LOG_FMT_MAX];
+	char want[LOG_LINE_MAX + 1];
 	va_list ap;
-	size_t n, len;
-	int m;
 
 	va_start(ap, fmt);
-	errno = EINTR;
-	m = vsnprintf(want, sizeof(want), fmt, ap);
+	round_trip(0, EINTR, want, fmt, ap);
 	va_end(ap);
-	va_start(ap, fmt);
-	n = log_fmt_capture(rec, sizeof(rec), fmt, ap, EINTR);
-	va_end(ap);
-	cr_assert_gt(n, 0, "\"%s\" is captured", fmt);
-	len = log_fmt_render(got, sizeof(got), rec, n);
-	if (m < 0)
-		want[0] = '\0';
-	cr_assert_eq(len, strlen(want), "\"%s\": length %zu, vsnprintf %zu", fmt, len, strlen(want));
-	cr_assert_str_eq(got, want, "\"%s\": got \"%s\", vsnprintf \"%s\"", fmt, got, want);
 }
 
 static const char *const strs[] = { "", "a", "hello, world", "#12345", "192.0.2.45", NULL };
