@@ -18,6 +18,7 @@
 size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
+#include "crypto/jobq.h"
 #include "crypto/prf.h"
 #include "exchange/xch.h"
 
@@ -179,6 +180,70 @@ Test(half_open, count_threshold_and_maximum)
 	cr_assert_null(send_copy(req, len, 3), "a half-open SA past max-halfopen-ike");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_WORKER_LIMITED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
+	free(req);
+}
+
+/* A copy of req from client n delivered to east, its key exchange queued and not run. */
+static void deliver_copy(const uint8_t *req, size_t len, uint8_t n)
+{
+	uint8_t *c = malloc(len);
+
+	cr_assert_not_null(c);
+	memcpy(c, req, len);
+	c[0] ^= 0x80;
+	c[7] = n;
+	xch_send_raw(XCH_WEST, c, len);
+	cr_assert_not_null(xch_deliver(XCH_WEST));
+	free(c);
+}
+
+/*
+ * In auto mode a worker whose queue holds cookie_backlog crypto jobs asks
+ * new IKE_SA_INIT requests for a cookie, however little the half-open SAs
+ * hold: a spoofed flood gets no more key exchanges ahead of the clients
+ * that answer. Once the queue is run, requests are answered at once again.
+ */
+Test(half_open, cookies_while_the_crypto_backlog_is_long)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
+	const struct xch_msg *m;
+	uint8_t *req;
+	size_t len;
+
+	d->cookie_backlog = 2;
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	deliver_copy(req, len, 1);
+	deliver_copy(req, len, 2);
+	cr_assert_eq(crypto_jobq_depth(d->jobq, 0), 2);
+	cr_assert_null(xch_drop_next(XCH_EAST), "answered before the key exchange ran");
+	cr_assert_not(ike_daemon_cookies_required(d), "the memory and count thresholds are far");
+	deliver_copy(req, len, 3);
+	m = xch_drop_next(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_BACKLOG_COOKIES), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 2);
+	/* The queue runs: both answered; the next request gets an SA and no cookie. */
+	xch_pump();
+	for (unsigned i = 0; i < 2; i++) {
+		m = xch_drop_next(XCH_EAST);
+		cr_assert_not_null(m);
+		cr_assert_str_eq(m->desc, INIT_RESP);
+	}
+	cr_assert_eq(crypto_jobq_depth(d->jobq, 0), 0);
+	cr_assert_str_eq(send_copy(req, len, 4)->desc, INIT_RESP);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_BACKLOG_COOKIES), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
+	/* --ddos-unlimited: no cookies, backlog or not */
+	atomic_store(&d->ddos_mode, 2);
+	deliver_copy(req, len, 5);
+	deliver_copy(req, len, 6);
+	deliver_copy(req, len, 7);
+	cr_assert_null(xch_drop_next(XCH_EAST));
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_BACKLOG_COOKIES), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 6);
 	free(req);
 }
 

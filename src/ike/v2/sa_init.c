@@ -17,6 +17,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
+#include "crypto/jobq.h"
 #include "ike/conn_select.h"
 #include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
@@ -399,19 +400,38 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 }
 
 /*
- * The daemon is busy, or this worker holds its share of
- * --ddos-ike-threshold: the IKE_SA_INIT spread is unkeyed, so a flood aimed
- * at one worker gets cookies before it fills that worker's share of
- * --max-halfopen-ike (and locks out the clients steered there).
+ * The worker's queue of crypto jobs holds cookie_backlog or more: its key
+ * exchanges are behind, and a new one for a peer that has not shown it
+ * sees our answers would only delay those of the peers that have.
  */
-static bool is_busy(const struct ike_worker *w)
+static bool backlogged(const struct ike_worker *w)
 {
 	const struct ike_daemon *d = w->d;
 
+	return d->cookie_backlog && d->jobq &&
+	       crypto_jobq_depth(d->jobq, w->index) >= d->cookie_backlog;
+}
+
+/*
+ * The daemon is busy, or this worker holds its share of
+ * --ddos-ike-threshold (the IKE_SA_INIT spread is unkeyed, so a flood aimed
+ * at one worker gets cookies before it fills that worker's share of
+ * --max-halfopen-ike and locks out the clients steered there), or its
+ * crypto backlog is long. *why_backlog: only the backlog says so.
+ */
+static bool is_busy(const struct ike_worker *w, bool *why_backlog)
+{
+	const struct ike_daemon *d = w->d;
+
+	*why_backlog = false;
 	if (ike_daemon_cookies_required(w->d))
 		return true;
-	return atomic_load(&d->ddos_mode) == 0 &&
-	       w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers;
+	if (atomic_load(&d->ddos_mode) != 0)
+		return false;
+	if (w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers)
+		return true;
+	*why_backlog = backlogged(w);
+	return *why_backlog;
 }
 
 /*
@@ -466,7 +486,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	uint8_t want[V2_COOKIE_LEN];
 	const struct v2_notification *got;
 	struct ike_sa *stale = NULL;
-	bool verified = false;
+	bool verified = false, busy, backlog;
 	char why[160];
 	uint64_t ispi = 0;
 	int i;
@@ -502,12 +522,15 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	/* Under load: no state before the peer proves it sees our answers (2.6). */
 	got = v2_msg_notify(m, V2N_COOKIE);
-	if (got || is_busy(w)) {
+	busy = is_busy(w, &backlog);
+	if (got || busy) {
 		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
 		verified = got && got->len == V2_COOKIE_LEN &&
 			   crypto_memeq(got->data, want, V2_COOKIE_LEN);
 	}
-	if (is_busy(w) && !verified) {
+	if (busy && !verified) {
+		if (backlog)
+			counters_inc(d->ctr, w->index, IKEC_BACKLOG_COOKIES);
 		counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
 		v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
 		return;
