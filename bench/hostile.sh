@@ -63,7 +63,7 @@ metric() { # metric FILE NAME [regex on the labels]
 		if (name == n && (re == "" || $1 ~ re)) s += $NF
 	} END { printf "%.0f\n", s }' "$1"
 }
-COUNTERS="skua_ike_cookies_sent_total skua_ike_cookies_verified_total skua_crypto_jobs_run_total skua_ike_sa_init_dropped_total skua_ike_answers_rate_limited_total skua_ike_messages_dropped_total skua_datagrams_received_total skua_datagrams_dropped_total skua_ike_sas_started_total skua_log_lines_total skua_updown_runs_total"
+COUNTERS="skua_ike_cookies_sent_total skua_ike_backlog_cookies_total skua_ike_cookies_verified_total skua_crypto_jobs_run_total skua_ike_sa_init_dropped_total skua_ike_answers_rate_limited_total skua_ike_messages_dropped_total skua_datagrams_received_total skua_datagrams_dropped_total skua_ike_sas_started_total skua_log_lines_total skua_updown_runs_total"
 snap() { # snap NAME: the counters, the CPU, the log's lines
 	local f=$IOP_TMP/snap-$1
 	scrape >"$f.prom" || : >"$f.prom"
@@ -247,6 +247,7 @@ cpu_of() { awk -v t="$(delta "$1" "$2" "${3:-cpu_ticks}")" -v tk="$CLK_TCK" 'BEG
 	echo "($jobs_per_sa per SA, from the capacity phase): the rest, about"
 	echo "$(awk -v a="$spj" -v u="${s_up:-0}" -v j="$jobs_per_sa" 'BEGIN { printf "%.0f", a - u * j }'),"
 	echo "went to spoofed requests, against $(delta sp0 sp1 skua_ike_cookies_sent_total) cookies sent"
+	echo "($(delta sp0 sp1 skua_ike_backlog_cookies_total) of them for a worker's crypto backlog)"
 	echo "(datagrams received $(delta sp0 sp1 skua_datagrams_received_total), dropped before the IKE code"
 	echo "$(delta sp0 sp1 skua_datagrams_dropped_total); the rest of ${sp_sent:-0} sent were lost in socket buffers)."
 	echo "CPU per spoofed datagram received: $(awk -v t="$(delta sp0 sp1 cpu_ticks)" -v tk="$CLK_TCK" \
