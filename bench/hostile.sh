@@ -247,7 +247,7 @@ cpu_of() { awk -v t="$(delta "$1" "$2" "${3:-cpu_ticks}")" -v tk="$CLK_TCK" 'BEG
 	echo "($jobs_per_sa per SA, from the capacity phase): the rest, about"
 	echo "$(awk -v a="$spj" -v u="${s_up:-0}" -v j="$jobs_per_sa" 'BEGIN { printf "%.0f", a - u * j }'),"
 	echo "went to spoofed requests, against $(delta sp0 sp1 skua_ike_cookies_sent_total) cookies sent"
-	echo "($(delta sp0 sp1 skua_ike_backlog_cookies_total) of them for a worker's crypto backlog)"
+	echo "($(delta sp0 sp1 skua_ike_backlog_cookies_total) of them for requests that waited 50 ms or more in a socket's queue)"
 	echo "(datagrams received $(delta sp0 sp1 skua_datagrams_received_total), dropped before the IKE code"
 	echo "$(delta sp0 sp1 skua_datagrams_dropped_total); the rest of ${sp_sent:-0} sent were lost in socket buffers)."
 	echo "CPU per spoofed datagram received: $(awk -v t="$(delta sp0 sp1 cpu_ticks)" -v tk="$CLK_TCK" \

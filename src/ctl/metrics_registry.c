@@ -734,8 +734,9 @@ const struct metric_family metric_families[M_COUNT] = {
 		"half-open SAs (those that return it are admitted beyond the cap).",
 		IKEC_HALF_OPEN_ADDR_LIMITED, MB_IKE),
 	[M_BACKLOG_COOKIES] = WORKER_COUNTER("skua_ike_backlog_cookies_total",
-		"IKE_SA_INIT requests asked for a cookie because their worker's queue of crypto "
-		"jobs was long (256 or more): key exchanges only for peers that see our answers.",
+		"IKE_SA_INIT requests asked for a cookie because they waited 50 ms or more in "
+		"their socket's queue (their worker was behind): key exchanges only for peers "
+		"that see our answers.",
 		IKEC_BACKLOG_COOKIES, MB_IKE),
 	[M_FRAGMENTS] = { .name = "skua_ike_fragments_total", .type = METRIC_COUNTER,
 		.help = "IKEv2 fragments (RFC 7383) sent, and received (authenticated and kept).",

@@ -55,8 +55,8 @@ int ike_daemon_init(struct ike_daemon *d)
 		d->half_open_budget = IKE_HALF_OPEN_BUDGET;
 	if (!d->half_open_per_addr)
 		d->half_open_per_addr = IKE_HALF_OPEN_PER_ADDR;
-	if (!d->cookie_backlog)
-		d->cookie_backlog = IKE_COOKIE_BACKLOG;
+	if (!d->cookie_queue_ms)
+		d->cookie_queue_ms = IKE_COOKIE_QUEUE_MS;
 	if (!d->ddos_ike_threshold)
 		d->ddos_ike_threshold = IKE_DDOS_IKE_THRESHOLD;
 	if (!d->max_halfopen_ike)

@@ -91,7 +91,7 @@ enum ike_counter {
 	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
 	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
 	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT asked for a cookie: its address holds its cap */
-	IKEC_BACKLOG_COOKIES,		/* IKE_SA_INIT asked for a cookie: its worker's crypto backlog */
+	IKEC_BACKLOG_COOKIES,		/* IKE_SA_INIT asked for a cookie: it waited long in the queue */
 	IKEC_HALF_OPEN_LIMITED,		/* IKE_SA_INIT dropped: half-open memory at its ceiling */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
@@ -193,7 +193,7 @@ enum {
 	IKE_HALF_OPEN_BUCKETS = 1u << 16,
 	IKE_DDOS_IKE_THRESHOLD = 25000,		/* libreswan's ddos-ike-threshold */
 	IKE_MAX_HALFOPEN_IKE = 50000,		/* libreswan's max-halfopen-ike */
-	IKE_COOKIE_BACKLOG = 256,		/* crypto jobs queued on a worker: ~20 ms of X25519 */
+	IKE_COOKIE_QUEUE_MS = 50,		/* an IKE_SA_INIT's wait in the socket queue */
 };
 
 /*
@@ -288,14 +288,16 @@ struct ike_daemon {
 	uint64_t half_open_budget;
 	unsigned half_open_per_addr;
 	/*
-	 * In auto mode, a worker with this many crypto jobs queued asks new
-	 * IKE_SA_INIT requests for a cookie too: a spoofed flood gets at most
-	 * that many key exchanges ahead of the legitimate clients' work before
-	 * cookies engage, however small a half-open SA is (the memory
-	 * threshold alone let about 8,000 through, 0.7 s of X25519). 0 at
-	 * init: IKE_COOKIE_BACKLOG.
+	 * In auto mode, an IKE_SA_INIT request that waited this many ms or
+	 * more in its socket's queue (the kernel's receive timestamp) is asked
+	 * for a cookie: its worker is behind, and a key exchange for a peer
+	 * that has not shown it sees our answers would only delay those of the
+	 * peers that have. A spoofed flood then gets a few batches of key
+	 * exchanges ahead of the legitimate clients, however small a half-open
+	 * SA is (the memory threshold alone let about 8,000 through, 0.7 s of
+	 * X25519). 0 at init: IKE_COOKIE_QUEUE_MS; UINT32_MAX: never.
 	 */
-	unsigned cookie_backlog;
+	uint32_t cookie_queue_ms;
 	_Atomic uint64_t half_open_bytes;
 	_Atomic uint32_t *half_open_by_addr;	/* [IKE_HALF_OPEN_BUCKETS] */
 	uint64_t addr_hash_key;

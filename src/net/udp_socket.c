@@ -8,6 +8,7 @@
 #include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/steer.h"
@@ -23,9 +24,9 @@ enum {
 	BATCH_MAX = 64,		/* datagrams per recvmmsg / sendmmsg call */
 };
 
-/* Room for one pktinfo of either family. */
+/* Room for one pktinfo of either family and a receive timestamp. */
 union cmsg_buf {
-	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct timespec))];
 	struct cmsghdr align;
 };
 
@@ -96,6 +97,12 @@ int net_udp_open(const struct ip_addr *addr, uint16_t port, bool natt)
 	} else {
 		err = setopt_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	}
+	/*
+	 * The kernel's receive time on every datagram: how long one waited in
+	 * the queue tells the IKE_SA_INIT path the worker is behind.
+	 */
+	if (!err)
+		err = setopt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
 	if (err)
 		goto out;
 	err = bypass_policy(fd, addr->af);
@@ -246,11 +253,19 @@ int net_udp_set_recverr(int fd, bool on)
 	return setopt_int(fd, IPPROTO_IP, IP_RECVERR, on);
 }
 
-static void read_pktinfo(struct msghdr *mh, struct net_dgram *d)
+static void read_cmsgs(struct msghdr *mh, struct net_dgram *d)
 {
 	memset(&d->local, 0, sizeof(d->local));
 	d->ifindex = 0;
+	d->rx_ns = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			d->rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			continue;
+		}
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
@@ -300,7 +315,7 @@ int net_recv_batch(int fd, struct net_dgram *v, unsigned n)
 		d->truncated = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 		if (ip_addr_from_sockaddr((struct sockaddr *)&from[i], &d->peer, &d->peer_port))
 			memset(&d->peer, 0, sizeof(d->peer));
-		read_pktinfo(&mm[i].msg_hdr, d);
+		read_cmsgs(&mm[i].msg_hdr, d);
 	}
 	return got;
 }

@@ -38,6 +38,7 @@ struct net_dgram {
 	uint16_t peer_port;
 	struct ip_addr local;	/* the address the datagram was sent to (pktinfo) */
 	int ifindex;		/* the interface it arrived on; 0 when unknown */
+	int64_t rx_ns;		/* when the kernel took it in (CLOCK_REALTIME ns); 0 when unknown */
 	bool truncated;		/* longer than cap; the tail was dropped */
 };
 
@@ -46,8 +47,8 @@ enum { NET_UDP_BUFSIZE_DEFAULT = 4 * 1024 * 1024 };
 
 /*
  * Open one UDP socket bound to (addr, port) with SO_REUSEPORT, non-blocking,
- * close-on-exec, receiving pktinfo; IPV6_V6ONLY on IPv6; UDP_ENCAP_ESPINUDP
- * when natt. Returns the fd or -errno.
+ * close-on-exec, receiving pktinfo and receive timestamps; IPV6_V6ONLY on
+ * IPv6; UDP_ENCAP_ESPINUDP when natt. Returns the fd or -errno.
  * Context: main or ctl thread; does not block; the caller owns the fd.
  */
 int net_udp_open(const struct ip_addr *addr, uint16_t port, bool natt);

@@ -14,10 +14,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
-#include "crypto/jobq.h"
 #include "ike/conn_select.h"
 #include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
@@ -400,38 +400,42 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 }
 
 /*
- * The worker's queue of crypto jobs holds cookie_backlog or more: its key
- * exchanges are behind, and a new one for a peer that has not shown it
- * sees our answers would only delay those of the peers that have.
+ * The datagram waited cookie_queue_ms or more between the kernel taking it
+ * in and now: the worker is behind. CLOCK_REALTIME, the timestamp's clock:
+ * a step of the clock misjudges the datagrams of one batch at most.
  */
-static bool backlogged(const struct ike_worker *w)
+static bool waited_long(const struct ike_worker *w, const struct net_rx *rx)
 {
-	const struct ike_daemon *d = w->d;
+	uint32_t limit = w->d->cookie_queue_ms;
+	struct timespec now;
+	int64_t now_ns;
 
-	return d->cookie_backlog && d->jobq &&
-	       crypto_jobq_depth(d->jobq, w->index) >= d->cookie_backlog;
+	if (limit == UINT32_MAX || rx->d->rx_ns <= 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return false;
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	return now_ns - rx->d->rx_ns >= (int64_t)limit * 1000000;
 }
 
 /*
  * The daemon is busy, or this worker holds its share of
  * --ddos-ike-threshold (the IKE_SA_INIT spread is unkeyed, so a flood aimed
  * at one worker gets cookies before it fills that worker's share of
- * --max-halfopen-ike and locks out the clients steered there), or its
- * crypto backlog is long. *why_backlog: only the backlog says so.
+ * --max-halfopen-ike and locks out the clients steered there), or the
+ * request waited long in its queue. *why_queue: only the wait says so.
  */
-static bool is_busy(const struct ike_worker *w, bool *why_backlog)
+static bool is_busy(const struct ike_worker *w, const struct net_rx *rx, bool *why_queue)
 {
 	const struct ike_daemon *d = w->d;
 
-	*why_backlog = false;
+	*why_queue = false;
 	if (ike_daemon_cookies_required(w->d))
 		return true;
 	if (atomic_load(&d->ddos_mode) != 0)
 		return false;
 	if (w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers)
 		return true;
-	*why_backlog = backlogged(w);
-	return *why_backlog;
+	*why_queue = waited_long(w, rx);
+	return *why_queue;
 }
 
 /*
@@ -522,7 +526,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	/* Under load: no state before the peer proves it sees our answers (2.6). */
 	got = v2_msg_notify(m, V2N_COOKIE);
-	busy = is_busy(w, &backlog);
+	busy = is_busy(w, rx, &backlog);
 	if (got || busy) {
 		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
 		verified = got && got->len == V2_COOKIE_LEN &&

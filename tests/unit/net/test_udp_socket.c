@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/udp_socket.h"
@@ -111,10 +112,16 @@ static void pktinfo_case(const char *wild, const char *lo)
 	uint8_t buf[64];
 	struct net_dgram d = { .buf = buf, .cap = sizeof(buf) };
 	struct ip_addr want = addr(lo);
+	struct timespec t0, t1;
 
+	cr_assert_eq(clock_gettime(CLOCK_REALTIME, &t0), 0);
 	send_to(s, lo, port, "hello", 5);
 	wait_readable(fd);
+	cr_assert_eq(clock_gettime(CLOCK_REALTIME, &t1), 0);
 	cr_assert_eq(net_recv_batch(fd, &d, 1), 1);
+	/* the kernel's receive time, between the send and the wake-up */
+	cr_assert_geq(d.rx_ns, (int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec);
+	cr_assert_leq(d.rx_ns, (int64_t)t1.tv_sec * 1000000000 + t1.tv_nsec);
 	cr_assert_eq(d.len, 5);
 	cr_assert_eq(memcmp(buf, "hello", 5), 0);
 	cr_assert(!d.truncated);
