@@ -345,6 +345,44 @@ iop_dump() {
 	done
 }
 
+# iop_wire_start <tag> (after iop_netns_pair; $BUILD/tests/pcount, the kernel tests):
+# pcount at both ends of the veth logs every packet each end sends (the kernel's time,
+# ESP SPI and sequence number, IKE exchange and message ID) to $IOP_TMP/wire.<tag>.l
+# (the left namespace's) and wire.<tag>.r (the right's), to put the wire in order with
+# the daemons' logs. iop_wire_stop ends it; iop_wire_spis <file> sums one end's ESP by SPI.
+IOP_WIRE_PIDS=()
+iop_wire_start() {
+	local e s ns dev
+	for e in l:"$NS_L":veth0 r:"$NS_R":veth1; do
+		IFS=: read -r s ns dev <<<"$e"
+		rm -f "$IOP_TMP/pc.$1.$s.ready"
+		ip netns exec "$ns" "$BUILD/tests/pcount" "$dev" "$IOP_TMP/pc.$1.$s" \
+			"$IOP_TMP/wire.$1.$s" &
+		IOP_WIRE_PIDS+=($!)
+		iop_wait 5 test -e "$IOP_TMP/pc.$1.$s.ready" || echo "# pcount on $dev did not start"
+	done
+}
+iop_wire_stop() {
+	[ ${#IOP_WIRE_PIDS[@]} -gt 0 ] || return 0
+	kill -TERM "${IOP_WIRE_PIDS[@]}" 2>/dev/null
+	wait "${IOP_WIRE_PIDS[@]}" 2>/dev/null
+	IOP_WIRE_PIDS=()
+}
+# iop_wire_spis <wire file>: "spi N packets, seq A-B, first T1, last T2", one line per SPI
+iop_wire_spis() {
+	[ -s "$1" ] || return 0
+	awk '{ for (i = 1; i < NF; i++) if ($i == "spi") {
+		k = $(i + 1); q = $(i + 3); if (!(k in n)) { first[k] = $1; lo[k] = q; o[++m] = k }
+		n[k]++; last[k] = $1; hi[k] = q } }
+	END { for (j = 1; j <= m; j++) { k = o[j]
+		print k, n[k], lo[k], hi[k], first[k], last[k] } }' "$1" |
+		while read -r k n lo hi first last; do
+			# the daemons' logs' clock (local time of day)
+			echo "$k $n packets, seq $lo-$hi, first $(date -d "@$first" +%T.%6N)," \
+				"last $(date -d "@$last" +%T.%6N)"
+		done
+}
+
 iop_pki_alg() { # <kind>: openssl req's key options for it in IOP_PKI_ALG
 	case "$1" in
 	rsa) IOP_PKI_ALG=(-newkey rsa:2048) ;;

@@ -196,29 +196,9 @@ xfrm_errors() {
 	ip netns exec "$1" cat /proc/net/xfrm_stat | awk '$2 != 0 { printf "%s=%s ", $1, $2 }'
 }
 
-# wire_start <peer>: with SKUA_REKEY_WIRE=1, tests/pcount at both ends of the veth
-# logs every packet each end sends (the kernel's time, ESP SPI and sequence number, IKE
-# exchange and message ID) to wire.<peer>.l (Skua's) and wire.<peer>.r (the peer's), to
-# put the wire in order with both daemons' logs (SKUA_KEEP keeps them). wire_stop ends it.
-WIRE_PIDS=()
-wire_start() {
-	local e s ns dev
-	[ "${SKUA_REKEY_WIRE:-0}" = 1 ] || return 0
-	for e in l:"$NS_L":veth0 r:"$NS_R":veth1; do
-		IFS=: read -r s ns dev <<<"$e"
-		rm -f "$IOP_TMP/pc.$1.$s.ready"
-		ip netns exec "$ns" "$BUILD/tests/pcount" "$dev" "$IOP_TMP/pc.$1.$s" \
-			"$IOP_TMP/wire.$1.$s" &
-		WIRE_PIDS+=($!)
-		iop_wait 5 test -e "$IOP_TMP/pc.$1.$s.ready" || echo "# pcount on $dev did not start"
-	done
-}
-wire_stop() {
-	[ ${#WIRE_PIDS[@]} -gt 0 ] || return 0
-	kill -TERM "${WIRE_PIDS[@]}" 2>/dev/null
-	wait "${WIRE_PIDS[@]}" 2>/dev/null
-	WIRE_PIDS=()
-}
+# wire_start <peer>: with SKUA_REKEY_WIRE=1, the wire at both ends of the veth
+# (iop_wire_start: wire.<peer>.l, Skua's, and wire.<peer>.r; SKUA_KEEP keeps them).
+wire_start() { [ "${SKUA_REKEY_WIRE:-0}" != 1 ] || iop_wire_start "$1"; }
 
 CASE=0
 # run_peer <peer-inst>: the four tunnels with the peer, pings, the assertions.
@@ -274,7 +254,7 @@ run_peer() {
 			pids+=($!)
 		done
 		wait "${pids[@]}"
-		wire_stop
+		iop_wire_stop
 		bad="$(xfrm_errors "$NS_L")$(xfrm_errors "$NS_R")"
 		# No XFRM error on either side, whoever rekeys: a responder (Skua) sends on the
 		# new SA only once the initiator has it (its Delete, or ESP from it on the new

@@ -17,6 +17,7 @@
 # it expires, then send its Delete); no XFRM error counter in Skua's kernel; the
 # initiator's terminate leaves no ESP SA. The XFRM counters are the case's own (the
 # difference from their values when it starts: the cases of a lane share a namespace).
+# On a failure: the ESP each end sent during the pings, by SPI (tests/pcount on the veth).
 #
 # The lanes run at once, each with its own Skua and namespace pair (SKUA_V1_LANES:
 # "peer", the default, one lane per peer with its two cases in turn; "case", one lane
@@ -265,8 +266,10 @@ run_case() {
 		fail=1
 	fi
 	if [ $fail = 0 ]; then
+		iop_wire_start "$conn"
 		ip netns exec "$NS_L" "${PING[@]}" -q -c "$PINGS" -i 0.1 -W 3 -I 10.1.0.1 10.2.0.1 \
 			>"$IOP_TMP/ping.$conn" 2>&1
+		iop_wire_stop
 		n=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1 \2/p' \
 			"$IOP_TMP/ping.$conn")
 		if [ "$n" = "$PINGS $PINGS" ]; then
@@ -294,6 +297,13 @@ run_case() {
 		else
 			iop_not_ok "$what: XFRM errors in Skua's kernel: $bad"
 			fail=1
+		fi
+		if [ $fail = 1 ]; then
+			# which SPIs carried what, when, against the SAs' times in the logs below
+			echo "# ESP on the wire during the pings, by SPI: sent by Skua"
+			iop_wire_spis "$IOP_TMP/wire.$conn.l" | sed 's/^/#   /'
+			echo "# sent by $pk"
+			iop_wire_spis "$IOP_TMP/wire.$conn.r" | sed 's/^/#   /'
 		fi
 		gens=$(generations "$IOP_TMP/sk.$conn.log" "$conn")
 		n=$(($(wc -l <<<"$gens") - 2))
