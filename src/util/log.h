@@ -85,6 +85,9 @@ void log_stats_get(struct log_stats *st);
 /* Context: any thread. */
 bool log_no_ip(void);
 
+/* The real-time clock in ns: what lines are stamped with, and the kernel's receive times. */
+uint64_t log_realtime_ns(void);
+
 /* Context: any thread; one call writes one whole line. */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

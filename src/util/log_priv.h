@@ -34,8 +34,6 @@ extern _Thread_local uint64_t log_formatted_here;
 /* Whether lines go to the rings (the log thread runs). Context: any thread. */
 bool log_thread_running(void);
 
-uint64_t log_realtime_ns(void);
-
 /* "Mon dd hh:mm:ss.uuuuuu: " (unless no_time), "| " for debug, the text and "\n". */
 size_t log_format(char *out, size_t cap, uint64_t ts_ns, bool debug, const char *text, size_t len);
 

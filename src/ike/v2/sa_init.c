@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
@@ -407,13 +406,10 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 static bool waited_long(const struct ike_worker *w, const struct net_rx *rx)
 {
 	uint32_t limit = w->d->cookie_queue_ms;
-	struct timespec now;
-	int64_t now_ns;
 
-	if (limit == UINT32_MAX || rx->d->rx_ns <= 0 || clock_gettime(CLOCK_REALTIME, &now) < 0)
+	if (limit == UINT32_MAX || rx->d->rx_ns <= 0)
 		return false;
-	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	return now_ns - rx->d->rx_ns >= (int64_t)limit * 1000000;
+	return (int64_t)log_realtime_ns() - rx->d->rx_ns >= (int64_t)limit * 1000000;
 }
 
 /*
@@ -490,7 +486,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	uint8_t want[V2_COOKIE_LEN];
 	const struct v2_notification *got;
 	struct ike_sa *stale = NULL;
-	bool verified = false, busy, backlog;
+	bool verified = false, busy, waited;
 	char why[160];
 	uint64_t ispi = 0;
 	int i;
@@ -526,14 +522,14 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	/* Under load: no state before the peer proves it sees our answers (2.6). */
 	got = v2_msg_notify(m, V2N_COOKIE);
-	busy = is_busy(w, rx, &backlog);
+	busy = is_busy(w, rx, &waited);
 	if (got || busy) {
 		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
 		verified = got && got->len == V2_COOKIE_LEN &&
 			   crypto_memeq(got->data, want, V2_COOKIE_LEN);
 	}
 	if (busy && !verified) {
-		if (backlog)
+		if (waited)
 			counters_inc(d->ctr, w->index, IKEC_BACKLOG_COOKIES);
 		counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
 		v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
