@@ -137,10 +137,18 @@ static void serve(struct pluto *p, struct ctl_client *c, const uint8_t *buf, uin
 /* Done with r, answered or not: close it (or leave it to the worker it went to). */
 static void reading_end(struct reading *r, struct ctl_client *c)
 {
-	if (c->handed_off)
+	if (c->handed_off) {
 		close(r->fd);	/* the progress channel ends the stream when the SA is done */
-	else
+	} else {
+		/*
+		 * What whack is told has happened is in the log file before whack
+		 * returns (pluto logs synchronously; a script that greps the log
+		 * after a --status that shows an SA up finds the lines that led to
+		 * it, though the log thread looks only every 20 ms while busy).
+		 */
+		log_flush();
 		linger_close(r->fd);
+	}
 	free(r->buf);
 	r->buf = NULL;
 	r->fd = -1;
