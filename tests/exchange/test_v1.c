@@ -888,6 +888,117 @@ Test(v1, main_mode_wrong_id_is_refused)
 }
 
 /*
+ * Responder connection switching by the peer's ID (the manual: a
+ * connection that names the peer's ID is preferred). East has "anyid",
+ * added first, which takes any peer ID from west's address, and "named",
+ * which names @west: Main Mode picks "anyid" by the addresses at message 1
+ * and goes over to "named" when message 5 names @west.
+ */
+#define ANYID_CONN                                                                            \
+	"--name anyid --ikev1 --host 127.0.0.1 --id %any --to --host 127.0.0.2 --id @east " \
+	"--psk --encrypt"
+#define NAMED_CONN                                                                           \
+	"--name named --ikev1 --host 127.0.0.1 --id @west --to --host 127.0.0.2 --id @east " \
+	"--psk --encrypt"
+
+static void anyid_named(const char *west, const char *extra)
+{
+	char any[256], named[256];
+
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	snprintf(any, sizeof(any), "%s%s", ANYID_CONN, extra);
+	snprintf(named, sizeof(named), "%s%s", NAMED_CONN, extra);
+	xch_conn_add(XCH_WEST, west);
+	xch_conn_add(XCH_EAST, any);
+	xch_conn_add(XCH_EAST, named);
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+}
+
+Test(v1, main_mode_switches_to_the_connection_naming_the_peer_id)
+{
+	struct ike_sa *e;
+
+	anyid_named(V1CONN, "");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 4; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	e = xch_sa(XCH_EAST);
+	cr_assert_str_eq(e->conn->spec->name, "anyid", "message 1 has no ID: the addresses choose");
+	step_expect(XCH_WEST, "v1 Main: E{ID HASH}");
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_str_eq(e->conn->spec->name, "named");
+	cr_assert_eq(e->this_end, 1);
+	step_expect(XCH_EAST, "v1 Main: E{ID HASH}");
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_V1_MAIN_I4);
+	cr_assert_eq(xch_run_until_quiet(), 3, "Quick Mode on the connection switched to");
+	cr_assert_not_null(e->children);
+	cr_assert_eq(e->children->conn, e->conn);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+}
+
+/* SKEYID is made from "anyid"'s key: "named" with another key is no place to go. */
+Test(v1, main_mode_does_not_switch_to_a_connection_with_another_key)
+{
+	struct ike_sa *e;
+
+	anyid_named(V1CONN, "");
+	xch_set_psk_for(XCH_EAST, "@west", "another key for west by name");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_str_eq(e->conn->spec->name, "anyid");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+}
+
+/* Nor to one whose ike= does not allow the transform agreed at message 2. */
+Test(v1, main_mode_does_not_switch_to_a_connection_with_other_algorithms)
+{
+	struct ike_sa *e;
+
+	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
+	xch_conn_add(XCH_WEST, V1CONN " --ike aes256-sha2_256;modp2048");
+	xch_conn_add(XCH_EAST, ANYID_CONN " --ike aes256-sha2_256;modp2048");
+	xch_conn_add(XCH_EAST, NAMED_CONN " --ike aes128-sha1;modp2048");
+	xch_set_psk(XCH_WEST, "k");
+	xch_set_psk(XCH_EAST, "k");
+	xch_initiate(XCH_WEST, "v1");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_str_eq(e->conn->spec->name, "anyid");
+}
+
+/*
+ * Aggressive Mode names the peer in message 1: the connection that names
+ * it is chosen at once, with its own key (a group's PSK). "anyid" has the
+ * default key, which is not west's: chosen by the addresses, HASH_R would
+ * not match.
+ */
+Test(v1, aggressive_mode_chooses_the_connection_naming_the_peer_id)
+{
+	struct ike_sa *e;
+
+	anyid_named(AGCONN, " --aggrmode --ike aes256-sha2_256;modp2048");
+	xch_set_psk(XCH_WEST, "the group key");
+	xch_set_psk_for(XCH_EAST, "@west", "the group key");
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, AM1);
+	step_expect(XCH_EAST, AM2);
+	e = xch_sa(XCH_EAST);
+	cr_assert_str_eq(e->conn->spec->name, "named");
+	step_expect(XCH_WEST, AM3);
+	cr_assert_eq(e->state, IKE_V1_AGGR_R2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_IKE_ESTABLISHED), 1);
+}
+
+/*
  * INITIAL-CONTACT (RFC 2407 4.6.3.3) from the peer of an established SA:
  * the older ISAKMP SAs of that connection and peer ID go, the new one stays.
  */

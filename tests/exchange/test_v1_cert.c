@@ -438,6 +438,47 @@ Test(v1_cert, dn_ids)
 	pki_free(&k);
 }
 
+/*
+ * With signatures too, Main Mode's responder goes over at message 5 from
+ * the connection the addresses chose ("anyid", any peer ID) to the one that
+ * names the peer ("named"): certificate groups on one address.
+ */
+Test(v1_cert, main_mode_switches_to_the_connection_naming_the_peer_id)
+{
+	static const char *const east[2] = {
+		"--name anyid --ikev1 --rsasig --host 127.0.0.1 --id %any " EAST,
+		"--name named --ikev1 --rsasig --host 127.0.0.1 --id @west.example " EAST,
+	};
+	struct ike_end_creds creds[2] = { 0 };
+	struct pki k;
+
+	pki_make(&k, "C=CH, O=Skua, CN=Test CA");
+	for (int s = 0; s < 2; s++) {
+		xch_daemon((enum xch_side)s)->ikev1_policy = IKE_V1_ACCEPT;
+		xch_set_creds((enum xch_side)s, k.trust, false, NULL, NULL, 0);
+	}
+	creds[XCH_WEST].cert = k.cert[XCH_WEST];
+	creds[XCH_WEST].key = k.priv[XCH_WEST];
+	cr_assert_not_null(xch_conn_add_creds(XCH_WEST, WEST EAST, creds));
+	memset(creds, 0, sizeof(creds));
+	creds[XCH_EAST].cert = k.cert[XCH_EAST];
+	creds[XCH_EAST].key = k.priv[XCH_EAST];
+	for (int i = 0; i < 2; i++)
+		cr_assert_not_null(xch_conn_add_creds(XCH_EAST, east[i], creds));
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, MM1);
+	step_expect(XCH_EAST, MM2);
+	step_expect(XCH_WEST, MM34);
+	step_expect(XCH_EAST, MM34);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->conn->spec->name, "anyid");
+	step_expect(XCH_WEST, MM56);
+	cr_assert_str_eq(xch_sa(XCH_EAST)->conn->spec->name, "named");
+	step_expect(XCH_EAST, MM56);
+	assert_up(XCH_WEST, IKE_V1_MAIN_I4, IKE_V1_MAIN_R3);
+	quick_then_delete(XCH_WEST);
+	pki_free(&k);
+}
+
 /* What the initiating whack gives and sees: XAUTH's user and password. */
 struct test_progress {
 	struct ike_progress pr;

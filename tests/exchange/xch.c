@@ -59,6 +59,7 @@ struct peer {
 	struct ip_addr nat_addr;		/* its public address */
 	int nat_fd[2];				/* the NAT's sockets there (ports 1500, 14500) */
 	char psk[256];
+	char psk_peer[64], psk_for[256];		/* xch_set_psk_for() */
 	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
 	uint64_t kernel_answers;		/* kernel answers (ops, batches) drained so far */
 	struct resolver resolver;		/* xch_set_resolver_hosts() */
@@ -275,15 +276,20 @@ static int psk_lookup(void *ctx, const struct ike_id *local, const struct ike_id
 		      uint8_t *out, size_t cap)
 {
 	struct peer *p = ctx;
-	size_t n = strlen(p->psk);
+	const char *k = p->psk;
+	size_t n;
 
 	(void)local;
-	(void)remote;
+	if (p->psk_peer[0] && remote->type != IKE_ID_ANY &&
+	    remote->len == strlen(p->psk_peer + 1) && p->psk_peer[0] == '@' &&
+	    memcmp(remote->data, p->psk_peer + 1, remote->len) == 0)
+		k = p->psk_for;
+	n = strlen(k);
 	if (n == 0)
 		return -ENOENT;
 	if (n > cap)
 		return -EMSGSIZE;
-	memcpy(out, p->psk, n);
+	memcpy(out, k, n);
 	return (int)n;
 }
 
@@ -334,6 +340,8 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	p->name = name;
 	p->addr = addr_of(addr);
 	snprintf(p->psk, sizeof(p->psk), "%s", "exchange test secret");
+	p->psk_peer[0] = '\0';
+	p->psk_for[0] = '\0';
 	p->pool = net_pool_new(1, false, &ops);
 	cr_assert_not_null(p->pool);
 	p->nw = net_pool_worker(p->pool, 0);
@@ -1008,6 +1016,13 @@ void xch_set_privkey(enum xch_side side, struct crypto_privkey *key)
 void xch_set_psk(enum xch_side side, const char *psk)
 {
 	snprintf(peers[side].psk, sizeof(peers[side].psk), "%s", psk);
+}
+
+void xch_set_psk_for(enum xch_side side, const char *peer_id, const char *psk)
+{
+	cr_assert(peer_id[0] == '@', "xch_set_psk_for() takes an @name ID");
+	snprintf(peers[side].psk_peer, sizeof(peers[side].psk_peer), "%s", peer_id);
+	snprintf(peers[side].psk_for, sizeof(peers[side].psk_for), "%s", psk);
 }
 
 struct connection *xch_conn(enum xch_side side, const char *conn_name)

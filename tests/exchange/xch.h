@@ -118,6 +118,13 @@ void xch_conn_add_both(const char *args);
 /* The side's pre-shared key ("" : no key: the lookup fails). */
 void xch_set_psk(enum xch_side side, const char *psk);
 
+/*
+ * Another key for one peer ID (an @name, for the connection that names
+ * it), as an ipsec.secrets line "@ours @peer : PSK ..." beside "%any": psk
+ * wherever the remote ID is peer_id, xch_set_psk()'s elsewhere.
+ */
+void xch_set_psk_for(enum xch_side side, const char *peer_id, const char *psk);
+
 /* Start an IKE SA of the named connection from side: ike_cmd_initiate(), then pump. */
 void xch_initiate(enum xch_side side, const char *conn_name);
 

@@ -293,25 +293,41 @@ static size_t body_len_at(const uint8_t *buf, size_t off)
 	return (size_t)(buf[off - 2] << 8 | buf[off - 1]) - V1_GEN_HDR_SIZE;
 }
 
+/* The connection's ISAKMP SA lifetime (ikelifetime=), or the default. */
+static uint32_t conn_ike_life(const struct connection *c)
+{
+	return c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S;
+}
+
 /* ---- keys ---- */
+
+/* The pre-shared key for our ID and the peer's as a connection names them; 0 or -errno. */
+static int psk_of(struct ike_sa *sa, const struct ike_id *ours, const struct ike_id *peer,
+		  uint8_t *out, size_t *len)
+{
+	int n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, ours, peer, out, PSK_MAX);
+
+	if (n < 0)
+		return n;
+	*len = (size_t)n;
+	return 0;
+}
 
 static int psk_lookup(struct ike_sa *sa)
 {
 	struct v1_state *s = sa->v1;
 	uint8_t *buf = malloc(PSK_MAX);
-	int n;
+	int rc;
 
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, sa->ext->id_remote, buf,
-				 PSK_MAX);
-	if (n < 0) {
+	rc = psk_of(sa, sa->id_local, sa->ext->id_remote, buf, &s->psk_len);
+	if (rc < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);
-		return n;
+		return rc;
 	}
 	s->psk = buf;
-	s->psk_len = (size_t)n;
 	return 0;
 }
 
@@ -1232,9 +1248,8 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sap = v1_msg_get(m, V1_PL_SA);
 	auth = responder_auth(d, c, this_end, sap->u.sa, "Main Mode");
 	if (!set || !form || auth < 0 ||
-	    v1_p1_set_make(c->spec->ike, (uint16_t)auth,
-			   c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S, set,
-			   err, sizeof(err)) < 0 ||
+	    v1_p1_set_make(c->spec->ike, (uint16_t)auth, conn_ike_life(c), set, err,
+			   sizeof(err)) < 0 ||
 	    v1_p1_choose(set, sap->u.sa, &chosen, &ti) < 0) {
 		log_limited(LOG_INFO, 10, "IKEv1: no acceptable proposal",
 			    "\"%s\": Main Mode: no acceptable Oakley transform", c->spec->name);
@@ -1350,6 +1365,80 @@ void v1_main_r_kex(struct ike_sa *sa, struct ike_input *in)
 	sa->state = IKE_V1_MAIN_R2;
 }
 
+/*
+ * Whether the ISAKMP SA as negotiated so far fits connection c (our end
+ * end) too: IKEv1 Main Mode, the Phase 1 method c takes is the one agreed,
+ * c's ike= allows the transform, and with a pre-shared key c's key for its
+ * IDs is the one SKEYID was made from.
+ */
+static bool fits(struct ike_sa *sa, const struct connection *c, uint8_t end)
+{
+	struct v1_state *s = sa->v1;
+	struct v1_p1_set *set;
+	uint8_t *a, *b;
+	size_t al = 0, bl = 0;
+	const char *why;
+	char err[160];
+	bool ok;
+
+	if (!(c->spec->policy & POL_IKEV1) || (c->spec->policy & POL_AGGRESSIVE) ||
+	    v1_p1_auth(sa->w->d, c, end, &why) != (int)s->p1.auth)
+		return false;
+	set = malloc(sizeof(*set));
+	ok = set && v1_p1_set_make(c->spec->ike, s->p1.auth, conn_ike_life(c), set, err,
+				   sizeof(err)) == 0 &&
+	     v1_p1_offered(set, &s->p1);
+	free(set);
+	if (!ok || is_sig(sa))
+		return ok;
+	a = malloc(PSK_MAX);
+	b = malloc(PSK_MAX);
+	ok = a && b && psk_of(sa, sa->id_local, sa->ext->id_remote, a, &al) == 0 &&
+	     psk_of(sa, &c->cfg->id_self[end], c->id[1 - end], b, &bl) == 0 && al == bl &&
+	     crypto_memeq(a, b, al);
+	if (a)
+		crypto_wipe(a, PSK_MAX);
+	if (b)
+		crypto_wipe(b, PSK_MAX);
+	free(a);
+	free(b);
+	return ok;
+}
+
+/*
+ * Main Mode message 5 names the peer (the first message that does): as an
+ * IKEv2 responder does at IKE_AUTH, go over from the connection chosen by
+ * the addresses to the one that names this peer ID, when the connection we
+ * are on does not name it and the SA fits the other (fits()). A peer whose
+ * ID no connection names stays where it is, and is refused there when
+ * that connection names another ID.
+ */
+static void switch_by_id(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *idp = v1_msg_get(m, V1_PL_ID);
+	const struct ike_id *named = sa->ext->id_remote;
+	struct connection *better;
+	struct ike_id id;
+	uint8_t end;
+
+	if (!idp || ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, &id) < 0 ||
+	    (!ike_id_is_any(named) && ike_id_match(named, &id)))
+		return;
+	better = ike_conn_for_id(sa->w->d, &sa->local, &sa->peer, &id, &end);
+	if (!better)
+		return;
+	if (better != sa->conn && !ike_id_is_any(better->id[1 - end]) &&
+	    ike_id_match(better->id[1 - end], &id) && fits(sa, better, end) &&
+	    ike_sa_set_peer_id(sa, better->id[1 - end]) == 0) {
+		ike_sa_progress(sa, RC_LOG, "switched from \"%s\" to \"%s\" by the peer's ID",
+				sa->conn->spec->name, better->spec->name);
+		ike_sa_set_conn(sa, better, end);
+		if (sa->v1->p1.life_s > conn_ike_life(better))
+			sa->v1->p1.life_s = conn_ike_life(better);
+	}
+	ike_connection_unref(better);
+}
+
 void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 {
 	struct ike_id id;
@@ -1358,6 +1447,7 @@ void v1_main_r_i3(struct ike_sa *sa, struct ike_input *in)
 	int rc;
 
 	v1_sig_note_cr(sa, in->v1m);
+	switch_by_id(sa, in->v1m);
 	rc = is_sig(sa) ? check_id_sig(sa, in, true, IKE_V1_MAIN_R_AUTH, &why)
 			: check_id_hash(sa, in->v1m, &id, &why);
 	if (rc == 0 && is_sig(sa))
@@ -1477,11 +1567,6 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
  * encrypted (as libreswan and strongSwan send it); one in the clear is
  * taken too.
  */
-
-static uint32_t conn_ike_life(const struct connection *c)
-{
-	return c->spec->ike_lifetime ? c->spec->ike_lifetime : DEFAULT_IKE_LIFE_S;
-}
 
 static int aggr_initiate(struct ike_sa *sa)
 {
@@ -1782,7 +1867,21 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 		}
 		return;
 	}
-	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
+	/*
+	 * The peer names itself in message 1: the connection that names this
+	 * ID (a group's, with its own key) before one chosen by the addresses
+	 * alone, as a Main Mode responder switches at message 5.
+	 */
+	idp = v1_msg_get(m, V1_PL_ID);
+	c = NULL;
+	if (ike_id_from_payload(idp->u.id.type, idp->u.id.data, idp->u.id.len, &id) == 0)
+		c = ike_conn_for_id(d, &rx->d->local, &rx->d->peer, &id, &this_end);
+	if (c && (!(c->spec->policy & POL_IKEV1) || !(c->spec->policy & POL_AGGRESSIVE))) {
+		ike_connection_unref(c);
+		c = NULL;
+	}
+	if (!c)
+		c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
 	if (!c || !(c->spec->policy & POL_IKEV1) || !(c->spec->policy & POL_AGGRESSIVE)) {
 		if (c)
 			ike_connection_unref(c);
@@ -1795,7 +1894,6 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	}
 	sap = v1_msg_get(m, V1_PL_SA);
 	kep = v1_msg_get(m, V1_PL_KE);
-	idp = v1_msg_get(m, V1_PL_ID);
 	set = malloc(sizeof(*set));
 	form = malloc(sizeof(*form));
 	auth = responder_auth(d, c, this_end, sap->u.sa, "Aggressive Mode");
