@@ -33,6 +33,10 @@
 # libreswan 4.10's IKEv1 has no ECDSA: no such case with it (its IKEv1 proposes and
 # accepts RSA_SIG only).
 #
+# Then Aggressive Mode to a group with each peer initiating: Skua answers on the connection
+# that names the peer's ID, with that connection's key, not on an older one for any ID
+# (v1_group_case).
+#
 # Skua's connections send INITIAL-CONTACT (--initialcontact: Main Mode message 5,
 # Aggressive Mode message 3), which the peers take.
 #
@@ -516,6 +520,47 @@ v1_finish_case() { # ik ii rk ri conn what fail
 	return 0
 }
 
+# Aggressive Mode to a group (one PSK per peer ID, as a concentrator's IPsec/XAUTH groups
+# are): Skua has a connection that takes any peer ID from the peer's address with another
+# key ("<conn>any", added first, so the addresses alone would choose it) and the one that
+# names the peer's ID with the peer's key. The peer initiates; Skua must answer on the
+# connection that names it (message 1 carries the ID): the ISAKMP SA is up on both sides
+# under that connection, none under the other, then the peer's Delete.
+v1_group_case() { # peer-inst
+	local pi=$1 pk conn psk pa ka what fail=0
+	pk=$(iop_kind "$pi")
+	IOP_CASES=$((IOP_CASES + 1))
+	conn=v1grp$IOP_CASES
+	psk="ikev1-group-psk-$IOP_CASES-$RANDOM$RANDOM"
+	pa=$(iop_addr "$pi" 4)
+	ka=$(iop_addr sk 4)
+	what="IKEv1 Aggressive Mode PSK chosen by the peer's ID $pk($pi) -> skua(sk)"
+	iop_log "case $IOP_CASES: $what"
+	V1_AGGR=1
+	if ! v1_add_skua sk "${conn}any" "$ka" "$pa" "@sk.test" "%any" "not-$psk" ||
+		! v1_add_skua sk "$conn" "$ka" "$pa" "@sk.test" "@$pi.test" "$psk" ||
+		! "v1_add_$pk" "$pi" "$conn" "$pa" "$ka" "@$pi.test" "@sk.test" "$psk"; then
+		iop_not_ok "$what: loading the connections failed"
+		fail=1
+	else
+		v1_initiate "$pk" "$pi" "$conn" || true
+		if iop_wait "$IOP_WAIT" v1_up_skua sk "$conn" &&
+			iop_wait "$IOP_WAIT" "v1_up_$pk" "$pi" "$conn"; then
+			iop_ok "$what: the ISAKMP SA is established on both sides, on Skua's connection that names the peer"
+		else
+			iop_not_ok "$what: no ISAKMP SA on Skua's connection that names the peer after ${IOP_WAIT}s"
+			fail=1
+		fi
+		if v1_up_skua sk "${conn}any" >/dev/null 2>&1; then
+			iop_not_ok "$what: Skua answered on its connection for any ID"
+			fail=1
+		fi
+	fi
+	V1_AGGR=0
+	skua_del_conn sk "${conn}any" >/dev/null 2>&1 || true
+	v1_finish_case "$pk" "$pi" skua sk "$conn" "$what" "$fail"
+}
+
 iop_init
 # shellcheck disable=SC2119 # the default namespace names
 iop_netns_pair
@@ -559,6 +604,7 @@ for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 	v1_case sk "${peer#*:}"
 	v1_case "${peer#*:}" sk
 	V1_AGGR=0
+	v1_group_case "${peer#*:}"
 	if [ "${peer%%:*}" != skua ]; then
 		[ "${peer%%:*}" = lsw ] && lsw_import_pki "${peer#*:}" "$PKI" rsa
 		V1_CERT=rsa
