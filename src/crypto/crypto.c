@@ -8,6 +8,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -43,6 +44,7 @@ static void algs_release(struct crypto_algs *a)
 		EVP_CIPHER_free(a->aes_gcm[i]);
 	}
 	EVP_CIPHER_free(a->chacha20_poly1305);
+	EVP_CIPHER_free(a->des_ede3_cbc);
 	for (int i = 0; i < CRYPTO_KE_GROUP_LIMIT; i++)
 		EVP_PKEY_free(a->ke_params[i]);
 	memset(a, 0, sizeof(*a));
@@ -93,6 +95,9 @@ static int algs_fetch(struct crypto_algs *a)
 	a->chacha20_poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
 	if (!a->chacha20_poly1305)
 		return -ENOTSUP;
+	/* optional: an OpenSSL without it refuses IKEv1 3DES when an SA would use it */
+	a->des_ede3_cbc = EVP_CIPHER_fetch(NULL, "DES-EDE3-CBC", NULL);
+	ERR_clear_error();
 	return crypto_ke_params_init(a);
 }
 

@@ -97,6 +97,7 @@ struct crypto_algs {
 	EVP_CIPHER *aes_cbc[CRYPTO_AES_COUNT];
 	EVP_CIPHER *aes_gcm[CRYPTO_AES_COUNT];
 	EVP_CIPHER *chacha20_poly1305;
+	EVP_CIPHER *des_ede3_cbc;			/* IKEv1's 3DES; NULL: this OpenSSL has none */
 	EVP_PKEY *ke_params[CRYPTO_KE_GROUP_LIMIT];	/* by IANA number; NULL: none */
 };
 

@@ -10,7 +10,7 @@
 #include "crypto/prf.h"
 
 enum { V1_HASH_SHA1 = 2, V1_HASH_SHA2_256 = 4, V1_HASH_SHA2_384 = 5, V1_HASH_SHA2_512 = 6 };
-enum { V1_ENCR_AES_CBC = 7, AES_BLOCK = 16 };
+enum { V1_ENCR_3DES = 5, V1_ENCR_AES_CBC = 7, AES_BLOCK = 16, DES_BLOCK = 8, DES3_KEY = 24 };
 
 static int md_of(uint16_t hash)
 {
@@ -222,6 +222,9 @@ size_t crypto_v1_block_len(uint16_t encr, size_t key_len)
 {
 	if (encr == V1_ENCR_AES_CBC && (key_len == 16 || key_len == 24 || key_len == 32))
 		return AES_BLOCK;
+	if (encr == V1_ENCR_3DES && key_len == DES3_KEY && crypto_algs() &&
+	    crypto_algs()->des_ede3_cbc)
+		return DES_BLOCK;
 	return 0;
 }
 
@@ -232,6 +235,7 @@ int crypto_v1_cbc(uint16_t encr, const uint8_t *key, size_t key_len, uint8_t *iv
 	size_t block = crypto_v1_block_len(encr, key_len);
 	uint8_t next_iv[CRYPTO_V1_BLOCK_MAX];
 	EVP_CIPHER_CTX *ctx = NULL;
+	const EVP_CIPHER *cipher;
 	int outl = 0, rc = -EIO;
 
 	if (!block)
@@ -240,12 +244,15 @@ int crypto_v1_cbc(uint16_t encr, const uint8_t *key, size_t key_len, uint8_t *iv
 		return -EINVAL;
 	if (!algs)
 		return -EIO;
+	cipher = encr == V1_ENCR_3DES ? algs->des_ede3_cbc : algs->aes_cbc[key_len / 8 - 2];
+	if (!cipher)
+		return -ENOTSUP;
 	/* The next IV is the last ciphertext block: before decrypting, it is in buf. */
 	if (!encrypt)
 		memcpy(next_iv, buf + len - block, block);
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx ||
-	    !EVP_CipherInit_ex(ctx, algs->aes_cbc[key_len / 8 - 2], NULL, key, iv, encrypt ? 1 : 0) ||
+	    !EVP_CipherInit_ex(ctx, cipher, NULL, key, iv, encrypt ? 1 : 0) ||
 	    !EVP_CIPHER_CTX_set_padding(ctx, 0) || !EVP_CipherUpdate(ctx, buf, &outl, buf, (int)len) ||
 	    (size_t)outl != len)
 		goto out;

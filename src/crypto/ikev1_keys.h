@@ -24,7 +24,7 @@
 
 enum {
 	CRYPTO_V1_PRF_MAX = 64,		/* SHA2-512 */
-	CRYPTO_V1_BLOCK_MAX = 16,	/* AES */
+	CRYPTO_V1_BLOCK_MAX = 16,	/* AES (3DES: 8) */
 	CRYPTO_V1_KEY_MAX = 32,
 };
 
@@ -85,7 +85,10 @@ int crypto_v1_keymat(uint16_t hash, const uint8_t *skeyid_d, const uint8_t *gxy,
 		     size_t ni_len, const uint8_t *nr, size_t nr_len, uint8_t *out,
 		     size_t out_len);
 
-/* Block size of the cipher (enum v1_encr); 0 if not supported with key_len bytes. */
+/*
+ * Block size of the cipher (enum v1_encr: AES-CBC with 16, 24 or 32 bytes of
+ * key, 3DES-CBC with 24); 0 if not supported with key_len bytes.
+ */
 size_t crypto_v1_block_len(uint16_t encr, size_t key_len);
 
 /*

@@ -142,7 +142,7 @@ Test(v1, main_mode_psk_establishes)
 	xch_initiate(XCH_WEST, "v1");
 	m = step_expect(XCH_WEST, MM1);
 	cr_assert_eq(m->v1m->pl[0].u.sa->nprop, 1);
-	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 12, "libreswan's IKEv1 defaults less 3DES");
+	cr_assert_eq(m->v1m->pl[0].u.sa->ntrans, 18, "libreswan 4.10's IKEv1 defaults");
 	w = xch_sa(XCH_WEST);
 	cr_assert_eq(w->state, IKE_V1_MAIN_I1);
 	m = step_expect(XCH_EAST, MM2);
@@ -629,6 +629,39 @@ Test(v1, terminate_deletes_ipsec_then_isakmp)
 }
 
 /* AES-GCM from esp=, transport mode (no --tunnel): the transform and the mode both ends install. */
+/*
+ * 3DES, named in ike= and esp= (libreswan takes it then): Phase 1 under
+ * 3DES-CBC, 8-byte blocks in the IV chain of messages 5 and 6 and of
+ * Quick Mode, and an ESP 3DES IPsec SA with a 24-byte key.
+ */
+Test(v1, main_and_quick_mode_with_3des)
+{
+	struct child_sa *wc, *ec;
+	struct ike_sa *w, *e;
+
+	v1_main_up(V1CONN " --ike 3des-sha1;modp2048 --esp 3des-sha1",
+		   V1CONN " --ike 3des-sha1;modp2048 --esp 3des-sha1");
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	cr_assert_eq(w->v1->p1.encr, V1_ENCR_3DES);
+	cr_assert_eq(e->v1->p1.encr, V1_ENCR_3DES);
+	cr_assert_eq(w->v1->block, 8);
+	cr_assert_eq(w->v1->key_len, 24);
+	cr_assert_arr_eq(w->v1->key, e->v1->key, 24);
+	cr_assert_arr_eq(w->v1->iv, e->v1->iv, 8);
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	assert_ipsec_pair(&wc, &ec);
+	cr_assert_eq(wc->suite.encr, V2_ENCR_3DES);
+	cr_assert_eq(wc->suite.integ, V2_INTEG_HMAC_SHA1_96);
+	/* a 24-byte 3DES key, then a 20-byte HMAC-SHA1 key, the same at both ends */
+	const struct xch_kernel_sa *wk = xch_kernel_sa(XCH_WEST, wc->spi_out);
+	const struct xch_kernel_sa *ek = xch_kernel_sa(XCH_EAST, ec->spi_in);
+	cr_assert_eq(wk->key_len, 44);
+	cr_assert_eq(ek->key_len, 44);
+	cr_assert_arr_eq(wk->key, ek->key, 44);
+}
+
 Test(v1, quick_mode_gcm_transport)
 {
 	struct child_sa *wc, *ec;

@@ -33,6 +33,9 @@
 # libreswan 4.10's IKEv1 has no ECDSA: no such case with it (its IKEv1 proposes and
 # accepts RSA_SIG only).
 #
+# Then Main Mode PSK and Quick Mode with 3DES named in ike= and esp=, each side initiating
+# (v1_3des_cases).
+#
 # Then Aggressive Mode to a group with each peer initiating: Skua answers on the connection
 # that names the peer's ID, with that connection's key, not on an older one for any ID
 # (v1_group_case).
@@ -61,6 +64,9 @@ V1_SUITE="AES_CBC_256-HMAC_SHA2_256-MODP2048"
 V1_ESP_LSW="aes256-sha2_256"
 V1_ESP_SSWAN="aes256-sha256-modp2048" # PFS with the Phase 1 group, as libreswan's pfs=yes
 V1_ESP="AES_CBC_256-HMAC_SHA2_256_128"
+V1_SUITE_LSW="AES_CBC_256-HMAC_SHA2_256-MODP2048"   # as libreswan's log and strongSwan's
+V1_SUITE_SSWAN="AES_CBC_256-HMAC_SHA2_256-MODP2048" # --list-sas name it (v1_up_*)
+V1_LABEL=""                                         # said after the method in a case's name
 V1_AGGR=0 # 1: the cases run Aggressive Mode
 V1_CERT=0 # rsa, ecdsa: the cases authenticate with those signatures and certificates
 PKI=""     # the certificates' directories (iop_pki_make), once made: RSA,
@@ -220,7 +226,9 @@ v1_up_sswan() {
 			if (v["version"] != "1" || v["encr-alg"] == "") exit 1
 			prf = v["prf-alg"]; sub(/^PRF_/, "", prf)
 			dh = v["dh-group"]; sub(/_/, "", dh)
-			printf "%s_%s-%s-%s\n", v["encr-alg"], v["encr-keysize"], prf, dh
+			# a fixed-key cipher (3DES) has no encr-keysize
+			ks = v["encr-keysize"] == "" ? "" : "_" v["encr-keysize"]
+			printf "%s%s-%s-%s\n", v["encr-alg"], ks, prf, dh
 		}'
 }
 
@@ -265,8 +273,8 @@ v1_ipsec_sswan() { # swanctl --list-sas: "  conn: #1, reqid 1, INSTALLED, TUNNEL
 v1_want() {
 	case "$1" in
 	skua) echo "$V1_SUITE" ;;
-	lsw) echo "AES_CBC_256-HMAC_SHA2_256-MODP2048" ;;
-	sswan) echo "AES_CBC_256-HMAC_SHA2_256-MODP2048" ;;
+	lsw) echo "$V1_SUITE_LSW" ;;
+	sswan) echo "$V1_SUITE_SSWAN" ;;
 	esac
 }
 
@@ -406,8 +414,8 @@ v1_case() { # initiator-inst responder-inst
 	ia=$(iop_addr "$ii" 4)
 	ra=$(iop_addr "$ri" 4)
 	local iid="@$ii.test" rid="@$ri.test"
-	what="IKEv1 Main Mode PSK $ik($ii) -> $rk($ri)"
-	[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode PSK $ik($ii) -> $rk($ri)"
+	what="IKEv1 Main Mode PSK$V1_LABEL $ik($ii) -> $rk($ri)"
+	[ "$V1_AGGR" = 1 ] && what="IKEv1 Aggressive Mode PSK$V1_LABEL $ik($ii) -> $rk($ri)"
 	if [ "$V1_CERT" != 0 ]; then
 		# the certificates' names
 		local how=RSA
@@ -561,6 +569,19 @@ v1_group_case() { # peer-inst
 	v1_finish_case "$pk" "$pi" skua sk "$conn" "$what" "$fail"
 }
 
+# 3DES when named (libreswan and strongSwan take it then; no one proposes it by default):
+# Main Mode PSK and Quick Mode as v1_case's, under 3DES-CBC and HMAC-SHA1, each side
+# initiating.
+v1_3des_cases() { # peer-inst
+	local V1_IKE_LSW="3des-sha1;modp2048" V1_IKE_SSWAN="3des-sha1-modp2048"
+	local V1_SUITE="3DES_CBC_192-HMAC_SHA1-MODP2048" V1_SUITE_LSW="3DES_CBC_192-HMAC_SHA1-MODP2048"
+	local V1_SUITE_SSWAN="3DES_CBC-HMAC_SHA1-MODP2048" # its --list-sas has no key size
+	local V1_ESP_LSW="3des-sha1" V1_ESP_SSWAN="3des-sha1-modp2048" V1_ESP="3DES_CBC-HMAC_SHA1_96"
+	local V1_LABEL=" 3DES"
+	v1_case sk "$1"
+	v1_case "$1" sk
+}
+
 iop_init
 # shellcheck disable=SC2119 # the default namespace names
 iop_netns_pair
@@ -605,6 +626,7 @@ for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 	v1_case "${peer#*:}" sk
 	V1_AGGR=0
 	v1_group_case "${peer#*:}"
+	v1_3des_cases "${peer#*:}"
 	if [ "${peer%%:*}" != skua ]; then
 		[ "${peer%%:*}" = lsw ] && lsw_import_pki "${peer#*:}" "$PKI" rsa
 		V1_CERT=rsa

@@ -11,6 +11,7 @@ static int esp_of_encr(uint16_t encr)
 {
 	switch (encr) {
 	case V2_ENCR_AES_CBC: return V1_ESP_AES;
+	case V2_ENCR_3DES: return V1_ESP_3DES;
 	case V2_ENCR_AES_GCM_8: return V1_ESP_AES_GCM_8;
 	case V2_ENCR_AES_GCM_12: return V1_ESP_AES_GCM_12;
 	case V2_ENCR_AES_GCM_16: return V1_ESP_AES_GCM_16;
@@ -85,7 +86,7 @@ int v1_p2_set_make(const char *esp, uint16_t pfs_group, bool tunnel, uint32_t li
 			id = esp_of_encr(e->id);
 			if (id < 0) {
 				snprintf(err, errlen, "esp=%s: an ESP encryption IKEv1 does not "
-					 "negotiate here yet (AES-CBC and AES-GCM are)", esp);
+					 "negotiate here yet (AES-CBC, AES-GCM and 3DES are)", esp);
 				return -ENOTSUP;
 			}
 			unsigned nb = any_integ ? p->ntrans : 1;
@@ -110,7 +111,7 @@ int v1_p2_set_make(const char *esp, uint16_t pfs_group, bool tunnel, uint32_t li
 				}
 				if (is_gcm(t.esp_id) != (auth == 0)) {
 					snprintf(err, errlen, "esp=%s: AES-GCM takes no integrity "
-						 "algorithm, and AES-CBC needs one", esp);
+						 "algorithm, and AES-CBC and 3DES need one", esp);
 					return -EINVAL;
 				}
 				t.auth = (uint16_t)auth;

@@ -19,34 +19,69 @@ static int hash_of_prf(uint16_t prf)
 	}
 }
 
-static int add(struct v1_p1_set *s, uint16_t key_bits, uint16_t hash, uint16_t group,
-	       uint16_t auth, uint32_t life_s)
+static int add(struct v1_p1_set *s, uint16_t encr, uint16_t key_bits, uint16_t hash,
+	       uint16_t group, uint16_t auth, uint32_t life_s)
 {
 	if (s->n == V1_P1_MAX)
 		return -E2BIG;
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct v1_p1 *t = &s->t[i];
-		if (t->key_bits == key_bits && t->hash == hash && t->group == group)
+		if (t->encr == encr && t->key_bits == key_bits && t->hash == hash &&
+		    t->group == group)
 			return 0;	/* the same transform twice: once is enough */
 	}
-	s->t[s->n++] = (struct v1_p1){ .encr = V1_ENCR_AES_CBC, .key_bits = key_bits,
+	s->t[s->n++] = (struct v1_p1){ .encr = encr, .key_bits = key_bits,
 				       .hash = hash, .auth = auth, .group = group,
 				       .life_s = life_s };
 	return 0;
 }
 
+/*
+ * libreswan 4.10's IKEv1 defaults (ipsec algparse -v1 ike), in its order:
+ * AES-CBC 256 and 128, then 3DES, each with SHA2-256, SHA2-512 and SHA1,
+ * each with MODP2048 and MODP1536.
+ */
 static int defaults(uint16_t auth, uint32_t life_s, struct v1_p1_set *out)
 {
-	static const uint16_t keys[] = { 256, 128 };
+	static const struct { uint16_t encr, bits; } ciphers[] = {
+		{ V1_ENCR_AES_CBC, 256 }, { V1_ENCR_AES_CBC, 128 }, { V1_ENCR_3DES, 192 },
+	};
 	static const uint16_t hashes[] = { V1_HASH_SHA2_256, V1_HASH_SHA2_512, V1_HASH_SHA1 };
 	static const uint16_t groups[] = { V2_DH_MODP2048, V2_DH_MODP1536 };
 
 	out->n = 0;
-	for (unsigned e = 0; e < 2; e++)
+	for (unsigned e = 0; e < 3; e++)
 		for (unsigned h = 0; h < 3; h++)
 			for (unsigned g = 0; g < 2; g++)
-				add(out, keys[e], hashes[h], groups[g], auth, life_s);
+				add(out, ciphers[e].encr, ciphers[e].bits, hashes[h], groups[g],
+				    auth, life_s);
 	return 0;
+}
+
+/*
+ * Whether proposal n (0-based, comma-separated) of ike= names a hash or
+ * PRF: a "-" token after the cipher before any ";" ("aes-sha1",
+ * "3des-sha2_256;modp2048"; not "aes", "aes;modp2048", "aes256-modp2048").
+ */
+static bool names_hash(const char *ike, unsigned n)
+{
+	static const char *const prefixes[] = { "sha", "md5", "aes_xcbc", "aes_cmac", "prf" };
+	const char *p = ike;
+
+	for (; n && p; n--) {
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p)
+		return true;	/* not ours to guess: as the parser gave it */
+	for (const char *q = p; *q && *q != ',' && *q != ';'; q++) {
+		if (*q != '-')
+			continue;
+		for (unsigned i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+			if (!strncmp(q + 1, prefixes[i], strlen(prefixes[i])))
+				return true;
+	}
+	return false;
 }
 
 /* The DH groups of proposal p, as a bit set (IANA numbers below 64). */
@@ -75,7 +110,9 @@ int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1
 		return rc;
 	/*
 	 * A proposal that names no group gets the IKEv2 default list from the
-	 * shared parser; IKEv1's (libreswan's) is MODP2048, MODP1536.
+	 * shared parser; IKEv1's (libreswan's) is MODP2048, MODP1536. One that
+	 * names no hash gets libreswan's IKEv1 three (SHA2-256, SHA2-512, SHA1;
+	 * the parser's IKEv2 list has no SHA1).
 	 */
 	proposal_defaults(V2_PROTO_IKE, &def);
 	def_dh = dh_bits(&def.props[0]);
@@ -88,24 +125,29 @@ int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1
 
 			if (e->type != V2_TRANS_ENCR)
 				continue;
-			if (e->id == V2_ENCR_3DES) {
-				snprintf(err, errlen, "ike=%s: 3DES in IKEv1 is not supported yet",
-					 ike);
-				return -ENOTSUP;
-			}
-			if (e->id != V2_ENCR_AES_CBC) {
+			if (e->id != V2_ENCR_AES_CBC && e->id != V2_ENCR_3DES) {
 				snprintf(err, errlen, "ike=%s: IKE encryption algorithm is not "
 					 "supported by IKEv1 (AEAD ciphers are IKEv2's; IKEv1 "
-					 "takes AES-CBC)", ike);
+					 "takes AES-CBC and 3DES)", ike);
 				return -EINVAL;
 			}
-			for (unsigned b = 0; b < p->ntrans; b++) {
-				const struct v2_transform *f = &p->trans[b];
+			/* 3DES: a fixed 192-bit key (RFC 2451), never a key length attribute */
+			uint16_t encr = e->id == V2_ENCR_3DES ? V1_ENCR_3DES : V1_ENCR_AES_CBC;
+			uint16_t bits = e->id == V2_ENCR_3DES ? 192 : e->keylen ? e->keylen : 256;
+			bool hash_def = !names_hash(ike, i);
+			unsigned nh = hash_def ? 3 : p->ntrans;
+
+			for (unsigned b = 0; b < nh; b++) {
+				static const uint16_t v1_hashes[] = { V1_HASH_SHA2_256, V1_HASH_SHA2_512,
+								      V1_HASH_SHA1 };
 				int hash;
 
-				if (f->type != V2_TRANS_PRF)
+				if (hash_def)
+					hash = v1_hashes[b];
+				else if (p->trans[b].type != V2_TRANS_PRF)
 					continue;
-				hash = hash_of_prf(f->id);
+				else
+					hash = hash_of_prf(p->trans[b].id);
 				if (hash < 0) {
 					snprintf(err, errlen, "ike=%s: a PRF IKEv1 cannot use as "
 						 "its hash (expected sha1, sha2_256, sha2_384 or "
@@ -125,8 +167,8 @@ int v1_p1_set_make(const char *ike, uint16_t auth, uint32_t life_s, struct v1_p1
 					} else {
 						continue;
 					}
-					if (add(out, e->keylen ? e->keylen : 256, (uint16_t)hash,
-						group, auth, life_s) < 0) {
+					if (add(out, encr, bits, (uint16_t)hash, group, auth,
+						life_s) < 0) {
 						snprintf(err, errlen, "ike=%s: more than %d IKEv1 "
 							 "transforms", ike, V1_P1_MAX);
 						return -E2BIG;
@@ -153,7 +195,8 @@ int v1_p1_set_to_sa(const struct v1_p1_set *set, struct v1_sa *out)
 
 		rc = v1_sa_add_transform(out, (uint8_t)(i + 1), V1_KEY_IKE);
 		rc = rc ? rc : v1_sa_add_basic(out, V1_A_ENCR, t->encr);
-		rc = rc ? rc : v1_sa_add_basic(out, V1_A_KEY_LENGTH, t->key_bits);
+		if (!rc && t->encr != V1_ENCR_3DES)
+			rc = v1_sa_add_basic(out, V1_A_KEY_LENGTH, t->key_bits);
 		rc = rc ? rc : v1_sa_add_basic(out, V1_A_HASH, t->hash);
 		rc = rc ? rc : v1_sa_add_basic(out, V1_A_AUTH, t->auth);
 		rc = rc ? rc : v1_sa_add_basic(out, V1_A_GROUP, t->group);
@@ -193,7 +236,16 @@ int v1_p1_of_transform(const struct v1_sa *sa, const struct v1_transform *t, str
 			return -ENOTSUP;	/* PRF, private groups, ...: not ours */
 		}
 	}
-	if (out->encr != V1_ENCR_AES_CBC || !out->hash || !out->auth || !out->group)
+	if (!out->hash || !out->auth || !out->group)
+		return -ENOTSUP;
+	if (out->encr == V1_ENCR_3DES) {
+		/* a fixed key: no attribute (192 taken too, as some peers send it) */
+		if (out->key_bits && out->key_bits != 192)
+			return -ENOTSUP;
+		out->key_bits = 192;
+		return 0;
+	}
+	if (out->encr != V1_ENCR_AES_CBC)
 		return -ENOTSUP;
 	if (!out->key_bits)
 		out->key_bits = 128;	/* RFC 3602 5: the attribute may be left out for 128 */
@@ -268,7 +320,8 @@ const char *v1_p1_str(const struct v1_p1 *p, char *buf, size_t len)
 		g = gb;
 		break;
 	}
-	snprintf(buf, len, "AES_CBC_%u-HMAC_%s-%s", p->key_bits, h, g);
+	snprintf(buf, len, "%s_%u-HMAC_%s-%s", p->encr == V1_ENCR_3DES ? "3DES_CBC" : "AES_CBC",
+		 p->key_bits, h, g);
 	return buf;
 }
 

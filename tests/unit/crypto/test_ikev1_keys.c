@@ -101,15 +101,51 @@ Test(ikev1_keys, refusals)
 	cr_assert_eq(crypto_v1_hash_len(1), 0);
 	cr_assert_eq(crypto_v1_skeyid_psk(1, key, 4, key, 8, key, 8, out), -ENOTSUP);
 	cr_assert_eq(crypto_v1_skeyid_psk(3, key, 4, key, 8, key, 8, out), -ENOTSUP);
-	/* single DES, 3DES: not AES */
+	/* single DES; 3DES with a key not of 24 bytes, or a partial block */
 	cr_assert_eq(crypto_v1_block_len(1, 8), 0);
-	cr_assert_eq(crypto_v1_cbc(5, key, 24, iv, buf, 16, true), -ENOTSUP);
+	cr_assert_eq(crypto_v1_cbc(1, key, 8, iv, buf, 16, true), -ENOTSUP);
+	cr_assert_eq(crypto_v1_cbc(5, key, 16, iv, buf, 16, true), -ENOTSUP);
+	cr_assert_eq(crypto_v1_cbc(5, key, 24, iv, buf, 12, true), -EINVAL);
 	/* AES with a key of a wrong length, a partial block, nothing */
 	cr_assert_eq(crypto_v1_cbc(7, key, 20, iv, buf, 16, true), -ENOTSUP);
 	cr_assert_eq(crypto_v1_cbc(7, key, 16, iv, buf, 15, true), -EINVAL);
 	cr_assert_eq(crypto_v1_cbc(7, key, 16, iv, buf, 0, true), -EINVAL);
 	/* an IV longer than the hash gives */
 	cr_assert_eq(crypto_v1_iv_msgid(2, key, 32, 1, out), -EINVAL);
+}
+
+/*
+ * 3DES-CBC (enum v1_encr 5, RFC 2451): NIST SP 800-67's example (keys
+ * 0123456789ABCDEF, 23456789ABCDEF01, 456789ABCDEF0123; "The qufck brown fox
+ * jump"), each block alone under a zero IV (its ECB answers), then the three
+ * chained from a zero IV (the later blocks E(p XOR the previous c), computed
+ * with python3-cryptography from the same key), the IV following the chain,
+ * and back.
+ */
+Test(ikev1_keys, des3_cbc)
+{
+	struct bytes key = hx("0123456789abcdef23456789abcdef01456789abcdef0123");
+	struct bytes ecb = hx("a826fd8ce53b855fcce21c8112256fe668d5c05dd9b6b900");
+	struct bytes cbc = hx("a826fd8ce53b855f854b649a0a3903c970d563820afe8b35");
+	static const char plain[] = "The qufck brown fox jump";
+	uint8_t iv[8], buf[24];
+
+	cr_assert_eq(crypto_v1_block_len(5, 24), 8);
+	for (int i = 0; i < 3; i++) {
+		memset(iv, 0, sizeof(iv));
+		memcpy(buf, plain + 8 * i, 8);
+		cr_assert_eq(crypto_v1_cbc(5, key.b, 24, iv, buf, 8, true), 0);
+		cr_assert_arr_eq(buf, ecb.b + 8 * i, 8, "block %d", i);
+	}
+	memset(iv, 0, sizeof(iv));
+	memcpy(buf, plain, 24);
+	cr_assert_eq(crypto_v1_cbc(5, key.b, 24, iv, buf, 24, true), 0);
+	cr_assert_arr_eq(buf, cbc.b, 24);
+	cr_assert_arr_eq(iv, cbc.b + 16, 8, "the IV is the last block");
+	memset(iv, 0, sizeof(iv));
+	cr_assert_eq(crypto_v1_cbc(5, key.b, 24, iv, buf, 24, false), 0);
+	cr_assert_arr_eq(buf, plain, 24);
+	cr_assert_arr_eq(iv, cbc.b + 16, 8, "decrypting: the IV is the last ciphertext block");
 }
 
 /* Quick Mode KEYMAT (RFC 2409 5.5), 64 bytes: K1 | K2 (| K3), without and with PFS. */

@@ -42,6 +42,13 @@ Test(v1_p2_proposal, syntax_pfs_gcm_and_refusals)
 	cr_assert_eq(v1_p2_set_make("chacha20_poly1305", 0, true, 600, &set, err, sizeof(err)),
 		     -ENOTSUP);
 	cr_assert_eq(v1_p2_set_make("aes-md5", 0, true, 600, &set, err, sizeof(err)), -EINVAL);
+	/* 3DES: ESP transform 3, no key length, an integrity algorithm needed */
+	cr_assert_eq(v1_p2_set_make("3des-sha1", 0, true, 600, &set, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(set.n, 1);
+	cr_assert_eq(set.t[0].esp_id, V1_ESP_3DES);
+	cr_assert_eq(set.t[0].key_bits, 0);
+	cr_assert_eq(set.t[0].auth, V1_AUTH_HMAC_SHA1);
 }
 
 /* Our SA payload, encoded and decoded, is chosen by a responder with the same set. */

@@ -18,9 +18,10 @@ static int make(const char *ike)
 	return v1_p1_set_make(ike, V1_AUTH_PSK, 3600, &set, err, sizeof(err));
 }
 
+/* Transform i of set: AES-CBC with key bits, or 3DES where key is 192 (no test has AES-192). */
 static void is(unsigned i, unsigned key, unsigned hash, unsigned group)
 {
-	cr_assert_eq(set.t[i].encr, V1_ENCR_AES_CBC, "transform %u", i);
+	cr_assert_eq(set.t[i].encr, key == 192 ? V1_ENCR_3DES : V1_ENCR_AES_CBC, "transform %u", i);
 	cr_assert_eq(set.t[i].key_bits, key, "transform %u: key %u", i, set.t[i].key_bits);
 	cr_assert_eq(set.t[i].hash, hash, "transform %u: hash %u", i, set.t[i].hash);
 	cr_assert_eq(set.t[i].group, group, "transform %u: group %u", i, set.t[i].group);
@@ -28,17 +29,21 @@ static void is(unsigned i, unsigned key, unsigned hash, unsigned group)
 	cr_assert_eq(set.t[i].life_s, 3600);
 }
 
-/* libreswan 4.10's IKEv1 defaults (ipsec algparse -v1 ike) less 3DES, in its order. */
+/* libreswan 4.10's IKEv1 defaults (ipsec algparse -v1 ike), in its order. */
 Test(v1_proposal, defaults)
 {
 	cr_assert_eq(make(NULL), 0);
-	cr_assert_eq(set.n, 12);
+	cr_assert_eq(set.n, 18);
 	is(0, 256, V1_HASH_SHA2_256, 14);
 	is(1, 256, V1_HASH_SHA2_256, 5);
 	is(2, 256, V1_HASH_SHA2_512, 14);
 	is(4, 256, V1_HASH_SHA1, 14);
 	is(6, 128, V1_HASH_SHA2_256, 14);
 	is(11, 128, V1_HASH_SHA1, 5);
+	is(12, 192, V1_HASH_SHA2_256, 14);
+	is(13, 192, V1_HASH_SHA2_256, 5);
+	is(16, 192, V1_HASH_SHA1, 14);
+	is(17, 192, V1_HASH_SHA1, 5);
 }
 
 Test(v1_proposal, libreswan_syntax)
@@ -70,11 +75,64 @@ Test(v1_proposal, refusals)
 	cr_assert_eq(make("aes-md5;modp2048"), -EINVAL);
 	cr_assert(strstr(err, "md5"), "%s", err);
 	cr_assert_eq(make("aes-sha1;modp768"), -EINVAL, "%s", err);
-	cr_assert_eq(make("3des-sha1;modp2048"), -ENOTSUP);
-	cr_assert(strstr(err, "3DES in IKEv1 is not supported yet"), "%s", err);
 	cr_assert_eq(make("aes_gcm256-sha2_256;modp2048"), -EINVAL);
 	cr_assert(strstr(err, "not supported by IKEv1"), "%s", err);
 	cr_assert_eq(make("chacha20poly1305-sha2_256;dh31"), -EINVAL);
+}
+
+/*
+ * 3DES (libreswan 4.10's IKEv1 takes it, and proposes it last by default):
+ * a fixed 192-bit key, so no key length attribute goes out, and one that
+ * comes must say 192.
+ */
+Test(v1_proposal, des3_when_named)
+{
+	struct v1_p1 chosen;
+	char b[96];
+	unsigned ti;
+
+	cr_assert_eq(make("3des-sha1;modp2048,aes256-sha2_256;modp2048"), 0, "%s", err);
+	cr_assert_eq(set.n, 2);
+	cr_assert_eq(set.t[0].encr, V1_ENCR_3DES);
+	cr_assert_eq(set.t[0].key_bits, 192);
+	cr_assert_eq(set.t[0].hash, V1_HASH_SHA1);
+	cr_assert_eq(set.t[1].encr, V1_ENCR_AES_CBC);
+	cr_assert_str_eq(v1_p1_str(&set.t[0], b, sizeof(b)), "3DES_CBC_192-HMAC_SHA1-MODP2048");
+	cr_assert_eq(v1_p1_set_to_sa(&set, &form), 0);
+	for (unsigned a = 0; a < form.trans[0].nattr; a++)
+		cr_assert_neq(form.attr[form.trans[0].first_attr + a].type, V1_A_KEY_LENGTH,
+			      "a key length for 3DES");
+	cr_assert_eq(v1_p1_choose(&set, &form, &chosen, &ti), 0);
+	cr_assert_eq(ti, 0);
+	cr_assert_eq(chosen.encr, V1_ENCR_3DES);
+	cr_assert_eq(chosen.key_bits, 192);
+	/* "3des" alone: libreswan's hashes and groups for it (algparse -v1 ike=3des) */
+	cr_assert_eq(make("3des"), 0, "%s", err);
+	cr_assert_eq(set.n, 6);
+	is(0, 192, V1_HASH_SHA2_256, 14);
+	is(5, 192, V1_HASH_SHA1, 5);
+	/* as "aes" alone: SHA1 too (the shared parser's IKEv2 list has none) */
+	cr_assert_eq(make("aes"), 0, "%s", err);
+	cr_assert_eq(set.n, 12);
+	is(0, 256, V1_HASH_SHA2_256, 14);
+	is(4, 256, V1_HASH_SHA1, 14);
+	is(11, 128, V1_HASH_SHA1, 5);
+	cr_assert_eq(make("aes128-modp2048"), 0, "%s", err);
+	cr_assert_eq(set.n, 3, "a group named, no hash");
+	is(2, 128, V1_HASH_SHA1, 14);
+	/* a 3DES transform that says another key length never matches */
+	v1_sa_init(&form);
+	v1_sa_add_proposal(&form, 1, V1_PROTO_ISAKMP, NULL, 0);
+	v1_sa_add_transform(&form, 1, V1_KEY_IKE);
+	v1_sa_add_basic(&form, V1_A_ENCR, V1_ENCR_3DES);
+	v1_sa_add_basic(&form, V1_A_KEY_LENGTH, 128);
+	v1_sa_add_basic(&form, V1_A_HASH, V1_HASH_SHA1);
+	v1_sa_add_basic(&form, V1_A_AUTH, V1_AUTH_PSK);
+	v1_sa_add_basic(&form, V1_A_GROUP, 14);
+	cr_assert_eq(make("3des-sha1;modp2048"), 0);
+	cr_assert_eq(v1_p1_choose(&set, &form, &chosen, &ti), -ENOENT);
+	form.attr[1].value = 192;
+	cr_assert_eq(v1_p1_choose(&set, &form, &chosen, &ti), 0);
 }
 
 /* The responder takes the peer's first transform it has, with the shorter lifetime. */
