@@ -21,9 +21,10 @@ enum sk_cipher {
 	SK_AES_GCM192,
 	SK_AES_GCM256,
 	SK_CHACHA20_POLY1305,
+	SK_3DES_CBC,
 };
 
-enum { AEAD_NONCE_LEN = 12, AEAD_IV_LEN = 8, CBC_BLOCK = 16 };
+enum { AEAD_NONCE_LEN = 12, AEAD_IV_LEN = 8, CBC_BLOCK = 16, DES_BLOCK = 8 };
 
 static const struct {
 	uint16_t integ;
@@ -133,6 +134,8 @@ static EVP_CIPHER *sk_cipher(const struct crypto_sk *sk)
 		return algs->aes_cbc[sk->cipher - SK_AES_CBC128];
 	if (sk->cipher <= SK_AES_GCM256)
 		return algs->aes_gcm[sk->cipher - SK_AES_GCM128];
+	if (sk->cipher == SK_3DES_CBC)
+		return algs->des_ede3_cbc;	/* NULL in an OpenSSL without it: refused */
 	return algs->chacha20_poly1305;
 }
 
@@ -185,8 +188,15 @@ int crypto_sk_init(struct crypto_sk *sk, const struct v2_suite *s, const uint8_t
 		h.cipher = SK_CHACHA20_POLY1305;
 		h.icv_len = 16;
 		break;
+	case V2_ENCR_3DES:	/* RFC 2451: a 192-bit key, 8-byte blocks and IV */
+		if (!crypto_algs() || !crypto_algs()->des_ede3_cbc)
+			return -ENOTSUP;
+		h.cipher = SK_3DES_CBC;
+		h.iv_len = DES_BLOCK;
+		h.block_len = DES_BLOCK;
+		break;
 	default:
-		return -ENOTSUP;	/* NULL, 3DES, CTR: ESP only here */
+		return -ENOTSUP;	/* NULL, CTR: ESP only here */
 	}
 	if (aead) {
 		h.iv_len = AEAD_IV_LEN;

@@ -80,6 +80,9 @@ for peer in sswan:sw lsw:ls skua:sk2; do
 	done
 	iop_run_case sk "${peer#*:}" gcm256-x25519 6
 	iop_run_case "${peer#*:}" sk gcm256-x25519 6
+	# 3DES for the IKE SA and the Child SA (RFC 2451; not a default anywhere)
+	iop_run_case sk "${peer#*:}" 3des-modp2048 4
+	iop_run_case "${peer#*:}" sk 3des-modp2048 4
 	[ "${peer%%:*}" = lsw ] && ic_case sk "${peer#*:}"
 	iop_stop "${peer#*:}"
 done

@@ -151,6 +151,7 @@ static const struct xform xforms[] = {
 	{ V2_ENCR_AES_GCM_16, 256, 0 }, { V2_ENCR_AES_GCM_12, 128, 0 },
 	{ V2_ENCR_AES_GCM_12, 256, 0 }, { V2_ENCR_AES_GCM_8, 128, 0 },
 	{ V2_ENCR_AES_GCM_8, 256, 0 },	{ V2_ENCR_CHACHA20_POLY1305, 0, 0 },
+	{ V2_ENCR_3DES, 0, V2_INTEG_HMAC_SHA1_96 }, { V2_ENCR_3DES, 192, V2_INTEG_HMAC_SHA2_256_128 },
 };
 
 static void make_sk(const struct xform *x, uint8_t seed, struct crypto_sk *sk)
@@ -202,6 +203,39 @@ static size_t build(const struct crypto_sk *sk, uint8_t *msg, const uint8_t *inn
 }
 
 /* Every transform: round trip, and any single flipped bit anywhere fails open(). */
+/*
+ * 3DES-CBC under SK (RFC 2451 for IKEv2): NIST SP 800-67's example key and
+ * its first plaintext block, under a zero IV, give its ECB answer
+ * A826FD8CE53B855F; the ICV is HMAC-SHA1-96 over aad | IV | ciphertext.
+ */
+Test(sk, des3_cbc_known_answer)
+{
+	struct v2_suite s = { .protocol = V2_PROTO_IKE, .encr = V2_ENCR_3DES,
+			      .prf = V2_PRF_HMAC_SHA1, .integ = V2_INTEG_HMAC_SHA1_96 };
+	uint8_t key[24], akey[20], aad[28], iv[8] = { 0 }, buf[16], icv[12], want[12], ct[8];
+	union crypto_sk_max sk;
+	struct iovec parts[3];
+
+	unhex("0123456789abcdef23456789abcdef01456789abcdef0123", key, sizeof(key));
+	unhex("a826fd8ce53b855f", ct, sizeof(ct));
+	memset(akey, 0x42, sizeof(akey));
+	memset(aad, 0x17, sizeof(aad));
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 24, akey, 20), 0);
+	memcpy(buf, "The qufck brown ", 16);
+	buf[15] = 7;	/* its Pad Length: 7 bytes of padding before it */
+	memcpy(buf, "The qufc", 8);
+	cr_assert_eq(crypto_sk_seal_iv(&sk.sk, aad, sizeof(aad), iv, buf, 16, icv), 0);
+	cr_assert_arr_eq(buf, ct, 8);
+	parts[0] = (struct iovec){ aad, sizeof(aad) };
+	parts[1] = (struct iovec){ iv, 8 };
+	parts[2] = (struct iovec){ buf, 16 };
+	cr_assert_eq(crypto_hmac(CRYPTO_MD_SHA1, akey, 20, parts, 3, want, 12), 0);
+	cr_assert_arr_eq(icv, want, 12);
+	cr_assert_eq(crypto_sk_open(&sk.sk, aad, sizeof(aad), iv, buf, 16, icv), 8);
+	cr_assert_arr_eq(buf, "The qufc", 8);
+	crypto_sk_wipe(&sk.sk);
+}
+
 Test(sk, round_trip_and_tamper_every_transform)
 {
 	uint8_t inner[INNER], msg[256], copy[256];
@@ -363,7 +397,12 @@ Test(sk, init_refuses_bad_suites)
 	s.encr = V2_ENCR_3DES;
 	s.encr_keylen = 0;
 	s.integ = V2_INTEG_HMAC_SHA1_96;
-	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 24, key, 20), -ENOTSUP);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 24, key, 20), 0, "3DES: RFC 2451");
+	cr_assert_eq(crypto_sk_iv_len(&sk.sk), 8);
+	cr_assert_eq(crypto_sk_block_len(&sk.sk), 8);
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, key, 20), -EINVAL, "3DES key of 16");
+	s.encr_keylen = 128;
+	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 16, key, 20), -ENOTSUP, "3DES-128");
 	s.encr = V2_ENCR_AES_CBC;
 	s.encr_keylen = 64;
 	cr_assert_eq(crypto_sk_init(&sk.sk, &s, key, 8, key, 20), -ENOTSUP);
