@@ -971,13 +971,11 @@ Test(v1, main_mode_switches_to_the_connection_naming_the_peer_id)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
 }
 
-/* SKEYID is made from "anyid"'s key: "named" with another key is no place to go. */
-Test(v1, main_mode_does_not_switch_to_a_connection_with_another_key)
+/* West starts Main Mode; east's ISAKMP SA comes up on "anyid", where the addresses put it. */
+static void main_mode_stays_on_anyid(void)
 {
 	struct ike_sa *e;
 
-	anyid_named(V1CONN, "");
-	xch_set_psk_for(XCH_EAST, "@west", "another key for west by name");
 	xch_initiate(XCH_WEST, "v1");
 	for (int i = 0; i < 6; i++)
 		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
@@ -987,11 +985,17 @@ Test(v1, main_mode_does_not_switch_to_a_connection_with_another_key)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
 }
 
+/* SKEYID is made from "anyid"'s key: "named" with another key is no place to go. */
+Test(v1, main_mode_does_not_switch_to_a_connection_with_another_key)
+{
+	anyid_named(V1CONN, "");
+	xch_set_psk_for(XCH_EAST, "@west", "another key for west by name");
+	main_mode_stays_on_anyid();
+}
+
 /* Nor to one whose ike= does not allow the transform agreed at message 2. */
 Test(v1, main_mode_does_not_switch_to_a_connection_with_other_algorithms)
 {
-	struct ike_sa *e;
-
 	xch_daemon(XCH_WEST)->ikev1_policy = IKE_V1_ACCEPT;
 	xch_daemon(XCH_EAST)->ikev1_policy = IKE_V1_ACCEPT;
 	xch_conn_add(XCH_WEST, V1CONN " --ike aes256-sha2_256;modp2048");
@@ -999,12 +1003,7 @@ Test(v1, main_mode_does_not_switch_to_a_connection_with_other_algorithms)
 	xch_conn_add(XCH_EAST, NAMED_CONN " --ike aes128-sha1;modp2048");
 	xch_set_psk(XCH_WEST, "k");
 	xch_set_psk(XCH_EAST, "k");
-	xch_initiate(XCH_WEST, "v1");
-	for (int i = 0; i < 6; i++)
-		cr_assert_not_null(xch_step(i % 2 ? XCH_EAST : XCH_WEST));
-	e = xch_sa(XCH_EAST);
-	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
-	cr_assert_str_eq(e->conn->spec->name, "anyid");
+	main_mode_stays_on_anyid();
 }
 
 /*
