@@ -136,6 +136,13 @@ const struct crypto_algs *crypto_algs(void)
 	return crypto_init() == 0 ? &algs : NULL;
 }
 
+bool crypto_has_3des(void)
+{
+	const struct crypto_algs *a = crypto_algs();
+
+	return a && a->des_ede3_cbc;
+}
+
 /*
  * Each thread draws random bytes from OpenSSL in blocks of RAND_BLOCK and
  * hands them out from there: RAND_bytes() costs the same for 8 bytes as

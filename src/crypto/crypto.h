@@ -107,6 +107,9 @@ struct crypto_algs {
  */
 const struct crypto_algs *crypto_algs(void);
 
+/* Whether this OpenSSL has 3DES-CBC (IKEv1's and SK's 3DES). Context: any thread. */
+bool crypto_has_3des(void);
+
 /*
  * Module-internal: build ke group parameters into algs->ke_params (ke.c).
  * Context: crypto_init() only.

@@ -222,8 +222,7 @@ size_t crypto_v1_block_len(uint16_t encr, size_t key_len)
 {
 	if (encr == V1_ENCR_AES_CBC && (key_len == 16 || key_len == 24 || key_len == 32))
 		return AES_BLOCK;
-	if (encr == V1_ENCR_3DES && key_len == DES3_KEY && crypto_algs() &&
-	    crypto_algs()->des_ede3_cbc)
+	if (encr == V1_ENCR_3DES && key_len == DES3_KEY && crypto_has_3des())
 		return DES_BLOCK;
 	return 0;
 }

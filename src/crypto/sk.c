@@ -189,7 +189,7 @@ int crypto_sk_init(struct crypto_sk *sk, const struct v2_suite *s, const uint8_t
 		h.icv_len = 16;
 		break;
 	case V2_ENCR_3DES:	/* RFC 2451: a 192-bit key, 8-byte blocks and IV */
-		if (!crypto_algs() || !crypto_algs()->des_ede3_cbc)
+		if (!crypto_has_3des())
 			return -ENOTSUP;
 		h.cipher = SK_3DES_CBC;
 		h.iv_len = DES_BLOCK;
