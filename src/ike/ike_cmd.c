@@ -20,6 +20,7 @@
 #include "ike/v2/exchange.h"
 #include "ike/v1/exchange.h"
 #include "ike/v2/task.h"
+#include "net/steer.h"
 #include "util/log.h"
 
 /* ---- initiate: one worker ---- */
@@ -68,14 +69,11 @@ int ike_cmd_initiate(struct ike_daemon *d, struct connection *c, uint8_t this_en
 	unsigned wi = atomic_fetch_add(&next, 1) % d->nworkers;
 	if (c->spec->policy & POL_IKEV1) {
 		/*
-		 * IKEv1: every start towards one peer on one worker, where the
-		 * ISAKMP SA we made with it is: its Quick Modes reuse it.
+		 * IKEv1: every start towards one peer on the worker its own
+		 * first messages are steered to (net_steer_pick()), where the
+		 * ISAKMP SAs with it are, ours and its: Quick Modes reuse them.
 		 */
-		const struct ip_addr *peer = ike_conn_host(c, 1 - this_end);
-		uint32_t h = 2166136261u;
-		for (size_t i = 0; i < sizeof(peer->b); i++)
-			h = (h ^ peer->b[i]) * 16777619u;
-		wi = h % d->nworkers;
+		wi = net_steer_addr_hash(ike_conn_host(c, 1 - this_end)) % d->nworkers;
 	}
 	net_pool_post(d->pool, wi, &im->mail);
 	return 0;
@@ -648,7 +646,9 @@ static void gather_run(struct mail *m, void *ctx)
 			break;
 		}
 		case G_REKEY_IKE:
-			if (!serves(sa->conn, g->conn) || sa->state != IKE_ESTABLISHED)
+			if (!serves(sa->conn, g->conn) ||
+			    (sa->version == 1 ? !ike_state_info(sa->state)->established
+					      : sa->state != IKE_ESTABLISHED))
 				break;
 			if (ike_sa_rekey(sa, "whack --rekey-ike")) {
 				add_line(g, w->index, sa->serial, "#%llu: rekeying IKE SA",

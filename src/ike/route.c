@@ -10,6 +10,7 @@
 
 #include "ike/ike_sa.h"
 #include "ike/child_updown.h"
+#include "ike/ike_cmd.h"
 #include "sadb/kernel_queue.h"
 #include "ike/v2/exchange.h"
 #include "util/log.h"
@@ -355,7 +356,12 @@ void ike_route_acquire(struct ike_worker *w, uint32_t reqid)
 		uint8_t end = atomic_load(&found->route_end);
 		const struct ip_addr *local = ike_conn_host(found, end);
 		struct net_listener *l = net_pool_listener_get(d->pool, local, d->ikeport);
-		if (!l || v2_initiate(w, found, end, l, local, NULL, 0) < 0) {
+		/* IKEv1: on the worker of the peer's ISAKMP SAs (ike_cmd_initiate()) */
+		int rc = !l ? -EADDRNOTAVAIL
+		     : (found->spec->policy & POL_IKEV1)
+			     ? ike_cmd_initiate(d, found, end, l, local, NULL)
+			     : v2_initiate(w, found, end, l, local, NULL, 0);
+		if (rc < 0) {
 			log_limited(LOG_WARNING, 10, "ACQUIRE: cannot initiate",
 				    "\"%s\": ACQUIRE: cannot initiate (%s)", found->spec->name,
 				    l ? "out of memory" : "no IKE socket on our address");

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <linux/filter.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "util/wire.h"
@@ -33,6 +34,12 @@ enum {
 	OFF_RSPI = 8,
 	OFF_VERSION = 17,
 	OFF_FLAGS = 19,
+	/* in the IP header, from SKF_NET_OFF (RFC 791 3.1, RFC 8200 3) */
+	OFF_IP_VERSION = 0,
+	OFF_IP4_SRC = 12,
+	OFF_IP6_SRC = 8,
+	IP_VERSION_MASK = 0xf0,
+	IP_VERSION_6 = 0x60,
 	FLAG_INITIATOR = 0x08,
 	MAJOR_MASK = 0xf0,
 	MAJOR_IKEV1 = 0x10,
@@ -57,7 +64,32 @@ static uint32_t spi_hash(uint64_t spi)
 	return (uint32_t)(spi >> 32) ^ (uint32_t)spi;
 }
 
-unsigned net_steer_pick(const uint8_t *dgram, size_t len, bool natt, unsigned nworkers)
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+uint32_t net_steer_addr_hash(const struct ip_addr *a)
+{
+	uint32_t h;
+
+	if (!a)
+		return 0;
+	if (a->af == AF_INET)
+		h = be32_at(a->b);
+	else if (a->af == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a->v6))
+		h = be32_at(a->b + 12);
+	else if (a->af == AF_INET6)
+		h = be32_at(a->b) ^ be32_at(a->b + 4) ^ be32_at(a->b + 8) ^ be32_at(a->b + 12);
+	else
+		return 0;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	return h;
+}
+
+unsigned net_steer_pick(const uint8_t *dgram, size_t len, bool natt, unsigned nworkers,
+			const struct ip_addr *src)
 {
 	struct wire w = wire_make(dgram, len);
 
@@ -77,6 +109,8 @@ unsigned net_steer_pick(const uint8_t *dgram, size_t len, bool natt, unsigned nw
 		return 0;
 
 	bool v1 = (version & MAJOR_MASK) == MAJOR_IKEV1;
+	if (v1 && rspi == 0)
+		return net_steer_addr_hash(src) % nworkers;	/* the peer's: one worker */
 	if (v1 || (flags & FLAG_INITIATOR)) {
 		if (rspi == 0)
 			return spi_hash(ispi) % nworkers;
@@ -96,8 +130,13 @@ enum label {
 	L_V2,
 	L_RESP,
 	L_RSPI_LO,
+	L_V1,
+	L_V1_LO,
 	L_OURS_R,
 	L_OURS_I,
+	L_ADDR,
+	L_ADDR6,
+	L_MIX,
 	L_HASH,
 	L_MOD,
 	L_ZERO,
@@ -147,7 +186,7 @@ static void assemble(struct prog *p, unsigned nworkers, bool natt)
 	place(p, L_HDR);
 	stmt(p, BPF_LD | BPF_B | BPF_ABS, b + OFF_VERSION);
 	stmt(p, BPF_ALU | BPF_AND | BPF_K, MAJOR_MASK);
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, MAJOR_IKEV1, L_RESP, L_V2);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, MAJOR_IKEV1, L_V1, L_V2);
 
 	place(p, L_V2);
 	stmt(p, BPF_LD | BPF_B | BPF_ABS, b + OFF_FLAGS);
@@ -161,12 +200,43 @@ static void assemble(struct prog *p, unsigned nworkers, bool natt)
 	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI + 4);
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_HASH, L_OURS_R);
 
+	/* IKEv1: the responder cookie, unless still zero (then the source address) */
+	place(p, L_V1);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_V1_LO, L_OURS_R);
+	place(p, L_V1_LO);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI + 4);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_ADDR, L_OURS_R);
+
 	place(p, L_OURS_R);
 	stmt(p, BPF_LD | BPF_B | BPF_ABS, b + OFF_RSPI);
 	emit(p, BPF_JMP | BPF_JA, 0, L_MOD, L_NONE);
 
 	place(p, L_OURS_I);
 	stmt(p, BPF_LD | BPF_B | BPF_ABS, b + OFF_ISPI);
+	emit(p, BPF_JMP | BPF_JA, 0, L_MOD, L_NONE);
+
+	/* net_steer_addr_hash() of the source address, read from the IP header */
+	place(p, L_ADDR);
+	stmt(p, BPF_LD | BPF_B | BPF_ABS, (uint32_t)(SKF_NET_OFF + OFF_IP_VERSION));
+	stmt(p, BPF_ALU | BPF_AND | BPF_K, IP_VERSION_MASK);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, IP_VERSION_6, L_ADDR6, L_NONE);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_NET_OFF + OFF_IP4_SRC));
+	emit(p, BPF_JMP | BPF_JA, 0, L_MIX, L_NONE);
+	place(p, L_ADDR6);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_NET_OFF + OFF_IP6_SRC));
+	for (uint32_t i = 1; i < 4; i++) {
+		stmt(p, BPF_MISC | BPF_TAX, 0);
+		stmt(p, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_NET_OFF + OFF_IP6_SRC + 4 * i));
+		stmt(p, BPF_ALU | BPF_XOR | BPF_X, 0);
+	}
+	place(p, L_MIX);
+	stmt(p, BPF_MISC | BPF_TAX, 0);
+	stmt(p, BPF_ALU | BPF_RSH | BPF_K, 16);
+	stmt(p, BPF_ALU | BPF_XOR | BPF_X, 0);
+	stmt(p, BPF_MISC | BPF_TAX, 0);
+	stmt(p, BPF_ALU | BPF_RSH | BPF_K, 8);
+	stmt(p, BPF_ALU | BPF_XOR | BPF_X, 0);
 	emit(p, BPF_JMP | BPF_JA, 0, L_MOD, L_NONE);
 
 	place(p, L_HASH);

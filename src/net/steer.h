@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/addr.h"
+
 struct sock_filter;
 
 /*
@@ -33,10 +35,15 @@ struct sock_filter;
  *   - IKEv2, Initiator flag clear (we are the original initiator): the
  *     initiator SPI is ours; worker = its owner byte % nworkers.
  *   - IKEv1 (major version 1; no Initiator flag exists): responder
- *     cookie non-zero: worker = its owner byte % nworkers; zero: the hash
- *     of the initiator cookie, as for IKE_SA_INIT. When Skua is the
- *     IKEv1 initiator the responder cookie is the peer's, so those
- *     packets may land on a non-owner, which forwards them.
+ *     cookie non-zero: worker = its owner byte % nworkers; zero (a
+ *     peer's first Main or Aggressive Mode message): worker =
+ *     net_steer_addr_hash(source address) % nworkers, so that every
+ *     ISAKMP SA a peer makes, and every one we start towards it
+ *     (ike_cmd_initiate()), lives on one worker: a re-established ISAKMP
+ *     SA takes over its predecessor's IPsec SAs there, and a Quick Mode
+ *     we start finds the peer's ISAKMP SA there. When Skua is the IKEv1
+ *     initiator the responder cookie is the peer's, so those packets may
+ *     land on a non-owner, which forwards them.
  *   - Any other major version is steered by the IKEv2 rule (the bytes it
  *     reads are common to every version; the worker answers
  *     INVALID_MAJOR_VERSION statelessly).
@@ -49,7 +56,7 @@ enum {
 	NET_IKE_HDR_SIZE = 28,		/* RFC 7296 3.1 */
 	NET_NON_ESP_MARKER_SIZE = 4,	/* RFC 3948 2.2 */
 	NET_MAX_WORKERS = 256,		/* one owner byte */
-	NET_STEER_BPF_MAX = 32,		/* instructions net_steer_bpf_build() may emit */
+	NET_STEER_BPF_MAX = 64,		/* instructions net_steer_bpf_build() may emit */
 };
 
 /*
@@ -66,13 +73,25 @@ uint64_t net_spi_make(unsigned owner, uint64_t random64);
 unsigned net_spi_owner(uint64_t spi);
 
 /*
- * The worker index (0..nworkers-1) the rule above picks for the UDP
- * payload dgram/len received on the NAT-T port (natt) or not. This is
- * the reference the BPF program must agree with, and what a worker uses
- * to tell a packet that reached the wrong worker.
- * Context: any thread; pure; dgram is borrowed. nworkers 1..NET_MAX_WORKERS.
+ * The spread of an address over workers: its 32-bit words (one for IPv4,
+ * an IPv4-mapped IPv6 address counting as IPv4; four XORed for IPv6),
+ * read big-endian, then h ^= h >> 16, h ^= h >> 8, as the BPF program
+ * computes it from the IP header. NULL or another family: 0.
+ * Context: any thread; pure.
  */
-unsigned net_steer_pick(const uint8_t *dgram, size_t len, bool natt, unsigned nworkers);
+uint32_t net_steer_addr_hash(const struct ip_addr *a);
+
+/*
+ * The worker index (0..nworkers-1) the rule above picks for the UDP
+ * payload dgram/len received on the NAT-T port (natt) or not, from src
+ * (the datagram's source address; only a first IKEv1 message needs it).
+ * This is the reference the BPF program must agree with, and what a
+ * worker uses to tell a packet that reached the wrong worker.
+ * Context: any thread; pure; dgram and src are borrowed. nworkers
+ * 1..NET_MAX_WORKERS.
+ */
+unsigned net_steer_pick(const uint8_t *dgram, size_t len, bool natt, unsigned nworkers,
+			const struct ip_addr *src);
 
 /*
  * Write into out[0..cap) the classic BPF program for SO_ATTACH_REUSEPORT_CBPF

@@ -185,7 +185,7 @@ static void one_datagram(struct net_worker *w, struct net_listener *l, const str
 		return;
 	}
 	/* The same rule the steering program runs: never handle another's datagram. */
-	owner = net_steer_pick(d->buf, d->len, l->natt, p->n);
+	owner = net_steer_pick(d->buf, d->len, l->natt, p->n, &d->peer);
 	if (owner != w->index) {
 		forward(w, l, d, (size_t)(msg - d->buf), owner);
 		return;

@@ -569,6 +569,116 @@ v1_group_case() { # peer-inst
 	v1_finish_case "$pk" "$pi" skua sk "$conn" "$what" "$fail"
 }
 
+# Phase 1 re-establishment with the IPsec SA held, Skua against Skua (the real peers'
+# Quick Modes cannot finish on a host without ESP): the peer starts Main Mode PSK and
+# Quick Mode, then each end in turn re-establishes the ISAKMP SA (whack --rekey-ike), four
+# times. Each time the IPsec SA must stay on both ends with the same SPIs, and the old
+# ISAKMP SA must be gone from both (the re-establishing end deletes it once the new one is
+# up; the other end hands its IPsec SAs to the new one on that Delete). Both ends run a
+# worker per core (two in CI): a peer's first Main Mode message is steered by its source
+# address (docs/steering.md) to the worker where its older ISAKMP SA and IPsec SAs are.
+# Steered by its cookie, about half of the re-establishments landed on the other worker,
+# where nothing could take the IPsec SAs over, and they went with the old SA's Delete.
+v1_isakmp_serials() { # inst conn: the serials of its established ISAKMP SAs, one a line
+	skua_whack "$1" --status 2>/dev/null | awk -v conn="\"$2\"" '
+		{ sub(/^[0-9]+ /, "") }
+		$1 ~ /^#[0-9]+:$/ && $3 ~ /^STATE_(MAIN_I4|MAIN_R3)$/ {
+			c = $2; sub(/:[0-9]+$/, "", c)
+			if (c == conn) { s = $1; sub(/^#/, "", s); sub(/:$/, "", s); print s }
+		}'
+}
+
+v1_replaced() { # inst conn old-serial: one ISAKMP SA, not old-serial
+	local now
+	now=$(v1_isakmp_serials "$1" "$2")
+	[ -n "$now" ] && [ "$(echo "$now" | wc -l)" = 1 ] && [ "$now" != "$3" ]
+}
+
+# A second connection between the same ends and IDs (other selectors), started by the end
+# that answered the ISAKMP SA: whack --initiate runs on the worker of the peer's address,
+# where the peer's ISAKMP SA is, and its Quick Mode goes on that SA (no new Main Mode).
+# Before, the initiate ran on a worker chosen by another hash than the steering's and
+# started a second ISAKMP SA about half of the time.
+v1_second_conn() { # peer-inst conn our-addr peer-addr what
+	local pi=$1 c2=${2}b ka=$3 pa=$4 what=$5 i
+	for i in sk "$pi"; do
+		local la=$ka ra=$pa lid=@sk.test rid=@$pi.test lc=10.91.1.0/24 rc=10.91.2.0/24
+		[ "$i" = sk ] || { la=$pa ra=$ka lid=@$pi.test rid=@sk.test lc=10.91.2.0/24 rc=10.91.1.0/24; }
+		skua_whack "$i" --name "$c2" --ikev1 --psk --encrypt --tunnel --host "$la" --id "$lid" \
+			--client "$lc" --to --host "$ra" --id "$rid" --client "$rc" \
+			--ike "$V1_IKE_LSW" --esp "$V1_ESP_LSW" --pfs --keyingtries 1 --dontrekey \
+			>>"$(skua_dir "$i")/load.out" 2>&1 || {
+			iop_not_ok "$what: adding the second connection on $i failed"
+			return 1
+		}
+	done
+	if ! skua_initiate sk "$c2" || ! iop_wait "$IOP_WAIT" v1_ipsec_skua "$pi" "$c2" >/dev/null ||
+		! v1_ipsec_skua sk "$c2" >/dev/null; then
+		iop_not_ok "$what: the second connection's IPsec SA is not up on both ends"
+		return 1
+	fi
+	if [ -n "$(v1_isakmp_serials sk "$c2")$(v1_isakmp_serials "$pi" "$c2")" ] ||
+		[ "$(v1_isakmp_serials sk "$2" | wc -l)" != 1 ]; then
+		iop_not_ok "$what: the second connection made an ISAKMP SA of its own (sk: '$(v1_isakmp_serials sk "$c2" | tr '\n' ' ')', $pi: '$(v1_isakmp_serials "$pi" "$c2" | tr '\n' ' ')')"
+		return 1
+	fi
+	iop_ok "$what: the answering end's whack --initiate of a second connection ran Quick Mode on the peer's ISAKMP SA"
+	skua_del_conn sk "$c2" >/dev/null 2>&1
+	skua_del_conn "$pi" "$c2" >/dev/null 2>&1
+	return 0
+}
+
+v1_reestablish_case() { # peer-inst (a Skua)
+	local pi=$1 conn psk pa ka what fail=0 spis_sk spis_pi r by osk opi
+	IOP_CASES=$((IOP_CASES + 1))
+	conn=v1re$IOP_CASES
+	psk="ikev1-reestablish-psk-$IOP_CASES-$RANDOM$RANDOM"
+	pa=$(iop_addr "$pi" 4)
+	ka=$(iop_addr sk 4)
+	what="IKEv1 Phase 1 re-establishment keeps the IPsec SA skua($pi) <-> skua(sk)"
+	iop_log "case $IOP_CASES: $what"
+	if ! v1_add_skua sk "$conn" "$ka" "$pa" "@sk.test" "@$pi.test" "$psk" ||
+		! v1_add_skua "$pi" "$conn" "$pa" "$ka" "@$pi.test" "@sk.test" "$psk"; then
+		iop_not_ok "$what: loading the connections failed"
+		fail=1
+	elif ! skua_initiate "$pi" "$conn" ||
+		! iop_wait "$IOP_WAIT" v1_ipsec_skua sk "$conn" >/dev/null ||
+		! iop_wait "$IOP_WAIT" v1_ipsec_skua "$pi" "$conn" >/dev/null; then
+		iop_not_ok "$what: no IPsec SA on both ends to begin with"
+		fail=1
+	else
+		spis_sk=$(v1_ipsec_skua sk "$conn")
+		spis_pi=$(v1_ipsec_skua "$pi" "$conn")
+		v1_second_conn "$pi" "$conn" "$ka" "$pa" "$what" || fail=1
+		for r in 1 2 3 4; do
+			by=$pi
+			[ $((r % 2)) = 0 ] && by=sk
+			osk=$(v1_isakmp_serials sk "$conn")
+			opi=$(v1_isakmp_serials "$pi" "$conn")
+			if ! skua_whack "$by" --name "$conn" --rekey-ike >>"$(skua_dir "$by")/initiate.out" 2>&1; then
+				iop_not_ok "$what: whack --rekey-ike on $by failed (round $r)"
+				fail=1
+				break
+			fi
+			if ! iop_wait "$IOP_WAIT" v1_replaced sk "$conn" "$osk" ||
+				! iop_wait "$IOP_WAIT" v1_replaced "$pi" "$conn" "$opi"; then
+				iop_not_ok "$what: round $r (by $by): the ISAKMP SA was not replaced on both ends (sk: #$osk -> $(v1_isakmp_serials sk "$conn" | tr '\n' ' '), $pi: #$opi -> $(v1_isakmp_serials "$pi" "$conn" | tr '\n' ' '))"
+				fail=1
+				break
+			fi
+			if [ "$(v1_ipsec_skua sk "$conn")" != "$spis_sk" ] ||
+				[ "$(v1_ipsec_skua "$pi" "$conn")" != "$spis_pi" ]; then
+				iop_not_ok "$what: round $r (by $by): the IPsec SA did not stay (sk: '$spis_sk' -> '$(v1_ipsec_skua sk "$conn")', $pi: '$spis_pi' -> '$(v1_ipsec_skua "$pi" "$conn")')"
+				fail=1
+				break
+			fi
+		done
+		[ "$fail" = 0 ] &&
+			iop_ok "$what: four re-establishments, by each end in turn: each time one new ISAKMP SA on both ends, the IPsec SA kept with its SPIs ($spis_sk)"
+	fi
+	v1_finish_case skua "$pi" skua sk "$conn" "$what" "$fail"
+}
+
 # 3DES when named (libreswan and strongSwan take it then; no one proposes it by default):
 # Main Mode PSK and Quick Mode as v1_case's, under 3DES-CBC and HMAC-SHA1, each side
 # initiating.
@@ -618,6 +728,11 @@ iop_start skua sk "$NS_L"
 # IOP_V1_PEERS picks the peers (default all three)
 for peer in ${IOP_V1_PEERS:-lsw:ls sswan:sw skua:sk2}; do
 	iop_start "${peer%%:*}" "${peer#*:}" "$NS_R"
+	if [ "${peer%%:*}" = skua ]; then
+		v1_reestablish_case "${peer#*:}"
+		# IOP_V1_ONLY=reestablish: that case alone
+		[ "${IOP_V1_ONLY:-}" = reestablish ] && { iop_stop "${peer#*:}"; continue; }
+	fi
 	V1_AGGR=0
 	v1_case sk "${peer#*:}"
 	v1_case "${peer#*:}" sk

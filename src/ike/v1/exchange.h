@@ -187,6 +187,15 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
  */
 bool v1_hand_over(struct ike_sa *old);
 
+/*
+ * Phase 1 re-establishment of sa (libreswan's IKEv1 "replace"), by its
+ * rekey time or whack --rekey-ike (why, logged): a new Main or Aggressive
+ * Mode to the peer; once it is up, sa's IPsec SAs move to it and sa is
+ * deleted. Returns false when sa is not up, is being replaced already, or
+ * the new exchange cannot start. Context: the owner of sa.
+ */
+bool v1_reestablish(struct ike_sa *sa, const char *why);
+
 /* Our Quick Mode request was never answered: that exchange ends (main.c's retransmit timer). */
 void v1_quick_timeout(struct ike_sa *sa);
 

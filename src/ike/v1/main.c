@@ -227,6 +227,19 @@ void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 	timer_arm(tw, t, ike_now(sa->w) + wait);
 }
 
+bool v1_reestablish(struct ike_sa *sa, const char *why)
+{
+	if (!ike_state_info(sa->state)->established || sa->v1->replaced)
+		return false;
+	ike_sa_progress(sa, RC_LOG, "%s: re-establishing the ISAKMP SA", why);
+	sa->v1->replaced = true;
+	if (initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, true) < 0) {
+		sa->v1->replaced = false;
+		return false;
+	}
+	return true;
+}
+
 void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
@@ -241,12 +254,7 @@ void v1_life_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		 */
 		sa->life_is_rekey = false;
 		timer_arm(tw, t, sa->ext->expire_ms);
-		if (!sa->v1->replaced) {
-			ike_sa_progress(sa, RC_LOG, "ISAKMP SA rekey time reached: re-establishing it");
-			sa->v1->replaced = true;
-			if (initiate(sa->w, sa->conn, sa->this_end, sa->l, &sa->local, NULL, true) < 0)
-				sa->v1->replaced = false;
-		}
+		v1_reestablish(sa, "ISAKMP SA rekey time reached");
 		return;
 	}
 	if (ike_state_info(sa->state)->established) {

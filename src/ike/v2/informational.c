@@ -427,6 +427,8 @@ bool ike_sa_rekey(struct ike_sa *sa, const char *why)
 {
 	struct v2_task *t;
 
+	if (sa->version == 1)	/* a new Main or Aggressive Mode (v1/main.c) */
+		return v1_reestablish(sa, why);
 	if (sa->state != IKE_ESTABLISHED || v2_task_pending(sa, V2T_REKEY_IKE, 0) ||
 	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
 		return false;

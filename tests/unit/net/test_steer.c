@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -54,6 +55,9 @@ static unsigned hash_pick(uint64_t ispi, unsigned n)
 
 enum { V2 = 0x20, V1 = 0x10, I_FLAG = 0x08, R_FLAG = 0x20 };
 
+/* The source address of the datagrams of the tests that do not send any */
+static const struct ip_addr src = { .af = AF_INET, .b = { 192, 0, 2, 7 } };
+
 Test(steer, spi_owner_is_first_wire_byte)
 {
 	for (unsigned owner = 0; owner < NET_MAX_WORKERS; owner += 17) {
@@ -76,19 +80,19 @@ Test(steer, sa_init_request_spread_by_hash)
 	for (int i = 0; i < 2000; i++) {
 		uint64_t ispi = rnd();
 		ike_hdr(b, ispi, 0, V2, 34, I_FLAG);
-		unsigned w = net_steer_pick(b, 28, false, 4);
+		unsigned w = net_steer_pick(b, 28, false, 4, &src);
 		cr_assert_eq(w, hash_pick(ispi, 4));
 		hits[w]++;
 		/* The owner byte of the peer's SPI alone does not decide. */
-		cr_assert_eq(net_steer_pick(b, 28, false, 3), hash_pick(ispi, 3));
+		cr_assert_eq(net_steer_pick(b, 28, false, 3, &src), hash_pick(ispi, 3));
 	}
 	for (int w = 0; w < 4; w++)
 		cr_assert(hits[w] > 400, "worker %d got only %u of 2000 new SAs", w, hits[w]);
 
 	/* A retransmission lands on the same worker. */
 	ike_hdr(b, 0x1122334455667788ull, 0, V2, 34, I_FLAG);
-	cr_assert_eq(net_steer_pick(b, 28, false, 5), net_steer_pick(b, 28, false, 5));
-	cr_assert_eq(net_steer_pick(b, 28, false, 5), (0x11223344u ^ 0x55667788u) % 5);
+	cr_assert_eq(net_steer_pick(b, 28, false, 5, &src), net_steer_pick(b, 28, false, 5, &src));
+	cr_assert_eq(net_steer_pick(b, 28, false, 5, &src), (0x11223344u ^ 0x55667788u) % 5);
 }
 
 Test(steer, responder_spi_owner_when_initiator_flag)
@@ -100,17 +104,17 @@ Test(steer, responder_spi_owner_when_initiator_flag)
 			/* IKE_AUTH request from the original initiator, then other flags. */
 			uint64_t ispi = net_spi_make((owner + 1) % 256, rnd());
 			ike_hdr(b, ispi, net_spi_make(owner, rnd()), V2, 35, I_FLAG);
-			cr_assert_eq(net_steer_pick(b, 28, false, n), owner % n);
+			cr_assert_eq(net_steer_pick(b, 28, false, n, &src), owner % n);
 			ike_hdr(b, rnd(), net_spi_make(owner, rnd()), V2, 37, I_FLAG | R_FLAG);
-			cr_assert_eq(net_steer_pick(b, 28, false, n), owner % n);
+			cr_assert_eq(net_steer_pick(b, 28, false, n, &src), owner % n);
 		}
 	}
 	/* Only the low byte of the rspi is non-zero: still "non-zero", owner 0. */
 	ike_hdr(b, 0xabcdef0123456789ull, 1, V2, 37, I_FLAG);
-	cr_assert_eq(net_steer_pick(b, 28, false, 4), 0);
+	cr_assert_eq(net_steer_pick(b, 28, false, 4, &src), 0);
 	/* Only the high half non-zero. */
 	ike_hdr(b, 0xabcdef0123456789ull, 0x0300000000000000ull, V2, 37, I_FLAG);
-	cr_assert_eq(net_steer_pick(b, 28, false, 4), 3);
+	cr_assert_eq(net_steer_pick(b, 28, false, 4, &src), 3);
 }
 
 Test(steer, initiator_spi_owner_when_we_initiated)
@@ -120,13 +124,13 @@ Test(steer, initiator_spi_owner_when_we_initiated)
 	for (unsigned owner = 0; owner < NET_MAX_WORKERS; owner += 3) {
 		/* The responder's reply to our IKE_SA_INIT / IKE_AUTH. */
 		ike_hdr(b, net_spi_make(owner, rnd()), net_spi_make(200, rnd()), V2, 35, R_FLAG);
-		cr_assert_eq(net_steer_pick(b, 28, false, 8), owner % 8);
+		cr_assert_eq(net_steer_pick(b, 28, false, 8, &src), owner % 8);
 		/* A request from the responder (e.g. a DPD), I clear, R clear. */
 		ike_hdr(b, net_spi_make(owner, rnd()), rnd() | 1, V2, 37, 0);
-		cr_assert_eq(net_steer_pick(b, 28, false, 7), owner % 7);
+		cr_assert_eq(net_steer_pick(b, 28, false, 7, &src), owner % 7);
 		/* INVALID_KE / COOKIE reply: responder SPI still zero. */
 		ike_hdr(b, net_spi_make(owner, rnd()), 0, V2, 34, R_FLAG);
-		cr_assert_eq(net_steer_pick(b, 28, false, 6), owner % 6);
+		cr_assert_eq(net_steer_pick(b, 28, false, 6, &src), owner % 6);
 	}
 }
 
@@ -138,23 +142,73 @@ Test(steer, ikev1_cookies)
 		uint64_t icky = rnd();
 		unsigned owner = (unsigned)(rnd() % 256);
 
-		/* Main Mode message 1: no responder cookie yet. */
+		/* Main Mode message 1: no responder cookie yet: the source address decides */
 		ike_hdr(b, icky, 0, V1, 2, 0);
-		cr_assert_eq(net_steer_pick(b, 28, false, 4), hash_pick(icky, 4));
+		cr_assert_eq(net_steer_pick(b, 28, false, 4, &src), net_steer_addr_hash(&src) % 4);
 		/* Later messages in both directions: the responder cookie, whatever the flags. */
 		ike_hdr(b, icky, net_spi_make(owner, rnd()), V1, 2, 0);
-		cr_assert_eq(net_steer_pick(b, 28, false, 4), owner % 4);
+		cr_assert_eq(net_steer_pick(b, 28, false, 4, &src), owner % 4);
 		ike_hdr(b, icky, net_spi_make(owner, rnd()), V1, 32, 0x01 /* E */);
-		cr_assert_eq(net_steer_pick(b, 28, false, 6), owner % 6);
+		cr_assert_eq(net_steer_pick(b, 28, false, 6, &src), owner % 6);
 		/* The IKEv2 I bit means nothing to IKEv1: no difference. */
 		ike_hdr(b, icky, net_spi_make(owner, rnd()), V1, 5, I_FLAG);
-		cr_assert_eq(net_steer_pick(b, 28, false, 6), owner % 6);
+		cr_assert_eq(net_steer_pick(b, 28, false, 6, &src), owner % 6);
 	}
 	/* Minor version does not matter. */
 	ike_hdr(b, 1, net_spi_make(9, 0), 0x1f, 2, 0);
-	cr_assert_eq(net_steer_pick(b, 28, false, 16), 9);
+	cr_assert_eq(net_steer_pick(b, 28, false, 16, &src), 9);
 	ike_hdr(b, net_spi_make(9, 0), net_spi_make(5, 0), 0x21, 37, 0);
-	cr_assert_eq(net_steer_pick(b, 28, false, 16), 9);
+	cr_assert_eq(net_steer_pick(b, 28, false, 16, &src), 9);
+}
+
+/*
+ * A peer's first IKEv1 messages: by its address, whatever its cookie, so
+ * that all its ISAKMP SAs (and ours towards it, ike_cmd_initiate()) are
+ * on one worker; addresses spread over the workers.
+ */
+Test(steer, ikev1_first_message_by_source_address)
+{
+	uint8_t b[64], m[68] = { 0 };
+	unsigned hits[4] = { 0 };
+	struct ip_addr a, mapped;
+
+	/* the hash, worked by hand: 0xc0000201 ^ >>16 = 0xc000c201, ^ >>8 = 0xc0c0c2c3 */
+	cr_assert_eq(ip_addr_parse("192.0.2.1", &a), 0);
+	cr_assert_eq(net_steer_addr_hash(&a), 0xc0c0c2c3u);
+	/* an IPv4-mapped IPv6 address is its IPv4 address */
+	mapped = (struct ip_addr){ .af = AF_INET6,
+				   .b = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1 } };
+	cr_assert_eq(net_steer_addr_hash(&mapped), 0xc0c0c2c3u);
+	/* IPv6: the four words XORed (0x20010db8 ^ 0 ^ 0 ^ 1), then mixed */
+	cr_assert_eq(ip_addr_parse("2001:db8::1", &a), 0);
+	uint32_t h = 0x20010db8u ^ 0x00000001u;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	cr_assert_eq(net_steer_addr_hash(&a), h);
+	cr_assert_eq(net_steer_addr_hash(NULL), 0);
+
+	for (unsigned i = 0; i < 2000; i++) {
+		struct ip_addr peer = { .af = AF_INET,
+					.b = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i } };
+		unsigned want = net_steer_addr_hash(&peer) % 4;
+
+		/* any initiator cookie, Main or Aggressive Mode, on either port */
+		ike_hdr(b, rnd(), 0, V1, 2, 0);
+		cr_assert_eq(net_steer_pick(b, 28, false, 4, &peer), want);
+		ike_hdr(b, rnd(), 0, V1, 4, 0);
+		cr_assert_eq(net_steer_pick(b, 28, false, 4, &peer), want);
+		memcpy(m + 4, b, 28);
+		cr_assert_eq(net_steer_pick(m, 32, true, 4, &peer), want);
+		hits[want]++;
+		/* once the responder cookie is there, it decides */
+		ike_hdr(b, rnd(), net_spi_make(i % 256, rnd()), V1, 2, 0);
+		cr_assert_eq(net_steer_pick(b, 28, false, 4, &peer), (i % 256) % 4);
+	}
+	for (int w = 0; w < 4; w++)
+		cr_assert(hits[w] > 400, "worker %d got only %u of 2000 peers", w, hits[w]);
+	/* IKEv2's IKE_SA_INIT still spreads by the initiator's SPI, not the address */
+	ike_hdr(b, 0x1122334455667788ull, 0, V2, 34, I_FLAG);
+	cr_assert_eq(net_steer_pick(b, 28, false, 5, &src), (0x11223344u ^ 0x55667788u) % 5);
 }
 
 Test(steer, natt_marker_keepalive_and_runts)
@@ -164,29 +218,29 @@ Test(steer, natt_marker_keepalive_and_runts)
 
 	ike_hdr(b, rnd(), rspi, V2, 35, I_FLAG);
 	memcpy(m + 4, b, 28);
-	cr_assert_eq(net_steer_pick(m, 32, true, 4), 3);
+	cr_assert_eq(net_steer_pick(m, 32, true, 4, &src), 3);
 	/* The same bytes without the marker, read as NAT-T: ESP-looking, worker 0. */
-	cr_assert_eq(net_steer_pick(b, 28, true, 4), 0);
+	cr_assert_eq(net_steer_pick(b, 28, true, 4, &src), 0);
 	/* A non-zero marker byte anywhere: not IKE. */
 	for (int i = 0; i < 4; i++) {
 		m[i] = 0x01;
-		cr_assert_eq(net_steer_pick(m, 32, true, 4), 0);
+		cr_assert_eq(net_steer_pick(m, 32, true, 4, &src), 0);
 		m[i] = 0;
 	}
 	/* NAT keepalive. */
 	uint8_t ka = 0xff;
-	cr_assert_eq(net_steer_pick(&ka, 1, true, 4), 0);
-	cr_assert_eq(net_steer_pick(&ka, 1, false, 4), 0);
+	cr_assert_eq(net_steer_pick(&ka, 1, true, 4, &src), 0);
+	cr_assert_eq(net_steer_pick(&ka, 1, false, 4, &src), 0);
 	/* One byte short of a header, with and without the marker. */
-	cr_assert_eq(net_steer_pick(m, 31, true, 4), 0);
-	cr_assert_eq(net_steer_pick(b, 27, false, 4), 0);
-	cr_assert_eq(net_steer_pick(b, 28, false, 4), 3);
+	cr_assert_eq(net_steer_pick(m, 31, true, 4, &src), 0);
+	cr_assert_eq(net_steer_pick(b, 27, false, 4, &src), 0);
+	cr_assert_eq(net_steer_pick(b, 28, false, 4, &src), 3);
 	/* Trailing bytes are not the rule's concern. */
-	cr_assert_eq(net_steer_pick(m, 68, true, 4), 3);
-	cr_assert_eq(net_steer_pick(NULL, 0, false, 4), 0);
-	cr_assert_eq(net_steer_pick(m, 3, true, 4), 0);
+	cr_assert_eq(net_steer_pick(m, 68, true, 4, &src), 3);
+	cr_assert_eq(net_steer_pick(NULL, 0, false, 4, &src), 0);
+	cr_assert_eq(net_steer_pick(m, 3, true, 4, &src), 0);
 	/* One worker: always 0. */
-	cr_assert_eq(net_steer_pick(m, 32, true, 1), 0);
+	cr_assert_eq(net_steer_pick(m, 32, true, 1, &src), 0);
 }
 
 Test(steer, bpf_build_limits)
@@ -386,7 +440,8 @@ static uint32_t drain(int fd, unsigned i, bool natt, uint32_t nsent, unsigned *s
 
 
 /*
- * Send AGREE_COUNT crafted datagrams from SENDERS source ports to a group
+ * Send AGREE_COUNT crafted datagrams from SENDERS sockets (IPv4: each from
+ * its own loopback address) to a group
  * of n sockets and check each arrives exactly once, on the socket
  * net_steer_pick() names.
  */
@@ -395,21 +450,32 @@ static void agree(const char *addr, bool natt, unsigned n)
 	unsigned seen[AGREE_COUNT] = { 0 }, want[AGREE_COUNT];
 	struct ip_addr a;
 	int fds[8], snd[SENDERS];
+	struct ip_addr from[SENDERS];
 	uint16_t port;
 	uint32_t got = 0, per_sock[8] = { 0 };
 
 	cr_assert_eq(ip_addr_parse(addr, &a), 0);
 	cr_assert_eq(net_group_open(&a, 0, natt, n, fds), 0, "group on %s", addr);
 	cr_assert_eq(net_udp_local_port(fds[0], &port), 0);
-	for (int i = 0; i < SENDERS; i++)
+	/* IPv4 from 16 loopback addresses (a first IKEv1 message goes by its source) */
+	for (int i = 0; i < SENDERS; i++) {
+		struct sockaddr_storage ss;
+		char f[32];
+
+		snprintf(f, sizeof(f), a.af == AF_INET ? "127.0.0.%d" : "::1", 1 + 3 * i);
+		cr_assert_eq(ip_addr_parse(f, &from[i]), 0);
 		snd[i] = loopback_sender(a.af);
+		socklen_t sl = ip_addr_to_sockaddr(&from[i], 0, &ss);
+		cr_assert_eq(bind(snd[i], (struct sockaddr *)&ss, sl), 0, "bind %s: %s", f,
+			     strerror(errno));
+	}
 
 	for (uint32_t base = 0; base < AGREE_COUNT; base += CHUNK) {
 		uint32_t end = base + CHUNK < AGREE_COUNT ? base + CHUNK : AGREE_COUNT;
 		for (uint32_t i = base; i < end; i++) {
 			uint8_t *b = agree_sent[i];
 			agree_sent_len[i] = craft(b, natt, i);
-			want[i] = net_steer_pick(b, agree_sent_len[i], natt, n);
+			want[i] = net_steer_pick(b, agree_sent_len[i], natt, n, &from[i % SENDERS]);
 			send_to(snd[i % SENDERS], &a, port, b, agree_sent_len[i]);
 		}
 		/* Drain this chunk before sending more, so no socket buffer overflows. */
@@ -494,7 +560,7 @@ static void natt_kernel_filter(const char *addr)
 
 	/* Only the IKE message arrives, marker intact; nothing else follows it. */
 	int w = wait_recv_on(fds, 2, r, sizeof(r), &len, 1000);
-	cr_assert_eq(w, (int)net_steer_pick(ike, sizeof(ike), true, 2));
+	cr_assert_eq(w, (int)net_steer_pick(ike, sizeof(ike), true, 2, &src));
 	cr_assert_eq(len, (ssize_t)sizeof(ike));
 	cr_assert_eq(memcmp(r, ike, sizeof(ike)), 0);
 	cr_assert_eq(wait_recv_on(fds, 2, r, sizeof(r), &len, 200), -1,
