@@ -35,6 +35,7 @@ install(FILES ${SKUA_MAN_PAGES_5} DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 foreach(f ipsec.conf ipsec.secrets)
 	configure_file(${CMAKE_SOURCE_DIR}/packaging/examples/${f}.in ${SKUA_IPSEC_STAGE}/etc/${f} @ONLY)
 endforeach()
+configure_file(${CMAKE_SOURCE_DIR}/packaging/pam/pluto ${SKUA_IPSEC_STAGE}/etc/pam.d/pluto COPYONLY)
 install(DIRECTORY DESTINATION ${SKUA_CONFDDIR} DIRECTORY_PERMISSIONS ${dirmode})
 install(CODE "
 	foreach(f ipsec.conf ipsec.secrets)
@@ -51,7 +52,15 @@ install(CODE "
 				DESTINATION \"${SKUA_SYSCONFDIR}\"
 				FILE_PERMISSIONS \${mode})
 		endif()
-	endforeach()")
+	endforeach()
+	# PAM's service for --xauthby pam (kept too when it exists)
+	if(EXISTS \"\$ENV{DESTDIR}${SKUA_PAMCONF}\")
+		message(STATUS \"Keeping: \$ENV{DESTDIR}${SKUA_PAMCONF} (it exists)\")
+	else()
+		file(INSTALL \"${SKUA_IPSEC_STAGE}/etc/pam.d/pluto\"
+			DESTINATION \"${SKUA_SYSCONFDIR}/pam.d\"
+			FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+	endif()")
 
 set(docdir ${SKUA_DOCDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/install.md

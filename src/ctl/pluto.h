@@ -76,6 +76,7 @@ struct pluto {
 	bool runner_running;
 	struct resolver resolver;	/* gateway names of REDIRECTs (util/resolver.h) */
 	bool resolver_running;
+	struct pwcheck pwcheck;		/* XAUTH passwords (ike/pwcheck.h); threads from the first */
 	uint64_t start_time;		/* seconds since the epoch */
 	struct metrics_http *metrics;	/* --metrics: the HTTP endpoint, or NULL */
 	uint64_t *stats_baseline;	/* whack --clearstats: counters at the last clear (ctl thread) */

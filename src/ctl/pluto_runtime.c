@@ -148,6 +148,13 @@ static int engine_start(struct pluto *p)
 		p->resolver_running = true;
 		p->ike.resolver = &p->resolver;
 	}
+	/* tests only: PAM's configuration from this directory (ike/pwcheck.h) */
+	rc = pwcheck_init(&p->pwcheck, getenv("SKUA_PAM_CONFDIR"));
+	if (rc < 0) {
+		log_err("cannot set up the XAUTH password checks: %s", strerror(-rc));
+		return rc;
+	}
+	p->ike.pwcheck = &p->pwcheck;
 	p->ike.default_updown = paths_get(PATHS_UPDOWN);
 	p->ike.psk_lookup = ctl_psk_lookup;
 	p->ike.privkey_lookup = ctl_privkey_lookup;
@@ -287,6 +294,8 @@ void pluto_free(struct pluto *p)
 	/* names still waiting are answered -ECANCELED; the workers' last drain frees them */
 	if (p->resolver_running)
 		resolver_stop(&p->resolver);
+	/* the same for the password checks waiting (a check under way ends first) */
+	pwcheck_stop(&p->pwcheck);
 	net_pool_stop(p->pool);
 	if (p->ike_ready)
 		ike_daemon_fini(&p->ike);

@@ -201,8 +201,6 @@ static const char *not_yet(const struct conn_spec *s)
 		return "AH (--authenticate)";
 	if ((s->policy & POL_AGGRESSIVE) && !(s->policy & POL_IKEV1))
 		return "IKEv1 Aggressive Mode (--aggrmode) in an IKEv2 connection";
-	if (s->xauthby == XAUTHBY_PAM)
-		return "XAUTH passwords checked by PAM (--xauthby pam)";
 	if ((s->policy & POL_MODECFG_PULL) && !(s->policy & POL_IKEV1))
 		return "--modecfgpull (IKEv1 Mode Config) in an IKEv2 connection";
 	if (s->nflog_group)

@@ -11,6 +11,7 @@
 #include "ike/conn_inst.h"
 #include "ike/id.h"
 #include "ike/ike_stats.h"
+#include "ike/pwcheck.h"
 #include "net/worker.h"
 #include "sadb/conn_table.h"
 #include "sadb/kernel_queue.h"
@@ -313,6 +314,8 @@ struct ike_daemon {
 	uint32_t keep_alive_s;		/* --keep-alive: NAT keepalive interval */
 	struct runner *runner;		/* runs the updown commands, off the workers */
 	struct resolver *resolver;	/* resolves gateway names off the workers, or NULL: none */
+	struct pwcheck *pwcheck;	/* the XAUTH server's password checks, off the workers;
+					 * NULL: none (every check fails) */
 	const char *default_updown;	/* the shipped script, when --updown is not given */
 	/* PSK lookup (the ctl layer's secrets): length, -ENOENT or -EMSGSIZE. */
 	int (*psk_lookup)(void *ctx, const struct ike_id *local, const struct ike_id *remote,

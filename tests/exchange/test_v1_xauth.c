@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exchange/xch.h"
@@ -214,6 +215,107 @@ Test(v1_xauth, bad_password_fails_and_deletes)
 	/* east's Deletes reach a west that has nothing left */
 	xch_run_until_quiet();
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_DELETED), 1);
+}
+
+/*
+ * --xauthby pam: a PAM configuration of its own (pam_start_confdir()):
+ * service "pluto" with pam_exec, which gives the password on stdin to a
+ * script that takes alice with "open sesame" (and checks PAM_SERVICE and
+ * PAM_RHOST, the peer's address), and the account module given
+ * (pam_permit, or pam_deny: a locked account).
+ */
+static void pam_conf(const char *account)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/check.sh", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "#!/bin/sh\n"
+		   "pw=$(tr -d '\\000')\n"
+		   "[ \"$PAM_USER\" = alice ] && [ \"$pw\" = 'open sesame' ] && "
+		   "[ \"$PAM_SERVICE\" = pluto ] && [ \"$PAM_RHOST\" = 127.0.0.1 ]\n");
+	fclose(f);
+	cr_assert_eq(chmod(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/pluto", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	/* as Debian's common-auth: pam_exec's "no" (PAM_SYSTEM_ERR) made pam_deny's (AUTH_ERR) */
+	fprintf(f, "auth [success=1 default=ignore] pam_exec.so quiet expose_authtok %s/check.sh\n"
+		   "auth requisite pam_deny.so\n"
+		   "auth required pam_permit.so\n"
+		   "account required %s\n", dir, account);
+	fclose(f);
+	xch_set_pam_confdir(XCH_EAST, dir);
+}
+
+static void pam_conf_remove(void)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/check.sh", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pluto", dir);
+	unlink(path);
+}
+
+/* The SET's XAUTH-STATUS after west's REPLY with user/pass to east's --xauthby pam. */
+static unsigned pam_status(const char *account, const char *user, const char *pass)
+{
+	unsigned status;
+
+	pam_conf(account);
+	xauth_start(" --xauthby pam", user, pass);
+	to_reply();
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");
+	status = cfg_of(step_expect(XCH_EAST, "v1 Transaction: E{HASH ATTR}"))->attr[0].value;
+	pam_conf_remove();
+	return status;
+}
+
+Test(v1_xauth, pam_good_password_then_quick_mode)
+{
+	cr_assert_eq(pam_status("pam_permit.so", "alice", "open sesame"), 1, "OK");
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");	/* ACK */
+	cr_assert_str_eq(xch_sa(XCH_EAST)->v1->xauth_user, "alice");
+	cr_assert_eq(xch_run_until_quiet(), 3);
+	cr_assert_not_null(xch_sa(XCH_EAST)->children);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_daemon(XCH_EAST)->pwcheck->checked, 1);
+	cr_assert_eq(xch_daemon(XCH_EAST)->pwcheck->refused, 0);
+}
+
+Test(v1_xauth, pam_bad_password_fails)
+{
+	cr_assert_eq(pam_status("pam_permit.so", "alice", "open barley"), 0, "FAIL");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_daemon(XCH_EAST)->pwcheck->refused, 1);
+	step_expect(XCH_WEST, "v1 Transaction: E{HASH ATTR}");	/* ACK */
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0, "east kept the SA of a wrong password");
+}
+
+Test(v1_xauth, pam_unknown_user_fails)
+{
+	cr_assert_eq(pam_status("pam_permit.so", "bob", "open sesame"), 0, "FAIL");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+}
+
+/* The right password of an account PAM refuses (pam_acct_mgmt()): no. */
+Test(v1_xauth, pam_account_refused_fails)
+{
+	cr_assert_eq(pam_status("pam_deny.so", "alice", "open sesame"), 0, "FAIL");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_daemon(XCH_EAST)->pwcheck->refused, 1);
+}
+
+/* A stack PAM cannot run (a module that does not exist): not a yes. */
+Test(v1_xauth, pam_broken_stack_fails)
+{
+	cr_assert_eq(pam_status("pam_no_such_module_skua.so", "alice", "open sesame"), 0, "FAIL");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 1);
+	cr_assert_eq(xch_daemon(XCH_EAST)->pwcheck->errors, 1);
+	cr_assert_eq(xch_daemon(XCH_EAST)->pwcheck->refused, 0);
 }
 
 /* An unknown user, and a user whose line names another connection, fail the same way. */

@@ -63,6 +63,7 @@ struct peer {
 	struct crypto_privkey *key;		/* privkey_lookup's answer (a reference) */
 	uint64_t kernel_answers;		/* kernel answers (ops, batches) drained so far */
 	struct resolver resolver;		/* xch_set_resolver_hosts() */
+	struct pwcheck pwcheck;			/* XAUTH passwords, as pluto's (xch_set_pam_confdir()) */
 	bool resolver_running;
 	uint64_t offset_ms;			/* how far xch_advance() moved the clock */
 	struct connection *conn[XCH_MAX_CONNS];
@@ -369,6 +370,8 @@ static void peer_init(struct peer *p, const char *name, const char *addr)
 	p->d.uniqueids = true;	/* pluto's default */
 	/* a datagram may sit in the harness's socket for long (TSan): no cookies for that */
 	p->d.cookie_queue_ms = UINT32_MAX;
+	cr_assert_eq(pwcheck_init(&p->pwcheck, NULL), 0);
+	p->d.pwcheck = &p->pwcheck;
 	cr_assert_eq(ike_daemon_init(&p->d), 0);
 	p->d_ready = true;
 
@@ -451,6 +454,15 @@ void xch_set_resolver_hosts(enum xch_side side, const char *path)
 	p->d.resolver = &p->resolver;
 }
 
+void xch_set_pam_confdir(enum xch_side side, const char *dir)
+{
+	struct peer *p = &peers[side];
+
+	cr_assert_eq(pwcheck_pending(&p->pwcheck), 0);
+	pwcheck_stop(&p->pwcheck);
+	cr_assert_eq(pwcheck_init(&p->pwcheck, dir), 0);
+}
+
 /* Names the side's resolver has not answered yet (answers are in the mailbox once 0). */
 static bool resolver_busy(struct peer *p)
 {
@@ -463,17 +475,26 @@ unsigned xch_pump(void)
 	unsigned total = 0;
 
 	for (;;) {
+		/*
+		 * Whether the threads are done, looked at before the run: an
+		 * answer they post before this look is drained by the run, so
+		 * "done and nothing run" means nothing is left anywhere.
+		 */
+		bool done = !kernel_busy(&peers[0]) && !kernel_busy(&peers[1]) &&
+			    !resolver_busy(&peers[0]) && !resolver_busy(&peers[1]) &&
+			    !pwcheck_pending(&peers[0].pwcheck) &&
+			    !pwcheck_pending(&peers[1].pwcheck);
 		unsigned n = peer_run(&peers[0]) + peer_run(&peers[1]);
 		struct pollfd pfd[2];
 
 		total += n;
 		if (n)
 			continue;
-		if (!kernel_busy(&peers[0]) && !kernel_busy(&peers[1]) && !resolver_busy(&peers[0]) &&
-		    !resolver_busy(&peers[1]))
+		if (done)
 			return total;
 		cr_assert(net_now_ms() < deadline,
-			  "the kernel thread or the resolver did not answer in time");
+			  "the kernel thread, the resolver or the password checker did not answer "
+			  "in time");
 		for (int i = 0; i < 2; i++)
 			pfd[i] = (struct pollfd){ .fd = mailbox_fd(&peers[i].nw->mb), .events = POLLIN };
 		poll(pfd, 2, 10);
@@ -1176,6 +1197,7 @@ void xch_teardown(void)
 			resolver_stop(&p->resolver);
 			p->resolver_running = false;
 		}
+		pwcheck_stop(&p->pwcheck);
 		if (p->kq_running) {
 			kernel_queue_stop(&p->kq, KERNEL_STOP_DRAIN);
 			p->kq_running = false;

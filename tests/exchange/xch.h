@@ -137,6 +137,13 @@ void xch_initiate_pr(enum xch_side side, const char *conn_name, struct ike_progr
  */
 void xch_set_resolver_hosts(enum xch_side side, const char *path);
 
+/*
+ * The side's XAUTH password checks (ike/pwcheck.h, as pluto's: threads
+ * from the first check; xch_pump() waits for their answers) take PAM's
+ * configuration from dir (pam_start_confdir()) instead of /etc/pam.d.
+ */
+void xch_set_pam_confdir(enum xch_side side, const char *dir);
+
 /* Run local work on both sides until neither has any left. Returns items run. */
 unsigned xch_pump(void);
 

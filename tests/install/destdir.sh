@@ -50,6 +50,7 @@ done
 mode_is "$CONF" 644 "example ipsec.conf"
 mode_is "$SECRETS" 600 "ipsec.secrets, readable by root only"
 mode_is "$CONFDDIR" 755 "ipsec.d"
+mode_is "$(dirname "$CONF")/pam.d/pluto" 644 "PAM's service for --xauthby pam"
 mode_is "$UNITDIR/ipsec.service" 644 "the systemd unit"
 
 # The unit: libreswan's shape, Skua's hardening (docs/install.md).

@@ -197,6 +197,7 @@ has Depends libc6
 LAST_OUT=$(dpkg-deb -I "$DEB" conffiles || true)
 expect_match "/etc/ipsec.conf is a conffile" '^/etc/ipsec\.conf$'
 expect_match "/etc/ipsec.secrets is a conffile" '^/etc/ipsec\.secrets$'
+expect_match "/etc/pam.d/pluto is a conffile" '^/etc/pam\.d/pluto$'
 LAST_OUT=$(dpkg-deb -c "$DEB" || true)
 expect_match "ipsec.secrets is 0600 root's" '^-rw------- root/root .* \./etc/ipsec\.secrets$'
 expect_match "ipsec in /usr/sbin" '^-rwxr-xr-x root/root .* \./usr/sbin/ipsec$'

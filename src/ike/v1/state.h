@@ -110,6 +110,7 @@ struct v1_state {
 	uint32_t tx_msgid;
 	uint8_t tx_iv[CRYPTO_V1_BLOCK_MAX];	/* its CBC chain */
 	bool xauth_ok;			/* server: the STATUS sent */
+	bool xauth_checking;		/* server: the REPLY's password is being checked (pwcheck.h) */
 	bool mc_pulled;			/* client: our Mode Config REQUEST is out (--modecfgpull) */
 	uint8_t tx_final[32];		/* digest of the peer's last ACK taken (its retransmissions: ignored) */
 	bool has_tx_final;

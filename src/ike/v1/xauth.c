@@ -27,7 +27,6 @@
  *
  * Context of everything here: the SA's owner worker.
  */
-#include <crypt.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 
 #include "crypto/crypto.h"
 #include "ike/ike_stats.h"
+#include "ike/pwcheck.h"
 #include "ike/v1/build.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/io.h"
@@ -184,60 +184,6 @@ static void user_str(const uint8_t *u, size_t n, char *out, size_t out_len)
 	out[i] = '\0';
 }
 
-/*
- * The passwd file (libreswan's /etc/ipsec.d/passwd): "user:crypt-hash" or
- * "user:crypt-hash:conn", '#' comments. The hash crypt(3) makes of the
- * password is compared with the file's in constant time.
- */
-static bool passwd_ok(const char *dir, const char *conn, const char *user, const char *pass)
-{
-	char path[4096], line[PASSWD_LINE_MAX];
-	struct crypt_data *cd;
-	bool ok = false;
-	FILE *f;
-
-	if (!dir || snprintf(path, sizeof(path), "%s/passwd", dir) >= (int)sizeof(path))
-		return false;
-	f = fopen(path, "re");
-	if (!f) {
-		log_limited(LOG_WARNING, 10, "XAUTH passwd file", "XAUTH: cannot open %s", path);
-		return false;
-	}
-	cd = calloc(1, sizeof(*cd));
-	while (cd && !ok && fgets(line, sizeof(line), f)) {
-		char *nl = strchr(line, '\n'), *hash, *c;
-		const char *got;
-		size_t hl, gl;
-
-		if (nl)
-			*nl = '\0';
-		if (line[0] == '#' || !(hash = strchr(line, ':')))
-			continue;
-		*hash++ = '\0';
-		if (strcmp(line, user) != 0)
-			continue;
-		c = strchr(hash, ':');
-		if (c) {
-			*c++ = '\0';
-			if (*c && strcmp(c, conn) != 0)
-				continue;
-		}
-		got = crypt_r(pass, hash, cd);
-		if (!got || got[0] == '*')
-			continue;
-		hl = strlen(hash);
-		gl = strlen(got);
-		ok = hl == gl && hl > 0 && crypto_memeq(got, hash, hl);
-	}
-	if (cd) {
-		crypto_wipe(cd, sizeof(*cd));
-		free(cd);
-	}
-	crypto_wipe(line, sizeof(line));
-	fclose(f);
-	return ok;
-}
-
 /* Start XAUTH as the server: REQUEST the user name and password. */
 static int server_start(struct ike_sa *sa)
 {
@@ -253,53 +199,26 @@ static int server_start(struct ike_sa *sa)
 	return 0;
 }
 
-void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
+/*
+ * The check's outcome (ok: the password was right): the log, --xauthfail
+ * soft, and the SET with the STATUS. user: the name, "" when the REPLY had
+ * none we could take.
+ */
+static void server_checked(struct ike_sa *sa, bool ok, const char *user, const char *why)
 {
-	const struct v1_cfg *cfg;
-	const struct v1_cfg_attr *u, *p;
 	const struct connection *c = sa->conn;
 	struct v1_cfg set = { .type = V1_CFG_SET, .nattr = 1 };
-	char user[128], pass[256], shown[64];
-	bool ok;
+	char shown[64];
 
-	if (in->v1m->hdr.msgid != sa->v1->tx_msgid) {
-		v1_drop(sa->w, in->rx, "an XAUTH REPLY of another exchange");
-		return;
-	}
-	cfg = v1_tx_take(sa, in, V1_CFG_REPLY);
-	if (!cfg)
-		return;
-	v1_request_done(sa);
-	u = cfg_attr(cfg, XAUTH_USER_NAME);
-	p = cfg_attr(cfg, XAUTH_USER_PASSWORD);
-	if (!u || !p || u->basic || p->basic || !u->len || u->len >= sizeof(user) ||
-	    p->len >= sizeof(pass) || memchr(u->val, '\0', u->len) ||
-	    (p->len && memchr(p->val, '\0', p->len))) {
-		ok = false;
-		user[0] = '\0';
-		user_str(u && !u->basic ? u->val : NULL, u && !u->basic ? u->len : 0, shown,
-			 sizeof(shown));
-	} else {
-		memcpy(user, u->val, u->len);
-		user[u->len] = '\0';
-		memcpy(pass, p->val, p->len);
-		pass[p->len] = '\0';
-		user_str(u->val, u->len, shown, sizeof(shown));
-		ok = c->spec->xauthby == XAUTHBY_ALWAYSOK ||
-		     passwd_ok(sa->w->d->ipsecdir, c->spec->name, user, pass);
-	}
-	crypto_wipe(pass, sizeof(pass));
-	/* the REPLY's password is in the decrypted datagram: wiped there too */
-	if (p && !p->basic && p->len)
-		crypto_wipe((void *)p->val, p->len);
+	user_str(user[0] ? (const uint8_t *)user : NULL, strlen(user), shown, sizeof(shown));
 	if (ok) {
 		snprintf(sa->v1->xauth_user, sizeof(sa->v1->xauth_user), "%s", user);
 		ike_sa_progress(sa, RC_LOG, "XAUTH: User %s: Authentication Successful", shown);
 	} else {
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_AUTH_FAILED);
 		log_limited(LOG_INFO, 10, "XAUTH authentication failed",
-			    "#%llu: XAUTH: User %s: Authentication Failed: Incorrect Username or "
-			    "Password", (unsigned long long)sa->serial, shown);
+			    "#%llu: XAUTH: User %s: Authentication Failed: %s",
+			    (unsigned long long)sa->serial, shown, why);
 		if (c->spec->xauthfail == XAUTHFAIL_SOFT) {
 			/* soft: the peer is told it passed; no user is recorded (libreswan's soft fail) */
 			ike_sa_progress(sa, RC_LOG, "XAUTH: xauthfail=soft: continuing");
@@ -315,6 +234,116 @@ void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
 		ike_sa_progress(sa, RC_INTERNALERR, "XAUTH: cannot send the SET");
 		v1_delete(sa, false);
 	}
+}
+
+/* The password checker's answer (pwcheck.h), on the owner worker. */
+static void checked_mail(struct mail *m, void *ctx)
+{
+	struct pwcheck_job *j = caa_container_of(m, struct pwcheck_job, mail);
+	struct net_worker *nw = ctx;
+	struct ike_daemon *d = j->owner;
+	struct ike_sa *sa = ike_sa_find_own(&d->w[nw->index], j->cookie[0], j->cookie[1]);
+
+	if (sa && sa->v1 && sa->v1->xauth_checking && sa->state == IKE_V1_XAUTH_R0) {
+		sa->v1->xauth_checking = false;
+		server_checked(sa, j->status == 0, j->user,
+			       j->status == 0 || j->status == -EACCES
+				       ? "Incorrect Username or Password"
+			       : j->status == -ENOENT ? "the passwd file cannot be read"
+			       : j->status == -ECANCELED ? "pluto is stopping"
+							 : "the check failed (PAM error)");
+	}
+	crypto_wipe(j, sizeof(*j));
+	free(j);
+}
+
+/*
+ * Send the user name and password to the checker; the SA waits in
+ * XAUTH_R0 for its answer (checked_mail()). Returns 0, or -errno (nothing
+ * queued: the caller fails the check).
+ */
+static int server_check(struct ike_sa *sa, const char *user, const uint8_t *pass, size_t len)
+{
+	struct ike_daemon *d = sa->w->d;
+	const struct connection *c = sa->conn;
+	struct pwcheck_job *j;
+	int rc;
+
+	if (!d->pwcheck)
+		return -ENOSYS;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->how = c->spec->xauthby == XAUTHBY_PAM ? PWCHECK_PAM : PWCHECK_FILE;
+	snprintf(j->user, sizeof(j->user), "%s", user);
+	memcpy(j->pass, pass, len);	/* len < sizeof(j->pass): the caller checked */
+	snprintf(j->conn, sizeof(j->conn), "%s", c->spec->name);
+	j->dir = d->ipsecdir;
+	ip_addr_str(&sa->peer, j->rhost);
+	j->reply_to = &net_pool_worker(d->pool, sa->w->index)->mb;
+	j->mail.fn = checked_mail;
+	j->owner = d;
+	j->cookie[0] = ike_sa_our_spi(sa);
+	j->cookie[1] = sa->serial;
+	rc = pwcheck_submit(d->pwcheck, j);
+	if (rc < 0) {
+		crypto_wipe(j, sizeof(*j));
+		free(j);
+		return rc;
+	}
+	sa->v1->xauth_checking = true;
+	return 0;
+}
+
+void v1_xauth_r_reply(struct ike_sa *sa, struct ike_input *in)
+{
+	const struct v1_cfg *cfg;
+	const struct v1_cfg_attr *u, *p;
+	const struct connection *c = sa->conn;
+	char user[PWCHECK_USER_MAX];
+	bool good;
+	int rc;
+
+	if (in->v1m->hdr.msgid != sa->v1->tx_msgid) {
+		v1_drop(sa->w, in->rx, "an XAUTH REPLY of another exchange");
+		return;
+	}
+	if (sa->v1->xauth_checking) {
+		/* the REPLY again while its password is being checked: the SET answers both */
+		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+		return;
+	}
+	cfg = v1_tx_take(sa, in, V1_CFG_REPLY);
+	if (!cfg)
+		return;
+	v1_request_done(sa);
+	u = cfg_attr(cfg, XAUTH_USER_NAME);
+	p = cfg_attr(cfg, XAUTH_USER_PASSWORD);
+	good = u && p && !u->basic && !p->basic && u->len && u->len < sizeof(user) &&
+	       p->len < PWCHECK_PASS_MAX && !memchr(u->val, '\0', u->len) &&
+	       !(p->len && memchr(p->val, '\0', p->len));
+	user[0] = '\0';
+	if (good) {
+		memcpy(user, u->val, u->len);
+		user[u->len] = '\0';
+	}
+	if (!good && u && !u->basic)
+		user_str(u->val, u->len, user, sizeof(user));	/* printable, for the log only */
+	if (!good)
+		server_checked(sa, false, user, "Incorrect Username or Password");
+	else if (c->spec->xauthby == XAUTHBY_ALWAYSOK)
+		server_checked(sa, true, user, "");
+	else if ((rc = server_check(sa, user, p->val, p->len)) < 0)
+		server_checked(sa, false, user,
+			       rc == -EAGAIN ? "too many password checks waiting"
+					     : "the password checker cannot take it");
+	else
+		ike_sa_progress(sa, RC_LOG, "XAUTH: checking the password of %s (%s)",
+				c->spec->xauthby == XAUTHBY_PAM ? "PAM" : "passwd file",
+				user[0] ? "the user" : "?");
+	/* the REPLY's password is in the decrypted datagram: wiped there too */
+	if (p && !p->basic && p->len)
+		crypto_wipe((void *)p->val, p->len);
 	crypto_wipe(user, sizeof(user));
 }
 
