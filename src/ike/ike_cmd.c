@@ -352,8 +352,8 @@ static void rows_of(struct gather *g, unsigned wi, struct ike_sa *sa)
 		r->serial = c->serial;
 		r->is_child = true;
 		if (sa->version == 1) {	/* an IPsec SA of Quick Mode: libreswan's names */
-			bool r1 = !c->we_initiated && sa->v1 && sa->v1->qm &&
-				  sa->v1->qm->child == c->serial;	/* message 3 not yet in */
+			bool r1 = !c->we_initiated && sa->v1 &&
+				  v1_qm_of_child(sa->v1, c->serial);	/* message 3 not yet in */
 			r->state = c->we_initiated ? "STATE_QUICK_I2" :
 				   r1 ? "STATE_QUICK_R1" : "STATE_QUICK_R2";
 			r->story = c->we_initiated ? "sent QI2, IPsec SA established" :

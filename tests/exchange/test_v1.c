@@ -1506,6 +1506,141 @@ Test(v1, quick_mode_on_the_isakmp_sa_that_is_up)
 	cr_assert_eq(xch_sa_count(XCH_WEST), 1);
 }
 
+/* west's and east's IPsec SA of connection name: installed, the same SPIs and keys both ways */
+static void assert_pair_of(const char *name)
+{
+	struct child_sa *wc = NULL, *ec = NULL;
+	const struct xch_kernel_sa *a, *b;
+
+	for (struct child_sa *c = xch_sa(XCH_WEST)->children; c; c = c->next)
+		if (!strcmp(c->conn->spec->name, name)) {
+			cr_assert_null(wc, "west has two IPsec SAs of %s", name);
+			wc = c;
+		}
+	for (struct child_sa *c = xch_sa(XCH_EAST)->children; c; c = c->next)
+		if (!strcmp(c->conn->spec->name, name)) {
+			cr_assert_null(ec, "east has two IPsec SAs of %s", name);
+			ec = c;
+		}
+	cr_assert(wc && ec, "%s: west %p, east %p", name, (void *)wc, (void *)ec);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_eq(wc->spi_out, ec->spi_in);
+	cr_assert_eq(wc->spi_in, ec->spi_out);
+	a = xch_kernel_sa(XCH_WEST, wc->spi_out);
+	b = xch_kernel_sa(XCH_EAST, ec->spi_in);
+	cr_assert(a && b);
+	cr_assert_arr_eq(a->key, b->key, a->key_len);
+	a = xch_kernel_sa(XCH_EAST, ec->spi_out);
+	b = xch_kernel_sa(XCH_WEST, wc->spi_in);
+	cr_assert(a && b);
+	cr_assert_arr_eq(a->key, b->key, a->key_len);
+}
+
+#define QMCONN_B                                                                             \
+	"--name v1b --ikev1 --host 127.0.0.1 --id @west --client 10.3.0.0/16 --to --host "    \
+	"127.0.0.2 --id @east --client 10.4.0.0/16 --psk --encrypt --tunnel"
+#define QMCONN_C                                                                             \
+	"--name v1c --ikev1 --host 127.0.0.1 --id @west --client 10.5.0.0/16 --to --host "    \
+	"127.0.0.2 --id @east --client 10.6.0.0/16 --psk --encrypt --tunnel"
+
+/*
+ * Several Quick Modes at once on one ISAKMP SA (libreswan starts one per
+ * connection sharing it at once): west starts v1b and v1c while v1's
+ * message 1 is still on the wire; east takes the three message 1s (three
+ * exchanges under way, each its own Message ID, IV chain and state) and
+ * answers each; one message 2 is lost and only its exchange's timer sends
+ * it again; west ends each exchange. Three IPsec SAs on both sides, the
+ * same keys, nothing dropped. With PFS (the Phase 1 group): three key
+ * exchanges in flight at once on each side.
+ */
+Test(v1, several_quick_modes_at_once)
+{
+	struct ike_sa *w, *e;
+	uint32_t ids[3];
+
+	v1_main_up(QMCONN " --pfs", QMCONN " --pfs");
+	xch_conn_add(XCH_WEST, QMCONN_B " --pfs");
+	xch_conn_add(XCH_EAST, QMCONN_B " --pfs");
+	xch_conn_add(XCH_WEST, QMCONN_C " --pfs");
+	xch_conn_add(XCH_EAST, QMCONN_C " --pfs");
+	xch_initiate(XCH_WEST, "v1b");
+	xch_initiate(XCH_WEST, "v1c");
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(w->v1->nqm, 3, "west runs %u Quick Modes", w->v1->nqm);
+	for (int i = 0; i < 3; i++) {
+		const struct xch_msg *m = step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+
+		ids[i] = m->v1m->hdr.msgid;
+		for (int k = 0; k < i; k++)
+			cr_assert_neq(ids[i], ids[k], "two exchanges with one Message ID");
+	}
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "a second ISAKMP SA");
+	cr_assert_eq(e->v1->nqm, 3, "east runs %u Quick Modes", e->v1->nqm);
+	for (struct v1_qm *q = e->v1->qms; q; q = q->next)
+		cr_assert_eq(q->state, IKE_V1_QUICK_R1);
+	/* east's three answers; the second is lost */
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+	cr_assert_not_null(xch_drop_next(XCH_EAST));
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+	cr_assert_eq(w->v1->nqm, 1, "west: two exchanges ended, one waits");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_eq(e->v1->nqm, 1);
+	cr_assert_not(xch_pending(XCH_EAST));
+	/* the lost one's timer: its message 2 again, alone */
+	xch_advance(XCH_EAST, 600);
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE KE ID ID}");
+	cr_assert_not(xch_pending(XCH_EAST), "more than the lost message was resent");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH}");
+	cr_assert_eq(w->v1->nqm, 0);
+	cr_assert_eq(e->v1->nqm, 0);
+	assert_pair_of("v1");
+	assert_pair_of("v1b");
+	assert_pair_of("v1c");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_DROPPED), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_TX_RETRANSMIT), 1);
+	cr_assert_eq(xch_run_until_quiet(), 0);
+}
+
+/*
+ * The peer's message 1 again while its exchange waits for message 3, after
+ * another exchange answered since: that exchange's own message 2 again
+ * (the SA's last answer is the other's).
+ */
+Test(v1, repeated_message_1_gets_its_own_answer)
+{
+	const struct xch_msg *m;
+	uint8_t first[2048], answer[2048];
+	size_t first_len, answer_len;
+
+	v1_main_up(QMCONN, QMCONN);
+	xch_conn_add(XCH_WEST, QMCONN_B);
+	xch_conn_add(XCH_EAST, QMCONN_B);
+	xch_initiate(XCH_WEST, "v1b");
+	m = step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert_leq(m->len, sizeof(first));
+	first_len = m->len;
+	memcpy(first, m->bytes, m->len);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	m = step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");	/* the first's answer */
+	answer_len = m->len;
+	memcpy(answer, m->bytes, m->len);
+	cr_assert_not_null(xch_drop_next(XCH_EAST));	/* the second's: east's last answer */
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* the first's message 3, lost */
+	cr_assert_eq(xch_sa(XCH_EAST)->v1->nqm, 2);
+	/* the first message 1 again: its own message 2 again */
+	xch_send_raw(XCH_WEST, first, first_len);
+	cr_assert_not_null(xch_step(XCH_WEST));
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m, "no answer to the repeated message 1");
+	cr_assert_eq(m->len, answer_len);
+	cr_assert_arr_eq(m->bytes, answer, answer_len, "not the first exchange's message 2");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
+}
+
 /*
  * Phase 1 re-establishment at ikelifetime - rekeymargin: a new Main Mode
  * (no Quick Mode: the IPsec SA stays, on the new ISAKMP SA), then the old

@@ -699,6 +699,7 @@ static int xch_v1_open(struct ike_daemon *d, uint8_t *buf, size_t len, struct v1
 {
 	for (struct ike_sa *sa = d->w[0].sas; sa; sa = sa->next) {
 		const struct v1_state *s = sa->v1;
+		const struct v1_qm *q;
 		uint8_t iv[CRYPTO_V1_BLOCK_MAX];
 
 		if (sa->version != 1 || !s || !s->block || memcmp(sa->spi_i, m->hdr.icookie, 8) ||
@@ -706,8 +707,8 @@ static int xch_v1_open(struct ike_daemon *d, uint8_t *buf, size_t len, struct v1
 			continue;
 		if (m->hdr.msgid == 0)
 			memcpy(iv, s->iv, s->block);
-		else if (s->qm && s->qm->msgid == m->hdr.msgid)
-			memcpy(iv, s->qm->iv, s->block);	/* a Quick Mode exchange's chain */
+		else if ((q = v1_qm_by_msgid(s, m->hdr.msgid)))
+			memcpy(iv, q->iv, s->block);	/* a Quick Mode exchange's chain */
 		else if (m->hdr.exchange == V1_X_TRANSACTION && s->tx_msgid == m->hdr.msgid)
 			memcpy(iv, s->tx_iv, s->block);		/* a Transaction's chain */
 		else if (crypto_v1_iv_msgid(s->p1.hash, s->p1_iv, s->block, m->hdr.msgid, iv) < 0)

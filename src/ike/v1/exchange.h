@@ -196,8 +196,6 @@ bool v1_hand_over(struct ike_sa *old);
  */
 bool v1_reestablish(struct ike_sa *sa, const char *why);
 
-/* Our Quick Mode request was never answered: that exchange ends (main.c's retransmit timer). */
-void v1_quick_timeout(struct ike_sa *sa);
 
 /*
  * The established ISAKMP SA of worker w a Quick Mode for connection c

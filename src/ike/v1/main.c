@@ -91,7 +91,7 @@ void v1_state_free(struct ike_sa *sa)
 	if (!s)
 		return;
 	crypto_ke_free(s->ke);
-	v1_qm_free(sa);
+	v1_qm_free_all(sa);
 	v1_sig_pend_free(sa);
 	if (s->psk) {
 		crypto_wipe(s->psk, s->psk_len);
@@ -204,11 +204,6 @@ void v1_retrans_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		return;
 	sa->retries++;
 	elapsed = (uint64_t)V1_RETRANS_FIRST_MS * ((1ull << sa->retries) - 1);
-	if (elapsed >= V1_RETRANS_TIMEOUT_MS && sa->v1->qm && sa->v1->qm->state == IKE_V1_QUICK_I1 &&
-	    ike_state_info(sa->state)->established) {
-		v1_quick_timeout(sa);	/* only the Quick Mode ends, as libreswan's */
-		return;
-	}
 	if (elapsed >= V1_RETRANS_TIMEOUT_MS) {
 		ike_stats_fail_reason(sa, IKE_FAIL_TIMEOUT);
 		ike_sa_progress(sa, RC_NORETRANSMISSION,
@@ -1534,9 +1529,17 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 			v1_drop(sa->w, rx, "encrypted IKEv1 message before keys, or not whole blocks");
 			return;
 		}
-		if (quick && s->qm && s->qm->msgid != m->hdr.msgid) {
-			v1_drop(sa->w, rx, "a second Quick Mode exchange while one is under way");
-			return;
+		if (quick) {
+			/* the exchange of that Message ID, or none yet (a peer's new one) */
+			s->qm = v1_qm_by_msgid(s, m->hdr.msgid);
+			if (s->qm && s->qm->state == IKE_V1_QUICK_R1 && s->qm->msg &&
+			    crypto_memeq(s->rx_digest, s->qm->rx_digest, 32)) {
+				/* its message 1 again: its message 2 again (the SA's last answer
+				 * may be another exchange's) */
+				counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+				send_raw(sa, s->qm->msg, s->qm->msg_len);
+				return;
+			}
 		}
 		if (quick && s->qm) {
 			memcpy(s->iv_next, s->qm->iv, s->block);	/* the exchange's chain */

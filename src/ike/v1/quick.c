@@ -23,7 +23,10 @@
  * The IPsec SA is a Child SA installed through the IKEv2 code's kernel
  * path (v2/child.c) and announced with the same updown (child_updown.c).
  * The commit bit is ignored, as libreswan does: never set, never waited
- * for. One Quick Mode exchange at a time per ISAKMP SA. The responder's
+ * for. Up to V1_QM_MAX Quick Mode exchanges at once per ISAKMP SA, the
+ * peer's and ours, each with its own state and resend timer (state.h),
+ * found by Message ID, the Child SA it makes or its key exchange's tag,
+ * as libreswan keeps one state per Quick Mode. The responder's
  * IPsec SA is up once installed, before message 2 goes (as an IKEv2
  * responder's before its IKE_AUTH answer); it resends message 2 until
  * message 3 comes, and deletes the SA when it never does.
@@ -51,38 +54,98 @@
 enum {
 	QM_NONCE_LEN = 32,
 	DEFAULT_IPSEC_LIFE_S = 28800,
-	QM_RESEND_FIRST_MS = 500,
+	QM_RESEND_FIRST_MS = 500,	/* responder: message 2 until message 3 */
 	QM_RESEND_TIMEOUT_MS = 30000,
+	QM_REQ_FIRST_MS = 500,		/* initiator: message 1 until message 2 */
+	QM_REQ_TIMEOUT_MS = 60000,	/* as libreswan's: then only that exchange ends */
 	QM_BUSY_RETRY_MS = 1000,
 };
+
+static void qm_release(struct ike_sa *sa, struct v1_qm *q)
+{
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend);
+	if (q->job)
+		q->job->cookie = NULL;	/* its completion finds no SA and frees it */
+	crypto_ke_free(q->ke);
+	free(q->msg);
+	crypto_wipe(q, sizeof(*q));
+	free(q);
+}
 
 void v1_qm_free(struct ike_sa *sa)
 {
 	struct v1_state *s = sa->v1;
-	struct v1_qm *q = s ? s->qm : NULL;
+	struct v1_qm *q = s ? s->qm : NULL, **pp;
 
 	if (!q)
 		return;
-	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend);
-	crypto_ke_free(q->ke);
-	crypto_wipe(q, sizeof(*q));
-	free(q);
+	for (pp = &s->qms; *pp && *pp != q; pp = &(*pp)->next)
+		;
+	if (*pp) {
+		*pp = q->next;
+		s->nqm--;
+	}
 	s->qm = NULL;
+	qm_release(sa, q);
+}
+
+void v1_qm_free_all(struct ike_sa *sa)
+{
+	struct v1_state *s = sa->v1;
+
+	if (!s)
+		return;
+	while (s->qms) {
+		struct v1_qm *q = s->qms;
+
+		s->qms = q->next;
+		qm_release(sa, q);
+	}
+	s->nqm = 0;
+	s->qm = NULL;
+}
+
+struct v1_qm *v1_qm_by_msgid(const struct v1_state *s, uint32_t msgid)
+{
+	struct v1_qm *q;
+
+	for (q = s->qms; q && q->msgid != msgid; q = q->next)
+		;
+	return q;
+}
+
+struct v1_qm *v1_qm_of_child(const struct v1_state *s, uint64_t serial)
+{
+	struct v1_qm *q;
+
+	for (q = s->qms; q && q->child != serial; q = q->next)
+		;
+	return q;
+}
+
+/* q (of sa, or NULL) is the exchange being handled from here. */
+static struct v1_qm *qm_select(struct ike_sa *sa, struct v1_qm *q)
+{
+	sa->v1->qm = q;
+	return q;
 }
 
 static void qm_resend_fire(struct timer_wheel *tw, struct timer *t, void *arg);
 
 static struct v1_qm *qm_new(struct ike_sa *sa, enum ike_state st, uint32_t msgid)
 {
-	struct v1_qm *q = calloc(1, sizeof(*q));
+	struct v1_state *s = sa->v1;
+	struct v1_qm *q;
 
-	if (!q)
+	if (s->nqm >= V1_QM_MAX || !(q = calloc(1, sizeof(*q))))
 		return NULL;
 	timer_init(&q->resend, qm_resend_fire, sa);
 	q->state = st;
 	q->msgid = msgid;
-	sa->v1->qm = q;
-	return q;
+	q->next = s->qms;
+	s->qms = q;
+	s->nqm++;
+	return qm_select(sa, q);
 }
 
 static struct child_sa *qm_child(struct ike_sa *sa)
@@ -359,6 +422,8 @@ static int qm_kex(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
 		.ke = q->ke,
 		.peer = peer,
 		.peer_len = peer_len,
+		.slot = &q->job,	/* the SA's other exchanges have theirs */
+		.tag = q->msgid,	/* the result comes back to this exchange */
 	};
 	int rc = v2_kex_run(sa, &p);
 
@@ -399,9 +464,20 @@ static int install(struct ike_sa *sa, struct child_sa *c, child_done_fn *done)
 
 static void i_send_1(struct ike_sa *sa);
 
+/* Send q's kept message to the peer. */
+static void qm_send(struct ike_sa *sa, const struct v1_qm *q)
+{
+	struct net_dgram d = {
+		.buf = q->msg, .len = q->msg_len, .peer = sa->peer, .peer_port = sa->peer_port,
+		.local = sa->local,
+	};
+
+	net_worker_send(net_pool_worker(sa->w->d->pool, sa->w->index), sa->l, &d);
+}
+
 static void i_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 {
-	struct v1_qm *q = sa->v1->qm;
+	struct v1_qm *q = qm_select(sa, v1_qm_of_child(sa->v1, c->serial));
 
 	if (!q || q->state != IKE_V1_QUICK_I1 || q->child != c->serial)
 		return;
@@ -432,10 +508,15 @@ static void i_send_1(struct ike_sa *sa)
 	}
 	v2_spi32_put(spi, c->spi_in);
 	if (v1_p2_set_to_sa(set, spi, form) < 0 || build_12(sa, c, form, &len) < 0 ||
-	    v1_send_request(sa, len) < 0) {
+	    ike_sa_keep_msg(&q->msg, &q->msg_len, sa->w->txbuf, len) < 0) {
 		qm_fail(sa, RC_INTERNALERR, "cannot send Quick Mode message 1");
 		goto out;
 	}
+	/* sent again by the exchange's own timer until message 2 comes (qm_resend_fire()) */
+	qm_send(sa, q);
+	q->resends = 0;
+	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend,
+		  ike_now(sa->w) + QM_REQ_FIRST_MS);
 	q->sent = true;
 	/* what the IPsec SA will be, as its "established" line says: /NAT for ESP in UDP */
 	ike_sa_progress(sa, RC_LOG, "sent Quick Mode request {ESP%s <0x%08x}",
@@ -473,8 +554,9 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 	struct v1_qm *q;
 	uint32_t msgid;
 
-	if (sa->v1->qm) {
-		ike_sa_progress(sa, RC_LOG, "a Quick Mode exchange is already under way");
+	if (sa->v1->nqm >= V1_QM_MAX) {
+		ike_sa_progress(sa, RC_LOG, "%u Quick Mode exchanges are under way already",
+				(unsigned)V1_QM_MAX);
 		ike_sa_progress_done(sa);
 		return -EBUSY;
 	}
@@ -533,7 +615,7 @@ int v1_quick_initiate(struct ike_sa *sa)
 int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
 		   struct ike_progress *pr)
 {
-	if (sa->v1->qm)
+	if (sa->v1->nqm >= V1_QM_MAX)
 		return -EBUSY;
 	if (pr && !sa->ext->whack)
 		sa->ext->whack = ike_progress_ref(pr);
@@ -550,9 +632,9 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
 	/* by its timer or the kernel's soft expiry: the end that made it, unless --dontrekey */
 	if (!asked && (!c->we_initiated || (c->conn->spec->policy & POL_DONT_REKEY)))
 		return false;
-	if (sa->v1->qm || sa->v1->replaced) {
+	if (sa->v1->nqm >= V1_QM_MAX || sa->v1->replaced) {
 		/*
-		 * One Quick Mode at a time, and none on an ISAKMP SA being
+		 * V1_QM_MAX exchanges under way, or an ISAKMP SA being
 		 * re-established (its IPsec SAs move to the new one): look
 		 * again in a second, while the SA lasts.
 		 */
@@ -574,7 +656,7 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
  * exchange ends; the ISAKMP SA stays. It starts again while --keyingtries
  * allows (0: for ever), a rekey while the old IPsec SA lasts.
  */
-void v1_quick_timeout(struct ike_sa *sa)
+static void qm_timeout(struct ike_sa *sa)
 {
 	struct v1_qm *q = sa->v1->qm;
 	struct child_sa *c = qm_child(sa);
@@ -585,7 +667,6 @@ void v1_quick_timeout(struct ike_sa *sa)
 	bool rekey = c && c->rekey_of;
 
 	ike_connection_ref(conn);
-	v1_request_done(sa);
 	qm_fail(sa, RC_NORETRANSMISSION, "no answer to our Quick Mode request");
 	if ((limit == 0 || tries < limit) && (!rekey || old) &&
 	    (!old || !old->expire_ms || ike_now(sa->w) < old->expire_ms)) {
@@ -699,7 +780,7 @@ static void retire_start(struct ike_sa *sa, struct child_sa *old, struct child_s
 static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 {
 	struct v1_state *s = sa->v1;
-	struct v1_qm *q = s->qm;
+	struct v1_qm *q = qm_select(sa, v1_qm_of_child(s, c->serial));
 	struct v1_build b;
 	uint8_t hash[CRYPTO_V1_PRF_MAX];
 	size_t len;
@@ -817,7 +898,7 @@ void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in)
 	memcpy(q->rx_digest, s->rx_digest, sizeof(q->rx_digest));
 	v1_natt_follow(sa, in->rx);
 	q->answered = true;
-	v1_request_done(sa);
+	timer_cancel(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend);
 	got = sap->u.sa;
 	if (got->nprop != 1 || got->prop[0].ntrans != 1 || got->prop[0].spi_size != 4 ||
 	    p2_set(sa, c->conn, &set) < 0 || v1_p2_choose(&set, got, &chosen, &pi, &ti) < 0 ||
@@ -859,22 +940,32 @@ void v1_quick_i_r1(struct ike_sa *sa, struct ike_input *in)
 /* ---- responder ---- */
 
 /*
- * The responder resends message 2 until message 3 comes (500 ms, doubling):
- * a lost message 3 is sent again by the initiator when it sees message 2
- * again. After QM_RESEND_TIMEOUT_MS the exchange ends and its IPsec SA,
- * installed but never acknowledged, is removed.
+ * Each exchange resends its last message with a timer of its own (500 ms,
+ * doubling): the initiator message 1 until message 2 comes (for 60 s; then
+ * only that exchange ends, qm_timeout()), the responder message 2 until
+ * message 3 comes (a lost message 3 is sent again by the initiator when it
+ * sees message 2 again; after 30 s the exchange ends and its IPsec SA,
+ * installed but never acknowledged, is removed).
  */
 static void qm_resend_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 {
 	struct ike_sa *sa = arg;
-	struct v1_qm *q = sa->v1 ? sa->v1->qm : NULL;
+	/* armed only while its exchange lives (qm_release() cancels it) */
+	struct v1_qm *q = qm_select(sa, caa_container_of(t, struct v1_qm, resend));
+	bool ours = q->state == IKE_V1_QUICK_I1;
+	uint64_t first = ours ? QM_REQ_FIRST_MS : QM_RESEND_FIRST_MS;
+	uint64_t limit = ours ? QM_REQ_TIMEOUT_MS : QM_RESEND_TIMEOUT_MS;
 	uint64_t elapsed, wait;
 
-	if (!q || q->state != IKE_V1_QUICK_R1 || !q->sent || !sa->resp)
+	if (!q->sent || !q->msg || (ours ? q->answered : q->state != IKE_V1_QUICK_R1))
 		return;
 	q->resends++;
-	elapsed = (uint64_t)QM_RESEND_FIRST_MS * ((1ull << q->resends) - 1);
-	if (elapsed >= QM_RESEND_TIMEOUT_MS) {
+	elapsed = first * ((1ull << q->resends) - 1);
+	if (elapsed >= limit && ours) {
+		qm_timeout(sa);	/* only the Quick Mode ends, as libreswan's */
+		return;
+	}
+	if (elapsed >= limit) {
 		log_limited(LOG_INFO, 10, "IKEv1 Quick Mode message 3 never came",
 			    "#%llu: Quick Mode message 3 never came: deleting its IPsec SA",
 			    (unsigned long long)sa->serial);
@@ -882,20 +973,16 @@ static void qm_resend_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		return;
 	}
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TX_RETRANSMIT);
-	struct net_dgram d = {
-		.buf = sa->resp, .len = sa->resp_len, .peer = sa->peer, .peer_port = sa->peer_port,
-		.local = sa->local,
-	};
-	net_worker_send(net_pool_worker(sa->w->d->pool, sa->w->index), sa->l, &d);
-	wait = (uint64_t)QM_RESEND_FIRST_MS << q->resends;
-	if (elapsed + wait > QM_RESEND_TIMEOUT_MS)
-		wait = QM_RESEND_TIMEOUT_MS - elapsed;
+	qm_send(sa, q);
+	wait = first << q->resends;
+	if (elapsed + wait > limit)
+		wait = limit - elapsed;
 	timer_arm(tw, t, ike_now(sa->w) + wait);
 }
 
 static void r_send_2(struct ike_sa *sa, struct child_sa *c, int status)
 {
-	struct v1_qm *q = sa->v1->qm;
+	struct v1_qm *q = qm_select(sa, v1_qm_of_child(sa->v1, c->serial));
 	struct v1_sa *form;
 	uint8_t spi[4];
 	size_t len;
@@ -934,6 +1021,9 @@ static void r_send_2(struct ike_sa *sa, struct child_sa *c, int status)
 		qm_fail(sa, RC_INTERNALERR, "cannot send Quick Mode message 2");
 		return;
 	}
+	/* this exchange's own copy: the SA's last answer may soon be another exchange's */
+	if (sa->resp)
+		ike_sa_keep_msg(&q->msg, &q->msg_len, sa->resp, sa->resp_len);
 	/*
 	 * Both SAs are in the kernel: the IPsec SA is up from here, as an IKEv2
 	 * responder's is before its IKE_AUTH answer (libreswan's QUICK_R1 has
@@ -990,7 +1080,7 @@ void v1_quick_r_kex(struct ike_sa *sa, struct ike_input *in)
 
 static void r_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 {
-	struct v1_qm *q = sa->v1->qm;
+	struct v1_qm *q = qm_select(sa, v1_qm_of_child(sa->v1, c->serial));
 
 	if (!q || q->state != IKE_V1_QUICK_R1 || q->child != c->serial)
 		return;
@@ -1065,6 +1155,11 @@ void v1_quick_r_i1(struct ike_sa *sa, struct ike_input *in)
 	put_u32(mid, m->hdr.msgid);
 	if (s->qm || !hash_ok(sa, m, (struct iovec[]){ { mid, 4 } }, 1)) {
 		v1_drop(sa->w, in->rx, "Quick Mode message 1 without a valid HASH(1)");
+		return;
+	}
+	if (s->nqm >= V1_QM_MAX) {
+		/* the peer retransmits it; one of the exchanges under way ends meanwhile */
+		v1_drop(sa->w, in->rx, "Quick Mode message 1 while V1_QM_MAX exchanges are under way");
 		return;
 	}
 	v1_natt_follow(sa, in->rx);

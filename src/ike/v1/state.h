@@ -31,12 +31,17 @@ struct v1_p1 {
 };
 
 /*
- * One Quick Mode exchange (RFC 2409 5.5) on an established ISAKMP SA: one
- * at a time per SA. Its state is one of IKE_V1_QUICK_*; the Child SA it
+ * One Quick Mode exchange (RFC 2409 5.5) on an established ISAKMP SA. An
+ * SA runs up to V1_QM_MAX at once, the peer's and ours, each with its own
+ * Message ID, IV chain, state (one of IKE_V1_QUICK_*) and resend timer.
+ * The Child SA it
  * makes is sa's child with serial child. Freed (and wiped) when the
  * exchange ends or with the SA.
  */
+enum { V1_QM_MAX = 8 };
+
 struct v1_qm {
+	struct v1_qm *next;		/* the SA's exchanges (v1_state.qms) */
 	enum ike_state state;
 	uint32_t msgid;
 	uint8_t iv[CRYPTO_V1_BLOCK_MAX];	/* this exchange's CBC chain */
@@ -53,8 +58,11 @@ struct v1_qm {
 	uint16_t gxi_len, gxr_len, gxy_len;
 	struct crypto_ke *ke;		/* ours, while the exchange runs */
 	uint8_t rx_digest[32];		/* of the message we answer: 2 (initiator), 1 (responder) */
-	struct timer resend;		/* responder: message 2 again until message 3 comes */
+	struct timer resend;		/* msg again until the answer comes (qm_resend_fire()) */
+	uint8_t *msg;			/* our last message of it, sent again by resend: */
+	uint32_t msg_len;		/* message 1 (initiator), message 2 (responder) */
 	uint8_t resends;
+	struct crypto_job *job;		/* its key exchange under way, or NULL (v2_kex_params.slot) */
 	unsigned tries;			/* initiator: the attempts before this one (--keyingtries) */
 	unsigned split;			/* initiator: the Mode Config split network it is for */
 	uint64_t started_ms;		/* initiator: when it began (rekey times) */
@@ -73,7 +81,16 @@ struct v1_state {
 	bool dpd_waiting;		/* its ACK has not come */
 	bool initial_contact;		/* the peer's INITIAL-CONTACT was acted on (once per SA) */
 	uint64_t dpd_look_ms;		/* when DPD last looked at the peer's silence */
-	struct v1_qm *qm;		/* the Quick Mode exchange under way, or NULL */
+	/*
+	 * The Quick Mode exchanges under way (qms, nqm of them), and the one
+	 * being handled now (qm), which every way into quick.c sets: the
+	 * dispatch by Message ID (a message) or by the job's tag (a key
+	 * exchange), the kernel's answers by the Child SA, the resend timer by
+	 * the exchange. NULL: none.
+	 */
+	struct v1_qm *qms;
+	unsigned nqm;
+	struct v1_qm *qm;
 	bool replaced;			/* its re-establishment is under way or done: no new work */
 	bool replacing;			/* a re-establishment: takes the older SAs' IPsec SAs */
 	/* Main Mode inputs, kept until the SA is up */
@@ -135,8 +152,18 @@ struct v1_state {
 /* sa->v1, zeroed; NULL on ENOMEM. Context: the owner. */
 struct v1_state *v1_state_new(struct ike_sa *sa);
 
-/* Stop, wipe and free sa->v1->qm (none is fine). Context: the owner. */
+/* Stop, wipe and free sa->v1->qm, the exchange being handled (none is fine). Context: the owner. */
 void v1_qm_free(struct ike_sa *sa);
+
+/* The same for every Quick Mode exchange of sa (with the SA). Context: the owner. */
+void v1_qm_free_all(struct ike_sa *sa);
+
+/* s's Quick Mode exchange with Message ID msgid, or NULL. */
+struct v1_qm *v1_qm_by_msgid(const struct v1_state *s, uint32_t msgid);
+
+/* s's exchange making Child SA serial, or NULL. */
+struct v1_qm *v1_qm_of_child(const struct v1_state *s, uint64_t serial);
+
 
 /* Wipe and free sa->v1 (NULL is fine). Context: the owner. */
 void v1_state_free(struct ike_sa *sa);

@@ -168,7 +168,13 @@ void v1_dispatch(struct ike_sa *sa, enum ike_event ev, struct ike_input *in)
 	enum ike_state state = sa->state;
 	enum ike_match match;
 
-	/* A Quick Mode exchange under way has a state of its own; crypto results after Phase 1 are its. */
+	/*
+	 * A Quick Mode exchange under way has a state of its own; a key
+	 * exchange result after Phase 1 is the exchange's its tag names (a
+	 * message's exchange was found by v1_sa_message()).
+	 */
+	if (sa->v1 && ev == IKE_EV_CRYPTO && in->kex && ike_state_info(sa->state)->established)
+		sa->v1->qm = v1_qm_by_msgid(sa->v1, in->kex->tag);
 	if (sa->v1 && sa->v1->qm && ike_state_info(sa->state)->established &&
 	    (ev == IKE_EV_CRYPTO || exchange == V1_X_QUICK))
 		state = sa->v1->qm->state;

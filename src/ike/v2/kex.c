@@ -16,6 +16,7 @@
 struct kex_in {
 	uint16_t group;
 	uint8_t mode, task;
+	uint32_t tag;
 	struct v2_suite suite;
 	uint16_t old_prf;
 	uint8_t old_sk_d_len;
@@ -37,6 +38,7 @@ static void kex_work(struct crypto_job *job)
 
 	out->task = in->task;
 	out->phase = in->mode;
+	out->tag = in->tag;
 	if (!ke) {
 		rc = crypto_ke_new(in->group, &ke);
 		if (rc < 0)
@@ -101,7 +103,11 @@ static void kex_done(struct crypto_job *job)
 		crypto_ke_free(r->ke);
 	} else {
 		struct ike_input in = { .kex = r, .task = r->task, .phase = r->phase };
-		if (sa->ext && sa->ext->rjob == job)
+		struct crypto_job **slot = (struct crypto_job **)(uintptr_t)job->arg[1];
+
+		if (slot)
+			*slot = NULL;	/* its owner is still there: it would have cleared the cookie */
+		else if (sa->ext && sa->ext->rjob == job)
 			sa->ext->rjob = NULL;
 		else
 			sa->job = NULL;
@@ -142,6 +148,7 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 	in->group = p->group;
 	in->mode = p->mode;
 	in->task = p->task;
+	in->tag = p->tag;
 	in->suite = p->suite;
 	in->old_prf = p->old_prf;
 	if (p->old_sk_d_len)
@@ -160,10 +167,13 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 		goto out;
 	job->id = sa->serial;
 	job->arg[0] = (uint64_t)(uintptr_t)p->ke;	/* moves into the job */
+	job->arg[1] = (uint64_t)(uintptr_t)p->slot;
 	rc = crypto_jobq_submit(sa->w->d->jobq, sa->w->index, job);
 	if (rc < 0)
 		goto out;
-	if (p->answer)
+	if (p->slot)
+		*p->slot = job;
+	else if (p->answer)
 		sa->ext->rjob = job;
 	else
 		sa->job = job;

@@ -14,6 +14,7 @@ struct kex_result {
 	int status;			/* 0 or -errno */
 	uint8_t task;			/* enum v2_task_kind the job was for */
 	uint8_t phase;			/* enum v2_kex_mode it ran */
+	uint32_t tag;			/* the caller's, as given (IKEv1: the Quick Mode's Message ID) */
 	struct crypto_ke *ke;		/* ours; the SA takes it back */
 	uint16_t pub_len;
 	uint8_t pub[V2_KE_MAX];
@@ -39,6 +40,13 @@ struct v2_kex_params {
 	uint8_t mode;			/* enum v2_kex_mode */
 	uint8_t task;			/* returned in the result */
 	bool answer;			/* for our answer to the peer (ext->rjob), else sa->job */
+	/*
+	 * Or the job goes here (and is cleared here when it ends): an
+	 * exchange of several at once (IKEv1 Quick Mode) keeps its own, and
+	 * sets its cookie to NULL if it ends first (the job then finds no SA)
+	 */
+	struct crypto_job **slot;
+	uint32_t tag;			/* returned in the result */
 	uint16_t group;
 	struct crypto_ke *ke;		/* ours, or NULL to generate one; moves into the job */
 	const uint8_t *peer;		/* the peer's KE (not for KEX_GEN) */
