@@ -44,6 +44,10 @@ static const struct {
 	[IMPAIR_MODECFG_SPLIT_HALVES] = { "modecfg-split-halves", IMPAIR_KIND_BOOL,
 					  "an IKEv1 --modecfgserver sends its --client as its two "
 					  "halves, as a server with several split networks does" },
+	/* consulted where an IKEv1 initiator writes its NAT-T Vendor IDs */
+	[IMPAIR_V1_NATT_DRAFT_ONLY] = { "v1-natt-draft-only", IMPAIR_KIND_BOOL,
+					"an IKEv1 initiator announces only the NAT-T drafts 02 "
+					"and 03, not RFC 3947, as an old peer does" },
 };
 
 static _Atomic uint32_t values[IMPAIR_COUNT];

@@ -24,6 +24,7 @@ enum impairment {
 	IMPAIR_CP_REQUEST_PCSCF,	/* ... and for P-CSCF servers (RFC 7651 types) */
 	IMPAIR_CP_REQUEST_PCSCF_LEGACY,	/* ... with the 3GPP private types 16389/16390 */
 	IMPAIR_MODECFG_SPLIT_HALVES,	/* IKEv1 Mode Config: --client sent as two split networks */
+	IMPAIR_V1_NATT_DRAFT_ONLY,	/* IKEv1 Phase 1: NAT-T draft Vendor IDs only, no RFC 3947 */
 	IMPAIR_COUNT,
 };
 

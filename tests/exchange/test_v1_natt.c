@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exchange/xch.h"
+#include "util/impair.h"
 #include "ike/v1/exchange.h"
 #include "ike/v1/msg.h"
 #include "ike/v1/natt.h"
@@ -146,6 +147,55 @@ Test(v1_natt, main_mode_initiator_behind_nat)
 	assert_encap(XCH_WEST, wc, 4500, 4500);
 	assert_encap(XCH_EAST, ec, 4500, 14500);
 	assert_addr(&xch_kernel_sa(XCH_EAST, ec->spi_out)->dst, "127.0.0.3");
+}
+
+/*
+ * A peer that knows only the NAT-T drafts (--impair v1-natt-draft-only on
+ * west: draft-02, its "\n" twin and draft-03, no RFC 3947): east takes the
+ * best, draft-03, and both speak it: NAT-D as payload 130, the float to port
+ * 4500 from message 5, UDP-Encapsulated-Tunnel as 61443 in Quick Mode, and
+ * the IPsec SAs ESP in UDP as with RFC 3947.
+ */
+Test(v1_natt, draft_03_peer_behind_nat)
+{
+	const struct xch_msg *m;
+	struct ike_sa *w, *e;
+	struct child_sa *wc, *ec;
+
+	cr_assert_eq(impair_apply("v1-natt-draft-only", true, NULL, 0), 0);
+	xch_set_nat(XCH_WEST, "127.0.0.3");
+	pair(WEST_TUNNEL, EAST_TUNNEL);
+	xch_initiate(XCH_WEST, "v1");
+	step_expect(XCH_WEST, "v1 Main: SA VID VID VID VID");	/* DPD and three drafts */
+	step_expect(XCH_EAST, MM2);
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_eq(e->v1->natt, V1_NATT_DRAFT_03, "east chose %u", e->v1->natt);
+	cr_assert_eq(w->v1->natt, V1_NATT_DRAFT_03, "west took %u", w->v1->natt);
+	m = step_expect(XCH_WEST, "v1 Main: KE NONCE NAT-D (draft) NAT-D (draft)");
+	cr_assert_eq(m->v1m->pl[2].type, V1_PL_NAT_D_DRAFT);
+	cr_assert(e->nat_peer, "east sees the NAT in front of west by the draft's NAT-D");
+	step_expect(XCH_EAST, "v1 Main: KE NONCE NAT-D (draft) NAT-D (draft)");
+	cr_assert(w->nat_local);
+	step_expect(XCH_WEST, MM56);
+	cr_assert_eq(w->local_port, 4500);
+	cr_assert_eq(e->peer_port, 14500);
+	step_expect(XCH_EAST, MM56);
+	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
+	m = step_expect(XCH_WEST, QM12);
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL_DRAFT);
+	m = step_expect(XCH_EAST, QM12);
+	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL_DRAFT);
+	step_expect(XCH_WEST, QM3);
+	wc = w->children;
+	ec = e->children;
+	cr_assert(wc && ec);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_not(wc->transport);
+	assert_encap(XCH_WEST, wc, 4500, 4500);
+	assert_encap(XCH_EAST, ec, 4500, 14500);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
 }
 
 /* Aggressive Mode, west behind the NAT: NAT-D in messages 2 and 3, message 3 from port 4500. */

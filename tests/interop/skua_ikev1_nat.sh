@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# IKEv1 NAT traversal (RFC 3947) and DPD (RFC 3706) between Skua and the real peers,
+# IKEv1 NAT traversal (RFC 3947, and draft 03 in lane 5) and DPD (RFC 3706) between Skua and the real peers,
 # libreswan 4.10 and strongSwan 5.9.8, across a NAT. One NAT namespace ("nat", nftables
 # masquerade of what leaves by its outside bridge, address 192.0.2.1) and four lanes,
 # run at the same time: lane N is a pair of namespaces, "inN" (10.99.N.2, its default
@@ -9,6 +9,10 @@
 # the NAT) and 10.2.0.0/24; the daemon behind the NAT initiates.
 #   lane 1: Skua -> libreswan     lane 2: libreswan -> Skua
 #   lane 3: strongSwan -> Skua    lane 4: Skua -> strongSwan
+#   lane 5: libreswan -> Skua, libreswan with nat-ikev1-method=drafts: only the NAT-T
+#           drafts' Vendor IDs (02, 02_n, 03); Skua takes draft-03 (NAT-D payload 130,
+#           UDP-Encapsulated-Tunnel 61443) and libreswan agrees ("NAT-T draft:
+#           Installing IPsec SA with ENCAP")
 # Each lane asserts: the NAT detected on both sides, as each logs it; the ISAKMP SA
 # established on port 4500 on both; Quick Mode agreed with UDP encapsulation
 # (UDP-Encapsulated-Tunnel: Skua's "{ESP/NAT" lines, libreswan's "Installing IPsec SA
@@ -26,6 +30,7 @@
 #   lane 4 restart (strongSwan; Skua the initiator): Skua initiates Main Mode again,
 #          from port 500, and once strongSwan is started again the ISAKMP SA comes
 #          back over the NAT (it did not while the restart began on port 4500)
+#   lane 5 clear (libreswan, drafts; Skua the responder): no SA, the connection unrouted
 # libreswan's NAT-T results are debug lines: its instances run with --debug base.
 # The host kernel has no ESP: the peers' own install fails ("Protocol not supported"), so
 # their IPsec SA never comes up; Skua runs --use-none (its kernel SAs are logged, not
@@ -51,7 +56,7 @@ IKE="aes256-sha2_256;modp2048"
 ESP="aes256-sha2_256"
 IKE_SSWAN="aes256-sha256-modp2048"
 ESP_SSWAN="aes256-sha256-modp2048" # PFS with the Phase 1 group, as libreswan's pfs=yes
-LANES=${NAT_LANES:-1 2 3 4}
+LANES=${NAT_LANES:-1 2 3 4 5}
 
 in4() { echo "10.99.$1.2"; }
 out4() { echo "192.0.2.$(($1 + 1))"; }
@@ -157,6 +162,7 @@ nat_add_lsw() { # inst conn left right leftsubnet rightsubnet rightid
 		    leftupdown=%disabled
 		    rekey=no
 		    keyingtries=1
+		    nat-ikev1-method=$LSW_NAT_METHOD
 		    auto=add
 	EOF2
 	printf '@peer.test %s : PSK "%s"\n' "$7" "$PSK" >"$d/secrets/$2.secrets"
@@ -246,7 +252,7 @@ nat_expect() { # what log pattern
 
 # The NAT as each kind logs it: behind (it is) or peer (the peer is).
 nat_detected() { # what kind inst conn behind|peer
-	local pat rfc="NAT-Traversal: Result using RFC 3947 \(NAT-Traversal\) sender port 500"
+	local pat rfc="NAT-Traversal: Result using $NAT_METHOD_NAME sender port 500"
 	case "$2:$5" in
 	skua:behind) pat="\"$4\" #[0-9]+: $rfc: I am behind NAT" ;;
 	skua:peer) pat="\"$4\" #[0-9]+: $rfc: peer behind NAT" ;;
@@ -283,7 +289,7 @@ nat_quick_mode() { # what skua-inst peer-kind peer-inst conn skua-initiates
 	case "$pk" in
 	lsw)
 		nat_expect "$what: libreswan agrees UDP-Encapsulated-Tunnel (installs with ENCAP)" \
-			"$(lsw_log "$pi")" "NAT-T RFC: Installing IPsec SA with ENCAP" || fail=1
+			"$(lsw_log "$pi")" "NAT-T $LSW_NAT_KIND: Installing IPsec SA with ENCAP" || fail=1
 		# libreswan prints the SPI without its leading zeros
 		nat_expect "$what: libreswan installs Skua's SPI $spi" \
 			"$(lsw_log "$pi")" "Add SA esp\.${spi#"${spi%%[!0]*}"}@" || fail=1
@@ -402,6 +408,14 @@ nat_lane() {
 	# shellcheck disable=SC2034 # read by sswan_start (lib.sh)
 	SSWAN_TUNING="$SSWAN_BASE_TUNING
 keep_alive = 1s"
+	# lane 5: libreswan speaks only the NAT-T drafts (nat-ikev1-method=drafts): Skua takes
+	# draft-03 (payload 130, UDP-Encapsulated-Tunnel 61443), and both log that name
+	# (libreswan's name for it: draft-ietf-ipsec-nat-t-ike-02/03)
+	LSW_NAT_METHOD=both NAT_METHOD_NAME="RFC 3947 \(NAT-Traversal\)" LSW_NAT_KIND=RFC
+	if [ "$n" = 5 ]; then
+		LSW_NAT_METHOD=drafts NAT_METHOD_NAME="draft-ietf-ipsec-nat-t-ike-(02/)?03"
+		LSW_NAT_KIND=draft
+	fi
 	iop_start "$ik" "$ii" "$IOP_PREFIX-in$n"
 	iop_start "$ok" "$oi" "$IOP_PREFIX-out$n"
 	[ "$ik" = lsw ] && lsw_whack "$ii" --debug base >/dev/null 2>&1 # its NAT-T result is a debug line
@@ -458,7 +472,8 @@ lane_kinds() {
 	2) echo "lsw skua restart" ;;
 	3) echo "sswan skua hold" ;;
 	4) echo "skua sswan restart" ;;
-	*) iop_die "NAT_LANES: no lane $1 (1 to 4)" ;;
+	5) echo "lsw skua clear" ;;
+	*) iop_die "NAT_LANES: no lane $1 (1 to 5)" ;;
 	esac
 }
 

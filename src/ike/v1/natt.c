@@ -11,6 +11,7 @@
 #include "crypto/ikev1_keys.h"
 #include "ike/v1/natt.h"
 #include "ike/v1/state.h"
+#include "util/impair.h"
 #include "util/log.h"
 
 enum { VID_LEN = 16 };
@@ -54,8 +55,9 @@ int v1_vids_build(struct v1_build *b, const struct ike_sa *sa)
 		uint8_t v = sa->v1->natt;
 		return v ? v1_build_blob(b, V1_PL_VID, vid_natt[v], VID_LEN) : 0;
 	}
-	/* best first, as libreswan sends them */
-	for (int v = V1_NATT_RFC; v > V1_NATT_NONE && !rc; v--)
+	/* best first, as libreswan sends them (--impair v1-natt-draft-only: no RFC 3947) */
+	for (int v = impair_get(IMPAIR_V1_NATT_DRAFT_ONLY) ? V1_NATT_DRAFT_03 : V1_NATT_RFC;
+	     v > V1_NATT_NONE && !rc; v--)
 		rc = v1_build_blob(b, V1_PL_VID, vid_natt[v], VID_LEN);
 	return rc;
 }
