@@ -748,6 +748,13 @@ const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)
 }
 
 /* "name" #N: text, to the log and the initiating whack. */
+struct ike_progress *ike_sa_whack(const struct ike_sa *sa)
+{
+	if (sa->version == 1 && sa->v1 && sa->v1->qm && sa->v1->qm->whack)
+		return sa->v1->qm->whack;
+	return sa->ext ? sa->ext->whack : NULL;
+}
+
 static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
 		     va_list ap)
 {

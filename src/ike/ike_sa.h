@@ -437,11 +437,12 @@ _Static_assert(sizeof(struct ike_sa_ext) <= 384, "struct ike_sa_ext outgrew jema
  */
 int ike_sa_keep_msg(uint8_t **slot, uint32_t *slot_len, const uint8_t *buf, size_t len);
 
-/* sa's whack --initiate progress (in its ext), or NULL. Context: the owner worker of sa. */
-static inline struct ike_progress *ike_sa_whack(const struct ike_sa *sa)
-{
-	return sa->ext ? sa->ext->whack : NULL;
-}
+/*
+ * sa's whack --initiate progress (in its ext), or NULL; for an IKEv1 SA
+ * whose Quick Mode being handled has a whack of its own (several run at
+ * once), that one. Context: the owner worker of sa.
+ */
+struct ike_progress *ike_sa_whack(const struct ike_sa *sa);
 
 /*
  * The pool lease of sa's client: its instance's, or for a connection that

@@ -1605,6 +1605,79 @@ Test(v1, several_quick_modes_at_once)
 	cr_assert_eq(xch_run_until_quiet(), 0);
 }
 
+/* A whack that initiates: its lines, and whether pluto let it go. */
+struct qm_whack {
+	struct ike_progress pr;
+	char lines[4096];
+	bool released;
+};
+
+static void qw_line(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	struct qm_whack *t = (struct qm_whack *)pr;
+	size_t n = strlen(t->lines);
+
+	snprintf(t->lines + n, sizeof(t->lines) - n, "%03u %s\n", rc, text);
+}
+
+static void qw_release(struct ike_progress *pr)
+{
+	((struct qm_whack *)pr)->released = true;
+}
+
+static const struct ike_progress_ops qw_ops = { .line = qw_line, .release = qw_release };
+
+static void qw_init(struct qm_whack *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->pr.ops = &qw_ops;
+	atomic_store(&t->pr.refs, 1);
+}
+
+/*
+ * Two whacks --initiate a connection each while both Quick Modes run on
+ * one ISAKMP SA: each hears its own exchange (its "IPsec SA #N
+ * established" line, status 0) and is let go when its own exchange ends,
+ * not when the other's does.
+ */
+Test(v1, each_quick_mode_answers_its_own_whack)
+{
+	struct qm_whack b, c;
+
+	v1_main_up(QMCONN, QMCONN);
+	cr_assert_eq(xch_run_until_quiet(), 3);	/* v1's Quick Mode */
+	xch_conn_add(XCH_WEST, QMCONN_B);
+	xch_conn_add(XCH_EAST, QMCONN_B);
+	xch_conn_add(XCH_WEST, QMCONN_C);
+	xch_conn_add(XCH_EAST, QMCONN_C);
+	qw_init(&b);
+	qw_init(&c);
+	xch_initiate_pr(XCH_WEST, "v1b", &b.pr);
+	xch_initiate_pr(XCH_WEST, "v1c", &c.pr);
+	ike_progress_unref(&b.pr);	/* the test's own references */
+	ike_progress_unref(&c.pr);
+	cr_assert_eq(xch_sa(XCH_WEST)->v1->nqm, 2);
+	cr_assert_eq(xch_sa_count(XCH_WEST), 1, "a second ISAKMP SA");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");	/* v1b's */
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");	/* v1c's */
+	/* v1b's answer: b hears its exchange end and goes; c still waits */
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	cr_assert(b.released, "b was not let go when its exchange ended:\n%s", b.lines);
+	cr_assert_not(c.released, "c was let go when the other exchange ended:\n%s", c.lines);
+	cr_assert_eq(xch_run_until_quiet(), 3, "v1c's answer, both message 3s");
+	cr_assert(b.released, "b was never let go:\n%s", b.lines);
+	cr_assert(c.released, "c was never let go:\n%s", c.lines);
+	cr_assert_not_null(strstr(b.lines, "\"v1b\" #"), "%s", b.lines);
+	cr_assert_null(strstr(b.lines, "\"v1c\""), "b heard v1c's exchange:\n%s", b.lines);
+	cr_assert_null(strstr(c.lines, "\"v1b\""), "c heard v1b's exchange:\n%s", c.lines);
+	cr_assert_not_null(strstr(b.lines, "IPsec SA #"), "%s", b.lines);
+	cr_assert_not_null(strstr(c.lines, "IPsec SA #"), "%s", c.lines);
+	cr_assert(strstr(b.lines, "004 \"v1b\"") && strstr(c.lines, "004 \"v1c\""),
+		  "no success line each:\n%s---\n%s", b.lines, c.lines);
+	assert_pair_of("v1b");
+	assert_pair_of("v1c");
+}
+
 /*
  * The peer's message 1 again while its exchange waits for message 3, after
  * another exchange answered since: that exchange's own message 2 again

@@ -68,6 +68,7 @@ static void qm_release(struct ike_sa *sa, struct v1_qm *q)
 		q->job->cookie = NULL;	/* its completion finds no SA and frees it */
 	crypto_ke_free(q->ke);
 	free(q->msg);
+	ike_progress_unref(q->whack);
 	crypto_wipe(q, sizeof(*q));
 	free(q);
 }
@@ -123,6 +124,20 @@ struct v1_qm *v1_qm_of_child(const struct v1_state *s, uint64_t serial)
 	return q;
 }
 
+/*
+ * The exchange being handled is done with its whack (if any): it hears
+ * nothing more. Progress lines go to it until then (ike_sa_whack()).
+ */
+static void qm_done(struct ike_sa *sa)
+{
+	struct v1_qm *q = sa->v1->qm;
+
+	if (q) {
+		ike_progress_unref(q->whack);
+		q->whack = NULL;
+	}
+}
+
 /* q (of sa, or NULL) is the exchange being handled from here. */
 static struct v1_qm *qm_select(struct ike_sa *sa, struct v1_qm *q)
 {
@@ -160,7 +175,7 @@ static void qm_fail(struct ike_sa *sa, unsigned rc, const char *why)
 	struct child_sa *old = c && c->rekey_of ? ike_child_find(sa, c->rekey_of) : NULL;
 
 	ike_sa_progress(sa, rc, "Quick Mode: %s", why);
-	ike_sa_progress_done(sa);
+	qm_done(sa);
 	if (old && old->superseded && !old->lingering) {
 		/* the responder's rekey never completed: the old SA is the one again */
 		old->superseded = false;
@@ -519,8 +534,8 @@ static void i_send_1(struct ike_sa *sa)
 		  ike_now(sa->w) + QM_REQ_FIRST_MS);
 	q->sent = true;
 	/* what the IPsec SA will be, as its "established" line says: /NAT for ESP in UDP */
-	ike_sa_progress(sa, RC_LOG, "sent Quick Mode request {ESP%s <0x%08x}",
-			v1_natt_encap(sa) ? "/NAT" : "", c->spi_in);
+	ike_child_progress(sa, c, RC_LOG, "sent Quick Mode request {ESP%s <0x%08x}",
+			   v1_natt_encap(sa) ? "/NAT" : "", c->spi_in);
 out:
 	free(set);
 	free(form);
@@ -545,28 +560,32 @@ void v1_quick_i_keygen(struct ike_sa *sa, struct ike_input *in)
 /*
  * Quick Mode for conn (our end this_end) on sa, or, with old, the rekey of
  * IPsec SA old (the same connection, selectors and reqid: make before
- * break). tries: the attempts before this one (--keyingtries).
+ * break). tries: the attempts before this one (--keyingtries). whack: the
+ * whack waiting for it (a reference, which the exchange takes), or NULL.
  */
 static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
-			struct child_sa *old, unsigned tries, unsigned split)
+			struct child_sa *old, unsigned tries, unsigned split,
+			struct ike_progress *whack)
 {
 	struct child_sa *c;
 	struct v1_qm *q;
 	uint32_t msgid;
 
-	if (sa->v1->nqm >= V1_QM_MAX) {
-		ike_sa_progress(sa, RC_LOG, "%u Quick Mode exchanges are under way already",
-				(unsigned)V1_QM_MAX);
-		ike_sa_progress_done(sa);
-		return -EBUSY;
-	}
 	msgid = v1_new_msgid();
 	q = qm_new(sa, IKE_V1_QUICK_I1, msgid);
-	c = q ? ike_child_new(sa, old ? old->conn : conn, old ? old->this_end : this_end) : NULL;
+	if (!q) {
+		qm_select(sa, NULL);
+		ike_progress_text(whack, RC_INTERNALERR, sa->v1->nqm >= V1_QM_MAX
+				  ? "IKEv1: too many Quick Mode exchanges under way"
+				  : "IKEv1: out of memory for Quick Mode");
+		ike_progress_unref(whack);
+		return -ENOMEM;
+	}
+	q->whack = whack;	/* its progress lines from here (ike_sa_whack()) */
+	c = ike_child_new(sa, old ? old->conn : conn, old ? old->this_end : this_end);
 	if (!c) {
-		v1_qm_free(sa);
 		ike_sa_progress(sa, RC_INTERNALERR, "out of memory for Quick Mode");
-		ike_sa_progress_done(sa);
+		v1_qm_free(sa);
 		return -ENOMEM;
 	}
 	q->child = c->serial;
@@ -595,11 +614,11 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 	crypto_random(q->ni, q->ni_len);
 	crypto_v1_iv_msgid(sa->v1->p1.hash, sa->v1->p1_iv, sa->v1->block, msgid, q->iv);
 	if (old)
-		ike_sa_progress(sa, RC_LOG, "initiating Quick Mode to rekey IPsec SA #%llu%s",
-				(unsigned long long)old->serial, q->group ? " (PFS)" : "");
+		ike_child_progress(sa, c, RC_LOG, "initiating Quick Mode to rekey IPsec SA #%llu%s",
+				   (unsigned long long)old->serial, q->group ? " (PFS)" : "");
 	else
-		ike_sa_progress(sa, RC_LOG, "initiating Quick Mode %s%s", q->group ? "PFS " : "",
-				c->transport ? "transport" : "tunnel");
+		ike_child_progress(sa, c, RC_LOG, "initiating Quick Mode %s%s",
+				   q->group ? "PFS " : "", c->transport ? "transport" : "tunnel");
 	if (v2_child_alloc_spi(sa, c, i_spi_done) < 0) {
 		qm_fail(sa, RC_INTERNALERR, "cannot ask the kernel for an SPI");
 		return -ENOMEM;
@@ -609,7 +628,11 @@ static int qm_start_for(struct ike_sa *sa, struct connection *conn, uint8_t this
 
 int v1_quick_initiate(struct ike_sa *sa)
 {
-	return qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, 0);
+	/* the whack that started the ISAKMP SA waits for this Quick Mode now */
+	struct ike_progress *whack = sa->ext->whack;
+
+	sa->ext->whack = NULL;
+	return qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, 0, whack);
 }
 
 int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
@@ -617,9 +640,7 @@ int v1_quick_start(struct ike_sa *sa, struct connection *conn, uint8_t this_end,
 {
 	if (sa->v1->nqm >= V1_QM_MAX)
 		return -EBUSY;
-	if (pr && !sa->ext->whack)
-		sa->ext->whack = ike_progress_ref(pr);
-	return qm_start_for(sa, conn, this_end, NULL, 0, 0);
+	return qm_start_for(sa, conn, this_end, NULL, 0, 0, ike_progress_ref(pr));
 }
 
 bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool asked)
@@ -648,7 +669,7 @@ bool v1_child_rekey(struct ike_sa *sa, struct child_sa *c, const char *why, bool
 	}
 	ike_sa_progress(sa, RC_LOG, "%s: rekeying IPsec SA #%llu", why,
 			(unsigned long long)c->serial);
-	return qm_start_for(sa, c->conn, c->this_end, c, 0, 0) == 0;
+	return qm_start_for(sa, c->conn, c->this_end, c, 0, 0, NULL) == 0;
 }
 
 /*
@@ -671,7 +692,7 @@ static void qm_timeout(struct ike_sa *sa)
 	if ((limit == 0 || tries < limit) && (!rekey || old) &&
 	    (!old || !old->expire_ms || ike_now(sa->w) < old->expire_ms)) {
 		ike_sa_progress(sa, RC_LOG, "starting Quick Mode attempt %u", tries + 1);
-		qm_start_for(sa, conn, end, old, tries, split);
+		qm_start_for(sa, conn, end, old, tries, split, NULL);
 	}
 	ike_connection_unref(conn);
 }
@@ -807,7 +828,7 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 	}
 	q->state = IKE_V1_QUICK_I2;
 	v2_child_established(sa, c);
-	ike_sa_progress_done(sa);
+	qm_done(sa);
 	if (c->rekey_of) {
 		struct child_sa *old = ike_child_find(sa, c->rekey_of);
 
@@ -826,7 +847,7 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 
 		ike_sa_progress(sa, RC_LOG, "ModeCfg: an IPsec SA for the split network %s too",
 				ip_subnet_str(&sa->ext->given->split[next], net));
-		qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, next);
+		qm_start_for(sa, sa->conn, sa->this_end, NULL, 0, next, NULL);
 	}
 }
 

@@ -63,6 +63,7 @@ struct v1_qm {
 	uint32_t msg_len;		/* message 1 (initiator), message 2 (responder) */
 	uint8_t resends;
 	struct crypto_job *job;		/* its key exchange under way, or NULL (v2_kex_params.slot) */
+	struct ike_progress *whack;	/* the whack --initiate waiting for it (a reference), or NULL */
 	unsigned tries;			/* initiator: the attempts before this one (--keyingtries) */
 	unsigned split;			/* initiator: the Mode Config split network it is for */
 	uint64_t started_ms;		/* initiator: when it began (rekey times) */
