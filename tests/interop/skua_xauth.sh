@@ -9,7 +9,9 @@
 # Skua authenticated the user, leased 10.9.0.10 and the peer took it, and that the
 # peer's Quick Mode came with that address as its ID (Skua's IPsec SA is
 # 0.0.0.0/0===10.9.0.10/32; the peers' own ESP install fails on this host kernel). A
-# wrong password: Skua says so and deletes the ISAKMP SA. Last, Skua as the client
+# wrong password: Skua says so and deletes the ISAKMP SA. With strongSwan again, push and
+# pull of an IPv6 address (vips = ::, Skua's IPv6 pool and --client ::/0; xa_case6). Last,
+# Skua as the client
 # (--xauthclient --modecfgclient, whack --initiate --xauthuser/--xauthpass) of libreswan's
 # XAUTH + Mode Config server: authenticated, given the address, its Quick Mode from it; again
 # with libreswan's modecfgbanner= and leftsubnet=10.7.0.0/16: Skua takes the banner and the
@@ -31,6 +33,9 @@ declare -F skua_start >/dev/null || iop_die "no Skua driver: $IOP_SKUA_DRIVER"
 XA_PW="open sesame $RANDOM"
 XA_POOL=10.9.0.10-10.9.0.20
 XA_ADDR=10.9.0.10
+XA_ANY=0.0.0.0/0 # Skua's --client, the peer's remote_ts
+XA_VIP=0.0.0.0   # strongSwan's vips
+XA_BITS=32       # the leased address's prefix in Skua's IPsec SA
 
 xa_add_skua() { # inst conn la ra psk [pull]
 	local d
@@ -39,7 +44,7 @@ xa_add_skua() { # inst conn la ra psk [pull]
 	{
 		skua_reread_secrets "$1" &&
 			skua_whack "$1" --name "$2" --ikev1 --psk --encrypt --tunnel \
-				--host "$3" --id @sk.test --client 0.0.0.0/0 --xauthserver --modecfgserver \
+				--host "$3" --id @sk.test --client "$XA_ANY" --xauthserver --modecfgserver \
 				--modecfgdns 192.0.2.53 --modecfgdomains example.com \
 				--to --host "$4" --id @sw.test --xauthclient --modecfgclient \
 				--addresspool "$XA_POOL" \
@@ -60,7 +65,7 @@ xa_add_sswan() { # inst conn la ra psk password [pull]
 		        local_addrs = $3
 		        remote_addrs = $4
 		        proposals = aes256-sha256-modp2048
-		        vips = 0.0.0.0
+		        vips = $XA_VIP
 		        pull = $([ "${7:-0}" = 1 ] && echo yes || echo no)
 		        rekey_time = 0
 		        dpd_delay = 0
@@ -78,7 +83,7 @@ xa_add_sswan() { # inst conn la ra psk password [pull]
 		        }
 		        children {
 		            $2 {
-		                remote_ts = 0.0.0.0/0
+		                remote_ts = $XA_ANY
 		                esp_proposals = aes256-sha256
 		                mode = tunnel
 		                start_action = none
@@ -154,8 +159,10 @@ xa_case() { # peer-inst good [pull]
 	sa=$(iop_addr sk 4)
 	pa=$(iop_addr "$pi" 4)
 	pw=$XA_PW
-	what="IKEv1 XAUTH + Mode Config $pk($pi) -> skua(sk)"
-	[ "$pull" = 1 ] && what="IKEv1 XAUTH + Mode Config pull $pk($pi) -> skua(sk)"
+	local v6=""
+	[ "$XA_BITS" = 128 ] && v6=" IPv6"
+	what="IKEv1 XAUTH + Mode Config$v6 $pk($pi) -> skua(sk)"
+	[ "$pull" = 1 ] && what="IKEv1 XAUTH + Mode Config$v6 pull $pk($pi) -> skua(sk)"
 	if [ "$good" = 0 ]; then
 		pw="not the password"
 		what="IKEv1 XAUTH with a wrong password $pk($pi) -> skua(sk)"
@@ -184,10 +191,10 @@ xa_case() { # peer-inst good [pull]
 			iop_not_ok "$what: no Mode Config ACK for $XA_ADDR"
 			fail=1
 		fi
-		if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode .*0\\.0\\.0\\.0/0===$XA_ADDR/32"; then
-			iop_ok "$what: the peer's Quick Mode came from $XA_ADDR (Skua's IPsec SA 0.0.0.0/0===$XA_ADDR/32)"
+		if iop_wait "$IOP_WAIT" xa_log_has sk "\"$conn\" #[0-9]+: IPsec SA #[0-9]+ established tunnel mode .* $XA_ANY===$XA_ADDR/$XA_BITS\}"; then
+			iop_ok "$what: the peer's Quick Mode came from $XA_ADDR (Skua's IPsec SA $XA_ANY===$XA_ADDR/$XA_BITS)"
 		else
-			iop_not_ok "$what: no IPsec SA for $XA_ADDR/32 on Skua"
+			iop_not_ok "$what: no IPsec SA for $XA_ADDR/$XA_BITS on Skua"
 			fail=1
 		fi
 	else
@@ -215,6 +222,15 @@ xa_case() { # peer-inst good [pull]
 	skua_del_conn sk "$conn" >/dev/null 2>&1 || true
 	"${pk}_del_conn" "$pi" "$conn" >/dev/null 2>&1 || true
 	return 0
+}
+
+# IPv6 Mode Config: the client asks for an IPv6 virtual address (strongSwan's vips = ::)
+# inside the IPv4 ISAKMP SA; Skua's pool is IPv6 and its --client ::/0: Skua pushes
+# fd00:9::10 (INTERNAL_IP6_ADDRESS), the client takes it, and its Quick Mode comes from
+# it (Skua's IPsec SA ::/0===fd00:9::10/128).
+xa_case6() { # peer-inst good [pull]
+	local XA_POOL=fd00:9::10-fd00:9::20 XA_ADDR=fd00:9::10 XA_ANY=::/0 XA_VIP=:: XA_BITS=128
+	xa_case "$@"
 }
 
 # Skua as the client of libreswan's XAUTH + Mode Config server (push, libreswan's default).
@@ -361,6 +377,8 @@ iop_start skua sk "$NS_L"
 iop_start sswan sw "$NS_R"
 xa_case sw 1
 xa_case sw 1 1
+xa_case6 sw 1
+xa_case6 sw 1 1
 xa_case sw 0
 iop_stop sw
 iop_start lsw ls "$NS_R"
