@@ -171,6 +171,20 @@ static void stmt(struct prog *p, uint16_t code, uint32_t k)
 	emit(p, code, k, L_NONE, L_NONE);
 }
 
+/*
+ * At label at: to L_OURS_R when the responder SPI (its two halves, the
+ * second at label lo) is not zero, else to zero.
+ */
+static void rspi_test(struct prog *p, uint32_t b, enum label at, enum label lo, enum label zero)
+{
+	place(p, at);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, lo, L_OURS_R);
+	place(p, lo);
+	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI + 4);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, zero, L_OURS_R);
+}
+
 static void assemble(struct prog *p, unsigned nworkers, bool natt)
 {
 	uint32_t b = natt ? NET_NON_ESP_MARKER_SIZE : 0;
@@ -193,20 +207,9 @@ static void assemble(struct prog *p, unsigned nworkers, bool natt)
 	emit(p, BPF_JMP | BPF_JSET | BPF_K, FLAG_INITIATOR, L_RESP, L_OURS_I);
 
 	/* We are the responder: our SPI is the responder's, unless still zero. */
-	place(p, L_RESP);
-	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI);
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_RSPI_LO, L_OURS_R);
-	place(p, L_RSPI_LO);
-	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI + 4);
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_HASH, L_OURS_R);
-
+	rspi_test(p, b, L_RESP, L_RSPI_LO, L_HASH);
 	/* IKEv1: the responder cookie, unless still zero (then the source address) */
-	place(p, L_V1);
-	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI);
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_V1_LO, L_OURS_R);
-	place(p, L_V1_LO);
-	stmt(p, BPF_LD | BPF_W | BPF_ABS, b + OFF_RSPI + 4);
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, L_ADDR, L_OURS_R);
+	rspi_test(p, b, L_V1, L_V1_LO, L_ADDR);
 
 	place(p, L_OURS_R);
 	stmt(p, BPF_LD | BPF_B | BPF_ABS, b + OFF_RSPI);

@@ -93,12 +93,35 @@ static void assert_encap(enum xch_side side, const struct child_sa *c, uint16_t 
 	cr_assert_eq(out->params.encap_dport, peer_port);
 }
 
+/*
+ * Quick Mode from west behind the NAT, over port 4500: both messages 1 and
+ * 2 propose encap, the tunnel's IPsec SA installed on both sides as ESP in
+ * UDP (west 4500 <-> 4500, east 4500 <-> the NAT's 14500). Returns east's.
+ */
+static struct child_sa *nat_tunnel_up(struct ike_sa *w, struct ike_sa *e, uint16_t encap)
+{
+	struct child_sa *wc, *ec;
+
+	cr_assert_eq(qm_encap(step_expect(XCH_WEST, QM12)), encap);
+	cr_assert_eq(qm_encap(step_expect(XCH_EAST, QM12)), encap);
+	step_expect(XCH_WEST, QM3);
+	cr_assert_not(xch_pending(XCH_EAST));
+	wc = w->children;
+	ec = e->children;
+	cr_assert(wc && ec);
+	cr_assert_eq(wc->state, CHILD_INSTALLED);
+	cr_assert_eq(ec->state, CHILD_INSTALLED);
+	cr_assert_not(wc->transport);
+	assert_encap(XCH_WEST, wc, 4500, 4500);
+	assert_encap(XCH_EAST, ec, 4500, 14500);
+	return ec;
+}
+
 /* Main Mode, west behind the NAT initiating: NAT-D tells, port 4500 from message 5 on. */
 Test(v1_natt, main_mode_initiator_behind_nat)
 {
-	const struct xch_msg *m;
 	struct ike_sa *w, *e;
-	struct child_sa *wc, *ec;
+	struct child_sa *ec;
 
 	xch_set_nat(XCH_WEST, "127.0.0.3");
 	pair(WEST_TUNNEL, EAST_TUNNEL);
@@ -117,7 +140,7 @@ Test(v1_natt, main_mode_initiator_behind_nat)
 	cr_assert(w->nat_local, "west sees it is behind a NAT");
 	cr_assert_not(w->nat_peer);
 	/* message 5 from port 4500: east follows to the NAT's mapping of it */
-	m = step_expect(XCH_WEST, MM56);
+	step_expect(XCH_WEST, MM56);
 	cr_assert(w->natt);
 	cr_assert_eq(w->local_port, 4500);
 	cr_assert_eq(w->peer_port, 4500);
@@ -132,20 +155,7 @@ Test(v1_natt, main_mode_initiator_behind_nat)
 	cr_assert_not(timer_is_armed(&e->ext->keepalive));
 
 	/* Quick Mode over port 4500: UDP-Encapsulated-Tunnel (RFC 3947: 3) */
-	m = step_expect(XCH_WEST, QM12);
-	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL);
-	m = step_expect(XCH_EAST, QM12);
-	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL);
-	step_expect(XCH_WEST, QM3);
-	cr_assert_not(xch_pending(XCH_EAST));
-	wc = w->children;
-	ec = e->children;
-	cr_assert(wc && ec);
-	cr_assert_eq(wc->state, CHILD_INSTALLED);
-	cr_assert_eq(ec->state, CHILD_INSTALLED);
-	cr_assert_not(wc->transport);
-	assert_encap(XCH_WEST, wc, 4500, 4500);
-	assert_encap(XCH_EAST, ec, 4500, 14500);
+	ec = nat_tunnel_up(w, e, V1_ENCAP_UDP_TUNNEL);
 	assert_addr(&xch_kernel_sa(XCH_EAST, ec->spi_out)->dst, "127.0.0.3");
 }
 
@@ -160,7 +170,6 @@ Test(v1_natt, draft_03_peer_behind_nat)
 {
 	const struct xch_msg *m;
 	struct ike_sa *w, *e;
-	struct child_sa *wc, *ec;
 
 	cr_assert_eq(impair_apply("v1-natt-draft-only", true, NULL, 0), 0);
 	xch_set_nat(XCH_WEST, "127.0.0.3");
@@ -182,19 +191,7 @@ Test(v1_natt, draft_03_peer_behind_nat)
 	cr_assert_eq(e->peer_port, 14500);
 	step_expect(XCH_EAST, MM56);
 	cr_assert_eq(e->state, IKE_V1_MAIN_R3);
-	m = step_expect(XCH_WEST, QM12);
-	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL_DRAFT);
-	m = step_expect(XCH_EAST, QM12);
-	cr_assert_eq(qm_encap(m), V1_ENCAP_UDP_TUNNEL_DRAFT);
-	step_expect(XCH_WEST, QM3);
-	wc = w->children;
-	ec = e->children;
-	cr_assert(wc && ec);
-	cr_assert_eq(wc->state, CHILD_INSTALLED);
-	cr_assert_eq(ec->state, CHILD_INSTALLED);
-	cr_assert_not(wc->transport);
-	assert_encap(XCH_WEST, wc, 4500, 4500);
-	assert_encap(XCH_EAST, ec, 4500, 14500);
+	nat_tunnel_up(w, e, V1_ENCAP_UDP_TUNNEL_DRAFT);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_DROPPED), 0);
 }
 

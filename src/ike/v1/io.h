@@ -51,6 +51,8 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m);
 int v1_send_request(struct ike_sa *sa, size_t len);
 void v1_request_done(struct ike_sa *sa);
 int v1_send_answer(struct ike_sa *sa, size_t len);
+/* len bytes of buf to sa's peer as they are (a message kept for resending). */
+int v1_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
 
 /* A message of an IKEv1 SA of ours, decoded (not decrypted). Context: the owner. */
 void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m);

@@ -191,6 +191,11 @@ int v1_send_answer(struct ike_sa *sa, size_t len)
 	return send_answer(sa, len);
 }
 
+int v1_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	return send_raw(sa, buf, len);
+}
+
 static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		    struct net_listener *l, const struct ip_addr *local, struct ike_progress *pr,
 		    bool replacing);

@@ -479,17 +479,6 @@ static int install(struct ike_sa *sa, struct child_sa *c, child_done_fn *done)
 
 static void i_send_1(struct ike_sa *sa);
 
-/* Send q's kept message to the peer. */
-static void qm_send(struct ike_sa *sa, const struct v1_qm *q)
-{
-	struct net_dgram d = {
-		.buf = q->msg, .len = q->msg_len, .peer = sa->peer, .peer_port = sa->peer_port,
-		.local = sa->local,
-	};
-
-	net_worker_send(net_pool_worker(sa->w->d->pool, sa->w->index), sa->l, &d);
-}
-
 static void i_spi_done(struct ike_sa *sa, struct child_sa *c, int status)
 {
 	struct v1_qm *q = qm_select(sa, v1_qm_of_child(sa->v1, c->serial));
@@ -528,7 +517,7 @@ static void i_send_1(struct ike_sa *sa)
 		goto out;
 	}
 	/* sent again by the exchange's own timer until message 2 comes (qm_resend_fire()) */
-	qm_send(sa, q);
+	v1_send_raw(sa, q->msg, q->msg_len);
 	q->resends = 0;
 	timer_arm(&net_pool_worker(sa->w->d->pool, sa->w->index)->timers, &q->resend,
 		  ike_now(sa->w) + QM_REQ_FIRST_MS);
@@ -994,7 +983,7 @@ static void qm_resend_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 		return;
 	}
 	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_TX_RETRANSMIT);
-	qm_send(sa, q);
+	v1_send_raw(sa, q->msg, q->msg_len);
 	wait = first << q->resends;
 	if (elapsed + wait > limit)
 		wait = limit - elapsed;
