@@ -1715,6 +1715,59 @@ Test(v1, repeated_message_1_gets_its_own_answer)
 }
 
 /*
+ * Message 3 lost, and west answers another exchange before east's message
+ * 2 comes again (east's own Quick Mode for a second connection): that
+ * answer is now west's SA's last one, yet the message 2 again still gets
+ * its message 3 again (kept for V1_QM_FINAL_KEEP_MS), and east's exchange
+ * ends with the IPsec SA both have. Past the keep time, nothing answers.
+ */
+Test(v1, lost_message_3_answered_after_another_exchange)
+{
+	struct ike_sa *w, *e;
+	const struct xch_msg *m;
+	uint8_t again[2048];
+	size_t again_len;
+
+	v1_main_up(QMCONN, QMCONN);
+	xch_conn_add(XCH_WEST, QMCONN_B);
+	xch_conn_add(XCH_EAST, QMCONN_B);
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_not_null(xch_drop_next(XCH_WEST));	/* message 3 */
+	cr_assert_eq(e->v1->nqm, 1);
+	/* east's own Quick Mode: west's answer to it is west's last answer now */
+	xch_initiate(XCH_EAST, "v1b");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
+	step_expect(XCH_EAST, "v1 Quick: E{HASH}");
+	cr_assert_eq(e->v1->nqm, 1, "east's own exchange did not end");
+	/* the first exchange's message 2 again: its message 3 again */
+	xch_advance(XCH_EAST, 600);
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m, "east did not resend message 2");
+	cr_assert_leq(m->len, sizeof(again));
+	again_len = m->len;
+	memcpy(again, m->bytes, m->len);
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m, "no message 3 again once another exchange was answered");
+	cr_assert_str_eq(m->desc, "v1 Quick: E{HASH}");
+	cr_assert_eq(e->v1->nqm, 0, "message 3 again did not end east's exchange");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_CHILD_ESTABLISHED), 2);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_CHILD_ESTABLISHED), 2);
+	cr_assert_not(xch_pending(XCH_EAST));
+	/* kept for V1_QM_FINAL_KEEP_MS only */
+	xch_advance(XCH_WEST, V1_QM_FINAL_KEEP_MS);
+	xch_send_raw(XCH_EAST, again, again_len);
+	cr_assert_not_null(xch_step(XCH_EAST));
+	cr_assert_not(xch_pending(XCH_WEST), "message 3 kept past V1_QM_FINAL_KEEP_MS");
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 1);
+	cr_assert_eq(w->v1->nqm, 0);
+}
+
+/*
  * Phase 1 re-establishment at ikelifetime - rekeymargin: a new Main Mode
  * (no Quick Mode: the IPsec SA stays, on the new ISAKMP SA), then the old
  * ISAKMP SA's Delete; a later Quick Mode rekey runs on the new one.

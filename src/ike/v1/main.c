@@ -1545,6 +1545,15 @@ void v1_sa_message(struct ike_sa *sa, struct net_rx *rx, struct v1_msg *m)
 				send_raw(sa, s->qm->msg, s->qm->msg_len);
 				return;
 			}
+			const struct v1_qm_final *f = s->qm ? NULL :
+				v1_qm_final_find(s, m->hdr.msgid, s->rx_digest, ike_now(sa->w));
+			if (f) {
+				/* message 2 of one of ours that ended, again: our 3 was
+				 * lost, and other answers have gone out since */
+				counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+				send_raw(sa, f->msg, f->msg_len);
+				return;
+			}
 		}
 		if (quick && s->qm) {
 			memcpy(s->iv_next, s->qm->iv, s->block);	/* the exchange's chain */

@@ -96,6 +96,10 @@ void v1_qm_free_all(struct ike_sa *sa)
 
 	if (!s)
 		return;
+	for (unsigned i = 0; i < V1_QM_FINALS; i++) {
+		free(s->finals[i].msg);
+		s->finals[i] = (struct v1_qm_final){ 0 };
+	}
 	while (s->qms) {
 		struct v1_qm *q = s->qms;
 
@@ -104,6 +108,50 @@ void v1_qm_free_all(struct ike_sa *sa)
 	}
 	s->nqm = 0;
 	s->qm = NULL;
+}
+
+/*
+ * Keep msg (len bytes), message 3 of q, which has ended: in a free or
+ * expired slot, else in the oldest. Without memory it is not kept: its
+ * message 2 again is then answered only while msg is still the SA's last
+ * answer (sa->resp), as before.
+ */
+static void qm_keep_final(struct ike_sa *sa, const struct v1_qm *q, const uint8_t *msg,
+			  size_t len)
+{
+	struct v1_state *s = sa->v1;
+	uint64_t now = ike_now(sa->w);
+	struct v1_qm_final *f = NULL;
+	uint8_t *copy = malloc(len);
+
+	if (!copy)
+		return;
+	memcpy(copy, msg, len);
+	for (unsigned i = 0; i < V1_QM_FINALS && !f; i++) {
+		if (!s->finals[i].msg || s->finals[i].until_ms <= now)
+			f = &s->finals[i];
+	}
+	if (!f) {
+		f = &s->finals[s->final_next];
+		s->final_next = (uint8_t)((s->final_next + 1) % V1_QM_FINALS);
+	}
+	free(f->msg);
+	*f = (struct v1_qm_final){ .msg = copy, .msg_len = (uint32_t)len, .msgid = q->msgid,
+				   .until_ms = now + V1_QM_FINAL_KEEP_MS };
+	memcpy(f->rx_digest, q->rx_digest, sizeof(f->rx_digest));
+}
+
+const struct v1_qm_final *v1_qm_final_find(const struct v1_state *s, uint32_t msgid,
+					    const uint8_t digest[32], uint64_t now_ms)
+{
+	for (unsigned i = 0; i < V1_QM_FINALS; i++) {
+		const struct v1_qm_final *f = &s->finals[i];
+
+		if (f->msg && f->msgid == msgid && f->until_ms > now_ms &&
+		    crypto_memeq(f->rx_digest, digest, sizeof(f->rx_digest)))
+			return f;
+	}
+	return NULL;
 }
 
 struct v1_qm *v1_qm_by_msgid(const struct v1_state *s, uint32_t msgid)
@@ -815,6 +863,7 @@ static void i_installed(struct ike_sa *sa, struct child_sa *c, int status)
 		qm_fail(sa, RC_INTERNALERR, "cannot send Quick Mode message 3");
 		return;
 	}
+	qm_keep_final(sa, q, sa->resp, sa->resp_len);
 	q->state = IKE_V1_QUICK_I2;
 	v2_child_established(sa, c);
 	qm_done(sa);

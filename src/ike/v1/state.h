@@ -69,6 +69,24 @@ struct v1_qm {
 	uint64_t started_ms;		/* initiator: when it began (rekey times) */
 };
 
+/*
+ * The last message of one of our Quick Modes that ended (message 3), kept
+ * for V1_QM_FINAL_KEEP_MS so that the peer's message 2 coming again (our
+ * 3 lost) gets it again even once we have answered other exchanges, which
+ * take the SA's one last answer (sa->resp). The last V1_QM_FINALS of the
+ * SA are kept; a slot is reused when it expires or, oldest first, when all
+ * are taken.
+ */
+enum { V1_QM_FINALS = 2, V1_QM_FINAL_KEEP_MS = 60000 };
+
+struct v1_qm_final {
+	uint8_t *msg;			/* message 3 as sent, or NULL: the slot is free */
+	uint32_t msg_len;
+	uint32_t msgid;
+	uint8_t rx_digest[32];		/* of the message 2 it answered */
+	uint64_t until_ms;		/* kept until then */
+};
+
 struct v1_sa;
 struct v1_sig_pend;
 
@@ -92,6 +110,8 @@ struct v1_state {
 	struct v1_qm *qms;
 	unsigned nqm;
 	struct v1_qm *qm;
+	struct v1_qm_final finals[V1_QM_FINALS];	/* our Quick Modes that ended */
+	uint8_t final_next;		/* the slot the next one takes when none is free */
 	bool replaced;			/* its re-establishment is under way or done: no new work */
 	bool replacing;			/* a re-establishment: takes the older SAs' IPsec SAs */
 	/* Main Mode inputs, kept until the SA is up */
@@ -158,6 +178,14 @@ void v1_qm_free(struct ike_sa *sa);
 
 /* The same for every Quick Mode exchange of sa (with the SA). Context: the owner. */
 void v1_qm_free_all(struct ike_sa *sa);
+
+/*
+ * Our ended Quick Mode whose message 2 has the digest digest and Message
+ * ID msgid, still kept at now_ms, or NULL: its message 3 answers that
+ * message 2 again.
+ */
+const struct v1_qm_final *v1_qm_final_find(const struct v1_state *s, uint32_t msgid,
+					    const uint8_t digest[32], uint64_t now_ms);
 
 /* s's Quick Mode exchange with Message ID msgid, or NULL. */
 struct v1_qm *v1_qm_by_msgid(const struct v1_state *s, uint32_t msgid);
