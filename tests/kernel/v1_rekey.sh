@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # IKEv1 on a kernel with ESP (the test guest): a Main Mode PSK tunnel (10.1.0.0/16 on
-# Skua's side, 10.2.0.0/16 on the peer's, AES-CBC-256/HMAC-SHA2-256, no PFS) with
-# libreswan 4.10 and strongSwan 5.9.8, whose IPsec SA the initiator rekeys with a new
+# Skua's side, 10.2.0.0/16 on the peer's, no PFS; ESP AES-CBC-256/HMAC-SHA2-256 with
+# libreswan 4.10, 3DES-CBC/HMAC-SHA1-96 with strongSwan 5.9.8, named on both ends since
+# no one proposes it by default: the kernel's des3_ede under the keys Skua's Quick Mode
+# made, asserted in Skua's kernel), whose IPsec SA the initiator rekeys with a new
 # Quick Mode about every 3 s while pings run: per peer, Skua initiates and rekeys
 # (--ipseclifetime 20 --rekeymargin 17 --rekeyfuzz 0), then the peer does (libreswan
 # salifetime=10s rekeymargin=7s, strongSwan rekey_time=3s life_time=10s); the other
@@ -91,7 +93,8 @@ fi
 IKE_LSW="aes256-sha2_256;modp2048"
 ESP_LSW="aes256-sha2_256"
 IKE_SSWAN="aes256-sha256-modp2048"
-ESP_SSWAN="aes256-sha256"
+ESP_SSWAN="3des-sha1"
+ESP_SK_SSWAN="3des-sha1"	# the same, in Skua's (libreswan's) syntax
 
 iop_init
 if [ -n "${SKUA_KEEP:-}" ]; then
@@ -133,7 +136,7 @@ xfrm_errors() {
 }
 
 # ---- the connection on each side: <inst> <conn> <psk> <short 0|1> ----
-add_skua() {
+add_skua() { # instance conn psk rekeys(0/1) esp
 	local d opts="--dontrekey"
 	d=$(skua_dir "$1")
 	[ "$4" = 1 ] && opts="--ipseclifetime 20 --rekeymargin 17 --rekeyfuzz 0"
@@ -144,7 +147,7 @@ add_skua() {
 			skua_whack "$1" --name "$2" --ikev1 --psk --encrypt --tunnel \
 				--host "$L4" --id @sk.test --client 10.1.0.0/16 \
 				--to --host "$R4" --id @peer.test --client 10.2.0.0/16 \
-				--ike "$IKE_LSW" --esp "$ESP_LSW" --keyingtries 1 $opts
+				--ike "$IKE_LSW" --esp "$5" --keyingtries 1 $opts
 	} >"$d/load.out" 2>&1 || {
 		sed 's/^/#   /' "$d/load.out"
 		return 1
@@ -247,7 +250,7 @@ old_gone() {
 CASE=0
 # run_case <peer-inst> <initiator: sk|peer>: the initiator rekeys.
 run_case() {
-	local pe=$1 init=$2 pk lg mark conn psk what fail=0 n rk rs gens old spi pid bad=""
+	local pe=$1 init=$2 pk lg mark conn psk what fail=0 n rk rs gens old spi pid bad="" esp enc
 	pk=$(iop_kind "$pe")
 	lg=$IOP_TMP/sk/pluto.log
 	CASE=$((CASE + 1))
@@ -259,7 +262,9 @@ run_case() {
 	mark=$(wc -l <"$lg")
 	xfrm_stat "$NS_L" >"$IOP_TMP/xfrm_stat.$conn"
 	xfrm_stat "$NS_R" >"$IOP_TMP/xfrm_stat.peer.$conn"
-	add_skua sk "$conn" "$psk" "$([ "$init" = sk ] && echo 1 || echo 0)" &&
+	esp=$ESP_LSW
+	[ "$pk" = sswan ] && esp=$ESP_SK_SSWAN
+	add_skua sk "$conn" "$psk" "$([ "$init" = sk ] && echo 1 || echo 0)" "$esp" &&
 		"add_$pk" "$pe" "$conn" "$psk" "$([ "$init" = peer ] && echo 1 || echo 0)" || fail=1
 	if [ $fail = 1 ]; then
 		iop_not_ok "$what: could not load the connections"
@@ -275,6 +280,14 @@ run_case() {
 	fi
 	if iop_wait "$IOP_WAIT" both_installed; then
 		iop_ok "$what: the IPsec SA is in both kernels"
+		# the cipher Skua gave its kernel: des3_ede (strongSwan's lane), else cbc(aes)
+		enc=$($IP -n "$NS_L" xfrm state | awk '$1 == "enc" { print $2; exit }')
+		if [ "$enc" = "$([ "$pk" = sswan ] && echo "cbc(des3_ede)" || echo "cbc(aes)")" ]; then
+			iop_ok "$what: Skua's kernel SA encrypts with $enc"
+		else
+			iop_not_ok "$what: Skua's kernel SA encrypts with ${enc:-nothing} (esp=$esp)"
+			fail=1
+		fi
 	else
 		iop_not_ok "$what: ESP SAs: Skua's kernel $(n_esp "$NS_L"), $pk's $(n_esp "$NS_R")"
 		fail=1

@@ -74,8 +74,9 @@ struct v1_qm {
  * for V1_QM_FINAL_KEEP_MS so that the peer's message 2 coming again (our
  * 3 lost) gets it again even once we have answered other exchanges, which
  * take the SA's one last answer (sa->resp). The last V1_QM_FINALS of the
- * SA are kept; a slot is reused when it expires or, oldest first, when all
- * are taken.
+ * SA are kept (a hundred bytes or so each); a slot is reused when it has
+ * expired or, oldest first, when all are taken, and its bytes are freed
+ * then or with the SA.
  */
 enum { V1_QM_FINALS = 2, V1_QM_FINAL_KEEP_MS = 60000 };
 
