@@ -127,13 +127,16 @@ static void qm_keep_final(struct ike_sa *sa, const struct v1_qm *q, const uint8_
 	if (!copy)
 		return;
 	memcpy(copy, msg, len);
-	for (unsigned i = 0; i < V1_QM_FINALS && !f; i++) {
-		if (!s->finals[i].msg || s->finals[i].until_ms <= now)
-			f = &s->finals[i];
-	}
-	if (!f) {
-		f = &s->finals[s->final_next];
-		s->final_next = (uint8_t)((s->final_next + 1) % V1_QM_FINALS);
+	/* a free slot, else the one whose keep time ends first (expired, or the oldest) */
+	for (unsigned i = 0; i < V1_QM_FINALS; i++) {
+		struct v1_qm_final *o = &s->finals[i];
+
+		if (!o->msg) {
+			f = o;
+			break;
+		}
+		if (!f || o->until_ms < f->until_ms)
+			f = o;
 	}
 	free(f->msg);
 	*f = (struct v1_qm_final){ .msg = copy, .msg_len = (uint32_t)len, .msgid = q->msgid,

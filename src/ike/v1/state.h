@@ -74,9 +74,9 @@ struct v1_qm {
  * for V1_QM_FINAL_KEEP_MS so that the peer's message 2 coming again (our
  * 3 lost) gets it again even once we have answered other exchanges, which
  * take the SA's one last answer (sa->resp). The last V1_QM_FINALS of the
- * SA are kept (a hundred bytes or so each); a slot is reused when it has
- * expired or, oldest first, when all are taken, and its bytes are freed
- * then or with the SA.
+ * SA are kept (a hundred bytes or so each): a new one takes a free slot,
+ * else the one whose keep time ends first (expired, or the oldest); the
+ * bytes are freed then or with the SA.
  */
 enum { V1_QM_FINALS = 2, V1_QM_FINAL_KEEP_MS = 60000 };
 
@@ -112,7 +112,6 @@ struct v1_state {
 	unsigned nqm;
 	struct v1_qm *qm;
 	struct v1_qm_final finals[V1_QM_FINALS];	/* our Quick Modes that ended */
-	uint8_t final_next;		/* the slot the next one takes when none is free */
 	bool replaced;			/* its re-establishment is under way or done: no new work */
 	bool replacing;			/* a re-establishment: takes the older SAs' IPsec SAs */
 	/* Main Mode inputs, kept until the SA is up */
