@@ -18,11 +18,10 @@
 #
 #   tests/kernel/run_all.sh BUILD      (ctest: kernel/guest)
 #
-# Each test has SKUA_KERNEL_TEST_TIMEOUT seconds (240; rekey twice that).
-#
 # BUILD is the CMake build directory (pluto, whack, tests/pcount,
 # tests/xfrm_roundtrip, tests/pfkey_roundtrip). Each test is bounded
-# (SKUA_KERNEL_TEST_TIMEOUT, default 240 s) and the whole boot by the sum.
+# (SKUA_KERNEL_TEST_TIMEOUT, default 240 s; rekey twice that) and the whole
+# boot by the sum.
 # The console shows each test's failures and summary; the full output of
 # every test is kept in BUILD/kernel-logs/<test>.log and printed after a
 # failing test. SKUA_KERNEL_TESTS="pfkey peers" runs a subset.
