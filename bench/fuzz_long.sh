@@ -23,7 +23,16 @@
 # Environment: SECS (600), UNTIL (none), JOBS (1), ONLY (all), BUILD (build/fuzz), FUZZ_CORPUS
 # (/var/tmp/skua-fuzz-corpus: the working corpus, outside the repository), FUZZ_KEEP
 # (bench/fuzz: the totals and the packed corpora).
+#
+# The harnesses run under `nice`, but with autogroup scheduling (kernel.sched_autogroup_
+# enabled=1, Debian's default) nice only ranks processes of one session against each other:
+# a run started in a session of its own (setsid, nohup from another terminal) would get an
+# equal share of the CPUs against every other session's work, whatever its nice. So when
+# this script leads its session it sets the session's group to nice 19 too.
 set -u
+if [ "$(ps -o sid= -p $$ | tr -d ' ')" = "$$" ] && [ -w /proc/self/autogroup ]; then
+	echo 19 >/proc/self/autogroup 2>/dev/null || true
+fi
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build/fuzz}
 SECS=${SECS:-600}
