@@ -1768,6 +1768,52 @@ Test(v1, lost_message_3_answered_after_another_exchange)
 }
 
 /*
+ * Three of ours end with every message 3 lost: the last two are kept
+ * (V1_QM_FINALS), so of east's three messages 2 again the second's and the
+ * third's get their message 3 again; the first's, whose place the third
+ * took, gets nothing (east then ends that exchange after its 30 s).
+ */
+Test(v1, the_last_two_message_3s_are_kept)
+{
+	struct ike_sa *w, *e;
+	uint32_t ids[3];
+	unsigned answered = 0;
+
+	v1_main_up(QMCONN, QMCONN);
+	xch_conn_add(XCH_WEST, QMCONN_B);
+	xch_conn_add(XCH_EAST, QMCONN_B);
+	xch_conn_add(XCH_WEST, QMCONN_C);
+	xch_conn_add(XCH_EAST, QMCONN_C);
+	xch_initiate(XCH_WEST, "v1b");
+	xch_initiate(XCH_WEST, "v1c");
+	w = xch_sa(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	for (int i = 0; i < 3; i++)
+		ids[i] = step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}")->v1m->hdr.msgid;
+	/* each ends on west 10 ms after the one before, and its message 3 is lost */
+	for (int i = 0; i < 3; i++) {
+		step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
+		cr_assert_not_null(xch_drop_next(XCH_WEST));
+		xch_advance(XCH_WEST, 10);
+	}
+	cr_assert_eq(w->v1->nqm, 0);
+	cr_assert_eq(e->v1->nqm, 3);
+	/* east's three messages 2 again */
+	xch_advance(XCH_EAST, 600);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_not_null(xch_step(XCH_EAST), "east resent %d messages 2 of 3", i);
+		while (xch_pending(XCH_WEST)) {
+			cr_assert_str_eq(xch_step(XCH_WEST)->desc, "v1 Quick: E{HASH}");
+			answered++;
+		}
+	}
+	cr_assert_eq(answered, 2, "%u messages 3 again (want the last two)", answered);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_RX_RETRANSMIT), 2);
+	cr_assert_eq(e->v1->nqm, 1);
+	cr_assert_eq(e->v1->qms->msgid, ids[0], "not the first exchange that went unanswered");
+}
+
+/*
  * Phase 1 re-establishment at ikelifetime - rekeymargin: a new Main Mode
  * (no Quick Mode: the IPsec SA stays, on the new ISAKMP SA), then the old
  * ISAKMP SA's Delete; a later Quick Mode rekey runs on the new one.
