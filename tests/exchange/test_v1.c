@@ -1729,8 +1729,7 @@ Test(v1, lost_message_3_answered_after_another_exchange)
 	size_t again_len;
 
 	v1_main_up(QMCONN, QMCONN);
-	xch_conn_add(XCH_WEST, QMCONN_B);
-	xch_conn_add(XCH_EAST, QMCONN_B);
+	xch_conn_add_both(QMCONN_B);
 	step_expect(XCH_WEST, "v1 Quick: E{HASH SA NONCE ID ID}");
 	step_expect(XCH_EAST, "v1 Quick: E{HASH SA NONCE ID ID}");
 	w = xch_sa(XCH_WEST);
@@ -1780,10 +1779,8 @@ Test(v1, the_last_two_message_3s_are_kept)
 	unsigned answered = 0;
 
 	v1_main_up(QMCONN, QMCONN);
-	xch_conn_add(XCH_WEST, QMCONN_B);
-	xch_conn_add(XCH_EAST, QMCONN_B);
-	xch_conn_add(XCH_WEST, QMCONN_C);
-	xch_conn_add(XCH_EAST, QMCONN_C);
+	xch_conn_add_both(QMCONN_B);
+	xch_conn_add_both(QMCONN_C);
 	xch_initiate(XCH_WEST, "v1b");
 	xch_initiate(XCH_WEST, "v1c");
 	w = xch_sa(XCH_WEST);
