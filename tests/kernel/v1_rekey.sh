@@ -135,8 +135,8 @@ xfrm_errors() {
 		$2 != was[$1] { printf "%s=%s ", $1, $2 - was[$1] }' "$2" -
 }
 
-# ---- the connection on each side: <inst> <conn> <psk> <short 0|1> ----
-add_skua() { # instance conn psk rekeys(0/1) esp
+# ---- the connection on each side: <inst> <conn> <psk> <short 0|1> (Skua's: then <esp>) ----
+add_skua() {
 	local d opts="--dontrekey"
 	d=$(skua_dir "$1")
 	[ "$4" = 1 ] && opts="--ipseclifetime 20 --rekeymargin 17 --rekeyfuzz 0"
