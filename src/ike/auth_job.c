@@ -297,7 +297,7 @@ struct crypto_privkey *ike_auth_end_key(struct ike_daemon *d, const struct conne
 
 struct crypto_privkey *ike_auth_our_key(struct ike_sa *sa)
 {
-	return ike_auth_end_key(sa->w->d, sa->conn, sa->this_end, sa->id_local);
+	return ike_auth_end_key(sa->w->d, sa->conn, sa->this_end, ike_sa_id_local(sa));
 }
 
 void ike_auth_peer_creds(struct ike_sa *sa, struct ike_auth_verify *v)

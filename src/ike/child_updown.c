@@ -340,7 +340,7 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	ike_ts_to_subnet(&c->ts_remote, &u->peer_client);
 	u->my_protocol = c->ts_local.ipproto;
 	u->peer_protocol = c->ts_remote.ipproto;
-	u->my_id = ike_id_str(sa->id_local, my_id, idlen);
+	u->my_id = ike_id_str(ike_sa_id_local(sa), my_id, idlen);
 	u->peer_id = ike_id_str(sa->ext->id_remote, peer_id, idlen);
 	u->reqid = c->reqid;
 	u->spi_in = c->spi_in;

@@ -521,7 +521,7 @@ static bool can_carry(const struct ike_sa *sa, const struct connection *c, uint8
 	if (sa->state != IKE_ESTABLISHED || sa->version != 2 ||
 	    !ip_addr_eq(&sa->local, ike_conn_host(c, end)) ||
 	    !ip_addr_eq(&sa->peer, ike_conn_host(c, 1 - end)) ||
-	    !ike_id_eq(sa->id_local, &c->cfg->id_self[end]) ||
+	    !ike_id_eq(ike_sa_id_local(sa), &c->cfg->id_self[end]) ||
 	    (!ike_id_is_any(peer_id) && !ike_id_eq(sa->ext->id_remote, peer_id)) ||
 	    v2_task_pending(sa, V2T_DELETE_IKE, 0))
 		return false;

@@ -314,7 +314,6 @@ void ike_sa_set_conn(struct ike_sa *sa, struct connection *c, uint8_t this_end)
 	sa->conn = c;
 	inst_link(sa);
 	sa->this_end = this_end;
-	sa->id_local = &c->cfg->id_self[this_end];
 	if (old)
 		ike_conn_unuse(&sa->w->d->insts, old);
 }
@@ -479,9 +478,8 @@ void ike_child_unlink_free(struct ike_sa *sa, struct child_sa *c)
 
 static void rcu_free_ike_sa(struct rcu_head *head)
 {
-	struct sa_node *n = caa_container_of(head, struct sa_node, rcu);
-	tsan_acquire(n);
-	struct ike_sa *sa = caa_container_of(n, struct ike_sa, node);
+	struct ike_sa *sa = caa_container_of(head, struct ike_sa, rcu);
+	tsan_acquire(&sa->node);
 
 	ext_free(sa->ext);
 	free(sa);
@@ -734,7 +732,7 @@ void ike_sa_release_memory(struct ike_sa *sa)
 {
 	/* Lookups may still hold the node: free after a grace period. */
 	tsan_release(&sa->node);
-	call_rcu(&sa->node.rcu, rcu_free_ike_sa);
+	call_rcu(&sa->rcu, rcu_free_ike_sa);
 }
 
 const char *ike_sa_name(const struct ike_sa *sa, char *buf, size_t len)

@@ -305,6 +305,10 @@ struct ike_sa_ext {
 	 * until set).
 	 */
 	const struct ike_id *id_remote;
+	/* allocated while a window larger than one is in use (v2/window.c) */
+	struct v2_window *win;
+	/* the peer's fragments, while a message is incomplete (v2/frag_sa.c) */
+	struct v2_frag_reasm *reasm;
 	struct timer retrans;		/* our outstanding request (sa->req) */
 	struct timer task_retry;	/* a TEMPORARY_FAILURE back-off before the next start */
 	struct timer keepalive;		/* NAT keepalives while we are behind a NAT */
@@ -362,9 +366,11 @@ struct ike_keys {
 void ike_keys_free(struct ike_keys *keys);
 
 /*
- * Ordered by alignment, with no hole: jemalloc's 448-byte class (issue 14:
+ * Ordered by alignment, with no hole: jemalloc's 384-byte class (issue 14:
  * a half-open SA and a held one each cost their classes; 480 bytes took
- * the 512 class). What only established SAs use goes to struct ike_sa_ext.
+ * the 512 class, 442 the 448). What only established SAs use goes to
+ * struct ike_sa_ext; our ID is computed (ike_sa_id_local()); the grace
+ * period's head shares the life timer's room; flags are bits.
  */
 struct ike_sa {
 	struct sa_node node;		/* our SPI; the init index (responder) */
@@ -375,21 +381,26 @@ struct ike_sa {
 	struct ike_sa *inst_next, *inst_prev;	/* conn->inst.sas when conn is an instance */
 	struct net_listener *l;		/* the socket we talk through; holds a reference */
 	struct ike_keys *keys;		/* NULL until derived (v2_kex_install_keys()) */
-	const struct ike_id *id_local;	/* &conn->id_self[this_end]: the connection outlives us */
 	/* NULL only while a v2 responder's SA is half-open: see struct ike_sa_ext */
 	struct ike_sa_ext *ext;
-	struct v2_window *win;		/* allocated while a window larger than one is in use */
 	struct v2_task *tasks;		/* exchanges to start, in order */
 	struct v2_task *active;		/* the one whose request is outstanding */
 	uint8_t *req;			/* our outstanding request, kept for retransmission */
 	uint8_t *resp;			/* our last response, resent to a retransmitted request */
-	struct timer life;		/* half-open limit, then IKE SA lifetime */
+	union {
+		struct timer life;	/* half-open limit, then IKE SA lifetime */
+		/*
+		 * Once the SA is unlinked, its life timer cancelled and its
+		 * kernel answers in (ike_sa_release_memory()): the grace
+		 * period before it is freed; nothing reads the timer then.
+		 */
+		struct rcu_head rcu;
+	};
 	uint64_t last_inbound_ms;	/* when the peer was last heard from */
 	struct crypto_job *job;		/* in flight; its cookie is this SA */
 	struct ike_setup *setup;
 	struct v1_state *v1;		/* IKEv1 SAs only: src/ike/v1/state.h */
 	struct child_sa *children;
-	struct v2_frag_reasm *reasm;	/* the peer's fragments, while a message is incomplete */
 	struct ip_addr local, peer;
 	enum ike_state state;
 	uint32_t half_open_bytes;	/* counted in the daemon's half-open bytes */
@@ -408,26 +419,43 @@ struct ike_sa {
 	struct v2_suite suite;
 	uint16_t local_port, peer_port;
 	uint8_t version;		/* IKE major version: 2, or 1 (then v1 is set) */
-	bool initiator;			/* the original initiator */
 	bool dead;			/* being freed: ignore late events */
-	bool half_open;			/* counted in the worker's half-open SAs */
-	bool half_open_addr;		/* ... and in its address's (not cookie-verified) */
-	bool counted_up;		/* counted in IKEC_IKE_UP */
-	bool replaced;			/* a newer IKE SA was started to take over from this one */
-	bool terminating;		/* whack --terminate: its Delete goes to a rekey's new SA too */
 	uint8_t fail_reason;		/* enum ike_stats_reason + 1 once known, else 0 */
-	bool was_established;		/* counted established once (ike_stats.h) */
-	bool life_is_rekey;		/* the life timer is at the rekey time, not the end */
 	uint8_t this_end;		/* index into conn->spec.end[] of our end */
-	bool nat_local, nat_peer;	/* a NAT is in front of us / of the peer */
-	bool natt;			/* talking on the NAT-T port */
 	uint8_t peer_window;		/* SET_WINDOW_SIZE from the peer (1 without; 255 at most) */
 	uint8_t retries;		/* of req */
-	bool frag;			/* RFC 7383: fragments are sent and accepted */
-	bool redirect_ok;		/* RFC 5685: the peer takes REDIRECT (it announced so) */
+	/* flags, one bit each: written by the owner worker only, like the rest */
+	bool initiator : 1;		/* the original initiator */
+	bool half_open : 1;		/* counted in the worker's half-open SAs */
+	bool half_open_addr : 1;	/* ... and in its address's (not cookie-verified) */
+	bool counted_up : 1;		/* counted in IKEC_IKE_UP */
+	bool replaced : 1;		/* a newer IKE SA was started to take over from it */
+	bool terminating : 1;		/* whack --terminate: the Delete goes to a rekey's too */
+	bool was_established : 1;	/* counted established once (ike_stats.h) */
+	bool life_is_rekey : 1;		/* life is at the rekey time, not at its end */
+	bool nat_local : 1, nat_peer : 1;	/* a NAT is in front of us / of the peer */
+	bool natt : 1;			/* talking on the NAT-T port */
+	bool frag : 1;			/* RFC 7383: fragments are sent and accepted */
+	bool redirect_ok : 1;		/* RFC 5685: the peer takes REDIRECT (it said so) */
 	uint8_t redirects;		/* initiator: redirects followed (ext->redirected_from) */
 };
-_Static_assert(sizeof(struct ike_sa) <= 448, "struct ike_sa outgrew jemalloc's 448-byte class");
+/*
+ * Our ID on this SA: its connection's, for the end that is ours (computed,
+ * not kept: a million SAs are held, issue 14; the connection outlives the
+ * SA, and a switch of connection in IKE_AUTH switches the ID with it).
+ */
+/* sa's window (v2/window.h), or NULL: none in use, or a half-open SA. */
+static inline struct v2_window *ike_sa_win(const struct ike_sa *sa)
+{
+	return sa->ext ? sa->ext->win : NULL;
+}
+
+static inline const struct ike_id *ike_sa_id_local(const struct ike_sa *sa)
+{
+	return &sa->conn->cfg->id_self[sa->this_end];
+}
+
+_Static_assert(sizeof(struct ike_sa) <= 384, "struct ike_sa outgrew jemalloc's 384-byte class");
 _Static_assert(sizeof(struct ike_sa_ext) <= 384, "struct ike_sa_ext outgrew jemalloc's 384-byte class");
 
 /*

@@ -21,7 +21,8 @@
  * The node is embedded in the IKE SA object (ike/), which this module
  * never sees. Owner: the worker that owns the SA inserts and removes its
  * nodes; any registered RCU thread may look up. Objects are freed with
- * call_rcu after both nodes are removed.
+ * call_rcu (on an rcu_head of the object's own) after both nodes are
+ * removed.
  */
 struct sa_node {
 	struct cds_lfht_node by_spi;
@@ -32,7 +33,6 @@ struct sa_node {
 	uint16_t peer_port;
 	bool in_spi;			/* by_spi is published */
 	bool in_init;			/* by_init is published */
-	struct rcu_head rcu;
 };
 
 struct sa_table {

@@ -191,7 +191,7 @@ void timer_arm(struct timer_wheel *w, struct timer *t, uint64_t deadline_ms)
 	if (timer_is_armed(t))
 		unlink_timer(w, t);
 	t->deadline = deadline_ms < w->base ? w->base : deadline_ms;
-	t->seq = w->seq++;
+	t->seq = (uint32_t)w->seq++;
 	w->count++;
 	place(w, t, false);
 }
@@ -320,9 +320,13 @@ static void cascade(struct timer_wheel *w, uint64_t tick)
 	}
 }
 
+/* Armed before: arm sequences compared modulo 2^32 (struct timer's seq). */
 static bool before(const struct timer_link *a, const struct timer_link *b)
 {
-	return link_timer((struct timer_link *)a)->seq < link_timer((struct timer_link *)b)->seq;
+	uint32_t sa = link_timer((struct timer_link *)a)->seq;
+	uint32_t sb = link_timer((struct timer_link *)b)->seq;
+
+	return (int32_t)(sa - sb) < 0;
 }
 
 /*

@@ -43,9 +43,15 @@ struct timer_link {
 struct timer {
 	struct timer_link link;		/* next == NULL: not armed */
 	uint64_t deadline;		/* effective deadline (ms), valid while armed */
-	uint64_t seq;			/* arm order, breaks deadline ties */
 	timer_fn *fn;
 	void *arg;
+	/*
+	 * Arm order, breaks deadline ties: the wheel's counter, cut to 32
+	 * bits and compared modulo 2^32 (48 bytes in all, not 56: every SA
+	 * embeds several, issue 14), so ties armed fewer than 2^31 arms
+	 * apart fire in arm order, across the counter's wrap too.
+	 */
+	uint32_t seq;
 	uint32_t slot;			/* which list holds it, for the bitmaps */
 };
 

@@ -73,8 +73,8 @@ static void establish(uint8_t west_window, uint8_t east_window)
 	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
 	cr_assert_eq(xch_sa(XCH_WEST)->peer_window, east_window > 1 ? east_window : 1);
 	cr_assert_eq(xch_sa(XCH_EAST)->peer_window, west_window > 1 ? west_window : 1);
-	cr_assert_null(xch_sa(XCH_WEST)->win, "a window allocated before any use");
-	cr_assert_null(xch_sa(XCH_EAST)->win, "a window allocated before any use");
+	cr_assert_null(ike_sa_win(xch_sa(XCH_WEST)), "a window allocated before any use");
+	cr_assert_null(ike_sa_win(xch_sa(XCH_EAST)), "a window allocated before any use");
 }
 
 static void liveness(enum xch_side side)
@@ -115,15 +115,15 @@ Test(window, two_requests_answered_in_order)
 	liveness(XCH_WEST);
 	liveness(XCH_WEST);
 	cr_assert_eq(pending(XCH_WEST), 2, "both requests should be out at once");
-	cr_assert_not_null(w->win);
-	cr_assert_eq(w->win->parked, 2);
+	cr_assert_not_null(ike_sa_win(w));
+	cr_assert_eq(ike_sa_win(w)->parked, 2);
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 2, "SK{}");
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 3, "SK{}");
 	cr_assert_eq(e->msgid_peer, 4);
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 2, "SK{}");
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 3, "SK{}");
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	cr_assert_null(w->active);
 	cr_assert_null(w->req);
 	cr_assert_eq(w->msgid_next, 4);
@@ -152,7 +152,7 @@ Test(window, child_rekey_and_liveness_at_once)
 	xch_run_until_quiet();
 	assert_quiet();
 	cr_assert_null(w->active);
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	/* The old Child SA's Delete went too; past its linger, one Child SA is left. */
 	xch_advance(XCH_WEST, CHILD_REKEYED_LINGER_MS);
 	xch_advance(XCH_EAST, CHILD_REKEYED_LINGER_MS);
@@ -180,7 +180,7 @@ Test(window, requests_out_of_order)
 	size_t first_len = m->len;
 
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 3, "SK{}");
-	cr_assert_not_null(e->win, "east's window holds the answer ahead");
+	cr_assert_not_null(ike_sa_win(e), "east's window holds the answer ahead");
 	cr_assert_eq(e->msgid_peer, 2, "east's window moved past an unanswered request");
 	xch_send_raw(XCH_WEST, first, first_len);
 	free(first);
@@ -190,7 +190,7 @@ Test(window, requests_out_of_order)
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 3, "SK{}");
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 2, "SK{}");
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	cr_assert_null(w->req);
 	xch_advance(XCH_WEST, 2000);
 	assert_quiet();
@@ -215,7 +215,7 @@ Test(window, retransmitted_older_request_answered_from_ring)
 	size_t lost_len = m->len;
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 3, "SK{}");
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 1, "the unanswered request is still out");
+	cr_assert_eq(ike_sa_win(w)->parked, 1, "the unanswered request is still out");
 	/* Its own timer: the retransmission, the same bytes, answered from east's ring. */
 	xch_advance(XCH_WEST, 600);
 	cr_assert_eq(xch_counter(XCH_WEST, IKEC_TX_RETRANSMIT), 1);
@@ -226,7 +226,7 @@ Test(window, retransmitted_older_request_answered_from_ring)
 	cr_assert_arr_eq(m->bytes, lost, lost_len, "the ring's answer differs from the first");
 	free(lost);
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	cr_assert_eq(e->msgid_peer, 4);
 	cr_assert_eq(w->state, IKE_ESTABLISHED);
 }
@@ -267,12 +267,12 @@ Test(window, request_beyond_the_window_dropped)
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 2, "SK{}");
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 3, "SK{}");
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 1);
+	cr_assert_eq(ike_sa_win(w)->parked, 1);
 	xch_advance(XCH_WEST, 600);
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 4, "SK{}");
 	expect(XCH_EAST, V2_INFORMATIONAL, true, 4, "SK{}");
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	cr_assert_eq(e->msgid_peer, 5);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_BEYOND_WINDOW), 1);
 }
@@ -294,7 +294,7 @@ Test(window, peer_window_respected)
 	expect(XCH_WEST, V2_INFORMATIONAL, false, 4, "SK{}");
 	xch_run_until_quiet();
 	assert_quiet();
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	cr_assert_null(w->tasks);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_BEYOND_WINDOW), 0);
 }
@@ -317,8 +317,8 @@ Test(window, window_one_peer_unchanged)
 	expect(XCH_EAST, V2_INFORMATIONAL, false, 1, "SK{}");
 	expect(XCH_WEST, V2_INFORMATIONAL, true, 1, "SK{}");
 	assert_quiet();
-	cr_assert_null(e->win);
-	cr_assert_null(w->win);
+	cr_assert_null(ike_sa_win(e));
+	cr_assert_null(ike_sa_win(w));
 	cr_assert_not_null(w->resp, "the one-response cache");
 	cr_assert_eq(w->msgid_peer, 2);
 }
@@ -334,8 +334,8 @@ Test(window, no_window_either_side)
 	cr_assert_eq(pending(XCH_WEST), 1);
 	xch_run_until_quiet();
 	assert_quiet();
-	cr_assert_null(w->win);
-	cr_assert_null(e->win);
+	cr_assert_null(ike_sa_win(w));
+	cr_assert_null(ike_sa_win(e));
 	cr_assert_eq(w->msgid_next, 4);
 	cr_assert_eq(e->msgid_peer, 4);
 }
@@ -382,7 +382,7 @@ Test(window, two_create_child_sa_out_of_order)
 	xch_run_until_quiet();
 	assert_quiet();
 	cr_assert_null(w->active);
-	cr_assert_eq(w->win->parked, 0);
+	cr_assert_eq(ike_sa_win(w)->parked, 0);
 	unsigned n = 0;
 	bool t_rekeyed = false, t2_up = false;
 	for (const struct child_sa *c = w->children; c; c = c->next, n++) {

@@ -329,7 +329,7 @@ static int psk_lookup(struct ike_sa *sa)
 
 	if (!buf)
 		return -ENOMEM;
-	rc = psk_of(sa, sa->id_local, sa->ext->id_remote, buf, &s->psk_len);
+	rc = psk_of(sa, ike_sa_id_local(sa), sa->ext->id_remote, buf, &s->psk_len);
 	if (rc < 0) {
 		crypto_wipe(buf, PSK_MAX);
 		free(buf);
@@ -396,7 +396,7 @@ static int hash_of(struct ike_sa *sa, bool initiator, const uint8_t *id_b, size_
 /* Our ID payload: our connection end's ID, port and protocol 0 (RFC 2407 4.6.2). */
 static int build_id(struct ike_sa *sa, struct v1_build *b, size_t *body_off)
 {
-	const struct ike_id *me = sa->id_local;
+	const struct ike_id *me = ike_sa_id_local(sa);
 	struct ike_id addr;
 	struct v1_id id;
 
@@ -626,8 +626,8 @@ struct ike_sa *v1_isakmp_find(struct ike_worker *w, const struct connection *c, 
 		    !ip_addr_eq(&sa->local, local))
 			continue;
 		if (sa->conn != c &&
-		    (!ike_id_match(c->id[1 - this_end], sa->ext->id_remote) || !sa->id_local ||
-		     !ike_id_eq(sa->id_local, &c->cfg->id_self[this_end])))
+		    (!ike_id_match(c->id[1 - this_end], sa->ext->id_remote) ||
+		     !ike_id_eq(ike_sa_id_local(sa), &c->cfg->id_self[this_end])))
 			continue;	/* another peer ID, or another ID of ours */
 		if (!best || sa->ext->established_ms > best->ext->established_ms)
 			best = sa;	/* the newest */
@@ -685,7 +685,6 @@ static int initiate(struct ike_worker *w, struct connection *c, uint8_t this_end
 	sa->peer = *ike_conn_host(c, (uint8_t)(1 - this_end));
 	sa->peer_port = peer->ikeport;
 	sa->natt = l->natt;
-	sa->id_local = &c->cfg->id_self[this_end];
 	if (ike_sa_set_peer_id(sa, c->id[1 - this_end]) < 0) {
 		fail(sa, IKE_FAIL_INTERNAL, RC_INTERNALERR, "out of memory for the peer's ID");
 		goto out;
@@ -1288,7 +1287,6 @@ void v1_main_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->local_port = rx->l->port;
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
-	sa->id_local = &sa->conn->cfg->id_self[this_end];
 	ike_half_open_begin(sa, sizeof(*sa) + sizeof(struct v1_state) + sap->len, false);
 	if (ike_sa_set_peer_id(sa, sa->conn->id[1 - this_end]) < 0 ||
 	    sadb_sa_table_add_init(&d->sas, &sa->node) < 0 ||
@@ -1401,7 +1399,7 @@ static bool fits(struct ike_sa *sa, const struct connection *c, uint8_t end)
 		return ok;
 	a = malloc(PSK_MAX);
 	b = malloc(PSK_MAX);
-	ok = a && b && psk_of(sa, sa->id_local, sa->ext->id_remote, a, &al) == 0 &&
+	ok = a && b && psk_of(sa, ike_sa_id_local(sa), sa->ext->id_remote, a, &al) == 0 &&
 	     psk_of(sa, &c->cfg->id_self[end], c->id[1 - end], b, &bl) == 0 && al == bl &&
 	     crypto_memeq(a, b, al);
 	if (a)
@@ -1964,7 +1962,6 @@ void v1_aggr_first(struct ike_worker *w, struct net_rx *rx, struct v1_msg *m)
 	sa->local_port = rx->l->port;
 	sa->natt = rx->l->natt;
 	sa->this_end = this_end;
-	sa->id_local = &sa->conn->cfg->id_self[this_end];
 	sa->v1->aggressive = true;
 	sa->v1->p1 = chosen;
 	v1_vids_read(sa, m);

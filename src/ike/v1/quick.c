@@ -1181,8 +1181,8 @@ static struct connection *r_conn(struct ike_sa *sa, int ids, const struct ike_ts
 		ike_conn_use(sa->conn);
 		return sa->conn;
 	}
-	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote, sa->id_local, &si,
-				 &sr, end);
+	chosen = ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote, ike_sa_id_local(sa),
+				 &si, &sr, end);
 	if (!chosen || !(chosen->spec->policy & POL_IKEV1)) {
 		if (chosen)
 			ike_connection_unref(chosen);

@@ -96,7 +96,7 @@ static int fetch_psk(struct ike_sa *sa)
 	buf = malloc(PSK_MAX);
 	if (!buf)
 		return -ENOMEM;
-	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, sa->id_local, sa->ext->id_remote, buf,
+	n = sa->w->d->psk_lookup(sa->w->d->psk_ctx, ike_sa_id_local(sa), sa->ext->id_remote, buf,
 				 PSK_MAX);
 	if (n < 0) {
 		crypto_wipe(buf, PSK_MAX);
@@ -173,7 +173,7 @@ static int psk_ours(struct ike_sa *sa, struct v2_auth_pend *p)
 {
 	uint8_t *o = NULL;
 	size_t len;
-	int n = octets(sa, sa->initiator, sa->id_local, &o, &len);
+	int n = octets(sa, sa->initiator, ike_sa_id_local(sa), &o, &len);
 
 	if (n == 0)
 		n = ike_auth_psk(sa->suite.prf, sa->setup->psk, sa->setup->psk_len, o, len,
@@ -190,7 +190,7 @@ static int sign_request(struct ike_sa *sa, struct v2_auth_pend *p, struct ike_au
 			uint8_t **oct)
 {
 	size_t len;
-	int rc = octets(sa, sa->initiator, sa->id_local, oct, &len);
+	int rc = octets(sa, sa->initiator, ike_sa_id_local(sa), oct, &len);
 
 	if (rc < 0)
 		return rc;
@@ -512,7 +512,7 @@ static void auth_send(struct ike_sa *sa, struct child_sa *c)
 	struct v2_auth a = { .method = p->ours.method, .len = p->our_len, .data = p->our_auth };
 
 	v2_start(sa, &b, V2_IKE_AUTH, false, sa->msgid_next, true);
-	build_id(&b, V2_PL_IDI, sa->id_local);
+	build_id(&b, V2_PL_IDI, ike_sa_id_local(sa));
 	if (p->ours.method != V2_AUTH_PSK &&
 	    ike_connection_sends_cert(sa->conn, sa->this_end, true, s->peer_certreq))
 		build_certs(sa, &b);
@@ -621,7 +621,7 @@ void v2_auth_start(struct ike_sa *sa)
 	if (choose_ours(sa, p, &why) < 0) {
 		char l[300], r[300];
 		ike_sa_fail(sa, RC_NOKEY, "cannot authenticate as %s to %s: %s",
-			    ike_id_str(sa->id_local, l, sizeof(l)),
+			    ike_id_str(ike_sa_id_local(sa), l, sizeof(l)),
 			    ike_id_str(sa->ext->id_remote, r, sizeof(r)), why);
 		return;
 	}
@@ -968,7 +968,7 @@ static void auth_respond(struct ike_sa *sa, struct child_sa *c, uint16_t child_e
 	struct v2_auth a = { .method = p->ours.method, .len = p->our_len, .data = p->our_auth };
 
 	v2_start(sa, &b, V2_IKE_AUTH, true, sa->msgid_peer, true);
-	build_id(&b, V2_PL_IDR, sa->id_local);
+	build_id(&b, V2_PL_IDR, ike_sa_id_local(sa));
 	if (p->send_cert)
 		build_certs(sa, &b);
 	v2_build_auth(&b, &a);
@@ -1098,7 +1098,7 @@ static void request_child_decide(struct ike_sa *sa, const struct v2_msg *m,
 	 * connection between the same hosts and IDs that they do match.
 	 */
 	struct connection *fit = ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote,
-						 sa->id_local, &si, &sr, &end);
+						 ike_sa_id_local(sa), &si, &sr, &end);
 	if (fit && fit != sa->conn)
 		ike_sa_set_conn(sa, fit, end);
 	if (fit)
@@ -1249,7 +1249,6 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 		auth_refuse(sa, "out of memory");
 		return;
 	}
-	sa->id_local = &sa->conn->cfg->id_self[sa->this_end];
 	const struct v2_payload *cp = v2_msg_get(m, V2_PL_CP);
 	if (cp && cp->u.cp->type == V2_CFG_REQUEST) {
 		if (v2_cfg_decode(cp->u.cp, &p->cfg, &why) < 0) {

@@ -207,7 +207,6 @@ static void inherit(struct ike_sa *n, const struct ike_sa *old)
 	n->natt = old->natt;
 	n->nat_local = old->nat_local;
 	n->nat_peer = old->nat_peer;
-	n->id_local = old->id_local;
 }
 
 /* A new IKE SA to rekey old, with old's peer ID (as inherit() then does the rest); NULL on ENOMEM. */
@@ -1017,9 +1016,10 @@ void v2_cc_r_child(struct ike_sa *sa, struct ike_input *in)
 	}
 	if (!old) {
 		/* One more Child SA: the connection between these ends whose selectors fit. */
+		const struct ike_id *me = ike_sa_id_local(sa);
 		struct connection *chosen =
-			ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote, sa->id_local,
-					&si, &sr, &end);
+			ike_conn_for_ts(d, &sa->local, &sa->peer, sa->ext->id_remote, me, &si, &sr,
+					&end);
 		if (!chosen) {
 			send_error(sa, V2N_TS_UNACCEPTABLE, NULL, 0);
 			return;

@@ -117,7 +117,7 @@ out:
 static void account(struct ike_sa *sa, size_t before)
 {
 	struct ike_worker *w = sa->w;
-	size_t now = sa->reasm ? sa->reasm->bytes : 0;
+	size_t now = sa->ext && sa->ext->reasm ? sa->ext->reasm->bytes : 0;
 
 	w->frag_bytes = w->frag_bytes + now - before;
 }
@@ -133,6 +133,7 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 {
 	struct ike_worker *w = sa->w;
 	size_t ivlen = crypto_sk_iv_len(sa->keys->in), icvlen = crypto_sk_icv_len(sa->keys->in);
+	struct ike_sa_ext *x;
 	size_t before;
 	enum v2_frag_verdict v;
 	int n;
@@ -148,20 +149,23 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 		counters_inc(w->d->ctr, w->index, IKEC_RX_BAD_ICV);
 		return bad(sa);
 	}
-	if (!sa->reasm) {
-		sa->reasm = malloc(sizeof(*sa->reasm));
-		if (!sa->reasm) {
-			counters_inc(w->d->ctr, w->index, IKEC_FRAG_NOMEM);
-			return -ENOBUFS;
-		}
-		v2_frag_reasm_init(sa->reasm);
+	/* The reassembly lives in the ext, which a half-open SA gets with its IKE_AUTH request. */
+	x = ike_sa_ext_get(sa);
+	if (x && !x->reasm) {
+		x->reasm = malloc(sizeof(*x->reasm));
+		if (x->reasm)
+			v2_frag_reasm_init(x->reasm);
+	}
+	if (!x || !x->reasm) {
+		counters_inc(w->d->ctr, w->index, IKEC_FRAG_NOMEM);
+		return -ENOBUFS;
 	}
 	if (w->frag_bytes + (size_t)n > V2_FRAG_WORKER_BYTES) {
 		counters_inc(w->d->ctr, w->index, IKEC_FRAG_NOMEM);
 		return -ENOBUFS;
 	}
-	before = sa->reasm->bytes;
-	v = v2_frag_add(sa->reasm, m->hdr.msgid, m->sk.frag_num, m->sk.frag_total, m->sk.first, ct,
+	before = x->reasm->bytes;
+	v = v2_frag_add(x->reasm, m->hdr.msgid, m->sk.frag_num, m->sk.frag_total, m->sk.first, ct,
 			(size_t)n);
 	account(sa, before);
 	switch (v) {
@@ -180,8 +184,8 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 		break;
 	}
 	counters_inc(w->d->ctr, w->index, IKEC_FRAG_RECEIVED);
-	before = sa->reasm->bytes;
-	n = v2_frag_assemble(sa->reasm, w->frag_in, V2_FRAG_BYTES_MAX, plain_len, first);
+	before = x->reasm->bytes;
+	n = v2_frag_assemble(x->reasm, w->frag_in, V2_FRAG_BYTES_MAX, plain_len, first);
 	account(sa, before);
 	v2_frag_sa_free(sa);
 	if (n < 0)
@@ -195,10 +199,12 @@ int v2_frag_take(struct ike_sa *sa, uint8_t *buf, const struct v2_msg *m, uint8_
 
 void v2_frag_sa_free(struct ike_sa *sa)
 {
-	if (!sa->reasm)
+	struct ike_sa_ext *x = sa->ext;
+
+	if (!x || !x->reasm)
 		return;
-	sa->w->frag_bytes -= sa->reasm->bytes;
-	v2_frag_reasm_reset(sa->reasm);
-	free(sa->reasm);
-	sa->reasm = NULL;
+	sa->w->frag_bytes -= x->reasm->bytes;
+	v2_frag_reasm_reset(x->reasm);
+	free(x->reasm);
+	x->reasm = NULL;
 }

@@ -577,8 +577,8 @@ static void on_request(struct ike_sa *sa, struct net_rx *rx, struct v2_msg *m)
 	}
 	request_take(sa, rx, m);
 	/* The answer being computed goes out under its own message ID. */
-	if (beside && !sa->dead && sa->win)
-		sa->win->msgid_rx = computing;
+	if (beside && !sa->dead && ike_sa_win(sa))
+		ike_sa_win(sa)->msgid_rx = computing;
 }
 
 /* An authenticated request in the window: open it, answer or dispatch it. */

@@ -161,7 +161,6 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 	sa->peer = *peer;
 	sa->peer_port = peer_port;
 	sa->natt = l->natt;
-	sa->id_local = &c->cfg->id_self[this_end];
 	if (redirected_by) {
 		sa->redirects = (uint8_t)(redirected_by->redirects + 1);
 		sa->ext->redirected_from = redirected_by->peer;

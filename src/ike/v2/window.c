@@ -40,7 +40,9 @@ unsigned v2_window_ours(const struct ike_sa *sa)
 
 uint32_t v2_answer_msgid(const struct ike_sa *sa)
 {
-	return sa->win ? sa->win->msgid_rx : sa->msgid_peer;
+	const struct v2_window *win = ike_sa_win(sa);
+
+	return win ? win->msgid_rx : sa->msgid_peer;
 }
 
 void v2_window_announce(struct ike_sa *sa, struct v2_build *b)
@@ -67,10 +69,12 @@ static bool holds_responses(const struct v2_window *win)
  */
 static struct v2_window *window_get(struct ike_sa *sa)
 {
-	struct v2_window *win = sa->win;
+	struct v2_window *win = ike_sa_win(sa);
 
 	if (win)
 		return win;
+	if (!ike_sa_ext_get(sa))	/* it lives in the ext */
+		return NULL;
 	win = calloc(1, sizeof(*win));
 	if (!win)
 		return NULL;
@@ -100,7 +104,7 @@ static struct v2_window *window_get(struct ike_sa *sa)
 		sa->resp = NULL;
 		sa->resp_len = 0;
 	}
-	sa->win = win;
+	sa->ext->win = win;
 	return win;
 }
 
@@ -112,13 +116,15 @@ static bool answered(const struct ike_sa *sa, uint32_t msgid)
 
 	if (msgid < sa->msgid_peer)
 		return true;
-	return sa->win && off < 32 && (sa->win->answered >> off & 1);
+	const struct v2_window *win = ike_sa_win(sa);
+
+	return win && off < 32 && (win->answered >> off & 1);
 }
 
 enum v2_window_class v2_window_classify(struct ike_sa *sa, uint32_t msgid, const uint8_t **buf,
 					size_t *len)
 {
-	const struct v2_window *win = sa->win;
+	const struct v2_window *win = ike_sa_win(sa);
 
 	*buf = NULL;
 	*len = 0;
@@ -144,14 +150,14 @@ bool v2_window_accept(struct ike_sa *sa, uint32_t msgid)
 {
 	if (msgid != sa->msgid_peer && !window_get(sa))
 		return false;
-	if (sa->win)
-		sa->win->msgid_rx = msgid;
+	if (ike_sa_win(sa))
+		ike_sa_win(sa)->msgid_rx = msgid;
 	return true;
 }
 
 int v2_window_keep(struct ike_sa *sa, const uint8_t *buf, size_t len, bool *kept)
 {
-	struct v2_window *win = sa->win;
+	struct v2_window *win = ike_sa_win(sa);
 	uint32_t msgid = v2_window_msgid_of(buf), off;
 	struct v2_win_resp *r;
 	uint8_t *copy;
@@ -216,7 +222,7 @@ static uint32_t lowest_parked(const struct v2_window *win, uint32_t none)
 
 bool v2_window_may_send(const struct ike_sa *sa, bool parkable)
 {
-	const struct v2_window *win = sa->win;
+	const struct v2_window *win = ike_sa_win(sa);
 
 	if (!win || !win->parked)
 		return true;
@@ -263,7 +269,7 @@ bool v2_window_park(struct ike_sa *sa)
 
 static struct v2_win_req *parked_of(const struct ike_sa *sa, uint32_t msgid)
 {
-	struct v2_window *win = sa->win;
+	struct v2_window *win = ike_sa_win(sa);
 
 	if (!win || !win->parked)
 		return NULL;
@@ -295,7 +301,7 @@ void v2_window_unpark(struct ike_sa *sa, uint32_t msgid)
 	}
 	r->buf = NULL;
 	r->task = NULL;
-	sa->win->parked--;
+	ike_sa_win(sa)->parked--;
 }
 
 static void parked_fire(struct timer_wheel *tw, struct timer *t, void *arg)
@@ -325,10 +331,12 @@ static void parked_fire(struct timer_wheel *tw, struct timer *t, void *arg)
 
 bool v2_window_task_parked(const struct ike_sa *sa, uint8_t kind, uint64_t child)
 {
-	if (!sa->win || !sa->win->parked)
+	const struct v2_window *win = ike_sa_win(sa);
+
+	if (!win || !win->parked)
 		return false;
 	for (unsigned i = 0; i < V2_PARK_MAX; i++) {
-		const struct v2_task *t = sa->win->req[i].buf ? sa->win->req[i].task : NULL;
+		const struct v2_task *t = win->req[i].buf ? win->req[i].task : NULL;
 		if (t && t->kind == kind && (!child || t->child == child))
 			return true;
 	}
@@ -337,10 +345,12 @@ bool v2_window_task_parked(const struct ike_sa *sa, uint8_t kind, uint64_t child
 
 bool v2_window_spi_parked(const struct ike_sa *sa, uint32_t spi)
 {
-	if (!sa->win || !sa->win->parked)
+	const struct v2_window *win = ike_sa_win(sa);
+
+	if (!win || !win->parked)
 		return false;
 	for (unsigned i = 0; i < V2_PARK_MAX; i++) {
-		const struct v2_task *t = sa->win->req[i].buf ? sa->win->req[i].task : NULL;
+		const struct v2_task *t = win->req[i].buf ? win->req[i].task : NULL;
 		if (t && t->kind == V2T_DELETE_CHILD)
 			for (unsigned j = 0; j < t->nspi; j++)
 				if (t->spis[j] == spi)
@@ -351,7 +361,7 @@ bool v2_window_spi_parked(const struct ike_sa *sa, uint32_t spi)
 
 void v2_window_free(struct ike_sa *sa)
 {
-	struct v2_window *win = sa->win;
+	struct v2_window *win = ike_sa_win(sa);
 
 	if (!win)
 		return;
@@ -366,12 +376,12 @@ void v2_window_free(struct ike_sa *sa)
 	for (unsigned i = 0; i < V2_WINDOW_MAX; i++)
 		free(win->resp[i].buf);
 	free(win);
-	sa->win = NULL;
+	sa->ext->win = NULL;
 }
 
 size_t v2_window_bytes(const struct ike_sa *sa)
 {
-	const struct v2_window *win = sa->win;
+	const struct v2_window *win = ike_sa_win(sa);
 	size_t n;
 
 	if (!win)

@@ -80,17 +80,25 @@ Test(sa_table, add_lookup_delete)
 static atomic_bool stop;
 static atomic_ulong bad;
 
+/* What embeds a node, as the IKE SA does: the grace period's head is the object's. */
+struct test_sa {
+	struct sa_node node;
+	struct rcu_head rcu;
+};
+
 static void rcu_free_sa_node(struct rcu_head *h)
 {
-	struct sa_node *n = caa_container_of(h, struct sa_node, rcu);
-	tsan_acquire(n);	/* the grace period, invisible to TSan */
-	free(n);
+	struct test_sa *o = caa_container_of(h, struct test_sa, rcu);
+	tsan_acquire(&o->node);	/* the grace period, invisible to TSan */
+	free(o);
 }
 
 static void free_later(struct sa_node *n)
 {
+	struct test_sa *o = caa_container_of(n, struct test_sa, node);
+
 	tsan_release(n);
-	call_rcu(&n->rcu, rcu_free_sa_node);
+	call_rcu(&o->rcu, rcu_free_sa_node);
 }
 
 static void *owner(void *arg)
@@ -98,7 +106,8 @@ static void *owner(void *arg)
 	uintptr_t id = (uintptr_t)arg;
 	rcu_register_thread();
 	for (uint64_t i = 0; i < PER_OWNER; i++) {
-		struct sa_node *n = calloc(1, sizeof(*n));
+		struct test_sa *o = calloc(1, sizeof(*o));
+		struct sa_node *n = &o->node;
 		n->our_spi = (id << 56) | i;
 		n->peer.af = AF_INET;
 		n->peer_port = 500;

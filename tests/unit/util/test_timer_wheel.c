@@ -594,7 +594,7 @@ Test(timer_wheel, tie_repair_sorts_by_arm_sequence)
 {
 	enum { N = 37 };
 	static struct rec_timer r[N];
-	uint64_t seqs[N];
+	uint32_t seqs[N];
 
 	for (int i = 0; i < N; i++) {
 		rec_init(&r[i], i);
@@ -603,7 +603,7 @@ Test(timer_wheel, tie_repair_sorts_by_arm_sequence)
 	}
 	for (int i = N - 1; i > 0; i--) {
 		int j = (int)(rnd() % (uint64_t)(i + 1));
-		uint64_t s = seqs[i];
+		uint32_t s = seqs[i];
 
 		seqs[i] = seqs[j];
 		seqs[j] = s;
@@ -614,6 +614,47 @@ Test(timer_wheel, tie_repair_sorts_by_arm_sequence)
 	cr_assert_eq(wheel.resorts, 1);
 	for (int i = 1; i < N; i++)
 		cr_assert_lt(r[fired_log.ids[i - 1]].t.seq, r[fired_log.ids[i]].t.seq);
+}
+
+/*
+ * The arm sequence is 32 bits, compared modulo 2^32: timers sharing a
+ * deadline, armed across the counter's wrap, fire in arm order, and so do
+ * they when the repair sorts them (their sequences scrambled, then put
+ * back in arm order: the repair must not put the wrapped ones first).
+ */
+Test(timer_wheel, ties_across_the_sequence_wrap)
+{
+	enum { N = 9 };
+	static struct rec_timer r[N];
+	uint32_t seqs[N];
+
+	wheel.seq = UINT32_MAX - 3;	/* four arms before the wrap, five after */
+	for (int i = 0; i < N; i++) {
+		rec_init(&r[i], i);
+		timer_arm(&wheel, &r[i].t, 1500);
+		seqs[i] = r[i].t.seq;
+	}
+	cr_assert_eq(seqs[3], UINT32_MAX);
+	cr_assert_eq(seqs[4], 0);
+	cr_assert_eq(timer_wheel_advance(&wheel, 1500), N);
+	cr_assert_eq(wheel.resorts, 0);
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(fired_log.ids[i], i, "fired %d at %d", fired_log.ids[i], i);
+
+	/* again, the list out of order: the repair sorts across the wrap */
+	fired_log.n = 0;
+	for (int i = 0; i < N; i++) {
+		rec_init(&r[i], i);
+		timer_arm(&wheel, &r[i].t, 1600);
+	}
+	for (int i = 0; i < N; i++)	/* the one armed last gets the earliest sequence */
+		r[i].t.seq = seqs[(i + 1) % N];
+	cr_assert_eq(timer_wheel_advance(&wheel, 1600), N);
+	cr_assert_eq(wheel.resorts, 1);
+	cr_assert_eq(fired_log.ids[0], N - 1, "the earliest sequence is not first: %d",
+		     fired_log.ids[0]);
+	for (int i = 1; i < N; i++)
+		cr_assert_eq(fired_log.ids[i], i - 1, "fired %d at %d", fired_log.ids[i], i);
 }
 
 /* What the wheel's clock says inside a callback. */
