@@ -618,6 +618,8 @@ size_t ike_half_open_size(const struct ike_sa *sa)
 		n += malloc_usable_size(s->nr);
 	if (s->ike_accepted)
 		n += malloc_usable_size(s->ike_accepted);
+	if (s->pub)
+		n += malloc_usable_size(s->pub);
 	return n;
 }
 

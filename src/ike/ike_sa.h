@@ -251,7 +251,8 @@ struct ike_setup {
 	uint16_t cookie_len;
 	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
 	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
-	uint8_t *pub;			/* initiator: our KE value (resent after a COOKIE) */
+	/* our KE value: resent after a COOKIE (initiator), in a rebuilt response (responder) */
+	uint8_t *pub;
 	uint8_t *psk;			/* looked up once, wiped with the setup */
 	uint64_t t_start_us, t_auth_us;	/* latency histograms (ike_stats.h) */
 	struct v2_auth_pend *auth;	/* IKE_AUTH's state across its crypto job (v2/auth.c) */
@@ -272,6 +273,21 @@ struct ike_setup {
 	bool peer_certreq : 1;		/* it sent a CERTREQ: --sendcert ifasked sends */
 	bool ni_in_req : 1;		/* ni is in init_req: not freed on its own */
 	bool nr_in_resp : 1;		/* nr is in init_resp: the same */
+	/*
+	 * A responder's IKE_SA_INIT response is not kept but built again
+	 * when it is needed (v2/sa_init.c init_response_build(): for a
+	 * retransmitted request, and once for AUTH when the IKE_AUTH request
+	 * comes), from what the setup keeps: our KE value (pub), Nr, the
+	 * accepted proposal as the suite and the types the peer listed, our
+	 * port, and whether SIGNATURE_HASH_ALGORITHMS went. Issue 14: a
+	 * half-open SA keeps 64 B for X25519, not the 224 B response. Not
+	 * when the response carried what may change meanwhile (a CERTREQ
+	 * names the CAs loaded now) or a proposal this cannot give back.
+	 */
+	bool resp_rebuilt : 1;
+	bool accepted_spi : 1;		/* the accepted IKE proposal had an SPI (8 bytes, zero) */
+	uint8_t accepted_listed;	/* its transform types (proposal_listed_types()) */
+	uint16_t init_local_port;	/* our port IKE_SA_INIT came to (its NAT-D), host order */
 	/*
 	 * SK_pi then SK_pr, for AUTH only: two of the PRF's outputs, sized
 	 * by the SA's PRF when it is known (a responder's), else the largest;

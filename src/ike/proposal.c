@@ -783,6 +783,62 @@ int proposal_match_dh_hint(const struct proposal_set *local, const struct v2_sa 
 	return -ENOENT;
 }
 
+uint8_t proposal_listed_types(const struct v2_proposal *accepted)
+{
+	uint8_t listed = 0;
+
+	for (uint8_t i = 0; i < accepted->ntrans && i < V2_MAX_TRANSFORMS; i++)
+		if (accepted->trans[i].type < NTYPES)
+			listed |= (uint8_t)(1u << accepted->trans[i].type);
+	return listed;
+}
+
+void proposal_of_suite(const struct v2_suite *suite, uint8_t listed, uint8_t num,
+		       uint8_t spi_size, struct v2_proposal *out)
+{
+	const uint16_t id[NTYPES] = {
+		[V2_TRANS_ENCR] = suite->encr,
+		[V2_TRANS_PRF] = suite->prf,
+		[V2_TRANS_INTEG] = suite->integ,
+		[V2_TRANS_DH] = suite->dh,
+		[V2_TRANS_ESN] = suite->esn,
+	};
+
+	memset(out, 0, sizeof(*out));
+	out->num = num;
+	out->protocol = suite->protocol;
+	out->spi_size = spi_size;
+	/* accepted_of()'s order: by type */
+	for (uint8_t type = V2_TRANS_ENCR; type < NTYPES; type++) {
+		if (!(listed & (1u << type)))
+			continue;
+		out->trans[out->ntrans++] = (struct v2_transform){
+			.type = type,
+			.id = id[type],
+			.keylen = type == V2_TRANS_ENCR ? suite->encr_keylen : 0,
+		};
+	}
+}
+
+bool proposal_rebuilds(const struct v2_proposal *accepted, const struct v2_suite *suite)
+{
+	struct v2_proposal again;
+
+	proposal_of_suite(suite, proposal_listed_types(accepted), accepted->num,
+			  accepted->spi_size, &again);
+	if (again.num != accepted->num || again.protocol != accepted->protocol ||
+	    again.spi_size != accepted->spi_size || again.ntrans != accepted->ntrans ||
+	    memcmp(again.spi, accepted->spi, sizeof(again.spi)) != 0)
+		return false;
+	for (uint8_t i = 0; i < again.ntrans; i++) {
+		const struct v2_transform *a = &again.trans[i], *b = &accepted->trans[i];
+
+		if (a->type != b->type || a->id != b->id || a->keylen != b->keylen)
+			return false;
+	}
+	return true;
+}
+
 int proposal_match(const struct proposal_set *local, const struct v2_sa *offered, uint8_t protocol,
 		   struct v2_suite *chosen, uint8_t *chosen_num, struct v2_proposal *accepted_out)
 {

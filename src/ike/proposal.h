@@ -143,6 +143,22 @@ int proposal_match_dh_hint(const struct proposal_set *local, const struct v2_sa 
 			   uint8_t *chosen_num, struct v2_proposal *accepted_out);
 
 /*
+ * The accepted proposal again, from what a half-open SA keeps instead of
+ * it (issue 14: a few bits, not the 200-byte proposal): the suite chosen
+ * and the transform types the peer listed, a bit per type
+ * (proposal_listed_types() of the accepted proposal). *out gets the
+ * transforms proposal_match()'s accepted_out had, in the same order, with
+ * number num and SPI size spi_size. An accepted proposal that this does
+ * not give back (proposal_rebuilds()) must be kept instead.
+ * Context: any; pure.
+ */
+uint8_t proposal_listed_types(const struct v2_proposal *accepted);
+void proposal_of_suite(const struct v2_suite *suite, uint8_t listed, uint8_t num,
+		       uint8_t spi_size, struct v2_proposal *out);
+/* Whether proposal_of_suite() gives accepted back from suite, field by field. */
+bool proposal_rebuilds(const struct v2_proposal *accepted, const struct v2_suite *suite);
+
+/*
  * Initiator: check the responder's SA payload against what was sent
  * (proposal_set_to_sa() numbering): exactly one proposal, of protocol,
  * numbered as one sent; exactly one transform of each type that proposal

@@ -234,6 +234,13 @@ Test(auth, asymmetric_psk_and_certificate)
 	xch_initiate(XCH_WEST, "t");
 	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
 	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH);	/* west: no CERTREQ wanted */
+	/*
+	 * Nothing in it that could change: not kept but built again for
+	 * AUTH (ike_setup's resp_rebuilt), SIGNATURE_HASH_ALGORITHMS included,
+	 * or west could not verify east's signature of it.
+	 */
+	cr_assert(xch_sa(XCH_EAST)->setup->resp_rebuilt);
+	cr_assert_null(xch_sa(XCH_EAST)->setup->init_resp);
 	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDi CERTREQ IDr AUTH SA TSi TSr}");
 	cr_assert_eq(auth_method(m), V2_AUTH_PSK);
 	m = expect(XCH_EAST, V2_IKE_AUTH, "SK{IDr CERT AUTH SA TSi TSr}");
@@ -245,6 +252,9 @@ Test(auth, asymmetric_psk_and_certificate)
 	xch_initiate(XCH_EAST, "t");
 	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
 	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	/* its CERTREQ names the CAs loaded now: this response is kept */
+	cr_assert_not(xch_sa(XCH_WEST)->setup->resp_rebuilt);
+	cr_assert_not_null(xch_sa(XCH_WEST)->setup->init_resp);
 	m = expect(XCH_EAST, V2_IKE_AUTH, "SK{IDi CERT IDr AUTH SA TSi TSr}");
 	cr_assert_eq(auth_method(m), V2_AUTH_DIGITAL_SIG);
 	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDr AUTH SA TSi TSr}");

@@ -282,12 +282,15 @@ static bool within(const uint8_t *p, size_t n, const uint8_t *buf, size_t len)
 /*
  * A half-open SA keeps what a retransmitted request needs and what AUTH
  * signs, and no state for later exchanges: no struct ike_sa_ext until its
- * IKE_AUTH request comes, the nonces inside the request and response it
- * keeps. A copy of the request is answered with the very bytes of the
- * first response, from the same SA; then IKE_AUTH (which signs both
- * messages and both nonces) completes.
+ * IKE_AUTH request comes; the request, with Ni inside it; of the response,
+ * only what builds it again (our KE value, Nr, a few bits for the
+ * proposal: a PSK peer gets no CERTREQ, the one part that could change).
+ * A copy of the request is answered with the very bytes of the first
+ * response, built again, from the same SA; then IKE_AUTH (which signs
+ * both messages and both nonces) completes, so the response AUTH signed
+ * is the one west got.
  */
-Test(half_open, keeps_the_messages_not_the_state_for_later)
+Test(half_open, keeps_the_request_and_rebuilds_the_response)
 {
 	const struct xch_msg *m;
 	const struct ike_setup *s;
@@ -313,29 +316,38 @@ Test(half_open, keeps_the_messages_not_the_state_for_later)
 	cr_assert_not_null(s);
 	cr_assert_eq(s->init_req_len, len);
 	cr_assert_arr_eq(s->init_req, req, len);
-	cr_assert_eq(s->init_resp_len, resp_len);
-	cr_assert_arr_eq(s->init_resp, resp, resp_len);
 	cr_assert(s->ni_in_req && within(s->ni, s->ni_len, s->init_req, s->init_req_len),
 		  "Ni is not the request's");
-	cr_assert(s->nr_in_resp && within(s->nr, s->nr_len, s->init_resp, s->init_resp_len),
-		  "Nr is not the response's");
+	/* the response is not kept, what builds it is */
+	cr_assert(s->resp_rebuilt);
+	cr_assert_null(s->init_resp, "the response is kept");
+	cr_assert_null(e->resp, "the response is kept");
+	cr_assert_null(s->ike_accepted, "the accepted proposal is kept whole");
+	cr_assert_not(s->nr_in_resp);
 	cr_assert_eq(s->nr_len, 32);
+	cr_assert_not_null(memmem(resp, resp_len, s->nr, s->nr_len), "Nr is not the response's");
+	cr_assert_eq(s->pub_len, 32, "X25519's KE value is %u bytes", s->pub_len);
+	cr_assert_not_null(memmem(resp, resp_len, s->pub, s->pub_len),
+			   "the KE value is not the response's");
 	/* SKEYSEED, not the seven keys: they are derived when IKE_AUTH comes */
 	cr_assert_null(e->keys, "a half-open SA holds its keys");
 	cr_assert_eq(s->seed_len, crypto_prf_len(e->suite.prf));
 	cr_assert_eq(s->sk_p_room, s->seed_len, "room for more than SKEYSEED");
 
-	/* The request again: the same response, no new SA, still nothing for later. */
-	xch_send_raw(XCH_WEST, req, len);
-	cr_assert_not_null(xch_step(XCH_WEST));
-	m = xch_drop_next(XCH_EAST);
-	cr_assert_not_null(m);
-	cr_assert_eq(m->len, resp_len);
-	cr_assert_arr_eq(m->bytes, resp, resp_len, "a retransmission got another response");
-	cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), 1);
-	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
-	cr_assert_eq(xch_sa(XCH_EAST), e);
-	cr_assert_null(e->ext);
+	/* The request again, twice: the same response, no new SA, still nothing for later. */
+	for (unsigned i = 1; i <= 2; i++) {
+		xch_send_raw(XCH_WEST, req, len);
+		cr_assert_not_null(xch_step(XCH_WEST));
+		m = xch_drop_next(XCH_EAST);
+		cr_assert_not_null(m);
+		cr_assert_eq(m->len, resp_len);
+		cr_assert_arr_eq(m->bytes, resp, resp_len, "a retransmission got another response");
+		cr_assert_eq(xch_counter(XCH_EAST, IKEC_RX_RETRANSMIT), i);
+		cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+		cr_assert_eq(xch_sa(XCH_EAST), e);
+		cr_assert_null(e->ext);
+		cr_assert_null(e->setup->init_resp);
+	}
 
 	/* West gets the response and authenticates; east's SA gets its ext then. */
 	xch_send_raw(XCH_EAST, resp, resp_len);
@@ -347,6 +359,8 @@ Test(half_open, keeps_the_messages_not_the_state_for_later)
 	cr_assert_eq(e->ext->id_remote->type, V2_ID_FQDN);
 	cr_assert_not_null(e->children);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
+	cr_assert_eq(xch_counter(XCH_WEST, IKEC_AUTH_FAILED), 0);
 	free(req);
 	free(resp);
 }
@@ -382,16 +396,17 @@ static int64_t heap_in_use(void)
  * class: what only later exchanges use is in struct ike_sa_ext, allocated
  * at IKE_AUTH), its negotiation state (192: 128 and SKEYSEED, from which
  * the keys are derived when IKE_AUTH comes), the request (384: AUTH signs
- * it) and the response (224), which hold the nonces: 1,184 bytes with
- * jemalloc (1,248 with the IKE SA in the 448 class, 1,312 in the 512;
- * 1,568 when the keys, 192 bytes for AES-GCM-256 and SHA2-512, and
- * SK_pi/SK_pr were derived at once; 1,632 when the keys had the largest
- * suite's room in the IKE SA; 2,528 before the split). The bound guards
- * against regressions; the issue's 1 KiB is not reached (docs/status.md,
- * "Half-open SAs"). The daemon's half-open accounting must not undercount
- * it.
+ * it, and Ni is inside it), Nr (32) and our KE value (32), from which the
+ * response is built again when it is needed rather than kept: 1,024 bytes
+ * with jemalloc, the issue's 1 KiB (1,184 with the 224-byte response kept,
+ * as it still is for a peer that authenticates with a signature: its
+ * CERTREQ names the CAs loaded at the time; 1,248 with the IKE SA in the
+ * 448 class; 1,568 when the keys, 192 bytes for AES-GCM-256 and SHA2-512,
+ * and SK_pi/SK_pr were derived at once; 2,528 before the split). A larger
+ * request costs more: it is kept at its size (docs/status.md, "Half-open
+ * SAs"). The daemon's half-open accounting must not undercount it.
  */
-enum { HALF_OPEN_SAMPLE = 64, HALF_OPEN_MAX_BYTES = 1200 };
+enum { HALF_OPEN_SAMPLE = 64, HALF_OPEN_MAX_BYTES = 1024 };
 
 Test(half_open, bytes_per_half_open_sa_by_the_allocator)
 {

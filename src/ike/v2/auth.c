@@ -334,8 +334,14 @@ void v2_auth_init_payloads(struct ike_sa *sa, struct v2_build *b)
 	bool sigs =
 		(sa->conn->cfg->auth[0].classes | sa->conn->cfg->auth[1].classes) & IKE_AUTHC_SIG;
 
-	if (sigs && (sa->initiator || sa->setup->peer_hashes) &&
-	    !impair_consume(IMPAIR_OMIT_SIGHASH)) {
+	bool hashes;
+
+	if (!sa->initiator && sa->setup->resp_rebuilt)	/* built again: as it went the first time */
+		hashes = sa->setup->sent_hashes;
+	else
+		hashes = sigs && (sa->initiator || sa->setup->peer_hashes) &&
+			 !impair_consume(IMPAIR_OMIT_SIGHASH);
+	if (hashes) {
 		n.len = (uint16_t)ike_sighash_encode(ike_auth_our_hashes(), data, sizeof(data));
 		v2_build_notify(b, &n);
 		sa->setup->sent_hashes = true;
@@ -1210,8 +1216,12 @@ void v2_auth_request(struct ike_sa *sa, struct ike_input *in)
 	char buf[300];
 	int rc;
 
-	/* What the half-open SA went without (ike_sa.h); the peer resends if it cannot have it. */
-	if (!ike_sa_ext_get(sa)) {
+	/*
+	 * What the half-open SA went without (ike_sa.h): its ext, and the
+	 * IKE_SA_INIT response our AUTH signs. The peer resends if it cannot
+	 * have them.
+	 */
+	if (!ike_sa_ext_get(sa) || v2_init_resp_keep(sa) < 0) {
 		v2_drop(sa->w, in->rx, "out of memory for an IKE_AUTH request");
 		return;
 	}

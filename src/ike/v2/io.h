@@ -79,6 +79,14 @@ void v2_request_timeout(struct ike_sa *sa);
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m);
 
 /*
+ * A responder whose IKE_SA_INIT response was sent, not kept (struct
+ * ike_setup's resp_rebuilt): keep it now in setup->init_resp, built again,
+ * for AUTH to sign; called when the IKE_AUTH request comes. 0 (also when
+ * it is kept already), or -ENOMEM. Context: the owner (sa_init.c).
+ */
+int v2_init_resp_keep(struct ike_sa *sa);
+
+/*
  * The Message ID of the peer's request being answered now (requests in a
  * window larger than one are answered in any order). Context: the owner.
  */

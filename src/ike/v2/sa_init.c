@@ -47,19 +47,27 @@ static void natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8], const stru
 	crypto_sha1(iov, 4, out);
 }
 
-static void build_natd(struct v2_build *b, const struct ike_sa *sa, bool fake_source)
+/* NAT-D for these addresses and ports (ours, then the peer's) of sa's SPIs */
+static void build_natd_of(struct v2_build *b, const struct ike_sa *sa,
+			  const struct ip_addr *local, uint16_t local_port,
+			  const struct ip_addr *peer, uint16_t peer_port, bool fake_source)
 {
 	uint8_t h[CRYPTO_SHA1_LEN];
 	struct v2_notification n = { .len = CRYPTO_SHA1_LEN, .data = h };
 
-	natd_hash(sa->spi_i, sa->spi_r, &sa->local, sa->local_port, h);
+	natd_hash(sa->spi_i, sa->spi_r, local, local_port, h);
 	if (fake_source)	/* --forceencaps: make the peer believe we are behind a NAT */
 		h[0] ^= 0xff;
 	n.type = V2N_NAT_DETECTION_SOURCE_IP;
 	v2_build_notify(b, &n);
-	natd_hash(sa->spi_i, sa->spi_r, &sa->peer, sa->peer_port, h);
+	natd_hash(sa->spi_i, sa->spi_r, peer, peer_port, h);
 	n.type = V2N_NAT_DETECTION_DESTINATION_IP;
 	v2_build_notify(b, &n);
+}
+
+static void build_natd(struct v2_build *b, const struct ike_sa *sa, bool fake_source)
+{
+	build_natd_of(b, sa, &sa->local, sa->local_port, &sa->peer, sa->peer_port, fake_source);
 }
 
 /* Compare the peer's NAT-D notifies with what our addresses hash to. */
@@ -472,6 +480,8 @@ static uint8_t *in_copy(uint8_t *copy, const uint8_t *msg, size_t len, const uin
 	return copy + (d - m);
 }
 
+static void init_resend(struct ike_sa *sa);
+
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -499,9 +509,10 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		struct ike_sa *old = caa_container_of(node, struct ike_sa, node);
 		if (is_new_attempt(old, w, rx, m)) {
 			stale = old;	/* replaced below, once this request is admitted */
-		} else if (old->w == w && old->resp && old->state == IKE_R_INIT_SENT) {
+		} else if (old->w == w && old->state == IKE_R_INIT_SENT &&
+			   (old->resp || (old->setup && old->setup->resp_rebuilt))) {
 			counters_inc(d->ctr, w->index, IKEC_RX_RETRANSMIT);
-			v2_send_raw(old, old->resp, old->resp_len);
+			init_resend(old);
 			return;
 		} else {
 			v2_drop(w, rx, "IKE_SA_INIT retransmission while we compute");
@@ -612,10 +623,17 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	if (!ike_sa_setup_new(sa))
 		goto fail;
 	sa->setup->dh = suite.dh;
-	sa->setup->ike_accepted = malloc(sizeof(accepted));
-	if (!sa->setup->ike_accepted)
-		goto fail;
-	*sa->setup->ike_accepted = accepted;	/* echoed in the response */
+	sa->setup->init_local_port = rx->l->port;
+	/* echoed in the response: kept as a few bits when they give it back, else whole */
+	if (proposal_rebuilds(&accepted, &suite)) {
+		sa->setup->accepted_listed = proposal_listed_types(&accepted);
+		sa->setup->accepted_spi = accepted.spi_size != 0;
+	} else {
+		sa->setup->ike_accepted = malloc(sizeof(accepted));
+		if (!sa->setup->ike_accepted)
+			goto fail;
+		*sa->setup->ike_accepted = accepted;
+	}
 	sa->setup->child_num = num;
 	/* The request itself, at its size: the initiator's AUTH signs it. */
 	sa->setup->init_req = malloc(rx->len);
@@ -648,46 +666,118 @@ fail:
 	ike_sa_free(sa);
 }
 
-static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
+/*
+ * A responder's IKE_SA_INIT response into w->txbuf (*len bytes, Nr at
+ * *nr_at): the first time, and again when it is not kept (resp_rebuilt)
+ * and a retransmitted request or our AUTH needs it. The same bytes every
+ * time: the accepted proposal from the suite (or as kept), the NAT-D of
+ * the addresses and ports the request came with (the SA may have moved to
+ * the NAT-T port since), SIGNATURE_HASH_ALGORITHMS as first decided.
+ */
+static int init_response_build(struct ike_sa *sa, const uint8_t *pub, size_t pub_len,
+			       size_t *len, size_t *nr_at)
 {
 	struct ike_setup *s = sa->setup;
 	struct v2_sa *sa_pl = sa->w->sa_scratch;
+	struct v2_proposal accepted;
 	struct v2_build b;
 	struct v2_ke ke = { .group = s->dh, .len = (uint16_t)pub_len, .data = pub };
 	struct v2_nonce nr = { .len = s->nr_len, .data = s->nr };
-	size_t len, nr_at;
 
-	v2_sa_one(sa_pl, s->ike_accepted, s->child_num);
-	v2_start(sa, &b, V2_IKE_SA_INIT, true, 0, false);
+	if (s->ike_accepted)
+		accepted = *s->ike_accepted;
+	else
+		proposal_of_suite(&sa->suite, s->accepted_listed, s->child_num,
+				  s->accepted_spi ? V2_SPI_SIZE : 0, &accepted);
+	v2_sa_one(sa_pl, &accepted, s->child_num);
+	if (v2_start(sa, &b, V2_IKE_SA_INIT, true, 0, false) < 0)
+		return -EMSGSIZE;
 	v2_build_sa(&b, sa_pl);
 	v2_build_ke(&b, &ke);
-	nr_at = b.w.len + V2_GEN_HDR_SIZE;
+	*nr_at = b.w.len + V2_GEN_HDR_SIZE;
 	v2_build_nonce(&b, &nr);
-	build_natd(&b, sa, false);
+	build_natd_of(&b, sa, &sa->local, s->init_local_port, &sa->node.peer, sa->node.peer_port,
+		      false);
 	v2_frag_init_payloads(sa, &b);
 	build_vendor(&b, sa);
 	v2_auth_init_payloads(sa, &b);
+	return v2_build_finish(&b, len);
+}
+
+/* A retransmitted IKE_SA_INIT request: our response again, kept or rebuilt. */
+static void init_resend(struct ike_sa *sa)
+{
+	size_t len, nr_at;
+
+	if (sa->resp) {
+		v2_send_raw(sa, sa->resp, sa->resp_len);
+		return;
+	}
+	if (sa->setup->init_resp) {	/* kept already for AUTH (v2_init_resp_keep()) */
+		v2_send_raw(sa, sa->setup->init_resp, sa->setup->init_resp_len);
+		return;
+	}
+	if (init_response_build(sa, sa->setup->pub, sa->setup->pub_len, &len, &nr_at) == 0)
+		v2_send_raw(sa, sa->w->txbuf, len);
+}
+
+int v2_init_resp_keep(struct ike_sa *sa)
+{
+	struct ike_setup *s = sa->setup;
+	size_t len, nr_at;
+
+	if (!s || !s->resp_rebuilt || s->init_resp)
+		return 0;
+	if (init_response_build(sa, s->pub, s->pub_len, &len, &nr_at) < 0)
+		return -EMSGSIZE;
+	s->init_resp = malloc(len);
+	if (!s->init_resp)
+		return -ENOMEM;
+	memcpy(s->init_resp, sa->w->txbuf, len);
+	s->init_resp_len = (uint32_t)len;
+	free(s->pub);		/* the response holds it now */
+	s->pub = NULL;
+	ike_half_open_charge_sa(sa);
+	return 0;
+}
+
+static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
+{
+	struct ike_setup *s = sa->setup;
+	/* a CERTREQ names the CAs loaded now: a response that has one is kept */
+	bool rebuild = !s->ike_accepted &&
+		       !(sa->conn->cfg->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG);
+	size_t len, nr_at;
+
+	if ((rebuild && ike_setup_bytes(&s->pub, &s->pub_len, pub, pub_len) < 0) ||
+	    init_response_build(sa, pub, pub_len, &len, &nr_at) < 0) {
+		ike_sa_free(sa);
+		return;
+	}
 	free(s->ike_accepted);
 	s->ike_accepted = NULL;
-	if (v2_build_finish(&b, &len) < 0) {
-		ike_sa_free(sa);
-		return;
-	}
-	v2_send_response(sa, sa->w->txbuf, len);
-	if (!sa->resp) {	/* no memory to keep it (then it was not sent either) */
-		ike_sa_free(sa);
-		return;
-	}
-	/* One copy serves both: resent to a retransmitted request, signed by AUTH. */
-	s->init_resp = sa->resp;
-	s->init_resp_len = (uint32_t)sa->resp_len;
-	/* and Nr, which it carries: no copy of its own */
-	if (nr_at <= s->init_resp_len && s->nr_len <= s->init_resp_len - nr_at &&
-	    memcmp(s->init_resp + nr_at, s->nr, s->nr_len) == 0) {
-		crypto_wipe(s->nr, s->nr_len);
-		free(s->nr);
-		s->nr = s->init_resp + nr_at;
-		s->nr_in_resp = true;
+	if (rebuild) {
+		/* Sent, not kept: Nr and our KE value stay, to build it again. */
+		s->resp_rebuilt = true;
+		sa->msgid_peer++;
+		v2_send_raw(sa, sa->w->txbuf, len);
+	} else {
+		v2_send_response(sa, sa->w->txbuf, len);
+		if (!sa->resp) {	/* no memory to keep it (then it was not sent either) */
+			ike_sa_free(sa);
+			return;
+		}
+		/* One copy serves both: resent to a retransmitted request, signed by AUTH. */
+		s->init_resp = sa->resp;
+		s->init_resp_len = (uint32_t)sa->resp_len;
+		/* and Nr, which it carries: no copy of its own */
+		if (nr_at <= s->init_resp_len && s->nr_len <= s->init_resp_len - nr_at &&
+		    memcmp(s->init_resp + nr_at, s->nr, s->nr_len) == 0) {
+			crypto_wipe(s->nr, s->nr_len);
+			free(s->nr);
+			s->nr = s->init_resp + nr_at;
+			s->nr_in_resp = true;
+		}
 	}
 	ike_half_open_charge_sa(sa);
 	sa->state = IKE_R_INIT_SENT;

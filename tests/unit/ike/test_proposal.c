@@ -778,6 +778,103 @@ Test(proposal_match, unknown_types_spi_and_protocols)
 			 "E=AES_GCM_16_256 P=HMAC_SHA2_256 I=NONE D=DH19");
 }
 
+/* ---- the accepted proposal again, from the suite (a half-open SA keeps no copy) ---- */
+
+/*
+ * What proposal_match() accepted from offer_sa against local_text, and
+ * proposal_of_suite() from the suite and the listed types: the same
+ * proposal, field by field, and proposal_rebuilds() says so.
+ */
+static void expect_rebuilt(const char *local_text, uint8_t protocol)
+{
+	struct proposal_set local;
+	struct v2_suite suite;
+	struct v2_proposal acc, again;
+	uint8_t num;
+	char a[256], b[256];
+
+	if (local_text)
+		local = parse_ok(local_text, protocol);
+	else
+		cr_assert_eq(proposal_defaults(protocol, &local), 0);
+	cr_assert_eq(proposal_match(&local, &offer_sa, protocol, &suite, &num, &acc), 0);
+	cr_assert(proposal_rebuilds(&acc, &suite), "%s", render(&acc, a, sizeof(a)));
+	memset(&again, 0xa5, sizeof(again));
+	proposal_of_suite(&suite, proposal_listed_types(&acc), acc.num, acc.spi_size, &again);
+	cr_assert_str_eq(render(&again, b, sizeof(b)), render(&acc, a, sizeof(a)));
+	cr_assert_eq(again.num, num);
+	cr_assert_eq(again.protocol, acc.protocol);
+	cr_assert_eq(again.spi_size, acc.spi_size);
+	cr_assert_arr_eq(again.spi, acc.spi, sizeof(acc.spi));
+	cr_assert_eq(again.ntrans, acc.ntrans);
+	for (uint8_t i = 0; i < acc.ntrans; i++) {
+		cr_assert_eq(again.trans[i].type, acc.trans[i].type);
+		cr_assert_eq(again.trans[i].id, acc.trans[i].id);
+		cr_assert_eq(again.trans[i].keylen, acc.trans[i].keylen);
+	}
+}
+
+Test(proposal_rebuild, from_the_suite)
+{
+	struct v2_proposal *p;
+
+	/* several of each type offered, one of each accepted */
+	offer("aes128+aes256-sha1+sha2_512;dh14+dh19", V2_PROTO_IKE);
+	expect_rebuilt(NULL, V2_PROTO_IKE);
+	/* AEAD: no integrity transform listed */
+	offer("aes_gcm128-sha2_256;dh31, aes_gcm256-sha2_512;dh19", V2_PROTO_IKE);
+	expect_rebuilt("aes_gcm256-sha2_512;dh19", V2_PROTO_IKE);
+	/* ESP, the second proposal, an SPI and ESN */
+	offer("aes_gcm256, aes128-sha2_256", V2_PROTO_ESP);
+	expect_rebuilt("aes128-sha2_256", V2_PROTO_ESP);
+
+	/* AEAD with INTEG NONE listed: echoed, and given back */
+	memset(&offer_sa, 0, sizeof(offer_sa));
+	p = hand_proposal(0, V2_PROTO_IKE);
+	push(p, V2_TRANS_ENCR, V2_ENCR_AES_GCM_16, 256);
+	push(p, V2_TRANS_PRF, V2_PRF_HMAC_SHA2_256, 0);
+	push(p, V2_TRANS_INTEG, V2_INTEG_NONE, 0);
+	push(p, V2_TRANS_DH, V2_DH_ECP256, 0);
+	expect_rebuilt("aes_gcm256-sha2_256;dh19", V2_PROTO_IKE);
+	/* an IKE proposal with an SPI of zeros (8 bytes): given back with its size */
+	p->spi_size = V2_SPI_SIZE;
+	expect_rebuilt("aes_gcm256-sha2_256;dh19", V2_PROTO_IKE);
+}
+
+/* What the suite cannot give back is kept whole: the caller is told. */
+Test(proposal_rebuild, what_the_suite_does_not_hold)
+{
+	struct proposal_set local = parse_ok("aes_gcm256-sha2_256;dh19", V2_PROTO_IKE);
+	struct v2_suite suite;
+	struct v2_proposal *p, acc, tampered;
+	uint8_t num;
+
+	memset(&offer_sa, 0, sizeof(offer_sa));
+	p = hand_proposal(0, V2_PROTO_IKE);
+	push(p, V2_TRANS_ENCR, V2_ENCR_AES_GCM_16, 256);
+	push(p, V2_TRANS_PRF, V2_PRF_HMAC_SHA2_256, 0);
+	push(p, V2_TRANS_DH, V2_DH_ECP256, 0);
+	cr_assert_eq(proposal_match(&local, &offer_sa, V2_PROTO_IKE, &suite, &num, &acc), 0);
+	cr_assert(proposal_rebuilds(&acc, &suite));
+	/* any field the suite would give otherwise */
+	tampered = acc;
+	tampered.spi_size = V2_SPI_SIZE;
+	tampered.spi[3] = 7;	/* an SPI not of zeros */
+	cr_assert_not(proposal_rebuilds(&tampered, &suite));
+	tampered = acc;
+	tampered.trans[1].keylen = 128;	/* a key length on the PRF */
+	cr_assert_not(proposal_rebuilds(&tampered, &suite));
+	tampered = acc;
+	tampered.trans[0].keylen = 128;
+	cr_assert_not(proposal_rebuilds(&tampered, &suite));
+	tampered = acc;
+	tampered.trans[2].id = V2_DH_MODP2048;
+	cr_assert_not(proposal_rebuilds(&tampered, &suite));
+	tampered = acc;
+	tampered.trans[2] = tampered.trans[1];	/* PRF twice, no DH */
+	cr_assert_not(proposal_rebuilds(&tampered, &suite));
+}
+
 /* ---- the initiator's check of the reply ---- */
 
 /* Run a full exchange of SA payloads: initiator text, responder text. */
