@@ -11,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "crypto/job.h"
 #include "crypto/prf.h"
+#include "crypto/trust.h"
 #include "ike/v1/state.h"
 #include "ike/v2/child.h"
 #include "ike/v2/io.h"
@@ -397,7 +398,10 @@ void ike_sa_setup_free(struct ike_sa *sa)
 	if (!s->nr_in_resp)
 		wipe_free(s->nr, s->nr_len);
 	free(s->pub);
-	free(s->cookie);
+	if (sa->initiator)
+		free(s->cookie);
+	else
+		crypto_trust_unref(s->certreq_trust);
 	free(s->ike_accepted);
 	free(s->auth);		/* plain data: no references, no secrets */
 	crypto_wipe(s, sizeof(*s) + s->sk_p_room);

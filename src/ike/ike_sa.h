@@ -249,7 +249,15 @@ struct ike_setup {
 	uint16_t ni_len, nr_len;
 	uint16_t dh;
 	uint16_t cookie_len;
-	uint8_t *cookie;		/* initiator: the responder's COOKIE, returned */
+	union {
+		uint8_t *cookie;	/* initiator: the responder's COOKIE, returned */
+		/*
+		 * responder (certreq_fixed): the anchors its IKE_SA_INIT
+		 * response's CERTREQ named (a reference; NULL: none), so that
+		 * the response built again names the same after a reload
+		 */
+		struct crypto_trust *certreq_trust;
+	};
 	struct v2_proposal *ike_accepted;	/* responder: the IKE proposal, until answered */
 	/* our KE value: resent after a COOKIE (initiator), in a rebuilt response (responder) */
 	uint8_t *pub;
@@ -271,6 +279,7 @@ struct ike_setup {
 	uint8_t peer_hashes;		/* its SIGNATURE_HASH_ALGORITHMS (IKE_HASH_BIT()s), 0: none */
 	bool sent_hashes : 1;		/* we sent ours */
 	bool peer_certreq : 1;		/* it sent a CERTREQ: --sendcert ifasked sends */
+	bool certreq_fixed : 1;		/* responder: certreq_trust set (v2/auth.c) */
 	bool ni_in_req : 1;		/* ni is in init_req: not freed on its own */
 	bool nr_in_resp : 1;		/* nr is in init_resp: the same */
 	/*
@@ -279,10 +288,10 @@ struct ike_setup {
 	 * retransmitted request, and once for AUTH when the IKE_AUTH request
 	 * comes), from what the setup keeps: our KE value (pub), Nr, the
 	 * accepted proposal as the suite and the types the peer listed, our
-	 * port, and whether SIGNATURE_HASH_ALGORITHMS went. Issue 14: a
-	 * half-open SA keeps 64 B for X25519, not the 224 B response. Not
-	 * when the response carried what may change meanwhile (a CERTREQ
-	 * names the CAs loaded now) or a proposal this cannot give back.
+	 * port, whether SIGNATURE_HASH_ALGORITHMS went, and the anchors a
+	 * CERTREQ named (certreq_trust). Issue 14: a half-open SA keeps
+	 * 64 B for X25519, not the 224 B response. Not when the accepted
+	 * proposal is one that this cannot give back (ike_accepted).
 	 */
 	bool resp_rebuilt : 1;
 	bool accepted_spi : 1;		/* the accepted IKE proposal had an SPI (8 bytes, zero) */

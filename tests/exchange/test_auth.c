@@ -235,9 +235,9 @@ Test(auth, asymmetric_psk_and_certificate)
 	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
 	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH);	/* west: no CERTREQ wanted */
 	/*
-	 * Nothing in it that could change: not kept but built again for
-	 * AUTH (ike_setup's resp_rebuilt), SIGNATURE_HASH_ALGORITHMS included,
-	 * or west could not verify east's signature of it.
+	 * Not kept but built again for AUTH (ike_setup's resp_rebuilt),
+	 * SIGNATURE_HASH_ALGORITHMS included, or west could not verify east's
+	 * signature of it.
 	 */
 	cr_assert(xch_sa(XCH_EAST)->setup->resp_rebuilt);
 	cr_assert_null(xch_sa(XCH_EAST)->setup->init_resp);
@@ -252,14 +252,88 @@ Test(auth, asymmetric_psk_and_certificate)
 	xch_initiate(XCH_EAST, "t");
 	expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
 	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
-	/* its CERTREQ names the CAs loaded now: this response is kept */
-	cr_assert_not(xch_sa(XCH_WEST)->setup->resp_rebuilt);
-	cr_assert_not_null(xch_sa(XCH_WEST)->setup->init_resp);
+	/* with its CERTREQ, built again too (certreq_names_the_anchors_it_named_first) */
+	cr_assert(xch_sa(XCH_WEST)->setup->resp_rebuilt);
+	cr_assert_null(xch_sa(XCH_WEST)->setup->init_resp);
 	m = expect(XCH_EAST, V2_IKE_AUTH, "SK{IDi CERT IDr AUTH SA TSi TSr}");
 	cr_assert_eq(auth_method(m), V2_AUTH_DIGITAL_SIG);
 	m = expect(XCH_WEST, V2_IKE_AUTH, "SK{IDr AUTH SA TSi TSr}");
 	cr_assert_eq(auth_method(m), V2_AUTH_PSK);
 	assert_up();
+	pki_free(&k);
+}
+
+/*
+ * A responder's IKE_SA_INIT response is built again rather than kept (for
+ * a retransmitted request, and for its AUTH to sign), CERTREQ included: it
+ * names the anchors loaded when it was first built, even after a reload
+ * meanwhile (here: a second CA, which would make the CERTREQ 40 bytes). A
+ * copy of west's request gets the same bytes; east's AUTH signs the bytes
+ * west got, or west would refuse it.
+ */
+Test(auth, certreq_names_the_anchors_it_named_first)
+{
+	struct pki k;
+	const struct xch_msg *m;
+	struct crypto_trust *more = crypto_trust_new();
+	EVP_PKEY *other_key = cg_key("p256");
+	X509 *other = cg_cert(&(struct cg_spec){ .subject = "C=CH, O=Skua, CN=Other CA",
+						 .key = other_key, .ca = true });
+	struct crypto_cert *cas[2];
+	uint8_t *req, *resp;
+	size_t len, resp_len;
+
+	pki_make(&k, "p256", "p256");
+	add_conns(&k, WEST EAST);
+	xch_initiate(XCH_WEST, "t");
+	m = xch_drop_next(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "SA KE Ni " NATD SIGHASH);
+	req = xch_msg_copy(m);
+	len = m->len;
+	m = xch_answer_raw(XCH_WEST, req, len);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	cr_assert_eq(xch_msg_payload(m, V2_PL_CERTREQ)->u.cert.len, 20, "one CA named");
+	resp = xch_msg_copy(m);
+	resp_len = m->len;
+	cr_assert(xch_sa(XCH_EAST)->setup->resp_rebuilt);
+	cr_assert_null(xch_sa(XCH_EAST)->setup->init_resp, "the response is kept");
+
+	/* east reloads its anchors: the test CA and another */
+	cas[0] = cg_wrap(k.ca);
+	cas[1] = cg_wrap(other);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(crypto_trust_add_ca(more, cas[i]), 0);
+		crypto_cert_unref(cas[i]);
+	}
+	crypto_trust_seal(more);
+	xch_set_creds(XCH_EAST, more, false, NULL, NULL, 0);
+
+	/* the request again: the same bytes, one CA named */
+	m = xch_answer_raw(XCH_WEST, req, len);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->len, resp_len);
+	cr_assert_arr_eq(m->bytes, resp, resp_len, "a retransmission got another response");
+
+	/* west gets it and authenticates; east's AUTH is over what west got */
+	xch_send_raw(XCH_EAST, resp, resp_len);
+	xch_run_until_quiet();
+	assert_up();
+	/* a new IKE SA names both */
+	ike_sa_delete(xch_sa(XCH_WEST), true);
+	xch_run_until_quiet();
+	xch_initiate(XCH_WEST, "t");
+	expect(XCH_WEST, V2_IKE_SA_INIT, "SA KE Ni " NATD SIGHASH);
+	m = expect(XCH_EAST, V2_IKE_SA_INIT, "SA KE Nr " NATD SIGHASH " CERTREQ");
+	cr_assert_eq(xch_msg_payload(m, V2_PL_CERTREQ)->u.cert.len, 40, "two CAs named");
+	xch_run_until_quiet();
+	assert_up();
+	free(req);
+	free(resp);
+	crypto_trust_unref(more);
+	X509_free(other);
+	EVP_PKEY_free(other_key);
 	pki_free(&k);
 }
 

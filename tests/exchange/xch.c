@@ -920,6 +920,13 @@ void xch_send_raw(enum xch_side from, const uint8_t *buf, size_t len)
 	cr_assert_eq(net_worker_send(p->nw, p->l, &d), 0);
 }
 
+const struct xch_msg *xch_answer_raw(enum xch_side from, const uint8_t *buf, size_t len)
+{
+	xch_send_raw(from, buf, len);
+	cr_assert_not_null(xch_step(from));
+	return xch_drop_next(from == XCH_WEST ? XCH_EAST : XCH_WEST);
+}
+
 uint64_t xch_now(enum xch_side side)
 {
 	return net_now_ms() + peers[side].offset_ms;

@@ -182,6 +182,12 @@ void xch_set_nat(enum xch_side inside, const char *public_addr);
 void xch_send_raw(enum xch_side from, const uint8_t *buf, size_t len);
 
 /*
+ * len bytes from side's socket, delivered to the peer, and the peer's
+ * answer taken off the wire (not delivered: a lost datagram), or NULL.
+ */
+const struct xch_msg *xch_answer_raw(enum xch_side from, const uint8_t *buf, size_t len);
+
+/*
  * Side's clock: the real one (net_now_ms(), which the engine arms its
  * timers with) plus what xch_advance() added.
  */

@@ -306,20 +306,36 @@ static void build_certs(struct ike_sa *sa, struct v2_build *b)
 	}
 }
 
-/* A CERTREQ naming our anchors, when the peer may authenticate with a certificate. */
+/*
+ * A CERTREQ naming our anchors, when the peer may authenticate with a
+ * certificate. A responder's IKE_SA_INIT response names the anchors loaded
+ * when it is first built, and keeps a reference to them (ike_setup's
+ * certreq_trust): built again (resp_rebuilt), it names the same ones even
+ * if they were reloaded meanwhile.
+ */
 static void build_certreq(struct ike_sa *sa, struct v2_build *b)
 {
+	struct ike_setup *s = sa->setup;
 	uint8_t data[20 * 64];
 	const struct ike_creds *c;
 	int n = 0;
 
 	if (!(sa->conn->cfg->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG))
 		return;
-	rcu_read_lock();
-	c = ike_creds_get_rcu(sa->w->d);
-	if (c)
-		n = ike_certreq_data(c->trust, data, sizeof(data));
-	rcu_read_unlock();
+	if (!sa->initiator && s->certreq_fixed) {
+		if (s->certreq_trust)
+			n = ike_certreq_data(s->certreq_trust, data, sizeof(data));
+	} else {
+		rcu_read_lock();
+		c = ike_creds_get_rcu(sa->w->d);
+		if (c)
+			n = ike_certreq_data(c->trust, data, sizeof(data));
+		if (!sa->initiator) {
+			s->certreq_trust = c ? crypto_trust_ref(c->trust) : NULL;
+			s->certreq_fixed = true;
+		}
+		rcu_read_unlock();
+	}
 	if (n > 0) {
 		struct v2_cert cr = { .encoding = V2_CERT_X509_SIG, .len = (uint16_t)n,
 				      .data = data };

@@ -744,9 +744,7 @@ int v2_init_resp_keep(struct ike_sa *sa)
 static void init_respond(struct ike_sa *sa, const uint8_t *pub, size_t pub_len)
 {
 	struct ike_setup *s = sa->setup;
-	/* a CERTREQ names the CAs loaded now: a response that has one is kept */
-	bool rebuild = !s->ike_accepted &&
-		       !(sa->conn->cfg->auth[1 - sa->this_end].classes & IKE_AUTHC_SIG);
+	bool rebuild = !s->ike_accepted;	/* else a proposal the suite does not give back */
 	size_t len, nr_at;
 
 	if ((rebuild && ike_setup_bytes(&s->pub, &s->pub_len, pub, pub_len) < 0) ||
