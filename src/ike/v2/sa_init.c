@@ -482,6 +482,55 @@ static uint8_t *in_copy(uint8_t *copy, const uint8_t *msg, size_t len, const uin
 
 static void init_resend(struct ike_sa *sa);
 
+/*
+ * Whether a request that is_new_attempt() found different from old's is
+ * still the same attempt: the same Ni and KE value, sent again with a
+ * cookie (RFC 7296 2.6) after another copy of it made old. A client that
+ * got a cookie for one copy of its request while a retransmitted copy made
+ * old resends it with the cookie, and may take old's response as the
+ * answer: old must answer it and check the client's AUTH against it (the
+ * request the client signs), not give way to a new SA whose SPI the client
+ * never learns (bench/storm.sh, 2026-12-06: about 0.1 % of a storm's
+ * clients failed so, their IKE_AUTH sent to an SA gone).
+ */
+static bool is_same_attempt(const struct ike_sa *old, const struct v2_payload *ke_pl,
+			    const struct v2_payload *ni_pl)
+{
+	const struct ike_setup *s = old->setup;
+
+	return s->ni && s->ni_len == ni_pl->u.nonce.len &&
+	       memcmp(s->ni, ni_pl->u.nonce.data, s->ni_len) == 0 && ke_pl->u.ke.len > 0 &&
+	       memmem(s->init_req, s->init_req_len, ke_pl->u.ke.data, ke_pl->u.ke.len) != NULL;
+}
+
+/* sa's request is now this one (is_same_attempt()); the response goes again. */
+static void adopt_request(struct ike_sa *sa, struct net_rx *rx, const struct v2_payload *ni_pl)
+{
+	struct ike_setup *s = sa->setup;
+	uint8_t *copy = malloc(rx->len), *ni = NULL;
+
+	if (copy) {
+		memcpy(copy, rx->msg, rx->len);
+		ni = in_copy(copy, rx->msg, rx->len, ni_pl->u.nonce.data, ni_pl->u.nonce.len);
+	}
+	if (!ni) {	/* no memory (Ni is in the request it came in) */
+		free(copy);
+		v2_drop(sa->w, rx, "out of memory for an IKE_SA_INIT request");
+		return;
+	}
+	if (s->ni_in_req)
+		s->ni = ni;
+	free(s->init_req);
+	s->init_req = copy;
+	s->init_req_len = (uint32_t)rx->len;
+	ike_half_open_charge_sa(sa);
+	counters_inc(sa->w->d->ctr, sa->w->index, IKEC_RX_RETRANSMIT);
+	log_limited(LOG_INFO, 5, "half-open IKE SA answers its request again, with a cookie",
+		    "#%llu: the initiator sent its IKE_SA_INIT request again with a cookie: "
+		    "answered by the same SA", (unsigned long long)sa->serial);
+	init_resend(sa);
+}
+
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -547,6 +596,13 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	if (verified)
 		counters_inc(d->ctr, w->index, IKEC_COOKIES_VERIFIED);
+	if (stale && is_same_attempt(stale, ke_pl, ni_pl)) {
+		if (stale->state == IKE_R_INIT_SENT)
+			adopt_request(stale, rx, ni_pl);
+		else	/* its key exchange reads Ni in the request it has */
+			v2_drop(w, rx, "IKE_SA_INIT retransmission while we compute");
+		return;
+	}
 	if (v2_redirect_init_request(w, rx, m, &ni_pl->u.nonce))
 		return;
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
