@@ -299,8 +299,19 @@ run_case() {
 		iop_wire_stop
 		n=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\1 \2/p' \
 			"$IOP_TMP/ping.$conn")
+		# libreswan 4.10 answering a rekey may send on its new SA before the initiator
+		# can key its own inbound SA (KEYMAT needs Nr, in message 2): tests/kernel/
+		# rekey.sh tolerates that in IKEv2, and it was seen here once (CI, 12-06: 59
+		# of 60, XfrmInNoStates=1 in Skua's kernel, Skua initiating; which SPI is not
+		# known). Tolerated for libreswan answering Skua's rekeys only, each lost echo
+		# matched by such a drop, and at most a tenth.
+		lost=0 early=0
 		if [ "$n" = "$PINGS $PINGS" ]; then
 			iop_ok "$what: $PINGS of $PINGS echoes answered across the rekeys"
+		elif [ "$pk" = lsw ] && [ "$init" = sk ] && [ "${n% *}" = "$PINGS" ] &&
+			[ "${n#* }" -ge $((PINGS * 9 / 10)) ]; then
+			lost=$((PINGS - ${n#* }))
+			iop_ok "$what: ${n#* } of $PINGS echoes answered across the rekeys (libreswan, answering, may send on the new SA before Skua has its answer)"
 		else
 			iop_not_ok "$what: echoes sent and answered: ${n:-none} (want $PINGS $PINGS)"
 			echo "# XFRM counters grown meanwhile: Skua's kernel:" \
@@ -319,10 +330,17 @@ run_case() {
 		fi && iop_ok "$what: the IPsec SA rekeyed $rk times by its initiator" ||
 			{ iop_not_ok "$what: $rk rekeys, $rs started by Skua (want >= 2, by $init)"; fail=1; }
 		bad=$(xfrm_errors "$NS_L" "$IOP_TMP/xfrm_stat.$conn")
-		if [ -z "$bad" ]; then
+		if [ "$pk" = lsw ] && [ "$init" = sk ]; then
+			early=$(tr ' ' '\n' <<<"$bad" | sed -n 's/^XfrmInNoStates=//p')
+			early=${early:-0}
+			bad=$(tr ' ' '\n' <<<"$bad" | grep -v '^XfrmInNoStates=' | tr '\n' ' ' | sed 's/ *$//')
+		fi
+		if [ -z "$bad" ] && [ "$lost" -le "$early" ] && [ "$early" = 0 ]; then
 			iop_ok "$what: no XFRM error in Skua's kernel"
+		elif [ -z "$bad" ] && [ "$lost" -le "$early" ]; then
+			iop_ok "$what: no XFRM error in Skua's kernel but $early XfrmInNoStates (libreswan's early switch: $lost echoes lost)"
 		else
-			iop_not_ok "$what: XFRM errors in Skua's kernel: $bad"
+			iop_not_ok "$what: XFRM errors in Skua's kernel: ${bad:-none} ($lost echoes lost, $early XfrmInNoStates)"
 			fail=1
 		fi
 		if [ $fail = 1 ]; then
