@@ -623,8 +623,8 @@ static uint8_t *with_cookie(const uint8_t *req, size_t len, const uint8_t *cooki
 	uint8_t *out = malloc(n);
 
 	cr_assert_not_null(out);
-	memcpy(out, req, 28);
-	out[16] = 41;			/* next: N */
+	memcpy(out, req, V2_HDR_SIZE);
+	out[16] = V2_PL_NOTIFY;		/* next */
 	out[24] = (uint8_t)(n >> 24);
 	out[25] = (uint8_t)(n >> 16);
 	out[26] = (uint8_t)(n >> 8);
@@ -635,10 +635,10 @@ static uint8_t *with_cookie(const uint8_t *req, size_t len, const uint8_t *cooki
 	out[31] = (uint8_t)(8 + clen);
 	out[32] = 0;			/* protocol, SPI size */
 	out[33] = 0;
-	out[34] = 16390 >> 8;		/* COOKIE */
-	out[35] = 16390 & 0xff;
+	out[34] = V2N_COOKIE >> 8;
+	out[35] = V2N_COOKIE & 0xff;
 	memcpy(out + 36, cookie, clen);
-	memcpy(out + 36 + clen, req + 28, len - 28);
+	memcpy(out + 36 + clen, req + V2_HDR_SIZE, len - V2_HDR_SIZE);
 	*out_len = n;
 	return out;
 }

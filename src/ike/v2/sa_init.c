@@ -760,16 +760,16 @@ static int init_response_build(struct ike_sa *sa, const uint8_t *pub, size_t pub
 	return v2_build_finish(&b, len);
 }
 
-/* A retransmitted IKE_SA_INIT request: our response again, kept or rebuilt. */
+/*
+ * A retransmitted IKE_SA_INIT request: our response again, kept (the
+ * response cache's copy, or the one v2_init_resp_keep() kept for AUTH) or
+ * built again.
+ */
 static void init_resend(struct ike_sa *sa)
 {
 	size_t len, nr_at;
 
-	if (sa->resp) {
-		v2_send_raw(sa, sa->resp, sa->resp_len);
-		return;
-	}
-	if (sa->setup->init_resp) {	/* kept already for AUTH (v2_init_resp_keep()) */
+	if (sa->setup->init_resp) {
 		v2_send_raw(sa, sa->setup->init_resp, sa->setup->init_resp_len);
 		return;
 	}
