@@ -35,6 +35,49 @@ bench_netns() {
 		}'
 	} | ip -n "$NS_L" -batch - || iop_die "adding $n source addresses failed"
 	ip -n "$NS_R" route add 198.18.0.0/15 via "$L4" || iop_die "route to the sources failed"
+	[ "${BENCH_RPS:-0}" = 0 ] || bench_rps
+}
+
+# bench_rps: each end's receive path on its own core, as on a real link. A veth hands a
+# datagram to its peer in the sender's context, so without this the responder's
+# sendmmsg() runs the generator's whole receive path on RESP_CPU, billed to the responder
+# (at half saturation, 16 % of its CPU per SA on 12-06: fib_validate_source walking the
+# kernel's address hash, which holds the generator's N addresses), and the responder's
+# own receive path runs on GEN_CPU, billed to no one of its. RPS on each veth's receive
+# queue moves the backlog to the receiver's core: the generator's veth0 to GEN_CPU, the
+# responder's veth1 to RESP_CPU (there, in the idle core's softirqs, about 3 us per SA at
+# half saturation by perf record -a -C 1: not in the responder process's CPU figure).
+# BENCH_RPS=1 turns it on; off by default, so that the figures in bench/README.md stay
+# comparable (it moves each end's receive path: bench/README.md, "Whose receive path").
+bench_rps() {
+	local e ns dev cpus q
+	for e in "$NS_L:veth0:$GEN_CPU" "$NS_R:veth1:$RESP_CPU"; do
+		IFS=: read -r ns dev cpus <<<"$e"
+		q=/sys/class/net/$dev/queues/rx-0/rps_cpus
+		ip netns exec "$ns" sh -c "printf '%x\n' $(bench_cpu_mask "$cpus") >$q" ||
+			iop_die "RPS on $ns/$dev (CPUs $cpus) failed"
+	done
+}
+# bench_rps_note: a sentence for a report, saying which core ran whose receive path
+bench_rps_note() {
+	if [ "${BENCH_RPS:-0}" = 0 ]; then
+		echo "Receive paths: the veth's (BENCH_RPS=0): each end's sends run the other's" \
+			"receive path on the sender's core."
+	else
+		echo "Receive paths: RPS (BENCH_RPS=1): each end's receive path on its own core" \
+			"(CPU $GEN_CPU the generator's, $RESP_CPU the responder's)."
+	fi
+}
+# bench_cpu_mask <list>: taskset's CPU list (1 / 0-1 / 0,2) as a number with those bits
+bench_cpu_mask() {
+	local m=0 r a b
+	for r in ${1//,/ }; do
+		a=${r%-*} b=${r#*-}
+		[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] ||
+			iop_die "CPU list $1: expected a list such as 1, 0-1 or 0,2"
+		for ((; a <= b; a++)); do m=$((m | 1 << a)); done
+	done
+	echo "$m"
 }
 
 # ---- /proc measurements of a responder process ----
