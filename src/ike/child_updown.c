@@ -340,8 +340,10 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 	ike_ts_to_subnet(&c->ts_remote, &u->peer_client);
 	u->my_protocol = c->ts_local.ipproto;
 	u->peer_protocol = c->ts_remote.ipproto;
-	u->my_id = ike_id_str(ike_sa_id_local(sa), my_id, idlen);
-	u->peer_id = ike_id_str(sa->ext->id_remote, peer_id, idlen);
+	if (my_id) {	/* for a script's environment only */
+		u->my_id = ike_id_str(ike_sa_id_local(sa), my_id, idlen);
+		u->peer_id = ike_id_str(sa->ext->id_remote, peer_id, idlen);
+	}
 	u->reqid = c->reqid;
 	u->spi_in = c->spi_in;
 	u->spi_out = c->spi_out;
@@ -371,10 +373,9 @@ static void child_info(struct ike_sa *sa, struct child_sa *c, enum updown_verb v
 int ike_child_updown_native(struct ike_sa *sa, struct child_sa *c, enum updown_verb verb,
 			    struct kernel_batch *b)
 {
-	char my_id[300], peer_id[300];
 	struct updown_info u;
 
-	child_info(sa, c, verb, &u, my_id, peer_id, sizeof(my_id));
+	child_info(sa, c, verb, &u, NULL, NULL, 0);
 	return add_routes(&u, b);
 }
 
@@ -388,16 +389,18 @@ static void child_run(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 	struct updown_info u;
 	struct updown_ctx *uc;
 
-	child_info(sa, c, verb, &u, my_id, peer_id, sizeof(my_id));
 	if (!cmd && !c->conn->spec->end[c->this_end].updown && takes_address(c->conn, c->this_end))
 		cmd = d->default_updown;
 	if (!cmd || !d->runner) {
-		if (ike_updown_is_native(d, c->conn, c->this_end))
+		if (ike_updown_is_native(d, c->conn, c->this_end)) {
+			child_info(sa, c, verb, &u, NULL, NULL, 0);
 			run_native(d, sa->w->index, &u);
+		}
 		if (established)
 			ike_progress_text(pr, RC_SUCCESS, established);
 		return;
 	}
+	child_info(sa, c, verb, &u, my_id, peer_id, sizeof(my_id));
 	uc = ctx_new(d, sa->w->index, &u, ike_sa_our_spi(sa), sa->serial, c->serial);
 	if (uc && established) {
 		uc->established = strdup(established);

@@ -759,28 +759,37 @@ struct ike_progress *ike_sa_whack(const struct ike_sa *sa)
 	return sa->ext ? sa->ext->whack : NULL;
 }
 
+/* The lines no whack user asked for: a peer's exchange did, as often as it likes. */
+static struct log_site progress_site = { "IKE SA progress", 100, 0 };
+
+static void progress_say(struct ike_progress *pr, unsigned rc, const char *text)
+{
+	log_info("%s", text);
+	if (pr)
+		pr->ops->line(pr, rc, text);
+}
+
 static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
 		     va_list ap)
 {
+	struct ike_progress *pr = ike_sa_whack(sa);
 	char text[512], name[CONN_NAME_MAX + 80];
 	size_t n;
 
+	/* over the limit: not even formatted (a worker at thousands of SAs a second) */
+	if (!pr && !log_site_admit(&progress_site))
+		return;
 	n = (size_t)snprintf(text, sizeof(text), "%s #%llu: ",
 			     c ? ike_conn_instance_str(c, name, sizeof(name)) : "\"(none)\"",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	ike_progress_text(ike_sa_whack(sa), rc, text);
+	progress_say(pr, rc, text);
 }
 
 void ike_progress_text(struct ike_progress *pr, unsigned rc, const char *text)
 {
-	/* A whack user asked for it; otherwise a peer's exchange did, as often as it likes. */
-	if (pr) {
-		log_info("%s", text);
-		pr->ops->line(pr, rc, text);
-	} else {
-		log_limited(LOG_INFO, 100, "IKE SA progress", "%s", text);
-	}
+	if (pr || log_site_admit(&progress_site))
+		progress_say(pr, rc, text);
 }
 
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
