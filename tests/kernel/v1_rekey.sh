@@ -314,9 +314,9 @@ run_case() {
 		# Skua's kernel, Skua initiating). On the wire, libreswan's first ESP on the
 		# new SA (Skua's inbound SPI of message 1) left 1.9 ms before its message 2 in
 		# one and 4.3 ms after it in the other; 5.5 and 8.8 ms before Skua, with
-		# message 2, had keyed that SA. Tolerated for libreswan
-		# answering Skua's rekeys only, each lost echo matched by such a drop, and at
-		# most a tenth; the wire, by SPI, is printed then (below).
+		# message 2, had keyed that SA. Tolerated for libreswan answering Skua's
+		# rekeys only, each lost echo matched by such a drop, and at most a tenth; the
+		# wire, by SPI, is printed then (below).
 		lost=0 early=0
 		if [ "$n" = "$PINGS $PINGS" ]; then
 			iop_ok "$what: $PINGS of $PINGS echoes answered across the rekeys"
