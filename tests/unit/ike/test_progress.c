@@ -15,6 +15,7 @@
 #include "ike/ike_daemon.h"
 #include "ike/ike_sa.h"
 #include "unit/util/read_lines.h"
+#include "unit/util/tmp_log.h"
 #include "util/log.h"
 #include "util/rc.h"
 
@@ -29,25 +30,14 @@ static uint64_t fake_clock(void)
 
 static void setup(void)
 {
-	struct log_config lc = { .dest = LOG_DEST_FILE, .no_time = true, .truncate = true };
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skua-prog-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(logpath, sizeof(logpath), "%s/log", tmpdir);
-	lc.file = logpath;
-	cr_assert_eq(log_init(&lc), 0);
+	tmp_log_dir(tmpdir, logpath, "prog");
+	tmp_log_open(logpath);
 	log_test_set_clock(fake_clock);
 }
 
 static void teardown(void)
 {
-	char cmd[96];
-
-	log_fini();
-	log_test_set_clock(NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", tmpdir);
+	tmp_log_remove(tmpdir);
 }
 
 TestSuite(progress, .init = setup, .fini = teardown, .timeout = 60);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "unit/util/read_lines.h"
+#include "unit/util/tmp_log.h"
 #include "util/log.h"
 #include "util/log_ring.h"
 
@@ -23,29 +24,19 @@ static char logpath[64];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skua-log-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(logpath, sizeof(logpath), "%s/log", tmpdir);
+	tmp_log_dir(tmpdir, logpath, "log");
 }
 
 static void teardown(void)
 {
-	char cmd[96];
-
-	log_fini();
-	log_test_set_clock(NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", tmpdir);
+	tmp_log_remove(tmpdir);
 }
 
 TestSuite(log, .init = setup, .fini = teardown, .timeout = 60);
 
 static void open_log(void)
 {
-	struct log_config lc = { .dest = LOG_DEST_FILE, .file = logpath, .no_time = true,
-				 .truncate = true };
-	cr_assert_eq(log_init(&lc), 0);
+	tmp_log_open(logpath);
 }
 
 /* The log file's lines; *n set. Caller frees the array and the text. */

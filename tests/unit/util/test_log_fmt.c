@@ -23,6 +23,7 @@
 #include <wchar.h>
 
 #include "unit/util/read_lines.h"
+#include "unit/util/tmp_log.h"
 #include "util/log.h"
 #include "util/log_fmt.h"
 #include "util/log_ring.h"
@@ -32,23 +33,13 @@ static char logpath[64];
 
 static void setup(void)
 {
-	struct log_config lc = { .dest = LOG_DEST_FILE, .no_time = true, .truncate = true };
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/skua-logfmt-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	snprintf(logpath, sizeof(logpath), "%s/log", tmpdir);
-	lc.file = logpath;
-	cr_assert_eq(log_init(&lc), 0);
+	tmp_log_dir(tmpdir, logpath, "logfmt");
+	tmp_log_open(logpath);
 }
 
 static void teardown(void)
 {
-	char cmd[96];
-
-	log_fini();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", tmpdir);
+	tmp_log_remove(tmpdir);
 }
 
 TestSuite(log_fmt, .init = setup, .fini = teardown, .timeout = 120);
