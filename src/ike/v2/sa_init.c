@@ -480,6 +480,22 @@ static uint8_t *in_copy(uint8_t *copy, const uint8_t *msg, size_t len, const uin
 	return copy + (d - m);
 }
 
+/*
+ * A copy of the request rx (what the initiator's AUTH signs), and in *ni
+ * where Ni (ni_pl) is in it; NULL when out of memory.
+ */
+static uint8_t *request_copy(const struct net_rx *rx, const struct v2_payload *ni_pl,
+			     uint8_t **ni)
+{
+	uint8_t *copy = malloc(rx->len);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, rx->msg, rx->len);
+	*ni = in_copy(copy, rx->msg, rx->len, ni_pl->u.nonce.data, ni_pl->u.nonce.len);
+	return copy;
+}
+
 static void init_resend(struct ike_sa *sa);
 
 /*
@@ -507,12 +523,8 @@ static bool is_same_attempt(const struct ike_sa *old, const struct v2_payload *k
 static void adopt_request(struct ike_sa *sa, struct net_rx *rx, const struct v2_payload *ni_pl)
 {
 	struct ike_setup *s = sa->setup;
-	uint8_t *copy = malloc(rx->len), *ni = NULL;
+	uint8_t *ni = NULL, *copy = request_copy(rx, ni_pl, &ni);
 
-	if (copy) {
-		memcpy(copy, rx->msg, rx->len);
-		ni = in_copy(copy, rx->msg, rx->len, ni_pl->u.nonce.data, ni_pl->u.nonce.len);
-	}
 	if (!ni) {	/* no memory (Ni is in the request it came in) */
 		free(copy);
 		v2_drop(sa->w, rx, "out of memory for an IKE_SA_INIT request");
@@ -692,14 +704,11 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	sa->setup->child_num = num;
 	/* The request itself, at its size: the initiator's AUTH signs it. */
-	sa->setup->init_req = malloc(rx->len);
+	sa->setup->init_req = request_copy(rx, ni_pl, &sa->setup->ni);
 	if (!sa->setup->init_req)
 		goto fail;
-	memcpy(sa->setup->init_req, rx->msg, rx->len);
 	sa->setup->init_req_len = (uint32_t)rx->len;
 	/* Ni is in it: no copy of its own */
-	sa->setup->ni = in_copy(sa->setup->init_req, rx->msg, rx->len, ni_pl->u.nonce.data,
-				ni_pl->u.nonce.len);
 	sa->setup->ni_len = ni_pl->u.nonce.len;
 	sa->setup->ni_in_req = sa->setup->ni != NULL;
 	if ((!sa->setup->ni && ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len,
