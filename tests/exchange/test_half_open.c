@@ -610,11 +610,6 @@ Test(half_open, cookie_returned_after_the_first_response_was_taken)
 	cookie_returned_to_the_half_open_sa(true);
 }
 
-/*
- * A request with a cookie, the SPI and address of a half-open SA and
- * another Ni (a new attempt: its keys differ) gets a new SA in place of
- * the old one.
- */
 /* req (len bytes) with a COOKIE notify of clen bytes in front of its payloads */
 static uint8_t *with_cookie(const uint8_t *req, size_t len, const uint8_t *cookie, size_t clen,
 			    size_t *out_len)
@@ -643,6 +638,11 @@ static uint8_t *with_cookie(const uint8_t *req, size_t len, const uint8_t *cooki
 	return out;
 }
 
+/*
+ * A request with a cookie, the SPI and address of a half-open SA and
+ * another Ni (a new attempt: its keys differ) gets a new SA in place of
+ * the old one.
+ */
 Test(half_open, a_new_attempt_with_the_same_spi_replaces_the_half_open_sa)
 {
 	const struct ike_setup *ws;
