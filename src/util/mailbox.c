@@ -14,6 +14,7 @@ int mailbox_init(struct mailbox *mb)
 	atomic_init(&mb->drained, 0);
 	atomic_init(&mb->depth, 0);
 	atomic_init(&mb->wakeups, 0);
+	atomic_init(&mb->pending, 0);
 	mb->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (mb->efd < 0)
 		return -errno;
@@ -27,15 +28,31 @@ void mailbox_fini(struct mailbox *mb)
 	mb->efd = -1;
 }
 
+/* The mailbox the calling thread owns (mailbox_own()), if any. */
+static _Thread_local const struct mailbox *owned;
+
+void mailbox_own(const struct mailbox *mb)
+{
+	owned = mb;
+}
+
 static void signal_owner(struct mailbox *mb)
 {
 	uint64_t one = 1;
 	ssize_t n;
 
-	/* EAGAIN means the counter is already set: the owner will wake anyway. */
+	/*
+	 * Counted before the write: whenever the counter is set, pending says
+	 * so, and a drain reads it (clear_signal()). A write still on its way
+	 * costs that drain one read that finds nothing.
+	 */
+	atomic_fetch_add(&mb->pending, 1);
 	do {
 		n = write(mb->efd, &one, sizeof(one));
 	} while (n < 0 && errno == EINTR);
+	/* EAGAIN means the counter is already set: the owner will wake anyway. */
+	if (n < 0)
+		atomic_fetch_sub(&mb->pending, 1);
 	atomic_fetch_add_explicit(&mb->wakeups, 1, memory_order_relaxed);
 }
 
@@ -49,8 +66,11 @@ void mailbox_post(struct mailbox *mb, struct mail *m)
 	cds_wfcq_node_init(&m->node);
 	atomic_fetch_add_explicit(&mb->depth, 1, memory_order_relaxed);
 	tsan_release(m);
-	/* false: the queue was empty, so the owner may be asleep */
-	if (!cds_wfcq_enqueue(&mb->head, &mb->tail, &m->node))
+	/*
+	 * false: the queue was empty, so the owner may be asleep. Not when the
+	 * owner posts to itself: it drains before it next waits.
+	 */
+	if (!cds_wfcq_enqueue(&mb->head, &mb->tail, &m->node) && mb != owned)
 		signal_owner(mb);
 }
 
@@ -59,9 +79,14 @@ static void clear_signal(struct mailbox *mb)
 	uint64_t v;
 	ssize_t n;
 
+	/* Nothing written since the last read: no syscall to find that out. */
+	if (atomic_load(&mb->pending) == 0)
+		return;
 	do {
 		n = read(mb->efd, &v, sizeof(v));
 	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(v))
+		atomic_fetch_sub(&mb->pending, v);	/* v: the writes it took */
 }
 
 unsigned mailbox_drain(struct mailbox *mb, mail_fn *fn, void *ctx, unsigned max)

@@ -11,10 +11,11 @@
  * concurrent queue plus an eventfd the owner's event loop polls.
  *
  * A post is wait-free. It writes the eventfd only when the queue goes
- * from empty to non-empty, so a burst of posts costs one wake-up. The
- * owner reads (clears) the eventfd at the start of each drain, then
- * dequeues; a drain that stops early re-arms the eventfd itself, so no
- * wake-up is ever lost.
+ * from empty to non-empty, so a burst of posts costs one wake-up, and not
+ * at all when the owner posts to itself (mailbox_own()). The owner reads
+ * (clears) the eventfd at the start of each drain if a write has begun
+ * since its last read, then dequeues; a drain that stops early re-arms the
+ * eventfd itself, so no wake-up is ever lost.
  */
 
 struct mail;
@@ -51,6 +52,7 @@ struct mailbox {
 	struct cds_wfcq_tail tail;	/* producer side */
 	_Atomic long depth;		/* posted - drained, approximate */
 	_Atomic uint64_t wakeups;	/* eventfd writes */
+	_Atomic uint64_t pending;	/* eventfd writes begun, less those read */
 	char pad1[64];
 };
 
@@ -68,8 +70,17 @@ int mailbox_init(struct mailbox *mb);
 void mailbox_fini(struct mailbox *mb);
 
 /*
+ * The calling thread owns mb (one mailbox per thread; NULL for none): its
+ * own posts to mb wake nobody, so it must drain mb before it next waits
+ * (a worker's loop does: it waits with a zero timeout while mail is queued).
+ * Context: the owner thread, before it posts to mb.
+ */
+void mailbox_own(const struct mailbox *mb);
+
+/*
  * Queue m (ownership passes to the mailbox) and wake the owner if the
- * mailbox was empty. Never blocks, never allocates.
+ * mailbox was empty and the caller is not its owner (mailbox_own()).
+ * Never blocks, never allocates.
  * Context: any thread, including the owner and its handlers.
  */
 void mailbox_post(struct mailbox *mb, struct mail *m);

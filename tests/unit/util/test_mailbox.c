@@ -100,6 +100,64 @@ Test(mailbox, drain_without_fn_uses_each_mails_handler, .timeout = 10)
 	mailbox_fini(&mb);
 }
 
+static void *post_one(void *p)
+{
+	struct mailbox *mb = ((void **)p)[0];
+	struct msg *m = ((void **)p)[1];
+
+	mailbox_post(mb, &m->mail);
+	return NULL;
+}
+
+Test(mailbox, the_owners_posts_to_itself_wake_nobody, .timeout = 10)
+{
+	struct mailbox mb;
+	struct msg m[4];
+	struct sink s = { .n = 0 };
+	pthread_t t;
+	void *arg[2] = { &mb, &m[3] };
+
+	cr_assert_eq(mailbox_init(&mb), 0);
+	mailbox_own(&mb);
+	for (unsigned i = 0; i < 3; i++) {
+		m[i].seq = i;
+		mailbox_post(&mb, &m[i].mail);
+	}
+	/* queued, but no eventfd write: the owner drains before it waits */
+	cr_assert_eq(atomic_load(&mb.wakeups), 0);
+	cr_assert_not(fd_readable(mailbox_fd(&mb), 0));
+	cr_assert_not(mailbox_is_empty(&mb));
+	cr_assert_eq(mailbox_drain(&mb, to_sink, &s, 100), 3);
+	cr_assert(mailbox_is_empty(&mb));
+
+	/* another thread's post still wakes the owner, and the drain clears it */
+	m[3].seq = 3;
+	cr_assert_eq(pthread_create(&t, NULL, post_one, arg), 0);
+	pthread_join(t, NULL);
+	cr_assert_eq(atomic_load(&mb.wakeups), 1);
+	cr_assert(fd_readable(mailbox_fd(&mb), 0));
+	cr_assert_eq(mailbox_drain(&mb, to_sink, &s, 100), 1);
+	cr_assert_not(fd_readable(mailbox_fd(&mb), 0));
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_eq(s.got[i]->seq, i);
+
+	/* a drain that stops early re-arms the fd even for the owner's own mail */
+	mailbox_post(&mb, &m[0].mail);
+	mailbox_post(&mb, &m[1].mail);
+	cr_assert_not(fd_readable(mailbox_fd(&mb), 0));
+	cr_assert_eq(mailbox_drain(&mb, to_sink, &s, 1), 1);
+	cr_assert(fd_readable(mailbox_fd(&mb), 0));
+	cr_assert_eq(mailbox_drain(&mb, to_sink, &s, 100), 1);
+	cr_assert_not(fd_readable(mailbox_fd(&mb), 0));
+
+	/* given up: the thread's posts wake again */
+	mailbox_own(NULL);
+	mailbox_post(&mb, &m[0].mail);
+	cr_assert(fd_readable(mailbox_fd(&mb), 0));
+	cr_assert_eq(mailbox_drain(&mb, to_sink, &s, 100), 1);
+	mailbox_fini(&mb);
+}
+
 enum { PRODUCERS = 4, PER_PRODUCER = 100000 };
 
 struct stress {
