@@ -134,13 +134,15 @@ void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct w
 			    (unsigned long long)counters_get(ctr, i, NWC_TIMERS));
 		ctl_comment(c,
 			    "worker %u: dropped truncated %llu, no-marker %llu, no-memory %llu; "
-			    "send errors %llu; send calls %llu; error-queue %llu",
+			    "send errors %llu; send calls %llu; error-queue %llu; "
+			    "gathered rounds %llu",
 			    i, (unsigned long long)counters_get(ctr, i, NWC_DROP_TRUNC),
 			    (unsigned long long)counters_get(ctr, i, NWC_DROP_MARKER),
 			    (unsigned long long)counters_get(ctr, i, NWC_DROP_NOMEM),
 			    (unsigned long long)counters_get(ctr, i, NWC_TX_ERR),
 			    (unsigned long long)counters_get(ctr, i, NWC_TX_CALLS),
-			    (unsigned long long)counters_get(ctr, i, NWC_ERRQUEUE));
+			    (unsigned long long)counters_get(ctr, i, NWC_ERRQUEUE),
+			    (unsigned long long)counters_get(ctr, i, NWC_GATHERED));
 		round_line(c, ctr, i);
 	}
 	ctl_comment(c, "kernel: backend %s; queue depth %ld; operations done %llu",

@@ -566,6 +566,10 @@ const struct metric_family metric_families[M_COUNT] = {
 	[M_DGRAM_TX_CALLS] = WORKER_COUNTER("skua_datagram_send_calls_total",
 		"sendmmsg() calls that sent the worker's datagrams: what one round of its loop "
 		"sends leaves in one call per socket.", NWC_TX_CALLS, MB_NET),
+	[M_WORKER_GATHERED] = WORKER_COUNTER("skua_worker_gathered_rounds_total",
+		"Rounds of the worker's loop that slept 1 ms before reading, to read, answer and "
+		"send together what came in that time: the worker had been idle less than that.",
+		NWC_GATHERED, MB_NET),
 	[M_DGRAM_FORWARDED] = { .name = "skua_datagrams_forwarded_total", .type = METRIC_COUNTER,
 		.help = "Datagrams that reached a worker other than their owner, forwarded out "
 			"to the owner or in from another worker.",

@@ -242,6 +242,31 @@ const uint64_t net_round_bounds_ms[NET_ROUND_BOUNDS] = { 0, 1, 3, 7, 15, 31, 63,
 _Static_assert(NWC_COUNT == NWC_ROUND_MS + NET_ROUND_BOUNDS + 2,
 	       "the rounds take counters_hist_slots(NET_ROUND_BOUNDS) counters");
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+unsigned net_gather_us(uint64_t idle_us)
+{
+	return idle_us < NET_GATHER_US ? NET_GATHER_US : 0;
+}
+
+/* After a wait that began idle at idle_from (mono_us()) and ended with events. */
+static void gather(struct net_worker *w, uint64_t idle_from)
+{
+	unsigned us = net_gather_us(mono_us() - idle_from);
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000L };
+
+	if (us == 0)
+		return;
+	nanosleep(&ts, NULL);
+	counters_inc(w->pool->ctr, w->index, NWC_GATHERED);
+}
+
 static void *worker_main(void *arg)
 {
 	struct net_worker *w = arg;
@@ -250,6 +275,7 @@ static void *worker_main(void *arg)
 	bool busy = false;
 
 	rcu_register_thread();
+	mailbox_own(&w->mb);	/* our posts to ourselves: we drain them before we block */
 	if (p->pin && p->have_topo) {
 		int npu = hwloc_get_nbobjs_by_type(p->topo, HWLOC_OBJ_PU);
 		hwloc_obj_t pu = npu > 0 ? hwloc_get_obj_by_type(p->topo, HWLOC_OBJ_PU,
@@ -270,6 +296,7 @@ static void *worker_main(void *arg)
 		net_worker_flush(w);
 		now = net_now_ms();
 		timeout = busy ? 0 : timer_wheel_timeout_ms(&w->timers, now);
+		uint64_t idle_from = busy ? 0 : mono_us();
 		int n = epoll_wait(w->epfd, ev, 32, timeout);
 		bool got_packets = false;
 
@@ -277,6 +304,8 @@ static void *worker_main(void *arg)
 			log_err("worker %u: epoll_wait: %s", w->index, strerror(errno));
 			break;
 		}
+		if (n > 0 && !busy)
+			gather(w, idle_from);
 		uint64_t woke = net_now_ms();
 
 		/* The wheel's clock first: handlers arm timers relative to it. */
@@ -294,8 +323,9 @@ static void *worker_main(void *arg)
 		mailbox_drain(&w->mb, NULL, w, 256);
 		timer_wheel_advance(&w->timers, net_now_ms());
 		busy = got_packets || !mailbox_is_empty(&w->mb);
+		/* mail the idle work posted to us wakes nobody (mailbox_own()): look */
 		if (!busy && p->ops.idle)
-			busy = p->ops.idle(w, p->ops.ctx);
+			busy = p->ops.idle(w, p->ops.ctx) || !mailbox_is_empty(&w->mb);
 		atomic_store_explicit(counters_slot(p->ctr, w->index, NWC_TIMERS),
 				      timer_wheel_count(&w->timers), memory_order_relaxed);
 		counters_hist_observe(p->ctr, w->index, NWC_ROUND_MS, net_round_bounds_ms,
@@ -306,6 +336,7 @@ static void *worker_main(void *arg)
 	/* Hand every mail still queued to its handler: nothing is lost or leaked. */
 	while (mailbox_drain(&w->mb, NULL, w, 1024) > 0)
 		;
+	mailbox_own(NULL);
 	rcu_unregister_thread();
 	return NULL;
 }

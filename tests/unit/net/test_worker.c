@@ -3,6 +3,8 @@
  * The worker's sends (net/worker.h): while its loop runs, what a round
  * sends leaves with one sendmmsg() per socket at the end of the round, in
  * order; a worker stepped by hand (its loop not running) sends at once.
+ * Gathering: a worker woken soon after it went idle waits NET_GATHER_US
+ * and answers what came meanwhile in one round; after a longer idle, not.
  */
 #include <criterion/criterion.h>
 #include <stdatomic.h>
@@ -145,4 +147,80 @@ Test(worker_send, a_worker_stepped_by_hand_sends_at_once)
 	cr_assert_eq(counter(NWC_TX), 1);
 	cr_assert_eq(counter(NWC_TX_CALLS), 1);
 	expect_replies(1);
+}
+
+Test(worker_gather, the_rule)
+{
+	cr_assert_eq(net_gather_us(0), NET_GATHER_US);
+	cr_assert_eq(net_gather_us(NET_GATHER_US - 1), NET_GATHER_US);
+	cr_assert_eq(net_gather_us(NET_GATHER_US), 0);
+	cr_assert_eq(net_gather_us(60u * 1000000u), 0);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+TestSuite(worker_gather, .init = setup, .fini = teardown, .timeout = 30);
+
+Test(worker_gather, a_lone_datagram_after_an_idle_spell_is_answered_at_once)
+{
+	replies_per_datagram = 1;
+	cr_assert_eq(net_pool_start(pool), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		struct timespec idle = { .tv_nsec = 20 * 1000000L };	/* 20 NET_GATHER_US */
+
+		nanosleep(&idle, NULL);
+		send_request();
+		expect_replies(1);
+	}
+	wait_sent(3);
+	cr_assert_eq(counter(NWC_GATHERED), 0, "%llu of 3 rounds after 20 ms idle gathered",
+		     (unsigned long long)counter(NWC_GATHERED));
+	net_pool_stop(pool);
+}
+
+/*
+ * Answered, then at once two more: the worker, idle for a few microseconds
+ * when the first of them wakes it, sleeps NET_GATHER_US, and answers both in
+ * one round, with one sendmmsg(). Tried up to 50 times: a test runner
+ * descheduled for a millisecond between the answer and the next send, or
+ * between the two sends (sanitizers, a busy CI box), spoils that attempt.
+ */
+Test(worker_gather, datagrams_close_together_are_answered_in_one_round)
+{
+	uint64_t sent = 0;
+	bool gathered = false;
+
+	replies_per_datagram = 1;
+	cr_assert_eq(net_pool_start(pool), 0);
+	for (unsigned attempt = 0; attempt < 50 && !gathered; attempt++) {
+		uint64_t g0, calls0, t0;
+
+		send_request();
+		expect_replies(1);
+		wait_sent(++sent);
+		g0 = counter(NWC_GATHERED);
+		calls0 = counter(NWC_TX_CALLS);
+		t0 = now_us();
+		send_request();
+		send_request();
+		expect_replies(1);
+		expect_replies(1);
+		sent += 2;
+		wait_sent(sent);
+		if (counter(NWC_GATHERED) == g0)
+			continue;
+		/* it slept before it read: the answers waited at least that long */
+		cr_assert_geq(now_us() - t0, NET_GATHER_US);
+		/* and, unless the second came a millisecond after the first, in one call */
+		gathered = counter(NWC_TX_CALLS) - calls0 == 1;
+	}
+	cr_assert(gathered,
+		  "in 50 tries no round answered two datagrams sent together in one call");
+	net_pool_stop(pool);
 }
