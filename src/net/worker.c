@@ -255,14 +255,23 @@ unsigned net_gather_us(uint64_t idle_us)
 	return idle_us < NET_GATHER_US ? NET_GATHER_US : 0;
 }
 
-/* After a wait that began idle at idle_from (mono_us()) and ended with events. */
-static void gather(struct net_worker *w, uint64_t idle_from)
+/*
+ * After a wait that began idle at idle_from (mono_us()) and ended with n
+ * events. Mail alone (the mailbox's event has no pointer) does not gather:
+ * a kernel answer that comes soon after its batch is no sign of load.
+ */
+static void gather(struct net_worker *w, const struct epoll_event *ev, int n, uint64_t idle_from)
 {
-	unsigned us = net_gather_us(mono_us() - idle_from);
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000L };
+	unsigned us = 0;
+	struct timespec ts;
 
+	for (int i = 0; i < n && us == 0; i++) {
+		if (ev[i].data.ptr)
+			us = net_gather_us(mono_us() - idle_from);
+	}
 	if (us == 0)
 		return;
+	ts = (struct timespec){ .tv_sec = 0, .tv_nsec = (long)us * 1000L };
 	nanosleep(&ts, NULL);
 	counters_inc(w->pool->ctr, w->index, NWC_GATHERED);
 }
@@ -305,7 +314,7 @@ static void *worker_main(void *arg)
 			break;
 		}
 		if (n > 0 && !busy)
-			gather(w, idle_from);
+			gather(w, ev, n, idle_from);
 		uint64_t woke = net_now_ms();
 
 		/* The wheel's clock first: handlers arm timers relative to it. */

@@ -235,16 +235,16 @@ void net_worker_flush(struct net_worker *w);
 
 /*
  * Gathering, as a NIC moderates its interrupts. A worker whose wait ends
- * with events (datagrams, mail) after it was idle less than NET_GATHER_US
- * is getting work faster than one item per NET_GATHER_US: it sleeps
- * NET_GATHER_US before it reads, so that one round reads, answers and
- * sends several datagrams (one recvmmsg() and one sendmmsg() per socket,
- * one wake-up, caches warm) where each would have taken a round of its
- * own. At half the saturation rate that is about a tenth of the CPU per SA
- * (bench/README.md, "Gathering"). It adds at most NET_GATHER_US to an
- * answer. A worker that was busy does not sleep (it reads in batches
- * already), nor one idle for longer (a lone datagram gains nothing from
- * waiting for company). Counted in NWC_GATHERED.
+ * with datagrams after it was idle less than NET_GATHER_US is getting them
+ * faster than one per NET_GATHER_US: it sleeps NET_GATHER_US before it
+ * reads, so that one round reads, answers and sends several (one
+ * recvmmsg() and one sendmmsg() per socket, one wake-up, caches warm) where
+ * each would have taken a round of its own. At half the saturation rate
+ * that is about a tenth of the CPU per SA (bench/README.md, "Gathering").
+ * It adds at most NET_GATHER_US to an answer. A worker that was busy does
+ * not sleep (it reads in batches already), nor one idle for longer (a lone
+ * datagram gains nothing from waiting for company), nor one woken by mail
+ * alone. Counted in NWC_GATHERED.
  */
 #define NET_GATHER_US 1000u
 

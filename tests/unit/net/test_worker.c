@@ -224,3 +224,33 @@ Test(worker_gather, datagrams_close_together_are_answered_in_one_round)
 		  "in 50 tries no round answered two datagrams sent together in one call");
 	net_pool_stop(pool);
 }
+
+static atomic_uint mails;
+
+static void on_mail(struct mail *m, void *ctx)
+{
+	(void)m;
+	(void)ctx;
+	atomic_fetch_add(&mails, 1);
+}
+
+/* Mail that comes soon after the worker went idle (a kernel answer) does not gather. */
+Test(worker_gather, mail_alone_does_not_gather)
+{
+	struct mail m[20];
+
+	atomic_store(&mails, 0);
+	cr_assert_eq(net_pool_start(pool), 0);
+	for (unsigned i = 0; i < 20; i++) {
+		m[i].fn = on_mail;
+		net_pool_post(pool, 0, &m[i]);
+		for (int t = 0; t < WAIT_MS * 10 && atomic_load(&mails) <= i; t++) {
+			struct timespec tick = { .tv_nsec = 100000 };
+			nanosleep(&tick, NULL);
+		}
+		cr_assert_eq(atomic_load(&mails), i + 1, "mail %u was not handled", i);
+	}
+	cr_assert_eq(counter(NWC_GATHERED), 0, "%llu rounds woken by mail gathered",
+		     (unsigned long long)counter(NWC_GATHERED));
+	net_pool_stop(pool);
+}
