@@ -5,9 +5,9 @@
 # it adds road-warrior responder configurations (many clients, one %any peer each), the
 # source addresses of the generator, CPU pinning and the /proc measurements.
 #
-# Layout: the generator runs in NS_L (veth0, 192.0.2.1 plus the 198.18.0.0/15 sources as
-# /32s), the responder in NS_R (veth1, 192.0.2.2, a route to 198.18.0.0/15 via 192.0.2.1
-# so it keeps one neighbour entry, not one per client).
+# Layout: the generator runs in NS_L (veth0, 192.0.2.1, and the 198.18.0.0/15 sources as a
+# local route: bench_netns), the responder in NS_R (veth1, 192.0.2.2, a route to
+# 198.18.0.0/15 via 192.0.2.1 so it keeps one neighbour entry, not one per client).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH_DIR/../tests/interop/lib.sh"
@@ -23,17 +23,32 @@ CLK_TCK=$(getconf CLK_TCK)
 bench_log() { echo "# $*" >&2; }
 
 # bench_netns <n-addresses>: the namespace pair and n source addresses 198.18.0.1...
+# By default the sources are one local route (AnyIP: "ip route add local 198.18.0.0/15"),
+# which lets the generator bind and answer on any of them: a gateway's kernel does not
+# hold its clients' addresses. BENCH_SOURCES=addresses adds them as n /32 addresses on
+# veth0, as before 2026-12-07, for figures comparable with older runs: those n addresses
+# fill the address hash of the generator's namespace (256 buckets), which the generator's
+# receive path walks, on the responder's core, in the responder's sendmmsg() (at half
+# saturation about 9 us per SA of the responder's CPU on 12-07; bench/README.md, "Whose
+# receive path").
 bench_netns() {
 	local n=$1
 	iop_netns_pair
-	{
+	case ${BENCH_SOURCES:-anyip} in
+	anyip)
+		ip -n "$NS_L" route add local 198.18.0.0/15 dev lo ||
+			iop_die "the local route for the sources failed"
+		;;
+	addresses)
 		awk -v n="$n" 'BEGIN {
 			for (i = 1; i <= n; i++) {
 				a = 18 * 65536 + i    # 198.18.0.0 + i, spilling into 198.19
 				printf "address add 198.%d.%d.%d/32 dev veth0\n", int(a / 65536), int(a / 256) % 256, a % 256
 			}
-		}'
-	} | ip -n "$NS_L" -batch - || iop_die "adding $n source addresses failed"
+		}' | ip -n "$NS_L" -batch - || iop_die "adding $n source addresses failed"
+		;;
+	*) iop_die "BENCH_SOURCES=$BENCH_SOURCES: expected anyip or addresses" ;;
+	esac
 	ip -n "$NS_R" route add 198.18.0.0/15 via "$L4" || iop_die "route to the sources failed"
 	[ "${BENCH_RPS:-0}" = 0 ] || bench_rps
 }
@@ -58,14 +73,22 @@ bench_rps() {
 			iop_die "RPS on $ns/$dev (CPUs $cpus) failed"
 	done
 }
-# bench_rps_note: a sentence for a report, saying which core ran whose receive path
-bench_rps_note() {
+# bench_layout_note: sentences for a report: which core ran whose receive path, and how
+# the generator holds its source addresses
+bench_layout_note() {
 	if [ "${BENCH_RPS:-0}" = 0 ]; then
 		echo "Receive paths: the veth's (BENCH_RPS=0): each end's sends run the other's" \
 			"receive path on the sender's core."
 	else
 		echo "Receive paths: RPS (BENCH_RPS=1): each end's receive path on its own core" \
 			"(CPU $GEN_CPU the generator's, $RESP_CPU the responder's)."
+	fi
+	if [ "${BENCH_SOURCES:-anyip}" = anyip ]; then
+		echo "Sources: one local route for 198.18.0.0/15 in the generator's namespace" \
+			"(BENCH_SOURCES=anyip)."
+	else
+		echo "Sources: one /32 address each on the generator's veth" \
+			"(BENCH_SOURCES=addresses, as before 2026-12-07)."
 	fi
 }
 # bench_cpu_mask <list>: taskset's CPU list (1 / 0-1 / 0,2) as a number with those bits

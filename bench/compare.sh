@@ -212,7 +212,7 @@ verdict() { # value op limit
 	fi
 	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
 	echo "$(uname -r), shared with other work, so treat rates as indicative."
-	bench_rps_note
+	bench_layout_note
 	if [ -n "${COMPARE_WHERE:-}" ]; then
 		echo
 		echo "$COMPARE_WHERE"

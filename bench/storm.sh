@@ -113,7 +113,7 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "Skua pluto --use-none, $WORKERS worker(s) pinned to CPU $RESP_CPU, /metrics on; skua-loadgen on CPU"
 	echo "$GEN_CPU from $ADDRS addresses x $PORTS ports. PSK, X25519, AES-GCM-128, one Child SA per IKE SA."
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
-	bench_rps_note
+	bench_layout_note
 	echo
 	echo "Calm, same responder, just before: $cal_up SAs at 128 half-open, $cal_rate setups/s,"
 	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"

@@ -56,7 +56,7 @@ verdict() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-") print "not measured";
 	echo "bench/compare.sh ($N SAs per run from $N addresses, 128 half-open, PSK, X25519, AES-GCM-128,"
 	echo "--use-none), the generator on CPU $GEN_CPU; 1 worker on CPU $RESP_CPU, 2 workers on CPUs $W2_CPUS."
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
-	bench_rps_note
+	bench_layout_note
 	echo "Crypto floor (bench/crypto_floor on CPU $RESP_CPU, same run): **$floor_ms ms** per handshake."
 	echo
 	echo "| run | rate asked (/s) | setups/s | IKE p99 ms | responder CPU ms/SA | of it updown children | × floor | pluto alone × floor | report |"
