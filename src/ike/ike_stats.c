@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ike/ike_sa.h"
+#include "net/worker.h"
 #include "util/rc.h"
 #include "util/tsan.h"
 
@@ -147,10 +148,7 @@ static enum ike_stats_notify notify_index(uint16_t type)
 
 uint64_t ike_stats_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return net_now_us();
 }
 
 static enum ike_stats_role role_of(const struct ike_sa *sa)

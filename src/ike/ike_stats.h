@@ -107,7 +107,7 @@ enum ike_stats_reason ike_stats_reason_of_rc(unsigned rc);
 /* The failure reason of an IKEv2 error notify type. */
 enum ike_stats_reason ike_stats_reason_of_notify(uint16_t type);
 
-/* Microseconds on CLOCK_MONOTONIC, the clock of the latency hooks. */
+/* Microseconds on CLOCK_MONOTONIC (net_now_us()), the clock of the latency hooks. */
 uint64_t ike_stats_now_us(void);
 
 struct ike_worker;

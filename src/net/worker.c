@@ -59,11 +59,17 @@ struct barrier_mail {
 	struct barrier *b;
 };
 
-uint64_t net_now_ms(void)
+uint64_t net_now_us(void)
 {
 	struct timespec ts;
+
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t net_now_ms(void)
+{
+	return net_now_us() / 1000u;
 }
 
 /*
@@ -242,21 +248,13 @@ const uint64_t net_round_bounds_ms[NET_ROUND_BOUNDS] = { 0, 1, 3, 7, 15, 31, 63,
 _Static_assert(NWC_COUNT == NWC_ROUND_MS + NET_ROUND_BOUNDS + 2,
 	       "the rounds take counters_hist_slots(NET_ROUND_BOUNDS) counters");
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 unsigned net_gather_us(uint64_t idle_us)
 {
 	return idle_us < NET_GATHER_US ? NET_GATHER_US : 0;
 }
 
 /*
- * After a wait that began idle at idle_from (mono_us()) and ended with n
+ * After a wait that began idle at idle_from (net_now_us()) and ended with n
  * events. Mail alone (the mailbox's event has no pointer) does not gather:
  * a kernel answer that comes soon after its batch is no sign of load.
  */
@@ -267,7 +265,7 @@ static void gather(struct net_worker *w, const struct epoll_event *ev, int n, ui
 
 	for (int i = 0; i < n && us == 0; i++) {
 		if (ev[i].data.ptr)
-			us = net_gather_us(mono_us() - idle_from);
+			us = net_gather_us(net_now_us() - idle_from);
 	}
 	if (us == 0)
 		return;
@@ -298,14 +296,14 @@ static void *worker_main(void *arg)
 
 	w->tx.on = true;
 	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
-		uint64_t now;
 		int timeout;
 
 		/* What this round sent leaves now, before the wait. */
 		net_worker_flush(w);
-		now = net_now_ms();
-		timeout = busy ? 0 : timer_wheel_timeout_ms(&w->timers, now);
-		uint64_t idle_from = busy ? 0 : mono_us();
+		/* the wait's start: the wheel's deadline in ms, gather()'s idle time in us */
+		uint64_t idle_from = net_now_us();
+
+		timeout = busy ? 0 : timer_wheel_timeout_ms(&w->timers, idle_from / 1000u);
 		int n = epoll_wait(w->epfd, ev, 32, timeout);
 		bool got_packets = false;
 

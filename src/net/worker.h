@@ -262,4 +262,7 @@ void net_worker_forward(struct net_worker *w, const struct net_rx *rx, unsigned 
 /* Milliseconds on the workers' clock (CLOCK_MONOTONIC). Context: any thread. */
 uint64_t net_now_ms(void);
 
+/* Microseconds on the same clock. Context: any thread. */
+uint64_t net_now_us(void);
+
 #endif

@@ -157,14 +157,6 @@ Test(worker_gather, the_rule)
 	cr_assert_eq(net_gather_us(60u * 1000000u), 0);
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 TestSuite(worker_gather, .init = setup, .fini = teardown, .timeout = 30);
 
 Test(worker_gather, a_lone_datagram_after_an_idle_spell_is_answered_at_once)
@@ -206,7 +198,7 @@ Test(worker_gather, datagrams_close_together_are_answered_in_one_round)
 		wait_sent(++sent);
 		g0 = counter(NWC_GATHERED);
 		calls0 = counter(NWC_TX_CALLS);
-		t0 = now_us();
+		t0 = net_now_us();
 		send_request();
 		send_request();
 		expect_replies(1);
@@ -216,7 +208,7 @@ Test(worker_gather, datagrams_close_together_are_answered_in_one_round)
 		if (counter(NWC_GATHERED) == g0)
 			continue;
 		/* it slept before it read: the answers waited at least that long */
-		cr_assert_geq(now_us() - t0, NET_GATHER_US);
+		cr_assert_geq(net_now_us() - t0, NET_GATHER_US);
 		/* and, unless the second came a millisecond after the first, in one call */
 		gathered = counter(NWC_TX_CALLS) - calls0 == 1;
 	}
