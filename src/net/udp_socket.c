@@ -190,7 +190,9 @@ int net_group_open(const struct ip_addr *addr, uint16_t port, bool natt, unsigne
 	/*
 	 * The group's socket index is the order of bind(), so bind in fds[]
 	 * order; the program goes on right after the first bind so no
-	 * datagram is ever steered by the kernel's own hash.
+	 * datagram is ever steered by the kernel's own hash. A group of one
+	 * has nothing to steer: it gets no program, which the kernel would
+	 * otherwise run on every datagram received.
 	 */
 	for (unsigned i = 0; i < nworkers; i++) {
 		int fd = net_udp_open(addr, port, natt);
@@ -201,7 +203,7 @@ int net_group_open(const struct ip_addr *addr, uint16_t port, bool natt, unsigne
 		fds[i] = fd;
 		if (i == 0) {
 			err = net_udp_local_port(fd, &port);
-			if (!err)
+			if (!err && nworkers > 1)
 				err = net_steer_attach(fd, nworkers, natt);
 			if (err)
 				goto out;

@@ -351,6 +351,30 @@ Test(udp_socket, recverr_toggle)
 	recverr_case("::1", IPPROTO_IPV6, IPV6_RECVERR);
 }
 
+/* Whether fd's reuseport group has a program: detaching one that is not there is ENOENT. */
+static bool has_steering(int fd)
+{
+	int zero = 0;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &zero, sizeof(zero)) == 0)
+		return true;
+	cr_assert_eq(errno, ENOENT, "SO_DETACH_REUSEPORT_BPF: %s", strerror(errno));
+	return false;
+}
+
+Test(udp_socket, a_group_of_one_has_no_steering_program)
+{
+	struct ip_addr lo = addr("127.0.0.1");
+	int one[1], two[2];
+
+	cr_assert_eq(net_group_open(&lo, 0, false, 1, one), 0);
+	cr_assert_not(has_steering(one[0]), "one worker: a program the kernel runs for nothing");
+	cr_assert_eq(net_group_open(&lo, 0, false, 2, two), 0);
+	cr_assert(has_steering(two[0]), "two workers and no steering program");
+	net_group_close(one, 1);
+	net_group_close(two, 2);
+}
+
 Test(udp_socket, group_open_and_errors)
 {
 	struct ip_addr lo = addr("127.0.0.1");
