@@ -10,7 +10,10 @@
 # to all-up against N x the calm CPU per SA (target within 1.2x), p50/p99/max setup latency.
 #
 # Environment: N (100000), HALF_OPEN (N), CAL_N (3000), ADDRS (100), PORTS (from the
-# descriptor limit, as scale.sh), WORKERS (1), STORM_WAIT (600 s), BUILD.
+# descriptor limit, as scale.sh), WORKERS (1), STORM_WAIT (600 s), BUILD; KE_AHEAD=1: the
+# clients' key pairs are made before the storm starts (skua-loadgen --ke-ahead), as each real
+# client makes its own on its own CPU, so the one-core generator floods at its full rate;
+# SOCKBUF (bytes): whack --ike-socket-bufsize before the storm (pluto's default 4 MiB).
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -38,6 +41,10 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_netns "$ADDRS"
 SKUA_PLUTO_ARGS="--metrics 127.0.0.1:$MPORT" \
 	bench_skua_start sk "$NS_R" none "$WORKERS" "$IKE" "$ESP"
+if [ -n "${SOCKBUF:-}" ]; then
+	"$SKUA_WHACK" --rundir "$IOP_TMP/sk/run" --ike-socket-bufsize "$SOCKBUF" >/dev/null ||
+		iop_die "whack --ike-socket-bufsize $SOCKBUF failed"
+fi
 scrape() { ip netns exec "$NS_R" curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics"; }
 metric() { # metric FILE NAME [regex on the labels]: the sum of its samples
 	awk -v n="$2" -v re="${3:-}" '$1 !~ /^#/ {
@@ -69,11 +76,26 @@ sleep 2 # the deleted SAs' memory settles
 # ---- the storm ----
 bench_log "storm: $N clients at once ($HALF_OPEN half-open), $ADDRS addresses x $PORTS ports"
 scrape >"$IOP_TMP/m0.prom"
+# udp_drops NS: the kernel's UDP receive-buffer drops in that namespace (/proc/net/snmp)
+udp_drops() {
+	ip netns exec "$1" awk '$1 == "Udp:" {
+		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RcvbufErrors"]
+	}' /proc/net/snmp
+}
+drop_r0=$(udp_drops "$NS_R")
+drop_l0=$(udp_drops "$NS_L")
 t0=$(bench_cpu_ticks "$BENCH_PID")
 r0=$(bench_rss "$BENCH_PID")
 mkdir -p "$IOP_TMP/storm"
+ahead=()
+ahead_note="the generator makes each client's key pair as it starts it (one core for all)"
+if [ -n "${KE_AHEAD:-}" ]; then
+	ahead=(--ke-ahead)
+	ahead_note="the clients' key pairs made before the storm (--ke-ahead), as real"
+	ahead_note+=" clients make theirs on their own CPUs"
+fi
 bench_loadgen "$IOP_TMP/storm" -n "$N" -S "$ADDRS" -P "$PORTS" --src-port 10000 \
-	-H "$HALF_OPEN" -t "$STORM_WAIT" --ike "$IKE" --esp "$ESP"
+	-H "$HALF_OPEN" -t "$STORM_WAIT" --ike "$IKE" --esp "$ESP" "${ahead[@]}"
 peak_half=0
 peak_bytes=0
 peak_rss=0
@@ -92,6 +114,8 @@ done
 t1=$(bench_cpu_ticks "$BENCH_PID")
 r1=$(bench_rss "$BENCH_PID")
 scrape >"$IOP_TMP/m1.prom"
+drop_r1=$(udp_drops "$NS_R")
+drop_l1=$(udp_drops "$NS_L")
 bench_loadgen_stop
 alive=yes
 kill -0 "$BENCH_PID" 2>/dev/null || alive="NO: pluto exited"
@@ -114,6 +138,8 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "$GEN_CPU from $ADDRS addresses x $PORTS ports. PSK, X25519, AES-GCM-128, one Child SA per IKE SA."
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
 	bench_layout_note
+	echo "Key pairs: $ahead_note; the generator's CPU is counted from its first start."
+	echo "pluto's IKE socket buffers: ${SOCKBUF:-its default (4 MiB)}."
 	echo
 	echo "Calm, same responder, just before: $cal_up SAs at 128 half-open, $cal_rate setups/s,"
 	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"
@@ -139,6 +165,9 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "Cookie counters (whole run of the storm): INIT dropped $(d skua_ike_sa_init_dropped_total),"
 	echo "retransmitted requests answered again $(d skua_ike_retransmits_answered_total), datagrams"
 	echo "received $(d skua_datagrams_received_total), updown runs $(d skua_updown_runs_total)."
+	echo "Datagrams the kernel dropped at a full socket buffer (UDP RcvbufErrors) during the"
+	echo "storm: $((drop_r1 - drop_r0)) at the responder, $((drop_l1 - drop_l0)) at the" \
+		"generator."
 } >"$md"
 cat "$md"
 echo "# written to $md" >&2

@@ -50,20 +50,24 @@ struct lg_summary {
 	double rate;				/* IKE SAs established per second */
 	double lat_ms[5], ike_lat_ms[5];	/* p50 p90 p99 p99.9 max */
 	unsigned long nlat, nike_lat;
-	double cpu_s;				/* the generator's own user+sys */
+	double cpu_s;				/* the generator's own user+sys since t0 */
 	/* --cp: filled by the caller after lg_summarize() */
 	bool cp;
 	unsigned long cp_addrs;			/* addresses received (IPv4 and IPv6) */
 	unsigned long cp_refused;		/* addresses asked for by IKE SAs up, not given */
 };
 
+/* The generator's own CPU time so far (user + system, every thread), in seconds. */
+double lg_cpu_s(void);
+
 /*
  * Compute the summary of sa[0..started) as of cutoff (ns): an outcome
- * reached later counts as unfinished. Context: main thread, workers stopped
- * or every record final.
+ * reached later counts as unfinished. cpu_t0: lg_cpu_s() at t0, so that
+ * the CPU figure leaves out what came before (the sockets, --ke-ahead).
+ * Context: main thread, workers stopped or every record final.
  */
 void lg_summarize(const struct lg_sa *sa, unsigned long requested, unsigned long started,
-		  uint64_t t0, uint64_t cutoff, struct lg_summary *out);
+		  uint64_t t0, double cpu_t0, uint64_t cutoff, struct lg_summary *out);
 
 /* One second of the hold: the engine's cumulative counters and its gauges. */
 struct lg_rekey_sample {

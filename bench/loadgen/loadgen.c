@@ -33,6 +33,7 @@
 #include <urcu.h>
 
 #include "crypto/crypto.h"
+#include "crypto/ke.h"
 #include "crypto/key.h"
 #include "crypto/trust.h"
 #include "crypto/x509.h"
@@ -40,6 +41,7 @@
 #include "ike/creds.h"
 #include "ike/ike_cmd.h"
 #include "ike/ike_sa.h"
+#include "ike/proposal.h"
 #include "lg_stats.h"
 #include "net/steer.h"
 #include "net/worker.h"
@@ -81,6 +83,7 @@ struct lg_opts {
 	double round_hold_s;		/* --round-hold: after the setup, before the Deletes */
 	double delete_rate;		/* --delete-rate: Deletes per second (0: as --rate) */
 	const char *round_cmd;		/* --round-cmd: run after each setup and each delete */
+	bool ke_ahead;			/* --ke-ahead: the clients' key pairs made before t0 */
 };
 
 /* A worker's walk over its IKE SAs deleting them (rounds), and its end. */
@@ -89,6 +92,17 @@ struct lg_del_walk {
 	bool open;
 	unsigned gen;			/* the delete phase it walks for */
 };
+
+/*
+ * jemalloc, the programs' allocator, reads this at start (MALLOC_CONF in the
+ * environment still overrides it). The generator keeps the pages it freed
+ * for its next clients instead of handing them back to the kernel: in a
+ * storm of 100,000 clients its worker spent about 7 % of its CPU in
+ * jemalloc's madvise() and the TLB flushes that follow, and more faulting
+ * the pages in again (a 50,000-client storm: 19 madvise() calls after this).
+ * Pluto is not affected; its memory is measured as it is.
+ */
+const char *malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
 static struct {
 	struct lg_opts o;
@@ -315,6 +329,10 @@ static void usage(FILE *f)
 		"      --ikev1            IKEv1: Main Mode with the PSK, then Quick Mode (--ike\n"
 		"                         defaults to aes128-sha2_256-dh19 then: Phase 1 has no\n"
 		"                         AEAD); not with --cp, --cert or the lifetime options\n"
+		"      --ke-ahead         make each client's key pair before the clock starts\n"
+		"                         (as real clients do, on their own CPUs): the run's\n"
+		"                         time and the generator's CPU leave key generation\n"
+		"                         out; IKEv2, not with --rounds\n"
 		"      --remote-id ID     the responder's ID (%%any)\n"
 		"      --json FILE        summary, failures and per-second series as JSON\n"
 		"      --csv FILE         one line per SA: times and outcome\n"
@@ -401,6 +419,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "delete-rate", required_argument, NULL, 28 },
 		{ "round-cmd", required_argument, NULL, 29 },
 		{ "ikev1", no_argument, NULL, 30 },
+		{ "ke-ahead", no_argument, NULL, 31 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -542,6 +561,7 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 			break;
 		case 29: o->round_cmd = optarg; break;
 		case 30: o->ikev1 = true; break;
+		case 31: o->ke_ahead = true; break;
 		case 'q': o->progress = false; break;
 		case 'h':
 			usage(stdout);
@@ -594,6 +614,12 @@ static int parse_opts(int argc, char **argv, struct lg_opts *o)
 	if (!o->rounds && (o->round_hold_s || o->delete_rate || o->round_cmd)) {
 		fprintf(stderr, "skua-loadgen: --round-hold, --delete-rate, --round-cmd: expected "
 			"with --rounds\n");
+		return -EINVAL;
+	}
+	if (o->ke_ahead && (o->ikev1 || o->rounds)) {
+		fprintf(stderr, "skua-loadgen: --ke-ahead with %s: not supported (the key pairs "
+			"are made for one IKEv2 setup of each client)\n",
+			o->ikev1 ? "--ikev1" : "--rounds");
 		return -EINVAL;
 	}
 	if (o->ikev1 && (o->cp || o->cert || o->rekey)) {
@@ -802,6 +828,73 @@ static int make_listeners(void)
 	return 0;
 }
 
+/*
+ * --ke-ahead: a key pair per client, made before the clock starts in the
+ * group the connections propose first, handed to the engine once each
+ * (ike_daemon.initiator_ke) on any worker. An attempt the responder sends
+ * to another group makes its own.
+ */
+static struct {
+	struct crypto_ke **ke;		/* [n]: a slot is emptied by the worker that takes it */
+	unsigned long n;
+	atomic_ulong next;
+	uint16_t group;
+} ahead;
+
+static struct crypto_ke *ke_ahead_take(void *ctx, uint16_t group)
+{
+	unsigned long i;
+	struct crypto_ke *k;
+
+	(void)ctx;
+	if (group != ahead.group)
+		return NULL;
+	i = atomic_fetch_add_explicit(&ahead.next, 1, memory_order_relaxed);
+	if (i >= ahead.n)
+		return NULL;
+	k = ahead.ke[i];
+	ahead.ke[i] = NULL;
+	return k;
+}
+
+static int ke_ahead_make(void)
+{
+	uint64_t t = lg_now_ns();
+	double cpu = lg_cpu_s();
+	int rc;
+
+	ahead.group = proposal_set_first_dh(g.conn[0]->cfg->ike_props);
+	ahead.ke = calloc(g.o.n, sizeof(*ahead.ke));
+	if (!ahead.ke) {
+		fprintf(stderr, "skua-loadgen: --ke-ahead: no memory for %lu key pairs\n", g.o.n);
+		return -ENOMEM;
+	}
+	for (ahead.n = 0; ahead.n < g.o.n; ahead.n++) {
+		rc = crypto_ke_new(ahead.group, &ahead.ke[ahead.n]);
+		if (rc < 0) {
+			fprintf(stderr, "skua-loadgen: --ke-ahead: key pair %lu of group %u: %s\n",
+				ahead.n + 1, ahead.group, strerror(-rc));
+			return rc;
+		}
+	}
+	printf("skua-loadgen: %lu key pairs (group %u) made ahead in %.2f s, %.2f s of CPU\n",
+	       ahead.n, ahead.group, (double)(lg_now_ns() - t) / 1e9, lg_cpu_s() - cpu);
+	fflush(stdout);
+	g.ike.initiator_ke_ctx = NULL;
+	g.ike.initiator_ke = ke_ahead_take;	/* read by the workers at each start */
+	return 0;
+}
+
+/* After the workers: the key pairs no client took. */
+static void ke_ahead_free(void)
+{
+	for (unsigned long i = 0; ahead.ke && i < ahead.n; i++)
+		crypto_ke_free(ahead.ke[i]);
+	free(ahead.ke);
+	ahead.ke = NULL;
+	ahead.n = 0;
+}
+
 static int engine_start(void)
 {
 	struct net_worker_ops ops = { .datagram = on_datagram, .after_burst = after_burst,
@@ -857,6 +950,19 @@ static int engine_start(void)
 	return net_pool_start(g.pool);
 }
 
+/* After the workers: the log thread's last lines, and what its full rings lost. */
+static void log_stop(void)
+{
+	struct log_stats st;
+
+	log_thread_stop();
+	log_stats_get(&st);
+	if (st.dropped)
+		fprintf(stderr, "skua-loadgen: %llu lines of the engine's log were lost to a full "
+			"ring (--log is incomplete)\n", (unsigned long long)st.dropped);
+	log_fini();
+}
+
 static void engine_stop(void)
 {
 	ike_cmd_shutdown(&g.ike, true);
@@ -874,6 +980,8 @@ static void engine_stop(void)
 	rcu_barrier();
 	sadb_conn_table_fini(&g.conns);
 	free_creds();
+	ke_ahead_free();
+	log_stop();
 }
 
 /* ---- the run ---- */
@@ -1101,16 +1209,6 @@ static double delete_all(uint64_t *left)
 	return (double)(lg_now_ns() - t0) / 1e9;
 }
 
-/* The generator's own CPU time (user + system, every thread). */
-static double self_cpu_s(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) < 0)
-		return 0;
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
 /*
  * --cp: the addresses the SAs of this run got, into sum; with the round
  * before's (prev), how many came back the same and how many changed.
@@ -1180,7 +1278,7 @@ static int rounds_run(const char *cmdline)
 		struct lg_summary sum;
 		unsigned long same, changed;
 		uint64_t cutoff, left = 0;
-		double cpu0 = self_cpu_s(), cpu1, del_s, until;
+		double cpu0 = lg_cpu_s(), cpu1, del_s, until;
 		uint64_t rtx = ike_sum(IKEC_TX_RETRANSMIT);
 
 		memset(g.sa, 0, g.o.n * sizeof(*g.sa));
@@ -1191,9 +1289,9 @@ static int rounds_run(const char *cmdline)
 		atomic_store(&g.tot.failed, 0);
 		g.t0 = lg_now_ns();
 		cutoff = run();
-		lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cutoff, &sum);
+		lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cpu0, cutoff, &sum);
 		cp_count(&sum, &same, &changed);
-		cpu1 = self_cpu_s();
+		cpu1 = lg_cpu_s();
 		printf("round %lu: %lu/%lu IKE SAs up, %lu Child SAs, %lu failed, %lu unfinished, "
 		       "in %.3f s (%.1f/s)",
 		       r, sum.ike_up, g.o.n, sum.child_up, sum.failed, sum.unfinished, sum.elapsed_s,
@@ -1473,6 +1571,7 @@ int main(int argc, char **argv)
 	struct lg_summary sum;
 	char cmdline[1024], tmpcsv[64] = "";
 	uint64_t cutoff;
+	double cpu_t0;
 	int rc;
 
 	if (parse_opts(argc, argv, &g.o) < 0)
@@ -1482,6 +1581,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skua-loadgen: --log %s: %s\n", g.o.log, strerror(errno));
 		return 2;
 	}
+	/*
+	 * As in pluto: the workers hand their lines to the log thread, which
+	 * formats them and writes many in one write(). Written by the worker
+	 * itself, each line cost a write() (about 10 lines per SA in a storm).
+	 */
+	rc = log_thread_start();
+	if (rc < 0)
+		fprintf(stderr, "skua-loadgen: no log thread (%s): the workers write their lines\n",
+			strerror(-rc));
 	g.sa = calloc(g.o.n, sizeof(*g.sa));
 	if (g.o.cp) {
 		g.addr = calloc(g.o.n, sizeof(*g.addr));
@@ -1509,9 +1617,15 @@ int main(int argc, char **argv)
 		rcu_unregister_thread();
 		return rc;
 	}
+	if (g.o.ke_ahead && (rc = ke_ahead_make()) < 0) {
+		engine_stop();
+		rcu_unregister_thread();
+		return 1;
+	}
+	cpu_t0 = lg_cpu_s();
 	g.t0 = lg_now_ns();
 	cutoff = run();
-	lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cutoff, &sum);
+	lg_summarize(g.sa, g.o.n, atomic_load(&g.tot.started), g.t0, cpu_t0, cutoff, &sum);
 	{
 		unsigned long same, changed;
 		cp_count(&sum, &same, &changed);

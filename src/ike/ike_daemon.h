@@ -332,6 +332,14 @@ struct ike_daemon {
 	 * (the secrets' RSA/ECDSA entries): a new reference, or NULL. Same ctx.
 	 */
 	struct crypto_privkey *(*privkey_lookup)(void *ctx, const struct ike_id *local);
+	/*
+	 * A key pair made in advance for the first IKE_SA_INIT of an IKEv2 SA
+	 * we initiate in group, handed over (the load generator's clients,
+	 * whose own CPUs would have made theirs before a storm), or NULL: the
+	 * key exchange job makes one. Called on the SA's worker; NULL: none.
+	 */
+	struct crypto_ke *(*initiator_ke)(void *ctx, uint16_t group);
+	void *initiator_ke_ctx;
 	struct ike_creds *creds;	/* RCU-published by the ctl thread (ike/creds.h) */
 	struct ike_inst_table insts;	/* connection instances (ike/conn_inst.h) */
 	_Atomic uint64_t next_conn_serial;	/* $N of connections and instances (ike_conn_serial_new()) */

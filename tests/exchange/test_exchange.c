@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypto/ikev2_keys.h"
+#include "crypto/ke.h"
 #include "exchange/xch.h"
 #include "ike/ts.h"
 #include "ike/v2/child.h"
@@ -283,6 +284,58 @@ Test(exchange, cookie_when_busy)
 	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
 	assert_quiet();
 	assert_established_pair();
+}
+
+/* A key pair made in advance (ike_daemon.initiator_ke): handed over once, asked with the group. */
+static struct {
+	struct crypto_ke *ke;
+	unsigned calls;
+	uint16_t group;
+} ahead;
+
+static struct crypto_ke *ke_ahead(void *ctx, uint16_t group)
+{
+	struct crypto_ke *k = ahead.ke;
+
+	(void)ctx;
+	ahead.calls++;
+	ahead.group = group;
+	ahead.ke = NULL;
+	return k;
+}
+
+Test(exchange, initiator_key_made_in_advance)
+{
+	const struct xch_msg *m;
+	const struct v2_payload *p;
+	uint8_t pub[32];
+
+	cr_assert_eq(crypto_ke_new(31, &ahead.ke), 0);
+	cr_assert_eq(crypto_ke_public(ahead.ke, pub, sizeof(pub)), 32);
+	xch_daemon(XCH_WEST)->initiator_ke = ke_ahead;
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	cr_assert_eq(ahead.calls, 1);
+	cr_assert_eq(ahead.group, 31, "asked for group %u, not the proposal's first", ahead.group);
+
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	p = xch_msg_payload(m, V2_PL_KE);
+	cr_assert_eq(p->u.ke.len, 32);
+	cr_assert_arr_eq(p->u.ke.data, pub, 32, "the KE payload is not the key made in advance");
+	expect(XCH_EAST, V2_IKE_SA_INIT, true, INIT_RESP);
+	expect(XCH_WEST, V2_IKE_AUTH, false, AUTH_REQ);
+	expect(XCH_EAST, V2_IKE_AUTH, true, AUTH_RESP);
+	assert_quiet();
+	assert_established_pair();
+
+	/* The next SA finds none made: its job makes one, another. */
+	xch_initiate(XCH_WEST, "t");
+	cr_assert_eq(ahead.calls, 2);
+	m = expect(XCH_WEST, V2_IKE_SA_INIT, false, INIT_REQ);
+	p = xch_msg_payload(m, V2_PL_KE);
+	cr_assert_eq(p->u.ke.len, 32);
+	cr_assert(memcmp(p->u.ke.data, pub, 32) != 0, "a key made in advance was used twice");
+	xch_daemon(XCH_WEST)->initiator_ke = NULL;
 }
 
 Test(exchange, invalid_ke_payload)

@@ -178,6 +178,8 @@ static int start(struct ike_worker *w, struct connection *c, uint8_t this_end,
 		return -ENOMEM;
 	}
 	sa->setup->dh = proposal_set_first_dh(c->cfg->ike_props);
+	if (w->d->initiator_ke)
+		sa->setup->ke = w->d->initiator_ke(w->d->initiator_ke_ctx, sa->setup->dh);
 	if (ike_setup_bytes(&sa->setup->ni, &sa->setup->ni_len, NULL, V2_NONCE_LEN) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory");
 		return -ENOMEM;
