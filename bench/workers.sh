@@ -3,20 +3,26 @@
 # bench/workers.sh: 1 worker against 2 at the same fixed rate, and the responder's CPU per
 # SA against the crypto floor flat out and at half the saturation rate (issue 14 item 4).
 # It drives bench/compare.sh (which measures each row: responder CPU of every thread and
-# reaped child over the run / IKE SAs established) three times:
+# reaped child over the run / IKE SAs established) three times per round, REPS rounds:
 #
 #   1. ONLY=skua1, flat out: the saturation rate S and CPU/SA flat out
 #   2. ONLY=skua1, RATE=S/2
 #   3. ONLY=skua2, RATE=S/2, the responder on the CPUs W2_CPUS (default "0-1": 2 workers on
 #      2 cores; the generator shares core 0, which at half saturation leaves it room)
 #
-# and bench/crypto_floor on RESP_CPU. Writes bench/results/workers-<date>.md (the three
-# compare reports stay beside it). Environment: N (5000, per run), W2_CPUS, BUILD.
+# with bench/crypto_floor on RESP_CPU just before each round. Writes
+# bench/results/workers-<date>.md: each round's figures and the medians of the three ratios
+# (the compare reports stay beside it). Environment: N (5000, per run), REPS (3), W2_CPUS,
+# BUILD.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/bench_lib.sh"
 N=${N:-5000}
 W2_CPUS=${W2_CPUS:-0-1}
+REPS=${REPS:-3}
+case $REPS in
+'' | *[!0-9]* | 0) iop_die "REPS=$REPS: expected a number of rounds, 1 or more" ;;
+esac
 results=$here/results
 stamp=$(date +%Y%m%d-%H%M%S)
 md=$results/workers-$stamp.md
@@ -35,21 +41,58 @@ compare_row() {
 		split($8, l, "/"); gsub(/ /, "", l[2]); gsub(/ /, "", $11); print $7, $9, l[2], $11 }')"
 }
 
-floor_us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 | sed -n 's/^FLOOR_US .*total=\([0-9.]*\).*/\1/p')
-[ -n "$floor_us" ] || iop_die "crypto_floor printed no FLOOR_US"
-floor_ms=$(awk -v u="$floor_us" 'BEGIN { printf "%.4f", u / 1000 }')
-bench_log "crypto floor $floor_ms ms"
-
-read -r r_flat sat cpu_flat p99_flat k_flat < <(compare_row skua1 0)
-[ -n "${sat:-}" ] || iop_die "the flat-out run gave no rate"
-half=$(awk -v s="$sat" 'BEGIN { printf "%d", s / 2 }')
-bench_log "saturation $sat setups/s, $cpu_flat ms/SA; half: $half/s"
-read -r r_1 rate_1 cpu_1 p99_1 k_1 < <(compare_row skua1 "$half")
-read -r r_2 rate_2 cpu_2 p99_2 k_2 < <(compare_row skua2 "$half" "$W2_CPUS")
-load1=$(cut -d' ' -f1-3 /proc/loadavg)
-
+# floor: bench/crypto_floor on RESP_CPU, in ms
+floor() {
+	local us
+	us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 |
+		sed -n 's/^FLOOR_US .*total=\([0-9.]*\).*/\1/p')
+	[ -n "$us" ] || iop_die "crypto_floor printed no FLOOR_US"
+	awk -v u="$us" 'BEGIN { printf "%.4f", u / 1000 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }'; }
 verdict() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-") print "not measured"; else print (v <= l ? "met" : "NOT met") }'; }
+# median of the arguments ("-" ignored)
+median() {
+	printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) print "-"
+		else if (NR % 2) print v[(NR + 1) / 2]
+		else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2
+	}'
+}
+
+# Each round measures its own floor just before its three runs, so that a ratio compares
+# figures taken minutes apart at most on a box whose speed drifts (the floor moved 0.075-0.115
+# ms between runs minutes apart on 12-07).
+rows=()
+f_flat=() f_half=() w_ratio=()
+for r in $(seq "$REPS"); do
+	floor_ms=$(floor)
+	bench_log "round $r: crypto floor $floor_ms ms"
+	read -r r_flat sat cpu_flat _ k_flat < <(compare_row skua1 0)
+	[ -n "${sat:-}" ] || iop_die "the flat-out run gave no rate"
+	half=$(awk -v s="$sat" 'BEGIN { printf "%d", s / 2 }')
+	bench_log "round $r: saturation $sat setups/s, $cpu_flat ms/SA; half: $half/s"
+	read -r r_1 rate_1 cpu_1 p99_1 k_1 < <(compare_row skua1 "$half")
+	read -r r_2 rate_2 cpu_2 _ k_2 < <(compare_row skua2 "$half" "$W2_CPUS")
+	f0=$(ratio "$floor_ms" "$cpu_flat")
+	f1=$(ratio "$floor_ms" "$cpu_1")
+	w=$(ratio "$cpu_1" "$cpu_2")
+	f_flat+=("$f0")
+	f_half+=("$f1")
+	w_ratio+=("$w")
+	row="| $r | $floor_ms | $sat, $cpu_flat (**$f0**) | $half: $rate_1, $cpu_1 (**$f1**),"
+	row+=" p99 $p99_1 ms | $rate_2, $cpu_2 | **$w** | $k_flat / $k_1 / $k_2 |"
+	rows+=("$row \`$r_flat\`, \`$r_1\`, \`$r_2\` |")
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# summary WHAT MEDIAN LIMIT VALUES...: the median's verdict and how many rounds met LIMIT
+summary() {
+	local what=$1 m=$2 l=$3 n
+	shift 3
+	n=$(printf '%s\n' "$@" | awk -v l="$l" '$1 != "-" && $1 <= l { n++ } END { print n + 0 }')
+	echo "- $what: **$m** (target ≤ $l): $(verdict "$m" "$l"); met in $n of $REPS rounds"
+}
 {
 	echo "# Workers and the crypto floor, $(date '+%Y-%m-%d %H:%M')"
 	echo
@@ -57,21 +100,26 @@ verdict() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-") print "not measured";
 	echo "--use-none), the generator on CPU $GEN_CPU; 1 worker on CPU $RESP_CPU, 2 workers on CPUs $W2_CPUS."
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
 	bench_layout_note
-	echo "Crypto floor (bench/crypto_floor on CPU $RESP_CPU, same run): **$floor_ms ms** per handshake."
+	echo "$REPS rounds; each measures the crypto floor (bench/crypto_floor on CPU $RESP_CPU)"
+	echo "just before its three runs: flat out (the saturation rate S), 1 worker at S/2, 2"
+	echo "workers at S/2. Responder CPU per SA in ms: every thread and reaped child (the updown"
+	echo "children's share in its own column)."
 	echo
-	echo "| run | rate asked (/s) | setups/s | IKE p99 ms | responder CPU ms/SA | of it updown children | × floor | pluto alone × floor | report |"
-	echo "|---|---|---|---|---|---|---|---|---|"
-	line() { echo "| $1 | $2 | $3 | $4 | $5 | $6 | $(ratio "$floor_ms" "$5") | $(ratio "$floor_ms" "$(awk -v a="$5" -v b="$6" 'BEGIN { printf "%.3f", a - b }')") | \`$7\` |"; }
-	line "1 worker, flat out" 0 "$sat" "$p99_flat" "$cpu_flat" "$k_flat" "$r_flat"
-	line "1 worker, half saturation" "$half" "$rate_1" "$p99_1" "$cpu_1" "$k_1" "$r_1"
-	line "2 workers, half saturation" "$half" "$rate_2" "$p99_2" "$cpu_2" "$k_2" "$r_2"
+	echo -n "| round | floor ms | flat out: setups/s, ms/SA (× floor) |"
+	echo -n " 1 worker at S/2: rate asked: setups/s, ms/SA (× floor) |"
+	echo -n " 2 workers at S/2: setups/s, ms/SA | 2 workers / 1 |"
+	echo " children ms/SA (flat / 1 / 2) | reports |"
+	echo "|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${rows[@]}"
 	echo
-	w=$(ratio "$cpu_1" "$cpu_2")
-	echo "- 2 workers / 1 worker at $half/s: **$w** (target ≤ 1.10): $(verdict "$w" 1.10)"
-	f0=$(ratio "$floor_ms" "$cpu_flat")
-	f1=$(ratio "$floor_ms" "$cpu_1")
-	echo "- flat out / floor: **$f0** (target ≤ 1.5): $(verdict "$f0" 1.5)"
-	echo "- half saturation / floor: **$f1** (target ≤ 1.5): $(verdict "$f1" 1.5)"
+	m0=$(median "${f_flat[@]}")
+	m1=$(median "${f_half[@]}")
+	mw=$(median "${w_ratio[@]}")
+	echo "Medians over the $REPS rounds (each round's figures above):"
+	echo
+	summary "flat out / floor" "$m0" 1.5 "${f_flat[@]}"
+	summary "half saturation / floor" "$m1" 1.5 "${f_half[@]}"
+	summary "2 workers / 1 worker at the same rate" "$mw" 1.10 "${w_ratio[@]}"
 } >"$md"
 cat "$md"
 echo "# written to $md" >&2
