@@ -107,7 +107,7 @@ Test(opts, defaults)
 	cr_assert_eq(o.nimpair, 0);
 }
 
-Test(opts, help_and_version_answer_and_return_1, .init = setup, .fini = teardown)
+Test(opts, help_and_version_answer_and_return_1)
 {
 	cr_redirect_stdout();
 	cr_assert_eq(parse("--help", NULL), 1);
@@ -573,7 +573,7 @@ Test(opts, config_unknown_key_is_an_error)
 }
 
 /* libreswan's stock settings start pluto, named in one warning. */
-Test(opts, config_stock_settings_are_one_warning, .init = setup, .fini = teardown)
+Test(opts, config_stock_settings_are_one_warning)
 {
 	char path[256], want[512], line[1024] = "";
 	unsigned found = 0;
