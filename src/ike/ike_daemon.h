@@ -92,7 +92,9 @@ enum ike_counter {
 	IKEC_CRITICAL_SENT,		/* UNSUPPORTED_CRITICAL_PAYLOAD answers */
 	IKEC_ANSWERS_LIMITED,		/* stateless answers not sent: over the rate limit */
 	IKEC_HALF_OPEN_ADDR_LIMITED,	/* IKE_SA_INIT asked for a cookie: its address holds its cap */
-	IKEC_BACKLOG_COOKIES,		/* IKE_SA_INIT asked for a cookie: it waited long in the queue */
+	/* IKE_SA_INIT asked for a cookie: it waited long in the queue, or its
+	 * worker's key exchanges are a batch behind */
+	IKEC_BACKLOG_COOKIES,
 	IKEC_HALF_OPEN_LIMITED,		/* IKE_SA_INIT dropped: half-open memory at its ceiling */
 	IKEC_AUTH_FAILED,
 	IKEC_IKE_ESTABLISHED,
@@ -195,6 +197,7 @@ enum {
 	IKE_DDOS_IKE_THRESHOLD = 25000,		/* libreswan's ddos-ike-threshold */
 	IKE_MAX_HALFOPEN_IKE = 50000,		/* libreswan's max-halfopen-ike */
 	IKE_COOKIE_QUEUE_MS = 50,		/* an IKE_SA_INIT's wait in the socket queue */
+	IKE_COOKIE_QUEUE_JOBS = 64,		/* key exchanges queued on its worker: a batch */
 };
 
 /*
@@ -296,7 +299,13 @@ struct ike_daemon {
 	 * peers that have. A spoofed flood then gets a few batches of key
 	 * exchanges ahead of the legitimate clients, however small a half-open
 	 * SA is (the memory threshold alone let about 8,000 through, 0.7 s of
-	 * X25519). 0 at init: IKE_COOKIE_QUEUE_MS; UINT32_MAX: never.
+	 * X25519). 0 at init: IKE_COOKIE_QUEUE_MS; UINT32_MAX: never (neither
+	 * this wait nor the crypto queue's below).
+	 * So is one whose worker has IKE_COOKIE_QUEUE_JOBS or more jobs in its
+	 * crypto queue: it would wait behind them. A worker that drains its
+	 * socket faster than it computes (NET_RX_BURST) moves its backlog from
+	 * the socket to that queue; the first rule alone let a spoofed flood
+	 * queue 0.8 s of key exchanges ahead of the legitimate clients then.
 	 */
 	uint32_t cookie_queue_ms;
 	_Atomic uint64_t half_open_bytes;

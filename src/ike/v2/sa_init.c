@@ -17,6 +17,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/hash.h"
+#include "crypto/jobq.h"
 #include "ike/conn_select.h"
 #include "ike/v1/exchange.h"
 #include "ike/v2/exchange.h"
@@ -409,14 +410,20 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
 
 /*
  * The datagram waited cookie_queue_ms or more between the kernel taking it
- * in and now: the worker is behind. CLOCK_REALTIME, the timestamp's clock:
- * a step of the clock misjudges the datagrams of one batch at most.
+ * in and now, or its key exchange would wait behind IKE_COOKIE_QUEUE_JOBS
+ * of the worker's: the worker is behind. CLOCK_REALTIME, the timestamp's
+ * clock: a step of the clock misjudges the datagrams of one batch at most.
  */
 static bool waited_long(const struct ike_worker *w, const struct net_rx *rx)
 {
 	uint32_t limit = w->d->cookie_queue_ms;
 
-	if (limit == UINT32_MAX || rx->d->rx_ns <= 0)
+	if (limit == UINT32_MAX)
+		return false;
+	/* or would wait: the worker's key exchanges are a batch behind */
+	if (crypto_jobq_depth(w->d->jobq, w->index) >= IKE_COOKIE_QUEUE_JOBS)
+		return true;
+	if (rx->d->rx_ns <= 0)
 		return false;
 	return (int64_t)log_realtime_ns() - rx->d->rx_ns >= (int64_t)limit * 1000000;
 }
