@@ -91,6 +91,13 @@ bench_layout_note() {
 			"(BENCH_SOURCES=addresses, as before 2026-12-07)."
 	fi
 }
+# bench_udp_drops NS: the datagrams that namespace's UDP sockets dropped for a full receive
+# buffer so far (Udp RcvbufErrors in its /proc/net/snmp)
+bench_udp_drops() {
+	ip netns exec "$1" awk '$1 == "Udp:" {
+		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RcvbufErrors"]
+	}' /proc/net/snmp
+}
 # bench_cpu_mask <list>: taskset's CPU list (1 / 0-1 / 0,2) as a number with those bits
 bench_cpu_mask() {
 	local m=0 r a b

@@ -79,17 +79,14 @@ snap() { # snap NAME: the counters, the CPU, the log's lines
 		# CPU (veth delivers through it; its second column counts drops), and each
 		# namespace's UDP receive buffers
 		echo "softnet_drops $(softnet_drops)"
-		echo "r_rcvbuf_errors $(udp_rcvbuf_errors "$NS_R")"
-		echo "l_rcvbuf_errors $(udp_rcvbuf_errors "$NS_L")"
+		echo "r_rcvbuf_errors $(bench_udp_drops "$NS_R")"
+		echo "l_rcvbuf_errors $(bench_udp_drops "$NS_L")"
 	} >"$f"
 }
 softnet_drops() { # the second column of /proc/net/softnet_stat (hex), summed over the CPUs
 	local _ d s=0
 	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
 	echo "$s"
-}
-udp_rcvbuf_errors() { # udp_rcvbuf_errors NS: Udp RcvbufErrors of the namespace
-	ip netns exec "$1" awk '/^Udp:/ { if (!n) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; n = 1 } else print $c }' /proc/net/snmp
 }
 delta() { # delta A B KEY
 	awk -v k="$3" 'FNR == NR { if ($1 == k) a = $2; next } $1 == k { printf "%.0f\n", $2 - a }' \

@@ -60,16 +60,9 @@ rounds() {
 		tr ',' '\n' | sed -n 's/^ *\([<>=]*[0-9]*\) ms \([0-9]*\)$/\1 \2/p'
 }
 
-# cpu_ticks PID: utime + stime of every thread, plus those of the child processes it reaped
-# (the updown scripts it ran)
-cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 # run_wait_ms PID: how long the process's threads were runnable but waited for a CPU (ms,
 # schedstat): time another process (or thread) had the CPU they are pinned to
 run_wait_ms() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{ s += $2 } END { printf "%d", s / 1e6 }'; }
-# udp_drops NS: datagrams the namespace's UDP sockets dropped for a full receive buffer
-udp_drops() {
-	ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) f[$i] = i; h = 1 } else print $f["RcvbufErrors"] }' /proc/net/snmp
-}
 
 bench_netns "$ADDRS"
 BENCH_CONN_OPTS=$LIFE bench_skua_start sk "$NS_R" none "$WORKERS" "$IKE" "$ESP"
@@ -82,11 +75,11 @@ bench_wait_ready "$out" "$((SETUP_WAIT + 120))" || {
 	cat "$out/lg.out" >&2
 	iop_die "the generator did not finish its setup in time"
 }
-t0=$(cpu_ticks "$BENCH_PID")
+t0=$(bench_cpu_ticks "$BENCH_PID")
 wait_r0=$(run_wait_ms "$BENCH_PID")
 wait_l0=$(run_wait_ms "$LG_PID")
-drops_r0=$(udp_drops "$NS_R")
-drops_l0=$(udp_drops "$NS_L")
+drops_r0=$(bench_udp_drops "$NS_R")
+drops_l0=$(bench_udp_drops "$NS_L")
 skua_whack sk --globalstats >"$out/stats0" 2>&1
 skua_whack sk --processstatus >"$out/proc0" 2>&1
 bench_log "set up: $(grep -m1 'IKE SAs established' "$out/ready" | tr -s ' '); holding"
@@ -96,11 +89,11 @@ while [ ! -s "$out/held" ]; do
 	[ "$SECONDS" -ge "$end" ] && iop_die "the hold did not end in time"
 	sleep 0.2
 done
-t1=$(cpu_ticks "$BENCH_PID")
+t1=$(bench_cpu_ticks "$BENCH_PID")
 wait_r=$(($(run_wait_ms "$BENCH_PID") - wait_r0))
 wait_l=$(($(run_wait_ms "$LG_PID") - wait_l0))
-drops_r=$(($(udp_drops "$NS_R") - drops_r0))
-drops_l=$(($(udp_drops "$NS_L") - drops_l0))
+drops_r=$(($(bench_udp_drops "$NS_R") - drops_r0))
+drops_l=$(($(bench_udp_drops "$NS_L") - drops_l0))
 skua_whack sk --globalstats >"$out/stats1" 2>&1
 skua_whack sk --processstatus >"$out/proc1" 2>&1
 threads=$(awk '/^Threads:/ { print $2 }' "/proc/$BENCH_PID/status")

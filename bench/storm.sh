@@ -76,14 +76,8 @@ sleep 2 # the deleted SAs' memory settles
 # ---- the storm ----
 bench_log "storm: $N clients at once ($HALF_OPEN half-open), $ADDRS addresses x $PORTS ports"
 scrape >"$IOP_TMP/m0.prom"
-# udp_drops NS: the kernel's UDP receive-buffer drops in that namespace (/proc/net/snmp)
-udp_drops() {
-	ip netns exec "$1" awk '$1 == "Udp:" {
-		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RcvbufErrors"]
-	}' /proc/net/snmp
-}
-drop_r0=$(udp_drops "$NS_R")
-drop_l0=$(udp_drops "$NS_L")
+drop_r0=$(bench_udp_drops "$NS_R")
+drop_l0=$(bench_udp_drops "$NS_L")
 t0=$(bench_cpu_ticks "$BENCH_PID")
 r0=$(bench_rss "$BENCH_PID")
 mkdir -p "$IOP_TMP/storm"
@@ -114,8 +108,8 @@ done
 t1=$(bench_cpu_ticks "$BENCH_PID")
 r1=$(bench_rss "$BENCH_PID")
 scrape >"$IOP_TMP/m1.prom"
-drop_r1=$(udp_drops "$NS_R")
-drop_l1=$(udp_drops "$NS_L")
+drop_r1=$(bench_udp_drops "$NS_R")
+drop_l1=$(bench_udp_drops "$NS_L")
 bench_loadgen_stop
 alive=yes
 kill -0 "$BENCH_PID" 2>/dev/null || alive="NO: pluto exited"
