@@ -18,7 +18,10 @@
 # every responder and the generator speak IKEv1, Phase 1 AES-CBC-128, SHA2-256, ECP-256,
 # as IKEv1 has no AEAD or Curve25519 there; ESP stays AES-GCM-128), COMPARE_WHERE (set by
 # compare_guest.sh inside the guest: the kernel has ESP, every responder installs its
-# SAs; the text heads the report, whose name gets "-guest").
+# SAs; the text heads the report, whose name gets "-guest"), FLOOR_PROBE (1; 0: off): the
+# crypto floor measured again during each run, by bench/crypto_floor --probe at SCHED_IDLE
+# on RESP_CPU in the cycles the responder leaves, so that the CPU per SA is set against
+# the box's speed of those very seconds (IKEv2 only: it times IKEv2's suite).
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -33,6 +36,7 @@ LSW_ESP=aes_gcm128
 SSW_IKE=aes128gcm16-prfsha256-x25519
 SSW_ESP=aes128gcm16
 IKEV1=${IKEV1:-0}
+FLOOR_PROBE=${FLOOR_PROBE:-1}
 LG_V1=()
 KIND=compare
 if [ "$IKEV1" = 1 ]; then
@@ -41,6 +45,7 @@ if [ "$IKEV1" = 1 ]; then
 	export BENCH_IKEV=1
 	LG_V1=(--ikev1)
 	KIND=compare-v1
+	FLOOR_PROBE=0
 fi
 ESP_NOTE="ESP SA install fails on this host: IKE SA up, Child SA refused"
 if [ -n "${COMPARE_WHERE:-}" ]; then
@@ -74,7 +79,7 @@ bench_netns "$N"
 measure() {
 	local row=$1 label=$2 workers=$3 kernel=$4 note=$5 out=$IOP_TMP/$1
 	local t0 t1 c0 c1 r0 r1 up child rate p50 p99 cpu_ms rss_b fail cause perf_pid="" pstat_pid=""
-	local csw_sa="-" task_ms="-" kids_ms="-"
+	local csw_sa="-" task_ms="-" kids_ms="-" probe_pid="" probe_us="-"
 	mkdir -p "$out"
 	sleep 1
 	# every thread and every child process (updown scripts): perf stat -p inherits
@@ -92,11 +97,21 @@ measure() {
 			>"$out/perf.out" 2>&1 &
 		perf_pid=$!
 	fi
+	if [ "$FLOOR_PROBE" = 1 ] && [ "$row" != profile ]; then
+		chrt --idle 0 taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" --probe \
+			"$((SETUP_WAIT + 60))" >"$out/probe" 2>&1 &
+		probe_pid=$!
+	fi
 	bench_log "$label: $N SAs"
 	bench_loadgen "$out" -n "$N" -S "$N" -H "$HALF_OPEN" -R "$RATE" -t "$SETUP_WAIT" \
 		--ike "$LSW_IKE" --esp "$LSW_ESP" "${LG_V1[@]}"
 	if ! bench_wait_ready "$out" "$((SETUP_WAIT + 30))"; then
 		bench_log "$label: the generator did not finish; see $out/lg.out"
+	fi
+	if [ -n "$probe_pid" ]; then
+		kill -TERM "$probe_pid" 2>/dev/null
+		wait "$probe_pid" 2>/dev/null
+		probe_us=$(probe_window "$out")
 	fi
 	sleep 1 # late retransmissions, the last kernel answers
 	t1=$(bench_cpu_ticks "$BENCH_PID")
@@ -142,11 +157,34 @@ measure() {
 	fi
 	kids_ms=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v n="${up:-0}" \
 		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
-	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s|%s|%s|%s\n' "$row" "$label" "$workers" \
-		"$kernel" "${up:-0}" "$N" "${child:-0}" "${rate:-0}" "${p50:--}" "${p99:--}" \
-		"$cpu_ms" "$rss_b" "$note" "${cause:-none}" "${task_ms:--}" "${csw_sa:--}" \
-		"$kids_ms" >>"$rows"
+	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$row" "$label" \
+		"$workers" "$kernel" "${up:-0}" "$N" "${child:-0}" "${rate:-0}" "${p50:--}" \
+		"${p99:--}" "$cpu_ms" "$rss_b" "$note" "${cause:-none}" "${task_ms:--}" \
+		"${csw_sa:--}" "$kids_ms" "$(probe_cell "${probe_us:--}" "${task_ms:--}")" >>"$rows"
 	cp "$out/lg.json" "$results/$KIND-$stamp-$row.json" 2>/dev/null || true
+}
+
+# probe_window OUT: the probe's floor (µs) over the seconds the generator ran (its elapsed
+# time up to its summary, the ready file), or over the whole probe when none falls there
+probe_window() {
+	local end el
+	end=$(stat -c %Y "$1/ready" 2>/dev/null)
+	el=$(json_num "$1/lg.json" elapsed_s)
+	awk -v end="${end:-0}" -v el="${el:-0}" '
+		$1 == "FLOOR_US_PROBE_AT" && $2 >= int(end - el) && $2 <= end {
+			split($3, t, "="); split($4, k, "="); s += t[2] * k[2]; n += k[2]
+		}
+		$1 == "FLOOR_US_PROBE" { split($2, t, "="); all = t[2] }
+		END { if (n > 0) printf "%.1f\n", s / n; else if (all != "") print all; else print "-" }
+	' "$1/probe"
+}
+
+# probe_cell US MS: "US µs (MS/US ×)", the in-run floor and the CPU per SA against it
+probe_cell() {
+	awk -v u="$1" -v m="$2" 'BEGIN {
+		if (u == "-" || u + 0 <= 0) { print "-"; exit }
+		if (m == "-") printf "%.1f", u; else printf "%.1f (%.2f×)", u, m * 1000 / u
+	}'
 }
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -218,9 +256,9 @@ verdict() { # value op limit
 		echo "$COMPARE_WHERE"
 	fi
 	echo
-	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | with children ms/SA | of which updown children ms/SA | context switches/SA | resident B/SA | notes | first failure cause |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $13, $15, $14, $10, $11, $12 }' "$rows"
+	echo "| responder | workers | kernel | IKE SAs up | Child SAs up | setups/s | IKE latency p50 / p99 ms | responder CPU ms/SA | with children ms/SA | of which updown children ms/SA | context switches/SA | resident B/SA | crypto floor in the run µs (with children × it) | notes | first failure cause |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $13, $15, $14, $10, $16, $11, $12 }' "$rows"
 	echo
 	echo "setups/s: IKE SAs established per second, first start to last establishment, as the"
 	echo "generator saw it (bounded by the generator too: it does the same public-key work on"

@@ -14,9 +14,13 @@
  * schemes Skua picks against a peer announcing SHA-2 (RSASSA-PSS with
  * SHA2-512, ECDSA with SHA2-256). These are bench/compare_certs.sh's floors.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "crypto/crypto.h"
@@ -132,94 +136,252 @@ static void sig_floor(const char *kind, struct crypto_sig_scheme scheme, long it
 	EVP_PKEY_free(rkey);
 }
 
-int main(int argc, char **argv)
-{
-	const struct v2_suite suite = { .protocol = V2_PROTO_IKE, .encr = V2_ENCR_AES_GCM_16,
-					.encr_keylen = 128, .prf = V2_PRF_HMAC_SHA2_256,
-					.integ = V2_INTEG_NONE, .dh = V2_DH_CURVE25519 };
-	const struct v2_suite esp = { .protocol = V2_PROTO_ESP, .encr = V2_ENCR_AES_GCM_16,
-				      .encr_keylen = 128, .integ = V2_INTEG_NONE };
-	long iters = argc > 1 ? strtol(argv[1], NULL, 10) : 10000;
-	uint8_t peer_pub[32], pub[32], gir[32], ni[32], nr[32], spi_i[8] = { 1 }, spi_r[8] = { 2 };
+/* The PSK handshake's state; each step below is one part of the floor. */
+struct floor_ctx {
+	struct v2_suite suite, esp;
+	uint8_t peer_pub[32], pub[32], gir[32], ni[32], nr[32], spi_i[8], spi_r[8];
 	uint8_t msg_in[320], msg_out[240], iv[16], icv[16], auth[32], keymat[64];
-	const char psk[] = "skua-bench-pre-shared-key";
 	struct crypto_ke *peer;
 	struct ikev2_keys keys;
 	union crypto_sk_max sk_in, sk_out;
-	double t, ke_s, kdf_s, aead_s, auth_s;
+};
+
+static const char floor_psk[] = "skua-bench-pre-shared-key";
+
+static void floor_init(struct floor_ctx *f)
+{
 	int rc;
 
-	if (iters <= 0)
-		iters = 10000;
+	memset(f, 0, sizeof(*f));
+	f->suite = (struct v2_suite){ .protocol = V2_PROTO_IKE, .encr = V2_ENCR_AES_GCM_16,
+				      .encr_keylen = 128, .prf = V2_PRF_HMAC_SHA2_256,
+				      .integ = V2_INTEG_NONE, .dh = V2_DH_CURVE25519 };
+	f->esp = (struct v2_suite){ .protocol = V2_PROTO_ESP, .encr = V2_ENCR_AES_GCM_16,
+				    .encr_keylen = 128, .integ = V2_INTEG_NONE };
+	f->spi_i[0] = 1;
+	f->spi_r[0] = 2;
 	if ((rc = crypto_init()) < 0)
 		die("crypto_init", rc);
-	if ((rc = crypto_ke_new(V2_DH_CURVE25519, &peer)) < 0)
+	if ((rc = crypto_ke_new(V2_DH_CURVE25519, &f->peer)) < 0)
 		die("crypto_ke_new", rc);
-	crypto_ke_public(peer, peer_pub, sizeof(peer_pub));
-	crypto_random(ni, sizeof(ni));
-	crypto_random(nr, sizeof(nr));
-	memset(msg_in, 0x5a, sizeof(msg_in));
-	memset(msg_out, 0xa5, sizeof(msg_out));
+	crypto_ke_public(f->peer, f->peer_pub, sizeof(f->peer_pub));
+	crypto_random(f->ni, sizeof(f->ni));
+	crypto_random(f->nr, sizeof(f->nr));
+	memset(f->msg_in, 0x5a, sizeof(f->msg_in));
+	memset(f->msg_out, 0xa5, sizeof(f->msg_out));
+}
 
-	/* 1. key exchange: our key pair and the shared secret g^ir */
-	t = cpu_s();
-	for (long i = 0; i < iters; i++) {
-		struct crypto_ke *ke;
-		if ((rc = crypto_ke_new(V2_DH_CURVE25519, &ke)) < 0)
-			die("crypto_ke_new", rc);
-		crypto_ke_public(ke, pub, sizeof(pub));
-		if ((rc = crypto_ke_shared(ke, peer_pub, sizeof(peer_pub), gir, sizeof(gir))) < 0)
-			die("crypto_ke_shared", rc);
-		crypto_ke_free(ke);
+static void floor_fini(struct floor_ctx *f)
+{
+	crypto_ke_free(f->peer);
+	crypto_ikev2_keys_wipe(&f->keys);
+	crypto_sk_wipe(&f->sk_in.sk);
+	crypto_sk_wipe(&f->sk_out.sk);
+}
+
+/* 1. key exchange: our key pair and the shared secret g^ir */
+static void step_ke(struct floor_ctx *f)
+{
+	struct crypto_ke *ke;
+	int rc;
+
+	if ((rc = crypto_ke_new(V2_DH_CURVE25519, &ke)) < 0)
+		die("crypto_ke_new", rc);
+	crypto_ke_public(ke, f->pub, sizeof(f->pub));
+	if ((rc = crypto_ke_shared(ke, f->peer_pub, sizeof(f->peer_pub), f->gir,
+				   sizeof(f->gir))) < 0)
+		die("crypto_ke_shared", rc);
+	crypto_ke_free(ke);
+}
+
+/* 2. key derivation: SKEYSEED, prf+ for SK_*, the SK transforms, the Child SA keymat */
+static void step_kdf(struct floor_ctx *f)
+{
+	int rc;
+
+	if ((rc = crypto_ikev2_derive(&f->suite, f->ni, sizeof(f->ni), f->nr, sizeof(f->nr),
+				      f->gir, sizeof(f->gir), f->spi_i, f->spi_r, &f->keys)) < 0)
+		die("crypto_ikev2_derive", rc);
+	crypto_sk_init(&f->sk_in.sk, &f->suite, f->keys.sk_ei, f->keys.sk_e_len, NULL, 0);
+	crypto_sk_init(&f->sk_out.sk, &f->suite, f->keys.sk_er, f->keys.sk_e_len, NULL, 0);
+	if ((rc = crypto_child_keymat(f->suite.prf, f->keys.sk_d, f->keys.sk_d_len, NULL, 0,
+				      f->ni, sizeof(f->ni), f->nr, sizeof(f->nr), f->keymat,
+				      crypto_esp_keymat_len(&f->esp))) < 0)
+		die("crypto_child_keymat", rc);
+}
+
+/*
+ * 3. AEAD: open the IKE_AUTH request, seal the response (typical sizes).
+ * Two seals and one open run; a handshake needs one of each (seal ~ open):
+ * its share is 2/3 of the step.
+ */
+static void step_aead(struct floor_ctx *f)
+{
+	uint8_t buf[320];
+	int rc;
+
+	memcpy(buf, f->msg_in, sizeof(f->msg_in));
+	if ((rc = crypto_sk_seal(&f->sk_in.sk, f->msg_in, 28, f->iv, buf, sizeof(buf),
+				 f->icv)) < 0)
+		die("seal", rc);
+	if ((rc = crypto_sk_open(&f->sk_in.sk, f->msg_in, 28, f->iv, buf, sizeof(buf),
+				 f->icv)) < 0)
+		die("open", rc);
+	memcpy(buf, f->msg_out, sizeof(f->msg_out));
+	if ((rc = crypto_sk_seal(&f->sk_out.sk, f->msg_out, 28, f->iv, buf, sizeof(f->msg_out),
+				 f->icv)) < 0)
+		die("seal", rc);
+}
+
+/* 4. PSK AUTH: verify the initiator's, compute ours (each prf(prf(psk, pad), ...) plus the
+ *    MACedID prf) */
+static void step_auth(struct floor_ctx *f)
+{
+	for (int k = 0; k < 2; k++) {
+		struct iovec id = { f->msg_out, 16 }, oct[3] = { { f->msg_in, 300 },
+								 { f->nr, 32 },
+								 { f->auth, 32 } };
+		int rc;
+
+		crypto_prf(f->suite.prf, f->keys.sk_pi, f->keys.sk_p_len, &id, 1, f->auth);
+		if ((rc = crypto_psk_auth(f->suite.prf, (const uint8_t *)floor_psk,
+					  sizeof(floor_psk) - 1, oct, 3, f->auth)) < 0)
+			die("crypto_psk_auth", rc);
 	}
-	ke_s = (cpu_s() - t) / (double)iters;
+}
 
-	/* 2. key derivation: SKEYSEED, prf+ for SK_*, the SK transforms, the Child SA keymat */
-	t = cpu_s();
-	for (long i = 0; i < iters; i++) {
-		if ((rc = crypto_ikev2_derive(&suite, ni, sizeof(ni), nr, sizeof(nr), gir,
-					      sizeof(gir), spi_i, spi_r, &keys)) < 0)
-			die("crypto_ikev2_derive", rc);
-		crypto_sk_init(&sk_in.sk, &suite, keys.sk_ei, keys.sk_e_len, NULL, 0);
-		crypto_sk_init(&sk_out.sk, &suite, keys.sk_er, keys.sk_e_len, NULL, 0);
-		if ((rc = crypto_child_keymat(suite.prf, keys.sk_d, keys.sk_d_len, NULL, 0, ni,
-					      sizeof(ni), nr, sizeof(nr), keymat,
-					      crypto_esp_keymat_len(&esp))) < 0)
-			die("crypto_child_keymat", rc);
+/* Seconds of CPU per call of step, over iters calls. */
+static double step_time(struct floor_ctx *f, void (*step)(struct floor_ctx *), long iters)
+{
+	double t = cpu_s();
+
+	for (long i = 0; i < iters; i++)
+		step(f);
+	return (cpu_s() - t) / (double)iters;
+}
+
+/*
+ * --probe [SECONDS]: the floor measured beside a run (bench/compare.sh), on
+ * the responder's core at SCHED_IDLE (chrt --idle), in the cycles the
+ * responder leaves: one handshake's cryptography (the four steps above) at a
+ * time, until SIGTERM or SIGINT (or SECONDS; 0: an hour). A handshake counts
+ * only when no context switch came during it nor during the one before
+ * (getrusage(RUSAGE_THREAD)): it ran uninterrupted, from caches as warm as
+ * the loops' above. So the figure follows the box's speed over the seconds
+ * of the run itself, which a floor taken before the run does not (on a
+ * shared box it moved by a quarter within seconds). Prints, for each second
+ * of the wall clock, FLOOR_US_PROBE_AT <epoch second> total=<us> kept=<n>,
+ * and at the end FLOOR_US_PROBE total=<us> kept=<handshakes counted>
+ * of=<handshakes run>.
+ */
+static volatile sig_atomic_t probe_stop;
+
+static void probe_signal(int sig)
+{
+	(void)sig;
+	probe_stop = 1;
+}
+
+static long thread_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+		die("getrusage", errno);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int probe(long seconds)
+{
+	struct sigaction sa = { .sa_handler = probe_signal };
+	struct floor_ctx f;
+	double pair = 0, sum = 0, sec_sum = 0;
+	long kept = 0, ran = 0, sec_kept = 0, sw;
+	bool last_clean = false;
+	time_t now = time(NULL), sec = now, end = now + (seconds > 0 ? seconds : 3600);
+
+	floor_init(&f);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* what two clock reads cost, taken out of each timed segment */
+	for (int i = 0; i < 1000; i++) {
+		double a = thread_cpu_s();
+
+		pair += thread_cpu_s() - a;
 	}
-	kdf_s = (cpu_s() - t) / (double)iters;
+	pair /= 1000;
+	step_kdf(&f);	/* keys for the first AEAD and AUTH */
+	sw = thread_switches();
+	for (; !probe_stop && now < end; now = time(NULL)) {
+		double t0, t1, t2, us;
+		long sw1;
+		bool clean;
 
-	/* 3. AEAD: open the IKE_AUTH request, seal the response (typical sizes) */
-	t = cpu_s();
-	for (long i = 0; i < iters; i++) {
-		uint8_t buf[320];
-		memcpy(buf, msg_in, sizeof(msg_in));
-		if ((rc = crypto_sk_seal(&sk_in.sk, msg_in, 28, iv, buf, sizeof(buf), icv)) < 0)
-			die("seal", rc);
-		/* time only the open of the request: undo the seal's cost below */
-		if ((rc = crypto_sk_open(&sk_in.sk, msg_in, 28, iv, buf, sizeof(buf), icv)) < 0)
-			die("open", rc);
-		memcpy(buf, msg_out, sizeof(msg_out));
-		if ((rc = crypto_sk_seal(&sk_out.sk, msg_out, 28, iv, buf, sizeof(msg_out), icv)) < 0)
-			die("seal", rc);
-	}
-	/* two seals and one open ran; a handshake needs one of each (seal ~ open) */
-	aead_s = (cpu_s() - t) / (double)iters * 2.0 / 3.0;
-
-	/* 4. PSK AUTH: verify the initiator's, compute ours (each prf(prf(psk, pad), ...)
-	 *    plus the MACedID prf) */
-	t = cpu_s();
-	for (long i = 0; i < iters; i++) {
-		for (int k = 0; k < 2; k++) {
-			struct iovec id = { msg_out, 16 }, oct[3] = { { msg_in, 300 }, { nr, 32 },
-								       { auth, 32 } };
-			crypto_prf(suite.prf, keys.sk_pi, keys.sk_p_len, &id, 1, auth);
-			if ((rc = crypto_psk_auth(suite.prf, (const uint8_t *)psk, sizeof(psk) - 1,
-						  oct, 3, auth)) < 0)
-				die("crypto_psk_auth", rc);
+		if (now != sec) {
+			if (sec_kept > 0)
+				printf("FLOOR_US_PROBE_AT %lld total=%.1f kept=%ld\n", (long long)sec,
+				       sec_sum / (double)sec_kept, sec_kept);
+			sec = now;
+			sec_sum = 0;
+			sec_kept = 0;
 		}
+		t0 = thread_cpu_s();
+
+		step_ke(&f);
+		step_kdf(&f);
+		step_auth(&f);
+		t1 = thread_cpu_s();
+		step_aead(&f);
+		t2 = thread_cpu_s();
+		sw1 = thread_switches();
+		clean = sw1 == sw;
+		if (clean && last_clean) {
+			/* the AEAD step runs one seal too many: 2/3 of it, as above */
+			us = ((t1 - t0 - pair) + (t2 - t1 - pair) * 2.0 / 3.0) * 1e6;
+			sum += us;
+			sec_sum += us;
+			kept++;
+			sec_kept++;
+		}
+		ran++;
+		last_clean = clean;
+		sw = sw1;
 	}
-	auth_s = (cpu_s() - t) / (double)iters;
+	if (sec_kept > 0)
+		printf("FLOOR_US_PROBE_AT %lld total=%.1f kept=%ld\n", (long long)sec,
+		       sec_sum / (double)sec_kept, sec_kept);
+	if (kept > 0)
+		printf("FLOOR_US_PROBE total=%.1f kept=%ld of=%ld\n", sum / (double)kept, kept, ran);
+	else
+		printf("FLOOR_US_PROBE total=- kept=0 of=%ld\n", ran);
+	floor_fini(&f);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct floor_ctx f;
+	long iters;
+	double ke_s, kdf_s, aead_s, auth_s;
+
+	if (argc > 1 && strcmp(argv[1], "--probe") == 0)
+		return probe(argc > 2 ? strtol(argv[2], NULL, 10) : 0);
+	iters = argc > 1 ? strtol(argv[1], NULL, 10) : 10000;
+	if (iters <= 0)
+		iters = 10000;
+	floor_init(&f);
+	ke_s = step_time(&f, step_ke, iters);
+	kdf_s = step_time(&f, step_kdf, iters);
+	aead_s = step_time(&f, step_aead, iters) * 2.0 / 3.0;
+	auth_s = step_time(&f, step_auth, iters);
 
 	printf("crypto floor per responder handshake (PSK, X25519, AES-GCM-128, HMAC-SHA2-256), %ld iterations:\n",
 	       iters);
@@ -263,9 +425,6 @@ int main(int argc, char **argv)
 			       us[0], us[1], us[2], base + us[0] + us[1] + us[2]);
 		}
 	}
-	crypto_ke_free(peer);
-	crypto_ikev2_keys_wipe(&keys);
-	crypto_sk_wipe(&sk_in.sk);
-	crypto_sk_wipe(&sk_out.sk);
+	floor_fini(&f);
 	return 0;
 }

@@ -10,7 +10,8 @@
 #   3. ONLY=skua2, RATE=S/2, the responder on the CPUs W2_CPUS (default "0-1": 2 workers on
 #      2 cores; the generator shares core 0, which at half saturation leaves it room)
 #
-# with bench/crypto_floor on RESP_CPU just before each round. Writes
+# each against the crypto floor measured during the run (compare.sh's FLOOR_PROBE), and
+# bench/crypto_floor on RESP_CPU just before each round beside it. Writes
 # bench/results/workers-<date>.md: each round's figures and the medians of the three ratios
 # (the compare reports stay beside it). Environment: N (5000, per run), REPS (3), W2_CPUS,
 # BUILD.
@@ -28,7 +29,8 @@ stamp=$(date +%Y%m%d-%H%M%S)
 md=$results/workers-$stamp.md
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# compare_row ONLY RATE [RESP_CPU]: run compare.sh, print "report setups/s cpu_ms p99 children_ms"
+# compare_row ONLY RATE [RESP_CPU]: run compare.sh, print "report setups/s cpu_ms p99
+# children_ms floor_ms", the last the crypto floor measured during the run (FLOOR_PROBE)
 compare_row() {
 	local out before report row
 	before=$(printf "%s\n" "$results"/compare-2*.md | tail -n 1)
@@ -36,9 +38,12 @@ compare_row() {
 	report=$(printf "%s\n" "$results"/compare-2*.md | tail -n 1)
 	[ "$report" != "$before" ] || iop_die "compare.sh ($1, rate $2) wrote no report"
 	row=$(echo "$out" | grep '^| Skua pluto |' | head -n 1)
-	# | responder | workers | kernel | up | child | setups/s | p50 / p99 | cpu | with children | updown children | ...
+	# | responder | workers | kernel | up | child | setups/s | p50 / p99 | cpu | with children |
+	# updown children | switches | B/SA | floor in the run µs (× it) | ...
 	echo "$(basename "$report") $(echo "$row" | awk -F'|' '{ gsub(/ /, "", $7); gsub(/ /, "", $9)
-		split($8, l, "/"); gsub(/ /, "", l[2]); gsub(/ /, "", $11); print $7, $9, l[2], $11 }')"
+		split($8, l, "/"); gsub(/ /, "", l[2]); gsub(/ /, "", $11); split($14, f, " ")
+		fl = f[1] + 0 > 0 ? sprintf("%.4f", f[1] / 1000) : "-"
+		print $7, $9, l[2], $11, fl }')"
 }
 
 # floor: bench/crypto_floor on RESP_CPU, in ms
@@ -60,28 +65,37 @@ median() {
 	}'
 }
 
-# Each round measures its own floor just before its three runs, so that a ratio compares
-# figures taken minutes apart at most on a box whose speed drifts (the floor moved 0.075-0.115
-# ms between runs minutes apart on 12-07).
+# Each run's CPU per SA is set against the crypto floor measured during that run (compare.sh's
+# FLOOR_PROBE: bench/crypto_floor --probe on RESP_CPU in the cycles the responder leaves), and
+# the 2 workers against 1 each against its own: the box's speed moves by a quarter within
+# seconds (12-07: the floor 78 -> 120 µs in 10 s), which a floor taken before the runs misses.
+# The round's floor, taken just before its three runs, is printed beside, as before.
 rows=()
-f_flat=() f_half=() w_ratio=()
+f_flat=() f_half=() w_ratio=() b_flat=() b_half=() w_raw=()
 for r in $(seq "$REPS"); do
 	floor_ms=$(floor)
 	bench_log "round $r: crypto floor $floor_ms ms"
-	read -r r_flat sat cpu_flat _ k_flat < <(compare_row skua1 0)
+	read -r r_flat sat cpu_flat _ k_flat fl_flat < <(compare_row skua1 0)
 	[ -n "${sat:-}" ] || iop_die "the flat-out run gave no rate"
 	half=$(awk -v s="$sat" 'BEGIN { printf "%d", s / 2 }')
 	bench_log "round $r: saturation $sat setups/s, $cpu_flat ms/SA; half: $half/s"
-	read -r r_1 rate_1 cpu_1 p99_1 k_1 < <(compare_row skua1 "$half")
-	read -r r_2 rate_2 cpu_2 _ k_2 < <(compare_row skua2 "$half" "$W2_CPUS")
-	f0=$(ratio "$floor_ms" "$cpu_flat")
-	f1=$(ratio "$floor_ms" "$cpu_1")
-	w=$(ratio "$cpu_1" "$cpu_2")
+	read -r r_1 rate_1 cpu_1 p99_1 k_1 fl_1 < <(compare_row skua1 "$half")
+	read -r r_2 rate_2 cpu_2 _ k_2 fl_2 < <(compare_row skua2 "$half" "$W2_CPUS")
+	f0=$(ratio "$fl_flat" "$cpu_flat")
+	f1=$(ratio "$fl_1" "$cpu_1")
+	f2=$(ratio "$fl_2" "$cpu_2")
+	w=$(awk -v a="$cpu_1" -v fa="$fl_1" -v b="$cpu_2" -v fb="$fl_2" 'BEGIN {
+		if (a + 0 > 0 && fa + 0 > 0 && fb + 0 > 0 && b != "-") printf "%.2f", b / fb / (a / fa)
+		else print "-" }')
 	f_flat+=("$f0")
 	f_half+=("$f1")
 	w_ratio+=("$w")
-	row="| $r | $floor_ms | $sat, $cpu_flat (**$f0**) | $half: $rate_1, $cpu_1 (**$f1**),"
-	row+=" p99 $p99_1 ms | $rate_2, $cpu_2 | **$w** | $k_flat / $k_1 / $k_2 |"
+	b_flat+=("$(ratio "$floor_ms" "$cpu_flat")")
+	b_half+=("$(ratio "$floor_ms" "$cpu_1")")
+	w_raw+=("$(ratio "$cpu_1" "$cpu_2")")
+	row="| $r | $floor_ms | $sat, $cpu_flat; $fl_flat (**$f0**; ${b_flat[-1]}) |"
+	row+=" $half: $rate_1, $cpu_1; $fl_1 (**$f1**; ${b_half[-1]}), p99 $p99_1 ms |"
+	row+=" $rate_2, $cpu_2; $fl_2 ($f2) | **$w** (${w_raw[-1]}) | $k_flat / $k_1 / $k_2 |"
 	rows+=("$row \`$r_flat\`, \`$r_1\`, \`$r_2\` |")
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -100,14 +114,18 @@ summary() {
 	echo "--use-none), the generator on CPU $GEN_CPU; 1 worker on CPU $RESP_CPU, 2 workers on CPUs $W2_CPUS."
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
 	bench_layout_note
-	echo "$REPS rounds; each measures the crypto floor (bench/crypto_floor on CPU $RESP_CPU)"
-	echo "just before its three runs: flat out (the saturation rate S), 1 worker at S/2, 2"
+	echo "$REPS rounds of three runs: flat out (the saturation rate S), 1 worker at S/2, 2"
 	echo "workers at S/2. Responder CPU per SA in ms: every thread and reaped child (the updown"
-	echo "children's share in its own column)."
+	echo "children's share in its own column). Each run's crypto floor is measured during the"
+	echo "run (bench/crypto_floor --probe at SCHED_IDLE on CPU $RESP_CPU, the handshakes it"
+	echo "ran uninterrupted, over the seconds the generator ran), and each ratio (bold) is"
+	echo "against it; after the semicolon, against the round's floor, measured just before"
+	echo "its runs (bench/crypto_floor on CPU $RESP_CPU). 2 workers / 1: the ratio of their"
+	echo "ratios to their own floors (in parentheses, of their CPU per SA alone)."
 	echo
-	echo -n "| round | floor ms | flat out: setups/s, ms/SA (× floor) |"
-	echo -n " 1 worker at S/2: rate asked: setups/s, ms/SA (× floor) |"
-	echo -n " 2 workers at S/2: setups/s, ms/SA | 2 workers / 1 |"
+	echo -n "| round | floor ms before | flat out: setups/s, ms/SA; floor in the run ms (× it; × before) |"
+	echo -n " 1 worker at S/2: rate asked: setups/s, ms/SA; floor in the run (× it; × before) |"
+	echo -n " 2 workers at S/2: setups/s, ms/SA; floor in the run (× it) | 2 workers / 1 |"
 	echo " children ms/SA (flat / 1 / 2) | reports |"
 	echo "|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${rows[@]}"
@@ -120,6 +138,10 @@ summary() {
 	summary "flat out / floor" "$m0" 1.5 "${f_flat[@]}"
 	summary "half saturation / floor" "$m1" 1.5 "${f_half[@]}"
 	summary "2 workers / 1 worker at the same rate" "$mw" 1.10 "${w_ratio[@]}"
+	echo
+	echo "Against the floor measured before each round instead: flat out $(median "${b_flat[@]}"),"
+	echo "half saturation $(median "${b_half[@]}"); 2 workers / 1 by CPU per SA alone:"
+	echo "$(median "${w_raw[@]}")."
 } >"$md"
 cat "$md"
 echo "# written to $md" >&2
