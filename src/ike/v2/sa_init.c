@@ -414,7 +414,7 @@ bool ike_daemon_cookies_required(struct ike_daemon *d)
  * of the worker's: the worker is behind. CLOCK_REALTIME, the timestamp's
  * clock: a step of the clock misjudges the datagrams of one batch at most.
  */
-static bool waited_long(const struct ike_worker *w, const struct net_rx *rx)
+static bool worker_behind(const struct ike_worker *w, const struct net_rx *rx)
 {
 	uint32_t limit = w->d->cookie_queue_ms;
 
@@ -433,7 +433,7 @@ static bool waited_long(const struct ike_worker *w, const struct net_rx *rx)
  * --ddos-ike-threshold (the IKE_SA_INIT spread is unkeyed, so a flood aimed
  * at one worker gets cookies before it fills that worker's share of
  * --max-halfopen-ike and locks out the clients steered there), or the
- * request waited long in its queue. *why_queue: only the wait says so.
+ * worker is behind (worker_behind()). *why_queue: only that says so.
  */
 static bool is_busy(const struct ike_worker *w, const struct net_rx *rx, bool *why_queue)
 {
@@ -446,7 +446,7 @@ static bool is_busy(const struct ike_worker *w, const struct net_rx *rx, bool *w
 		return false;
 	if (w->half_open >= (d->ddos_ike_threshold + d->nworkers - 1) / d->nworkers)
 		return true;
-	*why_queue = waited_long(w, rx);
+	*why_queue = worker_behind(w, rx);
 	return *why_queue;
 }
 
@@ -565,7 +565,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	uint8_t want[V2_COOKIE_LEN];
 	const struct v2_notification *got;
 	struct ike_sa *stale = NULL;
-	bool verified = false, busy, waited;
+	bool verified = false, busy, behind;
 	char why[160];
 	uint64_t ispi = 0;
 	int i;
@@ -602,14 +602,14 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	/* Under load: no state before the peer proves it sees our answers (2.6). */
 	got = v2_msg_notify(m, V2N_COOKIE);
-	busy = is_busy(w, rx, &waited);
+	busy = is_busy(w, rx, &behind);
 	if (got || busy) {
 		cookie_make(d, h, &rx->d->peer, &ni_pl->u.nonce, want);
 		verified = got && got->len == V2_COOKIE_LEN &&
 			   crypto_memeq(got->data, want, V2_COOKIE_LEN);
 	}
 	if (busy && !verified) {
-		if (waited)
+		if (behind)
 			counters_inc(d->ctr, w->index, IKEC_BACKLOG_COOKIES);
 		counters_inc(d->ctr, w->index, IKEC_COOKIES_SENT);
 		v2_send_init_notify(w, rx, h, V2N_COOKIE, want, V2_COOKIE_LEN);
