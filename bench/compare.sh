@@ -101,6 +101,7 @@ measure() {
 		chrt --idle 0 taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" --probe \
 			"$((SETUP_WAIT + 60))" >"$out/probe" 2>&1 &
 		probe_pid=$!
+		IOP_PIDS="$IOP_PIDS $probe_pid" # stopped by the cleanup if this script dies
 	fi
 	bench_log "$label: $N SAs"
 	bench_loadgen "$out" -n "$N" -S "$N" -H "$HALF_OPEN" -R "$RATE" -t "$SETUP_WAIT" \
