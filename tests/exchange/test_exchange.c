@@ -16,6 +16,7 @@
 #include "ike/ts.h"
 #include "ike/v2/child.h"
 #include "ike/v2/exchange.h"
+#include "ike/v2/kex.h"
 #include "ike/v2/task.h"
 
 TestSuite(exchange, .init = xch_setup, .fini = xch_teardown, .timeout = 30);
@@ -1093,6 +1094,26 @@ Test(exchange, rekey_child_pfs_esp_ecp)
 Test(exchange, rekey_child_pfs_esp_modp)
 {
 	rekey_child_pfs(CONN " --esp aes256-sha2_256;modp2048", V2_DH_MODP2048);
+}
+
+/*
+ * A key exchange job is sized for its group (v2_kex_job_bytes()), not for
+ * the largest: a Curve25519 job needs a fraction of what it took when every
+ * job had room for MODP-8192's values, and the largest group still fits,
+ * its public values and shared secrets 1,024 bytes each: the IKE SA (SKEYSEED
+ * kept by the responder, all the keys by the initiator) and a Child SA
+ * rekeyed with PFS in it (the shared secret handed back whole).
+ */
+Test(exchange, key_exchange_jobs_sized_for_their_group)
+{
+	size_t x25519 = v2_kex_job_bytes(V2_DH_CURVE25519, 32);
+	size_t modp8192 = v2_kex_job_bytes(V2_DH_MODP8192, 1024);
+
+	cr_assert_lt(x25519, 1536, "a Curve25519 job takes %zu bytes", x25519);
+	cr_assert_geq(modp8192, 3 * 1024, "%zu bytes for MODP-8192's three values", modp8192);
+	cr_assert_eq(v2_kex_job_bytes(0xfff0, 0), v2_kex_job_bytes(V2_DH_MODP8192, 0),
+		     "an unknown group gets room for the largest");
+	rekey_child_pfs(CONN " --ike aes_gcm128-sha2_256-modp8192 --pfs", V2_DH_MODP8192);
 }
 
 /* --pfsgroup names the group. */

@@ -24,8 +24,31 @@ struct kex_in {
 	uint8_t spi_i[8], spi_r[8];
 	uint16_t ni_len, nr_len, peer_len;
 	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
-	uint8_t peer[V2_KE_MAX];
+	uint8_t peer[];			/* peer_len bytes */
 };
+
+/* Room for our public value and for the shared secret or SKEYSEED, by group. */
+static size_t pub_cap(uint16_t group)
+{
+	size_t n = crypto_ke_public_len(group);
+
+	return n ? n : V2_KE_MAX;
+}
+
+static size_t gir_cap(uint16_t group)
+{
+	size_t n = crypto_ke_shared_len(group);
+
+	if (!n)
+		n = V2_KE_MAX;
+	return n < CRYPTO_PRF_MAX ? CRYPTO_PRF_MAX : n;
+}
+
+size_t v2_kex_job_bytes(uint16_t group, size_t peer_len)
+{
+	return sizeof(struct kex_in) + peer_len + sizeof(struct kex_result) + pub_cap(group) +
+	       gir_cap(group);
+}
 
 /* Runs on any worker: touches only the job. */
 static void kex_work(struct crypto_job *job)
@@ -45,7 +68,7 @@ static void kex_work(struct crypto_job *job)
 			goto out;
 	}
 	out->ke = ke;
-	n = crypto_ke_public(ke, out->pub, sizeof(out->pub));
+	n = crypto_ke_public(ke, out->pub, out->pub_cap);
 	if (n < 0) {
 		rc = n;
 		goto out;
@@ -78,7 +101,7 @@ static void kex_work(struct crypto_job *job)
 					       in->nr, in->nr_len, in->spi_i, in->spi_r, &out->keys);
 		break;
 	default:
-		if ((size_t)n > sizeof(out->gir)) {
+		if ((size_t)n > out->gir_cap) {
 			rc = -EMSGSIZE;
 			break;
 		}
@@ -118,13 +141,13 @@ static void kex_done(struct crypto_job *job)
 		crypto_ke_free(r->ke);	/* unless a handler took it back */
 	}
 	crypto_ikev2_keys_wipe(&r->keys);
-	crypto_wipe(r->gir, sizeof(r->gir));
+	crypto_wipe(r->gir, r->gir_cap);
 	crypto_job_free(job);
 }
 
-static void copy_in(uint8_t *dst, uint16_t *dst_len, size_t cap, const uint8_t *src, size_t len)
+static void copy_in(uint8_t *dst, uint16_t *dst_len, const uint8_t *src, size_t len)
 {
-	if (!src || len > cap)
+	if (!src)
 		len = 0;
 	if (len)
 		memcpy(dst, src, len);
@@ -133,18 +156,23 @@ static void copy_in(uint8_t *dst, uint16_t *dst_len, size_t cap, const uint8_t *
 
 int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 {
-	struct kex_in *in = calloc(1, sizeof(*in));
-	struct crypto_job *job = NULL;
+	size_t peer_len = p->mode == KEX_GEN ? 0 : p->peer_len;
+	size_t pcap = pub_cap(p->group), gcap = gir_cap(p->group);
+	struct crypto_job *job;
+	struct kex_result *r;
+	struct kex_in *in;
 	int rc = -ENOMEM;
 
-	if (!in)
-		return -ENOMEM;
-	if ((p->mode != KEX_GEN && (!p->peer || p->peer_len > sizeof(in->peer))) ||
-	    p->ni_len > sizeof(in->ni) || p->nr_len > sizeof(in->nr) ||
-	    p->old_sk_d_len > sizeof(in->old_sk_d)) {
-		rc = -EMSGSIZE;
+	if ((p->mode != KEX_GEN && (!p->peer || p->peer_len > V2_KE_MAX)) ||
+	    p->ni_len > V2_NONCE_MAX || p->nr_len > V2_NONCE_MAX ||
+	    p->old_sk_d_len > CRYPTO_PRF_MAX)
+		return -EMSGSIZE;
+	job = crypto_job_new(kex_work, kex_done, sa->w->index, sa);
+	/* both zeroed, and filled in place */
+	if (!job || crypto_job_set_input(job, NULL, sizeof(*in) + peer_len) < 0 ||
+	    crypto_job_alloc_output(job, sizeof(*r) + pcap + gcap) < 0)
 		goto out;
-	}
+	in = (void *)job->in.ptr;
 	in->group = p->group;
 	in->mode = p->mode;
 	in->task = p->task;
@@ -158,13 +186,14 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 		memcpy(in->spi_i, p->spi_i, 8);
 	if (p->spi_r)
 		memcpy(in->spi_r, p->spi_r, 8);
-	copy_in(in->ni, &in->ni_len, sizeof(in->ni), p->ni, p->ni_len);
-	copy_in(in->nr, &in->nr_len, sizeof(in->nr), p->nr, p->nr_len);
-	copy_in(in->peer, &in->peer_len, sizeof(in->peer), p->peer, p->peer_len);
-	job = crypto_job_new(kex_work, kex_done, sa->w->index, sa);
-	if (!job || crypto_job_set_input(job, in, sizeof(*in)) < 0 ||
-	    crypto_job_alloc_output(job, sizeof(struct kex_result)) < 0)
-		goto out;
+	copy_in(in->ni, &in->ni_len, p->ni, p->ni_len);
+	copy_in(in->nr, &in->nr_len, p->nr, p->nr_len);
+	copy_in(in->peer, &in->peer_len, p->peer, peer_len);
+	r = (void *)job->out.ptr;
+	r->pub = (uint8_t *)(r + 1);
+	r->pub_cap = (uint16_t)pcap;
+	r->gir = r->pub + pcap;
+	r->gir_cap = (uint16_t)gcap;
 	job->id = sa->serial;
 	job->arg[0] = (uint64_t)(uintptr_t)p->ke;	/* moves into the job */
 	job->arg[1] = (uint64_t)(uintptr_t)p->slot;
@@ -179,9 +208,7 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 		sa->job = job;
 	job = NULL;
 out:
-	crypto_job_free(job);
-	crypto_wipe(in, sizeof(*in));
-	free(in);
+	crypto_job_free(job);	/* wipes both buffers */
 	return rc;
 }
 

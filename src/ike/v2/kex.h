@@ -10,21 +10,34 @@
  * copies of everything it needs (any worker may run it); its result comes
  * back to the owner, which resumes the SA by its state.
  */
+/*
+ * What a key exchange job hands back. pub and gir point into the job's
+ * output buffer, after this struct, each sized for the job's group
+ * (pub_cap, gir_cap) rather than for the largest (1 KiB each, MODP-8192),
+ * which every job used to carry and zero.
+ */
 struct kex_result {
 	int status;			/* 0 or -errno */
 	uint8_t task;			/* enum v2_task_kind the job was for */
 	uint8_t phase;			/* enum v2_kex_mode it ran */
 	uint32_t tag;			/* the caller's, as given (IKEv1: the Quick Mode's Message ID) */
 	struct crypto_ke *ke;		/* ours; the SA takes it back */
-	uint16_t pub_len;
-	uint8_t pub[V2_KE_MAX];
+	uint16_t pub_len, pub_cap;
+	uint8_t *pub;
 	bool derived;
 	bool peer_refused;		/* the peer's KE data is no valid public value */
 	struct ikev2_keys keys;		/* KEX_INIT, KEX_REKEY_IKE */
 	/* KEX_GIR: the shared secret; KEX_SEED: SKEYSEED. Wiped after the handler */
-	uint16_t gir_len;
-	uint8_t gir[V2_KE_MAX];
+	uint16_t gir_len, gir_cap;
+	uint8_t *gir;
 };
+
+/*
+ * The bytes of a job's input (peer_len bytes of the peer's KE) and output
+ * for group; an unknown group gets room for the largest (its job fails).
+ * Context: any.
+ */
+size_t v2_kex_job_bytes(uint16_t group, size_t peer_len);
 
 /* What a key exchange job computes besides our public value. */
 enum v2_kex_mode {
