@@ -13,7 +13,13 @@
 # descriptor limit, as scale.sh), WORKERS (1), STORM_WAIT (600 s), BUILD; KE_AHEAD=1: the
 # clients' key pairs are made before the storm starts (skua-loadgen --ke-ahead), as each real
 # client makes its own on its own CPU, so the one-core generator floods at its full rate;
-# SOCKBUF (bytes): whack --ike-socket-bufsize before the storm (pluto's default 4 MiB).
+# SOCKBUF (bytes): whack --ike-socket-bufsize before the storm (pluto's default 4 MiB);
+# RESP_SHARE (percent, 100): pluto may use only this share of its CPU (a cgroup's CFS
+# bandwidth, 10 ms period), calm and storm alike, and the time to all-up is set against
+# N x the calm CPU per SA / the share. On this 2-core box the generator, one thread doing
+# every client's work, needs more CPU per SA than the responder; with the responder at a
+# share the generator outpaces it, as a real storm's clients on their own CPUs do, and the
+# time to all-up measures the responder.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -22,6 +28,11 @@ HALF_OPEN=${HALF_OPEN:-$N}
 CAL_N=${CAL_N:-3000}
 ADDRS=${ADDRS:-100}
 WORKERS=${WORKERS:-1}
+RESP_SHARE=${RESP_SHARE:-100}
+case $RESP_SHARE in
+'' | *[!0-9]* | 0) iop_die "RESP_SHARE=$RESP_SHARE: expected a percentage, 1-100" ;;
+esac
+[ "$RESP_SHARE" -le 100 ] || iop_die "RESP_SHARE=$RESP_SHARE: expected a percentage, 1-100"
 STORM_WAIT=${STORM_WAIT:-600}
 MPORT=9472
 IKE=aes_gcm128-sha2_256-dh31
@@ -41,6 +52,19 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_netns "$ADDRS"
 SKUA_PLUTO_ARGS="--metrics 127.0.0.1:$MPORT" \
 	bench_skua_start sk "$NS_R" none "$WORKERS" "$IKE" "$ESP"
+cg=""
+share_note="all of it"
+if [ "$RESP_SHARE" -lt 100 ]; then
+	for d in /sys/fs/cgroup/cpu/skua-storm-*; do # an earlier run's, once empty
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	cg=/sys/fs/cgroup/cpu/skua-storm-$$
+	mkdir "$cg" && echo 10000 >"$cg/cpu.cfs_period_us" &&
+		echo $((RESP_SHARE * 100)) >"$cg/cpu.cfs_quota_us" &&
+		echo "$BENCH_PID" >"$cg/cgroup.procs" ||
+		iop_die "cannot limit pluto to $RESP_SHARE % of a CPU (cgroup v1 cpu controller)"
+	share_note="$RESP_SHARE % of it (CFS bandwidth: $((RESP_SHARE * 100)) µs every 10 ms)"
+fi
 if [ -n "${SOCKBUF:-}" ]; then
 	"$SKUA_WHACK" --rundir "$IOP_TMP/sk/run" --ike-socket-bufsize "$SOCKBUF" >/dev/null ||
 		iop_die "whack --ike-socket-bufsize $SOCKBUF failed"
@@ -128,7 +152,7 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 {
 	echo "# Reconnect storm, $(date '+%Y-%m-%d %H:%M')"
 	echo
-	echo "Skua pluto --use-none, $WORKERS worker(s) pinned to CPU $RESP_CPU, /metrics on; skua-loadgen on CPU"
+	echo "Skua pluto --use-none, $WORKERS worker(s) pinned to CPU $RESP_CPU (and allowed $share_note), /metrics on; skua-loadgen on CPU"
 	echo "$GEN_CPU from $ADDRS addresses x $PORTS ports. PSK, X25519, AES-GCM-128, one Child SA per IKE SA."
 	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
 	bench_layout_note
@@ -139,14 +163,15 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"
 	echo "$(awk -v g="${cal_gen:-0}" -v n="$cal_up" 'BEGIN { printf "%.4f", g * 1000 / n }') ms per SA."
 	echo
-	echo "| clients | at once | IKE up | Child up | failed | time to all-up (s) | N × calm CPU/SA (s) | ratio (target ≤ 1.2) | setups/s | responder CPU ms/SA in the storm | generator CPU ms/SA | latency p50 / p99 / max (s) | cookies sent / verified | half-open peak (bytes) | RSS idle → peak → end (MiB) |"
+	echo "| clients | at once | IKE up | Child up | failed | time to all-up (s) | N × calm CPU/SA / share (s) | ratio (target ≤ 1.2) | setups/s | responder CPU ms/SA in the storm | generator CPU ms/SA | latency p50 / p99 / max (s) | cookies sent / verified | half-open peak (bytes) | RSS idle → peak → end (MiB) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	awk -v n="$N" -v h="$HALF_OPEN" -v up="${up:-0}" -v ch="${child:-0}" -v f="${failed:-0}" \
 		-v el="${elapsed:-0}" -v c="$cal_ms" -v rt="${rate:-0}" -v t="$((t1 - t0))" -v tk="$CLK_TCK" \
 		-v g="${gen:-0}" -v p50="$(lat p50)" -v p99="$(lat p99)" -v mx="$(lat max)" \
 		-v cs="$(d skua_ike_cookies_sent_total)" -v cv="$(d skua_ike_cookies_verified_total)" \
-		-v ph="$peak_half" -v pb="$peak_bytes" -v r0="$r0" -v rp="$peak_rss" -v r1="$r1" 'BEGIN {
-		ideal = n * c / 1000
+		-v ph="$peak_half" -v pb="$peak_bytes" -v r0="$r0" -v rp="$peak_rss" -v r1="$r1" \
+		-v sh="$RESP_SHARE" 'BEGIN {
+		ideal = n * c / 1000 * 100 / sh
 		printf "| %d | %d | %d | %d | %d | %.1f | %.1f | **%.2f** | %.0f | %.4f | %.4f | %.3f / %.3f / %.3f | %d / %d | %d (%d) | %.1f → %.1f → %.1f |\n",
 			n, h, up, ch, f, el, ideal, (ideal > 0 ? el / ideal : 0), rt,
 			(up > 0 ? t * 1000 / tk / up : 0), (up > 0 ? g * 1000 / up : 0),
@@ -162,6 +187,14 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "Datagrams the kernel dropped at a full socket buffer (UDP RcvbufErrors) during the"
 	echo "storm: $((drop_r1 - drop_r0)) at the responder, $((drop_l1 - drop_l0)) at the" \
 		"generator."
+	if [ -n "$cg" ]; then
+		echo "pluto's CPU bandwidth: $(awk '{ printf "%s %s; ", $1, $2 }' "$cg/cpu.stat")"
+		echo "(periods of 10 ms, and in how many it ran out of its share)."
+	fi
 } >"$md"
+if [ -n "$cg" ]; then
+	echo "$BENCH_PID" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null
+	rmdir "$cg" 2>/dev/null
+fi
 cat "$md"
 echo "# written to $md" >&2
