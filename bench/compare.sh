@@ -176,7 +176,11 @@ probe_window() {
 			split($3, t, "="); split($4, k, "="); s += t[2] * k[2]; n += k[2]
 		}
 		$1 == "FLOOR_US_PROBE" { split($2, t, "="); all = t[2] }
-		END { if (n > 0) printf "%.1f\n", s / n; else if (all != "") print all; else print "-" }
+		END {
+			if (n > 0) printf "%.1f\n", s / n
+			else if (all != "") print all
+			else print "-"
+		}
 	' "$1/probe"
 }
 

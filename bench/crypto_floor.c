@@ -299,6 +299,14 @@ static double thread_cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One second's line of the probe, when it counted any handshake. */
+static void print_second(time_t sec, double sum_us, long kept)
+{
+	if (kept > 0)
+		printf("FLOOR_US_PROBE_AT %lld total=%.1f kept=%ld\n", (long long)sec,
+		       sum_us / (double)kept, kept);
+}
+
 static int probe(long seconds)
 {
 	struct sigaction sa = { .sa_handler = probe_signal };
@@ -326,9 +334,7 @@ static int probe(long seconds)
 		bool clean;
 
 		if (now != sec) {
-			if (sec_kept > 0)
-				printf("FLOOR_US_PROBE_AT %lld total=%.1f kept=%ld\n", (long long)sec,
-				       sec_sum / (double)sec_kept, sec_kept);
+			print_second(sec, sec_sum, sec_kept);
 			sec = now;
 			sec_sum = 0;
 			sec_kept = 0;
@@ -355,11 +361,10 @@ static int probe(long seconds)
 		last_clean = clean;
 		sw = sw1;
 	}
-	if (sec_kept > 0)
-		printf("FLOOR_US_PROBE_AT %lld total=%.1f kept=%ld\n", (long long)sec,
-		       sec_sum / (double)sec_kept, sec_kept);
+	print_second(sec, sec_sum, sec_kept);
 	if (kept > 0)
-		printf("FLOOR_US_PROBE total=%.1f kept=%ld of=%ld\n", sum / (double)kept, kept, ran);
+		printf("FLOOR_US_PROBE total=%.1f kept=%ld of=%ld\n", sum / (double)kept, kept,
+		       ran);
 	else
 		printf("FLOOR_US_PROBE total=- kept=0 of=%ld\n", ran);
 	floor_fini(&f);

@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 	}
 	pin(0);
 	for (long i = 0; i < rounds; i++) {
-		struct timespec g = { .tv_sec = gap_us / 1000000, .tv_nsec = gap_us % 1000000 * 1000 };
+		struct timespec g = { .tv_sec = gap_us / 1000000,
+				      .tv_nsec = gap_us % 1000000 * 1000 };
 
 		if (gap_us)
 			nanosleep(&g, NULL);

@@ -85,8 +85,11 @@ for r in $(seq "$REPS"); do
 	f1=$(ratio "$fl_1" "$cpu_1")
 	f2=$(ratio "$fl_2" "$cpu_2")
 	w=$(awk -v a="$cpu_1" -v fa="$fl_1" -v b="$cpu_2" -v fb="$fl_2" 'BEGIN {
-		if (a + 0 > 0 && fa + 0 > 0 && fb + 0 > 0 && b != "-") printf "%.2f", b / fb / (a / fa)
-		else print "-" }')
+		if (a + 0 > 0 && fa + 0 > 0 && fb + 0 > 0 && b != "-")
+			printf "%.2f", b / fb / (a / fa)
+		else
+			print "-"
+	}')
 	f_flat+=("$f0")
 	f_half+=("$f1")
 	w_ratio+=("$w")
