@@ -8,13 +8,10 @@
  * The key exchange as crypto jobs: generate our KE value and, once the
  * peer's is known, the shared secret and every SK_* key. A job carries
  * copies of everything it needs (any worker may run it); its result comes
- * back to the owner, which resumes the SA by its state.
- */
-/*
- * What a key exchange job hands back. pub and gir point into the job's
- * output buffer, after this struct, each sized for the job's group
- * (pub_cap, gir_cap) rather than for the largest (1 KiB each, MODP-8192),
- * which every job used to carry and zero.
+ * back to the owner, which resumes the SA by its state. In the result, pub
+ * and gir point into the job's output buffer, after the struct, each sized
+ * for the job's group (pub_cap, gir_cap) rather than for the largest
+ * (1 KiB each, MODP-8192), which every job used to carry and zero.
  */
 struct kex_result {
 	int status;			/* 0 or -errno */
