@@ -2,6 +2,7 @@
 #include "crypto/job.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,17 @@ static void buf_wipe(struct crypto_buf *b)
 	}
 	b->ptr = NULL;
 	b->len = 0;
+}
+
+size_t crypto_job_bytes(const struct crypto_job *job)
+{
+	size_t n = malloc_usable_size((void *)job);
+
+	if (job->in.ptr)
+		n += malloc_usable_size(job->in.ptr);
+	if (job->out.ptr)
+		n += malloc_usable_size(job->out.ptr);
+	return n;
 }
 
 void crypto_job_free(struct crypto_job *job)

@@ -76,6 +76,14 @@ struct crypto_job *crypto_job_new(crypto_work_fn *work, crypto_done_fn *done, un
 void crypto_job_free(struct crypto_job *job);
 
 /*
+ * The memory the job holds: itself and both buffers, as allocated
+ * (malloc_usable_size()). Reads only what does not change once the job is
+ * submitted, so that its owner may ask while another worker runs it.
+ * Context: the job's owner.
+ */
+size_t crypto_job_bytes(const struct crypto_job *job);
+
+/*
  * Copy len bytes into the job's input (replacing and wiping any previous
  * input). Returns 0, -EMSGSIZE (over CRYPTO_JOB_MAX_BUF) or -ENOMEM.
  * Context: the thread that owns the job, before submission.

@@ -609,6 +609,8 @@ size_t ike_half_open_size(const struct ike_sa *sa)
 		n += malloc_usable_size(sa->resp);
 	if (sa->keys)
 		n += malloc_usable_size(sa->keys);
+	if (sa->job)	/* its key exchange, queued or running */
+		n += crypto_job_bytes(sa->job);
 	if (!s)
 		return n;
 	n += malloc_usable_size((void *)s);

@@ -615,9 +615,10 @@ void ike_half_open_end(struct ike_sa *sa);
 
 /*
  * What a v2 responder's half-open SA holds, as the allocator counts it
- * (malloc_usable_size() of the SA, its setup, the nonces and the
- * IKE_SA_INIT messages kept); ike_half_open_charge_sa() charges what was
- * not yet charged, or gives back what it freed. Context: the owner.
+ * (malloc_usable_size() of the SA, its setup, the nonces, the IKE_SA_INIT
+ * messages kept, and its key exchange job while that waits or runs);
+ * ike_half_open_charge_sa() charges what was not yet charged, or gives
+ * back what it freed. Context: the owner.
  */
 size_t ike_half_open_size(const struct ike_sa *sa);
 void ike_half_open_charge_sa(struct ike_sa *sa);

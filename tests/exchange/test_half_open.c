@@ -19,9 +19,11 @@
 size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
+#include "crypto/job.h"
 #include "crypto/jobq.h"
 #include "crypto/prf.h"
 #include "exchange/xch.h"
+#include "ike/v2/kex.h"
 
 TestSuite(half_open, .init = xch_setup, .fini = xch_teardown, .timeout = 60);
 
@@ -333,6 +335,40 @@ Test(half_open, bytes_charged_and_released)
 	xch_run_until_quiet();
 	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(east_bytes(), 0);
+}
+
+/*
+ * A half-open SA's key exchange job is charged with it while it waits (a
+ * flood of requests with valid cookies queues them) and given back when it
+ * ends: the job's buffers are the budget's too.
+ */
+Test(half_open, key_exchange_job_charged_while_queued)
+{
+	struct ike_sa *sa;
+	uint64_t with_job, job;
+
+	xch_conn_add_both(CONN);
+	xch_initiate(XCH_WEST, "t");
+	cr_assert_not_null(xch_deliver(XCH_WEST), "no request");	/* not run: its job waits */
+	sa = xch_sa(XCH_EAST);
+	cr_assert_not_null(sa);
+	cr_assert_not_null(sa->job, "east queued no key exchange");
+	job = crypto_job_bytes(sa->job);
+	with_job = east_bytes();
+	cr_assert_eq(with_job, sa->half_open_bytes);
+	cr_assert_eq(with_job, ike_half_open_size(sa), "charged %llu, holds %zu",
+		     (unsigned long long)with_job, ike_half_open_size(sa));
+	cr_assert_geq(job, v2_kex_job_bytes(V2_DH_CURVE25519, 32), "a job of %llu bytes",
+		      (unsigned long long)job);
+	cr_assert_geq(with_job, job + sizeof(struct ike_sa) + sizeof(struct ike_setup),
+		      "%llu bytes charged, the job alone %llu", (unsigned long long)with_job,
+		      (unsigned long long)job);
+	xch_pump();	/* the job runs; east answers, and holds what it keeps for IKE_AUTH */
+	cr_assert_eq(sa->state, IKE_R_INIT_SENT);
+	cr_assert_null(sa->job);
+	cr_assert_eq(east_bytes(), ike_half_open_size(sa), "the job's bytes not given back");
+	xch_run_until_quiet();
 	cr_assert_eq(east_bytes(), 0);
 }
 

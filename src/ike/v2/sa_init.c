@@ -734,6 +734,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		  ike_now(w) + ike_state_info(IKE_R_KEX)->timeout_ms);
 	if (v2_kex_submit(sa, ke_pl->u.ke.data, ke_pl->u.ke.len) < 0)
 		goto fail;
+	ike_half_open_charge_sa(sa);	/* its key exchange too, until it ends (kex_done()) */
 	return;
 fail:
 	v2_drop(w, rx, "out of resources for a new IKE SA");
