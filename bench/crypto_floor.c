@@ -291,14 +291,6 @@ static long thread_switches(void)
 	return ru.ru_nvcsw + ru.ru_nivcsw;
 }
 
-static double thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One second's line of the probe, when it counted any handshake. */
 static void print_second(time_t sec, double sum_us, long kept)
 {
@@ -321,9 +313,9 @@ static int probe(long seconds)
 	sigaction(SIGINT, &sa, NULL);
 	/* what two clock reads cost, taken out of each timed segment */
 	for (int i = 0; i < 1000; i++) {
-		double a = thread_cpu_s();
+		double a = cpu_s();
 
-		pair += thread_cpu_s() - a;
+		pair += cpu_s() - a;
 	}
 	pair /= 1000;
 	step_kdf(&f);	/* keys for the first AEAD and AUTH */
@@ -339,14 +331,14 @@ static int probe(long seconds)
 			sec_sum = 0;
 			sec_kept = 0;
 		}
-		t0 = thread_cpu_s();
+		t0 = cpu_s();
 
 		step_ke(&f);
 		step_kdf(&f);
 		step_auth(&f);
-		t1 = thread_cpu_s();
+		t1 = cpu_s();
 		step_aead(&f);
-		t2 = thread_cpu_s();
+		t2 = cpu_s();
 		sw1 = thread_switches();
 		clean = sw1 == sw;
 		if (clean && last_clean) {

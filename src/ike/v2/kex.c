@@ -44,10 +44,20 @@ static size_t gir_cap(uint16_t group)
 	return n < CRYPTO_PRF_MAX ? CRYPTO_PRF_MAX : n;
 }
 
+/* A job's input and output, as v2_kex_run() allocates them. */
+static size_t in_bytes(size_t peer_len)
+{
+	return sizeof(struct kex_in) + peer_len;
+}
+
+static size_t out_bytes(uint16_t group)
+{
+	return sizeof(struct kex_result) + pub_cap(group) + gir_cap(group);
+}
+
 size_t v2_kex_job_bytes(uint16_t group, size_t peer_len)
 {
-	return sizeof(struct kex_in) + peer_len + sizeof(struct kex_result) + pub_cap(group) +
-	       gir_cap(group);
+	return in_bytes(peer_len) + out_bytes(group);
 }
 
 /* Runs on any worker: touches only the job. */
@@ -157,7 +167,7 @@ static void copy_in(uint8_t *dst, uint16_t *dst_len, const uint8_t *src, size_t 
 int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 {
 	size_t peer_len = p->mode == KEX_GEN ? 0 : p->peer_len;
-	size_t pcap = pub_cap(p->group), gcap = gir_cap(p->group);
+	size_t pcap = pub_cap(p->group);
 	struct crypto_job *job;
 	struct kex_result *r;
 	struct kex_in *in;
@@ -169,8 +179,8 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 		return -EMSGSIZE;
 	job = crypto_job_new(kex_work, kex_done, sa->w->index, sa);
 	/* both zeroed, and filled in place */
-	if (!job || crypto_job_set_input(job, NULL, sizeof(*in) + peer_len) < 0 ||
-	    crypto_job_alloc_output(job, sizeof(*r) + pcap + gcap) < 0)
+	if (!job || crypto_job_set_input(job, NULL, in_bytes(peer_len)) < 0 ||
+	    crypto_job_alloc_output(job, out_bytes(p->group)) < 0)
 		goto out;
 	in = (void *)job->in.ptr;
 	in->group = p->group;
@@ -193,7 +203,7 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 	r->pub = (uint8_t *)(r + 1);
 	r->pub_cap = (uint16_t)pcap;
 	r->gir = r->pub + pcap;
-	r->gir_cap = (uint16_t)gcap;
+	r->gir_cap = (uint16_t)gir_cap(p->group);
 	job->id = sa->serial;
 	job->arg[0] = (uint64_t)(uintptr_t)p->ke;	/* moves into the job */
 	job->arg[1] = (uint64_t)(uintptr_t)p->slot;
