@@ -1097,21 +1097,28 @@ Test(exchange, rekey_child_pfs_esp_modp)
 }
 
 /*
- * A key exchange job is sized for its group (v2_kex_job_bytes()), not for
- * the largest: a Curve25519 job needs a fraction of what it took when every
- * job had room for MODP-8192's values, and the largest group still fits,
- * its public values and shared secrets 1,024 bytes each: the IKE SA (SKEYSEED
- * kept by the responder, all the keys by the initiator) and a Child SA
- * rekeyed with PFS in it (the shared secret handed back whole).
+ * A key exchange job is sized for what it carries (v2_kex_job_bytes()):
+ * its group's values, not the largest group's; its nonces at their
+ * lengths; the SK_* keys only when it derives them. A responder's
+ * Curve25519 job (SKEYSEED only, 32-byte nonces) needs a fraction of what
+ * it took when every job had room for MODP-8192's values, two 256-byte
+ * nonces and every key, and the largest group still fits, its public
+ * values and shared secrets 1,024 bytes each: the IKE SA (SKEYSEED kept by
+ * the responder, all the keys by the initiator) and a Child SA rekeyed
+ * with PFS in it (the shared secret handed back whole).
  */
 Test(exchange, key_exchange_jobs_sized_for_their_group)
 {
-	size_t x25519 = v2_kex_job_bytes(V2_DH_CURVE25519, 32);
-	size_t modp8192 = v2_kex_job_bytes(V2_DH_MODP8192, 1024);
+	size_t x25519 = v2_kex_job_bytes(V2_DH_CURVE25519, KEX_SEED, 32 + 32 + 32);
+	size_t x25519_keys = v2_kex_job_bytes(V2_DH_CURVE25519, KEX_INIT, 32 + 32 + 32);
+	size_t modp8192 = v2_kex_job_bytes(V2_DH_MODP8192, KEX_INIT, 1024 + 32 + 32);
 
-	cr_assert_lt(x25519, 1536, "a Curve25519 job takes %zu bytes", x25519);
+	cr_assert_lt(x25519, 512, "a responder's Curve25519 job takes %zu bytes", x25519);
+	cr_assert_geq(x25519_keys, x25519 + sizeof(struct ikev2_keys),
+		      "room for the keys only where derived: %zu and %zu", x25519_keys, x25519);
 	cr_assert_geq(modp8192, 3 * 1024, "%zu bytes for MODP-8192's three values", modp8192);
-	cr_assert_eq(v2_kex_job_bytes(0xfff0, 0), v2_kex_job_bytes(V2_DH_MODP8192, 0),
+	cr_assert_eq(v2_kex_job_bytes(0xfff0, KEX_GIR, 0),
+		     v2_kex_job_bytes(V2_DH_MODP8192, KEX_GIR, 0),
 		     "an unknown group gets room for the largest");
 	rekey_child_pfs(CONN " --ike aes_gcm128-sha2_256-modp8192 --pfs", V2_DH_MODP8192);
 }

@@ -759,7 +759,7 @@ void v2_cc_i_ike_keys(struct ike_sa *sa, struct ike_input *in)
 		task_fail(sa, "%s", "deriving the new IKE SA's keys failed");
 		return;
 	}
-	if (v2_kex_install_keys(n, &in->kex->keys) < 0) {
+	if (v2_kex_install_keys(n, in->kex->keys) < 0) {
 		task_fail(sa, "%s", "out of memory for the new IKE SA's keys");
 		return;
 	}
@@ -912,7 +912,7 @@ void v2_cc_r_crypto(struct ike_sa *sa, struct ike_input *in)
 			return;
 		}
 		/* the new SA's keys before the answer that makes it usable */
-		if (v2_kex_install_keys(n, &kr->keys) < 0) {
+		if (v2_kex_install_keys(n, kr->keys) < 0) {
 			send_error(sa, V2N_TEMPORARY_FAILURE, NULL, 0);
 			r_ike_rekey_failed(sa);
 			return;

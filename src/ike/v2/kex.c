@@ -19,12 +19,9 @@ struct kex_in {
 	uint32_t tag;
 	struct v2_suite suite;
 	uint16_t old_prf;
-	uint8_t old_sk_d_len;
-	uint8_t old_sk_d[CRYPTO_PRF_MAX];
 	uint8_t spi_i[8], spi_r[8];
-	uint16_t ni_len, nr_len, peer_len;
-	uint8_t ni[V2_NONCE_MAX], nr[V2_NONCE_MAX];
-	uint8_t peer[];			/* peer_len bytes */
+	uint16_t old_sk_d_len, ni_len, nr_len, peer_len;
+	uint8_t data[];			/* old SK_d, Ni, Nr, the peer's KE: at their lengths */
 };
 
 /* Room for our public value and for the shared secret or SKEYSEED, by group. */
@@ -44,20 +41,26 @@ static size_t gir_cap(uint16_t group)
 	return n < CRYPTO_PRF_MAX ? CRYPTO_PRF_MAX : n;
 }
 
+static bool derives_keys(uint8_t mode)
+{
+	return mode == KEX_INIT || mode == KEX_REKEY_IKE;
+}
+
 /* A job's input and output, as v2_kex_run() allocates them. */
-static size_t in_bytes(size_t peer_len)
+static size_t in_bytes(size_t data_len)
 {
-	return sizeof(struct kex_in) + peer_len;
+	return sizeof(struct kex_in) + data_len;
 }
 
-static size_t out_bytes(uint16_t group)
+static size_t out_bytes(uint16_t group, uint8_t mode)
 {
-	return sizeof(struct kex_result) + pub_cap(group) + gir_cap(group);
+	return sizeof(struct kex_result) + (derives_keys(mode) ? sizeof(struct ikev2_keys) : 0) +
+	       pub_cap(group) + gir_cap(group);
 }
 
-size_t v2_kex_job_bytes(uint16_t group, size_t peer_len)
+size_t v2_kex_job_bytes(uint16_t group, uint8_t mode, size_t data_len)
 {
-	return in_bytes(peer_len) + out_bytes(group);
+	return in_bytes(data_len) + out_bytes(group, mode);
 }
 
 /* Runs on any worker: touches only the job. */
@@ -66,6 +69,8 @@ static void kex_work(struct crypto_job *job)
 	const struct kex_in *in = (const void *)job->in.ptr;
 	struct kex_result *out = (void *)job->out.ptr;
 	struct crypto_ke *ke = (struct crypto_ke *)(uintptr_t)job->arg[0];
+	const uint8_t *old_sk_d = in->data, *ni = old_sk_d + in->old_sk_d_len;
+	const uint8_t *nr = ni + in->ni_len, *peer = nr + in->nr_len;
 	uint8_t gir[1024];
 	int rc = 0, n;
 
@@ -86,7 +91,7 @@ static void kex_work(struct crypto_job *job)
 	out->pub_len = (uint16_t)n;
 	if (in->mode == KEX_GEN)
 		goto out;
-	n = crypto_ke_shared(ke, in->peer, in->peer_len, gir, sizeof(gir));
+	n = crypto_ke_shared(ke, peer, in->peer_len, gir, sizeof(gir));
 	if (n < 0) {
 		out->peer_refused = n == -EINVAL;
 		rc = n;
@@ -94,11 +99,11 @@ static void kex_work(struct crypto_job *job)
 	}
 	switch (in->mode) {
 	case KEX_INIT:
-		rc = crypto_ikev2_derive(&in->suite, in->ni, in->ni_len, in->nr, in->nr_len, gir,
-					 (size_t)n, in->spi_i, in->spi_r, &out->keys);
+		rc = crypto_ikev2_derive(&in->suite, ni, in->ni_len, nr, in->nr_len, gir,
+					 (size_t)n, in->spi_i, in->spi_r, out->keys);
 		break;
 	case KEX_SEED:
-		rc = crypto_ikev2_skeyseed(in->suite.prf, in->ni, in->ni_len, in->nr, in->nr_len, gir,
+		rc = crypto_ikev2_skeyseed(in->suite.prf, ni, in->ni_len, nr, in->nr_len, gir,
 					   (size_t)n, out->gir);
 		if (rc > 0) {
 			out->gir_len = (uint16_t)rc;
@@ -106,9 +111,9 @@ static void kex_work(struct crypto_job *job)
 		}
 		break;
 	case KEX_REKEY_IKE:
-		rc = crypto_ikev2_rekey_derive(&in->suite, in->old_prf, in->old_sk_d,
-					       in->old_sk_d_len, gir, (size_t)n, in->ni, in->ni_len,
-					       in->nr, in->nr_len, in->spi_i, in->spi_r, &out->keys);
+		rc = crypto_ikev2_rekey_derive(&in->suite, in->old_prf, old_sk_d,
+					       in->old_sk_d_len, gir, (size_t)n, ni, in->ni_len,
+					       nr, in->nr_len, in->spi_i, in->spi_r, out->keys);
 		break;
 	default:
 		if ((size_t)n > out->gir_cap) {
@@ -150,27 +155,33 @@ static void kex_done(struct crypto_job *job)
 			v2_dispatch(sa, IKE_EV_CRYPTO, &in);
 		crypto_ke_free(r->ke);	/* unless a handler took it back */
 	}
-	crypto_ikev2_keys_wipe(&r->keys);
+	if (r->keys)
+		crypto_ikev2_keys_wipe(r->keys);
 	crypto_wipe(r->gir, r->gir_cap);
 	crypto_job_free(job);
 }
 
-static void copy_in(uint8_t *dst, uint16_t *dst_len, const uint8_t *src, size_t len)
+/* Append len bytes of src (none if NULL) at *at; their length to *len_out. */
+static void copy_in(uint8_t **at, uint16_t *len_out, const uint8_t *src, size_t len)
 {
 	if (!src)
 		len = 0;
 	if (len)
-		memcpy(dst, src, len);
-	*dst_len = (uint16_t)len;
+		memcpy(*at, src, len);
+	*at += len;
+	*len_out = (uint16_t)len;
 }
 
 int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 {
 	size_t peer_len = p->mode == KEX_GEN ? 0 : p->peer_len;
 	size_t pcap = pub_cap(p->group);
+	size_t data_len = (p->old_sk_d ? p->old_sk_d_len : 0) + (p->ni ? p->ni_len : 0) +
+			  (p->nr ? p->nr_len : 0) + peer_len;
 	struct crypto_job *job;
 	struct kex_result *r;
 	struct kex_in *in;
+	uint8_t *at;
 	int rc = -ENOMEM;
 
 	if ((p->mode != KEX_GEN && (!p->peer || p->peer_len > V2_KE_MAX)) ||
@@ -179,8 +190,8 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 		return -EMSGSIZE;
 	job = crypto_job_new(kex_work, kex_done, sa->w->index, sa);
 	/* both zeroed, and filled in place */
-	if (!job || crypto_job_set_input(job, NULL, in_bytes(peer_len)) < 0 ||
-	    crypto_job_alloc_output(job, out_bytes(p->group)) < 0)
+	if (!job || crypto_job_set_input(job, NULL, in_bytes(data_len)) < 0 ||
+	    crypto_job_alloc_output(job, out_bytes(p->group, p->mode)) < 0)
 		goto out;
 	in = (void *)job->in.ptr;
 	in->group = p->group;
@@ -189,18 +200,18 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 	in->tag = p->tag;
 	in->suite = p->suite;
 	in->old_prf = p->old_prf;
-	if (p->old_sk_d_len)
-		memcpy(in->old_sk_d, p->old_sk_d, p->old_sk_d_len);
-	in->old_sk_d_len = (uint8_t)p->old_sk_d_len;
 	if (p->spi_i)
 		memcpy(in->spi_i, p->spi_i, 8);
 	if (p->spi_r)
 		memcpy(in->spi_r, p->spi_r, 8);
-	copy_in(in->ni, &in->ni_len, p->ni, p->ni_len);
-	copy_in(in->nr, &in->nr_len, p->nr, p->nr_len);
-	copy_in(in->peer, &in->peer_len, p->peer, peer_len);
+	at = in->data;
+	copy_in(&at, &in->old_sk_d_len, p->old_sk_d, p->old_sk_d_len);
+	copy_in(&at, &in->ni_len, p->ni, p->ni_len);
+	copy_in(&at, &in->nr_len, p->nr, p->nr_len);
+	copy_in(&at, &in->peer_len, p->peer, peer_len);
 	r = (void *)job->out.ptr;
-	r->pub = (uint8_t *)(r + 1);
+	r->keys = derives_keys(p->mode) ? (struct ikev2_keys *)(r + 1) : NULL;
+	r->pub = r->keys ? (uint8_t *)(r->keys + 1) : (uint8_t *)(r + 1);
 	r->pub_cap = (uint16_t)pcap;
 	r->gir = r->pub + pcap;
 	r->gir_cap = (uint16_t)gir_cap(p->group);
@@ -258,6 +269,8 @@ int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 	struct ike_keys *keys;
 	int rc;
 
+	if (!k)
+		return -EINVAL;	/* a job of a mode that derives none */
 	if (one < 0)
 		return one;
 	out_off = in_off + (((size_t)one + 7) & ~(size_t)7);

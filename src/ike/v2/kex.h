@@ -8,10 +8,13 @@
  * The key exchange as crypto jobs: generate our KE value and, once the
  * peer's is known, the shared secret and every SK_* key. A job carries
  * copies of everything it needs (any worker may run it); its result comes
- * back to the owner, which resumes the SA by its state. In the result, pub
- * and gir point into the job's output buffer, after the struct, each sized
- * for the job's group (pub_cap, gir_cap) rather than for the largest
- * (1 KiB each, MODP-8192), which every job used to carry and zero.
+ * back to the owner, which resumes the SA by its state. A job is sized for
+ * what it carries, since a storm queues tens of thousands of them in the
+ * half-open budget: its input holds the nonces and KE values at their
+ * lengths, and in its output keys, pub and gir point after the struct,
+ * keys only for the modes that derive them and pub and gir sized for the
+ * job's group (pub_cap, gir_cap) rather than for the largest (1 KiB each,
+ * MODP-8192).
  */
 struct kex_result {
 	int status;			/* 0 or -errno */
@@ -23,18 +26,11 @@ struct kex_result {
 	uint8_t *pub;
 	bool derived;
 	bool peer_refused;		/* the peer's KE data is no valid public value */
-	struct ikev2_keys keys;		/* KEX_INIT, KEX_REKEY_IKE */
+	struct ikev2_keys *keys;	/* KEX_INIT, KEX_REKEY_IKE; else NULL */
 	/* KEX_GIR: the shared secret; KEX_SEED: SKEYSEED. Wiped after the handler */
 	uint16_t gir_len, gir_cap;
 	uint8_t *gir;
 };
-
-/*
- * The bytes of a job's input (peer_len bytes of the peer's KE) and output
- * for group; an unknown group gets room for the largest (its job fails).
- * Context: any.
- */
-size_t v2_kex_job_bytes(uint16_t group, size_t peer_len);
 
 /* What a key exchange job computes besides our public value. */
 enum v2_kex_mode {
@@ -44,6 +40,14 @@ enum v2_kex_mode {
 	KEX_GIR,		/* the shared secret, for a Child SA's KEYMAT (2.17) */
 	KEX_SEED,		/* a responder's IKE_SA_INIT: SKEYSEED only (v2_kex_keep_seed()) */
 };
+
+/*
+ * The bytes of a job's input and output buffers, as allocated, for group
+ * and mode (enum v2_kex_mode), carrying data_len bytes of nonces, KE
+ * values and old SK_d; an unknown group gets room for the largest (its job
+ * fails). Context: any.
+ */
+size_t v2_kex_job_bytes(uint16_t group, uint8_t mode, size_t data_len);
 
 /* The inputs of one job; copied into it. Owner: the caller. */
 struct v2_kex_params {

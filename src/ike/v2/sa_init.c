@@ -940,7 +940,7 @@ void v2_init_derive_done(struct ike_sa *sa, struct ike_input *in)
 
 	if (kex_failed(sa, r))
 		return;
-	if (v2_kex_install_keys(sa, &r->keys) < 0) {
+	if (v2_kex_install_keys(sa, r->keys) < 0) {
 		ike_sa_fail(sa, RC_INTERNALERR, "out of memory for the IKE SA's keys");
 		return;
 	}
