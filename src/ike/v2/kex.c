@@ -161,11 +161,16 @@ static void kex_done(struct crypto_job *job)
 	crypto_job_free(job);
 }
 
-/* Append len bytes of src (none if NULL) at *at; their length to *len_out. */
+/* The bytes a job carries of src: len, none if src is NULL. */
+static size_t given(const uint8_t *src, size_t len)
+{
+	return src ? len : 0;
+}
+
+/* Append what the job carries of src at *at; its length to *len_out. */
 static void copy_in(uint8_t **at, uint16_t *len_out, const uint8_t *src, size_t len)
 {
-	if (!src)
-		len = 0;
+	len = given(src, len);
 	if (len)
 		memcpy(*at, src, len);
 	*at += len;
@@ -176,8 +181,8 @@ int v2_kex_run(struct ike_sa *sa, const struct v2_kex_params *p)
 {
 	size_t peer_len = p->mode == KEX_GEN ? 0 : p->peer_len;
 	size_t pcap = pub_cap(p->group);
-	size_t data_len = (p->old_sk_d ? p->old_sk_d_len : 0) + (p->ni ? p->ni_len : 0) +
-			  (p->nr ? p->nr_len : 0) + peer_len;
+	size_t data_len = given(p->old_sk_d, p->old_sk_d_len) + given(p->ni, p->ni_len) +
+			  given(p->nr, p->nr_len) + given(p->peer, peer_len);
 	struct crypto_job *job;
 	struct kex_result *r;
 	struct kex_in *in;
