@@ -9,7 +9,6 @@
 #include "crypto/jobq.h"
 #include "ctl/metrics_collect.h"
 #include "ctl/pluto.h"
-#include "ike/conn_inst.h"
 #include "ike/connection.h"
 #include "ike/ike_sa.h"
 #include "ike/ike_stats.h"
@@ -343,63 +342,10 @@ static void collect_build_info(const struct metrics_src *s, const struct metric_
 	metrics_out_sample(o, f, &l, 1, 1);
 }
 
-/*
- * The templates whose instances have a Child SA up, one entry per such
- * instance, sorted: a template's count is its run. One walk over the
- * instance table per scrape (never one per template).
- */
-struct tmpl_counts {
-	const struct connection **v;
-	size_t n, cap;
-};
-
-static bool note_instance(struct connection *c, void *ctx)
-{
-	struct tmpl_counts *t = ctx;
-
-	if (atomic_load_explicit(&c->children_up, memory_order_relaxed) == 0)
-		return true;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		const struct connection **v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return false;
-		t->v = v;
-		t->cap = cap;
-	}
-	t->v[t->n++] = c->inst.tmpl;
-	return true;
-}
-
-static int by_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(const struct connection *const *)a;
-	uintptr_t y = (uintptr_t)*(const struct connection *const *)b;
-	return x < y ? -1 : x > y;
-}
-
-static unsigned instances_up(const struct tmpl_counts *t, const struct connection *tmpl)
-{
-	size_t lo = 0, hi = t->n;
-	unsigned n = 0;
-
-	while (lo < hi) {	/* the first entry >= tmpl */
-		size_t mid = (lo + hi) / 2;
-		if ((uintptr_t)t->v[mid] < (uintptr_t)tmpl)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo < t->n && t->v[lo++] == tmpl)
-		n++;
-	return n;
-}
-
 struct conn_walk {
 	struct metrics_out *o;
 	const struct metric_family *f;
 	bool instances;
-	const struct tmpl_counts *up;
 };
 
 static bool is_template(const struct connection *c)
@@ -414,9 +360,9 @@ static bool one_conn(struct conn_node *n, void *ctx)
 	unsigned up = atomic_load_explicit(&c->children_up, memory_order_relaxed);
 	struct expo_label l = { "name", c->spec->name };
 
-	/* a template's Child SAs are its instances' */
+	/* a template's Child SAs are its instances': counted as they come and go, no walk */
 	if (is_template(c))
-		up = instances_up(cw->up, c);
+		up = atomic_load_explicit(&c->instances_up, memory_order_relaxed);
 	if (!cw->instances)
 		metrics_out_sample(cw->o, cw->f, &l, 1, up > 0);
 	else if (is_template(c))
@@ -427,21 +373,13 @@ static bool one_conn(struct conn_node *n, void *ctx)
 static void collect_conns(const struct metrics_src *s, const struct metric_family *f,
 			  struct metrics_out *o)
 {
-	struct tmpl_counts up = { 0 };
-	struct conn_walk cw = { o, f, f == &metric_families[M_CONN_INSTANCES], &up };
+	struct conn_walk cw = { o, f, f == &metric_families[M_CONN_INSTANCES] };
 
 	if (!s->conns)
 		return;
 	rcu_read_lock();
-	if (s->ike)
-		ike_inst_each_rcu(&s->ike->insts, note_instance, &up);
-	rcu_read_unlock();
-	if (up.n)
-		qsort(up.v, up.n, sizeof(*up.v), by_ptr);
-	rcu_read_lock();
 	sadb_conn_table_each_rcu(s->conns, one_conn, &cw);
 	rcu_read_unlock();
-	free(up.v);
 }
 
 /* Each address pool (the registry's: every range a connection names). */

@@ -130,6 +130,8 @@ struct connection {
 	_Atomic bool acquiring;		/* an ACQUIRE started an IKE SA that is not up yet */
 
 	bool cfg_owned;			/* cfg is this connection's (not an instance) */
+	/* A template's instances with children_up > 0 (in the padding before inst) */
+	_Atomic unsigned instances_up;
 
 	/*
 	 * Instances only (tmpl != NULL); see ike/conn_inst.h. Ordered to leave

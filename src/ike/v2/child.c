@@ -676,6 +676,8 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	 * in the clear, when this was its last Child SA.
 	 */
 	bool last = atomic_fetch_sub(&c->conn->children_up, 1) == 1;
+	if (last && c->conn->inst.tmpl)
+		atomic_fetch_sub(&c->conn->inst.tmpl->instances_up, 1);
 	if (last && atomic_load(&c->conn->routing) == CONN_UNROUTED && !c->policies_taken) {
 		/* The default updown's unroute- goes with the removal, after it. */
 		if (ike_updown_is_native(sa->w->d, c->conn, c->this_end)) {
@@ -802,8 +804,10 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	c->state = CHILD_INSTALLED;
 	/* The newest Child SA's policies replaced any older one's in place. */
 	atomic_store(&c->conn->policy_owner, c->serial);
-	if (atomic_fetch_add(&c->conn->children_up, 1) == 0 &&
-	    atomic_load(&c->conn->routing) == CONN_UNROUTED && !c->native_routed) {
+	bool first = atomic_fetch_add(&c->conn->children_up, 1) == 0;
+	if (first && c->conn->inst.tmpl)
+		atomic_fetch_add(&c->conn->inst.tmpl->instances_up, 1);
+	if (first && atomic_load(&c->conn->routing) == CONN_UNROUTED && !c->native_routed) {
 		/* The first SA of an unrouted connection routes it (the manual). */
 		ike_child_updown(sa, c, UPDOWN_PREPARE);
 		ike_child_updown(sa, c, UPDOWN_ROUTE);
