@@ -5,12 +5,15 @@
 # negotiating at once, flat out, against one Skua responder (--use-none, WORKERS workers on
 # RESP_CPU, /metrics on). In the same run, first, the responder's CPU per SA at a calm pace
 # (CAL_N SAs, 128 half-open; kept up, as the storm's are: a Delete's work is no part of a
-# setup's). Prints and writes
+# setup's), on a responder of its own: the storm's starts empty, as the calm one did. CAL_N
+# is N by default, so that both figures are of the same N SAs into the same tables, arriving
+# calmly or all at once (an SA costs more with many held: CAL_N=3000, the figure before
+# 2026-12-07 evening, measured a nearly empty responder). Prints and writes
 # bench/results/storm-<date>.md: every client established?, cookies sent and verified
 # (engaged once the half-open SAs pass their memory budget), the half-open peak, the time
 # to all-up against N x the calm CPU per SA (target within 1.2x), p50/p99/max setup latency.
 #
-# Environment: N (100000), HALF_OPEN (N), CAL_N (3000), ADDRS (100), PORTS (from the
+# Environment: N (100000), HALF_OPEN (N), CAL_N (N), ADDRS (100), PORTS (from the
 # descriptor limit, as scale.sh), WORKERS (1), STORM_WAIT (600 s), BUILD; KE_AHEAD=1: the
 # clients' key pairs are made before the storm starts (skua-loadgen --ke-ahead), as each real
 # client makes its own on its own CPU, so the one-core generator floods at its full rate;
@@ -27,7 +30,7 @@ set -u
 
 N=${N:-100000}
 HALF_OPEN=${HALF_OPEN:-$N}
-CAL_N=${CAL_N:-3000}
+CAL_N=${CAL_N:-$N}
 ADDRS=${ADDRS:-100}
 WORKERS=${WORKERS:-1}
 RESP_SHARE=${RESP_SHARE:-100}
@@ -52,8 +55,6 @@ md=$results/storm-$stamp.md
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 bench_netns "$ADDRS"
-SKUA_PLUTO_ARGS="--metrics 127.0.0.1:$MPORT ${PLUTO_ARGS:-}" \
-	bench_skua_start sk "$NS_R" none "$WORKERS" "$IKE" "$ESP"
 cg=""
 share_note="all of it"
 if [ "$RESP_SHARE" -lt 100 ]; then
@@ -62,15 +63,23 @@ if [ "$RESP_SHARE" -lt 100 ]; then
 	done
 	cg=/sys/fs/cgroup/cpu/skua-storm-$$
 	mkdir "$cg" && echo 10000 >"$cg/cpu.cfs_period_us" &&
-		echo $((RESP_SHARE * 100)) >"$cg/cpu.cfs_quota_us" &&
-		echo "$BENCH_PID" >"$cg/cgroup.procs" ||
+		echo $((RESP_SHARE * 100)) >"$cg/cpu.cfs_quota_us" ||
 		iop_die "cannot limit pluto to $RESP_SHARE % of a CPU (cgroup v1 cpu controller)"
 	share_note="$RESP_SHARE % of it (CFS bandwidth: $((RESP_SHARE * 100)) µs every 10 ms)"
 fi
-if [ -n "${SOCKBUF:-}" ]; then
-	"$SKUA_WHACK" --rundir "$IOP_TMP/sk/run" --ike-socket-bufsize "$SOCKBUF" >/dev/null ||
-		iop_die "whack --ike-socket-bufsize $SOCKBUF failed"
-fi
+# responder INST: an empty pluto as instance INST, within the share, its buffers as SOCKBUF
+responder() {
+	SKUA_PLUTO_ARGS="--metrics 127.0.0.1:$MPORT ${PLUTO_ARGS:-}" \
+		bench_skua_start "$1" "$NS_R" none "$WORKERS" "$IKE" "$ESP"
+	if [ -n "$cg" ]; then
+		echo "$BENCH_PID" >"$cg/cgroup.procs" || iop_die "cannot put pluto in $cg"
+	fi
+	if [ -n "${SOCKBUF:-}" ]; then
+		"$SKUA_WHACK" --rundir "$IOP_TMP/$1/run" --ike-socket-bufsize "$SOCKBUF" >/dev/null ||
+			iop_die "whack --ike-socket-bufsize $SOCKBUF failed"
+	fi
+}
+responder cal
 scrape() { ip netns exec "$NS_R" curl -sf --max-time 5 "http://127.0.0.1:$MPORT/metrics"; }
 metric() { # metric FILE NAME [regex on the labels]: the sum of its samples
 	awk -v n="$2" -v re="${3:-}" '$1 !~ /^#/ {
@@ -87,17 +96,18 @@ c0=$(bench_child_ticks "$BENCH_PID")
 bench_loadgen "$IOP_TMP/cal" -n "$CAL_N" -S "$ADDRS" -H 128 -t 300 \
 	--ike "$IKE" --esp "$ESP"
 bench_wait_ready "$IOP_TMP/cal" 330 || bench_log "calm: the generator did not finish"
-bench_loadgen_stop
-sleep 1
+sleep 1 # the last answers leave
 t1=$(bench_cpu_ticks "$BENCH_PID")
 c1=$(bench_child_ticks "$BENCH_PID")
+bench_loadgen_stop
 cal_up=$(json_num "$IOP_TMP/cal/lg.json" ike_established)
 cal_rate=$(json_num "$IOP_TMP/cal/lg.json" setups_per_s)
 cal_gen=$(json_num "$IOP_TMP/cal/lg.json" generator_cpu_s)
 [ "${cal_up:-0}" -gt 0 ] || iop_die "calm: no setups (see $IOP_TMP/cal/lg.out)"
 cal_ms=$(awk -v t=$((t1 - t0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }')
 bench_log "calm: $cal_up up, $cal_ms ms responder CPU per SA"
-sleep 2 # the calm run's last answers settle
+iop_stop_pid "$BENCH_PID"
+responder sk
 
 # ---- the storm ----
 bench_log "storm: $N clients at once ($HALF_OPEN half-open), $ADDRS addresses x $PORTS ports"
@@ -161,7 +171,7 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "Key pairs: $ahead_note; the generator's CPU is counted from its first start."
 	echo "pluto's IKE socket buffers: ${SOCKBUF:-its default (4 MiB)}."
 	echo
-	echo "Calm, same responder, just before: $cal_up SAs at 128 half-open (kept up: no Delete), $cal_rate setups/s,"
+	echo "Calm, just before, on a responder of its own that started empty: $cal_up SAs at 128 half-open (kept up: no Delete), $cal_rate setups/s,"
 	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"
 	echo "$(awk -v g="${cal_gen:-0}" -v n="$cal_up" 'BEGIN { printf "%.4f", g * 1000 / n }') ms per SA."
 	echo
