@@ -7,8 +7,9 @@
 # (CAL_N SAs, 128 half-open; kept up, as the storm's are: a Delete's work is no part of a
 # setup's), on a responder of its own: the storm's starts empty, as the calm one did. CAL_N
 # is N by default, so that both figures are of the same N SAs into the same tables, arriving
-# calmly or all at once (an SA costs more with many held: CAL_N=3000, the figure before
-# 2026-12-07 evening, measured a nearly empty responder). Prints and writes
+# calmly or all at once, and the calm one is averaged over a run as long as the storm's
+# (CAL_N=3000, the figure before 2026-12-07 afternoon, took under a second of work, and a
+# shared box's noise moved it by 1.7x between identical runs). Prints and writes
 # bench/results/storm-<date>.md: every client established?, cookies sent and verified
 # (engaged once the half-open SAs pass their memory budget), the half-open peak, the time
 # to all-up against N x the calm CPU per SA (target within 1.2x), p50/p99/max setup latency.
