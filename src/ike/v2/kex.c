@@ -266,11 +266,9 @@ int v2_kex_submit(struct ike_sa *sa, const uint8_t *peer, size_t peer_len)
 
 int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 {
-	const uint8_t *ei = k->sk_ei, *er = k->sk_er, *ai = k->sk_ai, *ar = k->sk_ar;
+	const uint8_t *ei, *er, *ai, *ar;
 	int one = crypto_sk_size_for(&sa->suite);
-	size_t d_end = offsetof(struct ike_keys, sk_d) + k->sk_d_len;
-	size_t in_off = (d_end + 7) & ~(size_t)7;	/* each crypto_sk 8-aligned */
-	size_t out_off, size;
+	size_t in_off, out_off, size;
 	struct ike_keys *keys;
 	int rc;
 
@@ -278,6 +276,12 @@ int v2_kex_install_keys(struct ike_sa *sa, const struct ikev2_keys *k)
 		return -EINVAL;	/* a job of a mode that derives none */
 	if (one < 0)
 		return one;
+	ei = k->sk_ei;
+	er = k->sk_er;
+	ai = k->sk_ai;
+	ar = k->sk_ar;
+	/* each crypto_sk 8-aligned, after SK_d */
+	in_off = (offsetof(struct ike_keys, sk_d) + k->sk_d_len + 7) & ~(size_t)7;
 	out_off = in_off + (((size_t)one + 7) & ~(size_t)7);
 	size = out_off + (size_t)one;
 	if (k->sk_d_len > CRYPTO_PRF_MAX || size > UINT16_MAX)
