@@ -113,7 +113,7 @@ static void finish(struct updown_ctx *uc, int status)
 		snprintf(why, sizeof(why), "%s", strerror(-status));
 	if (status == 0) {
 		if (uc->established)
-			ike_progress_text(uc->pr, RC_SUCCESS, uc->established);
+			ike_progress_say(uc->pr, RC_SUCCESS, uc->established);
 		uc_free(uc);
 		return;
 	}
@@ -397,7 +397,7 @@ static void child_run(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 			run_native(d, sa->w->index, &u);
 		}
 		if (established)
-			ike_progress_text(pr, RC_SUCCESS, established);
+			ike_progress_say(pr, RC_SUCCESS, established);
 		return;
 	}
 	child_info(sa, c, verb, &u, my_id, peer_id, sizeof(my_id));

@@ -49,9 +49,11 @@ void ike_child_updown(struct ike_sa *sa, struct child_sa *c, enum updown_verb ve
 
 /*
  * c is installed: run up- and send the finished line `established` (the
- * "IPsec SA established" progress line) to sa's whack and the log once it
- * has succeeded: at once when there is no command to run; after the
- * command otherwise, the whack kept waiting until then. Context: the owner.
+ * "IPsec SA established" progress line, already admitted by
+ * ike_progress_admit(); NULL when the log's limit dropped it and there is
+ * no whack) to sa's whack and the log once it has succeeded: at once when
+ * there is no command to run; after the command otherwise, the whack kept
+ * waiting until then. Context: the owner.
  */
 void ike_child_updown_up(struct ike_sa *sa, struct child_sa *c, const char *established);
 

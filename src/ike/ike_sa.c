@@ -764,34 +764,40 @@ struct ike_progress *ike_sa_whack(const struct ike_sa *sa)
 /* The lines no whack user asked for: a peer's exchange did, as often as it likes. */
 static struct log_site progress_site = { "IKE SA progress", 100, 0 };
 
-static void progress_say(struct ike_progress *pr, unsigned rc, const char *text)
+bool ike_progress_admit(const struct ike_progress *pr)
+{
+	return pr || log_site_admit(&progress_site);
+}
+
+void ike_progress_say(struct ike_progress *pr, unsigned rc, const char *text)
 {
 	log_info("%s", text);
 	if (pr)
 		pr->ops->line(pr, rc, text);
 }
 
-static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, const char *fmt,
-		     va_list ap)
+/* admitted: ike_progress_admit() already said yes */
+static void progress(struct ike_sa *sa, const struct connection *c, unsigned rc, bool admitted,
+		     const char *fmt, va_list ap)
 {
 	struct ike_progress *pr = ike_sa_whack(sa);
 	char text[512], name[CONN_NAME_MAX + 80];
 	size_t n;
 
 	/* over the limit: not even formatted (a worker at thousands of SAs a second) */
-	if (!pr && !log_site_admit(&progress_site))
+	if (!admitted && !ike_progress_admit(pr))
 		return;
 	n = (size_t)snprintf(text, sizeof(text), "%s #%llu: ",
 			     c ? ike_conn_instance_str(c, name, sizeof(name)) : "\"(none)\"",
 			     (unsigned long long)sa->serial);
 	vsnprintf(text + n, sizeof(text) - n, fmt, ap);
-	progress_say(pr, rc, text);
+	ike_progress_say(pr, rc, text);
 }
 
 void ike_progress_text(struct ike_progress *pr, unsigned rc, const char *text)
 {
-	if (pr || log_site_admit(&progress_site))
-		progress_say(pr, rc, text);
+	if (ike_progress_admit(pr))
+		ike_progress_say(pr, rc, text);
 }
 
 void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
@@ -799,7 +805,16 @@ void ike_sa_progress(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	progress(sa, sa->conn, rc, fmt, ap);
+	progress(sa, sa->conn, rc, false, fmt, ap);
+	va_end(ap);
+}
+
+void ike_sa_progress_admitted(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	progress(sa, sa->conn, rc, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -809,7 +824,7 @@ void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc
 	va_list ap;
 
 	va_start(ap, fmt);
-	progress(sa, c->conn, rc, fmt, ap);
+	progress(sa, c->conn, rc, false, fmt, ap);
 	va_end(ap);
 }
 

@@ -667,6 +667,20 @@ void ike_child_progress(struct ike_sa *sa, const struct child_sa *c, unsigned rc
  */
 void ike_progress_text(struct ike_progress *pr, unsigned rc, const char *text);
 
+/*
+ * Whether a progress line for pr is to be said: always with a whack, else
+ * within the log's rate limit, whose token this takes. A caller that
+ * builds a long line asks first, builds it only on yes and then says it
+ * with ike_progress_say(), which asks nothing: a worker setting up
+ * thousands of SAs a second formats no line the limit would drop.
+ */
+bool ike_progress_admit(const struct ike_progress *pr);
+void ike_progress_say(struct ike_progress *pr, unsigned rc, const char *text);
+
+/* ike_sa_progress() after ike_progress_admit(ike_sa_whack(sa)) said yes. */
+void ike_sa_progress_admitted(struct ike_sa *sa, unsigned rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Close the initiating whack's channel (the command is over). */
 void ike_sa_progress_done(struct ike_sa *sa);
 

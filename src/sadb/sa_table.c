@@ -114,24 +114,27 @@ int sadb_sa_table_add_init(struct sa_table *t, struct sa_node *n)
 	return 0;
 }
 
+void sadb_sa_table_del_init(struct sa_table *t, struct sa_node *n)
+{
+	if (!n->in_init)
+		return;
+	rcu_read_lock();
+	cds_lfht_del(t->by_init, &n->by_init);
+	rcu_read_unlock();
+	n->in_init = false;
+	lfht_size_deleted(&t->init_size);
+}
+
 void sadb_sa_table_del(struct sa_table *t, struct sa_node *n)
 {
-	bool spi = n->in_spi, init = n->in_init;
-
+	sadb_sa_table_del_init(t, n);
+	if (!n->in_spi)
+		return;
 	rcu_read_lock();
-	if (n->in_spi) {
-		cds_lfht_del(t->by_spi, &n->by_spi);
-		n->in_spi = false;
-	}
-	if (n->in_init) {
-		cds_lfht_del(t->by_init, &n->by_init);
-		n->in_init = false;
-	}
+	cds_lfht_del(t->by_spi, &n->by_spi);
 	rcu_read_unlock();
-	if (spi)
-		lfht_size_deleted(&t->spi_size);
-	if (init)
-		lfht_size_deleted(&t->init_size);
+	n->in_spi = false;
+	lfht_size_deleted(&t->spi_size);
 }
 
 struct sa_node *sadb_sa_table_lookup_rcu(struct sa_table *t, uint64_t our_spi)

@@ -63,6 +63,9 @@ int sadb_sa_table_add_init(struct sa_table *t, struct sa_node *n);
 /* Unpublish both indexes (either may be absent). Context: owner worker. */
 void sadb_sa_table_del(struct sa_table *t, struct sa_node *n);
 
+/* Unpublish n by its initiator's SPI only (it may be absent). Context: owner worker. */
+void sadb_sa_table_del_init(struct sa_table *t, struct sa_node *n);
+
 /* Context: inside rcu_read_lock(). */
 struct sa_node *sadb_sa_table_lookup_rcu(struct sa_table *t, uint64_t our_spi);
 struct sa_node *sadb_sa_table_lookup_init_rcu(struct sa_table *t, uint64_t init_spi,

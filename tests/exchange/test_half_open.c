@@ -466,6 +466,65 @@ Test(half_open, keeps_the_request_and_rebuilds_the_response)
 }
 
 /*
+ * The index by the initiator's SPI holds the half-open only: an SA leaves it
+ * once established (RFC 7296 2.1: its last request is then IKE_AUTH's), so
+ * that the lookup every IKE_SA_INIT request makes stays in a small table
+ * however many SAs are held. A copy of the first request that arrives after
+ * that is a new request: it gets a half-open SA of its own, and the
+ * established SA is untouched.
+ */
+Test(half_open, established_sa_leaves_the_init_index)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
+	const struct xch_msg *m;
+	struct ike_sa *e;
+	uint64_t ispi = 0;
+	uint8_t *req;
+	size_t len;
+
+	xch_conn_add_both(CONN);
+	req = west_request(&len);
+	for (unsigned i = 0; i < 8; i++)
+		ispi = ispi << 8 | req[i];
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	e = xch_sa(XCH_EAST);
+	cr_assert_not_null(e);
+	rcu_read_lock();
+	cr_assert_eq(sadb_sa_table_lookup_init_rcu(&d->sas, ispi, &e->peer, e->peer_port),
+		     &e->node, "a half-open SA is not found by the initiator's SPI");
+	rcu_read_unlock();
+	xch_run_until_quiet();
+	cr_assert_eq(e->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	cr_assert_not(e->node.in_init);
+	rcu_read_lock();
+	cr_assert_null(sadb_sa_table_lookup_init_rcu(&d->sas, ispi, &e->peer, e->peer_port),
+		       "an established SA is still found by the initiator's SPI");
+	cr_assert_eq(sadb_sa_table_lookup_rcu(&d->sas, e->node.our_spi), &e->node,
+		     "the established SA left the SPI index too");
+	rcu_read_unlock();
+
+	/* A late copy of the first request: a new half-open SA answers it. */
+	m = xch_answer_raw(XCH_WEST, req, len);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, INIT_RESP);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 2);
+	cr_assert_neq(xch_sa(XCH_EAST), e);
+	cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_R_INIT_SENT);
+	cr_assert_eq(e->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+	/* It times out as any half-open SA does; the established one stays. */
+	xch_advance(XCH_EAST, HALF_OPEN_MS + 1000);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+	cr_assert_eq(xch_sa(XCH_EAST), e);
+	cr_assert_eq(e->state, IKE_ESTABLISHED);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
+	cr_assert_eq(east_bytes(), 0);
+	free(req);
+}
+
+/*
  * Bytes in use on the heap, as the allocator the test runs on counts them:
  * jemalloc's (the daemon's; the test links it in the default build) per
  * thread, size classes included; a sanitizer's requested bytes; glibc's.
@@ -697,6 +756,20 @@ static void cookie_returned_to_the_half_open_sa(bool late)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_IKE_ESTABLISHED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_AUTH_FAILED), 0);
 	cr_assert_eq(xch_sa(XCH_WEST)->state, IKE_ESTABLISHED);
+	if (late) {
+		/*
+		 * West had its response and sent IKE_AUTH before the copy: the
+		 * copy came after east's SA was established, which no longer
+		 * answers IKE_SA_INIT, and made a half-open SA of its own,
+		 * which times out and leaves the established one.
+		 */
+		cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 1);
+		cr_assert_eq(xch_sa_count(XCH_EAST), 2);
+		xch_advance(XCH_EAST, HALF_OPEN_MS + 1000);
+		cr_assert_eq(xch_sa_count(XCH_EAST), 1);
+		cr_assert_eq(xch_sa(XCH_EAST)->serial, first);
+		cr_assert_eq(xch_sa(XCH_EAST)->state, IKE_ESTABLISHED);
+	}
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 0);
 	cr_assert_eq(east_bytes(), 0);
 	free(r1);

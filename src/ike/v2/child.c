@@ -798,6 +798,7 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 {
 	char alg[96], tl[80], tr[80], name[CONN_NAME_MAX + 80], text[512];
 	struct v2_suite s = c->suite;
+	struct ike_progress *pr = ike_sa_whack(sa);
 	bool rekey = c->rekey_of != 0;
 	int n;
 
@@ -829,6 +830,12 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	if (c->encap)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
+	/* Over the log's limit, with no whack to tell: no line to build. */
+	if (!ike_progress_admit(pr)) {
+		if (!rekey)
+			ike_child_updown_up(sa, c, NULL);
+		return;
+	}
 	proposal_suite_str(&s, alg, sizeof(alg));
 	n = snprintf(text, sizeof(text), "%s #%llu: ",
 		     ike_conn_instance_str(c->conn, name, sizeof(name)),
@@ -844,7 +851,7 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 	 * up- again). Otherwise whack hears "established" once up- succeeded.
 	 */
 	if (rekey)
-		ike_progress_text(ike_sa_whack(sa), RC_SUCCESS, text);
+		ike_progress_say(pr, RC_SUCCESS, text);
 	else
 		ike_child_updown_up(sa, c, text);
 }

@@ -673,9 +673,11 @@ static void take_over(struct ike_sa *old, struct ike_sa *n)
 	v2_ike_established(n);
 	ike_stats_established(n, IKE_XS_CREATE_CHILD);
 	counters_inc(n->w->d->ctr, n->w->index, IKEC_IKE_REKEYED);
-	proposal_suite_str(&n->suite, alg, sizeof(alg));
-	ike_sa_progress(old, RC_LOG, "IKE SA rekeyed: #%llu {%s} takes over",
-			(unsigned long long)n->serial, alg);
+	if (ike_progress_admit(ike_sa_whack(old))) {
+		proposal_suite_str(&n->suite, alg, sizeof(alg));
+		ike_sa_progress_admitted(old, RC_LOG, "IKE SA rekeyed: #%llu {%s} takes over",
+					 (unsigned long long)n->serial, alg);
+	}
 }
 
 /*

@@ -75,6 +75,15 @@ void v2_ike_established(struct ike_sa *sa)
 	sa->state = IKE_ESTABLISHED;
 	sa->ext->established_ms = ike_now(sa->w);
 	ike_half_open_end(sa);
+	/*
+	 * Nothing answers its IKE_SA_INIT request any more (RFC 7296 2.1: its
+	 * last request is IKE_AUTH's): the index by the initiator's SPI keeps
+	 * the half-open only, small and in cache, not every SA held. The
+	 * initiator's copies of that request came before its IKE_AUTH on the
+	 * same socket and were answered or dropped; one the network delays
+	 * past it is a new request (with a cookie when they are asked for).
+	 */
+	sadb_sa_table_del_init(&w->d->sas, &sa->node);
 	if (!rekey)
 		counters_inc(w->d->ctr, w->index, IKEC_IKE_ESTABLISHED);
 	if (!sa->counted_up) {
@@ -83,9 +92,12 @@ void v2_ike_established(struct ike_sa *sa)
 	}
 	v2_ike_arm_timers(sa);
 	v2_liveness_arm(sa);
-	proposal_suite_str(&sa->suite, alg, sizeof(alg));
-	ike_sa_progress(sa, RC_SUCCESS, "%s IKE SA {%s}%s", rekey ? "rekeyed" : "established", alg,
-			sa->nat_local || sa->nat_peer ? " behind NAT" : "");
+	if (ike_progress_admit(ike_sa_whack(sa))) {
+		proposal_suite_str(&sa->suite, alg, sizeof(alg));
+		ike_sa_progress_admitted(sa, RC_SUCCESS, "%s IKE SA {%s}%s",
+					 rekey ? "rekeyed" : "established", alg,
+					 sa->nat_local || sa->nat_peer ? " behind NAT" : "");
+	}
 	v2_tasks_kick(sa);
 }
 

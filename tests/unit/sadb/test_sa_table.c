@@ -69,6 +69,37 @@ Test(sa_table, add_lookup_delete)
 	free(b);
 }
 
+/* An SA leaves the index by the initiator's SPI alone (once established), then both. */
+Test(sa_table, del_init_leaves_the_spi_index)
+{
+	struct sa_node *a = node(0x0100000000000003ULL, 0x44, "192.0.2.3", 500);
+	struct sa_node *b = node(0x0100000000000004ULL, 0x44, "192.0.2.3", 500);
+
+	cr_assert_eq(sadb_sa_table_add(&t, a), 0);
+	cr_assert_eq(sadb_sa_table_add_init(&t, a), 0);
+	cr_assert_eq(sadb_sa_table_add(&t, b), 0);
+	cr_assert_eq(sadb_sa_table_add_init(&t, b), -EEXIST, "the same initiator's SPI");
+	sadb_sa_table_del_init(&t, a);
+	cr_assert_not(a->in_init);
+	cr_assert(a->in_spi);
+	sadb_sa_table_del_init(&t, a);	/* idempotent */
+	rcu_read_lock();
+	cr_assert_null(sadb_sa_table_lookup_init_rcu(&t, 0x44, &a->peer, 500));
+	cr_assert_eq(sadb_sa_table_lookup_rcu(&t, a->our_spi), a);
+	rcu_read_unlock();
+	cr_assert_eq(sadb_sa_table_add_init(&t, b), 0, "the initiator's SPI is free again");
+	rcu_read_lock();
+	cr_assert_eq(sadb_sa_table_lookup_init_rcu(&t, 0x44, &a->peer, 500), b);
+	rcu_read_unlock();
+	sadb_sa_table_del(&t, a);
+	sadb_sa_table_del(&t, b);
+	cr_assert_not(a->in_spi || a->in_init || b->in_spi || b->in_init);
+	cr_assert_eq(sadb_sa_table_count(&t), 0);
+	synchronize_rcu();
+	free(a);
+	free(b);
+}
+
 /*
  * Two owners insert and delete their own SAs while two readers look them
  * up; a reader only ever sees a node whose key matches, and every node an
