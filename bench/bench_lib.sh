@@ -20,6 +20,22 @@ GEN_CPU=${GEN_CPU:-0}   # the generator's core
 RESP_CPU=${RESP_CPU:-1} # the responder's core
 CLK_TCK=$(getconf CLK_TCK)
 
+# The bench's own shell, and all it starts without a core of its own (its sleeps, awk,
+# whack, ip), on BENCH_SELF_CPU (default GEN_CPU; "any": wherever the kernel puts them),
+# not on the responder's core: the crypto floor probe there runs at SCHED_IDLE, and the
+# kernel places a waking task on a core that runs only SCHED_IDLE tasks as on an idle one,
+# so the polling loops' processes landed on the responder's core and preempted it (12-07:
+# 0.118-0.123 ms per SA at 3,400/s with the shell on core 0 against 0.126-0.131, flat out
+# 1.42-1.43x the floor against 1.50-1.53x; bench/README.md, "The bench's own processes off
+# the responder's core"). The responder, the generator and the probe are pinned where they
+# belong; storm.sh, whose responder has only a share of its core, moves its shell there.
+bench_self_pin() {
+	local cpu=${BENCH_SELF_CPU:-$GEN_CPU}
+	[ "$cpu" = any ] && return 0
+	taskset -p -c "$cpu" $$ >/dev/null || iop_die "taskset -p -c $cpu $$ (BENCH_SELF_CPU) failed"
+}
+bench_self_pin
+
 bench_log() { echo "# $*" >&2; }
 
 # bench_netns <n-addresses>: the namespace pair and n source addresses 198.18.0.1...
@@ -342,6 +358,42 @@ bench_loadgen_stop() {
 
 # json_num FILE KEY: a top-level number of the generator's JSON
 json_num() { sed -n "s/^  \"$2\": \\([0-9.e+-]*\\),*$/\\1/p" "$1" | head -n1; }
+
+# ---- the crypto floor measured during a run ----
+# probe_start OUT SECS: bench/crypto_floor --probe at SCHED_IDLE on RESP_CPU, in the cycles
+# the responder leaves, for at most SECS, its lines to OUT/probe; sets PROBE_PID.
+probe_start() {
+	chrt --idle 0 taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" --probe "$2" \
+		>"$1/probe" 2>&1 &
+	PROBE_PID=$!
+	IOP_PIDS="$IOP_PIDS $PROBE_PID" # stopped by the cleanup if the script dies
+}
+
+# probe_stop PID: stop the probe (in the shell that started it: it waits for its last lines)
+probe_stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# probe_window OUT: the stopped probe's floor (µs) over the seconds the generator whose
+# output is in OUT ran (its elapsed time up to its summary, the ready file), or over the whole
+# probe when none falls there; "-" when it measured nothing.
+probe_window() {
+	local end el
+	end=$(stat -c %Y "$1/ready" 2>/dev/null)
+	el=$(json_num "$1/lg.json" elapsed_s)
+	awk -v end="${end:-0}" -v el="${el:-0}" '
+		$1 == "FLOOR_US_PROBE_AT" && $2 >= int(end - el) && $2 <= end {
+			split($3, t, "="); split($4, k, "="); s += t[2] * k[2]; n += k[2]
+		}
+		$1 == "FLOOR_US_PROBE" { split($2, t, "="); all = t[2] }
+		END {
+			if (n > 0) printf "%.1f\n", s / n
+			else if (all != "") print all
+			else print "-"
+		}
+	' "$1/probe"
+}
 
 # ---- churn: one responder, road warriors with and without an address (churn.sh, cp_cost.sh) ----
 

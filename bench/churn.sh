@@ -206,7 +206,7 @@ cat "$out/checks" >&2
 	echo "skua-loadgen on CPU $GEN_CPU: $N clients (an ID each) from $ADDRS addresses x $PORTS"
 	echo "ports, setups and Deletes at $RATE/s, at most $HALF_OPEN half-open; rounds:"
 	echo "${ORDER:-$PLAIN_ROUNDS without CP, then $ROUNDS with CP}. Load average"
-	echo "(1/5/15 min) before: $load0, after: $load1 ($(nproc) CPUs). Wall time $((wall1 - wall0)) s."
+	echo "(1/5/15 min) before: $load0, after: $load1 ($(nproc --all) CPUs). Wall time $((wall1 - wall0)) s."
 	[ -n "$KERNEL_NOTE" ] && { echo; echo "$KERNEL_NOTE"; }
 	echo
 	echo "| run | round | IKE SAs up | setup s | addresses received / refused | same address as the round before / changed | responder CPU ms per setup | ms per delete | after setup: IKE / IPsec SAs, xfrm states / policies, leases | after delete: IKE / IPsec SAs, xfrm states / policies, leases | checks |"

@@ -26,9 +26,9 @@ if [ "${SKUA_IN_GUEST:-0}" = 1 ]; then
 	for v in $VARS; do
 		eval "[ -n \"\${SKUA_CHURN_$v:-}\" ] && export $v=\"\$SKUA_CHURN_$v\""
 	done
-	echo "# in the guest: kernel $(uname -r), $(nproc) CPUs, $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+	echo "# in the guest: kernel $(uname -r), $(nproc --all) CPUs, $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 	export STACK=netkey REQUIRE_ESP=1 BUILD=$SKUA_CHURN_BUILD
-	CHURN_WHERE="In the qemu guest of tests/kernel (bench/churn_guest.sh): kernel $(uname -r) with ESP, $(nproc) vCPUs emulated (TCG, no KVM), $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB; the host's load average at the start: $SKUA_CHURN_HOSTLOAD. The CPU figures are emulated-CPU time: compare them with each other, not with the host's."
+	CHURN_WHERE="In the qemu guest of tests/kernel (bench/churn_guest.sh): kernel $(uname -r) with ESP, $(nproc --all) vCPUs emulated (TCG, no KVM), $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB; the host's load average at the start: $SKUA_CHURN_HOSTLOAD. The CPU figures are emulated-CPU time: compare them with each other, not with the host's."
 	export CHURN_WHERE
 	exec bash "$here/churn.sh"
 fi

@@ -98,10 +98,8 @@ measure() {
 		perf_pid=$!
 	fi
 	if [ "$FLOOR_PROBE" = 1 ] && [ "$row" != profile ]; then
-		chrt --idle 0 taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" --probe \
-			"$((SETUP_WAIT + 60))" >"$out/probe" 2>&1 &
-		probe_pid=$!
-		IOP_PIDS="$IOP_PIDS $probe_pid" # stopped by the cleanup if this script dies
+		probe_start "$out" "$((SETUP_WAIT + 60))"
+		probe_pid=$PROBE_PID
 	fi
 	bench_log "$label: $N SAs"
 	bench_loadgen "$out" -n "$N" -S "$N" -H "$HALF_OPEN" -R "$RATE" -t "$SETUP_WAIT" \
@@ -110,8 +108,7 @@ measure() {
 		bench_log "$label: the generator did not finish; see $out/lg.out"
 	fi
 	if [ -n "$probe_pid" ]; then
-		kill -TERM "$probe_pid" 2>/dev/null
-		wait "$probe_pid" 2>/dev/null
+		probe_stop "$probe_pid"
 		probe_us=$(probe_window "$out")
 	fi
 	sleep 1 # late retransmissions, the last kernel answers
@@ -163,25 +160,6 @@ measure() {
 		"${p99:--}" "$cpu_ms" "$rss_b" "$note" "${cause:-none}" "${task_ms:--}" \
 		"${csw_sa:--}" "$kids_ms" "$(probe_cell "${probe_us:--}" "${task_ms:--}")" >>"$rows"
 	cp "$out/lg.json" "$results/$KIND-$stamp-$row.json" 2>/dev/null || true
-}
-
-# probe_window OUT: the probe's floor (µs) over the seconds the generator ran (its elapsed
-# time up to its summary, the ready file), or over the whole probe when none falls there
-probe_window() {
-	local end el
-	end=$(stat -c %Y "$1/ready" 2>/dev/null)
-	el=$(json_num "$1/lg.json" elapsed_s)
-	awk -v end="${end:-0}" -v el="${el:-0}" '
-		$1 == "FLOOR_US_PROBE_AT" && $2 >= int(end - el) && $2 <= end {
-			split($3, t, "="); split($4, k, "="); s += t[2] * k[2]; n += k[2]
-		}
-		$1 == "FLOOR_US_PROBE" { split($2, t, "="); all = t[2] }
-		END {
-			if (n > 0) printf "%.1f\n", s / n
-			else if (all != "") print all
-			else print "-"
-		}
-	' "$1/probe"
 }
 
 # probe_cell US MS: "US µs (MS/US ×)", the in-run floor and the CPU per SA against it
@@ -253,7 +231,7 @@ verdict() { # value op limit
 	else
 		echo "PSK, Curve25519, AES-GCM-128 (IKE: $LSW_IKE, ESP: $LSW_ESP)."
 	fi
-	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
+	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc --all) CPUs,"
 	echo "$(uname -r), shared with other work, so treat rates as indicative."
 	bench_layout_note
 	if [ -n "${COMPARE_WHERE:-}" ]; then

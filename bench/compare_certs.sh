@@ -152,7 +152,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "$HALF_OPEN half-open, flat out), every SA authenticated with the generator's certificate"
 	echo "(one CA of the same kind, one level), against each responder with its own certificate,"
 	echo "in a network namespace; Curve25519, AES-GCM-128 (IKE: $LSW_IKE, ESP: $LSW_ESP)."
-	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc) CPUs,"
+	echo "Responder pinned to CPU $RESP_CPU, generator to CPU $GEN_CPU; host: $(nproc --all) CPUs,"
 	echo "$(uname -r), shared with other work (load average $load0 at the start, $load1 at"
 	echo "the end), so treat rates as indicative."
 	for k in $KINDS; do

@@ -31,7 +31,7 @@ if [ "${SKUA_IN_GUEST:-0}" = 1 ]; then
 	for v in $VARS; do
 		eval "[ -n \"\${SKUA_CMP_$v:-}\" ] && export $v=\"\$SKUA_CMP_$v\""
 	done
-	cpus=$(nproc)
+	cpus=$(nproc --all)
 	mem=$(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
 	echo "# in the guest: kernel $(uname -r), $cpus CPUs, $mem MiB"
 	export BUILD=$SKUA_CMP_BUILD IOP_WAIT=${IOP_WAIT:-60}
@@ -82,7 +82,7 @@ for v in $VARS; do
 	eval "[ -n \"\${$v:-}\" ] && export SKUA_CMP_$v=\"\$$v\""
 done
 SKUA_CMP_HOSTLOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-SKUA_CMP_HOSTCPUS=$(nproc)
+SKUA_CMP_HOSTCPUS=$(nproc --all)
 export SKUA_CMP_BUILD=$BUILD SKUA_CMP_HOSTLOAD SKUA_CMP_HOSTCPUS
 mkdir -p "$here/results"
 echo "# compare in the guest: N=$N, IKEv$([ "$IKEV1" = 1 ] && echo 1 || echo 2), rows: $ONLY;" \

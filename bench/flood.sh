@@ -105,7 +105,7 @@ run() { # run <kind> <on|off>
 	fi
 }
 
-echo "# flood: $RATE datagrams/s for $SECONDS_ s, $WORKERS workers, $(nproc) CPUs"
+echo "# flood: $RATE datagrams/s for $SECONDS_ s, $WORKERS workers, $(nproc --all) CPUs"
 printf '%-9s %-3s %8s %7s %6s %9s %8s %10s\n' kind log sent lines summ bytes cpu_s us/dgram
 for kind in $KINDS; do
 	for mode in $MODES; do

@@ -206,7 +206,7 @@ cpu_of() { awk -v t="$(delta "$1" "$2" "${3:-cpu_ticks}")" -v tk="$CLK_TCK" 'BEG
 	echo
 	echo "Skua pluto --use-none, $WORKERS worker(s) pinned to CPU $RESP_CPU, /metrics on; skua-loadgen"
 	echo "and skua-flood on CPU $GEN_CPU. PSK, X25519, AES-GCM-256 (IKE), AES-GCM-128 (ESP). Load average (1/5/15 min):"
-	echo "$load0 at the start, $load1 at the end ($(nproc) CPUs, shared with other work)."
+	echo "$load0 at the start, $load1 at the end ($(nproc --all) CPUs, shared with other work)."
 	echo
 	echo "**Capacity** (same run, $CAP_N SAs flat out, 128 half-open, each deleted once up):"
 	echo "$capacity setups/s, $cap_cpu ms responder CPU per SA, $jobs_per_sa crypto jobs per SA."

@@ -173,7 +173,7 @@ bad=""
 	echo "Skua pluto --use-none, $WORKERS worker(s) on CPU $RESP_CPU; skua-loadgen on CPU $GEN_CPU from"
 	echo "$ADDRS addresses x $PORTS ports. Both ends: \`$LIFE\`, ESP \`$ESP\`"
 	echo "(no PFS unless the proposal asks for it). Held $HOLD s after the setup. Load average"
-	echo "(1/5/15 min) $load0 at the start, $load1 at the end, on $(nproc) CPUs."
+	echo "(1/5/15 min) $load0 at the start, $load1 at the end, on $(nproc --all) CPUs."
 	echo
 	echo "| SAs | set up in (s) | IKE rekeys | Child rekeys (by generator / by responder) | rekeys/s (mean / busiest s) | responder CPU ms/rekey | failures | lapsed IKE / Child | rekey delay p50 / p90 / p99 / max (ms) | retransmits (gen / resp) | longest loop round ms (resp / gen) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -25,7 +25,11 @@
 # every client's work, needs more CPU per SA than the responder; with the responder at a
 # share the generator outpaces it, as a real storm's clients on their own CPUs do, and the
 # time to all-up measures the responder. PLUTO_ARGS: further pluto options for the responder
-# (e.g. "--max-halfopen-ike 200000").
+# (e.g. "--max-halfopen-ike 200000"). FLOOR_PROBE (1; 0: off): the crypto floor measured
+# during the calm run and during the storm (bench/crypto_floor --probe at SCHED_IDLE on
+# RESP_CPU, in the cycles pluto leaves or its share withholds), and the ratio again with the
+# calm CPU per SA scaled by the storm's floor over the calm one: the box's speed moves by a
+# third within minutes, and the two figures are taken minutes apart.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
@@ -39,13 +43,21 @@ case $RESP_SHARE in
 '' | *[!0-9]* | 0) iop_die "RESP_SHARE=$RESP_SHARE: expected a percentage, 1-100" ;;
 esac
 [ "$RESP_SHARE" -le 100 ] || iop_die "RESP_SHARE=$RESP_SHARE: expected a percentage, 1-100"
+# This script's own loop (a scrape and an RSS sample every 0.5 s) on the responder's core
+# when its share leaves room there: a storm's generator has none to spare, and with the loop
+# on its core it read its answers late and its clients resent their requests (12-07 evening:
+# 1.8-2.4 answers again per SA and 2 cookies against 0.07 and 1.1, the ratio 1.28-1.50).
+if [ -z "${BENCH_SELF_CPU:-}" ] && [ "$RESP_SHARE" -lt 100 ]; then
+	BENCH_SELF_CPU=$RESP_CPU bench_self_pin
+fi
 STORM_WAIT=${STORM_WAIT:-600}
+FLOOR_PROBE=${FLOOR_PROBE:-1}
 MPORT=9472
 IKE=aes_gcm128-sha2_256-dh31
 ESP=aes_gcm128
 bench_ports
 
-for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN"; do
+for f in "$SKUA_PLUTO" "$SKUA_WHACK" "$LOADGEN" "$BUILD/bench/crypto_floor"; do
 	[ -x "$f" ] || iop_die "$f not built: run scripts/build (or set BUILD)"
 done
 iop_init
@@ -94,9 +106,15 @@ bench_log "calm: $CAL_N SAs, 128 half-open"
 mkdir -p "$IOP_TMP/cal"
 t0=$(bench_cpu_ticks "$BENCH_PID")
 c0=$(bench_child_ticks "$BENCH_PID")
+[ "$FLOOR_PROBE" = 1 ] && probe_start "$IOP_TMP/cal" 400
 bench_loadgen "$IOP_TMP/cal" -n "$CAL_N" -S "$ADDRS" -H 128 -t 300 \
 	--ike "$IKE" --esp "$ESP"
 bench_wait_ready "$IOP_TMP/cal" 330 || bench_log "calm: the generator did not finish"
+cal_floor=-
+if [ "$FLOOR_PROBE" = 1 ]; then
+	probe_stop "$PROBE_PID"
+	cal_floor=$(probe_window "$IOP_TMP/cal")
+fi
 sleep 1 # the last answers leave
 t1=$(bench_cpu_ticks "$BENCH_PID")
 c1=$(bench_child_ticks "$BENCH_PID")
@@ -125,6 +143,7 @@ if [ -n "${KE_AHEAD:-}" ]; then
 	ahead_note="the clients' key pairs made before the storm (--ke-ahead), as real"
 	ahead_note+=" clients make theirs on their own CPUs"
 fi
+[ "$FLOOR_PROBE" = 1 ] && probe_start "$IOP_TMP/storm" $((STORM_WAIT + 120))
 bench_loadgen "$IOP_TMP/storm" -n "$N" -S "$ADDRS" -P "$PORTS" --src-port 10000 \
 	-H "$HALF_OPEN" -t "$STORM_WAIT" --ike "$IKE" --esp "$ESP" "${ahead[@]}"
 peak_half=0
@@ -148,6 +167,11 @@ scrape >"$IOP_TMP/m1.prom"
 drop_r1=$(bench_udp_drops "$NS_R")
 drop_l1=$(bench_udp_drops "$NS_L")
 bench_loadgen_stop
+storm_floor=-
+if [ "$FLOOR_PROBE" = 1 ]; then
+	probe_stop "$PROBE_PID"
+	storm_floor=$(probe_window "$IOP_TMP/storm")
+fi
 alive=yes
 kill -0 "$BENCH_PID" 2>/dev/null || alive="NO: pluto exited"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -167,7 +191,7 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo
 	echo "Skua pluto --use-none, $WORKERS worker(s) pinned to CPU $RESP_CPU (and allowed $share_note), /metrics on; skua-loadgen on CPU"
 	echo "$GEN_CPU from $ADDRS addresses x $PORTS ports. PSK, X25519, AES-GCM-128, one Child SA per IKE SA."
-	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
+	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc --all) CPUs, shared)."
 	bench_layout_note
 	echo "Key pairs: $ahead_note; the generator's CPU is counted from its first start."
 	echo "pluto's IKE socket buffers: ${SOCKBUF:-its default (4 MiB)}."
@@ -176,23 +200,31 @@ cause=$(sed -n 's/.*"count": \([0-9]*\), "cause": "\(.*\)"}.*/\1 × \2/p' "$j" |
 	echo "**$cal_ms ms** responder CPU per SA (every thread, reaped children: $(awk -v t=$((c1 - c0)) -v n="$cal_up" -v tk="$CLK_TCK" 'BEGIN { printf "%.4f", t * 1000 / tk / n }') ms of it), generator"
 	echo "$(awk -v g="${cal_gen:-0}" -v n="$cal_up" 'BEGIN { printf "%.4f", g * 1000 / n }') ms per SA."
 	echo
-	echo "| clients | at once | IKE up | Child up | failed | time to all-up (s) | N × calm CPU/SA / share (s) | ratio (target ≤ 1.2) | setups/s | responder CPU ms/SA in the storm | generator CPU ms/SA | latency p50 / p99 / max (s) | cookies sent / verified | half-open peak (bytes) | RSS idle → peak → end (MiB) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| clients | at once | IKE up | Child up | failed | time to all-up (s) | N × calm CPU/SA / share (s) | ratio (target ≤ 1.2) | crypto floor in the calm run → in the storm (µs) | ratio, the calm CPU/SA scaled by the floors (target ≤ 1.2) | setups/s | responder CPU ms/SA in the storm | generator CPU ms/SA | latency p50 / p99 / max (s) | cookies sent / verified | half-open peak (bytes) | RSS idle → peak → end (MiB) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	awk -v n="$N" -v h="$HALF_OPEN" -v up="${up:-0}" -v ch="${child:-0}" -v f="${failed:-0}" \
 		-v el="${elapsed:-0}" -v c="$cal_ms" -v rt="${rate:-0}" -v t="$((t1 - t0))" -v tk="$CLK_TCK" \
 		-v g="${gen:-0}" -v p50="$(lat p50)" -v p99="$(lat p99)" -v mx="$(lat max)" \
 		-v cs="$(d skua_ike_cookies_sent_total)" -v cv="$(d skua_ike_cookies_verified_total)" \
 		-v ph="$peak_half" -v pb="$peak_bytes" -v r0="$r0" -v rp="$peak_rss" -v r1="$r1" \
-		-v sh="$RESP_SHARE" 'BEGIN {
+		-v sh="$RESP_SHARE" -v fc="$cal_floor" -v fs="$storm_floor" 'BEGIN {
 		ideal = n * c / 1000 * 100 / sh
-		printf "| %d | %d | %d | %d | %d | %.1f | %.1f | **%.2f** | %.0f | %.4f | %.4f | %.3f / %.3f / %.3f | %d / %d | %d (%d) | %.1f → %.1f → %.1f |\n",
-			n, h, up, ch, f, el, ideal, (ideal > 0 ? el / ideal : 0), rt,
+		ratio = ideal > 0 ? el / ideal : 0
+		if (fc + 0 > 0 && fs + 0 > 0)
+			scaled = sprintf("%.1f → %.1f | **%.2f**", fc, fs, ratio * fc / fs)
+		else
+			scaled = "- | -"
+		printf "| %d | %d | %d | %d | %d | %.1f | %.1f | **%.2f** | %s | %.0f | %.4f | %.4f | %.3f / %.3f / %.3f | %d / %d | %d (%d) | %.1f → %.1f → %.1f |\n",
+			n, h, up, ch, f, el, ideal, ratio, scaled, rt,
 			(up > 0 ? t * 1000 / tk / up : 0), (up > 0 ? g * 1000 / up : 0),
 			p50 / 1000, p99 / 1000, mx / 1000, cs, cv, ph, pb, r0 / 1048576, rp / 1048576, r1 / 1048576
 	}'
 	echo
 	echo "Time to all-up: the generator's first start to its last establishment. The half-open"
 	echo "peak and RSS peak are sampled every 0.5 s. pluto alive at the end: $alive."
+	echo "Crypto floor: bench/crypto_floor --probe at SCHED_IDLE on CPU $RESP_CPU during each run"
+	echo "(FLOOR_PROBE=$FLOOR_PROBE), over the seconds its generator ran; the scaled ratio sets the"
+	echo "time to all-up against N × the calm CPU per SA × (the storm's floor / the calm one) / share."
 	[ -n "$cause" ] && echo "Failures by cause: $cause"
 	echo "Cookie counters (whole run of the storm): INIT dropped $(d skua_ike_sa_init_dropped_total),"
 	echo "retransmitted requests answered again $(d skua_ike_retransmits_answered_total), datagrams"

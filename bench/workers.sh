@@ -115,7 +115,7 @@ summary() {
 	echo
 	echo "bench/compare.sh ($N SAs per run from $N addresses, 128 half-open, PSK, X25519, AES-GCM-128,"
 	echo "--use-none), the generator on CPU $GEN_CPU; 1 worker on CPU $RESP_CPU, 2 workers on CPUs $W2_CPUS."
-	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc) CPUs, shared)."
+	echo "Load average (1/5/15 min): $load0 at the start, $load1 at the end ($(nproc --all) CPUs, shared)."
 	bench_layout_note
 	echo "$REPS rounds of three runs: flat out (the saturation rate S), 1 worker at S/2, 2"
 	echo "workers at S/2. Responder CPU per SA in ms: every thread and reaped child (the updown"
