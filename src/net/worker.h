@@ -139,6 +139,7 @@ struct net_worker {
 
 enum {
 	NET_RX_BATCH = 16,		/* datagrams per recvmmsg */
+	NET_EPOLL_EVENTS = 256,		/* socket events per round (worker_main()) */
 	NET_RX_SLOT = 65536,		/* bytes per datagram buffer */
 	/*
 	 * recvmmsg calls per socket per round: up to 1,024 datagrams, so that a

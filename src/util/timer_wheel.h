@@ -71,6 +71,7 @@ enum {
  */
 struct timer_wheel {
 	uint64_t base;			/* next tick to process; ticks < base are done */
+	uint64_t clock;			/* timer_wheel_set_clock()'s, when ahead of base - 1 */
 	uint64_t seq;			/* arm counter */
 	size_t count;			/* armed timers, including ones being fired */
 	uint64_t resorts;		/* tie-order repairs (diagnostics) */
@@ -171,8 +172,9 @@ int timer_wheel_timeout_ms(const struct timer_wheel *w, uint64_t now_ms);
 
 /*
  * The wheel's own clock: the tick being fired inside a callback, else the
- * time of the last advance. Owners arm timers relative to it, so a wheel
- * driven by another clock (tests) stays consistent. Context: the owner.
+ * later of the last advance and the last timer_wheel_set_clock(). Owners
+ * arm timers relative to it, so a wheel driven by another clock (tests)
+ * stays consistent. Context: the owner.
  */
 static inline uint64_t timer_wheel_now(const struct timer_wheel *w)
 {
@@ -181,7 +183,24 @@ static inline uint64_t timer_wheel_now(const struct timer_wheel *w)
 	 * the callbacks (so that what they arm files after this tick), and an
 	 * advance leaves it at now + 1. Either way the tick is base - 1.
 	 */
-	return w->base ? w->base - 1 : 0;
+	uint64_t tick = w->base ? w->base - 1 : 0;
+
+	return !w->advancing && w->clock > tick ? w->clock : tick;
+}
+
+/*
+ * Move the clock timer_wheel_now() reads to now_ms (if later) without
+ * firing what is due by then: the next timer_wheel_advance() fires it. An
+ * event loop reads what woke it between the two, so that a timer the new
+ * input makes moot (a request's retransmission, its answer waiting in the
+ * socket) is cancelled before it fires, while what the handlers arm is
+ * relative to the time they run at. A timer armed for now_ms or earlier
+ * fires at that advance. Context: the owner thread, not from a callback.
+ */
+static inline void timer_wheel_set_clock(struct timer_wheel *w, uint64_t now_ms)
+{
+	if (now_ms > w->clock)
+		w->clock = now_ms;
 }
 
 /* Context: the owner thread. */

@@ -690,3 +690,46 @@ Test(timer_wheel, now_is_the_tick_inside_callbacks)
 	cr_assert_eq(now_in_callback, 1010);
 	cr_assert_eq(timer_wheel_now(&wheel), 1500);
 }
+
+/*
+ * timer_wheel_set_clock(): now moves ahead, nothing fires until the next
+ * advance, and a timer cancelled in between (the answer to a request read
+ * in the same round as its retransmission fell due) never fires.
+ */
+Test(timer_wheel, set_clock_moves_now_and_fires_nothing)
+{
+	struct rec_timer a, b, c;
+	struct timer t;
+
+	rec_init(&a, 1);
+	rec_init(&b, 2);
+	rec_init(&c, 3);
+	timer_arm(&wheel, &a.t, 1005);
+	timer_arm(&wheel, &b.t, 1006);
+	timer_wheel_set_clock(&wheel, 1010);
+	cr_assert_eq(timer_wheel_now(&wheel), 1010);
+	cr_assert_eq(a.fired + b.fired, 0, "setting the clock fired a timer");
+	cr_assert(timer_is_armed(&a.t) && timer_is_armed(&b.t));
+	timer_cancel(&wheel, &b.t);
+	/* armed relative to the clock the handlers read: after 1010 */
+	timer_arm(&wheel, &c.t, timer_wheel_now(&wheel) + 5);
+	cr_assert_eq(timer_wheel_advance(&wheel, 1010), 1);
+	cr_assert_eq(a.fired, 1);
+	cr_assert_eq(a.fired_at, 1005);
+	cr_assert_eq(b.fired, 0, "a timer cancelled before the advance fired");
+	cr_assert_eq(c.fired, 0);
+	cr_assert_eq(timer_wheel_now(&wheel), 1010);
+	/* a clock set back changes nothing */
+	timer_wheel_set_clock(&wheel, 1002);
+	cr_assert_eq(timer_wheel_now(&wheel), 1010);
+	cr_assert_eq(timer_wheel_advance(&wheel, 1014), 0);
+	cr_assert_eq(timer_wheel_advance(&wheel, 1015), 1);
+	cr_assert_eq(c.fired_at, 1015);
+	/* inside a callback now is the tick it fires for, whatever the clock says */
+	timer_init(&t, note_now, NULL);
+	timer_arm(&wheel, &t, 1020);
+	timer_wheel_set_clock(&wheel, 2000);
+	cr_assert_eq(timer_wheel_advance(&wheel, 2000), 1);
+	cr_assert_eq(now_in_callback, 1020);
+	cr_assert_eq(timer_wheel_now(&wheel), 2000);
+}
