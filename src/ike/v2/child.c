@@ -831,29 +831,27 @@ void v2_child_established(struct ike_sa *sa, struct child_sa *c)
 		counters_inc(sa->w->d->ctr, sa->w->index, IKEC_CHILD_ENCAP);
 	counters_add(sa->w->d->ctr, sa->w->index, IKEC_CHILD_SAS, 1);
 	/* Over the log's limit, with no whack to tell: no line to build. */
-	if (!ike_progress_admit(pr)) {
-		if (!rekey)
-			ike_child_updown_up(sa, c, NULL);
-		return;
+	bool say = ike_progress_admit(pr);
+	if (say) {
+		proposal_suite_str(&s, alg, sizeof(alg));
+		n = snprintf(text, sizeof(text), "%s #%llu: ",
+			     ike_conn_instance_str(c->conn, name, sizeof(name)),
+			     (unsigned long long)sa->serial);
+		snprintf(text + n, sizeof(text) - (size_t)n,
+			 "IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
+			 (unsigned long long)c->serial, rekey ? "rekeyed" : "established",
+			 c->transport ? "transport" : "tunnel", c->encap ? "/NAT" : "",
+			 c->spi_out, c->spi_in, alg, ike_ts_str(&c->ts_local, tl, sizeof(tl)),
+			 ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
 	}
-	proposal_suite_str(&s, alg, sizeof(alg));
-	n = snprintf(text, sizeof(text), "%s #%llu: ",
-		     ike_conn_instance_str(c->conn, name, sizeof(name)),
-		     (unsigned long long)sa->serial);
-	snprintf(text + n, sizeof(text) - (size_t)n,
-		 "IPsec SA #%llu %s %s mode {ESP%s=>0x%08x <0x%08x xfrm=%s %s===%s}",
-		 (unsigned long long)c->serial, rekey ? "rekeyed" : "established",
-		 c->transport ? "transport" : "tunnel", c->encap ? "/NAT" : "", c->spi_out,
-		 c->spi_in, alg, ike_ts_str(&c->ts_local, tl, sizeof(tl)),
-		 ike_ts_str(&c->ts_remote, tr, sizeof(tr)));
 	/*
 	 * A rekey replaces an SA that is up: the tunnel never went down (no
 	 * up- again). Otherwise whack hears "established" once up- succeeded.
 	 */
-	if (rekey)
+	if (!rekey)
+		ike_child_updown_up(sa, c, say ? text : NULL);
+	else if (say)
 		ike_progress_say(pr, RC_SUCCESS, text);
-	else
-		ike_child_updown_up(sa, c, text);
 }
 
 
