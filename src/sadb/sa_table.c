@@ -114,27 +114,28 @@ int sadb_sa_table_add_init(struct sa_table *t, struct sa_node *n)
 	return 0;
 }
 
-void sadb_sa_table_del_init(struct sa_table *t, struct sa_node *n)
+/* Take node out of ht if *in says it is there, and count it out of size. */
+static void unpublish(struct cds_lfht *ht, struct cds_lfht_node *node, bool *in,
+		      struct lfht_size *size)
 {
-	if (!n->in_init)
+	if (!*in)
 		return;
 	rcu_read_lock();
-	cds_lfht_del(t->by_init, &n->by_init);
+	cds_lfht_del(ht, node);
 	rcu_read_unlock();
-	n->in_init = false;
-	lfht_size_deleted(&t->init_size);
+	*in = false;
+	lfht_size_deleted(size);
+}
+
+void sadb_sa_table_del_init(struct sa_table *t, struct sa_node *n)
+{
+	unpublish(t->by_init, &n->by_init, &n->in_init, &t->init_size);
 }
 
 void sadb_sa_table_del(struct sa_table *t, struct sa_node *n)
 {
-	sadb_sa_table_del_init(t, n);
-	if (!n->in_spi)
-		return;
-	rcu_read_lock();
-	cds_lfht_del(t->by_spi, &n->by_spi);
-	rcu_read_unlock();
-	n->in_spi = false;
-	lfht_size_deleted(&t->spi_size);
+	unpublish(t->by_init, &n->by_init, &n->in_init, &t->init_size);
+	unpublish(t->by_spi, &n->by_spi, &n->in_spi, &t->spi_size);
 }
 
 struct sa_node *sadb_sa_table_lookup_rcu(struct sa_table *t, uint64_t our_spi)
