@@ -548,26 +548,34 @@ static unsigned worker_share(const struct ike_daemon *d)
 	return (d->max_halfopen_ike + d->nworkers - 1) / d->nworkers;
 }
 
-enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer,
-				   bool verified)
+bool ike_half_open_full(struct ike_worker *w)
 {
 	struct ike_daemon *d = w->d;
-	_Atomic uint32_t *b;
 
 	if (atomic_load(&d->half_open_bytes) >= d->half_open_budget) {
 		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_LIMITED);
-		return IKE_ADMIT_FULL;
+		return true;
 	}
 	if (w->half_open >= worker_share(d)) {
 		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_WORKER_LIMITED);
-		return IKE_ADMIT_FULL;
+		return true;
 	}
+	return false;
+}
+
+enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer,
+				   bool verified)
+{
+	_Atomic uint32_t *b;
+
+	if (ike_half_open_full(w))
+		return IKE_ADMIT_FULL;
 	if (verified)
 		return IKE_ADMIT_OK;	/* it answers at its address: no spoofer */
-	b = addr_bucket(d, peer);
-	if (atomic_fetch_add(b, 1) >= d->half_open_per_addr) {
+	b = addr_bucket(w->d, peer);
+	if (atomic_fetch_add(b, 1) >= w->d->half_open_per_addr) {
 		atomic_fetch_sub(b, 1);
-		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
+		counters_inc(w->d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
 		return IKE_ADMIT_COOKIE;
 	}
 	return IKE_ADMIT_OK;

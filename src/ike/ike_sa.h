@@ -603,9 +603,12 @@ int ike_setup_bytes(uint8_t **slot, uint16_t *slot_len, const uint8_t *data, siz
  * ike_half_open_cancel() if the SA cannot be made), with the same
  * verified. ike_half_open_charge() adds bytes the SA came to hold;
  * ike_half_open_end() releases it all (established or freed).
+ * ike_half_open_full() is admit's FULL alone, counted the same, for a
+ * request that can be dropped before anything else is read from it.
  * Context: the owner worker; the daemon-wide sums are atomic.
  */
 enum ike_admit { IKE_ADMIT_OK, IKE_ADMIT_FULL, IKE_ADMIT_COOKIE };
+bool ike_half_open_full(struct ike_worker *w);
 enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer,
 				   bool verified);
 void ike_half_open_cancel(struct ike_worker *w, const struct ip_addr *peer, bool verified);

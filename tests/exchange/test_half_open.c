@@ -684,6 +684,53 @@ Test(half_open, budget_is_a_hard_cap_even_with_a_cookie)
 }
 
 /*
+ * At the cap, a request is dropped before its connection and proposal are
+ * looked at: one east would refuse (NO_PROPOSAL_CHOSEN) gets no answer and
+ * counts as limited, with no cookie asked (--ddos-unlimited) and with its
+ * cookie returned; with room again, it gets its refusal.
+ */
+Test(half_open, full_drops_before_the_proposal)
+{
+	struct ike_daemon *d = xch_daemon(XCH_EAST);
+	uint64_t budget = d->half_open_budget;
+	size_t len;
+	const struct xch_msg *m;
+	uint8_t *req;
+
+	xch_conn_add(XCH_WEST, CONN " --ike aes_gcm256-sha2_256-dh19");
+	xch_conn_add(XCH_EAST, CONN " --ike aes_gcm256-sha2_256-dh31");
+	req = west_request(&len);
+	d->half_open_budget = 0;
+
+	atomic_store(&d->ddos_mode, 2);
+	cr_assert_null(send_copy(req, len, 1), "a request past the cap was answered");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 1);
+
+	atomic_store(&d->ddos_mode, 0);	/* auto: the full budget asks for cookies */
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
+	cr_assert_null(xch_step(XCH_EAST), "a cookie-verified request past the cap was answered");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 2);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 0);
+	cr_assert_eq(xch_sa_count(XCH_EAST), 0);
+
+	d->half_open_budget = budget;
+	m = send_copy(req, len, 2);
+	cr_assert_not_null(m, "a request below the cap got no answer");
+	cr_assert_str_eq(m->desc, "N(NO_PROPOSAL_CHOSEN)");
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_NO_PROPOSAL_SENT), 1);
+	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 2);
+	free(req);
+}
+
+/*
  * One copy of a request is asked for a cookie while another copy (the
  * client retransmitted) finds the responder no longer busy and makes a
  * half-open SA; the client returns the cookie in its request again.

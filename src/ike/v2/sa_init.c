@@ -552,6 +552,8 @@ static void adopt_request(struct ike_sa *sa, struct net_rx *rx, const struct v2_
 	init_resend(sa);
 }
 
+#define HALF_OPEN_FULL "too many half-open IKE SAs (on this worker, or in all)"
+
 void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 {
 	struct ike_daemon *d = w->d;
@@ -626,6 +628,16 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	}
 	if (v2_redirect_init_request(w, rx, m, &ni_pl->u.nonce))
 		return;
+	/*
+	 * No room for one more half-open SA: dropped before the connection
+	 * and the proposal are looked for, as it would be after them. In a
+	 * storm at the cap, the clients that returned their cookie resend it
+	 * 2-3 times per SA made (bench/README.md, "A reconnect storm").
+	 */
+	if (ike_half_open_full(w)) {
+		v2_drop(w, rx, HALF_OPEN_FULL);
+		return;
+	}
 	c = ike_conn_for_responder(d, &rx->d->local, &rx->d->peer, &this_end);
 	if (!c) {
 		v2_drop(w, rx, "no connection for this pair of addresses");
@@ -664,7 +676,7 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 		return;
 	case IKE_ADMIT_FULL:
 		ike_connection_unref(c);
-		v2_drop(w, rx, "too many half-open IKE SAs (on this worker, or in all)");
+		v2_drop(w, rx, HALF_OPEN_FULL);
 		return;
 	}
 	if (stale) {
