@@ -566,16 +566,17 @@ bool ike_half_open_full(struct ike_worker *w)
 enum ike_admit ike_half_open_admit(struct ike_worker *w, const struct ip_addr *peer,
 				   bool verified)
 {
+	struct ike_daemon *d = w->d;
 	_Atomic uint32_t *b;
 
 	if (ike_half_open_full(w))
 		return IKE_ADMIT_FULL;
 	if (verified)
 		return IKE_ADMIT_OK;	/* it answers at its address: no spoofer */
-	b = addr_bucket(w->d, peer);
-	if (atomic_fetch_add(b, 1) >= w->d->half_open_per_addr) {
+	b = addr_bucket(d, peer);
+	if (atomic_fetch_add(b, 1) >= d->half_open_per_addr) {
 		atomic_fetch_sub(b, 1);
-		counters_inc(w->d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
+		counters_inc(d->ctr, w->index, IKEC_HALF_OPEN_ADDR_LIMITED);
 		return IKE_ADMIT_COOKIE;
 	}
 	return IKE_ADMIT_OK;

@@ -632,7 +632,8 @@ void v2_init_request(struct ike_worker *w, struct net_rx *rx, struct v2_msg *m)
 	 * No room for one more half-open SA: dropped before the connection
 	 * and the proposal are looked for, as it would be after them. In a
 	 * storm at the cap, the clients that returned their cookie resend it
-	 * 2-3 times per SA made (bench/README.md, "A reconnect storm").
+	 * while they wait: 1.7-2.9 verified per SA made (bench/README.md,
+	 * "The half-open cap first").
 	 */
 	if (ike_half_open_full(w)) {
 		v2_drop(w, rx, HALF_OPEN_FULL);
