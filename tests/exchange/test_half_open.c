@@ -70,6 +70,24 @@ static const struct xch_msg *send_copy_late(const uint8_t *req, size_t len, uint
 	return xch_step(XCH_EAST);
 }
 
+/*
+ * West sends its own request (req) again; east asks it for a cookie; west
+ * sends the request with the cookie, which east has yet to read.
+ */
+static void west_returns_cookie(const uint8_t *req, size_t len)
+{
+	const struct xch_msg *m;
+
+	xch_send_raw(XCH_WEST, req, len);
+	xch_step(XCH_WEST);
+	m = xch_step(XCH_EAST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	m = xch_step(XCH_WEST);
+	cr_assert_not_null(m);
+	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+}
+
 static const struct xch_msg *send_copy(const uint8_t *req, size_t len, uint8_t n)
 {
 	return send_copy_late(req, len, n, 0);
@@ -129,7 +147,6 @@ Test(half_open, per_address_cap)
  */
 Test(half_open, cookie_verified_address_beyond_cap)
 {
-	const struct xch_msg *m;
 	uint8_t *req;
 	size_t len;
 
@@ -139,15 +156,9 @@ Test(half_open, cookie_verified_address_beyond_cap)
 	for (uint8_t i = 1; i <= 2; i++)
 		cr_assert_str_eq(send_copy(req, len, i)->desc, INIT_RESP);
 	/* West's own request, the third from this address: asked for a cookie. */
-	xch_send_raw(XCH_WEST, req, len);
-	xch_step(XCH_WEST);
-	m = xch_step(XCH_EAST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE)");
+	west_returns_cookie(req, len);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_ADDR_LIMITED), 1);
-	/* West returns it and is admitted over the cap. */
-	m = xch_step(XCH_WEST);
-	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	/* West returned it and is admitted over the cap. */
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	xch_run_until_quiet();
@@ -181,10 +192,7 @@ Test(half_open, count_threshold_and_maximum)
 	cr_assert_eq(atomic_load(&xch_daemon(XCH_EAST)->half_open_count), 2);
 	cr_assert(ike_daemon_cookies_required(xch_daemon(XCH_EAST)));
 	/* West's own: a cookie first, then admitted as the third. */
-	xch_send_raw(XCH_WEST, req, len);
-	xch_step(XCH_WEST);
-	cr_assert_str_eq(xch_step(XCH_EAST)->desc, "N(COOKIE)");
-	xch_step(XCH_WEST);
+	west_returns_cookie(req, len);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	m = xch_step(XCH_EAST);
 	cr_assert_str_eq(m->desc, INIT_RESP);
@@ -603,7 +611,6 @@ Test(half_open, bytes_per_half_open_sa_by_the_allocator)
 Test(half_open, cookies_from_an_eighth_of_the_budget)
 {
 	struct ike_daemon *d = xch_daemon(XCH_EAST);
-	const struct xch_msg *m;
 	uint8_t *req;
 	size_t len;
 
@@ -624,14 +631,7 @@ Test(half_open, cookies_from_an_eighth_of_the_budget)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 2);
 
 	/* West's own request: asked for a cookie, returns it, is admitted and finishes. */
-	xch_send_raw(XCH_WEST, req, len);
-	xch_step(XCH_WEST);
-	m = xch_step(XCH_EAST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE)");
-	m = xch_step(XCH_WEST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	west_returns_cookie(req, len);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN), 3);
 	xch_run_until_quiet();
@@ -648,7 +648,6 @@ Test(half_open, cookies_from_an_eighth_of_the_budget)
 Test(half_open, budget_is_a_hard_cap_even_with_a_cookie)
 {
 	struct ike_daemon *d = xch_daemon(XCH_EAST);
-	const struct xch_msg *m;
 	uint8_t *req;
 	size_t len;
 
@@ -657,14 +656,7 @@ Test(half_open, budget_is_a_hard_cap_even_with_a_cookie)
 	cr_assert_str_eq(send_copy(req, len, 1)->desc, INIT_RESP);
 	d->half_open_budget = east_bytes();
 
-	xch_send_raw(XCH_WEST, req, len);
-	xch_step(XCH_WEST);
-	m = xch_step(XCH_EAST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE)");
-	m = xch_step(XCH_WEST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	west_returns_cookie(req, len);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
 	cr_assert_null(xch_step(XCH_EAST), "a cookie-verified request past the budget got an answer");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 1);
@@ -707,14 +699,7 @@ Test(half_open, full_drops_before_the_proposal)
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 1);
 
 	atomic_store(&d->ddos_mode, 0);	/* auto: the full budget asks for cookies */
-	xch_send_raw(XCH_WEST, req, len);
-	xch_step(XCH_WEST);
-	m = xch_step(XCH_EAST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE)");
-	m = xch_step(XCH_WEST);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(m->desc, "N(COOKIE) " INIT_REQ);
+	west_returns_cookie(req, len);
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_COOKIES_VERIFIED), 1);
 	cr_assert_null(xch_step(XCH_EAST), "a cookie-verified request past the cap was answered");
 	cr_assert_eq(xch_counter(XCH_EAST, IKEC_HALF_OPEN_LIMITED), 2);
