@@ -63,6 +63,12 @@ stamp=$(date +%Y%m%d-%H%M%S)
 md=$results/$KIND-$stamp.md
 rows=$IOP_TMP/rows
 : >"$rows"
+: >"$IOP_TMP/counts"
+# what perf stat -p counts over each run: the system calls too where the tracepoint is there
+PSTAT_EVENTS=context-switches,task-clock,page-faults
+if perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
+	PSTAT_EVENTS=$PSTAT_EVENTS,raw_syscalls:sys_enter
+fi
 
 floor="not measured: crypto_floor times IKEv2's X25519 and AES-GCM, not IKEv1's suite"
 if [ "$IKEV1" != 1 ]; then
@@ -84,8 +90,7 @@ measure() {
 	sleep 1
 	# every thread and every child process (updown scripts): perf stat -p inherits
 	if [ "$row" != profile ] && perf stat -e context-switches true >/dev/null 2>&1; then
-		perf stat -x, -e context-switches,task-clock -p "$BENCH_PID" -o "$out/pstat" \
-			>/dev/null 2>&1 &
+		perf stat -x, -e "$PSTAT_EVENTS" -p "$BENCH_PID" -o "$out/pstat" >/dev/null 2>&1 &
 		pstat_pid=$!
 	fi
 	t0=$(bench_cpu_ticks "$BENCH_PID")
@@ -152,6 +157,11 @@ measure() {
 			"$out/pstat")
 		task_ms=$(awk -F, -v n="$up" '$3 ~ /^task-clock/ { printf "%.3f", $1 / n }' \
 			"$out/pstat")
+		awk -F, -v n="$up" -v l="$label | $workers | $kernel" '
+			$3 == "page-faults" { f = sprintf("%.2f", $1 / n) }
+			$3 == "raw_syscalls:sys_enter" { c = sprintf("%.2f", $1 / n) }
+			END { printf "| %s | %s | %s |\n", l, f == "" ? "-" : f, c == "" ? "-" : c }' \
+			"$out/pstat" >>"$IOP_TMP/counts"
 	fi
 	kids_ms=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v n="${up:-0}" \
 		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
@@ -269,6 +279,14 @@ verdict() { # value op limit
 	echo "beside the responder; the ratio sets against it the larger of the two CPU measures"
 	echo "(responder CPU, with children), as the task clock leaves out the switch into the"
 	echo "responder."
+	if [ -s "$IOP_TMP/counts" ]; then
+		echo
+		echo "Per SA over each run (perf stat -p, every thread and child; \"-\": not counted here):"
+		echo
+		echo "| responder | workers | kernel | page faults/SA | system calls/SA |"
+		echo "|---|---|---|---|---|"
+		cat "$IOP_TMP/counts"
+	fi
 	echo
 	echo "## The crypto floor"
 	echo
