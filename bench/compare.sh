@@ -64,6 +64,7 @@ md=$results/$KIND-$stamp.md
 rows=$IOP_TMP/rows
 : >"$rows"
 : >"$IOP_TMP/counts"
+: >"$IOP_TMP/parts"
 # what perf stat -p counts over each run: the system calls too where the tracepoint is there
 PSTAT_EVENTS=context-switches,task-clock,page-faults
 if perf stat -e raw_syscalls:sys_enter true >/dev/null 2>&1; then
@@ -93,6 +94,7 @@ measure() {
 		perf stat -x, -e "$PSTAT_EVENTS" -p "$BENCH_PID" -o "$out/pstat" >/dev/null 2>&1 &
 		pstat_pid=$!
 	fi
+	[ -z "${MEASURE_SKUA:-}" ] || skua_parts "$MEASURE_SKUA" >"$out/parts0"
 	t0=$(bench_cpu_ticks "$BENCH_PID")
 	c0=$(bench_child_ticks "$BENCH_PID")
 	r0=$(bench_rss "$BENCH_PID")
@@ -120,6 +122,7 @@ measure() {
 	t1=$(bench_cpu_ticks "$BENCH_PID")
 	c1=$(bench_child_ticks "$BENCH_PID")
 	r1=$(bench_rss "$BENCH_PID")
+	[ -z "${MEASURE_SKUA:-}" ] || skua_parts "$MEASURE_SKUA" >"$out/parts1"
 	if [ -n "$pstat_pid" ]; then
 		kill -INT "$pstat_pid" 2>/dev/null
 		wait "$pstat_pid" 2>/dev/null
@@ -163,6 +166,10 @@ measure() {
 			END { printf "| %s | %s | %s |\n", l, f == "" ? "-" : f, c == "" ? "-" : c }' \
 			"$out/pstat" >>"$IOP_TMP/counts"
 	fi
+	if [ -s "$out/parts1" ] && [ "${up:-0}" -gt 0 ]; then
+		parts_row "$out/parts0" "$out/parts1" "$up" "$label | $workers | $kernel" \
+			>>"$IOP_TMP/parts"
+	fi
 	kids_ms=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v n="${up:-0}" \
 		'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / t / n; else print "-" }')
 	printf '%s|%s|%s|%s|%s/%s|%s|%s|%s / %s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$row" "$label" \
@@ -196,6 +203,22 @@ probe_cell() {
 
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# skua_parts INST: "part ms" per part of the workers' loops, summed over the workers
+# (--processstatus: "worker N: time in ms: receive 12, datagrams 340, ...")
+skua_parts() {
+	skua_whack "$1" --processstatus 2>&1 | sed -n 's/.*worker [0-9]*: time in ms: //p' |
+		tr ',' '\n' | awk 'NF == 2 { ms[$1] += $2; if (!($1 in o)) o[$1] = ++k; n[k] = $1 }
+			END { for (i = 1; i <= k; i++) print n[i], ms[n[i]] }'
+}
+
+# parts_row BEFORE AFTER SAS LABEL: a table row of the parts' microseconds per SA over the
+# run (whole milliseconds at each end: about 1 ms / SAS of error per part), and their sum
+parts_row() {
+	awk -v n="$3" -v l="$4" 'FNR == NR { a[$1] = $2; next }
+		{ us = ($2 - a[$1]) * 1000 / n; sum += us; row = row sprintf(" %.1f |", us) }
+		END { printf "| %s |%s %.1f |\n", l, row, sum }' "$1" "$2"
+}
+
 # skua_workers INST ROW: keep the worker lines of --processstatus (datagrams in and out,
 # the sendmmsg calls that sent them, crypto jobs) next to the report
 skua_workers() {
@@ -205,15 +228,17 @@ skua_workers() {
 
 if want skua1; then
 	bench_skua_start sk1 "$NS_R" none 1 "$LSW_IKE" "$LSW_ESP"
-	measure skua1 "Skua pluto" 1 none "" && { skua_workers sk1 skua1; skua_stop sk1; }
+	MEASURE_SKUA=sk1 measure skua1 "Skua pluto" 1 none "" &&
+		{ skua_workers sk1 skua1; skua_stop sk1; }
 fi
 if want skua2; then
 	bench_skua_start sk2 "$NS_R" none 2 "$LSW_IKE" "$LSW_ESP"
-	measure skua2 "Skua pluto" 2 none "" && { skua_workers sk2 skua2; skua_stop sk2; }
+	MEASURE_SKUA=sk2 measure skua2 "Skua pluto" 2 none "" &&
+		{ skua_workers sk2 skua2; skua_stop sk2; }
 fi
 if want skuaxfrm; then
 	bench_skua_start skx "$NS_R" netkey 1 "$LSW_IKE" "$LSW_ESP"
-	measure skuaxfrm "Skua pluto" 1 "XFRM" "$ESP_NOTE" &&
+	MEASURE_SKUA=skx measure skuaxfrm "Skua pluto" 1 "XFRM" "$ESP_NOTE" &&
 		{ skua_workers skx skuaxfrm; skua_stop skx; }
 fi
 if want sswan; then
@@ -286,6 +311,17 @@ verdict() { # value op limit
 		echo "| responder | workers | kernel | page faults/SA | system calls/SA |"
 		echo "|---|---|---|---|---|"
 		cat "$IOP_TMP/counts"
+	fi
+	if [ -s "$IOP_TMP/parts" ]; then
+		echo
+		echo "Where Skua's workers spent their loops over each run, µs of the wall clock per" \
+			"SA (whack --processstatus before and after, the workers summed; the waits in" \
+			"none; IKE_AUTH's own cryptography is in datagrams, the key exchanges in crypto):"
+		echo
+		echo "| responder | workers | kernel | receive | datagrams | crypto | mail | timers |" \
+			"idle | send | sum |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		cat "$IOP_TMP/parts"
 	fi
 	echo
 	echo "## The crypto floor"

@@ -111,6 +111,20 @@ static void round_line(struct ctl_client *c, const struct counters *ctr, unsigne
 		    (unsigned long long)sum);
 }
 
+/* "worker 0: time in ms: receive 12, datagrams 340, ...": where its loop's rounds went. */
+static void phase_line(struct ctl_client *c, const struct counters *ctr, unsigned i)
+{
+	char buf[256];
+	size_t n = 0;
+
+	for (unsigned k = 0; k < NET_PHASES && n < sizeof(buf); k++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", k ? ", " : "",
+				      net_phase_names[k],
+				      (unsigned long long)counters_get(ctr, i, NWC_PHASE_NS + k) /
+					      1000000u);
+	ctl_comment(c, "worker %u: time in ms: %s", i, buf);
+}
+
 void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct whack_cmd *cmd)
 {
 	struct counters *ctr = net_pool_counters(p->pool);
@@ -144,6 +158,7 @@ void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct w
 			    (unsigned long long)counters_get(ctr, i, NWC_ERRQUEUE),
 			    (unsigned long long)counters_get(ctr, i, NWC_GATHERED));
 		round_line(c, ctr, i);
+		phase_line(c, ctr, i);
 	}
 	ctl_comment(c, "kernel: backend %s; queue depth %ld; operations done %llu",
 		    p->kq.be ? p->kq.be->name : "none", kernel_queue_depth(&p->kq),

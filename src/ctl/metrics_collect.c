@@ -139,6 +139,9 @@ static void render_family(const struct metrics_src *s, const struct metric_famil
 				metrics_histogram(s, f, w, i, cum, &sum);
 				expo_histogram(b, f->name, l, nl, bounds, f->nbounds, cum,
 					       (double)sum * f->unit);
+			} else if (f->unit > 0) {
+				expo_sample_double(b, f->name, "", l, nl,
+						   (double)metrics_value(s, f, w, i) * f->unit);
 			} else {
 				expo_sample_u64(b, f->name, "", l, nl, metrics_value(s, f, w, i));
 			}

@@ -41,6 +41,8 @@ static const struct metric_dim dim_reason = { "reason", ike_stats_reason_names,
 					      IKE_FAIL_COUNT };
 static const struct metric_dim dim_notify = { "type", ike_stats_notify_names, IKE_NS_COUNT };
 
+static const struct metric_dim dim_part = { "part", net_phase_names, NET_PHASES };
+
 static const char *const direction_values[] = { "out", "in" };
 static const struct metric_dim dim_direction = { "direction", direction_values,
 						 N(direction_values) };
@@ -539,6 +541,14 @@ const struct metric_family metric_families[M_COUNT] = {
 			"one, so a long one is a stall.",
 		.per_worker = true, .block = MB_NET, .base = NWC_ROUND_MS,
 		.bounds = net_round_bounds_ms, .nbounds = NET_ROUND_BOUNDS, .unit = 1e-3 },
+	[M_WORKER_LOOP] = { .name = "skua_worker_loop_seconds_total", .type = METRIC_COUNTER,
+		.help = "Where the worker's event loop spends its rounds (wall clock, preemption "
+			"included; the waits in none): part receive (recvmmsg), datagrams "
+			"(handling them: the IKE engine, IKE_AUTH's own cryptography), crypto "
+			"(the key exchanges queued in a burst), mail, timers, idle (crypto stolen "
+			"from other workers), send (sendmmsg).",
+		.per_worker = true, .dims = { &dim_part }, .block = MB_NET, .base = NWC_PHASE_NS,
+		.unit = 1e-9 },
 
 	/* IKE SAs */
 	[M_IKE_SAS] = { .name = "skua_ike_sas", .type = METRIC_GAUGE,

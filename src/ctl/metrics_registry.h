@@ -79,7 +79,10 @@ struct metric_family {
 	/* histograms without a block: cumulative counts cum[0..nbounds] and the sum */
 	void (*read_hist)(const struct metrics_src *s, unsigned worker, unsigned series,
 			  uint64_t *cum, uint64_t *sum);
-	/* histograms: the bucket bounds in unit, and the unit in seconds (or 1) */
+	/*
+	 * histograms: the bucket bounds in unit, and the unit in seconds (or 1);
+	 * a counter with a unit counts in it and is exported in seconds
+	 */
 	const uint64_t *bounds;
 	unsigned nbounds;
 	double unit;
@@ -114,6 +117,7 @@ enum metric_id {
 	M_TIMERS,
 	M_MAILBOX,
 	M_WORKER_ROUNDS,
+	M_WORKER_LOOP,
 	M_IKE_SAS,
 	M_IKE_STARTED,
 	M_IKE_ESTABLISHED,

@@ -165,8 +165,14 @@ void metrics_globalstatus(const struct metrics_src *s, const uint64_t *baseline,
 			for (; n < METRIC_MAX_DIMS && f->dims[n]; n++)
 				values[n] = f->dims[n]->values[idx[n]];
 			if (f->type != METRIC_HISTOGRAM) {
+				uint64_t v = since(s, baseline, (enum metric_id)id, i);
 				metrics_status_key(f, values, n, NULL, key, sizeof(key));
-				u64_line(line, ctx, key, since(s, baseline, (enum metric_id)id, i));
+				if (f->unit > 0) {
+					snprintf(text, sizeof(text), "%.6f", (double)v * f->unit);
+					line(ctx, key, text);
+				} else {
+					u64_line(line, ctx, key, v);
+				}
 				continue;
 			}
 			uint64_t count, sum;

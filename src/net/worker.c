@@ -67,6 +67,42 @@ uint64_t net_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *const net_phase_names[NET_PHASES] = {
+	[NET_PHASE_RECV] = "receive", [NET_PHASE_DGRAM] = "datagrams",
+	[NET_PHASE_CRYPTO] = "crypto", [NET_PHASE_MAIL] = "mail",
+	[NET_PHASE_TIMERS] = "timers", [NET_PHASE_IDLE] = "idle",
+	[NET_PHASE_SEND] = "send",
+};
+_Static_assert(NWC_ROUND_MS == NWC_PHASE_NS + NET_PHASES, "one counter per part of the loop");
+
+/*
+ * The loop moves on to part next: the time since the last move is the
+ * part's that ran (NWC_PHASE_NS). Returns that part, for a move back.
+ * Only while the loop runs (tx.on): its thread is the counters' writer.
+ */
+static enum net_phase phase_to(struct net_worker *w, enum net_phase next)
+{
+	enum net_phase prev = w->phase;
+	uint64_t now;
+
+	if (!w->tx.on || prev == next)
+		return prev;
+	now = now_ns();
+	if (prev != NET_PHASE_NONE)
+		counters_add(w->pool->ctr, w->index, NWC_PHASE_NS + prev, now - w->phase_at);
+	w->phase = next;
+	w->phase_at = now;
+	return prev;
+}
+
 uint64_t net_now_ms(void)
 {
 	return net_now_us() / 1000u;
@@ -221,6 +257,7 @@ static bool socket_ready(struct net_worker *w, struct net_sock_ref *ref, uint32_
 	struct net_dgram v[NET_RX_BATCH];
 	bool any = false;
 
+	phase_to(w, NET_PHASE_RECV);
 	if (events & EPOLLERR)
 		drain_errqueue(w, fd);
 	if (!(events & EPOLLIN))
@@ -230,11 +267,13 @@ static bool socket_ready(struct net_worker *w, struct net_sock_ref *ref, uint32_
 			v[i].buf = w->rxbuf + (size_t)i * NET_RX_SLOT;
 			v[i].cap = NET_RX_SLOT;
 		}
+		phase_to(w, NET_PHASE_RECV);
 		int n = net_recv_batch(fd, v, NET_RX_BATCH);
 		if (n <= 0)
 			break;
 		any = true;
 		counters_add(p->ctr, w->index, NWC_RX, (uint64_t)n);
+		phase_to(w, NET_PHASE_DGRAM);
 		for (int i = 0; i < n; i++)
 			one_datagram(w, l, &v[i]);
 		if (n < NET_RX_BATCH)
@@ -300,6 +339,7 @@ static void *worker_main(void *arg)
 	}
 	dbg(DBG_WORKER, "worker %u started on cpu %d", w->index, w->cpu);
 
+	w->phase = NET_PHASE_NONE;
 	w->tx.on = true;
 	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
 		int timeout;
@@ -333,18 +373,25 @@ static void *worker_main(void *arg)
 			if (ev[i].data.ptr)
 				got_packets |= socket_ready(w, ev[i].data.ptr, ev[i].events);
 		}
-		if (got_packets && p->ops.after_burst)
+		if (got_packets && p->ops.after_burst) {
+			phase_to(w, NET_PHASE_CRYPTO);
 			p->ops.after_burst(w, p->ops.ctx);
+		}
 		/*
 		 * Mail last: a barrier acknowledged here comes after every socket
 		 * event of this round, so no old event can follow it.
 		 */
+		phase_to(w, NET_PHASE_MAIL);
 		mailbox_drain(&w->mb, NULL, w, 256);
+		phase_to(w, NET_PHASE_TIMERS);
 		timer_wheel_advance(&w->timers, net_now_ms());
 		busy = got_packets || !mailbox_is_empty(&w->mb);
 		/* mail the idle work posted to us wakes nobody (mailbox_own()): look */
-		if (!busy && p->ops.idle)
+		if (!busy && p->ops.idle) {
+			phase_to(w, NET_PHASE_IDLE);
 			busy = p->ops.idle(w, p->ops.ctx) || !mailbox_is_empty(&w->mb);
+		}
+		phase_to(w, NET_PHASE_NONE);
 		atomic_store_explicit(counters_slot(p->ctr, w->index, NWC_TIMERS),
 				      timer_wheel_count(&w->timers), memory_order_relaxed);
 		counters_hist_observe(p->ctr, w->index, NWC_ROUND_MS, net_round_bounds_ms,
@@ -740,7 +787,10 @@ bool net_pool_toggle_errqueue(struct net_pool *p)
 
 static int send_now(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)
 {
+	enum net_phase was = phase_to(w, NET_PHASE_SEND);
 	int rc = net_send_batch(l->fds[w->index], d, 1, l->natt);
+
+	phase_to(w, was);
 
 	counters_inc(w->pool->ctr, w->index, NWC_TX_CALLS);
 	if (rc == 1) {
@@ -757,7 +807,11 @@ void net_worker_flush(struct net_worker *w)
 	struct net_txq *q = &w->tx;
 	struct counters *ctr = w->pool->ctr;
 	unsigned i = 0;
+	enum net_phase was;
 
+	if (q->n == 0)
+		return;
+	was = phase_to(w, NET_PHASE_SEND);
 	while (i < q->n) {
 		struct net_listener *l = q->l[i];
 		unsigned end = i + 1;
@@ -784,6 +838,7 @@ void net_worker_flush(struct net_worker *w)
 		net_listener_unref(q->l[i]);
 	q->n = 0;
 	q->used = 0;
+	phase_to(w, was);
 }
 
 int net_worker_send(struct net_worker *w, struct net_listener *l, const struct net_dgram *d)

@@ -41,15 +41,48 @@ enum net_worker_counter {
 	NWC_TX_CALLS,		/* sendmmsg() calls that sent them (net_worker_flush) */
 	NWC_GATHERED,		/* rounds that slept NET_GATHER_US first (net_gather_us()) */
 	/*
+	 * Where the loop's time goes, in nanoseconds of the wall clock
+	 * (preemption included, as in the rounds below), one counter per
+	 * enum net_phase from NWC_PHASE_NS: each clock read charges the time
+	 * since the last one to the part that ran, so the parts never overlap
+	 * (a send from inside a handler is the send's). The waits, blocked in
+	 * epoll_wait() or the gathering's sleep, are in none of them.
+	 */
+	NWC_PHASE_NS,
+	/*
 	 * How long the event loop's rounds take, wall clock from waking up to
 	 * waiting again (preemption by other processes included): a worker
 	 * answers nothing and fires no timer during a round, so a long one is
 	 * a stall. A histogram in whole milliseconds over net_round_bounds_ms
 	 * (util/counters.h: NET_ROUND_BOUNDS buckets, the rest, the sum).
 	 */
-	NWC_ROUND_MS,
+	NWC_ROUND_MS = NWC_PHASE_NS + 7,	/* NET_PHASES */
 	NWC_COUNT = NWC_ROUND_MS + 11 + 2,
 };
+
+/*
+ * The parts of the worker's loop that NWC_PHASE_NS + part counts
+ * (net_phase_names[]): NET_PHASE_RECV the recvmmsg() calls,
+ * NET_PHASE_DGRAM handling what they read (the IKE engine: parsing, state,
+ * IKE_AUTH's own cryptography, building answers), NET_PHASE_CRYPTO the
+ * crypto batch after a burst (the queued key exchanges and their
+ * completions), NET_PHASE_MAIL the mailbox (kernel answers, forwarded
+ * datagrams, commands), NET_PHASE_TIMERS the timers due, NET_PHASE_IDLE
+ * the idle hook (crypto stolen from other workers), NET_PHASE_SEND the
+ * sendmmsg() calls. NET_PHASE_NONE: waiting, not counted.
+ */
+enum net_phase {
+	NET_PHASE_RECV,
+	NET_PHASE_DGRAM,
+	NET_PHASE_CRYPTO,
+	NET_PHASE_MAIL,
+	NET_PHASE_TIMERS,
+	NET_PHASE_IDLE,
+	NET_PHASE_SEND,
+	NET_PHASES,
+	NET_PHASE_NONE = NET_PHASES,
+};
+extern const char *const net_phase_names[NET_PHASES];
 
 /* Bucket i of the rounds: at most 2^i - 1 ms (under 2^i ms); then 1,024 ms or more. */
 enum { NET_ROUND_BOUNDS = 11 };
@@ -135,6 +168,9 @@ struct net_worker {
 	struct arena arena;		/* reset after each datagram */
 	uint8_t *rxbuf;			/* NET_RX_BATCH * NET_RX_SLOT bytes */
 	struct net_txq tx;		/* net_worker_send() while the loop runs */
+	/* the part of the loop running since phase_at (ns; NWC_PHASE_NS), while tx.on */
+	enum net_phase phase;
+	uint64_t phase_at;
 };
 
 enum {

@@ -190,6 +190,14 @@ else
 fi
 q_is 5 'sum(skua_ike_sa_failures_total)' 0 && ok "prometheus: no failures" ||
 	not_ok "prometheus: failures counted"
+WORKERS=$(q 'count(skua_worker_timers)')
+if q_is 5 'count(skua_worker_loop_seconds_total)' "$((7 * ${WORKERS:-0}))" &&
+	q_is 5 'sum(skua_worker_loop_seconds_total{part="datagrams"}) > bool 0' 1 &&
+	q_is 5 'sum(skua_worker_loop_seconds_total{part="crypto"}) > bool 0' 1; then
+	ok "prometheus: each of the ${WORKERS:-?} workers' loops in 7 parts, time in datagrams and crypto"
+else
+	not_ok "prometheus: the workers' loop parts"
+fi
 ADDRS=$(sed -n 's/^  "cp_addresses": \([0-9]*\),*$/\1/p' "$T/lg.json" | head -n1)
 [ "${ADDRS:-0}" -eq $((2 * UP)) ] && ok "the generator's clients received $ADDRS addresses (IPv4 and IPv6)" ||
 	not_ok "the generator's clients received ${ADDRS:-none} addresses, expected $((2 * UP))"

@@ -107,6 +107,9 @@ Test(metrics, registry_names_types_and_labels)
 				cr_assert(dim->values[v] && *dim->values[v], "%s: %s value %u unnamed",
 					  f->name, dim->label, v);
 		}
+		if (f->type == METRIC_COUNTER && f->unit > 0)
+			cr_assert(ends_with(f->name, "_seconds_total"),
+				  "%s: a counter with a unit counts seconds", f->name);
 		if (f->type == METRIC_HISTOGRAM) {
 			cr_assert(f->nbounds > 0 && f->nbounds <= METRIC_MAX_BOUNDS, "%s", f->name);
 			cr_assert_gt(f->unit, 0);

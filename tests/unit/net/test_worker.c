@@ -25,8 +25,20 @@
 enum { REPLIES = 40, WAIT_MS = 5000 };
 
 static unsigned replies_per_datagram;
+static uint64_t spin_ns;	/* the hook works this long after its replies */
 
-/* The datagram hook: answer each datagram with replies_per_datagram numbered replies. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The datagram hook: answer each datagram with replies_per_datagram numbered
+ * replies, then spin spin_ns.
+ */
 static void answer(struct net_worker *w, struct net_rx *rx, void *ctx)
 {
 	(void)ctx;
@@ -37,6 +49,8 @@ static void answer(struct net_worker *w, struct net_rx *rx, void *ctx)
 				       .peer = rx->d->peer, .peer_port = rx->d->peer_port };
 		cr_assert_eq(net_worker_send(w, rx->l, &d), 0);
 	}
+	for (uint64_t t0 = mono_ns(); mono_ns() - t0 < spin_ns;)
+		;
 }
 
 static struct net_pool *pool;
@@ -46,6 +60,7 @@ static int client;
 
 static void setup(void)
 {
+	spin_ns = 0;
 	struct net_worker_ops ops = { .datagram = answer };
 	struct net_iface lo = { .name = "lo", .ifindex = if_nametoindex("lo") };
 	int err = 0;
@@ -134,6 +149,44 @@ Test(worker_send, a_round_leaves_in_one_call_per_batch)
 	net_pool_stop(pool);
 }
 
+static uint64_t part_ns(enum net_phase part)
+{
+	return counter(NWC_PHASE_NS + part);
+}
+
+/*
+ * Each part of the loop is charged the time it ran: the hook's work to the
+ * datagrams, the sends it made from inside it (a full queue) to the sends
+ * and not the work after them, nothing twice and nothing while it waited.
+ */
+Test(worker_send, the_loop_charges_each_part_where_it_ran)
+{
+	uint64_t t0, wall, sum = 0;
+
+	replies_per_datagram = REPLIES;
+	spin_ns = 20 * 1000000u;
+	t0 = mono_ns();
+	cr_assert_eq(net_pool_start(pool), 0);
+	usleep(50 * 1000);	/* waiting: charged to no part */
+	send_request();
+	expect_replies(REPLIES);
+	wait_sent(REPLIES);
+	net_pool_stop(pool);
+	wall = mono_ns() - t0;
+	cr_assert_geq(part_ns(NET_PHASE_DGRAM), spin_ns, "the hook's 20 ms: %llu ns in datagrams",
+		      (unsigned long long)part_ns(NET_PHASE_DGRAM));
+	cr_assert_gt(part_ns(NET_PHASE_SEND), 0, "two sendmmsg() calls and no time in send");
+	cr_assert_lt(part_ns(NET_PHASE_SEND), spin_ns / 2,
+		     "%llu ns in send: the work after the send from inside the hook was charged "
+		     "to it", (unsigned long long)part_ns(NET_PHASE_SEND));
+	cr_assert_gt(part_ns(NET_PHASE_RECV), 0, "a recvmmsg() call and no time in receive");
+	cr_assert_eq(part_ns(NET_PHASE_CRYPTO), 0, "no burst hook, yet time in crypto");
+	for (unsigned k = 0; k < NET_PHASES; k++)
+		sum += part_ns((enum net_phase)k);
+	cr_assert_lt(sum, wall - 50 * 1000000u, "the parts (%llu ns) count the 50 ms wait",
+		     (unsigned long long)sum);
+}
+
 Test(worker_send, a_worker_stepped_by_hand_sends_at_once)
 {
 	struct ip_addr a;
@@ -147,6 +200,9 @@ Test(worker_send, a_worker_stepped_by_hand_sends_at_once)
 	cr_assert_eq(counter(NWC_TX), 1);
 	cr_assert_eq(counter(NWC_TX_CALLS), 1);
 	expect_replies(1);
+	/* no loop, no parts of it */
+	for (unsigned k = 0; k < NET_PHASES; k++)
+		cr_assert_eq(part_ns((enum net_phase)k), 0, "%s", net_phase_names[k]);
 }
 
 Test(worker_gather, the_rule)
