@@ -54,6 +54,20 @@ floor() {
 	[ -n "$us" ] || iop_die "crypto_floor printed no FLOOR_US"
 	awk -v u="$us" 'BEGIN { printf "%.4f", u / 1000 }'
 }
+# floor_pair: bench/crypto_floor on GEN_CPU and RESP_CPU at once, the RESP_CPU one in ms:
+# against floor() just before, what the two vCPUs cost each other when both compute (on this
+# VM 1.00-1.50x, moving within minutes: bench/README.md, "Where the loop's time goes")
+floor_pair() {
+	local out us
+	out=$(mktemp)
+	taskset -c "$GEN_CPU" "$BUILD/bench/crypto_floor" 10000 >"$out" 2>&1 &
+	us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 |
+		sed -n 's/^FLOOR_US .*total=\([0-9.]*\).*/\1/p')
+	wait
+	rm -f "$out"
+	[ -n "$us" ] || iop_die "crypto_floor printed no FLOOR_US"
+	awk -v u="$us" 'BEGIN { printf "%.4f", u / 1000 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }'; }
 verdict() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-") print "not measured"; else print (v <= l ? "met" : "NOT met") }'; }
 # median of the arguments ("-" ignored)
@@ -74,7 +88,8 @@ rows=()
 f_flat=() f_half=() w_ratio=() b_flat=() b_half=() w_raw=()
 for r in $(seq "$REPS"); do
 	floor_ms=$(floor)
-	bench_log "round $r: crypto floor $floor_ms ms"
+	pair_ms=$(floor_pair)
+	bench_log "round $r: crypto floor $floor_ms ms, $pair_ms with the other core's at once"
 	read -r r_flat sat cpu_flat _ k_flat fl_flat < <(compare_row skua1 0)
 	[ -n "${sat:-}" ] || iop_die "the flat-out run gave no rate"
 	half=$(awk -v s="$sat" 'BEGIN { printf "%d", s / 2 }')
@@ -96,7 +111,8 @@ for r in $(seq "$REPS"); do
 	b_flat+=("$(ratio "$floor_ms" "$cpu_flat")")
 	b_half+=("$(ratio "$floor_ms" "$cpu_1")")
 	w_raw+=("$(ratio "$cpu_1" "$cpu_2")")
-	row="| $r | $floor_ms | $sat, $cpu_flat; $fl_flat (**$f0**; ${b_flat[-1]}) |"
+	row="| $r | $floor_ms; $pair_ms (× $(ratio "$floor_ms" "$pair_ms")) |"
+	row+=" $sat, $cpu_flat; $fl_flat (**$f0**; ${b_flat[-1]}) |"
 	row+=" $half: $rate_1, $cpu_1; $fl_1 (**$f1**; ${b_half[-1]}), p99 $p99_1 ms |"
 	row+=" $rate_2, $cpu_2; $fl_2 ($f2) | **$w** (${w_raw[-1]}) | $k_flat / $k_1 / $k_2 |"
 	rows+=("$row \`$r_flat\`, \`$r_1\`, \`$r_2\` |")
@@ -124,9 +140,12 @@ summary() {
 	echo "ran uninterrupted, over the seconds the generator ran), and each ratio (bold) is"
 	echo "against it; after the semicolon, against the round's floor, measured just before"
 	echo "its runs (bench/crypto_floor on CPU $RESP_CPU). 2 workers / 1: the ratio of their"
-	echo "ratios to their own floors (in parentheses, of their CPU per SA alone)."
+	echo "ratios to their own floors (in parentheses, of their CPU per SA alone). The floor"
+	echo "before each round is taken twice: alone on CPU $RESP_CPU, then with another on CPU"
+	echo "$GEN_CPU at the same time (× alone): what the two cores cost each other when both"
+	echo "compute, as 2 workers do."
 	echo
-	echo -n "| round | floor ms before | flat out: setups/s, ms/SA; floor in the run ms (× it; × before) |"
+	echo -n "| round | floor ms before; with the other core's (× alone) | flat out: setups/s, ms/SA; floor in the run ms (× it; × before) |"
 	echo -n " 1 worker at S/2: rate asked: setups/s, ms/SA; floor in the run (× it; × before) |"
 	echo -n " 2 workers at S/2: setups/s, ms/SA; floor in the run (× it) | 2 workers / 1 |"
 	echo " children ms/SA (flat / 1 / 2) | reports |"
