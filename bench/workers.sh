@@ -58,15 +58,11 @@ floor() {
 # against floor() just before, what the two vCPUs cost each other when both compute (on this
 # VM 1.00-1.50x, moving within minutes: bench/README.md, "Where the loop's time goes")
 floor_pair() {
-	local out us
-	out=$(mktemp)
-	taskset -c "$GEN_CPU" "$BUILD/bench/crypto_floor" 10000 >"$out" 2>&1 &
-	us=$(taskset -c "$RESP_CPU" "$BUILD/bench/crypto_floor" 10000 |
-		sed -n 's/^FLOOR_US .*total=\([0-9.]*\).*/\1/p')
+	local ms
+	taskset -c "$GEN_CPU" "$BUILD/bench/crypto_floor" 10000 >/dev/null 2>&1 &
+	ms=$(floor)
 	wait
-	rm -f "$out"
-	[ -n "$us" ] || iop_die "crypto_floor printed no FLOOR_US"
-	awk -v u="$us" 'BEGIN { printf "%.4f", u / 1000 }'
+	echo "$ms"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }'; }
 verdict() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "-") print "not measured"; else print (v <= l ? "met" : "NOT met") }'; }

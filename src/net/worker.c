@@ -59,20 +59,17 @@ struct barrier_mail {
 	struct barrier *b;
 };
 
-uint64_t net_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t net_now_us(void)
+{
+	return now_ns() / 1000u;
 }
 
 const char *const net_phase_names[NET_PHASES] = {
