@@ -207,7 +207,7 @@ want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 # (--processstatus: "worker N: time in ms: receive 12, datagrams 340, ...")
 skua_parts() {
 	skua_whack "$1" --processstatus 2>&1 | sed -n 's/.*worker [0-9]*: time in ms: //p' |
-		tr ',' '\n' | awk 'NF == 2 { ms[$1] += $2; if (!($1 in o)) o[$1] = ++k; n[k] = $1 }
+		tr ',' '\n' | awk 'NF == 2 { ms[$1] += $2; if (!($1 in o)) { o[$1] = ++k; n[k] = $1 } }
 			END { for (i = 1; i <= k; i++) print n[i], ms[n[i]] }'
 }
 

@@ -78,7 +78,6 @@ const char *const net_phase_names[NET_PHASES] = {
 	[NET_PHASE_TIMERS] = "timers", [NET_PHASE_IDLE] = "idle",
 	[NET_PHASE_SEND] = "send",
 };
-_Static_assert(NWC_ROUND_MS == NWC_PHASE_NS + NET_PHASES, "one counter per part of the loop");
 
 /*
  * The loop moves on to part next: the time since the last move is the

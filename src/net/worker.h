@@ -24,6 +24,30 @@
  * twice. The pool knows nothing of IKE: the layer above gives it hooks.
  */
 
+/*
+ * The parts of the worker's loop that NWC_PHASE_NS + part counts
+ * (net_phase_names[]): NET_PHASE_RECV the recvmmsg() calls,
+ * NET_PHASE_DGRAM handling what they read (the IKE engine: parsing, state,
+ * IKE_AUTH's own cryptography, building answers), NET_PHASE_CRYPTO the
+ * crypto batch after a burst (the queued key exchanges and their
+ * completions), NET_PHASE_MAIL the mailbox (kernel answers, forwarded
+ * datagrams, commands), NET_PHASE_TIMERS the timers due, NET_PHASE_IDLE
+ * the idle hook (crypto stolen from other workers), NET_PHASE_SEND the
+ * sendmmsg() calls. NET_PHASE_NONE: waiting, not counted.
+ */
+enum net_phase {
+	NET_PHASE_RECV,
+	NET_PHASE_DGRAM,
+	NET_PHASE_CRYPTO,
+	NET_PHASE_MAIL,
+	NET_PHASE_TIMERS,
+	NET_PHASE_IDLE,
+	NET_PHASE_SEND,
+	NET_PHASES,
+	NET_PHASE_NONE = NET_PHASES,
+};
+extern const char *const net_phase_names[NET_PHASES];
+
 enum net_worker_counter {
 	NWC_RX,			/* datagrams received on this worker's sockets */
 	NWC_TX,			/* datagrams sent */
@@ -56,33 +80,9 @@ enum net_worker_counter {
 	 * a stall. A histogram in whole milliseconds over net_round_bounds_ms
 	 * (util/counters.h: NET_ROUND_BOUNDS buckets, the rest, the sum).
 	 */
-	NWC_ROUND_MS = NWC_PHASE_NS + 7,	/* NET_PHASES */
+	NWC_ROUND_MS = NWC_PHASE_NS + NET_PHASES,
 	NWC_COUNT = NWC_ROUND_MS + 11 + 2,
 };
-
-/*
- * The parts of the worker's loop that NWC_PHASE_NS + part counts
- * (net_phase_names[]): NET_PHASE_RECV the recvmmsg() calls,
- * NET_PHASE_DGRAM handling what they read (the IKE engine: parsing, state,
- * IKE_AUTH's own cryptography, building answers), NET_PHASE_CRYPTO the
- * crypto batch after a burst (the queued key exchanges and their
- * completions), NET_PHASE_MAIL the mailbox (kernel answers, forwarded
- * datagrams, commands), NET_PHASE_TIMERS the timers due, NET_PHASE_IDLE
- * the idle hook (crypto stolen from other workers), NET_PHASE_SEND the
- * sendmmsg() calls. NET_PHASE_NONE: waiting, not counted.
- */
-enum net_phase {
-	NET_PHASE_RECV,
-	NET_PHASE_DGRAM,
-	NET_PHASE_CRYPTO,
-	NET_PHASE_MAIL,
-	NET_PHASE_TIMERS,
-	NET_PHASE_IDLE,
-	NET_PHASE_SEND,
-	NET_PHASES,
-	NET_PHASE_NONE = NET_PHASES,
-};
-extern const char *const net_phase_names[NET_PHASES];
 
 /* Bucket i of the rounds: at most 2^i - 1 ms (under 2^i ms); then 1,024 ms or more. */
 enum { NET_ROUND_BOUNDS = 11 };
