@@ -10,7 +10,7 @@
 # Run as root after scripts/setup-peers and a build (scripts/build):
 #   bench/compare.sh                 # N=5000 SAs per responder
 #   N=20000 HALF_OPEN=128 bench/compare.sh
-#   PROFILE=1 bench/compare.sh       # plus one more Skua run (1 worker) under perf record
+#   PROFILE=1 bench/compare.sh       # plus one more Skua run (1 worker), its core under perf record
 #   IKEV1=1 bench/compare.sh         # IKEv1: Main Mode PSK + Quick Mode (issue 15)
 #   bench/compare_guest.sh           # IKEv1 in the qemu guest, whose kernel has ESP
 # Environment: N, HALF_OPEN, RATE (0: flat out), SETUP_WAIT (s, per responder), BUILD,
@@ -99,8 +99,9 @@ measure() {
 	c0=$(bench_child_ticks "$BENCH_PID")
 	r0=$(bench_rss "$BENCH_PID")
 	if [ "$row" = profile ]; then
-		# sampling costs the profiled process CPU: this run is not in the table
-		perf record -e cpu-clock -F 999 -p "$BENCH_PID" -o "$out/perf.data" \
+		# System-wide on the responder's core (-p would inflate the switches several
+		# times); sampling costs CPU, so this run is not in the table.
+		perf record -e cpu-clock -F 999 -a -C "$RESP_CPU" -o "$out/perf.data" \
 			>"$out/perf.out" 2>&1 &
 		perf_pid=$!
 	fi
@@ -131,12 +132,13 @@ measure() {
 		kill -INT "$perf_pid" 2>/dev/null
 		wait "$perf_pid" 2>/dev/null
 		{
-			echo "by object:"
-			perf report -i "$out/perf.data" --stdio --sort dso 2>/dev/null |
-				grep -E '^ +[0-9]' | head -n 12
+			# by comm, not --pid or --comm: those filters drop the kernel's samples
+			echo "CPU $RESP_CPU's samples by thread name and object (swapper: idle):"
+			perf report -i "$out/perf.data" --stdio --sort comm,dso 2>/dev/null |
+				grep -E '^ +[0-9]' | head -n 16
 			echo "by symbol (libcrypto's internal functions have no symbols: hex):"
-			perf report -i "$out/perf.data" --stdio --sort dso,symbol 2>/dev/null |
-				grep -E '^ +[0-9]' | head -n 30
+			perf report -i "$out/perf.data" --stdio --sort comm,dso,symbol 2>/dev/null |
+				grep -E '^ +[0-9]' | grep -v ' swapper ' | head -n 30
 		} >"$results/$KIND-$stamp-perf.txt"
 		bench_loadgen_stop
 		return 0
@@ -342,7 +344,7 @@ verdict() { # value op limit
 	fi
 	if [ -s "$results/$KIND-$stamp-perf.txt" ]; then
 		echo
-		echo "## Where Skua's responder time goes (perf record -e cpu-clock, 1 worker, a separate run)"
+		echo "## Where Skua's responder time goes (perf record -e cpu-clock -a -C $RESP_CPU, 1 worker, a separate run)"
 		echo
 		echo '```'
 		cat "$results/$KIND-$stamp-perf.txt"
