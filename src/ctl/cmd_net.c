@@ -137,7 +137,8 @@ void ctl_cmd_processstatus(struct pluto *p, struct ctl_client *c, const struct w
 		ctl_comment(c,
 			    "worker %u: cpu %d; packets in %llu, out %llu; forwarded out %llu, in %llu; "
 			    "crypto jobs run %llu, stolen %llu, queued %u; mailbox %ld; timers %llu",
-			    i, w->cpu, (unsigned long long)counters_get(ctr, i, NWC_RX),
+			    i, atomic_load_explicit(&w->cpu, memory_order_relaxed),
+			    (unsigned long long)counters_get(ctr, i, NWC_RX),
 			    (unsigned long long)counters_get(ctr, i, NWC_TX),
 			    (unsigned long long)counters_get(ctr, i, NWC_FWD_OUT),
 			    (unsigned long long)counters_get(ctr, i, NWC_FWD_IN),

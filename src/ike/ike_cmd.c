@@ -916,7 +916,7 @@ void ike_sa_rows_free(struct ike_sa_rows *r)
 void ike_cmd_shutdown(struct ike_daemon *d, bool leave_state)
 {
 	struct gather g = { .what = G_SHUTDOWN, .leave_state = leave_state, .efd = -1 };
-	ike_leave_kernel_state = leave_state;
+	atomic_store_explicit(&ike_leave_kernel_state, leave_state, memory_order_relaxed);
 	atomic_store(&d->shutting_down, !leave_state);
 	gather(d, &g, NULL, NULL);
 }

@@ -329,11 +329,12 @@ static void *worker_main(void *arg)
 		hwloc_obj_t pu = npu > 0 ? hwloc_get_obj_by_type(p->topo, HWLOC_OBJ_PU,
 							      w->index % (unsigned)npu) : NULL;
 		if (pu && hwloc_set_cpubind(p->topo, pu->cpuset, HWLOC_CPUBIND_THREAD) == 0)
-			w->cpu = (int)pu->os_index;
+			atomic_store_explicit(&w->cpu, (int)pu->os_index, memory_order_relaxed);
 		else
 			log_warn("worker %u: cannot pin to a CPU; running unpinned", w->index);
 	}
-	dbg(DBG_WORKER, "worker %u started on cpu %d", w->index, w->cpu);
+	dbg(DBG_WORKER, "worker %u started on cpu %d", w->index,
+	    atomic_load_explicit(&w->cpu, memory_order_relaxed));
 
 	w->phase = NET_PHASE_NONE;
 	w->tx.on = true;

@@ -158,7 +158,8 @@ struct net_txq {
 /* Owner: the pool; all fields but the counters are the worker thread's. */
 struct net_worker {
 	unsigned index;
-	int cpu;			/* OS index of the PU it is pinned to, -1: not pinned */
+	_Atomic int cpu;		/* OS index of the PU it is pinned to, -1: not pinned;
+					 * set by the worker as it starts, read by whack */
 	struct net_pool *pool;
 	pthread_t thread;
 	bool started;

@@ -18,7 +18,7 @@
 #include "ike/v2/exchange.h"
 #include "util/log.h"
 
-bool ike_leave_kernel_state;
+_Atomic bool ike_leave_kernel_state;
 
 /*
  * One kernel batch of a child (its install, its removal), then, when part
@@ -111,7 +111,7 @@ static void step_answer(struct kernel_batch *b)
 		st->child->install_step = NULL;
 		st->child = NULL;
 	}
-	if ((st->error || (st->orphaned && !ike_leave_kernel_state)) && !st->rollback_only) {
+	if ((st->error || (st->orphaned && !ike_leaving_kernel_state())) && !st->rollback_only) {
 		/*
 		 * Delete what a failed install had added, so nothing is left
 		 * half-installed; or what the install of a Child SA freed
@@ -583,7 +583,7 @@ void v2_child_retire_out(struct ike_sa *sa, struct child_sa *c)
 	struct kernel_op *op;
 
 	if (c->state != CHILD_INSTALLED || c->kernel_released || c->out_removed ||
-	    ike_leave_kernel_state)
+	    ike_leaving_kernel_state())
 		return;
 	/*
 	 * The heir's outbound SA goes in only now: a packet that took this
@@ -623,7 +623,7 @@ void v2_child_uninstall(struct ike_sa *sa, struct child_sa *c)
 	struct kernel_op *op, *out_policy = NULL;
 	bool out_added = true;
 
-	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leave_kernel_state)
+	if (c->state != CHILD_INSTALLED || c->kernel_released || ike_leaving_kernel_state())
 		return;
 	c->kernel_released = true;
 	heirs_take_out(sa, c);

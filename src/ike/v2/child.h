@@ -2,6 +2,9 @@
 #ifndef SKUA_IKE_V2_CHILD_H
 #define SKUA_IKE_V2_CHILD_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include "ike/ike_sa.h"
 
 /*
@@ -106,7 +109,15 @@ static inline void v2_spi32_put(uint8_t *b, uint32_t v)
 	b[3] = (uint8_t)v;
 }
 
-/* Is the kernel state of an SA wanted at all (--shutdown --leave-state skips removal)? */
-extern bool ike_leave_kernel_state;
+/*
+ * Is the kernel state of an SA wanted at all (--shutdown --leave-state skips
+ * removal)? Set by the main thread as it shuts down, read by the workers.
+ */
+extern _Atomic bool ike_leave_kernel_state;
+
+static inline bool ike_leaving_kernel_state(void)
+{
+	return atomic_load_explicit(&ike_leave_kernel_state, memory_order_relaxed);
+}
 
 #endif
