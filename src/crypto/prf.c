@@ -2,6 +2,7 @@
 #include "crypto/prf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -37,24 +38,39 @@ size_t crypto_prf_len(uint16_t prf)
 	return i < 0 ? 0 : prfs[i].len;
 }
 
-int crypto_hmac(int md, const uint8_t *key, size_t keylen, const struct iovec *data, int ndata,
-		uint8_t *out, size_t outlen)
+/*
+ * An HMAC context keyed with key: the template carries the fetched digest,
+ * init with the key re-keys the copy. NULL on failure.
+ */
+static EVP_MAC_CTX *hmac_keyed(int md, const uint8_t *key, size_t keylen)
 {
 	const struct crypto_algs *algs = crypto_algs();
-	uint8_t full[CRYPTO_PRF_MAX];
-	EVP_MAC_CTX *ctx = NULL;
-	size_t len = 0;
-	int ret = -EINVAL;
+	EVP_MAC_CTX *ctx;
+	uint8_t none = 0;
 
-	if (md < 0 || md >= CRYPTO_MD_COUNT || outlen > md_len[md] || ndata < 0 ||
-	    ndata > CRYPTO_PRF_MAX_IOV)
-		goto out;
-	ret = -EIO;
 	if (!algs)
-		goto out;
-	/* The template carries the fetched digest; init with the key re-keys the copy. */
+		return NULL;
 	ctx = EVP_MAC_CTX_dup(algs->hmac_tmpl[md]);
-	if (!ctx || !EVP_MAC_init(ctx, keylen ? key : full, keylen, NULL))
+	if (ctx && !EVP_MAC_init(ctx, keylen ? key : &none, keylen, NULL)) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/*
+ * out = the first outlen bytes of the MAC of data under ctx's key. again:
+ * ctx has been used before: start over with the same key, which skips
+ * hashing the key and its pads again. Returns 0 or -EIO.
+ */
+static int hmac_run(EVP_MAC_CTX *ctx, int md, bool again, const struct iovec *data, int ndata,
+		    uint8_t *out, size_t outlen)
+{
+	uint8_t full[CRYPTO_PRF_MAX];
+	size_t len = 0;
+	int ret = -EIO;
+
+	if (again && !EVP_MAC_init(ctx, NULL, 0, NULL))
 		goto out;
 	for (int i = 0; i < ndata; i++)
 		if (data[i].iov_len && !EVP_MAC_update(ctx, data[i].iov_base, data[i].iov_len))
@@ -65,7 +81,23 @@ int crypto_hmac(int md, const uint8_t *key, size_t keylen, const struct iovec *d
 	ret = 0;
 out:
 	crypto_wipe(full, sizeof(full));
-	EVP_MAC_CTX_free(ctx);
+	return ret;
+}
+
+int crypto_hmac(int md, const uint8_t *key, size_t keylen, const struct iovec *data, int ndata,
+		uint8_t *out, size_t outlen)
+{
+	EVP_MAC_CTX *ctx;
+	int ret;
+
+	if (md < 0 || md >= CRYPTO_MD_COUNT || outlen > md_len[md] || ndata < 0 ||
+	    ndata > CRYPTO_PRF_MAX_IOV)
+		return -EINVAL;
+	ctx = hmac_keyed(md, key, keylen);
+	if (!ctx)
+		return -EIO;
+	ret = hmac_run(ctx, md, false, data, ndata, out, outlen);
+	EVP_MAC_CTX_free(ctx);	/* cleanses the keyed state */
 	return ret;
 }
 
@@ -84,34 +116,41 @@ int crypto_prf_plusv(uint16_t prf, const uint8_t *key, size_t keylen, const stru
 {
 	struct iovec iov[CRYPTO_PRF_MAX_IOV];
 	uint8_t t[CRYPTO_PRF_MAX];
-	size_t plen = crypto_prf_len(prf), done = 0;
+	int i = prf_find(prf);
+	size_t plen, done = 0;
+	EVP_MAC_CTX *ctx = NULL;
 	uint8_t n = 1;
 	int ret = -ENOTSUP;
 
-	if (plen == 0)
+	if (i < 0)
 		goto out;
+	plen = prfs[i].len;
 	ret = -EINVAL;
 	if (outlen > 255 * plen || nseed < 0 || nseed > CRYPTO_PRF_MAX_IOV - 2)
 		goto out;
 	ret = 0;
-	while (done < outlen) {
+	/* Every block is under the same key: hash it and its pads once. */
+	if (outlen > 0 && !(ctx = hmac_keyed(prfs[i].md, key, keylen)))
+		ret = -EIO;
+	while (ret == 0 && done < outlen) {
 		size_t take = outlen - done < plen ? outlen - done : plen;
 		int k = 0;
 
 		/* T(n) = prf(K, T(n-1) | S | n); T(0) is empty. */
 		if (n > 1)
 			iov[k++] = (struct iovec){ .iov_base = t, .iov_len = plen };
-		for (int i = 0; i < nseed; i++)
-			iov[k++] = seed[i];
+		for (int j = 0; j < nseed; j++)
+			iov[k++] = seed[j];
 		iov[k++] = (struct iovec){ .iov_base = &n, .iov_len = 1 };
-		ret = crypto_prf(prf, key, keylen, iov, k, t);
+		ret = hmac_run(ctx, prfs[i].md, n > 1, iov, k, t, plen);
 		if (ret < 0)
-			goto out;
+			break;
 		memcpy(out + done, t, take);
 		done += take;
 		n++;
 	}
 out:
+	EVP_MAC_CTX_free(ctx);
 	crypto_wipe(t, sizeof(t));
 	if (ret < 0 && out)
 		crypto_wipe(out, outlen);
