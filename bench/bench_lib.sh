@@ -135,8 +135,21 @@ bench_cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 bench_child_ticks() { awk '{ print $16 + $17 }' "/proc/$1/stat"; }
 # resident set in bytes
 bench_rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
-# pin every thread of a running process (and the threads it makes later) to one core
-bench_pin() { taskset -a -p -c "$2" "$1" >/dev/null || iop_die "taskset -p $1 failed"; }
+# bench_pin PID CPUS: keep every thread of a running process on CPUS (the threads it makes
+# later inherit it from theirs). A thread the daemon has already pinned inside CPUS is
+# left alone: Skua's workers pin themselves one per core of what they were given, and
+# resetting them to the whole list let both workers float over both cores, sharing one
+# at times (2 workers measured so until 2026-12-08).
+bench_pin() {
+	local want t cur
+	want=$(bench_cpu_mask "$2")
+	for t in /proc/"$1"/task/*; do
+		cur=$(taskset -p "${t##*/}" 2>/dev/null) || continue # the thread has gone
+		cur=$((16#${cur##*: }))
+		((cur & ~want)) || continue
+		taskset -p -c "$2" "${t##*/}" >/dev/null || iop_die "taskset -p -c $2 ${t##*/} failed"
+	done
+}
 
 # ---- responders: road-warrior configurations ----
 #
