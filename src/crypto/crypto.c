@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "crypto/crypto.h"
+#include "crypto/prf.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -121,6 +122,7 @@ out:
 
 void crypto_fini(void)
 {
+	crypto_hmac_thread_free();
 	pthread_mutex_lock(&algs_lock);
 	if (atomic_load_explicit(&algs_ready, memory_order_relaxed)) {
 		atomic_store_explicit(&algs_ready, false, memory_order_relaxed);

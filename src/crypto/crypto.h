@@ -27,8 +27,9 @@
  *   owned by one thread at a time, typically a crypto job or an SA owner.
  * - Algorithms (EVP_MAC, EVP_CIPHER, group parameters) are fetched once,
  *   by crypto_init(), into a read-only table; contexts are created per
- *   call (HMAC contexts are duplicated from a prepared template, which
- *   avoids a fetch per call). Functions called before crypto_init() run
+ *   call, except HMAC's: each thread keeps one per digest, duplicated once
+ *   from a prepared template and keyed anew per MAC (prf.c says why), with
+ *   no key left in it between calls. Functions called before crypto_init() run
  *   it themselves, but the daemon calls it at start-up so that a missing
  *   algorithm is reported once, at start.
  * - Secret outputs (shared secrets, keys, plaintext on failure) are

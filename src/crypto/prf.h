@@ -54,4 +54,11 @@ int crypto_prf_plusv(uint16_t prf, const uint8_t *key, size_t keylen, const stru
 int crypto_hmac(int md, const uint8_t *key, size_t keylen, const struct iovec *data, int ndata,
 		uint8_t *out, size_t outlen);
 
+/*
+ * Module-internal: free the calling thread's HMAC contexts (crypto_hmac()
+ * keeps one per digest, keyless between calls; other threads free theirs
+ * as they exit). Context: crypto_fini().
+ */
+void crypto_hmac_thread_free(void);
+
 #endif
