@@ -52,6 +52,7 @@ size_t crypto_prf_len(uint16_t prf)
  * crypto_hmac_thread_free().
  */
 static _Thread_local EVP_MAC_CTX *thread_hmac[CRYPTO_MD_COUNT];
+static const uint8_t no_key[1];	/* EVP_MAC_init() wants a pointer even for 0 bytes */
 static pthread_key_t thread_hmac_key;
 static pthread_once_t thread_hmac_once = PTHREAD_ONCE_INIT;
 static bool thread_hmac_key_ok;
@@ -79,7 +80,6 @@ static void thread_hmac_key_make(void)
 static EVP_MAC_CTX *hmac_keyed(int md, const uint8_t *key, size_t keylen)
 {
 	EVP_MAC_CTX *ctx = thread_hmac[md];
-	uint8_t none = 0;
 
 	if (!ctx) {
 		const struct crypto_algs *algs = crypto_algs();
@@ -93,7 +93,7 @@ static EVP_MAC_CTX *hmac_keyed(int md, const uint8_t *key, size_t keylen)
 		if (!ctx)
 			return NULL;
 	}
-	if (!EVP_MAC_init(ctx, keylen ? key : &none, keylen, NULL)) {
+	if (!EVP_MAC_init(ctx, keylen ? key : no_key, keylen, NULL)) {
 		EVP_MAC_CTX_free(ctx);	/* cleanses whatever it held */
 		thread_hmac[md] = NULL;
 		return NULL;
@@ -104,9 +104,7 @@ static EVP_MAC_CTX *hmac_keyed(int md, const uint8_t *key, size_t keylen)
 /* Done with this thread's context for md: forget the key (see above). */
 static void hmac_done(int md)
 {
-	static const uint8_t none;
-
-	if (thread_hmac[md] && !EVP_MAC_init(thread_hmac[md], &none, 0, NULL)) {
+	if (thread_hmac[md] && !EVP_MAC_init(thread_hmac[md], no_key, 0, NULL)) {
 		EVP_MAC_CTX_free(thread_hmac[md]);
 		thread_hmac[md] = NULL;
 	}
@@ -182,11 +180,12 @@ int crypto_prf_plusv(uint16_t prf, const uint8_t *key, size_t keylen, const stru
 	ret = -EINVAL;
 	if (outlen > 255 * plen || nseed < 0 || nseed > CRYPTO_PRF_MAX_IOV - 2)
 		goto out;
-	ret = 0;
+	ret = -EIO;
 	/* Every block is under the same key: hash it and its pads once. */
 	if (outlen > 0 && !(ctx = hmac_keyed(prfs[i].md, key, keylen)))
-		ret = -EIO;
-	while (ret == 0 && done < outlen) {
+		goto out;
+	ret = 0;
+	while (done < outlen) {
 		size_t take = outlen - done < plen ? outlen - done : plen;
 		int k = 0;
 
@@ -198,7 +197,7 @@ int crypto_prf_plusv(uint16_t prf, const uint8_t *key, size_t keylen, const stru
 		iov[k++] = (struct iovec){ .iov_base = &n, .iov_len = 1 };
 		ret = hmac_run(ctx, prfs[i].md, n > 1, iov, k, t, plen);
 		if (ret < 0)
-			break;
+			goto out;
 		memcpy(out + done, t, take);
 		done += take;
 		n++;
