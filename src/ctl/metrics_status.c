@@ -141,10 +141,20 @@ static void u64_line(void (*line)(void *, const char *, const char *), void *ctx
 	line(ctx, key, text);
 }
 
+/* v counted in unit (a counter's or a histogram sum's), shown in seconds */
+static void seconds_line(void (*line)(void *, const char *, const char *), void *ctx,
+			 const char *key, uint64_t v, double unit)
+{
+	char text[48];
+
+	snprintf(text, sizeof(text), "%.6f", (double)v * unit);
+	line(ctx, key, text);
+}
+
 void metrics_globalstatus(const struct metrics_src *s, const uint64_t *baseline,
 			  void (*line)(void *ctx, const char *key, const char *value), void *ctx)
 {
-	char key[256], text[48];
+	char key[256];
 
 	for (unsigned k = 0; k < metric_nlsw_keys; k++) {
 		const struct metric_lsw_key *lk = &metric_lsw_keys[k];
@@ -167,12 +177,10 @@ void metrics_globalstatus(const struct metrics_src *s, const uint64_t *baseline,
 			if (f->type != METRIC_HISTOGRAM) {
 				uint64_t v = since(s, baseline, (enum metric_id)id, i);
 				metrics_status_key(f, values, n, NULL, key, sizeof(key));
-				if (f->unit > 0) {
-					snprintf(text, sizeof(text), "%.6f", (double)v * f->unit);
-					line(ctx, key, text);
-				} else {
+				if (f->unit > 0)
+					seconds_line(line, ctx, key, v, f->unit);
+				else
 					u64_line(line, ctx, key, v);
-				}
 				continue;
 			}
 			uint64_t count, sum;
@@ -185,8 +193,7 @@ void metrics_globalstatus(const struct metrics_src *s, const uint64_t *baseline,
 			metrics_status_key(f, values, n, "count", key, sizeof(key));
 			u64_line(line, ctx, key, count);
 			metrics_status_key(f, values, n, "sum", key, sizeof(key));
-			snprintf(text, sizeof(text), "%.6f", (double)sum * f->unit);
-			line(ctx, key, text);
+			seconds_line(line, ctx, key, sum, f->unit);
 		}
 	}
 }
